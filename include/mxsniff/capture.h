@@ -1,0 +1,88 @@
+/* capture.h - packet input: pcap/pcapng files, stdin, live interfaces (L1).
+ *
+ * The only module that includes <pcap.h>. It hands out frames one at a time,
+ * numbered from 1 as Wireshark numbers them; several files given with -r are
+ * read one after the other as one stream and the numbering continues across
+ * them (as a `mergecap -a` concatenation would number them). Timestamps are
+ * microseconds since the epoch (nanosecond pcaps are read at microsecond
+ * precision). Frame bytes are borrowed until the next mx_capture_next() call.
+ */
+#ifndef MXSNIFF_CAPTURE_H
+#define MXSNIFF_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Link types we decode (values are the DLT_ numbers libpcap uses). */
+#define MX_DLT_NULL 0
+#define MX_DLT_EN10MB 1
+#define MX_DLT_RAW 12        /* OpenBSD/Linux DLT_RAW value as libpcap maps it */
+#define MX_DLT_RAW_ALT 14    /* DLT_RAW on some BSDs */
+#define MX_DLT_LOOP 108
+#define MX_DLT_LINUX_SLL 113
+#define MX_DLT_RAW_LINKTYPE 101 /* LINKTYPE_RAW in files */
+#define MX_DLT_IPV4 228
+#define MX_DLT_IPV6 229
+#define MX_DLT_LINUX_SLL2 276
+
+struct mx_frame {
+	uint64_t ts_us;      /* capture time, microseconds since the epoch */
+	uint64_t frame;      /* 1-based frame number */
+	uint32_t caplen;     /* bytes captured (data[0..caplen)) */
+	uint32_t len;        /* bytes on the wire */
+	int linktype;        /* DLT of this frame (files may differ) */
+	const uint8_t *data; /* borrowed */
+};
+
+struct mx_capture_stats {
+	uint64_t frames;     /* frames handed out */
+	uint64_t ps_recv;    /* live only: pcap_stats() */
+	uint64_t ps_drop;
+	uint64_t ps_ifdrop;
+	bool live;
+};
+
+struct mx_live_opts {
+	const char *iface;   /* "any" allowed */
+	int snaplen;         /* 0 = 262144 */
+	int buffer_kib;      /* 0 = libpcap default */
+	bool promisc;        /* -p clears it */
+	bool immediate;      /* immediate mode (default on) */
+};
+
+struct mx_capture;
+
+/* Open one or more files (path "-" = stdin) read in order. `filter` is a BPF
+ * expression compiled for each file (NULL or "" = none). On failure returns a
+ * negative code and writes a one-line message into err. */
+int mx_capture_open_files(struct mx_capture **out, const char *const *paths,
+			  size_t npaths, const char *filter, char *err, size_t errlen);
+int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
+			 const char *filter, char *err, size_t errlen);
+/* 1 = a frame in *f; 0 = end of input; negative = error with a message in err
+ * (MX_ETRUNC for a file cut off in a record: frames before it were delivered).
+ * Live: 0 also means "nothing now" when mx_capture_is_live(); poll the fd. */
+int mx_capture_next(struct mx_capture *c, struct mx_frame *f, char *err, size_t errlen);
+bool mx_capture_is_live(const struct mx_capture *c);
+/* Selectable fd for poll() in live mode, -1 otherwise. */
+int mx_capture_fd(const struct mx_capture *c);
+/* Current source description for reports ("file a.pcap", "interface eth0"). */
+const char *mx_capture_source(const struct mx_capture *c);
+/* The filter actually applied. */
+const char *mx_capture_filter(const struct mx_capture *c);
+void mx_capture_stats(struct mx_capture *c, struct mx_capture_stats *st);
+/* Stop a blocking read from a signal handler (pcap_breakloop). */
+void mx_capture_break(struct mx_capture *c);
+void mx_capture_free(struct mx_capture *c);
+
+/* Print capture interfaces (-D) like tcpdump: "1.eth0 (description)". */
+int mx_capture_list_ifaces(FILE *out, char *err, size_t errlen);
+/* Name of a DLT ("EN10MB"), or "DLT <n>" into a static buffer. */
+const char *mx_capture_dlt_name(int dlt);
+/* Default BPF filter for DNS on `port` plus ICMP/ICMPv6 unreachables and
+ * TCP SYNs to port 25, written into buf. */
+void mx_capture_default_filter(char *buf, size_t n, const uint16_t *ports, size_t nports);
+
+#endif

@@ -1,0 +1,137 @@
+/* decode.h - frame -> IP -> UDP/TCP/ICMP -> DNS message bytes (L2).
+ *
+ * mx_decode_frame() peels the link layer (Ethernet + 802.1Q/802.1ad, Linux SLL
+ * and SLL2, BSD NULL/LOOP, raw IPv4/IPv6), IPv4 or IPv6 (extension headers,
+ * fragments reassembled by ipfrag), then UDP or TCP (stream reassembly by
+ * tcpre), and calls back with each DNS message found, each ICMP/ICMPv6
+ * destination-unreachable that quotes a UDP datagram to/from a DNS port, and
+ * each TCP control segment (SYN, RST, FIN) to or from a DNS port or port 25.
+ * It does not parse DNS beyond the TCP length prefix: dns.c does that.
+ *
+ * Every frame gets exactly one verdict reason, counted in mx_decode_stats. All
+ * tables are bounded (opts) and evictions are counted. Bytes given to callbacks
+ * are borrowed for the callback only.
+ */
+#ifndef MXSNIFF_DECODE_H
+#define MXSNIFF_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/capture.h"
+
+enum mx_verdict { MX_V_OK, MX_V_NOT_DNS, MX_V_TRUNCATED, MX_V_MALFORMED, MX_V_UNSUPPORTED, MX_V__COUNT };
+
+/* Why a frame got its verdict. One counter each; mx_decode_reason_name() gives
+ * the stable snake_case name used in reports and JSON. */
+enum mx_reason {
+	MX_R_DNS = 0,          /* OK: carried (part of) a DNS message */
+	MX_R_FRAGMENT_HELD,    /* OK: an IP fragment waiting for the rest */
+	MX_R_TCP_HELD,         /* OK: TCP segment buffered or control only */
+	MX_R_ICMP_DNS,         /* OK: ICMP unreachable quoting a DNS datagram */
+	MX_R_TCP_SMTP,         /* OK: TCP control segment to/from port 25 */
+	MX_R_NOT_IP,           /* NOT_DNS: ARP, LLDP, ... */
+	MX_R_OTHER_PROTO,      /* NOT_DNS: IP but not UDP/TCP/ICMP */
+	MX_R_OTHER_PORT,       /* NOT_DNS: UDP/TCP not on a DNS port */
+	MX_R_ICMP_OTHER,       /* NOT_DNS: ICMP not about DNS */
+	MX_R_SHORT_LINK,       /* TRUNCATED: snaplen cut the link header */
+	MX_R_SHORT_IP,         /* TRUNCATED: snaplen cut the IP header */
+	MX_R_SHORT_L4,         /* TRUNCATED: snaplen cut the UDP/TCP header */
+	MX_R_SHORT_DNS,        /* TRUNCATED: DNS payload cut by snaplen (still delivered, partial) */
+	MX_R_BAD_IP,           /* MALFORMED: bad version, header length, total length */
+	MX_R_BAD_L4,           /* MALFORMED: bad UDP length, TCP data offset */
+	MX_R_BAD_FRAGMENT,     /* MALFORMED: overlapping/oversized fragment */
+	MX_R_BAD_TCP_PREFIX,   /* MALFORMED: TCP DNS length prefix < 12 */
+	MX_R_LINK_UNSUPPORTED, /* UNSUPPORTED: link type we cannot decode */
+	MX_R__COUNT
+};
+
+struct mx_decode_stats {
+	uint64_t frames;
+	uint64_t reason[MX_R__COUNT];
+	uint64_t verdict[MX_V__COUNT]; /* sums of reason[] by verdict */
+	uint64_t ipv4, ipv6, udp, tcp, icmp, vlan_tagged;
+	uint64_t dns_udp, dns_tcp;     /* DNS messages delivered by transport */
+	uint64_t frag_reassembled, frag_timeout, frag_evicted;
+	uint64_t tcp_retrans, tcp_out_of_order, tcp_gap, tcp_midstream,
+		 tcp_flows_evicted, tcp_bytes_dropped;
+};
+
+#define MX_T_UDP 17
+#define MX_T_TCP 6
+
+/* One DNS message's bytes with its addressing. */
+struct mx_pkt {
+	uint64_t ts_us;
+	uint64_t frame;          /* frame that completed the message */
+	struct mx_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t transport;       /* MX_T_UDP or MX_T_TCP */
+	const uint8_t *dns;      /* DNS message (TCP: after the length prefix) */
+	size_t dns_len;          /* bytes available at dns */
+	size_t dns_wire_len;     /* bytes the message really had (UDP length-8 or
+				  * TCP prefix); > dns_len when snaplen cut it */
+	bool partial;            /* dns_len < dns_wire_len */
+};
+
+/* ICMP(v6) destination unreachable quoting a UDP datagram with a DNS port. */
+struct mx_icmp {
+	uint64_t ts_us, frame;
+	struct mx_addr reporter;      /* who sent the ICMP */
+	uint8_t family;               /* 4 or 6 */
+	uint8_t type, code;           /* as on the wire */
+	bool port_unreachable;        /* v4 3/3, v6 1/4 */
+	/* the quoted datagram (the original query) */
+	struct mx_addr q_src, q_dst;
+	uint16_t q_sport, q_dport;
+	const uint8_t *dns;           /* quoted DNS bytes (often only a prefix) */
+	size_t dns_len;
+};
+
+/* TCP segment with SYN, FIN or RST to or from a DNS port or port 25. */
+struct mx_tcpctl {
+	uint64_t ts_us, frame;
+	struct mx_addr src, dst;
+	uint16_t sport, dport;
+	bool syn, ack, fin, rst;
+};
+
+struct mx_decode_cb {
+	void *ctx;
+	void (*dns)(void *ctx, const struct mx_pkt *p);
+	void (*icmp)(void *ctx, const struct mx_icmp *m);      /* may be NULL */
+	void (*tcpctl)(void *ctx, const struct mx_tcpctl *t);  /* may be NULL */
+};
+
+struct mx_decode_opts {
+	uint16_t dns_ports[8];   /* default {53} */
+	size_t n_dns_ports;
+	size_t frag_max;         /* reassembly buffers in total (default 1024) */
+	uint64_t frag_timeout_us;/* default 30 s */
+	size_t tcp_max_flows;    /* default 4096 */
+	size_t tcp_max_flow_bytes; /* buffered bytes per flow direction (default 128 KiB) */
+	uint64_t tcp_idle_us;    /* flow dropped after this idle time (default 120 s) */
+};
+
+void mx_decode_opts_default(struct mx_decode_opts *o);
+
+struct mx_decoder;
+
+struct mx_decoder *mx_decoder_new(const struct mx_decode_opts *o, const struct mx_decode_cb *cb);
+void mx_decoder_free(struct mx_decoder *d);
+/* True when we can decode this link type. */
+bool mx_decode_linktype_ok(int dlt);
+/* Decode one frame; returns its verdict (also counted). */
+enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f);
+/* Advance the clock (expire fragments and idle TCP flows). */
+void mx_decode_tick(struct mx_decoder *d, uint64_t now_us);
+const struct mx_decode_stats *mx_decode_peek_stats(const struct mx_decoder *d);
+bool mx_decode_is_dns_port(const struct mx_decoder *d, uint16_t port);
+
+const char *mx_decode_reason_name(enum mx_reason r);
+enum mx_verdict mx_decode_reason_verdict(enum mx_reason r);
+const char *mx_verdict_name(enum mx_verdict v);
+
+#endif

@@ -1,0 +1,144 @@
+/* model.h - all counters and tables the reports and the UI read (L5).
+ *
+ * The model is fed by the pipeline (messages, transactions, lookups, strays,
+ * decoder and capture statistics) and owns all mutable report state:
+ * per-resolver, per-sender and per-failing-name tables (each bounded, the least
+ * recently seen evicted first and counted), latency histograms (log-linear,
+ * deterministic percentiles), and totals. mx_model_snapshot() copies it into a
+ * plain value that sinks and the UI read; nothing outside model.c mutates it.
+ *
+ * Servers that receive RD=1 queries are "resolvers"; servers that only get
+ * RD=0 queries (a resolver's iterative traffic) are "authoritatives". Clients
+ * that send RD=1 queries are "senders".
+ */
+#ifndef MXSNIFF_MODEL_H
+#define MXSNIFF_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/capture.h"
+#include "mxsniff/decode.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/dns.h"
+#include "mxsniff/lookup.h"
+#include "mxsniff/txn.h"
+
+#define MX_RCODE_SLOTS 24 /* rcodes 0..22 individually, 23 = any other */
+
+struct mx_latency {           /* microseconds; all 0 when count == 0 */
+	uint64_t count;
+	uint64_t p50, p95, p99, max;
+};
+
+struct mx_server_row {
+	struct mx_addr addr;
+	bool recursive;              /* received RD=1 queries */
+	uint64_t queries;            /* query messages (incl. retransmissions) */
+	uint64_t transactions;
+	uint64_t answered;           /* transactions with a response */
+	uint64_t timeouts, unreachable, pending;
+	uint64_t late, duplicate, wrong_source;
+	uint64_t tcp_queries, truncated;   /* TC=1 responses */
+	uint64_t rcodes[MX_RCODE_SLOTS];   /* responses by rcode */
+	uint64_t outcomes[MX_O__COUNT];    /* transactions by outcome */
+	uint64_t clients;                  /* distinct clients (capped count) */
+	struct mx_latency latency;
+	uint64_t first_us, last_us;
+};
+
+struct mx_sender_row {
+	struct mx_addr addr;
+	uint64_t queries;            /* RD=1 query messages */
+	uint64_t lookups;
+	uint64_t outcomes[MX_O__COUNT]; /* lookups by final outcome */
+	uint64_t failed;             /* lookups whose outcome is Fail class */
+	uint64_t mx_lookups, a_lookups, aaaa_lookups, other_lookups;
+	uint64_t edns_queries, do_queries;
+	uint64_t resolvers;          /* distinct resolvers (capped count) */
+	uint64_t first_us, last_us;
+};
+
+struct mx_name_row {             /* a (qname, qtype) with failing lookups */
+	struct mx_dname qname;
+	uint16_t qtype;
+	uint64_t lookups, failed;
+	uint64_t outcomes[MX_O__COUNT];
+	enum mx_outcome last_outcome;
+	uint64_t clients;            /* distinct clients (capped count) */
+	uint64_t first_us, last_us;
+	uint64_t last_frame;         /* a frame to open in Wireshark */
+};
+
+struct mx_recent_txn {           /* for the UI's live view */
+	uint64_t ts_us, frame;
+	struct mx_addr client, server;
+	struct mx_dname qname;
+	uint16_t qtype;
+	enum mx_outcome outcome;
+	uint64_t latency_us;
+};
+
+struct mx_snapshot {
+	/* source */
+	char source[256];
+	char filter[512];
+	bool live;
+	/* time span (capture time) */
+	uint64_t first_us, last_us;
+	/* totals */
+	uint64_t packets;            /* frames read */
+	uint64_t bytes;              /* bytes on the wire */
+	uint64_t dns_messages;       /* DNS messages decoded (OK or partial) */
+	uint64_t queries, responses;
+	uint64_t dns_malformed, dns_truncated, dns_not_dns;
+	uint64_t icmp_dns;           /* ICMP unreachables quoting DNS */
+	struct mx_decode_stats decode;
+	struct mx_txn_stats txn;
+	struct mx_lookup_stats lookup;
+	struct mx_capture_stats capture;
+	uint64_t evicted_servers, evicted_senders, evicted_names;
+	uint64_t evicted_total;      /* all tables' evictions added up */
+	uint64_t by_qtype_other;     /* queries of types not listed below */
+	uint64_t qtype_counts[8];    /* A, AAAA, MX, TXT, PTR, TLSA, NS/SOA/CNAME..., HTTPS */
+	/* tables, sorted; arrays owned by the snapshot */
+	struct mx_server_row *resolvers;     size_t n_resolvers;     /* by queries desc, addr */
+	struct mx_server_row *authoritatives; size_t n_authoritatives;
+	struct mx_sender_row *senders;       size_t n_senders;       /* by queries desc, addr */
+	struct mx_name_row *failing;         size_t n_failing;       /* by failed desc, name */
+	struct mx_recent_txn *recent;        size_t n_recent;        /* newest last */
+};
+
+struct mx_model_opts {
+	size_t max_servers;   /* default 4096 */
+	size_t max_senders;   /* default 16384 */
+	size_t max_names;     /* failing-name table, default 16384 */
+	size_t recent;        /* live-view ring, default 256 */
+	size_t top_failing;   /* rows of `failing` in a snapshot, default 20 (0 = all) */
+};
+
+void mx_model_opts_default(struct mx_model_opts *o);
+
+struct mx_model;
+
+struct mx_model *mx_model_new(const struct mx_model_opts *o);
+void mx_model_free(struct mx_model *m);
+void mx_model_set_source(struct mx_model *m, const char *source, const char *filter, bool live);
+void mx_model_observe_frame(struct mx_model *m, const struct mx_frame *f);
+void mx_model_observe_msg(struct mx_model *m, const struct mx_dns_msg *msg);
+void mx_model_observe_dns_verdict(struct mx_model *m, enum mx_dns_verdict v);
+void mx_model_observe_icmp(struct mx_model *m, const struct mx_icmp *ic);
+void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t);
+void mx_model_observe_stray(struct mx_model *m, const struct mx_stray *s);
+void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l);
+/* Copy lower layers' statistics (pointers are read during the call only). */
+void mx_model_set_stats(struct mx_model *m, const struct mx_decode_stats *d,
+			const struct mx_txn_stats *t, const struct mx_lookup_stats *l,
+			const struct mx_capture_stats *c);
+/* Fill *s (heap arrays inside); release with mx_snapshot_fini(). 0 or MX_ENOMEM. */
+int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *s);
+void mx_snapshot_fini(struct mx_snapshot *s);
+
+#endif

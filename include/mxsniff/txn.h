@@ -1,0 +1,143 @@
+/* txn.h - transactions: a query matched to its response, or its timeout (L4).
+ *
+ * Key (PATTERNS.md §0): client ip+port, server ip+port, transport, DNS ID and
+ * the question (qname case-folded, qtype, qclass). A response without a
+ * question section (REFUSED often has none) matches on addresses, ports, ID.
+ * The same query seen again before its response (same key) is a
+ * retransmission of the same transaction (`sends` counts them).
+ *
+ * Time is capture time: mx_txn_tick() expires queries older than
+ * answer_timeout (TIMEOUT). A response that arrives after that is LATE; a
+ * second response is a DUPLICATE; a response to no query we saw is
+ * UNSOLICITED; a response whose client port, ID and question match a pending
+ * query but that comes from another server address or port is WRONG_SOURCE
+ * (stubs discard it, PATTERNS.md P10) and leaves the query pending.
+ * mx_txn_finish() ends the capture: queries still inside their timeout are
+ * reported PENDING (not unanswered). An ICMP unreachable quoting a pending
+ * query ends it as UNREACHABLE.
+ *
+ * Tables are bounded (opts.max_pending, opts.max_recent); the oldest entry is
+ * evicted first and counted in mx_txn_stats.
+ */
+#ifndef MXSNIFF_TXN_H
+#define MXSNIFF_TXN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/decode.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/dns.h"
+
+#define MX_TXN_MAX_FRAMES 8 /* query frames kept per transaction */
+
+enum mx_txn_kind {
+	MX_TXN_OPEN,        /* in the query callback: sent, no result yet */
+	MX_TXN_ANSWERED,    /* matched to its first response */
+	MX_TXN_TIMEOUT,     /* no response within answer_timeout */
+	MX_TXN_UNREACHABLE, /* ICMP/ICMPv6 unreachable quoted the query */
+	MX_TXN_PENDING,     /* capture ended inside the timeout */
+};
+
+struct mx_txn {
+	uint64_t seq;               /* unique, increasing in order of first query */
+	enum mx_txn_kind kind;
+	struct mx_addr client, server;
+	uint16_t cport, sport;
+	uint8_t transport;
+	uint16_t id;
+	struct mx_dname qname;
+	uint16_t qtype, qclass;
+	/* from the (first) query */
+	bool rd, cd, q_edns, q_do;
+	uint16_t q_payload;
+	uint64_t q_ts, q_frame;     /* first copy of the query */
+	uint64_t last_q_ts;         /* last copy */
+	uint32_t sends;             /* copies of the query seen (>= 1) */
+	uint8_t n_q_frames;
+	uint64_t q_frames[MX_TXN_MAX_FRAMES];
+	/* result */
+	uint64_t r_ts, r_frame;     /* response or ICMP; 0 when none */
+	uint64_t latency_us;        /* r_ts - q_ts (ANSWERED, UNREACHABLE) */
+	enum mx_outcome outcome;    /* ANSWERED: mx_dns_outcome(); TIMEOUT/PENDING:
+				     * MX_O_TIMEOUT; UNREACHABLE: MX_O_UNREACHABLE */
+	uint16_t rcode;             /* ANSWERED only */
+	bool aa, ra, tc, ad, r_edns;
+	uint16_t ede;               /* EDE info-code, 0xffff when none */
+	uint32_t r_size;            /* response size on the wire */
+	const struct mx_dns_msg *resp; /* ANSWERED: the response, borrowed for the
+					* callback only; NULL otherwise */
+};
+
+enum mx_stray_kind {
+	MX_STRAY_LATE,         /* matched a query that had already timed out */
+	MX_STRAY_DUPLICATE,    /* matched a query already answered */
+	MX_STRAY_UNSOLICITED,  /* matches no query seen */
+	MX_STRAY_WRONG_SOURCE, /* matches a pending query but from another address/port */
+	MX_STRAY__COUNT
+};
+
+struct mx_stray {
+	enum mx_stray_kind kind;
+	const struct mx_dns_msg *resp; /* borrowed */
+	/* LATE/DUPLICATE/WRONG_SOURCE: the query it matched */
+	uint64_t q_ts, q_frame, txn_seq;
+	uint64_t latency_us;           /* resp - first query */
+	struct mx_addr expected;       /* WRONG_SOURCE: where the query went */
+	uint16_t expected_port;
+};
+
+struct mx_txn_stats {
+	uint64_t queries;       /* query messages seen (incl. retransmissions) */
+	uint64_t responses;     /* response messages seen */
+	uint64_t transactions;  /* distinct transactions opened */
+	uint64_t retransmits;   /* query copies beyond the first */
+	uint64_t answered, timeouts, unreachable, pending_at_end;
+	uint64_t stray[MX_STRAY__COUNT];
+	uint64_t evicted_pending; /* pending queries evicted by the cap (reported as TIMEOUT) */
+	uint64_t evicted_recent;  /* closed entries forgotten early (late/dup detection) */
+	uint64_t icmp_unmatched;  /* ICMP quoting no pending query */
+};
+
+struct mx_txn_cb {
+	void *ctx;
+	/* a query copy was seen; t->kind == MX_TXN_OPEN; retransmit = not the first */
+	void (*query)(void *ctx, const struct mx_txn *t, bool retransmit);
+	/* a transaction ended (ANSWERED, TIMEOUT, UNREACHABLE, PENDING) */
+	void (*done)(void *ctx, const struct mx_txn *t);
+	void (*stray)(void *ctx, const struct mx_stray *s);
+};
+
+struct mx_txn_opts {
+	uint64_t answer_timeout_us; /* default 5 s */
+	uint64_t recent_us;         /* how long closed transactions are remembered
+				     * to classify LATE/DUPLICATE (default 60 s) */
+	size_t max_pending;         /* default 65536 */
+	size_t max_recent;          /* default 65536 */
+};
+
+void mx_txn_opts_default(struct mx_txn_opts *o);
+
+struct mx_txn_table;
+
+struct mx_txn_table *mx_txn_new(const struct mx_txn_opts *o, const struct mx_txn_cb *cb);
+void mx_txn_free(struct mx_txn_table *t);
+/* Feed a parsed message (query or response). Messages without a usable header
+ * (verdict NOT_DNS) must not be fed. Advances the clock to m->ts_us first. */
+void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m);
+/* Feed an ICMP unreachable quoting a DNS datagram. */
+void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic);
+/* Advance capture time: fire timeouts. Time never goes backwards (older
+ * timestamps are treated as now). */
+void mx_txn_tick(struct mx_txn_table *t, uint64_t now_us);
+/* End of capture: everything still pending ends as PENDING (if within its
+ * timeout at `end_us`) or TIMEOUT. */
+void mx_txn_finish(struct mx_txn_table *t, uint64_t end_us);
+const struct mx_txn_stats *mx_txn_peek_stats(const struct mx_txn_table *t);
+size_t mx_txn_pending(const struct mx_txn_table *t);
+const char *mx_txn_kind_name(enum mx_txn_kind k);
+const char *mx_stray_name(enum mx_stray_kind k);   /* "late", "duplicate", ... */
+
+#endif

@@ -1,0 +1,130 @@
+/* test_base.c - L0: the byte reader, addresses, names, error text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/err.h"
+#include "mxsniff/rd.h"
+
+static void rd_reads_and_sticks(void **state)
+{
+	(void)state;
+	const uint8_t b[] = {0x12, 0x34, 0x56, 0x78, 0x9a};
+	struct mx_rd r;
+	mx_rd_init(&r, b, sizeof b);
+	assert_int_equal(mx_rd_u16(&r), 0x1234);
+	assert_int_equal(mx_rd_u8(&r), 0x56);
+	assert_false(r.bad);
+	assert_int_equal(mx_rd_u32(&r), 0); /* only 2 left */
+	assert_true(r.bad);
+	assert_int_equal(mx_rd_u8(&r), 0);  /* sticky */
+	assert_true(r.bad);
+}
+
+static void rd_sub_clamps(void **state)
+{
+	(void)state;
+	const uint8_t b[] = {1, 2, 3, 4, 5, 6};
+	struct mx_rd r;
+	bool cl = true;
+	mx_rd_init(&r, b, sizeof b);
+	mx_rd_skip(&r, 1);
+	struct mx_rd s = mx_rd_sub(&r, 3, &cl);
+	assert_false(cl);
+	assert_int_equal(s.left, 3);
+	assert_int_equal(mx_rd_u8(&s), 2);
+	assert_int_equal(r.left, 2);
+	struct mx_rd t = mx_rd_sub(&r, 10, &cl);
+	assert_true(cl);
+	assert_int_equal(t.left, 2);
+	assert_int_equal(r.left, 0);
+	assert_false(r.bad);
+	uint8_t out[4] = {9, 9, 9, 9};
+	mx_rd_bytes(&t, out, 4);
+	assert_true(t.bad);
+	assert_int_equal(out[0], 0);
+}
+
+static void addr_roundtrip(void **state)
+{
+	(void)state;
+	struct mx_addr a, b;
+	char buf[MX_ADDR_STRLEN];
+	assert_int_equal(mx_addr_parse("192.0.2.1", &a), 0);
+	assert_int_equal(a.family, 4);
+	assert_string_equal(mx_addr_format(&a, buf, sizeof buf), "192.0.2.1");
+	assert_int_equal(mx_addr_parse("2001:DB8::1", &b), 0);
+	assert_string_equal(mx_addr_format(&b, buf, sizeof buf), "2001:db8::1");
+	assert_true(mx_addr_cmp(&a, &b) < 0);
+	assert_false(mx_addr_eq(&a, &b));
+	assert_int_equal(mx_addr_parse("300.1.1.1", &b), MX_EINVAL);
+	assert_int_equal(mx_addr_parse("192.0.2.1", &b), 0);
+	assert_true(mx_addr_eq(&a, &b));
+	assert_true(mx_addr_hash(&a, 1) == mx_addr_hash(&b, 1));
+	struct mx_addr none = {0};
+	assert_string_equal(mx_addr_format(&none, buf, sizeof buf), "-");
+}
+
+static void dname_text(void **state)
+{
+	(void)state;
+	struct mx_dname d, e, s;
+	char buf[MX_DNAME_STRLEN];
+	assert_int_equal(mx_dname_from_text("Mx1.Example.COM", &d), 0);
+	assert_int_equal(d.labels, 3);
+	assert_int_equal(d.len, 17);
+	assert_string_equal(mx_dname_format(&d, buf, sizeof buf), "mx1.example.com.");
+	assert_int_equal(mx_dname_from_text("mx1.example.com.", &e), 0);
+	assert_true(mx_dname_eq(&d, &e));
+	assert_int_equal(mx_dname_cmp(&d, &e), 0);
+	assert_int_equal(mx_dname_from_text(".", &e), 0);
+	assert_int_equal(e.len, 1);
+	assert_string_equal(mx_dname_format(&e, buf, sizeof buf), ".");
+	assert_int_equal(mx_dname_from_text("a..b", &e), MX_EINVAL);
+	assert_int_equal(mx_dname_from_text("a\\.b\\032c.test", &e), 0);
+	assert_string_equal(mx_dname_format(&e, buf, sizeof buf), "a\\.b\\032c.test.");
+	assert_int_equal(mx_dname_from_text("example.com", &e), 0);
+	assert_true(mx_dname_is_subdomain(&d, &e));
+	assert_false(mx_dname_is_subdomain(&e, &d));
+	mx_dname_suffix(&d, 2, &s);
+	assert_true(mx_dname_eq(&s, &e));
+	assert_int_equal(mx_dname_from_text("xample.com", &e), 0);
+	assert_false(mx_dname_is_subdomain(&d, &e));
+	/* a 64-byte label is refused, a name over 255 bytes too */
+	char big[300];
+	memset(big, 'a', 64);
+	big[64] = 0;
+	assert_int_equal(mx_dname_from_text(big, &e), MX_EINVAL);
+	for (int i = 0; i < 128; i++) {
+		big[2 * i] = 'a';
+		big[2 * i + 1] = '.';
+	}
+	big[256] = 0;
+	assert_int_equal(mx_dname_from_text(big, &e), MX_EINVAL);
+	/* small output buffers are cut, always terminated */
+	char tiny[6];
+	mx_dname_format(&d, tiny, sizeof tiny);
+	assert_true(strlen(tiny) < sizeof tiny);
+}
+
+static void err_text(void **state)
+{
+	(void)state;
+	assert_string_equal(mx_strerror(MX_ETRUNC), "capture file is truncated");
+	assert_string_equal(mx_strerror(-999), "unknown error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rd_reads_and_sticks), cmocka_unit_test(rd_sub_clamps),
+		cmocka_unit_test(addr_roundtrip),      cmocka_unit_test(dname_text),
+		cmocka_unit_test(err_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
