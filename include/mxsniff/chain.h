@@ -1,0 +1,134 @@
+/* chain.h - resolution chains: one sender's MX -> A/AAAA/TLSA lookups for a
+ * recipient domain (L4). PATTERNS.md §0.
+ *
+ * A chain C(S,D) opens with a closed RD=1 MX lookup by sender S for domain D.
+ * Member lookups, by S, whose first query falls within chain_window after the
+ * MX lookup ended: A/AAAA of every MX exchange (and of names reached from it by
+ * CNAME), A/AAAA of D itself (implicit MX when MX was NODATA, or a sender that
+ * falls back after NXDOMAIN), and TLSA of _25._tcp.<exchange>. A lookup whose
+ * name appears in several open chains of S belongs to each of them. Lookups
+ * close in answer order, not query order (a failed MX lookup closes only
+ * retx_gap after its last query), so recently closed A/AAAA/TLSA lookups are
+ * kept in a bounded ring and attached when their MX lookup closes later.
+ *
+ * A chain is complete when chain_window (+ retx_gap, so that its member
+ * lookups have closed) has passed since the MX lookup ended, or at the end of
+ * the capture (then `cut_short` says the window was not over). Its verdict:
+ * RESOLVED (some exchange has an address), DEFERRED (a temporary DNS failure
+ * decides it), FAILED (NXDOMAIN, null MX, no exchange has an address), or
+ * INCOMPLETE (the sender asked no address yet, or the capture ended first).
+ *
+ * Attempts: a new chain for the same (S,D) starting >= min_retry_gap after the
+ * previous one is the next attempt (queue runs); `attempt` numbers them. TCP
+ * SYNs from S to port 25 within the window tie the chain to a connection.
+ * Tables are bounded (max_open chains, max_history (S,D) pairs), oldest first.
+ */
+#ifndef MXSNIFF_CHAIN_H
+#define MXSNIFF_CHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/decode.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/dns.h"
+#include "mxsniff/lookup.h"
+
+#define MX_CHAIN_MAX_HOSTS 8     /* exchanges kept per chain */
+#define MX_CHAIN_MAX_ADDRS 8     /* addresses kept per host */
+#define MX_CHAIN_MAX_FRAMES 16   /* evidence frames per lookup slot */
+
+enum mx_chain_verdict { MX_CHAIN_RESOLVED, MX_CHAIN_DEFERRED, MX_CHAIN_FAILED, MX_CHAIN_INCOMPLETE };
+
+/* What one lookup slot of a chain saw (MX, or A/AAAA/TLSA of a host). */
+struct mx_chain_step {
+	bool asked;
+	enum mx_outcome outcome;       /* final outcome of the last lookup in the slot */
+	uint16_t lookups;              /* lookups merged into this slot (retries inside the window) */
+	uint32_t attempts;             /* queries sent */
+	uint64_t first_us, end_us;     /* first query, lookup closed */
+	uint64_t latency_us;
+	uint16_t rcode;                /* of the deciding response */
+	uint16_t ede;                  /* 0xffff none */
+	bool timeouts;                 /* some try timed out */
+	uint8_t n_resolvers;
+	struct mx_addr resolvers[MX_LOOKUP_MAX_RESOLVERS];
+	uint16_t n_frames;
+	uint64_t frames[MX_CHAIN_MAX_FRAMES];
+	uint64_t lookup_seq;           /* last lookup merged */
+};
+
+struct mx_chain_host {
+	struct mx_dname name;          /* the exchange (or D for implicit MX) */
+	uint16_t pref;
+	bool implicit;                 /* D itself (no MX, or fallback) */
+	bool ip_literal;               /* exchange looks like an IP address */
+	struct mx_dname cname;         /* CNAME target seen in an A/AAAA answer (len 0 = none) */
+	bool cname_loop;
+	uint8_t first_family;          /* 4 or 6: which of A/AAAA S asked first; 0 none */
+	struct mx_chain_step a, aaaa, tlsa;
+	uint8_t n_addrs;
+	struct mx_addr addrs[MX_CHAIN_MAX_ADDRS];
+	bool connected;                /* S sent a SYN to one of addrs on port 25 */
+};
+
+struct mx_chain {
+	uint64_t seq;
+	struct mx_addr sender;
+	struct mx_dname domain;
+	uint32_t attempt;              /* 1-based attempt number for (sender, domain) */
+	uint64_t start_us, end_us;     /* first query of the MX lookup; last member activity */
+	struct mx_chain_step mx;
+	uint16_t mx_total;             /* MX RRs in the answer */
+	bool null_mx;                  /* only "0 ." */
+	bool null_mx_mixed;            /* "0 ." beside other MX RRs */
+	struct mx_dname soa_owner;     /* authority SOA owner of a negative MX answer */
+	uint32_t neg_ttl;
+	uint8_t n_hosts;
+	uint8_t hosts_total;           /* exchanges in the answer (beyond MAX are dropped) */
+	struct mx_chain_host hosts[MX_CHAIN_MAX_HOSTS];
+	enum mx_chain_verdict verdict;
+	const char *why;               /* one line: "AAAA SERVFAIL for mx1.example.test, A never asked" */
+	bool cut_short;                /* capture ended inside the window */
+	bool connected;                /* any SYN to a resolved address */
+	struct mx_addr connected_to;
+	uint64_t syn_frame;
+	uint32_t syn_other;            /* SYNs to port 25 addresses the chain did not resolve */
+};
+
+struct mx_chain_stats {
+	uint64_t chains, resolved, deferred, failed, incomplete;
+	uint64_t evicted, history_evicted, lookups_joined, syns;
+};
+
+struct mx_chain_cb {
+	void *ctx;
+	void (*done)(void *ctx, const struct mx_chain *c);
+};
+
+struct mx_chain_opts {
+	uint64_t chain_window_us;    /* 120 s */
+	uint64_t retx_gap_us;        /* 45 s: chain closes window + this after the MX lookup */
+	uint64_t min_retry_gap_us;   /* 60 s */
+	size_t max_open;             /* 4096 */
+	size_t max_history;          /* 16384 (sender, domain) pairs */
+};
+
+void mx_chain_opts_default(struct mx_chain_opts *o);
+
+struct mx_chain_table;
+
+struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct mx_chain_cb *cb);
+void mx_chain_free(struct mx_chain_table *t);
+/* Every closed lookup (only RD=1 ones matter). */
+void mx_chain_observe_lookup(struct mx_chain_table *t, const struct mx_lookup *l);
+/* TCP control segments (SYN to port 25). */
+void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s);
+void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us);
+void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us);
+const struct mx_chain_stats *mx_chain_peek_stats(const struct mx_chain_table *t);
+const char *mx_chain_verdict_name(enum mx_chain_verdict v); /* "resolved", ... */
+
+#endif

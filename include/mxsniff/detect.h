@@ -1,0 +1,174 @@
+/* detect.h - failure-pattern detectors as rows of a table, and findings (L4).
+ *
+ * Every pattern of PATTERNS.md §3 is a detector: one file in src/detect/, one
+ * row in mx_detectors[] (detect.c). A detector is a set of callbacks over
+ * lookups, chains, transactions, strays, TCP control segments and ticks, with
+ * a fixed-size state the core allocates zeroed (a detector never mallocs) and
+ * thresholds read from struct mx_detect_opts. It reports through mx_emit():
+ * the core merges findings with the same key (pattern, sender, resolver,
+ * domain, host, qtype) into one, adding counts, frames and evidence, keeping
+ * the highest severity, and bounds the total (oldest evicted, counted).
+ *
+ * Detectors never print and never see ldns: they work on the flat structs.
+ */
+#ifndef MXSNIFF_DETECT_H
+#define MXSNIFF_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/chain.h"
+#include "mxsniff/decode.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/dns.h"
+#include "mxsniff/lookup.h"
+#include "mxsniff/txn.h"
+
+enum mx_sev { MX_SEV_INFO = 0, MX_SEV_WARN, MX_SEV_ERROR, MX_SEV_CRIT };
+
+#define MX_FINDING_MAX_FRAMES 32
+#define MX_FINDING_MAX_EVIDENCE 12
+#define MX_FINDING_MAX_RESOLVERS 4
+
+/* One row of a finding's evidence table: a packet an operator can open. */
+struct mx_evidence {
+	uint64_t frame, ts_us;
+	struct mx_addr from, to;
+	bool response;
+	struct mx_dname qname;
+	uint16_t qtype;
+	enum mx_outcome outcome;     /* responses; TIMEOUT rows for unanswered queries */
+	uint16_t rcode;
+	uint16_t ede;                /* 0xffff none */
+	uint64_t latency_us;
+	char answer[96];             /* short answer text ("10 mx1.example.test.", "192.0.2.1") */
+};
+
+struct mx_finding {
+	const char *pattern;         /* "AAAA_SERVFAIL_LOOP" */
+	const char *title;           /* one line for humans */
+	enum mx_sev sev;
+	struct mx_addr sender;       /* family 0 when not about one sender */
+	uint8_t n_resolvers;
+	struct mx_addr resolvers[MX_FINDING_MAX_RESOLVERS];
+	struct mx_dname domain;      /* recipient domain (len 0 = none) */
+	struct mx_dname host;        /* MX host or queried name (len 0 = none) */
+	uint16_t qtype;              /* 0 = none */
+	uint64_t first_us, last_us;
+	uint64_t count;              /* occurrences merged */
+	uint32_t attempts;           /* delivery attempts (chain recurrences) seen */
+	uint16_t n_frames;
+	uint64_t frames[MX_FINDING_MAX_FRAMES];   /* sorted, unique */
+	uint16_t n_evidence;
+	struct mx_evidence evidence[MX_FINDING_MAX_EVIDENCE];
+	char detail[320];            /* rcodes, EDE, latencies, counts in words */
+	const char *smtp_status;     /* "most likely" status text, per MTA where they differ */
+	const char *cause;
+	const char *fix;
+	char verify[640];            /* dig commands, one per line */
+	bool single_attempt;         /* capture too short to judge recurrence */
+	uint64_t seq;                /* order of first emission */
+};
+
+/* Options: windows and thresholds (PATTERNS.md §0 table and §3). */
+struct mx_detect_opts {
+	uint64_t answer_timeout_us;   /* 5 s */
+	uint64_t chain_window_us;     /* 120 s */
+	uint64_t fallback_window_us;  /* 10 s */
+	uint64_t min_retry_gap_us;    /* 60 s */
+	unsigned loop_min_attempts;   /* 2 */
+	uint64_t stats_window_us;     /* 300 s */
+	unsigned min_samples;         /* 20 */
+	uint64_t disagree_window_us;  /* 600 s */
+	uint64_t slow_warn_p95_us;    /* 1000 ms */
+	uint64_t slow_warn_p50_us;    /* 250 ms */
+	uint64_t slow_error_p95_us;   /* 3000 ms */
+	unsigned slow_min_obvious;    /* 3: this many answers each >= slow_error_p95 are slow even below min_samples */
+	unsigned timeout_warn_pct;    /* 1 */
+	unsigned timeout_warn_min;    /* 3 */
+	unsigned timeout_error_pct;   /* 20 */
+	unsigned dead_min_queries;    /* 5 */
+	struct mx_addr senders[16];   /* --sender (empty = any RD=1 MX client) */
+	size_t n_senders;
+	struct mx_addr public_resolvers[32];
+	size_t n_public_resolvers;
+	struct mx_dname dnsbl_zones[16];
+	size_t n_dnsbl_zones;
+	uint64_t enabled;             /* bit i = mx_detectors[i] enabled */
+	size_t max_findings;          /* 1024 */
+};
+
+void mx_detect_opts_default(struct mx_detect_opts *o);
+
+/* Where detectors send findings. */
+struct mx_emit;
+/* Merge a copy of f into the findings; when the table is full the oldest
+ * finding is evicted (counted). */
+void mx_emit(struct mx_emit *e, const struct mx_finding *f);
+
+/* Helpers for detectors (detect.c). */
+void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev);
+void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
+void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
+/* Evidence rows (query + response per try) and frames from a lookup. */
+void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l);
+/* Evidence rows and frames from a chain step (frames only: rows need a lookup). */
+void mx_finding_add_step(struct mx_finding *f, const struct mx_chain_step *s);
+/* Append one "dig ..." line to f->verify. */
+void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append text to f->detail ("; " separated). */
+void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a);
+bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a);
+
+struct mx_detect_ctx {
+	const struct mx_detect_opts *opts;
+	uint64_t now_us;
+};
+
+struct mx_detector {
+	const char *id;              /* "AAAA_SERVFAIL_LOOP": name used by --detectors */
+	const char *pattern;         /* PATTERNS.md number: "P1" */
+	const char *emits;           /* pattern IDs it can emit, comma separated */
+	const char *summary;         /* one line for --list-detectors and the manual */
+	size_t state_size;           /* zeroed by the core */
+	void (*on_txn)(void *st, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e);
+	void (*on_stray)(void *st, const struct mx_detect_ctx *c, const struct mx_stray *s, struct mx_emit *e);
+	void (*on_lookup)(void *st, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e);
+	void (*on_chain)(void *st, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e);
+	void (*on_tcp)(void *st, const struct mx_detect_ctx *c, const struct mx_tcpctl *t, struct mx_emit *e);
+	void (*on_tick)(void *st, const struct mx_detect_ctx *c, struct mx_emit *e);
+	void (*on_finish)(void *st, const struct mx_detect_ctx *c, struct mx_emit *e);
+};
+
+extern const struct mx_detector *const mx_detectors[];   /* NULL-terminated */
+size_t mx_detector_count(void);
+/* Index of a detector by id (case-insensitive), -1 if none. */
+int mx_detector_find(const char *id);
+/* Parse "A,B,C" into a bit set of detectors; 0 or MX_EINVAL (names the bad one in err). */
+int mx_detect_parse_list(const char *list, uint64_t *bits, char *err, size_t errlen);
+
+const char *mx_sev_name(enum mx_sev s);      /* "info", "warn", "error", "crit" */
+int mx_sev_from_name(const char *s);          /* -1 if unknown */
+
+struct mx_detect;
+
+struct mx_detect *mx_detect_new(const struct mx_detect_opts *o);
+void mx_detect_free(struct mx_detect *d);
+void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t);
+void mx_detect_observe_stray(struct mx_detect *d, const struct mx_stray *s);
+void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l);
+void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c);
+void mx_detect_observe_tcp(struct mx_detect *d, const struct mx_tcpctl *t);
+void mx_detect_tick(struct mx_detect *d, uint64_t now_us);
+void mx_detect_finish(struct mx_detect *d, uint64_t end_us);
+/* Findings so far, ranked (severity desc, count desc, first seen, key): a
+ * borrowed array valid until the next observe call. */
+const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n);
+uint64_t mx_detect_evicted(const struct mx_detect *d);
+
+#endif

@@ -1,0 +1,521 @@
+/* detect.c - the detector table's core: dispatch, finding merge, ranking.
+ *
+ * Each detector (src/detect/<pattern>.c) is a row in mx_detectors[]. The core
+ * allocates every enabled detector's fixed-size state zeroed, hands it the
+ * analysis events, and merges what the detectors emit: findings with the same
+ * key (pattern, sender, first resolver, domain, host, qtype) become one, with
+ * counts, frames, evidence rows and resolvers added up and the highest
+ * severity kept. The table is bounded (max_findings); when it is full the
+ * lowest-severity, oldest finding is evicted and counted.
+ *
+ * It does not decide anything about DNS itself: that is the detectors' job.
+ */
+#include "mxsniff/detect.h"
+#include "mxsniff/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The table: one row per detector, in PATTERNS.md order (the order of
+ * --list-detectors and of the manual's DETECTORS section). */
+#include "detect_table.h"
+
+size_t mx_detector_count(void)
+{
+	size_t n = 0;
+	while (mx_detectors[n])
+		n++;
+	return n;
+}
+
+int mx_detector_find(const char *id)
+{
+	for (size_t i = 0; mx_detectors[i]; i++)
+		if (strcasecmp(mx_detectors[i]->id, id) == 0 ||
+		    strcasecmp(mx_detectors[i]->pattern, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+int mx_detect_parse_list(const char *list, uint64_t *bits, char *err, size_t errlen)
+{
+	uint64_t b = 0;
+	char buf[1024];
+	if (!list || strlen(list) >= sizeof buf) {
+		snprintf(err, errlen, "detector list too long");
+		return MX_EINVAL;
+	}
+	strcpy(buf, list);
+	for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (strcasecmp(tok, "all") == 0) {
+			b |= (mx_detector_count() >= 64) ? ~0ULL : ((1ULL << mx_detector_count()) - 1);
+			continue;
+		}
+		int i = mx_detector_find(tok);
+		if (i < 0) {
+			snprintf(err, errlen, "unknown detector '%s' (see --list-detectors)", tok);
+			return MX_EINVAL;
+		}
+		b |= 1ULL << i;
+	}
+	*bits = b;
+	return 0;
+}
+
+const char *mx_sev_name(enum mx_sev s)
+{
+	switch (s) {
+	case MX_SEV_INFO: return "info";
+	case MX_SEV_WARN: return "warn";
+	case MX_SEV_ERROR: return "error";
+	case MX_SEV_CRIT: return "crit";
+	}
+	return "?";
+}
+
+int mx_sev_from_name(const char *s)
+{
+	static const char *const names[] = {"info", "warn", "error", "crit"};
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return i;
+	if (strcasecmp(s, "warning") == 0)
+		return MX_SEV_WARN;
+	if (strcasecmp(s, "critical") == 0)
+		return MX_SEV_CRIT;
+	return -1;
+}
+
+void mx_detect_opts_default(struct mx_detect_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->answer_timeout_us = 5000000ULL;
+	o->chain_window_us = 120000000ULL;
+	o->fallback_window_us = 10000000ULL;
+	o->min_retry_gap_us = 60000000ULL;
+	o->loop_min_attempts = 2;
+	o->stats_window_us = 300000000ULL;
+	o->min_samples = 20;
+	o->disagree_window_us = 600000000ULL;
+	o->slow_warn_p95_us = 1000000ULL;
+	o->slow_warn_p50_us = 250000ULL;
+	o->slow_error_p95_us = 3000000ULL;
+	o->slow_min_obvious = 3;
+	o->timeout_warn_pct = 1;
+	o->timeout_warn_min = 3;
+	o->timeout_error_pct = 20;
+	o->dead_min_queries = 5;
+	o->max_findings = 1024;
+	/* PATTERNS.md P12 default public resolvers */
+	static const char *const pub[] = {
+		"8.8.8.8", "8.8.4.4", "2001:4860:4860::8888", "2001:4860:4860::8844",
+		"1.1.1.1", "1.0.0.1", "2606:4700:4700::1111", "2606:4700:4700::1001",
+		"9.9.9.9", "149.112.112.112", "2620:fe::fe", "2620:fe::9",
+		"208.67.222.222", "208.67.220.220",
+	};
+	for (size_t i = 0; i < sizeof pub / sizeof pub[0]; i++)
+		if (mx_addr_parse(pub[i], &o->public_resolvers[o->n_public_resolvers]) == 0)
+			o->n_public_resolvers++;
+	static const char *const bl[] = {
+		"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org",
+		"dbl.spamhaus.org", "multi.uribl.com", "multi.surbl.org",
+	};
+	for (size_t i = 0; i < sizeof bl / sizeof bl[0]; i++)
+		if (mx_dname_from_text(bl[i], &o->dnsbl_zones[o->n_dnsbl_zones]) == 0)
+			o->n_dnsbl_zones++;
+	size_t n = mx_detector_count();
+	o->enabled = n >= 64 ? ~0ULL : ((1ULL << n) - 1);
+}
+
+bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a)
+{
+	if (o->n_senders == 0)
+		return true;
+	for (size_t i = 0; i < o->n_senders; i++)
+		if (mx_addr_eq(&o->senders[i], a))
+			return true;
+	return false;
+}
+
+bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a)
+{
+	for (size_t i = 0; i < o->n_public_resolvers; i++)
+		if (mx_addr_eq(&o->public_resolvers[i], a))
+			return true;
+	return false;
+}
+
+/* ---- finding helpers ---------------------------------------------------- */
+
+void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
+{
+	memset(f, 0, sizeof(*f));
+	f->pattern = pattern;
+	f->sev = sev;
+	f->count = 1;
+	f->attempts = 1;
+}
+
+void mx_finding_add_frame(struct mx_finding *f, uint64_t frame)
+{
+	if (frame == 0)
+		return;
+	unsigned i = 0;
+	while (i < f->n_frames && f->frames[i] < frame)
+		i++;
+	if (i < f->n_frames && f->frames[i] == frame)
+		return;
+	if (f->n_frames >= MX_FINDING_MAX_FRAMES) {
+		if (i >= MX_FINDING_MAX_FRAMES)
+			return; /* keep the earliest frames */
+		f->n_frames--;
+	}
+	memmove(&f->frames[i + 1], &f->frames[i], (f->n_frames - i) * sizeof(f->frames[0]));
+	f->frames[i] = frame;
+	f->n_frames++;
+}
+
+void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r)
+{
+	if (r->family == 0)
+		return;
+	for (unsigned i = 0; i < f->n_resolvers; i++)
+		if (mx_addr_eq(&f->resolvers[i], r))
+			return;
+	if (f->n_resolvers < MX_FINDING_MAX_RESOLVERS)
+		f->resolvers[f->n_resolvers++] = *r;
+}
+
+static void add_evidence(struct mx_finding *f, const struct mx_evidence *ev)
+{
+	for (unsigned i = 0; i < f->n_evidence; i++)
+		if (f->evidence[i].frame == ev->frame && f->evidence[i].response == ev->response)
+			return;
+	if (f->n_evidence >= MX_FINDING_MAX_EVIDENCE)
+		return;
+	/* keep rows in frame order */
+	unsigned i = f->n_evidence;
+	while (i > 0 && f->evidence[i - 1].frame > ev->frame) {
+		f->evidence[i] = f->evidence[i - 1];
+		i--;
+	}
+	f->evidence[i] = *ev;
+	f->n_evidence++;
+}
+
+static void answer_text(const struct mx_lookup *l, char *buf, size_t n)
+{
+	const struct mx_dns_msg *m = l->answer;
+	char name[MX_DNAME_STRLEN], a[MX_ADDR_STRLEN];
+	buf[0] = '\0';
+	if (!m)
+		return;
+	if (l->outcome == MX_O_ANSWER && m->n_mx > 0) {
+		snprintf(buf, n, "MX %u %s%s", m->mx[0].pref,
+			 mx_dname_format(&m->mx[0].exchange, name, sizeof name),
+			 m->mx_total > 1 ? " ..." : "");
+	} else if (l->outcome == MX_O_ANSWER && m->n_addr > 0) {
+		snprintf(buf, n, "%s%s", mx_addr_format(&m->addr[0].addr, a, sizeof a),
+			 m->addr_total > 1 ? " ..." : "");
+	} else if (m->n_cname > 0) {
+		snprintf(buf, n, "CNAME %s", mx_dname_format(&m->cname[0], name, sizeof name));
+	} else if (m->has_soa) {
+		snprintf(buf, n, "SOA %s (negative TTL %u)",
+			 mx_dname_format(&m->soa_owner, name, sizeof name), m->neg_ttl);
+	}
+}
+
+void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
+{
+	for (unsigned i = 0; i < l->n_resolvers; i++)
+		mx_finding_add_resolver(f, &l->resolvers[i]);
+	for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		struct mx_evidence q;
+		memset(&q, 0, sizeof q);
+		q.frame = t->q_frame;
+		q.ts_us = t->q_ts;
+		q.from = l->client;
+		q.to = t->server;
+		mx_dname_copy(&q.qname, &l->qname);
+		q.qtype = l->qtype;
+		q.ede = 0xffff;
+		q.outcome = t->r_frame ? t->outcome : (t->open ? MX_O_TIMEOUT : t->outcome);
+		q.response = false;
+		mx_finding_add_frame(f, t->q_frame);
+		add_evidence(f, &q);
+		if (t->r_frame) {
+			struct mx_evidence r = q;
+			r.frame = t->r_frame;
+			r.ts_us = t->q_ts + t->latency_us;
+			r.from = t->server;
+			r.to = l->client;
+			r.response = true;
+			r.outcome = t->outcome;
+			r.rcode = t->rcode;
+			r.ede = t->ede;
+			r.latency_us = t->latency_us;
+			if (t->r_frame == l->decided_frame)
+				answer_text(l, r.answer, sizeof r.answer);
+			mx_finding_add_frame(f, t->r_frame);
+			add_evidence(f, &r);
+		}
+	}
+	if (f->first_us == 0 || l->first_us < f->first_us)
+		f->first_us = l->first_us;
+	if (l->last_us > f->last_us)
+		f->last_us = l->last_us;
+}
+
+void mx_finding_add_step(struct mx_finding *f, const struct mx_chain_step *s)
+{
+	for (unsigned i = 0; i < s->n_frames; i++)
+		mx_finding_add_frame(f, s->frames[i]);
+	for (unsigned i = 0; i < s->n_resolvers; i++)
+		mx_finding_add_resolver(f, &s->resolvers[i]);
+	if (s->asked) {
+		if (f->first_us == 0 || s->first_us < f->first_us)
+			f->first_us = s->first_us;
+		if (s->end_us > f->last_us)
+			f->last_us = s->end_us;
+	}
+}
+
+static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va_list ap)
+{
+	size_t len = strlen(buf);
+	if (len > 0 && sep && len + strlen(sep) < size) {
+		strcpy(buf + len, sep);
+		len += strlen(sep);
+	}
+	if (len < size)
+		vsnprintf(buf + len, size - len, fmt, ap);
+}
+
+void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vappend(f->verify, sizeof f->verify, "\n", fmt, ap);
+	va_end(ap);
+}
+
+void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vappend(f->detail, sizeof f->detail, "; ", fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the engine ----------------------------------------------------------- */
+
+struct mx_emit {
+	struct mx_detect *d;
+};
+
+struct mx_detect {
+	struct mx_detect_opts o;
+	void *state[64];
+	struct mx_finding *f;
+	size_t n, cap;
+	uint64_t evicted, seq;
+	struct mx_finding *ranked;
+	bool dirty;
+	struct mx_emit em;
+	uint64_t now;
+};
+
+struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
+{
+	struct mx_detect *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	if (o)
+		d->o = *o;
+	else
+		mx_detect_opts_default(&d->o);
+	d->cap = d->o.max_findings ? d->o.max_findings : 1024;
+	d->f = calloc(d->cap, sizeof(*d->f));
+	d->ranked = calloc(d->cap, sizeof(*d->ranked));
+	if (!d->f || !d->ranked) {
+		mx_detect_free(d);
+		return NULL;
+	}
+	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
+		if (!(d->o.enabled & (1ULL << i)))
+			continue;
+		d->state[i] = calloc(1, mx_detectors[i]->state_size ? mx_detectors[i]->state_size : 1);
+		if (!d->state[i]) {
+			mx_detect_free(d);
+			return NULL;
+		}
+	}
+	d->em.d = d;
+	return d;
+}
+
+void mx_detect_free(struct mx_detect *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < 64; i++)
+		free(d->state[i]);
+	free(d->f);
+	free(d->ranked);
+	free(d);
+}
+
+uint64_t mx_detect_evicted(const struct mx_detect *d)
+{
+	return d->evicted;
+}
+
+static bool same_key(const struct mx_finding *a, const struct mx_finding *b)
+{
+	if (strcmp(a->pattern, b->pattern) != 0 || a->qtype != b->qtype ||
+	    !mx_addr_eq(&a->sender, &b->sender) || !mx_dname_eq(&a->domain, &b->domain) ||
+	    !mx_dname_eq(&a->host, &b->host))
+		return false;
+	struct mx_addr none = {0};
+	const struct mx_addr *ra = a->n_resolvers ? &a->resolvers[0] : &none;
+	const struct mx_addr *rb = b->n_resolvers ? &b->resolvers[0] : &none;
+	return mx_addr_eq(ra, rb);
+}
+
+static void merge(struct mx_finding *into, const struct mx_finding *f)
+{
+	into->count += f->count;
+	if (f->first_us && (into->first_us == 0 || f->first_us < into->first_us))
+		into->first_us = f->first_us;
+	if (f->last_us > into->last_us)
+		into->last_us = f->last_us;
+	if (f->attempts > into->attempts)
+		into->attempts = f->attempts;
+	if (f->sev > into->sev) {
+		into->sev = f->sev;
+		into->title = f->title;
+		memcpy(into->detail, f->detail, sizeof into->detail);
+		into->smtp_status = f->smtp_status;
+		into->cause = f->cause;
+		into->fix = f->fix;
+	}
+	into->single_attempt = into->single_attempt && f->single_attempt;
+	for (unsigned i = 0; i < f->n_frames; i++)
+		mx_finding_add_frame(into, f->frames[i]);
+	for (unsigned i = 0; i < f->n_resolvers; i++)
+		mx_finding_add_resolver(into, &f->resolvers[i]);
+	for (unsigned i = 0; i < f->n_evidence; i++)
+		add_evidence(into, &f->evidence[i]);
+	if (!into->verify[0])
+		memcpy(into->verify, f->verify, sizeof into->verify);
+}
+
+/* Rank: severity desc, attempts desc, count desc, first seen, emission order. */
+static int rank_cmp(const void *x, const void *y)
+{
+	const struct mx_finding *a = x, *b = y;
+	if (a->sev != b->sev)
+		return a->sev > b->sev ? -1 : 1;
+	if (a->attempts != b->attempts)
+		return a->attempts > b->attempts ? -1 : 1;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->first_us != b->first_us)
+		return a->first_us < b->first_us ? -1 : 1;
+	return a->seq < b->seq ? -1 : (a->seq > b->seq);
+}
+
+void mx_emit(struct mx_emit *e, const struct mx_finding *f)
+{
+	struct mx_detect *d = e->d;
+	d->dirty = true;
+	for (size_t i = 0; i < d->n; i++)
+		if (same_key(&d->f[i], f)) {
+			merge(&d->f[i], f);
+			return;
+		}
+	if (d->n == d->cap) {
+		/* evict the lowest severity, then oldest */
+		size_t v = 0;
+		for (size_t i = 1; i < d->n; i++)
+			if (d->f[i].sev < d->f[v].sev ||
+			    (d->f[i].sev == d->f[v].sev && d->f[i].seq < d->f[v].seq))
+				v = i;
+		d->f[v] = d->f[d->n - 1];
+		d->n--;
+		d->evicted++;
+	}
+	d->f[d->n] = *f;
+	d->f[d->n].seq = ++d->seq;
+	if (d->f[d->n].count == 0)
+		d->f[d->n].count = 1;
+	d->n++;
+}
+
+#define DISPATCH(cb, ...)                                                          \
+	do {                                                                       \
+		struct mx_detect_ctx ctx = {&d->o, d->now};                          \
+		for (size_t i = 0; mx_detectors[i] && i < 64; i++)                   \
+			if (d->state[i] && mx_detectors[i]->cb)                        \
+				mx_detectors[i]->cb(d->state[i], &ctx, __VA_ARGS__);   \
+	} while (0)
+
+void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t)
+{
+	if (t->r_ts > d->now)
+		d->now = t->r_ts;
+	DISPATCH(on_txn, t, &d->em);
+}
+
+void mx_detect_observe_stray(struct mx_detect *d, const struct mx_stray *s)
+{
+	DISPATCH(on_stray, s, &d->em);
+}
+
+void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
+{
+	if (l->last_us > d->now)
+		d->now = l->last_us;
+	DISPATCH(on_lookup, l, &d->em);
+}
+
+void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)
+{
+	DISPATCH(on_chain, c, &d->em);
+}
+
+void mx_detect_observe_tcp(struct mx_detect *d, const struct mx_tcpctl *t)
+{
+	if (t->ts_us > d->now)
+		d->now = t->ts_us;
+	DISPATCH(on_tcp, t, &d->em);
+}
+
+void mx_detect_tick(struct mx_detect *d, uint64_t now_us)
+{
+	if (now_us > d->now)
+		d->now = now_us;
+	DISPATCH(on_tick, &d->em);
+}
+
+void mx_detect_finish(struct mx_detect *d, uint64_t end_us)
+{
+	if (end_us > d->now)
+		d->now = end_us;
+	DISPATCH(on_finish, &d->em);
+}
+
+const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
+{
+	if (d->dirty) {
+		memcpy(d->ranked, d->f, d->n * sizeof(*d->f));
+		qsort(d->ranked, d->n, sizeof(*d->ranked), rank_cmp);
+		d->dirty = false;
+	}
+	*n = d->n;
+	return d->ranked;
+}

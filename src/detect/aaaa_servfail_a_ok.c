@@ -1,0 +1,124 @@
+/* aaaa_servfail_a_ok.c - P2 AAAA_SERVFAIL_A_OK: the name fails for AAAA but
+ * resolves for A (RFC 4074 at the recipient's authoritative servers).
+ *
+ * For one name and one resolver (any sender): a AAAA lookup whose final
+ * outcome is SERVFAIL or TIMEOUT and an A lookup with an ANSWER, within 60 s
+ * of each other, in either order. WARN: A-first and fallback MTAs still
+ * deliver over IPv4; P1 reports the senders that do not. Root-cause hints
+ * from the AAAA latency and EDE.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+#define KEEP 64
+#define PAIR_US 60000000ULL
+
+struct st {
+	struct mx_lookup aaaa[KEEP];   /* recent failed AAAA lookups (answer == NULL) */
+	struct mx_lookup a[KEEP];      /* recent answered A lookups */
+	unsigned na, nb;               /* ring positions */
+};
+
+static bool share_resolver(const struct mx_lookup *x, const struct mx_lookup *y, struct mx_addr *out)
+{
+	for (unsigned i = 0; i < x->n_resolvers; i++)
+		for (unsigned j = 0; j < y->n_resolvers; j++)
+			if (mx_addr_eq(&x->resolvers[i], &y->resolvers[j])) {
+				*out = x->resolvers[i];
+				return true;
+			}
+	return false;
+}
+
+static bool near(const struct mx_lookup *x, const struct mx_lookup *y)
+{
+	uint64_t a = x->first_us, b = y->first_us;
+	return (a > b ? a - b : b - a) <= PAIR_US;
+}
+
+static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, const struct mx_addr *r,
+		      struct mx_emit *e)
+{
+	struct mx_finding f;
+	char hn[MX_DNAME_STRLEN], zn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
+	struct mx_dname zone;
+	mx_finding_init(&f, "AAAA_SERVFAIL_A_OK", MX_SEV_WARN);
+	f.title = "a name fails for AAAA but resolves for A (RFC 4074 misbehaviour)";
+	mx_finding_add_resolver(&f, r);
+	mx_dname_copy(&f.host, &v6->qname);
+	f.qtype = MX_TYPE_AAAA;
+	mx_finding_add_lookup(&f, v6);
+	mx_finding_add_lookup(&f, v4);
+	mx_dname_format(&v6->qname, hn, sizeof hn);
+	mx_dname_suffix(&v6->qname, 2, &zone);
+	mx_dname_format(&zone, zn, sizeof zn);
+	mx_addr_format(r, rs, sizeof rs);
+	mx_finding_detail(&f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn, mx_outcome_name(v6->outcome),
+			  (double)v6->latency_us / 1000.0, (double)v4->latency_us / 1000.0);
+	if (v6->outcome == MX_O_TIMEOUT || v6->latency_us >= 1500000ULL || v6->ede == 22 || v6->ede == 23)
+		mx_finding_detail(&f, "slow or no AAAA answer: the authoritative servers of %s ignore AAAA "
+				  "queries or are lame for them", zn);
+	else if (v6->latency_us < 50000ULL)
+		mx_finding_detail(&f, "fast SERVFAIL: a cached failure (RFC 9520) or the resolver rejected a "
+				  "broken response");
+	if (v6->ede != 0xffff)
+		mx_finding_detail(&f, "EDE %u %s%s", v6->ede, mx_dns_ede_name(v6->ede),
+				  v6->ede >= 6 && v6->ede <= 12 ? ": DNSSEC denial of existence for AAAA is broken" : "");
+	f.smtp_status = "none for A-first or falling-back MTAs (Postfix, Exim, OpenSMTPD, glibc getaddrinfo "
+			"users deliver over IPv4); AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
+			"(Exchange \"451 4.4.0 DNS query failed\", Sendmail 4.4.3)";
+	f.cause = "the recipient's DNS answers A but fails AAAA; RFC 4074 §3 expects NOERROR with an empty "
+		  "answer for a name without AAAA records";
+	f.fix = "the zone's operator fixes its authoritative servers (or the front-end/firewall in front of "
+		"them) to answer AAAA queries with NOERROR/NODATA";
+	mx_finding_verify(&f, "dig AAAA %s @%s", hn, rs);
+	mx_finding_verify(&f, "dig +short NS %s", zn);
+	mx_finding_verify(&f, "dig +norec AAAA %s @<each NS of %s>", hn, zn);
+	mx_emit(e, &f);
+}
+
+static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
+{
+	struct st *s = vs;
+	struct mx_addr r;
+	(void)c;
+	if (l->qclass != 1)
+		return;
+	if (l->qtype == MX_TYPE_AAAA && (l->outcome == MX_O_SERVFAIL || l->outcome == MX_O_TIMEOUT)) {
+		for (unsigned i = 0; i < KEEP; i++) {
+			const struct mx_lookup *a = &s->a[i];
+			if (a->qtype && mx_dname_eq(&a->qname, &l->qname) && near(a, l) && share_resolver(l, a, &r)) {
+				emit_pair(l, a, &r, e);
+				return;
+			}
+		}
+		s->aaaa[s->na] = *l;
+		s->aaaa[s->na].answer = NULL;
+		s->na = (s->na + 1) % KEEP;
+	} else if (l->qtype == MX_TYPE_A && l->outcome == MX_O_ANSWER) {
+		for (unsigned i = 0; i < KEEP; i++) {
+			const struct mx_lookup *v6 = &s->aaaa[i];
+			if (v6->qtype && mx_dname_eq(&v6->qname, &l->qname) && near(v6, l) &&
+			    share_resolver(v6, l, &r)) {
+				struct mx_lookup a = *l;
+				a.answer = NULL;
+				emit_pair(v6, &a, &r, e);
+				return;
+			}
+		}
+		s->a[s->nb] = *l;
+		s->a[s->nb].answer = NULL;
+		s->nb = (s->nb + 1) % KEEP;
+	}
+}
+
+const struct mx_detector mx_det_aaaa_servfail_a_ok = {
+	.id = "AAAA_SERVFAIL_A_OK",
+	.pattern = "P2",
+	.emits = "AAAA_SERVFAIL_A_OK",
+	.summary = "a name gets SERVFAIL/timeout for AAAA but an answer for A from the same resolver",
+	.state_size = sizeof(struct st),
+	.on_lookup = on_lookup,
+};

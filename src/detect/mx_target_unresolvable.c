@@ -1,0 +1,111 @@
+/* mx_target_unresolvable.c - P6 MX_TARGET_UNRESOLVABLE: exchanges without addresses.
+ *
+ * PATTERNS.md P6: for each exchange the sender asked about, its address state
+ * is ANSWER (some A/AAAA answered), TRANSIENT (none answered, some failed) or
+ * NEGATIVE (all negative). ALL_NEGATIVE (ERROR): every asked exchange is
+ * NEGATIVE. PARTIAL (WARN): some NEGATIVE, at least one ANSWER: deliverable,
+ * redundancy lost. Exchanges never asked are listed as not checked (Sendmail
+ * stops at the first usable host). Hints: "mx.d.d" (missing trailing dot in a
+ * zone file).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+enum state { NOT_ASKED, ANSWERED, TRANSIENT, NEGATIVE };
+
+static enum state host_state(const struct mx_chain_host *h)
+{
+	if (!h->a.asked && !h->aaaa.asked)
+		return NOT_ASKED;
+	if ((h->a.asked && h->a.outcome == MX_O_ANSWER) || (h->aaaa.asked && h->aaaa.outcome == MX_O_ANSWER))
+		return ANSWERED;
+	if ((h->a.asked && mx_outcome_is_fail(h->a.outcome)) ||
+	    (h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome)))
+		return TRANSIENT;
+	return NEGATIVE;
+}
+
+/* "mx1.example.com.example.com": the domain repeated at the end. */
+static bool doubled_suffix(const struct mx_dname *host, const struct mx_dname *dom)
+{
+	if (dom->labels == 0 || host->labels < 2 * dom->labels)
+		return false;
+	struct mx_dname tail, rest;
+	mx_dname_suffix(host, 2u * dom->labels, &tail);
+	mx_dname_suffix(host, dom->labels, &rest);
+	return mx_dname_eq(&rest, dom) && mx_dname_is_subdomain(&tail, dom) &&
+	       memcmp(tail.wire, dom->wire, dom->len - 1) == 0;
+}
+
+static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
+{
+	(void)st;
+	if (ch->mx.outcome != MX_O_ANSWER || ch->null_mx || !mx_detect_is_sender(c->opts, &ch->sender))
+		return;
+	unsigned n_ans = 0, n_neg = 0, n_asked = 0;
+	for (unsigned i = 0; i < ch->n_hosts; i++) {
+		if (ch->hosts[i].implicit)
+			continue;
+		enum state s = host_state(&ch->hosts[i]);
+		n_asked += s != NOT_ASKED;
+		n_ans += s == ANSWERED;
+		n_neg += s == NEGATIVE;
+	}
+	if (n_neg == 0)
+		return;
+	bool all = n_ans == 0 && n_neg == n_asked;
+	if (!all && n_ans == 0)
+		return; /* transient failures decide: resolver patterns report them */
+	struct mx_finding f;
+	char dn[MX_DNAME_STRLEN], hn[MX_DNAME_STRLEN];
+	mx_dname_format(&ch->domain, dn, sizeof dn);
+	mx_finding_init(&f, all ? "MX_TARGET_UNRESOLVABLE" : "MX_TARGET_PARTIAL", all ? MX_SEV_ERROR : MX_SEV_WARN);
+	f.title = all ? "no MX host of the domain has an address" : "some MX hosts of the domain have no address";
+	f.sender = ch->sender;
+	mx_dname_copy(&f.domain, &ch->domain);
+	f.attempts = ch->attempt;
+	f.single_attempt = ch->attempt < 2;
+	mx_finding_add_step(&f, &ch->mx);
+	for (unsigned i = 0; i < ch->n_hosts; i++) {
+		const struct mx_chain_host *h = &ch->hosts[i];
+		if (h->implicit)
+			continue;
+		enum state s = host_state(h);
+		mx_dname_format(&h->name, hn, sizeof hn);
+		if (s == NEGATIVE) {
+			if (f.host.len == 0)
+				mx_dname_copy(&f.host, &h->name);
+			mx_finding_add_step(&f, &h->a);
+			mx_finding_add_step(&f, &h->aaaa);
+			mx_finding_detail(&f, "%s: A %s, AAAA %s", hn,
+					  h->a.asked ? mx_outcome_name(h->a.outcome) : "not asked",
+					  h->aaaa.asked ? mx_outcome_name(h->aaaa.outcome) : "not asked");
+			if (doubled_suffix(&h->name, &ch->domain))
+				mx_finding_detail(&f, "%s repeats the domain: a missing trailing dot in the zone file?", hn);
+			mx_finding_verify(&f, "dig A %s", hn);
+			mx_finding_verify(&f, "dig AAAA %s", hn);
+		} else if (s == NOT_ASKED) {
+			mx_finding_detail(&f, "%s not checked by the sender", hn);
+		}
+	}
+	f.smtp_status = all ? "most likely: Postfix 5.4.4 with \"no MX host for <domain> has a valid address "
+			      "record\" (4.4.4 with smtp_defer_if_no_mx_address_found); Exim \"all relevant MX "
+			      "records point to non-existent hosts\"; OpenSMTPD \"No MX found for domain\"; "
+			      "Sendmail 5.1.2 \"Host unknown\"; Messaging Gateway 421 4.4.4"
+			    : "none while a working MX host remains; redundancy is lost";
+	f.cause = "the domain's MX records name hosts that have no A/AAAA records (dangling or mistyped "
+		  "names, or a missing trailing dot in the zone file)";
+	f.fix = "the domain owner points the MX records at hosts with addresses, or adds the missing A/AAAA";
+	mx_finding_verify(&f, "dig MX %s", dn);
+	mx_emit(e, &f);
+}
+
+const struct mx_detector mx_det_mx_target_unresolvable = {
+	.id = "MX_TARGET_UNRESOLVABLE",
+	.pattern = "P6",
+	.emits = "MX_TARGET_UNRESOLVABLE,MX_TARGET_PARTIAL",
+	.summary = "MX hosts of the domain have no A/AAAA records (all of them, or some)",
+	.on_chain = on_chain,
+};
