@@ -148,6 +148,74 @@ bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a
 	return false;
 }
 
+/* ---- keyed slots for detector state ---------------------------------------- */
+
+void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	uint8_t *b = base;
+	struct mx_slot *victim = (struct mx_slot *)b;
+	++*clock;
+	for (size_t i = 0; i < n; i++) {
+		struct mx_slot *s = (struct mx_slot *)(b + i * size);
+		if (s->key == key && s->used) {
+			s->used = *clock;
+			if (fresh)
+				*fresh = false;
+			return s;
+		}
+		if (s->used < victim->used)
+			victim = s;
+	}
+	memset(victim, 0, size);
+	victim->key = key;
+	victim->used = *clock;
+	if (fresh)
+		*fresh = true;
+	return victim;
+}
+
+void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
+{
+	uint8_t *b = base;
+	for (size_t i = 0; i < n; i++) {
+		struct mx_slot *s = (struct mx_slot *)(b + i * size);
+		if (s->key == key && s->used)
+			return s;
+	}
+	return NULL;
+}
+
+static uint64_t nonzero(uint64_t k)
+{
+	return k ? k : 1;
+}
+
+uint64_t mx_key_addr(const struct mx_addr *a, uint64_t salt)
+{
+	return nonzero(mx_addr_hash(a, salt));
+}
+
+uint64_t mx_key_addr2(const struct mx_addr *a, const struct mx_addr *b, uint64_t salt)
+{
+	return nonzero(mx_addr_hash(b, mx_addr_hash(a, salt)));
+}
+
+uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt)
+{
+	return nonzero(mx_dname_hash(n, salt * 65537 + qtype));
+}
+
+void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone)
+{
+	struct mx_dname two;
+	mx_dname_suffix(n, 2, &two);
+	/* "co.uk", "com.au": a short second-level label under a 2-letter TLD */
+	if (n->labels >= 3 && two.len >= 2 && two.wire[0] <= 3 && two.len - 1 - two.wire[0] - 1 == 3)
+		mx_dname_suffix(n, 3, zone);
+	else
+		mx_dname_copy(zone, &two);
+}
+
 /* ---- finding helpers ---------------------------------------------------- */
 
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)

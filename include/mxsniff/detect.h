@@ -123,6 +123,28 @@ void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a);
+
+/* Fixed-size keyed tables inside detector state: every entry starts with a
+ * struct mx_slot. mx_slot_get() finds the entry for key (never 0) or takes the
+ * least recently used one (zeroed, *fresh set); *clock is the table's own
+ * use counter. Linear, for tables of up to a few hundred entries. */
+struct mx_slot {
+	uint64_t key;
+	uint64_t used;
+};
+void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh);
+/* Find only; NULL when absent. */
+void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key);
+#define MX_SLOT_GET(arr, key, clock, fresh) \
+	mx_slot_get((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh))
+#define MX_SLOT_FIND(arr, key) mx_slot_find((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key))
+/* Key helpers (never 0). */
+uint64_t mx_key_addr(const struct mx_addr *a, uint64_t salt);
+uint64_t mx_key_addr2(const struct mx_addr *a, const struct mx_addr *b, uint64_t salt);
+uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt);
+/* The zone a name most likely belongs to: the last two labels (three when the
+ * second-level label is short, as in example.co.uk). */
+void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone);
 bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a);
 
 struct mx_detect_ctx {

@@ -1,0 +1,182 @@
+/* edns_formerr.c - P15 EDNS_FORMERR / EDNS_DROP.
+ *
+ * EDNS_FORMERR: a query with an OPT record answered FORMERR or BADVERS (an
+ * old server or a middlebox that does not know EDNS). INFO when the sender
+ * retried without OPT within 5 s and got an answer (RFC 6891 §6.2.2), ERROR
+ * when it did not. EDNS_DROP (WARN): >= 3 OPT-carrying queries to a resolver
+ * went unanswered while its answers to queries without OPT (or over TCP)
+ * arrived and none with OPT did (RFC 8906 non-responders, firewalls that
+ * enforce 512 bytes).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+#define PEND 64
+#define RES 32
+#define RETRY_US 5000000ULL
+
+struct pend {
+	struct mx_slot s;
+	struct mx_addr client, server;
+	struct mx_dname qname;
+	uint16_t qtype, rcode;
+	uint64_t ts, q_frame, r_frame;
+};
+
+struct res {
+	struct mx_slot s;
+	struct mx_addr addr, client;
+	uint64_t edns_lost, edns_answered, plain_answered, first_us, last_us;
+	uint64_t frames[6];
+	unsigned nframes;
+};
+
+struct st {
+	struct pend pend[PEND];
+	struct res res[RES];
+	uint64_t pclock, rclock;
+};
+
+static void emit_formerr(const struct pend *p, bool recovered, const struct mx_txn *retry, struct mx_emit *e)
+{
+	struct mx_finding f;
+	char qn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], rc[16];
+	mx_finding_init(&f, "EDNS_FORMERR", recovered ? MX_SEV_INFO : MX_SEV_ERROR);
+	f.title = recovered ? "the resolver rejects EDNS; the sender falls back to plain DNS"
+			    : "the resolver rejects EDNS and the sender does not fall back";
+	f.sender = p->client;
+	mx_finding_add_resolver(&f, &p->server);
+	mx_dname_copy(&f.host, &p->qname);
+	f.qtype = p->qtype;
+	f.first_us = p->ts;
+	f.last_us = retry ? retry->r_ts : p->ts;
+	mx_finding_add_frame(&f, p->q_frame);
+	mx_finding_add_frame(&f, p->r_frame);
+	if (retry) {
+		mx_finding_add_frame(&f, retry->q_frame);
+		mx_finding_add_frame(&f, retry->r_frame);
+	}
+	mx_dname_format(&p->qname, qn, sizeof qn);
+	mx_addr_format(&p->server, rs, sizeof rs);
+	mx_finding_detail(&f, "query with OPT answered %s%s", mx_dns_rcode_name(p->rcode, rc, sizeof rc),
+			  recovered ? "; retried without OPT and answered" : "; no retry without OPT within 5 s");
+	f.smtp_status = recovered ? "none: the retry without EDNS works (one extra round trip per lookup)"
+				  : "most likely a temporary DNS failure: Postfix 4.4.3, Exchange \"451 4.4.0 DNS "
+				    "query failed\"";
+	f.cause = "an old resolver or a firewall's DNS inspection does not accept EDNS (RFC 6891) queries";
+	f.fix = "upgrade the resolver or relax the middlebox; advertise an EDNS buffer of 1232 bytes";
+	mx_finding_verify(&f, "dig +edns=0 %s @%s", qn, rs);
+	mx_finding_verify(&f, "dig +noedns %s @%s", qn, rs);
+	mx_emit(e, &f);
+}
+
+static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
+{
+	struct st *s = vs;
+	if (!mx_detect_is_sender(c->opts, &t->client) || t->kind == MX_TXN_OPEN || t->kind == MX_TXN_PENDING)
+		return;
+	uint64_t key = mx_key_addr(&t->client, mx_key_name(&t->qname, t->qtype, 15));
+	bool answered = t->kind == MX_TXN_ANSWERED;
+	if (answered && t->q_edns && (t->rcode == MX_RCODE_FORMERR || t->rcode == MX_RCODE_BADVERS)) {
+		bool fresh;
+		struct pend *p = MX_SLOT_GET(s->pend, key, &s->pclock, &fresh);
+		if (!fresh && p->ts + RETRY_US < t->q_ts)
+			emit_formerr(p, false, NULL, e);
+		if (fresh || p->ts + RETRY_US < t->q_ts) {
+			p->client = t->client;
+			p->server = t->server;
+			mx_dname_copy(&p->qname, &t->qname);
+			p->qtype = t->qtype;
+			p->rcode = t->rcode;
+			p->ts = t->q_ts;
+			p->q_frame = t->q_frame;
+			p->r_frame = t->r_frame;
+		}
+	} else if (answered && !t->q_edns && t->outcome <= MX_O_NXDOMAIN) {
+		struct pend *p = MX_SLOT_FIND(s->pend, key);
+		if (p && t->q_ts <= p->ts + RETRY_US) {
+			emit_formerr(p, true, t, e);
+			memset(p, 0, sizeof(*p));
+		}
+	}
+	/* EDNS_DROP bookkeeping per resolver */
+	bool fresh;
+	struct res *r = MX_SLOT_GET(s->res, mx_key_addr2(&t->client, &t->server, 15), &s->rclock, &fresh);
+	if (fresh) {
+		r->addr = t->server;
+		r->client = t->client;
+		r->first_us = t->q_ts;
+	}
+	r->last_us = t->q_ts;
+	if (t->q_edns && t->transport == MX_T_UDP) {
+		if (answered) {
+			r->edns_answered++;
+		} else if (t->kind == MX_TXN_TIMEOUT) {
+			r->edns_lost++;
+			if (r->nframes < 6)
+				r->frames[r->nframes++] = t->q_frame;
+		}
+	} else if (answered) {
+		r->plain_answered++;
+	}
+}
+
+static void expire(struct st *s, uint64_t now, bool all, struct mx_emit *e)
+{
+	for (unsigned i = 0; i < PEND; i++) {
+		struct pend *p = &s->pend[i];
+		if (p->s.used && p->ts && (all || p->ts + RETRY_US < now)) {
+			emit_formerr(p, false, NULL, e);
+			memset(p, 0, sizeof(*p));
+		}
+	}
+}
+
+static void on_tick(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	expire(vs, c->now_us, false, e);
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	struct st *s = vs;
+	expire(s, c->now_us, true, e);
+	for (unsigned i = 0; i < RES; i++) {
+		const struct res *r = &s->res[i];
+		if (!r->s.used || r->edns_lost < 3 || r->edns_answered > 0 || r->plain_answered == 0)
+			continue;
+		struct mx_finding f;
+		char rs[MX_ADDR_STRLEN];
+		mx_finding_init(&f, "EDNS_DROP", MX_SEV_WARN);
+		f.title = "queries with EDNS go unanswered while plain queries are answered";
+		f.sender = r->client;
+		mx_finding_add_resolver(&f, &r->addr);
+		f.first_us = r->first_us;
+		f.last_us = r->last_us;
+		f.count = r->edns_lost;
+		for (unsigned k = 0; k < r->nframes; k++)
+			mx_finding_add_frame(&f, r->frames[k]);
+		mx_addr_format(&r->addr, rs, sizeof rs);
+		mx_finding_detail(&f, "%llu EDNS queries unanswered, %llu plain/TCP queries answered",
+				  (unsigned long long)r->edns_lost, (unsigned long long)r->plain_answered);
+		f.smtp_status = "most likely 4.4.3 / \"451 4.4.0 DNS query failed\" for lookups that need EDNS";
+		f.cause = "a firewall or old server drops EDNS queries or large (fragmented) answers (RFC 8906, "
+			  "DNS Flag Day 2020)";
+		f.fix = "upgrade or reconfigure the middlebox; advertise an EDNS buffer of 1232 bytes";
+		mx_finding_verify(&f, "dig +edns=0 +bufsize=1232 . SOA @%s", rs);
+		mx_emit(e, &f);
+	}
+}
+
+const struct mx_detector mx_det_edns_formerr = {
+	.id = "EDNS_FORMERR",
+	.pattern = "P15",
+	.emits = "EDNS_FORMERR,EDNS_DROP",
+	.summary = "EDNS queries answered FORMERR/BADVERS, or silently dropped",
+	.state_size = sizeof(struct st),
+	.on_txn = on_txn,
+	.on_tick = on_tick,
+	.on_finish = on_finish,
+};

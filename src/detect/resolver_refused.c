@@ -1,0 +1,89 @@
+/* resolver_refused.c - P11 RESOLVER_REFUSED / RESOLVER_NOT_RECURSIVE.
+ *
+ * Responses to a sender's RD=1 queries with REFUSED, or referrals (RA=0, no
+ * answer, NS in authority: the "resolver" is authoritative-only). WARN when
+ * the lookup still got an answer elsewhere (an extra round trip each time),
+ * ERROR when the lookup's final outcome is REFUSED/REFERRAL, CRIT when the
+ * resolver refused every one of >= 3 lookups from the sender. OpenSMTPD turns
+ * a REFUSED MX answer into a permanent failure.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+#define PAIRS 64
+
+struct pair {
+	struct mx_slot s;
+	uint64_t lookups, refused_lookups;
+};
+
+struct st {
+	struct pair pairs[PAIRS];
+	uint64_t clock;
+};
+
+static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
+{
+	struct st *s = vs;
+	if (!l->rd || !mx_detect_is_sender(c->opts, &l->client))
+		return;
+	for (unsigned r = 0; r < l->n_resolvers; r++) {
+		bool fresh;
+		struct pair *p = MX_SLOT_GET(s->pairs, mx_key_addr2(&l->client, &l->resolvers[r], 11), &s->clock, &fresh);
+		p->lookups++;
+		const struct mx_lookup_try *bad = NULL;
+		for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+			const struct mx_lookup_try *t = &l->tries[i];
+			if (mx_addr_eq(&t->server, &l->resolvers[r]) &&
+			    (t->outcome == MX_O_REFUSED || t->outcome == MX_O_REFERRAL) && !t->open)
+				bad = t;
+		}
+		if (!bad)
+			continue;
+		p->refused_lookups++;
+		bool referral = bad->outcome == MX_O_REFERRAL;
+		bool final_bad = l->outcome == MX_O_REFUSED || l->outcome == MX_O_REFERRAL;
+		enum mx_sev sev = final_bad ? MX_SEV_ERROR : MX_SEV_WARN;
+		if (p->refused_lookups == p->lookups && p->lookups >= 3)
+			sev = MX_SEV_CRIT;
+		struct mx_finding f;
+		char rs[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN], ss[MX_ADDR_STRLEN];
+		mx_finding_init(&f, referral ? "RESOLVER_NOT_RECURSIVE" : "RESOLVER_REFUSED", sev);
+		f.title = referral ? "the resolver does not recurse: it answers with referrals (RA=0)"
+				   : "the resolver refuses the sender's queries";
+		f.sender = l->client;
+		mx_finding_add_resolver(&f, &l->resolvers[r]);
+		mx_finding_add_lookup(&f, l);
+		mx_addr_format(&l->resolvers[r], rs, sizeof rs);
+		mx_addr_format(&l->client, ss, sizeof ss);
+		mx_dname_format(&l->qname, qn, sizeof qn);
+		mx_finding_detail(&f, "%llu of %llu lookups refused by %s%s", (unsigned long long)p->refused_lookups,
+				  (unsigned long long)p->lookups, rs,
+				  final_bad ? "" : "; answered by another resolver");
+		if (bad->ede != 0xffff)
+			mx_finding_detail(&f, "EDE %u %s", bad->ede, mx_dns_ede_name(bad->ede));
+		f.smtp_status = "most likely: Postfix 4.4.3 (glibc moves on, then reports TRY_AGAIN); OpenSMTPD "
+				"permanent \"Invalid domain name\" for a REFUSED MX answer (bounces); Exchange "
+				"\"451 4.4.0 DNS query failed\"";
+		f.cause = referral ? "the server in the sender's resolver list is an authoritative-only server"
+				   : "the resolver's access control (allow-recursion / access-control) does not "
+				     "include the sender, or a policy/RRL blocks it";
+		f.fix = referral ? "list recursive resolvers only in the sender's configuration"
+				 : "allow the sender in the resolver's ACL, or point the sender at a resolver "
+				   "that serves it";
+		mx_finding_verify(&f, "dig %s %s @%s   # run on %s", qn,
+				  l->qtype == MX_TYPE_MX ? "MX" : l->qtype == MX_TYPE_AAAA ? "AAAA" : "A", rs, ss);
+		mx_emit(e, &f);
+	}
+}
+
+const struct mx_detector mx_det_resolver_refused = {
+	.id = "RESOLVER_REFUSED",
+	.pattern = "P11",
+	.emits = "RESOLVER_REFUSED,RESOLVER_NOT_RECURSIVE",
+	.summary = "the resolver answers REFUSED, or referrals because it does not recurse",
+	.state_size = sizeof(struct st),
+	.on_lookup = on_lookup,
+};

@@ -1,0 +1,257 @@
+/* resolver_timeout.c - P10 RESOLVER_TIMEOUT, RESOLVER_DEAD, RESOLVER_UNREACHABLE,
+ * PRIMARY_FAILOVER, RESPONSE_WRONG_SOURCE.
+ *
+ * Per (sender, resolver) over stats_window, RD=1 transactions only: WARN at
+ * >= timeout_warn_pct % unanswered and >= timeout_warn_min timeouts, ERROR at
+ * >= timeout_error_pct %, CRIT RESOLVER_DEAD when all of >= dead_min_queries
+ * went unanswered. Queries answered only by ICMP port unreachable mean
+ * nothing listens on the resolver's port: RESOLVER_UNREACHABLE, whatever the
+ * count. When the capture holds no response at all, a dead resolver may be a
+ * one-way capture: the finding says so and stays WARN. PRIMARY_FAILOVER: a
+ * lookup whose first server timed out and a second answered (every lookup
+ * pays the first server's timeout). RESPONSE_WRONG_SOURCE: a response from an
+ * address or port the query did not go to (stubs drop it).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+#define PAIRS 128
+#define EV 6
+
+struct pair {
+	struct mx_slot s;
+	struct mx_addr sender, resolver;
+	uint64_t total, answered, timeouts, unreachable;
+	uint64_t first_us, last_us;
+	uint16_t n_ev;
+	struct mx_evidence ev[EV];
+};
+
+struct st {
+	struct pair pairs[PAIRS];
+	uint64_t clock;
+	uint64_t win_start;
+	uint64_t responses;   /* answered transactions anywhere in the capture */
+};
+
+static void evidence_from_txn(struct mx_evidence *ev, const struct mx_txn *t)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->frame = t->r_frame && t->kind == MX_TXN_UNREACHABLE ? t->r_frame : t->q_frame;
+	ev->ts_us = t->kind == MX_TXN_UNREACHABLE ? t->r_ts : t->q_ts;
+	ev->from = t->kind == MX_TXN_UNREACHABLE ? t->server : t->client;
+	ev->to = t->kind == MX_TXN_UNREACHABLE ? t->client : t->server;
+	ev->response = t->kind == MX_TXN_UNREACHABLE;
+	mx_dname_copy(&ev->qname, &t->qname);
+	ev->qtype = t->qtype;
+	ev->outcome = t->outcome;
+	ev->ede = 0xffff;
+	ev->latency_us = t->kind == MX_TXN_UNREACHABLE ? t->latency_us : 0;
+	if (t->kind == MX_TXN_UNREACHABLE)
+		snprintf(ev->answer, sizeof ev->answer, "ICMP port unreachable");
+	else
+		snprintf(ev->answer, sizeof ev->answer, "no response");
+}
+
+static void judge(struct pair *p, const struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	const struct mx_detect_opts *o = c->opts;
+	if (p->total == 0 || (p->timeouts == 0 && p->unreachable == 0))
+		return;
+	struct mx_finding f;
+	char rs[MX_ADDR_STRLEN];
+	mx_addr_format(&p->resolver, rs, sizeof rs);
+	uint64_t lost = p->timeouts + p->unreachable;
+	unsigned pct = (unsigned)(lost * 100 / p->total);
+	if (p->unreachable > 0 && p->answered == 0) {
+		mx_finding_init(&f, "RESOLVER_UNREACHABLE", p->total >= o->dead_min_queries ? MX_SEV_CRIT : MX_SEV_ERROR);
+		f.title = "the resolver is not running: queries are answered by ICMP port unreachable";
+		f.cause = "nothing listens on the resolver's DNS port (the service is stopped or crashed), or a "
+			  "firewall rejects the queries";
+		f.fix = "start the resolver or remove it from the sender's resolver list (resolv.conf, Exchange "
+			"ExternalDNSServers, the gateway's DNS settings)";
+	} else if (p->answered == 0 && p->total >= o->dead_min_queries) {
+		bool oneway = s->responses == 0;
+		mx_finding_init(&f, "RESOLVER_DEAD", oneway ? MX_SEV_WARN : MX_SEV_CRIT);
+		f.title = oneway ? "no query to the resolver was answered, and the capture holds no response at all"
+				 : "the resolver answers nothing";
+		f.cause = oneway ? "a one-way capture (SPAN port, asymmetric routing) or a resolver that is down: "
+				   "with no response anywhere in the capture mxsniff cannot tell them apart"
+				 : "the resolver is down or unreachable, UDP/53 is filtered, or it drops this client "
+				   "silently (rate limit)";
+		f.fix = "check the resolver and the path to it; remove it from the sender's resolver list";
+	} else if (p->answered == 0) {
+		mx_finding_init(&f, "RESOLVER_TIMEOUT", MX_SEV_WARN);
+		f.title = "queries to the resolver go unanswered (too few to call it dead)";
+		f.cause = "the resolver is down, filtered, or drops these queries";
+		f.fix = "check the resolver and the path to it";
+		f.single_attempt = true;
+	} else if (pct >= o->timeout_error_pct && lost >= o->timeout_warn_min) {
+		mx_finding_init(&f, "RESOLVER_TIMEOUT", MX_SEV_ERROR);
+		f.title = "the resolver leaves a large share of queries unanswered";
+	} else if (pct >= o->timeout_warn_pct && lost >= o->timeout_warn_min) {
+		mx_finding_init(&f, "RESOLVER_TIMEOUT", MX_SEV_WARN);
+		f.title = "the resolver leaves some queries unanswered";
+	} else {
+		return;
+	}
+	if (!f.cause) {
+		f.cause = "resolver overload, silent rate limiting (public resolvers, unbound wait-limit or "
+			  "discard-timeout), packet loss on the path, or pcap drops (check the capture statistics)";
+		f.fix = "run a caching resolver on the mail host, remove slow or dead forwarders, raise the "
+			"resolver's per-client limits";
+	}
+	f.smtp_status = "most likely: Postfix 4.4.3 \"Host or domain name not found. Name service error ... "
+			"Host not found, try again\"; Exim \"host lookup did not complete\"; Exchange "
+			"\"451 4.4.0 DNS query failed\" (ErrorTimeout); Messaging Gateway \"421 4.4.4 [internal] "
+			"domain does not resolve\"; OpenSMTPD \"Temporary failure in MX lookup\"";
+	f.sender = p->sender;
+	mx_finding_add_resolver(&f, &p->resolver);
+	f.first_us = p->first_us;
+	f.last_us = p->last_us;
+	f.count = lost;
+	mx_finding_detail(&f, "%llu of %llu queries unanswered (%u%%): %llu timed out, %llu ICMP unreachable",
+			  (unsigned long long)lost, (unsigned long long)p->total, pct,
+			  (unsigned long long)p->timeouts, (unsigned long long)p->unreachable);
+	for (unsigned i = 0; i < p->n_ev; i++) {
+		mx_finding_add_frame(&f, p->ev[i].frame);
+		if (f.n_evidence < MX_FINDING_MAX_EVIDENCE)
+			f.evidence[f.n_evidence++] = p->ev[i];
+	}
+	mx_finding_verify(&f, "dig +tries=1 +time=2 . SOA @%s", rs);
+	mx_finding_verify(&f, "dig +tcp . SOA @%s", rs);
+	mx_emit(e, &f);
+}
+
+static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	for (unsigned i = 0; i < PAIRS; i++)
+		if (s->pairs[i].s.used) {
+			judge(&s->pairs[i], s, c, e);
+			memset(&s->pairs[i], 0, sizeof s->pairs[i]);
+		}
+	s->win_start = c->now_us;
+}
+
+static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
+{
+	struct st *s = vs;
+	(void)e;
+	if (t->kind == MX_TXN_ANSWERED)
+		s->responses++;
+	if (!t->rd || t->kind == MX_TXN_PENDING || t->kind == MX_TXN_OPEN)
+		return;
+	if (!mx_detect_is_sender(c->opts, &t->client))
+		return;
+	if (s->win_start == 0)
+		s->win_start = t->q_ts;
+	bool fresh;
+	struct pair *p = MX_SLOT_GET(s->pairs, mx_key_addr2(&t->client, &t->server, 10), &s->clock, &fresh);
+	if (fresh) {
+		p->sender = t->client;
+		p->resolver = t->server;
+		p->first_us = t->q_ts;
+	}
+	p->total++;
+	p->last_us = t->q_ts;
+	if (t->kind == MX_TXN_ANSWERED)
+		p->answered++;
+	else if (t->kind == MX_TXN_TIMEOUT)
+		p->timeouts++;
+	else if (t->kind == MX_TXN_UNREACHABLE)
+		p->unreachable++;
+	if (t->kind != MX_TXN_ANSWERED && p->n_ev < EV)
+		evidence_from_txn(&p->ev[p->n_ev++], t);
+}
+
+static void on_tick(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	struct st *s = vs;
+	if (s->win_start && c->now_us >= s->win_start + c->opts->stats_window_us)
+		flush(s, c, e);
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	flush(vs, c, e);
+}
+
+static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
+{
+	(void)vs;
+	if (!l->rd || l->n_tries < 2 || !mx_detect_is_sender(c->opts, &l->client))
+		return;
+	const struct mx_lookup_try *t0 = &l->tries[0];
+	if (!(t0->outcome == MX_O_TIMEOUT || t0->outcome == MX_O_UNREACHABLE) && !t0->open)
+		return;
+	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		if (mx_addr_eq(&t->server, &t0->server) || t->open || t->outcome > MX_O_NXDOMAIN)
+			continue;
+		struct mx_finding f;
+		char r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN];
+		mx_finding_init(&f, "PRIMARY_FAILOVER", MX_SEV_WARN);
+		f.title = "the first resolver does not answer; every lookup waits for its timeout";
+		f.sender = l->client;
+		mx_finding_add_resolver(&f, &t0->server);
+		mx_finding_add_lookup(&f, l);
+		mx_addr_format(&t0->server, r1, sizeof r1);
+		mx_addr_format(&t->server, r2, sizeof r2);
+		mx_dname_format(&l->qname, qn, sizeof qn);
+		mx_finding_detail(&f, "%s timed out, %s answered after %.1f s (e.g. %s)", r1, r2,
+				  (double)(t->q_ts - l->first_us) / 1e6, qn);
+		f.smtp_status = "none while the second resolver answers; deliveries slow down, and MTAs with short "
+				"DNS timeouts defer 4.4.3";
+		f.cause = "the first resolver in the sender's list is down or filtered";
+		f.fix = "repair or remove the first resolver (resolv.conf order, Exchange ExternalDNSServers)";
+		mx_finding_verify(&f, "dig +tries=1 +time=2 . SOA @%s", r1);
+		mx_emit(e, &f);
+		return;
+	}
+}
+
+static void on_stray(void *vs, const struct mx_detect_ctx *c, const struct mx_stray *st, struct mx_emit *e)
+{
+	(void)vs;
+	(void)c;
+	if (st->kind != MX_STRAY_WRONG_SOURCE || !st->resp)
+		return;
+	const struct mx_dns_msg *m = st->resp;
+	struct mx_finding f;
+	char got[MX_ADDR_STRLEN], want[MX_ADDR_STRLEN];
+	mx_finding_init(&f, "RESPONSE_WRONG_SOURCE", MX_SEV_ERROR);
+	f.title = "responses come from another address or port than the query went to";
+	f.sender = m->dst;
+	mx_finding_add_resolver(&f, &st->expected);
+	mx_dname_copy(&f.host, &m->qname);
+	f.qtype = m->qtype;
+	f.first_us = f.last_us = m->ts_us;
+	mx_finding_add_frame(&f, st->q_frame);
+	mx_finding_add_frame(&f, m->frame);
+	mx_addr_format(&m->src, got, sizeof got);
+	mx_addr_format(&st->expected, want, sizeof want);
+	mx_finding_detail(&f, "query to %s port %u, response from %s port %u", want, st->expected_port, got, m->sport);
+	f.smtp_status = "most likely as for a timeout: Postfix 4.4.3 \"Host not found, try again\"; Exchange "
+			"451 4.4.0 (ErrorTimeout)";
+	f.cause = "a multi-homed resolver answering from another address, or NAT rewriting the source; stub "
+		  "resolvers drop such answers, so the sender times out although the wire shows answers";
+	f.fix = "make the resolver answer from the address it is queried on (bind it to that address), or "
+		"fix the NAT";
+	mx_finding_verify(&f, "dig . SOA @%s", want);
+	mx_emit(e, &f);
+}
+
+const struct mx_detector mx_det_resolver_timeout = {
+	.id = "RESOLVER_TIMEOUT",
+	.pattern = "P10",
+	.emits = "RESOLVER_TIMEOUT,RESOLVER_DEAD,RESOLVER_UNREACHABLE,PRIMARY_FAILOVER,RESPONSE_WRONG_SOURCE",
+	.summary = "unanswered queries, dead or stopped resolvers, failover delays, answers from the wrong address",
+	.state_size = sizeof(struct st),
+	.on_txn = on_txn,
+	.on_lookup = on_lookup,
+	.on_stray = on_stray,
+	.on_tick = on_tick,
+	.on_finish = on_finish,
+};

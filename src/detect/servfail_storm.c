@@ -1,0 +1,162 @@
+/* servfail_storm.c - P17 SERVFAIL_STORM / DOMAIN_SERVFAIL.
+ *
+ * SERVFAIL_STORM (CRIT): for one resolver over 60 s, SERVFAIL is >= 20 % of
+ * >= 20 responses and spans >= 5 distinct zones: the resolver itself is
+ * failing (forwarders or uplink gone, DNSSEC trust anchor or clock wrong,
+ * overload). DOMAIN_SERVFAIL (ERROR): SERVFAIL for >= 2 query types (MX or A
+ * among them) of names in one zone while other zones answer: the recipient's
+ * DNS is broken (all authoritatives down, lame delegation, bogus DNSSEC).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+#define RES 32
+#define ZONES 128
+#define STORM_US 60000000ULL
+
+struct res {
+	struct mx_slot s;
+	struct mx_addr addr;
+	uint64_t win_start, responses, servfail;
+	uint64_t zones[8];
+	unsigned nzones;
+	uint64_t frames[8];
+	unsigned nframes;
+	bool fired;
+};
+
+struct zone {
+	struct mx_slot s;
+	struct mx_dname zone;
+	struct mx_addr resolver;
+	uint32_t types;          /* bit per qtype class: 1 A, 2 AAAA, 4 MX, 8 TLSA, 16 other */
+	uint64_t first_us, last_us, frames[8], count;
+	unsigned nframes;
+	bool fired;
+};
+
+struct st {
+	struct res res[RES];
+	struct zone zones[ZONES];
+	uint64_t clock, zclock;
+	uint64_t ok_zones_hash, ok_answers; /* answers from any zone */
+};
+
+static uint32_t tbit(uint16_t t)
+{
+	return t == MX_TYPE_A ? 1 : t == MX_TYPE_AAAA ? 2 : t == MX_TYPE_MX ? 4 : t == MX_TYPE_TLSA ? 8 : 16;
+}
+
+static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
+{
+	struct st *s = vs;
+	if (t->kind != MX_TXN_ANSWERED || !t->rd)
+		return;
+	struct mx_dname zone;
+	mx_zone_guess(&t->qname, &zone);
+	bool sf = t->rcode == MX_RCODE_SERVFAIL;
+	bool fresh;
+	struct res *r = MX_SLOT_GET(s->res, mx_key_addr(&t->server, 17), &s->clock, &fresh);
+	if (fresh || t->r_ts >= r->win_start + STORM_US) {
+		struct mx_slot keep = r->s;
+		memset(r, 0, sizeof(*r));
+		r->s = keep;
+		r->addr = t->server;
+		r->win_start = t->r_ts;
+	}
+	r->responses++;
+	if (sf) {
+		r->servfail++;
+		uint64_t zk = mx_key_name(&zone, 0, 17);
+		bool seen = false;
+		for (unsigned i = 0; i < r->nzones; i++)
+			seen |= r->zones[i] == zk;
+		if (!seen && r->nzones < 8)
+			r->zones[r->nzones++] = zk;
+		if (r->nframes < 8)
+			r->frames[r->nframes++] = t->r_frame;
+	} else if (t->outcome <= MX_O_NXDOMAIN) {
+		s->ok_answers++;
+	}
+	if (!r->fired && r->responses >= 20 && r->servfail * 5 >= r->responses && r->nzones >= 5) {
+		struct mx_finding f;
+		char rs[MX_ADDR_STRLEN];
+		r->fired = true;
+		mx_finding_init(&f, "SERVFAIL_STORM", MX_SEV_CRIT);
+		f.title = "the resolver fails across many zones (SERVFAIL storm)";
+		mx_finding_add_resolver(&f, &r->addr);
+		f.first_us = r->win_start;
+		f.last_us = t->r_ts;
+		f.count = r->servfail;
+		for (unsigned i = 0; i < r->nframes; i++)
+			mx_finding_add_frame(&f, r->frames[i]);
+		mx_addr_format(&r->addr, rs, sizeof rs);
+		mx_finding_detail(&f, "%llu SERVFAIL of %llu responses within 60 s across %u+ zones",
+				  (unsigned long long)r->servfail, (unsigned long long)r->responses, r->nzones);
+		f.smtp_status = "most likely for every domain: Postfix 4.4.3 \"Host not found, try again\"; Exim "
+				"\"host lookup did not complete\"; Exchange \"451 4.4.0 DNS query failed\"; Messaging "
+				"Gateway 421 4.4.4";
+		f.cause = "the resolver cannot resolve anything: forwarders or uplink unreachable, a wrong DNSSEC "
+			  "trust anchor or clock, or overload";
+		f.fix = "repair the resolver (its upstream connectivity, trust anchor, clock) or fail over to "
+			"another one";
+		mx_finding_verify(&f, "dig . SOA @%s", rs);
+		mx_finding_verify(&f, "dig +cd example.com @%s", rs);
+		mx_emit(e, &f);
+	}
+	if (!sf)
+		return;
+	struct zone *z = MX_SLOT_GET(s->zones, mx_key_addr(&t->server, mx_key_name(&zone, 0, 18)), &s->zclock, &fresh);
+	if (fresh) {
+		mx_dname_copy(&z->zone, &zone);
+		z->resolver = t->server;
+		z->first_us = t->q_ts;
+	}
+	z->types |= tbit(t->qtype);
+	z->last_us = t->r_ts;
+	z->count++;
+	if (z->nframes + 2 <= 8) {
+		z->frames[z->nframes++] = t->q_frame;
+		z->frames[z->nframes++] = t->r_frame;
+	}
+	unsigned ntypes = (unsigned)__builtin_popcount(z->types);
+	if (!z->fired && ntypes >= 2 && (z->types & 5) && s->ok_answers > 0) {
+		struct mx_finding f;
+		char zn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
+		z->fired = true;
+		mx_finding_init(&f, "DOMAIN_SERVFAIL", MX_SEV_ERROR);
+		f.title = "every lookup in one zone fails (SERVFAIL) while other zones resolve";
+		mx_dname_copy(&f.domain, &z->zone);
+		mx_finding_add_resolver(&f, &z->resolver);
+		f.first_us = z->first_us;
+		f.last_us = z->last_us;
+		f.count = z->count;
+		for (unsigned i = 0; i < z->nframes; i++)
+			mx_finding_add_frame(&f, z->frames[i]);
+		mx_dname_format(&z->zone, zn, sizeof zn);
+		mx_addr_format(&z->resolver, rs, sizeof rs);
+		mx_finding_detail(&f, "SERVFAIL for %s%s%s%s names under %s", (z->types & 4) ? "MX " : "",
+				  (z->types & 1) ? "A " : "", (z->types & 2) ? "AAAA " : "", (z->types & 8) ? "TLSA " : "", zn);
+		f.smtp_status = "most likely: Postfix 4.4.3 \"...type=MX: Host not found, try again\"; Exim \"host "
+				"lookup did not complete\"; Exchange \"451 4.4.0 DNS query failed\"; Messaging Gateway "
+				"421 4.4.4; OpenSMTPD \"Temporary failure in MX lookup\"";
+		f.cause = "the recipient's DNS is broken: all its authoritative servers unreachable, a lame "
+			  "delegation, or broken DNSSEC";
+		f.fix = "the recipient repairs its authoritative servers or delegation";
+		mx_finding_verify(&f, "dig +trace MX %s", zn);
+		mx_finding_verify(&f, "dig +short NS %s @%s", zn, rs);
+		mx_emit(e, &f);
+	}
+	(void)c;
+}
+
+const struct mx_detector mx_det_servfail_storm = {
+	.id = "SERVFAIL_STORM",
+	.pattern = "P17",
+	.emits = "SERVFAIL_STORM,DOMAIN_SERVFAIL",
+	.summary = "SERVFAIL across many zones from one resolver, or for every lookup in one zone",
+	.state_size = sizeof(struct st),
+	.on_txn = on_txn,
+};

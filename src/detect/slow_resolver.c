@@ -1,0 +1,235 @@
+/* slow_resolver.c - P9 SLOW_RESOLVER: latency percentiles per resolver, and
+ * SLOW_CHAIN: a mail resolution chain that takes more than 10 s.
+ *
+ * Per resolver over stats_window, answered RD=1 transactions: a histogram of
+ * quarter-power-of-two buckets gives p50/p95 (within ~19 %). With at least
+ * min_samples answers: WARN at p95 >= slow_warn_p95 or p50 >= slow_warn_p50,
+ * ERROR at p95 >= slow_error_p95 (near glibc's 5 s try; unbound drops replies
+ * after 1.9 s). With fewer samples the obvious still counts: slow_min_obvious
+ * answers that each took >= slow_warn_p95 (or >= slow_error_p95) are a slow
+ * resolver, marked as judged on few samples.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+#define RES 64
+#define NB 108 /* 4 buckets per power of two up to 2^27 us */
+#define EV 4
+
+struct res {
+	struct mx_slot s;
+	struct mx_addr addr;
+	uint32_t hist[NB];
+	uint64_t n, over_warn, over_error, max_us, first_us, last_us;
+	uint16_t n_ev;
+	struct mx_evidence ev[EV];  /* the slowest answers */
+};
+
+struct st {
+	struct res res[RES];
+	uint64_t clock, win_start;
+};
+
+static unsigned bucket(uint64_t us)
+{
+	if (us < 1)
+		return 0;
+	unsigned b = (unsigned)(log2((double)us) * 4.0);
+	return b >= NB ? NB - 1 : b;
+}
+
+static uint64_t bucket_top(unsigned b)
+{
+	return (uint64_t)pow(2.0, (double)(b + 1) / 4.0);
+}
+
+static uint64_t pct(const struct res *r, unsigned p)
+{
+	uint64_t want = (r->n * p + 99) / 100, acc = 0;
+	for (unsigned b = 0; b < NB; b++) {
+		acc += r->hist[b];
+		if (acc >= want) {
+			uint64_t top = bucket_top(b);
+			return top > r->max_us ? r->max_us : top;
+		}
+	}
+	return r->max_us;
+}
+
+static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	const struct mx_detect_opts *o = c->opts;
+	if (r->n == 0)
+		return;
+	uint64_t p50 = pct(r, 50), p95 = pct(r, 95);
+	enum mx_sev sev;
+	bool few = r->n < o->min_samples;
+	if (!few) {
+		if (p95 >= o->slow_error_p95_us)
+			sev = MX_SEV_ERROR;
+		else if (p95 >= o->slow_warn_p95_us || p50 >= o->slow_warn_p50_us)
+			sev = MX_SEV_WARN;
+		else
+			return;
+	} else {
+		if (r->over_error >= o->slow_min_obvious)
+			sev = MX_SEV_ERROR;
+		else if (r->over_warn >= o->slow_min_obvious)
+			sev = MX_SEV_WARN;
+		else
+			return;
+	}
+	struct mx_finding f;
+	char rs[MX_ADDR_STRLEN];
+	mx_addr_format(&r->addr, rs, sizeof rs);
+	mx_finding_init(&f, "SLOW_RESOLVER", sev);
+	f.title = "the resolver answers slowly";
+	mx_finding_add_resolver(&f, &r->addr);
+	f.first_us = r->first_us;
+	f.last_us = r->last_us;
+	f.count = r->n;
+	f.single_attempt = few;
+	mx_finding_detail(&f, "%llu answers: p50 %.0f ms, p95 %.0f ms, max %.0f ms; %llu took >= %.0f ms",
+			  (unsigned long long)r->n, (double)p50 / 1000.0, (double)p95 / 1000.0,
+			  (double)r->max_us / 1000.0, (unsigned long long)r->over_warn,
+			  (double)o->slow_warn_p95_us / 1000.0);
+	if (few)
+		mx_finding_detail(&f, "judged on %llu answers (fewer than %u): each of them was slow",
+				  (unsigned long long)r->n, o->min_samples);
+	for (unsigned i = 0; i < r->n_ev; i++) {
+		mx_finding_add_frame(&f, r->ev[i].frame);
+		f.evidence[f.n_evidence++] = r->ev[i];
+	}
+	f.smtp_status = "when lookups outlast the MTA: Messaging Gateway \"421 4.4.4 [internal] domain does not "
+			"resolve\"; Exchange \"451 4.4.0 DNS query failed\" (ErrorTimeout); Postfix 4.4.3 "
+			"\"Host not found, try again\"";
+	f.cause = "an overloaded or distant resolver, slow forwarders, or slow authoritative servers for the "
+		  "names asked (compare with other resolvers' latency for the same names)";
+	f.fix = "run a local caching resolver on the mail host; remove slow or dead forwarders";
+	mx_finding_verify(&f, "dig . SOA @%s | grep 'Query time'", rs);
+	mx_emit(e, &f);
+}
+
+static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	for (unsigned i = 0; i < RES; i++)
+		if (s->res[i].s.used) {
+			judge(&s->res[i], c, e);
+			memset(&s->res[i], 0, sizeof s->res[i]);
+		}
+	s->win_start = c->now_us;
+}
+
+static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
+{
+	struct st *s = vs;
+	(void)e;
+	if (!t->rd || t->kind != MX_TXN_ANSWERED || !mx_detect_is_sender(c->opts, &t->client))
+		return;
+	if (s->win_start == 0)
+		s->win_start = t->q_ts;
+	bool fresh;
+	struct res *r = MX_SLOT_GET(s->res, mx_key_addr(&t->server, 9), &s->clock, &fresh);
+	if (fresh) {
+		r->addr = t->server;
+		r->first_us = t->q_ts;
+	}
+	r->n++;
+	r->last_us = t->r_ts;
+	r->hist[bucket(t->latency_us)]++;
+	if (t->latency_us > r->max_us)
+		r->max_us = t->latency_us;
+	if (t->latency_us >= c->opts->slow_warn_p95_us)
+		r->over_warn++;
+	if (t->latency_us >= c->opts->slow_error_p95_us)
+		r->over_error++;
+	if (t->latency_us >= c->opts->slow_warn_p95_us) {
+		/* keep the slowest answers as evidence */
+		unsigned at = r->n_ev < EV ? r->n_ev++ : EV;
+		if (at == EV) {
+			unsigned min = 0;
+			for (unsigned i = 1; i < EV; i++)
+				if (r->ev[i].latency_us < r->ev[min].latency_us)
+					min = i;
+			if (r->ev[min].latency_us >= t->latency_us)
+				return;
+			at = min;
+		}
+		struct mx_evidence *ev = &r->ev[at];
+		memset(ev, 0, sizeof(*ev));
+		ev->frame = t->r_frame;
+		ev->ts_us = t->r_ts;
+		ev->from = t->server;
+		ev->to = t->client;
+		ev->response = true;
+		mx_dname_copy(&ev->qname, &t->qname);
+		ev->qtype = t->qtype;
+		ev->outcome = t->outcome;
+		ev->rcode = t->rcode;
+		ev->ede = t->ede;
+		ev->latency_us = t->latency_us;
+	}
+}
+
+static void on_tick(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	struct st *s = vs;
+	if (s->win_start && c->now_us >= s->win_start + c->opts->stats_window_us)
+		flush(s, c, e);
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	flush(vs, c, e);
+}
+
+static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
+{
+	(void)vs;
+	if (!ch->mx.asked || !mx_detect_is_sender(c->opts, &ch->sender))
+		return;
+	uint64_t end = ch->mx.end_us;
+	for (unsigned i = 0; i < ch->n_hosts; i++) {
+		const struct mx_chain_host *h = &ch->hosts[i];
+		if (h->a.asked && h->a.end_us > end)
+			end = h->a.end_us;
+		if (h->aaaa.asked && h->aaaa.end_us > end)
+			end = h->aaaa.end_us;
+	}
+	if (ch->verdict != MX_CHAIN_RESOLVED || end < ch->start_us + 10000000ULL)
+		return;
+	struct mx_finding f;
+	char dn[MX_DNAME_STRLEN];
+	mx_finding_init(&f, "SLOW_CHAIN", MX_SEV_WARN);
+	f.title = "resolving the domain's mail hosts took more than 10 seconds";
+	f.sender = ch->sender;
+	mx_dname_copy(&f.domain, &ch->domain);
+	f.attempts = ch->attempt;
+	mx_finding_add_step(&f, &ch->mx);
+	for (unsigned i = 0; i < ch->n_hosts; i++) {
+		mx_finding_add_step(&f, &ch->hosts[i].a);
+		mx_finding_add_step(&f, &ch->hosts[i].aaaa);
+	}
+	mx_dname_format(&ch->domain, dn, sizeof dn);
+	mx_finding_detail(&f, "MX to last address answer for %s: %.1f s", dn, (double)(end - ch->start_us) / 1e6);
+	f.smtp_status = "none if the MTA waits; MTAs with short DNS timeouts defer 4.4.3 or 421 4.4.4";
+	f.cause = "retransmissions and slow answers add up along the chain (see the resolver findings)";
+	f.fix = "a local caching resolver on the mail host; remove dead resolvers from the list";
+	mx_finding_verify(&f, "dig MX %s", dn);
+	mx_emit(e, &f);
+}
+
+const struct mx_detector mx_det_slow_resolver = {
+	.id = "SLOW_RESOLVER",
+	.pattern = "P9",
+	.emits = "SLOW_RESOLVER,SLOW_CHAIN",
+	.summary = "resolver latency p50/p95 over the thresholds, or a mail chain that takes over 10 s",
+	.state_size = sizeof(struct st),
+	.on_txn = on_txn,
+	.on_chain = on_chain,
+	.on_tick = on_tick,
+	.on_finish = on_finish,
+};
