@@ -59,6 +59,8 @@ struct mx_capture;
  * negative code and writes a one-line message into err. */
 int mx_capture_open_files(struct mx_capture **out, const char *const *paths,
 			  size_t npaths, const char *filter, char *err, size_t errlen);
+/* Live capture (non-blocking). On success err holds a warning from
+ * pcap_activate() (e.g. promiscuous mode not supported), or "". */
 int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
 			 const char *filter, char *err, size_t errlen);
 /* 1 = a frame in *f; 0 = end of input; negative = error with a message in err
@@ -68,11 +70,18 @@ int mx_capture_next(struct mx_capture *c, struct mx_frame *f, char *err, size_t 
 bool mx_capture_is_live(const struct mx_capture *c);
 /* Selectable fd for poll() in live mode, -1 otherwise. */
 int mx_capture_fd(const struct mx_capture *c);
-/* Current source description for reports ("file a.pcap", "interface eth0"). */
+/* Source description for reports ("file a.pcap", "2 files: a.pcap, b.pcap",
+ * "interface eth0"). */
 const char *mx_capture_source(const struct mx_capture *c);
 /* The filter actually applied. */
 const char *mx_capture_filter(const struct mx_capture *c);
 void mx_capture_stats(struct mx_capture *c, struct mx_capture_stats *st);
+/* Inputs opened (files in order; 1 for live), and each one's link type and
+ * name, so that the caller can refuse link types it cannot decode before
+ * reading (capture.c does not know which ones decode.c handles). */
+size_t mx_capture_ninputs(const struct mx_capture *c);
+int mx_capture_input_dlt(const struct mx_capture *c, size_t i);
+const char *mx_capture_input_name(const struct mx_capture *c, size_t i);
 /* Stop a blocking read from a signal handler (pcap_breakloop). */
 void mx_capture_break(struct mx_capture *c);
 void mx_capture_free(struct mx_capture *c);
@@ -81,6 +90,8 @@ void mx_capture_free(struct mx_capture *c);
 int mx_capture_list_ifaces(FILE *out, char *err, size_t errlen);
 /* Name of a DLT ("EN10MB"), or "DLT <n>" into a static buffer. */
 const char *mx_capture_dlt_name(int dlt);
+/* libpcap's version string (for --version). */
+const char *mx_capture_lib_version(void);
 /* Default BPF filter for DNS on `port` plus ICMP/ICMPv6 unreachables and
  * TCP SYNs to port 25, written into buf. */
 void mx_capture_default_filter(char *buf, size_t n, const uint16_t *ports, size_t nports);

@@ -89,7 +89,8 @@ struct mx_dns_msg {
 	uint8_t opcode;
 	uint16_t rcode;             /* 12-bit: OPT extended rcode folded in (RFC 6891 §6.1.3) */
 	bool qr, aa, tc, rd, ra, ad, cd;
-	bool partial;               /* cut short by the capture */
+	bool partial;               /* cut short by the capture (or by the server: TC=1) */
+	bool has_header;            /* the 12-byte header was captured (false: len < 12) */
 	uint16_t qdcount, ancount, nscount, arcount;
 
 	/* question (first entry), RFC 1035 §4.1.2 */
@@ -137,7 +138,9 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 				 struct mx_dns_msg *m);
 /* The same through ldns_wire2pkt (reference decoder for tests and fuzzing).
  * Fills the same fields; on an ldns parse error returns MALFORMED (or
- * TRUNCATED when len < wire_len). Slow: never on the hot path. */
+ * TRUNCATED when len < wire_len or TC=1). Both decoders give OK on the same
+ * inputs and then agree on every field (dns.c top comment has the rules).
+ * Slow: never on the hot path. */
 enum mx_dns_verdict mx_dns_parse_ldns(const uint8_t *wire, size_t len, size_t wire_len,
 				      struct mx_dns_msg *m);
 
@@ -149,12 +152,13 @@ int mx_outcome_from_name(const char *s);
 /* True for the "Fail" class of PATTERNS.md §3 (SERVFAIL..TIMEOUT, REFERRAL). */
 bool mx_outcome_is_fail(enum mx_outcome o);
 
-/* Mnemonics via ldns ("AAAA", "TYPE65280"; "NXDOMAIN", "RCODE23"). The text
+/* Mnemonics via ldns ("AAAA", "TYPE65280"; "NXDOMAIN", "BADVERS", "RCODE24"). The text
  * goes into buf (at least 16 bytes) which is returned. */
 const char *mx_dns_type_name(uint16_t type, char *buf, size_t n);
 const char *mx_dns_rcode_name(uint16_t rcode, char *buf, size_t n);
 const char *mx_dns_class_name(uint16_t cls, char *buf, size_t n);
-/* EDE info-code name (RFC 8914 §4: "DNSSEC Bogus"), or "EDE <n>". */
+/* EDE info-code name (RFC 8914 §5.2: "DNSSEC Bogus"), or "Unknown" (static
+ * strings; sinks print the number beside it). */
 const char *mx_dns_ede_name(uint16_t code);
 /* Type mnemonic -> number (for options); -1 if unknown. */
 int mx_dns_type_from_name(const char *s);

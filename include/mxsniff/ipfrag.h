@@ -24,7 +24,7 @@ struct mx_ipfrag_key {
 
 enum mx_ipfrag_res {
 	MX_FRAG_HELD,      /* stored, waiting for more */
-	MX_FRAG_DONE,      /* datagram complete: *out/*outlen valid until next call */
+	MX_FRAG_DONE,      /* datagram complete: *out and *outlen valid until next call */
 	MX_FRAG_BAD,       /* malformed (overlap conflict, too big): datagram dropped */
 };
 

@@ -28,6 +28,21 @@
 
 #define MX_RCODE_SLOTS 24 /* rcodes 0..22 individually, 23 = any other */
 
+/* Distinct-address counts (server clients, sender resolvers, name clients)
+ * are exact up to MX_MODEL_DISTINCT_CAP; the value MX_MODEL_DISTINCT_CAP + 1
+ * means "more than MX_MODEL_DISTINCT_CAP" (reports print ">64"). */
+#define MX_MODEL_DISTINCT_CAP 64
+
+/* Index into mx_snapshot.qtype_counts[] (query messages by qtype). */
+enum mx_qtype_slot {
+	MX_QS_A, MX_QS_AAAA, MX_QS_MX, MX_QS_TXT, MX_QS_PTR, MX_QS_TLSA,
+	MX_QS_OTHER_KNOWN, /* NS, CNAME, SOA, SRV, DS, DNSKEY, SVCB, ANY */
+	MX_QS_HTTPS,
+	MX_QS__COUNT
+};
+/* "A", "AAAA", "MX", "TXT", "PTR", "TLSA", "other_known", "HTTPS"; "?" beyond. */
+const char *mx_model_qtype_slot_name(enum mx_qtype_slot s);
+
 struct mx_latency {           /* microseconds; all 0 when count == 0 */
 	uint64_t count;
 	uint64_t p50, p95, p99, max;
@@ -54,7 +69,7 @@ struct mx_sender_row {
 	uint64_t queries;            /* RD=1 query messages */
 	uint64_t lookups;
 	uint64_t outcomes[MX_O__COUNT]; /* lookups by final outcome */
-	uint64_t failed;             /* lookups whose outcome is Fail class */
+	uint64_t failed;             /* lookups whose outcome is Fail class (not pending_at_end) */
 	uint64_t mx_lookups, a_lookups, aaaa_lookups, other_lookups;
 	uint64_t edns_queries, do_queries;
 	uint64_t resolvers;          /* distinct resolvers (capped count) */
@@ -86,6 +101,10 @@ struct mx_snapshot {
 	char source[256];
 	char filter[512];
 	bool live;
+	/* input that ended early: a file cut off inside a record (or damaged);
+	 * the report covers what was read. Set by main.c after the snapshot. */
+	bool input_truncated;
+	char input_error[256];       /* the reader's message(s), "" when none */
 	/* time span (capture time) */
 	uint64_t first_us, last_us;
 	/* totals */
@@ -101,8 +120,8 @@ struct mx_snapshot {
 	struct mx_capture_stats capture;
 	uint64_t evicted_servers, evicted_senders, evicted_names;
 	uint64_t evicted_total;      /* all tables' evictions added up */
-	uint64_t by_qtype_other;     /* queries of types not listed below */
-	uint64_t qtype_counts[8];    /* A, AAAA, MX, TXT, PTR, TLSA, NS/SOA/CNAME..., HTTPS */
+	uint64_t by_qtype_other;     /* queries of types in no slot of qtype_counts */
+	uint64_t qtype_counts[8];    /* by enum mx_qtype_slot (MX_QS__COUNT == 8) */
 	/* tables, sorted; arrays owned by the snapshot */
 	struct mx_server_row *resolvers;     size_t n_resolvers;     /* by queries desc, addr */
 	struct mx_server_row *authoritatives; size_t n_authoritatives;

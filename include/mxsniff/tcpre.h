@@ -28,6 +28,8 @@ struct mx_tcp_seg {
 	bool syn, fin, rst;
 	const uint8_t *data; /* payload (borrowed) */
 	size_t len;
+	size_t wire_len;     /* payload bytes on the wire; 0 or <= len: all captured.
+			      * > len: the capture cut the segment (snaplen) */
 };
 
 struct mx_tcpre_stats {
@@ -39,10 +41,18 @@ struct mx_tcpre_stats {
 typedef void (*mx_tcpre_msg_fn)(void *ctx, const struct mx_tcp_seg *seg,
 				const uint8_t *msg, size_t len);
 
+/* Called for a message the capture cut short (a segment with wire_len > len
+ * ended inside it): len bytes of a message whose prefix said wire_len. */
+typedef void (*mx_tcpre_partial_fn)(void *ctx, const struct mx_tcp_seg *seg,
+				    const uint8_t *msg, size_t len, size_t wire_len);
+
 struct mx_tcpre *mx_tcpre_new(size_t max_flows, size_t max_flow_bytes, uint64_t idle_us,
 			      mx_tcpre_msg_fn fn, void *ctx);
 void mx_tcpre_free(struct mx_tcpre *t);
-/* Feed one segment; returns the number of DNS messages it completed. */
+/* Optional: also deliver messages cut by the capture (default: none). */
+void mx_tcpre_set_partial_fn(struct mx_tcpre *t, mx_tcpre_partial_fn fn);
+/* Feed one segment; returns the number of DNS messages it completed (partial
+ * ones included). */
 int mx_tcpre_add(struct mx_tcpre *t, const struct mx_tcp_seg *s);
 void mx_tcpre_tick(struct mx_tcpre *t, uint64_t now_us);
 const struct mx_tcpre_stats *mx_tcpre_peek_stats(const struct mx_tcpre *t);

@@ -1,0 +1,351 @@
+# lib.sh: shared helpers for the mxsniff lab recordings (sourced, not run).
+#
+# Builds a private test network out of Linux network namespaces, starts
+# real DNS/mail software inside them and records what the sender sees with
+# tcpdump. Every address used here (10.53.0.0/24, fd53::/64) exists only
+# inside the namespaces created below; the namespaces have no route to
+# anything else, so no packet can leave the lab. Everything is torn down
+# on exit (trap), including /etc/netns/mxl-* (resolv.conf/hosts overrides).
+#
+# Topology (one bridge, in its own namespace, joins all nodes):
+#
+#   mxl-snd   eth0 10.53.0.10  fd53::10   sender: Postfix, dig, getent (capture here)
+#   mxl-res   eth0 10.53.0.53  fd53::53   resolver: unbound (and dnsdist)
+#                  10.53.0.54             nothing listens (ICMP port unreachable)
+#                  10.53.0.55             UDP/TCP 53 dropped by iptables in mxl-res
+#   mxl-auth  eth0 10.53.0.2   fd53::2    authoritative: NSD (fake root, test., zones)
+#   mxl-mx    eth0 10.53.0.25  fd53::25   SMTP sinks (Postfix smtp-sink), mx1 / mx
+#                  10.53.0.26  fd53::26   mx2 / mail.other.test
+#   mxl-net   br0                         bridge only, no addresses
+#
+# It does not: touch the host's network, its /etc/resolv.conf, the system
+# Postfix instance (/etc/postfix is never read: each lab instance has its own
+# config_directory), or kill any process it did not start (teardown kills
+# only processes that live in the mxl-* namespaces, by pid).
+#
+# Usage in a scenario script:
+#   . "$(dirname "$0")/lib.sh"; lab_init NAME; lab_setup; ...; lab_finish
+
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CAPTURES_DIR=$(cd "$LAB_DIR/.." && pwd)
+TPL=$LAB_DIR/templates
+ZONES=$TPL/zones
+RUN_BASE=${MXLAB_RUN:-/tmp/mxlab}
+
+NS_NET=mxl-net
+NS_SND=mxl-snd
+NS_RES=mxl-res
+NS_AUTH=mxl-auth
+NS_MX=mxl-mx
+LAB_NODES="$NS_SND $NS_RES $NS_AUTH $NS_MX"
+
+SND4=10.53.0.10;  SND6=fd53::10
+RES4=10.53.0.53;  RES6=fd53::53
+DEAD4=10.53.0.54              # address with no listener
+DROP4=10.53.0.55              # address whose port 53 is dropped
+AUTH4=10.53.0.2;  AUTH6=fd53::2
+MX1_4=10.53.0.25; MX1_6=fd53::25
+MX2_4=10.53.0.26; MX2_6=fd53::26
+
+LAB_NAME=
+RUN=
+CAP_PID=
+CAP_FILE=
+CAP_NAME=
+
+log() { printf '[%s %s] %s\n' "$(date +%T)" "${LAB_NAME:-lab}" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# ns_exec NS CMD...: run CMD inside namespace NS (with its /etc/netns files).
+ns_exec() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+lab_require() {
+    [ "$(id -u)" = 0 ] || die "must run as root (network namespaces)"
+    local t
+    for t in ip tcpdump dig nsd unbound unbound-checkconf nsd-checkconf postfix \
+             postconf smtp-sink getent iptables sed awk; do
+        command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
+    done
+}
+
+# lab_teardown: idempotent; safe to call when nothing exists.
+lab_teardown() {
+    set +e
+    if [ -n "${CAP_PID:-}" ] && kill -0 "$CAP_PID" 2>/dev/null; then
+        kill -INT "$CAP_PID" 2>/dev/null; wait "$CAP_PID" 2>/dev/null
+    fi
+    CAP_PID=
+    local ns pid pids
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^mxl-'); do
+        pids=$(ip netns pids "$ns" 2>/dev/null)
+        for pid in $pids; do kill "$pid" 2>/dev/null; done
+    done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        pids=
+        for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^mxl-'); do
+            pids="$pids $(ip netns pids "$ns" 2>/dev/null)"
+        done
+        [ -z "${pids// /}" ] && break
+        sleep 0.3
+    done
+    for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^mxl-'); do
+        ip netns del "$ns" 2>/dev/null
+    done
+    rm -rf /etc/netns/mxl-*
+    rmdir /etc/netns 2>/dev/null
+    set -e
+    return 0
+}
+
+lab_on_exit() {
+    local rc=$?
+    lab_teardown
+    if [ "$rc" != 0 ]; then log "failed (rc=$rc); run files kept in $RUN"; fi
+    return "$rc"
+}
+
+# lab_init NAME: check tools, fresh run directory, cleanup trap.
+lab_init() {
+    LAB_NAME=$1
+    lab_require
+    RUN=$RUN_BASE/$LAB_NAME
+    rm -rf "$RUN"; mkdir -p "$RUN"
+    chmod 755 "$RUN_BASE" "$RUN"
+    trap lab_on_exit EXIT
+    trap 'exit 130' INT TERM
+    lab_teardown
+}
+
+# mac for a node: 02:53:00:00:00:XX (stable frames across re-recordings).
+lab_mac() { printf '02:53:00:00:00:%02x' "$1"; }
+
+# lab_node NS IDX ADDR4... -- ADDR6...: veth eth0 in NS, peer on the bridge.
+lab_node() {
+    local ns=$1 idx=$2; shift 2
+    local peer=p${ns#mxl-}
+    ip link add eth0 netns "$ns" address "$(lab_mac "$idx")" type veth \
+        peer name "$peer" netns "$NS_NET"
+    ip -n "$NS_NET" link set "$peer" master br0 up
+    ns_exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+        net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.eth0.accept_dad=0 \
+        net.ipv6.conf.eth0.accept_ra=0 net.ipv6.conf.eth0.router_solicitations=0 \
+        net.ipv6.conf.eth0.dad_transmits=0
+    local a v6=0
+    for a in "$@"; do
+        if [ "$a" = -- ]; then v6=1; continue; fi
+        if [ $v6 = 0 ]; then ip -n "$ns" addr add "$a/24" dev eth0
+        else ip -n "$ns" addr add "$a/64" dev eth0 nodad; fi
+    done
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set eth0 up
+    mkdir -p "/etc/netns/$ns"
+    printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
+        > "/etc/netns/$ns/hosts"
+    # Nothing inside the lab may use the host's resolver: default to a dead
+    # loopback resolver; the sender's file is rewritten by lab_resolvers.
+    printf 'nameserver 127.0.0.1\n' > "/etc/netns/$ns/resolv.conf"
+}
+
+lab_setup() {
+    log "creating namespaces"
+    local ns
+    for ns in $NS_NET $LAB_NODES; do ip netns add "$ns"; done
+    ns_exec "$NS_NET" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+        net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$NS_NET" link add br0 type bridge
+    ip -n "$NS_NET" link set br0 up
+    lab_node "$NS_SND"  0x10 "$SND4" -- "$SND6"
+    lab_node "$NS_RES"  0x53 "$RES4" "$DEAD4" "$DROP4" -- "$RES6"
+    lab_node "$NS_AUTH" 0x02 "$AUTH4" -- "$AUTH6"
+    lab_node "$NS_MX"   0x25 "$MX1_4" "$MX2_4" -- "$MX1_6" "$MX2_6"
+    # Port 53 of DROP4 is a black hole (timeouts, no ICMP).
+    ns_exec "$NS_RES" iptables -A INPUT -d "$DROP4" -p udp --dport 53 -j DROP
+    ns_exec "$NS_RES" iptables -A INPUT -d "$DROP4" -p tcp --dport 53 -j DROP
+    lab_resolvers "$RES4"
+    # Let the bridge learn and settle (no STP on a fresh bridge: forward at once).
+    sleep 0.5
+}
+
+# lab_resolvers ADDR...: the sender's /etc/resolv.conf (rewritten in place so
+# that running processes see the same inode). Call before starting Postfix.
+lab_resolvers() {
+    local f=/etc/netns/$NS_SND/resolv.conf a
+    { printf '# mxsniff lab: sender resolv.conf (%s)\n' "$LAB_NAME"
+      for a in "$@"; do printf 'nameserver %s\n' "$a"; done; } > "$f.tmp"
+    cat "$f.tmp" > "$f"; rm -f "$f.tmp"
+}
+
+# wait_for DESC TIMEOUT CMD...: poll CMD every 0.2 s until it succeeds.
+wait_for() {
+    local desc=$1 t=$2; shift 2
+    local end=$(( $(date +%s) + t ))
+    until "$@" >/dev/null 2>&1; do
+        [ "$(date +%s)" -lt "$end" ] || die "timeout waiting for $desc"
+        sleep 0.2
+    done
+}
+
+# dns_ok NS SERVER PORT NAME TYPE: true when SERVER answers with NOERROR.
+dns_ok() {
+    ns_exec "$1" dig +time=1 +tries=1 -p "$3" @"$2" "$4" "$5" 2>/dev/null \
+        | grep -q 'status: NOERROR'
+}
+
+subst() {   # subst IN OUT: replace @RUN@ @ZONES@ placeholders.
+    sed -e "s|@RUN@|$RUN|g" -e "s|@ZONES@|$ZONES|g" "$1" > "$2"
+}
+
+lab_start_nsd() {
+    mkdir -p "$RUN/nsd"
+    subst "$TPL/nsd.conf.in" "$RUN/nsd/nsd.conf"
+    nsd-checkconf "$RUN/nsd/nsd.conf" || die "nsd.conf invalid"
+    ns_exec "$NS_AUTH" nsd -d -c "$RUN/nsd/nsd.conf" >"$RUN/nsd/stderr" 2>&1 &
+    wait_for "nsd" 20 dns_ok "$NS_AUTH" "$AUTH4" 53 example.test SOA
+    log "nsd up on $AUTH4/$AUTH6"
+}
+
+# lab_start_unbound "IFACE@PORT ..." ["access-control: NET ACTION" ...]
+lab_start_unbound() {
+    local ifaces=$1; shift
+    mkdir -p "$RUN/unbound"
+    local i acl ilines= alines=
+    for i in $ifaces; do ilines="$ilines    interface: $i\n"; done
+    for acl in "$@"; do alines="$alines    $acl\n"; done
+    subst "$TPL/unbound.conf.in" "$RUN/unbound/unbound.conf.tmp"
+    awk -v I="$ilines" -v A="$alines" '
+        /^@INTERFACES@$/ { printf "%s", I; next }
+        /^@ACL@$/        { printf "%s", A; next }
+        { print }' "$RUN/unbound/unbound.conf.tmp" \
+        | sed 's/\\n/\n/g' > "$RUN/unbound/unbound.conf"
+    rm -f "$RUN/unbound/unbound.conf.tmp"
+    unbound-checkconf "$RUN/unbound/unbound.conf" >/dev/null || die "unbound.conf invalid"
+    ns_exec "$NS_RES" unbound -d -c "$RUN/unbound/unbound.conf" >"$RUN/unbound/stderr" 2>&1 &
+    local first=${ifaces%% *} addr port=53
+    addr=${first%@*}; [ "$addr" != "$first" ] && port=${first#*@}
+    # Probe from inside mxl-res (loopback/local traffic, never on the
+    # sender's interface). Primes the root only.
+    wait_for "unbound" 20 dns_ok "$NS_RES" "$addr" "$port" . SOA
+    log "unbound up on $ifaces"
+}
+
+# lab_start_dnsdist TEMPLATE: dnsdist in mxl-res, probed on RES4:53.
+lab_start_dnsdist() {
+    mkdir -p "$RUN/dnsdist"
+    subst "$1" "$RUN/dnsdist/dnsdist.conf"
+    ns_exec "$NS_RES" dnsdist --supervised --disable-syslog \
+        -C "$RUN/dnsdist/dnsdist.conf" >"$RUN/dnsdist/stderr" 2>&1 &
+    wait_for "dnsdist" 20 dns_ok "$NS_RES" "$RES4" 53 . SOA
+    log "dnsdist up on $RES4/$RES6"
+}
+
+# SMTP sinks: Postfix's smtp-sink test server on all four MX addresses.
+lab_start_sinks() {
+    mkdir -p "$RUN/sink"
+    local a
+    for a in "$MX1_4" "[$MX1_6]" "$MX2_4" "[$MX2_6]"; do
+        ns_exec "$NS_MX" smtp-sink -u nobody -h mx.lab.test "$a:25" 64 \
+            >>"$RUN/sink/stderr" 2>&1 &
+    done
+    wait_for "smtp-sink" 10 ns_exec "$NS_MX" sh -c \
+        "ss -ltnH | grep -c ':25 ' | grep -qx 4"
+    log "smtp-sinks up on $MX1_4 $MX2_4 $MX1_6 $MX2_6 port 25"
+}
+
+# lab_start_postfix INST INET_PROTOCOLS [main.cf line ...]
+# A private Postfix instance (config, queue and data under $RUN/INST) in the
+# sender namespace. Its log goes to $RUN/INST/maillog (postlogd).
+lab_start_postfix() {
+    local inst=$1 proto=$2; shift 2
+    local d=$RUN/$inst
+    mkdir -p "$d/etc" "$d/queue" "$d/data"
+    chown postfix "$d/data"
+    subst "$TPL/postfix-main.cf.in" "$d/etc/main.cf.tmp"
+    sed -e "s|@INET_PROTOCOLS@|$proto|" -e "s|@PFDIR@|$d|g" -e '/^@EXTRA@$/d' "$d/etc/main.cf.tmp" > "$d/etc/main.cf"
+    rm -f "$d/etc/main.cf.tmp"
+    local l
+    for l in "$@"; do printf '%s\n' "$l" >> "$d/etc/main.cf"; done
+    cp "$TPL/postfix-master.cf.in" "$d/etc/master.cf"
+    ns_exec "$NS_SND" postfix -c "$d/etc" check >"$d/start.log" 2>&1 || true
+    ns_exec "$NS_SND" postfix -c "$d/etc" start >>"$d/start.log" 2>&1 \
+        || { script -qc "postfix -c $d/etc check" /dev/null >&2 || true
+             die "postfix $inst did not start"; }
+    wait_for "postfix $inst master" 20 test -s "$d/queue/pid/master.pid"
+    wait_for "postfix $inst log" 20 grep -q 'daemon started' "$d/maillog"
+    log "postfix $inst up (inet_protocols=$proto)"
+}
+
+lab_stop_postfix() {
+    local d=$RUN/$1
+    ns_exec "$NS_SND" postfix -c "$d/etc" stop >>"$d/start.log" 2>&1 || true
+    local i
+    for i in $(seq 1 50); do
+        [ -s "$d/queue/pid/master.pid" ] || break
+        kill -0 "$(tr -d ' ' < "$d/queue/pid/master.pid")" 2>/dev/null || break
+        sleep 0.2
+    done
+}
+
+# lab_send INST FROM RCPT SUBJECT: submit one message with Postfix sendmail.
+lab_send() {
+    local d=$RUN/$1
+    printf 'From: <%s>\nTo: <%s>\nSubject: %s\nMessage-ID: <%s@sender.lab.test>\n\nmxsniff lab message (%s).\n' \
+        "$2" "$3" "$4" "$LAB_NAME.$RANDOM" "$LAB_NAME" \
+        | ns_exec "$NS_SND" sendmail -C "$d/etc" -f "$2" -- "$3"
+    log "submitted $2 -> $3 via postfix $1"
+}
+
+log_count_ge() { [ "$(grep -cE -- "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
+
+# lab_wait_log INST REGEX TIMEOUT [COUNT]: wait for COUNT matching log lines.
+lab_wait_log() {
+    local f=$RUN/$1/maillog re=$2 t=$3 n=${4:-1}
+    wait_for "log /$re/ x$n in $1" "$t" log_count_ge "$f" "$re" "$n"
+    grep -E -- "$re" "$f" | tail -n "$n" | sed 's/^/    /' >&2
+}
+
+# lab_capture_start NAME: tcpdump on the sender's eth0, full snaplen.
+lab_capture_start() {
+    CAP_NAME=$1
+    CAP_FILE=$RUN/$CAP_NAME.pcap
+    rm -f "$CAP_FILE"
+    ns_exec "$NS_SND" tcpdump -i eth0 -s 0 -U -n -Z root -w "$CAP_FILE" \
+        2>"$RUN/tcpdump-$CAP_NAME.err" &
+    CAP_PID=$!
+    wait_for "tcpdump" 10 grep -q 'listening on' "$RUN/tcpdump-$CAP_NAME.err"
+    sleep 0.5
+    log "capturing $CAP_NAME on $NS_SND eth0"
+}
+
+# lab_capture_stop: stop tcpdump, copy the pcap into captures/.
+lab_capture_stop() {
+    sleep 1
+    kill -INT "$CAP_PID"; wait "$CAP_PID" || true
+    CAP_PID=
+    cp "$CAP_FILE" "$CAPTURES_DIR/$CAP_NAME.pcap"
+    local size pk
+    size=$(stat -c %s "$CAPTURES_DIR/$CAP_NAME.pcap")
+    pk=$(tcpdump -nn -r "$CAPTURES_DIR/$CAP_NAME.pcap" 2>/dev/null | wc -l)
+    log "wrote captures/$CAP_NAME.pcap ($pk packets, $size bytes)"
+    [ "$size" -lt 204800 ] || log "WARNING: $CAP_NAME.pcap is larger than 200 KB"
+}
+
+# lab_keep_log INST NAME: copy the instance's maillog to logs/NAME.log.
+lab_keep_log() {
+    mkdir -p "$LAB_DIR/logs"
+    cp "$RUN/$1/maillog" "$LAB_DIR/logs/$2.log"
+    log "wrote captures/lab/logs/$2.log"
+}
+
+# lab_dig ARGS...: dig inside the sender namespace, output into the run log.
+lab_dig() {
+    { printf '$ dig %s\n' "$*"; ns_exec "$NS_SND" dig "$@" || true; } >>"$RUN/client.log" 2>&1
+}
+
+lab_finish() {
+    lab_teardown
+    trap - EXIT INT TERM
+    log "done"
+}

@@ -1,0 +1,827 @@
+/* decode.c - frame -> link -> IPv4/IPv6 -> UDP/TCP/ICMP -> DNS bytes (L2).
+ *
+ * What it does: peels the link layer (Ethernet II with up to 4 802.1Q/802.1ad
+ * tags, Linux cooked SLL/SLL2, BSD NULL/LOOP, raw IP), IPv4 (RFC 791) or IPv6
+ * (RFC 8200, extension headers walked, bounded), hands fragments to ipfrag.c
+ * and goes on with the reassembled datagram only, then UDP (RFC 768), TCP
+ * (RFC 9293; DNS streams reassembled by tcpre.c, RFC 7766) or ICMP (RFC 792)
+ * / ICMPv6 (RFC 4443) destination unreachable quoting a DNS datagram. Every
+ * length a header declares becomes a sub-reader (rd.h). Each frame gets one
+ * reason (enum mx_reason), counted with its verdict.
+ *
+ * Truncated versus malformed: a frame shorter than what its IP or UDP header
+ * declares is TRUNCATED when the capture cut it (caplen < len) and MALFORMED
+ * when it was that short on the wire. A UDP DNS datagram cut by the snap
+ * length is still delivered, marked partial.
+ *
+ * What it does not do: verify checksums (offloading makes them wrong in most
+ * captures), look at DNS content beyond the TCP length prefix (dns.c judges
+ * whether port-53 payloads are DNS), or keep any frame bytes after returning.
+ */
+#include "mxsniff/decode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxsniff/ipfrag.h"
+#include "mxsniff/rd.h"
+#include "mxsniff/tcpre.h"
+
+#define VLAN_MAX 4       /* tags peeled before we give up */
+#define V6_EXT_MAX 8     /* extension headers walked */
+#define TICK_EVERY_US 1000000u
+#define PORT_SMTP 25
+
+#define ETH_IPV4 0x0800
+#define ETH_IPV6 0x86dd
+#define ETH_8021Q 0x8100
+#define ETH_8021AD 0x88a8
+#define ETH_QINQ_OLD 0x9100
+
+#define IPP_ICMP 1
+#define IPP_TCP 6
+#define IPP_UDP 17
+#define IPP_ICMPV6 58
+#define IP6_HOPOPTS 0
+#define IP6_ROUTING 43
+#define IP6_FRAGMENT 44
+#define IP6_ESP 50
+#define IP6_AH 51
+#define IP6_NONE 59
+#define IP6_DSTOPTS 60
+
+struct mx_decoder {
+	struct mx_decode_opts o;
+	struct mx_decode_cb cb;
+	struct mx_decode_stats st;
+	struct mx_ipfrag *frag;
+	struct mx_tcpre *tcp;
+	const struct mx_frame *f; /* frame being decoded */
+	bool snapcut;             /* the capture cut this frame */
+	unsigned tcp_partial;     /* partial TCP messages delivered for this frame */
+	uint64_t last_tick;
+};
+
+/* What the IP layer hands to the transport layer. */
+struct l3 {
+	struct mx_addr src, dst;
+	uint8_t family;   /* 4 or 6 */
+	bool cut;         /* payload shorter than declared because of the capture */
+	size_t shortfall; /* declared minus captured payload bytes */
+};
+
+/* ---- names and options ------------------------------------------------ */
+
+static const char *const reason_names[MX_R__COUNT] = {
+	[MX_R_DNS] = "dns",
+	[MX_R_FRAGMENT_HELD] = "fragment_held",
+	[MX_R_TCP_HELD] = "tcp_held",
+	[MX_R_ICMP_DNS] = "icmp_dns",
+	[MX_R_TCP_SMTP] = "tcp_smtp",
+	[MX_R_NOT_IP] = "not_ip",
+	[MX_R_OTHER_PROTO] = "other_proto",
+	[MX_R_OTHER_PORT] = "other_port",
+	[MX_R_ICMP_OTHER] = "icmp_other",
+	[MX_R_SHORT_LINK] = "short_link",
+	[MX_R_SHORT_IP] = "short_ip",
+	[MX_R_SHORT_L4] = "short_l4",
+	[MX_R_SHORT_DNS] = "short_dns",
+	[MX_R_BAD_IP] = "bad_ip",
+	[MX_R_BAD_L4] = "bad_l4",
+	[MX_R_BAD_FRAGMENT] = "bad_fragment",
+	[MX_R_BAD_TCP_PREFIX] = "bad_tcp_prefix",
+	[MX_R_LINK_UNSUPPORTED] = "link_unsupported",
+};
+
+const char *mx_decode_reason_name(enum mx_reason r)
+{
+	if ((unsigned)r >= MX_R__COUNT)
+		return "unknown";
+	return reason_names[r];
+}
+
+enum mx_verdict mx_decode_reason_verdict(enum mx_reason r)
+{
+	switch (r) {
+	case MX_R_DNS:
+	case MX_R_FRAGMENT_HELD:
+	case MX_R_TCP_HELD:
+	case MX_R_ICMP_DNS:
+	case MX_R_TCP_SMTP:
+		return MX_V_OK;
+	case MX_R_NOT_IP:
+	case MX_R_OTHER_PROTO:
+	case MX_R_OTHER_PORT:
+	case MX_R_ICMP_OTHER:
+		return MX_V_NOT_DNS;
+	case MX_R_SHORT_LINK:
+	case MX_R_SHORT_IP:
+	case MX_R_SHORT_L4:
+	case MX_R_SHORT_DNS:
+		return MX_V_TRUNCATED;
+	case MX_R_BAD_IP:
+	case MX_R_BAD_L4:
+	case MX_R_BAD_FRAGMENT:
+	case MX_R_BAD_TCP_PREFIX:
+		return MX_V_MALFORMED;
+	case MX_R_LINK_UNSUPPORTED:
+	case MX_R__COUNT:
+	default:
+		return MX_V_UNSUPPORTED;
+	}
+}
+
+const char *mx_verdict_name(enum mx_verdict v)
+{
+	static const char *const n[MX_V__COUNT] = { "ok", "not_dns", "truncated", "malformed",
+						    "unsupported" };
+	if ((unsigned)v >= MX_V__COUNT)
+		return "unknown";
+	return n[v];
+}
+
+void mx_decode_opts_default(struct mx_decode_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dns_ports[0] = 53;
+	o->n_dns_ports = 1;
+	o->frag_max = 1024;
+	o->frag_timeout_us = 30u * 1000000u;
+	o->tcp_max_flows = 4096;
+	o->tcp_max_flow_bytes = 128u * 1024u;
+	o->tcp_idle_us = 120u * 1000000u;
+}
+
+bool mx_decode_linktype_ok(int dlt)
+{
+	switch (dlt) {
+	case MX_DLT_NULL:
+	case MX_DLT_EN10MB:
+	case MX_DLT_RAW:
+	case MX_DLT_RAW_ALT:
+	case MX_DLT_LOOP:
+	case MX_DLT_LINUX_SLL:
+	case MX_DLT_RAW_LINKTYPE:
+	case MX_DLT_IPV4:
+	case MX_DLT_IPV6:
+	case MX_DLT_LINUX_SLL2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool mx_decode_is_dns_port(const struct mx_decoder *d, uint16_t port)
+{
+	for (size_t i = 0; i < d->o.n_dns_ports; i++)
+		if (d->o.dns_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static void on_tcp_msg(void *ctx, const struct mx_tcp_seg *seg, const uint8_t *msg, size_t len)
+{
+	struct mx_decoder *d = ctx;
+	struct mx_pkt p = {
+		.ts_us = seg->ts_us,
+		.frame = seg->frame,
+		.src = seg->src,
+		.dst = seg->dst,
+		.sport = seg->sport,
+		.dport = seg->dport,
+		.transport = MX_T_TCP,
+		.dns = msg,
+		.dns_len = len,
+		.dns_wire_len = len,
+		.partial = false,
+	};
+	d->st.dns_tcp++;
+	if (d->cb.dns)
+		d->cb.dns(d->cb.ctx, &p);
+}
+
+static void on_tcp_partial(void *ctx, const struct mx_tcp_seg *seg, const uint8_t *msg, size_t len,
+			   size_t wire_len)
+{
+	struct mx_decoder *d = ctx;
+	struct mx_pkt p = {
+		.ts_us = seg->ts_us,
+		.frame = seg->frame,
+		.src = seg->src,
+		.dst = seg->dst,
+		.sport = seg->sport,
+		.dport = seg->dport,
+		.transport = MX_T_TCP,
+		.dns = msg,
+		.dns_len = len,
+		.dns_wire_len = wire_len,
+		.partial = len < wire_len,
+	};
+	d->st.dns_tcp++;
+	d->tcp_partial++;
+	if (d->cb.dns)
+		d->cb.dns(d->cb.ctx, &p);
+}
+
+struct mx_decoder *mx_decoder_new(const struct mx_decode_opts *o, const struct mx_decode_cb *cb)
+{
+	struct mx_decoder *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	if (o)
+		d->o = *o;
+	else
+		mx_decode_opts_default(&d->o);
+	if (d->o.n_dns_ports == 0) {
+		d->o.dns_ports[0] = 53;
+		d->o.n_dns_ports = 1;
+	}
+	if (d->o.n_dns_ports > sizeof(d->o.dns_ports) / sizeof(d->o.dns_ports[0]))
+		d->o.n_dns_ports = sizeof(d->o.dns_ports) / sizeof(d->o.dns_ports[0]);
+	if (cb)
+		d->cb = *cb;
+	d->frag = mx_ipfrag_new(d->o.frag_max, d->o.frag_timeout_us);
+	d->tcp = mx_tcpre_new(d->o.tcp_max_flows, d->o.tcp_max_flow_bytes, d->o.tcp_idle_us,
+			      on_tcp_msg, d);
+	if (!d->frag || !d->tcp) {
+		mx_decoder_free(d);
+		return NULL;
+	}
+	mx_tcpre_set_partial_fn(d->tcp, on_tcp_partial);
+	return d;
+}
+
+void mx_decoder_free(struct mx_decoder *d)
+{
+	if (!d)
+		return;
+	mx_ipfrag_free(d->frag);
+	mx_tcpre_free(d->tcp);
+	free(d);
+}
+
+static void sync_stats(struct mx_decoder *d)
+{
+	const struct mx_tcpre_stats *t = mx_tcpre_peek_stats(d->tcp);
+	d->st.frag_timeout = mx_ipfrag_timed_out(d->frag);
+	d->st.frag_evicted = mx_ipfrag_evicted(d->frag);
+	d->st.tcp_retrans = t->retrans;
+	d->st.tcp_out_of_order = t->out_of_order;
+	d->st.tcp_gap = t->gap;
+	d->st.tcp_midstream = t->midstream;
+	d->st.tcp_flows_evicted = t->flows_evicted;
+	d->st.tcp_bytes_dropped = t->bytes_dropped;
+}
+
+void mx_decode_tick(struct mx_decoder *d, uint64_t now_us)
+{
+	mx_ipfrag_tick(d->frag, now_us);
+	mx_tcpre_tick(d->tcp, now_us);
+	if (now_us > d->last_tick)
+		d->last_tick = now_us;
+	sync_stats(d);
+}
+
+const struct mx_decode_stats *mx_decode_peek_stats(const struct mx_decoder *d)
+{
+	return &d->st;
+}
+
+/* ---- transport -------------------------------------------------------- */
+
+static bool is_dns(const struct mx_decoder *d, uint16_t sport, uint16_t dport)
+{
+	return mx_decode_is_dns_port(d, sport) || mx_decode_is_dns_port(d, dport);
+}
+
+/* A header that does not fit: the capture's fault or the packet's. */
+static enum mx_reason short_or(bool cut, enum mx_reason s, enum mx_reason b)
+{
+	return cut ? s : b;
+}
+
+/* RFC 768. */
+static enum mx_reason dec_udp(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r)
+{
+	d->st.udp++;
+	uint16_t sport = mx_rd_u16(r), dport = mx_rd_u16(r), ulen = mx_rd_u16(r);
+	mx_rd_skip(r, 2); /* checksum */
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_L4);
+	if (ulen < 8) /* also a jumbogram's 0 (RFC 2675), which we do not support */
+		return MX_R_BAD_L4;
+	bool clamped;
+	struct mx_rd pl = mx_rd_sub(r, (size_t)ulen - 8, &clamped);
+	if (clamped && !l->cut)
+		return MX_R_BAD_L4;
+	if (!is_dns(d, sport, dport))
+		return MX_R_OTHER_PORT;
+	struct mx_pkt p = {
+		.ts_us = d->f->ts_us,
+		.frame = d->f->frame,
+		.src = l->src,
+		.dst = l->dst,
+		.sport = sport,
+		.dport = dport,
+		.transport = MX_T_UDP,
+		.dns = pl.p,
+		.dns_len = pl.left,
+		.dns_wire_len = (size_t)ulen - 8,
+		.partial = pl.left < (size_t)ulen - 8,
+	};
+	d->st.dns_udp++;
+	if (d->cb.dns)
+		d->cb.dns(d->cb.ctx, &p);
+	return p.partial ? MX_R_SHORT_DNS : MX_R_DNS;
+}
+
+/* RFC 9293 §3.1. */
+static enum mx_reason dec_tcp(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r)
+{
+	d->st.tcp++;
+	size_t declared = r->left + l->shortfall; /* segment length per the IP header */
+	uint16_t sport = mx_rd_u16(r), dport = mx_rd_u16(r);
+	uint32_t seq = mx_rd_u32(r);
+	mx_rd_skip(r, 4); /* ack */
+	uint8_t off = mx_rd_u8(r), fl = mx_rd_u8(r);
+	mx_rd_skip(r, 6); /* window, checksum, urgent pointer */
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_L4);
+	size_t hlen = (size_t)(off >> 4) * 4;
+	if (hlen < 20 || hlen > declared)
+		return MX_R_BAD_L4;
+	mx_rd_skip(r, hlen - 20); /* options */
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_L4);
+	bool fin = fl & 0x01, syn = fl & 0x02, rst = fl & 0x04, ack = fl & 0x10;
+	bool dns = is_dns(d, sport, dport);
+	bool smtp = !dns && (sport == PORT_SMTP || dport == PORT_SMTP);
+	bool ctl = (syn || fin || rst) && (dns || smtp);
+	struct mx_tcpctl c = {
+		.ts_us = d->f->ts_us, .frame = d->f->frame, .src = l->src, .dst = l->dst,
+		.sport = sport, .dport = dport, .syn = syn, .ack = ack, .fin = fin, .rst = rst,
+	};
+	if (ctl && syn && d->cb.tcpctl)
+		d->cb.tcpctl(d->cb.ctx, &c);
+	enum mx_reason why;
+	if (dns) {
+		struct mx_tcp_seg s = {
+			.ts_us = d->f->ts_us, .frame = d->f->frame, .src = l->src, .dst = l->dst,
+			.sport = sport, .dport = dport, .seq = seq, .syn = syn, .fin = fin, .rst = rst,
+			.data = r->p, .len = r->left, .wire_len = declared - hlen,
+		};
+		const struct mx_tcpre_stats *ts = mx_tcpre_peek_stats(d->tcp);
+		uint64_t bad0 = ts->bad_prefix;
+		d->tcp_partial = 0;
+		int n = mx_tcpre_add(d->tcp, &s);
+		if (l->cut || d->tcp_partial)
+			why = MX_R_SHORT_DNS;
+		else if (n > 0)
+			why = MX_R_DNS;
+		else if (ts->bad_prefix != bad0)
+			why = MX_R_BAD_TCP_PREFIX;
+		else
+			why = MX_R_TCP_HELD;
+	} else {
+		why = ctl ? MX_R_TCP_SMTP : MX_R_OTHER_PORT;
+	}
+	if (ctl && !syn && d->cb.tcpctl)
+		d->cb.tcpctl(d->cb.ctx, &c);
+	return why;
+}
+
+/* Quoted UDP header of an ICMP error: ports, then whatever DNS bytes exist.
+ * `room` is what the quoted IP header says follows it (0 = unknown). */
+static enum mx_reason icmp_quote_udp(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r,
+				     struct mx_icmp *m, size_t room)
+{
+	m->q_sport = mx_rd_u16(r);
+	m->q_dport = mx_rd_u16(r);
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_ICMP_OTHER);
+	if (!is_dns(d, m->q_sport, m->q_dport))
+		return MX_R_ICMP_OTHER;
+	uint16_t ulen = mx_rd_u16(r);
+	mx_rd_skip(r, 2);
+	size_t n = r->bad ? 0 : r->left;
+	if (ulen >= 8 && n > (size_t)ulen - 8)
+		n = (size_t)ulen - 8;
+	if (room >= 8 && n > room - 8)
+		n = room - 8;
+	m->dns = r->p;
+	m->dns_len = n;
+	m->ts_us = d->f->ts_us;
+	m->frame = d->f->frame;
+	m->reporter = l->src;
+	if (d->cb.icmp)
+		d->cb.icmp(d->cb.ctx, m);
+	return MX_R_ICMP_DNS;
+}
+
+/* RFC 792: type 3 carries the original IP header + at least 64 bits. */
+static enum mx_reason dec_icmp4(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r)
+{
+	d->st.icmp++;
+	uint8_t type = mx_rd_u8(r), code = mx_rd_u8(r);
+	mx_rd_skip(r, 6); /* checksum, unused / next-hop MTU */
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_L4);
+	if (type != 3)
+		return MX_R_ICMP_OTHER;
+	uint8_t vihl = mx_rd_u8(r);
+	mx_rd_skip(r, 1);
+	uint16_t tot = mx_rd_u16(r);
+	mx_rd_skip(r, 2);
+	uint16_t fo = mx_rd_u16(r);
+	mx_rd_skip(r, 1);
+	uint8_t proto = mx_rd_u8(r);
+	mx_rd_skip(r, 2);
+	uint8_t s4[4], d4[4];
+	mx_rd_bytes(r, s4, 4);
+	mx_rd_bytes(r, d4, 4);
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_ICMP_OTHER);
+	size_t ihl = (size_t)(vihl & 0x0f) * 4;
+	if ((vihl >> 4) != 4 || ihl < 20 || proto != IPP_UDP || (fo & 0x1fff))
+		return MX_R_ICMP_OTHER;
+	mx_rd_skip(r, ihl - 20);
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_ICMP_OTHER);
+	struct mx_icmp m = { .family = 4, .type = type, .code = code, .port_unreachable = code == 3 };
+	mx_addr_set4(&m.q_src, s4);
+	mx_addr_set4(&m.q_dst, d4);
+	return icmp_quote_udp(d, l, r, &m, tot > ihl ? tot - ihl : 0);
+}
+
+struct v6frag {
+	uint8_t nh;
+	uint16_t off; /* in 8-octet units */
+	bool more;
+	uint32_t id;
+};
+
+enum { V6_UPPER, V6_FRAG, V6_SHORT, V6_TOO_MANY };
+
+/* RFC 8200 §4: walk extension headers from *nh. V6_UPPER: *nh is not one we
+ * walk (r at its header); V6_FRAG: a fragment header was read into *fr (r at
+ * the fragmentable part, *nh unchanged). AH length per RFC 4302 §2.2. */
+static int v6_walk(struct mx_rd *r, uint8_t *nh, struct v6frag *fr, unsigned *count)
+{
+	for (;;) {
+		switch (*nh) {
+		case IP6_HOPOPTS:
+		case IP6_ROUTING:
+		case IP6_DSTOPTS:
+		case IP6_AH:
+		case IP6_FRAGMENT: {
+			if (++*count > V6_EXT_MAX)
+				return V6_TOO_MANY;
+			uint8_t next = mx_rd_u8(r), hl = mx_rd_u8(r);
+			if (*nh == IP6_FRAGMENT) {
+				uint16_t om = mx_rd_u16(r);
+				fr->id = mx_rd_u32(r);
+				if (r->bad)
+					return V6_SHORT;
+				fr->nh = next;
+				fr->off = om >> 3;
+				fr->more = om & 1;
+				return V6_FRAG;
+			}
+			size_t total = *nh == IP6_AH ? ((size_t)hl + 2) * 4 : ((size_t)hl + 1) * 8;
+			mx_rd_skip(r, total - 2);
+			if (r->bad)
+				return V6_SHORT;
+			*nh = next;
+			break;
+		}
+		default:
+			return V6_UPPER;
+		}
+	}
+}
+
+/* RFC 4443 §3.1: type 1 carries as much of the invoking packet as fits. */
+static enum mx_reason dec_icmp6(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r)
+{
+	d->st.icmp++;
+	uint8_t type = mx_rd_u8(r), code = mx_rd_u8(r);
+	mx_rd_skip(r, 6);
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_L4);
+	if (type != 1)
+		return MX_R_ICMP_OTHER;
+	uint32_t vtf = mx_rd_u32(r);
+	uint16_t plen = mx_rd_u16(r);
+	uint8_t nh = mx_rd_u8(r);
+	mx_rd_skip(r, 1);
+	uint8_t s6[16], d6[16];
+	mx_rd_bytes(r, s6, 16);
+	mx_rd_bytes(r, d6, 16);
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_ICMP_OTHER);
+	if ((vtf >> 28) != 6)
+		return MX_R_ICMP_OTHER;
+	const uint8_t *start = r->p;
+	unsigned count = 0;
+	struct v6frag fr;
+	for (;;) {
+		int w = v6_walk(r, &nh, &fr, &count);
+		if (w == V6_SHORT)
+			return short_or(l->cut, MX_R_SHORT_L4, MX_R_ICMP_OTHER);
+		if (w == V6_TOO_MANY)
+			return MX_R_ICMP_OTHER;
+		if (w == V6_FRAG) {
+			if (fr.off != 0)
+				return MX_R_ICMP_OTHER; /* no UDP header in this piece */
+			nh = fr.nh;
+			continue;
+		}
+		break;
+	}
+	if (nh != IPP_UDP)
+		return MX_R_ICMP_OTHER;
+	size_t used = (size_t)(r->p - start);
+	struct mx_icmp m = { .family = 6, .type = type, .code = code, .port_unreachable = code == 4 };
+	mx_addr_set6(&m.q_src, s6);
+	mx_addr_set6(&m.q_dst, d6);
+	return icmp_quote_udp(d, l, r, &m, plen > used ? plen - used : 0);
+}
+
+static enum mx_reason dec_l4(struct mx_decoder *d, const struct l3 *l, uint8_t proto, struct mx_rd *r)
+{
+	switch (proto) {
+	case IPP_UDP:
+		return dec_udp(d, l, r);
+	case IPP_TCP:
+		return dec_tcp(d, l, r);
+	case IPP_ICMP:
+		return l->family == 4 ? dec_icmp4(d, l, r) : MX_R_OTHER_PROTO;
+	case IPP_ICMPV6:
+		return l->family == 6 ? dec_icmp6(d, l, r) : MX_R_OTHER_PROTO;
+	default:
+		return MX_R_OTHER_PROTO;
+	}
+}
+
+/* ---- IP --------------------------------------------------------------- */
+
+static enum mx_reason frag_result(struct mx_decoder *d, enum mx_ipfrag_res res)
+{
+	if (res == MX_FRAG_HELD)
+		return MX_R_FRAGMENT_HELD;
+	if (res == MX_FRAG_BAD)
+		return MX_R_BAD_FRAGMENT;
+	d->st.frag_reassembled++;
+	return MX_R__COUNT; /* done: go on */
+}
+
+/* RFC 791 §3.1. */
+static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
+{
+	if (r->left < 1)
+		return short_or(d->snapcut, MX_R_SHORT_IP, MX_R_BAD_IP);
+	if ((r->p[0] >> 4) != 4)
+		return MX_R_BAD_IP;
+	uint8_t vihl = mx_rd_u8(r);
+	mx_rd_skip(r, 1); /* TOS */
+	uint16_t tot = mx_rd_u16(r), id = mx_rd_u16(r), fo = mx_rd_u16(r);
+	mx_rd_skip(r, 1); /* TTL */
+	uint8_t proto = mx_rd_u8(r);
+	mx_rd_skip(r, 2); /* checksum */
+	uint8_t s4[4], d4[4];
+	mx_rd_bytes(r, s4, 4);
+	mx_rd_bytes(r, d4, 4);
+	if (r->bad)
+		return short_or(d->snapcut, MX_R_SHORT_IP, MX_R_BAD_IP);
+	d->st.ipv4++;
+	size_t ihl = (size_t)(vihl & 0x0f) * 4;
+	if (ihl < 20 || tot < ihl)
+		return MX_R_BAD_IP;
+	mx_rd_skip(r, ihl - 20); /* options */
+	if (r->bad)
+		return short_or(d->snapcut, MX_R_SHORT_IP, MX_R_BAD_IP);
+	bool clamped;
+	struct mx_rd pl = mx_rd_sub(r, tot - ihl, &clamped);
+	if (clamped && !d->snapcut)
+		return MX_R_BAD_IP; /* shorter on the wire than it says */
+	struct l3 l = { .family = 4, .cut = clamped, .shortfall = tot - ihl - pl.left };
+	mx_addr_set4(&l.src, s4);
+	mx_addr_set4(&l.dst, d4);
+
+	bool more = fo & 0x2000;
+	uint32_t off = (uint32_t)(fo & 0x1fff) * 8;
+	if (more || off) {
+		if (proto != IPP_UDP && proto != IPP_TCP && proto != IPP_ICMP)
+			return MX_R_OTHER_PROTO;
+		if (clamped)
+			return MX_R_SHORT_IP; /* a cut fragment cannot complete anything */
+		struct mx_ipfrag_key k = { .src = l.src, .dst = l.dst, .id = id, .proto = proto };
+		const uint8_t *out = NULL;
+		size_t outlen = 0;
+		enum mx_reason why = frag_result(d, mx_ipfrag_add(d->frag, &k, d->f->ts_us, off, more,
+								 pl.p, pl.left, &out, &outlen));
+		if (why != MX_R__COUNT)
+			return why;
+		mx_rd_init(&pl, out, outlen);
+	}
+	return dec_l4(d, &l, proto, &pl);
+}
+
+static bool v6_frag_proto_ok(uint8_t nh)
+{
+	return nh == IPP_UDP || nh == IPP_TCP || nh == IPP_ICMPV6 || nh == IP6_DSTOPTS ||
+	       nh == IP6_AH;
+}
+
+/* RFC 8200 §3, §4. */
+static enum mx_reason dec_ipv6(struct mx_decoder *d, struct mx_rd *r)
+{
+	if (r->left < 1)
+		return short_or(d->snapcut, MX_R_SHORT_IP, MX_R_BAD_IP);
+	if ((r->p[0] >> 4) != 6)
+		return MX_R_BAD_IP;
+	mx_rd_skip(r, 4); /* version, traffic class, flow label */
+	uint16_t plen = mx_rd_u16(r);
+	uint8_t nh = mx_rd_u8(r);
+	mx_rd_skip(r, 1); /* hop limit */
+	uint8_t s6[16], d6[16];
+	mx_rd_bytes(r, s6, 16);
+	mx_rd_bytes(r, d6, 16);
+	if (r->bad)
+		return short_or(d->snapcut, MX_R_SHORT_IP, MX_R_BAD_IP);
+	d->st.ipv6++;
+	if (plen == 0) /* jumbogram (RFC 2675) unless nothing follows */
+		return nh == IP6_NONE ? MX_R_OTHER_PROTO : MX_R_BAD_IP;
+	bool clamped;
+	struct mx_rd pl = mx_rd_sub(r, plen, &clamped);
+	if (clamped && !d->snapcut)
+		return MX_R_BAD_IP;
+	struct l3 l = { .family = 6, .cut = clamped, .shortfall = plen - pl.left };
+	mx_addr_set6(&l.src, s6);
+	mx_addr_set6(&l.dst, d6);
+
+	unsigned count = 0;
+	bool reassembled = false;
+	struct v6frag fr;
+	for (;;) {
+		int w = v6_walk(&pl, &nh, &fr, &count);
+		if (w == V6_SHORT)
+			return short_or(l.cut, MX_R_SHORT_IP, MX_R_BAD_IP);
+		if (w == V6_TOO_MANY)
+			return MX_R_BAD_IP;
+		if (w == V6_UPPER)
+			break;
+		/* Fragment header (RFC 8200 §4.5). */
+		if (fr.off == 0 && !fr.more) { /* atomic fragment, RFC 6946 */
+			nh = fr.nh;
+			continue;
+		}
+		if (reassembled)
+			return MX_R_BAD_FRAGMENT;
+		if (!v6_frag_proto_ok(fr.nh))
+			return MX_R_OTHER_PROTO;
+		if (l.cut)
+			return MX_R_SHORT_IP;
+		struct mx_ipfrag_key k = { .src = l.src, .dst = l.dst, .id = fr.id, .proto = fr.nh };
+		const uint8_t *out = NULL;
+		size_t outlen = 0;
+		enum mx_reason why = frag_result(d, mx_ipfrag_add(d->frag, &k, d->f->ts_us,
+								 (uint32_t)fr.off * 8, fr.more, pl.p,
+								 pl.left, &out, &outlen));
+		if (why != MX_R__COUNT)
+			return why;
+		mx_rd_init(&pl, out, outlen);
+		nh = fr.nh;
+		reassembled = true;
+	}
+	if (nh == IP6_ESP || nh == IP6_NONE)
+		return MX_R_OTHER_PROTO;
+	return dec_l4(d, &l, nh, &pl);
+}
+
+static enum mx_reason dec_ip_version(struct mx_decoder *d, struct mx_rd *r, int want)
+{
+	if (r->left < 1)
+		return short_or(d->snapcut, MX_R_SHORT_IP, MX_R_BAD_IP);
+	int v = r->p[0] >> 4;
+	if (want && v != want)
+		return MX_R_BAD_IP;
+	if (v == 4)
+		return dec_ipv4(d, r);
+	if (v == 6)
+		return dec_ipv6(d, r);
+	return MX_R_BAD_IP;
+}
+
+/* ---- link ------------------------------------------------------------- */
+
+/* An EtherType, after peeling 802.1Q / 802.1ad tags (IEEE 802.1Q §9.6). */
+static enum mx_reason dec_ethertype(struct mx_decoder *d, struct mx_rd *r, uint16_t type)
+{
+	unsigned tags = 0;
+	while (type == ETH_8021Q || type == ETH_8021AD || type == ETH_QINQ_OLD) {
+		if (tags == VLAN_MAX)
+			return MX_R_NOT_IP;
+		mx_rd_skip(r, 2); /* TCI */
+		type = mx_rd_u16(r);
+		if (r->bad)
+			return MX_R_SHORT_LINK;
+		if (tags++ == 0)
+			d->st.vlan_tagged++;
+	}
+	if (type == ETH_IPV4)
+		return dec_ipv4(d, r);
+	if (type == ETH_IPV6)
+		return dec_ipv6(d, r);
+	return MX_R_NOT_IP;
+}
+
+/* BSD loopback address families: AF_INET, and AF_INET6 as NetBSD/OpenBSD,
+ * FreeBSD and Darwin number it. */
+static int null_family(uint32_t af)
+{
+	if (af == 2)
+		return 4;
+	if (af == 24 || af == 28 || af == 30)
+		return 6;
+	return 0;
+}
+
+static enum mx_reason dec_link(struct mx_decoder *d, struct mx_rd *r, int dlt)
+{
+	switch (dlt) {
+	case MX_DLT_EN10MB: {
+		mx_rd_skip(r, 12); /* destination, source */
+		uint16_t type = mx_rd_u16(r);
+		if (r->bad)
+			return MX_R_SHORT_LINK;
+		return dec_ethertype(d, r, type);
+	}
+	case MX_DLT_LINUX_SLL: {
+		/* packet type, ARPHRD, address length, 8 address bytes, protocol */
+		mx_rd_skip(r, 14);
+		uint16_t type = mx_rd_u16(r);
+		if (r->bad)
+			return MX_R_SHORT_LINK;
+		return dec_ethertype(d, r, type);
+	}
+	case MX_DLT_LINUX_SLL2: {
+		/* protocol, reserved, ifindex, ARPHRD, packet type, address length, 8 address bytes */
+		uint16_t type = mx_rd_u16(r);
+		mx_rd_skip(r, 18);
+		if (r->bad)
+			return MX_R_SHORT_LINK;
+		return dec_ethertype(d, r, type);
+	}
+	case MX_DLT_NULL:
+	case MX_DLT_LOOP: {
+		uint32_t af = mx_rd_u32(r);
+		if (r->bad)
+			return MX_R_SHORT_LINK;
+		int v = null_family(af);
+		if (!v && dlt == MX_DLT_NULL) /* host byte order of the writer */
+			v = null_family((af >> 24) | ((af >> 8) & 0xff00) | ((af << 8) & 0xff0000) |
+					(af << 24));
+		if (v == 4)
+			return dec_ipv4(d, r);
+		if (v == 6)
+			return dec_ipv6(d, r);
+		return MX_R_NOT_IP;
+	}
+	case MX_DLT_RAW:
+	case MX_DLT_RAW_ALT:
+	case MX_DLT_RAW_LINKTYPE:
+		return dec_ip_version(d, r, 0);
+	case MX_DLT_IPV4:
+		return dec_ip_version(d, r, 4);
+	case MX_DLT_IPV6:
+		return dec_ip_version(d, r, 6);
+	default:
+		return MX_R_LINK_UNSUPPORTED;
+	}
+}
+
+enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
+{
+	d->st.frames++;
+	if (f->ts_us > d->last_tick && f->ts_us - d->last_tick >= TICK_EVERY_US) {
+		mx_ipfrag_tick(d->frag, f->ts_us);
+		mx_tcpre_tick(d->tcp, f->ts_us);
+		d->last_tick = f->ts_us;
+	}
+	d->f = f;
+	d->snapcut = f->len > f->caplen;
+	struct mx_rd r;
+	mx_rd_init(&r, f->data, f->data ? f->caplen : 0);
+	enum mx_reason why = dec_link(d, &r, f->linktype);
+	d->f = NULL;
+	if ((unsigned)why >= MX_R__COUNT)
+		why = MX_R_LINK_UNSUPPORTED;
+	enum mx_verdict v = mx_decode_reason_verdict(why);
+	d->st.reason[why]++;
+	d->st.verdict[v]++;
+	sync_stats(d);
+	return v;
+}

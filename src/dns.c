@@ -1,0 +1,1164 @@
+/* dns.c - DNS message bytes -> struct mx_dns_msg (L3); outcomes; mnemonics.
+ *
+ * What it does:
+ *  - mx_dns_parse(): the hot path. Reads a message with the bounds-checked
+ *    reader (rd.h) into the flat struct: header (RFC 1035 §4.1.1), question
+ *    (§4.1.2), resource records (§4.1.3), names (§4.1.4), EDNS OPT (RFC 6891)
+ *    with the Extended DNS Error option (RFC 8914). No allocation, no text.
+ *  - mx_dns_parse_ldns(): the same fields through ldns (the reference decoder
+ *    for the differential test and the fuzz target). Slow; never hot.
+ *  - mx_dns_outcome(): PATTERNS.md §0 order of checks.
+ *  - mnemonics for types, classes, rcodes (via ldns tables) and EDE codes.
+ * What it does not: transport, matching, any state across messages. Nothing
+ * of ldns leaves this file.
+ *
+ * Validation scope (both decoders apply the same rules):
+ *  - Framing is checked everywhere: every name, every RR header, and every
+ *    RDLENGTH must lie inside the message. RDATA is checked only for the types
+ *    we read: A (4 bytes), AAAA (16), CNAME, MX, SOA (their names and fixed
+ *    fields must fill RDLENGTH exactly) and OPT in the additional section
+ *    (owner must be the root, at most one, option TLVs must fill RDATA,
+ *    RFC 6891 §6.1.1-6.1.2). Other RDATA is skipped by RDLENGTH, as stub
+ *    resolvers do; a broken TXT next to a good MX answer is not MALFORMED.
+ *  - Names: compression pointers must point strictly before the pointer
+ *    itself and past the 12-byte header; at most MX_DNS_MAX_HOPS pointers per
+ *    name; label types 0x40/0x80 are rejected (RFC 6891 §5 retired extended
+ *    labels); a name may not exceed 255 bytes (RFC 1035 §2.3.4). Loops always
+ *    end in one of these rules, so a loop is MALFORMED.
+ *  - Running out of bytes: TRUNCATED (partial=true, what parsed is kept) when
+ *    the capture cut the message (len < wire_len) or the server set TC=1
+ *    (RFC 1035 §4.1.1; old servers cut at 512 bytes keeping the counts);
+ *    otherwise MALFORMED (counts exceed records, RDLENGTH overrun). An RDLENGTH
+ *    that reaches past the real message size (wire_len) is MALFORMED even in a
+ *    cut capture. Bytes after the last section are ignored (OK).
+ *  - NOT_DNS only for what clearly is not DNS: fewer than 12 bytes on the
+ *    wire, opcode > 6, QDCOUNT > 4, counts that would need more than four
+ *    times the message size (each RR is at least 11 bytes, a question 5), or a
+ *    query (QR=0, opcode != DSO) with QDCOUNT 0 and no OPT (RFC 7873 §5.4
+ *    cookie-only queries carry an OPT).
+ *  - An EDE option shorter than its 2-byte INFO-CODE is ignored; the first
+ *    EDE option is kept; EXTRA-TEXT is cut to MX_DNS_EDE_TEXT-1 bytes and every
+ *    byte outside 0x20..0x7e becomes '?'.
+ *
+ * Reference decoder and the verdict mapping: ldns_wire2pkt() accepts things
+ * our rules reject (forward pointers, RDATA longer than its fields: ldns then
+ * reads the next record from the wrong place) and rejects things we accept
+ * (bad RDATA of types we skip), and it reports no positions. So
+ * mx_dns_parse_ldns() takes the header through ldns_wire2pkt() and the ldns
+ * header macros, decodes every record with ldns_wire2rr() (the routine
+ * ldns_wire2pkt() runs per record) and only adds the policy above: a record
+ * must end where its RDLENGTH says, the pointer rules, and the RDATA scope.
+ * EDNS values come from the ldns_pkt accessors and ldns' option parser. On
+ * any failure the ldns path cannot tell "ran out" from "contradiction", so it
+ * says TRUNCATED when len < wire_len or TC=1, else MALFORMED, where the fast
+ * path may say the other one. Guarantee: for every input, both decoders give
+ * OK, or both give not-OK; when both give OK every field agrees.
+ */
+#include "mxsniff/dns.h"
+
+#include "mxsniff/decode.h"
+#include "mxsniff/rd.h"
+
+#include <ldns/ldns.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define MX_DNS_MAX_HOPS 127  /* pointers per name: a legal name has <= 127 labels */
+#define HDR_LEN 12
+
+enum { NM_OK = 0, NM_SHORT, NM_BAD };   /* name/record read status */
+enum { SEC_QD = 0, SEC_AN, SEC_NS, SEC_AR };
+
+/* ------------------------------------------------------------------------ */
+/* shared policy (header level, applied by both decoders)                     */
+
+static void msg_reset(struct mx_dns_msg *m, size_t wire_len)
+{
+	m->wire_len = wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)wire_len;
+	m->id = 0;
+	m->opcode = 0;
+	m->rcode = 0;
+	m->qr = m->aa = m->tc = m->rd = m->ra = m->ad = m->cd = false;
+	m->partial = false;
+	m->has_header = false;
+	m->qdcount = m->ancount = m->nscount = m->arcount = 0;
+	m->has_question = false;
+	m->qname.len = 0;
+	m->qname.labels = 0;
+	m->qname_0x20 = 0;
+	m->qtype = m->qclass = 0;
+	m->edns = false;
+	m->edns_payload = 0;
+	m->edns_version = 0;
+	m->edns_do = false;
+	m->has_ede = false;
+	m->ede_code = 0;
+	m->ede_text[0] = '\0';
+	m->an_parsed = m->an_qtype = m->an_other = 0;
+	m->n_cname = 0;
+	m->cname_loop = false;
+	m->n_mx = m->mx_total = 0;
+	m->n_addr = m->addr_total = 0;
+	m->min_ttl = 0;
+	m->has_soa = false;
+	m->soa_owner.len = 0;
+	m->soa_owner.labels = 0;
+	m->soa_ttl = m->soa_serial = m->soa_minimum = m->neg_ttl = 0;
+	m->ns_auth = 0;
+	m->verdict = MX_DNS_OK;
+}
+
+/* Header checks before the sections (RFC 1035 §4.1.1; opcodes per IANA: 0-6). */
+static bool header_not_dns(const struct mx_dns_msg *m, size_t wire_len)
+{
+	if (m->opcode > 6 || m->qdcount > 4)
+		return true;
+	uint64_t need = HDR_LEN + 5ull * m->qdcount +
+			11ull * ((uint64_t)m->ancount + m->nscount + m->arcount);
+	return need > 4ull * wire_len + 64;
+}
+
+/* After the sections: a query without a question and without OPT. */
+static bool query_not_dns(const struct mx_dns_msg *m)
+{
+	return !m->qr && m->qdcount == 0 && m->opcode != 6 && !m->edns;
+}
+
+static void ede_text_set(struct mx_dns_msg *m, const uint8_t *p, size_t n)
+{
+	if (n > MX_DNS_EDE_TEXT - 1)
+		n = MX_DNS_EDE_TEXT - 1;
+	for (size_t i = 0; i < n; i++)
+		m->ede_text[i] = (p[i] >= 0x20 && p[i] <= 0x7e) ? (char)p[i] : '?';
+	m->ede_text[n] = '\0';
+}
+
+static bool is_read_type(uint16_t type, int sec)
+{
+	switch (type) {
+	case MX_TYPE_A:
+	case MX_TYPE_AAAA:
+	case MX_TYPE_CNAME:
+	case MX_TYPE_MX:
+	case MX_TYPE_SOA:
+		return true;
+	case MX_TYPE_OPT:
+		return sec == SEC_AR;
+	default:
+		return false;
+	}
+}
+
+static bool kept_type(uint16_t t)
+{
+	return t == MX_TYPE_A || t == MX_TYPE_AAAA || t == MX_TYPE_MX || t == MX_TYPE_CNAME;
+}
+
+static inline bool dn_eq(const struct mx_dname *x, const struct mx_dname *y)
+{
+	return x->len == y->len && memcmp(x->wire, y->wire, x->len) == 0;
+}
+
+static inline void dn_copy(struct mx_dname *d, const struct mx_dname *s)
+{
+	d->len = s->len;
+	d->labels = s->labels;
+	memcpy(d->wire, s->wire, s->len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* fast path                                                                 */
+
+struct ctx {
+	const uint8_t *msg;  /* message start (offset 0 for pointers) */
+	size_t len;          /* captured bytes */
+	size_t wire_len;     /* real size */
+	bool tc;
+};
+
+static inline uint8_t lower(uint8_t c, bool *up)
+{
+	if (c >= 'A' && c <= 'Z') {
+		*up = true;
+		return (uint8_t)(c | 0x20);
+	}
+	return c;
+}
+
+/* Read the name at r (RFC 1035 §4.1.4). r advances past the inline part (up
+ * to and including the first pointer). out (may be NULL) gets the lowercased
+ * wire form; *up (may be NULL) is set when an ASCII capital was seen. */
+static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out, bool *up)
+{
+	struct mx_rd cur = *r;
+	bool jumped = false, upper = false;
+	unsigned hops = 0;
+	size_t n = 0, labels = 0;
+
+	for (;;) {
+		size_t off = (size_t)(cur.p - c->msg);
+		uint8_t b = mx_rd_u8(&cur);
+		if (cur.bad)
+			return NM_SHORT;
+		if (b == 0)
+			break;
+		if ((b & 0xC0) == 0xC0) {
+			uint8_t lo = mx_rd_u8(&cur);
+			if (cur.bad)
+				return NM_SHORT;
+			size_t t = ((size_t)(b & 0x3F) << 8) | lo;
+			if (t >= off || t < HDR_LEN || ++hops > MX_DNS_MAX_HOPS)
+				return NM_BAD;
+			if (!jumped) {
+				*r = cur;
+				jumped = true;
+			}
+			mx_rd_init(&cur, c->msg + t, c->len - t);
+			continue;
+		}
+		if (b & 0xC0)
+			return NM_BAD; /* 0x40 extended label (RFC 6891 §5), 0x80 reserved */
+		if (n + b + 2 > MX_DNAME_MAX)
+			return NM_BAD; /* name longer than 255 bytes */
+		if (!mx_rd_need(&cur, b))
+			return NM_SHORT;
+		if (out) {
+			out->wire[n] = b;
+			for (size_t i = 0; i < b; i++)
+				out->wire[n + 1 + i] = lower(cur.p[i], &upper);
+		} else if (up) {
+			for (size_t i = 0; i < b; i++)
+				(void)lower(cur.p[i], &upper);
+		}
+		mx_rd_skip(&cur, b);
+		n += (size_t)b + 1;
+		labels++;
+	}
+	if (!jumped)
+		*r = cur;
+	if (out) {
+		out->wire[n] = 0;
+		out->len = (uint8_t)(n + 1);
+		out->labels = (uint8_t)labels;
+	}
+	if (up && upper)
+		*up = true;
+	return NM_OK;
+}
+
+/* Decode a name already validated at offset off. */
+static void name_at(const struct ctx *c, size_t off, struct mx_dname *out)
+{
+	struct mx_rd r;
+	mx_rd_init(&r, c->msg + off, c->len - off);
+	if (name_read(c, &r, out, NULL) != NM_OK)
+		out->len = 0;
+}
+
+struct rrinfo {
+	size_t owner_off, rd_off;
+	uint16_t type, cls, rdlen;
+	uint32_t ttl;
+};
+
+/* One resource record (RFC 1035 §4.1.3): owner, TYPE, CLASS, TTL, RDLENGTH;
+ * *rd is confined to the RDATA, which is skipped in r. */
+static int rr_read(const struct ctx *c, struct mx_rd *r, struct rrinfo *ri, struct mx_rd *rd)
+{
+	ri->owner_off = (size_t)(r->p - c->msg);
+	int st = name_read(c, r, NULL, NULL);
+	if (st != NM_OK)
+		return st;
+	ri->type = mx_rd_u16(r);
+	ri->cls = mx_rd_u16(r);
+	ri->ttl = mx_rd_u32(r);
+	ri->rdlen = mx_rd_u16(r);
+	if (r->bad)
+		return NM_SHORT;
+	ri->rd_off = (size_t)(r->p - c->msg);
+	if (ri->rdlen > r->left) {
+		if (!c->tc && ri->rd_off + ri->rdlen > c->wire_len)
+			return NM_BAD; /* RDLENGTH overrun */
+		return NM_SHORT;
+	}
+	*rd = mx_rd_sub(r, ri->rdlen, NULL);
+	return NM_OK;
+}
+
+/* A name inside complete RDATA: running out of RDATA is a contradiction. */
+static int rd_name(const struct ctx *c, struct mx_rd *rd, struct mx_dname *out)
+{
+	return name_read(c, rd, out, NULL) == NM_OK ? NM_OK : NM_BAD;
+}
+
+/* RDATA of the types we read must fill RDLENGTH exactly. */
+static int rdata_check(const struct ctx *c, uint16_t type, struct mx_rd rd)
+{
+	switch (type) {
+	case MX_TYPE_A:
+		return rd.left == 4 ? NM_OK : NM_BAD;
+	case MX_TYPE_AAAA:
+		return rd.left == 16 ? NM_OK : NM_BAD;
+	case MX_TYPE_CNAME: /* RFC 1035 §3.3.1 */
+		break;
+	case MX_TYPE_MX:    /* §3.3.9 */
+		mx_rd_skip(&rd, 2);
+		if (rd.bad)
+			return NM_BAD;
+		break;
+	case MX_TYPE_SOA:   /* §3.3.13 */
+		if (rd_name(c, &rd, NULL) != NM_OK)
+			return NM_BAD;
+		if (rd_name(c, &rd, NULL) != NM_OK)
+			return NM_BAD;
+		return rd.left == 20 ? NM_OK : NM_BAD;
+	default:
+		return NM_OK;
+	}
+	if (rd_name(c, &rd, NULL) != NM_OK)
+		return NM_BAD;
+	return rd.left == 0 ? NM_OK : NM_BAD;
+}
+
+/* OPT pseudo-RR in the additional section, RFC 6891 §6.1. */
+static int opt_read(const struct ctx *c, const struct rrinfo *ri, struct mx_rd rd,
+		    struct mx_dns_msg *m, uint8_t *ext_rcode)
+{
+	if (m->edns || c->msg[ri->owner_off] != 0)
+		return NM_BAD; /* second OPT, or owner not the root (§6.1.1, §6.1.2) */
+	m->edns = true;
+	m->edns_payload = ri->cls;
+	*ext_rcode = (uint8_t)(ri->ttl >> 24);
+	m->edns_version = (uint8_t)(ri->ttl >> 16);
+	m->edns_do = (ri->ttl & 0x8000u) != 0;
+	while (rd.left > 0) { /* §6.1.2: {OPTION-CODE, OPTION-LENGTH, OPTION-DATA}* */
+		uint16_t code = mx_rd_u16(&rd);
+		uint16_t olen = mx_rd_u16(&rd);
+		if (rd.bad || olen > rd.left)
+			return NM_BAD;
+		struct mx_rd od = mx_rd_sub(&rd, olen, NULL);
+		if (code == 15 && olen >= 2 && !m->has_ede) { /* RFC 8914 §2 */
+			m->has_ede = true;
+			m->ede_code = mx_rd_u16(&od);
+			ede_text_set(m, od.p, od.left);
+		}
+	}
+	return NM_OK;
+}
+
+/* Answer digest: CNAME chain from qname, then what the chain end owns. The
+ * answer RRs were validated in the first pass, so re-reading cannot fail. */
+static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, unsigned n_cname_rr,
+		      struct mx_dns_msg *m)
+{
+	struct mx_dname own, tgt;
+	struct rrinfo ri;
+	struct mx_rd r, rd;
+	const struct mx_dname *end = &m->qname;
+
+	if (m->has_question && n_cname_rr > 0 && m->qtype != MX_TYPE_CNAME) {
+		for (;;) {
+			bool found = false;
+			r = an;
+			for (unsigned i = 0; i < n; i++) {
+				if (rr_read(c, &r, &ri, &rd) != NM_OK)
+					break;
+				if (ri.type != MX_TYPE_CNAME)
+					continue;
+				name_at(c, ri.owner_off, &own);
+				if (!dn_eq(&own, end))
+					continue;
+				if (rd_name(c, &rd, &tgt) != NM_OK)
+					break;
+				found = true;
+				break;
+			}
+			if (!found)
+				break;
+			bool seen = dn_eq(&tgt, &m->qname);
+			for (unsigned k = 0; k < m->n_cname && !seen; k++)
+				seen = dn_eq(&tgt, &m->cname[k]);
+			if (seen || m->n_cname == MX_DNS_MAX_CNAME) {
+				m->cname_loop = true;
+				break;
+			}
+			dn_copy(&m->cname[m->n_cname], &tgt);
+			end = &m->cname[m->n_cname++];
+		}
+	}
+
+	r = an;
+	for (unsigned i = 0; i < n; i++) {
+		if (rr_read(c, &r, &ri, &rd) != NM_OK)
+			break;
+		uint16_t t = ri.type;
+		if (!kept_type(t))
+			m->an_other++;
+		if (!m->has_question)
+			continue;
+		bool want_q = t == m->qtype || m->qtype == MX_TYPE_ANY;
+		bool want_end = t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA;
+		if (!want_q && !want_end)
+			continue;
+		name_at(c, ri.owner_off, &own);
+		bool is_end = dn_eq(&own, end);
+		if (want_q && (is_end || dn_eq(&own, &m->qname))) {
+			if (m->an_qtype == 0 || ri.ttl < m->min_ttl)
+				m->min_ttl = ri.ttl;
+			m->an_qtype++;
+		}
+		if (!is_end)
+			continue;
+		if (t == MX_TYPE_MX) {
+			m->mx_total++;
+			if (m->n_mx < MX_DNS_MAX_MX) {
+				struct mx_dns_mxrr *x = &m->mx[m->n_mx++];
+				x->pref = mx_rd_u16(&rd);
+				if (rd_name(c, &rd, &x->exchange) != NM_OK)
+					x->exchange.len = 0;
+			}
+		} else if (t == MX_TYPE_A || t == MX_TYPE_AAAA) {
+			m->addr_total++;
+			if (m->n_addr < MX_DNS_MAX_ADDR) {
+				struct mx_dns_addrrr *a = &m->addr[m->n_addr++];
+				uint8_t b[16];
+				if (t == MX_TYPE_A) {
+					mx_rd_bytes(&rd, b, 4);
+					mx_addr_set4(&a->addr, b);
+				} else {
+					mx_rd_bytes(&rd, b, 16);
+					mx_addr_set6(&a->addr, b);
+				}
+				a->ttl = ri.ttl;
+			}
+		}
+	}
+}
+
+enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_len,
+				 struct mx_dns_msg *m)
+{
+	struct mx_rd r, rd, an;
+	struct rrinfo ri;
+	struct ctx c;
+	int st = NM_OK;
+	unsigned i, n_cname_rr = 0;
+	uint8_t ext_rcode = 0;
+
+	if (!wire)
+		len = 0;
+	if (wire_len < len)
+		wire_len = len;
+	msg_reset(m, wire_len);
+	if (len < HDR_LEN) {
+		if (wire_len < HDR_LEN)
+			return m->verdict = MX_DNS_NOT_DNS;
+		m->partial = true;
+		return m->verdict = MX_DNS_TRUNCATED;
+	}
+
+	/* header, RFC 1035 §4.1.1 (AD/CD: RFC 4035 §3.2) */
+	mx_rd_init(&r, wire, len);
+	m->id = mx_rd_u16(&r);
+	uint8_t f1 = mx_rd_u8(&r), f2 = mx_rd_u8(&r);
+	m->qr = f1 & 0x80;
+	m->opcode = (f1 >> 3) & 0x0F;
+	m->aa = f1 & 0x04;
+	m->tc = f1 & 0x02;
+	m->rd = f1 & 0x01;
+	m->ra = f2 & 0x80;
+	m->ad = f2 & 0x20;
+	m->cd = f2 & 0x10;
+	m->rcode = f2 & 0x0F;
+	m->qdcount = mx_rd_u16(&r);
+	m->ancount = mx_rd_u16(&r);
+	m->nscount = mx_rd_u16(&r);
+	m->arcount = mx_rd_u16(&r);
+	m->has_header = true;
+	if (header_not_dns(m, wire_len))
+		return m->verdict = MX_DNS_NOT_DNS;
+
+	c.msg = wire;
+	c.len = len;
+	c.wire_len = wire_len;
+	c.tc = m->tc;
+	an = r;
+
+	/* question, §4.1.2 */
+	for (i = 0; i < m->qdcount; i++) {
+		bool up = false;
+		uint16_t qt = 0, qc = 0;
+		st = name_read(&c, &r, i == 0 ? &m->qname : NULL, i == 0 ? &up : NULL);
+		if (st == NM_OK) {
+			qt = mx_rd_u16(&r);
+			qc = mx_rd_u16(&r);
+			if (r.bad)
+				st = NM_SHORT;
+		}
+		if (st != NM_OK) {
+			if (i == 0)
+				m->qname.len = 0;
+			goto stop;
+		}
+		if (i == 0) {
+			m->has_question = true;
+			m->qtype = qt;
+			m->qclass = qc;
+			m->qname_0x20 = up;
+		}
+	}
+
+	/* answer, §4.1.3 */
+	an = r;
+	for (i = 0; i < m->ancount; i++) {
+		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
+			goto stop;
+		if ((st = rdata_check(&c, ri.type, rd)) != NM_OK)
+			goto stop;
+		m->an_parsed++;
+		if (ri.type == MX_TYPE_CNAME)
+			n_cname_rr++;
+	}
+
+	/* authority: SOA for negative answers (RFC 2308 §5), NS for referrals */
+	for (i = 0; i < m->nscount; i++) {
+		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
+			goto stop;
+		if ((st = rdata_check(&c, ri.type, rd)) != NM_OK)
+			goto stop;
+		if (ri.type == MX_TYPE_NS) {
+			m->ns_auth++;
+		} else if (ri.type == MX_TYPE_SOA && !m->has_soa) {
+			m->has_soa = true;
+			name_at(&c, ri.owner_off, &m->soa_owner);
+			m->soa_ttl = ri.ttl;
+			(void)name_read(&c, &rd, NULL, NULL);
+			(void)name_read(&c, &rd, NULL, NULL);
+			m->soa_serial = mx_rd_u32(&rd);
+			mx_rd_skip(&rd, 12); /* refresh, retry, expire */
+			m->soa_minimum = mx_rd_u32(&rd);
+			m->neg_ttl = m->soa_ttl < m->soa_minimum ? m->soa_ttl : m->soa_minimum;
+		}
+	}
+
+	/* additional: OPT */
+	for (i = 0; i < m->arcount; i++) {
+		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
+			goto stop;
+		if (ri.type == MX_TYPE_OPT)
+			st = opt_read(&c, &ri, rd, m, &ext_rcode);
+		else
+			st = rdata_check(&c, ri.type, rd);
+		if (st != NM_OK)
+			goto stop;
+	}
+
+stop:
+	if (m->edns) /* RFC 6891 §6.1.3: upper 8 bits of the 12-bit RCODE */
+		m->rcode = (uint16_t)(((unsigned)ext_rcode << 4) | m->rcode);
+	if (st == NM_OK) {
+		m->verdict = MX_DNS_OK;
+	} else if (st == NM_SHORT && (len < wire_len || m->tc)) {
+		m->verdict = MX_DNS_TRUNCATED;
+		m->partial = true;
+	} else {
+		m->verdict = MX_DNS_MALFORMED;
+	}
+	if (m->verdict != MX_DNS_MALFORMED)
+		an_digest(&c, an, m->an_parsed, n_cname_rr, m);
+	if (m->verdict != MX_DNS_TRUNCATED && query_not_dns(m))
+		m->verdict = MX_DNS_NOT_DNS;
+	return m->verdict;
+}
+
+/* ------------------------------------------------------------------------ */
+/* reference decoder (ldns)                                                   */
+
+enum { REF_OK = 0, REF_SHORT, REF_BAD };
+
+/* The pointer rules (see the top comment) for a name ldns_wire2dname()
+ * accepted at pos. Returns the offset after the inline part, 0 if broken. */
+static size_t ref_name_rules(const uint8_t *w, size_t len, size_t pos)
+{
+	size_t end = 0, n = 0;
+	unsigned hops = 0;
+
+	for (;;) {
+		if (pos >= len)
+			return 0;
+		uint8_t b = w[pos];
+		if (b == 0)
+			return end ? end : pos + 1;
+		if ((b & 0xC0) == 0xC0) {
+			if (pos + 1 >= len)
+				return 0;
+			size_t t = ((size_t)(b & 0x3F) << 8) | w[pos + 1];
+			if (t >= pos || t < HDR_LEN || ++hops > MX_DNS_MAX_HOPS)
+				return 0;
+			if (!end)
+				end = pos + 2;
+			pos = t;
+			continue;
+		}
+		if (b & 0xC0)
+			return 0;
+		n += (size_t)b + 1;
+		if (n + 1 > MX_DNAME_MAX)
+			return 0;
+		pos += (size_t)b + 1;
+	}
+}
+
+/* RDATA rules for the types we read, on a record ldns decoded exactly up to
+ * its RDLENGTH: the right number of fields, names within the pointer rules. */
+static bool ref_rdata_rules(const uint8_t *w, size_t len, const ldns_rr *rr, uint16_t type,
+			    size_t rd, size_t rdlen)
+{
+	size_t cnt = ldns_rr_rd_count(rr), p;
+
+	switch (type) {
+	case MX_TYPE_A:
+	case MX_TYPE_AAAA:
+		return cnt == 1;
+	case MX_TYPE_CNAME:
+		return cnt == 1 && ref_name_rules(w, len, rd) != 0;
+	case MX_TYPE_MX:
+		return cnt == 2 && ref_name_rules(w, len, rd + 2) != 0;
+	case MX_TYPE_SOA:
+		if (cnt != 7 || (p = ref_name_rules(w, len, rd)) == 0)
+			return false;
+		return ref_name_rules(w, len, p) != 0;
+	case MX_TYPE_OPT:
+		return ldns_rdf_size(ldns_rr_owner(rr)) == 1 && cnt == (rdlen ? 1u : 0u);
+	default:
+		return true;
+	}
+}
+
+/* Decode every record with ldns_wire2rr() into lists, applying our rules. */
+static int ref_walk(const uint8_t *w, size_t len, size_t wire_len, bool tc,
+		    const uint16_t cnt[4], ldns_rr_list *const sec[4], unsigned *tolerated)
+{
+	static const ldns_pkt_section lsec[4] = {
+		LDNS_SECTION_QUESTION, LDNS_SECTION_ANSWER,
+		LDNS_SECTION_AUTHORITY, LDNS_SECTION_ADDITIONAL,
+	};
+	size_t pos = HDR_LEN;
+	unsigned n_opt = 0;
+
+	for (int s = SEC_QD; s <= SEC_AR; s++) {
+		for (unsigned i = 0; i < cnt[s]; i++) {
+			ldns_rdf *own = NULL;
+			ldns_rr *rr = NULL;
+			size_t p = pos, q = pos;
+			int ret = REF_SHORT;
+
+			if (ldns_wire2dname(&own, w, len, &p) != LDNS_STATUS_OK)
+				return REF_SHORT;
+			if (!ref_name_rules(w, len, pos)) {
+				ret = REF_BAD;
+				goto fail;
+			}
+			if (s == SEC_QD) {
+				if (ldns_wire2rr(&rr, w, len, &q, lsec[s]) != LDNS_STATUS_OK)
+					goto fail;
+				pos = q;
+				goto push;
+			}
+			if (p + 10 > len)
+				goto fail;
+			uint16_t type = ldns_read_uint16(w + p);
+			uint16_t cls = ldns_read_uint16(w + p + 2);
+			uint32_t ttl = ldns_read_uint32(w + p + 4);
+			size_t rdlen = ldns_read_uint16(w + p + 8);
+			size_t rd = p + 10, end = rd + rdlen;
+			if (end > len) {
+				if (!tc && end > wire_len)
+					ret = REF_BAD;
+				goto fail;
+			}
+			bool good = ldns_wire2rr(&rr, w, len, &q, lsec[s]) == LDNS_STATUS_OK &&
+				    q == end;
+			if (is_read_type(type, s)) {
+				if (!good || !ref_rdata_rules(w, len, rr, type, rd, rdlen) ||
+				    (type == MX_TYPE_OPT && ++n_opt > 1)) {
+					ret = REF_BAD;
+					goto fail;
+				}
+			} else if (!good) {
+				/* RDATA we do not read: keep owner, type, class, TTL */
+				(*tolerated)++;
+				if (rr)
+					ldns_rr_free(rr);
+				if (!(rr = ldns_rr_new()))
+					goto fail;
+				ldns_rr_set_owner(rr, own);
+				own = NULL;
+				ldns_rr_set_type(rr, (ldns_rr_type)type);
+				ldns_rr_set_class(rr, (ldns_rr_class)cls);
+				ldns_rr_set_ttl(rr, ttl);
+			}
+			pos = end;
+push:
+			ldns_rdf_deep_free(own);
+			if (!ldns_rr_list_push_rr(sec[s], rr)) {
+				ldns_rr_free(rr);
+				return REF_BAD;
+			}
+			continue;
+fail:
+			ldns_rdf_deep_free(own);
+			if (rr)
+				ldns_rr_free(rr);
+			return ret;
+		}
+	}
+	return REF_OK;
+}
+
+static void ref_dname(const ldns_rdf *rdf, struct mx_dname *out, bool *up)
+{
+	size_t n = rdf ? ldns_rdf_size(rdf) : 0;
+	const uint8_t *d = rdf ? ldns_rdf_data(rdf) : NULL;
+	bool upper = false;
+
+	if (!d || n == 0 || n > MX_DNAME_MAX) {
+		out->len = 0;
+		out->labels = 0;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out->wire[i] = lower(d[i], &upper);
+	out->len = (uint8_t)n;
+	out->labels = ldns_dname_label_count(rdf);
+	if (up && upper)
+		*up = true;
+}
+
+static uint32_t ref_u32(const ldns_rdf *f)
+{
+	return f && ldns_rdf_size(f) == 4 ? ldns_rdf2native_int32(f) : 0;
+}
+
+static bool ref_name_eq(const ldns_rdf *a, const ldns_rdf *b)
+{
+	return a && b && ldns_dname_compare(a, b) == 0;
+}
+
+static void ref_an_digest(const ldns_rr_list *an, const ldns_rdf *qname, struct mx_dns_msg *m)
+{
+	const ldns_rdf *chain[MX_DNS_MAX_CNAME];
+	const ldns_rdf *end = qname;
+	size_t n = ldns_rr_list_rr_count(an);
+
+	m->an_parsed = (uint16_t)n;
+	if (qname && m->qtype != MX_TYPE_CNAME) {
+		for (;;) {
+			const ldns_rdf *tgt = NULL;
+			for (size_t i = 0; i < n && !tgt; i++) {
+				const ldns_rr *rr = ldns_rr_list_rr(an, i);
+				if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
+				    ref_name_eq(ldns_rr_owner(rr), end))
+					tgt = ldns_rr_rdf(rr, 0);
+			}
+			if (!tgt)
+				break;
+			bool seen = ref_name_eq(tgt, qname);
+			for (unsigned k = 0; k < m->n_cname && !seen; k++)
+				seen = ref_name_eq(tgt, chain[k]);
+			if (seen || m->n_cname == MX_DNS_MAX_CNAME) {
+				m->cname_loop = true;
+				break;
+			}
+			chain[m->n_cname] = tgt;
+			ref_dname(tgt, &m->cname[m->n_cname], NULL);
+			end = chain[m->n_cname++];
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		uint16_t t = (uint16_t)ldns_rr_get_type(rr);
+		if (!kept_type(t))
+			m->an_other++;
+		if (!qname)
+			continue;
+		const ldns_rdf *own = ldns_rr_owner(rr);
+		bool is_end = ref_name_eq(own, end);
+		if ((t == m->qtype || m->qtype == MX_TYPE_ANY) &&
+		    (is_end || ref_name_eq(own, qname))) {
+			if (m->an_qtype == 0 || ldns_rr_ttl(rr) < m->min_ttl)
+				m->min_ttl = ldns_rr_ttl(rr);
+			m->an_qtype++;
+		}
+		if (!is_end)
+			continue;
+		if (t == MX_TYPE_MX) {
+			m->mx_total++;
+			if (m->n_mx < MX_DNS_MAX_MX) {
+				struct mx_dns_mxrr *x = &m->mx[m->n_mx++];
+				const ldns_rdf *pf = ldns_rr_mx_preference(rr);
+				x->pref = pf && ldns_rdf_size(pf) == 2 ? ldns_rdf2native_int16(pf) : 0;
+				ref_dname(ldns_rr_mx_exchange(rr), &x->exchange, NULL);
+			}
+		} else if (t == MX_TYPE_A || t == MX_TYPE_AAAA) {
+			m->addr_total++;
+			if (m->n_addr < MX_DNS_MAX_ADDR) {
+				struct mx_dns_addrrr *a = &m->addr[m->n_addr++];
+				const ldns_rdf *f = ldns_rr_a_address(rr);
+				uint8_t z[16] = { 0 };
+				const uint8_t *b = f ? ldns_rdf_data(f) : z;
+				size_t need = t == MX_TYPE_A ? 4 : 16;
+				if (!f || ldns_rdf_size(f) != need)
+					b = z;
+				if (t == MX_TYPE_A)
+					mx_addr_set4(&a->addr, b);
+				else
+					mx_addr_set6(&a->addr, b);
+				a->ttl = ldns_rr_ttl(rr);
+			}
+		}
+	}
+}
+
+/* EDNS through ldns' own OPT handling (ldns_wire2pkt) when it decoded the
+ * message, else from the OPT record; options through ldns' option parser. */
+static int ref_edns(ldns_pkt *pkt, const ldns_rr *opt, struct mx_dns_msg *m, uint8_t *ext)
+{
+	ldns_pkt *tmp = NULL, *op = pkt;
+	int ret = REF_OK;
+
+	m->edns = true;
+	if (pkt) {
+		m->edns_payload = ldns_pkt_edns_udp_size(pkt);
+		*ext = ldns_pkt_edns_extended_rcode(pkt);
+		m->edns_version = ldns_pkt_edns_version(pkt);
+		m->edns_do = ldns_pkt_edns_do(pkt);
+	} else {
+		uint32_t ttl = ldns_rr_ttl(opt);
+		m->edns_payload = (uint16_t)ldns_rr_get_class(opt);
+		*ext = (uint8_t)(ttl >> 24);
+		m->edns_version = (uint8_t)(ttl >> 16);
+		m->edns_do = (ttl & 0x8000u) != 0;
+		if (ldns_rr_rd_count(opt) > 0) {
+			if (!(tmp = ldns_pkt_new()))
+				return REF_BAD;
+			ldns_pkt_set_edns_data(tmp, ldns_rdf_clone(ldns_rr_rdf(opt, 0)));
+		}
+		op = tmp;
+	}
+	if (op && ldns_pkt_edns_data(op)) {
+		ldns_edns_option_list *l = ldns_pkt_edns_get_option_list(op);
+		if (!l) {
+			ret = REF_BAD; /* option TLVs do not fill the RDATA */
+		} else {
+			size_t k = ldns_edns_option_list_get_count(l);
+			for (size_t i = 0; i < k; i++) {
+				ldns_edns_option *o = ldns_edns_option_list_get_option(l, i);
+				size_t sz = ldns_edns_get_size(o);
+				const uint8_t *d = ldns_edns_get_data(o);
+				if (ldns_edns_get_code(o) != LDNS_EDNS_EDE || sz < 2)
+					continue;
+				m->has_ede = true;
+				m->ede_code = ldns_read_uint16(d);
+				ede_text_set(m, d + 2, sz - 2);
+				break;
+			}
+		}
+	}
+	if (tmp)
+		ldns_pkt_free(tmp);
+	return ret;
+}
+
+enum mx_dns_verdict mx_dns_parse_ldns(const uint8_t *wire, size_t len, size_t wire_len,
+				      struct mx_dns_msg *m)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_rr_list *sec[4] = { NULL, NULL, NULL, NULL };
+	const ldns_rr *opt = NULL;
+	uint8_t ext = 0;
+	int st;
+
+	if (!wire)
+		len = 0;
+	if (wire_len < len)
+		wire_len = len;
+	msg_reset(m, wire_len);
+	if (len < LDNS_HEADER_SIZE) {
+		if (wire_len < LDNS_HEADER_SIZE)
+			return m->verdict = MX_DNS_NOT_DNS;
+		m->partial = true;
+		return m->verdict = MX_DNS_TRUNCATED;
+	}
+
+	if (ldns_wire2pkt(&pkt, wire, len) == LDNS_STATUS_OK) {
+		m->id = ldns_pkt_id(pkt);
+		m->qr = ldns_pkt_qr(pkt);
+		m->opcode = (uint8_t)ldns_pkt_get_opcode(pkt);
+		m->aa = ldns_pkt_aa(pkt);
+		m->tc = ldns_pkt_tc(pkt);
+		m->rd = ldns_pkt_rd(pkt);
+		m->ra = ldns_pkt_ra(pkt);
+		m->ad = ldns_pkt_ad(pkt);
+		m->cd = ldns_pkt_cd(pkt);
+		m->rcode = (uint16_t)ldns_pkt_get_rcode(pkt);
+	} else {
+		pkt = NULL;
+		m->id = LDNS_ID_WIRE(wire);
+		m->qr = LDNS_QR_WIRE(wire);
+		m->opcode = (uint8_t)LDNS_OPCODE_WIRE(wire);
+		m->aa = LDNS_AA_WIRE(wire);
+		m->tc = LDNS_TC_WIRE(wire);
+		m->rd = LDNS_RD_WIRE(wire);
+		m->ra = LDNS_RA_WIRE(wire);
+		m->ad = LDNS_AD_WIRE(wire);
+		m->cd = LDNS_CD_WIRE(wire);
+		m->rcode = (uint16_t)LDNS_RCODE_WIRE(wire);
+	}
+	/* ldns_pkt counts drop OPT and TSIG: take the wire counts */
+	m->qdcount = LDNS_QDCOUNT(wire);
+	m->ancount = LDNS_ANCOUNT(wire);
+	m->nscount = LDNS_NSCOUNT(wire);
+	m->arcount = LDNS_ARCOUNT(wire);
+	m->has_header = true;
+	if (header_not_dns(m, wire_len)) {
+		m->verdict = MX_DNS_NOT_DNS;
+		goto out;
+	}
+
+	for (int s = 0; s < 4; s++) {
+		if (!(sec[s] = ldns_rr_list_new())) {
+			m->verdict = MX_DNS_MALFORMED;
+			goto out;
+		}
+	}
+	const uint16_t cnt[4] = { m->qdcount, m->ancount, m->nscount, m->arcount };
+	unsigned tolerated = 0;
+	st = ref_walk(wire, len, wire_len, m->tc, cnt, sec, &tolerated);
+
+	/* question */
+	const ldns_rdf *qname = NULL;
+	if (ldns_rr_list_rr_count(sec[SEC_QD]) > 0) {
+		const ldns_rr *q = ldns_rr_list_rr(sec[SEC_QD], 0);
+		bool up = false;
+		qname = ldns_rr_owner(q);
+		ref_dname(qname, &m->qname, &up);
+		m->qname_0x20 = up;
+		m->qtype = (uint16_t)ldns_rr_get_type(q);
+		m->qclass = (uint16_t)ldns_rr_get_class(q);
+		m->has_question = true;
+	}
+	/* authority */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sec[SEC_NS]); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(sec[SEC_NS], i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS) {
+			m->ns_auth++;
+		} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && !m->has_soa) {
+			m->has_soa = true;
+			ref_dname(ldns_rr_owner(rr), &m->soa_owner, NULL);
+			m->soa_ttl = ldns_rr_ttl(rr);
+			m->soa_serial = ref_u32(ldns_rr_rdf(rr, 2));
+			m->soa_minimum = ref_u32(ldns_rr_rdf(rr, 6));
+			m->neg_ttl = m->soa_ttl < m->soa_minimum ? m->soa_ttl : m->soa_minimum;
+		}
+	}
+	/* additional: OPT */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(sec[SEC_AR]); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(sec[SEC_AR], i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_OPT && !opt)
+			opt = rr;
+	}
+	if (opt) {
+		/* ldns_wire2pkt saw the same records only if ldns decoded each
+		 * one exactly; after a tolerated record it may have read the rest
+		 * from the wrong place */
+		int e = ref_edns(st == REF_OK && tolerated == 0 ? pkt : NULL, opt, m, &ext);
+		if (e != REF_OK && st == REF_OK)
+			st = e;
+		m->rcode = (uint16_t)(((unsigned)ext << 4) | m->rcode);
+	}
+
+	if (st == REF_OK) {
+		m->verdict = MX_DNS_OK;
+	} else if (st == REF_SHORT && (len < wire_len || m->tc)) {
+		m->verdict = MX_DNS_TRUNCATED;
+		m->partial = true;
+	} else {
+		m->verdict = MX_DNS_MALFORMED;
+	}
+	if (m->verdict != MX_DNS_MALFORMED)
+		ref_an_digest(sec[SEC_AN], qname, m);
+	if (m->verdict != MX_DNS_TRUNCATED && query_not_dns(m))
+		m->verdict = MX_DNS_NOT_DNS;
+out:
+	for (int s = 0; s < 4; s++)
+		if (sec[s])
+			ldns_rr_list_deep_free(sec[s]);
+	if (pkt)
+		ldns_pkt_free(pkt);
+	return m->verdict;
+}
+
+/* ------------------------------------------------------------------------ */
+/* outcome, PATTERNS.md §0                                                    */
+
+enum mx_outcome mx_dns_outcome(const struct mx_dns_msg *m)
+{
+	if (!m->has_header || m->verdict == MX_DNS_MALFORMED || m->verdict == MX_DNS_NOT_DNS)
+		return MX_O_MALFORMED;
+	if (m->tc && m->transport != MX_T_TCP)
+		return MX_O_TRUNCATED;
+	switch (m->rcode) {
+	case MX_RCODE_NOERROR:
+		break;
+	case MX_RCODE_NXDOMAIN: /* with a CNAME chain it is about the last target, RFC 6604 */
+		return MX_O_NXDOMAIN;
+	case MX_RCODE_SERVFAIL:
+		return MX_O_SERVFAIL;
+	case MX_RCODE_REFUSED:
+		return MX_O_REFUSED;
+	case MX_RCODE_FORMERR:
+		return MX_O_FORMERR;
+	case MX_RCODE_NOTIMP:
+		return MX_O_NOTIMP;
+	default:
+		return MX_O_OTHER;
+	}
+	if (m->an_qtype > 0)
+		return MX_O_ANSWER;
+	/* snaplen cut the answer section: records were announced but not seen;
+	 * calling it NODATA would invent a missing record, so trust the count */
+	if (m->partial && m->an_parsed < m->ancount)
+		return MX_O_ANSWER;
+	if (!m->ra && !m->aa && m->an_parsed == 0 && m->ns_auth > 0)
+		return MX_O_REFERRAL;
+	return MX_O_NODATA; /* RFC 2308 §2.2 */
+}
+
+static const char *const outcome_names[MX_O__COUNT] = {
+	[MX_O_ANSWER] = "ANSWER",
+	[MX_O_NODATA] = "NODATA",
+	[MX_O_NXDOMAIN] = "NXDOMAIN",
+	[MX_O_REFERRAL] = "REFERRAL",
+	[MX_O_SERVFAIL] = "SERVFAIL",
+	[MX_O_REFUSED] = "REFUSED",
+	[MX_O_FORMERR] = "FORMERR",
+	[MX_O_NOTIMP] = "NOTIMP",
+	[MX_O_OTHER] = "OTHER_RCODE",
+	[MX_O_MALFORMED] = "MALFORMED",
+	[MX_O_TRUNCATED] = "TRUNCATED",
+	[MX_O_UNREACHABLE] = "UNREACHABLE",
+	[MX_O_TIMEOUT] = "TIMEOUT",
+};
+
+const char *mx_outcome_name(enum mx_outcome o)
+{
+	if ((unsigned)o >= MX_O__COUNT)
+		return "?";
+	return outcome_names[o];
+}
+
+int mx_outcome_from_name(const char *s)
+{
+	if (!s)
+		return -1;
+	for (int i = 0; i < MX_O__COUNT; i++)
+		if (strcasecmp(s, outcome_names[i]) == 0)
+			return i;
+	if (strcasecmp(s, "OTHER") == 0)
+		return MX_O_OTHER;
+	return -1;
+}
+
+bool mx_outcome_is_fail(enum mx_outcome o)
+{
+	switch (o) {
+	case MX_O_ANSWER:
+	case MX_O_NODATA:
+	case MX_O_NXDOMAIN:
+		return false;
+	default:
+		return (unsigned)o < MX_O__COUNT;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* mnemonics                                                                  */
+
+const char *mx_dns_type_name(uint16_t type, char *buf, size_t n)
+{
+	const ldns_rr_descriptor *d = ldns_rr_descript(type);
+	if (!buf || n == 0)
+		return "";
+	if (d && d->_name && (uint16_t)d->_type == type)
+		snprintf(buf, n, "%s", d->_name);
+	else
+		snprintf(buf, n, "TYPE%u", (unsigned)type); /* RFC 3597 §5 */
+	return buf;
+}
+
+const char *mx_dns_rcode_name(uint16_t rcode, char *buf, size_t n)
+{
+	/* IANA "DNS RCODEs" beyond ldns' table (which stops at NOTZONE and says
+	 * NOTIMPL for 4): 11 RFC 8490, 16-22 RFC 6891/8945, 23 RFC 7873. */
+	static const char *const ext[] = {
+		[4] = "NOTIMP", [11] = "DSOTYPENI", [16] = "BADVERS", [17] = "BADKEY",
+		[18] = "BADTIME", [19] = "BADMODE", [20] = "BADNAME", [21] = "BADALG",
+		[22] = "BADTRUNC", [23] = "BADCOOKIE",
+	};
+	const char *s = NULL;
+	if (!buf || n == 0)
+		return "";
+	if (rcode < sizeof ext / sizeof ext[0])
+		s = ext[rcode];
+	if (!s) {
+		ldns_lookup_table *t = ldns_lookup_by_id(ldns_rcodes, rcode);
+		s = t ? t->name : NULL;
+	}
+	if (s)
+		snprintf(buf, n, "%s", s);
+	else
+		snprintf(buf, n, "RCODE%u", (unsigned)rcode);
+	return buf;
+}
+
+const char *mx_dns_class_name(uint16_t cls, char *buf, size_t n)
+{
+	ldns_lookup_table *t = ldns_lookup_by_id(ldns_rr_classes, cls);
+	if (!buf || n == 0)
+		return "";
+	if (t && t->name)
+		snprintf(buf, n, "%s", t->name);
+	else
+		snprintf(buf, n, "CLASS%u", (unsigned)cls); /* RFC 3597 §5 */
+	return buf;
+}
+
+const char *mx_dns_ede_name(uint16_t code)
+{
+	/* RFC 8914 §5.2 (initial registry) */
+	static const char *const names[] = {
+		"Other Error", "Unsupported DNSKEY Algorithm", "Unsupported DS Digest Type",
+		"Stale Answer", "Forged Answer", "DNSSEC Indeterminate", "DNSSEC Bogus",
+		"Signature Expired", "Signature Not Yet Valid", "DNSKEY Missing",
+		"RRSIGs Missing", "No Zone Key Bit Set", "NSEC Missing", "Cached Error",
+		"Not Ready", "Blocked", "Censored", "Filtered", "Prohibited",
+		"Stale NXDOMAIN Answer", "Not Authoritative", "Not Supported",
+		"No Reachable Authority", "Network Error", "Invalid Data",
+	};
+	if (code < sizeof names / sizeof names[0])
+		return names[code];
+	return "Unknown";
+}
+
+int mx_dns_type_from_name(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	ldns_rr_type t = ldns_get_rr_type_by_name(s);
+	if (t == 0 && strcasecmp(s, "TYPE0") != 0)
+		return -1;
+	return (int)t;
+}

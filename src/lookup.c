@@ -1,0 +1,630 @@
+/* lookup.c - lookups: group one client's transactions for one question (L4).
+ *
+ * What it does (lookup.h, PATTERNS.md §0 "Lookup"):
+ * - Open lookups are keyed (client ip, qname, qtype, qclass) in a chained
+ *   hash table (power-of-two buckets). Never keyed on DNS ID or port: glibc
+ *   resends on new sockets, asr and Windows pick new IDs, failover changes
+ *   the server, TC=1 moves to TCP.
+ * - mx_lookup_observe_query(): a query joins the open lookup when it comes at
+ *   most retx_gap after that lookup's last query; otherwise the old lookup is
+ *   closed first and a new one opened. A transaction seen for the first time
+ *   is a new "try"; a retransmission of a known transaction updates that
+ *   try's sends. attempts = sum of the sends of every try (also the tries
+ *   past MX_LOOKUP_MAX_TRIES, which are counted in tries_total but not kept).
+ * - mx_lookup_observe_done(): sets the try's result. The final outcome is the
+ *   lowest enum mx_outcome among tries with a result; the deciding response is
+ *   the earliest response with that outcome (latency_us and decided_frame are
+ *   measured from the lookup's first query; an_qtype/has_soa/neg_ttl/ede are
+ *   copied from it when it arrives, so they survive after the message is
+ *   gone). ANSWER/NODATA/NXDOMAIN close the lookup at once, with `answer`
+ *   borrowed from that response for the callback. A transaction that reports
+ *   PENDING (capture ended) is not a result: its try stays open.
+ * - A try's transaction is identified by txn_seq (increasing in order of first
+ *   query): a result whose seq is older than the lookup's first try, or whose
+ *   lookup is closed, is an orphan (counted, ignored).
+ * - mx_lookup_tick(): closes lookups whose last query is more than retx_gap
+ *   old and that wait for no transaction (txn reports every transaction within
+ *   answer_timeout, so the wait is bounded). Lookups past the gap that still
+ *   wait leave the time list and close as soon as their last try reports.
+ *   Several lookups closing in one tick close in order of first query.
+ * - mx_lookup_finish(): closes everything in order of first query. A lookup
+ *   is pending_at_end when no response decided it (outcome TIMEOUT or no
+ *   result) and its last query is less than answer_timeout before end_us.
+ *   Such lookups are counted in by_outcome[MX_O_TIMEOUT] and in
+ *   pending_at_end (so by_outcome always sums to lookups). Call
+ *   mx_txn_finish() first so PENDING transactions have reported.
+ * - Cap: at max_open the lookup with the oldest first query is closed early
+ *   (evicted = true, counted). Entries live in chunks allocated lazily (memory
+ *   follows the number open) and are reused through a free list; there is no
+ *   allocation per packet once the pool has grown.
+ *
+ * What it does not do: no DNS parsing (it reads struct mx_txn and, for the
+ * digest, the borrowed response), no chains (chain.c), no clock of its own
+ * beyond the times it is given.
+ */
+#include "mxsniff/lookup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NIL UINT32_MAX
+#define LK_SEED 0x6c6f6f6b75702e63ULL
+#define CHUNK_SHIFT 6u
+#define CHUNK (1u << CHUNK_SHIFT)
+#define NO_RESULT MX_O__COUNT
+
+struct lent {
+	struct mx_lookup l;
+	uint64_t h;
+	uint64_t last_q;       /* last query copy */
+	uint64_t first_seq;    /* txn seq of the first try */
+	uint64_t max_seq;      /* highest txn seq taken as a try */
+	uint32_t waiting;      /* tries (kept or not) whose txn has not reported */
+	uint32_t hnext;        /* hash chain; free-list link when unused */
+	uint32_t cprev, cnext; /* creation order (= order of first query) */
+	uint32_t tprev, tnext; /* time list: order of last query */
+	int best;              /* best outcome so far, NO_RESULT when none */
+	bool decided;          /* a response decided `best` */
+	bool used, in_time;
+	uint64_t n_servers;    /* distinct servers (only the first few are kept) */
+};
+
+struct mx_lookup_table {
+	struct mx_lookup_opts o;
+	struct mx_lookup_cb cb;
+	struct lent **chunk;
+	uint32_t n_chunks, chunk_slots;
+	uint32_t cap, n_open, free_head;
+	uint32_t *bkt;
+	uint32_t mask;
+	uint32_t c_head, c_tail, t_head, t_tail;
+	uint32_t *scratch;     /* tick: lookups to close, cap entries */
+	uint64_t seq, now;
+	struct mx_lookup_stats st;
+};
+
+static struct lent *E(const struct mx_lookup_table *t, uint32_t i)
+{
+	return &t->chunk[i >> CHUNK_SHIFT][i & (CHUNK - 1)];
+}
+
+static uint64_t key_hash(const struct mx_addr *client, const struct mx_dname *qn, uint16_t qtype,
+			 uint16_t qclass)
+{
+	uint8_t b[4] = { (uint8_t)(qtype >> 8), (uint8_t)qtype, (uint8_t)(qclass >> 8), (uint8_t)qclass };
+	uint64_t h = mx_addr_hash(client, LK_SEED);
+	h = mx_dname_hash(qn, h);
+	return mx_hash_bytes(b, sizeof b, h);
+}
+
+static bool key_eq(const struct lent *e, const struct mx_txn *x)
+{
+	return e->l.qtype == x->qtype && e->l.qclass == x->qclass &&
+	       mx_addr_eq(&e->l.client, &x->client) && mx_dname_eq(&e->l.qname, &x->qname);
+}
+
+/* ---- lists -------------------------------------------------------------- */
+
+static void c_unlink(struct mx_lookup_table *t, uint32_t i)
+{
+	struct lent *e = E(t, i);
+	if (e->cprev != NIL)
+		E(t, e->cprev)->cnext = e->cnext;
+	else
+		t->c_head = e->cnext;
+	if (e->cnext != NIL)
+		E(t, e->cnext)->cprev = e->cprev;
+	else
+		t->c_tail = e->cprev;
+	e->cprev = e->cnext = NIL;
+}
+
+static void c_append(struct mx_lookup_table *t, uint32_t i)
+{
+	struct lent *e = E(t, i);
+	e->cnext = NIL;
+	e->cprev = t->c_tail;
+	if (t->c_tail != NIL)
+		E(t, t->c_tail)->cnext = i;
+	else
+		t->c_head = i;
+	t->c_tail = i;
+}
+
+static void t_unlink(struct mx_lookup_table *t, uint32_t i)
+{
+	struct lent *e = E(t, i);
+	if (!e->in_time)
+		return;
+	if (e->tprev != NIL)
+		E(t, e->tprev)->tnext = e->tnext;
+	else
+		t->t_head = e->tnext;
+	if (e->tnext != NIL)
+		E(t, e->tnext)->tprev = e->tprev;
+	else
+		t->t_tail = e->tprev;
+	e->tprev = e->tnext = NIL;
+	e->in_time = false;
+}
+
+static void t_append(struct mx_lookup_table *t, uint32_t i)
+{
+	struct lent *e = E(t, i);
+	e->tnext = NIL;
+	e->tprev = t->t_tail;
+	if (t->t_tail != NIL)
+		E(t, t->t_tail)->tnext = i;
+	else
+		t->t_head = i;
+	t->t_tail = i;
+	e->in_time = true;
+}
+
+static void h_link(struct mx_lookup_table *t, uint32_t i)
+{
+	struct lent *e = E(t, i);
+	uint32_t b = (uint32_t)(e->h & t->mask);
+	e->hnext = t->bkt[b];
+	t->bkt[b] = i;
+}
+
+static void h_unlink(struct mx_lookup_table *t, uint32_t i)
+{
+	uint32_t *pp = &t->bkt[E(t, i)->h & t->mask];
+	while (*pp != NIL) {
+		struct lent *e = E(t, *pp);
+		if (*pp == i) {
+			*pp = e->hnext;
+			return;
+		}
+		pp = &e->hnext;
+	}
+}
+
+/* ---- pool ----------------------------------------------------------------- */
+
+static int grow(struct mx_lookup_table *t)
+{
+	if (t->cap >= t->o.max_open)
+		return -1;
+	if (t->n_chunks == t->chunk_slots) {
+		uint32_t ns = t->chunk_slots ? t->chunk_slots * 2 : 8;
+		struct lent **nc = realloc(t->chunk, (size_t)ns * sizeof *nc);
+		if (!nc)
+			return -1;
+		t->chunk = nc;
+		t->chunk_slots = ns;
+	}
+	uint32_t ncap = t->cap + CHUNK;
+	uint32_t *ns = realloc(t->scratch, (size_t)ncap * sizeof *ns);
+	if (!ns)
+		return -1;
+	t->scratch = ns;
+	struct lent *c = calloc(CHUNK, sizeof *c);
+	if (!c)
+		return -1;
+	t->chunk[t->n_chunks++] = c;
+	/* ids beyond max_open are never handed out: the free list holds only
+	 * max_open of them in total */
+	uint32_t usable = ncap;
+	if (usable > t->o.max_open)
+		usable = (uint32_t)t->o.max_open;
+	for (uint32_t i = usable; i-- > t->cap;) {
+		E(t, i)->hnext = t->free_head;
+		t->free_head = i;
+	}
+	t->cap = usable;
+	uint32_t nb = t->mask + 1;
+	if (!t->bkt || nb < t->cap) {
+		while (nb < t->cap)
+			nb <<= 1;
+		uint32_t *b = malloc((size_t)nb * sizeof *b);
+		if (b) {
+			free(t->bkt);
+			t->bkt = b;
+			t->mask = nb - 1;
+			for (uint32_t k = 0; k < nb; k++)
+				b[k] = NIL;
+			for (uint32_t i = t->c_head; i != NIL; i = E(t, i)->cnext)
+				h_link(t, i);
+		} else if (!t->bkt) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static uint32_t take(struct mx_lookup_table *t)
+{
+	if (t->free_head == NIL && grow(t) != 0)
+		return NIL;
+	uint32_t i = t->free_head;
+	if (i != NIL)
+		t->free_head = E(t, i)->hnext;
+	return i;
+}
+
+static uint32_t find(const struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
+{
+	if (!t->bkt)
+		return NIL;
+	for (uint32_t i = t->bkt[h & t->mask]; i != NIL; i = E(t, i)->hnext) {
+		const struct lent *e = E(t, i);
+		if (e->h == h && key_eq(e, x))
+			return i;
+	}
+	return NIL;
+}
+
+/* ---- closing ------------------------------------------------------------ */
+
+static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
+			 const struct mx_dns_msg *answer)
+{
+	struct lent *e = E(t, i);
+	struct mx_lookup *l = &e->l;
+	l->outcome = e->best == NO_RESULT ? MX_O_TIMEOUT : (enum mx_outcome)e->best;
+	l->evicted = evicted;
+	l->answer = answer;
+	l->failover = e->n_servers > 1;
+	t->st.lookups++;
+	t->st.by_outcome[l->outcome]++;
+	if (evicted)
+		t->st.evicted++;
+	if (l->pending_at_end)
+		t->st.pending_at_end++;
+	h_unlink(t, i);
+	c_unlink(t, i);
+	t_unlink(t, i);
+	t->n_open--;
+	if (t->cb.done)
+		t->cb.done(t->cb.ctx, l);
+	e = E(t, i);
+	e->used = false;
+	e->l.answer = NULL;
+	e->hnext = t->free_head;
+	t->free_head = i;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+void mx_lookup_opts_default(struct mx_lookup_opts *o)
+{
+	o->retx_gap_us = 45000000;
+	o->answer_timeout_us = 5000000;
+	o->max_open = 65536;
+}
+
+struct mx_lookup_table *mx_lookup_new(const struct mx_lookup_opts *o, const struct mx_lookup_cb *cb)
+{
+	struct mx_lookup_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	if (o)
+		t->o = *o;
+	else
+		mx_lookup_opts_default(&t->o);
+	if (cb)
+		t->cb = *cb;
+	if (t->o.max_open == 0)
+		t->o.max_open = 1;
+	if (t->o.max_open > UINT32_MAX / 4)
+		t->o.max_open = UINT32_MAX / 4;
+	t->free_head = t->c_head = t->c_tail = t->t_head = t->t_tail = NIL;
+	if (grow(t) != 0) {
+		mx_lookup_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void mx_lookup_free(struct mx_lookup_table *t)
+{
+	if (!t)
+		return;
+	for (uint32_t c = 0; c < t->n_chunks; c++)
+		free(t->chunk[c]);
+	free(t->chunk);
+	free(t->bkt);
+	free(t->scratch);
+	free(t);
+}
+
+static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
+{
+	if (t->n_open >= t->o.max_open && t->c_head != NIL)
+		close_lookup(t, t->c_head, true, NULL);
+	uint32_t i = take(t);
+	if (i == NIL) {
+		if (t->c_head == NIL)
+			return NIL;
+		close_lookup(t, t->c_head, true, NULL);
+		i = take(t);
+		if (i == NIL)
+			return NIL;
+	}
+	struct lent *e = E(t, i);
+	memset(e, 0, sizeof *e);
+	struct mx_lookup *l = &e->l;
+	l->seq = ++t->seq;
+	l->client = x->client;
+	mx_dname_copy(&l->qname, &x->qname);
+	l->qtype = x->qtype;
+	l->qclass = x->qclass;
+	l->rd = x->rd;
+	l->q_edns = x->q_edns;
+	l->q_do = x->q_do;
+	l->first_us = x->q_ts;
+	l->last_us = x->last_q_ts;
+	l->outcome = MX_O_TIMEOUT;
+	l->ede = 0xffff;
+	e->h = h;
+	e->last_q = x->last_q_ts;
+	e->first_seq = x->seq;
+	e->max_seq = 0;
+	e->best = NO_RESULT;
+	e->used = true;
+	h_link(t, i);
+	c_append(t, i);
+	t_append(t, i);
+	t->n_open++;
+	return i;
+}
+
+static struct mx_lookup_try *find_try(struct lent *e, uint64_t seq)
+{
+	for (uint16_t k = 0; k < e->l.n_tries; k++)
+		if (e->l.tries[k].txn_seq == seq)
+			return &e->l.tries[k];
+	return NULL;
+}
+
+static void add_server(struct lent *e, const struct mx_addr *a)
+{
+	struct mx_lookup *l = &e->l;
+	for (uint16_t k = 0; k < l->n_resolvers; k++)
+		if (mx_addr_eq(&l->resolvers[k], a))
+			return;
+	if (l->n_resolvers < MX_LOOKUP_MAX_RESOLVERS) {
+		l->resolvers[l->n_resolvers++] = *a;
+		e->n_servers++;
+	} else if (e->n_servers == l->n_resolvers) {
+		/* a fifth server: enough to know there was failover */
+		e->n_servers++;
+	}
+}
+
+/* TC=1 over UDP followed (later seq) by a TCP try. */
+static void check_tcp_retry(struct lent *e)
+{
+	struct mx_lookup *l = &e->l;
+	for (uint16_t a = 0; a < l->n_tries && !l->tcp_retry; a++) {
+		if (!l->tries[a].tc || l->tries[a].transport != MX_T_UDP)
+			continue;
+		for (uint16_t b = 0; b < l->n_tries; b++)
+			if (l->tries[b].transport == MX_T_TCP && l->tries[b].txn_seq > l->tries[a].txn_seq) {
+				l->tcp_retry = true;
+				break;
+			}
+	}
+}
+
+void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, bool retransmit)
+{
+	(void)retransmit; /* known transactions are recognised by txn_seq */
+	if (x->last_q_ts > t->now)
+		t->now = x->last_q_ts;
+	uint64_t h = key_hash(&x->client, &x->qname, x->qtype, x->qclass);
+	uint32_t i = find(t, x, h);
+	if (i != NIL && x->last_q_ts > E(t, i)->last_q &&
+	    x->last_q_ts - E(t, i)->last_q > t->o.retx_gap_us) {
+		close_lookup(t, i, false, NULL);
+		i = NIL;
+	}
+	if (i == NIL) {
+		i = open_lookup(t, x, h);
+		if (i == NIL)
+			return;
+	}
+	struct lent *e = E(t, i);
+	struct mx_lookup *l = &e->l;
+	if (x->last_q_ts > e->last_q)
+		e->last_q = x->last_q_ts;
+	if (x->last_q_ts > l->last_us)
+		l->last_us = x->last_q_ts;
+	t_unlink(t, i);
+	t_append(t, i);
+
+	if (x->seq > e->max_seq && x->seq >= e->first_seq) {
+		/* a transaction new to this lookup: a try */
+		e->max_seq = x->seq;
+		e->waiting++;
+		l->attempts += x->sends;
+		if (l->tries_total < UINT16_MAX)
+			l->tries_total++;
+		add_server(e, &x->server);
+		l->failover = e->n_servers > 1;
+		if (l->n_tries < MX_LOOKUP_MAX_TRIES) {
+			struct mx_lookup_try *y = &l->tries[l->n_tries++];
+			memset(y, 0, sizeof *y);
+			y->txn_seq = x->seq;
+			y->q_ts = x->q_ts;
+			y->q_frame = x->q_frame;
+			y->server = x->server;
+			y->sport = x->cport;
+			y->transport = x->transport;
+			y->open = true;
+			y->outcome = MX_O_TIMEOUT;
+			y->ede = 0xffff;
+			y->sends = x->sends;
+			if (x->transport == MX_T_TCP)
+				check_tcp_retry(e);
+		}
+		return;
+	}
+	struct mx_lookup_try *y = find_try(e, x->seq);
+	if (y) {
+		if (x->sends > y->sends) {
+			l->attempts += x->sends - y->sends;
+			y->sends = x->sends;
+		}
+	} else {
+		/* a copy of a try past MX_LOOKUP_MAX_TRIES, or of a transaction
+		 * from an earlier lookup: one more query sent */
+		l->attempts++;
+	}
+}
+
+static void decide(struct lent *e, const struct mx_txn *x)
+{
+	struct mx_lookup *l = &e->l;
+	e->decided = true;
+	l->latency_us = x->r_ts > l->first_us ? x->r_ts - l->first_us : 0;
+	l->decided_frame = x->r_frame;
+	l->ede = x->ede;
+	if (x->resp) {
+		l->an_qtype = x->resp->an_qtype;
+		l->has_soa = x->resp->has_soa;
+		l->neg_ttl = x->resp->neg_ttl;
+	} else {
+		l->an_qtype = 0;
+		l->has_soa = false;
+		l->neg_ttl = 0;
+	}
+}
+
+static void undecide(struct lent *e)
+{
+	struct mx_lookup *l = &e->l;
+	e->decided = false;
+	l->latency_us = 0;
+	l->decided_frame = 0;
+	l->ede = 0xffff;
+	l->an_qtype = 0;
+	l->has_soa = false;
+	l->neg_ttl = 0;
+}
+
+void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
+{
+	uint64_t h = key_hash(&x->client, &x->qname, x->qtype, x->qclass);
+	uint32_t i = find(t, x, h);
+	if (i == NIL) {
+		t->st.orphan_results++;
+		return;
+	}
+	struct lent *e = E(t, i);
+	struct mx_lookup *l = &e->l;
+	if (x->seq < e->first_seq || x->seq > e->max_seq) {
+		t->st.orphan_results++;
+		return;
+	}
+	struct mx_lookup_try *y = find_try(e, x->seq);
+	if (y && !y->open)
+		return; /* already reported (txn reports once; defensive) */
+	if (e->waiting)
+		e->waiting--;
+	if (x->r_ts > l->last_us)
+		l->last_us = x->r_ts;
+	if (y && x->sends > y->sends) {
+		l->attempts += x->sends - y->sends;
+		y->sends = x->sends;
+	}
+
+	if (x->kind == MX_TXN_ANSWERED || x->kind == MX_TXN_TIMEOUT || x->kind == MX_TXN_UNREACHABLE) {
+		bool resp = x->kind != MX_TXN_TIMEOUT;
+		if (y) {
+			y->open = false;
+			y->outcome = x->outcome;
+			y->rcode = x->kind == MX_TXN_ANSWERED ? x->rcode : 0;
+			y->ede = x->ede;
+			y->r_frame = resp ? x->r_frame : 0;
+			y->latency_us = resp ? x->latency_us : 0;
+			y->tc = x->kind == MX_TXN_ANSWERED && x->tc;
+			if (y->tc)
+				check_tcp_retry(e);
+		}
+		if ((int)x->outcome < e->best) {
+			e->best = (int)x->outcome;
+			if (resp)
+				decide(e, x);
+			else
+				undecide(e);
+		} else if ((int)x->outcome == e->best && resp && !e->decided) {
+			decide(e, x);
+		}
+		l->outcome = (enum mx_outcome)e->best;
+		if (x->outcome == MX_O_ANSWER || x->outcome == MX_O_NODATA || x->outcome == MX_O_NXDOMAIN) {
+			close_lookup(t, i, false, x->kind == MX_TXN_ANSWERED ? x->resp : NULL);
+			return;
+		}
+	}
+	/* past the gap and nothing left to wait for: close now */
+	if (!e->in_time && e->waiting == 0)
+		close_lookup(t, i, false, NULL);
+}
+
+static int cmp_seq(const void *a, const void *b, const struct mx_lookup_table *t)
+{
+	uint64_t x = E(t, *(const uint32_t *)a)->l.seq, y = E(t, *(const uint32_t *)b)->l.seq;
+	return x < y ? -1 : x > y;
+}
+
+/* insertion sort by lookup seq: the list is short and nearly sorted */
+static void sort_by_seq(const struct mx_lookup_table *t, uint32_t *v, uint32_t n)
+{
+	for (uint32_t a = 1; a < n; a++) {
+		uint32_t cur = v[a], b = a;
+		while (b > 0 && cmp_seq(&v[b - 1], &cur, t) > 0) {
+			v[b] = v[b - 1];
+			b--;
+		}
+		v[b] = cur;
+	}
+}
+
+void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us)
+{
+	if (now_us > t->now)
+		t->now = now_us;
+	uint32_t n = 0;
+	while (t->t_head != NIL) {
+		uint32_t i = t->t_head;
+		struct lent *e = E(t, i);
+		if (t->now <= e->last_q || t->now - e->last_q <= t->o.retx_gap_us)
+			break;
+		t_unlink(t, i);
+		if (e->waiting == 0)
+			t->scratch[n++] = i;
+		/* else: out of the time list; closes when its last try reports */
+	}
+	if (n > 1)
+		sort_by_seq(t, t->scratch, n);
+	for (uint32_t k = 0; k < n; k++)
+		close_lookup(t, t->scratch[k], false, NULL);
+}
+
+void mx_lookup_finish(struct mx_lookup_table *t, uint64_t end_us)
+{
+	if (end_us > t->now)
+		t->now = end_us;
+	while (t->c_head != NIL) {
+		uint32_t i = t->c_head;
+		struct lent *e = E(t, i);
+		bool undecided = e->best == NO_RESULT || e->best == MX_O_TIMEOUT;
+		bool inside = t->now < e->last_q + t->o.answer_timeout_us;
+		e->l.pending_at_end = undecided && inside;
+		close_lookup(t, i, false, NULL);
+	}
+}
+
+const struct mx_lookup_stats *mx_lookup_peek_stats(const struct mx_lookup_table *t)
+{
+	return &t->st;
+}
+
+size_t mx_lookup_open_count(const struct mx_lookup_table *t)
+{
+	return t->n_open;
+}

@@ -1,0 +1,846 @@
+/* model.c - counters, bounded per-server/sender/name tables, latency
+ * histograms and the snapshot every report and the UI read (L5).
+ *
+ * What it does: the pipeline feeds frames, DNS messages, verdicts, ICMP
+ * unreachables, finished transactions, stray responses and closed lookups;
+ * the model keeps totals and three tables:
+ *   - servers (destinations of queries): "resolvers" when they ever received
+ *     an RD=1 query, "authoritatives" otherwise;
+ *   - senders (sources of RD=1 queries);
+ *   - failing names: (qname, qtype) of RD=1 lookups whose final outcome is
+ *     NXDOMAIN or in the Fail class (mx_outcome_is_fail). A lookup still
+ *     pending when the capture ended (pending_at_end) is never "failed".
+ * Each table has a hard cap; when full, the least recently seen entry is
+ * evicted (its counts are lost) and the eviction is counted. Entries live in
+ * one growing array addressed by index, with chained hashing and an LRU list,
+ * so nothing is allocated per packet (only per new entry, up to the cap, plus
+ * one histogram per server on its first latency sample).
+ *
+ * Latency: a log-linear histogram per server (values below 32 us exact, then
+ * 32 sub-buckets per power of two: at most 1/32 = 3.1 % relative width, up
+ * to 2^36 us; larger values share the last bucket). Percentiles use the
+ * nearest-rank method and report the upper bound of the bucket holding that
+ * rank, clamped to the exact maximum, so they are deterministic and never
+ * below the true value by more than one bucket's width.
+ *
+ * Distinct counts (a server's clients, a sender's resolvers, a name's
+ * clients) keep up to MX_MODEL_DISTINCT_CAP 64-bit address hashes per row
+ * and then saturate at MX_MODEL_DISTINCT_CAP + 1 ("more than 64").
+ *
+ * What it does not do: decide anything (detectors do), read packets, talk
+ * to a UI, or look at the wall clock. Snapshot order is total (ties broken by
+ * address or name bytes), so output is the same on every run.
+ */
+#include "mxsniff/model.h"
+#include "mxsniff/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- latency histogram ------------------------------------------------ */
+
+#define HIST_SUB_BITS 5u
+#define HIST_SUB (1u << HIST_SUB_BITS)                 /* 32 sub-buckets */
+#define HIST_TOP_EXP 36u                               /* 2^36 us ~ 19 h */
+#define HIST_BUCKETS (HIST_SUB + (HIST_TOP_EXP - HIST_SUB_BITS) * HIST_SUB)
+
+static unsigned floor_log2(uint64_t v) /* v > 0 */
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return 63u - (unsigned)__builtin_clzll(v);
+#else
+	unsigned e = 0;
+	while (v >>= 1)
+		e++;
+	return e;
+#endif
+}
+
+static unsigned hist_index(uint64_t v)
+{
+	if (v < HIST_SUB)
+		return (unsigned)v;
+	unsigned e = floor_log2(v);
+	if (e >= HIST_TOP_EXP)
+		return HIST_BUCKETS - 1;
+	unsigned sub = (unsigned)(v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1);
+	return HIST_SUB + (e - HIST_SUB_BITS) * HIST_SUB + sub;
+}
+
+/* Largest value that falls into bucket i. */
+static uint64_t hist_upper(unsigned i)
+{
+	if (i < HIST_SUB)
+		return i;
+	unsigned e = (i - HIST_SUB) / HIST_SUB + HIST_SUB_BITS;
+	unsigned sub = (i - HIST_SUB) % HIST_SUB;
+	uint64_t lo = (uint64_t)(HIST_SUB + sub) << (e - HIST_SUB_BITS);
+	return lo + ((uint64_t)1 << (e - HIST_SUB_BITS)) - 1;
+}
+
+/* Nearest-rank percentile p (1..100) of `count` samples. */
+static uint64_t hist_pct(const uint64_t *h, uint64_t count, uint64_t max, unsigned p)
+{
+	uint64_t rank = (count * p + 99) / 100, cum = 0;
+	if (rank == 0)
+		rank = 1;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		cum += h[i];
+		if (cum >= rank) {
+			uint64_t u = (i == HIST_BUCKETS - 1) ? max : hist_upper(i);
+			return u < max ? u : max;
+		}
+	}
+	return max;
+}
+
+/* ---- small exact distinct set ----------------------------------------- */
+
+struct dset {
+	uint64_t h[MX_MODEL_DISTINCT_CAP];
+	uint8_t n;
+	bool over;
+};
+
+static void dset_add(struct dset *d, uint64_t h)
+{
+	if (d->over)
+		return;
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->h[i] == h)
+			return;
+	if (d->n < MX_MODEL_DISTINCT_CAP)
+		d->h[d->n++] = h;
+	else
+		d->over = true;
+}
+
+static uint64_t dset_count(const struct dset *d)
+{
+	return d->over ? MX_MODEL_DISTINCT_CAP + 1 : d->n;
+}
+
+/* ---- bounded LRU table ------------------------------------------------ */
+
+#define NIL UINT32_MAX
+
+struct lnode {                   /* first member of every entry */
+	uint64_t hash;
+	uint32_t hnext;          /* hash chain */
+	uint32_t prev, next;     /* LRU list: head = most recent */
+};
+
+typedef bool (*ltab_eq_fn)(const void *entry, const void *key);
+typedef void (*ltab_fini_fn)(void *entry);
+
+struct ltab {
+	unsigned char *slab;
+	size_t esize, n, alloc, cap;
+	uint32_t *heads;
+	size_t mask;
+	uint32_t mru, lru;
+	uint64_t evicted;
+	ltab_eq_fn eq;
+	ltab_fini_fn fini;
+};
+
+static struct lnode *lt_at(const struct ltab *t, uint32_t i)
+{
+	return (struct lnode *)(void *)(t->slab + (size_t)i * t->esize);
+}
+
+static int lt_init(struct ltab *t, size_t esize, size_t cap, ltab_eq_fn eq, ltab_fini_fn fini)
+{
+	size_t nb = 16;
+	memset(t, 0, sizeof(*t));
+	if (cap > NIL - 1)
+		cap = NIL - 1;
+	while (nb < cap && nb < ((size_t)1 << 30))
+		nb <<= 1;
+	t->heads = malloc(nb * sizeof(*t->heads));
+	if (!t->heads)
+		return MX_ENOMEM;
+	for (size_t i = 0; i < nb; i++)
+		t->heads[i] = NIL;
+	t->mask = nb - 1;
+	t->esize = esize;
+	t->cap = cap;
+	t->mru = t->lru = NIL;
+	t->eq = eq;
+	t->fini = fini;
+	return 0;
+}
+
+static void lt_fini(struct ltab *t)
+{
+	if (t->fini)
+		for (size_t i = 0; i < t->n; i++)
+			t->fini(lt_at(t, (uint32_t)i));
+	free(t->slab);
+	free(t->heads);
+	memset(t, 0, sizeof(*t));
+}
+
+static void lru_unlink(struct ltab *t, uint32_t i)
+{
+	struct lnode *e = lt_at(t, i);
+	if (e->prev != NIL)
+		lt_at(t, e->prev)->next = e->next;
+	else
+		t->mru = e->next;
+	if (e->next != NIL)
+		lt_at(t, e->next)->prev = e->prev;
+	else
+		t->lru = e->prev;
+	e->prev = e->next = NIL;
+}
+
+static void lru_push(struct ltab *t, uint32_t i)
+{
+	struct lnode *e = lt_at(t, i);
+	e->prev = NIL;
+	e->next = t->mru;
+	if (t->mru != NIL)
+		lt_at(t, t->mru)->prev = i;
+	t->mru = i;
+	if (t->lru == NIL)
+		t->lru = i;
+}
+
+static void hash_unlink(struct ltab *t, uint32_t i)
+{
+	uint32_t *pp = &t->heads[lt_at(t, i)->hash & t->mask];
+	while (*pp != NIL) {
+		if (*pp == i) {
+			*pp = lt_at(t, i)->hnext;
+			return;
+		}
+		pp = &lt_at(t, *pp)->hnext;
+	}
+}
+
+static void *lt_find(const struct ltab *t, uint64_t h, const void *key)
+{
+	for (uint32_t i = t->heads[h & t->mask]; i != NIL; i = lt_at(t, i)->hnext) {
+		struct lnode *e = lt_at(t, i);
+		if (e->hash == h && t->eq(e, key))
+			return e;
+	}
+	return NULL;
+}
+
+/* Find and mark as most recently seen; or create a zeroed entry (*created),
+ * evicting the least recently seen one when the table is full. NULL only
+ * when memory runs out. */
+static void *lt_get(struct ltab *t, uint64_t h, const void *key, bool *created)
+{
+	struct lnode *e = lt_find(t, h, key);
+	uint32_t i;
+	*created = false;
+	if (e) {
+		i = (uint32_t)(((unsigned char *)e - t->slab) / t->esize);
+		if (t->mru != i) {
+			lru_unlink(t, i);
+			lru_push(t, i);
+		}
+		return e;
+	}
+	if (t->n < t->cap) {
+		if (t->n == t->alloc) {
+			size_t na = t->alloc ? t->alloc * 2 : 16;
+			if (na > t->cap)
+				na = t->cap;
+			unsigned char *ns = realloc(t->slab, na * t->esize);
+			if (!ns)
+				return NULL;
+			t->slab = ns;
+			t->alloc = na;
+		}
+		i = (uint32_t)t->n++;
+	} else {
+		i = t->lru;
+		lru_unlink(t, i);
+		hash_unlink(t, i);
+		if (t->fini)
+			t->fini(lt_at(t, i));
+		t->evicted++;
+	}
+	e = lt_at(t, i);
+	memset(e, 0, t->esize);
+	e->hash = h;
+	e->hnext = t->heads[h & t->mask];
+	t->heads[h & t->mask] = i;
+	lru_push(t, i);
+	*created = true;
+	return e;
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+#define SEED_SRV 0x5e7e75ULL
+#define SEED_SND 0x5e4de7ULL
+#define SEED_NAME 0x4a4e3eULL
+#define SEED_DSET 0xd15c7ULL
+
+struct srv {
+	struct lnode node;
+	struct mx_server_row row;
+	struct dset clients;
+	uint64_t *hist;              /* HIST_BUCKETS counters, lazily */
+};
+
+struct snd {
+	struct lnode node;
+	struct mx_sender_row row;
+	struct dset resolvers;
+};
+
+struct nam {
+	struct lnode node;
+	struct mx_name_row row;
+	struct dset clients;
+};
+
+struct name_key {
+	const struct mx_dname *qname;
+	uint16_t qtype;
+};
+
+static bool srv_eq(const void *e, const void *k)
+{
+	return mx_addr_eq(&((const struct srv *)e)->row.addr, k);
+}
+
+static bool snd_eq(const void *e, const void *k)
+{
+	return mx_addr_eq(&((const struct snd *)e)->row.addr, k);
+}
+
+static bool nam_eq(const void *e, const void *k)
+{
+	const struct nam *n = e;
+	const struct name_key *key = k;
+	return n->row.qtype == key->qtype && mx_dname_eq(&n->row.qname, key->qname);
+}
+
+static void srv_fini(void *e)
+{
+	struct srv *s = e;
+	free(s->hist);
+	s->hist = NULL;
+}
+
+struct mx_model {
+	struct mx_model_opts o;
+	char source[256], filter[512];
+	bool live;
+	uint64_t first_us, last_us;
+	uint64_t packets, bytes, dns_messages, queries, responses;
+	uint64_t dns_malformed, dns_truncated, dns_not_dns, icmp_dns;
+	uint64_t by_qtype_other, qtype_counts[MX_QS__COUNT];
+	struct mx_decode_stats decode;
+	struct mx_txn_stats txn;
+	struct mx_lookup_stats lookup;
+	struct mx_capture_stats capture;
+	struct ltab servers, senders, names;
+	struct mx_recent_txn *ring;
+	size_t ring_head, ring_n;    /* ring_head = next slot to write */
+};
+
+void mx_model_opts_default(struct mx_model_opts *o)
+{
+	o->max_servers = 4096;
+	o->max_senders = 16384;
+	o->max_names = 16384;
+	o->recent = 256;
+	o->top_failing = 20;
+}
+
+const char *mx_model_qtype_slot_name(enum mx_qtype_slot s)
+{
+	static const char *const names[MX_QS__COUNT] = {
+		"A", "AAAA", "MX", "TXT", "PTR", "TLSA", "other_known", "HTTPS",
+	};
+	return (unsigned)s < MX_QS__COUNT ? names[s] : "?";
+}
+
+static int qtype_slot(uint16_t t)
+{
+	switch (t) {
+	case MX_TYPE_A: return MX_QS_A;
+	case MX_TYPE_AAAA: return MX_QS_AAAA;
+	case MX_TYPE_MX: return MX_QS_MX;
+	case MX_TYPE_TXT: return MX_QS_TXT;
+	case MX_TYPE_PTR: return MX_QS_PTR;
+	case MX_TYPE_TLSA: return MX_QS_TLSA;
+	case MX_TYPE_HTTPS: return MX_QS_HTTPS;
+	case MX_TYPE_NS: case MX_TYPE_CNAME: case MX_TYPE_SOA: case MX_TYPE_SRV:
+	case 43 /* DS */: case 48 /* DNSKEY */: case 64 /* SVCB */: case MX_TYPE_ANY:
+		return MX_QS_OTHER_KNOWN;
+	default: return -1;
+	}
+}
+
+struct mx_model *mx_model_new(const struct mx_model_opts *o)
+{
+	struct mx_model *m = calloc(1, sizeof(*m));
+	struct mx_model_opts d;
+	if (!m)
+		return NULL;
+	mx_model_opts_default(&d);
+	if (o)
+		m->o = *o;
+	else
+		m->o = d;
+	if (!m->o.max_servers)
+		m->o.max_servers = d.max_servers;
+	if (!m->o.max_senders)
+		m->o.max_senders = d.max_senders;
+	if (!m->o.max_names)
+		m->o.max_names = d.max_names;
+	if (lt_init(&m->servers, sizeof(struct srv), m->o.max_servers, srv_eq, srv_fini) ||
+	    lt_init(&m->senders, sizeof(struct snd), m->o.max_senders, snd_eq, NULL) ||
+	    lt_init(&m->names, sizeof(struct nam), m->o.max_names, nam_eq, NULL))
+		goto fail;
+	if (m->o.recent) {
+		m->ring = calloc(m->o.recent, sizeof(*m->ring));
+		if (!m->ring)
+			goto fail;
+	}
+	return m;
+fail:
+	mx_model_free(m);
+	return NULL;
+}
+
+void mx_model_free(struct mx_model *m)
+{
+	if (!m)
+		return;
+	lt_fini(&m->servers);
+	lt_fini(&m->senders);
+	lt_fini(&m->names);
+	free(m->ring);
+	free(m);
+}
+
+void mx_model_set_source(struct mx_model *m, const char *source, const char *filter, bool live)
+{
+	snprintf(m->source, sizeof m->source, "%s", source ? source : "");
+	snprintf(m->filter, sizeof m->filter, "%s", filter ? filter : "");
+	m->live = live;
+}
+
+static void see_time(struct mx_model *m, uint64_t ts)
+{
+	if (!m->first_us || ts < m->first_us)
+		m->first_us = ts;
+	if (ts > m->last_us)
+		m->last_us = ts;
+}
+
+static void row_time(uint64_t *first, uint64_t *last, uint64_t ts)
+{
+	if (!*first || ts < *first)
+		*first = ts;
+	if (ts > *last)
+		*last = ts;
+}
+
+void mx_model_observe_frame(struct mx_model *m, const struct mx_frame *f)
+{
+	m->packets++;
+	m->bytes += f->len;
+	see_time(m, f->ts_us);
+}
+
+static struct srv *get_srv(struct mx_model *m, const struct mx_addr *a)
+{
+	bool created;
+	struct srv *s = lt_get(&m->servers, mx_addr_hash(a, SEED_SRV), a, &created);
+	if (s && created)
+		s->row.addr = *a;
+	return s;
+}
+
+static struct srv *find_srv(struct mx_model *m, const struct mx_addr *a)
+{
+	return lt_find(&m->servers, mx_addr_hash(a, SEED_SRV), a);
+}
+
+static struct snd *get_snd(struct mx_model *m, const struct mx_addr *a)
+{
+	bool created;
+	struct snd *s = lt_get(&m->senders, mx_addr_hash(a, SEED_SND), a, &created);
+	if (s && created)
+		s->row.addr = *a;
+	return s;
+}
+
+void mx_model_observe_msg(struct mx_model *m, const struct mx_dns_msg *msg)
+{
+	m->dns_messages++;
+	see_time(m, msg->ts_us);
+	if (msg->qr) {
+		m->responses++;
+		return;
+	}
+	m->queries++;
+	if (msg->has_question) {
+		int slot = qtype_slot(msg->qtype);
+		if (slot >= 0)
+			m->qtype_counts[slot]++;
+		else
+			m->by_qtype_other++;
+	}
+	struct srv *s = get_srv(m, &msg->dst);
+	if (s) {
+		s->row.queries++;
+		if (msg->rd)
+			s->row.recursive = true;
+		if (msg->transport == MX_T_TCP)
+			s->row.tcp_queries++;
+		dset_add(&s->clients, mx_addr_hash(&msg->src, SEED_DSET));
+		row_time(&s->row.first_us, &s->row.last_us, msg->ts_us);
+	}
+	if (msg->rd) {
+		struct snd *c = get_snd(m, &msg->src);
+		if (c) {
+			c->row.queries++;
+			if (msg->edns)
+				c->row.edns_queries++;
+			if (msg->edns_do)
+				c->row.do_queries++;
+			dset_add(&c->resolvers, mx_addr_hash(&msg->dst, SEED_DSET));
+			row_time(&c->row.first_us, &c->row.last_us, msg->ts_us);
+		}
+	}
+}
+
+void mx_model_observe_dns_verdict(struct mx_model *m, enum mx_dns_verdict v)
+{
+	switch (v) {
+	case MX_DNS_MALFORMED: m->dns_malformed++; break;
+	case MX_DNS_TRUNCATED: m->dns_truncated++; break;
+	case MX_DNS_NOT_DNS: m->dns_not_dns++; break;
+	case MX_DNS_OK: break;
+	}
+}
+
+void mx_model_observe_icmp(struct mx_model *m, const struct mx_icmp *ic)
+{
+	m->icmp_dns++;
+	see_time(m, ic->ts_us);
+}
+
+static void ring_push(struct mx_model *m, const struct mx_txn *t)
+{
+	if (!m->ring)
+		return;
+	struct mx_recent_txn *r = &m->ring[m->ring_head];
+	memset(r, 0, sizeof(*r));
+	r->ts_us = t->r_frame ? t->r_ts : t->q_ts;
+	r->frame = t->r_frame ? t->r_frame : t->q_frame;
+	r->client = t->client;
+	r->server = t->server;
+	mx_dname_copy(&r->qname, &t->qname);
+	r->qtype = t->qtype;
+	r->outcome = t->outcome;
+	r->latency_us = t->latency_us;
+	m->ring_head = (m->ring_head + 1) % m->o.recent;
+	if (m->ring_n < m->o.recent)
+		m->ring_n++;
+}
+
+void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t)
+{
+	if (t->kind == MX_TXN_OPEN)
+		return;
+	ring_push(m, t);
+	struct srv *s = get_srv(m, &t->server);
+	if (!s)
+		return;
+	struct mx_server_row *r = &s->row;
+	r->transactions++;
+	if (t->rd)
+		r->recursive = true;
+	if ((unsigned)t->outcome < MX_O__COUNT)
+		r->outcomes[t->outcome]++;
+	row_time(&r->first_us, &r->last_us, t->q_ts);
+	switch (t->kind) {
+	case MX_TXN_ANSWERED:
+		r->answered++;
+		r->rcodes[t->rcode < MX_RCODE_SLOTS - 1 ? t->rcode : MX_RCODE_SLOTS - 1]++;
+		if (t->tc)
+			r->truncated++;
+		if (!s->hist) {
+			s->hist = calloc(HIST_BUCKETS, sizeof(*s->hist));
+			if (!s->hist)
+				break;
+		}
+		s->hist[hist_index(t->latency_us)]++;
+		r->latency.count++;
+		if (t->latency_us > r->latency.max)
+			r->latency.max = t->latency_us;
+		row_time(&r->first_us, &r->last_us, t->r_ts);
+		break;
+	case MX_TXN_TIMEOUT: r->timeouts++; break;
+	case MX_TXN_UNREACHABLE: r->unreachable++; break;
+	case MX_TXN_PENDING: r->pending++; break;
+	case MX_TXN_OPEN: break;
+	}
+}
+
+void mx_model_observe_stray(struct mx_model *m, const struct mx_stray *st)
+{
+	/* Attributed to the server the query went to; no row is created. */
+	const struct mx_addr *a = NULL;
+	if (st->kind == MX_STRAY_WRONG_SOURCE)
+		a = &st->expected;
+	else if (st->resp && (st->kind == MX_STRAY_LATE || st->kind == MX_STRAY_DUPLICATE))
+		a = &st->resp->src;
+	if (!a)
+		return;
+	struct srv *s = find_srv(m, a);
+	if (!s)
+		return;
+	switch (st->kind) {
+	case MX_STRAY_LATE: s->row.late++; break;
+	case MX_STRAY_DUPLICATE: s->row.duplicate++; break;
+	case MX_STRAY_WRONG_SOURCE: s->row.wrong_source++; break;
+	default: break;
+	}
+}
+
+static uint64_t lookup_frame(const struct mx_lookup *l)
+{
+	if (l->decided_frame)
+		return l->decided_frame;
+	for (unsigned i = l->n_tries; i-- > 0;) {
+		if (l->tries[i].r_frame)
+			return l->tries[i].r_frame;
+		if (l->tries[i].q_frame)
+			return l->tries[i].q_frame;
+	}
+	return 0;
+}
+
+void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
+{
+	if (!l->rd)
+		return; /* iterative traffic: neither a sender nor a failing name */
+	/* A lookup the capture cut off (pending_at_end) has not failed yet. */
+	bool fail = !l->pending_at_end && mx_outcome_is_fail(l->outcome);
+	unsigned oc = (unsigned)l->outcome < MX_O__COUNT ? (unsigned)l->outcome : MX_O_OTHER;
+	struct snd *c = get_snd(m, &l->client);
+	if (c) {
+		struct mx_sender_row *r = &c->row;
+		r->lookups++;
+		r->outcomes[oc]++;
+		if (fail)
+			r->failed++;
+		switch (l->qtype) {
+		case MX_TYPE_MX: r->mx_lookups++; break;
+		case MX_TYPE_A: r->a_lookups++; break;
+		case MX_TYPE_AAAA: r->aaaa_lookups++; break;
+		default: r->other_lookups++; break;
+		}
+		row_time(&r->first_us, &r->last_us, l->first_us);
+		row_time(&r->first_us, &r->last_us, l->last_us);
+	}
+	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN);
+	struct name_key key = { &l->qname, l->qtype };
+	uint64_t h = mx_dname_hash(&l->qname, SEED_NAME ^ ((uint64_t)l->qtype << 32));
+	struct nam *n;
+	if (bad) {
+		bool created;
+		n = lt_get(&m->names, h, &key, &created);
+		if (n && created) {
+			mx_dname_copy(&n->row.qname, &l->qname);
+			n->row.qtype = l->qtype;
+		}
+	} else {
+		n = lt_find(&m->names, h, &key); /* successes count only on known rows */
+	}
+	if (!n)
+		return;
+	struct mx_name_row *r = &n->row;
+	r->lookups++;
+	r->outcomes[oc]++;
+	if (bad)
+		r->failed++;
+	r->last_outcome = l->outcome;
+	dset_add(&n->clients, mx_addr_hash(&l->client, SEED_DSET));
+	row_time(&r->first_us, &r->last_us, l->first_us);
+	row_time(&r->first_us, &r->last_us, l->last_us);
+	uint64_t f = lookup_frame(l);
+	if (f)
+		r->last_frame = f;
+}
+
+void mx_model_set_stats(struct mx_model *m, const struct mx_decode_stats *d,
+			const struct mx_txn_stats *t, const struct mx_lookup_stats *l,
+			const struct mx_capture_stats *c)
+{
+	if (d)
+		m->decode = *d;
+	if (t)
+		m->txn = *t;
+	if (l)
+		m->lookup = *l;
+	if (c)
+		m->capture = *c;
+}
+
+/* ---- snapshot --------------------------------------------------------- */
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a > b ? -1 : (a < b ? 1 : 0);
+}
+
+static int cmp_server(const void *a, const void *b)
+{
+	const struct mx_server_row *x = a, *y = b;
+	int c = cmp_u64_desc(x->queries, y->queries);
+	return c ? c : mx_addr_cmp(&x->addr, &y->addr);
+}
+
+static int cmp_sender(const void *a, const void *b)
+{
+	const struct mx_sender_row *x = a, *y = b;
+	int c = cmp_u64_desc(x->queries, y->queries);
+	return c ? c : mx_addr_cmp(&x->addr, &y->addr);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct mx_name_row *x = a, *y = b;
+	int c = cmp_u64_desc(x->failed, y->failed);
+	if (!c)
+		c = mx_dname_cmp(&x->qname, &y->qname);
+	if (!c)
+		c = x->qtype < y->qtype ? -1 : (x->qtype > y->qtype ? 1 : 0);
+	return c;
+}
+
+static void *dup_array(size_t n, size_t size)
+{
+	return n ? calloc(n, size) : NULL;
+}
+
+int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
+{
+	struct mx_snapshot s;
+	size_t nres = 0, nauth = 0;
+	memset(&s, 0, sizeof(s));
+	snprintf(s.source, sizeof s.source, "%s", m->source);
+	snprintf(s.filter, sizeof s.filter, "%s", m->filter);
+	s.live = m->live;
+	s.first_us = m->first_us;
+	s.last_us = m->last_us;
+	s.packets = m->packets;
+	s.bytes = m->bytes;
+	s.dns_messages = m->dns_messages;
+	s.queries = m->queries;
+	s.responses = m->responses;
+	s.dns_malformed = m->dns_malformed;
+	s.dns_truncated = m->dns_truncated;
+	s.dns_not_dns = m->dns_not_dns;
+	s.icmp_dns = m->icmp_dns;
+	s.decode = m->decode;
+	s.txn = m->txn;
+	s.lookup = m->lookup;
+	s.capture = m->capture;
+	s.evicted_servers = m->servers.evicted;
+	s.evicted_senders = m->senders.evicted;
+	s.evicted_names = m->names.evicted;
+	s.evicted_total = s.evicted_servers + s.evicted_senders + s.evicted_names +
+			  m->txn.evicted_pending + m->txn.evicted_recent + m->lookup.evicted +
+			  m->decode.frag_evicted + m->decode.tcp_flows_evicted;
+	s.by_qtype_other = m->by_qtype_other;
+	memcpy(s.qtype_counts, m->qtype_counts, sizeof(s.qtype_counts));
+
+	for (size_t i = 0; i < m->servers.n; i++) {
+		const struct srv *e = (const struct srv *)lt_at(&m->servers, (uint32_t)i);
+		if (e->row.recursive)
+			nres++;
+		else
+			nauth++;
+	}
+	s.resolvers = dup_array(nres, sizeof(*s.resolvers));
+	s.authoritatives = dup_array(nauth, sizeof(*s.authoritatives));
+	s.senders = dup_array(m->senders.n, sizeof(*s.senders));
+	s.failing = dup_array(m->names.n, sizeof(*s.failing));
+	s.recent = dup_array(m->ring_n, sizeof(*s.recent));
+	if ((nres && !s.resolvers) || (nauth && !s.authoritatives) ||
+	    (m->senders.n && !s.senders) || (m->names.n && !s.failing) ||
+	    (m->ring_n && !s.recent)) {
+		mx_snapshot_fini(&s);
+		return MX_ENOMEM;
+	}
+
+	for (size_t i = 0; i < m->servers.n; i++) {
+		const struct srv *e = (const struct srv *)lt_at(&m->servers, (uint32_t)i);
+		struct mx_server_row r = e->row;
+		r.clients = dset_count(&e->clients);
+		if (e->hist && r.latency.count) {
+			r.latency.p50 = hist_pct(e->hist, r.latency.count, r.latency.max, 50);
+			r.latency.p95 = hist_pct(e->hist, r.latency.count, r.latency.max, 95);
+			r.latency.p99 = hist_pct(e->hist, r.latency.count, r.latency.max, 99);
+		} else {
+			memset(&r.latency, 0, sizeof(r.latency));
+		}
+		if (r.recursive)
+			s.resolvers[s.n_resolvers++] = r;
+		else
+			s.authoritatives[s.n_authoritatives++] = r;
+	}
+	for (size_t i = 0; i < m->senders.n; i++) {
+		const struct snd *e = (const struct snd *)lt_at(&m->senders, (uint32_t)i);
+		s.senders[i] = e->row;
+		s.senders[i].resolvers = dset_count(&e->resolvers);
+	}
+	s.n_senders = m->senders.n;
+	for (size_t i = 0; i < m->names.n; i++) {
+		const struct nam *e = (const struct nam *)lt_at(&m->names, (uint32_t)i);
+		s.failing[i] = e->row;
+		s.failing[i].clients = dset_count(&e->clients);
+	}
+	s.n_failing = m->names.n;
+	if (s.n_resolvers > 1)
+		qsort(s.resolvers, s.n_resolvers, sizeof(*s.resolvers), cmp_server);
+	if (s.n_authoritatives > 1)
+		qsort(s.authoritatives, s.n_authoritatives, sizeof(*s.authoritatives), cmp_server);
+	if (s.n_senders > 1)
+		qsort(s.senders, s.n_senders, sizeof(*s.senders), cmp_sender);
+	if (s.n_failing > 1)
+		qsort(s.failing, s.n_failing, sizeof(*s.failing), cmp_name);
+	if (m->o.top_failing && s.n_failing > m->o.top_failing)
+		s.n_failing = m->o.top_failing;
+	/* recent: oldest first, newest last */
+	for (size_t i = 0; i < m->ring_n; i++) {
+		size_t k = (m->ring_head + m->o.recent - m->ring_n + i) % m->o.recent;
+		s.recent[i] = m->ring[k];
+	}
+	s.n_recent = m->ring_n;
+	*out = s;
+	return 0;
+}
+
+void mx_snapshot_fini(struct mx_snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->resolvers);
+	free(s->authoritatives);
+	free(s->senders);
+	free(s->failing);
+	free(s->recent);
+	s->resolvers = s->authoritatives = NULL;
+	s->senders = NULL;
+	s->failing = NULL;
+	s->recent = NULL;
+	s->n_resolvers = s->n_authoritatives = s->n_senders = s->n_failing = s->n_recent = 0;
+}

@@ -1,0 +1,257 @@
+/* pipeline.c - wires decode -> dns -> txn -> lookup -> model -> sinks (L7).
+ *
+ * Owns the decoder, the transaction table, the lookup table and the model,
+ * and connects their callbacks:
+ *   decoder dns   -> mx_dns_parse() into one reused message (allocated once
+ *                    with the pipeline, never per packet) + the addressing from
+ *                    struct mx_pkt -> model (verdict, message) -> txn
+ *   decoder icmp  -> txn (may end a transaction UNREACHABLE) + model
+ *   txn query     -> lookup
+ *   txn done      -> model, sinks' txn, then lookup (which may close a lookup,
+ *                    so sinks see a transaction before the lookup it ends)
+ *   txn stray     -> model
+ *   lookup done   -> model + sinks' lookup
+ * Time: the clock is the largest capture timestamp seen; when a frame moves
+ * it by a millisecond or more, the lower layers are ticked (fragments, idle
+ * TCP flows, timeouts, idle lookups) before the frame is decoded. Messages
+ * advance txn's own clock exactly, so the millisecond grain only affects
+ * expiries in quiet stretches. Live mode ticks from the wall clock when idle.
+ *
+ * What it does not do: read packets (capture.c), decide what is fatal
+ * (main.c), or format anything (sinks).
+ */
+#include "mxsniff/pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxsniff/dns.h"
+#include "mxsniff/err.h"
+
+#define MX_PIPELINE_MAX_SINKS 4
+#define MX_TICK_GRAIN_US 1000u
+
+struct mx_pipeline {
+	struct mx_decoder *dec;
+	struct mx_txn_table *txn;
+	struct mx_lookup_table *lookup;
+	struct mx_model *model;
+	struct mx_dns_msg *msg;          /* reused for every message */
+	struct mx_sink *sinks[MX_PIPELINE_MAX_SINKS];
+	size_t n_sinks;
+	struct mx_capture_stats cap;
+	uint64_t now;                    /* capture clock: largest timestamp seen */
+	uint64_t next_tick;              /* tick the lower layers when now reaches it */
+};
+
+void mx_pipeline_opts_default(struct mx_pipeline_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	mx_decode_opts_default(&o->decode);
+	mx_txn_opts_default(&o->txn);
+	mx_lookup_opts_default(&o->lookup);
+	mx_model_opts_default(&o->model);
+}
+
+/* ---- callbacks -------------------------------------------------------- */
+
+static void on_lookup_done(void *ctx, const struct mx_lookup *l)
+{
+	struct mx_pipeline *p = ctx;
+	size_t i;
+
+	mx_model_observe_lookup(p->model, l);
+	for (i = 0; i < p->n_sinks; i++)
+		mx_sink_lookup(p->sinks[i], l);
+}
+
+static void on_txn_query(void *ctx, const struct mx_txn *t, bool retransmit)
+{
+	struct mx_pipeline *p = ctx;
+
+	mx_lookup_observe_query(p->lookup, t, retransmit);
+}
+
+static void on_txn_done(void *ctx, const struct mx_txn *t)
+{
+	struct mx_pipeline *p = ctx;
+	size_t i;
+
+	mx_model_observe_txn(p->model, t);
+	for (i = 0; i < p->n_sinks; i++)
+		mx_sink_txn(p->sinks[i], t);
+	mx_lookup_observe_done(p->lookup, t);
+}
+
+static void on_txn_stray(void *ctx, const struct mx_stray *s)
+{
+	struct mx_pipeline *p = ctx;
+
+	mx_model_observe_stray(p->model, s);
+}
+
+static void on_dns(void *ctx, const struct mx_pkt *pk)
+{
+	struct mx_pipeline *p = ctx;
+	struct mx_dns_msg *m = p->msg;
+	enum mx_dns_verdict v;
+
+	v = mx_dns_parse(pk->dns, pk->dns_len, pk->dns_wire_len, m);
+	m->ts_us = pk->ts_us;
+	m->frame = pk->frame;
+	m->src = pk->src;
+	m->dst = pk->dst;
+	m->sport = pk->sport;
+	m->dport = pk->dport;
+	m->transport = pk->transport;
+	m->wire_len = pk->dns_wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)pk->dns_wire_len;
+	if (pk->partial)
+		m->partial = true;
+	mx_model_observe_dns_verdict(p->model, v);
+	if (v == MX_DNS_NOT_DNS)
+		return;
+	mx_model_observe_msg(p->model, m);
+	mx_txn_observe(p->txn, m);
+}
+
+static void on_icmp(void *ctx, const struct mx_icmp *ic)
+{
+	struct mx_pipeline *p = ctx;
+
+	mx_model_observe_icmp(p->model, ic);
+	mx_txn_observe_icmp(p->txn, ic);
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+struct mx_pipeline *mx_pipeline_new(const struct mx_pipeline_opts *o)
+{
+	struct mx_pipeline_opts def;
+	struct mx_pipeline *p;
+	struct mx_decode_cb dcb;
+	struct mx_txn_cb tcb;
+	struct mx_lookup_cb lcb;
+
+	if (o == NULL) {
+		mx_pipeline_opts_default(&def);
+		o = &def;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->msg = calloc(1, sizeof(*p->msg));
+	p->model = mx_model_new(&o->model);
+
+	memset(&lcb, 0, sizeof(lcb));
+	lcb.ctx = p;
+	lcb.done = on_lookup_done;
+	p->lookup = mx_lookup_new(&o->lookup, &lcb);
+
+	memset(&tcb, 0, sizeof(tcb));
+	tcb.ctx = p;
+	tcb.query = on_txn_query;
+	tcb.done = on_txn_done;
+	tcb.stray = on_txn_stray;
+	p->txn = mx_txn_new(&o->txn, &tcb);
+
+	memset(&dcb, 0, sizeof(dcb));
+	dcb.ctx = p;
+	dcb.dns = on_dns;
+	dcb.icmp = on_icmp;
+	dcb.tcpctl = NULL;   /* chains and SMTP evidence are a later layer */
+	p->dec = mx_decoder_new(&o->decode, &dcb);
+
+	if (p->msg == NULL || p->model == NULL || p->lookup == NULL || p->txn == NULL ||
+	    p->dec == NULL) {
+		mx_pipeline_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void mx_pipeline_free(struct mx_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	mx_decoder_free(p->dec);
+	mx_txn_free(p->txn);
+	mx_lookup_free(p->lookup);
+	mx_model_free(p->model);
+	free(p->msg);
+	free(p);
+}
+
+int mx_pipeline_add_sink(struct mx_pipeline *p, struct mx_sink *s)
+{
+	if (p == NULL || s == NULL)
+		return MX_EINVAL;
+	if (p->n_sinks >= MX_PIPELINE_MAX_SINKS)
+		return MX_EINVAL;
+	p->sinks[p->n_sinks++] = s;
+	return 0;
+}
+
+void mx_pipeline_set_source(struct mx_pipeline *p, const char *source, const char *filter, bool live)
+{
+	mx_model_set_source(p->model, source != NULL ? source : "", filter != NULL ? filter : "", live);
+}
+
+/* ---- time ------------------------------------------------------------- */
+
+static void tick_lower(struct mx_pipeline *p)
+{
+	mx_decode_tick(p->dec, p->now);
+	mx_txn_tick(p->txn, p->now);
+	mx_lookup_tick(p->lookup, p->now);
+	p->next_tick = p->now + MX_TICK_GRAIN_US;
+}
+
+void mx_pipeline_frame(struct mx_pipeline *p, const struct mx_frame *f)
+{
+	mx_model_observe_frame(p->model, f);
+	if (f->ts_us > p->now) {
+		p->now = f->ts_us;
+		if (p->now >= p->next_tick)
+			tick_lower(p);
+	}
+	(void)mx_decode_frame(p->dec, f);
+}
+
+void mx_pipeline_tick(struct mx_pipeline *p, uint64_t now_us)
+{
+	if (now_us > p->now)
+		p->now = now_us;
+	tick_lower(p);
+}
+
+void mx_pipeline_finish(struct mx_pipeline *p, uint64_t end_us)
+{
+	if (end_us > p->now)
+		p->now = end_us;
+	mx_decode_tick(p->dec, p->now);
+	mx_txn_finish(p->txn, p->now);
+	mx_lookup_finish(p->lookup, p->now);
+}
+
+void mx_pipeline_set_capture_stats(struct mx_pipeline *p, const struct mx_capture_stats *c)
+{
+	if (c != NULL)
+		p->cap = *c;
+}
+
+int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
+{
+	mx_model_set_stats(p->model, mx_decode_peek_stats(p->dec), mx_txn_peek_stats(p->txn),
+			   mx_lookup_peek_stats(p->lookup), &p->cap);
+	return mx_model_snapshot(p->model, s);
+}
+
+void mx_pipeline_dns(struct mx_pipeline *p, const struct mx_pkt *pk)
+{
+	if (pk->ts_us > p->now) {
+		p->now = pk->ts_us;
+		if (p->now >= p->next_tick)
+			tick_lower(p);
+	}
+	on_dns(p, pk);
+}

@@ -1,0 +1,452 @@
+/* sink/text.c - the human-readable report, written at close (L6).
+ *
+ * Sections, in order: "Capture" (source, time span, totals, decode problems,
+ * strays, evictions, pcap drops when live), "Resolvers", "Authoritative
+ * servers" (only when there are any), "Senders" and "Top failing names".
+ * Tables are aligned with widths computed from their content; numbers are
+ * right-aligned; a section without rows says "none". Latencies are
+ * milliseconds with three decimals, times RFC 3339 UTC: the report is the
+ * same bytes on every run and machine (no locale, no time zone, no floats).
+ * The sink streams nothing: transactions and lookups go to json/ndjson.
+ */
+#include "mxsniff/addr.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/lookup.h"
+#include "mxsniff/model.h"
+#include "mxsniff/sink.h"
+#include "mxsniff/txn.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- aligned tables --------------------------------------------------- */
+
+#define TBL_MAXCOL 12
+
+struct tbl {
+	size_t ncol;
+	unsigned right;      /* bit i: column i right-aligned */
+	char **cell;         /* nrow * ncol strings */
+	size_t nrow, cap;
+	bool oom;
+};
+
+static void tbl_init(struct tbl *t, size_t ncol, unsigned right)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncol = ncol < TBL_MAXCOL ? ncol : TBL_MAXCOL;
+	t->right = right;
+}
+
+/* Append a row of t->ncol strings (copied; NULL = ""). */
+static void tbl_row(struct tbl *t, ...)
+{
+	va_list ap;
+	if (t->oom)
+		return;
+	if (t->nrow == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 16;
+		char **n = realloc(t->cell, nc * t->ncol * sizeof(*n));
+		if (!n) {
+			t->oom = true;
+			return;
+		}
+		t->cell = n;
+		t->cap = nc;
+	}
+	va_start(ap, t);
+	for (size_t c = 0; c < t->ncol; c++) {
+		const char *s = va_arg(ap, const char *);
+		size_t len = strlen(s ? s : "");
+		char *d = malloc(len + 1);
+		if (d)
+			memcpy(d, s ? s : "", len + 1);
+		else
+			t->oom = true;
+		t->cell[t->nrow * t->ncol + c] = d;
+	}
+	va_end(ap);
+	t->nrow++;
+}
+
+static void tbl_print(struct tbl *t, FILE *out)
+{
+	size_t w[TBL_MAXCOL] = { 0 };
+	for (size_t r = 0; r < t->nrow; r++)
+		for (size_t c = 0; c < t->ncol; c++) {
+			const char *s = t->cell[r * t->ncol + c];
+			size_t l = s ? strlen(s) : 0;
+			if (l > w[c])
+				w[c] = l;
+		}
+	for (size_t r = 0; r < t->nrow; r++) {
+		size_t pad = 0;
+		fputs("  ", out);
+		/* the last non-empty cell ends the line: no trailing blanks */
+		size_t last = t->ncol;
+		while (last > 0) {
+			const char *s = t->cell[r * t->ncol + last - 1];
+			if (s && *s)
+				break;
+			last--;
+		}
+		for (size_t c = 0; c < last; c++) {
+			const char *s = t->cell[r * t->ncol + c];
+			size_t l = s ? strlen(s) : 0;
+			if (c)
+				pad += 2;
+			if (t->right & (1u << c)) {
+				pad += w[c] - l;
+				fprintf(out, "%*s%s", (int)pad, "", s ? s : "");
+				pad = 0;
+			} else {
+				fprintf(out, "%*s%s", (int)pad, "", s ? s : "");
+				pad = w[c] - l;
+			}
+		}
+		fputc('\n', out);
+	}
+}
+
+static void tbl_fini(struct tbl *t)
+{
+	for (size_t i = 0; i < t->nrow * t->ncol; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- formatting helpers ----------------------------------------------- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MX_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MX_PRINTF(a, b)
+#endif
+
+struct sbuf {
+	char b[1024];
+	size_t n;
+};
+
+static void sb_add(struct sbuf *s, const char *fmt, ...) MX_PRINTF(2, 3);
+static void sb_add(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	if (s->n >= sizeof s->b - 1)
+		return;
+	va_start(ap, fmt);
+	int k = vsnprintf(s->b + s->n, sizeof s->b - s->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		s->n += (size_t)k < sizeof s->b - s->n ? (size_t)k : sizeof s->b - s->n - 1;
+}
+
+static const char *u64s(uint64_t v, char *buf, size_t n)
+{
+	snprintf(buf, n, "%" PRIu64, v);
+	return buf;
+}
+
+static const char *capped_s(uint64_t v, char *buf, size_t n)
+{
+	if (v > MX_MODEL_DISTINCT_CAP)
+		snprintf(buf, n, ">%u", (unsigned)MX_MODEL_DISTINCT_CAP);
+	else
+		snprintf(buf, n, "%" PRIu64, v);
+	return buf;
+}
+
+/* part/whole as "97.5%" (rounded to one decimal), "-" when whole is 0. */
+static const char *pct_s(uint64_t part, uint64_t whole, char *buf, size_t n)
+{
+	if (!whole) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	uint64_t p = (part * 1000 + whole / 2) / whole;
+	snprintf(buf, n, "%" PRIu64 ".%u%%", p / 10, (unsigned)(p % 10));
+	return buf;
+}
+
+static const char *ms_s(uint64_t us, bool have, char *buf, size_t n)
+{
+	if (!have) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	return mx_fmt_ms(us, buf, n);
+}
+
+static void rcode_mix(struct sbuf *s, const uint64_t *rc)
+{
+	char nb[32];
+	for (unsigned i = 0; i < MX_RCODE_SLOTS; i++) {
+		if (!rc[i])
+			continue;
+		const char *name = i == MX_RCODE_SLOTS - 1
+					   ? "other"
+					   : mx_dns_rcode_name((uint16_t)i, nb, sizeof nb);
+		sb_add(s, "%s%s %" PRIu64, s->n ? " " : "", name, rc[i]);
+	}
+}
+
+static void outcome_mix(struct sbuf *s, const uint64_t *oc)
+{
+	for (unsigned i = 0; i < MX_O__COUNT; i++)
+		if (oc[i])
+			sb_add(s, "%s%s %" PRIu64, s->n ? " " : "",
+			       mx_outcome_name((enum mx_outcome)i), oc[i]);
+}
+
+/* Printable copy of a free-form string (file name, BPF filter) for a
+ * terminal: control bytes, DEL and bytes >= 0x80 become \xHH. */
+static const char *safe_s(const char *in, char *buf, size_t n)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < n; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", *p);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* ---- sections --------------------------------------------------------- */
+
+static void kv(struct tbl *t, const char *k, const char *fmt, ...) MX_PRINTF(3, 4);
+static void kv(struct tbl *t, const char *k, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	tbl_row(t, k, buf);
+}
+
+static void section_capture(FILE *out, const struct mx_snapshot *s)
+{
+	struct tbl t;
+	char a[64], b[64];
+	struct sbuf sb;
+	const struct mx_txn_stats *x = &s->txn;
+	const struct mx_decode_stats *d = &s->decode;
+
+	tbl_init(&t, 2, 0);
+	char safe[1024];
+	kv(&t, "source", "%s", s->source[0] ? safe_s(s->source, safe, sizeof safe) : "-");
+	kv(&t, "filter", "%s", s->filter[0] ? safe_s(s->filter, safe, sizeof safe) : "none");
+	if (s->first_us) {
+		uint64_t dur = s->last_us > s->first_us ? s->last_us - s->first_us : 0;
+		kv(&t, "first packet", "%s", mx_fmt_time(s->first_us, a, sizeof a));
+		kv(&t, "last packet", "%s", mx_fmt_time(s->last_us, b, sizeof b));
+		kv(&t, "duration", "%" PRIu64 ".%06u s", dur / 1000000u,
+		   (unsigned)(dur % 1000000u));
+	} else {
+		kv(&t, "time span", "none (no packets)");
+	}
+	kv(&t, "packets", "%" PRIu64 " (%" PRIu64 " bytes)", s->packets, s->bytes);
+	kv(&t, "DNS messages", "%" PRIu64, s->dns_messages);
+	kv(&t, "queries", "%" PRIu64 " (%" PRIu64 " retransmissions)", s->queries, x->retransmits);
+	kv(&t, "responses", "%" PRIu64, s->responses);
+	memset(&sb, 0, sizeof sb);
+	for (unsigned i = 0; i < MX_QS__COUNT; i++)
+		if (s->qtype_counts[i])
+			sb_add(&sb, "%s%s %" PRIu64, sb.n ? ", " : "",
+			       mx_model_qtype_slot_name((enum mx_qtype_slot)i), s->qtype_counts[i]);
+	if (s->by_qtype_other)
+		sb_add(&sb, "%sother %" PRIu64, sb.n ? ", " : "", s->by_qtype_other);
+	kv(&t, "query types", "%s", sb.n ? sb.b : "none");
+	kv(&t, "transactions", "%" PRIu64, x->transactions);
+	kv(&t, "answered", "%" PRIu64, x->answered);
+	kv(&t, "unanswered", "%" PRIu64 " (timed out)", x->timeouts);
+	kv(&t, "ICMP unreachable", "%" PRIu64 " transactions (%" PRIu64
+	   " ICMP messages quoting DNS, %" PRIu64 " matched no query)",
+	   x->unreachable, s->icmp_dns, x->icmp_unmatched);
+	kv(&t, "pending at end", "%" PRIu64, x->pending_at_end);
+	kv(&t, "late responses", "%" PRIu64, x->stray[MX_STRAY_LATE]);
+	kv(&t, "duplicate responses", "%" PRIu64, x->stray[MX_STRAY_DUPLICATE]);
+	kv(&t, "unsolicited responses", "%" PRIu64, x->stray[MX_STRAY_UNSOLICITED]);
+	kv(&t, "wrong-source responses", "%" PRIu64, x->stray[MX_STRAY_WRONG_SOURCE]);
+	memset(&sb, 0, sizeof sb);
+	outcome_mix(&sb, s->lookup.by_outcome);
+	if (sb.n)
+		kv(&t, "lookups", "%" PRIu64 " (%s)", s->lookup.lookups, sb.b);
+	else
+		kv(&t, "lookups", "%" PRIu64, s->lookup.lookups);
+	kv(&t, "lookups pending at end", "%" PRIu64, s->lookup.pending_at_end);
+	kv(&t, "DNS malformed", "%" PRIu64, s->dns_malformed);
+	kv(&t, "DNS truncated", "%" PRIu64, s->dns_truncated);
+	kv(&t, "not DNS", "%" PRIu64, s->dns_not_dns);
+
+	/* Frames that did not give DNS, by reason (non-zero only). */
+	bool any = false;
+	for (unsigned r = 0; r < MX_R__COUNT; r++) {
+		enum mx_verdict v = mx_decode_reason_verdict((enum mx_reason)r);
+		if (v == MX_V_OK || !d->reason[r])
+			continue;
+		kv(&t, any ? "" : "decode problems", "%s %" PRIu64 " (%s)",
+		   mx_decode_reason_name((enum mx_reason)r), d->reason[r], mx_verdict_name(v));
+		any = true;
+	}
+	if (!any)
+		kv(&t, "decode problems", "none");
+
+	struct {
+		const char *name;
+		uint64_t n;
+	} ev[] = {
+		{ "servers", s->evicted_servers },
+		{ "senders", s->evicted_senders },
+		{ "failing names", s->evicted_names },
+		{ "pending queries", x->evicted_pending },
+		{ "recent transactions", x->evicted_recent },
+		{ "lookups", s->lookup.evicted },
+		{ "IP fragments", d->frag_evicted },
+		{ "TCP flows", d->tcp_flows_evicted },
+	};
+	any = false;
+	for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
+		if (!ev[i].n)
+			continue;
+		kv(&t, any ? "" : "evictions", "%s %" PRIu64, ev[i].name, ev[i].n);
+		any = true;
+	}
+	if (any)
+		kv(&t, "", "total %" PRIu64, s->evicted_total);
+	else
+		kv(&t, "evictions", "none");
+	if (s->live || s->capture.live)
+		kv(&t, "pcap drops", "%" PRIu64 " dropped, %" PRIu64 " dropped by interface (%" PRIu64
+		   " received)", s->capture.ps_drop, s->capture.ps_ifdrop, s->capture.ps_recv);
+
+	fputs("Capture\n", out);
+	tbl_print(&t, out);
+	tbl_fini(&t);
+}
+
+static void section_servers(FILE *out, const char *title, const struct mx_server_row *rows,
+			    size_t n)
+{
+	struct tbl t;
+	fprintf(out, "\n%s (%zu)\n", title, n);
+	if (!n) {
+		fputs("  none\n", out);
+		return;
+	}
+	/* right-aligned: queries..clients (1..10) */
+	tbl_init(&t, 12, 0x7feu);
+	tbl_row(&t, "address", "queries", "answered", "p50 ms", "p95 ms", "p99 ms", "max ms",
+		"timeouts", "unreach", "tcp", "clients", "rcodes");
+	for (size_t i = 0; i < n; i++) {
+		const struct mx_server_row *r = &rows[i];
+		char ad[MX_ADDR_STRLEN], q[24], an[24], p50[32], p95[32], p99[32], mx[32], to[24],
+			un[24], tc[24], cl[24];
+		struct sbuf sb;
+		bool lat = r->latency.count > 0;
+		memset(&sb, 0, sizeof sb);
+		rcode_mix(&sb, r->rcodes);
+		tbl_row(&t, mx_addr_format(&r->addr, ad, sizeof ad), u64s(r->queries, q, sizeof q),
+			pct_s(r->answered, r->answered + r->timeouts + r->unreachable, an, sizeof an),
+			ms_s(r->latency.p50, lat, p50, sizeof p50),
+			ms_s(r->latency.p95, lat, p95, sizeof p95),
+			ms_s(r->latency.p99, lat, p99, sizeof p99),
+			ms_s(r->latency.max, lat, mx, sizeof mx), u64s(r->timeouts, to, sizeof to),
+			u64s(r->unreachable, un, sizeof un), u64s(r->tcp_queries, tc, sizeof tc),
+			capped_s(r->clients, cl, sizeof cl), sb.n ? sb.b : "-");
+	}
+	tbl_print(&t, out);
+	tbl_fini(&t);
+}
+
+static void section_senders(FILE *out, const struct mx_snapshot *s)
+{
+	struct tbl t;
+	fprintf(out, "\nSenders (%zu)\n", s->n_senders);
+	if (!s->n_senders) {
+		fputs("  none\n", out);
+		return;
+	}
+	tbl_init(&t, 11, 0x7feu); /* numbers right-aligned */
+	tbl_row(&t, "address", "queries", "lookups", "failed", "MX", "A", "AAAA", "other",
+		"resolvers", "EDNS", "DO");
+	for (size_t i = 0; i < s->n_senders; i++) {
+		const struct mx_sender_row *r = &s->senders[i];
+		char ad[MX_ADDR_STRLEN], b[10][24];
+		tbl_row(&t, mx_addr_format(&r->addr, ad, sizeof ad), u64s(r->queries, b[0], 24),
+			u64s(r->lookups, b[1], 24), u64s(r->failed, b[2], 24),
+			u64s(r->mx_lookups, b[3], 24), u64s(r->a_lookups, b[4], 24),
+			u64s(r->aaaa_lookups, b[5], 24), u64s(r->other_lookups, b[6], 24),
+			capped_s(r->resolvers, b[7], 24), u64s(r->edns_queries, b[8], 24),
+			u64s(r->do_queries, b[9], 24));
+	}
+	tbl_print(&t, out);
+	tbl_fini(&t);
+}
+
+static void section_failing(FILE *out, const struct mx_snapshot *s)
+{
+	struct tbl t;
+	fprintf(out, "\nTop failing names (%zu)\n", s->n_failing);
+	if (!s->n_failing) {
+		fputs("  none\n", out);
+		return;
+	}
+	/* right-aligned: lookups, failed, clients, frame */
+	tbl_init(&t, 8, (1u << 2) | (1u << 3) | (1u << 4) | (1u << 6));
+	tbl_row(&t, "name", "qtype", "lookups", "failed", "clients", "last outcome", "frame",
+		"outcomes");
+	for (size_t i = 0; i < s->n_failing; i++) {
+		const struct mx_name_row *r = &s->failing[i];
+		char nm[MX_DNAME_STRLEN], ty[32], lk[24], fl[24], cl[24], fr[24];
+		struct sbuf sb;
+		memset(&sb, 0, sizeof sb);
+		outcome_mix(&sb, r->outcomes);
+		if (r->last_frame)
+			u64s(r->last_frame, fr, sizeof fr);
+		else
+			snprintf(fr, sizeof fr, "-");
+		tbl_row(&t, mx_dname_format(&r->qname, nm, sizeof nm),
+			mx_dns_type_name(r->qtype, ty, sizeof ty), u64s(r->lookups, lk, sizeof lk),
+			u64s(r->failed, fl, sizeof fl), capped_s(r->clients, cl, sizeof cl),
+			mx_outcome_name(r->last_outcome), fr, sb.n ? sb.b : "-");
+	}
+	tbl_print(&t, out);
+	tbl_fini(&t);
+}
+
+static int text_open(void *st, FILE *out)
+{
+	(void)st;
+	(void)out;
+	return 0;
+}
+
+static int text_close(void *st, FILE *out, const struct mx_snapshot *s)
+{
+	(void)st;
+	section_capture(out, s);
+	section_servers(out, "Resolvers", s->resolvers, s->n_resolvers);
+	if (s->n_authoritatives)
+		section_servers(out, "Authoritative servers", s->authoritatives,
+				s->n_authoritatives);
+	section_senders(out, s);
+	section_failing(out, s);
+	return 0;
+}
+
+const struct mx_sink_ops mx_sink_text = {
+	.name = "text",
+	.summary = "aligned plain-text report at the end (default)",
+	.state_size = 0,
+	.open = text_open,
+	.txn = NULL,
+	.lookup = NULL,
+	.close = text_close,
+};

@@ -1,0 +1,740 @@
+/* txn.c - transactions: match each DNS query to its response, or time it out (L4).
+ *
+ * What it does (txn.h, PATTERNS.md §0 "Transaction"):
+ * - Pending queries live in a pool of entries (grown by doubling up to
+ *   opts.max_pending, reused through a free list: no allocation per packet)
+ *   with three chained hash indexes over power-of-two bucket arrays:
+ *     h1 (client ip, client port, server ip, server port, transport, ID)
+ *        -> exact match of a response; the question is compared when the
+ *        response has one, a response without a question section matches the
+ *        oldest pending entry with that key;
+ *     h2 (client ip, client port, ID, transport)
+ *        -> WRONG_SOURCE: a response to the client's port and ID with the same
+ *        question but from another server address or port (stubs discard it;
+ *        the query stays pending);
+ *     h3 (client ip, client port, server ip, server port, transport)
+ *        -> ICMP unreachables that quote fewer than 2 DNS bytes (no ID): the
+ *        oldest pending query on that 5-tuple is ended.
+ * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
+ *   a retransmission (same key) moves its entry to the tail, so the timeout
+ *   counts from the last copy seen (a stub that resends the same ID on the
+ *   same port waits again for a full timeout). mx_txn_tick() looks at the
+ *   FIFO head only, so it is O(1) when nothing expires. A query expires when
+ *   now - last copy >= answer_timeout (the same rule as mx_txn_finish()).
+ * - Closed transactions move to a second, bounded "recent" table (same
+ *   structure, FIFO in close order) for recent_us, so a later response is
+ *   classified LATE (the query timed out or got an ICMP unreachable) or
+ *   DUPLICATE (it was answered). A response matching a recent entry exactly is
+ *   LATE/DUPLICATE even when the same client port and ID is pending towards
+ *   another server (glibc failover that reuses the ID): that is checked before
+ *   WRONG_SOURCE. Anything else is UNSOLICITED.
+ * - Caps: a full pending table evicts its oldest entry (FIFO head), reported
+ *   as TIMEOUT (counted in both timeouts and evicted_pending); a full recent
+ *   table forgets its oldest entry (evicted_recent).
+ * - Time never goes backwards: a timestamp older than the clock is raised to
+ *   it, and the raised value is what q_ts/last_q_ts/r_ts record, so expiry
+ *   order and latencies stay consistent on slightly reordered captures.
+ *
+ * What it does not do:
+ * - Only opcode QUERY (0) is tracked. Other opcodes (NOTIFY, UPDATE, ...) are
+ *   counted in queries/responses and otherwise ignored (never stray): they are
+ *   not lookups an MTA makes.
+ * - A query without a question section (QR=0, has_question false) is counted
+ *   as a query and not tracked: there is nothing a lookup could key on.
+ * - A message without a header (has_header false) only advances the clock.
+ * - It does not parse DNS: mx_dns_outcome() (dns.c) classifies responses. The
+ *   only bytes read here are the DNS ID quoted in an ICMP error, through rd.h.
+ * - Hash seeds are fixed; no output depends on hash order (callbacks follow
+ *   the FIFO or sequence order), so reports stay deterministic.
+ */
+#include "mxsniff/txn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxsniff/rd.h"
+
+#define NIL UINT32_MAX
+#define TXN_SEED 0x74786e5f6d787366ULL
+#define POOL_MIN 64u
+#define POOL_LIMIT (UINT32_MAX / 4u)
+
+enum ent_state { E_FREE = 0, E_PENDING, E_RECENT };
+
+struct ent {
+	struct mx_txn x;
+	uint64_t h1, h2, h3;  /* see the top comment */
+	uint64_t close_ts;    /* recent: when it closed */
+	uint32_t n1, n2, n3;  /* hash chain links */
+	uint32_t prev, next;  /* FIFO links; next is also the free-list link */
+	uint8_t state;
+};
+
+struct tab {
+	struct ent *e;
+	uint32_t cap;         /* entries allocated */
+	uint32_t max;         /* cap never grows past this */
+	uint32_t n;           /* entries in use */
+	uint32_t free_head;
+	uint32_t *b1, *b2, *b3; /* buckets (b2/b3 only for the pending table) */
+	uint32_t mask;        /* bucket count - 1 (0 when no buckets yet) */
+	uint32_t head, tail;  /* FIFO: head is the oldest */
+	bool multi;           /* keeps b2 and b3 */
+	uint8_t state;        /* E_PENDING or E_RECENT */
+};
+
+struct mx_txn_table {
+	struct mx_txn_opts o;
+	struct mx_txn_cb cb;
+	struct tab pend, rec;
+	uint64_t now;
+	uint64_t seq;
+	struct mx_txn_stats st;
+};
+
+/* ---- keys and hashes ---------------------------------------------------- */
+
+struct key {
+	struct mx_addr client, server;
+	uint16_t cport, sport, id;
+	uint8_t transport;
+};
+
+static uint64_t hash_5t(const struct key *k)
+{
+	uint8_t b[5] = { (uint8_t)(k->cport >> 8), (uint8_t)k->cport, (uint8_t)(k->sport >> 8),
+			 (uint8_t)k->sport, k->transport };
+	uint64_t h = mx_addr_hash(&k->client, TXN_SEED);
+	h = mx_addr_hash(&k->server, h);
+	return mx_hash_bytes(b, sizeof b, h);
+}
+
+static uint64_t hash_full(uint64_t h5, uint16_t id)
+{
+	uint8_t b[2] = { (uint8_t)(id >> 8), (uint8_t)id };
+	return mx_hash_bytes(b, sizeof b, h5);
+}
+
+static uint64_t hash_cid(const struct key *k)
+{
+	uint8_t b[5] = { (uint8_t)(k->cport >> 8), (uint8_t)k->cport, (uint8_t)(k->id >> 8),
+			 (uint8_t)k->id, k->transport };
+	return mx_hash_bytes(b, sizeof b, mx_addr_hash(&k->client, TXN_SEED ^ 0x5a5a5a5aULL));
+}
+
+static bool eq_5t(const struct mx_txn *x, const struct key *k)
+{
+	return x->cport == k->cport && x->sport == k->sport && x->transport == k->transport &&
+	       mx_addr_eq(&x->client, &k->client) && mx_addr_eq(&x->server, &k->server);
+}
+
+static bool eq_full(const struct mx_txn *x, const struct key *k)
+{
+	return x->id == k->id && eq_5t(x, k);
+}
+
+static bool eq_cid(const struct mx_txn *x, const struct key *k)
+{
+	return x->id == k->id && x->cport == k->cport && x->transport == k->transport &&
+	       mx_addr_eq(&x->client, &k->client);
+}
+
+static bool eq_question(const struct mx_txn *x, const struct mx_dns_msg *m)
+{
+	return x->qtype == m->qtype && x->qclass == m->qclass && mx_dname_eq(&x->qname, &m->qname);
+}
+
+static uint32_t bucket(const struct tab *tb, uint64_t h)
+{
+	return (uint32_t)(h & tb->mask);
+}
+
+/* ---- the entry pool ----------------------------------------------------- */
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t p = 1;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static void fifo_unlink(struct tab *tb, uint32_t i)
+{
+	struct ent *e = &tb->e[i];
+	if (e->prev != NIL)
+		tb->e[e->prev].next = e->next;
+	else
+		tb->head = e->next;
+	if (e->next != NIL)
+		tb->e[e->next].prev = e->prev;
+	else
+		tb->tail = e->prev;
+	e->prev = e->next = NIL;
+}
+
+static void fifo_append(struct tab *tb, uint32_t i)
+{
+	struct ent *e = &tb->e[i];
+	e->next = NIL;
+	e->prev = tb->tail;
+	if (tb->tail != NIL)
+		tb->e[tb->tail].next = i;
+	else
+		tb->head = i;
+	tb->tail = i;
+}
+
+static void chains_link(struct tab *tb, uint32_t i)
+{
+	struct ent *e = &tb->e[i];
+	uint32_t b = bucket(tb, e->h1);
+	e->n1 = tb->b1[b];
+	tb->b1[b] = i;
+	if (tb->multi) {
+		b = bucket(tb, e->h2);
+		e->n2 = tb->b2[b];
+		tb->b2[b] = i;
+		b = bucket(tb, e->h3);
+		e->n3 = tb->b3[b];
+		tb->b3[b] = i;
+	}
+}
+
+static uint32_t *link_of(struct ent *e, int which)
+{
+	return which == 1 ? &e->n1 : which == 2 ? &e->n2 : &e->n3;
+}
+
+static void chain_remove(struct tab *tb, uint32_t *heads, uint64_t h, uint32_t i, int which)
+{
+	uint32_t *pp = &heads[bucket(tb, h)];
+	while (*pp != NIL) {
+		uint32_t *nx = link_of(&tb->e[*pp], which);
+		if (*pp == i) {
+			*pp = *nx;
+			return;
+		}
+		pp = nx;
+	}
+}
+
+static void chains_unlink(struct tab *tb, uint32_t i)
+{
+	struct ent *e = &tb->e[i];
+	chain_remove(tb, tb->b1, e->h1, i, 1);
+	if (tb->multi) {
+		chain_remove(tb, tb->b2, e->h2, i, 2);
+		chain_remove(tb, tb->b3, e->h3, i, 3);
+	}
+}
+
+static int tab_rehash(struct tab *tb, uint32_t nb)
+{
+	uint32_t *b1 = malloc((size_t)nb * sizeof *b1);
+	uint32_t *b2 = NULL, *b3 = NULL;
+	if (!b1)
+		return -1;
+	if (tb->multi) {
+		b2 = malloc((size_t)nb * sizeof *b2);
+		b3 = malloc((size_t)nb * sizeof *b3);
+		if (!b2 || !b3) {
+			free(b1);
+			free(b2);
+			free(b3);
+			return -1;
+		}
+	}
+	free(tb->b1);
+	free(tb->b2);
+	free(tb->b3);
+	tb->b1 = b1;
+	tb->b2 = b2;
+	tb->b3 = b3;
+	tb->mask = nb - 1;
+	for (uint32_t k = 0; k < nb; k++) {
+		b1[k] = NIL;
+		if (tb->multi)
+			b2[k] = b3[k] = NIL;
+	}
+	for (uint32_t i = 0; i < tb->cap; i++)
+		if (tb->e[i].state != E_FREE)
+			chains_link(tb, i);
+	return 0;
+}
+
+/* Grow the pool (doubling, up to max). 0 on success. */
+static int tab_grow(struct tab *tb)
+{
+	if (tb->cap >= tb->max)
+		return -1;
+	uint32_t ncap = tb->cap ? tb->cap * 2 : POOL_MIN;
+	if (ncap > tb->max || ncap < tb->cap)
+		ncap = tb->max;
+	struct ent *ne = realloc(tb->e, (size_t)ncap * sizeof *ne);
+	if (!ne)
+		return -1;
+	tb->e = ne;
+	for (uint32_t i = ncap; i-- > tb->cap;) {
+		memset(&ne[i], 0, sizeof ne[i]);
+		ne[i].state = E_FREE;
+		ne[i].prev = NIL;
+		ne[i].next = tb->free_head;
+		tb->free_head = i;
+	}
+	tb->cap = ncap;
+	uint32_t nb = pow2_at_least(ncap);
+	if (nb > tb->mask + 1 || !tb->b1) {
+		if (tab_rehash(tb, nb) != 0 && !tb->b1)
+			return -1;
+		/* on a failed rehash the old buckets stay: chains get longer, nothing breaks */
+	}
+	return 0;
+}
+
+static int tab_init(struct tab *tb, size_t max, bool multi, uint8_t state)
+{
+	memset(tb, 0, sizeof *tb);
+	if (max > POOL_LIMIT)
+		max = POOL_LIMIT;
+	tb->max = (uint32_t)max;
+	tb->multi = multi;
+	tb->state = state;
+	tb->free_head = tb->head = tb->tail = NIL;
+	if (tb->max == 0)
+		return 0;
+	return tab_grow(tb);
+}
+
+static void tab_fini(struct tab *tb)
+{
+	free(tb->e);
+	free(tb->b1);
+	free(tb->b2);
+	free(tb->b3);
+	memset(tb, 0, sizeof *tb);
+}
+
+/* A free entry, or NIL when the pool is at its cap (the caller evicts). */
+static uint32_t tab_take(struct tab *tb)
+{
+	if (tb->free_head == NIL && tab_grow(tb) != 0)
+		return NIL;
+	uint32_t i = tb->free_head;
+	if (i == NIL)
+		return NIL;
+	tb->free_head = tb->e[i].next;
+	tb->e[i].next = tb->e[i].prev = NIL;
+	return i;
+}
+
+/* Link entry i (key hashes set) into the indexes and the FIFO tail. */
+static void tab_insert(struct tab *tb, uint32_t i)
+{
+	tb->e[i].state = tb->state;
+	chains_link(tb, i);
+	fifo_append(tb, i);
+	tb->n++;
+}
+
+static void tab_release(struct tab *tb, uint32_t i)
+{
+	chains_unlink(tb, i);
+	fifo_unlink(tb, i);
+	tb->e[i].state = E_FREE;
+	tb->e[i].next = tb->free_head;
+	tb->free_head = i;
+	tb->n--;
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
+/* Entry with key k (ID included) in tb; question compared when m has one
+ * (m may be NULL: no question). newest picks the highest seq, else the lowest. */
+static uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1,
+			  const struct mx_dns_msg *m, bool newest)
+{
+	if (tb->n == 0)
+		return NIL;
+	uint32_t best = NIL;
+	for (uint32_t i = tb->b1[bucket(tb, h1)]; i != NIL; i = tb->e[i].n1) {
+		const struct ent *e = &tb->e[i];
+		if (e->h1 != h1 || !eq_full(&e->x, k))
+			continue;
+		if (m && m->has_question && !eq_question(&e->x, m))
+			continue;
+		if (best == NIL || (newest ? e->x.seq > tb->e[best].x.seq : e->x.seq < tb->e[best].x.seq))
+			best = i;
+	}
+	return best;
+}
+
+/* ---- closing ------------------------------------------------------------ */
+
+static void remember(struct mx_txn_table *t, const struct ent *src)
+{
+	struct tab *rt = &t->rec;
+	if (rt->max == 0)
+		return;
+	uint32_t j = tab_take(rt);
+	if (j == NIL) {
+		if (rt->head == NIL)
+			return;
+		tab_release(rt, rt->head);
+		t->st.evicted_recent++;
+		j = tab_take(rt);
+		if (j == NIL)
+			return;
+	}
+	struct ent *d = &rt->e[j];
+	d->x = src->x;
+	d->x.resp = NULL;
+	d->h1 = src->h1;
+	d->h2 = src->h2;
+	d->h3 = src->h3;
+	d->close_ts = t->now;
+	tab_insert(rt, j);
+}
+
+/* End pending entry i as `kind` (result fields already filled for ANSWERED and
+ * UNREACHABLE), report it, remember it (unless at finish) and free it. */
+static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind kind, bool keep)
+{
+	struct ent *e = &t->pend.e[i];
+	e->x.kind = kind;
+	switch (kind) {
+	case MX_TXN_ANSWERED: t->st.answered++; break;
+	case MX_TXN_TIMEOUT: t->st.timeouts++; e->x.outcome = MX_O_TIMEOUT; break;
+	case MX_TXN_UNREACHABLE: t->st.unreachable++; e->x.outcome = MX_O_UNREACHABLE; break;
+	case MX_TXN_PENDING: t->st.pending_at_end++; e->x.outcome = MX_O_TIMEOUT; break;
+	case MX_TXN_OPEN: break;
+	}
+	if (t->cb.done)
+		t->cb.done(t->cb.ctx, &e->x);
+	e = &t->pend.e[i];
+	e->x.resp = NULL;
+	if (keep)
+		remember(t, e);
+	tab_release(&t->pend, i);
+}
+
+static void expire(struct mx_txn_table *t)
+{
+	struct tab *pt = &t->pend, *rt = &t->rec;
+	while (pt->head != NIL && t->now - pt->e[pt->head].x.last_q_ts >= t->o.answer_timeout_us)
+		close_pending(t, pt->head, MX_TXN_TIMEOUT, true);
+	while (rt->head != NIL && t->now - rt->e[rt->head].close_ts > t->o.recent_us)
+		tab_release(rt, rt->head);
+}
+
+static void advance(struct mx_txn_table *t, uint64_t ts)
+{
+	if (ts > t->now)
+		t->now = ts;
+	expire(t);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+void mx_txn_opts_default(struct mx_txn_opts *o)
+{
+	o->answer_timeout_us = 5000000;
+	o->recent_us = 60000000;
+	o->max_pending = 65536;
+	o->max_recent = 65536;
+}
+
+struct mx_txn_table *mx_txn_new(const struct mx_txn_opts *o, const struct mx_txn_cb *cb)
+{
+	struct mx_txn_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	if (o)
+		t->o = *o;
+	else
+		mx_txn_opts_default(&t->o);
+	if (cb)
+		t->cb = *cb;
+	if (t->o.max_pending == 0)
+		t->o.max_pending = 1;
+	if (tab_init(&t->pend, t->o.max_pending, true, E_PENDING) != 0 ||
+	    tab_init(&t->rec, t->o.max_recent, false, E_RECENT) != 0) {
+		mx_txn_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void mx_txn_free(struct mx_txn_table *t)
+{
+	if (!t)
+		return;
+	tab_fini(&t->pend);
+	tab_fini(&t->rec);
+	free(t);
+}
+
+static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	struct key k = { .client = m->src, .server = m->dst, .cport = m->sport,
+			 .sport = m->dport, .id = m->id, .transport = m->transport };
+	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
+	struct tab *pt = &t->pend;
+	uint32_t i = find_full(pt, &k, h1, m, false);
+	if (i != NIL) {
+		/* same key while pending: a retransmission of this transaction */
+		struct ent *e = &pt->e[i];
+		e->x.sends++;
+		e->x.last_q_ts = t->now;
+		if (e->x.n_q_frames < MX_TXN_MAX_FRAMES)
+			e->x.q_frames[e->x.n_q_frames++] = m->frame;
+		fifo_unlink(pt, i);
+		fifo_append(pt, i);
+		t->st.retransmits++;
+		if (t->cb.query)
+			t->cb.query(t->cb.ctx, &e->x, true);
+		return;
+	}
+	i = tab_take(pt);
+	if (i == NIL) {
+		if (pt->head == NIL)
+			return; /* no memory at all: cannot track */
+		t->st.evicted_pending++;
+		close_pending(t, pt->head, MX_TXN_TIMEOUT, true);
+		i = tab_take(pt);
+		if (i == NIL)
+			return;
+	}
+	struct ent *e = &pt->e[i];
+	memset(&e->x, 0, sizeof e->x);
+	struct mx_txn *x = &e->x;
+	x->seq = ++t->seq;
+	x->kind = MX_TXN_OPEN;
+	x->client = k.client;
+	x->server = k.server;
+	x->cport = k.cport;
+	x->sport = k.sport;
+	x->transport = k.transport;
+	x->id = k.id;
+	mx_dname_copy(&x->qname, &m->qname);
+	x->qtype = m->qtype;
+	x->qclass = m->qclass;
+	x->rd = m->rd;
+	x->cd = m->cd;
+	x->q_edns = m->edns;
+	x->q_do = m->edns && m->edns_do;
+	x->q_payload = m->edns ? m->edns_payload : 0;
+	x->q_ts = x->last_q_ts = t->now;
+	x->q_frame = m->frame;
+	x->sends = 1;
+	x->n_q_frames = 1;
+	x->q_frames[0] = m->frame;
+	x->outcome = MX_O_TIMEOUT;
+	x->ede = 0xffff;
+	x->resp = NULL;
+	e->h1 = h1;
+	e->h2 = hash_cid(&k);
+	e->h3 = h3;
+	tab_insert(pt, i);
+	t->st.transactions++;
+	if (t->cb.query)
+		t->cb.query(t->cb.ctx, x, false);
+}
+
+static void emit_stray(struct mx_txn_table *t, enum mx_stray_kind kind, const struct mx_dns_msg *m,
+		       const struct mx_txn *x)
+{
+	struct mx_stray s;
+	memset(&s, 0, sizeof s);
+	s.kind = kind;
+	s.resp = m;
+	if (x) {
+		s.q_ts = x->q_ts;
+		s.q_frame = x->q_frame;
+		s.txn_seq = x->seq;
+		s.latency_us = t->now - x->q_ts;
+		s.expected = x->server;
+		s.expected_port = x->sport;
+	}
+	t->st.stray[kind]++;
+	if (t->cb.stray)
+		t->cb.stray(t->cb.ctx, &s);
+}
+
+static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	struct key k = { .client = m->dst, .server = m->src, .cport = m->dport,
+			 .sport = m->sport, .id = m->id, .transport = m->transport };
+	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
+	struct tab *pt = &t->pend, *rt = &t->rec;
+
+	uint32_t i = find_full(pt, &k, h1, m, false);
+	if (i != NIL) {
+		struct mx_txn *x = &pt->e[i].x;
+		x->r_ts = t->now;
+		x->r_frame = m->frame;
+		x->latency_us = t->now - x->q_ts;
+		x->outcome = mx_dns_outcome(m);
+		x->rcode = m->rcode;
+		x->aa = m->aa;
+		x->ra = m->ra;
+		x->tc = m->tc;
+		x->ad = m->ad;
+		x->r_edns = m->edns;
+		x->ede = m->has_ede ? m->ede_code : 0xffff;
+		x->r_size = m->wire_len;
+		x->resp = m;
+		close_pending(t, i, MX_TXN_ANSWERED, true);
+		return;
+	}
+	i = find_full(rt, &k, h1, m, true);
+	if (i != NIL) {
+		const struct mx_txn *x = &rt->e[i].x;
+		emit_stray(t, x->kind == MX_TXN_ANSWERED ? MX_STRAY_DUPLICATE : MX_STRAY_LATE, m, x);
+		return;
+	}
+	if (m->has_question && pt->n) {
+		uint64_t h2 = hash_cid(&k);
+		uint32_t best = NIL;
+		for (uint32_t j = pt->b2[bucket(pt, h2)]; j != NIL; j = pt->e[j].n2) {
+			const struct ent *e = &pt->e[j];
+			if (e->h2 != h2 || !eq_cid(&e->x, &k) || !eq_question(&e->x, m))
+				continue;
+			if (best == NIL || e->x.seq < pt->e[best].x.seq)
+				best = j;
+		}
+		if (best != NIL) {
+			emit_stray(t, MX_STRAY_WRONG_SOURCE, m, &pt->e[best].x);
+			return;
+		}
+	}
+	emit_stray(t, MX_STRAY_UNSOLICITED, m, NULL);
+}
+
+void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	advance(t, m->ts_us);
+	if (!m->has_header)
+		return; /* nothing to match on (should not be fed: NOT_DNS) */
+	if (!m->qr) {
+		t->st.queries++;
+		if (m->opcode != 0 || !m->has_question)
+			return;
+		observe_query(t, m);
+	} else {
+		t->st.responses++;
+		if (m->opcode != 0)
+			return;
+		observe_response(t, m);
+	}
+}
+
+void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
+{
+	advance(t, ic->ts_us);
+	struct key k = { .client = ic->q_src, .server = ic->q_dst, .cport = ic->q_sport,
+			 .sport = ic->q_dport, .id = 0, .transport = MX_T_UDP };
+	struct tab *pt = &t->pend;
+	uint64_t h3 = hash_5t(&k);
+	uint32_t i = NIL;
+	struct mx_rd r;
+	mx_rd_init(&r, ic->dns, ic->dns ? ic->dns_len : 0);
+	uint16_t id = mx_rd_u16(&r); /* RFC 1035 §4.1.1: the ID is the first field */
+	if (!r.bad) {
+		k.id = id;
+		i = find_full(pt, &k, hash_full(h3, id), NULL, false);
+	} else if (pt->n) {
+		for (uint32_t j = pt->b3[bucket(pt, h3)]; j != NIL; j = pt->e[j].n3) {
+			const struct ent *e = &pt->e[j];
+			if (e->h3 != h3 || !eq_5t(&e->x, &k))
+				continue;
+			if (i == NIL || e->x.seq < pt->e[i].x.seq)
+				i = j;
+		}
+	}
+	if (i == NIL) {
+		t->st.icmp_unmatched++;
+		return;
+	}
+	struct mx_txn *x = &pt->e[i].x;
+	x->r_ts = t->now;
+	x->r_frame = ic->frame;
+	x->latency_us = t->now - x->q_ts;
+	close_pending(t, i, MX_TXN_UNREACHABLE, true);
+}
+
+void mx_txn_tick(struct mx_txn_table *t, uint64_t now_us)
+{
+	advance(t, now_us);
+}
+
+struct seqidx {
+	uint64_t seq;
+	uint32_t i;
+};
+
+static int seqidx_cmp(const void *a, const void *b)
+{
+	const struct seqidx *x = a, *y = b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void mx_txn_finish(struct mx_txn_table *t, uint64_t end_us)
+{
+	struct tab *pt = &t->pend;
+	if (end_us > t->now)
+		t->now = end_us;
+	uint32_t n = pt->n, k = 0;
+	if (n == 0)
+		return;
+	struct seqidx *v = malloc((size_t)n * sizeof *v);
+	if (v) {
+		for (uint32_t i = pt->head; i != NIL; i = pt->e[i].next) {
+			v[k].seq = pt->e[i].x.seq;
+			v[k].i = i;
+			k++;
+		}
+		qsort(v, k, sizeof *v, seqidx_cmp);
+	}
+	/* in order of first query (FIFO order if the sort array is unavailable) */
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t i = v ? v[j].i : pt->head;
+		bool inside = t->now - pt->e[i].x.last_q_ts < t->o.answer_timeout_us;
+		close_pending(t, i, inside ? MX_TXN_PENDING : MX_TXN_TIMEOUT, false);
+	}
+	free(v);
+}
+
+const struct mx_txn_stats *mx_txn_peek_stats(const struct mx_txn_table *t)
+{
+	return &t->st;
+}
+
+size_t mx_txn_pending(const struct mx_txn_table *t)
+{
+	return t->pend.n;
+}
+
+const char *mx_txn_kind_name(enum mx_txn_kind k)
+{
+	switch (k) {
+	case MX_TXN_OPEN: return "open";
+	case MX_TXN_ANSWERED: return "answered";
+	case MX_TXN_TIMEOUT: return "timeout";
+	case MX_TXN_UNREACHABLE: return "unreachable";
+	case MX_TXN_PENDING: return "pending";
+	}
+	return "?";
+}
+
+const char *mx_stray_name(enum mx_stray_kind k)
+{
+	switch (k) {
+	case MX_STRAY_LATE: return "late";
+	case MX_STRAY_DUPLICATE: return "duplicate";
+	case MX_STRAY_UNSOLICITED: return "unsolicited";
+	case MX_STRAY_WRONG_SOURCE: return "wrong_source";
+	case MX_STRAY__COUNT: break;
+	}
+	return "?";
+}

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# checks.sh - end-to-end checks that are not golden comparisons.
+#
+# usage: checks.sh MXSNIFF CHECK [ARG]
+#   deterministic      every capture under captures/ gives byte-identical text,
+#                      json and ndjson output on two runs with different TZ and
+#                      locale settings, and "-o FILE" writes what stdout gets
+#   bad-flag           unknown options and a missing option argument: usage on
+#                      stderr, nothing on stdout, exit 2
+#   missing-file       "-r" of a file that does not exist: one line on stderr
+#                      naming the file, nothing on stdout, exit 2
+#   help               --help and -h exit 0 on stdout; every option the
+#                      manual's OPTIONS section lists appears in --help, and
+#                      every option --help shows is in the manual
+#   version            -V and --version print one line with the version, exit 0
+#   json-shape CAPTURE the stable JSON names of the -F json document (issue 2,
+#                      "Minimum JSON shape") and the NDJSON line types (needs jq;
+#                      exit 77 = skipped when jq is missing)
+#
+# Runs from the repository root so that paths in reports are relative.
+# Exit status 0 = pass, 1 = fail, 77 = skipped, 2 = usage.
+set -u
+set -f
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+if [ $# -lt 2 ]; then
+	echo "usage: $0 MXSNIFF CHECK [ARG]" >&2
+	exit 2
+fi
+bin=$1
+case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+check=$2
+arg=${3:-}
+cd "$root" || exit 2
+export LC_ALL=C TZ=UTC0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mx-check.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+# run OUT ERR ARGS...: run mxsniff, stdout to OUT, stderr to ERR; sets rc.
+run() {
+	local out=$1 err=$2
+	shift 2
+	"$bin" "$@" </dev/null >"$out" 2>"$err"
+	rc=$?
+}
+
+captures() {
+	find captures -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | LC_ALL=C sort
+}
+
+# Options listed in the manual's OPTIONS section: every "Fl x" on an ".It"
+# line, as "-x" / "--long".
+man_options() {
+	awk '
+		/^\.Sh / { in_opts = ($2 == "OPTIONS") ; next }
+		in_opts && /^\.It / {
+			for (i = 2; i <= NF; i++)
+				if ($i == "Fl" && i < NF) {
+					o = $(i + 1); gsub(/\\/, "", o); print "-" o
+				}
+		}' man/mxsniff.8 | LC_ALL=C sort -u
+}
+
+# Options that --help shows: tokens starting with "-" at a word start.
+help_options() {
+	grep -oE '(^|[][ ,|(])--?[A-Za-z][A-Za-z0-9-]*' "$1" |
+		sed -E 's/^[][ ,|(]//' | LC_ALL=C sort -u
+}
+
+# has_opt FILE OPT: OPT appears in FILE as a whole option token.
+has_opt() {
+	local re
+	re=$(printf '%s' "$2" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+	grep -qE "(^|[^[:alnum:]-])$re([^[:alnum:]-]|$)" "$1"
+}
+
+case $check in
+deterministic)
+	n=0
+	for c in $(captures); do
+		for f in text json ndjson; do
+			TZ=UTC0 LC_ALL=C run "$tmp/a" "$tmp/ae" -r "$c" -F "$f"
+			rca=$rc
+			TZ=XST-5:30 LC_ALL=C.UTF-8 run "$tmp/b" "$tmp/be" -r "$c" -F "$f"
+			rcb=$rc
+			if [ "$rca" != "$rcb" ] || ! cmp -s "$tmp/a" "$tmp/b" || ! cmp -s "$tmp/ae" "$tmp/be"; then
+				fail "$c -F $f: two runs differ (exit $rca vs $rcb)"
+				diff -u "$tmp/a" "$tmp/b" | head -n 40
+			fi
+			if [ "$rca" -ge 128 ]; then
+				fail "$c -F $f: killed by signal $((rca - 128))"
+			fi
+			n=$((n + 1))
+		done
+		run "$tmp/o" "$tmp/oe" -r "$c" -F json -o "$tmp/file.json"
+		run "$tmp/s" "$tmp/se" -r "$c" -F json
+		if [ -s "$tmp/o" ]; then
+			fail "$c: -o FILE also wrote to stdout"
+		fi
+		if [ -f "$tmp/file.json" ] && ! cmp -s "$tmp/file.json" "$tmp/s"; then
+			fail "$c: -o FILE differs from stdout"
+		fi
+		rm -f "$tmp/file.json"
+	done
+	if [ "$n" -eq 0 ]; then
+		echo "no captures under captures/: nothing to check"
+		exit 77
+	fi
+	echo "$n runs compared"
+	;;
+
+bad-flag)
+	for args in "--no-such-option" "-Q" "-r" "-c notanumber -r captures/none.pcap" "-F nosuchformat -r captures/none.pcap"; do
+		# shellcheck disable=SC2086
+		run "$tmp/o" "$tmp/e" $args
+		if [ "$rc" != 2 ]; then fail "mxsniff $args: exit $rc, expected 2"; fi
+		if [ -s "$tmp/o" ]; then fail "mxsniff $args: wrote to stdout"; fi
+		if [ ! -s "$tmp/e" ]; then fail "mxsniff $args: nothing on stderr"; fi
+	done
+	run "$tmp/o" "$tmp/e" --no-such-option
+	grep -qi 'usage' "$tmp/e" || fail "--no-such-option: stderr does not show usage"
+	grep -q -- '--no-such-option' "$tmp/e" || fail "--no-such-option: stderr does not name the option"
+	;;
+
+missing-file)
+	run "$tmp/o" "$tmp/e" -r captures/no-such-dir/none.pcap
+	if [ "$rc" != 2 ]; then fail "exit $rc, expected 2"; fi
+	if [ -s "$tmp/o" ]; then fail "wrote to stdout"; fi
+	lines=$(wc -l <"$tmp/e")
+	if [ "$lines" != 1 ]; then fail "$lines lines on stderr, expected 1"; fi
+	grep -q 'none.pcap' "$tmp/e" || fail "stderr does not name the file"
+	cat "$tmp/e"
+	# a directory and an empty file cannot be read either
+	: >"$tmp/empty.pcap"
+	for f in captures "$tmp/empty.pcap"; do
+		run "$tmp/o" "$tmp/e" -r "$f"
+		if [ "$rc" != 2 ]; then fail "-r $f: exit $rc, expected 2"; fi
+		lines=$(wc -l <"$tmp/e")
+		if [ "$lines" != 1 ]; then fail "-r $f: $lines lines on stderr, expected 1"; fi
+	done
+	;;
+
+help)
+	run "$tmp/h" "$tmp/he" --help
+	if [ "$rc" != 0 ]; then fail "--help: exit $rc, expected 0"; fi
+	if [ ! -s "$tmp/h" ]; then fail "--help: nothing on stdout"; fi
+	run "$tmp/h2" "$tmp/he2" -h
+	if [ "$rc" != 0 ]; then fail "-h: exit $rc, expected 0"; fi
+	cmp -s "$tmp/h" "$tmp/h2" || fail "-h and --help differ"
+	man_options >"$tmp/man"
+	if [ ! -s "$tmp/man" ]; then fail "no options found in man/mxsniff.8 OPTIONS"; fi
+	while read -r o; do
+		has_opt "$tmp/h" "$o" || fail "$o is in the manual but not in --help"
+	done <"$tmp/man"
+	help_options "$tmp/h" >"$tmp/help"
+	while read -r o; do
+		grep -qxF -- "$o" "$tmp/man" || fail "$o is in --help but not in the manual's OPTIONS"
+	done <"$tmp/help"
+	echo "$(wc -l <"$tmp/man") options in the manual, $(wc -l <"$tmp/help") in --help"
+	;;
+
+version)
+	for v in -V --version; do
+		run "$tmp/v" "$tmp/ve" "$v"
+		if [ "$rc" != 0 ]; then fail "$v: exit $rc, expected 0"; fi
+		if [ "$(wc -l <"$tmp/v")" != 1 ]; then fail "$v: not one line"; fi
+		grep -qE 'mxsniff [0-9]+\.[0-9]+' "$tmp/v" || fail "$v: no 'mxsniff X.Y' in: $(cat "$tmp/v")"
+	done
+	;;
+
+json-shape)
+	command -v jq >/dev/null 2>&1 || { echo "jq not installed: skipped"; exit 77; }
+	c=captures/$arg
+	[ -e "$c" ] || { fail "$c does not exist"; exit 1; }
+	run "$tmp/j" "$tmp/je" -r "$c" -F json
+	if [ "$rc" != 0 ]; then fail "-F json: exit $rc"; cat "$tmp/je"; fi
+	[ "$(jq -s length <"$tmp/j" 2>/dev/null)" = 1 ] || { fail "-F json is not one JSON document"; exit 1; }
+	# The names issue 2 promises other tools (keep in step with the manual).
+	jq -e '
+		def rfc3339: type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$");
+		def lat: type == "object" and has("p50") and has("p95") and has("p99") and has("max");
+		def outcomes: ["ANSWER","NODATA","NXDOMAIN","REFERRAL","SERVFAIL","REFUSED",
+			"FORMERR","NOTIMP","OTHER","MALFORMED","TRUNCATED","UNREACHABLE","TIMEOUT"];
+		(.stats | type == "object") and
+		(.stats as $s | ["packets","dns_messages","queries","responses","malformed",
+			"truncated","not_dns","unanswered","evicted"] | all(. as $k | $s | has($k))) and
+		(.resolvers | type == "array") and
+		all(.resolvers[]; has("address") and (.address | type == "string") and has("queries")
+			and has("answered") and (.latency_ms | lat) and has("rcodes")) and
+		(.senders | type == "array") and
+		(.lookups | type == "array") and
+		all(.lookups[]; has("client") and has("qname") and (.qtype | type == "string")
+			and (.outcome as $o | outcomes | index($o) != null)
+			and (.resolvers | type == "array") and (.first_seen | rfc3339)
+			and has("latency_ms") and has("attempts")
+			and (.frames | type == "array" and length > 0 and all(.[]; type == "number" and . >= 1)))
+	' "$tmp/j" >/dev/null || fail "-F json lacks a name of the minimum JSON shape (issue 2)"
+	jq -e '(.lookups | length) > 0 and (.resolvers | length) > 0' "$tmp/j" >/dev/null ||
+		fail "$c: no lookups or no resolvers: pick a capture with mail lookups"
+	run "$tmp/n" "$tmp/ne" -r "$c" -F ndjson
+	if [ "$rc" != 0 ]; then fail "-F ndjson: exit $rc"; fi
+	jq -e -s 'length > 0 and all(.[]; type == "object" and (.type | type == "string"))' "$tmp/n" >/dev/null ||
+		fail "-F ndjson: a line is not an object with a string \"type\""
+	for t in lookup stats; do
+		jq -e -s --arg t "$t" 'any(.[]; .type == $t)' "$tmp/n" >/dev/null || fail "-F ndjson: no line of type $t"
+	done
+	echo "types: $(jq -r .type "$tmp/n" | sort | uniq -c | tr -s ' \n' ' ')"
+	;;
+
+*)
+	echo "$0: unknown check $check" >&2
+	exit 2
+	;;
+esac
+[ "$failed" = 0 ]

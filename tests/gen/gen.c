@@ -1,0 +1,901 @@
+/* gen.c - mxsniff-gen: writes the synthetic edge-case captures and the
+ * benchmark capture (test tool, not part of mxsniff).
+ *
+ *   mxsniff-gen <scenario> <out>          one of the scenarios below
+ *   mxsniff-gen bench [N [SEED]] <out>    benchmark capture of N packets
+ *   mxsniff-gen list                      scenario names, one per line
+ *
+ * Does: build each scenario's frames with fixed timestamps (from
+ * 2026-01-01T00:00:00Z), fixed DNS IDs and ports and a seeded PRNG, so the
+ * output is byte-for-byte reproducible; captures/synthetic/README.md lists what
+ * each file contains and what an analyser should observe. Does not: send any
+ * packet (documentation addresses only, RFC 5737 / RFC 3849), read a clock, or
+ * decide anything about the traffic.
+ */
+#include "gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Senders (the "local" host), resolvers, others. */
+#define S4 "192.0.2.10"
+#define S6 "2001:db8::10"
+#define R1 "198.51.100.53"
+#define R2 "198.51.100.54"
+#define R6 "2001:db8:53::53"
+#define RWRONG "198.51.100.99"
+#define ROUTER4 "192.0.2.1"
+
+#define RR(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+struct g {
+	struct gen_out o;
+	struct gen_link l;
+	uint16_t ipid;
+};
+
+static uint8_t ipbuf[GEN_MAX_FRAME];
+static uint8_t frbuf[GEN_MAX_FRAME + 128];
+static uint8_t dnsbuf[65536];
+static uint8_t dnsbuf2[65536];
+
+static void g_open(struct g *g, const char *path, int dlt, uint32_t snaplen, bool nano, bool ng)
+{
+	memset(g, 0, sizeof *g);
+	gen_out_open(&g->o, path, dlt, snaplen, nano, ng);
+	g->l.dlt = dlt;
+	g->l.null_af6 = 30;
+	g->ipid = 0x1000;
+}
+
+static int g_close(struct g *g)
+{
+	fprintf(stderr, "%s: %llu frames\n", g->o.path, (unsigned long long)g->o.frames);
+	gen_out_close(&g->o);
+	return 0;
+}
+
+static void emit_ip(struct g *g, uint64_t ts, int fam, bool out, const uint8_t *ip, size_t n)
+{
+	size_t fl = gen_link_wrap(&g->l, frbuf, fam, out, ip, n);
+	gen_out_frame(&g->o, GEN_T0_NS + ts, frbuf, (uint32_t)fl);
+}
+
+static void emit_raw(struct g *g, uint64_t ts, const uint8_t *b, size_t n)
+{
+	gen_out_frame(&g->o, GEN_T0_NS + ts, b, (uint32_t)n);
+}
+
+static void udp(struct g *g, uint64_t ts, const struct gen_ep *s, const struct gen_ep *d,
+		const uint8_t *pl, size_t n)
+{
+	size_t l = gen_udp_packet(ipbuf, s, d, pl, n, g->ipid++);
+	emit_ip(g, ts, s->fam, gen_ep_local(s), ipbuf, l);
+}
+
+/* A recursive query (RD=1) for "name. IN TYPE". */
+static size_t query(uint8_t *b, uint16_t id, const char *q, uint16_t edns)
+{
+	struct gen_dns d = {.id = id, .rd = true, .q = q, .edns = edns};
+	return gen_dns_build(b, 65535, &d);
+}
+
+static void dq(struct g *g, uint64_t ts, const struct gen_ep *s, const struct gen_ep *d,
+	       uint16_t id, const char *q)
+{
+	size_t n = query(dnsbuf, id, q, 0);
+	udp(g, ts, s, d, dnsbuf, n);
+}
+
+/* Response from d to s; spec->qr/rd/ra default to a recursive answer. */
+static void dr(struct g *g, uint64_t ts, const struct gen_ep *from, const struct gen_ep *to,
+	       struct gen_dns spec)
+{
+	spec.qr = true;
+	spec.rd = true;
+	spec.ra = true;
+	size_t n = gen_dns_build(dnsbuf, sizeof dnsbuf, &spec);
+	udp(g, ts, from, to, dnsbuf, n);
+}
+
+/* A query and its NOERROR answer `lat` later. */
+static void pair(struct g *g, uint64_t ts, uint64_t lat, const struct gen_ep *c,
+		 const struct gen_ep *s, uint16_t id, const char *q, const char *const *an)
+{
+	dq(g, ts, c, s, id, q);
+	dr(g, ts + lat, s, c, (struct gen_dns){.id = id, .q = q, .an = an});
+}
+
+/* Fragment one UDP datagram (RFC 791 §2.3 / RFC 8200 §4.5) at `mtu` and emit
+ * the fragments in `order` (indexes), `step` ns apart. */
+static void udp_frag(struct g *g, uint64_t ts, uint64_t step, const struct gen_ep *s,
+		     const struct gen_ep *d, const uint8_t *pl, size_t n, size_t mtu,
+		     const int *order, int norder, uint32_t fragid)
+{
+	static uint8_t full[GEN_MAX_FRAME], fb[2048];
+	size_t l = gen_udp_packet(full, s, d, pl, n, 0);
+	size_t h = s->fam == 4 ? 20 : 40;
+	const uint8_t *l4 = full + h;
+	size_t l4n = l - h;
+	size_t per = s->fam == 4 ? ((mtu - 20) & ~(size_t)7) : ((mtu - 48) & ~(size_t)7);
+	int nfrag = (int)((l4n + per - 1) / per);
+	if (norder != nfrag)
+		gen_die("udp_frag: %d fragments, order lists %d", nfrag, norder);
+	for (int i = 0; i < norder; i++) {
+		int k = order[i];
+		size_t off = (size_t)k * per;
+		size_t len = l4n - off < per ? l4n - off : per;
+		bool more = k < nfrag - 1;
+		size_t fl;
+		if (s->fam == 4) {
+			gen_ip_hdr(fb, 4, s->a, d->a, 17, len, (uint16_t)fragid, 64);
+			uint16_t fo = (uint16_t)((more ? 0x2000 : 0) | (off / 8));
+			fb[6] = (uint8_t)(fo >> 8);
+			fb[7] = (uint8_t)fo;
+			fb[10] = fb[11] = 0;
+			uint16_t c = gen_cksum_fold(gen_cksum_add(0, fb, 20));
+			fb[10] = (uint8_t)(c >> 8);
+			fb[11] = (uint8_t)c;
+			memcpy(fb + 20, l4 + off, len);
+			fl = 20 + len;
+		} else {
+			gen_ip_hdr(fb, 6, s->a, d->a, 44, 8 + len, 0, 64);
+			uint8_t *f = fb + 40;
+			f[0] = 17;
+			f[1] = 0;
+			uint16_t fo = (uint16_t)(off | (more ? 1 : 0));
+			f[2] = (uint8_t)(fo >> 8);
+			f[3] = (uint8_t)fo;
+			f[4] = (uint8_t)(fragid >> 24);
+			f[5] = (uint8_t)(fragid >> 16);
+			f[6] = (uint8_t)(fragid >> 8);
+			f[7] = (uint8_t)fragid;
+			memcpy(fb + 48, l4 + off, len);
+			fl = 48 + len;
+		}
+		emit_ip(g, ts + (uint64_t)i * step, s->fam, gen_ep_local(s), fb, fl);
+	}
+}
+
+/* TCP segment with explicit sequence numbers. */
+static void tcp(struct g *g, uint64_t ts, const struct gen_ep *s, const struct gen_ep *d,
+		uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *pl, size_t n)
+{
+	size_t l = gen_tcp_packet(ipbuf, s, d, seq, ack, flags, pl, n, g->ipid++);
+	emit_ip(g, ts, s->fam, gen_ep_local(s), ipbuf, l);
+}
+
+/* ICMP destination unreachable (RFC 792; ICMPv6 RFC 4443 §3.1) from
+ * `rep` to `to`, quoting `orig` (an IP packet) as far as the size rules allow
+ * (576 bytes total for v4, RFC 1812 §4.3.2.3; 1280 for v6). */
+static void icmp_unreach(struct g *g, uint64_t ts, const struct gen_ep *rep, const struct gen_ep *to,
+			 uint8_t type, uint8_t code, const uint8_t *orig, size_t olen)
+{
+	static uint8_t m[1400], pk[1500];
+	size_t max = rep->fam == 4 ? 576 - 20 - 8 : 1280 - 40 - 8;
+	if (olen > max)
+		olen = max;
+	m[0] = type;
+	m[1] = code;
+	m[2] = m[3] = 0;
+	memset(m + 4, 0, 4);
+	memcpy(m + 8, orig, olen);
+	size_t n = 8 + olen;
+	uint16_t c;
+	if (rep->fam == 4)
+		c = gen_cksum_fold(gen_cksum_add(0, m, n));
+	else
+		c = gen_l4_cksum(6, rep->a, to->a, 58, m, n);
+	m[2] = (uint8_t)(c >> 8);
+	m[3] = (uint8_t)c;
+	size_t h = gen_ip_hdr(pk, rep->fam, rep->a, to->a, rep->fam == 4 ? 1 : 58, n, g->ipid++, 64);
+	memcpy(pk + h, m, n);
+	emit_ip(g, ts, rep->fam, gen_ep_local(rep), pk, h + n);
+}
+
+/* ================================================================ scenarios */
+
+/* DNS over TCP (RFC 7766 §8, RFC 1035 §4.2.2): length prefix split across
+ * segments, two messages in one segment, a retransmitted segment, an
+ * out-of-order segment; then a second flow joined mid-stream. */
+static int sc_tcp_split(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40001), s = gen_ep(R1, 53);
+	uint8_t cs[2048], ss[4096];
+	size_t cn = 0, sn = 0, m1, m2, m3, r1, r2, r3;
+	const uint32_t ci = 1000, si = 5000; /* initial sequence numbers */
+
+	/* client stream: [q1][q2][q3], server stream: [r1][r2][r3] */
+#define APPEND(buf, n, msg, len) do { (buf)[(n)] = (uint8_t)((len) >> 8); (buf)[(n)+1] = (uint8_t)(len); \
+		memcpy((buf) + (n) + 2, (msg), (len)); (n) += 2 + (len); } while (0)
+	m1 = query(dnsbuf, 0x1001, "example.com. IN MX", 0);
+	APPEND(cs, cn, dnsbuf, m1);
+	m2 = query(dnsbuf, 0x1002, "mx1.example.com. IN A", 0);
+	APPEND(cs, cn, dnsbuf, m2);
+	m3 = query(dnsbuf, 0x1003, "mx1.example.com. IN AAAA", 0);
+	APPEND(cs, cn, dnsbuf, m3);
+	r1 = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0x1001, .qr = true, .rd = true, .ra = true,
+		.q = "example.com. IN MX",
+		.an = RR("example.com. 3600 IN MX 10 mx1.example.com.", "example.com. 3600 IN MX 20 mx2.example.com.")});
+	APPEND(ss, sn, dnsbuf, r1);
+	r2 = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0x1002, .qr = true, .rd = true, .ra = true,
+		.q = "mx1.example.com. IN A", .an = RR("mx1.example.com. 300 IN A 203.0.113.25")});
+	APPEND(ss, sn, dnsbuf, r2);
+	r3 = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0x1003, .qr = true, .rd = true, .ra = true,
+		.q = "mx1.example.com. IN AAAA", .an = RR("mx1.example.com. 300 IN AAAA 2001:db8:25::25")});
+	APPEND(ss, sn, dnsbuf, r3);
+
+	const uint32_t c0 = ci + 1, s0 = si + 1; /* first data byte */
+	size_t q1e = 2 + m1, q3e = q1e + 2 + m2 + 2 + m3;
+	size_t r1e = 2 + r1, r2e = r1e + 2 + r2, r3e = r2e + 2 + r3;
+	size_t r3mid = r2e + (r3e - r2e) / 2;
+	const uint8_t F = GEN_TH_ACK | GEN_TH_PSH;
+
+	tcp(&g, GEN_US(0), &c, &s, ci, 0, GEN_TH_SYN, NULL, 0);
+	tcp(&g, GEN_US(100), &s, &c, si, ci + 1, GEN_TH_SYN | GEN_TH_ACK, NULL, 0);
+	tcp(&g, GEN_US(200), &c, &s, c0, s0, GEN_TH_ACK, NULL, 0);
+	/* q1: first prefix byte alone, then the second prefix byte + message */
+	tcp(&g, GEN_MS(1), &c, &s, c0, s0, F, cs, 1);
+	tcp(&g, GEN_MS(2), &c, &s, c0 + 1, s0, F, cs + 1, q1e - 1);
+	/* r1: prefix + 10 bytes, then the rest */
+	tcp(&g, GEN_MS(10), &s, &c, s0, c0 + (uint32_t)q1e, F, ss, 12);
+	tcp(&g, GEN_MS(11), &s, &c, s0 + 12, c0 + (uint32_t)q1e, F, ss + 12, r1e - 12);
+	/* q2 + q3 in one segment */
+	tcp(&g, GEN_MS(20), &c, &s, c0 + (uint32_t)q1e, s0 + (uint32_t)r1e, F, cs + q1e, q3e - q1e);
+	/* r2, then the same segment again (retransmission) */
+	tcp(&g, GEN_MS(30), &s, &c, s0 + (uint32_t)r1e, c0 + (uint32_t)q3e, F, ss + r1e, r2e - r1e);
+	tcp(&g, GEN_MS(35), &s, &c, s0 + (uint32_t)r1e, c0 + (uint32_t)q3e, F, ss + r1e, r2e - r1e);
+	/* r3: second half first (out of order), then the first half */
+	tcp(&g, GEN_MS(40), &s, &c, s0 + (uint32_t)r3mid, c0 + (uint32_t)q3e, F, ss + r3mid, r3e - r3mid);
+	tcp(&g, GEN_MS(41), &s, &c, s0 + (uint32_t)r2e, c0 + (uint32_t)q3e, F, ss + r2e, r3mid - r2e);
+	/* close */
+	tcp(&g, GEN_MS(42), &c, &s, c0 + (uint32_t)q3e, s0 + (uint32_t)r3e, GEN_TH_ACK, NULL, 0);
+	tcp(&g, GEN_MS(50), &c, &s, c0 + (uint32_t)q3e, s0 + (uint32_t)r3e, GEN_TH_FIN | GEN_TH_ACK, NULL, 0);
+	tcp(&g, GEN_MS(51), &s, &c, s0 + (uint32_t)r3e, c0 + (uint32_t)q3e + 1, GEN_TH_FIN | GEN_TH_ACK, NULL, 0);
+	tcp(&g, GEN_MS(52), &c, &s, c0 + (uint32_t)q3e + 1, s0 + (uint32_t)r3e + 1, GEN_TH_ACK, NULL, 0);
+
+	/* second flow, joined mid-stream (no SYN): one query, one response */
+	struct gen_ep c2 = gen_ep(S4, 40002);
+	uint8_t b[1024];
+	size_t bn = 0, n;
+	n = query(dnsbuf, 0x1004, "example.net. IN MX", 0);
+	APPEND(b, bn, dnsbuf, n);
+	tcp(&g, GEN_MS(100), &c2, &s, 777000, 888000, F, b, bn);
+	uint32_t cack = 777000 + (uint32_t)bn;
+	bn = 0;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0x1004, .qr = true, .rd = true, .ra = true,
+		.q = "example.net. IN MX", .an = RR("example.net. 3600 IN MX 10 mail.example.net.")});
+	APPEND(b, bn, dnsbuf, n);
+	tcp(&g, GEN_MS(110), &s, &c2, 888000, cack, F, b, bn);
+#undef APPEND
+	return g_close(&g);
+}
+
+/* Large answer (owner, count, type) as a NULL-terminated list in static storage. */
+static const char *const *many_rrs(const char *owner, const char *type, int n)
+{
+	static char text[400][96];
+	static const char *list[401];
+	if (n > 400)
+		gen_die("many_rrs: too many");
+	for (int i = 0; i < n; i++) {
+		if (strcmp(type, "A") == 0)
+			snprintf(text[i], sizeof text[i], "%s 300 IN A 203.0.113.%d", owner, i % 250 + 1);
+		else
+			snprintf(text[i], sizeof text[i], "%s 300 IN AAAA 2001:db8:aa::%x", owner, i + 1);
+		list[i] = text[i];
+	}
+	list[n] = NULL;
+	return list;
+}
+
+/* Large UDP responses (EDNS 4096) fragmented at MTU 1500: one set in order,
+ * one set out of order. */
+static int sc_frag(const char *path, int fam)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = fam == 4 ? gen_ep(S4, 40010) : gen_ep(S6, 40020);
+	struct gen_ep s = fam == 4 ? gen_ep(R1, 53) : gen_ep(R6, 53);
+	const char *type = fam == 4 ? "A" : "AAAA";
+	int count = fam == 4 ? 200 : 150;
+	char q1[96], q2[96], o1[32], o2[32];
+	snprintf(o1, sizeof o1, "big.example.com.");
+	snprintf(o2, sizeof o2, "big2.example.com.");
+	snprintf(q1, sizeof q1, "%s IN %s", o1, type);
+	snprintf(q2, sizeof q2, "%s IN %s", o2, type);
+	static const int inorder[3] = {0, 1, 2}, shuffled[3] = {2, 0, 1};
+
+	size_t n = query(dnsbuf, 0x2001, q1, 4096);
+	udp(&g, GEN_MS(0), &c, &s, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0x2001, .qr = true, .rd = true,
+		.ra = true, .q = q1, .an = many_rrs(o1, type, count), .edns = 1232});
+	udp_frag(&g, GEN_MS(20), GEN_US(10), &s, &c, dnsbuf, n, 1500, inorder, 3, 0x3001);
+
+	n = query(dnsbuf, 0x2002, q2, 4096);
+	udp(&g, GEN_MS(100), &c, &s, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0x2002, .qr = true, .rd = true,
+		.ra = true, .q = q2, .an = many_rrs(o2, type, count), .edns = 1232});
+	udp_frag(&g, GEN_MS(120), GEN_US(10), &s, &c, dnsbuf, n, 1500, shuffled, 3, 0x3002);
+	return g_close(&g);
+}
+
+static int sc_ipv4_frag(const char *path) { return sc_frag(path, 4); }
+static int sc_ipv6_frag(const char *path) { return sc_frag(path, 6); }
+
+/* Four query/response pairs, v4 and v6, for the link-type captures. */
+static void four_pairs(struct g *g)
+{
+	struct gen_ep c4 = gen_ep(S4, 40030), r4 = gen_ep(R1, 53);
+	struct gen_ep c6 = gen_ep(S6, 40031), r6 = gen_ep(R6, 53);
+	pair(g, GEN_MS(0), GEN_MS(5), &c4, &r4, 0x3001, "example.com. IN MX",
+	     RR("example.com. 3600 IN MX 10 mx1.example.com."));
+	pair(g, GEN_MS(10), GEN_MS(5), &c6, &r6, 0x3002, "mx1.example.com. IN AAAA",
+	     RR("mx1.example.com. 300 IN AAAA 2001:db8:25::25"));
+	pair(g, GEN_MS(20), GEN_MS(5), &c4, &r4, 0x3003, "mx1.example.com. IN A",
+	     RR("mx1.example.com. 300 IN A 203.0.113.25"));
+	pair(g, GEN_MS(30), GEN_MS(5), &c6, &r6, 0x3004, "example.net. IN MX",
+	     RR("example.net. 3600 IN MX 10 mail.example.net."));
+}
+
+/* 802.1Q (VID 100) and QinQ (802.1ad 0x88a8 VID 200 outside, 802.1Q VID 300 inside). */
+static int sc_vlan(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c4 = gen_ep(S4, 40040), r4 = gen_ep(R1, 53);
+	struct gen_ep c6 = gen_ep(S6, 40041), r6 = gen_ep(R6, 53);
+	g.l.nvlan = 1;
+	g.l.tpid[0] = 0x8100;
+	g.l.tci[0] = 100;
+	pair(&g, GEN_MS(0), GEN_MS(5), &c4, &r4, 0x4001, "example.com. IN MX",
+	     RR("example.com. 3600 IN MX 10 mx1.example.com."));
+	pair(&g, GEN_MS(10), GEN_MS(5), &c6, &r6, 0x4002, "mx1.example.com. IN AAAA",
+	     RR("mx1.example.com. 300 IN AAAA 2001:db8:25::25"));
+	g.l.nvlan = 2;
+	g.l.tpid[0] = 0x88a8;
+	g.l.tci[0] = 200;
+	g.l.tpid[1] = 0x8100;
+	g.l.tci[1] = 300;
+	pair(&g, GEN_MS(20), GEN_MS(5), &c4, &r4, 0x4003, "mx1.example.com. IN A",
+	     RR("mx1.example.com. 300 IN A 203.0.113.25"));
+	pair(&g, GEN_MS(30), GEN_MS(5), &c6, &r6, 0x4004, "example.net. IN MX",
+	     RR("example.net. 3600 IN MX 10 mail.example.net."));
+	return g_close(&g);
+}
+
+/* An ARP request as the link layer would carry it (after the link header). */
+static size_t arp_body(uint8_t *b)
+{
+	static const uint8_t arp[28] = {0, 1, 8, 0, 6, 4, 0, 1,
+		0x02, 0x00, 0x5e, 0x10, 0x00, 0x0a, 192, 0, 2, 10,
+		0, 0, 0, 0, 0, 0, 192, 0, 2, 1};
+	memcpy(b, arp, sizeof arp);
+	return sizeof arp;
+}
+
+static int sc_sll(const char *path, int dlt)
+{
+	struct g g;
+	g_open(&g, path, dlt, 262144, false, false);
+	four_pairs(&g);
+	/* one ARP frame: protocol 0x0806, not IP */
+	uint8_t f[64];
+	size_t n;
+	if (dlt == DLT_LINUX_SLL) {
+		static const uint8_t h[16] = {0, 4, 0, 1, 0, 6, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x0a, 0, 0, 0x08, 0x06};
+		memcpy(f, h, 16);
+		n = 16;
+	} else {
+		static const uint8_t h[20] = {0x08, 0x06, 0, 0, 0, 0, 0, 2, 0, 1, 4, 6,
+			0x02, 0x00, 0x5e, 0x10, 0x00, 0x0a, 0, 0};
+		memcpy(f, h, 20);
+		n = 20;
+	}
+	n += arp_body(f + n);
+	emit_raw(&g, GEN_MS(40), f, n);
+	return g_close(&g);
+}
+
+static int sc_sll1(const char *path) { return sc_sll(path, DLT_LINUX_SLL); }
+static int sc_sll2(const char *path) { return sc_sll(path, DLT_LINUX_SLL2); }
+
+/* BSD loopback: AF_INET = 2; AF_INET6 = 30 (Darwin), 28 (FreeBSD), 24 (NetBSD/OpenBSD). */
+static int sc_null(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_NULL, 262144, false, false);
+	struct gen_ep c4 = gen_ep(S4, 40050), r4 = gen_ep(R1, 53);
+	struct gen_ep c6 = gen_ep(S6, 40051), r6 = gen_ep(R6, 53);
+	pair(&g, GEN_MS(0), GEN_MS(5), &c4, &r4, 0x5001, "example.com. IN MX",
+	     RR("example.com. 3600 IN MX 10 mx1.example.com."));
+	g.l.null_af6 = 30;
+	pair(&g, GEN_MS(10), GEN_MS(5), &c6, &r6, 0x5002, "mx1.example.com. IN AAAA",
+	     RR("mx1.example.com. 300 IN AAAA 2001:db8:25::25"));
+	g.l.null_af6 = 28;
+	pair(&g, GEN_MS(20), GEN_MS(5), &c6, &r6, 0x5003, "mx2.example.com. IN AAAA",
+	     RR("mx2.example.com. 300 IN AAAA 2001:db8:25::26"));
+	g.l.null_af6 = 24;
+	pair(&g, GEN_MS(30), GEN_MS(5), &c6, &r6, 0x5004, "example.net. IN MX",
+	     RR("example.net. 3600 IN MX 10 mail.example.net."));
+	return g_close(&g);
+}
+
+static int sc_raw(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_RAW, 262144, false, false);
+	four_pairs(&g);
+	return g_close(&g);
+}
+
+/* snaplen 96: queries fit, responses are cut. */
+static int sc_snaplen(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 96, false, false);
+	struct gen_ep c4 = gen_ep(S4, 40060), r4 = gen_ep(R1, 53);
+	struct gen_ep c6 = gen_ep(S6, 40061), r6 = gen_ep(R6, 53);
+	pair(&g, GEN_MS(0), GEN_MS(5), &c4, &r4, 0x6001, "example.com. IN MX",
+	     RR("example.com. 3600 IN MX 10 mx1.example.com.", "example.com. 3600 IN MX 20 mx2.example.com."));
+	dq(&g, GEN_MS(10), &c4, &r4, 0x6002, "nx.example.com. IN MX");
+	dr(&g, GEN_MS(15), &r4, &c4, (struct gen_dns){.id = 0x6002, .rcode = 3, .q = "nx.example.com. IN MX",
+		.ns = RR("example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 2026010101 7200 3600 1209600 900")});
+	pair(&g, GEN_MS(20), GEN_MS(5), &c6, &r6, 0x6003, "mail.example.org. IN AAAA",
+	     RR("mail.example.org. 300 IN AAAA 2001:db8:25::30"));
+	return g_close(&g);
+}
+
+/* Malformed responses (RFC 1035 §4.1.4 compression) built by hand; the header
+ * and question are intact so each still matches its query. */
+static size_t bad_resp(uint8_t *b, uint16_t id, const char *qname, uint16_t ancount)
+{
+	struct gen_wbuf w = {.b = b, .n = 0, .cap = 512};
+	gen_w16(&w, id);
+	gen_w16(&w, 0x8180); /* QR RD RA, NOERROR */
+	gen_w16(&w, 1);
+	gen_w16(&w, ancount);
+	gen_w16(&w, 0);
+	gen_w16(&w, 0);
+	gen_wname(&w, qname);
+	gen_w16(&w, 1);
+	gen_w16(&w, 1);
+	return w.n;
+}
+
+static void a_rr_tail(struct gen_wbuf *w)
+{
+	gen_w16(w, 1);
+	gen_w16(w, 1);
+	gen_w32(w, 300);
+	gen_w16(w, 4);
+	gen_w8(w, 203);
+	gen_w8(w, 0);
+	gen_w8(w, 113);
+	gen_w8(w, 7);
+}
+
+static int sc_compression(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40070), s = gen_ep(R1, 53);
+	struct gen_wbuf w;
+	size_t off;
+
+	/* 1: owner name is a pointer to itself */
+	dq(&g, GEN_MS(0), &c, &s, 0x7001, "loop.example.com. IN A");
+	w = (struct gen_wbuf){.b = dnsbuf2, .cap = 512};
+	w.n = bad_resp(dnsbuf2, 0x7001, "loop.example.com", 1);
+	off = w.n;
+	gen_w16(&w, (uint16_t)(0xc000 | off));
+	a_rr_tail(&w);
+	udp(&g, GEN_MS(5), &s, &c, dnsbuf2, w.n);
+
+	/* 2: forward pointer: the owner points at a name placed after it */
+	dq(&g, GEN_MS(10), &c, &s, 0x7002, "fwd.example.com. IN A");
+	w = (struct gen_wbuf){.b = dnsbuf2, .cap = 512};
+	w.n = bad_resp(dnsbuf2, 0x7002, "fwd.example.com", 1);
+	off = w.n;
+	gen_w16(&w, (uint16_t)(0xc000 | (off + 16))); /* owner -> name after the RR */
+	a_rr_tail(&w);                                  /* 14 bytes: ends at off+16 */
+	gen_wname(&w, "fwd.example.com");             /* trailing bytes, target of the pointer */
+	udp(&g, GEN_MS(15), &s, &c, dnsbuf2, w.n);
+
+	/* 3: ANCOUNT 3, one record present */
+	dq(&g, GEN_MS(20), &c, &s, 0x7003, "count.example.com. IN A");
+	w = (struct gen_wbuf){.b = dnsbuf2, .cap = 512};
+	w.n = bad_resp(dnsbuf2, 0x7003, "count.example.com", 3);
+	gen_w16(&w, 0xc00c);
+	a_rr_tail(&w);
+	udp(&g, GEN_MS(25), &s, &c, dnsbuf2, w.n);
+
+	/* 4: pointer past the end of the message */
+	dq(&g, GEN_MS(30), &c, &s, 0x7004, "oob.example.com. IN A");
+	w = (struct gen_wbuf){.b = dnsbuf2, .cap = 512};
+	w.n = bad_resp(dnsbuf2, 0x7004, "oob.example.com", 1);
+	gen_w16(&w, 0xc000 | 0x3f0);
+	a_rr_tail(&w);
+	udp(&g, GEN_MS(35), &s, &c, dnsbuf2, w.n);
+
+	/* 5: two-name loop: RR1 owner "a" -> RR2 owner; RR2 owner "b" -> RR1 owner */
+	dq(&g, GEN_MS(40), &c, &s, 0x7005, "loop2.example.com. IN A");
+	w = (struct gen_wbuf){.b = dnsbuf2, .cap = 512};
+	w.n = bad_resp(dnsbuf2, 0x7005, "loop2.example.com", 2);
+	off = w.n;                   /* RR1 owner: 1 'a' ptr(off2) = 4 bytes, then 14 bytes */
+	size_t off2 = off + 4 + 14;  /* RR2 owner */
+	gen_w8(&w, 1);
+	gen_w8(&w, 'a');
+	gen_w16(&w, (uint16_t)(0xc000 | off2));
+	a_rr_tail(&w);
+	gen_w8(&w, 1);
+	gen_w8(&w, 'b');
+	gen_w16(&w, (uint16_t)(0xc000 | off));
+	a_rr_tail(&w);
+	udp(&g, GEN_MS(45), &s, &c, dnsbuf2, w.n);
+	return g_close(&g);
+}
+
+/* Ethernet frame around an arbitrary IPv4 packet we build by hand. */
+static void raw_ip4(struct g *g, uint64_t ts, const uint8_t *ip, size_t n)
+{
+	emit_ip(g, ts, 4, true, ip, n);
+}
+
+static int sc_garbage(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40100), s = gen_ep(R1, 53);
+	struct gen_rng rng;
+	gen_rng_seed(&rng, 53);
+	uint8_t f[512];
+	size_t n;
+	uint64_t t = 0;
+
+	/* 1: ARP */
+	memset(f, 0xff, 6);
+	memcpy(f + 6, (const uint8_t[]){0x02, 0x00, 0x5e, 0x10, 0x00, 0x0a}, 6);
+	f[12] = 0x08;
+	f[13] = 0x06;
+	n = 14 + arp_body(f + 14);
+	emit_raw(&g, t, f, n);
+	/* 2: HTTP text on UDP 53 (opcode 10: not DNS) */
+	static const char http[] = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+	udp(&g, t += GEN_MS(10), &c, &s, (const uint8_t *)http, sizeof http - 1);
+	/* 3: 5 bytes on UDP 53 (shorter than a DNS header) */
+	udp(&g, t += GEN_MS(10), &c, &s, (const uint8_t *)"\x12\x34\x01\x00\x00", 5);
+	/* 4-6: random payloads on UDP 53, opcode forced to 15 */
+	for (int i = 0; i < 3; i++) {
+		n = 40 + gen_rng_below(&rng, 160);
+		for (size_t k = 0; k < n; k++)
+			f[k] = (uint8_t)gen_rng_next(&rng);
+		f[2] = (uint8_t)(f[2] | 0x78);
+		udp(&g, t += GEN_MS(10), &c, &s, f, n);
+	}
+	/* 7: IPv4 header length 3 words (bad) */
+	n = gen_udp_packet(ipbuf, &c, &s, (const uint8_t *)"xxxxxxxxxxxxxxxx", 16, 0x4444);
+	ipbuf[0] = 0x43;
+	raw_ip4(&g, t += GEN_MS(10), ipbuf, n);
+	/* 8: UDP length 2000 in a 46-byte datagram */
+	n = gen_udp_packet(ipbuf, &c, &s, (const uint8_t *)"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", 38, 0x4445);
+	ipbuf[24] = 2000 >> 8;
+	ipbuf[25] = 2000 & 0xff;
+	raw_ip4(&g, t += GEN_MS(10), ipbuf, n);
+	/* 9: IPv4 protocol 47 (GRE) */
+	n = gen_ip_hdr(ipbuf, 4, c.a, s.a, 47, 8, 0x4446, 64);
+	memset(ipbuf + n, 0, 8);
+	raw_ip4(&g, t += GEN_MS(10), ipbuf, n + 8);
+	/* 10: UDP to port 123 */
+	struct gen_ep ntp = gen_ep(R1, 123);
+	memset(f, 0, 48);
+	f[0] = 0x23;
+	udp(&g, t += GEN_MS(10), &c, &ntp, f, 48);
+	/* 11-14: random Ethernet frames, ethertype 0x88b5 (local experimental) */
+	for (int i = 0; i < 4; i++) {
+		n = 60 + gen_rng_below(&rng, 200);
+		for (size_t k = 0; k < n; k++)
+			f[k] = (uint8_t)gen_rng_next(&rng);
+		f[12] = 0x88;
+		f[13] = 0xb5;
+		emit_raw(&g, t += GEN_MS(10), f, n);
+	}
+	/* 15: IPv6, next header 59 (no next header) */
+	struct gen_ep c6 = gen_ep(S6, 0), s6 = gen_ep(R6, 0);
+	n = gen_ip_hdr(ipbuf, 6, c6.a, s6.a, 59, 0, 0, 64);
+	emit_ip(&g, t += GEN_MS(10), 6, true, ipbuf, n);
+	/* 16-19: TCP 53 handshake, then a length prefix of 5 (< 12 header bytes) */
+	struct gen_ep tc = gen_ep(S4, 40101);
+	tcp(&g, t += GEN_MS(10), &tc, &s, 100, 0, GEN_TH_SYN, NULL, 0);
+	tcp(&g, t += GEN_US(100), &s, &tc, 900, 101, GEN_TH_SYN | GEN_TH_ACK, NULL, 0);
+	tcp(&g, t += GEN_US(100), &tc, &s, 101, 901, GEN_TH_ACK, NULL, 0);
+	tcp(&g, t += GEN_MS(1), &tc, &s, 101, 901, GEN_TH_ACK | GEN_TH_PSH,
+	    (const uint8_t *)"\x00\x05hello", 7);
+	return g_close(&g);
+}
+
+/* DLT_IEEE802_11 (105): a data frame carrying a DNS query. */
+static int sc_unsupported(const char *path)
+{
+	struct g g;
+	g_open(&g, path, 105, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40110), s = gen_ep(R1, 53);
+	dq(&g, 0, &c, &s, 0x8001, "example.com. IN MX");
+	return g_close(&g);
+}
+
+/* A valid capture cut in the middle of the 4th record's packet data. */
+static int sc_truncated(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40120), s = gen_ep(R1, 53);
+	pair(&g, GEN_MS(0), GEN_MS(5), &c, &s, 0x9001, "example.com. IN MX",
+	     RR("example.com. 3600 IN MX 10 mx1.example.com."));
+	pair(&g, GEN_MS(10), GEN_MS(5), &c, &s, 0x9002, "mx1.example.com. IN A",
+	     RR("mx1.example.com. 300 IN A 203.0.113.25"));
+	g_close(&g);
+	/* last record: 16-byte header + frame; cut 20 bytes before the end */
+	FILE *fp = fopen(path, "r+b");
+	if (!fp || fseek(fp, 0, SEEK_END) != 0)
+		gen_die("%s: reopen failed", path);
+	long sz = ftell(fp);
+	fclose(fp);
+	if (sz < 40 || truncate(path, (off_t)(sz - 20)) != 0)
+		gen_die("%s: truncate failed", path);
+	return 0;
+}
+
+/* Nanosecond-precision pcap; latencies are exact in ns, floored to us. */
+static int sc_nano(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, true, false);
+	struct gen_ep c = gen_ep(S4, 40130), s = gen_ep(R1, 53);
+	dq(&g, GEN_S(1) + 1234, &c, &s, 0xa001, "example.com. IN MX");
+	dr(&g, GEN_S(1) + 12345678, &s, &c, (struct gen_dns){.id = 0xa001, .q = "example.com. IN MX",
+		.an = RR("example.com. 3600 IN MX 10 mx1.example.com.")});
+	dq(&g, GEN_S(2) + 999, &c, &s, 0xa002, "mx1.example.com. IN A");
+	dr(&g, GEN_S(2) + 1001, &s, &c, (struct gen_dns){.id = 0xa002, .q = "mx1.example.com. IN A",
+		.an = RR("mx1.example.com. 300 IN A 203.0.113.25")});
+	return g_close(&g);
+}
+
+/* Queries answered by ICMP/ICMPv6 destination unreachable. */
+static int sc_icmp(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c4 = gen_ep(S4, 40140), r1 = gen_ep(R1, 53), r2 = gen_ep(R2, 53);
+	struct gen_ep c6 = gen_ep(S6, 40141), r6 = gen_ep(R6, 53);
+	struct gen_ep router = gen_ep(ROUTER4, 0);
+	size_t n, l;
+
+	/* v4 port unreachable from the resolver */
+	n = query(dnsbuf, 0xb001, "example.com. IN MX", 0);
+	l = gen_udp_packet(ipbuf, &c4, &r1, dnsbuf, n, g.ipid++);
+	emit_ip(&g, GEN_MS(0), 4, true, ipbuf, l);
+	memcpy(dnsbuf2, ipbuf, l);
+	icmp_unreach(&g, GEN_MS(1), &r1, &c4, 3, 3, dnsbuf2, l);
+	/* v6 port unreachable */
+	n = query(dnsbuf, 0xb002, "example.com. IN AAAA", 0);
+	l = gen_udp_packet(ipbuf, &c6, &r6, dnsbuf, n, 0);
+	emit_ip(&g, GEN_MS(10), 6, true, ipbuf, l);
+	memcpy(dnsbuf2, ipbuf, l);
+	icmp_unreach(&g, GEN_MS(11), &r6, &c6, 1, 4, dnsbuf2, l);
+	/* v4 host unreachable from a router, quoting a query to R2 */
+	n = query(dnsbuf, 0xb003, "example.net. IN MX", 0);
+	l = gen_udp_packet(ipbuf, &c4, &r2, dnsbuf, n, g.ipid++);
+	emit_ip(&g, GEN_MS(20), 4, true, ipbuf, l);
+	memcpy(dnsbuf2, ipbuf, l);
+	icmp_unreach(&g, GEN_MS(23), &router, &c4, 3, 1, dnsbuf2, l);
+	/* NTP to port 123 and its port unreachable: not DNS */
+	struct gen_ep ntpc = gen_ep(S4, 123), ntps = gen_ep(R1, 123);
+	uint8_t ntp[48] = {0x23};
+	l = gen_udp_packet(ipbuf, &ntpc, &ntps, ntp, sizeof ntp, g.ipid++);
+	emit_ip(&g, GEN_MS(30), 4, true, ipbuf, l);
+	memcpy(dnsbuf2, ipbuf, l);
+	icmp_unreach(&g, GEN_MS(31), &r1, &ntpc, 3, 3, dnsbuf2, l);
+	return g_close(&g);
+}
+
+/* Transaction edge cases (txn.h). Times are seconds from T0. */
+static int sc_txn_edge(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep r1 = gen_ep(R1, 53), r2 = gen_ep(R2, 53), wrong = gen_ep(RWRONG, 53);
+	struct gen_ep c;
+	char rr[128];
+#define A_RR(name, ip) (snprintf(rr, sizeof rr, "%s 300 IN A %s", name, ip), RR(rr))
+
+	/* a: late response (7 s after the query: after the 5 s timeout) */
+	c = gen_ep(S4, 30001);
+	dq(&g, GEN_S(0), &c, &r1, 0x2001, "late.example.com. IN A");
+	/* b: answered, then the same response again (duplicate) */
+	c = gen_ep(S4, 30002);
+	dq(&g, GEN_S(1), &c, &r1, 0x2002, "dup.example.com. IN A");
+	dr(&g, GEN_S(1) + GEN_MS(10), &r1, &c, (struct gen_dns){.id = 0x2002, .q = "dup.example.com. IN A",
+		.an = A_RR("dup.example.com.", "203.0.113.41")});
+	dr(&g, GEN_S(1) + GEN_MS(20), &r1, &c, (struct gen_dns){.id = 0x2002, .q = "dup.example.com. IN A",
+		.an = A_RR("dup.example.com.", "203.0.113.41")});
+	/* c: unsolicited response (no query) */
+	c = gen_ep(S4, 30003);
+	dr(&g, GEN_S(2), &r1, &c, (struct gen_dns){.id = 0x2003, .q = "unsol.example.com. IN A",
+		.an = A_RR("unsol.example.com.", "203.0.113.42")});
+	/* d: a response from the wrong server address, then the right one */
+	c = gen_ep(S4, 30004);
+	dq(&g, GEN_S(3), &c, &r1, 0x2004, "wrongsrc.example.com. IN A");
+	dr(&g, GEN_S(3) + GEN_MS(5), &wrong, &c, (struct gen_dns){.id = 0x2004, .q = "wrongsrc.example.com. IN A",
+		.an = A_RR("wrongsrc.example.com.", "203.0.113.66")});
+	dr(&g, GEN_S(3) + GEN_MS(20), &r1, &c, (struct gen_dns){.id = 0x2004, .q = "wrongsrc.example.com. IN A",
+		.an = A_RR("wrongsrc.example.com.", "203.0.113.43")});
+	/* e: REFUSED without a question section */
+	c = gen_ep(S4, 30005);
+	dq(&g, GEN_S(4), &c, &r2, 0x2005, "refused.example.com. IN MX");
+	{
+		struct gen_dns d = {.id = 0x2005, .qr = true, .rd = true, .rcode = 5};
+		size_t n = gen_dns_build(dnsbuf, sizeof dnsbuf, &d);
+		udp(&g, GEN_S(4) + GEN_MS(1), &r2, &c, dnsbuf, n);
+	}
+	/* the late response for (a) */
+	c = gen_ep(S4, 30001);
+	dr(&g, GEN_S(7), &r1, &c, (struct gen_dns){.id = 0x2001, .q = "late.example.com. IN A",
+		.an = A_RR("late.example.com.", "203.0.113.44")});
+	/* f: retransmission (same ID, same port) 2 s later, then the answer */
+	c = gen_ep(S4, 30006);
+	dq(&g, GEN_S(10), &c, &r1, 0x2006, "retx.example.com. IN A");
+	dq(&g, GEN_S(12), &c, &r1, 0x2006, "retx.example.com. IN A");
+	dr(&g, GEN_S(12) + GEN_MS(30), &r1, &c, (struct gen_dns){.id = 0x2006, .q = "retx.example.com. IN A",
+		.an = A_RR("retx.example.com.", "203.0.113.45")});
+	/* g: glibc-like retries, new ID and port each time, R1 R2 R1, 5 s apart */
+	c = gen_ep(S4, 30007);
+	dq(&g, GEN_S(20), &c, &r1, 0x2007, "retry.example.com. IN AAAA");
+	c = gen_ep(S4, 30008);
+	dq(&g, GEN_S(25), &c, &r2, 0x2008, "retry.example.com. IN AAAA");
+	c = gen_ep(S4, 30009);
+	dq(&g, GEN_S(30), &c, &r1, 0x2009, "retry.example.com. IN AAAA");
+	dr(&g, GEN_S(30) + GEN_MS(50), &r1, &c, (struct gen_dns){.id = 0x2009, .q = "retry.example.com. IN AAAA",
+		.an = RR("retry.example.com. 300 IN AAAA 2001:db8:25::45")});
+	/* h: a query in the last second, never answered; then a last answered pair */
+	c = gen_ep(S4, 30010);
+	dq(&g, GEN_S(59) + GEN_MS(500), &c, &r1, 0x200a, "pending.example.com. IN MX");
+	c = gen_ep(S4, 30011);
+	pair(&g, GEN_S(59) + GEN_MS(600), GEN_MS(10), &c, &r1, 0x200b, "tail.example.com. IN A",
+	     A_RR("tail.example.com.", "203.0.113.46"));
+#undef A_RR
+	return g_close(&g);
+}
+
+/* An MTA (Postfix-like: MX, then A then AAAA per exchange) delivering to
+ * example.com (mx1 AAAA SERVFAIL, A ok; mx2 both ok; then a TCP SYN to port 25)
+ * and to no-such-domain.example (MX NXDOMAIN). */
+static int sc_mail_chain(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep r = gen_ep(R1, 53), c;
+
+	c = gen_ep(S4, 41001);
+	pair(&g, GEN_MS(0), GEN_MS(20), &c, &r, 0xc001, "example.com. IN MX",
+	     RR("example.com. 3600 IN MX 10 mx1.example.com.", "example.com. 3600 IN MX 20 mx2.example.com."));
+	c = gen_ep(S4, 41002);
+	pair(&g, GEN_MS(21), GEN_MS(4), &c, &r, 0xc002, "mx1.example.com. IN A",
+	     RR("mx1.example.com. 300 IN A 203.0.113.25"));
+	c = gen_ep(S4, 41003);
+	dq(&g, GEN_MS(26), &c, &r, 0xc003, "mx1.example.com. IN AAAA");
+	dr(&g, GEN_MS(526), &r, &c, (struct gen_dns){.id = 0xc003, .rcode = 2, .q = "mx1.example.com. IN AAAA"});
+	c = gen_ep(S4, 41004);
+	pair(&g, GEN_MS(527), GEN_MS(3), &c, &r, 0xc004, "mx2.example.com. IN A",
+	     RR("mx2.example.com. 300 IN A 203.0.113.26"));
+	c = gen_ep(S4, 41005);
+	pair(&g, GEN_MS(531), GEN_MS(9), &c, &r, 0xc005, "mx2.example.com. IN AAAA",
+	     RR("mx2.example.com. 300 IN AAAA 2001:db8:25::26"));
+	/* delivery: SYN to mx1 (203.0.113.25:25) and its SYN-ACK */
+	struct gen_ep smtpc = gen_ep(S4, 45001), smtps = gen_ep("203.0.113.25", 25);
+	tcp(&g, GEN_MS(600), &smtpc, &smtps, 11111, 0, GEN_TH_SYN, NULL, 0);
+	tcp(&g, GEN_MS(650), &smtps, &smtpc, 22222, 11112, GEN_TH_SYN | GEN_TH_ACK, NULL, 0);
+	/* second domain: NXDOMAIN with the root zone's-style SOA of .example */
+	c = gen_ep(S4, 41006);
+	dq(&g, GEN_S(5), &c, &r, 0xc006, "no-such-domain.example. IN MX");
+	dr(&g, GEN_S(5) + GEN_MS(30), &r, &c, (struct gen_dns){.id = 0xc006, .rcode = 3,
+		.q = "no-such-domain.example. IN MX",
+		.ns = RR("example. 3600 IN SOA ns.example. hostmaster.example. 2026010101 7200 3600 1209600 900")});
+	return g_close(&g);
+}
+
+/* pcapng (SHB, IDB EN10MB, EPBs): two query/response pairs. */
+static int sc_pcapng(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, true);
+	struct gen_ep c = gen_ep(S4, 40150), s = gen_ep(R1, 53);
+	pair(&g, GEN_MS(0), GEN_MS(7), &c, &s, 0xd001, "example.com. IN MX",
+	     RR("example.com. 3600 IN MX 10 mx1.example.com."));
+	pair(&g, GEN_MS(10), GEN_MS(3), &c, &s, 0xd002, "mx1.example.com. IN A",
+	     RR("mx1.example.com. 300 IN A 203.0.113.25"));
+	return g_close(&g);
+}
+
+/* ================================================================ main */
+
+struct scenario {
+	const char *name; /* also the committed file name */
+	int (*fn)(const char *path);
+};
+
+static const struct scenario scenarios[] = {
+	{"tcp-split-prefix.pcap", sc_tcp_split},
+	{"ipv4-frag.pcap", sc_ipv4_frag},
+	{"ipv6-frag.pcap", sc_ipv6_frag},
+	{"vlan.pcap", sc_vlan},
+	{"sll.pcap", sc_sll1},
+	{"sll2.pcap", sc_sll2},
+	{"null-loop.pcap", sc_null},
+	{"raw-ip.pcap", sc_raw},
+	{"snaplen.pcap", sc_snaplen},
+	{"compression-loop.pcap", sc_compression},
+	{"garbage.pcap", sc_garbage},
+	{"unsupported-link.pcap", sc_unsupported},
+	{"truncated-file.pcap", sc_truncated},
+	{"nanosecond.pcap", sc_nano},
+	{"icmp-unreach.pcap", sc_icmp},
+	{"txn-edge.pcap", sc_txn_edge},
+	{"mail-chain.pcap", sc_mail_chain},
+	{"pcapng-basic.pcapng", sc_pcapng},
+};
+
+static void usage(void)
+{
+	fputs("usage: mxsniff-gen <scenario> <out>\n"
+	      "       mxsniff-gen bench [N [SEED]] <out>\n"
+	      "       mxsniff-gen list\n", stderr);
+	exit(2);
+}
+
+static uint64_t parse_count(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s)
+		usage();
+	if (*end == 'k' || *end == 'K')
+		v *= 1000ULL, end++;
+	else if (*end == 'm' || *end == 'M')
+		v *= 1000000ULL, end++;
+	if (*end)
+		usage();
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "list") == 0) {
+		for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+			puts(scenarios[i].name);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "bench") == 0) {
+		uint64_t n = 1000000, seed = 1;
+		if (argc > 5)
+			usage();
+		if (argc >= 4)
+			n = parse_count(argv[2]);
+		if (argc == 5)
+			seed = parse_count(argv[3]);
+		return gen_bench(argv[argc - 1], n, seed);
+	}
+	if (argc != 3)
+		usage();
+	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+		const char *nm = scenarios[i].name;
+		size_t k = strcspn(nm, ".");
+		if (strcmp(argv[1], nm) == 0 || (strlen(argv[1]) == k && strncmp(argv[1], nm, k) == 0))
+			return scenarios[i].fn(argv[2]);
+	}
+	fprintf(stderr, "mxsniff-gen: unknown scenario %s (try: mxsniff-gen list)\n", argv[1]);
+	return 2;
+}

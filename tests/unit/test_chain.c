@@ -1,0 +1,273 @@
+/* test_chain.c - chains from scripted lookups: membership, verdicts,
+ * attempts, CNAME targets, TLSA, SYN correlation, windows, caps. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxsniff/chain.h"
+
+#define SEC 1000000ULL
+#define T0 (1767225600ULL * SEC)
+
+static struct mx_chain got[64];
+static size_t ngot;
+
+static void on_done(void *ctx, const struct mx_chain *c)
+{
+	(void)ctx;
+	got[ngot % 64] = *c; /* a ring: tests with more chains read the last 64 */
+	ngot++;
+}
+
+static struct mx_chain_table *new_table(size_t max_open)
+{
+	struct mx_chain_opts o;
+	mx_chain_opts_default(&o);
+	if (max_open)
+		o.max_open = max_open;
+	struct mx_chain_cb cb = {NULL, on_done};
+	ngot = 0;
+	return mx_chain_new(&o, &cb);
+}
+
+static struct mx_dns_msg msg;
+
+static void lk(struct mx_lookup *l, const char *client, const char *name, uint16_t qtype,
+	       enum mx_outcome o, uint64_t t_us, uint64_t frame)
+{
+	memset(l, 0, sizeof(*l));
+	mx_addr_parse(client, &l->client);
+	assert_int_equal(mx_dname_from_text(name, &l->qname), 0);
+	l->qtype = qtype;
+	l->qclass = 1;
+	l->rd = true;
+	l->first_us = t_us;
+	l->last_us = t_us + 20000;
+	l->outcome = o;
+	l->attempts = 1;
+	l->n_tries = 1;
+	l->tries_total = 1;
+	l->tries[0].q_frame = frame;
+	l->tries[0].r_frame = frame + 1;
+	l->tries[0].q_ts = t_us;
+	l->tries[0].outcome = o;
+	l->tries[0].latency_us = 20000;
+	l->tries[0].ede = 0xffff;
+	mx_addr_parse("192.0.2.53", &l->tries[0].server);
+	l->n_resolvers = 1;
+	l->resolvers[0] = l->tries[0].server;
+	l->latency_us = 20000;
+	l->decided_frame = frame + 1;
+	l->ede = 0xffff;
+	memset(&msg, 0, sizeof msg);
+	l->answer = (o == MX_O_ANSWER || o == MX_O_NODATA || o == MX_O_NXDOMAIN) ? &msg : NULL;
+}
+
+static void mx_answer(const char *ex1, const char *ex2)
+{
+	msg.n_mx = 0;
+	if (ex1) {
+		msg.mx[msg.n_mx].pref = 10;
+		assert_int_equal(mx_dname_from_text(ex1, &msg.mx[msg.n_mx].exchange), 0);
+		msg.n_mx++;
+	}
+	if (ex2) {
+		msg.mx[msg.n_mx].pref = 20;
+		assert_int_equal(mx_dname_from_text(ex2, &msg.mx[msg.n_mx].exchange), 0);
+		msg.n_mx++;
+	}
+	msg.mx_total = msg.n_mx;
+}
+
+static void addr_answer(const char *a)
+{
+	msg.n_addr = 1;
+	msg.addr_total = 1;
+	assert_int_equal(mx_addr_parse(a, &msg.addr[0].addr), 0);
+}
+
+static void resolved_chain_with_syn(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.example.test", "mx2.example.test");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC, 3);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 2 * SEC, 5);
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	/* another sender's lookup of the same name does not join */
+	lk(&l, "192.0.2.99", "mx2.example.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 2 * SEC, 7);
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 3 * SEC;
+	syn.frame = 9;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.25", &syn.dst);
+	syn.dport = 25;
+	syn.syn = true;
+	mx_chain_observe_tcp(t, &syn);
+	assert_int_equal(ngot, 0);
+	mx_chain_tick(t, T0 + 100 * SEC); /* window not over */
+	assert_int_equal(ngot, 0);
+	mx_chain_tick(t, T0 + 200 * SEC);
+	assert_int_equal(ngot, 1);
+	const struct mx_chain *c = &got[0];
+	assert_int_equal(c->verdict, MX_CHAIN_RESOLVED);
+	assert_int_equal(c->n_hosts, 2);
+	assert_int_equal(c->hosts[0].first_family, 6);
+	assert_int_equal(c->hosts[0].aaaa.outcome, MX_O_SERVFAIL);
+	assert_int_equal(c->hosts[0].a.outcome, MX_O_ANSWER);
+	assert_int_equal(c->hosts[0].n_addrs, 1);
+	assert_true(c->hosts[0].connected);
+	assert_true(c->connected);
+	assert_int_equal(c->syn_frame, 9);
+	assert_false(c->hosts[1].a.asked);
+	assert_int_equal(c->attempt, 1);
+	assert_false(c->cut_short);
+	mx_chain_free(t);
+}
+
+static void deferred_and_attempts(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	for (unsigned k = 0; k < 3; k++) {
+		uint64_t base = T0 + k * 600 * SEC; /* queue runs every 10 minutes */
+		lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, base, 10 + k * 10);
+		mx_answer("mx1.example.test", NULL);
+		mx_chain_observe_lookup(t, &l);
+		lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, base + SEC, 12 + k * 10);
+		mx_chain_observe_lookup(t, &l);
+	}
+	mx_chain_finish(t, T0 + 1300 * SEC);
+	assert_int_equal(ngot, 3);
+	for (unsigned k = 0; k < 3; k++) {
+		assert_int_equal(got[k].verdict, MX_CHAIN_DEFERRED);
+		assert_int_equal(got[k].attempt, k + 1);
+		assert_false(got[k].hosts[0].a.asked);
+	}
+	assert_false(got[0].cut_short);
+	assert_true(got[2].cut_short); /* the capture ended inside its window */
+	mx_chain_free(t);
+}
+
+static void nxdomain_nullmx_implicit(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "nope.test", MX_TYPE_MX, MX_O_NXDOMAIN, T0, 1);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "null.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, 3);
+	mx_answer(".", NULL);
+	msg.mx[0].pref = 0;
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "web.test", MX_TYPE_MX, MX_O_NODATA, T0 + 2 * SEC, 5);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "web.test", MX_TYPE_A, MX_O_ANSWER, T0 + 3 * SEC, 7);
+	addr_answer("198.51.100.80");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "gone.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 4 * SEC, 9);
+	mx_answer("mx.gone.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.gone.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 5 * SEC, 11);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.gone.test", MX_TYPE_AAAA, MX_O_NXDOMAIN, T0 + 6 * SEC, 13);
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 4);
+	assert_int_equal(got[0].verdict, MX_CHAIN_FAILED);
+	assert_int_equal(got[0].mx.outcome, MX_O_NXDOMAIN);
+	assert_int_equal(got[1].verdict, MX_CHAIN_FAILED);
+	assert_true(got[1].null_mx);
+	assert_int_equal(got[1].n_hosts, 0);
+	assert_int_equal(got[2].verdict, MX_CHAIN_RESOLVED);
+	assert_true(got[2].hosts[0].implicit);
+	assert_int_equal(got[3].verdict, MX_CHAIN_FAILED);
+	assert_string_equal(got[3].why, "no exchange has an address");
+	mx_chain_free(t);
+}
+
+static void cname_tlsa_literal_window(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "2001:db8::10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.example.test", "192.0.2.7");
+	mx_chain_observe_lookup(t, &l);
+	assert_int_equal(ngot, 0);
+	/* A of mx1 answered through a CNAME; then the target's AAAA joins too */
+	lk(&l, "2001:db8::10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 3);
+	msg.n_cname = 1;
+	assert_int_equal(mx_dname_from_text("host.cdn.test", &msg.cname[0]), 0);
+	addr_answer("198.51.100.1");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "2001:db8::10", "host.cdn.test", MX_TYPE_AAAA, MX_O_NODATA, T0 + 2 * SEC, 5);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "2001:db8::10", "_25._tcp.mx1.example.test", MX_TYPE_TLSA, MX_O_SERVFAIL, T0 + 3 * SEC, 7);
+	mx_chain_observe_lookup(t, &l);
+	/* outside the window: does not join */
+	lk(&l, "2001:db8::10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + 500 * SEC, 9);
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 600 * SEC);
+	assert_int_equal(ngot, 1);
+	const struct mx_chain *c = &got[0];
+	assert_int_equal(c->n_hosts, 2);
+	char buf[MX_DNAME_STRLEN];
+	assert_string_equal(mx_dname_format(&c->hosts[0].cname, buf, sizeof buf), "host.cdn.test.");
+	assert_true(c->hosts[0].aaaa.asked);
+	assert_int_equal(c->hosts[0].aaaa.outcome, MX_O_NODATA);
+	assert_true(c->hosts[0].tlsa.asked);
+	assert_int_equal(c->hosts[0].tlsa.outcome, MX_O_SERVFAIL);
+	assert_true(c->hosts[1].ip_literal);
+	assert_int_equal(c->verdict, MX_CHAIN_RESOLVED);
+	mx_chain_free(t);
+}
+
+static void bounded_open_chains(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(8);
+	struct mx_lookup l;
+	char name[64];
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "d%u.test", i);
+		lk(&l, "192.0.2.10", name, MX_TYPE_MX, MX_O_ANSWER, T0 + i * 1000, i + 1);
+		mx_answer("mx.shared.test", NULL);
+		mx_chain_observe_lookup(t, &l);
+	}
+	assert_int_equal(mx_chain_peek_stats(t)->evicted, 92);
+	assert_int_equal(ngot, 92);
+	/* a lookup of the shared exchange joins every open chain that lists it */
+	lk(&l, "192.0.2.10", "mx.shared.test", MX_TYPE_A, MX_O_ANSWER, T0 + 200000, 500);
+	addr_answer("198.51.100.2");
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 100);
+	assert_int_equal(mx_chain_peek_stats(t)->lookups_joined, 8);
+	assert_int_equal(got[99 % 64].verdict, MX_CHAIN_RESOLVED);
+	assert_true(got[91 % 64].cut_short);
+	mx_chain_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(resolved_chain_with_syn),
+		cmocka_unit_test(deferred_and_attempts),
+		cmocka_unit_test(nxdomain_nullmx_implicit),
+		cmocka_unit_test(cname_tlsa_literal_window),
+		cmocka_unit_test(bounded_open_chains),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1296 @@
+/* test_decode.c - L2: frames -> DNS bytes (decode.c with ipfrag.c and tcpre.c).
+ *
+ * Frames are built here byte by byte (Ethernet, VLAN, SLL, SLL2, NULL, LOOP,
+ * raw; IPv4, IPv6 with extension headers and fragments; UDP, TCP, ICMP)
+ * around a small DNS query, and fed to a decoder that records callbacks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxsniff/decode.h"
+
+/* ---- recording callbacks ---------------------------------------------- */
+
+#define MAXREC 32
+
+struct rec {
+	unsigned n_dns, n_icmp, n_ctl;
+	struct mx_pkt dns[MAXREC];
+	uint8_t dns_bytes[MAXREC][600];
+	struct mx_icmp icmp[MAXREC];
+	uint8_t icmp_bytes[MAXREC][64];
+	struct mx_tcpctl ctl[MAXREC];
+};
+
+static void on_dns(void *ctx, const struct mx_pkt *p)
+{
+	struct rec *r = ctx;
+	assert_true(p->dns_len <= p->dns_wire_len);
+	assert_true(p->partial == (p->dns_len < p->dns_wire_len));
+	if (r->n_dns >= MAXREC)
+		return;
+	r->dns[r->n_dns] = *p;
+	if (p->dns_len)
+		memcpy(r->dns_bytes[r->n_dns], p->dns, p->dns_len < 600 ? p->dns_len : 600);
+	r->dns[r->n_dns].dns = r->dns_bytes[r->n_dns];
+	r->n_dns++;
+}
+
+static void on_icmp(void *ctx, const struct mx_icmp *m)
+{
+	struct rec *r = ctx;
+	if (r->n_icmp >= MAXREC)
+		return;
+	r->icmp[r->n_icmp] = *m;
+	if (m->dns_len)
+		memcpy(r->icmp_bytes[r->n_icmp], m->dns, m->dns_len < 64 ? m->dns_len : 64);
+	r->n_icmp++;
+}
+
+static void on_ctl(void *ctx, const struct mx_tcpctl *t)
+{
+	struct rec *r = ctx;
+	if (r->n_ctl < MAXREC)
+		r->ctl[r->n_ctl++] = *t;
+}
+
+static struct rec R;
+
+static struct mx_decoder *mk_opts(const struct mx_decode_opts *o)
+{
+	memset(&R, 0, sizeof(R));
+	struct mx_decode_cb cb = { .ctx = &R, .dns = on_dns, .icmp = on_icmp, .tcpctl = on_ctl };
+	struct mx_decoder *d = mx_decoder_new(o, &cb);
+	assert_non_null(d);
+	return d;
+}
+
+static struct mx_decoder *mk(void)
+{
+	return mk_opts(NULL);
+}
+
+static uint64_t frame_no;
+
+/* Feed caplen bytes of a frame that had len bytes on the wire. */
+static enum mx_verdict feed_cut(struct mx_decoder *d, int dlt, const uint8_t *b, size_t caplen,
+				size_t len, uint64_t ts)
+{
+	struct mx_frame f = {
+		.ts_us = ts, .frame = ++frame_no, .caplen = (uint32_t)caplen, .len = (uint32_t)len,
+		.linktype = dlt, .data = b,
+	};
+	return mx_decode_frame(d, &f);
+}
+
+static enum mx_verdict feed(struct mx_decoder *d, int dlt, const uint8_t *b, size_t n)
+{
+	return feed_cut(d, dlt, b, n, n, 1000000 + frame_no);
+}
+
+static uint64_t reason(const struct mx_decoder *d, enum mx_reason r)
+{
+	return mx_decode_peek_stats(d)->reason[r];
+}
+
+/* ---- frame builders ---------------------------------------------------- */
+
+struct buf {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void put(struct buf *x, const void *p, size_t n)
+{
+	assert_true(x->n + n <= sizeof(x->b));
+	if (n)
+		memcpy(x->b + x->n, p, n);
+	x->n += n;
+}
+
+static void put8(struct buf *x, unsigned v)
+{
+	uint8_t c = (uint8_t)v;
+	put(x, &c, 1);
+}
+
+static void put16(struct buf *x, unsigned v)
+{
+	put8(x, v >> 8);
+	put8(x, v);
+}
+
+static void put32(struct buf *x, uint32_t v)
+{
+	put16(x, v >> 16);
+	put16(x, v & 0xffff);
+}
+
+static const uint8_t CLI4[4] = { 192, 0, 2, 10 }, SRV4[4] = { 198, 51, 100, 53 },
+		     RTR4[4] = { 203, 0, 113, 1 };
+static const uint8_t CLI6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 };
+static const uint8_t SRV6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53 };
+static const uint8_t RTR6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01 };
+
+/* A DNS query: id, RD, one question "example.com. IN MX". */
+static size_t dns_query(uint8_t *out, uint16_t id)
+{
+	static const uint8_t q[] = { 0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+				     7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+				     0, 15, 0, 1 };
+	memcpy(out, q, sizeof(q));
+	out[0] = (uint8_t)(id >> 8);
+	out[1] = (uint8_t)id;
+	return sizeof(q);
+}
+
+static void udp(struct buf *x, uint16_t sp, uint16_t dp, const uint8_t *pl, size_t n)
+{
+	put16(x, sp);
+	put16(x, dp);
+	put16(x, (unsigned)(8 + n));
+	put16(x, 0);
+	put(x, pl, n);
+}
+
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
+#define F_PSH 0x08
+#define F_ACK 0x10
+
+static void tcp(struct buf *x, uint16_t sp, uint16_t dp, uint32_t seq, unsigned flags,
+		const uint8_t *pl, size_t n)
+{
+	put16(x, sp);
+	put16(x, dp);
+	put32(x, seq);
+	put32(x, 1);
+	put8(x, 6 << 4); /* 24-byte header: one option word */
+	put8(x, flags);
+	put16(x, 65535);
+	put16(x, 0);
+	put16(x, 0);
+	put32(x, 0x01010101); /* NOP NOP NOP NOP */
+	put(x, pl, n);
+}
+
+/* IPv4 header (+ optional 4-byte option) around an L4 payload. */
+static void ip4(struct buf *x, const uint8_t *s, const uint8_t *d, unsigned proto, unsigned id,
+		unsigned fragfield, bool opt, const uint8_t *pl, size_t n)
+{
+	size_t hl = opt ? 24 : 20;
+	put8(x, 0x40 | (unsigned)(hl / 4));
+	put8(x, 0);
+	put16(x, (unsigned)(hl + n));
+	put16(x, id);
+	put16(x, fragfield);
+	put8(x, 64);
+	put8(x, proto);
+	put16(x, 0);
+	put(x, s, 4);
+	put(x, d, 4);
+	if (opt)
+		put32(x, 0x01010100); /* NOP NOP NOP EOL */
+	put(x, pl, n);
+}
+
+/* IPv6 header; pl holds extension headers (if any) and the upper layer. */
+static void ip6(struct buf *x, const uint8_t *s, const uint8_t *d, unsigned nh, const uint8_t *pl,
+		size_t n)
+{
+	put32(x, 0x60000000);
+	put16(x, (unsigned)n);
+	put8(x, nh);
+	put8(x, 64);
+	put(x, s, 16);
+	put(x, d, 16);
+	put(x, pl, n);
+}
+
+static void eth(struct buf *x, const uint16_t *tags, size_t ntags, unsigned type,
+		const uint8_t *pl, size_t n)
+{
+	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
+	put(x, macs, 12);
+	for (size_t i = 0; i < ntags; i++) {
+		put16(x, tags[i]);
+		put16(x, (unsigned)(100 + i));
+	}
+	put16(x, type);
+	put(x, pl, n);
+}
+
+/* Common frames. */
+static void udp4_query(struct buf *fr, uint16_t id, uint16_t sp, uint16_t dp)
+{
+	uint8_t q[64];
+	size_t qn = dns_query(q, id);
+	struct buf u = { .n = 0 }, ip = { .n = 0 };
+	udp(&u, sp, dp, q, qn);
+	ip4(&ip, CLI4, SRV4, 17, 0x1234, 0x4000, false, u.b, u.n);
+	fr->n = 0;
+	eth(fr, NULL, 0, 0x0800, ip.b, ip.n);
+}
+
+static void udp6_payload(struct buf *ip, uint16_t id)
+{
+	uint8_t q[64];
+	size_t qn = dns_query(q, id);
+	struct buf u = { .n = 0 };
+	udp(&u, 5353, 53, q, qn);
+	ip->n = 0;
+	ip6(ip, CLI6, SRV6, 17, u.b, u.n);
+}
+
+/* ---- tests: link layers ----------------------------------------------- */
+
+static void check_query(unsigned i, uint16_t id, uint8_t family)
+{
+	assert_true(R.n_dns > i);
+	const struct mx_pkt *p = &R.dns[i];
+	assert_int_equal(p->transport, MX_T_UDP);
+	assert_int_equal(p->src.family, family);
+	assert_int_equal(p->dns_len, 29);
+	assert_int_equal(p->dns_wire_len, 29);
+	assert_false(p->partial);
+	assert_int_equal(R.dns_bytes[i][0], id >> 8);
+	assert_int_equal(R.dns_bytes[i][1], id & 0xff);
+	assert_int_equal(R.dns_bytes[i][13], 'e');
+}
+
+static void ethernet_udp4(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf fr;
+	udp4_query(&fr, 0xbeef, 40000, 53);
+	/* Ethernet minimum frame: padding after the IP datagram is ignored */
+	uint8_t pad[4] = { 0xee, 0xee, 0xee, 0xee };
+	put(&fr, pad, sizeof(pad));
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+	check_query(0, 0xbeef, 4);
+	struct mx_addr a;
+	mx_addr_set4(&a, CLI4);
+	assert_true(mx_addr_eq(&R.dns[0].src, &a));
+	mx_addr_set4(&a, SRV4);
+	assert_true(mx_addr_eq(&R.dns[0].dst, &a));
+	assert_int_equal(R.dns[0].sport, 40000);
+	assert_int_equal(R.dns[0].dport, 53);
+	assert_int_equal(R.dns[0].frame, frame_no);
+	const struct mx_decode_stats *st = mx_decode_peek_stats(d);
+	assert_int_equal(st->frames, 1);
+	assert_int_equal(st->reason[MX_R_DNS], 1);
+	assert_int_equal(st->verdict[MX_V_OK], 1);
+	assert_int_equal(st->ipv4, 1);
+	assert_int_equal(st->udp, 1);
+	assert_int_equal(st->dns_udp, 1);
+	assert_int_equal(st->vlan_tagged, 0);
+	/* the response direction (source port 53) too */
+	udp4_query(&fr, 0xbeef, 53, 40000);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_dns, 2);
+	/* other ports are not DNS */
+	udp4_query(&fr, 1, 40000, 123);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(reason(d, MX_R_OTHER_PORT), 1);
+	assert_int_equal(R.n_dns, 2);
+	mx_decoder_free(d);
+}
+
+static void vlan_tags(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf ip, fr;
+	uint8_t q[64];
+	size_t qn = dns_query(q, 7);
+	struct buf u = { .n = 0 };
+	udp(&u, 1025, 53, q, qn);
+	ip4(&ip, CLI4, SRV4, 17, 1, 0, true, u.b, u.n); /* with an IP option */
+
+	const uint16_t qinq[2] = { 0x88a8, 0x8100 };
+	eth(&fr, qinq, 2, 0x0800, ip.b, ip.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+	check_query(0, 7, 4);
+
+	const uint16_t old[1] = { 0x9100 };
+	fr.n = 0;
+	eth(&fr, old, 1, 0x0800, ip.b, ip.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+
+	udp6_payload(&ip, 8);
+	const uint16_t four[4] = { 0x8100, 0x8100, 0x88a8, 0x8100 };
+	fr.n = 0;
+	eth(&fr, four, 4, 0x86dd, ip.b, ip.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+	check_query(2, 8, 6);
+	assert_int_equal(mx_decode_peek_stats(d)->vlan_tagged, 3);
+
+	const uint16_t five[5] = { 0x8100, 0x8100, 0x8100, 0x8100, 0x8100 };
+	fr.n = 0;
+	eth(&fr, five, 5, 0x86dd, ip.b, ip.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(reason(d, MX_R_NOT_IP), 1);
+
+	/* ARP */
+	uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x0806, arp, sizeof(arp));
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(reason(d, MX_R_NOT_IP), 2);
+	/* too short for Ethernet */
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, 10), MX_V_TRUNCATED);
+	assert_int_equal(reason(d, MX_R_SHORT_LINK), 1);
+	mx_decoder_free(d);
+}
+
+static void cooked_sll_sll2(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf ip4f, ip6f, fr;
+	uint8_t q[64];
+	size_t qn = dns_query(q, 0x0a0b);
+	struct buf u = { .n = 0 };
+	udp(&u, 53, 33333, q, qn);
+	ip4(&ip4f, SRV4, CLI4, 17, 9, 0, false, u.b, u.n);
+	udp6_payload(&ip6f, 0x0c0d);
+
+	/* SLL: packet type, ARPHRD_ETHER, addr len 6, addr[8], protocol */
+	fr.n = 0;
+	put16(&fr, 0);
+	put16(&fr, 1);
+	put16(&fr, 6);
+	put32(&fr, 0x02000000);
+	put32(&fr, 0x00010000);
+	put16(&fr, 0x0800);
+	put(&fr, ip4f.b, ip4f.n);
+	assert_int_equal(feed(d, MX_DLT_LINUX_SLL, fr.b, fr.n), MX_V_OK);
+	check_query(0, 0x0a0b, 4);
+	assert_int_equal(R.dns[0].sport, 53);
+
+	fr.n = 0;
+	put16(&fr, 4);
+	put16(&fr, 1);
+	put16(&fr, 6);
+	put32(&fr, 0);
+	put32(&fr, 0);
+	put16(&fr, 0x86dd);
+	put(&fr, ip6f.b, ip6f.n);
+	assert_int_equal(feed(d, MX_DLT_LINUX_SLL, fr.b, fr.n), MX_V_OK);
+	check_query(1, 0x0c0d, 6);
+
+	/* SLL2: protocol, reserved, ifindex, ARPHRD, packet type, addr len, addr[8] */
+	fr.n = 0;
+	put16(&fr, 0x0800);
+	put16(&fr, 0);
+	put32(&fr, 3);
+	put16(&fr, 1);
+	put8(&fr, 0);
+	put8(&fr, 6);
+	put32(&fr, 0x02000000);
+	put32(&fr, 0x00010000);
+	put(&fr, ip4f.b, ip4f.n);
+	assert_int_equal(feed(d, MX_DLT_LINUX_SLL2, fr.b, fr.n), MX_V_OK);
+	check_query(2, 0x0a0b, 4);
+
+	fr.n = 0;
+	put16(&fr, 0x86dd);
+	put16(&fr, 0);
+	put32(&fr, 3);
+	put16(&fr, 1);
+	put8(&fr, 4);
+	put8(&fr, 6);
+	put32(&fr, 0);
+	put32(&fr, 0);
+	put(&fr, ip6f.b, ip6f.n);
+	assert_int_equal(feed(d, MX_DLT_LINUX_SLL2, fr.b, fr.n), MX_V_OK);
+	check_query(3, 0x0c0d, 6);
+	assert_int_equal(feed(d, MX_DLT_LINUX_SLL2, fr.b, 19), MX_V_TRUNCATED);
+	assert_int_equal(reason(d, MX_R_SHORT_LINK), 1);
+	mx_decoder_free(d);
+}
+
+static void null_and_loop(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf ip4f, ip6f, fr;
+	uint8_t q[64];
+	size_t qn = dns_query(q, 0x1111);
+	struct buf u = { .n = 0 };
+	udp(&u, 40000, 53, q, qn);
+	ip4(&ip4f, CLI4, SRV4, 17, 9, 0, false, u.b, u.n);
+	udp6_payload(&ip6f, 0x2222);
+	unsigned ok = 0;
+
+	/* NULL: AF_INET in either byte order */
+	const uint8_t le2[4] = { 2, 0, 0, 0 }, be2[4] = { 0, 0, 0, 2 };
+	fr.n = 0;
+	put(&fr, le2, 4);
+	put(&fr, ip4f.b, ip4f.n);
+	assert_int_equal(feed(d, MX_DLT_NULL, fr.b, fr.n), MX_V_OK);
+	check_query(ok++, 0x1111, 4);
+	fr.n = 0;
+	put(&fr, be2, 4);
+	put(&fr, ip4f.b, ip4f.n);
+	assert_int_equal(feed(d, MX_DLT_NULL, fr.b, fr.n), MX_V_OK);
+	check_query(ok++, 0x1111, 4);
+	/* AF_INET6 as the BSDs number it, both byte orders */
+	const uint8_t afs[3] = { 24, 28, 30 };
+	for (int i = 0; i < 3; i++) {
+		const uint8_t le[4] = { afs[i], 0, 0, 0 }, be[4] = { 0, 0, 0, afs[i] };
+		fr.n = 0;
+		put(&fr, le, 4);
+		put(&fr, ip6f.b, ip6f.n);
+		assert_int_equal(feed(d, MX_DLT_NULL, fr.b, fr.n), MX_V_OK);
+		check_query(ok++, 0x2222, 6);
+		fr.n = 0;
+		put(&fr, be, 4);
+		put(&fr, ip6f.b, ip6f.n);
+		assert_int_equal(feed(d, MX_DLT_NULL, fr.b, fr.n), MX_V_OK);
+		check_query(ok++, 0x2222, 6);
+	}
+	/* unknown family */
+	const uint8_t ipx[4] = { 23, 0, 0, 0 };
+	fr.n = 0;
+	put(&fr, ipx, 4);
+	put(&fr, ip4f.b, ip4f.n);
+	assert_int_equal(feed(d, MX_DLT_NULL, fr.b, fr.n), MX_V_NOT_DNS);
+
+	/* LOOP: network byte order only */
+	fr.n = 0;
+	put(&fr, be2, 4);
+	put(&fr, ip4f.b, ip4f.n);
+	assert_int_equal(feed(d, MX_DLT_LOOP, fr.b, fr.n), MX_V_OK);
+	check_query(ok++, 0x1111, 4);
+	const uint8_t be30[4] = { 0, 0, 0, 30 };
+	fr.n = 0;
+	put(&fr, be30, 4);
+	put(&fr, ip6f.b, ip6f.n);
+	assert_int_equal(feed(d, MX_DLT_LOOP, fr.b, fr.n), MX_V_OK);
+	check_query(ok++, 0x2222, 6);
+	fr.n = 0;
+	put(&fr, le2, 4);
+	put(&fr, ip4f.b, ip4f.n);
+	assert_int_equal(feed(d, MX_DLT_LOOP, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(R.n_dns, ok);
+	assert_int_equal(reason(d, MX_R_NOT_IP), 2);
+	mx_decoder_free(d);
+}
+
+static void raw_ip(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf ip4f, ip6f;
+	uint8_t q[64];
+	size_t qn = dns_query(q, 0x3333);
+	struct buf u = { .n = 0 };
+	udp(&u, 40000, 53, q, qn);
+	ip4(&ip4f, CLI4, SRV4, 17, 9, 0, false, u.b, u.n);
+	udp6_payload(&ip6f, 0x4444);
+	const int raws[3] = { MX_DLT_RAW, MX_DLT_RAW_ALT, MX_DLT_RAW_LINKTYPE };
+	unsigned ok = 0;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(feed(d, raws[i], ip4f.b, ip4f.n), MX_V_OK);
+		check_query(ok++, 0x3333, 4);
+		assert_int_equal(feed(d, raws[i], ip6f.b, ip6f.n), MX_V_OK);
+		check_query(ok++, 0x4444, 6);
+	}
+	assert_int_equal(feed(d, MX_DLT_IPV4, ip4f.b, ip4f.n), MX_V_OK);
+	assert_int_equal(feed(d, MX_DLT_IPV6, ip6f.b, ip6f.n), MX_V_OK);
+	assert_int_equal(feed(d, MX_DLT_IPV4, ip6f.b, ip6f.n), MX_V_MALFORMED);
+	assert_int_equal(feed(d, MX_DLT_IPV6, ip4f.b, ip4f.n), MX_V_MALFORMED);
+	assert_int_equal(reason(d, MX_R_BAD_IP), 2);
+	/* version 5 */
+	uint8_t v5[40];
+	memcpy(v5, ip4f.b, sizeof(v5));
+	v5[0] = 0x55;
+	assert_int_equal(feed(d, MX_DLT_RAW, v5, sizeof(v5)), MX_V_MALFORMED);
+	assert_int_equal(R.n_dns, ok + 2);
+	assert_int_equal(mx_decode_peek_stats(d)->ipv6, 4);
+
+	/* link types we do not decode */
+	assert_int_equal(feed(d, 9999, ip4f.b, ip4f.n), MX_V_UNSUPPORTED);
+	assert_int_equal(feed(d, 105, ip4f.b, ip4f.n), MX_V_UNSUPPORTED);
+	assert_int_equal(reason(d, MX_R_LINK_UNSUPPORTED), 2);
+	assert_false(mx_decode_linktype_ok(9999));
+	assert_false(mx_decode_linktype_ok(105));
+	const int good[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276 };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(mx_decode_linktype_ok(good[i]));
+	mx_decoder_free(d);
+}
+
+/* ---- IP layer --------------------------------------------------------- */
+
+static void ipv6_extension_headers(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf pl, ip;
+	uint8_t q[64];
+	size_t qn = dns_query(q, 0x6666);
+	struct buf u = { .n = 0 };
+	udp(&u, 40000, 53, q, qn);
+
+	/* hop-by-hop (8) -> routing (24) -> destination options (8) -> AH (16) -> UDP */
+	pl.n = 0;
+	put8(&pl, 43); put8(&pl, 0); put16(&pl, 0x0104); put32(&pl, 0);   /* HBH: PadN */
+	put8(&pl, 60); put8(&pl, 2); put8(&pl, 0); put8(&pl, 0); put32(&pl, 0);
+	for (int i = 0; i < 4; i++)
+		put32(&pl, 0);                                                 /* routing */
+	put8(&pl, 51); put8(&pl, 0); put16(&pl, 0x0104); put32(&pl, 0);   /* dest opts */
+	put8(&pl, 17); put8(&pl, 2); put16(&pl, 0); put32(&pl, 0x100); put32(&pl, 1);
+	put32(&pl, 0xaaaaaaaa);                                            /* AH: 16 bytes */
+	put(&pl, u.b, u.n);
+	ip.n = 0;
+	ip6(&ip, CLI6, SRV6, 0, pl.b, pl.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_OK);
+	check_query(0, 0x6666, 6);
+	struct mx_addr a;
+	mx_addr_set6(&a, SRV6);
+	assert_true(mx_addr_eq(&R.dns[0].dst, &a));
+
+	/* ESP and no-next-header are other protocols */
+	uint8_t esp[16] = { 0 };
+	ip.n = 0;
+	ip6(&ip, CLI6, SRV6, 50, esp, sizeof(esp));
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_NOT_DNS);
+	ip.n = 0;
+	ip6(&ip, CLI6, SRV6, 59, esp, sizeof(esp));
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_NOT_DNS);
+	assert_int_equal(reason(d, MX_R_OTHER_PROTO), 2);
+
+	/* jumbo payload length 0 */
+	ip.n = 0;
+	ip6(&ip, CLI6, SRV6, 0, pl.b, pl.n);
+	ip.b[4] = ip.b[5] = 0;
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_MALFORMED);
+
+	/* too many extension headers */
+	pl.n = 0;
+	for (int i = 0; i < 12; i++) {
+		put8(&pl, i == 11 ? 17 : 60);
+		put8(&pl, 0);
+		put16(&pl, 0x0104);
+		put32(&pl, 0);
+	}
+	put(&pl, u.b, u.n);
+	ip.n = 0;
+	ip6(&ip, CLI6, SRV6, 60, pl.b, pl.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_MALFORMED);
+
+	/* an extension header running past the payload length */
+	pl.n = 0;
+	put8(&pl, 17); put8(&pl, 4); put16(&pl, 0); put32(&pl, 0);
+	ip.n = 0;
+	ip6(&ip, CLI6, SRV6, 60, pl.b, pl.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_MALFORMED);
+	assert_int_equal(reason(d, MX_R_BAD_IP), 3);
+	assert_int_equal(R.n_dns, 1);
+
+	/* payload length larger than the frame, not because of the capture */
+	udp6_payload(&ip, 1);
+	ip.b[5] += 10;
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_MALFORMED);
+	/* ...but when the capture cut it, what is there goes up: here the UDP
+	 * datagram inside is complete */
+	assert_int_equal(feed_cut(d, MX_DLT_RAW, ip.b, ip.n, ip.n + 10, 5), MX_V_OK);
+	assert_int_equal(R.n_dns, 2);
+	assert_false(R.dns[1].partial);
+	mx_decoder_free(d);
+}
+
+static void ipv4_malformed(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf fr;
+	udp4_query(&fr, 1, 40000, 53);
+	uint8_t b[200];
+	size_t n = fr.n;
+
+	memcpy(b, fr.b, n);
+	b[14] = 0x44; /* IHL 4 */
+	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_MALFORMED);
+	memcpy(b, fr.b, n);
+	b[16] = 0;
+	b[17] = 19; /* total length < header */
+	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_MALFORMED);
+	memcpy(b, fr.b, n);
+	b[17] += 40; /* total length beyond the frame, frame not cut */
+	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_MALFORMED);
+	assert_int_equal(reason(d, MX_R_BAD_IP), 3);
+
+	memcpy(b, fr.b, n);
+	b[14 + 20 + 5] = 7; /* UDP length < 8 */
+	b[14 + 20 + 4] = 0;
+	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_MALFORMED);
+	memcpy(b, fr.b, n);
+	b[14 + 20 + 5] += 1; /* UDP length beyond the IP payload */
+	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_MALFORMED);
+	assert_int_equal(reason(d, MX_R_BAD_L4), 2);
+
+	/* IP protocol we do not decode (GRE) */
+	memcpy(b, fr.b, n);
+	b[14 + 9] = 47;
+	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_NOT_DNS);
+	assert_int_equal(reason(d, MX_R_OTHER_PROTO), 1);
+
+	/* not DNS on port 53 still goes up: dns.c judges content */
+	struct buf u = { .n = 0 }, ip = { .n = 0 };
+	const uint8_t junk[3] = { 'h', 'i', '!' };
+	udp(&u, 40000, 53, junk, 3);
+	ip4(&ip, CLI4, SRV4, 17, 1, 0, false, u.b, u.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_OK);
+	assert_int_equal(R.n_dns, 1);
+	assert_int_equal(R.dns[0].dns_len, 3);
+
+	/* snaplen-cut UDP DNS: delivered partial, counted short_dns */
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, n - 10, n, 7), MX_V_TRUNCATED);
+	assert_int_equal(reason(d, MX_R_SHORT_DNS), 1);
+	assert_int_equal(R.n_dns, 2);
+	assert_true(R.dns[1].partial);
+	assert_int_equal(R.dns[1].dns_len, 19);
+	assert_int_equal(R.dns[1].dns_wire_len, 29);
+
+	const struct mx_decode_stats *st = mx_decode_peek_stats(d);
+	uint64_t sum = 0, vsum = 0;
+	for (int i = 0; i < MX_R__COUNT; i++)
+		sum += st->reason[i];
+	for (int i = 0; i < MX_V__COUNT; i++)
+		vsum += st->verdict[i];
+	assert_int_equal(sum, st->frames);
+	assert_int_equal(vsum, st->frames);
+	mx_decoder_free(d);
+}
+
+/* Fragments of one UDP datagram (header + 200 bytes of DNS) over IPv4. */
+static size_t frag4(struct buf fr[4], uint16_t id, uint16_t ipid)
+{
+	static uint8_t dns[200];
+	dns_query(dns, id);
+	for (size_t i = 29; i < sizeof(dns); i++)
+		dns[i] = (uint8_t)i;
+	struct buf u = { .n = 0 };
+	udp(&u, 40000, 53, dns, sizeof(dns)); /* 208 bytes: 64 + 64 + 64 + 16 */
+	for (int i = 0; i < 4; i++) {
+		size_t off = (size_t)i * 64, len = i == 3 ? 16 : 64;
+		fr[i].n = 0;
+		ip4(&fr[i], CLI4, SRV4, 17, ipid, (unsigned)((i < 3 ? 0x2000 : 0) | off / 8), false,
+		    u.b + off, len);
+	}
+	return 4;
+}
+
+/* The same over IPv6 with a fragment header (and destination options in the
+ * fragmentable part). */
+static size_t frag6(struct buf fr[4], uint16_t id, uint32_t fid)
+{
+	static uint8_t dns[200];
+	dns_query(dns, id);
+	for (size_t i = 29; i < sizeof(dns); i++)
+		dns[i] = (uint8_t)(i * 3);
+	struct buf u = { .n = 0 };
+	put8(&u, 17); put8(&u, 0); put16(&u, 0x0104); put32(&u, 0); /* dest opts */
+	udp(&u, 40000, 53, dns, sizeof(dns)); /* 216 bytes */
+	for (int i = 0; i < 4; i++) {
+		size_t off = (size_t)i * 64, len = i == 3 ? 24 : 64;
+		struct buf pl = { .n = 0 };
+		put8(&pl, 60);
+		put8(&pl, 0);
+		put16(&pl, (unsigned)(off | (i < 3 ? 1 : 0)));
+		put32(&pl, fid);
+		put(&pl, u.b + off, len);
+		fr[i].n = 0;
+		ip6(&fr[i], CLI6, SRV6, 44, pl.b, pl.n);
+	}
+	return 4;
+}
+
+static void check_frag_dns(unsigned i, uint16_t id)
+{
+	assert_true(R.n_dns > i);
+	assert_int_equal(R.dns[i].dns_len, 200);
+	assert_int_equal(R.dns[i].dns_wire_len, 200);
+	assert_int_equal(R.dns_bytes[i][0], id >> 8);
+	assert_int_equal(R.dns_bytes[i][1], id & 0xff);
+	assert_int_equal(R.dns_bytes[i][13], 'e');
+}
+
+static void fragments(void **state)
+{
+	(void)state;
+	static struct buf fr[4];
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct mx_decoder *d = mk();
+#define FRAGS(id, x) (v6 ? frag6(fr, (id), (x)) : frag4(fr, (id), (uint16_t)(x)))
+		/* in order */
+		FRAGS(0x0101, 1);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(feed(d, MX_DLT_RAW, fr[i].b, fr[i].n), MX_V_OK);
+		assert_int_equal(R.n_dns, 0);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[3].b, fr[3].n), MX_V_OK);
+		check_frag_dns(0, 0x0101);
+		assert_int_equal(reason(d, MX_R_FRAGMENT_HELD), 3);
+		assert_int_equal(reason(d, MX_R_DNS), 1);
+		/* reverse order */
+		FRAGS(0x0202, 2);
+		for (int i = 3; i >= 0; i--)
+			assert_int_equal(feed(d, MX_DLT_RAW, fr[i].b, fr[i].n), MX_V_OK);
+		check_frag_dns(1, 0x0202);
+		/* duplicates */
+		FRAGS(0x0303, 3);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[1].b, fr[1].n), MX_V_OK);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[1].b, fr[1].n), MX_V_OK);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[0].b, fr[0].n), MX_V_OK);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[3].b, fr[3].n), MX_V_OK);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[0].b, fr[0].n), MX_V_OK);
+		assert_int_equal(R.n_dns, 2);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[2].b, fr[2].n), MX_V_OK);
+		check_frag_dns(2, 0x0303);
+		assert_int_equal(mx_decode_peek_stats(d)->frag_reassembled, 3);
+		/* conflicting overlap */
+		FRAGS(0x0404, 4);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[1].b, fr[1].n), MX_V_OK);
+		fr[1].b[fr[1].n - 1] ^= 0x55;
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[1].b, fr[1].n), MX_V_MALFORMED);
+		assert_int_equal(reason(d, MX_R_BAD_FRAGMENT), 1);
+		fr[1].b[fr[1].n - 1] ^= 0x55;
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[0].b, fr[0].n), MX_V_OK);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[2].b, fr[2].n), MX_V_OK);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[3].b, fr[3].n), MX_V_OK);
+		assert_int_equal(R.n_dns, 3); /* fragment 1 was dropped with the datagram */
+		/* timeout */
+		FRAGS(0x0505, 5);
+		assert_int_equal(feed_cut(d, MX_DLT_RAW, fr[0].b, fr[0].n, fr[0].n, 100000000), MX_V_OK);
+		mx_decode_tick(d, 131000000);
+		/* the datagram left incomplete by the overlap test expired too */
+		assert_int_equal(mx_decode_peek_stats(d)->frag_timeout, 2);
+		for (int i = 1; i < 4; i++)
+			assert_int_equal(feed_cut(d, MX_DLT_RAW, fr[i].b, fr[i].n, fr[i].n, 131000001),
+					 MX_V_OK);
+		assert_int_equal(R.n_dns, 3);
+		mx_decoder_free(d);
+	}
+#undef FRAGS
+}
+
+static void fragment_flood_bounded(void **state)
+{
+	(void)state;
+	struct mx_decode_opts o;
+	mx_decode_opts_default(&o);
+	o.frag_max = 16;
+	struct mx_decoder *d = mk_opts(&o);
+	static struct buf fr[4];
+	for (uint32_t i = 0; i < 5000; i++) {
+		frag4(fr, 1, (uint16_t)i);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[0].b, fr[0].n), MX_V_OK);
+		frag6(fr, 1, i);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr[1].b, fr[1].n), MX_V_OK);
+	}
+	assert_int_equal(mx_decode_peek_stats(d)->frag_evicted, 10000 - 16);
+	assert_int_equal(R.n_dns, 0);
+	/* a fragment of another protocol is not reassembled at all */
+	uint8_t gre[16] = { 0 };
+	struct buf ip = { .n = 0 };
+	ip4(&ip, CLI4, SRV4, 47, 1, 0x2000, false, gre, sizeof(gre));
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_NOT_DNS);
+	/* a middle fragment that is not a multiple of 8 bytes */
+	ip.n = 0;
+	ip4(&ip, CLI4, SRV4, 17, 1, 0x2000, false, gre, 13);
+	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_MALFORMED);
+	mx_decoder_free(d);
+}
+
+/* ---- TCP -------------------------------------------------------------- */
+
+static void tcp4(struct buf *fr, bool to_server, uint32_t seq, unsigned flags, const uint8_t *pl,
+		 size_t n)
+{
+	struct buf t = { .n = 0 };
+	if (to_server)
+		tcp(&t, 40001, 53, seq, flags, pl, n);
+	else
+		tcp(&t, 53, 40001, seq, flags, pl, n);
+	fr->n = 0;
+	if (to_server)
+		ip4(fr, CLI4, SRV4, 6, 1, 0x4000, false, t.b, t.n);
+	else
+		ip4(fr, SRV4, CLI4, 6, 1, 0x4000, false, t.b, t.n);
+}
+
+static size_t tcp_msg(uint8_t *out, uint16_t id)
+{
+	size_t n = dns_query(out + 2, id);
+	out[0] = 0;
+	out[1] = (uint8_t)n;
+	return n + 2;
+}
+
+static void tcp_streams(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf fr;
+	uint8_t s[400];
+	size_t a = tcp_msg(s, 0xa001);
+	size_t b = tcp_msg(s + a, 0xa002);
+
+	tcp4(&fr, true, 999, F_SYN, NULL, 0);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_ctl, 1);
+	assert_true(R.ctl[0].syn);
+	assert_false(R.ctl[0].ack);
+	assert_int_equal(R.ctl[0].dport, 53);
+	assert_int_equal(reason(d, MX_R_TCP_HELD), 1);
+	/* prefix split: 1 byte, then the rest */
+	tcp4(&fr, true, 1000, F_ACK | F_PSH, s, 1);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_dns, 0);
+	tcp4(&fr, true, 1001, F_ACK | F_PSH, s + 1, a - 1);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_dns, 1);
+	assert_int_equal(R.dns[0].transport, MX_T_TCP);
+	assert_int_equal(R.dns[0].dns_len, 29);
+	assert_int_equal(R.dns[0].dns_wire_len, 29);
+	assert_int_equal(R.dns_bytes[0][1], 0x01);
+	assert_int_equal(R.dns[0].frame, frame_no);
+	assert_int_equal(reason(d, MX_R_DNS), 1);
+	/* retransmission */
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_dns, 1);
+	assert_int_equal(mx_decode_peek_stats(d)->tcp_retrans, 1);
+	/* two messages in one segment */
+	memcpy(s + a + b, s, a + b);
+	tcp4(&fr, true, 1000 + (uint32_t)a, F_ACK, s + a, a + b);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_dns, 3);
+	assert_int_equal(R.dns_bytes[1][1], 0x02);
+	assert_int_equal(R.dns_bytes[2][1], 0x01);
+	assert_int_equal(mx_decode_peek_stats(d)->dns_tcp, 3);
+	/* out of order: second half first */
+	uint32_t base = 1000 + (uint32_t)(2 * a + b);
+	tcp4(&fr, true, base + 10, F_ACK, s + a + 10, b - 10);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	tcp4(&fr, true, base, F_ACK, s + a, 10);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_dns, 4);
+	assert_int_equal(mx_decode_peek_stats(d)->tcp_out_of_order, 1);
+	/* FIN: control callback after the data */
+	tcp4(&fr, true, base + (uint32_t)b, F_FIN | F_ACK, NULL, 0);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_ctl, 2);
+	assert_true(R.ctl[1].fin);
+	assert_true(R.ctl[1].ack);
+
+	/* the server side, joined mid-stream (no SYN seen) */
+	tcp4(&fr, false, 77777, F_ACK, s, a);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_dns, 5);
+	assert_int_equal(R.dns[4].sport, 53);
+	assert_int_equal(mx_decode_peek_stats(d)->tcp_midstream, 1);
+	/* a prefix < 12 */
+	const uint8_t bad[6] = { 0, 4, 1, 2, 3, 4 };
+	tcp4(&fr, false, 77777 + (uint32_t)a, F_ACK, bad, sizeof(bad));
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_MALFORMED);
+	assert_int_equal(reason(d, MX_R_BAD_TCP_PREFIX), 1);
+	/* RST */
+	tcp4(&fr, false, 77777 + (uint32_t)a + 6, F_RST, NULL, 0);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_ctl, 3);
+	assert_true(R.ctl[2].rst);
+
+	/* SMTP control segments */
+	struct buf t = { .n = 0 };
+	tcp(&t, 50000, 25, 1, F_SYN, NULL, 0);
+	fr.n = 0;
+	ip4(&fr, CLI4, SRV4, 6, 1, 0, false, t.b, t.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(reason(d, MX_R_TCP_SMTP), 1);
+	assert_int_equal(R.n_ctl, 4);
+	assert_int_equal(R.ctl[3].dport, 25);
+	t.n = 0;
+	tcp(&t, 50000, 25, 2, F_ACK, s, 10); /* SMTP data is not ours */
+	fr.n = 0;
+	ip4(&fr, CLI4, SRV4, 6, 1, 0, false, t.b, t.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_NOT_DNS);
+	/* bad data offset */
+	t.n = 0;
+	tcp(&t, 40001, 53, 2, F_ACK, s, 10);
+	t.b[12] = 0x40;
+	fr.n = 0;
+	ip4(&fr, CLI4, SRV4, 6, 1, 0, false, t.b, t.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_MALFORMED);
+	assert_int_equal(reason(d, MX_R_BAD_L4), 1);
+	assert_int_equal(R.n_ctl, 4);
+	mx_decoder_free(d);
+}
+
+static void tcp_gap_over_ipv6(void **state)
+{
+	(void)state;
+	struct mx_decode_opts o;
+	mx_decode_opts_default(&o);
+	o.tcp_max_flow_bytes = 100;
+	struct mx_decoder *d = mk_opts(&o);
+	static struct buf fr;
+	uint8_t s[400];
+	size_t a = tcp_msg(s, 1), n = a;
+	n += tcp_msg(s + n, 2);
+	n += tcp_msg(s + n, 3);
+	n += tcp_msg(s + n, 4);
+	struct buf t = { .n = 0 };
+	tcp(&t, 40001, 53, 0, F_SYN, NULL, 0);
+	fr.n = 0;
+	ip6(&fr, CLI6, SRV6, 6, t.b, t.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	/* message 1 lost; 2 and 3 held; 4 exceeds the 100-byte cap: the hole is
+	 * given up, we resync on the held data and deliver 2, 3 and 4 */
+	for (size_t i = 1; i < 4; i++) {
+		t.n = 0;
+		tcp(&t, 40001, 53, 1 + (uint32_t)(i * a), F_ACK, s + i * a, a);
+		fr.n = 0;
+		ip6(&fr, CLI6, SRV6, 6, t.b, t.n);
+		assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	}
+	assert_int_equal(R.n_dns, 3);
+	assert_int_equal(R.dns_bytes[0][1], 2);
+	assert_int_equal(R.dns_bytes[1][1], 3);
+	assert_int_equal(R.dns_bytes[2][1], 4);
+	assert_int_equal(mx_decode_peek_stats(d)->tcp_gap, 1);
+	assert_int_equal(mx_decode_peek_stats(d)->tcp_out_of_order, 2);
+	assert_int_equal(R.dns[0].src.family, 6);
+	mx_decoder_free(d);
+}
+
+/* ---- ICMP ------------------------------------------------------------- */
+
+static void icmp_unreachable(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf orig, fr;
+	uint8_t q[64];
+	size_t qn = dns_query(q, 0xd00d);
+	struct buf u = { .n = 0 };
+	udp(&u, 41414, 53, q, qn);
+	orig.n = 0;
+	ip4(&orig, CLI4, SRV4, 17, 5, 0, false, u.b, u.n);
+
+	struct buf ic = { .n = 0 };
+	put8(&ic, 3);
+	put8(&ic, 3);
+	put16(&ic, 0);
+	put32(&ic, 0);
+	put(&ic, orig.b, orig.n);
+	fr.n = 0;
+	ip4(&fr, RTR4, CLI4, 1, 1, 0, false, ic.b, ic.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(reason(d, MX_R_ICMP_DNS), 1);
+	assert_int_equal(R.n_icmp, 1);
+	const struct mx_icmp *m = &R.icmp[0];
+	struct mx_addr a;
+	mx_addr_set4(&a, RTR4);
+	assert_true(mx_addr_eq(&m->reporter, &a));
+	mx_addr_set4(&a, CLI4);
+	assert_true(mx_addr_eq(&m->q_src, &a));
+	mx_addr_set4(&a, SRV4);
+	assert_true(mx_addr_eq(&m->q_dst, &a));
+	assert_int_equal(m->q_sport, 41414);
+	assert_int_equal(m->q_dport, 53);
+	assert_int_equal(m->family, 4);
+	assert_true(m->port_unreachable);
+	assert_int_equal(m->dns_len, 29);
+	assert_int_equal(R.icmp_bytes[0][0], 0xd0);
+	assert_int_equal(R.icmp_bytes[0][1], 0x0d);
+	assert_int_equal(R.n_dns, 0); /* the quote is not a DNS message */
+
+	/* only 8 bytes of the datagram quoted (RFC 792 minimum) */
+	fr.n = 0;
+	ip4(&fr, RTR4, CLI4, 1, 1, 0, false, ic.b, 8 + 20 + 8);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.icmp[1].dns_len, 0);
+	assert_int_equal(R.icmp[1].q_sport, 41414);
+
+	/* host unreachable counts too, not as port unreachable */
+	ic.b[1] = 1;
+	fr.n = 0;
+	ip4(&fr, RTR4, CLI4, 1, 1, 0, false, ic.b, ic.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_false(R.icmp[2].port_unreachable);
+
+	/* echo request, and unreachable about another port */
+	ic.b[0] = 8;
+	fr.n = 0;
+	ip4(&fr, RTR4, CLI4, 1, 1, 0, false, ic.b, ic.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_NOT_DNS);
+	ic.b[0] = 3;
+	ic.b[8 + 20 + 3] = 80;
+	ic.b[8 + 20 + 2] = 0;
+	fr.n = 0;
+	ip4(&fr, RTR4, CLI4, 1, 1, 0, false, ic.b, ic.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(reason(d, MX_R_ICMP_OTHER), 2);
+	assert_int_equal(R.n_icmp, 3);
+
+	/* ICMPv6 port unreachable quoting a query with a destination option */
+	struct buf pl = { .n = 0 };
+	put8(&pl, 17); put8(&pl, 0); put16(&pl, 0x0104); put32(&pl, 0);
+	put(&pl, u.b, u.n);
+	orig.n = 0;
+	ip6(&orig, CLI6, SRV6, 60, pl.b, pl.n);
+	ic.n = 0;
+	put8(&ic, 1);
+	put8(&ic, 4);
+	put16(&ic, 0);
+	put32(&ic, 0);
+	put(&ic, orig.b, orig.n);
+	fr.n = 0;
+	ip6(&fr, RTR6, CLI6, 58, ic.b, ic.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_icmp, 4);
+	m = &R.icmp[3];
+	mx_addr_set6(&a, RTR6);
+	assert_true(mx_addr_eq(&m->reporter, &a));
+	mx_addr_set6(&a, CLI6);
+	assert_true(mx_addr_eq(&m->q_src, &a));
+	mx_addr_set6(&a, SRV6);
+	assert_true(mx_addr_eq(&m->q_dst, &a));
+	assert_int_equal(m->family, 6);
+	assert_int_equal(m->type, 1);
+	assert_int_equal(m->code, 4);
+	assert_true(m->port_unreachable);
+	assert_int_equal(m->q_sport, 41414);
+	assert_int_equal(m->dns_len, 29);
+	assert_int_equal(R.icmp_bytes[3][0], 0xd0);
+	assert_int_equal(R.icmp_bytes[3][1], 0x0d);
+	/* ICMPv6 echo */
+	ic.b[0] = 128;
+	fr.n = 0;
+	ip6(&fr, RTR6, CLI6, 58, ic.b, ic.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(mx_decode_peek_stats(d)->icmp, 7);
+	mx_decoder_free(d);
+}
+
+/* ---- truncation sweep and garbage ------------------------------------- */
+
+/* Every prefix of a valid frame: no crash, OK when whole, TRUNCATED when cut. */
+static void sweep(int dlt, const uint8_t *b, size_t n, const uint8_t *before, size_t before_n,
+		  bool strict)
+{
+	for (size_t k = 0; k <= n; k++) {
+		struct mx_decoder *d = mk();
+		if (before)
+			assert_int_equal(feed(d, MX_DLT_RAW, before, before_n), MX_V_OK);
+		enum mx_verdict v = feed_cut(d, dlt, b, k, n, 2000000);
+		if (k == n)
+			assert_int_equal(v, MX_V_OK);
+		else if (v != MX_V_TRUNCATED && (strict || v != MX_V_OK))
+			fail_msg("prefix %zu of %zu (dlt %d): verdict %s", k, n, dlt, mx_verdict_name(v));
+		for (unsigned i = 0; i < R.n_dns; i++)
+			assert_true(R.dns[i].dns_len <= R.dns[i].dns_wire_len);
+		mx_decoder_free(d);
+	}
+}
+
+static void truncation_sweep(void **state)
+{
+	(void)state;
+	static struct buf fr, ip, fr2[4];
+	udp4_query(&fr, 0x5555, 40000, 53);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+
+	udp6_payload(&ip, 0x5656);
+	const uint16_t tags[2] = { 0x88a8, 0x8100 };
+	fr.n = 0;
+	eth(&fr, tags, 2, 0x86dd, ip.b, ip.n);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+	sweep(MX_DLT_RAW, ip.b, ip.n, NULL, 0, true);
+
+	uint8_t s[64];
+	size_t a = tcp_msg(s, 0x5757);
+	tcp4(&fr, true, 1000, F_ACK | F_PSH, s, a);
+	sweep(MX_DLT_RAW, fr.b, fr.n, NULL, 0, true);
+	struct buf sll = { .n = 0 };
+	put16(&sll, 0x0800); put16(&sll, 0); put32(&sll, 1); put16(&sll, 1); put8(&sll, 0);
+	put8(&sll, 6); put32(&sll, 0); put32(&sll, 0);
+	put(&sll, fr.b, fr.n);
+	sweep(MX_DLT_LINUX_SLL2, sll.b, sll.n, NULL, 0, true);
+
+	frag4(fr2, 0x5858, 99);
+	sweep(MX_DLT_RAW, fr2[0].b, fr2[0].n, NULL, 0, true);
+	sweep(MX_DLT_RAW, fr2[1].b, fr2[1].n, fr2[0].b, fr2[0].n, true);
+	frag6(fr2, 0x5959, 99);
+	sweep(MX_DLT_RAW, fr2[0].b, fr2[0].n, NULL, 0, true);
+
+	/* ICMP port unreachable */
+	uint8_t q[64];
+	size_t qn = dns_query(q, 0x5a5a);
+	struct buf u = { .n = 0 }, orig = { .n = 0 }, ic = { .n = 0 };
+	udp(&u, 41414, 53, q, qn);
+	ip4(&orig, CLI4, SRV4, 17, 5, 0, false, u.b, u.n);
+	put8(&ic, 3); put8(&ic, 3); put16(&ic, 0); put32(&ic, 0);
+	put(&ic, orig.b, orig.n);
+	fr.n = 0;
+	ip4(&fr, RTR4, CLI4, 1, 1, 0, false, ic.b, ic.n);
+	sweep(MX_DLT_RAW, fr.b, fr.n, NULL, 0, false); /* a cut quote may still be icmp_dns */
+}
+
+static uint32_t xs = 0x9e3779b9u;
+
+static uint32_t rnd(void)
+{
+	xs ^= xs << 13;
+	xs ^= xs >> 17;
+	xs ^= xs << 5;
+	return xs;
+}
+
+static void garbage(void **state)
+{
+	(void)state;
+	struct mx_decode_opts o;
+	mx_decode_opts_default(&o);
+	o.frag_max = 8;
+	o.tcp_max_flows = 8;
+	o.tcp_max_flow_bytes = 2048;
+	struct mx_decoder *d = mk_opts(&o);
+	const int dlts[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 7 };
+	static uint8_t b[1600];
+	static struct buf base[6];
+	udp4_query(&base[0], 1, 40000, 53);
+	udp6_payload(&base[1], 2);
+	uint8_t s[64];
+	tcp4(&base[2], true, 5, F_ACK, s, tcp_msg(s, 3));
+	struct buf f4[4];
+	frag4(f4, 4, 4);
+	base[3] = f4[0];
+	base[4] = f4[3];
+	frag6(f4, 5, 5);
+	base[5] = f4[2];
+	const int base_dlt[6] = { 1, 12, 12, 12, 12, 12 };
+	uint64_t ts = 1;
+	for (int i = 0; i < 60000; i++) {
+		size_t n;
+		int dlt;
+		if (i & 1) { /* pure noise */
+			n = rnd() % 200;
+			for (size_t j = 0; j < n; j++)
+				b[j] = (uint8_t)rnd();
+			dlt = dlts[rnd() % (sizeof(dlts) / sizeof(dlts[0]))];
+			if (n > 0 && (rnd() & 1))
+				b[0] = (uint8_t)((rnd() & 1) ? 0x45 : 0x60);
+		} else { /* a valid frame with a few bytes changed */
+			unsigned k = rnd() % 6;
+			n = base[k].n;
+			memcpy(b, base[k].b, n);
+			unsigned flips = 1 + rnd() % 4;
+			for (unsigned j = 0; j < flips; j++)
+				b[rnd() % n] = (uint8_t)rnd();
+			dlt = base_dlt[k];
+		}
+		ts += rnd() % 3000000;
+		size_t len = (rnd() & 3) == 0 ? n + rnd() % 100 : n;
+		enum mx_verdict v = feed_cut(d, dlt, b, n, len, ts);
+		assert_true((unsigned)v < MX_V__COUNT);
+		if (R.n_dns >= MAXREC || R.n_icmp >= MAXREC || R.n_ctl >= MAXREC)
+			R.n_dns = R.n_icmp = R.n_ctl = 0;
+	}
+	const struct mx_decode_stats *st = mx_decode_peek_stats(d);
+	uint64_t sum = 0;
+	for (int i = 0; i < MX_R__COUNT; i++)
+		sum += st->reason[i];
+	assert_int_equal(sum, 60000);
+	assert_int_equal(st->frames, 60000);
+	mx_decoder_free(d);
+	mx_decoder_free(NULL);
+}
+
+/* ---- names and options ------------------------------------------------ */
+
+static void names_and_options(void **state)
+{
+	(void)state;
+	for (int i = 0; i < MX_R__COUNT; i++) {
+		const char *n = mx_decode_reason_name((enum mx_reason)i);
+		assert_non_null(n);
+		assert_true(strlen(n) > 0);
+		for (const char *c = n; *c; c++)
+			assert_true((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_');
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(n, mx_decode_reason_name((enum mx_reason)j));
+		assert_true((unsigned)mx_decode_reason_verdict((enum mx_reason)i) < MX_V__COUNT);
+	}
+	assert_string_equal(mx_decode_reason_name(MX_R_DNS), "dns");
+	assert_string_equal(mx_decode_reason_name(MX_R_FRAGMENT_HELD), "fragment_held");
+	assert_string_equal(mx_decode_reason_name(MX_R_SHORT_IP), "short_ip");
+	assert_string_equal(mx_decode_reason_name(MX_R_LINK_UNSUPPORTED), "link_unsupported");
+	assert_string_equal(mx_verdict_name(MX_V_OK), "ok");
+	assert_string_equal(mx_verdict_name(MX_V_NOT_DNS), "not_dns");
+	assert_string_equal(mx_verdict_name(MX_V_TRUNCATED), "truncated");
+	assert_string_equal(mx_verdict_name(MX_V_MALFORMED), "malformed");
+	assert_string_equal(mx_verdict_name(MX_V_UNSUPPORTED), "unsupported");
+	assert_int_equal(mx_decode_reason_verdict(MX_R_TCP_SMTP), MX_V_OK);
+	assert_int_equal(mx_decode_reason_verdict(MX_R_ICMP_OTHER), MX_V_NOT_DNS);
+	assert_int_equal(mx_decode_reason_verdict(MX_R_SHORT_DNS), MX_V_TRUNCATED);
+	assert_int_equal(mx_decode_reason_verdict(MX_R_BAD_TCP_PREFIX), MX_V_MALFORMED);
+	assert_int_equal(mx_decode_reason_verdict(MX_R_LINK_UNSUPPORTED), MX_V_UNSUPPORTED);
+
+	struct mx_decode_opts o;
+	memset(&o, 0xff, sizeof(o));
+	mx_decode_opts_default(&o);
+	assert_int_equal(o.n_dns_ports, 1);
+	assert_int_equal(o.dns_ports[0], 53);
+	assert_int_equal(o.frag_max, 1024);
+	assert_int_equal(o.frag_timeout_us, 30000000);
+	assert_int_equal(o.tcp_max_flows, 4096);
+	assert_int_equal(o.tcp_max_flow_bytes, 128 * 1024);
+	assert_int_equal(o.tcp_idle_us, 120000000);
+
+	/* custom DNS ports */
+	o.dns_ports[0] = 5353;
+	o.dns_ports[1] = 853;
+	o.n_dns_ports = 2;
+	struct mx_decoder *d = mk_opts(&o);
+	assert_true(mx_decode_is_dns_port(d, 5353));
+	assert_true(mx_decode_is_dns_port(d, 853));
+	assert_false(mx_decode_is_dns_port(d, 53));
+	static struct buf fr;
+	udp4_query(&fr, 1, 40000, 53);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	udp4_query(&fr, 1, 5353, 40000);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+	mx_decoder_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ethernet_udp4),
+		cmocka_unit_test(vlan_tags),
+		cmocka_unit_test(cooked_sll_sll2),
+		cmocka_unit_test(null_and_loop),
+		cmocka_unit_test(raw_ip),
+		cmocka_unit_test(ipv6_extension_headers),
+		cmocka_unit_test(ipv4_malformed),
+		cmocka_unit_test(fragments),
+		cmocka_unit_test(fragment_flood_bounded),
+		cmocka_unit_test(tcp_streams),
+		cmocka_unit_test(tcp_gap_over_ipv6),
+		cmocka_unit_test(icmp_unreachable),
+		cmocka_unit_test(truncation_sweep),
+		cmocka_unit_test(garbage),
+		cmocka_unit_test(names_and_options),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,510 @@
+/* test_detect.c - detectors driven by scripted chains, lookups and
+ * transactions: the seed cases, severities, merging, thresholds that must
+ * not hide the obvious, healthy input that must stay quiet, and the edges
+ * (retransmission vs retry, capture ending inside a window, two senders
+ * behind one resolver, a forwarding resolver acting as a sender). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxsniff/detect.h"
+#include "mxsniff/err.h"
+
+#define SEC 1000000ULL
+#define T0 (1767225600ULL * SEC)
+
+static struct mx_detect *new_det(const char *only)
+{
+	struct mx_detect_opts o;
+	mx_detect_opts_default(&o);
+	if (only) {
+		char err[128];
+		assert_int_equal(mx_detect_parse_list(only, &o.enabled, err, sizeof err), 0);
+	}
+	struct mx_detect *d = mx_detect_new(&o);
+	assert_non_null(d);
+	return d;
+}
+
+static const struct mx_finding *find(struct mx_detect *d, const char *pattern, size_t *count)
+{
+	size_t n;
+	const struct mx_finding *f = mx_detect_peek(d, &n), *hit = NULL;
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].pattern, pattern) == 0) {
+			if (!hit)
+				hit = &f[i];
+			c++;
+		}
+	if (count)
+		*count = c;
+	return hit;
+}
+
+static void step(struct mx_chain_step *s, enum mx_outcome o, uint64_t t, uint64_t frame, const char *res)
+{
+	memset(s, 0, sizeof(*s));
+	s->asked = true;
+	s->outcome = o;
+	s->lookups = 1;
+	s->attempts = 2;
+	s->first_us = t;
+	s->end_us = t + 50000;
+	s->ede = 0xffff;
+	s->frames[0] = frame;
+	s->frames[1] = frame + 1;
+	s->n_frames = 2;
+	mx_addr_parse(res, &s->resolvers[0]);
+	s->n_resolvers = 1;
+}
+
+/* An Exchange-like chain: MX ok, AAAA of the exchange first, fails, no A. */
+static void seed_chain(struct mx_chain *c, const char *sender, uint64_t t, uint32_t attempt, enum mx_outcome v6,
+		       bool ask_a, uint64_t a_delay)
+{
+	memset(c, 0, sizeof(*c));
+	mx_addr_parse(sender, &c->sender);
+	mx_dname_from_text("example.test", &c->domain);
+	c->attempt = attempt;
+	c->start_us = t;
+	step(&c->mx, MX_O_ANSWER, t, 1, "192.0.2.53");
+	c->n_hosts = 1;
+	struct mx_chain_host *h = &c->hosts[0];
+	mx_dname_from_text("mx1.example.test", &h->name);
+	h->pref = 10;
+	h->first_family = 6;
+	step(&h->aaaa, v6, t + SEC, 3, "192.0.2.53");
+	h->a.ede = h->tlsa.ede = 0xffff;
+	if (ask_a)
+		step(&h->a, MX_O_ANSWER, h->aaaa.end_us + a_delay, 7, "192.0.2.53");
+	c->verdict = ask_a ? MX_CHAIN_RESOLVED : MX_CHAIN_DEFERRED;
+}
+
+static void p1_seed_escalates_to_crit(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("AAAA_SERVFAIL_LOOP");
+	struct mx_chain c;
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, false, 0);
+	mx_detect_observe_chain(d, &c);
+	const struct mx_finding *f = find(d, "AAAA_SERVFAIL_LOOP", NULL);
+	assert_non_null(f);
+	/* the only exchange is stuck: ERROR at once; a single attempt says so */
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_true(f->single_attempt);
+	assert_non_null(strstr(f->smtp_status, "451 4.4.0 DNS query failed"));
+	assert_non_null(strstr(f->detail, "A never asked"));
+	assert_non_null(strstr(f->verify, "dig +norec AAAA mx1.example.test."));
+	assert_int_equal(f->qtype, MX_TYPE_AAAA);
+	/* the queue retries 15 minutes later: a loop, CRIT, one merged finding */
+	seed_chain(&c, "192.0.2.10", T0 + 900 * SEC, 2, MX_O_SERVFAIL, false, 0);
+	mx_detect_observe_chain(d, &c);
+	size_t n;
+	f = find(d, "AAAA_SERVFAIL_LOOP", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	assert_int_equal(f->attempts, 2);
+	assert_int_equal(f->count, 2);
+	assert_false(f->single_attempt);
+	mx_detect_free(d);
+}
+
+static void p1_not_for_fallback_or_retransmission(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("AAAA_SERVFAIL_LOOP");
+	struct mx_chain c;
+	/* A asked 2 s after the AAAA failure: fallback, no finding */
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, true, 2 * SEC);
+	mx_detect_observe_chain(d, &c);
+	assert_null(find(d, "AAAA_SERVFAIL_LOOP", NULL));
+	/* A asked only after the fallback window: still stuck */
+	seed_chain(&c, "192.0.2.11", T0, 1, MX_O_SERVFAIL, true, 30 * SEC);
+	mx_detect_observe_chain(d, &c);
+	assert_non_null(find(d, "AAAA_SERVFAIL_LOOP", NULL));
+	mx_detect_free(d);
+
+	/* a second chain 20 s later is a retransmission-scale repeat, not a
+	 * queue retry: it must not count as a second attempt */
+	d = new_det("AAAA_SERVFAIL_LOOP");
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, false, 0);
+	mx_detect_observe_chain(d, &c);
+	seed_chain(&c, "192.0.2.10", T0 + 20 * SEC, 1, MX_O_SERVFAIL, false, 0);
+	mx_detect_observe_chain(d, &c);
+	const struct mx_finding *f = find(d, "AAAA_SERVFAIL_LOOP", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->attempts, 1);
+	assert_true(f->sev < MX_SEV_CRIT);
+	mx_detect_free(d);
+}
+
+static void p1_timeout_variant_and_two_senders(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("AAAA_SERVFAIL_LOOP");
+	struct mx_chain c;
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_TIMEOUT, false, 0);
+	mx_detect_observe_chain(d, &c);
+	/* another sender behind the same resolver: its own finding */
+	seed_chain(&c, "192.0.2.20", T0, 1, MX_O_TIMEOUT, false, 0);
+	mx_detect_observe_chain(d, &c);
+	size_t n;
+	const struct mx_finding *f = find(d, "AAAA_TIMEOUT_LOOP", &n);
+	assert_non_null(f);
+	assert_int_equal(n, 2);
+	assert_null(find(d, "AAAA_SERVFAIL_LOOP", NULL));
+	mx_detect_free(d);
+}
+
+static void lookup(struct mx_lookup *l, const char *client, const char *name, uint16_t qtype, enum mx_outcome o,
+		   uint64_t t, const char *server, uint64_t latency)
+{
+	memset(l, 0, sizeof(*l));
+	mx_addr_parse(client, &l->client);
+	mx_dname_from_text(name, &l->qname);
+	l->qtype = qtype;
+	l->qclass = 1;
+	l->rd = true;
+	l->first_us = t;
+	l->last_us = t + latency;
+	l->outcome = o;
+	l->attempts = 1;
+	l->n_tries = 1;
+	struct mx_lookup_try *tr = &l->tries[0];
+	tr->q_ts = t;
+	static uint64_t next_frame = 100;
+	tr->q_frame = next_frame;
+	tr->r_frame = o == MX_O_TIMEOUT ? 0 : next_frame + 1;
+	next_frame += 2;
+	mx_addr_parse(server, &tr->server);
+	tr->transport = MX_T_UDP;
+	tr->outcome = o;
+	tr->ede = 0xffff;
+	tr->sends = 1;
+	tr->latency_us = latency;
+	l->n_resolvers = 1;
+	l->resolvers[0] = tr->server;
+	l->latency_us = latency;
+	l->decided_frame = tr->r_frame;
+	l->ede = 0xffff;
+}
+
+static void p2_pairs_aaaa_fail_with_a_ok(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("AAAA_SERVFAIL_A_OK");
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0, "192.0.2.53", 20000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "AAAA_SERVFAIL_A_OK", NULL));
+	lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC, "192.0.2.53", 2100000);
+	mx_detect_observe_lookup(d, &l);
+	const struct mx_finding *f = find(d, "AAAA_SERVFAIL_A_OK", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_non_null(strstr(f->detail, "ignore AAAA"));
+	assert_true(f->n_evidence >= 3);
+	/* other resolver, or 2 minutes apart: no pair */
+	mx_detect_free(d);
+	d = new_det("AAAA_SERVFAIL_A_OK");
+	lookup(&l, "192.0.2.10", "mx2.example.test", MX_TYPE_A, MX_O_ANSWER, T0, "192.0.2.53", 20000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx2.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0, "192.0.2.54", 20000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx2.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + 120 * SEC, "192.0.2.53", 20000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "AAAA_SERVFAIL_A_OK", NULL));
+	mx_detect_free(d);
+}
+
+static void txn(struct mx_txn *t, const char *client, const char *server, enum mx_txn_kind kind, uint64_t ts,
+		uint64_t latency, uint16_t rcode, uint64_t frame)
+{
+	memset(t, 0, sizeof(*t));
+	mx_addr_parse(client, &t->client);
+	mx_addr_parse(server, &t->server);
+	t->cport = 40000;
+	t->sport = 53;
+	t->transport = MX_T_UDP;
+	mx_dname_from_text("mx1.example.test", &t->qname);
+	t->qtype = MX_TYPE_A;
+	t->qclass = 1;
+	t->rd = true;
+	t->kind = kind;
+	t->q_ts = ts;
+	t->q_frame = frame;
+	t->sends = 1;
+	t->ede = 0xffff;
+	if (kind == MX_TXN_ANSWERED) {
+		t->r_ts = ts + latency;
+		t->r_frame = frame + 1;
+		t->latency_us = latency;
+		t->rcode = rcode;
+		t->outcome = rcode == 0 ? MX_O_ANSWER : rcode == 2 ? MX_O_SERVFAIL : rcode == 3 ? MX_O_NXDOMAIN
+			   : rcode == 5 ? MX_O_REFUSED : MX_O_OTHER;
+	} else if (kind == MX_TXN_UNREACHABLE) {
+		t->r_ts = ts + latency;
+		t->r_frame = frame + 1;
+		t->latency_us = latency;
+		t->outcome = MX_O_UNREACHABLE;
+	} else {
+		t->outcome = MX_O_TIMEOUT;
+	}
+}
+
+static void p9_obvious_slowness_with_few_samples(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("SLOW_RESOLVER");
+	struct mx_txn t;
+	for (int i = 0; i < 3; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, 2000000, 0, 10 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 10 * SEC);
+	const struct mx_finding *f = find(d, "SLOW_RESOLVER", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_true(f->single_attempt);
+	assert_int_equal(f->n_evidence, 3);
+	mx_detect_free(d);
+	/* a healthy resolver with many fast answers and two slow ones: quiet */
+	d = new_det("SLOW_RESOLVER");
+	for (int i = 0; i < 100; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC,
+		    i < 2 ? 1500000 : 3000, 0, 10 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 200 * SEC);
+	assert_null(find(d, "SLOW_RESOLVER", NULL));
+	mx_detect_free(d);
+}
+
+static void p10_dead_unreachable_and_oneway(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+	struct mx_txn t;
+	/* resolver A answers; resolver B never does; resolver C is not running */
+	for (int i = 0; i < 6; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, 3000, 0, 10 + 4 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_TIMEOUT, T0 + (uint64_t)i * SEC, 0, 0, 12 + 4 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	txn(&t, "192.0.2.10", "192.0.2.55", MX_TXN_UNREACHABLE, T0, 300, 0, 90);
+	mx_detect_observe_txn(d, &t);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	const struct mx_finding *f = find(d, "RESOLVER_DEAD", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	char buf[MX_ADDR_STRLEN];
+	assert_string_equal(mx_addr_format(&f->resolvers[0], buf, sizeof buf), "192.0.2.54");
+	f = find(d, "RESOLVER_UNREACHABLE", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_null(find(d, "RESOLVER_TIMEOUT", NULL)); /* the healthy one stays quiet */
+	mx_detect_free(d);
+	/* no response anywhere: maybe a one-way capture, WARN not CRIT */
+	d = new_det("RESOLVER_TIMEOUT");
+	for (int i = 0; i < 6; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_TIMEOUT, T0 + (uint64_t)i * SEC, 0, 0, 12 + (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 60 * SEC);
+	f = find(d, "RESOLVER_DEAD", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_non_null(strstr(f->cause, "one-way"));
+	mx_detect_free(d);
+}
+
+static void p11_refused_everything(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_REFUSED");
+	struct mx_lookup l;
+	for (int i = 0; i < 3; i++) {
+		lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_REFUSED, T0 + (uint64_t)i * 100 * SEC,
+		       "192.0.2.53", 1000);
+		mx_detect_observe_lookup(d, &l);
+	}
+	const struct mx_finding *f = find(d, "RESOLVER_REFUSED", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	assert_int_equal(f->count, 3);
+	assert_non_null(strstr(f->smtp_status, "OpenSMTPD"));
+	mx_detect_free(d);
+}
+
+static void forwarder_as_sender_and_sender_filter(void **state)
+{
+	(void)state;
+	/* a forwarding resolver (192.0.2.53) asks its upstream with RD=1 for
+	 * its clients: without --sender it is treated as a sender like any
+	 * other; with --sender naming the MTA, its chains are ignored */
+	struct mx_detect_opts o;
+	mx_detect_opts_default(&o);
+	mx_addr_parse("192.0.2.10", &o.senders[0]);
+	o.n_senders = 1;
+	struct mx_detect *d = mx_detect_new(&o);
+	struct mx_chain c;
+	seed_chain(&c, "192.0.2.53", T0, 1, MX_O_SERVFAIL, false, 0);
+	mx_detect_observe_chain(d, &c);
+	assert_null(find(d, "AAAA_SERVFAIL_LOOP", NULL));
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, false, 0);
+	mx_detect_observe_chain(d, &c);
+	assert_non_null(find(d, "AAAA_SERVFAIL_LOOP", NULL));
+	mx_detect_free(d);
+}
+
+static void healthy_chain_is_quiet(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det(NULL);
+	struct mx_chain c;
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_NODATA, true, 1000);
+	c.hosts[0].first_family = 4;
+	c.hosts[0].n_addrs = 1;
+	mx_addr_parse("198.51.100.25", &c.hosts[0].addrs[0]);
+	mx_detect_observe_chain(d, &c);
+	struct mx_txn t;
+	for (int i = 0; i < 50; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, 2000, 0, 10 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 100 * SEC);
+	size_t n;
+	const struct mx_finding *f = mx_detect_peek(d, &n);
+	for (size_t i = 0; i < n; i++)
+		assert_true(f[i].sev == MX_SEV_INFO);
+	mx_detect_free(d);
+}
+
+static void chain_patterns(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det(NULL);
+	struct mx_chain c;
+	/* NXDOMAIN */
+	memset(&c, 0, sizeof c);
+	mx_addr_parse("192.0.2.10", &c.sender);
+	mx_dname_from_text("nope.test", &c.domain);
+	c.attempt = 1;
+	step(&c.mx, MX_O_NXDOMAIN, T0, 1, "192.0.2.53");
+	mx_dname_from_text("test", &c.soa_owner);
+	c.neg_ttl = 900;
+	mx_detect_observe_chain(d, &c);
+	const struct mx_finding *f = find(d, "MX_NXDOMAIN", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_non_null(strstr(f->detail, "not delegated"));
+	assert_non_null(strstr(f->smtp_status, "421 4.4.4"));
+	/* null MX */
+	mx_dname_from_text("null.test", &c.domain);
+	step(&c.mx, MX_O_ANSWER, T0, 5, "192.0.2.53");
+	c.null_mx = true;
+	c.mx_total = 1;
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "NULL_MX", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	/* MX host without address, a doubled suffix */
+	c.null_mx = false;
+	mx_dname_from_text("gone.test", &c.domain);
+	c.n_hosts = 1;
+	mx_dname_from_text("mx.gone.test.gone.test", &c.hosts[0].name);
+	step(&c.hosts[0].a, MX_O_NXDOMAIN, T0 + SEC, 9, "192.0.2.53");
+	step(&c.hosts[0].aaaa, MX_O_NXDOMAIN, T0 + SEC, 11, "192.0.2.53");
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "MX_TARGET_UNRESOLVABLE", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_non_null(strstr(f->detail, "trailing dot"));
+	/* TLSA failure */
+	mx_dname_from_text("dane.test", &c.domain);
+	mx_dname_from_text("mx.dane.test", &c.hosts[0].name);
+	step(&c.hosts[0].a, MX_O_ANSWER, T0 + SEC, 13, "192.0.2.53");
+	step(&c.hosts[0].tlsa, MX_O_SERVFAIL, T0 + 2 * SEC, 15, "192.0.2.53");
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "TLSA_LOOKUP_FAIL", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->smtp_status, "4.7.5"));
+	/* ranking: errors before info */
+	size_t n;
+	const struct mx_finding *all = mx_detect_peek(d, &n);
+	for (size_t i = 1; i < n; i++)
+		assert_true(all[i - 1].sev >= all[i].sev);
+	mx_detect_free(d);
+}
+
+static void table_and_lists(void **state)
+{
+	(void)state;
+	uint64_t bits;
+	char err[128];
+	assert_true(mx_detector_count() >= 20);
+	assert_int_equal(mx_detect_parse_list("P1,resolver_timeout", &bits, err, sizeof err), 0);
+	assert_int_equal(bits, (1ULL << mx_detector_find("P1")) | (1ULL << mx_detector_find("RESOLVER_TIMEOUT")));
+	assert_int_equal(mx_detect_parse_list("P1,NOPE", &bits, err, sizeof err), MX_EINVAL);
+	assert_non_null(strstr(err, "NOPE"));
+	for (size_t i = 0; mx_detectors[i]; i++) {
+		assert_non_null(mx_detectors[i]->id);
+		assert_non_null(mx_detectors[i]->summary);
+		assert_true(strstr(mx_detectors[i]->emits, mx_detectors[i]->id) != NULL ||
+			    strcmp(mx_detectors[i]->id, "MX_TARGET_NAME") == 0 ||
+			    strcmp(mx_detectors[i]->id, "PUBLIC_RESOLVER") == 0 ||
+			    strcmp(mx_detectors[i]->id, "DIAGNOSTICS") == 0 ||
+			    strcmp(mx_detectors[i]->id, "MX_NODATA") == 0);
+	}
+	assert_int_equal(mx_sev_from_name("error"), MX_SEV_ERROR);
+	assert_int_equal(mx_sev_from_name("bogus"), -1);
+}
+
+static void findings_table_is_bounded(void **state)
+{
+	(void)state;
+	struct mx_detect_opts o;
+	mx_detect_opts_default(&o);
+	o.max_findings = 8;
+	struct mx_detect *d = mx_detect_new(&o);
+	struct mx_lookup l;
+	char name[64];
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "h%d.test", i);
+		lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + (uint64_t)i * SEC, "192.0.2.53", 1000);
+		mx_detect_observe_lookup(d, &l);
+		lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + (uint64_t)i * SEC, "192.0.2.53", 1000);
+		mx_detect_observe_lookup(d, &l);
+	}
+	size_t n;
+	mx_detect_peek(d, &n);
+	assert_int_equal(n, 8);
+	assert_int_equal(mx_detect_evicted(d), 32);
+	mx_detect_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(p1_seed_escalates_to_crit),
+		cmocka_unit_test(p1_not_for_fallback_or_retransmission),
+		cmocka_unit_test(p1_timeout_variant_and_two_senders),
+		cmocka_unit_test(p2_pairs_aaaa_fail_with_a_ok),
+		cmocka_unit_test(p9_obvious_slowness_with_few_samples),
+		cmocka_unit_test(p10_dead_unreachable_and_oneway),
+		cmocka_unit_test(p11_refused_everything),
+		cmocka_unit_test(forwarder_as_sender_and_sender_filter),
+		cmocka_unit_test(healthy_chain_is_quiet),
+		cmocka_unit_test(chain_patterns),
+		cmocka_unit_test(table_and_lists),
+		cmocka_unit_test(findings_table_is_bounded),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

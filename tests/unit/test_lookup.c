@@ -1,0 +1,646 @@
+/* test_lookup.c - L4 lookups: grouping of retransmissions, failover and
+ * TC -> TCP, closing rules, the cap and deterministic order, driven by
+ * scripted transactions (struct mx_txn filled directly; no txn table). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/dns.h"
+#include "mxsniff/lookup.h"
+#include "mxsniff/txn.h"
+
+#define S 1000000ULL
+#define MAXL 256
+
+struct rec {
+	struct mx_lookup l[MAXL];
+	bool had_answer[MAXL];
+	size_t n;
+};
+
+static struct rec *R;
+
+static void on_done(void *ctx, const struct mx_lookup *l)
+{
+	struct rec *r = ctx;
+	if (r->n < MAXL) {
+		r->had_answer[r->n] = l->answer != NULL;
+		r->l[r->n] = *l;
+		r->l[r->n].answer = NULL;
+		r->n++;
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	R = calloc(1, sizeof *R);
+	return R ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(R);
+	R = NULL;
+	return 0;
+}
+
+static struct mx_lookup_table *mk(size_t max_open)
+{
+	struct mx_lookup_opts o;
+	mx_lookup_opts_default(&o);
+	assert_int_equal(o.retx_gap_us, 45 * S);
+	assert_int_equal(o.answer_timeout_us, 5 * S);
+	if (max_open)
+		o.max_open = max_open;
+	struct mx_lookup_cb cb = { .ctx = R, .done = on_done };
+	struct mx_lookup_table *t = mx_lookup_new(&o, &cb);
+	assert_non_null(t);
+	return t;
+}
+
+static struct mx_addr A(const char *s)
+{
+	struct mx_addr a;
+	assert_int_equal(mx_addr_parse(s, &a), 0);
+	return a;
+}
+
+static uint64_t next_seq;
+
+/* A fresh transaction as txn.c would give it to the query callback. */
+static struct mx_txn T(const char *cli, uint16_t cport, const char *srv, uint8_t transport, const char *qname,
+		       uint16_t qtype, uint64_t ts, uint64_t frame)
+{
+	struct mx_txn x;
+	memset(&x, 0, sizeof x);
+	x.seq = ++next_seq;
+	x.kind = MX_TXN_OPEN;
+	x.client = A(cli);
+	x.server = A(srv);
+	x.cport = cport;
+	x.sport = 53;
+	x.transport = transport;
+	x.id = (uint16_t)(0x1000 + x.seq);
+	assert_int_equal(mx_dname_from_text(qname, &x.qname), 0);
+	x.qtype = qtype;
+	x.qclass = 1;
+	x.rd = true;
+	x.q_ts = x.last_q_ts = ts;
+	x.q_frame = frame;
+	x.sends = 1;
+	x.n_q_frames = 1;
+	x.q_frames[0] = frame;
+	x.outcome = MX_O_TIMEOUT;
+	x.ede = 0xffff;
+	return x;
+}
+
+static void answered(struct mx_txn *x, enum mx_outcome o, uint16_t rcode, uint64_t ts, uint64_t frame,
+		     const struct mx_dns_msg *resp)
+{
+	x->kind = MX_TXN_ANSWERED;
+	x->outcome = o;
+	x->rcode = rcode;
+	x->r_ts = ts;
+	x->r_frame = frame;
+	x->latency_us = ts - x->q_ts;
+	x->resp = resp;
+}
+
+static void timed_out(struct mx_txn *x)
+{
+	x->kind = MX_TXN_TIMEOUT;
+	x->outcome = MX_O_TIMEOUT;
+}
+
+static void glibc_two_sends(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	/* glibc, one server, attempts:2: the second send 5 s later on a new port and ID */
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "mail.example", MX_TYPE_MX, 100 * S, 1);
+	a.q_edns = true;
+	mx_lookup_observe_query(t, &a, false);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	timed_out(&a);
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(R->n, 0); /* a timeout does not close */
+	struct mx_txn b = T("192.0.2.10", 40001, "192.0.2.53", 17, "mail.example", MX_TYPE_MX, 105 * S, 9);
+	mx_lookup_observe_query(t, &b, false);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	answered(&b, MX_O_ANSWER, 0, 105 * S + 20000, 10, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(R->n, 1);
+	const struct mx_lookup *l = &R->l[0];
+	assert_int_equal(l->outcome, MX_O_ANSWER);
+	assert_int_equal(l->attempts, 2);
+	assert_int_equal(l->n_tries, 2);
+	assert_int_equal(l->tries_total, 2);
+	assert_false(l->failover);
+	assert_int_equal(l->n_resolvers, 1);
+	assert_int_equal(l->first_us, 100 * S);
+	assert_int_equal(l->last_us, 105 * S + 20000);
+	assert_int_equal(l->latency_us, 5 * S + 20000);
+	assert_int_equal(l->decided_frame, 10);
+	assert_int_equal(l->tries[0].outcome, MX_O_TIMEOUT);
+	assert_false(l->tries[0].open);
+	assert_int_equal(l->tries[0].sport, 40000);
+	assert_int_equal(l->tries[1].outcome, MX_O_ANSWER);
+	assert_int_equal(l->tries[1].r_frame, 10);
+	assert_int_equal(l->tries[1].latency_us, 20000);
+	assert_true(l->rd);
+	assert_true(l->q_edns);
+	assert_false(l->evicted);
+	assert_false(l->pending_at_end);
+	assert_int_equal(l->qtype, MX_TYPE_MX);
+	assert_int_equal(l->seq, 1);
+	assert_int_equal(mx_lookup_open_count(t), 0);
+	const struct mx_lookup_stats *st = mx_lookup_peek_stats(t);
+	assert_int_equal(st->lookups, 1);
+	assert_int_equal(st->by_outcome[MX_O_ANSWER], 1);
+	mx_lookup_free(t);
+	mx_lookup_free(NULL);
+}
+
+static void retransmit_same_txn(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "example.com", MX_TYPE_A, 1 * S, 1);
+	mx_lookup_observe_query(t, &a, false);
+	a.sends = 2;
+	a.last_q_ts = 2 * S;
+	mx_lookup_observe_query(t, &a, true);
+	a.sends = 3;
+	a.last_q_ts = 3 * S;
+	mx_lookup_observe_query(t, &a, true);
+	answered(&a, MX_O_NODATA, 0, 3 * S + 5, 4, NULL);
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(R->l[0].outcome, MX_O_NODATA);
+	assert_int_equal(R->l[0].attempts, 3);
+	assert_int_equal(R->l[0].n_tries, 1);
+	assert_int_equal(R->l[0].tries[0].sends, 3);
+	assert_int_equal(R->l[0].latency_us, 2 * S + 5);
+	mx_lookup_free(t);
+}
+
+static void failover_timeout_then_answer(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "mx1.example", MX_TYPE_AAAA, 0, 1);
+	mx_lookup_observe_query(t, &a, false);
+	timed_out(&a);
+	mx_lookup_observe_done(t, &a);
+	struct mx_txn b = T("192.0.2.10", 40000, "198.51.100.53", 17, "mx1.example", MX_TYPE_AAAA, 5 * S, 2);
+	mx_lookup_observe_query(t, &b, false);
+	static struct mx_dns_msg resp;
+	memset(&resp, 0, sizeof resp);
+	resp.an_qtype = 2;
+	answered(&b, MX_O_ANSWER, 0, 5 * S + 300, 3, &resp);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(R->n, 1);
+	const struct mx_lookup *l = &R->l[0];
+	assert_int_equal(l->outcome, MX_O_ANSWER);
+	assert_true(l->failover);
+	assert_int_equal(l->n_resolvers, 2);
+	assert_true(mx_addr_eq(&l->resolvers[0], &a.server));
+	assert_true(mx_addr_eq(&l->resolvers[1], &b.server));
+	assert_true(R->had_answer[0]);
+	assert_int_equal(l->an_qtype, 2);
+	assert_int_equal(l->ede, 0xffff);
+	mx_lookup_free(t);
+}
+
+static void servfail_twice(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "broken.example", MX_TYPE_MX, 10 * S, 1);
+	mx_lookup_observe_query(t, &a, false);
+	a.ede = 6; /* DNSSEC Bogus */
+	answered(&a, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 10 * S + 800, 2, NULL);
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(R->n, 0); /* SERVFAIL moves to the next server, lookup stays open */
+	struct mx_txn b = T("192.0.2.10", 40001, "198.51.100.53", 17, "broken.example", MX_TYPE_MX, 10 * S + 900,
+			    3);
+	mx_lookup_observe_query(t, &b, false);
+	answered(&b, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 10 * S + 1500, 4, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(R->n, 0);
+	/* closes once idle for retx_gap: not at exactly the gap, just after */
+	mx_lookup_tick(t, 10 * S + 900 + 45 * S);
+	assert_int_equal(R->n, 0);
+	mx_lookup_tick(t, 10 * S + 900 + 45 * S + 1);
+	assert_int_equal(R->n, 1);
+	const struct mx_lookup *l = &R->l[0];
+	assert_int_equal(l->outcome, MX_O_SERVFAIL);
+	assert_int_equal(l->attempts, 2);
+	assert_true(l->failover);
+	assert_false(R->had_answer[0]); /* the deciding message is gone */
+	/* decided by the earliest SERVFAIL, digest kept */
+	assert_int_equal(l->decided_frame, 2);
+	assert_int_equal(l->latency_us, 800);
+	assert_int_equal(l->ede, 6);
+	assert_int_equal(l->tries[0].rcode, MX_RCODE_SERVFAIL);
+	assert_int_equal(l->tries[0].ede, 6);
+	assert_int_equal(l->tries[1].ede, 0xffff);
+	assert_int_equal(mx_lookup_peek_stats(t)->by_outcome[MX_O_SERVFAIL], 1);
+	mx_lookup_free(t);
+}
+
+static void tc_then_tcp(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "big.example", MX_TYPE_TXT, 1 * S, 1);
+	mx_lookup_observe_query(t, &a, false);
+	answered(&a, MX_O_TRUNCATED, 0, 1 * S + 100, 2, NULL);
+	a.tc = true;
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(R->n, 0);
+	struct mx_txn b = T("192.0.2.10", 51000, "192.0.2.53", 6, "big.example", MX_TYPE_TXT, 1 * S + 200, 5);
+	mx_lookup_observe_query(t, &b, false);
+	answered(&b, MX_O_ANSWER, 0, 1 * S + 900, 7, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(R->n, 1);
+	const struct mx_lookup *l = &R->l[0];
+	assert_true(l->tcp_retry);
+	assert_false(l->failover);
+	assert_int_equal(l->outcome, MX_O_ANSWER);
+	assert_true(l->tries[0].tc);
+	assert_int_equal(l->tries[0].transport, 17);
+	assert_int_equal(l->tries[1].transport, 6);
+	assert_int_equal(l->latency_us, 900);
+
+	/* TC=1 and no TCP retry: final outcome TRUNCATED, no tcp_retry */
+	struct mx_txn c = T("192.0.2.10", 40000, "192.0.2.53", 17, "big2.example", MX_TYPE_TXT, 2 * S, 10);
+	mx_lookup_observe_query(t, &c, false);
+	answered(&c, MX_O_TRUNCATED, 0, 2 * S + 100, 11, NULL);
+	c.tc = true;
+	mx_lookup_observe_done(t, &c);
+	mx_lookup_finish(t, 3 * S);
+	assert_int_equal(R->n, 2);
+	assert_int_equal(R->l[1].outcome, MX_O_TRUNCATED);
+	assert_false(R->l[1].tcp_retry);
+	assert_false(R->l[1].pending_at_end); /* a response decided it */
+	mx_lookup_free(t);
+}
+
+static void new_lookup_after_gap(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "example.com", MX_TYPE_MX, 0, 1);
+	mx_lookup_observe_query(t, &a, false);
+	answered(&a, MX_O_REFUSED, MX_RCODE_REFUSED, 1000, 2, NULL);
+	mx_lookup_observe_done(t, &a);
+	/* 45 s exactly: still the same lookup */
+	struct mx_txn b = T("192.0.2.10", 40001, "192.0.2.53", 17, "example.com", MX_TYPE_MX, 45 * S, 3);
+	mx_lookup_observe_query(t, &b, false);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	timed_out(&b);
+	mx_lookup_observe_done(t, &b);
+	/* 60 s after that: a new lookup (no tick in between) */
+	struct mx_txn c = T("192.0.2.10", 40002, "192.0.2.53", 17, "example.com", MX_TYPE_MX, 105 * S, 4);
+	mx_lookup_observe_query(t, &c, false);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(R->l[0].outcome, MX_O_REFUSED);
+	assert_int_equal(R->l[0].attempts, 2);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	/* other client, qtype or class: other lookups */
+	struct mx_txn d = T("192.0.2.11", 40002, "192.0.2.53", 17, "example.com", MX_TYPE_MX, 105 * S, 5);
+	mx_lookup_observe_query(t, &d, false);
+	struct mx_txn e = T("192.0.2.10", 40002, "192.0.2.53", 17, "example.com", MX_TYPE_A, 105 * S, 6);
+	mx_lookup_observe_query(t, &e, false);
+	struct mx_txn f = T("192.0.2.10", 40002, "192.0.2.53", 17, "example.com", MX_TYPE_MX, 105 * S, 7);
+	f.qclass = 3;
+	mx_lookup_observe_query(t, &f, false);
+	assert_int_equal(mx_lookup_open_count(t), 4);
+	answered(&c, MX_O_ANSWER, 0, 105 * S + 10, 8, NULL);
+	mx_lookup_observe_done(t, &c);
+	assert_int_equal(R->n, 2);
+	assert_int_equal(R->l[1].attempts, 1);
+	assert_int_equal(R->l[1].seq, 2);
+	assert_int_equal(R->l[1].first_us, 105 * S);
+	assert_int_equal(mx_lookup_open_count(t), 3);
+	mx_lookup_free(t);
+}
+
+static void nxdomain_closes_now(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "nope.example", MX_TYPE_MX, 1 * S, 1);
+	mx_lookup_observe_query(t, &a, false);
+	static struct mx_dns_msg resp;
+	memset(&resp, 0, sizeof resp);
+	resp.has_soa = true;
+	resp.neg_ttl = 900;
+	answered(&a, MX_O_NXDOMAIN, MX_RCODE_NXDOMAIN, 1 * S + 42, 2, &resp);
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(R->n, 1);
+	assert_true(R->had_answer[0]);
+	assert_int_equal(R->l[0].outcome, MX_O_NXDOMAIN);
+	assert_true(R->l[0].has_soa);
+	assert_int_equal(R->l[0].neg_ttl, 900);
+	assert_int_equal(R->l[0].latency_us, 42);
+	assert_int_equal(mx_lookup_open_count(t), 0);
+	/* a result for that lookup arriving later is an orphan */
+	struct mx_txn b = T("192.0.2.10", 40001, "192.0.2.54", 17, "nope.example", MX_TYPE_MX, 1 * S + 1, 3);
+	answered(&b, MX_O_NXDOMAIN, MX_RCODE_NXDOMAIN, 1 * S + 50, 4, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(mx_lookup_peek_stats(t)->orphan_results, 1);
+	assert_int_equal(R->n, 1);
+	mx_lookup_free(t);
+}
+
+static void open_try_at_close(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	/* parallel queries to two servers; the second answers first */
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "example.com", MX_TYPE_A, 1 * S, 1);
+	mx_lookup_observe_query(t, &a, false);
+	struct mx_txn b = T("192.0.2.10", 40001, "192.0.2.54", 17, "example.com", MX_TYPE_A, 1 * S + 10, 2);
+	mx_lookup_observe_query(t, &b, false);
+	answered(&b, MX_O_ANSWER, 0, 1 * S + 100, 3, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(R->n, 1);
+	assert_true(R->l[0].tries[0].open);
+	assert_int_equal(R->l[0].tries[0].outcome, MX_O_TIMEOUT);
+	assert_false(R->l[0].tries[1].open);
+	/* the slow one reports later: ignored */
+	timed_out(&a);
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(mx_lookup_peek_stats(t)->orphan_results, 1);
+	/* a new lookup for the same question: the old txn's result is an orphan too */
+	struct mx_txn c = T("192.0.2.10", 40002, "192.0.2.53", 17, "example.com", MX_TYPE_A, 2 * S, 4);
+	mx_lookup_observe_query(t, &c, false);
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(mx_lookup_peek_stats(t)->orphan_results, 2);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	mx_lookup_free(t);
+}
+
+static void tick_waits_for_open_try(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "slow.example", MX_TYPE_MX, 0, 1);
+	mx_lookup_observe_query(t, &a, false);
+	mx_lookup_tick(t, 100 * S); /* past the gap but the txn has not reported */
+	assert_int_equal(R->n, 0);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	timed_out(&a);
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(R->l[0].outcome, MX_O_TIMEOUT);
+	assert_int_equal(R->l[0].latency_us, 0);
+	assert_int_equal(R->l[0].decided_frame, 0);
+	assert_false(R->l[0].tries[0].open);
+	assert_int_equal(mx_lookup_open_count(t), 0);
+	assert_int_equal(mx_lookup_peek_stats(t)->by_outcome[MX_O_TIMEOUT], 1);
+	mx_lookup_free(t);
+}
+
+static void pending_at_end(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	/* L1: one try timed out, the second still inside its timeout at the end */
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "a.example", MX_TYPE_A, 0, 1);
+	mx_lookup_observe_query(t, &a, false);
+	timed_out(&a);
+	mx_lookup_observe_done(t, &a);
+	struct mx_txn b = T("192.0.2.10", 40001, "192.0.2.53", 17, "a.example", MX_TYPE_A, 5 * S, 2);
+	mx_lookup_observe_query(t, &b, false);
+	/* L2: asked at 1 s, timed out, nothing since */
+	struct mx_txn c = T("192.0.2.10", 40002, "192.0.2.53", 17, "b.example", MX_TYPE_A, 1 * S, 3);
+	mx_lookup_observe_query(t, &c, false);
+	timed_out(&c);
+	mx_lookup_observe_done(t, &c);
+	/* L3: SERVFAIL and an open try inside the timeout: decided by a response */
+	struct mx_txn d = T("192.0.2.10", 40003, "192.0.2.53", 17, "c.example", MX_TYPE_A, 7 * S, 4);
+	mx_lookup_observe_query(t, &d, false);
+	answered(&d, MX_O_SERVFAIL, 2, 7 * S + 10, 5, NULL);
+	mx_lookup_observe_done(t, &d);
+	struct mx_txn e = T("192.0.2.10", 40004, "192.0.2.54", 17, "c.example", MX_TYPE_A, 7 * S + 20, 6);
+	mx_lookup_observe_query(t, &e, false);
+	/* txn finish reports PENDING first */
+	b.kind = MX_TXN_PENDING;
+	mx_lookup_observe_done(t, &b);
+	e.kind = MX_TXN_PENDING;
+	mx_lookup_observe_done(t, &e);
+	mx_lookup_finish(t, 8 * S);
+	assert_int_equal(R->n, 3);
+	assert_int_equal(R->l[0].seq, 1);
+	assert_true(R->l[0].pending_at_end);
+	assert_int_equal(R->l[0].outcome, MX_O_TIMEOUT);
+	assert_true(R->l[0].tries[1].open); /* PENDING is not a result */
+	assert_false(R->l[0].tries[0].open);
+	assert_int_equal(R->l[1].seq, 2);
+	assert_false(R->l[1].pending_at_end);
+	assert_int_equal(R->l[2].outcome, MX_O_SERVFAIL);
+	assert_false(R->l[2].pending_at_end);
+	assert_true(R->l[2].tries[1].open);
+	const struct mx_lookup_stats *st = mx_lookup_peek_stats(t);
+	assert_int_equal(st->pending_at_end, 1);
+	assert_int_equal(st->lookups, 3);
+	assert_int_equal(st->by_outcome[MX_O_TIMEOUT], 2);
+	assert_int_equal(mx_lookup_open_count(t), 0);
+	mx_lookup_free(t);
+}
+
+static void eviction_cap(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(4);
+	struct mx_txn x[10];
+	for (int i = 0; i < 10; i++) {
+		char name[32];
+		name[0] = (char)('a' + i);
+		memcpy(name + 1, ".example", 9);
+		x[i] = T("192.0.2.10", (uint16_t)(40000 + i), "192.0.2.53", 17, name, MX_TYPE_A, (uint64_t)i * S,
+			 (uint64_t)i + 1);
+		mx_lookup_observe_query(t, &x[i], false);
+		assert_true(mx_lookup_open_count(t) <= 4);
+	}
+	assert_int_equal(mx_lookup_open_count(t), 4);
+	assert_int_equal(R->n, 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(R->l[i].seq, i + 1); /* oldest first */
+		assert_true(R->l[i].evicted);
+		assert_true(R->l[i].tries[0].open);
+	}
+	const struct mx_lookup_stats *st = mx_lookup_peek_stats(t);
+	assert_int_equal(st->evicted, 6);
+	/* the evicted lookups' results are orphans; the survivors' are not */
+	answered(&x[0], MX_O_ANSWER, 0, 20 * S, 100, NULL);
+	mx_lookup_observe_done(t, &x[0]);
+	assert_int_equal(st->orphan_results, 1);
+	answered(&x[9], MX_O_ANSWER, 0, 20 * S, 101, NULL);
+	mx_lookup_observe_done(t, &x[9]);
+	assert_int_equal(st->orphan_results, 1);
+	assert_int_equal(R->n, 7);
+	assert_false(R->l[6].evicted);
+	assert_int_equal(mx_lookup_open_count(t), 3);
+	mx_lookup_finish(t, 21 * S);
+	assert_int_equal(R->n, 10);
+	assert_int_equal(st->lookups, 10);
+	mx_lookup_free(t);
+}
+
+static void deterministic_order(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	/* A at 0, B at 1 s, C at 2 s; A asked again at 3 s: the time list is B C A */
+	struct mx_txn a = T("192.0.2.10", 1, "192.0.2.53", 17, "a.example", MX_TYPE_A, 0, 1);
+	struct mx_txn b = T("192.0.2.10", 2, "192.0.2.53", 17, "b.example", MX_TYPE_A, 1 * S, 2);
+	struct mx_txn c = T("192.0.2.10", 3, "192.0.2.53", 17, "c.example", MX_TYPE_A, 2 * S, 3);
+	mx_lookup_observe_query(t, &a, false);
+	mx_lookup_observe_query(t, &b, false);
+	mx_lookup_observe_query(t, &c, false);
+	struct mx_txn a2 = T("192.0.2.10", 4, "192.0.2.53", 17, "a.example", MX_TYPE_A, 3 * S, 4);
+	mx_lookup_observe_query(t, &a2, false);
+	timed_out(&a);
+	timed_out(&b);
+	timed_out(&c);
+	timed_out(&a2);
+	mx_lookup_observe_done(t, &c);
+	mx_lookup_observe_done(t, &a2);
+	mx_lookup_observe_done(t, &b);
+	mx_lookup_observe_done(t, &a);
+	/* all three close in one tick: in order of first query */
+	mx_lookup_tick(t, 100 * S);
+	assert_int_equal(R->n, 3);
+	assert_int_equal(R->l[0].seq, 1);
+	assert_int_equal(R->l[0].attempts, 2);
+	assert_int_equal(R->l[1].seq, 2);
+	assert_int_equal(R->l[2].seq, 3);
+	/* and the same at finish */
+	struct mx_txn d = T("192.0.2.10", 5, "192.0.2.53", 17, "d.example", MX_TYPE_A, 200 * S, 5);
+	struct mx_txn e = T("192.0.2.10", 6, "192.0.2.53", 17, "e.example", MX_TYPE_A, 201 * S, 6);
+	mx_lookup_observe_query(t, &d, false);
+	mx_lookup_observe_query(t, &e, false);
+	struct mx_txn d2 = T("192.0.2.10", 7, "192.0.2.53", 17, "d.example", MX_TYPE_A, 202 * S, 7);
+	mx_lookup_observe_query(t, &d2, false);
+	mx_lookup_finish(t, 203 * S);
+	assert_int_equal(R->n, 5);
+	assert_int_equal(R->l[3].seq, 4);
+	assert_true(mx_dname_eq(&R->l[3].qname, &d.qname));
+	assert_int_equal(R->l[4].seq, 5);
+	assert_true(R->l[3].pending_at_end);
+	mx_lookup_tick(t, 1000 * S); /* nothing left */
+	assert_int_equal(R->n, 5);
+	mx_lookup_free(t);
+}
+
+static void many_tries(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn x[MX_LOOKUP_MAX_TRIES + 3];
+	const char *srv[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5", "192.0.2.6" };
+	for (int i = 0; i < MX_LOOKUP_MAX_TRIES + 3; i++) {
+		x[i] = T("192.0.2.10", (uint16_t)(1000 + i), srv[i % 6], 17, "x.example", MX_TYPE_MX,
+			 (uint64_t)i * S, (uint64_t)i + 1);
+		mx_lookup_observe_query(t, &x[i], false);
+		if (i < MX_LOOKUP_MAX_TRIES + 2) {
+			timed_out(&x[i]);
+			mx_lookup_observe_done(t, &x[i]);
+		}
+	}
+	/* a copy of an untracked try still counts as a query sent */
+	x[MX_LOOKUP_MAX_TRIES + 2].sends = 2;
+	mx_lookup_observe_query(t, &x[MX_LOOKUP_MAX_TRIES + 2], true);
+	answered(&x[MX_LOOKUP_MAX_TRIES + 2], MX_O_NODATA, 0, 30 * S, 99, NULL);
+	mx_lookup_observe_done(t, &x[MX_LOOKUP_MAX_TRIES + 2]);
+	assert_int_equal(R->n, 1);
+	const struct mx_lookup *l = &R->l[0];
+	assert_int_equal(l->outcome, MX_O_NODATA);
+	assert_int_equal(l->n_tries, MX_LOOKUP_MAX_TRIES);
+	assert_int_equal(l->tries_total, MX_LOOKUP_MAX_TRIES + 3);
+	assert_int_equal(l->attempts, MX_LOOKUP_MAX_TRIES + 4);
+	assert_int_equal(l->n_resolvers, MX_LOOKUP_MAX_RESOLVERS);
+	assert_true(l->failover);
+	assert_int_equal(l->decided_frame, 99);
+	assert_int_equal(l->latency_us, 30 * S);
+	mx_lookup_free(t);
+}
+
+static void best_outcome_wins(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 1, "192.0.2.53", 17, "r.example", MX_TYPE_MX, 0, 1);
+	struct mx_txn b = T("192.0.2.10", 2, "192.0.2.54", 17, "r.example", MX_TYPE_MX, 1000, 2);
+	struct mx_txn c = T("192.0.2.10", 3, "192.0.2.55", 17, "r.example", MX_TYPE_MX, 2000, 3);
+	mx_lookup_observe_query(t, &a, false);
+	mx_lookup_observe_query(t, &b, false);
+	mx_lookup_observe_query(t, &c, false);
+	answered(&a, MX_O_SERVFAIL, 2, 3000, 4, NULL);
+	mx_lookup_observe_done(t, &a);
+	answered(&b, MX_O_REFERRAL, 0, 4000, 5, NULL);
+	mx_lookup_observe_done(t, &b);
+	c.kind = MX_TXN_UNREACHABLE;
+	c.outcome = MX_O_UNREACHABLE;
+	c.r_ts = 5000;
+	c.r_frame = 6;
+	mx_lookup_observe_done(t, &c);
+	assert_int_equal(R->n, 0);
+	mx_lookup_tick(t, 100 * S);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(R->l[0].outcome, MX_O_REFERRAL);
+	assert_int_equal(R->l[0].decided_frame, 5);
+	assert_int_equal(R->l[0].latency_us, 4000);
+	assert_int_equal(R->l[0].last_us, 5000);
+	assert_int_equal(R->l[0].tries[2].outcome, MX_O_UNREACHABLE);
+	assert_int_equal(R->l[0].tries[2].r_frame, 6);
+	mx_lookup_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(glibc_two_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(retransmit_same_txn, setup, teardown),
+		cmocka_unit_test_setup_teardown(failover_timeout_then_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(servfail_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(tc_then_tcp, setup, teardown),
+		cmocka_unit_test_setup_teardown(new_lookup_after_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(nxdomain_closes_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_try_at_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(tick_waits_for_open_try, setup, teardown),
+		cmocka_unit_test_setup_teardown(pending_at_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(eviction_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(deterministic_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_tries, setup, teardown),
+		cmocka_unit_test_setup_teardown(best_outcome_wins, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,730 @@
+/* test_model.c - L5: counters, server/sender/name tables, latency
+ * percentiles, eviction caps, deterministic snapshot order, the recent ring.
+ * Inputs are scripted structs (messages, transactions, lookups), not packets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/err.h"
+#include "mxsniff/model.h"
+
+static struct mx_addr A4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	struct mx_addr x;
+	const uint8_t v[4] = { a, b, c, d };
+	mx_addr_set4(&x, v);
+	return x;
+}
+
+static struct mx_dname N(const char *s)
+{
+	struct mx_dname d;
+	memset(&d, 0, sizeof d);
+	assert_int_equal(mx_dname_from_text(s, &d), 0);
+	return d;
+}
+
+static struct mx_model *mk(size_t servers, size_t senders, size_t names, size_t recent,
+			   size_t top)
+{
+	struct mx_model_opts o;
+	mx_model_opts_default(&o);
+	if (servers)
+		o.max_servers = servers;
+	if (senders)
+		o.max_senders = senders;
+	if (names)
+		o.max_names = names;
+	o.recent = recent;
+	o.top_failing = top;
+	struct mx_model *m = mx_model_new(&o);
+	assert_non_null(m);
+	return m;
+}
+
+static void query(struct mx_model *m, struct mx_addr src, struct mx_addr dst, bool rd,
+		  uint16_t qtype, uint64_t ts)
+{
+	struct mx_dns_msg q;
+	memset(&q, 0, sizeof q);
+	q.ts_us = ts;
+	q.src = src;
+	q.dst = dst;
+	q.sport = 40000;
+	q.dport = 53;
+	q.transport = MX_T_UDP;
+	q.rd = rd;
+	q.has_question = true;
+	q.qname = N("example.com");
+	q.qtype = qtype;
+	q.qclass = 1;
+	mx_model_observe_msg(m, &q);
+}
+
+static struct mx_txn txn(struct mx_addr c, struct mx_addr s, enum mx_txn_kind k,
+			 enum mx_outcome o, uint16_t rcode, uint64_t lat)
+{
+	struct mx_txn t;
+	memset(&t, 0, sizeof t);
+	t.kind = k;
+	t.client = c;
+	t.server = s;
+	t.rd = true;
+	t.qname = N("example.com");
+	t.qtype = MX_TYPE_MX;
+	t.qclass = 1;
+	t.q_ts = 1000000;
+	t.q_frame = 1;
+	t.sends = 1;
+	t.outcome = o;
+	t.rcode = rcode;
+	t.ede = 0xffff;
+	if (k == MX_TXN_ANSWERED || k == MX_TXN_UNREACHABLE) {
+		t.latency_us = lat;
+		t.r_ts = t.q_ts + lat;
+		t.r_frame = 2;
+	}
+	return t;
+}
+
+static struct mx_lookup lk(struct mx_addr c, const char *name, uint16_t qtype,
+			   enum mx_outcome o, uint64_t frame)
+{
+	struct mx_lookup l;
+	memset(&l, 0, sizeof l);
+	l.client = c;
+	l.qname = N(name);
+	l.qtype = qtype;
+	l.qclass = 1;
+	l.rd = true;
+	l.first_us = 5000000;
+	l.last_us = 5100000;
+	l.outcome = o;
+	l.decided_frame = frame;
+	l.ede = 0xffff;
+	return l;
+}
+
+/* ---- totals ----------------------------------------------------------- */
+
+static void totals_and_qtypes(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(0, 0, 0, 0, 0);
+	struct mx_snapshot s;
+	struct mx_addr c = A4(10, 0, 0, 1), r = A4(10, 0, 0, 53);
+	uint8_t data[60] = { 0 };
+	struct mx_frame f = { .ts_us = 2000000, .frame = 1, .caplen = 60, .len = 100,
+			      .linktype = 1, .data = data };
+
+	mx_model_set_source(m, "file x.pcap", "udp port 53", false);
+	mx_model_observe_frame(m, &f);
+	f.ts_us = 1000000; /* out of order: first_us goes back */
+	f.frame = 2;
+	mx_model_observe_frame(m, &f);
+	f.ts_us = 9000000;
+	mx_model_observe_frame(m, &f);
+	const uint16_t types[] = { MX_TYPE_A, MX_TYPE_AAAA, MX_TYPE_AAAA, MX_TYPE_MX, MX_TYPE_TXT,
+				   MX_TYPE_PTR, MX_TYPE_TLSA, MX_TYPE_NS, MX_TYPE_SOA,
+				   MX_TYPE_HTTPS, 99, 65280 };
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		query(m, c, r, true, types[i], 3000000);
+	struct mx_dns_msg resp;
+	memset(&resp, 0, sizeof resp);
+	resp.qr = true;
+	resp.ts_us = 3000001;
+	mx_model_observe_msg(m, &resp);
+	mx_model_observe_dns_verdict(m, MX_DNS_MALFORMED);
+	mx_model_observe_dns_verdict(m, MX_DNS_TRUNCATED);
+	mx_model_observe_dns_verdict(m, MX_DNS_TRUNCATED);
+	mx_model_observe_dns_verdict(m, MX_DNS_NOT_DNS);
+	mx_model_observe_dns_verdict(m, MX_DNS_OK);
+	struct mx_icmp ic;
+	memset(&ic, 0, sizeof ic);
+	ic.ts_us = 4000000;
+	mx_model_observe_icmp(m, &ic);
+
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_string_equal(s.source, "file x.pcap");
+	assert_string_equal(s.filter, "udp port 53");
+	assert_false(s.live);
+	assert_int_equal(s.packets, 3);
+	assert_int_equal(s.bytes, 300);
+	assert_int_equal(s.first_us, 1000000);
+	assert_int_equal(s.last_us, 9000000);
+	assert_int_equal(s.dns_messages, 13);
+	assert_int_equal(s.queries, 12);
+	assert_int_equal(s.responses, 1);
+	assert_int_equal(s.dns_malformed, 1);
+	assert_int_equal(s.dns_truncated, 2);
+	assert_int_equal(s.dns_not_dns, 1);
+	assert_int_equal(s.icmp_dns, 1);
+	assert_int_equal(s.qtype_counts[MX_QS_A], 1);
+	assert_int_equal(s.qtype_counts[MX_QS_AAAA], 2);
+	assert_int_equal(s.qtype_counts[MX_QS_MX], 1);
+	assert_int_equal(s.qtype_counts[MX_QS_TXT], 1);
+	assert_int_equal(s.qtype_counts[MX_QS_PTR], 1);
+	assert_int_equal(s.qtype_counts[MX_QS_TLSA], 1);
+	assert_int_equal(s.qtype_counts[MX_QS_OTHER_KNOWN], 2);
+	assert_int_equal(s.qtype_counts[MX_QS_HTTPS], 1);
+	assert_int_equal(s.by_qtype_other, 2);
+	assert_string_equal(mx_model_qtype_slot_name(MX_QS_OTHER_KNOWN), "other_known");
+	assert_string_equal(mx_model_qtype_slot_name(MX_QS_HTTPS), "HTTPS");
+	assert_string_equal(mx_model_qtype_slot_name(MX_QS__COUNT), "?");
+	/* one resolver, one sender with 12 RD=1 queries */
+	assert_int_equal(s.n_resolvers, 1);
+	assert_int_equal(s.n_authoritatives, 0);
+	assert_int_equal(s.resolvers[0].queries, 12);
+	assert_true(s.resolvers[0].recursive);
+	assert_int_equal(s.resolvers[0].clients, 1);
+	assert_int_equal(s.n_senders, 1);
+	assert_int_equal(s.senders[0].queries, 12);
+	assert_int_equal(s.senders[0].resolvers, 1);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+static void servers_and_txns(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(0, 0, 0, 0, 0);
+	struct mx_snapshot s;
+	struct mx_addr c = A4(10, 0, 0, 1), r = A4(10, 0, 0, 53), auth = A4(192, 0, 2, 1),
+		       res = A4(10, 0, 0, 54);
+	/* RD=1 to r; RD=0 (iterative) from res to auth: auth is authoritative,
+	 * res is not a sender. */
+	query(m, c, r, true, MX_TYPE_MX, 1000);
+	query(m, c, r, true, MX_TYPE_MX, 2000);
+	query(m, res, auth, false, MX_TYPE_A, 3000);
+
+	struct mx_txn t = txn(c, r, MX_TXN_ANSWERED, MX_O_ANSWER, MX_RCODE_NOERROR, 2000);
+	mx_model_observe_txn(m, &t);
+	t = txn(c, r, MX_TXN_ANSWERED, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 4000);
+	t.tc = true;
+	mx_model_observe_txn(m, &t);
+	t = txn(c, r, MX_TXN_ANSWERED, MX_O_OTHER, 40, 1000); /* rcode beyond slots */
+	mx_model_observe_txn(m, &t);
+	t = txn(c, r, MX_TXN_TIMEOUT, MX_O_TIMEOUT, 0, 0);
+	mx_model_observe_txn(m, &t);
+	t = txn(c, r, MX_TXN_UNREACHABLE, MX_O_UNREACHABLE, 0, 300);
+	mx_model_observe_txn(m, &t);
+	t = txn(c, r, MX_TXN_PENDING, MX_O_TIMEOUT, 0, 0);
+	mx_model_observe_txn(m, &t);
+	t = txn(c, r, MX_TXN_OPEN, MX_O_TIMEOUT, 0, 0); /* ignored */
+	mx_model_observe_txn(m, &t);
+	t = txn(res, auth, MX_TXN_ANSWERED, MX_O_REFERRAL, 0, 10000);
+	t.rd = false;
+	mx_model_observe_txn(m, &t);
+
+	struct mx_dns_msg resp;
+	memset(&resp, 0, sizeof resp);
+	resp.qr = true;
+	resp.src = r;
+	struct mx_stray st;
+	memset(&st, 0, sizeof st);
+	st.resp = &resp;
+	st.kind = MX_STRAY_LATE;
+	mx_model_observe_stray(m, &st);
+	st.kind = MX_STRAY_DUPLICATE;
+	mx_model_observe_stray(m, &st);
+	mx_model_observe_stray(m, &st);
+	st.kind = MX_STRAY_WRONG_SOURCE;
+	resp.src = A4(10, 9, 9, 9); /* came from elsewhere: counted on the expected server */
+	st.expected = r;
+	mx_model_observe_stray(m, &st);
+	st.kind = MX_STRAY_UNSOLICITED; /* totals only */
+	mx_model_observe_stray(m, &st);
+
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_resolvers, 1);
+	assert_int_equal(s.n_authoritatives, 1);
+	assert_int_equal(s.n_senders, 1); /* res sent only RD=0 */
+	assert_true(mx_addr_eq(&s.senders[0].addr, &c));
+	const struct mx_server_row *x = &s.resolvers[0];
+	assert_true(mx_addr_eq(&x->addr, &r));
+	assert_int_equal(x->queries, 2);
+	assert_int_equal(x->transactions, 6);
+	assert_int_equal(x->answered, 3);
+	assert_int_equal(x->timeouts, 1);
+	assert_int_equal(x->unreachable, 1);
+	assert_int_equal(x->pending, 1);
+	assert_int_equal(x->truncated, 1);
+	assert_int_equal(x->rcodes[MX_RCODE_NOERROR], 1);
+	assert_int_equal(x->rcodes[MX_RCODE_SERVFAIL], 1);
+	assert_int_equal(x->rcodes[MX_RCODE_SLOTS - 1], 1);
+	assert_int_equal(x->outcomes[MX_O_ANSWER], 1);
+	assert_int_equal(x->outcomes[MX_O_TIMEOUT], 2);
+	assert_int_equal(x->outcomes[MX_O_UNREACHABLE], 1);
+	assert_int_equal(x->late, 1);
+	assert_int_equal(x->duplicate, 2);
+	assert_int_equal(x->wrong_source, 1);
+	/* latency only from answered transactions: 1000, 2000, 4000 us */
+	assert_int_equal(x->latency.count, 3);
+	assert_int_equal(x->latency.max, 4000);
+	assert_true(x->latency.p50 >= 2000 && x->latency.p50 <= 2000 + 2000 / 32);
+	assert_int_equal(x->latency.p99, 4000);
+	const struct mx_server_row *y = &s.authoritatives[0];
+	assert_true(mx_addr_eq(&y->addr, &auth));
+	assert_false(y->recursive);
+	assert_int_equal(y->outcomes[MX_O_REFERRAL], 1);
+	assert_int_equal(y->latency.max, 10000);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+/* ---- latency percentiles ---------------------------------------------- */
+
+static void latency_of(const uint64_t *v, size_t n, struct mx_latency *out)
+{
+	struct mx_model *m = mk(0, 0, 0, 0, 0);
+	struct mx_snapshot s;
+	struct mx_addr c = A4(10, 0, 0, 1), r = A4(10, 0, 0, 53);
+	for (size_t i = 0; i < n; i++) {
+		struct mx_txn t = txn(c, r, MX_TXN_ANSWERED, MX_O_ANSWER, 0, v[i]);
+		mx_model_observe_txn(m, &t);
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_resolvers, 1);
+	*out = s.resolvers[0].latency;
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+/* true value v, reported p: v <= p <= v * (1 + 1/32) */
+static void assert_within_bucket(uint64_t p, uint64_t v)
+{
+	assert_true(p >= v);
+	assert_true(p <= v + v / 32);
+}
+
+static void percentiles_known(void **state)
+{
+	(void)state;
+	struct mx_latency l;
+	uint64_t v[100];
+	/* 1..100 ms, fed in a scrambled order */
+	for (size_t i = 0; i < 100; i++)
+		v[i] = ((i * 37) % 100 + 1) * 1000;
+	latency_of(v, 100, &l);
+	assert_int_equal(l.count, 100);
+	assert_int_equal(l.max, 100000);
+	assert_within_bucket(l.p50, 50000);
+	assert_within_bucket(l.p95, 95000);
+	assert_within_bucket(l.p99, 99000);
+
+	/* small values are exact */
+	const uint64_t small[] = { 3, 7, 7, 7, 9 };
+	latency_of(small, 5, &l);
+	assert_int_equal(l.p50, 7);
+	assert_int_equal(l.p95, 9);
+	assert_int_equal(l.max, 9);
+
+	/* all equal: every percentile is clamped to the exact max */
+	const uint64_t same[] = { 123456, 123456, 123456 };
+	latency_of(same, 3, &l);
+	assert_int_equal(l.p50, 123456);
+	assert_int_equal(l.p99, 123456);
+	assert_int_equal(l.max, 123456);
+
+	/* 0 us and beyond the histogram range (2^36 us) */
+	const uint64_t big[] = { 0, 0, 0, (uint64_t)1 << 40 };
+	latency_of(big, 4, &l);
+	assert_int_equal(l.p50, 0);
+	assert_int_equal(l.max, (uint64_t)1 << 40);
+	assert_int_equal(l.p99, (uint64_t)1 << 40);
+
+	/* one sample */
+	const uint64_t one[] = { 5000 };
+	latency_of(one, 1, &l);
+	assert_int_equal(l.p50, 5000);
+	assert_int_equal(l.p99, 5000);
+
+	/* 90 fast and 10 slow: p50 fast, p95 slow */
+	uint64_t mix[100];
+	for (size_t i = 0; i < 100; i++)
+		mix[i] = i < 90 ? 1000 : 2000000;
+	latency_of(mix, 100, &l);
+	assert_within_bucket(l.p50, 1000);
+	assert_within_bucket(l.p95, 2000000);
+}
+
+/* Every value in a sweep: its percentile of one is itself, and
+ * a pair (v, 2v) gives p50 in v's bucket. */
+static void percentiles_sweep(void **state)
+{
+	(void)state;
+	for (uint64_t v = 1; v < ((uint64_t)1 << 34); v = v * 3 + 1) {
+		struct mx_latency l;
+		const uint64_t two[] = { v, 2 * v };
+		latency_of(two, 2, &l);
+		assert_within_bucket(l.p50, v);
+		assert_int_equal(l.max, 2 * v);
+		assert_int_equal(l.p99, 2 * v);
+	}
+}
+
+/* ---- eviction --------------------------------------------------------- */
+
+static void eviction_caps(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(4, 3, 2, 0, 0);
+	struct mx_snapshot s;
+	struct mx_addr c = A4(10, 0, 0, 1);
+	for (uint8_t i = 1; i <= 4; i++)
+		query(m, c, A4(10, 0, 1, i), true, MX_TYPE_A, i * 1000);
+	/* touch the oldest (10.0.1.1): the next two evict .2 and .3 */
+	query(m, c, A4(10, 0, 1, 1), true, MX_TYPE_A, 5000);
+	query(m, c, A4(10, 0, 1, 5), true, MX_TYPE_A, 6000);
+	query(m, c, A4(10, 0, 1, 6), true, MX_TYPE_A, 7000);
+	/* senders: 5 distinct in a table of 3 -> 2 evicted (so far) */
+	for (uint8_t i = 2; i <= 5; i++)
+		query(m, A4(10, 0, 0, i), A4(10, 0, 1, 1), true, MX_TYPE_A, 8000);
+	/* names: 3 distinct failing -> 1 evicted */
+	struct mx_lookup l = lk(c, "a.example", MX_TYPE_MX, MX_O_NXDOMAIN, 10);
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "b.example", MX_TYPE_MX, MX_O_NXDOMAIN, 11);
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "c.example", MX_TYPE_MX, MX_O_NXDOMAIN, 12);
+	mx_model_observe_lookup(m, &l);
+
+	struct mx_decode_stats d;
+	struct mx_txn_stats t;
+	struct mx_lookup_stats ls;
+	struct mx_capture_stats cs;
+	memset(&d, 0, sizeof d);
+	memset(&t, 0, sizeof t);
+	memset(&ls, 0, sizeof ls);
+	memset(&cs, 0, sizeof cs);
+	d.frag_evicted = 100;
+	d.tcp_flows_evicted = 200;
+	t.evicted_pending = 1000;
+	t.evicted_recent = 2000;
+	ls.evicted = 10000;
+	cs.ps_drop = 7;
+	mx_model_set_stats(m, &d, &t, &ls, &cs);
+
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_resolvers, 4);
+	assert_int_equal(s.evicted_servers, 2);
+	for (size_t i = 0; i < s.n_resolvers; i++) {
+		uint8_t last = s.resolvers[i].addr.a[3];
+		assert_true(last == 1 || last == 4 || last == 5 || last == 6);
+	}
+	/* the touched server kept its count: 2 + 4 queries */
+	assert_int_equal(s.resolvers[0].addr.a[3], 1);
+	assert_int_equal(s.resolvers[0].queries, 6);
+	assert_int_equal(s.n_senders, 3);
+	/* 10.0.0.1 was evicted by .4/.5, its lookups bring it back: 3rd eviction */
+	assert_int_equal(s.evicted_senders, 3);
+	assert_int_equal(s.n_failing, 2);
+	assert_int_equal(s.evicted_names, 1);
+	assert_int_equal(s.evicted_total, 2 + 3 + 1 + 100 + 200 + 1000 + 2000 + 10000);
+	assert_int_equal(s.capture.ps_drop, 7);
+	assert_int_equal(s.decode.frag_evicted, 100);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+/* Many entries through a small table: the hash chains and LRU list stay
+ * consistent (ASan checks the memory), counts of survivors are exact. */
+static void eviction_churn(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(64, 64, 64, 0, 0);
+	struct mx_snapshot s;
+	for (unsigned i = 0; i < 5000; i++) {
+		struct mx_addr sv = A4(10, 1, (uint8_t)(i >> 8), (uint8_t)i);
+		query(m, A4(10, 2, 0, (uint8_t)(i % 7)), sv, true, MX_TYPE_A, 1000 + i);
+		query(m, A4(10, 2, 0, (uint8_t)(i % 7)), sv, true, MX_TYPE_A, 1000 + i);
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_resolvers, 64);
+	assert_int_equal(s.evicted_servers, 5000 - 64);
+	for (size_t i = 0; i < s.n_resolvers; i++) {
+		assert_int_equal(s.resolvers[i].queries, 2);
+		/* survivors are the last 64 */
+		unsigned id = (unsigned)s.resolvers[i].addr.a[2] << 8 | s.resolvers[i].addr.a[3];
+		assert_true(id >= 5000 - 64 && id < 5000);
+	}
+	assert_int_equal(s.n_senders, 7);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+/* ---- deterministic order ---------------------------------------------- */
+
+static void build_order(struct mx_model *m, const unsigned *perm, size_t n)
+{
+	/* servers 10.0.1.x: x=1..6; queries: 1->3, 2->3, 3->5, 4->1, 5->3, 6->1 */
+	static const unsigned nq[7] = { 0, 3, 3, 5, 1, 3, 1 };
+	for (size_t k = 0; k < n; k++) {
+		unsigned x = perm[k];
+		for (unsigned j = 0; j < nq[x]; j++)
+			query(m, A4(10, 0, 0, (uint8_t)x), A4(10, 0, 1, (uint8_t)x), true, MX_TYPE_A,
+			      1000 * x);
+	}
+	/* failing names: ties on failed broken by name bytes then qtype */
+	const char *names[] = { "b.example", "a.example", "c.example", "a.example" };
+	const uint16_t types[] = { MX_TYPE_MX, MX_TYPE_AAAA, MX_TYPE_MX, MX_TYPE_A };
+	for (size_t k = 0; k < n && k < 4; k++) {
+		size_t i = perm[k] % 4;
+		struct mx_lookup l = lk(A4(10, 0, 0, 1), names[i], types[i], MX_O_SERVFAIL, 1);
+		mx_model_observe_lookup(m, &l);
+	}
+	for (size_t k = 0; k < 4; k++) {
+		size_t i = (perm[0] + k) % 4;
+		if (i != 2)
+			continue;
+		struct mx_lookup l = lk(A4(10, 0, 0, 1), names[i], types[i], MX_O_TIMEOUT, 1);
+		mx_model_observe_lookup(m, &l); /* c.example MX fails twice */
+	}
+}
+
+static void deterministic_order(void **state)
+{
+	(void)state;
+	const unsigned p1[] = { 1, 2, 3, 4, 5, 6 }, p2[] = { 6, 5, 4, 3, 2, 1 },
+		       p3[] = { 4, 1, 6, 3, 5, 2 };
+	const unsigned *ps[] = { p1, p2, p3 };
+	struct mx_snapshot s[3];
+	for (int k = 0; k < 3; k++) {
+		struct mx_model *m = mk(0, 0, 0, 0, 0);
+		build_order(m, ps[k], 6);
+		assert_int_equal(mx_model_snapshot(m, &s[k]), 0);
+		mx_model_free(m);
+	}
+	/* resolvers: 3 (5 q), then 1, 2, 5 (3 q, by address), then 4, 6 */
+	const uint8_t want[] = { 3, 1, 2, 5, 4, 6 };
+	assert_int_equal(s[0].n_resolvers, 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(s[0].resolvers[i].addr.a[3], want[i]);
+		assert_int_equal(s[0].senders[i].addr.a[3], want[i]);
+	}
+	assert_int_equal(s[0].n_failing, 4);
+	char buf[MX_DNAME_STRLEN];
+	assert_string_equal(mx_dname_format(&s[0].failing[0].qname, buf, sizeof buf), "c.example.");
+	assert_int_equal(s[0].failing[0].failed, 2);
+	/* "a.example" < "b.example" by wire bytes; A (1) before AAAA (28) */
+	assert_string_equal(mx_dname_format(&s[0].failing[1].qname, buf, sizeof buf), "a.example.");
+	assert_int_equal(s[0].failing[1].qtype, MX_TYPE_A);
+	assert_int_equal(s[0].failing[2].qtype, MX_TYPE_AAAA);
+	assert_string_equal(mx_dname_format(&s[0].failing[3].qname, buf, sizeof buf), "b.example.");
+	for (int k = 1; k < 3; k++) {
+		assert_int_equal(s[k].n_resolvers, s[0].n_resolvers);
+		for (size_t i = 0; i < s[0].n_resolvers; i++) {
+			assert_true(mx_addr_eq(&s[k].resolvers[i].addr, &s[0].resolvers[i].addr));
+			assert_int_equal(s[k].resolvers[i].queries, s[0].resolvers[i].queries);
+		}
+		assert_int_equal(s[k].n_failing, s[0].n_failing);
+		for (size_t i = 0; i < s[0].n_failing; i++) {
+			assert_true(mx_dname_eq(&s[k].failing[i].qname, &s[0].failing[i].qname));
+			assert_int_equal(s[k].failing[i].qtype, s[0].failing[i].qtype);
+			assert_int_equal(s[k].failing[i].failed, s[0].failing[i].failed);
+		}
+	}
+	for (int k = 0; k < 3; k++)
+		mx_snapshot_fini(&s[k]);
+}
+
+/* ---- senders and failing names ---------------------------------------- */
+
+static void senders_and_failing_names(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(0, 0, 0, 0, 2);
+	struct mx_snapshot s;
+	struct mx_addr c = A4(10, 0, 0, 1), c2 = A4(10, 0, 0, 2);
+	struct mx_lookup l;
+
+	l = lk(c, "nx.example", MX_TYPE_MX, MX_O_NXDOMAIN, 7);
+	mx_model_observe_lookup(m, &l);
+	l = lk(c2, "nx.example", MX_TYPE_MX, MX_O_NXDOMAIN, 0);
+	l.n_tries = 1;
+	l.tries[0].q_frame = 30;
+	l.tries[0].r_frame = 31;
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "nx.example", MX_TYPE_MX, MX_O_ANSWER, 40); /* counts on the known row */
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "ok.example", MX_TYPE_A, MX_O_ANSWER, 41);  /* no row for successes */
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "sf.example", MX_TYPE_AAAA, MX_O_SERVFAIL, 42);
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "to.example", MX_TYPE_AAAA, MX_O_TIMEOUT, 0); /* no frame at all */
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "iter.example", MX_TYPE_A, MX_O_SERVFAIL, 50);
+	l.rd = false; /* iterative: ignored */
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "cut.example", MX_TYPE_A, MX_O_TIMEOUT, 0);
+	l.pending_at_end = true; /* capture ended: a lookup, but not failed, no row */
+	mx_model_observe_lookup(m, &l);
+	l = lk(c2, "sf.example", MX_TYPE_AAAA, MX_O_TIMEOUT, 0);
+	l.pending_at_end = true; /* on a known row: counted, not failed */
+	mx_model_observe_lookup(m, &l);
+
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_senders, 2);
+	const struct mx_sender_row *x = &s.senders[0];
+	/* no queries observed: tie on 0 queries, c (10.0.0.1) first */
+	assert_true(mx_addr_eq(&x->addr, &c));
+	assert_int_equal(x->lookups, 6);
+	assert_int_equal(x->failed, 2); /* SERVFAIL, TIMEOUT; NXDOMAIN is not Fail */
+	assert_int_equal(x->mx_lookups, 2);
+	assert_int_equal(x->a_lookups, 2);
+	assert_int_equal(x->aaaa_lookups, 2);
+	assert_int_equal(x->other_lookups, 0);
+	assert_int_equal(x->outcomes[MX_O_NXDOMAIN], 1);
+	assert_int_equal(x->outcomes[MX_O_ANSWER], 2);
+	assert_int_equal(x->first_us, 5000000);
+	assert_int_equal(x->last_us, 5100000);
+	/* top_failing = 2 of 3 rows */
+	assert_int_equal(s.n_failing, 2);
+	const struct mx_name_row *n = &s.failing[0];
+	char buf[MX_DNAME_STRLEN];
+	assert_string_equal(mx_dname_format(&n->qname, buf, sizeof buf), "nx.example.");
+	assert_int_equal(n->qtype, MX_TYPE_MX);
+	assert_int_equal(n->lookups, 3);
+	assert_int_equal(n->failed, 2);
+	assert_int_equal(n->clients, 2);
+	assert_int_equal(n->outcomes[MX_O_NXDOMAIN], 2);
+	assert_int_equal(n->outcomes[MX_O_ANSWER], 1);
+	assert_int_equal(n->last_outcome, MX_O_ANSWER);
+	assert_int_equal(n->last_frame, 40);
+	/* sf. < to. by bytes, both failed once */
+	assert_string_equal(mx_dname_format(&s.failing[1].qname, buf, sizeof buf), "sf.example.");
+	assert_int_equal(s.failing[1].lookups, 2);
+	assert_int_equal(s.failing[1].failed, 1);
+	assert_int_equal(s.failing[1].clients, 2);
+	mx_snapshot_fini(&s);
+
+	/* all rows with top_failing = 0; the frame falls back to the last try */
+	struct mx_model_opts o;
+	mx_model_opts_default(&o);
+	assert_int_equal(o.top_failing, 20);
+	o.top_failing = 0;
+	struct mx_model *m2 = mx_model_new(&o);
+	assert_non_null(m2);
+	l = lk(c2, "nx.example", MX_TYPE_MX, MX_O_NXDOMAIN, 0);
+	l.n_tries = 2;
+	l.tries[0].q_frame = 30;
+	l.tries[1].q_frame = 33;
+	mx_model_observe_lookup(m2, &l);
+	assert_int_equal(mx_model_snapshot(m2, &s), 0);
+	assert_int_equal(s.n_failing, 1);
+	assert_int_equal(s.failing[0].last_frame, 33);
+	mx_snapshot_fini(&s);
+	mx_model_free(m2);
+	mx_model_free(m);
+}
+
+static void distinct_cap(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(0, 0, 0, 0, 0);
+	struct mx_snapshot s;
+	struct mx_addr r = A4(10, 0, 0, 53);
+	for (unsigned i = 0; i < MX_MODEL_DISTINCT_CAP; i++)
+		query(m, A4(10, 1, 0, (uint8_t)i), r, true, MX_TYPE_A, 1000);
+	query(m, A4(10, 1, 0, 0), r, true, MX_TYPE_A, 1000); /* repeat */
+	/* one sender asking 3 resolvers */
+	for (uint8_t i = 0; i < 3; i++)
+		query(m, A4(10, 2, 0, 1), A4(10, 0, 0, (uint8_t)(60 + i)), true, MX_TYPE_A, 1000);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_true(mx_addr_eq(&s.resolvers[0].addr, &r));
+	assert_int_equal(s.resolvers[0].clients, MX_MODEL_DISTINCT_CAP);
+	for (size_t i = 0; i < s.n_senders; i++)
+		if (s.senders[i].addr.a[1] == 2)
+			assert_int_equal(s.senders[i].resolvers, 3);
+	mx_snapshot_fini(&s);
+	query(m, A4(10, 1, 1, 0), r, true, MX_TYPE_A, 1000); /* 65th */
+	query(m, A4(10, 1, 1, 1), r, true, MX_TYPE_A, 1000);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.resolvers[0].clients, MX_MODEL_DISTINCT_CAP + 1);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+static void recent_ring(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(0, 0, 0, 4, 0);
+	struct mx_snapshot s;
+	struct mx_addr c = A4(10, 0, 0, 1), r = A4(10, 0, 0, 53);
+	for (unsigned i = 1; i <= 6; i++) {
+		struct mx_txn t = txn(c, r, MX_TXN_ANSWERED, MX_O_ANSWER, 0, 100 * i);
+		t.r_frame = 10 + i;
+		mx_model_observe_txn(m, &t);
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_recent, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(s.recent[i].frame, 13 + i); /* oldest first, newest last */
+		assert_int_equal(s.recent[i].latency_us, 100 * (3 + i));
+	}
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+
+	/* recent = 0: no ring */
+	m = mk(0, 0, 0, 0, 0);
+	struct mx_txn t = txn(c, r, MX_TXN_TIMEOUT, MX_O_TIMEOUT, 0, 0);
+	mx_model_observe_txn(m, &t);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_recent, 0);
+	assert_null(s.recent);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+static void snapshot_lifecycle(void **state)
+{
+	(void)state;
+	struct mx_snapshot s;
+	struct mx_model *m = mx_model_new(NULL); /* defaults */
+	assert_non_null(m);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_resolvers + s.n_authoritatives + s.n_senders + s.n_failing, 0);
+	assert_null(s.resolvers);
+	assert_int_equal(s.first_us, 0);
+	assert_string_equal(s.source, "");
+	mx_snapshot_fini(&s);
+	mx_snapshot_fini(&s); /* idempotent */
+	mx_snapshot_fini(NULL);
+
+	query(m, A4(1, 2, 3, 4), A4(5, 6, 7, 8), true, MX_TYPE_MX, 1);
+	struct mx_snapshot a, b;
+	assert_int_equal(mx_model_snapshot(m, &a), 0);
+	assert_int_equal(mx_model_snapshot(m, &b), 0);
+	assert_ptr_not_equal(a.resolvers, b.resolvers); /* independent copies */
+	a.resolvers[0].queries = 99;
+	assert_int_equal(b.resolvers[0].queries, 1);
+	mx_snapshot_fini(&a);
+	assert_null(a.resolvers);
+	assert_int_equal(a.n_resolvers, 0);
+	mx_snapshot_fini(&b);
+	mx_model_free(m);
+	mx_model_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(totals_and_qtypes),
+		cmocka_unit_test(servers_and_txns),
+		cmocka_unit_test(percentiles_known),
+		cmocka_unit_test(percentiles_sweep),
+		cmocka_unit_test(eviction_caps),
+		cmocka_unit_test(eviction_churn),
+		cmocka_unit_test(deterministic_order),
+		cmocka_unit_test(senders_and_failing_names),
+		cmocka_unit_test(distinct_cap),
+		cmocka_unit_test(recent_ring),
+		cmocka_unit_test(snapshot_lifecycle),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,728 @@
+/* test_txn.c - L4 transactions: matching, retransmission, timeouts, strays,
+ * ICMP, end of capture and the pending cap, driven by scripted messages
+ * (struct mx_dns_msg filled directly, no parsing). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/dns.h"
+#include "mxsniff/txn.h"
+
+#define S 1000000ULL
+#define MAXEV 4096
+
+struct ev {
+	char what;            /* 'q' query, 'd' done, 's' stray */
+	bool retransmit;
+	bool had_resp;        /* done: resp non-NULL during the callback */
+	struct mx_txn x;
+	struct mx_stray s;
+};
+
+struct rec {
+	struct ev ev[MAXEV];
+	size_t n;
+	size_t n_done, n_q, n_stray;
+};
+
+static struct rec *R;
+
+static void on_query(void *ctx, const struct mx_txn *t, bool retransmit)
+{
+	struct rec *r = ctx;
+	assert_int_equal(t->kind, MX_TXN_OPEN);
+	r->n_q++;
+	if (r->n < MAXEV) {
+		struct ev *e = &r->ev[r->n++];
+		memset(e, 0, sizeof *e);
+		e->what = 'q';
+		e->retransmit = retransmit;
+		e->x = *t;
+	}
+}
+
+static void on_done(void *ctx, const struct mx_txn *t)
+{
+	struct rec *r = ctx;
+	r->n_done++;
+	if (r->n < MAXEV) {
+		struct ev *e = &r->ev[r->n++];
+		memset(e, 0, sizeof *e);
+		e->what = 'd';
+		e->had_resp = t->resp != NULL;
+		if (t->resp)
+			assert_int_equal(t->resp->id, t->id);
+		e->x = *t;
+		e->x.resp = NULL;
+	}
+}
+
+static void on_stray(void *ctx, const struct mx_stray *s)
+{
+	struct rec *r = ctx;
+	r->n_stray++;
+	assert_non_null(s->resp);
+	if (r->n < MAXEV) {
+		struct ev *e = &r->ev[r->n++];
+		memset(e, 0, sizeof *e);
+		e->what = 's';
+		e->s = *s;
+		e->s.resp = NULL;
+	}
+}
+
+static struct mx_txn_table *mk(uint64_t timeout, size_t max_pending, size_t max_recent)
+{
+	struct mx_txn_opts o;
+	mx_txn_opts_default(&o);
+	assert_int_equal(o.answer_timeout_us, 5 * S);
+	if (timeout)
+		o.answer_timeout_us = timeout;
+	if (max_pending)
+		o.max_pending = max_pending;
+	o.max_recent = max_recent;
+	struct mx_txn_cb cb = { .ctx = R, .query = on_query, .done = on_done, .stray = on_stray };
+	struct mx_txn_table *t = mx_txn_new(&o, &cb);
+	assert_non_null(t);
+	return t;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	R = calloc(1, sizeof *R);
+	return R ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(R);
+	R = NULL;
+	return 0;
+}
+
+/* the last event of a kind */
+static const struct ev *last(char what)
+{
+	for (size_t i = R->n; i-- > 0;)
+		if (R->ev[i].what == what)
+			return &R->ev[i];
+	return NULL;
+}
+
+static struct mx_addr A(const char *s)
+{
+	struct mx_addr a;
+	assert_int_equal(mx_addr_parse(s, &a), 0);
+	return a;
+}
+
+/* A query cli:cport -> srv:sport. m is static storage reused per call site. */
+static void mkq(struct mx_dns_msg *m, const char *cli, uint16_t cport, const char *srv, uint16_t sport,
+		uint16_t id, const char *qname, uint16_t qtype, uint64_t ts, uint64_t frame)
+{
+	memset(m, 0, sizeof *m);
+	m->ts_us = ts;
+	m->frame = frame;
+	m->src = A(cli);
+	m->dst = A(srv);
+	m->sport = cport;
+	m->dport = sport;
+	m->transport = 17;
+	m->wire_len = 40;
+	m->id = id;
+	m->rd = true;
+	m->qdcount = 1;
+	m->has_question = true;
+	assert_int_equal(mx_dname_from_text(qname, &m->qname), 0);
+	m->qtype = qtype;
+	m->qclass = 1;
+	m->has_header = true;
+	m->verdict = MX_DNS_OK;
+}
+
+/* The response to q from `srv`:`sport` (NOERROR with one answer of qtype). */
+static void mkr(struct mx_dns_msg *r, const struct mx_dns_msg *q, const char *srv, uint16_t sport,
+		uint64_t ts, uint64_t frame)
+{
+	*r = *q;
+	r->ts_us = ts;
+	r->frame = frame;
+	r->src = srv ? A(srv) : q->dst;
+	r->dst = q->src;
+	r->sport = srv ? sport : q->dport;
+	r->dport = q->sport;
+	r->qr = true;
+	r->ra = true;
+	r->rcode = MX_RCODE_NOERROR;
+	r->ancount = 1;
+	r->an_parsed = 1;
+	r->an_qtype = 1;
+	r->wire_len = 120;
+	r->min_ttl = 300;
+}
+
+static struct mx_dns_msg q1, q2, r1, r2;
+
+static void simple_match_latency(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 0x1234, "example.com", MX_TYPE_MX, 100 * S, 1);
+	q1.cd = true;
+	q1.edns = true;
+	q1.edns_do = true;
+	q1.edns_payload = 1232;
+	mx_txn_observe(t, &q1);
+	assert_int_equal(mx_txn_pending(t), 1);
+	const struct ev *e = last('q');
+	assert_non_null(e);
+	assert_false(e->retransmit);
+	assert_int_equal(e->x.seq, 1);
+	assert_int_equal(e->x.sends, 1);
+
+	mkr(&r1, &q1, NULL, 0, 100 * S + 23456, 2);
+	r1.aa = true;
+	r1.edns = true;
+	r1.has_ede = true;
+	r1.ede_code = 3;
+	mx_txn_observe(t, &r1);
+	assert_int_equal(mx_txn_pending(t), 0);
+	e = last('d');
+	assert_non_null(e);
+	assert_int_equal(e->x.kind, MX_TXN_ANSWERED);
+	assert_true(e->had_resp);
+	assert_int_equal(e->x.latency_us, 23456);
+	assert_int_equal(e->x.q_ts, 100 * S);
+	assert_int_equal(e->x.r_ts, 100 * S + 23456);
+	assert_int_equal(e->x.q_frame, 1);
+	assert_int_equal(e->x.r_frame, 2);
+	assert_int_equal(e->x.outcome, MX_O_ANSWER);
+	assert_int_equal(e->x.rcode, 0);
+	assert_true(e->x.rd && e->x.cd && e->x.q_edns && e->x.q_do);
+	assert_int_equal(e->x.q_payload, 1232);
+	assert_true(e->x.aa && e->x.ra && e->x.r_edns);
+	assert_false(e->x.tc);
+	assert_int_equal(e->x.ede, 3);
+	assert_int_equal(e->x.r_size, 120);
+	assert_int_equal(e->x.cport, 40000);
+	assert_int_equal(e->x.sport, 53);
+	assert_int_equal(e->x.id, 0x1234);
+	assert_int_equal(e->x.qtype, MX_TYPE_MX);
+	assert_true(mx_addr_eq(&e->x.client, &q1.src));
+	assert_true(mx_addr_eq(&e->x.server, &q1.dst));
+	assert_true(mx_dname_eq(&e->x.qname, &q1.qname));
+
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->queries, 1);
+	assert_int_equal(st->responses, 1);
+	assert_int_equal(st->transactions, 1);
+	assert_int_equal(st->answered, 1);
+	assert_int_equal(st->timeouts, 0);
+	mx_txn_free(t);
+	mx_txn_free(NULL);
+}
+
+static void retransmit_same_id(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 7, "example.com", MX_TYPE_A, 10 * S, 1);
+	mx_txn_observe(t, &q1);
+	q1.ts_us = 13 * S;
+	q1.frame = 5;
+	mx_txn_observe(t, &q1);
+	const struct ev *e = last('q');
+	assert_true(e->retransmit);
+	assert_int_equal(e->x.sends, 2);
+	assert_int_equal(e->x.seq, 1);
+	assert_int_equal(mx_txn_pending(t), 1);
+	/* the timeout counts from the last copy: 13 s + 5 s */
+	mx_txn_tick(t, 17 * S);
+	assert_int_equal(mx_txn_pending(t), 1);
+	assert_int_equal(R->n_done, 0);
+	mkr(&r1, &q1, NULL, 0, 17 * S + 500000, 6);
+	mx_txn_observe(t, &r1);
+	e = last('d');
+	assert_int_equal(e->x.kind, MX_TXN_ANSWERED);
+	assert_int_equal(e->x.sends, 2);
+	assert_int_equal(e->x.n_q_frames, 2);
+	assert_int_equal(e->x.q_frames[0], 1);
+	assert_int_equal(e->x.q_frames[1], 5);
+	assert_int_equal(e->x.q_frame, 1);
+	assert_int_equal(e->x.last_q_ts, 13 * S);
+	assert_int_equal(e->x.latency_us, 7 * S + 500000); /* from the first copy */
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->queries, 2);
+	assert_int_equal(st->retransmits, 1);
+	assert_int_equal(st->transactions, 1);
+
+	/* more copies than MX_TXN_MAX_FRAMES: sends keeps counting, frames stop */
+	mkq(&q2, "192.0.2.10", 40001, "192.0.2.53", 53, 8, "example.com", MX_TYPE_A, 20 * S, 100);
+	for (int i = 0; i < MX_TXN_MAX_FRAMES + 3; i++) {
+		q2.frame = 100 + (uint64_t)i;
+		mx_txn_observe(t, &q2);
+	}
+	e = last('q');
+	assert_int_equal(e->x.sends, MX_TXN_MAX_FRAMES + 3);
+	assert_int_equal(e->x.n_q_frames, MX_TXN_MAX_FRAMES);
+	assert_int_equal(e->x.q_frames[MX_TXN_MAX_FRAMES - 1], 100 + MX_TXN_MAX_FRAMES - 1);
+	mx_txn_free(t);
+}
+
+static void response_without_question(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "2001:db8::10", 5555, "2001:db8::53", 53, 99, "example.org", MX_TYPE_AAAA, 1 * S, 1);
+	mx_txn_observe(t, &q1);
+	mkr(&r1, &q1, NULL, 0, 1 * S + 100, 2);
+	r1.has_question = false;
+	r1.qdcount = 0;
+	memset(&r1.qname, 0, sizeof r1.qname);
+	r1.qtype = 0;
+	r1.ancount = r1.an_parsed = r1.an_qtype = 0;
+	r1.rcode = MX_RCODE_REFUSED;
+	mx_txn_observe(t, &r1);
+	const struct ev *e = last('d');
+	assert_non_null(e);
+	assert_int_equal(e->x.kind, MX_TXN_ANSWERED);
+	assert_int_equal(e->x.rcode, MX_RCODE_REFUSED);
+	assert_int_equal(e->x.outcome, MX_O_REFUSED);
+	assert_int_equal(e->x.qtype, MX_TYPE_AAAA); /* the question comes from the query */
+	assert_int_equal(mx_txn_pending(t), 0);
+	mx_txn_free(t);
+}
+
+static void question_compared_0x20(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	/* dns.c lowercases names and flags 0x20: matching is on the folded name */
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 1, "ExAmPlE.CoM", MX_TYPE_MX, 1 * S, 1);
+	q1.qname_0x20 = 1;
+	mx_txn_observe(t, &q1);
+	/* same id/ports but another question: not this query's answer */
+	mkr(&r1, &q1, NULL, 0, 1 * S + 10, 2);
+	assert_int_equal(mx_dname_from_text("other.example", &r1.qname), 0);
+	mx_txn_observe(t, &r1);
+	const struct ev *e = last('s');
+	assert_non_null(e);
+	assert_int_equal(e->s.kind, MX_STRAY_UNSOLICITED);
+	assert_int_equal(mx_txn_pending(t), 1);
+	/* another qtype: also no match */
+	mkr(&r2, &q1, NULL, 0, 1 * S + 11, 3);
+	r2.qtype = MX_TYPE_A;
+	mx_txn_observe(t, &r2);
+	assert_int_equal(R->n_stray, 2);
+	assert_int_equal(mx_txn_pending(t), 1);
+	/* the answer, with the name in other case on the wire (folded by dns.c) */
+	mkr(&r2, &q1, NULL, 0, 1 * S + 12, 4);
+	assert_int_equal(mx_dname_from_text("example.COM.", &r2.qname), 0);
+	r2.qname_0x20 = 1;
+	mx_txn_observe(t, &r2);
+	e = last('d');
+	assert_non_null(e);
+	assert_int_equal(e->x.r_frame, 4);
+	assert_int_equal(mx_txn_pending(t), 0);
+	mx_txn_free(t);
+}
+
+static void timeout_boundary_and_late(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(5 * S, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 2, "example.com", MX_TYPE_MX, 50 * S, 1);
+	mx_txn_observe(t, &q1);
+	mx_txn_tick(t, 55 * S - 1);
+	assert_int_equal(mx_txn_pending(t), 1);
+	assert_int_equal(R->n_done, 0);
+	mx_txn_tick(t, 55 * S - 1); /* nothing to do */
+	assert_int_equal(R->n_done, 0);
+	/* a response exactly at the timeout is LATE: expiry is now - last >= timeout */
+	mkr(&r1, &q1, NULL, 0, 55 * S, 7);
+	mx_txn_observe(t, &r1);
+	const struct ev *d = last('d');
+	assert_non_null(d);
+	assert_int_equal(d->x.kind, MX_TXN_TIMEOUT);
+	assert_int_equal(d->x.outcome, MX_O_TIMEOUT);
+	assert_int_equal(d->x.r_frame, 0);
+	assert_int_equal(d->x.r_ts, 0);
+	assert_false(d->had_resp);
+	assert_int_equal(d->x.ede, 0xffff);
+	const struct ev *s = last('s');
+	assert_non_null(s);
+	assert_int_equal(s->s.kind, MX_STRAY_LATE);
+	assert_int_equal(s->s.txn_seq, d->x.seq);
+	assert_int_equal(s->s.q_frame, 1);
+	assert_int_equal(s->s.q_ts, 50 * S);
+	assert_int_equal(s->s.latency_us, 5 * S);
+	/* the done came before the stray */
+	assert_true(d < s);
+	/* a second late copy is also LATE */
+	r1.ts_us = 56 * S;
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_LATE);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->timeouts, 1);
+	assert_int_equal(st->stray[MX_STRAY_LATE], 2);
+	assert_int_equal(st->answered, 0);
+	mx_txn_free(t);
+}
+
+static void duplicate_and_unsolicited(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 3, "example.com", MX_TYPE_MX, 1 * S, 1);
+	mx_txn_observe(t, &q1);
+	mkr(&r1, &q1, NULL, 0, 1 * S + 1000, 2);
+	mx_txn_observe(t, &r1);
+	r1.ts_us += 1000;
+	r1.frame = 3;
+	mx_txn_observe(t, &r1);
+	const struct ev *s = last('s');
+	assert_non_null(s);
+	assert_int_equal(s->s.kind, MX_STRAY_DUPLICATE);
+	assert_int_equal(s->s.txn_seq, 1);
+	assert_int_equal(s->s.latency_us, 2000);
+	/* a response with no question is a duplicate too */
+	r1.has_question = false;
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_DUPLICATE);
+	/* no query at all */
+	mkq(&q2, "192.0.2.11", 40000, "192.0.2.53", 53, 3, "example.com", MX_TYPE_MX, 2 * S, 4);
+	mkr(&r2, &q2, NULL, 0, 2 * S, 4);
+	mx_txn_observe(t, &r2);
+	s = last('s');
+	assert_int_equal(s->s.kind, MX_STRAY_UNSOLICITED);
+	assert_int_equal(s->s.txn_seq, 0);
+	/* a query over TCP is not answered by a UDP response */
+	q2.transport = 6;
+	mx_txn_observe(t, &q2);
+	mx_txn_observe(t, &r2);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_UNSOLICITED);
+	assert_int_equal(mx_txn_pending(t), 1);
+	r2.transport = 6;
+	mx_txn_observe(t, &r2);
+	assert_int_equal(last('d')->x.transport, 6);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->stray[MX_STRAY_DUPLICATE], 2);
+	assert_int_equal(st->stray[MX_STRAY_UNSOLICITED], 2);
+	assert_int_equal(st->answered, 2);
+	/* remembered for recent_us (60 s) only */
+	mx_txn_tick(t, 200 * S);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_UNSOLICITED);
+	mx_txn_free(t);
+}
+
+static void wrong_source(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 4, "example.com", MX_TYPE_MX, 1 * S, 1);
+	mx_txn_observe(t, &q1);
+	/* other address */
+	mkr(&r1, &q1, "192.0.2.99", 53, 1 * S + 10, 2);
+	mx_txn_observe(t, &r1);
+	const struct ev *s = last('s');
+	assert_non_null(s);
+	assert_int_equal(s->s.kind, MX_STRAY_WRONG_SOURCE);
+	assert_true(mx_addr_eq(&s->s.expected, &q1.dst));
+	assert_int_equal(s->s.expected_port, 53);
+	assert_int_equal(s->s.txn_seq, 1);
+	assert_int_equal(mx_txn_pending(t), 1);
+	/* other port */
+	mkr(&r1, &q1, "192.0.2.53", 5353, 1 * S + 20, 3);
+	mx_txn_observe(t, &r1);
+	s = last('s');
+	assert_int_equal(s->s.kind, MX_STRAY_WRONG_SOURCE);
+	assert_int_equal(s->s.expected_port, 53);
+	assert_int_equal(mx_txn_pending(t), 1);
+	/* another question from another address: unsolicited */
+	mkr(&r1, &q1, "192.0.2.99", 53, 1 * S + 25, 4);
+	r1.qtype = MX_TYPE_TXT;
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_UNSOLICITED);
+	/* the real answer still matches */
+	mkr(&r2, &q1, NULL, 0, 1 * S + 30, 5);
+	mx_txn_observe(t, &r2);
+	assert_int_equal(last('d')->x.r_frame, 5);
+	assert_int_equal(mx_txn_peek_stats(t)->stray[MX_STRAY_WRONG_SOURCE], 2);
+
+	/* failover reusing the ID and port (R1 timed out, R2 pending): a late
+	 * answer from R1 is LATE, not WRONG_SOURCE */
+	mkq(&q2, "192.0.2.10", 41000, "192.0.2.53", 53, 9, "example.net", MX_TYPE_A, 10 * S, 10);
+	mx_txn_observe(t, &q2);
+	mx_txn_tick(t, 15 * S);
+	q2.dst = A("192.0.2.54");
+	q2.ts_us = 15 * S;
+	q2.frame = 11;
+	mx_txn_observe(t, &q2);
+	assert_int_equal(mx_txn_pending(t), 1);
+	mkr(&r1, &q2, "192.0.2.53", 53, 15 * S + 10, 12);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_LATE);
+	mx_txn_free(t);
+}
+
+static void icmp_unreachable(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 0xabcd, "example.com", MX_TYPE_MX, 1 * S, 1);
+	mx_txn_observe(t, &q1);
+	mkq(&q2, "192.0.2.10", 40000, "192.0.2.53", 53, 0x0101, "example.com", MX_TYPE_A, 1 * S + 5, 2);
+	mx_txn_observe(t, &q2);
+	assert_int_equal(mx_txn_pending(t), 2);
+
+	const uint8_t quoted[] = { 0x01, 0x01, 0x01, 0x00 };
+	struct mx_icmp ic;
+	memset(&ic, 0, sizeof ic);
+	ic.ts_us = 1 * S + 300;
+	ic.frame = 3;
+	ic.reporter = A("192.0.2.53");
+	ic.family = 4;
+	ic.type = 3;
+	ic.code = 3;
+	ic.port_unreachable = true;
+	ic.q_src = q1.src;
+	ic.q_dst = q1.dst;
+	ic.q_sport = 40000;
+	ic.q_dport = 53;
+	ic.dns = quoted;
+	ic.dns_len = sizeof quoted;
+	mx_txn_observe_icmp(t, &ic);
+	const struct ev *d = last('d');
+	assert_non_null(d);
+	assert_int_equal(d->x.kind, MX_TXN_UNREACHABLE);
+	assert_int_equal(d->x.outcome, MX_O_UNREACHABLE);
+	assert_int_equal(d->x.id, 0x0101); /* matched by the quoted ID, not the oldest */
+	assert_int_equal(d->x.r_frame, 3);
+	assert_int_equal(d->x.latency_us, 295);
+	assert_false(d->had_resp);
+	assert_int_equal(mx_txn_pending(t), 1);
+
+	/* ID not pending: unmatched */
+	const uint8_t other[] = { 0x55, 0x55 };
+	ic.dns = other;
+	ic.dns_len = 2;
+	mx_txn_observe_icmp(t, &ic);
+	assert_int_equal(mx_txn_peek_stats(t)->icmp_unmatched, 1);
+	assert_int_equal(mx_txn_pending(t), 1);
+
+	/* only one DNS byte quoted: the oldest pending on the 5-tuple */
+	mkq(&q2, "192.0.2.10", 40000, "192.0.2.53", 53, 0x0202, "example.com", MX_TYPE_A, 1 * S + 400, 4);
+	mx_txn_observe(t, &q2);
+	ic.dns = other;
+	ic.dns_len = 1;
+	ic.frame = 5;
+	mx_txn_observe_icmp(t, &ic);
+	d = last('d');
+	assert_int_equal(d->x.id, 0xabcd);
+	assert_int_equal(d->x.r_frame, 5);
+	/* nothing quoted, another client port: unmatched */
+	ic.dns = NULL;
+	ic.dns_len = 0;
+	ic.q_sport = 40001;
+	mx_txn_observe_icmp(t, &ic);
+	assert_int_equal(mx_txn_peek_stats(t)->icmp_unmatched, 2);
+	ic.q_sport = 40000;
+	mx_txn_observe_icmp(t, &ic);
+	assert_int_equal(last('d')->x.id, 0x0202);
+	assert_int_equal(mx_txn_pending(t), 0);
+	assert_int_equal(mx_txn_peek_stats(t)->unreachable, 3);
+	/* a response after the ICMP is LATE */
+	mkr(&r1, &q1, NULL, 0, 2 * S, 6);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_LATE);
+	mx_txn_free(t);
+}
+
+static void finish_pending_vs_timeout(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(5 * S, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 1, "a.example", MX_TYPE_A, 0, 1);
+	mx_txn_observe(t, &q1);
+	mkq(&q2, "192.0.2.10", 40001, "192.0.2.53", 53, 2, "b.example", MX_TYPE_A, 1 * S, 2);
+	mx_txn_observe(t, &q2);
+	/* q1 copy at 2 s: FIFO order now q2, q1; finish still reports q1 first */
+	q1.ts_us = 2 * S;
+	q1.frame = 3;
+	mx_txn_observe(t, &q1);
+	static struct mx_dns_msg q3;
+	mkq(&q3, "192.0.2.10", 40002, "192.0.2.53", 53, 3, "c.example", MX_TYPE_A, 3 * S, 4);
+	mx_txn_observe(t, &q3);
+	size_t before = R->n;
+	/* end at 6 s: q2 (1 s) has had 5 s -> TIMEOUT; q1 (last 2 s) and q3 PENDING */
+	mx_txn_finish(t, 6 * S);
+	assert_int_equal(R->n, before + 3);
+	assert_int_equal(R->ev[before].x.seq, 1);
+	assert_int_equal(R->ev[before].x.kind, MX_TXN_PENDING);
+	assert_int_equal(R->ev[before].x.outcome, MX_O_TIMEOUT);
+	assert_int_equal(R->ev[before + 1].x.seq, 2);
+	assert_int_equal(R->ev[before + 1].x.kind, MX_TXN_TIMEOUT);
+	assert_int_equal(R->ev[before + 2].x.seq, 3);
+	assert_int_equal(R->ev[before + 2].x.kind, MX_TXN_PENDING);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->pending_at_end, 2);
+	assert_int_equal(st->timeouts, 1);
+	assert_int_equal(mx_txn_pending(t), 0);
+	mx_txn_finish(t, 7 * S); /* nothing left: no events */
+	assert_int_equal(R->n, before + 3);
+	mx_txn_free(t);
+}
+
+static void finish_boundary(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(5 * S, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 1, "a.example", MX_TYPE_A, 10 * S, 1);
+	mx_txn_observe(t, &q1);
+	mkq(&q2, "192.0.2.10", 40001, "192.0.2.53", 53, 2, "a.example", MX_TYPE_A, 10 * S + 1, 2);
+	mx_txn_observe(t, &q2);
+	mx_txn_finish(t, 15 * S);
+	assert_int_equal(R->n_done, 2);
+	assert_int_equal(R->ev[R->n - 2].x.kind, MX_TXN_TIMEOUT); /* exactly 5 s */
+	assert_int_equal(R->ev[R->n - 1].x.kind, MX_TXN_PENDING); /* 1 us short */
+	mx_txn_free(t);
+}
+
+static void eviction_flood(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(5 * S, 16, 8);
+	for (unsigned i = 0; i < 1000; i++) {
+		mkq(&q1, "192.0.2.10", (uint16_t)(1024 + i), "192.0.2.53", 53, (uint16_t)i, "flood.example",
+		    MX_TYPE_A, 1 * S + i, 1 + i);
+		mx_txn_observe(t, &q1);
+		assert_true(mx_txn_pending(t) <= 16);
+	}
+	assert_int_equal(mx_txn_pending(t), 16);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->transactions, 1000);
+	assert_int_equal(st->evicted_pending, 984);
+	assert_int_equal(st->timeouts, 984);
+	assert_int_equal(st->evicted_recent, 984 - 8);
+	assert_int_equal(R->n_done, 984);
+	/* evicted oldest first */
+	size_t k = 0;
+	for (size_t i = 0; i < R->n; i++)
+		if (R->ev[i].what == 'd') {
+			assert_int_equal(R->ev[i].x.seq, k + 1);
+			assert_int_equal(R->ev[i].x.kind, MX_TXN_TIMEOUT);
+			k++;
+		}
+	/* the newest evicted one is still remembered: LATE; an old one is forgotten */
+	mkq(&q1, "192.0.2.10", (uint16_t)(1024 + 983), "192.0.2.53", 53, 983, "flood.example", MX_TYPE_A,
+	    0, 0);
+	mkr(&r1, &q1, NULL, 0, 2 * S, 2000);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_LATE);
+	mkq(&q1, "192.0.2.10", 1024, "192.0.2.53", 53, 0, "flood.example", MX_TYPE_A, 0, 0);
+	mkr(&r1, &q1, NULL, 0, 2 * S, 2001);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_UNSOLICITED);
+	/* the survivors answer normally */
+	mkq(&q1, "192.0.2.10", (uint16_t)(1024 + 999), "192.0.2.53", 53, 999, "flood.example", MX_TYPE_A,
+	    0, 0);
+	mkr(&r1, &q1, NULL, 0, 2 * S, 2002);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('d')->x.kind, MX_TXN_ANSWERED);
+	assert_int_equal(last('d')->x.seq, 1000);
+	/* the table drains by timeout with memory reused */
+	mx_txn_tick(t, 100 * S);
+	assert_int_equal(mx_txn_pending(t), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		mkq(&q1, "192.0.2.20", (uint16_t)(2000 + i), "192.0.2.53", 53, (uint16_t)i, "x.example",
+		    MX_TYPE_A, 100 * S + i, 3000 + i);
+		mx_txn_observe(t, &q1);
+	}
+	assert_int_equal(mx_txn_pending(t), 16);
+	mx_txn_free(t);
+}
+
+static void not_tracked(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 1, "example.com", MX_TYPE_SOA, 1 * S, 1);
+	q1.opcode = 4; /* NOTIFY */
+	mx_txn_observe(t, &q1);
+	mkr(&r1, &q1, NULL, 0, 1 * S + 1, 2);
+	mx_txn_observe(t, &r1);
+	mkq(&q2, "192.0.2.10", 40000, "192.0.2.53", 53, 2, "example.com", MX_TYPE_A, 1 * S, 3);
+	q2.has_question = false;
+	q2.qdcount = 0;
+	mx_txn_observe(t, &q2);
+	mkq(&q2, "192.0.2.10", 40000, "192.0.2.53", 53, 3, "example.com", MX_TYPE_A, 1 * S, 4);
+	q2.has_header = false; /* cut before 12 bytes: not counted, not tracked */
+	mx_txn_observe(t, &q2);
+	assert_int_equal(mx_txn_pending(t), 0);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->queries, 2);
+	assert_int_equal(st->responses, 1);
+	assert_int_equal(st->transactions, 0);
+	assert_int_equal(R->n, 0);
+	mx_txn_free(t);
+}
+
+static void clock_never_goes_back(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(5 * S, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 1, "a.example", MX_TYPE_A, 10 * S, 1);
+	mx_txn_observe(t, &q1);
+	mkq(&q2, "192.0.2.10", 40001, "192.0.2.53", 53, 2, "b.example", MX_TYPE_A, 9 * S, 2);
+	mx_txn_observe(t, &q2); /* older stamp: taken as now (10 s) */
+	assert_int_equal(last('q')->x.q_ts, 10 * S);
+	mkr(&r1, &q1, NULL, 0, 8 * S, 3);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('d')->x.latency_us, 0);
+	mx_txn_tick(t, 1 * S);
+	assert_int_equal(mx_txn_pending(t), 1);
+	mx_txn_tick(t, 15 * S);
+	assert_int_equal(mx_txn_pending(t), 0);
+	mx_txn_free(t);
+}
+
+static void names(void **state)
+{
+	(void)state;
+	assert_string_equal(mx_txn_kind_name(MX_TXN_ANSWERED), "answered");
+	assert_string_equal(mx_txn_kind_name(MX_TXN_PENDING), "pending");
+	assert_string_equal(mx_stray_name(MX_STRAY_LATE), "late");
+	assert_string_equal(mx_stray_name(MX_STRAY_WRONG_SOURCE), "wrong_source");
+	assert_string_equal(mx_stray_name(MX_STRAY_UNSOLICITED), "unsolicited");
+	assert_string_equal(mx_stray_name(MX_STRAY_DUPLICATE), "duplicate");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(simple_match_latency, setup, teardown),
+		cmocka_unit_test_setup_teardown(retransmit_same_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(response_without_question, setup, teardown),
+		cmocka_unit_test_setup_teardown(question_compared_0x20, setup, teardown),
+		cmocka_unit_test_setup_teardown(timeout_boundary_and_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(duplicate_and_unsolicited, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(icmp_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(finish_pending_vs_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(finish_boundary, setup, teardown),
+		cmocka_unit_test_setup_teardown(eviction_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(not_tracked, setup, teardown),
+		cmocka_unit_test_setup_teardown(clock_never_goes_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(names, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
