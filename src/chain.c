@@ -609,6 +609,7 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 			if (he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us ||
 			    l->first_us < he->last_start)
 				he->attempts++;
+			t->slots[slot].c.prev_start_us = he->attempts > 1 ? he->last_start : 0;
 			he->last_start = l->first_us;
 			he->open_slot = slot;
 			t->slots[slot].c.attempt = he->attempts;

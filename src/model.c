@@ -302,6 +302,19 @@ struct nam {
 	struct dset clients;
 };
 
+struct dom {
+	struct lnode node;
+	struct mx_domain_row row;
+	struct dset senders;
+};
+
+static bool dom_eq(const void *e, const void *k)
+{
+	return mx_dname_eq(&((const struct dom *)e)->row.domain, k);
+}
+
+#define SEED_DOM 0xd0d0ULL
+
 struct name_key {
 	const struct mx_dname *qname;
 	uint16_t qtype;
@@ -346,6 +359,13 @@ struct mx_model {
 	struct ltab servers, senders, names;
 	struct mx_recent_txn *ring;
 	size_t ring_head, ring_n;    /* ring_head = next slot to write */
+	struct ltab domains;
+	struct mx_chain *chains;     /* ring of recent closed chains */
+	size_t chain_head, chain_n;
+	struct mx_chain_stats chain;
+	struct mx_finding *findings;
+	size_t n_findings;
+	uint64_t findings_evicted;
 };
 
 void mx_model_opts_default(struct mx_model_opts *o)
@@ -355,6 +375,8 @@ void mx_model_opts_default(struct mx_model_opts *o)
 	o->max_names = 16384;
 	o->recent = 256;
 	o->top_failing = 20;
+	o->recent_chains = 256;
+	o->max_domains = 4096;
 }
 
 const char *mx_model_qtype_slot_name(enum mx_qtype_slot s)
@@ -401,8 +423,15 @@ struct mx_model *mx_model_new(const struct mx_model_opts *o)
 		m->o.max_names = d.max_names;
 	if (lt_init(&m->servers, sizeof(struct srv), m->o.max_servers, srv_eq, srv_fini) ||
 	    lt_init(&m->senders, sizeof(struct snd), m->o.max_senders, snd_eq, NULL) ||
-	    lt_init(&m->names, sizeof(struct nam), m->o.max_names, nam_eq, NULL))
+	    lt_init(&m->names, sizeof(struct nam), m->o.max_names, nam_eq, NULL) ||
+	    lt_init(&m->domains, sizeof(struct dom), m->o.max_domains ? m->o.max_domains : d.max_domains,
+		    dom_eq, NULL))
 		goto fail;
+	if (m->o.recent_chains) {
+		m->chains = calloc(m->o.recent_chains, sizeof(*m->chains));
+		if (!m->chains)
+			goto fail;
+	}
 	if (m->o.recent) {
 		m->ring = calloc(m->o.recent, sizeof(*m->ring));
 		if (!m->ring)
@@ -421,7 +450,10 @@ void mx_model_free(struct mx_model *m)
 	lt_fini(&m->servers);
 	lt_fini(&m->senders);
 	lt_fini(&m->names);
+	lt_fini(&m->domains);
 	free(m->ring);
+	free(m->chains);
+	free(m->findings);
 	free(m);
 }
 
@@ -679,6 +711,121 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 		r->last_frame = f;
 }
 
+const char *mx_sender_family_order(const struct mx_sender_row *r)
+{
+	uint64_t n = r->hosts_aaaa_first + r->hosts_a_first + r->hosts_parallel;
+	if (n == 0)
+		return "unknown";
+	if (r->hosts_parallel * 2 > n)
+		return "parallel";
+	if (r->hosts_aaaa_first * 10 >= n * 9)
+		return "AAAA-first";
+	if (r->hosts_a_first * 10 >= n * 9)
+		return "A-first";
+	return "mixed";
+}
+
+const char *mx_sender_fallback(const struct mx_sender_row *r)
+{
+	if (r->aaaa_fail == 0)
+		return "-";
+	if (r->aaaa_fail_then_a == r->aaaa_fail)
+		return "falls back to A";
+	if (r->aaaa_fail_then_a == 0)
+		return "never asks A";
+	return "sometimes asks A";
+}
+
+void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
+{
+	if (m->chains) {
+		m->chains[m->chain_head] = *c;
+		m->chain_head = (m->chain_head + 1) % m->o.recent_chains;
+		if (m->chain_n < m->o.recent_chains)
+			m->chain_n++;
+	}
+	struct snd *sd = get_snd(m, &c->sender);
+	if (sd) {
+		struct mx_sender_row *r = &sd->row;
+		r->chains++;
+		r->chains_deferred += c->verdict == MX_CHAIN_DEFERRED;
+		r->chains_failed += c->verdict == MX_CHAIN_FAILED;
+		for (unsigned i = 0; i < c->n_hosts; i++) {
+			const struct mx_chain_host *h = &c->hosts[i];
+			if (h->a.asked && h->aaaa.asked) {
+				uint64_t d = h->a.first_us > h->aaaa.first_us ? h->a.first_us - h->aaaa.first_us
+									      : h->aaaa.first_us - h->a.first_us;
+				if (d <= 5000)
+					r->hosts_parallel++; /* same millisecond: getaddrinfo-style */
+				else if (h->first_family == 6)
+					r->hosts_aaaa_first++;
+				else
+					r->hosts_a_first++;
+			} else if (h->first_family == 6) {
+				r->hosts_aaaa_first++;
+			} else if (h->first_family == 4) {
+				r->hosts_a_first++;
+			}
+			if (h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome) && h->first_family == 6) {
+				r->aaaa_fail++;
+				if (h->a.asked)
+					r->aaaa_fail_then_a++;
+			}
+		}
+		if (c->prev_start_us && c->start_us > c->prev_start_us) {
+			uint64_t gap = c->start_us - c->prev_start_us;
+			if (r->retry_gaps == 0 || gap < r->retry_gap_min_us)
+				r->retry_gap_min_us = gap;
+			r->retry_gaps++;
+			r->retry_gap_sum_us += gap;
+		}
+	}
+	bool created;
+	uint64_t h = mx_dname_hash(&c->domain, SEED_DOM);
+	struct dom *d = lt_get(&m->domains, h, &c->domain, &created);
+	if (!d)
+		return;
+	struct mx_domain_row *r = &d->row;
+	if (created)
+		mx_dname_copy(&r->domain, &c->domain);
+	r->chains++;
+	switch (c->verdict) {
+	case MX_CHAIN_RESOLVED: r->resolved++; break;
+	case MX_CHAIN_DEFERRED: r->deferred++; break;
+	case MX_CHAIN_FAILED: r->failed++; break;
+	case MX_CHAIN_INCOMPLETE: r->incomplete++; break;
+	}
+	if (c->attempt > r->max_attempt)
+		r->max_attempt = c->attempt;
+	r->last_verdict = c->verdict;
+	r->last_why = c->why;
+	dset_add(&d->senders, mx_addr_hash(&c->sender, SEED_DSET));
+	row_time(&r->first_us, &r->last_us, c->start_us);
+	row_time(&r->first_us, &r->last_us, c->end_us);
+}
+
+int mx_model_set_findings(struct mx_model *m, const struct mx_finding *f, size_t n, uint64_t evicted)
+{
+	struct mx_finding *copy = NULL;
+	if (n) {
+		copy = malloc(n * sizeof(*copy));
+		if (!copy)
+			return MX_ENOMEM;
+		memcpy(copy, f, n * sizeof(*copy));
+	}
+	free(m->findings);
+	m->findings = copy;
+	m->n_findings = n;
+	m->findings_evicted = evicted;
+	return 0;
+}
+
+void mx_model_set_chain_stats(struct mx_model *m, const struct mx_chain_stats *c)
+{
+	if (c)
+		m->chain = *c;
+}
+
 void mx_model_set_stats(struct mx_model *m, const struct mx_decode_stats *d,
 			const struct mx_txn_stats *t, const struct mx_lookup_stats *l,
 			const struct mx_capture_stats *c)
@@ -725,6 +872,15 @@ static int cmp_name(const void *a, const void *b)
 	return c;
 }
 
+static int cmp_domain(const void *a, const void *b)
+{
+	const struct mx_domain_row *x = a, *y = b;
+	int c = cmp_u64_desc(x->failed + x->deferred, y->failed + y->deferred);
+	if (!c)
+		c = cmp_u64_desc(x->chains, y->chains);
+	return c ? c : mx_dname_cmp(&x->domain, &y->domain);
+}
+
 static void *dup_array(size_t n, size_t size)
 {
 	return n ? calloc(n, size) : NULL;
@@ -756,7 +912,11 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	s.evicted_servers = m->servers.evicted;
 	s.evicted_senders = m->senders.evicted;
 	s.evicted_names = m->names.evicted;
-	s.evicted_total = s.evicted_servers + s.evicted_senders + s.evicted_names +
+	s.evicted_domains = m->domains.evicted;
+	s.chain = m->chain;
+	s.findings_evicted = m->findings_evicted;
+	s.evicted_total = s.evicted_servers + s.evicted_senders + s.evicted_names + s.evicted_domains +
+			  m->chain.evicted + m->chain.history_evicted + m->findings_evicted +
 			  m->txn.evicted_pending + m->txn.evicted_recent + m->lookup.evicted +
 			  m->decode.frag_evicted + m->decode.tcp_flows_evicted;
 	s.by_qtype_other = m->by_qtype_other;
@@ -774,9 +934,13 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	s.senders = dup_array(m->senders.n, sizeof(*s.senders));
 	s.failing = dup_array(m->names.n, sizeof(*s.failing));
 	s.recent = dup_array(m->ring_n, sizeof(*s.recent));
+	s.chains = dup_array(m->chain_n, sizeof(*s.chains));
+	s.domains = dup_array(m->domains.n, sizeof(*s.domains));
+	s.findings = dup_array(m->n_findings, sizeof(*s.findings));
 	if ((nres && !s.resolvers) || (nauth && !s.authoritatives) ||
 	    (m->senders.n && !s.senders) || (m->names.n && !s.failing) ||
-	    (m->ring_n && !s.recent)) {
+	    (m->ring_n && !s.recent) || (m->chain_n && !s.chains) ||
+	    (m->domains.n && !s.domains) || (m->n_findings && !s.findings)) {
 		mx_snapshot_fini(&s);
 		return MX_ENOMEM;
 	}
@@ -825,6 +989,22 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 		s.recent[i] = m->ring[k];
 	}
 	s.n_recent = m->ring_n;
+	for (size_t i = 0; i < m->chain_n; i++) {
+		size_t k = (m->chain_head + m->o.recent_chains - m->chain_n + i) % m->o.recent_chains;
+		s.chains[i] = m->chains[k];
+	}
+	s.n_chains = m->chain_n;
+	for (size_t i = 0; i < m->domains.n; i++) {
+		const struct dom *e = (const struct dom *)lt_at(&m->domains, (uint32_t)i);
+		s.domains[i] = e->row;
+		s.domains[i].senders = dset_count(&e->senders);
+	}
+	s.n_domains = m->domains.n;
+	if (s.n_domains > 1)
+		qsort(s.domains, s.n_domains, sizeof(*s.domains), cmp_domain);
+	if (m->n_findings)
+		memcpy(s.findings, m->findings, m->n_findings * sizeof(*s.findings));
+	s.n_findings = m->n_findings;
 	*out = s;
 	return 0;
 }
@@ -838,6 +1018,13 @@ void mx_snapshot_fini(struct mx_snapshot *s)
 	free(s->senders);
 	free(s->failing);
 	free(s->recent);
+	free(s->chains);
+	free(s->domains);
+	free(s->findings);
+	s->chains = NULL;
+	s->domains = NULL;
+	s->findings = NULL;
+	s->n_chains = s->n_domains = s->n_findings = 0;
 	s->resolvers = s->authoritatives = NULL;
 	s->senders = NULL;
 	s->failing = NULL;

@@ -1,7 +1,8 @@
-/* pipeline.c - wires decode -> dns -> txn -> lookup -> model -> sinks (L7).
+/* pipeline.c - wires decode -> dns -> txn -> lookup -> chain -> detect ->
+ * model -> sinks (L7).
  *
- * Owns the decoder, the transaction table, the lookup table and the model,
- * and connects their callbacks:
+ * Owns the decoder, the transaction, lookup and chain tables, the detectors
+ * and the model, and connects their callbacks:
  *   decoder dns   -> mx_dns_parse() into one reused message (allocated once
  *                    with the pipeline, never per packet) + the addressing from
  *                    struct mx_pkt -> model (verdict, message) -> txn
@@ -9,8 +10,13 @@
  *   txn query     -> lookup
  *   txn done      -> model, sinks' txn, then lookup (which may close a lookup,
  *                    so sinks see a transaction before the lookup it ends)
- *   txn stray     -> model
- *   lookup done   -> model + sinks' lookup
+ *   txn stray     -> model, detectors
+ *   lookup done   -> model, sinks' lookup, chains, detectors
+ *   decoder tcpctl-> chains (SYN to port 25), detectors
+ *   chain done    -> model, sinks' chain, detectors
+ * Transactions also go to the detectors. Detectors are ticked once per
+ * second of capture time; their findings are copied into the model when a
+ * snapshot is taken.
  * Time: the clock is the largest capture timestamp seen; when a frame moves
  * it by a millisecond or more, the lower layers are ticked (fragments, idle
  * TCP flows, timeouts, idle lookups) before the frame is decoded. Messages
@@ -30,11 +36,14 @@
 
 #define MX_PIPELINE_MAX_SINKS 4
 #define MX_TICK_GRAIN_US 1000u
+#define MX_DETECT_TICK_US 1000000u
 
 struct mx_pipeline {
 	struct mx_decoder *dec;
 	struct mx_txn_table *txn;
 	struct mx_lookup_table *lookup;
+	struct mx_chain_table *chain;
+	struct mx_detect *detect;
 	struct mx_model *model;
 	struct mx_dns_msg *msg;          /* reused for every message */
 	struct mx_sink *sinks[MX_PIPELINE_MAX_SINKS];
@@ -42,6 +51,7 @@ struct mx_pipeline {
 	struct mx_capture_stats cap;
 	uint64_t now;                    /* capture clock: largest timestamp seen */
 	uint64_t next_tick;              /* tick the lower layers when now reaches it */
+	uint64_t next_detect_tick;
 };
 
 void mx_pipeline_opts_default(struct mx_pipeline_opts *o)
@@ -51,6 +61,8 @@ void mx_pipeline_opts_default(struct mx_pipeline_opts *o)
 	mx_txn_opts_default(&o->txn);
 	mx_lookup_opts_default(&o->lookup);
 	mx_model_opts_default(&o->model);
+	mx_chain_opts_default(&o->chain);
+	mx_detect_opts_default(&o->detect);
 }
 
 /* ---- callbacks -------------------------------------------------------- */
@@ -63,6 +75,27 @@ static void on_lookup_done(void *ctx, const struct mx_lookup *l)
 	mx_model_observe_lookup(p->model, l);
 	for (i = 0; i < p->n_sinks; i++)
 		mx_sink_lookup(p->sinks[i], l);
+	mx_detect_observe_lookup(p->detect, l);
+	mx_chain_observe_lookup(p->chain, l);
+}
+
+static void on_chain_done(void *ctx, const struct mx_chain *c)
+{
+	struct mx_pipeline *p = ctx;
+	size_t i;
+
+	mx_model_observe_chain(p->model, c);
+	for (i = 0; i < p->n_sinks; i++)
+		mx_sink_chain(p->sinks[i], c);
+	mx_detect_observe_chain(p->detect, c);
+}
+
+static void on_tcpctl(void *ctx, const struct mx_tcpctl *t)
+{
+	struct mx_pipeline *p = ctx;
+
+	mx_chain_observe_tcp(p->chain, t);
+	mx_detect_observe_tcp(p->detect, t);
 }
 
 static void on_txn_query(void *ctx, const struct mx_txn *t, bool retransmit)
@@ -80,6 +113,7 @@ static void on_txn_done(void *ctx, const struct mx_txn *t)
 	mx_model_observe_txn(p->model, t);
 	for (i = 0; i < p->n_sinks; i++)
 		mx_sink_txn(p->sinks[i], t);
+	mx_detect_observe_txn(p->detect, t);
 	mx_lookup_observe_done(p->lookup, t);
 }
 
@@ -88,6 +122,7 @@ static void on_txn_stray(void *ctx, const struct mx_stray *s)
 	struct mx_pipeline *p = ctx;
 
 	mx_model_observe_stray(p->model, s);
+	mx_detect_observe_stray(p->detect, s);
 }
 
 static void on_dns(void *ctx, const struct mx_pkt *pk)
@@ -131,6 +166,7 @@ struct mx_pipeline *mx_pipeline_new(const struct mx_pipeline_opts *o)
 	struct mx_decode_cb dcb;
 	struct mx_txn_cb tcb;
 	struct mx_lookup_cb lcb;
+	struct mx_chain_cb ccb;
 
 	if (o == NULL) {
 		mx_pipeline_opts_default(&def);
@@ -141,6 +177,12 @@ struct mx_pipeline *mx_pipeline_new(const struct mx_pipeline_opts *o)
 		return NULL;
 	p->msg = calloc(1, sizeof(*p->msg));
 	p->model = mx_model_new(&o->model);
+	p->detect = mx_detect_new(&o->detect);
+
+	memset(&ccb, 0, sizeof(ccb));
+	ccb.ctx = p;
+	ccb.done = on_chain_done;
+	p->chain = mx_chain_new(&o->chain, &ccb);
 
 	memset(&lcb, 0, sizeof(lcb));
 	lcb.ctx = p;
@@ -158,11 +200,11 @@ struct mx_pipeline *mx_pipeline_new(const struct mx_pipeline_opts *o)
 	dcb.ctx = p;
 	dcb.dns = on_dns;
 	dcb.icmp = on_icmp;
-	dcb.tcpctl = NULL;   /* chains and SMTP evidence are a later layer */
+	dcb.tcpctl = on_tcpctl;
 	p->dec = mx_decoder_new(&o->decode, &dcb);
 
 	if (p->msg == NULL || p->model == NULL || p->lookup == NULL || p->txn == NULL ||
-	    p->dec == NULL) {
+	    p->dec == NULL || p->chain == NULL || p->detect == NULL) {
 		mx_pipeline_free(p);
 		return NULL;
 	}
@@ -176,6 +218,8 @@ void mx_pipeline_free(struct mx_pipeline *p)
 	mx_decoder_free(p->dec);
 	mx_txn_free(p->txn);
 	mx_lookup_free(p->lookup);
+	mx_chain_free(p->chain);
+	mx_detect_free(p->detect);
 	mx_model_free(p->model);
 	free(p->msg);
 	free(p);
@@ -203,6 +247,11 @@ static void tick_lower(struct mx_pipeline *p)
 	mx_decode_tick(p->dec, p->now);
 	mx_txn_tick(p->txn, p->now);
 	mx_lookup_tick(p->lookup, p->now);
+	mx_chain_tick(p->chain, p->now);
+	if (p->now >= p->next_detect_tick) {
+		mx_detect_tick(p->detect, p->now);
+		p->next_detect_tick = p->now + MX_DETECT_TICK_US;
+	}
 	p->next_tick = p->now + MX_TICK_GRAIN_US;
 }
 
@@ -231,6 +280,8 @@ void mx_pipeline_finish(struct mx_pipeline *p, uint64_t end_us)
 	mx_decode_tick(p->dec, p->now);
 	mx_txn_finish(p->txn, p->now);
 	mx_lookup_finish(p->lookup, p->now);
+	mx_chain_finish(p->chain, p->now);
+	mx_detect_finish(p->detect, p->now);
 }
 
 void mx_pipeline_set_capture_stats(struct mx_pipeline *p, const struct mx_capture_stats *c)
@@ -241,8 +292,17 @@ void mx_pipeline_set_capture_stats(struct mx_pipeline *p, const struct mx_captur
 
 int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
 {
+	size_t n;
+	const struct mx_finding *f;
+	int rc;
+
 	mx_model_set_stats(p->model, mx_decode_peek_stats(p->dec), mx_txn_peek_stats(p->txn),
 			   mx_lookup_peek_stats(p->lookup), &p->cap);
+	mx_model_set_chain_stats(p->model, mx_chain_peek_stats(p->chain));
+	f = mx_detect_peek(p->detect, &n);
+	rc = mx_model_set_findings(p->model, f, n, mx_detect_evicted(p->detect));
+	if (rc)
+		return rc;
 	return mx_model_snapshot(p->model, s);
 }
 

@@ -79,6 +79,7 @@ struct mx_chain {
 	struct mx_addr sender;
 	struct mx_dname domain;
 	uint32_t attempt;              /* 1-based attempt number for (sender, domain) */
+	uint64_t prev_start_us;        /* start of the previous attempt, 0 for the first */
 	uint64_t start_us, end_us;     /* first query of the MX lookup; last member activity */
 	struct mx_chain_step mx;
 	uint16_t mx_total;             /* MX RRs in the answer */

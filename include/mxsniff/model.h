@@ -20,7 +20,9 @@
 
 #include "mxsniff/addr.h"
 #include "mxsniff/capture.h"
+#include "mxsniff/chain.h"
 #include "mxsniff/decode.h"
+#include "mxsniff/detect.h"
 #include "mxsniff/dname.h"
 #include "mxsniff/dns.h"
 #include "mxsniff/lookup.h"
@@ -73,6 +75,27 @@ struct mx_sender_row {
 	uint64_t mx_lookups, a_lookups, aaaa_lookups, other_lookups;
 	uint64_t edns_queries, do_queries;
 	uint64_t resolvers;          /* distinct resolvers (capped count) */
+	uint64_t first_us, last_us;
+	/* fingerprint from its chains (PATTERNS.md §1.9) */
+	uint64_t chains, chains_deferred, chains_failed;
+	uint64_t hosts_aaaa_first, hosts_a_first, hosts_parallel; /* exchanges by which family came first */
+	uint64_t aaaa_fail, aaaa_fail_then_a;  /* exchanges whose AAAA failed; of those, A asked after */
+	uint64_t retry_gaps, retry_gap_sum_us, retry_gap_min_us; /* gaps between attempts of one domain */
+};
+
+/* The sender's address-family habit in words: "AAAA-first", "A-first",
+ * "parallel", "mixed" or "unknown"; and whether it falls back after an AAAA
+ * failure: "falls back to A", "never asks A", or "-". */
+const char *mx_sender_family_order(const struct mx_sender_row *r);
+const char *mx_sender_fallback(const struct mx_sender_row *r);
+
+struct mx_domain_row {           /* a recipient domain, from the chains */
+	struct mx_dname domain;
+	uint64_t chains, resolved, deferred, failed, incomplete;
+	uint64_t senders;            /* distinct senders (capped count) */
+	uint32_t max_attempt;
+	enum mx_chain_verdict last_verdict;
+	const char *last_why;        /* static text */
 	uint64_t first_us, last_us;
 };
 
@@ -128,6 +151,13 @@ struct mx_snapshot {
 	struct mx_sender_row *senders;       size_t n_senders;       /* by queries desc, addr */
 	struct mx_name_row *failing;         size_t n_failing;       /* by failed desc, name */
 	struct mx_recent_txn *recent;        size_t n_recent;        /* newest last */
+	/* chains and findings (issue 3) */
+	struct mx_chain_stats chain;
+	struct mx_chain *chains;             size_t n_chains;        /* most recent closed, oldest first */
+	struct mx_domain_row *domains;       size_t n_domains;       /* by failed+deferred desc, chains desc, name */
+	uint64_t evicted_domains;
+	struct mx_finding *findings;         size_t n_findings;      /* ranked: severity, impact */
+	uint64_t findings_evicted;
 };
 
 struct mx_model_opts {
@@ -136,6 +166,8 @@ struct mx_model_opts {
 	size_t max_names;     /* failing-name table, default 16384 */
 	size_t recent;        /* live-view ring, default 256 */
 	size_t top_failing;   /* rows of `failing` in a snapshot, default 20 (0 = all) */
+	size_t recent_chains; /* closed chains kept for reports and the UI, default 256 */
+	size_t max_domains;   /* recipient-domain table, default 4096 */
 };
 
 void mx_model_opts_default(struct mx_model_opts *o);
@@ -152,6 +184,10 @@ void mx_model_observe_icmp(struct mx_model *m, const struct mx_icmp *ic);
 void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t);
 void mx_model_observe_stray(struct mx_model *m, const struct mx_stray *s);
 void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l);
+void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c);
+/* Replace the findings (copied; ranked order kept) and chain statistics. */
+int mx_model_set_findings(struct mx_model *m, const struct mx_finding *f, size_t n, uint64_t evicted);
+void mx_model_set_chain_stats(struct mx_model *m, const struct mx_chain_stats *c);
 /* Copy lower layers' statistics (pointers are read during the call only). */
 void mx_model_set_stats(struct mx_model *m, const struct mx_decode_stats *d,
 			const struct mx_txn_stats *t, const struct mx_lookup_stats *l,

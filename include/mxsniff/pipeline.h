@@ -1,8 +1,8 @@
 /* pipeline.h - wires decode -> dns -> txn -> lookup -> model -> sinks (L7).
  *
  * One pipeline per run: frames go in, events flow down, sinks receive
- * transactions and lookups as they complete and the final snapshot at the
- * end. Single-threaded and push-based; time is capture time (live mode calls
+ * transactions, lookups and chains as they complete and the final snapshot
+ * (with the detectors' findings) at the end. Single-threaded and push-based; time is capture time (live mode calls
  * mx_pipeline_tick() with the wall clock when idle).
  */
 #ifndef MXSNIFF_PIPELINE_H
@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 #include "mxsniff/capture.h"
+#include "mxsniff/chain.h"
 #include "mxsniff/decode.h"
+#include "mxsniff/detect.h"
 #include "mxsniff/lookup.h"
 #include "mxsniff/model.h"
 #include "mxsniff/sink.h"
@@ -23,6 +25,8 @@ struct mx_pipeline_opts {
 	struct mx_txn_opts txn;
 	struct mx_lookup_opts lookup;
 	struct mx_model_opts model;
+	struct mx_chain_opts chain;
+	struct mx_detect_opts detect;
 };
 
 void mx_pipeline_opts_default(struct mx_pipeline_opts *o);

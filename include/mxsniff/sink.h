@@ -26,6 +26,7 @@ struct mx_sink_ops {
 	void (*txn)(void *st, FILE *out, const struct mx_txn *t);          /* may be NULL */
 	void (*lookup)(void *st, FILE *out, const struct mx_lookup *l);    /* may be NULL */
 	int (*close)(void *st, FILE *out, const struct mx_snapshot *s);
+	void (*chain)(void *st, FILE *out, const struct mx_chain *c);      /* may be NULL */
 };
 
 extern const struct mx_sink_ops mx_sink_text;
@@ -41,6 +42,7 @@ struct mx_sink *mx_sink_new(const struct mx_sink_ops *ops, FILE *out);
 int mx_sink_open(struct mx_sink *s);
 void mx_sink_txn(struct mx_sink *s, const struct mx_txn *t);
 void mx_sink_lookup(struct mx_sink *s, const struct mx_lookup *l);
+void mx_sink_chain(struct mx_sink *s, const struct mx_chain *c);
 int mx_sink_close(struct mx_sink *s, const struct mx_snapshot *snap);
 void mx_sink_free(struct mx_sink *s);
 

@@ -78,6 +78,12 @@ void mx_sink_lookup(struct mx_sink *s, const struct mx_lookup *l)
 		s->ops->lookup(s->st, s->out, l);
 }
 
+void mx_sink_chain(struct mx_sink *s, const struct mx_chain *c)
+{
+	if (s->opened && !s->closed && s->ops->chain)
+		s->ops->chain(s->st, s->out, c);
+}
+
 int mx_sink_close(struct mx_sink *s, const struct mx_snapshot *snap)
 {
 	int rc = 0;

@@ -57,7 +57,7 @@ static const struct layer g_layers[] = {
 };
 
 /* What src/sink/ files may include besides L0. */
-static const char *const g_sink_allowed[] = {"sink", "lookup", "txn", "model"};
+static const char *const g_sink_allowed[] = {"sink", "lookup", "txn", "model", "chain", "detect"};
 
 struct src_file {
 	char path[512];     /* relative to the source dir */

@@ -158,7 +158,7 @@ static int rec_close(void *st, FILE *out, const struct mx_snapshot *s)
 
 static const struct mx_sink_ops rec_ops = {
 	"record", "records events for the test", sizeof(struct rec_state),
-	rec_open, rec_txn, rec_lookup, rec_close,
+	rec_open, rec_txn, rec_lookup, rec_close, NULL,
 };
 
 /* ---- tests ------------------------------------------------------------ */
