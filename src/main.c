@@ -18,12 +18,14 @@
  * unreadable or non-pcap file, an unsupported link type, a failed privilege
  * drop or an unwritable output exit with status 2 and one line on stderr. A
  * file cut off inside a record is a warning: the report covers the frames
- * before it and says so. Exit status 1 is reserved for --fail-on (to come).
+ * before it and says so. Exit status 1 means --fail-on found a finding at or
+ * above the given severity.
  *
  * What it does not do: analysis (pipeline.c and below) or formatting (sinks).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -36,6 +38,7 @@
 
 #include "mxsniff/capture.h"
 #include "mxsniff/decode.h"
+#include "mxsniff/detect.h"
 #include "mxsniff/err.h"
 #include "mxsniff/model.h"
 #include "mxsniff/pipeline.h"
@@ -59,6 +62,19 @@ enum {
 	OPT_MAX_PENDING,
 	OPT_MAX_LOOKUPS,
 	OPT_TOP,
+	OPT_LIST_DETECTORS,
+	OPT_DETECTORS,
+	OPT_NO_DETECTORS,
+	OPT_SENDER,
+	OPT_PUBLIC_RESOLVERS,
+	OPT_DNSBL_ZONES,
+	OPT_CHAIN_WINDOW,
+	OPT_FALLBACK_WINDOW,
+	OPT_MIN_RETRY_GAP,
+	OPT_STATS_WINDOW,
+	OPT_DISAGREE_WINDOW,
+	OPT_THRESHOLD,
+	OPT_FAIL_ON,
 };
 
 struct opts {
@@ -75,6 +91,10 @@ struct opts {
 	bool quiet;
 	char *expr;                  /* trailing arguments joined, or NULL */
 	struct mx_pipeline_opts po;
+	bool list_detectors;
+	int fail_on;                 /* -1 = off, else enum mx_sev */
+	bool detectors_set;          /* --detectors given: start from none */
+	uint64_t det_on, det_off;
 };
 
 static volatile sig_atomic_t g_stop;
@@ -95,6 +115,19 @@ static const struct option g_long[] = {
 	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
 	{"max-lookups", required_argument, NULL, OPT_MAX_LOOKUPS},
 	{"top", required_argument, NULL, OPT_TOP},
+	{"list-detectors", no_argument, NULL, OPT_LIST_DETECTORS},
+	{"detectors", required_argument, NULL, OPT_DETECTORS},
+	{"no-detectors", required_argument, NULL, OPT_NO_DETECTORS},
+	{"sender", required_argument, NULL, OPT_SENDER},
+	{"public-resolvers", required_argument, NULL, OPT_PUBLIC_RESOLVERS},
+	{"dnsbl-zones", required_argument, NULL, OPT_DNSBL_ZONES},
+	{"chain-window", required_argument, NULL, OPT_CHAIN_WINDOW},
+	{"fallback-window", required_argument, NULL, OPT_FALLBACK_WINDOW},
+	{"min-retry-gap", required_argument, NULL, OPT_MIN_RETRY_GAP},
+	{"stats-window", required_argument, NULL, OPT_STATS_WINDOW},
+	{"disagree-window", required_argument, NULL, OPT_DISAGREE_WINDOW},
+	{"threshold", required_argument, NULL, OPT_THRESHOLD},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{NULL, 0, NULL, 0},
 };
 
@@ -120,6 +153,58 @@ static void sink_names(FILE *out)
 		n++;
 	for (i = 0; i < n; i++)
 		fprintf(out, "%s%s", i == 0 ? "" : (i + 1 == n ? " or " : ", "), mx_sinks[i]->name);
+}
+
+/* Named thresholds for --threshold NAME=VALUE (PATTERNS.md §3 defaults). */
+struct threshold {
+	const char *name;
+	const char *what;
+	size_t off;                  /* offset in struct mx_detect_opts */
+	bool is_ms;                  /* uint64_t microseconds given in ms; else unsigned */
+};
+
+static const struct threshold g_thresholds[] = {
+	{"loop-attempts", "attempts of one domain before a failure is a loop (CRIT)",
+	 offsetof(struct mx_detect_opts, loop_min_attempts), false},
+	{"min-samples", "answers needed before latency percentiles are judged",
+	 offsetof(struct mx_detect_opts, min_samples), false},
+	{"slow-p50-ms", "p50 latency at or above which a resolver is slow (WARN)",
+	 offsetof(struct mx_detect_opts, slow_warn_p50_us), true},
+	{"slow-p95-ms", "p95 latency at or above which a resolver is slow (WARN)",
+	 offsetof(struct mx_detect_opts, slow_warn_p95_us), true},
+	{"slow-error-p95-ms", "p95 latency at or above which a resolver is slow (ERROR)",
+	 offsetof(struct mx_detect_opts, slow_error_p95_us), true},
+	{"slow-obvious", "slow answers that make a slow resolver even below min-samples",
+	 offsetof(struct mx_detect_opts, slow_min_obvious), false},
+	{"timeout-warn-pct", "unanswered share (%) for a WARN",
+	 offsetof(struct mx_detect_opts, timeout_warn_pct), false},
+	{"timeout-warn-min", "unanswered queries needed for a WARN",
+	 offsetof(struct mx_detect_opts, timeout_warn_min), false},
+	{"timeout-error-pct", "unanswered share (%) for an ERROR",
+	 offsetof(struct mx_detect_opts, timeout_error_pct), false},
+	{"dead-min-queries", "unanswered queries (and no answer) that make a dead resolver",
+	 offsetof(struct mx_detect_opts, dead_min_queries), false},
+};
+
+static uint64_t threshold_value(const struct mx_detect_opts *d, const struct threshold *t)
+{
+	const char *base = (const char *)d + t->off;
+	uint64_t v64;
+	unsigned v;
+
+	if (t->is_ms) {
+		memcpy(&v64, base, sizeof(v64));
+		return v64 / 1000u;
+	}
+	memcpy(&v, base, sizeof(v));
+	return v;
+}
+
+static void list_detectors(FILE *out)
+{
+	for (size_t i = 0; mx_detectors[i] != NULL; i++)
+		fprintf(out, "%-4s %-24s %s\n     emits: %s\n", mx_detectors[i]->pattern, mx_detectors[i]->id,
+			mx_detectors[i]->summary, mx_detectors[i]->emits);
 }
 
 static void help(void)
@@ -163,6 +248,37 @@ static void help(void)
 		d.lookup.max_open);
 	fprintf(o, "  --top N                 rows of failing names (default %zu, 0 = all)\n",
 		d.model.top_failing);
+	fputs("\nDetectors:\n"
+	      "  --list-detectors        list the failure-pattern detectors and exit\n"
+	      "  --detectors LIST        run only these detectors (IDs or P-numbers,\n"
+	      "                          comma separated; 'all' = every one)\n"
+	      "  --no-detectors LIST     do not run these detectors\n"
+	      "  --sender ADDR           the mail server(s) to judge (repeatable, up to 16);\n"
+	      "                          default: every host that sends RD=1 queries\n"
+	      "  --public-resolvers LIST addresses counted as public resolvers (comma\n"
+	      "                          separated; replaces the built-in list)\n"
+	      "  --dnsbl-zones LIST      DNS blocklist zones (comma separated; replaces\n"
+	      "                          the built-in list)\n", o);
+	fprintf(o, "  --chain-window SEC      address lookups that follow an MX lookup within\n"
+		   "                          SEC seconds belong to its chain (default %g)\n",
+		(double)d.chain.chain_window_us / 1e6);
+	fprintf(o, "  --fallback-window SEC   an A query within SEC seconds of a failed AAAA\n"
+		   "                          lookup is a fallback (default %g)\n",
+		(double)d.detect.fallback_window_us / 1e6);
+	fprintf(o, "  --min-retry-gap SEC     a new chain for the same sender and domain at\n"
+		   "                          least SEC seconds later is a new attempt (default %g)\n",
+		(double)d.chain.min_retry_gap_us / 1e6);
+	fprintf(o, "  --stats-window SEC      window for resolver latency and timeout ratios\n"
+		   "                          (default %g)\n", (double)d.detect.stats_window_us / 1e6);
+	fprintf(o, "  --disagree-window SEC   two resolvers' answers to one question this close\n"
+		   "                          are compared (default %g)\n",
+		(double)d.detect.disagree_window_us / 1e6);
+	fputs("  --threshold NAME=VALUE  change a detector threshold (repeatable):\n", o);
+	for (size_t i = 0; i < sizeof(g_thresholds) / sizeof(g_thresholds[0]); i++)
+		fprintf(o, "                            %s (default %llu): %s\n", g_thresholds[i].name,
+			(unsigned long long)threshold_value(&d.detect, &g_thresholds[i]), g_thresholds[i].what);
+	fputs("  --fail-on SEVERITY      exit with status 1 when a finding of SEVERITY\n"
+	      "                          (info, warn, error or crit) or above exists\n", o);
 	fputs("\nOutput:\n"
 	      "  -F FORMAT               report format: ", o);
 	sink_names(o);
@@ -177,9 +293,9 @@ static void help(void)
 	      "\nTimes are taken from the packets, so a file gives the same report on every\n"
 	      "run. Frame numbers are the ones Wireshark shows (continued across files).\n"
 	      "\nExit status: 0 when the report was written (also for a file cut off in\n"
-	      "the middle of a packet: a warning says so), 2 on errors (bad option,\n"
-	      "unreadable or unsupported input, privileges, output). Status 1 is\n"
-	      "reserved for failing on findings (planned).\n", o);
+	      "the middle of a packet: a warning says so); 1 when --fail-on is given and\n"
+	      "a finding at or above that severity exists; 2 on errors (bad option,\n"
+	      "unreadable or unsupported input, privileges, output).\n", o);
 }
 
 /* Strict unsigned decimal in [lo, hi]. */
@@ -259,6 +375,77 @@ static int add_port(struct opts *o, const char *val)
 	return 0;
 }
 
+/* "a,b,c" -> addresses (replacing what was there). */
+static int parse_addr_list(const char *opt, const char *val, struct mx_addr *arr, size_t max, size_t *n)
+{
+	char buf[2048], *save = NULL, *tok;
+	size_t k = 0;
+
+	if (strlen(val) >= sizeof(buf))
+		return bad_value(opt, val, "a list of at most 2047 characters");
+	strcpy(buf, val);
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
+		if (k >= max) {
+			fprintf(stderr, "mxsniff: %s: at most %zu addresses\n", opt, max);
+			return -1;
+		}
+		if (mx_addr_parse(tok, &arr[k]) != 0)
+			return bad_value(opt, tok, "an IPv4 or IPv6 address");
+		k++;
+	}
+	*n = k;
+	return 0;
+}
+
+static int parse_zone_list(const char *val, struct mx_detect_opts *d)
+{
+	char buf[2048], *save = NULL, *tok;
+	size_t k = 0, max = sizeof(d->dnsbl_zones) / sizeof(d->dnsbl_zones[0]);
+
+	if (strlen(val) >= sizeof(buf))
+		return bad_value("--dnsbl-zones", val, "a list of at most 2047 characters");
+	strcpy(buf, val);
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
+		if (k >= max) {
+			fprintf(stderr, "mxsniff: --dnsbl-zones: at most %zu zones\n", max);
+			return -1;
+		}
+		if (mx_dname_from_text(tok, &d->dnsbl_zones[k]) != 0)
+			return bad_value("--dnsbl-zones", tok, "a domain name");
+		k++;
+	}
+	d->n_dnsbl_zones = k;
+	return 0;
+}
+
+static int parse_threshold(const char *val, struct mx_detect_opts *d)
+{
+	const char *eq = strchr(val, '=');
+	uint64_t v;
+
+	if (eq == NULL)
+		return bad_value("--threshold", val, "NAME=VALUE (see --help for the names)");
+	for (size_t i = 0; i < sizeof(g_thresholds) / sizeof(g_thresholds[0]); i++) {
+		const struct threshold *t = &g_thresholds[i];
+		char *base = (char *)d + t->off;
+
+		if (strlen(t->name) != (size_t)(eq - val) || strncmp(t->name, val, (size_t)(eq - val)) != 0)
+			continue;
+		if (!parse_u64(eq + 1, 0, t->is_ms ? 3600000u : 1000000u, &v))
+			return bad_value("--threshold", eq + 1, "a whole number in range");
+		if (t->is_ms) {
+			uint64_t us = v * 1000u;
+			memcpy(base, &us, sizeof(us));
+		} else {
+			unsigned u = (unsigned)v;
+			memcpy(base, &u, sizeof(u));
+		}
+		return 0;
+	}
+	fprintf(stderr, "mxsniff: --threshold: unknown name in '%s' (see --help)\n", val);
+	return -1;
+}
+
 static char *join_args(int argc, char **argv)
 {
 	size_t len = 0, used = 0;
@@ -291,6 +478,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->promisc = true;
+	o->fail_on = -1;
 	o->sink = mx_sink_find("text");
 	mx_pipeline_opts_default(&o->po);
 	o->files = calloc(MAX_FILES, sizeof(*o->files));
@@ -394,10 +582,96 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return bad_value("--top", optarg, "a number from 0 to 1000000");
 			o->po.model.top_failing = (size_t)v;
 			break;
+		case OPT_LIST_DETECTORS:
+			o->list_detectors = true;
+			break;
+		case OPT_DETECTORS:
+		case OPT_NO_DETECTORS: {
+			char err[160];
+			uint64_t bits;
+
+			if (mx_detect_parse_list(optarg, &bits, err, sizeof(err)) != 0) {
+				fprintf(stderr, "mxsniff: %s: %s\n",
+					c == OPT_DETECTORS ? "--detectors" : "--no-detectors", err);
+				return -1;
+			}
+			if (c == OPT_DETECTORS) {
+				o->detectors_set = true;
+				o->det_on |= bits;
+			} else {
+				o->det_off |= bits;
+			}
+			break;
+		}
+		case OPT_SENDER: {
+			struct mx_detect_opts *d = &o->po.detect;
+
+			if (d->n_senders >= sizeof(d->senders) / sizeof(d->senders[0])) {
+				fprintf(stderr, "mxsniff: --sender: at most %zu senders\n",
+					sizeof(d->senders) / sizeof(d->senders[0]));
+				return -1;
+			}
+			if (mx_addr_parse(optarg, &d->senders[d->n_senders]) != 0)
+				return bad_value("--sender", optarg, "an IPv4 or IPv6 address");
+			d->n_senders++;
+			break;
+		}
+		case OPT_PUBLIC_RESOLVERS:
+			if (parse_addr_list("--public-resolvers", optarg, o->po.detect.public_resolvers,
+					    sizeof(o->po.detect.public_resolvers) /
+						    sizeof(o->po.detect.public_resolvers[0]),
+					    &o->po.detect.n_public_resolvers) != 0)
+				return -1;
+			break;
+		case OPT_DNSBL_ZONES:
+			if (parse_zone_list(optarg, &o->po.detect) != 0)
+				return -1;
+			break;
+		case OPT_CHAIN_WINDOW:
+			if (!parse_seconds(optarg, 86400, &o->po.chain.chain_window_us))
+				return bad_value("--chain-window", optarg, "a number of seconds above 0 and at most 86400");
+			o->po.detect.chain_window_us = o->po.chain.chain_window_us;
+			break;
+		case OPT_FALLBACK_WINDOW:
+			if (!parse_seconds(optarg, 3600, &o->po.detect.fallback_window_us))
+				return bad_value("--fallback-window", optarg, "a number of seconds above 0 and at most 3600");
+			break;
+		case OPT_MIN_RETRY_GAP:
+			if (!parse_seconds(optarg, 86400, &o->po.chain.min_retry_gap_us))
+				return bad_value("--min-retry-gap", optarg, "a number of seconds above 0 and at most 86400");
+			o->po.detect.min_retry_gap_us = o->po.chain.min_retry_gap_us;
+			break;
+		case OPT_STATS_WINDOW:
+			if (!parse_seconds(optarg, 86400, &o->po.detect.stats_window_us))
+				return bad_value("--stats-window", optarg, "a number of seconds above 0 and at most 86400");
+			break;
+		case OPT_DISAGREE_WINDOW:
+			if (!parse_seconds(optarg, 86400, &o->po.detect.disagree_window_us))
+				return bad_value("--disagree-window", optarg, "a number of seconds above 0 and at most 86400");
+			break;
+		case OPT_THRESHOLD:
+			if (parse_threshold(optarg, &o->po.detect) != 0)
+				return -1;
+			break;
+		case OPT_FAIL_ON:
+			o->fail_on = mx_sev_from_name(optarg);
+			if (o->fail_on < 0)
+				return bad_value("--fail-on", optarg, "a severity: info, warn, error or crit");
+			break;
 		default:
 			short_usage();
 			return -1;
 		}
+	}
+	/* windows shared by layers stay consistent */
+	o->po.detect.answer_timeout_us = o->po.txn.answer_timeout_us;
+	o->po.chain.retx_gap_us = o->po.lookup.retx_gap_us;
+	if (o->detectors_set)
+		o->po.detect.enabled = o->det_on;
+	o->po.detect.enabled &= ~o->det_off;
+	if (o->list_detectors) {
+		list_detectors(stdout);
+		return 1;
 	}
 	if (o->list)
 		return 0;
@@ -735,6 +1009,10 @@ int main(int argc, char **argv)
 			o.output != NULL ? o.output : "the report", strerror(errno));
 		status = EXIT_ERR;
 	}
+	if (o.fail_on >= 0)
+		for (size_t i = 0; i < snap.n_findings; i++)
+			if ((int)snap.findings[i].sev >= o.fail_on && status == 0)
+				status = 1;
 	mx_snapshot_fini(&snap);
 	if (live && !o.quiet)
 		fprintf(stderr, "mxsniff: %llu frames captured, %llu received by filter, "

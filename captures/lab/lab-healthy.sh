@@ -35,7 +35,7 @@ sleep 1
 
 # 2. Postfix delivers a message to example.test.
 lab_send pf sender@sender.lab.test user@example.test "lab healthy"
-lab_wait_log pf 'status=sent' 60
+lab_wait_log pf 'to=<user@example.test>.*status=sent' 60
 sleep 1
 
 # 3. glibc getaddrinfo(AF_UNSPEC) for a web name.

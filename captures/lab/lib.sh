@@ -59,6 +59,8 @@ log() { printf '[%s %s] %s\n' "$(date +%T)" "${LAB_NAME:-lab}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # ns_exec NS CMD...: run CMD inside namespace NS (with its /etc/netns files).
+# Background daemons are started with "ip netns exec" directly (not through
+# this function) so that $! is the daemon's own pid (ip execs the command).
 ns_exec() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 lab_require() {
@@ -70,12 +72,22 @@ lab_require() {
     done
 }
 
+# stop_pid PID: SIGINT, wait up to 5 s, then SIGKILL; reaps our child.
+stop_pid() {
+    local pid=$1 i
+    kill -INT "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 25); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 # lab_teardown: idempotent; safe to call when nothing exists.
 lab_teardown() {
     set +e
-    if [ -n "${CAP_PID:-}" ] && kill -0 "$CAP_PID" 2>/dev/null; then
-        kill -INT "$CAP_PID" 2>/dev/null; wait "$CAP_PID" 2>/dev/null
-    fi
+    [ -n "${CAP_PID:-}" ] && stop_pid "$CAP_PID"
     CAP_PID=
     local ns pid pids
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^mxl-'); do
@@ -202,7 +214,7 @@ lab_start_nsd() {
     mkdir -p "$RUN/nsd"
     subst "$TPL/nsd.conf.in" "$RUN/nsd/nsd.conf"
     nsd-checkconf "$RUN/nsd/nsd.conf" || die "nsd.conf invalid"
-    ns_exec "$NS_AUTH" nsd -d -c "$RUN/nsd/nsd.conf" >"$RUN/nsd/stderr" 2>&1 &
+    ip netns exec "$NS_AUTH" nsd -d -c "$RUN/nsd/nsd.conf" >"$RUN/nsd/stderr" 2>&1 &
     wait_for "nsd" 20 dns_ok "$NS_AUTH" "$AUTH4" 53 example.test SOA
     log "nsd up on $AUTH4/$AUTH6"
 }
@@ -222,7 +234,7 @@ lab_start_unbound() {
         | sed 's/\\n/\n/g' > "$RUN/unbound/unbound.conf"
     rm -f "$RUN/unbound/unbound.conf.tmp"
     unbound-checkconf "$RUN/unbound/unbound.conf" >/dev/null || die "unbound.conf invalid"
-    ns_exec "$NS_RES" unbound -d -c "$RUN/unbound/unbound.conf" >"$RUN/unbound/stderr" 2>&1 &
+    ip netns exec "$NS_RES" unbound -d -c "$RUN/unbound/unbound.conf" >"$RUN/unbound/stderr" 2>&1 &
     local first=${ifaces%% *} addr port=53
     addr=${first%@*}; [ "$addr" != "$first" ] && port=${first#*@}
     # Probe from inside mxl-res (loopback/local traffic, never on the
@@ -235,7 +247,7 @@ lab_start_unbound() {
 lab_start_dnsdist() {
     mkdir -p "$RUN/dnsdist"
     subst "$1" "$RUN/dnsdist/dnsdist.conf"
-    ns_exec "$NS_RES" dnsdist --supervised --disable-syslog \
+    ip netns exec "$NS_RES" dnsdist --supervised --disable-syslog \
         -C "$RUN/dnsdist/dnsdist.conf" >"$RUN/dnsdist/stderr" 2>&1 &
     wait_for "dnsdist" 20 dns_ok "$NS_RES" "$RES4" 53 . SOA
     log "dnsdist up on $RES4/$RES6"
@@ -246,7 +258,7 @@ lab_start_sinks() {
     mkdir -p "$RUN/sink"
     local a
     for a in "$MX1_4" "[$MX1_6]" "$MX2_4" "[$MX2_6]"; do
-        ns_exec "$NS_MX" smtp-sink -u nobody -h mx.lab.test "$a:25" 64 \
+        ip netns exec "$NS_MX" smtp-sink -u nobody -h mx.lab.test "$a:25" 64 \
             >>"$RUN/sink/stderr" 2>&1 &
     done
     wait_for "smtp-sink" 10 ns_exec "$NS_MX" sh -c \
@@ -311,7 +323,7 @@ lab_capture_start() {
     CAP_NAME=$1
     CAP_FILE=$RUN/$CAP_NAME.pcap
     rm -f "$CAP_FILE"
-    ns_exec "$NS_SND" tcpdump -i eth0 -s 0 -U -n -Z root -w "$CAP_FILE" \
+    ip netns exec "$NS_SND" tcpdump -i eth0 -s 0 -U -n -Z root -w "$CAP_FILE" \
         2>"$RUN/tcpdump-$CAP_NAME.err" &
     CAP_PID=$!
     wait_for "tcpdump" 10 grep -q 'listening on' "$RUN/tcpdump-$CAP_NAME.err"
@@ -322,7 +334,7 @@ lab_capture_start() {
 # lab_capture_stop: stop tcpdump, copy the pcap into captures/.
 lab_capture_stop() {
     sleep 1
-    kill -INT "$CAP_PID"; wait "$CAP_PID" || true
+    stop_pid "$CAP_PID"
     CAP_PID=
     cp "$CAP_FILE" "$CAPTURES_DIR/$CAP_NAME.pcap"
     local size pk
