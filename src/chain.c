@@ -26,6 +26,7 @@ struct chain_slot {
 	bool used;
 	uint64_t close_us;      /* close when the clock passes this */
 	uint32_t prev, next;    /* open list in start order */
+	uint32_t snext;         /* next open chain of the same sender */
 	uint32_t idx_first;     /* first name-index entry of this chain */
 };
 
@@ -58,18 +59,22 @@ struct mx_chain_table {
 	uint64_t now;
 	/* chains */
 	struct chain_slot *slots;
-	size_t nslots;
+	size_t nslots;          /* allocated; grows by doubling up to max_open */
+	size_t used_slots;      /* ever handed out (below: free list) */
 	uint32_t free_slot;     /* free list through next */
+	uint32_t *sbucket;      /* sender -> open chains (through snext) */
+	size_t sbmask;
 	uint32_t head, tail;    /* open list */
 	size_t open;
 	/* name index */
 	struct name_ent *ents;
-	size_t nents;
+	size_t nents, used_ents, max_ents;
 	uint32_t free_ent;
 	uint32_t *nbucket;
 	size_t nbmask;
 	/* history */
 	struct hist_ent *hist;
+	size_t nhist, used_hist;
 	uint32_t *hbucket;
 	size_t hbmask;
 	uint32_t hfree, hhead, htail;   /* LRU: head = oldest */
@@ -81,7 +86,7 @@ void mx_chain_opts_default(struct mx_chain_opts *o)
 	o->chain_window_us = 120000000ULL;
 	o->retx_gap_us = 45000000ULL;
 	o->min_retry_gap_us = 60000000ULL;
-	o->max_open = 4096;
+	o->max_open = 2048;
 	o->max_history = 16384;
 }
 
@@ -104,6 +109,28 @@ static size_t pow2_at_least(size_t n)
 	return p;
 }
 
+/* Grow *arr (elements of esize, *cap allocated) to hold index `need`,
+ * doubling, at most max; new elements are zeroed. Memory follows use. */
+static bool grow(void **arr, size_t *cap, size_t need, size_t max, size_t esize)
+{
+	if (need < *cap)
+		return true;
+	if (need >= max)
+		return false;
+	size_t n = *cap ? *cap * 2 : 16;
+	while (n <= need)
+		n *= 2;
+	if (n > max)
+		n = max;
+	void *p = realloc(*arr, n * esize);
+	if (!p)
+		return false;
+	memset((char *)p + *cap * esize, 0, (n - *cap) * esize);
+	*arr = p;
+	*cap = n;
+	return true;
+}
+
 struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct mx_chain_cb *cb)
 {
 	struct mx_chain_table *t = calloc(1, sizeof(*t));
@@ -119,34 +146,27 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 		t->o.max_history = 1;
 	if (cb)
 		t->cb = *cb;
-	t->nslots = t->o.max_open;
-	t->nents = t->nslots * (MX_CHAIN_MAX_HOSTS * 2 + 2);
-	t->slots = calloc(t->nslots, sizeof(*t->slots));
-	t->ents = calloc(t->nents, sizeof(*t->ents));
-	size_t nb = pow2_at_least(t->nents);
+	t->max_ents = t->o.max_open * (MX_CHAIN_MAX_HOSTS * 2 + 2);
+	size_t nb = pow2_at_least(t->o.max_open * 4);
 	t->nbucket = malloc(nb * sizeof(uint32_t));
 	t->nbmask = nb - 1;
-	t->hist = calloc(t->o.max_history, sizeof(*t->hist));
+	size_t sb = pow2_at_least(t->o.max_open);
+	t->sbucket = malloc(sb * sizeof(uint32_t));
+	t->sbmask = sb - 1;
 	size_t hb = pow2_at_least(t->o.max_history * 2);
 	t->hbucket = malloc(hb * sizeof(uint32_t));
 	t->hbmask = hb - 1;
-	if (!t->slots || !t->ents || !t->nbucket || !t->hist || !t->hbucket) {
+	if (!t->nbucket || !t->sbucket || !t->hbucket) {
 		mx_chain_free(t);
 		return NULL;
 	}
 	for (size_t i = 0; i < nb; i++)
 		t->nbucket[i] = NO_IDX;
+	for (size_t i = 0; i < sb; i++)
+		t->sbucket[i] = NO_IDX;
 	for (size_t i = 0; i < hb; i++)
 		t->hbucket[i] = NO_IDX;
-	for (size_t i = 0; i < t->nslots; i++)
-		t->slots[i].next = i + 1 < t->nslots ? (uint32_t)(i + 1) : NO_IDX;
-	t->free_slot = 0;
-	for (size_t i = 0; i < t->nents; i++)
-		t->ents[i].bnext = i + 1 < t->nents ? (uint32_t)(i + 1) : NO_IDX;
-	t->free_ent = 0;
-	for (size_t i = 0; i < t->o.max_history; i++)
-		t->hist[i].next = i + 1 < t->o.max_history ? (uint32_t)(i + 1) : NO_IDX;
-	t->hfree = 0;
+	t->free_slot = t->free_ent = t->hfree = NO_IDX;
 	t->head = t->tail = NO_IDX;
 	t->hhead = t->htail = NO_IDX;
 	return t;
@@ -157,6 +177,7 @@ void mx_chain_free(struct mx_chain_table *t)
 	if (!t)
 		return;
 	free(t->slots);
+	free(t->sbucket);
 	free(t->ents);
 	free(t->nbucket);
 	free(t->hist);
@@ -187,10 +208,17 @@ static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h,
 static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host)
 {
 	uint64_t h = name_key(&t->slots[slot].c.sender, name);
-	if (t->free_ent == NO_IDX || index_has(t, slot, h, host))
+	if (index_has(t, slot, h, host))
 		return;
-	uint32_t e = t->free_ent;
-	t->free_ent = t->ents[e].bnext;
+	uint32_t e;
+	if (t->free_ent != NO_IDX) {
+		e = t->free_ent;
+		t->free_ent = t->ents[e].bnext;
+	} else if (grow((void **)&t->ents, &t->nents, t->used_ents, t->max_ents, sizeof(*t->ents))) {
+		e = (uint32_t)t->used_ents++;
+	} else {
+		return;
+	}
 	struct name_ent *ne = &t->ents[e];
 	ne->h = h;
 	ne->slot = slot;
@@ -281,6 +309,11 @@ static uint32_t hist_get(struct mx_chain_table *t, const struct mx_addr *s, cons
 	}
 	if (!create)
 		return NO_IDX;
+	if (t->hfree == NO_IDX &&
+	    grow((void **)&t->hist, &t->nhist, t->used_hist, t->o.max_history, sizeof(*t->hist))) {
+		t->hist[t->used_hist].next = NO_IDX;
+		t->hfree = (uint32_t)t->used_hist++;
+	}
 	if (t->hfree == NO_IDX) {
 		/* evict the least recently used pair that has no open chain */
 		uint32_t v = t->hhead;
@@ -408,6 +441,11 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short)
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
 	index_remove_chain(t, i);
+	uint32_t *pp = &t->sbucket[mx_addr_hash(&c->sender, 0x5e) & t->sbmask];
+	while (*pp != NO_IDX && *pp != i)
+		pp = &t->slots[*pp].snext;
+	if (*pp == i)
+		*pp = s->snext;
 	list_unlink(t, i);
 	s->used = false;
 	s->next = t->free_slot;
@@ -562,6 +600,11 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 
 static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
 {
+	if (t->free_slot == NO_IDX &&
+	    grow((void **)&t->slots, &t->nslots, t->used_slots, t->o.max_open, sizeof(*t->slots))) {
+		t->slots[t->used_slots].next = NO_IDX;
+		t->free_slot = (uint32_t)t->used_slots++;
+	}
 	if (t->free_slot == NO_IDX) {
 		/* evict the oldest open chain: report it cut short by the cap */
 		t->st.evicted++;
@@ -584,6 +627,9 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
 	struct mx_chain *c = &s->c;
 	c->seq = ++t->seq;
 	c->sender = l->client;
+	uint32_t *sb = &t->sbucket[mx_addr_hash(&c->sender, 0x5e) & t->sbmask];
+	s->snext = *sb;
+	*sb = i;
 	mx_dname_copy(&c->domain, &l->qname);
 	c->start_us = l->first_us;
 	c->end_us = l->last_us;
@@ -740,7 +786,8 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 	if (!s->syn || s->ack || s->dport != 25)
 		return;
 	t->st.syns++;
-	for (uint32_t i = t->head; i != NO_IDX; i = t->slots[i].next) {
+	for (uint32_t i = t->sbucket[mx_addr_hash(&s->src, 0x5e) & t->sbmask]; i != NO_IDX;
+	     i = t->slots[i].snext) {
 		struct mx_chain *c = &t->slots[i].c;
 		if (!mx_addr_eq(&c->sender, &s->src))
 			continue;

@@ -389,7 +389,8 @@ struct mx_detect {
 	struct mx_detect_opts o;
 	void *state[64];
 	struct mx_finding *f;
-	size_t n, cap;
+	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
+	size_t alloc;
 	uint64_t evicted, seq;
 	struct mx_finding *ranked;
 	bool dirty;
@@ -407,12 +408,6 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 	else
 		mx_detect_opts_default(&d->o);
 	d->cap = d->o.max_findings ? d->o.max_findings : 1024;
-	d->f = calloc(d->cap, sizeof(*d->f));
-	d->ranked = calloc(d->cap, sizeof(*d->ranked));
-	if (!d->f || !d->ranked) {
-		mx_detect_free(d);
-		return NULL;
-	}
 	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
 		if (!(d->o.enabled & (1ULL << i)))
 			continue;
@@ -516,6 +511,21 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		d->f[v] = d->f[d->n - 1];
 		d->n--;
 		d->evicted++;
+	}
+	if (d->n == d->alloc) {
+		/* memory follows the findings actually made, up to cap */
+		size_t na = d->alloc ? d->alloc * 2 : 16;
+		if (na > d->cap)
+			na = d->cap;
+		struct mx_finding *nf = realloc(d->f, na * sizeof(*nf));
+		if (!nf)
+			return;
+		d->f = nf;
+		struct mx_finding *nr = realloc(d->ranked, na * sizeof(*nr));
+		if (!nr)
+			return;
+		d->ranked = nr;
+		d->alloc = na;
 	}
 	d->f[d->n] = *f;
 	d->f[d->n].seq = ++d->seq;

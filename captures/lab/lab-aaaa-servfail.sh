@@ -10,7 +10,8 @@
 #   Afterwards glibc getaddrinfo (getent ahosts mx.broken-aaaa.test) sends
 #   A+AAAA back-to-back and still returns the IPv4 address.
 # captures/lab-aaaa-servfail-v6only.pcap: Postfix with inet_protocols=ipv6
-#   (an IPv6-only sender: asks AAAA only) gets SERVFAIL, never asks A, and
+#   (an IPv6-only sender: asks AAAA only, resolver fd53::53 over IPv6, so
+#   the DNS traffic is IPv6/UDP) gets SERVFAIL, never asks A, and
 #   defers 4.4.3; Postfix retries by itself (queue_run_delay 30s, backoff
 #   60s) and the capture holds three attempts of the same failing chain.
 # Logs: captures/lab/logs/lab-aaaa-servfail{,-v6only}.log.
@@ -39,6 +40,8 @@ lab_keep_log pf "$NAME"
 cp "$RUN/client.log" "$LAB_DIR/logs/$NAME.client.log"
 
 # --- 2. IPv6-only sender (Postfix inet_protocols=ipv6): AAAA only, loops.
+# An IPv6-only host also talks to its resolver over IPv6.
+lab_resolvers "$RES6"
 lab_start_postfix pf6 ipv6
 lab_capture_start "$NAME-v6only"
 lab_send pf6 sender@sender.lab.test "$RCPT" "lab aaaa-servfail v6only"

@@ -153,6 +153,12 @@ lab_node() {
     done
     ip -n "$ns" link set lo up
     ip -n "$ns" link set eth0 up
+    # veth hands packets over with CHECKSUM_PARTIAL, so tcpdump shows UDP/TCP
+    # checksums as bad (as on any host capturing its own traffic). Keep that
+    # by default; MXLAB_FIX_CSUM=1 turns tx offload off (needs ethtool).
+    if [ "${MXLAB_FIX_CSUM:-0}" = 1 ]; then
+        ns_exec "$ns" ethtool -K eth0 tx off >/dev/null
+    fi
     mkdir -p "/etc/netns/$ns"
     printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
         > "/etc/netns/$ns/hosts"

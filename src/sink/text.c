@@ -1,20 +1,31 @@
 /* sink/text.c - the human-readable report, written at close (L6).
  *
- * Sections, in order: "Capture" (source, time span, totals, decode problems,
- * strays, evictions, pcap drops when live), "Resolvers", "Authoritative
- * servers" (only when there are any), "Senders" and "Top failing names".
- * Tables are aligned with widths computed from their content; numbers are
- * right-aligned; a section without rows says "none". Latencies are
- * milliseconds with three decimals, times RFC 3339 UTC: the report is the
- * same bytes on every run and machine (no locale, no time zone, no floats).
- * The sink streams nothing: transactions and lookups go to json/ndjson.
+ * Sections, in order: "Findings" (ranked as the snapshot gives them: per
+ * finding a headline, title, time span, counts, resolvers, detail, the SMTP
+ * status the sender most likely logged, cause, fix, the dig commands to
+ * verify, and the evidence rows as a table), "Chains" (grouped by sender,
+ * then recipient domain: per attempt the verdict, the MX step and one line
+ * per exchange), "Recipient domains", then the core tables: "Capture"
+ * (source, time span, totals, decode problems, strays, evictions, pcap drops
+ * when live, a warning when the input ended early), "Resolvers",
+ * "Authoritative servers" (only when there are any), "Senders" (with the
+ * chain fingerprint: family order, fallback, retry cadence) and "Top
+ * failing names". Prose is wrapped at 100 columns; tables are aligned with
+ * widths computed from their content; numbers are right-aligned; a section
+ * without rows says "none". Latencies are milliseconds with three decimals,
+ * times RFC 3339 UTC: the report is the same bytes on every run and machine
+ * (no locale, no time zone, no floats). The sink streams nothing: events go
+ * to json/ndjson. It decides nothing: findings come from the detectors.
  */
 #include "mxsniff/addr.h"
+#include "mxsniff/chain.h"
+#include "mxsniff/detect.h"
 #include "mxsniff/dname.h"
 #include "mxsniff/lookup.h"
 #include "mxsniff/model.h"
 #include "mxsniff/sink.h"
 #include "mxsniff/txn.h"
+#include "sink_priv.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -24,7 +35,7 @@
 
 /* ---- aligned tables --------------------------------------------------- */
 
-#define TBL_MAXCOL 12
+#define TBL_MAXCOL 16
 
 struct tbl {
 	size_t ncol;
@@ -72,7 +83,7 @@ static void tbl_row(struct tbl *t, ...)
 	t->nrow++;
 }
 
-static void tbl_print(struct tbl *t, FILE *out)
+static void tbl_print_at(struct tbl *t, FILE *out, size_t indent)
 {
 	size_t w[TBL_MAXCOL] = { 0 };
 	for (size_t r = 0; r < t->nrow; r++)
@@ -84,7 +95,7 @@ static void tbl_print(struct tbl *t, FILE *out)
 		}
 	for (size_t r = 0; r < t->nrow; r++) {
 		size_t pad = 0;
-		fputs("  ", out);
+		fprintf(out, "%*s", (int)indent, "");
 		/* the last non-empty cell ends the line: no trailing blanks */
 		size_t last = t->ncol;
 		while (last > 0) {
@@ -109,6 +120,11 @@ static void tbl_print(struct tbl *t, FILE *out)
 		}
 		fputc('\n', out);
 	}
+}
+
+static void tbl_print(struct tbl *t, FILE *out)
+{
+	tbl_print_at(t, out, 2);
 }
 
 static void tbl_fini(struct tbl *t)
@@ -202,21 +218,6 @@ static void outcome_mix(struct sbuf *s, const uint64_t *oc)
 			       mx_outcome_name((enum mx_outcome)i), oc[i]);
 }
 
-/* Printable copy of a free-form string (file name, BPF filter) for a
- * terminal: control bytes, DEL and bytes >= 0x80 become \xHH. */
-static const char *safe_s(const char *in, char *buf, size_t n)
-{
-	size_t o = 0;
-	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < n; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-			buf[o++] = (char)*p;
-		else
-			o += (size_t)snprintf(buf + o, n - o, "\\x%02x", *p);
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* ---- sections --------------------------------------------------------- */
 
 static void kv(struct tbl *t, const char *k, const char *fmt, ...) MX_PRINTF(3, 4);
@@ -240,8 +241,8 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 
 	tbl_init(&t, 2, 0);
 	char safe[1024];
-	kv(&t, "source", "%s", s->source[0] ? safe_s(s->source, safe, sizeof safe) : "-");
-	kv(&t, "filter", "%s", s->filter[0] ? safe_s(s->filter, safe, sizeof safe) : "none");
+	kv(&t, "source", "%s", s->source[0] ? mx_sk_safe(s->source, safe, sizeof safe) : "-");
+	kv(&t, "filter", "%s", s->filter[0] ? mx_sk_safe(s->filter, safe, sizeof safe) : "none");
 	if (s->first_us) {
 		uint64_t dur = s->last_us > s->first_us ? s->last_us - s->first_us : 0;
 		kv(&t, "first packet", "%s", mx_fmt_time(s->first_us, a, sizeof a));

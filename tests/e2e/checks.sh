@@ -13,6 +13,10 @@
 #                      manual's OPTIONS section lists appears in --help, and
 #                      every option --help shows is in the manual
 #   version            -V and --version print one line with the version, exit 0
+#   json-keys          every member name that -F json and -F ndjson write for
+#                      any capture is documented in the manual (as "Cm name")
+#                      and in docs/json-schema.md (keys of count maps, which
+#                      are mnemonics, excepted; needs jq)
 #   json-shape CAPTURE the stable JSON names of the -F json document (issue 2,
 #                      "Minimum JSON shape") and the NDJSON line types (needs jq;
 #                      exit 77 = skipped when jq is missing)
@@ -173,6 +177,47 @@ version)
 		if [ "$(wc -l <"$tmp/v")" != 1 ]; then fail "$v: not one line"; fi
 		grep -qE 'mxsniff [0-9]+\.[0-9]+' "$tmp/v" || fail "$v: no 'mxsniff X.Y' in: $(cat "$tmp/v")"
 	done
+	;;
+
+json-keys)
+	command -v jq >/dev/null 2>&1 || { echo "jq not installed: skipped"; exit 77; }
+	# member names the manual marks up with Cm (lists like ".Cm a , b , c")
+	awk '{
+		want = 0
+		for (i = 1; i <= NF; i++) {
+			# want: 1 = a name may follow, 2 = a "," may follow
+			if ($i == "Cm" || $i == ".Cm") { want = 1; continue }
+			if (want == 2 && $i == ",") { want = 1; continue }
+			if (want == 1 && $i ~ /^[A-Za-z0-9_]+$/ && $i !~ /^[A-Z][a-z][a-z]?$/) {
+				print $i; want = 2; continue
+			}
+			want = 0
+		}
+	}' man/mxsniff.8 | LC_ALL=C sort -u >"$tmp/man"
+	grep -oE '`[^`]+`' docs/json-schema.md 2>/dev/null | grep -oE '[A-Za-z0-9_]+' | LC_ALL=C sort -u >"$tmp/schema"
+	[ -s "$tmp/schema" ] || fail "docs/json-schema.md is missing or names nothing"
+	: >"$tmp/keys"
+	n=0
+	for c in $(captures); do
+		for f in json ndjson; do
+			run "$tmp/o" "$tmp/e" -r "$c" -F "$f"
+			[ "$rc" = 0 ] || continue
+			jq -r '
+				def members: if type == "object" then
+					to_entries[] | .key, (if (.key | IN("rcodes", "outcomes", "lookup_outcomes"))
+						then empty else (.value | members) end)
+				elif type == "array" then .[] | members else empty end;
+				members' "$tmp/o" >>"$tmp/keys" || fail "$c -F $f: not JSON"
+			n=$((n + 1))
+		done
+	done
+	[ "$n" -gt 0 ] || { echo "no capture could be read: nothing to check"; exit 77; }
+	LC_ALL=C sort -u -o "$tmp/keys" "$tmp/keys"
+	while read -r k; do
+		grep -qxF -- "$k" "$tmp/man" || fail "JSON member \"$k\" is not in the manual (OUTPUT)"
+		grep -qxF -- "$k" "$tmp/schema" || fail "JSON member \"$k\" is not in docs/json-schema.md"
+	done <"$tmp/keys"
+	echo "$(wc -l <"$tmp/keys") member names in $n outputs"
 	;;
 
 json-shape)

@@ -77,7 +77,7 @@ json_check() {
 		[ "$(jq -s 'length' <"$2" 2>/dev/null)" = 1 ] ;;
 	ndjson)
 		# every line one object with a "type"
-		jq -e -c 'if type == "object" and has("type") then empty else error("line without type") end' \
+		jq -c 'if type == "object" and has("type") then empty else error("line without type") end' \
 			<"$2" >/dev/null 2>&1 && ! grep -q '^[[:space:]]*$' "$2" ;;
 	*) return 0 ;;
 	esac

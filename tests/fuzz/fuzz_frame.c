@@ -6,10 +6,13 @@
  * and their responses can meet in the transaction table. Frames get capture
  * times 1 ms apart. Each input gets a fresh pipeline: decode -> dns -> txn ->
  * lookup -> model; then finish and a snapshot. Sanitizers do the checking.
+ * Raw inputs run with tiny table caps, so evictions are exercised and a
+ * fresh pipeline per input stays cheap.
  *
  * Capture files: mx_fuzz_pcap gives replay_main.c hooks that run one pipeline
  * per file over its real frames (link type and timestamps from the file).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,14 +27,34 @@ static const int linktypes[16] = {
 	MX_DLT_LINUX_SLL, MX_DLT_RAW, 147 /* a DLT we do not decode */, MX_DLT_EN10MB,
 };
 
-static void *run_begin(void)
+static void *pipeline_begin(bool small)
 {
 	struct mx_pipeline_opts o;
 	mx_pipeline_opts_default(&o);
+	if (small) {
+		o.decode.frag_max = 4;
+		o.decode.tcp_max_flows = 4;
+		o.decode.tcp_max_flow_bytes = 4096;
+		o.txn.max_pending = 8;
+		o.txn.max_recent = 8;
+		o.lookup.max_open = 8;
+		o.model.max_servers = 8;
+		o.model.max_senders = 8;
+		o.model.max_names = 8;
+		o.model.recent = 8;
+		o.model.recent_chains = 8;
+		o.model.max_domains = 8;
+	}
 	struct mx_pipeline *p = mx_pipeline_new(&o);
 	if (!p)
 		abort();
 	return p;
+}
+
+/* capture files: the defaults the program uses */
+static void *run_begin(void)
+{
+	return pipeline_begin(false);
 }
 
 static void run_frame(void *st, const struct mx_frame *f)
@@ -58,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	uint8_t sel = data[0];
 	struct mx_frame f;
-	void *p = run_begin();
+	void *p = pipeline_begin(true);
 	uint64_t ts = 1700000000000000ull;
 
 	memset(&f, 0, sizeof f);

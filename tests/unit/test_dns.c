@@ -1171,6 +1171,8 @@ static void test_mnemonics(void **state)
 	assert_string_equal(mx_dns_type_name(15, b, sizeof b), "MX");
 	assert_string_equal(mx_dns_type_name(52, b, sizeof b), "TLSA");
 	assert_string_equal(mx_dns_type_name(65280, b, sizeof b), "TYPE65280");
+	assert_string_equal(mx_dns_type_name(255, b, sizeof b), "ANY");
+	assert_string_equal(mx_dns_type_name(65, b, sizeof b), "HTTPS");
 	assert_string_equal(mx_dns_rcode_name(3, b, sizeof b), "NXDOMAIN");
 	assert_string_equal(mx_dns_rcode_name(4, b, sizeof b), "NOTIMP");
 	assert_string_equal(mx_dns_rcode_name(9, b, sizeof b), "NOTAUTH");
