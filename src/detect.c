@@ -148,6 +148,41 @@ bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a
 	return false;
 }
 
+struct mx_emit {
+	struct mx_detect *d;
+};
+
+/* Recent lookups, compact, so that chain-based findings can show evidence
+ * rows: indexed by lookup seq modulo the ring size. */
+#define RECENT_LOOKUPS 2048
+#define RECENT_TRIES 4
+
+struct recent_lookup {
+	uint64_t seq;               /* 0 = empty */
+	struct mx_addr client;
+	struct mx_dname qname;
+	uint16_t qtype;
+	enum mx_outcome outcome;
+	uint64_t first_us, last_us, decided_frame;
+	uint8_t n_tries;
+	struct mx_lookup_try tries[RECENT_TRIES];
+	char answer[96];
+};
+
+struct mx_detect {
+	struct mx_detect_opts o;
+	void *state[64];
+	struct mx_finding *f;
+	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
+	size_t alloc;
+	uint64_t evicted, seq;
+	struct mx_finding *ranked;
+	bool dirty;
+	struct mx_emit em;
+	uint64_t now;
+	struct recent_lookup *recent;   /* RECENT_LOOKUPS, allocated on first use */
+};
+
 /* ---- keyed slots for detector state ---------------------------------------- */
 
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
@@ -338,8 +373,46 @@ void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
 		f->last_us = l->last_us;
 }
 
-void mx_finding_add_step(struct mx_finding *f, const struct mx_chain_step *s)
+static void add_recent(struct mx_finding *f, const struct recent_lookup *r)
 {
+	for (unsigned i = 0; i < r->n_tries; i++) {
+		const struct mx_lookup_try *t = &r->tries[i];
+		struct mx_evidence q;
+		memset(&q, 0, sizeof q);
+		q.frame = t->q_frame;
+		q.ts_us = t->q_ts;
+		q.from = r->client;
+		q.to = t->server;
+		mx_dname_copy(&q.qname, &r->qname);
+		q.qtype = r->qtype;
+		q.ede = 0xffff;
+		q.outcome = t->r_frame ? t->outcome : MX_O_TIMEOUT;
+		add_evidence(f, &q);
+		if (t->r_frame) {
+			struct mx_evidence a = q;
+			a.frame = t->r_frame;
+			a.ts_us = t->q_ts + t->latency_us;
+			a.from = t->server;
+			a.to = r->client;
+			a.response = true;
+			a.outcome = t->outcome;
+			a.rcode = t->rcode;
+			a.ede = t->ede;
+			a.latency_us = t->latency_us;
+			if (t->r_frame == r->decided_frame)
+				memcpy(a.answer, r->answer, sizeof a.answer);
+			add_evidence(f, &a);
+		}
+	}
+}
+
+void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s)
+{
+	if (s->asked && c && c->engine && c->engine->recent) {
+		const struct recent_lookup *r = &c->engine->recent[s->lookup_seq % RECENT_LOOKUPS];
+		if (r->seq == s->lookup_seq)
+			add_recent(f, r);
+	}
 	for (unsigned i = 0; i < s->n_frames; i++)
 		mx_finding_add_frame(f, s->frames[i]);
 	for (unsigned i = 0; i < s->n_resolvers; i++)
@@ -381,22 +454,6 @@ void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 
 /* ---- the engine ----------------------------------------------------------- */
 
-struct mx_emit {
-	struct mx_detect *d;
-};
-
-struct mx_detect {
-	struct mx_detect_opts o;
-	void *state[64];
-	struct mx_finding *f;
-	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
-	size_t alloc;
-	uint64_t evicted, seq;
-	struct mx_finding *ranked;
-	bool dirty;
-	struct mx_emit em;
-	uint64_t now;
-};
 
 struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 {
@@ -429,6 +486,7 @@ void mx_detect_free(struct mx_detect *d)
 		free(d->state[i]);
 	free(d->f);
 	free(d->ranked);
+	free(d->recent);
 	free(d);
 }
 
@@ -458,7 +516,8 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 		into->last_us = f->last_us;
 	if (f->attempts > into->attempts)
 		into->attempts = f->attempts;
-	if (f->sev > into->sev) {
+	if (f->sev >= into->sev) {
+		/* the latest occurrence at the highest severity describes it */
 		into->sev = f->sev;
 		into->title = f->title;
 		memcpy(into->detail, f->detail, sizeof into->detail);
@@ -536,7 +595,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 
 #define DISPATCH(cb, ...)                                                          \
 	do {                                                                       \
-		struct mx_detect_ctx ctx = {&d->o, d->now};                          \
+		struct mx_detect_ctx ctx = {&d->o, d->now, d};                       \
 		for (size_t i = 0; mx_detectors[i] && i < 64; i++)                   \
 			if (d->state[i] && mx_detectors[i]->cb)                        \
 				mx_detectors[i]->cb(d->state[i], &ctx, __VA_ARGS__);   \
@@ -554,10 +613,32 @@ void mx_detect_observe_stray(struct mx_detect *d, const struct mx_stray *s)
 	DISPATCH(on_stray, s, &d->em);
 }
 
+static void remember(struct mx_detect *d, const struct mx_lookup *l)
+{
+	if (!l->rd || (l->qtype != MX_TYPE_MX && l->qtype != MX_TYPE_A && l->qtype != MX_TYPE_AAAA &&
+		       l->qtype != MX_TYPE_TLSA))
+		return;
+	if (!d->recent && !(d->recent = calloc(RECENT_LOOKUPS, sizeof(*d->recent))))
+		return;
+	struct recent_lookup *r = &d->recent[l->seq % RECENT_LOOKUPS];
+	r->seq = l->seq ? l->seq : 1;
+	r->client = l->client;
+	mx_dname_copy(&r->qname, &l->qname);
+	r->qtype = l->qtype;
+	r->outcome = l->outcome;
+	r->first_us = l->first_us;
+	r->last_us = l->last_us;
+	r->decided_frame = l->decided_frame;
+	r->n_tries = (uint8_t)(l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES);
+	memcpy(r->tries, l->tries, r->n_tries * sizeof(r->tries[0]));
+	answer_text(l, r->answer, sizeof r->answer);
+}
+
 void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 {
 	if (l->last_us > d->now)
 		d->now = l->last_us;
+	remember(d, l);
 	DISPATCH(on_lookup, l, &d->em);
 }
 

@@ -179,11 +179,26 @@ static inline void dn_copy(struct mx_dname *d, const struct mx_dname *s)
 /* ------------------------------------------------------------------------ */
 /* fast path                                                                 */
 
+/* Names already validated in this message, by start offset: a later pointer
+ * to one of them (an owner pointing at the question, an exchange pointing at
+ * an owner) is checked against its recorded length and pointer count instead
+ * of walking it again. The rules are the same: the total length and the
+ * total number of pointers are what a full walk would find. */
+#define NCACHE 4
+
+struct ncache {
+	uint16_t off[NCACHE];   /* start offset */
+	uint8_t len[NCACHE];    /* wire length incl. the root label */
+	uint8_t hops[NCACHE];   /* pointers followed by that name */
+	unsigned n, next;
+};
+
 struct ctx {
 	const uint8_t *msg;  /* message start (offset 0 for pointers) */
 	size_t len;          /* captured bytes */
 	size_t wire_len;     /* real size */
 	bool tc;
+	struct ncache *nc;   /* may be NULL */
 };
 
 static inline uint8_t lower(uint8_t c, bool *up)
@@ -195,24 +210,70 @@ static inline uint8_t lower(uint8_t c, bool *up)
 	return c;
 }
 
+/* ASCII letters to lower case in wire[0..n), 8 bytes at a time (each byte is
+ * handled on its own, no carries between bytes; label lengths are < 64 and
+ * never change). Returns true when a capital was seen. */
+static bool lower_run(uint8_t *wire, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t seen = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, t, cap;
+		memcpy(&w, wire + i, 8);
+		t = w & ~high;                               /* low 7 bits of each byte */
+		cap = (t + ones * (0x80 - 'A')) & ~(t + ones * (0x80 - 'Z' - 1)) & ~w & high;
+		if (cap) {
+			w |= cap >> 2;                        /* 0x80 >> 2 = 0x20 */
+			memcpy(wire + i, &w, 8);
+			seen |= cap;
+		}
+	}
+	bool up = seen != 0;
+	for (; i < n; i++)
+		wire[i] = lower(wire[i], &up);
+	return up;
+}
+
+static void ncache_put(struct ncache *nc, size_t off, size_t len, unsigned hops)
+{
+	if (!nc || off > UINT16_MAX)
+		return;
+	unsigned k = nc->n < NCACHE ? nc->n++ : nc->next++ % NCACHE;
+	nc->off[k] = (uint16_t)off;
+	nc->len[k] = (uint8_t)len;
+	nc->hops[k] = (uint8_t)hops;
+}
+
+static int ncache_find(const struct ncache *nc, size_t off)
+{
+	if (!nc)
+		return -1;
+	for (unsigned k = 0; k < nc->n; k++)
+		if (nc->off[k] == off)
+			return (int)k;
+	return -1;
+}
+
 /* Read the name at r (RFC 1035 §4.1.4). r advances past the inline part (up
  * to and including the first pointer). out (may be NULL) gets the lowercased
  * wire form; *up (may be NULL) is set when an ASCII capital was seen. */
 static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out, bool *up)
 {
 	struct mx_rd cur = *r;
-	bool jumped = false, upper = false;
+	bool jumped = false;
 	unsigned hops = 0;
 	size_t n = 0, labels = 0;
+	size_t start = (size_t)(r->p - c->msg);
 
 	for (;;) {
-		size_t off = (size_t)(cur.p - c->msg);
 		uint8_t b = mx_rd_u8(&cur);
 		if (cur.bad)
 			return NM_SHORT;
 		if (b == 0)
 			break;
 		if ((b & 0xC0) == 0xC0) {
+			size_t off = (size_t)(cur.p - c->msg) - 1;
 			uint8_t lo = mx_rd_u8(&cur);
 			if (cur.bad)
 				return NM_SHORT;
@@ -222,6 +283,15 @@ static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 			if (!jumped) {
 				*r = cur;
 				jumped = true;
+			}
+			int k = out || up ? -1 : ncache_find(c->nc, t);
+			if (k >= 0) {
+				/* the rest is a name already validated: same rules, no walk */
+				if (hops + c->nc->hops[k] > MX_DNS_MAX_HOPS || n + c->nc->len[k] > MX_DNAME_MAX)
+					return NM_BAD;
+				hops += c->nc->hops[k];
+				n += (size_t)c->nc->len[k] - 1;
+				goto done;
 			}
 			mx_rd_init(&cur, c->msg + t, c->len - t);
 			continue;
@@ -234,11 +304,13 @@ static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 			return NM_SHORT;
 		if (out) {
 			out->wire[n] = b;
-			for (size_t i = 0; i < b; i++)
-				out->wire[n + 1 + i] = lower(cur.p[i], &upper);
+			memcpy(out->wire + n + 1, cur.p, b);
 		} else if (up) {
+			bool u = false;
 			for (size_t i = 0; i < b; i++)
-				(void)lower(cur.p[i], &upper);
+				(void)lower(cur.p[i], &u);
+			if (u)
+				*up = true;
 		}
 		mx_rd_skip(&cur, b);
 		n += (size_t)b + 1;
@@ -250,9 +322,11 @@ static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 		out->wire[n] = 0;
 		out->len = (uint8_t)(n + 1);
 		out->labels = (uint8_t)labels;
+		if (lower_run(out->wire, n) && up)
+			*up = true;
 	}
-	if (up && upper)
-		*up = true;
+done:
+	ncache_put(c->nc, start, n + 1, hops);
 	return NM_OK;
 }
 
@@ -509,6 +583,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	struct mx_rd r, rd, an;
 	struct rrinfo ri;
 	struct ctx c;
+	struct ncache nc;
 	int st = NM_OK;
 	unsigned i, n_cname_rr = 0;
 	uint8_t ext_rcode = 0;
@@ -550,6 +625,8 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	c.len = len;
 	c.wire_len = wire_len;
 	c.tc = m->tc;
+	nc.n = nc.next = 0;
+	c.nc = &nc;
 	an = r;
 
 	/* question, §4.1.2 */

@@ -44,6 +44,7 @@
  */
 #include "mxsniff/lookup.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,10 +92,8 @@ static struct lent *E(const struct mx_lookup_table *t, uint32_t i)
 static uint64_t key_hash(const struct mx_addr *client, const struct mx_dname *qn, uint16_t qtype,
 			 uint16_t qclass)
 {
-	uint8_t b[4] = { (uint8_t)(qtype >> 8), (uint8_t)qtype, (uint8_t)(qclass >> 8), (uint8_t)qclass };
-	uint64_t h = mx_addr_hash(client, LK_SEED);
-	h = mx_dname_hash(qn, h);
-	return mx_hash_bytes(b, sizeof b, h);
+	uint64_t h = mx_addr_hash(client, LK_SEED ^ ((uint64_t)qtype << 16 | qclass));
+	return mx_dname_hash(qn, h);
 }
 
 static bool key_eq(const struct lent *e, const struct mx_txn *x)
@@ -331,6 +330,25 @@ void mx_lookup_free(struct mx_lookup_table *t)
 	free(t);
 }
 
+/* Zero an entry except the try and resolver arrays (1 KiB of the 1.4 KiB):
+ * their slots are written when used and nobody reads past n_tries /
+ * n_resolvers, so a new lookup does not touch memory it will not use. */
+_Static_assert(offsetof(struct mx_lookup, tries) < offsetof(struct mx_lookup, n_resolvers) &&
+		       offsetof(struct mx_lookup, n_resolvers) < offsetof(struct mx_lookup, resolvers) &&
+		       offsetof(struct mx_lookup, resolvers) < offsetof(struct mx_lookup, latency_us),
+	       "clear_entry() relies on this field order");
+_Static_assert(offsetof(struct lent, l) == 0, "clear_entry() relies on l coming first");
+
+static void clear_entry(struct lent *e)
+{
+	unsigned char *b = (unsigned char *)e;
+	memset(b, 0, offsetof(struct mx_lookup, tries));
+	memset(b + offsetof(struct mx_lookup, n_resolvers), 0,
+	       offsetof(struct mx_lookup, resolvers) - offsetof(struct mx_lookup, n_resolvers));
+	memset(b + offsetof(struct mx_lookup, latency_us), 0,
+	       sizeof(struct lent) - offsetof(struct mx_lookup, latency_us));
+}
+
 static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
 {
 	if (t->n_open >= t->o.max_open && t->c_head != NIL)
@@ -345,7 +363,7 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 			return NIL;
 	}
 	struct lent *e = E(t, i);
-	memset(e, 0, sizeof *e);
+	clear_entry(e);
 	struct mx_lookup *l = &e->l;
 	l->seq = ++t->seq;
 	l->client = x->client;

@@ -21,10 +21,25 @@
  * before it and says so. Exit status 1 means --fail-on found a finding at or
  * above the given severity.
  *
- * What it does not do: analysis (pipeline.c and below) or formatting (sinks).
+ * The live view (issue 4): on a terminal, a live capture opens a full-screen
+ * view instead of printing the report at the end (--ui forces it, also for
+ * files, replayed at their recorded pace or --speed N|max; --no-ui or a
+ * standard output that is not a terminal keep the report, and then no curses
+ * code runs at all). Its order: open the capture, open the -o output, start
+ * curses (it may open /dev/tty), then drop privileges. One loop polls the
+ * capture's selectable descriptor and the terminal together: every packet
+ * available is read before drawing, the model is copied into a snapshot at
+ * most four times a second (once a second when idle), and ui_view.c builds the
+ * rows that ui_curses.c draws. Reports written from the view ('w', and the
+ * final -o report) are rendered from a snapshot by a fresh sink (md unless -F
+ * says otherwise), so streamed parts of json/ndjson stay empty there.
+ *
+ * What it does not do: analysis (pipeline.c and below) or formatting (sinks,
+ * ui_view.c, ui_curses.c).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <poll.h>
 #include <signal.h>
@@ -44,6 +59,8 @@
 #include "mxsniff/pipeline.h"
 #include "mxsniff/priv.h"
 #include "mxsniff/sink.h"
+#include "mxsniff/ui_curses.h"
+#include "mxsniff/ui_view.h"
 
 #ifndef MXSNIFF_VERSION
 #define MXSNIFF_VERSION "unknown"
@@ -75,6 +92,8 @@ enum {
 	OPT_DISAGREE_WINDOW,
 	OPT_THRESHOLD,
 	OPT_FAIL_ON,
+	OPT_UI,
+	OPT_SPEED,
 };
 
 struct opts {
@@ -92,6 +111,9 @@ struct opts {
 	char *expr;                  /* trailing arguments joined, or NULL */
 	struct mx_pipeline_opts po;
 	bool list_detectors;
+	int ui;                      /* live view: -1 = on a terminal for -i, 0 = no, 1 = forced */
+	double speed;                /* replay speed with --ui -r: 1 = recorded pace, 0 = max */
+	bool format_set;             /* -F given */
 	int fail_on;                 /* -1 = off, else enum mx_sev */
 	bool detectors_set;          /* --detectors given: start from none */
 	uint64_t det_on, det_off;
@@ -128,6 +150,8 @@ static const struct option g_long[] = {
 	{"disagree-window", required_argument, NULL, OPT_DISAGREE_WINDOW},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"ui", no_argument, NULL, OPT_UI},
+	{"speed", required_argument, NULL, OPT_SPEED},
 	{NULL, 0, NULL, 0},
 };
 
@@ -284,8 +308,13 @@ static void help(void)
 	sink_names(o);
 	fputs(" (default text)\n"
 	      "  -o FILE                 write the report to FILE (default standard output)\n"
-	      "  -n, --no-ui             write the report when the input ends (always so\n"
-	      "                          in this version)\n"
+	      "  -n, --no-ui             no live view: write the report when the input ends\n"
+	      "                          (the default unless -i and a terminal)\n"
+	      "  --ui                    open the live view even for -r FILE or when standard\n"
+	      "                          output is not a terminal (keys: see the manual or\n"
+	      "                          press ? in the view)\n"
+	      "  --speed N|max           with --ui -r: replay N times faster than recorded\n"
+	      "                          (default 1, the recorded pace) or as fast as possible\n"
 	      "  -q                      print nothing on standard error but warnings\n"
 	      "                          and errors\n"
 	      "  -h, --help              show this help and exit\n"
@@ -341,6 +370,21 @@ static bool parse_seconds(const char *s, double max_s, uint64_t *out_us)
 	if (v * 1e6 < 1.0)
 		return false;
 	*out_us = (uint64_t)(v * 1e6 + 0.5);
+	return true;
+}
+
+/* --speed: "max" (0) or a decimal factor in (0, 1e6]. */
+static bool parse_speed(const char *s, double *out)
+{
+	uint64_t us;
+
+	if (strcmp(s, "max") == 0) {
+		*out = 0;
+		return true;
+	}
+	if (!parse_seconds(s, 1e6, &us))   /* same syntax: digits and one dot */
+		return false;
+	*out = (double)us / 1e6;
 	return true;
 }
 
@@ -479,6 +523,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->promisc = true;
 	o->fail_on = -1;
+	o->ui = -1;
+	o->speed = 1.0;
 	o->sink = mx_sink_find("text");
 	mx_pipeline_opts_default(&o->po);
 	o->files = calloc(MAX_FILES, sizeof(*o->files));
@@ -528,6 +574,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->user = optarg;
 			break;
 		case 'F':
+			o->format_set = true;
 			o->sink = mx_sink_find(optarg);
 			if (o->sink == NULL) {
 				fprintf(stderr, "mxsniff: -F: unknown format '%s' (choose ", optarg);
@@ -542,7 +589,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->output = optarg;
 			break;
 		case 'n':
-			break;   /* reports are always written; accepted for scripts */
+			o->ui = 0;
+			break;
+		case OPT_UI:
+			o->ui = 1;
+			break;
+		case OPT_SPEED:
+			if (!parse_speed(optarg, &o->speed))
+				return bad_value("--speed", optarg, "'max' or a number above 0 and at most 1000000");
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -852,15 +907,18 @@ static FILE *open_output(const struct opts *o)
 	return out;
 }
 
-static int drop_privileges(const struct opts *o, bool live)
+/* 0 or -1; a note or the error goes into msg ("" when none) for the caller
+ * to print (after the live view has given the terminal back). */
+static int drop_privileges(const struct opts *o, bool live, char *msg, size_t n)
 {
 	char err[256];
 	const char *user = o->user;
 
+	msg[0] = '\0';
 	if (geteuid() != 0) {
 		if (o->user != NULL && !o->quiet)
-			fprintf(stderr, "mxsniff: note: not running as root, -Z %s has nothing to do\n",
-				o->user);
+			snprintf(msg, n, "mxsniff: note: not running as root, -Z %s has nothing to do\n",
+				 o->user);
 		return 0;
 	}
 	if (user == NULL) {
@@ -869,23 +927,528 @@ static int drop_privileges(const struct opts *o, bool live)
 		user = "nobody";
 	}
 	if (mx_priv_drop(user, err, sizeof(err)) != 0) {
-		fprintf(stderr, "mxsniff: %s%s\n", err,
-			o->user == NULL ? " (choose another user with -Z)" : "");
+		snprintf(msg, n, "mxsniff: %s%s\n", err, o->user == NULL ? " (choose another user with -Z)" : "");
 		return -1;
 	}
 	return 0;
 }
 
-static void install_signals(void)
+/* Report mode: SIGINT/SIGTERM end the capture (a second ^C ends the program
+ * at once). Live view: SIGHUP and SIGQUIT too, and every one only sets the
+ * flag, so the loop always gets to restore the terminal. */
+static void install_signals(bool ui)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESETHAND;  /* a second ^C ends the program at once */
+	sa.sa_flags = ui ? 0 : SA_RESETHAND;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (ui) {
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGQUIT, &sa, NULL);
+	}
+}
+
+/* ---- the live view ------------------------------------------------------ */
+
+#define UI_REFRESH_US 250000u       /* a new snapshot at most 4 times a second */
+#define UI_IDLE_US 1000000u         /* and once a second when nothing moves */
+#define UI_BUDGET_US 30000u         /* input read per round before keys and drawing */
+#define UI_TICK_US 100000u          /* paced replay: tick the pipeline between frames */
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+struct ui {
+	struct run *r;
+	const struct opts *o;
+	bool live;
+	struct mx_ui_curses *term;
+	struct mx_ui_state st;
+	struct mx_ui_frame fr;
+	struct mx_snapshot snap;         /* what is shown */
+	bool have_snap;
+	const struct mx_sink_ops *ops;   /* report format */
+	FILE *out;                       /* -o FILE (opened before the privilege drop) or NULL */
+	bool input_done, finished, quit;
+	bool fed;                        /* frames fed since the last snapshot */
+	uint64_t start, next_snap, next_idle, next_tick;
+	/* file replay */
+	bool pending;                    /* pf holds a frame not yet due */
+	struct mx_frame pf;
+	bool paced;                      /* ts0/mono0 set */
+	uint64_t ts0, mono0;
+	/* DNS messages per second */
+	bool rate_init, rate_windowed;
+	uint64_t rate_t, rate_msgs;
+	char written[1024];              /* the last report written from the view */
+	char error[600];                 /* a capture error, printed after the view */
+};
+
+/* Render a snapshot with a fresh sink of the report format. */
+static int write_snapshot_report(const struct mx_sink_ops *ops, FILE *f, const struct mx_snapshot *s)
+{
+	struct mx_sink *k = mx_sink_new(ops, f);
+	int rc;
+
+	if (k == NULL)
+		return MX_ENOMEM;
+	rc = mx_sink_open(k);
+	if (rc == 0)
+		rc = mx_sink_close(k, s);
+	mx_sink_free(k);
+	if (fflush(f) != 0 || ferror(f))
+		rc = MX_EIO;
+	return rc;
+}
+
+static void ui_stats(struct ui *u)
+{
+	struct mx_capture_stats cs;
+
+	mx_capture_stats(u->r->cap, &cs);
+	mx_pipeline_set_capture_stats(u->r->pipe, &cs);
+}
+
+/* A fresh snapshot of the model (with the input's own state). */
+static int ui_take(struct ui *u, struct mx_snapshot *s)
+{
+	ui_stats(u);
+	if (mx_pipeline_snapshot(u->r->pipe, s) != 0)
+		return MX_ENOMEM;
+	s->input_truncated = u->r->truncated;
+	memcpy(s->input_error, u->r->input_error, sizeof(s->input_error));
+	return 0;
+}
+
+static void ui_refresh(struct ui *u, uint64_t now)
+{
+	struct mx_snapshot s;
+	uint64_t t;
+
+	if (ui_take(u, &s) != 0) {
+		snprintf(u->st.status, sizeof(u->st.status), "out of memory: the display is not refreshed");
+		u->st.status_error = true;
+		return;
+	}
+	if (u->have_snap)
+		mx_snapshot_fini(&u->snap);
+	u->snap = s;
+	u->have_snap = true;
+	u->fed = false;
+	u->next_snap = now + UI_REFRESH_US;
+	u->next_idle = now + UI_IDLE_US;
+	/* DNS messages per second: wall clock live, capture time for files */
+	t = u->live ? mono_us() : s.last_us;
+	if (!u->rate_init) {
+		u->rate_init = true;
+		u->rate_t = t;
+		u->rate_msgs = s.dns_messages;
+	} else if (t >= u->rate_t + 1000000u) {
+		uint64_t d = s.dns_messages - u->rate_msgs;
+
+		u->st.rate_x10 = d * 10000000u / (t - u->rate_t);
+		u->rate_windowed = true;
+		u->rate_t = t;
+		u->rate_msgs = s.dns_messages;
+	} else if (!u->live && u->finished && !u->rate_windowed && s.last_us > s.first_us) {
+		/* a short file (or --speed max): the average over the capture */
+		u->st.rate_x10 = s.dns_messages * 10000000u / (s.last_us - s.first_us);
+	}
+}
+
+static void ui_finish(struct ui *u)
+{
+	uint64_t end = u->r->last_ts;
+
+	if (u->finished)
+		return;
+	if (u->live && wall_us() > end)
+		end = wall_us();
+	ui_stats(u);
+	mx_pipeline_finish(u->r->pipe, end);
+	u->finished = true;
+	u->input_done = true;
+	u->st.ended = true;
+	u->fed = true;
+}
+
+/* "mxsniff-report-20260101T000000Z.md" from the capture time. */
+static void report_name(const struct ui *u, const struct mx_snapshot *s, char *buf, size_t n)
+{
+	uint64_t ts = s->last_us ? s->last_us : wall_us();
+	time_t t = (time_t)(ts / 1000000u);
+	struct tm tm;
+	const char *ext = strcmp(u->ops->name, "text") == 0 ? "txt" : u->ops->name;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	snprintf(buf, n, "mxsniff-report-%04d%02d%02dT%02d%02d%02dZ.%s", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ext);
+}
+
+/* 'w': the current report to -o FILE, or to a new file in the current
+ * directory (the temporary directory when that is not writable, e.g. after
+ * dropping root). Says where on the status line. */
+static void ui_write(struct ui *u)
+{
+	struct mx_snapshot s;
+	char name[256], path[1024];
+	FILE *f;
+	int rc;
+
+	u->st.status_error = true;
+	if (ui_take(u, &s) != 0) {
+		snprintf(u->st.status, sizeof(u->st.status), "out of memory: no report written");
+		return;
+	}
+	if (u->out != NULL) {
+		rewind(u->out);
+		if (ftruncate(fileno(u->out), 0) != 0 && errno != EINVAL)   /* EINVAL: a pipe */
+			clearerr(u->out);
+		rc = write_snapshot_report(u->ops, u->out, &s);
+		snprintf(path, sizeof(path), "%s", u->o->output);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+
+		report_name(u, &s, name, sizeof(name));
+		snprintf(path, sizeof(path), "./%s", name);
+		f = fopen(path, "w");
+		if (f == NULL && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+			snprintf(path, sizeof(path), "%s/%s", tmp != NULL && tmp[0] == '/' ? tmp : "/tmp", name);
+			f = fopen(path, "w");
+		}
+		if (f == NULL) {
+			snprintf(u->st.status, sizeof(u->st.status), "cannot write %.180s: %s", path, strerror(errno));
+			mx_snapshot_fini(&s);
+			return;
+		}
+		rc = write_snapshot_report(u->ops, f, &s);
+		if (fclose(f) != 0 && rc == 0)
+			rc = MX_EIO;
+	}
+	if (rc != 0) {
+		snprintf(u->st.status, sizeof(u->st.status), "cannot write %.180s: %s", path,
+			 errno ? strerror(errno) : mx_strerror(rc));
+	} else {
+		snprintf(u->written, sizeof(u->written), "%s", path);
+		snprintf(u->st.status, sizeof(u->st.status), "%s report written to %.160s (%zu findings, %" PRIu64
+			 " packets)", u->ops->name, path, s.n_findings, s.packets);
+		u->st.status_error = false;
+	}
+	mx_snapshot_fini(&s);
+}
+
+static void ui_input_error(struct ui *u, const char *err, bool fatal)
+{
+	if (fatal) {
+		snprintf(u->error, sizeof(u->error), "mxsniff: %s", err);
+		u->r->failed = true;
+		snprintf(u->st.status, sizeof(u->st.status), "capture stopped: %s (q quits)", err);
+	} else {
+		u->r->truncated = true;
+		note_input_error(u->r->input_error, sizeof(u->r->input_error), err);
+		snprintf(u->st.status, sizeof(u->st.status), "warning: %s; frames before it count", err);
+	}
+	u->st.status_error = true;
+}
+
+static bool ui_count_reached(const struct ui *u)
+{
+	return u->o->count != 0 && u->r->frames >= u->o->count;
+}
+
+/* Live: every frame available now, within a time budget. */
+static void ui_read_live(struct ui *u, uint64_t now)
+{
+	struct mx_frame f;
+	char err[512];
+	uint64_t n = 0;
+	int rc;
+
+	while (!g_stop) {
+		rc = mx_capture_next(u->r->cap, &f, err, sizeof(err));
+		if (rc == 1) {
+			feed(u->r, &f);
+			u->fed = true;
+			if (ui_count_reached(u)) {
+				ui_finish(u);
+				return;
+			}
+			if ((++n & 255u) == 0 && mono_us() - now >= UI_BUDGET_US)
+				return;
+			continue;
+		}
+		if (rc < 0) {
+			ui_input_error(u, err, true);
+			ui_finish(u);
+		}
+		break;
+	}
+	if (n == 0 && now >= u->next_tick) {   /* a quiet wire: timeouts still fire */
+		mx_pipeline_tick(u->r->pipe, wall_us());   /* shown by the idle refresh */
+		u->next_tick = now + UI_TICK_US;
+	}
+}
+
+/* Files: frames that are due (recorded pace / N times faster / at once). */
+static void ui_read_files(struct ui *u, uint64_t now, uint64_t *wait_us)
+{
+	char err[512];
+	double speed = u->o->speed;
+	uint64_t n = 0;
+	int rc;
+
+	*wait_us = 0;
+	while (!g_stop) {
+		if (!u->pending) {
+			rc = mx_capture_next(u->r->cap, &u->pf, err, sizeof(err));
+			if (rc == 0) {
+				ui_finish(u);
+				return;
+			}
+			if (rc < 0) {   /* a file cut short: go on with the next one */
+				ui_input_error(u, err, false);
+				continue;
+			}
+			u->pending = true;
+		}
+		if (speed > 0) {
+			uint64_t due;
+
+			if (!u->paced) {
+				u->paced = true;
+				u->ts0 = u->pf.ts_us;
+				u->mono0 = now;
+			}
+			due = u->pf.ts_us <= u->ts0 ? u->mono0 :
+			      u->mono0 + (uint64_t)((double)(u->pf.ts_us - u->ts0) / speed);
+			if (due > now) {
+				uint64_t vt = u->ts0 + (uint64_t)((double)(now - u->mono0) * speed);
+
+				/* capture time goes on between frames, so timeouts show up
+				 * when they would have (never beyond the next frame) */
+				if (now >= u->next_tick && vt > u->r->last_ts && vt < u->pf.ts_us) {
+					mx_pipeline_tick(u->r->pipe, vt);
+					u->next_tick = now + UI_TICK_US;
+					u->fed = true;
+				}
+				*wait_us = due - now;
+				return;
+			}
+		}
+		feed(u->r, &u->pf);
+		u->pending = false;
+		u->fed = true;
+		if (ui_count_reached(u)) {
+			ui_finish(u);
+			return;
+		}
+		if ((++n & 255u) == 0 && mono_us() - now >= UI_BUDGET_US)
+			return;
+	}
+}
+
+static void ui_draw(struct ui *u)
+{
+	int w, h;
+
+	if (mx_ui_curses_size(u->term, &w, &h) || u->fr.rows == NULL ||
+	    w != u->fr.width || h != u->fr.height) {
+		mx_ui_frame_fini(&u->fr);
+		if (mx_ui_frame_init(&u->fr, w, h) != 0)
+			return;
+	}
+	u->st.live = u->live;
+	u->st.uptime_us = mono_us() - u->start;
+	u->st.frames_now = u->r->frames;
+	if (mx_ui_build(&u->fr, u->have_snap ? &u->snap : NULL, &u->st) != 0) {
+		snprintf(u->st.status, sizeof(u->st.status), "out of memory drawing the view");
+		u->st.status_error = true;
+	}
+	mx_ui_curses_draw(u->term, &u->fr);
+}
+
+static void ui_keys(struct ui *u, bool *redraw)
+{
+	int k;
+
+	while ((k = mx_ui_curses_key(u->term)) != MX_KEY_NONE) {
+		switch (mx_ui_key(&u->st, k)) {
+		case MX_UI_ACT_NONE:
+			break;
+		case MX_UI_ACT_REDRAW:
+			*redraw = true;
+			break;
+		case MX_UI_ACT_PAUSE:
+			if (!u->st.paused)
+				u->next_snap = 0;   /* resumed: show what happened meanwhile */
+			*redraw = true;
+			break;
+		case MX_UI_ACT_WRITE:
+			ui_write(u);
+			*redraw = true;
+			break;
+		case MX_UI_ACT_QUIT:
+			u->quit = true;
+			return;
+		}
+	}
+}
+
+static void run_ui(struct ui *u)
+{
+	int cap_fd = u->live ? mx_capture_fd(u->r->cap) : -1;
+	bool redraw = true;
+
+	u->start = mono_us();
+	while (!g_stop && !u->quit) {
+		uint64_t now = mono_us(), wait = 0, timeout;
+		struct pollfd pfd[2];
+		nfds_t nfd = 0;
+		int rc;
+
+		/* 1. input first: the capture never waits for the screen */
+		if (!u->input_done) {
+			if (u->live)
+				ui_read_live(u, now);
+			else
+				ui_read_files(u, now, &wait);
+		}
+		/* 2. keys */
+		ui_keys(u, &redraw);
+		if (u->quit || g_stop)
+			break;
+		/* 3. a new snapshot when due (not while paused) */
+		now = mono_us();
+		if (!u->st.paused && ((u->fed && now >= u->next_snap) || (u->live && now >= u->next_idle) ||
+				      !u->have_snap)) {
+			ui_refresh(u, now);
+			redraw = true;
+		} else if (u->st.paused && !u->input_done && now >= u->next_idle) {
+			u->next_idle = now + UI_IDLE_US;   /* the packet count while paused */
+			redraw = true;
+		}
+		/* 4. draw */
+		if (redraw) {
+			ui_draw(u);
+			redraw = false;
+		}
+		/* 5. wait for the capture, a key, or the next refresh */
+		if (!u->input_done && !u->live && u->o->speed <= 0)
+			timeout = 0;   /* --speed max: more frames are waiting */
+		else if (!u->input_done && !u->live)
+			timeout = wait < UI_REFRESH_US ? wait : UI_REFRESH_US;
+		else
+			timeout = u->live && !u->input_done ? UI_REFRESH_US : UI_IDLE_US;
+		if (u->fed && !u->st.paused && u->next_snap > now && u->next_snap - now < timeout)
+			timeout = u->next_snap - now;
+		pfd[nfd].fd = mx_ui_curses_fd(u->term);
+		pfd[nfd].events = POLLIN;
+		pfd[nfd++].revents = 0;
+		if (cap_fd >= 0 && !u->input_done) {
+			pfd[nfd].fd = cap_fd;
+			pfd[nfd].events = POLLIN;
+			pfd[nfd++].revents = 0;
+		}
+		rc = poll(pfd, nfd, (int)((timeout + 999u) / 1000u));
+		if (rc < 0 && errno != EINTR) {
+			snprintf(u->error, sizeof(u->error), "mxsniff: poll: %s", strerror(errno));
+			u->r->failed = true;
+			break;
+		}
+		if (rc < 0 || (rc > 0 && (pfd[0].revents & (POLLHUP | POLLERR)) != 0 &&
+			       (pfd[0].revents & POLLIN) == 0)) {
+			if (rc > 0) {   /* the terminal went away */
+				g_stop = 1;
+				break;
+			}
+			redraw = true;   /* EINTR: maybe SIGWINCH */
+		}
+	}
+}
+
+/* The whole live view: loop, terminal restored, then the final report (to
+ * -o when given) and the paths of the reports written. Returns the status. */
+static int ui_main(const struct opts *o, struct run *r, bool live, struct mx_ui_curses *term, FILE *out,
+		   const char *note)
+{
+	struct ui u;
+	struct mx_snapshot snap;
+	int status = 0;
+
+	memset(&u, 0, sizeof(u));
+	u.r = r;
+	u.o = o;
+	u.live = live;
+	u.term = term;
+	mx_ui_state_init(&u.st);
+	u.ops = o->format_set ? o->sink : mx_sink_find("md");
+	if (u.ops == NULL)
+		u.ops = mx_sink_find("text");
+	u.out = out != stdout ? out : NULL;
+	if (!live) {
+		if (o->speed <= 0)
+			snprintf(u.st.speed, sizeof(u.st.speed), "max");
+		else
+			snprintf(u.st.speed, sizeof(u.st.speed), "x%g", o->speed);
+	}
+	if (note[0] != '\0') {
+		snprintf(u.st.status, sizeof(u.st.status), "%s", note + (strncmp(note, "mxsniff: ", 9) ? 0 : 9));
+		u.st.status[strcspn(u.st.status, "\n")] = '\0';
+	}
+	run_ui(&u);
+	mx_ui_curses_close(term);   /* the terminal is back: messages may follow */
+	mx_ui_frame_fini(&u.fr);
+	if (u.have_snap)
+		mx_snapshot_fini(&u.snap);
+	if (note[0] != '\0')
+		fputs(note, stderr);
+	if (u.error[0] != '\0')
+		fprintf(stderr, "%s\n", u.error);
+	if (r->truncated)
+		fprintf(stderr, "mxsniff: warning: %s; the report covers the frames before it\n", r->input_error);
+	ui_finish(&u);
+	if (ui_take(&u, &snap) != 0) {
+		fputs("mxsniff: out of memory writing the report\n", stderr);
+		return EXIT_ERR;
+	}
+	if (out != NULL) {
+		if (out != stdout) {
+			rewind(out);
+			if (ftruncate(fileno(out), 0) != 0)
+				clearerr(out);
+		}
+		if (write_snapshot_report(u.ops, out, &snap) != 0) {
+			fprintf(stderr, "mxsniff: cannot write %s: %s\n", o->output, strerror(errno));
+			status = EXIT_ERR;
+		} else if (out != stdout && !o->quiet) {
+			fprintf(stderr, "mxsniff: %s report written to %s\n", u.ops->name, o->output);
+		}
+	} else if (u.written[0] != '\0' && !o->quiet) {
+		fprintf(stderr, "mxsniff: %s report written to %s\n", u.ops->name, u.written);
+	}
+	if (o->fail_on >= 0)
+		for (size_t i = 0; i < snap.n_findings; i++)
+			if ((int)snap.findings[i].sev >= o->fail_on && status == 0)
+				status = 1;
+	if (live && !o->quiet)
+		fprintf(stderr, "mxsniff: %llu frames captured, %llu received by filter, "
+			"%llu dropped by kernel, %llu dropped by interface\n",
+			(unsigned long long)snap.capture.frames, (unsigned long long)snap.capture.ps_recv,
+			(unsigned long long)snap.capture.ps_drop, (unsigned long long)snap.capture.ps_ifdrop);
+	mx_snapshot_fini(&snap);
+	if (r->failed)
+		status = EXIT_ERR;
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -895,10 +1458,11 @@ int main(int argc, char **argv)
 	struct mx_capture_stats cs;
 	struct mx_snapshot snap;
 	struct mx_sink *sink = NULL;
+	struct mx_ui_curses *term = NULL;
 	FILE *out = NULL;
-	char err[512], filter[1024];
+	char err[512], filter[1024], note[512];
 	const char *flt;
-	bool live;
+	bool live, use_ui;
 	int rc, status = 0;
 
 	rc = parse_args(argc, argv, &o);
@@ -954,33 +1518,67 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* 2. output */
-	out = open_output(&o);
-	if (out == NULL) {
-		status = EXIT_ERR;
-		goto out;
+	/* 2. output. The live view: on a terminal for -i, or --ui; its reports
+	 * go to -o FILE (opened now, while privileged) or to files that 'w'
+	 * creates, never to the terminal it draws on. */
+	use_ui = o.ui == 1 || (o.ui < 0 && live && mx_ui_curses_isatty());
+	if (!use_ui || o.output != NULL) {
+		out = open_output(&o);
+		if (out == NULL) {
+			status = EXIT_ERR;
+			goto out;
+		}
+	}
+	install_signals(use_ui);
+	if (use_ui) {
+		/* curses starts before the privilege drop (it may open /dev/tty) */
+		rc = mx_ui_curses_open(&term, err, sizeof(err));
+		if (rc != 0 && o.ui == 1) {
+			fprintf(stderr, "mxsniff: --ui: %s\n", err);
+			status = EXIT_ERR;
+			goto out;
+		}
+		if (rc != 0) {
+			fprintf(stderr, "mxsniff: warning: %s; writing the report instead\n", err);
+			use_ui = false;
+			install_signals(false);
+			if (out == NULL)
+				out = stdout;
+		}
 	}
 
 	/* 3. privileges: nothing is opened after this */
-	if (drop_privileges(&o, live) != 0) {
+	if (drop_privileges(&o, live, note, sizeof(note)) != 0) {
+		mx_ui_curses_close(term);
+		term = NULL;
+		fputs(note, stderr);
 		status = EXIT_ERR;
 		goto out;
 	}
+	if (!use_ui)
+		fputs(note, stderr);
 
 	r.pipe = mx_pipeline_new(&o.po);
-	sink = mx_sink_new(o.sink, out);
-	if (r.pipe == NULL || sink == NULL) {
+	if (!use_ui)
+		sink = mx_sink_new(o.sink, out);
+	if (r.pipe == NULL || (!use_ui && sink == NULL)) {
+		mx_ui_curses_close(term);
+		term = NULL;
 		fputs("mxsniff: out of memory\n", stderr);
 		status = EXIT_ERR;
 		goto out;
 	}
 	mx_pipeline_set_source(r.pipe, mx_capture_source(r.cap), mx_capture_filter(r.cap), live);
+	if (use_ui) {
+		status = ui_main(&o, &r, live, term, out, note);
+		term = NULL;   /* closed by ui_main */
+		goto out;
+	}
 	if (mx_sink_open(sink) != 0 || mx_pipeline_add_sink(r.pipe, sink) != 0) {
 		fprintf(stderr, "mxsniff: cannot start the %s report\n", o.sink->name);
 		status = EXIT_ERR;
 		goto out;
 	}
-	install_signals();
 	if (live) {
 		if (!o.quiet) {
 			fprintf(stderr, "mxsniff: listening on %s, link-type %s, snapshot length %d bytes\n",
@@ -1022,6 +1620,7 @@ int main(int argc, char **argv)
 	if (r.failed)
 		status = EXIT_ERR;
 out:
+	mx_ui_curses_close(term);
 	mx_sink_free(sink);
 	mx_pipeline_free(r.pipe);
 	mx_capture_free(r.cap);

@@ -24,8 +24,9 @@
  * below the true value by more than one bucket's width.
  *
  * Distinct counts (a server's clients, a sender's resolvers, a name's
- * clients) keep up to MX_MODEL_DISTINCT_CAP 64-bit address hashes per row
- * and then saturate at MX_MODEL_DISTINCT_CAP + 1 ("more than 64").
+ * clients) keep up to MX_MODEL_DISTINCT_CAP address hashes per row (a small
+ * open-addressing set) and then saturate at MX_MODEL_DISTINCT_CAP + 1
+ * ("more than 64").
  *
  * What it does not do: decide anything (detectors do), read packets, talk
  * to a UI, or look at the wall clock. Snapshot order is total (ties broken by
@@ -34,6 +35,7 @@
 #include "mxsniff/model.h"
 #include "mxsniff/err.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,23 +99,38 @@ static uint64_t hist_pct(const uint64_t *h, uint64_t count, uint64_t max, unsign
 
 /* ---- small exact distinct set ----------------------------------------- */
 
+#define DSET_SLOTS (2 * MX_MODEL_DISTINCT_CAP) /* open addressing, load <= 1/2 */
+
 struct dset {
-	uint64_t h[MX_MODEL_DISTINCT_CAP];
+	uint32_t h[DSET_SLOTS]; /* 32 bits of each member's hash, 0 = empty */
 	uint8_t n;
 	bool over;
 };
 
+/* Members are told apart by 32 bits of their 64-bit hash: two of at most 64
+ * addresses collide with probability ~5e-7, the same kind of approximation
+ * as comparing hashes at all. Linear probing at load <= 1/2 makes a repeat
+ * (the common case) one or two probes instead of a scan of the members. */
 static void dset_add(struct dset *d, uint64_t h)
 {
 	if (d->over)
 		return;
-	for (unsigned i = 0; i < d->n; i++)
-		if (d->h[i] == h)
+	uint32_t v = (uint32_t)(h >> 32);
+	if (v == 0)
+		v = 1;
+	for (unsigned i = (unsigned)h & (DSET_SLOTS - 1);; i = (i + 1) & (DSET_SLOTS - 1)) {
+		if (d->h[i] == v)
 			return;
-	if (d->n < MX_MODEL_DISTINCT_CAP)
-		d->h[d->n++] = h;
-	else
-		d->over = true;
+		if (d->h[i] == 0) {
+			if (d->n < MX_MODEL_DISTINCT_CAP) {
+				d->h[i] = v;
+				d->n++;
+			} else {
+				d->over = true;
+			}
+			return;
+		}
+	}
 }
 
 static uint64_t dset_count(const struct dset *d)
@@ -278,10 +295,10 @@ static void *lt_get(struct ltab *t, uint64_t h, const void *key, bool *created)
 
 /* ---- entries ---------------------------------------------------------- */
 
-#define SEED_SRV 0x5e7e75ULL
-#define SEED_SND 0x5e4de7ULL
+/* One address hash serves the server and sender tables and the distinct
+ * sets (they are separate structures), so a message hashes each address once. */
+#define SEED_ADDR 0x5e7e75ULL
 #define SEED_NAME 0x4a4e3eULL
-#define SEED_DSET 0xd15c7ULL
 
 struct srv {
 	struct lnode node;
@@ -487,24 +504,34 @@ void mx_model_observe_frame(struct mx_model *m, const struct mx_frame *f)
 	see_time(m, f->ts_us);
 }
 
-static struct srv *get_srv(struct mx_model *m, const struct mx_addr *a)
+static uint64_t addr_hash(const struct mx_addr *a)
+{
+	return mx_addr_hash(a, SEED_ADDR);
+}
+
+static struct srv *get_srv_h(struct mx_model *m, const struct mx_addr *a, uint64_t h)
 {
 	bool created;
-	struct srv *s = lt_get(&m->servers, mx_addr_hash(a, SEED_SRV), a, &created);
+	struct srv *s = lt_get(&m->servers, h, a, &created);
 	if (s && created)
 		s->row.addr = *a;
 	return s;
 }
 
-static struct srv *find_srv(struct mx_model *m, const struct mx_addr *a)
+static struct srv *get_srv(struct mx_model *m, const struct mx_addr *a)
 {
-	return lt_find(&m->servers, mx_addr_hash(a, SEED_SRV), a);
+	return get_srv_h(m, a, addr_hash(a));
 }
 
-static struct snd *get_snd(struct mx_model *m, const struct mx_addr *a)
+static struct srv *find_srv(struct mx_model *m, const struct mx_addr *a)
+{
+	return lt_find(&m->servers, addr_hash(a), a);
+}
+
+static struct snd *get_snd_h(struct mx_model *m, const struct mx_addr *a, uint64_t h)
 {
 	bool created;
-	struct snd *s = lt_get(&m->senders, mx_addr_hash(a, SEED_SND), a, &created);
+	struct snd *s = lt_get(&m->senders, h, a, &created);
 	if (s && created)
 		s->row.addr = *a;
 	return s;
@@ -526,25 +553,26 @@ void mx_model_observe_msg(struct mx_model *m, const struct mx_dns_msg *msg)
 		else
 			m->by_qtype_other++;
 	}
-	struct srv *s = get_srv(m, &msg->dst);
+	uint64_t h_src = addr_hash(&msg->src), h_dst = addr_hash(&msg->dst);
+	struct srv *s = get_srv_h(m, &msg->dst, h_dst);
 	if (s) {
 		s->row.queries++;
 		if (msg->rd)
 			s->row.recursive = true;
 		if (msg->transport == MX_T_TCP)
 			s->row.tcp_queries++;
-		dset_add(&s->clients, mx_addr_hash(&msg->src, SEED_DSET));
+		dset_add(&s->clients, h_src);
 		row_time(&s->row.first_us, &s->row.last_us, msg->ts_us);
 	}
 	if (msg->rd) {
-		struct snd *c = get_snd(m, &msg->src);
+		struct snd *c = get_snd_h(m, &msg->src, h_src);
 		if (c) {
 			c->row.queries++;
 			if (msg->edns)
 				c->row.edns_queries++;
 			if (msg->edns_do)
 				c->row.do_queries++;
-			dset_add(&c->resolvers, mx_addr_hash(&msg->dst, SEED_DSET));
+			dset_add(&c->resolvers, h_dst);
 			row_time(&c->row.first_us, &c->row.last_us, msg->ts_us);
 		}
 	}
@@ -665,7 +693,8 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 	/* A lookup the capture cut off (pending_at_end) has not failed yet. */
 	bool fail = !l->pending_at_end && mx_outcome_is_fail(l->outcome);
 	unsigned oc = (unsigned)l->outcome < MX_O__COUNT ? (unsigned)l->outcome : MX_O_OTHER;
-	struct snd *c = get_snd(m, &l->client);
+	uint64_t h_client = addr_hash(&l->client);
+	struct snd *c = get_snd_h(m, &l->client, h_client);
 	if (c) {
 		struct mx_sender_row *r = &c->row;
 		r->lookups++;
@@ -703,7 +732,7 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 	if (bad)
 		r->failed++;
 	r->last_outcome = l->outcome;
-	dset_add(&n->clients, mx_addr_hash(&l->client, SEED_DSET));
+	dset_add(&n->clients, h_client);
 	row_time(&r->first_us, &r->last_us, l->first_us);
 	row_time(&r->first_us, &r->last_us, l->last_us);
 	uint64_t f = lookup_frame(l);
@@ -736,15 +765,29 @@ const char *mx_sender_fallback(const struct mx_sender_row *r)
 	return "sometimes asks A";
 }
 
+/* Copy a chain without its unused host slots (a chain is ~12 KiB, most of it
+ * the 8 host slots; one or two are typical). Slots past n_hosts in dst keep
+ * whatever they held: readers stop at n_hosts, and the snapshot copies into
+ * zeroed memory. */
+static void chain_copy(struct mx_chain *dst, const struct mx_chain *src)
+{
+	size_t nh = src->n_hosts < MX_CHAIN_MAX_HOSTS ? src->n_hosts : MX_CHAIN_MAX_HOSTS;
+	size_t head = offsetof(struct mx_chain, hosts) + nh * sizeof(src->hosts[0]);
+	size_t tail = offsetof(struct mx_chain, hosts) + sizeof(src->hosts);
+	memcpy(dst, src, head);
+	memcpy((unsigned char *)dst + tail, (const unsigned char *)src + tail, sizeof(*src) - tail);
+}
+
 void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 {
 	if (m->chains) {
-		m->chains[m->chain_head] = *c;
+		chain_copy(&m->chains[m->chain_head], c);
 		m->chain_head = (m->chain_head + 1) % m->o.recent_chains;
 		if (m->chain_n < m->o.recent_chains)
 			m->chain_n++;
 	}
-	struct snd *sd = get_snd(m, &c->sender);
+	uint64_t h_sender = addr_hash(&c->sender);
+	struct snd *sd = get_snd_h(m, &c->sender, h_sender);
 	if (sd) {
 		struct mx_sender_row *r = &sd->row;
 		r->chains++;
@@ -799,7 +842,7 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 		r->max_attempt = c->attempt;
 	r->last_verdict = c->verdict;
 	r->last_why = c->why;
-	dset_add(&d->senders, mx_addr_hash(&c->sender, SEED_DSET));
+	dset_add(&d->senders, h_sender);
 	row_time(&r->first_us, &r->last_us, c->start_us);
 	row_time(&r->first_us, &r->last_us, c->end_us);
 }
@@ -991,7 +1034,7 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	s.n_recent = m->ring_n;
 	for (size_t i = 0; i < m->chain_n; i++) {
 		size_t k = (m->chain_head + m->o.recent_chains - m->chain_n + i) % m->o.recent_chains;
-		s.chains[i] = m->chains[k];
+		chain_copy(&s.chains[i], &m->chains[k]);
 	}
 	s.n_chains = m->chain_n;
 	for (size_t i = 0; i < m->domains.n; i++) {

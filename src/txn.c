@@ -21,10 +21,16 @@
  *   same port waits again for a full timeout). mx_txn_tick() looks at the
  *   FIFO head only, so it is O(1) when nothing expires. A query expires when
  *   now - last copy >= answer_timeout (the same rule as mx_txn_finish()).
- * - Closed transactions move to a second, bounded "recent" table (same
- *   structure, FIFO in close order) for recent_us, so a later response is
- *   classified LATE (the query timed out or got an ICMP unreachable) or
- *   DUPLICATE (it was answered). A response matching a recent entry exactly is
+ * - Closed transactions move to a second, bounded "recent" table for
+ *   recent_us, so a later response is classified LATE (the query timed out or
+ *   got an ICMP unreachable) or DUPLICATE (it was answered). Entries leave it
+ *   strictly in close order, so it is a ring (allocated lazily in chunks, so
+ *   memory follows the number remembered) with one chained hash index (h1).
+ *   A recent entry is compact (~100 bytes, not a whole struct mx_txn): the
+ *   key, the times and frames a stray reports, and a 64-bit hash of the
+ *   question (qname, qtype, qclass) in place of the name; a response's
+ *   question is compared through that hash (a false match needs the same
+ *   addresses, ports and ID and a 64-bit collision). A response matching a recent entry exactly is
  *   LATE/DUPLICATE even when the same client port and ID is pending towards
  *   another server (glibc failover that reuses the ID): that is checked before
  *   WRONG_SOURCE. Anything else is UNSOLICITED.
@@ -59,7 +65,7 @@
 #define POOL_MIN 64u
 #define POOL_LIMIT (UINT32_MAX / 4u)
 
-enum ent_state { E_FREE = 0, E_PENDING, E_RECENT };
+enum ent_state { E_FREE = 0, E_PENDING };
 
 struct ent {
 	struct mx_txn x;
@@ -80,13 +86,36 @@ struct tab {
 	uint32_t mask;        /* bucket count - 1 (0 when no buckets yet) */
 	uint32_t head, tail;  /* FIFO: head is the oldest */
 	bool multi;           /* keeps b2 and b3 */
-	uint8_t state;        /* E_PENDING or E_RECENT */
+	uint8_t state;        /* E_PENDING */
+};
+
+/* A closed transaction remembered for LATE/DUPLICATE (see the top comment). */
+struct rent {
+	uint64_t h1, qh;      /* key hash (as pending h1); question hash */
+	uint64_t seq, q_ts, q_frame, close_ts;
+	struct mx_addr client, server;
+	uint16_t cport, sport, id;
+	uint8_t transport, kind;
+	uint32_t n1;          /* hash chain link */
+};
+
+#define RING_CHUNK_SHIFT 10u
+#define RING_CHUNK (1u << RING_CHUNK_SHIFT)
+
+struct ring {
+	struct rent **chunk;  /* chunks of RING_CHUNK entries, allocated on first use */
+	uint32_t n_chunks;    /* chunks allocated (they fill in order) */
+	uint32_t max;         /* capacity (opts.max_recent) */
+	uint32_t head, n;     /* oldest slot, entries in use */
+	uint32_t *b;          /* buckets */
+	uint32_t mask;        /* bucket count - 1 */
 };
 
 struct mx_txn_table {
 	struct mx_txn_opts o;
 	struct mx_txn_cb cb;
-	struct tab pend, rec;
+	struct tab pend;
+	struct ring rec;
 	uint64_t now;
 	uint64_t seq;
 	struct mx_txn_stats st;
@@ -100,13 +129,22 @@ struct key {
 	uint8_t transport;
 };
 
+/* Keys are packed into a few 64-bit words and hashed in one call (addresses
+ * are zero-padded, mx_addr_set4/6, so equal keys give equal bytes). */
 static uint64_t hash_5t(const struct key *k)
 {
-	uint8_t b[5] = { (uint8_t)(k->cport >> 8), (uint8_t)k->cport, (uint8_t)(k->sport >> 8),
-			 (uint8_t)k->sport, k->transport };
-	uint64_t h = mx_addr_hash(&k->client, TXN_SEED);
-	h = mx_addr_hash(&k->server, h);
-	return mx_hash_bytes(b, sizeof b, h);
+	uint8_t b[40];
+	memcpy(b, k->client.a, 16);
+	memcpy(b + 16, k->server.a, 16);
+	b[32] = k->client.family;
+	b[33] = k->server.family;
+	b[34] = (uint8_t)(k->cport >> 8);
+	b[35] = (uint8_t)k->cport;
+	b[36] = (uint8_t)(k->sport >> 8);
+	b[37] = (uint8_t)k->sport;
+	b[38] = k->transport;
+	b[39] = 0;
+	return mx_hash_bytes(b, sizeof b, TXN_SEED);
 }
 
 static uint64_t hash_full(uint64_t h5, uint16_t id)
@@ -117,9 +155,22 @@ static uint64_t hash_full(uint64_t h5, uint16_t id)
 
 static uint64_t hash_cid(const struct key *k)
 {
-	uint8_t b[5] = { (uint8_t)(k->cport >> 8), (uint8_t)k->cport, (uint8_t)(k->id >> 8),
-			 (uint8_t)k->id, k->transport };
-	return mx_hash_bytes(b, sizeof b, mx_addr_hash(&k->client, TXN_SEED ^ 0x5a5a5a5aULL));
+	uint8_t b[24];
+	memcpy(b, k->client.a, 16);
+	b[16] = k->client.family;
+	b[17] = (uint8_t)(k->cport >> 8);
+	b[18] = (uint8_t)k->cport;
+	b[19] = (uint8_t)(k->id >> 8);
+	b[20] = (uint8_t)k->id;
+	b[21] = k->transport;
+	b[22] = b[23] = 0;
+	return mx_hash_bytes(b, sizeof b, TXN_SEED ^ 0x5a5a5a5aULL);
+}
+
+/* The question of a transaction or a message, for recent entries. */
+static uint64_t hash_question(const struct mx_dname *qname, uint16_t qtype, uint16_t qclass)
+{
+	return mx_dname_hash(qname, TXN_SEED ^ 0x7175657374ULL ^ ((uint64_t)qtype << 16) ^ qclass);
 }
 
 static bool eq_5t(const struct mx_txn *x, const struct key *k)
@@ -350,9 +401,9 @@ static void tab_release(struct tab *tb, uint32_t i)
 /* ---- lookups ------------------------------------------------------------ */
 
 /* Entry with key k (ID included) in tb; question compared when m has one
- * (m may be NULL: no question). newest picks the highest seq, else the lowest. */
+ * (m may be NULL: no question); the oldest (lowest seq) when several match. */
 static uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1,
-			  const struct mx_dns_msg *m, bool newest)
+			  const struct mx_dns_msg *m)
 {
 	if (tb->n == 0)
 		return NIL;
@@ -363,7 +414,7 @@ static uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1
 			continue;
 		if (m && m->has_question && !eq_question(&e->x, m))
 			continue;
-		if (best == NIL || (newest ? e->x.seq > tb->e[best].x.seq : e->x.seq < tb->e[best].x.seq))
+		if (best == NIL || e->x.seq < tb->e[best].x.seq)
 			best = i;
 	}
 	return best;
@@ -371,29 +422,170 @@ static uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1
 
 /* ---- closing ------------------------------------------------------------ */
 
+/* ---- the recent ring ---------------------------------------------------- */
+
+static struct rent *R_at(const struct ring *rg, uint32_t i)
+{
+	return &rg->chunk[i >> RING_CHUNK_SHIFT][i & (RING_CHUNK - 1)];
+}
+
+static void ring_init(struct ring *rg, size_t max)
+{
+	memset(rg, 0, sizeof *rg);
+	if (max > POOL_LIMIT)
+		max = POOL_LIMIT;
+	rg->max = (uint32_t)max;
+}
+
+static void ring_fini(struct ring *rg)
+{
+	for (uint32_t c = 0; c < rg->n_chunks; c++)
+		free(rg->chunk[c]);
+	free(rg->chunk);
+	free(rg->b);
+	memset(rg, 0, sizeof *rg);
+}
+
+/* Slots usable now (allocated chunks, at most max). */
+static uint32_t ring_room(const struct ring *rg)
+{
+	uint64_t room = (uint64_t)rg->n_chunks * RING_CHUNK;
+	return room < rg->max ? (uint32_t)room : rg->max;
+}
+
+static void ring_link(struct ring *rg, uint32_t i)
+{
+	struct rent *e = R_at(rg, i);
+	uint32_t b = (uint32_t)(e->h1 & rg->mask);
+	e->n1 = rg->b[b];
+	rg->b[b] = i;
+}
+
+/* Buckets for nb slots (a power of two); 0 on success. */
+static int ring_rehash(struct ring *rg, uint32_t nb)
+{
+	uint32_t *b = malloc((size_t)nb * sizeof *b);
+	if (!b)
+		return -1;
+	for (uint32_t k = 0; k < nb; k++)
+		b[k] = NIL;
+	free(rg->b);
+	rg->b = b;
+	rg->mask = nb - 1;
+	for (uint32_t k = 0; k < rg->n; k++)
+		ring_link(rg, (rg->head + k) % rg->max);
+	return 0;
+}
+
+/* One more chunk (the ring is not full and has not wrapped yet). */
+static int ring_grow(struct ring *rg)
+{
+	uint32_t room = ring_room(rg);
+	if (room >= rg->max)
+		return -1;
+	struct rent **nc = realloc(rg->chunk, ((size_t)rg->n_chunks + 1) * sizeof *nc);
+	if (!nc)
+		return -1;
+	rg->chunk = nc;
+	uint32_t want = rg->max - room < RING_CHUNK ? rg->max - room : RING_CHUNK;
+	struct rent *c = malloc((size_t)want * sizeof *c);
+	if (!c)
+		return -1;
+	rg->chunk[rg->n_chunks++] = c;
+	uint32_t nb = pow2_at_least(ring_room(rg));
+	if (!rg->b || nb > rg->mask + 1) {
+		if (ring_rehash(rg, nb) != 0 && !rg->b)
+			return -1;
+		/* a failed rehash keeps the old buckets: longer chains */
+	}
+	return 0;
+}
+
+static void ring_pop(struct ring *rg)
+{
+	uint32_t i = rg->head;
+	struct rent *e = R_at(rg, i);
+	uint32_t *pp = &rg->b[e->h1 & rg->mask];
+	while (*pp != NIL) {
+		if (*pp == i) {
+			*pp = e->n1;
+			break;
+		}
+		pp = &R_at(rg, *pp)->n1;
+	}
+	rg->head = rg->head + 1 == rg->max ? 0 : rg->head + 1;
+	rg->n--;
+}
+
+/* Remember a closed pending entry (the oldest is forgotten when full). */
 static void remember(struct mx_txn_table *t, const struct ent *src)
 {
-	struct tab *rt = &t->rec;
-	if (rt->max == 0)
+	struct ring *rg = &t->rec;
+	if (rg->max == 0)
 		return;
-	uint32_t j = tab_take(rt);
-	if (j == NIL) {
-		if (rt->head == NIL)
-			return;
-		tab_release(rt, rt->head);
+	if (rg->n == rg->max) {
+		ring_pop(rg);
 		t->st.evicted_recent++;
-		j = tab_take(rt);
-		if (j == NIL)
+	}
+	/* slots fill in order 0, 1, ... until the first wrap: the next free
+	 * slot is in an allocated chunk unless the ring has never been this big */
+	uint64_t slot64 = (uint64_t)rg->head + rg->n;
+	uint32_t i = (uint32_t)(slot64 >= rg->max ? slot64 - rg->max : slot64);
+	if (i >= ring_room(rg) && ring_grow(rg) != 0) {
+		if (rg->n == 0)
+			return; /* no memory at all: cannot remember */
+		ring_pop(rg); /* no memory to grow: forget the oldest instead */
+		t->st.evicted_recent++;
+		i = (uint32_t)(((uint64_t)rg->head + rg->n) % rg->max);
+		if (i >= ring_room(rg))
 			return;
 	}
-	struct ent *d = &rt->e[j];
-	d->x = src->x;
-	d->x.resp = NULL;
+	const struct mx_txn *x = &src->x;
+	struct rent *d = R_at(rg, i);
 	d->h1 = src->h1;
-	d->h2 = src->h2;
-	d->h3 = src->h3;
+	d->qh = hash_question(&x->qname, x->qtype, x->qclass);
+	d->seq = x->seq;
+	d->q_ts = x->q_ts;
+	d->q_frame = x->q_frame;
 	d->close_ts = t->now;
-	tab_insert(rt, j);
+	d->client = x->client;
+	d->server = x->server;
+	d->cport = x->cport;
+	d->sport = x->sport;
+	d->id = x->id;
+	d->transport = x->transport;
+	d->kind = (uint8_t)x->kind;
+	ring_link(rg, i);
+	rg->n++;
+}
+
+/* Newest recent entry with key k; question compared when m has one. */
+static const struct rent *ring_find(const struct ring *rg, const struct key *k, uint64_t h1,
+				    const struct mx_dns_msg *m)
+{
+	if (rg->n == 0)
+		return NULL;
+	const struct rent *best = NULL;
+	uint64_t qh = 0;
+	bool have_qh = false;
+	for (uint32_t i = rg->b[h1 & rg->mask]; i != NIL; i = R_at(rg, i)->n1) {
+		const struct rent *e = R_at(rg, i);
+		if (e->h1 != h1 || e->id != k->id || e->cport != k->cport || e->sport != k->sport ||
+		    e->transport != k->transport || !mx_addr_eq(&e->client, &k->client) ||
+		    !mx_addr_eq(&e->server, &k->server))
+			continue;
+		if (m->has_question) {
+			if (!have_qh) {
+				qh = hash_question(&m->qname, m->qtype, m->qclass);
+				have_qh = true;
+			}
+			if (e->qh != qh)
+				continue;
+		}
+		if (!best || e->seq > best->seq)
+			best = e;
+	}
+	return best;
 }
 
 /* End pending entry i as `kind` (result fields already filled for ANSWERED and
@@ -420,11 +612,12 @@ static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind k
 
 static void expire(struct mx_txn_table *t)
 {
-	struct tab *pt = &t->pend, *rt = &t->rec;
+	struct tab *pt = &t->pend;
+	struct ring *rg = &t->rec;
 	while (pt->head != NIL && t->now - pt->e[pt->head].x.last_q_ts >= t->o.answer_timeout_us)
 		close_pending(t, pt->head, MX_TXN_TIMEOUT, true);
-	while (rt->head != NIL && t->now - rt->e[rt->head].close_ts > t->o.recent_us)
-		tab_release(rt, rt->head);
+	while (rg->n && t->now - R_at(rg, rg->head)->close_ts > t->o.recent_us)
+		ring_pop(rg);
 }
 
 static void advance(struct mx_txn_table *t, uint64_t ts)
@@ -457,11 +650,11 @@ struct mx_txn_table *mx_txn_new(const struct mx_txn_opts *o, const struct mx_txn
 		t->cb = *cb;
 	if (t->o.max_pending == 0)
 		t->o.max_pending = 1;
-	if (tab_init(&t->pend, t->o.max_pending, true, E_PENDING) != 0 ||
-	    tab_init(&t->rec, t->o.max_recent, false, E_RECENT) != 0) {
+	if (tab_init(&t->pend, t->o.max_pending, true, E_PENDING) != 0) {
 		mx_txn_free(t);
 		return NULL;
 	}
+	ring_init(&t->rec, t->o.max_recent);
 	return t;
 }
 
@@ -470,7 +663,7 @@ void mx_txn_free(struct mx_txn_table *t)
 	if (!t)
 		return;
 	tab_fini(&t->pend);
-	tab_fini(&t->rec);
+	ring_fini(&t->rec);
 	free(t);
 }
 
@@ -480,7 +673,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 			 .sport = m->dport, .id = m->id, .transport = m->transport };
 	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
 	struct tab *pt = &t->pend;
-	uint32_t i = find_full(pt, &k, h1, m, false);
+	uint32_t i = find_full(pt, &k, h1, m);
 	if (i != NIL) {
 		/* same key while pending: a retransmission of this transaction */
 		struct ent *e = &pt->e[i];
@@ -541,6 +734,13 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		t->cb.query(t->cb.ctx, x, false);
 }
 
+static void send_stray(struct mx_txn_table *t, const struct mx_stray *s)
+{
+	t->st.stray[s->kind]++;
+	if (t->cb.stray)
+		t->cb.stray(t->cb.ctx, s);
+}
+
 static void emit_stray(struct mx_txn_table *t, enum mx_stray_kind kind, const struct mx_dns_msg *m,
 		       const struct mx_txn *x)
 {
@@ -556,9 +756,7 @@ static void emit_stray(struct mx_txn_table *t, enum mx_stray_kind kind, const st
 		s.expected = x->server;
 		s.expected_port = x->sport;
 	}
-	t->st.stray[kind]++;
-	if (t->cb.stray)
-		t->cb.stray(t->cb.ctx, &s);
+	send_stray(t, &s);
 }
 
 static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
@@ -566,9 +764,9 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	struct key k = { .client = m->dst, .server = m->src, .cport = m->dport,
 			 .sport = m->sport, .id = m->id, .transport = m->transport };
 	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
-	struct tab *pt = &t->pend, *rt = &t->rec;
+	struct tab *pt = &t->pend;
 
-	uint32_t i = find_full(pt, &k, h1, m, false);
+	uint32_t i = find_full(pt, &k, h1, m);
 	if (i != NIL) {
 		struct mx_txn *x = &pt->e[i].x;
 		x->r_ts = t->now;
@@ -587,10 +785,19 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		close_pending(t, i, MX_TXN_ANSWERED, true);
 		return;
 	}
-	i = find_full(rt, &k, h1, m, true);
-	if (i != NIL) {
-		const struct mx_txn *x = &rt->e[i].x;
-		emit_stray(t, x->kind == MX_TXN_ANSWERED ? MX_STRAY_DUPLICATE : MX_STRAY_LATE, m, x);
+	const struct rent *re = ring_find(&t->rec, &k, h1, m);
+	if (re) {
+		struct mx_stray s;
+		memset(&s, 0, sizeof s);
+		s.kind = re->kind == MX_TXN_ANSWERED ? MX_STRAY_DUPLICATE : MX_STRAY_LATE;
+		s.resp = m;
+		s.q_ts = re->q_ts;
+		s.q_frame = re->q_frame;
+		s.txn_seq = re->seq;
+		s.latency_us = t->now - re->q_ts;
+		s.expected = re->server;
+		s.expected_port = re->sport;
+		send_stray(t, &s);
 		return;
 	}
 	if (m->has_question && pt->n) {
@@ -642,7 +849,7 @@ void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
 	uint16_t id = mx_rd_u16(&r); /* RFC 1035 §4.1.1: the ID is the first field */
 	if (!r.bad) {
 		k.id = id;
-		i = find_full(pt, &k, hash_full(h3, id), NULL, false);
+		i = find_full(pt, &k, hash_full(h3, id), NULL);
 	} else if (pt->n) {
 		for (uint32_t j = pt->b3[bucket(pt, h3)]; j != NIL; j = pt->e[j].n3) {
 			const struct ent *e = &pt->e[j];

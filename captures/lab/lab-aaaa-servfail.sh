@@ -12,8 +12,9 @@
 # captures/lab-aaaa-servfail-v6only.pcap: Postfix with inet_protocols=ipv6
 #   (an IPv6-only sender: asks AAAA only, resolver fd53::53 over IPv6, so
 #   the DNS traffic is IPv6/UDP) gets SERVFAIL, never asks A, and
-#   defers 4.4.3; Postfix retries by itself (queue_run_delay 30s, backoff
-#   60s) and the capture holds three attempts of the same failing chain.
+#   defers 4.4.3; Postfix retries by itself (queue_run_delay 25s, backoff
+#   75s) and the capture holds three attempts of the same failing chain,
+#   75-100 s apart.
 # Logs: captures/lab/logs/lab-aaaa-servfail{,-v6only}.log.
 . "$(dirname "$0")/lib.sh"
 NAME=lab-aaaa-servfail
@@ -45,7 +46,7 @@ lab_resolvers "$RES6"
 lab_start_postfix pf6 ipv6
 lab_capture_start "$NAME-v6only"
 lab_send pf6 sender@sender.lab.test "$RCPT" "lab aaaa-servfail v6only"
-lab_wait_log pf6 "to=<$RCPT>.*status=deferred" 240 3
+lab_wait_log pf6 "to=<$RCPT>.*status=deferred" 330 3
 sleep 1
 lab_capture_stop
 lab_stop_postfix pf6

@@ -8,7 +8,7 @@
 # captures/lab-dead-resolver-icmp.pcap: resolv.conf = 10.53.0.54. dig MX
 #   example.test, then Postfix to user@example.test: every query answered by
 #   ICMP port unreachable; glibc gives up at once (TRY_AGAIN), Postfix defers
-#   4.4.3 for type=MX.
+#   4.4.3 for type=MX. The capture goes on 6 s after the last query.
 # captures/lab-dead-resolver-drop.pcap: resolv.conf = 10.53.0.55. Postfix's
 #   MX query is retransmitted by glibc after 5 s (same ID, new socket), then
 #   Postfix defers 4.4.3 at 10 s; then glibc getaddrinfo (getent ahosts
@@ -34,8 +34,8 @@ lab_dig MX example.test
 sleep 1
 lab_send pf1 sender@sender.lab.test "$RCPT" "lab dead resolver icmp"
 lab_wait_log pf1 "to=<$RCPT>.*status=deferred" 60
-sleep 1
-lab_capture_stop
+# Keep recording past the 5 s answer timeout of the last query.
+lab_capture_stop 6
 lab_stop_postfix pf1
 lab_keep_log pf1 "$NAME-icmp"
 cp "$RUN/client.log" "$LAB_DIR/logs/$NAME-icmp.client.log"

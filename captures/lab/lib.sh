@@ -337,9 +337,10 @@ lab_capture_start() {
     log "capturing $CAP_NAME on $NS_SND eth0"
 }
 
-# lab_capture_stop: stop tcpdump, copy the pcap into captures/.
+# lab_capture_stop [LINGER]: wait LINGER seconds (default 1) for trailing
+# packets, stop tcpdump, copy the pcap into captures/.
 lab_capture_stop() {
-    sleep 1
+    sleep "${1:-1}"
     stop_pid "$CAP_PID"
     CAP_PID=
     cp "$CAP_FILE" "$CAPTURES_DIR/$CAP_NAME.pcap"

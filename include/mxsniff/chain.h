@@ -45,7 +45,7 @@ enum mx_chain_verdict { MX_CHAIN_RESOLVED, MX_CHAIN_DEFERRED, MX_CHAIN_FAILED, M
 /* What one lookup slot of a chain saw (MX, or A/AAAA/TLSA of a host). */
 struct mx_chain_step {
 	bool asked;
-	enum mx_outcome outcome;       /* final outcome of the last lookup in the slot */
+	enum mx_outcome outcome;       /* best final outcome among the lookups merged here */
 	uint16_t lookups;              /* lookups merged into this slot (retries inside the window) */
 	uint32_t attempts;             /* queries sent */
 	uint64_t first_us, end_us;     /* first query, lookup closed */

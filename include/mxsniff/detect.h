@@ -114,8 +114,11 @@ void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
 void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
 /* Evidence rows (query + response per try) and frames from a lookup. */
 void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l);
-/* Evidence rows and frames from a chain step (frames only: rows need a lookup). */
-void mx_finding_add_step(struct mx_finding *f, const struct mx_chain_step *s);
+/* Frames, resolvers and times from a chain step, and evidence rows from the
+ * step's last lookup while the engine still remembers it (a bounded ring of
+ * recent lookups: in very busy captures old steps give frames only). */
+struct mx_detect_ctx;
+void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s);
 /* Append one "dig ..." line to f->verify. */
 void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -147,9 +150,11 @@ uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt);
 void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone);
 bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a);
 
+struct mx_detect;
 struct mx_detect_ctx {
 	const struct mx_detect_opts *opts;
 	uint64_t now_us;
+	const struct mx_detect *engine;  /* for mx_finding_add_step's lookup memory */
 };
 
 struct mx_detector {

@@ -19,7 +19,7 @@
 struct mx_sink;
 
 struct mx_sink_ops {
-	const char *name;     /* "text", "json", "ndjson" */
+	const char *name;     /* "text", "json", "ndjson", "md" */
 	const char *summary;  /* one line for --help */
 	size_t state_size;    /* zeroed state handed to each call */
 	int (*open)(void *st, FILE *out);
@@ -32,6 +32,7 @@ struct mx_sink_ops {
 extern const struct mx_sink_ops mx_sink_text;
 extern const struct mx_sink_ops mx_sink_json;
 extern const struct mx_sink_ops mx_sink_ndjson;
+extern const struct mx_sink_ops mx_sink_md;
 
 /* NULL-terminated table of all sinks; mx_sink_find("json"). */
 extern const struct mx_sink_ops *const mx_sinks[];

@@ -102,9 +102,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			const struct mx_lookup *v6 = &s->aaaa[i];
 			if (v6->qtype && mx_dname_eq(&v6->qname, &l->qname) && near(v6, l) &&
 			    share_resolver(v6, l, &r)) {
-				struct mx_lookup a = *l;
-				a.answer = NULL;
-				emit_pair(v6, &a, &r, e);
+				emit_pair(v6, l, &r, e); /* l->answer is valid during this call */
 				return;
 			}
 		}

@@ -145,12 +145,12 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		f.qtype = MX_TYPE_AAAA;
 		f.attempts = attempts;
 		f.single_attempt = attempts < 2;
-		mx_finding_add_step(&f, &ch->mx);
-		mx_finding_add_step(&f, &h->aaaa);
+		mx_finding_add_step(c, &f, &ch->mx);
+		mx_finding_add_step(c, &f, &h->aaaa);
 		if (h->a.asked)
-			mx_finding_add_step(&f, &h->a);
-		mx_finding_detail(&f, "AAAA %s x%u (%u queries)", mx_outcome_name(h->aaaa.outcome),
-				  h->aaaa.lookups, h->aaaa.attempts);
+			mx_finding_add_step(c, &f, &h->a);
+		mx_finding_detail(&f, "AAAA %s (%u lookup%s, %u queries)", mx_outcome_name(h->aaaa.outcome),
+				  h->aaaa.lookups, h->aaaa.lookups == 1 ? "" : "s", h->aaaa.attempts);
 		if (h->aaaa.ede != 0xffff)
 			mx_finding_detail(&f, "EDE %u %s", h->aaaa.ede, mx_dns_ede_name(h->aaaa.ede));
 		if (h->a.asked)
@@ -160,15 +160,19 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 			mx_finding_detail(&f, "A never asked");
 		if (a_seen(s, &h->name))
 			mx_finding_detail(&f, "A exists: an A lookup for %s was answered in this capture", hn);
-		mx_finding_detail(&f, "%u of %u exchanges of %s stuck; attempt %u", n_stuck, n_targets, dn,
+		mx_finding_detail(&f, "%u of %u exchanges of %s stuck in attempt %u", n_stuck, n_targets, dn,
 				  attempts);
 		f.smtp_status = timeout
 			? "most likely: Exchange 2007/2010 \"451 4.4.0 DNS query failed\" (ErrorTimeout); "
 			  "Sendmail \"Deferred: Name server: <host>.: host name lookup failure\" (4.4.3); "
-			  "others 4.4.3; 4.4.7 \"delivery time expired\" once the queue lifetime ends"
+			  "IPv6-only Postfix 4.4.3 \"Host or domain name not found. Name service error for "
+			  "name=<host> type=AAAA: Host not found, try again\"; others 4.4.3; 4.4.7 \"delivery "
+			  "time expired\" once the queue lifetime ends"
 			: "most likely: Exchange 2007/2010 \"451 4.4.0 DNS query failed\" (ServerFailure); "
 			  "Sendmail \"Deferred: Name server: <host>.: host name lookup failure\" (4.4.3); "
-			  "others 4.4.3; 4.4.7 \"delivery time expired\" once the queue lifetime ends";
+			  "IPv6-only Postfix 4.4.3 \"Host or domain name not found. Name service error for "
+			  "name=<host> type=AAAA: Host not found, try again\"; others 4.4.3; 4.4.7 \"delivery "
+			  "time expired\" once the queue lifetime ends";
 		f.cause = "the recipient's authoritative servers mishandle AAAA queries (RFC 4074 §4: "
 			  "no answer, or an error instead of NOERROR with an empty answer), so the "
 			  "resolver fails; or a resolver or firewall drops AAAA. The sender asks AAAA "

@@ -67,10 +67,10 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	f.qtype = MX_TYPE_MX;
 	f.attempts = ch->attempt;
 	f.single_attempt = ch->attempt < 2;
-	mx_finding_add_step(&f, &ch->mx);
+	mx_finding_add_step(c, &f, &ch->mx);
 	if (h) {
-		mx_finding_add_step(&f, &h->a);
-		mx_finding_add_step(&f, &h->aaaa);
+		mx_finding_add_step(c, &f, &h->a);
+		mx_finding_add_step(c, &f, &h->aaaa);
 		mx_finding_detail(&f, "MX NODATA; A %s; AAAA %s", h->a.asked ? mx_outcome_name(h->a.outcome) : "not asked",
 				  h->aaaa.asked ? mx_outcome_name(h->aaaa.outcome) : "not asked");
 	}

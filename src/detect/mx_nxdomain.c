@@ -25,7 +25,7 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	f.qtype = MX_TYPE_MX;
 	f.attempts = ch->attempt;
 	f.single_attempt = ch->attempt < 2;
-	mx_finding_add_step(&f, &ch->mx);
+	mx_finding_add_step(c, &f, &ch->mx);
 	mx_dname_format(&ch->domain, dn, sizeof dn);
 	mx_finding_detail(&f, "MX %s: NXDOMAIN from %u resolver(s), %u queries", dn, ch->mx.n_resolvers,
 			  ch->mx.attempts);
@@ -42,8 +42,8 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 			mx_finding_detail(&f, "the sender then asked %s%s%s of the domain (Postfix-like)",
 					  h->a.asked ? "A" : "", h->a.asked && h->aaaa.asked ? "/" : "",
 					  h->aaaa.asked ? "AAAA" : "");
-			mx_finding_add_step(&f, &h->a);
-			mx_finding_add_step(&f, &h->aaaa);
+			mx_finding_add_step(c, &f, &h->a);
+			mx_finding_add_step(c, &f, &h->aaaa);
 		}
 	}
 	f.smtp_status = "most likely: Postfix 5.4.4 \"Host or domain name not found. Name service error "

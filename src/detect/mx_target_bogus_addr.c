@@ -74,8 +74,8 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 			f.qtype = h->addrs[k].family == 6 ? MX_TYPE_AAAA : MX_TYPE_A;
 			f.attempts = ch->attempt;
 			f.single_attempt = ch->attempt < 2;
-			mx_finding_add_step(&f, &ch->mx);
-			mx_finding_add_step(&f, h->addrs[k].family == 6 ? &h->aaaa : &h->a);
+			mx_finding_add_step(c, &f, &ch->mx);
+			mx_finding_add_step(c, &f, h->addrs[k].family == 6 ? &h->aaaa : &h->a);
 			mx_finding_verify(&f, "dig %s %s", h->addrs[k].family == 6 ? "AAAA" : "A", hn);
 			mx_emit(e, &f);
 		}

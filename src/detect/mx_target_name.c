@@ -56,9 +56,9 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 		mx_dname_copy(&f.host, &h->name);
 		f.attempts = ch->attempt;
 		f.single_attempt = ch->attempt < 2;
-		mx_finding_add_step(&f, &ch->mx);
-		mx_finding_add_step(&f, &h->a);
-		mx_finding_add_step(&f, &h->aaaa);
+		mx_finding_add_step(c, &f, &ch->mx);
+		mx_finding_add_step(c, &f, &h->a);
+		mx_finding_add_step(c, &f, &h->aaaa);
 		mx_finding_verify(&f, "dig MX %s", dn);
 		mx_finding_verify(&f, "dig A %s", hn);
 		mx_emit(e, &f);

@@ -67,7 +67,7 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	mx_dname_copy(&f.domain, &ch->domain);
 	f.attempts = ch->attempt;
 	f.single_attempt = ch->attempt < 2;
-	mx_finding_add_step(&f, &ch->mx);
+	mx_finding_add_step(c, &f, &ch->mx);
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		const struct mx_chain_host *h = &ch->hosts[i];
 		if (h->implicit)
@@ -77,8 +77,8 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 		if (s == NEGATIVE) {
 			if (f.host.len == 0)
 				mx_dname_copy(&f.host, &h->name);
-			mx_finding_add_step(&f, &h->a);
-			mx_finding_add_step(&f, &h->aaaa);
+			mx_finding_add_step(c, &f, &h->a);
+			mx_finding_add_step(c, &f, &h->aaaa);
 			mx_finding_detail(&f, "%s: A %s, AAAA %s", hn,
 					  h->a.asked ? mx_outcome_name(h->a.outcome) : "not asked",
 					  h->aaaa.asked ? mx_outcome_name(h->aaaa.outcome) : "not asked");

@@ -38,7 +38,7 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	f.qtype = MX_TYPE_MX;
 	f.attempts = ch->attempt;
 	f.single_attempt = ch->attempt < 2;
-	mx_finding_add_step(&f, &ch->mx);
+	mx_finding_add_step(c, &f, &ch->mx);
 	mx_finding_detail(&f, "%u MX record(s) in the answer", ch->mx_total);
 	if (ch->null_mx && ch->attempt >= 2)
 		mx_finding_detail(&f, "the sender keeps trying: attempt %u", ch->attempt);

@@ -208,10 +208,10 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 	f.sender = ch->sender;
 	mx_dname_copy(&f.domain, &ch->domain);
 	f.attempts = ch->attempt;
-	mx_finding_add_step(&f, &ch->mx);
+	mx_finding_add_step(c, &f, &ch->mx);
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
-		mx_finding_add_step(&f, &ch->hosts[i].a);
-		mx_finding_add_step(&f, &ch->hosts[i].aaaa);
+		mx_finding_add_step(c, &f, &ch->hosts[i].a);
+		mx_finding_add_step(c, &f, &ch->hosts[i].aaaa);
 	}
 	mx_dname_format(&ch->domain, dn, sizeof dn);
 	mx_finding_detail(&f, "MX to last address answer for %s: %.1f s", dn, (double)(end - ch->start_us) / 1e6);

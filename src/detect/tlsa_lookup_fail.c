@@ -40,7 +40,7 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 		f.qtype = MX_TYPE_TLSA;
 		f.attempts = ch->attempt;
 		f.single_attempt = ch->attempt < 2;
-		mx_finding_add_step(&f, &h->tlsa);
+		mx_finding_add_step(c, &f, &h->tlsa);
 		for (unsigned r = 0; r < h->tlsa.n_resolvers; r++) {
 			mx_addr_format(&h->tlsa.resolvers[r], rs, sizeof rs);
 			mx_finding_verify(&f, "dig +dnssec TLSA _25._tcp.%s @%s", hn, rs);

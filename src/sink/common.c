@@ -13,7 +13,6 @@
 #include "mxsniff/chain.h"
 #include "mxsniff/detect.h"
 #include "mxsniff/dname.h"
-#include "mxsniff/dns.h"
 #include "sink_priv.h"
 
 #include <inttypes.h>
@@ -279,13 +278,23 @@ const char *mx_sk_evidence_answer(const struct mx_evidence *e, char *buf, size_t
 	return buf;
 }
 
-/* "ok", "NODATA", "SERVFAIL", with " xN" for N queries and the EDE. */
-static void step_result(struct sk_buf *s, const struct mx_chain_step *st)
+/* "ok", "NODATA", "SERVFAIL" (ANSWER: then the host's addresses of
+ * `family` when given), with " xN" for N queries and the EDE. */
+static void step_result(struct sk_buf *s, const struct mx_chain_step *st,
+			const struct mx_chain_host *h, uint8_t family);
+
+static void addr_list(struct sk_buf *s, const struct mx_chain_host *h, uint8_t family);
+
+static void step_result(struct sk_buf *s, const struct mx_chain_step *st,
+			const struct mx_chain_host *h, uint8_t family)
 {
-	if (st->outcome == MX_O_ANSWER)
+	if (st->outcome == MX_O_ANSWER) {
 		ska(s, "ok");
-	else
+		if (h && family)
+			addr_list(s, h, family);
+	} else {
 		ska(s, "%s", mx_outcome_name(st->outcome));
+	}
 	if (st->attempts > 1)
 		ska(s, " x%u", (unsigned)st->attempts);
 	if (st->ede != 0xffff)
@@ -320,7 +329,7 @@ const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n)
 		ska(&s, "MX NODATA: the domain itself is the exchange (implicit MX)");
 	} else {
 		ska(&s, "MX ");
-		step_result(&s, m);
+		step_result(&s, m, NULL, 0);
 	}
 	if (m->n_resolvers) {
 		ska(&s, " via ");
@@ -357,9 +366,7 @@ static void host_step(struct sk_buf *s, const struct mx_chain_host *h, const str
 		      const char *type, uint8_t family)
 {
 	ska(s, "%s ", type);
-	step_result(s, st);
-	if (st->outcome == MX_O_ANSWER && family)
-		addr_list(s, h, family);
+	step_result(s, st, h, family);
 }
 
 const char *mx_sk_host_line(const struct mx_chain_host *h, char *buf, size_t n)

@@ -2,7 +2,7 @@
  *
  * mx_sinks lists every output by name; struct mx_sink pairs one row's ops
  * with its zeroed state and its stream, and forwards events in order:
- * open, then transactions/lookups, then close with the final snapshot.
+ * open, then transactions/lookups/chains, then close with the final snapshot.
  * Events before open or after close are ignored. close reports a write error
  * on the stream (ferror / fflush) as MX_EIO. The stream is not owned.
  */
@@ -17,6 +17,7 @@ const struct mx_sink_ops *const mx_sinks[] = {
 	&mx_sink_text,
 	&mx_sink_json,
 	&mx_sink_ndjson,
+	&mx_sink_md,
 	NULL,
 };
 

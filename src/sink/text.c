@@ -243,6 +243,11 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	char safe[1024];
 	kv(&t, "source", "%s", s->source[0] ? mx_sk_safe(s->source, safe, sizeof safe) : "-");
 	kv(&t, "filter", "%s", s->filter[0] ? mx_sk_safe(s->filter, safe, sizeof safe) : "none");
+	if (s->input_truncated || s->input_error[0])
+		kv(&t, "WARNING", "the input ended early%s%s%s: this report covers only what was read",
+		   s->input_error[0] ? " (" : "",
+		   s->input_error[0] ? mx_sk_safe(s->input_error, safe, sizeof safe) : "",
+		   s->input_error[0] ? ")" : "");
 	if (s->first_us) {
 		uint64_t dur = s->last_us > s->first_us ? s->last_us - s->first_us : 0;
 		kv(&t, "first packet", "%s", mx_fmt_time(s->first_us, a, sizeof a));
@@ -282,6 +287,11 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	else
 		kv(&t, "lookups", "%" PRIu64, s->lookup.lookups);
 	kv(&t, "lookups pending at end", "%" PRIu64, s->lookup.pending_at_end);
+	kv(&t, "chains", "%" PRIu64 " (resolved %" PRIu64 ", deferred %" PRIu64 ", failed %" PRIu64
+	   ", incomplete %" PRIu64 ")", s->chain.chains, s->chain.resolved, s->chain.deferred,
+	   s->chain.failed, s->chain.incomplete);
+	kv(&t, "SYNs to port 25", "%" PRIu64, s->chain.syns);
+	kv(&t, "findings", "%zu", s->n_findings);
 	kv(&t, "DNS malformed", "%" PRIu64, s->dns_malformed);
 	kv(&t, "DNS truncated", "%" PRIu64, s->dns_truncated);
 	kv(&t, "not DNS", "%" PRIu64, s->dns_not_dns);
@@ -311,6 +321,10 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 		{ "lookups", s->lookup.evicted },
 		{ "IP fragments", d->frag_evicted },
 		{ "TCP flows", d->tcp_flows_evicted },
+		{ "recipient domains", s->evicted_domains },
+		{ "open chains", s->chain.evicted },
+		{ "chain history", s->chain.history_evicted },
+		{ "findings", s->findings_evicted },
 	};
 	any = false;
 	for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
@@ -374,18 +388,27 @@ static void section_senders(FILE *out, const struct mx_snapshot *s)
 		fputs("  none\n", out);
 		return;
 	}
-	tbl_init(&t, 11, 0x7feu); /* numbers right-aligned */
+	tbl_init(&t, 16, 0xffeu | (1u << 14) | (1u << 15)); /* numbers right-aligned */
 	tbl_row(&t, "address", "queries", "lookups", "failed", "MX", "A", "AAAA", "other",
-		"resolvers", "EDNS", "DO");
+		"resolvers", "EDNS", "DO", "chains", "family order", "AAAA failure",
+		"retry min s", "retry mean s");
 	for (size_t i = 0; i < s->n_senders; i++) {
 		const struct mx_sender_row *r = &s->senders[i];
-		char ad[MX_ADDR_STRLEN], b[10][24];
+		char ad[MX_ADDR_STRLEN], b[13][24];
+		if (r->retry_gaps) {
+			mx_sk_secs(r->retry_gap_min_us, b[11], 24);
+			mx_sk_secs(r->retry_gap_sum_us / r->retry_gaps, b[12], 24);
+		} else {
+			snprintf(b[11], 24, "-");
+			snprintf(b[12], 24, "-");
+		}
 		tbl_row(&t, mx_addr_format(&r->addr, ad, sizeof ad), u64s(r->queries, b[0], 24),
 			u64s(r->lookups, b[1], 24), u64s(r->failed, b[2], 24),
 			u64s(r->mx_lookups, b[3], 24), u64s(r->a_lookups, b[4], 24),
 			u64s(r->aaaa_lookups, b[5], 24), u64s(r->other_lookups, b[6], 24),
 			capped_s(r->resolvers, b[7], 24), u64s(r->edns_queries, b[8], 24),
-			u64s(r->do_queries, b[9], 24));
+			u64s(r->do_queries, b[9], 24), u64s(r->chains, b[10], 24),
+			mx_sender_family_order(r), mx_sender_fallback(r), b[11], b[12]);
 	}
 	tbl_print(&t, out);
 	tbl_fini(&t);
@@ -422,6 +445,325 @@ static void section_failing(FILE *out, const struct mx_snapshot *s)
 	tbl_fini(&t);
 }
 
+/* ---- findings --------------------------------------------------------- */
+
+/* Columns of UTF-8 text (continuation bytes take none). */
+static size_t cols(const char *p, size_t len)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)p[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+/* Print `lead` then `text` word by word, wrapped at MX_SK_WIDTH columns;
+ * continuation lines are indented by `hang` spaces. Control bytes in text
+ * become '?': detector texts are static, but names inside them are not. */
+static void wrap(FILE *out, const char *lead, size_t hang, const char *text)
+{
+	size_t col = cols(lead, strlen(lead));
+	bool any = false;
+	const char *p = text ? text : "";
+	fputs(lead, out);
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		size_t wl = (size_t)(p - w), wc = cols(w, wl);
+		if (any && col + 1 + wc > MX_SK_WIDTH) {
+			fprintf(out, "\n%*s", (int)hang, "");
+			col = hang;
+			any = false;
+		}
+		if (any) {
+			fputc(' ', out);
+			col++;
+		}
+		for (size_t i = 0; i < wl; i++) {
+			unsigned char c = (unsigned char)w[i];
+			fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
+		}
+		col += wc;
+		any = true;
+	}
+	fputc('\n', out);
+}
+
+/* "Label: text" wrapped with a hanging indent under the text. */
+static void labelled(FILE *out, size_t indent, const char *label, const char *text)
+{
+	char lead[64];
+	snprintf(lead, sizeof lead, "%*s%s ", (int)indent, "", label);
+	wrap(out, lead, indent + 2, text);
+}
+
+static void finding_block(FILE *out, const struct mx_finding *f)
+{
+	char subj[2 * MX_DNAME_STRLEN + 128], lead[160], buf[2048], a[40], b[40];
+	struct sbuf sb;
+
+	mx_sk_subject(f, subj, sizeof subj);
+	snprintf(lead, sizeof lead, "  [%s] %s%s", mx_sk_sev_upper(f->sev),
+		 f->pattern ? f->pattern : "?", subj[0] ? "  " : "");
+	wrap(out, lead, 6, subj);
+	wrap(out, "    ", 4, mx_sk_sentence(f->title, buf, sizeof buf));
+
+	if (f->first_us) {
+		memset(&sb, 0, sizeof sb);
+		if (f->last_us > f->first_us)
+			sb_add(&sb, "%s to %s", mx_fmt_time(f->first_us, a, sizeof a),
+			       mx_fmt_time(f->last_us, b, sizeof b));
+		else
+			sb_add(&sb, "%s", mx_fmt_time(f->first_us, a, sizeof a));
+		labelled(out, 4, "Seen:", sb.b);
+	}
+	memset(&sb, 0, sizeof sb);
+	sb_add(&sb, "%" PRIu64 " occurrence%s", f->count, f->count == 1 ? "" : "s");
+	if (f->attempts)
+		sb_add(&sb, " in %u delivery attempt%s", (unsigned)f->attempts,
+		       f->attempts == 1 ? "" : "s");
+	labelled(out, 4, "Count:", sb.b);
+	if (f->single_attempt)
+		wrap(out, "    ", 4, "single attempt: capture too short to judge recurrence");
+	if (f->n_resolvers) {
+		memset(&sb, 0, sizeof sb);
+		for (unsigned i = 0; i < f->n_resolvers && i < MX_FINDING_MAX_RESOLVERS; i++) {
+			char ad[MX_ADDR_STRLEN];
+			sb_add(&sb, "%s%s", i ? ", " : "", mx_addr_format(&f->resolvers[i], ad, sizeof ad));
+		}
+		labelled(out, 4, "Resolvers:", sb.b);
+	}
+	if (f->detail[0]) {
+		char d[sizeof f->detail + 1];
+		memcpy(d, f->detail, sizeof f->detail);
+		d[sizeof f->detail] = '\0';
+		labelled(out, 4, "Detail:", d);
+	}
+	if (f->smtp_status)
+		labelled(out, 4, "Most likely SMTP status:", mx_sk_status(f->smtp_status));
+	if (f->cause)
+		labelled(out, 4, "Cause:", mx_sk_sentence(f->cause, buf, sizeof buf));
+	if (f->fix)
+		labelled(out, 4, "Fix:", mx_sk_sentence(f->fix, buf, sizeof buf));
+	if (f->verify[0]) {
+		char v[sizeof f->verify + 1];
+		const char *p = v, *line;
+		size_t len;
+		memcpy(v, f->verify, sizeof f->verify);
+		v[sizeof f->verify] = '\0';
+		fputs("    Verify:\n", out);
+		while ((len = mx_sk_next_line(&p, &line)) != 0) {
+			char one[sizeof f->verify + 1];
+			memcpy(one, line, len);
+			one[len] = '\0';
+			wrap(out, "      ", 8, one);
+		}
+	}
+	if (f->n_frames) {
+		memset(&sb, 0, sizeof sb);
+		for (unsigned i = 0; i < f->n_frames && i < MX_FINDING_MAX_FRAMES; i++)
+			sb_add(&sb, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
+		labelled(out, 4, "Evidence frames:", sb.b);
+	}
+	if (f->n_evidence) {
+		struct tbl t;
+		tbl_init(&t, 7, 1u | (1u << 6));
+		tbl_row(&t, "frame", "time", "from", "to", "question", "answer / rcode", "latency ms");
+		for (unsigned i = 0; i < f->n_evidence && i < MX_FINDING_MAX_EVIDENCE; i++) {
+			const struct mx_evidence *e = &f->evidence[i];
+			char fr[24], tm[40], fa[MX_ADDR_STRLEN], ta[MX_ADDR_STRLEN],
+				q[MX_DNAME_STRLEN + 40], an[256], lat[32];
+			tbl_row(&t, u64s(e->frame, fr, sizeof fr), mx_fmt_time(e->ts_us, tm, sizeof tm),
+				e->from.family ? mx_addr_format(&e->from, fa, sizeof fa) : "-",
+				e->to.family ? mx_addr_format(&e->to, ta, sizeof ta) : "-",
+				mx_sk_question(e->qtype, &e->qname, q, sizeof q),
+				mx_sk_evidence_answer(e, an, sizeof an),
+				ms_s(e->latency_us, e->response && e->outcome != MX_O_TIMEOUT, lat,
+				     sizeof lat));
+		}
+		tbl_print_at(&t, out, 6);
+		tbl_fini(&t);
+	}
+}
+
+static void section_findings(FILE *out, const struct mx_snapshot *s)
+{
+	if (!s->n_findings) {
+		size_t cut = 0;
+		fputs("Findings\n  none: no failure pattern found\n", out);
+		for (size_t i = 0; i < s->n_chains; i++)
+			cut += s->chains[i].cut_short;
+		if (cut)
+			fprintf(out,
+				"  (%zu chain%s ended with the capture inside %s window: judging "
+				"recurrence needs a longer capture)\n",
+				cut, cut == 1 ? "" : "s", cut == 1 ? "its" : "their");
+		if (s->findings_evicted)
+			fprintf(out, "  (%" PRIu64 " findings were evicted)\n", s->findings_evicted);
+		return;
+	}
+	fprintf(out, "Findings (%zu)\n", s->n_findings);
+	if (s->findings_evicted)
+		fprintf(out, "  (%" PRIu64 " more were evicted: the findings table was full)\n",
+			s->findings_evicted);
+	for (size_t i = 0; i < s->n_findings; i++) {
+		if (i)
+			fputc('\n', out);
+		finding_block(out, &s->findings[i]);
+	}
+}
+
+/* ---- chains ----------------------------------------------------------- */
+
+/* Chains are grouped by sender, then domain, groups in order of first
+ * appearance in the snapshot (oldest first), attempts by start time. */
+struct chain_ix {
+	const struct mx_chain *c;
+	size_t idx;     /* position in the snapshot */
+	size_t gs, gp;  /* first position of its sender / of its (sender, domain) */
+};
+
+static int cmp_pair(const void *pa, const void *pb)
+{
+	const struct chain_ix *x = pa, *y = pb;
+	int c = mx_addr_cmp(&x->c->sender, &y->c->sender);
+	if (!c)
+		c = mx_dname_cmp(&x->c->domain, &y->c->domain);
+	if (!c)
+		c = x->idx < y->idx ? -1 : (x->idx > y->idx ? 1 : 0);
+	return c;
+}
+
+static int cmp_group(const void *pa, const void *pb)
+{
+	const struct chain_ix *x = pa, *y = pb;
+	if (x->gs != y->gs)
+		return x->gs < y->gs ? -1 : 1;
+	if (x->gp != y->gp)
+		return x->gp < y->gp ? -1 : 1;
+	if (x->c->start_us != y->c->start_us)
+		return x->c->start_us < y->c->start_us ? -1 : 1;
+	if (x->c->seq != y->c->seq)
+		return x->c->seq < y->c->seq ? -1 : 1;
+	return x->idx < y->idx ? -1 : (x->idx > y->idx ? 1 : 0);
+}
+
+static void sort_chains(struct chain_ix *ix, size_t n)
+{
+	qsort(ix, n, sizeof(*ix), cmp_pair);
+	for (size_t i = 0; i < n;) {
+		size_t j = i, first = ix[i].idx;
+		while (j < n && mx_addr_eq(&ix[j].c->sender, &ix[i].c->sender)) {
+			if (ix[j].idx < first)
+				first = ix[j].idx;
+			j++;
+		}
+		for (size_t k = i; k < j; k++) {
+			ix[k].gs = first;
+			if (k == i || !mx_dname_eq(&ix[k].c->domain, &ix[k - 1].c->domain))
+				ix[k].gp = ix[k].idx; /* runs are sorted by idx */
+			else
+				ix[k].gp = ix[k - 1].gp;
+		}
+		i = j;
+	}
+	qsort(ix, n, sizeof(*ix), cmp_group);
+}
+
+static void chain_lines(FILE *out, const struct mx_chain *c)
+{
+	char tm[40], gap[32], ad[MX_ADDR_STRLEN], buf[2 * MX_DNAME_STRLEN + 512], lead[96];
+	struct sbuf sb;
+	memset(&sb, 0, sizeof sb);
+	sb_add(&sb, "%s: %s", mx_chain_verdict_name(c->verdict), c->why ? c->why : "-");
+	if (c->connected)
+		sb_add(&sb, "; connected to %s", mx_addr_format(&c->connected_to, ad, sizeof ad));
+	if (c->connected && c->syn_frame)
+		sb_add(&sb, " (frame %" PRIu64 ")", c->syn_frame);
+	if (c->syn_other)
+		sb_add(&sb, "; %u SYN%s to addresses this chain did not resolve",
+		       (unsigned)c->syn_other, c->syn_other == 1 ? "" : "s");
+	if (c->cut_short)
+		sb_add(&sb, "; cut short (the capture ended inside the chain window)");
+	if (c->prev_start_us && c->start_us > c->prev_start_us)
+		snprintf(gap, sizeof gap, " (+%s s)", mx_sk_secs(c->start_us - c->prev_start_us,
+								  buf, sizeof buf));
+	else
+		gap[0] = '\0';
+	snprintf(lead, sizeof lead, "      attempt %u  %s%s  ", (unsigned)c->attempt,
+		 mx_fmt_time(c->start_us, tm, sizeof tm), gap);
+	wrap(out, lead, 10, sb.b);
+	wrap(out, "        ", 10, mx_sk_mx_line(c, buf, sizeof buf));
+	for (unsigned i = 0; i < c->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++)
+		wrap(out, "        ", 10, mx_sk_host_line(&c->hosts[i], buf, sizeof buf));
+	if (c->hosts_total > c->n_hosts)
+		fprintf(out, "        (+%u more exchanges not kept)\n",
+			(unsigned)(c->hosts_total - c->n_hosts));
+}
+
+static void section_chains(FILE *out, const struct mx_snapshot *s)
+{
+	struct chain_ix *idx;
+	if (s->chain.chains > s->n_chains)
+		fprintf(out, "\nChains (the last %zu of %" PRIu64 ")\n", s->n_chains, s->chain.chains);
+	else
+		fprintf(out, "\nChains (%zu)\n", s->n_chains);
+	if (!s->n_chains) {
+		fputs("  none: no MX lookup by a sender was followed\n", out);
+		return;
+	}
+	idx = malloc(s->n_chains * sizeof(*idx));
+	if (!idx) {
+		fputs("  (out of memory)\n", out);
+		return;
+	}
+	for (size_t i = 0; i < s->n_chains; i++)
+		idx[i] = (struct chain_ix){ .c = &s->chains[i], .idx = i };
+	sort_chains(idx, s->n_chains);
+	for (size_t k = 0; k < s->n_chains; k++) {
+		const struct mx_chain *c = idx[k].c;
+		const struct mx_chain *p = k ? idx[k - 1].c : NULL;
+		char ad[MX_ADDR_STRLEN], nm[MX_DNAME_STRLEN];
+		bool new_sender = !p || !mx_addr_eq(&p->sender, &c->sender);
+		if (new_sender)
+			fprintf(out, "  sender %s\n", mx_addr_format(&c->sender, ad, sizeof ad));
+		if (new_sender || !mx_dname_eq(&p->domain, &c->domain))
+			fprintf(out, "    %s\n", mx_sk_name(&c->domain, nm, sizeof nm));
+		chain_lines(out, c);
+	}
+	free(idx);
+}
+
+static void section_domains(FILE *out, const struct mx_snapshot *s)
+{
+	struct tbl t;
+	fprintf(out, "\nRecipient domains (%zu)\n", s->n_domains);
+	if (!s->n_domains) {
+		fputs("  none\n", out);
+		return;
+	}
+	tbl_init(&t, 10, 0xfeu);
+	tbl_row(&t, "domain", "chains", "resolved", "deferred", "failed", "incomplete", "senders",
+		"attempts", "last verdict", "why");
+	for (size_t i = 0; i < s->n_domains; i++) {
+		const struct mx_domain_row *r = &s->domains[i];
+		char nm[MX_DNAME_STRLEN], b[7][24];
+		tbl_row(&t, mx_sk_name(&r->domain, nm, sizeof nm), u64s(r->chains, b[0], 24),
+			u64s(r->resolved, b[1], 24), u64s(r->deferred, b[2], 24),
+			u64s(r->failed, b[3], 24), u64s(r->incomplete, b[4], 24),
+			capped_s(r->senders, b[5], 24), u64s(r->max_attempt, b[6], 24),
+			r->chains ? mx_chain_verdict_name(r->last_verdict) : "-",
+			r->last_why ? r->last_why : "-");
+	}
+	tbl_print(&t, out);
+	tbl_fini(&t);
+}
+
 static int text_open(void *st, FILE *out)
 {
 	(void)st;
@@ -432,6 +774,10 @@ static int text_open(void *st, FILE *out)
 static int text_close(void *st, FILE *out, const struct mx_snapshot *s)
 {
 	(void)st;
+	section_findings(out, s);
+	section_chains(out, s);
+	section_domains(out, s);
+	fputc('\n', out);
 	section_capture(out, s);
 	section_servers(out, "Resolvers", s->resolvers, s->n_resolvers);
 	if (s->n_authoritatives)

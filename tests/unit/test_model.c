@@ -1,10 +1,14 @@
 /* test_model.c - L5: counters, server/sender/name tables, latency
- * percentiles, eviction caps, deterministic snapshot order, the recent ring.
- * Inputs are scripted structs (messages, transactions, lookups), not packets. */
+ * percentiles, eviction caps, deterministic snapshot order, the recent ring;
+ * closed chains (ring order, recipient-domain rows and their order, the
+ * sender fingerprint) and findings (copied, order kept).
+ * Inputs are scripted structs (messages, transactions, lookups, chains,
+ * findings), not packets. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -711,6 +715,338 @@ static void snapshot_lifecycle(void **state)
 	mx_model_free(NULL);
 }
 
+/* ---- chains, domains, fingerprint, findings --------------------------- */
+
+static struct mx_chain chn(struct mx_addr sender, const char *domain, enum mx_chain_verdict v,
+			   uint64_t seq, uint64_t start)
+{
+	struct mx_chain c;
+	memset(&c, 0, sizeof c);
+	c.seq = seq;
+	c.sender = sender;
+	c.domain = N(domain);
+	c.attempt = 1;
+	c.start_us = start;
+	c.end_us = start + 1000000;
+	c.verdict = v;
+	c.why = v == MX_CHAIN_RESOLVED ? "an exchange has an address" : "something failed";
+	c.mx.asked = true;
+	c.mx.ede = 0xffff;
+	return c;
+}
+
+/* one exchange: which families were asked, when, and how AAAA ended */
+static void host(struct mx_chain *c, bool a, uint64_t a_us, bool aaaa, uint64_t aaaa_us,
+		 enum mx_outcome aaaa_outcome)
+{
+	struct mx_chain_host *h = &c->hosts[c->n_hosts++];
+	memset(h, 0, sizeof(*h));
+	h->name = N("mx1.example.test");
+	h->pref = 10;
+	h->a.asked = a;
+	h->a.first_us = a_us;
+	h->a.outcome = MX_O_ANSWER;
+	h->aaaa.asked = aaaa;
+	h->aaaa.first_us = aaaa_us;
+	h->aaaa.outcome = aaaa_outcome;
+	if (a && aaaa)
+		h->first_family = aaaa_us < a_us ? 6 : 4;
+	else
+		h->first_family = aaaa ? 6 : (a ? 4 : 0);
+	c->hosts_total = c->n_hosts;
+}
+
+static struct mx_model *mk_chains(size_t ring, size_t domains)
+{
+	struct mx_model_opts o;
+	mx_model_opts_default(&o);
+	o.recent_chains = ring;
+	if (domains)
+		o.max_domains = domains;
+	struct mx_model *m = mx_model_new(&o);
+	assert_non_null(m);
+	return m;
+}
+
+static const struct mx_sender_row *sender_of(const struct mx_snapshot *s, struct mx_addr a)
+{
+	for (size_t i = 0; i < s->n_senders; i++)
+		if (mx_addr_eq(&s->senders[i].addr, &a))
+			return &s->senders[i];
+	fail_msg("sender not in the snapshot");
+	return NULL;
+}
+
+static void chains_ring(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk_chains(3, 0);
+	struct mx_snapshot s;
+	struct mx_addr snd = A4(192, 0, 2, 10);
+	for (unsigned i = 1; i <= 5; i++) {
+		struct mx_chain c = chn(snd, "example.test", MX_CHAIN_RESOLVED, i, 1000000ULL * i);
+		mx_model_observe_chain(m, &c);
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_chains, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(s.chains[i].seq, 3 + i); /* most recent, oldest first */
+	assert_string_equal(s.chains[2].why, "an exchange has an address");
+	mx_snapshot_fini(&s);
+	assert_null(s.chains);
+	mx_model_free(m);
+
+	/* ring of 0: no chains kept, rows still counted */
+	m = mk_chains(0, 0);
+	struct mx_chain c = chn(snd, "example.test", MX_CHAIN_DEFERRED, 1, 1000000);
+	mx_model_observe_chain(m, &c);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_chains, 0);
+	assert_int_equal(s.n_domains, 1);
+	assert_int_equal(s.domains[0].deferred, 1);
+	assert_int_equal(sender_of(&s, snd)->chains_deferred, 1);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+static void domain_rows(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk_chains(16, 0);
+	struct mx_snapshot s;
+	struct mx_addr s1 = A4(192, 0, 2, 10), s2 = A4(192, 0, 2, 11);
+	struct {
+		const char *d;
+		enum mx_chain_verdict v;
+		struct mx_addr who;
+		uint32_t attempt;
+	} in[] = {
+		{ "e.test", MX_CHAIN_RESOLVED, s1, 1 },   /* 0 bad, 1 chain */
+		{ "b.test", MX_CHAIN_DEFERRED, s1, 1 },   /* 2 bad, 2 chains */
+		{ "c.test", MX_CHAIN_FAILED, s1, 1 },     /* 1 bad, 2 chains */
+		{ "a.test", MX_CHAIN_RESOLVED, s2, 1 },   /* 0 bad, 1 chain */
+		{ "d.test", MX_CHAIN_DEFERRED, s2, 1 },   /* 1 bad, 1 chain */
+		{ "b.test", MX_CHAIN_DEFERRED, s2, 3 },
+		{ "c.test", MX_CHAIN_INCOMPLETE, s1, 2 },
+	};
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+		struct mx_chain c = chn(in[i].who, in[i].d, in[i].v, i + 1, 1000000ULL * (i + 1));
+		c.attempt = in[i].attempt;
+		mx_model_observe_chain(m, &c);
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_domains, 5);
+	const char *order[] = { "b.test", "c.test", "d.test", "a.test", "e.test" };
+	for (size_t i = 0; i < 5; i++) {
+		struct mx_dname d = N(order[i]);
+		assert_true(mx_dname_eq(&s.domains[i].domain, &d));
+	}
+	const struct mx_domain_row *b = &s.domains[0], *c = &s.domains[1];
+	assert_int_equal(b->chains, 2);
+	assert_int_equal(b->deferred, 2);
+	assert_int_equal(b->senders, 2);
+	assert_int_equal(b->max_attempt, 3);
+	assert_int_equal(b->first_us, 2000000);
+	assert_int_equal(b->last_us, 7000000);
+	assert_int_equal(b->last_verdict, MX_CHAIN_DEFERRED);
+	assert_int_equal(c->failed, 1);
+	assert_int_equal(c->incomplete, 1);
+	assert_int_equal(c->senders, 1);
+	assert_int_equal(c->last_verdict, MX_CHAIN_INCOMPLETE);
+	assert_string_equal(c->last_why, "something failed");
+	assert_int_equal(s.domains[3].resolved, 1);
+	assert_int_equal(s.evicted_domains, 0);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+
+	/* the domain table is bounded: the least recently seen goes, counted */
+	m = mk_chains(4, 2);
+	for (unsigned i = 0; i < 3; i++) {
+		char d[32];
+		snprintf(d, sizeof d, "d%u.test", i);
+		struct mx_chain ch = chn(s1, d, MX_CHAIN_RESOLVED, i + 1, 1000000ULL * (i + 1));
+		mx_model_observe_chain(m, &ch);
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_domains, 2);
+	assert_int_equal(s.evicted_domains, 1);
+	assert_true(s.evicted_total >= 1);
+	struct mx_dname gone = N("d0.test");
+	for (size_t i = 0; i < s.n_domains; i++)
+		assert_false(mx_dname_eq(&s.domains[i].domain, &gone));
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+static void sender_fingerprint(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk_chains(8, 0);
+	struct mx_snapshot s;
+	struct mx_addr aaaa_first = A4(10, 0, 0, 1), parallel = A4(10, 0, 0, 2),
+		       a_first = A4(10, 0, 0, 3), mixed = A4(10, 0, 0, 4), fallback = A4(10, 0, 0, 5),
+		       some = A4(10, 0, 0, 6), none = A4(10, 0, 0, 7);
+	const uint64_t T = 100000000;
+
+	/* AAAA-first: 9 exchanges AAAA 20 ms before A (or AAAA only), 1 A-first:
+	 * 90 % is the threshold. AAAA fails on 2 and A is never asked. */
+	struct mx_chain c = chn(aaaa_first, "x.test", MX_CHAIN_DEFERRED, 1, T);
+	for (unsigned i = 0; i < 6; i++)
+		host(&c, true, T + 20000, true, T, MX_O_ANSWER);
+	host(&c, false, 0, true, T, MX_O_SERVFAIL);
+	host(&c, false, 0, true, T, MX_O_TIMEOUT);
+	mx_model_observe_chain(m, &c);
+	c = chn(aaaa_first, "x.test", MX_CHAIN_DEFERRED, 2, T + 300000000);
+	c.attempt = 2;
+	c.prev_start_us = T;
+	host(&c, true, T + 300020000, true, T + 300000000, MX_O_ANSWER);
+	host(&c, true, T + 300000000, true, T + 300050000, MX_O_ANSWER); /* A first */
+	mx_model_observe_chain(m, &c);
+	c = chn(aaaa_first, "x.test", MX_CHAIN_FAILED, 3, T + 400000000);
+	c.attempt = 3;
+	c.prev_start_us = T + 300000000;
+	mx_model_observe_chain(m, &c);
+
+	/* parallel: A and AAAA within 1 ms, whichever first */
+	c = chn(parallel, "x.test", MX_CHAIN_RESOLVED, 4, T);
+	host(&c, true, T + 500, true, T, MX_O_ANSWER);
+	host(&c, true, T, true, T + 900, MX_O_NODATA);
+	host(&c, true, T + 30000, true, T, MX_O_ANSWER); /* one sequential of three */
+	mx_model_observe_chain(m, &c);
+
+	/* A-first: A 30 ms before AAAA, or only A */
+	c = chn(a_first, "x.test", MX_CHAIN_RESOLVED, 5, T);
+	host(&c, true, T, true, T + 30000, MX_O_NODATA);
+	host(&c, true, T, false, 0, MX_O_ANSWER);
+	mx_model_observe_chain(m, &c);
+
+	/* mixed: half and half */
+	c = chn(mixed, "x.test", MX_CHAIN_RESOLVED, 6, T);
+	host(&c, true, T, true, T + 30000, MX_O_NODATA);
+	host(&c, true, T + 30000, true, T, MX_O_NODATA);
+	mx_model_observe_chain(m, &c);
+
+	/* falls back: AAAA-first, AAAA fails, A asked after */
+	c = chn(fallback, "x.test", MX_CHAIN_RESOLVED, 7, T);
+	host(&c, true, T + 2000000, true, T, MX_O_SERVFAIL);
+	mx_model_observe_chain(m, &c);
+
+	/* sometimes: one AAAA failure followed by A, one not */
+	c = chn(some, "x.test", MX_CHAIN_DEFERRED, 8, T);
+	host(&c, true, T + 2000000, true, T, MX_O_SERVFAIL);
+	host(&c, false, 0, true, T, MX_O_SERVFAIL);
+	mx_model_observe_chain(m, &c);
+
+	/* no exchanges at all */
+	c = chn(none, "x.test", MX_CHAIN_FAILED, 9, T);
+	mx_model_observe_chain(m, &c);
+
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	const struct mx_sender_row *r = sender_of(&s, aaaa_first);
+	assert_int_equal(r->chains, 3);
+	assert_int_equal(r->chains_deferred, 2);
+	assert_int_equal(r->chains_failed, 1);
+	assert_int_equal(r->hosts_aaaa_first, 9);
+	assert_int_equal(r->hosts_a_first, 1);
+	assert_int_equal(r->hosts_parallel, 0);
+	assert_int_equal(r->aaaa_fail, 2);
+	assert_int_equal(r->aaaa_fail_then_a, 0);
+	assert_string_equal(mx_sender_family_order(r), "AAAA-first");
+	assert_string_equal(mx_sender_fallback(r), "never asks A");
+	assert_int_equal(r->retry_gaps, 2);
+	assert_int_equal(r->retry_gap_min_us, 100000000);
+	assert_int_equal(r->retry_gap_sum_us, 400000000);
+
+	r = sender_of(&s, parallel);
+	assert_int_equal(r->hosts_parallel, 2);
+	assert_int_equal(r->hosts_aaaa_first, 1);
+	assert_string_equal(mx_sender_family_order(r), "parallel");
+	assert_string_equal(mx_sender_fallback(r), "-");
+	assert_int_equal(r->retry_gaps, 0);
+
+	r = sender_of(&s, a_first);
+	assert_int_equal(r->hosts_a_first, 2);
+	assert_string_equal(mx_sender_family_order(r), "A-first");
+
+	r = sender_of(&s, mixed);
+	assert_string_equal(mx_sender_family_order(r), "mixed");
+
+	r = sender_of(&s, fallback);
+	assert_int_equal(r->aaaa_fail, 1);
+	assert_int_equal(r->aaaa_fail_then_a, 1);
+	assert_string_equal(mx_sender_fallback(r), "falls back to A");
+	assert_string_equal(mx_sender_family_order(r), "AAAA-first");
+
+	r = sender_of(&s, some);
+	assert_string_equal(mx_sender_fallback(r), "sometimes asks A");
+
+	r = sender_of(&s, none);
+	assert_int_equal(r->chains, 1);
+	assert_string_equal(mx_sender_family_order(r), "unknown");
+	assert_string_equal(mx_sender_fallback(r), "-");
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+static void findings_copied(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk_chains(4, 0);
+	struct mx_snapshot s;
+	struct mx_finding f[3];
+	memset(f, 0, sizeof f);
+	const char *ids[] = { "AAAA_SERVFAIL_LOOP", "SLOW_RESOLVER", "QUERY_VOLUME" };
+	for (unsigned i = 0; i < 3; i++) {
+		f[i].pattern = ids[i];
+		f[i].sev = (enum mx_sev)(MX_SEV_CRIT - i); /* ranked by the caller */
+		f[i].count = 10 - i;
+		f[i].seq = 7 - i;
+		snprintf(f[i].detail, sizeof f[i].detail, "detail %u", i);
+	}
+	struct mx_chain_stats cs = { .chains = 9, .deferred = 4, .syns = 2 };
+	mx_model_set_chain_stats(m, &cs);
+	mx_model_set_chain_stats(m, NULL); /* ignored */
+	assert_int_equal(mx_model_set_findings(m, f, 3, 5), 0);
+	f[0].count = 999; /* the model holds a copy */
+	snprintf(f[1].detail, sizeof f[1].detail, "changed");
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_findings, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_string_equal(s.findings[i].pattern, ids[i]);
+		assert_int_equal(s.findings[i].sev, MX_SEV_CRIT - i);
+	}
+	assert_int_equal(s.findings[0].count, 10);
+	assert_string_equal(s.findings[1].detail, "detail 1");
+	assert_int_equal(s.findings_evicted, 5);
+	assert_int_equal(s.chain.chains, 9);
+	assert_int_equal(s.chain.deferred, 4);
+	assert_int_equal(s.chain.syns, 2);
+	assert_true(s.evicted_total >= 5);
+	/* two snapshots are independent */
+	struct mx_snapshot t;
+	assert_int_equal(mx_model_snapshot(m, &t), 0);
+	s.findings[0].count = 1;
+	assert_int_equal(t.findings[0].count, 10);
+	mx_snapshot_fini(&t);
+	mx_snapshot_fini(&s);
+	assert_null(s.findings);
+	assert_int_equal(s.n_findings, 0);
+
+	/* replaced, then cleared */
+	assert_int_equal(mx_model_set_findings(m, &f[2], 1, 0), 0);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_findings, 1);
+	assert_string_equal(s.findings[0].pattern, "QUERY_VOLUME");
+	assert_int_equal(s.findings_evicted, 0);
+	mx_snapshot_fini(&s);
+	assert_int_equal(mx_model_set_findings(m, NULL, 0, 0), 0);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_findings, 0);
+	assert_null(s.findings);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +1061,10 @@ int main(void)
 		cmocka_unit_test(distinct_cap),
 		cmocka_unit_test(recent_ring),
 		cmocka_unit_test(snapshot_lifecycle),
+		cmocka_unit_test(chains_ring),
+		cmocka_unit_test(domain_rows),
+		cmocka_unit_test(sender_fingerprint),
+		cmocka_unit_test(findings_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,13 @@
-/* test_sink.c - L6: the text, json and ndjson sinks and their helpers.
+/* test_sink.c - L6: the text, json, ndjson and md sinks and their helpers.
  *
- * A hand-made snapshot, lookups and transactions are rendered through each
+ * A hand-made snapshot (with findings, chains, recipient domains and sender
+ * fingerprints), lookups, transactions and chains are rendered through each
  * sink into memory (open_memstream). JSON is checked with a small strict
- * RFC 8259 validator written here, plus required keys, escaping of hostile
- * names and strings, and byte-identical output across runs and time zones. */
+ * RFC 8259 validator written here, plus the member names and value types of
+ * findings and chains, escaping of hostile names and strings, and
+ * byte-identical output across runs and time zones. The text report must
+ * lead with the findings; the Markdown write-up must have its sections and
+ * well-formed tables with escaped pipes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -245,7 +249,199 @@ struct fixture {
 	struct mx_lookup l1, l2;
 	struct mx_dns_msg ans;
 	struct mx_txn t1, t2;
+	struct mx_finding fnd[2];
+	struct mx_chain ch[2];
+	struct mx_domain_row dom[2];
 };
+
+
+#define LONG_FIX                                                                             \
+	"recipient: make every authoritative server answer AAAA with NOERROR/NODATA (RFC 4074 " \
+	"\xc2\xa7" "3). Sender, Exchange: Set-SendConnector -UseExternalDNSServersEnabled $true "  \
+	"with a resolver that answers NODATA, or DnsFaultTolerance=Lenient (KB 972744); "       \
+	"Sendmail: O ResolverOptions=+WorkAroundBrokenAAAA."
+
+static void step(struct mx_chain_step *st, enum mx_outcome o, uint16_t rcode, uint32_t attempts,
+		 uint64_t first, uint64_t f1, uint64_t f2)
+{
+	memset(st, 0, sizeof(*st));
+	st->asked = true;
+	st->outcome = o;
+	st->rcode = rcode;
+	st->lookups = 1;
+	st->attempts = attempts;
+	st->first_us = first;
+	st->end_us = first + 500000;
+	st->latency_us = o == MX_O_TIMEOUT ? 0 : 500000;
+	st->ede = 0xffff;
+	st->n_resolvers = 1;
+	st->resolvers[0] = A4(198, 51, 100, 53);
+	st->n_frames = 2;
+	st->frames[0] = f1;
+	st->frames[1] = f2;
+}
+
+/* Issue 3 parts: two findings, two chains, two domains, a fingerprint. */
+static void fill_issue3(struct fixture *f)
+{
+	struct mx_snapshot *s = &f->s;
+	struct mx_finding *x = &f->fnd[0];
+	x->pattern = "AAAA_SERVFAIL_LOOP";
+	x->title = "AAAA-first sender gets a failure for AAAA and never asks A";
+	x->sev = MX_SEV_CRIT;
+	x->sender = A4(192, 0, 2, 10);
+	x->n_resolvers = 1;
+	x->resolvers[0] = A4(198, 51, 100, 53);
+	x->domain = N("example.test");
+	x->host = N("mx1.example.test");
+	x->qtype = MX_TYPE_AAAA;
+	x->first_us = T0;
+	x->last_us = T0 + 300500000;
+	x->count = 3;
+	x->attempts = 2;
+	x->n_frames = 3;
+	x->frames[0] = 1;
+	x->frames[1] = 3;
+	x->frames[2] = 4;
+	x->n_evidence = 3;
+	struct mx_evidence *e = &x->evidence[0];
+	e->frame = 3;
+	e->ts_us = T0 + 21000;
+	e->from = A4(192, 0, 2, 10);
+	e->to = A4(198, 51, 100, 53);
+	e->qname = N("mx1.example.test");
+	e->qtype = MX_TYPE_AAAA;
+	e->outcome = MX_O_SERVFAIL;
+	e->ede = 0xffff;
+	e = &x->evidence[1];
+	e->frame = 4;
+	e->ts_us = T0 + 521000;
+	e->from = A4(198, 51, 100, 53);
+	e->to = A4(192, 0, 2, 10);
+	e->response = true;
+	e->qname = N("mx1.example.test");
+	e->qtype = MX_TYPE_AAAA;
+	e->outcome = MX_O_SERVFAIL;
+	e->rcode = 2;
+	e->ede = 22;
+	e->latency_us = 500000;
+	e = &x->evidence[2];
+	e->frame = 2;
+	e->ts_us = T0 + 9000;
+	e->from = A4(198, 51, 100, 53);
+	e->to = A4(192, 0, 2, 10);
+	e->response = true;
+	e->qname = N("example.test");
+	e->qtype = MX_TYPE_MX;
+	e->outcome = MX_O_ANSWER;
+	e->ede = 0xffff;
+	e->latency_us = 9000;
+	snprintf(e->answer, sizeof e->answer, "MX 10 a|b.example.test.");
+	snprintf(x->detail, sizeof x->detail, "AAAA SERVFAIL x1 (3 queries); EDE 22; A never asked");
+	x->smtp_status = "most likely: Exchange 2007/2010 \"451 4.4.0 DNS query failed\"; others 4.4.3";
+	x->cause = "the recipient's authoritative servers mishandle AAAA queries";
+	x->fix = LONG_FIX;
+	snprintf(x->verify, sizeof x->verify,
+		 "dig AAAA mx1.example.test. @198.51.100.53\n"
+		 "dig +norec AAAA mx1.example.test. @<each NS of example.test.>");
+
+	x = &f->fnd[1];
+	x->pattern = "QUERY_VOLUME";
+	x->title = "note: many queries";
+	x->sev = MX_SEV_INFO;
+	x->count = 1;
+	x->single_attempt = true;
+	s->findings = f->fnd;
+	s->n_findings = 2;
+	s->findings_evicted = 4;
+
+	/* chain 1: deferred, AAAA SERVFAIL x3, A never asked (second attempt) */
+	struct mx_chain *c = &f->ch[0];
+	c->seq = 7;
+	c->sender = A4(192, 0, 2, 10);
+	c->domain = N("example.test");
+	c->attempt = 2;
+	c->prev_start_us = T0;
+	c->start_us = T0 + 300000000;
+	c->end_us = T0 + 300600000;
+	step(&c->mx, MX_O_ANSWER, 0, 1, T0 + 300000000, 1, 2);
+	c->mx_total = 1;
+	c->n_hosts = c->hosts_total = 1;
+	struct mx_chain_host *h = &c->hosts[0];
+	h->name = N("mx1.example.test");
+	h->pref = 10;
+	h->first_family = 6;
+	step(&h->aaaa, MX_O_SERVFAIL, 2, 3, T0 + 300021000, 3, 4);
+	h->aaaa.ede = 22;
+	h->a.ede = h->tlsa.ede = 0xffff;
+	c->verdict = MX_CHAIN_DEFERRED;
+	c->why = "address lookups failed temporarily and none answered";
+	/* chain 2: resolved and connected, cut short by the end of the capture */
+	c = &f->ch[1];
+	c->seq = 8;
+	c->sender = A4(192, 0, 2, 10);
+	c->domain = N("ok.test");
+	c->attempt = 1;
+	c->start_us = T0 + 301000000;
+	c->end_us = T0 + 301100000;
+	step(&c->mx, MX_O_NODATA, 0, 1, T0 + 301000000, 20, 21);
+	c->soa_owner = N("ok.test");
+	c->neg_ttl = 300;
+	c->n_hosts = c->hosts_total = 1;
+	h = &c->hosts[0];
+	h->name = N("ok.test");
+	h->implicit = true;
+	h->first_family = 4;
+	step(&h->a, MX_O_ANSWER, 0, 1, T0 + 301020000, 22, 23);
+	step(&h->aaaa, MX_O_NODATA, 0, 1, T0 + 301030000, 24, 25);
+	h->tlsa.ede = 0xffff;
+	h->n_addrs = 1;
+	h->addrs[0] = A4(203, 0, 113, 25);
+	h->connected = true;
+	c->verdict = MX_CHAIN_RESOLVED;
+	c->why = "the domain itself has an address (implicit MX)";
+	c->cut_short = true;
+	c->connected = true;
+	c->connected_to = A4(203, 0, 113, 25);
+	c->syn_frame = 26;
+	s->chains = f->ch;
+	s->n_chains = 2;
+	s->chain.chains = 5; /* three more closed than the model kept */
+	s->chain.resolved = 2;
+	s->chain.deferred = 3;
+	s->chain.syns = 1;
+
+	struct mx_domain_row *d = &f->dom[0];
+	d->domain = N("example.test");
+	d->chains = 3;
+	d->deferred = 3;
+	d->senders = 1;
+	d->max_attempt = 3;
+	d->last_verdict = MX_CHAIN_DEFERRED;
+	d->last_why = "address lookups failed temporarily and none answered";
+	d->first_us = T0;
+	d->last_us = T0 + 300600000;
+	d = &f->dom[1];
+	d->domain = N("ok.test");
+	d->chains = 2;
+	d->resolved = 2;
+	d->senders = MX_MODEL_DISTINCT_CAP + 1;
+	d->max_attempt = 1;
+	d->last_verdict = MX_CHAIN_RESOLVED;
+	d->last_why = "the domain itself has an address (implicit MX)";
+	s->domains = f->dom;
+	s->n_domains = 2;
+	s->evicted_domains = 1;
+
+	struct mx_sender_row *r = &f->snd[0];
+	r->chains = 5;
+	r->chains_deferred = 3;
+	r->hosts_aaaa_first = 4;
+	r->aaaa_fail = 3;
+	r->retry_gaps = 2;
+	r->retry_gap_min_us = 300000000;
+	r->retry_gap_sum_us = 900000000;
+}
 
 static void fill(struct fixture *f)
 {
@@ -467,6 +663,7 @@ static void fill(struct fixture *f)
 	f->t2.r_frame = 0;
 	f->t2.r_ts = 0;
 	f->t2.latency_us = 0;
+	fill_issue3(f);
 }
 
 /* Run one sink over the fixture into memory; returns malloc'd output. */
@@ -483,12 +680,15 @@ static char *render(const struct mx_sink_ops *ops, struct fixture *f, bool event
 	if (events) {
 		mx_sink_txn(s, &f->t1);
 		mx_sink_lookup(s, &f->l1);
+		mx_sink_chain(s, &f->ch[0]);
 		mx_sink_txn(s, &f->t2);
 		mx_sink_lookup(s, &f->l2);
+		mx_sink_chain(s, &f->ch[1]);
 	}
 	assert_int_equal(mx_sink_close(s, &f->s), 0);
 	assert_int_not_equal(mx_sink_close(s, &f->s), 0); /* once only */
 	mx_sink_lookup(s, &f->l1);                       /* after close: ignored */
+	mx_sink_chain(s, &f->ch[0]);
 	mx_sink_free(s);
 	fclose(mem);
 	*len = n;
@@ -542,12 +742,13 @@ static void table(void **state)
 	size_t k = 0;
 	while (mx_sinks[k])
 		k++;
-	assert_int_equal(k, 3);
+	assert_int_equal(k, 4);
 	assert_ptr_equal(mx_sink_find("text"), &mx_sink_text);
 	assert_ptr_equal(mx_sink_find("json"), &mx_sink_json);
 	assert_ptr_equal(mx_sink_find("ndjson"), &mx_sink_ndjson);
+	assert_ptr_equal(mx_sink_find("md"), &mx_sink_md);
 	assert_null(mx_sink_find("JSON"));
-	assert_null(mx_sink_find("md"));
+	assert_null(mx_sink_find("markdown"));
 	assert_null(mx_sink_find(NULL));
 	for (k = 0; mx_sinks[k]; k++) {
 		assert_non_null(mx_sinks[k]->summary);
@@ -676,9 +877,10 @@ static void ndjson_lines(void **state)
 	struct fixture *f = fx();
 	size_t n;
 	char *out = render(&mx_sink_ndjson, f, true, &n);
-	const char *want[] = { "transaction", "lookup", "transaction", "lookup", "stats",
-			       "resolver", "resolver", "authoritative", "sender",
-			       "failing_name", "failing_name" };
+	const char *want[] = { "transaction", "lookup", "chain", "transaction", "lookup", "chain",
+			       "stats", "finding", "finding", "domain", "domain", "resolver",
+			       "resolver", "authoritative", "sender", "failing_name",
+			       "failing_name" };
 	size_t nl = 0;
 	char *p = out;
 	assert_int_equal(out[n - 1], '\n');
@@ -753,7 +955,8 @@ static void text_report(void **state)
 	size_t n;
 	char *out = render(&mx_sink_text, f, true, &n);
 	char l1[512], l2[512], l3[512];
-	assert_true(strncmp(out, "Capture\n", 8) == 0);
+	assert_true(strncmp(out, "Findings (2)\n", 13) == 0);
+	assert_has(out, "\n\nCapture\n");
 	assert_has(out, "\nResolvers (2)\n");
 	assert_has(out, "\nAuthoritative servers (1)\n");
 	assert_has(out, "\nSenders (1)\n");
@@ -779,7 +982,7 @@ static void text_report(void **state)
 	assert_has(out, "file \"x\"\\x5cy\\x0a\\x01\\xff \\xc3\\xa9.pcap\n");
 	assert_null(strstr(out, "pcap drops")); /* not live */
 	/* resolvers: header and rows aligned, rcode mix, percentages, latency */
-	assert_non_null(line_with(out, "  address", l1, sizeof l1));
+	assert_non_null(line_with(strstr(out, "\nResolvers (2)\n"), "  address", l1, sizeof l1));
 	assert_non_null(line_with(out, "192.0.2.53", l2, sizeof l2));
 	assert_non_null(line_with(out, "  8.8.8.8", l3, sizeof l3));
 	assert_has(l2, "NOERROR 280 SERVFAIL 17 NXDOMAIN 3");
@@ -833,6 +1036,666 @@ static void text_report(void **state)
 	free(f);
 }
 
+/* ---- findings and chains: member names and types ---------------------- */
+
+/* The type of the JSON value at p: 's', 'n', 'b', 'z' (null), 'a', 'o'. */
+static char j_kind(const char *p)
+{
+	switch (*p) {
+	case '"': return 's';
+	case 't': case 'f': return 'b';
+	case 'n': return 'z';
+	case '[': return 'a';
+	case '{': return 'o';
+	default: return 'n';
+	}
+}
+
+struct member {
+	char name[40];
+	char kind;
+	const char *val;
+};
+
+/* Members of the object at *p (which must be valid JSON), in order. */
+static size_t j_members(const char *p, const char *end, struct member *m, size_t max)
+{
+	struct jp j = { p, end, 0 };
+	size_t n = 0;
+	assert_int_equal(*j.p, '{');
+	j.p++;
+	for (;;) {
+		j_ws(&j);
+		if (*j.p == '}')
+			return n;
+		const char *k = j.p + 1;
+		assert_true(j_string(&j));
+		assert_true(n < max);
+		size_t kl = (size_t)(j.p - 1 - k);
+		assert_true(kl < sizeof m[n].name);
+		memcpy(m[n].name, k, kl);
+		m[n].name[kl] = '\0';
+		j_ws(&j);
+		assert_int_equal(*j.p++, ':');
+		j_ws(&j);
+		m[n].kind = j_kind(j.p);
+		m[n].val = j.p;
+		assert_true(j_value(&j));
+		n++;
+		j_ws(&j);
+		if (*j.p == ',')
+			j.p++;
+	}
+}
+
+/* Check an object's members against "name:kinds" specs, in order (kinds:
+ * any of s n b z a o). */
+static void check_members(const char *obj, const char *end, const char *const *spec, size_t nspec,
+			  const char *skip_first)
+{
+	struct member m[48];
+	size_t n = j_members(obj, end, m, 48), off = 0;
+	if (skip_first) {
+		assert_string_equal(m[0].name, skip_first);
+		off = 1;
+	}
+	if (n - off != nspec)
+		fail_msg("%zu members, want %zu", n - off, nspec);
+	for (size_t i = 0; i < nspec; i++) {
+		const char *colon = strchr(spec[i], ':');
+		char name[40];
+		memcpy(name, spec[i], (size_t)(colon - spec[i]));
+		name[colon - spec[i]] = '\0';
+		if (strcmp(m[i + off].name, name) != 0)
+			fail_msg("member %zu is %s, want %s", i, m[i + off].name, name);
+		if (!strchr(colon + 1, m[i + off].kind))
+			fail_msg("member %s has type %c, want one of %s", name, m[i + off].kind, colon + 1);
+	}
+}
+
+static const char *const finding_spec[] = {
+	"pattern:s", "severity:s", "title:sz", "sender:sz", "resolvers:a", "domain:sz", "host:sz",
+	"qtype:sz", "first_seen:sz", "last_seen:sz", "count:n", "attempts:n", "single_attempt:b",
+	"frames:a", "detail:s", "smtp_status:sz", "cause:sz", "fix:sz", "verify:a", "evidence:a",
+};
+static const char *const evidence_spec[] = {
+	"frame:n", "time:s", "from:sz", "to:sz", "response:b", "qname:sz", "qtype:s",
+	"outcome:s", "rcode:sz", "ede:nz", "latency_ms:nz", "answer:sz",
+};
+static const char *const chain_spec[] = {
+	"sender:s", "domain:s", "attempt:n", "prev_start:sz", "start:s", "end:s", "verdict:s",
+	"why:s", "cut_short:b", "connected:b", "connected_to:sz", "syn_frame:nz", "syn_other:n",
+	"mx:o", "mx_total:n", "null_mx:b", "null_mx_mixed:b", "soa:sz", "neg_ttl:nz",
+	"hosts_total:n", "hosts:a",
+};
+static const char *const host_spec[] = {
+	"name:s", "preference:n", "implicit:b", "ip_literal:b", "cname:sz", "cname_loop:b",
+	"first_family:sz", "a:o", "aaaa:o", "tlsa:o", "addresses:a", "connected:b",
+};
+static const char *const step_spec[] = {
+	"asked:b", "outcome:sz", "rcode:sz", "ede:nz", "lookups:n", "attempts:n",
+	"first_seen:sz", "last_seen:sz", "latency_ms:nz", "timeouts:b", "resolvers:a", "frames:a",
+};
+static const char *const domain_spec[] = {
+	"domain:s", "chains:n", "resolved:n", "deferred:n", "failed:n", "incomplete:n",
+	"senders:n", "senders_capped:b", "max_attempt:n", "last_verdict:sz", "last_why:sz",
+	"first_seen:sz", "last_seen:sz",
+};
+
+#define SPEC(a) (a), sizeof(a) / sizeof((a)[0])
+
+/* The value of member `name` of the object at obj. */
+static const char *member_val(const char *obj, const char *end, const char *name, char *kind)
+{
+	struct member m[48];
+	size_t n = j_members(obj, end, m, 48);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(m[i].name, name) == 0) {
+			if (kind)
+				*kind = m[i].kind;
+			return m[i].val;
+		}
+	fail_msg("no member %s", name);
+	return NULL;
+}
+
+/* Elements of the array at p. */
+static size_t j_elems(const char *p, const char *end, const char **el, size_t max)
+{
+	struct jp j = { p, end, 0 };
+	size_t n = 0;
+	assert_int_equal(*j.p, '[');
+	j.p++;
+	for (;;) {
+		j_ws(&j);
+		if (*j.p == ']')
+			return n;
+		assert_true(n < max);
+		el[n++] = j.p;
+		assert_true(j_value(&j));
+		j_ws(&j);
+		if (*j.p == ',')
+			j.p++;
+	}
+}
+
+static void check_chain(const char *obj, const char *end, const char *skip)
+{
+	const char *hosts[8], *v;
+	check_members(obj, end, SPEC(chain_spec), skip);
+	check_members(member_val(obj, end, "mx", NULL), end, SPEC(step_spec), NULL);
+	size_t nh = j_elems(member_val(obj, end, "hosts", NULL), end, hosts, 8);
+	assert_int_equal(nh, 1);
+	check_members(hosts[0], end, SPEC(host_spec), NULL);
+	v = member_val(hosts[0], end, "aaaa", NULL);
+	check_members(v, end, SPEC(step_spec), NULL);
+	check_members(member_val(hosts[0], end, "tlsa", NULL), end, SPEC(step_spec), NULL);
+}
+
+static void check_finding(const char *obj, const char *end, const char *skip)
+{
+	const char *ev[16];
+	check_members(obj, end, SPEC(finding_spec), skip);
+	size_t n = j_elems(member_val(obj, end, "evidence", NULL), end, ev, 16);
+	for (size_t i = 0; i < n; i++)
+		check_members(ev[i], end, SPEC(evidence_spec), NULL);
+}
+
+static void json_findings_chains(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	size_t n;
+	char *out = render(&mx_sink_json, f, true, &n);
+	const char *end = out + n;
+	const char *el[16];
+	assert_true(json_valid(out, n, '{'));
+
+	/* top-level order */
+	const char *top[] = { "\"lookups\":[", "\"findings\":[", "\"chains\":[", "\"chains_omitted\":",
+			      "\"source\":", "\"stats\":{", "\"domains\":[", "\"resolvers\":[",
+			      "\"authoritatives\":[", "\"senders\":[", "\"failing_names\":[" };
+	const char *prev = out;
+	for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
+		const char *p = strstr(prev, top[i]);
+		if (!p)
+			fail_msg("missing or out of order: %s", top[i]);
+		prev = p;
+	}
+
+	/* findings: every name typed right; values of the CRIT one */
+	const char *fa = strchr(strstr(out, "\"findings\":["), '[');
+	assert_int_equal(j_elems(fa, end, el, 16), 2);
+	check_finding(el[0], end, NULL);
+	check_finding(el[1], end, NULL);
+	assert_has(out, "{\"pattern\":\"AAAA_SERVFAIL_LOOP\",\"severity\":\"crit\","
+			"\"title\":\"AAAA-first sender gets a failure for AAAA and never asks A\","
+			"\"sender\":\"192.0.2.10\",\"resolvers\":[\"198.51.100.53\"],"
+			"\"domain\":\"example.test.\",\"host\":\"mx1.example.test.\",\"qtype\":\"AAAA\","
+			"\"first_seen\":\"2026-11-24T09:40:01.123456Z\","
+			"\"last_seen\":\"2026-11-24T09:45:01.623456Z\",\"count\":3,\"attempts\":2,"
+			"\"single_attempt\":false,\"frames\":[1,3,4],");
+	assert_has(out, "\"smtp_status\":\"most likely: Exchange 2007/2010 \\\"451 4.4.0 DNS query "
+			"failed\\\"; others 4.4.3\"");
+	assert_has(out, "\"fix\":\"recipient: make every authoritative server answer AAAA with "
+			"NOERROR/NODATA (RFC 4074 \xc2\xa7" "3).");
+	assert_has(out, "\"verify\":[\"dig AAAA mx1.example.test. @198.51.100.53\","
+			"\"dig +norec AAAA mx1.example.test. @<each NS of example.test.>\"]");
+	assert_has(out, "{\"frame\":3,\"time\":\"2026-11-24T09:40:01.144456Z\",\"from\":\"192.0.2.10\","
+			"\"to\":\"198.51.100.53\",\"response\":false,\"qname\":\"mx1.example.test.\","
+			"\"qtype\":\"AAAA\",\"outcome\":\"SERVFAIL\",\"rcode\":null,\"ede\":null,"
+			"\"latency_ms\":null,\"answer\":null}");
+	assert_has(out, "\"response\":true,\"qname\":\"mx1.example.test.\",\"qtype\":\"AAAA\","
+			"\"outcome\":\"SERVFAIL\",\"rcode\":\"SERVFAIL\",\"ede\":22,\"latency_ms\":500.000,"
+			"\"answer\":null}");
+	assert_has(out, "\"answer\":\"MX 10 a|b.example.test.\"}");
+	/* the INFO finding: absent values are null, arrays empty */
+	assert_has(out, "{\"pattern\":\"QUERY_VOLUME\",\"severity\":\"info\",\"title\":\"note: many "
+			"queries\",\"sender\":null,\"resolvers\":[],\"domain\":null,\"host\":null,"
+			"\"qtype\":null,\"first_seen\":null,\"last_seen\":null,\"count\":1,\"attempts\":0,"
+			"\"single_attempt\":true,\"frames\":[],\"detail\":\"\",\"smtp_status\":null,"
+			"\"cause\":null,\"fix\":null,\"verify\":[],\"evidence\":[]}");
+
+	/* chains: streamed in closing order, one per line */
+	const char *ca = strchr(strstr(out, "\"chains\":["), '[');
+	assert_int_equal(j_elems(ca, end, el, 16), 2);
+	check_chain(el[0], end, NULL);
+	check_chain(el[1], end, NULL);
+	assert_has(out, "\"chains\":[\n{\"sender\":\"192.0.2.10\",\"domain\":\"example.test.\","
+			"\"attempt\":2,\"prev_start\":\"2026-11-24T09:40:01.123456Z\","
+			"\"start\":\"2026-11-24T09:45:01.123456Z\",\"end\":\"2026-11-24T09:45:01.723456Z\","
+			"\"verdict\":\"deferred\",\"why\":\"address lookups failed temporarily and none "
+			"answered\",\"cut_short\":false,\"connected\":false,\"connected_to\":null,"
+			"\"syn_frame\":null,\"syn_other\":0,\"mx\":{\"asked\":true,\"outcome\":\"ANSWER\","
+			"\"rcode\":\"NOERROR\",\"ede\":null,\"lookups\":1,\"attempts\":1,");
+	assert_has(out, "\"first_family\":\"AAAA\",\"a\":{\"asked\":false,\"outcome\":null,"
+			"\"rcode\":null,\"ede\":null,\"lookups\":0,\"attempts\":0,\"first_seen\":null,"
+			"\"last_seen\":null,\"latency_ms\":null,\"timeouts\":false,\"resolvers\":[],"
+			"\"frames\":[]},\"aaaa\":{\"asked\":true,\"outcome\":\"SERVFAIL\","
+			"\"rcode\":\"SERVFAIL\",\"ede\":22,\"lookups\":1,\"attempts\":3,");
+	assert_has(out, "\"latency_ms\":500.000,\"timeouts\":false,\"resolvers\":[\"198.51.100.53\"],"
+			"\"frames\":[3,4]}");
+	assert_has(out, "},\n{\"sender\":\"192.0.2.10\",\"domain\":\"ok.test.\",\"attempt\":1,"
+			"\"prev_start\":null,");
+	assert_has(out, "\"cut_short\":true,\"connected\":true,\"connected_to\":\"203.0.113.25\","
+			"\"syn_frame\":26,");
+	assert_has(out, "\"soa\":\"ok.test.\",\"neg_ttl\":300,\"hosts_total\":1,\"hosts\":[{"
+			"\"name\":\"ok.test.\",\"preference\":0,\"implicit\":true,\"ip_literal\":false,"
+			"\"cname\":null,\"cname_loop\":false,\"first_family\":\"A\",");
+	assert_has(out, "\"addresses\":[\"203.0.113.25\"],\"connected\":true}]}");
+	/* stats: chains streamed 2, the model closed 5 */
+	assert_has(out, "\"chains_omitted\":3,\n");
+
+	/* domains, sender fingerprint, stats */
+	const char *da = strchr(strstr(out, "\"domains\":["), '[');
+	assert_int_equal(j_elems(da, end, el, 16), 2);
+	check_members(el[0], end, SPEC(domain_spec), NULL);
+	assert_has(out, "\"domains\":[\n{\"domain\":\"example.test.\",\"chains\":3,\"resolved\":0,"
+			"\"deferred\":3,\"failed\":0,\"incomplete\":0,\"senders\":1,"
+			"\"senders_capped\":false,\"max_attempt\":3,\"last_verdict\":\"deferred\",");
+	assert_has(out, "\"senders\":64,\"senders_capped\":true");
+	assert_has(out, "\"chains\":5,\"chains_deferred\":3,\"chains_failed\":0,"
+			"\"hosts_aaaa_first\":4,\"hosts_a_first\":0,\"hosts_parallel\":0,"
+			"\"family_order\":\"AAAA-first\",\"aaaa_failures\":3,\"aaaa_failures_then_a\":0,"
+			"\"fallback\":\"never asks A\",\"retry_gaps\":2,\"retry_gap_min_s\":300.000000,"
+			"\"retry_gap_mean_s\":450.000000}");
+	assert_has(out, "\"chains\":{\"chains\":5,\"resolved\":2,\"deferred\":3,\"failed\":0,"
+			"\"incomplete\":0,\"evicted\":0,\"history_evicted\":0,\"lookups_joined\":0,"
+			"\"syns\":1},\"findings\":2,\"findings_evicted\":4,\"input_truncated\":false,"
+			"\"input_error\":null}");
+	assert_has(out, "\"domains\":1,\"open_chains\":0,\"chain_history\":0,\"findings\":4}");
+	free(out);
+
+	/* without streamed chains, the snapshot's are listed */
+	out = render(&mx_sink_json, f, false, &n);
+	assert_true(json_valid(out, n, '{'));
+	ca = strchr(strstr(out, "\"chains\":["), '[');
+	assert_int_equal(j_elems(ca, out + n, el, 16), 2);
+	assert_has(out, "\"chains_omitted\":3,\n");
+	free(out);
+
+	/* input cut off: flagged with its message */
+	f->s.input_truncated = true;
+	snprintf(f->s.input_error, sizeof f->s.input_error, "truncated \"record\"");
+	out = render(&mx_sink_json, f, false, &n);
+	assert_true(json_valid(out, n, '{'));
+	assert_has(out, "\"input_truncated\":true,\"input_error\":\"truncated \\\"record\\\"\"}");
+	free(out);
+	free(f);
+}
+
+/* Many chains stream through the temporary file into one valid document. */
+static void json_many_chains(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *mem = open_memstream(&buf, &n);
+	struct mx_sink *s = mx_sink_new(&mx_sink_json, mem);
+	assert_int_equal(mx_sink_open(s), 0);
+	for (unsigned i = 0; i < 3000; i++) {
+		f->ch[0].attempt = i + 1;
+		mx_sink_chain(s, &f->ch[i % 2]);
+		if (i % 100 == 0)
+			mx_sink_lookup(s, &f->l1);
+	}
+	f->s.chain.chains = 3000;
+	assert_int_equal(mx_sink_close(s, &f->s), 0);
+	mx_sink_free(s);
+	fclose(mem);
+	assert_true(json_valid(buf, n, '{'));
+	assert_has(buf, "\"chains_omitted\":0,\n");
+	const char *ca = strchr(strstr(buf, "\"chains\":["), '[');
+	static const char *el[3001];
+	assert_int_equal(j_elems(ca, buf + n, el, 3001), 3000);
+	assert_has(buf, "\"attempt\":2999,");
+	free(buf);
+	free(f);
+}
+
+static void ndjson_findings_chains(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	size_t n;
+	char *out = render(&mx_sink_ndjson, f, true, &n);
+	size_t chains = 0, findings = 0, domains = 0;
+	for (char *p = out; p < out + n;) {
+		char *e = memchr(p, '\n', (size_t)(out + n - p));
+		assert_non_null(e);
+		assert_true(json_valid(p, (size_t)(e - p), '{'));
+		if (strncmp(p, "{\"type\":\"chain\",", 16) == 0) {
+			check_chain(p, e, "type");
+			chains++;
+		} else if (strncmp(p, "{\"type\":\"finding\",", 18) == 0) {
+			check_finding(p, e, "type");
+			findings++;
+		} else if (strncmp(p, "{\"type\":\"domain\",", 17) == 0) {
+			check_members(p, e, SPEC(domain_spec), "type");
+			domains++;
+		}
+		p = e + 1;
+	}
+	assert_int_equal(chains, 2);
+	assert_int_equal(findings, 2);
+	assert_int_equal(domains, 2);
+	assert_has(out, "{\"type\":\"finding\",\"pattern\":\"AAAA_SERVFAIL_LOOP\",\"severity\":\"crit\",");
+	assert_has(out, "{\"type\":\"chain\",\"sender\":\"192.0.2.10\",\"domain\":\"example.test.\",");
+	assert_has(out, "{\"type\":\"domain\",\"domain\":\"example.test.\",\"chains\":3,");
+	assert_null(strstr(out, "chains_omitted"));
+	/* a chain line is written (and flushed) as the chain closes */
+	char *buf = NULL;
+	size_t bn = 0;
+	FILE *mem = open_memstream(&buf, &bn);
+	struct mx_sink *s = mx_sink_new(&mx_sink_ndjson, mem);
+	assert_int_equal(mx_sink_open(s), 0);
+	mx_sink_chain(s, &f->ch[1]);
+	assert_true(bn > 0);
+	assert_int_equal(buf[bn - 1], '\n');
+	mx_sink_free(s);
+	fclose(mem);
+	free(buf);
+	free(out);
+	free(f);
+}
+
+/* ---- text: findings first, chains, domains ---------------------------- */
+
+static void text_findings_chains(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	size_t n;
+	char *out = render(&mx_sink_text, f, true, &n);
+	const char *order[] = { "Findings (2)\n", "\nChains (the last 2 of 5)\n",
+				"\nRecipient domains (2)\n", "\nCapture\n", "\nResolvers (2)\n",
+				"\nSenders (1)\n", "\nTop failing names (2)\n" };
+	const char *prev = out;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		const char *p = strstr(prev, order[i]);
+		if (!p)
+			fail_msg("missing or out of order: %s", order[i]);
+		prev = p;
+	}
+	assert_true(strncmp(out, "Findings (2)\n  (4 more were evicted: the findings table was full)\n"
+				 "  [CRIT] AAAA_SERVFAIL_LOOP  sender 192.0.2.10 -> domain example.test, "
+				 "host mx1.example.test, AAAA\n"
+				 "    AAAA-first sender gets a failure for AAAA and never asks A.\n"
+				 "    Seen: 2026-11-24T09:40:01.123456Z to 2026-11-24T09:45:01.623456Z\n"
+				 "    Count: 3 occurrences in 2 delivery attempts\n"
+				 "    Resolvers: 198.51.100.53\n",
+			    strlen("Findings (2)\n  (4 more were evicted: the findings table was full)\n"
+				   "  [CRIT] AAAA_SERVFAIL_LOOP  sender 192.0.2.10 -> domain example.test, "
+				   "host mx1.example.test, AAAA\n"
+				   "    AAAA-first sender gets a failure for AAAA and never asks A.\n"
+				   "    Seen: 2026-11-24T09:40:01.123456Z to 2026-11-24T09:45:01.623456Z\n"
+				   "    Count: 3 occurrences in 2 delivery attempts\n"
+				   "    Resolvers: 198.51.100.53\n")) == 0);
+	assert_has(out, "    Most likely SMTP status: Exchange 2007/2010 \"451 4.4.0 DNS query failed\"; "
+			"others 4.4.3\n");
+	assert_has(out, "    Cause: The recipient's authoritative servers mishandle AAAA queries.\n");
+	assert_has(out, "    Fix: Recipient: make every authoritative server answer AAAA with");
+	assert_has(out, "    Verify:\n      dig AAAA mx1.example.test. @198.51.100.53\n"
+			"      dig +norec AAAA mx1.example.test. @<each NS of example.test.>\n"
+			"    Evidence frames: 1, 3, 4\n"
+			"      frame  time ");
+	char l1[512];
+	assert_non_null(line_with(out, "      frame  time", l1, sizeof l1));
+	assert_has(l1, "from");
+	assert_has(l1, "question");
+	assert_has(l1, "answer / rcode");
+	assert_has(l1, "latency ms");
+	assert_non_null(line_with(out, "SERVFAIL, EDE 22 No Reachable Authority", l1, sizeof l1));
+	assert_has(l1, "      4  2026-11-24T09:40:01.644456Z  198.51.100.53  192.0.2.10");
+	assert_has(l1, "AAAA mx1.example.test");
+	assert_has(l1, "500.000");
+	assert_non_null(line_with(out, "(query)", l1, sizeof l1));
+	assert_has(l1, "      3  ");
+	assert_has(out, "NOERROR MX 10 a|b.example.test.");
+	assert_has(out, "  [INFO] QUERY_VOLUME\n    Note: many queries.\n    Count: 1 occurrence\n"
+			"    single attempt: capture too short to judge recurrence\n");
+	/* prose wraps at 100 columns with a hanging indent: no line is wider,
+	 * and the long fix continues on indented lines */
+	for (const char *p = out; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p), cols = 0;
+		for (size_t i = 0; i < len; i++)
+			cols += ((unsigned char)p[i] & 0xc0) != 0x80;
+		if (strncmp(p, "    ", 4) == 0 && !strstr(p, "  ") /* not a table */)
+			assert_true(cols <= 100);
+		if (strncmp(p, "    Fix:", 8) == 0) {
+			assert_true(cols <= 100 && cols > 80);
+			assert_non_null(e);
+			assert_memory_equal(e + 1, "      ", 6);
+			assert_true(e[7] != ' ');
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	/* chains grouped by sender, then domain; compact exchange lines */
+	assert_has(out, "\n  sender 192.0.2.10\n    example.test\n      attempt 2  "
+			"2026-11-24T09:45:01.123456Z (+300.0 s)  deferred: address lookups failed\n"
+			"          temporarily and none answered\n"
+			"        MX ok: 1 exchange via 198.51.100.53 (frames 1, 2)\n"
+			"        mx1.example.test (10): AAAA SERVFAIL x3 (EDE 22 No Reachable Authority) "
+			"-> A never asked\n"
+			"    ok.test\n      attempt 1  2026-11-24T09:45:02.123456Z  resolved: the domain "
+			"itself has an address (implicit\n          MX); connected to 203.0.113.25 (frame "
+			"26); cut short (the capture ended inside the chain\n          window)\n");
+	assert_has(out, "        MX NODATA: the domain itself is the exchange (implicit MX) via "
+			"198.51.100.53 (frames 20, 21)\n"
+			"        ok.test (implicit MX): A ok 203.0.113.25, AAAA NODATA; connected\n");
+	/* recipient domains and the fingerprint columns */
+	assert_non_null(line_with(out, "  example.test  ", l1, sizeof l1));
+	assert_has(l1, "  deferred  ");
+	assert_has(l1, "  address lookups failed temporarily and none answered");
+	assert_non_null(line_with(out, "  ok.test  ", l1, sizeof l1));
+	assert_has(l1, ">64");
+	assert_non_null(line_with(out, "family order", l1, sizeof l1));
+	assert_has(l1, "chains  family order  AAAA failure  retry min s  retry mean s");
+	assert_non_null(line_with(out, "  10.0.0.25  ", l1, sizeof l1));
+	assert_has(l1, "  5  AAAA-first    never asks A        300.0         450.0");
+	/* capture: chains, findings, new evictions */
+	assert_has(out, "chains                  5 (resolved 2, deferred 3, failed 0, incomplete 0)");
+	assert_has(out, "recipient domains 1");
+	assert_has(out, "findings 4");
+	assert_null(strstr(out, "WARNING"));
+	/* no trailing blanks, deterministic */
+	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+		if (p > out)
+			assert_true(p[-1] != ' ');
+	size_t n2;
+	char *again = render(&mx_sink_text, f, true, &n2);
+	assert_int_equal(n, n2);
+	assert_memory_equal(out, again, n);
+	free(again);
+	free(out);
+
+	/* no findings: says so, and that the capture was too short to judge */
+	f->s.n_findings = 0;
+	f->s.findings_evicted = 0;
+	f->s.input_truncated = true;
+	snprintf(f->s.input_error, sizeof f->s.input_error, "file cut off\n\x1b[31m");
+	out = render(&mx_sink_text, f, false, &n);
+	assert_true(strncmp(out, "Findings\n  none: no failure pattern found\n  (1 chain ended with "
+				 "the capture inside its window: judging recurrence needs a longer "
+				 "capture)\n\nChains", 130) == 0);
+	assert_has(out, "  WARNING                 the input ended early (file cut off\\x0a\\x1b[31m): "
+			"this report covers only what was read\n");
+	free(out);
+	f->s.n_chains = 0;
+	f->s.chain.chains = 0;
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings\n  none: no failure pattern found\n\nChains (0)\n  none: no MX lookup "
+			"by a sender was followed\n");
+	free(out);
+	free(f);
+}
+
+/* ---- md --------------------------------------------------------------- */
+
+/* Count the '|' of a Markdown table row that are not escaped. */
+static size_t md_pipes(const char *line, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] == '\\' && i + 1 < len) {
+			i++;
+			continue;
+		}
+		n += line[i] == '|';
+	}
+	return n;
+}
+
+/* Every table in the document: header, separator, rows with the same
+ * number of unescaped pipes as the header. Returns the number of tables. */
+static size_t md_tables_ok(const char *doc)
+{
+	size_t tables = 0, want = 0;
+	bool in = false, sep = false;
+	for (const char *p = doc; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len && p[0] == '|') {
+			size_t k = md_pipes(p, len);
+			if (!in) {
+				in = true;
+				sep = true;
+				want = k;
+				tables++;
+			} else if (sep) {
+				sep = false;
+				for (size_t i = 0; i < len; i++)
+					assert_non_null(strchr("|-: ", p[i]));
+			}
+			if (k != want)
+				fail_msg("table row with %zu pipes, want %zu: %.*s", k, want, (int)len, p);
+			assert_int_equal(p[len - 1], '|');
+		} else {
+			assert_false(in && sep); /* a header needs its separator */
+			in = false;
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return tables;
+}
+
+static void md_writeup(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	size_t n;
+	char *out = render(&mx_sink_md, f, true, &n);
+	assert_int_equal(strlen(out), n);
+	assert_true(strncmp(out, "# Mail delivery incident: mail to `example.test` deferred: AAAA lookups "
+				 "for `mx1.example.test` fail (SERVFAIL)\n\n", 102) == 0);
+	const char *order[] = { "\n\nBetween 2026-11-24T09:40:01.123456Z and 2026-11-24T09:45:01.623456Z, "
+				"the mail server `192.0.2.10` made 2 delivery attempts to `example.test`; "
+				"every attempt was deferred. AAAA-first sender gets a failure for AAAA and "
+				"never asks A. In this capture, AAAA lookups for `mx1.example.test` fail "
+				"(SERVFAIL). Most likely SMTP status: Exchange 2007/2010 \"451 4.4.0 DNS "
+				"query failed\"; others 4.4.3. Fix: Recipient: make every authoritative "
+				"server answer AAAA with NOERROR/NODATA (RFC 4074 \xc2\xa7" "3).\n\n",
+				"## Impact\n\n- **Senders:** `10.0.0.25` (asks AAAA first, never asks A "
+				"after an AAAA failure; 5 chains, 3 deferred, 0 failed)\n",
+				"- **Recipient domains:** `example.test` (3 chains: 0 resolved, 3 deferred",
+				"- **Delivery attempts:** 5 resolution chains",
+				"- **Time span:** failures seen between",
+				"- **Findings:** 1 crit, 1 info (4 more evicted",
+				"\n## Timeline\n\nOnly the last 2 of 5 resolution chains were kept",
+				"\n- 2026-11-24T09:40:01.123456Z (frame 1): first evidence of CRIT "
+				"AAAA_SERVFAIL_LOOP: AAAA-first sender gets a failure for AAAA and never asks A.\n",
+				"\n- 2026-11-24T09:45:01.123456Z (frame 1): `192.0.2.10` asks for the MX records "
+				"of `example.test` (attempt 2, a retry 300.0 s after the previous one).\n",
+				"\n- 2026-11-24T09:45:01.644456Z (frame 4): first failure of attempt 2: the AAAA "
+				"lookup for `mx1.example.test` ends SERVFAIL after 3 queries (EDE 22, No "
+				"Reachable Authority).\n",
+				"attempt 2 for `example.test` ends **deferred**: address lookups failed",
+				"\n## Findings\n\n### CRIT AAAA_SERVFAIL_LOOP: AAAA-first sender gets a failure "
+				"for AAAA and never asks A\n\nSender `192.0.2.10`, recipient domain "
+				"`example.test`, host `mx1.example.test`, query type AAAA; resolver "
+				"`198.51.100.53`. Seen 3 times between",
+				"| Frame | Time | From | To | Question | Answer / rcode | Latency |\n"
+				"|---:|---|---|---|---|---|---:|\n"
+				"| 3 | 2026-11-24T09:40:01.144456Z | `192.0.2.10` | `198.51.100.53` | "
+				"`AAAA mx1.example.test` | (query) | - |\n"
+				"| 4 | 2026-11-24T09:40:01.644456Z | `198.51.100.53` | `192.0.2.10` | "
+				"`AAAA mx1.example.test` | SERVFAIL, EDE 22 No Reachable Authority | 500.000 ms |\n"
+				"| 2 | 2026-11-24T09:40:01.132456Z | `198.51.100.53` | `192.0.2.10` | "
+				"`MX example.test` | NOERROR MX 10 a\\|b.example.test. | 9.000 ms |\n\n",
+				"**Root cause.** The recipient's authoritative servers mishandle AAAA queries.\n\n",
+				"**Fix.** Recipient: make every authoritative server answer AAAA",
+				"**Verify.**\n\n```sh\ndig AAAA mx1.example.test. @198.51.100.53\n"
+				"dig +norec AAAA mx1.example.test. @<each NS of example.test.>\n```\n\n",
+				"**Most likely SMTP status.** Exchange 2007/2010",
+				"### INFO QUERY_VOLUME: note: many queries\n\nSeen once.\n\n> Only one delivery "
+				"attempt was captured",
+				"## Appendix: capture statistics\n\n| Item | Value |\n|---|---|\n| Source | "
+				"`file \"x\"\\y\\x0a\\x01\\xff \\xc3\\xa9.pcap` |\n| Filter | `udp port 53` |\n",
+				"| Evictions (bounded tables) | senders 2, recipient domains 1, pending queries 5, "
+				"findings 4 |\n",
+				"\n### Resolvers\n\n| Resolver | Queries |",
+				"| `8.8.8.8` | 5 | 0.0% | - | - | - | 5 | 0 | - |\n" };
+	const char *prev = out;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		const char *p = strstr(prev, order[i]);
+		if (!p)
+			fail_msg("missing or out of order: %s", order[i]);
+		prev = p;
+	}
+	assert_int_equal(md_tables_ok(out), 3); /* evidence, statistics, resolvers */
+	/* prose escapes markup: '<' in the fix text would be read as HTML */
+	assert_null(strstr(out, "Fix:** <"));
+	assert_int_equal(out[n - 1], '\n');
+	size_t n2;
+	char *again = render(&mx_sink_md, f, true, &n2);
+	assert_int_equal(n, n2);
+	assert_memory_equal(out, again, n);
+	free(again);
+	free(out);
+
+	/* hostile text: pipes and markup in a detector's words and a title */
+	f->fnd[0].title = "a|b <c> *d* [e](f) _g_ `h`";
+	f->fnd[0].cause = "x | y";
+	snprintf(f->fnd[0].evidence[0].answer, sizeof f->fnd[0].evidence[0].answer, "z");
+	f->fnd[0].evidence[0].qname = hostile_name();
+	out = render(&mx_sink_md, f, false, &n);
+	assert_has(out, "### CRIT AAAA_SERVFAIL_LOOP: a\\|b \\<c\\> \\*d\\* \\[e\\](f) \\_g\\_ \\`h\\`\n");
+	assert_has(out, "**Root cause.** X \\| y.\n");
+	assert_has(out, "`AAAA a\\\"\\010\\255b.example` |");
+	assert_int_equal(md_tables_ok(out), 3);
+	free(out);
+
+	/* info only: a short write-up saying nothing failed, with statistics */
+	f->s.findings = &f->fnd[1];
+	f->s.n_findings = 1;
+	out = render(&mx_sink_md, f, false, &n);
+	assert_true(strncmp(out, "# Mail delivery check: no failure pattern found\n\n", 49) == 0);
+	assert_has(out, "It shows 5 mail resolution chains (2 resolved, 3 deferred, 0 failed, 0 "
+			"incomplete) from 1 sender to 2 recipient domains; mxsniff found no failure "
+			"pattern in them. 1 chain ended with the capture inside its window");
+	assert_has(out, "## Observations\n\n");
+	assert_has(out, "### INFO QUERY_VOLUME");
+	assert_has(out, "## Appendix: capture statistics");
+	assert_null(strstr(out, "## Timeline"));
+	free(out);
+	/* nothing at all */
+	memset(&f->s, 0, sizeof f->s);
+	out = render(&mx_sink_md, f, false, &n);
+	assert_has(out, "# Mail delivery check: no failure pattern found\n\nThe capture holds no "
+			"packets. No MX lookup by a sender was seen");
+	assert_has(out, "| Time span | none (no packets) |");
+	assert_has(out, "No resolver (server receiving RD=1 queries) was seen.\n");
+	assert_int_equal(md_tables_ok(out), 1);
+	free(out);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -843,6 +1706,11 @@ int main(void)
 		cmocka_unit_test(json_empty),
 		cmocka_unit_test(ndjson_lines),
 		cmocka_unit_test(text_report),
+		cmocka_unit_test(json_findings_chains),
+		cmocka_unit_test(json_many_chains),
+		cmocka_unit_test(ndjson_findings_chains),
+		cmocka_unit_test(text_findings_chains),
+		cmocka_unit_test(md_writeup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,24 @@
+#!/bin/bash
+# record-all.sh: re-record every lab capture (captures/lab-*.pcap), the
+# Postfix logs (captures/lab/logs/) and print a summary. Run as root on
+# Debian 12 with unbound, nsd, dnsdist, postfix, tcpdump, bind9-dnsutils and
+# iproute2/iptables installed. Takes about 5 minutes (the v6-only Postfix
+# retry loop alone needs two minutes). Not run by CI: the captures are
+# committed. Scenarios run one at a time (they share the mxl-* namespaces);
+# a lock refuses a second concurrent run.
+set -euo pipefail
+LAB_DIR=$(cd "$(dirname "$0")" && pwd)
+exec 9>/tmp/mxlab.lock
+flock -n 9 || { echo "record-all: another lab run holds /tmp/mxlab.lock" >&2; exit 1; }
+SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
+         lab-dead-resolver.sh lab-tcp.sh"
+for s in $SCRIPTS; do
+    echo "=== $s" >&2
+    "$LAB_DIR/$s"
+done
+echo "=== summary" >&2
+cd "$LAB_DIR/.."
+for f in lab-*.pcap; do
+    printf '%-36s %3d packets %7d bytes\n' "$f" \
+        "$(tcpdump -nn -r "$f" 2>/dev/null | wc -l)" "$(stat -c %s "$f")"
+done

@@ -1,0 +1,1059 @@
+/* sink/md.c - the incident write-up in Markdown (`-F md`), written at close
+ * (L6).
+ *
+ * An operator pastes it into a ticket. Layout (CommonMark with GitHub
+ * tables): "# Mail delivery incident: <headline>" from the top finding, a
+ * one-paragraph summary (who is affected, what fails, the SMTP status the
+ * sender most likely logged, the fix in one sentence), "## Impact" (senders
+ * and their fingerprint, recipient domains, attempts and chain verdicts, time
+ * span), "## Timeline" (attempts, first failures, verdicts and findings in
+ * capture-time order, with frame numbers), "## Findings" (per finding:
+ * detail, evidence table, root cause, fix, the dig commands to verify in a
+ * ```sh block, the likely SMTP status) and "## Appendix: capture statistics"
+ * (totals, decode problems, evictions, the resolver table). When no finding
+ * is at warn or above, a short write-up says that no failure pattern was
+ * seen, lists the informational findings, and keeps the appendix.
+ *
+ * Text from the capture (names, addresses, the file name) goes into code
+ * spans; detector prose is escaped where Markdown would read it as markup
+ * ('|' in table cells, '<', '*', '_' at word edges, '[', ']', '`', '\').
+ * No wall clock, no locale, no floats: the same snapshot gives the same
+ * bytes. The sink decides nothing: findings come from the detectors.
+ */
+#include "mxsniff/addr.h"
+#include "mxsniff/chain.h"
+#include "mxsniff/detect.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/model.h"
+#include "mxsniff/sink.h"
+#include "sink_priv.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MD_LIST_MAX 10       /* senders / domains listed in Impact */
+#define MD_TIMELINE_HEAD 20  /* a long timeline keeps its first and last events */
+#define MD_TIMELINE_TAIL 20
+
+/* ---- escaping --------------------------------------------------------- */
+
+static bool alnum_c(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Prose: escape what Markdown would read as markup; control bytes become
+ * a space so a line or a table row never breaks. */
+static void md_text(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	for (size_t i = 0; p[i]; i++) {
+		unsigned char c = p[i];
+		int prev = i ? p[i - 1] : ' ', next = p[i + 1];
+		if (c < 0x20 || c == 0x7f) {
+			fputc(' ', out);
+		} else if (c == '\\' || c == '`' || c == '*' || c == '[' || c == ']' || c == '<' ||
+			   c == '>' || c == '|') {
+			fputc('\\', out);
+			fputc(c, out);
+		} else if (c == '_' && !(alnum_c(prev) && alnum_c(next))) {
+			fputs("\\_", out);
+		} else {
+			fputc(c, out);
+		}
+	}
+}
+
+/* A code span around s (names, addresses, commands); in a table cell '|'
+ * is escaped as GFM requires. The fence is longer than any backtick run
+ * inside. */
+static void md_code(FILE *out, const char *s, bool cell)
+{
+	size_t run = 0, best = 0, o = 0;
+	char safe[1100];
+	/* control bytes, DEL and non-ASCII become \xHH (a backslash stays:
+	 * names carry their own RFC 1035 escapes) */
+	for (const unsigned char *q = (const unsigned char *)(s ? s : ""); *q && o + 5 < sizeof safe; q++) {
+		if (*q >= 0x20 && *q < 0x7f)
+			safe[o++] = (char)*q;
+		else
+			o += (size_t)snprintf(safe + o, sizeof safe - o, "\\x%02x", *q);
+	}
+	safe[o] = '\0';
+	for (const char *p = safe; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	size_t len = strlen(safe);
+	bool pad = best || (len && (safe[0] == ' ' || safe[len - 1] == ' '));
+	for (size_t i = 0; i <= best; i++)
+		fputc('`', out);
+	if (pad)
+		fputc(' ', out);
+	for (const char *p = safe; *p; p++) {
+		if (cell && *p == '|')
+			fputc('\\', out);
+		fputc(*p, out);
+	}
+	if (pad)
+		fputc(' ', out);
+	for (size_t i = 0; i <= best; i++)
+		fputc('`', out);
+}
+
+static void md_addr(FILE *out, const struct mx_addr *a, bool cell)
+{
+	char buf[MX_ADDR_STRLEN];
+	if (!a->family) {
+		fputs("-", out);
+		return;
+	}
+	md_code(out, mx_addr_format(a, buf, sizeof buf), cell);
+}
+
+static void md_name(FILE *out, const struct mx_dname *d, bool cell)
+{
+	char buf[MX_DNAME_STRLEN];
+	md_code(out, mx_sk_name(d, buf, sizeof buf), cell);
+}
+
+/* A detector sentence: first letter upper-cased, final period. */
+static void md_sentence(FILE *out, const char *s)
+{
+	char buf[2048];
+	md_text(out, mx_sk_sentence(s, buf, sizeof buf));
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* ---- the headline ----------------------------------------------------- */
+
+static const struct mx_domain_row *domain_row(const struct mx_snapshot *s, const struct mx_dname *d)
+{
+	if (!d->len)
+		return NULL;
+	for (size_t i = 0; i < s->n_domains; i++)
+		if (mx_dname_eq(&s->domains[i].domain, d))
+			return &s->domains[i];
+	return NULL;
+}
+
+/* The recipient domain a finding is about: its own, else the domain of a
+ * kept chain that has its host as an exchange (a name-level finding). */
+static const struct mx_dname *effective_domain(const struct mx_snapshot *s, const struct mx_finding *f)
+{
+	if (f->domain.len)
+		return &f->domain;
+	if (!f->host.len)
+		return &f->domain;
+	for (size_t i = s->n_chains; i-- > 0;) {
+		const struct mx_chain *c = &s->chains[i];
+		for (unsigned h = 0; h < c->n_hosts && h < MX_CHAIN_MAX_HOSTS; h++)
+			if (mx_dname_eq(&c->hosts[h].name, &f->host))
+				return &c->domain;
+	}
+	return &f->domain;
+}
+
+/* The failure the evidence shows most often (responses, then unanswered
+ * queries); MX_O__COUNT when none. */
+static enum mx_outcome main_failure(const struct mx_finding *f)
+{
+	unsigned n[MX_O__COUNT] = { 0 };
+	enum mx_outcome best = MX_O__COUNT;
+	for (unsigned i = 0; i < f->n_evidence && i < MX_FINDING_MAX_EVIDENCE; i++) {
+		const struct mx_evidence *e = &f->evidence[i];
+		if (e->qtype != f->qtype || e->outcome >= MX_O__COUNT)
+			continue;
+		if (e->response || e->outcome == MX_O_TIMEOUT)
+			if (e->outcome == MX_O_NXDOMAIN || mx_outcome_is_fail(e->outcome))
+				n[e->outcome]++;
+	}
+	for (unsigned o = 0; o < MX_O__COUNT; o++)
+		if (n[o] && (best == MX_O__COUNT || n[o] > n[best]))
+			best = (enum mx_outcome)o;
+	return best;
+}
+
+/* "AAAA lookups for `mx1.example.test` fail (SERVFAIL)"; false when the
+ * finding is not about one failing question. */
+static bool what_fails(FILE *out, const struct mx_finding *f)
+{
+	const struct mx_dname *n = f->host.len ? &f->host : &f->domain;
+	enum mx_outcome o = main_failure(f);
+	char ty[32];
+	if (!f->qtype || !n->len || o == MX_O__COUNT)
+		return false;
+	fprintf(out, "%s lookups for ", mx_dns_type_name(f->qtype, ty, sizeof ty));
+	md_name(out, n, false);
+	switch (o) {
+	case MX_O_NXDOMAIN: fputs(" return NXDOMAIN", out); break;
+	case MX_O_TIMEOUT: fputs(" time out", out); break;
+	case MX_O_UNREACHABLE: fputs(" get ICMP unreachable", out); break;
+	default: fprintf(out, " fail (%s)", mx_outcome_name(o)); break;
+	}
+	return true;
+}
+
+/* A title as a clause: no final period. */
+static void md_clause(FILE *out, const char *s)
+{
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", s ? s : "");
+	size_t l = strlen(buf);
+	while (l && (buf[l - 1] == '.' || buf[l - 1] == ' '))
+		buf[--l] = '\0';
+	md_text(out, buf);
+}
+
+static void headline(FILE *out, const struct mx_snapshot *s, const struct mx_finding *f)
+{
+	const struct mx_dname *dom = effective_domain(s, f);
+	const struct mx_domain_row *r = domain_row(s, dom);
+	fputs("# Mail delivery incident: ", out);
+	if (dom->len) {
+		const char *verb = "at risk";
+		if (r && r->deferred)
+			verb = "deferred";
+		else if (r && r->failed)
+			verb = "undeliverable";
+		fputs("mail to ", out);
+		md_name(out, dom, false);
+		fprintf(out, " %s: ", verb);
+	} else if (!f->sender.family && f->n_resolvers) {
+		fputs("resolver ", out);
+		md_addr(out, &f->resolvers[0], false);
+		fputs(": ", out);
+	}
+	if (!what_fails(out, f))
+		md_clause(out, f->title ? f->title : f->pattern);
+	fputs("\n\n", out);
+}
+
+/* ---- summary ---------------------------------------------------------- */
+
+static void span(FILE *out, uint64_t a, uint64_t b)
+{
+	char x[40], y[40];
+	if (b > a)
+		fprintf(out, "between %s and %s", mx_fmt_time(a, x, sizeof x), mx_fmt_time(b, y, sizeof y));
+	else
+		fprintf(out, "at %s", mx_fmt_time(a, x, sizeof x));
+}
+
+static size_t count_at_least(const struct mx_snapshot *s, enum mx_sev sev)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n_findings; i++)
+		n += s->findings[i].sev >= sev;
+	return n;
+}
+
+static void summary(FILE *out, const struct mx_snapshot *s, const struct mx_finding *f)
+{
+	const struct mx_dname *dom = effective_domain(s, f);
+	const struct mx_domain_row *r = domain_row(s, dom);
+	char buf[2048];
+	uint64_t a = f->first_us ? f->first_us : s->first_us;
+	uint64_t b = f->last_us > a ? f->last_us : a;
+	bool hurt = r && (r->deferred || r->failed);
+
+	/* who is affected */
+	if (a) {
+		char x[40], y[40];
+		if (b > a)
+			fprintf(out, "Between %s and %s,", mx_fmt_time(a, x, sizeof x),
+				mx_fmt_time(b, y, sizeof y));
+		else
+			fprintf(out, "At %s,", mx_fmt_time(a, x, sizeof x));
+	} else {
+		fputs("In this capture,", out);
+	}
+	if (f->sender.family && dom->len) {
+		uint64_t att = f->attempts ? f->attempts : (r ? r->chains : 0);
+		fputs(" the mail server ", out);
+		md_addr(out, &f->sender, false);
+		if (att)
+			fprintf(out, " made %" PRIu64 " delivery %s to ", att,
+				plural(att, "attempt", "attempts"));
+		else
+			fputs(" tried to deliver mail to ", out);
+		md_name(out, dom, false);
+	} else if (dom->len) {
+		fputs(" mail to ", out);
+		md_name(out, dom, false);
+		fputs(r && !hurt ? " was at risk" : " was affected", out);
+	} else if (f->sender.family) {
+		fputs(" the mail server ", out);
+		md_addr(out, &f->sender, false);
+		fputs(" was affected", out);
+	} else if (f->n_resolvers) {
+		fputs(" lookups through the resolver ", out);
+		md_addr(out, &f->resolvers[0], false);
+		fputs(" were affected, and with them every mail server that uses it", out);
+	} else {
+		fputs(" mail delivery was affected", out);
+	}
+	if (r && r->chains && dom->len) {
+		if (r->deferred == r->chains)
+			fputs(r->chains == 1 ? "; it was deferred" : "; every attempt was deferred", out);
+		else if (r->failed == r->chains)
+			fputs(r->chains == 1 ? "; it failed permanently"
+					     : "; every attempt failed permanently", out);
+		else if (hurt)
+			fprintf(out, "; of %" PRIu64 " resolution %s for the domain, %" PRIu64
+				" %s deferred and %" PRIu64 " failed",
+				r->chains, plural(r->chains, "attempt", "attempts"), r->deferred,
+				plural(r->deferred, "was", "were"), r->failed);
+		else if (r->chains == 1)
+			fputs(", although its only resolution attempt still found an address", out);
+		else
+			fprintf(out, ", although all %" PRIu64 " resolution attempts still found an address",
+				r->chains);
+	}
+	fputs(". ", out);
+
+	/* what fails */
+	md_sentence(out, f->title ? f->title : f->pattern);
+	if (f->qtype && main_failure(f) != MX_O__COUNT && (f->host.len || f->domain.len)) {
+		fputs(" In this capture, ", out);
+		what_fails(out, f);
+		fputc('.', out);
+	}
+	/* SMTP status */
+	if (f->smtp_status) {
+		fputs(" Most likely SMTP status: ", out);
+		md_sentence(out, mx_sk_status(f->smtp_status));
+	}
+	/* the fix in one sentence */
+	if (f->fix) {
+		fputs(" Fix: ", out);
+		md_text(out, mx_sk_first_sentence(f->fix, buf, sizeof buf));
+	}
+	size_t more = count_at_least(s, MX_SEV_WARN);
+	if (more > 1)
+		fprintf(out, " %zu further %s listed below.", more - 1,
+			more == 2 ? "finding is" : "findings are");
+	fputs("\n\n", out);
+}
+
+/* ---- impact ----------------------------------------------------------- */
+
+static const char *family_words(const char *order)
+{
+	if (strcmp(order, "AAAA-first") == 0)
+		return "asks AAAA first";
+	if (strcmp(order, "A-first") == 0)
+		return "asks A first";
+	if (strcmp(order, "parallel") == 0)
+		return "asks A and AAAA together";
+	if (strcmp(order, "mixed") == 0)
+		return "no fixed address-family order";
+	return "address-family order unknown";
+}
+
+static void impact(FILE *out, const struct mx_snapshot *s)
+{
+	size_t shown = 0, total = 0;
+	fputs("## Impact\n\n", out);
+
+	/* senders with chains (their fingerprint), else those named by findings */
+	for (size_t i = 0; i < s->n_senders; i++)
+		total += s->senders[i].chains > 0;
+	fputs("- **Senders:** ", out);
+	for (size_t i = 0; i < s->n_senders && shown < MD_LIST_MAX; i++) {
+		const struct mx_sender_row *r = &s->senders[i];
+		const char *fb = mx_sender_fallback(r);
+		if (!r->chains)
+			continue;
+		fputs(shown++ ? "; " : "", out);
+		md_addr(out, &r->addr, false);
+		fprintf(out, " (%s", family_words(mx_sender_family_order(r)));
+		if (strcmp(fb, "-") != 0)
+			fprintf(out, ", %s after an AAAA failure", fb);
+		fprintf(out, "; %" PRIu64 " %s, %" PRIu64 " deferred, %" PRIu64 " failed)", r->chains,
+			plural(r->chains, "chain", "chains"), r->chains_deferred, r->chains_failed);
+	}
+	if (!total) {
+		for (size_t i = 0; i < s->n_findings && shown < MD_LIST_MAX; i++) {
+			const struct mx_finding *f = &s->findings[i];
+			bool dup = false;
+			if (!f->sender.family || f->sev < MX_SEV_WARN)
+				continue;
+			for (size_t j = 0; j < i; j++)
+				dup |= s->findings[j].sev >= MX_SEV_WARN &&
+				       mx_addr_eq(&s->findings[j].sender, &f->sender);
+			if (dup)
+				continue;
+			fputs(shown++ ? ", " : "", out);
+			md_addr(out, &f->sender, false);
+		}
+		total = shown;
+	}
+	if (!shown)
+		fputs("none identified (no MX lookups by a sender were followed)", out);
+	else if (total > shown)
+		fprintf(out, "; and %zu more", total - shown);
+	fputs("\n", out);
+
+	fputs("- **Recipient domains:** ", out);
+	for (size_t i = 0; i < s->n_domains && i < MD_LIST_MAX; i++) {
+		const struct mx_domain_row *r = &s->domains[i];
+		fputs(i ? "; " : "", out);
+		md_name(out, &r->domain, false);
+		fprintf(out, " (%" PRIu64 " %s: %" PRIu64 " resolved, %" PRIu64 " deferred, %" PRIu64
+			" failed, %" PRIu64 " incomplete)", r->chains, plural(r->chains, "chain", "chains"),
+			r->resolved, r->deferred, r->failed, r->incomplete);
+	}
+	if (!s->n_domains)
+		fputs("none", out);
+	else if (s->n_domains > MD_LIST_MAX)
+		fprintf(out, "; and %zu more", s->n_domains - MD_LIST_MAX);
+	fputs("\n", out);
+
+	size_t cut = 0;
+	uint32_t maxatt = 0;
+	for (size_t i = 0; i < s->n_chains; i++) {
+		cut += s->chains[i].cut_short;
+		if (s->chains[i].attempt > maxatt)
+			maxatt = s->chains[i].attempt;
+	}
+	for (size_t i = 0; i < s->n_domains; i++)
+		if (s->domains[i].max_attempt > maxatt)
+			maxatt = s->domains[i].max_attempt;
+	fprintf(out, "- **Delivery attempts:** %" PRIu64 " resolution %s (%" PRIu64 " resolved, %" PRIu64
+		" deferred, %" PRIu64 " failed, %" PRIu64 " incomplete)",
+		s->chain.chains, plural(s->chain.chains, "chain", "chains"), s->chain.resolved,
+		s->chain.deferred, s->chain.failed, s->chain.incomplete);
+	if (maxatt > 1)
+		fprintf(out, "; up to %u attempts for one sender and domain", (unsigned)maxatt);
+	if (cut)
+		fprintf(out, "; %zu cut short by the end of the capture", cut);
+	fputs("\n", out);
+
+	uint64_t a = 0, b = 0;
+	for (size_t i = 0; i < s->n_findings; i++) {
+		const struct mx_finding *f = &s->findings[i];
+		if (f->sev < MX_SEV_WARN || !f->first_us)
+			continue;
+		if (!a || f->first_us < a)
+			a = f->first_us;
+		if (f->last_us > b)
+			b = f->last_us;
+	}
+	fputs("- **Time span:** ", out);
+	if (a) {
+		fputs("failures seen ", out);
+		span(out, a, b);
+		fputs("; ", out);
+	}
+	if (s->first_us) {
+		fputs("the capture runs ", out);
+		span(out, s->first_us, s->last_us);
+	} else {
+		fputs("the capture holds no packets", out);
+	}
+	fputs("\n", out);
+
+	fputs("- **Findings:** ", out);
+	bool any = false;
+	for (int sev = MX_SEV_CRIT; sev >= MX_SEV_INFO; sev--) {
+		size_t n = 0;
+		for (size_t i = 0; i < s->n_findings; i++)
+			n += s->findings[i].sev == (enum mx_sev)sev;
+		if (n) {
+			fprintf(out, "%s%zu %s", any ? ", " : "", n, mx_sev_name((enum mx_sev)sev));
+			any = true;
+		}
+	}
+	if (!any)
+		fputs("none", out);
+	if (s->findings_evicted)
+		fprintf(out, " (%" PRIu64 " more evicted: the findings table was full)", s->findings_evicted);
+	fputs("\n\n", out);
+}
+
+/* ---- timeline --------------------------------------------------------- */
+
+enum ev_kind { EV_START, EV_FAIL, EV_END, EV_FIND_FIRST, EV_FIND_LAST };
+
+struct event {
+	uint64_t ts, frame, order;
+	enum ev_kind kind;
+	const struct mx_chain *c;
+	const struct mx_chain_step *step;   /* EV_FAIL */
+	const struct mx_dname *name;        /* EV_FAIL */
+	const char *qtype;                  /* EV_FAIL */
+	const struct mx_finding *f;
+};
+
+static uint64_t min_frame(const struct mx_chain_step *st)
+{
+	uint64_t m = 0;
+	for (unsigned i = 0; i < st->n_frames && i < MX_CHAIN_MAX_FRAMES; i++)
+		if (!m || st->frames[i] < m)
+			m = st->frames[i];
+	return m;
+}
+
+static uint64_t max_frame(const struct mx_chain_step *st)
+{
+	uint64_t m = 0;
+	for (unsigned i = 0; i < st->n_frames && i < MX_CHAIN_MAX_FRAMES; i++)
+		if (st->frames[i] > m)
+			m = st->frames[i];
+	return m;
+}
+
+static bool step_failed(const struct mx_chain_step *st)
+{
+	return st->asked && (st->outcome == MX_O_NXDOMAIN || mx_outcome_is_fail(st->outcome));
+}
+
+static int cmp_event(const void *pa, const void *pb)
+{
+	const struct event *x = pa, *y = pb;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->order < y->order ? -1 : (x->order > y->order ? 1 : 0);
+}
+
+static void consider_fail(struct event *best, const struct mx_chain *c, const struct mx_chain_step *st,
+			  const struct mx_dname *name, const char *qtype)
+{
+	if (!step_failed(st))
+		return;
+	if (best->step && best->ts <= st->end_us)
+		return;
+	best->ts = st->end_us;
+	best->frame = max_frame(st);
+	best->kind = EV_FAIL;
+	best->c = c;
+	best->step = st;
+	best->name = name;
+	best->qtype = qtype;
+}
+
+static void event_text(FILE *out, const struct event *e)
+{
+	const struct mx_chain *c = e->c;
+	char buf[64];
+	switch (e->kind) {
+	case EV_START:
+		md_addr(out, &c->sender, false);
+		fputs(" asks for the MX records of ", out);
+		md_name(out, &c->domain, false);
+		if (c->attempt > 1 && c->prev_start_us && c->start_us > c->prev_start_us)
+			fprintf(out, " (attempt %u, a retry %s s after the previous one)",
+				(unsigned)c->attempt, mx_sk_secs(c->start_us - c->prev_start_us, buf, sizeof buf));
+		else
+			fprintf(out, " (attempt %u)", (unsigned)c->attempt);
+		break;
+	case EV_FAIL:
+		fprintf(out, "first failure of attempt %u: the %s lookup for ", (unsigned)c->attempt, e->qtype);
+		md_name(out, e->name, false);
+		fprintf(out, " ends %s", mx_outcome_name(e->step->outcome));
+		if (e->step->attempts > 1)
+			fprintf(out, " after %u queries", (unsigned)e->step->attempts);
+		if (e->step->ede != 0xffff)
+			fprintf(out, " (EDE %u, %s)", (unsigned)e->step->ede, mx_dns_ede_name(e->step->ede));
+		break;
+	case EV_END:
+		fprintf(out, "attempt %u for ", (unsigned)c->attempt);
+		md_name(out, &c->domain, false);
+		fprintf(out, " ends **%s**: ", mx_chain_verdict_name(c->verdict));
+		md_text(out, c->why ? c->why : "-");
+		if (c->connected) {
+			fputs("; the sender connects to ", out);
+			md_addr(out, &c->connected_to, false);
+			fputs(" port 25", out);
+			if (c->syn_frame)
+				fprintf(out, " (frame %" PRIu64 ")", c->syn_frame);
+		}
+		if (c->cut_short)
+			fputs("; the capture ended inside the chain window", out);
+		break;
+	case EV_FIND_FIRST:
+	case EV_FIND_LAST:
+		fputs(e->kind == EV_FIND_FIRST ? "first evidence of " : "last evidence of ", out);
+		fprintf(out, "%s %s", mx_sk_sev_upper(e->f->sev), e->f->pattern ? e->f->pattern : "?");
+		if (e->kind == EV_FIND_FIRST && e->f->title) {
+			fputs(": ", out);
+			md_clause(out, e->f->title);
+		}
+		break;
+	}
+}
+
+static void timeline(FILE *out, const struct mx_snapshot *s)
+{
+	size_t cap = s->n_chains * 3 + s->n_findings * 2, n = 0;
+	struct event *ev;
+	fputs("## Timeline\n\n", out);
+	if (!cap) {
+		fputs("No delivery attempt or finding to place on a timeline.\n\n", out);
+		return;
+	}
+	ev = calloc(cap, sizeof(*ev));
+	if (!ev) {
+		fputs("(out of memory)\n\n", out);
+		return;
+	}
+	for (size_t i = 0; i < s->n_chains; i++) {
+		const struct mx_chain *c = &s->chains[i];
+		struct event fail;
+		memset(&fail, 0, sizeof fail);
+		ev[n] = (struct event){ .ts = c->mx.asked ? c->mx.first_us : c->start_us,
+					.frame = min_frame(&c->mx), .kind = EV_START, .c = c };
+		n++;
+		consider_fail(&fail, c, &c->mx, &c->domain, "MX");
+		for (unsigned h = 0; h < c->n_hosts && h < MX_CHAIN_MAX_HOSTS; h++) {
+			const struct mx_chain_host *ho = &c->hosts[h];
+			consider_fail(&fail, c, &ho->aaaa, &ho->name, "AAAA");
+			consider_fail(&fail, c, &ho->a, &ho->name, "A");
+			consider_fail(&fail, c, &ho->tlsa, &ho->name, "TLSA");
+		}
+		if (fail.step)
+			ev[n++] = fail;
+		ev[n] = (struct event){ .ts = c->end_us > c->start_us ? c->end_us : c->start_us,
+					.frame = 0, .kind = EV_END, .c = c };
+		n++;
+	}
+	for (size_t i = 0; i < s->n_findings; i++) {
+		const struct mx_finding *f = &s->findings[i];
+		if (f->sev < MX_SEV_WARN || !f->first_us)
+			continue;
+		ev[n++] = (struct event){ .ts = f->first_us, .frame = f->n_frames ? f->frames[0] : 0,
+					  .kind = EV_FIND_FIRST, .f = f };
+		if (f->last_us > f->first_us)
+			ev[n++] = (struct event){ .ts = f->last_us,
+						  .frame = f->n_frames ? f->frames[f->n_frames - 1] : 0,
+						  .kind = EV_FIND_LAST, .f = f };
+	}
+	for (size_t i = 0; i < n; i++)
+		ev[i].order = i;
+	qsort(ev, n, sizeof(*ev), cmp_event);
+	if (s->chain.chains > s->n_chains)
+		fprintf(out, "Only the last %zu of %" PRIu64 " resolution chains were kept; the "
+			"timeline starts with them.\n\n", s->n_chains, s->chain.chains);
+	for (size_t i = 0; i < n; i++) {
+		char tm[40];
+		if (n > MD_TIMELINE_HEAD + MD_TIMELINE_TAIL && i == MD_TIMELINE_HEAD) {
+			fprintf(out, "- ... %zu more events ...\n", n - MD_TIMELINE_HEAD - MD_TIMELINE_TAIL);
+			i = n - MD_TIMELINE_TAIL;
+		}
+		fprintf(out, "- %s", mx_fmt_time(ev[i].ts, tm, sizeof tm));
+		if (ev[i].frame)
+			fprintf(out, " (frame %" PRIu64 ")", ev[i].frame);
+		fputs(": ", out);
+		event_text(out, &ev[i]);
+		fputs(".\n", out);
+	}
+	fputc('\n', out);
+	free(ev);
+}
+
+/* ---- findings --------------------------------------------------------- */
+
+static void evidence_table(FILE *out, const struct mx_finding *f)
+{
+	fputs("| Frame | Time | From | To | Question | Answer / rcode | Latency |\n", out);
+	fputs("|---:|---|---|---|---|---|---:|\n", out);
+	for (unsigned i = 0; i < f->n_evidence && i < MX_FINDING_MAX_EVIDENCE; i++) {
+		const struct mx_evidence *e = &f->evidence[i];
+		char tm[40], q[MX_DNAME_STRLEN + 40], an[256], lat[32];
+		fprintf(out, "| %" PRIu64 " | %s | ", e->frame, mx_fmt_time(e->ts_us, tm, sizeof tm));
+		md_addr(out, &e->from, true);
+		fputs(" | ", out);
+		md_addr(out, &e->to, true);
+		fputs(" | ", out);
+		md_code(out, mx_sk_question(e->qtype, &e->qname, q, sizeof q), true);
+		fputs(" | ", out);
+		md_text(out, mx_sk_evidence_answer(e, an, sizeof an));
+		if (e->response && e->outcome != MX_O_TIMEOUT)
+			fprintf(out, " | %s ms |\n", mx_fmt_ms(e->latency_us, lat, sizeof lat));
+		else
+			fputs(" | - |\n", out);
+	}
+	fputc('\n', out);
+}
+
+static void verify_block(FILE *out, const struct mx_finding *f)
+{
+	char v[sizeof f->verify + 1];
+	const char *p, *line;
+	size_t len, run = 0, best = 0;
+	memcpy(v, f->verify, sizeof f->verify);
+	v[sizeof f->verify] = '\0';
+	for (const char *q = v; *q; q++) {
+		run = *q == '`' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	size_t fence = best >= 3 ? best + 1 : 3;
+	fputs("**Verify.**\n\n", out);
+	for (size_t i = 0; i < fence; i++)
+		fputc('`', out);
+	fputs("sh\n", out);
+	p = v;
+	while ((len = mx_sk_next_line(&p, &line)) != 0) {
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)line[i];
+			fputc(c < 0x20 || c == 0x7f ? ' ' : c, out);
+		}
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < fence; i++)
+		fputc('`', out);
+	fputs("\n\n", out);
+}
+
+static void finding(FILE *out, const struct mx_finding *f)
+{
+	char ty[32], x[40], y[40];
+	bool any = false;
+	fprintf(out, "### %s %s: ", mx_sk_sev_upper(f->sev), f->pattern ? f->pattern : "?");
+	md_clause(out, f->title ? f->title : "");
+	fputs("\n\n", out);
+
+	/* what it is about, and when */
+	if (f->sender.family) {
+		fputs("Sender ", out);
+		md_addr(out, &f->sender, false);
+		any = true;
+	}
+	if (f->domain.len) {
+		fputs(any ? ", recipient domain " : "Recipient domain ", out);
+		md_name(out, &f->domain, false);
+		any = true;
+	}
+	if (f->host.len) {
+		fputs(any ? ", host " : "Host ", out);
+		md_name(out, &f->host, false);
+		any = true;
+	}
+	if (f->qtype) {
+		fprintf(out, "%s%s", any ? ", query type " : "Query type ",
+			mx_dns_type_name(f->qtype, ty, sizeof ty));
+		any = true;
+	}
+	for (unsigned i = 0; i < f->n_resolvers && i < MX_FINDING_MAX_RESOLVERS; i++) {
+		fputs(i ? ", " : (any ? "; resolver" : "Resolver"), out);
+		if (!i && f->n_resolvers > 1)
+			fputc('s', out);
+		if (!i)
+			fputc(' ', out);
+		md_addr(out, &f->resolvers[i], false);
+		any = true;
+	}
+	if (any)
+		fputs(". ", out);
+	if (f->count == 1)
+		fputs("Seen once", out);
+	else
+		fprintf(out, "Seen %" PRIu64 " times", f->count);
+	if (f->first_us) {
+		if (f->last_us > f->first_us)
+			fprintf(out, " between %s and %s", mx_fmt_time(f->first_us, x, sizeof x),
+				mx_fmt_time(f->last_us, y, sizeof y));
+		else
+			fprintf(out, " at %s", mx_fmt_time(f->first_us, x, sizeof x));
+	}
+	if (f->attempts)
+		fprintf(out, ", in %u delivery %s", (unsigned)f->attempts,
+			plural(f->attempts, "attempt", "attempts"));
+	fputs(".", out);
+	if (f->detail[0]) {
+		char d[sizeof f->detail + 1];
+		memcpy(d, f->detail, sizeof f->detail);
+		d[sizeof f->detail] = '\0';
+		fputs(" Observed: ", out);
+		md_sentence(out, d);
+	}
+	fputs("\n\n", out);
+	if (f->single_attempt)
+		fputs("> Only one delivery attempt was captured, so recurrence cannot be judged: a "
+		      "longer capture would confirm whether the sender keeps failing.\n\n", out);
+
+	if (f->n_evidence) {
+		evidence_table(out, f);
+	} else if (f->n_frames) {
+		fputs("Evidence frames: ", out);
+		for (unsigned i = 0; i < f->n_frames && i < MX_FINDING_MAX_FRAMES; i++)
+			fprintf(out, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
+		fputs(" (open them in Wireshark).\n\n", out);
+	}
+	if (f->n_evidence && f->n_frames > f->n_evidence) {
+		fputs("All evidence frames: ", out);
+		for (unsigned i = 0; i < f->n_frames && i < MX_FINDING_MAX_FRAMES; i++)
+			fprintf(out, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
+		fputs(".\n\n", out);
+	}
+	if (f->cause) {
+		fputs("**Root cause.** ", out);
+		md_sentence(out, f->cause);
+		fputs("\n\n", out);
+	}
+	if (f->fix) {
+		fputs("**Fix.** ", out);
+		md_sentence(out, f->fix);
+		fputs("\n\n", out);
+	}
+	if (f->verify[0])
+		verify_block(out, f);
+	if (f->smtp_status) {
+		fputs("**Most likely SMTP status.** ", out);
+		md_sentence(out, mx_sk_status(f->smtp_status));
+		fputs("\n\n", out);
+	}
+}
+
+/* ---- appendix --------------------------------------------------------- */
+
+static void row(FILE *out, const char *item, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void row(FILE *out, const char *item, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fprintf(out, "| %s | ", item);
+	md_text(out, buf);
+	fputs(" |\n", out);
+}
+
+static void appendix(FILE *out, const struct mx_snapshot *s)
+{
+	const struct mx_txn_stats *x = &s->txn;
+	const struct mx_decode_stats *d = &s->decode;
+	char a[40], b[40], buf[1024];
+	size_t k;
+
+	fputs("## Appendix: capture statistics\n\n| Item | Value |\n|---|---|\n", out);
+	fputs("| Source | ", out);
+	if (s->source[0])
+		md_code(out, s->source, true);
+	else
+		fputs("-", out);
+	fputs(" |\n| Filter | ", out);
+	if (s->filter[0])
+		md_code(out, s->filter, true);
+	else
+		fputs("none", out);
+	fputs(" |\n", out);
+	if (s->input_truncated || s->input_error[0]) {
+		fputs("| Input | **ended early**", out);
+		if (s->input_error[0]) {
+			fputs(": ", out);
+			md_code(out, s->input_error, true);
+		}
+		fputs("; the report covers what was read |\n", out);
+	}
+	if (s->first_us) {
+		uint64_t dur = s->last_us > s->first_us ? s->last_us - s->first_us : 0;
+		row(out, "Time span", "%s to %s (%" PRIu64 ".%06u s)", mx_fmt_time(s->first_us, a, sizeof a),
+		    mx_fmt_time(s->last_us, b, sizeof b), dur / 1000000u, (unsigned)(dur % 1000000u));
+	} else {
+		row(out, "Time span", "none (no packets)");
+	}
+	row(out, "Packets", "%" PRIu64 " (%" PRIu64 " bytes)", s->packets, s->bytes);
+	row(out, "DNS messages", "%" PRIu64 " (%" PRIu64 " queries, %" PRIu64 " responses, %" PRIu64
+	    " retransmissions)", s->dns_messages, s->queries, s->responses, x->retransmits);
+	row(out, "Transactions", "%" PRIu64 ": %" PRIu64 " answered, %" PRIu64 " unanswered, %" PRIu64
+	    " ICMP unreachable, %" PRIu64 " pending at the end", x->transactions, x->answered,
+	    x->timeouts, x->unreachable, x->pending_at_end);
+	row(out, "Stray responses", "%" PRIu64 " late, %" PRIu64 " duplicate, %" PRIu64
+	    " unsolicited, %" PRIu64 " from the wrong source", x->stray[MX_STRAY_LATE],
+	    x->stray[MX_STRAY_DUPLICATE], x->stray[MX_STRAY_UNSOLICITED],
+	    x->stray[MX_STRAY_WRONG_SOURCE]);
+	k = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < MX_O__COUNT; i++)
+		if (s->lookup.by_outcome[i])
+			k += (size_t)snprintf(buf + k, k < sizeof buf ? sizeof buf - k : 0, "%s%s %" PRIu64,
+					      k ? ", " : "", mx_outcome_name((enum mx_outcome)i),
+					      s->lookup.by_outcome[i]);
+	row(out, "Lookups", "%" PRIu64 "%s%s%s", s->lookup.lookups, k ? " (" : "", buf, k ? ")" : "");
+	row(out, "Resolution chains", "%" PRIu64 ": %" PRIu64 " resolved, %" PRIu64 " deferred, %" PRIu64
+	    " failed, %" PRIu64 " incomplete; %" PRIu64 " %s to port 25", s->chain.chains,
+	    s->chain.resolved, s->chain.deferred, s->chain.failed, s->chain.incomplete, s->chain.syns,
+	    plural(s->chain.syns, "SYN", "SYNs"));
+	row(out, "DNS problems", "%" PRIu64 " malformed, %" PRIu64 " truncated by the capture, %" PRIu64
+	    " not DNS", s->dns_malformed, s->dns_truncated, s->dns_not_dns);
+	k = 0;
+	buf[0] = '\0';
+	for (unsigned r = 0; r < MX_R__COUNT; r++) {
+		enum mx_verdict v = mx_decode_reason_verdict((enum mx_reason)r);
+		if (v == MX_V_OK || !d->reason[r])
+			continue;
+		k += (size_t)snprintf(buf + k, k < sizeof buf ? sizeof buf - k : 0, "%s%s %" PRIu64 " (%s)",
+				      k ? ", " : "", mx_decode_reason_name((enum mx_reason)r), d->reason[r],
+				      mx_verdict_name(v));
+	}
+	row(out, "Frames not decoded as DNS", "%s", k ? buf : "none");
+	struct {
+		const char *name;
+		uint64_t n;
+	} ev[] = {
+		{ "servers", s->evicted_servers },
+		{ "senders", s->evicted_senders },
+		{ "failing names", s->evicted_names },
+		{ "recipient domains", s->evicted_domains },
+		{ "pending queries", x->evicted_pending },
+		{ "recent transactions", x->evicted_recent },
+		{ "lookups", s->lookup.evicted },
+		{ "open chains", s->chain.evicted },
+		{ "chain history", s->chain.history_evicted },
+		{ "findings", s->findings_evicted },
+		{ "IP fragments", d->frag_evicted },
+		{ "TCP flows", d->tcp_flows_evicted },
+	};
+	k = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++)
+		if (ev[i].n)
+			k += (size_t)snprintf(buf + k, k < sizeof buf ? sizeof buf - k : 0, "%s%s %" PRIu64,
+					      k ? ", " : "", ev[i].name, ev[i].n);
+	row(out, "Evictions (bounded tables)", "%s", k ? buf : "none");
+	if (s->live || s->capture.live)
+		row(out, "Packet drops", "%" PRIu64 " by the kernel, %" PRIu64 " by the interface (%" PRIu64
+		    " received)", s->capture.ps_drop, s->capture.ps_ifdrop, s->capture.ps_recv);
+	fputc('\n', out);
+
+	fputs("### Resolvers\n\n", out);
+	if (!s->n_resolvers) {
+		fputs("No resolver (server receiving RD=1 queries) was seen.\n", out);
+		return;
+	}
+	fputs("| Resolver | Queries | Answered | p50 ms | p95 ms | Max ms | Timeouts | Unreachable | Rcodes |\n",
+	      out);
+	fputs("|---|---:|---:|---:|---:|---:|---:|---:|---|\n", out);
+	for (size_t i = 0; i < s->n_resolvers; i++) {
+		const struct mx_server_row *r = &s->resolvers[i];
+		char p50[32], p95[32], mx[32], nb[32];
+		uint64_t whole = r->answered + r->timeouts + r->unreachable;
+		fputs("| ", out);
+		md_addr(out, &r->addr, true);
+		fprintf(out, " | %" PRIu64 " | ", r->queries);
+		if (whole) {
+			uint64_t p = (r->answered * 1000 + whole / 2) / whole;
+			fprintf(out, "%" PRIu64 ".%u%%", p / 10, (unsigned)(p % 10));
+		} else {
+			fputs("-", out);
+		}
+		if (r->latency.count)
+			fprintf(out, " | %s | %s | %s", mx_fmt_ms(r->latency.p50, p50, sizeof p50),
+				mx_fmt_ms(r->latency.p95, p95, sizeof p95),
+				mx_fmt_ms(r->latency.max, mx, sizeof mx));
+		else
+			fputs(" | - | - | -", out);
+		fprintf(out, " | %" PRIu64 " | %" PRIu64 " | ", r->timeouts, r->unreachable);
+		k = 0;
+		buf[0] = '\0';
+		for (unsigned j = 0; j < MX_RCODE_SLOTS; j++) {
+			if (!r->rcodes[j])
+				continue;
+			const char *name = j == MX_RCODE_SLOTS - 1 ? "other"
+								   : mx_dns_rcode_name((uint16_t)j, nb, sizeof nb);
+			k += (size_t)snprintf(buf + k, k < sizeof buf ? sizeof buf - k : 0, "%s%s %" PRIu64,
+					      k ? ", " : "", name, r->rcodes[j]);
+		}
+		md_text(out, k ? buf : "-");
+		fputs(" |\n", out);
+	}
+}
+
+/* ---- no incident ------------------------------------------------------ */
+
+static void no_incident(FILE *out, const struct mx_snapshot *s)
+{
+	size_t senders = 0, cut = 0;
+	for (size_t i = 0; i < s->n_senders; i++)
+		senders += s->senders[i].chains > 0;
+	for (size_t i = 0; i < s->n_chains; i++)
+		cut += s->chains[i].cut_short;
+	fputs("# Mail delivery check: no failure pattern found\n\n", out);
+	if (s->first_us) {
+		fputs("The capture ", out);
+		if (s->source[0])
+			md_code(out, s->source, false);
+		fputs(" runs ", out);
+		span(out, s->first_us, s->last_us);
+		fprintf(out, " and holds %" PRIu64 " %s. ", s->packets, plural(s->packets, "packet", "packets"));
+	} else {
+		fputs("The capture holds no packets. ", out);
+	}
+	if (s->chain.chains) {
+		fprintf(out, "It shows %" PRIu64 " mail resolution %s (%" PRIu64 " resolved, %" PRIu64
+			" deferred, %" PRIu64 " failed, %" PRIu64 " incomplete) from %zu %s to %zu recipient %s; "
+			"mxsniff found no failure pattern in them.",
+			s->chain.chains, plural(s->chain.chains, "chain", "chains"), s->chain.resolved,
+			s->chain.deferred, s->chain.failed, s->chain.incomplete, senders,
+			plural(senders, "sender", "senders"), s->n_domains,
+			plural(s->n_domains, "domain", "domains"));
+	} else {
+		fputs("No MX lookup by a sender was seen, so no delivery attempt could be followed; "
+		      "mxsniff found no failure pattern in the DNS traffic. To judge mail delivery, "
+		      "capture the mail server's DNS traffic while it delivers.", out);
+	}
+	if (cut)
+		fprintf(out, " %zu %s ended with the capture inside %s window, so recurrence could not be "
+			"judged: a longer capture would settle it.", cut,
+			plural(cut, "chain", "chains"), cut == 1 ? "its" : "their");
+	fputs("\n\n", out);
+	if (s->n_findings) {
+		fputs("## Observations\n\n", out);
+		fputs("These informational findings need no action on their own.\n\n", out);
+		for (size_t i = 0; i < s->n_findings; i++)
+			finding(out, &s->findings[i]);
+	}
+}
+
+/* ---- the sink --------------------------------------------------------- */
+
+static int md_open(void *st, FILE *out)
+{
+	(void)st;
+	(void)out;
+	return 0;
+}
+
+static int md_close(void *st, FILE *out, const struct mx_snapshot *s)
+{
+	(void)st;
+	const struct mx_finding *top = s->n_findings && s->findings[0].sev >= MX_SEV_WARN
+					       ? &s->findings[0] : NULL;
+	if (!top) {
+		no_incident(out, s);
+		appendix(out, s);
+		return 0;
+	}
+	headline(out, s, top);
+	summary(out, s, top);
+	impact(out, s);
+	timeline(out, s);
+	fputs("## Findings\n\n", out);
+	for (size_t i = 0; i < s->n_findings; i++)
+		finding(out, &s->findings[i]);
+	appendix(out, s);
+	return 0;
+}
+
+const struct mx_sink_ops mx_sink_md = {
+	.name = "md",
+	.summary = "Markdown incident write-up for a ticket, at the end",
+	.state_size = 0,
+	.open = md_open,
+	.txn = NULL,
+	.lookup = NULL,
+	.close = md_close,
+	.chain = NULL,
+};
