@@ -957,7 +957,7 @@ static void install_signals(bool ui)
 #define UI_REFRESH_US 250000u       /* a new snapshot at most 4 times a second */
 #define UI_IDLE_US 1000000u         /* and once a second when nothing moves */
 #define UI_BUDGET_US 30000u         /* input read per round before keys and drawing */
-#define UI_TICK_US 100000u          /* paced replay: tick the pipeline between frames */
+#define UI_TICK_US 500000u          /* tick the pipeline between frames (quiet wire, paced replay) */
 
 static uint64_t mono_us(void)
 {

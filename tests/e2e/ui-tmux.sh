@@ -6,15 +6,16 @@
 #   resolved chain with an AAAA SERVFAIL and an NXDOMAIN domain).
 #
 # Runs "mxsniff --ui -r CAPTURE --speed max" in a detached tmux session on a
-# private server (-L, no config), and drives it with send-keys: every view
-# (1-6, Tab, Shift-Tab), a finding's and a chain's detail page, a filter, a
-# sort, pause, write (the report file must exist and hold the report), help,
-# a resize, and q; capture-pane is checked at each step by waiting for text
-# (polling with a timeout, not fixed sleeps). After q the pane must show the
-# exit status, the report path, and terminal modes restored (stty: icanon,
-# echo). Further sessions check NO_COLOR (no colour codes; colours without
-# it), ^C and SIGTERM (clean exit, terminal restored). Without a terminal:
-# no curses output at all in report mode, and --ui fails cleanly.
+# private server (a socket in a temporary directory, no config) and drives it
+# with send-keys: every view (1-6, Tab, Shift-Tab), a finding's and a chain's
+# detail page, a filter, a sort, pause, write (the report file must exist and
+# hold the report), help, a resize, and q; capture-pane is checked at each
+# step by waiting for text (polling with a timeout, not fixed sleeps). After
+# q the pane must show the exit status, the report path, and terminal modes
+# restored (stty: icanon, echo). Further sessions check colours and NO_COLOR
+# (no colour codes, reverse video instead), ^C and SIGTERM (clean exit,
+# terminal restored). Without a terminal: no escape sequences at all in
+# report mode, and --ui fails cleanly.
 #
 # Exit status 0 = pass, 1 = fail, 77 = skipped (no tmux), 2 = usage.
 set -u
@@ -33,10 +34,10 @@ command -v tmux >/dev/null 2>&1 || { echo "tmux not installed: skipped"; exit 77
 [ -r "$capture" ] || { echo "FAIL: $capture is not readable"; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mx-ui.XXXXXX")
-sock=mx-ui-test-$$
+sock=$tmp/tmux.sock   # a private server, removed with $tmp
 export LC_ALL=C TZ=UTC0
 
-T() { tmux -L "$sock" -f /dev/null "$@"; }
+T() { tmux -S "$sock" -f /dev/null "$@"; }
 cleanup() {
 	T kill-server >/dev/null 2>&1
 	rm -rf "$tmp"
