@@ -1,7 +1,9 @@
 /* resolver_timeout.c - P10 RESOLVER_TIMEOUT, RESOLVER_DEAD, RESOLVER_UNREACHABLE,
  * PRIMARY_FAILOVER, RESPONSE_WRONG_SOURCE.
  *
- * Per (sender, resolver) over stats_window, RD=1 transactions only: WARN at
+ * Per (sender, resolver) over stats_window, RD=1 queries (each copy sent
+ * counts; a transaction answered after a retransmission counts as answered
+ * queries only in `answered`): WARN at
  * >= timeout_warn_pct % unanswered and >= timeout_warn_min timeouts, ERROR at
  * >= timeout_error_pct %, CRIT RESOLVER_DEAD when all of >= dead_min_queries
  * went unanswered. Queries answered only by ICMP port unreachable mean
@@ -154,14 +156,17 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		p->resolver = t->server;
 		p->first_us = t->q_ts;
 	}
-	p->total++;
+	/* counted in queries sent: a retransmission with the same ID and port
+	 * is one transaction but two queries left unanswered */
+	uint64_t sends = t->sends ? t->sends : 1;
+	p->total += sends;
 	p->last_us = t->q_ts;
 	if (t->kind == MX_TXN_ANSWERED)
 		p->answered++;
 	else if (t->kind == MX_TXN_TIMEOUT)
-		p->timeouts++;
+		p->timeouts += sends;
 	else if (t->kind == MX_TXN_UNREACHABLE)
-		p->unreachable++;
+		p->unreachable += sends;
 	if (t->kind != MX_TXN_ANSWERED && p->n_ev < EV)
 		evidence_from_txn(&p->ev[p->n_ev++], t);
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# pattern-check.sh MXSNIFF - check tests/e2e/PATTERNS (see there).
+# pattern-check.sh MXSNIFF - check tests/e2e/patterns.d/*.list (see the README there).
 # Prints one line per check and a closing "N passed, N failed" line.
 set -u
 mx=$1
@@ -30,6 +30,18 @@ while read -r capture expect flags; do
 	quiet)
 		bad=$(echo "$found" | awk '$2 != "info" && $2 != ""')
 		[ -z "$bad" ] || { ok=0; why="findings above info: $(echo $bad)"; }
+		;;
+	dsn-from=*)
+		log="$root/captures/${expect#dsn-from=}"
+		codes=$(grep -E 'status=(deferred|bounced)' "$log" 2>/dev/null | sed -n 's/.*dsn=\([0-9]\.[0-9]*\.[0-9]*\).*/\1/p' | sort -u)
+		if [ -z "$codes" ]; then
+			ok=0
+			why="no deferred/bounced dsn in $log"
+		fi
+		for code in $codes; do
+			grep '"type":"finding"' "$out" | grep -Eq "\"smtp_status\":\"([^\"\\\\]|\\\\.)*$code" ||
+				{ ok=0; why="the MTA logged dsn=$code, no finding predicts it"; }
+		done
 		;;
 	status=*)
 		want=$(echo "${expect#status=}" | tr '_' ' ')
@@ -63,6 +75,8 @@ while read -r capture expect flags; do
 		echo "FAIL $capture $expect: $why"
 		fail=$((fail + 1))
 	fi
-done < "$here/PATTERNS"
+done <<EOF_LISTS
+$(cat "$here"/patterns.d/*.list 2>/dev/null)
+EOF_LISTS
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ] && [ $pass -gt 0 ]
