@@ -16,6 +16,10 @@
  * validates every section and digests authority and additional; the second
  * walks the answers it validated to follow the CNAME chain (by name, not by
  * position) and collect what the chain end owns, comparing owners in place.
+ * Names are copied a contiguous run at a time and lowercased 8 bytes at a
+ * time; a pointer to a name this message already validated (an owner
+ * pointing at the question) is checked against that name's recorded length
+ * and pointer count instead of being walked again (same rules, same result).
  * Measured on the (shared) development machine at -O2: ~25 ns for a query,
  * ~40 ns for an AAAA answer, ~105 ns for a two-MX answer with OPT; the ldns
  * path takes 10-20x as long on the same bytes.
@@ -229,6 +233,22 @@ static bool lower_run(uint8_t *wire, size_t n)
 			seen |= cap;
 		}
 	}
+	if (i < n && i + 8 <= MX_DNAME_MAX) {
+		/* the tail as one more word: bytes past n are masked out (they
+		 * are read and written back unchanged) */
+		static const uint8_t keep[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+		uint64_t w, t, cap, live;
+		memcpy(&live, keep + 8 - (n - i), 8);
+		memcpy(&w, wire + i, 8);
+		t = w & ~high;
+		cap = (t + ones * (0x80 - 'A')) & ~(t + ones * (0x80 - 'Z' - 1)) & ~w & high & live;
+		if (cap) {
+			w |= cap >> 2;
+			memcpy(wire + i, &w, 8);
+			seen |= cap;
+		}
+		i = n;
+	}
 	bool up = seen != 0;
 	for (; i < n; i++)
 		wire[i] = lower(wire[i], &up);
@@ -265,6 +285,10 @@ static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 	unsigned hops = 0;
 	size_t n = 0, labels = 0;
 	size_t start = (size_t)(r->p - c->msg);
+	/* out: labels are copied a contiguous run at a time (the wire bytes of
+	 * a run are exactly the wire form), one memcpy per run, not per label */
+	const uint8_t *run = cur.p;
+	size_t run_n = 0;
 
 	for (;;) {
 		uint8_t b = mx_rd_u8(&cur);
@@ -284,6 +308,11 @@ static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 				*r = cur;
 				jumped = true;
 			}
+			if (out) {
+				memcpy(out->wire + run_n, run, n - run_n);
+				run = c->msg + t;
+				run_n = n;
+			}
 			int k = out || up ? -1 : ncache_find(c->nc, t);
 			if (k >= 0) {
 				/* the rest is a name already validated: same rules, no walk */
@@ -302,10 +331,7 @@ static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 			return NM_BAD; /* name longer than 255 bytes */
 		if (!mx_rd_need(&cur, b))
 			return NM_SHORT;
-		if (out) {
-			out->wire[n] = b;
-			memcpy(out->wire + n + 1, cur.p, b);
-		} else if (up) {
+		if (!out && up) {
 			bool u = false;
 			for (size_t i = 0; i < b; i++)
 				(void)lower(cur.p[i], &u);
@@ -319,6 +345,7 @@ static int name_read(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 	if (!jumped)
 		*r = cur;
 	if (out) {
+		memcpy(out->wire + run_n, run, n - run_n);
 		out->wire[n] = 0;
 		out->len = (uint8_t)(n + 1);
 		out->labels = (uint8_t)labels;

@@ -70,8 +70,21 @@ struct lent {
 	uint64_t n_servers;    /* distinct servers (only the first few are kept) */
 };
 
+/* txn seq -> the lookup that took it as a try, so a transaction's result
+ * finds its lookup without hashing the key again. Direct-mapped, overwritten
+ * freely: a miss (or a stale entry: the lookup closed, its slot reused) falls
+ * back to the hash table, which gives the same answer (one open lookup per
+ * key at a time). */
+#define SEQMAP 2048u
+
+struct seqmap {
+	uint64_t txn_seq, lookup_seq;
+	uint32_t i;
+};
+
 struct mx_lookup_table {
 	struct mx_lookup_opts o;
+	struct seqmap *seqmap;
 	struct mx_lookup_cb cb;
 	struct lent **chunk;
 	uint32_t n_chunks, chunk_slots;
@@ -92,8 +105,9 @@ static struct lent *E(const struct mx_lookup_table *t, uint32_t i)
 static uint64_t key_hash(const struct mx_addr *client, const struct mx_dname *qn, uint16_t qtype,
 			 uint16_t qclass)
 {
-	uint64_t h = mx_addr_hash(client, LK_SEED ^ ((uint64_t)qtype << 16 | qclass));
-	return mx_dname_hash(qn, h);
+	/* two independent hashes (overlapped by the processor), combined */
+	return mx_addr_hash(client, LK_SEED) ^
+	       mx_dname_hash(qn, LK_SEED ^ ((uint64_t)qtype << 16 | qclass));
 }
 
 static bool key_eq(const struct lent *e, const struct mx_txn *x)
@@ -311,7 +325,8 @@ struct mx_lookup_table *mx_lookup_new(const struct mx_lookup_opts *o, const stru
 	if (t->o.max_open > UINT32_MAX / 4)
 		t->o.max_open = UINT32_MAX / 4;
 	t->free_head = t->c_head = t->c_tail = t->t_head = t->t_tail = NIL;
-	if (grow(t) != 0) {
+	t->seqmap = calloc(SEQMAP, sizeof(*t->seqmap)); /* zero pages until used */
+	if (!t->seqmap || grow(t) != 0) {
 		mx_lookup_free(t);
 		return NULL;
 	}
@@ -327,6 +342,7 @@ void mx_lookup_free(struct mx_lookup_table *t)
 	free(t->chunk);
 	free(t->bkt);
 	free(t->scratch);
+	free(t->seqmap);
 	free(t);
 }
 
@@ -456,6 +472,10 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 
 	if (x->seq > e->max_seq && x->seq >= e->first_seq) {
 		/* a transaction new to this lookup: a try */
+		struct seqmap *sm = &t->seqmap[x->seq & (SEQMAP - 1)];
+		sm->txn_seq = x->seq;
+		sm->lookup_seq = l->seq;
+		sm->i = i;
 		e->max_seq = x->seq;
 		e->waiting++;
 		l->attempts += x->sends;
@@ -524,10 +544,21 @@ static void undecide(struct lent *e)
 	l->neg_ttl = 0;
 }
 
+/* The open lookup with x's key (see struct seqmap), NIL when none. */
+static uint32_t find_for_txn(const struct mx_lookup_table *t, const struct mx_txn *x)
+{
+	const struct seqmap *sm = &t->seqmap[x->seq & (SEQMAP - 1)];
+	if (sm->txn_seq == x->seq && sm->i < t->cap) {
+		const struct lent *e = E(t, sm->i);
+		if (e->used && e->l.seq == sm->lookup_seq)
+			return sm->i;
+	}
+	return find(t, x, key_hash(&x->client, &x->qname, x->qtype, x->qclass));
+}
+
 void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 {
-	uint64_t h = key_hash(&x->client, &x->qname, x->qtype, x->qclass);
-	uint32_t i = find(t, x, h);
+	uint32_t i = find_for_txn(t, x);
 	if (i == NIL) {
 		t->st.orphan_results++;
 		return;

@@ -12,9 +12,10 @@
  *     pending when the capture ended (pending_at_end) is never "failed".
  * Each table has a hard cap; when full, the least recently seen entry is
  * evicted (its counts are lost) and the eviction is counted. Entries live in
- * one growing array addressed by index, with chained hashing and an LRU list,
- * so nothing is allocated per packet (only per new entry, up to the cap, plus
- * one histogram per server on its first latency sample).
+ * one growing array addressed by index, with an open-addressing index and an
+ * LRU list, so nothing is allocated per packet (only per new entry, up to the
+ * cap, plus one histogram per server on its first latency sample and one
+ * distinct-set table per row that sees more than six addresses).
  *
  * Latency: a log-linear histogram per server (values below 32 us exact, then
  * 32 sub-buckets per power of two: at most 1/32 = 3.1 % relative width, up
@@ -24,9 +25,9 @@
  * below the true value by more than one bucket's width.
  *
  * Distinct counts (a server's clients, a sender's resolvers, a name's
- * clients) keep up to MX_MODEL_DISTINCT_CAP address hashes per row (a small
- * open-addressing set) and then saturate at MX_MODEL_DISTINCT_CAP + 1
- * ("more than 64").
+ * clients) keep up to MX_MODEL_DISTINCT_CAP address hashes per row (six
+ * inline, then a small open-addressing table allocated for that row) and
+ * then saturate at MX_MODEL_DISTINCT_CAP + 1 ("more than 64").
  *
  * What it does not do: decide anything (detectors do), read packets, talk
  * to a UI, or look at the wall clock. Snapshot order is total (ties broken by
@@ -99,18 +100,34 @@ static uint64_t hist_pct(const uint64_t *h, uint64_t count, uint64_t max, unsign
 
 /* ---- small exact distinct set ----------------------------------------- */
 
-#define DSET_SLOTS (2 * MX_MODEL_DISTINCT_CAP) /* open addressing, load <= 1/2 */
+#define DSET_SMALL 6                            /* members kept inline */
+#define DSET_SLOTS (2 * MX_MODEL_DISTINCT_CAP) /* then open addressing, load <= 1/2 */
 
+/* Most rows see one or two distinct addresses (a failing name asked by one
+ * sender), so the first DSET_SMALL members live inline (32 bytes, not a
+ * 512-byte table in every row); the table is allocated once per row when a
+ * seventh member arrives (per row, never per packet). */
 struct dset {
-	uint32_t h[DSET_SLOTS]; /* 32 bits of each member's hash, 0 = empty */
+	uint32_t small[DSET_SMALL]; /* 32 bits of each member's hash */
+	uint32_t *big;              /* DSET_SLOTS entries, 0 = empty; NULL until needed */
 	uint8_t n;
 	bool over;
 };
 
+/* Slot of value v in the table, or the empty slot where it belongs. */
+static unsigned big_slot(const uint32_t *big, uint32_t v)
+{
+	unsigned i = v & (DSET_SLOTS - 1);
+	while (big[i] != 0 && big[i] != v)
+		i = (i + 1) & (DSET_SLOTS - 1);
+	return i;
+}
+
 /* Members are told apart by 32 bits of their 64-bit hash: two of at most 64
  * addresses collide with probability ~5e-7, the same kind of approximation
- * as comparing hashes at all. Linear probing at load <= 1/2 makes a repeat
- * (the common case) one or two probes instead of a scan of the members. */
+ * as comparing hashes at all. In the table (slot chosen by the value's own
+ * low bits), linear probing at load <= 1/2 makes a repeat (the common case)
+ * one or two probes. */
 static void dset_add(struct dset *d, uint64_t h)
 {
 	if (d->over)
@@ -118,19 +135,36 @@ static void dset_add(struct dset *d, uint64_t h)
 	uint32_t v = (uint32_t)(h >> 32);
 	if (v == 0)
 		v = 1;
-	for (unsigned i = (unsigned)h & (DSET_SLOTS - 1);; i = (i + 1) & (DSET_SLOTS - 1)) {
-		if (d->h[i] == v)
-			return;
-		if (d->h[i] == 0) {
-			if (d->n < MX_MODEL_DISTINCT_CAP) {
-				d->h[i] = v;
-				d->n++;
-			} else {
-				d->over = true;
-			}
+	if (!d->big) {
+		for (unsigned i = 0; i < d->n; i++)
+			if (d->small[i] == v)
+				return;
+		if (d->n < DSET_SMALL) {
+			d->small[d->n++] = v;
 			return;
 		}
+		uint32_t *big = calloc(DSET_SLOTS, sizeof(*big));
+		if (!big)
+			return; /* out of memory: the count stays where it is */
+		for (unsigned i = 0; i < d->n; i++)
+			big[big_slot(big, d->small[i])] = d->small[i];
+		d->big = big;
 	}
+	unsigned i = big_slot(d->big, v);
+	if (d->big[i] == v)
+		return;
+	if (d->n >= MX_MODEL_DISTINCT_CAP) {
+		d->over = true;
+		return;
+	}
+	d->big[i] = v;
+	d->n++;
+}
+
+static void dset_free(struct dset *d)
+{
+	free(d->big);
+	d->big = NULL;
 }
 
 static uint64_t dset_count(const struct dset *d)
@@ -144,18 +178,28 @@ static uint64_t dset_count(const struct dset *d)
 
 struct lnode {                   /* first member of every entry */
 	uint64_t hash;
-	uint32_t hnext;          /* hash chain */
 	uint32_t prev, next;     /* LRU list: head = most recent */
 };
 
 typedef bool (*ltab_eq_fn)(const void *entry, const void *key);
 typedef void (*ltab_fini_fn)(void *entry);
 
+/* Index slot: low 32 bits of the entry's hash (its home slot and a tag that
+ * rejects almost every non-matching slot without touching the entry) and
+ * the entry number, NIL when empty. */
+struct lslot {
+	uint32_t hlo, i;
+};
+
+/* Entries live in one array (grown by doubling up to the cap) and are found
+ * through an open-addressing index (linear probing, load <= 1/2, grown with
+ * the array): a lookup reads 8-byte slots and touches an entry only when
+ * its tag matches, so a miss in a big table costs no cache miss on entries. */
 struct ltab {
 	unsigned char *slab;
 	size_t esize, n, alloc, cap;
-	uint32_t *heads;
-	size_t mask;
+	struct lslot *idx;
+	size_t mask;             /* index size - 1 */
 	uint32_t mru, lru;
 	uint64_t evicted;
 	ltab_eq_fn eq;
@@ -167,26 +211,69 @@ static struct lnode *lt_at(const struct ltab *t, uint32_t i)
 	return (struct lnode *)(void *)(t->slab + (size_t)i * t->esize);
 }
 
+static void idx_put(struct lslot *idx, size_t mask, uint64_t h, uint32_t i)
+{
+	size_t k = (size_t)h & mask;
+	while (idx[k].i != NIL)
+		k = (k + 1) & mask;
+	idx[k].hlo = (uint32_t)h;
+	idx[k].i = i;
+}
+
+/* Index of nb slots (a power of two) over the current entries. */
+static int idx_build(struct ltab *t, size_t nb)
+{
+	struct lslot *idx = malloc(nb * sizeof(*idx));
+	if (!idx)
+		return MX_ENOMEM;
+	for (size_t k = 0; k < nb; k++)
+		idx[k].i = NIL;
+	for (size_t i = 0; i < t->n; i++)
+		idx_put(idx, nb - 1, lt_at(t, (uint32_t)i)->hash, (uint32_t)i);
+	free(t->idx);
+	t->idx = idx;
+	t->mask = nb - 1;
+	return 0;
+}
+
+/* Remove entry i (hash h) from the index: backward-shift deletion keeps
+ * every probe sequence unbroken without tombstones. */
+static void idx_del(struct ltab *t, uint64_t h, uint32_t i)
+{
+	size_t a = (size_t)h & t->mask;
+	while (t->idx[a].i != i) {
+		if (t->idx[a].i == NIL)
+			return; /* not indexed (cannot happen) */
+		a = (a + 1) & t->mask;
+	}
+	size_t b = a;
+	for (;;) {
+		b = (b + 1) & t->mask;
+		if (t->idx[b].i == NIL)
+			break;
+		size_t home = t->idx[b].hlo & t->mask;
+		/* the entry at b stays if its home lies cyclically in (a, b] */
+		if (a <= b ? (a < home && home <= b) : (a < home || home <= b))
+			continue;
+		t->idx[a] = t->idx[b];
+		a = b;
+	}
+	t->idx[a].i = NIL;
+}
+
 static int lt_init(struct ltab *t, size_t esize, size_t cap, ltab_eq_fn eq, ltab_fini_fn fini)
 {
-	size_t nb = 16;
 	memset(t, 0, sizeof(*t));
 	if (cap > NIL - 1)
 		cap = NIL - 1;
-	while (nb < cap && nb < ((size_t)1 << 30))
-		nb <<= 1;
-	t->heads = malloc(nb * sizeof(*t->heads));
-	if (!t->heads)
-		return MX_ENOMEM;
-	for (size_t i = 0; i < nb; i++)
-		t->heads[i] = NIL;
-	t->mask = nb - 1;
+	if (cap > ((size_t)1 << 29))
+		cap = (size_t)1 << 29;
 	t->esize = esize;
 	t->cap = cap;
 	t->mru = t->lru = NIL;
 	t->eq = eq;
 	t->fini = fini;
-	return 0;
+	return idx_build(t, 16);
 }
 
 static void lt_fini(struct ltab *t)
@@ -195,7 +282,7 @@ static void lt_fini(struct ltab *t)
 		for (size_t i = 0; i < t->n; i++)
 			t->fini(lt_at(t, (uint32_t)i));
 	free(t->slab);
-	free(t->heads);
+	free(t->idx);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -225,26 +312,19 @@ static void lru_push(struct ltab *t, uint32_t i)
 		t->lru = i;
 }
 
-static void hash_unlink(struct ltab *t, uint32_t i)
-{
-	uint32_t *pp = &t->heads[lt_at(t, i)->hash & t->mask];
-	while (*pp != NIL) {
-		if (*pp == i) {
-			*pp = lt_at(t, i)->hnext;
-			return;
-		}
-		pp = &lt_at(t, *pp)->hnext;
-	}
-}
-
 static void *lt_find(const struct ltab *t, uint64_t h, const void *key)
 {
-	for (uint32_t i = t->heads[h & t->mask]; i != NIL; i = lt_at(t, i)->hnext) {
-		struct lnode *e = lt_at(t, i);
-		if (e->hash == h && t->eq(e, key))
-			return e;
+	uint32_t tag = (uint32_t)h;
+	for (size_t k = (size_t)h & t->mask;; k = (k + 1) & t->mask) {
+		const struct lslot *sl = &t->idx[k];
+		if (sl->i == NIL)
+			return NULL;
+		if (sl->hlo == tag) {
+			struct lnode *e = lt_at(t, sl->i);
+			if (e->hash == h && t->eq(e, key))
+				return e;
+		}
 	}
-	return NULL;
 }
 
 /* Find and mark as most recently seen; or create a zeroed entry (*created),
@@ -264,6 +344,8 @@ static void *lt_get(struct ltab *t, uint64_t h, const void *key, bool *created)
 		return e;
 	}
 	if (t->n < t->cap) {
+		if ((t->n + 1) * 2 > t->mask + 1 && idx_build(t, (t->mask + 1) * 2) != 0)
+			return NULL;
 		if (t->n == t->alloc) {
 			size_t na = t->alloc ? t->alloc * 2 : 16;
 			if (na > t->cap)
@@ -278,7 +360,7 @@ static void *lt_get(struct ltab *t, uint64_t h, const void *key, bool *created)
 	} else {
 		i = t->lru;
 		lru_unlink(t, i);
-		hash_unlink(t, i);
+		idx_del(t, lt_at(t, i)->hash, i);
 		if (t->fini)
 			t->fini(lt_at(t, i));
 		t->evicted++;
@@ -286,8 +368,7 @@ static void *lt_get(struct ltab *t, uint64_t h, const void *key, bool *created)
 	e = lt_at(t, i);
 	memset(e, 0, t->esize);
 	e->hash = h;
-	e->hnext = t->heads[h & t->mask];
-	t->heads[h & t->mask] = i;
+	idx_put(t->idx, t->mask, h, i);
 	lru_push(t, i);
 	*created = true;
 	return e;
@@ -359,6 +440,22 @@ static void srv_fini(void *e)
 	struct srv *s = e;
 	free(s->hist);
 	s->hist = NULL;
+	dset_free(&s->clients);
+}
+
+static void snd_fini(void *e)
+{
+	dset_free(&((struct snd *)e)->resolvers);
+}
+
+static void nam_fini(void *e)
+{
+	dset_free(&((struct nam *)e)->clients);
+}
+
+static void dom_fini(void *e)
+{
+	dset_free(&((struct dom *)e)->senders);
 }
 
 struct mx_model {
@@ -439,10 +536,10 @@ struct mx_model *mx_model_new(const struct mx_model_opts *o)
 	if (!m->o.max_names)
 		m->o.max_names = d.max_names;
 	if (lt_init(&m->servers, sizeof(struct srv), m->o.max_servers, srv_eq, srv_fini) ||
-	    lt_init(&m->senders, sizeof(struct snd), m->o.max_senders, snd_eq, NULL) ||
-	    lt_init(&m->names, sizeof(struct nam), m->o.max_names, nam_eq, NULL) ||
+	    lt_init(&m->senders, sizeof(struct snd), m->o.max_senders, snd_eq, snd_fini) ||
+	    lt_init(&m->names, sizeof(struct nam), m->o.max_names, nam_eq, nam_fini) ||
 	    lt_init(&m->domains, sizeof(struct dom), m->o.max_domains ? m->o.max_domains : d.max_domains,
-		    dom_eq, NULL))
+		    dom_eq, dom_fini))
 		goto fail;
 	if (m->o.recent_chains) {
 		m->chains = calloc(m->o.recent_chains, sizeof(*m->chains));
@@ -599,7 +696,8 @@ static void ring_push(struct mx_model *m, const struct mx_txn *t)
 	if (!m->ring)
 		return;
 	struct mx_recent_txn *r = &m->ring[m->ring_head];
-	memset(r, 0, sizeof(*r));
+	/* every field is written (no memset of the whole slot: qname bytes past
+	 * its length are never read) */
 	r->ts_us = t->r_frame ? t->r_ts : t->q_ts;
 	r->frame = t->r_frame ? t->r_frame : t->q_frame;
 	r->client = t->client;
@@ -915,6 +1013,12 @@ static int cmp_name(const void *a, const void *b)
 	return c;
 }
 
+static int cmp_nam_ptr(const void *a, const void *b)
+{
+	const struct nam *const *x = a, *const *y = b;
+	return cmp_name(&(*x)->row, &(*y)->row);
+}
+
 static int cmp_domain(const void *a, const void *b)
 {
 	const struct mx_domain_row *x = a, *y = b;
@@ -975,15 +1079,21 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	s.resolvers = dup_array(nres, sizeof(*s.resolvers));
 	s.authoritatives = dup_array(nauth, sizeof(*s.authoritatives));
 	s.senders = dup_array(m->senders.n, sizeof(*s.senders));
-	s.failing = dup_array(m->names.n, sizeof(*s.failing));
+	/* failing names: rank pointers, copy only the rows the snapshot keeps */
+	size_t nfail = m->names.n;
+	if (m->o.top_failing && nfail > m->o.top_failing)
+		nfail = m->o.top_failing;
+	const struct nam **rank = m->names.n > 1 ? malloc(m->names.n * sizeof(*rank)) : NULL;
+	s.failing = dup_array(nfail, sizeof(*s.failing));
 	s.recent = dup_array(m->ring_n, sizeof(*s.recent));
 	s.chains = dup_array(m->chain_n, sizeof(*s.chains));
 	s.domains = dup_array(m->domains.n, sizeof(*s.domains));
 	s.findings = dup_array(m->n_findings, sizeof(*s.findings));
 	if ((nres && !s.resolvers) || (nauth && !s.authoritatives) ||
-	    (m->senders.n && !s.senders) || (m->names.n && !s.failing) ||
+	    (m->senders.n && !s.senders) || (nfail && !s.failing) || (m->names.n > 1 && !rank) ||
 	    (m->ring_n && !s.recent) || (m->chain_n && !s.chains) ||
 	    (m->domains.n && !s.domains) || (m->n_findings && !s.findings)) {
+		free(rank);
 		mx_snapshot_fini(&s);
 		return MX_ENOMEM;
 	}
@@ -1010,22 +1120,23 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 		s.senders[i].resolvers = dset_count(&e->resolvers);
 	}
 	s.n_senders = m->senders.n;
-	for (size_t i = 0; i < m->names.n; i++) {
-		const struct nam *e = (const struct nam *)lt_at(&m->names, (uint32_t)i);
+	for (size_t i = 0; rank && i < m->names.n; i++)
+		rank[i] = (const struct nam *)lt_at(&m->names, (uint32_t)i);
+	if (rank)
+		qsort(rank, m->names.n, sizeof(*rank), cmp_nam_ptr);
+	for (size_t i = 0; i < nfail; i++) {
+		const struct nam *e = rank ? rank[i] : (const struct nam *)lt_at(&m->names, 0);
 		s.failing[i] = e->row;
 		s.failing[i].clients = dset_count(&e->clients);
 	}
-	s.n_failing = m->names.n;
+	free(rank);
+	s.n_failing = nfail;
 	if (s.n_resolvers > 1)
 		qsort(s.resolvers, s.n_resolvers, sizeof(*s.resolvers), cmp_server);
 	if (s.n_authoritatives > 1)
 		qsort(s.authoritatives, s.n_authoritatives, sizeof(*s.authoritatives), cmp_server);
 	if (s.n_senders > 1)
 		qsort(s.senders, s.n_senders, sizeof(*s.senders), cmp_sender);
-	if (s.n_failing > 1)
-		qsort(s.failing, s.n_failing, sizeof(*s.failing), cmp_name);
-	if (m->o.top_failing && s.n_failing > m->o.top_failing)
-		s.n_failing = m->o.top_failing;
 	/* recent: oldest first, newest last */
 	for (size_t i = 0; i < m->ring_n; i++) {
 		size_t k = (m->ring_head + m->o.recent - m->ring_n + i) % m->o.recent;

@@ -15,8 +15,9 @@
  *   decoder tcpctl-> chains (SYN to port 25), detectors
  *   chain done    -> model, sinks' chain, detectors
  * Transactions also go to the detectors. Detectors are ticked once per
- * second of capture time; their findings are copied into the model when a
- * snapshot is taken.
+ * second of capture time; their findings are copied into each snapshot when
+ * it is taken (straight from the detectors: the model keeps only the count
+ * of evicted findings).
  * Time: the clock is the largest capture timestamp seen; when a frame moves
  * it by a millisecond or more, the lower layers are ticked (fragments, idle
  * TCP flows, timeouts, idle lookups) before the frame is decoded. Messages
@@ -299,11 +300,25 @@ int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
 	mx_model_set_stats(p->model, mx_decode_peek_stats(p->dec), mx_txn_peek_stats(p->txn),
 			   mx_lookup_peek_stats(p->lookup), &p->cap);
 	mx_model_set_chain_stats(p->model, mx_chain_peek_stats(p->chain));
-	f = mx_detect_peek(p->detect, &n);
-	rc = mx_model_set_findings(p->model, f, n, mx_detect_evicted(p->detect));
+	/* The findings go from the detectors straight into the snapshot: one
+	 * copy (the model keeps only their eviction count), not two. */
+	rc = mx_model_set_findings(p->model, NULL, 0, mx_detect_evicted(p->detect));
 	if (rc)
 		return rc;
-	return mx_model_snapshot(p->model, s);
+	rc = mx_model_snapshot(p->model, s);
+	if (rc)
+		return rc;
+	f = mx_detect_peek(p->detect, &n);
+	if (n) {
+		s->findings = malloc(n * sizeof(*s->findings));
+		if (s->findings == NULL) {
+			mx_snapshot_fini(s);
+			return MX_ENOMEM;
+		}
+		memcpy(s->findings, f, n * sizeof(*s->findings));
+		s->n_findings = n;
+	}
+	return 0;
 }
 
 void mx_pipeline_dns(struct mx_pipeline *p, const struct mx_pkt *pk)

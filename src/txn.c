@@ -25,12 +25,19 @@
  *   recent_us, so a later response is classified LATE (the query timed out or
  *   got an ICMP unreachable) or DUPLICATE (it was answered). Entries leave it
  *   strictly in close order, so it is a ring (allocated lazily in chunks, so
- *   memory follows the number remembered) with one chained hash index (h1).
- *   A recent entry is compact (~100 bytes, not a whole struct mx_txn): the
- *   key, the times and frames a stray reports, and a 64-bit hash of the
- *   question (qname, qtype, qclass) in place of the name; a response's
- *   question is compared through that hash (a false match needs the same
- *   addresses, ports and ID and a 64-bit collision). A response matching a recent entry exactly is
+ *   memory follows the number remembered) with one chained hash index (h1,
+ *   about 8 entries a bucket: it is written for every closed transaction
+ *   but walked only for responses that match nothing pending). Chains run
+ *   newest to oldest and are never unlinked: each link carries the insertion
+ *   number ("gen") of the entry it points to, and a walk stops at the first
+ *   entry that was overwritten or has left the ring (everything after it is
+ *   older, so gone too). Forgetting the oldest entry is then O(1) and touches
+ *   no other entry. A recent entry is compact (~100 bytes, not a whole
+ *   struct mx_txn): the key, the times and frames a stray reports, and a
+ *   64-bit hash of the question (qname, qtype, qclass) in place of the name;
+ *   a response's question is compared through that hash (a false match
+ *   needs the same addresses, ports and ID and a 64-bit collision).
+ *   A response matching a recent entry exactly is
  *   LATE/DUPLICATE even when the same client port and ID is pending towards
  *   another server (glibc failover that reuses the ID): that is checked before
  *   WRONG_SOURCE. Anything else is UNSOLICITED.
@@ -96,18 +103,25 @@ struct rent {
 	struct mx_addr client, server;
 	uint16_t cport, sport, id;
 	uint8_t transport, kind;
-	uint32_t n1;          /* hash chain link */
+	uint32_t gen;         /* insertion number (mod 2^32) */
+	uint32_t n1, n1gen;   /* next (older) entry in the hash chain and its gen */
+};
+
+struct rlink {
+	uint32_t slot, gen;   /* newest entry of a bucket; NIL when none */
 };
 
 #define RING_CHUNK_SHIFT 10u
 #define RING_CHUNK (1u << RING_CHUNK_SHIFT)
+#define RING_PER_BUCKET 8u
 
 struct ring {
 	struct rent **chunk;  /* chunks of RING_CHUNK entries, allocated on first use */
 	uint32_t n_chunks;    /* chunks allocated (they fill in order) */
 	uint32_t max;         /* capacity (opts.max_recent) */
 	uint32_t head, n;     /* oldest slot, entries in use */
-	uint32_t *b;          /* buckets */
+	uint32_t ins;         /* entries ever inserted (mod 2^32): the next gen */
+	struct rlink *b;      /* buckets */
 	uint32_t mask;        /* bucket count - 1 */
 };
 
@@ -129,42 +143,28 @@ struct key {
 	uint8_t transport;
 };
 
-/* Keys are packed into a few 64-bit words and hashed in one call (addresses
- * are zero-padded, mx_addr_set4/6, so equal keys give equal bytes). */
+/* The two addresses are hashed independently (the processor overlaps the
+ * two calls; a single pass over both would be one long dependency chain)
+ * with the ports and transport folded into a seed, and combined by xor:
+ * each half is fully mixed, so the low bits that pick a bucket are too. */
 static uint64_t hash_5t(const struct key *k)
 {
-	uint8_t b[40];
-	memcpy(b, k->client.a, 16);
-	memcpy(b + 16, k->server.a, 16);
-	b[32] = k->client.family;
-	b[33] = k->server.family;
-	b[34] = (uint8_t)(k->cport >> 8);
-	b[35] = (uint8_t)k->cport;
-	b[36] = (uint8_t)(k->sport >> 8);
-	b[37] = (uint8_t)k->sport;
-	b[38] = k->transport;
-	b[39] = 0;
-	return mx_hash_bytes(b, sizeof b, TXN_SEED);
+	uint64_t pt = (uint64_t)k->cport << 24 | (uint64_t)k->sport << 8 | k->transport;
+	return mx_addr_hash(&k->client, TXN_SEED ^ pt) ^
+	       mx_addr_hash(&k->server, TXN_SEED ^ 0x5e7e5e7eULL);
 }
 
+/* The 5-tuple hash is already well mixed: fold the ID in with one multiply
+ * (odd constant: distinct IDs give distinct low bits, which pick the bucket). */
 static uint64_t hash_full(uint64_t h5, uint16_t id)
 {
-	uint8_t b[2] = { (uint8_t)(id >> 8), (uint8_t)id };
-	return mx_hash_bytes(b, sizeof b, h5);
+	return h5 ^ ((uint64_t)id + 1) * 0x9e3779b97f4a7c15ULL;
 }
 
 static uint64_t hash_cid(const struct key *k)
 {
-	uint8_t b[24];
-	memcpy(b, k->client.a, 16);
-	b[16] = k->client.family;
-	b[17] = (uint8_t)(k->cport >> 8);
-	b[18] = (uint8_t)k->cport;
-	b[19] = (uint8_t)(k->id >> 8);
-	b[20] = (uint8_t)k->id;
-	b[21] = k->transport;
-	b[22] = b[23] = 0;
-	return mx_hash_bytes(b, sizeof b, TXN_SEED ^ 0x5a5a5a5aULL);
+	uint64_t ci = (uint64_t)k->cport << 24 | (uint64_t)k->id << 8 | k->transport;
+	return mx_addr_hash(&k->client, TXN_SEED ^ 0x5a5a5a5a00000000ULL ^ ci);
 }
 
 /* The question of a transaction or a message, for recent entries. */
@@ -456,24 +456,38 @@ static uint32_t ring_room(const struct ring *rg)
 static void ring_link(struct ring *rg, uint32_t i)
 {
 	struct rent *e = R_at(rg, i);
-	uint32_t b = (uint32_t)(e->h1 & rg->mask);
-	e->n1 = rg->b[b];
-	rg->b[b] = i;
+	struct rlink *b = &rg->b[e->h1 & rg->mask];
+	e->n1 = b->slot;
+	e->n1gen = b->gen;
+	b->slot = i;
+	b->gen = e->gen;
 }
 
-/* Buckets for nb slots (a power of two); 0 on success. */
+/* Is the entry written with insertion number gen still in the ring? */
+static bool ring_live(const struct ring *rg, uint32_t gen)
+{
+	uint32_t age = rg->ins - gen; /* 1 = newest */
+	return age >= 1 && age <= rg->n;
+}
+
+/* Buckets for nb slots (a power of two), rebuilt oldest to newest so chains
+ * run newest first; 0 on success. */
 static int ring_rehash(struct ring *rg, uint32_t nb)
 {
-	uint32_t *b = malloc((size_t)nb * sizeof *b);
+	struct rlink *b = malloc((size_t)nb * sizeof *b);
 	if (!b)
 		return -1;
-	for (uint32_t k = 0; k < nb; k++)
-		b[k] = NIL;
+	for (uint32_t k = 0; k < nb; k++) {
+		b[k].slot = NIL;
+		b[k].gen = 0;
+	}
 	free(rg->b);
 	rg->b = b;
 	rg->mask = nb - 1;
-	for (uint32_t k = 0; k < rg->n; k++)
-		ring_link(rg, (rg->head + k) % rg->max);
+	for (uint32_t k = 0; k < rg->n; k++) {
+		uint64_t slot = (uint64_t)rg->head + k;
+		ring_link(rg, (uint32_t)(slot >= rg->max ? slot - rg->max : slot));
+	}
 	return 0;
 }
 
@@ -492,7 +506,10 @@ static int ring_grow(struct ring *rg)
 	if (!c)
 		return -1;
 	rg->chunk[rg->n_chunks++] = c;
-	uint32_t nb = pow2_at_least(ring_room(rg));
+	/* Few buckets (about 8 entries each): every closed transaction writes
+	 * one bucket, while walks happen only for responses that match nothing
+	 * pending (rare), so a small, cache-resident bucket array wins. */
+	uint32_t nb = pow2_at_least(ring_room(rg) / RING_PER_BUCKET + 1);
 	if (!rg->b || nb > rg->mask + 1) {
 		if (ring_rehash(rg, nb) != 0 && !rg->b)
 			return -1;
@@ -501,18 +518,9 @@ static int ring_grow(struct ring *rg)
 	return 0;
 }
 
+/* Forget the oldest entry: O(1), the hash chains are not touched. */
 static void ring_pop(struct ring *rg)
 {
-	uint32_t i = rg->head;
-	struct rent *e = R_at(rg, i);
-	uint32_t *pp = &rg->b[e->h1 & rg->mask];
-	while (*pp != NIL) {
-		if (*pp == i) {
-			*pp = e->n1;
-			break;
-		}
-		pp = &R_at(rg, *pp)->n1;
-	}
 	rg->head = rg->head + 1 == rg->max ? 0 : rg->head + 1;
 	rg->n--;
 }
@@ -527,18 +535,13 @@ static void remember(struct mx_txn_table *t, const struct ent *src)
 		ring_pop(rg);
 		t->st.evicted_recent++;
 	}
-	/* slots fill in order 0, 1, ... until the first wrap: the next free
-	 * slot is in an allocated chunk unless the ring has never been this big */
+	/* slots fill in order 0, 1, ... until the first wrap, so the next slot
+	 * is in an allocated chunk unless the ring has never been this big */
 	uint64_t slot64 = (uint64_t)rg->head + rg->n;
 	uint32_t i = (uint32_t)(slot64 >= rg->max ? slot64 - rg->max : slot64);
 	if (i >= ring_room(rg) && ring_grow(rg) != 0) {
-		if (rg->n == 0)
-			return; /* no memory at all: cannot remember */
-		ring_pop(rg); /* no memory to grow: forget the oldest instead */
-		t->st.evicted_recent++;
-		i = (uint32_t)(((uint64_t)rg->head + rg->n) % rg->max);
-		if (i >= ring_room(rg))
-			return;
+		t->st.evicted_recent++; /* no memory: not remembered */
+		return;
 	}
 	const struct mx_txn *x = &src->x;
 	struct rent *d = R_at(rg, i);
@@ -555,11 +558,13 @@ static void remember(struct mx_txn_table *t, const struct ent *src)
 	d->id = x->id;
 	d->transport = x->transport;
 	d->kind = (uint8_t)x->kind;
-	ring_link(rg, i);
+	d->gen = rg->ins++;
 	rg->n++;
+	ring_link(rg, i);
 }
 
-/* Newest recent entry with key k; question compared when m has one. */
+/* Recent entry with key k and the highest seq; question compared when m has
+ * one. */
 static const struct rent *ring_find(const struct ring *rg, const struct key *k, uint64_t h1,
 				    const struct mx_dns_msg *m)
 {
@@ -568,8 +573,14 @@ static const struct rent *ring_find(const struct ring *rg, const struct key *k, 
 	const struct rent *best = NULL;
 	uint64_t qh = 0;
 	bool have_qh = false;
-	for (uint32_t i = rg->b[h1 & rg->mask]; i != NIL; i = R_at(rg, i)->n1) {
+	const struct rlink *b = &rg->b[h1 & rg->mask];
+	uint32_t i = b->slot, gen = b->gen;
+	while (i != NIL) {
 		const struct rent *e = R_at(rg, i);
+		if (e->gen != gen || !ring_live(rg, gen))
+			break; /* overwritten or forgotten: the rest of the chain is older */
+		i = e->n1;
+		gen = e->n1gen;
 		if (e->h1 != h1 || e->id != k->id || e->cport != k->cport || e->sport != k->sport ||
 		    e->transport != k->transport || !mx_addr_eq(&e->client, &k->client) ||
 		    !mx_addr_eq(&e->server, &k->server))

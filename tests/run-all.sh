@@ -4,7 +4,8 @@
 #
 # usage: tests/run-all.sh [STAGE...]     (default: all stages, in this order)
 #   gcc       configure + build build/gcc   (gcc, -Werror), then ctest
-#   clang     configure + build build/clang (clang, -Werror), then ctest
+#   clang     configure + build build/clang (clang, -Werror, and the libFuzzer
+#             targets with their smoke runs: MXSNIFF_FUZZ=ON), then ctest
 #   asan      configure + build build/asan  (clang, -Werror, ASan+UBSan), then ctest
 #   valgrind  build/gcc/mxsniff -r X -F json under valgrind for every capture
 #   mandoc    mandoc -T lint -W warning man/mxsniff.8 prints nothing
@@ -144,7 +145,7 @@ mandoc_stage() {
 for s in "${stages[@]}"; do
 	case $s in
 	gcc) tree gcc gcc ;;
-	clang) tree clang clang ;;
+	clang) tree clang clang -DMXSNIFF_FUZZ=ON ;;
 	asan) tree asan clang -DMXSNIFF_SANITIZE=ON ;;
 	valgrind) valgrind_stage ;;
 	mandoc) mandoc_stage ;;

@@ -54,6 +54,7 @@ RUN=
 CAP_PID=
 CAP_FILE=
 CAP_NAME=
+LAB_MADE_NETNS_DIR=0
 
 log() { printf '[%s %s] %s\n' "$(date +%T)" "${LAB_NAME:-lab}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -107,7 +108,8 @@ lab_teardown() {
         ip netns del "$ns" 2>/dev/null
     done
     rm -rf /etc/netns/mxl-*
-    rmdir /etc/netns 2>/dev/null
+    # Remove /etc/netns only if this run created it (and it is empty).
+    [ "${LAB_MADE_NETNS_DIR:-0}" = 1 ] && rmdir /etc/netns 2>/dev/null
     set -e
     return 0
 }
@@ -169,6 +171,7 @@ lab_node() {
 
 lab_setup() {
     log "creating namespaces"
+    [ -d /etc/netns ] || LAB_MADE_NETNS_DIR=1
     local ns
     for ns in $NS_NET $LAB_NODES; do ip netns add "$ns"; done
     ns_exec "$NS_NET" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
@@ -229,7 +232,7 @@ lab_start_nsd() {
 lab_start_unbound() {
     local ifaces=$1; shift
     mkdir -p "$RUN/unbound"
-    local i acl ilines= alines=
+    local i acl ilines='' alines=''
     for i in $ifaces; do ilines="$ilines    interface: $i\n"; done
     for acl in "$@"; do alines="$alines    $acl\n"; done
     subst "$TPL/unbound.conf.in" "$RUN/unbound/unbound.conf.tmp"
@@ -339,6 +342,7 @@ lab_capture_start() {
 
 # lab_capture_stop [LINGER]: wait LINGER seconds (default 1) for trailing
 # packets, stop tcpdump, copy the pcap into captures/.
+# shellcheck disable=SC2120
 lab_capture_stop() {
     sleep "${1:-1}"
     stop_pid "$CAP_PID"

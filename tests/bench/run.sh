@@ -2,7 +2,9 @@
 # run.sh - mxsniff benchmark: generate 100k, 1M and 2M-packet mail-server DNS
 # captures into a scratch directory (not committed), run `bench` on each and
 # print a table with the targets:
-#   analysis CPU <= 5x the bare libpcap loop (each size)
+#   analysis CPU <= 5x the bare libpcap loop (each size), measured on
+#   `mxsniff -r FILE -o /dev/null` (whole analysis, default text report);
+#   the -F json figure is shown beside it for information
 #   peak RSS <= 64 MiB at 2M packets, and <= 1.5x the 100k figure
 #
 #   tests/bench/run.sh [BUILD_DIR [SCRATCH_DIR]]
@@ -34,18 +36,18 @@ for n in 100k 1M 2M; do
 	out=$("$bench" -n "$repeat" "$mx" "$f") || { echo "$out" >&2; echo "run.sh: bench failed on $f" >&2; exit 1; }
 	echo "$out" >&2
 	line=$(echo "$out" | grep '^BENCH ')
-	rows="$rows$n $(field packets "$line") $(field bare_pps "$line") $(field mx_pps "$line") $(field ratio "$line") $(field rss_mib "$line")
+	rows="$rows$n $(field packets "$line") $(field bare_pps "$line") $(field mx_pps "$line") $(field ratio "$line") $(field rss_mib "$line") $(field json_ratio "$line")
 "
 done
 
 echo
-printf '%-6s %10s %14s %14s %8s %10s  %s\n' size packets bare_pkt/s mxsniff_pkt/s ratio peak_MiB "ratio<=5"
+printf '%-6s %10s %14s %14s %8s %10s  %-8s %s\n' size packets bare_pkt/s mxsniff_pkt/s ratio peak_MiB "ratio<=5" json_ratio
 fail=0
 rss100k=""
 rss2m=""
-printf '%s' "$rows" | while read -r n p bp mp r m; do
+printf '%s' "$rows" | while read -r n p bp mp r m jr; do
 	ok=$(awk -v r="$r" 'BEGIN { print (r <= 5.0) ? "ok" : "FAIL" }')
-	printf '%-6s %10s %14s %14s %8s %10s  %s\n' "$n" "$p" "$bp" "$mp" "$r" "$m" "$ok"
+	printf '%-6s %10s %14s %14s %8s %10s  %-8s %s\n' "$n" "$p" "$bp" "$mp" "$r" "$m" "$ok" "$jr"
 done
 rss100k=$(printf '%s' "$rows" | awk '$1 == "100k" { print $6 }')
 rss2m=$(printf '%s' "$rows" | awk '$1 == "2M" { print $6 }')

@@ -14,9 +14,11 @@
 #                      every option --help shows is in the manual
 #   version            -V and --version print one line with the version, exit 0
 #   json-keys          every member name that -F json and -F ndjson write for
-#                      any capture is documented in the manual (as "Cm name")
+#                      any capture is documented in the manual (.Cm or .Ql)
 #                      and in docs/json-schema.md (keys of count maps, which
 #                      are mnemonics, excepted; needs jq)
+#   json-doc           the manual's JSON part is exactly what man/json-section.py
+#                      makes of docs/json-schema.md (needs python3; 77 = skipped)
 #   json-shape CAPTURE the stable JSON names of the -F json document (issue 2,
 #                      "Minimum JSON shape") and the NDJSON line types (needs jq;
 #                      exit 77 = skipped when jq is missing)
@@ -186,14 +188,18 @@ json-keys)
 		want = 0
 		for (i = 1; i <= NF; i++) {
 			# want: 1 = a name may follow, 2 = a "," may follow
-			if ($i == "Cm" || $i == ".Cm") { want = 1; continue }
+			if ($i ~ /^\.?(Cm|Ql)$/) { want = 1; continue }
 			if (want == 2 && $i == ",") { want = 1; continue }
-			if (want == 1 && $i ~ /^[A-Za-z0-9_]+$/ && $i !~ /^[A-Z][a-z][a-z]?$/) {
-				print $i; want = 2; continue
+			w = $i; sub(/^\\&/, "", w)
+			if (want == 1 && w ~ /^[A-Za-z0-9_]+$/ && $i !~ /^[A-Z][a-z][a-z]?$/) {
+				print w; want = 2; continue
 			}
 			want = 0
 		}
-	}' man/mxsniff.8 | LC_ALL=C sort -u >"$tmp/man"
+	}' man/mxsniff.8 >"$tmp/man"
+	# and JSON names quoted in literal text: \(dqname\(dq
+	grep -oE '\\\(dq[A-Za-z0-9_]+\\\(dq' man/mxsniff.8 | sed 's/\\(dq//g' >>"$tmp/man"
+	LC_ALL=C sort -u -o "$tmp/man" "$tmp/man"
 	grep -oE '`[^`]+`' docs/json-schema.md 2>/dev/null | grep -oE '[A-Za-z0-9_]+' | LC_ALL=C sort -u >"$tmp/schema"
 	[ -s "$tmp/schema" ] || fail "docs/json-schema.md is missing or names nothing"
 	: >"$tmp/keys"
@@ -218,6 +224,18 @@ json-keys)
 		grep -qxF -- "$k" "$tmp/schema" || fail "JSON member \"$k\" is not in docs/json-schema.md"
 	done <"$tmp/keys"
 	echo "$(wc -l <"$tmp/keys") member names in $n outputs"
+	;;
+
+json-doc)
+	command -v python3 >/dev/null 2>&1 || { echo "python3 not installed: skipped"; exit 77; }
+	python3 man/json-section.py docs/json-schema.md >"$tmp/want" || { fail "man/json-section.py failed"; exit 1; }
+	awk '/^\.\\" BEGIN json-section\.py/ { on = 1 } on { print } /^\.\\" END json-section\.py/ { on = 0 }' \
+		man/mxsniff.8 >"$tmp/got"
+	if ! diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
+		head -n 60 "$tmp/diff"
+		fail "man/mxsniff.8 JSON part differs from docs/json-schema.md: run man/json-section.py --update"
+	fi
+	echo "$(wc -l <"$tmp/got") lines match"
 	;;
 
 json-shape)

@@ -13,6 +13,7 @@
  * decide anything about the traffic.
  */
 #include "gen.h"
+#include "gen_patterns.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -846,6 +847,20 @@ static const struct scenario scenarios[] = {
 	{"txn-edge.pcap", sc_txn_edge},
 	{"mail-chain.pcap", sc_mail_chain},
 	{"pcapng-basic.pcapng", sc_pcapng},
+	/* failure patterns and healthy traffic (gen_patterns.c) */
+	{"p1-exchange-like.pcap", gen_sc_p1_exchange},
+	{"p5-p8-names.pcap", gen_sc_p5_p8_names},
+	{"p9-slow.pcap", gen_sc_p9_slow},
+	{"p12-public-resolver.pcap", gen_sc_p12_public},
+	{"p13-disagreement.pcap", gen_sc_p13_disagreement},
+	{"p14-tc.pcap", gen_sc_p14_tc},
+	{"p15-edns.pcap", gen_sc_p15_edns},
+	{"p16-query-volume.pcap", gen_sc_p16_query_volume},
+	{"p17-servfail-storm.pcap", gen_sc_p17_servfail_storm},
+	{"p17-domain-servfail.pcap", gen_sc_p17_domain_servfail},
+	{"p18-dnssec.pcap", gen_sc_p18_dnssec},
+	{"p20-diagnostics.pcap", gen_sc_p20_diagnostics},
+	{"healthy-busy.pcap", gen_sc_healthy_busy},
 };
 
 static void usage(void)

@@ -7,6 +7,9 @@
 #   tests/gen/make-synthetic.sh --check GEN TMPDIR REFDIR
 #       write every scenario into TMPDIR and cmp each with REFDIR (ctest
 #       gen.reproducible); exit 1 on the first difference.
+# Every scenario listed by `GEN list` is written, the failure-pattern ones of
+# gen_patterns.c (p*-*.pcap, healthy-busy.pcap) included. Either way a file
+# larger than 300 KB (healthy-*: 1 MB) is an error: captures stay small.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 check=0
@@ -21,6 +24,13 @@ mkdir -p "$out"
 status=0
 for name in $("$gen" list); do
 	"$gen" "$name" "$out/$name" 2>/dev/null
+	size=$(wc -c < "$out/$name")
+	limit=307200
+	case "$name" in healthy-*) limit=1048576 ;; esac
+	if [ "$size" -gt "$limit" ]; then
+		echo "TOO BIG $name: $size bytes (limit $limit)"
+		status=1
+	fi
 	if [ "$check" = 1 ]; then
 		if cmp -s "$out/$name" "$ref/$name"; then
 			echo "ok   $name"
