@@ -15,6 +15,7 @@
  */
 #include "mxsniff/chain.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,7 @@ void mx_chain_opts_default(struct mx_chain_opts *o)
 	o->chain_window_us = 120000000ULL;
 	o->retx_gap_us = 45000000ULL;
 	o->min_retry_gap_us = 60000000ULL;
-	o->max_open = 2048;
+	o->max_open = 1024;
 	o->max_history = 16384;
 }
 
@@ -455,6 +456,8 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short)
 
 static void step_merge(struct mx_chain_step *s, const struct mx_lookup *l)
 {
+	if (!s->asked)
+		s->first_end_us = l->last_us;
 	if (!s->asked || l->first_us < s->first_us)
 		s->first_us = l->first_us;
 	if (!s->asked || l->outcome <= s->outcome) {
@@ -613,7 +616,9 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
 	uint32_t i = t->free_slot;
 	struct chain_slot *s = &t->slots[i];
 	t->free_slot = s->next;
-	memset(s, 0, sizeof(*s));
+	/* clear all but the host slots (~12 KB): add_host() clears each host it uses */
+	memset(s, 0, offsetof(struct chain_slot, c) + offsetof(struct mx_chain, hosts));
+	memset(&s->c.verdict, 0, sizeof(s->c) - offsetof(struct mx_chain, verdict));
 	s->used = true;
 	s->idx_first = NO_IDX;
 	s->prev = t->tail;

@@ -185,13 +185,19 @@ struct mx_detect {
 
 /* ---- keyed slots for detector state ---------------------------------------- */
 
+/* Probe a window of SLOT_WINDOW entries from the key's home position: the
+ * entry is found there or the window's least recently used one is taken.
+ * Constant cost per call; eviction is LRU within the window. */
+#define SLOT_WINDOW 16
+
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
 	uint8_t *b = base;
-	struct mx_slot *victim = (struct mx_slot *)b;
+	size_t home = (size_t)(key % n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
+	struct mx_slot *victim = (struct mx_slot *)(b + home * size);
 	++*clock;
-	for (size_t i = 0; i < n; i++) {
-		struct mx_slot *s = (struct mx_slot *)(b + i * size);
+	for (size_t k = 0; k < w; k++) {
+		struct mx_slot *s = (struct mx_slot *)(b + ((home + k) % n) * size);
 		if (s->key == key && s->used) {
 			s->used = *clock;
 			if (fresh)
@@ -212,8 +218,9 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
 {
 	uint8_t *b = base;
-	for (size_t i = 0; i < n; i++) {
-		struct mx_slot *s = (struct mx_slot *)(b + i * size);
+	size_t home = (size_t)(key % n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
+	for (size_t k = 0; k < w; k++) {
+		struct mx_slot *s = (struct mx_slot *)(b + ((home + k) % n) * size);
 		if (s->key == key && s->used)
 			return s;
 	}
@@ -631,7 +638,10 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 	r->decided_frame = l->decided_frame;
 	r->n_tries = (uint8_t)(l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES);
 	memcpy(r->tries, l->tries, r->n_tries * sizeof(r->tries[0]));
-	answer_text(l, r->answer, sizeof r->answer);
+	/* text only where evidence tables need it: MX answers and failures */
+	r->answer[0] = '\0';
+	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
+		answer_text(l, r->answer, sizeof r->answer);
 }
 
 void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)

@@ -48,7 +48,8 @@ struct mx_chain_step {
 	enum mx_outcome outcome;       /* best final outcome among the lookups merged here */
 	uint16_t lookups;              /* lookups merged into this slot (retries inside the window) */
 	uint32_t attempts;             /* queries sent */
-	uint64_t first_us, end_us;     /* first query, lookup closed */
+	uint64_t first_us, end_us;     /* first query, last merged lookup's last packet */
+	uint64_t first_end_us;         /* last packet of the first merged lookup */
 	uint64_t latency_us;
 	uint16_t rcode;                /* of the deciding response */
 	uint16_t ede;                  /* 0xffff none */
@@ -113,7 +114,7 @@ struct mx_chain_opts {
 	uint64_t chain_window_us;    /* 120 s */
 	uint64_t retx_gap_us;        /* 45 s: chain closes window + this after the MX lookup */
 	uint64_t min_retry_gap_us;   /* 60 s */
-	size_t max_open;             /* 2048 (about 12 KiB each, allocated as used) */
+	size_t max_open;             /* 1024 (about 12 KiB each, allocated as used) */
 	size_t max_history;          /* 16384 (sender, domain) pairs */
 };
 

@@ -129,8 +129,8 @@ bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a
 
 /* Fixed-size keyed tables inside detector state: every entry starts with a
  * struct mx_slot. mx_slot_get() finds the entry for key (never 0) or takes the
- * least recently used one (zeroed, *fresh set); *clock is the table's own
- * use counter. Linear, for tables of up to a few hundred entries. */
+ * least recently used one within a small probe window (zeroed, *fresh set);
+ * *clock is the table's own use counter. Constant cost per call. */
 struct mx_slot {
 	uint64_t key;
 	uint64_t used;

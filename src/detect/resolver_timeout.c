@@ -11,7 +11,8 @@
  * count. When the capture holds no response at all, a dead resolver may be a
  * one-way capture: the finding says so and stays WARN. PRIMARY_FAILOVER: a
  * lookup whose first server timed out and a second answered (every lookup
- * pays the first server's timeout). RESPONSE_WRONG_SOURCE: a response from an
+ * pays the first server's timeout), once timeout_warn_min lookups of a
+ * sender did so. RESPONSE_WRONG_SOURCE: a response from an
  * address or port the query did not go to (stubs drop it).
  */
 #include <stdio.h>
@@ -31,8 +32,15 @@ struct pair {
 	struct mx_evidence ev[EV];
 };
 
+struct fo {
+	struct mx_slot s;
+	uint32_t count;
+};
+
 struct st {
 	struct pair pairs[PAIRS];
+	struct fo fo[64];
+	uint64_t fo_clock;
 	uint64_t clock;
 	uint64_t win_start;
 	uint64_t responses;   /* answered transactions anywhere in the capture */
@@ -185,7 +193,7 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
-	(void)vs;
+	struct st *st = vs;
 	if (!l->rd || l->n_tries < 2 || !mx_detect_is_sender(c->opts, &l->client))
 		return;
 	const struct mx_lookup_try *t0 = &l->tries[0];
@@ -195,6 +203,11 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		const struct mx_lookup_try *t = &l->tries[i];
 		if (mx_addr_eq(&t->server, &t0->server) || t->open || t->outcome > MX_O_NXDOMAIN)
 			continue;
+		/* one lost query that glibc resent elsewhere is ordinary loss: a
+		 * failover pattern needs timeout_warn_min lookups paying for it */
+		struct fo *fo = MX_SLOT_GET(st->fo, mx_key_addr2(&l->client, &t0->server, 31), &st->fo_clock, NULL);
+		if (++fo->count < c->opts->timeout_warn_min)
+			return;
 		struct mx_finding f;
 		char r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN];
 		mx_finding_init(&f, "PRIMARY_FAILOVER", MX_SEV_WARN);
@@ -202,6 +215,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		f.sender = l->client;
 		mx_finding_add_resolver(&f, &t0->server);
 		mx_finding_add_lookup(&f, l);
+		/* the lookups counted before the threshold count here too (their
+		 * evidence rows are not kept) */
+		f.count = fo->count == c->opts->timeout_warn_min ? fo->count : 1;
 		mx_addr_format(&t0->server, r1, sizeof r1);
 		mx_addr_format(&t->server, r2, sizeof r2);
 		mx_dname_format(&l->qname, qn, sizeof qn);

@@ -191,13 +191,16 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 	(void)vs;
 	if (!ch->mx.asked || !mx_detect_is_sender(c->opts, &ch->sender))
 		return;
-	uint64_t end = ch->mx.end_us;
+	/* to the end of each slot's FIRST lookup: later lookups of a shared MX
+	 * host (another domain's delivery) join open chains but are not this
+	 * chain's resolution time */
+	uint64_t end = ch->mx.first_end_us;
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		const struct mx_chain_host *h = &ch->hosts[i];
-		if (h->a.asked && h->a.end_us > end)
-			end = h->a.end_us;
-		if (h->aaaa.asked && h->aaaa.end_us > end)
-			end = h->aaaa.end_us;
+		if (h->a.asked && h->a.first_end_us > end)
+			end = h->a.first_end_us;
+		if (h->aaaa.asked && h->aaaa.first_end_us > end)
+			end = h->aaaa.first_end_us;
 	}
 	if (ch->verdict != MX_CHAIN_RESOLVED || end < ch->start_us + 10000000ULL)
 		return;
