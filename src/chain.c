@@ -349,7 +349,8 @@ static bool step_ok(const struct mx_chain_step *s)
 
 static bool step_fail(const struct mx_chain_step *s)
 {
-	return s->asked && mx_outcome_is_fail(s->outcome);
+	/* a lookup the capture cut off has not failed: it is unknown */
+	return s->asked && !s->pending && mx_outcome_is_fail(s->outcome);
 }
 
 static void set_verdict(struct mx_chain *c)
@@ -364,7 +365,7 @@ static void set_verdict(struct mx_chain *c)
 		c->why = "null MX: the domain accepts no mail (RFC 7505)";
 		return;
 	}
-	bool any_asked = false, any_fail = false, any_ok = false, any_literal = false;
+	bool any_asked = false, any_fail = false, any_ok = false, any_literal = false, any_pending = false;
 	for (unsigned i = 0; i < c->n_hosts; i++) {
 		const struct mx_chain_host *h = &c->hosts[i];
 		if (h->ip_literal)
@@ -375,6 +376,8 @@ static void set_verdict(struct mx_chain *c)
 			any_ok = true;
 		if (step_fail(&h->a) || step_fail(&h->aaaa))
 			any_fail = true;
+		if ((h->a.asked && h->a.pending) || (h->aaaa.asked && h->aaaa.pending))
+			any_pending = true;
 	}
 	if (any_ok) {
 		c->verdict = MX_CHAIN_RESOLVED;
@@ -382,7 +385,7 @@ static void set_verdict(struct mx_chain *c)
 						      : "the domain's own address (implicit MX)";
 		return;
 	}
-	if (mx_outcome_is_fail(c->mx.outcome)) {
+	if (step_fail(&c->mx)) {
 		c->verdict = MX_CHAIN_DEFERRED;
 		c->why = "the MX lookup failed temporarily";
 		return;
@@ -395,6 +398,16 @@ static void set_verdict(struct mx_chain *c)
 	if (any_literal && !any_asked) {
 		c->verdict = MX_CHAIN_RESOLVED;
 		c->why = "the exchange is an IP literal (used without a lookup by some MTAs)";
+		return;
+	}
+	if (c->mx.asked && c->mx.pending) {
+		c->verdict = MX_CHAIN_INCOMPLETE;
+		c->why = "the capture ended before the MX lookup was answered";
+		return;
+	}
+	if (any_pending) {
+		c->verdict = MX_CHAIN_INCOMPLETE;
+		c->why = "the capture ended before an address lookup was answered";
 		return;
 	}
 	if (any_asked) {
@@ -471,6 +484,7 @@ static void step_merge(struct mx_chain_step *s, const struct mx_lookup *l)
 				break;
 			}
 	}
+	s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
 	s->asked = true;
 	s->lookups++;
 	s->attempts += l->attempts;

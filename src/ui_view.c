@@ -413,7 +413,7 @@ static void step_words(char *buf, size_t n, const char *fam, const struct mx_cha
 		sadd(buf, n, "%s never asked", fam);
 		return;
 	}
-	sadd(buf, n, "%s %s", fam, st->outcome == MX_O_ANSWER ? "ok" : mx_outcome_name(st->outcome));
+	sadd(buf, n, "%s %s", fam, st->outcome == MX_O_ANSWER ? "ok" : st->pending ? "pending" : mx_outcome_name(st->outcome));
 	if (st->attempts > 1)
 		sadd(buf, n, " x%" PRIu32, st->attempts);
 	if (st->outcome != MX_O_TIMEOUT && st->latency_us > 0)

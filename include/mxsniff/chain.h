@@ -54,6 +54,7 @@ struct mx_chain_step {
 	uint16_t rcode;                /* of the deciding response */
 	uint16_t ede;                  /* 0xffff none */
 	bool timeouts;                 /* some try timed out */
+	bool pending;                  /* the capture ended while this slot's lookup was unresolved */
 	uint8_t n_resolvers;
 	struct mx_addr resolvers[MX_LOOKUP_MAX_RESOLVERS];
 	uint16_t n_frames;

@@ -99,7 +99,7 @@ static uint32_t loop_count(struct st *s, const struct mx_detect_ctx *c, const st
 
 static bool stuck(const struct mx_detect_ctx *c, const struct mx_chain_host *h)
 {
-	if (h->first_family != 6 || !h->aaaa.asked || !mx_outcome_is_fail(h->aaaa.outcome))
+	if (h->first_family != 6 || !h->aaaa.asked || h->aaaa.pending || !mx_outcome_is_fail(h->aaaa.outcome))
 		return false;
 	if (h->a.asked && h->a.first_us <= h->aaaa.end_us + c->opts->fallback_window_us)
 		return false; /* fell back to A in time */

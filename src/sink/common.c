@@ -292,6 +292,8 @@ static void step_result(struct sk_buf *s, const struct mx_chain_step *st,
 		ska(s, "ok");
 		if (h && family)
 			addr_list(s, h, family);
+	} else if (st->pending) {
+		ska(s, "pending (capture ended)");
 	} else {
 		ska(s, "%s", mx_outcome_name(st->outcome));
 	}

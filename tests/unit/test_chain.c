@@ -260,6 +260,26 @@ static void bounded_open_chains(void **state)
 	mx_chain_free(t);
 }
 
+static void pending_lookup_is_not_a_failure(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.example.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	/* the capture ends 1 s after the A query: pending, not TIMEOUT */
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_TIMEOUT, T0 + SEC, 3);
+	l.pending_at_end = true;
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 2 * SEC);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].verdict, MX_CHAIN_INCOMPLETE);
+	assert_true(got[0].hosts[0].a.pending);
+	assert_true(got[0].cut_short);
+	mx_chain_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +288,7 @@ int main(void)
 		cmocka_unit_test(nxdomain_nullmx_implicit),
 		cmocka_unit_test(cname_tlsa_literal_window),
 		cmocka_unit_test(bounded_open_chains),
+		cmocka_unit_test(pending_lookup_is_not_a_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
