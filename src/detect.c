@@ -175,6 +175,9 @@ struct mx_detect {
 	struct mx_finding *f;
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
+	uint64_t *fkey;         /* key hash of each finding (parallel to f) */
+	uint32_t *fidx;         /* open-addressing index: finding + 1, 0 = empty */
+	size_t fmask;
 	uint64_t evicted, seq;
 	struct mx_finding *ranked;
 	bool dirty;
@@ -494,6 +497,8 @@ void mx_detect_free(struct mx_detect *d)
 	free(d->f);
 	free(d->ranked);
 	free(d->recent);
+	free(d->fkey);
+	free(d->fidx);
 	free(d);
 }
 
@@ -526,11 +531,16 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 	if (f->sev >= into->sev) {
 		/* the latest occurrence at the highest severity describes it */
 		into->sev = f->sev;
-		into->title = f->title;
-		memcpy(into->detail, f->detail, sizeof into->detail);
-		into->smtp_status = f->smtp_status;
-		into->cause = f->cause;
-		into->fix = f->fix;
+		if (f->title)
+			into->title = f->title;
+		if (f->detail[0])
+			memcpy(into->detail, f->detail, sizeof into->detail);
+		if (f->smtp_status)
+			into->smtp_status = f->smtp_status;
+		if (f->cause)
+			into->cause = f->cause;
+		if (f->fix)
+			into->fix = f->fix;
 	}
 	into->single_attempt = into->single_attempt && f->single_attempt;
 	for (unsigned i = 0; i < f->n_frames; i++)
@@ -558,25 +568,65 @@ static int rank_cmp(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : (a->seq > b->seq);
 }
 
+static uint64_t finding_key(const struct mx_finding *f)
+{
+	uint64_t h = mx_hash_bytes(f->pattern, strlen(f->pattern), f->qtype);
+	h = mx_addr_hash(&f->sender, h);
+	h = mx_dname_hash(&f->domain, h);
+	h = mx_dname_hash(&f->host, h);
+	if (f->n_resolvers)
+		h = mx_addr_hash(&f->resolvers[0], h);
+	return h;
+}
+
+static void index_put(struct mx_detect *d, size_t i)
+{
+	size_t k = (size_t)d->fkey[i] & d->fmask;
+	while (d->fidx[k])
+		k = (k + 1) & d->fmask;
+	d->fidx[k] = (uint32_t)(i + 1);
+}
+
+static void index_rebuild(struct mx_detect *d)
+{
+	memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));
+	for (size_t i = 0; i < d->n; i++)
+		index_put(d, i);
+}
+
 void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 {
 	struct mx_detect *d = e->d;
 	d->dirty = true;
-	for (size_t i = 0; i < d->n; i++)
-		if (same_key(&d->f[i], f)) {
+	if (!d->fidx) {
+		size_t sz = 16;
+		while (sz < d->cap * 2)
+			sz *= 2;
+		d->fidx = calloc(sz, sizeof(*d->fidx));
+		if (!d->fidx)
+			return;
+		d->fmask = sz - 1;
+	}
+	uint64_t key = finding_key(f);
+	for (size_t k = (size_t)key & d->fmask; d->fidx[k]; k = (k + 1) & d->fmask) {
+		size_t i = d->fidx[k] - 1;
+		if (d->fkey[i] == key && same_key(&d->f[i], f)) {
 			merge(&d->f[i], f);
 			return;
 		}
+	}
 	if (d->n == d->cap) {
-		/* evict the lowest severity, then oldest */
+		/* evict the lowest severity, then oldest (rare: rebuild the index) */
 		size_t v = 0;
 		for (size_t i = 1; i < d->n; i++)
 			if (d->f[i].sev < d->f[v].sev ||
 			    (d->f[i].sev == d->f[v].sev && d->f[i].seq < d->f[v].seq))
 				v = i;
 		d->f[v] = d->f[d->n - 1];
+		d->fkey[v] = d->fkey[d->n - 1];
 		d->n--;
 		d->evicted++;
+		index_rebuild(d);
 	}
 	if (d->n == d->alloc) {
 		/* memory follows the findings actually made, up to cap */
@@ -591,12 +641,18 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		if (!nr)
 			return;
 		d->ranked = nr;
+		uint64_t *nk = realloc(d->fkey, na * sizeof(*nk));
+		if (!nk)
+			return;
+		d->fkey = nk;
 		d->alloc = na;
 	}
 	d->f[d->n] = *f;
 	d->f[d->n].seq = ++d->seq;
 	if (d->f[d->n].count == 0)
 		d->f[d->n].count = 1;
+	d->fkey[d->n] = key;
+	index_put(d, d->n);
 	d->n++;
 }
 

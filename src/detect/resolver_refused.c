@@ -17,6 +17,13 @@
 struct pair {
 	struct mx_slot s;
 	uint64_t lookups, refused_lookups;
+	/* after the first finding at a severity, further refusals are only
+	 * counted and merged in once at the end (a busy sender refused all day
+	 * would otherwise build a finding per lookup) */
+	int emitted_sev;                 /* -1 none; per kind below */
+	int emitted_sev_ref;
+	uint64_t held, held_ref, last_us;
+	struct mx_addr client, resolver;
 };
 
 struct st {
@@ -48,6 +55,21 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		enum mx_sev sev = final_bad ? MX_SEV_ERROR : MX_SEV_WARN;
 		if (p->refused_lookups == p->lookups && p->lookups >= 3)
 			sev = MX_SEV_CRIT;
+		if (fresh) {
+			p->emitted_sev = p->emitted_sev_ref = -1;
+			p->client = l->client;
+			p->resolver = l->resolvers[r];
+		}
+		int *es = referral ? &p->emitted_sev_ref : &p->emitted_sev;
+		p->last_us = l->last_us;
+		if ((int)sev <= *es) {
+			if (referral)
+				p->held_ref++;
+			else
+				p->held++;
+			continue;
+		}
+		*es = (int)sev;
 		struct mx_finding f;
 		char rs[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN], ss[MX_ADDR_STRLEN];
 		mx_finding_init(&f, referral ? "RESOLVER_NOT_RECURSIVE" : "RESOLVER_REFUSED", sev);
@@ -79,6 +101,38 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	}
 }
 
+static void flush_held(const struct pair *p, bool referral, struct mx_emit *e)
+{
+	uint64_t n = referral ? p->held_ref : p->held;
+	int sev = referral ? p->emitted_sev_ref : p->emitted_sev;
+	if (n == 0 || sev < 0)
+		return;
+	struct mx_finding f;
+	char rs[MX_ADDR_STRLEN];
+	mx_finding_init(&f, referral ? "RESOLVER_NOT_RECURSIVE" : "RESOLVER_REFUSED", (enum mx_sev)sev);
+	f.sender = p->client;
+	mx_finding_add_resolver(&f, &p->resolver);
+	f.count = n;
+	f.first_us = f.last_us = p->last_us;
+	mx_addr_format(&p->resolver, rs, sizeof rs);
+	mx_finding_detail(&f, "%llu of %llu lookups refused by %s", (unsigned long long)p->refused_lookups,
+			  (unsigned long long)p->lookups, rs);
+	/* same key and severity: merges into the finding emitted earlier,
+	 * adding the count and the detail; title/cause/fix stay from it */
+	mx_emit(e, &f);
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	struct st *s = vs;
+	(void)c;
+	for (unsigned i = 0; i < PAIRS; i++)
+		if (s->pairs[i].s.used) {
+			flush_held(&s->pairs[i], false, e);
+			flush_held(&s->pairs[i], true, e);
+		}
+}
+
 const struct mx_detector mx_det_resolver_refused = {
 	.id = "RESOLVER_REFUSED",
 	.pattern = "P11",
@@ -86,4 +140,5 @@ const struct mx_detector mx_det_resolver_refused = {
 	.summary = "the resolver answers REFUSED, or referrals because it does not recurse",
 	.state_size = sizeof(struct st),
 	.on_lookup = on_lookup,
+	.on_finish = on_finish,
 };

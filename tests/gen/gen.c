@@ -861,6 +861,13 @@ static const struct scenario scenarios[] = {
 	{"p18-dnssec.pcap", gen_sc_p18_dnssec},
 	{"p20-diagnostics.pcap", gen_sc_p20_diagnostics},
 	{"healthy-busy.pcap", gen_sc_healthy_busy},
+	{"p4-mx-nodata.pcap", gen_sc_p4_mx_nodata},
+	{"p19-tlsa.pcap", gen_sc_p19_tlsa},
+	{"p1-timeout.pcap", gen_sc_p1_timeout},
+	{"p10-dead.pcap", gen_sc_p10_dead},
+	{"p11-referral.pcap", gen_sc_p11_referral},
+	{"p6-partial.pcap", gen_sc_p6_partial},
+	{"p12-public-in-use.pcap", gen_sc_p12_public_in_use},
 };
 
 static void usage(void)

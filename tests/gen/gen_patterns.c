@@ -200,6 +200,7 @@ struct rsp {
 	uint8_t rcode;
 	const char *const *an, *const *ns, *const *ar;
 	bool aa, tc;
+	bool no_ra;              /* RA=0 although RD=1 (a non-recursive server) */
 	int opt;                 /* 0: echo the query's OPT; -1: none; 1: always */
 	int ede;                 /* EDE info-code (RFC 8914 §4); 0 = none */
 	const char *ede_text;
@@ -237,7 +238,7 @@ static size_t build_query(const struct q *q, const char *question)
 static size_t build_resp(const struct q *q, const char *question, const struct rsp *a)
 {
 	struct gen_dns d = {.id = q->id, .qr = true, .aa = a->aa, .tc = a->tc, .rd = !q->norec,
-			    .ra = !q->norec, .rcode = a->rcode, .q = question,
+			    .ra = !q->norec && !a->no_ra, .rcode = a->rcode, .q = question,
 			    .an = a->an, .ns = a->ns, .ar = a->ar};
 	if (a->opt > 0 || (a->opt == 0 && q->opt)) {
 		d.edns = 1232;
@@ -1322,4 +1323,268 @@ int gen_sc_healthy_busy(const char *path)
 		}
 	}
 	return pg_close(&b.g);
+}
+
+/* ================================================================ P4 */
+
+/* A normal delivery by the Postfix-like sender (MX, A, AAAA NODATA, SYN). */
+static void later_delivery(struct pg *g, uint64_t t, const struct q *P, const char *dom, const char *host,
+		       const char *ip)
+{
+	dx(g, t, *P, fmt("%s IN MX", dom), MS(21), &(struct rsp){.an = RR(fmt("%s 3600 IN MX 10 %s", dom, host))});
+	t += MS(22);
+	dx(g, t, *P, fmt("%s IN A", host), MS(18), &(struct rsp){.an = RR(fmt("%s 300 IN A %s", host, ip))});
+	t += MS(19);
+	dx(g, t, *P, fmt("%s IN AAAA", host), MS(17), &(struct rsp){.ns = RR(soa(dom))});
+	smtp_syn(g, t + MS(18), P->c, ip, MS(37));
+}
+
+/* Domains without MX records (NODATA): the Postfix-like sender falls back on
+ * the domain's own address (found for implicit.example, NODATA for A and AAAA
+ * of noroute.example); the Exim-like sender (mx_domains-like) asks nothing
+ * after the MX NODATA for skipped.example; the capture runs on to 250 s. */
+int gen_sc_p4_mx_nodata(const char *path)
+{
+	struct pg g;
+	pg_open(&g, path, 104);
+	const struct q P = {.c = "192.0.2.10", .r = R1};
+	const struct q X = {.c = "192.0.2.11", .r = R1, .opt = EDNS_DO};
+	uint64_t t;
+
+	/* IMPLICIT_OK: MX NODATA, A answered, AAAA NODATA, SYN to the A */
+	t = MS(100);
+	dx(&g, t, P, "implicit.example. IN MX", MS(24), &(struct rsp){.ns = RR(soa("implicit.example."))});
+	t += MS(25);
+	dx(&g, t, P, "implicit.example. IN A", MS(19),
+	   &(struct rsp){.an = RR("implicit.example. 300 IN A 203.0.113.90")});
+	t += MS(20);
+	dx(&g, t, P, "implicit.example. IN AAAA", MS(18), &(struct rsp){.ns = RR(soa("implicit.example."))});
+	smtp_syn(&g, t + MS(19), P.c, "203.0.113.90", MS(36));
+
+	/* NO_MAIL_ROUTE: MX, A and AAAA all NODATA */
+	t = SEC(5);
+	dx(&g, t, P, "noroute.example. IN MX", MS(23), &(struct rsp){.ns = RR(soa("noroute.example."))});
+	t += MS(24);
+	dx(&g, t, P, "noroute.example. IN A", MS(20), &(struct rsp){.ns = RR(soa("noroute.example."))});
+	t += MS(21);
+	dx(&g, t, P, "noroute.example. IN AAAA", MS(19), &(struct rsp){.ns = RR(soa("noroute.example."))});
+
+	/* IMPLICIT_SKIPPED: MX NODATA and nothing more from this sender */
+	t = SEC(10);
+	dx(&g, t, X, "skipped.example. IN MX", MS(26), &(struct rsp){.ns = RR(soa("skipped.example."))});
+
+	/* later traffic: the capture outlasts the chain window (120 s + 45 s) */
+	later_delivery(&g, SEC(250), &P, "later.example.", "mx1.later.example.", "203.0.113.91");
+	return pg_close(&g);
+}
+
+/* ================================================================ P19 */
+
+/* A DANE-enabled Postfix-like sender (EDNS DO): MX, A, AAAA of mx.dane.test,
+ * then TLSA _25._tcp.mx.dane.test SERVFAIL, retried once 5 s later (also
+ * SERVFAIL); no SMTP (4.7.5 deferral). A second sender's TLSA lookup for a
+ * domain without DANE gets NXDOMAIN: no DANE, delivery goes on. */
+int gen_sc_p19_tlsa(const char *path)
+{
+	struct pg g;
+	pg_open(&g, path, 119);
+	const struct q P = {.c = "192.0.2.10", .r = R1, .opt = EDNS_DO};
+	const struct q X = {.c = "192.0.2.11", .r = R1, .opt = EDNS_DO};
+	const struct rsp sf = {.rcode = 2};
+	uint64_t t;
+
+	t = MS(100);
+	dx(&g, t, P, "dane.test. IN MX", MS(27), &(struct rsp){.an = RR("dane.test. 3600 IN MX 10 mx.dane.test.")});
+	t += MS(28);
+	dx(&g, t, P, "mx.dane.test. IN A", MS(22), &(struct rsp){.an = RR("mx.dane.test. 3600 IN A 203.0.113.95")});
+	t += MS(23);
+	dx(&g, t, P, "mx.dane.test. IN AAAA", MS(21), &(struct rsp){.ns = RR(soa("dane.test."))});
+	t += MS(22);
+	dx(&g, t, P, "_25._tcp.mx.dane.test. IN TLSA", MS(1207), &sf);
+	t += SEC(5);
+	dx(&g, t, P, "_25._tcp.mx.dane.test. IN TLSA", MS(1193), &sf);
+
+	/* no DANE: TLSA NXDOMAIN, then SMTP */
+	t = SEC(20);
+	dx(&g, t, X, "nodane.example. IN MX", MS(25),
+	   &(struct rsp){.an = RR("nodane.example. 3600 IN MX 10 mx.nodane.example.")});
+	t += MS(26);
+	dx(&g, t, X, "mx.nodane.example. IN AAAA", MS(19), &(struct rsp){.ns = RR(soa("nodane.example."))});
+	t += MS(20);
+	dx(&g, t, X, "mx.nodane.example. IN A", MS(18),
+	   &(struct rsp){.an = RR("mx.nodane.example. 3600 IN A 203.0.113.96")});
+	t += MS(19);
+	dx(&g, t, X, "_25._tcp.mx.nodane.example. IN TLSA", MS(20),
+	   &(struct rsp){.rcode = 3, .ns = RR(soa("nodane.example."))});
+	smtp_syn(&g, t + MS(21), X.c, "203.0.113.96", MS(38));
+	return pg_close(&g);
+}
+
+/* ================================================================ P1 timeout */
+
+/* The Exchange-like AAAA-first sender (192.0.2.20) in two queue runs 10
+ * minutes apart: MX answered, then AAAA mx1.silent.example gets no response
+ * at all (the zone's servers drop AAAA and the resolver gives no answer);
+ * sent twice 5 s apart on new ports (glibc-like), never A. The Postfix-like
+ * sender asks A for the same host at 700 s (answered), so the capture also
+ * runs past the second attempt's chain window. */
+int gen_sc_p1_timeout(const char *path)
+{
+	struct pg g;
+	pg_open(&g, path, 121);
+	const struct q E = {.c = "192.0.2.20", .r = R1};
+	const struct q P = {.c = "192.0.2.10", .r = R1};
+	const char *mxq = "silent.example. IN MX";
+	const struct rsp mx = {.an = RR("silent.example. 300 IN MX 10 mx1.silent.example.")};
+	uint64_t t;
+
+	for (int k = 0; k < 2; k++) {
+		t = SEC(600) * (uint64_t)k + MS(300);
+		dx(&g, t, E, mxq, MS(29) + US(k * 173), &mx);
+		t += MS(31);
+		dx(&g, t, E, "mx1.silent.example. IN AAAA", 0, NULL);
+		dx(&g, t + SEC(5), E, "mx1.silent.example. IN AAAA", 0, NULL);
+	}
+	/* Postfix: MX, A (answered), AAAA (no answer, resent, then gives up), SYN */
+	t = SEC(700);
+	dx(&g, t, P, mxq, MS(28), &mx);
+	t += MS(29);
+	dx(&g, t, P, "mx1.silent.example. IN A", MS(24),
+	   &(struct rsp){.an = RR("mx1.silent.example. 300 IN A 203.0.113.97")});
+	smtp_syn(&g, t + MS(25), P.c, "203.0.113.97", MS(39));
+	/* the capture runs on past the second attempt's chain window */
+	later_delivery(&g, SEC(800), &P, "later.example.", "mx1.later.example.", "203.0.113.91");
+	return pg_close(&g);
+}
+
+/* ================================================================ P10 */
+
+/* The Postfix-like sender lists R1 first and R2 second; R1 is down: three
+ * deliveries 20 s apart, each query goes to R1, is not answered, and glibc
+ * asks R2 5 s later (answered): 9 unanswered queries to R1 in 50 s. A second
+ * sender asks a multi-homed resolver (198.51.100.55) whose answers come from
+ * 198.51.100.56: the stub drops them, resends after 5 s, gives up. */
+int gen_sc_p10_dead(const char *path)
+{
+	struct pg g;
+	pg_open(&g, path, 110);
+	const struct q P1 = {.c = "192.0.2.10", .r = R1};
+	const struct q P2 = {.c = "192.0.2.10", .r = R2};
+	const struct q M = {.c = "192.0.2.11", .r = "198.51.100.55"};
+	uint64_t t;
+
+	for (int k = 0; k < 3; k++) {
+		char dom[48], host[64], ip[32];
+		snprintf(dom, sizeof dom, "dest%d.example.", k + 1);
+		snprintf(host, sizeof host, "mx.dest%d.example.", k + 1);
+		snprintf(ip, sizeof ip, "203.0.113.%d", 100 + k);
+		const char *qs[3] = {fmt("%s IN MX", dom), fmt("%s IN A", host), fmt("%s IN AAAA", host)};
+		const struct rsp rs[3] = {
+			{.an = RR(fmt("%s 3600 IN MX 10 %s", dom, host))},
+			{.an = RR(fmt("%s 300 IN A %s", host, ip))},
+			{.ns = RR(soa(dom))},
+		};
+		t = SEC(20) * (uint64_t)k + MS(100);
+		for (int i = 0; i < 3; i++) {
+			dx(&g, t, P1, qs[i], 0, NULL);
+			t += SEC(5);
+			dx(&g, t, P2, qs[i], MS(23) + US(i * 31), &rs[i]);
+			t += MS(24) + US(i * 31);
+		}
+		smtp_syn(&g, t, P1.c, ip, MS(35));
+	}
+
+	/* RESPONSE_WRONG_SOURCE: the answer to each copy comes from .56 */
+	t = SEC(70);
+	for (int i = 0; i < 2; i++) {
+		struct q q = dx(&g, t, M, "wrongsrc.example. IN MX", 0, NULL);
+		size_t n = build_resp(&q, "wrongsrc.example. IN MX",
+				      &(struct rsp){.an = RR("wrongsrc.example. 3600 IN MX 10 mx.wrongsrc.example.")});
+		struct gen_ep c = gen_ep(q.c, q.port), s = gen_ep("198.51.100.56", 53);
+		put_udp(&g, t + MS(19), &s, &c, msg, n);
+		t += SEC(5);
+	}
+	/* later traffic: the capture outlasts the answer timeout */
+	dx(&g, SEC(90), P2, "dest1.example. IN MX", MS(1),
+	   &(struct rsp){.an = RR("dest1.example. 3600 IN MX 10 mx.dest1.example.")});
+	return pg_close(&g);
+}
+
+/* ================================================================ P11 */
+
+/* The Postfix-like sender's resolver list names an authoritative-only server
+ * (R2): its RD=1 MX query is answered NOERROR, RA=0, AA=0, no answer, a
+ * referral to partner.example's servers in the authority section. */
+int gen_sc_p11_referral(const char *path)
+{
+	struct pg g;
+	pg_open(&g, path, 111);
+	const struct q P = {.c = "192.0.2.10", .r = R2};
+	const struct rsp ref = {
+		.no_ra = true,
+		.ns = RR("partner.example. 172800 IN NS ns1.partner.example.",
+			 "partner.example. 172800 IN NS ns2.partner.example."),
+		.ar = RR("ns1.partner.example. 172800 IN A 203.0.113.201",
+			 "ns2.partner.example. 172800 IN A 203.0.113.202"),
+	};
+	dx(&g, MS(100), P, "partner.example. IN MX", MS(2), &ref);
+	/* later traffic */
+	dx(&g, SEC(30), P, "partner.example. IN MX", MS(2), &ref);
+	return pg_close(&g);
+}
+
+/* ================================================================ P6 partial */
+
+/* Two exchanges: mx1 has an address, mx2 does not exist (NXDOMAIN for A and
+ * AAAA); Postfix delivers to mx1. */
+int gen_sc_p6_partial(const char *path)
+{
+	struct pg g;
+	pg_open(&g, path, 106);
+	const struct q P = {.c = "192.0.2.10", .r = R1};
+	uint64_t t = MS(100);
+
+	dx(&g, t, P, "halfway.example. IN MX", MS(25),
+	   &(struct rsp){.an = RR("halfway.example. 3600 IN MX 10 mx1.halfway.example.",
+				  "halfway.example. 3600 IN MX 20 mx2.halfway.example.")});
+	t += MS(26);
+	dx(&g, t, P, "mx1.halfway.example. IN A", MS(21),
+	   &(struct rsp){.an = RR("mx1.halfway.example. 3600 IN A 203.0.113.98")});
+	t += MS(22);
+	dx(&g, t, P, "mx1.halfway.example. IN AAAA", MS(19), &(struct rsp){.ns = RR(soa("halfway.example."))});
+	t += MS(20);
+	dx(&g, t, P, "mx2.halfway.example. IN A", MS(20), &(struct rsp){.rcode = 3, .ns = RR(soa("halfway.example."))});
+	t += MS(21);
+	dx(&g, t, P, "mx2.halfway.example. IN AAAA", MS(1), &(struct rsp){.rcode = 3, .ns = RR(soa("halfway.example."))});
+	smtp_syn(&g, t + MS(2), P.c, "203.0.113.98", MS(36));
+	return pg_close(&g);
+}
+
+/* ================================================================ P12 healthy */
+
+/* A healthy mail server resolving through 9.9.9.9: twelve deliveries 20 s
+ * apart, every query answered in 9-40 ms. */
+int gen_sc_p12_public_in_use(const char *path)
+{
+	struct pg g;
+	pg_open(&g, path, 212);
+	const struct q S = {.c = "192.0.2.10", .r = "9.9.9.9"};
+	for (int i = 0; i < 12; i++) {
+		uint64_t t = SEC(20) * (uint64_t)i + jit(&g, 0, MS(3000)), l;
+		char dom[48], host[64], ip[32];
+		snprintf(dom, sizeof dom, "dest%02d.example.", i);
+		snprintf(host, sizeof host, "mx.dest%02d.example.", i);
+		snprintf(ip, sizeof ip, "203.0.113.%d", 110 + i);
+		l = jit(&g, MS(9), MS(40));
+		dx(&g, t, S, fmt("%s IN MX", dom), l, &(struct rsp){.an = RR(fmt("%s 3600 IN MX 10 %s", dom, host))});
+		t += l + US(300);
+		l = jit(&g, MS(9), MS(40));
+		dx(&g, t, S, fmt("%s IN A", host), l, &(struct rsp){.an = RR(fmt("%s 300 IN A %s", host, ip))});
+		t += l + US(300);
+		l = jit(&g, MS(9), MS(40));
+		dx(&g, t, S, fmt("%s IN AAAA", host), l, &(struct rsp){.ns = RR(soa(dom))});
+		t += l + US(300);
+		smtp_syn(&g, t, S.c, ip, jit(&g, MS(20), MS(60)));
+	}
+	return pg_close(&g);
 }

@@ -19,5 +19,12 @@ int gen_sc_p17_domain_servfail(const char *path);
 int gen_sc_p18_dnssec(const char *path);
 int gen_sc_p20_diagnostics(const char *path);
 int gen_sc_healthy_busy(const char *path);
+int gen_sc_p4_mx_nodata(const char *path);
+int gen_sc_p19_tlsa(const char *path);
+int gen_sc_p1_timeout(const char *path);
+int gen_sc_p10_dead(const char *path);
+int gen_sc_p11_referral(const char *path);
+int gen_sc_p6_partial(const char *path);
+int gen_sc_p12_public_in_use(const char *path);
 
 #endif

@@ -335,10 +335,15 @@ static void p11_refused_everything(void **state)
 		       "192.0.2.53", 1000);
 		mx_detect_observe_lookup(d, &l);
 	}
+	/* refusals after the first finding at a severity are held and merged
+	 * in at the end */
+	mx_detect_finish(d, T0 + 400 * SEC);
 	const struct mx_finding *f = find(d, "RESOLVER_REFUSED", NULL);
 	assert_non_null(f);
 	assert_int_equal(f->sev, MX_SEV_CRIT);
 	assert_int_equal(f->count, 3);
+	assert_non_null(f->cause);
+	assert_non_null(strstr(f->detail, "3 of 3 lookups refused"));
 	assert_non_null(strstr(f->smtp_status, "OpenSMTPD"));
 	mx_detect_free(d);
 }
