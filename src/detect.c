@@ -176,6 +176,7 @@ struct mx_detect {
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
 	uint64_t *fkey;         /* key hash of each finding (parallel to f) */
+	uint64_t *frank;        /* sev << 56 | seq: eviction scans this, not f */
 	uint32_t *fidx;         /* open-addressing index: finding + 1, 0 = empty */
 	size_t fmask;
 	uint64_t evicted, seq;
@@ -498,6 +499,7 @@ void mx_detect_free(struct mx_detect *d)
 	free(d->ranked);
 	free(d->recent);
 	free(d->fkey);
+	free(d->frank);
 	free(d->fidx);
 	free(d);
 }
@@ -612,6 +614,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		size_t i = d->fidx[k] - 1;
 		if (d->fkey[i] == key && same_key(&d->f[i], f)) {
 			merge(&d->f[i], f);
+			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
 			return;
 		}
 	}
@@ -619,11 +622,11 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		/* evict the lowest severity, then oldest (rare: rebuild the index) */
 		size_t v = 0;
 		for (size_t i = 1; i < d->n; i++)
-			if (d->f[i].sev < d->f[v].sev ||
-			    (d->f[i].sev == d->f[v].sev && d->f[i].seq < d->f[v].seq))
+			if (d->frank[i] < d->frank[v])
 				v = i;
 		d->f[v] = d->f[d->n - 1];
 		d->fkey[v] = d->fkey[d->n - 1];
+		d->frank[v] = d->frank[d->n - 1];
 		d->n--;
 		d->evicted++;
 		index_rebuild(d);
@@ -645,6 +648,10 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		if (!nk)
 			return;
 		d->fkey = nk;
+		uint64_t *nrk = realloc(d->frank, na * sizeof(*nrk));
+		if (!nrk)
+			return;
+		d->frank = nrk;
 		d->alloc = na;
 	}
 	d->f[d->n] = *f;
@@ -652,6 +659,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 	if (d->f[d->n].count == 0)
 		d->f[d->n].count = 1;
 	d->fkey[d->n] = key;
+	d->frank[d->n] = (uint64_t)d->f[d->n].sev << 56 | d->f[d->n].seq;
 	index_put(d, d->n);
 	d->n++;
 }
