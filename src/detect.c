@@ -342,23 +342,24 @@ static void answer_text(const struct mx_lookup *l, char *buf, size_t n)
 	}
 }
 
-void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
+/* Evidence rows (query, and response when one came) of a lookup's tries;
+ * `answer` labels the response that decided the outcome. */
+static void add_tries(struct mx_finding *f, const struct mx_addr *client, const struct mx_dname *qname,
+		      uint16_t qtype, const struct mx_lookup_try *tries, unsigned n, uint64_t decided_frame,
+		      const char *answer)
 {
-	for (unsigned i = 0; i < l->n_resolvers; i++)
-		mx_finding_add_resolver(f, &l->resolvers[i]);
-	for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
-		const struct mx_lookup_try *t = &l->tries[i];
+	for (unsigned i = 0; i < n; i++) {
+		const struct mx_lookup_try *t = &tries[i];
 		struct mx_evidence q;
 		memset(&q, 0, sizeof q);
 		q.frame = t->q_frame;
 		q.ts_us = t->q_ts;
-		q.from = l->client;
+		q.from = *client;
 		q.to = t->server;
-		mx_dname_copy(&q.qname, &l->qname);
-		q.qtype = l->qtype;
+		mx_dname_copy(&q.qname, qname);
+		q.qtype = qtype;
 		q.ede = 0xffff;
 		q.outcome = t->r_frame ? t->outcome : (t->open ? MX_O_TIMEOUT : t->outcome);
-		q.response = false;
 		mx_finding_add_frame(f, t->q_frame);
 		add_evidence(f, &q);
 		if (t->r_frame) {
@@ -366,55 +367,32 @@ void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
 			r.frame = t->r_frame;
 			r.ts_us = t->q_ts + t->latency_us;
 			r.from = t->server;
-			r.to = l->client;
+			r.to = *client;
 			r.response = true;
 			r.outcome = t->outcome;
 			r.rcode = t->rcode;
 			r.ede = t->ede;
 			r.latency_us = t->latency_us;
-			if (t->r_frame == l->decided_frame)
-				answer_text(l, r.answer, sizeof r.answer);
+			if (t->r_frame == decided_frame && answer)
+				snprintf(r.answer, sizeof r.answer, "%s", answer);
 			mx_finding_add_frame(f, t->r_frame);
 			add_evidence(f, &r);
 		}
 	}
+}
+
+void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
+{
+	char answer[96];
+	for (unsigned i = 0; i < l->n_resolvers; i++)
+		mx_finding_add_resolver(f, &l->resolvers[i]);
+	answer_text(l, answer, sizeof answer);
+	add_tries(f, &l->client, &l->qname, l->qtype, l->tries,
+		  l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES, l->decided_frame, answer);
 	if (f->first_us == 0 || l->first_us < f->first_us)
 		f->first_us = l->first_us;
 	if (l->last_us > f->last_us)
 		f->last_us = l->last_us;
-}
-
-static void add_recent(struct mx_finding *f, const struct recent_lookup *r)
-{
-	for (unsigned i = 0; i < r->n_tries; i++) {
-		const struct mx_lookup_try *t = &r->tries[i];
-		struct mx_evidence q;
-		memset(&q, 0, sizeof q);
-		q.frame = t->q_frame;
-		q.ts_us = t->q_ts;
-		q.from = r->client;
-		q.to = t->server;
-		mx_dname_copy(&q.qname, &r->qname);
-		q.qtype = r->qtype;
-		q.ede = 0xffff;
-		q.outcome = t->r_frame ? t->outcome : MX_O_TIMEOUT;
-		add_evidence(f, &q);
-		if (t->r_frame) {
-			struct mx_evidence a = q;
-			a.frame = t->r_frame;
-			a.ts_us = t->q_ts + t->latency_us;
-			a.from = t->server;
-			a.to = r->client;
-			a.response = true;
-			a.outcome = t->outcome;
-			a.rcode = t->rcode;
-			a.ede = t->ede;
-			a.latency_us = t->latency_us;
-			if (t->r_frame == r->decided_frame)
-				memcpy(a.answer, r->answer, sizeof a.answer);
-			add_evidence(f, &a);
-		}
-	}
 }
 
 void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s)
@@ -422,7 +400,8 @@ void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, co
 	if (s->asked && c && c->engine && c->engine->recent) {
 		const struct recent_lookup *r = &c->engine->recent[s->lookup_seq % RECENT_LOOKUPS];
 		if (r->seq == s->lookup_seq)
-			add_recent(f, r);
+			add_tries(f, &r->client, &r->qname, r->qtype, r->tries, r->n_tries, r->decided_frame,
+				  r->answer);
 	}
 	for (unsigned i = 0; i < s->n_frames; i++)
 		mx_finding_add_frame(f, s->frames[i]);
