@@ -30,7 +30,8 @@ char *mx_addr_format(const struct mx_addr *x, char *buf, size_t n);
 /* Parse dotted-quad or IPv6 text. 0 or MX_EINVAL. */
 int mx_addr_parse(const char *s, struct mx_addr *out);
 
-/* 64-bit hash helper shared by every table (FNV-1a style mixing, seedable). */
+/* 64-bit hash helper shared by every table (word-at-a-time mixing with a
+ * splitmix64 finaliser, seedable). */
 uint64_t mx_hash_bytes(const void *p, size_t n, uint64_t seed);
 
 #endif
