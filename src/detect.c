@@ -180,7 +180,6 @@ struct mx_detect {
 	uint32_t *fidx;         /* open-addressing index: finding + 1, 0 = empty */
 	size_t fmask;
 	uint64_t evicted, seq;
-	struct mx_finding *ranked;
 	bool dirty;
 	struct mx_emit em;
 	uint64_t now;
@@ -475,7 +474,6 @@ void mx_detect_free(struct mx_detect *d)
 	for (size_t i = 0; i < 64; i++)
 		free(d->state[i]);
 	free(d->f);
-	free(d->ranked);
 	free(d->recent);
 	free(d->fkey);
 	free(d->frank);
@@ -619,10 +617,6 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		if (!nf)
 			return;
 		d->f = nf;
-		struct mx_finding *nr = realloc(d->ranked, na * sizeof(*nr));
-		if (!nr)
-			return;
-		d->ranked = nr;
 		uint64_t *nk = realloc(d->fkey, na * sizeof(*nk));
 		if (!nk)
 			return;
@@ -724,10 +718,17 @@ void mx_detect_finish(struct mx_detect *d, uint64_t end_us)
 const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 {
 	if (d->dirty) {
-		memcpy(d->ranked, d->f, d->n * sizeof(*d->f));
-		qsort(d->ranked, d->n, sizeof(*d->ranked), rank_cmp);
+		/* rank in place (no second 7 KB-per-finding array), then
+		 * rebuild the parallel keys and the index */
+		qsort(d->f, d->n, sizeof(*d->f), rank_cmp);
+		for (size_t i = 0; i < d->n; i++) {
+			d->fkey[i] = finding_key(&d->f[i]);
+			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
+		}
+		if (d->fidx)
+			index_rebuild(d);
 		d->dirty = false;
 	}
 	*n = d->n;
-	return d->ranked;
+	return d->f;
 }

@@ -808,7 +808,8 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 		row_time(&r->first_us, &r->last_us, l->first_us);
 		row_time(&r->first_us, &r->last_us, l->last_us);
 	}
-	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN);
+	/* NXDOMAIN is a failure for a name, except for TLSA: no DANE is normal */
+	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN && l->qtype != MX_TYPE_TLSA);
 	struct name_key key = { &l->qname, l->qtype };
 	uint64_t h = mx_dname_hash(&l->qname, SEED_NAME ^ ((uint64_t)l->qtype << 32));
 	struct nam *n;

@@ -81,8 +81,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		mx_addr_format(&l->resolvers[r], rs, sizeof rs);
 		mx_addr_format(&l->client, ss, sizeof ss);
 		mx_dname_format(&l->qname, qn, sizeof qn);
-		mx_finding_detail(&f, "%llu of %llu lookups refused by %s%s", (unsigned long long)p->refused_lookups,
-				  (unsigned long long)p->lookups, rs,
+		mx_finding_detail(&f, "%llu of %llu lookups %s by %s%s", (unsigned long long)p->refused_lookups,
+				  (unsigned long long)p->lookups, referral ? "answered with a referral" : "refused", rs,
 				  final_bad ? "" : "; answered by another resolver");
 		if (bad->ede != 0xffff)
 			mx_finding_detail(&f, "EDE %u %s", bad->ede, mx_dns_ede_name(bad->ede));
@@ -115,8 +115,8 @@ static void flush_held(const struct pair *p, bool referral, struct mx_emit *e)
 	f.count = n;
 	f.first_us = f.last_us = p->last_us;
 	mx_addr_format(&p->resolver, rs, sizeof rs);
-	mx_finding_detail(&f, "%llu of %llu lookups refused by %s", (unsigned long long)p->refused_lookups,
-			  (unsigned long long)p->lookups, rs);
+	mx_finding_detail(&f, "%llu of %llu lookups %s by %s", (unsigned long long)p->refused_lookups,
+			  (unsigned long long)p->lookups, referral ? "answered with a referral" : "refused", rs);
 	/* same key and severity: merges into the finding emitted earlier,
 	 * adding the count and the detail; title/cause/fix stay from it */
 	mx_emit(e, &f);

@@ -1426,8 +1426,8 @@ int gen_sc_p19_tlsa(const char *path)
  * minutes apart: MX answered, then AAAA mx1.silent.example gets no response
  * at all (the zone's servers drop AAAA and the resolver gives no answer);
  * sent twice 5 s apart on new ports (glibc-like), never A. The Postfix-like
- * sender asks A for the same host at 700 s (answered), so the capture also
- * runs past the second attempt's chain window. */
+ * sender asks A for the same host at 700 s (answered), and delivers to
+ * another domain at 800 s, past the second attempt's chain window. */
 int gen_sc_p1_timeout(const char *path)
 {
 	struct pg g;
@@ -1445,7 +1445,7 @@ int gen_sc_p1_timeout(const char *path)
 		dx(&g, t, E, "mx1.silent.example. IN AAAA", 0, NULL);
 		dx(&g, t + SEC(5), E, "mx1.silent.example. IN AAAA", 0, NULL);
 	}
-	/* Postfix: MX, A (answered), AAAA (no answer, resent, then gives up), SYN */
+	/* Postfix: MX, A (answered), SYN */
 	t = SEC(700);
 	dx(&g, t, P, mxq, MS(28), &mx);
 	t += MS(29);
@@ -1504,9 +1504,9 @@ int gen_sc_p10_dead(const char *path)
 		put_udp(&g, t + MS(19), &s, &c, msg, n);
 		t += SEC(5);
 	}
-	/* later traffic: the capture outlasts the answer timeout */
-	dx(&g, SEC(90), P2, "dest1.example. IN MX", MS(1),
-	   &(struct rsp){.an = RR("dest1.example. 3600 IN MX 10 mx.dest1.example.")});
+	/* later traffic (an SPF lookup): the capture outlasts the answer timeout */
+	dx(&g, SEC(90), P2, "dest1.example. IN TXT", MS(21),
+	   &(struct rsp){.an = RR("dest1.example. 3600 IN TXT \"v=spf1 mx -all\"")});
 	return pg_close(&g);
 }
 
@@ -1528,7 +1528,7 @@ int gen_sc_p11_referral(const char *path)
 			 "ns2.partner.example. 172800 IN A 203.0.113.202"),
 	};
 	dx(&g, MS(100), P, "partner.example. IN MX", MS(2), &ref);
-	/* later traffic */
+	/* the next queue run asks again (within the retransmission gap: one lookup) */
 	dx(&g, SEC(30), P, "partner.example. IN MX", MS(2), &ref);
 	return pg_close(&g);
 }
