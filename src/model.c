@@ -486,7 +486,7 @@ void mx_model_opts_default(struct mx_model_opts *o)
 {
 	o->max_servers = 4096;
 	o->max_senders = 16384;
-	o->max_names = 16384;
+	o->max_names = 8192;
 	o->recent = 256;
 	o->top_failing = 20;
 	o->recent_chains = 256;

@@ -163,7 +163,7 @@ struct mx_snapshot {
 struct mx_model_opts {
 	size_t max_servers;   /* default 4096 */
 	size_t max_senders;   /* default 16384 */
-	size_t max_names;     /* failing-name table, default 16384 */
+	size_t max_names;     /* failing-name table, default 8192 */
 	size_t recent;        /* live-view ring, default 256 */
 	size_t top_failing;   /* rows of `failing` in a snapshot, default 20 (0 = all) */
 	size_t recent_chains; /* closed chains kept for reports and the UI, default 256 */
