@@ -149,8 +149,9 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		mx_finding_add_step(c, &f, &h->aaaa);
 		if (h->a.asked)
 			mx_finding_add_step(c, &f, &h->a);
-		mx_finding_detail(&f, "AAAA %s (%u lookup%s, %u queries)", mx_outcome_name(h->aaaa.outcome),
-				  h->aaaa.lookups, h->aaaa.lookups == 1 ? "" : "s", h->aaaa.attempts);
+		mx_finding_detail(&f, "AAAA %s (%u lookup%s, %u quer%s)", mx_outcome_name(h->aaaa.outcome),
+				  h->aaaa.lookups, h->aaaa.lookups == 1 ? "" : "s", h->aaaa.attempts,
+				  h->aaaa.attempts == 1 ? "y" : "ies");
 		if (h->aaaa.ede != 0xffff)
 			mx_finding_detail(&f, "EDE %u %s", h->aaaa.ede, mx_dns_ede_name(h->aaaa.ede));
 		if (h->a.asked)
