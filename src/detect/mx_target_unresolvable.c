@@ -90,8 +90,9 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 			mx_finding_detail(&f, "%s not checked by the sender", hn);
 		}
 	}
-	f.smtp_status = all ? "most likely: Postfix 5.4.4 with \"no MX host for <domain> has a valid address "
-			      "record\" (4.4.4 with smtp_defer_if_no_mx_address_found); Exim \"all relevant MX "
+	f.smtp_status = all ? "most likely: Postfix 5.4.4 \"Host or domain name not found. Name service error for "
+			      "name=<host> type=AAAA: Host not found\", after the warning \"no MX host for <domain> "
+			      "has a valid address record\" (4.4.4 with smtp_defer_if_no_mx_address_found); Exim \"all relevant MX "
 			      "records point to non-existent hosts\"; OpenSMTPD \"No MX found for domain\"; "
 			      "Sendmail 5.1.2 \"Host unknown\"; Messaging Gateway 421 4.4.4"
 			    : "none while a working MX host remains; redundancy is lost";
