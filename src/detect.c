@@ -191,7 +191,7 @@ struct mx_detect {
 /* Probe a window of SLOT_WINDOW entries from the key's home position: the
  * entry is found there or the window's least recently used one is taken.
  * Constant cost per call; eviction is LRU within the window. */
-#define SLOT_WINDOW 16
+#define SLOT_WINDOW 8
 
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
