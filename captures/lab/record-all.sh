@@ -11,7 +11,8 @@ LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 exec 9>/tmp/mxlab.lock
 flock -n 9 || { echo "record-all: another lab run holds /tmp/mxlab.lock" >&2; exit 1; }
 SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
-         lab-dead-resolver.sh lab-tcp.sh lab-mx-names.sh"
+         lab-dead-resolver.sh lab-tcp.sh lab-mx-names.sh lab-slow-resolver.sh
+         lab-tcp-blocked.sh"
 for s in $SCRIPTS; do
     echo "=== $s" >&2
     "$LAB_DIR/$s"

@@ -4,17 +4,56 @@
  * §6.1.3.2: "a mailer must not use a truncated MX response"). Per lookup: a
  * truncated UDP try and no TCP try afterwards is TC_NO_TCP_RETRY; a TCP try
  * that got no answer (timeout, or the connection was refused or reset) is
- * TCP_FALLBACK_FAILED. WARN; ERROR for MX questions or when the lookup's
- * final outcome is a failure.
+ * TCP_FALLBACK_FAILED. A SYN to the resolver's port 53 after the truncated
+ * answer that got a RST, or no SYN-ACK, also counts as a failed TCP retry
+ * (the TCP control segments come from the decoder). WARN; ERROR for MX
+ * questions or when the lookup's final outcome is a failure.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "mxsniff/detect.h"
 
+#define CONNS 64
+
+/* TCP connection attempts from a client to a resolver's DNS port. */
+struct conn {
+	struct mx_slot s;
+	uint64_t syn_us, synack_us, rst_us;
+	uint64_t syn_frame, rst_frame;
+};
+
+struct st {
+	struct conn conns[CONNS];
+	uint64_t clock;
+};
+
+static void on_tcp(void *vs, const struct mx_detect_ctx *c, const struct mx_tcpctl *t, struct mx_emit *e)
+{
+	struct st *s = vs;
+	(void)c;
+	(void)e;
+	bool to_dns = t->dport == 53, from_dns = t->sport == 53;
+	if (!to_dns && !from_dns)
+		return;
+	/* key: (client, server) whichever direction the segment goes */
+	const struct mx_addr *client = to_dns ? &t->src : &t->dst;
+	const struct mx_addr *server = to_dns ? &t->dst : &t->src;
+	struct conn *k = MX_SLOT_GET(s->conns, mx_key_addr2(client, server, 14), &s->clock, NULL);
+	if (to_dns && t->syn && !t->ack) {
+		k->syn_us = t->ts_us;
+		k->syn_frame = t->frame;
+	} else if (from_dns && t->syn && t->ack) {
+		k->synack_us = t->ts_us;
+	} else if (from_dns && t->rst) {
+		k->rst_us = t->ts_us;
+		k->rst_frame = t->frame;
+	}
+}
+
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
-	(void)vs;
+	struct st *s = vs;
 	if (!mx_detect_is_sender(c->opts, &l->client))
 		return;
 	bool tc = false, tcp_try = false, tcp_failed = false;
@@ -32,6 +71,18 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	}
 	if (!tc || (tcp_try && !tcp_failed))
 		return;
+	/* a SYN after the truncated answer that was reset or never accepted */
+	const struct conn *k = NULL;
+	if (!tcp_try) {
+		k = MX_SLOT_FIND(s->conns, mx_key_addr2(&l->client, &tc_try->server, 14));
+		if (k && k->syn_us >= tc_try->q_ts && k->syn_us <= tc_try->q_ts + tc_try->latency_us + 3000000ULL &&
+		    (k->rst_us >= k->syn_us || k->synack_us < k->syn_us)) {
+			tcp_try = true;
+			tcp_failed = true;
+		} else {
+			k = NULL;
+		}
+	}
 	bool fail = mx_outcome_is_fail(l->outcome);
 	struct mx_finding f;
 	char qn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], tn[16];
@@ -47,8 +98,14 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	mx_addr_format(&tc_try->server, rs, sizeof rs);
 	mx_finding_detail(&f, "%s %s: UDP answer with TC=1 from %s%s; final outcome %s",
 			  mx_dns_type_name(l->qtype, tn, sizeof tn), qn, rs,
-			  tcp_try ? ", the TCP retry got no answer" : ", no TCP query followed",
+			  k ? (k->rst_us >= k->syn_us ? ", the TCP connection to port 53 was reset"
+						      : ", the TCP connection to port 53 was never accepted")
+			    : tcp_try ? ", the TCP retry got no answer" : ", no TCP query followed",
 			  mx_outcome_name(l->outcome));
+	if (k) {
+		mx_finding_add_frame(&f, k->syn_frame);
+		mx_finding_add_frame(&f, k->rst_frame);
+	}
 	f.smtp_status = "most likely a temporary DNS failure: Postfix 4.4.3, Exchange \"451 4.4.0 DNS query "
 			"failed\"; a mailer must not use a truncated MX answer (RFC 1123 §6.1.3.2)";
 	f.cause = tcp_try ? "a firewall blocks TCP/53 between the sender and the resolver (RFC 7766 §5 "
@@ -67,5 +124,7 @@ const struct mx_detector mx_det_tc_no_tcp_retry = {
 	.pattern = "P14",
 	.emits = "TC_NO_TCP_RETRY,TCP_FALLBACK_FAILED",
 	.summary = "a truncated (TC=1) UDP answer without a working TCP retry",
+	.state_size = sizeof(struct st),
 	.on_lookup = on_lookup,
+	.on_tcp = on_tcp,
 };
