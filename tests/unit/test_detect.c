@@ -495,6 +495,47 @@ static void findings_table_is_bounded(void **state)
 	mx_detect_free(d);
 }
 
+static void p14_rst_after_tc_is_fallback_failed(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("TC_NO_TCP_RETRY");
+	struct mx_tcpctl syn = {0}, rst = {0};
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("192.0.2.53", &syn.dst);
+	syn.sport = 40000;
+	syn.dport = 53;
+	syn.syn = true;
+	syn.ts_us = T0 + 10000;
+	syn.frame = 3;
+	rst.src = syn.dst;
+	rst.dst = syn.src;
+	rst.sport = 53;
+	rst.dport = 40000;
+	rst.rst = true;
+	rst.ack = true;
+	rst.ts_us = T0 + 10100;
+	rst.frame = 4;
+	mx_detect_observe_tcp(d, &syn);
+	mx_detect_observe_tcp(d, &rst);
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", "big.test", MX_TYPE_MX, MX_O_TRUNCATED, T0, "192.0.2.53", 5000);
+	l.tries[0].tc = true;
+	mx_detect_observe_lookup(d, &l);
+	const struct mx_finding *f = find(d, "TCP_FALLBACK_FAILED", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_non_null(strstr(f->detail, "reset"));
+	assert_null(find(d, "TC_NO_TCP_RETRY", NULL));
+	/* another sender whose truncated answer is followed by nothing at all */
+	lookup(&l, "192.0.2.11", "big.test", MX_TYPE_MX, MX_O_TRUNCATED, T0, "192.0.2.53", 5000);
+	l.tries[0].tc = true;
+	mx_detect_observe_lookup(d, &l);
+	f = find(d, "TC_NO_TCP_RETRY", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "no TCP query followed"));
+	mx_detect_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +551,7 @@ int main(void)
 		cmocka_unit_test(chain_patterns),
 		cmocka_unit_test(table_and_lists),
 		cmocka_unit_test(findings_table_is_bounded),
+		cmocka_unit_test(p14_rst_after_tc_is_fallback_failed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
