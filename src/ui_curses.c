@@ -25,6 +25,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,9 @@ int mx_ui_curses_open(struct mx_ui_curses **out, char *err, size_t errlen)
 	}
 	g_tty_fd = fileno(u->out);
 	g_have_tio = tcgetattr(g_tty_fd, &g_saved_tio) == 0;
+	/* the terminal's character set (UTF-8 text such as "§" in findings);
+	 * LC_CTYPE only, so numbers keep printing with a '.' (LC_NUMERIC "C") */
+	setlocale(LC_CTYPE, "");
 	u->scr = newterm(NULL, u->out, u->in);
 	if (u->scr == NULL) {
 		snprintf(err, errlen, "the live view cannot use the terminal type '%s'", term);
