@@ -34,11 +34,15 @@ TPL=$LAB_DIR/templates
 ZONES=$TPL/zones
 RUN_BASE=${MXLAB_RUN:-/tmp/mxlab}
 
-NS_NET=mxl-net
-NS_SND=mxl-snd
-NS_RES=mxl-res
-NS_AUTH=mxl-auth
-NS_MX=mxl-mx
+# MXLAB_NS (default mxl) prefixes the namespace names, so that two
+# recordings can run at once with different prefixes (each its own lab).
+LAB_NS=${MXLAB_NS:-mxl}
+case $LAB_NS in *[!a-z0-9]*|'') echo "lib.sh: MXLAB_NS must be [a-z0-9]+" >&2; exit 2;; esac
+NS_NET=$LAB_NS-net
+NS_SND=$LAB_NS-snd
+NS_RES=$LAB_NS-res
+NS_AUTH=$LAB_NS-auth
+NS_MX=$LAB_NS-mx
 LAB_NODES="$NS_SND $NS_RES $NS_AUTH $NS_MX"
 
 SND4=10.53.0.10;  SND6=fd53::10
@@ -91,23 +95,23 @@ lab_teardown() {
     [ -n "${CAP_PID:-}" ] && stop_pid "$CAP_PID"
     CAP_PID=
     local ns pid pids
-    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^mxl-'); do
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB_NS-"); do
         pids=$(ip netns pids "$ns" 2>/dev/null)
         for pid in $pids; do kill "$pid" 2>/dev/null; done
     done
     for _ in 1 2 3 4 5 6 7 8 9 10; do
         pids=
-        for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^mxl-'); do
+        for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB_NS-"); do
             pids="$pids $(ip netns pids "$ns" 2>/dev/null)"
         done
         [ -z "${pids// /}" ] && break
         sleep 0.3
     done
     for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
-    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^mxl-'); do
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$LAB_NS-"); do
         ip netns del "$ns" 2>/dev/null
     done
-    rm -rf /etc/netns/mxl-*
+    rm -rf /etc/netns/"$LAB_NS"-*
     # Remove /etc/netns only if this run created it (and it is empty).
     [ "${LAB_MADE_NETNS_DIR:-0}" = 1 ] && rmdir /etc/netns 2>/dev/null
     set -e
@@ -139,7 +143,7 @@ lab_mac() { printf '02:53:00:00:00:%02x' "$1"; }
 # lab_node NS IDX ADDR4... -- ADDR6...: veth eth0 in NS, peer on the bridge.
 lab_node() {
     local ns=$1 idx=$2; shift 2
-    local peer=p${ns#mxl-}
+    local peer=p${ns#"$LAB_NS"-}
     ip link add eth0 netns "$ns" address "$(lab_mac "$idx")" type veth \
         peer name "$peer" netns "$NS_NET"
     ip -n "$NS_NET" link set "$peer" master br0 up
