@@ -25,6 +25,14 @@ static enum kind classify(const struct mx_addr *a, const struct mx_addr *sender)
 			return PRIVATE_ADDR;
 		return OK_ADDR;
 	}
+	static const uint8_t wkp[12] = {0, 0x64, 0xff, 0x9b};
+	if (memcmp(b, wkp, 12) == 0) {
+		/* DNS64 with the RFC 6052 well-known prefix 64:ff9b::/96: the
+		 * embedded IPv4 address decides (64:ff9b::10.1.2.3 is private). */
+		struct mx_addr v4;
+		mx_addr_set4(&v4, b + 12);
+		return classify(&v4, sender);
+	}
 	static const uint8_t zero[16];
 	if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1))
 		return BOGUS_ADDR;
@@ -60,10 +68,20 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 				: kd == PRIVATE_ADDR ? "an MX host resolves to a private address beside public ones"
 						     : "an MX host resolves to an address no one can deliver to";
 			mx_finding_detail(&f, "%s has address %s", hn, as);
+			const uint8_t *ab = h->addrs[k].a;
+			bool loopback = h->addrs[k].family == 4 ? ab[0] == 127 : (ab[0] == 0 && ab[15] == 1);
+			bool unspec = h->addrs[k].family == 4 ? ab[0] == 0 : (ab[0] == 0 && ab[15] == 0);
 			f.smtp_status = kd == SELF_ADDR
 				? "most likely: Postfix 5.4.6 \"mail for <domain> loops back to myself\""
-				: "most likely: Exim \"Unrouteable address\" (ignore_target_hosts); Postfix 5.4.6 "
-				  "for loopback; otherwise connection failures 4.4.1";
+				: loopback
+				? "most likely: Postfix bounce 5.4.6 \"mail for <domain> loops back to myself\"; Exim "
+				  "\"Unrouteable address\" (ignore_target_hosts)"
+				: unspec
+				? "most likely: Postfix connects to its own host: defer 4.4.1 \"connect to <host>"
+				  "[0.0.0.0]:25: Connection refused\" (5.4.6 loop if a local SMTP server answers with "
+				  "the same name); Exim \"Unrouteable address\" (ignore_target_hosts)"
+				: "most likely: connection failures, Postfix defer 4.4.1; Exim \"Unrouteable address\" "
+				  "for ignore_target_hosts";
 			f.cause = kd == PRIVATE_ADDR ? "an internal DNS view leaks private addresses into the answer"
 						     : "the MX host's A/AAAA record holds a loopback, unspecified or "
 						       "link-local address (a placeholder or a parked domain)";

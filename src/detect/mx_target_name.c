@@ -33,9 +33,19 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 			mx_dname_format(&h->cname, cn, sizeof cn);
 			mx_finding_detail(&f, "%s is a CNAME for %s%s", hn, cn,
 					  h->cname_loop ? " (the alias chain loops)" : (ok ? "" : " (which has no address)"));
-			f.smtp_status = bad ? "most likely: Postfix \"Name server loop for <host>\" or 5.4.4; Sendmail "
-					      "\"Deferred: DNS failure: CNAME loop for <host>\""
-					    : "none: Postfix, Exim and Sendmail follow the alias";
+			/* dangling: every address lookup of the alias ended negative */
+			bool negative = (!h->a.asked || h->a.outcome == MX_O_NXDOMAIN || h->a.outcome == MX_O_NODATA) &&
+					(!h->aaaa.asked || h->aaaa.outcome == MX_O_NXDOMAIN ||
+					 h->aaaa.outcome == MX_O_NODATA);
+			f.smtp_status = h->cname_loop
+				? "most likely: Postfix \"Name server loop for <host>\"; Sendmail \"Deferred: DNS "
+				  "failure: CNAME loop for <host>\""
+				: !ok && negative
+				? "most likely: Postfix bounce 5.4.4 \"Host or domain name not found. Name service error "
+				  "for name=<host> type=AAAA: Host not found\" after \"no MX host for <domain> has a "
+				  "valid address record\""
+				: !ok ? "most likely a temporary DNS failure for the alias: Postfix 4.4.3"
+				      : "none: Postfix, Exim and Sendmail follow the alias";
 			f.cause = "the MX record points at an alias; RFC 2181 §10.3 and RFC 5321 §5.1 require a "
 				  "host name with its own address records";
 			f.fix = "the domain owner points the MX record at the canonical host name";

@@ -90,6 +90,27 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 			mx_finding_detail(&f, "%s not checked by the sender", hn);
 		}
 	}
+	/* Steps answered by one resolver each, but not all by the same one (glibc
+	 * "options rotate" over resolvers that disagree): the negatives may come
+	 * from a resolver whose view of the domain differs from the other's. */
+	const struct mx_addr *one = ch->mx.n_resolvers == 1 ? &ch->mx.resolvers[0] : NULL;
+	bool mixed = false;
+	for (unsigned i = 0; i < ch->n_hosts && !mixed; i++) {
+		const struct mx_chain_host *h = &ch->hosts[i];
+		if (h->implicit || host_state(h) != NEGATIVE)
+			continue;
+		const struct mx_chain_step *st2[2] = {&h->a, &h->aaaa};
+		for (unsigned k = 0; k < 2; k++) {
+			if (!st2[k]->asked || st2[k]->n_resolvers != 1)
+				continue;
+			if (one && !mx_addr_eq(one, &st2[k]->resolvers[0]))
+				mixed = true;
+			one = one ? one : &st2[k]->resolvers[0];
+		}
+	}
+	if (mixed)
+		mx_finding_detail(&f, "the MX and address answers came from different resolvers: if they disagree "
+				      "(RESOLVER_DISAGREEMENT), the hosts may have addresses on the other one");
 	f.smtp_status = all ? "most likely: Postfix 5.4.4 \"Host or domain name not found. Name service error for "
 			      "name=<host> type=AAAA: Host not found\", after the warning \"no MX host for <domain> "
 			      "has a valid address record\" (4.4.4 with smtp_defer_if_no_mx_address_found); Exim \"all relevant MX "
