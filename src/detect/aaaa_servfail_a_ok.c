@@ -55,8 +55,13 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	mx_dname_suffix(&v6->qname, 2, &zone);
 	mx_dname_format(&zone, zn, sizeof zn);
 	mx_addr_format(r, rs, sizeof rs);
-	mx_finding_detail(&f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn, mx_outcome_name(v6->outcome),
-			  (double)v6->latency_us / 1000.0, (double)v4->latency_us / 1000.0);
+	if (v6->outcome == MX_O_TIMEOUT)
+		mx_finding_detail(&f, "AAAA %s got no answer (%u queries); A answered in %.0f ms", hn, v6->attempts,
+				  (double)v4->latency_us / 1000.0);
+	else
+		mx_finding_detail(&f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
+				  mx_outcome_name(v6->outcome), (double)v6->latency_us / 1000.0,
+				  (double)v4->latency_us / 1000.0);
 	if (v6->outcome == MX_O_TIMEOUT || v6->latency_us >= 1500000ULL || v6->ede == 22 || v6->ede == 23)
 		mx_finding_detail(&f, "slow or no AAAA answer: the authoritative servers of %s ignore AAAA "
 				  "queries or are lame for them", zn);
@@ -84,7 +89,10 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	struct st *s = vs;
 	struct mx_addr r;
 	(void)c;
-	if (l->qclass != 1)
+	/* RD=0 is a resolver's iterative traffic, never a sender's (PATTERNS
+	 * §0): an authoritative server's A/AAAA behaviour is
+	 * AUTH_AAAA_MISBEHAVIOR's (diagnostics.c). */
+	if (l->qclass != 1 || !l->rd)
 		return;
 	if (l->qtype == MX_TYPE_AAAA && (l->outcome == MX_O_SERVFAIL || l->outcome == MX_O_TIMEOUT)) {
 		for (unsigned i = 0; i < KEEP; i++) {

@@ -10,7 +10,13 @@
  * iterative RD=0 traffic in the capture): an authoritative server answers A
  * for a name with NOERROR but fails AAAA (NXDOMAIN, NOTIMP, FORMERR, SERVFAIL,
  * REFUSED, no answer): direct proof of RFC 4074 §4 behind P1/P2.
- * SEARCH_SUFFIX_EXPANSION is not detected (see the manual's CAVEATS).
+ * SEARCH_SUFFIX_EXPANSION (INFO; WARN when such a name is answered): a
+ * sender's resolver library appends a constant local suffix X (the
+ * resolv.conf search list) to mail names, seen for >= 2 names. A name N
+ * counts when the sender asks N.X right after (or, search-first with a
+ * large ndots, right before) an unanswered N of the same type, as glibc's
+ * res_search() does, or asks N.X for an MX exchange N it was given. An
+ * ANSWER for N.X (a wildcard in X) sends the mail to the wrong host.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,8 +35,49 @@ struct auth {
 	unsigned nframes;
 };
 
+/* SEARCH_SUFFIX_EXPANSION: per sender, recent lookups, the MX exchanges it
+ * was given and up to two suffixes with the names seen with them. */
+#define SFX_SENDERS 16
+#define SFX_RECENT 16
+#define SFX_NAMES 16
+#define SFX_BASES 4
+#define SFX_FRAMES 8
+#define SFX_PER_SENDER 2
+
+struct sfx_look {
+	struct mx_dname qname;
+	uint16_t qtype;
+	enum mx_outcome outcome;
+	uint64_t first_us, last_us, q_frame, r_frame;
+	struct mx_addr resolver;
+};
+
+struct sfx_rec {
+	struct mx_dname suffix;            /* len 0 = unused */
+	struct mx_dname bases[SFX_BASES];  /* names seen with the suffix appended */
+	unsigned n_bases;
+	struct mx_addr resolver;
+	uint64_t first_us, last_us;
+	uint64_t frames[SFX_FRAMES];
+	unsigned n_frames;
+	struct sfx_look sample;            /* first suffixed lookup, or the first answered one */
+	bool answered, fired_info, fired_warn;
+};
+
+struct sfx_sender {
+	struct mx_slot s;
+	struct mx_addr client;
+	struct sfx_look recent[SFX_RECENT];
+	unsigned recent_pos;
+	struct mx_dname names[SFX_NAMES];
+	unsigned names_pos;
+	struct sfx_rec rec[SFX_PER_SENDER];
+};
+
 struct st {
 	struct auth auth[AUTH];
+	struct sfx_sender sfx[SFX_SENDERS];
+	uint64_t sfx_clock;
 	uint64_t clock;
 	uint64_t unmatched, unmatched_first, unmatched_last, unmatched_frame;
 	struct mx_addr unmatched_from;
@@ -165,6 +212,196 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	}
 }
 
+/* True when lng is shrt followed by at least one more label; *x = those labels. */
+static bool sfx_split(const struct mx_dname *lng, const struct mx_dname *shrt, struct mx_dname *x)
+{
+	if (shrt->len < 2 || lng->labels <= shrt->labels || lng->len <= shrt->len)
+		return false;
+	if (memcmp(lng->wire, shrt->wire, shrt->len - 1u) != 0)
+		return false;
+	mx_dname_suffix(lng, (unsigned)(lng->labels - shrt->labels), x);
+	return true;
+}
+
+static void sfx_add_frame(struct sfx_rec *r, uint64_t frame)
+{
+	if (!frame || r->n_frames >= SFX_FRAMES)
+		return;
+	for (unsigned i = 0; i < r->n_frames; i++)
+		if (r->frames[i] == frame)
+			return;
+	r->frames[r->n_frames++] = frame;
+}
+
+static void sfx_emit(const struct sfx_sender *ss, struct sfx_rec *r, const struct mx_lookup *l, struct mx_emit *e)
+{
+	bool warn = r->answered;
+	if (r->n_bases < 2 || (warn ? r->fired_warn : r->fired_info))
+		return;
+	r->fired_info = true;
+	r->fired_warn = warn;
+	struct mx_finding f;
+	char xs[MX_DNAME_STRLEN], bs[MX_DNAME_STRLEN], qs[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], tn[16];
+	mx_finding_init(&f, "SEARCH_SUFFIX_EXPANSION", warn ? MX_SEV_WARN : MX_SEV_INFO);
+	f.title = warn ? "mail names get the local search suffix appended, and the suffixed names are answered"
+		       : "mail names get the local search suffix appended";
+	f.sender = ss->client;
+	mx_finding_add_resolver(&f, &r->resolver);
+	mx_dname_copy(&f.host, &r->suffix);
+	f.first_us = r->first_us;
+	f.last_us = r->last_us;
+	for (unsigned i = 0; i < r->n_frames; i++)
+		mx_finding_add_frame(&f, r->frames[i]);
+	if (l)
+		mx_finding_add_lookup(&f, l);
+	mx_dname_format(&r->suffix, xs, sizeof xs);
+	mx_dname_format(&r->sample.qname, qs, sizeof qs);
+	mx_dname_format(&r->bases[0], bs, sizeof bs);
+	mx_finding_detail(&f, "%u names asked with %s appended, e.g. %s as %s", r->n_bases, xs, bs, qs);
+	if (warn)
+		mx_finding_detail(&f, "%s %s got %s: a wildcard or a real name in %s",
+				  mx_dns_type_name(r->sample.qtype, tn, sizeof tn), qs,
+				  mx_outcome_name(r->sample.outcome), xs);
+	f.smtp_status = warn ? "none logged: the MTA delivers to the address found under the local domain "
+			       "(Postfix \"status=sent\" to the wrong host)"
+			     : "none: the suffixed names fail and the MTA goes on with the real name (extra "
+			       "queries and latency)";
+	f.cause = warn ? "the resolver library appends the search domain (resolv.conf search/domain, ndots) to "
+			 "mail names and that domain answers them (wildcard record)"
+		       : "the resolver library appends the search domain (resolv.conf search/domain, ndots) to "
+			 "mail names: Postfix smtp_dns_resolver_options with res_defnames/res_dnsrch, an "
+			 "unqualified relayhost, Sendmail res_search";
+	f.fix = "use fully qualified names; drop res_defnames/res_dnsrch from smtp_dns_resolver_options; no "
+		"search list and ndots:1 on the mail host; remove the wildcard from the search domain";
+	mx_addr_format(&r->resolver, rs, sizeof rs);
+	mx_finding_verify(&f, "grep -E '^(search|domain|options)' /etc/resolv.conf");
+	mx_finding_verify(&f, "postconf smtp_dns_resolver_options relayhost");
+	mx_finding_verify(&f, "dig %s %s @%s", mx_dns_type_name(r->sample.qtype, tn, sizeof tn), qs, rs);
+	mx_emit(e, &f);
+}
+
+/* base was asked with suffix x appended: the suffixed lookup is sx. */
+static void sfx_note(struct sfx_sender *ss, const struct mx_dname *base, const struct mx_dname *x,
+		     const struct sfx_look *sx, uint64_t base_frame, const struct mx_lookup *l, struct mx_emit *e)
+{
+	struct sfx_rec *r = NULL;
+	for (unsigned i = 0; i < SFX_PER_SENDER && !r; i++)
+		if (ss->rec[i].suffix.len && mx_dname_eq(&ss->rec[i].suffix, x))
+			r = &ss->rec[i];
+	for (unsigned i = 0; i < SFX_PER_SENDER && !r; i++)
+		if (!ss->rec[i].suffix.len) {
+			r = &ss->rec[i];
+			mx_dname_copy(&r->suffix, x);
+			r->resolver = sx->resolver;
+			r->first_us = sx->first_us;
+			r->sample = *sx;
+		}
+	if (!r)
+		return;
+	bool known = false;
+	for (unsigned i = 0; i < r->n_bases && !known; i++)
+		known = mx_dname_eq(&r->bases[i], base);
+	if (!known && r->n_bases < SFX_BASES) {
+		mx_dname_copy(&r->bases[r->n_bases++], base);
+		/* an earlier lookup of base.X of another type may have been answered */
+		struct mx_dname y;
+		for (unsigned i = 0; i < SFX_RECENT && !r->answered; i++) {
+			const struct sfx_look *o = &ss->recent[i];
+			if (o->qtype && o->outcome == MX_O_ANSWER && sfx_split(&o->qname, base, &y) &&
+			    mx_dname_eq(&y, x)) {
+				r->answered = true;
+				r->sample = *o;
+				sfx_add_frame(r, o->q_frame);
+				sfx_add_frame(r, o->r_frame);
+			}
+		}
+	}
+	if (sx->first_us < r->first_us)
+		r->first_us = sx->first_us;
+	if (sx->last_us > r->last_us)
+		r->last_us = sx->last_us;
+	sfx_add_frame(r, base_frame);
+	sfx_add_frame(r, sx->q_frame);
+	sfx_add_frame(r, sx->r_frame);
+	if (sx->outcome == MX_O_ANSWER && !r->answered) {
+		r->answered = true;
+		r->sample = *sx;
+	}
+	sfx_emit(ss, r, l, e);
+}
+
+static void sfx_look_from(struct sfx_look *x, const struct mx_lookup *l)
+{
+	mx_dname_copy(&x->qname, &l->qname);
+	x->qtype = l->qtype;
+	x->outcome = l->outcome;
+	x->first_us = l->first_us;
+	x->last_us = l->last_us;
+	x->q_frame = l->n_tries ? l->tries[0].q_frame : 0;
+	x->r_frame = l->decided_frame;
+	x->resolver = l->n_resolvers ? l->resolvers[0] : (struct mx_addr){0};
+}
+
+static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
+{
+	struct st *s = vs;
+	if (!l->rd || l->qclass != 1 || l->qname.len < 2 || !mx_detect_is_sender(c->opts, &l->client))
+		return;
+	bool fresh;
+	struct sfx_sender *ss = MX_SLOT_GET(s->sfx, mx_key_addr(&l->client, 0x5f78), &s->sfx_clock, &fresh);
+	if (fresh)
+		ss->client = l->client;
+	struct sfx_look cur;
+	struct mx_dname x;
+	sfx_look_from(&cur, l);
+	/* 1. res_search pairs: N then N.X (or N.X then N), same type, the
+	 * first one unanswered, the second asked as soon as the first ended. */
+	uint64_t gap = c->opts->answer_timeout_us + 1000000ULL;
+	for (unsigned i = 0; i < SFX_RECENT; i++) {
+		const struct sfx_look *o = &ss->recent[i];
+		if (!o->qtype || o->qtype != cur.qtype || mx_dname_eq(&o->qname, &cur.qname))
+			continue;
+		const struct sfx_look *first = o->first_us <= cur.first_us ? o : &cur;
+		const struct sfx_look *second = first == o ? &cur : o;
+		if (first->outcome == MX_O_ANSWER || second->first_us < first->last_us ||
+		    second->first_us - first->last_us > gap)
+			continue;
+		if (sfx_split(&second->qname, &first->qname, &x))
+			sfx_note(ss, &first->qname, &x, second, first->q_frame, l, e);
+		else if (sfx_split(&first->qname, &second->qname, &x))
+			sfx_note(ss, &second->qname, &x, first, second->q_frame, l, e);
+	}
+	/* 2. an MX exchange the sender was given, or a name already seen with a
+	 * suffix, asked with that suffix appended. */
+	for (unsigned i = 0; i < SFX_NAMES; i++)
+		if (ss->names[i].len && sfx_split(&cur.qname, &ss->names[i], &x))
+			sfx_note(ss, &ss->names[i], &x, &cur, 0, l, e);
+	for (unsigned k = 0; k < SFX_PER_SENDER; k++) {
+		struct sfx_rec *r = &ss->rec[k];
+		for (unsigned i = 0; r->suffix.len && i < r->n_bases; i++)
+			if (sfx_split(&cur.qname, &r->bases[i], &x) && mx_dname_eq(&x, &r->suffix)) {
+				struct mx_dname b;
+				mx_dname_copy(&b, &r->bases[i]);
+				sfx_note(ss, &b, &x, &cur, 0, l, e);
+				break;
+			}
+	}
+	ss->recent[ss->recent_pos] = cur;
+	ss->recent_pos = (ss->recent_pos + 1) % SFX_RECENT;
+	if (l->qtype == MX_TYPE_MX && l->outcome == MX_O_ANSWER && l->answer) {
+		for (unsigned i = 0; i < l->answer->n_mx; i++) {
+			const struct mx_dname *n = &l->answer->mx[i].exchange;
+			bool have = n->len < 2;
+			for (unsigned j = 0; j < SFX_NAMES && !have; j++)
+				have = mx_dname_eq(&ss->names[j], n);
+			if (!have) {
+				mx_dname_copy(&ss->names[ss->names_pos], n);
+				ss->names_pos = (ss->names_pos + 1) % SFX_NAMES;
+			}
+		}
+	}
+}
+
 static void on_stray(void *vs, const struct mx_detect_ctx *c, const struct mx_stray *st, struct mx_emit *e)
 {
 	struct st *s = vs;
@@ -204,10 +441,13 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 const struct mx_detector mx_det_diagnostics = {
 	.id = "DIAGNOSTICS",
 	.pattern = "P20",
-	.emits = "MALFORMED_RESPONSE,STALE_ANSWER,UNMATCHED_RESPONSE,DNS64_SYNTHESIZED,AUTH_AAAA_MISBEHAVIOR",
-	.summary = "malformed or cut answers, stale data, unmatched responses, DNS64, authoritative AAAA bugs",
+	.emits = "MALFORMED_RESPONSE,STALE_ANSWER,UNMATCHED_RESPONSE,DNS64_SYNTHESIZED,AUTH_AAAA_MISBEHAVIOR,"
+		 "SEARCH_SUFFIX_EXPANSION",
+	.summary = "malformed or cut answers, stale data, unmatched responses, DNS64, authoritative AAAA bugs, "
+		   "search-list suffixes",
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
+	.on_lookup = on_lookup,
 	.on_stray = on_stray,
 	.on_finish = on_finish,
 };

@@ -539,6 +539,160 @@ static void p14_rst_after_tc_is_fallback_failed(void **state)
 	mx_detect_free(d);
 }
 
+/* P20 SEARCH_SUFFIX_EXPANSION (lab-search-suffix.pcap): glibc res_search
+ * repeats an unanswered question with the search domain appended. */
+static void p20_search_suffix_pairs(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("DIAGNOSTICS");
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", "nomx.test", MX_TYPE_AAAA, MX_O_NODATA, T0, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "nomx.test.lab.test", MX_TYPE_AAAA, MX_O_NXDOMAIN, T0 + 2000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	/* one name is not enough */
+	assert_null(find(d, "SEARCH_SUFFIX_EXPANSION", NULL));
+	lookup(&l, "192.0.2.10", "mx.v4only.test", MX_TYPE_AAAA, MX_O_NODATA, T0 + SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx.v4only.test.lab.test", MX_TYPE_AAAA, MX_O_NXDOMAIN, T0 + SEC + 2000,
+	       "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	size_t n;
+	const struct mx_finding *f = find(d, "SEARCH_SUFFIX_EXPANSION", &n);
+	assert_non_null(f);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	char buf[MX_DNAME_STRLEN];
+	assert_string_equal(mx_dname_format(&f->host, buf, sizeof buf), "lab.test.");
+	assert_non_null(strstr(f->detail, "2 names asked with lab.test. appended"));
+	assert_non_null(strstr(f->verify, "dig AAAA nomx.test.lab.test. @192.0.2.53"));
+	assert_true(f->n_frames >= 4);
+	/* a third name with the same suffix: still one finding, still INFO */
+	lookup(&l, "192.0.2.10", "other.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 2 * SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "other.test.lab.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 2 * SEC + 2000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	f = find(d, "SEARCH_SUFFIX_EXPANSION", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	mx_detect_free(d);
+}
+
+/* Search-first (ndots:5) with a wildcard in the search domain: the suffixed
+ * A question is answered (mail to the wrong host): WARN, also when the
+ * answered lookup comes before the pairs that reveal the suffix. */
+static void p20_search_suffix_wildcard_warns(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("DIAGNOSTICS");
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", "example.test.wild.test", MX_TYPE_MX, MX_O_NODATA, T0, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 2000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx1.example.test.wild.test", MX_TYPE_A, MX_O_ANSWER, T0 + 4000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "SEARCH_SUFFIX_EXPANSION", NULL));
+	lookup(&l, "192.0.2.10", "mx1.example.test.wild.test", MX_TYPE_AAAA, MX_O_NODATA, T0 + 6000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_ANSWER, T0 + 8000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	size_t n;
+	const struct mx_finding *f = find(d, "SEARCH_SUFFIX_EXPANSION", &n);
+	assert_non_null(f);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_non_null(strstr(f->detail, "A mx1.example.test.wild.test. got ANSWER"));
+	assert_non_null(strstr(f->smtp_status, "wrong host"));
+	mx_detect_free(d);
+
+	/* MX exchanges from the MX answer: their suffixed A lookups count */
+	d = new_det("DIAGNOSTICS");
+	static struct mx_dns_msg msg;
+	memset(&msg, 0, sizeof msg);
+	msg.n_mx = msg.mx_total = 2;
+	mx_dname_from_text("mx1.example.test", &msg.mx[0].exchange);
+	mx_dname_from_text("mx2.example.test", &msg.mx[1].exchange);
+	lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, "192.0.2.53", 1000);
+	l.answer = &msg;
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx1.example.test.wild.test", MX_TYPE_A, MX_O_ANSWER, T0 + 2000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "SEARCH_SUFFIX_EXPANSION", NULL));
+	lookup(&l, "192.0.2.10", "mx2.example.test.wild.test", MX_TYPE_A, MX_O_ANSWER, T0 + 4000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	f = find(d, "SEARCH_SUFFIX_EXPANSION", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_string_equal(mx_dname_format(&f->host, (char[MX_DNAME_STRLEN]){0}, MX_DNAME_STRLEN), "wild.test.");
+	mx_detect_free(d);
+}
+
+/* What is not a search-list expansion. */
+static void p20_search_suffix_negatives(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("DIAGNOSTICS");
+	struct mx_lookup l;
+	/* the first name was answered: res_search stops there (test.com then
+	 * test.com.au are two domains) */
+	lookup(&l, "192.0.2.10", "test.com", MX_TYPE_MX, MX_O_ANSWER, T0, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "test.com.au", MX_TYPE_MX, MX_O_NXDOMAIN, T0 + 2000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "example.com", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "example.com.au", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC + 2000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	/* different types, or a minute apart, or another sender */
+	lookup(&l, "192.0.2.10", "a.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 100 * SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "a.test.lab.test", MX_TYPE_AAAA, MX_O_NXDOMAIN, T0 + 100 * SEC + 2000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "b.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 200 * SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "b.test.lab.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 260 * SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.11", "c.test.lab.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 300 * SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	/* two names, but each with its own suffix */
+	lookup(&l, "192.0.2.10", "d.test", MX_TYPE_A, MX_O_NODATA, T0 + 400 * SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "d.test.one.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 400 * SEC + 2000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "e.test", MX_TYPE_A, MX_O_NODATA, T0 + 401 * SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "e.test.two.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 401 * SEC + 2000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	/* iterative (RD=0) traffic of a resolver is never a sender's */
+	lookup(&l, "192.0.2.53", "f.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 500 * SEC, "192.0.2.1", 1000);
+	l.rd = false;
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.53", "f.test.lab.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 500 * SEC + 2000, "192.0.2.1", 1000);
+	l.rd = false;
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.53", "g.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 501 * SEC, "192.0.2.1", 1000);
+	l.rd = false;
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.53", "g.test.lab.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 501 * SEC + 2000, "192.0.2.1", 1000);
+	l.rd = false;
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "SEARCH_SUFFIX_EXPANSION", NULL));
+	/* the same pair for d.test's suffix once more: now two names */
+	lookup(&l, "192.0.2.10", "h.test", MX_TYPE_A, MX_O_NODATA, T0 + 600 * SEC, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "h.test.one.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 600 * SEC + 2000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	assert_non_null(find(d, "SEARCH_SUFFIX_EXPANSION", NULL));
+	mx_detect_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +709,9 @@ int main(void)
 		cmocka_unit_test(table_and_lists),
 		cmocka_unit_test(findings_table_is_bounded),
 		cmocka_unit_test(p14_rst_after_tc_is_fallback_failed),
+		cmocka_unit_test(p20_search_suffix_pairs),
+		cmocka_unit_test(p20_search_suffix_wildcard_warns),
+		cmocka_unit_test(p20_search_suffix_negatives),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
