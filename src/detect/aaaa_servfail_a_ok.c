@@ -6,6 +6,11 @@
  * of each other, in either order. WARN: A-first and fallback MTAs still
  * deliver over IPv4; P1 reports the senders that do not. Root-cause hints
  * from the AAAA latency and EDE.
+ *
+ * Beyond PATTERNS.md P2: AAAA NXDOMAIN beside an A answer is the other
+ * RFC 4074 misbehaviour (§4.2, "Name Error" for a name that exists); the
+ * lab capture lab-auth-aaaa-nxdomain shows it reaching the sender. Same
+ * pattern, its own wording: an MTA that takes NXDOMAIN at its word bounces.
  */
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +63,9 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	if (v6->outcome == MX_O_TIMEOUT)
 		mx_finding_detail(&f, "AAAA %s got no answer (%u queries); A answered in %.0f ms", hn, v6->attempts,
 				  (double)v4->latency_us / 1000.0);
+	else if (v6->outcome == MX_O_NXDOMAIN)
+		mx_finding_detail(&f, "AAAA %s NXDOMAIN although A answered (in %.0f ms): the name \"does not "
+				  "exist\" for AAAA only (RFC 4074 §4.2)", hn, (double)v4->latency_us / 1000.0);
 	else
 		mx_finding_detail(&f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
 				  mx_outcome_name(v6->outcome), (double)v6->latency_us / 1000.0,
@@ -71,10 +79,18 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	if (v6->ede != 0xffff)
 		mx_finding_detail(&f, "EDE %u %s%s", v6->ede, mx_dns_ede_name(v6->ede),
 				  v6->ede >= 6 && v6->ede <= 12 ? ": DNSSEC denial of existence for AAAA is broken" : "");
-	f.smtp_status = "none for A-first or falling-back MTAs (Postfix, Exim, OpenSMTPD, glibc getaddrinfo "
-			"users deliver over IPv4); AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
-			"(Exchange \"451 4.4.0 DNS query failed\", Sendmail 4.4.3)";
-	f.cause = "the recipient's DNS answers A but fails AAAA; RFC 4074 §3 expects NOERROR with an empty "
+	if (v6->outcome == MX_O_NXDOMAIN)
+		f.smtp_status = "none for MTAs that also ask A (Postfix, Exim, glibc getaddrinfo users deliver over "
+				"IPv4); an MTA that trusts the AAAA NXDOMAIN for the whole name may bounce "
+				"(\"Host not found\", 5.4.4)";
+	else
+		f.smtp_status = "none for A-first or falling-back MTAs (Postfix, Exim, OpenSMTPD, glibc getaddrinfo "
+				"users deliver over IPv4); AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
+				"(Exchange \"451 4.4.0 DNS query failed\", Sendmail 4.4.3)";
+	f.cause = v6->outcome == MX_O_NXDOMAIN
+		? "the recipient's DNS answers A but says the name does not exist for AAAA; RFC 4074 §3 expects "
+		  "NOERROR with an empty answer for a name without AAAA records"
+		: "the recipient's DNS answers A but fails AAAA; RFC 4074 §3 expects NOERROR with an empty "
 		  "answer for a name without AAAA records";
 	f.fix = "the zone's operator fixes its authoritative servers (or the front-end/firewall in front of "
 		"them) to answer AAAA queries with NOERROR/NODATA";
@@ -94,7 +110,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	 * AUTH_AAAA_MISBEHAVIOR's (diagnostics.c). */
 	if (l->qclass != 1 || !l->rd)
 		return;
-	if (l->qtype == MX_TYPE_AAAA && (l->outcome == MX_O_SERVFAIL || l->outcome == MX_O_TIMEOUT)) {
+	if (l->qtype == MX_TYPE_AAAA &&
+	    (l->outcome == MX_O_SERVFAIL || l->outcome == MX_O_TIMEOUT || l->outcome == MX_O_NXDOMAIN)) {
 		for (unsigned i = 0; i < KEEP; i++) {
 			const struct mx_lookup *a = &s->a[i];
 			if (a->qtype && mx_dname_eq(&a->qname, &l->qname) && near(a, l) && share_resolver(l, a, &r)) {
@@ -124,7 +141,7 @@ const struct mx_detector mx_det_aaaa_servfail_a_ok = {
 	.id = "AAAA_SERVFAIL_A_OK",
 	.pattern = "P2",
 	.emits = "AAAA_SERVFAIL_A_OK",
-	.summary = "a name gets SERVFAIL/timeout for AAAA but an answer for A from the same resolver",
+	.summary = "a name gets SERVFAIL, timeout or NXDOMAIN for AAAA but an answer for A from the same resolver",
 	.state_size = sizeof(struct st),
 	.on_lookup = on_lookup,
 };

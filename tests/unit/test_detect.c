@@ -223,6 +223,32 @@ static void p2_pairs_aaaa_fail_with_a_ok(void **state)
 	mx_detect_free(d);
 }
 
+/* RFC 4074 §4.2: AAAA NXDOMAIN beside an A answer from the same resolver is
+ * P2's NXDOMAIN variant; AAAA NODATA (the correct answer) is not. */
+static void p2_aaaa_nxdomain_with_a_ok(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("AAAA_SERVFAIL_A_OK");
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_NXDOMAIN, T0, "192.0.2.53", 3000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC / 100, "192.0.2.53", 3000);
+	mx_detect_observe_lookup(d, &l);
+	const struct mx_finding *f = find(d, "AAAA_SERVFAIL_A_OK", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_non_null(strstr(f->detail, "NXDOMAIN although A answered"));
+	assert_non_null(strstr(f->smtp_status, "5.4.4"));
+	mx_detect_free(d);
+	d = new_det("AAAA_SERVFAIL_A_OK");
+	lookup(&l, "192.0.2.10", "mx2.example.test", MX_TYPE_AAAA, MX_O_NODATA, T0, "192.0.2.53", 3000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx2.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC / 100, "192.0.2.53", 3000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "AAAA_SERVFAIL_A_OK", NULL));
+	mx_detect_free(d);
+}
+
 static void txn(struct mx_txn *t, const char *client, const char *server, enum mx_txn_kind kind, uint64_t ts,
 		uint64_t latency, uint16_t rcode, uint64_t frame)
 {
@@ -700,6 +726,7 @@ int main(void)
 		cmocka_unit_test(p1_not_for_fallback_or_retransmission),
 		cmocka_unit_test(p1_timeout_variant_and_two_senders),
 		cmocka_unit_test(p2_pairs_aaaa_fail_with_a_ok),
+		cmocka_unit_test(p2_aaaa_nxdomain_with_a_ok),
 		cmocka_unit_test(p9_obvious_slowness_with_few_samples),
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
 		cmocka_unit_test(p11_refused_everything),
