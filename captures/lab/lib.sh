@@ -376,3 +376,121 @@ lab_finish() {
     trap - EXIT INT TERM
     log "done"
 }
+
+# --- Sendmail in the lab (lab-sendmail-aaaa.sh) ---------------------------
+# Debian's sendmail packages conflict with the installed postfix package
+# (both provide mail-transport-agent), so Sendmail is not installed: the
+# .debs are fetched with "apt-get download" and unpacked with "dpkg-deb -x"
+# into a private tree (SM_ROOT); the binary runs from there with its own
+# sendmail.cf. Nothing is written to /etc/mail or /usr.
+SM_PKGS="sendmail-bin sendmail-base sendmail-cf"
+SM_ROOT=${MXLAB_SENDMAIL_ROOT:-/var/tmp/mxlab-sendmail}
+SM_BIN=$SM_ROOT/usr/libexec/sendmail/sendmail
+SM_CF_DIR=$SM_ROOT/usr/share/sendmail/cf
+
+# lab_sendmail_tree: unpack the Sendmail .debs into SM_ROOT (once).
+lab_sendmail_tree() {
+    local d t
+    for t in m4 python3 unshare apt-get dpkg-deb; do
+        command -v "$t" >/dev/null 2>&1 || die "missing tool: $t"
+    done
+    if [ ! -x "$SM_BIN" ]; then
+        log "fetching $SM_PKGS into $SM_ROOT"
+        mkdir -p "$SM_ROOT/debs"
+        # shellcheck disable=SC2086 # a list of package names
+        ( cd "$SM_ROOT/debs" && apt-get download $SM_PKGS ) >&2 \
+            || die "apt-get download $SM_PKGS failed"
+        for d in "$SM_ROOT"/debs/*.deb; do dpkg-deb -x "$d" "$SM_ROOT"; done
+    fi
+    [ -x "$SM_BIN" ] || die "no $SM_BIN after unpacking"
+    ! ldd "$SM_BIN" | grep -q 'not found' \
+        || die "sendmail lacks libraries: $(ldd "$SM_BIN" | grep 'not found' | tr '\n' ' ')"
+    for d in "$SM_ROOT"/debs/*.deb; do log "  ${d##*/}"; done
+}
+
+# lab_syslog_start INST: a small syslog receiver (datagram socket
+# $RUN/INST/log.sock) in the sender namespace that writes what it gets to
+# $RUN/INST/maillog in the usual file format ("Mon dd hh:mm:ss host tag:").
+# Sendmail has no log file option; lab_sm gives it this socket as /dev/log.
+lab_syslog_start() {
+    local d=$RUN/$1
+    mkdir -p "$d"; : > "$d/maillog"
+    ip netns exec "$NS_SND" python3 -c '
+import os, re, socket, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.chmod(path, 0o666)
+with open(out, "a", buffering=1) as f:
+    while True:
+        m = s.recv(65536).decode("utf-8", "replace").rstrip("\n\0")
+        m = re.sub(r"^<[0-9]+>", "", m)
+        f.write(m[:15] + " sender " + m[16:] + "\n")
+' "$d/log.sock" "$d/maillog" >"$d/syslog.stderr" 2>&1 &
+    wait_for "syslog socket $1" 10 test -S "$d/log.sock"
+}
+
+# lab_sm INST ARGS...: run the unpacked sendmail with INST's sendmail.cf in
+# the sender namespace, in a private mount and UTS namespace: host name
+# sender.lab.test, and a private /dev (tmpfs with null/zero/random/urandom)
+# whose /dev/log is INST's syslog socket. Nothing outside that process
+# tree sees the mounts.
+lab_sm() {
+    local d=$RUN/$1; shift
+    # shellcheck disable=SC2016 # expanded by the inner sh
+    ip netns exec "$NS_SND" unshare -m -u --propagation private sh -c '
+        set -e
+        d=$1; shift
+        hostname sender.lab.test
+        mount -t tmpfs -o mode=0755,size=64k mxlab-dev /dev
+        mknod -m 666 /dev/null c 1 3; mknod -m 666 /dev/zero c 1 5
+        mknod -m 666 /dev/random c 1 8; mknod -m 666 /dev/urandom c 1 9
+        ln -s /proc/self/fd /dev/fd; ln -s "$d/log.sock" /dev/log
+        exec "$@"' sh "$d" "$SM_BIN" -C "$d/etc/sendmail.cf" "$@"
+}
+
+# lab_start_sendmail INST [m4 line ...]: build INST's sendmail.cf from
+# templates/sendmail.mc.in (extra m4 lines replace @EXTRA@) with the
+# unpacked sendmail-cf tree, make its queue, aliases, service switch and
+# syslog receiver, and add sender.lab.test to the sender's hosts file.
+# No daemon is started: lab_sm_send queues, lab_sm_queue_run delivers.
+lab_start_sendmail() {
+    local inst=$1; shift
+    local d=$RUN/$inst l extra=''
+    lab_sendmail_tree
+    mkdir -p "$d/etc" "$d/queue"
+    chmod 700 "$d/queue"
+    for l in "$@"; do extra="$extra$l\n"; done
+    sed -e "s|@SMDIR@|$d|g" "$TPL/sendmail.mc.in" \
+        | awk -v E="$extra" '/^@EXTRA@$/ { printf "%s", E; next } { print }' \
+        | sed 's/\\n/\n/g' > "$d/etc/sendmail.mc"
+    m4 -D_CF_DIR_="$SM_CF_DIR/" "$SM_CF_DIR/m4/cf.m4" "$d/etc/sendmail.mc" \
+        > "$d/etc/sendmail.cf" || die "m4 failed for $inst"
+    : > "$d/etc/aliases"
+    printf 'passwd\t\tfiles\nhosts\t\tfiles dns\naliases\t\tfiles\n' > "$d/etc/service.switch"
+    grep -q 'sender.lab.test' "/etc/netns/$NS_SND/hosts" || \
+        printf '%s\tsender.lab.test sender\n%s\tsender.lab.test sender\n' \
+            "$SND4" "$SND6" >> "/etc/netns/$NS_SND/hosts"
+    lab_syslog_start "$inst"
+    lab_sm "$inst" -bi >"$d/start.log" 2>&1 || { cat "$d/start.log" >&2; die "sendmail $inst: newaliases failed"; }
+    log "sendmail $inst ready (version $(lab_sm "$inst" -d0.1 -bt </dev/null 2>/dev/null | sed -n 's/^Version //p'))"
+}
+
+# lab_sm_send INST FROM RCPT SUBJECT: queue one message (-odq: no delivery
+# attempt at submission).
+lab_sm_send() {
+    local inst=$1
+    printf 'From: <%s>\nTo: <%s>\nSubject: %s\nMessage-ID: <%s@sender.lab.test>\n\nmxsniff lab message (%s).\n' \
+        "$2" "$3" "$4" "$LAB_NAME.$RANDOM" "$LAB_NAME" \
+        | lab_sm "$inst" -odq -oi -f "$2" -- "$3"
+    log "queued $2 -> $3 via sendmail $inst"
+}
+
+# lab_sm_queue_run INST: one forced queue run in the foreground (-q -v),
+# SMTP/DNS transcript appended to $RUN/INST/queue-runs.log.
+lab_sm_queue_run() {
+    local d=$RUN/$1
+    { printf '$ sendmail -C %s -q -v    (%s)\n' "$d/etc/sendmail.cf" "$(date +%T)"
+      lab_sm "$1" -q -v 2>&1 || true; } >>"$d/queue-runs.log"
+    log "queue run of sendmail $1 done"
+}
