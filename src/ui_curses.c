@@ -6,8 +6,10 @@
  * cbreak/noecho/keypad/nodelay mode, with colour pairs for the roles of
  * ui_view.h unless NO_COLOR is set (https://no-color.org) or the terminal has
  * no colours; then roles become bold, underline, dim and reverse video.
- * Drawing is erase() + row text + role spans + wnoutrefresh() + doupdate(),
- * so curses sends only the cells that changed.
+ * Drawing is erase() + row text + role spans + glyphs (UTF-8 characters
+ * over their ASCII stand-ins, only when LC_CTYPE's character set is UTF-8)
+ * + wnoutrefresh() + doupdate(), so curses sends only the cells that
+ * changed.
  *
  * The terminal is restored on every way out: mx_ui_curses_close(), an
  * atexit() handler, and fatal signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
@@ -25,6 +27,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +45,7 @@ struct mx_ui_curses {
 	FILE *in, *out;          /* the terminal streams curses uses */
 	bool own_in, own_out;    /* opened /dev/tty (closed at the end) */
 	bool colors;
+	bool utf8;               /* the locale's character set is UTF-8 */
 	int width, height;
 	bool cursor_on;
 	attr_t attr[MX_ROLE__COUNT];
@@ -215,6 +219,13 @@ int mx_ui_curses_open(struct mx_ui_curses **out, char *err, size_t errlen)
 	/* the terminal's character set (UTF-8 text such as "§" in findings);
 	 * LC_CTYPE only, so numbers keep printing with a '.' (LC_NUMERIC "C") */
 	setlocale(LC_CTYPE, "");
+	/* glyphs (ui_view.h) are drawn only in a UTF-8 locale; elsewhere the
+	 * rows' ASCII stand-ins are what the terminal gets */
+	{
+		const char *cs = nl_langinfo(CODESET);
+
+		u->utf8 = cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+	}
 	u->scr = newterm(NULL, u->out, u->in);
 	if (u->scr == NULL) {
 		snprintf(err, errlen, "the live view cannot use the terminal type '%s'", term);
@@ -337,6 +348,16 @@ void mx_ui_curses_draw(struct mx_ui_curses *u, const struct mx_ui_frame *f)
 				continue;
 			attrset(role_attr(u, sp->role) | sel);
 			mvaddnstr(y, sp->x, r->text + sp->x, w);
+		}
+		/* characters outside ASCII over their stand-ins, in the role of
+		 * their column */
+		for (i = 0; u->utf8 && i < r->n_glyphs; i++) {
+			const struct mx_ui_glyph *g = &r->glyphs[i];
+
+			if (g->x >= cols || (y == LINES - 1 && g->x >= COLS - 1))
+				continue;
+			attrset(role_attr(u, mx_ui_row_role_at(r, g->x)) | sel);
+			mvaddstr(y, g->x, g->utf8);
 		}
 	}
 	attrset(A_NORMAL);

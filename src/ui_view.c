@@ -3,8 +3,11 @@
  * Builds every row of the live UI from a struct mx_snapshot and struct
  * mx_ui_state: two header rows, the tab row, column titles, the body (a
  * sorted and filtered list, a detail page or the help page) and the status
- * line. Each row is the exact text shown (printable ASCII, bytes outside
- * 0x20..0x7e become '?') plus spans tagged with colour roles. Also applies
+ * line. Each row is the exact text shown (printable ASCII, one column per
+ * character: a character outside ASCII has a one-column ASCII stand-in and,
+ * when it is known to take one column, a glyph holding its UTF-8 for
+ * terminals that can show it; anything else becomes '?') plus spans tagged
+ * with colour roles. Also applies
  * keys to the state (movement, views, filter editing, sort, pause, detail).
  *
  * Views: Findings (severity, newest first), Chains (sender -> domain ->
@@ -224,16 +227,173 @@ static void row_clear(struct mx_ui_row *r, int w, enum mx_ui_role role)
 	r->role = (uint8_t)role;
 	r->selected = false;
 	r->n_spans = 0;
+	r->n_glyphs = 0;
+}
+
+/* ---- characters -------------------------------------------------------- */
+
+/* One character of a text: how many bytes it takes, its one-column ASCII
+ * stand-in, and whether a UTF-8 terminal may draw it (a glyph). */
+struct uch {
+	size_t n;        /* bytes of the text it takes (>= 1) */
+	char ascii;      /* printable ASCII shown without UTF-8 */
+	bool glyph;      /* valid UTF-8 of a known one-column character */
+};
+
+/* Length of a valid UTF-8 sequence at p (RFC 3629 §4) and its code point;
+ * 0 if none. The terminating NUL stops it before it reads past the end. */
+static size_t utf8_dec(const unsigned char *p, uint32_t *cp)
+{
+	unsigned char c = p[0];
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		if ((p[1] & 0xc0) != 0x80)
+			return 0;
+		*cp = (uint32_t)(c & 0x1f) << 6 | (p[1] & 0x3f);
+		return 2;
+	}
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+
+		if (p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
+			return 0;
+		*cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+
+		if (p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		*cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+		      (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+		return 4;
+	}
+	return 0;
+}
+
+/* Code points drawn as themselves: assigned, one column wide in every
+ * UTF-8 terminal (no combining marks, no controls, no wide East Asian
+ * forms), with the ASCII stand-in for terminals without UTF-8. */
+static bool one_column(uint32_t cp, char *ascii)
+{
+	static const struct {
+		uint32_t lo, hi;
+		char ascii;
+	} known[] = {
+		{0x00a0, 0x00a0, ' '}, {0x00a7, 0x00a7, '#'}, {0x00ab, 0x00ab, '"'},
+		{0x00b7, 0x00b7, '.'}, {0x00bb, 0x00bb, '"'},
+		{0x00d7, 0x00d7, 'x'}, {0x00a1, 0x017f, '?'},            /* Latin-1, Extended-A */
+		{0x2010, 0x2015, '-'}, {0x2018, 0x201b, '\''}, {0x201c, 0x201f, '"'},
+		{0x2022, 0x2022, '*'}, {0x2026, 0x2026, '.'}, {0x2016, 0x2027, '?'},
+		{0x2030, 0x203e, '?'}, {0x2190, 0x2190, '<'}, {0x2191, 0x2191, '^'},
+		{0x2192, 0x2192, '>'}, {0x2193, 0x2193, 'v'}, {0x2194, 0x2199, '?'},
+		{0x2212, 0x2212, '-'}, {0x2260, 0x2260, '#'}, {0x2264, 0x2264, '<'},
+		{0x2265, 0x2265, '>'},
+	};
+	size_t i;
+
+	if (cp == 0x00ad) {  /* soft hyphen: zero width in some terminals */
+		*ascii = '-';
+		return false;
+	}
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (cp >= known[i].lo && cp <= known[i].hi) {
+			*ascii = known[i].ascii;
+			return true;
+		}
+	*ascii = '?';
+	return false;
+}
+
+static struct uch next_char(const unsigned char *p)
+{
+	struct uch u = { 1, '?', false };
+	uint32_t cp = 0;
+	size_t k;
+
+	if (*p >= 0x20 && *p < 0x7f) {
+		u.ascii = (char)*p;
+		return u;
+	}
+	if (*p < 0x80)
+		return u;           /* control byte, DEL */
+	k = utf8_dec(p, &cp);
+	if (k == 0)
+		return u;           /* an invalid byte: one '?' each */
+	u.n = k;
+	u.glyph = one_column(cp, &u.ascii);
+	return u;
+}
+
+int mx_ui_text_cols(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n = 0;
+
+	while (*p != '\0') {
+		p += next_char(p).n;
+		n++;
+	}
+	return n;
+}
+
+/* Bytes of the first `cols` characters of s (at most nb bytes). */
+static size_t cols_bytes(const char *s, size_t nb, int cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	while (cols-- > 0 && o < nb && p[o] != '\0')
+		o += next_char(p + o).n;
+	return o < nb ? o : nb;
+}
+
+/* Columns of the first nb bytes of s. */
+static int bytes_cols(const char *s, size_t nb)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	int n = 0;
+
+	while (o < nb && p[o] != '\0') {
+		o += next_char(p + o).n;
+		n++;
+	}
+	return n;
+}
+
+/* Forget the glyphs in columns [x0, x1) (about to be written over). */
+static void drop_glyphs(struct mx_ui_row *r, int x0, int x1)
+{
+	unsigned i, o = 0;
+
+	for (i = 0; i < r->n_glyphs; i++)
+		if (r->glyphs[i].x < x0 || r->glyphs[i].x >= x1)
+			r->glyphs[o++] = r->glyphs[i];
+	r->n_glyphs = (uint8_t)o;
+}
+
+const char *mx_ui_row_glyph_at(const struct mx_ui_row *r, int x)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_glyphs; i++)
+		if (r->glyphs[i].x == x)
+			return r->glyphs[i].utf8;
+	return NULL;
 }
 
 /* Write s into columns [x, x+cw) of a row of width w (cw < 0: the text's
- * length), right-aligned if asked, clipped at the row's end; non-printable
- * bytes become '?'. Adds a span for role unless it is the row's own. Returns
- * the column after the field. */
+ * length in columns, one per character), right-aligned if asked, clipped at
+ * the row's end; characters outside ASCII get their stand-in in the text
+ * and a glyph, others that cannot be shown become '?'. Adds a span for role
+ * unless it is the row's own. Returns the column after the field. */
 static int row_put(struct mx_ui_row *r, int w, int x, int cw, const char *s, enum mx_ui_role role,
 		   bool right)
 {
-	int len = (int)strlen(s), start, i;
+	const unsigned char *p = (const unsigned char *)s;
+	int len = mx_ui_text_cols(s), start, end, i;
 
 	if (cw < 0)
 		cw = len;
@@ -242,10 +402,21 @@ static int row_put(struct mx_ui_row *r, int w, int x, int cw, const char *s, enu
 	if (len > cw)
 		len = cw;
 	start = right ? x + cw - len : x;
-	for (i = 0; i < len && start + i < w; i++) {
-		unsigned char c = (unsigned char)s[i];
+	end = start + len < w ? start + len : w;
+	if (r->n_glyphs)
+		drop_glyphs(r, start, end);
+	for (i = start; i < end; i++) {
+		struct uch u = next_char(p);
 
-		r->text[start + i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		r->text[i] = u.ascii;
+		if (u.glyph && r->n_glyphs < MX_UI_MAX_GLYPHS) {
+			struct mx_ui_glyph *g = &r->glyphs[r->n_glyphs++];
+
+			g->x = (uint16_t)i;
+			memcpy(g->utf8, p, u.n);
+			g->utf8[u.n] = '\0';
+		}
+		p += u.n;
 	}
 	if (role != (enum mx_ui_role)r->role && r->n_spans < MX_UI_MAX_SPANS) {
 		struct mx_ui_span *sp = &r->spans[r->n_spans++];
@@ -320,7 +491,8 @@ static void wrap(struct rows *rs, struct mx_ui_row *first, int x0, int indent, c
 	while (*p != '\0') {
 		const char *e = p;
 		int wl;
-		char word[MX_UI_MAX_WIDTH + 1];
+		size_t nb;
+		char word[4 * MX_UI_MAX_WIDTH + 1];
 
 		if (*p == '\n' || (*p == ' ' && x >= w - 1)) {
 			x = *p == '\n' && x0 < w - 8 ? x0 : indent;   /* a new line starts where the first did */
@@ -338,7 +510,7 @@ static void wrap(struct rows *rs, struct mx_ui_row *first, int x0, int indent, c
 		}
 		while (*e != '\0' && *e != ' ' && *e != '\n')
 			e++;
-		wl = (int)(e - p);
+		wl = bytes_cols(p, (size_t)(e - p));   /* columns of the word */
 		if (x + wl > w && !fresh) {
 			if ((r = rows_add(rs, MX_ROLE_NORMAL)) == NULL)
 				return;
@@ -348,11 +520,12 @@ static void wrap(struct rows *rs, struct mx_ui_row *first, int x0, int indent, c
 			wl = w - x > 0 ? w - x : 1;   /* longer than a line: split it */
 		if (wl > MX_UI_MAX_WIDTH)
 			wl = MX_UI_MAX_WIDTH;
-		memcpy(word, p, (size_t)wl);
-		word[wl] = '\0';
+		nb = cols_bytes(p, (size_t)(e - p), wl);
+		memcpy(word, p, nb);
+		word[nb] = '\0';
 		x = row_put(r, w, x, wl, word, role, false);
 		fresh = false;
-		p += wl;
+		p += nb;
 	}
 }
 
@@ -1513,13 +1686,20 @@ void mx_ui_state_init(struct mx_ui_state *st)
 	st->view = MX_UI_FINDINGS;
 }
 
-/* Printable copy of a free-form string (file name, BPF filter). */
+/* Copy of a free-form string (file name, BPF filter), cut at a character
+ * boundary; row_put turns what cannot be shown into '?'. */
 static const char *safe_s(const char *in, char *buf, size_t n)
 {
 	size_t o = 0;
 
-	for (; *in != '\0' && o + 1 < n; in++)
-		buf[o++] = ((unsigned char)*in >= 0x20 && (unsigned char)*in < 0x7f) ? *in : '?';
+	while (in[o] != '\0') {
+		size_t k = next_char((const unsigned char *)in + o).n;
+
+		if (o + k + 1 > n)
+			break;
+		o += k;
+	}
+	memcpy(buf, in, o);
 	buf[o] = '\0';
 	return buf;
 }

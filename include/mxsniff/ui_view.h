@@ -4,9 +4,10 @@
  * struct mx_snapshot and the UI's own state (view, selection, scroll, sort,
  * filter, pause, detail page) into a frame of screen rows. Each row is the
  * exact text the terminal shows (printable ASCII, padded to the width) plus
- * spans tagged with colour roles (htop's idea). It also turns keys into state
- * changes. It never includes curses and never draws: ui_curses.c does that,
- * and the unit tests read the rows directly.
+ * spans tagged with colour roles (htop's idea) and, for characters outside
+ * ASCII, glyphs a UTF-8 terminal draws over their ASCII stand-ins. It
+ * also turns keys into state changes. It never includes curses and never
+ * draws: ui_curses.c does that, and the unit tests read the rows directly.
  *
  * Screen layout (height h):
  *   row 0        header: program, source, capture time or uptime, state
@@ -64,12 +65,28 @@ struct mx_ui_span {
 	uint8_t role;              /* enum mx_ui_role */
 };
 
+#define MX_UI_MAX_GLYPHS 32     /* non-ASCII characters kept per row */
+
+/* A character outside ASCII at column x, as UTF-8 (NUL-terminated). Text
+ * is laid out one column per character; the row's text holds a one-column
+ * ASCII stand-in at x ('?', or a look-alike: '-' for a dash, '#' for '§'),
+ * which is what a terminal without UTF-8 shows. Only characters known to
+ * take one column become glyphs (Latin-1 and Latin Extended-A letters and
+ * signs, dashes, quotes, bullets, arrows, a few math signs); any other
+ * character, control bytes and invalid UTF-8 show as '?'. */
+struct mx_ui_glyph {
+	uint16_t x;
+	char utf8[5];
+};
+
 struct mx_ui_row {
 	char text[MX_UI_MAX_WIDTH + 1];  /* exactly frame width printable chars */
 	uint8_t role;              /* role of the whole row (spans override) */
 	bool selected;             /* the cursor row: drawn in reverse video */
 	uint8_t n_spans;
 	struct mx_ui_span spans[MX_UI_MAX_SPANS];
+	uint8_t n_glyphs;          /* glyphs over the ASCII text, by column */
+	struct mx_ui_glyph glyphs[MX_UI_MAX_GLYPHS];
 };
 
 struct mx_ui_frame {
@@ -163,5 +180,10 @@ enum mx_ui_role mx_ui_sev_role(enum mx_sev s);
 bool mx_ui_row_has(const struct mx_ui_row *r, const char *needle);
 /* Role at column x of row r (the last span covering x, else the row's). */
 enum mx_ui_role mx_ui_row_role_at(const struct mx_ui_row *r, int x);
+/* The UTF-8 character shown at column x of row r in a UTF-8 terminal, or
+ * NULL when the ASCII text's byte is what is shown. */
+const char *mx_ui_row_glyph_at(const struct mx_ui_row *r, int x);
+/* Columns s takes when laid out by the view (one per character). */
+int mx_ui_text_cols(const char *s);
 
 #endif

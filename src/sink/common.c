@@ -4,9 +4,11 @@
  * decimals, and JSON strings (RFC 8259 §7) plus the small JSON value writers
  * json.c and ndjson.c share (sink_priv.h); and the prose pieces text.c and
  * md.c share: evidence cells, one-line summaries of a chain's MX step and of
- * its exchanges. Everything is integer arithmetic and gmtime_r, so output
- * does not depend on the locale, the time zone or the wall clock. Nothing
- * here allocates or decides anything about DNS.
+ * its exchanges. Everything is integer arithmetic (time stamps too: civil
+ * dates are computed here, not by gmtime), so output does not depend on the
+ * locale, the time zone or the wall clock. The JSON writers format into a
+ * struct mx_jw buffer (sink_priv.h) instead of one stdio call per
+ * character. Nothing here allocates or decides anything about DNS.
  */
 #include "mxsniff/sink.h"
 #include "mxsniff/addr.h"
@@ -21,26 +23,79 @@
 #include <string.h>
 #include <time.h>
 
+/* "YYYY-MM-DDTHH:MM:SS" of secs since the epoch, as gmtime_r and
+ * "%04d-%02d-%02dT%02d:%02d:%02d" would write it (proleptic Gregorian,
+ * years past 9999 in full), into b (at least 32 bytes); returns the length.
+ * The date is H. Hinnant's days-to-civil arithmetic, so no time zone lock
+ * and no printf. */
+static size_t fmt_civil(uint64_t secs, char *b)
+{
+	uint64_t days = secs / 86400u, rem = secs % 86400u;
+	uint64_t z = days + 719468u;             /* days since 0000-03-01 */
+	uint64_t era = z / 146097u;
+	unsigned doe = (unsigned)(z - era * 146097u);                    /* [0, 146096] */
+	unsigned yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u; /* [0, 399] */
+	unsigned doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);       /* [0, 365] */
+	unsigned mp = (5u * doy + 2u) / 153u;                            /* [0, 11] */
+	unsigned day = doy - (153u * mp + 2u) / 5u + 1u;
+	unsigned mon = mp < 10u ? mp + 3u : mp - 9u;
+	uint64_t year = era * 400u + yoe + (mon <= 2u ? 1u : 0u);
+	unsigned hms[3] = { (unsigned)(rem / 3600u), (unsigned)(rem / 60u % 60u), (unsigned)(rem % 60u) };
+	char y[20];
+	size_t n = 0, yl = mx_jw_fmt_u64(y, year);
+	for (; yl + n < 4; n++)
+		b[n] = '0';
+	memcpy(b + n, y, yl);
+	n += yl;
+	b[n++] = '-';
+	b[n++] = (char)('0' + mon / 10u);
+	b[n++] = (char)('0' + mon % 10u);
+	b[n++] = '-';
+	b[n++] = (char)('0' + day / 10u);
+	b[n++] = (char)('0' + day % 10u);
+	for (int i = 0; i < 3; i++) {
+		b[n++] = i ? ':' : 'T';
+		b[n++] = (char)('0' + hms[i] / 10u);
+		b[n++] = (char)('0' + hms[i] % 10u);
+	}
+	return n;
+}
+
 char *mx_fmt_time(uint64_t ts_us, char *buf, size_t n)
 {
-	struct tm tm;
-	time_t secs = (time_t)(ts_us / 1000000u);
+	char t[48];
+	size_t l;
+	unsigned frac = (unsigned)(ts_us % 1000000u);
 	if (n == 0)
 		return buf;
-	if (!gmtime_r(&secs, &tm)) {
-		snprintf(buf, n, "-");
-		return buf;
-	}
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(ts_us % 1000000u));
+	l = fmt_civil(ts_us / 1000000u, t);
+	t[l++] = '.';
+	for (unsigned i = 6; i > 0; i--, frac /= 10u)
+		t[l + i - 1] = (char)('0' + frac % 10u);
+	l += 6;
+	t[l++] = 'Z';
+	if (l >= n)
+		l = n - 1; /* truncated like snprintf */
+	memcpy(buf, t, l);
+	buf[l] = '\0';
 	return buf;
 }
 
 char *mx_fmt_ms(uint64_t us, char *buf, size_t n)
 {
-	if (n)
-		snprintf(buf, n, "%" PRIu64 ".%03u", us / 1000u, (unsigned)(us % 1000u));
+	char t[32];
+	size_t l;
+	if (n == 0)
+		return buf;
+	l = mx_jw_fmt_u64(t, us / 1000u);
+	t[l++] = '.';
+	t[l++] = (char)('0' + us % 1000u / 100u);
+	t[l++] = (char)('0' + us % 100u / 10u);
+	t[l++] = (char)('0' + us % 10u);
+	if (l >= n)
+		l = n - 1;
+	memcpy(buf, t, l);
+	buf[l] = '\0';
 	return buf;
 }
 
@@ -65,6 +120,56 @@ static size_t utf8_len(const unsigned char *p)
 	return 0;
 }
 
+/* Bytes a JSON string carries as themselves: printable ASCII but '"' and
+ * '\\' (control bytes, DEL and bytes >= 0x80 take the slow path). */
+static const unsigned char g_plain[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x20-0x2f, no '"' */
+	[0x30] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x40] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,   /* no '\\' */
+	[0x60] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,   /* no DEL */
+};
+
+/* The escape of byte c of s (at p, not plain, not NUL) into e: returns its
+ * length and how many input bytes it stands for in *used. */
+static size_t json_escape(const unsigned char *p, char e[8], size_t *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c = *p;
+	*used = 1;
+	if (c == '"' || c == '\\') {
+		e[0] = '\\';
+		e[1] = (char)c;
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		switch (c) {
+		case '\b': memcpy(e, "\\b", 2); return 2;
+		case '\f': memcpy(e, "\\f", 2); return 2;
+		case '\n': memcpy(e, "\\n", 2); return 2;
+		case '\r': memcpy(e, "\\r", 2); return 2;
+		case '\t': memcpy(e, "\\t", 2); return 2;
+		default:
+			memcpy(e, "\\u00", 4);
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			return 6;
+		}
+	}
+	/* Pass valid UTF-8 through; an invalid byte becomes U+FFFD so the
+	 * document stays valid whatever bytes a name held. (The terminating
+	 * NUL stops utf8_len before it reads past it.) */
+	size_t k = utf8_len(p);
+	if (k) {
+		memcpy(e, p, k);
+		*used = k;
+		return k;
+	}
+	memcpy(e, "\\ufffd", 6);
+	return 6;
+}
+
 void mx_json_str(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -73,73 +178,328 @@ void mx_json_str(FILE *out, const char *s)
 		return;
 	}
 	fputc('"', out);
-	while (*p) {
-		unsigned char c = *p;
-		if (c == '"' || c == '\\') {
-			fputc('\\', out);
-			fputc(c, out);
+	for (;;) {
+		const unsigned char *run = p;
+		char e[8];
+		size_t used, k;
+		while (g_plain[*p])
 			p++;
-		} else if (c < 0x20 || c == 0x7f) {
-			switch (c) {
-			case '\b': fputs("\\b", out); break;
-			case '\f': fputs("\\f", out); break;
-			case '\n': fputs("\\n", out); break;
-			case '\r': fputs("\\r", out); break;
-			case '\t': fputs("\\t", out); break;
-			default: fprintf(out, "\\u%04x", c); break;
-			}
-			p++;
-		} else if (c < 0x80) {
-			fputc(c, out);
-			p++;
-		} else {
-			/* Pass valid UTF-8 through; an invalid byte becomes U+FFFD so
-			 * the document stays valid whatever bytes a name held. (The
-			 * terminating NUL stops utf8_len before it reads past it.) */
-			size_t k = utf8_len(p);
-			if (k) {
-				fwrite(p, 1, k, out);
-				p += k;
-			} else {
-				fputs("\\ufffd", out);
-				p++;
-			}
-		}
+		if (p > run)
+			fwrite(run, 1, (size_t)(p - run), out);
+		if (!*p)
+			break;
+		k = json_escape(p, e, &used);
+		fwrite(e, 1, k, out);
+		p += used;
 	}
 	fputc('"', out);
 }
 
-void mx_sj_addr(FILE *out, const struct mx_addr *a)
+/* ---- the JSON writers' buffer ----------------------------------------- */
+
+void mx_jw_init(struct mx_jw *w, FILE *out)
 {
-	char buf[MX_ADDR_STRLEN];
-	mx_json_str(out, mx_addr_format(a, buf, sizeof buf));
+	w->out = out;
+	w->len = 0;
+	w->t_valid = false;
+	for (size_t i = 0; i < sizeof w->v6 / sizeof w->v6[0]; i++)
+		w->v6[i].len = 0;
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < sizeof w->mn[0] / sizeof w->mn[0][0]; i++)
+			w->mn[k][i].len = 0;
 }
 
-void mx_sj_name(FILE *out, const struct mx_dname *d)
+void mx_jw_flush(struct mx_jw *w)
 {
-	char buf[MX_DNAME_STRLEN];
-	mx_json_str(out, mx_dname_format(d, buf, sizeof buf));
+	if (w->len && w->out)
+		fwrite(w->buf, 1, w->len, w->out);
+	w->len = 0;
 }
 
-void mx_sj_time(FILE *out, uint64_t ts_us)
+void mx_jw_put_slow(struct mx_jw *w, const char *s, size_t n)
 {
-	char buf[40];
-	if (!ts_us) {
-		fputs("null", out);
+	mx_jw_flush(w);
+	if (n > MX_JW_CAP) {
+		if (w->out)
+			fwrite(s, 1, n, w->out);
 		return;
 	}
-	fprintf(out, "\"%s\"", mx_fmt_time(ts_us, buf, sizeof buf));
+	memcpy(w->buf, s, n);
+	w->len = n;
 }
 
-void mx_sj_ms(FILE *out, uint64_t us)
+static const char g_digits2[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+size_t mx_jw_fmt_u64(char *buf, uint64_t v)
 {
+	char tmp[20];
+	size_t i = sizeof tmp;
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100u) * 2u;
+		v /= 100u;
+		tmp[--i] = g_digits2[d + 1];
+		tmp[--i] = g_digits2[d];
+	}
+	if (v >= 10) {
+		unsigned d = (unsigned)v * 2u;
+		tmp[--i] = g_digits2[d + 1];
+		tmp[--i] = g_digits2[d];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	memcpy(buf, tmp + i, sizeof tmp - i);
+	return sizeof tmp - i;
+}
+
+void mx_jw_u64(struct mx_jw *w, uint64_t v)
+{
+	char *d;
+	unsigned nd = 1;
+	if (MX_JW_CAP - w->len < 20)
+		mx_jw_flush(w);
+	d = w->buf + w->len;
+	if (v < 10) {
+		*d = (char)('0' + v);
+		w->len++;
+		return;
+	}
+	/* digits straight into the buffer, from the last one back */
+	for (uint64_t t = v; t >= 10; t /= 10u)
+		nd++;
+	w->len += nd;
+	d += nd;
+	while (v >= 100) {
+		unsigned k = (unsigned)(v % 100u) * 2u;
+		v /= 100u;
+		*--d = g_digits2[k + 1];
+		*--d = g_digits2[k];
+	}
+	if (v >= 10) {
+		unsigned k = (unsigned)v * 2u;
+		*--d = g_digits2[k + 1];
+		*--d = g_digits2[k];
+	} else {
+		*--d = (char)('0' + v);
+	}
+}
+
+/* frac as exactly `digits` decimal digits (zero-padded; digits <= 9) */
+static void fmt_frac(char *b, unsigned frac, unsigned digits)
+{
+	for (unsigned i = digits; i > 0; i--) {
+		b[i - 1] = (char)('0' + frac % 10u);
+		frac /= 10u;
+	}
+}
+
+void mx_jw_fixed(struct mx_jw *w, uint64_t v, unsigned frac, unsigned digits)
+{
+	char b[32];
+	size_t n = mx_jw_fmt_u64(b, v);
+	b[n++] = '.';
+	fmt_frac(b + n, frac, digits);
+	mx_jw_put(w, b, n + digits);
+}
+
+/* The escaped body of s (no quotes) from p on. */
+static void jw_body(struct mx_jw *w, const unsigned char *p)
+{
+	for (;;) {
+		char *d = w->buf + w->len, *end = w->buf + MX_JW_CAP;
+		char e[8];
+		size_t used, k;
+		/* copy the run of plain bytes while it fits */
+		while (d < end && g_plain[*p])
+			*d++ = (char)*p++;
+		w->len = (size_t)(d - w->buf);
+		if (d == end && g_plain[*p]) {
+			mx_jw_flush(w);
+			continue;
+		}
+		if (!*p)
+			return;
+		k = json_escape(p, e, &used);
+		mx_jw_put(w, e, k);
+		p += used;
+	}
+}
+
+void mx_jw_str(struct mx_jw *w, const char *s)
+{
+	if (!s) {
+		mx_jw_put(w, "null", 4);
+		return;
+	}
+	mx_jw_c(w, '"');
+	jw_body(w, (const unsigned char *)s);
+	mx_jw_c(w, '"');
+}
+
+void mx_jw_key(struct mx_jw *w, bool *first, const char *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	if (MX_JW_CAP - w->len >= 72) {
+		/* the usual case: a short plain name copied in one go */
+		char *d = w->buf + w->len, *lim = d + 68;
+		if (!*first)
+			*d++ = ',';
+		*d++ = '"';
+		while (d < lim && g_plain[*p])
+			*d++ = (char)*p++;
+		if (!*p) {
+			*d++ = '"';
+			*d++ = ':';
+			w->len = (size_t)(d - w->buf);
+			*first = false;
+			return;
+		}
+	}
+	if (!*first)
+		mx_jw_c(w, ',');
+	*first = false;
+	mx_jw_str(w, k);
+	mx_jw_c(w, ':');
+}
+
+/* "a.b.c.d" as inet_ntop writes it */
+static size_t fmt_ipv4(char *b, const uint8_t *a)
+{
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			b[n++] = '.';
+		n += mx_jw_fmt_u64(b + n, a[i]);
+	}
+	return n;
+}
+
+void mx_sj_addr(struct mx_jw *out, const struct mx_addr *a)
+{
+	char buf[MX_ADDR_STRLEN + 2];
+	if (a->family == 4) {
+		size_t n;
+		buf[0] = '"';
+		n = 1 + fmt_ipv4(buf + 1, a->a);
+		buf[n++] = '"';
+		mx_jw_put(out, buf, n);
+		return;
+	}
+	if (a->family == 6) {
+		/* inet_ntop's text, remembered for the last few addresses */
+		unsigned h = (unsigned)(a->a[15] ^ a->a[13] ^ a->a[11]) % (sizeof out->v6 / sizeof out->v6[0]);
+		if (!out->v6[h].len || memcmp(out->v6[h].a, a->a, 16) != 0) {
+			size_t n;
+			mx_addr_format(a, buf, sizeof buf);
+			n = strlen(buf);
+			if (n == 0 || n >= sizeof out->v6[h].text) {
+				mx_jw_str(out, buf);
+				return;
+			}
+			memcpy(out->v6[h].a, a->a, 16);
+			memcpy(out->v6[h].text, buf, n);
+			out->v6[h].len = (uint8_t)n;
+		}
+		/* inet_ntop writes only hex digits, ':' and '.': nothing to escape */
+		mx_jw_c(out, '"');
+		mx_jw_put(out, out->v6[h].text, out->v6[h].len);
+		mx_jw_c(out, '"');
+		return;
+	}
+	mx_jw_str(out, mx_addr_format(a, buf, sizeof buf));
+}
+
+void mx_sj_name(struct mx_jw *out, const struct mx_dname *d)
+{
+	char buf[MX_DNAME_STRLEN];
+	mx_jw_str(out, mx_dname_format(d, buf, sizeof buf));
+}
+
+void mx_sj_time(struct mx_jw *out, uint64_t ts_us)
+{
+	char b[64];
+	uint64_t sec = ts_us / 1000000u;
+	size_t n;
+	if (!ts_us) {
+		mx_jw_put(out, "null", 4);
+		return;
+	}
+	if (!out->t_valid || out->t_sec != sec) {
+		/* the seconds part, kept while the following stamps fall in the
+		 * same second */
+		out->t_len = (uint8_t)fmt_civil(sec, out->t_pre);
+		out->t_pre[out->t_len++] = '.';
+		out->t_sec = sec;
+		out->t_valid = true;
+	}
+	b[0] = '"';
+	memcpy(b + 1, out->t_pre, out->t_len);
+	n = 1 + out->t_len;
+	fmt_frac(b + n, (unsigned)(ts_us % 1000000u), 6);
+	n += 6;
+	b[n++] = 'Z';
+	b[n++] = '"';
+	mx_jw_put(out, b, n);
+}
+
+void mx_sj_ms(struct mx_jw *out, uint64_t us)
+{
+	mx_jw_fixed(out, us / 1000u, (unsigned)(us % 1000u), 3);
+}
+
+void mx_sj_bool(struct mx_jw *out, bool b)
+{
+	if (b)
+		mx_jw_put(out, "true", 4);
+	else
+		mx_jw_put(out, "false", 5);
+}
+
+enum { MN_TYPE, MN_CLASS, MN_RCODE };
+
+/* A mnemonic through its dns.c function, remembered per code (the names
+ * are a function of the code, so the cache cannot change a byte). */
+static void mnemonic(struct mx_jw *out, int kind, uint16_t code)
+{
+	unsigned h = code % (sizeof out->mn[0] / sizeof out->mn[0][0]);
 	char buf[32];
-	fputs(mx_fmt_ms(us, buf, sizeof buf), out);
+	size_t n;
+	if (out->mn[kind][h].len && out->mn[kind][h].code == code) {
+		mx_jw_c(out, '"');
+		jw_body(out, (const unsigned char *)out->mn[kind][h].text);
+		mx_jw_c(out, '"');
+		return;
+	}
+	if (kind == MN_TYPE)
+		mx_dns_type_name(code, buf, sizeof buf);
+	else if (kind == MN_CLASS)
+		mx_dns_class_name(code, buf, sizeof buf);
+	else
+		mx_dns_rcode_name(code, buf, sizeof buf);
+	n = strlen(buf);
+	if (n > 0 && n < sizeof out->mn[kind][h].text) {
+		memcpy(out->mn[kind][h].text, buf, n + 1);
+		out->mn[kind][h].code = code;
+		out->mn[kind][h].len = (uint8_t)n;
+	}
+	mx_jw_str(out, buf);
 }
 
-void mx_sj_bool(FILE *out, bool b)
+void mx_sj_type(struct mx_jw *out, uint16_t type)
 {
-	fputs(b ? "true" : "false", out);
+	mnemonic(out, MN_TYPE, type);
+}
+
+void mx_sj_class(struct mx_jw *out, uint16_t cls)
+{
+	mnemonic(out, MN_CLASS, cls);
+}
+
+void mx_sj_rcode(struct mx_jw *out, uint16_t rcode)
+{
+	mnemonic(out, MN_RCODE, rcode);
 }
 
 /* ---- prose ------------------------------------------------------------ */

@@ -15,7 +15,9 @@
  * (the file is bounded by disk, and removed by the C library when closed).
  * If the file cannot be created or written, the array falls back to the
  * chains the model kept (the most recent ones) and "chains_omitted" says how
- * many closed chains are missing.
+ * many closed chains are missing. A document rendered from a snapshot alone
+ * (the live view) has the same fallback for chains and an empty "lookups"
+ * array, which "lookups_omitted" and "note" then explain.
  *
  * Conventions: times are RFC 3339 UTC strings with microseconds, latencies
  * are milliseconds with three decimals, names have a trailing dot, types,
@@ -39,127 +41,143 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- small value writers ---------------------------------------------- */
 
-static void key(FILE *out, bool *first, const char *k)
+/* Member names. KL("name") stands for the literal "\"name\":" and its
+ * length: names written in this file are plain ASCII (nothing to escape),
+ * so they are copied as they are. Names from tables go through
+ * mx_jw_key, which escapes. */
+#define KL(name) "\"" name "\":", sizeof(name) + 2
+
+static void key(struct mx_jw *out, bool *first, const char *k, size_t kn)
 {
 	if (!*first)
-		fputc(',', out);
+		mx_jw_c(out, ',');
 	*first = false;
-	mx_json_str(out, k);
-	fputc(':', out);
+	mx_jw_put(out, k, kn);
 }
 
-static void kv_u64(FILE *out, bool *first, const char *k, uint64_t v)
+/* name: a member name from a table, escaped */
+static void kv_u64_name(struct mx_jw *out, bool *first, const char *name, uint64_t v)
 {
-	key(out, first, k);
-	fprintf(out, "%" PRIu64, v);
+	mx_jw_key(out, first, name);
+	mx_jw_u64(out, v);
 }
 
-static void kv_bool(FILE *out, bool *first, const char *k, bool v)
+static void kv_u64(struct mx_jw *out, bool *first, const char *k, size_t kn, uint64_t v)
 {
-	key(out, first, k);
+	key(out, first, k, kn);
+	mx_jw_u64(out, v);
+}
+
+static void kv_bool(struct mx_jw *out, bool *first, const char *k, size_t kn, bool v)
+{
+	key(out, first, k, kn);
 	mx_sj_bool(out, v);
 }
 
-static void kv_str(FILE *out, bool *first, const char *k, const char *v)
+static void kv_str(struct mx_jw *out, bool *first, const char *k, size_t kn, const char *v)
 {
-	key(out, first, k);
-	mx_json_str(out, v);
+	key(out, first, k, kn);
+	mx_jw_str(out, v);
 }
 
-static void kv_time(FILE *out, bool *first, const char *k, uint64_t ts)
+static void kv_time(struct mx_jw *out, bool *first, const char *k, size_t kn, uint64_t ts)
 {
-	key(out, first, k);
+	key(out, first, k, kn);
 	mx_sj_time(out, ts);
 }
 
-static void kv_addr(FILE *out, bool *first, const char *k, const struct mx_addr *a)
+static void kv_addr(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_addr *a)
 {
-	key(out, first, k);
+	key(out, first, k, kn);
 	mx_sj_addr(out, a);
 }
 
-static void kv_name(FILE *out, bool *first, const char *k, const struct mx_dname *d)
+static void kv_name(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_dname *d)
 {
-	key(out, first, k);
+	key(out, first, k, kn);
 	mx_sj_name(out, d);
 }
 
-static void kv_type(FILE *out, bool *first, const char *k, uint16_t t)
+static void kv_type(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t t)
 {
-	char buf[32];
-	kv_str(out, first, k, mx_dns_type_name(t, buf, sizeof buf));
+	key(out, first, k, kn);
+	mx_sj_type(out, t);
 }
 
-static void kv_class(FILE *out, bool *first, const char *k, uint16_t c)
+static void kv_class(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t c)
 {
-	char buf[32];
-	kv_str(out, first, k, mx_dns_class_name(c, buf, sizeof buf));
+	key(out, first, k, kn);
+	mx_sj_class(out, c);
 }
 
-static void kv_outcome(FILE *out, bool *first, const char *k, enum mx_outcome o)
+static void kv_outcome(struct mx_jw *out, bool *first, const char *k, size_t kn, enum mx_outcome o)
 {
-	kv_str(out, first, k, mx_outcome_name(o));
+	kv_str(out, first, k, kn, mx_outcome_name(o));
 }
 
-static void kv_ede(FILE *out, bool *first, const char *k, uint16_t ede)
+static void kv_ede(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t ede)
 {
-	key(out, first, k);
+	key(out, first, k, kn);
 	if (ede == 0xffff)
-		fputs("null", out);
+		mx_jw_s(out, "null");
 	else
-		fprintf(out, "%u", (unsigned)ede);
+		mx_jw_u64(out, ede);
 }
 
 /* null for "no such value" members */
-static void kv_null(FILE *out, bool *first, const char *k)
+static void kv_null(struct mx_jw *out, bool *first, const char *k, size_t kn)
 {
-	key(out, first, k);
-	fputs("null", out);
+	key(out, first, k, kn);
+	mx_jw_s(out, "null");
 }
 
-static void kv_addr_or_null(FILE *out, bool *first, const char *k, const struct mx_addr *a)
+static void kv_addr_or_null(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_addr *a)
 {
 	if (a->family)
-		kv_addr(out, first, k, a);
+		kv_addr(out, first, k, kn, a);
 	else
-		kv_null(out, first, k);
+		kv_null(out, first, k, kn);
 }
 
-static void kv_name_or_null(FILE *out, bool *first, const char *k, const struct mx_dname *d)
+static void kv_name_or_null(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_dname *d)
 {
 	if (d->len)
-		kv_name(out, first, k, d);
+		kv_name(out, first, k, kn, d);
 	else
-		kv_null(out, first, k);
+		kv_null(out, first, k, kn);
 }
 
 /* seconds with six decimals, as duration_s */
-static void kv_secs(FILE *out, bool *first, const char *k, uint64_t us)
+static void kv_secs(struct mx_jw *out, bool *first, const char *k, size_t kn, uint64_t us)
 {
-	key(out, first, k);
-	fprintf(out, "%" PRIu64 ".%06u", us / 1000000u, (unsigned)(us % 1000000u));
+	key(out, first, k, kn);
+	mx_jw_fixed(out, us / 1000000u, (unsigned)(us % 1000000u), 6);
 }
 
-static void addr_array(FILE *out, const struct mx_addr *a, size_t n)
+static void addr_array(struct mx_jw *out, const struct mx_addr *a, size_t n)
 {
-	fputc('[', out);
+	mx_jw_c(out, '[');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			fputc(',', out);
+			mx_jw_c(out, ',');
 		mx_sj_addr(out, &a[i]);
 	}
-	fputc(']', out);
+	mx_jw_c(out, ']');
 }
 
-static void u64_array(FILE *out, const uint64_t *v, size_t n)
+static void u64_array(struct mx_jw *out, const uint64_t *v, size_t n)
 {
-	fputc('[', out);
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s%" PRIu64, i ? "," : "", v[i]);
-	fputc(']', out);
+	mx_jw_c(out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			mx_jw_c(out, ',');
+		mx_jw_u64(out, v[i]);
+	}
+	mx_jw_c(out, ']');
 }
 
 /* The outcome carries no DNS response (so no rcode, no latency). */
@@ -174,35 +192,35 @@ static const char *transport_name(uint8_t t)
 }
 
 /* {"NOERROR":n,...}: non-zero slots; the last slot is "other". */
-static void rcode_map(FILE *out, const uint64_t *rc)
+static void rcode_map(struct mx_jw *out, const uint64_t *rc)
 {
 	bool f = true;
 	char buf[32];
-	fputc('{', out);
+	mx_jw_c(out, '{');
 	for (unsigned i = 0; i < MX_RCODE_SLOTS; i++) {
 		if (!rc[i])
 			continue;
 		const char *n = i == MX_RCODE_SLOTS - 1 ? "other"
 							: mx_dns_rcode_name((uint16_t)i, buf, sizeof buf);
-		kv_u64(out, &f, n, rc[i]);
+		kv_u64_name(out, &f, n, rc[i]);
 	}
-	fputc('}', out);
+	mx_jw_c(out, '}');
 }
 
-static void outcome_map(FILE *out, const uint64_t *oc)
+static void outcome_map(struct mx_jw *out, const uint64_t *oc)
 {
 	bool f = true;
-	fputc('{', out);
+	mx_jw_c(out, '{');
 	for (unsigned i = 0; i < MX_O__COUNT; i++)
 		if (oc[i])
-			kv_u64(out, &f, mx_outcome_name((enum mx_outcome)i), oc[i]);
-	fputc('}', out);
+			kv_u64_name(out, &f, mx_outcome_name((enum mx_outcome)i), oc[i]);
+	mx_jw_c(out, '}');
 }
 
-static void capped(FILE *out, bool *first, const char *k, const char *kc, uint64_t v)
+static void capped(struct mx_jw *out, bool *first, const char *k, size_t kn, const char *kc, size_t kcn, uint64_t v)
 {
-	kv_u64(out, first, k, v > MX_MODEL_DISTINCT_CAP ? MX_MODEL_DISTINCT_CAP : v);
-	kv_bool(out, first, kc, v > MX_MODEL_DISTINCT_CAP);
+	kv_u64(out, first, k, kn, v > MX_MODEL_DISTINCT_CAP ? MX_MODEL_DISTINCT_CAP : v);
+	kv_bool(out, first, kc, kcn, v > MX_MODEL_DISTINCT_CAP);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -219,40 +237,42 @@ static bool try_has_response(const struct mx_lookup_try *t)
 	       t->outcome != MX_O_UNREACHABLE;
 }
 
-static void write_try(FILE *out, const struct mx_lookup_try *t)
+static void write_try(struct mx_jw *out, const struct mx_lookup_try *t)
 {
 	bool f = true;
-	char buf[32];
-	fputc('{', out);
-	kv_addr(out, &f, "server", &t->server);
-	kv_str(out, &f, "transport", transport_name(t->transport));
-	kv_u64(out, &f, "sport", t->sport);
-	kv_outcome(out, &f, "outcome", t->outcome);
-	kv_bool(out, &f, "open", t->open);
-	kv_bool(out, &f, "tc", t->tc);
-	key(out, &f, "rcode");
+	mx_jw_c(out, '{');
+	kv_addr(out, &f, KL("server"), &t->server);
+	kv_str(out, &f, KL("transport"), transport_name(t->transport));
+	kv_u64(out, &f, KL("sport"), t->sport);
+	kv_outcome(out, &f, KL("outcome"), t->outcome);
+	kv_bool(out, &f, KL("open"), t->open);
+	kv_bool(out, &f, KL("tc"), t->tc);
+	key(out, &f, KL("rcode"));
 	if (try_has_response(t))
-		mx_json_str(out, mx_dns_rcode_name(t->rcode, buf, sizeof buf));
+		mx_sj_rcode(out, t->rcode);
 	else
-		fputs("null", out);
-	kv_ede(out, &f, "ede", t->ede);
-	key(out, &f, "latency_ms");
+		mx_jw_s(out, "null");
+	kv_ede(out, &f, KL("ede"), t->ede);
+	key(out, &f, KL("latency_ms"));
 	if (t->r_frame && !t->open)
 		mx_sj_ms(out, t->latency_us);
 	else
-		fputs("null", out);
-	kv_u64(out, &f, "sends", t->sends);
-	kv_time(out, &f, "ts", t->q_ts);
-	key(out, &f, "frames");
-	fputc('[', out);
+		mx_jw_s(out, "null");
+	kv_u64(out, &f, KL("sends"), t->sends);
+	kv_time(out, &f, KL("ts"), t->q_ts);
+	key(out, &f, KL("frames"));
+	mx_jw_c(out, '[');
 	if (t->q_frame)
-		fprintf(out, "%" PRIu64, t->q_frame);
-	if (t->r_frame)
-		fprintf(out, "%s%" PRIu64, t->q_frame ? "," : "", t->r_frame);
-	fputs("]}", out);
+		mx_jw_u64(out, t->q_frame);
+	if (t->r_frame) {
+		if (t->q_frame)
+			mx_jw_c(out, ',');
+		mx_jw_u64(out, t->r_frame);
+	}
+	mx_jw_s(out, "]}");
 }
 
-void mx_sj_lookup_members(FILE *out, const struct mx_lookup *l)
+void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 {
 	bool f = true;
 	uint64_t frames[2 * MX_LOOKUP_MAX_TRIES + 1];
@@ -261,76 +281,78 @@ void mx_sj_lookup_members(FILE *out, const struct mx_lookup *l)
 	unsigned nres = l->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? l->n_resolvers
 								 : MX_LOOKUP_MAX_RESOLVERS;
 
-	kv_addr(out, &f, "client", &l->client);
-	kv_name(out, &f, "qname", &l->qname);
-	kv_type(out, &f, "qtype", l->qtype);
-	kv_class(out, &f, "qclass", l->qclass);
-	kv_outcome(out, &f, "outcome", l->outcome);
-	kv_bool(out, &f, "rd", l->rd);
-	kv_bool(out, &f, "edns", l->q_edns);
-	kv_bool(out, &f, "do", l->q_do);
-	kv_time(out, &f, "first_seen", l->first_us);
-	kv_time(out, &f, "last_seen", l->last_us);
-	key(out, &f, "latency_ms");
+	kv_addr(out, &f, KL("client"), &l->client);
+	kv_name(out, &f, KL("qname"), &l->qname);
+	kv_type(out, &f, KL("qtype"), l->qtype);
+	kv_class(out, &f, KL("qclass"), l->qclass);
+	kv_outcome(out, &f, KL("outcome"), l->outcome);
+	kv_bool(out, &f, KL("rd"), l->rd);
+	kv_bool(out, &f, KL("edns"), l->q_edns);
+	kv_bool(out, &f, KL("do"), l->q_do);
+	kv_time(out, &f, KL("first_seen"), l->first_us);
+	kv_time(out, &f, KL("last_seen"), l->last_us);
+	key(out, &f, KL("latency_ms"));
 	if (l->decided_frame || l->latency_us)
 		mx_sj_ms(out, l->latency_us);
 	else
-		fputs("null", out);
-	key(out, &f, "decided_frame");
+		mx_jw_s(out, "null");
+	key(out, &f, KL("decided_frame"));
 	if (l->decided_frame)
-		fprintf(out, "%" PRIu64, l->decided_frame);
+		mx_jw_u64(out, l->decided_frame);
 	else
-		fputs("null", out);
-	kv_ede(out, &f, "ede", l->ede);
-	kv_u64(out, &f, "attempts", l->attempts);
-	kv_bool(out, &f, "failover", l->failover);
-	kv_bool(out, &f, "tcp_retry", l->tcp_retry);
-	kv_bool(out, &f, "pending_at_end", l->pending_at_end);
-	kv_bool(out, &f, "evicted", l->evicted);
+		mx_jw_s(out, "null");
+	kv_ede(out, &f, KL("ede"), l->ede);
+	kv_u64(out, &f, KL("attempts"), l->attempts);
+	kv_bool(out, &f, KL("failover"), l->failover);
+	kv_bool(out, &f, KL("tcp_retry"), l->tcp_retry);
+	kv_bool(out, &f, KL("pending_at_end"), l->pending_at_end);
+	kv_bool(out, &f, KL("evicted"), l->evicted);
 
-	key(out, &f, "resolvers");
-	fputc('[', out);
+	key(out, &f, KL("resolvers"));
+	mx_jw_c(out, '[');
 	for (unsigned i = 0; i < nres; i++) {
 		if (i)
-			fputc(',', out);
+			mx_jw_c(out, ',');
 		mx_sj_addr(out, &l->resolvers[i]);
 	}
-	fputc(']', out);
+	mx_jw_c(out, ']');
 
-	kv_u64(out, &f, "tries_total", l->tries_total > ntries ? l->tries_total : ntries);
-	key(out, &f, "tries");
-	fputc('[', out);
+	kv_u64(out, &f, KL("tries_total"), l->tries_total > ntries ? l->tries_total : ntries);
+	key(out, &f, KL("tries"));
+	mx_jw_c(out, '[');
 	for (unsigned i = 0; i < ntries; i++) {
 		const struct mx_lookup_try *t = &l->tries[i];
 		if (i)
-			fputc(',', out);
+			mx_jw_c(out, ',');
 		write_try(out, t);
 		if (t->q_frame)
 			frames[nf++] = t->q_frame;
 		if (t->r_frame)
 			frames[nf++] = t->r_frame;
 	}
-	fputc(']', out);
+	mx_jw_c(out, ']');
 	if (l->decided_frame)
 		frames[nf++] = l->decided_frame;
 	qsort(frames, nf, sizeof(frames[0]), cmp_u64);
-	key(out, &f, "frames");
-	fputc('[', out);
+	key(out, &f, KL("frames"));
+	mx_jw_c(out, '[');
 	for (size_t i = 0, w = 0; i < nf; i++) {
 		if (i && frames[i] == frames[i - 1])
 			continue;
-		fprintf(out, "%s%" PRIu64, w++ ? "," : "", frames[i]);
+		if (w++)
+			mx_jw_c(out, ',');
+		mx_jw_u64(out, frames[i]);
 	}
-	fputc(']', out);
+	mx_jw_c(out, ']');
 
-	key(out, &f, "answers");
+	key(out, &f, KL("answers"));
 	{
 		bool g = true;
-		fputc('{', out);
-		kv_u64(out, &g, "count", l->an_qtype);
+		mx_jw_c(out, '{');
+		kv_u64(out, &g, KL("count"), l->an_qtype);
 		if (l->has_soa)
-			kv_u64(out, &g, "neg_ttl", l->neg_ttl);
-		fputc('}', out);
+			kv_u64(out, &g, KL("neg_ttl"), l->neg_ttl);
+		mx_jw_c(out, '}');
 	}
 
 	const struct mx_dns_msg *a = l->answer;
@@ -338,364 +360,368 @@ void mx_sj_lookup_members(FILE *out, const struct mx_lookup *l)
 		unsigned nmx = a->n_mx < MX_DNS_MAX_MX ? a->n_mx : MX_DNS_MAX_MX;
 		unsigned nad = a->n_addr < MX_DNS_MAX_ADDR ? a->n_addr : MX_DNS_MAX_ADDR;
 		unsigned ncn = a->n_cname < MX_DNS_MAX_CNAME ? a->n_cname : MX_DNS_MAX_CNAME;
-		key(out, &f, "mx");
-		fputc('[', out);
+		key(out, &f, KL("mx"));
+		mx_jw_c(out, '[');
 		for (unsigned i = 0; i < nmx; i++) {
 			bool g = true;
-			fputs(i ? ",{" : "{", out);
-			kv_u64(out, &g, "preference", a->mx[i].pref);
-			kv_name(out, &g, "exchange", &a->mx[i].exchange);
-			fputc('}', out);
+			mx_jw_s(out, i ? ",{" : "{");
+			kv_u64(out, &g, KL("preference"), a->mx[i].pref);
+			kv_name(out, &g, KL("exchange"), &a->mx[i].exchange);
+			mx_jw_c(out, '}');
 		}
-		fputc(']', out);
-		kv_u64(out, &f, "mx_total", a->mx_total > nmx ? a->mx_total : nmx);
-		key(out, &f, "addresses");
-		fputc('[', out);
+		mx_jw_c(out, ']');
+		kv_u64(out, &f, KL("mx_total"), a->mx_total > nmx ? a->mx_total : nmx);
+		key(out, &f, KL("addresses"));
+		mx_jw_c(out, '[');
 		for (unsigned i = 0; i < nad; i++) {
 			if (i)
-				fputc(',', out);
+				mx_jw_c(out, ',');
 			mx_sj_addr(out, &a->addr[i].addr);
 		}
-		fputc(']', out);
-		kv_u64(out, &f, "addresses_total", a->addr_total > nad ? a->addr_total : nad);
-		key(out, &f, "cname");
-		fputc('[', out);
+		mx_jw_c(out, ']');
+		kv_u64(out, &f, KL("addresses_total"), a->addr_total > nad ? a->addr_total : nad);
+		key(out, &f, KL("cname"));
+		mx_jw_c(out, '[');
 		for (unsigned i = 0; i < ncn; i++) {
 			if (i)
-				fputc(',', out);
+				mx_jw_c(out, ',');
 			mx_sj_name(out, &a->cname[i]);
 		}
-		fputc(']', out);
+		mx_jw_c(out, ']');
 	}
 }
 
-void mx_sj_txn_members(FILE *out, const struct mx_txn *t)
+void mx_sj_txn_members(struct mx_jw *out, const struct mx_txn *t)
 {
 	bool f = true;
 	bool answered = t->kind == MX_TXN_ANSWERED;
-	char buf[32];
 	unsigned nq = t->n_q_frames < MX_TXN_MAX_FRAMES ? t->n_q_frames : MX_TXN_MAX_FRAMES;
 
-	kv_time(out, &f, "ts", t->q_ts);
-	kv_addr(out, &f, "client", &t->client);
-	kv_u64(out, &f, "cport", t->cport);
-	kv_addr(out, &f, "server", &t->server);
-	kv_u64(out, &f, "sport", t->sport);
-	kv_str(out, &f, "transport", transport_name(t->transport));
-	kv_u64(out, &f, "id", t->id);
-	kv_name(out, &f, "qname", &t->qname);
-	kv_type(out, &f, "qtype", t->qtype);
-	kv_class(out, &f, "qclass", t->qclass);
-	kv_str(out, &f, "kind", mx_txn_kind_name(t->kind));
-	kv_outcome(out, &f, "outcome", t->outcome);
-	key(out, &f, "rcode");
+	kv_time(out, &f, KL("ts"), t->q_ts);
+	kv_addr(out, &f, KL("client"), &t->client);
+	kv_u64(out, &f, KL("cport"), t->cport);
+	kv_addr(out, &f, KL("server"), &t->server);
+	kv_u64(out, &f, KL("sport"), t->sport);
+	kv_str(out, &f, KL("transport"), transport_name(t->transport));
+	kv_u64(out, &f, KL("id"), t->id);
+	kv_name(out, &f, KL("qname"), &t->qname);
+	kv_type(out, &f, KL("qtype"), t->qtype);
+	kv_class(out, &f, KL("qclass"), t->qclass);
+	kv_str(out, &f, KL("kind"), mx_txn_kind_name(t->kind));
+	kv_outcome(out, &f, KL("outcome"), t->outcome);
+	key(out, &f, KL("rcode"));
 	if (answered)
-		mx_json_str(out, mx_dns_rcode_name(t->rcode, buf, sizeof buf));
+		mx_sj_rcode(out, t->rcode);
 	else
-		fputs("null", out);
-	kv_ede(out, &f, "ede", answered ? t->ede : 0xffff);
-	key(out, &f, "latency_ms");
+		mx_jw_s(out, "null");
+	kv_ede(out, &f, KL("ede"), answered ? t->ede : 0xffff);
+	key(out, &f, KL("latency_ms"));
 	if (answered || t->kind == MX_TXN_UNREACHABLE)
 		mx_sj_ms(out, t->latency_us);
 	else
-		fputs("null", out);
-	kv_bool(out, &f, "rd", t->rd);
-	kv_bool(out, &f, "edns", t->q_edns);
-	kv_bool(out, &f, "do", t->q_do);
-	kv_bool(out, &f, "aa", answered && t->aa);
-	kv_bool(out, &f, "ra", answered && t->ra);
-	kv_bool(out, &f, "tc", answered && t->tc);
-	key(out, &f, "r_size");
+		mx_jw_s(out, "null");
+	kv_bool(out, &f, KL("rd"), t->rd);
+	kv_bool(out, &f, KL("edns"), t->q_edns);
+	kv_bool(out, &f, KL("do"), t->q_do);
+	kv_bool(out, &f, KL("aa"), answered && t->aa);
+	kv_bool(out, &f, KL("ra"), answered && t->ra);
+	kv_bool(out, &f, KL("tc"), answered && t->tc);
+	key(out, &f, KL("r_size"));
 	if (answered)
-		fprintf(out, "%" PRIu32, t->r_size);
+		mx_jw_u64(out, t->r_size);
 	else
-		fputs("null", out);
-	kv_u64(out, &f, "sends", t->sends);
-	key(out, &f, "q_frame");
-	fprintf(out, "%" PRIu64, t->q_frame);
-	key(out, &f, "q_frames");
-	fputc('[', out);
+		mx_jw_s(out, "null");
+	kv_u64(out, &f, KL("sends"), t->sends);
+	key(out, &f, KL("q_frame"));
+	mx_jw_u64(out, t->q_frame);
+	key(out, &f, KL("q_frames"));
+	mx_jw_c(out, '[');
 	if (nq == 0 && t->q_frame)
-		fprintf(out, "%" PRIu64, t->q_frame);
-	for (unsigned i = 0; i < nq; i++)
-		fprintf(out, "%s%" PRIu64, i ? "," : "", t->q_frames[i]);
-	fputc(']', out);
-	key(out, &f, "r_frame");
+		mx_jw_u64(out, t->q_frame);
+	for (unsigned i = 0; i < nq; i++) {
+		if (i)
+			mx_jw_c(out, ',');
+		mx_jw_u64(out, t->q_frames[i]);
+	}
+	mx_jw_c(out, ']');
+	key(out, &f, KL("r_frame"));
 	if (t->r_frame)
-		fprintf(out, "%" PRIu64, t->r_frame);
+		mx_jw_u64(out, t->r_frame);
 	else
-		fputs("null", out);
-	kv_time(out, &f, "r_ts", t->r_frame ? t->r_ts : 0);
+		mx_jw_s(out, "null");
+	kv_time(out, &f, KL("r_ts"), t->r_frame ? t->r_ts : 0);
 }
 
 /* ---- snapshot parts --------------------------------------------------- */
 
-void mx_sj_source_members(FILE *out, const struct mx_snapshot *s)
+void mx_sj_source_members(struct mx_jw *out, const struct mx_snapshot *s)
 {
 	bool f = true;
-	kv_str(out, &f, "source", s->source);
-	kv_str(out, &f, "filter", s->filter);
-	kv_bool(out, &f, "live", s->live);
+	kv_str(out, &f, KL("source"), s->source);
+	kv_str(out, &f, KL("filter"), s->filter);
+	kv_bool(out, &f, KL("live"), s->live);
 }
 
-void mx_sj_stats_members(FILE *out, const struct mx_snapshot *s)
+void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 {
 	bool f = true, g;
 	const struct mx_txn_stats *t = &s->txn;
 	const struct mx_decode_stats *d = &s->decode;
 	uint64_t dur = s->last_us > s->first_us ? s->last_us - s->first_us : 0;
 
-	kv_time(out, &f, "first_seen", s->first_us);
-	kv_time(out, &f, "last_seen", s->last_us);
-	key(out, &f, "duration_s");
-	fprintf(out, "%" PRIu64 ".%06u", dur / 1000000u, (unsigned)(dur % 1000000u));
-	kv_u64(out, &f, "packets", s->packets);
-	kv_u64(out, &f, "bytes", s->bytes);
-	kv_u64(out, &f, "dns_messages", s->dns_messages);
-	kv_u64(out, &f, "queries", s->queries);
-	kv_u64(out, &f, "responses", s->responses);
-	kv_u64(out, &f, "malformed", s->dns_malformed);
-	kv_u64(out, &f, "truncated", s->dns_truncated);
-	kv_u64(out, &f, "not_dns", s->dns_not_dns);
-	kv_u64(out, &f, "transactions", t->transactions);
-	kv_u64(out, &f, "answered", t->answered);
-	kv_u64(out, &f, "unanswered", t->timeouts);
-	kv_u64(out, &f, "unreachable", t->unreachable);
-	kv_u64(out, &f, "pending_at_end", t->pending_at_end);
-	kv_u64(out, &f, "retransmits", t->retransmits);
-	kv_u64(out, &f, "late", t->stray[MX_STRAY_LATE]);
-	kv_u64(out, &f, "duplicate", t->stray[MX_STRAY_DUPLICATE]);
-	kv_u64(out, &f, "unsolicited", t->stray[MX_STRAY_UNSOLICITED]);
-	kv_u64(out, &f, "wrong_source", t->stray[MX_STRAY_WRONG_SOURCE]);
-	kv_u64(out, &f, "icmp_unreachables", s->icmp_dns);
-	kv_u64(out, &f, "icmp_unmatched", t->icmp_unmatched);
-	kv_u64(out, &f, "lookups", s->lookup.lookups);
-	key(out, &f, "lookup_outcomes");
+	kv_time(out, &f, KL("first_seen"), s->first_us);
+	kv_time(out, &f, KL("last_seen"), s->last_us);
+	key(out, &f, KL("duration_s"));
+	mx_jw_fixed(out, dur / 1000000u, (unsigned)(dur % 1000000u), 6);
+	kv_u64(out, &f, KL("packets"), s->packets);
+	kv_u64(out, &f, KL("bytes"), s->bytes);
+	kv_u64(out, &f, KL("dns_messages"), s->dns_messages);
+	kv_u64(out, &f, KL("queries"), s->queries);
+	kv_u64(out, &f, KL("responses"), s->responses);
+	kv_u64(out, &f, KL("malformed"), s->dns_malformed);
+	kv_u64(out, &f, KL("truncated"), s->dns_truncated);
+	kv_u64(out, &f, KL("not_dns"), s->dns_not_dns);
+	kv_u64(out, &f, KL("transactions"), t->transactions);
+	kv_u64(out, &f, KL("answered"), t->answered);
+	kv_u64(out, &f, KL("unanswered"), t->timeouts);
+	kv_u64(out, &f, KL("unreachable"), t->unreachable);
+	kv_u64(out, &f, KL("pending_at_end"), t->pending_at_end);
+	kv_u64(out, &f, KL("retransmits"), t->retransmits);
+	kv_u64(out, &f, KL("late"), t->stray[MX_STRAY_LATE]);
+	kv_u64(out, &f, KL("duplicate"), t->stray[MX_STRAY_DUPLICATE]);
+	kv_u64(out, &f, KL("unsolicited"), t->stray[MX_STRAY_UNSOLICITED]);
+	kv_u64(out, &f, KL("wrong_source"), t->stray[MX_STRAY_WRONG_SOURCE]);
+	kv_u64(out, &f, KL("icmp_unreachables"), s->icmp_dns);
+	kv_u64(out, &f, KL("icmp_unmatched"), t->icmp_unmatched);
+	kv_u64(out, &f, KL("lookups"), s->lookup.lookups);
+	key(out, &f, KL("lookup_outcomes"));
 	outcome_map(out, s->lookup.by_outcome);
-	kv_u64(out, &f, "lookups_pending_at_end", s->lookup.pending_at_end);
-	kv_u64(out, &f, "orphan_results", s->lookup.orphan_results);
-	kv_u64(out, &f, "evicted", s->evicted_total);
+	kv_u64(out, &f, KL("lookups_pending_at_end"), s->lookup.pending_at_end);
+	kv_u64(out, &f, KL("orphan_results"), s->lookup.orphan_results);
+	kv_u64(out, &f, KL("evicted"), s->evicted_total);
 
-	key(out, &f, "qtypes");
-	fputc('{', out);
+	key(out, &f, KL("qtypes"));
+	mx_jw_c(out, '{');
 	g = true;
 	for (unsigned i = 0; i < MX_QS__COUNT; i++)
-		kv_u64(out, &g, mx_model_qtype_slot_name((enum mx_qtype_slot)i), s->qtype_counts[i]);
-	kv_u64(out, &g, "other", s->by_qtype_other);
-	fputc('}', out);
+		kv_u64_name(out, &g, mx_model_qtype_slot_name((enum mx_qtype_slot)i), s->qtype_counts[i]);
+	kv_u64(out, &g, KL("other"), s->by_qtype_other);
+	mx_jw_c(out, '}');
 
-	key(out, &f, "decode");
-	fputc('{', out);
+	key(out, &f, KL("decode"));
+	mx_jw_c(out, '{');
 	g = true;
 	for (unsigned i = 0; i < MX_R__COUNT; i++)
-		kv_u64(out, &g, mx_decode_reason_name((enum mx_reason)i), d->reason[i]);
-	fputc('}', out);
+		kv_u64_name(out, &g, mx_decode_reason_name((enum mx_reason)i), d->reason[i]);
+	mx_jw_c(out, '}');
 
-	key(out, &f, "verdicts");
-	fputc('{', out);
+	key(out, &f, KL("verdicts"));
+	mx_jw_c(out, '{');
 	g = true;
 	for (unsigned i = 0; i < MX_V__COUNT; i++)
-		kv_u64(out, &g, mx_verdict_name((enum mx_verdict)i), d->verdict[i]);
-	fputc('}', out);
+		kv_u64_name(out, &g, mx_verdict_name((enum mx_verdict)i), d->verdict[i]);
+	mx_jw_c(out, '}');
 
-	key(out, &f, "layers");
-	fputc('{', out);
+	key(out, &f, KL("layers"));
+	mx_jw_c(out, '{');
 	g = true;
-	kv_u64(out, &g, "frames", d->frames);
-	kv_u64(out, &g, "ipv4", d->ipv4);
-	kv_u64(out, &g, "ipv6", d->ipv6);
-	kv_u64(out, &g, "udp", d->udp);
-	kv_u64(out, &g, "tcp", d->tcp);
-	kv_u64(out, &g, "icmp", d->icmp);
-	kv_u64(out, &g, "vlan_tagged", d->vlan_tagged);
-	kv_u64(out, &g, "dns_udp", d->dns_udp);
-	kv_u64(out, &g, "dns_tcp", d->dns_tcp);
-	kv_u64(out, &g, "frag_reassembled", d->frag_reassembled);
-	kv_u64(out, &g, "frag_timeout", d->frag_timeout);
-	kv_u64(out, &g, "tcp_retrans", d->tcp_retrans);
-	kv_u64(out, &g, "tcp_out_of_order", d->tcp_out_of_order);
-	kv_u64(out, &g, "tcp_gap", d->tcp_gap);
-	kv_u64(out, &g, "tcp_midstream", d->tcp_midstream);
-	kv_u64(out, &g, "tcp_bytes_dropped", d->tcp_bytes_dropped);
-	fputc('}', out);
+	kv_u64(out, &g, KL("frames"), d->frames);
+	kv_u64(out, &g, KL("ipv4"), d->ipv4);
+	kv_u64(out, &g, KL("ipv6"), d->ipv6);
+	kv_u64(out, &g, KL("udp"), d->udp);
+	kv_u64(out, &g, KL("tcp"), d->tcp);
+	kv_u64(out, &g, KL("icmp"), d->icmp);
+	kv_u64(out, &g, KL("vlan_tagged"), d->vlan_tagged);
+	kv_u64(out, &g, KL("dns_udp"), d->dns_udp);
+	kv_u64(out, &g, KL("dns_tcp"), d->dns_tcp);
+	kv_u64(out, &g, KL("frag_reassembled"), d->frag_reassembled);
+	kv_u64(out, &g, KL("frag_timeout"), d->frag_timeout);
+	kv_u64(out, &g, KL("tcp_retrans"), d->tcp_retrans);
+	kv_u64(out, &g, KL("tcp_out_of_order"), d->tcp_out_of_order);
+	kv_u64(out, &g, KL("tcp_gap"), d->tcp_gap);
+	kv_u64(out, &g, KL("tcp_midstream"), d->tcp_midstream);
+	kv_u64(out, &g, KL("tcp_bytes_dropped"), d->tcp_bytes_dropped);
+	mx_jw_c(out, '}');
 
-	key(out, &f, "evictions");
-	fputc('{', out);
+	key(out, &f, KL("evictions"));
+	mx_jw_c(out, '{');
 	g = true;
-	kv_u64(out, &g, "servers", s->evicted_servers);
-	kv_u64(out, &g, "senders", s->evicted_senders);
-	kv_u64(out, &g, "failing_names", s->evicted_names);
-	kv_u64(out, &g, "pending_queries", t->evicted_pending);
-	kv_u64(out, &g, "recent_transactions", t->evicted_recent);
-	kv_u64(out, &g, "lookups", s->lookup.evicted);
-	kv_u64(out, &g, "fragments", d->frag_evicted);
-	kv_u64(out, &g, "tcp_flows", d->tcp_flows_evicted);
-	kv_u64(out, &g, "domains", s->evicted_domains);
-	kv_u64(out, &g, "open_chains", s->chain.evicted);
-	kv_u64(out, &g, "chain_history", s->chain.history_evicted);
-	kv_u64(out, &g, "findings", s->findings_evicted);
-	fputc('}', out);
+	kv_u64(out, &g, KL("servers"), s->evicted_servers);
+	kv_u64(out, &g, KL("senders"), s->evicted_senders);
+	kv_u64(out, &g, KL("failing_names"), s->evicted_names);
+	kv_u64(out, &g, KL("pending_queries"), t->evicted_pending);
+	kv_u64(out, &g, KL("recent_transactions"), t->evicted_recent);
+	kv_u64(out, &g, KL("lookups"), s->lookup.evicted);
+	kv_u64(out, &g, KL("fragments"), d->frag_evicted);
+	kv_u64(out, &g, KL("tcp_flows"), d->tcp_flows_evicted);
+	kv_u64(out, &g, KL("domains"), s->evicted_domains);
+	kv_u64(out, &g, KL("open_chains"), s->chain.evicted);
+	kv_u64(out, &g, KL("chain_history"), s->chain.history_evicted);
+	kv_u64(out, &g, KL("findings"), s->findings_evicted);
+	mx_jw_c(out, '}');
 
-	key(out, &f, "capture");
-	fputc('{', out);
+	key(out, &f, KL("capture"));
+	mx_jw_c(out, '{');
 	g = true;
-	kv_bool(out, &g, "live", s->capture.live);
-	kv_u64(out, &g, "frames", s->capture.frames);
-	kv_u64(out, &g, "received", s->capture.ps_recv);
-	kv_u64(out, &g, "dropped", s->capture.ps_drop);
-	kv_u64(out, &g, "if_dropped", s->capture.ps_ifdrop);
-	fputc('}', out);
+	kv_bool(out, &g, KL("live"), s->capture.live);
+	kv_u64(out, &g, KL("frames"), s->capture.frames);
+	kv_u64(out, &g, KL("received"), s->capture.ps_recv);
+	kv_u64(out, &g, KL("dropped"), s->capture.ps_drop);
+	kv_u64(out, &g, KL("if_dropped"), s->capture.ps_ifdrop);
+	mx_jw_c(out, '}');
 
-	key(out, &f, "chains");
-	fputc('{', out);
+	key(out, &f, KL("chains"));
+	mx_jw_c(out, '{');
 	g = true;
-	kv_u64(out, &g, "chains", s->chain.chains);
-	kv_u64(out, &g, "resolved", s->chain.resolved);
-	kv_u64(out, &g, "deferred", s->chain.deferred);
-	kv_u64(out, &g, "failed", s->chain.failed);
-	kv_u64(out, &g, "incomplete", s->chain.incomplete);
-	kv_u64(out, &g, "evicted", s->chain.evicted);
-	kv_u64(out, &g, "history_evicted", s->chain.history_evicted);
-	kv_u64(out, &g, "lookups_joined", s->chain.lookups_joined);
-	kv_u64(out, &g, "syns", s->chain.syns);
-	fputc('}', out);
-	kv_u64(out, &f, "findings", s->n_findings);
-	kv_u64(out, &f, "findings_evicted", s->findings_evicted);
-	kv_bool(out, &f, "input_truncated", s->input_truncated);
-	kv_str(out, &f, "input_error", s->input_error[0] ? s->input_error : NULL);
+	kv_u64(out, &g, KL("chains"), s->chain.chains);
+	kv_u64(out, &g, KL("resolved"), s->chain.resolved);
+	kv_u64(out, &g, KL("deferred"), s->chain.deferred);
+	kv_u64(out, &g, KL("failed"), s->chain.failed);
+	kv_u64(out, &g, KL("incomplete"), s->chain.incomplete);
+	kv_u64(out, &g, KL("evicted"), s->chain.evicted);
+	kv_u64(out, &g, KL("history_evicted"), s->chain.history_evicted);
+	kv_u64(out, &g, KL("lookups_joined"), s->chain.lookups_joined);
+	kv_u64(out, &g, KL("syns"), s->chain.syns);
+	mx_jw_c(out, '}');
+	kv_u64(out, &f, KL("findings"), s->n_findings);
+	kv_u64(out, &f, KL("findings_evicted"), s->findings_evicted);
+	kv_bool(out, &f, KL("input_truncated"), s->input_truncated);
+	kv_str(out, &f, KL("input_error"), s->input_error[0] ? s->input_error : NULL);
 }
 
-void mx_sj_server_members(FILE *out, const struct mx_server_row *r)
+void mx_sj_server_members(struct mx_jw *out, const struct mx_server_row *r)
 {
 	bool f = true;
-	kv_addr(out, &f, "address", &r->addr);
-	kv_u64(out, &f, "queries", r->queries);
-	kv_u64(out, &f, "transactions", r->transactions);
-	kv_u64(out, &f, "answered", r->answered);
-	kv_u64(out, &f, "timeouts", r->timeouts);
-	kv_u64(out, &f, "unreachable", r->unreachable);
-	kv_u64(out, &f, "pending", r->pending);
-	kv_u64(out, &f, "late", r->late);
-	kv_u64(out, &f, "duplicate", r->duplicate);
-	kv_u64(out, &f, "wrong_source", r->wrong_source);
-	kv_u64(out, &f, "tcp_queries", r->tcp_queries);
-	kv_u64(out, &f, "truncated", r->truncated);
-	key(out, &f, "latency_ms");
+	kv_addr(out, &f, KL("address"), &r->addr);
+	kv_u64(out, &f, KL("queries"), r->queries);
+	kv_u64(out, &f, KL("transactions"), r->transactions);
+	kv_u64(out, &f, KL("answered"), r->answered);
+	kv_u64(out, &f, KL("timeouts"), r->timeouts);
+	kv_u64(out, &f, KL("unreachable"), r->unreachable);
+	kv_u64(out, &f, KL("pending"), r->pending);
+	kv_u64(out, &f, KL("late"), r->late);
+	kv_u64(out, &f, KL("duplicate"), r->duplicate);
+	kv_u64(out, &f, KL("wrong_source"), r->wrong_source);
+	kv_u64(out, &f, KL("tcp_queries"), r->tcp_queries);
+	kv_u64(out, &f, KL("truncated"), r->truncated);
+	key(out, &f, KL("latency_ms"));
 	if (r->latency.count) {
 		bool g = true;
-		fputc('{', out);
-		kv_u64(out, &g, "count", r->latency.count);
-		key(out, &g, "p50");
+		mx_jw_c(out, '{');
+		kv_u64(out, &g, KL("count"), r->latency.count);
+		key(out, &g, KL("p50"));
 		mx_sj_ms(out, r->latency.p50);
-		key(out, &g, "p95");
+		key(out, &g, KL("p95"));
 		mx_sj_ms(out, r->latency.p95);
-		key(out, &g, "p99");
+		key(out, &g, KL("p99"));
 		mx_sj_ms(out, r->latency.p99);
-		key(out, &g, "max");
+		key(out, &g, KL("max"));
 		mx_sj_ms(out, r->latency.max);
-		fputc('}', out);
+		mx_jw_c(out, '}');
 	} else {
-		fputs("null", out);
+		mx_jw_s(out, "null");
 	}
-	key(out, &f, "rcodes");
+	key(out, &f, KL("rcodes"));
 	rcode_map(out, r->rcodes);
-	key(out, &f, "outcomes");
+	key(out, &f, KL("outcomes"));
 	outcome_map(out, r->outcomes);
-	capped(out, &f, "clients", "clients_capped", r->clients);
-	kv_time(out, &f, "first_seen", r->first_us);
-	kv_time(out, &f, "last_seen", r->last_us);
+	capped(out, &f, KL("clients"), KL("clients_capped"), r->clients);
+	kv_time(out, &f, KL("first_seen"), r->first_us);
+	kv_time(out, &f, KL("last_seen"), r->last_us);
 }
 
-void mx_sj_sender_members(FILE *out, const struct mx_sender_row *r)
+void mx_sj_sender_members(struct mx_jw *out, const struct mx_sender_row *r)
 {
 	bool f = true;
-	kv_addr(out, &f, "address", &r->addr);
-	kv_u64(out, &f, "queries", r->queries);
-	kv_u64(out, &f, "lookups", r->lookups);
-	kv_u64(out, &f, "failed", r->failed);
-	key(out, &f, "outcomes");
+	kv_addr(out, &f, KL("address"), &r->addr);
+	kv_u64(out, &f, KL("queries"), r->queries);
+	kv_u64(out, &f, KL("lookups"), r->lookups);
+	kv_u64(out, &f, KL("failed"), r->failed);
+	key(out, &f, KL("outcomes"));
 	outcome_map(out, r->outcomes);
-	kv_u64(out, &f, "mx_lookups", r->mx_lookups);
-	kv_u64(out, &f, "a_lookups", r->a_lookups);
-	kv_u64(out, &f, "aaaa_lookups", r->aaaa_lookups);
-	kv_u64(out, &f, "other_lookups", r->other_lookups);
-	kv_u64(out, &f, "edns_queries", r->edns_queries);
-	kv_u64(out, &f, "do_queries", r->do_queries);
-	capped(out, &f, "resolvers", "resolvers_capped", r->resolvers);
-	kv_time(out, &f, "first_seen", r->first_us);
-	kv_time(out, &f, "last_seen", r->last_us);
+	kv_u64(out, &f, KL("mx_lookups"), r->mx_lookups);
+	kv_u64(out, &f, KL("a_lookups"), r->a_lookups);
+	kv_u64(out, &f, KL("aaaa_lookups"), r->aaaa_lookups);
+	kv_u64(out, &f, KL("other_lookups"), r->other_lookups);
+	kv_u64(out, &f, KL("edns_queries"), r->edns_queries);
+	kv_u64(out, &f, KL("do_queries"), r->do_queries);
+	capped(out, &f, KL("resolvers"), KL("resolvers_capped"), r->resolvers);
+	kv_time(out, &f, KL("first_seen"), r->first_us);
+	kv_time(out, &f, KL("last_seen"), r->last_us);
 	/* fingerprint from its chains (PATTERNS.md §1.9) */
 	const char *fb = mx_sender_fallback(r);
-	kv_u64(out, &f, "chains", r->chains);
-	kv_u64(out, &f, "chains_deferred", r->chains_deferred);
-	kv_u64(out, &f, "chains_failed", r->chains_failed);
-	kv_u64(out, &f, "hosts_aaaa_first", r->hosts_aaaa_first);
-	kv_u64(out, &f, "hosts_a_first", r->hosts_a_first);
-	kv_u64(out, &f, "hosts_parallel", r->hosts_parallel);
-	kv_str(out, &f, "family_order", mx_sender_family_order(r));
-	kv_u64(out, &f, "aaaa_failures", r->aaaa_fail);
-	kv_u64(out, &f, "aaaa_failures_then_a", r->aaaa_fail_then_a);
-	kv_str(out, &f, "fallback", strcmp(fb, "-") == 0 ? NULL : fb);
-	kv_u64(out, &f, "retry_gaps", r->retry_gaps);
+	kv_u64(out, &f, KL("chains"), r->chains);
+	kv_u64(out, &f, KL("chains_deferred"), r->chains_deferred);
+	kv_u64(out, &f, KL("chains_failed"), r->chains_failed);
+	kv_u64(out, &f, KL("hosts_aaaa_first"), r->hosts_aaaa_first);
+	kv_u64(out, &f, KL("hosts_a_first"), r->hosts_a_first);
+	kv_u64(out, &f, KL("hosts_parallel"), r->hosts_parallel);
+	kv_str(out, &f, KL("family_order"), mx_sender_family_order(r));
+	kv_u64(out, &f, KL("aaaa_failures"), r->aaaa_fail);
+	kv_u64(out, &f, KL("aaaa_failures_then_a"), r->aaaa_fail_then_a);
+	kv_str(out, &f, KL("fallback"), strcmp(fb, "-") == 0 ? NULL : fb);
+	kv_u64(out, &f, KL("retry_gaps"), r->retry_gaps);
 	if (r->retry_gaps) {
-		kv_secs(out, &f, "retry_gap_min_s", r->retry_gap_min_us);
-		kv_secs(out, &f, "retry_gap_mean_s", r->retry_gap_sum_us / r->retry_gaps);
+		kv_secs(out, &f, KL("retry_gap_min_s"), r->retry_gap_min_us);
+		kv_secs(out, &f, KL("retry_gap_mean_s"), r->retry_gap_sum_us / r->retry_gaps);
 	} else {
-		kv_null(out, &f, "retry_gap_min_s");
-		kv_null(out, &f, "retry_gap_mean_s");
+		kv_null(out, &f, KL("retry_gap_min_s"));
+		kv_null(out, &f, KL("retry_gap_mean_s"));
 	}
 }
 
-void mx_sj_failing_members(FILE *out, const struct mx_name_row *r)
+void mx_sj_failing_members(struct mx_jw *out, const struct mx_name_row *r)
 {
 	bool f = true;
-	kv_name(out, &f, "qname", &r->qname);
-	kv_type(out, &f, "qtype", r->qtype);
-	kv_u64(out, &f, "lookups", r->lookups);
-	kv_u64(out, &f, "failed", r->failed);
-	key(out, &f, "outcomes");
+	kv_name(out, &f, KL("qname"), &r->qname);
+	kv_type(out, &f, KL("qtype"), r->qtype);
+	kv_u64(out, &f, KL("lookups"), r->lookups);
+	kv_u64(out, &f, KL("failed"), r->failed);
+	key(out, &f, KL("outcomes"));
 	outcome_map(out, r->outcomes);
-	kv_outcome(out, &f, "last_outcome", r->last_outcome);
-	capped(out, &f, "clients", "clients_capped", r->clients);
-	kv_time(out, &f, "first_seen", r->first_us);
-	kv_time(out, &f, "last_seen", r->last_us);
-	key(out, &f, "frame");
+	kv_outcome(out, &f, KL("last_outcome"), r->last_outcome);
+	capped(out, &f, KL("clients"), KL("clients_capped"), r->clients);
+	kv_time(out, &f, KL("first_seen"), r->first_us);
+	kv_time(out, &f, KL("last_seen"), r->last_us);
+	key(out, &f, KL("frame"));
 	if (r->last_frame)
-		fprintf(out, "%" PRIu64, r->last_frame);
+		mx_jw_u64(out, r->last_frame);
 	else
-		fputs("null", out);
+		mx_jw_s(out, "null");
 }
 
 /* ---- findings, chains, domains ---------------------------------------- */
 
-static void write_evidence(FILE *out, const struct mx_evidence *e)
+static void write_evidence(struct mx_jw *out, const struct mx_evidence *e)
 {
 	bool f = true;
-	char buf[32];
-	fputc('{', out);
-	kv_u64(out, &f, "frame", e->frame);
-	kv_time(out, &f, "time", e->ts_us);
-	kv_addr_or_null(out, &f, "from", &e->from);
-	kv_addr_or_null(out, &f, "to", &e->to);
-	kv_bool(out, &f, "response", e->response);
-	kv_name_or_null(out, &f, "qname", &e->qname);
-	kv_type(out, &f, "qtype", e->qtype);
-	kv_outcome(out, &f, "outcome", e->outcome);
+	mx_jw_c(out, '{');
+	kv_u64(out, &f, KL("frame"), e->frame);
+	kv_time(out, &f, KL("time"), e->ts_us);
+	kv_addr_or_null(out, &f, KL("from"), &e->from);
+	kv_addr_or_null(out, &f, KL("to"), &e->to);
+	kv_bool(out, &f, KL("response"), e->response);
+	kv_name_or_null(out, &f, KL("qname"), &e->qname);
+	kv_type(out, &f, KL("qtype"), e->qtype);
+	kv_outcome(out, &f, KL("outcome"), e->outcome);
 	if (e->response && !no_response(e->outcome))
-		kv_str(out, &f, "rcode", mx_dns_rcode_name(e->rcode, buf, sizeof buf));
+		{
+		key(out, &f, KL("rcode"));
+		mx_sj_rcode(out, e->rcode);
+	}
 	else
-		kv_null(out, &f, "rcode");
-	kv_ede(out, &f, "ede", e->response ? e->ede : 0xffff);
-	key(out, &f, "latency_ms");
+		kv_null(out, &f, KL("rcode"));
+	kv_ede(out, &f, KL("ede"), e->response ? e->ede : 0xffff);
+	key(out, &f, KL("latency_ms"));
 	if (e->response && e->outcome != MX_O_TIMEOUT)
 		mx_sj_ms(out, e->latency_us);
 	else
-		fputs("null", out);
-	kv_str(out, &f, "answer", e->answer[0] ? e->answer : NULL);
-	fputc('}', out);
+		mx_jw_s(out, "null");
+	kv_str(out, &f, KL("answer"), e->answer[0] ? e->answer : NULL);
+	mx_jw_c(out, '}');
 }
 
-void mx_sj_finding_members(FILE *out, const struct mx_finding *fi)
+void mx_sj_finding_members(struct mx_jw *out, const struct mx_finding *fi)
 {
 	bool f = true;
 	unsigned nres = fi->n_resolvers < MX_FINDING_MAX_RESOLVERS ? fi->n_resolvers
@@ -705,34 +731,34 @@ void mx_sj_finding_members(FILE *out, const struct mx_finding *fi)
 								  : MX_FINDING_MAX_EVIDENCE;
 	char vbuf[sizeof fi->verify + 1];
 
-	kv_str(out, &f, "pattern", fi->pattern ? fi->pattern : "");
-	kv_str(out, &f, "severity", mx_sev_name(fi->sev));
-	kv_str(out, &f, "title", fi->title);
-	kv_addr_or_null(out, &f, "sender", &fi->sender);
-	key(out, &f, "resolvers");
+	kv_str(out, &f, KL("pattern"), fi->pattern ? fi->pattern : "");
+	kv_str(out, &f, KL("severity"), mx_sev_name(fi->sev));
+	kv_str(out, &f, KL("title"), fi->title);
+	kv_addr_or_null(out, &f, KL("sender"), &fi->sender);
+	key(out, &f, KL("resolvers"));
 	addr_array(out, fi->resolvers, nres);
-	kv_name_or_null(out, &f, "domain", &fi->domain);
-	kv_name_or_null(out, &f, "host", &fi->host);
+	kv_name_or_null(out, &f, KL("domain"), &fi->domain);
+	kv_name_or_null(out, &f, KL("host"), &fi->host);
 	if (fi->qtype)
-		kv_type(out, &f, "qtype", fi->qtype);
+		kv_type(out, &f, KL("qtype"), fi->qtype);
 	else
-		kv_null(out, &f, "qtype");
-	kv_time(out, &f, "first_seen", fi->first_us);
-	kv_time(out, &f, "last_seen", fi->last_us);
-	kv_u64(out, &f, "count", fi->count);
-	kv_u64(out, &f, "attempts", fi->attempts);
-	kv_bool(out, &f, "single_attempt", fi->single_attempt);
-	key(out, &f, "frames");
+		kv_null(out, &f, KL("qtype"));
+	kv_time(out, &f, KL("first_seen"), fi->first_us);
+	kv_time(out, &f, KL("last_seen"), fi->last_us);
+	kv_u64(out, &f, KL("count"), fi->count);
+	kv_u64(out, &f, KL("attempts"), fi->attempts);
+	kv_bool(out, &f, KL("single_attempt"), fi->single_attempt);
+	key(out, &f, KL("frames"));
 	u64_array(out, fi->frames, nfr);
 	/* fixed-size text fields: never read past the array */
 	memcpy(vbuf, fi->detail, sizeof fi->detail);
 	vbuf[sizeof fi->detail] = '\0';
-	kv_str(out, &f, "detail", vbuf);
-	kv_str(out, &f, "smtp_status", fi->smtp_status);
-	kv_str(out, &f, "cause", fi->cause);
-	kv_str(out, &f, "fix", fi->fix);
-	key(out, &f, "verify");
-	fputc('[', out);
+	kv_str(out, &f, KL("detail"), vbuf);
+	kv_str(out, &f, KL("smtp_status"), fi->smtp_status);
+	kv_str(out, &f, KL("cause"), fi->cause);
+	kv_str(out, &f, KL("fix"), fi->fix);
+	key(out, &f, KL("verify"));
+	mx_jw_c(out, '[');
 	memcpy(vbuf, fi->verify, sizeof fi->verify);
 	vbuf[sizeof fi->verify] = '\0';
 	{
@@ -743,149 +769,151 @@ void mx_sj_finding_members(FILE *out, const struct mx_finding *fi)
 			memcpy(one, line, len);
 			one[len] = '\0';
 			if (k++)
-				fputc(',', out);
-			mx_json_str(out, one);
+				mx_jw_c(out, ',');
+			mx_jw_str(out, one);
 		}
 	}
-	fputc(']', out);
-	key(out, &f, "evidence");
-	fputc('[', out);
+	mx_jw_c(out, ']');
+	key(out, &f, KL("evidence"));
+	mx_jw_c(out, '[');
 	for (unsigned i = 0; i < nev; i++) {
 		if (i)
-			fputc(',', out);
+			mx_jw_c(out, ',');
 		write_evidence(out, &fi->evidence[i]);
 	}
-	fputc(']', out);
+	mx_jw_c(out, ']');
 }
 
-static void write_step(FILE *out, const struct mx_chain_step *st)
+static void write_step(struct mx_jw *out, const struct mx_chain_step *st)
 {
 	bool f = true;
-	char buf[32];
 	unsigned nres = st->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? st->n_resolvers
 								  : MX_LOOKUP_MAX_RESOLVERS;
 	unsigned nfr = st->n_frames < MX_CHAIN_MAX_FRAMES ? st->n_frames : MX_CHAIN_MAX_FRAMES;
-	fputc('{', out);
-	kv_bool(out, &f, "asked", st->asked);
+	mx_jw_c(out, '{');
+	kv_bool(out, &f, KL("asked"), st->asked);
 	if (st->asked) {
-		kv_outcome(out, &f, "outcome", st->outcome);
+		kv_outcome(out, &f, KL("outcome"), st->outcome);
 		if (!no_response(st->outcome))
-			kv_str(out, &f, "rcode", mx_dns_rcode_name(st->rcode, buf, sizeof buf));
+			{
+			key(out, &f, KL("rcode"));
+			mx_sj_rcode(out, st->rcode);
+		}
 		else
-			kv_null(out, &f, "rcode");
-		kv_ede(out, &f, "ede", st->ede);
+			kv_null(out, &f, KL("rcode"));
+		kv_ede(out, &f, KL("ede"), st->ede);
 	} else {
-		kv_null(out, &f, "outcome");
-		kv_null(out, &f, "rcode");
-		kv_null(out, &f, "ede");
+		kv_null(out, &f, KL("outcome"));
+		kv_null(out, &f, KL("rcode"));
+		kv_null(out, &f, KL("ede"));
 	}
-	kv_u64(out, &f, "lookups", st->lookups);
-	kv_u64(out, &f, "attempts", st->attempts);
-	kv_time(out, &f, "first_seen", st->asked ? st->first_us : 0);
-	kv_time(out, &f, "last_seen", st->asked ? st->end_us : 0);
-	key(out, &f, "latency_ms");
+	kv_u64(out, &f, KL("lookups"), st->lookups);
+	kv_u64(out, &f, KL("attempts"), st->attempts);
+	kv_time(out, &f, KL("first_seen"), st->asked ? st->first_us : 0);
+	kv_time(out, &f, KL("last_seen"), st->asked ? st->end_us : 0);
+	key(out, &f, KL("latency_ms"));
 	if (st->asked && !no_response(st->outcome))
 		mx_sj_ms(out, st->latency_us);
 	else
-		fputs("null", out);
-	kv_bool(out, &f, "timeouts", st->timeouts);
-	key(out, &f, "resolvers");
+		mx_jw_s(out, "null");
+	kv_bool(out, &f, KL("timeouts"), st->timeouts);
+	key(out, &f, KL("resolvers"));
 	addr_array(out, st->resolvers, nres);
-	key(out, &f, "frames");
+	key(out, &f, KL("frames"));
 	u64_array(out, st->frames, nfr);
-	fputc('}', out);
+	mx_jw_c(out, '}');
 }
 
-static void write_host(FILE *out, const struct mx_chain_host *h)
+static void write_host(struct mx_jw *out, const struct mx_chain_host *h)
 {
 	bool f = true;
 	unsigned na = h->n_addrs < MX_CHAIN_MAX_ADDRS ? h->n_addrs : MX_CHAIN_MAX_ADDRS;
-	fputc('{', out);
-	kv_name_or_null(out, &f, "name", &h->name);
-	kv_u64(out, &f, "preference", h->pref);
-	kv_bool(out, &f, "implicit", h->implicit);
-	kv_bool(out, &f, "ip_literal", h->ip_literal);
-	kv_name_or_null(out, &f, "cname", &h->cname);
-	kv_bool(out, &f, "cname_loop", h->cname_loop);
-	kv_str(out, &f, "first_family",
+	mx_jw_c(out, '{');
+	kv_name_or_null(out, &f, KL("name"), &h->name);
+	kv_u64(out, &f, KL("preference"), h->pref);
+	kv_bool(out, &f, KL("implicit"), h->implicit);
+	kv_bool(out, &f, KL("ip_literal"), h->ip_literal);
+	kv_name_or_null(out, &f, KL("cname"), &h->cname);
+	kv_bool(out, &f, KL("cname_loop"), h->cname_loop);
+	kv_str(out, &f, KL("first_family"),
 	       h->first_family == 6 ? "AAAA" : (h->first_family == 4 ? "A" : NULL));
-	key(out, &f, "a");
+	key(out, &f, KL("a"));
 	write_step(out, &h->a);
-	key(out, &f, "aaaa");
+	key(out, &f, KL("aaaa"));
 	write_step(out, &h->aaaa);
-	key(out, &f, "tlsa");
+	key(out, &f, KL("tlsa"));
 	write_step(out, &h->tlsa);
-	key(out, &f, "addresses");
+	key(out, &f, KL("addresses"));
 	addr_array(out, h->addrs, na);
-	kv_bool(out, &f, "connected", h->connected);
-	fputc('}', out);
+	kv_bool(out, &f, KL("connected"), h->connected);
+	mx_jw_c(out, '}');
 }
 
-void mx_sj_chain_members(FILE *out, const struct mx_chain *c)
+void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c)
 {
 	bool f = true;
 	unsigned nh = c->n_hosts < MX_CHAIN_MAX_HOSTS ? c->n_hosts : MX_CHAIN_MAX_HOSTS;
-	kv_addr_or_null(out, &f, "sender", &c->sender);
-	kv_name_or_null(out, &f, "domain", &c->domain);
-	kv_u64(out, &f, "attempt", c->attempt);
-	kv_time(out, &f, "prev_start", c->prev_start_us);
-	kv_time(out, &f, "start", c->start_us);
-	kv_time(out, &f, "end", c->end_us);
-	kv_str(out, &f, "verdict", mx_chain_verdict_name(c->verdict));
-	kv_str(out, &f, "why", c->why);
-	kv_bool(out, &f, "cut_short", c->cut_short);
-	kv_bool(out, &f, "connected", c->connected);
+	kv_addr_or_null(out, &f, KL("sender"), &c->sender);
+	kv_name_or_null(out, &f, KL("domain"), &c->domain);
+	kv_u64(out, &f, KL("attempt"), c->attempt);
+	kv_time(out, &f, KL("prev_start"), c->prev_start_us);
+	kv_time(out, &f, KL("start"), c->start_us);
+	kv_time(out, &f, KL("end"), c->end_us);
+	kv_str(out, &f, KL("verdict"), mx_chain_verdict_name(c->verdict));
+	kv_str(out, &f, KL("why"), c->why);
+	kv_bool(out, &f, KL("cut_short"), c->cut_short);
+	kv_bool(out, &f, KL("connected"), c->connected);
 	if (c->connected)
-		kv_addr_or_null(out, &f, "connected_to", &c->connected_to);
+		kv_addr_or_null(out, &f, KL("connected_to"), &c->connected_to);
 	else
-		kv_null(out, &f, "connected_to");
-	key(out, &f, "syn_frame");
+		kv_null(out, &f, KL("connected_to"));
+	key(out, &f, KL("syn_frame"));
 	if (c->syn_frame)
-		fprintf(out, "%" PRIu64, c->syn_frame);
+		mx_jw_u64(out, c->syn_frame);
 	else
-		fputs("null", out);
-	kv_u64(out, &f, "syn_other", c->syn_other);
-	key(out, &f, "mx");
+		mx_jw_s(out, "null");
+	kv_u64(out, &f, KL("syn_other"), c->syn_other);
+	key(out, &f, KL("mx"));
 	write_step(out, &c->mx);
-	kv_u64(out, &f, "mx_total", c->mx_total);
-	kv_bool(out, &f, "null_mx", c->null_mx);
-	kv_bool(out, &f, "null_mx_mixed", c->null_mx_mixed);
-	kv_name_or_null(out, &f, "soa", &c->soa_owner);
+	kv_u64(out, &f, KL("mx_total"), c->mx_total);
+	kv_bool(out, &f, KL("null_mx"), c->null_mx);
+	kv_bool(out, &f, KL("null_mx_mixed"), c->null_mx_mixed);
+	kv_name_or_null(out, &f, KL("soa"), &c->soa_owner);
 	if (c->soa_owner.len)
-		kv_u64(out, &f, "neg_ttl", c->neg_ttl);
+		kv_u64(out, &f, KL("neg_ttl"), c->neg_ttl);
 	else
-		kv_null(out, &f, "neg_ttl");
-	kv_u64(out, &f, "hosts_total", c->hosts_total > nh ? c->hosts_total : nh);
-	key(out, &f, "hosts");
-	fputc('[', out);
+		kv_null(out, &f, KL("neg_ttl"));
+	kv_u64(out, &f, KL("hosts_total"), c->hosts_total > nh ? c->hosts_total : nh);
+	key(out, &f, KL("hosts"));
+	mx_jw_c(out, '[');
 	for (unsigned i = 0; i < nh; i++) {
 		if (i)
-			fputc(',', out);
+			mx_jw_c(out, ',');
 		write_host(out, &c->hosts[i]);
 	}
-	fputc(']', out);
+	mx_jw_c(out, ']');
 }
 
-void mx_sj_domain_members(FILE *out, const struct mx_domain_row *r)
+void mx_sj_domain_members(struct mx_jw *out, const struct mx_domain_row *r)
 {
 	bool f = true;
-	kv_name_or_null(out, &f, "domain", &r->domain);
-	kv_u64(out, &f, "chains", r->chains);
-	kv_u64(out, &f, "resolved", r->resolved);
-	kv_u64(out, &f, "deferred", r->deferred);
-	kv_u64(out, &f, "failed", r->failed);
-	kv_u64(out, &f, "incomplete", r->incomplete);
-	capped(out, &f, "senders", "senders_capped", r->senders);
-	kv_u64(out, &f, "max_attempt", r->max_attempt);
+	kv_name_or_null(out, &f, KL("domain"), &r->domain);
+	kv_u64(out, &f, KL("chains"), r->chains);
+	kv_u64(out, &f, KL("resolved"), r->resolved);
+	kv_u64(out, &f, KL("deferred"), r->deferred);
+	kv_u64(out, &f, KL("failed"), r->failed);
+	kv_u64(out, &f, KL("incomplete"), r->incomplete);
+	capped(out, &f, KL("senders"), KL("senders_capped"), r->senders);
+	kv_u64(out, &f, KL("max_attempt"), r->max_attempt);
 	if (r->chains) {
-		kv_str(out, &f, "last_verdict", mx_chain_verdict_name(r->last_verdict));
-		kv_str(out, &f, "last_why", r->last_why);
+		kv_str(out, &f, KL("last_verdict"), mx_chain_verdict_name(r->last_verdict));
+		kv_str(out, &f, KL("last_why"), r->last_why);
 	} else {
-		kv_null(out, &f, "last_verdict");
-		kv_null(out, &f, "last_why");
+		kv_null(out, &f, KL("last_verdict"));
+		kv_null(out, &f, KL("last_why"));
 	}
-	kv_time(out, &f, "first_seen", r->first_us);
-	kv_time(out, &f, "last_seen", r->last_us);
+	kv_time(out, &f, KL("first_seen"), r->first_us);
+	kv_time(out, &f, KL("last_seen"), r->last_us);
 }
 
 /* ---- the sink --------------------------------------------------------- */
@@ -895,21 +923,34 @@ struct json_state {
 	FILE *chains;          /* temporary file of streamed chain elements */
 	uint64_t n_chains;     /* elements written to it */
 	bool chains_failed;    /* tmpfile() or a write failed: use the snapshot's */
+	struct mx_jw w;        /* the document */
+	struct mx_jw cw;       /* the chains file */
+	bool eager;            /* out is a terminal: hand over every lookup */
 };
 
 static int json_open(void *st, FILE *out)
 {
-	(void)st;
-	fprintf(out, "{\"version\":%d,\"lookups\":[", MX_JSON_SCHEMA_VERSION);
+	struct json_state *js = st;
+	mx_jw_init(&js->w, out);
+	js->eager = isatty(fileno(out)) == 1;
+	mx_jw_s(&js->w, "{\"version\":");
+	mx_jw_u64(&js->w, MX_JSON_SCHEMA_VERSION);
+	mx_jw_s(&js->w, ",\"lookups\":[");
+	mx_jw_flush(&js->w);
 	return 0;
 }
 
 static void json_lookup(void *st, FILE *out, const struct mx_lookup *l)
 {
 	struct json_state *js = st;
-	fputs(js->n_lookups++ ? ",\n{" : "\n{", out);
-	mx_sj_lookup_members(out, l);
-	fputc('}', out);
+	(void)out;
+	mx_jw_s(&js->w, js->n_lookups++ ? ",\n{" : "\n{");
+	mx_sj_lookup_members(&js->w, l);
+	mx_jw_c(&js->w, '}');
+	/* on a terminal each element is shown as it closes; elsewhere the
+	 * buffer goes out when full (and at close) */
+	if (js->eager)
+		mx_jw_flush(&js->w);
 }
 
 static void json_chain(void *st, FILE *out, const struct mx_chain *c)
@@ -924,66 +965,73 @@ static void json_chain(void *st, FILE *out, const struct mx_chain *c)
 			js->chains_failed = true;
 			return;
 		}
+		mx_jw_init(&js->cw, js->chains);
 	}
-	fputs(js->n_chains++ ? ",\n{" : "\n{", js->chains);
-	mx_sj_chain_members(js->chains, c);
-	fputc('}', js->chains);
+	mx_jw_s(&js->cw, js->n_chains++ ? ",\n{" : "\n{");
+	mx_sj_chain_members(&js->cw, c);
+	mx_jw_c(&js->cw, '}');
 	if (ferror(js->chains))
 		js->chains_failed = true;
 }
 
-/* Copy the streamed chains into out; false when they cannot be used. */
-static bool copy_chains(struct json_state *js, FILE *out)
+/* Copy the streamed chains into the document; false when they cannot be
+ * used. */
+static bool copy_chains(struct json_state *js)
 {
-	char buf[8192];
 	size_t k;
-	if (!js->chains || js->chains_failed || fflush(js->chains) != 0 ||
+	mx_jw_flush(&js->cw);
+	if (!js->chains || js->chains_failed || ferror(js->chains) || fflush(js->chains) != 0 ||
 	    fseek(js->chains, 0, SEEK_SET) != 0)
 		return false;
-	while ((k = fread(buf, 1, sizeof buf, js->chains)) > 0)
-		fwrite(buf, 1, k, out);
+	mx_jw_flush(&js->w);
+	/* the document's buffer is the copy buffer */
+	while ((k = fread(js->w.buf, 1, sizeof js->w.buf, js->chains)) > 0)
+		fwrite(js->w.buf, 1, k, js->w.out);
 	return !ferror(js->chains);
 }
 
-typedef void (*row_fn)(FILE *out, const void *row);
+typedef void (*row_fn)(struct mx_jw *out, const void *row);
 
-static void row_server(FILE *out, const void *r)
+static void row_server(struct mx_jw *out, const void *r)
 {
 	mx_sj_server_members(out, r);
 }
 
-static void row_sender(FILE *out, const void *r)
+static void row_sender(struct mx_jw *out, const void *r)
 {
 	mx_sj_sender_members(out, r);
 }
 
-static void row_failing(FILE *out, const void *r)
+static void row_failing(struct mx_jw *out, const void *r)
 {
 	mx_sj_failing_members(out, r);
 }
 
-static void array(FILE *out, const char *name, const void *rows, size_t n, size_t size, row_fn fn)
+static void array(struct mx_jw *out, const char *name, const void *rows, size_t n, size_t size,
+		  row_fn fn)
 {
-	fprintf(out, ",\n\"%s\":[", name);
+	mx_jw_s(out, ",\n\"");
+	mx_jw_s(out, name);
+	mx_jw_s(out, "\":[");
 	for (size_t i = 0; i < n; i++) {
-		fputs(i ? ",\n{" : "\n{", out);
+		mx_jw_s(out, i ? ",\n{" : "\n{");
 		fn(out, (const unsigned char *)rows + i * size);
-		fputc('}', out);
+		mx_jw_c(out, '}');
 	}
-	fputs(n ? "\n]" : "]", out);
+	mx_jw_s(out, n ? "\n]" : "]");
 }
 
-static void row_finding(FILE *out, const void *r)
+static void row_finding(struct mx_jw *out, const void *r)
 {
 	mx_sj_finding_members(out, r);
 }
 
-static void row_chain(FILE *out, const void *r)
+static void row_chain(struct mx_jw *out, const void *r)
 {
 	mx_sj_chain_members(out, r);
 }
 
-static void row_domain(FILE *out, const void *r)
+static void row_domain(struct mx_jw *out, const void *r)
 {
 	mx_sj_domain_members(out, r);
 }
@@ -991,37 +1039,48 @@ static void row_domain(FILE *out, const void *r)
 static int json_close(void *st, FILE *out, const struct mx_snapshot *s)
 {
 	struct json_state *js = st;
+	struct mx_jw *w = &js->w;
 	uint64_t listed;
 	int rc = 0;
-	fputs(js->n_lookups ? "\n]" : "]", out);
-	array(out, "findings", s->findings, s->n_findings, sizeof(*s->findings), row_finding);
+	(void)out;
+	mx_jw_s(w, js->n_lookups ? "\n]" : "]");
+	array(w, "findings", s->findings, s->n_findings, sizeof(*s->findings), row_finding);
 	/* chains: the streamed ones, else those the model kept */
 	if (js->n_chains && !js->chains_failed) {
-		fputs(",\n\"chains\":[", out);
-		if (!copy_chains(js, out))
+		mx_jw_s(w, ",\n\"chains\":[");
+		if (!copy_chains(js))
 			rc = MX_EIO; /* the document is incomplete: say so */
-		fputs("\n]", out);
+		mx_jw_s(w, "\n]");
 		listed = js->n_chains;
 	} else {
-		array(out, "chains", s->chains, s->n_chains, sizeof(*s->chains), row_chain);
+		array(w, "chains", s->chains, s->n_chains, sizeof(*s->chains), row_chain);
 		listed = s->n_chains;
 	}
 	if (js->chains)
 		fclose(js->chains);
 	js->chains = NULL;
-	fprintf(out, ",\n\"chains_omitted\":%" PRIu64, s->chain.chains > listed ? s->chain.chains - listed : 0);
-	fputs(",\n", out);
-	mx_sj_source_members(out, s);
-	fputs(",\n\"stats\":{", out);
-	mx_sj_stats_members(out, s);
-	fputc('}', out);
-	array(out, "domains", s->domains, s->n_domains, sizeof(*s->domains), row_domain);
-	array(out, "resolvers", s->resolvers, s->n_resolvers, sizeof(*s->resolvers), row_server);
-	array(out, "authoritatives", s->authoritatives, s->n_authoritatives,
+	mx_jw_s(w, ",\n\"chains_omitted\":");
+	mx_jw_u64(w, s->chain.chains > listed ? s->chain.chains - listed : 0);
+	if (js->n_lookups == 0 && s->lookup.lookups > 0) {
+		/* rendered from a snapshot: say what "lookups" lacks and why */
+		mx_jw_s(w, ",\n\"lookups_omitted\":");
+		mx_jw_u64(w, s->lookup.lookups);
+		mx_jw_s(w, ",\n\"note\":");
+		mx_jw_str(w, MX_SJ_SNAPSHOT_NOTE);
+	}
+	mx_jw_s(w, ",\n");
+	mx_sj_source_members(w, s);
+	mx_jw_s(w, ",\n\"stats\":{");
+	mx_sj_stats_members(w, s);
+	mx_jw_c(w, '}');
+	array(w, "domains", s->domains, s->n_domains, sizeof(*s->domains), row_domain);
+	array(w, "resolvers", s->resolvers, s->n_resolvers, sizeof(*s->resolvers), row_server);
+	array(w, "authoritatives", s->authoritatives, s->n_authoritatives,
 	      sizeof(*s->authoritatives), row_server);
-	array(out, "senders", s->senders, s->n_senders, sizeof(*s->senders), row_sender);
-	array(out, "failing_names", s->failing, s->n_failing, sizeof(*s->failing), row_failing);
-	fputs("\n}\n", out);
+	array(w, "senders", s->senders, s->n_senders, sizeof(*s->senders), row_sender);
+	array(w, "failing_names", s->failing, s->n_failing, sizeof(*s->failing), row_failing);
+	mx_jw_s(w, "\n}\n");
+	mx_jw_flush(w);
 	return rc;
 }
 

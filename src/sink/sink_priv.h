@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mxsniff/addr.h"
 #include "mxsniff/chain.h"
@@ -29,24 +30,111 @@
 
 #define MX_JSON_SCHEMA_VERSION 1
 
+/* common.c: the JSON writers' output buffer. The JSON and NDJSON sinks
+ * format into it and hand it to the stream in large blocks (mx_jw_flush), so
+ * a value costs a few stores instead of one stdio call per character. It
+ * also keeps the last RFC 3339 "YYYY-MM-DDTHH:MM:SS." prefix, so a time stamp
+ * in the same second as the previous one costs only its six fraction digits,
+ * and the last few IPv6 texts and type/class/rcode mnemonics. The
+ * bytes written are exactly those the stdio calls would have written. */
+#define MX_JW_CAP 32768
+
+struct mx_jw {
+	FILE *out;
+	size_t len;                /* bytes in buf not yet handed to out */
+	uint64_t t_sec;            /* seconds of the cached time prefix */
+	bool t_valid;              /* t_pre/t_len hold the prefix of t_sec */
+	uint8_t t_len;
+	char t_pre[40];
+	struct {                   /* recently formatted IPv6 addresses */
+		uint8_t a[16];
+		uint8_t len;       /* 0: empty slot */
+		char text[47];
+	} v6[8];
+	struct {                   /* recent type, class and rcode mnemonics */
+		uint16_t code;
+		uint8_t len;       /* 0: empty slot */
+		char text[32];
+	} mn[3][16];
+	char buf[MX_JW_CAP];
+};
+
+void mx_jw_init(struct mx_jw *w, FILE *out);
+/* Hand the buffered bytes to the stream (fwrite; no fflush). */
+void mx_jw_flush(struct mx_jw *w);
+/* Slow path of mx_jw_put: flush, then copy or write through. */
+void mx_jw_put_slow(struct mx_jw *w, const char *s, size_t n);
+
+#define MX_JW_INLINE static inline __attribute__((always_inline))
+
+MX_JW_INLINE void mx_jw_put(struct mx_jw *w, const char *s, size_t n)
+{
+	if (n <= MX_JW_CAP - w->len) {
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
+	} else {
+		mx_jw_put_slow(w, s, n);
+	}
+}
+
+MX_JW_INLINE void mx_jw_c(struct mx_jw *w, char c)
+{
+	if (w->len == MX_JW_CAP)
+		mx_jw_flush(w);
+	w->buf[w->len++] = c;
+}
+
+MX_JW_INLINE void mx_jw_s(struct mx_jw *w, const char *s)
+{
+	mx_jw_put(w, s, strlen(s));
+}
+
+/* Decimal digits of v into buf (at least 20 bytes, not terminated);
+ * returns the length. Same digits as printf's %llu. */
+size_t mx_jw_fmt_u64(char *buf, uint64_t v);
+void mx_jw_u64(struct mx_jw *w, uint64_t v);
+/* v, a '.', then frac zero-padded to `digits` digits ("12.034"). */
+void mx_jw_fixed(struct mx_jw *w, uint64_t v, unsigned frac, unsigned digits);
+/* s as a JSON string like mx_json_str; null for NULL. */
+void mx_jw_str(struct mx_jw *w, const char *s);
+/* An object member's name: ',' unless *first (which is then cleared), the
+ * name as a JSON string, ':'. */
+void mx_jw_key(struct mx_jw *w, bool *first, const char *k);
+
 /* common.c: JSON values */
-void mx_sj_addr(FILE *out, const struct mx_addr *a);  /* "192.0.2.1" */
-void mx_sj_name(FILE *out, const struct mx_dname *d); /* "mx1.example.com." */
-void mx_sj_time(FILE *out, uint64_t ts_us);           /* RFC 3339 string; null for 0 */
-void mx_sj_ms(FILE *out, uint64_t us);                /* 12.345 */
-void mx_sj_bool(FILE *out, bool b);
+void mx_sj_addr(struct mx_jw *out, const struct mx_addr *a);  /* "192.0.2.1" */
+void mx_sj_name(struct mx_jw *out, const struct mx_dname *d); /* "mx1.example.com." */
+void mx_sj_time(struct mx_jw *out, uint64_t ts_us);           /* RFC 3339 string; null for 0 */
+void mx_sj_ms(struct mx_jw *out, uint64_t us);                /* 12.345 */
+void mx_sj_bool(struct mx_jw *out, bool b);
+/* mx_dns_type_name / mx_dns_class_name / mx_dns_rcode_name as JSON strings */
+void mx_sj_type(struct mx_jw *out, uint16_t type);
+void mx_sj_class(struct mx_jw *out, uint16_t cls);
+void mx_sj_rcode(struct mx_jw *out, uint16_t rcode);
+
+/* A report rendered from a snapshot alone (the live view's "w" key and its
+ * report after "q") receives no lookups, transactions or chains as they
+ * close: the model keeps tables, findings and the most recent chains, not
+ * every lookup. The JSON document and the NDJSON stats line then carry
+ * "lookups_omitted" (and NDJSON "transactions_omitted") with this note. Never
+ * written when the lookups were streamed, so normal reports are unchanged. */
+#define MX_SJ_SNAPSHOT_NOTE                                                                     \
+	"written from a snapshot (the live view): a snapshot keeps the tables, findings and the " \
+	"most recent chains, not the individual lookups and transactions, which are streamed "    \
+	"only to a report open from the start; run without --ui (-F json or ndjson -o FILE) for " \
+	"every lookup"
 
 /* json.c */
-void mx_sj_lookup_members(FILE *out, const struct mx_lookup *l);
-void mx_sj_txn_members(FILE *out, const struct mx_txn *t);
-void mx_sj_source_members(FILE *out, const struct mx_snapshot *s);
-void mx_sj_stats_members(FILE *out, const struct mx_snapshot *s);
-void mx_sj_server_members(FILE *out, const struct mx_server_row *r);
-void mx_sj_sender_members(FILE *out, const struct mx_sender_row *r);
-void mx_sj_failing_members(FILE *out, const struct mx_name_row *r);
-void mx_sj_finding_members(FILE *out, const struct mx_finding *f);
-void mx_sj_chain_members(FILE *out, const struct mx_chain *c);
-void mx_sj_domain_members(FILE *out, const struct mx_domain_row *r);
+void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l);
+void mx_sj_txn_members(struct mx_jw *out, const struct mx_txn *t);
+void mx_sj_source_members(struct mx_jw *out, const struct mx_snapshot *s);
+void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s);
+void mx_sj_server_members(struct mx_jw *out, const struct mx_server_row *r);
+void mx_sj_sender_members(struct mx_jw *out, const struct mx_sender_row *r);
+void mx_sj_failing_members(struct mx_jw *out, const struct mx_name_row *r);
+void mx_sj_finding_members(struct mx_jw *out, const struct mx_finding *f);
+void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c);
+void mx_sj_domain_members(struct mx_jw *out, const struct mx_domain_row *r);
 
 /* common.c: prose */
 #define MX_SK_WIDTH 100  /* text is wrapped to this many columns */

@@ -14,8 +14,12 @@
 # q the pane must show the exit status, the report path, and terminal modes
 # restored (stty: icanon, echo). Further sessions check colours and NO_COLOR
 # (no colour codes, reverse video instead), ^C and SIGTERM (clean exit,
-# terminal restored). Without a terminal: no escape sequences at all in
-# report mode, and --ui fails cleanly.
+# terminal restored), and characters outside ASCII: with LC_ALL=C the "§" of
+# a finding's cause shows as its one-column stand-in '#', in a UTF-8 locale
+# (when one is installed) as itself. JSON and NDJSON reports written with w
+# carry "lookups_omitted" and a note (a snapshot keeps no lookups). Without
+# a terminal: no escape sequences at all in report mode, and --ui fails
+# cleanly.
 #
 # Exit status 0 = pass, 1 = fail, 77 = skipped (no tmux), 2 = usage.
 set -u
@@ -94,13 +98,17 @@ wait_line() {
 
 key() { T send-keys -t "$cur" "$@"; }
 
-# start NAME ENV...: mxsniff in a new 160x48 session; after it exits the
-# pane shows EXIT=<status> and the terminal modes go to $tmp/stty.NAME.
+# start NAME [VAR=VALUE...] [-- ARGS...]: mxsniff in a new 160x48 session
+# (ARGS added to its command line); after it exits the pane shows
+# EXIT=<status> and the terminal modes go to $tmp/stty.NAME.
 start() {
-	local name=$1
+	local name=$1 envs="" args=""
 	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs="$envs $1"; shift; done
+	[ $# -gt 0 ] && shift
+	[ $# -gt 0 ] && args=" $*"
 	T new-session -d -s "$name" -x 160 -y 48 \
-		"cd '$tmp' && env $* '$bin' --ui -r '$capture' --speed max; echo EXIT=\$?; stty -a >'$tmp/stty.$name' 2>&1; sleep 600"
+		"cd '$tmp' && env $envs '$bin' --ui -r '$capture' --speed max$args; echo EXIT=\$?; stty -a >'$tmp/stty.$name' 2>&1; sleep 600"
 	cur=$name
 }
 
@@ -201,10 +209,15 @@ wait_for "cause"
 wait_for "fix"
 wait_for "Verify"
 wait_for "dig "
+# LC_ALL=C: the "§" of the cause has its one-column ASCII stand-in
+wait_for "RFC 4074 #3 expects"
+if screen | grep -qF "RFC 4074 ??"; then
+	fail "a character outside ASCII shown as one '?' per byte"
+fi
 key Down
 key Escape
 wait_for "PATTERN"
-ok "a finding's detail page"
+ok "a finding's detail page (ASCII stand-in for a UTF-8 character)"
 key Escape
 wait_gone "filter: AAAA_SERV"
 wait_for "MX_NXDOMAIN"
@@ -278,6 +291,63 @@ kill -TERM "$pid"
 wait_for "EXIT=0"
 check_stty mono
 ok "SIGTERM: clean exit, terminal restored"
+
+# ---- 7. a UTF-8 locale: characters outside ASCII drawn as themselves ---------
+utf8_loc=$(locale -a 2>/dev/null | grep -iE '^(C|en_US)\.utf-?8$' | head -n 1)
+if [ -n "$utf8_loc" ]; then
+	start utf8 LC_ALL="$utf8_loc"
+	wait_for "END OF INPUT"
+	wait_for "PATTERN"
+	key /
+	wait_for "Filter: "
+	key -l "AAAA_SERV"
+	key Enter
+	wait_for "row 1/1"
+	key Enter
+	wait_for "Finding AAAA_SERVFAIL"
+	wait_for "RFC 4074 §3 expects"
+	if screen | grep -qF "RFC 4074 #3"; then
+		fail "ASCII stand-in in a UTF-8 locale ($utf8_loc)"
+	fi
+	# one column per character: the text after the "§" is not shifted
+	line=$(screen | grep -F "RFC 4074 §3 expects")
+	case $line in *"§3 expects NOERROR with an empty"*) ;; *) fail "text around the § garbled: $line" ;; esac
+	key q
+	wait_for "EXIT=0"
+	check_stty utf8
+	ok "UTF-8 locale ($utf8_loc): the § of a finding drawn as itself"
+else
+	echo "note: no UTF-8 locale installed: the UTF-8 drawing is not checked"
+fi
+
+# ---- 8. JSON and NDJSON written from the view say what they lack ------------
+for fmt in json ndjson; do
+	start "w$fmt" -- -F "$fmt"
+	wait_for "END OF INPUT"
+	wait_for "PATTERN"
+	key w
+	wait_for "$fmt report written to"
+	wpath=$(screen | sed -n 's/.*report written to \([^ ]*\).*/\1/p' | head -n 1)
+	case $wpath in /*) wfull=$wpath ;; *) wfull=$tmp/$wpath ;; esac
+	[ -s "$wfull" ] || fail "the $fmt report $wpath does not exist or is empty"
+	grep -q '"lookups_omitted":[1-9]' "$wfull" || fail "$fmt from the view: no lookups_omitted"
+	grep -q '"note":"written from a snapshot' "$wfull" || fail "$fmt from the view: no note"
+	if [ "$fmt" = ndjson ]; then
+		grep -q '^{"type":"chain",' "$wfull" || fail "ndjson from the view: no chain lines"
+		if grep -q '^{"type":"lookup",' "$wfull"; then fail "ndjson from the view: lookup lines?"; fi
+	else
+		grep -q '^"chains":\[$' "$wfull" || fail "json from the view: no chains kept by the model"
+	fi
+	key q
+	wait_for "EXIT=0"
+	ok "$fmt written from the view: lookups_omitted and the note"
+done
+# the same format from a normal run streams every lookup and has no note
+"$bin" -r "$capture" -F json -o "$tmp/plain.json" </dev/null >/dev/null 2>&1
+grep -q '"lookups":\[$' "$tmp/plain.json" || fail "plain JSON: lookups array"
+grep -q '^{"client":' "$tmp/plain.json" || fail "plain JSON: no lookup lines"
+if grep -q 'lookups_omitted' "$tmp/plain.json"; then fail "plain JSON says lookups_omitted"; fi
+ok "a report that streamed the lookups has no note"
 
 echo "all live-view checks passed"
 exit 0

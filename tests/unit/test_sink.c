@@ -8,6 +8,7 @@
  * byte-identical output across runs and time zones. The text report must
  * lead with the findings; the Markdown write-up must have its sections and
  * well-formed tables with escaped pipes. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 #include "mxsniff/model.h"
 #include "mxsniff/sink.h"
 #include "mxsniff/txn.h"
+#include "../../src/sink/sink_priv.h"
 
 /* ---- a strict JSON validator (RFC 8259) ------------------------------- */
 
@@ -1696,6 +1698,345 @@ static void md_writeup(void **state)
 	free(f);
 }
 
+/* ---- the JSON writers' buffer (sink_priv.h) ---------------------------- */
+
+/* The JSON string escaping as RFC 8259 and the JSON schema define it, byte
+ * by byte (what the writers did before they had a buffer): the reference
+ * the fast paths must match exactly. */
+static size_t ref_utf8_len(const unsigned char *p)
+{
+	unsigned char c = p[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4
+														  : 0;
+	}
+	return 0;
+}
+
+static void ref_json_str(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	while (*p) {
+		unsigned char c = *p;
+		size_t k;
+		if (c == '"' || c == '\\') {
+			fprintf(out, "\\%c", c);
+			p++;
+		} else if (c < 0x20 || c == 0x7f) {
+			const char *e = c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n"
+				      : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+			if (e)
+				fputs(e, out);
+			else
+				fprintf(out, "\\u%04x", c);
+			p++;
+		} else if (c < 0x80) {
+			fputc(c, out);
+			p++;
+		} else if ((k = ref_utf8_len(p)) != 0) {
+			fwrite(p, 1, k, out);
+			p += k;
+		} else {
+			fputs("\\ufffd", out);
+			p++;
+		}
+	}
+	fputc('"', out);
+}
+
+/* gmtime_r + printf: the reference for the time stamps */
+static void ref_time(uint64_t ts, char *buf, size_t n)
+{
+	struct tm tm;
+	time_t secs = (time_t)(ts / 1000000u);
+	assert_non_null(gmtime_r(&secs, &tm));
+	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ts % 1000000u));
+}
+
+static uint64_t lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *x;
+}
+
+/* A writer on a memory stream; jw_done() flushes, closes and returns the
+ * bytes (free them). */
+struct jwm {
+	char *buf;
+	size_t n;
+	FILE *mem;
+	struct mx_jw *w;
+};
+
+static void jw_start(struct jwm *m)
+{
+	m->buf = NULL;
+	m->n = 0;
+	m->mem = open_memstream(&m->buf, &m->n);
+	assert_non_null(m->mem);
+	m->w = malloc(sizeof *m->w);
+	assert_non_null(m->w);
+	mx_jw_init(m->w, m->mem);
+}
+
+static char *jw_done(struct jwm *m)
+{
+	mx_jw_flush(m->w);
+	free(m->w);
+	assert_int_equal(fclose(m->mem), 0);
+	return m->buf;
+}
+
+static void jw_numbers_time(void **state)
+{
+	(void)state;
+	struct jwm m, r;
+	uint64_t x = 42;
+	char t[64], u[64];
+	static const uint64_t fixed_ts[] = {
+		1, 999999, 1000000, 86399999999ULL, 86400000000ULL,
+		951782400000000ULL,       /* 2000-02-29 */
+		4107456000000000ULL,      /* 2100-02-28 */
+		4107542399999999ULL,      /* 2100-02-28T23:59:59.999999 */
+		4107542400000000ULL,      /* 2100-03-01 */
+		253402300799999999ULL,    /* 9999-12-31T23:59:59.999999 */
+		253402300800000000ULL,    /* 10000-01-01 */
+		UINT64_MAX,
+	};
+	jw_start(&m);
+	r.buf = NULL;
+	r.n = 0;
+	r.mem = open_memstream(&r.buf, &r.n);
+	assert_non_null(r.mem);
+	for (uint64_t v = 0; v < 1100; v++) {
+		mx_jw_u64(m.w, v);
+		fprintf(r.mem, "%" PRIu64, v);
+	}
+	for (uint64_t p = 1; p && p <= UINT64_MAX / 10; p *= 10) {
+		mx_jw_u64(m.w, p - 1);
+		mx_jw_u64(m.w, p);
+		mx_jw_u64(m.w, p + 1);
+		fprintf(r.mem, "%" PRIu64 "%" PRIu64 "%" PRIu64, p - 1, p, p + 1);
+	}
+	for (int i = 0; i < 20000; i++) {
+		uint64_t v = lcg(&x) >> (lcg(&x) % 64);
+		unsigned frac = (unsigned)(v % 1000000u);
+		mx_jw_u64(m.w, v);
+		mx_jw_c(m.w, ' ');
+		mx_jw_fixed(m.w, v / 1000u, frac % 1000u, 3);
+		mx_jw_c(m.w, ' ');
+		mx_jw_fixed(m.w, v, frac, 6);
+		mx_sj_ms(m.w, v);
+		fprintf(r.mem, "%" PRIu64 " %" PRIu64 ".%03u %" PRIu64 ".%06u%" PRIu64 ".%03u", v, v / 1000u,
+			frac % 1000u, v, frac, v / 1000u, (unsigned)(v % 1000u));
+	}
+	mx_jw_u64(m.w, UINT64_MAX);
+	fprintf(r.mem, "%" PRIu64, UINT64_MAX);
+	/* time stamps: fixed edges, random ones in 1970..2200, any 64-bit
+	 * value, and runs in the same second (the cached prefix) */
+	for (size_t i = 0; i < sizeof fixed_ts / sizeof fixed_ts[0]; i++) {
+		ref_time(fixed_ts[i], t, sizeof t);
+		assert_string_equal(mx_fmt_time(fixed_ts[i], u, sizeof u), t);
+		mx_sj_time(m.w, fixed_ts[i]);
+		fprintf(r.mem, "\"%s\"", t);
+	}
+	for (int i = 0; i < 100000; i++) {
+		uint64_t ts = i % 3 ? lcg(&x) % 7258118400000000ULL : lcg(&x);
+		for (int k = 0; k < 3; k++, ts += lcg(&x) % 400000u) {
+			ref_time(ts, t, sizeof t);
+			if (k == 0)
+				assert_string_equal(mx_fmt_time(ts, u, sizeof u), t);
+			mx_sj_time(m.w, ts);
+			fprintf(r.mem, "\"%s\"", t);
+		}
+	}
+	mx_sj_time(m.w, 0);
+	fputs("null", r.mem);
+	/* truncated like snprintf */
+	assert_string_equal(mx_fmt_time(951782400000000ULL, u, 11), "2000-02-29");
+	assert_string_equal(mx_fmt_ms(12345, u, 4), "12.");
+	assert_string_equal(mx_fmt_ms(12345, u, sizeof u), "12.345");
+	assert_string_equal(mx_fmt_ms(7, u, sizeof u), "0.007");
+	assert_int_equal(fclose(r.mem), 0);
+	char *got = jw_done(&m);
+	assert_int_equal(m.n, r.n);
+	assert_memory_equal(got, r.buf, r.n);
+	free(got);
+	free(r.buf);
+}
+
+static void jw_strings(void **state)
+{
+	(void)state;
+	struct jwm m, r;
+	static char big[100000], all[256];
+	const char *cases[] = {
+		"", "plain", "quote \" backslash \\ slash /", "\b\f\n\r\t\x01\x1f\x7f",
+		"\xc2\xa7 \xe2\x80\x94 \xf0\x9f\x98\x80 \xef\xbf\xbd", "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80",
+		"\xe2\x82", "\xf0\x9f\x98", "\xff\xfe", "tail \xc2", all, big, NULL,
+	};
+	for (int i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	for (size_t i = 0; i < sizeof big - 1; i++)
+		big[i] = "ab\"\\\xc2\xa7\n\x01xyz"[i % 11];
+	jw_start(&m);
+	r.buf = NULL;
+	r.n = 0;
+	r.mem = open_memstream(&r.buf, &r.n);
+	/* every case at every offset around the buffer's end */
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+		for (size_t pad = MX_JW_CAP - 12; pad <= MX_JW_CAP + 2; pad++) {
+			mx_jw_flush(m.w);
+			for (size_t i = 0; i < pad % MX_JW_CAP; i++) {
+				mx_jw_c(m.w, '.');
+				fputc('.', r.mem);
+			}
+			mx_jw_str(m.w, cases[c]);
+			ref_json_str(r.mem, cases[c]);
+			mx_jw_key(m.w, &(bool){ pad & 1 }, cases[c] ? cases[c] : "k");
+			fputs(pad & 1 ? "" : ",", r.mem);
+			ref_json_str(r.mem, cases[c] ? cases[c] : "k");
+			fputc(':', r.mem);
+		}
+	/* the public FILE writer is the same */
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		mx_json_str(r.mem, cases[c]);
+		mx_jw_flush(m.w);
+		ref_json_str(m.mem, cases[c]);
+	}
+	assert_int_equal(fclose(r.mem), 0);
+	char *got = jw_done(&m);
+	assert_int_equal(m.n, r.n);
+	assert_memory_equal(got, r.buf, r.n);
+	free(got);
+	free(r.buf);
+}
+
+static void jw_addrs_mnemonics(void **state)
+{
+	(void)state;
+	struct jwm m, r;
+	uint64_t x = 7;
+	char buf[MX_ADDR_STRLEN], mn[32];
+	struct mx_addr a[64];
+	memset(a, 0, sizeof a);
+	/* IPv6: the special forms, and addresses that share the bytes the cache
+	 * is indexed by */
+	static const char *const v6[] = {
+		"::", "::1", "::ffff:192.0.2.1", "::192.0.2.1", "2001:db8::1", "2001:db8:0:0:1::1",
+		"2001:db8::1:0:0:1", "fe80::1:2:3:4", "1:2:3:4:5:6:7:8", "2001:db8:1::", "ff02::1:ff00:1",
+		"64:ff9b::192.0.2.33",
+	};
+	for (size_t i = 0; i < sizeof v6 / sizeof v6[0]; i++)
+		assert_int_equal(mx_addr_parse(v6[i], &a[i]), 0);
+	for (size_t i = 12; i < 64; i++) {
+		uint64_t v = lcg(&x);
+		if (i % 4 == 0) {
+			a[i] = A4((uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24));
+		} else {
+			a[i] = a[i - 1].family == 6 ? a[i - 1] : a[4];
+			a[i].a[(v >> 8) % 11] ^= (uint8_t)(v | 1);   /* same a[11], a[13], a[15] */
+			if (i % 7 == 0)
+				memset(a[i].a, 0, 10);
+		}
+	}
+	a[63].family = 0;
+	jw_start(&m);
+	r.buf = NULL;
+	r.n = 0;
+	r.mem = open_memstream(&r.buf, &r.n);
+	for (int round = 0; round < 2000; round++) {
+		size_t i = (size_t)(lcg(&x) % 64);
+		uint16_t code = (uint16_t)(round % 5 == 0 ? lcg(&x) : lcg(&x) % 300);
+		mx_sj_addr(m.w, &a[i]);
+		ref_json_str(r.mem, mx_addr_format(&a[i], buf, sizeof buf));
+		mx_sj_type(m.w, code);
+		ref_json_str(r.mem, mx_dns_type_name(code, mn, sizeof mn));
+		mx_sj_class(m.w, code);
+		ref_json_str(r.mem, mx_dns_class_name(code, mn, sizeof mn));
+		mx_sj_rcode(m.w, code);
+		ref_json_str(r.mem, mx_dns_rcode_name(code, mn, sizeof mn));
+	}
+	assert_int_equal(fclose(r.mem), 0);
+	char *got = jw_done(&m);
+	assert_int_equal(m.n, r.n);
+	assert_memory_equal(got, r.buf, r.n);
+	free(got);
+	free(r.buf);
+}
+
+/* A report rendered from a snapshot alone (the live view's "w") says that
+ * the lookups are not in it; one that streamed them does not. */
+static void snapshot_reports_say_what_is_missing(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	size_t n;
+	char *out = render(&mx_sink_json, f, false, &n);
+	assert_true(json_valid(out, n, '{'));
+	assert_has(out, "{\"version\":1,\"lookups\":[],");
+	assert_has(out, "\"chains_omitted\":3,\n\"lookups_omitted\":300,\n\"note\":\"written from a "
+			"snapshot (the live view)");
+	free(out);
+	out = render(&mx_sink_json, f, true, &n);
+	assert_true(json_valid(out, n, '{'));
+	assert_null(strstr(out, "lookups_omitted"));
+	assert_null(strstr(out, "\"note\""));
+	free(out);
+
+	/* NDJSON: the kept chains as chain lines, then the stats line says
+	 * what is missing */
+	out = render(&mx_sink_ndjson, f, false, &n);
+	size_t chains = 0, stats = 0;
+	for (char *p = out; p < out + n;) {
+		char *e = memchr(p, '\n', (size_t)(out + n - p));
+		assert_non_null(e);
+		assert_true(json_valid(p, (size_t)(e - p), '{'));
+		assert_true(strncmp(p, "{\"type\":\"lookup\"", 16) != 0);
+		assert_true(strncmp(p, "{\"type\":\"transaction\"", 21) != 0);
+		if (strncmp(p, "{\"type\":\"chain\",", 16) == 0) {
+			check_chain(p, e, "type");
+			assert_int_equal(stats, 0);   /* before the stats line */
+			chains++;
+		}
+		if (strncmp(p, "{\"type\":\"stats\",", 16) == 0) {
+			stats++;
+			*e = '\0';
+			assert_has(p, ",\"lookups_omitted\":300,\"transactions_omitted\":");
+			assert_has(p, ",\"chains_omitted\":3,\"note\":\"written from a snapshot");
+			*e = '\n';
+		}
+		p = e + 1;
+	}
+	assert_int_equal(chains, f->s.n_chains);
+	assert_int_equal(stats, 1);
+	free(out);
+	out = render(&mx_sink_ndjson, f, true, &n);
+	assert_null(strstr(out, "lookups_omitted"));
+	assert_null(strstr(out, "\"note\""));
+	free(out);
+	/* nothing looked up at all: nothing to explain */
+	f->s.lookup.lookups = 0;
+	out = render(&mx_sink_json, f, false, &n);
+	assert_null(strstr(out, "lookups_omitted"));
+	free(out);
+	free(f);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1711,6 +2052,10 @@ int main(void)
 		cmocka_unit_test(ndjson_findings_chains),
 		cmocka_unit_test(text_findings_chains),
 		cmocka_unit_test(md_writeup),
+		cmocka_unit_test(jw_numbers_time),
+		cmocka_unit_test(jw_strings),
+		cmocka_unit_test(jw_addrs_mnemonics),
+		cmocka_unit_test(snapshot_reports_say_what_is_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -935,6 +935,115 @@ static void test_help_lines(void **state)
 	assert_string_equal(mx_ui_view_name(MX_UI_LIVE), "Live");
 }
 
+/* ---- characters outside ASCII ------------------------------------------------ */
+
+/* Every glyph is inside the row, on a distinct column, over its ASCII
+ * stand-in, and holds one valid UTF-8 character. */
+static void check_glyphs(const struct mx_ui_frame *f)
+{
+	for (int y = 0; y < f->height; y++) {
+		const struct mx_ui_row *r = &f->rows[y];
+
+		assert_true(r->n_glyphs <= MX_UI_MAX_GLYPHS);
+		for (unsigned i = 0; i < r->n_glyphs; i++) {
+			const struct mx_ui_glyph *g = &r->glyphs[i];
+			size_t n = strlen(g->utf8);
+
+			assert_true(g->x < f->width);
+			assert_true(n >= 2 && n <= 4);
+			assert_true((unsigned char)g->utf8[0] >= 0xc2);
+			assert_int_equal(mx_ui_text_cols(g->utf8), 1);
+			assert_true(r->text[g->x] >= 0x20 && r->text[g->x] < 0x7f);
+			for (unsigned j = 0; j < i; j++)
+				assert_true(r->glyphs[j].x != g->x);
+		}
+	}
+}
+
+#define UTF8_CAUSE "RFC 4074 \xc2\xa7" "3 expects \xe2\x80\x9cNOERROR\xe2\x80\x9d \xe2\x80\x94 not " \
+	"\xe2\x80\x98SERVFAIL\xe2\x80\x99 \xe2\x86\x92 retry\xe2\x80\xa6 \xe2\x9c\x93 \xe6\xbc\xa2 " \
+	"\xc2\x85 \xff end"
+/* the same, one column per character, as a terminal without UTF-8 shows it */
+#define UTF8_ASCII "RFC 4074 #3 expects \"NOERROR\" - not 'SERVFAIL' > retry. ? ? ? ? end"
+
+static void test_utf8_text(void **state)
+{
+	struct ctx *c = *state;
+	const struct mx_ui_row *r = NULL;
+	int x;
+
+	/* columns: one per character; invalid bytes one each */
+	assert_int_equal(mx_ui_text_cols("a\xc2\xa7" "b"), 3);
+	assert_int_equal(mx_ui_text_cols("\xe6\xbc\xa2"), 1);
+	assert_int_equal(mx_ui_text_cols("\xff\xfe"), 2);
+	assert_int_equal(mx_ui_text_cols("\xe2\x80"), 2);   /* cut short: two bytes */
+	assert_int_equal(mx_ui_text_cols(UTF8_CAUSE), (int)strlen(UTF8_ASCII));
+
+	for (int i = 0; i < 5; i++)
+		c->x.f[i].cause = UTF8_CAUSE;
+	build(c);
+	mx_ui_key(&c->st, MX_KEY_ENTER);
+	build(c);
+	check_frame(&c->f);
+	check_glyphs(&c->f);
+	for (int y = MX_UI_BODY_TOP; y < c->f.height - 1; y++)
+		if (mx_ui_row_has(&c->f.rows[y], UTF8_ASCII))
+			r = &c->f.rows[y];
+	assert_non_null(r);
+	x = col_of(r, UTF8_ASCII);
+	assert_true(x > 0);
+	/* the glyphs a UTF-8 terminal draws, column by column */
+	assert_string_equal(mx_ui_row_glyph_at(r, x + 9), "\xc2\xa7");
+	assert_string_equal(mx_ui_row_glyph_at(r, x + 20), "\xe2\x80\x9c");
+	assert_string_equal(mx_ui_row_glyph_at(r, x + 28), "\xe2\x80\x9d");
+	assert_string_equal(mx_ui_row_glyph_at(r, x + 30), "\xe2\x80\x94");
+	assert_string_equal(mx_ui_row_glyph_at(r, x + 36), "\xe2\x80\x98");
+	assert_string_equal(mx_ui_row_glyph_at(r, x + 45), "\xe2\x80\x99");
+	assert_string_equal(mx_ui_row_glyph_at(r, x + 47), "\xe2\x86\x92");
+	assert_string_equal(mx_ui_row_glyph_at(r, x + 54), "\xe2\x80\xa6");
+	/* not known to take one column, a C1 control, an invalid byte: '?' only */
+	for (int k = 56; k <= 62; k += 2) {
+		assert_int_equal(r->text[x + k], '?');
+		assert_null(mx_ui_row_glyph_at(r, x + k));
+	}
+	assert_null(mx_ui_row_glyph_at(r, x));            /* ASCII: the text itself */
+	assert_int_equal(r->n_glyphs, 8);
+
+	/* wrapped on a narrow terminal: still one column per character */
+	mx_ui_frame_fini(&c->f);
+	assert_int_equal(mx_ui_frame_init(&c->f, 30, 60), 0);
+	build(c);
+	check_frame(&c->f);
+	check_glyphs(&c->f);
+	r = NULL;
+	for (int y = MX_UI_BODY_TOP; y < c->f.height - 1; y++)
+		if (mx_ui_row_has(&c->f.rows[y], "RFC 4074 #3"))
+			r = &c->f.rows[y];
+	assert_non_null(r);
+	assert_string_equal(mx_ui_row_glyph_at(r, col_of(r, "#3")), "\xc2\xa7");
+	assert_true(any_row_has(c, "\"NOERROR\" -"));
+
+	/* UTF-8 in the source name, at every width: glyphs stay inside and
+	 * characters are never cut into bytes */
+	snprintf(c->x.s.source, sizeof(c->x.s.source), "caf\xc3\xa9 \xc2\xa7\xc2\xa7\xc2\xa7.pcap");
+	mx_ui_state_init(&c->st);
+	for (int w = 1; w <= 60; w++) {
+		struct mx_ui_frame f;
+
+		assert_int_equal(mx_ui_frame_init(&f, w, 8), 0);
+		assert_int_equal(mx_ui_build(&f, &c->x.s, &c->st), 0);
+		check_frame(&f);
+		check_glyphs(&f);
+		if (w == 60) {
+			x = col_of(&f.rows[0], "caf? ###.pcap");
+			assert_true(x > 0);
+			assert_string_equal(mx_ui_row_glyph_at(&f.rows[0], x + 3), "\xc3\xa9");
+			assert_string_equal(mx_ui_row_glyph_at(&f.rows[0], x + 7), "\xc2\xa7");
+		}
+		mx_ui_frame_fini(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -955,6 +1064,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_snapshot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sizes_sweep, setup, teardown),
 		cmocka_unit_test(test_help_lines),
+		cmocka_unit_test_setup_teardown(test_utf8_text, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
