@@ -5,8 +5,9 @@
  * retried without OPT within 5 s and got an answer (RFC 6891 §6.2.2), ERROR
  * when it did not. EDNS_DROP (WARN): >= 3 OPT-carrying queries to a resolver
  * went unanswered while its answers to queries without OPT (or over TCP)
- * arrived and none with OPT did (RFC 8906 non-responders, firewalls that
- * enforce 512 bytes).
+ * arrived and none with OPT did, while fewer than 20 % of the plain queries
+ * were lost (else the resolver is simply down: P10) (RFC 8906
+ * non-responders, firewalls that enforce 512 bytes).
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,7 @@ struct pend {
 struct res {
 	struct mx_slot s;
 	struct mx_addr addr, client;
-	uint64_t edns_lost, edns_answered, plain_answered, first_us, last_us;
+	uint64_t edns_lost, edns_answered, plain_answered, plain_lost, first_us, last_us;
 	uint64_t frames[6];
 	unsigned nframes;
 };
@@ -63,8 +64,10 @@ static void emit_formerr(const struct pend *p, bool recovered, const struct mx_t
 	mx_finding_detail(&f, "query with OPT answered %s%s", mx_dns_rcode_name(p->rcode, rc, sizeof rc),
 			  recovered ? "; retried without OPT and answered" : "; no retry without OPT within 5 s");
 	f.smtp_status = recovered ? "none: the retry without EDNS works (one extra round trip per lookup)"
-				  : "most likely a temporary DNS failure: Postfix 4.4.3, Exchange \"451 4.4.0 DNS "
-				    "query failed\"";
+				  : "most likely: Postfix bounces 5.4.3 \"Name service error for name=<host> "
+				    "type=<type>: Non-recoverable error\" (glibc takes FORMERR as final, NO_RECOVERY, "
+				    "and neither retries without EDNS nor asks the next server); elsewhere a DNS "
+				    "failure, 4.4.3 or Exchange \"451 4.4.0 DNS query failed\"";
 	f.cause = "an old resolver or a firewall's DNS inspection does not accept EDNS (RFC 6891) queries";
 	f.fix = "upgrade the resolver or relax the middlebox; advertise an EDNS buffer of 1232 bytes";
 	mx_finding_verify(&f, "dig +edns=0 %s @%s", qn, rs);
@@ -120,6 +123,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		}
 	} else if (answered) {
 		r->plain_answered++;
+	} else if (t->kind == MX_TXN_TIMEOUT) {
+		r->plain_lost++;
 	}
 }
 
@@ -145,7 +150,10 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	expire(s, c->now_us, true, e);
 	for (unsigned i = 0; i < RES; i++) {
 		const struct res *r = &s->res[i];
-		if (!r->s.used || r->edns_lost < 3 || r->edns_answered > 0 || r->plain_answered == 0)
+		/* the drop must be specific to EDNS: when plain queries to R are
+		 * lost too (>= 20 %), R is down or overloaded (P10), not EDNS-blind */
+		if (!r->s.used || r->edns_lost < 3 || r->edns_answered > 0 || r->plain_answered == 0 ||
+		    r->plain_lost * 4 >= r->plain_answered)
 			continue;
 		struct mx_finding f;
 		char rs[MX_ADDR_STRLEN];
