@@ -27,17 +27,20 @@ struct chain_slot {
 	bool used;
 	uint64_t close_us;      /* close when the clock passes this */
 	uint32_t prev, next;    /* open list in start order */
-	uint32_t snext;         /* next open chain of the same sender */
+	uint32_t snext, sprev;  /* open chains in the same sender bucket */
+	uint32_t sbidx;         /* that bucket */
 	uint32_t idx_first;     /* first name-index entry of this chain */
 };
 
-/* (sender, name) -> (chain slot, host); several per key allowed. */
+/* (sender, name) -> (chain slot, host), and (sender, address) -> (chain
+ * slot, host) for the SYNs to port 25; several per key allowed. */
 struct name_ent {
 	uint64_t h;
 	uint32_t slot;
 	uint8_t host;
 	bool used;
-	uint32_t bnext;         /* bucket chain */
+	bool is_addr;           /* an address entry (SYN index) */
+	uint32_t bnext, bprev;  /* bucket chain (bprev NO_IDX: bucket head) */
 	uint32_t cnext;         /* next entry of the same chain */
 };
 
@@ -147,7 +150,7 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 		t->o.max_history = 1;
 	if (cb)
 		t->cb = *cb;
-	t->max_ents = t->o.max_open * (MX_CHAIN_MAX_HOSTS * 2 + 2);
+	t->max_ents = t->o.max_open * (MX_CHAIN_MAX_HOSTS * (2 + MX_CHAIN_MAX_ADDRS) + 2);
 	size_t nb = pow2_at_least(t->o.max_open * 4);
 	t->nbucket = malloc(nb * sizeof(uint32_t));
 	t->nbmask = nb - 1;
@@ -198,18 +201,22 @@ static uint64_t name_key(const struct mx_addr *s, const struct mx_dname *n)
 
 /* ---- name index ---------------------------------------------------------- */
 
-static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host)
+static uint64_t addr_key(const struct mx_addr *s, const struct mx_addr *a)
+{
+	return mx_addr_hash(a, mx_addr_hash(s, 0x5359));
+}
+
+static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
 	for (uint32_t e = t->slots[slot].idx_first; e != NO_IDX; e = t->ents[e].cnext)
-		if (t->ents[e].h == h && t->ents[e].host == host)
+		if (t->ents[e].h == h && t->ents[e].host == host && t->ents[e].is_addr == is_addr)
 			return true;
 	return false;
 }
 
-static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host)
+static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	uint64_t h = name_key(&t->slots[slot].c.sender, name);
-	if (index_has(t, slot, h, host))
+	if (index_has(t, slot, h, host, is_addr))
 		return;
 	uint32_t e;
 	if (t->free_ent != NO_IDX) {
@@ -225,23 +232,34 @@ static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_d
 	ne->slot = slot;
 	ne->host = host;
 	ne->used = true;
+	ne->is_addr = is_addr;
+	ne->bprev = NO_IDX;
 	ne->bnext = t->nbucket[h & t->nbmask];
+	if (ne->bnext != NO_IDX)
+		t->ents[ne->bnext].bprev = e;
 	t->nbucket[h & t->nbmask] = e;
 	ne->cnext = t->slots[slot].idx_first;
 	t->slots[slot].idx_first = e;
+}
+
+static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host)
+{
+	index_put(t, slot, name_key(&t->slots[slot].c.sender, name), host, false);
 }
 
 static void index_remove_chain(struct mx_chain_table *t, uint32_t slot)
 {
 	uint32_t e = t->slots[slot].idx_first;
 	while (e != NO_IDX) {
-		uint32_t next = t->ents[e].cnext;
-		uint32_t *pp = &t->nbucket[t->ents[e].h & t->nbmask];
-		while (*pp != NO_IDX && *pp != e)
-			pp = &t->ents[*pp].bnext;
-		if (*pp == e)
-			*pp = t->ents[e].bnext;
-		t->ents[e].used = false;
+		struct name_ent *ne = &t->ents[e];
+		uint32_t next = ne->cnext;
+		if (ne->bprev != NO_IDX)
+			t->ents[ne->bprev].bnext = ne->bnext;
+		else
+			t->nbucket[ne->h & t->nbmask] = ne->bnext;
+		if (ne->bnext != NO_IDX)
+			t->ents[ne->bnext].bprev = ne->bprev;
+		ne->used = false;
 		t->ents[e].bnext = t->free_ent;
 		t->free_ent = e;
 		e = next;
@@ -455,11 +473,12 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short)
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
 	index_remove_chain(t, i);
-	uint32_t *pp = &t->sbucket[mx_addr_hash(&c->sender, 0x5e) & t->sbmask];
-	while (*pp != NO_IDX && *pp != i)
-		pp = &t->slots[*pp].snext;
-	if (*pp == i)
-		*pp = s->snext;
+	if (s->sprev != NO_IDX)
+		t->slots[s->sprev].snext = s->snext;
+	else
+		t->sbucket[s->sbidx] = s->snext;
+	if (s->snext != NO_IDX)
+		t->slots[s->snext].sprev = s->sprev;
 	list_unlink(t, i);
 	s->used = false;
 	s->next = t->free_slot;
@@ -646,9 +665,12 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
 	struct mx_chain *c = &s->c;
 	c->seq = ++t->seq;
 	c->sender = l->client;
-	uint32_t *sb = &t->sbucket[mx_addr_hash(&c->sender, 0x5e) & t->sbmask];
-	s->snext = *sb;
-	*sb = i;
+	s->sbidx = (uint32_t)(mx_addr_hash(&c->sender, 0x5e) & t->sbmask);
+	s->sprev = NO_IDX;
+	s->snext = t->sbucket[s->sbidx];
+	if (s->snext != NO_IDX)
+		t->slots[s->snext].sprev = i;
+	t->sbucket[s->sbidx] = i;
 	mx_dname_copy(&c->domain, &l->qname);
 	c->start_us = l->first_us;
 	c->end_us = l->last_us;
@@ -722,8 +744,10 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 				bool dup = false;
 				for (unsigned j = 0; j < h->n_addrs; j++)
 					dup |= mx_addr_eq(&h->addrs[j], &m->addr[i].addr);
-				if (!dup)
+				if (!dup) {
 					h->addrs[h->n_addrs++] = m->addr[i].addr;
+					index_put(t, slot, addr_key(&c->sender, &m->addr[i].addr), hi, true);
+				}
 			}
 			if (m->n_cname > 0) {
 				mx_dname_copy(&h->cname, &m->cname[m->n_cname - 1]);
@@ -805,28 +829,37 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 	if (!s->syn || s->ack || s->dport != 25)
 		return;
 	t->st.syns++;
-	for (uint32_t i = t->sbucket[mx_addr_hash(&s->src, 0x5e) & t->sbmask]; i != NO_IDX;
-	     i = t->slots[i].snext) {
-		struct mx_chain *c = &t->slots[i].c;
+	uint64_t k = addr_key(&s->src, &s->dst);
+	bool any = false;
+	for (uint32_t e = t->nbucket[k & t->nbmask]; e != NO_IDX; e = t->ents[e].bnext) {
+		const struct name_ent *ne = &t->ents[e];
+		if (ne->h != k || !ne->is_addr)
+			continue;
+		struct mx_chain *c = &t->slots[ne->slot].c;
+		struct mx_chain_host *ho = &c->hosts[ne->host];
 		if (!mx_addr_eq(&c->sender, &s->src))
 			continue;
 		bool hit = false;
-		for (unsigned h = 0; h < c->n_hosts; h++)
-			for (unsigned a = 0; a < c->hosts[h].n_addrs; a++)
-				if (mx_addr_eq(&c->hosts[h].addrs[a], &s->dst)) {
-					c->hosts[h].connected = true;
-					hit = true;
-				}
-		if (hit) {
-			if (!c->connected) {
-				c->connected = true;
-				c->connected_to = s->dst;
-				c->syn_frame = s->frame;
-			}
-		} else {
-			c->syn_other++;
+		for (unsigned a = 0; a < ho->n_addrs && !hit; a++)
+			hit = mx_addr_eq(&ho->addrs[a], &s->dst);
+		if (!hit)
+			continue;
+		any = true;
+		ho->connected = true;
+		if (!c->connected) {
+			c->connected = true;
+			c->connected_to = s->dst;
+			c->syn_frame = s->frame;
 		}
 	}
+	if (any)
+		return;
+	/* a connection no open chain of this sender explains (an address from
+	 * a cache, a relayhost, a lookup outside the capture) */
+	for (uint32_t i = t->sbucket[mx_addr_hash(&s->src, 0x5e) & t->sbmask]; i != NO_IDX;
+	     i = t->slots[i].snext)
+		if (mx_addr_eq(&t->slots[i].c.sender, &s->src))
+			t->slots[i].c.syn_other++;
 }
 
 void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)

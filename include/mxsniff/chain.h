@@ -98,7 +98,7 @@ struct mx_chain {
 	bool connected;                /* any SYN to a resolved address */
 	struct mx_addr connected_to;
 	uint64_t syn_frame;
-	uint32_t syn_other;            /* SYNs to port 25 addresses the chain did not resolve */
+	uint32_t syn_other;            /* SYNs to port 25 while open that no chain of S explains */
 };
 
 struct mx_chain_stats {
