@@ -191,16 +191,23 @@ struct mx_detect {
 /* Probe a window of SLOT_WINDOW entries from the key's home position: the
  * entry is found there or the window's least recently used one is taken.
  * Constant cost per call; eviction is LRU within the window. */
-#define SLOT_WINDOW 8
+#define SLOT_WINDOW 4
+
+/* home position: the key's high bits scaled to n (no division; keys are
+ * well-mixed hashes) */
+static size_t slot_home(uint64_t key, size_t n)
+{
+	return (size_t)(((key >> 32) * (uint64_t)n) >> 32);
+}
 
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
 	uint8_t *b = base;
-	size_t home = (size_t)(key % n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
-	struct mx_slot *victim = (struct mx_slot *)(b + home * size);
+	size_t i = slot_home(key, n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
+	struct mx_slot *victim = (struct mx_slot *)(b + i * size);
 	++*clock;
 	for (size_t k = 0; k < w; k++) {
-		struct mx_slot *s = (struct mx_slot *)(b + ((home + k) % n) * size);
+		struct mx_slot *s = (struct mx_slot *)(b + i * size);
 		if (s->key == key && s->used) {
 			s->used = *clock;
 			if (fresh)
@@ -209,6 +216,8 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 		}
 		if (s->used < victim->used)
 			victim = s;
+		if (++i == n)
+			i = 0;
 	}
 	memset(victim, 0, size);
 	victim->key = key;
@@ -221,11 +230,13 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
 {
 	uint8_t *b = base;
-	size_t home = (size_t)(key % n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
+	size_t i = slot_home(key, n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
 	for (size_t k = 0; k < w; k++) {
-		struct mx_slot *s = (struct mx_slot *)(b + ((home + k) % n) * size);
+		struct mx_slot *s = (struct mx_slot *)(b + i * size);
 		if (s->key == key && s->used)
 			return s;
+		if (++i == n)
+			i = 0;
 	}
 	return NULL;
 }
