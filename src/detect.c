@@ -577,11 +577,34 @@ static void index_put(struct mx_detect *d, size_t i)
 	d->fidx[k] = (uint32_t)(i + 1);
 }
 
-static void index_rebuild(struct mx_detect *d)
+/* The index position holding finding i (it is there: every finding is). */
+static size_t index_pos(const struct mx_detect *d, size_t i)
 {
-	memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));
-	for (size_t i = 0; i < d->n; i++)
-		index_put(d, i);
+	size_t k = (size_t)d->fkey[i] & d->fmask;
+	while (d->fidx[k] != i + 1)
+		k = (k + 1) & d->fmask;
+	return k;
+}
+
+/* Remove finding i's entry: linear-probing deletion by backward shift (the
+ * entries after the hole that would no longer be found move up). */
+static void index_del(struct mx_detect *d, size_t i)
+{
+	size_t hole = index_pos(d, i);
+	size_t k = hole;
+	for (;;) {
+		k = (k + 1) & d->fmask;
+		if (!d->fidx[k])
+			break;
+		size_t home = (size_t)d->fkey[d->fidx[k] - 1] & d->fmask;
+		/* the entry at k may fill the hole unless its home lies in (hole, k] */
+		bool stays = hole <= k ? (home > hole && home <= k) : (home > hole || home <= k);
+		if (stays)
+			continue;
+		d->fidx[hole] = d->fidx[k];
+		hole = k;
+	}
+	d->fidx[hole] = 0;
 }
 
 void mx_emit(struct mx_emit *e, const struct mx_finding *f)
@@ -607,17 +630,21 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		}
 	}
 	if (d->n == d->cap) {
-		/* evict the lowest severity, then oldest (rare: rebuild the index) */
+		/* evict the lowest severity, then oldest */
 		size_t v = 0;
 		for (size_t i = 1; i < d->n; i++)
 			if (d->frank[i] < d->frank[v])
 				v = i;
-		d->f[v] = d->f[d->n - 1];
-		d->fkey[v] = d->fkey[d->n - 1];
-		d->frank[v] = d->frank[d->n - 1];
+		size_t last = d->n - 1;
+		index_del(d, v);
+		if (v != last) {
+			d->fidx[index_pos(d, last)] = (uint32_t)(v + 1);
+			d->f[v] = d->f[last];
+			d->fkey[v] = d->fkey[last];
+			d->frank[v] = d->frank[last];
+		}
 		d->n--;
 		d->evicted++;
-		index_rebuild(d);
 	}
 	if (d->n == d->alloc) {
 		/* memory follows the findings actually made, up to cap */
@@ -736,8 +763,11 @@ const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 			d->fkey[i] = finding_key(&d->f[i]);
 			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
 		}
-		if (d->fidx)
-			index_rebuild(d);
+		if (d->fidx) {
+			memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));
+			for (size_t i = 0; i < d->n; i++)
+				index_put(d, i);
+		}
 		d->dirty = false;
 	}
 	*n = d->n;
