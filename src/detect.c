@@ -157,6 +157,19 @@ struct mx_emit {
 #define RECENT_LOOKUPS 2048
 #define RECENT_TRIES 4
 
+/* The deciding answer in brief, kept raw and formatted only when a finding
+ * shows it ("MX 10 mx1.example ...", "192.0.2.1 ...", "CNAME x", "SOA z
+ * (negative TTL n)"). */
+enum ans_kind { ANS_NONE, ANS_MX, ANS_ADDR, ANS_CNAME, ANS_SOA };
+struct ans_sum {
+	uint8_t kind;
+	bool more;
+	uint16_t pref;
+	uint32_t neg_ttl;
+	struct mx_addr addr;
+	struct mx_dname name;
+};
+
 struct recent_lookup {
 	uint64_t seq;               /* 0 = empty */
 	struct mx_addr client;
@@ -166,7 +179,7 @@ struct recent_lookup {
 	uint64_t first_us, last_us, decided_frame;
 	uint8_t n_tries;
 	struct mx_lookup_try tries[RECENT_TRIES];
-	char answer[96];
+	struct ans_sum ans;         /* what the evidence row shows as the answer */
 };
 
 struct mx_detect {
@@ -330,25 +343,52 @@ static void add_evidence(struct mx_finding *f, const struct mx_evidence *ev)
 	f->n_evidence++;
 }
 
-static void answer_text(const struct mx_lookup *l, char *buf, size_t n)
+static void answer_sum(const struct mx_lookup *l, struct ans_sum *s)
 {
 	const struct mx_dns_msg *m = l->answer;
-	char name[MX_DNAME_STRLEN], a[MX_ADDR_STRLEN];
-	buf[0] = '\0';
+	s->kind = ANS_NONE;
 	if (!m)
 		return;
 	if (l->outcome == MX_O_ANSWER && m->n_mx > 0) {
-		snprintf(buf, n, "MX %u %s%s", m->mx[0].pref,
-			 mx_dname_format(&m->mx[0].exchange, name, sizeof name),
-			 m->mx_total > 1 ? " ..." : "");
+		s->kind = ANS_MX;
+		s->pref = m->mx[0].pref;
+		mx_dname_copy(&s->name, &m->mx[0].exchange);
+		s->more = m->mx_total > 1;
 	} else if (l->outcome == MX_O_ANSWER && m->n_addr > 0) {
-		snprintf(buf, n, "%s%s", mx_addr_format(&m->addr[0].addr, a, sizeof a),
-			 m->addr_total > 1 ? " ..." : "");
+		s->kind = ANS_ADDR;
+		s->addr = m->addr[0].addr;
+		s->more = m->addr_total > 1;
 	} else if (m->n_cname > 0) {
-		snprintf(buf, n, "CNAME %s", mx_dname_format(&m->cname[0], name, sizeof name));
+		s->kind = ANS_CNAME;
+		mx_dname_copy(&s->name, &m->cname[0]);
 	} else if (m->has_soa) {
-		snprintf(buf, n, "SOA %s (negative TTL %u)",
-			 mx_dname_format(&m->soa_owner, name, sizeof name), m->neg_ttl);
+		s->kind = ANS_SOA;
+		mx_dname_copy(&s->name, &m->soa_owner);
+		s->neg_ttl = m->neg_ttl;
+	}
+}
+
+static void answer_format(const struct ans_sum *s, char *buf, size_t n)
+{
+	char name[MX_DNAME_STRLEN], a[MX_ADDR_STRLEN];
+	buf[0] = '\0';
+	switch (s->kind) {
+	case ANS_MX:
+		snprintf(buf, n, "MX %u %s%s", s->pref, mx_dname_format(&s->name, name, sizeof name),
+			 s->more ? " ..." : "");
+		break;
+	case ANS_ADDR:
+		snprintf(buf, n, "%s%s", mx_addr_format(&s->addr, a, sizeof a), s->more ? " ..." : "");
+		break;
+	case ANS_CNAME:
+		snprintf(buf, n, "CNAME %s", mx_dname_format(&s->name, name, sizeof name));
+		break;
+	case ANS_SOA:
+		snprintf(buf, n, "SOA %s (negative TTL %u)", mx_dname_format(&s->name, name, sizeof name),
+			 s->neg_ttl);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -356,7 +396,7 @@ static void answer_text(const struct mx_lookup *l, char *buf, size_t n)
  * `answer` labels the response that decided the outcome. */
 static void add_tries(struct mx_finding *f, const struct mx_addr *client, const struct mx_dname *qname,
 		      uint16_t qtype, const struct mx_lookup_try *tries, unsigned n, uint64_t decided_frame,
-		      const char *answer)
+		      const struct ans_sum *answer)
 {
 	for (unsigned i = 0; i < n; i++) {
 		const struct mx_lookup_try *t = &tries[i];
@@ -384,7 +424,7 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 			r.ede = t->ede;
 			r.latency_us = t->latency_us;
 			if (t->r_frame == decided_frame && answer)
-				snprintf(r.answer, sizeof r.answer, "%s", answer);
+				answer_format(answer, r.answer, sizeof r.answer);
 			mx_finding_add_frame(f, t->r_frame);
 			add_evidence(f, &r);
 		}
@@ -393,12 +433,12 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 
 void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
 {
-	char answer[96];
+	struct ans_sum answer;
 	for (unsigned i = 0; i < l->n_resolvers; i++)
 		mx_finding_add_resolver(f, &l->resolvers[i]);
-	answer_text(l, answer, sizeof answer);
+	answer_sum(l, &answer);
 	add_tries(f, &l->client, &l->qname, l->qtype, l->tries,
-		  l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES, l->decided_frame, answer);
+		  l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES, l->decided_frame, &answer);
 	if (f->first_us == 0 || l->first_us < f->first_us)
 		f->first_us = l->first_us;
 	if (l->last_us > f->last_us)
@@ -411,7 +451,7 @@ void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, co
 		const struct recent_lookup *r = &c->engine->recent[s->lookup_seq % RECENT_LOOKUPS];
 		if (r->seq == s->lookup_seq)
 			add_tries(f, &r->client, &r->qname, r->qtype, r->tries, r->n_tries, r->decided_frame,
-				  r->answer);
+				  &r->ans);
 	}
 	for (unsigned i = 0; i < s->n_frames; i++)
 		mx_finding_add_frame(f, s->frames[i]);
@@ -713,10 +753,10 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 	r->decided_frame = l->decided_frame;
 	r->n_tries = (uint8_t)(l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES);
 	memcpy(r->tries, l->tries, r->n_tries * sizeof(r->tries[0]));
-	/* text only where evidence tables need it: MX answers and failures */
-	r->answer[0] = '\0';
+	/* only where evidence tables show it: MX answers and failures */
+	r->ans.kind = ANS_NONE;
 	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
-		answer_text(l, r->answer, sizeof r->answer);
+		answer_sum(l, &r->ans);
 }
 
 void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
