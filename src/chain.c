@@ -371,6 +371,14 @@ static bool step_fail(const struct mx_chain_step *s)
 	return s->asked && !s->pending && mx_outcome_is_fail(s->outcome);
 }
 
+/* FORMERR and NOTIMP are final for the stub resolver (glibc: NO_RECOVERY,
+ * "Non-recoverable error"; Postfix bounces 5.4.3); SERVFAIL, REFUSED and
+ * timeouts are "try again". */
+static bool step_perm_fail(const struct mx_chain_step *s)
+{
+	return step_fail(s) && (s->outcome == MX_O_FORMERR || s->outcome == MX_O_NOTIMP);
+}
+
 static void set_verdict(struct mx_chain *c)
 {
 	if (c->mx.outcome == MX_O_NXDOMAIN) {
@@ -401,6 +409,13 @@ static void set_verdict(struct mx_chain *c)
 		c->verdict = MX_CHAIN_RESOLVED;
 		c->why = c->mx.outcome == MX_O_ANSWER ? "an exchange has an address"
 						      : "the domain's own address (implicit MX)";
+		return;
+	}
+	if (step_perm_fail(&c->mx)) {
+		c->verdict = MX_CHAIN_FAILED;
+		c->why = c->mx.outcome == MX_O_FORMERR
+			? "the MX lookup was answered FORMERR (a stub resolver gives up: non-recoverable)"
+			: "the MX lookup was answered NOTIMP (a stub resolver gives up: non-recoverable)";
 		return;
 	}
 	if (step_fail(&c->mx)) {
@@ -454,11 +469,12 @@ static void list_unlink(struct mx_chain_table *t, uint32_t i)
 		t->tail = s->prev;
 }
 
-static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short)
+static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, bool evicted)
 {
 	struct chain_slot *s = &t->slots[i];
 	struct mx_chain *c = &s->c;
 	c->cut_short = cut_short;
+	c->evicted = evicted;
 	set_verdict(c);
 	t->st.chains++;
 	switch (c->verdict) {
@@ -560,6 +576,35 @@ static bool looks_ip_literal(const struct mx_dname *n)
 	return labels == 4 && numeric == 4;
 }
 
+/* "192.0.2.1." as wire labels -> the IPv4 address; false otherwise. */
+static bool literal_addr4(const struct mx_dname *n, struct mx_addr *out)
+{
+	uint8_t b[4];
+	size_t i = 0;
+	for (unsigned k = 0; k < 4; k++) {
+		if (i >= n->len)
+			return false;
+		uint8_t ll = n->wire[i];
+		if (ll == 0 || ll > 3 || i + ll >= n->len)
+			return false;
+		unsigned v = 0;
+		for (uint8_t j = 1; j <= ll; j++) {
+			uint8_t ch = n->wire[i + j];
+			if (ch < '0' || ch > '9')
+				return false;
+			v = v * 10 + (unsigned)(ch - '0');
+		}
+		if (v > 255)
+			return false;
+		b[k] = (uint8_t)v;
+		i += (size_t)ll + 1;
+	}
+	if (i >= n->len || n->wire[i] != 0)
+		return false;
+	mx_addr_set4(out, b);
+	return true;
+}
+
 static int add_host(struct mx_chain *c, const struct mx_dname *name, uint16_t pref, bool implicit)
 {
 	for (unsigned i = 0; i < c->n_hosts; i++)
@@ -609,8 +654,17 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 				continue;
 			int hi = add_host(c, &r->exchange, r->pref, false);
-			if (hi >= 0)
-				index_add(t, slot, &r->exchange, (uint8_t)hi);
+			if (hi < 0)
+				continue;
+			index_add(t, slot, &r->exchange, (uint8_t)hi);
+			/* an address literal is its own address (Postfix connects to
+			 * it without a lookup): a SYN to it belongs to this chain */
+			struct mx_chain_host *ho = &c->hosts[hi];
+			struct mx_addr lit;
+			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&ho->name, &lit)) {
+				ho->addrs[ho->n_addrs++] = lit;
+				index_put(t, slot, addr_key(&c->sender, &lit), (uint8_t)hi, true);
+			}
 		}
 		c->hosts_total = (uint8_t)(m->mx_total > 255 ? 255 : m->mx_total);
 		c->null_mx = root && !other;
@@ -644,7 +698,7 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
 	if (t->free_slot == NO_IDX) {
 		/* evict the oldest open chain: report it cut short by the cap */
 		t->st.evicted++;
-		close_slot(t, t->head, true);
+		close_slot(t, t->head, false, true);
 	}
 	uint32_t i = t->free_slot;
 	struct chain_slot *s = &t->slots[i];
@@ -689,7 +743,7 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 	}
 	if (slot == NO_IDX) {
 		if (h != NO_IDX && t->hist[h].open_slot != NO_IDX && t->slots[t->hist[h].open_slot].used)
-			close_slot(t, t->hist[h].open_slot, false); /* the next attempt starts */
+			close_slot(t, t->hist[h].open_slot, false, false); /* the next attempt starts */
 		slot = open_chain(t, l);
 		if (h != NO_IDX) {
 			struct hist_ent *he = &t->hist[h];
@@ -869,7 +923,7 @@ void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
 	/* chains close in start order: a chain whose window was extended (the
 	 * MX asked again) holds back the ones behind it, which only delays them */
 	while (t->head != NO_IDX && t->slots[t->head].close_us <= t->now)
-		close_slot(t, t->head, false);
+		close_slot(t, t->head, false, false);
 }
 
 void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us)
@@ -878,6 +932,6 @@ void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us)
 		t->now = end_us;
 	while (t->head != NO_IDX) {
 		uint32_t i = t->head;
-		close_slot(t, i, t->slots[i].close_us > t->now);
+		close_slot(t, i, t->slots[i].close_us > t->now, false);
 	}
 }
