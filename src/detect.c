@@ -140,8 +140,18 @@ bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a
 	return false;
 }
 
+static unsigned public_bit(const struct mx_addr *a)
+{
+	return (unsigned)(mx_addr_hash(a, 0x9b) >> 56);
+}
+
 bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a)
 {
+	if (o->public_bloom[0] | o->public_bloom[1] | o->public_bloom[2] | o->public_bloom[3]) {
+		unsigned b = public_bit(a);
+		if (!(o->public_bloom[b >> 6] >> (b & 63) & 1))
+			return false;
+	}
 	for (size_t i = 0; i < o->n_public_resolvers; i++)
 		if (mx_addr_eq(&o->public_resolvers[i], a))
 			return true;
@@ -505,6 +515,11 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 	else
 		mx_detect_opts_default(&d->o);
 	d->cap = d->o.max_findings ? d->o.max_findings : 1024;
+	memset(d->o.public_bloom, 0, sizeof d->o.public_bloom);
+	for (size_t i = 0; i < d->o.n_public_resolvers; i++) {
+		unsigned b = public_bit(&d->o.public_resolvers[i]);
+		d->o.public_bloom[b >> 6] |= 1ULL << (b & 63);
+	}
 	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
 		if (!(d->o.enabled & (1ULL << i)))
 			continue;
