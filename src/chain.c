@@ -27,17 +27,20 @@ struct chain_slot {
 	bool used;
 	uint64_t close_us;      /* close when the clock passes this */
 	uint32_t prev, next;    /* open list in start order */
-	uint32_t snext;         /* next open chain of the same sender */
+	uint32_t snext, sprev;  /* open chains in the same sender bucket */
+	uint32_t sbidx;         /* that bucket */
 	uint32_t idx_first;     /* first name-index entry of this chain */
 };
 
-/* (sender, name) -> (chain slot, host); several per key allowed. */
+/* (sender, name) -> (chain slot, host), and (sender, address) -> (chain
+ * slot, host) for the SYNs to port 25; several per key allowed. */
 struct name_ent {
 	uint64_t h;
 	uint32_t slot;
 	uint8_t host;
 	bool used;
-	uint32_t bnext;         /* bucket chain */
+	bool is_addr;           /* an address entry (SYN index) */
+	uint32_t bnext, bprev;  /* bucket chain (bprev NO_IDX: bucket head) */
 	uint32_t cnext;         /* next entry of the same chain */
 };
 
@@ -147,7 +150,7 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 		t->o.max_history = 1;
 	if (cb)
 		t->cb = *cb;
-	t->max_ents = t->o.max_open * (MX_CHAIN_MAX_HOSTS * 2 + 2);
+	t->max_ents = t->o.max_open * (MX_CHAIN_MAX_HOSTS * (2 + MX_CHAIN_MAX_ADDRS) + 2);
 	size_t nb = pow2_at_least(t->o.max_open * 4);
 	t->nbucket = malloc(nb * sizeof(uint32_t));
 	t->nbmask = nb - 1;
@@ -198,18 +201,22 @@ static uint64_t name_key(const struct mx_addr *s, const struct mx_dname *n)
 
 /* ---- name index ---------------------------------------------------------- */
 
-static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host)
+static uint64_t addr_key(const struct mx_addr *s, const struct mx_addr *a)
+{
+	return mx_addr_hash(a, mx_addr_hash(s, 0x5359));
+}
+
+static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
 	for (uint32_t e = t->slots[slot].idx_first; e != NO_IDX; e = t->ents[e].cnext)
-		if (t->ents[e].h == h && t->ents[e].host == host)
+		if (t->ents[e].h == h && t->ents[e].host == host && t->ents[e].is_addr == is_addr)
 			return true;
 	return false;
 }
 
-static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host)
+static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	uint64_t h = name_key(&t->slots[slot].c.sender, name);
-	if (index_has(t, slot, h, host))
+	if (index_has(t, slot, h, host, is_addr))
 		return;
 	uint32_t e;
 	if (t->free_ent != NO_IDX) {
@@ -225,23 +232,34 @@ static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_d
 	ne->slot = slot;
 	ne->host = host;
 	ne->used = true;
+	ne->is_addr = is_addr;
+	ne->bprev = NO_IDX;
 	ne->bnext = t->nbucket[h & t->nbmask];
+	if (ne->bnext != NO_IDX)
+		t->ents[ne->bnext].bprev = e;
 	t->nbucket[h & t->nbmask] = e;
 	ne->cnext = t->slots[slot].idx_first;
 	t->slots[slot].idx_first = e;
+}
+
+static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host)
+{
+	index_put(t, slot, name_key(&t->slots[slot].c.sender, name), host, false);
 }
 
 static void index_remove_chain(struct mx_chain_table *t, uint32_t slot)
 {
 	uint32_t e = t->slots[slot].idx_first;
 	while (e != NO_IDX) {
-		uint32_t next = t->ents[e].cnext;
-		uint32_t *pp = &t->nbucket[t->ents[e].h & t->nbmask];
-		while (*pp != NO_IDX && *pp != e)
-			pp = &t->ents[*pp].bnext;
-		if (*pp == e)
-			*pp = t->ents[e].bnext;
-		t->ents[e].used = false;
+		struct name_ent *ne = &t->ents[e];
+		uint32_t next = ne->cnext;
+		if (ne->bprev != NO_IDX)
+			t->ents[ne->bprev].bnext = ne->bnext;
+		else
+			t->nbucket[ne->h & t->nbmask] = ne->bnext;
+		if (ne->bnext != NO_IDX)
+			t->ents[ne->bnext].bprev = ne->bprev;
+		ne->used = false;
 		t->ents[e].bnext = t->free_ent;
 		t->free_ent = e;
 		e = next;
@@ -353,6 +371,14 @@ static bool step_fail(const struct mx_chain_step *s)
 	return s->asked && !s->pending && mx_outcome_is_fail(s->outcome);
 }
 
+/* FORMERR and NOTIMP are final for the stub resolver (glibc: NO_RECOVERY,
+ * "Non-recoverable error"; Postfix bounces 5.4.3); SERVFAIL, REFUSED and
+ * timeouts are "try again". */
+static bool step_perm_fail(const struct mx_chain_step *s)
+{
+	return step_fail(s) && (s->outcome == MX_O_FORMERR || s->outcome == MX_O_NOTIMP);
+}
+
 static void set_verdict(struct mx_chain *c)
 {
 	if (c->mx.outcome == MX_O_NXDOMAIN) {
@@ -383,6 +409,13 @@ static void set_verdict(struct mx_chain *c)
 		c->verdict = MX_CHAIN_RESOLVED;
 		c->why = c->mx.outcome == MX_O_ANSWER ? "an exchange has an address"
 						      : "the domain's own address (implicit MX)";
+		return;
+	}
+	if (step_perm_fail(&c->mx)) {
+		c->verdict = MX_CHAIN_FAILED;
+		c->why = c->mx.outcome == MX_O_FORMERR
+			? "the MX lookup was answered FORMERR (a stub resolver gives up: non-recoverable)"
+			: "the MX lookup was answered NOTIMP (a stub resolver gives up: non-recoverable)";
 		return;
 	}
 	if (step_fail(&c->mx)) {
@@ -436,11 +469,12 @@ static void list_unlink(struct mx_chain_table *t, uint32_t i)
 		t->tail = s->prev;
 }
 
-static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short)
+static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, bool evicted)
 {
 	struct chain_slot *s = &t->slots[i];
 	struct mx_chain *c = &s->c;
 	c->cut_short = cut_short;
+	c->evicted = evicted;
 	set_verdict(c);
 	t->st.chains++;
 	switch (c->verdict) {
@@ -455,11 +489,12 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short)
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
 	index_remove_chain(t, i);
-	uint32_t *pp = &t->sbucket[mx_addr_hash(&c->sender, 0x5e) & t->sbmask];
-	while (*pp != NO_IDX && *pp != i)
-		pp = &t->slots[*pp].snext;
-	if (*pp == i)
-		*pp = s->snext;
+	if (s->sprev != NO_IDX)
+		t->slots[s->sprev].snext = s->snext;
+	else
+		t->sbucket[s->sbidx] = s->snext;
+	if (s->snext != NO_IDX)
+		t->slots[s->snext].sprev = s->sprev;
 	list_unlink(t, i);
 	s->used = false;
 	s->next = t->free_slot;
@@ -541,6 +576,35 @@ static bool looks_ip_literal(const struct mx_dname *n)
 	return labels == 4 && numeric == 4;
 }
 
+/* "192.0.2.1." as wire labels -> the IPv4 address; false otherwise. */
+static bool literal_addr4(const struct mx_dname *n, struct mx_addr *out)
+{
+	uint8_t b[4];
+	size_t i = 0;
+	for (unsigned k = 0; k < 4; k++) {
+		if (i >= n->len)
+			return false;
+		uint8_t ll = n->wire[i];
+		if (ll == 0 || ll > 3 || i + ll >= n->len)
+			return false;
+		unsigned v = 0;
+		for (uint8_t j = 1; j <= ll; j++) {
+			uint8_t ch = n->wire[i + j];
+			if (ch < '0' || ch > '9')
+				return false;
+			v = v * 10 + (unsigned)(ch - '0');
+		}
+		if (v > 255)
+			return false;
+		b[k] = (uint8_t)v;
+		i += (size_t)ll + 1;
+	}
+	if (i >= n->len || n->wire[i] != 0)
+		return false;
+	mx_addr_set4(out, b);
+	return true;
+}
+
 static int add_host(struct mx_chain *c, const struct mx_dname *name, uint16_t pref, bool implicit)
 {
 	for (unsigned i = 0; i < c->n_hosts; i++)
@@ -590,8 +654,17 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 				continue;
 			int hi = add_host(c, &r->exchange, r->pref, false);
-			if (hi >= 0)
-				index_add(t, slot, &r->exchange, (uint8_t)hi);
+			if (hi < 0)
+				continue;
+			index_add(t, slot, &r->exchange, (uint8_t)hi);
+			/* an address literal is its own address (Postfix connects to
+			 * it without a lookup): a SYN to it belongs to this chain */
+			struct mx_chain_host *ho = &c->hosts[hi];
+			struct mx_addr lit;
+			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&ho->name, &lit)) {
+				ho->addrs[ho->n_addrs++] = lit;
+				index_put(t, slot, addr_key(&c->sender, &lit), (uint8_t)hi, true);
+			}
 		}
 		c->hosts_total = (uint8_t)(m->mx_total > 255 ? 255 : m->mx_total);
 		c->null_mx = root && !other;
@@ -625,7 +698,7 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
 	if (t->free_slot == NO_IDX) {
 		/* evict the oldest open chain: report it cut short by the cap */
 		t->st.evicted++;
-		close_slot(t, t->head, true);
+		close_slot(t, t->head, false, true);
 	}
 	uint32_t i = t->free_slot;
 	struct chain_slot *s = &t->slots[i];
@@ -646,9 +719,12 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
 	struct mx_chain *c = &s->c;
 	c->seq = ++t->seq;
 	c->sender = l->client;
-	uint32_t *sb = &t->sbucket[mx_addr_hash(&c->sender, 0x5e) & t->sbmask];
-	s->snext = *sb;
-	*sb = i;
+	s->sbidx = (uint32_t)(mx_addr_hash(&c->sender, 0x5e) & t->sbmask);
+	s->sprev = NO_IDX;
+	s->snext = t->sbucket[s->sbidx];
+	if (s->snext != NO_IDX)
+		t->slots[s->snext].sprev = i;
+	t->sbucket[s->sbidx] = i;
 	mx_dname_copy(&c->domain, &l->qname);
 	c->start_us = l->first_us;
 	c->end_us = l->last_us;
@@ -667,7 +743,7 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 	}
 	if (slot == NO_IDX) {
 		if (h != NO_IDX && t->hist[h].open_slot != NO_IDX && t->slots[t->hist[h].open_slot].used)
-			close_slot(t, t->hist[h].open_slot, false); /* the next attempt starts */
+			close_slot(t, t->hist[h].open_slot, false, false); /* the next attempt starts */
 		slot = open_chain(t, l);
 		if (h != NO_IDX) {
 			struct hist_ent *he = &t->hist[h];
@@ -722,8 +798,10 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 				bool dup = false;
 				for (unsigned j = 0; j < h->n_addrs; j++)
 					dup |= mx_addr_eq(&h->addrs[j], &m->addr[i].addr);
-				if (!dup)
+				if (!dup) {
 					h->addrs[h->n_addrs++] = m->addr[i].addr;
+					index_put(t, slot, addr_key(&c->sender, &m->addr[i].addr), hi, true);
+				}
 			}
 			if (m->n_cname > 0) {
 				mx_dname_copy(&h->cname, &m->cname[m->n_cname - 1]);
@@ -805,28 +883,37 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 	if (!s->syn || s->ack || s->dport != 25)
 		return;
 	t->st.syns++;
-	for (uint32_t i = t->sbucket[mx_addr_hash(&s->src, 0x5e) & t->sbmask]; i != NO_IDX;
-	     i = t->slots[i].snext) {
-		struct mx_chain *c = &t->slots[i].c;
+	uint64_t k = addr_key(&s->src, &s->dst);
+	bool any = false;
+	for (uint32_t e = t->nbucket[k & t->nbmask]; e != NO_IDX; e = t->ents[e].bnext) {
+		const struct name_ent *ne = &t->ents[e];
+		if (ne->h != k || !ne->is_addr)
+			continue;
+		struct mx_chain *c = &t->slots[ne->slot].c;
+		struct mx_chain_host *ho = &c->hosts[ne->host];
 		if (!mx_addr_eq(&c->sender, &s->src))
 			continue;
 		bool hit = false;
-		for (unsigned h = 0; h < c->n_hosts; h++)
-			for (unsigned a = 0; a < c->hosts[h].n_addrs; a++)
-				if (mx_addr_eq(&c->hosts[h].addrs[a], &s->dst)) {
-					c->hosts[h].connected = true;
-					hit = true;
-				}
-		if (hit) {
-			if (!c->connected) {
-				c->connected = true;
-				c->connected_to = s->dst;
-				c->syn_frame = s->frame;
-			}
-		} else {
-			c->syn_other++;
+		for (unsigned a = 0; a < ho->n_addrs && !hit; a++)
+			hit = mx_addr_eq(&ho->addrs[a], &s->dst);
+		if (!hit)
+			continue;
+		any = true;
+		ho->connected = true;
+		if (!c->connected) {
+			c->connected = true;
+			c->connected_to = s->dst;
+			c->syn_frame = s->frame;
 		}
 	}
+	if (any)
+		return;
+	/* a connection no open chain of this sender explains (an address from
+	 * a cache, a relayhost, a lookup outside the capture) */
+	for (uint32_t i = t->sbucket[mx_addr_hash(&s->src, 0x5e) & t->sbmask]; i != NO_IDX;
+	     i = t->slots[i].snext)
+		if (mx_addr_eq(&t->slots[i].c.sender, &s->src))
+			t->slots[i].c.syn_other++;
 }
 
 void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
@@ -836,7 +923,7 @@ void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
 	/* chains close in start order: a chain whose window was extended (the
 	 * MX asked again) holds back the ones behind it, which only delays them */
 	while (t->head != NO_IDX && t->slots[t->head].close_us <= t->now)
-		close_slot(t, t->head, false);
+		close_slot(t, t->head, false, false);
 }
 
 void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us)
@@ -845,6 +932,6 @@ void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us)
 		t->now = end_us;
 	while (t->head != NO_IDX) {
 		uint32_t i = t->head;
-		close_slot(t, i, t->slots[i].close_us > t->now);
+		close_slot(t, i, t->slots[i].close_us > t->now, false);
 	}
 }

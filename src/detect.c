@@ -140,8 +140,18 @@ bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a
 	return false;
 }
 
+static unsigned public_bit(const struct mx_addr *a)
+{
+	return (unsigned)(mx_addr_hash(a, 0x9b) >> 56);
+}
+
 bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a)
 {
+	if (o->public_bloom[0] | o->public_bloom[1] | o->public_bloom[2] | o->public_bloom[3]) {
+		unsigned b = public_bit(a);
+		if (!(o->public_bloom[b >> 6] >> (b & 63) & 1))
+			return false;
+	}
 	for (size_t i = 0; i < o->n_public_resolvers; i++)
 		if (mx_addr_eq(&o->public_resolvers[i], a))
 			return true;
@@ -157,6 +167,19 @@ struct mx_emit {
 #define RECENT_LOOKUPS 2048
 #define RECENT_TRIES 4
 
+/* The deciding answer in brief, kept raw and formatted only when a finding
+ * shows it ("MX 10 mx1.example ...", "192.0.2.1 ...", "CNAME x", "SOA z
+ * (negative TTL n)"). */
+enum ans_kind { ANS_NONE, ANS_MX, ANS_ADDR, ANS_CNAME, ANS_SOA };
+struct ans_sum {
+	uint8_t kind;
+	bool more;
+	uint16_t pref;
+	uint32_t neg_ttl;
+	struct mx_addr addr;
+	struct mx_dname name;
+};
+
 struct recent_lookup {
 	uint64_t seq;               /* 0 = empty */
 	struct mx_addr client;
@@ -166,7 +189,7 @@ struct recent_lookup {
 	uint64_t first_us, last_us, decided_frame;
 	uint8_t n_tries;
 	struct mx_lookup_try tries[RECENT_TRIES];
-	char answer[96];
+	struct ans_sum ans;         /* what the evidence row shows as the answer */
 };
 
 struct mx_detect {
@@ -191,16 +214,23 @@ struct mx_detect {
 /* Probe a window of SLOT_WINDOW entries from the key's home position: the
  * entry is found there or the window's least recently used one is taken.
  * Constant cost per call; eviction is LRU within the window. */
-#define SLOT_WINDOW 8
+#define SLOT_WINDOW 4
+
+/* home position: the key's high bits scaled to n (no division; keys are
+ * well-mixed hashes) */
+static size_t slot_home(uint64_t key, size_t n)
+{
+	return (size_t)(((key >> 32) * (uint64_t)n) >> 32);
+}
 
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
 	uint8_t *b = base;
-	size_t home = (size_t)(key % n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
-	struct mx_slot *victim = (struct mx_slot *)(b + home * size);
+	size_t i = slot_home(key, n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
+	struct mx_slot *victim = (struct mx_slot *)(b + i * size);
 	++*clock;
 	for (size_t k = 0; k < w; k++) {
-		struct mx_slot *s = (struct mx_slot *)(b + ((home + k) % n) * size);
+		struct mx_slot *s = (struct mx_slot *)(b + i * size);
 		if (s->key == key && s->used) {
 			s->used = *clock;
 			if (fresh)
@@ -209,6 +239,8 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 		}
 		if (s->used < victim->used)
 			victim = s;
+		if (++i == n)
+			i = 0;
 	}
 	memset(victim, 0, size);
 	victim->key = key;
@@ -221,11 +253,13 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
 {
 	uint8_t *b = base;
-	size_t home = (size_t)(key % n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
+	size_t i = slot_home(key, n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
 	for (size_t k = 0; k < w; k++) {
-		struct mx_slot *s = (struct mx_slot *)(b + ((home + k) % n) * size);
+		struct mx_slot *s = (struct mx_slot *)(b + i * size);
 		if (s->key == key && s->used)
 			return s;
+		if (++i == n)
+			i = 0;
 	}
 	return NULL;
 }
@@ -319,25 +353,52 @@ static void add_evidence(struct mx_finding *f, const struct mx_evidence *ev)
 	f->n_evidence++;
 }
 
-static void answer_text(const struct mx_lookup *l, char *buf, size_t n)
+static void answer_sum(const struct mx_lookup *l, struct ans_sum *s)
 {
 	const struct mx_dns_msg *m = l->answer;
-	char name[MX_DNAME_STRLEN], a[MX_ADDR_STRLEN];
-	buf[0] = '\0';
+	s->kind = ANS_NONE;
 	if (!m)
 		return;
 	if (l->outcome == MX_O_ANSWER && m->n_mx > 0) {
-		snprintf(buf, n, "MX %u %s%s", m->mx[0].pref,
-			 mx_dname_format(&m->mx[0].exchange, name, sizeof name),
-			 m->mx_total > 1 ? " ..." : "");
+		s->kind = ANS_MX;
+		s->pref = m->mx[0].pref;
+		mx_dname_copy(&s->name, &m->mx[0].exchange);
+		s->more = m->mx_total > 1;
 	} else if (l->outcome == MX_O_ANSWER && m->n_addr > 0) {
-		snprintf(buf, n, "%s%s", mx_addr_format(&m->addr[0].addr, a, sizeof a),
-			 m->addr_total > 1 ? " ..." : "");
+		s->kind = ANS_ADDR;
+		s->addr = m->addr[0].addr;
+		s->more = m->addr_total > 1;
 	} else if (m->n_cname > 0) {
-		snprintf(buf, n, "CNAME %s", mx_dname_format(&m->cname[0], name, sizeof name));
+		s->kind = ANS_CNAME;
+		mx_dname_copy(&s->name, &m->cname[0]);
 	} else if (m->has_soa) {
-		snprintf(buf, n, "SOA %s (negative TTL %u)",
-			 mx_dname_format(&m->soa_owner, name, sizeof name), m->neg_ttl);
+		s->kind = ANS_SOA;
+		mx_dname_copy(&s->name, &m->soa_owner);
+		s->neg_ttl = m->neg_ttl;
+	}
+}
+
+static void answer_format(const struct ans_sum *s, char *buf, size_t n)
+{
+	char name[MX_DNAME_STRLEN], a[MX_ADDR_STRLEN];
+	buf[0] = '\0';
+	switch (s->kind) {
+	case ANS_MX:
+		snprintf(buf, n, "MX %u %s%s", s->pref, mx_dname_format(&s->name, name, sizeof name),
+			 s->more ? " ..." : "");
+		break;
+	case ANS_ADDR:
+		snprintf(buf, n, "%s%s", mx_addr_format(&s->addr, a, sizeof a), s->more ? " ..." : "");
+		break;
+	case ANS_CNAME:
+		snprintf(buf, n, "CNAME %s", mx_dname_format(&s->name, name, sizeof name));
+		break;
+	case ANS_SOA:
+		snprintf(buf, n, "SOA %s (negative TTL %u)", mx_dname_format(&s->name, name, sizeof name),
+			 s->neg_ttl);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -345,7 +406,7 @@ static void answer_text(const struct mx_lookup *l, char *buf, size_t n)
  * `answer` labels the response that decided the outcome. */
 static void add_tries(struct mx_finding *f, const struct mx_addr *client, const struct mx_dname *qname,
 		      uint16_t qtype, const struct mx_lookup_try *tries, unsigned n, uint64_t decided_frame,
-		      const char *answer)
+		      const struct ans_sum *answer)
 {
 	for (unsigned i = 0; i < n; i++) {
 		const struct mx_lookup_try *t = &tries[i];
@@ -373,7 +434,7 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 			r.ede = t->ede;
 			r.latency_us = t->latency_us;
 			if (t->r_frame == decided_frame && answer)
-				snprintf(r.answer, sizeof r.answer, "%s", answer);
+				answer_format(answer, r.answer, sizeof r.answer);
 			mx_finding_add_frame(f, t->r_frame);
 			add_evidence(f, &r);
 		}
@@ -382,12 +443,12 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 
 void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
 {
-	char answer[96];
+	struct ans_sum answer;
 	for (unsigned i = 0; i < l->n_resolvers; i++)
 		mx_finding_add_resolver(f, &l->resolvers[i]);
-	answer_text(l, answer, sizeof answer);
+	answer_sum(l, &answer);
 	add_tries(f, &l->client, &l->qname, l->qtype, l->tries,
-		  l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES, l->decided_frame, answer);
+		  l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES, l->decided_frame, &answer);
 	if (f->first_us == 0 || l->first_us < f->first_us)
 		f->first_us = l->first_us;
 	if (l->last_us > f->last_us)
@@ -400,7 +461,7 @@ void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, co
 		const struct recent_lookup *r = &c->engine->recent[s->lookup_seq % RECENT_LOOKUPS];
 		if (r->seq == s->lookup_seq)
 			add_tries(f, &r->client, &r->qname, r->qtype, r->tries, r->n_tries, r->decided_frame,
-				  r->answer);
+				  &r->ans);
 	}
 	for (unsigned i = 0; i < s->n_frames; i++)
 		mx_finding_add_frame(f, s->frames[i]);
@@ -454,6 +515,11 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 	else
 		mx_detect_opts_default(&d->o);
 	d->cap = d->o.max_findings ? d->o.max_findings : 1024;
+	memset(d->o.public_bloom, 0, sizeof d->o.public_bloom);
+	for (size_t i = 0; i < d->o.n_public_resolvers; i++) {
+		unsigned b = public_bit(&d->o.public_resolvers[i]);
+		d->o.public_bloom[b >> 6] |= 1ULL << (b & 63);
+	}
 	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
 		if (!(d->o.enabled & (1ULL << i)))
 			continue;
@@ -566,11 +632,34 @@ static void index_put(struct mx_detect *d, size_t i)
 	d->fidx[k] = (uint32_t)(i + 1);
 }
 
-static void index_rebuild(struct mx_detect *d)
+/* The index position holding finding i (it is there: every finding is). */
+static size_t index_pos(const struct mx_detect *d, size_t i)
 {
-	memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));
-	for (size_t i = 0; i < d->n; i++)
-		index_put(d, i);
+	size_t k = (size_t)d->fkey[i] & d->fmask;
+	while (d->fidx[k] != i + 1)
+		k = (k + 1) & d->fmask;
+	return k;
+}
+
+/* Remove finding i's entry: linear-probing deletion by backward shift (the
+ * entries after the hole that would no longer be found move up). */
+static void index_del(struct mx_detect *d, size_t i)
+{
+	size_t hole = index_pos(d, i);
+	size_t k = hole;
+	for (;;) {
+		k = (k + 1) & d->fmask;
+		if (!d->fidx[k])
+			break;
+		size_t home = (size_t)d->fkey[d->fidx[k] - 1] & d->fmask;
+		/* the entry at k may fill the hole unless its home lies in (hole, k] */
+		bool stays = hole <= k ? (home > hole && home <= k) : (home > hole || home <= k);
+		if (stays)
+			continue;
+		d->fidx[hole] = d->fidx[k];
+		hole = k;
+	}
+	d->fidx[hole] = 0;
 }
 
 void mx_emit(struct mx_emit *e, const struct mx_finding *f)
@@ -596,17 +685,21 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		}
 	}
 	if (d->n == d->cap) {
-		/* evict the lowest severity, then oldest (rare: rebuild the index) */
+		/* evict the lowest severity, then oldest */
 		size_t v = 0;
 		for (size_t i = 1; i < d->n; i++)
 			if (d->frank[i] < d->frank[v])
 				v = i;
-		d->f[v] = d->f[d->n - 1];
-		d->fkey[v] = d->fkey[d->n - 1];
-		d->frank[v] = d->frank[d->n - 1];
+		size_t last = d->n - 1;
+		index_del(d, v);
+		if (v != last) {
+			d->fidx[index_pos(d, last)] = (uint32_t)(v + 1);
+			d->f[v] = d->f[last];
+			d->fkey[v] = d->fkey[last];
+			d->frank[v] = d->frank[last];
+		}
 		d->n--;
 		d->evicted++;
-		index_rebuild(d);
 	}
 	if (d->n == d->alloc) {
 		/* memory follows the findings actually made, up to cap */
@@ -675,10 +768,10 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 	r->decided_frame = l->decided_frame;
 	r->n_tries = (uint8_t)(l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES);
 	memcpy(r->tries, l->tries, r->n_tries * sizeof(r->tries[0]));
-	/* text only where evidence tables need it: MX answers and failures */
-	r->answer[0] = '\0';
+	/* only where evidence tables show it: MX answers and failures */
+	r->ans.kind = ANS_NONE;
 	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
-		answer_text(l, r->answer, sizeof r->answer);
+		answer_sum(l, &r->ans);
 }
 
 void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
@@ -725,8 +818,11 @@ const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 			d->fkey[i] = finding_key(&d->f[i]);
 			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
 		}
-		if (d->fidx)
-			index_rebuild(d);
+		if (d->fidx) {
+			memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));
+			for (size_t i = 0; i < d->n; i++)
+				index_put(d, i);
+		}
 		d->dirty = false;
 	}
 	*n = d->n;

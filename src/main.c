@@ -78,6 +78,7 @@ enum {
 	OPT_RETX_GAP,
 	OPT_MAX_PENDING,
 	OPT_MAX_LOOKUPS,
+	OPT_MAX_CHAINS,
 	OPT_TOP,
 	OPT_LIST_DETECTORS,
 	OPT_DETECTORS,
@@ -136,6 +137,7 @@ static const struct option g_long[] = {
 	{"retx-gap", required_argument, NULL, OPT_RETX_GAP},
 	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
 	{"max-lookups", required_argument, NULL, OPT_MAX_LOOKUPS},
+	{"max-chains", required_argument, NULL, OPT_MAX_CHAINS},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"list-detectors", no_argument, NULL, OPT_LIST_DETECTORS},
 	{"detectors", required_argument, NULL, OPT_DETECTORS},
@@ -270,6 +272,9 @@ static void help(void)
 		d.txn.max_pending);
 	fprintf(o, "  --max-lookups N         open lookups kept (default %zu)\n",
 		d.lookup.max_open);
+	fprintf(o, "  --max-chains N          open resolution chains kept (default %zu,\n"
+		   "                          about 12 KiB each)\n",
+		d.chain.max_open);
 	fprintf(o, "  --top N                 rows of failing names (default %zu, 0 = all)\n",
 		d.model.top_failing);
 	fputs("\nDetectors:\n"
@@ -631,6 +636,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (!parse_u64(optarg, 1, MAX_TABLE, &v))
 				return bad_value("--max-lookups", optarg, "a number from 1 to 4194304");
 			o->po.lookup.max_open = (size_t)v;
+			break;
+		case OPT_MAX_CHAINS:
+			if (!parse_u64(optarg, 1, 65536, &v))
+				return bad_value("--max-chains", optarg, "a number from 1 to 65536");
+			o->po.chain.max_open = (size_t)v;
 			break;
 		case OPT_TOP:
 			if (!parse_u64(optarg, 0, 1000000, &v))

@@ -95,10 +95,11 @@ struct mx_chain {
 	enum mx_chain_verdict verdict;
 	const char *why;               /* one line: "AAAA SERVFAIL for mx1.example.test, A never asked" */
 	bool cut_short;                /* capture ended inside the window */
+	bool evicted;                  /* closed early: the open-chain table was full (max_open) */
 	bool connected;                /* any SYN to a resolved address */
 	struct mx_addr connected_to;
 	uint64_t syn_frame;
-	uint32_t syn_other;            /* SYNs to port 25 addresses the chain did not resolve */
+	uint32_t syn_other;            /* SYNs to port 25 while open that no chain of S explains */
 };
 
 struct mx_chain_stats {

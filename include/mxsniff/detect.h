@@ -94,6 +94,9 @@ struct mx_detect_opts {
 	size_t n_senders;
 	struct mx_addr public_resolvers[32];
 	size_t n_public_resolvers;
+	/* filled by mx_detect_new(): one bit per listed address (hash), so
+	 * that most addresses are rejected without a scan; 0 = not built */
+	uint64_t public_bloom[4];
 	struct mx_dname dnsbl_zones[16];
 	size_t n_dnsbl_zones;
 	uint64_t enabled;             /* bit i = mx_detectors[i] enabled */

@@ -97,12 +97,14 @@ static uint32_t loop_count(struct st *s, const struct mx_detect_ctx *c, const st
 	return 1;
 }
 
-static bool stuck(const struct mx_detect_ctx *c, const struct mx_chain_host *h)
+static bool stuck(const struct mx_detect_ctx *c, const struct mx_chain *ch, const struct mx_chain_host *h)
 {
 	if (h->first_family != 6 || !h->aaaa.asked || h->aaaa.pending || !mx_outcome_is_fail(h->aaaa.outcome))
 		return false;
 	if (h->a.asked && h->a.first_us <= h->aaaa.end_us + c->opts->fallback_window_us)
 		return false; /* fell back to A in time */
+	if (!h->a.asked && ch->evicted && c->now_us < h->aaaa.end_us + c->opts->fallback_window_us)
+		return false; /* closed early by the table cap: an A query may still come */
 	return true;
 }
 
@@ -116,7 +118,7 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		if (ch->hosts[i].ip_literal)
 			continue;
 		n_targets++;
-		if (stuck(c, &ch->hosts[i]))
+		if (stuck(c, ch, &ch->hosts[i]))
 			n_stuck++;
 	}
 	if (n_stuck == 0)
@@ -124,7 +126,7 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 	uint32_t attempts = loop_count(s, c, ch);
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		const struct mx_chain_host *h = &ch->hosts[i];
-		if (!stuck(c, h))
+		if (!stuck(c, ch, h))
 			continue;
 		bool timeout = h->aaaa.outcome == MX_O_TIMEOUT || h->aaaa.outcome == MX_O_UNREACHABLE;
 		enum mx_sev sev = MX_SEV_WARN;

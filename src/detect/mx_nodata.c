@@ -47,12 +47,17 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 				"Messaging Gateway \"421 4.4.4 [internal] domain does not resolve\"";
 		f.cause = "the domain exists but publishes neither MX nor A/AAAA records";
 		f.fix = "publish MX records (or a null MX \"0 .\" if the domain accepts no mail)";
-	} else if (ch->cut_short) {
+	} else if (ch->cut_short || ch->evicted) {
 		mx_finding_init(&f, "MX_NODATA_IMPLICIT_SKIPPED", MX_SEV_INFO);
-		f.title = "no MX records; the capture ended before the sender asked for the domain's address";
+		f.title = ch->evicted ? "no MX records; the chain was closed early (open-chain table full) before "
+					"the sender asked for the domain's address"
+				      : "no MX records; the capture ended before the sender asked for the domain's "
+					"address";
 		f.smtp_status = "unknown: the capture is too short to judge";
 		f.cause = "the domain publishes no MX";
-		f.fix = "capture for longer (at least the chain window) to see what the sender does";
+		f.fix = ch->evicted ? "raise --max-chains or narrow the capture (--sender) so chains stay open "
+				      "for the whole window"
+				    : "capture for longer (at least the chain window) to see what the sender does";
 	} else {
 		mx_finding_init(&f, "MX_NODATA_IMPLICIT_SKIPPED", MX_SEV_WARN);
 		f.title = "no MX records and the sender did not try the domain's own address";

@@ -52,8 +52,7 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	for (unsigned i = 0; i < ch->n_hosts; i++)
 		for (unsigned k = 0; k < ch->hosts[i].n_addrs; k++)
 			any_public |= classify(&ch->hosts[i].addrs[k], &ch->sender) == OK_ADDR;
-	char dn[MX_DNAME_STRLEN], hn[MX_DNAME_STRLEN], as[MX_ADDR_STRLEN];
-	mx_dname_format(&ch->domain, dn, sizeof dn);
+	char hn[MX_DNAME_STRLEN], as[MX_ADDR_STRLEN];
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		const struct mx_chain_host *h = &ch->hosts[i];
 		for (unsigned k = 0; k < h->n_addrs; k++) {

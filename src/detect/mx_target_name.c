@@ -17,12 +17,12 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	if (ch->mx.outcome != MX_O_ANSWER || !mx_detect_is_sender(c->opts, &ch->sender))
 		return;
 	char dn[MX_DNAME_STRLEN], hn[MX_DNAME_STRLEN], cn[MX_DNAME_STRLEN];
-	mx_dname_format(&ch->domain, dn, sizeof dn);
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		const struct mx_chain_host *h = &ch->hosts[i];
-		if (h->implicit)
+		if (h->implicit || (!h->cname.len && !h->ip_literal))
 			continue;
 		struct mx_finding f;
+		mx_dname_format(&ch->domain, dn, sizeof dn);
 		mx_dname_format(&h->name, hn, sizeof hn);
 		if (h->cname.len) {
 			bool ok = (h->a.asked && h->a.outcome == MX_O_ANSWER) ||

@@ -686,7 +686,7 @@ static void chain_lines(FILE *out, const struct mx_chain *c)
 	if (c->connected && c->syn_frame)
 		sb_add(&sb, " (frame %" PRIu64 ")", c->syn_frame);
 	if (c->syn_other)
-		sb_add(&sb, "; %u SYN%s to addresses this chain did not resolve",
+		sb_add(&sb, "; %u SYN%s to port 25 that no chain of this sender explains",
 		       (unsigned)c->syn_other, c->syn_other == 1 ? "" : "s");
 	if (c->cut_short)
 		sb_add(&sb, "; cut short (the capture ended inside the chain window)");

@@ -90,6 +90,55 @@ static void addr_answer(const char *a)
 	assert_int_equal(mx_addr_parse(a, &msg.addr[0].addr), 0);
 }
 
+/* Two deliveries of one sender open at once: a SYN to the address one of
+ * them resolved marks that chain only; a SYN to an address no chain
+ * resolved counts in both as syn_other. */
+static void syn_attribution_two_chains(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "one.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx.one.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "two.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC / 10, 3);
+	mx_answer("mx.two.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.one.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 5);
+	addr_answer("198.51.100.1");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.two.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 7);
+	addr_answer("198.51.100.2");
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 2 * SEC;
+	syn.frame = 9;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.2", &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+	syn.frame = 10;
+	mx_addr_parse("198.51.100.77", &syn.dst); /* no chain resolved it */
+	mx_chain_observe_tcp(t, &syn);
+	syn.frame = 11;
+	mx_addr_parse("192.0.2.11", &syn.src); /* another sender: not ours */
+	mx_chain_observe_tcp(t, &syn);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *one = &got[0], *two = &got[1];
+	assert_int_equal(one->domain.wire[1], 'o');
+	assert_false(one->connected);
+	assert_false(one->hosts[0].connected);
+	assert_int_equal(one->syn_other, 1);
+	assert_true(two->connected);
+	assert_true(two->hosts[0].connected);
+	assert_int_equal(two->syn_frame, 9);
+	assert_int_equal(two->syn_other, 1);
+	assert_int_equal(mx_chain_peek_stats(t)->syns, 3);
+	mx_chain_free(t);
+}
+
 static void resolved_chain_with_syn(void **state)
 {
 	(void)state;
@@ -256,7 +305,46 @@ static void bounded_open_chains(void **state)
 	assert_int_equal(ngot, 100);
 	assert_int_equal(mx_chain_peek_stats(t)->lookups_joined, 8);
 	assert_int_equal(got[99 % 64].verdict, MX_CHAIN_RESOLVED);
-	assert_true(got[91 % 64].cut_short);
+	/* the 92nd was evicted by the cap (not "cut short" by the capture's
+	 * end); the last ones closed normally at the end */
+	assert_true(got[91 % 64].evicted);
+	assert_false(got[91 % 64].cut_short);
+	assert_false(got[99 % 64].evicted);
+	mx_chain_free(t);
+}
+
+/* FORMERR to the MX query is final for a stub resolver: failed, not
+ * deferred; SERVFAIL stays deferred. An IP-literal exchange is its own
+ * address: a SYN to it connects the chain. */
+static void formerr_mx_fails_and_literal_connects(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "formerr.test", MX_TYPE_MX, MX_O_FORMERR, T0, 1);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "servfail.test", MX_TYPE_MX, MX_O_SERVFAIL, T0, 3);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "literal.test", MX_TYPE_MX, MX_O_ANSWER, T0, 5);
+	mx_answer("198.51.100.26", NULL);
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + SEC;
+	syn.frame = 7;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.26", &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 3);
+	assert_int_equal(got[0].verdict, MX_CHAIN_FAILED);
+	assert_int_equal(got[1].verdict, MX_CHAIN_DEFERRED);
+	assert_int_equal(got[2].verdict, MX_CHAIN_RESOLVED);
+	assert_true(got[2].hosts[0].ip_literal);
+	assert_true(got[2].connected);
+	assert_int_equal(got[2].syn_frame, 7);
+	assert_int_equal(got[2].syn_other, 0);
 	mx_chain_free(t);
 }
 
@@ -284,6 +372,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
+		cmocka_unit_test(syn_attribution_two_chains),
+		cmocka_unit_test(formerr_mx_fails_and_literal_connects),
 		cmocka_unit_test(deferred_and_attempts),
 		cmocka_unit_test(nxdomain_nullmx_implicit),
 		cmocka_unit_test(cname_tlsa_literal_window),

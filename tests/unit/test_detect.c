@@ -521,6 +521,24 @@ static void findings_table_is_bounded(void **state)
 	mx_detect_peek(d, &n);
 	assert_int_equal(n, 8);
 	assert_int_equal(mx_detect_evicted(d), 32);
+	/* the survivors are still found after all those evictions: seeing
+	 * them again merges (count 2), it does not add or evict */
+	for (int i = 32; i < 40; i++) {
+		snprintf(name, sizeof name, "h%d.test", i);
+		lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + (uint64_t)(i + 100) * SEC, "192.0.2.53", 1000);
+		mx_detect_observe_lookup(d, &l);
+		lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + (uint64_t)(i + 100) * SEC, "192.0.2.53", 1000);
+		mx_detect_observe_lookup(d, &l);
+	}
+	const struct mx_finding *f = mx_detect_peek(d, &n);
+	assert_int_equal(n, 8);
+	assert_int_equal(mx_detect_evicted(d), 32);
+	for (size_t i = 0; i < n; i++) {
+		char hn[MX_DNAME_STRLEN];
+		mx_dname_format(&f[i].host, hn, sizeof hn);
+		assert_true(strcmp(hn, "h32.test.") >= 0 && strcmp(hn, "h39.test.") <= 0);
+		assert_int_equal(f[i].count, 2);
+	}
 	mx_detect_free(d);
 }
 
