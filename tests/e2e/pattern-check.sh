@@ -33,7 +33,9 @@ while read -r capture expect flags; do
 		;;
 	dsn-from=*)
 		log="$root/captures/${expect#dsn-from=}"
-		codes=$(grep -E 'status=(deferred|bounced)' "$log" 2>/dev/null | sed -n 's/.*dsn=\([0-9]\.[0-9]*\.[0-9]*\).*/\1/p' | sort -u)
+		# Postfix: "dsn=4.4.3, status=deferred"; Sendmail: "dsn=4.4.3,
+		# stat=Deferred: ..." (2.x.x deliveries are not failures)
+		codes=$(grep -Ei 'stat(us)?=(deferred|bounced)' "$log" 2>/dev/null | sed -n 's/.*dsn=\([45]\.[0-9]*\.[0-9]*\).*/\1/p' | sort -u)
 		if [ -z "$codes" ]; then
 			ok=0
 			why="no deferred/bounced dsn in $log"
