@@ -897,8 +897,14 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 			if (h->a.asked && h->aaaa.asked) {
 				uint64_t d = h->a.first_us > h->aaaa.first_us ? h->a.first_us - h->aaaa.first_us
 									      : h->aaaa.first_us - h->a.first_us;
-				if (d <= 5000)
-					r->hosts_parallel++; /* same millisecond: getaddrinfo-style */
+				/* getaddrinfo-style: the second family asked within 5 ms
+				 * and before the first family's first lookup ended (a
+				 * sequential sender on a sub-millisecond resolver asks
+				 * the second family only after that answer). */
+				const struct mx_chain_step *e = h->a.first_us <= h->aaaa.first_us ? &h->a : &h->aaaa;
+				const struct mx_chain_step *l2 = e == &h->a ? &h->aaaa : &h->a;
+				if (d <= 5000 && l2->first_us < e->first_end_us)
+					r->hosts_parallel++;
 				else if (h->first_family == 6)
 					r->hosts_aaaa_first++;
 				else

@@ -1032,7 +1032,9 @@ static void c_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 	kv(rs, "verdict", verdict_role(c->verdict), "%s: %s", mx_chain_verdict_name(c->verdict),
 	   c->why ? c->why : "-");
 	kv(rs, "span", MX_ROLE_NORMAL, "%s .. %s%s", datetime(c->start_us, t1, sizeof(t1)),
-	   datetime(c->end_us, t2, sizeof(t2)), c->cut_short ? " (the capture ended inside the window)" : "");
+	   datetime(c->end_us, t2, sizeof(t2)),
+	   c->cut_short ? " (the capture ended inside the window)"
+			: c->evicted ? " (closed early: the open-chain table was full)" : "");
 	if (c->prev_start_us)
 		kv(rs, "attempt", MX_ROLE_NORMAL, "%" PRIu32 ", previous attempt started %s", c->attempt,
 		   datetime(c->prev_start_us, t1, sizeof(t1)));

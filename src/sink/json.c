@@ -862,6 +862,7 @@ void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c)
 	kv_str(out, &f, KL("verdict"), mx_chain_verdict_name(c->verdict));
 	kv_str(out, &f, KL("why"), c->why);
 	kv_bool(out, &f, KL("cut_short"), c->cut_short);
+	kv_bool(out, &f, KL("evicted"), c->evicted);
 	kv_bool(out, &f, KL("connected"), c->connected);
 	if (c->connected)
 		kv_addr_or_null(out, &f, KL("connected_to"), &c->connected_to);

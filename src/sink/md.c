@@ -579,6 +579,8 @@ static void event_text(FILE *out, const struct event *e)
 		}
 		if (c->cut_short)
 			fputs("; the capture ended inside the chain window", out);
+		if (c->evicted)
+			fputs("; closed early (the open-chain table was full)", out);
 		break;
 	case EV_FIND_FIRST:
 	case EV_FIND_LAST:

@@ -690,6 +690,8 @@ static void chain_lines(FILE *out, const struct mx_chain *c)
 		       (unsigned)c->syn_other, c->syn_other == 1 ? "" : "s");
 	if (c->cut_short)
 		sb_add(&sb, "; cut short (the capture ended inside the chain window)");
+	if (c->evicted)
+		sb_add(&sb, "; closed early (the open-chain table was full: --max-chains)");
 	if (c->prev_start_us && c->start_us > c->prev_start_us)
 		snprintf(gap, sizeof gap, " (+%s s)", mx_sk_secs(c->start_us - c->prev_start_us,
 								  buf, sizeof buf));

@@ -745,9 +745,11 @@ static void host(struct mx_chain *c, bool a, uint64_t a_us, bool aaaa, uint64_t 
 	h->pref = 10;
 	h->a.asked = a;
 	h->a.first_us = a_us;
+	h->a.first_end_us = a_us + 20000; /* answered in 20 ms */
 	h->a.outcome = MX_O_ANSWER;
 	h->aaaa.asked = aaaa;
 	h->aaaa.first_us = aaaa_us;
+	h->aaaa.first_end_us = aaaa_us + 20000;
 	h->aaaa.outcome = aaaa_outcome;
 	if (a && aaaa)
 		h->first_family = aaaa_us < a_us ? 6 : 4;
@@ -914,10 +916,13 @@ static void sender_fingerprint(void **state)
 	host(&c, true, T + 30000, true, T, MX_O_ANSWER); /* one sequential of three */
 	mx_model_observe_chain(m, &c);
 
-	/* A-first: A 30 ms before AAAA, or only A */
+	/* A-first: A 30 ms before AAAA, or only A, or AAAA 0.4 ms after A but
+	 * only once A was answered (0.3 ms): sequential on a fast resolver */
 	c = chn(a_first, "x.test", MX_CHAIN_RESOLVED, 5, T);
 	host(&c, true, T, true, T + 30000, MX_O_NODATA);
 	host(&c, true, T, false, 0, MX_O_ANSWER);
+	host(&c, true, T, true, T + 400, MX_O_NODATA);
+	c.hosts[2].a.first_end_us = T + 300;
 	mx_model_observe_chain(m, &c);
 
 	/* mixed: half and half */
@@ -965,7 +970,8 @@ static void sender_fingerprint(void **state)
 	assert_int_equal(r->retry_gaps, 0);
 
 	r = sender_of(&s, a_first);
-	assert_int_equal(r->hosts_a_first, 2);
+	assert_int_equal(r->hosts_a_first, 3);
+	assert_int_equal(r->hosts_parallel, 0);
 	assert_string_equal(mx_sender_family_order(r), "A-first");
 
 	r = sender_of(&s, mixed);
