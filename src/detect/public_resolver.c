@@ -6,8 +6,9 @@
  * as a cause of 4.4.4). It becomes WARN when, toward that resolver, >= 1 % of
  * queries go unanswered or SERVFAIL/REFUSED make up >= 5 % of answers (public
  * resolvers throttle per client address). DNSBL_BLOCKED: an A answer under a
- * DNSBL zone equal to 127.255.255.252/254/255 (Spamhaus: typo, public
- * resolver, excessive volume): the blocklist is not checked, or its error is
+ * DNSBL zone (--dnsbl-zones) equal to 127.255.255.252/254/255 (Spamhaus:
+ * typo, public resolver, excessive volume), from any resolver (S's own may
+ * forward to a public one): the blocklist is not checked, or its error is
  * misread as "listed".
  */
 #include <stdio.h>
@@ -42,26 +43,31 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	struct st *s = vs;
 	if (!t->rd || t->kind == MX_TXN_PENDING || t->kind == MX_TXN_OPEN)
 		return;
-	if (!mx_detect_is_public(c->opts, &t->server) || !mx_detect_is_sender(c->opts, &t->client))
+	if (!mx_detect_is_sender(c->opts, &t->client))
 		return;
-	bool fresh;
-	struct res *r = MX_SLOT_GET(s->res, mx_key_addr2(&t->client, &t->server, 12), &s->clock, &fresh);
-	if (fresh) {
-		r->addr = t->server;
-		r->sender = t->client;
-		r->first_us = t->q_ts;
-		r->frame = t->q_frame;
+	if (mx_detect_is_public(c->opts, &t->server)) {
+		bool fresh;
+		struct res *r = MX_SLOT_GET(s->res, mx_key_addr2(&t->client, &t->server, 12), &s->clock, &fresh);
+		if (fresh) {
+			r->addr = t->server;
+			r->sender = t->client;
+			r->first_us = t->q_ts;
+			r->frame = t->q_frame;
+		}
+		r->total++;
+		r->last_us = t->q_ts;
+		if (t->kind == MX_TXN_ANSWERED) {
+			r->answered++;
+			if (t->outcome == MX_O_SERVFAIL || t->outcome == MX_O_REFUSED)
+				r->failed++;
+		} else {
+			r->lost++;
+		}
 	}
-	r->total++;
-	r->last_us = t->q_ts;
-	if (t->kind == MX_TXN_ANSWERED) {
-		r->answered++;
-		if (t->outcome == MX_O_SERVFAIL || t->outcome == MX_O_REFUSED)
-			r->failed++;
-	} else {
-		r->lost++;
-	}
-	/* DNSBL error codes in A answers */
+	/* DNSBL error codes in A answers, whatever resolver S asked: the
+	 * blocklist judges the resolver that reached it, which is often a
+	 * public one behind S's own forwarder (local unbound/dnsmasq/systemd-
+	 * resolved forwarding to 8.8.8.8), not in the public list */
 	const struct mx_dns_msg *m = t->resp;
 	if (!m || t->qtype != MX_TYPE_A || !in_dnsbl(c->opts, &t->qname))
 		return;

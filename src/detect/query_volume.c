@@ -50,11 +50,11 @@ static enum cat categorize(const struct mx_detect_opts *o, const struct mx_txn *
 		return CAT_CHAIN;
 	case MX_TYPE_PTR:
 		return CAT_PTR;
-	case MX_TYPE_TXT:
-		return CAT_TXT;
 	default:
 		break;
 	}
+	/* any type under a blocklist zone: Postfix asks A, then TXT for the
+	 * reply text (also when its reply filter ignores the answer) */
 	for (size_t i = 0; i < o->n_dnsbl_zones; i++)
 		if (mx_dname_is_subdomain(&t->qname, &o->dnsbl_zones[i])) {
 			uint8_t ll = t->qname.wire[0];
@@ -63,8 +63,8 @@ static enum cat categorize(const struct mx_detect_opts *o, const struct mx_txn *
 			bool nibble = ll == 1 && ((c0 >= '0' && c0 <= '9') || (c0 >= 'a' && c0 <= 'f'));
 			return numeric || nibble ? CAT_DNSBL : CAT_REP;
 		}
-	if (t->qname.len > 1 && t->qname.wire[1] == '_')
-		return CAT_TXT; /* _dmarc, _domainkey, _mta-sts ... */
+	if (t->qtype == MX_TYPE_TXT || (t->qname.len > 1 && t->qname.wire[1] == '_'))
+		return CAT_TXT; /* SPF, _dmarc, _domainkey, _mta-sts ... */
 	if (t->qtype == MX_TYPE_A || t->qtype == MX_TYPE_AAAA)
 		return CAT_CHAIN;
 	return CAT_OTHER;

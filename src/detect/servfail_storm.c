@@ -6,6 +6,11 @@
  * overload). DOMAIN_SERVFAIL (ERROR): SERVFAIL for >= 2 query types (MX or A
  * among them) of names in one zone while other zones answer: the recipient's
  * DNS is broken (all authoritatives down, lame delegation, bogus DNSSEC).
+ * The MX question alone, failed at least twice, also counts: Postfix, Exim
+ * and OpenSMTPD defer right after an MX SERVFAIL (PATTERNS §1.1) and never
+ * ask a second type. "Other zones answer" may come later in the capture, so
+ * zones are judged again at the end, except under a SERVFAIL storm of the
+ * same resolver (that finding explains them).
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +30,7 @@ struct res {
 	uint64_t frames[8];
 	unsigned nframes;
 	bool fired;
+	bool stormed;            /* SERVFAIL_STORM fired in any window */
 };
 
 struct zone {
@@ -33,8 +39,9 @@ struct zone {
 	struct mx_addr resolver;
 	uint32_t types;          /* bit per qtype class: 1 A, 2 AAAA, 4 MX, 8 TLSA, 16 other */
 	uint64_t first_us, last_us, frames[8], count;
-	unsigned nframes;
+	unsigned nframes, attempts; /* SERVFAIL runs >= min_retry_gap apart */
 	bool fired;
+	bool dnssec_ede;         /* a SERVFAIL carried a DNSSEC EDE: P18 explains it */
 };
 
 struct st {
@@ -49,6 +56,46 @@ static uint32_t tbit(uint16_t t)
 	return t == MX_TYPE_A ? 1 : t == MX_TYPE_AAAA ? 2 : t == MX_TYPE_MX ? 4 : t == MX_TYPE_TLSA ? 8 : 16;
 }
 
+/* at_end: the MX-only case is judged at the end only, once a storm of the
+ * same resolver is known or ruled out */
+static bool domain_servfail_due(const struct st *s, const struct zone *z, bool at_end)
+{
+	unsigned ntypes = (unsigned)__builtin_popcount(z->types);
+	return !z->fired && s->ok_answers > 0 && (z->types & 5) &&
+	       (ntypes >= 2 || (at_end && z->types == 4 && z->count >= 2 && !z->dnssec_ede));
+}
+
+static void emit_domain_servfail(struct zone *z, struct mx_emit *e)
+{
+	struct mx_finding f;
+	char zn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
+	z->fired = true;
+	mx_finding_init(&f, "DOMAIN_SERVFAIL", MX_SEV_ERROR);
+	f.title = "every lookup in one zone fails (SERVFAIL) while other zones resolve";
+	mx_dname_copy(&f.domain, &z->zone);
+	mx_finding_add_resolver(&f, &z->resolver);
+	f.first_us = z->first_us;
+	f.last_us = z->last_us;
+	f.count = z->count;
+	f.attempts = z->attempts;
+	for (unsigned i = 0; i < z->nframes; i++)
+		mx_finding_add_frame(&f, z->frames[i]);
+	mx_dname_format(&z->zone, zn, sizeof zn);
+	mx_addr_format(&z->resolver, rs, sizeof rs);
+	mx_finding_detail(&f, "SERVFAIL for %s%s%s%snames under %s%s", (z->types & 4) ? "MX " : "",
+			  (z->types & 1) ? "A " : "", (z->types & 2) ? "AAAA " : "", (z->types & 8) ? "TLSA " : "", zn,
+			  z->types == 4 ? " (only the MX was asked: the sender defers after an MX SERVFAIL)" : "");
+	f.smtp_status = "most likely: Postfix 4.4.3 \"...type=MX: Host not found, try again\"; Exim \"host "
+			"lookup did not complete\"; Exchange \"451 4.4.0 DNS query failed\"; Messaging Gateway "
+			"421 4.4.4; OpenSMTPD \"Temporary failure in MX lookup\"";
+	f.cause = "the recipient's DNS is broken: all its authoritative servers unreachable, a lame "
+		  "delegation, or broken DNSSEC";
+	f.fix = "the recipient repairs its authoritative servers or delegation";
+	mx_finding_verify(&f, "dig +trace MX %s", zn);
+	mx_finding_verify(&f, "dig +short NS %s @%s", zn, rs);
+	mx_emit(e, &f);
+}
+
 static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
 {
 	struct st *s = vs;
@@ -61,8 +108,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	struct res *r = MX_SLOT_GET(s->res, mx_key_addr(&t->server, 17), &s->clock, &fresh);
 	if (fresh || t->r_ts >= r->win_start + STORM_US) {
 		struct mx_slot keep = r->s;
+		bool stormed = !fresh && r->stormed;
 		memset(r, 0, sizeof(*r));
 		r->s = keep;
+		r->stormed = stormed;
 		r->addr = t->server;
 		r->win_start = t->r_ts;
 	}
@@ -84,6 +133,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		struct mx_finding f;
 		char rs[MX_ADDR_STRLEN];
 		r->fired = true;
+		r->stormed = true;
 		mx_finding_init(&f, "SERVFAIL_STORM", MX_SEV_CRIT);
 		f.title = "the resolver fails across many zones (SERVFAIL storm)";
 		mx_finding_add_resolver(&f, &r->addr);
@@ -114,42 +164,34 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		z->resolver = t->server;
 		z->first_us = t->q_ts;
 	}
+	if (fresh || t->q_ts >= z->last_us + c->opts->min_retry_gap_us)
+		z->attempts++;
 	z->types |= tbit(t->qtype);
+	z->dnssec_ede |= t->ede == 1 || t->ede == 2 || (t->ede >= 5 && t->ede <= 12);
 	z->last_us = t->r_ts;
 	z->count++;
 	if (z->nframes + 2 <= 8) {
 		z->frames[z->nframes++] = t->q_frame;
 		z->frames[z->nframes++] = t->r_frame;
 	}
-	unsigned ntypes = (unsigned)__builtin_popcount(z->types);
-	if (!z->fired && ntypes >= 2 && (z->types & 5) && s->ok_answers > 0) {
-		struct mx_finding f;
-		char zn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
-		z->fired = true;
-		mx_finding_init(&f, "DOMAIN_SERVFAIL", MX_SEV_ERROR);
-		f.title = "every lookup in one zone fails (SERVFAIL) while other zones resolve";
-		mx_dname_copy(&f.domain, &z->zone);
-		mx_finding_add_resolver(&f, &z->resolver);
-		f.first_us = z->first_us;
-		f.last_us = z->last_us;
-		f.count = z->count;
-		for (unsigned i = 0; i < z->nframes; i++)
-			mx_finding_add_frame(&f, z->frames[i]);
-		mx_dname_format(&z->zone, zn, sizeof zn);
-		mx_addr_format(&z->resolver, rs, sizeof rs);
-		mx_finding_detail(&f, "SERVFAIL for %s%s%s%s names under %s", (z->types & 4) ? "MX " : "",
-				  (z->types & 1) ? "A " : "", (z->types & 2) ? "AAAA " : "", (z->types & 8) ? "TLSA " : "", zn);
-		f.smtp_status = "most likely: Postfix 4.4.3 \"...type=MX: Host not found, try again\"; Exim \"host "
-				"lookup did not complete\"; Exchange \"451 4.4.0 DNS query failed\"; Messaging Gateway "
-				"421 4.4.4; OpenSMTPD \"Temporary failure in MX lookup\"";
-		f.cause = "the recipient's DNS is broken: all its authoritative servers unreachable, a lame "
-			  "delegation, or broken DNSSEC";
-		f.fix = "the recipient repairs its authoritative servers or delegation";
-		mx_finding_verify(&f, "dig +trace MX %s", zn);
-		mx_finding_verify(&f, "dig +short NS %s @%s", zn, rs);
-		mx_emit(e, &f);
-	}
+	if (domain_servfail_due(s, z, false))
+		emit_domain_servfail(z, e);
 	(void)c;
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	struct st *s = vs;
+	(void)c;
+	for (unsigned i = 0; i < ZONES; i++) {
+		struct zone *z = &s->zones[i];
+		if (!z->s.used || !domain_servfail_due(s, z, true))
+			continue;
+		const struct res *r = MX_SLOT_FIND(s->res, mx_key_addr(&z->resolver, 17));
+		if (r && r->stormed)
+			continue;
+		emit_domain_servfail(z, e);
+	}
 }
 
 const struct mx_detector mx_det_servfail_storm = {
@@ -159,4 +201,5 @@ const struct mx_detector mx_det_servfail_storm = {
 	.summary = "SERVFAIL across many zones from one resolver, or for every lookup in one zone",
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
+	.on_finish = on_finish,
 };
