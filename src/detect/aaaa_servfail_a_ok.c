@@ -86,7 +86,7 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	else
 		f.smtp_status = "none for A-first or falling-back MTAs (Postfix, Exim, OpenSMTPD, glibc getaddrinfo "
 				"users deliver over IPv4); AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
-				"(Exchange \"451 4.4.0 DNS query failed\", Sendmail 4.4.3)";
+				"(Exchange \"451 4.4.0 DNS query failed\", Sendmail without WorkAroundBrokenAAAA 4.4.3)";
 	f.cause = v6->outcome == MX_O_NXDOMAIN
 		? "the recipient's DNS answers A but says the name does not exist for AAAA; RFC 4074 §3 expects "
 		  "NOERROR with an empty answer for a name without AAAA records"

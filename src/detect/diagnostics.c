@@ -158,7 +158,7 @@ static void auth_check(struct st *s, const struct mx_txn *t, struct mx_emit *e)
 		mx_addr_format(&a->server, rs, sizeof rs);
 		mx_finding_detail(&f, "authoritative %s: A %s NOERROR, AAAA %s", rs, qn, mx_outcome_name(a->v6_outcome));
 		f.smtp_status = "through any resolver: AAAA-first MTAs defer (Exchange \"451 4.4.0 DNS query failed\", "
-				"Sendmail 4.4.3); see AAAA_SERVFAIL_LOOP";
+				"Sendmail without WorkAroundBrokenAAAA 4.4.3); see AAAA_SERVFAIL_LOOP";
 		f.cause = "the authoritative server mishandles AAAA queries instead of answering NOERROR with an "
 			  "empty answer (RFC 4074 §3)";
 		f.fix = "the zone's operator fixes or upgrades the server (or the load balancer/firewall in front "
