@@ -25,30 +25,8 @@ fail_stop_nsd() {
     log "nsd stopped (pid $pid)"
 }
 
-# fail_start_unbound SED_SCRIPT "IFACE ..." ["server: line" ...]: like
-# lab_start_unbound, but the generated unbound.conf is edited with the sed
-# script SED_SCRIPT (e.g. to replace module-config), and the readiness probe
-# is "unbound answers at all" (a resolver set up to fail may SERVFAIL).
-fail_start_unbound() {
-    local sedscript=$1 ifaces=$2; shift 2
-    mkdir -p "$RUN/unbound"
-    local i l ilines='' alines=''
-    for i in $ifaces; do ilines="$ilines    interface: $i\n"; done
-    for l in "$@"; do alines="$alines    $l\n"; done
-    subst "$TPL/unbound.conf.in" "$RUN/unbound/unbound.conf.tmp"
-    awk -v I="$ilines" -v A="$alines" '
-        /^@INTERFACES@$/ { printf "%s", I; next }
-        /^@ACL@$/        { printf "%s", A; next }
-        { print }' "$RUN/unbound/unbound.conf.tmp" \
-        | sed 's/\\n/\n/g' | sed -e "$sedscript" > "$RUN/unbound/unbound.conf"
-    rm -f "$RUN/unbound/unbound.conf.tmp"
-    unbound-checkconf "$RUN/unbound/unbound.conf" >/dev/null || die "unbound.conf invalid"
-    ip netns exec "$NS_RES" unbound -d -c "$RUN/unbound/unbound.conf" >"$RUN/unbound/stderr" 2>&1 &
-    local first=${ifaces%% *} addr port=53
-    addr=${first%@*}; [ "$addr" != "$first" ] && port=${first#*@}
-    wait_for "unbound" 20 dns_ok "$NS_RES" "$addr" "$port" . SOA
-    log "unbound up on $ifaces"
-}
+# fail_start_unbound: lab_start_unbound_edited (lib.sh).
+fail_start_unbound() { lab_start_unbound_edited "$@"; }
 
 # fail_client CMD...: run CMD in the sender namespace, output into the
 # client log (like lab_dig, any command).

@@ -494,3 +494,29 @@ lab_sm_queue_run() {
       lab_sm "$1" -q -v 2>&1 || true; } >>"$d/queue-runs.log"
     log "queue run of sendmail $1 done"
 }
+
+# lab_start_unbound_edited SED_SCRIPT "IFACE ..." ["server: line" ...]: like
+# lab_start_unbound, but the generated unbound.conf is first edited with the
+# sed script SED_SCRIPT (e.g. to replace the module-config line); extra
+# lines go into the server: clause. Used by diag-lib.sh and fail-lib.sh.
+lab_start_unbound_edited() {
+    local sedscript=$1 ifaces=$2; shift 2
+    mkdir -p "$RUN/unbound"
+    local i l ilines='' alines=''
+    for i in $ifaces; do ilines="$ilines    interface: $i\n"; done
+    for l in "$@"; do alines="$alines    $l\n"; done
+    subst "$TPL/unbound.conf.in" "$RUN/unbound/unbound.conf.tmp"
+    awk -v I="$ilines" -v A="$alines" '
+        /^@INTERFACES@$/ { printf "%s", I; next }
+        /^@ACL@$/        { printf "%s", A; next }
+        { print }' "$RUN/unbound/unbound.conf.tmp" \
+        | sed 's/\\n/\n/g' | sed -e "$sedscript" > "$RUN/unbound/unbound.conf"
+    rm -f "$RUN/unbound/unbound.conf.tmp"
+    unbound-checkconf "$RUN/unbound/unbound.conf" >/dev/null || die "unbound.conf invalid"
+    ip netns exec "$NS_RES" unbound -d -c "$RUN/unbound/unbound.conf" >"$RUN/unbound/stderr" 2>&1 &
+    local first=${ifaces%% *} addr port=53
+    addr=${first%@*}; [ "$addr" != "$first" ] && port=${first#*@}
+    wait_for "unbound" 20 dns_ok "$NS_RES" "$addr" "$port" . SOA
+    log "unbound up on $ifaces"
+}
+
