@@ -24,16 +24,6 @@ void mx_addr_set6(struct mx_addr *x, const uint8_t b[16])
 	memcpy(x->a, b, 16);
 }
 
-bool mx_addr_eq(const struct mx_addr *x, const struct mx_addr *y)
-{
-	uint64_t a0, a1, b0, b1;
-	memcpy(&a0, x->a, 8);
-	memcpy(&a1, x->a + 8, 8);
-	memcpy(&b0, y->a, 8);
-	memcpy(&b1, y->a + 8, 8);
-	return x->family == y->family && ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
 int mx_addr_cmp(const struct mx_addr *x, const struct mx_addr *y)
 {
 	if (x->family != y->family)
@@ -44,13 +34,6 @@ int mx_addr_cmp(const struct mx_addr *x, const struct mx_addr *y)
 /* 64-bit words read without alignment or aliasing concerns (memcpy is one
  * load); the hash value depends on the host's byte order, which is fine: no
  * output depends on hash values, only on what compares equal. */
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t w;
-	memcpy(&w, p, 8);
-	return w;
-}
-
 static inline uint64_t load32(const uint8_t *p)
 {
 	uint32_t w;
@@ -68,53 +51,20 @@ static inline uint64_t load_tail(const uint8_t *p, size_t n)
 	return (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 | p[n - 1];
 }
 
-/* One mixing round per word: xor in, multiply by an odd constant, fold the
- * high half down. Not cryptographic: table seeds are fixed and the inputs
- * are packet bytes, so chains are also bounded by the table caps. */
-static inline uint64_t mix_word(uint64_t h, uint64_t w)
-{
-	h ^= w;
-	h *= 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-/* splitmix64 finaliser: every input bit reaches the low bits that
- * power-of-two table masks use. */
-static inline uint64_t avalanche(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
-}
-
 uint64_t mx_hash_bytes(const void *p, size_t n, uint64_t seed)
 {
 	/* Word at a time (8 bytes per multiply instead of one), length folded
 	 * in first so that inputs differing only by trailing zero bytes differ. */
 	const uint8_t *b = (const uint8_t *)p;
-	uint64_t h = mix_word(seed ^ 0xcbf29ce484222325ULL, (uint64_t)n);
+	uint64_t h = mx_mix_word_(seed ^ 0xcbf29ce484222325ULL, (uint64_t)n);
 	while (n >= 8) {
-		h = mix_word(h, load64(b));
+		h = mx_mix_word_(h, mx_load64_(b));
 		b += 8;
 		n -= 8;
 	}
 	if (n)
-		h = mix_word(h, load_tail(b, n));
-	return avalanche(h);
-}
-
-uint64_t mx_addr_hash(const struct mx_addr *x, uint64_t seed)
-{
-	/* The bytes past an IPv4 address are zero (mx_addr_set4) and mx_addr_eq
-	 * compares all 16, so hashing all 16 is consistent with equality. */
-	uint64_t h = mix_word(seed ^ 0xcbf29ce484222325ULL, x->family);
-	h = mix_word(h, load64(x->a));
-	if (x->family != 4)
-		h = mix_word(h, load64(x->a + 8));
-	return avalanche(h);
+		h = mx_mix_word_(h, load_tail(b, n));
+	return mx_avalanche_(h);
 }
 
 char *mx_addr_format(const struct mx_addr *x, char *buf, size_t n)

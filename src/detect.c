@@ -223,7 +223,7 @@ static size_t slot_home(uint64_t key, size_t n)
 	return (size_t)(((key >> 32) * (uint64_t)n) >> 32);
 }
 
-void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
+static void *slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh, size_t zero)
 {
 	uint8_t *b = base;
 	size_t i = slot_home(key, n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
@@ -242,12 +242,22 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 		if (++i == n)
 			i = 0;
 	}
-	memset(victim, 0, size);
+	memset(victim, 0, zero);
 	victim->key = key;
 	victim->used = *clock;
 	if (fresh)
 		*fresh = true;
 	return victim;
+}
+
+void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	return slot_get(base, n, size, key, clock, fresh, size);
+}
+
+void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	return slot_get(base, n, size, key, clock, fresh, sizeof(struct mx_slot));
 }
 
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define MX_ADDR_STRLEN 48 /* enough for any IPv6 text form plus NUL */
 
@@ -21,14 +22,59 @@ struct mx_addr {
 
 void mx_addr_set4(struct mx_addr *x, const uint8_t b[4]);
 void mx_addr_set6(struct mx_addr *x, const uint8_t b[16]);
-bool mx_addr_eq(const struct mx_addr *x, const struct mx_addr *y);
 /* Total order: family first, then bytes. For sorted, deterministic output. */
 int mx_addr_cmp(const struct mx_addr *x, const struct mx_addr *y);
-uint64_t mx_addr_hash(const struct mx_addr *x, uint64_t seed);
 /* Text form (inet_ntop style, "-" for none) into buf; returns buf. */
 char *mx_addr_format(const struct mx_addr *x, char *buf, size_t n);
 /* Parse dotted-quad or IPv6 text. 0 or MX_EINVAL. */
 int mx_addr_parse(const char *s, struct mx_addr *out);
+
+/* Equality and hashing are inline: every table probe uses them. */
+static inline uint64_t mx_load64_(const uint8_t *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+	return w;
+}
+
+static inline bool mx_addr_eq(const struct mx_addr *x, const struct mx_addr *y)
+{
+	return x->family == y->family &&
+	       ((mx_load64_(x->a) ^ mx_load64_(y->a)) | (mx_load64_(x->a + 8) ^ mx_load64_(y->a + 8))) == 0;
+}
+
+/* One mixing round per word (xor, multiply by an odd constant, fold the high
+ * half down) and a splitmix64 finaliser so every input bit reaches the low
+ * bits that power-of-two masks use. The value depends on the host's byte
+ * order: no output depends on hash values, only on what compares equal. */
+static inline uint64_t mx_mix_word_(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+static inline uint64_t mx_avalanche_(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+/* The bytes past an IPv4 address are zero (mx_addr_set4) and mx_addr_eq
+ * compares all 16, so hashing the first 8 of an IPv4 address is consistent
+ * with equality. */
+static inline uint64_t mx_addr_hash(const struct mx_addr *x, uint64_t seed)
+{
+	uint64_t h = mx_mix_word_(seed ^ 0xcbf29ce484222325ULL, x->family);
+	h = mx_mix_word_(h, mx_load64_(x->a));
+	if (x->family != 4)
+		h = mx_mix_word_(h, mx_load64_(x->a + 8));
+	return mx_avalanche_(h);
+}
 
 /* 64-bit hash helper shared by every table (word-at-a-time mixing with a
  * splitmix64 finaliser, seedable). */

@@ -139,10 +139,15 @@ struct mx_slot {
 	uint64_t used;
 };
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh);
+/* As mx_slot_get(), but a taken entry has only its struct mx_slot reset: for
+ * large entries whose owner resets the few fields that matter on *fresh. */
+void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh);
 /* Find only; NULL when absent. */
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key);
 #define MX_SLOT_GET(arr, key, clock, fresh) \
 	mx_slot_get((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh))
+#define MX_SLOT_TAKE(arr, key, clock, fresh) \
+	mx_slot_take((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh))
 #define MX_SLOT_FIND(arr, key) mx_slot_find((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key))
 /* Key helpers (never 0). */
 uint64_t mx_key_addr(const struct mx_addr *a, uint64_t salt);

@@ -37,7 +37,7 @@ struct auth {
 
 /* SEARCH_SUFFIX_EXPANSION: per sender, recent lookups, the MX exchanges it
  * was given and up to two suffixes with the names seen with them. */
-#define SFX_SENDERS 16
+#define SFX_SENDERS 64
 #define SFX_RECENT 16
 #define SFX_NAMES 16
 #define SFX_BASES 4
@@ -291,6 +291,7 @@ static void sfx_note(struct sfx_sender *ss, const struct mx_dname *base, const s
 	for (unsigned i = 0; i < SFX_PER_SENDER && !r; i++)
 		if (!ss->rec[i].suffix.len) {
 			r = &ss->rec[i];
+			memset(r, 0, sizeof(*r));
 			mx_dname_copy(&r->suffix, x);
 			r->resolver = sx->resolver;
 			r->first_us = sx->first_us;
@@ -348,9 +349,18 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	if (!l->rd || l->qclass != 1 || l->qname.len < 2 || !mx_detect_is_sender(c->opts, &l->client))
 		return;
 	bool fresh;
-	struct sfx_sender *ss = MX_SLOT_GET(s->sfx, mx_key_addr(&l->client, 0x5f78), &s->sfx_clock, &fresh);
-	if (fresh)
+	/* ~12 KiB an entry: reset only what marks its arrays empty. */
+	struct sfx_sender *ss = MX_SLOT_TAKE(s->sfx, mx_key_addr(&l->client, 0x5f78), &s->sfx_clock, &fresh);
+	if (fresh) {
 		ss->client = l->client;
+		ss->recent_pos = ss->names_pos = 0;
+		for (unsigned i = 0; i < SFX_RECENT; i++)
+			ss->recent[i].qtype = 0;
+		for (unsigned i = 0; i < SFX_NAMES; i++)
+			ss->names[i].len = 0;
+		for (unsigned i = 0; i < SFX_PER_SENDER; i++)
+			ss->rec[i].suffix.len = 0;
+	}
 	struct sfx_look cur;
 	struct mx_dname x;
 	sfx_look_from(&cur, l);
@@ -359,7 +369,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	uint64_t gap = c->opts->answer_timeout_us + 1000000ULL;
 	for (unsigned i = 0; i < SFX_RECENT; i++) {
 		const struct sfx_look *o = &ss->recent[i];
-		if (!o->qtype || o->qtype != cur.qtype || mx_dname_eq(&o->qname, &cur.qname))
+		if (!o->qtype || o->qtype != cur.qtype || (o->outcome == MX_O_ANSWER && cur.outcome == MX_O_ANSWER) ||
+		    o->qname.labels == cur.qname.labels)
 			continue;
 		const struct sfx_look *first = o->first_us <= cur.first_us ? o : &cur;
 		const struct sfx_look *second = first == o ? &cur : o;
