@@ -83,19 +83,32 @@ static void tbl_row(struct tbl *t, ...)
 	t->nrow++;
 }
 
+static void put_spaces(FILE *out, size_t n)
+{
+	static const char sp[] = "                                                                ";
+	while (n) {
+		size_t k = n < sizeof sp - 1 ? n : sizeof sp - 1;
+		fwrite(sp, 1, k, out);
+		n -= k;
+	}
+}
+
 static void tbl_print_at(struct tbl *t, FILE *out, size_t indent)
 {
 	size_t w[TBL_MAXCOL] = { 0 };
+	size_t *len = malloc((t->nrow * t->ncol + 1) * sizeof(*len));
 	for (size_t r = 0; r < t->nrow; r++)
 		for (size_t c = 0; c < t->ncol; c++) {
 			const char *s = t->cell[r * t->ncol + c];
 			size_t l = s ? strlen(s) : 0;
+			if (len)
+				len[r * t->ncol + c] = l;
 			if (l > w[c])
 				w[c] = l;
 		}
 	for (size_t r = 0; r < t->nrow; r++) {
 		size_t pad = 0;
-		fprintf(out, "%*s", (int)indent, "");
+		put_spaces(out, indent);
 		/* the last non-empty cell ends the line: no trailing blanks */
 		size_t last = t->ncol;
 		while (last > 0) {
@@ -106,20 +119,23 @@ static void tbl_print_at(struct tbl *t, FILE *out, size_t indent)
 		}
 		for (size_t c = 0; c < last; c++) {
 			const char *s = t->cell[r * t->ncol + c];
-			size_t l = s ? strlen(s) : 0;
+			size_t l = len ? len[r * t->ncol + c] : (s ? strlen(s) : 0);
 			if (c)
 				pad += 2;
 			if (t->right & (1u << c)) {
 				pad += w[c] - l;
-				fprintf(out, "%*s%s", (int)pad, "", s ? s : "");
+				put_spaces(out, pad);
 				pad = 0;
 			} else {
-				fprintf(out, "%*s%s", (int)pad, "", s ? s : "");
+				put_spaces(out, pad);
 				pad = w[c] - l;
 			}
+			if (l)
+				fwrite(s, 1, l, out);
 		}
-		fputc('\n', out);
+		putc_unlocked('\n', out);
 	}
+	free(len);
 }
 
 static void tbl_print(struct tbl *t, FILE *out)
@@ -163,7 +179,18 @@ static void sb_add(struct sbuf *s, const char *fmt, ...)
 
 static const char *u64s(uint64_t v, char *buf, size_t n)
 {
-	snprintf(buf, n, "%" PRIu64, v);
+	char tmp[24];
+	size_t k = 0;
+	if (n == 0)
+		return buf;
+	do {
+		tmp[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	size_t i = 0;
+	while (k && i + 1 < n)
+		buf[i++] = tmp[--k];
+	buf[i] = '\0';
 	return buf;
 }
 
@@ -460,38 +487,86 @@ static size_t cols(const char *p, size_t len)
 /* Print `lead` then `text` word by word, wrapped at MX_SK_WIDTH columns;
  * continuation lines are indented by `hang` spaces. Control bytes in text
  * become '?': detector texts are static, but names inside them are not. */
+struct obuf {
+	char b[4096];
+	size_t n;
+	FILE *out;
+};
+
+static void ob_put(struct obuf *o, const char *p, size_t n)
+{
+	while (n) {
+		if (o->n == sizeof o->b) {
+			fwrite(o->b, 1, o->n, o->out);
+			o->n = 0;
+		}
+		size_t k = sizeof o->b - o->n;
+		if (k > n)
+			k = n;
+		memcpy(o->b + o->n, p, k);
+		o->n += k;
+		p += k;
+		n -= k;
+	}
+}
+
+static void ob_spaces(struct obuf *o, size_t n)
+{
+	static const char sp[] = "                                ";
+	while (n) {
+		size_t k = n < sizeof sp - 1 ? n : sizeof sp - 1;
+		ob_put(o, sp, k);
+		n -= k;
+	}
+}
+
 static void wrap(FILE *out, const char *lead, size_t hang, const char *text)
 {
-	size_t col = cols(lead, strlen(lead));
+	struct obuf o;
+	size_t ll = strlen(lead), col = cols(lead, ll);
 	bool any = false;
 	const char *p = text ? text : "";
-	fputs(lead, out);
+	o.n = 0;
+	o.out = out;
+	ob_put(&o, lead, ll);
 	while (*p) {
 		while (*p == ' ')
 			p++;
 		if (!*p)
 			break;
 		const char *w = p;
-		while (*p && *p != ' ')
-			p++;
-		size_t wl = (size_t)(p - w), wc = cols(w, wl);
+		size_t wc = 0;
+		bool ctl = false;
+		for (; *p && *p != ' '; p++) {
+			unsigned char c = (unsigned char)*p;
+			wc += (c & 0xc0) != 0x80;
+			ctl |= c < 0x20 || c == 0x7f;
+		}
+		size_t wl = (size_t)(p - w);
 		if (any && col + 1 + wc > MX_SK_WIDTH) {
-			fprintf(out, "\n%*s", (int)hang, "");
+			ob_put(&o, "\n", 1);
+			ob_spaces(&o, hang);
 			col = hang;
 			any = false;
 		}
 		if (any) {
-			fputc(' ', out);
+			ob_put(&o, " ", 1);
 			col++;
 		}
-		for (size_t i = 0; i < wl; i++) {
-			unsigned char c = (unsigned char)w[i];
-			fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
+		if (!ctl) {
+			ob_put(&o, w, wl);
+		} else {
+			for (size_t i = 0; i < wl; i++) {
+				unsigned char c = (unsigned char)w[i];
+				char q = c < 0x20 || c == 0x7f ? '?' : (char)c;
+				ob_put(&o, &q, 1);
+			}
 		}
 		col += wc;
 		any = true;
 	}
-	fputc('\n', out);
+	ob_put(&o, "\n", 1);
+	fwrite(o.b, 1, o.n, out);
 }
 
 /* "Label: text" wrapped with a hanging indent under the text. */
