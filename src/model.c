@@ -864,17 +864,59 @@ const char *mx_sender_fallback(const struct mx_sender_row *r)
 	return "sometimes asks A";
 }
 
-/* Copy a chain without its unused host slots (a chain is ~12 KiB, most of it
- * the 8 host slots; one or two are typical). Slots past n_hosts in dst keep
- * whatever they held: readers stop at n_hosts, and the snapshot copies into
- * zeroed memory. */
+/* Copy a chain without the bytes no reader looks at: unused host slots,
+ * name bytes past each name's length, step frames and resolvers past their
+ * counts (a chain is ~12 KiB, a typical one uses well under 1 KiB of it).
+ * The copy goes field group by field group (offsetof), so a field added to
+ * any group is still copied. dst's unused bytes keep whatever they held:
+ * readers stop at the counts and lengths, and the ring and the snapshot
+ * start from zeroed memory. */
+static void seg_copy(void *dst, const void *src, size_t from, size_t to)
+{
+	memcpy((unsigned char *)dst + from, (const unsigned char *)src + from, to - from);
+}
+
+#define SEG_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+
+static void step_copy(struct mx_chain_step *d, const struct mx_chain_step *s)
+{
+	typedef struct mx_chain_step T;
+	unsigned nr = s->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? s->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
+	unsigned nf = s->n_frames < MX_CHAIN_MAX_FRAMES ? s->n_frames : MX_CHAIN_MAX_FRAMES;
+	seg_copy(d, s, 0, offsetof(T, resolvers));
+	memcpy(d->resolvers, s->resolvers, nr * sizeof(s->resolvers[0]));
+	seg_copy(d, s, SEG_END(T, resolvers), offsetof(T, frames));
+	memcpy(d->frames, s->frames, nf * sizeof(s->frames[0]));
+	seg_copy(d, s, SEG_END(T, frames), sizeof(T));
+}
+
+static void host_copy(struct mx_chain_host *d, const struct mx_chain_host *s)
+{
+	typedef struct mx_chain_host T;
+	mx_dname_copy(&d->name, &s->name);
+	seg_copy(d, s, SEG_END(T, name), offsetof(T, cname));
+	mx_dname_copy(&d->cname, &s->cname);
+	seg_copy(d, s, SEG_END(T, cname), offsetof(T, a));
+	step_copy(&d->a, &s->a);
+	step_copy(&d->aaaa, &s->aaaa);
+	step_copy(&d->tlsa, &s->tlsa);
+	seg_copy(d, s, SEG_END(T, tlsa), sizeof(T));
+}
+
 static void chain_copy(struct mx_chain *dst, const struct mx_chain *src)
 {
+	typedef struct mx_chain T;
 	size_t nh = src->n_hosts < MX_CHAIN_MAX_HOSTS ? src->n_hosts : MX_CHAIN_MAX_HOSTS;
-	size_t head = offsetof(struct mx_chain, hosts) + nh * sizeof(src->hosts[0]);
-	size_t tail = offsetof(struct mx_chain, hosts) + sizeof(src->hosts);
-	memcpy(dst, src, head);
-	memcpy((unsigned char *)dst + tail, (const unsigned char *)src + tail, sizeof(*src) - tail);
+	seg_copy(dst, src, 0, offsetof(T, domain));
+	mx_dname_copy(&dst->domain, &src->domain);
+	seg_copy(dst, src, SEG_END(T, domain), offsetof(T, mx));
+	step_copy(&dst->mx, &src->mx);
+	seg_copy(dst, src, SEG_END(T, mx), offsetof(T, soa_owner));
+	mx_dname_copy(&dst->soa_owner, &src->soa_owner);
+	seg_copy(dst, src, SEG_END(T, soa_owner), offsetof(T, hosts));
+	for (size_t i = 0; i < nh; i++)
+		host_copy(&dst->hosts[i], &src->hosts[i]);
+	seg_copy(dst, src, SEG_END(T, hosts), sizeof(T));
 }
 
 void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
