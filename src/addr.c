@@ -73,8 +73,25 @@ char *mx_addr_format(const struct mx_addr *x, char *buf, size_t n)
 		return buf;
 	buf[0] = '\0';
 	if (x->family == 4) {
-		if (!inet_ntop(AF_INET, x->a, buf, (socklen_t)n))
-			buf[0] = '\0';
+		/* dotted quad by hand (what inet_ntop writes, without its sprintf) */
+		char t[16];
+		size_t k = 0;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = x->a[i];
+			if (i)
+				t[k++] = '.';
+			if (v >= 100)
+				t[k++] = (char)('0' + v / 100);
+			if (v >= 10)
+				t[k++] = (char)('0' + v / 10 % 10);
+			t[k++] = (char)('0' + v % 10);
+		}
+		if (k >= n) {
+			buf[0] = '\0'; /* inet_ntop fails when it does not fit */
+		} else {
+			memcpy(buf, t, k);
+			buf[k] = '\0';
+		}
 	} else if (x->family == 6) {
 		if (!inet_ntop(AF_INET6, x->a, buf, (socklen_t)n))
 			buf[0] = '\0';

@@ -1,4 +1,5 @@
 /* test_base.c - L0: the byte reader, addresses, names, error text. */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,6 +71,28 @@ static void addr_roundtrip(void **state)
 	assert_string_equal(mx_addr_format(&none, buf, sizeof buf), "-");
 }
 
+/* The hand-written IPv4 form must be exactly inet_ntop's, for every octet
+ * value in every position and for buffers too small to hold it. */
+static void addr_format_v4_like_inet_ntop(void **state)
+{
+	(void)state;
+	for (unsigned v = 0; v < 256; v++)
+		for (unsigned pos = 0; pos < 4; pos++) {
+			uint8_t b[4] = {9, 99, 100, 255};
+			b[pos] = (uint8_t)v;
+			struct mx_addr a;
+			mx_addr_set4(&a, b);
+			for (size_t n = 1; n <= 16; n++) {
+				char ours[16], ref[16];
+				memset(ours, 'x', sizeof ours);
+				mx_addr_format(&a, ours, n);
+				if (!inet_ntop(AF_INET, b, ref, (socklen_t)n))
+					ref[0] = '\0';
+				assert_string_equal(ours, ref);
+			}
+		}
+}
+
 static void dname_text(void **state)
 {
 	(void)state;
@@ -123,7 +146,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rd_reads_and_sticks), cmocka_unit_test(rd_sub_clamps),
-		cmocka_unit_test(addr_roundtrip),      cmocka_unit_test(dname_text),
+		cmocka_unit_test(addr_roundtrip),
+		cmocka_unit_test(addr_format_v4_like_inet_ntop), cmocka_unit_test(dname_text),
 		cmocka_unit_test(err_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
