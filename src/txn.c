@@ -456,23 +456,27 @@ static void tab_release(struct tab *tb, uint32_t i)
 
 /* ---- lookups ------------------------------------------------------------ */
 
+/* Does pending entry i (its h1 matched) have key k and, when m has one, m's
+ * question? Out of line, so the probe loop below needs no register saves. */
+__attribute__((noinline)) static bool full_match(const struct tab *tb, uint32_t i, const struct key *k,
+						   const struct mx_dns_msg *m)
+{
+	const struct mx_txn *x = &tb->x[i];
+	return eq_full(x, k) && !(m && m->has_question && !eq_question(x, m));
+}
+
 /* Entry with key k (ID included) in tb; question compared when m has one
  * (m may be NULL: no question); the oldest (lowest seq) when several match. */
-static uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1,
-			  const struct mx_dns_msg *m)
+static inline uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1,
+				 const struct mx_dns_msg *m)
 {
+	uint32_t best = NIL;
 	if (tb->n == 0)
 		return NIL;
-	uint32_t best = NIL;
 	for (uint32_t i = tb->b1[h1 & tb->mask]; i != NIL; i = tb->h[i].n1) {
-		if (tb->h[i].h1 != h1)
+		if (tb->h[i].h1 != h1 || !full_match(tb, i, k, m))
 			continue;
-		const struct mx_txn *x = &tb->x[i];
-		if (!eq_full(x, k))
-			continue;
-		if (m && m->has_question && !eq_question(x, m))
-			continue;
-		if (best == NIL || x->seq < tb->x[best].seq)
+		if (best == NIL || tb->x[i].seq < tb->x[best].seq)
 			best = i;
 	}
 	return best;
