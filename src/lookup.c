@@ -36,7 +36,11 @@
  * - Cap: at max_open the lookup with the oldest first query is closed early
  *   (evicted = true, counted). Entries live in chunks allocated lazily (memory
  *   follows the number open) and are reused through a free list; there is no
- *   allocation per packet once the pool has grown.
+ *   allocation per packet once the pool has grown. Each entry's probe, list
+ *   and try bookkeeping is one cache line in a separate array (struct hot);
+ *   the struct mx_lookup the callback reads stays in the chunks. The key
+ *   hash is the transaction's client_hash ^ qhash (txn.h), so nothing is
+ *   hashed here; a result finds its lookup through the same hash probe.
  *
  * What it does not do: no DNS parsing (it reads struct mx_txn and, for the
  * digest, the borrowed response), no chains (chain.c), no clock of its own

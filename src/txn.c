@@ -15,6 +15,17 @@
  *     h3 (client ip, client port, server ip, server port, transport)
  *        -> ICMP unreachables that quote fewer than 2 DNS bytes (no ID): the
  *        oldest pending query on that 5-tuple is ended.
+ *   h2 and h3 are built the first time one of them is needed (most captures
+ *   never need them) and kept up to date from then on; without memory for
+ *   them the same search is a walk of the FIFO. Each entry is split: a
+ *   32-byte hot part (h1, FIFO and chain links, last copy time) that probes
+ *   and expiry touch, and the struct mx_txn that callbacks read in place.
+ *   New transactions are written field by field (no memset of the 480-byte
+ *   struct: the name's unused bytes and unused frame slots are never read).
+ * - Hashes: the client address hash (mx_txn_client_hash) and the question
+ *   hash (mx_txn_question_hash) are computed once per transaction and kept
+ *   in struct mx_txn (client_hash, qhash) for lookup.c and other readers;
+ *   h1/h3 fold the server hash, ports and transport into the client hash.
  * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
  *   a retransmission (same key) moves its entry to the tail, so the timeout
  *   counts from the last copy seen (a stub that resends the same ID on the
