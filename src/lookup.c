@@ -36,7 +36,11 @@
  * - Cap: at max_open the lookup with the oldest first query is closed early
  *   (evicted = true, counted). Entries live in chunks allocated lazily (memory
  *   follows the number open) and are reused through a free list; there is no
- *   allocation per packet once the pool has grown.
+ *   allocation per packet once the pool has grown. Each entry's probe, list
+ *   and try bookkeeping is one cache line in a separate array (struct hot);
+ *   the struct mx_lookup the callback reads stays in the chunks. The key
+ *   hash is the transaction's client_hash ^ qhash (txn.h), so nothing is
+ *   hashed here; a result finds its lookup through the same hash probe.
  *
  * What it does not do: no DNS parsing (it reads struct mx_txn and, for the
  * digest, the borrowed response), no chains (chain.c), no clock of its own
@@ -49,45 +53,39 @@
 #include <string.h>
 
 #define NIL UINT32_MAX
-#define LK_SEED 0x6c6f6f6b75702e63ULL
 #define CHUNK_SHIFT 6u
 #define CHUNK (1u << CHUNK_SHIFT)
 #define NO_RESULT MX_O__COUNT
+#define LINE 64u
 
-struct lent {
-	struct mx_lookup l;
-	uint64_t h;
+/* An open lookup is split in two: the part every probe, list step and result
+ * touches (one cache line, in a contiguous array), and the struct mx_lookup
+ * the done callback reads in place (in chunks, so memory follows the number
+ * open; never copied). */
+struct hot {
+	uint64_t h;            /* key hash: client_hash ^ qhash (see txn.h) */
 	uint64_t last_q;       /* last query copy */
 	uint64_t first_seq;    /* txn seq of the first try */
 	uint64_t max_seq;      /* highest txn seq taken as a try */
-	uint32_t waiting;      /* tries (kept or not) whose txn has not reported */
 	uint32_t hnext;        /* hash chain; free-list link when unused */
 	uint32_t cprev, cnext; /* creation order (= order of first query) */
 	uint32_t tprev, tnext; /* time list: order of last query */
-	int best;              /* best outcome so far, NO_RESULT when none */
+	uint32_t waiting;      /* tries (kept or not) whose txn has not reported */
+	uint16_t qtype, qclass; /* = l.qtype, l.qclass */
+	int8_t best;           /* best outcome so far, NO_RESULT when none */
+	uint8_t n_servers;     /* distinct servers (only the first few are kept) */
 	bool decided;          /* a response decided `best` */
-	bool used, in_time;
-	uint64_t n_servers;    /* distinct servers (only the first few are kept) */
+	bool in_time;
 };
-
-/* txn seq -> the lookup that took it as a try, so a transaction's result
- * finds its lookup without hashing the key again. Direct-mapped, overwritten
- * freely: a miss (or a stale entry: the lookup closed, its slot reused) falls
- * back to the hash table, which gives the same answer (one open lookup per
- * key at a time). */
-#define SEQMAP 2048u
-
-struct seqmap {
-	uint64_t txn_seq, lookup_seq;
-	uint32_t i;
-};
+_Static_assert(sizeof(struct hot) == LINE, "one cache line per open lookup");
+_Static_assert(MX_O__COUNT < 127 && MX_LOOKUP_MAX_RESOLVERS < 255, "fits the hot entry");
 
 struct mx_lookup_table {
 	struct mx_lookup_opts o;
-	struct seqmap *seqmap;
 	struct mx_lookup_cb cb;
-	struct lent **chunk;
-	uint32_t n_chunks, chunk_slots;
+	struct hot *hot;       /* hot_cap entries */
+	struct mx_lookup **chunk;
+	uint32_t n_chunks, chunk_slots, hot_cap;
 	uint32_t cap, n_open, free_head;
 	uint32_t *bkt;
 	uint32_t mask;
@@ -97,36 +95,48 @@ struct mx_lookup_table {
 	struct mx_lookup_stats st;
 };
 
-static struct lent *E(const struct mx_lookup_table *t, uint32_t i)
+static inline struct hot *H(const struct mx_lookup_table *t, uint32_t i)
+{
+	return &t->hot[i];
+}
+
+static inline struct mx_lookup *L(const struct mx_lookup_table *t, uint32_t i)
 {
 	return &t->chunk[i >> CHUNK_SHIFT][i & (CHUNK - 1)];
 }
 
-static uint64_t key_hash(const struct mx_addr *client, const struct mx_dname *qn, uint16_t qtype,
-			 uint16_t qclass)
+/* The key (client, qname, qtype, qclass) hash, from the hashes txn.c keeps
+ * in the transaction (two independent full hashes, combined by xor). */
+static inline uint64_t key_hash(const struct mx_txn *x)
 {
-	/* two independent hashes (overlapped by the processor), combined */
-	return mx_addr_hash(client, LK_SEED) ^
-	       mx_dname_hash(qn, LK_SEED ^ ((uint64_t)qtype << 16 | qclass));
+	return mx_txn_client_hash_of(x) ^ mx_txn_qhash_of(x);
 }
 
-static bool key_eq(const struct lent *e, const struct mx_txn *x)
+/* Out of line: it runs once per probe that matched the 64-bit hash, and
+ * keeping the memcmp call out of find() leaves that loop without register
+ * saves. */
+__attribute__((noinline)) static bool key_eq(const struct mx_lookup_table *t, uint32_t i,
+					       const struct mx_txn *x)
 {
-	return e->l.qtype == x->qtype && e->l.qclass == x->qclass &&
-	       mx_addr_eq(&e->l.client, &x->client) && mx_dname_eq(&e->l.qname, &x->qname);
+	const struct hot *e = H(t, i);
+	if (e->qtype != x->qtype || e->qclass != x->qclass)
+		return false;
+	const struct mx_lookup *l = L(t, i);
+	return mx_addr_eq(&l->client, &x->client) && l->qname.len == x->qname.len &&
+	       memcmp(l->qname.wire, x->qname.wire, x->qname.len) == 0;
 }
 
 /* ---- lists -------------------------------------------------------------- */
 
 static void c_unlink(struct mx_lookup_table *t, uint32_t i)
 {
-	struct lent *e = E(t, i);
+	struct hot *e = H(t, i);
 	if (e->cprev != NIL)
-		E(t, e->cprev)->cnext = e->cnext;
+		H(t, e->cprev)->cnext = e->cnext;
 	else
 		t->c_head = e->cnext;
 	if (e->cnext != NIL)
-		E(t, e->cnext)->cprev = e->cprev;
+		H(t, e->cnext)->cprev = e->cprev;
 	else
 		t->c_tail = e->cprev;
 	e->cprev = e->cnext = NIL;
@@ -134,11 +144,11 @@ static void c_unlink(struct mx_lookup_table *t, uint32_t i)
 
 static void c_append(struct mx_lookup_table *t, uint32_t i)
 {
-	struct lent *e = E(t, i);
+	struct hot *e = H(t, i);
 	e->cnext = NIL;
 	e->cprev = t->c_tail;
 	if (t->c_tail != NIL)
-		E(t, t->c_tail)->cnext = i;
+		H(t, t->c_tail)->cnext = i;
 	else
 		t->c_head = i;
 	t->c_tail = i;
@@ -146,15 +156,15 @@ static void c_append(struct mx_lookup_table *t, uint32_t i)
 
 static void t_unlink(struct mx_lookup_table *t, uint32_t i)
 {
-	struct lent *e = E(t, i);
+	struct hot *e = H(t, i);
 	if (!e->in_time)
 		return;
 	if (e->tprev != NIL)
-		E(t, e->tprev)->tnext = e->tnext;
+		H(t, e->tprev)->tnext = e->tnext;
 	else
 		t->t_head = e->tnext;
 	if (e->tnext != NIL)
-		E(t, e->tnext)->tprev = e->tprev;
+		H(t, e->tnext)->tprev = e->tprev;
 	else
 		t->t_tail = e->tprev;
 	e->tprev = e->tnext = NIL;
@@ -163,11 +173,11 @@ static void t_unlink(struct mx_lookup_table *t, uint32_t i)
 
 static void t_append(struct mx_lookup_table *t, uint32_t i)
 {
-	struct lent *e = E(t, i);
+	struct hot *e = H(t, i);
 	e->tnext = NIL;
 	e->tprev = t->t_tail;
 	if (t->t_tail != NIL)
-		E(t, t->t_tail)->tnext = i;
+		H(t, t->t_tail)->tnext = i;
 	else
 		t->t_head = i;
 	t->t_tail = i;
@@ -176,7 +186,7 @@ static void t_append(struct mx_lookup_table *t, uint32_t i)
 
 static void h_link(struct mx_lookup_table *t, uint32_t i)
 {
-	struct lent *e = E(t, i);
+	struct hot *e = H(t, i);
 	uint32_t b = (uint32_t)(e->h & t->mask);
 	e->hnext = t->bkt[b];
 	t->bkt[b] = i;
@@ -184,15 +194,11 @@ static void h_link(struct mx_lookup_table *t, uint32_t i)
 
 static void h_unlink(struct mx_lookup_table *t, uint32_t i)
 {
-	uint32_t *pp = &t->bkt[E(t, i)->h & t->mask];
-	while (*pp != NIL) {
-		struct lent *e = E(t, *pp);
-		if (*pp == i) {
-			*pp = e->hnext;
-			return;
-		}
-		pp = &e->hnext;
-	}
+	uint32_t *pp = &t->bkt[H(t, i)->h & t->mask];
+	while (*pp != i && *pp != NIL)
+		pp = &H(t, *pp)->hnext;
+	if (*pp == i)
+		*pp = H(t, i)->hnext;
 }
 
 /* ---- pool ----------------------------------------------------------------- */
@@ -203,20 +209,36 @@ static int grow(struct mx_lookup_table *t)
 		return -1;
 	if (t->n_chunks == t->chunk_slots) {
 		uint32_t ns = t->chunk_slots ? t->chunk_slots * 2 : 8;
-		struct lent **nc = realloc(t->chunk, (size_t)ns * sizeof *nc);
+		struct mx_lookup **nc = realloc(t->chunk, (size_t)ns * sizeof *nc);
 		if (!nc)
 			return -1;
 		t->chunk = nc;
 		t->chunk_slots = ns;
 	}
 	uint32_t ncap = t->cap + CHUNK;
+	if (ncap > t->hot_cap) {
+		uint32_t nh = t->hot_cap ? t->hot_cap * 2 : CHUNK;
+		while (nh < ncap)
+			nh *= 2;
+		/* aligned to a cache line, so each hot entry is exactly one */
+		struct hot *h = aligned_alloc(LINE, (size_t)nh * sizeof *h);
+		if (!h)
+			return -1;
+		if (t->hot)
+			memcpy(h, t->hot, (size_t)t->cap * sizeof *h);
+		free(t->hot);
+		t->hot = h;
+		t->hot_cap = nh;
+	}
 	uint32_t *ns = realloc(t->scratch, (size_t)ncap * sizeof *ns);
 	if (!ns)
 		return -1;
 	t->scratch = ns;
-	struct lent *c = calloc(CHUNK, sizeof *c);
+	/* zeroed once, so padding and unused name bytes are never uninitialised */
+	struct mx_lookup *c = aligned_alloc(LINE, CHUNK * sizeof *c);
 	if (!c)
 		return -1;
+	memset(c, 0, CHUNK * sizeof *c);
 	t->chunk[t->n_chunks++] = c;
 	/* ids beyond max_open are never handed out: the free list holds only
 	 * max_open of them in total */
@@ -224,7 +246,8 @@ static int grow(struct mx_lookup_table *t)
 	if (usable > t->o.max_open)
 		usable = (uint32_t)t->o.max_open;
 	for (uint32_t i = usable; i-- > t->cap;) {
-		E(t, i)->hnext = t->free_head;
+		memset(H(t, i), 0, sizeof(struct hot));
+		H(t, i)->hnext = t->free_head;
 		t->free_head = i;
 	}
 	t->cap = usable;
@@ -239,7 +262,7 @@ static int grow(struct mx_lookup_table *t)
 			t->mask = nb - 1;
 			for (uint32_t k = 0; k < nb; k++)
 				b[k] = NIL;
-			for (uint32_t i = t->c_head; i != NIL; i = E(t, i)->cnext)
+			for (uint32_t i = t->c_head; i != NIL; i = H(t, i)->cnext)
 				h_link(t, i);
 		} else if (!t->bkt) {
 			return -1;
@@ -254,19 +277,17 @@ static uint32_t take(struct mx_lookup_table *t)
 		return NIL;
 	uint32_t i = t->free_head;
 	if (i != NIL)
-		t->free_head = E(t, i)->hnext;
+		t->free_head = H(t, i)->hnext;
 	return i;
 }
 
-static uint32_t find(const struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
+static inline uint32_t find(const struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
 {
 	if (!t->bkt)
 		return NIL;
-	for (uint32_t i = t->bkt[h & t->mask]; i != NIL; i = E(t, i)->hnext) {
-		const struct lent *e = E(t, i);
-		if (e->h == h && key_eq(e, x))
+	for (uint32_t i = t->bkt[h & t->mask]; i != NIL; i = H(t, i)->hnext)
+		if (H(t, i)->h == h && key_eq(t, i, x))
 			return i;
-	}
 	return NIL;
 }
 
@@ -275,8 +296,8 @@ static uint32_t find(const struct mx_lookup_table *t, const struct mx_txn *x, ui
 static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
 			 const struct mx_dns_msg *answer)
 {
-	struct lent *e = E(t, i);
-	struct mx_lookup *l = &e->l;
+	struct hot *e = H(t, i);
+	struct mx_lookup *l = L(t, i);
 	l->outcome = e->best == NO_RESULT ? MX_O_TIMEOUT : (enum mx_outcome)e->best;
 	l->evicted = evicted;
 	l->answer = answer;
@@ -293,10 +314,9 @@ static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
 	t->n_open--;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, l);
-	e = E(t, i);
-	e->used = false;
-	e->l.answer = NULL;
-	e->hnext = t->free_head;
+	l = L(t, i);
+	l->answer = NULL;
+	H(t, i)->hnext = t->free_head;
 	t->free_head = i;
 }
 
@@ -325,8 +345,7 @@ struct mx_lookup_table *mx_lookup_new(const struct mx_lookup_opts *o, const stru
 	if (t->o.max_open > UINT32_MAX / 4)
 		t->o.max_open = UINT32_MAX / 4;
 	t->free_head = t->c_head = t->c_tail = t->t_head = t->t_tail = NIL;
-	t->seqmap = calloc(SEQMAP, sizeof(*t->seqmap)); /* zero pages until used */
-	if (!t->seqmap || grow(t) != 0) {
+	if (grow(t) != 0) {
 		mx_lookup_free(t);
 		return NULL;
 	}
@@ -340,29 +359,10 @@ void mx_lookup_free(struct mx_lookup_table *t)
 	for (uint32_t c = 0; c < t->n_chunks; c++)
 		free(t->chunk[c]);
 	free(t->chunk);
+	free(t->hot);
 	free(t->bkt);
 	free(t->scratch);
-	free(t->seqmap);
 	free(t);
-}
-
-/* Zero an entry except the try and resolver arrays (1 KiB of the 1.4 KiB):
- * their slots are written when used and nobody reads past n_tries /
- * n_resolvers, so a new lookup does not touch memory it will not use. */
-_Static_assert(offsetof(struct mx_lookup, tries) < offsetof(struct mx_lookup, n_resolvers) &&
-		       offsetof(struct mx_lookup, n_resolvers) < offsetof(struct mx_lookup, resolvers) &&
-		       offsetof(struct mx_lookup, resolvers) < offsetof(struct mx_lookup, latency_us),
-	       "clear_entry() relies on this field order");
-_Static_assert(offsetof(struct lent, l) == 0, "clear_entry() relies on l coming first");
-
-static void clear_entry(struct lent *e)
-{
-	unsigned char *b = (unsigned char *)e;
-	memset(b, 0, offsetof(struct mx_lookup, tries));
-	memset(b + offsetof(struct mx_lookup, n_resolvers), 0,
-	       offsetof(struct mx_lookup, resolvers) - offsetof(struct mx_lookup, n_resolvers));
-	memset(b + offsetof(struct mx_lookup, latency_us), 0,
-	       sizeof(struct lent) - offsetof(struct mx_lookup, latency_us));
 }
 
 static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
@@ -378,9 +378,9 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 		if (i == NIL)
 			return NIL;
 	}
-	struct lent *e = E(t, i);
-	clear_entry(e);
-	struct mx_lookup *l = &e->l;
+	/* every field written except the try and resolver slots past n_tries /
+	 * n_resolvers and the name's bytes past its length, which nobody reads */
+	struct mx_lookup *l = L(t, i);
 	l->seq = ++t->seq;
 	l->client = x->client;
 	mx_dname_copy(&l->qname, &x->qname);
@@ -392,13 +392,32 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	l->first_us = x->q_ts;
 	l->last_us = x->last_q_ts;
 	l->outcome = MX_O_TIMEOUT;
+	l->pending_at_end = false;
+	l->evicted = false;
+	l->attempts = 0;
+	l->n_tries = l->tries_total = 0;
+	l->n_resolvers = 0;
+	l->latency_us = 0;
+	l->decided_frame = 0;
+	l->failover = false;
+	l->tcp_retry = false;
+	l->answer = NULL;
+	l->an_qtype = 0;
+	l->has_soa = false;
+	l->neg_ttl = 0;
 	l->ede = 0xffff;
+	struct hot *e = H(t, i);
 	e->h = h;
 	e->last_q = x->last_q_ts;
 	e->first_seq = x->seq;
 	e->max_seq = 0;
+	e->waiting = 0;
+	e->qtype = x->qtype;
+	e->qclass = x->qclass;
 	e->best = NO_RESULT;
-	e->used = true;
+	e->n_servers = 0;
+	e->decided = false;
+	e->in_time = false;
 	h_link(t, i);
 	c_append(t, i);
 	t_append(t, i);
@@ -406,17 +425,16 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	return i;
 }
 
-static struct mx_lookup_try *find_try(struct lent *e, uint64_t seq)
+static struct mx_lookup_try *find_try(struct mx_lookup *l, uint64_t seq)
 {
-	for (uint16_t k = 0; k < e->l.n_tries; k++)
-		if (e->l.tries[k].txn_seq == seq)
-			return &e->l.tries[k];
+	for (uint16_t k = 0; k < l->n_tries; k++)
+		if (l->tries[k].txn_seq == seq)
+			return &l->tries[k];
 	return NULL;
 }
 
-static void add_server(struct lent *e, const struct mx_addr *a)
+static void add_server(struct hot *e, struct mx_lookup *l, const struct mx_addr *a)
 {
-	struct mx_lookup *l = &e->l;
 	for (uint16_t k = 0; k < l->n_resolvers; k++)
 		if (mx_addr_eq(&l->resolvers[k], a))
 			return;
@@ -430,9 +448,8 @@ static void add_server(struct lent *e, const struct mx_addr *a)
 }
 
 /* TC=1 over UDP followed (later seq) by a TCP try. */
-static void check_tcp_retry(struct lent *e)
+static void check_tcp_retry(struct mx_lookup *l)
 {
-	struct mx_lookup *l = &e->l;
 	for (uint16_t a = 0; a < l->n_tries && !l->tcp_retry; a++) {
 		if (!l->tries[a].tc || l->tries[a].transport != MX_T_UDP)
 			continue;
@@ -449,10 +466,10 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 	(void)retransmit; /* known transactions are recognised by txn_seq */
 	if (x->last_q_ts > t->now)
 		t->now = x->last_q_ts;
-	uint64_t h = key_hash(&x->client, &x->qname, x->qtype, x->qclass);
+	uint64_t h = key_hash(x);
 	uint32_t i = find(t, x, h);
-	if (i != NIL && x->last_q_ts > E(t, i)->last_q &&
-	    x->last_q_ts - E(t, i)->last_q > t->o.retx_gap_us) {
+	if (i != NIL && x->last_q_ts > H(t, i)->last_q &&
+	    x->last_q_ts - H(t, i)->last_q > t->o.retx_gap_us) {
 		close_lookup(t, i, false, NULL);
 		i = NIL;
 	}
@@ -461,47 +478,48 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 		if (i == NIL)
 			return;
 	}
-	struct lent *e = E(t, i);
-	struct mx_lookup *l = &e->l;
+	struct hot *e = H(t, i);
+	struct mx_lookup *l = L(t, i);
 	if (x->last_q_ts > e->last_q)
 		e->last_q = x->last_q_ts;
 	if (x->last_q_ts > l->last_us)
 		l->last_us = x->last_q_ts;
-	t_unlink(t, i);
-	t_append(t, i);
+	if (t->t_tail != i || !e->in_time) {
+		t_unlink(t, i);
+		t_append(t, i);
+	}
 
 	if (x->seq > e->max_seq && x->seq >= e->first_seq) {
 		/* a transaction new to this lookup: a try */
-		struct seqmap *sm = &t->seqmap[x->seq & (SEQMAP - 1)];
-		sm->txn_seq = x->seq;
-		sm->lookup_seq = l->seq;
-		sm->i = i;
 		e->max_seq = x->seq;
 		e->waiting++;
 		l->attempts += x->sends;
 		if (l->tries_total < UINT16_MAX)
 			l->tries_total++;
-		add_server(e, &x->server);
+		add_server(e, l, &x->server);
 		l->failover = e->n_servers > 1;
 		if (l->n_tries < MX_LOOKUP_MAX_TRIES) {
 			struct mx_lookup_try *y = &l->tries[l->n_tries++];
-			memset(y, 0, sizeof *y);
 			y->txn_seq = x->seq;
 			y->q_ts = x->q_ts;
 			y->q_frame = x->q_frame;
+			y->r_frame = 0;
 			y->server = x->server;
 			y->sport = x->cport;
 			y->transport = x->transport;
 			y->open = true;
+			y->tc = false;
 			y->outcome = MX_O_TIMEOUT;
+			y->rcode = 0;
 			y->ede = 0xffff;
 			y->sends = x->sends;
+			y->latency_us = 0;
 			if (x->transport == MX_T_TCP)
-				check_tcp_retry(e);
+				check_tcp_retry(l);
 		}
 		return;
 	}
-	struct mx_lookup_try *y = find_try(e, x->seq);
+	struct mx_lookup_try *y = find_try(l, x->seq);
 	if (y) {
 		if (x->sends > y->sends) {
 			l->attempts += x->sends - y->sends;
@@ -514,9 +532,8 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 	}
 }
 
-static void decide(struct lent *e, const struct mx_txn *x)
+static void decide(struct hot *e, struct mx_lookup *l, const struct mx_txn *x)
 {
-	struct mx_lookup *l = &e->l;
 	e->decided = true;
 	l->latency_us = x->r_ts > l->first_us ? x->r_ts - l->first_us : 0;
 	l->decided_frame = x->r_frame;
@@ -532,9 +549,8 @@ static void decide(struct lent *e, const struct mx_txn *x)
 	}
 }
 
-static void undecide(struct lent *e)
+static void undecide(struct hot *e, struct mx_lookup *l)
 {
-	struct mx_lookup *l = &e->l;
 	e->decided = false;
 	l->latency_us = 0;
 	l->decided_frame = 0;
@@ -544,32 +560,21 @@ static void undecide(struct lent *e)
 	l->neg_ttl = 0;
 }
 
-/* The open lookup with x's key (see struct seqmap), NIL when none. */
-static uint32_t find_for_txn(const struct mx_lookup_table *t, const struct mx_txn *x)
-{
-	const struct seqmap *sm = &t->seqmap[x->seq & (SEQMAP - 1)];
-	if (sm->txn_seq == x->seq && sm->i < t->cap) {
-		const struct lent *e = E(t, sm->i);
-		if (e->used && e->l.seq == sm->lookup_seq)
-			return sm->i;
-	}
-	return find(t, x, key_hash(&x->client, &x->qname, x->qtype, x->qclass));
-}
-
 void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 {
-	uint32_t i = find_for_txn(t, x);
+	/* the open lookup with x's key (at most one per key) */
+	uint32_t i = find(t, x, key_hash(x));
 	if (i == NIL) {
 		t->st.orphan_results++;
 		return;
 	}
-	struct lent *e = E(t, i);
-	struct mx_lookup *l = &e->l;
+	struct hot *e = H(t, i);
 	if (x->seq < e->first_seq || x->seq > e->max_seq) {
 		t->st.orphan_results++;
 		return;
 	}
-	struct mx_lookup_try *y = find_try(e, x->seq);
+	struct mx_lookup *l = L(t, i);
+	struct mx_lookup_try *y = find_try(l, x->seq);
 	if (y && !y->open)
 		return; /* already reported (txn reports once; defensive) */
 	if (e->waiting)
@@ -592,16 +597,16 @@ void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 			y->latency_us = resp ? x->latency_us : 0;
 			y->tc = x->kind == MX_TXN_ANSWERED && x->tc;
 			if (y->tc)
-				check_tcp_retry(e);
+				check_tcp_retry(l);
 		}
 		if ((int)x->outcome < e->best) {
-			e->best = (int)x->outcome;
+			e->best = (int8_t)x->outcome;
 			if (resp)
-				decide(e, x);
+				decide(e, l, x);
 			else
-				undecide(e);
+				undecide(e, l);
 		} else if ((int)x->outcome == e->best && resp && !e->decided) {
-			decide(e, x);
+			decide(e, l, x);
 		}
 		l->outcome = (enum mx_outcome)e->best;
 		if (x->outcome == MX_O_ANSWER || x->outcome == MX_O_NODATA || x->outcome == MX_O_NXDOMAIN) {
@@ -614,18 +619,13 @@ void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 		close_lookup(t, i, false, NULL);
 }
 
-static int cmp_seq(const void *a, const void *b, const struct mx_lookup_table *t)
-{
-	uint64_t x = E(t, *(const uint32_t *)a)->l.seq, y = E(t, *(const uint32_t *)b)->l.seq;
-	return x < y ? -1 : x > y;
-}
-
 /* insertion sort by lookup seq: the list is short and nearly sorted */
 static void sort_by_seq(const struct mx_lookup_table *t, uint32_t *v, uint32_t n)
 {
 	for (uint32_t a = 1; a < n; a++) {
 		uint32_t cur = v[a], b = a;
-		while (b > 0 && cmp_seq(&v[b - 1], &cur, t) > 0) {
+		uint64_t cs = L(t, cur)->seq;
+		while (b > 0 && L(t, v[b - 1])->seq > cs) {
 			v[b] = v[b - 1];
 			b--;
 		}
@@ -640,7 +640,7 @@ void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us)
 	uint32_t n = 0;
 	while (t->t_head != NIL) {
 		uint32_t i = t->t_head;
-		struct lent *e = E(t, i);
+		struct hot *e = H(t, i);
 		if (t->now <= e->last_q || t->now - e->last_q <= t->o.retx_gap_us)
 			break;
 		t_unlink(t, i);
@@ -660,10 +660,10 @@ void mx_lookup_finish(struct mx_lookup_table *t, uint64_t end_us)
 		t->now = end_us;
 	while (t->c_head != NIL) {
 		uint32_t i = t->c_head;
-		struct lent *e = E(t, i);
+		struct hot *e = H(t, i);
 		bool undecided = e->best == NO_RESULT || e->best == MX_O_TIMEOUT;
 		bool inside = t->now < e->last_q + t->o.answer_timeout_us;
-		e->l.pending_at_end = undecided && inside;
+		L(t, i)->pending_at_end = undecided && inside;
 		close_lookup(t, i, false, NULL);
 	}
 }

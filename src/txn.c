@@ -15,6 +15,17 @@
  *     h3 (client ip, client port, server ip, server port, transport)
  *        -> ICMP unreachables that quote fewer than 2 DNS bytes (no ID): the
  *        oldest pending query on that 5-tuple is ended.
+ *   h2 and h3 are built the first time one of them is needed (most captures
+ *   never need them) and kept up to date from then on; without memory for
+ *   them the same search is a walk of the FIFO. Each entry is split: a
+ *   32-byte hot part (h1, FIFO and chain links, last copy time) that probes
+ *   and expiry touch, and the struct mx_txn that callbacks read in place.
+ *   New transactions are written field by field (no memset of the 480-byte
+ *   struct: the name's unused bytes and unused frame slots are never read).
+ * - Hashes: the client address hash (mx_txn_client_hash) and the question
+ *   hash (mx_txn_question_hash) are computed once per transaction and kept
+ *   in struct mx_txn (client_hash, qhash) for lookup.c and other readers;
+ *   h1/h3 fold the server hash, ports and transport into the client hash.
  * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
  *   a retransmission (same key) moves its entry to the tail, so the timeout
  *   counts from the last copy seen (a stub that resends the same ID on the
@@ -72,28 +83,36 @@
 #define POOL_MIN 64u
 #define POOL_LIMIT (UINT32_MAX / 4u)
 
-enum ent_state { E_FREE = 0, E_PENDING };
-
-struct ent {
-	struct mx_txn x;
-	uint64_t h1, h2, h3;  /* see the top comment */
-	uint64_t close_ts;    /* recent: when it closed */
-	uint32_t n1, n2, n3;  /* hash chain links */
+/* A pending entry is split in two parallel arrays: the small part every
+ * probe, FIFO step and free-list step touches (two to a cache line), and the
+ * struct mx_txn itself, which callbacks read in place (never copied). */
+struct hot {
+	uint64_t h1;          /* full key hash (see the top comment) */
+	uint64_t last_q;      /* = x.last_q_ts: the FIFO is in this order */
+	uint32_t n1;          /* h1 chain */
 	uint32_t prev, next;  /* FIFO links; next is also the free-list link */
-	uint8_t state;
+	uint32_t pad_;
+};
+
+/* The two secondary indexes (h2, h3) are built the first time a response
+ * matches nothing (WRONG_SOURCE check) or an ICMP error quotes no DNS ID, and
+ * kept up to date from then on. */
+struct aux {
+	uint32_t h2, h3;      /* low bits of the hashes */
+	uint32_t n2, n3;      /* chain links */
 };
 
 struct tab {
-	struct ent *e;
+	struct hot *h;
+	struct mx_txn *x;
+	struct aux *a;        /* NULL while the secondary indexes are not built */
 	uint32_t cap;         /* entries allocated */
 	uint32_t max;         /* cap never grows past this */
 	uint32_t n;           /* entries in use */
 	uint32_t free_head;
-	uint32_t *b1, *b2, *b3; /* buckets (b2/b3 only for the pending table) */
+	uint32_t *b1, *b2, *b3; /* buckets (b2/b3 with a) */
 	uint32_t mask;        /* bucket count - 1 (0 when no buckets yet) */
 	uint32_t head, tail;  /* FIFO: head is the oldest */
-	bool multi;           /* keeps b2 and b3 */
-	uint8_t state;        /* E_PENDING */
 };
 
 /* A closed transaction remembered for LATE/DUPLICATE (see the top comment). */
@@ -121,6 +140,7 @@ struct ring {
 	uint32_t max;         /* capacity (opts.max_recent) */
 	uint32_t head, n;     /* oldest slot, entries in use */
 	uint32_t ins;         /* entries ever inserted (mod 2^32): the next gen */
+	uint64_t oldest_close; /* close_ts of the entry at head (when n > 0) */
 	struct rlink *b;      /* buckets */
 	uint32_t mask;        /* bucket count - 1 */
 };
@@ -138,20 +158,26 @@ struct mx_txn_table {
 /* ---- keys and hashes ---------------------------------------------------- */
 
 struct key {
-	struct mx_addr client, server;
+	const struct mx_addr *client, *server;
 	uint16_t cport, sport, id;
 	uint8_t transport;
 };
 
-/* The two addresses are hashed independently (the processor overlaps the
- * two calls; a single pass over both would be one long dependency chain)
- * with the ports and transport folded into a seed, and combined by xor:
- * each half is fully mixed, so the low bits that pick a bucket are too. */
-static uint64_t hash_5t(const struct key *k)
+/* One multiply and a fold of the high half down: a is already a full hash,
+ * the fold makes every bit of b reach the low bits that pick a bucket. */
+static inline uint64_t mix2(uint64_t a, uint64_t b)
+{
+	uint64_t h = (a ^ b) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
+/* The 5-tuple: the client hash (mx_txn_client_hash, shared with readers of
+ * struct mx_txn) and an independent server hash (the processor overlaps the
+ * two), with the ports and transport folded in. */
+static uint64_t hash_5t(uint64_t ch, const struct key *k)
 {
 	uint64_t pt = (uint64_t)k->cport << 24 | (uint64_t)k->sport << 8 | k->transport;
-	return mx_addr_hash(&k->client, TXN_SEED ^ pt) ^
-	       mx_addr_hash(&k->server, TXN_SEED ^ 0x5e7e5e7eULL);
+	return mix2(ch ^ mx_addr_hash(k->server, TXN_SEED ^ 0x5e7e5e7eULL), pt);
 }
 
 /* The 5-tuple hash is already well mixed: fold the ID in with one multiply
@@ -161,22 +187,17 @@ static uint64_t hash_full(uint64_t h5, uint16_t id)
 	return h5 ^ ((uint64_t)id + 1) * 0x9e3779b97f4a7c15ULL;
 }
 
-static uint64_t hash_cid(const struct key *k)
+/* (client ip, client port, ID, transport) */
+static uint32_t hash_cid(uint64_t ch, uint16_t cport, uint16_t id, uint8_t transport)
 {
-	uint64_t ci = (uint64_t)k->cport << 24 | (uint64_t)k->id << 8 | k->transport;
-	return mx_addr_hash(&k->client, TXN_SEED ^ 0x5a5a5a5a00000000ULL ^ ci);
-}
-
-/* The question of a transaction or a message, for recent entries. */
-static uint64_t hash_question(const struct mx_dname *qname, uint16_t qtype, uint16_t qclass)
-{
-	return mx_dname_hash(qname, TXN_SEED ^ 0x7175657374ULL ^ ((uint64_t)qtype << 16) ^ qclass);
+	uint64_t ci = (uint64_t)cport << 24 | (uint64_t)id << 8 | transport;
+	return (uint32_t)mix2(ch ^ 0x5a5a5a5a00000000ULL, ci);
 }
 
 static bool eq_5t(const struct mx_txn *x, const struct key *k)
 {
 	return x->cport == k->cport && x->sport == k->sport && x->transport == k->transport &&
-	       mx_addr_eq(&x->client, &k->client) && mx_addr_eq(&x->server, &k->server);
+	       mx_addr_eq(&x->client, k->client) && mx_addr_eq(&x->server, k->server);
 }
 
 static bool eq_full(const struct mx_txn *x, const struct key *k)
@@ -187,17 +208,17 @@ static bool eq_full(const struct mx_txn *x, const struct key *k)
 static bool eq_cid(const struct mx_txn *x, const struct key *k)
 {
 	return x->id == k->id && x->cport == k->cport && x->transport == k->transport &&
-	       mx_addr_eq(&x->client, &k->client);
+	       mx_addr_eq(&x->client, k->client);
+}
+
+static inline bool eq_name(const struct mx_dname *a, const struct mx_dname *b)
+{
+	return a->len == b->len && memcmp(a->wire, b->wire, a->len) == 0;
 }
 
 static bool eq_question(const struct mx_txn *x, const struct mx_dns_msg *m)
 {
-	return x->qtype == m->qtype && x->qclass == m->qclass && mx_dname_eq(&x->qname, &m->qname);
-}
-
-static uint32_t bucket(const struct tab *tb, uint64_t h)
-{
-	return (uint32_t)(h & tb->mask);
+	return x->qtype == m->qtype && x->qclass == m->qclass && eq_name(&x->qname, &m->qname);
 }
 
 /* ---- the entry pool ----------------------------------------------------- */
@@ -212,13 +233,13 @@ static uint32_t pow2_at_least(uint32_t n)
 
 static void fifo_unlink(struct tab *tb, uint32_t i)
 {
-	struct ent *e = &tb->e[i];
+	struct hot *e = &tb->h[i];
 	if (e->prev != NIL)
-		tb->e[e->prev].next = e->next;
+		tb->h[e->prev].next = e->next;
 	else
 		tb->head = e->next;
 	if (e->next != NIL)
-		tb->e[e->next].prev = e->prev;
+		tb->h[e->next].prev = e->prev;
 	else
 		tb->tail = e->prev;
 	e->prev = e->next = NIL;
@@ -226,67 +247,87 @@ static void fifo_unlink(struct tab *tb, uint32_t i)
 
 static void fifo_append(struct tab *tb, uint32_t i)
 {
-	struct ent *e = &tb->e[i];
+	struct hot *e = &tb->h[i];
 	e->next = NIL;
 	e->prev = tb->tail;
 	if (tb->tail != NIL)
-		tb->e[tb->tail].next = i;
+		tb->h[tb->tail].next = i;
 	else
 		tb->head = i;
 	tb->tail = i;
 }
 
+static void aux_link(struct tab *tb, uint32_t i)
+{
+	struct aux *a = &tb->a[i];
+	uint32_t b = a->h2 & tb->mask;
+	a->n2 = tb->b2[b];
+	tb->b2[b] = i;
+	b = a->h3 & tb->mask;
+	a->n3 = tb->b3[b];
+	tb->b3[b] = i;
+}
+
 static void chains_link(struct tab *tb, uint32_t i)
 {
-	struct ent *e = &tb->e[i];
-	uint32_t b = bucket(tb, e->h1);
+	struct hot *e = &tb->h[i];
+	uint32_t b = (uint32_t)(e->h1 & tb->mask);
 	e->n1 = tb->b1[b];
 	tb->b1[b] = i;
-	if (tb->multi) {
-		b = bucket(tb, e->h2);
-		e->n2 = tb->b2[b];
-		tb->b2[b] = i;
-		b = bucket(tb, e->h3);
-		e->n3 = tb->b3[b];
-		tb->b3[b] = i;
-	}
-}
-
-static uint32_t *link_of(struct ent *e, int which)
-{
-	return which == 1 ? &e->n1 : which == 2 ? &e->n2 : &e->n3;
-}
-
-static void chain_remove(struct tab *tb, uint32_t *heads, uint64_t h, uint32_t i, int which)
-{
-	uint32_t *pp = &heads[bucket(tb, h)];
-	while (*pp != NIL) {
-		uint32_t *nx = link_of(&tb->e[*pp], which);
-		if (*pp == i) {
-			*pp = *nx;
-			return;
-		}
-		pp = nx;
-	}
+	if (tb->a)
+		aux_link(tb, i);
 }
 
 static void chains_unlink(struct tab *tb, uint32_t i)
 {
-	struct ent *e = &tb->e[i];
-	chain_remove(tb, tb->b1, e->h1, i, 1);
-	if (tb->multi) {
-		chain_remove(tb, tb->b2, e->h2, i, 2);
-		chain_remove(tb, tb->b3, e->h3, i, 3);
+	uint32_t *pp = &tb->b1[tb->h[i].h1 & tb->mask];
+	while (*pp != i && *pp != NIL)
+		pp = &tb->h[*pp].n1;
+	if (*pp == i)
+		*pp = tb->h[i].n1;
+	if (tb->a) {
+		pp = &tb->b2[tb->a[i].h2 & tb->mask];
+		while (*pp != i && *pp != NIL)
+			pp = &tb->a[*pp].n2;
+		if (*pp == i)
+			*pp = tb->a[i].n2;
+		pp = &tb->b3[tb->a[i].h3 & tb->mask];
+		while (*pp != i && *pp != NIL)
+			pp = &tb->a[*pp].n3;
+		if (*pp == i)
+			*pp = tb->a[i].n3;
 	}
 }
 
+static void aux_drop(struct tab *tb)
+{
+	free(tb->a);
+	free(tb->b2);
+	free(tb->b3);
+	tb->a = NULL;
+	tb->b2 = tb->b3 = NULL;
+}
+
+/* Secondary hashes of pending entry i, from its struct mx_txn. */
+static void aux_fill(struct tab *tb, uint32_t i)
+{
+	const struct mx_txn *x = &tb->x[i];
+	uint64_t ch = mx_txn_client_hash(&x->client);
+	struct key k = { .client = &x->client, .server = &x->server, .cport = x->cport,
+			 .sport = x->sport, .id = x->id, .transport = x->transport };
+	tb->a[i].h2 = hash_cid(ch, x->cport, x->id, x->transport);
+	tb->a[i].h3 = (uint32_t)hash_5t(ch, &k);
+}
+
+/* Bucket arrays for nb buckets (a power of two); every pending entry is
+ * linked again (chain order does not matter: every walk picks by seq). */
 static int tab_rehash(struct tab *tb, uint32_t nb)
 {
 	uint32_t *b1 = malloc((size_t)nb * sizeof *b1);
 	uint32_t *b2 = NULL, *b3 = NULL;
 	if (!b1)
 		return -1;
-	if (tb->multi) {
+	if (tb->a) {
 		b2 = malloc((size_t)nb * sizeof *b2);
 		b3 = malloc((size_t)nb * sizeof *b3);
 		if (!b2 || !b3) {
@@ -303,14 +344,37 @@ static int tab_rehash(struct tab *tb, uint32_t nb)
 	tb->b2 = b2;
 	tb->b3 = b3;
 	tb->mask = nb - 1;
-	for (uint32_t k = 0; k < nb; k++) {
+	for (uint32_t k = 0; k < nb; k++)
 		b1[k] = NIL;
-		if (tb->multi)
+	if (tb->a)
+		for (uint32_t k = 0; k < nb; k++)
 			b2[k] = b3[k] = NIL;
+	for (uint32_t i = tb->head; i != NIL; i = tb->h[i].next)
+		chains_link(tb, i);
+	return 0;
+}
+
+/* Build the secondary indexes (see struct aux); 0 on success. */
+static int aux_build(struct tab *tb)
+{
+	if (tb->a)
+		return 0;
+	if (!tb->b1 || tb->cap == 0)
+		return -1;
+	uint32_t nb = tb->mask + 1;
+	tb->a = malloc((size_t)tb->cap * sizeof *tb->a);
+	tb->b2 = malloc((size_t)nb * sizeof *tb->b2);
+	tb->b3 = malloc((size_t)nb * sizeof *tb->b3);
+	if (!tb->a || !tb->b2 || !tb->b3) {
+		aux_drop(tb);
+		return -1;
 	}
-	for (uint32_t i = 0; i < tb->cap; i++)
-		if (tb->e[i].state != E_FREE)
-			chains_link(tb, i);
+	for (uint32_t k = 0; k < nb; k++)
+		tb->b2[k] = tb->b3[k] = NIL;
+	for (uint32_t i = tb->head; i != NIL; i = tb->h[i].next) {
+		aux_fill(tb, i);
+		aux_link(tb, i);
+	}
 	return 0;
 }
 
@@ -322,15 +386,28 @@ static int tab_grow(struct tab *tb)
 	uint32_t ncap = tb->cap ? tb->cap * 2 : POOL_MIN;
 	if (ncap > tb->max || ncap < tb->cap)
 		ncap = tb->max;
-	struct ent *ne = realloc(tb->e, (size_t)ncap * sizeof *ne);
-	if (!ne)
+	struct hot *nh = realloc(tb->h, (size_t)ncap * sizeof *nh);
+	if (!nh)
 		return -1;
-	tb->e = ne;
+	tb->h = nh;
+	struct mx_txn *nx = realloc(tb->x, (size_t)ncap * sizeof *nx);
+	if (!nx)
+		return -1;
+	tb->x = nx;
+	if (tb->a) {
+		struct aux *na = realloc(tb->a, (size_t)ncap * sizeof *na);
+		if (!na)
+			aux_drop(tb); /* rebuilt when next needed */
+		else
+			tb->a = na;
+	}
+	/* new transactions are written field by field: zero the fresh entries
+	 * once so padding and unused name bytes are never uninitialised */
+	memset(&nx[tb->cap], 0, (size_t)(ncap - tb->cap) * sizeof *nx);
 	for (uint32_t i = ncap; i-- > tb->cap;) {
-		memset(&ne[i], 0, sizeof ne[i]);
-		ne[i].state = E_FREE;
-		ne[i].prev = NIL;
-		ne[i].next = tb->free_head;
+		memset(&nh[i], 0, sizeof nh[i]);
+		nh[i].prev = NIL;
+		nh[i].next = tb->free_head;
 		tb->free_head = i;
 	}
 	tb->cap = ncap;
@@ -343,14 +420,12 @@ static int tab_grow(struct tab *tb)
 	return 0;
 }
 
-static int tab_init(struct tab *tb, size_t max, bool multi, uint8_t state)
+static int tab_init(struct tab *tb, size_t max)
 {
 	memset(tb, 0, sizeof *tb);
 	if (max > POOL_LIMIT)
 		max = POOL_LIMIT;
 	tb->max = (uint32_t)max;
-	tb->multi = multi;
-	tb->state = state;
 	tb->free_head = tb->head = tb->tail = NIL;
 	if (tb->max == 0)
 		return 0;
@@ -359,7 +434,9 @@ static int tab_init(struct tab *tb, size_t max, bool multi, uint8_t state)
 
 static void tab_fini(struct tab *tb)
 {
-	free(tb->e);
+	free(tb->h);
+	free(tb->x);
+	free(tb->a);
 	free(tb->b1);
 	free(tb->b2);
 	free(tb->b3);
@@ -374,47 +451,43 @@ static uint32_t tab_take(struct tab *tb)
 	uint32_t i = tb->free_head;
 	if (i == NIL)
 		return NIL;
-	tb->free_head = tb->e[i].next;
-	tb->e[i].next = tb->e[i].prev = NIL;
+	tb->free_head = tb->h[i].next;
+	tb->h[i].next = tb->h[i].prev = NIL;
 	return i;
-}
-
-/* Link entry i (key hashes set) into the indexes and the FIFO tail. */
-static void tab_insert(struct tab *tb, uint32_t i)
-{
-	tb->e[i].state = tb->state;
-	chains_link(tb, i);
-	fifo_append(tb, i);
-	tb->n++;
 }
 
 static void tab_release(struct tab *tb, uint32_t i)
 {
 	chains_unlink(tb, i);
 	fifo_unlink(tb, i);
-	tb->e[i].state = E_FREE;
-	tb->e[i].next = tb->free_head;
+	tb->h[i].next = tb->free_head;
 	tb->free_head = i;
 	tb->n--;
 }
 
 /* ---- lookups ------------------------------------------------------------ */
 
+/* Does pending entry i (its h1 matched) have key k and, when m has one, m's
+ * question? Out of line, so the probe loop below needs no register saves. */
+__attribute__((noinline)) static bool full_match(const struct tab *tb, uint32_t i, const struct key *k,
+						   const struct mx_dns_msg *m)
+{
+	const struct mx_txn *x = &tb->x[i];
+	return eq_full(x, k) && !(m && m->has_question && !eq_question(x, m));
+}
+
 /* Entry with key k (ID included) in tb; question compared when m has one
  * (m may be NULL: no question); the oldest (lowest seq) when several match. */
-static uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1,
-			  const struct mx_dns_msg *m)
+static inline uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1,
+				 const struct mx_dns_msg *m)
 {
+	uint32_t best = NIL;
 	if (tb->n == 0)
 		return NIL;
-	uint32_t best = NIL;
-	for (uint32_t i = tb->b1[bucket(tb, h1)]; i != NIL; i = tb->e[i].n1) {
-		const struct ent *e = &tb->e[i];
-		if (e->h1 != h1 || !eq_full(&e->x, k))
+	for (uint32_t i = tb->b1[h1 & tb->mask]; i != NIL; i = tb->h[i].n1) {
+		if (tb->h[i].h1 != h1 || !full_match(tb, i, k, m))
 			continue;
-		if (m && m->has_question && !eq_question(&e->x, m))
-			continue;
-		if (best == NIL || e->x.seq < tb->e[best].x.seq)
+		if (best == NIL || tb->x[i].seq < tb->x[best].seq)
 			best = i;
 	}
 	return best;
@@ -523,10 +596,12 @@ static void ring_pop(struct ring *rg)
 {
 	rg->head = rg->head + 1 == rg->max ? 0 : rg->head + 1;
 	rg->n--;
+	if (rg->n)
+		rg->oldest_close = R_at(rg, rg->head)->close_ts;
 }
 
-/* Remember a closed pending entry (the oldest is forgotten when full). */
-static void remember(struct mx_txn_table *t, const struct ent *src)
+/* Remember closed pending entry pi (the oldest is forgotten when full). */
+static void remember(struct mx_txn_table *t, uint32_t pi)
 {
 	struct ring *rg = &t->rec;
 	if (rg->max == 0)
@@ -543,14 +618,16 @@ static void remember(struct mx_txn_table *t, const struct ent *src)
 		t->st.evicted_recent++; /* no memory: not remembered */
 		return;
 	}
-	const struct mx_txn *x = &src->x;
+	const struct mx_txn *x = &t->pend.x[pi];
 	struct rent *d = R_at(rg, i);
-	d->h1 = src->h1;
-	d->qh = hash_question(&x->qname, x->qtype, x->qclass);
+	d->h1 = t->pend.h[pi].h1;
+	d->qh = x->qhash;
 	d->seq = x->seq;
 	d->q_ts = x->q_ts;
 	d->q_frame = x->q_frame;
 	d->close_ts = t->now;
+	if (rg->n == 0)
+		rg->oldest_close = t->now;
 	d->client = x->client;
 	d->server = x->server;
 	d->cport = x->cport;
@@ -582,12 +659,12 @@ static const struct rent *ring_find(const struct ring *rg, const struct key *k, 
 		i = e->n1;
 		gen = e->n1gen;
 		if (e->h1 != h1 || e->id != k->id || e->cport != k->cport || e->sport != k->sport ||
-		    e->transport != k->transport || !mx_addr_eq(&e->client, &k->client) ||
-		    !mx_addr_eq(&e->server, &k->server))
+		    e->transport != k->transport || !mx_addr_eq(&e->client, k->client) ||
+		    !mx_addr_eq(&e->server, k->server))
 			continue;
 		if (m->has_question) {
 			if (!have_qh) {
-				qh = hash_question(&m->qname, m->qtype, m->qclass);
+				qh = mx_txn_question_hash(&m->qname, m->qtype, m->qclass);
 				have_qh = true;
 			}
 			if (e->qh != qh)
@@ -603,39 +680,44 @@ static const struct rent *ring_find(const struct ring *rg, const struct key *k, 
  * UNREACHABLE), report it, remember it (unless at finish) and free it. */
 static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind kind, bool keep)
 {
-	struct ent *e = &t->pend.e[i];
-	e->x.kind = kind;
+	struct mx_txn *x = &t->pend.x[i];
+	x->kind = kind;
 	switch (kind) {
 	case MX_TXN_ANSWERED: t->st.answered++; break;
-	case MX_TXN_TIMEOUT: t->st.timeouts++; e->x.outcome = MX_O_TIMEOUT; break;
-	case MX_TXN_UNREACHABLE: t->st.unreachable++; e->x.outcome = MX_O_UNREACHABLE; break;
-	case MX_TXN_PENDING: t->st.pending_at_end++; e->x.outcome = MX_O_TIMEOUT; break;
+	case MX_TXN_TIMEOUT: t->st.timeouts++; x->outcome = MX_O_TIMEOUT; break;
+	case MX_TXN_UNREACHABLE: t->st.unreachable++; x->outcome = MX_O_UNREACHABLE; break;
+	case MX_TXN_PENDING: t->st.pending_at_end++; x->outcome = MX_O_TIMEOUT; break;
 	case MX_TXN_OPEN: break;
 	}
 	if (t->cb.done)
-		t->cb.done(t->cb.ctx, &e->x);
-	e = &t->pend.e[i];
-	e->x.resp = NULL;
+		t->cb.done(t->cb.ctx, x);
+	x = &t->pend.x[i];
+	x->resp = NULL;
 	if (keep)
-		remember(t, e);
+		remember(t, i);
 	tab_release(&t->pend, i);
 }
 
-static void expire(struct mx_txn_table *t)
+static void expire_slow(struct mx_txn_table *t)
 {
 	struct tab *pt = &t->pend;
 	struct ring *rg = &t->rec;
-	while (pt->head != NIL && t->now - pt->e[pt->head].x.last_q_ts >= t->o.answer_timeout_us)
+	while (pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us)
 		close_pending(t, pt->head, MX_TXN_TIMEOUT, true);
-	while (rg->n && t->now - R_at(rg, rg->head)->close_ts > t->o.recent_us)
+	while (rg->n && t->now - rg->oldest_close > t->o.recent_us)
 		ring_pop(rg);
 }
 
-static void advance(struct mx_txn_table *t, uint64_t ts)
+/* Raise the clock and expire what is due; the common case (nothing due) is
+ * two compares on the table itself and the FIFO head's hot entry. */
+static inline void advance(struct mx_txn_table *t, uint64_t ts)
 {
 	if (ts > t->now)
 		t->now = ts;
-	expire(t);
+	const struct tab *pt = &t->pend;
+	if ((pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us) ||
+	    (t->rec.n && t->now - t->rec.oldest_close > t->o.recent_us))
+		expire_slow(t);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -661,7 +743,7 @@ struct mx_txn_table *mx_txn_new(const struct mx_txn_opts *o, const struct mx_txn
 		t->cb = *cb;
 	if (t->o.max_pending == 0)
 		t->o.max_pending = 1;
-	if (tab_init(&t->pend, t->o.max_pending, true, E_PENDING) != 0) {
+	if (tab_init(&t->pend, t->o.max_pending) != 0) {
 		mx_txn_free(t);
 		return NULL;
 	}
@@ -680,23 +762,26 @@ void mx_txn_free(struct mx_txn_table *t)
 
 static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
-	struct key k = { .client = m->src, .server = m->dst, .cport = m->sport,
+	struct key k = { .client = &m->src, .server = &m->dst, .cport = m->sport,
 			 .sport = m->dport, .id = m->id, .transport = m->transport };
-	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
+	uint64_t ch = mx_txn_client_hash(k.client);
+	uint64_t h3 = hash_5t(ch, &k), h1 = hash_full(h3, k.id);
 	struct tab *pt = &t->pend;
 	uint32_t i = find_full(pt, &k, h1, m);
 	if (i != NIL) {
 		/* same key while pending: a retransmission of this transaction */
-		struct ent *e = &pt->e[i];
-		e->x.sends++;
-		e->x.last_q_ts = t->now;
-		if (e->x.n_q_frames < MX_TXN_MAX_FRAMES)
-			e->x.q_frames[e->x.n_q_frames++] = m->frame;
-		fifo_unlink(pt, i);
-		fifo_append(pt, i);
+		struct mx_txn *x = &pt->x[i];
+		x->sends++;
+		x->last_q_ts = pt->h[i].last_q = t->now;
+		if (x->n_q_frames < MX_TXN_MAX_FRAMES)
+			x->q_frames[x->n_q_frames++] = m->frame;
+		if (pt->tail != i) {
+			fifo_unlink(pt, i);
+			fifo_append(pt, i);
+		}
 		t->st.retransmits++;
 		if (t->cb.query)
-			t->cb.query(t->cb.ctx, &e->x, true);
+			t->cb.query(t->cb.ctx, x, true);
 		return;
 	}
 	i = tab_take(pt);
@@ -709,13 +794,13 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		if (i == NIL)
 			return;
 	}
-	struct ent *e = &pt->e[i];
-	memset(&e->x, 0, sizeof e->x);
-	struct mx_txn *x = &e->x;
+	/* every field written (no memset: the name's unused bytes and the
+	 * unused frame slots are never read) */
+	struct mx_txn *x = &pt->x[i];
 	x->seq = ++t->seq;
 	x->kind = MX_TXN_OPEN;
-	x->client = k.client;
-	x->server = k.server;
+	x->client = m->src;
+	x->server = m->dst;
 	x->cport = k.cport;
 	x->sport = k.sport;
 	x->transport = k.transport;
@@ -733,13 +818,25 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	x->sends = 1;
 	x->n_q_frames = 1;
 	x->q_frames[0] = m->frame;
+	x->r_ts = x->r_frame = x->latency_us = 0;
 	x->outcome = MX_O_TIMEOUT;
+	x->rcode = 0;
+	x->aa = x->ra = x->tc = x->ad = x->r_edns = false;
 	x->ede = 0xffff;
+	x->r_size = 0;
 	x->resp = NULL;
+	x->client_hash = ch;
+	x->qhash = mx_txn_question_hash(&m->qname, m->qtype, m->qclass);
+	struct hot *e = &pt->h[i];
 	e->h1 = h1;
-	e->h2 = hash_cid(&k);
-	e->h3 = h3;
-	tab_insert(pt, i);
+	e->last_q = t->now;
+	if (pt->a) {
+		pt->a[i].h2 = hash_cid(ch, k.cport, k.id, k.transport);
+		pt->a[i].h3 = (uint32_t)h3;
+	}
+	chains_link(pt, i);
+	fifo_append(pt, i);
+	pt->n++;
 	t->st.transactions++;
 	if (t->cb.query)
 		t->cb.query(t->cb.ctx, x, false);
@@ -770,16 +867,44 @@ static void emit_stray(struct mx_txn_table *t, enum mx_stray_kind kind, const st
 	send_stray(t, &s);
 }
 
+/* Pending query with the response's client ip, client port, ID, transport
+ * and question (lowest seq), from another server: WRONG_SOURCE. */
+static uint32_t find_wrong_source(struct tab *pt, const struct key *k, uint64_t ch,
+				  const struct mx_dns_msg *m)
+{
+	uint32_t best = NIL;
+	if (aux_build(pt) == 0) {
+		uint32_t h2 = hash_cid(ch, k->cport, k->id, k->transport);
+		for (uint32_t j = pt->b2[h2 & pt->mask]; j != NIL; j = pt->a[j].n2) {
+			const struct mx_txn *x = &pt->x[j];
+			if (pt->a[j].h2 != h2 || !eq_cid(x, k) || !eq_question(x, m))
+				continue;
+			if (best == NIL || x->seq < pt->x[best].seq)
+				best = j;
+		}
+		return best;
+	}
+	for (uint32_t j = pt->head; j != NIL; j = pt->h[j].next) { /* no memory for the index */
+		const struct mx_txn *x = &pt->x[j];
+		if (!eq_cid(x, k) || !eq_question(x, m))
+			continue;
+		if (best == NIL || x->seq < pt->x[best].seq)
+			best = j;
+	}
+	return best;
+}
+
 static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
-	struct key k = { .client = m->dst, .server = m->src, .cport = m->dport,
+	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
 			 .sport = m->sport, .id = m->id, .transport = m->transport };
-	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
+	uint64_t ch = mx_txn_client_hash(k.client);
+	uint64_t h3 = hash_5t(ch, &k), h1 = hash_full(h3, k.id);
 	struct tab *pt = &t->pend;
 
 	uint32_t i = find_full(pt, &k, h1, m);
 	if (i != NIL) {
-		struct mx_txn *x = &pt->e[i].x;
+		struct mx_txn *x = &pt->x[i];
 		x->r_ts = t->now;
 		x->r_frame = m->frame;
 		x->latency_us = t->now - x->q_ts;
@@ -812,17 +937,9 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		return;
 	}
 	if (m->has_question && pt->n) {
-		uint64_t h2 = hash_cid(&k);
-		uint32_t best = NIL;
-		for (uint32_t j = pt->b2[bucket(pt, h2)]; j != NIL; j = pt->e[j].n2) {
-			const struct ent *e = &pt->e[j];
-			if (e->h2 != h2 || !eq_cid(&e->x, &k) || !eq_question(&e->x, m))
-				continue;
-			if (best == NIL || e->x.seq < pt->e[best].x.seq)
-				best = j;
-		}
+		uint32_t best = find_wrong_source(pt, &k, ch, m);
 		if (best != NIL) {
-			emit_stray(t, MX_STRAY_WRONG_SOURCE, m, &pt->e[best].x);
+			emit_stray(t, MX_STRAY_WRONG_SOURCE, m, &pt->x[best]);
 			return;
 		}
 	}
@@ -850,10 +967,11 @@ void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m)
 void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
 {
 	advance(t, ic->ts_us);
-	struct key k = { .client = ic->q_src, .server = ic->q_dst, .cport = ic->q_sport,
+	struct key k = { .client = &ic->q_src, .server = &ic->q_dst, .cport = ic->q_sport,
 			 .sport = ic->q_dport, .id = 0, .transport = MX_T_UDP };
 	struct tab *pt = &t->pend;
-	uint64_t h3 = hash_5t(&k);
+	uint64_t ch = mx_txn_client_hash(k.client);
+	uint64_t h3 = hash_5t(ch, &k);
 	uint32_t i = NIL;
 	struct mx_rd r;
 	mx_rd_init(&r, ic->dns, ic->dns ? ic->dns_len : 0);
@@ -861,12 +979,18 @@ void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
 	if (!r.bad) {
 		k.id = id;
 		i = find_full(pt, &k, hash_full(h3, id), NULL);
-	} else if (pt->n) {
-		for (uint32_t j = pt->b3[bucket(pt, h3)]; j != NIL; j = pt->e[j].n3) {
-			const struct ent *e = &pt->e[j];
-			if (e->h3 != h3 || !eq_5t(&e->x, &k))
+	} else if (pt->n && aux_build(pt) == 0) {
+		for (uint32_t j = pt->b3[(uint32_t)h3 & pt->mask]; j != NIL; j = pt->a[j].n3) {
+			if (pt->a[j].h3 != (uint32_t)h3 || !eq_5t(&pt->x[j], &k))
 				continue;
-			if (i == NIL || e->x.seq < pt->e[i].x.seq)
+			if (i == NIL || pt->x[j].seq < pt->x[i].seq)
+				i = j;
+		}
+	} else if (pt->n) {
+		for (uint32_t j = pt->head; j != NIL; j = pt->h[j].next) { /* no memory for the index */
+			if (!eq_5t(&pt->x[j], &k))
+				continue;
+			if (i == NIL || pt->x[j].seq < pt->x[i].seq)
 				i = j;
 		}
 	}
@@ -874,7 +998,7 @@ void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
 		t->st.icmp_unmatched++;
 		return;
 	}
-	struct mx_txn *x = &pt->e[i].x;
+	struct mx_txn *x = &pt->x[i];
 	x->r_ts = t->now;
 	x->r_frame = ic->frame;
 	x->latency_us = t->now - x->q_ts;
@@ -907,8 +1031,8 @@ void mx_txn_finish(struct mx_txn_table *t, uint64_t end_us)
 		return;
 	struct seqidx *v = malloc((size_t)n * sizeof *v);
 	if (v) {
-		for (uint32_t i = pt->head; i != NIL; i = pt->e[i].next) {
-			v[k].seq = pt->e[i].x.seq;
+		for (uint32_t i = pt->head; i != NIL; i = pt->h[i].next) {
+			v[k].seq = pt->x[i].seq;
 			v[k].i = i;
 			k++;
 		}
@@ -917,7 +1041,7 @@ void mx_txn_finish(struct mx_txn_table *t, uint64_t end_us)
 	/* in order of first query (FIFO order if the sort array is unavailable) */
 	for (uint32_t j = 0; j < n; j++) {
 		uint32_t i = v ? v[j].i : pt->head;
-		bool inside = t->now - pt->e[i].x.last_q_ts < t->o.answer_timeout_us;
+		bool inside = t->now - pt->h[i].last_q < t->o.answer_timeout_us;
 		close_pending(t, i, inside ? MX_TXN_PENDING : MX_TXN_TIMEOUT, false);
 	}
 	free(v);

@@ -69,7 +69,39 @@ struct mx_txn {
 	uint32_t r_size;            /* response size on the wire */
 	const struct mx_dns_msg *resp; /* ANSWERED: the response, borrowed for the
 					* callback only; NULL otherwise */
+	/* Hashes txn.c computes once when the transaction opens, for readers
+	 * that key tables on the client or the question (lookup.c). Zero in a
+	 * struct built elsewhere (tests): a reader that finds 0 computes the
+	 * value with the function below (a real hash of 0 recomputes to 0, so
+	 * both ways agree). */
+	uint64_t client_hash;       /* mx_txn_client_hash(&client) */
+	uint64_t qhash;             /* mx_txn_question_hash(&qname, qtype, qclass) */
 };
+
+#define MX_TXN_CLIENT_SEED 0x74786e5f636c6e74ULL
+#define MX_TXN_QUESTION_SEED 0x74786e2e181d0012ULL
+
+/* mx_addr_hash() of the client address with a fixed seed. */
+static inline uint64_t mx_txn_client_hash(const struct mx_addr *client)
+{
+	return mx_addr_hash(client, MX_TXN_CLIENT_SEED);
+}
+
+/* mx_dname_hash() of the (case-folded) qname, qtype and qclass in the seed. */
+static inline uint64_t mx_txn_question_hash(const struct mx_dname *qname, uint16_t qtype, uint16_t qclass)
+{
+	return mx_dname_hash(qname, MX_TXN_QUESTION_SEED ^ ((uint64_t)qtype << 16) ^ qclass);
+}
+
+static inline uint64_t mx_txn_client_hash_of(const struct mx_txn *t)
+{
+	return t->client_hash ? t->client_hash : mx_txn_client_hash(&t->client);
+}
+
+static inline uint64_t mx_txn_qhash_of(const struct mx_txn *t)
+{
+	return t->qhash ? t->qhash : mx_txn_question_hash(&t->qname, t->qtype, t->qclass);
+}
 
 enum mx_stray_kind {
 	MX_STRAY_LATE,         /* matched a query that had already timed out */
