@@ -155,20 +155,15 @@ static size_t suffix_off(const struct mx_dname *x, unsigned n)
 
 bool mx_dname_is_subdomain(const struct mx_dname *x, const struct mx_dname *z)
 {
-	size_t zl = z->len;
-	if (x->len == 0 || zl == 0 || z->labels > x->labels || zl > x->len)
+	size_t zl = z->len, xl = x->len;
+	if (xl == 0 || zl == 0 || z->labels > x->labels || zl > xl)
 		return false;
-	/* x must end in z's bytes, at a label boundary: the bytes first (one
-	 * word rejects nearly every non-match), then the boundary */
-	const uint8_t *t = x->wire + (x->len - zl);
-	if (zl >= 8) {
-		if (mx_dname_ld8_(t + zl - 8) != mx_dname_ld8_(z->wire + zl - 8) ||
-		    memcmp(t, z->wire, zl - 8) != 0)
-			return false;
-	} else if (memcmp(t, z->wire, zl) != 0) {
+	/* x must end in z's bytes: the last word rejects nearly every
+	 * non-match before the labels are walked */
+	if (zl >= 8 && mx_dname_ld8_(x->wire + xl - 8) != mx_dname_ld8_(z->wire + zl - 8))
 		return false;
-	}
-	return suffix_off(x, z->labels) == x->len - zl;
+	size_t off = suffix_off(x, z->labels);
+	return xl - off == zl && memcmp(x->wire + off, z->wire, zl) == 0;
 }
 
 void mx_dname_suffix(const struct mx_dname *x, unsigned n, struct mx_dname *out)

@@ -76,6 +76,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define MX_DNS_MAX_HOPS 127  /* pointers per name: a legal name has <= 127 labels */
 #define HDR_LEN 12
@@ -229,12 +232,28 @@ static inline uint64_t caps8(uint64_t w)
 	return (t + ones * (0x80 - 'A')) & ~(t + ones * (0x80 - 'Z' - 1)) & ~w & high;
 }
 
+#if defined(__SSE2__)
+/* 16 bytes from src to dst with 'A'..'Z' lowered; returns the capitals as a
+ * bit mask (bit i = byte i). Signed compares: bytes >= 0x80 are negative and
+ * never in range. */
+static inline unsigned lower16(uint8_t *dst, const uint8_t *src)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
+	__m128i cap = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+				    _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+	v = _mm_or_si128(v, _mm_and_si128(cap, _mm_set1_epi8(0x20)));
+	_mm_storeu_si128((__m128i *)(void *)dst, v);
+	return (unsigned)_mm_movemask_epi8(cap);
+}
+#endif
+
 /* Copy k wire bytes from src (inside the captured message, which ends at
- * src_end) to out->wire + at, ASCII letters lowered, 8 bytes at a time.
- * Returns the capitals seen (nonzero if any). A short tail is done as one
- * more word when the word fits both in the message and in wire[]: the bytes
- * past k are copied unchanged (they lie past the name, or are overwritten by
- * the next run or the root label) and are masked out of the result. */
+ * src_end) to out->wire + at, ASCII letters lowered, 16 (SSE2) or 8 bytes
+ * at a time. Returns nonzero if a capital was seen. A tail is done as one
+ * more overlapping block ending at k when k is at least a block, else as one
+ * whole block when it fits both in the message and in wire[]: the bytes past
+ * k are then copied too (they lie past the name, or are overwritten by the
+ * next run or the root label) and are masked out of the result. */
 static inline uint64_t copy_lower(struct mx_dname *out, size_t at, const uint8_t *src,
 				  const uint8_t *src_end, size_t k)
 {
@@ -242,6 +261,18 @@ static inline uint64_t copy_lower(struct mx_dname *out, size_t at, const uint8_t
 	uint64_t seen = 0, w, cap;
 	size_t i = 0;
 
+#if defined(__SSE2__)
+	if (k >= 16) {
+		unsigned m = 0;
+		for (; i + 16 <= k; i += 16)
+			m |= lower16(dst + i, src + i);
+		if (i < k)
+			m |= lower16(dst + k - 16, src + k - 16);
+		return m;
+	}
+	if ((size_t)(src_end - src) >= 16 && at + 16 <= MX_DNAME_MAX)
+		return lower16(dst, src) & ((1u << k) - 1);
+#endif
 	for (; i + 8 <= k; i += 8) {
 		memcpy(&w, src + i, 8);
 		cap = caps8(w);
@@ -432,34 +463,37 @@ static __attribute__((noinline)) int name_copy_ptr(const struct ctx *c, struct m
  * wire form). */
 static int name_copy(const struct ctx *c, struct mx_rd *r, struct mx_dname *out, bool *up)
 {
-	const uint8_t *p = r->p, *end = p + r->left;
-	size_t n = 0, labels = 0;
+	const uint8_t *start = r->p, *end = start + r->left, *p = start;
+	/* one compare per label covers both the bytes (end) and the 255-byte
+	 * limit: a label ending past start + 254 makes n + b + 2 > 255 */
+	const uint8_t *lim = r->left > MX_DNAME_MAX - 1 ? start + (MX_DNAME_MAX - 1) : end;
+	size_t labels = 0;
 
 	if (r->bad)
 		return NM_SHORT;
 	for (;;) {
-		if (p == end)
+		if (p >= end)
 			return NM_SHORT;
 		size_t b = *p;
-		if (b == 0)
-			break;
-		if (b >= 0x40)
-			return name_copy_ptr(c, r, out, up, p, n, labels);
-		if (n + b + 2 > MX_DNAME_MAX)
-			return NM_BAD;
-		if ((size_t)(end - p) <= b)
-			return NM_SHORT;
-		p += b + 1;
-		n += b + 1;
+		if (b - 1 >= 0x3F) { /* the root label, or not a plain label */
+			if (b == 0)
+				break;
+			return name_copy_ptr(c, r, out, up, p, (size_t)(p - start), labels);
+		}
+		const uint8_t *q = p + b + 1;
+		if (q > lim) /* n + b + 2 > 255 is BAD, else the bytes are missing */
+			return (size_t)(q - start) + 1 > MX_DNAME_MAX ? NM_BAD : NM_SHORT;
+		p = q;
 		labels++;
 	}
-	uint64_t seen = copy_lower(out, 0, r->p, c->msg + c->len, n);
+	size_t n = (size_t)(p - start);
+	uint64_t seen = copy_lower(out, 0, start, c->msg + c->len, n);
 	out->wire[n] = 0;
 	out->len = (uint8_t)(n + 1);
 	out->labels = (uint8_t)labels;
 	if (seen && up)
 		*up = true;
-	ncache_put(c->nc, (size_t)(r->p - c->msg), n + 1, 0);
+	ncache_put(c->nc, (size_t)(start - c->msg), n + 1, 0);
 	r->left -= n + 1;
 	r->p = p + 1;
 	return NM_OK;
