@@ -94,8 +94,8 @@ static const char *const reason_names[MX_R__COUNT] = {
 	[MX_R_LINK_UNSUPPORTED] = "link_unsupported",
 };
 
-/* mx_decode_reason_verdict() as a table for the per-frame count (the test
- * suite checks the two agree through the counters). */
+/* The mapping of mx_decode_reason_verdict() as a table, for the per-frame
+ * count (keep the two in step). */
 static const uint8_t reason_verdict[MX_R__COUNT] = {
 	[MX_R_DNS] = MX_V_OK,
 	[MX_R_FRAGMENT_HELD] = MX_V_OK,
