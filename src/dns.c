@@ -16,8 +16,10 @@
  * validates every section and digests authority and additional; the second
  * walks the answers it validated to follow the CNAME chain (by name, not by
  * position) and collect what the chain end owns, comparing owners in place.
- * Names are copied a contiguous run at a time and lowercased 8 bytes at a
- * time; a pointer to a name this message already validated (an owner
+ * Names are walked with one compare per label (bytes left and the 255-byte
+ * limit in one), copied a contiguous run at a time and lowercased 16 bytes
+ * (SSE2) or 8 bytes at a time; a pointer to a name this message already
+ * validated (an owner
  * pointing at the question) is checked against that name's recorded length
  * and pointer count instead of being walked again (same rules, same result).
  * Measured on the (shared) development machine at -O2: ~25 ns for a query,
