@@ -19,9 +19,9 @@
  * Names are walked with one compare per label (bytes left and the 255-byte
  * limit in one), copied a contiguous run at a time and lowercased 16 bytes
  * (SSE2) or 8 bytes at a time; a pointer to a name this message already
- * validated (an owner
- * pointing at the question) is checked against that name's recorded length
- * and pointer count instead of being walked again (same rules, same result).
+ * validated (an owner pointing at the question) is checked against that
+ * name's recorded length and pointer count instead of being walked again
+ * (same rules, same result).
  * Measured on the (shared) development machine at -O2: ~25 ns for a query,
  * ~40 ns for an AAAA answer, ~105 ns for a two-MX answer with OPT; the ldns
  * path takes 10-20x as long on the same bytes.
