@@ -59,6 +59,7 @@ struct mx_decoder {
 	const struct mx_frame *f; /* frame being decoded */
 	bool snapcut;             /* the capture cut this frame */
 	unsigned tcp_partial;     /* partial TCP messages delivered for this frame */
+	bool stats_dirty;         /* ipfrag or tcpre ran since the last sync_stats() */
 	uint64_t last_tick;
 };
 
@@ -91,6 +92,29 @@ static const char *const reason_names[MX_R__COUNT] = {
 	[MX_R_BAD_FRAGMENT] = "bad_fragment",
 	[MX_R_BAD_TCP_PREFIX] = "bad_tcp_prefix",
 	[MX_R_LINK_UNSUPPORTED] = "link_unsupported",
+};
+
+/* The mapping of mx_decode_reason_verdict() as a table, for the per-frame
+ * count (keep the two in step). */
+static const uint8_t reason_verdict[MX_R__COUNT] = {
+	[MX_R_DNS] = MX_V_OK,
+	[MX_R_FRAGMENT_HELD] = MX_V_OK,
+	[MX_R_TCP_HELD] = MX_V_OK,
+	[MX_R_ICMP_DNS] = MX_V_OK,
+	[MX_R_TCP_SMTP] = MX_V_OK,
+	[MX_R_NOT_IP] = MX_V_NOT_DNS,
+	[MX_R_OTHER_PROTO] = MX_V_NOT_DNS,
+	[MX_R_OTHER_PORT] = MX_V_NOT_DNS,
+	[MX_R_ICMP_OTHER] = MX_V_NOT_DNS,
+	[MX_R_SHORT_LINK] = MX_V_TRUNCATED,
+	[MX_R_SHORT_IP] = MX_V_TRUNCATED,
+	[MX_R_SHORT_L4] = MX_V_TRUNCATED,
+	[MX_R_SHORT_DNS] = MX_V_TRUNCATED,
+	[MX_R_BAD_IP] = MX_V_MALFORMED,
+	[MX_R_BAD_L4] = MX_V_MALFORMED,
+	[MX_R_BAD_FRAGMENT] = MX_V_MALFORMED,
+	[MX_R_BAD_TCP_PREFIX] = MX_V_MALFORMED,
+	[MX_R_LINK_UNSUPPORTED] = MX_V_UNSUPPORTED,
 };
 
 const char *mx_decode_reason_name(enum mx_reason r)
@@ -293,7 +317,13 @@ const struct mx_decode_stats *mx_decode_peek_stats(const struct mx_decoder *d)
 
 static bool is_dns(const struct mx_decoder *d, uint16_t sport, uint16_t dport)
 {
-	return mx_decode_is_dns_port(d, sport) || mx_decode_is_dns_port(d, dport);
+	for (size_t i = 0; i < d->o.n_dns_ports; i++)
+		if (d->o.dns_ports[i] == sport)
+			return true;
+	for (size_t i = 0; i < d->o.n_dns_ports; i++)
+		if (d->o.dns_ports[i] == dport)
+			return true;
+	return false;
 }
 
 /* A header that does not fit: the capture's fault or the packet's. */
@@ -306,10 +336,13 @@ static enum mx_reason short_or(bool cut, enum mx_reason s, enum mx_reason b)
 static enum mx_reason dec_udp(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r)
 {
 	d->st.udp++;
-	uint16_t sport = mx_rd_u16(r), dport = mx_rd_u16(r), ulen = mx_rd_u16(r);
-	mx_rd_skip(r, 2); /* checksum */
-	if (r->bad)
+	if (r->left < 8)
 		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_L4);
+	const uint8_t *h = r->p; /* ports, length, checksum */
+	uint16_t sport = (uint16_t)(h[0] << 8 | h[1]), dport = (uint16_t)(h[2] << 8 | h[3]);
+	uint16_t ulen = (uint16_t)(h[4] << 8 | h[5]);
+	r->p += 8;
+	r->left -= 8;
 	if (ulen < 8) /* also a jumbogram's 0 (RFC 2675), which we do not support */
 		return MX_R_BAD_L4;
 	bool clamped;
@@ -375,6 +408,7 @@ static enum mx_reason dec_tcp(struct mx_decoder *d, const struct l3 *l, struct m
 		const struct mx_tcpre_stats *ts = mx_tcpre_peek_stats(d->tcp);
 		uint64_t bad0 = ts->bad_prefix;
 		d->tcp_partial = 0;
+		d->stats_dirty = true;
 		int n = mx_tcpre_add(d->tcp, &s);
 		if (l->cut || d->tcp_partial)
 			why = MX_R_SHORT_DNS;
@@ -567,8 +601,17 @@ static enum mx_reason dec_l4(struct mx_decoder *d, const struct l3 *l, uint8_t p
 
 /* ---- IP --------------------------------------------------------------- */
 
+/* mx_addr_set4() without the call: struct l3 starts zeroed, so only the
+ * family and the four bytes are written. */
+static inline void addr4(struct mx_addr *x, const uint8_t *b)
+{
+	x->family = 4;
+	memcpy(x->a, b, 4);
+}
+
 static enum mx_reason frag_result(struct mx_decoder *d, enum mx_ipfrag_res res)
 {
+	d->stats_dirty = true;
 	if (res == MX_FRAG_HELD)
 		return MX_R_FRAGMENT_HELD;
 	if (res == MX_FRAG_BAD)
@@ -584,17 +627,17 @@ static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
 		return short_or(d->snapcut, MX_R_SHORT_IP, MX_R_BAD_IP);
 	if ((r->p[0] >> 4) != 4)
 		return MX_R_BAD_IP;
-	uint8_t vihl = mx_rd_u8(r);
-	mx_rd_skip(r, 1); /* TOS */
-	uint16_t tot = mx_rd_u16(r), id = mx_rd_u16(r), fo = mx_rd_u16(r);
-	mx_rd_skip(r, 1); /* TTL */
-	uint8_t proto = mx_rd_u8(r);
-	mx_rd_skip(r, 2); /* checksum */
-	uint8_t s4[4], d4[4];
-	mx_rd_bytes(r, s4, 4);
-	mx_rd_bytes(r, d4, 4);
-	if (r->bad)
+	if (r->left < 20)
 		return short_or(d->snapcut, MX_R_SHORT_IP, MX_R_BAD_IP);
+	/* version/IHL, TOS, total length, id, flags/fragment offset, TTL,
+	 * protocol, checksum, source, destination */
+	const uint8_t *h = r->p;
+	uint8_t vihl = h[0];
+	uint16_t tot = (uint16_t)(h[2] << 8 | h[3]), id = (uint16_t)(h[4] << 8 | h[5]);
+	uint16_t fo = (uint16_t)(h[6] << 8 | h[7]);
+	uint8_t proto = h[9];
+	r->p += 20;
+	r->left -= 20;
 	d->st.ipv4++;
 	size_t ihl = (size_t)(vihl & 0x0f) * 4;
 	if (ihl < 20 || tot < ihl)
@@ -607,8 +650,8 @@ static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
 	if (clamped && !d->snapcut)
 		return MX_R_BAD_IP; /* shorter on the wire than it says */
 	struct l3 l = { .family = 4, .cut = clamped, .shortfall = tot - ihl - pl.left };
-	mx_addr_set4(&l.src, s4);
-	mx_addr_set4(&l.dst, d4);
+	addr4(&l.src, h + 12);
+	addr4(&l.dst, h + 16);
 
 	bool more = fo & 0x2000;
 	uint32_t off = (uint32_t)(fo & 0x1fff) * 8;
@@ -810,6 +853,7 @@ enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
 		mx_ipfrag_tick(d->frag, f->ts_us);
 		mx_tcpre_tick(d->tcp, f->ts_us);
 		d->last_tick = f->ts_us;
+		d->stats_dirty = true;
 	}
 	d->f = f;
 	d->snapcut = f->len > f->caplen;
@@ -819,9 +863,13 @@ enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
 	d->f = NULL;
 	if ((unsigned)why >= MX_R__COUNT)
 		why = MX_R_LINK_UNSUPPORTED;
-	enum mx_verdict v = mx_decode_reason_verdict(why);
+	enum mx_verdict v = (enum mx_verdict)reason_verdict[why];
 	d->st.reason[why]++;
 	d->st.verdict[v]++;
-	sync_stats(d);
+	/* the counters copied from ipfrag and tcpre change only when those ran */
+	if (d->stats_dirty) {
+		d->stats_dirty = false;
+		sync_stats(d);
+	}
 	return v;
 }

@@ -13,11 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool mx_dname_eq(const struct mx_dname *x, const struct mx_dname *y)
-{
-	return x->len == y->len && memcmp(x->wire, y->wire, x->len) == 0;
-}
-
 int mx_dname_cmp(const struct mx_dname *x, const struct mx_dname *y)
 {
 	size_t n = x->len < y->len ? x->len : y->len;
@@ -30,13 +25,6 @@ int mx_dname_cmp(const struct mx_dname *x, const struct mx_dname *y)
 uint64_t mx_dname_hash(const struct mx_dname *x, uint64_t seed)
 {
 	return mx_hash_bytes(x->wire, x->len, seed);
-}
-
-void mx_dname_copy(struct mx_dname *dst, const struct mx_dname *src)
-{
-	dst->len = src->len;
-	dst->labels = src->labels;
-	memcpy(dst->wire, src->wire, src->len);
 }
 
 static bool plain_char(uint8_t c)
@@ -167,10 +155,15 @@ static size_t suffix_off(const struct mx_dname *x, unsigned n)
 
 bool mx_dname_is_subdomain(const struct mx_dname *x, const struct mx_dname *z)
 {
-	if (x->len == 0 || z->len == 0 || z->labels > x->labels)
+	size_t zl = z->len, xl = x->len;
+	if (xl == 0 || zl == 0 || z->labels > x->labels || zl > xl)
+		return false;
+	/* x must end in z's bytes: the last word rejects nearly every
+	 * non-match before the labels are walked */
+	if (zl >= 8 && mx_dname_ld8_(x->wire + xl - 8) != mx_dname_ld8_(z->wire + zl - 8))
 		return false;
 	size_t off = suffix_off(x, z->labels);
-	return x->len - off == z->len && memcmp(x->wire + off, z->wire, z->len) == 0;
+	return xl - off == zl && memcmp(x->wire + off, z->wire, zl) == 0;
 }
 
 void mx_dname_suffix(const struct mx_dname *x, unsigned n, struct mx_dname *out)
