@@ -157,6 +157,8 @@ uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt);
  * second-level label is short, as in example.co.uk). */
 void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone);
 bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a);
+/* True when n is a --dnsbl-zones zone or below one. */
+bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n);
 
 struct mx_detect;
 struct mx_detect_ctx {
