@@ -14,6 +14,7 @@
 #include "mxsniff/err.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,9 +331,24 @@ void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone)
 
 /* ---- finding helpers ---------------------------------------------------- */
 
+/* Evidence rows are written whole when added (n_evidence counts them) and
+ * every reader stops at n_evidence: the 5 KiB row array is neither zeroed
+ * nor copied past the rows in use. */
+#define EV_OFF offsetof(struct mx_finding, evidence)
+#define EV_END offsetof(struct mx_finding, detail)
+
+void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
+{
+	unsigned nev = src->n_evidence < MX_FINDING_MAX_EVIDENCE ? src->n_evidence : MX_FINDING_MAX_EVIDENCE;
+	memcpy(dst, src, EV_OFF);
+	memcpy(dst->evidence, src->evidence, nev * sizeof(src->evidence[0]));
+	memcpy((char *)dst + EV_END, (const char *)src + EV_END, sizeof(*src) - EV_END);
+}
+
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
 {
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, EV_OFF);
+	memset((char *)f + EV_END, 0, sizeof(*f) - EV_END);
 	f->pattern = pattern;
 	f->sev = sev;
 	f->count = 1;
@@ -729,50 +745,48 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			return;
 		}
 	}
+	size_t at;
 	if (d->n == d->cap) {
-		/* evict the lowest severity, then oldest */
+		/* evict the lowest severity, then oldest; the new finding takes
+		 * its place (the array's order does not matter: peek ranks by a
+		 * total order) */
 		size_t v = 0;
 		for (size_t i = 1; i < d->n; i++)
 			if (d->frank[i] < d->frank[v])
 				v = i;
-		size_t last = d->n - 1;
 		index_del(d, v);
-		if (v != last) {
-			d->fidx[index_pos(d, last)] = (uint32_t)(v + 1);
-			d->f[v] = d->f[last];
-			d->fkey[v] = d->fkey[last];
-			d->frank[v] = d->frank[last];
-		}
-		d->n--;
 		d->evicted++;
+		at = v;
+	} else {
+		if (d->n == d->alloc) {
+			/* memory follows the findings actually made, up to cap */
+			size_t na = d->alloc ? d->alloc * 2 : 16;
+			if (na > d->cap)
+				na = d->cap;
+			struct mx_finding *nf = realloc(d->f, na * sizeof(*nf));
+			if (!nf)
+				return;
+			d->f = nf;
+			uint64_t *nk = realloc(d->fkey, na * sizeof(*nk));
+			if (!nk)
+				return;
+			d->fkey = nk;
+			uint64_t *nrk = realloc(d->frank, na * sizeof(*nrk));
+			if (!nrk)
+				return;
+			d->frank = nrk;
+			d->alloc = na;
+		}
+		at = d->n++;
 	}
-	if (d->n == d->alloc) {
-		/* memory follows the findings actually made, up to cap */
-		size_t na = d->alloc ? d->alloc * 2 : 16;
-		if (na > d->cap)
-			na = d->cap;
-		struct mx_finding *nf = realloc(d->f, na * sizeof(*nf));
-		if (!nf)
-			return;
-		d->f = nf;
-		uint64_t *nk = realloc(d->fkey, na * sizeof(*nk));
-		if (!nk)
-			return;
-		d->fkey = nk;
-		uint64_t *nrk = realloc(d->frank, na * sizeof(*nrk));
-		if (!nrk)
-			return;
-		d->frank = nrk;
-		d->alloc = na;
-	}
-	d->f[d->n] = *f;
-	d->f[d->n].seq = ++d->seq;
-	if (d->f[d->n].count == 0)
-		d->f[d->n].count = 1;
-	d->fkey[d->n] = key;
-	d->frank[d->n] = (uint64_t)d->f[d->n].sev << 56 | d->f[d->n].seq;
-	index_put(d, d->n);
-	d->n++;
+	struct mx_finding *nf = &d->f[at];
+	mx_finding_copy(nf, f);
+	nf->seq = ++d->seq;
+	if (nf->count == 0)
+		nf->count = 1;
+	d->fkey[at] = key;
+	d->frank[at] = (uint64_t)nf->sev << 56 | nf->seq;
+	index_put(d, at);
 }
 
 #define DISPATCH(list, cb, ...)                                                    \
