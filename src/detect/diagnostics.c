@@ -417,20 +417,11 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	/* 1. res_search pairs: N then N.X (or N.X then N), same type, the
 	 * first one unanswered, the second asked as soon as the first ended. */
 	uint64_t gap = c->opts->answer_timeout_us + 1000000ULL;
-	/* candidates first, without branches: same type, not both answered,
-	 * label counts differ */
-	unsigned cand = 0;
-	unsigned cur_ans = cm.outcome == MX_O_ANSWER;
 	for (unsigned i = 0; i < SFX_RECENT; i++) {
 		const struct sfx_rmeta *om = &ss->rmeta[i];
-		unsigned ok = (unsigned)(om->qtype != 0) & (unsigned)(om->qtype == cm.qtype) &
-			      ~((unsigned)(om->outcome == MX_O_ANSWER) & cur_ans) & (unsigned)(om->labels != cm.labels);
-		cand |= (ok & 1u) << i;
-	}
-	while (cand) {
-		unsigned i = (unsigned)__builtin_ctz(cand);
-		cand &= cand - 1;
-		const struct sfx_rmeta *om = &ss->rmeta[i];
+		if (!om->qtype || om->qtype != cm.qtype || (om->outcome == MX_O_ANSWER && cm.outcome == MX_O_ANSWER) ||
+		    om->labels == cm.labels)
+			continue;
 		bool o_first = om->first_us <= cm.first_us;
 		const struct sfx_rmeta *fm = o_first ? om : &cm, *sm = o_first ? &cm : om;
 		if (fm->outcome == MX_O_ANSWER || sm->first_us < fm->last_us || sm->first_us - fm->last_us > gap)
@@ -449,17 +440,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	}
 	/* 2. an MX exchange the sender was given, or a name already seen with a
 	 * suffix, asked with that suffix appended. */
-	cand = 0;
 	for (unsigned i = 0; i < SFX_NAMES; i++) {
 		const struct sfx_nmeta *nm = &ss->nmeta[i];
-		unsigned ok = (unsigned)(nm->len >= 2) & (unsigned)(nm->labels < cm.labels) & (unsigned)(nm->len < cm.len);
-		cand |= ok << i;
-	}
-	while (cand) {
-		unsigned i = (unsigned)__builtin_ctz(cand);
-		cand &= cand - 1;
-		const struct sfx_nmeta *nm = &ss->nmeta[i];
-		if (split_maybe(cm.len, cm.labels, cm.w0, nm->len, nm->labels, nm->w0) &&
+		if (nm->len && split_maybe(cm.len, cm.labels, cm.w0, nm->len, nm->labels, nm->w0) &&
 		    sfx_split(&cur.qname, &ss->names[i], &x))
 			sfx_note(ss, &ss->names[i], &x, &cur, 0, l, e);
 	}
