@@ -14,6 +14,7 @@
 #include "mxsniff/err.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,21 @@ bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a
 	return false;
 }
 
+bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n)
+{
+	for (size_t i = 0; i < o->n_dnsbl_zones; i++) {
+		const struct mx_dname *z = &o->dnsbl_zones[i];
+		/* a name below z ends with z's wire bytes: compare the last
+		 * word first (most names are not under any blocklist zone) */
+		if (z->len >= 8 && (n->len < z->len ||
+				    mx_load64_(n->wire + n->len - 8) != mx_load64_(z->wire + z->len - 8)))
+			continue;
+		if (mx_dname_is_subdomain(n, z))
+			return true;
+	}
+	return false;
+}
+
 struct mx_emit {
 	struct mx_detect *d;
 };
@@ -192,9 +208,17 @@ struct recent_lookup {
 	struct ans_sum ans;         /* what the evidence row shows as the answer */
 };
 
+/* The enabled detectors that have a given callback, in table order: events
+ * walk these short lists instead of every row of the table. */
+struct cb_list {
+	unsigned n;
+	unsigned char idx[64];
+};
+
 struct mx_detect {
 	struct mx_detect_opts o;
 	void *state[64];
+	struct cb_list l_txn, l_stray, l_lookup, l_chain, l_tcp, l_tick, l_finish;
 	struct mx_finding *f;
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
@@ -307,9 +331,24 @@ void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone)
 
 /* ---- finding helpers ---------------------------------------------------- */
 
+/* Evidence rows are written whole when added (n_evidence counts them) and
+ * every reader stops at n_evidence: the 5 KiB row array is neither zeroed
+ * nor copied past the rows in use. */
+#define EV_OFF offsetof(struct mx_finding, evidence)
+#define EV_END offsetof(struct mx_finding, detail)
+
+void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
+{
+	unsigned nev = src->n_evidence < MX_FINDING_MAX_EVIDENCE ? src->n_evidence : MX_FINDING_MAX_EVIDENCE;
+	memcpy(dst, src, EV_OFF);
+	memcpy(dst->evidence, src->evidence, nev * sizeof(src->evidence[0]));
+	memcpy((char *)dst + EV_END, (const char *)src + EV_END, sizeof(*src) - EV_END);
+}
+
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
 {
-	memset(f, 0, sizeof(*f));
+	memset(f, 0, EV_OFF);
+	memset((char *)f + EV_END, 0, sizeof(*f) - EV_END);
 	f->pattern = pattern;
 	f->sev = sev;
 	f->count = 1;
@@ -538,6 +577,18 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 			mx_detect_free(d);
 			return NULL;
 		}
+		const struct mx_detector *x = mx_detectors[i];
+#define ADD_CB(list, cb)                                                  \
+		if (x->cb)                                                \
+			d->list.idx[d->list.n++] = (unsigned char)i
+		ADD_CB(l_txn, on_txn);
+		ADD_CB(l_stray, on_stray);
+		ADD_CB(l_lookup, on_lookup);
+		ADD_CB(l_chain, on_chain);
+		ADD_CB(l_tcp, on_tcp);
+		ADD_CB(l_tick, on_tick);
+		ADD_CB(l_finish, on_finish);
+#undef ADD_CB
 	}
 	d->em.d = d;
 	return d;
@@ -694,70 +745,69 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			return;
 		}
 	}
+	size_t at;
 	if (d->n == d->cap) {
-		/* evict the lowest severity, then oldest */
+		/* evict the lowest severity, then oldest; the new finding takes
+		 * its place (the array's order does not matter: peek ranks by a
+		 * total order) */
 		size_t v = 0;
 		for (size_t i = 1; i < d->n; i++)
 			if (d->frank[i] < d->frank[v])
 				v = i;
-		size_t last = d->n - 1;
 		index_del(d, v);
-		if (v != last) {
-			d->fidx[index_pos(d, last)] = (uint32_t)(v + 1);
-			d->f[v] = d->f[last];
-			d->fkey[v] = d->fkey[last];
-			d->frank[v] = d->frank[last];
-		}
-		d->n--;
 		d->evicted++;
+		at = v;
+	} else {
+		if (d->n == d->alloc) {
+			/* memory follows the findings actually made, up to cap */
+			size_t na = d->alloc ? d->alloc * 2 : 16;
+			if (na > d->cap)
+				na = d->cap;
+			struct mx_finding *nf = realloc(d->f, na * sizeof(*nf));
+			if (!nf)
+				return;
+			d->f = nf;
+			uint64_t *nk = realloc(d->fkey, na * sizeof(*nk));
+			if (!nk)
+				return;
+			d->fkey = nk;
+			uint64_t *nrk = realloc(d->frank, na * sizeof(*nrk));
+			if (!nrk)
+				return;
+			d->frank = nrk;
+			d->alloc = na;
+		}
+		at = d->n++;
 	}
-	if (d->n == d->alloc) {
-		/* memory follows the findings actually made, up to cap */
-		size_t na = d->alloc ? d->alloc * 2 : 16;
-		if (na > d->cap)
-			na = d->cap;
-		struct mx_finding *nf = realloc(d->f, na * sizeof(*nf));
-		if (!nf)
-			return;
-		d->f = nf;
-		uint64_t *nk = realloc(d->fkey, na * sizeof(*nk));
-		if (!nk)
-			return;
-		d->fkey = nk;
-		uint64_t *nrk = realloc(d->frank, na * sizeof(*nrk));
-		if (!nrk)
-			return;
-		d->frank = nrk;
-		d->alloc = na;
-	}
-	d->f[d->n] = *f;
-	d->f[d->n].seq = ++d->seq;
-	if (d->f[d->n].count == 0)
-		d->f[d->n].count = 1;
-	d->fkey[d->n] = key;
-	d->frank[d->n] = (uint64_t)d->f[d->n].sev << 56 | d->f[d->n].seq;
-	index_put(d, d->n);
-	d->n++;
+	struct mx_finding *nf = &d->f[at];
+	mx_finding_copy(nf, f);
+	nf->seq = ++d->seq;
+	if (nf->count == 0)
+		nf->count = 1;
+	d->fkey[at] = key;
+	d->frank[at] = (uint64_t)nf->sev << 56 | nf->seq;
+	index_put(d, at);
 }
 
-#define DISPATCH(cb, ...)                                                          \
+#define DISPATCH(list, cb, ...)                                                    \
 	do {                                                                       \
 		struct mx_detect_ctx ctx = {&d->o, d->now, d};                       \
-		for (size_t i = 0; mx_detectors[i] && i < 64; i++)                   \
-			if (d->state[i] && mx_detectors[i]->cb)                        \
-				mx_detectors[i]->cb(d->state[i], &ctx, __VA_ARGS__);   \
+		for (unsigned k_ = 0; k_ < d->list.n; k_++) {                          \
+			unsigned i_ = d->list.idx[k_];                                 \
+			mx_detectors[i_]->cb(d->state[i_], &ctx, __VA_ARGS__);         \
+		}                                                                  \
 	} while (0)
 
 void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t)
 {
 	if (t->r_ts > d->now)
 		d->now = t->r_ts;
-	DISPATCH(on_txn, t, &d->em);
+	DISPATCH(l_txn, on_txn, t, &d->em);
 }
 
 void mx_detect_observe_stray(struct mx_detect *d, const struct mx_stray *s)
 {
-	DISPATCH(on_stray, s, &d->em);
+	DISPATCH(l_stray, on_stray, s, &d->em);
 }
 
 static void remember(struct mx_detect *d, const struct mx_lookup *l)
@@ -789,33 +839,33 @@ void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 	if (l->last_us > d->now)
 		d->now = l->last_us;
 	remember(d, l);
-	DISPATCH(on_lookup, l, &d->em);
+	DISPATCH(l_lookup, on_lookup, l, &d->em);
 }
 
 void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)
 {
-	DISPATCH(on_chain, c, &d->em);
+	DISPATCH(l_chain, on_chain, c, &d->em);
 }
 
 void mx_detect_observe_tcp(struct mx_detect *d, const struct mx_tcpctl *t)
 {
 	if (t->ts_us > d->now)
 		d->now = t->ts_us;
-	DISPATCH(on_tcp, t, &d->em);
+	DISPATCH(l_tcp, on_tcp, t, &d->em);
 }
 
 void mx_detect_tick(struct mx_detect *d, uint64_t now_us)
 {
 	if (now_us > d->now)
 		d->now = now_us;
-	DISPATCH(on_tick, &d->em);
+	DISPATCH(l_tick, on_tick, &d->em);
 }
 
 void mx_detect_finish(struct mx_detect *d, uint64_t end_us)
 {
 	if (end_us > d->now)
 		d->now = end_us;
-	DISPATCH(on_finish, &d->em);
+	DISPATCH(l_finish, on_finish, &d->em);
 }
 
 const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)

@@ -113,6 +113,8 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f);
 
 /* Helpers for detectors (detect.c). */
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev);
+/* *dst = *src, without the unused evidence rows. */
+void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src);
 void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
 void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
 /* Evidence rows (query + response per try) and frames from a lookup. */
@@ -157,6 +159,8 @@ uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt);
  * second-level label is short, as in example.co.uk). */
 void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone);
 bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a);
+/* True when n is a --dnsbl-zones zone or below one. */
+bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n);
 
 struct mx_detect;
 struct mx_detect_ctx {

@@ -64,9 +64,26 @@ struct sfx_rec {
 	bool answered, fired_info, fired_warn;
 };
 
+/* What the per-lookup scans test, kept apart from the 258-byte names so
+ * that a scan reads a few cache lines: lengths, label counts and the first
+ * (up to) 8 wire bytes of each name, times and types of recent lookups. */
+struct sfx_rmeta {
+	uint64_t first_us, last_us;
+	uint64_t w0;
+	uint16_t qtype;                    /* 0 = empty */
+	uint8_t outcome, labels, len;
+};
+
+struct sfx_nmeta {
+	uint64_t w0;
+	uint8_t len, labels;               /* len 0 = empty */
+};
+
 struct sfx_sender {
 	struct mx_slot s;
 	struct mx_addr client;
+	struct sfx_rmeta rmeta[SFX_RECENT]; /* parallel to recent[] */
+	struct sfx_nmeta nmeta[SFX_NAMES];  /* parallel to names[] */
 	struct sfx_look recent[SFX_RECENT];
 	unsigned recent_pos;
 	struct mx_dname names[SFX_NAMES];
@@ -223,6 +240,27 @@ static bool sfx_split(const struct mx_dname *lng, const struct mx_dname *shrt, s
 	return true;
 }
 
+/* The first min(8, len) wire bytes, byte i at bits 8i (zero above). */
+static uint64_t name_w0(const struct mx_dname *n)
+{
+	uint64_t w = 0;
+	unsigned k = n->len < 8 ? n->len : 8;
+	for (unsigned i = 0; i < k; i++)
+		w |= (uint64_t)n->wire[i] << (8 * i);
+	return w;
+}
+
+/* False when sfx_split(lng, shrt) is certainly false, from lengths, label
+ * counts and first bytes alone. */
+static bool split_maybe(unsigned llen, unsigned llab, uint64_t lw, unsigned slen, unsigned slab, uint64_t sw)
+{
+	if (slen < 2 || llab <= slab || llen <= slen)
+		return false;
+	unsigned k = slen - 1u < 8 ? slen - 1u : 8;
+	uint64_t m = k == 8 ? ~0ULL : ((1ULL << (8 * k)) - 1);
+	return ((lw ^ sw) & m) == 0;
+}
+
 static void sfx_add_frame(struct sfx_rec *r, uint64_t frame)
 {
 	if (!frame || r->n_frames >= SFX_FRAMES)
@@ -354,39 +392,60 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	if (fresh) {
 		ss->client = l->client;
 		ss->recent_pos = ss->names_pos = 0;
-		for (unsigned i = 0; i < SFX_RECENT; i++)
+		for (unsigned i = 0; i < SFX_RECENT; i++) {
 			ss->recent[i].qtype = 0;
-		for (unsigned i = 0; i < SFX_NAMES; i++)
+			ss->rmeta[i].qtype = 0;
+		}
+		for (unsigned i = 0; i < SFX_NAMES; i++) {
 			ss->names[i].len = 0;
+			ss->nmeta[i].len = 0;
+		}
 		for (unsigned i = 0; i < SFX_PER_SENDER; i++)
 			ss->rec[i].suffix.len = 0;
 	}
 	struct sfx_look cur;
 	struct mx_dname x;
 	sfx_look_from(&cur, l);
+	struct sfx_rmeta cm;
+	cm.first_us = cur.first_us;
+	cm.last_us = cur.last_us;
+	cm.w0 = name_w0(&cur.qname);
+	cm.qtype = cur.qtype;
+	cm.outcome = (uint8_t)cur.outcome;
+	cm.labels = cur.qname.labels;
+	cm.len = cur.qname.len;
 	/* 1. res_search pairs: N then N.X (or N.X then N), same type, the
 	 * first one unanswered, the second asked as soon as the first ended. */
 	uint64_t gap = c->opts->answer_timeout_us + 1000000ULL;
 	for (unsigned i = 0; i < SFX_RECENT; i++) {
+		const struct sfx_rmeta *om = &ss->rmeta[i];
+		if (!om->qtype || om->qtype != cm.qtype || (om->outcome == MX_O_ANSWER && cm.outcome == MX_O_ANSWER) ||
+		    om->labels == cm.labels)
+			continue;
+		bool o_first = om->first_us <= cm.first_us;
+		const struct sfx_rmeta *fm = o_first ? om : &cm, *sm = o_first ? &cm : om;
+		if (fm->outcome == MX_O_ANSWER || sm->first_us < fm->last_us || sm->first_us - fm->last_us > gap)
+			continue;
+		bool fwd = split_maybe(sm->len, sm->labels, sm->w0, fm->len, fm->labels, fm->w0);
+		bool back = split_maybe(fm->len, fm->labels, fm->w0, sm->len, sm->labels, sm->w0);
+		if (!fwd && !back)
+			continue;
 		const struct sfx_look *o = &ss->recent[i];
-		if (!o->qtype || o->qtype != cur.qtype || (o->outcome == MX_O_ANSWER && cur.outcome == MX_O_ANSWER) ||
-		    o->qname.labels == cur.qname.labels)
-			continue;
-		const struct sfx_look *first = o->first_us <= cur.first_us ? o : &cur;
-		const struct sfx_look *second = first == o ? &cur : o;
-		if (first->outcome == MX_O_ANSWER || second->first_us < first->last_us ||
-		    second->first_us - first->last_us > gap)
-			continue;
-		if (sfx_split(&second->qname, &first->qname, &x))
+		const struct sfx_look *first = o_first ? o : &cur;
+		const struct sfx_look *second = o_first ? &cur : o;
+		if (fwd && sfx_split(&second->qname, &first->qname, &x))
 			sfx_note(ss, &first->qname, &x, second, first->q_frame, l, e);
-		else if (sfx_split(&first->qname, &second->qname, &x))
+		else if (back && sfx_split(&first->qname, &second->qname, &x))
 			sfx_note(ss, &second->qname, &x, first, second->q_frame, l, e);
 	}
 	/* 2. an MX exchange the sender was given, or a name already seen with a
 	 * suffix, asked with that suffix appended. */
-	for (unsigned i = 0; i < SFX_NAMES; i++)
-		if (ss->names[i].len && sfx_split(&cur.qname, &ss->names[i], &x))
+	for (unsigned i = 0; i < SFX_NAMES; i++) {
+		const struct sfx_nmeta *nm = &ss->nmeta[i];
+		if (nm->len && split_maybe(cm.len, cm.labels, cm.w0, nm->len, nm->labels, nm->w0) &&
+		    sfx_split(&cur.qname, &ss->names[i], &x))
 			sfx_note(ss, &ss->names[i], &x, &cur, 0, l, e);
+	}
 	for (unsigned k = 0; k < SFX_PER_SENDER; k++) {
 		struct sfx_rec *r = &ss->rec[k];
 		for (unsigned i = 0; r->suffix.len && i < r->n_bases; i++)
@@ -397,16 +456,31 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 				break;
 			}
 	}
-	ss->recent[ss->recent_pos] = cur;
+	/* field by field: the name by its length */
+	struct sfx_look *rl = &ss->recent[ss->recent_pos];
+	mx_dname_copy(&rl->qname, &cur.qname);
+	rl->qtype = cur.qtype;
+	rl->outcome = cur.outcome;
+	rl->first_us = cur.first_us;
+	rl->last_us = cur.last_us;
+	rl->q_frame = cur.q_frame;
+	rl->r_frame = cur.r_frame;
+	rl->resolver = cur.resolver;
+	ss->rmeta[ss->recent_pos] = cm;
 	ss->recent_pos = (ss->recent_pos + 1) % SFX_RECENT;
 	if (l->qtype == MX_TYPE_MX && l->outcome == MX_O_ANSWER && l->answer) {
 		for (unsigned i = 0; i < l->answer->n_mx; i++) {
 			const struct mx_dname *n = &l->answer->mx[i].exchange;
 			bool have = n->len < 2;
+			uint64_t w0 = have ? 0 : name_w0(n);
 			for (unsigned j = 0; j < SFX_NAMES && !have; j++)
-				have = mx_dname_eq(&ss->names[j], n);
+				have = ss->nmeta[j].len == n->len && ss->nmeta[j].w0 == w0 &&
+				       mx_dname_eq(&ss->names[j], n);
 			if (!have) {
 				mx_dname_copy(&ss->names[ss->names_pos], n);
+				ss->nmeta[ss->names_pos].len = n->len;
+				ss->nmeta[ss->names_pos].labels = n->labels;
+				ss->nmeta[ss->names_pos].w0 = w0;
 				ss->names_pos = (ss->names_pos + 1) % SFX_NAMES;
 			}
 		}

@@ -38,7 +38,16 @@ struct st {
 	struct pend pend[PEND];
 	struct res res[RES];
 	uint64_t pclock, rclock;
+	unsigned n_pend;            /* pend entries in use */
 };
+
+static void count_pend(struct st *s)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < PEND; i++)
+		n += s->pend[i].s.used != 0;
+	s->n_pend = n;
+}
 
 static void emit_formerr(const struct pend *p, bool recovered, const struct mx_txn *retry, struct mx_emit *e)
 {
@@ -80,9 +89,12 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	struct st *s = vs;
 	if (!mx_detect_is_sender(c->opts, &t->client) || t->kind == MX_TXN_OPEN || t->kind == MX_TXN_PENDING)
 		return;
-	uint64_t key = mx_key_addr(&t->client, mx_key_name(&t->qname, t->qtype, 15));
 	bool answered = t->kind == MX_TXN_ANSWERED;
-	if (answered && t->q_edns && (t->rcode == MX_RCODE_FORMERR || t->rcode == MX_RCODE_BADVERS)) {
+	bool formerr = answered && t->q_edns && (t->rcode == MX_RCODE_FORMERR || t->rcode == MX_RCODE_BADVERS);
+	/* the pending table is almost always empty: no key to hash then */
+	uint64_t key = formerr || (s->n_pend && answered && !t->q_edns && t->outcome <= MX_O_NXDOMAIN)
+		? mx_key_addr(&t->client, mx_key_name(&t->qname, t->qtype, 15)) : 0;
+	if (formerr) {
 		bool fresh;
 		struct pend *p = MX_SLOT_GET(s->pend, key, &s->pclock, &fresh);
 		if (!fresh && p->ts + RETRY_US < t->q_ts)
@@ -97,11 +109,13 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 			p->q_frame = t->q_frame;
 			p->r_frame = t->r_frame;
 		}
-	} else if (answered && !t->q_edns && t->outcome <= MX_O_NXDOMAIN) {
+		count_pend(s);
+	} else if (key) {
 		struct pend *p = MX_SLOT_FIND(s->pend, key);
 		if (p && t->q_ts <= p->ts + RETRY_US) {
 			emit_formerr(p, true, t, e);
 			memset(p, 0, sizeof(*p));
+			count_pend(s);
 		}
 	}
 	/* EDNS_DROP bookkeeping per resolver */
@@ -130,6 +144,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 
 static void expire(struct st *s, uint64_t now, bool all, struct mx_emit *e)
 {
+	if (!s->n_pend)
+		return;
 	for (unsigned i = 0; i < PEND; i++) {
 		struct pend *p = &s->pend[i];
 		if (p->s.used && p->ts && (all || p->ts + RETRY_US < now)) {
@@ -137,6 +153,7 @@ static void expire(struct st *s, uint64_t now, bool all, struct mx_emit *e)
 			memset(p, 0, sizeof(*p));
 		}
 	}
+	count_pend(s);
 }
 
 static void on_tick(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)

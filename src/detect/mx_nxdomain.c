@@ -160,7 +160,7 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		release(st, c, h, e);
 	}
 	h->used = true;
-	h->f = f;
+	mx_finding_copy(&h->f, &f);
 	mx_dname_copy(&h->domain, &ch->domain);
 	h->end_us = ch->mx.end_us;
 	h->n_resolvers = ch->mx.n_resolvers;

@@ -30,14 +30,6 @@ struct st {
 	uint64_t clock;
 };
 
-static bool in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n)
-{
-	for (size_t i = 0; i < o->n_dnsbl_zones; i++)
-		if (mx_dname_is_subdomain(n, &o->dnsbl_zones[i]))
-			return true;
-	return false;
-}
-
 static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
 {
 	struct st *s = vs;
@@ -69,7 +61,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	 * public one behind S's own forwarder (local unbound/dnsmasq/systemd-
 	 * resolved forwarding to 8.8.8.8), not in the public list */
 	const struct mx_dns_msg *m = t->resp;
-	if (!m || t->qtype != MX_TYPE_A || !in_dnsbl(c->opts, &t->qname))
+	if (!m || t->qtype != MX_TYPE_A || !mx_detect_in_dnsbl(c->opts, &t->qname))
 		return;
 	for (unsigned i = 0; i < m->n_addr; i++) {
 		const uint8_t *a = m->addr[i].addr.a;

@@ -55,14 +55,13 @@ static enum cat categorize(const struct mx_detect_opts *o, const struct mx_txn *
 	}
 	/* any type under a blocklist zone: Postfix asks A, then TXT for the
 	 * reply text (also when its reply filter ignores the answer) */
-	for (size_t i = 0; i < o->n_dnsbl_zones; i++)
-		if (mx_dname_is_subdomain(&t->qname, &o->dnsbl_zones[i])) {
-			uint8_t ll = t->qname.wire[0];
-			uint8_t c0 = t->qname.len > 1 ? t->qname.wire[1] : 0;
-			bool numeric = ll >= 1 && ll <= 3 && c0 >= '0' && c0 <= '9';
-			bool nibble = ll == 1 && ((c0 >= '0' && c0 <= '9') || (c0 >= 'a' && c0 <= 'f'));
-			return numeric || nibble ? CAT_DNSBL : CAT_REP;
-		}
+	if (mx_detect_in_dnsbl(o, &t->qname)) {
+		uint8_t ll = t->qname.wire[0];
+		uint8_t c0 = t->qname.len > 1 ? t->qname.wire[1] : 0;
+		bool numeric = ll >= 1 && ll <= 3 && c0 >= '0' && c0 <= '9';
+		bool nibble = ll == 1 && ((c0 >= '0' && c0 <= '9') || (c0 >= 'a' && c0 <= 'f'));
+		return numeric || nibble ? CAT_DNSBL : CAT_REP;
+	}
 	if (t->qtype == MX_TYPE_TXT || (t->qname.len > 1 && t->qname.wire[1] == '_'))
 		return CAT_TXT; /* SPF, _dmarc, _domainkey, _mta-sts ... */
 	if (t->qtype == MX_TYPE_A || t->qtype == MX_TYPE_AAAA)

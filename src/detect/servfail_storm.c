@@ -101,9 +101,11 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	struct st *s = vs;
 	if (t->kind != MX_TXN_ANSWERED || !t->rd)
 		return;
+	/* the zone matters for SERVFAIL answers only */
 	struct mx_dname zone;
-	mx_zone_guess(&t->qname, &zone);
 	bool sf = t->rcode == MX_RCODE_SERVFAIL;
+	if (sf)
+		mx_zone_guess(&t->qname, &zone);
 	bool fresh;
 	struct res *r = MX_SLOT_GET(s->res, mx_key_addr(&t->server, 17), &s->clock, &fresh);
 	if (fresh || t->r_ts >= r->win_start + STORM_US) {
