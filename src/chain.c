@@ -12,6 +12,18 @@
  * deferred, failed, incomplete); the failure patterns are the detectors'.
  * Lookups that closed before their MX lookup did (only possible when the MX
  * lookup itself failed and closed late) are not attached.
+ *
+ * Layout: a chain record (struct mx_chain, ~12.6 KiB) is touched only when an
+ * event really belongs to it. Everything probed per event lives in small
+ * separate arrays: per-slot links, close time and sender hash (slot_meta),
+ * index entries carrying the full key hash, and history entries carrying
+ * their hash apart from their (sender, domain) key. Records live in chunks
+ * allocated zeroed as slots are first used (no realloc copying); a reused
+ * record is cleared only as far as its previous occupant wrote it (names by
+ * length, arrays by count), so every byte beyond a count or a name's length
+ * stays zero, as if the whole record had been cleared. The sender is hashed
+ * once per event and every key (sender bucket, name, address, history) is
+ * derived from that hash.
  */
 #include "mxsniff/chain.h"
 
@@ -21,38 +33,46 @@
 #include <string.h>
 
 #define NO_IDX UINT32_MAX
+#define CHUNK_SHIFT 4                 /* chain records per chunk: 16 (~200 KiB) */
+#define CHUNK_N (1u << CHUNK_SHIFT)
+#define HCHUNK_SHIFT 9                /* history keys per chunk: 512 (~140 KiB) */
+#define HCHUNK_N (1u << HCHUNK_SHIFT)
 
-struct chain_slot {
-	struct mx_chain c;
-	bool used;
+/* The hot part of a chain slot; the record itself is chain_at(t, i). */
+struct slot_meta {
 	uint64_t close_us;      /* close when the clock passes this */
-	uint32_t prev, next;    /* open list in start order */
+	uint64_t shash;         /* sender_hash() of the chain's sender */
+	uint32_t prev, next;    /* open list in start order (next: free list) */
 	uint32_t snext, sprev;  /* open chains in the same sender bucket */
-	uint32_t sbidx;         /* that bucket */
 	uint32_t idx_first;     /* first name-index entry of this chain */
+	uint32_t hist;          /* history entry whose open_slot is this slot, NO_IDX none */
+	bool used;
 };
 
 /* (sender, name) -> (chain slot, host), and (sender, address) -> (chain
  * slot, host) for the SYNs to port 25; several per key allowed. */
 struct name_ent {
-	uint64_t h;
+	uint64_t h;             /* full key hash: the record is read only when it matches */
 	uint32_t slot;
-	uint8_t host;
-	bool used;
-	bool is_addr;           /* an address entry (SYN index) */
 	uint32_t bnext, bprev;  /* bucket chain (bprev NO_IDX: bucket head) */
 	uint32_t cnext;         /* next entry of the same chain */
+	uint8_t host;
+	bool is_addr;           /* an address entry (SYN index) */
 };
 
-/* (sender, domain) -> last attempt; LRU-bounded. */
+/* (sender, domain) -> last attempt; LRU-bounded. The key itself lives apart
+ * (hist_key_at) and is compared only when the stored hash matches. */
 struct hist_ent {
-	struct mx_addr sender;
-	struct mx_dname domain;
 	uint64_t last_start;
+	uint32_t key;           /* low bits of hist_hash() */
 	uint32_t attempts;
 	uint32_t open_slot;     /* open chain of this pair, NO_IDX when none */
 	uint32_t bnext, prev, next;
-	bool used;
+};
+
+struct hist_key {
+	struct mx_addr sender;
+	struct mx_dname domain;
 };
 
 struct mx_chain_table {
@@ -62,10 +82,11 @@ struct mx_chain_table {
 	uint64_t seq;
 	uint64_t now;
 	/* chains */
-	struct chain_slot *slots;
-	size_t nslots;          /* allocated; grows by doubling up to max_open */
+	struct slot_meta *meta;
+	size_t nmeta;           /* allocated; grows by doubling up to max_open */
 	size_t used_slots;      /* ever handed out (below: free list) */
-	uint32_t free_slot;     /* free list through next */
+	uint32_t free_slot;     /* free list through meta[].next */
+	struct mx_chain **chunk; /* records, CHUNK_N per chunk, allocated as used */
 	uint32_t *sbucket;      /* sender -> open chains (through snext) */
 	size_t sbmask;
 	uint32_t head, tail;    /* open list */
@@ -79,11 +100,22 @@ struct mx_chain_table {
 	/* history */
 	struct hist_ent *hist;
 	size_t nhist, used_hist;
+	struct hist_key **hkchunk; /* keys, HCHUNK_N per chunk, allocated as used */
 	uint32_t *hbucket;
 	size_t hbmask;
 	uint32_t hfree, hhead, htail;   /* LRU: head = oldest */
 	size_t hcount;
 };
+
+static inline struct mx_chain *chain_at(const struct mx_chain_table *t, uint32_t i)
+{
+	return &t->chunk[i >> CHUNK_SHIFT][i & (CHUNK_N - 1)];
+}
+
+static inline struct hist_key *hist_key_at(const struct mx_chain_table *t, uint32_t i)
+{
+	return &t->hkchunk[i >> HCHUNK_SHIFT][i & (HCHUNK_N - 1)];
+}
 
 void mx_chain_opts_default(struct mx_chain_opts *o)
 {
@@ -114,7 +146,8 @@ static size_t pow2_at_least(size_t n)
 }
 
 /* Grow *arr (elements of esize, *cap allocated) to hold index `need`,
- * doubling, at most max; new elements are zeroed. Memory follows use. */
+ * doubling, at most max. New elements are left unset: every caller writes
+ * all fields of an element before it is read. Memory follows use. */
 static bool grow(void **arr, size_t *cap, size_t need, size_t max, size_t esize)
 {
 	if (need < *cap)
@@ -129,7 +162,6 @@ static bool grow(void **arr, size_t *cap, size_t need, size_t max, size_t esize)
 	void *p = realloc(*arr, n * esize);
 	if (!p)
 		return false;
-	memset((char *)p + *cap * esize, 0, (n - *cap) * esize);
 	*arr = p;
 	*cap = n;
 	return true;
@@ -160,7 +192,9 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 	size_t hb = pow2_at_least(t->o.max_history * 2);
 	t->hbucket = malloc(hb * sizeof(uint32_t));
 	t->hbmask = hb - 1;
-	if (!t->nbucket || !t->sbucket || !t->hbucket) {
+	t->chunk = calloc((t->o.max_open + CHUNK_N - 1) / CHUNK_N, sizeof(*t->chunk));
+	t->hkchunk = calloc((t->o.max_history + HCHUNK_N - 1) / HCHUNK_N, sizeof(*t->hkchunk));
+	if (!t->nbucket || !t->sbucket || !t->hbucket || !t->chunk || !t->hkchunk) {
 		mx_chain_free(t);
 		return NULL;
 	}
@@ -180,7 +214,15 @@ void mx_chain_free(struct mx_chain_table *t)
 {
 	if (!t)
 		return;
-	free(t->slots);
+	if (t->chunk)
+		for (size_t i = 0; i < (t->o.max_open + CHUNK_N - 1) / CHUNK_N; i++)
+			free(t->chunk[i]);
+	if (t->hkchunk)
+		for (size_t i = 0; i < (t->o.max_history + HCHUNK_N - 1) / HCHUNK_N; i++)
+			free(t->hkchunk[i]);
+	free(t->chunk);
+	free(t->hkchunk);
+	free(t->meta);
 	free(t->sbucket);
 	free(t->ents);
 	free(t->nbucket);
@@ -194,21 +236,113 @@ const struct mx_chain_stats *mx_chain_peek_stats(const struct mx_chain_table *t)
 	return &t->st;
 }
 
-static uint64_t name_key(const struct mx_addr *s, const struct mx_dname *n)
+/* ---- keys ---------------------------------------------------------------- */
+
+/* The sender is hashed once per event; the other keys are derived from it. */
+static inline uint64_t sender_hash(const struct mx_addr *s)
 {
-	return mx_dname_hash(n, mx_addr_hash(s, 0x6368));
+	return mx_addr_hash(s, 0x5e);
+}
+
+static inline uint64_t name_key(uint64_t sh, const uint8_t *wire, size_t len)
+{
+	return mx_hash_bytes(wire, len, sh ^ 0x6368ULL);
+}
+
+static inline uint64_t addr_key(uint64_t sh, const struct mx_addr *a)
+{
+	return mx_addr_hash(a, sh ^ 0x5359ULL);
+}
+
+static inline uint32_t hist_hash(uint64_t sh, const struct mx_dname *d)
+{
+	return (uint32_t)mx_hash_bytes(d->wire, d->len, sh ^ 0x6869ULL);
+}
+
+static inline bool name_is(const struct mx_dname *n, const uint8_t *wire, size_t len)
+{
+	return n->len == len && memcmp(n->wire, wire, len) == 0;
+}
+
+/* ---- clearing by use ----------------------------------------------------- */
+
+#define CLEAR_FROM_TO(p, T, from, to) \
+	memset((char *)(p) + offsetof(T, from), 0, offsetof(T, to) - offsetof(T, from))
+#define CLEAR_FROM_END(p, T, from) \
+	memset((char *)(p) + offsetof(T, from), 0, sizeof(T) - offsetof(T, from))
+
+/* A name whose bytes past len are zero; dst's old bytes past src's length are
+ * zeroed so that this stays true. */
+static void name_set(struct mx_dname *dst, const struct mx_dname *src)
+{
+	if (dst->len > src->len)
+		memset(dst->wire + src->len, 0, (size_t)(dst->len - src->len));
+	dst->len = src->len;
+	dst->labels = src->labels;
+	memcpy(dst->wire, src->wire, src->len);
+}
+
+static void name_clear(struct mx_dname *n)
+{
+	if (n->len)
+		memset(n->wire, 0, n->len);
+	n->len = 0;
+	n->labels = 0;
+}
+
+/* Back to all zero. Only step_merge() writes a step besides its ede, and it
+ * sets `asked`: a step never asked holds nothing but ede. */
+static void step_clear(struct mx_chain_step *s)
+{
+	if (!s->asked) {
+		s->ede = 0;
+		return;
+	}
+	unsigned nr = s->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? s->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
+	unsigned nf = s->n_frames < MX_CHAIN_MAX_FRAMES ? s->n_frames : MX_CHAIN_MAX_FRAMES;
+	memset(s, 0, offsetof(struct mx_chain_step, resolvers));
+	if (nr)
+		memset(s->resolvers, 0, nr * sizeof(s->resolvers[0]));
+	CLEAR_FROM_TO(s, struct mx_chain_step, n_frames, frames);
+	if (nf)
+		memset(s->frames, 0, nf * sizeof(s->frames[0]));
+	CLEAR_FROM_END(s, struct mx_chain_step, lookup_seq);
+}
+
+static void host_clear(struct mx_chain_host *h)
+{
+	unsigned na = h->n_addrs < MX_CHAIN_MAX_ADDRS ? h->n_addrs : MX_CHAIN_MAX_ADDRS;
+	name_clear(&h->name);
+	CLEAR_FROM_TO(h, struct mx_chain_host, pref, cname);
+	name_clear(&h->cname);
+	CLEAR_FROM_TO(h, struct mx_chain_host, cname_loop, a);
+	step_clear(&h->a);
+	step_clear(&h->aaaa);
+	step_clear(&h->tlsa);
+	CLEAR_FROM_TO(h, struct mx_chain_host, n_addrs, addrs);
+	if (na)
+		memset(h->addrs, 0, na * sizeof(h->addrs[0]));
+	CLEAR_FROM_END(h, struct mx_chain_host, connected);
+}
+
+/* Everything but the hosts: add_host() clears each host it takes. */
+static void chain_clear(struct mx_chain *c)
+{
+	CLEAR_FROM_TO(c, struct mx_chain, seq, domain);
+	name_clear(&c->domain);
+	CLEAR_FROM_TO(c, struct mx_chain, attempt, mx);
+	step_clear(&c->mx);
+	CLEAR_FROM_TO(c, struct mx_chain, mx_total, soa_owner);
+	name_clear(&c->soa_owner);
+	CLEAR_FROM_TO(c, struct mx_chain, neg_ttl, hosts);
+	CLEAR_FROM_END(c, struct mx_chain, verdict);
 }
 
 /* ---- name index ---------------------------------------------------------- */
 
-static uint64_t addr_key(const struct mx_addr *s, const struct mx_addr *a)
-{
-	return mx_addr_hash(a, mx_addr_hash(s, 0x5359));
-}
-
 static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	for (uint32_t e = t->slots[slot].idx_first; e != NO_IDX; e = t->ents[e].cnext)
+	for (uint32_t e = t->meta[slot].idx_first; e != NO_IDX; e = t->ents[e].cnext)
 		if (t->ents[e].h == h && t->ents[e].host == host && t->ents[e].is_addr == is_addr)
 			return true;
 	return false;
@@ -228,28 +362,28 @@ static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8
 		return;
 	}
 	struct name_ent *ne = &t->ents[e];
+	uint32_t *bucket = &t->nbucket[h & t->nbmask];
 	ne->h = h;
 	ne->slot = slot;
 	ne->host = host;
-	ne->used = true;
 	ne->is_addr = is_addr;
 	ne->bprev = NO_IDX;
-	ne->bnext = t->nbucket[h & t->nbmask];
+	ne->bnext = *bucket;
 	if (ne->bnext != NO_IDX)
 		t->ents[ne->bnext].bprev = e;
-	t->nbucket[h & t->nbmask] = e;
-	ne->cnext = t->slots[slot].idx_first;
-	t->slots[slot].idx_first = e;
+	*bucket = e;
+	ne->cnext = t->meta[slot].idx_first;
+	t->meta[slot].idx_first = e;
 }
 
 static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host)
 {
-	index_put(t, slot, name_key(&t->slots[slot].c.sender, name), host, false);
+	index_put(t, slot, name_key(t->meta[slot].shash, name->wire, name->len), host, false);
 }
 
 static void index_remove_chain(struct mx_chain_table *t, uint32_t slot)
 {
-	uint32_t e = t->slots[slot].idx_first;
+	uint32_t e = t->meta[slot].idx_first;
 	while (e != NO_IDX) {
 		struct name_ent *ne = &t->ents[e];
 		uint32_t next = ne->cnext;
@@ -259,20 +393,14 @@ static void index_remove_chain(struct mx_chain_table *t, uint32_t slot)
 			t->nbucket[ne->h & t->nbmask] = ne->bnext;
 		if (ne->bnext != NO_IDX)
 			t->ents[ne->bnext].bprev = ne->bprev;
-		ne->used = false;
-		t->ents[e].bnext = t->free_ent;
+		ne->bnext = t->free_ent;
 		t->free_ent = e;
 		e = next;
 	}
-	t->slots[slot].idx_first = NO_IDX;
+	t->meta[slot].idx_first = NO_IDX;
 }
 
 /* ---- history (sender, domain) --------------------------------------------- */
-
-static uint64_t hist_key(const struct mx_addr *s, const struct mx_dname *d)
-{
-	return mx_dname_hash(d, mx_addr_hash(s, 0x6869));
-}
 
 static void hist_unlink_lru(struct mx_chain_table *t, uint32_t i)
 {
@@ -299,37 +427,66 @@ static void hist_push_lru(struct mx_chain_table *t, uint32_t i)
 	t->htail = i;
 }
 
+/* Most recently used. */
+static void hist_touch(struct mx_chain_table *t, uint32_t i)
+{
+	if (t->htail == i)
+		return;
+	hist_unlink_lru(t, i);
+	hist_push_lru(t, i);
+}
+
 static void hist_remove(struct mx_chain_table *t, uint32_t i)
 {
 	struct hist_ent *h = &t->hist[i];
-	uint32_t *pp = &t->hbucket[hist_key(&h->sender, &h->domain) & t->hbmask];
+	uint32_t *pp = &t->hbucket[h->key & t->hbmask];
 	while (*pp != NO_IDX && *pp != i)
 		pp = &t->hist[*pp].bnext;
 	if (*pp == i)
 		*pp = h->bnext;
 	hist_unlink_lru(t, i);
-	h->used = false;
 	h->next = t->hfree;
 	t->hfree = i;
 	t->hcount--;
 }
 
-static uint32_t hist_get(struct mx_chain_table *t, const struct mx_addr *s, const struct mx_dname *d,
-			 bool create)
+static uint32_t hist_find(struct mx_chain_table *t, uint32_t k, const struct mx_addr *s, const struct mx_dname *d)
 {
-	uint64_t k = hist_key(s, d);
 	for (uint32_t i = t->hbucket[k & t->hbmask]; i != NO_IDX; i = t->hist[i].bnext) {
-		struct hist_ent *h = &t->hist[i];
-		if (mx_addr_eq(&h->sender, s) && mx_dname_eq(&h->domain, d)) {
-			hist_unlink_lru(t, i);
-			hist_push_lru(t, i);
+		if (t->hist[i].key != k)
+			continue;
+		const struct hist_key *hk = hist_key_at(t, i);
+		if (mx_addr_eq(&hk->sender, s) && name_is(&hk->domain, d->wire, d->len)) {
+			hist_touch(t, i);
 			return i;
 		}
 	}
-	if (!create)
-		return NO_IDX;
-	if (t->hfree == NO_IDX &&
-	    grow((void **)&t->hist, &t->nhist, t->used_hist, t->o.max_history, sizeof(*t->hist))) {
+	return NO_IDX;
+}
+
+/* One more history entry (index used_hist), its key chunk allocated. */
+static bool hist_new_entry(struct mx_chain_table *t)
+{
+	if (!grow((void **)&t->hist, &t->nhist, t->used_hist, t->o.max_history, sizeof(*t->hist)))
+		return false;
+	size_t c = t->used_hist >> HCHUNK_SHIFT;
+	if (!t->hkchunk[c]) {
+		size_t base = c << HCHUNK_SHIFT, n = t->o.max_history - base;
+		t->hkchunk[c] = malloc((n < HCHUNK_N ? n : HCHUNK_N) * sizeof(struct hist_key));
+		if (!t->hkchunk[c])
+			return false;
+	}
+	return true;
+}
+
+static uint32_t hist_get(struct mx_chain_table *t, uint64_t sh, const struct mx_addr *s,
+			 const struct mx_dname *d)
+{
+	uint32_t k = hist_hash(sh, d);
+	uint32_t i = hist_find(t, k, s, d);
+	if (i != NO_IDX)
+		return i;
+	if (t->hfree == NO_IDX && hist_new_entry(t)) {
 		t->hist[t->used_hist].next = NO_IDX;
 		t->hfree = (uint32_t)t->used_hist++;
 	}
@@ -343,16 +500,19 @@ static uint32_t hist_get(struct mx_chain_table *t, const struct mx_addr *s, cons
 		hist_remove(t, v);
 		t->st.history_evicted++;
 	}
-	uint32_t i = t->hfree;
-	t->hfree = t->hist[i].next;
+	i = t->hfree;
 	struct hist_ent *h = &t->hist[i];
-	memset(h, 0, sizeof(*h));
-	h->used = true;
-	h->sender = *s;
-	mx_dname_copy(&h->domain, d);
+	t->hfree = h->next;
+	h->last_start = 0;
+	h->key = k;
+	h->attempts = 0;
 	h->open_slot = NO_IDX;
-	h->bnext = t->hbucket[k & t->hbmask];
-	t->hbucket[k & t->hbmask] = i;
+	struct hist_key *hk = hist_key_at(t, i);
+	hk->sender = *s;
+	mx_dname_copy(&hk->domain, d);
+	uint32_t *bucket = &t->hbucket[k & t->hbmask];
+	h->bnext = *bucket;
+	*bucket = i;
 	hist_push_lru(t, i);
 	t->hcount++;
 	return i;
@@ -458,21 +618,21 @@ static void set_verdict(struct mx_chain *c)
 
 static void list_unlink(struct mx_chain_table *t, uint32_t i)
 {
-	struct chain_slot *s = &t->slots[i];
+	struct slot_meta *s = &t->meta[i];
 	if (s->prev != NO_IDX)
-		t->slots[s->prev].next = s->next;
+		t->meta[s->prev].next = s->next;
 	else
 		t->head = s->next;
 	if (s->next != NO_IDX)
-		t->slots[s->next].prev = s->prev;
+		t->meta[s->next].prev = s->prev;
 	else
 		t->tail = s->prev;
 }
 
 static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, bool evicted)
 {
-	struct chain_slot *s = &t->slots[i];
-	struct mx_chain *c = &s->c;
+	struct slot_meta *s = &t->meta[i];
+	struct mx_chain *c = chain_at(t, i);
 	c->cut_short = cut_short;
 	c->evicted = evicted;
 	set_verdict(c);
@@ -483,20 +643,29 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 	case MX_CHAIN_FAILED: t->st.failed++; break;
 	case MX_CHAIN_INCOMPLETE: t->st.incomplete++; break;
 	}
-	uint32_t h = hist_get(t, &c->sender, &c->domain, false);
+	/* The (sender, domain) entry is used again (LRU). While this chain is
+	 * open its entry keeps open_slot == i and cannot be evicted, so the
+	 * index kept at open is that entry; without one (the history was full
+	 * of open pairs then) look the pair up. */
+	uint32_t h = s->hist;
+	if (h != NO_IDX)
+		hist_touch(t, h);
+	else
+		h = hist_find(t, hist_hash(s->shash, &c->domain), &c->sender, &c->domain);
 	if (h != NO_IDX && t->hist[h].open_slot == i)
 		t->hist[h].open_slot = NO_IDX;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
 	index_remove_chain(t, i);
 	if (s->sprev != NO_IDX)
-		t->slots[s->sprev].snext = s->snext;
+		t->meta[s->sprev].snext = s->snext;
 	else
-		t->sbucket[s->sbidx] = s->snext;
+		t->sbucket[s->shash & t->sbmask] = s->snext;
 	if (s->snext != NO_IDX)
-		t->slots[s->snext].sprev = s->sprev;
+		t->meta[s->snext].sprev = s->sprev;
 	list_unlink(t, i);
 	s->used = false;
+	s->hist = NO_IDX;
 	s->next = t->free_slot;
 	t->free_slot = i;
 	t->open--;
@@ -504,16 +673,18 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 
 static void step_merge(struct mx_chain_step *s, const struct mx_lookup *l)
 {
-	if (!s->asked)
+	bool was = s->asked;
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	if (!was)
 		s->first_end_us = l->last_us;
-	if (!s->asked || l->first_us < s->first_us)
+	if (!was || l->first_us < s->first_us)
 		s->first_us = l->first_us;
-	if (!s->asked || l->outcome <= s->outcome) {
+	if (!was || l->outcome <= s->outcome) {
 		s->outcome = l->outcome;
 		s->latency_us = l->latency_us;
 		s->ede = l->ede;
 		s->rcode = 0;
-		for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++)
+		for (unsigned i = 0; i < nt; i++)
 			if (l->tries[i].outcome == l->outcome && !l->tries[i].open) {
 				s->rcode = l->tries[i].rcode;
 				break;
@@ -526,54 +697,124 @@ static void step_merge(struct mx_chain_step *s, const struct mx_lookup *l)
 	if (l->last_us > s->end_us)
 		s->end_us = l->last_us;
 	s->lookup_seq = l->seq;
-	for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+	bool timeouts = s->timeouts;
+	unsigned nf = s->n_frames;
+	for (unsigned i = 0; i < nt; i++) {
 		const struct mx_lookup_try *tr = &l->tries[i];
-		if (tr->outcome == MX_O_TIMEOUT || tr->open)
-			s->timeouts = true;
+		timeouts |= tr->outcome == MX_O_TIMEOUT || tr->open;
 		uint64_t fr[2] = {tr->q_frame, tr->r_frame};
 		for (unsigned k = 0; k < 2; k++) {
-			if (!fr[k] || s->n_frames >= MX_CHAIN_MAX_FRAMES)
+			if (!fr[k] || nf >= MX_CHAIN_MAX_FRAMES)
 				continue;
-			bool dup = false;
-			for (unsigned j = 0; j < s->n_frames; j++)
-				dup |= s->frames[j] == fr[k];
-			if (!dup)
-				s->frames[s->n_frames++] = fr[k];
+			unsigned j = 0;
+			while (j < nf && s->frames[j] != fr[k])
+				j++;
+			if (j == nf)
+				s->frames[nf++] = fr[k];
 		}
 	}
+	s->timeouts = timeouts;
+	s->n_frames = (uint16_t)nf;
 	for (unsigned i = 0; i < l->n_resolvers; i++) {
-		bool dup = false;
-		for (unsigned j = 0; j < s->n_resolvers; j++)
-			dup |= mx_addr_eq(&s->resolvers[j], &l->resolvers[i]);
-		if (!dup && s->n_resolvers < MX_LOOKUP_MAX_RESOLVERS)
+		if (s->n_resolvers >= MX_LOOKUP_MAX_RESOLVERS)
+			break;
+		unsigned j = 0;
+		while (j < s->n_resolvers && !mx_addr_eq(&s->resolvers[j], &l->resolvers[i]))
+			j++;
+		if (j == s->n_resolvers)
 			s->resolvers[s->n_resolvers++] = l->resolvers[i];
 	}
 }
 
-static bool looks_ip_literal(const struct mx_dname *n)
+/* Byte classes for looks_ip_literal_slow(): 1 digit, 2 ':' '[' ']'. */
+static const uint8_t lit_class[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+	['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	[':'] = 2, ['['] = 2, [']'] = 2,
+};
+
+static bool looks_ip_literal_slow(const struct mx_dname *n)
 {
 	/* four numeric labels 0-255, or a label with ':' or '[' (PATTERNS P7) */
 	unsigned labels = 0, numeric = 0;
-	size_t i = 0;
-	while (i < n->len && n->wire[i]) {
-		uint8_t ll = n->wire[i];
-		bool num = ll > 0 && ll <= 3;
-		unsigned v = 0;
-		for (uint8_t k = 1; k <= ll && i + k < n->len; k++) {
-			uint8_t ch = n->wire[i + k];
-			if (ch == ':' || ch == '[' || ch == ']')
-				return true;
-			if (ch < '0' || ch > '9')
-				num = false;
-			else
-				v = v * 10 + (unsigned)(ch - '0');
+	size_t i = 0, len = n->len;
+	while (i < len && n->wire[i]) {
+		size_t ll = n->wire[i];
+		size_t end = i + ll < len - 1 ? i + ll : len - 1; /* last byte inside len */
+		unsigned any = 0, all = 1;
+		for (size_t p = i + 1; p <= end; p++) {
+			unsigned cl = lit_class[n->wire[p]];
+			any |= cl;
+			all &= cl;
 		}
-		if (num && v <= 255)
-			numeric++;
+		if (any & 2)
+			return true;
+		if (ll <= 3 && all) {
+			unsigned v = 0;
+			for (size_t p = i + 1; p <= end; p++)
+				v = v * 10 + (unsigned)(n->wire[p] - '0');
+			if (v <= 255)
+				numeric++;
+		}
 		labels++;
-		i += (size_t)ll + 1;
+		i += ll + 1;
 	}
 	return labels == 4 && numeric == 4;
+}
+
+static inline bool word_has_literal_byte(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t a = x ^ (ones * ':'), b = x ^ (ones * '['), c = x ^ (ones * ']');
+	return (((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs;
+}
+
+/* Some byte of the name's wire[0..len) is ':', '[' or ']', eight at a time;
+ * a last partial word is read as the eight bytes ending at len (wire[] holds
+ * MX_DNAME_MAX bytes, so every load stays inside the name). */
+static bool has_literal_byte(const struct mx_dname *n)
+{
+	size_t len = n->len;
+	const uint8_t *w = n->wire;
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			if (w[i] == ':' || w[i] == '[' || w[i] == ']')
+				return true;
+		return false;
+	}
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+		if (word_has_literal_byte(mx_load64_(w + i)))
+			return true;
+	return i < len && word_has_literal_byte(mx_load64_(w + len - 8));
+}
+
+/* Same answer as looks_ip_literal_slow(). Without any ':' '[' ']' byte (not
+ * even a length byte) only four numeric labels make a literal, so the first
+ * label that is not numeric, or a fifth label, decides. */
+static bool looks_ip_literal(const struct mx_dname *n)
+{
+	size_t i = 0, len = n->len;
+	if (has_literal_byte(n))
+		return looks_ip_literal_slow(n);
+	unsigned labels = 0;
+	while (i < len && n->wire[i]) {
+		size_t ll = n->wire[i];
+		if (++labels > 4 || ll > 3)
+			return false;
+		size_t end = i + ll < len - 1 ? i + ll : len - 1;
+		unsigned v = 0;
+		for (size_t p = i + 1; p <= end; p++) {
+			unsigned d = (unsigned)n->wire[p] - '0';
+			if (d > 9)
+				return false;
+			v = v * 10 + d;
+		}
+		if (v > 255)
+			return false;
+		i += ll + 1;
+	}
+	return labels == 4;
 }
 
 /* "192.0.2.1." as wire labels -> the IPv4 address; false otherwise. */
@@ -608,12 +849,12 @@ static bool literal_addr4(const struct mx_dname *n, struct mx_addr *out)
 static int add_host(struct mx_chain *c, const struct mx_dname *name, uint16_t pref, bool implicit)
 {
 	for (unsigned i = 0; i < c->n_hosts; i++)
-		if (mx_dname_eq(&c->hosts[i].name, name))
+		if (name_is(&c->hosts[i].name, name->wire, name->len))
 			return (int)i;
 	if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 		return -1;
 	struct mx_chain_host *h = &c->hosts[c->n_hosts];
-	memset(h, 0, sizeof(*h));
+	host_clear(h);
 	mx_dname_copy(&h->name, name);
 	h->pref = pref;
 	h->implicit = implicit;
@@ -624,7 +865,7 @@ static int add_host(struct mx_chain *c, const struct mx_dname *name, uint16_t pr
 
 static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct mx_lookup *l)
 {
-	struct mx_chain *c = &t->slots[slot].c;
+	struct mx_chain *c = chain_at(t, slot);
 	const struct mx_dns_msg *m = l->answer;
 	if (m && l->outcome == MX_O_ANSWER) {
 		bool root = false, other = false;
@@ -663,68 +904,83 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			struct mx_addr lit;
 			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&ho->name, &lit)) {
 				ho->addrs[ho->n_addrs++] = lit;
-				index_put(t, slot, addr_key(&c->sender, &lit), (uint8_t)hi, true);
+				index_put(t, slot, addr_key(t->meta[slot].shash, &lit), (uint8_t)hi, true);
 			}
 		}
 		c->hosts_total = (uint8_t)(m->mx_total > 255 ? 255 : m->mx_total);
 		c->null_mx = root && !other;
 		c->null_mx_mixed = root && other;
-	} else if (l->outcome == MX_O_NODATA || l->outcome == MX_O_NXDOMAIN) {
-		/* implicit MX (RFC 5321 §5.1); Postfix also asks A/AAAA of D after NXDOMAIN */
-		int hi = add_host(c, &c->domain, 0, true);
-		if (hi >= 0)
-			index_add(t, slot, &c->domain, (uint8_t)hi);
 	} else {
-		/* failed MX: a sender with ignore_mx_lookup_error may still ask D */
+		/* NODATA/NXDOMAIN: implicit MX (RFC 5321 §5.1; Postfix also asks
+		 * A/AAAA of D after NXDOMAIN); a failed MX: a sender with
+		 * ignore_mx_lookup_error may still ask D */
 		int hi = add_host(c, &c->domain, 0, true);
 		if (hi >= 0)
 			index_add(t, slot, &c->domain, (uint8_t)hi);
 	}
 	if (m && m->has_soa) {
-		mx_dname_copy(&c->soa_owner, &m->soa_owner);
+		name_set(&c->soa_owner, &m->soa_owner);
 		c->neg_ttl = m->neg_ttl;
 	} else if (l->has_soa) {
 		c->neg_ttl = l->neg_ttl;
 	}
 }
 
-static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
+/* One more slot (index used_slots): its meta entry and record chunk. */
+static bool slot_new(struct mx_chain_table *t)
 {
-	if (t->free_slot == NO_IDX &&
-	    grow((void **)&t->slots, &t->nslots, t->used_slots, t->o.max_open, sizeof(*t->slots))) {
-		t->slots[t->used_slots].next = NO_IDX;
+	if (!grow((void **)&t->meta, &t->nmeta, t->used_slots, t->o.max_open, sizeof(*t->meta)))
+		return false;
+	size_t c = t->used_slots >> CHUNK_SHIFT;
+	if (!t->chunk[c]) {
+		/* zeroed: a record's bytes past its counts and name lengths stay zero */
+		size_t base = c << CHUNK_SHIFT, n = t->o.max_open - base;
+		t->chunk[c] = calloc(n < CHUNK_N ? n : CHUNK_N, sizeof(struct mx_chain));
+		if (!t->chunk[c])
+			return false;
+	}
+	return true;
+}
+
+static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, uint64_t sh)
+{
+	if (t->free_slot == NO_IDX && slot_new(t)) {
+		t->meta[t->used_slots].next = NO_IDX;
 		t->free_slot = (uint32_t)t->used_slots++;
 	}
 	if (t->free_slot == NO_IDX) {
+		if (t->head == NO_IDX)
+			return NO_IDX; /* out of memory */
 		/* evict the oldest open chain: report it cut short by the cap */
 		t->st.evicted++;
 		close_slot(t, t->head, false, true);
 	}
 	uint32_t i = t->free_slot;
-	struct chain_slot *s = &t->slots[i];
+	struct slot_meta *s = &t->meta[i];
 	t->free_slot = s->next;
-	/* clear all but the host slots (~12 KB): add_host() clears each host it uses */
-	memset(s, 0, offsetof(struct chain_slot, c) + offsetof(struct mx_chain, hosts));
-	memset(&s->c.verdict, 0, sizeof(s->c) - offsetof(struct mx_chain, verdict));
 	s->used = true;
+	s->close_us = 0;
+	s->shash = sh;
+	s->hist = NO_IDX;
 	s->idx_first = NO_IDX;
 	s->prev = t->tail;
 	s->next = NO_IDX;
 	if (t->tail != NO_IDX)
-		t->slots[t->tail].next = i;
+		t->meta[t->tail].next = i;
 	else
 		t->head = i;
 	t->tail = i;
 	t->open++;
-	struct mx_chain *c = &s->c;
+	uint32_t *sb = &t->sbucket[sh & t->sbmask];
+	s->sprev = NO_IDX;
+	s->snext = *sb;
+	if (s->snext != NO_IDX)
+		t->meta[s->snext].sprev = i;
+	*sb = i;
+	struct mx_chain *c = chain_at(t, i);
+	chain_clear(c);
 	c->seq = ++t->seq;
 	c->sender = l->client;
-	s->sbidx = (uint32_t)(mx_addr_hash(&c->sender, 0x5e) & t->sbmask);
-	s->sprev = NO_IDX;
-	s->snext = t->sbucket[s->sbidx];
-	if (s->snext != NO_IDX)
-		t->slots[s->snext].sprev = i;
-	t->sbucket[s->sbidx] = i;
 	mx_dname_copy(&c->domain, &l->qname);
 	c->start_us = l->first_us;
 	c->end_us = l->last_us;
@@ -734,45 +990,48 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l)
 
 static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 {
-	uint32_t h = hist_get(t, &l->client, &l->qname, true);
+	uint64_t sh = sender_hash(&l->client);
+	uint32_t h = hist_get(t, sh, &l->client, &l->qname);
 	uint32_t slot = NO_IDX;
-	if (h != NO_IDX && t->hist[h].open_slot != NO_IDX) {
-		struct chain_slot *s = &t->slots[t->hist[h].open_slot];
-		if (s->used && l->first_us < t->hist[h].last_start + t->o.min_retry_gap_us)
-			slot = t->hist[h].open_slot; /* same attempt: asked MX again */
-	}
+	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
+	if (open != NO_IDX && t->meta[open].used &&
+	    l->first_us < t->hist[h].last_start + t->o.min_retry_gap_us)
+		slot = open; /* same attempt: asked MX again */
 	if (slot == NO_IDX) {
-		if (h != NO_IDX && t->hist[h].open_slot != NO_IDX && t->slots[t->hist[h].open_slot].used)
-			close_slot(t, t->hist[h].open_slot, false, false); /* the next attempt starts */
-		slot = open_chain(t, l);
+		if (open != NO_IDX && t->meta[open].used)
+			close_slot(t, open, false, false); /* the next attempt starts */
+		slot = open_chain(t, l, sh);
+		if (slot == NO_IDX)
+			return;
+		struct mx_chain *c = chain_at(t, slot);
 		if (h != NO_IDX) {
 			struct hist_ent *he = &t->hist[h];
 			if (he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us ||
 			    l->first_us < he->last_start)
 				he->attempts++;
-			t->slots[slot].c.prev_start_us = he->attempts > 1 ? he->last_start : 0;
+			c->prev_start_us = he->attempts > 1 ? he->last_start : 0;
 			he->last_start = l->first_us;
 			he->open_slot = slot;
-			t->slots[slot].c.attempt = he->attempts;
+			t->meta[slot].hist = h;
+			c->attempt = he->attempts;
 		} else {
-			t->slots[slot].c.attempt = 1;
+			c->attempt = 1;
 		}
 	}
-	struct chain_slot *s = &t->slots[slot];
-	bool first = !s->c.mx.asked;
-	step_merge(&s->c.mx, l);
+	struct mx_chain *c = chain_at(t, slot);
+	bool first = !c->mx.asked;
+	step_merge(&c->mx, l);
 	if (first || l->outcome == MX_O_ANSWER)
 		fill_from_mx(t, slot, l);
-	if (l->last_us > s->c.end_us)
-		s->c.end_us = l->last_us;
-	s->close_us = l->last_us + t->o.chain_window_us + t->o.retx_gap_us;
+	if (l->last_us > c->end_us)
+		c->end_us = l->last_us;
+	t->meta[slot].close_us = l->last_us + t->o.chain_window_us + t->o.retx_gap_us;
 }
 
 static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
 			bool tlsa)
 {
-	struct chain_slot *s = &t->slots[slot];
-	struct mx_chain *c = &s->c;
+	struct mx_chain *c = chain_at(t, slot);
 	if (hi >= c->n_hosts)
 		return;
 	/* the member's first query must fall inside the chain's window */
@@ -794,17 +1053,18 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 		step_merge(st, l);
 		const struct mx_dns_msg *m = l->answer;
 		if (m) {
+			uint64_t sh = t->meta[slot].shash;
 			for (unsigned i = 0; i < m->n_addr && h->n_addrs < MX_CHAIN_MAX_ADDRS; i++) {
 				bool dup = false;
 				for (unsigned j = 0; j < h->n_addrs; j++)
 					dup |= mx_addr_eq(&h->addrs[j], &m->addr[i].addr);
 				if (!dup) {
 					h->addrs[h->n_addrs++] = m->addr[i].addr;
-					index_put(t, slot, addr_key(&c->sender, &m->addr[i].addr), hi, true);
+					index_put(t, slot, addr_key(sh, &m->addr[i].addr), hi, true);
 				}
 			}
 			if (m->n_cname > 0) {
-				mx_dname_copy(&h->cname, &m->cname[m->n_cname - 1]);
+				name_set(&h->cname, &m->cname[m->n_cname - 1]);
 				h->cname_loop = m->cname_loop;
 				index_add(t, slot, &h->cname, hi);
 			}
@@ -814,42 +1074,43 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 		c->end_us = l->last_us;
 }
 
-/* "_25._tcp.mx1.example" -> "mx1.example"; false if not that shape. */
-static bool strip_tlsa(const struct mx_dname *q, struct mx_dname *out)
+/* False when no open chain's sender can have this hash: its sender bucket
+ * is empty (one word of a small array, no chain record touched). */
+static inline bool sender_may_be_open(const struct mx_chain_table *t, uint64_t sh)
 {
-	static const uint8_t pre[] = {3, '_', '2', '5', 4, '_', 't', 'c', 'p'};
-	if (q->len <= sizeof pre || memcmp(q->wire, pre, sizeof pre) != 0)
-		return false;
-	out->len = (uint8_t)(q->len - sizeof pre);
-	out->labels = (uint8_t)(q->labels - 2);
-	memcpy(out->wire, q->wire + sizeof pre, out->len);
-	return true;
+	return t->sbucket[sh & t->sbmask] != NO_IDX;
 }
 
 static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 {
-	struct mx_dname base;
-	const struct mx_dname *name = &l->qname;
+	/* TLSA of "_25._tcp.<exchange>" joins the exchange's host */
+	static const uint8_t pre[] = {3, '_', '2', '5', 4, '_', 't', 'c', 'p'};
+	const uint8_t *w = l->qname.wire;
+	size_t len = l->qname.len;
 	bool tlsa = l->qtype == MX_TYPE_TLSA;
 	if (tlsa) {
-		if (!strip_tlsa(&l->qname, &base))
+		if (len <= sizeof pre || memcmp(w, pre, sizeof pre) != 0)
 			return;
-		name = &base;
+		w += sizeof pre;
+		len -= sizeof pre;
 	}
-	uint64_t h = name_key(&l->client, name);
+	uint64_t sh = sender_hash(&l->client);
+	if (!sender_may_be_open(t, sh))
+		return; /* S has no open chain: no name work */
+	uint64_t h = name_key(sh, w, len);
 	/* collect matches first: joining may add index entries (CNAME targets) */
 	uint32_t hits[32];
 	uint8_t hosts[32];
 	unsigned n = 0;
 	for (uint32_t e = t->nbucket[h & t->nbmask]; e != NO_IDX && n < 32; e = t->ents[e].bnext) {
 		const struct name_ent *ne = &t->ents[e];
-		if (ne->h != h)
+		if (ne->h != h || ne->is_addr)
 			continue;
-		const struct mx_chain *c = &t->slots[ne->slot].c;
+		const struct mx_chain *c = chain_at(t, ne->slot);
 		if (!mx_addr_eq(&c->sender, &l->client))
 			continue;
 		const struct mx_chain_host *ho = &c->hosts[ne->host];
-		if (!mx_dname_eq(&ho->name, name) && !mx_dname_eq(&ho->cname, name))
+		if (!name_is(&ho->name, w, len) && !name_is(&ho->cname, w, len))
 			continue;
 		hits[n] = ne->slot;
 		hosts[n] = ne->host;
@@ -883,13 +1144,16 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 	if (!s->syn || s->ack || s->dport != 25)
 		return;
 	t->st.syns++;
-	uint64_t k = addr_key(&s->src, &s->dst);
+	uint64_t sh = sender_hash(&s->src);
+	if (!sender_may_be_open(t, sh))
+		return; /* no open chain of this sender to tie or to count */
+	uint64_t k = addr_key(sh, &s->dst);
 	bool any = false;
 	for (uint32_t e = t->nbucket[k & t->nbmask]; e != NO_IDX; e = t->ents[e].bnext) {
 		const struct name_ent *ne = &t->ents[e];
 		if (ne->h != k || !ne->is_addr)
 			continue;
-		struct mx_chain *c = &t->slots[ne->slot].c;
+		struct mx_chain *c = chain_at(t, ne->slot);
 		struct mx_chain_host *ho = &c->hosts[ne->host];
 		if (!mx_addr_eq(&c->sender, &s->src))
 			continue;
@@ -910,10 +1174,13 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 		return;
 	/* a connection no open chain of this sender explains (an address from
 	 * a cache, a relayhost, a lookup outside the capture) */
-	for (uint32_t i = t->sbucket[mx_addr_hash(&s->src, 0x5e) & t->sbmask]; i != NO_IDX;
-	     i = t->slots[i].snext)
-		if (mx_addr_eq(&t->slots[i].c.sender, &s->src))
-			t->slots[i].c.syn_other++;
+	for (uint32_t i = t->sbucket[sh & t->sbmask]; i != NO_IDX; i = t->meta[i].snext) {
+		if (t->meta[i].shash != sh)
+			continue;
+		struct mx_chain *c = chain_at(t, i);
+		if (mx_addr_eq(&c->sender, &s->src))
+			c->syn_other++;
+	}
 }
 
 void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
@@ -922,7 +1189,7 @@ void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
 		t->now = now_us;
 	/* chains close in start order: a chain whose window was extended (the
 	 * MX asked again) holds back the ones behind it, which only delays them */
-	while (t->head != NO_IDX && t->slots[t->head].close_us <= t->now)
+	while (t->head != NO_IDX && t->meta[t->head].close_us <= t->now)
 		close_slot(t, t->head, false, false);
 }
 
@@ -932,6 +1199,6 @@ void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us)
 		t->now = end_us;
 	while (t->head != NO_IDX) {
 		uint32_t i = t->head;
-		close_slot(t, i, t->slots[i].close_us > t->now, false);
+		close_slot(t, i, t->meta[i].close_us > t->now, false);
 	}
 }
