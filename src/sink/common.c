@@ -15,6 +15,7 @@
 #include "mxsniff/chain.h"
 #include "mxsniff/detect.h"
 #include "mxsniff/dname.h"
+#include "mxsniff/txn.h"
 #include "sink_priv.h"
 
 #include <inttypes.h>
@@ -201,7 +202,8 @@ void mx_jw_init(struct mx_jw *w, FILE *out)
 {
 	w->out = out;
 	w->len = 0;
-	w->t_valid = false;
+	w->t[0].valid = w->t[1].valid = false;
+	w->d_valid = false;
 	for (size_t k = 0; k < sizeof w->mn / sizeof w->mn[0]; k++)
 		for (size_t i = 0; i < sizeof w->mn[0] / sizeof w->mn[0][0]; i++)
 			w->mn[k][i].len = 0;
@@ -245,24 +247,31 @@ char *mx_jc_u64_big(char *d, uint64_t v)
 		100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
 		1000000000000000000u, 10000000000000000000u,
 	};
-	unsigned nd = 3; /* v >= 100 */
-	char *e;
-	while (nd < 20 && v >= p10[nd])
-		nd++;
-	e = d + nd;
+	/* digits: from the bit length, t = floor(bits * log10(2)) is the
+	 * count or one less (1233 / 4096 ~ log10(2)); v >= 100, so bits >= 7 */
+	unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233u >> 12;
+	char *e = d + t + (v >= p10[t] ? 1u : 0u);
 	d = e;
-	/* digits from the last one back, two at a time */
-	while (v >= 100) {
-		unsigned k = (unsigned)(v % 100u) * 2u;
+	/* digits from the last one back, two at a time (in 32 bits once the
+	 * value fits) */
+	while (v > UINT32_MAX) {
+		unsigned k = (unsigned)(v % 100u);
 		v /= 100u;
 		d -= 2;
-		memcpy(d, g_digits2 + k, 2);
+		memcpy(d, g_digits2 + 2 * k, 2);
 	}
-	if (v >= 10) {
+	uint32_t x = (uint32_t)v;
+	while (x >= 100u) {
+		uint32_t k = x % 100u;
+		x /= 100u;
 		d -= 2;
-		memcpy(d, g_digits2 + 2 * v, 2);
+		memcpy(d, g_digits2 + 2 * k, 2);
+	}
+	if (x >= 10u) {
+		d -= 2;
+		memcpy(d, g_digits2 + 2 * x, 2);
 	} else {
-		*--d = (char)('0' + v);
+		*--d = (char)('0' + x);
 	}
 	return e;
 }
@@ -555,18 +564,38 @@ char *mx_jc_time(struct mx_jw *w, char *d, uint64_t ts_us)
 		memcpy(d, "null", 4);
 		return d + 4;
 	}
-	if (!w->t_valid || w->t_sec != sec) {
-		/* the seconds part, kept while the following stamps fall in the
-		 * same second */
-		w->t_len = (uint8_t)fmt_civil(sec, w->t_pre);
-		w->t_pre[w->t_len++] = '.';
-		w->t_sec = sec;
-		w->t_valid = true;
+	struct mx_jw_tpre *t = &w->t[sec & 1u];
+	if (!t->valid || t->sec != sec) {
+		/* the seconds part, kept while the following stamps fall in
+		 * this second or the one beside it; the date part is kept
+		 * while they fall in the same day */
+		uint64_t day = sec / 86400u;
+		if (w->d_valid && w->d_day == day) {
+			unsigned rem = (unsigned)(sec - day * 86400u), h = rem / 3600u, mi = rem / 60u % 60u;
+			char *p = t->pre + w->d_len;
+			memcpy(t->pre, w->d_pre, sizeof w->d_pre);
+			memcpy(p, g_digits2 + 2 * h, 2);
+			p[2] = ':';
+			memcpy(p + 3, g_digits2 + 2 * mi, 2);
+			p[5] = ':';
+			memcpy(p + 6, g_digits2 + 2 * (rem % 60u), 2);
+			t->len = (uint8_t)(w->d_len + 8u);
+		} else {
+			t->len = (uint8_t)fmt_civil(sec, t->pre);
+			/* "YYYY-MM-DDT" then "HH:MM:SS" */
+			w->d_len = (uint8_t)(t->len - 8u);
+			memcpy(w->d_pre, t->pre, w->d_len);
+			w->d_day = day;
+			w->d_valid = true;
+		}
+		t->pre[t->len++] = '.';
+		t->sec = sec;
+		t->valid = true;
 	}
 	*d++ = '"';
 	/* the prefix is at most 23 bytes: copy a fixed 32 */
-	memcpy(d, w->t_pre, 32);
-	d = frac6(d + w->t_len, (unsigned)(ts_us - sec * 1000000u));
+	memcpy(d, t->pre, 32);
+	d = frac6(d + t->len, (unsigned)(ts_us - sec * 1000000u));
 	d[0] = 'Z';
 	d[1] = '"';
 	return d + 2;
@@ -600,9 +629,9 @@ void mx_sj_bool(struct mx_jw *out, bool b)
 		mx_jw_put(out, "false", 5);
 }
 
-enum { MN_TYPE, MN_CLASS, MN_RCODE, MN_OUTCOME, MN_VERDICT };
+enum { MN_TYPE, MN_CLASS, MN_RCODE, MN_OUTCOME, MN_VERDICT, MN_KIND };
 
-/* A mnemonic through its dns.c or chain.c function, written as a JSON
+/* A mnemonic through its dns.c, chain.c or txn.c function, written as a JSON
  * string and remembered as written per code (the names are a function of
  * the code, so the cache cannot change a byte). */
 static void mnemonic(struct mx_jw *out, int kind, uint16_t code)
@@ -612,7 +641,11 @@ static void mnemonic(struct mx_jw *out, int kind, uint16_t code)
 	const char *name = buf;
 	size_t n;
 	if (out->mn[kind][h].len && out->mn[kind][h].code == code) {
-		mx_jw_put(out, out->mn[kind][h].text, out->mn[kind][h].len);
+		/* one fixed-size copy of the whole slot; the length says how
+		 * much of it counts */
+		char *d = mx_jw_room(out, sizeof out->mn[kind][h]);
+		memcpy(d, &out->mn[kind][h], sizeof out->mn[kind][h]);
+		mx_jw_end(out, d + out->mn[kind][h].len);
 		return;
 	}
 	switch (kind) {
@@ -620,7 +653,8 @@ static void mnemonic(struct mx_jw *out, int kind, uint16_t code)
 	case MN_CLASS: mx_dns_class_name(code, buf, sizeof buf); break;
 	case MN_RCODE: mx_dns_rcode_name(code, buf, sizeof buf); break;
 	case MN_OUTCOME: name = mx_outcome_name((enum mx_outcome)code); break;
-	default: name = mx_chain_verdict_name((enum mx_chain_verdict)code); break;
+	case MN_VERDICT: name = mx_chain_verdict_name((enum mx_chain_verdict)code); break;
+	default: name = mx_txn_kind_name((enum mx_txn_kind)code); break;
 	}
 	n = strlen(name);
 	if (n >= sizeof buf) {
@@ -660,6 +694,14 @@ void mx_sj_outcome(struct mx_jw *out, enum mx_outcome o)
 		mnemonic(out, MN_OUTCOME, (uint16_t)o);
 	else
 		mx_jw_str(out, mx_outcome_name(o));
+}
+
+void mx_sj_txn_kind(struct mx_jw *out, enum mx_txn_kind k)
+{
+	if ((unsigned)k <= 0xffffu)
+		mnemonic(out, MN_KIND, (uint16_t)k);
+	else
+		mx_jw_str(out, mx_txn_kind_name(k));
 }
 
 void mx_sj_verdict(struct mx_jw *out, enum mx_chain_verdict v)

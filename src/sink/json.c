@@ -452,7 +452,8 @@ void mx_sj_txn_members(struct mx_jw *out, const struct mx_txn *t)
 	kv_name(out, &f, KL("qname"), &t->qname);
 	kv_type(out, &f, KL("qtype"), t->qtype);
 	kv_class(out, &f, KL("qclass"), t->qclass);
-	kv_str(out, &f, KL("kind"), mx_txn_kind_name(t->kind));
+	key(out, &f, KL("kind"));
+	mx_sj_txn_kind(out, t->kind);
 	kv_outcome(out, &f, KL("outcome"), t->outcome);
 	key(out, &f, KL("rcode"));
 	if (answered)

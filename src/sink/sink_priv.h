@@ -33,26 +33,34 @@
 /* common.c: the JSON writers' output buffer. The JSON and NDJSON sinks
  * format into it and hand it to the stream in large blocks (mx_jw_flush), so
  * a value costs a few stores instead of one stdio call per character. It
- * also keeps the last RFC 3339 "YYYY-MM-DDTHH:MM:SS." prefix, so a time stamp
- * in the same second as the previous one costs only its six fraction digits,
- * and the last few mnemonics (type, class, rcode, outcome, chain verdict)
- * as written (quoted). The
+ * also keeps the last RFC 3339 "YYYY-MM-DDTHH:MM:SS." prefixes (one of an
+ * even second, one of an odd one), so a time stamp in a second seen just
+ * before costs only its six fraction digits,
+ * and the last few mnemonics (type, class, rcode, outcome, chain verdict,
+ * transaction kind) as written (quoted). The
  * bytes written are exactly those the stdio calls would have written. */
 #define MX_JW_CAP 32768
 
 struct mx_jw {
 	FILE *out;
 	size_t len;                /* bytes in buf not yet handed to out */
-	uint64_t t_sec;            /* seconds of the cached time prefix */
-	bool t_valid;              /* t_pre/t_len hold the prefix of t_sec */
-	uint8_t t_len;
-	char t_pre[40];
-	struct {                   /* recent type, class, rcode, outcome and
-				    * chain verdict mnemonics */
-		uint16_t code;
+	struct mx_jw_tpre {        /* time prefixes, by the second's parity */
+		uint64_t sec;      /* seconds of the cached prefix */
+		bool valid;        /* pre/len hold the prefix of sec */
+		uint8_t len;
+		char pre[38];
+	} t[2];
+	uint64_t d_day;            /* days since the epoch of d_pre */
+	bool d_valid;
+	uint8_t d_len;
+	char d_pre[30];            /* "YYYY-MM-DDT" of d_day */
+	struct {                   /* recent type, class, rcode, outcome, chain
+				    * verdict and transaction kind mnemonics */
+		char text[45];     /* the JSON string, quotes included (first:
+				    * the slot is copied whole) */
 		uint8_t len;       /* 0: empty slot */
-		char text[45];     /* the JSON string, quotes included */
-	} mn[5][16];
+		uint16_t code;
+	} mn[6][16];
 	char buf[MX_JW_CAP];
 };
 
@@ -157,9 +165,11 @@ void mx_sj_bool(struct mx_jw *out, bool b);
 void mx_sj_type(struct mx_jw *out, uint16_t type);
 void mx_sj_class(struct mx_jw *out, uint16_t cls);
 void mx_sj_rcode(struct mx_jw *out, uint16_t rcode);
-/* mx_outcome_name / mx_chain_verdict_name as JSON strings */
+/* mx_outcome_name / mx_chain_verdict_name / mx_txn_kind_name as JSON
+ * strings */
 void mx_sj_outcome(struct mx_jw *out, enum mx_outcome o);
 void mx_sj_verdict(struct mx_jw *out, enum mx_chain_verdict v);
+void mx_sj_txn_kind(struct mx_jw *out, enum mx_txn_kind k);
 
 /* A report rendered from a snapshot alone (the live view's "w" key and its
  * report after "q") receives no lookups, transactions or chains as they

@@ -1863,6 +1863,13 @@ static void jw_numbers_time(void **state)
 			fprintf(r.mem, "\"%s\"", t);
 		}
 	}
+	/* a walk through the days, seconds to hours apart (the kept date) */
+	for (uint64_t i = 0, ts = 1700000000000000ULL; i < 50000; i++) {
+		ts += lcg(&x) % (i % 2 ? 7200000000ULL : 3000000ULL);
+		ref_time(ts, t, sizeof t);
+		mx_sj_time(m.w, ts);
+		fprintf(r.mem, "\"%s\"", t);
+	}
 	mx_sj_time(m.w, 0);
 	fputs("null", r.mem);
 	/* truncated like snprintf */
@@ -1969,6 +1976,14 @@ static void jw_addrs_mnemonics(void **state)
 		ref_json_str(r.mem, mx_dns_class_name(code, mn, sizeof mn));
 		mx_sj_rcode(m.w, code);
 		ref_json_str(r.mem, mx_dns_rcode_name(code, mn, sizeof mn));
+		/* the enum names, in range and past it */
+		unsigned e = (unsigned)(round % 40);
+		mx_sj_outcome(m.w, (enum mx_outcome)e);
+		ref_json_str(r.mem, mx_outcome_name((enum mx_outcome)e));
+		mx_sj_verdict(m.w, (enum mx_chain_verdict)e);
+		ref_json_str(r.mem, mx_chain_verdict_name((enum mx_chain_verdict)e));
+		mx_sj_txn_kind(m.w, (enum mx_txn_kind)e);
+		ref_json_str(r.mem, mx_txn_kind_name((enum mx_txn_kind)e));
 	}
 	assert_int_equal(fclose(r.mem), 0);
 	char *got = jw_done(&m);
