@@ -20,6 +20,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -511,39 +512,47 @@ static const unsigned char g_ldh[256] = {
 	['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
+/* The text mx_dname_format gives for a name of plain bytes only (letters,
+ * digits, '-', '_', '*'): its labels joined and ended by dots, walking the
+ * labels as mx_dname_format does. Written to o (room for MX_DNAME_MAX bytes:
+ * a label of ll bytes and its length byte give ll characters and a dot);
+ * returns the length, or SIZE_MAX at the first byte that is not plain. */
+static size_t name_plain(const struct mx_dname *d, char *o)
+{
+	size_t n = d->len, i = 0, k = 0;
+	if (n == 1) {
+		o[0] = '.'; /* the root, whatever its byte */
+		return 1;
+	}
+	while (i < n) {
+		size_t ll = d->wire[i++];
+		if (ll == 0 || i + ll > n)
+			break;
+		for (size_t j = 0; j < ll; j++) {
+			uint8_t c = d->wire[i + j];
+			if (!g_ldh[c])
+				return SIZE_MAX;
+			o[k + j] = (char)c;
+		}
+		k += ll;
+		i += ll;
+		o[k++] = '.';
+	}
+	return k;
+}
+
 void mx_sj_name(struct mx_jw *out, const struct mx_dname *d)
 {
-	/* The usual name has only letters, digits, '-', '_' and '*': its text
-	 * is its labels joined and ended by dots, written straight into the
-	 * buffer, walking the labels as mx_dname_format does. Any other byte
-	 * takes the slow path, mx_dname_format then the JSON escaping. At most
-	 * len bytes of text (a label of ll bytes and its length byte give ll
-	 * characters and a dot) and two quotes. */
-	size_t n = d->len, i = 0;
-	char *o = mx_jw_room(out, MX_DNAME_MAX + 3);
-	*o++ = '"';
-	if (n == 1) {
-		*o++ = '.'; /* the root, whatever its byte */
-	} else {
-		while (i < n) {
-			size_t ll = d->wire[i++];
-			if (ll == 0 || i + ll > n)
-				break;
-			for (size_t k = 0; k < ll; k++) {
-				uint8_t c = d->wire[i + k];
-				if (!g_ldh[c])
-					goto slow;
-				o[k] = (char)c;
-			}
-			o += ll;
-			i += ll;
-			*o++ = '.';
-		}
+	/* the usual name straight into the buffer; any other goes through
+	 * mx_dname_format then the JSON escaping */
+	char *o = mx_jw_room(out, MX_DNAME_MAX + 2);
+	size_t k = name_plain(d, o + 1);
+	if (k != SIZE_MAX) {
+		o[0] = '"';
+		o[k + 1] = '"';
+		mx_jw_end(out, o + k + 2);
+		return;
 	}
-	*o++ = '"';
-	mx_jw_end(out, o);
-	return;
-slow:;
 	char buf[MX_DNAME_STRLEN];
 	mx_jw_str(out, mx_dname_format(d, buf, sizeof buf));
 }
@@ -749,8 +758,13 @@ const char *mx_sk_name(const struct mx_dname *d, char *buf, size_t n)
 		snprintf(buf, n, "-");
 		return buf;
 	}
-	mx_dname_format(d, buf, n);
-	size_t l = strlen(buf);
+	size_t l = n >= MX_DNAME_MAX + 2 ? name_plain(d, buf) : SIZE_MAX;
+	if (l != SIZE_MAX) {
+		buf[l] = '\0'; /* what mx_dname_format writes: it fits */
+	} else {
+		mx_dname_format(d, buf, n);
+		l = strlen(buf);
+	}
 	/* drop the trailing dot unless it is the root or an escaped dot */
 	if (l > 1 && buf[l - 1] == '.' && !(l >= 2 && buf[l - 2] == '\\'))
 		buf[l - 1] = '\0';
@@ -1016,8 +1030,11 @@ const char *mx_sk_sentence(const char *in, char *buf, size_t n)
 {
 	if (!n)
 		return buf;
-	snprintf(buf, n, "%s", in ? in : "");
-	size_t l = strlen(buf);
+	size_t l = in ? strlen(in) : 0;
+	if (l > n - 1)
+		l = n - 1; /* cut like snprintf */
+	memcpy(buf, in ? in : "", l);
+	buf[l] = '\0';
 	if (l && buf[0] >= 'a' && buf[0] <= 'z')
 		buf[0] = (char)(buf[0] - 'a' + 'A');
 	while (l && buf[l - 1] == ' ')

@@ -2124,6 +2124,21 @@ static void jw_names(void **state)
 		}
 		mx_sj_name(m.w, &d);
 		ref_json_str(r.mem, mx_dname_format(&d, buf, sizeof buf));
+		/* the prose form: no trailing dot (but for the root and an
+		 * escaped dot), "-" for no name, in buffers of any size */
+		static const size_t sizes[] = { MX_DNAME_STRLEN, MX_DNAME_MAX + 2, MX_DNAME_MAX + 1, 40, 2 };
+		for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+			char want[MX_DNAME_STRLEN], got[MX_DNAME_STRLEN];
+			if (d.len == 0) {
+				snprintf(want, sizes[z], "-");
+			} else {
+				mx_dname_format(&d, want, sizes[z]);
+				size_t l = strlen(want);
+				if (l > 1 && want[l - 1] == '.' && want[l - 2] != '\\')
+					want[l - 1] = '\0';
+			}
+			assert_string_equal(mx_sk_name(&d, got, sizes[z]), want);
+		}
 	}
 	assert_int_equal(fclose(r.mem), 0);
 	char *got = jw_done(&m);
