@@ -34,11 +34,13 @@
  * format into it and hand it to the stream in large blocks (mx_jw_flush), so
  * a value costs a few stores instead of one stdio call per character. It
  * also keeps the last RFC 3339 "YYYY-MM-DDTHH:MM:SS." prefixes (one of an
- * even second, one of an odd one), so a time stamp in a second seen just
- * before costs only its six fraction digits,
- * and the last few mnemonics (type, class, rcode, outcome, chain verdict,
- * transaction kind) as written (quoted). The
- * bytes written are exactly those the stdio calls would have written. */
+ * even second, one of an odd one) and the last "YYYY-MM-DDT" date, so a time
+ * stamp in a second seen just before costs only its six fraction digits and
+ * one in the same day its time of day, and the last few mnemonics (type,
+ * class, rcode, outcome, chain verdict, transaction kind) as written
+ * (quoted). Numbers, times and addresses are formatted here, not by printf
+ * or inet_ntop. The bytes written are exactly those the stdio calls would
+ * have written. */
 #define MX_JW_CAP 32768
 
 struct mx_jw {
