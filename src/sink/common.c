@@ -15,10 +15,12 @@
 #include "mxsniff/chain.h"
 #include "mxsniff/detect.h"
 #include "mxsniff/dname.h"
+#include "mxsniff/txn.h"
 #include "sink_priv.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -201,10 +203,9 @@ void mx_jw_init(struct mx_jw *w, FILE *out)
 {
 	w->out = out;
 	w->len = 0;
-	w->t_valid = false;
-	for (size_t i = 0; i < sizeof w->v6 / sizeof w->v6[0]; i++)
-		w->v6[i].len = 0;
-	for (size_t k = 0; k < 3; k++)
+	w->t[0].valid = w->t[1].valid = false;
+	w->d_valid = false;
+	for (size_t k = 0; k < sizeof w->mn / sizeof w->mn[0]; k++)
 		for (size_t i = 0; i < sizeof w->mn[0] / sizeof w->mn[0][0]; i++)
 			w->mn[k][i].len = 0;
 }
@@ -228,62 +229,52 @@ void mx_jw_put_slow(struct mx_jw *w, const char *s, size_t n)
 	w->len = n;
 }
 
-static const char g_digits2[] =
+const char mx_jw_digits2[201] =
 	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
+#define g_digits2 mx_jw_digits2
 
 size_t mx_jw_fmt_u64(char *buf, uint64_t v)
 {
-	char tmp[20];
-	size_t i = sizeof tmp;
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100u) * 2u;
-		v /= 100u;
-		tmp[--i] = g_digits2[d + 1];
-		tmp[--i] = g_digits2[d];
-	}
-	if (v >= 10) {
-		unsigned d = (unsigned)v * 2u;
-		tmp[--i] = g_digits2[d + 1];
-		tmp[--i] = g_digits2[d];
-	} else {
-		tmp[--i] = (char)('0' + v);
-	}
-	memcpy(buf, tmp + i, sizeof tmp - i);
-	return sizeof tmp - i;
+	return (size_t)(mx_jc_u64(buf, v) - buf);
 }
 
-void mx_jw_u64(struct mx_jw *w, uint64_t v)
+char *mx_jc_u64_big(char *d, uint64_t v)
 {
-	char *d;
-	unsigned nd = 1;
-	if (MX_JW_CAP - w->len < 20)
-		mx_jw_flush(w);
-	d = w->buf + w->len;
-	if (v < 10) {
-		*d = (char)('0' + v);
-		w->len++;
-		return;
-	}
-	/* digits straight into the buffer, from the last one back */
-	for (uint64_t t = v; t >= 10; t /= 10u)
-		nd++;
-	w->len += nd;
-	d += nd;
-	while (v >= 100) {
-		unsigned k = (unsigned)(v % 100u) * 2u;
+	static const uint64_t p10[20] = {
+		1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+		1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+		100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+		1000000000000000000u, 10000000000000000000u,
+	};
+	/* digits: from the bit length, t = floor(bits * log10(2)) is the
+	 * count or one less (1233 / 4096 ~ log10(2)); v >= 100, so bits >= 7 */
+	unsigned t = (unsigned)(64 - __builtin_clzll(v)) * 1233u >> 12;
+	char *e = d + t + (v >= p10[t] ? 1u : 0u);
+	d = e;
+	/* digits from the last one back, two at a time (in 32 bits once the
+	 * value fits) */
+	while (v > UINT32_MAX) {
+		unsigned k = (unsigned)(v % 100u);
 		v /= 100u;
-		*--d = g_digits2[k + 1];
-		*--d = g_digits2[k];
+		d -= 2;
+		memcpy(d, g_digits2 + 2 * k, 2);
 	}
-	if (v >= 10) {
-		unsigned k = (unsigned)v * 2u;
-		*--d = g_digits2[k + 1];
-		*--d = g_digits2[k];
+	uint32_t x = (uint32_t)v;
+	while (x >= 100u) {
+		uint32_t k = x % 100u;
+		x /= 100u;
+		d -= 2;
+		memcpy(d, g_digits2 + 2 * k, 2);
+	}
+	if (x >= 10u) {
+		d -= 2;
+		memcpy(d, g_digits2 + 2 * x, 2);
 	} else {
-		*--d = (char)('0' + v);
+		*--d = (char)('0' + x);
 	}
+	return e;
 }
 
 /* frac as exactly `digits` decimal digits (zero-padded; digits <= 9) */
@@ -329,12 +320,27 @@ static void jw_body(struct mx_jw *w, const unsigned char *p)
 
 void mx_jw_str(struct mx_jw *w, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	if (!s) {
 		mx_jw_put(w, "null", 4);
 		return;
 	}
-	mx_jw_c(w, '"');
-	jw_body(w, (const unsigned char *)s);
+	if (MX_JW_CAP - w->len >= 72) {
+		/* the usual case: a short plain string copied in one go */
+		char *d = w->buf + w->len, *lim = d + 68;
+		*d++ = '"';
+		while (d < lim && g_plain[*p])
+			*d++ = (char)*p++;
+		if (!*p) {
+			*d++ = '"';
+			w->len = (size_t)(d - w->buf);
+			return;
+		}
+		w->len = (size_t)(d - w->buf); /* the rest from p on */
+	} else {
+		mx_jw_c(w, '"');
+	}
+	jw_body(w, p);
 	mx_jw_c(w, '"');
 }
 
@@ -364,89 +370,264 @@ void mx_jw_key(struct mx_jw *w, bool *first, const char *k)
 	mx_jw_c(w, ':');
 }
 
-/* "a.b.c.d" as inet_ntop writes it */
-static size_t fmt_ipv4(char *b, const uint8_t *a)
+/* The decimal text of each byte value, padded to four bytes with its length
+ * last: an octet is one 4-byte copy. */
+static const struct {
+	char t[3];
+	uint8_t n;
+} g_octet[256] = {
+	{ "0", 1 }, { "1", 1 }, { "2", 1 }, { "3", 1 }, { "4", 1 }, { "5", 1 }, { "6", 1 },
+	{ "7", 1 }, { "8", 1 }, { "9", 1 }, { "10", 2 }, { "11", 2 }, { "12", 2 }, { "13", 2 },
+	{ "14", 2 }, { "15", 2 }, { "16", 2 }, { "17", 2 }, { "18", 2 }, { "19", 2 },
+	{ "20", 2 }, { "21", 2 }, { "22", 2 }, { "23", 2 }, { "24", 2 }, { "25", 2 },
+	{ "26", 2 }, { "27", 2 }, { "28", 2 }, { "29", 2 }, { "30", 2 }, { "31", 2 },
+	{ "32", 2 }, { "33", 2 }, { "34", 2 }, { "35", 2 }, { "36", 2 }, { "37", 2 },
+	{ "38", 2 }, { "39", 2 }, { "40", 2 }, { "41", 2 }, { "42", 2 }, { "43", 2 },
+	{ "44", 2 }, { "45", 2 }, { "46", 2 }, { "47", 2 }, { "48", 2 }, { "49", 2 },
+	{ "50", 2 }, { "51", 2 }, { "52", 2 }, { "53", 2 }, { "54", 2 }, { "55", 2 },
+	{ "56", 2 }, { "57", 2 }, { "58", 2 }, { "59", 2 }, { "60", 2 }, { "61", 2 },
+	{ "62", 2 }, { "63", 2 }, { "64", 2 }, { "65", 2 }, { "66", 2 }, { "67", 2 },
+	{ "68", 2 }, { "69", 2 }, { "70", 2 }, { "71", 2 }, { "72", 2 }, { "73", 2 },
+	{ "74", 2 }, { "75", 2 }, { "76", 2 }, { "77", 2 }, { "78", 2 }, { "79", 2 },
+	{ "80", 2 }, { "81", 2 }, { "82", 2 }, { "83", 2 }, { "84", 2 }, { "85", 2 },
+	{ "86", 2 }, { "87", 2 }, { "88", 2 }, { "89", 2 }, { "90", 2 }, { "91", 2 },
+	{ "92", 2 }, { "93", 2 }, { "94", 2 }, { "95", 2 }, { "96", 2 }, { "97", 2 },
+	{ "98", 2 }, { "99", 2 }, { "100", 3 }, { "101", 3 }, { "102", 3 }, { "103", 3 },
+	{ "104", 3 }, { "105", 3 }, { "106", 3 }, { "107", 3 }, { "108", 3 }, { "109", 3 },
+	{ "110", 3 }, { "111", 3 }, { "112", 3 }, { "113", 3 }, { "114", 3 }, { "115", 3 },
+	{ "116", 3 }, { "117", 3 }, { "118", 3 }, { "119", 3 }, { "120", 3 }, { "121", 3 },
+	{ "122", 3 }, { "123", 3 }, { "124", 3 }, { "125", 3 }, { "126", 3 }, { "127", 3 },
+	{ "128", 3 }, { "129", 3 }, { "130", 3 }, { "131", 3 }, { "132", 3 }, { "133", 3 },
+	{ "134", 3 }, { "135", 3 }, { "136", 3 }, { "137", 3 }, { "138", 3 }, { "139", 3 },
+	{ "140", 3 }, { "141", 3 }, { "142", 3 }, { "143", 3 }, { "144", 3 }, { "145", 3 },
+	{ "146", 3 }, { "147", 3 }, { "148", 3 }, { "149", 3 }, { "150", 3 }, { "151", 3 },
+	{ "152", 3 }, { "153", 3 }, { "154", 3 }, { "155", 3 }, { "156", 3 }, { "157", 3 },
+	{ "158", 3 }, { "159", 3 }, { "160", 3 }, { "161", 3 }, { "162", 3 }, { "163", 3 },
+	{ "164", 3 }, { "165", 3 }, { "166", 3 }, { "167", 3 }, { "168", 3 }, { "169", 3 },
+	{ "170", 3 }, { "171", 3 }, { "172", 3 }, { "173", 3 }, { "174", 3 }, { "175", 3 },
+	{ "176", 3 }, { "177", 3 }, { "178", 3 }, { "179", 3 }, { "180", 3 }, { "181", 3 },
+	{ "182", 3 }, { "183", 3 }, { "184", 3 }, { "185", 3 }, { "186", 3 }, { "187", 3 },
+	{ "188", 3 }, { "189", 3 }, { "190", 3 }, { "191", 3 }, { "192", 3 }, { "193", 3 },
+	{ "194", 3 }, { "195", 3 }, { "196", 3 }, { "197", 3 }, { "198", 3 }, { "199", 3 },
+	{ "200", 3 }, { "201", 3 }, { "202", 3 }, { "203", 3 }, { "204", 3 }, { "205", 3 },
+	{ "206", 3 }, { "207", 3 }, { "208", 3 }, { "209", 3 }, { "210", 3 }, { "211", 3 },
+	{ "212", 3 }, { "213", 3 }, { "214", 3 }, { "215", 3 }, { "216", 3 }, { "217", 3 },
+	{ "218", 3 }, { "219", 3 }, { "220", 3 }, { "221", 3 }, { "222", 3 }, { "223", 3 },
+	{ "224", 3 }, { "225", 3 }, { "226", 3 }, { "227", 3 }, { "228", 3 }, { "229", 3 },
+	{ "230", 3 }, { "231", 3 }, { "232", 3 }, { "233", 3 }, { "234", 3 }, { "235", 3 },
+	{ "236", 3 }, { "237", 3 }, { "238", 3 }, { "239", 3 }, { "240", 3 }, { "241", 3 },
+	{ "242", 3 }, { "243", 3 }, { "244", 3 }, { "245", 3 }, { "246", 3 }, { "247", 3 },
+	{ "248", 3 }, { "249", 3 }, { "250", 3 }, { "251", 3 }, { "252", 3 }, { "253", 3 },
+	{ "254", 3 }, { "255", 3 },
+};
+
+/* "a.b.c.d" as inet_ntop writes it. Stores one byte past the end. */
+static char *fmt_ipv4(char *d, const uint8_t *a)
 {
-	size_t n = 0;
 	for (int i = 0; i < 4; i++) {
 		if (i)
-			b[n++] = '.';
-		n += mx_jw_fmt_u64(b + n, a[i]);
+			*d++ = '.';
+		memcpy(d, &g_octet[a[i]], 4);
+		d += g_octet[a[i]].n;
 	}
-	return n;
+	return d;
+}
+
+/* The text inet_ntop(AF_INET6) gives (RFC 5952 style): 16-bit groups in
+ * lower-case hex without leading zeros, the first longest run of two or
+ * more zero groups as "::", and the last 32 bits as a dotted quad when the
+ * address is IPv4-compatible (::a.b.c.d, the first six groups zero) or
+ * IPv4-mapped (::ffff:a.b.c.d). At most 45 bytes (and one more stored). */
+static char *fmt_ipv6(char *d, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned g[8];
+	int best = -1, blen = 0, cur = -1, clen = 0;
+	for (int i = 0; i < 8; i++) {
+		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (g[i]) {
+			cur = -1;
+			continue;
+		}
+		if (cur < 0) {
+			cur = i;
+			clen = 0;
+		}
+		/* a later run replaces the best one only when longer */
+		if (++clen > blen) {
+			best = cur;
+			blen = clen;
+		}
+	}
+	if (blen < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + blen) {
+			if (i == best)
+				*d++ = ':';
+			continue;
+		}
+		if (i)
+			*d++ = ':';
+		if (i == 6 && best == 0 && (blen == 6 || (blen == 5 && g[5] == 0xffffu)))
+			return fmt_ipv4(d, a + 12);
+		unsigned v = g[i];
+		if (v >= 0x1000u)
+			*d++ = hex[v >> 12];
+		if (v >= 0x100u)
+			*d++ = hex[v >> 8 & 15u];
+		if (v >= 0x10u)
+			*d++ = hex[v >> 4 & 15u];
+		*d++ = hex[v & 15u];
+	}
+	if (best >= 0 && best + blen == 8)
+		*d++ = ':';
+	return d;
+}
+
+char *mx_jc_addr(char *d, const struct mx_addr *a)
+{
+	*d++ = '"';
+	if (a->family == 4)
+		d = fmt_ipv4(d, a->a);
+	else if (a->family == 6)
+		d = fmt_ipv6(d, a->a);
+	else
+		*d++ = '-'; /* what mx_addr_format writes for no address */
+	*d++ = '"';
+	return d;
 }
 
 void mx_sj_addr(struct mx_jw *out, const struct mx_addr *a)
 {
-	char buf[MX_ADDR_STRLEN + 2];
-	if (a->family == 4) {
-		size_t n;
-		buf[0] = '"';
-		n = 1 + fmt_ipv4(buf + 1, a->a);
-		buf[n++] = '"';
-		mx_jw_put(out, buf, n);
-		return;
+	mx_jw_end(out, mx_jc_addr(mx_jw_room(out, MX_JC_ADDR_MAX), a));
+}
+
+/* Bytes mx_dname_format writes as they are (letters, digits, '-', '_',
+ * '*'); none needs escaping in a JSON string. */
+static const unsigned char g_ldh[256] = {
+	['*'] = 1, ['-'] = 1, ['_'] = 1,
+	['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* The text mx_dname_format gives for a name of plain bytes only (letters,
+ * digits, '-', '_', '*'): its labels joined and ended by dots, walking the
+ * labels as mx_dname_format does. Written to o (room for MX_DNAME_MAX bytes:
+ * a label of ll bytes and its length byte give ll characters and a dot);
+ * returns the length, or SIZE_MAX at the first byte that is not plain. */
+static size_t name_plain(const struct mx_dname *d, char *o)
+{
+	size_t n = d->len, i = 0, k = 0;
+	if (n == 1) {
+		o[0] = '.'; /* the root, whatever its byte */
+		return 1;
 	}
-	if (a->family == 6) {
-		/* inet_ntop's text, remembered for the last few addresses */
-		unsigned h = (unsigned)(a->a[15] ^ a->a[13] ^ a->a[11]) % (sizeof out->v6 / sizeof out->v6[0]);
-		if (!out->v6[h].len || memcmp(out->v6[h].a, a->a, 16) != 0) {
-			size_t n;
-			mx_addr_format(a, buf, sizeof buf);
-			n = strlen(buf);
-			if (n == 0 || n >= sizeof out->v6[h].text) {
-				mx_jw_str(out, buf);
-				return;
-			}
-			memcpy(out->v6[h].a, a->a, 16);
-			memcpy(out->v6[h].text, buf, n);
-			out->v6[h].len = (uint8_t)n;
+	while (i < n) {
+		size_t ll = d->wire[i++];
+		if (ll == 0 || i + ll > n)
+			break;
+		for (size_t j = 0; j < ll; j++) {
+			uint8_t c = d->wire[i + j];
+			if (!g_ldh[c])
+				return SIZE_MAX;
+			o[k + j] = (char)c;
 		}
-		/* inet_ntop writes only hex digits, ':' and '.': nothing to escape */
-		mx_jw_c(out, '"');
-		mx_jw_put(out, out->v6[h].text, out->v6[h].len);
-		mx_jw_c(out, '"');
-		return;
+		k += ll;
+		i += ll;
+		o[k++] = '.';
 	}
-	mx_jw_str(out, mx_addr_format(a, buf, sizeof buf));
+	return k;
 }
 
 void mx_sj_name(struct mx_jw *out, const struct mx_dname *d)
 {
+	/* the usual name straight into the buffer; any other goes through
+	 * mx_dname_format then the JSON escaping */
+	char *o = mx_jw_room(out, MX_DNAME_MAX + 2);
+	size_t k = name_plain(d, o + 1);
+	if (k != SIZE_MAX) {
+		o[0] = '"';
+		o[k + 1] = '"';
+		mx_jw_end(out, o + k + 2);
+		return;
+	}
 	char buf[MX_DNAME_STRLEN];
 	mx_jw_str(out, mx_dname_format(d, buf, sizeof buf));
 }
 
+/* the six fraction digits of a time stamp */
+static char *frac6(char *d, unsigned f)
+{
+	memcpy(d, g_digits2 + 2 * (f / 10000u), 2);
+	memcpy(d + 2, g_digits2 + 2 * (f / 100u % 100u), 2);
+	memcpy(d + 4, g_digits2 + 2 * (f % 100u), 2);
+	return d + 6;
+}
+
+char *mx_jc_time(struct mx_jw *w, char *d, uint64_t ts_us)
+{
+	uint64_t sec = ts_us / 1000000u;
+	if (!ts_us) {
+		memcpy(d, "null", 4);
+		return d + 4;
+	}
+	struct mx_jw_tpre *t = &w->t[sec & 1u];
+	if (!t->valid || t->sec != sec) {
+		/* the seconds part, kept while the following stamps fall in
+		 * this second or the one beside it; the date part is kept
+		 * while they fall in the same day */
+		uint64_t day = sec / 86400u;
+		if (w->d_valid && w->d_day == day) {
+			unsigned rem = (unsigned)(sec - day * 86400u), h = rem / 3600u, mi = rem / 60u % 60u;
+			char *p = t->pre + w->d_len;
+			memcpy(t->pre, w->d_pre, sizeof w->d_pre);
+			memcpy(p, g_digits2 + 2 * h, 2);
+			p[2] = ':';
+			memcpy(p + 3, g_digits2 + 2 * mi, 2);
+			p[5] = ':';
+			memcpy(p + 6, g_digits2 + 2 * (rem % 60u), 2);
+			t->len = (uint8_t)(w->d_len + 8u);
+		} else {
+			t->len = (uint8_t)fmt_civil(sec, t->pre);
+			/* "YYYY-MM-DDT" then "HH:MM:SS" */
+			w->d_len = (uint8_t)(t->len - 8u);
+			memcpy(w->d_pre, t->pre, w->d_len);
+			w->d_day = day;
+			w->d_valid = true;
+		}
+		t->pre[t->len++] = '.';
+		t->sec = sec;
+		t->valid = true;
+	}
+	*d++ = '"';
+	/* the prefix is at most 23 bytes: copy a fixed 32 */
+	memcpy(d, t->pre, 32);
+	d = frac6(d + t->len, (unsigned)(ts_us - sec * 1000000u));
+	d[0] = 'Z';
+	d[1] = '"';
+	return d + 2;
+}
+
 void mx_sj_time(struct mx_jw *out, uint64_t ts_us)
 {
-	char b[64];
-	uint64_t sec = ts_us / 1000000u;
-	size_t n;
-	if (!ts_us) {
-		mx_jw_put(out, "null", 4);
-		return;
-	}
-	if (!out->t_valid || out->t_sec != sec) {
-		/* the seconds part, kept while the following stamps fall in the
-		 * same second */
-		out->t_len = (uint8_t)fmt_civil(sec, out->t_pre);
-		out->t_pre[out->t_len++] = '.';
-		out->t_sec = sec;
-		out->t_valid = true;
-	}
-	b[0] = '"';
-	memcpy(b + 1, out->t_pre, out->t_len);
-	n = 1 + out->t_len;
-	fmt_frac(b + n, (unsigned)(ts_us % 1000000u), 6);
-	n += 6;
-	b[n++] = 'Z';
-	b[n++] = '"';
-	mx_jw_put(out, b, n);
+	mx_jw_end(out, mx_jc_time(out, mx_jw_room(out, MX_JC_TIME_MAX), ts_us));
+}
+
+char *mx_jc_ms(char *d, uint64_t us)
+{
+	unsigned f = (unsigned)(us % 1000u);
+	d = mx_jc_u64(d, us / 1000u);
+	*d++ = '.';
+	*d++ = (char)('0' + f / 100u);
+	memcpy(d, g_digits2 + 2 * (f % 100u), 2);
+	return d + 2;
 }
 
 void mx_sj_ms(struct mx_jw *out, uint64_t us)
 {
-	mx_jw_fixed(out, us / 1000u, (unsigned)(us % 1000u), 3);
+	mx_jw_end(out, mx_jc_ms(mx_jw_room(out, MX_JC_MS_MAX), us));
 }
 
 void mx_sj_bool(struct mx_jw *out, bool b)
@@ -457,34 +638,48 @@ void mx_sj_bool(struct mx_jw *out, bool b)
 		mx_jw_put(out, "false", 5);
 }
 
-enum { MN_TYPE, MN_CLASS, MN_RCODE };
+enum { MN_TYPE, MN_CLASS, MN_RCODE, MN_OUTCOME, MN_VERDICT, MN_KIND };
 
-/* A mnemonic through its dns.c function, remembered per code (the names
- * are a function of the code, so the cache cannot change a byte). */
+/* A mnemonic through its dns.c, chain.c or txn.c function, written as a JSON
+ * string and remembered as written per code (the names are a function of
+ * the code, so the cache cannot change a byte). */
 static void mnemonic(struct mx_jw *out, int kind, uint16_t code)
 {
 	unsigned h = code % (sizeof out->mn[0] / sizeof out->mn[0][0]);
-	char buf[32];
+	char buf[32], *start;
+	const char *name = buf;
 	size_t n;
 	if (out->mn[kind][h].len && out->mn[kind][h].code == code) {
-		mx_jw_c(out, '"');
-		jw_body(out, (const unsigned char *)out->mn[kind][h].text);
-		mx_jw_c(out, '"');
+		/* one fixed-size copy of the whole slot; the length says how
+		 * much of it counts */
+		char *d = mx_jw_room(out, sizeof out->mn[kind][h]);
+		memcpy(d, &out->mn[kind][h], sizeof out->mn[kind][h]);
+		mx_jw_end(out, d + out->mn[kind][h].len);
 		return;
 	}
-	if (kind == MN_TYPE)
-		mx_dns_type_name(code, buf, sizeof buf);
-	else if (kind == MN_CLASS)
-		mx_dns_class_name(code, buf, sizeof buf);
-	else
-		mx_dns_rcode_name(code, buf, sizeof buf);
-	n = strlen(buf);
-	if (n > 0 && n < sizeof out->mn[kind][h].text) {
-		memcpy(out->mn[kind][h].text, buf, n + 1);
+	switch (kind) {
+	case MN_TYPE: mx_dns_type_name(code, buf, sizeof buf); break;
+	case MN_CLASS: mx_dns_class_name(code, buf, sizeof buf); break;
+	case MN_RCODE: mx_dns_rcode_name(code, buf, sizeof buf); break;
+	case MN_OUTCOME: name = mx_outcome_name((enum mx_outcome)code); break;
+	case MN_VERDICT: name = mx_chain_verdict_name((enum mx_chain_verdict)code); break;
+	default: name = mx_txn_kind_name((enum mx_txn_kind)code); break;
+	}
+	n = strlen(name);
+	if (n >= sizeof buf) {
+		mx_jw_str(out, name); /* too long to keep */
+		return;
+	}
+	/* room for the whole string escaped (6 bytes a byte at most), so the
+	 * written bytes stay in the buffer to be copied */
+	start = mx_jw_room(out, 6 * sizeof buf + 2);
+	mx_jw_str(out, name);
+	n = (size_t)(out->buf + out->len - start);
+	if (n <= sizeof out->mn[kind][h].text) {
+		memcpy(out->mn[kind][h].text, start, n);
 		out->mn[kind][h].code = code;
 		out->mn[kind][h].len = (uint8_t)n;
 	}
-	mx_jw_str(out, buf);
 }
 
 void mx_sj_type(struct mx_jw *out, uint16_t type)
@@ -500,6 +695,30 @@ void mx_sj_class(struct mx_jw *out, uint16_t cls)
 void mx_sj_rcode(struct mx_jw *out, uint16_t rcode)
 {
 	mnemonic(out, MN_RCODE, rcode);
+}
+
+void mx_sj_outcome(struct mx_jw *out, enum mx_outcome o)
+{
+	if ((unsigned)o <= 0xffffu)
+		mnemonic(out, MN_OUTCOME, (uint16_t)o);
+	else
+		mx_jw_str(out, mx_outcome_name(o));
+}
+
+void mx_sj_txn_kind(struct mx_jw *out, enum mx_txn_kind k)
+{
+	if ((unsigned)k <= 0xffffu)
+		mnemonic(out, MN_KIND, (uint16_t)k);
+	else
+		mx_jw_str(out, mx_txn_kind_name(k));
+}
+
+void mx_sj_verdict(struct mx_jw *out, enum mx_chain_verdict v)
+{
+	if ((unsigned)v <= 0xffffu)
+		mnemonic(out, MN_VERDICT, (uint16_t)v);
+	else
+		mx_jw_str(out, mx_chain_verdict_name(v));
 }
 
 /* ---- prose ------------------------------------------------------------ */
@@ -539,8 +758,13 @@ const char *mx_sk_name(const struct mx_dname *d, char *buf, size_t n)
 		snprintf(buf, n, "-");
 		return buf;
 	}
-	mx_dname_format(d, buf, n);
-	size_t l = strlen(buf);
+	size_t l = n >= MX_DNAME_MAX + 2 ? name_plain(d, buf) : SIZE_MAX;
+	if (l != SIZE_MAX) {
+		buf[l] = '\0'; /* what mx_dname_format writes: it fits */
+	} else {
+		mx_dname_format(d, buf, n);
+		l = strlen(buf);
+	}
 	/* drop the trailing dot unless it is the root or an escaped dot */
 	if (l > 1 && buf[l - 1] == '.' && !(l >= 2 && buf[l - 2] == '\\'))
 		buf[l - 1] = '\0';
@@ -806,8 +1030,11 @@ const char *mx_sk_sentence(const char *in, char *buf, size_t n)
 {
 	if (!n)
 		return buf;
-	snprintf(buf, n, "%s", in ? in : "");
-	size_t l = strlen(buf);
+	size_t l = in ? strlen(in) : 0;
+	if (l > n - 1)
+		l = n - 1; /* cut like snprintf */
+	memcpy(buf, in ? in : "", l);
+	buf[l] = '\0';
 	if (l && buf[0] >= 'a' && buf[0] <= 'z')
 		buf[0] = (char)(buf[0] - 'a' + 'A');
 	while (l && buf[l - 1] == ' ')

@@ -51,12 +51,26 @@
  * mx_jw_key, which escapes. */
 #define KL(name) "\"" name "\":", sizeof(name) + 2
 
-static void key(struct mx_jw *out, bool *first, const char *k, size_t kn)
+/* Everything below is inlined: the member name's length is a constant, so
+ * its copy is a few moves, and `first` folds away in each writer. */
+#define KV static inline __attribute__((always_inline))
+
+/* Room for a ',', the member name and `val` more bytes; writes the ',' (not
+ * before the first member) and the name, and returns the cursor for the
+ * value (hand its end back with mx_jw_end). */
+KV char *kbeg(struct mx_jw *out, bool *first, const char *k, size_t kn, size_t val)
 {
+	char *d = mx_jw_room(out, kn + 1 + val);
 	if (!*first)
-		mx_jw_c(out, ',');
+		*d++ = ',';
 	*first = false;
-	mx_jw_put(out, k, kn);
+	memcpy(d, k, kn);
+	return d + kn;
+}
+
+KV void key(struct mx_jw *out, bool *first, const char *k, size_t kn)
+{
+	mx_jw_end(out, kbeg(out, first, k, kn, 0));
 }
 
 /* name: a member name from a table, escaped */
@@ -66,76 +80,105 @@ static void kv_u64_name(struct mx_jw *out, bool *first, const char *name, uint64
 	mx_jw_u64(out, v);
 }
 
-static void kv_u64(struct mx_jw *out, bool *first, const char *k, size_t kn, uint64_t v)
+KV void kv_u64(struct mx_jw *out, bool *first, const char *k, size_t kn, uint64_t v)
 {
-	key(out, first, k, kn);
-	mx_jw_u64(out, v);
+	mx_jw_end(out, mx_jc_u64(kbeg(out, first, k, kn, MX_JC_U64_MAX), v));
 }
 
-static void kv_bool(struct mx_jw *out, bool *first, const char *k, size_t kn, bool v)
+KV char *jc_bool(char *d, bool v)
 {
-	key(out, first, k, kn);
-	mx_sj_bool(out, v);
+	if (v) {
+		memcpy(d, "true", 4);
+		return d + 4;
+	}
+	memcpy(d, "false", 5);
+	return d + 5;
 }
 
-static void kv_str(struct mx_jw *out, bool *first, const char *k, size_t kn, const char *v)
+KV char *jc_null(char *d)
+{
+	memcpy(d, "null", 4);
+	return d + 4;
+}
+
+KV void kv_bool(struct mx_jw *out, bool *first, const char *k, size_t kn, bool v)
+{
+	mx_jw_end(out, jc_bool(kbeg(out, first, k, kn, 5), v));
+}
+
+KV void kv_str(struct mx_jw *out, bool *first, const char *k, size_t kn, const char *v)
 {
 	key(out, first, k, kn);
 	mx_jw_str(out, v);
 }
 
-static void kv_time(struct mx_jw *out, bool *first, const char *k, size_t kn, uint64_t ts)
+KV void kv_time(struct mx_jw *out, bool *first, const char *k, size_t kn, uint64_t ts)
 {
-	key(out, first, k, kn);
-	mx_sj_time(out, ts);
+	mx_jw_end(out, mx_jc_time(out, kbeg(out, first, k, kn, MX_JC_TIME_MAX), ts));
 }
 
-static void kv_addr(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_addr *a)
+/* milliseconds, or null when !have */
+KV void kv_ms(struct mx_jw *out, bool *first, const char *k, size_t kn, bool have, uint64_t us)
 {
-	key(out, first, k, kn);
-	mx_sj_addr(out, a);
+	char *d = kbeg(out, first, k, kn, MX_JC_MS_MAX);
+	mx_jw_end(out, have ? mx_jc_ms(d, us) : jc_null(d));
 }
 
-static void kv_name(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_dname *d)
+/* a number, or null when !have */
+KV void kv_u64_or_null(struct mx_jw *out, bool *first, const char *k, size_t kn, bool have,
+		       uint64_t v)
+{
+	char *d = kbeg(out, first, k, kn, MX_JC_U64_MAX);
+	mx_jw_end(out, have ? mx_jc_u64(d, v) : jc_null(d));
+}
+
+KV void kv_addr(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_addr *a)
+{
+	mx_jw_end(out, mx_jc_addr(kbeg(out, first, k, kn, MX_JC_ADDR_MAX), a));
+}
+
+KV void kv_name(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_dname *d)
 {
 	key(out, first, k, kn);
 	mx_sj_name(out, d);
 }
 
-static void kv_type(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t t)
+KV void kv_type(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t t)
 {
 	key(out, first, k, kn);
 	mx_sj_type(out, t);
 }
 
-static void kv_class(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t c)
+KV void kv_class(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t c)
 {
 	key(out, first, k, kn);
 	mx_sj_class(out, c);
 }
 
-static void kv_outcome(struct mx_jw *out, bool *first, const char *k, size_t kn, enum mx_outcome o)
-{
-	kv_str(out, first, k, kn, mx_outcome_name(o));
-}
-
-static void kv_ede(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t ede)
+KV void kv_outcome(struct mx_jw *out, bool *first, const char *k, size_t kn, enum mx_outcome o)
 {
 	key(out, first, k, kn);
-	if (ede == 0xffff)
-		mx_jw_s(out, "null");
-	else
-		mx_jw_u64(out, ede);
+	mx_sj_outcome(out, o);
+}
+
+KV void kv_verdict(struct mx_jw *out, bool *first, const char *k, size_t kn, enum mx_chain_verdict v)
+{
+	key(out, first, k, kn);
+	mx_sj_verdict(out, v);
+}
+
+KV void kv_ede(struct mx_jw *out, bool *first, const char *k, size_t kn, uint16_t ede)
+{
+	kv_u64_or_null(out, first, k, kn, ede != 0xffff, ede);
 }
 
 /* null for "no such value" members */
-static void kv_null(struct mx_jw *out, bool *first, const char *k, size_t kn)
+KV void kv_null(struct mx_jw *out, bool *first, const char *k, size_t kn)
 {
-	key(out, first, k, kn);
-	mx_jw_s(out, "null");
+	mx_jw_end(out, jc_null(kbeg(out, first, k, kn, 4)));
 }
 
-static void kv_addr_or_null(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_addr *a)
+KV void kv_addr_or_null(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_addr *a)
 {
 	if (a->family)
 		kv_addr(out, first, k, kn, a);
@@ -143,7 +186,7 @@ static void kv_addr_or_null(struct mx_jw *out, bool *first, const char *k, size_
 		kv_null(out, first, k, kn);
 }
 
-static void kv_name_or_null(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_dname *d)
+KV void kv_name_or_null(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_dname *d)
 {
 	if (d->len)
 		kv_name(out, first, k, kn, d);
@@ -186,9 +229,17 @@ static bool no_response(enum mx_outcome o)
 	return o == MX_O_TIMEOUT || o == MX_O_UNREACHABLE;
 }
 
-static const char *transport_name(uint8_t t)
+/* "transport": "tcp", "udp" or "other" */
+KV void kv_transport(struct mx_jw *out, bool *first, const char *k, size_t kn, uint8_t t)
 {
-	return t == MX_T_TCP ? "tcp" : (t == MX_T_UDP ? "udp" : "other");
+	char *d = kbeg(out, first, k, kn, 8);
+	if (t == MX_T_TCP)
+		memcpy(d, "\"tcp\"", 5);
+	else if (t == MX_T_UDP)
+		memcpy(d, "\"udp\"", 5);
+	else
+		memcpy(d, "\"other\"", 7);
+	mx_jw_end(out, d + (t == MX_T_TCP || t == MX_T_UDP ? 5 : 7));
 }
 
 /* {"NOERROR":n,...}: non-zero slots; the last slot is "other". */
@@ -217,16 +268,10 @@ static void outcome_map(struct mx_jw *out, const uint64_t *oc)
 	mx_jw_c(out, '}');
 }
 
-static void capped(struct mx_jw *out, bool *first, const char *k, size_t kn, const char *kc, size_t kcn, uint64_t v)
+KV void capped(struct mx_jw *out, bool *first, const char *k, size_t kn, const char *kc, size_t kcn, uint64_t v)
 {
 	kv_u64(out, first, k, kn, v > MX_MODEL_DISTINCT_CAP ? MX_MODEL_DISTINCT_CAP : v);
 	kv_bool(out, first, kc, kcn, v > MX_MODEL_DISTINCT_CAP);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
 /* ---- lookups and transactions ----------------------------------------- */
@@ -242,34 +287,35 @@ static void write_try(struct mx_jw *out, const struct mx_lookup_try *t)
 	bool f = true;
 	mx_jw_c(out, '{');
 	kv_addr(out, &f, KL("server"), &t->server);
-	kv_str(out, &f, KL("transport"), transport_name(t->transport));
+	kv_transport(out, &f, KL("transport"), t->transport);
 	kv_u64(out, &f, KL("sport"), t->sport);
 	kv_outcome(out, &f, KL("outcome"), t->outcome);
 	kv_bool(out, &f, KL("open"), t->open);
 	kv_bool(out, &f, KL("tc"), t->tc);
-	key(out, &f, KL("rcode"));
-	if (try_has_response(t))
+	if (try_has_response(t)) {
+		key(out, &f, KL("rcode"));
 		mx_sj_rcode(out, t->rcode);
-	else
-		mx_jw_s(out, "null");
+	} else {
+		kv_null(out, &f, KL("rcode"));
+	}
 	kv_ede(out, &f, KL("ede"), t->ede);
-	key(out, &f, KL("latency_ms"));
-	if (t->r_frame && !t->open)
-		mx_sj_ms(out, t->latency_us);
-	else
-		mx_jw_s(out, "null");
+	kv_ms(out, &f, KL("latency_ms"), t->r_frame && !t->open, t->latency_us);
 	kv_u64(out, &f, KL("sends"), t->sends);
 	kv_time(out, &f, KL("ts"), t->q_ts);
-	key(out, &f, KL("frames"));
-	mx_jw_c(out, '[');
-	if (t->q_frame)
-		mx_jw_u64(out, t->q_frame);
-	if (t->r_frame) {
+	{
+		char *d = kbeg(out, &f, KL("frames"), 2 * MX_JC_U64_MAX + 4);
+		*d++ = '[';
 		if (t->q_frame)
-			mx_jw_c(out, ',');
-		mx_jw_u64(out, t->r_frame);
+			d = mx_jc_u64(d, t->q_frame);
+		if (t->r_frame) {
+			if (t->q_frame)
+				*d++ = ',';
+			d = mx_jc_u64(d, t->r_frame);
+		}
+		*d++ = ']';
+		*d++ = '}';
+		mx_jw_end(out, d);
 	}
-	mx_jw_s(out, "]}");
 }
 
 void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
@@ -291,16 +337,8 @@ void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 	kv_bool(out, &f, KL("do"), l->q_do);
 	kv_time(out, &f, KL("first_seen"), l->first_us);
 	kv_time(out, &f, KL("last_seen"), l->last_us);
-	key(out, &f, KL("latency_ms"));
-	if (l->decided_frame || l->latency_us)
-		mx_sj_ms(out, l->latency_us);
-	else
-		mx_jw_s(out, "null");
-	key(out, &f, KL("decided_frame"));
-	if (l->decided_frame)
-		mx_jw_u64(out, l->decided_frame);
-	else
-		mx_jw_s(out, "null");
+	kv_ms(out, &f, KL("latency_ms"), l->decided_frame || l->latency_us, l->latency_us);
+	kv_u64_or_null(out, &f, KL("decided_frame"), l->decided_frame != 0, l->decided_frame);
 	kv_ede(out, &f, KL("ede"), l->ede);
 	kv_u64(out, &f, KL("attempts"), l->attempts);
 	kv_bool(out, &f, KL("failover"), l->failover);
@@ -333,7 +371,14 @@ void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 	mx_jw_c(out, ']');
 	if (l->decided_frame)
 		frames[nf++] = l->decided_frame;
-	qsort(frames, nf, sizeof(frames[0]), cmp_u64);
+	/* at most 2 * MX_LOOKUP_MAX_TRIES + 1 frames, mostly in order already */
+	for (size_t i = 1; i < nf; i++) {
+		uint64_t v = frames[i];
+		size_t j = i;
+		for (; j > 0 && frames[j - 1] > v; j--)
+			frames[j] = frames[j - 1];
+		frames[j] = v;
+	}
 	key(out, &f, KL("frames"));
 	mx_jw_c(out, '[');
 	for (size_t i = 0, w = 0; i < nf; i++) {
@@ -402,12 +447,13 @@ void mx_sj_txn_members(struct mx_jw *out, const struct mx_txn *t)
 	kv_u64(out, &f, KL("cport"), t->cport);
 	kv_addr(out, &f, KL("server"), &t->server);
 	kv_u64(out, &f, KL("sport"), t->sport);
-	kv_str(out, &f, KL("transport"), transport_name(t->transport));
+	kv_transport(out, &f, KL("transport"), t->transport);
 	kv_u64(out, &f, KL("id"), t->id);
 	kv_name(out, &f, KL("qname"), &t->qname);
 	kv_type(out, &f, KL("qtype"), t->qtype);
 	kv_class(out, &f, KL("qclass"), t->qclass);
-	kv_str(out, &f, KL("kind"), mx_txn_kind_name(t->kind));
+	key(out, &f, KL("kind"));
+	mx_sj_txn_kind(out, t->kind);
 	kv_outcome(out, &f, KL("outcome"), t->outcome);
 	key(out, &f, KL("rcode"));
 	if (answered)
@@ -415,25 +461,16 @@ void mx_sj_txn_members(struct mx_jw *out, const struct mx_txn *t)
 	else
 		mx_jw_s(out, "null");
 	kv_ede(out, &f, KL("ede"), answered ? t->ede : 0xffff);
-	key(out, &f, KL("latency_ms"));
-	if (answered || t->kind == MX_TXN_UNREACHABLE)
-		mx_sj_ms(out, t->latency_us);
-	else
-		mx_jw_s(out, "null");
+	kv_ms(out, &f, KL("latency_ms"), answered || t->kind == MX_TXN_UNREACHABLE, t->latency_us);
 	kv_bool(out, &f, KL("rd"), t->rd);
 	kv_bool(out, &f, KL("edns"), t->q_edns);
 	kv_bool(out, &f, KL("do"), t->q_do);
 	kv_bool(out, &f, KL("aa"), answered && t->aa);
 	kv_bool(out, &f, KL("ra"), answered && t->ra);
 	kv_bool(out, &f, KL("tc"), answered && t->tc);
-	key(out, &f, KL("r_size"));
-	if (answered)
-		mx_jw_u64(out, t->r_size);
-	else
-		mx_jw_s(out, "null");
+	kv_u64_or_null(out, &f, KL("r_size"), answered, t->r_size);
 	kv_u64(out, &f, KL("sends"), t->sends);
-	key(out, &f, KL("q_frame"));
-	mx_jw_u64(out, t->q_frame);
+	kv_u64(out, &f, KL("q_frame"), t->q_frame);
 	key(out, &f, KL("q_frames"));
 	mx_jw_c(out, '[');
 	if (nq == 0 && t->q_frame)
@@ -444,11 +481,7 @@ void mx_sj_txn_members(struct mx_jw *out, const struct mx_txn *t)
 		mx_jw_u64(out, t->q_frames[i]);
 	}
 	mx_jw_c(out, ']');
-	key(out, &f, KL("r_frame"));
-	if (t->r_frame)
-		mx_jw_u64(out, t->r_frame);
-	else
-		mx_jw_s(out, "null");
+	kv_u64_or_null(out, &f, KL("r_frame"), t->r_frame != 0, t->r_frame);
 	kv_time(out, &f, KL("r_ts"), t->r_frame ? t->r_ts : 0);
 }
 
@@ -683,11 +716,7 @@ void mx_sj_failing_members(struct mx_jw *out, const struct mx_name_row *r)
 	capped(out, &f, KL("clients"), KL("clients_capped"), r->clients);
 	kv_time(out, &f, KL("first_seen"), r->first_us);
 	kv_time(out, &f, KL("last_seen"), r->last_us);
-	key(out, &f, KL("frame"));
-	if (r->last_frame)
-		mx_jw_u64(out, r->last_frame);
-	else
-		mx_jw_s(out, "null");
+	kv_u64_or_null(out, &f, KL("frame"), r->last_frame != 0, r->last_frame);
 }
 
 /* ---- findings, chains, domains ---------------------------------------- */
@@ -712,11 +741,7 @@ static void write_evidence(struct mx_jw *out, const struct mx_evidence *e)
 	else
 		kv_null(out, &f, KL("rcode"));
 	kv_ede(out, &f, KL("ede"), e->response ? e->ede : 0xffff);
-	key(out, &f, KL("latency_ms"));
-	if (e->response && e->outcome != MX_O_TIMEOUT)
-		mx_sj_ms(out, e->latency_us);
-	else
-		mx_jw_s(out, "null");
+	kv_ms(out, &f, KL("latency_ms"), e->response && e->outcome != MX_O_TIMEOUT, e->latency_us);
 	kv_str(out, &f, KL("answer"), e->answer[0] ? e->answer : NULL);
 	mx_jw_c(out, '}');
 }
@@ -811,11 +836,7 @@ static void write_step(struct mx_jw *out, const struct mx_chain_step *st)
 	kv_u64(out, &f, KL("attempts"), st->attempts);
 	kv_time(out, &f, KL("first_seen"), st->asked ? st->first_us : 0);
 	kv_time(out, &f, KL("last_seen"), st->asked ? st->end_us : 0);
-	key(out, &f, KL("latency_ms"));
-	if (st->asked && !no_response(st->outcome))
-		mx_sj_ms(out, st->latency_us);
-	else
-		mx_jw_s(out, "null");
+	kv_ms(out, &f, KL("latency_ms"), st->asked && !no_response(st->outcome), st->latency_us);
 	kv_bool(out, &f, KL("timeouts"), st->timeouts);
 	key(out, &f, KL("resolvers"));
 	addr_array(out, st->resolvers, nres);
@@ -859,7 +880,7 @@ void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c)
 	kv_time(out, &f, KL("prev_start"), c->prev_start_us);
 	kv_time(out, &f, KL("start"), c->start_us);
 	kv_time(out, &f, KL("end"), c->end_us);
-	kv_str(out, &f, KL("verdict"), mx_chain_verdict_name(c->verdict));
+	kv_verdict(out, &f, KL("verdict"), c->verdict);
 	kv_str(out, &f, KL("why"), c->why);
 	kv_bool(out, &f, KL("cut_short"), c->cut_short);
 	kv_bool(out, &f, KL("evicted"), c->evicted);
@@ -868,11 +889,7 @@ void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c)
 		kv_addr_or_null(out, &f, KL("connected_to"), &c->connected_to);
 	else
 		kv_null(out, &f, KL("connected_to"));
-	key(out, &f, KL("syn_frame"));
-	if (c->syn_frame)
-		mx_jw_u64(out, c->syn_frame);
-	else
-		mx_jw_s(out, "null");
+	kv_u64_or_null(out, &f, KL("syn_frame"), c->syn_frame != 0, c->syn_frame);
 	kv_u64(out, &f, KL("syn_other"), c->syn_other);
 	key(out, &f, KL("mx"));
 	write_step(out, &c->mx);
@@ -907,7 +924,7 @@ void mx_sj_domain_members(struct mx_jw *out, const struct mx_domain_row *r)
 	capped(out, &f, KL("senders"), KL("senders_capped"), r->senders);
 	kv_u64(out, &f, KL("max_attempt"), r->max_attempt);
 	if (r->chains) {
-		kv_str(out, &f, KL("last_verdict"), mx_chain_verdict_name(r->last_verdict));
+		kv_verdict(out, &f, KL("last_verdict"), r->last_verdict);
 		kv_str(out, &f, KL("last_why"), r->last_why);
 	} else {
 		kv_null(out, &f, KL("last_verdict"));

@@ -45,26 +45,52 @@ static bool alnum_c(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* Prose bytes: MD_PLAIN as they are, MD_SPACE (control bytes, DEL) become a
+ * space, MD_ESC take a backslash, MD_UNDER ('_') takes one unless it sits
+ * between two letters or digits. */
+enum { MD_PLAIN, MD_SPACE, MD_ESC, MD_UNDER };
+static const unsigned char g_mdcls[256] = {
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['*'] = MD_ESC, ['<'] = MD_ESC, ['>'] = MD_ESC, ['['] = MD_ESC, ['\\'] = MD_ESC,
+	[']'] = MD_ESC, ['_'] = MD_UNDER, ['`'] = MD_ESC, ['|'] = MD_ESC, [0x7f] = MD_SPACE,
+};
+
 /* Prose: escape what Markdown would read as markup; control bytes become
- * a space so a line or a table row never breaks. */
+ * a space so a line or a table row never breaks. Gathered in a block and
+ * handed to the stream in one go. */
 static void md_text(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char b[1024];
+	size_t o = 0;
 	for (size_t i = 0; p[i]; i++) {
 		unsigned char c = p[i];
-		int prev = i ? p[i - 1] : ' ', next = p[i + 1];
-		if (c < 0x20 || c == 0x7f) {
-			fputc(' ', out);
-		} else if (c == '\\' || c == '`' || c == '*' || c == '[' || c == ']' || c == '<' ||
-			   c == '>' || c == '|') {
-			fputc('\\', out);
-			fputc(c, out);
-		} else if (c == '_' && !(alnum_c(prev) && alnum_c(next))) {
-			fputs("\\_", out);
-		} else {
-			fputc(c, out);
+		if (o > sizeof b - 2) {
+			fwrite(b, 1, o, out);
+			o = 0;
+		}
+		switch (g_mdcls[c]) {
+		case MD_PLAIN:
+			b[o++] = (char)c;
+			break;
+		case MD_SPACE:
+			b[o++] = ' ';
+			break;
+		case MD_UNDER:
+			if (i && alnum_c(p[i - 1]) && alnum_c(p[i + 1])) {
+				b[o++] = '_';
+				break;
+			}
+			/* fall through */
+		default:
+			b[o++] = '\\';
+			b[o++] = (char)c;
+			break;
 		}
 	}
+	if (o)
+		fwrite(b, 1, o, out);
 }
 
 /* A code span around s (names, addresses, commands); in a table cell '|'
@@ -72,37 +98,46 @@ static void md_text(FILE *out, const char *s)
  * inside. */
 static void md_code(FILE *out, const char *s, bool cell)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t run = 0, best = 0, o = 0;
-	char safe[1100];
+	/* b: the span, at most 3 * o + 4 bytes (a fence of best + 1 <= o + 1
+	 * backticks each side, o bytes and a backslash per '|', which is
+	 * never a backtick) */
+	char safe[1100], b[3 * sizeof safe + 8];
+	size_t n = 0;
 	/* control bytes, DEL and non-ASCII become \xHH (a backslash stays:
 	 * names carry their own RFC 1035 escapes) */
 	for (const unsigned char *q = (const unsigned char *)(s ? s : ""); *q && o + 5 < sizeof safe; q++) {
-		if (*q >= 0x20 && *q < 0x7f)
+		if (*q >= 0x20 && *q < 0x7f) {
 			safe[o++] = (char)*q;
-		else
-			o += (size_t)snprintf(safe + o, sizeof safe - o, "\\x%02x", *q);
+		} else {
+			safe[o++] = '\\';
+			safe[o++] = 'x';
+			safe[o++] = hex[*q >> 4];
+			safe[o++] = hex[*q & 15];
+		}
 	}
 	safe[o] = '\0';
-	for (const char *p = safe; *p; p++) {
-		run = *p == '`' ? run + 1 : 0;
+	for (size_t i = 0; i < o; i++) {
+		run = safe[i] == '`' ? run + 1 : 0;
 		if (run > best)
 			best = run;
 	}
-	size_t len = strlen(safe);
-	bool pad = best || (len && (safe[0] == ' ' || safe[len - 1] == ' '));
-	for (size_t i = 0; i <= best; i++)
-		fputc('`', out);
+	bool pad = best || (o && (safe[0] == ' ' || safe[o - 1] == ' '));
+	memset(b, '`', best + 1);
+	n = best + 1;
 	if (pad)
-		fputc(' ', out);
-	for (const char *p = safe; *p; p++) {
-		if (cell && *p == '|')
-			fputc('\\', out);
-		fputc(*p, out);
+		b[n++] = ' ';
+	for (size_t i = 0; i < o; i++) {
+		if (cell && safe[i] == '|')
+			b[n++] = '\\';
+		b[n++] = safe[i];
 	}
 	if (pad)
-		fputc(' ', out);
-	for (size_t i = 0; i <= best; i++)
-		fputc('`', out);
+		b[n++] = ' ';
+	memset(b + n, '`', best + 1);
+	n += best + 1;
+	fwrite(b, 1, n, out);
 }
 
 static void md_addr(FILE *out, const struct mx_addr *a, bool cell)
@@ -706,11 +741,13 @@ static void verify_block(FILE *out, const struct mx_finding *f)
 	fputs("sh\n", out);
 	p = v;
 	while ((len = mx_sk_next_line(&p, &line)) != 0) {
+		char one[sizeof f->verify + 1];
 		for (size_t i = 0; i < len; i++) {
 			unsigned char c = (unsigned char)line[i];
-			fputc(c < 0x20 || c == 0x7f ? ' ' : c, out);
+			one[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
 		}
-		fputc('\n', out);
+		one[len] = '\n';
+		fwrite(one, 1, len + 1, out);
 	}
 	for (size_t i = 0; i < fence; i++)
 		fputc('`', out);

@@ -33,29 +33,36 @@
 /* common.c: the JSON writers' output buffer. The JSON and NDJSON sinks
  * format into it and hand it to the stream in large blocks (mx_jw_flush), so
  * a value costs a few stores instead of one stdio call per character. It
- * also keeps the last RFC 3339 "YYYY-MM-DDTHH:MM:SS." prefix, so a time stamp
- * in the same second as the previous one costs only its six fraction digits,
- * and the last few IPv6 texts and type/class/rcode mnemonics. The
- * bytes written are exactly those the stdio calls would have written. */
+ * also keeps the last RFC 3339 "YYYY-MM-DDTHH:MM:SS." prefixes (one of an
+ * even second, one of an odd one) and the last "YYYY-MM-DDT" date, so a time
+ * stamp in a second seen just before costs only its six fraction digits and
+ * one in the same day its time of day, and the last few mnemonics (type,
+ * class, rcode, outcome, chain verdict, transaction kind) as written
+ * (quoted). Numbers, times and addresses are formatted here, not by printf
+ * or inet_ntop. The bytes written are exactly those the stdio calls would
+ * have written. */
 #define MX_JW_CAP 32768
 
 struct mx_jw {
 	FILE *out;
 	size_t len;                /* bytes in buf not yet handed to out */
-	uint64_t t_sec;            /* seconds of the cached time prefix */
-	bool t_valid;              /* t_pre/t_len hold the prefix of t_sec */
-	uint8_t t_len;
-	char t_pre[40];
-	struct {                   /* recently formatted IPv6 addresses */
-		uint8_t a[16];
+	struct mx_jw_tpre {        /* time prefixes, by the second's parity */
+		uint64_t sec;      /* seconds of the cached prefix */
+		bool valid;        /* pre/len hold the prefix of sec */
+		uint8_t len;
+		char pre[38];
+	} t[2];
+	uint64_t d_day;            /* days since the epoch of d_pre */
+	bool d_valid;
+	uint8_t d_len;
+	char d_pre[30];            /* "YYYY-MM-DDT" of d_day */
+	struct {                   /* recent type, class, rcode, outcome, chain
+				    * verdict and transaction kind mnemonics */
+		char text[45];     /* the JSON string, quotes included (first:
+				    * the slot is copied whole) */
 		uint8_t len;       /* 0: empty slot */
-		char text[47];
-	} v6[8];
-	struct {                   /* recent type, class and rcode mnemonics */
 		uint16_t code;
-		uint8_t len;       /* 0: empty slot */
-		char text[32];
-	} mn[3][16];
+	} mn[6][16];
 	char buf[MX_JW_CAP];
 };
 
@@ -89,10 +96,59 @@ MX_JW_INLINE void mx_jw_s(struct mx_jw *w, const char *s)
 	mx_jw_put(w, s, strlen(s));
 }
 
+/* Cursor writing, for values of bounded length: mx_jw_room(w, n) makes n
+ * bytes free (n <= MX_JW_CAP, flushing when fewer are) and returns where the
+ * next byte goes; the caller stores at most n bytes from there and hands the
+ * new end back with mx_jw_end(). The mx_jc_* writers store one value at a
+ * cursor and return the new end; MX_JC_*_MAX is the most each stores. */
+MX_JW_INLINE char *mx_jw_room(struct mx_jw *w, size_t n)
+{
+	if (MX_JW_CAP - w->len < n)
+		mx_jw_flush(w);
+	return w->buf + w->len;
+}
+
+MX_JW_INLINE void mx_jw_end(struct mx_jw *w, char *end)
+{
+	w->len = (size_t)(end - w->buf);
+}
+
+extern const char mx_jw_digits2[201]; /* "00" "01" ... "99" */
+
+#define MX_JC_U64_MAX 20
+char *mx_jc_u64_big(char *d, uint64_t v); /* v >= 100 */
+
+/* v in decimal, as printf's %llu */
+MX_JW_INLINE char *mx_jc_u64(char *d, uint64_t v)
+{
+	if (v < 10) {
+		*d = (char)('0' + v);
+		return d + 1;
+	}
+	if (v < 100) {
+		memcpy(d, mx_jw_digits2 + 2 * v, 2);
+		return d + 2;
+	}
+	return mx_jc_u64_big(d, v);
+}
+
+#define MX_JC_TIME_MAX 48
+/* mx_sj_time at a cursor (uses and updates w's time prefix, never flushes) */
+char *mx_jc_time(struct mx_jw *w, char *d, uint64_t ts_us);
+#define MX_JC_MS_MAX 26
+/* mx_sj_ms at a cursor */
+char *mx_jc_ms(char *d, uint64_t us);
+#define MX_JC_ADDR_MAX 48
+/* mx_sj_addr at a cursor: the quoted text mx_addr_format gives */
+char *mx_jc_addr(char *d, const struct mx_addr *a);
+
 /* Decimal digits of v into buf (at least 20 bytes, not terminated);
  * returns the length. Same digits as printf's %llu. */
 size_t mx_jw_fmt_u64(char *buf, uint64_t v);
-void mx_jw_u64(struct mx_jw *w, uint64_t v);
+MX_JW_INLINE void mx_jw_u64(struct mx_jw *w, uint64_t v)
+{
+	mx_jw_end(w, mx_jc_u64(mx_jw_room(w, MX_JC_U64_MAX), v));
+}
 /* v, a '.', then frac zero-padded to `digits` digits ("12.034"). */
 void mx_jw_fixed(struct mx_jw *w, uint64_t v, unsigned frac, unsigned digits);
 /* s as a JSON string like mx_json_str; null for NULL. */
@@ -111,6 +167,11 @@ void mx_sj_bool(struct mx_jw *out, bool b);
 void mx_sj_type(struct mx_jw *out, uint16_t type);
 void mx_sj_class(struct mx_jw *out, uint16_t cls);
 void mx_sj_rcode(struct mx_jw *out, uint16_t rcode);
+/* mx_outcome_name / mx_chain_verdict_name / mx_txn_kind_name as JSON
+ * strings */
+void mx_sj_outcome(struct mx_jw *out, enum mx_outcome o);
+void mx_sj_verdict(struct mx_jw *out, enum mx_chain_verdict v);
+void mx_sj_txn_kind(struct mx_jw *out, enum mx_txn_kind k);
 
 /* A report rendered from a snapshot alone (the live view's "w" key and its
  * report after "q") receives no lookups, transactions or chains as they

@@ -33,15 +33,82 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- output buffer ---------------------------------------------------- */
+
+/* Bytes gathered and handed to the stream in blocks (a table row, a
+ * wrapped paragraph), so a cell or a word is a copy, not a stdio call. */
+struct obuf {
+	char b[4096];
+	size_t n;
+	FILE *out;
+};
+
+static void ob_flush(struct obuf *o)
+{
+	if (o->n)
+		fwrite(o->b, 1, o->n, o->out);
+	o->n = 0;
+}
+
+static void ob_put_slow(struct obuf *o, const char *p, size_t n)
+{
+	while (n) {
+		if (o->n == sizeof o->b)
+			ob_flush(o);
+		size_t k = sizeof o->b - o->n;
+		if (k > n)
+			k = n;
+		memcpy(o->b + o->n, p, k);
+		o->n += k;
+		p += k;
+		n -= k;
+	}
+}
+
+static inline void ob_put(struct obuf *o, const char *p, size_t n)
+{
+	if (n <= sizeof o->b - o->n) {
+		memcpy(o->b + o->n, p, n);
+		o->n += n;
+	} else {
+		ob_put_slow(o, p, n);
+	}
+}
+
+static inline void ob_c(struct obuf *o, char c)
+{
+	if (o->n == sizeof o->b)
+		ob_flush(o);
+	o->b[o->n++] = c;
+}
+
+static void ob_spaces(struct obuf *o, size_t n)
+{
+	while (n) {
+		if (o->n == sizeof o->b)
+			ob_flush(o);
+		size_t k = sizeof o->b - o->n;
+		if (k > n)
+			k = n;
+		memset(o->b + o->n, ' ', k);
+		o->n += k;
+		n -= k;
+	}
+}
+
 /* ---- aligned tables --------------------------------------------------- */
 
 #define TBL_MAXCOL 16
 
+/* Cells are copied into one growing block of text; a cell is its offset
+ * and length there. */
 struct tbl {
 	size_t ncol;
 	unsigned right;      /* bit i: column i right-aligned */
-	char **cell;         /* nrow * ncol strings */
+	size_t *cell;        /* nrow * ncol: offset in text, length */
 	size_t nrow, cap;
+	char *text;
+	size_t tlen, tcap;
 	bool oom;
 };
 
@@ -60,7 +127,7 @@ static void tbl_row(struct tbl *t, ...)
 		return;
 	if (t->nrow == t->cap) {
 		size_t nc = t->cap ? t->cap * 2 : 16;
-		char **n = realloc(t->cell, nc * t->ncol * sizeof(*n));
+		size_t *n = realloc(t->cell, nc * t->ncol * 2 * sizeof(*n));
 		if (!n) {
 			t->oom = true;
 			return;
@@ -71,71 +138,69 @@ static void tbl_row(struct tbl *t, ...)
 	va_start(ap, t);
 	for (size_t c = 0; c < t->ncol; c++) {
 		const char *s = va_arg(ap, const char *);
-		size_t len = strlen(s ? s : "");
-		char *d = malloc(len + 1);
-		if (d)
-			memcpy(d, s ? s : "", len + 1);
-		else
-			t->oom = true;
-		t->cell[t->nrow * t->ncol + c] = d;
+		size_t len = s ? strlen(s) : 0, *cl = &t->cell[2 * (t->nrow * t->ncol + c)];
+		if (len > t->tcap - t->tlen) {
+			size_t nc = t->tcap ? t->tcap : 4096;
+			char *n;
+			while (nc - t->tlen < len)
+				nc *= 2;
+			n = realloc(t->text, nc);
+			if (!n) {
+				t->oom = true; /* the cell stays empty */
+				cl[0] = cl[1] = 0;
+				continue;
+			}
+			t->text = n;
+			t->tcap = nc;
+		}
+		if (len)
+			memcpy(t->text + t->tlen, s, len);
+		cl[0] = t->tlen;
+		cl[1] = len;
+		t->tlen += len;
 	}
 	va_end(ap);
 	t->nrow++;
 }
 
-static void put_spaces(FILE *out, size_t n)
-{
-	static const char sp[] = "                                                                ";
-	while (n) {
-		size_t k = n < sizeof sp - 1 ? n : sizeof sp - 1;
-		fwrite(sp, 1, k, out);
-		n -= k;
-	}
-}
-
 static void tbl_print_at(struct tbl *t, FILE *out, size_t indent)
 {
 	size_t w[TBL_MAXCOL] = { 0 };
-	size_t *len = malloc((t->nrow * t->ncol + 1) * sizeof(*len));
+	struct obuf o;
+	o.n = 0;
+	o.out = out;
 	for (size_t r = 0; r < t->nrow; r++)
 		for (size_t c = 0; c < t->ncol; c++) {
-			const char *s = t->cell[r * t->ncol + c];
-			size_t l = s ? strlen(s) : 0;
-			if (len)
-				len[r * t->ncol + c] = l;
+			size_t l = t->cell[2 * (r * t->ncol + c) + 1];
 			if (l > w[c])
 				w[c] = l;
 		}
 	for (size_t r = 0; r < t->nrow; r++) {
+		const size_t *row = &t->cell[2 * r * t->ncol];
 		size_t pad = 0;
-		put_spaces(out, indent);
+		ob_spaces(&o, indent);
 		/* the last non-empty cell ends the line: no trailing blanks */
 		size_t last = t->ncol;
-		while (last > 0) {
-			const char *s = t->cell[r * t->ncol + last - 1];
-			if (s && *s)
-				break;
+		while (last > 0 && !row[2 * (last - 1) + 1])
 			last--;
-		}
 		for (size_t c = 0; c < last; c++) {
-			const char *s = t->cell[r * t->ncol + c];
-			size_t l = len ? len[r * t->ncol + c] : (s ? strlen(s) : 0);
+			size_t l = row[2 * c + 1];
 			if (c)
 				pad += 2;
 			if (t->right & (1u << c)) {
 				pad += w[c] - l;
-				put_spaces(out, pad);
+				ob_spaces(&o, pad);
 				pad = 0;
 			} else {
-				put_spaces(out, pad);
+				ob_spaces(&o, pad);
 				pad = w[c] - l;
 			}
 			if (l)
-				fwrite(s, 1, l, out);
+				ob_put(&o, t->text + row[2 * c], l);
 		}
-		putc_unlocked('\n', out);
+		ob_c(&o, '\n');
 	}
-	free(len);
+	ob_flush(&o);
 }
 
 static void tbl_print(struct tbl *t, FILE *out)
@@ -145,9 +210,8 @@ static void tbl_print(struct tbl *t, FILE *out)
 
 static void tbl_fini(struct tbl *t)
 {
-	for (size_t i = 0; i < t->nrow * t->ncol; i++)
-		free(t->cell[i]);
 	free(t->cell);
+	free(t->text);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -177,6 +241,30 @@ static void sb_add(struct sbuf *s, const char *fmt, ...)
 		s->n += (size_t)k < sizeof s->b - s->n ? (size_t)k : sizeof s->b - s->n - 1;
 }
 
+/* sb_add's "%s" and "%" PRIu64 without printf: the same bytes, cut the
+ * same way when the buffer is full. */
+static void sb_put(struct sbuf *s, const char *p, size_t len)
+{
+	if (s->n >= sizeof s->b - 1)
+		return;
+	if (len > sizeof s->b - 1 - s->n)
+		len = sizeof s->b - 1 - s->n;
+	memcpy(s->b + s->n, p, len);
+	s->n += len;
+	s->b[s->n] = '\0';
+}
+
+static void sb_str(struct sbuf *s, const char *p)
+{
+	sb_put(s, p, strlen(p));
+}
+
+static void sb_u64(struct sbuf *s, uint64_t v)
+{
+	char d[MX_JC_U64_MAX];
+	sb_put(s, d, mx_jw_fmt_u64(d, v));
+}
+
 static const char *u64s(uint64_t v, char *buf, size_t n)
 {
 	char tmp[24];
@@ -199,7 +287,7 @@ static const char *capped_s(uint64_t v, char *buf, size_t n)
 	if (v > MX_MODEL_DISTINCT_CAP)
 		snprintf(buf, n, ">%u", (unsigned)MX_MODEL_DISTINCT_CAP);
 	else
-		snprintf(buf, n, "%" PRIu64, v);
+		u64s(v, buf, n); /* "%" PRIu64, cut the same way */
 	return buf;
 }
 
@@ -484,97 +572,96 @@ static size_t cols(const char *p, size_t len)
 	return c;
 }
 
+/* Byte classes for wrap: W_COL takes a column (not a UTF-8 continuation
+ * byte), W_CTL is a control byte or DEL, W_END ends a word (NUL, ' '). */
+enum { W_COL = 1, W_CTL = 2, W_END = 4 };
+static const unsigned char g_wcls[256] = {
+	W_END, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	W_END, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3,
+	/* 0x80-0xbf: continuation bytes */
+	[0xc0] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* Print `lead` then `text` word by word, wrapped at MX_SK_WIDTH columns;
  * continuation lines are indented by `hang` spaces. Control bytes in text
  * become '?': detector texts are static, but names inside them are not. */
-struct obuf {
-	char b[4096];
-	size_t n;
-	FILE *out;
-};
-
-static void ob_put(struct obuf *o, const char *p, size_t n)
-{
-	while (n) {
-		if (o->n == sizeof o->b) {
-			fwrite(o->b, 1, o->n, o->out);
-			o->n = 0;
-		}
-		size_t k = sizeof o->b - o->n;
-		if (k > n)
-			k = n;
-		memcpy(o->b + o->n, p, k);
-		o->n += k;
-		p += k;
-		n -= k;
-	}
-}
-
-static void ob_spaces(struct obuf *o, size_t n)
-{
-	static const char sp[] = "                                ";
-	while (n) {
-		size_t k = n < sizeof sp - 1 ? n : sizeof sp - 1;
-		ob_put(o, sp, k);
-		n -= k;
-	}
-}
-
-static void wrap(FILE *out, const char *lead, size_t hang, const char *text)
+static void wrap_n(FILE *out, const char *lead, size_t ll, size_t hang, const char *text)
 {
 	struct obuf o;
-	size_t ll = strlen(lead), col = cols(lead, ll);
+	size_t col = cols(lead, ll);
 	bool any = false;
-	const char *p = text ? text : "";
+	const unsigned char *p = (const unsigned char *)(text ? text : "");
 	o.n = 0;
 	o.out = out;
 	ob_put(&o, lead, ll);
-	while (*p) {
+	for (;;) {
 		while (*p == ' ')
 			p++;
 		if (!*p)
 			break;
-		const char *w = p;
+		const unsigned char *w = p;
 		size_t wc = 0;
-		bool ctl = false;
-		for (; *p && *p != ' '; p++) {
-			unsigned char c = (unsigned char)*p;
-			wc += (c & 0xc0) != 0x80;
-			ctl |= c < 0x20 || c == 0x7f;
+		unsigned k, seen = 0;
+		while (!((k = g_wcls[*p]) & W_END)) {
+			wc += k & W_COL;
+			seen |= k;
+			p++;
 		}
 		size_t wl = (size_t)(p - w);
 		if (any && col + 1 + wc > MX_SK_WIDTH) {
-			ob_put(&o, "\n", 1);
+			ob_c(&o, '\n');
 			ob_spaces(&o, hang);
 			col = hang;
 			any = false;
 		}
 		if (any) {
-			ob_put(&o, " ", 1);
+			ob_c(&o, ' ');
 			col++;
 		}
-		if (!ctl) {
-			ob_put(&o, w, wl);
+		if (!(seen & W_CTL)) {
+			ob_put(&o, (const char *)w, wl);
 		} else {
 			for (size_t i = 0; i < wl; i++) {
-				unsigned char c = (unsigned char)w[i];
-				char q = c < 0x20 || c == 0x7f ? '?' : (char)c;
-				ob_put(&o, &q, 1);
+				unsigned char c = w[i];
+				ob_c(&o, c < 0x20 || c == 0x7f ? '?' : (char)c);
 			}
 		}
 		col += wc;
 		any = true;
 	}
-	ob_put(&o, "\n", 1);
-	fwrite(o.b, 1, o.n, out);
+	ob_c(&o, '\n');
+	ob_flush(&o);
+}
+
+static void wrap(FILE *out, const char *lead, size_t hang, const char *text)
+{
+	wrap_n(out, lead, strlen(lead), hang, text);
 }
 
 /* "Label: text" wrapped with a hanging indent under the text. */
 static void labelled(FILE *out, size_t indent, const char *label, const char *text)
 {
 	char lead[64];
-	snprintf(lead, sizeof lead, "%*s%s ", (int)indent, "", label);
-	wrap(out, lead, indent + 2, text);
+	size_t n = indent < sizeof lead - 1 ? indent : sizeof lead - 1, ll = strlen(label);
+	/* what snprintf("%*s%s ") writes, cut at 63 bytes */
+	memset(lead, ' ', n);
+	if (ll > sizeof lead - 1 - n)
+		ll = sizeof lead - 1 - n;
+	memcpy(lead + n, label, ll);
+	n += ll;
+	if (n < sizeof lead - 1)
+		lead[n++] = ' ';
+	lead[n] = '\0';
+	wrap_n(out, lead, n, indent + 2, text);
 }
 
 static void finding_block(FILE *out, const struct mx_finding *f)
@@ -590,18 +677,21 @@ static void finding_block(FILE *out, const struct mx_finding *f)
 
 	if (f->first_us) {
 		memset(&sb, 0, sizeof sb);
-		if (f->last_us > f->first_us)
-			sb_add(&sb, "%s to %s", mx_fmt_time(f->first_us, a, sizeof a),
-			       mx_fmt_time(f->last_us, b, sizeof b));
-		else
-			sb_add(&sb, "%s", mx_fmt_time(f->first_us, a, sizeof a));
+		sb_str(&sb, mx_fmt_time(f->first_us, a, sizeof a));
+		if (f->last_us > f->first_us) {
+			sb_put(&sb, " to ", 4);
+			sb_str(&sb, mx_fmt_time(f->last_us, b, sizeof b));
+		}
 		labelled(out, 4, "Seen:", sb.b);
 	}
 	memset(&sb, 0, sizeof sb);
-	sb_add(&sb, "%" PRIu64 " occurrence%s", f->count, f->count == 1 ? "" : "s");
-	if (f->attempts)
-		sb_add(&sb, " in %u delivery attempt%s", (unsigned)f->attempts,
-		       f->attempts == 1 ? "" : "s");
+	sb_u64(&sb, f->count);
+	sb_str(&sb, f->count == 1 ? " occurrence" : " occurrences");
+	if (f->attempts) {
+		sb_put(&sb, " in ", 4);
+		sb_u64(&sb, f->attempts);
+		sb_str(&sb, f->attempts == 1 ? " delivery attempt" : " delivery attempts");
+	}
 	labelled(out, 4, "Count:", sb.b);
 	if (f->single_attempt)
 		wrap(out, "    ", 4, "single attempt: capture too short to judge recurrence");
@@ -609,7 +699,9 @@ static void finding_block(FILE *out, const struct mx_finding *f)
 		memset(&sb, 0, sizeof sb);
 		for (unsigned i = 0; i < f->n_resolvers && i < MX_FINDING_MAX_RESOLVERS; i++) {
 			char ad[MX_ADDR_STRLEN];
-			sb_add(&sb, "%s%s", i ? ", " : "", mx_addr_format(&f->resolvers[i], ad, sizeof ad));
+			if (i)
+				sb_put(&sb, ", ", 2);
+			sb_str(&sb, mx_addr_format(&f->resolvers[i], ad, sizeof ad));
 		}
 		labelled(out, 4, "Resolvers:", sb.b);
 	}
@@ -641,8 +733,11 @@ static void finding_block(FILE *out, const struct mx_finding *f)
 	}
 	if (f->n_frames) {
 		memset(&sb, 0, sizeof sb);
-		for (unsigned i = 0; i < f->n_frames && i < MX_FINDING_MAX_FRAMES; i++)
-			sb_add(&sb, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
+		for (unsigned i = 0; i < f->n_frames && i < MX_FINDING_MAX_FRAMES; i++) {
+			if (i)
+				sb_put(&sb, ", ", 2);
+			sb_u64(&sb, f->frames[i]);
+		}
 		labelled(out, 4, "Evidence frames:", sb.b);
 	}
 	if (f->n_evidence) {

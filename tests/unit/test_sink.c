@@ -1863,6 +1863,13 @@ static void jw_numbers_time(void **state)
 			fprintf(r.mem, "\"%s\"", t);
 		}
 	}
+	/* a walk through the days, seconds to hours apart (the kept date) */
+	for (uint64_t i = 0, ts = 1700000000000000ULL; i < 50000; i++) {
+		ts += lcg(&x) % (i % 2 ? 7200000000ULL : 3000000ULL);
+		ref_time(ts, t, sizeof t);
+		mx_sj_time(m.w, ts);
+		fprintf(r.mem, "\"%s\"", t);
+	}
 	mx_sj_time(m.w, 0);
 	fputs("null", r.mem);
 	/* truncated like snprintf */
@@ -1969,6 +1976,169 @@ static void jw_addrs_mnemonics(void **state)
 		ref_json_str(r.mem, mx_dns_class_name(code, mn, sizeof mn));
 		mx_sj_rcode(m.w, code);
 		ref_json_str(r.mem, mx_dns_rcode_name(code, mn, sizeof mn));
+		/* the enum names, in range and past it */
+		unsigned e = (unsigned)(round % 40);
+		mx_sj_outcome(m.w, (enum mx_outcome)e);
+		ref_json_str(r.mem, mx_outcome_name((enum mx_outcome)e));
+		mx_sj_verdict(m.w, (enum mx_chain_verdict)e);
+		ref_json_str(r.mem, mx_chain_verdict_name((enum mx_chain_verdict)e));
+		mx_sj_txn_kind(m.w, (enum mx_txn_kind)e);
+		ref_json_str(r.mem, mx_txn_kind_name((enum mx_txn_kind)e));
+	}
+	assert_int_equal(fclose(r.mem), 0);
+	char *got = jw_done(&m);
+	assert_int_equal(m.n, r.n);
+	assert_memory_equal(got, r.buf, r.n);
+	free(got);
+	free(r.buf);
+}
+
+/* mx_sj_addr formats addresses itself: the same text as mx_addr_format
+ * (inet_ntop) for every IPv4 octet, every pattern of zero groups in IPv6
+ * (the "::" run, first longest wins) with assorted other groups, and the
+ * IPv4-compatible and -mapped forms and their near misses. */
+static void jw_addrs_every_form(void **state)
+{
+	(void)state;
+	struct jwm m, r;
+	uint64_t x = 99;
+	char buf[MX_ADDR_STRLEN];
+	struct mx_addr a;
+	static const uint16_t groups[] = { 1, 2, 0xf, 0x10, 0xff, 0x100, 0xfff, 0x1000, 0xffff,
+					   0xfffe, 0xabcd, 0x8000 };
+	jw_start(&m);
+	r.buf = NULL;
+	r.n = 0;
+	r.mem = open_memstream(&r.buf, &r.n);
+	assert_non_null(r.mem);
+	for (unsigned v = 0; v < 256; v++) {
+		a = A4((uint8_t)v, (uint8_t)(255 - v), (uint8_t)(v * 7), (uint8_t)(v / 3));
+		mx_sj_addr(m.w, &a);
+		ref_json_str(r.mem, mx_addr_format(&a, buf, sizeof buf));
+	}
+	memset(&a, 0, sizeof a);
+	mx_sj_addr(m.w, &a); /* no address */
+	ref_json_str(r.mem, mx_addr_format(&a, buf, sizeof buf));
+	a.family = 6;
+	for (unsigned mask = 0; mask < 256; mask++)
+		for (int round = 0; round < 40; round++) {
+			for (int i = 0; i < 8; i++) {
+				uint64_t v = lcg(&x);
+				uint16_t g = round < 12 ? groups[(round + i) % 12] : (uint16_t)(v >> 20);
+				if (mask >> i & 1u)
+					g = 0;
+				else if (g == 0)
+					g = 1;
+				if (round % 5 == 4 && i >= 5 && !(mask >> i & 1u))
+					g = i == 5 ? 0xffff : (uint16_t)(v >> 40); /* mapped-like */
+				a.a[2 * i] = (uint8_t)(g >> 8);
+				a.a[2 * i + 1] = (uint8_t)g;
+			}
+			mx_sj_addr(m.w, &a);
+			ref_json_str(r.mem, mx_addr_format(&a, buf, sizeof buf));
+		}
+	static const char *const special[] = {
+		"::", "::1", "::2", "::ffff:0.0.0.0", "::ffff:1.2.3.4", "::1.2.3.4", "::0.0.1.0",
+		"::fffe:1.2.3.4", "0:0:0:0:1:ffff:1.2.3.4", "1::ffff:1.2.3.4", "::ffff:0:1.2.3.4",
+		"64:ff9b::1.2.3.4", "fe80::", "1::", "1:0:0:2::3", "1::2:0:0:3", "0:1::",
+		"255.255.255.255", "0.0.0.0",
+	};
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+		assert_int_equal(mx_addr_parse(special[i], &a), 0);
+		mx_sj_addr(m.w, &a);
+		ref_json_str(r.mem, mx_addr_format(&a, buf, sizeof buf));
+	}
+	assert_int_equal(fclose(r.mem), 0);
+	char *got = jw_done(&m);
+	assert_int_equal(m.n, r.n);
+	assert_memory_equal(got, r.buf, r.n);
+	free(got);
+	free(r.buf);
+}
+
+/* mx_sj_name's fast path for plain names: the same bytes as
+ * mx_dname_format then the JSON escaping, for random names of plain and
+ * unusual bytes, and for wire forms the parser would never make (a zero
+ * label inside, a label running past len, a one-byte name that is not the
+ * root), at every offset around the buffer's end. */
+static void jw_names(void **state)
+{
+	(void)state;
+	struct jwm m, r;
+	uint64_t x = 5;
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789-_*";
+	static const char odd[] = "ABCZ.\\\"()@;$ \x01\x7f\x80\xc3\xff/:";
+	char buf[MX_DNAME_STRLEN];
+	struct mx_dname d;
+	jw_start(&m);
+	r.buf = NULL;
+	r.n = 0;
+	r.mem = open_memstream(&r.buf, &r.n);
+	assert_non_null(r.mem);
+	for (int round = 0; round < 60000; round++) {
+		unsigned kind = (unsigned)(lcg(&x) % 8);
+		size_t o = 0;
+		memset(&d, 0, sizeof d);
+		if (kind == 0) {
+			/* any bytes at all, any len */
+			d.len = (uint8_t)(lcg(&x) % 256);
+			for (size_t i = 0; i < MX_DNAME_MAX; i++)
+				d.wire[i] = (uint8_t)(lcg(&x) >> 33);
+			if (lcg(&x) % 2)
+				d.wire[0] = (uint8_t)(lcg(&x) % 8);
+		} else {
+			/* labels of plain bytes, now and then an odd one, up
+			 * to the longest names */
+			unsigned maxl = kind == 1 ? 63 : (unsigned)(lcg(&x) % 20 + 1);
+			while (o < MX_DNAME_MAX - 1) {
+				size_t ll = lcg(&x) % maxl + 1;
+				if (o + 1 + ll > MX_DNAME_MAX - 1)
+					ll = MX_DNAME_MAX - 2 - o;
+				if (ll == 0 || lcg(&x) % 6 == 0)
+					break;
+				d.wire[o++] = (uint8_t)ll;
+				for (size_t i = 0; i < ll; i++) {
+					uint64_t v = lcg(&x);
+					d.wire[o++] = kind == 2 && v % 50 == 0
+						      ? (uint8_t)odd[(v >> 8) % (sizeof odd - 1)]
+						      : (uint8_t)alpha[(v >> 8) % (sizeof alpha - 1)];
+				}
+			}
+			d.wire[o++] = 0;
+			d.len = (uint8_t)o;
+			if (kind == 3 && o > 2)   /* cut inside a label */
+				d.len = (uint8_t)(lcg(&x) % o);
+			if (kind == 4 && o > 2)   /* a zero label inside */
+				d.wire[lcg(&x) % (o - 1)] = 0;
+			if (kind == 5 && o > 2)   /* a label longer than the rest */
+				d.wire[0] = (uint8_t)(o + lcg(&x) % 4);
+			if (kind == 6)            /* one byte, not necessarily 0 */
+				d.len = 1, d.wire[0] = (uint8_t)(lcg(&x) % 3);
+		}
+		if (round % 997 == 0) {
+			size_t pad = MX_JW_CAP - m.w->len - (size_t)(lcg(&x) % 300);
+			for (size_t i = 0; i < pad && i < MX_JW_CAP; i++) {
+				mx_jw_c(m.w, '.');
+				fputc('.', r.mem);
+			}
+		}
+		mx_sj_name(m.w, &d);
+		ref_json_str(r.mem, mx_dname_format(&d, buf, sizeof buf));
+		/* the prose form: no trailing dot (but for the root and an
+		 * escaped dot), "-" for no name, in buffers of any size */
+		static const size_t sizes[] = { MX_DNAME_STRLEN, MX_DNAME_MAX + 2, MX_DNAME_MAX + 1, 40, 2 };
+		for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+			char want[MX_DNAME_STRLEN], got[MX_DNAME_STRLEN];
+			if (d.len == 0) {
+				snprintf(want, sizes[z], "-");
+			} else {
+				mx_dname_format(&d, want, sizes[z]);
+				size_t l = strlen(want);
+				if (l > 1 && want[l - 1] == '.' && want[l - 2] != '\\')
+					want[l - 1] = '\0';
+			}
+			assert_string_equal(mx_sk_name(&d, got, sizes[z]), want);
+		}
 	}
 	assert_int_equal(fclose(r.mem), 0);
 	char *got = jw_done(&m);
@@ -2055,6 +2225,8 @@ int main(void)
 		cmocka_unit_test(jw_numbers_time),
 		cmocka_unit_test(jw_strings),
 		cmocka_unit_test(jw_addrs_mnemonics),
+		cmocka_unit_test(jw_addrs_every_form),
+		cmocka_unit_test(jw_names),
 		cmocka_unit_test(snapshot_reports_say_what_is_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
