@@ -16,14 +16,18 @@
  * Layout: a chain record (struct mx_chain, ~12.6 KiB) is touched only when an
  * event really belongs to it. Everything probed per event lives in small
  * separate arrays: per-slot links, close time and sender hash (slot_meta),
- * index entries carrying the full key hash, and history entries carrying
- * their hash apart from their (sender, domain) key. Records live in chunks
- * allocated zeroed as slots are first used (no realloc copying); a reused
- * record is cleared only as far as its previous occupant wrote it (names by
- * length, arrays by count), so every byte beyond a count or a name's length
- * stays zero, as if the whole record had been cleared. The sender is hashed
- * once per event and every key (sender bucket, name, address, history) is
- * derived from that hash.
+ * per-slot summaries (slot_sum: the sender, the verdict inputs as host bit
+ * masks, the unexplained SYNs, updated as lookups merge, so that closing a
+ * chain and counting SYNs do not read the record), index entries carrying
+ * the full key hash, and history entries found through an open-addressed
+ * table of {hash, index} pairs, their (sender, domain) keys apart. Records
+ * live in chunks allocated zeroed as slots are first used (no realloc
+ * copying); a closing chain's record is cleared right after the callbacks
+ * have read it, only as far as it was written (names by length, arrays by
+ * count), so a free slot's record is all zero and opening a chain reads
+ * nothing of it. Steps never asked get their "no EDE" mark at close. The
+ * sender is hashed once per event and every key (sender bucket, name,
+ * address, history) is derived from that hash.
  */
 #include "mxsniff/chain.h"
 
@@ -43,11 +47,10 @@ struct slot_meta {
 	uint64_t close_us;      /* close when the clock passes this */
 	uint64_t shash;         /* sender_hash() of the chain's sender */
 	uint32_t prev, next;    /* open list in start order (next: free list) */
-	uint32_t snext, sprev;  /* open chains in the same sender bucket */
+	uint32_t grp;           /* the sender's group */
 	uint32_t idx_first;     /* first name-index entry of this chain */
 	uint32_t hist;          /* history entry whose open_slot is this slot, NO_IDX none */
 	bool used;
-	uint8_t n_dirty;        /* hosts of the record that may hold non-zero bytes */
 };
 
 /* What close and the SYN walk need of an open chain, kept up to date as
@@ -57,7 +60,7 @@ struct slot_sum {
 	struct mx_addr sender;
 	bool mx_asked, mx_pending, null_mx;
 	enum mx_outcome mx_outcome;
-	uint32_t syn_other;
+	uint64_t syn_base;      /* the group's syns when the chain opened */
 	uint8_t lit;            /* ip_literal */
 	uint8_t tlsa_asked;
 	struct fam_bits {       /* [0] the a steps, [1] the aaaa steps */
@@ -67,6 +70,16 @@ struct slot_sum {
 		uint8_t pend;   /* cut off by the capture's end */
 	} fam[2];
 	uint8_t n_hosts;        /* = the record's n_hosts */
+};
+
+/* One per sender with open chains: the SYNs to port 25 that none of them
+ * explains are counted here once; a chain's syn_other is the growth of the
+ * count while it was open. */
+struct sgroup {
+	struct mx_addr sender;
+	uint32_t nchains;       /* open chains of the sender */
+	uint32_t next;          /* sender bucket chain; free list */
+	uint64_t syns;
 };
 
 /* (sender, name) -> (chain slot, host), and (sender, address) -> (chain
@@ -114,7 +127,10 @@ struct mx_chain_table {
 	size_t used_slots;      /* ever handed out (below: free list) */
 	uint32_t free_slot;     /* free list through meta[].next */
 	struct mx_chain **chunk; /* records, CHUNK_N per chunk, allocated as used */
-	uint32_t *sbucket;      /* sender -> open chains (through snext) */
+	struct sgroup *grp;     /* beside meta (at most one group per open chain) */
+	uint32_t free_grp;
+	size_t used_grp;
+	uint32_t *sbucket;      /* sender -> groups (through next) */
 	size_t sbmask;
 	uint32_t head, tail;    /* open list */
 	size_t open;
@@ -231,7 +247,7 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 		t->sbucket[i] = NO_IDX;
 	for (size_t i = 0; i < hb; i++)
 		t->hslot[i].idx = NO_IDX;
-	t->free_slot = t->free_ent = t->hfree = NO_IDX;
+	t->free_slot = t->free_ent = t->hfree = t->free_grp = NO_IDX;
 	t->head = t->tail = NO_IDX;
 	t->hhead = t->htail = NO_IDX;
 	return t;
@@ -252,6 +268,7 @@ void mx_chain_free(struct mx_chain_table *t)
 	free(t->meta);
 	free(t->sum);
 	free(t->sbucket);
+	free(t->grp);
 	free(t->ents);
 	free(t->nbucket);
 	free(t->hist);
@@ -353,7 +370,7 @@ static void host_clear(struct mx_chain_host *h)
 	CLEAR_FROM_END(h, struct mx_chain_host, connected);
 }
 
-/* Everything but the hosts: add_host() clears each host it takes. */
+/* Everything but the hosts: close_slot() clears the hosts used first. */
 static void chain_clear(struct mx_chain *c)
 {
 	CLEAR_FROM_TO(c, struct mx_chain, seq, domain);
@@ -672,7 +689,8 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 	struct mx_chain *c = chain_at(t, i);
 	c->cut_short = cut_short;
 	c->evicted = evicted;
-	c->syn_other = u->syn_other;
+	struct sgroup *g = &t->grp[s->grp];
+	c->syn_other = (uint32_t)(g->syns - u->syn_base);
 	/* "none" in the steps never asked (add_host leaves them zero) */
 	uint8_t na = (uint8_t)~u->fam[0].asked, naaaa = (uint8_t)~u->fam[1].asked, ntlsa = (uint8_t)~u->tlsa_asked;
 	for (unsigned k = 0; k < u->n_hosts; k++) {
@@ -705,13 +723,20 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 		t->hist[h].open_slot = NO_IDX;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
+	/* back to all zero while the callbacks' reads have it cached: the
+	 * next chain in this slot neither reads nor clears cold lines */
+	for (unsigned k = 0; k < u->n_hosts; k++)
+		host_clear(&c->hosts[k]);
+	chain_clear(c);
 	index_remove_chain(t, i);
-	if (s->sprev != NO_IDX)
-		t->meta[s->sprev].snext = s->snext;
-	else
-		t->sbucket[s->shash & t->sbmask] = s->snext;
-	if (s->snext != NO_IDX)
-		t->meta[s->snext].sprev = s->sprev;
+	if (--g->nchains == 0) {
+		uint32_t *pp = &t->sbucket[s->shash & t->sbmask];
+		while (*pp != s->grp)
+			pp = &t->grp[*pp].next;
+		*pp = g->next;
+		g->next = t->free_grp;
+		t->free_grp = s->grp;
+	}
 	list_unlink(t, i);
 	s->used = false;
 	s->hist = NO_IDX;
@@ -895,14 +920,13 @@ static bool literal_addr4(const struct mx_dname *n, struct mx_addr *out)
 	return true;
 }
 
-/* A host past the record's dirty ones is all zero already: it is not read
- * to be cleared. Its steps' ede stays 0 until a lookup merges or the chain
- * closes (close_slot writes "none" into the steps never asked). */
+/* The host is all zero (a free slot's record is). Its steps' ede stays 0
+ * until a lookup merges or the chain closes (close_slot writes "none" into
+ * the steps never asked). */
 static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint16_t pref,
 		    bool implicit)
 {
 	struct mx_chain *c = chain_at(t, slot);
-	struct slot_meta *s = &t->meta[slot];
 	for (unsigned i = 0; i < c->n_hosts; i++)
 		if (name_is(&c->hosts[i].name, name->wire, name->len))
 			return (int)i;
@@ -910,10 +934,6 @@ static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dna
 		return -1;
 	unsigned hi = c->n_hosts;
 	struct mx_chain_host *h = &c->hosts[hi];
-	if (hi < s->n_dirty)
-		host_clear(h);
-	else
-		s->n_dirty = (uint8_t)(hi + 1);
 	mx_dname_copy(&h->name, name);
 	h->pref = pref;
 	h->implicit = implicit;
@@ -994,11 +1014,14 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 static bool slot_new(struct mx_chain_table *t)
 {
 	if (t->used_slots >= t->nmeta) {
-		size_t cap = t->nmeta, cap2 = t->nmeta;
-		if (!grow((void **)&t->meta, &cap, t->used_slots, t->o.max_open, sizeof(*t->meta)))
+		/* meta, sum and grp grow alike; one that grew while another
+		 * failed is merely larger than nmeta */
+		size_t cap = t->nmeta, cap2 = t->nmeta, cap3 = t->nmeta;
+		if (!grow((void **)&t->meta, &cap, t->used_slots, t->o.max_open, sizeof(*t->meta)) ||
+		    !grow((void **)&t->sum, &cap2, t->used_slots, t->o.max_open, sizeof(*t->sum)) ||
+		    !grow((void **)&t->grp, &cap3, t->used_slots, t->o.max_open, sizeof(*t->grp)) ||
+		    cap2 != cap || cap3 != cap)
 			return false;
-		if (!grow((void **)&t->sum, &cap2, t->used_slots, t->o.max_open, sizeof(*t->sum)) || cap2 != cap)
-			return false; /* meta may be larger than nmeta: harmless */
 		t->nmeta = cap;
 	}
 	size_t c = t->used_slots >> CHUNK_SHIFT;
@@ -1016,7 +1039,6 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 {
 	if (t->free_slot == NO_IDX && slot_new(t)) {
 		t->meta[t->used_slots].next = NO_IDX;
-		t->meta[t->used_slots].n_dirty = 0;
 		t->free_slot = (uint32_t)t->used_slots++;
 	}
 	if (t->free_slot == NO_IDX) {
@@ -1043,16 +1065,31 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 	t->tail = i;
 	t->open++;
 	uint32_t *sb = &t->sbucket[sh & t->sbmask];
-	s->sprev = NO_IDX;
-	s->snext = *sb;
-	if (s->snext != NO_IDX)
-		t->meta[s->snext].sprev = i;
-	*sb = i;
+	uint32_t gi = *sb;
+	while (gi != NO_IDX && !mx_addr_eq(&t->grp[gi].sender, &l->client))
+		gi = t->grp[gi].next;
+	if (gi == NO_IDX) {
+		/* groups <= open chains <= slots handed out: the array holds one */
+		if (t->free_grp != NO_IDX) {
+			gi = t->free_grp;
+			t->free_grp = t->grp[gi].next;
+		} else {
+			gi = (uint32_t)t->used_grp++;
+		}
+		struct sgroup *g = &t->grp[gi];
+		g->sender = l->client;
+		g->nchains = 0;
+		g->syns = 0;
+		g->next = *sb;
+		*sb = gi;
+	}
+	t->grp[gi].nchains++;
+	s->grp = gi;
 	struct slot_sum *u = &t->sum[i];
 	memset(u, 0, sizeof(*u));
 	u->sender = l->client;
+	u->syn_base = t->grp[gi].syns;
 	struct mx_chain *c = chain_at(t, i);
-	chain_clear(c);
 	c->seq = ++t->seq;
 	c->sender = l->client;
 	mx_dname_copy(&c->domain, &l->qname);
@@ -1252,13 +1289,11 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 		return;
 	/* a connection no open chain of this sender explains (an address from
 	 * a cache, a relayhost, a lookup outside the capture) */
-	for (uint32_t i = t->sbucket[sh & t->sbmask]; i != NO_IDX; i = t->meta[i].snext) {
-		if (t->meta[i].shash != sh)
-			continue;
-		struct slot_sum *u = &t->sum[i];
-		if (mx_addr_eq(&u->sender, &s->src))
-			u->syn_other++;
-	}
+	for (uint32_t g = t->sbucket[sh & t->sbmask]; g != NO_IDX; g = t->grp[g].next)
+		if (mx_addr_eq(&t->grp[g].sender, &s->src)) {
+			t->grp[g].syns++;
+			break;
+		}
 }
 
 void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
