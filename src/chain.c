@@ -17,8 +17,10 @@
  * event really belongs to it. Everything probed per event lives in small
  * separate arrays: per-slot links, close time and sender hash (slot_meta),
  * per-slot summaries (slot_sum: the sender, the verdict inputs as host bit
- * masks, the unexplained SYNs, updated as lookups merge, so that closing a
- * chain and counting SYNs do not read the record), index entries carrying
+ * masks, updated as lookups merge, so that closing a chain does not read
+ * the record), one group per sender with open chains (sgroup: a SYN to port
+ * 25 that no open chain of the sender explains is counted once there, not
+ * in each of its chains), index entries carrying
  * the full key hash, and history entries found through an open-addressed
  * table of {hash, index} pairs, their (sender, domain) keys apart. Records
  * live in chunks allocated zeroed as slots are first used (no realloc
@@ -53,9 +55,9 @@ struct slot_meta {
 	bool used;
 };
 
-/* What close and the SYN walk need of an open chain, kept up to date as
- * lookups merge, so that neither reads the record: the verdict inputs (per
- * host bit masks: bit i is hosts[i]), the sender, the unexplained SYNs. */
+/* What close and the index walks need of an open chain, kept up to date as
+ * lookups merge, so that they do not read the record: the verdict inputs
+ * (per host bit masks: bit i is hosts[i]), the sender. */
 struct slot_sum {
 	struct mx_addr sender;
 	bool mx_asked, mx_pending, null_mx;
@@ -118,6 +120,7 @@ struct mx_chain_table {
 	struct mx_chain_opts o;
 	struct mx_chain_cb cb;
 	struct mx_chain_stats st;
+	uint32_t fail_mask;     /* bit o: mx_outcome_is_fail(o), o < 32 */
 	uint64_t seq;
 	uint64_t now;
 	/* chains */
@@ -247,6 +250,9 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 		t->sbucket[i] = NO_IDX;
 	for (size_t i = 0; i < hb; i++)
 		t->hslot[i].idx = NO_IDX;
+	for (unsigned oc = 0; oc < MX_O__COUNT && oc < 32; oc++)
+		if (mx_outcome_is_fail((enum mx_outcome)oc))
+			t->fail_mask |= 1u << oc;
 	t->free_slot = t->free_ent = t->hfree = t->free_grp = NO_IDX;
 	t->head = t->tail = NO_IDX;
 	t->hhead = t->htail = NO_IDX;
@@ -584,13 +590,19 @@ static uint32_t hist_get(struct mx_chain_table *t, uint64_t sh, const struct mx_
 /* ---- verdict --------------------------------------------------------------- */
 
 /* The summary's bits of one host's a or aaaa step after a merge into it. */
-static void sum_step(struct fam_bits *f, unsigned hi, const struct mx_chain_step *st)
+static inline bool outcome_fail(const struct mx_chain_table *t, enum mx_outcome o)
+{
+	return (unsigned)o < 32 && (t->fail_mask >> (unsigned)o & 1u);
+}
+
+static void sum_step(const struct mx_chain_table *t, struct fam_bits *f, unsigned hi,
+		     const struct mx_chain_step *st)
 {
 	uint8_t bit = (uint8_t)(1u << hi), keep = (uint8_t)~bit;
 	/* a merged step is asked */
 	f->asked |= bit;
 	f->ok = (uint8_t)((f->ok & keep) | (st->outcome == MX_O_ANSWER ? bit : 0));
-	f->fail = (uint8_t)((f->fail & keep) | (!st->pending && mx_outcome_is_fail(st->outcome) ? bit : 0));
+	f->fail = (uint8_t)((f->fail & keep) | (!st->pending && outcome_fail(t, st->outcome) ? bit : 0));
 	f->pend = (uint8_t)((f->pend & keep) | (st->pending ? bit : 0));
 }
 
@@ -1165,7 +1177,7 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 		if (other->asked && !st->asked && other->first_us < l->first_us)
 			h->first_family = v6 ? 4 : 6;
 		step_merge(st, l);
-		sum_step(&u->fam[v6], hi, st);
+		sum_step(t, &u->fam[v6], hi, st);
 		const struct mx_dns_msg *m = l->answer;
 		if (m) {
 			uint64_t sh = t->meta[slot].shash;
