@@ -16,14 +16,20 @@
  * Layout: a chain record (struct mx_chain, ~12.6 KiB) is touched only when an
  * event really belongs to it. Everything probed per event lives in small
  * separate arrays: per-slot links, close time and sender hash (slot_meta),
- * index entries carrying the full key hash, and history entries carrying
- * their hash apart from their (sender, domain) key. Records live in chunks
- * allocated zeroed as slots are first used (no realloc copying); a reused
- * record is cleared only as far as its previous occupant wrote it (names by
- * length, arrays by count), so every byte beyond a count or a name's length
- * stays zero, as if the whole record had been cleared. The sender is hashed
- * once per event and every key (sender bucket, name, address, history) is
- * derived from that hash.
+ * per-slot summaries (slot_sum: the sender, the verdict inputs as host bit
+ * masks, updated as lookups merge, so that closing a chain does not read
+ * the record), one group per sender with open chains (sgroup: a SYN to port
+ * 25 that no open chain of the sender explains is counted once there, not
+ * in each of its chains), index entries carrying
+ * the full key hash, and history entries found through an open-addressed
+ * table of {hash, index} pairs, their (sender, domain) keys apart. Records
+ * live in chunks allocated zeroed as slots are first used (no realloc
+ * copying); a closing chain's record is cleared right after the callbacks
+ * have read it, only as far as it was written (names by length, arrays by
+ * count), so a free slot's record is all zero and opening a chain reads
+ * nothing of it. Steps never asked get their "no EDE" mark at close. The
+ * sender is hashed once per event and every key (sender bucket, name,
+ * address, history) is derived from that hash.
  */
 #include "mxsniff/chain.h"
 
@@ -43,10 +49,39 @@ struct slot_meta {
 	uint64_t close_us;      /* close when the clock passes this */
 	uint64_t shash;         /* sender_hash() of the chain's sender */
 	uint32_t prev, next;    /* open list in start order (next: free list) */
-	uint32_t snext, sprev;  /* open chains in the same sender bucket */
+	uint32_t grp;           /* the sender's group */
 	uint32_t idx_first;     /* first name-index entry of this chain */
 	uint32_t hist;          /* history entry whose open_slot is this slot, NO_IDX none */
 	bool used;
+};
+
+/* What close and the index walks need of an open chain, kept up to date as
+ * lookups merge, so that they do not read the record: the verdict inputs
+ * (per host bit masks: bit i is hosts[i]), the sender. */
+struct slot_sum {
+	struct mx_addr sender;
+	bool mx_asked, mx_pending, null_mx;
+	enum mx_outcome mx_outcome;
+	uint64_t syn_base;      /* the group's syns when the chain opened */
+	uint8_t lit;            /* ip_literal */
+	uint8_t tlsa_asked;
+	struct fam_bits {       /* [0] the a steps, [1] the aaaa steps */
+		uint8_t asked;
+		uint8_t ok;     /* answered */
+		uint8_t fail;   /* failed, and not cut off by the capture's end (that is unknown) */
+		uint8_t pend;   /* cut off by the capture's end */
+	} fam[2];
+	uint8_t n_hosts;        /* = the record's n_hosts */
+};
+
+/* One per sender with open chains: the SYNs to port 25 that none of them
+ * explains are counted here once; a chain's syn_other is the growth of the
+ * count while it was open. */
+struct sgroup {
+	struct mx_addr sender;
+	uint32_t nchains;       /* open chains of the sender */
+	uint32_t next;          /* sender bucket chain; free list */
+	uint64_t syns;
 };
 
 /* (sender, name) -> (chain slot, host), and (sender, address) -> (chain
@@ -54,20 +89,26 @@ struct slot_meta {
 struct name_ent {
 	uint64_t h;             /* full key hash: the record is read only when it matches */
 	uint32_t slot;
-	uint32_t bnext, bprev;  /* bucket chain (bprev NO_IDX: bucket head) */
+	uint32_t bnext;         /* bucket chain (singly linked: no neighbour written on insert) */
 	uint32_t cnext;         /* next entry of the same chain */
 	uint8_t host;
 	bool is_addr;           /* an address entry (SYN index) */
 };
 
-/* (sender, domain) -> last attempt; LRU-bounded. The key itself lives apart
- * (hist_key_at) and is compared only when the stored hash matches. */
+/* (sender, domain) -> last attempt; LRU-bounded. Found through an
+ * open-addressed table of {hash, index} pairs (hslot); the key itself lives
+ * apart (hist_key_at) and is compared only when the stored hash matches. */
 struct hist_ent {
 	uint64_t last_start;
-	uint32_t key;           /* low bits of hist_hash() */
+	uint32_t key;           /* hist_hash() */
 	uint32_t attempts;
 	uint32_t open_slot;     /* open chain of this pair, NO_IDX when none */
-	uint32_t bnext, prev, next;
+	uint32_t prev, next;    /* LRU (next: free list) */
+};
+
+struct hist_slot {
+	uint32_t key;           /* hist_hash() */
+	uint32_t idx;           /* NO_IDX: empty */
 };
 
 struct hist_key {
@@ -79,15 +120,20 @@ struct mx_chain_table {
 	struct mx_chain_opts o;
 	struct mx_chain_cb cb;
 	struct mx_chain_stats st;
+	uint32_t fail_mask;     /* bit o: mx_outcome_is_fail(o), o < 32 */
 	uint64_t seq;
 	uint64_t now;
 	/* chains */
 	struct slot_meta *meta;
+	struct slot_sum *sum;   /* beside meta, same index */
 	size_t nmeta;           /* allocated; grows by doubling up to max_open */
 	size_t used_slots;      /* ever handed out (below: free list) */
 	uint32_t free_slot;     /* free list through meta[].next */
 	struct mx_chain **chunk; /* records, CHUNK_N per chunk, allocated as used */
-	uint32_t *sbucket;      /* sender -> open chains (through snext) */
+	struct sgroup *grp;     /* beside meta (at most one group per open chain) */
+	uint32_t free_grp;
+	size_t used_grp;
+	uint32_t *sbucket;      /* sender -> groups (through next) */
 	size_t sbmask;
 	uint32_t head, tail;    /* open list */
 	size_t open;
@@ -101,7 +147,7 @@ struct mx_chain_table {
 	struct hist_ent *hist;
 	size_t nhist, used_hist;
 	struct hist_key **hkchunk; /* keys, HCHUNK_N per chunk, allocated as used */
-	uint32_t *hbucket;
+	struct hist_slot *hslot; /* linear probing, at most half full */
 	size_t hbmask;
 	uint32_t hfree, hhead, htail;   /* LRU: head = oldest */
 	size_t hcount;
@@ -190,11 +236,11 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 	t->sbucket = malloc(sb * sizeof(uint32_t));
 	t->sbmask = sb - 1;
 	size_t hb = pow2_at_least(t->o.max_history * 2);
-	t->hbucket = malloc(hb * sizeof(uint32_t));
+	t->hslot = malloc(hb * sizeof(*t->hslot));
 	t->hbmask = hb - 1;
 	t->chunk = calloc((t->o.max_open + CHUNK_N - 1) / CHUNK_N, sizeof(*t->chunk));
 	t->hkchunk = calloc((t->o.max_history + HCHUNK_N - 1) / HCHUNK_N, sizeof(*t->hkchunk));
-	if (!t->nbucket || !t->sbucket || !t->hbucket || !t->chunk || !t->hkchunk) {
+	if (!t->nbucket || !t->sbucket || !t->hslot || !t->chunk || !t->hkchunk) {
 		mx_chain_free(t);
 		return NULL;
 	}
@@ -203,8 +249,11 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 	for (size_t i = 0; i < sb; i++)
 		t->sbucket[i] = NO_IDX;
 	for (size_t i = 0; i < hb; i++)
-		t->hbucket[i] = NO_IDX;
-	t->free_slot = t->free_ent = t->hfree = NO_IDX;
+		t->hslot[i].idx = NO_IDX;
+	for (unsigned oc = 0; oc < MX_O__COUNT && oc < 32; oc++)
+		if (mx_outcome_is_fail((enum mx_outcome)oc))
+			t->fail_mask |= 1u << oc;
+	t->free_slot = t->free_ent = t->hfree = t->free_grp = NO_IDX;
 	t->head = t->tail = NO_IDX;
 	t->hhead = t->htail = NO_IDX;
 	return t;
@@ -223,11 +272,13 @@ void mx_chain_free(struct mx_chain_table *t)
 	free(t->chunk);
 	free(t->hkchunk);
 	free(t->meta);
+	free(t->sum);
 	free(t->sbucket);
+	free(t->grp);
 	free(t->ents);
 	free(t->nbucket);
 	free(t->hist);
-	free(t->hbucket);
+	free(t->hslot);
 	free(t);
 }
 
@@ -325,7 +376,7 @@ static void host_clear(struct mx_chain_host *h)
 	CLEAR_FROM_END(h, struct mx_chain_host, connected);
 }
 
-/* Everything but the hosts: add_host() clears each host it takes. */
+/* Everything but the hosts: close_slot() clears the hosts used first. */
 static void chain_clear(struct mx_chain *c)
 {
 	CLEAR_FROM_TO(c, struct mx_chain, seq, domain);
@@ -367,10 +418,7 @@ static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8
 	ne->slot = slot;
 	ne->host = host;
 	ne->is_addr = is_addr;
-	ne->bprev = NO_IDX;
 	ne->bnext = *bucket;
-	if (ne->bnext != NO_IDX)
-		t->ents[ne->bnext].bprev = e;
 	*bucket = e;
 	ne->cnext = t->meta[slot].idx_first;
 	t->meta[slot].idx_first = e;
@@ -381,18 +429,18 @@ static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_d
 	index_put(t, slot, name_key(t->meta[slot].shash, name->wire, name->len), host, false);
 }
 
+/* Buckets are short (at least 4 per open chain): the walk to an entry's
+ * predecessor mostly ends at the bucket head. */
 static void index_remove_chain(struct mx_chain_table *t, uint32_t slot)
 {
 	uint32_t e = t->meta[slot].idx_first;
 	while (e != NO_IDX) {
 		struct name_ent *ne = &t->ents[e];
 		uint32_t next = ne->cnext;
-		if (ne->bprev != NO_IDX)
-			t->ents[ne->bprev].bnext = ne->bnext;
-		else
-			t->nbucket[ne->h & t->nbmask] = ne->bnext;
-		if (ne->bnext != NO_IDX)
-			t->ents[ne->bnext].bprev = ne->bprev;
+		uint32_t *pp = &t->nbucket[ne->h & t->nbmask];
+		while (*pp != e)
+			pp = &t->ents[*pp].bnext;
+		*pp = ne->bnext;
 		ne->bnext = t->free_ent;
 		t->free_ent = e;
 		e = next;
@@ -436,14 +484,31 @@ static void hist_touch(struct mx_chain_table *t, uint32_t i)
 	hist_push_lru(t, i);
 }
 
+/* Takes entry i out of the probe table (backward-shift deletion: no
+ * tombstones, every probe run stays unbroken). */
+static void hslot_delete(struct mx_chain_table *t, uint32_t k, uint32_t i)
+{
+	size_t m = t->hbmask, p = k & m;
+	while (t->hslot[p].idx != i) {
+		if (t->hslot[p].idx == NO_IDX)
+			return;
+		p = (p + 1) & m;
+	}
+	for (size_t j = (p + 1) & m; t->hslot[j].idx != NO_IDX; j = (j + 1) & m) {
+		size_t home = t->hslot[j].key & m;
+		/* j's entry may move back to p when p lies in [home, j) */
+		if (((j - home) & m) >= ((j - p) & m)) {
+			t->hslot[p] = t->hslot[j];
+			p = j;
+		}
+	}
+	t->hslot[p].idx = NO_IDX;
+}
+
 static void hist_remove(struct mx_chain_table *t, uint32_t i)
 {
 	struct hist_ent *h = &t->hist[i];
-	uint32_t *pp = &t->hbucket[h->key & t->hbmask];
-	while (*pp != NO_IDX && *pp != i)
-		pp = &t->hist[*pp].bnext;
-	if (*pp == i)
-		*pp = h->bnext;
+	hslot_delete(t, h->key, i);
 	hist_unlink_lru(t, i);
 	h->next = t->hfree;
 	t->hfree = i;
@@ -452,9 +517,11 @@ static void hist_remove(struct mx_chain_table *t, uint32_t i)
 
 static uint32_t hist_find(struct mx_chain_table *t, uint32_t k, const struct mx_addr *s, const struct mx_dname *d)
 {
-	for (uint32_t i = t->hbucket[k & t->hbmask]; i != NO_IDX; i = t->hist[i].bnext) {
-		if (t->hist[i].key != k)
+	size_t m = t->hbmask;
+	for (size_t p = k & m; t->hslot[p].idx != NO_IDX; p = (p + 1) & m) {
+		if (t->hslot[p].key != k)
 			continue;
+		uint32_t i = t->hslot[p].idx;
 		const struct hist_key *hk = hist_key_at(t, i);
 		if (mx_addr_eq(&hk->sender, s) && name_is(&hk->domain, d->wire, d->len)) {
 			hist_touch(t, i);
@@ -510,9 +577,11 @@ static uint32_t hist_get(struct mx_chain_table *t, uint64_t sh, const struct mx_
 	struct hist_key *hk = hist_key_at(t, i);
 	hk->sender = *s;
 	mx_dname_copy(&hk->domain, d);
-	uint32_t *bucket = &t->hbucket[k & t->hbmask];
-	h->bnext = *bucket;
-	*bucket = i;
+	size_t m = t->hbmask, p = k & m;
+	while (t->hslot[p].idx != NO_IDX)
+		p = (p + 1) & m;
+	t->hslot[p].key = k;
+	t->hslot[p].idx = i;
 	hist_push_lru(t, i);
 	t->hcount++;
 	return i;
@@ -520,98 +589,94 @@ static uint32_t hist_get(struct mx_chain_table *t, uint64_t sh, const struct mx_
 
 /* ---- verdict --------------------------------------------------------------- */
 
-static bool step_ok(const struct mx_chain_step *s)
+/* The summary's bits of one host's a or aaaa step after a merge into it. */
+static inline bool outcome_fail(const struct mx_chain_table *t, enum mx_outcome o)
 {
-	return s->asked && s->outcome == MX_O_ANSWER;
+	return (unsigned)o < 32 && (t->fail_mask >> (unsigned)o & 1u);
 }
 
-static bool step_fail(const struct mx_chain_step *s)
+static void sum_step(const struct mx_chain_table *t, struct fam_bits *f, unsigned hi,
+		     const struct mx_chain_step *st)
 {
-	/* a lookup the capture cut off has not failed: it is unknown */
-	return s->asked && !s->pending && mx_outcome_is_fail(s->outcome);
+	uint8_t bit = (uint8_t)(1u << hi), keep = (uint8_t)~bit;
+	/* a merged step is asked */
+	f->asked |= bit;
+	f->ok = (uint8_t)((f->ok & keep) | (st->outcome == MX_O_ANSWER ? bit : 0));
+	f->fail = (uint8_t)((f->fail & keep) | (!st->pending && outcome_fail(t, st->outcome) ? bit : 0));
+	f->pend = (uint8_t)((f->pend & keep) | (st->pending ? bit : 0));
 }
 
-/* FORMERR and NOTIMP are final for the stub resolver (glibc: NO_RECOVERY,
- * "Non-recoverable error"; Postfix bounces 5.4.3); SERVFAIL, REFUSED and
- * timeouts are "try again". */
-static bool step_perm_fail(const struct mx_chain_step *s)
+static void sum_mx(struct slot_sum *u, const struct mx_chain_step *mx)
 {
-	return step_fail(s) && (s->outcome == MX_O_FORMERR || s->outcome == MX_O_NOTIMP);
+	u->mx_asked = mx->asked;
+	u->mx_pending = mx->pending;
+	u->mx_outcome = mx->outcome;
 }
 
-static void set_verdict(struct mx_chain *c)
+/* The verdict from the summary alone (the same decisions as reading the
+ * record's mx step and hosts: every input is kept in the summary). */
+static void set_verdict(struct mx_chain *c, const struct slot_sum *u)
 {
-	if (c->mx.outcome == MX_O_NXDOMAIN) {
+	bool mx_ok = u->mx_outcome == MX_O_ANSWER;
+	bool mx_fail = u->mx_asked && !u->mx_pending && mx_outcome_is_fail(u->mx_outcome);
+	if (u->mx_outcome == MX_O_NXDOMAIN) {
 		c->verdict = MX_CHAIN_FAILED;
 		c->why = "the domain does not exist (MX NXDOMAIN)";
 		return;
 	}
-	if (c->null_mx) {
+	if (u->null_mx) {
 		c->verdict = MX_CHAIN_FAILED;
 		c->why = "null MX: the domain accepts no mail (RFC 7505)";
 		return;
 	}
-	bool any_asked = false, any_fail = false, any_ok = false, any_literal = false, any_pending = false;
-	for (unsigned i = 0; i < c->n_hosts; i++) {
-		const struct mx_chain_host *h = &c->hosts[i];
-		if (h->ip_literal)
-			any_literal = true;
-		if (h->a.asked || h->aaaa.asked)
-			any_asked = true;
-		if (step_ok(&h->a) || step_ok(&h->aaaa))
-			any_ok = true;
-		if (step_fail(&h->a) || step_fail(&h->aaaa))
-			any_fail = true;
-		if ((h->a.asked && h->a.pending) || (h->aaaa.asked && h->aaaa.pending))
-			any_pending = true;
-	}
-	if (any_ok) {
+	bool any_asked = (u->fam[0].asked | u->fam[1].asked) != 0;
+	if (u->fam[0].ok | u->fam[1].ok) {
 		c->verdict = MX_CHAIN_RESOLVED;
-		c->why = c->mx.outcome == MX_O_ANSWER ? "an exchange has an address"
-						      : "the domain's own address (implicit MX)";
+		c->why = mx_ok ? "an exchange has an address" : "the domain's own address (implicit MX)";
 		return;
 	}
-	if (step_perm_fail(&c->mx)) {
+	/* FORMERR and NOTIMP are final for the stub resolver (glibc:
+	 * NO_RECOVERY, "Non-recoverable error"; Postfix bounces 5.4.3);
+	 * SERVFAIL, REFUSED and timeouts are "try again". */
+	if (mx_fail && (u->mx_outcome == MX_O_FORMERR || u->mx_outcome == MX_O_NOTIMP)) {
 		c->verdict = MX_CHAIN_FAILED;
-		c->why = c->mx.outcome == MX_O_FORMERR
+		c->why = u->mx_outcome == MX_O_FORMERR
 			? "the MX lookup was answered FORMERR (a stub resolver gives up: non-recoverable)"
 			: "the MX lookup was answered NOTIMP (a stub resolver gives up: non-recoverable)";
 		return;
 	}
-	if (step_fail(&c->mx)) {
+	if (mx_fail) {
 		c->verdict = MX_CHAIN_DEFERRED;
 		c->why = "the MX lookup failed temporarily";
 		return;
 	}
-	if (any_fail) {
+	if (u->fam[0].fail | u->fam[1].fail) {
 		c->verdict = MX_CHAIN_DEFERRED;
 		c->why = "address lookups failed temporarily and none answered";
 		return;
 	}
-	if (any_literal && !any_asked) {
+	if (u->lit && !any_asked) {
 		c->verdict = MX_CHAIN_RESOLVED;
 		c->why = "the exchange is an IP literal (used without a lookup by some MTAs)";
 		return;
 	}
-	if (c->mx.asked && c->mx.pending) {
+	if (u->mx_asked && u->mx_pending) {
 		c->verdict = MX_CHAIN_INCOMPLETE;
 		c->why = "the capture ended before the MX lookup was answered";
 		return;
 	}
-	if (any_pending) {
+	if (u->fam[0].pend | u->fam[1].pend) {
 		c->verdict = MX_CHAIN_INCOMPLETE;
 		c->why = "the capture ended before an address lookup was answered";
 		return;
 	}
 	if (any_asked) {
 		c->verdict = MX_CHAIN_FAILED;
-		c->why = c->mx.outcome == MX_O_ANSWER ? "no exchange has an address"
-						      : "no MX and the domain has no address";
+		c->why = mx_ok ? "no exchange has an address" : "no MX and the domain has no address";
 		return;
 	}
 	c->verdict = MX_CHAIN_INCOMPLETE;
-	c->why = c->mx.outcome == MX_O_ANSWER ? "no address lookup of an exchange was seen"
-					      : "no address lookup of the domain was seen";
+	c->why = mx_ok ? "no address lookup of an exchange was seen" : "no address lookup of the domain was seen";
 }
 
 /* ---- chain slots ------------------------------------------------------------ */
@@ -632,10 +697,24 @@ static void list_unlink(struct mx_chain_table *t, uint32_t i)
 static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, bool evicted)
 {
 	struct slot_meta *s = &t->meta[i];
+	const struct slot_sum *u = &t->sum[i];
 	struct mx_chain *c = chain_at(t, i);
 	c->cut_short = cut_short;
 	c->evicted = evicted;
-	set_verdict(c);
+	struct sgroup *g = &t->grp[s->grp];
+	c->syn_other = (uint32_t)(g->syns - u->syn_base);
+	/* "none" in the steps never asked (add_host leaves them zero) */
+	uint8_t na = (uint8_t)~u->fam[0].asked, naaaa = (uint8_t)~u->fam[1].asked, ntlsa = (uint8_t)~u->tlsa_asked;
+	for (unsigned k = 0; k < u->n_hosts; k++) {
+		struct mx_chain_host *h = &c->hosts[k];
+		if (na >> k & 1)
+			h->a.ede = 0xffff;
+		if (naaaa >> k & 1)
+			h->aaaa.ede = 0xffff;
+		if (ntlsa >> k & 1)
+			h->tlsa.ede = 0xffff;
+	}
+	set_verdict(c, u);
 	t->st.chains++;
 	switch (c->verdict) {
 	case MX_CHAIN_RESOLVED: t->st.resolved++; break;
@@ -656,13 +735,20 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 		t->hist[h].open_slot = NO_IDX;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
+	/* back to all zero while the callbacks' reads have it cached: the
+	 * next chain in this slot neither reads nor clears cold lines */
+	for (unsigned k = 0; k < u->n_hosts; k++)
+		host_clear(&c->hosts[k]);
+	chain_clear(c);
 	index_remove_chain(t, i);
-	if (s->sprev != NO_IDX)
-		t->meta[s->sprev].snext = s->snext;
-	else
-		t->sbucket[s->shash & t->sbmask] = s->snext;
-	if (s->snext != NO_IDX)
-		t->meta[s->snext].sprev = s->sprev;
+	if (--g->nchains == 0) {
+		uint32_t *pp = &t->sbucket[s->shash & t->sbmask];
+		while (*pp != s->grp)
+			pp = &t->grp[*pp].next;
+		*pp = g->next;
+		g->next = t->free_grp;
+		t->free_grp = s->grp;
+	}
 	list_unlink(t, i);
 	s->used = false;
 	s->hist = NO_IDX;
@@ -846,21 +932,30 @@ static bool literal_addr4(const struct mx_dname *n, struct mx_addr *out)
 	return true;
 }
 
-static int add_host(struct mx_chain *c, const struct mx_dname *name, uint16_t pref, bool implicit)
+/* The host is all zero (a free slot's record is). Its steps' ede stays 0
+ * until a lookup merges or the chain closes (close_slot writes "none" into
+ * the steps never asked). */
+static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint16_t pref,
+		    bool implicit)
 {
+	struct mx_chain *c = chain_at(t, slot);
 	for (unsigned i = 0; i < c->n_hosts; i++)
 		if (name_is(&c->hosts[i].name, name->wire, name->len))
 			return (int)i;
 	if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 		return -1;
-	struct mx_chain_host *h = &c->hosts[c->n_hosts];
-	host_clear(h);
+	unsigned hi = c->n_hosts;
+	struct mx_chain_host *h = &c->hosts[hi];
 	mx_dname_copy(&h->name, name);
 	h->pref = pref;
 	h->implicit = implicit;
 	h->ip_literal = looks_ip_literal(name);
-	h->a.ede = h->aaaa.ede = h->tlsa.ede = 0xffff;
-	return (int)c->n_hosts++;
+	struct slot_sum *u = &t->sum[slot];
+	if (h->ip_literal)
+		u->lit |= (uint8_t)(1u << hi);
+	c->n_hosts = (uint8_t)(hi + 1);
+	u->n_hosts = c->n_hosts;
+	return (int)hi;
 }
 
 static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct mx_lookup *l)
@@ -894,7 +989,7 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			other = true;
 			if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 				continue;
-			int hi = add_host(c, &r->exchange, r->pref, false);
+			int hi = add_host(t, slot, &r->exchange, r->pref, false);
 			if (hi < 0)
 				continue;
 			index_add(t, slot, &r->exchange, (uint8_t)hi);
@@ -910,11 +1005,12 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 		c->hosts_total = (uint8_t)(m->mx_total > 255 ? 255 : m->mx_total);
 		c->null_mx = root && !other;
 		c->null_mx_mixed = root && other;
+		t->sum[slot].null_mx = c->null_mx;
 	} else {
 		/* NODATA/NXDOMAIN: implicit MX (RFC 5321 §5.1; Postfix also asks
 		 * A/AAAA of D after NXDOMAIN); a failed MX: a sender with
 		 * ignore_mx_lookup_error may still ask D */
-		int hi = add_host(c, &c->domain, 0, true);
+		int hi = add_host(t, slot, &c->domain, 0, true);
 		if (hi >= 0)
 			index_add(t, slot, &c->domain, (uint8_t)hi);
 	}
@@ -929,8 +1025,17 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 /* One more slot (index used_slots): its meta entry and record chunk. */
 static bool slot_new(struct mx_chain_table *t)
 {
-	if (!grow((void **)&t->meta, &t->nmeta, t->used_slots, t->o.max_open, sizeof(*t->meta)))
-		return false;
+	if (t->used_slots >= t->nmeta) {
+		/* meta, sum and grp grow alike; one that grew while another
+		 * failed is merely larger than nmeta */
+		size_t cap = t->nmeta, cap2 = t->nmeta, cap3 = t->nmeta;
+		if (!grow((void **)&t->meta, &cap, t->used_slots, t->o.max_open, sizeof(*t->meta)) ||
+		    !grow((void **)&t->sum, &cap2, t->used_slots, t->o.max_open, sizeof(*t->sum)) ||
+		    !grow((void **)&t->grp, &cap3, t->used_slots, t->o.max_open, sizeof(*t->grp)) ||
+		    cap2 != cap || cap3 != cap)
+			return false;
+		t->nmeta = cap;
+	}
 	size_t c = t->used_slots >> CHUNK_SHIFT;
 	if (!t->chunk[c]) {
 		/* zeroed: a record's bytes past its counts and name lengths stay zero */
@@ -972,13 +1077,31 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 	t->tail = i;
 	t->open++;
 	uint32_t *sb = &t->sbucket[sh & t->sbmask];
-	s->sprev = NO_IDX;
-	s->snext = *sb;
-	if (s->snext != NO_IDX)
-		t->meta[s->snext].sprev = i;
-	*sb = i;
+	uint32_t gi = *sb;
+	while (gi != NO_IDX && !mx_addr_eq(&t->grp[gi].sender, &l->client))
+		gi = t->grp[gi].next;
+	if (gi == NO_IDX) {
+		/* groups <= open chains <= slots handed out: the array holds one */
+		if (t->free_grp != NO_IDX) {
+			gi = t->free_grp;
+			t->free_grp = t->grp[gi].next;
+		} else {
+			gi = (uint32_t)t->used_grp++;
+		}
+		struct sgroup *g = &t->grp[gi];
+		g->sender = l->client;
+		g->nchains = 0;
+		g->syns = 0;
+		g->next = *sb;
+		*sb = gi;
+	}
+	t->grp[gi].nchains++;
+	s->grp = gi;
+	struct slot_sum *u = &t->sum[i];
+	memset(u, 0, sizeof(*u));
+	u->sender = l->client;
+	u->syn_base = t->grp[gi].syns;
 	struct mx_chain *c = chain_at(t, i);
-	chain_clear(c);
 	c->seq = ++t->seq;
 	c->sender = l->client;
 	mx_dname_copy(&c->domain, &l->qname);
@@ -1021,6 +1144,7 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 	struct mx_chain *c = chain_at(t, slot);
 	bool first = !c->mx.asked;
 	step_merge(&c->mx, l);
+	sum_mx(&t->sum[slot], &c->mx);
 	if (first || l->outcome == MX_O_ANSWER)
 		fill_from_mx(t, slot, l);
 	if (l->last_us > c->end_us)
@@ -1040,8 +1164,10 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 		return;
 	struct mx_chain_host *h = &c->hosts[hi];
 	t->st.lookups_joined++;
+	struct slot_sum *u = &t->sum[slot];
 	if (tlsa) {
 		step_merge(&h->tlsa, l);
+		u->tlsa_asked |= (uint8_t)(1u << hi);
 	} else {
 		bool v6 = l->qtype == MX_TYPE_AAAA;
 		struct mx_chain_step *st = v6 ? &h->aaaa : &h->a;
@@ -1051,6 +1177,7 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 		if (other->asked && !st->asked && other->first_us < l->first_us)
 			h->first_family = v6 ? 4 : 6;
 		step_merge(st, l);
+		sum_step(t, &u->fam[v6], hi, st);
 		const struct mx_dns_msg *m = l->answer;
 		if (m) {
 			uint64_t sh = t->meta[slot].shash;
@@ -1106,9 +1233,9 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 		const struct name_ent *ne = &t->ents[e];
 		if (ne->h != h || ne->is_addr)
 			continue;
-		const struct mx_chain *c = chain_at(t, ne->slot);
-		if (!mx_addr_eq(&c->sender, &l->client))
+		if (!mx_addr_eq(&t->sum[ne->slot].sender, &l->client))
 			continue;
+		const struct mx_chain *c = chain_at(t, ne->slot);
 		const struct mx_chain_host *ho = &c->hosts[ne->host];
 		if (!name_is(&ho->name, w, len) && !name_is(&ho->cname, w, len))
 			continue;
@@ -1153,10 +1280,10 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 		const struct name_ent *ne = &t->ents[e];
 		if (ne->h != k || !ne->is_addr)
 			continue;
+		if (!mx_addr_eq(&t->sum[ne->slot].sender, &s->src))
+			continue;
 		struct mx_chain *c = chain_at(t, ne->slot);
 		struct mx_chain_host *ho = &c->hosts[ne->host];
-		if (!mx_addr_eq(&c->sender, &s->src))
-			continue;
 		bool hit = false;
 		for (unsigned a = 0; a < ho->n_addrs && !hit; a++)
 			hit = mx_addr_eq(&ho->addrs[a], &s->dst);
@@ -1174,13 +1301,11 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 		return;
 	/* a connection no open chain of this sender explains (an address from
 	 * a cache, a relayhost, a lookup outside the capture) */
-	for (uint32_t i = t->sbucket[sh & t->sbmask]; i != NO_IDX; i = t->meta[i].snext) {
-		if (t->meta[i].shash != sh)
-			continue;
-		struct mx_chain *c = chain_at(t, i);
-		if (mx_addr_eq(&c->sender, &s->src))
-			c->syn_other++;
-	}
+	for (uint32_t g = t->sbucket[sh & t->sbmask]; g != NO_IDX; g = t->grp[g].next)
+		if (mx_addr_eq(&t->grp[g].sender, &s->src)) {
+			t->grp[g].syns++;
+			break;
+		}
 }
 
 void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
