@@ -382,6 +382,8 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	 * n_resolvers and the name's bytes past its length, which nobody reads */
 	struct mx_lookup *l = L(t, i);
 	l->seq = ++t->seq;
+	l->client_hash = mx_txn_client_hash_of(x);
+	l->qhash = mx_txn_qhash_of(x);
 	l->client = x->client;
 	mx_dname_copy(&l->qname, &x->qname);
 	l->qtype = x->qtype;
