@@ -415,8 +415,9 @@ lt_get(struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq, bool *created
  * are held. When the buffer cannot take a record without dropping one of
  * the k-1 newest, it grows (doubling, records moved to the start), so it
  * settles at about twice k typical records and stays in the cache, where
- * k fixed-size slots of the largest record would not. Offsets are multiples
- * of 8. Bound: at most 2 (k + 1) times the largest record. */
+ * k fixed-size slots of the largest record would not. Records are read
+ * with memcpy only, so they are stored unaligned, back to back. Bound: at
+ * most 2 (k + 1) times the largest record. */
 struct rring {
 	unsigned char *buf;
 	size_t size;         /* bytes in buf */
@@ -446,11 +447,6 @@ static void rr_fini(struct rring *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static inline size_t rr_round(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
-
 /* Slot of the i-th record held, oldest first. */
 static inline size_t rr_slot(const struct rring *r, size_t i)
 {
@@ -463,7 +459,7 @@ static int rr_grow(struct rring *r, size_t need)
 {
 	size_t used = 0;
 	for (size_t i = 0; i < r->n; i++)
-		used += rr_round(r->len[rr_slot(r, i)]);
+		used += r->len[rr_slot(r, i)];
 	size_t ns = r->size ? r->size * 2 : 4096;
 	while (ns < used + need)
 		ns *= 2;
@@ -475,7 +471,7 @@ static int rr_grow(struct rring *r, size_t need)
 		size_t sl = rr_slot(r, i);
 		memcpy(nb + at, r->buf + r->off[sl], r->len[sl]);
 		r->off[sl] = at;
-		at += rr_round(r->len[sl]);
+		at += r->len[sl];
 	}
 	free(r->buf);
 	r->buf = nb;
@@ -491,7 +487,7 @@ static unsigned char *rr_push(struct rring *r, size_t n)
 {
 	if (!r->k)
 		return NULL;
-	size_t need = rr_round(n);
+	size_t need = n;
 	size_t keep = r->n == r->k ? r->n - 1 : r->n; /* records that stay */
 	size_t at;
 	for (;;) {
@@ -612,29 +608,32 @@ static void nf_add(struct nfilter *f, const struct ltab *t, uint64_t h)
  * order of events only. */
 #define SEED_NAME 0x4a4e3eULL
 
+/* Each entry starts with its hash and distinct set, which share the first
+ * cache line with the row's first fields (address, or the name's first
+ * bytes): a row update touches one line fewer than with the set at the end. */
 struct srv {
 	struct lnode node;
-	struct mx_server_row row;
 	struct dset clients;
 	uint64_t *hist;              /* HIST_BUCKETS counters, lazily */
+	struct mx_server_row row;
 };
 
 struct snd {
 	struct lnode node;
-	struct mx_sender_row row;
 	struct dset resolvers;
+	struct mx_sender_row row;
 };
 
 struct nam {
 	struct lnode node;
-	struct mx_name_row row;
 	struct dset clients;
+	struct mx_name_row row;
 };
 
 struct dom {
 	struct lnode node;
-	struct mx_domain_row row;
 	struct dset senders;
+	struct mx_domain_row row;
 };
 
 static bool dom_eq(const void *e, const void *k)
@@ -929,50 +928,48 @@ void mx_model_observe_icmp(struct mx_model *m, const struct mx_icmp *ic)
 }
 
 /* A record of the recent-transaction ring: the fields of struct
- * mx_recent_txn, the name's wire bytes after it (qlen of them). */
-struct rtxn {
-	uint64_t ts_us, frame, latency_us;
-	uint32_t outcome;
-	uint16_t qtype;
-	struct mx_addr client, server;
-	uint8_t qlen, qlabels;
+ * mx_recent_txn at fixed byte offsets (no padding), then the name's wire
+ * bytes: 63 + qname.len bytes instead of a 328-byte struct. */
+enum {
+	RT_TS = 0, RT_FRAME = 8, RT_LAT = 16, RT_CLIENT = 24,
+	RT_SERVER = RT_CLIENT + sizeof(struct mx_addr),
+	RT_QTYPE = RT_SERVER + sizeof(struct mx_addr),
+	RT_OUTCOME = RT_QTYPE + 2, RT_QLEN, RT_QLABELS, RT_NAME
 };
+_Static_assert(MX_O__COUNT <= 256, "an outcome fits a byte");
 
 static void ring_push(struct mx_model *m, const struct mx_txn *t)
 {
-	unsigned char *p = rr_push(&m->ring, sizeof(struct rtxn) + t->qname.len);
+	unsigned char *p = rr_push(&m->ring, RT_NAME + (size_t)t->qname.len);
 	if (!p)
 		return;
-	struct rtxn r;
-	r.ts_us = t->r_frame ? t->r_ts : t->q_ts;
-	r.frame = t->r_frame ? t->r_frame : t->q_frame;
-	r.latency_us = t->latency_us;
-	r.outcome = (uint32_t)t->outcome;
-	r.qtype = t->qtype;
-	r.client = t->client;
-	r.server = t->server;
-	r.qlen = t->qname.len;
-	r.qlabels = t->qname.labels;
-	memcpy(p, &r, sizeof(r));
-	memcpy(p + sizeof(r), t->qname.wire, t->qname.len);
+	uint64_t ts = t->r_frame ? t->r_ts : t->q_ts;
+	uint64_t frame = t->r_frame ? t->r_frame : t->q_frame;
+	memcpy(p + RT_TS, &ts, 8);
+	memcpy(p + RT_FRAME, &frame, 8);
+	memcpy(p + RT_LAT, &t->latency_us, 8);
+	memcpy(p + RT_CLIENT, &t->client, sizeof(struct mx_addr));
+	memcpy(p + RT_SERVER, &t->server, sizeof(struct mx_addr));
+	memcpy(p + RT_QTYPE, &t->qtype, 2);
+	p[RT_OUTCOME] = (uint8_t)t->outcome;
+	p[RT_QLEN] = t->qname.len;
+	p[RT_QLABELS] = t->qname.labels;
+	memcpy(p + RT_NAME, t->qname.wire, t->qname.len);
 }
 
 static void ring_get(const struct mx_model *m, size_t i, struct mx_recent_txn *out)
 {
-	size_t sl = rr_slot(&m->ring, i);
-	const unsigned char *p = m->ring.buf + m->ring.off[sl];
-	struct rtxn r;
-	memcpy(&r, p, sizeof(r));
-	out->ts_us = r.ts_us;
-	out->frame = r.frame;
-	out->client = r.client;
-	out->server = r.server;
-	out->qname.len = r.qlen;
-	out->qname.labels = r.qlabels;
-	memcpy(out->qname.wire, p + sizeof(r), r.qlen);
-	out->qtype = r.qtype;
-	out->outcome = (enum mx_outcome)r.outcome;
-	out->latency_us = r.latency_us;
+	const unsigned char *p = m->ring.buf + m->ring.off[rr_slot(&m->ring, i)];
+	memcpy(&out->ts_us, p + RT_TS, 8);
+	memcpy(&out->frame, p + RT_FRAME, 8);
+	memcpy(&out->latency_us, p + RT_LAT, 8);
+	memcpy(&out->client, p + RT_CLIENT, sizeof(struct mx_addr));
+	memcpy(&out->server, p + RT_SERVER, sizeof(struct mx_addr));
+	memcpy(&out->qtype, p + RT_QTYPE, 2);
+	out->outcome = (enum mx_outcome)p[RT_OUTCOME];
+	out->qname.len = p[RT_QLEN];
+	out->qname.labels = p[RT_QLABELS];
+	memcpy(out->qname.wire, p + RT_NAME, out->qname.len);
 }
 
 void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t)
@@ -1145,19 +1142,20 @@ const char *mx_sender_fallback(const struct mx_sender_row *r)
 enum { W_SIZE, W_PACK, W_UNPACK };
 
 struct walk {
-	int mode;
 	unsigned char *out;      /* W_PACK: packed bytes written here */
 	const unsigned char *in; /* W_UNPACK: packed bytes read from here */
 	size_t n;                /* bytes so far */
 };
 
-static inline __attribute__((always_inline)) void w_seg(struct walk *w, const void *s, void *d,
+/* mode is a constant at each of the three entry points; every walker is
+ * inlined into them, so each gets its own straight-line code. */
+static inline __attribute__((always_inline)) void w_seg(int mode, struct walk *w, const void *s, void *d,
 							 size_t from, size_t to)
 {
 	size_t len = to - from;
-	if (w->mode == W_PACK)
+	if (mode == W_PACK)
 		memcpy(w->out + w->n, (const unsigned char *)s + from, len);
-	else if (w->mode == W_UNPACK)
+	else if (mode == W_UNPACK)
 		memcpy((unsigned char *)d + from, w->in + w->n, len);
 	w->n += len;
 }
@@ -1165,78 +1163,78 @@ static inline __attribute__((always_inline)) void w_seg(struct walk *w, const vo
 #define SEG_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 #define SUB(d, field) ((d) ? &(d)->field : NULL)
 
-static inline __attribute__((always_inline)) void w_name(struct walk *w, const struct mx_dname *s,
+static inline __attribute__((always_inline)) void w_name(int mode, struct walk *w, const struct mx_dname *s,
 							  struct mx_dname *d)
 {
-	w_seg(w, s, d, 0, offsetof(struct mx_dname, wire));
-	w_seg(w, s, d, offsetof(struct mx_dname, wire), offsetof(struct mx_dname, wire) + s->len);
+	w_seg(mode, w, s, d, 0, offsetof(struct mx_dname, wire));
+	w_seg(mode, w, s, d, offsetof(struct mx_dname, wire), offsetof(struct mx_dname, wire) + s->len);
 }
 
-static inline __attribute__((always_inline)) void w_step(struct walk *w, const struct mx_chain_step *s,
+static inline __attribute__((always_inline)) void w_step(int mode, struct walk *w, const struct mx_chain_step *s,
 							  struct mx_chain_step *d)
 {
 	typedef struct mx_chain_step T;
-	w_seg(w, s, d, 0, offsetof(T, resolvers));
+	w_seg(mode, w, s, d, 0, offsetof(T, resolvers));
 	unsigned nr = s->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? s->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
-	w_seg(w, s, d, offsetof(T, resolvers), offsetof(T, resolvers) + nr * sizeof(s->resolvers[0]));
-	w_seg(w, s, d, SEG_END(T, resolvers), offsetof(T, frames));
+	w_seg(mode, w, s, d, offsetof(T, resolvers), offsetof(T, resolvers) + nr * sizeof(s->resolvers[0]));
+	w_seg(mode, w, s, d, SEG_END(T, resolvers), offsetof(T, frames));
 	unsigned nf = s->n_frames < MX_CHAIN_MAX_FRAMES ? s->n_frames : MX_CHAIN_MAX_FRAMES;
-	w_seg(w, s, d, offsetof(T, frames), offsetof(T, frames) + nf * sizeof(s->frames[0]));
-	w_seg(w, s, d, SEG_END(T, frames), sizeof(T));
+	w_seg(mode, w, s, d, offsetof(T, frames), offsetof(T, frames) + nf * sizeof(s->frames[0]));
+	w_seg(mode, w, s, d, SEG_END(T, frames), sizeof(T));
 }
 
-static inline __attribute__((always_inline)) void w_host(struct walk *w, const struct mx_chain_host *s,
+static inline __attribute__((always_inline)) void w_host(int mode, struct walk *w, const struct mx_chain_host *s,
 							  struct mx_chain_host *d)
 {
 	typedef struct mx_chain_host T;
-	w_name(w, &s->name, SUB(d, name));
-	w_seg(w, s, d, SEG_END(T, name), offsetof(T, cname));
-	w_name(w, &s->cname, SUB(d, cname));
-	w_seg(w, s, d, SEG_END(T, cname), offsetof(T, a));
-	w_step(w, &s->a, SUB(d, a));
-	w_step(w, &s->aaaa, SUB(d, aaaa));
-	w_step(w, &s->tlsa, SUB(d, tlsa));
-	w_seg(w, s, d, SEG_END(T, tlsa), offsetof(T, addrs));
+	w_name(mode, w, &s->name, SUB(d, name));
+	w_seg(mode, w, s, d, SEG_END(T, name), offsetof(T, cname));
+	w_name(mode, w, &s->cname, SUB(d, cname));
+	w_seg(mode, w, s, d, SEG_END(T, cname), offsetof(T, a));
+	w_step(mode, w, &s->a, SUB(d, a));
+	w_step(mode, w, &s->aaaa, SUB(d, aaaa));
+	w_step(mode, w, &s->tlsa, SUB(d, tlsa));
+	w_seg(mode, w, s, d, SEG_END(T, tlsa), offsetof(T, addrs));
 	unsigned na = s->n_addrs < MX_CHAIN_MAX_ADDRS ? s->n_addrs : MX_CHAIN_MAX_ADDRS;
-	w_seg(w, s, d, offsetof(T, addrs), offsetof(T, addrs) + na * sizeof(s->addrs[0]));
-	w_seg(w, s, d, SEG_END(T, addrs), sizeof(T));
+	w_seg(mode, w, s, d, offsetof(T, addrs), offsetof(T, addrs) + na * sizeof(s->addrs[0]));
+	w_seg(mode, w, s, d, SEG_END(T, addrs), sizeof(T));
 }
 
-static inline __attribute__((always_inline)) void w_chain(struct walk *w, const struct mx_chain *s,
+static inline __attribute__((always_inline)) void w_chain(int mode, struct walk *w, const struct mx_chain *s,
 							   struct mx_chain *d)
 {
 	typedef struct mx_chain T;
-	w_seg(w, s, d, 0, offsetof(T, domain));
-	w_name(w, &s->domain, SUB(d, domain));
-	w_seg(w, s, d, SEG_END(T, domain), offsetof(T, mx));
-	w_step(w, &s->mx, SUB(d, mx));
-	w_seg(w, s, d, SEG_END(T, mx), offsetof(T, soa_owner));
-	w_name(w, &s->soa_owner, SUB(d, soa_owner));
-	w_seg(w, s, d, SEG_END(T, soa_owner), offsetof(T, hosts));
+	w_seg(mode, w, s, d, 0, offsetof(T, domain));
+	w_name(mode, w, &s->domain, SUB(d, domain));
+	w_seg(mode, w, s, d, SEG_END(T, domain), offsetof(T, mx));
+	w_step(mode, w, &s->mx, SUB(d, mx));
+	w_seg(mode, w, s, d, SEG_END(T, mx), offsetof(T, soa_owner));
+	w_name(mode, w, &s->soa_owner, SUB(d, soa_owner));
+	w_seg(mode, w, s, d, SEG_END(T, soa_owner), offsetof(T, hosts));
 	size_t nh = s->n_hosts < MX_CHAIN_MAX_HOSTS ? s->n_hosts : MX_CHAIN_MAX_HOSTS;
 	for (size_t i = 0; i < nh; i++)
-		w_host(w, &s->hosts[i], SUB(d, hosts[i]));
-	w_seg(w, s, d, SEG_END(T, hosts), sizeof(T));
+		w_host(mode, w, &s->hosts[i], SUB(d, hosts[i]));
+	w_seg(mode, w, s, d, SEG_END(T, hosts), sizeof(T));
 }
 
 static size_t chain_packed_size(const struct mx_chain *c)
 {
-	struct walk w = { W_SIZE, NULL, NULL, 0 };
-	w_chain(&w, c, NULL);
+	struct walk w = { NULL, NULL, 0 };
+	w_chain(W_SIZE, &w, c, NULL);
 	return w.n;
 }
 
 static void chain_pack(unsigned char *p, const struct mx_chain *c)
 {
-	struct walk w = { W_PACK, p, NULL, 0 };
-	w_chain(&w, c, NULL);
+	struct walk w = { p, NULL, 0 };
+	w_chain(W_PACK, &w, c, NULL);
 }
 
 /* Fill *d (zeroed by the caller) from a packed chain. */
 static void chain_unpack(struct mx_chain *d, const unsigned char *p)
 {
-	struct walk w = { W_UNPACK, NULL, p, 0 };
-	w_chain(&w, d, d);
+	struct walk w = { NULL, p, 0 };
+	w_chain(W_UNPACK, &w, d, d);
 }
 
 void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
