@@ -927,20 +927,59 @@ void mx_model_observe_icmp(struct mx_model *m, const struct mx_icmp *ic)
 	see_time(m, ic->ts_us);
 }
 
-/* A record of the recent-transaction ring: the fields of struct
- * mx_recent_txn at fixed byte offsets (no padding), then the name's wire
- * bytes: 63 + qname.len bytes instead of a 328-byte struct. */
-enum {
-	RT_TS = 0, RT_FRAME = 8, RT_LAT = 16, RT_CLIENT = 24,
-	RT_SERVER = RT_CLIENT + sizeof(struct mx_addr),
-	RT_QTYPE = RT_SERVER + sizeof(struct mx_addr),
-	RT_OUTCOME = RT_QTYPE + 2, RT_QLEN, RT_QLABELS, RT_NAME
-};
+/* A record of the recent-transaction ring: the fixed fields at fixed byte
+ * offsets (no padding), the two addresses, then the name's wire bytes.
+ * An address is a tag byte (its family, and in the top bits how many of its
+ * 16 bytes follow: all, the first 4 with the rest zero, or none because all
+ * are zero; a family too large for the tag gets a byte of its own) and
+ * those bytes, so an IPv4 transaction with a typical name takes one cache
+ * line instead of a 328-byte struct. */
+enum { RT_TS = 0, RT_FRAME = 8, RT_LAT = 16, RT_QTYPE = 24, RT_OUTCOME = 26, RT_QLEN, RT_QLABELS, RT_ADDRS };
+enum { RA_FULL = 0, RA_FOUR = 1, RA_ZERO = 2, RA_RAW = 3, RA_SHIFT = 6 };
 _Static_assert(MX_O__COUNT <= 256, "an outcome fits a byte");
+
+static inline unsigned ra_kind(const struct mx_addr *x)
+{
+	uint32_t w4;
+	memcpy(&w4, x->a + 4, 4);
+	if (x->family >> RA_SHIFT)
+		return RA_RAW;
+	if (mx_load64_(x->a + 8) != 0 || w4 != 0)
+		return RA_FULL;
+	return mx_load64_(x->a) == 0 ? RA_ZERO : RA_FOUR;
+}
+
+static inline size_t ra_len(unsigned k)
+{
+	return k == RA_FOUR ? 1 + 4 : (k == RA_ZERO ? 1 : (k == RA_FULL ? 1 + 16 : 2 + 16));
+}
+
+static inline unsigned char *ra_put(unsigned char *p, const struct mx_addr *x, unsigned k)
+{
+	if (k == RA_FOUR) {
+		p[0] = (unsigned char)(x->family | RA_FOUR << RA_SHIFT);
+		memcpy(p + 1, x->a, 4);
+		return p + 5;
+	}
+	if (k == RA_ZERO) {
+		p[0] = (unsigned char)(x->family | RA_ZERO << RA_SHIFT);
+		return p + 1;
+	}
+	if (k == RA_FULL) {
+		p[0] = x->family;
+		memcpy(p + 1, x->a, 16);
+		return p + 17;
+	}
+	p[0] = (unsigned char)(RA_RAW << RA_SHIFT);
+	p[1] = x->family;
+	memcpy(p + 2, x->a, 16);
+	return p + 18;
+}
 
 static void ring_push(struct mx_model *m, const struct mx_txn *t)
 {
-	unsigned char *p = rr_push(&m->ring, RT_NAME + (size_t)t->qname.len);
+	unsigned kc = ra_kind(&t->client), ks = ra_kind(&t->server);
+	unsigned char *p = rr_push(&m->ring, RT_ADDRS + ra_len(kc) + ra_len(ks) + t->qname.len);
 	if (!p)
 		return;
 	uint64_t ts = t->r_frame ? t->r_ts : t->q_ts;
@@ -948,13 +987,28 @@ static void ring_push(struct mx_model *m, const struct mx_txn *t)
 	memcpy(p + RT_TS, &ts, 8);
 	memcpy(p + RT_FRAME, &frame, 8);
 	memcpy(p + RT_LAT, &t->latency_us, 8);
-	memcpy(p + RT_CLIENT, &t->client, sizeof(struct mx_addr));
-	memcpy(p + RT_SERVER, &t->server, sizeof(struct mx_addr));
 	memcpy(p + RT_QTYPE, &t->qtype, 2);
 	p[RT_OUTCOME] = (uint8_t)t->outcome;
 	p[RT_QLEN] = t->qname.len;
 	p[RT_QLABELS] = t->qname.labels;
-	memcpy(p + RT_NAME, t->qname.wire, t->qname.len);
+	p = ra_put(p + RT_ADDRS, &t->client, kc);
+	p = ra_put(p, &t->server, ks);
+	memcpy(p, t->qname.wire, t->qname.len);
+}
+
+/* *x zeroed by the caller */
+static size_t ra_get(const unsigned char *p, struct mx_addr *x)
+{
+	unsigned k = p[0] >> RA_SHIFT;
+	size_t h = 1, n = k == RA_FOUR ? 4 : (k == RA_ZERO ? 0 : sizeof(x->a));
+	if (k == RA_RAW) {
+		x->family = p[1];
+		h = 2;
+	} else {
+		x->family = p[0] & ((1u << RA_SHIFT) - 1);
+	}
+	memcpy(x->a, p + h, n);
+	return h + n;
 }
 
 static void ring_get(const struct mx_model *m, size_t i, struct mx_recent_txn *out)
@@ -963,13 +1017,14 @@ static void ring_get(const struct mx_model *m, size_t i, struct mx_recent_txn *o
 	memcpy(&out->ts_us, p + RT_TS, 8);
 	memcpy(&out->frame, p + RT_FRAME, 8);
 	memcpy(&out->latency_us, p + RT_LAT, 8);
-	memcpy(&out->client, p + RT_CLIENT, sizeof(struct mx_addr));
-	memcpy(&out->server, p + RT_SERVER, sizeof(struct mx_addr));
 	memcpy(&out->qtype, p + RT_QTYPE, 2);
 	out->outcome = (enum mx_outcome)p[RT_OUTCOME];
 	out->qname.len = p[RT_QLEN];
 	out->qname.labels = p[RT_QLABELS];
-	memcpy(out->qname.wire, p + RT_NAME, out->qname.len);
+	size_t n = RT_ADDRS;
+	n += ra_get(p + n, &out->client);
+	n += ra_get(p + n, &out->server);
+	memcpy(out->qname.wire, p + n, out->qname.len);
 }
 
 void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t)
