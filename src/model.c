@@ -15,7 +15,26 @@
  * one growing array addressed by index, with an open-addressing index and an
  * LRU list, so nothing is allocated per packet (only per new entry, up to the
  * cap, plus one histogram per server on its first latency sample and one
- * distinct-set table per row that sees more than six addresses).
+ * distinct-set table per row that sees more than six addresses). The LRU
+ * links live in a dense array beside the entries (moving a row to the front
+ * writes its neighbours' links, not their rows), and each entry starts with
+ * its hash and distinct set, next to the row's first fields.
+ *
+ * Hashing: the server and sender tables and the distinct sets use the
+ * address hash txn.c and lookup.c already keep for clients
+ * (mx_txn_client_hash), so a closed lookup brings its client's hash
+ * (struct mx_lookup.client_hash) and the failing-name row's hash is derived
+ * from the lookup's question hash (qhash, of class IN) by one mix. Hashes
+ * only place rows in the indexes: which rows exist, their order and which
+ * one is evicted follow the order of events alone. Most successful lookups
+ * are of names that never failed: a bit filter in front of the failing-name
+ * index answers those without touching the index.
+ *
+ * Recent transactions (the UI's live view) and recent closed chains are kept
+ * packed (only the bytes readers use: names by length, arrays by count) in
+ * byte rings that hold the last `recent` / `recent_chains` records and grow
+ * with the records' actual sizes; the snapshot unpacks them into zeroed
+ * structs.
  *
  * Latency: a log-linear histogram per server (values below 32 us exact, then
  * 32 sub-buckets per power of two: at most 1/32 = 3.1 % relative width, up
@@ -487,39 +506,39 @@ static unsigned char *rr_push(struct rring *r, size_t n)
 {
 	if (!r->k)
 		return NULL;
-	size_t need = n;
 	size_t keep = r->n == r->k ? r->n - 1 : r->n; /* records that stay */
 	size_t at;
 	for (;;) {
 		if (keep == 0) {
-			if (need <= r->size) {
+			if (n <= r->size) {
 				at = 0;
 				break;
 			}
 		} else {
-			size_t old = r->off[(r->head + r->k - keep) % r->k];
+			size_t sl = r->head >= keep ? r->head - keep : r->head + r->k - keep;
+			size_t old = r->off[sl];     /* start of the oldest record kept */
 			if (old < r->wpos) {         /* used: [old, wpos) */
-				if (r->wpos + need <= r->size) {
+				if (r->wpos + n <= r->size) {
 					at = r->wpos;
 					break;
 				}
-				if (need <= old) {
+				if (n <= old) {
 					at = 0;
 					break;
 				}
-			} else if (r->wpos + need <= old) { /* used: [old, end), [0, wpos) */
+			} else if (r->wpos + n <= old) { /* used: [old, end), [0, wpos) */
 				at = r->wpos;
 				break;
 			}
 		}
-		if (rr_grow(r, need) != 0)
+		if (rr_grow(r, n) != 0)
 			return NULL;
 	}
 	r->off[r->head] = at;
 	r->len[r->head] = (uint32_t)n;
-	r->head = (r->head + 1) % r->k;
+	r->head = r->head + 1 == r->k ? 0 : r->head + 1;
 	r->n = keep + 1;
-	r->wpos = at + need;
+	r->wpos = at + n;
 	return r->buf + at;
 }
 
