@@ -1126,6 +1126,18 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 	/* A lookup the capture cut off (pending_at_end) has not failed yet. */
 	bool fail = !l->pending_at_end && mx_outcome_is_fail(l->outcome);
 	unsigned oc = (unsigned)l->outcome < MX_O__COUNT ? (unsigned)l->outcome : MX_O_OTHER;
+	/* NXDOMAIN is a failure for a name, except for TLSA: no DANE is normal */
+	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN && l->qtype != MX_TYPE_TLSA);
+	/* the name row is keyed (qname, qtype): the question hash of class IN
+	 * (1) whatever the lookup's class, which for IN is the lookup's own */
+	uint64_t qh = l->qclass == 1 ? mx_lookup_qhash_of(l) : mx_txn_question_hash(&l->qname, l->qtype, 1);
+	uint64_t h = mx_mix_word_(qh, SEED_NAME);
+	/* the name's index slot or filter word is usually cold: start loading
+	 * it now, under the sender row's update */
+	if (bad)
+		__builtin_prefetch(&m->names.idx[h & m->names.mask]);
+	else
+		__builtin_prefetch(&m->nf.bits[nf_bit(&m->nf, (uint32_t)h) >> 6]);
 	uint64_t h_client = mx_lookup_client_hash_of(l);
 	struct snd *c = get_snd_h(m, &l->client, h_client);
 	if (c) {
@@ -1143,13 +1155,7 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 		row_time(&r->first_us, &r->last_us, l->first_us);
 		row_time(&r->first_us, &r->last_us, l->last_us);
 	}
-	/* NXDOMAIN is a failure for a name, except for TLSA: no DANE is normal */
-	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN && l->qtype != MX_TYPE_TLSA);
 	struct name_key key = { &l->qname, l->qtype };
-	/* the row is keyed (qname, qtype): the question hash of class IN (1)
-	 * whatever the lookup's class, which for IN is the lookup's own */
-	uint64_t qh = l->qclass == 1 ? mx_lookup_qhash_of(l) : mx_txn_question_hash(&l->qname, l->qtype, 1);
-	uint64_t h = mx_mix_word_(qh, SEED_NAME);
 	struct nam *n;
 	if (bad) {
 		bool created;
@@ -1311,13 +1317,37 @@ static void chain_unpack(struct mx_chain *d, const unsigned char *p)
 	w_chain(W_UNPACK, &w, d, d);
 }
 
+/* The closing chain is usually cold (chains live for minutes in 12 KiB
+ * slots) and the walks read a few lines of every step and host, with
+ * branches on the counts in between: ask for all of them first, so their
+ * misses overlap instead of following one another. */
+static void chain_prefetch(const struct mx_chain *c)
+{
+	const char *p = (const char *)c;
+	for (size_t o = 0; o < offsetof(struct mx_chain, hosts) + 2 * sizeof(c->hosts[0]); o += 64)
+		__builtin_prefetch(p + o);
+	__builtin_prefetch(p + SEG_END(struct mx_chain, hosts));
+	__builtin_prefetch(p + sizeof(*c) - 1);
+	size_t nh = c->n_hosts < MX_CHAIN_MAX_HOSTS ? c->n_hosts : MX_CHAIN_MAX_HOSTS;
+	for (size_t o = 2 * sizeof(c->hosts[0]); o < nh * sizeof(c->hosts[0]); o += 64)
+		__builtin_prefetch((const char *)c->hosts + o);
+}
+
 void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 {
+	chain_prefetch(c);
+	/* the domain's index slot, then its row, are usually cold: load them
+	 * while the chain is packed and the sender row updated */
+	uint64_t h_dom = mx_dname_hash(&c->domain, SEED_DOM);
+	const struct lslot *dsl = &m->domains.idx[h_dom & m->domains.mask];
+	__builtin_prefetch(dsl);
 	if (m->chains.k) {
 		unsigned char *p = rr_push(&m->chains, chain_packed_size(c));
 		if (p)
 			chain_pack(p, c);
 	}
+	if (dsl->i != NIL)
+		__builtin_prefetch(lt_at(&m->domains, dsl->i));
 	uint64_t h_sender = addr_hash(&c->sender);
 	struct snd *sd = get_snd_h(m, &c->sender, h_sender);
 	if (sd) {
@@ -1362,8 +1392,7 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 		}
 	}
 	bool created;
-	uint64_t h = mx_dname_hash(&c->domain, SEED_DOM);
-	struct dom *d = lt_get(&m->domains, h, &c->domain, dom_eq, &created);
+	struct dom *d = lt_get(&m->domains, h_dom, &c->domain, dom_eq, &created);
 	if (!d)
 		return;
 	struct mx_domain_row *r = &d->row;
