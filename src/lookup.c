@@ -41,6 +41,9 @@
  *   the struct mx_lookup the callback reads stays in the chunks. The key
  *   hash is the transaction's client_hash ^ qhash (txn.h), so nothing is
  *   hashed here; a result finds its lookup through the same hash probe.
+ *   Both hashes are also copied into struct mx_lookup (client_hash, qhash:
+ *   lookup.h) for the readers of closed lookups (the model keys its sender
+ *   and failing-name rows on them).
  *
  * What it does not do: no DNS parsing (it reads struct mx_txn and, for the
  * digest, the borrowed response), no chains (chain.c), no clock of its own
@@ -382,6 +385,8 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	 * n_resolvers and the name's bytes past its length, which nobody reads */
 	struct mx_lookup *l = L(t, i);
 	l->seq = ++t->seq;
+	l->client_hash = mx_txn_client_hash_of(x);
+	l->qhash = mx_txn_qhash_of(x);
 	l->client = x->client;
 	mx_dname_copy(&l->qname, &x->qname);
 	l->qtype = x->qtype;

@@ -15,7 +15,26 @@
  * one growing array addressed by index, with an open-addressing index and an
  * LRU list, so nothing is allocated per packet (only per new entry, up to the
  * cap, plus one histogram per server on its first latency sample and one
- * distinct-set table per row that sees more than six addresses).
+ * distinct-set table per row that sees more than six addresses). The LRU
+ * links live in a dense array beside the entries (moving a row to the front
+ * writes its neighbours' links, not their rows), and each entry starts with
+ * its hash and distinct set, next to the row's first fields.
+ *
+ * Hashing: the server and sender tables and the distinct sets use the
+ * address hash txn.c and lookup.c already keep for clients
+ * (mx_txn_client_hash), so a closed lookup brings its client's hash
+ * (struct mx_lookup.client_hash) and the failing-name row's hash is derived
+ * from the lookup's question hash (qhash, of class IN) by one mix. Hashes
+ * only place rows in the indexes: which rows exist, their order and which
+ * one is evicted follow the order of events alone. Most successful lookups
+ * are of names that never failed: a bit filter in front of the failing-name
+ * index answers those without touching the index.
+ *
+ * Recent transactions (the UI's live view) and recent closed chains are kept
+ * packed (only the bytes readers use: names by length, arrays by count) in
+ * byte rings that hold the last `recent` / `recent_chains` records and grow
+ * with the records' actual sizes; the snapshot unpacks them into zeroed
+ * structs.
  *
  * Latency: a log-linear histogram per server (values below 32 us exact, then
  * 32 sub-buckets per power of two: at most 1/32 = 3.1 % relative width, up
@@ -178,6 +197,12 @@ static uint64_t dset_count(const struct dset *d)
 
 struct lnode {                   /* first member of every entry */
 	uint64_t hash;
+};
+
+/* LRU links of entry i, in an array of their own beside the entries: moving
+ * an entry to the front writes its neighbours' links, and in a dense 8-byte
+ * array those are a few hot cache lines, not two more entries. */
+struct llink {
 	uint32_t prev, next;     /* LRU list: head = most recent */
 };
 
@@ -197,16 +222,17 @@ struct lslot {
  * its tag matches, so a miss in a big table costs no cache miss on entries. */
 struct ltab {
 	unsigned char *slab;
+	struct llink *lk;        /* alloc entries, beside slab */
 	size_t esize, n, alloc, cap;
 	struct lslot *idx;
 	size_t mask;             /* index size - 1 */
 	uint32_t mru, lru;
 	uint64_t evicted;
-	ltab_eq_fn eq;
 	ltab_fini_fn fini;
+	ltab_fini_fn init;       /* zeroes a new entry; NULL = the whole entry */
 };
 
-static struct lnode *lt_at(const struct ltab *t, uint32_t i)
+static inline struct lnode *lt_at(const struct ltab *t, uint32_t i)
 {
 	return (struct lnode *)(void *)(t->slab + (size_t)i * t->esize);
 }
@@ -261,7 +287,7 @@ static void idx_del(struct ltab *t, uint64_t h, uint32_t i)
 	t->idx[a].i = NIL;
 }
 
-static int lt_init(struct ltab *t, size_t esize, size_t cap, ltab_eq_fn eq, ltab_fini_fn fini)
+static int lt_init(struct ltab *t, size_t esize, size_t cap, ltab_fini_fn fini)
 {
 	memset(t, 0, sizeof(*t));
 	if (cap > NIL - 1)
@@ -271,7 +297,6 @@ static int lt_init(struct ltab *t, size_t esize, size_t cap, ltab_eq_fn eq, ltab
 	t->esize = esize;
 	t->cap = cap;
 	t->mru = t->lru = NIL;
-	t->eq = eq;
 	t->fini = fini;
 	return idx_build(t, 16);
 }
@@ -282,67 +307,68 @@ static void lt_fini(struct ltab *t)
 		for (size_t i = 0; i < t->n; i++)
 			t->fini(lt_at(t, (uint32_t)i));
 	free(t->slab);
+	free(t->lk);
 	free(t->idx);
 	memset(t, 0, sizeof(*t));
 }
 
-static void lru_unlink(struct ltab *t, uint32_t i)
+static inline void lru_unlink(struct ltab *t, uint32_t i)
 {
-	struct lnode *e = lt_at(t, i);
+	struct llink *lk = t->lk, *e = &lk[i];
 	if (e->prev != NIL)
-		lt_at(t, e->prev)->next = e->next;
+		lk[e->prev].next = e->next;
 	else
 		t->mru = e->next;
 	if (e->next != NIL)
-		lt_at(t, e->next)->prev = e->prev;
+		lk[e->next].prev = e->prev;
 	else
 		t->lru = e->prev;
-	e->prev = e->next = NIL;
 }
 
-static void lru_push(struct ltab *t, uint32_t i)
+static inline void lru_push(struct ltab *t, uint32_t i)
 {
-	struct lnode *e = lt_at(t, i);
+	struct llink *lk = t->lk, *e = &lk[i];
 	e->prev = NIL;
 	e->next = t->mru;
 	if (t->mru != NIL)
-		lt_at(t, t->mru)->prev = i;
+		lk[t->mru].prev = i;
 	t->mru = i;
 	if (t->lru == NIL)
 		t->lru = i;
 }
 
-static void *lt_find(const struct ltab *t, uint64_t h, const void *key)
+/* Entry number of the entry with hash h and key, NIL when absent. Inline
+ * with the table's own eq function at each call site (a direct, inlined
+ * compare instead of a call through t->eq). */
+static inline __attribute__((always_inline)) uint32_t
+lt_find_i(const struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq)
 {
 	uint32_t tag = (uint32_t)h;
 	for (size_t k = (size_t)h & t->mask;; k = (k + 1) & t->mask) {
 		const struct lslot *sl = &t->idx[k];
 		if (sl->i == NIL)
-			return NULL;
+			return NIL;
 		if (sl->hlo == tag) {
-			struct lnode *e = lt_at(t, sl->i);
-			if (e->hash == h && t->eq(e, key))
-				return e;
+			const struct lnode *e = lt_at(t, sl->i);
+			if (e->hash == h && eq(e, key))
+				return sl->i;
 		}
 	}
 }
 
-/* Find and mark as most recently seen; or create a zeroed entry (*created),
- * evicting the least recently seen one when the table is full. NULL only
- * when memory runs out. */
-static void *lt_get(struct ltab *t, uint64_t h, const void *key, bool *created)
+static inline __attribute__((always_inline)) void *
+lt_find(const struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq)
 {
-	struct lnode *e = lt_find(t, h, key);
+	uint32_t i = lt_find_i(t, h, key, eq);
+	return i == NIL ? NULL : lt_at(t, i);
+}
+
+/* A new zeroed entry for hash h (the key is not in the table), evicting the
+ * least recently seen one when the table is full. NULL only when memory
+ * runs out. */
+static void *lt_add(struct ltab *t, uint64_t h)
+{
 	uint32_t i;
-	*created = false;
-	if (e) {
-		i = (uint32_t)(((unsigned char *)e - t->slab) / t->esize);
-		if (t->mru != i) {
-			lru_unlink(t, i);
-			lru_push(t, i);
-		}
-		return e;
-	}
 	if (t->n < t->cap) {
 		if ((t->n + 1) * 2 > t->mask + 1 && idx_build(t, (t->mask + 1) * 2) != 0)
 			return NULL;
@@ -354,6 +380,10 @@ static void *lt_get(struct ltab *t, uint64_t h, const void *key, bool *created)
 			if (!ns)
 				return NULL;
 			t->slab = ns;
+			struct llink *nl = realloc(t->lk, na * sizeof(*nl));
+			if (!nl)
+				return NULL;
+			t->lk = nl;
 			t->alloc = na;
 		}
 		i = (uint32_t)t->n++;
@@ -365,45 +395,264 @@ static void *lt_get(struct ltab *t, uint64_t h, const void *key, bool *created)
 			t->fini(lt_at(t, i));
 		t->evicted++;
 	}
-	e = lt_at(t, i);
-	memset(e, 0, t->esize);
+	struct lnode *e = lt_at(t, i);
+	if (t->init)
+		t->init(e);
+	else
+		memset(e, 0, t->esize);
 	e->hash = h;
 	idx_put(t->idx, t->mask, h, i);
 	lru_push(t, i);
-	*created = true;
 	return e;
+}
+
+/* Find and mark as most recently seen; or create a zeroed entry (*created),
+ * evicting the least recently seen one when the table is full. NULL only
+ * when memory runs out. */
+static inline __attribute__((always_inline)) void *
+lt_get(struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq, bool *created)
+{
+	uint32_t i = lt_find_i(t, h, key, eq);
+	if (i != NIL) {
+		*created = false;
+		if (t->mru != i) {
+			lru_unlink(t, i);
+			lru_push(t, i);
+		}
+		return lt_at(t, i);
+	}
+	*created = true;
+	return lt_add(t, h);
+}
+
+/* ---- ring of recent variable-size records ----------------------------- */
+
+/* The last `k` records pushed, each stored as the bytes its writer packed
+ * (only what readers use), back to back in one byte buffer used as a ring:
+ * a record never wraps (when it does not fit before the end it starts at 0
+ * and the end stays unused), and the oldest record is dropped only when k
+ * are held. When the buffer cannot take a record without dropping one of
+ * the k-1 newest, it grows (doubling, records moved to the start), so it
+ * settles at about twice k typical records and stays in the cache, where
+ * k fixed-size slots of the largest record would not. Records are read
+ * with memcpy only, so they are stored unaligned, back to back. Bound: at
+ * most 2 (k + 1) times the largest record. */
+struct rring {
+	unsigned char *buf;
+	size_t size;         /* bytes in buf */
+	size_t wpos;         /* end of the newest record */
+	size_t *off;         /* by slot: where its record starts */
+	uint32_t *len;       /* by slot: its packed length */
+	size_t k;            /* records kept (0 = ring off) */
+	size_t head, n;      /* next slot to write; records held */
+};
+
+static int rr_init(struct rring *r, size_t k)
+{
+	memset(r, 0, sizeof(*r));
+	r->k = k;
+	if (!k)
+		return 0;
+	r->off = calloc(k, sizeof(*r->off));
+	r->len = calloc(k, sizeof(*r->len));
+	return r->off && r->len ? 0 : MX_ENOMEM;
+}
+
+static void rr_fini(struct rring *r)
+{
+	free(r->buf);
+	free(r->off);
+	free(r->len);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Slot of the i-th record held, oldest first. */
+static inline size_t rr_slot(const struct rring *r, size_t i)
+{
+	return (r->head + r->k - r->n + i) % r->k;
+}
+
+/* A buffer with room for every record held plus `need` bytes, records
+ * moved to its start in order. */
+static int rr_grow(struct rring *r, size_t need)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < r->n; i++)
+		used += r->len[rr_slot(r, i)];
+	size_t ns = r->size ? r->size * 2 : 4096;
+	while (ns < used + need)
+		ns *= 2;
+	unsigned char *nb = malloc(ns);
+	if (!nb)
+		return MX_ENOMEM;
+	size_t at = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t sl = rr_slot(r, i);
+		memcpy(nb + at, r->buf + r->off[sl], r->len[sl]);
+		r->off[sl] = at;
+		at += r->len[sl];
+	}
+	free(r->buf);
+	r->buf = nb;
+	r->size = ns;
+	r->wpos = at;
+	return 0;
+}
+
+/* Room for a new record of n bytes (n > 0), which becomes the newest; the
+ * oldest is dropped when k are held. NULL when the ring is off or memory
+ * runs out (then nothing changes). */
+static unsigned char *rr_push(struct rring *r, size_t n)
+{
+	if (!r->k)
+		return NULL;
+	size_t keep = r->n == r->k ? r->n - 1 : r->n; /* records that stay */
+	size_t at;
+	for (;;) {
+		if (keep == 0) {
+			if (n <= r->size) {
+				at = 0;
+				break;
+			}
+		} else {
+			size_t sl = r->head >= keep ? r->head - keep : r->head + r->k - keep;
+			size_t old = r->off[sl];     /* start of the oldest record kept */
+			if (old < r->wpos) {         /* used: [old, wpos) */
+				if (r->wpos + n <= r->size) {
+					at = r->wpos;
+					break;
+				}
+				if (n <= old) {
+					at = 0;
+					break;
+				}
+			} else if (r->wpos + n <= old) { /* used: [old, end), [0, wpos) */
+				at = r->wpos;
+				break;
+			}
+		}
+		if (rr_grow(r, n) != 0)
+			return NULL;
+	}
+	r->off[r->head] = at;
+	r->len[r->head] = (uint32_t)n;
+	r->head = r->head + 1 == r->k ? 0 : r->head + 1;
+	r->n = keep + 1;
+	r->wpos = at + n;
+	return r->buf + at;
+}
+
+/* ---- filter in front of the failing-name table --------------------------- */
+
+/* One bit per (multiplicatively hashed) low 32 bits of a name's table hash,
+ * set when the name enters the table. A successful lookup of a name whose
+ * bit is clear cannot have a row, so it touches no index line; a set bit
+ * (a row, or one evicted since, or a collision) goes to the index as
+ * before. About 8 bits per row (at least 64 bits, at most 2^NF_MAX_LG): the
+ * filter grows with the table, so a small table has a filter of a few cache
+ * lines. Evictions leave bits behind, so once the table evicts, the bits are
+ * rebuilt from the index (its slots keep the same 32 bits) after as many
+ * insertions as there are rows: under 1/8 of the bits set right after a
+ * rebuild, under 1/4 before the next. */
+#define NF_MIN_LG 6u
+#define NF_MAX_LG 23u
+
+struct nfilter {
+	uint64_t *bits;
+	unsigned lg;        /* log2 of the number of bits */
+	size_t adds;        /* insertions since the last rebuild */
+};
+
+static int nf_init(struct nfilter *f)
+{
+	f->lg = NF_MIN_LG;
+	f->adds = 0;
+	f->bits = calloc(((size_t)1 << NF_MIN_LG) / 64, sizeof(uint64_t));
+	return f->bits ? 0 : MX_ENOMEM;
+}
+
+static inline uint32_t nf_bit(const struct nfilter *f, uint32_t hlo)
+{
+	return (uint32_t)(hlo * 0x9e3779b1u) >> (32 - f->lg);
+}
+
+static inline bool nf_test(const struct nfilter *f, uint64_t h)
+{
+	uint32_t b = nf_bit(f, (uint32_t)h);
+	return (f->bits[b >> 6] >> (b & 63)) & 1;
+}
+
+static inline void nf_set(struct nfilter *f, uint32_t hlo)
+{
+	uint32_t b = nf_bit(f, hlo);
+	f->bits[b >> 6] |= (uint64_t)1 << (b & 63);
+}
+
+/* A name entered table t (hash h). */
+static void nf_add(struct nfilter *f, const struct ltab *t, uint64_t h)
+{
+	nf_set(f, (uint32_t)h);
+	f->adds++;
+	unsigned lg = f->lg;
+	while (lg < NF_MAX_LG && ((size_t)1 << lg) < t->n * 8)
+		lg++;
+	if (lg == f->lg && (!t->evicted || f->adds <= t->n))
+		return;
+	size_t words = ((size_t)1 << lg) / 64;
+	if (lg != f->lg) {
+		uint64_t *nb = calloc(words, sizeof(uint64_t));
+		if (!nb)
+			return; /* keep the smaller filter: still correct */
+		free(f->bits);
+		f->bits = nb;
+		f->lg = lg;
+	} else {
+		memset(f->bits, 0, words * sizeof(uint64_t));
+	}
+	for (size_t k = 0; k <= t->mask; k++)
+		if (t->idx[k].i != NIL)
+			nf_set(f, t->idx[k].hlo);
+	f->adds = 0;
 }
 
 /* ---- entries ---------------------------------------------------------- */
 
 /* One address hash serves the server and sender tables and the distinct
- * sets (they are separate structures), so a message hashes each address once. */
-#define SEED_ADDR 0x5e7e75ULL
+ * sets (they are separate structures), so a message hashes each address once.
+ * It is the hash txn.c and lookup.c keep for the client (mx_txn_client_hash),
+ * so a closed lookup brings its client's hash along (no hashing here). The
+ * failing-name table hashes (qname, qtype) as the lookup's question hash
+ * (qclass IN) mixed with a seed of its own. None of this changes which rows
+ * exist, their order in the tables or which is evicted: those follow the
+ * order of events only. */
 #define SEED_NAME 0x4a4e3eULL
 
+/* Each entry starts with its hash and distinct set, which share the first
+ * cache line with the row's first fields (address, or the name's first
+ * bytes): a row update touches one line fewer than with the set at the end. */
 struct srv {
 	struct lnode node;
-	struct mx_server_row row;
 	struct dset clients;
 	uint64_t *hist;              /* HIST_BUCKETS counters, lazily */
+	struct mx_server_row row;
 };
 
 struct snd {
 	struct lnode node;
-	struct mx_sender_row row;
 	struct dset resolvers;
+	struct mx_sender_row row;
 };
 
 struct nam {
 	struct lnode node;
-	struct mx_name_row row;
 	struct dset clients;
+	struct mx_name_row row;
 };
 
 struct dom {
 	struct lnode node;
-	struct mx_domain_row row;
 	struct dset senders;
+	struct mx_domain_row row;
 };
 
 static bool dom_eq(const void *e, const void *k)
@@ -458,6 +707,18 @@ static void dom_fini(void *e)
 	dset_free(&((struct dom *)e)->senders);
 }
 
+/* A new domain row is zeroed except the name's bytes, which its creator
+ * copies (by length; nobody reads past it): 4 of its 7 cache lines are
+ * written instead of all, and the table evicts and creates a row for about
+ * every other chain once it is full. */
+static void dom_init(void *e)
+{
+	struct dom *d = e;
+	memset(d, 0, offsetof(struct dom, row.domain.wire));
+	size_t tail = offsetof(struct dom, row.domain) + sizeof(d->row.domain);
+	memset((unsigned char *)d + tail, 0, sizeof(*d) - tail);
+}
+
 struct mx_model {
 	struct mx_model_opts o;
 	char source[256], filter[512];
@@ -471,11 +732,10 @@ struct mx_model {
 	struct mx_lookup_stats lookup;
 	struct mx_capture_stats capture;
 	struct ltab servers, senders, names;
-	struct mx_recent_txn *ring;
-	size_t ring_head, ring_n;    /* ring_head = next slot to write */
+	struct nfilter nf;           /* names that may be in `names` */
+	struct rring ring;           /* recent transactions (struct rtxn records) */
 	struct ltab domains;
-	struct mx_chain *chains;     /* ring of recent closed chains */
-	size_t chain_head, chain_n;
+	struct rring chains;         /* recent closed chains (chain_walk records) */
 	struct mx_chain_stats chain;
 	struct mx_finding *findings;
 	size_t n_findings;
@@ -535,22 +795,16 @@ struct mx_model *mx_model_new(const struct mx_model_opts *o)
 		m->o.max_senders = d.max_senders;
 	if (!m->o.max_names)
 		m->o.max_names = d.max_names;
-	if (lt_init(&m->servers, sizeof(struct srv), m->o.max_servers, srv_eq, srv_fini) ||
-	    lt_init(&m->senders, sizeof(struct snd), m->o.max_senders, snd_eq, snd_fini) ||
-	    lt_init(&m->names, sizeof(struct nam), m->o.max_names, nam_eq, nam_fini) ||
+	if (lt_init(&m->servers, sizeof(struct srv), m->o.max_servers, srv_fini) ||
+	    lt_init(&m->senders, sizeof(struct snd), m->o.max_senders, snd_fini) ||
+	    lt_init(&m->names, sizeof(struct nam), m->o.max_names, nam_fini) ||
 	    lt_init(&m->domains, sizeof(struct dom), m->o.max_domains ? m->o.max_domains : d.max_domains,
-		    dom_eq, dom_fini))
+		    dom_fini))
 		goto fail;
-	if (m->o.recent_chains) {
-		m->chains = calloc(m->o.recent_chains, sizeof(*m->chains));
-		if (!m->chains)
-			goto fail;
-	}
-	if (m->o.recent) {
-		m->ring = calloc(m->o.recent, sizeof(*m->ring));
-		if (!m->ring)
-			goto fail;
-	}
+	m->domains.init = dom_init;
+	if (rr_init(&m->chains, m->o.recent_chains) || rr_init(&m->ring, m->o.recent) ||
+	    nf_init(&m->nf))
+		goto fail;
 	return m;
 fail:
 	mx_model_free(m);
@@ -565,8 +819,9 @@ void mx_model_free(struct mx_model *m)
 	lt_fini(&m->senders);
 	lt_fini(&m->names);
 	lt_fini(&m->domains);
-	free(m->ring);
-	free(m->chains);
+	rr_fini(&m->ring);
+	rr_fini(&m->chains);
+	free(m->nf.bits);
 	free(m->findings);
 	free(m);
 }
@@ -601,15 +856,15 @@ void mx_model_observe_frame(struct mx_model *m, const struct mx_frame *f)
 	see_time(m, f->ts_us);
 }
 
-static uint64_t addr_hash(const struct mx_addr *a)
+static inline uint64_t addr_hash(const struct mx_addr *a)
 {
-	return mx_addr_hash(a, SEED_ADDR);
+	return mx_txn_client_hash(a);
 }
 
 static struct srv *get_srv_h(struct mx_model *m, const struct mx_addr *a, uint64_t h)
 {
 	bool created;
-	struct srv *s = lt_get(&m->servers, h, a, &created);
+	struct srv *s = lt_get(&m->servers, h, a, srv_eq, &created);
 	if (s && created)
 		s->row.addr = *a;
 	return s;
@@ -622,13 +877,13 @@ static struct srv *get_srv(struct mx_model *m, const struct mx_addr *a)
 
 static struct srv *find_srv(struct mx_model *m, const struct mx_addr *a)
 {
-	return lt_find(&m->servers, addr_hash(a), a);
+	return lt_find(&m->servers, addr_hash(a), a, srv_eq);
 }
 
 static struct snd *get_snd_h(struct mx_model *m, const struct mx_addr *a, uint64_t h)
 {
 	bool created;
-	struct snd *s = lt_get(&m->senders, h, a, &created);
+	struct snd *s = lt_get(&m->senders, h, a, snd_eq, &created);
 	if (s && created)
 		s->row.addr = *a;
 	return s;
@@ -691,24 +946,104 @@ void mx_model_observe_icmp(struct mx_model *m, const struct mx_icmp *ic)
 	see_time(m, ic->ts_us);
 }
 
+/* A record of the recent-transaction ring: the fixed fields at fixed byte
+ * offsets (no padding), the two addresses, then the name's wire bytes.
+ * An address is a tag byte (its family, and in the top bits how many of its
+ * 16 bytes follow: all, the first 4 with the rest zero, or none because all
+ * are zero; a family too large for the tag gets a byte of its own) and
+ * those bytes, so an IPv4 transaction with a typical name takes one cache
+ * line instead of a 328-byte struct. */
+enum { RT_TS = 0, RT_FRAME = 8, RT_LAT = 16, RT_QTYPE = 24, RT_OUTCOME = 26, RT_QLEN, RT_QLABELS, RT_ADDRS };
+enum { RA_FULL = 0, RA_FOUR = 1, RA_ZERO = 2, RA_RAW = 3, RA_SHIFT = 6 };
+_Static_assert(MX_O__COUNT <= 256, "an outcome fits a byte");
+
+static inline unsigned ra_kind(const struct mx_addr *x)
+{
+	uint32_t w4;
+	memcpy(&w4, x->a + 4, 4);
+	if (x->family >> RA_SHIFT)
+		return RA_RAW;
+	if (mx_load64_(x->a + 8) != 0 || w4 != 0)
+		return RA_FULL;
+	return mx_load64_(x->a) == 0 ? RA_ZERO : RA_FOUR;
+}
+
+static inline size_t ra_len(unsigned k)
+{
+	return k == RA_FOUR ? 1 + 4 : (k == RA_ZERO ? 1 : (k == RA_FULL ? 1 + 16 : 2 + 16));
+}
+
+static inline unsigned char *ra_put(unsigned char *p, const struct mx_addr *x, unsigned k)
+{
+	if (k == RA_FOUR) {
+		p[0] = (unsigned char)(x->family | RA_FOUR << RA_SHIFT);
+		memcpy(p + 1, x->a, 4);
+		return p + 5;
+	}
+	if (k == RA_ZERO) {
+		p[0] = (unsigned char)(x->family | RA_ZERO << RA_SHIFT);
+		return p + 1;
+	}
+	if (k == RA_FULL) {
+		p[0] = x->family;
+		memcpy(p + 1, x->a, 16);
+		return p + 17;
+	}
+	p[0] = (unsigned char)(RA_RAW << RA_SHIFT);
+	p[1] = x->family;
+	memcpy(p + 2, x->a, 16);
+	return p + 18;
+}
+
 static void ring_push(struct mx_model *m, const struct mx_txn *t)
 {
-	if (!m->ring)
+	unsigned kc = ra_kind(&t->client), ks = ra_kind(&t->server);
+	unsigned char *p = rr_push(&m->ring, RT_ADDRS + ra_len(kc) + ra_len(ks) + t->qname.len);
+	if (!p)
 		return;
-	struct mx_recent_txn *r = &m->ring[m->ring_head];
-	/* every field is written (no memset of the whole slot: qname bytes past
-	 * its length are never read) */
-	r->ts_us = t->r_frame ? t->r_ts : t->q_ts;
-	r->frame = t->r_frame ? t->r_frame : t->q_frame;
-	r->client = t->client;
-	r->server = t->server;
-	mx_dname_copy(&r->qname, &t->qname);
-	r->qtype = t->qtype;
-	r->outcome = t->outcome;
-	r->latency_us = t->latency_us;
-	m->ring_head = (m->ring_head + 1) % m->o.recent;
-	if (m->ring_n < m->o.recent)
-		m->ring_n++;
+	uint64_t ts = t->r_frame ? t->r_ts : t->q_ts;
+	uint64_t frame = t->r_frame ? t->r_frame : t->q_frame;
+	memcpy(p + RT_TS, &ts, 8);
+	memcpy(p + RT_FRAME, &frame, 8);
+	memcpy(p + RT_LAT, &t->latency_us, 8);
+	memcpy(p + RT_QTYPE, &t->qtype, 2);
+	p[RT_OUTCOME] = (uint8_t)t->outcome;
+	p[RT_QLEN] = t->qname.len;
+	p[RT_QLABELS] = t->qname.labels;
+	p = ra_put(p + RT_ADDRS, &t->client, kc);
+	p = ra_put(p, &t->server, ks);
+	memcpy(p, t->qname.wire, t->qname.len);
+}
+
+/* *x zeroed by the caller */
+static size_t ra_get(const unsigned char *p, struct mx_addr *x)
+{
+	unsigned k = p[0] >> RA_SHIFT;
+	size_t h = 1, n = k == RA_FOUR ? 4 : (k == RA_ZERO ? 0 : sizeof(x->a));
+	if (k == RA_RAW) {
+		x->family = p[1];
+		h = 2;
+	} else {
+		x->family = p[0] & ((1u << RA_SHIFT) - 1);
+	}
+	memcpy(x->a, p + h, n);
+	return h + n;
+}
+
+static void ring_get(const struct mx_model *m, size_t i, struct mx_recent_txn *out)
+{
+	const unsigned char *p = m->ring.buf + m->ring.off[rr_slot(&m->ring, i)];
+	memcpy(&out->ts_us, p + RT_TS, 8);
+	memcpy(&out->frame, p + RT_FRAME, 8);
+	memcpy(&out->latency_us, p + RT_LAT, 8);
+	memcpy(&out->qtype, p + RT_QTYPE, 2);
+	out->outcome = (enum mx_outcome)p[RT_OUTCOME];
+	out->qname.len = p[RT_QLEN];
+	out->qname.labels = p[RT_QLABELS];
+	size_t n = RT_ADDRS;
+	n += ra_get(p + n, &out->client);
+	n += ra_get(p + n, &out->server);
+	memcpy(out->qname.wire, p + n, out->qname.len);
 }
 
 void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t)
@@ -791,7 +1126,19 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 	/* A lookup the capture cut off (pending_at_end) has not failed yet. */
 	bool fail = !l->pending_at_end && mx_outcome_is_fail(l->outcome);
 	unsigned oc = (unsigned)l->outcome < MX_O__COUNT ? (unsigned)l->outcome : MX_O_OTHER;
-	uint64_t h_client = addr_hash(&l->client);
+	/* NXDOMAIN is a failure for a name, except for TLSA: no DANE is normal */
+	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN && l->qtype != MX_TYPE_TLSA);
+	/* the name row is keyed (qname, qtype): the question hash of class IN
+	 * (1) whatever the lookup's class, which for IN is the lookup's own */
+	uint64_t qh = l->qclass == 1 ? mx_lookup_qhash_of(l) : mx_txn_question_hash(&l->qname, l->qtype, 1);
+	uint64_t h = mx_mix_word_(qh, SEED_NAME);
+	/* the name's index slot or filter word is usually cold: start loading
+	 * it now, under the sender row's update */
+	if (bad)
+		__builtin_prefetch(&m->names.idx[h & m->names.mask]);
+	else
+		__builtin_prefetch(&m->nf.bits[nf_bit(&m->nf, (uint32_t)h) >> 6]);
+	uint64_t h_client = mx_lookup_client_hash_of(l);
 	struct snd *c = get_snd_h(m, &l->client, h_client);
 	if (c) {
 		struct mx_sender_row *r = &c->row;
@@ -808,20 +1155,19 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 		row_time(&r->first_us, &r->last_us, l->first_us);
 		row_time(&r->first_us, &r->last_us, l->last_us);
 	}
-	/* NXDOMAIN is a failure for a name, except for TLSA: no DANE is normal */
-	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN && l->qtype != MX_TYPE_TLSA);
 	struct name_key key = { &l->qname, l->qtype };
-	uint64_t h = mx_dname_hash(&l->qname, SEED_NAME ^ ((uint64_t)l->qtype << 32));
 	struct nam *n;
 	if (bad) {
 		bool created;
-		n = lt_get(&m->names, h, &key, &created);
+		n = lt_get(&m->names, h, &key, nam_eq, &created);
 		if (n && created) {
 			mx_dname_copy(&n->row.qname, &l->qname);
 			n->row.qtype = l->qtype;
+			nf_add(&m->nf, &m->names, h);
 		}
 	} else {
-		n = lt_find(&m->names, h, &key); /* successes count only on known rows */
+		/* successes count only on known rows */
+		n = nf_test(&m->nf, h) ? lt_find(&m->names, h, &key, nam_eq) : NULL;
 	}
 	if (!n)
 		return;
@@ -864,69 +1210,144 @@ const char *mx_sender_fallback(const struct mx_sender_row *r)
 	return "sometimes asks A";
 }
 
-/* Copy a chain without the bytes no reader looks at: unused host slots,
- * name bytes past each name's length, step frames and resolvers past their
- * counts (a chain is ~12 KiB, a typical one uses well under 1 KiB of it).
- * The copy goes field group by field group (offsetof), so a field added to
- * any group is still copied. dst's unused bytes keep whatever they held:
- * readers stop at the counts and lengths, and the ring and the snapshot
- * start from zeroed memory. */
-static void seg_copy(void *dst, const void *src, size_t from, size_t to)
+/* A closed chain is kept as the bytes readers use, packed: unused host
+ * slots, name bytes past each name's length, step frames and resolvers and
+ * host addresses past their counts are left out (a chain is ~12 KiB, a
+ * typical one packs to well under 1 KiB). One walk over the fields, group by
+ * group (offsetof, so a field added to any group is still carried), serves
+ * three modes: measure the packed size, pack, and unpack into a zeroed
+ * struct. The walk reads every count from `s`: the chain being packed, or
+ * when unpacking the chain being filled (each count is restored before the
+ * group that depends on it). */
+enum { W_SIZE, W_PACK, W_UNPACK };
+
+struct walk {
+	unsigned char *out;      /* W_PACK: packed bytes written here */
+	const unsigned char *in; /* W_UNPACK: packed bytes read from here */
+	size_t n;                /* bytes so far */
+};
+
+/* mode is a constant at each of the three entry points; every walker is
+ * inlined into them, so each gets its own straight-line code. */
+static inline __attribute__((always_inline)) void w_seg(int mode, struct walk *w, const void *s, void *d,
+							 size_t from, size_t to)
 {
-	memcpy((unsigned char *)dst + from, (const unsigned char *)src + from, to - from);
+	size_t len = to - from;
+	if (mode == W_PACK)
+		memcpy(w->out + w->n, (const unsigned char *)s + from, len);
+	else if (mode == W_UNPACK)
+		memcpy((unsigned char *)d + from, w->in + w->n, len);
+	w->n += len;
 }
 
 #define SEG_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+#define SUB(d, field) ((d) ? &(d)->field : NULL)
 
-static void step_copy(struct mx_chain_step *d, const struct mx_chain_step *s)
+static inline __attribute__((always_inline)) void w_name(int mode, struct walk *w, const struct mx_dname *s,
+							  struct mx_dname *d)
+{
+	w_seg(mode, w, s, d, 0, offsetof(struct mx_dname, wire));
+	w_seg(mode, w, s, d, offsetof(struct mx_dname, wire), offsetof(struct mx_dname, wire) + s->len);
+}
+
+static inline __attribute__((always_inline)) void w_step(int mode, struct walk *w, const struct mx_chain_step *s,
+							  struct mx_chain_step *d)
 {
 	typedef struct mx_chain_step T;
+	w_seg(mode, w, s, d, 0, offsetof(T, resolvers));
 	unsigned nr = s->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? s->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
+	w_seg(mode, w, s, d, offsetof(T, resolvers), offsetof(T, resolvers) + nr * sizeof(s->resolvers[0]));
+	w_seg(mode, w, s, d, SEG_END(T, resolvers), offsetof(T, frames));
 	unsigned nf = s->n_frames < MX_CHAIN_MAX_FRAMES ? s->n_frames : MX_CHAIN_MAX_FRAMES;
-	seg_copy(d, s, 0, offsetof(T, resolvers));
-	memcpy(d->resolvers, s->resolvers, nr * sizeof(s->resolvers[0]));
-	seg_copy(d, s, SEG_END(T, resolvers), offsetof(T, frames));
-	memcpy(d->frames, s->frames, nf * sizeof(s->frames[0]));
-	seg_copy(d, s, SEG_END(T, frames), sizeof(T));
+	w_seg(mode, w, s, d, offsetof(T, frames), offsetof(T, frames) + nf * sizeof(s->frames[0]));
+	w_seg(mode, w, s, d, SEG_END(T, frames), sizeof(T));
 }
 
-static void host_copy(struct mx_chain_host *d, const struct mx_chain_host *s)
+static inline __attribute__((always_inline)) void w_host(int mode, struct walk *w, const struct mx_chain_host *s,
+							  struct mx_chain_host *d)
 {
 	typedef struct mx_chain_host T;
-	mx_dname_copy(&d->name, &s->name);
-	seg_copy(d, s, SEG_END(T, name), offsetof(T, cname));
-	mx_dname_copy(&d->cname, &s->cname);
-	seg_copy(d, s, SEG_END(T, cname), offsetof(T, a));
-	step_copy(&d->a, &s->a);
-	step_copy(&d->aaaa, &s->aaaa);
-	step_copy(&d->tlsa, &s->tlsa);
-	seg_copy(d, s, SEG_END(T, tlsa), sizeof(T));
+	w_name(mode, w, &s->name, SUB(d, name));
+	w_seg(mode, w, s, d, SEG_END(T, name), offsetof(T, cname));
+	w_name(mode, w, &s->cname, SUB(d, cname));
+	w_seg(mode, w, s, d, SEG_END(T, cname), offsetof(T, a));
+	w_step(mode, w, &s->a, SUB(d, a));
+	w_step(mode, w, &s->aaaa, SUB(d, aaaa));
+	w_step(mode, w, &s->tlsa, SUB(d, tlsa));
+	w_seg(mode, w, s, d, SEG_END(T, tlsa), offsetof(T, addrs));
+	unsigned na = s->n_addrs < MX_CHAIN_MAX_ADDRS ? s->n_addrs : MX_CHAIN_MAX_ADDRS;
+	w_seg(mode, w, s, d, offsetof(T, addrs), offsetof(T, addrs) + na * sizeof(s->addrs[0]));
+	w_seg(mode, w, s, d, SEG_END(T, addrs), sizeof(T));
 }
 
-static void chain_copy(struct mx_chain *dst, const struct mx_chain *src)
+static inline __attribute__((always_inline)) void w_chain(int mode, struct walk *w, const struct mx_chain *s,
+							   struct mx_chain *d)
 {
 	typedef struct mx_chain T;
-	size_t nh = src->n_hosts < MX_CHAIN_MAX_HOSTS ? src->n_hosts : MX_CHAIN_MAX_HOSTS;
-	seg_copy(dst, src, 0, offsetof(T, domain));
-	mx_dname_copy(&dst->domain, &src->domain);
-	seg_copy(dst, src, SEG_END(T, domain), offsetof(T, mx));
-	step_copy(&dst->mx, &src->mx);
-	seg_copy(dst, src, SEG_END(T, mx), offsetof(T, soa_owner));
-	mx_dname_copy(&dst->soa_owner, &src->soa_owner);
-	seg_copy(dst, src, SEG_END(T, soa_owner), offsetof(T, hosts));
+	w_seg(mode, w, s, d, 0, offsetof(T, domain));
+	w_name(mode, w, &s->domain, SUB(d, domain));
+	w_seg(mode, w, s, d, SEG_END(T, domain), offsetof(T, mx));
+	w_step(mode, w, &s->mx, SUB(d, mx));
+	w_seg(mode, w, s, d, SEG_END(T, mx), offsetof(T, soa_owner));
+	w_name(mode, w, &s->soa_owner, SUB(d, soa_owner));
+	w_seg(mode, w, s, d, SEG_END(T, soa_owner), offsetof(T, hosts));
+	size_t nh = s->n_hosts < MX_CHAIN_MAX_HOSTS ? s->n_hosts : MX_CHAIN_MAX_HOSTS;
 	for (size_t i = 0; i < nh; i++)
-		host_copy(&dst->hosts[i], &src->hosts[i]);
-	seg_copy(dst, src, SEG_END(T, hosts), sizeof(T));
+		w_host(mode, w, &s->hosts[i], SUB(d, hosts[i]));
+	w_seg(mode, w, s, d, SEG_END(T, hosts), sizeof(T));
+}
+
+static size_t chain_packed_size(const struct mx_chain *c)
+{
+	struct walk w = { NULL, NULL, 0 };
+	w_chain(W_SIZE, &w, c, NULL);
+	return w.n;
+}
+
+static void chain_pack(unsigned char *p, const struct mx_chain *c)
+{
+	struct walk w = { p, NULL, 0 };
+	w_chain(W_PACK, &w, c, NULL);
+}
+
+/* Fill *d (zeroed by the caller) from a packed chain. */
+static void chain_unpack(struct mx_chain *d, const unsigned char *p)
+{
+	struct walk w = { NULL, p, 0 };
+	w_chain(W_UNPACK, &w, d, d);
+}
+
+/* The closing chain is usually cold (chains live for minutes in 12 KiB
+ * slots) and the walks read a few lines of every step and host, with
+ * branches on the counts in between: ask for all of them first, so their
+ * misses overlap instead of following one another. */
+static void chain_prefetch(const struct mx_chain *c)
+{
+	const char *p = (const char *)c;
+	for (size_t o = 0; o < offsetof(struct mx_chain, hosts) + 2 * sizeof(c->hosts[0]); o += 64)
+		__builtin_prefetch(p + o);
+	__builtin_prefetch(p + SEG_END(struct mx_chain, hosts));
+	__builtin_prefetch(p + sizeof(*c) - 1);
+	size_t nh = c->n_hosts < MX_CHAIN_MAX_HOSTS ? c->n_hosts : MX_CHAIN_MAX_HOSTS;
+	for (size_t o = 2 * sizeof(c->hosts[0]); o < nh * sizeof(c->hosts[0]); o += 64)
+		__builtin_prefetch((const char *)c->hosts + o);
 }
 
 void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 {
-	if (m->chains) {
-		chain_copy(&m->chains[m->chain_head], c);
-		m->chain_head = (m->chain_head + 1) % m->o.recent_chains;
-		if (m->chain_n < m->o.recent_chains)
-			m->chain_n++;
+	chain_prefetch(c);
+	/* the domain's index slot, then its row, are usually cold: load them
+	 * while the chain is packed and the sender row updated */
+	uint64_t h_dom = mx_dname_hash(&c->domain, SEED_DOM);
+	const struct lslot *dsl = &m->domains.idx[h_dom & m->domains.mask];
+	__builtin_prefetch(dsl);
+	if (m->chains.k) {
+		unsigned char *p = rr_push(&m->chains, chain_packed_size(c));
+		if (p)
+			chain_pack(p, c);
 	}
+	if (dsl->i != NIL)
+		__builtin_prefetch(lt_at(&m->domains, dsl->i));
 	uint64_t h_sender = addr_hash(&c->sender);
 	struct snd *sd = get_snd_h(m, &c->sender, h_sender);
 	if (sd) {
@@ -971,8 +1392,7 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 		}
 	}
 	bool created;
-	uint64_t h = mx_dname_hash(&c->domain, SEED_DOM);
-	struct dom *d = lt_get(&m->domains, h, &c->domain, &created);
+	struct dom *d = lt_get(&m->domains, h_dom, &c->domain, dom_eq, &created);
 	if (!d)
 		return;
 	struct mx_domain_row *r = &d->row;
@@ -1134,13 +1554,13 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 		nfail = m->o.top_failing;
 	const struct nam **rank = m->names.n > 1 ? malloc(m->names.n * sizeof(*rank)) : NULL;
 	s.failing = dup_array(nfail, sizeof(*s.failing));
-	s.recent = dup_array(m->ring_n, sizeof(*s.recent));
-	s.chains = dup_array(m->chain_n, sizeof(*s.chains));
+	s.recent = dup_array(m->ring.n, sizeof(*s.recent));
+	s.chains = dup_array(m->chains.n, sizeof(*s.chains));
 	s.domains = dup_array(m->domains.n, sizeof(*s.domains));
 	s.findings = dup_array(m->n_findings, sizeof(*s.findings));
 	if ((nres && !s.resolvers) || (nauth && !s.authoritatives) ||
 	    (m->senders.n && !s.senders) || (nfail && !s.failing) || (m->names.n > 1 && !rank) ||
-	    (m->ring_n && !s.recent) || (m->chain_n && !s.chains) ||
+	    (m->ring.n && !s.recent) || (m->chains.n && !s.chains) ||
 	    (m->domains.n && !s.domains) || (m->n_findings && !s.findings)) {
 		free(rank);
 		mx_snapshot_fini(&s);
@@ -1187,16 +1607,12 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	if (s.n_senders > 1)
 		qsort(s.senders, s.n_senders, sizeof(*s.senders), cmp_sender);
 	/* recent: oldest first, newest last */
-	for (size_t i = 0; i < m->ring_n; i++) {
-		size_t k = (m->ring_head + m->o.recent - m->ring_n + i) % m->o.recent;
-		s.recent[i] = m->ring[k];
-	}
-	s.n_recent = m->ring_n;
-	for (size_t i = 0; i < m->chain_n; i++) {
-		size_t k = (m->chain_head + m->o.recent_chains - m->chain_n + i) % m->o.recent_chains;
-		chain_copy(&s.chains[i], &m->chains[k]);
-	}
-	s.n_chains = m->chain_n;
+	for (size_t i = 0; i < m->ring.n; i++)
+		ring_get(m, i, &s.recent[i]);
+	s.n_recent = m->ring.n;
+	for (size_t i = 0; i < m->chains.n; i++)
+		chain_unpack(&s.chains[i], m->chains.buf + m->chains.off[rr_slot(&m->chains, i)]);
+	s.n_chains = m->chains.n;
 	for (size_t i = 0; i < m->domains.n; i++) {
 		const struct dom *e = (const struct dom *)lt_at(&m->domains, (uint32_t)i);
 		s.domains[i] = e->row;

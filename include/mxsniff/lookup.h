@@ -47,6 +47,17 @@ struct mx_lookup_try {
 
 struct mx_lookup {
 	uint64_t seq;                 /* increasing in order of the first query */
+	/* Hashes of the key, copied by lookup.c from the lookup's first
+	 * transaction (struct mx_txn's fields of the same names), for readers
+	 * that key tables on the client or the question (model.c):
+	 *   client_hash = mx_txn_client_hash(&client)
+	 *   qhash       = mx_txn_question_hash(&qname, qtype, qclass)
+	 * Zero in a struct built elsewhere (tests): read them through
+	 * mx_lookup_client_hash_of() / mx_lookup_qhash_of(), which compute the
+	 * value when the field is 0 (a real hash of 0 recomputes to 0, so both
+	 * ways agree). */
+	uint64_t client_hash;
+	uint64_t qhash;
 	struct mx_addr client;
 	struct mx_dname qname;
 	uint16_t qtype, qclass;
@@ -78,6 +89,16 @@ struct mx_lookup {
 	uint32_t neg_ttl;
 	uint16_t ede;                 /* EDE of the deciding response, 0xffff none */
 };
+
+static inline uint64_t mx_lookup_client_hash_of(const struct mx_lookup *l)
+{
+	return l->client_hash ? l->client_hash : mx_txn_client_hash(&l->client);
+}
+
+static inline uint64_t mx_lookup_qhash_of(const struct mx_lookup *l)
+{
+	return l->qhash ? l->qhash : mx_txn_question_hash(&l->qname, l->qtype, l->qclass);
+}
 
 struct mx_lookup_stats {
 	uint64_t lookups;             /* closed lookups */
