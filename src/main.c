@@ -1568,6 +1568,10 @@ int main(int argc, char **argv)
 	if (!use_ui)
 		fputs(note, stderr);
 
+	/* Only the live view shows the recent-transaction list: without it the
+	 * model need not keep one (a cache line written per transaction). */
+	if (!use_ui)
+		o.po.model.recent = 0;
 	r.pipe = mx_pipeline_new(&o.po);
 	if (!use_ui)
 		sink = mx_sink_new(o.sink, out);
