@@ -357,7 +357,9 @@ static void step_clear(struct mx_chain_step *s)
 	CLEAR_FROM_TO(s, struct mx_chain_step, n_frames, frames);
 	if (nf)
 		memset(s->frames, 0, nf * sizeof(s->frames[0]));
-	CLEAR_FROM_END(s, struct mx_chain_step, lookup_seq);
+	/* the scalars (lookup_seq too) were cleared first; frames end the step */
+	_Static_assert(offsetof(struct mx_chain_step, frames) + sizeof(s->frames) == sizeof(struct mx_chain_step),
+		       "step_clear: fields after frames[] would not be cleared");
 }
 
 static void host_clear(struct mx_chain_host *h)

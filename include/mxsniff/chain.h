@@ -56,10 +56,10 @@ struct mx_chain_step {
 	bool timeouts;                 /* some try timed out */
 	bool pending;                  /* the capture ended while this slot's lookup was unresolved */
 	uint8_t n_resolvers;
+	uint64_t lookup_seq;           /* last lookup merged (beside the other scalars: one cache line) */
 	struct mx_addr resolvers[MX_LOOKUP_MAX_RESOLVERS];
 	uint16_t n_frames;
 	uint64_t frames[MX_CHAIN_MAX_FRAMES];
-	uint64_t lookup_seq;           /* last lookup merged */
 };
 
 struct mx_chain_host {
