@@ -178,10 +178,17 @@ struct mx_emit {
 	struct mx_detect *d;
 };
 
-/* Recent lookups, compact, so that chain-based findings can show evidence
- * rows: indexed by lookup seq modulo the ring size. */
+/* Recent lookups, so that chain-based findings can show evidence rows:
+ * indexed by lookup seq modulo the ring size. Each slot holds one lookup
+ * serialized by length (addresses in 4 bytes where they fit, names by
+ * length, integers as varints): ~100 bytes, so remembering a lookup writes
+ * two cache lines instead of a ~900-byte struct's five or six. The seqs sit
+ * in their own small array (0 = empty). */
 #define RECENT_LOOKUPS 2048
 #define RECENT_TRIES 4
+/* the longest record: client, qtype, n_tries, decided frame, qname, four
+ * tries and an answer with a full name */
+#define RECENT_SLOT 832
 
 /* The deciding answer in brief, kept raw and formatted only when a finding
  * shows it ("MX 10 mx1.example ...", "192.0.2.1 ...", "CNAME x", "SOA z
@@ -196,13 +203,12 @@ struct ans_sum {
 	struct mx_dname name;
 };
 
+/* A remembered lookup, decoded from its slot when a finding asks for it. */
 struct recent_lookup {
-	uint64_t seq;               /* 0 = empty */
 	struct mx_addr client;
 	struct mx_dname qname;
 	uint16_t qtype;
-	enum mx_outcome outcome;
-	uint64_t first_us, last_us, decided_frame;
+	uint64_t decided_frame;
 	uint8_t n_tries;
 	struct mx_lookup_try tries[RECENT_TRIES];
 	struct ans_sum ans;         /* what the evidence row shows as the answer */
@@ -223,14 +229,17 @@ struct mx_detect {
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
 	uint64_t *fkey;         /* key hash of each finding (parallel to f) */
-	uint64_t *frank;        /* sev << 56 | seq: eviction scans this, not f */
+	uint64_t *frank;        /* sev << 56 | seq: the eviction order */
+	uint32_t *heap;         /* findings as a binary min-heap on frank (n of them) */
+	uint32_t *hpos;         /* each finding's position in heap */
 	uint32_t *fidx;         /* open-addressing index: finding + 1, 0 = empty */
 	size_t fmask;
 	uint64_t evicted, seq;
 	bool dirty;
 	struct mx_emit em;
 	uint64_t now;
-	struct recent_lookup *recent;   /* RECENT_LOOKUPS, allocated on first use */
+	uint64_t *recent_seq;           /* RECENT_LOOKUPS seqs, allocated on first use */
+	uint8_t *recent;                /* RECENT_LOOKUPS slots of RECENT_SLOT bytes */
 };
 
 /* ---- keyed slots for detector state ---------------------------------------- */
@@ -451,6 +460,200 @@ static void answer_format(const struct ans_sum *s, char *buf, size_t n)
 	}
 }
 
+/* ---- the recent-lookup ring's records -------------------------------------- */
+
+static uint8_t *put_u(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static const uint8_t *get_u(const uint8_t *p, uint64_t *v)
+{
+	uint64_t x = 0;
+	unsigned sh = 0;
+	uint8_t b;
+	do {
+		b = *p++;
+		if (sh < 64)
+			x |= (uint64_t)(b & 0x7f) << sh;
+		sh += 7;
+	} while (b & 0x80);
+	*v = x;
+	return p;
+}
+
+/* An address: its family byte, with 0x80 set when bytes 4..15 are zero and
+ * only the first four follow. */
+static uint8_t *put_addr(uint8_t *p, const struct mx_addr *a)
+{
+	uint64_t w;
+	uint32_t v;
+	memcpy(&w, a->a + 4, 8);
+	memcpy(&v, a->a + 12, 4);
+	if ((w | v) == 0 && a->family < 0x80) {
+		*p++ = (uint8_t)(a->family | 0x80);
+		memcpy(p, a->a, 4);
+		return p + 4;
+	}
+	*p++ = a->family;
+	memcpy(p, a->a, 16);
+	return p + 16;
+}
+
+static const uint8_t *get_addr(const uint8_t *p, struct mx_addr *a)
+{
+	uint8_t t = *p++;
+	if (t & 0x80) {
+		a->family = (uint8_t)(t & 0x7f);
+		memcpy(a->a, p, 4);
+		memset(a->a + 4, 0, 12);
+		return p + 4;
+	}
+	a->family = t;
+	memcpy(a->a, p, 16);
+	return p + 16;
+}
+
+static uint8_t *put_name(uint8_t *p, const struct mx_dname *n)
+{
+	*p++ = n->len;
+	*p++ = n->labels;
+	memcpy(p, n->wire, n->len);
+	return p + n->len;
+}
+
+static const uint8_t *get_name(const uint8_t *p, struct mx_dname *n)
+{
+	n->len = *p++;
+	n->labels = *p++;
+	memcpy(n->wire, p, n->len);
+	return p + n->len;
+}
+
+/* What answer_sum() keeps, serialized. */
+static uint8_t *put_ans(uint8_t *p, const struct mx_lookup *l)
+{
+	const struct mx_dns_msg *m = l->answer;
+	if (!m) {
+		*p++ = ANS_NONE;
+	} else if (l->outcome == MX_O_ANSWER && m->n_mx > 0) {
+		*p++ = ANS_MX;
+		*p++ = m->mx_total > 1;
+		p = put_u(p, m->mx[0].pref);
+		p = put_name(p, &m->mx[0].exchange);
+	} else if (l->outcome == MX_O_ANSWER && m->n_addr > 0) {
+		*p++ = ANS_ADDR;
+		*p++ = m->addr_total > 1;
+		p = put_addr(p, &m->addr[0].addr);
+	} else if (m->n_cname > 0) {
+		*p++ = ANS_CNAME;
+		p = put_name(p, &m->cname[0]);
+	} else if (m->has_soa) {
+		*p++ = ANS_SOA;
+		p = put_u(p, m->neg_ttl);
+		p = put_name(p, &m->soa_owner);
+	} else {
+		*p++ = ANS_NONE;
+	}
+	return p;
+}
+
+static const uint8_t *get_ans(const uint8_t *p, struct ans_sum *s)
+{
+	uint64_t v;
+	s->kind = *p++;
+	switch (s->kind) {
+	case ANS_MX:
+		s->more = *p++ != 0;
+		p = get_u(p, &v);
+		s->pref = (uint16_t)v;
+		p = get_name(p, &s->name);
+		break;
+	case ANS_ADDR:
+		s->more = *p++ != 0;
+		p = get_addr(p, &s->addr);
+		break;
+	case ANS_CNAME:
+		p = get_name(p, &s->name);
+		break;
+	case ANS_SOA:
+		p = get_u(p, &v);
+		s->neg_ttl = (uint32_t)v;
+		p = get_name(p, &s->name);
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
+/* Only the fields evidence rows show: client, qname, qtype, the deciding
+ * frame, per try the query and response frames and times, server, outcome,
+ * rcode, EDE and whether it was still open, and the deciding answer. */
+static void recent_put(uint8_t *p, const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES;
+	p = put_addr(p, &l->client);
+	memcpy(p, &l->qtype, 2);
+	p += 2;
+	*p++ = (uint8_t)nt;
+	p = put_u(p, l->decided_frame);
+	p = put_name(p, &l->qname);
+	for (unsigned i = 0; i < nt; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		p = put_u(p, t->q_ts);
+		p = put_u(p, t->q_frame);
+		p = put_addr(p, &t->server);
+		p = put_u(p, (uint64_t)t->outcome << 1 | t->open);
+		p = put_u(p, t->r_frame);
+		if (t->r_frame) {
+			p = put_u(p, t->latency_us);
+			p = put_u(p, t->rcode);
+			p = put_u(p, (uint16_t)(t->ede + 1u));
+		}
+	}
+	/* only where evidence tables show it: MX answers and failures */
+	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
+		put_ans(p, l);
+	else
+		*p = ANS_NONE;
+}
+
+static void recent_get(const uint8_t *p, struct recent_lookup *r)
+{
+	uint64_t v;
+	p = get_addr(p, &r->client);
+	memcpy(&r->qtype, p, 2);
+	p += 2;
+	r->n_tries = *p++;
+	p = get_u(p, &r->decided_frame);
+	p = get_name(p, &r->qname);
+	for (unsigned i = 0; i < r->n_tries; i++) {
+		struct mx_lookup_try *t = &r->tries[i];
+		memset(t, 0, sizeof(*t));
+		p = get_u(p, &t->q_ts);
+		p = get_u(p, &t->q_frame);
+		p = get_addr(p, &t->server);
+		p = get_u(p, &v);
+		t->outcome = (enum mx_outcome)(v >> 1);
+		t->open = v & 1;
+		p = get_u(p, &t->r_frame);
+		if (t->r_frame) {
+			p = get_u(p, &t->latency_us);
+			p = get_u(p, &v);
+			t->rcode = (uint16_t)v;
+			p = get_u(p, &v);
+			t->ede = (uint16_t)(v - 1u);
+		}
+	}
+	get_ans(p, &r->ans);
+}
+
 /* Evidence rows (query, and response when one came) of a lookup's tries;
  * `answer` labels the response that decided the outcome. */
 static void add_tries(struct mx_finding *f, const struct mx_addr *client, const struct mx_dname *qname,
@@ -507,10 +710,12 @@ void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
 void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s)
 {
 	if (s->asked && c && c->engine && c->engine->recent) {
-		const struct recent_lookup *r = &c->engine->recent[s->lookup_seq % RECENT_LOOKUPS];
-		if (r->seq == s->lookup_seq)
-			add_tries(f, &r->client, &r->qname, r->qtype, r->tries, r->n_tries, r->decided_frame,
-				  &r->ans);
+		size_t k = s->lookup_seq % RECENT_LOOKUPS;
+		if (c->engine->recent_seq[k] == s->lookup_seq) {
+			struct recent_lookup r;
+			recent_get(c->engine->recent + k * RECENT_SLOT, &r);
+			add_tries(f, &r.client, &r.qname, r.qtype, r.tries, r.n_tries, r.decided_frame, &r.ans);
+		}
 	}
 	for (unsigned i = 0; i < s->n_frames; i++)
 		mx_finding_add_frame(f, s->frames[i]);
@@ -602,8 +807,11 @@ void mx_detect_free(struct mx_detect *d)
 		free(d->state[i]);
 	free(d->f);
 	free(d->recent);
+	free(d->recent_seq);
 	free(d->fkey);
 	free(d->frank);
+	free(d->heap);
+	free(d->hpos);
 	free(d->fidx);
 	free(d);
 }
@@ -723,6 +931,57 @@ static void index_del(struct mx_detect *d, size_t i)
 	d->fidx[hole] = 0;
 }
 
+/* The eviction victim is the finding with the smallest frank (lowest
+ * severity, then first emitted; franks are unique): a binary min-heap keeps
+ * it at heap[0]. A finding's frank only grows (a merge may raise its
+ * severity), so updates sift down. */
+static void heap_set(struct mx_detect *d, size_t k, uint32_t i)
+{
+	d->heap[k] = i;
+	d->hpos[i] = (uint32_t)k;
+}
+
+static void heap_up(struct mx_detect *d, size_t k)
+{
+	uint32_t i = d->heap[k];
+	uint64_t r = d->frank[i];
+	while (k > 0) {
+		size_t p = (k - 1) / 2;
+		if (d->frank[d->heap[p]] <= r)
+			break;
+		heap_set(d, k, d->heap[p]);
+		k = p;
+	}
+	heap_set(d, k, i);
+}
+
+static void heap_down(struct mx_detect *d, size_t k)
+{
+	uint32_t i = d->heap[k];
+	uint64_t r = d->frank[i];
+	size_t n = d->n;
+	for (;;) {
+		size_t c = 2 * k + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && d->frank[d->heap[c + 1]] < d->frank[d->heap[c]])
+			c++;
+		if (d->frank[d->heap[c]] >= r)
+			break;
+		heap_set(d, k, d->heap[c]);
+		k = c;
+	}
+	heap_set(d, k, i);
+}
+
+static void heap_build(struct mx_detect *d)
+{
+	for (size_t k = 0; k < d->n; k++)
+		heap_set(d, k, (uint32_t)k);
+	for (size_t k = d->n / 2; k-- > 0;)
+		heap_down(d, k);
+}
+
 void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 {
 	struct mx_detect *d = e->d;
@@ -742,18 +1001,17 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		if (d->fkey[i] == key && same_key(&d->f[i], f)) {
 			merge(&d->f[i], f);
 			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
+			heap_down(d, d->hpos[i]);
 			return;
 		}
 	}
 	size_t at;
-	if (d->n == d->cap) {
+	bool evict = d->n == d->cap;
+	if (evict) {
 		/* evict the lowest severity, then oldest; the new finding takes
 		 * its place (the array's order does not matter: peek ranks by a
 		 * total order) */
-		size_t v = 0;
-		for (size_t i = 1; i < d->n; i++)
-			if (d->frank[i] < d->frank[v])
-				v = i;
+		size_t v = d->heap[0];
 		index_del(d, v);
 		d->evicted++;
 		at = v;
@@ -775,6 +1033,14 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			if (!nrk)
 				return;
 			d->frank = nrk;
+			uint32_t *nh = realloc(d->heap, na * sizeof(*nh));
+			if (!nh)
+				return;
+			d->heap = nh;
+			uint32_t *np = realloc(d->hpos, na * sizeof(*np));
+			if (!np)
+				return;
+			d->hpos = np;
 			d->alloc = na;
 		}
 		at = d->n++;
@@ -786,6 +1052,12 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		nf->count = 1;
 	d->fkey[at] = key;
 	d->frank[at] = (uint64_t)nf->sev << 56 | nf->seq;
+	if (evict) {
+		heap_down(d, 0);    /* heap[0] is at, with a larger frank now */
+	} else {
+		heap_set(d, d->n - 1, (uint32_t)at);
+		heap_up(d, d->n - 1);
+	}
 	index_put(d, at);
 }
 
@@ -815,23 +1087,20 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 	if (!l->rd || (l->qtype != MX_TYPE_MX && l->qtype != MX_TYPE_A && l->qtype != MX_TYPE_AAAA &&
 		       l->qtype != MX_TYPE_TLSA))
 		return;
-	if (!d->recent && !(d->recent = calloc(RECENT_LOOKUPS, sizeof(*d->recent))))
-		return;
-	struct recent_lookup *r = &d->recent[l->seq % RECENT_LOOKUPS];
-	r->seq = l->seq ? l->seq : 1;
-	r->client = l->client;
-	mx_dname_copy(&r->qname, &l->qname);
-	r->qtype = l->qtype;
-	r->outcome = l->outcome;
-	r->first_us = l->first_us;
-	r->last_us = l->last_us;
-	r->decided_frame = l->decided_frame;
-	r->n_tries = (uint8_t)(l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES);
-	memcpy(r->tries, l->tries, r->n_tries * sizeof(r->tries[0]));
-	/* only where evidence tables show it: MX answers and failures */
-	r->ans.kind = ANS_NONE;
-	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
-		answer_sum(l, &r->ans);
+	if (!d->recent) {
+		d->recent_seq = calloc(RECENT_LOOKUPS, sizeof(*d->recent_seq));
+		d->recent = aligned_alloc(64, (size_t)RECENT_LOOKUPS * RECENT_SLOT);
+		if (!d->recent_seq || !d->recent) {
+			free(d->recent_seq);
+			free(d->recent);
+			d->recent_seq = NULL;
+			d->recent = NULL;
+			return;
+		}
+	}
+	size_t k = l->seq % RECENT_LOOKUPS;
+	d->recent_seq[k] = l->seq ? l->seq : 1;
+	recent_put(d->recent + k * RECENT_SLOT, l);
 }
 
 void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
@@ -878,6 +1147,7 @@ const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 			d->fkey[i] = finding_key(&d->f[i]);
 			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
 		}
+		heap_build(d);
 		if (d->fidx) {
 			memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));
 			for (size_t i = 0; i < d->n; i++)
