@@ -293,6 +293,12 @@ void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *cl
 	return slot_get(base, n, size, key, clock, fresh, sizeof(struct mx_slot));
 }
 
+size_t mx_slot_index(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	struct mx_slot *s = slot_get(hdr, n, sizeof(*hdr), key, clock, fresh, sizeof(*hdr));
+	return (size_t)(s - hdr);
+}
+
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
 {
 	uint8_t *b = base;
@@ -346,12 +352,46 @@ void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone)
 #define EV_OFF offsetof(struct mx_finding, evidence)
 #define EV_END offsetof(struct mx_finding, detail)
 
+/* A text field's bytes up to and including its terminator (all of it when
+ * unterminated): readers treat detail and verify as strings. */
+static void copy_text(char *dst, const char *src, size_t size)
+{
+	const char *z = memchr(src, '\0', size);
+	memcpy(dst, src, z ? (size_t)(z - src) + 1 : size);
+}
+
+/* Every reader stops at the counts and lengths (n_resolvers, n_frames,
+ * n_evidence, name lengths, text terminators): the copy writes only the
+ * bytes in use, a few cache lines instead of the 2 KiB fixed part. */
 void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
 {
 	unsigned nev = src->n_evidence < MX_FINDING_MAX_EVIDENCE ? src->n_evidence : MX_FINDING_MAX_EVIDENCE;
-	memcpy(dst, src, EV_OFF);
+	unsigned nfr = src->n_frames < MX_FINDING_MAX_FRAMES ? src->n_frames : MX_FINDING_MAX_FRAMES;
+	unsigned nrs = src->n_resolvers < MX_FINDING_MAX_RESOLVERS ? src->n_resolvers : MX_FINDING_MAX_RESOLVERS;
+	dst->pattern = src->pattern;
+	dst->title = src->title;
+	dst->sev = src->sev;
+	dst->sender = src->sender;
+	dst->n_resolvers = src->n_resolvers;
+	memcpy(dst->resolvers, src->resolvers, nrs * sizeof(src->resolvers[0]));
+	mx_dname_copy(&dst->domain, &src->domain);
+	mx_dname_copy(&dst->host, &src->host);
+	dst->qtype = src->qtype;
+	dst->first_us = src->first_us;
+	dst->last_us = src->last_us;
+	dst->count = src->count;
+	dst->attempts = src->attempts;
+	dst->n_frames = src->n_frames;
+	memcpy(dst->frames, src->frames, nfr * sizeof(src->frames[0]));
+	dst->n_evidence = src->n_evidence;
 	memcpy(dst->evidence, src->evidence, nev * sizeof(src->evidence[0]));
-	memcpy((char *)dst + EV_END, (const char *)src + EV_END, sizeof(*src) - EV_END);
+	copy_text(dst->detail, src->detail, sizeof dst->detail);
+	dst->smtp_status = src->smtp_status;
+	dst->cause = src->cause;
+	dst->fix = src->fix;
+	copy_text(dst->verify, src->verify, sizeof dst->verify);
+	dst->single_attempt = src->single_attempt;
+	dst->seq = src->seq;
 }
 
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
@@ -462,29 +502,53 @@ static void answer_format(const struct ans_sum *s, char *buf, size_t n)
 
 /* ---- the recent-lookup ring's records -------------------------------------- */
 
-static uint8_t *put_u(uint8_t *p, uint64_t v)
+/* Integers: 4 bytes in a narrow record (every frame number and latency
+ * below 2^32), 8 otherwise. */
+static uint8_t *put_n(uint8_t *p, uint64_t v, bool narrow)
 {
-	while (v >= 0x80) {
-		*p++ = (uint8_t)(v | 0x80);
-		v >>= 7;
+	if (narrow) {
+		uint32_t w = (uint32_t)v;
+		memcpy(p, &w, 4);
+		return p + 4;
 	}
-	*p++ = (uint8_t)v;
-	return p;
+	memcpy(p, &v, 8);
+	return p + 8;
 }
 
-static const uint8_t *get_u(const uint8_t *p, uint64_t *v)
+static const uint8_t *get_n(const uint8_t *p, uint64_t *v, bool narrow)
 {
-	uint64_t x = 0;
-	unsigned sh = 0;
-	uint8_t b;
-	do {
-		b = *p++;
-		if (sh < 64)
-			x |= (uint64_t)(b & 0x7f) << sh;
-		sh += 7;
-	} while (b & 0x80);
-	*v = x;
-	return p;
+	if (narrow) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		*v = w;
+		return p + 4;
+	}
+	memcpy(v, p, 8);
+	return p + 8;
+}
+
+static uint8_t *put_8(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+	return p + 8;
+}
+
+static const uint8_t *get_8(const uint8_t *p, uint64_t *v)
+{
+	memcpy(v, p, 8);
+	return p + 8;
+}
+
+static uint8_t *put_2(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+	return p + 2;
+}
+
+static const uint8_t *get_2(const uint8_t *p, uint16_t *v)
+{
+	memcpy(v, p, 2);
+	return p + 2;
 }
 
 /* An address: its family byte, with 0x80 set when bytes 4..15 are zero and
@@ -544,7 +608,7 @@ static uint8_t *put_ans(uint8_t *p, const struct mx_lookup *l)
 	} else if (l->outcome == MX_O_ANSWER && m->n_mx > 0) {
 		*p++ = ANS_MX;
 		*p++ = m->mx_total > 1;
-		p = put_u(p, m->mx[0].pref);
+		p = put_2(p, m->mx[0].pref);
 		p = put_name(p, &m->mx[0].exchange);
 	} else if (l->outcome == MX_O_ANSWER && m->n_addr > 0) {
 		*p++ = ANS_ADDR;
@@ -555,7 +619,8 @@ static uint8_t *put_ans(uint8_t *p, const struct mx_lookup *l)
 		p = put_name(p, &m->cname[0]);
 	} else if (m->has_soa) {
 		*p++ = ANS_SOA;
-		p = put_u(p, m->neg_ttl);
+		memcpy(p, &m->neg_ttl, 4);
+		p += 4;
 		p = put_name(p, &m->soa_owner);
 	} else {
 		*p++ = ANS_NONE;
@@ -565,13 +630,11 @@ static uint8_t *put_ans(uint8_t *p, const struct mx_lookup *l)
 
 static const uint8_t *get_ans(const uint8_t *p, struct ans_sum *s)
 {
-	uint64_t v;
 	s->kind = *p++;
 	switch (s->kind) {
 	case ANS_MX:
 		s->more = *p++ != 0;
-		p = get_u(p, &v);
-		s->pref = (uint16_t)v;
+		p = get_2(p, &s->pref);
 		p = get_name(p, &s->name);
 		break;
 	case ANS_ADDR:
@@ -582,8 +645,8 @@ static const uint8_t *get_ans(const uint8_t *p, struct ans_sum *s)
 		p = get_name(p, &s->name);
 		break;
 	case ANS_SOA:
-		p = get_u(p, &v);
-		s->neg_ttl = (uint32_t)v;
+		memcpy(&s->neg_ttl, p, 4);
+		p += 4;
 		p = get_name(p, &s->name);
 		break;
 	default:
@@ -595,27 +658,38 @@ static const uint8_t *get_ans(const uint8_t *p, struct ans_sum *s)
 /* Only the fields evidence rows show: client, qname, qtype, the deciding
  * frame, per try the query and response frames and times, server, outcome,
  * rcode, EDE and whether it was still open, and the deciding answer. */
+/* the longest record: address, qtype, tries byte, decided frame, name; four
+ * tries of q_ts, three frame-sized fields, server, outcome, open, rcode, EDE;
+ * an SOA answer with a full name */
+_Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) +
+		       1 + 4 + 2 + MX_DNAME_MAX <= RECENT_SLOT && RECENT_SLOT % 64 == 0,
+	       "RECENT_SLOT holds the longest record, in whole cache lines");
+
 static void recent_put(uint8_t *p, const struct mx_lookup *l)
 {
 	unsigned nt = l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES;
+	uint64_t wide = l->decided_frame;
+	for (unsigned i = 0; i < nt; i++)
+		wide |= l->tries[i].q_frame | l->tries[i].r_frame | l->tries[i].latency_us;
+	bool narrow = wide >> 32 == 0;
 	p = put_addr(p, &l->client);
-	memcpy(p, &l->qtype, 2);
-	p += 2;
-	*p++ = (uint8_t)nt;
-	p = put_u(p, l->decided_frame);
+	p = put_2(p, l->qtype);
+	*p++ = (uint8_t)(nt | (narrow ? 0x80 : 0));
+	p = put_n(p, l->decided_frame, narrow);
 	p = put_name(p, &l->qname);
 	for (unsigned i = 0; i < nt; i++) {
 		const struct mx_lookup_try *t = &l->tries[i];
-		p = put_u(p, t->q_ts);
-		p = put_u(p, t->q_frame);
+		p = put_8(p, t->q_ts);
+		p = put_n(p, t->q_frame, narrow);
+		p = put_n(p, t->r_frame, narrow);
+		p = put_n(p, t->latency_us, narrow);
 		p = put_addr(p, &t->server);
-		p = put_u(p, (uint64_t)t->outcome << 1 | t->open);
-		p = put_u(p, t->r_frame);
-		if (t->r_frame) {
-			p = put_u(p, t->latency_us);
-			p = put_u(p, t->rcode);
-			p = put_u(p, (uint16_t)(t->ede + 1u));
-		}
+		uint32_t oc = (uint32_t)t->outcome;
+		memcpy(p, &oc, 4);
+		p += 4;
+		*p++ = t->open;
+		p = put_2(p, t->rcode);
+		p = put_2(p, t->ede);
 	}
 	/* only where evidence tables show it: MX answers and failures */
 	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
@@ -626,30 +700,28 @@ static void recent_put(uint8_t *p, const struct mx_lookup *l)
 
 static void recent_get(const uint8_t *p, struct recent_lookup *r)
 {
-	uint64_t v;
 	p = get_addr(p, &r->client);
-	memcpy(&r->qtype, p, 2);
-	p += 2;
-	r->n_tries = *p++;
-	p = get_u(p, &r->decided_frame);
+	p = get_2(p, &r->qtype);
+	uint8_t b = *p++;
+	bool narrow = b & 0x80;
+	r->n_tries = b & 0x7f;
+	p = get_n(p, &r->decided_frame, narrow);
 	p = get_name(p, &r->qname);
 	for (unsigned i = 0; i < r->n_tries; i++) {
 		struct mx_lookup_try *t = &r->tries[i];
 		memset(t, 0, sizeof(*t));
-		p = get_u(p, &t->q_ts);
-		p = get_u(p, &t->q_frame);
+		p = get_8(p, &t->q_ts);
+		p = get_n(p, &t->q_frame, narrow);
+		p = get_n(p, &t->r_frame, narrow);
+		p = get_n(p, &t->latency_us, narrow);
 		p = get_addr(p, &t->server);
-		p = get_u(p, &v);
-		t->outcome = (enum mx_outcome)(v >> 1);
-		t->open = v & 1;
-		p = get_u(p, &t->r_frame);
-		if (t->r_frame) {
-			p = get_u(p, &t->latency_us);
-			p = get_u(p, &v);
-			t->rcode = (uint16_t)v;
-			p = get_u(p, &v);
-			t->ede = (uint16_t)(v - 1u);
-		}
+		uint32_t oc;
+		memcpy(&oc, p, 4);
+		p += 4;
+		t->outcome = (enum mx_outcome)oc;
+		t->open = *p++ != 0;
+		p = get_2(p, &t->rcode);
+		p = get_2(p, &t->ede);
 	}
 	get_ans(p, &r->ans);
 }
@@ -848,7 +920,7 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 		if (f->title)
 			into->title = f->title;
 		if (f->detail[0])
-			memcpy(into->detail, f->detail, sizeof into->detail);
+			copy_text(into->detail, f->detail, sizeof into->detail);
 		if (f->smtp_status)
 			into->smtp_status = f->smtp_status;
 		if (f->cause)
@@ -864,7 +936,7 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 	for (unsigned i = 0; i < f->n_evidence; i++)
 		add_evidence(into, &f->evidence[i]);
 	if (!into->verify[0])
-		memcpy(into->verify, f->verify, sizeof into->verify);
+		copy_text(into->verify, f->verify, sizeof into->verify);
 }
 
 /* Rank: severity desc, attempts desc, count desc, first seen, emission order. */

@@ -144,6 +144,13 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 /* As mx_slot_get(), but a taken entry has only its struct mx_slot reset: for
  * large entries whose owner resets the few fields that matter on *fresh. */
 void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh);
+/* Split tables: the struct mx_slot headers in an array of their own, the
+ * entries (no header) in a parallel one, so that a probe reads 16 bytes an
+ * entry. Same placement and LRU choice as mx_slot_get(); returns the index.
+ * The entry is not touched: on *fresh its owner resets what matters. */
+size_t mx_slot_index(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh);
+#define MX_SLOT_INDEX(hdr, key, clock, fresh) \
+	mx_slot_index((hdr), sizeof(hdr) / sizeof((hdr)[0]), (key), (clock), (fresh))
 /* Find only; NULL when absent. */
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key);
 #define MX_SLOT_GET(arr, key, clock, fresh) \

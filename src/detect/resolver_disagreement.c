@@ -18,20 +18,23 @@
 
 enum cls { C_NONE, C_ANSWER, C_NODATA, C_NXDOMAIN, C_FAIL };
 
+/* One resolver's answer; its class is in struct q's cls[] (C_NONE = unused). */
 struct seen {
+	uint64_t ts, mxhash, q_frame, r_frame;
 	struct mx_addr resolver, client;
-	uint8_t cls;
-	uint64_t mxhash, ts, q_frame, r_frame;
-	uint16_t rcode, ede;
+	uint16_t ede;
 };
 
+/* Entries are found through a split table (headers in st.qh): a new entry
+ * is reset by its first line (classes and the fired flag) only. */
 struct q {
-	struct mx_slot s;
+	_Alignas(64) uint8_t cls[PER];
 	bool fired;
 	struct seen v[PER];
 };
 
 struct st {
+	struct mx_slot qh[QS];
 	struct q q[QS];
 	uint64_t clock;
 };
@@ -71,21 +74,24 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (cl == C_NONE)
 		return;
 	bool fresh;
-	struct q *q = MX_SLOT_GET(s->q, mx_key_name(&t->qname, t->qtype, 13), &s->clock, &fresh);
-	struct seen now = {0};
+	struct q *q = &s->q[MX_SLOT_INDEX(s->qh, mx_key_name(&t->qname, t->qtype, 13), &s->clock, &fresh)];
+	if (fresh) {
+		memset(q->cls, C_NONE, sizeof q->cls);
+		q->fired = false;
+	}
+	struct seen now;
 	now.resolver = t->server;
 	now.client = t->client;
-	now.cls = cl;
 	now.mxhash = t->qtype == MX_TYPE_MX && cl == C_ANSWER ? mx_set_hash(t->resp) : 0;
 	now.ts = t->r_ts;
 	now.q_frame = t->q_frame;
 	now.r_frame = t->r_frame;
-	now.rcode = t->rcode;
 	now.ede = t->ede;
 	int slot = -1;
 	for (int i = 0; i < PER; i++) {
 		struct seen *v = &q->v[i];
-		if (v->cls == C_NONE) {
+		uint8_t vcls = q->cls[i];
+		if (vcls == C_NONE) {
 			if (slot < 0)
 				slot = i;
 			continue;
@@ -96,13 +102,13 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		}
 		if (q->fired || now.ts > v->ts + c->opts->disagree_window_us)
 			continue;
-		bool differ = (v->cls != cl && !(v->cls == C_FAIL && cl == C_FAIL)) ||
-			      (cl == C_ANSWER && v->cls == C_ANSWER && now.mxhash != v->mxhash);
+		bool differ = (vcls != cl && !(vcls == C_FAIL && cl == C_FAIL)) ||
+			      (cl == C_ANSWER && vcls == C_ANSWER && now.mxhash != v->mxhash);
 		if (!differ)
 			continue;
 		q->fired = true;
 		bool mail = t->qtype == MX_TYPE_MX || t->qtype == MX_TYPE_A;
-		bool split = (v->cls == C_ANSWER) != (cl == C_ANSWER);
+		bool split = (vcls == C_ANSWER) != (cl == C_ANSWER);
 		struct mx_finding f;
 		char qn[MX_DNAME_STRLEN], r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], tn[16];
 		mx_finding_init(&f, "RESOLVER_DISAGREEMENT", mail && split ? MX_SEV_ERROR : MX_SEV_WARN);
@@ -122,12 +128,12 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		mx_addr_format(&v->resolver, r1, sizeof r1);
 		mx_addr_format(&t->server, r2, sizeof r2);
 		mx_dns_type_name(t->qtype, tn, sizeof tn);
-		if (v->cls == cl)
+		if (vcls == cl)
 			mx_finding_detail(&f, "%s %s: %s and %s return different MX sets", tn, qn, r1, r2);
 		else
-			mx_finding_detail(&f, "%s %s: %s says %s, %s says %s", tn, qn, r1, cls_name(v->cls), r2,
+			mx_finding_detail(&f, "%s %s: %s says %s, %s says %s", tn, qn, r1, cls_name(vcls), r2,
 					  cls_name(cl));
-		if ((v->cls == C_FAIL && (v->ede >= 6 && v->ede <= 12)) || (cl == C_FAIL && t->ede >= 6 && t->ede <= 12))
+		if ((vcls == C_FAIL && (v->ede >= 6 && v->ede <= 12)) || (cl == C_FAIL && t->ede >= 6 && t->ede <= 12))
 			mx_finding_detail(&f, "the failing side reports a DNSSEC validation error: see DNSSEC_BOGUS");
 		f.smtp_status = "depends on which resolver the sender's mail uses: the failing side gives that "
 				"side's error (NXDOMAIN: 5.4.4/5.1.2; failure: 4.4.3, \"451 4.4.0 DNS query failed\")";
@@ -146,6 +152,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 				slot = i;
 	}
 	q->v[slot] = now;
+	q->cls[slot] = cl;
 }
 
 const struct mx_detector mx_det_resolver_disagreement = {
