@@ -655,6 +655,47 @@ static const uint8_t *get_ans(const uint8_t *p, struct ans_sum *s)
 	return p;
 }
 
+/* The tries of a record (shared by the ring and the brief codec). */
+static uint8_t *put_tries(uint8_t *p, const struct mx_lookup_try *tries, unsigned nt, bool narrow)
+{
+	for (unsigned i = 0; i < nt; i++) {
+		const struct mx_lookup_try *t = &tries[i];
+		p = put_8(p, t->q_ts);
+		p = put_n(p, t->q_frame, narrow);
+		p = put_n(p, t->r_frame, narrow);
+		p = put_n(p, t->latency_us, narrow);
+		p = put_addr(p, &t->server);
+		uint32_t oc = (uint32_t)t->outcome;
+		memcpy(p, &oc, 4);
+		p += 4;
+		*p++ = t->open;
+		p = put_2(p, t->rcode);
+		p = put_2(p, t->ede);
+	}
+	return p;
+}
+
+static const uint8_t *get_tries(const uint8_t *p, struct mx_lookup_try *tries, unsigned nt, bool narrow)
+{
+	for (unsigned i = 0; i < nt; i++) {
+		struct mx_lookup_try *t = &tries[i];
+		memset(t, 0, sizeof(*t));
+		p = get_8(p, &t->q_ts);
+		p = get_n(p, &t->q_frame, narrow);
+		p = get_n(p, &t->r_frame, narrow);
+		p = get_n(p, &t->latency_us, narrow);
+		p = get_addr(p, &t->server);
+		uint32_t oc;
+		memcpy(&oc, p, 4);
+		p += 4;
+		t->outcome = (enum mx_outcome)oc;
+		t->open = *p++ != 0;
+		p = get_2(p, &t->rcode);
+		p = get_2(p, &t->ede);
+	}
+	return p;
+}
+
 /* Only the fields evidence rows show: client, qname, qtype, the deciding
  * frame, per try the query and response frames and times, server, outcome,
  * rcode, EDE and whether it was still open, and the deciding answer. */
@@ -677,20 +718,7 @@ static void recent_put(uint8_t *p, const struct mx_lookup *l)
 	*p++ = (uint8_t)(nt | (narrow ? 0x80 : 0));
 	p = put_n(p, l->decided_frame, narrow);
 	p = put_name(p, &l->qname);
-	for (unsigned i = 0; i < nt; i++) {
-		const struct mx_lookup_try *t = &l->tries[i];
-		p = put_8(p, t->q_ts);
-		p = put_n(p, t->q_frame, narrow);
-		p = put_n(p, t->r_frame, narrow);
-		p = put_n(p, t->latency_us, narrow);
-		p = put_addr(p, &t->server);
-		uint32_t oc = (uint32_t)t->outcome;
-		memcpy(p, &oc, 4);
-		p += 4;
-		*p++ = t->open;
-		p = put_2(p, t->rcode);
-		p = put_2(p, t->ede);
-	}
+	p = put_tries(p, l->tries, nt, narrow);
 	/* only where evidence tables show it: MX answers and failures */
 	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
 		put_ans(p, l);
@@ -707,23 +735,69 @@ static void recent_get(const uint8_t *p, struct recent_lookup *r)
 	r->n_tries = b & 0x7f;
 	p = get_n(p, &r->decided_frame, narrow);
 	p = get_name(p, &r->qname);
-	for (unsigned i = 0; i < r->n_tries; i++) {
-		struct mx_lookup_try *t = &r->tries[i];
-		memset(t, 0, sizeof(*t));
-		p = get_8(p, &t->q_ts);
-		p = get_n(p, &t->q_frame, narrow);
-		p = get_n(p, &t->r_frame, narrow);
-		p = get_n(p, &t->latency_us, narrow);
-		p = get_addr(p, &t->server);
-		uint32_t oc;
-		memcpy(&oc, p, 4);
-		p += 4;
-		t->outcome = (enum mx_outcome)oc;
-		t->open = *p++ != 0;
-		p = get_2(p, &t->rcode);
-		p = get_2(p, &t->ede);
-	}
+	p = get_tries(p, r->tries, r->n_tries, narrow);
 	get_ans(p, &r->ans);
+}
+
+_Static_assert(17 + 2 + 1 + 8 * 4 + 4 + 4 + 2 + 1 + MX_LOOKUP_MAX_RESOLVERS * 17 + 2 + MX_DNAME_MAX +
+		       MX_LOOKUP_MAX_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) <= MX_LOOKUP_BRIEF_MAX,
+	       "MX_LOOKUP_BRIEF_MAX holds the longest brief");
+
+void mx_lookup_brief_put(uint8_t *p, const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	unsigned nr = l->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? l->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
+	uint64_t wide = l->decided_frame;
+	for (unsigned i = 0; i < nt; i++)
+		wide |= l->tries[i].q_frame | l->tries[i].r_frame | l->tries[i].latency_us;
+	bool narrow = wide >> 32 == 0;
+	p = put_addr(p, &l->client);
+	p = put_2(p, l->qtype);
+	*p++ = (uint8_t)(nt | (narrow ? 0x80 : 0));
+	p = put_8(p, l->first_us);
+	p = put_8(p, l->last_us);
+	p = put_8(p, l->latency_us);
+	p = put_8(p, l->decided_frame);
+	uint32_t oc = (uint32_t)l->outcome;
+	memcpy(p, &oc, 4);
+	p += 4;
+	memcpy(p, &l->attempts, 4);
+	p += 4;
+	p = put_2(p, l->ede);
+	*p++ = (uint8_t)nr;
+	for (unsigned i = 0; i < nr; i++)
+		p = put_addr(p, &l->resolvers[i]);
+	p = put_name(p, &l->qname);
+	put_tries(p, l->tries, nt, narrow);
+}
+
+void mx_lookup_brief_get(const uint8_t *p, struct mx_lookup *l)
+{
+	memset(l, 0, offsetof(struct mx_lookup, qname));
+	memset(&l->qtype, 0, offsetof(struct mx_lookup, tries) - offsetof(struct mx_lookup, qtype));
+	memset(&l->n_resolvers, 0, sizeof(*l) - offsetof(struct mx_lookup, n_resolvers));
+	p = get_addr(p, &l->client);
+	p = get_2(p, &l->qtype);
+	uint8_t b = *p++;
+	bool narrow = b & 0x80;
+	l->n_tries = b & 0x7f;
+	p = get_8(p, &l->first_us);
+	p = get_8(p, &l->last_us);
+	p = get_8(p, &l->latency_us);
+	p = get_8(p, &l->decided_frame);
+	uint32_t oc;
+	memcpy(&oc, p, 4);
+	p += 4;
+	l->outcome = (enum mx_outcome)oc;
+	memcpy(&l->attempts, p, 4);
+	p += 4;
+	p = get_2(p, &l->ede);
+	l->n_resolvers = *p++;
+	for (unsigned i = 0; i < l->n_resolvers; i++)
+		p = get_addr(p, &l->resolvers[i]);
+	p = get_name(p, &l->qname);
+	get_tries(p, l->tries, l->n_tries, narrow);
+	l->answer = NULL;
 }
 
 /* Evidence rows (query, and response when one came) of a lookup's tries;

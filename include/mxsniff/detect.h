@@ -119,6 +119,14 @@ void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
 void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
 /* Evidence rows (query + response per try) and frames from a lookup. */
 void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l);
+/* A lookup kept for later, serialized by length (~100 bytes for one try):
+ * client, qname, qtype, times, outcome, attempts, latency, deciding frame,
+ * EDE, resolvers and per try what evidence rows show. brief_put writes at
+ * most MX_LOOKUP_BRIEF_MAX bytes; brief_get fills those fields (other
+ * fields zero, answer NULL): enough for mx_finding_add_lookup(). */
+#define MX_LOOKUP_BRIEF_MAX 1088
+void mx_lookup_brief_put(uint8_t *buf, const struct mx_lookup *l);
+void mx_lookup_brief_get(const uint8_t *buf, struct mx_lookup *l);
 /* Frames, resolvers and times from a chain step, and evidence rows from the
  * step's last lookup while the engine still remembers it (a bounded ring of
  * recent lookups: in very busy captures old steps give frames only). */
