@@ -223,7 +223,8 @@ struct cb_list {
 
 struct mx_detect {
 	struct mx_detect_opts o;
-	void *state[64];
+	void *state[64];        /* state_raw[i] rounded up to a cache line */
+	void *state_raw[64];
 	struct cb_list l_txn, l_stray, l_lookup, l_chain, l_tcp, l_tick, l_finish;
 	struct mx_finding *f;
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
@@ -923,11 +924,14 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
 		if (!(d->o.enabled & (1ULL << i)))
 			continue;
-		d->state[i] = calloc(1, mx_detectors[i]->state_size ? mx_detectors[i]->state_size : 1);
-		if (!d->state[i]) {
+		/* zeroed by calloc (pages untouched until used) and aligned to
+		 * a cache line: detectors align hot arrays to lines */
+		d->state_raw[i] = calloc(1, mx_detectors[i]->state_size + 64);
+		if (!d->state_raw[i]) {
 			mx_detect_free(d);
 			return NULL;
 		}
+		d->state[i] = (void *)(((uintptr_t)d->state_raw[i] + 63) & ~(uintptr_t)63);
 		const struct mx_detector *x = mx_detectors[i];
 #define ADD_CB(list, cb)                                                  \
 		if (x->cb)                                                \
@@ -950,7 +954,7 @@ void mx_detect_free(struct mx_detect *d)
 	if (!d)
 		return;
 	for (size_t i = 0; i < 64; i++)
-		free(d->state[i]);
+		free(d->state_raw[i]);
 	free(d->f);
 	free(d->recent);
 	free(d->recent_seq);

@@ -79,12 +79,21 @@ struct sfx_nmeta {
 	uint8_t len, labels;               /* len 0 = empty */
 };
 
+/* The rest of a recent lookup (its type, outcome and times are in its
+ * sfx_rmeta): frames and resolver first, the name by its length last, so
+ * that storing one writes one or two cache lines. */
+struct sfx_body {
+	_Alignas(64) uint64_t q_frame, r_frame;
+	struct mx_addr resolver;
+	struct mx_dname qname;
+};
+
 struct sfx_sender {
 	struct mx_slot s;
 	struct mx_addr client;
-	struct sfx_rmeta rmeta[SFX_RECENT]; /* parallel to recent[] */
+	struct sfx_rmeta rmeta[SFX_RECENT]; /* parallel to recent[]; qtype 0 = empty */
 	struct sfx_nmeta nmeta[SFX_NAMES];  /* parallel to names[] */
-	struct sfx_look recent[SFX_RECENT];
+	struct sfx_body recent[SFX_RECENT];
 	unsigned recent_pos;
 	struct mx_dname names[SFX_NAMES];
 	unsigned names_pos;
@@ -318,6 +327,21 @@ static void sfx_emit(const struct sfx_sender *ss, struct sfx_rec *r, const struc
 	mx_emit(e, &f);
 }
 
+/* Recent lookup i, whole. */
+static void look_get(const struct sfx_sender *ss, unsigned i, struct sfx_look *x)
+{
+	const struct sfx_rmeta *m = &ss->rmeta[i];
+	const struct sfx_body *b = &ss->recent[i];
+	mx_dname_copy(&x->qname, &b->qname);
+	x->qtype = m->qtype;
+	x->outcome = (enum mx_outcome)m->outcome;
+	x->first_us = m->first_us;
+	x->last_us = m->last_us;
+	x->q_frame = b->q_frame;
+	x->r_frame = b->r_frame;
+	x->resolver = b->resolver;
+}
+
 /* base was asked with suffix x appended: the suffixed lookup is sx. */
 static void sfx_note(struct sfx_sender *ss, const struct mx_dname *base, const struct mx_dname *x,
 		     const struct sfx_look *sx, uint64_t base_frame, const struct mx_lookup *l, struct mx_emit *e)
@@ -345,13 +369,16 @@ static void sfx_note(struct sfx_sender *ss, const struct mx_dname *base, const s
 		/* an earlier lookup of base.X of another type may have been answered */
 		struct mx_dname y;
 		for (unsigned i = 0; i < SFX_RECENT && !r->answered; i++) {
-			const struct sfx_look *o = &ss->recent[i];
-			if (o->qtype && o->outcome == MX_O_ANSWER && sfx_split(&o->qname, base, &y) &&
-			    mx_dname_eq(&y, x)) {
+			const struct sfx_rmeta *om = &ss->rmeta[i];
+			if (!om->qtype || om->outcome != MX_O_ANSWER)
+				continue;
+			struct sfx_look o;
+			look_get(ss, i, &o);
+			if (sfx_split(&o.qname, base, &y) && mx_dname_eq(&y, x)) {
 				r->answered = true;
-				r->sample = *o;
-				sfx_add_frame(r, o->q_frame);
-				sfx_add_frame(r, o->r_frame);
+				r->sample = o;
+				sfx_add_frame(r, o.q_frame);
+				sfx_add_frame(r, o.r_frame);
 			}
 		}
 	}
@@ -392,14 +419,11 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	if (fresh) {
 		ss->client = l->client;
 		ss->recent_pos = ss->names_pos = 0;
-		for (unsigned i = 0; i < SFX_RECENT; i++) {
-			ss->recent[i].qtype = 0;
+		/* readers test these before the names and bodies */
+		for (unsigned i = 0; i < SFX_RECENT; i++)
 			ss->rmeta[i].qtype = 0;
-		}
-		for (unsigned i = 0; i < SFX_NAMES; i++) {
-			ss->names[i].len = 0;
+		for (unsigned i = 0; i < SFX_NAMES; i++)
 			ss->nmeta[i].len = 0;
-		}
 		for (unsigned i = 0; i < SFX_PER_SENDER; i++)
 			ss->rec[i].suffix.len = 0;
 	}
@@ -430,7 +454,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		bool back = split_maybe(fm->len, fm->labels, fm->w0, sm->len, sm->labels, sm->w0);
 		if (!fwd && !back)
 			continue;
-		const struct sfx_look *o = &ss->recent[i];
+		struct sfx_look ol;
+		look_get(ss, i, &ol);
+		const struct sfx_look *o = &ol;
 		const struct sfx_look *first = o_first ? o : &cur;
 		const struct sfx_look *second = o_first ? &cur : o;
 		if (fwd && sfx_split(&second->qname, &first->qname, &x))
@@ -457,15 +483,11 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			}
 	}
 	/* field by field: the name by its length */
-	struct sfx_look *rl = &ss->recent[ss->recent_pos];
-	mx_dname_copy(&rl->qname, &cur.qname);
-	rl->qtype = cur.qtype;
-	rl->outcome = cur.outcome;
-	rl->first_us = cur.first_us;
-	rl->last_us = cur.last_us;
+	struct sfx_body *rl = &ss->recent[ss->recent_pos];
 	rl->q_frame = cur.q_frame;
 	rl->r_frame = cur.r_frame;
 	rl->resolver = cur.resolver;
+	mx_dname_copy(&rl->qname, &cur.qname);
 	ss->rmeta[ss->recent_pos] = cm;
 	ss->recent_pos = (ss->recent_pos + 1) % SFX_RECENT;
 	if (l->qtype == MX_TYPE_MX && l->outcome == MX_O_ANSWER && l->answer) {
