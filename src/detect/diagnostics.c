@@ -18,6 +18,7 @@
  * res_search() does, or asks N.X for an MX exchange N it was given. An
  * ANSWER for N.X (a wildcard in X) sends the mail to the wrong host.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,12 +81,21 @@ struct sfx_nmeta {
 };
 
 /* The rest of a recent lookup (its type, outcome and times are in its
- * sfx_rmeta): frames and resolver first, the name by its length last, so
- * that storing one writes one or two cache lines. */
+ * sfx_rmeta), 16 bytes and the name: frames in 4 bytes and an IPv4-shaped
+ * resolver in 5, so that storing one writes one cache line for names up to
+ * 48 bytes. Larger values go to the sender's sfx_wide entry (wide = 1). */
 struct sfx_body {
-	_Alignas(64) uint64_t q_frame, r_frame;
+	_Alignas(64) uint32_t q_frame;
+	uint32_t r_frame;
+	uint8_t rfam;                      /* the resolver's family */
+	uint8_t ra[4];                     /* its first 4 bytes (the other 12 are zero) */
+	uint8_t wide;
+	struct mx_dname qname;             /* written by its length */
+};
+
+struct sfx_wide {
+	uint64_t q_frame, r_frame;
 	struct mx_addr resolver;
-	struct mx_dname qname;
 };
 
 struct sfx_sender {
@@ -94,6 +104,7 @@ struct sfx_sender {
 	struct sfx_rmeta rmeta[SFX_RECENT]; /* parallel to recent[]; qtype 0 = empty */
 	struct sfx_nmeta nmeta[SFX_NAMES];  /* parallel to names[] */
 	struct sfx_body recent[SFX_RECENT];
+	struct sfx_wide recent_wide[SFX_RECENT];
 	unsigned recent_pos;
 	struct mx_dname names[SFX_NAMES];
 	unsigned names_pos;
@@ -327,6 +338,8 @@ static void sfx_emit(const struct sfx_sender *ss, struct sfx_rec *r, const struc
 	mx_emit(e, &f);
 }
 
+_Static_assert(offsetof(struct sfx_body, qname) + 2 + 48 <= 64, "a body with a 48-byte name fits a line");
+
 /* Recent lookup i, whole. */
 static void look_get(const struct sfx_sender *ss, unsigned i, struct sfx_look *x)
 {
@@ -337,9 +350,17 @@ static void look_get(const struct sfx_sender *ss, unsigned i, struct sfx_look *x
 	x->outcome = (enum mx_outcome)m->outcome;
 	x->first_us = m->first_us;
 	x->last_us = m->last_us;
-	x->q_frame = b->q_frame;
-	x->r_frame = b->r_frame;
-	x->resolver = b->resolver;
+	if (b->wide) {
+		x->q_frame = ss->recent_wide[i].q_frame;
+		x->r_frame = ss->recent_wide[i].r_frame;
+		x->resolver = ss->recent_wide[i].resolver;
+	} else {
+		x->q_frame = b->q_frame;
+		x->r_frame = b->r_frame;
+		memset(&x->resolver, 0, sizeof x->resolver);
+		x->resolver.family = b->rfam;
+		memcpy(x->resolver.a, b->ra, 4);
+	}
 }
 
 /* base was asked with suffix x appended: the suffixed lookup is sx. */
@@ -484,9 +505,23 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	}
 	/* field by field: the name by its length */
 	struct sfx_body *rl = &ss->recent[ss->recent_pos];
-	rl->q_frame = cur.q_frame;
-	rl->r_frame = cur.r_frame;
-	rl->resolver = cur.resolver;
+	uint64_t rw;
+	uint32_t rv;
+	memcpy(&rw, cur.resolver.a + 4, 8);
+	memcpy(&rv, cur.resolver.a + 12, 4);
+	if (((cur.q_frame | cur.r_frame) >> 32) == 0 && (rw | rv) == 0) {
+		rl->q_frame = (uint32_t)cur.q_frame;
+		rl->r_frame = (uint32_t)cur.r_frame;
+		rl->rfam = cur.resolver.family;
+		memcpy(rl->ra, cur.resolver.a, 4);
+		rl->wide = 0;
+	} else {
+		struct sfx_wide *w = &ss->recent_wide[ss->recent_pos];
+		w->q_frame = cur.q_frame;
+		w->r_frame = cur.r_frame;
+		w->resolver = cur.resolver;
+		rl->wide = 1;
+	}
 	mx_dname_copy(&rl->qname, &cur.qname);
 	ss->rmeta[ss->recent_pos] = cm;
 	ss->recent_pos = (ss->recent_pos + 1) % SFX_RECENT;
