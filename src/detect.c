@@ -221,6 +221,13 @@ struct cb_list {
 	unsigned char idx[64];
 };
 
+/* A heap entry: a finding's eviction rank (sev << 56 | seq) beside its
+ * index, so that sifting reads the heap array only. */
+struct hent {
+	uint64_t rank;
+	uint32_t idx;
+};
+
 struct mx_detect {
 	struct mx_detect_opts o;
 	void *state[64];        /* state_raw[i] rounded up to a cache line */
@@ -230,8 +237,7 @@ struct mx_detect {
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
 	uint64_t *fkey;         /* key hash of each finding (parallel to f) */
-	uint64_t *frank;        /* sev << 56 | seq: the eviction order */
-	uint32_t *heap;         /* findings as a binary min-heap on frank (n of them) */
+	struct hent *heap;      /* the findings as a binary min-heap on rank (n of them) */
 	uint32_t *hpos;         /* each finding's position in heap */
 	uint32_t *fidx;         /* open-addressing index: finding + 1, 0 = empty */
 	size_t fmask;
@@ -959,7 +965,6 @@ void mx_detect_free(struct mx_detect *d)
 	free(d->recent);
 	free(d->recent_seq);
 	free(d->fkey);
-	free(d->frank);
 	free(d->heap);
 	free(d->hpos);
 	free(d->fidx);
@@ -1081,53 +1086,56 @@ static void index_del(struct mx_detect *d, size_t i)
 	d->fidx[hole] = 0;
 }
 
-/* The eviction victim is the finding with the smallest frank (lowest
- * severity, then first emitted; franks are unique): a binary min-heap keeps
- * it at heap[0]. A finding's frank only grows (a merge may raise its
+/* The eviction victim is the finding with the smallest rank (lowest
+ * severity, then first emitted; ranks are unique): a binary min-heap keeps
+ * it at heap[0]. A finding's rank only grows (a merge may raise its
  * severity), so updates sift down. */
-static void heap_set(struct mx_detect *d, size_t k, uint32_t i)
+static uint64_t frank(const struct mx_finding *f)
 {
-	d->heap[k] = i;
-	d->hpos[i] = (uint32_t)k;
+	return (uint64_t)f->sev << 56 | f->seq;
+}
+
+static void heap_set(struct mx_detect *d, size_t k, struct hent h)
+{
+	d->heap[k] = h;
+	d->hpos[h.idx] = (uint32_t)k;
 }
 
 static void heap_up(struct mx_detect *d, size_t k)
 {
-	uint32_t i = d->heap[k];
-	uint64_t r = d->frank[i];
+	struct hent h = d->heap[k];
 	while (k > 0) {
 		size_t p = (k - 1) / 2;
-		if (d->frank[d->heap[p]] <= r)
+		if (d->heap[p].rank <= h.rank)
 			break;
 		heap_set(d, k, d->heap[p]);
 		k = p;
 	}
-	heap_set(d, k, i);
+	heap_set(d, k, h);
 }
 
 static void heap_down(struct mx_detect *d, size_t k)
 {
-	uint32_t i = d->heap[k];
-	uint64_t r = d->frank[i];
+	struct hent h = d->heap[k];
 	size_t n = d->n;
 	for (;;) {
 		size_t c = 2 * k + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && d->frank[d->heap[c + 1]] < d->frank[d->heap[c]])
+		if (c + 1 < n && d->heap[c + 1].rank < d->heap[c].rank)
 			c++;
-		if (d->frank[d->heap[c]] >= r)
+		if (d->heap[c].rank >= h.rank)
 			break;
 		heap_set(d, k, d->heap[c]);
 		k = c;
 	}
-	heap_set(d, k, i);
+	heap_set(d, k, h);
 }
 
 static void heap_build(struct mx_detect *d)
 {
 	for (size_t k = 0; k < d->n; k++)
-		heap_set(d, k, (uint32_t)k);
+		heap_set(d, k, (struct hent){frank(&d->f[k]), (uint32_t)k});
 	for (size_t k = d->n / 2; k-- > 0;)
 		heap_down(d, k);
 }
@@ -1150,8 +1158,9 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		size_t i = d->fidx[k] - 1;
 		if (d->fkey[i] == key && same_key(&d->f[i], f)) {
 			merge(&d->f[i], f);
-			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
-			heap_down(d, d->hpos[i]);
+			size_t hk = d->hpos[i];
+			d->heap[hk].rank = frank(&d->f[i]);
+			heap_down(d, hk);
 			return;
 		}
 	}
@@ -1161,7 +1170,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		/* evict the lowest severity, then oldest; the new finding takes
 		 * its place (the array's order does not matter: peek ranks by a
 		 * total order) */
-		size_t v = d->heap[0];
+		size_t v = d->heap[0].idx;
 		index_del(d, v);
 		d->evicted++;
 		at = v;
@@ -1179,11 +1188,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			if (!nk)
 				return;
 			d->fkey = nk;
-			uint64_t *nrk = realloc(d->frank, na * sizeof(*nrk));
-			if (!nrk)
-				return;
-			d->frank = nrk;
-			uint32_t *nh = realloc(d->heap, na * sizeof(*nh));
+			struct hent *nh = realloc(d->heap, na * sizeof(*nh));
 			if (!nh)
 				return;
 			d->heap = nh;
@@ -1201,11 +1206,11 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 	if (nf->count == 0)
 		nf->count = 1;
 	d->fkey[at] = key;
-	d->frank[at] = (uint64_t)nf->sev << 56 | nf->seq;
 	if (evict) {
-		heap_down(d, 0);    /* heap[0] is at, with a larger frank now */
+		d->heap[0].rank = frank(nf);   /* heap[0] is at, with a larger rank now */
+		heap_down(d, 0);
 	} else {
-		heap_set(d, d->n - 1, (uint32_t)at);
+		heap_set(d, d->n - 1, (struct hent){frank(nf), (uint32_t)at});
 		heap_up(d, d->n - 1);
 	}
 	index_put(d, at);
@@ -1293,10 +1298,8 @@ const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 		/* rank in place (no second 7 KB-per-finding array), then
 		 * rebuild the parallel keys and the index */
 		qsort(d->f, d->n, sizeof(*d->f), rank_cmp);
-		for (size_t i = 0; i < d->n; i++) {
+		for (size_t i = 0; i < d->n; i++)
 			d->fkey[i] = finding_key(&d->f[i]);
-			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
-		}
 		heap_build(d);
 		if (d->fidx) {
 			memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));
