@@ -247,6 +247,7 @@ struct mx_detect {
 	uint64_t now;
 	uint64_t *recent_seq;           /* RECENT_LOOKUPS seqs, allocated on first use */
 	uint8_t *recent;                /* RECENT_LOOKUPS slots of RECENT_SLOT bytes */
+	uint64_t recent_base;           /* query times are kept relative to this */
 };
 
 /* ---- keyed slots for detector state ---------------------------------------- */
@@ -713,19 +714,76 @@ _Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 1
 		       1 + 4 + 2 + MX_DNAME_MAX <= RECENT_SLOT && RECENT_SLOT % 64 == 0,
 	       "RECENT_SLOT holds the longest record, in whole cache lines");
 
-static void recent_put(uint8_t *p, const struct mx_lookup *l)
+/* Little-endian integers of k bytes (k <= 8). */
+static uint8_t *put_k(uint8_t *p, uint64_t v, unsigned k)
+{
+	for (unsigned i = 0; i < k; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+	return p + k;
+}
+
+static const uint8_t *get_k(const uint8_t *p, uint64_t *v, unsigned k)
+{
+	uint64_t x = 0;
+	for (unsigned i = 0; i < k; i++)
+		x |= (uint64_t)p[i] << (8 * i);
+	*v = x;
+	return p + k;
+}
+
+/* A ring record: client, qtype, a byte with the number of tries, the
+ * narrow flag and where the deciding frame is (0: none, k: try k's
+ * response, 7: in 8 bytes after the byte), the name, the tries and the
+ * answer. Narrow records (frames and latencies below 2^24, query times
+ * within 2^40 us after the ring's base time, outcomes below 128) keep a try
+ * in 17 bytes, 24 with a response: most records fit one cache line. */
+#define RT_NARROW 0x08
+#define RT_DSHIFT 4
+
+static void recent_put(uint8_t *p, const struct mx_lookup *l, uint64_t base)
 {
 	unsigned nt = l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES;
-	uint64_t wide = l->decided_frame;
-	for (unsigned i = 0; i < nt; i++)
-		wide |= l->tries[i].q_frame | l->tries[i].r_frame | l->tries[i].latency_us;
-	bool narrow = wide >> 32 == 0;
+	bool narrow = true;
+	unsigned dcode = l->decided_frame ? 7 : 0;
+	for (unsigned i = 0; i < nt; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		uint64_t big = t->q_frame | t->r_frame | (t->r_frame ? t->latency_us : 0);
+		if (big >> 24 || t->q_ts < base || (t->q_ts - base) >> 40 || (uint32_t)t->outcome >= 128)
+			narrow = false;
+		if (dcode == 7 && t->r_frame == l->decided_frame)
+			dcode = i + 1;
+	}
 	p = put_addr(p, &l->client);
 	p = put_2(p, l->qtype);
-	*p++ = (uint8_t)(nt | (narrow ? 0x80 : 0));
-	p = put_n(p, l->decided_frame, narrow);
+	*p++ = (uint8_t)(nt | (narrow ? RT_NARROW : 0) | dcode << RT_DSHIFT);
+	if (dcode == 7)
+		p = put_8(p, l->decided_frame);
 	p = put_name(p, &l->qname);
-	p = put_tries(p, l->tries, nt, narrow);
+	for (unsigned i = 0; i < nt; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		if (narrow) {
+			p = put_k(p, t->q_ts - base, 5);
+			p = put_k(p, t->q_frame, 3);
+			p = put_k(p, t->r_frame, 3);
+			p = put_addr(p, &t->server);
+			*p++ = (uint8_t)((uint32_t)t->outcome << 1 | t->open);
+		} else {
+			p = put_8(p, t->q_ts);
+			p = put_8(p, t->q_frame);
+			p = put_8(p, t->r_frame);
+			p = put_addr(p, &t->server);
+			uint32_t oc = (uint32_t)t->outcome;
+			memcpy(p, &oc, 4);
+			p += 4;
+			*p++ = t->open;
+		}
+		/* the rest shows only in a response's row */
+		if (t->r_frame) {
+			p = put_k(p, t->latency_us, narrow ? 3 : 8);
+			p = put_2(p, t->rcode);
+			p = put_2(p, t->ede);
+		}
+	}
 	/* only where evidence tables show it: MX answers and failures */
 	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
 		put_ans(p, l);
@@ -733,16 +791,48 @@ static void recent_put(uint8_t *p, const struct mx_lookup *l)
 		*p = ANS_NONE;
 }
 
-static void recent_get(const uint8_t *p, struct recent_lookup *r)
+static void recent_get(const uint8_t *p, struct recent_lookup *r, uint64_t base)
 {
 	p = get_addr(p, &r->client);
 	p = get_2(p, &r->qtype);
 	uint8_t b = *p++;
-	bool narrow = b & 0x80;
-	r->n_tries = b & 0x7f;
-	p = get_n(p, &r->decided_frame, narrow);
+	bool narrow = b & RT_NARROW;
+	unsigned dcode = b >> RT_DSHIFT & 7;
+	r->n_tries = b & 7;
+	r->decided_frame = 0;
+	if (dcode == 7)
+		p = get_8(p, &r->decided_frame);
 	p = get_name(p, &r->qname);
-	p = get_tries(p, r->tries, r->n_tries, narrow);
+	for (unsigned i = 0; i < r->n_tries; i++) {
+		struct mx_lookup_try *t = &r->tries[i];
+		memset(t, 0, sizeof(*t));
+		if (narrow) {
+			p = get_k(p, &t->q_ts, 5);
+			t->q_ts += base;
+			p = get_k(p, &t->q_frame, 3);
+			p = get_k(p, &t->r_frame, 3);
+			p = get_addr(p, &t->server);
+			t->outcome = (enum mx_outcome)(*p >> 1);
+			t->open = *p++ & 1;
+		} else {
+			p = get_8(p, &t->q_ts);
+			p = get_8(p, &t->q_frame);
+			p = get_8(p, &t->r_frame);
+			p = get_addr(p, &t->server);
+			uint32_t oc;
+			memcpy(&oc, p, 4);
+			p += 4;
+			t->outcome = (enum mx_outcome)oc;
+			t->open = *p++ != 0;
+		}
+		if (t->r_frame) {
+			p = get_k(p, &t->latency_us, narrow ? 3 : 8);
+			p = get_2(p, &t->rcode);
+			p = get_2(p, &t->ede);
+		}
+	}
+	if (dcode >= 1 && dcode <= RECENT_TRIES)
+		r->decided_frame = r->tries[dcode - 1].r_frame;
 	get_ans(p, &r->ans);
 }
 
@@ -866,7 +956,7 @@ void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, co
 		size_t k = s->lookup_seq % RECENT_LOOKUPS;
 		if (c->engine->recent_seq[k] == s->lookup_seq) {
 			struct recent_lookup r;
-			recent_get(c->engine->recent + k * RECENT_SLOT, &r);
+			recent_get(c->engine->recent + k * RECENT_SLOT, &r, c->engine->recent_base);
 			add_tries(f, &r.client, &r.qname, r.qtype, r.tries, r.n_tries, r.decided_frame, &r.ans);
 		}
 	}
@@ -1252,10 +1342,11 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 			d->recent = NULL;
 			return;
 		}
+		d->recent_base = l->first_us;
 	}
 	size_t k = l->seq % RECENT_LOOKUPS;
 	d->recent_seq[k] = l->seq ? l->seq : 1;
-	recent_put(d->recent + k * RECENT_SLOT, l);
+	recent_put(d->recent + k * RECENT_SLOT, l, d->recent_base);
 }
 
 void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
