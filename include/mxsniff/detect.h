@@ -113,7 +113,8 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f);
 
 /* Helpers for detectors (detect.c). */
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev);
-/* *dst = *src, without the unused evidence rows. */
+/* *dst = *src as readers see it: only the bytes in use (rows, frames and
+ * resolvers up to their counts, names by length, texts to their end). */
 void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src);
 void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
 void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
