@@ -178,10 +178,17 @@ struct mx_emit {
 	struct mx_detect *d;
 };
 
-/* Recent lookups, compact, so that chain-based findings can show evidence
- * rows: indexed by lookup seq modulo the ring size. */
+/* Recent lookups, so that chain-based findings can show evidence rows:
+ * indexed by lookup seq modulo the ring size. Each slot holds one lookup
+ * serialized by length (addresses in 4 bytes where they fit, names by
+ * length, integers as varints): ~100 bytes, so remembering a lookup writes
+ * two cache lines instead of a ~900-byte struct's five or six. The seqs sit
+ * in their own small array (0 = empty). */
 #define RECENT_LOOKUPS 2048
 #define RECENT_TRIES 4
+/* the longest record: client, qtype, n_tries, decided frame, qname, four
+ * tries and an answer with a full name */
+#define RECENT_SLOT 832
 
 /* The deciding answer in brief, kept raw and formatted only when a finding
  * shows it ("MX 10 mx1.example ...", "192.0.2.1 ...", "CNAME x", "SOA z
@@ -196,13 +203,12 @@ struct ans_sum {
 	struct mx_dname name;
 };
 
+/* A remembered lookup, decoded from its slot when a finding asks for it. */
 struct recent_lookup {
-	uint64_t seq;               /* 0 = empty */
 	struct mx_addr client;
 	struct mx_dname qname;
 	uint16_t qtype;
-	enum mx_outcome outcome;
-	uint64_t first_us, last_us, decided_frame;
+	uint64_t decided_frame;
 	uint8_t n_tries;
 	struct mx_lookup_try tries[RECENT_TRIES];
 	struct ans_sum ans;         /* what the evidence row shows as the answer */
@@ -215,22 +221,33 @@ struct cb_list {
 	unsigned char idx[64];
 };
 
+/* A heap entry: a finding's eviction rank (sev << 56 | seq) beside its
+ * index, so that sifting reads the heap array only. */
+struct hent {
+	uint64_t rank;
+	uint32_t idx;
+};
+
 struct mx_detect {
 	struct mx_detect_opts o;
-	void *state[64];
+	void *state[64];        /* state_raw[i] rounded up to a cache line */
+	void *state_raw[64];
 	struct cb_list l_txn, l_stray, l_lookup, l_chain, l_tcp, l_tick, l_finish;
 	struct mx_finding *f;
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
 	uint64_t *fkey;         /* key hash of each finding (parallel to f) */
-	uint64_t *frank;        /* sev << 56 | seq: eviction scans this, not f */
+	struct hent *heap;      /* the findings as a binary min-heap on rank (n of them) */
+	uint32_t *hpos;         /* each finding's position in heap */
 	uint32_t *fidx;         /* open-addressing index: finding + 1, 0 = empty */
 	size_t fmask;
 	uint64_t evicted, seq;
 	bool dirty;
 	struct mx_emit em;
 	uint64_t now;
-	struct recent_lookup *recent;   /* RECENT_LOOKUPS, allocated on first use */
+	uint64_t *recent_seq;           /* RECENT_LOOKUPS seqs, allocated on first use */
+	uint8_t *recent;                /* RECENT_LOOKUPS slots of RECENT_SLOT bytes */
+	uint64_t recent_base;           /* query times are kept relative to this */
 };
 
 /* ---- keyed slots for detector state ---------------------------------------- */
@@ -282,6 +299,12 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
 	return slot_get(base, n, size, key, clock, fresh, sizeof(struct mx_slot));
+}
+
+size_t mx_slot_index(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	struct mx_slot *s = slot_get(hdr, n, sizeof(*hdr), key, clock, fresh, sizeof(*hdr));
+	return (size_t)(s - hdr);
 }
 
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
@@ -337,12 +360,46 @@ void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone)
 #define EV_OFF offsetof(struct mx_finding, evidence)
 #define EV_END offsetof(struct mx_finding, detail)
 
+/* A text field's bytes up to and including its terminator (all of it when
+ * unterminated): readers treat detail and verify as strings. */
+static void copy_text(char *dst, const char *src, size_t size)
+{
+	const char *z = memchr(src, '\0', size);
+	memcpy(dst, src, z ? (size_t)(z - src) + 1 : size);
+}
+
+/* Every reader stops at the counts and lengths (n_resolvers, n_frames,
+ * n_evidence, name lengths, text terminators): the copy writes only the
+ * bytes in use, a few cache lines instead of the 2 KiB fixed part. */
 void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
 {
 	unsigned nev = src->n_evidence < MX_FINDING_MAX_EVIDENCE ? src->n_evidence : MX_FINDING_MAX_EVIDENCE;
-	memcpy(dst, src, EV_OFF);
+	unsigned nfr = src->n_frames < MX_FINDING_MAX_FRAMES ? src->n_frames : MX_FINDING_MAX_FRAMES;
+	unsigned nrs = src->n_resolvers < MX_FINDING_MAX_RESOLVERS ? src->n_resolvers : MX_FINDING_MAX_RESOLVERS;
+	dst->pattern = src->pattern;
+	dst->title = src->title;
+	dst->sev = src->sev;
+	dst->sender = src->sender;
+	dst->n_resolvers = src->n_resolvers;
+	memcpy(dst->resolvers, src->resolvers, nrs * sizeof(src->resolvers[0]));
+	mx_dname_copy(&dst->domain, &src->domain);
+	mx_dname_copy(&dst->host, &src->host);
+	dst->qtype = src->qtype;
+	dst->first_us = src->first_us;
+	dst->last_us = src->last_us;
+	dst->count = src->count;
+	dst->attempts = src->attempts;
+	dst->n_frames = src->n_frames;
+	memcpy(dst->frames, src->frames, nfr * sizeof(src->frames[0]));
+	dst->n_evidence = src->n_evidence;
 	memcpy(dst->evidence, src->evidence, nev * sizeof(src->evidence[0]));
-	memcpy((char *)dst + EV_END, (const char *)src + EV_END, sizeof(*src) - EV_END);
+	copy_text(dst->detail, src->detail, sizeof dst->detail);
+	dst->smtp_status = src->smtp_status;
+	dst->cause = src->cause;
+	dst->fix = src->fix;
+	copy_text(dst->verify, src->verify, sizeof dst->verify);
+	dst->single_attempt = src->single_attempt;
+	dst->seq = src->seq;
 }
 
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
@@ -451,6 +508,395 @@ static void answer_format(const struct ans_sum *s, char *buf, size_t n)
 	}
 }
 
+/* ---- the recent-lookup ring's records -------------------------------------- */
+
+/* Integers: 4 bytes in a narrow record (every frame number and latency
+ * below 2^32), 8 otherwise. */
+static uint8_t *put_n(uint8_t *p, uint64_t v, bool narrow)
+{
+	if (narrow) {
+		uint32_t w = (uint32_t)v;
+		memcpy(p, &w, 4);
+		return p + 4;
+	}
+	memcpy(p, &v, 8);
+	return p + 8;
+}
+
+static const uint8_t *get_n(const uint8_t *p, uint64_t *v, bool narrow)
+{
+	if (narrow) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		*v = w;
+		return p + 4;
+	}
+	memcpy(v, p, 8);
+	return p + 8;
+}
+
+static uint8_t *put_8(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+	return p + 8;
+}
+
+static const uint8_t *get_8(const uint8_t *p, uint64_t *v)
+{
+	memcpy(v, p, 8);
+	return p + 8;
+}
+
+static uint8_t *put_2(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+	return p + 2;
+}
+
+static const uint8_t *get_2(const uint8_t *p, uint16_t *v)
+{
+	memcpy(v, p, 2);
+	return p + 2;
+}
+
+/* An address: its family byte, with 0x80 set when bytes 4..15 are zero and
+ * only the first four follow. */
+static uint8_t *put_addr(uint8_t *p, const struct mx_addr *a)
+{
+	uint64_t w;
+	uint32_t v;
+	memcpy(&w, a->a + 4, 8);
+	memcpy(&v, a->a + 12, 4);
+	if ((w | v) == 0 && a->family < 0x80) {
+		*p++ = (uint8_t)(a->family | 0x80);
+		memcpy(p, a->a, 4);
+		return p + 4;
+	}
+	*p++ = a->family;
+	memcpy(p, a->a, 16);
+	return p + 16;
+}
+
+static const uint8_t *get_addr(const uint8_t *p, struct mx_addr *a)
+{
+	uint8_t t = *p++;
+	if (t & 0x80) {
+		a->family = (uint8_t)(t & 0x7f);
+		memcpy(a->a, p, 4);
+		memset(a->a + 4, 0, 12);
+		return p + 4;
+	}
+	a->family = t;
+	memcpy(a->a, p, 16);
+	return p + 16;
+}
+
+static uint8_t *put_name(uint8_t *p, const struct mx_dname *n)
+{
+	*p++ = n->len;
+	*p++ = n->labels;
+	memcpy(p, n->wire, n->len);
+	return p + n->len;
+}
+
+static const uint8_t *get_name(const uint8_t *p, struct mx_dname *n)
+{
+	n->len = *p++;
+	n->labels = *p++;
+	memcpy(n->wire, p, n->len);
+	return p + n->len;
+}
+
+/* What answer_sum() keeps, serialized. */
+static uint8_t *put_ans(uint8_t *p, const struct mx_lookup *l)
+{
+	const struct mx_dns_msg *m = l->answer;
+	if (!m) {
+		*p++ = ANS_NONE;
+	} else if (l->outcome == MX_O_ANSWER && m->n_mx > 0) {
+		*p++ = ANS_MX;
+		*p++ = m->mx_total > 1;
+		p = put_2(p, m->mx[0].pref);
+		p = put_name(p, &m->mx[0].exchange);
+	} else if (l->outcome == MX_O_ANSWER && m->n_addr > 0) {
+		*p++ = ANS_ADDR;
+		*p++ = m->addr_total > 1;
+		p = put_addr(p, &m->addr[0].addr);
+	} else if (m->n_cname > 0) {
+		*p++ = ANS_CNAME;
+		p = put_name(p, &m->cname[0]);
+	} else if (m->has_soa) {
+		*p++ = ANS_SOA;
+		memcpy(p, &m->neg_ttl, 4);
+		p += 4;
+		p = put_name(p, &m->soa_owner);
+	} else {
+		*p++ = ANS_NONE;
+	}
+	return p;
+}
+
+static const uint8_t *get_ans(const uint8_t *p, struct ans_sum *s)
+{
+	s->kind = *p++;
+	switch (s->kind) {
+	case ANS_MX:
+		s->more = *p++ != 0;
+		p = get_2(p, &s->pref);
+		p = get_name(p, &s->name);
+		break;
+	case ANS_ADDR:
+		s->more = *p++ != 0;
+		p = get_addr(p, &s->addr);
+		break;
+	case ANS_CNAME:
+		p = get_name(p, &s->name);
+		break;
+	case ANS_SOA:
+		memcpy(&s->neg_ttl, p, 4);
+		p += 4;
+		p = get_name(p, &s->name);
+		break;
+	default:
+		break;
+	}
+	return p;
+}
+
+/* The tries of a record (shared by the ring and the brief codec). */
+static uint8_t *put_tries(uint8_t *p, const struct mx_lookup_try *tries, unsigned nt, bool narrow)
+{
+	for (unsigned i = 0; i < nt; i++) {
+		const struct mx_lookup_try *t = &tries[i];
+		p = put_8(p, t->q_ts);
+		p = put_n(p, t->q_frame, narrow);
+		p = put_n(p, t->r_frame, narrow);
+		p = put_n(p, t->latency_us, narrow);
+		p = put_addr(p, &t->server);
+		uint32_t oc = (uint32_t)t->outcome;
+		memcpy(p, &oc, 4);
+		p += 4;
+		*p++ = t->open;
+		p = put_2(p, t->rcode);
+		p = put_2(p, t->ede);
+	}
+	return p;
+}
+
+static const uint8_t *get_tries(const uint8_t *p, struct mx_lookup_try *tries, unsigned nt, bool narrow)
+{
+	for (unsigned i = 0; i < nt; i++) {
+		struct mx_lookup_try *t = &tries[i];
+		memset(t, 0, sizeof(*t));
+		p = get_8(p, &t->q_ts);
+		p = get_n(p, &t->q_frame, narrow);
+		p = get_n(p, &t->r_frame, narrow);
+		p = get_n(p, &t->latency_us, narrow);
+		p = get_addr(p, &t->server);
+		uint32_t oc;
+		memcpy(&oc, p, 4);
+		p += 4;
+		t->outcome = (enum mx_outcome)oc;
+		t->open = *p++ != 0;
+		p = get_2(p, &t->rcode);
+		p = get_2(p, &t->ede);
+	}
+	return p;
+}
+
+/* Only the fields evidence rows show: client, qname, qtype, the deciding
+ * frame, per try the query and response frames and times, server, outcome,
+ * rcode, EDE and whether it was still open, and the deciding answer. */
+/* the longest record: address, qtype, tries byte, decided frame, name; four
+ * tries of q_ts, three frame-sized fields, server, outcome, open, rcode, EDE;
+ * an SOA answer with a full name */
+_Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) +
+		       1 + 4 + 2 + MX_DNAME_MAX <= RECENT_SLOT && RECENT_SLOT % 64 == 0,
+	       "RECENT_SLOT holds the longest record, in whole cache lines");
+
+/* Little-endian integers of k bytes (k <= 8). */
+static uint8_t *put_k(uint8_t *p, uint64_t v, unsigned k)
+{
+	for (unsigned i = 0; i < k; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+	return p + k;
+}
+
+static const uint8_t *get_k(const uint8_t *p, uint64_t *v, unsigned k)
+{
+	uint64_t x = 0;
+	for (unsigned i = 0; i < k; i++)
+		x |= (uint64_t)p[i] << (8 * i);
+	*v = x;
+	return p + k;
+}
+
+/* A ring record: client, qtype, a byte with the number of tries, the
+ * narrow flag and where the deciding frame is (0: none, k: try k's
+ * response, 7: in 8 bytes after the byte), the name, the tries and the
+ * answer. Narrow records (frames and latencies below 2^24, query times
+ * within 2^40 us after the ring's base time, outcomes below 128) keep a try
+ * in 17 bytes, 24 with a response: most records fit one cache line. */
+#define RT_NARROW 0x08
+#define RT_DSHIFT 4
+
+static void recent_put(uint8_t *p, const struct mx_lookup *l, uint64_t base)
+{
+	unsigned nt = l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES;
+	bool narrow = true;
+	unsigned dcode = l->decided_frame ? 7 : 0;
+	for (unsigned i = 0; i < nt; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		uint64_t big = t->q_frame | t->r_frame | (t->r_frame ? t->latency_us : 0);
+		if (big >> 24 || t->q_ts < base || (t->q_ts - base) >> 40 || (uint32_t)t->outcome >= 128)
+			narrow = false;
+		if (dcode == 7 && t->r_frame == l->decided_frame)
+			dcode = i + 1;
+	}
+	p = put_addr(p, &l->client);
+	p = put_2(p, l->qtype);
+	*p++ = (uint8_t)(nt | (narrow ? RT_NARROW : 0) | dcode << RT_DSHIFT);
+	if (dcode == 7)
+		p = put_8(p, l->decided_frame);
+	p = put_name(p, &l->qname);
+	for (unsigned i = 0; i < nt; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		if (narrow) {
+			p = put_k(p, t->q_ts - base, 5);
+			p = put_k(p, t->q_frame, 3);
+			p = put_k(p, t->r_frame, 3);
+			p = put_addr(p, &t->server);
+			*p++ = (uint8_t)((uint32_t)t->outcome << 1 | t->open);
+		} else {
+			p = put_8(p, t->q_ts);
+			p = put_8(p, t->q_frame);
+			p = put_8(p, t->r_frame);
+			p = put_addr(p, &t->server);
+			uint32_t oc = (uint32_t)t->outcome;
+			memcpy(p, &oc, 4);
+			p += 4;
+			*p++ = t->open;
+		}
+		/* the rest shows only in a response's row */
+		if (t->r_frame) {
+			p = put_k(p, t->latency_us, narrow ? 3 : 8);
+			p = put_2(p, t->rcode);
+			p = put_2(p, t->ede);
+		}
+	}
+	/* only where evidence tables show it: MX answers and failures */
+	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
+		put_ans(p, l);
+	else
+		*p = ANS_NONE;
+}
+
+static void recent_get(const uint8_t *p, struct recent_lookup *r, uint64_t base)
+{
+	p = get_addr(p, &r->client);
+	p = get_2(p, &r->qtype);
+	uint8_t b = *p++;
+	bool narrow = b & RT_NARROW;
+	unsigned dcode = b >> RT_DSHIFT & 7;
+	r->n_tries = b & 7;
+	r->decided_frame = 0;
+	if (dcode == 7)
+		p = get_8(p, &r->decided_frame);
+	p = get_name(p, &r->qname);
+	for (unsigned i = 0; i < r->n_tries; i++) {
+		struct mx_lookup_try *t = &r->tries[i];
+		memset(t, 0, sizeof(*t));
+		if (narrow) {
+			p = get_k(p, &t->q_ts, 5);
+			t->q_ts += base;
+			p = get_k(p, &t->q_frame, 3);
+			p = get_k(p, &t->r_frame, 3);
+			p = get_addr(p, &t->server);
+			t->outcome = (enum mx_outcome)(*p >> 1);
+			t->open = *p++ & 1;
+		} else {
+			p = get_8(p, &t->q_ts);
+			p = get_8(p, &t->q_frame);
+			p = get_8(p, &t->r_frame);
+			p = get_addr(p, &t->server);
+			uint32_t oc;
+			memcpy(&oc, p, 4);
+			p += 4;
+			t->outcome = (enum mx_outcome)oc;
+			t->open = *p++ != 0;
+		}
+		if (t->r_frame) {
+			p = get_k(p, &t->latency_us, narrow ? 3 : 8);
+			p = get_2(p, &t->rcode);
+			p = get_2(p, &t->ede);
+		}
+	}
+	if (dcode >= 1 && dcode <= RECENT_TRIES)
+		r->decided_frame = r->tries[dcode - 1].r_frame;
+	get_ans(p, &r->ans);
+}
+
+_Static_assert(17 + 2 + 1 + 8 * 4 + 4 + 4 + 2 + 1 + MX_LOOKUP_MAX_RESOLVERS * 17 + 2 + MX_DNAME_MAX +
+		       MX_LOOKUP_MAX_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) <= MX_LOOKUP_BRIEF_MAX,
+	       "MX_LOOKUP_BRIEF_MAX holds the longest brief");
+
+void mx_lookup_brief_put(uint8_t *p, const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	unsigned nr = l->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? l->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
+	uint64_t wide = l->decided_frame;
+	for (unsigned i = 0; i < nt; i++)
+		wide |= l->tries[i].q_frame | l->tries[i].r_frame | l->tries[i].latency_us;
+	bool narrow = wide >> 32 == 0;
+	p = put_addr(p, &l->client);
+	p = put_2(p, l->qtype);
+	*p++ = (uint8_t)(nt | (narrow ? 0x80 : 0));
+	p = put_8(p, l->first_us);
+	p = put_8(p, l->last_us);
+	p = put_8(p, l->latency_us);
+	p = put_8(p, l->decided_frame);
+	uint32_t oc = (uint32_t)l->outcome;
+	memcpy(p, &oc, 4);
+	p += 4;
+	memcpy(p, &l->attempts, 4);
+	p += 4;
+	p = put_2(p, l->ede);
+	*p++ = (uint8_t)nr;
+	for (unsigned i = 0; i < nr; i++)
+		p = put_addr(p, &l->resolvers[i]);
+	p = put_name(p, &l->qname);
+	put_tries(p, l->tries, nt, narrow);
+}
+
+void mx_lookup_brief_get(const uint8_t *p, struct mx_lookup *l)
+{
+	memset(l, 0, offsetof(struct mx_lookup, qname));
+	memset(&l->qtype, 0, offsetof(struct mx_lookup, tries) - offsetof(struct mx_lookup, qtype));
+	memset(&l->n_resolvers, 0, sizeof(*l) - offsetof(struct mx_lookup, n_resolvers));
+	p = get_addr(p, &l->client);
+	p = get_2(p, &l->qtype);
+	uint8_t b = *p++;
+	bool narrow = b & 0x80;
+	l->n_tries = b & 0x7f;
+	p = get_8(p, &l->first_us);
+	p = get_8(p, &l->last_us);
+	p = get_8(p, &l->latency_us);
+	p = get_8(p, &l->decided_frame);
+	uint32_t oc;
+	memcpy(&oc, p, 4);
+	p += 4;
+	l->outcome = (enum mx_outcome)oc;
+	memcpy(&l->attempts, p, 4);
+	p += 4;
+	p = get_2(p, &l->ede);
+	l->n_resolvers = *p++;
+	for (unsigned i = 0; i < l->n_resolvers; i++)
+		p = get_addr(p, &l->resolvers[i]);
+	p = get_name(p, &l->qname);
+	get_tries(p, l->tries, l->n_tries, narrow);
+	l->answer = NULL;
+}
+
 /* Evidence rows (query, and response when one came) of a lookup's tries;
  * `answer` labels the response that decided the outcome. */
 static void add_tries(struct mx_finding *f, const struct mx_addr *client, const struct mx_dname *qname,
@@ -507,10 +953,12 @@ void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
 void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s)
 {
 	if (s->asked && c && c->engine && c->engine->recent) {
-		const struct recent_lookup *r = &c->engine->recent[s->lookup_seq % RECENT_LOOKUPS];
-		if (r->seq == s->lookup_seq)
-			add_tries(f, &r->client, &r->qname, r->qtype, r->tries, r->n_tries, r->decided_frame,
-				  &r->ans);
+		size_t k = s->lookup_seq % RECENT_LOOKUPS;
+		if (c->engine->recent_seq[k] == s->lookup_seq) {
+			struct recent_lookup r;
+			recent_get(c->engine->recent + k * RECENT_SLOT, &r, c->engine->recent_base);
+			add_tries(f, &r.client, &r.qname, r.qtype, r.tries, r.n_tries, r.decided_frame, &r.ans);
+		}
 	}
 	for (unsigned i = 0; i < s->n_frames; i++)
 		mx_finding_add_frame(f, s->frames[i]);
@@ -572,11 +1020,14 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
 		if (!(d->o.enabled & (1ULL << i)))
 			continue;
-		d->state[i] = calloc(1, mx_detectors[i]->state_size ? mx_detectors[i]->state_size : 1);
-		if (!d->state[i]) {
+		/* zeroed by calloc (pages untouched until used) and aligned to
+		 * a cache line: detectors align hot arrays to lines */
+		d->state_raw[i] = calloc(1, mx_detectors[i]->state_size + 64);
+		if (!d->state_raw[i]) {
 			mx_detect_free(d);
 			return NULL;
 		}
+		d->state[i] = (void *)(((uintptr_t)d->state_raw[i] + 63) & ~(uintptr_t)63);
 		const struct mx_detector *x = mx_detectors[i];
 #define ADD_CB(list, cb)                                                  \
 		if (x->cb)                                                \
@@ -599,11 +1050,13 @@ void mx_detect_free(struct mx_detect *d)
 	if (!d)
 		return;
 	for (size_t i = 0; i < 64; i++)
-		free(d->state[i]);
+		free(d->state_raw[i]);
 	free(d->f);
 	free(d->recent);
+	free(d->recent_seq);
 	free(d->fkey);
-	free(d->frank);
+	free(d->heap);
+	free(d->hpos);
 	free(d->fidx);
 	free(d);
 }
@@ -640,7 +1093,7 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 		if (f->title)
 			into->title = f->title;
 		if (f->detail[0])
-			memcpy(into->detail, f->detail, sizeof into->detail);
+			copy_text(into->detail, f->detail, sizeof into->detail);
 		if (f->smtp_status)
 			into->smtp_status = f->smtp_status;
 		if (f->cause)
@@ -656,7 +1109,7 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 	for (unsigned i = 0; i < f->n_evidence; i++)
 		add_evidence(into, &f->evidence[i]);
 	if (!into->verify[0])
-		memcpy(into->verify, f->verify, sizeof into->verify);
+		copy_text(into->verify, f->verify, sizeof into->verify);
 }
 
 /* Rank: severity desc, attempts desc, count desc, first seen, emission order. */
@@ -723,6 +1176,60 @@ static void index_del(struct mx_detect *d, size_t i)
 	d->fidx[hole] = 0;
 }
 
+/* The eviction victim is the finding with the smallest rank (lowest
+ * severity, then first emitted; ranks are unique): a binary min-heap keeps
+ * it at heap[0]. A finding's rank only grows (a merge may raise its
+ * severity), so updates sift down. */
+static uint64_t frank(const struct mx_finding *f)
+{
+	return (uint64_t)f->sev << 56 | f->seq;
+}
+
+static void heap_set(struct mx_detect *d, size_t k, struct hent h)
+{
+	d->heap[k] = h;
+	d->hpos[h.idx] = (uint32_t)k;
+}
+
+static void heap_up(struct mx_detect *d, size_t k)
+{
+	struct hent h = d->heap[k];
+	while (k > 0) {
+		size_t p = (k - 1) / 2;
+		if (d->heap[p].rank <= h.rank)
+			break;
+		heap_set(d, k, d->heap[p]);
+		k = p;
+	}
+	heap_set(d, k, h);
+}
+
+static void heap_down(struct mx_detect *d, size_t k)
+{
+	struct hent h = d->heap[k];
+	size_t n = d->n;
+	for (;;) {
+		size_t c = 2 * k + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && d->heap[c + 1].rank < d->heap[c].rank)
+			c++;
+		if (d->heap[c].rank >= h.rank)
+			break;
+		heap_set(d, k, d->heap[c]);
+		k = c;
+	}
+	heap_set(d, k, h);
+}
+
+static void heap_build(struct mx_detect *d)
+{
+	for (size_t k = 0; k < d->n; k++)
+		heap_set(d, k, (struct hent){frank(&d->f[k]), (uint32_t)k});
+	for (size_t k = d->n / 2; k-- > 0;)
+		heap_down(d, k);
+}
+
 void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 {
 	struct mx_detect *d = e->d;
@@ -741,19 +1248,19 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		size_t i = d->fidx[k] - 1;
 		if (d->fkey[i] == key && same_key(&d->f[i], f)) {
 			merge(&d->f[i], f);
-			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
+			size_t hk = d->hpos[i];
+			d->heap[hk].rank = frank(&d->f[i]);
+			heap_down(d, hk);
 			return;
 		}
 	}
 	size_t at;
-	if (d->n == d->cap) {
+	bool evict = d->n == d->cap;
+	if (evict) {
 		/* evict the lowest severity, then oldest; the new finding takes
 		 * its place (the array's order does not matter: peek ranks by a
 		 * total order) */
-		size_t v = 0;
-		for (size_t i = 1; i < d->n; i++)
-			if (d->frank[i] < d->frank[v])
-				v = i;
+		size_t v = d->heap[0].idx;
 		index_del(d, v);
 		d->evicted++;
 		at = v;
@@ -771,10 +1278,14 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			if (!nk)
 				return;
 			d->fkey = nk;
-			uint64_t *nrk = realloc(d->frank, na * sizeof(*nrk));
-			if (!nrk)
+			struct hent *nh = realloc(d->heap, na * sizeof(*nh));
+			if (!nh)
 				return;
-			d->frank = nrk;
+			d->heap = nh;
+			uint32_t *np = realloc(d->hpos, na * sizeof(*np));
+			if (!np)
+				return;
+			d->hpos = np;
 			d->alloc = na;
 		}
 		at = d->n++;
@@ -785,7 +1296,13 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 	if (nf->count == 0)
 		nf->count = 1;
 	d->fkey[at] = key;
-	d->frank[at] = (uint64_t)nf->sev << 56 | nf->seq;
+	if (evict) {
+		d->heap[0].rank = frank(nf);   /* heap[0] is at, with a larger rank now */
+		heap_down(d, 0);
+	} else {
+		heap_set(d, d->n - 1, (struct hent){frank(nf), (uint32_t)at});
+		heap_up(d, d->n - 1);
+	}
 	index_put(d, at);
 }
 
@@ -815,23 +1332,21 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 	if (!l->rd || (l->qtype != MX_TYPE_MX && l->qtype != MX_TYPE_A && l->qtype != MX_TYPE_AAAA &&
 		       l->qtype != MX_TYPE_TLSA))
 		return;
-	if (!d->recent && !(d->recent = calloc(RECENT_LOOKUPS, sizeof(*d->recent))))
-		return;
-	struct recent_lookup *r = &d->recent[l->seq % RECENT_LOOKUPS];
-	r->seq = l->seq ? l->seq : 1;
-	r->client = l->client;
-	mx_dname_copy(&r->qname, &l->qname);
-	r->qtype = l->qtype;
-	r->outcome = l->outcome;
-	r->first_us = l->first_us;
-	r->last_us = l->last_us;
-	r->decided_frame = l->decided_frame;
-	r->n_tries = (uint8_t)(l->n_tries < RECENT_TRIES ? l->n_tries : RECENT_TRIES);
-	memcpy(r->tries, l->tries, r->n_tries * sizeof(r->tries[0]));
-	/* only where evidence tables show it: MX answers and failures */
-	r->ans.kind = ANS_NONE;
-	if (l->qtype == MX_TYPE_MX || l->outcome != MX_O_ANSWER)
-		answer_sum(l, &r->ans);
+	if (!d->recent) {
+		d->recent_seq = calloc(RECENT_LOOKUPS, sizeof(*d->recent_seq));
+		d->recent = aligned_alloc(64, (size_t)RECENT_LOOKUPS * RECENT_SLOT);
+		if (!d->recent_seq || !d->recent) {
+			free(d->recent_seq);
+			free(d->recent);
+			d->recent_seq = NULL;
+			d->recent = NULL;
+			return;
+		}
+		d->recent_base = l->first_us;
+	}
+	size_t k = l->seq % RECENT_LOOKUPS;
+	d->recent_seq[k] = l->seq ? l->seq : 1;
+	recent_put(d->recent + k * RECENT_SLOT, l, d->recent_base);
 }
 
 void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
@@ -874,10 +1389,9 @@ const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 		/* rank in place (no second 7 KB-per-finding array), then
 		 * rebuild the parallel keys and the index */
 		qsort(d->f, d->n, sizeof(*d->f), rank_cmp);
-		for (size_t i = 0; i < d->n; i++) {
+		for (size_t i = 0; i < d->n; i++)
 			d->fkey[i] = finding_key(&d->f[i]);
-			d->frank[i] = (uint64_t)d->f[i].sev << 56 | d->f[i].seq;
-		}
+		heap_build(d);
 		if (d->fidx) {
 			memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));
 			for (size_t i = 0; i < d->n; i++)

@@ -113,12 +113,21 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f);
 
 /* Helpers for detectors (detect.c). */
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev);
-/* *dst = *src, without the unused evidence rows. */
+/* *dst = *src as readers see it: only the bytes in use (rows, frames and
+ * resolvers up to their counts, names by length, texts to their end). */
 void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src);
 void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
 void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
 /* Evidence rows (query + response per try) and frames from a lookup. */
 void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l);
+/* A lookup kept for later, serialized by length (~100 bytes for one try):
+ * client, qname, qtype, times, outcome, attempts, latency, deciding frame,
+ * EDE, resolvers and per try what evidence rows show. brief_put writes at
+ * most MX_LOOKUP_BRIEF_MAX bytes; brief_get fills those fields (other
+ * fields zero, answer NULL): enough for mx_finding_add_lookup(). */
+#define MX_LOOKUP_BRIEF_MAX 1088
+void mx_lookup_brief_put(uint8_t *buf, const struct mx_lookup *l);
+void mx_lookup_brief_get(const uint8_t *buf, struct mx_lookup *l);
 /* Frames, resolvers and times from a chain step, and evidence rows from the
  * step's last lookup while the engine still remembers it (a bounded ring of
  * recent lookups: in very busy captures old steps give frames only). */
@@ -144,6 +153,13 @@ void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clo
 /* As mx_slot_get(), but a taken entry has only its struct mx_slot reset: for
  * large entries whose owner resets the few fields that matter on *fresh. */
 void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh);
+/* Split tables: the struct mx_slot headers in an array of their own, the
+ * entries (no header) in a parallel one, so that a probe reads 16 bytes an
+ * entry. Same placement and LRU choice as mx_slot_get(); returns the index.
+ * The entry is not touched: on *fresh its owner resets what matters. */
+size_t mx_slot_index(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh);
+#define MX_SLOT_INDEX(hdr, key, clock, fresh) \
+	mx_slot_index((hdr), sizeof(hdr) / sizeof((hdr)[0]), (key), (clock), (fresh))
 /* Find only; NULL when absent. */
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key);
 #define MX_SLOT_GET(arr, key, clock, fresh) \

@@ -23,28 +23,18 @@
 
 struct st {
 	/* name fingerprints of the rings' entries (0 = empty): a scan reads
-	 * these, and the 1.4 KiB lookups only where the name may match */
+	 * these, and a kept lookup only where the name may match */
 	uint64_t fp_aaaa[KEEP], fp_a[KEEP];
-	struct mx_lookup aaaa[KEEP];   /* recent failed AAAA lookups (answer == NULL) */
-	struct mx_lookup a[KEEP];      /* recent answered A lookups */
+	/* the lookups, kept as briefs (mx_lookup_brief_put: ~100 bytes written
+	 * instead of a 1.4 KiB struct; answer NULL when read back) */
+	_Alignas(64) uint8_t aaaa[KEEP][MX_LOOKUP_BRIEF_MAX];   /* recent failed AAAA lookups */
+	_Alignas(64) uint8_t a[KEEP][MX_LOOKUP_BRIEF_MAX];      /* recent answered A lookups */
 	unsigned na, nb;               /* ring positions */
 };
 
 static uint64_t fingerprint(const struct mx_dname *n)
 {
 	return mx_dname_hash(n, 0x2a0) | 1;
-}
-
-/* *dst = *l with answer NULL, copying only the tries and name bytes in use. */
-static void store(struct mx_lookup *dst, const struct mx_lookup *l)
-{
-	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
-	memcpy(dst, l, offsetof(struct mx_lookup, qname));
-	mx_dname_copy(&dst->qname, &l->qname);
-	memcpy(&dst->qtype, &l->qtype, offsetof(struct mx_lookup, tries) - offsetof(struct mx_lookup, qtype));
-	memcpy(dst->tries, l->tries, nt * sizeof(l->tries[0]));
-	memcpy(&dst->n_resolvers, &l->n_resolvers, sizeof(*l) - offsetof(struct mx_lookup, n_resolvers));
-	dst->answer = NULL;
 }
 
 static bool share_resolver(const struct mx_lookup *x, const struct mx_lookup *y, struct mx_addr *out)
@@ -137,13 +127,14 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		for (unsigned i = 0; i < KEEP; i++) {
 			if (s->fp_a[i] != fp)
 				continue;
-			const struct mx_lookup *a = &s->a[i];
-			if (a->qtype && mx_dname_eq(&a->qname, &l->qname) && near(a, l) && share_resolver(l, a, &r)) {
-				emit_pair(l, a, &r, e);
+			struct mx_lookup a;
+			mx_lookup_brief_get(s->a[i], &a);
+			if (a.qtype && mx_dname_eq(&a.qname, &l->qname) && near(&a, l) && share_resolver(l, &a, &r)) {
+				emit_pair(l, &a, &r, e);
 				return;
 			}
 		}
-		store(&s->aaaa[s->na], l);
+		mx_lookup_brief_put(s->aaaa[s->na], l);
 		s->fp_aaaa[s->na] = fp;
 		s->na = (s->na + 1) % KEEP;
 	} else if (l->qtype == MX_TYPE_A && l->outcome == MX_O_ANSWER) {
@@ -151,14 +142,15 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		for (unsigned i = 0; i < KEEP; i++) {
 			if (s->fp_aaaa[i] != fp)
 				continue;
-			const struct mx_lookup *v6 = &s->aaaa[i];
-			if (v6->qtype && mx_dname_eq(&v6->qname, &l->qname) && near(v6, l) &&
-			    share_resolver(v6, l, &r)) {
-				emit_pair(v6, l, &r, e); /* l->answer is valid during this call */
+			struct mx_lookup v6;
+			mx_lookup_brief_get(s->aaaa[i], &v6);
+			if (v6.qtype && mx_dname_eq(&v6.qname, &l->qname) && near(&v6, l) &&
+			    share_resolver(&v6, l, &r)) {
+				emit_pair(&v6, l, &r, e); /* l->answer is valid during this call */
 				return;
 			}
 		}
-		store(&s->a[s->nb], l);
+		mx_lookup_brief_put(s->a[s->nb], l);
 		s->fp_a[s->nb] = fp;
 		s->nb = (s->nb + 1) % KEEP;
 	}

@@ -18,6 +18,7 @@
  * res_search() does, or asks N.X for an MX exchange N it was given. An
  * ANSWER for N.X (a wildcard in X) sends the mail to the wrong host.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,12 +80,31 @@ struct sfx_nmeta {
 	uint8_t len, labels;               /* len 0 = empty */
 };
 
+/* The rest of a recent lookup (its type, outcome and times are in its
+ * sfx_rmeta), 16 bytes and the name: frames in 4 bytes and an IPv4-shaped
+ * resolver in 5, so that storing one writes one cache line for names up to
+ * 48 bytes. Larger values go to the sender's sfx_wide entry (wide = 1). */
+struct sfx_body {
+	_Alignas(64) uint32_t q_frame;
+	uint32_t r_frame;
+	uint8_t rfam;                      /* the resolver's family */
+	uint8_t ra[4];                     /* its first 4 bytes (the other 12 are zero) */
+	uint8_t wide;
+	struct mx_dname qname;             /* written by its length */
+};
+
+struct sfx_wide {
+	uint64_t q_frame, r_frame;
+	struct mx_addr resolver;
+};
+
 struct sfx_sender {
 	struct mx_slot s;
 	struct mx_addr client;
-	struct sfx_rmeta rmeta[SFX_RECENT]; /* parallel to recent[] */
+	struct sfx_rmeta rmeta[SFX_RECENT]; /* parallel to recent[]; qtype 0 = empty */
 	struct sfx_nmeta nmeta[SFX_NAMES];  /* parallel to names[] */
-	struct sfx_look recent[SFX_RECENT];
+	struct sfx_body recent[SFX_RECENT];
+	struct sfx_wide recent_wide[SFX_RECENT];
 	unsigned recent_pos;
 	struct mx_dname names[SFX_NAMES];
 	unsigned names_pos;
@@ -318,6 +338,31 @@ static void sfx_emit(const struct sfx_sender *ss, struct sfx_rec *r, const struc
 	mx_emit(e, &f);
 }
 
+_Static_assert(offsetof(struct sfx_body, qname) + 2 + 48 <= 64, "a body with a 48-byte name fits a line");
+
+/* Recent lookup i, whole. */
+static void look_get(const struct sfx_sender *ss, unsigned i, struct sfx_look *x)
+{
+	const struct sfx_rmeta *m = &ss->rmeta[i];
+	const struct sfx_body *b = &ss->recent[i];
+	mx_dname_copy(&x->qname, &b->qname);
+	x->qtype = m->qtype;
+	x->outcome = (enum mx_outcome)m->outcome;
+	x->first_us = m->first_us;
+	x->last_us = m->last_us;
+	if (b->wide) {
+		x->q_frame = ss->recent_wide[i].q_frame;
+		x->r_frame = ss->recent_wide[i].r_frame;
+		x->resolver = ss->recent_wide[i].resolver;
+	} else {
+		x->q_frame = b->q_frame;
+		x->r_frame = b->r_frame;
+		memset(&x->resolver, 0, sizeof x->resolver);
+		x->resolver.family = b->rfam;
+		memcpy(x->resolver.a, b->ra, 4);
+	}
+}
+
 /* base was asked with suffix x appended: the suffixed lookup is sx. */
 static void sfx_note(struct sfx_sender *ss, const struct mx_dname *base, const struct mx_dname *x,
 		     const struct sfx_look *sx, uint64_t base_frame, const struct mx_lookup *l, struct mx_emit *e)
@@ -345,13 +390,16 @@ static void sfx_note(struct sfx_sender *ss, const struct mx_dname *base, const s
 		/* an earlier lookup of base.X of another type may have been answered */
 		struct mx_dname y;
 		for (unsigned i = 0; i < SFX_RECENT && !r->answered; i++) {
-			const struct sfx_look *o = &ss->recent[i];
-			if (o->qtype && o->outcome == MX_O_ANSWER && sfx_split(&o->qname, base, &y) &&
-			    mx_dname_eq(&y, x)) {
+			const struct sfx_rmeta *om = &ss->rmeta[i];
+			if (!om->qtype || om->outcome != MX_O_ANSWER)
+				continue;
+			struct sfx_look o;
+			look_get(ss, i, &o);
+			if (sfx_split(&o.qname, base, &y) && mx_dname_eq(&y, x)) {
 				r->answered = true;
-				r->sample = *o;
-				sfx_add_frame(r, o->q_frame);
-				sfx_add_frame(r, o->r_frame);
+				r->sample = o;
+				sfx_add_frame(r, o.q_frame);
+				sfx_add_frame(r, o.r_frame);
 			}
 		}
 	}
@@ -392,14 +440,11 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	if (fresh) {
 		ss->client = l->client;
 		ss->recent_pos = ss->names_pos = 0;
-		for (unsigned i = 0; i < SFX_RECENT; i++) {
-			ss->recent[i].qtype = 0;
+		/* readers test these before the names and bodies */
+		for (unsigned i = 0; i < SFX_RECENT; i++)
 			ss->rmeta[i].qtype = 0;
-		}
-		for (unsigned i = 0; i < SFX_NAMES; i++) {
-			ss->names[i].len = 0;
+		for (unsigned i = 0; i < SFX_NAMES; i++)
 			ss->nmeta[i].len = 0;
-		}
 		for (unsigned i = 0; i < SFX_PER_SENDER; i++)
 			ss->rec[i].suffix.len = 0;
 	}
@@ -430,7 +475,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		bool back = split_maybe(fm->len, fm->labels, fm->w0, sm->len, sm->labels, sm->w0);
 		if (!fwd && !back)
 			continue;
-		const struct sfx_look *o = &ss->recent[i];
+		struct sfx_look ol;
+		look_get(ss, i, &ol);
+		const struct sfx_look *o = &ol;
 		const struct sfx_look *first = o_first ? o : &cur;
 		const struct sfx_look *second = o_first ? &cur : o;
 		if (fwd && sfx_split(&second->qname, &first->qname, &x))
@@ -457,15 +504,25 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			}
 	}
 	/* field by field: the name by its length */
-	struct sfx_look *rl = &ss->recent[ss->recent_pos];
+	struct sfx_body *rl = &ss->recent[ss->recent_pos];
+	uint64_t rw;
+	uint32_t rv;
+	memcpy(&rw, cur.resolver.a + 4, 8);
+	memcpy(&rv, cur.resolver.a + 12, 4);
+	if (((cur.q_frame | cur.r_frame) >> 32) == 0 && (rw | rv) == 0) {
+		rl->q_frame = (uint32_t)cur.q_frame;
+		rl->r_frame = (uint32_t)cur.r_frame;
+		rl->rfam = cur.resolver.family;
+		memcpy(rl->ra, cur.resolver.a, 4);
+		rl->wide = 0;
+	} else {
+		struct sfx_wide *w = &ss->recent_wide[ss->recent_pos];
+		w->q_frame = cur.q_frame;
+		w->r_frame = cur.r_frame;
+		w->resolver = cur.resolver;
+		rl->wide = 1;
+	}
 	mx_dname_copy(&rl->qname, &cur.qname);
-	rl->qtype = cur.qtype;
-	rl->outcome = cur.outcome;
-	rl->first_us = cur.first_us;
-	rl->last_us = cur.last_us;
-	rl->q_frame = cur.q_frame;
-	rl->r_frame = cur.r_frame;
-	rl->resolver = cur.resolver;
 	ss->rmeta[ss->recent_pos] = cm;
 	ss->recent_pos = (ss->recent_pos + 1) % SFX_RECENT;
 	if (l->qtype == MX_TYPE_MX && l->outcome == MX_O_ANSWER && l->answer) {

@@ -8,6 +8,7 @@
  * answer and the other a negative or failure for MX or A (mail works through
  * one resolver only: split horizon, a stale internal zone, a strict resolver).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,23 +19,63 @@
 
 enum cls { C_NONE, C_ANSWER, C_NODATA, C_NXDOMAIN, C_FAIL };
 
-struct seen {
-	struct mx_addr resolver, client;
-	uint8_t cls;
-	uint64_t mxhash, ts, q_frame, r_frame;
-	uint16_t rcode, ede;
+/* An address in 5 bytes: the family with 0x80 set and the first 4 bytes
+ * when the other 12 are zero (IPv4), else the family alone and the whole
+ * address in the table's side array. */
+struct caddr {
+	uint8_t tag;
+	uint8_t a[4];
 };
 
+/* One resolver's answer; its class is in struct q's cls[] (C_NONE = unused). */
+struct seen {
+	uint64_t ts, mxhash, q_frame, r_frame;
+	uint16_t ede;
+	struct caddr resolver, client;
+};
+
+/* Entries are found through a split table (headers in st.qh). 256 bytes:
+ * the classes, the fired flag and the first answer share the first cache
+ * line, so a new entry (most are new: names outnumber the slots) costs one
+ * line. */
 struct q {
-	struct mx_slot s;
+	_Alignas(64) uint8_t cls[PER];
 	bool fired;
 	struct seen v[PER];
 };
 
 struct st {
+	struct mx_slot qh[QS];
 	struct q q[QS];
+	struct mx_addr wide[QS][PER][2];   /* [resolver, client] not held in a caddr */
 	uint64_t clock;
 };
+
+static void cput(struct caddr *c, struct mx_addr *wide, const struct mx_addr *x)
+{
+	uint64_t w;
+	uint32_t v;
+	memcpy(&w, x->a + 4, 8);
+	memcpy(&v, x->a + 12, 4);
+	if ((w | v) == 0 && x->family < 0x80) {
+		c->tag = (uint8_t)(x->family | 0x80);
+		memcpy(c->a, x->a, 4);
+	} else {
+		c->tag = x->family;
+		*wide = *x;
+	}
+}
+
+static void cget(const struct caddr *c, const struct mx_addr *wide, struct mx_addr *x)
+{
+	if (c->tag & 0x80) {
+		memset(x, 0, sizeof(*x));
+		x->family = (uint8_t)(c->tag & 0x7f);
+		memcpy(x->a, c->a, 4);
+	} else {
+		*x = *wide;
+	}
+}
 
 static const char *cls_name(uint8_t c)
 {
@@ -51,6 +92,9 @@ static uint8_t classify(const struct mx_txn *t)
 	default: return mx_outcome_is_fail(t->outcome) ? C_FAIL : C_NONE;
 	}
 }
+
+_Static_assert(sizeof(struct q) == 256 && offsetof(struct q, v) + sizeof(struct seen) <= 64,
+	       "struct q: four lines, the first answer in the first");
 
 static uint64_t mx_set_hash(const struct mx_dns_msg *m)
 {
@@ -71,44 +115,50 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (cl == C_NONE)
 		return;
 	bool fresh;
-	struct q *q = MX_SLOT_GET(s->q, mx_key_name(&t->qname, t->qtype, 13), &s->clock, &fresh);
-	struct seen now = {0};
-	now.resolver = t->server;
-	now.client = t->client;
-	now.cls = cl;
+	size_t qi = MX_SLOT_INDEX(s->qh, mx_key_name(&t->qname, t->qtype, 13), &s->clock, &fresh);
+	struct q *q = &s->q[qi];
+	if (fresh) {
+		memset(q->cls, C_NONE, sizeof q->cls);
+		q->fired = false;
+	}
+	struct seen now;
 	now.mxhash = t->qtype == MX_TYPE_MX && cl == C_ANSWER ? mx_set_hash(t->resp) : 0;
 	now.ts = t->r_ts;
 	now.q_frame = t->q_frame;
 	now.r_frame = t->r_frame;
-	now.rcode = t->rcode;
 	now.ede = t->ede;
 	int slot = -1;
 	for (int i = 0; i < PER; i++) {
 		struct seen *v = &q->v[i];
-		if (v->cls == C_NONE) {
+		uint8_t vcls = q->cls[i];
+		if (vcls == C_NONE) {
 			if (slot < 0)
 				slot = i;
 			continue;
 		}
-		if (mx_addr_eq(&v->resolver, &t->server)) {
+		struct mx_addr vres;
+		cget(&v->resolver, &s->wide[qi][i][0], &vres);
+		if (mx_addr_eq(&vres, &t->server)) {
 			slot = i;
 			continue;
 		}
 		if (q->fired || now.ts > v->ts + c->opts->disagree_window_us)
 			continue;
-		bool differ = (v->cls != cl && !(v->cls == C_FAIL && cl == C_FAIL)) ||
-			      (cl == C_ANSWER && v->cls == C_ANSWER && now.mxhash != v->mxhash);
+		bool differ = (vcls != cl && !(vcls == C_FAIL && cl == C_FAIL)) ||
+			      (cl == C_ANSWER && vcls == C_ANSWER && now.mxhash != v->mxhash);
 		if (!differ)
 			continue;
 		q->fired = true;
 		bool mail = t->qtype == MX_TYPE_MX || t->qtype == MX_TYPE_A;
-		bool split = (v->cls == C_ANSWER) != (cl == C_ANSWER);
+		bool split = (vcls == C_ANSWER) != (cl == C_ANSWER);
 		struct mx_finding f;
 		char qn[MX_DNAME_STRLEN], r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], tn[16];
 		mx_finding_init(&f, "RESOLVER_DISAGREEMENT", mail && split ? MX_SEV_ERROR : MX_SEV_WARN);
 		f.title = "two resolvers give different answers to the same question";
-		f.sender = mx_addr_eq(&v->client, &t->client) ? t->client : (struct mx_addr){0};
-		mx_finding_add_resolver(&f, &v->resolver);
+		struct mx_addr vcli;
+		cget(&v->client, &s->wide[qi][i][1], &vcli);
+		f.sender = mx_addr_eq(&vcli, &t->client) ? t->client : (struct mx_addr){0};
+		mx_finding_add_resolver(&f, &vres);
 		mx_finding_add_resolver(&f, &t->server);
 		mx_dname_copy(&f.host, &t->qname);
 		f.qtype = t->qtype;
@@ -119,15 +169,15 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		mx_finding_add_frame(&f, t->q_frame);
 		mx_finding_add_frame(&f, t->r_frame);
 		mx_dname_format(&t->qname, qn, sizeof qn);
-		mx_addr_format(&v->resolver, r1, sizeof r1);
+		mx_addr_format(&vres, r1, sizeof r1);
 		mx_addr_format(&t->server, r2, sizeof r2);
 		mx_dns_type_name(t->qtype, tn, sizeof tn);
-		if (v->cls == cl)
+		if (vcls == cl)
 			mx_finding_detail(&f, "%s %s: %s and %s return different MX sets", tn, qn, r1, r2);
 		else
-			mx_finding_detail(&f, "%s %s: %s says %s, %s says %s", tn, qn, r1, cls_name(v->cls), r2,
+			mx_finding_detail(&f, "%s %s: %s says %s, %s says %s", tn, qn, r1, cls_name(vcls), r2,
 					  cls_name(cl));
-		if ((v->cls == C_FAIL && (v->ede >= 6 && v->ede <= 12)) || (cl == C_FAIL && t->ede >= 6 && t->ede <= 12))
+		if ((vcls == C_FAIL && (v->ede >= 6 && v->ede <= 12)) || (cl == C_FAIL && t->ede >= 6 && t->ede <= 12))
 			mx_finding_detail(&f, "the failing side reports a DNSSEC validation error: see DNSSEC_BOGUS");
 		f.smtp_status = "depends on which resolver the sender's mail uses: the failing side gives that "
 				"side's error (NXDOMAIN: 5.4.4/5.1.2; failure: 4.4.3, \"451 4.4.0 DNS query failed\")";
@@ -145,7 +195,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 			if (q->v[i].ts < q->v[slot].ts)
 				slot = i;
 	}
+	cput(&now.resolver, &s->wide[qi][slot][0], &t->server);
+	cput(&now.client, &s->wide[qi][slot][1], &t->client);
 	q->v[slot] = now;
+	q->cls[slot] = cl;
 }
 
 const struct mx_detector mx_det_resolver_disagreement = {
