@@ -98,9 +98,30 @@ struct sfx_wide {
 	struct mx_addr resolver;
 };
 
+/* Per-sender candidate indexes: 128 buckets of ring-position bit masks. A
+ * name's key is a hash of its wire bytes up to the end of a label (the root
+ * byte excluded); keys of recent lookups also mix in the type. rfull holds
+ * each recent lookup's whole name, rpre each of its proper label prefixes,
+ * nfull each remembered MX exchange. A pair "N then N.X" needs N's whole name
+ * to equal a proper prefix of N.X, so a scan visits only the positions found
+ * in the buckets of the current name's keys, in ascending order, and runs the
+ * exact tests on them; a position's bit is cleared everywhere when its entry
+ * is overwritten. */
+#define SFX_NB 128
+#define SFX_RBP 6
+
+struct sfx_rbk {
+	uint8_t full, npre;                /* npre > SFX_RBP: pre[] incomplete */
+	uint8_t pre[SFX_RBP];
+};
+
 struct sfx_sender {
 	struct mx_slot s;
 	struct mx_addr client;
+	uint16_t rfull[SFX_NB], rpre[SFX_NB], nfull[SFX_NB];
+	struct sfx_rbk rbk[SFX_RECENT];     /* the buckets each recent position is in */
+	uint8_t nbk[SFX_NAMES];             /* the bucket each name is in */
+	bool noidx;                         /* a name could not be indexed: scan everything */
 	struct sfx_rmeta rmeta[SFX_RECENT]; /* parallel to recent[]; qtype 0 = empty */
 	struct sfx_nmeta nmeta[SFX_NAMES];  /* parallel to names[] */
 	struct sfx_body recent[SFX_RECENT];
@@ -263,6 +284,13 @@ static bool sfx_split(const struct mx_dname *lng, const struct mx_dname *shrt, s
 /* The first min(8, len) wire bytes, byte i at bits 8i (zero above). */
 static uint64_t name_w0(const struct mx_dname *n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n->len >= 8) {
+		uint64_t v;
+		memcpy(&v, n->wire, 8);
+		return v;
+	}
+#endif
 	uint64_t w = 0;
 	unsigned k = n->len < 8 ? n->len : 8;
 	for (unsigned i = 0; i < k; i++)
@@ -280,6 +308,65 @@ static bool split_maybe(unsigned llen, unsigned llab, uint64_t lw, unsigned slen
 	uint64_t m = k == 8 ? ~0ULL : ((1ULL << (8 * k)) - 1);
 	return ((lw ^ sw) & m) == 0;
 }
+
+/* Label ends: bd[k] = wire bytes of the first k labels (k = 1..labels; bd
+ * holds 128); false when the labels do not add up to the name's length. */
+static bool sfx_bounds(const struct mx_dname *n, uint8_t *bd)
+{
+	unsigned off = 0, end = n->len ? n->len - 1u : 0;
+	for (unsigned k = 1; k <= n->labels; k++) {
+		if (off >= end)
+			return false;
+		off += 1u + n->wire[off];
+		if (off > end)
+			return false;
+		bd[k] = (uint8_t)off;
+	}
+	return off == end;
+}
+
+/* Key of the first nb (>= 1) wire bytes of n, whose name_w0 is w0: from nb
+ * and the first and the last (up to) 8 of those bytes. */
+static uint64_t sfx_key(const struct mx_dname *n, unsigned nb, uint64_t w0)
+{
+	uint64_t t;
+	if (nb >= 8) {
+		memcpy(&t, n->wire + nb - 8, 8);
+	} else {
+		t = w0 & ((1ULL << (8 * nb)) - 1);
+		w0 = 0;
+	}
+	return (w0 * 0x9E3779B97F4A7C15ULL) ^ (t * 0xC2B2AE3D27D4EB4FULL) ^ nb;
+}
+
+/* Buckets: a recent lookup's key (with its type), a remembered name's key. */
+static unsigned kb_r(uint64_t k, unsigned qtype)
+{
+	return (unsigned)(((k ^ ((uint64_t)qtype * 0x165667B19E3779F9ULL)) * 0xD6E8FEB86659FD93ULL) >> 57);
+}
+
+static unsigned kb_n(uint64_t k)
+{
+	return (unsigned)((k * 0xD6E8FEB86659FD93ULL) >> 57);
+}
+
+/* The lowest set bit's position (m != 0). */
+static unsigned low_bit(unsigned m)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctz(m);
+#else
+	unsigned i = 0;
+	while (!(m & 1u)) {
+		m >>= 1;
+		i++;
+	}
+	return i;
+#endif
+}
+
+_Static_assert(SFX_RECENT <= 16 && SFX_NAMES <= 16, "positions fit the 16-bit masks");
+_Static_assert(SFX_NB == 128, "kb_r and kb_n give 7 bits");
 
 static void sfx_add_frame(struct sfx_rec *r, uint64_t frame)
 {
@@ -429,6 +516,15 @@ static void sfx_look_from(struct sfx_look *x, const struct mx_lookup *l)
 	x->resolver = l->n_resolvers ? l->resolvers[0] : (struct mx_addr){0};
 }
 
+static const struct sfx_look *cur_of(struct sfx_look *b, bool *have, const struct mx_lookup *l)
+{
+	if (!*have) {
+		sfx_look_from(b, l);
+		*have = true;
+	}
+	return b;
+}
+
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *s = vs;
@@ -447,22 +543,58 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			ss->nmeta[i].len = 0;
 		for (unsigned i = 0; i < SFX_PER_SENDER; i++)
 			ss->rec[i].suffix.len = 0;
+		memset(ss->rfull, 0, sizeof ss->rfull);
+		memset(ss->rpre, 0, sizeof ss->rpre);
+		memset(ss->nfull, 0, sizeof ss->nfull);
+		ss->noidx = false;
 	}
-	struct sfx_look cur;
+	/* cur as a sfx_look is built only for a pair */
+	struct sfx_look curb;
+	bool have_cur = false;
 	struct mx_dname x;
-	sfx_look_from(&cur, l);
 	struct sfx_rmeta cm;
-	cm.first_us = cur.first_us;
-	cm.last_us = cur.last_us;
-	cm.w0 = name_w0(&cur.qname);
-	cm.qtype = cur.qtype;
-	cm.outcome = (uint8_t)cur.outcome;
-	cm.labels = cur.qname.labels;
-	cm.len = cur.qname.len;
+	cm.first_us = l->first_us;
+	cm.last_us = l->last_us;
+	cm.w0 = name_w0(&l->qname);
+	cm.qtype = l->qtype;
+	cm.outcome = (uint8_t)l->outcome;
+	cm.labels = l->qname.labels;
+	cm.len = l->qname.len;
 	/* 1. res_search pairs: N then N.X (or N.X then N), same type, the
 	 * first one unanswered, the second asked as soon as the first ended. */
+	/* candidates: recent lookups whose whole name is a proper prefix of
+	 * cur's or has cur's as one, remembered names that are a proper prefix
+	 * of cur's (all of them when a name could not be indexed) */
+	uint8_t rb[128]; /* rb[k]: bucket of cur's first k labels with its type, k = 1..labels */
+	unsigned nl = l->qname.labels, cq = l->qtype;
+	unsigned c1 = 0xffffu, c2 = 0xffffu;
+	if (!ss->noidx) {
+		unsigned off = 0, end = l->qname.len - 1u;
+		c2 = 0;
+		for (unsigned k = 1; k <= nl; k++) {
+			if (off >= end)
+				break;
+			off += 1u + l->qname.wire[off];
+			if (off > end)
+				break;
+			uint64_t key = sfx_key(&l->qname, off, cm.w0);
+			rb[k] = (uint8_t)kb_r(key, cq);
+			if (k < nl)
+				c2 |= ss->nfull[kb_n(key)];
+		}
+		if (off != end || nl == 0) {
+			/* labels that do not add up to the length: no index from now on */
+			ss->noidx = true;
+			c1 = c2 = 0xffffu;
+		} else {
+			c1 = ss->rpre[rb[nl]];
+			for (unsigned k = 1; k < nl; k++)
+				c1 |= ss->rfull[rb[k]];
+		}
+	}
 	uint64_t gap = c->opts->answer_timeout_us + 1000000ULL;
-	for (unsigned i = 0; i < SFX_RECENT; i++) {
+	for (; c1; c1 &= c1 - 1) {
+		unsigned i = low_bit(c1);
 		const struct sfx_rmeta *om = &ss->rmeta[i];
 		if (!om->qtype || om->qtype != cm.qtype || (om->outcome == MX_O_ANSWER && cm.outcome == MX_O_ANSWER) ||
 		    om->labels == cm.labels)
@@ -478,8 +610,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		struct sfx_look ol;
 		look_get(ss, i, &ol);
 		const struct sfx_look *o = &ol;
-		const struct sfx_look *first = o_first ? o : &cur;
-		const struct sfx_look *second = o_first ? &cur : o;
+		const struct sfx_look *cur = cur_of(&curb, &have_cur, l);
+		const struct sfx_look *first = o_first ? o : cur;
+		const struct sfx_look *second = o_first ? cur : o;
 		if (fwd && sfx_split(&second->qname, &first->qname, &x))
 			sfx_note(ss, &first->qname, &x, second, first->q_frame, l, e);
 		else if (back && sfx_split(&first->qname, &second->qname, &x))
@@ -487,42 +620,70 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	}
 	/* 2. an MX exchange the sender was given, or a name already seen with a
 	 * suffix, asked with that suffix appended. */
-	for (unsigned i = 0; i < SFX_NAMES; i++) {
+	for (; c2; c2 &= c2 - 1) {
+		unsigned i = low_bit(c2);
 		const struct sfx_nmeta *nm = &ss->nmeta[i];
 		if (nm->len && split_maybe(cm.len, cm.labels, cm.w0, nm->len, nm->labels, nm->w0) &&
-		    sfx_split(&cur.qname, &ss->names[i], &x))
-			sfx_note(ss, &ss->names[i], &x, &cur, 0, l, e);
+		    sfx_split(&l->qname, &ss->names[i], &x))
+			sfx_note(ss, &ss->names[i], &x, cur_of(&curb, &have_cur, l), 0, l, e);
 	}
 	for (unsigned k = 0; k < SFX_PER_SENDER; k++) {
 		struct sfx_rec *r = &ss->rec[k];
 		for (unsigned i = 0; r->suffix.len && i < r->n_bases; i++)
-			if (sfx_split(&cur.qname, &r->bases[i], &x) && mx_dname_eq(&x, &r->suffix)) {
+			if (sfx_split(&l->qname, &r->bases[i], &x) && mx_dname_eq(&x, &r->suffix)) {
 				struct mx_dname b;
 				mx_dname_copy(&b, &r->bases[i]);
-				sfx_note(ss, &b, &x, &cur, 0, l, e);
+				sfx_note(ss, &b, &x, cur_of(&curb, &have_cur, l), 0, l, e);
 				break;
 			}
+	}
+	if (!ss->noidx) {
+		/* the entry about to be overwritten leaves its buckets, cur enters */
+		unsigned pos = ss->recent_pos;
+		uint16_t bit = (uint16_t)(1u << pos);
+		struct sfx_rbk *k = &ss->rbk[pos];
+		if (ss->rmeta[pos].qtype) {
+			ss->rfull[k->full] &= (uint16_t)~bit;
+			if (k->npre <= SFX_RBP)
+				for (unsigned j = 0; j < k->npre; j++)
+					ss->rpre[k->pre[j]] &= (uint16_t)~bit;
+			else
+				for (unsigned b = 0; b < SFX_NB; b++)
+					ss->rpre[b] &= (uint16_t)~bit;
+		}
+		if (cm.qtype) {
+			ss->rfull[k->full = rb[nl]] |= bit;
+			k->npre = (uint8_t)(nl - 1u);
+			for (unsigned j = 1; j < nl; j++) {
+				ss->rpre[rb[j]] |= bit;
+				if (j <= SFX_RBP)
+					k->pre[j - 1] = rb[j];
+			}
+		}
 	}
 	/* field by field: the name by its length */
 	struct sfx_body *rl = &ss->recent[ss->recent_pos];
 	uint64_t rw;
 	uint32_t rv;
-	memcpy(&rw, cur.resolver.a + 4, 8);
-	memcpy(&rv, cur.resolver.a + 12, 4);
-	if (((cur.q_frame | cur.r_frame) >> 32) == 0 && (rw | rv) == 0) {
-		rl->q_frame = (uint32_t)cur.q_frame;
-		rl->r_frame = (uint32_t)cur.r_frame;
-		rl->rfam = cur.resolver.family;
-		memcpy(rl->ra, cur.resolver.a, 4);
+	uint64_t q_frame = l->n_tries ? l->tries[0].q_frame : 0, r_frame = l->decided_frame;
+	static const struct mx_addr no_addr;
+	const struct mx_addr *res = l->n_resolvers ? &l->resolvers[0] : &no_addr;
+	memcpy(&rw, res->a + 4, 8);
+	memcpy(&rv, res->a + 12, 4);
+	if (((q_frame | r_frame) >> 32) == 0 && (rw | rv) == 0) {
+		rl->q_frame = (uint32_t)q_frame;
+		rl->r_frame = (uint32_t)r_frame;
+		rl->rfam = res->family;
+		memcpy(rl->ra, res->a, 4);
 		rl->wide = 0;
 	} else {
 		struct sfx_wide *w = &ss->recent_wide[ss->recent_pos];
-		w->q_frame = cur.q_frame;
-		w->r_frame = cur.r_frame;
-		w->resolver = cur.resolver;
+		w->q_frame = q_frame;
+		w->r_frame = r_frame;
+		w->resolver = *res;
 		rl->wide = 1;
 	}
-	mx_dname_copy(&rl->qname, &cur.qname);
+	mx_dname_copy(&rl->qname, &l->qname);
 	ss->rmeta[ss->recent_pos] = cm;
 	ss->recent_pos = (ss->recent_pos + 1) % SFX_RECENT;
 	if (l->qtype == MX_TYPE_MX && l->outcome == MX_O_ANSWER && l->answer) {
@@ -530,10 +691,25 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			const struct mx_dname *n = &l->answer->mx[i].exchange;
 			bool have = n->len < 2;
 			uint64_t w0 = have ? 0 : name_w0(n);
-			for (unsigned j = 0; j < SFX_NAMES && !have; j++)
-				have = ss->nmeta[j].len == n->len && ss->nmeta[j].w0 == w0 &&
-				       mx_dname_eq(&ss->names[j], n);
+			unsigned nb = 0, cand = 0xffffu;
+			if (!have && !ss->noidx)
+				cand = ss->nfull[nb = kb_n(sfx_key(n, n->len - 1u, w0))];
+			for (; cand && !have; cand &= cand - 1) {
+				unsigned j = low_bit(cand);
+				have = ss->nmeta[j].len == n->len && ss->nmeta[j].w0 == w0 && mx_dname_eq(&ss->names[j], n);
+			}
 			if (!have) {
+				uint8_t nbd[128];
+				if (!ss->noidx && !sfx_bounds(n, nbd))
+					ss->noidx = true; /* labels that do not add up to the length */
+				if (!ss->noidx) {
+					/* the name about to be overwritten leaves its bucket */
+					unsigned pos = ss->names_pos;
+					if (ss->nmeta[pos].len)
+						ss->nfull[ss->nbk[pos]] &= (uint16_t)~(1u << pos);
+					ss->nfull[nb] |= (uint16_t)(1u << pos);
+					ss->nbk[pos] = (uint8_t)nb;
+				}
 				mx_dname_copy(&ss->names[ss->names_pos], n);
 				ss->nmeta[ss->names_pos].len = n->len;
 				ss->nmeta[ss->names_pos].labels = n->labels;
