@@ -342,7 +342,7 @@ static uint64_t sfx_key(const struct mx_dname *n, unsigned nb, uint64_t w0)
 /* Buckets: a recent lookup's key (with its type), a remembered name's key. */
 static unsigned kb_r(uint64_t k, unsigned qtype)
 {
-	return (unsigned)(((k ^ ((uint64_t)qtype * 0x165667B19E3779F9ULL)) * 0xD6E8FEB86659FD93ULL) >> 57);
+	return (unsigned)(((k ^ qtype) * 0xD6E8FEB86659FD93ULL) >> 57);
 }
 
 static unsigned kb_n(uint64_t k)
@@ -560,8 +560,6 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	cm.outcome = (uint8_t)l->outcome;
 	cm.labels = l->qname.labels;
 	cm.len = l->qname.len;
-	/* 1. res_search pairs: N then N.X (or N.X then N), same type, the
-	 * first one unanswered, the second asked as soon as the first ended. */
 	/* candidates: recent lookups whose whole name is a proper prefix of
 	 * cur's or has cur's as one, remembered names that are a proper prefix
 	 * of cur's (all of them when a name could not be indexed) */
@@ -592,6 +590,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 				c1 |= ss->rfull[rb[k]];
 		}
 	}
+	/* 1. res_search pairs: N then N.X (or N.X then N), same type, the
+	 * first one unanswered, the second asked as soon as the first ended. */
 	uint64_t gap = c->opts->answer_timeout_us + 1000000ULL;
 	for (; c1; c1 &= c1 - 1) {
 		unsigned i = low_bit(c1);
