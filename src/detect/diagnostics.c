@@ -569,9 +569,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	if (!ss->noidx) {
 		unsigned off = 0, end = l->qname.len - 1u;
 		c2 = 0;
+		/* (at off == end the root byte takes off past end) */
 		for (unsigned k = 1; k <= nl; k++) {
-			if (off >= end)
-				break;
 			off += 1u + l->qname.wire[off];
 			if (off > end)
 				break;
