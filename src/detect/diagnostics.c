@@ -99,16 +99,21 @@ struct sfx_wide {
 };
 
 /* Per-sender candidate indexes: 128 buckets of ring-position bit masks. A
- * name's key is a hash of its wire bytes up to the end of a label (the root
- * byte excluded); keys of recent lookups also mix in the type. rfull holds
- * each recent lookup's whole name, rpre each of its proper label prefixes,
- * nfull each remembered MX exchange. A pair "N then N.X" needs N's whole name
- * to equal a proper prefix of N.X, so a scan visits only the positions found
- * in the buckets of the current name's keys, in ascending order, and runs the
- * exact tests on them; a position's bit is cleared everywhere when its entry
- * is overwritten. */
+ * key is a hash of a name's wire bytes up to the end of one of its labels
+ * (the root byte excluded; sfx_key). rfull holds each recent lookup's whole
+ * name, rpre each of its proper label prefixes, nfull each remembered MX
+ * exchange. A pair "N then N.X" needs N's whole name to equal a proper prefix
+ * of N.X, so the scans visit only the positions found in the buckets of the
+ * current name's keys, in ascending order, and run the exact tests on them.
+ * An entry that is overwritten leaves the buckets it was put in (rbk, nbk). */
 #define SFX_NB 128
 #define SFX_RBP 6
+
+/* one bucket of each index, so that a key's probe and its later update
+ * touch one cache line */
+struct sfx_cell {
+	uint16_t rfull, rpre, nfull, unused;
+};
 
 struct sfx_rbk {
 	uint8_t full, npre;                /* npre > SFX_RBP: pre[] incomplete */
@@ -118,17 +123,17 @@ struct sfx_rbk {
 struct sfx_sender {
 	struct mx_slot s;
 	struct mx_addr client;
-	uint16_t rfull[SFX_NB], rpre[SFX_NB], nfull[SFX_NB];
+	unsigned recent_pos, names_pos;     /* (in the first line with the flags) */
+	bool noidx;                         /* a name could not be indexed: scan everything */
+	bool any_rec;                       /* rec[] has a suffix */
+	struct sfx_cell cell[SFX_NB];
 	struct sfx_rbk rbk[SFX_RECENT];     /* the buckets each recent position is in */
 	uint8_t nbk[SFX_NAMES];             /* the bucket each name is in */
-	bool noidx;                         /* a name could not be indexed: scan everything */
 	struct sfx_rmeta rmeta[SFX_RECENT]; /* parallel to recent[]; qtype 0 = empty */
 	struct sfx_nmeta nmeta[SFX_NAMES];  /* parallel to names[] */
 	struct sfx_body recent[SFX_RECENT];
 	struct sfx_wide recent_wide[SFX_RECENT];
-	unsigned recent_pos;
 	struct mx_dname names[SFX_NAMES];
-	unsigned names_pos;
 	struct sfx_rec rec[SFX_PER_SENDER];
 };
 
@@ -339,13 +344,8 @@ static uint64_t sfx_key(const struct mx_dname *n, unsigned nb, uint64_t w0)
 	return (w0 * 0x9E3779B97F4A7C15ULL) ^ (t * 0xC2B2AE3D27D4EB4FULL) ^ nb;
 }
 
-/* Buckets: a recent lookup's key (with its type), a remembered name's key. */
-static unsigned kb_r(uint64_t k, unsigned qtype)
-{
-	return (unsigned)(((k ^ qtype) * 0xD6E8FEB86659FD93ULL) >> 57);
-}
-
-static unsigned kb_n(uint64_t k)
+/* A key's bucket. */
+static unsigned kb(uint64_t k)
 {
 	return (unsigned)((k * 0xD6E8FEB86659FD93ULL) >> 57);
 }
@@ -366,7 +366,7 @@ static unsigned low_bit(unsigned m)
 }
 
 _Static_assert(SFX_RECENT <= 16 && SFX_NAMES <= 16, "positions fit the 16-bit masks");
-_Static_assert(SFX_NB == 128, "kb_r and kb_n give 7 bits");
+_Static_assert(SFX_NB == 128, "kb gives 7 bits");
 
 static void sfx_add_frame(struct sfx_rec *r, uint64_t frame)
 {
@@ -460,6 +460,7 @@ static void sfx_note(struct sfx_sender *ss, const struct mx_dname *base, const s
 			r = &ss->rec[i];
 	for (unsigned i = 0; i < SFX_PER_SENDER && !r; i++)
 		if (!ss->rec[i].suffix.len) {
+			ss->any_rec = true;
 			r = &ss->rec[i];
 			memset(r, 0, sizeof(*r));
 			mx_dname_copy(&r->suffix, x);
@@ -543,10 +544,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			ss->nmeta[i].len = 0;
 		for (unsigned i = 0; i < SFX_PER_SENDER; i++)
 			ss->rec[i].suffix.len = 0;
-		memset(ss->rfull, 0, sizeof ss->rfull);
-		memset(ss->rpre, 0, sizeof ss->rpre);
-		memset(ss->nfull, 0, sizeof ss->nfull);
+		memset(ss->cell, 0, sizeof ss->cell);
 		ss->noidx = false;
+		ss->any_rec = false;
 	}
 	/* cur as a sfx_look is built only for a pair */
 	struct sfx_look curb;
@@ -564,7 +564,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	 * cur's or has cur's as one, remembered names that are a proper prefix
 	 * of cur's (all of them when a name could not be indexed) */
 	uint8_t rb[128]; /* rb[k]: bucket of cur's first k labels with its type, k = 1..labels */
-	unsigned nl = l->qname.labels, cq = l->qtype;
+	unsigned nl = l->qname.labels;
 	unsigned c1 = 0xffffu, c2 = 0xffffu;
 	if (!ss->noidx) {
 		unsigned off = 0, end = l->qname.len - 1u;
@@ -575,18 +575,18 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			if (off > end)
 				break;
 			uint64_t key = sfx_key(&l->qname, off, cm.w0);
-			rb[k] = (uint8_t)kb_r(key, cq);
+			rb[k] = (uint8_t)kb(key);
 			if (k < nl)
-				c2 |= ss->nfull[kb_n(key)];
+				c2 |= ss->cell[kb(key)].nfull;
 		}
 		if (off != end || nl == 0) {
 			/* labels that do not add up to the length: no index from now on */
 			ss->noidx = true;
 			c1 = c2 = 0xffffu;
 		} else {
-			c1 = ss->rpre[rb[nl]];
+			c1 = ss->cell[rb[nl]].rpre;
 			for (unsigned k = 1; k < nl; k++)
-				c1 |= ss->rfull[rb[k]];
+				c1 |= ss->cell[rb[k]].rfull;
 		}
 	}
 	/* 1. res_search pairs: N then N.X (or N.X then N), same type, the
@@ -626,7 +626,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		    sfx_split(&l->qname, &ss->names[i], &x))
 			sfx_note(ss, &ss->names[i], &x, cur_of(&curb, &have_cur, l), 0, l, e);
 	}
-	for (unsigned k = 0; k < SFX_PER_SENDER; k++) {
+	for (unsigned k = 0; ss->any_rec && k < SFX_PER_SENDER; k++) {
 		struct sfx_rec *r = &ss->rec[k];
 		for (unsigned i = 0; r->suffix.len && i < r->n_bases; i++)
 			if (sfx_split(&l->qname, &r->bases[i], &x) && mx_dname_eq(&x, &r->suffix)) {
@@ -642,19 +642,19 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		uint16_t bit = (uint16_t)(1u << pos);
 		struct sfx_rbk *k = &ss->rbk[pos];
 		if (ss->rmeta[pos].qtype) {
-			ss->rfull[k->full] &= (uint16_t)~bit;
+			ss->cell[k->full].rfull &= (uint16_t)~bit;
 			if (k->npre <= SFX_RBP)
 				for (unsigned j = 0; j < k->npre; j++)
-					ss->rpre[k->pre[j]] &= (uint16_t)~bit;
+					ss->cell[k->pre[j]].rpre &= (uint16_t)~bit;
 			else
 				for (unsigned b = 0; b < SFX_NB; b++)
-					ss->rpre[b] &= (uint16_t)~bit;
+					ss->cell[b].rpre &= (uint16_t)~bit;
 		}
 		if (cm.qtype) {
-			ss->rfull[k->full = rb[nl]] |= bit;
+			ss->cell[k->full = rb[nl]].rfull |= bit;
 			k->npre = (uint8_t)(nl - 1u);
 			for (unsigned j = 1; j < nl; j++) {
-				ss->rpre[rb[j]] |= bit;
+				ss->cell[rb[j]].rpre |= bit;
 				if (j <= SFX_RBP)
 					k->pre[j - 1] = rb[j];
 			}
@@ -692,7 +692,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			uint64_t w0 = have ? 0 : name_w0(n);
 			unsigned nb = 0, cand = 0xffffu;
 			if (!have && !ss->noidx)
-				cand = ss->nfull[nb = kb_n(sfx_key(n, n->len - 1u, w0))];
+				cand = ss->cell[nb = kb(sfx_key(n, n->len - 1u, w0))].nfull;
 			for (; cand && !have; cand &= cand - 1) {
 				unsigned j = low_bit(cand);
 				have = ss->nmeta[j].len == n->len && ss->nmeta[j].w0 == w0 && mx_dname_eq(&ss->names[j], n);
@@ -705,8 +705,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 					/* the name about to be overwritten leaves its bucket */
 					unsigned pos = ss->names_pos;
 					if (ss->nmeta[pos].len)
-						ss->nfull[ss->nbk[pos]] &= (uint16_t)~(1u << pos);
-					ss->nfull[nb] |= (uint16_t)(1u << pos);
+						ss->cell[ss->nbk[pos]].nfull &= (uint16_t)~(1u << pos);
+					ss->cell[nb].nfull |= (uint16_t)(1u << pos);
 					ss->nbk[pos] = (uint8_t)nb;
 				}
 				mx_dname_copy(&ss->names[ss->names_pos], n);
