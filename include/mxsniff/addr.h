@@ -24,8 +24,14 @@ void mx_addr_set4(struct mx_addr *x, const uint8_t b[4]);
 void mx_addr_set6(struct mx_addr *x, const uint8_t b[16]);
 /* Total order: family first, then bytes. For sorted, deterministic output. */
 int mx_addr_cmp(const struct mx_addr *x, const struct mx_addr *y);
-/* Text form (inet_ntop style, "-" for none) into buf; returns buf. */
+/* Text form (inet_ntop style, "-" for none) into buf; returns buf. A buffer
+ * too small for the whole text gets "" (as inet_ntop fails). */
 char *mx_addr_format(const struct mx_addr *x, char *buf, size_t n);
+/* The same text written at d without a terminator, for writers with their
+ * own buffers: at most MX_ADDR_TEXT_MAX bytes, and d must have room for one
+ * more (an octet is stored as one 4-byte copy). Returns the end. */
+#define MX_ADDR_TEXT_MAX 45
+char *mx_addr_text(char *d, const struct mx_addr *x);
 /* Parse dotted-quad or IPv6 text. 0 or MX_EINVAL. */
 int mx_addr_parse(const char *s, struct mx_addr *out);
 

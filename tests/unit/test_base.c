@@ -93,6 +93,63 @@ static void addr_format_v4_like_inet_ntop(void **state)
 		}
 }
 
+static uint64_t lcg_next(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *x;
+}
+
+/* IPv6 text must be inet_ntop's too: every pattern of zero groups (the
+ * "::" run, the first longest one wins) with assorted other groups, the
+ * IPv4-compatible and -mapped forms and their near misses, and buffers one
+ * byte too small. */
+static void addr_format_v6_like_inet_ntop(void **state)
+{
+	(void)state;
+	static const uint16_t groups[] = { 1, 2, 0xf, 0x10, 0xff, 0x100, 0xfff, 0x1000, 0xffff,
+					   0xfffe, 0xabcd, 0x8000 };
+	uint64_t x = 7;
+	struct mx_addr a;
+	memset(&a, 0, sizeof a);
+	a.family = 6;
+	for (unsigned mask = 0; mask < 256; mask++)
+		for (int round = 0; round < 40; round++) {
+			for (int i = 0; i < 8; i++) {
+				uint64_t v = lcg_next(&x);
+				uint16_t g = round < 12 ? groups[(round + i) % 12] : (uint16_t)(v >> 20);
+				if (mask >> i & 1u)
+					g = 0;
+				else if (g == 0)
+					g = 1;
+				if (round % 5 == 4 && i >= 5 && !(mask >> i & 1u))
+					g = i == 5 ? 0xffff : (uint16_t)(v >> 40); /* mapped-like */
+				a.a[2 * i] = (uint8_t)(g >> 8);
+				a.a[2 * i + 1] = (uint8_t)g;
+			}
+			char ours[MX_ADDR_STRLEN], ref[MX_ADDR_STRLEN];
+			assert_non_null(inet_ntop(AF_INET6, a.a, ref, sizeof ref));
+			assert_string_equal(mx_addr_format(&a, ours, sizeof ours), ref);
+			size_t len = strlen(ref);
+			assert_string_equal(mx_addr_format(&a, ours, len + 1), ref);
+			assert_string_equal(mx_addr_format(&a, ours, len), ""); /* one byte short */
+			char raw[MX_ADDR_TEXT_MAX + 1];
+			assert_int_equal(mx_addr_text(raw, &a) - raw, (long)len);
+			assert_memory_equal(raw, ref, len);
+		}
+	static const char *const special[] = {
+		"::", "::1", "::2", "::ffff:0.0.0.0", "::ffff:1.2.3.4", "::1.2.3.4", "::0.0.1.0",
+		"::fffe:1.2.3.4", "0:0:0:0:1:ffff:1.2.3.4", "1::ffff:1.2.3.4", "::ffff:0:1.2.3.4",
+		"64:ff9b::1.2.3.4", "fe80::", "1::", "1:0:0:2::3", "1::2:0:0:3", "0:1::",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff:255.255.255.255",
+	};
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+		char ours[MX_ADDR_STRLEN], ref[MX_ADDR_STRLEN];
+		assert_int_equal(mx_addr_parse(special[i], &a), 0);
+		assert_non_null(inet_ntop(AF_INET6, a.a, ref, sizeof ref));
+		assert_string_equal(mx_addr_format(&a, ours, sizeof ours), ref);
+	}
+}
+
 static void dname_text(void **state)
 {
 	(void)state;
@@ -147,7 +204,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rd_reads_and_sticks), cmocka_unit_test(rd_sub_clamps),
 		cmocka_unit_test(addr_roundtrip),
-		cmocka_unit_test(addr_format_v4_like_inet_ntop), cmocka_unit_test(dname_text),
+		cmocka_unit_test(addr_format_v4_like_inet_ntop),
+		cmocka_unit_test(addr_format_v6_like_inet_ntop), cmocka_unit_test(dname_text),
 		cmocka_unit_test(err_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
