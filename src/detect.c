@@ -264,31 +264,57 @@ static size_t slot_home(uint64_t key, size_t n)
 	return (size_t)(((key >> 32) * (uint64_t)n) >> 32);
 }
 
-static void *slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh, size_t zero)
+/* The window after a miss at the home position: the entry further on, or the
+ * window's least recently used one (the first of equal ones, home first).
+ * Looking for the key before choosing the victim gives the same answer as
+ * one pass doing both: the victim only matters when the key is absent. */
+static void *slot_miss(uint8_t *b, size_t n, size_t size, size_t home, uint64_t key, uint64_t now, bool *fresh,
+		       size_t zero)
 {
-	uint8_t *b = base;
-	size_t i = slot_home(key, n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
-	struct mx_slot *victim = (struct mx_slot *)(b + i * size);
-	++*clock;
-	for (size_t k = 0; k < w; k++) {
+	size_t w = n < SLOT_WINDOW ? n : SLOT_WINDOW, i = home;
+	for (size_t k = 1; k < w; k++) {
+		if (++i == n)
+			i = 0;
 		struct mx_slot *s = (struct mx_slot *)(b + i * size);
 		if (s->key == key && s->used) {
-			s->used = *clock;
+			s->used = now;
 			if (fresh)
 				*fresh = false;
 			return s;
 		}
-		if (s->used < victim->used)
-			victim = s;
+	}
+	struct mx_slot *victim = (struct mx_slot *)(b + home * size);
+	i = home;
+	for (size_t k = 1; k < w; k++) {
 		if (++i == n)
 			i = 0;
+		struct mx_slot *s = (struct mx_slot *)(b + i * size);
+		if (s->used < victim->used)
+			victim = s;
 	}
 	memset(victim, 0, zero);
 	victim->key = key;
-	victim->used = *clock;
+	victim->used = now;
 	if (fresh)
 		*fresh = true;
 	return victim;
+}
+
+/* The common case, a hit at the home position, without a loop. */
+static inline void *slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh,
+			     size_t zero)
+{
+	uint8_t *b = base;
+	size_t home = slot_home(key, n);
+	uint64_t now = ++*clock;
+	struct mx_slot *s = (struct mx_slot *)(b + home * size);
+	if (s->key == key && s->used) {
+		s->used = now;
+		if (fresh)
+			*fresh = false;
+		return s;
+	}
+	return slot_miss(b, n, size, home, key, now, fresh, zero);
 }
 
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
