@@ -24,7 +24,6 @@ enum cat { CAT_CHAIN, CAT_PTR, CAT_DNSBL, CAT_REP, CAT_TXT, CAT_OTHER, CAT_N };
 static const char *const cat_names[CAT_N] = {"mail chain", "PTR", "DNSBL", "reputation", "TXT", "other"};
 
 struct snd {
-	struct mx_slot s;
 	struct mx_addr addr;
 	uint64_t bucket;                 /* index of the current bucket */
 	uint64_t cur[CAT_N], cur_total, cur_chain, cur_chain_lost;
@@ -38,6 +37,7 @@ struct snd {
 };
 
 struct st {
+	struct mx_slot hdr[SENDERS];   /* the table's keys, apart: a probe reads 16 bytes an entry */
 	struct snd s[SENDERS];
 	uint64_t clock;
 };
@@ -145,9 +145,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (!t->rd || t->kind == MX_TXN_OPEN || t->kind == MX_TXN_PENDING || !mx_detect_is_sender(c->opts, &t->client))
 		return;
 	bool fresh;
-	struct snd *s = MX_SLOT_GET(st->s, mx_key_addr(&t->client, 16), &st->clock, &fresh);
+	struct snd *s = &st->s[MX_SLOT_INDEX(st->hdr, mx_key_addr(&t->client, 16), &st->clock, &fresh)];
 	uint64_t b = t->q_ts / BUCKET_US;
 	if (fresh) {
+		memset(s, 0, sizeof(*s));
 		s->addr = t->client;
 		s->bucket = b;
 		s->first_us = t->q_ts;
@@ -172,7 +173,7 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	struct st *st = vs;
 	for (unsigned i = 0; i < SENDERS; i++) {
 		struct snd *s = &st->s[i];
-		if (!s->s.used)
+		if (!st->hdr[i].used)
 			continue;
 		roll(s, s->bucket + 1, c->opts, e);
 		uint64_t filt = s->all[CAT_PTR] + s->all[CAT_DNSBL] + s->all[CAT_REP];

@@ -20,7 +20,6 @@
 #define EV 4
 
 struct res {
-	struct mx_slot s;
 	struct mx_addr addr;
 	uint32_t hist[NB];
 	uint64_t n, over_warn, over_error, max_us, first_us, last_us;
@@ -29,6 +28,7 @@ struct res {
 };
 
 struct st {
+	struct mx_slot hdr[RES];   /* the table's keys, apart: a probe reads 16 bytes an entry */
 	struct res res[RES];
 	uint64_t clock, win_start;
 };
@@ -116,9 +116,10 @@ static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_
 static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e)
 {
 	for (unsigned i = 0; i < RES; i++)
-		if (s->res[i].s.used) {
+		if (s->hdr[i].used) {
 			judge(&s->res[i], c, e);
 			memset(&s->res[i], 0, sizeof s->res[i]);
+			memset(&s->hdr[i], 0, sizeof s->hdr[i]);
 		}
 	s->win_start = c->now_us;
 }
@@ -132,8 +133,9 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (s->win_start == 0)
 		s->win_start = t->q_ts;
 	bool fresh;
-	struct res *r = MX_SLOT_GET(s->res, mx_key_addr(&t->server, 9), &s->clock, &fresh);
+	struct res *r = &s->res[MX_SLOT_INDEX(s->hdr, mx_key_addr(&t->server, 9), &s->clock, &fresh)];
 	if (fresh) {
+		memset(r, 0, sizeof(*r));
 		r->addr = t->server;
 		r->first_us = t->q_ts;
 	}
