@@ -27,7 +27,6 @@ struct pend {
 };
 
 struct res {
-	struct mx_slot s;
 	struct mx_addr addr, client;
 	uint64_t edns_lost, edns_answered, plain_answered, plain_lost, first_us, last_us;
 	uint64_t frames[6];
@@ -36,6 +35,7 @@ struct res {
 
 struct st {
 	struct pend pend[PEND];
+	struct mx_slot rhdr[RES];   /* res's keys, apart: a probe reads 16 bytes an entry */
 	struct res res[RES];
 	uint64_t pclock, rclock;
 	unsigned n_pend;            /* pend entries in use */
@@ -120,8 +120,9 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	}
 	/* EDNS_DROP bookkeeping per resolver */
 	bool fresh;
-	struct res *r = MX_SLOT_GET(s->res, mx_key_addr2(&t->client, &t->server, 15), &s->rclock, &fresh);
+	struct res *r = &s->res[MX_SLOT_INDEX(s->rhdr, mx_key_addr2(&t->client, &t->server, 15), &s->rclock, &fresh)];
 	if (fresh) {
+		memset(r, 0, sizeof(*r));
 		r->addr = t->server;
 		r->client = t->client;
 		r->first_us = t->q_ts;
@@ -169,7 +170,7 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		const struct res *r = &s->res[i];
 		/* the drop must be specific to EDNS: when plain queries to R are
 		 * lost too (>= 20 %), R is down or overloaded (P10), not EDNS-blind */
-		if (!r->s.used || r->edns_lost < 3 || r->edns_answered > 0 || r->plain_answered == 0 ||
+		if (!s->rhdr[i].used || r->edns_lost < 3 || r->edns_answered > 0 || r->plain_answered == 0 ||
 		    r->plain_lost * 4 >= r->plain_answered)
 			continue;
 		struct mx_finding f;

@@ -15,7 +15,6 @@
 #define PAIRS 64
 
 struct pair {
-	struct mx_slot s;
 	uint64_t lookups, refused_lookups;
 	/* after the first finding at a severity, further refusals are only
 	 * counted and merged in once at the end (a busy sender refused all day
@@ -27,6 +26,7 @@ struct pair {
 };
 
 struct st {
+	struct mx_slot hdr[PAIRS];   /* the pairs' keys, apart: a probe reads 16 bytes an entry */
 	struct pair pairs[PAIRS];
 	uint64_t clock;
 };
@@ -38,7 +38,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		return;
 	for (unsigned r = 0; r < l->n_resolvers; r++) {
 		bool fresh;
-		struct pair *p = MX_SLOT_GET(s->pairs, mx_key_addr2(&l->client, &l->resolvers[r], 11), &s->clock, &fresh);
+		struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2(&l->client, &l->resolvers[r], 11), &s->clock, &fresh)];
+		if (fresh)
+			memset(p, 0, sizeof(*p));
 		p->lookups++;
 		const struct mx_lookup_try *bad = NULL;
 		for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
@@ -127,7 +129,7 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	struct st *s = vs;
 	(void)c;
 	for (unsigned i = 0; i < PAIRS; i++)
-		if (s->pairs[i].s.used) {
+		if (s->hdr[i].used) {
 			flush_held(&s->pairs[i], false, e);
 			flush_held(&s->pairs[i], true, e);
 		}

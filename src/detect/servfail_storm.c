@@ -22,7 +22,6 @@
 #define STORM_US 60000000ULL
 
 struct res {
-	struct mx_slot s;
 	struct mx_addr addr;
 	uint64_t win_start, responses, servfail;
 	uint64_t zones[8];
@@ -45,6 +44,7 @@ struct zone {
 };
 
 struct st {
+	struct mx_slot rhdr[RES];   /* res's keys, apart: a probe reads 16 bytes an entry */
 	struct res res[RES];
 	struct zone zones[ZONES];
 	uint64_t clock, zclock;
@@ -107,12 +107,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (sf)
 		mx_zone_guess(&t->qname, &zone);
 	bool fresh;
-	struct res *r = MX_SLOT_GET(s->res, mx_key_addr(&t->server, 17), &s->clock, &fresh);
+	struct res *r = &s->res[MX_SLOT_INDEX(s->rhdr, mx_key_addr(&t->server, 17), &s->clock, &fresh)];
 	if (fresh || t->r_ts >= r->win_start + STORM_US) {
-		struct mx_slot keep = r->s;
 		bool stormed = !fresh && r->stormed;
 		memset(r, 0, sizeof(*r));
-		r->s = keep;
 		r->stormed = stormed;
 		r->addr = t->server;
 		r->win_start = t->r_ts;
@@ -189,8 +187,8 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		struct zone *z = &s->zones[i];
 		if (!z->s.used || !domain_servfail_due(s, z, true))
 			continue;
-		const struct res *r = MX_SLOT_FIND(s->res, mx_key_addr(&z->resolver, 17));
-		if (r && r->stormed)
+		const struct mx_slot *h = MX_SLOT_FIND(s->rhdr, mx_key_addr(&z->resolver, 17));
+		if (h && s->res[h - s->rhdr].stormed)
 			continue;
 		emit_domain_servfail(z, e);
 	}
