@@ -267,9 +267,10 @@ static size_t slot_home(uint64_t key, size_t n)
 /* The window after a miss at the home position: the entry further on, or the
  * window's least recently used one (the first of equal ones, home first).
  * Looking for the key before choosing the victim gives the same answer as
- * one pass doing both: the victim only matters when the key is absent. */
-static void *slot_miss(uint8_t *b, size_t n, size_t size, size_t home, uint64_t key, uint64_t now, bool *fresh,
-		       size_t zero)
+ * one pass doing both: the victim only matters when the key is absent.
+ * Inlined into each entry point, so that the entry size is a constant. */
+static inline __attribute__((always_inline)) void *slot_miss(uint8_t *b, size_t n, size_t size, size_t home,
+								uint64_t key, uint64_t now, bool *fresh, size_t zero)
 {
 	size_t w = n < SLOT_WINDOW ? n : SLOT_WINDOW, i = home;
 	for (size_t k = 1; k < w; k++) {
