@@ -12,6 +12,7 @@
  */
 #include "mxsniff/detect.h"
 #include "mxsniff/err.h"
+#include "detect/key_inline.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -355,12 +356,12 @@ static uint64_t nonzero(uint64_t k)
 
 uint64_t mx_key_addr(const struct mx_addr *a, uint64_t salt)
 {
-	return nonzero(mx_addr_hash(a, salt));
+	return mx_key_addr_inline(a, salt);
 }
 
 uint64_t mx_key_addr2(const struct mx_addr *a, const struct mx_addr *b, uint64_t salt)
 {
-	return nonzero(mx_addr_hash(b, mx_addr_hash(a, salt)));
+	return mx_key_addr2_inline(a, b, salt);
 }
 
 uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define PEND 64
 #define RES 32
@@ -93,7 +94,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	bool formerr = answered && t->q_edns && (t->rcode == MX_RCODE_FORMERR || t->rcode == MX_RCODE_BADVERS);
 	/* the pending table is almost always empty: no key to hash then */
 	uint64_t key = formerr || (s->n_pend && answered && !t->q_edns && t->outcome <= MX_O_NXDOMAIN)
-		? mx_key_addr(&t->client, mx_key_name(&t->qname, t->qtype, 15)) : 0;
+		? mx_key_addr_inline(&t->client, mx_key_name(&t->qname, t->qtype, 15)) : 0;
 	if (formerr) {
 		bool fresh;
 		struct pend *p = MX_SLOT_GET(s->pend, key, &s->pclock, &fresh);
@@ -120,7 +121,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	}
 	/* EDNS_DROP bookkeeping per resolver */
 	bool fresh;
-	struct res *r = &s->res[MX_SLOT_INDEX(s->rhdr, mx_key_addr2(&t->client, &t->server, 15), &s->rclock, &fresh)];
+	struct res *r = &s->res[MX_SLOT_INDEX(s->rhdr, mx_key_addr2_inline(&t->client, &t->server, 15), &s->rclock, &fresh)];
 	if (fresh) {
 		memset(r, 0, sizeof(*r));
 		r->addr = t->server;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define RES 32
 
@@ -39,7 +40,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		return;
 	if (mx_detect_is_public(c->opts, &t->server)) {
 		bool fresh;
-		struct res *r = MX_SLOT_GET(s->res, mx_key_addr2(&t->client, &t->server, 12), &s->clock, &fresh);
+		struct res *r = MX_SLOT_GET(s->res, mx_key_addr2_inline(&t->client, &t->server, 12), &s->clock, &fresh);
 		if (fresh) {
 			r->addr = t->server;
 			r->sender = t->client;

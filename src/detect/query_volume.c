@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define SENDERS 32
 #define HIST 30
@@ -145,7 +146,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (!t->rd || t->kind == MX_TXN_OPEN || t->kind == MX_TXN_PENDING || !mx_detect_is_sender(c->opts, &t->client))
 		return;
 	bool fresh;
-	struct snd *s = &st->s[MX_SLOT_INDEX(st->hdr, mx_key_addr(&t->client, 16), &st->clock, &fresh)];
+	struct snd *s = &st->s[MX_SLOT_INDEX(st->hdr, mx_key_addr_inline(&t->client, 16), &st->clock, &fresh)];
 	uint64_t b = t->q_ts / BUCKET_US;
 	if (fresh) {
 		memset(s, 0, sizeof(*s));

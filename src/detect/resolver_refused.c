@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define PAIRS 64
 
@@ -38,7 +39,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		return;
 	for (unsigned r = 0; r < l->n_resolvers; r++) {
 		bool fresh;
-		struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2(&l->client, &l->resolvers[r], 11), &s->clock, &fresh)];
+		struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&l->client, &l->resolvers[r], 11), &s->clock, &fresh)];
 		if (fresh)
 			memset(p, 0, sizeof(*p));
 		p->lookups++;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define PAIRS 128
 #define EV 6
@@ -159,7 +160,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (s->win_start == 0)
 		s->win_start = t->q_ts;
 	bool fresh;
-	struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2(&t->client, &t->server, 10), &s->clock, &fresh)];
+	struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&t->client, &t->server, 10), &s->clock, &fresh)];
 	if (fresh) {
 		memset(p, 0, sizeof(*p));
 		p->sender = t->client;
@@ -207,7 +208,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			continue;
 		/* one lost query that glibc resent elsewhere is ordinary loss: a
 		 * failover pattern needs timeout_warn_min lookups paying for it */
-		struct fo *fo = MX_SLOT_GET(st->fo, mx_key_addr2(&l->client, &t0->server, 31), &st->fo_clock, NULL);
+		struct fo *fo = MX_SLOT_GET(st->fo, mx_key_addr2_inline(&l->client, &t0->server, 31), &st->fo_clock, NULL);
 		if (++fo->count < c->opts->timeout_warn_min)
 			return;
 		struct mx_finding f;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define RES 32
 #define ZONES 128
@@ -107,7 +108,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (sf)
 		mx_zone_guess(&t->qname, &zone);
 	bool fresh;
-	struct res *r = &s->res[MX_SLOT_INDEX(s->rhdr, mx_key_addr(&t->server, 17), &s->clock, &fresh)];
+	struct res *r = &s->res[MX_SLOT_INDEX(s->rhdr, mx_key_addr_inline(&t->server, 17), &s->clock, &fresh)];
 	if (fresh || t->r_ts >= r->win_start + STORM_US) {
 		bool stormed = !fresh && r->stormed;
 		memset(r, 0, sizeof(*r));
@@ -158,7 +159,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	}
 	if (!sf)
 		return;
-	struct zone *z = MX_SLOT_GET(s->zones, mx_key_addr(&t->server, mx_key_name(&zone, 0, 18)), &s->zclock, &fresh);
+	struct zone *z = MX_SLOT_GET(s->zones, mx_key_addr_inline(&t->server, mx_key_name(&zone, 0, 18)), &s->zclock, &fresh);
 	if (fresh) {
 		mx_dname_copy(&z->zone, &zone);
 		z->resolver = t->server;
@@ -187,7 +188,7 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		struct zone *z = &s->zones[i];
 		if (!z->s.used || !domain_servfail_due(s, z, true))
 			continue;
-		const struct mx_slot *h = MX_SLOT_FIND(s->rhdr, mx_key_addr(&z->resolver, 17));
+		const struct mx_slot *h = MX_SLOT_FIND(s->rhdr, mx_key_addr_inline(&z->resolver, 17));
 		if (h && s->res[h - s->rhdr].stormed)
 			continue;
 		emit_domain_servfail(z, e);

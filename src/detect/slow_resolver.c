@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define RES 64
 #define NB 108 /* 4 buckets per power of two up to 2^27 us */
@@ -133,7 +134,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (s->win_start == 0)
 		s->win_start = t->q_ts;
 	bool fresh;
-	struct res *r = &s->res[MX_SLOT_INDEX(s->hdr, mx_key_addr(&t->server, 9), &s->clock, &fresh)];
+	struct res *r = &s->res[MX_SLOT_INDEX(s->hdr, mx_key_addr_inline(&t->server, 9), &s->clock, &fresh)];
 	if (fresh) {
 		memset(r, 0, sizeof(*r));
 		r->addr = t->server;
