@@ -37,15 +37,23 @@
  *   got an ICMP unreachable) or DUPLICATE (it was answered). Entries leave it
  *   strictly in close order, so it is a ring (allocated lazily in chunks, so
  *   memory follows the number remembered) with one chained hash index (h1,
- *   about 8 entries a bucket: it is written for every closed transaction
- *   but walked only for responses that match nothing pending). Chains run
- *   newest to oldest and are never unlinked: each link carries the insertion
- *   number ("gen") of the entry it points to, and a walk stops at the first
- *   entry that was overwritten or has left the ring (everything after it is
- *   older, so gone too). Forgetting the oldest entry is then O(1) and touches
- *   no other entry. A recent entry is compact (~100 bytes, not a whole
- *   struct mx_txn): the key, the times and frames a stray reports, and a
- *   64-bit hash of the question (qname, qtype, qclass) in place of the name;
+ *   about 8 entries a bucket). The index is needed only for responses that
+ *   match nothing pending (rare; none in most captures), so it is built
+ *   lazily: closing a transaction writes only its entry (no bucket); the
+ *   first lookup allocates the buckets and links the ring, and each later
+ *   lookup first links the entries added since the previous one (the newest
+ *   nl), oldest to newest. Entries that leave the ring before any lookup are
+ *   never linked. Chains run newest to oldest and are never unlinked: each
+ *   link carries the insertion number ("gen") of the entry it points to, and
+ *   a walk stops at the first entry that was overwritten or has left the
+ *   ring (everything after it is older, so gone too). Forgetting the oldest
+ *   entry is then O(1) and touches no other entry. A recent entry is compact
+ *   (88 bytes, not a whole struct mx_txn): the key, the times and frames a
+ *   stray reports, and a 64-bit hash of the question (qname, qtype, qclass)
+ *   in place of the name; the key hash is recomputed from the key when the
+ *   entry is linked. Close times (read by expiry at the ring head) are kept
+ *   apart in a dense array per chunk, so expiry reads one cache line per 8
+ *   entries instead of one per entry;
  *   a response's question is compared through that hash (a false match
  *   needs the same addresses, ports and ID and a 64-bit collision).
  *   A response matching a recent entry exactly is
@@ -117,14 +125,15 @@ struct tab {
 
 /* A closed transaction remembered for LATE/DUPLICATE (see the top comment). */
 struct rent {
-	uint64_t h1, qh;      /* key hash (as pending h1); question hash */
-	uint64_t seq, q_ts, q_frame, close_ts;
+	uint64_t qh;          /* question hash */
+	uint64_t seq, q_ts, q_frame;
 	struct mx_addr client, server;
 	uint16_t cport, sport, id;
 	uint8_t transport, kind;
 	uint32_t gen;         /* insertion number (mod 2^32) */
 	uint32_t n1, n1gen;   /* next (older) entry in the hash chain and its gen */
 };
+_Static_assert(sizeof(struct rent) % sizeof(uint64_t) == 0, "close times follow the entries");
 
 struct rlink {
 	uint32_t slot, gen;   /* newest entry of a bucket; NIL when none */
@@ -136,12 +145,15 @@ struct rlink {
 
 struct ring {
 	struct rent **chunk;  /* chunks of RING_CHUNK entries, allocated on first use */
+	uint64_t **close;     /* per chunk: the close times of its entries (dense,
+				 * after the entries in the same allocation) */
 	uint32_t n_chunks;    /* chunks allocated (they fill in order) */
 	uint32_t max;         /* capacity (opts.max_recent) */
 	uint32_t head, n;     /* oldest slot, entries in use */
 	uint32_t ins;         /* entries ever inserted (mod 2^32): the next gen */
-	uint64_t oldest_close; /* close_ts of the entry at head (when n > 0) */
-	struct rlink *b;      /* buckets */
+	uint32_t nl;          /* the newest nl entries are not linked yet (nl <= n) */
+	uint64_t oldest_close; /* close time of the entry at head (when n > 0) */
+	struct rlink *b;      /* buckets (NULL until the first lookup) */
 	uint32_t mask;        /* bucket count - 1 */
 };
 
@@ -502,6 +514,11 @@ static struct rent *R_at(const struct ring *rg, uint32_t i)
 	return &rg->chunk[i >> RING_CHUNK_SHIFT][i & (RING_CHUNK - 1)];
 }
 
+static uint64_t *R_close(const struct ring *rg, uint32_t i)
+{
+	return &rg->close[i >> RING_CHUNK_SHIFT][i & (RING_CHUNK - 1)];
+}
+
 static void ring_init(struct ring *rg, size_t max)
 {
 	memset(rg, 0, sizeof *rg);
@@ -515,6 +532,7 @@ static void ring_fini(struct ring *rg)
 	for (uint32_t c = 0; c < rg->n_chunks; c++)
 		free(rg->chunk[c]);
 	free(rg->chunk);
+	free(rg->close);
 	free(rg->b);
 	memset(rg, 0, sizeof *rg);
 }
@@ -526,10 +544,19 @@ static uint32_t ring_room(const struct ring *rg)
 	return room < rg->max ? (uint32_t)room : rg->max;
 }
 
+/* The key hash of a recent entry: the pending h1 it had, recomputed from
+ * its key (only when entries are linked, i.e. before a lookup). */
+static uint64_t rent_h1(const struct rent *e)
+{
+	struct key k = { .client = &e->client, .server = &e->server, .cport = e->cport,
+			 .sport = e->sport, .id = e->id, .transport = e->transport };
+	return hash_full(hash_5t(mx_txn_client_hash(&e->client), &k), e->id);
+}
+
 static void ring_link(struct ring *rg, uint32_t i)
 {
 	struct rent *e = R_at(rg, i);
-	struct rlink *b = &rg->b[e->h1 & rg->mask];
+	struct rlink *b = &rg->b[rent_h1(e) & rg->mask];
 	e->n1 = b->slot;
 	e->n1gen = b->gen;
 	b->slot = i;
@@ -543,24 +570,35 @@ static bool ring_live(const struct ring *rg, uint32_t gen)
 	return age >= 1 && age <= rg->n;
 }
 
-/* Buckets for nb slots (a power of two), rebuilt oldest to newest so chains
- * run newest first; 0 on success. */
-static int ring_rehash(struct ring *rg, uint32_t nb)
+/* Make the hash index cover every entry in the ring (called before a
+ * lookup): buckets sized for the slots allocated now (about 8 entries a
+ * bucket; on growth every entry is linked again), then the entries not yet
+ * linked, oldest to newest, so chains run newest first. -1 when there are no
+ * buckets at all (no memory: the caller scans the ring). */
+static int ring_sync(struct ring *rg)
 {
-	struct rlink *b = malloc((size_t)nb * sizeof *b);
-	if (!b)
-		return -1;
-	for (uint32_t k = 0; k < nb; k++) {
-		b[k].slot = NIL;
-		b[k].gen = 0;
+	uint32_t nb = pow2_at_least(ring_room(rg) / RING_PER_BUCKET + 1);
+	if (!rg->b || nb > rg->mask + 1) {
+		struct rlink *b = malloc((size_t)nb * sizeof *b);
+		if (b) {
+			for (uint32_t k = 0; k < nb; k++) {
+				b[k].slot = NIL;
+				b[k].gen = 0;
+			}
+			free(rg->b);
+			rg->b = b;
+			rg->mask = nb - 1;
+			rg->nl = rg->n;
+		} else if (!rg->b) {
+			return -1;
+		}
+		/* a failed rehash keeps the old buckets: longer chains */
 	}
-	free(rg->b);
-	rg->b = b;
-	rg->mask = nb - 1;
-	for (uint32_t k = 0; k < rg->n; k++) {
+	for (uint32_t k = rg->n - rg->nl; k < rg->n; k++) {
 		uint64_t slot = (uint64_t)rg->head + k;
 		ring_link(rg, (uint32_t)(slot >= rg->max ? slot - rg->max : slot));
 	}
+	rg->nl = 0;
 	return 0;
 }
 
@@ -574,20 +612,18 @@ static int ring_grow(struct ring *rg)
 	if (!nc)
 		return -1;
 	rg->chunk = nc;
+	uint64_t **ncl = realloc(rg->close, ((size_t)rg->n_chunks + 1) * sizeof *ncl);
+	if (!ncl)
+		return -1;
+	rg->close = ncl;
 	uint32_t want = rg->max - room < RING_CHUNK ? rg->max - room : RING_CHUNK;
-	struct rent *c = malloc((size_t)want * sizeof *c);
+	/* the entries, then their close times (sizeof(struct rent) is a
+	 * multiple of 8, so the second array is aligned) */
+	struct rent *c = malloc((size_t)want * (sizeof *c + sizeof(uint64_t)));
 	if (!c)
 		return -1;
+	rg->close[rg->n_chunks] = (uint64_t *)(void *)(c + want);
 	rg->chunk[rg->n_chunks++] = c;
-	/* Few buckets (about 8 entries each): every closed transaction writes
-	 * one bucket, while walks happen only for responses that match nothing
-	 * pending (rare), so a small, cache-resident bucket array wins. */
-	uint32_t nb = pow2_at_least(ring_room(rg) / RING_PER_BUCKET + 1);
-	if (!rg->b || nb > rg->mask + 1) {
-		if (ring_rehash(rg, nb) != 0 && !rg->b)
-			return -1;
-		/* a failed rehash keeps the old buckets: longer chains */
-	}
 	return 0;
 }
 
@@ -596,8 +632,10 @@ static void ring_pop(struct ring *rg)
 {
 	rg->head = rg->head + 1 == rg->max ? 0 : rg->head + 1;
 	rg->n--;
+	if (rg->nl > rg->n)
+		rg->nl = rg->n;
 	if (rg->n)
-		rg->oldest_close = R_at(rg, rg->head)->close_ts;
+		rg->oldest_close = *R_close(rg, rg->head);
 }
 
 /* Remember closed pending entry pi (the oldest is forgotten when full). */
@@ -620,12 +658,11 @@ static void remember(struct mx_txn_table *t, uint32_t pi)
 	}
 	const struct mx_txn *x = &t->pend.x[pi];
 	struct rent *d = R_at(rg, i);
-	d->h1 = t->pend.h[pi].h1;
 	d->qh = x->qhash;
 	d->seq = x->seq;
 	d->q_ts = x->q_ts;
 	d->q_frame = x->q_frame;
-	d->close_ts = t->now;
+	*R_close(rg, i) = t->now;
 	if (rg->n == 0)
 		rg->oldest_close = t->now;
 	d->client = x->client;
@@ -637,19 +674,38 @@ static void remember(struct mx_txn_table *t, uint32_t pi)
 	d->kind = (uint8_t)x->kind;
 	d->gen = rg->ins++;
 	rg->n++;
-	ring_link(rg, i);
+	rg->nl++; /* linked by the next lookup (ring_sync), if it comes in time */
+}
+
+static bool rent_match(const struct rent *e, const struct key *k)
+{
+	return e->id == k->id && e->cport == k->cport && e->sport == k->sport &&
+	       e->transport == k->transport && mx_addr_eq(&e->client, k->client) &&
+	       mx_addr_eq(&e->server, k->server);
 }
 
 /* Recent entry with key k and the highest seq; question compared when m has
  * one. */
-static const struct rent *ring_find(const struct ring *rg, const struct key *k, uint64_t h1,
+static const struct rent *ring_find(struct ring *rg, const struct key *k, uint64_t h1,
 				    const struct mx_dns_msg *m)
 {
 	if (rg->n == 0)
 		return NULL;
 	const struct rent *best = NULL;
 	uint64_t qh = 0;
-	bool have_qh = false;
+	if (m->has_question)
+		qh = mx_txn_question_hash(&m->qname, m->qtype, m->qclass);
+	if (ring_sync(rg) != 0) {
+		for (uint32_t j = 0; j < rg->n; j++) { /* no memory for the index */
+			uint64_t slot = (uint64_t)rg->head + j;
+			const struct rent *e = R_at(rg, (uint32_t)(slot >= rg->max ? slot - rg->max : slot));
+			if (!rent_match(e, k) || (m->has_question && e->qh != qh))
+				continue;
+			if (!best || e->seq > best->seq)
+				best = e;
+		}
+		return best;
+	}
 	const struct rlink *b = &rg->b[h1 & rg->mask];
 	uint32_t i = b->slot, gen = b->gen;
 	while (i != NIL) {
@@ -658,18 +714,8 @@ static const struct rent *ring_find(const struct ring *rg, const struct key *k, 
 			break; /* overwritten or forgotten: the rest of the chain is older */
 		i = e->n1;
 		gen = e->n1gen;
-		if (e->h1 != h1 || e->id != k->id || e->cport != k->cport || e->sport != k->sport ||
-		    e->transport != k->transport || !mx_addr_eq(&e->client, k->client) ||
-		    !mx_addr_eq(&e->server, k->server))
+		if (!rent_match(e, k) || (m->has_question && e->qh != qh))
 			continue;
-		if (m->has_question) {
-			if (!have_qh) {
-				qh = mx_txn_question_hash(&m->qname, m->qtype, m->qclass);
-				have_qh = true;
-			}
-			if (e->qh != qh)
-				continue;
-		}
 		if (!best || e->seq > best->seq)
 			best = e;
 	}
