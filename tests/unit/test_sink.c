@@ -1993,19 +1993,16 @@ static void jw_addrs_mnemonics(void **state)
 	free(r.buf);
 }
 
-/* mx_sj_addr formats addresses itself: the same text as mx_addr_format
- * (inet_ntop) for every IPv4 octet, every pattern of zero groups in IPv6
- * (the "::" run, first longest wins) with assorted other groups, and the
- * IPv4-compatible and -mapped forms and their near misses. */
+/* mx_sj_addr writes mx_addr_text's text (test_base compares that with
+ * inet_ntop on every form) as a JSON string: the same bytes as
+ * mx_addr_format then the JSON quoting, for IPv4, no address and the
+ * special IPv6 forms. */
 static void jw_addrs_every_form(void **state)
 {
 	(void)state;
 	struct jwm m, r;
-	uint64_t x = 99;
 	char buf[MX_ADDR_STRLEN];
 	struct mx_addr a;
-	static const uint16_t groups[] = { 1, 2, 0xf, 0x10, 0xff, 0x100, 0xfff, 0x1000, 0xffff,
-					   0xfffe, 0xabcd, 0x8000 };
 	jw_start(&m);
 	r.buf = NULL;
 	r.n = 0;
@@ -2019,24 +2016,6 @@ static void jw_addrs_every_form(void **state)
 	memset(&a, 0, sizeof a);
 	mx_sj_addr(m.w, &a); /* no address */
 	ref_json_str(r.mem, mx_addr_format(&a, buf, sizeof buf));
-	a.family = 6;
-	for (unsigned mask = 0; mask < 256; mask++)
-		for (int round = 0; round < 40; round++) {
-			for (int i = 0; i < 8; i++) {
-				uint64_t v = lcg(&x);
-				uint16_t g = round < 12 ? groups[(round + i) % 12] : (uint16_t)(v >> 20);
-				if (mask >> i & 1u)
-					g = 0;
-				else if (g == 0)
-					g = 1;
-				if (round % 5 == 4 && i >= 5 && !(mask >> i & 1u))
-					g = i == 5 ? 0xffff : (uint16_t)(v >> 40); /* mapped-like */
-				a.a[2 * i] = (uint8_t)(g >> 8);
-				a.a[2 * i + 1] = (uint8_t)g;
-			}
-			mx_sj_addr(m.w, &a);
-			ref_json_str(r.mem, mx_addr_format(&a, buf, sizeof buf));
-		}
 	static const char *const special[] = {
 		"::", "::1", "::2", "::ffff:0.0.0.0", "::ffff:1.2.3.4", "::1.2.3.4", "::0.0.1.0",
 		"::fffe:1.2.3.4", "0:0:0:0:1:ffff:1.2.3.4", "1::ffff:1.2.3.4", "::ffff:0:1.2.3.4",
