@@ -419,6 +419,7 @@ void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
 	dst->attempts = src->attempts;
 	dst->n_frames = src->n_frames;
 	memcpy(dst->frames, src->frames, nfr * sizeof(src->frames[0]));
+	dst->last_frame = src->last_frame;
 	dst->n_evidence = src->n_evidence;
 	memcpy(dst->evidence, src->evidence, nev * sizeof(src->evidence[0]));
 	copy_text(dst->detail, src->detail, sizeof dst->detail);
@@ -444,6 +445,8 @@ void mx_finding_add_frame(struct mx_finding *f, uint64_t frame)
 {
 	if (frame == 0)
 		return;
+	if (frame > f->last_frame)
+		f->last_frame = frame;
 	unsigned i = 0;
 	while (i < f->n_frames && f->frames[i] < frame)
 		i++;
@@ -1108,6 +1111,8 @@ static bool same_key(const struct mx_finding *a, const struct mx_finding *b)
 
 static void merge(struct mx_finding *into, const struct mx_finding *f)
 {
+	/* last_frame follows the latest occurrence (frames[] keeps the earliest) */
+	uint64_t last_frame = f->last_us >= into->last_us ? f->last_frame : into->last_frame;
 	into->count += f->count;
 	if (f->first_us && (into->first_us == 0 || f->first_us < into->first_us))
 		into->first_us = f->first_us;
@@ -1132,6 +1137,7 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 	into->single_attempt = into->single_attempt && f->single_attempt;
 	for (unsigned i = 0; i < f->n_frames; i++)
 		mx_finding_add_frame(into, f->frames[i]);
+	into->last_frame = last_frame;
 	for (unsigned i = 0; i < f->n_resolvers; i++)
 		mx_finding_add_resolver(into, &f->resolvers[i]);
 	for (unsigned i = 0; i < f->n_evidence; i++)

@@ -60,7 +60,9 @@ struct mx_finding {
 	uint64_t count;              /* occurrences merged */
 	uint32_t attempts;           /* delivery attempts (chain recurrences) seen */
 	uint16_t n_frames;
-	uint64_t frames[MX_FINDING_MAX_FRAMES];   /* sorted, unique */
+	uint64_t frames[MX_FINDING_MAX_FRAMES];   /* sorted, unique: the earliest ones */
+	uint64_t last_frame;         /* a frame of the latest occurrence (at last_us), also when
+				      * frames[] is full; 0 = that occurrence had none */
 	uint16_t n_evidence;
 	struct mx_evidence evidence[MX_FINDING_MAX_EVIDENCE];
 	char detail[320];            /* rcodes, EDE, latencies, counts in words */

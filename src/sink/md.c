@@ -671,7 +671,9 @@ static void timeline(FILE *out, const struct mx_snapshot *s)
 					  .kind = EV_FIND_FIRST, .f = f };
 		if (f->last_us > f->first_us)
 			ev[n++] = (struct event){ .ts = f->last_us,
-						  .frame = f->n_frames ? f->frames[f->n_frames - 1] : 0,
+						  /* frames[] keeps the earliest 32: quote the
+						   * latest occurrence's own frame, or none */
+						  .frame = f->last_frame,
 						  .kind = EV_FIND_LAST, .f = f };
 	}
 	for (size_t i = 0; i < n; i++)

@@ -115,6 +115,46 @@ static void p1_seed_escalates_to_crit(void **state)
 	mx_detect_free(d);
 }
 
+/* frames[] keeps a finding's earliest MX_FINDING_MAX_FRAMES frames; the
+ * latest occurrence's frame is kept apart (last_frame: the Markdown
+ * timeline's "last evidence" quotes it), also when the occurrences come in
+ * out of time order. */
+static void finding_last_frame_follows_latest_occurrence(void **state)
+{
+	(void)state;
+	struct mx_finding f;
+	mx_finding_init(&f, "X", MX_SEV_WARN);
+	for (uint64_t fr = 100; fr > 0; fr -= 2)
+		mx_finding_add_frame(&f, fr);
+	assert_int_equal(f.n_frames, MX_FINDING_MAX_FRAMES);
+	assert_int_equal(f.frames[0], 2);
+	assert_int_equal(f.frames[MX_FINDING_MAX_FRAMES - 1], 2 * MX_FINDING_MAX_FRAMES);
+	assert_int_equal(f.last_frame, 100);
+
+	/* a queue retrying 40 times: 80 frames, far more than are kept */
+	struct mx_detect *d = new_det("AAAA_SERVFAIL_LOOP");
+	struct mx_chain c;
+	for (uint32_t k = 0; k < 40; k++) {
+		seed_chain(&c, "192.0.2.10", T0 + k * 900 * SEC, k + 1, MX_O_SERVFAIL, false, 0);
+		c.hosts[0].aaaa.frames[0] = 1000 + 10 * k;
+		c.hosts[0].aaaa.frames[1] = 1001 + 10 * k;
+		mx_detect_observe_chain(d, &c);
+	}
+	const struct mx_finding *g = find(d, "AAAA_SERVFAIL_LOOP", NULL);
+	assert_non_null(g);
+	assert_int_equal(g->n_frames, MX_FINDING_MAX_FRAMES);
+	assert_true(g->frames[MX_FINDING_MAX_FRAMES - 1] < 1000 + 10 * 39);
+	assert_int_equal(g->last_frame, 1001 + 10 * 39);
+	/* an occurrence that ends earlier than the latest one does not move it */
+	seed_chain(&c, "192.0.2.10", T0 + 5 * 900 * SEC, 41, MX_O_SERVFAIL, false, 0);
+	c.hosts[0].aaaa.frames[0] = 5000;
+	c.hosts[0].aaaa.frames[1] = 5001;
+	mx_detect_observe_chain(d, &c);
+	g = find(d, "AAAA_SERVFAIL_LOOP", NULL);
+	assert_int_equal(g->last_frame, 1001 + 10 * 39);
+	mx_detect_free(d);
+}
+
 static void p1_not_for_fallback_or_retransmission(void **state)
 {
 	(void)state;
@@ -741,6 +781,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(p1_seed_escalates_to_crit),
+		cmocka_unit_test(finding_last_frame_follows_latest_occurrence),
 		cmocka_unit_test(p1_not_for_fallback_or_retransmission),
 		cmocka_unit_test(p1_timeout_variant_and_two_senders),
 		cmocka_unit_test(p2_pairs_aaaa_fail_with_a_ok),
