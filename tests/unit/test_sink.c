@@ -1800,6 +1800,28 @@ static char *jw_done(struct jwm *m)
 	return m->buf;
 }
 
+/* The reference side of a writer test: what stdio writes for the same
+ * values. */
+static void ref_start(struct jwm *r)
+{
+	r->buf = NULL;
+	r->n = 0;
+	r->w = NULL;
+	r->mem = open_memstream(&r->buf, &r->n);
+	assert_non_null(r->mem);
+}
+
+/* The writer's bytes must equal the reference's. */
+static void jw_expect_ref(struct jwm *m, struct jwm *r)
+{
+	assert_int_equal(fclose(r->mem), 0);
+	char *got = jw_done(m);
+	assert_int_equal(m->n, r->n);
+	assert_memory_equal(got, r->buf, r->n);
+	free(got);
+	free(r->buf);
+}
+
 static void jw_numbers_time(void **state)
 {
 	(void)state;
@@ -1817,10 +1839,7 @@ static void jw_numbers_time(void **state)
 		UINT64_MAX,
 	};
 	jw_start(&m);
-	r.buf = NULL;
-	r.n = 0;
-	r.mem = open_memstream(&r.buf, &r.n);
-	assert_non_null(r.mem);
+	ref_start(&r);
 	for (uint64_t v = 0; v < 1100; v++) {
 		mx_jw_u64(m.w, v);
 		fprintf(r.mem, "%" PRIu64, v);
@@ -1877,12 +1896,7 @@ static void jw_numbers_time(void **state)
 	assert_string_equal(mx_fmt_ms(12345, u, 4), "12.");
 	assert_string_equal(mx_fmt_ms(12345, u, sizeof u), "12.345");
 	assert_string_equal(mx_fmt_ms(7, u, sizeof u), "0.007");
-	assert_int_equal(fclose(r.mem), 0);
-	char *got = jw_done(&m);
-	assert_int_equal(m.n, r.n);
-	assert_memory_equal(got, r.buf, r.n);
-	free(got);
-	free(r.buf);
+	jw_expect_ref(&m, &r);
 }
 
 static void jw_strings(void **state)
@@ -1900,9 +1914,7 @@ static void jw_strings(void **state)
 	for (size_t i = 0; i < sizeof big - 1; i++)
 		big[i] = "ab\"\\\xc2\xa7\n\x01xyz"[i % 11];
 	jw_start(&m);
-	r.buf = NULL;
-	r.n = 0;
-	r.mem = open_memstream(&r.buf, &r.n);
+	ref_start(&r);
 	/* every case at every offset around the buffer's end */
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
 		for (size_t pad = MX_JW_CAP - 12; pad <= MX_JW_CAP + 2; pad++) {
@@ -1924,12 +1936,7 @@ static void jw_strings(void **state)
 		mx_jw_flush(m.w);
 		ref_json_str(m.mem, cases[c]);
 	}
-	assert_int_equal(fclose(r.mem), 0);
-	char *got = jw_done(&m);
-	assert_int_equal(m.n, r.n);
-	assert_memory_equal(got, r.buf, r.n);
-	free(got);
-	free(r.buf);
+	jw_expect_ref(&m, &r);
 }
 
 static void jw_addrs_mnemonics(void **state)
@@ -1962,9 +1969,7 @@ static void jw_addrs_mnemonics(void **state)
 	}
 	a[63].family = 0;
 	jw_start(&m);
-	r.buf = NULL;
-	r.n = 0;
-	r.mem = open_memstream(&r.buf, &r.n);
+	ref_start(&r);
 	for (int round = 0; round < 2000; round++) {
 		size_t i = (size_t)(lcg(&x) % 64);
 		uint16_t code = (uint16_t)(round % 5 == 0 ? lcg(&x) : lcg(&x) % 300);
@@ -1985,12 +1990,7 @@ static void jw_addrs_mnemonics(void **state)
 		mx_sj_txn_kind(m.w, (enum mx_txn_kind)e);
 		ref_json_str(r.mem, mx_txn_kind_name((enum mx_txn_kind)e));
 	}
-	assert_int_equal(fclose(r.mem), 0);
-	char *got = jw_done(&m);
-	assert_int_equal(m.n, r.n);
-	assert_memory_equal(got, r.buf, r.n);
-	free(got);
-	free(r.buf);
+	jw_expect_ref(&m, &r);
 }
 
 /* mx_sj_addr writes mx_addr_text's text (test_base compares that with
@@ -2004,10 +2004,7 @@ static void jw_addrs_every_form(void **state)
 	char buf[MX_ADDR_STRLEN];
 	struct mx_addr a;
 	jw_start(&m);
-	r.buf = NULL;
-	r.n = 0;
-	r.mem = open_memstream(&r.buf, &r.n);
-	assert_non_null(r.mem);
+	ref_start(&r);
 	for (unsigned v = 0; v < 256; v++) {
 		a = A4((uint8_t)v, (uint8_t)(255 - v), (uint8_t)(v * 7), (uint8_t)(v / 3));
 		mx_sj_addr(m.w, &a);
@@ -2027,12 +2024,7 @@ static void jw_addrs_every_form(void **state)
 		mx_sj_addr(m.w, &a);
 		ref_json_str(r.mem, mx_addr_format(&a, buf, sizeof buf));
 	}
-	assert_int_equal(fclose(r.mem), 0);
-	char *got = jw_done(&m);
-	assert_int_equal(m.n, r.n);
-	assert_memory_equal(got, r.buf, r.n);
-	free(got);
-	free(r.buf);
+	jw_expect_ref(&m, &r);
 }
 
 /* mx_sj_name's fast path for plain names: the same bytes as
@@ -2050,10 +2042,7 @@ static void jw_names(void **state)
 	char buf[MX_DNAME_STRLEN];
 	struct mx_dname d;
 	jw_start(&m);
-	r.buf = NULL;
-	r.n = 0;
-	r.mem = open_memstream(&r.buf, &r.n);
-	assert_non_null(r.mem);
+	ref_start(&r);
 	for (int round = 0; round < 60000; round++) {
 		unsigned kind = (unsigned)(lcg(&x) % 8);
 		size_t o = 0;
@@ -2119,12 +2108,7 @@ static void jw_names(void **state)
 			assert_string_equal(mx_sk_name(&d, got, sizes[z]), want);
 		}
 	}
-	assert_int_equal(fclose(r.mem), 0);
-	char *got = jw_done(&m);
-	assert_int_equal(m.n, r.n);
-	assert_memory_equal(got, r.buf, r.n);
-	free(got);
-	free(r.buf);
+	jw_expect_ref(&m, &r);
 }
 
 /* A report rendered from a snapshot alone (the live view's "w") says that
