@@ -326,6 +326,32 @@ static inline int ncache_find(const struct ncache *nc, size_t off)
 	return -1;
 }
 
+/* The byte at p (>= 0x40, inside [.., end)) as a compression pointer:
+ * 0x40/0x80 label types are BAD, a pointer needs both its bytes (else
+ * SHORT) and must point backwards into the message, past the header, within
+ * MX_DNS_MAX_HOPS hops. On NM_OK *t is its target, and r is advanced past
+ * the first pointer of the name (the rest is read elsewhere). */
+static inline __attribute__((always_inline)) int ptr_step(const uint8_t *msg, struct mx_rd *r, const uint8_t *p,
+							   const uint8_t *end, unsigned *hops, bool *jumped,
+							   size_t *t)
+{
+	size_t b = *p;
+	if (b < 0xC0)
+		return NM_BAD; /* 0x40 extended label (RFC 6891 §5), 0x80 reserved */
+	if (end - p < 2)
+		return NM_SHORT;
+	size_t off = (size_t)(p - msg);
+	*t = ((b & 0x3F) << 8) | p[1];
+	if (*t >= off || *t < HDR_LEN || ++*hops > MX_DNS_MAX_HOPS)
+		return NM_BAD;
+	if (!*jumped) {
+		*jumped = true;
+		r->left -= (size_t)(p + 2 - r->p);
+		r->p = p + 2;
+	}
+	return NM_OK;
+}
+
 /* Validate the name at r (RFC 1035 §4.1.4) without keeping it. r advances
  * past the inline part (up to and including the first pointer). The first
  * segment is bounded by r, segments reached through pointers by the captured
@@ -360,19 +386,10 @@ static int name_check(const struct ctx *c, struct mx_rd *r)
 			n += b + 1;
 			continue;
 		}
-		if (b < 0xC0)
-			return NM_BAD; /* 0x40 extended label (RFC 6891 §5), 0x80 reserved */
-		if (end - p < 2)
-			return NM_SHORT;
-		size_t off = (size_t)(p - msg);
-		size_t t = ((b & 0x3F) << 8) | p[1];
-		if (t >= off || t < HDR_LEN || ++hops > MX_DNS_MAX_HOPS)
-			return NM_BAD;
-		if (!jumped) {
-			jumped = true;
-			r->left -= (size_t)(p + 2 - r->p);
-			r->p = p + 2;
-		}
+		size_t t;
+		int st = ptr_step(msg, r, p, end, &hops, &jumped, &t);
+		if (st != NM_OK)
+			return st;
 		int k = ncache_find(c->nc, t);
 		if (k >= 0) {
 			/* the rest is a name already validated: same rules, no walk */
@@ -425,19 +442,10 @@ static __attribute__((noinline)) int name_copy_ptr(const struct ctx *c, struct m
 			labels++;
 			continue;
 		}
-		if (b < 0xC0)
-			return NM_BAD;
-		if (end - p < 2)
-			return NM_SHORT;
-		size_t off = (size_t)(p - msg);
-		size_t t = ((b & 0x3F) << 8) | p[1];
-		if (t >= off || t < HDR_LEN || ++hops > MX_DNS_MAX_HOPS)
-			return NM_BAD;
-		if (!jumped) {
-			jumped = true;
-			r->left -= (size_t)(p + 2 - r->p);
-			r->p = p + 2;
-		}
+		size_t t;
+		int st = ptr_step(msg, r, p, end, &hops, &jumped, &t);
+		if (st != NM_OK)
+			return st;
 		seen |= copy_lower(out, run_n, run, msg_end, n - run_n);
 		run = p = msg + t;
 		run_n = n;
