@@ -965,6 +965,14 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 	s->next = t->free_slot;
 	t->free_slot = i;
 	t->open--;
+	/* the next chain to close is the new head (closes and evictions go in
+	 * start order), usually some packets from now: load its arena while
+	 * they are decoded, so that building it does not wait on each line */
+	if (t->head != NO_IDX) {
+		const char *p = (const char *)chain_at(t, t->head);
+		for (size_t o = 0; o < ARENA_BYTES; o += 64)
+			__builtin_prefetch(p + o);
+	}
 }
 
 /* The step *ref large (promoted from small when it is not yet); NULL when
