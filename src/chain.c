@@ -13,21 +13,21 @@
  * Lookups that closed before their MX lookup did (only possible when the MX
  * lookup itself failed and closed late) are not attached.
  *
- * Layout: a chain record (struct mx_chain, ~12.6 KiB) is touched only when an
- * event really belongs to it. Everything probed per event lives in small
+ * Layout: an open chain is a compact arena (ARENA_BYTES per slot: a header,
+ * then the items it uses, names by length, steps only once asked, see
+ * "open chains" below), touched only when an event really belongs to it; the
+ * public struct mx_chain (~12.6 KiB) exists once, as a scratch record built
+ * at close from the arena, read by the callbacks while hot and then cleared
+ * only as far as it was written (names by length, arrays by count), so it is
+ * all zero for the next close. Everything probed per event lives in small
  * separate arrays: per-slot links, close time and sender hash (slot_meta),
  * per-slot summaries (slot_sum: the sender, the verdict inputs as host bit
- * masks, updated as lookups merge, so that closing a chain does not read
- * the record), one group per sender with open chains (sgroup: a SYN to port
- * 25 that no open chain of the sender explains is counted once there, not
- * in each of its chains), index entries carrying
+ * masks, updated as lookups merge), one group per sender with open chains
+ * (sgroup: a SYN to port 25 that no open chain of the sender explains is
+ * counted once there, not in each of its chains), index entries carrying
  * the full key hash, and history entries found through an open-addressed
- * table of {hash, index} pairs, their (sender, domain) keys apart. Records
- * live in chunks allocated zeroed as slots are first used (no realloc
- * copying); a closing chain's record is cleared right after the callbacks
- * have read it, only as far as it was written (names by length, arrays by
- * count), so a free slot's record is all zero and opening a chain reads
- * nothing of it. Steps never asked get their "no EDE" mark at close. The
+ * table of {hash, index} pairs, their (sender, domain) keys apart. Arenas
+ * live in chunks allocated as slots are first used (no realloc copying). The
  * sender is hashed once per event and every key (sender bucket, name,
  * address, history) is derived from that hash.
  */
