@@ -13,21 +13,21 @@
  * Lookups that closed before their MX lookup did (only possible when the MX
  * lookup itself failed and closed late) are not attached.
  *
- * Layout: a chain record (struct mx_chain, ~12.6 KiB) is touched only when an
- * event really belongs to it. Everything probed per event lives in small
+ * Layout: an open chain is a compact arena (ARENA_BYTES per slot: a header,
+ * then the items it uses, names by length, steps only once asked, see
+ * "open chains" below), touched only when an event really belongs to it; the
+ * public struct mx_chain (~12.6 KiB) exists once, as a scratch record built
+ * at close from the arena, read by the callbacks while hot and then cleared
+ * only as far as it was written (names by length, arrays by count), so it is
+ * all zero for the next close. Everything probed per event lives in small
  * separate arrays: per-slot links, close time and sender hash (slot_meta),
  * per-slot summaries (slot_sum: the sender, the verdict inputs as host bit
- * masks, updated as lookups merge, so that closing a chain does not read
- * the record), one group per sender with open chains (sgroup: a SYN to port
- * 25 that no open chain of the sender explains is counted once there, not
- * in each of its chains), index entries carrying
+ * masks, updated as lookups merge), one group per sender with open chains
+ * (sgroup: a SYN to port 25 that no open chain of the sender explains is
+ * counted once there, not in each of its chains), index entries carrying
  * the full key hash, and history entries found through an open-addressed
- * table of {hash, index} pairs, their (sender, domain) keys apart. Records
- * live in chunks allocated zeroed as slots are first used (no realloc
- * copying); a closing chain's record is cleared right after the callbacks
- * have read it, only as far as it was written (names by length, arrays by
- * count), so a free slot's record is all zero and opening a chain reads
- * nothing of it. Steps never asked get their "no EDE" mark at close. The
+ * table of {hash, index} pairs, their (sender, domain) keys apart. Arenas
+ * live in chunks allocated as slots are first used (no realloc copying). The
  * sender is hashed once per event and every key (sender bucket, name,
  * address, history) is derived from that hash.
  */
@@ -39,7 +39,7 @@
 #include <string.h>
 
 #define NO_IDX UINT32_MAX
-#define CHUNK_SHIFT 4                 /* chain records per chunk: 16 (~200 KiB) */
+#define CHUNK_SHIFT 4                 /* chain records per chunk: 16 (16 KiB) */
 #define CHUNK_N (1u << CHUNK_SHIFT)
 #define HCHUNK_SHIFT 9                /* history keys per chunk: 512 (~140 KiB) */
 #define HCHUNK_N (1u << HCHUNK_SHIFT)
@@ -116,6 +116,77 @@ struct hist_key {
 	struct mx_dname domain;
 };
 
+/* ---- open chains: compact records -----------------------------------------
+ *
+ * An open chain is an arena of ARENA_BYTES (its header first, then items
+ * bump-allocated as the chain grows: the domain, the MX step, hosts with
+ * their names, the steps that were asked, address arrays, names by length).
+ * Items are referred to by 16-bit offsets; an offset past the arena lies in
+ * the chain's overflow block (ext, EXT_BYTES, allocated only for a big
+ * chain), so items never move and a pointer to one stays valid while more
+ * are allocated. A chain's items are bounded (EXT_BYTES holds the most any
+ * chain can allocate), so allocation fails only when malloc does. The
+ * public struct mx_chain is built only at close, in one reused scratch
+ * record that the callbacks read while it is hot. */
+#define ARENA_BYTES 1024u
+#define CSTEP_SMALL_FRAMES 6u
+
+/* A step that was asked. Small (CSTEP_SMALL bytes: one resolver, six
+ * frames) until it needs more; then it is copied into a large one (all of
+ * struct cstep). The prefix up to frames is the same in both. */
+struct cstep {
+	uint64_t first_us, end_us, first_end_us, latency_us, lookup_seq;
+	uint32_t attempts;
+	uint16_t lookups, rcode, ede;
+	uint8_t outcome, asked, timeouts, pending, n_resolvers, n_frames, large;
+	struct mx_addr res0;
+	uint64_t frames[MX_CHAIN_MAX_FRAMES];
+	struct mx_addr res_more[MX_LOOKUP_MAX_RESOLVERS - 1];
+};
+#define CSTEP_SMALL (offsetof(struct cstep, frames) + CSTEP_SMALL_FRAMES * sizeof(uint64_t))
+_Static_assert(CSTEP_SMALL == 128, "a small step is two cache lines");
+_Static_assert(MX_O__COUNT <= 256, "an outcome fits a byte");
+
+/* A host; its name's bytes (name_len of them) follow it. */
+struct ohost {
+	uint16_t a, aaaa, tlsa;         /* steps, 0: never asked */
+	uint16_t cname;                 /* name item, 0: none */
+	uint16_t addrs;                 /* MX_CHAIN_MAX_ADDRS addresses, 0: none yet */
+	uint16_t pref;
+	uint8_t implicit, ip_literal, cname_loop, first_family, connected, n_addrs, cname_cap;
+	uint8_t name_len, name_labels;
+};
+
+/* A name item: len, labels, then len bytes (cap bytes room). */
+#define ONAME_HDR 2u
+
+/* The arena's header. The first line holds what a joining lookup reads. */
+struct ohead {
+	uint64_t start_us, end_us, mx_end_us;
+	uint8_t *ext;                   /* overflow block, NULL none */
+	uint16_t used, ext_used;        /* bump offsets in the arena and in ext */
+	uint16_t host[MX_CHAIN_MAX_HOSTS];
+	uint16_t domain, soa, mx;       /* items; soa 0: none */
+	uint8_t n_hosts, soa_cap, null_mx, null_mx_mixed, hosts_total, connected;
+	uint64_t seq, prev_start_us, syn_frame;
+	uint32_t attempt, neg_ttl;
+	uint16_t mx_total;
+	struct mx_addr connected_to;
+};
+
+#define RND8(n) (((n) + 7u) & ~(size_t)7u)
+#define ONAME_MAX RND8(ONAME_HDR + MX_DNAME_MAX)
+/* The most one chain can allocate: the domain, the SOA owner twice (by
+ * length, then at full size), the MX step small then large, and per host
+ * its record with name, a cname at full size, the addresses and three
+ * steps small then large. */
+#define EXT_BYTES (RND8(sizeof(struct ohead)) + 3 * ONAME_MAX + CSTEP_SMALL + RND8(sizeof(struct cstep)) + \
+		   MX_CHAIN_MAX_HOSTS * (RND8(sizeof(struct ohost) + MX_DNAME_MAX) + ONAME_MAX +            \
+					 RND8(MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr)) +                   \
+					 3 * (CSTEP_SMALL + RND8(sizeof(struct cstep)))))
+_Static_assert(ARENA_BYTES + EXT_BYTES < 65536, "arena offsets are 16 bits");
+_Static_assert(sizeof(struct ohead) <= 128, "the arena header is two lines");
+
 struct mx_chain_table {
 	struct mx_chain_opts o;
 	struct mx_chain_cb cb;
@@ -129,7 +200,8 @@ struct mx_chain_table {
 	size_t nmeta;           /* allocated; grows by doubling up to max_open */
 	size_t used_slots;      /* ever handed out (below: free list) */
 	uint32_t free_slot;     /* free list through meta[].next */
-	struct mx_chain **chunk; /* records, CHUNK_N per chunk, allocated as used */
+	unsigned char **chunk;  /* arenas, CHUNK_N per chunk, allocated as used */
+	struct mx_chain *scratch; /* the closing chain, built for the callbacks; all zero between closes */
 	struct sgroup *grp;     /* beside meta (at most one group per open chain) */
 	uint32_t free_grp;
 	size_t used_grp;
@@ -153,9 +225,75 @@ struct mx_chain_table {
 	size_t hcount;
 };
 
-static inline struct mx_chain *chain_at(const struct mx_chain_table *t, uint32_t i)
+static inline struct ohead *chain_at(const struct mx_chain_table *t, uint32_t i)
 {
-	return &t->chunk[i >> CHUNK_SHIFT][i & (CHUNK_N - 1)];
+	return (struct ohead *)(void *)(t->chunk[i >> CHUNK_SHIFT] + (size_t)(i & (CHUNK_N - 1)) * ARENA_BYTES);
+}
+
+static inline void *at(const struct ohead *c, uint16_t off)
+{
+	return off < ARENA_BYTES ? (unsigned char *)(uintptr_t)c + off : c->ext + (off - ARENA_BYTES);
+}
+
+/* n zeroed bytes (rounded up to 8) in the chain's arena, else in its
+ * overflow block; 0 when out of memory. */
+static uint16_t arena_alloc(struct ohead *c, size_t n)
+{
+	n = RND8(n);
+	uint16_t off;
+	if (c->used + n <= ARENA_BYTES) {
+		off = c->used;
+		c->used = (uint16_t)(c->used + n);
+	} else {
+		if (!c->ext) {
+			c->ext = malloc(EXT_BYTES);
+			if (!c->ext)
+				return 0;
+			c->ext_used = 0;
+		}
+		if (c->ext_used + n > EXT_BYTES)
+			return 0; /* not reached: EXT_BYTES holds a chain's most */
+		off = (uint16_t)(ARENA_BYTES + c->ext_used);
+		c->ext_used = (uint16_t)(c->ext_used + n);
+	}
+	memset(at(c, off), 0, n);
+	return off;
+}
+
+static inline uint8_t *oname_wire(const struct ohead *c, uint16_t off)
+{
+	return (uint8_t *)at(c, off) + ONAME_HDR;
+}
+
+static inline uint8_t *ohost_wire(struct ohost *h)
+{
+	return (uint8_t *)(h + 1);
+}
+
+/* Store src in the name item *ref (room *cap bytes): allocated by length
+ * the first time, at full size when a longer name comes later. */
+static void oname_set(struct ohead *c, uint16_t *ref, uint8_t *cap, const struct mx_dname *src)
+{
+	if (!*ref || src->len > *cap) {
+		size_t room = *ref ? MX_DNAME_MAX : src->len;
+		uint16_t off = arena_alloc(c, ONAME_HDR + room);
+		if (!off)
+			return;
+		*ref = off;
+		*cap = (uint8_t)room;
+	}
+	uint8_t *p = at(c, *ref);
+	p[0] = src->len;
+	p[1] = src->labels;
+	memcpy(p + ONAME_HDR, src->wire, src->len);
+}
+
+static void oname_out(struct mx_dname *d, const struct ohead *c, uint16_t ref)
+{
+	const uint8_t *p = at(c, ref);
+	d->len = p[0];
+	d->labels = p[1];
+	memcpy(d->wire, p + ONAME_HDR, p[0]);
 }
 
 static inline struct hist_key *hist_key_at(const struct mx_chain_table *t, uint32_t i)
@@ -240,7 +378,10 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 	t->hbmask = hb - 1;
 	t->chunk = calloc((t->o.max_open + CHUNK_N - 1) / CHUNK_N, sizeof(*t->chunk));
 	t->hkchunk = calloc((t->o.max_history + HCHUNK_N - 1) / HCHUNK_N, sizeof(*t->hkchunk));
-	if (!t->nbucket || !t->sbucket || !t->hslot || !t->chunk || !t->hkchunk) {
+	t->scratch = aligned_alloc(64, (sizeof(struct mx_chain) + 63) & ~(size_t)63);
+	if (t->scratch)
+		memset(t->scratch, 0, sizeof(struct mx_chain));
+	if (!t->nbucket || !t->sbucket || !t->hslot || !t->chunk || !t->hkchunk || !t->scratch) {
 		mx_chain_free(t);
 		return NULL;
 	}
@@ -263,6 +404,10 @@ void mx_chain_free(struct mx_chain_table *t)
 {
 	if (!t)
 		return;
+	if (t->chunk && t->meta)
+		for (size_t i = 0; i < t->used_slots; i++)
+			if (t->meta[i].used)
+				free(chain_at(t, (uint32_t)i)->ext);
 	if (t->chunk)
 		for (size_t i = 0; i < (t->o.max_open + CHUNK_N - 1) / CHUNK_N; i++)
 			free(t->chunk[i]);
@@ -271,6 +416,7 @@ void mx_chain_free(struct mx_chain_table *t)
 			free(t->hkchunk[i]);
 	free(t->chunk);
 	free(t->hkchunk);
+	free(t->scratch);
 	free(t->meta);
 	free(t->sum);
 	free(t->sbucket);
@@ -315,23 +461,17 @@ static inline bool name_is(const struct mx_dname *n, const uint8_t *wire, size_t
 	return n->len == len && memcmp(n->wire, wire, len) == 0;
 }
 
+static inline bool bytes_is(const uint8_t *a, size_t alen, const uint8_t *wire, size_t len)
+{
+	return alen == len && memcmp(a, wire, len) == 0;
+}
+
 /* ---- clearing by use ----------------------------------------------------- */
 
 #define CLEAR_FROM_TO(p, T, from, to) \
 	memset((char *)(p) + offsetof(T, from), 0, offsetof(T, to) - offsetof(T, from))
 #define CLEAR_FROM_END(p, T, from) \
 	memset((char *)(p) + offsetof(T, from), 0, sizeof(T) - offsetof(T, from))
-
-/* A name whose bytes past len are zero; dst's old bytes past src's length are
- * zeroed so that this stays true. */
-static void name_set(struct mx_dname *dst, const struct mx_dname *src)
-{
-	if (dst->len > src->len)
-		memset(dst->wire + src->len, 0, (size_t)(dst->len - src->len));
-	dst->len = src->len;
-	dst->labels = src->labels;
-	memcpy(dst->wire, src->wire, src->len);
-}
 
 static void name_clear(struct mx_dname *n)
 {
@@ -597,22 +737,22 @@ static inline bool outcome_fail(const struct mx_chain_table *t, enum mx_outcome 
 	return (unsigned)o < 32 && (t->fail_mask >> (unsigned)o & 1u);
 }
 
-static void sum_step(const struct mx_chain_table *t, struct fam_bits *f, unsigned hi,
-		     const struct mx_chain_step *st)
+static void sum_step(const struct mx_chain_table *t, struct fam_bits *f, unsigned hi, const struct cstep *st)
 {
 	uint8_t bit = (uint8_t)(1u << hi), keep = (uint8_t)~bit;
+	enum mx_outcome o = (enum mx_outcome)st->outcome;
 	/* a merged step is asked */
 	f->asked |= bit;
-	f->ok = (uint8_t)((f->ok & keep) | (st->outcome == MX_O_ANSWER ? bit : 0));
-	f->fail = (uint8_t)((f->fail & keep) | (!st->pending && outcome_fail(t, st->outcome) ? bit : 0));
+	f->ok = (uint8_t)((f->ok & keep) | (o == MX_O_ANSWER ? bit : 0));
+	f->fail = (uint8_t)((f->fail & keep) | (!st->pending && outcome_fail(t, o) ? bit : 0));
 	f->pend = (uint8_t)((f->pend & keep) | (st->pending ? bit : 0));
 }
 
-static void sum_mx(struct slot_sum *u, const struct mx_chain_step *mx)
+static void sum_mx(struct slot_sum *u, const struct cstep *mx)
 {
 	u->mx_asked = mx->asked;
 	u->mx_pending = mx->pending;
-	u->mx_outcome = mx->outcome;
+	u->mx_outcome = (enum mx_outcome)mx->outcome;
 }
 
 /* The verdict from the summary alone (the same decisions as reading the
@@ -696,26 +836,93 @@ static void list_unlink(struct mx_chain_table *t, uint32_t i)
 		t->tail = s->prev;
 }
 
+static void step_out(struct mx_chain_step *d, const struct ohead *c, uint16_t ref)
+{
+	if (!ref) {
+		d->ede = 0xffff; /* never asked */
+		return;
+	}
+	const struct cstep *s = at(c, ref);
+	d->asked = s->asked;
+	d->outcome = (enum mx_outcome)s->outcome;
+	d->lookups = s->lookups;
+	d->attempts = s->attempts;
+	d->first_us = s->first_us;
+	d->end_us = s->end_us;
+	d->first_end_us = s->first_end_us;
+	d->latency_us = s->latency_us;
+	d->rcode = s->rcode;
+	d->ede = s->ede;
+	d->timeouts = s->timeouts;
+	d->pending = s->pending;
+	d->n_resolvers = s->n_resolvers;
+	d->lookup_seq = s->lookup_seq;
+	if (s->n_resolvers)
+		d->resolvers[0] = s->res0;
+	for (unsigned j = 1; j < s->n_resolvers; j++)
+		d->resolvers[j] = s->res_more[j - 1];
+	d->n_frames = s->n_frames;
+	memcpy(d->frames, s->frames, s->n_frames * sizeof(s->frames[0]));
+}
+
+/* The public record of open chain i, into the (all zero) scratch record. */
+static struct mx_chain *chain_build(struct mx_chain_table *t, uint32_t i)
+{
+	const struct ohead *c = chain_at(t, i);
+	struct mx_chain *x = t->scratch;
+	x->seq = c->seq;
+	x->sender = t->sum[i].sender;
+	oname_out(&x->domain, c, c->domain);
+	x->attempt = c->attempt;
+	x->prev_start_us = c->prev_start_us;
+	x->start_us = c->start_us;
+	x->end_us = c->end_us;
+	step_out(&x->mx, c, c->mx);
+	x->mx_total = c->mx_total;
+	x->null_mx = c->null_mx;
+	x->null_mx_mixed = c->null_mx_mixed;
+	if (c->soa)
+		oname_out(&x->soa_owner, c, c->soa);
+	x->neg_ttl = c->neg_ttl;
+	x->n_hosts = c->n_hosts;
+	x->hosts_total = c->hosts_total;
+	for (unsigned k = 0; k < c->n_hosts; k++) {
+		struct ohost *h = at(c, c->host[k]);
+		struct mx_chain_host *d = &x->hosts[k];
+		d->name.len = h->name_len;
+		d->name.labels = h->name_labels;
+		memcpy(d->name.wire, ohost_wire(h), h->name_len);
+		d->pref = h->pref;
+		d->implicit = h->implicit;
+		d->ip_literal = h->ip_literal;
+		if (h->cname)
+			oname_out(&d->cname, c, h->cname);
+		d->cname_loop = h->cname_loop;
+		d->first_family = h->first_family;
+		step_out(&d->a, c, h->a);
+		step_out(&d->aaaa, c, h->aaaa);
+		step_out(&d->tlsa, c, h->tlsa);
+		d->n_addrs = h->n_addrs;
+		if (h->n_addrs)
+			memcpy(d->addrs, at(c, h->addrs), h->n_addrs * sizeof(d->addrs[0]));
+		d->connected = h->connected;
+	}
+	x->connected = c->connected;
+	x->connected_to = c->connected_to;
+	x->syn_frame = c->syn_frame;
+	return x;
+}
+
 static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, bool evicted)
 {
 	struct slot_meta *s = &t->meta[i];
 	const struct slot_sum *u = &t->sum[i];
-	struct mx_chain *c = chain_at(t, i);
+	struct ohead *oc = chain_at(t, i);
+	struct mx_chain *c = chain_build(t, i);
 	c->cut_short = cut_short;
 	c->evicted = evicted;
 	struct sgroup *g = &t->grp[s->grp];
 	c->syn_other = (uint32_t)(g->syns - u->syn_base);
-	/* "none" in the steps never asked (add_host leaves them zero) */
-	uint8_t na = (uint8_t)~u->fam[0].asked, naaaa = (uint8_t)~u->fam[1].asked, ntlsa = (uint8_t)~u->tlsa_asked;
-	for (unsigned k = 0; k < u->n_hosts; k++) {
-		struct mx_chain_host *h = &c->hosts[k];
-		if (na >> k & 1)
-			h->a.ede = 0xffff;
-		if (naaaa >> k & 1)
-			h->aaaa.ede = 0xffff;
-		if (ntlsa >> k & 1)
-			h->tlsa.ede = 0xffff;
-	}
 	set_verdict(c, u);
 	t->st.chains++;
 	switch (c->verdict) {
@@ -737,11 +944,12 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 		t->hist[h].open_slot = NO_IDX;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
-	/* back to all zero while the callbacks' reads have it cached: the
-	 * next chain in this slot neither reads nor clears cold lines */
-	for (unsigned k = 0; k < u->n_hosts; k++)
+	/* the scratch record back to all zero, as far as it was written */
+	for (unsigned k = 0; k < c->n_hosts; k++)
 		host_clear(&c->hosts[k]);
 	chain_clear(c);
+	free(oc->ext);
+	oc->ext = NULL;
 	index_remove_chain(t, i);
 	if (--g->nchains == 0) {
 		uint32_t *pp = &t->sbucket[s->shash & t->sbmask];
@@ -757,18 +965,52 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 	s->next = t->free_slot;
 	t->free_slot = i;
 	t->open--;
+	/* the next chain to close is the new head (closes and evictions go in
+	 * start order), usually some packets from now: load its arena while
+	 * they are decoded, so that building it does not wait on each line */
+	if (t->head != NO_IDX) {
+		const char *p = (const char *)chain_at(t, t->head);
+		for (size_t o = 0; o < ARENA_BYTES; o += 64)
+			__builtin_prefetch(p + o);
+	}
 }
 
-static void step_merge(struct mx_chain_step *s, const struct mx_lookup *l)
+/* The step *ref large (promoted from small when it is not yet); NULL when
+ * out of memory. */
+static struct cstep *step_large(struct ohead *c, uint16_t *ref)
 {
+	struct cstep *s = at(c, *ref);
+	if (s->large)
+		return s;
+	uint16_t off = arena_alloc(c, sizeof(struct cstep));
+	if (!off)
+		return NULL;
+	struct cstep *n = at(c, off);
+	memcpy(n, s, CSTEP_SMALL);
+	n->large = 1;
+	*ref = off;
+	return n;
+}
+
+/* Merge lookup l into the step *ref (allocated small when it is 0); the
+ * step, NULL when out of memory. */
+static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_lookup *l)
+{
+	if (!*ref) {
+		uint16_t off = arena_alloc(c, CSTEP_SMALL);
+		if (!off)
+			return NULL;
+		*ref = off;
+	}
+	struct cstep *s = at(c, *ref);
 	bool was = s->asked;
 	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
 	if (!was)
 		s->first_end_us = l->last_us;
 	if (!was || l->first_us < s->first_us)
 		s->first_us = l->first_us;
-	if (!was || l->outcome <= s->outcome) {
-		s->outcome = l->outcome;
+	if (!was || (unsigned)l->outcome <= s->outcome) {
+		s->outcome = (uint8_t)l->outcome;
 		s->latency_us = l->latency_us;
 		s->ede = l->ede;
 		s->rcode = 0;
@@ -797,21 +1039,42 @@ static void step_merge(struct mx_chain_step *s, const struct mx_lookup *l)
 			unsigned j = 0;
 			while (j < nf && s->frames[j] != fr[k])
 				j++;
-			if (j == nf)
-				s->frames[nf++] = fr[k];
+			if (j < nf)
+				continue;
+			if (nf >= CSTEP_SMALL_FRAMES && !s->large) {
+				struct cstep *n = step_large(c, ref);
+				if (!n)
+					continue;
+				s = n;
+			}
+			s->frames[nf++] = fr[k];
 		}
 	}
 	s->timeouts = timeouts;
-	s->n_frames = (uint16_t)nf;
+	s->n_frames = (uint8_t)nf;
 	for (unsigned i = 0; i < l->n_resolvers; i++) {
 		if (s->n_resolvers >= MX_LOOKUP_MAX_RESOLVERS)
 			break;
-		unsigned j = 0;
-		while (j < s->n_resolvers && !mx_addr_eq(&s->resolvers[j], &l->resolvers[i]))
+		unsigned n = s->n_resolvers;
+		if (n && mx_addr_eq(&s->res0, &l->resolvers[i]))
+			continue;
+		unsigned j = 1;
+		while (j < n && !mx_addr_eq(&s->res_more[j - 1], &l->resolvers[i]))
 			j++;
-		if (j == s->n_resolvers)
-			s->resolvers[s->n_resolvers++] = l->resolvers[i];
+		if (j < n)
+			continue;
+		if (n == 0) {
+			s->res0 = l->resolvers[i];
+		} else {
+			struct cstep *ls = step_large(c, ref);
+			if (!ls)
+				break;
+			s = ls;
+			s->res_more[n - 1] = l->resolvers[i];
+		}
+		s->n_resolvers = (uint8_t)(n + 1);
 	}
+	return s;
 }
 
 /* Byte classes for looks_ip_literal_slow(): 1 digit, 2 ':' '[' ']'. */
@@ -934,35 +1197,56 @@ static bool literal_addr4(const struct mx_dname *n, struct mx_addr *out)
 	return true;
 }
 
-/* The host is all zero (a free slot's record is). Its steps' ede stays 0
- * until a lookup merges or the chain closes (close_slot writes "none" into
- * the steps never asked). */
+/* A new host's steps are never asked (0) until a lookup merges; the public
+ * record gets "no EDE" in those at close. */
 static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint16_t pref,
 		    bool implicit)
 {
-	struct mx_chain *c = chain_at(t, slot);
-	for (unsigned i = 0; i < c->n_hosts; i++)
-		if (name_is(&c->hosts[i].name, name->wire, name->len))
+	struct ohead *c = chain_at(t, slot);
+	for (unsigned i = 0; i < c->n_hosts; i++) {
+		struct ohost *h = at(c, c->host[i]);
+		if (bytes_is(ohost_wire(h), h->name_len, name->wire, name->len))
 			return (int)i;
+	}
 	if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 		return -1;
 	unsigned hi = c->n_hosts;
-	struct mx_chain_host *h = &c->hosts[hi];
-	mx_dname_copy(&h->name, name);
+	uint16_t off = arena_alloc(c, sizeof(struct ohost) + name->len);
+	if (!off)
+		return -1;
+	struct ohost *h = at(c, off);
+	h->name_len = name->len;
+	h->name_labels = name->labels;
+	memcpy(ohost_wire(h), name->wire, name->len);
 	h->pref = pref;
 	h->implicit = implicit;
 	h->ip_literal = looks_ip_literal(name);
 	struct slot_sum *u = &t->sum[slot];
 	if (h->ip_literal)
 		u->lit |= (uint8_t)(1u << hi);
+	c->host[hi] = off;
 	c->n_hosts = (uint8_t)(hi + 1);
 	u->n_hosts = c->n_hosts;
 	return (int)hi;
 }
 
+/* Append address a to host h (its array allocated with the first). */
+static bool host_add_addr(struct ohead *c, struct ohost *h, const struct mx_addr *a)
+{
+	if (!h->addrs) {
+		uint16_t off = arena_alloc(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
+		if (!off)
+			return false;
+		h->addrs = off;
+	}
+	struct mx_addr *v = at(c, h->addrs);
+	v[h->n_addrs++] = *a;
+	return true;
+}
+
 static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct mx_lookup *l)
 {
-	struct mx_chain *c = chain_at(t, slot);
+	struct ohead *c = chain_at(t, slot);
 	const struct mx_dns_msg *m = l->answer;
 	if (m && l->outcome == MX_O_ANSWER) {
 		bool root = false, other = false;
@@ -996,13 +1280,13 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 				continue;
 			index_add(t, slot, &r->exchange, (uint8_t)hi);
 			/* an address literal is its own address (Postfix connects to
-			 * it without a lookup): a SYN to it belongs to this chain */
-			struct mx_chain_host *ho = &c->hosts[hi];
+			 * it without a lookup): a SYN to it belongs to this chain
+			 * (the host's name is r->exchange) */
+			struct ohost *ho = at(c, c->host[hi]);
 			struct mx_addr lit;
-			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&ho->name, &lit)) {
-				ho->addrs[ho->n_addrs++] = lit;
+			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&r->exchange, &lit) &&
+			    host_add_addr(c, ho, &lit))
 				index_put(t, slot, addr_key(t->meta[slot].shash, &lit), (uint8_t)hi, true);
-			}
 		}
 		c->hosts_total = (uint8_t)(m->mx_total > 255 ? 255 : m->mx_total);
 		c->null_mx = root && !other;
@@ -1011,20 +1295,21 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 	} else {
 		/* NODATA/NXDOMAIN: implicit MX (RFC 5321 §5.1; Postfix also asks
 		 * A/AAAA of D after NXDOMAIN); a failed MX: a sender with
-		 * ignore_mx_lookup_error may still ask D */
-		int hi = add_host(t, slot, &c->domain, 0, true);
+		 * ignore_mx_lookup_error may still ask D (the chain's domain is
+		 * the MX lookup's qname) */
+		int hi = add_host(t, slot, &l->qname, 0, true);
 		if (hi >= 0)
-			index_add(t, slot, &c->domain, (uint8_t)hi);
+			index_add(t, slot, &l->qname, (uint8_t)hi);
 	}
 	if (m && m->has_soa) {
-		name_set(&c->soa_owner, &m->soa_owner);
+		oname_set(c, &c->soa, &c->soa_cap, &m->soa_owner);
 		c->neg_ttl = m->neg_ttl;
 	} else if (l->has_soa) {
 		c->neg_ttl = l->neg_ttl;
 	}
 }
 
-/* One more slot (index used_slots): its meta entry and record chunk. */
+/* One more slot (index used_slots): its meta entry and arena chunk. */
 static bool slot_new(struct mx_chain_table *t)
 {
 	if (t->used_slots >= t->nmeta) {
@@ -1040,9 +1325,10 @@ static bool slot_new(struct mx_chain_table *t)
 	}
 	size_t c = t->used_slots >> CHUNK_SHIFT;
 	if (!t->chunk[c]) {
-		/* zeroed: a record's bytes past its counts and name lengths stay zero */
+		/* not zeroed: open_chain() writes an arena's header, arena_alloc()
+		 * clears each item */
 		size_t base = c << CHUNK_SHIFT, n = t->o.max_open - base;
-		t->chunk[c] = calloc(n < CHUNK_N ? n : CHUNK_N, sizeof(struct mx_chain));
+		t->chunk[c] = aligned_alloc(64, (n < CHUNK_N ? n : CHUNK_N) * ARENA_BYTES);
 		if (!t->chunk[c])
 			return false;
 	}
@@ -1103,13 +1389,14 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 	memset(u, 0, sizeof(*u));
 	u->sender = l->client;
 	u->syn_base = t->grp[gi].syns;
-	struct mx_chain *c = chain_at(t, i);
+	struct ohead *c = chain_at(t, i);
+	memset(c, 0, sizeof(*c));
+	c->used = (uint16_t)RND8(sizeof(*c));
 	c->seq = ++t->seq;
-	c->sender = l->client;
-	mx_dname_copy(&c->domain, &l->qname);
+	uint8_t cap = 0;
+	oname_set(c, &c->domain, &cap, &l->qname);
 	c->start_us = l->first_us;
 	c->end_us = l->last_us;
-	c->mx.ede = 0xffff;
 	return i;
 }
 
@@ -1128,7 +1415,7 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 		slot = open_chain(t, l, sh);
 		if (slot == NO_IDX)
 			return;
-		struct mx_chain *c = chain_at(t, slot);
+		struct ohead *c = chain_at(t, slot);
 		if (h != NO_IDX) {
 			struct hist_ent *he = &t->hist[h];
 			if (he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us ||
@@ -1143,10 +1430,13 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 			c->attempt = 1;
 		}
 	}
-	struct mx_chain *c = chain_at(t, slot);
-	bool first = !c->mx.asked;
-	step_merge(&c->mx, l);
-	sum_mx(&t->sum[slot], &c->mx);
+	struct ohead *c = chain_at(t, slot);
+	bool first = !c->mx;
+	const struct cstep *mx = step_merge(c, &c->mx, l);
+	if (mx) {
+		sum_mx(&t->sum[slot], mx);
+		c->mx_end_us = mx->end_us;
+	}
 	if (first || l->outcome == MX_O_ANSWER)
 		fill_from_mx(t, slot, l);
 	if (l->last_us > c->end_us)
@@ -1157,45 +1447,49 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
 			bool tlsa)
 {
-	struct mx_chain *c = chain_at(t, slot);
+	struct ohead *c = chain_at(t, slot);
 	if (hi >= c->n_hosts)
 		return;
 	/* the member's first query must fall inside the chain's window */
 	if (l->first_us < c->start_us ||
-	    l->first_us > c->mx.end_us + t->o.chain_window_us)
+	    l->first_us > c->mx_end_us + t->o.chain_window_us)
 		return;
-	struct mx_chain_host *h = &c->hosts[hi];
+	struct ohost *h = at(c, c->host[hi]);
 	t->st.lookups_joined++;
 	struct slot_sum *u = &t->sum[slot];
 	if (tlsa) {
-		step_merge(&h->tlsa, l);
+		step_merge(c, &h->tlsa, l);
 		u->tlsa_asked |= (uint8_t)(1u << hi);
 	} else {
 		bool v6 = l->qtype == MX_TYPE_AAAA;
-		struct mx_chain_step *st = v6 ? &h->aaaa : &h->a;
-		const struct mx_chain_step *other = v6 ? &h->a : &h->aaaa;
-		if (!h->first_family || (other->asked && l->first_us < other->first_us && !st->asked))
+		uint16_t *st = v6 ? &h->aaaa : &h->a;
+		uint16_t other_ref = v6 ? h->a : h->aaaa;
+		const struct cstep *other = other_ref ? at(c, other_ref) : NULL;
+		bool st_asked = *st != 0 && ((const struct cstep *)at(c, *st))->asked;
+		bool other_asked = other && other->asked;
+		if (!h->first_family || (other_asked && l->first_us < other->first_us && !st_asked))
 			h->first_family = v6 ? 6 : 4;
-		if (other->asked && !st->asked && other->first_us < l->first_us)
+		if (other_asked && !st_asked && other->first_us < l->first_us)
 			h->first_family = v6 ? 4 : 6;
-		step_merge(st, l);
-		sum_step(t, &u->fam[v6], hi, st);
+		const struct cstep *ms = step_merge(c, st, l);
+		if (ms)
+			sum_step(t, &u->fam[v6], hi, ms);
 		const struct mx_dns_msg *m = l->answer;
 		if (m) {
 			uint64_t sh = t->meta[slot].shash;
 			for (unsigned i = 0; i < m->n_addr && h->n_addrs < MX_CHAIN_MAX_ADDRS; i++) {
 				bool dup = false;
+				const struct mx_addr *v = h->addrs ? at(c, h->addrs) : NULL;
 				for (unsigned j = 0; j < h->n_addrs; j++)
-					dup |= mx_addr_eq(&h->addrs[j], &m->addr[i].addr);
-				if (!dup) {
-					h->addrs[h->n_addrs++] = m->addr[i].addr;
+					dup |= mx_addr_eq(&v[j], &m->addr[i].addr);
+				if (!dup && host_add_addr(c, h, &m->addr[i].addr))
 					index_put(t, slot, addr_key(sh, &m->addr[i].addr), hi, true);
-				}
 			}
 			if (m->n_cname > 0) {
-				name_set(&h->cname, &m->cname[m->n_cname - 1]);
+				const struct mx_dname *cn = &m->cname[m->n_cname - 1];
+				oname_set(c, &h->cname, &h->cname_cap, cn);
 				h->cname_loop = m->cname_loop;
-				index_add(t, slot, &h->cname, hi);
+				index_add(t, slot, cn, hi);
 			}
 		}
 	}
@@ -1237,9 +1531,10 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 			continue;
 		if (!mx_addr_eq(&t->sum[ne->slot].sender, &l->client))
 			continue;
-		const struct mx_chain *c = chain_at(t, ne->slot);
-		const struct mx_chain_host *ho = &c->hosts[ne->host];
-		if (!name_is(&ho->name, w, len) && !name_is(&ho->cname, w, len))
+		const struct ohead *c = chain_at(t, ne->slot);
+		struct ohost *ho = at(c, c->host[ne->host]);
+		if (!bytes_is(ohost_wire(ho), ho->name_len, w, len) &&
+		    !(ho->cname && bytes_is(oname_wire(c, ho->cname), *(const uint8_t *)at(c, ho->cname), w, len)))
 			continue;
 		hits[n] = ne->slot;
 		hosts[n] = ne->host;
@@ -1284,11 +1579,12 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 			continue;
 		if (!mx_addr_eq(&t->sum[ne->slot].sender, &s->src))
 			continue;
-		struct mx_chain *c = chain_at(t, ne->slot);
-		struct mx_chain_host *ho = &c->hosts[ne->host];
+		struct ohead *c = chain_at(t, ne->slot);
+		struct ohost *ho = at(c, c->host[ne->host]);
+		const struct mx_addr *v = ho->addrs ? at(c, ho->addrs) : NULL;
 		bool hit = false;
 		for (unsigned a = 0; a < ho->n_addrs && !hit; a++)
-			hit = mx_addr_eq(&ho->addrs[a], &s->dst);
+			hit = mx_addr_eq(&v[a], &s->dst);
 		if (!hit)
 			continue;
 		any = true;

@@ -1317,25 +1317,9 @@ static void chain_unpack(struct mx_chain *d, const unsigned char *p)
 	w_chain(W_UNPACK, &w, d, d);
 }
 
-/* The closing chain is usually cold (chains live for minutes in 12 KiB
- * slots) and the walks read a few lines of every step and host, with
- * branches on the counts in between: ask for all of them first, so their
- * misses overlap instead of following one another. */
-static void chain_prefetch(const struct mx_chain *c)
-{
-	const char *p = (const char *)c;
-	for (size_t o = 0; o < offsetof(struct mx_chain, hosts) + 2 * sizeof(c->hosts[0]); o += 64)
-		__builtin_prefetch(p + o);
-	__builtin_prefetch(p + SEG_END(struct mx_chain, hosts));
-	__builtin_prefetch(p + sizeof(*c) - 1);
-	size_t nh = c->n_hosts < MX_CHAIN_MAX_HOSTS ? c->n_hosts : MX_CHAIN_MAX_HOSTS;
-	for (size_t o = 2 * sizeof(c->hosts[0]); o < nh * sizeof(c->hosts[0]); o += 64)
-		__builtin_prefetch((const char *)c->hosts + o);
-}
-
 void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 {
-	chain_prefetch(c);
+	/* c is chain.c's scratch record, built just now: hot, no prefetch */
 	/* the domain's index slot, then its row, are usually cold: load them
 	 * while the chain is packed and the sender row updated */
 	uint64_t h_dom = mx_dname_hash(&c->domain, SEED_DOM);

@@ -368,6 +368,173 @@ static void pending_lookup_is_not_a_failure(void **state)
 	mx_chain_free(t);
 }
 
+static void assert_name(const struct mx_dname *d, const char *text)
+{
+	struct mx_dname e;
+	assert_int_equal(mx_dname_from_text(text, &e), 0);
+	assert_int_equal(d->len, e.len);
+	assert_int_equal(d->labels, e.labels);
+	assert_memory_equal(d->wire, e.wire, e.len);
+}
+
+/* A long name: three 60-byte labels, then "<tag>.test". */
+static void long_name(char *buf, size_t n, char fill, const char *tag)
+{
+	char lab[61];
+	memset(lab, fill, 60);
+	lab[60] = 0;
+	snprintf(buf, n, "%s.%s.%s.%.7s.test", lab, lab, lab, tag);
+}
+
+/* The biggest chain there is: 8 exchanges with long names, every step
+ * asked with more frames and resolvers than kept, 8 addresses, a CNAME
+ * replaced by a longer one, the SOA owner likewise. Its open record
+ * overflows the compact arena; the public record must carry every kept
+ * value, and the next chain in the slot must start clean. */
+static void big_chain_round_trip(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(1);
+	struct mx_lookup l;
+	char names[8][256], buf[300];
+	lk(&l, "192.0.2.10", "big.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	msg.n_mx = 10;
+	msg.mx_total = 10;
+	for (unsigned i = 0; i < 10; i++) {
+		char tag[8];
+		snprintf(tag, sizeof tag, "h%u", i);
+		long_name(i < 8 ? names[i] : buf, 256, (char)('a' + i), tag);
+		msg.mx[i].pref = (uint16_t)(10 + i);
+		assert_int_equal(mx_dname_from_text(i < 8 ? names[i] : buf, &msg.mx[i].exchange), 0);
+	}
+	msg.has_soa = true;
+	assert_int_equal(mx_dname_from_text("a.test", &msg.soa_owner), 0);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "big.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, 3);
+	msg.n_mx = 1;
+	msg.mx_total = 1;
+	msg.mx[0].pref = 10;
+	assert_int_equal(mx_dname_from_text(names[0], &msg.mx[0].exchange), 0);
+	msg.has_soa = true;
+	long_name(buf, sizeof buf, 's', "soa");
+	assert_int_equal(mx_dname_from_text(buf, &msg.soa_owner), 0);
+	mx_chain_observe_lookup(t, &l);
+	uint64_t frame = 100;
+	for (unsigned h = 0; h < 8; h++)
+		for (unsigned q = 0; q < 3; q++)
+			for (unsigned r = 0; r < 6; r++) {
+				static const uint16_t qt[3] = {MX_TYPE_A, MX_TYPE_AAAA, MX_TYPE_TLSA};
+				char tname[300];
+				if (q == 2)
+					snprintf(tname, sizeof tname, "_25._tcp.%s", names[h]);
+				else
+					snprintf(tname, sizeof tname, "%s", names[h]);
+				lk(&l, "192.0.2.10", tname, qt[q], r == 5 ? MX_O_ANSWER : MX_O_SERVFAIL,
+				   T0 + 2 * SEC + r * 1000, frame);
+				l.n_tries = 2;
+				l.tries[1] = l.tries[0];
+				l.tries[1].q_frame = frame + 2;
+				l.tries[1].r_frame = frame + 3;
+				frame += 4;
+				l.n_resolvers = 2;
+				char res[32];
+				snprintf(res, sizeof res, "192.0.2.%u", 60 + r);
+				mx_addr_parse(res, &l.resolvers[1]);
+				if (q == 0 && r == 5) {
+					msg.n_addr = 10;
+					for (unsigned a = 0; a < 10; a++) {
+						snprintf(res, sizeof res, "198.51.%u.%u", h, a + 1);
+						mx_addr_parse(res, &msg.addr[a].addr);
+					}
+				}
+				if (q == 0 && r >= 4) {
+					/* a short CNAME target, then a longer one */
+					char cn[300], tag[8];
+					snprintf(tag, sizeof tag, "cn%u", h);
+					long_name(cn, sizeof cn, 'z', tag);
+					msg.n_cname = 1;
+					assert_int_equal(mx_dname_from_text(r == 4 ? "c.test" : cn, &msg.cname[0]), 0);
+				}
+				mx_chain_observe_lookup(t, &l);
+			}
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 3 * SEC;
+	syn.frame = 9999;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.5.8", &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+	/* the next chain takes the only slot: the big one is evicted */
+	lk(&l, "192.0.2.10", "small.test", MX_TYPE_MX, MX_O_NODATA, T0 + 4 * SEC, 5000);
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *c = &got[0];
+	assert_true(c->evicted);
+	assert_int_equal(c->mx.lookups, 2);
+	assert_int_equal(c->mx_total, 1);
+	assert_int_equal(c->hosts_total, 1);
+	assert_name(&c->soa_owner, buf);
+	assert_name(&c->domain, "big.test");
+	assert_int_equal(c->mx.n_frames, 4);
+	assert_int_equal(c->mx.frames[3], 4);
+	assert_int_equal(c->n_hosts, 8);
+	assert_true(c->connected);
+	assert_int_equal(c->syn_frame, 9999);
+	for (unsigned h = 0; h < 8; h++) {
+		const struct mx_chain_host *ho = &c->hosts[h];
+		char cn[300];
+		snprintf(buf, sizeof buf, "cn%u", h);
+		long_name(cn, sizeof cn, 'z', buf);
+		assert_name(&ho->name, names[h]);
+		assert_name(&ho->cname, cn);
+		assert_int_equal(ho->pref, 10 + h);
+		assert_int_equal(ho->first_family, 4);
+		assert_int_equal(ho->connected, h == 5);
+		assert_int_equal(ho->n_addrs, 8);
+		for (unsigned a = 0; a < 8; a++) {
+			struct mx_addr x;
+			snprintf(buf, sizeof buf, "198.51.%u.%u", h, a + 1);
+			mx_addr_parse(buf, &x);
+			assert_true(mx_addr_eq(&ho->addrs[a], &x));
+		}
+		const struct mx_chain_step *st[3] = {&ho->a, &ho->aaaa, &ho->tlsa};
+		for (unsigned q = 0; q < 3; q++) {
+			uint64_t f0 = 100 + (uint64_t)(h * 3 + q) * 24;
+			assert_true(st[q]->asked);
+			assert_int_equal(st[q]->lookups, 6);
+			assert_int_equal(st[q]->outcome, MX_O_ANSWER);
+			assert_int_equal(st[q]->n_frames, 16);
+			for (unsigned f = 0; f < 16; f++)
+				assert_int_equal(st[q]->frames[f], f0 + f);
+			assert_int_equal(st[q]->n_resolvers, 4);
+			for (unsigned r = 0; r < 4; r++) {
+				struct mx_addr x;
+				snprintf(buf, sizeof buf, "192.0.2.%u", r ? 59 + r : 53);
+				mx_addr_parse(buf, &x);
+				assert_true(mx_addr_eq(&st[q]->resolvers[r], &x));
+			}
+		}
+	}
+	/* the next chain in the slot: nothing of the big one left */
+	const struct mx_chain *d = &got[1];
+	assert_name(&d->domain, "small.test");
+	assert_int_equal(d->n_hosts, 1);
+	assert_true(d->hosts[0].implicit);
+	assert_int_equal(d->hosts[0].a.ede, 0xffff);
+	assert_int_equal(d->soa_owner.len, 0);
+	assert_int_equal(d->hosts[0].cname.len, 0);
+	assert_int_equal(d->hosts[0].n_addrs, 0);
+	assert_int_equal(d->mx.n_frames, 2);
+	assert_int_equal(d->mx.n_resolvers, 1);
+	assert_false(d->connected);
+	static const struct mx_chain_host zero;
+	for (unsigned h = 1; h < MX_CHAIN_MAX_HOSTS; h++)
+		assert_memory_equal(&d->hosts[h], &zero, sizeof zero);
+	mx_chain_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +546,7 @@ int main(void)
 		cmocka_unit_test(cname_tlsa_literal_window),
 		cmocka_unit_test(bounded_open_chains),
 		cmocka_unit_test(pending_lookup_is_not_a_failure),
+		cmocka_unit_test(big_chain_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
