@@ -273,7 +273,7 @@ static void help(void)
 	fprintf(o, "  --max-lookups N         open lookups kept (default %zu)\n",
 		d.lookup.max_open);
 	fprintf(o, "  --max-chains N          open resolution chains kept (default %zu,\n"
-		   "                          about 12 KiB each)\n",
+		   "                          about 1 KiB each)\n",
 		d.chain.max_open);
 	fprintf(o, "  --top N                 rows of failing names (default %zu, 0 = all)\n",
 		d.model.top_failing);
