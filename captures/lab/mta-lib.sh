@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # mta-lib.sh: Exim and OpenSMTPD as senders in the lab (sourced after lib.sh).
 #
 # Like Sendmail (lib.sh lab_sendmail_tree), neither is installed: Debian's
@@ -118,6 +119,7 @@ lab_lock() {
 lab_start_exim() {
     local inst=$1; shift
     local d=$RUN/$inst l extra=''
+    # shellcheck disable=SC2086 # a list of package names
     lab_mta_tree "$EXIM_ROOT" "$EXIM_BIN" $EXIM_PKGS
     mkdir -p "$d/etc" "$d/spool" "$d/log"
     chown 60100:60100 "$d/spool" "$d/log"
@@ -177,6 +179,7 @@ lab_exim_keep_log() {
 lab_start_opensmtpd() {
     local inst=$1
     local d=$RUN/$inst
+    # shellcheck disable=SC2086 # a list of package names
     lab_mta_tree "$OS_ROOT" "$OS_SMTPD" $OS_PKGS
     # What the package's postinst does with dpkg-statoverride: smtpctl
     # (also the sendmail interface) is setgid opensmtpq, or it refuses to run.
