@@ -7,6 +7,14 @@
  * redundancy lost. Exchanges never asked are listed as not checked (Sendmail
  * stops at the first usable host). Hints: "mx.d.d" (missing trailing dot in a
  * zone file).
+ * TRANSIENT (ERROR, CRIT from loop_min_attempts attempts of (S, D)): no asked
+ * exchange answered and at least one failed temporarily, so the sender
+ * defers the domain; e.g. an exchange with only an AAAA record whose AAAA
+ * lookup fails (Exim "host lookup did not complete", OpenSMTPD "No MX found
+ * for domain"), recorded in captures/lab-{exim,opensmtpd}-aaaa-noa.pcap. An
+ * exchange that P1 reports (AAAA failed, no A asked in the fallback window)
+ * leaves the chain to P1; a step still pending at the capture's end, or an
+ * evicted chain whose address lookups may still come, is not judged.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,12 +47,112 @@ static bool doubled_suffix(const struct mx_dname *host, const struct mx_dname *d
 	       memcmp(tail.wire, dom->wire, dom->len - 1) == 0;
 }
 
+/* P1's case: AAAA asked first and failed, no A asked within the fallback
+ * window (AAAA_SERVFAIL_LOOP reports it). */
+static bool p1_shaped(const struct mx_detect_ctx *c, const struct mx_chain_host *h)
+{
+	return h->first_family == 6 && h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome) &&
+	       !(h->a.asked && h->a.first_us <= h->aaaa.end_us + c->opts->fallback_window_us);
+}
+
+static const char *step_text(const struct mx_chain_step *st)
+{
+	return st->asked ? mx_outcome_name(st->outcome) : "not asked";
+}
+
+static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
+{
+	uint64_t last_end = ch->mx.end_us;
+	for (unsigned i = 0; i < ch->n_hosts; i++) {
+		const struct mx_chain_host *h = &ch->hosts[i];
+		if (h->implicit || host_state(h) == NOT_ASKED)
+			continue;
+		if ((h->a.asked && h->a.pending) || (h->aaaa.asked && h->aaaa.pending))
+			return; /* unknown: the capture ended first */
+		if (host_state(h) == TRANSIENT && p1_shaped(c, h))
+			return;
+		if (h->a.asked && h->a.end_us > last_end)
+			last_end = h->a.end_us;
+		if (h->aaaa.asked && h->aaaa.end_us > last_end)
+			last_end = h->aaaa.end_us;
+	}
+	if (ch->evicted && c->now_us < last_end + c->opts->fallback_window_us)
+		return; /* closed early by the table cap: an address query may still come */
+	struct mx_finding f;
+	char dn[MX_DNAME_STRLEN], hn[MX_DNAME_STRLEN];
+	mx_dname_format(&ch->domain, dn, sizeof dn);
+	bool crit = ch->attempt >= c->opts->loop_min_attempts;
+	mx_finding_init(&f, "MX_TARGET_TRANSIENT", crit ? MX_SEV_CRIT : MX_SEV_ERROR);
+	f.title = "no MX host of the domain resolves: its address lookups fail temporarily";
+	f.sender = ch->sender;
+	mx_dname_copy(&f.domain, &ch->domain);
+	f.attempts = ch->attempt;
+	f.single_attempt = ch->attempt < 2;
+	mx_finding_add_step(c, &f, &ch->mx);
+	/* AAAA failed and A negative (or A never asked) on every failing exchange:
+	 * the exchange's only address is behind the failing AAAA lookup */
+	bool v6only = true;
+	for (unsigned i = 0; i < ch->n_hosts; i++) {
+		const struct mx_chain_host *h = &ch->hosts[i];
+		if (h->implicit)
+			continue;
+		enum state s = host_state(h);
+		mx_dname_format(&h->name, hn, sizeof hn);
+		if (s == NOT_ASKED) {
+			mx_finding_detail(&f, "%s not checked by the sender", hn);
+			continue;
+		}
+		if (s == TRANSIENT) {
+			bool aaaa_fail = h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome);
+			bool a_fail = h->a.asked && mx_outcome_is_fail(h->a.outcome);
+			if (!aaaa_fail || a_fail)
+				v6only = false;
+			if (f.host.len == 0) {
+				mx_dname_copy(&f.host, &h->name);
+				f.qtype = aaaa_fail ? MX_TYPE_AAAA : MX_TYPE_A;
+			}
+		}
+		if (h->aaaa.asked)
+			mx_finding_add_step(c, &f, &h->aaaa);
+		if (h->a.asked)
+			mx_finding_add_step(c, &f, &h->a);
+		mx_finding_detail(&f, "%s: AAAA %s, A %s", hn, step_text(&h->aaaa), step_text(&h->a));
+		if (s == TRANSIENT && h->aaaa.asked && h->aaaa.ede != 0xffff)
+			mx_finding_detail(&f, "%s: AAAA EDE %u %s", hn, h->aaaa.ede, mx_dns_ede_name(h->aaaa.ede));
+		if (s == TRANSIENT && h->a.asked && h->a.ede != 0xffff)
+			mx_finding_detail(&f, "%s: A EDE %u %s", hn, h->a.ede, mx_dns_ede_name(h->a.ede));
+		mx_finding_verify(&f, "dig AAAA %s", hn);
+		mx_finding_verify(&f, "dig A %s", hn);
+	}
+	mx_finding_detail(&f, "attempt %u of %s by this sender", ch->attempt, dn);
+	f.smtp_status = "most likely a deferral: Postfix 4.4.3 \"Host or domain name not found. Name service "
+			"error for name=<host> type=AAAA: Host not found, try again\"; Exim \"R=dnslookup defer "
+			"(-1): host lookup did not complete\"; OpenSMTPD TempFail \"No MX found for domain\"; "
+			"Sendmail \"Deferred: Name server: <host>.: host name lookup failure\"; Exchange "
+			"\"451 4.4.0 DNS query failed\"; 4.4.7 \"delivery time expired\" once the queue "
+			"lifetime ends";
+	f.cause = v6only
+		? "the exchange has no A record, so its AAAA record is its only address, and the AAAA "
+		  "lookup fails (SERVFAIL or no answer): the recipient's authoritative servers mishandle "
+		  "AAAA queries (RFC 4074), DNSSEC for the zone is broken, or something drops AAAA"
+		: "the address lookups of every exchange fail (SERVFAIL, REFUSED or no answer): the "
+		  "exchanges' zone or its servers are broken, or the resolver cannot reach them (see "
+		  "the resolver findings)";
+	f.fix = v6only
+		? "recipient: make every authoritative server answer AAAA for the exchange (RFC 4074 §3), "
+		  "or publish an A record for it"
+		: "recipient: repair the exchanges' zone (dig +trace A <host>); sender: if only this "
+		  "resolver fails, use one that resolves the exchanges";
+	mx_finding_verify(&f, "dig MX %s", dn);
+	mx_emit(e, &f);
+}
+
 static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
 {
 	(void)st;
 	if (ch->mx.outcome != MX_O_ANSWER || ch->null_mx || !mx_detect_is_sender(c->opts, &ch->sender))
 		return;
-	unsigned n_ans = 0, n_neg = 0, n_asked = 0;
+	unsigned n_ans = 0, n_neg = 0, n_asked = 0, n_trans = 0;
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		if (ch->hosts[i].implicit)
 			continue;
@@ -52,12 +160,15 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 		n_asked += s != NOT_ASKED;
 		n_ans += s == ANSWERED;
 		n_neg += s == NEGATIVE;
+		n_trans += s == TRANSIENT;
+	}
+	if (n_ans == 0 && n_trans > 0) {
+		transient(c, ch, e);
+		return;
 	}
 	if (n_neg == 0)
 		return;
 	bool all = n_ans == 0 && n_neg == n_asked;
-	if (!all && n_ans == 0)
-		return; /* transient failures decide: resolver patterns report them */
 	struct mx_finding f;
 	char dn[MX_DNAME_STRLEN], hn[MX_DNAME_STRLEN];
 	mx_dname_format(&ch->domain, dn, sizeof dn);
@@ -127,7 +238,7 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 const struct mx_detector mx_det_mx_target_unresolvable = {
 	.id = "MX_TARGET_UNRESOLVABLE",
 	.pattern = "P6",
-	.emits = "MX_TARGET_UNRESOLVABLE,MX_TARGET_PARTIAL",
-	.summary = "MX hosts of the domain have no A/AAAA records (all of them, or some)",
+	.emits = "MX_TARGET_UNRESOLVABLE,MX_TARGET_PARTIAL,MX_TARGET_TRANSIENT",
+	.summary = "MX hosts of the domain have no A/AAAA records (all of them, or some), or their lookups fail",
 	.on_chain = on_chain,
 };

@@ -435,6 +435,70 @@ static void forwarder_as_sender_and_sender_filter(void **state)
 	mx_detect_free(d);
 }
 
+/* P6 MX_TARGET_TRANSIENT: the only exchange has no A (NODATA) and its AAAA
+ * lookup fails (Exim and OpenSMTPD in captures/lab-*-aaaa-noa.pcap): no P1
+ * (A was asked at once), no P2 (A did not answer); the sender defers. */
+static void p6_transient_defers(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("MX_TARGET_UNRESOLVABLE");
+	struct mx_chain c;
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 7, "192.0.2.53");
+	c.verdict = MX_CHAIN_DEFERRED;
+	mx_detect_observe_chain(d, &c);
+	const struct mx_finding *f = find(d, "MX_TARGET_TRANSIENT", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_true(f->single_attempt);
+	assert_int_equal(f->qtype, MX_TYPE_AAAA);
+	assert_non_null(strstr(f->detail, "AAAA SERVFAIL, A NODATA"));
+	assert_non_null(strstr(f->smtp_status, "host lookup did not complete"));
+	assert_non_null(strstr(f->cause, "no A record"));
+	assert_null(find(d, "MX_TARGET_UNRESOLVABLE", NULL));
+	/* the next queue run, 65 s later: attempt 2, CRIT, one merged finding */
+	seed_chain(&c, "192.0.2.10", T0 + 65 * SEC, 2, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 17, "192.0.2.53");
+	mx_detect_observe_chain(d, &c);
+	size_t n;
+	f = find(d, "MX_TARGET_TRANSIENT", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	assert_int_equal(f->count, 2);
+	mx_detect_free(d);
+
+	/* both families fail: the general cause, not the IPv6-only one */
+	d = new_det("MX_TARGET_UNRESOLVABLE");
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_TIMEOUT, c.hosts[0].aaaa.end_us + 1000, 7, "192.0.2.53");
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "MX_TARGET_TRANSIENT", NULL);
+	assert_non_null(f);
+	assert_null(strstr(f->cause, "no A record"));
+	assert_non_null(strstr(f->cause, "every exchange"));
+	mx_detect_free(d);
+
+	/* left alone: the P1 shape (A never asked), an A lookup still pending at
+	 * the capture's end, an answered exchange beside the failing one */
+	d = new_det("MX_TARGET_UNRESOLVABLE");
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, false, 0);
+	mx_detect_observe_chain(d, &c);
+	seed_chain(&c, "192.0.2.11", T0, 1, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_TIMEOUT, c.hosts[0].aaaa.end_us + 1000, 7, "192.0.2.53");
+	c.hosts[0].a.pending = true;
+	mx_detect_observe_chain(d, &c);
+	seed_chain(&c, "192.0.2.12", T0, 1, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 7, "192.0.2.53");
+	c.n_hosts = 2;
+	mx_dname_from_text("mx2.example.test", &c.hosts[1].name);
+	c.hosts[1].first_family = 4;
+	step(&c.hosts[1].a, MX_O_ANSWER, T0 + 2 * SEC, 21, "192.0.2.53");
+	c.hosts[1].aaaa.ede = c.hosts[1].tlsa.ede = 0xffff;
+	mx_detect_observe_chain(d, &c);
+	assert_null(find(d, "MX_TARGET_TRANSIENT", NULL));
+	mx_detect_free(d);
+}
+
 static void healthy_chain_is_quiet(void **state)
 {
 	(void)state;
@@ -790,6 +854,7 @@ int main(void)
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
 		cmocka_unit_test(p11_refused_everything),
 		cmocka_unit_test(forwarder_as_sender_and_sender_filter),
+		cmocka_unit_test(p6_transient_defers),
 		cmocka_unit_test(healthy_chain_is_quiet),
 		cmocka_unit_test(chain_patterns),
 		cmocka_unit_test(table_and_lists),
