@@ -303,6 +303,7 @@ static inline struct hist_key *hist_key_at(const struct mx_chain_table *t, uint3
 
 void mx_chain_opts_default(struct mx_chain_opts *o)
 {
+	memset(o, 0, sizeof(*o));
 	o->chain_window_us = 120000000ULL;
 	o->retx_gap_us = 45000000ULL;
 	o->min_retry_gap_us = 60000000ULL;
@@ -360,6 +361,8 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 		t->o = *o;
 	else
 		mx_chain_opts_default(&t->o);
+	if (t->o.n_senders > sizeof(t->o.senders) / sizeof(t->o.senders[0]))
+		t->o.n_senders = sizeof(t->o.senders) / sizeof(t->o.senders[0]);
 	if (t->o.max_open == 0)
 		t->o.max_open = 1;
 	if (t->o.max_history == 0)
@@ -1563,21 +1566,17 @@ void mx_chain_observe_lookup(struct mx_chain_table *t, const struct mx_lookup *l
 	}
 }
 
-void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
+/* Tie a SYN to the open chains of sender x (hash sh) that resolved its
+ * destination; false when none did. */
+static bool syn_connect(struct mx_chain_table *t, const struct mx_addr *x, uint64_t sh, const struct mx_tcpctl *s)
 {
-	if (!s->syn || s->ack || s->dport != 25)
-		return;
-	t->st.syns++;
-	uint64_t sh = sender_hash(&s->src);
-	if (!sender_may_be_open(t, sh))
-		return; /* no open chain of this sender to tie or to count */
 	uint64_t k = addr_key(sh, &s->dst);
 	bool any = false;
 	for (uint32_t e = t->nbucket[k & t->nbmask]; e != NO_IDX; e = t->ents[e].bnext) {
 		const struct name_ent *ne = &t->ents[e];
 		if (ne->h != k || !ne->is_addr)
 			continue;
-		if (!mx_addr_eq(&t->sum[ne->slot].sender, &s->src))
+		if (!mx_addr_eq(&t->sum[ne->slot].sender, x))
 			continue;
 		struct ohead *c = chain_at(t, ne->slot);
 		struct ohost *ho = at(c, c->host[ne->host]);
@@ -1595,15 +1594,91 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 			c->syn_frame = s->frame;
 		}
 	}
-	if (any)
+	return any;
+}
+
+/* Whether sender x has a chain that resolved address a (without tying). */
+static bool syn_would_connect(const struct mx_chain_table *t, const struct mx_addr *x, const struct mx_addr *a)
+{
+	uint64_t k = addr_key(sender_hash(x), a);
+	for (uint32_t e = t->nbucket[k & t->nbmask]; e != NO_IDX; e = t->ents[e].bnext) {
+		const struct name_ent *ne = &t->ents[e];
+		if (ne->h != k || !ne->is_addr || !mx_addr_eq(&t->sum[ne->slot].sender, x))
+			continue;
+		const struct ohead *c = chain_at(t, ne->slot);
+		const struct ohost *ho = at(c, c->host[ne->host]);
+		const struct mx_addr *v = ho->addrs ? at(c, ho->addrs) : NULL;
+		for (unsigned i = 0; i < ho->n_addrs; i++)
+			if (mx_addr_eq(&v[i], a))
+				return true;
+	}
+	return false;
+}
+
+static struct sgroup *group_of(struct mx_chain_table *t, uint64_t sh, const struct mx_addr *x)
+{
+	for (uint32_t g = t->sbucket[sh & t->sbmask]; g != NO_IDX; g = t->grp[g].next)
+		if (mx_addr_eq(&t->grp[g].sender, x))
+			return &t->grp[g];
+	return NULL;
+}
+
+/* Senders with open chains examined for a SYN from an address without any:
+ * beyond this many the source is not guessed (a busy relay). */
+#define SYN_GUESS_MAX_GROUPS 64u
+
+void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
+{
+	if (!s->syn || s->ack || s->dport != 25)
 		return;
+	t->st.syns++;
+	uint64_t sh = sender_hash(&s->src);
+	struct sgroup *own = sender_may_be_open(t, sh) ? group_of(t, sh, &s->src) : NULL;
+	if (own && syn_connect(t, &s->src, sh, s))
+		return;
+	bool listed = false;
+	for (size_t i = 0; i < t->o.n_senders; i++)
+		listed |= mx_addr_eq(&t->o.senders[i], &s->src);
+	if (listed) {
+		/* --sender: the other addresses of the same mail server */
+		bool any = false;
+		for (size_t i = 0; i < t->o.n_senders; i++) {
+			const struct mx_addr *x = &t->o.senders[i];
+			if (!mx_addr_eq(x, &s->src)) {
+				uint64_t xh = sender_hash(x);
+				if (sender_may_be_open(t, xh))
+					any |= syn_connect(t, x, xh, s);
+			}
+		}
+		if (any)
+			return;
+	} else if (!own && t->o.n_senders == 0 && t->open) {
+		/* no chain of its own: the one sender that resolved the
+		 * destination (a dual-stack host asking DNS over the other
+		 * family); none or several: not guessed */
+		const struct mx_addr *cand = NULL;
+		unsigned seen = 0, n = 0;
+		for (size_t g = 0; g < t->used_grp && n < 2; g++) {
+			const struct sgroup *gr = &t->grp[g];
+			if (!gr->nchains)
+				continue;
+			if (++seen > SYN_GUESS_MAX_GROUPS)
+				return;
+			if (syn_would_connect(t, &gr->sender, &s->dst)) {
+				cand = &gr->sender;
+				n++;
+			}
+		}
+		if (n == 1) {
+			struct mx_addr x = *cand;
+			(void)syn_connect(t, &x, sender_hash(&x), s);
+		}
+		return;
+	}
 	/* a connection no open chain of this sender explains (an address from
 	 * a cache, a relayhost, a lookup outside the capture) */
-	for (uint32_t g = t->sbucket[sh & t->sbmask]; g != NO_IDX; g = t->grp[g].next)
-		if (mx_addr_eq(&t->grp[g].sender, &s->src)) {
-			t->grp[g].syns++;
-			break;
-		}
+	if (own)
+		own->syns++;
 }
 
 void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)

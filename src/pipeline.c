@@ -183,7 +183,16 @@ struct mx_pipeline *mx_pipeline_new(const struct mx_pipeline_opts *o)
 	memset(&ccb, 0, sizeof(ccb));
 	ccb.ctx = p;
 	ccb.done = on_chain_done;
-	p->chain = mx_chain_new(&o->chain, &ccb);
+	struct mx_chain_opts copts = o->chain;
+	if (copts.n_senders == 0 && o->detect.n_senders) {
+		/* --sender: one mail server's addresses, for SYN matching too */
+		size_t n = o->detect.n_senders;
+		if (n > sizeof(copts.senders) / sizeof(copts.senders[0]))
+			n = sizeof(copts.senders) / sizeof(copts.senders[0]);
+		memcpy(copts.senders, o->detect.senders, n * sizeof(copts.senders[0]));
+		copts.n_senders = n;
+	}
+	p->chain = mx_chain_new(&copts, &ccb);
 
 	memset(&lcb, 0, sizeof(lcb));
 	lcb.ctx = p;

@@ -118,6 +118,14 @@ struct mx_chain_opts {
 	uint64_t min_retry_gap_us;   /* 60 s */
 	size_t max_open;             /* 1024 (1 KiB each, allocated as used; more for a big chain) */
 	size_t max_history;          /* 16384 (sender, domain) pairs */
+	/* --sender: the addresses of one mail server (IPv4 and IPv6). A SYN to
+	 * port 25 from one of them is matched against the open chains of all
+	 * of them (a dual-stack MTA asks DNS over IPv4 and connects over IPv6).
+	 * Empty: a SYN whose source has no open chain is tied to the chains of
+	 * the one other sender that resolved its destination, if exactly one
+	 * did. */
+	struct mx_addr senders[16];
+	size_t n_senders;
 };
 
 void mx_chain_opts_default(struct mx_chain_opts *o);

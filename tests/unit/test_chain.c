@@ -139,6 +139,95 @@ static void syn_attribution_two_chains(void **state)
 	mx_chain_free(t);
 }
 
+/* A chain of sender ask (DNS over IPv4) that resolved dst; a SYN from src. */
+static void dual_stack_case(struct mx_chain_table *t, const char *ask, const char *src, const char *dst)
+{
+	struct mx_lookup l;
+	lk(&l, ask, "ds.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx.ds.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, ask, "mx.ds.test", MX_TYPE_AAAA, MX_O_ANSWER, T0 + SEC, 3);
+	addr_answer(dst);
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 2 * SEC;
+	syn.frame = 5;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse(src, &syn.src);
+	mx_addr_parse(dst, &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+}
+
+/* A dual-stack MTA asks DNS over IPv4 and connects over IPv6 (Exim and
+ * OpenSMTPD in captures/lab-*-healthy.pcap): the SYN from its IPv6 address
+ * belongs to the chain of its IPv4 address, through --sender, or without it
+ * when exactly one sender's open chain resolved the destination. */
+static void syn_from_other_family(void **state)
+{
+	(void)state;
+	/* --sender lists both addresses */
+	struct mx_chain_opts o;
+	mx_chain_opts_default(&o);
+	mx_addr_parse("10.53.0.10", &o.senders[0]);
+	mx_addr_parse("fd53::10", &o.senders[1]);
+	o.n_senders = 2;
+	struct mx_chain_cb cb = {NULL, on_done};
+	ngot = 0;
+	struct mx_chain_table *t = mx_chain_new(&o, &cb);
+	dual_stack_case(t, "10.53.0.10", "fd53::10", "fd53::25");
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 1);
+	assert_true(got[0].connected);
+	assert_true(got[0].hosts[0].connected);
+	assert_int_equal(got[0].syn_frame, 5);
+	mx_chain_free(t);
+	/* --sender lists only the IPv4 address: the IPv6 SYN is someone else's */
+	o.n_senders = 1;
+	ngot = 0;
+	t = mx_chain_new(&o, &cb);
+	dual_stack_case(t, "10.53.0.10", "fd53::10", "fd53::25");
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 1);
+	assert_false(got[0].connected);
+	mx_chain_free(t);
+	/* no --sender: the only sender whose chain resolved fd53::25 */
+	t = new_table(0);
+	dual_stack_case(t, "10.53.0.10", "fd53::10", "fd53::25");
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 1);
+	assert_true(got[0].connected);
+	mx_chain_free(t);
+	/* no --sender, two senders resolved it: not guessed */
+	t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "10.53.0.11", "other.test", MX_TYPE_MX, MX_O_ANSWER, T0, 11);
+	mx_answer("mx.ds.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "10.53.0.11", "mx.ds.test", MX_TYPE_AAAA, MX_O_ANSWER, T0 + SEC, 13);
+	addr_answer("fd53::25");
+	mx_chain_observe_lookup(t, &l);
+	dual_stack_case(t, "10.53.0.10", "fd53::10", "fd53::25");
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 2);
+	assert_false(got[0].connected);
+	assert_false(got[1].connected);
+	mx_chain_free(t);
+	/* no --sender, the SYN's source has open chains of its own that did
+	 * not resolve the destination: counted as its syn_other, not moved */
+	t = new_table(0);
+	lk(&l, "fd53::10", "own.test", MX_TYPE_MX, MX_O_ANSWER, T0, 21);
+	mx_answer("mx.own.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	dual_stack_case(t, "10.53.0.10", "fd53::10", "fd53::25");
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 2);
+	assert_false(got[0].connected);
+	assert_false(got[1].connected);
+	assert_int_equal(got[0].syn_other + got[1].syn_other, 1);
+	mx_chain_free(t);
+}
+
 static void resolved_chain_with_syn(void **state)
 {
 	(void)state;
@@ -540,6 +629,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
 		cmocka_unit_test(syn_attribution_two_chains),
+		cmocka_unit_test(syn_from_other_family),
 		cmocka_unit_test(formerr_mx_fails_and_literal_connects),
 		cmocka_unit_test(deferred_and_attempts),
 		cmocka_unit_test(nxdomain_nullmx_implicit),
