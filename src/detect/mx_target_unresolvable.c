@@ -227,7 +227,7 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 			      "has a valid address record\" (4.4.4 with smtp_defer_if_no_mx_address_found); Exim \"all relevant MX "
 			      "records point to non-existent hosts\"; OpenSMTPD \"No MX found for domain\"; "
 			      "Sendmail 5.1.2 \"Host unknown\"; Messaging Gateway 421 4.4.4"
-			    : "none while a working MX host remains; redundancy is lost";
+			    : "no SMTP error while a working MX host remains; redundancy is lost";
 	f.cause = "the domain's MX records name hosts that have no A/AAAA records (dangling or mistyped "
 		  "names, or a missing trailing dot in the zone file)";
 	f.fix = "the domain owner points the MX records at hosts with addresses, or adds the missing A/AAAA";
