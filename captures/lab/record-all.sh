@@ -16,7 +16,11 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-mx-target.sh lab-disagree.sh lab-edns-formerr.sh
          lab-stale.sh lab-dns64.sh lab-auth-aaaa.sh lab-unmatched.sh lab-search-suffix.sh
          lab-sendmail-aaaa.sh
-         lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh"
+         lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh
+         lab-bind-resolver.sh
+         lab-kresd-resolver.sh
+         lab-pdns-resolver.sh
+         lab-dnsmasq-resolver.sh"
 for s in $SCRIPTS; do
     echo "=== $s" >&2
     "$LAB_DIR/$s"

@@ -13,17 +13,27 @@
 # NSD as its only root server and gets its config from templates/.
 #
 # The authoritative side (res_setup_auth) is the same for every resolver:
-#   10.53.0.2   lab NSD: the usual zones plus dnssec-bogus.test signed at
-#               recording time with signatures that expired in 2024 (the
-#               resolver has the zone's key as its only trust anchor)
-#   10.53.0.3   dnsdist in front of a second NSD with badauth.test: drops
-#               every AAAA query (RFC 4074 §4), A/MX/NS/SOA answered
+#   10.53.0.2   lab NSD: the root, test. and the usual zones, from a copy of
+#               templates/zones whose test.zone delegates dnssec-bogus.test
+#               to ns.dnssec-bogus.test (10.53.0.5) instead of ns.nic.test
+#   10.53.0.5   NSD with dnssec-bogus.test only, signed at recording time
+#               with signatures that expired in 2024 (the resolver has the
+#               zone's key as its only trust anchor). A separate server, so
+#               that resolvers follow a referral into the zone: kresd 5.6
+#               checks its trust anchors at zone cuts and, with the zone
+#               served by the root's own server (no referral), never
+#               validated it.
+#   10.53.0.3   dnsdist in front of a second NSD with badauth.test
+#               (templates/dnsdist-res-auth.conf.in): drops AAAA queries for
+#               mx.badauth.test, answers SERVFAIL to AAAA for
+#               mx2.badauth.test (RFC 4074 §4); A/MX/NS/SOA answered
 #   10.53.0.4   lame NSD (fail-lib.sh): REFUSED to everything (lame.test)
 # The sender gets a second address, OTHER4 (10.53.0.11), outside the
 # resolver's access list: dig -b OTHER4 shows what a refused client gets.
 
 RES_ROOT_BASE=${MXLAB_RES_ROOT:-/var/tmp}
 AUTH2_4=10.53.0.3
+SIGNED4=10.53.0.5
 OTHER4=10.53.0.11
 BOGUS_ZONE=dnssec-bogus.test
 
@@ -72,7 +82,10 @@ res_sign_bogus() {
     mkdir -p "$RUN/keys"
     ( cd "$RUN/keys"
       key=$(ldns-keygen -a ECDSAP256SHA256 -k "$BOGUS_ZONE")
-      cp "$ZONES/$BOGUS_ZONE.zone" "$BOGUS_ZONE.zone"
+      # The zone's own server: ns.dnssec-bogus.test (SIGNED4).
+      sed "s/^@ *IN NS .*/@               IN NS   ns.$BOGUS_ZONE.\nns              IN A    $SIGNED4/" \
+          "$ZONES/$BOGUS_ZONE.zone" > "$BOGUS_ZONE.zone"
+      grep -q "^ns  *IN A  *$SIGNED4" "$BOGUS_ZONE.zone" || exit 1
       ldns-signzone -e 20240201000000 -i 20240101000000 -f "$BOGUS_ZONE.signed" \
           "$BOGUS_ZONE.zone" "$key"
       cp "$key.key" anchor.key
@@ -86,26 +99,45 @@ res_sign_bogus() {
     TA_DS=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "DS") break
         print $(i + 1), $(i + 2), $(i + 3), $(i + 4); exit }' "$RUN/keys/anchor.ds")
     [ -n "$TA_KEY" ] && [ -n "$TA_DS" ] || die "cannot parse the trust anchor"
-    printf 'zone:\n    name: "%s."\n    zonefile: "%s"\n' "$BOGUS_ZONE" \
-        "$RUN/keys/$BOGUS_ZONE.signed" > "$RUN/nsd-extra.conf"
+}
+
+# res_zones_copy: $RUN/zones = templates/zones with test.zone delegating
+# dnssec-bogus.test to ns.dnssec-bogus.test (SIGNED4, glue); ZONES (lib.sh)
+# points there for the rest of the run (NSD's zonesdir, root hints).
+res_zones_copy() {
+    mkdir -p "$RUN/zones"
+    cp "$ZONES"/* "$RUN/zones/"
+    sed -i "s/^dnssec-bogus *IN NS .*/dnssec-bogus    IN NS   ns.$BOGUS_ZONE.\nns.dnssec-bogus IN A    $SIGNED4/" \
+        "$RUN/zones/test.zone"
+    grep -q "^ns.dnssec-bogus IN A    $SIGNED4" "$RUN/zones/test.zone" \
+        || die "cannot delegate $BOGUS_ZONE in the copy of test.zone"
+    ZONES=$RUN/zones
 }
 
 # res_setup_auth: the authoritative side described at the top.
 res_setup_auth() {
     res_sign_bogus
+    res_zones_copy
+    : > "$RUN/nsd-extra.conf"
     fail_start_nsd "$RUN/nsd-extra.conf"
     fail_start_lame_nsd
+    ip -n "$NS_AUTH" addr add "$SIGNED4/24" dev eth0
+    mkdir -p "$RUN/nsd-signed"
+    subst "$TPL/nsd-signed.conf.in" "$RUN/nsd-signed/nsd.conf"
+    nsd-checkconf "$RUN/nsd-signed/nsd.conf" || die "nsd-signed.conf invalid"
+    ip netns exec "$NS_AUTH" nsd -d -c "$RUN/nsd-signed/nsd.conf" >"$RUN/nsd-signed/stderr" 2>&1 &
+    wait_for "nsd (signed)" 20 dns_ok "$NS_AUTH" "$SIGNED4" 53 "$BOGUS_ZONE" SOA
     ip -n "$NS_AUTH" addr add "$AUTH2_4/24" dev eth0
     mkdir -p "$RUN/nsd2" "$RUN/dnsdist-auth"
     subst "$TPL/nsd-badauth.conf.in" "$RUN/nsd2/nsd.conf"
     nsd-checkconf "$RUN/nsd2/nsd.conf" || die "nsd-badauth.conf invalid"
     ip netns exec "$NS_AUTH" nsd -d -c "$RUN/nsd2/nsd.conf" >"$RUN/nsd2/stderr" 2>&1 &
     wait_for "nsd2" 20 dns_ok "$NS_AUTH" 127.0.0.1 5301 badauth.test SOA
-    subst "$TPL/dnsdist-auth-aaaa-drop.conf.in" "$RUN/dnsdist-auth/dnsdist.conf"
+    subst "$TPL/dnsdist-res-auth.conf.in" "$RUN/dnsdist-auth/dnsdist.conf"
     ip netns exec "$NS_AUTH" dnsdist --supervised --disable-syslog \
         -C "$RUN/dnsdist-auth/dnsdist.conf" >"$RUN/dnsdist-auth/stderr" 2>&1 &
-    wait_for "dnsdist (AAAA drop)" 20 dns_ok "$NS_AUTH" "$AUTH2_4" 53 badauth.test SOA
-    log "badauth.test on $AUTH2_4 (dnsdist drops AAAA), lame.test on $LAME4"
+    wait_for "dnsdist (AAAA drop/SERVFAIL)" 20 dns_ok "$NS_AUTH" "$AUTH2_4" 53 badauth.test SOA
+    log "badauth.test on $AUTH2_4 (dnsdist drops AAAA of mx., SERVFAILs AAAA of mx2.), lame.test on $LAME4, $BOGUS_ZONE on $SIGNED4"
     ip -n "$NS_SND" addr add "$OTHER4/24" dev eth0
 }
 
@@ -125,7 +157,7 @@ res_start_named() {
         "TA_ALG=$TA_ALG" "TA_KEY=$TA_KEY" "OTHER4=$OTHER4"
     [ -x /usr/bin/named-checkconf ] && { /usr/bin/named-checkconf "$RUN/named/named.conf" \
         || die "named.conf invalid"; }
-    ip netns exec "$NS_RES" "$RES_TREE/usr/sbin/named" -g -n 1 \
+    ip netns exec "$NS_RES" "$RES_TREE/usr/sbin/named" -f -n 1 \
         -c "$RUN/named/named.conf" >"$RUN/named/stderr" 2>&1 &
     res_wait_up "named ($("$RES_TREE/usr/sbin/named" -v))"
 }
@@ -203,9 +235,9 @@ res_capture_stop() {
 # res_client CMD...: run CMD in the sender namespace with its wall time,
 # output into the client log.
 res_client() {
-    local t0 t1
+    local t0 t1 rc=0
     t0=$(date +%s.%N)
-    { printf '$ %s\n' "$*"; ns_exec "$NS_SND" "$@" || echo "exit status $?"; } >>"$RUN/client.log" 2>&1
+    { printf '$ %s\n' "$*"; ns_exec "$NS_SND" "$@" || rc=$?; echo "# exit status $rc"; } >>"$RUN/client.log" 2>&1
     t1=$(date +%s.%N)
     printf '# wall time %.3f s\n\n' "$(echo "$t1 - $t0" | bc)" >>"$RUN/client.log"
 }
@@ -215,6 +247,7 @@ res_client() {
 # when (and whether) the resolver answers; getent shows glibc's behaviour.
 #   1. AAAA mx.badauth.test (the authoritative drops AAAA), then A, then
 #      getent ahosts (glibc A+AAAA on one socket)
+#   1b. the same for mx2.badauth.test (the authoritative answers SERVFAIL)
 #   2. MX dnssec-bogus.test (expired signatures: bogus)
 #   3. MX lame.test (the only authoritative answers REFUSED)
 #   4. MX nosuch.test (NXDOMAIN, SOA of test.: negative TTL 900)
@@ -227,6 +260,12 @@ res_scenarios() {
     res_client $d A mx.badauth.test
     sleep 1
     res_client timeout 30 getent ahosts mx.badauth.test
+    sleep 2
+    res_client $d AAAA mx2.badauth.test
+    sleep 1
+    res_client $d A mx2.badauth.test
+    sleep 1
+    res_client timeout 30 getent ahosts mx2.badauth.test
     sleep 2
     res_client $d MX "$BOGUS_ZONE"
     sleep 1
