@@ -76,11 +76,12 @@ res_subst() {
 # TA_FLAGS TA_PROTO TA_ALG TA_KEY (the DNSKEY's fields) and TA_DS (the DS
 # rdata: tag alg digest-type digest).
 res_sign_bogus() {
-    command -v ldns-signzone >/dev/null && command -v ldns-keygen >/dev/null \
-        && command -v ldns-key2ds >/dev/null \
-        || die "missing ldnsutils (ldns-keygen, ldns-signzone, ldns-key2ds)"
+    local t
+    for t in ldns-signzone ldns-keygen ldns-key2ds; do
+        command -v "$t" >/dev/null || die "missing ldnsutils ($t)"
+    done
     mkdir -p "$RUN/keys"
-    ( cd "$RUN/keys"
+    ( cd "$RUN/keys" || exit 1
       key=$(ldns-keygen -a ECDSAP256SHA256 -k "$BOGUS_ZONE")
       # The zone's own server: ns.dnssec-bogus.test (SIGNED4).
       sed "s/^@ *IN NS .*/@               IN NS   ns.$BOGUS_ZONE.\nns              IN A    $SIGNED4/" \
@@ -98,7 +99,7 @@ res_sign_bogus() {
         print $(i + 1), $(i + 2), $(i + 3), k; exit }' "$RUN/keys/anchor.key")
     TA_DS=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "DS") break
         print $(i + 1), $(i + 2), $(i + 3), $(i + 4); exit }' "$RUN/keys/anchor.ds")
-    [ -n "$TA_KEY" ] && [ -n "$TA_DS" ] || die "cannot parse the trust anchor"
+    if [ -z "$TA_KEY" ] || [ -z "$TA_DS" ]; then die "cannot parse the trust anchor"; fi
 }
 
 # res_zones_copy: $RUN/zones = templates/zones with test.zone delegating
@@ -182,6 +183,7 @@ res_start_kresd() {
         mount -t overlay mxlab-kresd -o "lowerdir=$1$2:$2" "$2" || exit 1
         cd "$3" && exec "$1/usr/sbin/kresd" -n -c config .' sh "$RES_TREE" "$lib" "$RUN/kresd" \
         >"$RUN/kresd/stderr" 2>&1 </dev/null &
+    # shellcheck disable=SC2016 # expanded by the inner sh
     res_wait_up "kresd ($(cd /tmp && ip netns exec "$NS_RES" unshare -m --propagation private sh -c \
         'mount -t overlay mxlab-kresd -o "lowerdir=$1$2:$2" "$2" && "$1/usr/sbin/kresd" -V' \
         sh "$RES_TREE" "$lib"))"
@@ -254,28 +256,28 @@ res_client() {
 #   5. MX example.test from OTHER4 (not in the resolver's access list)
 #   6. MX example.test from the sender (healthy)
 res_scenarios() {
-    local d="dig +tries=1 +time=20"
-    res_client $d AAAA mx.badauth.test
+    local d=(dig +tries=1 +time=20)
+    res_client "${d[@]}" AAAA mx.badauth.test
     sleep 1
-    res_client $d A mx.badauth.test
+    res_client "${d[@]}" A mx.badauth.test
     sleep 1
     res_client timeout 30 getent ahosts mx.badauth.test
     sleep 2
-    res_client $d AAAA mx2.badauth.test
+    res_client "${d[@]}" AAAA mx2.badauth.test
     sleep 1
-    res_client $d A mx2.badauth.test
+    res_client "${d[@]}" A mx2.badauth.test
     sleep 1
     res_client timeout 30 getent ahosts mx2.badauth.test
     sleep 2
-    res_client $d MX "$BOGUS_ZONE"
+    res_client "${d[@]}" MX "$BOGUS_ZONE"
     sleep 1
-    res_client $d MX lame.test
+    res_client "${d[@]}" MX lame.test
     sleep 1
-    res_client $d MX nosuch.test
+    res_client "${d[@]}" MX nosuch.test
     sleep 1
     res_client dig +tries=1 +time=5 -b "$OTHER4" MX example.test
     sleep 1
-    res_client $d MX example.test
+    res_client "${d[@]}" MX example.test
 }
 
 # res_keep NAME FILE...: keep the client log and resolver logs under
