@@ -11,6 +11,10 @@ LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 exec 9>/tmp/mxlab.lock
 flock -n 9 || { echo "record-all: another lab run holds /tmp/mxlab.lock" >&2; exit 1; }
 SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
+         lab-bind-resolver.sh
+         lab-kresd-resolver.sh
+         lab-pdns-resolver.sh
+         lab-dnsmasq-resolver.sh
          lab-dead-resolver.sh lab-tcp.sh lab-mx-names.sh lab-slow-resolver.sh
          lab-tcp-blocked.sh
          lab-mx-target.sh lab-disagree.sh lab-edns-formerr.sh
