@@ -37,7 +37,11 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	mx_dname_format(&t->qname, qn, sizeof qn);
 	mx_dname_format(&zone, zn, sizeof zn);
 	mx_addr_format(&t->server, rs, sizeof rs);
-	mx_finding_detail(&f, "SERVFAIL with EDE %u (%s) for %s", t->ede, mx_dns_ede_name(t->ede), qn);
+	if (t->resp && t->resp->has_ede && t->resp->ede_text[0])
+		mx_finding_detail(&f, "SERVFAIL with EDE %u (%s: \"%s\") for %s", t->ede, mx_dns_ede_name(t->ede),
+				  t->resp->ede_text, qn);
+	else
+		mx_finding_detail(&f, "SERVFAIL with EDE %u (%s) for %s", t->ede, mx_dns_ede_name(t->ede), qn);
 	f.smtp_status = "most likely: Postfix 4.4.3 \"Host not found, try again\"; Exim \"host lookup did not "
 			"complete\"; Exchange \"451 4.4.0 DNS query failed\"; Messaging Gateway 421 4.4.4; DANE "
 			"senders also fail the TLSA lookup (4.7.5)";

@@ -178,6 +178,16 @@ KV void kv_null(struct mx_jw *out, bool *first, const char *k, size_t kn)
 	mx_jw_end(out, jc_null(kbeg(out, first, k, kn, 4)));
 }
 
+/* The EXTRA-TEXT of message m's Extended DNS Error (RFC 8914 §2), null when
+ * there is no message at hand, no EDE or no text. */
+KV void kv_ede_text(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_dns_msg *m)
+{
+	if (m && m->has_ede && m->ede_text[0])
+		kv_str(out, first, k, kn, m->ede_text);
+	else
+		kv_null(out, first, k, kn);
+}
+
 KV void kv_addr_or_null(struct mx_jw *out, bool *first, const char *k, size_t kn, const struct mx_addr *a)
 {
 	if (a->family)
@@ -340,6 +350,7 @@ void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 	kv_ms(out, &f, KL("latency_ms"), l->decided_frame || l->latency_us, l->latency_us);
 	kv_u64_or_null(out, &f, KL("decided_frame"), l->decided_frame != 0, l->decided_frame);
 	kv_ede(out, &f, KL("ede"), l->ede);
+	kv_ede_text(out, &f, KL("ede_text"), l->ede != 0xffff ? l->answer : NULL);
 	kv_u64(out, &f, KL("attempts"), l->attempts);
 	kv_bool(out, &f, KL("failover"), l->failover);
 	kv_bool(out, &f, KL("tcp_retry"), l->tcp_retry);
@@ -461,6 +472,7 @@ void mx_sj_txn_members(struct mx_jw *out, const struct mx_txn *t)
 	else
 		mx_jw_s(out, "null");
 	kv_ede(out, &f, KL("ede"), answered ? t->ede : 0xffff);
+	kv_ede_text(out, &f, KL("ede_text"), answered && t->ede != 0xffff ? t->resp : NULL);
 	kv_ms(out, &f, KL("latency_ms"), answered || t->kind == MX_TXN_UNREACHABLE, t->latency_us);
 	kv_bool(out, &f, KL("rd"), t->rd);
 	kv_bool(out, &f, KL("edns"), t->q_edns);

@@ -873,6 +873,46 @@ static void json_empty(void **state)
 
 /* ---- ndjson ----------------------------------------------------------- */
 
+/* A response's EDE EXTRA-TEXT (RFC 8914 §2) goes into the transaction's and
+ * the lookup's ede_text, JSON-escaped; without a response at hand: null. */
+static void ndjson_ede_text(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	static struct mx_dns_msg m;
+	memset(&m, 0, sizeof m);
+	m.has_ede = true;
+	m.ede_code = 7;
+	snprintf(m.ede_text, sizeof m.ede_text, "signature \"expired\" from 10.53.0.5");
+	f->t1.ede = 7;
+	f->t1.resp = &m;
+	f->l1.ede = 7;
+	f->l1.answer = &m;
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *mem = open_memstream(&buf, &n);
+	assert_non_null(mem);
+	struct mx_sink *s = mx_sink_new(&mx_sink_ndjson, mem);
+	assert_non_null(s);
+	assert_int_equal(mx_sink_open(s), 0);
+	mx_sink_txn(s, &f->t1);
+	mx_sink_lookup(s, &f->l1);
+	f->l1.answer = NULL; /* the deciding response no longer at hand */
+	mx_sink_lookup(s, &f->l1);
+	assert_int_equal(mx_sink_close(s, &f->s), 0);
+	mx_sink_free(s);
+	fclose(mem);
+	assert_has(buf, "\"ede\":7,\"ede_text\":\"signature \\\"expired\\\" from 10.53.0.5\",\"latency_ms\":12.345");
+	const char *l1 = strstr(buf, "{\"type\":\"lookup\"");
+	assert_non_null(l1);
+	assert_non_null(strstr(l1, "\"ede\":7,\"ede_text\":\"signature \\\"expired\\\" from 10.53.0.5\",\"attempts\""));
+	const char *l2 = strstr(l1 + 1, "{\"type\":\"lookup\"");
+	assert_non_null(l2);
+	assert_non_null(strstr(l2, "\"ede\":7,\"ede_text\":null,\"attempts\""));
+	free(buf);
+	free(f);
+}
+
 static void ndjson_lines(void **state)
 {
 	(void)state;
@@ -903,10 +943,11 @@ static void ndjson_lines(void **state)
 			"\"sport\":53,\"transport\":\"udp\",\"id\":48879,"
 			"\"qname\":\"example.com.\",\"qtype\":\"MX\",\"qclass\":\"IN\"");
 	assert_has(out, "\"outcome\":\"ANSWER\",\"rcode\":\"NOERROR\",\"ede\":null,"
-			"\"latency_ms\":12.345");
+			"\"ede_text\":null,\"latency_ms\":12.345");
 	assert_has(out, "\"q_frame\":1,\"q_frames\":[1,2],\"r_frame\":4,"
 			"\"r_ts\":\"2026-11-24T09:40:01.135801Z\"}");
-	assert_has(out, "\"outcome\":\"TIMEOUT\",\"rcode\":null,\"ede\":null,\"latency_ms\":null");
+	assert_has(out, "\"outcome\":\"TIMEOUT\",\"rcode\":null,\"ede\":null,\"ede_text\":null,"
+			"\"latency_ms\":null");
 	assert_has(out, "\"r_frame\":null,\"r_ts\":null}");
 	assert_has(out, "{\"type\":\"stats\",\"version\":1,\"source\":");
 	assert_has(out, "{\"type\":\"lookup\",\"client\":\"10.0.0.25\",\"qname\":\"example.com.\"");
@@ -2179,6 +2220,7 @@ int main(void)
 		cmocka_unit_test(json_document),
 		cmocka_unit_test(json_empty),
 		cmocka_unit_test(ndjson_lines),
+		cmocka_unit_test(ndjson_ede_text),
 		cmocka_unit_test(text_report),
 		cmocka_unit_test(json_findings_chains),
 		cmocka_unit_test(json_many_chains),
