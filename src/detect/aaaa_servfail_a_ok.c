@@ -71,20 +71,39 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	mx_dname_suffix(&v6->qname, 2, &zone);
 	mx_dname_format(&zone, zn, sizeof zn);
 	mx_addr_format(r, rs, sizeof rs);
+	/* The try that decided the outcome, and whether an earlier try got no
+	 * answer: a lookup may merge retries minutes apart (a later client
+	 * finding a cached failure), so its latency from the first query is
+	 * not the resolver's answer time. */
+	uint64_t dec_lat = v6->latency_us;
+	bool try_timed_out = false;
+	unsigned nt = v6->n_tries < MX_LOOKUP_MAX_TRIES ? v6->n_tries : MX_LOOKUP_MAX_TRIES;
+	for (unsigned i = 0; i < nt; i++) {
+		const struct mx_lookup_try *t = &v6->tries[i];
+		if (v6->decided_frame && t->r_frame == v6->decided_frame)
+			dec_lat = t->latency_us;
+		try_timed_out |= t->outcome == MX_O_TIMEOUT && !t->open;
+	}
 	if (v6->outcome == MX_O_TIMEOUT)
 		mx_finding_detail(&f, "AAAA %s got no answer (%u queries); A answered in %.0f ms", hn, v6->attempts,
 				  (double)v4->latency_us / 1000.0);
 	else if (v6->outcome == MX_O_NXDOMAIN)
 		mx_finding_detail(&f, "AAAA %s NXDOMAIN although A answered (in %.0f ms): the name \"does not "
 				  "exist\" for AAAA only (RFC 4074 §4.2)", hn, (double)v4->latency_us / 1000.0);
+	else if (v6->attempts > 1 && dec_lat != v6->latency_us)
+		mx_finding_detail(&f, "AAAA %s lookup ended %s %.1f s after its first query (%u queries, the "
+				  "deciding one answered in %.0f ms); A answered in %.0f ms", hn,
+				  mx_outcome_name(v6->outcome), (double)v6->latency_us / 1e6, v6->attempts,
+				  (double)dec_lat / 1000.0, (double)v4->latency_us / 1000.0);
 	else
 		mx_finding_detail(&f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
 				  mx_outcome_name(v6->outcome), (double)v6->latency_us / 1000.0,
 				  (double)v4->latency_us / 1000.0);
-	if (v6->outcome == MX_O_TIMEOUT || v6->latency_us >= 1500000ULL || v6->ede == 22 || v6->ede == 23)
+	if (v6->outcome == MX_O_TIMEOUT || dec_lat >= 1500000ULL || try_timed_out || v6->ede == 22 ||
+	    v6->ede == 23)
 		mx_finding_detail(&f, "slow or no AAAA answer: the authoritative servers of %s ignore AAAA "
 				  "queries or are lame for them", zn);
-	else if (v6->latency_us < 50000ULL)
+	else if (dec_lat < 50000ULL)
 		mx_finding_detail(&f, "fast SERVFAIL: a cached failure (RFC 9520) or the resolver rejected a "
 				  "broken response");
 	if (v6->ede != 0xffff)
