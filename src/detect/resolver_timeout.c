@@ -27,6 +27,7 @@
 struct pair {
 	struct mx_addr sender, resolver;
 	uint64_t total, answered, timeouts, unreachable;
+	uint64_t late, late_max_us;  /* responses after the answer timeout (LATE strays) */
 	uint64_t first_us, last_us;
 	uint16_t n_ev;
 	struct mx_evidence ev[EV];
@@ -83,7 +84,7 @@ static void judge(struct pair *p, const struct st *s, const struct mx_detect_ctx
 			  "firewall rejects the queries";
 		f.fix = "start the resolver or remove it from the sender's resolver list (resolv.conf, Exchange "
 			"ExternalDNSServers, the gateway's DNS settings)";
-	} else if (p->answered == 0 && p->total >= o->dead_min_queries) {
+	} else if (p->answered == 0 && p->late == 0 && p->total >= o->dead_min_queries) {
 		bool oneway = s->responses == 0;
 		mx_finding_init(&f, "RESOLVER_DEAD", oneway ? MX_SEV_WARN : MX_SEV_CRIT);
 		f.title = oneway ? "no query to the resolver was answered, and the capture holds no response at all"
@@ -126,6 +127,16 @@ static void judge(struct pair *p, const struct st *s, const struct mx_detect_ctx
 	mx_finding_detail(&f, "%llu of %llu queries unanswered (%u%%): %llu timed out, %llu ICMP unreachable",
 			  (unsigned long long)lost, (unsigned long long)p->total, pct,
 			  (unsigned long long)p->timeouts, (unsigned long long)p->unreachable);
+	if (p->late) {
+		/* not dead and not lost: the answers come after the stub gave up */
+		mx_finding_detail(&f, "%llu response%s arrived after the answer timeout (the slowest %.1f s after "
+				  "its query): the resolver answers, too slowly for the sender's stub",
+				  (unsigned long long)p->late, p->late == 1 ? "" : "s", (double)p->late_max_us / 1e6);
+		if (p->answered == 0)
+			f.cause = "the resolver answers only after the sender's timeout (a slow or unreachable "
+				  "authoritative server upstream, resolver overload): every lookup fails at the "
+				  "stub although the resolver is alive";
+	}
 	for (unsigned i = 0; i < p->n_ev; i++) {
 		mx_finding_add_frame(&f, p->ev[i].frame);
 		if (f.n_evidence < MX_FINDING_MAX_EVIDENCE)
@@ -238,8 +249,25 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 
 static void on_stray(void *vs, const struct mx_detect_ctx *c, const struct mx_stray *st, struct mx_emit *e)
 {
-	(void)vs;
-	(void)c;
+	struct st *s = vs;
+	if (st->kind == MX_STRAY_LATE && st->resp && st->resp->rd && mx_detect_is_sender(c->opts, &st->resp->dst)) {
+		/* the pair of the query it answers: client = the response's
+		 * destination, server = its source */
+		bool fresh;
+		struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&st->resp->dst, &st->resp->src, 10),
+							 &s->clock, &fresh)];
+		if (fresh) {
+			memset(p, 0, sizeof(*p));
+			p->sender = st->resp->dst;
+			p->resolver = st->resp->src;
+			p->first_us = st->q_ts;
+			p->last_us = st->q_ts;
+		}
+		p->late++;
+		if (st->latency_us > p->late_max_us)
+			p->late_max_us = st->latency_us;
+		return;
+	}
 	if (st->kind != MX_STRAY_WRONG_SOURCE || !st->resp)
 		return;
 	const struct mx_dns_msg *m = st->resp;

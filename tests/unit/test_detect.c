@@ -391,6 +391,43 @@ static void p10_dead_unreachable_and_oneway(void **state)
 	mx_detect_free(d);
 }
 
+/* Responses that arrive after the answer timeout (LATE strays) mean the
+ * resolver is alive but too slow: never RESOLVER_DEAD, and the finding says
+ * how late they came (BIND in captures/lab-res-bind.pcap answers 10 s late). */
+static void p10_late_answers_are_not_dead(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+	struct mx_txn t;
+	static struct mx_dns_msg m;
+	for (int i = 0; i < 6; i++) {
+		/* one answered query elsewhere: not a one-way capture */
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, 3000, 0, 100 + (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_TIMEOUT, T0 + (uint64_t)i * SEC, 0, 0, 12 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+		memset(&m, 0, sizeof m);
+		mx_addr_parse("192.0.2.54", &m.src);
+		mx_addr_parse("192.0.2.10", &m.dst);
+		m.rd = true;
+		struct mx_stray st;
+		memset(&st, 0, sizeof st);
+		st.kind = MX_STRAY_LATE;
+		st.resp = &m;
+		st.q_ts = T0 + (uint64_t)i * SEC;
+		st.q_frame = 12 + 2 * (uint64_t)i;
+		st.latency_us = (uint64_t)(7 + i) * SEC;
+		mx_detect_observe_stray(d, &st);
+	}
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_null(find(d, "RESOLVER_DEAD", NULL));
+	const struct mx_finding *f = find(d, "RESOLVER_TIMEOUT", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "6 responses arrived after the answer timeout (the slowest 12.0 s"));
+	assert_non_null(strstr(f->cause, "alive"));
+	mx_detect_free(d);
+}
+
 static void p11_refused_everything(void **state)
 {
 	(void)state;
@@ -852,6 +889,7 @@ int main(void)
 		cmocka_unit_test(p2_aaaa_nxdomain_with_a_ok),
 		cmocka_unit_test(p9_obvious_slowness_with_few_samples),
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
+		cmocka_unit_test(p10_late_answers_are_not_dead),
 		cmocka_unit_test(p11_refused_everything),
 		cmocka_unit_test(forwarder_as_sender_and_sender_filter),
 		cmocka_unit_test(p6_transient_defers),
