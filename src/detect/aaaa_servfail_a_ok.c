@@ -99,11 +99,14 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 		mx_finding_detail(&f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
 				  mx_outcome_name(v6->outcome), (double)v6->latency_us / 1000.0,
 				  (double)v4->latency_us / 1000.0);
-	if (v6->outcome == MX_O_TIMEOUT || dec_lat >= 1500000ULL || try_timed_out || v6->ede == 22 ||
-	    v6->ede == 23)
+	/* The root-cause hints (PATTERNS P2) read a failure's latency; an
+	 * NXDOMAIN is an answer, its cause is said above and in f.cause. */
+	bool failed = v6->outcome != MX_O_NXDOMAIN;
+	if (failed && (v6->outcome == MX_O_TIMEOUT || dec_lat >= 1500000ULL || try_timed_out ||
+		       v6->ede == 22 || v6->ede == 23))
 		mx_finding_detail(&f, "slow or no AAAA answer: the authoritative servers of %s ignore AAAA "
 				  "queries or are lame for them", zn);
-	else if (dec_lat < 50000ULL)
+	else if (failed && dec_lat < 50000ULL)
 		mx_finding_detail(&f, "fast SERVFAIL: a cached failure (RFC 9520) or the resolver rejected a "
 				  "broken response");
 	if (v6->ede != 0xffff)
