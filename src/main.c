@@ -789,10 +789,16 @@ static int check_links(const struct mx_capture *c)
 	size_t i;
 
 	for (i = 0; i < mx_capture_ninputs(c); i++) {
-		int dlt = mx_capture_input_dlt(c, i);
+		int dlt = mx_capture_input_dlt(c, i), dlts[MX_CAPTURE_MAX_DLTS];
+		size_t k, nd = mx_capture_input_dlts(c, i, dlts, MX_CAPTURE_MAX_DLTS);
 		char sup[256];
 
-		if (mx_decode_linktype_ok(dlt))
+		/* a pcapng file is refused only when none of its interfaces can be
+		 * decoded (frames of the others are counted link_unsupported); one
+		 * that describes no interface has no frames */
+		for (k = 0; k < nd && !mx_decode_linktype_ok(dlts[k]); k++)
+			;
+		if (nd == 0 || k < nd)
 			continue;
 		supported_links(sup, sizeof(sup));
 		fprintf(stderr, "mxsniff: %s: link type %s (%d) is not supported (supported: %s)\n",

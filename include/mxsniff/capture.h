@@ -81,6 +81,12 @@ void mx_capture_stats(struct mx_capture *c, struct mx_capture_stats *st);
  * reading (capture.c does not know which ones decode.c handles). */
 size_t mx_capture_ninputs(const struct mx_capture *c);
 int mx_capture_input_dlt(const struct mx_capture *c, size_t i);
+/* All link types input i describes before its first frame (a pcapng file may
+ * have several interfaces, each with its own; a pcap has one): up to max
+ * written into dlts, count returned. A pcapng file can add interfaces later;
+ * their frames carry their own linktype in struct mx_frame. */
+#define MX_CAPTURE_MAX_DLTS 8
+size_t mx_capture_input_dlts(const struct mx_capture *c, size_t i, int *dlts, size_t max);
 const char *mx_capture_input_name(const struct mx_capture *c, size_t i);
 /* Stop a blocking read from a signal handler (pcap_breakloop). */
 void mx_capture_break(struct mx_capture *c);

@@ -821,6 +821,167 @@ static int sc_pcapng(const char *path)
 	return g_close(&g);
 }
 
+/* ---- pcapng written block by block, in either byte order ----
+ * (draft-ietf-opsawg-pcapng §4); gen_out writes only the simple case. */
+struct ngw {
+	FILE *fp;
+	bool be;
+	const char *path;
+	uint64_t frames;
+};
+
+static size_t ngw_put(const struct ngw *w, uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (w->be ? bytes - 1 - i : i)));
+	return (size_t)bytes;
+}
+
+/* One block: type, body (padded to 4), total length twice. */
+static void ngw_block(struct ngw *w, uint32_t type, const uint8_t *body, size_t n)
+{
+	static uint8_t b[GEN_MAX_FRAME + 256];
+	size_t pad = (n + 3) & ~(size_t)3, len = pad + 12, k = 0;
+	if (len > sizeof b)
+		gen_die("%s: pcapng block too large", w->path);
+	k += ngw_put(w, b + k, type, 4);
+	k += ngw_put(w, b + k, len, 4);
+	memcpy(b + k, body, n);
+	memset(b + k + n, 0, pad - n);
+	k += pad;
+	k += ngw_put(w, b + k, len, 4);
+	if (fwrite(b, 1, k, w->fp) != k)
+		gen_die("%s: write failed", w->path);
+}
+
+static void ngw_shb(struct ngw *w, bool be)
+{
+	uint8_t b[16];
+	size_t k = 0;
+	w->be = be;
+	k += ngw_put(w, b + k, 0x1A2B3C4D, 4);
+	k += ngw_put(w, b + k, 1, 2);
+	k += ngw_put(w, b + k, 0, 2);
+	k += ngw_put(w, b + k, UINT64_MAX, 8);
+	ngw_block(w, 0x0A0D0D0A, b, k);
+}
+
+/* IDB with if_tsresol (when tsresol != 6) and if_tsoffset (when != 0). */
+static void ngw_idb(struct ngw *w, int linktype, uint8_t tsresol, int64_t tsoffset)
+{
+	uint8_t b[64];
+	size_t k = 0;
+	k += ngw_put(w, b + k, (uint64_t)linktype, 2);
+	k += ngw_put(w, b + k, 0, 2);
+	k += ngw_put(w, b + k, 262144, 4);
+	if (tsresol != 6) {
+		k += ngw_put(w, b + k, 9, 2);
+		k += ngw_put(w, b + k, 1, 2);
+		b[k] = tsresol;
+		memset(b + k + 1, 0, 3);
+		k += 4;
+	}
+	if (tsoffset != 0) {
+		k += ngw_put(w, b + k, 14, 2);
+		k += ngw_put(w, b + k, 8, 2);
+		k += ngw_put(w, b + k, (uint64_t)tsoffset, 8);
+	}
+	k += ngw_put(w, b + k, 0, 4);   /* opt_endofopt */
+	ngw_block(w, 1, b, k);
+}
+
+static void ngw_epb(struct ngw *w, uint32_t ifid, uint64_t units, const uint8_t *d, size_t n)
+{
+	static uint8_t b[GEN_MAX_FRAME + 64];
+	size_t k = 0;
+	k += ngw_put(w, b + k, ifid, 4);
+	k += ngw_put(w, b + k, units >> 32, 4);
+	k += ngw_put(w, b + k, units & 0xffffffffu, 4);
+	k += ngw_put(w, b + k, n, 4);
+	k += ngw_put(w, b + k, n, 4);
+	memcpy(b + k, d, n);
+	ngw_block(w, 6, b, k + n);
+	w->frames++;
+}
+
+static void ngw_spb(struct ngw *w, const uint8_t *d, size_t n)
+{
+	static uint8_t b[GEN_MAX_FRAME + 64];
+	size_t k = ngw_put(w, b, n, 4);
+	memcpy(b + k, d, n);
+	ngw_block(w, 3, b, k + n);
+	w->frames++;
+}
+
+/* IP+UDP DNS datagram framed for link type `dlt` into frbuf; returns length. */
+static size_t ng_frame(int dlt, const struct gen_ep *s, const struct gen_ep *d,
+		       const struct gen_dns *m, uint16_t ipid)
+{
+	struct gen_link l = {.dlt = dlt};
+	size_t n = gen_dns_build(dnsbuf, sizeof dnsbuf, m);
+	size_t ipl = gen_udp_packet(ipbuf, s, d, dnsbuf, n, ipid);
+	return gen_link_wrap(&l, frbuf, s->fam, gen_ep_local(s), ipbuf, ipl);
+}
+
+/* pcapng with what dumpcap, editcap and `cat` produce and libpcap 1.10 cannot
+ * read: two sections (little then big endian), several interfaces with
+ * different link types in each, nanosecond and power-of-two resolutions, an
+ * if_tsoffset, a Simple Packet Block, and block types to skip. Three lookups
+ * (MX, A, AAAA) for example.com; README.md lists the expected times. */
+static int sc_pcapng_multi(const char *path)
+{
+	struct ngw w = {.path = path};
+	struct gen_ep c = gen_ep(S4, 40160), r = gen_ep(R1, 53);
+	const uint64_t t0_us = GEN_T0_NS / 1000, t0_s = GEN_T0_NS / 1000000000ULL;
+	const char *qmx = "example.com. IN MX", *qa = "mx1.example.com. IN A",
+		   *qaaaa = "mx1.example.com. IN AAAA";
+	static const uint8_t custom[12] = {0, 0, 0x7e, 0x3d, 'x', 'y', 'z', 'z', 'y', 0, 0, 0};
+	size_t n;
+
+	w.fp = fopen(path, "wb");
+	if (!w.fp)
+		gen_die("%s: cannot open for writing", path);
+	/* section 1, little endian: Ethernet (µs) and Linux SLL (ns) */
+	ngw_shb(&w, false);
+	ngw_idb(&w, DLT_EN10MB, 6, 0);
+	ngw_idb(&w, DLT_LINUX_SLL, 9, 0);
+	ngw_block(&w, 0x40000BAD, custom, sizeof custom);   /* custom block (§4.8) */
+	ngw_block(&w, 0x00000123, custom, 5);               /* unknown type */
+	/* frame 1: MX query on eth, 00:00:00.000000 */
+	n = ng_frame(DLT_EN10MB, &c, &r, &(struct gen_dns){.id = 0xe001, .rd = true, .q = qmx}, 1);
+	ngw_epb(&w, 0, t0_us, frbuf, n);
+	/* frame 2: MX answer on the cooked interface, 7.000999 ms in ns */
+	n = ng_frame(DLT_LINUX_SLL, &r, &c, &(struct gen_dns){.id = 0xe001, .qr = true, .rd = true,
+		.ra = true, .q = qmx, .an = RR("example.com. 3600 IN MX 10 mx1.example.com.")}, 2);
+	ngw_epb(&w, 1, GEN_T0_NS + 7000999, frbuf, n);
+	/* frame 3: SPB (interface 0, no timestamp): A query, inherits 00:00:00.007000 */
+	c.port = 40161;
+	n = ng_frame(DLT_EN10MB, &c, &r, &(struct gen_dns){.id = 0xe002, .rd = true, .q = qa}, 3);
+	ngw_spb(&w, frbuf, n);
+	/* frame 4: A answer, 00:00:00.010000 */
+	n = ng_frame(DLT_LINUX_SLL, &r, &c, &(struct gen_dns){.id = 0xe002, .qr = true, .rd = true,
+		.ra = true, .q = qa, .an = RR("mx1.example.com. 300 IN A 203.0.113.25")}, 4);
+	ngw_epb(&w, 1, GEN_T0_NS + GEN_MS(10), frbuf, n);
+	/* section 2, big endian, new interface numbering: SLL2 with 2^-20 s units
+	 * and if_tsoffset = T0 (times relative to it), raw IP in ns */
+	ngw_shb(&w, true);
+	ngw_idb(&w, DLT_LINUX_SLL2, 0x80 | 20, (int64_t)t0_s);
+	ngw_idb(&w, 101 /* LINKTYPE_RAW */, 9, 0);
+	/* frame 5: AAAA query at T0 + 1.5 s = 1.5 * 2^20 units */
+	c.port = 40162;
+	n = ng_frame(DLT_LINUX_SLL2, &c, &r, &(struct gen_dns){.id = 0xe003, .rd = true, .q = qaaaa}, 5);
+	ngw_epb(&w, 0, 3ULL << 19, frbuf, n);
+	/* frame 6: AAAA NODATA on raw IP at 00:00:01.512345 */
+	n = ng_frame(DLT_RAW, &r, &c, &(struct gen_dns){.id = 0xe003, .qr = true, .rd = true,
+		.ra = true, .q = qaaaa,
+		.ns = RR("example.com. 3600 IN SOA ns.example.com. hostmaster.example.com. 1 7200 3600 1209600 300")}, 6);
+	ngw_epb(&w, 1, GEN_T0_NS + GEN_US(1512345), frbuf, n);
+	if (fclose(w.fp) != 0)
+		gen_die("%s: write failed", path);
+	fprintf(stderr, "%s: %llu frames\n", path, (unsigned long long)w.frames);
+	return 0;
+}
+
 /* ================================================================ main */
 
 struct scenario {
@@ -847,6 +1008,7 @@ static const struct scenario scenarios[] = {
 	{"txn-edge.pcap", sc_txn_edge},
 	{"mail-chain.pcap", sc_mail_chain},
 	{"pcapng-basic.pcapng", sc_pcapng},
+	{"pcapng-multi.pcapng", sc_pcapng_multi},
 	/* failure patterns and healthy traffic (gen_patterns.c) */
 	{"p1-exchange-like.pcap", gen_sc_p1_exchange},
 	{"p5-p8-names.pcap", gen_sc_p5_p8_names},
