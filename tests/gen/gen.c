@@ -821,6 +821,73 @@ static int sc_pcapng(const char *path)
 	return g_close(&g);
 }
 
+/* ---- capture duplicates (tcpdump -i any on a host with a bridge) ---- */
+
+/* The last frame written by emit_ip()/udp() again, `after` ns later, as the
+ * SLL2 header of another interface shows it (ifindex, packet type): what
+ * `tcpdump -i any` records when the packet crosses a veth and a bridge. */
+static void dup_last(struct g *g, uint64_t ts, uint64_t after, uint32_t ifindex, uint8_t pkttype,
+		     size_t n)
+{
+	frbuf[4] = (uint8_t)(ifindex >> 24);
+	frbuf[5] = (uint8_t)(ifindex >> 16);
+	frbuf[6] = (uint8_t)(ifindex >> 8);
+	frbuf[7] = (uint8_t)ifindex;
+	frbuf[10] = pkttype;
+	gen_out_frame(&g->o, GEN_T0_NS + ts + after, frbuf, (uint32_t)n);
+}
+
+static size_t udp_len(struct g *g, uint64_t ts, const struct gen_ep *s, const struct gen_ep *d,
+		      const uint8_t *pl, size_t n)
+{
+	size_t l = gen_udp_packet(ipbuf, s, d, pl, n, g->ipid++);
+	size_t fl = gen_link_wrap(&g->l, frbuf, s->fam, gen_ep_local(s), ipbuf, l);
+	gen_out_frame(&g->o, GEN_T0_NS + ts, frbuf, (uint32_t)fl);
+	return fl;
+}
+
+/* Every DNS packet twice within 30 µs on two interfaces (Linux SLL2, as
+ * `tcpdump -i any` writes it), and a real retransmission: the AAAA query
+ * unanswered for 2 s and sent again with the same bytes (glibc), both copies
+ * duplicated too. */
+static int sc_dup_capture(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_LINUX_SLL2, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40170), r = gen_ep(R1, 53);
+	struct {
+		uint16_t id;
+		const char *q;
+		const char *const *an;
+		uint64_t t;
+	} x[] = {
+		{0xf001, "example.com. IN MX", RR("example.com. 3600 IN MX 10 mx1.example.com."), 0},
+		{0xf002, "mx1.example.com. IN A", RR("mx1.example.com. 300 IN A 203.0.113.25"), GEN_MS(20)},
+		{0xf003, "mx1.example.com. IN AAAA", RR("mx1.example.com. 300 IN AAAA 2001:db8:25::25"),
+		 GEN_MS(25)},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = query(dnsbuf, x[i].id, x[i].q, 0), fl;
+		uint64_t t = x[i].t;
+		c.port = (uint16_t)(40170 + i);
+		fl = udp_len(&g, t, &c, &r, dnsbuf, n);                 /* veth, outgoing */
+		dup_last(&g, t, GEN_US(12), 3, 0, fl);                  /* bridge */
+		if (i == 2) {
+			/* no answer: glibc ("options timeout:2") resends the same
+			 * datagram 2 s later */
+			t += GEN_S(2);
+			g.ipid--;   /* same bytes, IP ID included */
+			fl = udp_len(&g, t, &c, &r, dnsbuf, n);
+			dup_last(&g, t, GEN_US(15), 3, 0, fl);
+		}
+		n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = x[i].id, .qr = true,
+			.rd = true, .ra = true, .q = x[i].q, .an = x[i].an});
+		fl = udp_len(&g, t + GEN_MS(4), &r, &c, dnsbuf, n);      /* eth0, incoming */
+		dup_last(&g, t + GEN_MS(4), GEN_US(30), 3, 4, fl);      /* bridge, outgoing */
+	}
+	return g_close(&g);
+}
+
 /* ---- pcapng written block by block, in either byte order ----
  * (draft-ietf-opsawg-pcapng §4); gen_out writes only the simple case. */
 struct ngw {
@@ -1009,6 +1076,7 @@ static const struct scenario scenarios[] = {
 	{"mail-chain.pcap", sc_mail_chain},
 	{"pcapng-basic.pcapng", sc_pcapng},
 	{"pcapng-multi.pcapng", sc_pcapng_multi},
+	{"dup-capture.pcap", sc_dup_capture},
 	/* failure patterns and healthy traffic (gen_patterns.c) */
 	{"p1-exchange-like.pcap", gen_sc_p1_exchange},
 	{"p5-p8-names.pcap", gen_sc_p5_p8_names},
