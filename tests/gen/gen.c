@@ -888,6 +888,185 @@ static int sc_dup_capture(const char *path)
 	return g_close(&g);
 }
 
+/* ---- DNS shapes other than one stub query and its answer ---- */
+
+/* One TCP DNS message (length prefix + msg) from s to d at *seq. */
+static void tcp_msg(struct g *g, uint64_t ts, const struct gen_ep *s, const struct gen_ep *d,
+		    uint32_t *seq, uint32_t ack, const uint8_t *m, size_t n)
+{
+	static uint8_t b[70000];
+	b[0] = (uint8_t)(n >> 8);
+	b[1] = (uint8_t)n;
+	memcpy(b + 2, m, n);
+	tcp(g, ts, s, d, *seq, ack, GEN_TH_ACK | GEN_TH_PSH, b, n + 2);
+	*seq += (uint32_t)(n + 2);
+}
+
+/* A raw message: header fields, then `q` questions "name type" (class IN). */
+static size_t raw_msg(uint8_t *out, uint16_t id, uint16_t flags, const char *const *qs, int nq,
+		      bool opt)
+{
+	struct gen_wbuf w = {out, 0, 65535};
+	gen_w16(&w, id);
+	gen_w16(&w, flags);
+	gen_w16(&w, (uint16_t)nq);
+	gen_w16(&w, 0);
+	gen_w16(&w, 0);
+	gen_w16(&w, opt ? 1 : 0);
+	for (int i = 0; i < nq; i++) {
+		gen_wname(&w, qs[2 * i]);
+		gen_w16(&w, (uint16_t)atoi(qs[2 * i + 1]));
+		gen_w16(&w, 1);
+	}
+	if (opt) {
+		/* root, OPT, 1232, ext rcode/version/flags 0, COOKIE option (RFC
+		 * 7873 §4): 8-byte client cookie */
+		static const uint8_t o[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 12,
+					    0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+		gen_wbytes(&w, o, sizeof o);
+	}
+	return w.n;
+}
+
+/* AXFR over TCP answered in three messages (RFC 5936 §2.2), IXFR over TCP in
+ * one, NOTIFY (RFC 1996) and UPDATE (RFC 2136) with their responses, a
+ * cookie-only query (QDCOUNT 0, RFC 7873 §5.4) and its answer, a query with
+ * two questions answered FORMERR, a server-to-server query 53 -> 53 (RD=0),
+ * and a 0x20 mixed-case MX query whose answer owners are in lower case. */
+static int sc_dns_shapes(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep sec = gen_ep("192.0.2.53", 40200), pri = gen_ep(R1, 53);
+	struct gen_ep c = gen_ep(S4, 40210), r = gen_ep(R2, 53);
+	const char *soa = "example.com. 3600 IN SOA ns.example.com. hostmaster.example.com. 7 7200 3600 1209600 300";
+	uint32_t cs = 1000, ss = 9000;
+	size_t n;
+
+	/* AXFR: handshake, query, three response messages, close */
+	tcp(&g, GEN_MS(0), &sec, &pri, cs, 0, GEN_TH_SYN, NULL, 0);
+	tcp(&g, GEN_MS(1), &pri, &sec, ss, cs + 1, GEN_TH_SYN | GEN_TH_ACK, NULL, 0);
+	cs++, ss++;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa001, .q = "example.com. IN AXFR"});
+	tcp_msg(&g, GEN_MS(2), &sec, &pri, &cs, ss, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa001, .qr = true, .aa = true,
+		.q = "example.com. IN AXFR", .an = RR(soa, "example.com. 3600 IN NS ns.example.com.",
+		"example.com. 3600 IN MX 10 mx1.example.com.")});
+	tcp_msg(&g, GEN_MS(5), &pri, &sec, &ss, cs, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa001, .qr = true, .aa = true,
+		.an = RR("mx1.example.com. 300 IN A 203.0.113.25", "ns.example.com. 300 IN A 203.0.113.53")});
+	tcp_msg(&g, GEN_MS(6), &pri, &sec, &ss, cs, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa001, .qr = true, .aa = true,
+		.an = RR("mx1.example.com. 300 IN AAAA 2001:db8:25::25", soa)});
+	tcp_msg(&g, GEN_MS(7), &pri, &sec, &ss, cs, dnsbuf, n);
+	/* IXFR on the same connection (RFC 1995 §4: one message, up to date) */
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa002,
+		.q = "example.com. IN IXFR", .ns = RR(soa)});
+	tcp_msg(&g, GEN_MS(8), &sec, &pri, &cs, ss, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa002, .qr = true, .aa = true,
+		.q = "example.com. IN IXFR", .an = RR(soa)});
+	tcp_msg(&g, GEN_MS(9), &pri, &sec, &ss, cs, dnsbuf, n);
+	tcp(&g, GEN_MS(10), &sec, &pri, cs, ss, GEN_TH_FIN | GEN_TH_ACK, NULL, 0);
+	tcp(&g, GEN_MS(11), &pri, &sec, ss, cs + 1, GEN_TH_FIN | GEN_TH_ACK, NULL, 0);
+
+	/* NOTIFY (opcode 4, AA) primary -> secondary, and its response */
+	struct gen_ep pri_n = gen_ep(R1, 40300), sec53 = gen_ep("192.0.2.53", 53);
+	n = raw_msg(dnsbuf, 0xa003, 0x2400, (const char *const[]){"example.com", "6"}, 1, false);
+	udp(&g, GEN_MS(20), &pri_n, &sec53, dnsbuf, n);
+	n = raw_msg(dnsbuf, 0xa003, 0xa400, (const char *const[]){"example.com", "6"}, 1, false);
+	udp(&g, GEN_MS(21), &sec53, &pri_n, dnsbuf, n);
+	/* UPDATE (opcode 5): zone example.com SOA, empty prerequisites/updates */
+	c.port = 40211;
+	n = raw_msg(dnsbuf, 0xa004, 0x2800, (const char *const[]){"example.com", "6"}, 1, false);
+	udp(&g, GEN_MS(30), &c, &pri, dnsbuf, n);
+	n = raw_msg(dnsbuf, 0xa004, 0xa805, (const char *const[]){"example.com", "6"}, 1, false);
+	udp(&g, GEN_MS(31), &pri, &c, dnsbuf, n);   /* REFUSED */
+	/* cookie-only query (QDCOUNT 0 + OPT COOKIE) and its BADCOOKIE-free answer */
+	c.port = 40212;
+	n = raw_msg(dnsbuf, 0xa005, 0x0100, NULL, 0, true);
+	udp(&g, GEN_MS(40), &c, &r, dnsbuf, n);
+	n = raw_msg(dnsbuf, 0xa005, 0x8180, NULL, 0, true);
+	udp(&g, GEN_MS(41), &r, &c, dnsbuf, n);
+	/* two questions: FORMERR with the questions echoed */
+	c.port = 40213;
+	const char *const two[] = {"example.com", "15", "example.com", "28"};
+	n = raw_msg(dnsbuf, 0xa006, 0x0100, two, 2, false);
+	udp(&g, GEN_MS(50), &c, &r, dnsbuf, n);
+	n = raw_msg(dnsbuf, 0xa006, 0x8181, two, 2, false);
+	udp(&g, GEN_MS(51), &r, &c, dnsbuf, n);
+	/* server to server, 53 -> 53, RD=0, answer AA */
+	struct gen_ep rs = gen_ep(R2, 53), auth = gen_ep("203.0.113.53", 53);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa007,
+		.q = "example.org. IN MX"});
+	udp(&g, GEN_MS(60), &rs, &auth, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa007, .qr = true, .aa = true,
+		.q = "example.org. IN MX", .an = RR("example.org. 300 IN MX 10 mail.example.org.")});
+	udp(&g, GEN_MS(62), &auth, &rs, dnsbuf, n);
+	/* 0x20: the question as sent, answer owners in lower case (a cache) */
+	c.port = 40214;
+	dq(&g, GEN_MS(70), &c, &r, 0xa008, "ExAmPlE.nEt. IN MX");
+	dr(&g, GEN_MS(72), &r, &c, (struct gen_dns){.id = 0xa008, .q = "ExAmPlE.nEt. IN MX",
+		.an = RR("example.net. 300 IN MX 10 MaIl.ExAmPlE.nEt.")});
+	c.port = 40215;
+	dq(&g, GEN_MS(73), &c, &r, 0xa009, "mAiL.eXaMpLe.NeT. IN A");
+	dr(&g, GEN_MS(75), &r, &c, (struct gen_dns){.id = 0xa009, .q = "mAiL.eXaMpLe.NeT. IN A",
+		.an = RR("mail.example.net. 300 IN CNAME Host.Example.Net.",
+			 "host.example.net. 300 IN A 203.0.113.80")});
+	return g_close(&g);
+}
+
+/* mDNS (RFC 6762) and LLMNR (RFC 4795), read with --dns-port 5353
+ * --dns-port 5355: queries to the multicast groups, answers to the group
+ * without a question (mDNS), a legacy unicast mDNS query answered unicast
+ * with the question (§6.7), an LLMNR query answered unicast by the owner of
+ * the name, and an mDNS query nobody answers. */
+static int sc_mdns_llmnr(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 5353), grp = gen_ep("224.0.0.251", 5353);
+	struct gen_ep peer = gen_ep("192.0.2.20", 5353), owner = gen_ep("192.0.2.30", 5355);
+	struct gen_ep llmnr = gen_ep("224.0.0.252", 5355), c6 = gen_ep(S6, 5353);
+	struct gen_ep grp6 = gen_ep("ff02::fb", 5353);
+	size_t n;
+
+	/* QM query for printer.local A, answered to the group (ID 0, no question) */
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .q = "printer.local. IN A"});
+	udp(&g, GEN_MS(0), &c, &grp, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .qr = true, .aa = true,
+		.an = RR("printer.local. 120 IN A 192.0.2.20")});
+	udp(&g, GEN_MS(3), &peer, &grp, dnsbuf, n);
+	/* the same query over IPv6, answered to ff02::fb */
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .q = "printer.local. IN AAAA"});
+	udp(&g, GEN_MS(5), &c6, &grp6, dnsbuf, n);
+	/* an unsolicited announcement to the group */
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .qr = true, .aa = true,
+		.an = RR("scanner.local. 120 IN A 192.0.2.21")});
+	udp(&g, GEN_MS(10), &peer, &grp, dnsbuf, n);
+	/* legacy unicast: from an ephemeral port, answered unicast with the question */
+	c.port = 40300;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xb001, .q = "printer.local. IN A"});
+	udp(&g, GEN_MS(20), &c, &grp, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xb001, .qr = true, .aa = true,
+		.q = "printer.local. IN A", .an = RR("printer.local. 10 IN A 192.0.2.20")});
+	udp(&g, GEN_MS(22), &peer, &c, dnsbuf, n);
+	/* LLMNR: to 224.0.0.252:5355, the owner answers unicast */
+	c.port = 40301;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xb002, .q = "fileserver. IN A"});
+	udp(&g, GEN_MS(30), &c, &llmnr, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xb002, .qr = true,
+		.q = "fileserver. IN A", .an = RR("fileserver. 30 IN A 192.0.2.30")});
+	udp(&g, GEN_MS(31), &owner, &c, dnsbuf, n);
+	/* an mDNS query nobody answers, and a last packet 10 s on */
+	c.port = 5353;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .q = "nobody.local. IN A"});
+	udp(&g, GEN_MS(40), &c, &grp, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .qr = true, .aa = true,
+		.an = RR("printer.local. 120 IN A 192.0.2.20")});
+	udp(&g, GEN_S(10), &peer, &grp, dnsbuf, n);
+	return g_close(&g);
+}
+
 /* ---- pcapng written block by block, in either byte order ----
  * (draft-ietf-opsawg-pcapng §4); gen_out writes only the simple case. */
 struct ngw {
@@ -1077,6 +1256,8 @@ static const struct scenario scenarios[] = {
 	{"pcapng-basic.pcapng", sc_pcapng},
 	{"pcapng-multi.pcapng", sc_pcapng_multi},
 	{"dup-capture.pcap", sc_dup_capture},
+	{"dns-shapes.pcap", sc_dns_shapes},
+	{"mdns-llmnr.pcap", sc_mdns_llmnr},
 	/* failure patterns and healthy traffic (gen_patterns.c) */
 	{"p1-exchange-like.pcap", gen_sc_p1_exchange},
 	{"p5-p8-names.pcap", gen_sc_p5_p8_names},
