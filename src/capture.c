@@ -53,6 +53,8 @@ struct mx_capture {
 	size_t n, cur;
 	uint64_t frameno;       /* records seen in all inputs so far */
 	uint64_t handed;        /* frames handed out */
+	uint64_t prev_ts;       /* time of the previous frame handed out */
+	uint64_t back_steps, back_max_us, back_first_frame;
 	int fd;
 	char *filter;           /* "" when none */
 	char source[256];
@@ -830,6 +832,23 @@ int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
 	return 0;
 }
 
+/* Time order: a step back of MX_CAPTURE_BACKSTEP_US or more from the
+ * previous frame is counted (files given out of order, `mergecap -a` or `cat`
+ * of captures, a clock stepped back during a live capture). Times are handed
+ * out as recorded, so that they match what Wireshark shows; the analysis
+ * raises a time older than its clock to it (txn.c), which is harmless for
+ * the microseconds of reordering `-i any` produces, but not for seconds. */
+static inline void note_time(struct mx_capture *c, uint64_t ts, uint64_t frame)
+{
+	if (ts + MX_CAPTURE_BACKSTEP_US <= c->prev_ts) {
+		if (c->back_steps++ == 0)
+			c->back_first_frame = frame;
+		if (c->prev_ts - ts > c->back_max_us)
+			c->back_max_us = c->prev_ts - ts;
+	}
+	c->prev_ts = ts;
+}
+
 static void fill_frame(struct mx_capture *c, struct mx_frame *f, const struct pcap_pkthdr *h,
 		       const u_char *data, int dlt)
 {
@@ -839,6 +858,7 @@ static void fill_frame(struct mx_capture *c, struct mx_frame *f, const struct pc
 	c->handed++;
 	f->ts_us = sec * 1000000u + usec;
 	f->frame = c->frameno;
+	note_time(c, f->ts_us, f->frame);
 	f->caplen = h->caplen;
 	f->len = h->len;
 	f->linktype = dlt;
@@ -915,6 +935,7 @@ static int next_ng(struct mx_capture *c, struct mx_input *in, struct mx_frame *f
 			c->handed++;
 			f->ts_us = ts;
 			f->frame = c->frameno;
+			note_time(c, ts, f->frame);
 			f->caplen = h.caplen;
 			f->len = h.len;
 			f->linktype = i->dlt;
@@ -1063,6 +1084,9 @@ void mx_capture_stats(struct mx_capture *c, struct mx_capture_stats *st)
 		return;
 	st->frames = c->handed;
 	st->live = c->live;
+	st->back_steps = c->back_steps;
+	st->back_max_us = c->back_max_us;
+	st->back_first_frame = c->back_first_frame;
 	if (c->live && c->in[0].pc != NULL && pcap_stats(c->in[0].pc, &ps) == 0) {
 		st->ps_recv = ps.ps_recv;
 		st->ps_drop = ps.ps_drop;

@@ -1613,6 +1613,14 @@ int main(int argc, char **argv)
 
 	/* 4. the report */
 	mx_capture_stats(r.cap, &cs);
+	if (cs.back_steps > 0)
+		fprintf(stderr, "mxsniff: warning: time goes back %llu time%s, by up to %llu.%06llu s, "
+			"first at frame %llu: the capture is not in time order (files given out of "
+			"order, or joined with mergecap -a or cat); latencies and timeouts across "
+			"such a step are not reliable\n", (unsigned long long)cs.back_steps,
+			cs.back_steps == 1 ? "" : "s", (unsigned long long)(cs.back_max_us / 1000000u),
+			(unsigned long long)(cs.back_max_us % 1000000u),
+			(unsigned long long)cs.back_first_frame);
 	mx_pipeline_set_capture_stats(r.pipe, &cs);
 	mx_pipeline_finish(r.pipe, live && wall_us() > r.last_ts ? wall_us() : r.last_ts);
 	if (mx_pipeline_snapshot(r.pipe, &snap) != 0) {

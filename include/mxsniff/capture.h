@@ -42,7 +42,12 @@ struct mx_capture_stats {
 	uint64_t ps_drop;
 	uint64_t ps_ifdrop;
 	bool live;
+	/* frames that went back in time by MX_CAPTURE_BACKSTEP_US or more from
+	 * the frame before them; the largest step; the first such frame */
+	uint64_t back_steps, back_max_us, back_first_frame;
 };
+
+#define MX_CAPTURE_BACKSTEP_US 1000000u
 
 struct mx_live_opts {
 	const char *iface;   /* "any" allowed */

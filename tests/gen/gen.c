@@ -1067,6 +1067,133 @@ static int sc_mdns_llmnr(const char *path)
 	return g_close(&g);
 }
 
+/* ---- IP and link details real captures have ---- */
+
+/* An Ethernet frame around ip[0..n), then `trail` bytes of 0xee (an FCS or
+ * trailer the NIC kept), padded with zeros to the 60-byte minimum. */
+static void eth_frame(struct g *g, uint64_t ts, int fam, bool out, const uint8_t *ip, size_t n,
+		      size_t trail)
+{
+	size_t fl = gen_link_wrap(&g->l, frbuf, fam, out, ip, n);
+	memset(frbuf + fl, 0xee, trail);
+	fl += trail;
+	while (fl < 60)
+		frbuf[fl++] = 0;
+	gen_out_frame(&g->o, GEN_T0_NS + ts, frbuf, (uint32_t)fl);
+}
+
+/* IPv4 options (Router Alert, RFC 2113, + NOP/EOL), a query padded to the
+ * Ethernet minimum, a response with a 4-byte FCS after the IP datagram, an
+ * answer with junk after the DNS message inside the UDP payload, an IPv6
+ * answer behind hop-by-hop and destination options and cut in two fragments
+ * (RFC 8200 §4.1 order), and an ICMP port unreachable quoting only the UDP
+ * header of a query (RFC 792's minimum: no DNS ID). */
+static int sc_ip_details(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40400), r = gen_ep(R1, 53);
+	struct gen_ep c6 = gen_ep(S6, 40401), r6 = gen_ep(R6, 53);
+	static uint8_t ip[4096], fr6[2048];
+	size_t n, l;
+
+	/* 1-2: query and answer with IPv4 options: IHL 6 */
+	n = query(dnsbuf, 0xc101, "example.com. IN MX", 0);
+	l = gen_udp_packet(ipbuf, &c, &r, dnsbuf, n, 0x2001);
+	memcpy(ip, ipbuf, 20);
+	memcpy(ip + 20, "\x94\x04\x00\x00", 4);     /* Router Alert */
+	memcpy(ip + 24, ipbuf + 20, l - 20);
+	ip[0] = 0x46;
+	ip[2] = (uint8_t)((l + 4) >> 8);
+	ip[3] = (uint8_t)(l + 4);
+	ip[10] = ip[11] = 0;
+	{
+		uint16_t ck = gen_cksum_fold(gen_cksum_add(0, ip, 24));
+		ip[10] = (uint8_t)(ck >> 8);
+		ip[11] = (uint8_t)ck;
+	}
+	eth_frame(&g, GEN_MS(0), 4, true, ip, l + 4, 0);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc101, .qr = true, .rd = true,
+		.ra = true, .q = "example.com. IN MX", .an = RR("example.com. 3600 IN MX 10 mx1.example.com.")});
+	l = gen_udp_packet(ip, &r, &c, dnsbuf, n, 0x3001);
+	eth_frame(&g, GEN_MS(3), 4, false, ip, l, 4);   /* 2: with an FCS */
+	/* 3-4: ". IN NS": a 45-byte datagram, padded to 60 with zeros */
+	c.port = 40402;
+	n = query(dnsbuf, 0xc102, ". IN NS", 0);
+	l = gen_udp_packet(ip, &c, &r, dnsbuf, n, 0x2002);
+	eth_frame(&g, GEN_MS(10), 4, true, ip, l, 0);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc102, .qr = true, .rd = true,
+		.ra = true, .q = ". IN NS", .an = RR(". 86400 IN NS a.root-servers.net.")});
+	l = gen_udp_packet(ip, &r, &c, dnsbuf, n, 0x3002);
+	eth_frame(&g, GEN_MS(12), 4, false, ip, l, 0);
+	/* 5-6: the answer carries 6 junk bytes after the message, inside UDP */
+	c.port = 40403;
+	dq(&g, GEN_MS(20), &c, &r, 0xc103, "mx1.example.com. IN A");
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc103, .qr = true, .rd = true,
+		.ra = true, .q = "mx1.example.com. IN A", .an = RR("mx1.example.com. 300 IN A 203.0.113.25")});
+	memcpy(dnsbuf + n, "\xde\xad\xbe\xef\x00\x00", 6);
+	udp(&g, GEN_MS(22), &r, &c, dnsbuf, n + 6);
+	/* 7-9: IPv6 AAAA query; its answer as HBH + DSTOPT + fragment header, 2 fragments */
+	dq(&g, GEN_MS(30), &c6, &r6, 0xc104, "mx1.example.com. IN AAAA");
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc104, .qr = true, .rd = true,
+		.ra = true, .q = "mx1.example.com. IN AAAA",
+		.an = many_rrs("mx1.example.com.", "AAAA", 8)});
+	l = gen_udp_packet(ip, &r6, &c6, dnsbuf, n, 0);   /* 40-byte IPv6 + UDP */
+	{
+		const uint8_t *udpd = ip + 40;
+		size_t ul = l - 40, first = 128, off;
+		for (int k = 0; k < 2; k++) {
+			size_t part = k == 0 ? first : ul - first, m = 0;
+			off = k == 0 ? 0 : first;
+			memcpy(fr6, ip, 40);
+			fr6[6] = 0;                                        /* next: hop-by-hop */
+			m = 40;
+			memcpy(fr6 + m, "\x3c\x00\x01\x04\x00\x00\x00\x00", 8); /* HBH: next DSTOPT, PadN */
+			m += 8;
+			memcpy(fr6 + m, "\x2c\x00\x01\x04\x00\x00\x00\x00", 8); /* DSTOPT: next fragment */
+			m += 8;
+			fr6[m] = 17;
+			fr6[m + 1] = 0;
+			fr6[m + 2] = (uint8_t)((off >> 8) & 0xff);
+			fr6[m + 3] = (uint8_t)((off & 0xf8) | (k == 0 ? 1 : 0));
+			memcpy(fr6 + m + 4, "\x00\x00\xc1\x04", 4);            /* identification */
+			m += 8;
+			memcpy(fr6 + m, udpd + off, part);
+			m += part;
+			fr6[4] = (uint8_t)((m - 40) >> 8);
+			fr6[5] = (uint8_t)(m - 40);
+			eth_frame(&g, GEN_MS(33) + (uint64_t)k * GEN_US(20), 6, false, fr6, m, 0);
+		}
+	}
+	/* 10-11: a query, and a port unreachable quoting its IP header and only
+	 * the 8 bytes of UDP header */
+	c.port = 40404;
+	struct gen_ep r2 = gen_ep(R2, 53);
+	n = query(dnsbuf, 0xc105, "example.org. IN MX", 0);
+	l = gen_udp_packet(ip, &c, &r2, dnsbuf, n, 0x2005);
+	eth_frame(&g, GEN_MS(40), 4, true, ip, l, 0);
+	icmp_unreach(&g, GEN_MS(41), &r2, &c, 3, 3, ip, 28);
+	/* 12-14: a DNS-over-TCP session that began before the capture, joined
+	 * in the middle of a response: its last 40 bytes first, then a query and
+	 * its answer on the same connection */
+	{
+		struct gen_ep tc = gen_ep(S4, 40405);
+		uint32_t cseq = 500000, sseq = 700000;
+		n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc106, .qr = true,
+			.rd = true, .ra = true, .q = "example.net. IN MX",
+			.an = RR("example.net. 3600 IN MX 10 mail.example.net.")});
+		tcp(&g, GEN_MS(50), &r, &tc, sseq, cseq, GEN_TH_ACK | GEN_TH_PSH, dnsbuf + n - 40, 40);
+		sseq += 40;
+		n = query(dnsbuf, 0xc107, "mail.example.net. IN A", 0);
+		tcp_msg(&g, GEN_MS(60), &tc, &r, &cseq, sseq, dnsbuf, n);
+		n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc107, .qr = true,
+			.rd = true, .ra = true, .q = "mail.example.net. IN A",
+			.an = RR("mail.example.net. 300 IN A 203.0.113.80")});
+		tcp_msg(&g, GEN_MS(62), &r, &tc, &sseq, cseq, dnsbuf, n);
+	}
+	return g_close(&g);
+}
+
 /* ---- pcapng written block by block, in either byte order ----
  * (draft-ietf-opsawg-pcapng §4); gen_out writes only the simple case. */
 struct ngw {
@@ -1258,6 +1385,7 @@ static const struct scenario scenarios[] = {
 	{"dup-capture.pcap", sc_dup_capture},
 	{"dns-shapes.pcap", sc_dns_shapes},
 	{"mdns-llmnr.pcap", sc_mdns_llmnr},
+	{"ip-details.pcap", sc_ip_details},
 	/* failure patterns and healthy traffic (gen_patterns.c) */
 	{"p1-exchange-like.pcap", gen_sc_p1_exchange},
 	{"p5-p8-names.pcap", gen_sc_p5_p8_names},

@@ -475,6 +475,42 @@ static void pcapng_interfaces_and_sections(void **state)
 	mx_capture_free(c);
 }
 
+/* Time going back by a second or more (files given out of order, `mergecap
+ * -a`, `cat`) is counted with its largest step and first frame; the
+ * microseconds of reordering `-i any` produces are not. Times are handed out
+ * as recorded. */
+static void time_going_back(void **state)
+{
+	const struct rec r[] = {
+		{10, 0, 17, 40000, 53, 0},
+		{11, 0, 17, 53, 40000, 0},
+		{9, 500000, 17, 40000, 53, 0},   /* 1.5 s back: counted */
+		{9, 600000, 17, 53, 40000, 0},
+		{9, 599990, 17, 53, 40000, 0},   /* 10 µs back: not */
+		{3, 0, 17, 40000, 53, 0},        /* 6.59999 s back */
+	};
+	const char *p = tmp_path("back.pcap");
+	struct mx_capture *c = NULL;
+	struct mx_capture_stats st;
+	struct mx_frame f;
+	char err[256];
+	int k = 0;
+
+	(void)state;
+	write_pcap(p, DLT_EN10MB, PCAP_TSTAMP_PRECISION_MICRO, r, 6);
+	assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), 0);
+	while (mx_capture_next(c, &f, err, sizeof(err)) == 1) {
+		assert_int_equal(f.ts_us, (uint64_t)r[k].sec * 1000000 + (uint64_t)r[k].frac);
+		k++;
+	}
+	assert_int_equal(k, 6);
+	mx_capture_stats(c, &st);
+	assert_int_equal(st.back_steps, 2);
+	assert_int_equal(st.back_first_frame, 3);
+	assert_int_equal(st.back_max_us, 6599990);
+	mx_capture_free(c);
+}
+
 /* Runs in a forked child: fd 0 becomes the file, "-" reads it. Returns the
  * exit code: 0 when everything matched. */
 static int stdin_child(const char *path)
@@ -851,6 +887,7 @@ int main(void)
 		cmocka_unit_test(nanosecond_file_reads_as_micro),
 		cmocka_unit_test(pcapng_is_read),
 		cmocka_unit_test(pcapng_interfaces_and_sections),
+		cmocka_unit_test(time_going_back),
 		cmocka_unit_test(stdin_dash),
 		cmocka_unit_test(truncated_file),
 		cmocka_unit_test(unreadable_files),
