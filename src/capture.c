@@ -237,7 +237,9 @@ static uint64_t ng_ts_us(const struct ng_if *i, uint64_t units)
 		while (n++ < 6)
 			us *= 10;
 	}
-	if (i->tsoffset != 0) {
+	/* an offset beyond 10^11 s (3000 years) is damage: ignored */
+	if (i->tsoffset != 0 && i->tsoffset < INT64_C(100000000000) &&
+	    i->tsoffset > -INT64_C(100000000000)) {
 		int64_t off = i->tsoffset * 1000000;
 
 		us = off < 0 && (uint64_t)-off > us ? 0 : us + (uint64_t)off;

@@ -465,6 +465,18 @@ static void pcapng_interfaces_and_sections(void **state)
 	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 0);
 	mx_capture_free(c);
 
+	/* an absurd if_tsoffset (damage) is ignored, not multiplied into an
+	 * overflow (UBSan found it with a mutated pcapng-multi.pcapng) */
+	g.n = 0;
+	ngb_shb(&g, false);
+	ngb_idb(&g, DLT_EN10MB, -1, INT64_C(3674937297701550336));
+	ngb_epb(&g, 0, t0 * 1000000, eth, ne);
+	write_bytes(p, g.b, g.n);
+	assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), 0);
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
+	assert_int_equal(f.ts_us, t0 * 1000000);
+	mx_capture_free(c);
+
 	/* a section header alone: no interface, no frame, not an error */
 	g.n = 0;
 	ngb_shb(&g, false);
