@@ -316,6 +316,20 @@ static int ng_read_block(struct mx_ng *g, char *err, size_t errlen)
 	return 1;
 }
 
+/* Files carry LINKTYPE_ values; libpcap, its filter compiler and decode.c
+ * speak DLT_ values. They differ for a few numbers only (libpcap's
+ * pcap-common.c), which is what a pcap read through libpcap gets too. */
+static int ng_linktype_to_dlt(int lt)
+{
+	switch (lt) {
+	case 100: return DLT_ATM_RFC1483;  /* LINKTYPE_ATM_RFC1483 */
+	case 101: return DLT_RAW;          /* LINKTYPE_RAW */
+	case 102: return DLT_SLIP_BSDOS;   /* LINKTYPE_SLIP_BSDOS */
+	case 103: return DLT_PPP_BSDOS;    /* LINKTYPE_PPP_BSDOS */
+	default: return lt;
+	}
+}
+
 /* Handle a non-packet block. 0 or MX_EFORMAT / MX_ENOMEM. */
 static int ng_meta_block(struct mx_ng *g, char *err, size_t errlen)
 {
@@ -343,7 +357,7 @@ static int ng_meta_block(struct mx_ng *g, char *err, size_t errlen)
 			set_err(err, errlen, "more than %u interfaces in a pcapng section", NG_MAX_IFS);
 			return MX_EFORMAT;
 		}
-		i.dlt = ng_u16(g, b);
+		i.dlt = ng_linktype_to_dlt(ng_u16(g, b));
 		i.snaplen = ng_u32(g, b + 4);
 		while (off + 4 <= g->blen) {
 			uint16_t code = ng_u16(g, b + off), olen = ng_u16(g, b + off + 2);

@@ -477,6 +477,20 @@ static void pcapng_interfaces_and_sections(void **state)
 	assert_int_equal(f.ts_us, t0 * 1000000);
 	mx_capture_free(c);
 
+	/* LINKTYPE_RAW (101) in the file is DLT_RAW for the filter and the
+	 * decoder (the filter failed to compile: "unknown data link type 101") */
+	g.n = 0;
+	ngb_shb(&g, false);
+	ngb_idb(&g, 101, -1, 0);
+	ngb_epb(&g, 0, t0 * 1000000, eth + 14, ne - 14);
+	write_bytes(p, g.b, g.n);
+	assert_int_equal(mx_capture_open_files(&c, &p, 1, "udp port 53", err, sizeof(err)), 0);
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
+	assert_int_equal(f.linktype, DLT_RAW);
+	assert_int_equal(f.caplen, ne - 14);
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 0);
+	mx_capture_free(c);
+
 	/* a section header alone: no interface, no frame, not an error */
 	g.n = 0;
 	ngb_shb(&g, false);
