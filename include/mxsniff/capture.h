@@ -6,6 +6,9 @@
  * them (as a `mergecap -a` concatenation would number them). Timestamps are
  * microseconds since the epoch (nanosecond pcaps are read at microsecond
  * precision). Frame bytes are borrowed until the next mx_capture_next() call.
+ * pcapng files are read by capture.c itself: each frame carries the link
+ * type of its own interface (several per file, several sections of either
+ * byte order), and times follow each interface's if_tsresol/if_tsoffset.
  */
 #ifndef MXSNIFF_CAPTURE_H
 #define MXSNIFF_CAPTURE_H
