@@ -9,7 +9,10 @@
  * the one a `mergecap -a` concatenation shows). That is why a file's filter
  * runs here through pcap_offline_filter() rather than pcap_setfilter(), which
  * would hide rejected records from us. Nanosecond files are read at
- * microsecond precision (libpcap scales the timestamps).
+ * microsecond precision (libpcap scales the timestamps). pcapng files are read
+ * by our own reader below (ng_*), not libpcap's: libpcap 1.10 refuses files
+ * whose interfaces have different link types and sections of different byte
+ * order; see the comment above NG_SHB. Classic pcap stays with libpcap.
  *
  * A file that ends inside a record gives MX_ETRUNC once (the frames before it
  * were delivered); the next call goes on with the next file. Live captures
@@ -39,6 +42,8 @@ struct mx_input {
 	bool has_prog;
 	struct bpf_program prog;
 	uint64_t records;       /* records read from this input (filtered or not) */
+	struct mx_ng *ng;       /* pcapng: read by ng_*() below, pc is NULL */
+	FILE *ngfp;
 };
 
 struct mx_capture {
@@ -48,6 +53,8 @@ struct mx_capture {
 	size_t n, cur;
 	uint64_t frameno;       /* records seen in all inputs so far */
 	uint64_t handed;        /* frames handed out */
+	uint64_t prev_ts;       /* time of the previous frame handed out */
+	uint64_t back_steps, back_max_us, back_first_frame;
 	int fd;
 	char *filter;           /* "" when none */
 	char source[256];
@@ -82,8 +89,17 @@ static const char *input_label(const char *name)
 	return strcmp(name, "-") == 0 ? "standard input" : name;
 }
 
+struct mx_ng;
+static void ng_free(struct mx_ng *g);
+
 static void input_close(struct mx_input *in)
 {
+	if (in->ng != NULL) {
+		ng_free(in->ng);
+		in->ng = NULL;
+		fclose(in->ngfp);   /* as pcap_close() does, stdin included */
+		in->ngfp = NULL;
+	}
 	if (in->has_prog)
 		pcap_freecode(&in->prog);
 	in->has_prog = false;
@@ -101,6 +117,441 @@ static int compile_filter(pcap_t *pc, const char *filter, struct bpf_program *pr
 		return MX_EFILTER;
 	}
 	return 0;
+}
+
+/* ---- pcapng, read here rather than by libpcap ----
+ *
+ * libpcap 1.10 refuses a pcapng file whose interfaces have different link
+ * types ("an interface has a type 113 different from the type of the first
+ * interface") and a second section in the other byte order ("block size
+ * 469762048 > maximum"). Both are ordinary: dumpcap writes one IDB per
+ * interface captured (Ethernet + Linux cooked, or + raw IP for a tunnel), and
+ * `cat a.pcapng b.pcapng` of files from two hosts concatenates sections. So
+ * pcapng files are read by this small reader (draft-ietf-opsawg-pcapng §4):
+ *  - SHB (§4.1): byte order from its magic; a new SHB starts a section with
+ *    its own byte order and forgets the previous section's interfaces;
+ *  - IDB (§4.2): link type, snap length, if_tsresol (option 9: 10^-n or,
+ *    with the high bit set, 2^-n seconds) and if_tsoffset (option 14, s);
+ *  - EPB (§4.3), SPB (§4.4, always interface 0) and the obsolete Packet
+ *    Block (type 2) are frames; every other block type is skipped.
+ * Every frame carries the link type of its own interface and is numbered as
+ * Wireshark numbers it (one per packet block). An SPB has no timestamp: it
+ * gets the previous frame's time (0 before any), so the clock does not jump
+ * back to 1970 in the middle of a capture. The filter is compiled once per
+ * link type (pcap_open_dead), because BPF offsets depend on it. */
+
+#define NG_SHB 0x0A0D0D0Au
+#define NG_IDB 1u
+#define NG_OPB 2u
+#define NG_SPB 3u
+#define NG_EPB 6u
+#define NG_BOM 0x1A2B3C4Du
+#define NG_MAX_BLOCK (16u * 1024u * 1024u)   /* libpcap's limit too */
+#define NG_MAX_IFS 4096u
+#define NG_MAX_PROGS 16u
+
+struct ng_if {
+	int dlt;
+	uint32_t snaplen;       /* 0 = no limit */
+	uint8_t tsresol;        /* if_tsresol as in the file (default 6) */
+	int64_t tsoffset;       /* if_tsoffset, seconds */
+};
+
+struct ng_prog {
+	int dlt;
+	struct bpf_program prog;
+};
+
+struct mx_ng {
+	FILE *fp;
+	bool be;                /* this section is big endian */
+	bool pending;           /* buf holds a packet block read at open */
+	int deferred;           /* error met at open after the first SHB, or 0 */
+	char deferred_why[200];
+	struct ng_if *ifs;
+	size_t nifs;
+	uint8_t *buf;           /* current block body (after type and length) */
+	size_t bufcap;
+	uint32_t btype, blen;   /* current block type, body length (with trailer) */
+	uint64_t last_ts;
+	int dlts[MX_CAPTURE_MAX_DLTS]; /* distinct link types of the IDBs seen at open */
+	size_t ndlts;
+	struct ng_prog progs[NG_MAX_PROGS];
+	size_t nprogs;
+};
+
+static uint32_t ng_u32(const struct mx_ng *g, const uint8_t *p)
+{
+	if (g->be)
+		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static uint16_t ng_u16(const struct mx_ng *g, const uint8_t *p)
+{
+	return g->be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+static void ng_free(struct mx_ng *g)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->nprogs; i++)
+		pcap_freecode(&g->progs[i].prog);
+	free(g->ifs);
+	free(g->buf);
+	free(g);
+}
+
+/* Capture time in microseconds of `units` ticks of interface `i`. */
+static uint64_t ng_ts_us(const struct ng_if *i, uint64_t units)
+{
+	unsigned n = i->tsresol & 0x7f;
+	uint64_t us;
+
+	if (i->tsresol & 0x80) {
+		/* 2^-n seconds */
+		uint64_t sec, frac;
+
+		if (n >= 64)
+			return 0;
+		sec = n ? units >> n : units;
+		frac = n ? units & ((UINT64_C(1) << n) - 1) : 0;
+		if (n > 43) {     /* keep frac * 10^6 below 2^64 */
+			frac >>= n - 43;
+			n = 43;
+		}
+		us = sec * 1000000u + (n ? (frac * 1000000u) >> n : 0);
+	} else if (n >= 6) {
+		uint64_t div = 1;
+
+		if (n - 6 > 19)
+			return 0;
+		while (n-- > 6)
+			div *= 10;
+		us = units / div;
+	} else {
+		us = units;
+		while (n++ < 6)
+			us *= 10;
+	}
+	/* an offset beyond 10^11 s (3000 years) is damage: ignored */
+	if (i->tsoffset != 0 && i->tsoffset < INT64_C(100000000000) &&
+	    i->tsoffset > -INT64_C(100000000000)) {
+		int64_t off = i->tsoffset * 1000000;
+
+		us = off < 0 && (uint64_t)-off > us ? 0 : us + (uint64_t)off;
+	}
+	return us;
+}
+
+/* Read the next block into g->buf. 1 = a block, 0 = clean end of file,
+ * MX_ETRUNC = the file ends inside a block, MX_EFORMAT = not a valid block
+ * (message in err). A Section Header Block sets the byte order. */
+static int ng_read_block(struct mx_ng *g, char *err, size_t errlen)
+{
+	uint8_t head[12];
+	size_t got = fread(head, 1, 8, g->fp);
+	uint32_t type, len;
+
+	if (got == 0)
+		return ferror(g->fp) ? MX_EIO : 0;
+	if (got < 8)
+		return MX_ETRUNC;
+	type = ng_u32(g, head);
+	if (type == NG_SHB) {
+		uint32_t bom;
+
+		if (fread(head + 8, 1, 4, g->fp) != 4)
+			return MX_ETRUNC;
+		bom = (uint32_t)head[8] << 24 | (uint32_t)head[9] << 16 | (uint32_t)head[10] << 8 |
+		      head[11];
+		if (bom == NG_BOM)
+			g->be = true;
+		else if (__builtin_bswap32(bom) == NG_BOM)
+			g->be = false;
+		else {
+			set_err(err, errlen, "bad pcapng section header (byte-order magic 0x%08x)",
+				(unsigned)bom);
+			return MX_EFORMAT;
+		}
+	}
+	len = ng_u32(g, head + 4);
+	if (len < 12 || len % 4 != 0 || len > NG_MAX_BLOCK || (type == NG_SHB && len < 28)) {
+		set_err(err, errlen, "bad pcapng block length %lu (block type 0x%08lx)",
+			(unsigned long)len, (unsigned long)type);
+		return MX_EFORMAT;
+	}
+	len -= 8;
+	if (len > g->bufcap) {
+		size_t cap = g->bufcap ? g->bufcap : 4096;
+		uint8_t *nb;
+
+		while (cap < len)
+			cap *= 2;
+		nb = realloc(g->buf, cap);
+		if (nb == NULL) {
+			set_err(err, errlen, "out of memory");
+			return MX_ENOMEM;
+		}
+		g->buf = nb;
+		g->bufcap = cap;
+	}
+	got = 0;
+	if (type == NG_SHB) {
+		memcpy(g->buf, head + 8, 4);
+		got = 4;
+	}
+	if (fread(g->buf + got, 1, len - got, g->fp) != len - got)
+		return MX_ETRUNC;
+	if (ng_u32(g, g->buf + len - 4) != len + 8) {
+		set_err(err, errlen, "pcapng block lengths disagree (block type 0x%08lx)",
+			(unsigned long)type);
+		return MX_EFORMAT;
+	}
+	g->btype = type;
+	g->blen = len - 4;   /* body without the trailing length */
+	return 1;
+}
+
+/* Files carry LINKTYPE_ values; libpcap, its filter compiler and decode.c
+ * speak DLT_ values. They differ for a few numbers only (libpcap's
+ * pcap-common.c), which is what a pcap read through libpcap gets too. */
+static int ng_linktype_to_dlt(int lt)
+{
+	switch (lt) {
+	case 100: return DLT_ATM_RFC1483;  /* LINKTYPE_ATM_RFC1483 */
+	case 101: return DLT_RAW;          /* LINKTYPE_RAW */
+	case 102: return DLT_SLIP_BSDOS;   /* LINKTYPE_SLIP_BSDOS */
+	case 103: return DLT_PPP_BSDOS;    /* LINKTYPE_PPP_BSDOS */
+	default: return lt;
+	}
+}
+
+/* Handle a non-packet block. 0 or MX_EFORMAT / MX_ENOMEM. */
+static int ng_meta_block(struct mx_ng *g, char *err, size_t errlen)
+{
+	const uint8_t *b = g->buf;
+
+	if (g->btype == NG_SHB) {
+		uint16_t major = ng_u16(g, b + 4);
+
+		if (major != 1) {
+			set_err(err, errlen, "pcapng section version %u is not supported", major);
+			return MX_EFORMAT;
+		}
+		g->nifs = 0;   /* interfaces are numbered per section */
+		return 0;
+	}
+	if (g->btype == NG_IDB) {
+		struct ng_if i = {0, 0, 6, 0};
+		size_t off = 8;
+
+		if (g->blen < 8) {
+			set_err(err, errlen, "pcapng interface block too short");
+			return MX_EFORMAT;
+		}
+		if (g->nifs >= NG_MAX_IFS) {
+			set_err(err, errlen, "more than %u interfaces in a pcapng section", NG_MAX_IFS);
+			return MX_EFORMAT;
+		}
+		i.dlt = ng_linktype_to_dlt(ng_u16(g, b));
+		i.snaplen = ng_u32(g, b + 4);
+		while (off + 4 <= g->blen) {
+			uint16_t code = ng_u16(g, b + off), olen = ng_u16(g, b + off + 2);
+
+			off += 4;
+			if (code == 0 || olen > g->blen - off)
+				break;
+			if (code == 9 && olen >= 1)
+				i.tsresol = b[off];
+			else if (code == 14 && olen >= 8)
+				i.tsoffset = (int64_t)((uint64_t)ng_u32(g, b + off + (g->be ? 0 : 4)) << 32 |
+						       ng_u32(g, b + off + (g->be ? 4 : 0)));
+			off += ((size_t)olen + 3) & ~(size_t)3;
+		}
+		if (g->nifs % 16 == 0) {
+			struct ng_if *n = realloc(g->ifs, (g->nifs + 16) * sizeof(*n));
+
+			if (n == NULL) {
+				set_err(err, errlen, "out of memory");
+				return MX_ENOMEM;
+			}
+			g->ifs = n;
+		}
+		g->ifs[g->nifs++] = i;
+		return 0;
+	}
+	return 0;   /* name resolution, statistics, decryption secrets, custom, unknown */
+}
+
+static bool ng_is_packet(uint32_t type)
+{
+	return type == NG_EPB || type == NG_SPB || type == NG_OPB;
+}
+
+/* Fill h/data from the packet block in g->buf; returns the interface, or
+ * NULL with a message in err. */
+static const struct ng_if *ng_packet(struct mx_ng *g, struct pcap_pkthdr *h, const uint8_t **data,
+				     uint64_t *ts_us, char *err, size_t errlen)
+{
+	const uint8_t *b = g->buf;
+	uint32_t ifid, caplen, len, hdr;
+	uint64_t units = 0;
+	const struct ng_if *i;
+
+	if (g->btype == NG_SPB) {
+		hdr = 4;
+		if (g->blen < hdr)
+			goto short_block;
+		ifid = 0;
+		len = ng_u32(g, b);
+		caplen = len;
+	} else {
+		hdr = 20;
+		if (g->blen < hdr)
+			goto short_block;
+		if (g->btype == NG_EPB)
+			ifid = ng_u32(g, b);
+		else
+			ifid = ng_u16(g, b);
+		units = (uint64_t)ng_u32(g, b + 4) << 32 | ng_u32(g, b + 8);
+		caplen = ng_u32(g, b + 12);
+		len = ng_u32(g, b + 16);
+	}
+	if (ifid >= g->nifs) {
+		set_err(err, errlen, "pcapng packet for interface %lu, but the section describes %zu",
+			(unsigned long)ifid, g->nifs);
+		return NULL;
+	}
+	i = &g->ifs[ifid];
+	if (g->btype == NG_SPB) {
+		/* §4.4: captured length = min(original length, snap length, block room) */
+		if (i->snaplen != 0 && caplen > i->snaplen)
+			caplen = i->snaplen;
+		if (caplen > g->blen - hdr)
+			caplen = g->blen - hdr;
+		*ts_us = g->last_ts;
+	} else {
+		if (caplen > g->blen - hdr)
+			goto short_block;
+		*ts_us = ng_ts_us(i, units);
+	}
+	if (len < caplen)
+		len = caplen;
+	g->last_ts = *ts_us;
+	h->ts.tv_sec = (time_t)(*ts_us / 1000000u);
+	h->ts.tv_usec = (suseconds_t)(*ts_us % 1000000u);
+	h->caplen = caplen;
+	h->len = len;
+	*data = b + hdr;
+	return i;
+short_block:
+	set_err(err, errlen, "pcapng packet block (type %lu) shorter than its contents",
+		(unsigned long)g->btype);
+	return NULL;
+}
+
+static void ng_note_dlt(struct mx_ng *g, int dlt)
+{
+	size_t k;
+
+	for (k = 0; k < g->ndlts; k++)
+		if (g->dlts[k] == dlt)
+			return;
+	if (g->ndlts < MX_CAPTURE_MAX_DLTS)
+		g->dlts[g->ndlts++] = dlt;
+}
+
+/* Open: the SHB and every block up to the first packet block (kept pending),
+ * so that the interfaces described up front are known to the caller. */
+static int ng_open(struct mx_ng **out, FILE *fp, const char *label, char *err, size_t errlen)
+{
+	struct mx_ng *g = calloc(1, sizeof(*g));
+	char why[200];
+	bool have_shb = false;
+	int rc;
+	size_t k;
+
+	if (g == NULL) {
+		set_err(err, errlen, "out of memory");
+		return MX_ENOMEM;
+	}
+	g->fp = fp;
+	why[0] = '\0';
+	rc = ng_read_block(g, why, sizeof(why));
+	if (rc == 1 && g->btype != NG_SHB) {
+		rc = MX_EFORMAT;
+		snprintf(why, sizeof(why), "no section header block");
+	}
+	if (rc == 1)
+		rc = ng_meta_block(g, why, sizeof(why));
+	if (rc == 0) {
+		have_shb = true;
+		rc = ng_read_block(g, why, sizeof(why));
+	}
+	while (rc == 1) {
+		if (ng_is_packet(g->btype)) {
+			g->pending = true;
+			break;
+		}
+		rc = ng_meta_block(g, why, sizeof(why));
+		if (rc == 0)
+			rc = ng_read_block(g, why, sizeof(why));
+	}
+	if (rc < 0 && have_shb) {
+		/* damage after a valid section header shows when the frames are read,
+		 * as for a pcap (libpcap reports a cut-off first record there too) */
+		g->deferred = rc;
+		snprintf(g->deferred_why, sizeof(g->deferred_why), "%s", why);
+		rc = 0;
+	}
+	if (rc < 0) {
+		if (rc == MX_ETRUNC)
+			set_err(err, errlen, "cannot read %s: the file header is cut off", label);
+		else
+			set_err(err, errlen, "cannot read %s: %s", label, why);
+		ng_free(g);
+		return rc == MX_ETRUNC ? MX_EFORMAT : rc;
+	}
+	for (k = 0; k < g->nifs; k++)
+		ng_note_dlt(g, g->ifs[k].dlt);
+	*out = g;
+	return 0;
+}
+
+static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char *filter,
+					   const char *label, char *err, size_t errlen)
+{
+	struct ng_prog *p;
+	pcap_t *dead;
+	size_t k;
+
+	for (k = 0; k < g->nprogs; k++)
+		if (g->progs[k].dlt == dlt)
+			return &g->progs[k].prog;
+	if (g->nprogs == NG_MAX_PROGS) {
+		set_err(err, errlen, "more than %u link types in one file", NG_MAX_PROGS);
+		return NULL;
+	}
+	dead = pcap_open_dead(dlt, MX_SNAPLEN_DEFAULT);
+	if (dead == NULL) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	p = &g->progs[g->nprogs];
+	if (pcap_compile(dead, &p->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		set_err(err, errlen, "bad filter expression for %s (link type %s): %s", label,
+			mx_capture_dlt_name(dlt), pcap_geterr(dead));
+		pcap_close(dead);
+		return NULL;
+	}
+	pcap_close(dead);
+	p->dlt = dlt;
+	g->nprogs++;
+	return &p->prog;
 }
 
 static int open_one_file(struct mx_input *in, const char *path, const char *filter,
@@ -129,6 +580,38 @@ static int open_one_file(struct mx_input *in, const char *path, const char *filt
 			set_err(err, errlen, "cannot read %s: %s", label, strerror(errno));
 			return MX_EIO;
 		}
+	}
+	{
+		/* pcapng starts with 0x0A (its block type), a pcap never does: one
+		 * byte of look-ahead works on a pipe too. */
+		int ch = getc(fp);
+
+		if (ch == 0x0A) {
+			int rc;
+
+			ungetc(ch, fp);
+			rc = ng_open(&in->ng, fp, label, err, errlen);
+			if (rc != 0) {
+				if (fp != stdin)
+					fclose(fp);
+				return rc;
+			}
+			in->ngfp = fp;
+			in->dlt = in->ng->ndlts ? in->ng->dlts[0] : -1;
+			if (filter != NULL && filter[0] != '\0') {
+				/* compile now for the interfaces described up front, so a
+				 * bad expression is reported before reading */
+				size_t k;
+
+				for (k = 0; k < in->ng->ndlts; k++)
+					if (ng_filter(in->ng, in->ng->dlts[k], filter, label, err,
+						      errlen) == NULL)
+						return MX_EFILTER;
+			}
+			return 0;
+		}
+		if (ch != EOF)
+			ungetc(ch, fp);
 	}
 	ebuf[0] = '\0';
 	in->pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -365,6 +848,23 @@ int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
 	return 0;
 }
 
+/* Time order: a step back of MX_CAPTURE_BACKSTEP_US or more from the
+ * previous frame is counted (files given out of order, `mergecap -a` or `cat`
+ * of captures, a clock stepped back during a live capture). Times are handed
+ * out as recorded, so that they match what Wireshark shows; the analysis
+ * raises a time older than its clock to it (txn.c), which is harmless for
+ * the microseconds of reordering `-i any` produces, but not for seconds. */
+static inline void note_time(struct mx_capture *c, uint64_t ts, uint64_t frame)
+{
+	if (ts + MX_CAPTURE_BACKSTEP_US <= c->prev_ts) {
+		if (c->back_steps++ == 0)
+			c->back_first_frame = frame;
+		if (c->prev_ts - ts > c->back_max_us)
+			c->back_max_us = c->prev_ts - ts;
+	}
+	c->prev_ts = ts;
+}
+
 static void fill_frame(struct mx_capture *c, struct mx_frame *f, const struct pcap_pkthdr *h,
 		       const u_char *data, int dlt)
 {
@@ -374,6 +874,7 @@ static void fill_frame(struct mx_capture *c, struct mx_frame *f, const struct pc
 	c->handed++;
 	f->ts_us = sec * 1000000u + usec;
 	f->frame = c->frameno;
+	note_time(c, f->ts_us, f->frame);
 	f->caplen = h->caplen;
 	f->len = h->len;
 	f->linktype = dlt;
@@ -401,6 +902,77 @@ static int next_live(struct mx_capture *c, struct mx_frame *f, char *err, size_t
 	return MX_EIO;
 }
 
+/* One frame of a pcapng input: 1 = a frame in f, 2 = a record the filter
+ * rejected, 0 = end of this input, negative = error (input closed). */
+static int next_ng(struct mx_capture *c, struct mx_input *in, struct mx_frame *f, char *err,
+		   size_t errlen)
+{
+	struct mx_ng *g = in->ng;
+	const char *label = input_label(in->name);
+	char why[200];
+	int rc = 1;
+
+	why[0] = '\0';
+	if (g->deferred != 0) {
+		rc = g->deferred;
+		snprintf(why, sizeof(why), "%s", g->deferred_why);
+	} else if (g->pending)
+		g->pending = false;
+	else
+		rc = ng_read_block(g, why, sizeof(why));
+	while (rc == 1 && !ng_is_packet(g->btype)) {
+		rc = ng_meta_block(g, why, sizeof(why));
+		if (rc == 0)
+			rc = ng_read_block(g, why, sizeof(why));
+	}
+	if (rc == 1) {
+		struct pcap_pkthdr h;
+		const uint8_t *data;
+		uint64_t ts;
+		const struct ng_if *i = ng_packet(g, &h, &data, &ts, why, sizeof(why));
+
+		if (i == NULL) {
+			rc = MX_EFORMAT;
+		} else {
+			c->frameno++;
+			in->records++;
+			if (c->filter[0] != '\0') {
+				const struct bpf_program *prog =
+					ng_filter(g, i->dlt, c->filter, label, err, errlen);
+
+				if (prog == NULL) {
+					input_close(in);
+					c->cur++;
+					return MX_EFILTER;
+				}
+				if (pcap_offline_filter(prog, &h, data) == 0)
+					return 2;
+			}
+			c->handed++;
+			f->ts_us = ts;
+			f->frame = c->frameno;
+			note_time(c, ts, f->frame);
+			f->caplen = h.caplen;
+			f->len = h.len;
+			f->linktype = i->dlt;
+			f->data = data;
+			return 1;
+		}
+	}
+	if (rc == 0)
+		return 0;
+	if (rc == MX_ETRUNC)
+		set_err(err, errlen, "file %s is cut off in the middle of a packet after %llu frame%s",
+			label, (unsigned long long)in->records, in->records == 1 ? "" : "s");
+	else
+		set_err(err, errlen, "file %s is damaged after %llu frame%s: %s", label,
+			(unsigned long long)in->records, in->records == 1 ? "" : "s",
+			why[0] ? why : "read error");
+	input_close(in);
+	c->cur++;
+	return rc == MX_ETRUNC ? MX_ETRUNC : MX_EFORMAT;
+}
+
 int mx_capture_next(struct mx_capture *c, struct mx_frame *f, char *err, size_t errlen)
 {
 	if (c == NULL || f == NULL)
@@ -411,7 +983,19 @@ int mx_capture_next(struct mx_capture *c, struct mx_frame *f, char *err, size_t 
 		struct mx_input *in = &c->in[c->cur];
 		struct pcap_pkthdr *h;
 		const u_char *data;
-		int rc = pcap_next_ex(in->pc, &h, &data);
+		int rc;
+
+		if (in->ng != NULL) {
+			rc = next_ng(c, in, f, err, errlen);
+			if (rc == 2)
+				continue;
+			if (rc != 0)
+				return rc;
+			input_close(in);
+			c->cur++;
+			continue;
+		}
+		rc = pcap_next_ex(in->pc, &h, &data);
 
 		if (rc == 1) {
 			c->frameno++;
@@ -479,6 +1063,25 @@ int mx_capture_input_dlt(const struct mx_capture *c, size_t i)
 	return c != NULL && i < c->n ? c->in[i].dlt : -1;
 }
 
+size_t mx_capture_input_dlts(const struct mx_capture *c, size_t i, int *dlts, size_t max)
+{
+	const struct mx_input *in;
+	size_t k;
+
+	if (c == NULL || i >= c->n || max == 0)
+		return 0;
+	in = &c->in[i];
+	if (in->ng == NULL) {
+		if (in->dlt < 0)
+			return 0;
+		dlts[0] = in->dlt;
+		return 1;
+	}
+	for (k = 0; k < in->ng->ndlts && k < max; k++)
+		dlts[k] = in->ng->dlts[k];
+	return k;
+}
+
 const char *mx_capture_input_name(const struct mx_capture *c, size_t i)
 {
 	if (c == NULL || i >= c->n)
@@ -497,6 +1100,9 @@ void mx_capture_stats(struct mx_capture *c, struct mx_capture_stats *st)
 		return;
 	st->frames = c->handed;
 	st->live = c->live;
+	st->back_steps = c->back_steps;
+	st->back_max_us = c->back_max_us;
+	st->back_first_frame = c->back_first_frame;
 	if (c->live && c->in[0].pc != NULL && pcap_stats(c->in[0].pc, &ps) == 0) {
 		st->ps_recv = ps.ps_recv;
 		st->ps_drop = ps.ps_drop;

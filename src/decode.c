@@ -9,6 +9,18 @@
  * length a header declares becomes a sub-reader (rd.h). Each frame gets one
  * reason (enum mx_reason), counted with its verdict.
  *
+ * Capture copies: `tcpdump -i any` on a host with a bridge, veths or
+ * containers records each packet once per interface it crosses, microseconds
+ * apart, under another link header (and one hop on, another TTL). Left in,
+ * every query counts as a retransmission and every response as a duplicate.
+ * So each IP packet's digest (addresses, lengths, IPv4 ID and fragment field,
+ * protocol, options, the payload: all of it up to 64 bytes, else its first 48
+ * and last 16; not TOS/TTL/checksum/flow label/hop limit) goes into a 256-slot
+ * direct-mapped table, and a packet whose digest was seen at most
+ * MX_DECODE_DUP_WINDOW_US (2 ms) earlier is skipped as MX_R_CAPTURE_DUP
+ * before fragments or TCP see it. A stub's retransmission (the same bytes
+ * a second or more later) is kept; a NATed copy differs and is kept.
+ *
  * Truncated versus malformed: a frame shorter than what its IP or UDP header
  * declares is TRUNCATED when the capture cut it (caplen < len) and MALFORMED
  * when it was that short on the wire. A UDP DNS datagram cut by the snap
@@ -50,6 +62,16 @@
 #define IP6_NONE 59
 #define IP6_DSTOPTS 60
 
+/* Capture-copy detection: a direct-mapped table of recent IP packets by
+ * digest. A slot keeps the first copy's time, so a run of copies is measured
+ * from the original. A collision overwrites the older packet: at worst a copy
+ * goes undetected and is counted as before (a retransmission or duplicate). */
+#define DUP_SLOTS 256u
+struct dup_slot {
+	uint64_t digest;
+	uint64_t ts_us;
+};
+
 struct mx_decoder {
 	struct mx_decode_opts o;
 	struct mx_decode_cb cb;
@@ -61,6 +83,7 @@ struct mx_decoder {
 	unsigned tcp_partial;     /* partial TCP messages delivered for this frame */
 	bool stats_dirty;         /* ipfrag or tcpre ran since the last sync_stats() */
 	uint64_t last_tick;
+	struct dup_slot dup[DUP_SLOTS];
 };
 
 /* What the IP layer hands to the transport layer. */
@@ -79,6 +102,7 @@ static const char *const reason_names[MX_R__COUNT] = {
 	[MX_R_TCP_HELD] = "tcp_held",
 	[MX_R_ICMP_DNS] = "icmp_dns",
 	[MX_R_TCP_SMTP] = "tcp_smtp",
+	[MX_R_CAPTURE_DUP] = "capture_duplicate",
 	[MX_R_NOT_IP] = "not_ip",
 	[MX_R_OTHER_PROTO] = "other_proto",
 	[MX_R_OTHER_PORT] = "other_port",
@@ -102,6 +126,7 @@ static const uint8_t reason_verdict[MX_R__COUNT] = {
 	[MX_R_TCP_HELD] = MX_V_OK,
 	[MX_R_ICMP_DNS] = MX_V_OK,
 	[MX_R_TCP_SMTP] = MX_V_OK,
+	[MX_R_CAPTURE_DUP] = MX_V_OK,
 	[MX_R_NOT_IP] = MX_V_NOT_DNS,
 	[MX_R_OTHER_PROTO] = MX_V_NOT_DNS,
 	[MX_R_OTHER_PORT] = MX_V_NOT_DNS,
@@ -132,6 +157,7 @@ enum mx_verdict mx_decode_reason_verdict(enum mx_reason r)
 	case MX_R_TCP_HELD:
 	case MX_R_ICMP_DNS:
 	case MX_R_TCP_SMTP:
+	case MX_R_CAPTURE_DUP:
 		return MX_V_OK;
 	case MX_R_NOT_IP:
 	case MX_R_OTHER_PROTO:
@@ -620,6 +646,71 @@ static enum mx_reason frag_result(struct mx_decoder *d, enum mx_ipfrag_res res)
 	return MX_R__COUNT; /* done: go on */
 }
 
+/* ---- capture copies ---------------------------------------------------- */
+
+static inline uint64_t dup_mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* Digest of an IP packet: `hdr` are the header words (fields a router or a
+ * second interface changes already masked out), then the payload captured:
+ * all of it up to 64 bytes, else its first 48 and last 16 bytes (UDP header,
+ * DNS header and question, the end of the message), and its length. Two
+ * lanes of one xor and one multiply per word (a bijection each step), mixed
+ * at the end: about half the work of a full mix per word. */
+#define DUP_K1 0x9e3779b97f4a7c15ull
+#define DUP_K2 0xc2b2ae3d27d4eb4full
+static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
+{
+	uint64_t a = (hdr ^ ((uint64_t)n << 48)) * DUP_K1, b = 0x6a09e667f3bcc909ull;
+	size_t head = n <= 64 ? n : 48, i = 0;
+
+	for (; i + 16 <= head; i += 16) {
+		a = (a ^ load64(p + i)) * DUP_K1;
+		b = (b ^ load64(p + i + 8)) * DUP_K2;
+	}
+	if (i + 8 <= head) {
+		a = (a ^ load64(p + i)) * DUP_K1;
+		i += 8;
+	}
+	if (i < head) {
+		uint64_t w = 0;
+
+		memcpy(&w, p + i, head - i);
+		b = (b ^ w) * DUP_K2;
+	}
+	if (head < n) {
+		a = (a ^ load64(p + n - 16)) * DUP_K1;
+		b = (b ^ load64(p + n - 8)) * DUP_K2;
+	}
+	a = dup_mix(a ^ (b >> 31) ^ (a >> 29), b);
+	return a == 0 ? 1 : a;
+}
+
+/* True when this packet is a copy of one seen within the window. */
+static bool dup_seen(struct mx_decoder *d, uint64_t digest)
+{
+	struct dup_slot *s = &d->dup[digest & (DUP_SLOTS - 1)];
+	uint64_t ts = d->f->ts_us;
+
+	if (s->digest == digest && ts >= s->ts_us && ts - s->ts_us <= MX_DECODE_DUP_WINDOW_US)
+		return true;
+	s->digest = digest;
+	s->ts_us = ts;
+	return false;
+}
+
 /* RFC 791 §3.1. */
 static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
 {
@@ -649,6 +740,17 @@ static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
 	struct mx_rd pl = mx_rd_sub(r, tot - ihl, &clamped);
 	if (clamped && !d->snapcut)
 		return MX_R_BAD_IP; /* shorter on the wire than it says */
+	/* total length, ID, flags/offset, protocol, addresses (not TOS, TTL,
+	 * checksum), and the options */
+	{
+		uint64_t hw = dup_mix((uint64_t)vihl | (uint64_t)tot << 8 | (uint64_t)id << 24 |
+				      (uint64_t)fo << 40 | (uint64_t)proto << 56, load64(h + 12));
+
+		if (ihl > 20)
+			hw = dup_mix(hw, dup_digest(0, h + 20, ihl - 20));
+		if (dup_seen(d, dup_digest(hw, pl.p, pl.left)))
+			return MX_R_CAPTURE_DUP;
+	}
 	struct l3 l = { .family = 4, .cut = clamped, .shortfall = tot - ihl - pl.left };
 	addr4(&l.src, h + 12);
 	addr4(&l.dst, h + 16);
@@ -701,6 +803,12 @@ static enum mx_reason dec_ipv6(struct mx_decoder *d, struct mx_rd *r)
 	struct mx_rd pl = mx_rd_sub(r, plen, &clamped);
 	if (clamped && !d->snapcut)
 		return MX_R_BAD_IP;
+	/* payload length, next header, addresses (not traffic class, flow label,
+	 * hop limit); extension headers are part of the payload */
+	if (dup_seen(d, dup_digest(dup_mix(dup_mix((uint64_t)plen | (uint64_t)nh << 16, load64(s6)) ^
+					   load64(s6 + 8), load64(d6)) ^ load64(d6 + 8),
+				   pl.p, pl.left)))
+		return MX_R_CAPTURE_DUP;
 	struct l3 l = { .family = 6, .cut = clamped, .shortfall = plen - pl.left };
 	mx_addr_set6(&l.src, s6);
 	mx_addr_set6(&l.dst, d6);

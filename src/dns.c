@@ -1368,6 +1368,12 @@ enum mx_outcome mx_dns_outcome(const struct mx_dns_msg *m)
 	}
 	if (m->an_qtype > 0)
 		return MX_O_ANSWER;
+	/* AXFR, IXFR and ANY (meta-QTYPEs, RFC 6895 §3.1) are never the type of
+	 * a record: the zone's SOA (RFC 5936 §2.2, RFC 1995 §4) or whatever the
+	 * server has (RFC 8482) is the answer; without this every zone transfer
+	 * read as NODATA */
+	if (m->an_parsed > 0 && (m->qtype == 251 || m->qtype == 252 || m->qtype == 255))
+		return MX_O_ANSWER;
 	/* snaplen cut the answer section: records were announced but not seen;
 	 * calling it NODATA would invent a missing record, so trust the count */
 	if (m->partial && m->an_parsed < m->ancount)

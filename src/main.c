@@ -789,10 +789,16 @@ static int check_links(const struct mx_capture *c)
 	size_t i;
 
 	for (i = 0; i < mx_capture_ninputs(c); i++) {
-		int dlt = mx_capture_input_dlt(c, i);
+		int dlt = mx_capture_input_dlt(c, i), dlts[MX_CAPTURE_MAX_DLTS];
+		size_t k, nd = mx_capture_input_dlts(c, i, dlts, MX_CAPTURE_MAX_DLTS);
 		char sup[256];
 
-		if (mx_decode_linktype_ok(dlt))
+		/* a pcapng file is refused only when none of its interfaces can be
+		 * decoded (frames of the others are counted link_unsupported); one
+		 * that describes no interface has no frames */
+		for (k = 0; k < nd && !mx_decode_linktype_ok(dlts[k]); k++)
+			;
+		if (nd == 0 || k < nd)
 			continue;
 		supported_links(sup, sizeof(sup));
 		fprintf(stderr, "mxsniff: %s: link type %s (%d) is not supported (supported: %s)\n",
@@ -1607,6 +1613,14 @@ int main(int argc, char **argv)
 
 	/* 4. the report */
 	mx_capture_stats(r.cap, &cs);
+	if (cs.back_steps > 0)
+		fprintf(stderr, "mxsniff: warning: time goes back %llu time%s, by up to %llu.%06llu s, "
+			"first at frame %llu: the capture is not in time order (files given out of "
+			"order, or joined with mergecap -a or cat); latencies and timeouts across "
+			"such a step are not reliable\n", (unsigned long long)cs.back_steps,
+			cs.back_steps == 1 ? "" : "s", (unsigned long long)(cs.back_max_us / 1000000u),
+			(unsigned long long)(cs.back_max_us % 1000000u),
+			(unsigned long long)cs.back_first_frame);
 	mx_pipeline_set_capture_stats(r.pipe, &cs);
 	mx_pipeline_finish(r.pipe, live && wall_us() > r.last_ts ? wall_us() : r.last_ts);
 	if (mx_pipeline_snapshot(r.pipe, &snap) != 0) {

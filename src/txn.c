@@ -72,7 +72,20 @@
  *   counted in queries/responses and otherwise ignored (never stray): they are
  *   not lookups an MTA makes.
  * - A query without a question section (QR=0, has_question false) is counted
- *   as a query and not tracked: there is nothing a lookup could key on.
+ *   as a query and not tracked: there is nothing a lookup could key on. So a
+ *   response without a question that matches nothing pending or recent is
+ *   counted as a response and is no stray either.
+ * - A query to a multicast group (mDNS 224.0.0.251 / ff02::fb, LLMNR
+ *   224.0.0.252 / ff02::1:3, when --dns-port makes 5353/5355 DNS) asks
+ *   whoever owns the name, not a server: it is counted as a query and not
+ *   tracked (no TIMEOUT, no lookup: nothing an MTA resolves). Its last
+ *   MCAST_KEEP are remembered so that a unicast answer to one (LLMNR,
+ *   mDNS legacy unicast) is no stray; a response sent to a group (mDNS
+ *   answers and announcements, no question) is counted only.
+ * - Over TCP a response that matches a recent ANSWERED transaction is the
+ *   next message of a multi-message answer (AXFR/IXFR): a TCP stream (tcpre
+ *   drops retransmitted bytes) delivers each message once, so it is no
+ *   DUPLICATE; it is counted as a response only.
  * - A message without a header (has_header false) only advances the clock.
  * - It does not parse DNS: mx_dns_outcome() (dns.c) classifies responses. The
  *   only bytes read here are the DNS ID quoted in an ICMP error, through rd.h.
@@ -157,6 +170,16 @@ struct ring {
 	uint32_t mask;        /* bucket count - 1 */
 };
 
+/* Queries sent to a multicast group (mDNS, LLMNR), remembered only so that
+ * a unicast answer to one is not called a stray. */
+#define MCAST_KEEP 64u
+struct mcast_q {
+	struct mx_addr client;
+	uint16_t cport, id;
+	uint8_t transport;
+	uint64_t ts;
+};
+
 struct mx_txn_table {
 	struct mx_txn_opts o;
 	struct mx_txn_cb cb;
@@ -165,6 +188,8 @@ struct mx_txn_table {
 	uint64_t now;
 	uint64_t seq;
 	struct mx_txn_stats st;
+	struct mcast_q mq[MCAST_KEEP];
+	uint32_t mq_next;
 };
 
 /* ---- keys and hashes ---------------------------------------------------- */
@@ -940,6 +965,36 @@ static uint32_t find_wrong_source(struct tab *pt, const struct key *k, uint64_t 
 	return best;
 }
 
+/* 224.0.0.0/4 (RFC 5771) and ff00::/8 (RFC 4291 §2.7). */
+static inline bool is_multicast(const struct mx_addr *a)
+{
+	return a->family == 4 ? (a->a[0] & 0xf0) == 0xe0 : a->family == 6 && a->a[0] == 0xff;
+}
+
+static void mcast_remember(struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	struct mcast_q *e = &t->mq[t->mq_next++ % MCAST_KEEP];
+
+	e->client = m->src;
+	e->cport = m->sport;
+	e->id = m->id;
+	e->transport = m->transport;
+	e->ts = t->now;
+}
+
+/* A response to a query sent to a group within the answer timeout. */
+static bool mcast_answer(const struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	for (uint32_t i = 0; i < MCAST_KEEP && i < t->mq_next; i++) {
+		const struct mcast_q *e = &t->mq[i];
+
+		if (e->id == m->id && e->cport == m->dport && e->transport == m->transport &&
+		    t->now - e->ts <= t->o.answer_timeout_us && mx_addr_eq(&e->client, &m->dst))
+			return true;
+	}
+	return false;
+}
+
 static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
 	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
@@ -968,6 +1023,10 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		return;
 	}
 	const struct rent *re = ring_find(&t->rec, &k, h1, m);
+	if (re && re->kind == MX_TXN_ANSWERED && m->transport == MX_T_TCP)
+		return; /* a TCP stream delivers each message once: this is the next
+			 * message of a multi-message answer (AXFR, RFC 5936 §2.2;
+			 * IXFR), not a duplicate */
 	if (re) {
 		struct mx_stray s;
 		memset(&s, 0, sizeof s);
@@ -989,6 +1048,12 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 			return;
 		}
 	}
+	if (!m->has_question)
+		return; /* the answer to a query that had no question either (a
+			 * cookie-only query, RFC 7873 §5.4, is not tracked) */
+	if (t->mq_next && mcast_answer(t, m))
+		return; /* a unicast answer to a multicast query (LLMNR, RFC 4795
+			 * §2.1.1; mDNS legacy unicast, RFC 6762 §6.7) */
 	emit_stray(t, MX_STRAY_UNSOLICITED, m, NULL);
 }
 
@@ -1001,10 +1066,14 @@ void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		t->st.queries++;
 		if (m->opcode != 0 || !m->has_question)
 			return;
+		if (is_multicast(&m->dst)) {
+			mcast_remember(t, m);
+			return;
+		}
 		observe_query(t, m);
 	} else {
 		t->st.responses++;
-		if (m->opcode != 0)
+		if (m->opcode != 0 || is_multicast(&m->dst))
 			return;
 		observe_response(t, m);
 	}

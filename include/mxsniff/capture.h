@@ -6,6 +6,9 @@
  * them (as a `mergecap -a` concatenation would number them). Timestamps are
  * microseconds since the epoch (nanosecond pcaps are read at microsecond
  * precision). Frame bytes are borrowed until the next mx_capture_next() call.
+ * pcapng files are read by capture.c itself: each frame carries the link
+ * type of its own interface (several per file, several sections of either
+ * byte order), and times follow each interface's if_tsresol/if_tsoffset.
  */
 #ifndef MXSNIFF_CAPTURE_H
 #define MXSNIFF_CAPTURE_H
@@ -42,7 +45,12 @@ struct mx_capture_stats {
 	uint64_t ps_drop;
 	uint64_t ps_ifdrop;
 	bool live;
+	/* frames that went back in time by MX_CAPTURE_BACKSTEP_US or more from
+	 * the frame before them; the largest step; the first such frame */
+	uint64_t back_steps, back_max_us, back_first_frame;
 };
+
+#define MX_CAPTURE_BACKSTEP_US 1000000u
 
 struct mx_live_opts {
 	const char *iface;   /* "any" allowed */
@@ -81,6 +89,12 @@ void mx_capture_stats(struct mx_capture *c, struct mx_capture_stats *st);
  * reading (capture.c does not know which ones decode.c handles). */
 size_t mx_capture_ninputs(const struct mx_capture *c);
 int mx_capture_input_dlt(const struct mx_capture *c, size_t i);
+/* All link types input i describes before its first frame (a pcapng file may
+ * have several interfaces, each with its own; a pcap has one): up to max
+ * written into dlts, count returned. A pcapng file can add interfaces later;
+ * their frames carry their own linktype in struct mx_frame. */
+#define MX_CAPTURE_MAX_DLTS 8
+size_t mx_capture_input_dlts(const struct mx_capture *c, size_t i, int *dlts, size_t max);
 const char *mx_capture_input_name(const struct mx_capture *c, size_t i);
 /* Stop a blocking read from a signal handler (pcap_breakloop). */
 void mx_capture_break(struct mx_capture *c);

@@ -32,6 +32,8 @@ enum mx_reason {
 	MX_R_TCP_HELD,         /* OK: TCP segment buffered or control only */
 	MX_R_ICMP_DNS,         /* OK: ICMP unreachable quoting a DNS datagram */
 	MX_R_TCP_SMTP,         /* OK: TCP control segment to/from port 25 */
+	MX_R_CAPTURE_DUP,      /* OK: a capture copy of an IP packet seen within
+				* MX_DECODE_DUP_WINDOW_US (skipped) */
 	MX_R_NOT_IP,           /* NOT_DNS: ARP, LLDP, ... */
 	MX_R_OTHER_PROTO,      /* NOT_DNS: IP but not UDP/TCP/ICMP */
 	MX_R_OTHER_PORT,       /* NOT_DNS: UDP/TCP not on a DNS port */
@@ -58,6 +60,13 @@ struct mx_decode_stats {
 	uint64_t tcp_retrans, tcp_out_of_order, tcp_gap, tcp_midstream,
 		 tcp_flows_evicted, tcp_bytes_dropped;
 };
+
+/* The same IP packet (TTL/hop limit and IPv4 checksum aside) seen again
+ * within this time is a capture copy, not a retransmission: `tcpdump -i any`
+ * on a host with a bridge, veths or containers records each packet on every
+ * interface it crosses, microseconds apart; a stub resends the same query
+ * after a second or more. */
+#define MX_DECODE_DUP_WINDOW_US 2000u
 
 #define MX_T_UDP 17
 #define MX_T_TCP 6

@@ -821,6 +821,540 @@ static int sc_pcapng(const char *path)
 	return g_close(&g);
 }
 
+/* ---- capture duplicates (tcpdump -i any on a host with a bridge) ---- */
+
+/* The last frame written by emit_ip()/udp() again, `after` ns later, as the
+ * SLL2 header of another interface shows it (ifindex, packet type): what
+ * `tcpdump -i any` records when the packet crosses a veth and a bridge. */
+static void dup_last(struct g *g, uint64_t ts, uint64_t after, uint32_t ifindex, uint8_t pkttype,
+		     size_t n)
+{
+	frbuf[4] = (uint8_t)(ifindex >> 24);
+	frbuf[5] = (uint8_t)(ifindex >> 16);
+	frbuf[6] = (uint8_t)(ifindex >> 8);
+	frbuf[7] = (uint8_t)ifindex;
+	frbuf[10] = pkttype;
+	gen_out_frame(&g->o, GEN_T0_NS + ts + after, frbuf, (uint32_t)n);
+}
+
+static size_t udp_len(struct g *g, uint64_t ts, const struct gen_ep *s, const struct gen_ep *d,
+		      const uint8_t *pl, size_t n)
+{
+	size_t l = gen_udp_packet(ipbuf, s, d, pl, n, g->ipid++);
+	size_t fl = gen_link_wrap(&g->l, frbuf, s->fam, gen_ep_local(s), ipbuf, l);
+	gen_out_frame(&g->o, GEN_T0_NS + ts, frbuf, (uint32_t)fl);
+	return fl;
+}
+
+/* Every DNS packet twice within 30 µs on two interfaces (Linux SLL2, as
+ * `tcpdump -i any` writes it), and a real retransmission: the AAAA query
+ * unanswered for 2 s and sent again with the same bytes (glibc), both copies
+ * duplicated too. */
+static int sc_dup_capture(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_LINUX_SLL2, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40170), r = gen_ep(R1, 53);
+	struct {
+		uint16_t id;
+		const char *q;
+		const char *const *an;
+		uint64_t t;
+	} x[] = {
+		{0xf001, "example.com. IN MX", RR("example.com. 3600 IN MX 10 mx1.example.com."), 0},
+		{0xf002, "mx1.example.com. IN A", RR("mx1.example.com. 300 IN A 203.0.113.25"), GEN_MS(20)},
+		{0xf003, "mx1.example.com. IN AAAA", RR("mx1.example.com. 300 IN AAAA 2001:db8:25::25"),
+		 GEN_MS(25)},
+	};
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = query(dnsbuf, x[i].id, x[i].q, 0), fl;
+		uint64_t t = x[i].t;
+		c.port = (uint16_t)(40170 + i);
+		fl = udp_len(&g, t, &c, &r, dnsbuf, n);                 /* veth, outgoing */
+		dup_last(&g, t, GEN_US(12), 3, 0, fl);                  /* bridge */
+		if (i == 2) {
+			/* no answer: glibc ("options timeout:2") resends the same
+			 * datagram 2 s later */
+			t += GEN_S(2);
+			g.ipid--;   /* same bytes, IP ID included */
+			fl = udp_len(&g, t, &c, &r, dnsbuf, n);
+			dup_last(&g, t, GEN_US(15), 3, 0, fl);
+		}
+		n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = x[i].id, .qr = true,
+			.rd = true, .ra = true, .q = x[i].q, .an = x[i].an});
+		fl = udp_len(&g, t + GEN_MS(4), &r, &c, dnsbuf, n);      /* eth0, incoming */
+		dup_last(&g, t + GEN_MS(4), GEN_US(30), 3, 4, fl);      /* bridge, outgoing */
+	}
+	return g_close(&g);
+}
+
+/* ---- DNS shapes other than one stub query and its answer ---- */
+
+/* One TCP DNS message (length prefix + msg) from s to d at *seq. */
+static void tcp_msg(struct g *g, uint64_t ts, const struct gen_ep *s, const struct gen_ep *d,
+		    uint32_t *seq, uint32_t ack, const uint8_t *m, size_t n)
+{
+	static uint8_t b[70000];
+	b[0] = (uint8_t)(n >> 8);
+	b[1] = (uint8_t)n;
+	memcpy(b + 2, m, n);
+	tcp(g, ts, s, d, *seq, ack, GEN_TH_ACK | GEN_TH_PSH, b, n + 2);
+	*seq += (uint32_t)(n + 2);
+}
+
+/* A raw message: header fields, then `q` questions "name type" (class IN). */
+static size_t raw_msg(uint8_t *out, uint16_t id, uint16_t flags, const char *const *qs, int nq,
+		      bool opt)
+{
+	struct gen_wbuf w = {out, 0, 65535};
+	gen_w16(&w, id);
+	gen_w16(&w, flags);
+	gen_w16(&w, (uint16_t)nq);
+	gen_w16(&w, 0);
+	gen_w16(&w, 0);
+	gen_w16(&w, opt ? 1 : 0);
+	for (int i = 0; i < nq; i++) {
+		gen_wname(&w, qs[2 * i]);
+		gen_w16(&w, (uint16_t)atoi(qs[2 * i + 1]));
+		gen_w16(&w, 1);
+	}
+	if (opt) {
+		/* root, OPT, 1232, ext rcode/version/flags 0, COOKIE option (RFC
+		 * 7873 §4): 8-byte client cookie */
+		static const uint8_t o[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 12,
+					    0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+		gen_wbytes(&w, o, sizeof o);
+	}
+	return w.n;
+}
+
+/* AXFR over TCP answered in three messages (RFC 5936 §2.2), IXFR over TCP in
+ * one, NOTIFY (RFC 1996) and UPDATE (RFC 2136) with their responses, a
+ * cookie-only query (QDCOUNT 0, RFC 7873 §5.4) and its answer, a query with
+ * two questions answered FORMERR, a server-to-server query 53 -> 53 (RD=0),
+ * and a 0x20 mixed-case MX query whose answer owners are in lower case. */
+static int sc_dns_shapes(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep sec = gen_ep("192.0.2.53", 40200), pri = gen_ep(R1, 53);
+	struct gen_ep c = gen_ep(S4, 40210), r = gen_ep(R2, 53);
+	const char *soa = "example.com. 3600 IN SOA ns.example.com. hostmaster.example.com. 7 7200 3600 1209600 300";
+	uint32_t cs = 1000, ss = 9000;
+	size_t n;
+
+	/* AXFR: handshake, query, three response messages, close */
+	tcp(&g, GEN_MS(0), &sec, &pri, cs, 0, GEN_TH_SYN, NULL, 0);
+	tcp(&g, GEN_MS(1), &pri, &sec, ss, cs + 1, GEN_TH_SYN | GEN_TH_ACK, NULL, 0);
+	cs++, ss++;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa001, .q = "example.com. IN AXFR"});
+	tcp_msg(&g, GEN_MS(2), &sec, &pri, &cs, ss, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa001, .qr = true, .aa = true,
+		.q = "example.com. IN AXFR", .an = RR(soa, "example.com. 3600 IN NS ns.example.com.",
+		"example.com. 3600 IN MX 10 mx1.example.com.")});
+	tcp_msg(&g, GEN_MS(5), &pri, &sec, &ss, cs, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa001, .qr = true, .aa = true,
+		.an = RR("mx1.example.com. 300 IN A 203.0.113.25", "ns.example.com. 300 IN A 203.0.113.53")});
+	tcp_msg(&g, GEN_MS(6), &pri, &sec, &ss, cs, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa001, .qr = true, .aa = true,
+		.an = RR("mx1.example.com. 300 IN AAAA 2001:db8:25::25", soa)});
+	tcp_msg(&g, GEN_MS(7), &pri, &sec, &ss, cs, dnsbuf, n);
+	/* IXFR on the same connection (RFC 1995 §4: one message, up to date) */
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa002,
+		.q = "example.com. IN IXFR", .ns = RR(soa)});
+	tcp_msg(&g, GEN_MS(8), &sec, &pri, &cs, ss, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa002, .qr = true, .aa = true,
+		.q = "example.com. IN IXFR", .an = RR(soa)});
+	tcp_msg(&g, GEN_MS(9), &pri, &sec, &ss, cs, dnsbuf, n);
+	tcp(&g, GEN_MS(10), &sec, &pri, cs, ss, GEN_TH_FIN | GEN_TH_ACK, NULL, 0);
+	tcp(&g, GEN_MS(11), &pri, &sec, ss, cs + 1, GEN_TH_FIN | GEN_TH_ACK, NULL, 0);
+
+	/* NOTIFY (opcode 4, AA) primary -> secondary, and its response */
+	struct gen_ep pri_n = gen_ep(R1, 40300), sec53 = gen_ep("192.0.2.53", 53);
+	n = raw_msg(dnsbuf, 0xa003, 0x2400, (const char *const[]){"example.com", "6"}, 1, false);
+	udp(&g, GEN_MS(20), &pri_n, &sec53, dnsbuf, n);
+	n = raw_msg(dnsbuf, 0xa003, 0xa400, (const char *const[]){"example.com", "6"}, 1, false);
+	udp(&g, GEN_MS(21), &sec53, &pri_n, dnsbuf, n);
+	/* UPDATE (opcode 5): zone example.com SOA, empty prerequisites/updates */
+	c.port = 40211;
+	n = raw_msg(dnsbuf, 0xa004, 0x2800, (const char *const[]){"example.com", "6"}, 1, false);
+	udp(&g, GEN_MS(30), &c, &pri, dnsbuf, n);
+	n = raw_msg(dnsbuf, 0xa004, 0xa805, (const char *const[]){"example.com", "6"}, 1, false);
+	udp(&g, GEN_MS(31), &pri, &c, dnsbuf, n);   /* REFUSED */
+	/* cookie-only query (QDCOUNT 0 + OPT COOKIE) and its BADCOOKIE-free answer */
+	c.port = 40212;
+	n = raw_msg(dnsbuf, 0xa005, 0x0100, NULL, 0, true);
+	udp(&g, GEN_MS(40), &c, &r, dnsbuf, n);
+	n = raw_msg(dnsbuf, 0xa005, 0x8180, NULL, 0, true);
+	udp(&g, GEN_MS(41), &r, &c, dnsbuf, n);
+	/* two questions: FORMERR with the questions echoed */
+	c.port = 40213;
+	const char *const two[] = {"example.com", "15", "example.com", "28"};
+	n = raw_msg(dnsbuf, 0xa006, 0x0100, two, 2, false);
+	udp(&g, GEN_MS(50), &c, &r, dnsbuf, n);
+	n = raw_msg(dnsbuf, 0xa006, 0x8181, two, 2, false);
+	udp(&g, GEN_MS(51), &r, &c, dnsbuf, n);
+	/* server to server, 53 -> 53, RD=0, answer AA */
+	struct gen_ep rs = gen_ep(R2, 53), auth = gen_ep("203.0.113.53", 53);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa007,
+		.q = "example.org. IN MX"});
+	udp(&g, GEN_MS(60), &rs, &auth, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xa007, .qr = true, .aa = true,
+		.q = "example.org. IN MX", .an = RR("example.org. 300 IN MX 10 mail.example.org.")});
+	udp(&g, GEN_MS(62), &auth, &rs, dnsbuf, n);
+	/* 0x20: the question as sent, answer owners in lower case (a cache) */
+	c.port = 40214;
+	dq(&g, GEN_MS(70), &c, &r, 0xa008, "ExAmPlE.nEt. IN MX");
+	dr(&g, GEN_MS(72), &r, &c, (struct gen_dns){.id = 0xa008, .q = "ExAmPlE.nEt. IN MX",
+		.an = RR("example.net. 300 IN MX 10 MaIl.ExAmPlE.nEt.")});
+	c.port = 40215;
+	dq(&g, GEN_MS(73), &c, &r, 0xa009, "mAiL.eXaMpLe.NeT. IN A");
+	dr(&g, GEN_MS(75), &r, &c, (struct gen_dns){.id = 0xa009, .q = "mAiL.eXaMpLe.NeT. IN A",
+		.an = RR("mail.example.net. 300 IN CNAME Host.Example.Net.",
+			 "host.example.net. 300 IN A 203.0.113.80")});
+	return g_close(&g);
+}
+
+/* mDNS (RFC 6762) and LLMNR (RFC 4795), read with --dns-port 5353
+ * --dns-port 5355: queries to the multicast groups, answers to the group
+ * without a question (mDNS), a legacy unicast mDNS query answered unicast
+ * with the question (§6.7), an LLMNR query answered unicast by the owner of
+ * the name, and an mDNS query nobody answers. */
+static int sc_mdns_llmnr(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 5353), grp = gen_ep("224.0.0.251", 5353);
+	struct gen_ep peer = gen_ep("192.0.2.20", 5353), owner = gen_ep("192.0.2.30", 5355);
+	struct gen_ep llmnr = gen_ep("224.0.0.252", 5355), c6 = gen_ep(S6, 5353);
+	struct gen_ep grp6 = gen_ep("ff02::fb", 5353);
+	size_t n;
+
+	/* QM query for printer.local A, answered to the group (ID 0, no question) */
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .q = "printer.local. IN A"});
+	udp(&g, GEN_MS(0), &c, &grp, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .qr = true, .aa = true,
+		.an = RR("printer.local. 120 IN A 192.0.2.20")});
+	udp(&g, GEN_MS(3), &peer, &grp, dnsbuf, n);
+	/* the same query over IPv6, answered to ff02::fb */
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .q = "printer.local. IN AAAA"});
+	udp(&g, GEN_MS(5), &c6, &grp6, dnsbuf, n);
+	/* an unsolicited announcement to the group */
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .qr = true, .aa = true,
+		.an = RR("scanner.local. 120 IN A 192.0.2.21")});
+	udp(&g, GEN_MS(10), &peer, &grp, dnsbuf, n);
+	/* legacy unicast: from an ephemeral port, answered unicast with the question */
+	c.port = 40300;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xb001, .q = "printer.local. IN A"});
+	udp(&g, GEN_MS(20), &c, &grp, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xb001, .qr = true, .aa = true,
+		.q = "printer.local. IN A", .an = RR("printer.local. 10 IN A 192.0.2.20")});
+	udp(&g, GEN_MS(22), &peer, &c, dnsbuf, n);
+	/* LLMNR: to 224.0.0.252:5355, the owner answers unicast */
+	c.port = 40301;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xb002, .q = "fileserver. IN A"});
+	udp(&g, GEN_MS(30), &c, &llmnr, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xb002, .qr = true,
+		.q = "fileserver. IN A", .an = RR("fileserver. 30 IN A 192.0.2.30")});
+	udp(&g, GEN_MS(31), &owner, &c, dnsbuf, n);
+	/* an mDNS query nobody answers, and a last packet 10 s on */
+	c.port = 5353;
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .q = "nobody.local. IN A"});
+	udp(&g, GEN_MS(40), &c, &grp, dnsbuf, n);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0, .qr = true, .aa = true,
+		.an = RR("printer.local. 120 IN A 192.0.2.20")});
+	udp(&g, GEN_S(10), &peer, &grp, dnsbuf, n);
+	return g_close(&g);
+}
+
+/* ---- IP and link details real captures have ---- */
+
+/* An Ethernet frame around ip[0..n), then `trail` bytes of 0xee (an FCS or
+ * trailer the NIC kept), padded with zeros to the 60-byte minimum. */
+static void eth_frame(struct g *g, uint64_t ts, int fam, bool out, const uint8_t *ip, size_t n,
+		      size_t trail)
+{
+	size_t fl = gen_link_wrap(&g->l, frbuf, fam, out, ip, n);
+	memset(frbuf + fl, 0xee, trail);
+	fl += trail;
+	while (fl < 60)
+		frbuf[fl++] = 0;
+	gen_out_frame(&g->o, GEN_T0_NS + ts, frbuf, (uint32_t)fl);
+}
+
+/* IPv4 options (Router Alert, RFC 2113, + NOP/EOL), a query padded to the
+ * Ethernet minimum, a response with a 4-byte FCS after the IP datagram, an
+ * answer with junk after the DNS message inside the UDP payload, an IPv6
+ * answer behind hop-by-hop and destination options and cut in two fragments
+ * (RFC 8200 §4.1 order), and an ICMP port unreachable quoting only the UDP
+ * header of a query (RFC 792's minimum: no DNS ID). */
+static int sc_ip_details(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c = gen_ep(S4, 40400), r = gen_ep(R1, 53);
+	struct gen_ep c6 = gen_ep(S6, 40401), r6 = gen_ep(R6, 53);
+	static uint8_t ip[4096], fr6[2048];
+	size_t n, l;
+
+	/* 1-2: query and answer with IPv4 options: IHL 6 */
+	n = query(dnsbuf, 0xc101, "example.com. IN MX", 0);
+	l = gen_udp_packet(ipbuf, &c, &r, dnsbuf, n, 0x2001);
+	memcpy(ip, ipbuf, 20);
+	memcpy(ip + 20, "\x94\x04\x00\x00", 4);     /* Router Alert */
+	memcpy(ip + 24, ipbuf + 20, l - 20);
+	ip[0] = 0x46;
+	ip[2] = (uint8_t)((l + 4) >> 8);
+	ip[3] = (uint8_t)(l + 4);
+	ip[10] = ip[11] = 0;
+	{
+		uint16_t ck = gen_cksum_fold(gen_cksum_add(0, ip, 24));
+		ip[10] = (uint8_t)(ck >> 8);
+		ip[11] = (uint8_t)ck;
+	}
+	eth_frame(&g, GEN_MS(0), 4, true, ip, l + 4, 0);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc101, .qr = true, .rd = true,
+		.ra = true, .q = "example.com. IN MX", .an = RR("example.com. 3600 IN MX 10 mx1.example.com.")});
+	l = gen_udp_packet(ip, &r, &c, dnsbuf, n, 0x3001);
+	eth_frame(&g, GEN_MS(3), 4, false, ip, l, 4);   /* 2: with an FCS */
+	/* 3-4: ". IN NS": a 45-byte datagram, padded to 60 with zeros */
+	c.port = 40402;
+	n = query(dnsbuf, 0xc102, ". IN NS", 0);
+	l = gen_udp_packet(ip, &c, &r, dnsbuf, n, 0x2002);
+	eth_frame(&g, GEN_MS(10), 4, true, ip, l, 0);
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc102, .qr = true, .rd = true,
+		.ra = true, .q = ". IN NS", .an = RR(". 86400 IN NS a.root-servers.net.")});
+	l = gen_udp_packet(ip, &r, &c, dnsbuf, n, 0x3002);
+	eth_frame(&g, GEN_MS(12), 4, false, ip, l, 0);
+	/* 5-6: the answer carries 6 junk bytes after the message, inside UDP */
+	c.port = 40403;
+	dq(&g, GEN_MS(20), &c, &r, 0xc103, "mx1.example.com. IN A");
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc103, .qr = true, .rd = true,
+		.ra = true, .q = "mx1.example.com. IN A", .an = RR("mx1.example.com. 300 IN A 203.0.113.25")});
+	memcpy(dnsbuf + n, "\xde\xad\xbe\xef\x00\x00", 6);
+	udp(&g, GEN_MS(22), &r, &c, dnsbuf, n + 6);
+	/* 7-9: IPv6 AAAA query; its answer as HBH + DSTOPT + fragment header, 2 fragments */
+	dq(&g, GEN_MS(30), &c6, &r6, 0xc104, "mx1.example.com. IN AAAA");
+	n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc104, .qr = true, .rd = true,
+		.ra = true, .q = "mx1.example.com. IN AAAA",
+		.an = many_rrs("mx1.example.com.", "AAAA", 8)});
+	l = gen_udp_packet(ip, &r6, &c6, dnsbuf, n, 0);   /* 40-byte IPv6 + UDP */
+	{
+		const uint8_t *udpd = ip + 40;
+		size_t ul = l - 40, first = 128, off;
+		for (int k = 0; k < 2; k++) {
+			size_t part = k == 0 ? first : ul - first, m = 0;
+			off = k == 0 ? 0 : first;
+			memcpy(fr6, ip, 40);
+			fr6[6] = 0;                                        /* next: hop-by-hop */
+			m = 40;
+			memcpy(fr6 + m, "\x3c\x00\x01\x04\x00\x00\x00\x00", 8); /* HBH: next DSTOPT, PadN */
+			m += 8;
+			memcpy(fr6 + m, "\x2c\x00\x01\x04\x00\x00\x00\x00", 8); /* DSTOPT: next fragment */
+			m += 8;
+			fr6[m] = 17;
+			fr6[m + 1] = 0;
+			fr6[m + 2] = (uint8_t)((off >> 8) & 0xff);
+			fr6[m + 3] = (uint8_t)((off & 0xf8) | (k == 0 ? 1 : 0));
+			memcpy(fr6 + m + 4, "\x00\x00\xc1\x04", 4);            /* identification */
+			m += 8;
+			memcpy(fr6 + m, udpd + off, part);
+			m += part;
+			fr6[4] = (uint8_t)((m - 40) >> 8);
+			fr6[5] = (uint8_t)(m - 40);
+			eth_frame(&g, GEN_MS(33) + (uint64_t)k * GEN_US(20), 6, false, fr6, m, 0);
+		}
+	}
+	/* 10-11: a query, and a port unreachable quoting its IP header and only
+	 * the 8 bytes of UDP header */
+	c.port = 40404;
+	struct gen_ep r2 = gen_ep(R2, 53);
+	n = query(dnsbuf, 0xc105, "example.org. IN MX", 0);
+	l = gen_udp_packet(ip, &c, &r2, dnsbuf, n, 0x2005);
+	eth_frame(&g, GEN_MS(40), 4, true, ip, l, 0);
+	icmp_unreach(&g, GEN_MS(41), &r2, &c, 3, 3, ip, 28);
+	/* 12-14: a DNS-over-TCP session that began before the capture, joined
+	 * in the middle of a response: its last 40 bytes first, then a query and
+	 * its answer on the same connection */
+	{
+		struct gen_ep tc = gen_ep(S4, 40405);
+		uint32_t cseq = 500000, sseq = 700000;
+		n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc106, .qr = true,
+			.rd = true, .ra = true, .q = "example.net. IN MX",
+			.an = RR("example.net. 3600 IN MX 10 mail.example.net.")});
+		tcp(&g, GEN_MS(50), &r, &tc, sseq, cseq, GEN_TH_ACK | GEN_TH_PSH, dnsbuf + n - 40, 40);
+		sseq += 40;
+		n = query(dnsbuf, 0xc107, "mail.example.net. IN A", 0);
+		tcp_msg(&g, GEN_MS(60), &tc, &r, &cseq, sseq, dnsbuf, n);
+		n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0xc107, .qr = true,
+			.rd = true, .ra = true, .q = "mail.example.net. IN A",
+			.an = RR("mail.example.net. 300 IN A 203.0.113.80")});
+		tcp_msg(&g, GEN_MS(62), &r, &tc, &sseq, cseq, dnsbuf, n);
+	}
+	return g_close(&g);
+}
+
+/* ---- pcapng written block by block, in either byte order ----
+ * (draft-ietf-opsawg-pcapng §4); gen_out writes only the simple case. */
+struct ngw {
+	FILE *fp;
+	bool be;
+	const char *path;
+	uint64_t frames;
+};
+
+static size_t ngw_put(const struct ngw *w, uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (w->be ? bytes - 1 - i : i)));
+	return (size_t)bytes;
+}
+
+/* One block: type, body (padded to 4), total length twice. */
+static void ngw_block(struct ngw *w, uint32_t type, const uint8_t *body, size_t n)
+{
+	static uint8_t b[GEN_MAX_FRAME + 256];
+	size_t pad = (n + 3) & ~(size_t)3, len = pad + 12, k = 0;
+	if (len > sizeof b)
+		gen_die("%s: pcapng block too large", w->path);
+	k += ngw_put(w, b + k, type, 4);
+	k += ngw_put(w, b + k, len, 4);
+	memcpy(b + k, body, n);
+	memset(b + k + n, 0, pad - n);
+	k += pad;
+	k += ngw_put(w, b + k, len, 4);
+	if (fwrite(b, 1, k, w->fp) != k)
+		gen_die("%s: write failed", w->path);
+}
+
+static void ngw_shb(struct ngw *w, bool be)
+{
+	uint8_t b[16];
+	size_t k = 0;
+	w->be = be;
+	k += ngw_put(w, b + k, 0x1A2B3C4D, 4);
+	k += ngw_put(w, b + k, 1, 2);
+	k += ngw_put(w, b + k, 0, 2);
+	k += ngw_put(w, b + k, UINT64_MAX, 8);
+	ngw_block(w, 0x0A0D0D0A, b, k);
+}
+
+/* IDB with if_tsresol (when tsresol != 6) and if_tsoffset (when != 0). */
+static void ngw_idb(struct ngw *w, int linktype, uint8_t tsresol, int64_t tsoffset)
+{
+	uint8_t b[64];
+	size_t k = 0;
+	k += ngw_put(w, b + k, (uint64_t)linktype, 2);
+	k += ngw_put(w, b + k, 0, 2);
+	k += ngw_put(w, b + k, 262144, 4);
+	if (tsresol != 6) {
+		k += ngw_put(w, b + k, 9, 2);
+		k += ngw_put(w, b + k, 1, 2);
+		b[k] = tsresol;
+		memset(b + k + 1, 0, 3);
+		k += 4;
+	}
+	if (tsoffset != 0) {
+		k += ngw_put(w, b + k, 14, 2);
+		k += ngw_put(w, b + k, 8, 2);
+		k += ngw_put(w, b + k, (uint64_t)tsoffset, 8);
+	}
+	k += ngw_put(w, b + k, 0, 4);   /* opt_endofopt */
+	ngw_block(w, 1, b, k);
+}
+
+static void ngw_epb(struct ngw *w, uint32_t ifid, uint64_t units, const uint8_t *d, size_t n)
+{
+	static uint8_t b[GEN_MAX_FRAME + 64];
+	size_t k = 0;
+	k += ngw_put(w, b + k, ifid, 4);
+	k += ngw_put(w, b + k, units >> 32, 4);
+	k += ngw_put(w, b + k, units & 0xffffffffu, 4);
+	k += ngw_put(w, b + k, n, 4);
+	k += ngw_put(w, b + k, n, 4);
+	memcpy(b + k, d, n);
+	ngw_block(w, 6, b, k + n);
+	w->frames++;
+}
+
+static void ngw_spb(struct ngw *w, const uint8_t *d, size_t n)
+{
+	static uint8_t b[GEN_MAX_FRAME + 64];
+	size_t k = ngw_put(w, b, n, 4);
+	memcpy(b + k, d, n);
+	ngw_block(w, 3, b, k + n);
+	w->frames++;
+}
+
+/* IP+UDP DNS datagram framed for link type `dlt` into frbuf; returns length. */
+static size_t ng_frame(int dlt, const struct gen_ep *s, const struct gen_ep *d,
+		       const struct gen_dns *m, uint16_t ipid)
+{
+	struct gen_link l = {.dlt = dlt};
+	size_t n = gen_dns_build(dnsbuf, sizeof dnsbuf, m);
+	size_t ipl = gen_udp_packet(ipbuf, s, d, dnsbuf, n, ipid);
+	return gen_link_wrap(&l, frbuf, s->fam, gen_ep_local(s), ipbuf, ipl);
+}
+
+/* pcapng with what dumpcap, editcap and `cat` produce and libpcap 1.10 cannot
+ * read: two sections (little then big endian), several interfaces with
+ * different link types in each, nanosecond and power-of-two resolutions, an
+ * if_tsoffset, a Simple Packet Block, and block types to skip. Three lookups
+ * (MX, A, AAAA) for example.com; README.md lists the expected times. */
+static int sc_pcapng_multi(const char *path)
+{
+	struct ngw w = {.path = path};
+	struct gen_ep c = gen_ep(S4, 40160), r = gen_ep(R1, 53);
+	const uint64_t t0_us = GEN_T0_NS / 1000, t0_s = GEN_T0_NS / 1000000000ULL;
+	const char *qmx = "example.com. IN MX", *qa = "mx1.example.com. IN A",
+		   *qaaaa = "mx1.example.com. IN AAAA";
+	static const uint8_t custom[12] = {0, 0, 0x7e, 0x3d, 'x', 'y', 'z', 'z', 'y', 0, 0, 0};
+	size_t n;
+
+	w.fp = fopen(path, "wb");
+	if (!w.fp)
+		gen_die("%s: cannot open for writing", path);
+	/* section 1, little endian: Ethernet (µs) and Linux SLL (ns) */
+	ngw_shb(&w, false);
+	ngw_idb(&w, DLT_EN10MB, 6, 0);
+	ngw_idb(&w, DLT_LINUX_SLL, 9, 0);
+	ngw_block(&w, 0x40000BAD, custom, sizeof custom);   /* custom block (§4.8) */
+	ngw_block(&w, 0x00000123, custom, 5);               /* unknown type */
+	/* frame 1: MX query on eth, 00:00:00.000000 */
+	n = ng_frame(DLT_EN10MB, &c, &r, &(struct gen_dns){.id = 0xe001, .rd = true, .q = qmx}, 1);
+	ngw_epb(&w, 0, t0_us, frbuf, n);
+	/* frame 2: MX answer on the cooked interface, 7.000999 ms in ns */
+	n = ng_frame(DLT_LINUX_SLL, &r, &c, &(struct gen_dns){.id = 0xe001, .qr = true, .rd = true,
+		.ra = true, .q = qmx, .an = RR("example.com. 3600 IN MX 10 mx1.example.com.")}, 2);
+	ngw_epb(&w, 1, GEN_T0_NS + 7000999, frbuf, n);
+	/* frame 3: SPB (interface 0, no timestamp): A query, inherits 00:00:00.007000 */
+	c.port = 40161;
+	n = ng_frame(DLT_EN10MB, &c, &r, &(struct gen_dns){.id = 0xe002, .rd = true, .q = qa}, 3);
+	ngw_spb(&w, frbuf, n);
+	/* frame 4: A answer, 00:00:00.010000 */
+	n = ng_frame(DLT_LINUX_SLL, &r, &c, &(struct gen_dns){.id = 0xe002, .qr = true, .rd = true,
+		.ra = true, .q = qa, .an = RR("mx1.example.com. 300 IN A 203.0.113.25")}, 4);
+	ngw_epb(&w, 1, GEN_T0_NS + GEN_MS(10), frbuf, n);
+	/* section 2, big endian, new interface numbering: SLL2 with 2^-20 s units
+	 * and if_tsoffset = T0 (times relative to it), raw IP in ns */
+	ngw_shb(&w, true);
+	ngw_idb(&w, DLT_LINUX_SLL2, 0x80 | 20, (int64_t)t0_s);
+	ngw_idb(&w, 101 /* LINKTYPE_RAW */, 9, 0);
+	/* frame 5: AAAA query at T0 + 1.5 s = 1.5 * 2^20 units */
+	c.port = 40162;
+	n = ng_frame(DLT_LINUX_SLL2, &c, &r, &(struct gen_dns){.id = 0xe003, .rd = true, .q = qaaaa}, 5);
+	ngw_epb(&w, 0, 3ULL << 19, frbuf, n);
+	/* frame 6: AAAA NODATA on raw IP at 00:00:01.512345 */
+	n = ng_frame(DLT_RAW, &r, &c, &(struct gen_dns){.id = 0xe003, .qr = true, .rd = true,
+		.ra = true, .q = qaaaa,
+		.ns = RR("example.com. 3600 IN SOA ns.example.com. hostmaster.example.com. 1 7200 3600 1209600 300")}, 6);
+	ngw_epb(&w, 1, GEN_T0_NS + GEN_US(1512345), frbuf, n);
+	if (fclose(w.fp) != 0)
+		gen_die("%s: write failed", path);
+	fprintf(stderr, "%s: %llu frames\n", path, (unsigned long long)w.frames);
+	return 0;
+}
+
 /* ================================================================ main */
 
 struct scenario {
@@ -847,6 +1381,11 @@ static const struct scenario scenarios[] = {
 	{"txn-edge.pcap", sc_txn_edge},
 	{"mail-chain.pcap", sc_mail_chain},
 	{"pcapng-basic.pcapng", sc_pcapng},
+	{"pcapng-multi.pcapng", sc_pcapng_multi},
+	{"dup-capture.pcap", sc_dup_capture},
+	{"dns-shapes.pcap", sc_dns_shapes},
+	{"mdns-llmnr.pcap", sc_mdns_llmnr},
+	{"ip-details.pcap", sc_ip_details},
 	/* failure patterns and healthy traffic (gen_patterns.c) */
 	{"p1-exchange-like.pcap", gen_sc_p1_exchange},
 	{"p5-p8-names.pcap", gen_sc_p5_p8_names},

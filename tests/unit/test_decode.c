@@ -87,9 +87,11 @@ static enum mx_verdict feed_cut(struct mx_decoder *d, int dlt, const uint8_t *b,
 	return mx_decode_frame(d, &f);
 }
 
+/* Frames 10 ms apart: the same packet fed twice (other link framing, a TCP
+ * retransmission) is then not a capture copy (MX_DECODE_DUP_WINDOW_US). */
 static enum mx_verdict feed(struct mx_decoder *d, int dlt, const uint8_t *b, size_t n)
 {
-	return feed_cut(d, dlt, b, n, n, 1000000 + frame_no);
+	return feed_cut(d, dlt, b, n, n, 1000000 + frame_no * 10000);
 }
 
 static uint64_t reason(const struct mx_decoder *d, enum mx_reason r)
@@ -813,6 +815,87 @@ static void fragment_flood_bounded(void **state)
 
 /* ---- TCP -------------------------------------------------------------- */
 
+/* ---- capture copies ----------------------------------------------------- */
+
+/* `tcpdump -i any` on a host with a bridge records each packet on every
+ * interface it crosses: the same IP packet microseconds apart under another
+ * link header (SLL2 ifindex, packet type), one hop later with TTL - 1 and
+ * another checksum. Those are skipped (capture_duplicate); the same bytes
+ * seconds later (a stub's retransmission), another IP ID, and the fragments
+ * of one datagram (same ID, other offsets) are not. */
+static void capture_copies(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf fr, sll2, ip6f, fr6, frags[4];
+	const uint64_t t = 5000000;
+
+	udp4_query(&fr, 0x4444, 40000, 53);
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n, t), MX_V_OK);
+	assert_int_equal(R.n_dns, 1);
+	/* the copy on the bridge: SLL2, 12 µs later, TTL 63 and another checksum */
+	sll2.n = 0;
+	put16(&sll2, 0x0800);
+	put16(&sll2, 0);
+	put32(&sll2, 7);          /* ifindex */
+	put16(&sll2, 1);
+	put8(&sll2, 4);           /* outgoing */
+	put8(&sll2, 6);
+	put32(&sll2, 0x02000000);
+	put32(&sll2, 0x00010000);
+	put(&sll2, fr.b + 14, fr.n - 14);
+	sll2.b[20 + 8] = 63;
+	sll2.b[20 + 10] = 0xab;
+	assert_int_equal(feed_cut(d, MX_DLT_LINUX_SLL2, sll2.b, sll2.n, sll2.n, t + 12), MX_V_OK);
+	assert_int_equal(R.n_dns, 1);
+	assert_int_equal(reason(d, MX_R_CAPTURE_DUP), 1);
+	assert_int_equal(mx_decode_reason_verdict(MX_R_CAPTURE_DUP), MX_V_OK);
+	assert_string_equal(mx_decode_reason_name(MX_R_CAPTURE_DUP), "capture_duplicate");
+	/* a third copy at the edge of the window, measured from the first */
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n, t + MX_DECODE_DUP_WINDOW_US),
+			 MX_V_OK);
+	assert_int_equal(R.n_dns, 1);
+	/* the same bytes 2 s later: a retransmission, delivered */
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n, t + 2000000), MX_V_OK);
+	assert_int_equal(R.n_dns, 2);
+	/* just past the window of that one: delivered */
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n,
+				  t + 2000000 + MX_DECODE_DUP_WINDOW_US + 1), MX_V_OK);
+	assert_int_equal(R.n_dns, 3);
+	/* another IP ID right after: another packet */
+	fr.b[14 + 5] ^= 1;
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n, t + 2000000 + 2010), MX_V_OK);
+	assert_int_equal(R.n_dns, 4);
+	/* one payload byte differs (the DNS ID) with everything else equal */
+	fr.b[14 + 5] ^= 1;
+	fr.b[14 + 28 + 1] ^= 1;
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n, t + 2000000 + 2020), MX_V_OK);
+	assert_int_equal(R.n_dns, 5);
+	/* IPv6: a copy with another hop limit is skipped */
+	udp6_payload(&ip6f, 0x6666);
+	fr6.n = 0;
+	eth(&fr6, NULL, 0, 0x86dd, ip6f.b, ip6f.n);
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr6.b, fr6.n, fr6.n, t + 3000000), MX_V_OK);
+	fr6.b[14 + 7] = 1;
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr6.b, fr6.n, fr6.n, t + 3000050), MX_V_OK);
+	assert_int_equal(R.n_dns, 6);
+	assert_int_equal(reason(d, MX_R_CAPTURE_DUP), 3);
+	/* fragments of one datagram within microseconds reassemble; a copy of
+	 * the whole train is skipped frame by frame */
+	frag4(frags, 0x7777, 0x99);
+	for (int i = 0; i < 4; i++)
+		feed_cut(d, MX_DLT_RAW, frags[i].b, frags[i].n, frags[i].n, t + 4000000 + (uint64_t)i);
+	assert_int_equal(R.n_dns, 7);
+	check_frag_dns(6, 0x7777);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(feed_cut(d, MX_DLT_RAW, frags[i].b, frags[i].n, frags[i].n,
+					  t + 4000010 + (uint64_t)i), MX_V_OK);
+	assert_int_equal(R.n_dns, 7);
+	assert_int_equal(reason(d, MX_R_CAPTURE_DUP), 7);
+	assert_int_equal(reason(d, MX_R_BAD_FRAGMENT), 0);
+	mx_decoder_free(d);
+}
+
 static void tcp4(struct buf *fr, bool to_server, uint32_t seq, unsigned flags, const uint8_t *pl,
 		 size_t n)
 {
@@ -1291,6 +1374,7 @@ int main(void)
 		cmocka_unit_test(truncation_sweep),
 		cmocka_unit_test(garbage),
 		cmocka_unit_test(names_and_options),
+		cmocka_unit_test(capture_copies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -372,6 +372,22 @@ static void test_cname_chain(void **state)
 	assert_int_equal(M.an_qtype, 0);
 	assert_int_equal(mx_dns_outcome(&M), MX_O_NODATA);
 
+	/* AXFR / IXFR / ANY: meta-QTYPEs no record has; a NOERROR answer with
+	 * records (the zone's SOA first, RFC 5936 §2.2) is an ANSWER, not NODATA;
+	 * without records it stays NODATA */
+	static const unsigned meta[] = { 252, 251, 255 };
+	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
+		whdr(&w, 2, F_QR | F_AA, 1, 1, 0, 0);
+		wq(&w, "example.com", meta[i]);
+		wcname(&w, "example.com", "x.example.net", 900);
+		assert_int_equal(parse(&w), MX_DNS_OK);
+		assert_int_equal(mx_dns_outcome(&M), MX_O_ANSWER);
+		whdr(&w, 2, F_QR | F_AA, 1, 0, 0, 0);
+		wq(&w, "example.com", meta[i]);
+		assert_int_equal(parse(&w), MX_DNS_OK);
+		assert_int_equal(mx_dns_outcome(&M), MX_O_NODATA);
+	}
+
 	/* qtype CNAME: the CNAME itself is the answer, no chain */
 	whdr(&w, 2, F_QR | F_RD | F_RA, 1, 1, 0, 0);
 	wq(&w, "www.example.com", MX_TYPE_CNAME);

@@ -377,6 +377,92 @@ static void timeout_boundary_and_late(void **state)
 	mx_txn_free(t);
 }
 
+/* A zone transfer over TCP answers one query with several messages (RFC 5936
+ * §2.2), the later ones often without the question: one transaction, no
+ * DUPLICATE strays. The same over UDP stays a duplicate. A response without
+ * a question to a query that had none (cookie-only, RFC 7873 §5.4: not
+ * tracked) is no UNSOLICITED stray; one with a question still is. */
+static void tcp_multi_message_and_questionless(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "192.0.2.53", 40200, "198.51.100.53", 53, 0xa001, "example.com", 252, 1 * S, 1);
+	q1.transport = 6;
+	q1.rd = false;
+	mx_txn_observe(t, &q1);
+	mkr(&r1, &q1, NULL, 0, 1 * S + 3000, 2);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('d')->x.kind, MX_TXN_ANSWERED);
+	r1.frame = 3;
+	r1.has_question = false;
+	r1.qdcount = 0;
+	mx_txn_observe(t, &r1);
+	r1.frame = 4;
+	mx_txn_observe(t, &r1);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->stray[MX_STRAY_DUPLICATE], 0);
+	assert_int_equal(st->answered, 1);
+	assert_int_equal(st->responses, 3);
+	/* over UDP the same second copy is a duplicate */
+	mkq(&q2, "192.0.2.10", 40000, "198.51.100.53", 53, 7, "example.com", MX_TYPE_MX, 2 * S, 5);
+	mx_txn_observe(t, &q2);
+	mkr(&r2, &q2, NULL, 0, 2 * S + 1000, 6);
+	mx_txn_observe(t, &r2);
+	r2.frame = 7;
+	mx_txn_observe(t, &r2);
+	assert_int_equal(st->stray[MX_STRAY_DUPLICATE], 1);
+	/* questionless response matching nothing: not a stray */
+	mkq(&q2, "192.0.2.10", 40001, "198.51.100.54", 53, 8, "example.com", MX_TYPE_MX, 3 * S, 8);
+	mkr(&r2, &q2, NULL, 0, 3 * S + 1000, 9);
+	r2.has_question = false;
+	r2.qdcount = 0;
+	mx_txn_observe(t, &r2);
+	assert_int_equal(st->stray[MX_STRAY_UNSOLICITED], 0);
+	r2.has_question = true;
+	r2.qdcount = 1;
+	mx_txn_observe(t, &r2);
+	assert_int_equal(st->stray[MX_STRAY_UNSOLICITED], 1);
+	mx_txn_free(t);
+}
+
+/* mDNS / LLMNR (--dns-port 5353/5355): a query to a multicast group is
+ * counted, not tracked (no TIMEOUT); answers sent to the group are no
+ * strays; a unicast answer to a group query (LLMNR, mDNS legacy unicast) is
+ * no stray while a unicast answer nobody asked for still is. */
+static void multicast_queries(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	mkq(&q1, "192.0.2.10", 5353, "224.0.0.251", 5353, 0, "printer.local", 1, 1 * S, 1);
+	mx_txn_observe(t, &q1);
+	assert_int_equal(mx_txn_pending(t), 0);
+	assert_int_equal(st->queries, 1);
+	/* the answer to the group, no question */
+	mkr(&r1, &q1, "192.0.2.20", 5353, 1 * S + 2000, 2);
+	r1.dst = A("224.0.0.251");
+	r1.dport = 5353;
+	r1.has_question = false;
+	r1.qdcount = 0;
+	mx_txn_observe(t, &r1);
+	/* LLMNR over IPv6: the owner answers unicast with the question */
+	mkq(&q2, "2001:db8::10", 40301, "ff02::1:3", 5355, 0xb002, "fileserver", 1, 2 * S, 3);
+	mx_txn_observe(t, &q2);
+	mkr(&r2, &q2, "2001:db8::30", 5355, 2 * S + 1000, 4);
+	mx_txn_observe(t, &r2);
+	mx_txn_tick(t, 20 * S);
+	assert_int_equal(st->timeouts, 0);
+	assert_int_equal(st->stray[MX_STRAY_UNSOLICITED], 0);
+	assert_int_equal(st->stray[MX_STRAY_WRONG_SOURCE], 0);
+	assert_int_equal(st->responses, 2);
+	/* the same unicast answer after the answer timeout, or to another ID,
+	 * is unsolicited */
+	r2.ts_us = 20 * S;
+	mx_txn_observe(t, &r2);
+	assert_int_equal(st->stray[MX_STRAY_UNSOLICITED], 1);
+	mx_txn_free(t);
+}
+
 static void duplicate_and_unsolicited(void **state)
 {
 	(void)state;
@@ -715,6 +801,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(question_compared_0x20, setup, teardown),
 		cmocka_unit_test_setup_teardown(timeout_boundary_and_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicate_and_unsolicited, setup, teardown),
+		cmocka_unit_test_setup_teardown(multicast_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(tcp_multi_message_and_questionless, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(icmp_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_pending_vs_timeout, setup, teardown),
