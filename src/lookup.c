@@ -519,6 +519,9 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 			y->ede = 0xffff;
 			y->sends = x->sends;
 			y->latency_us = 0;
+			y->late_frame = 0;
+			y->late_latency_us = 0;
+			y->late_rcode = 0;
 			if (x->transport == MX_T_TCP)
 				check_tcp_retry(l);
 		}
@@ -622,6 +625,30 @@ void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 	/* past the gap and nothing left to wait for: close now */
 	if (!e->in_time && e->waiting == 0)
 		close_lookup(t, i, false, NULL);
+}
+
+void mx_lookup_observe_stray(struct mx_lookup_table *t, const struct mx_stray *s)
+{
+	const struct mx_dns_msg *m = s->resp;
+	if (s->kind != MX_STRAY_LATE || !m || !m->has_question || !t->bkt)
+		return;
+	/* the key of the query it answers: the response's destination and question */
+	uint64_t h = mx_txn_client_hash(&m->dst) ^ mx_txn_question_hash(&m->qname, m->qtype, m->qclass);
+	for (uint32_t i = t->bkt[h & t->mask]; i != NIL; i = H(t, i)->hnext) {
+		struct hot *e = H(t, i);
+		struct mx_lookup *l = L(t, i);
+		if (e->h != h || e->qtype != m->qtype || e->qclass != m->qclass ||
+		    !mx_addr_eq(&l->client, &m->dst) || !mx_dname_eq(&l->qname, &m->qname))
+			continue;
+		struct mx_lookup_try *y = find_try(l, s->txn_seq);
+		if (y && !y->late_frame) {
+			y->late_frame = m->frame;
+			y->late_latency_us = s->latency_us > UINT32_MAX ? UINT32_MAX : (uint32_t)s->latency_us;
+			y->late_rcode = m->rcode;
+			t->st.late_kept++;
+		}
+		return;
+	}
 }
 
 /* insertion sort by lookup seq: the list is short and nearly sorted */

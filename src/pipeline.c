@@ -124,6 +124,7 @@ static void on_txn_stray(void *ctx, const struct mx_stray *s)
 
 	mx_model_observe_stray(p->model, s);
 	mx_detect_observe_stray(p->detect, s);
+	mx_lookup_observe_stray(p->lookup, s);
 }
 
 static void on_dns(void *ctx, const struct mx_pkt *pk)

@@ -43,6 +43,11 @@ struct mx_lookup_try {
 	uint16_t ede;             /* 0xffff when none */
 	uint32_t sends;           /* copies of this query (same ID/port) */
 	uint64_t latency_us;
+	/* A response that came after answer_timeout (txn.h MX_STRAY_LATE: the
+	 * try stays TIMEOUT) while the lookup was still open; 0 when none. */
+	uint64_t late_frame;
+	uint32_t late_latency_us; /* from the try's first query, saturating */
+	uint16_t late_rcode;
 };
 
 struct mx_lookup {
@@ -105,6 +110,7 @@ struct mx_lookup_stats {
 	uint64_t by_outcome[MX_O__COUNT];
 	uint64_t evicted;             /* closed early by the cap */
 	uint64_t orphan_results;      /* txn results for lookups already closed */
+	uint64_t late_kept;           /* late responses noted on an open lookup's try */
 	uint64_t pending_at_end;
 };
 
@@ -128,6 +134,10 @@ void mx_lookup_free(struct mx_lookup_table *t);
 /* Wire these to struct mx_txn_cb's query and done. */
 void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, bool retransmit);
 void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x);
+/* Wire to struct mx_txn_cb's stray: a LATE response with a question is noted
+ * on its try (late_frame ...) when the lookup is still open; other strays and
+ * late responses to closed lookups are ignored here. */
+void mx_lookup_observe_stray(struct mx_lookup_table *t, const struct mx_stray *s);
 /* Close lookups idle for retx_gap (and with no open try). */
 void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us);
 /* End of capture: close all, in order of first query. */

@@ -312,15 +312,30 @@ static void write_try(struct mx_jw *out, const struct mx_lookup_try *t)
 	kv_ms(out, &f, KL("latency_ms"), t->r_frame && !t->open, t->latency_us);
 	kv_u64(out, &f, KL("sends"), t->sends);
 	kv_time(out, &f, KL("ts"), t->q_ts);
+	if (t->late_frame) {
+		bool g = true;
+		key(out, &f, KL("late"));
+		mx_jw_c(out, '{');
+		kv_u64(out, &g, KL("frame"), t->late_frame);
+		key(out, &g, KL("rcode"));
+		mx_sj_rcode(out, t->late_rcode);
+		kv_ms(out, &g, KL("latency_ms"), true, t->late_latency_us);
+		mx_jw_c(out, '}');
+	} else {
+		kv_null(out, &f, KL("late"));
+	}
 	{
-		char *d = kbeg(out, &f, KL("frames"), 2 * MX_JC_U64_MAX + 4);
+		char *d = kbeg(out, &f, KL("frames"), 3 * MX_JC_U64_MAX + 5);
+		bool any = false;
 		*d++ = '[';
-		if (t->q_frame)
-			d = mx_jc_u64(d, t->q_frame);
-		if (t->r_frame) {
-			if (t->q_frame)
+		const uint64_t fr[3] = { t->q_frame, t->r_frame, t->late_frame };
+		for (unsigned k = 0; k < 3; k++) {
+			if (!fr[k])
+				continue;
+			if (any)
 				*d++ = ',';
-			d = mx_jc_u64(d, t->r_frame);
+			d = mx_jc_u64(d, fr[k]);
+			any = true;
 		}
 		*d++ = ']';
 		*d++ = '}';
@@ -331,7 +346,7 @@ static void write_try(struct mx_jw *out, const struct mx_lookup_try *t)
 void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 {
 	bool f = true;
-	uint64_t frames[2 * MX_LOOKUP_MAX_TRIES + 1];
+	uint64_t frames[3 * MX_LOOKUP_MAX_TRIES + 1];
 	size_t nf = 0;
 	unsigned ntries = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
 	unsigned nres = l->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? l->n_resolvers
@@ -378,11 +393,13 @@ void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 			frames[nf++] = t->q_frame;
 		if (t->r_frame)
 			frames[nf++] = t->r_frame;
+		if (t->late_frame)
+			frames[nf++] = t->late_frame;
 	}
 	mx_jw_c(out, ']');
 	if (l->decided_frame)
 		frames[nf++] = l->decided_frame;
-	/* at most 2 * MX_LOOKUP_MAX_TRIES + 1 frames, mostly in order already */
+	/* at most 3 * MX_LOOKUP_MAX_TRIES + 1 frames, mostly in order already */
 	for (size_t i = 1; i < nf; i++) {
 		uint64_t v = frames[i];
 		size_t j = i;

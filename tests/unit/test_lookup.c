@@ -371,6 +371,62 @@ static void nxdomain_closes_now(void **state)
 	mx_lookup_free(t);
 }
 
+/* A response after answer_timeout (txn's LATE stray) is noted on its try
+ * while the lookup is open; a stray for another question, a closed lookup
+ * or a slot reused by a later lookup carries nothing. */
+static void late_response_on_try(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "mx.late.example", MX_TYPE_AAAA, 1 * S, 1);
+	mx_lookup_observe_query(t, &a, false);
+	timed_out(&a);
+	mx_lookup_observe_done(t, &a);
+	static struct mx_dns_msg resp, other;
+	memset(&resp, 0, sizeof resp);
+	resp.frame = 7;
+	resp.ts_us = 11 * S;
+	resp.src = A("192.0.2.53");
+	resp.dst = A("192.0.2.10");
+	resp.has_question = true;
+	assert_int_equal(mx_dname_from_text("mx.late.example", &resp.qname), 0);
+	resp.qtype = MX_TYPE_AAAA;
+	resp.qclass = 1;
+	resp.rcode = MX_RCODE_SERVFAIL;
+	other = resp;
+	other.qtype = MX_TYPE_A;
+	other.frame = 8;
+	struct mx_stray st = { .kind = MX_STRAY_LATE, .resp = &other, .txn_seq = a.seq, .q_frame = 1,
+			       .q_ts = 1 * S, .latency_us = 10 * S };
+	mx_lookup_observe_stray(t, &st);      /* another question: no lookup */
+	st.resp = &resp;
+	st.kind = MX_STRAY_DUPLICATE;
+	mx_lookup_observe_stray(t, &st);      /* not late */
+	st.kind = MX_STRAY_LATE;
+	mx_lookup_observe_stray(t, &st);
+	assert_int_equal(mx_lookup_peek_stats(t)->late_kept, 1);
+	mx_lookup_tick(t, 100 * S);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(R->l[0].outcome, MX_O_TIMEOUT);
+	assert_int_equal(R->l[0].tries[0].outcome, MX_O_TIMEOUT);
+	assert_int_equal(R->l[0].tries[0].late_frame, 7);
+	assert_int_equal(R->l[0].tries[0].late_rcode, MX_RCODE_SERVFAIL);
+	assert_int_equal(R->l[0].tries[0].late_latency_us, 10 * S);
+	/* closed: a later stray is not kept */
+	mx_lookup_observe_stray(t, &st);
+	assert_int_equal(mx_lookup_peek_stats(t)->late_kept, 1);
+	/* the freed slot serves the next lookup without the old late response */
+	struct mx_txn b = T("192.0.2.10", 40001, "192.0.2.53", 17, "mx.other.example", MX_TYPE_A, 200 * S, 9);
+	mx_lookup_observe_query(t, &b, false);
+	answered(&b, MX_O_ANSWER, 0, 200 * S + 5, 10, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(R->n, 2);
+	assert_int_equal(R->l[1].tries[0].late_frame, 0);
+	assert_int_equal(R->l[1].tries[0].late_rcode, 0);
+	mx_lookup_free(t);
+}
+
 static void open_try_at_close(void **state)
 {
 	(void)state;
@@ -641,6 +697,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(deterministic_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_tries, setup, teardown),
 		cmocka_unit_test_setup_teardown(best_outcome_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(late_response_on_try, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
