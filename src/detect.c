@@ -1003,6 +1003,71 @@ void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, co
 	}
 }
 
+/* Decimal digits of v at the end of buf[20]; returns the first. */
+static char *dec_u64(char *end, uint64_t v)
+{
+	char *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+/* vsnprintf(d, cap, fmt, ap) (cap >= 1) for the formats detectors use most:
+ * conversions %s, %u, %llu and %% only, without flags, width or precision.
+ * False as soon as the format has another one: then d holds nothing
+ * promised and the caller formats with vsnprintf from a copy of ap. The
+ * output is cut at cap - 1 bytes as vsnprintf cuts it; once it is full the
+ * rest of the format cannot change it and is not read. A finding's detail
+ * and verify lines are made thousands of times, mostly merged into a
+ * finding that already exists: vsnprintf was most of the cost. */
+static bool fast_vformat(char *d, size_t cap, const char *fmt, va_list ap)
+{
+	size_t o = 0, lim = cap - 1;
+	const char *p = fmt;
+	while (o < lim) {
+		char ch = *p;
+		if (ch == '\0')
+			break;
+		if (ch != '%') {
+			d[o++] = ch;
+			p++;
+			continue;
+		}
+		const char *s;
+		size_t n;
+		char num[20];
+		if (p[1] == 's') {
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			n = strlen(s);
+			p += 2;
+		} else if (p[1] == 'u') {
+			s = dec_u64(num + sizeof num, va_arg(ap, unsigned));
+			n = (size_t)(num + sizeof num - s);
+			p += 2;
+		} else if (p[1] == 'l' && p[2] == 'l' && p[3] == 'u') {
+			s = dec_u64(num + sizeof num, va_arg(ap, unsigned long long));
+			n = (size_t)(num + sizeof num - s);
+			p += 4;
+		} else if (p[1] == '%') {
+			s = "%";
+			n = 1;
+			p += 2;
+		} else {
+			return false;
+		}
+		if (n > lim - o)
+			n = lim - o;
+		memcpy(d + o, s, n);
+		o += n;
+	}
+	d[o] = '\0';
+	return true;
+}
+
 static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va_list ap)
 {
 	size_t len = strlen(buf);
@@ -1010,8 +1075,13 @@ static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va
 		strcpy(buf + len, sep);
 		len += strlen(sep);
 	}
-	if (len < size)
-		vsnprintf(buf + len, size - len, fmt, ap);
+	if (len < size) {
+		va_list cp;
+		va_copy(cp, ap);
+		if (!fast_vformat(buf + len, size - len, fmt, cp))
+			vsnprintf(buf + len, size - len, fmt, ap);
+		va_end(cp);
+	}
 }
 
 void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)

@@ -878,6 +878,57 @@ static void p20_search_suffix_negatives(void **state)
 	mx_detect_free(d);
 }
 
+/* mx_finding_detail/verify format %s, %u, %llu and %% without vsnprintf:
+ * the text, the separators and the cut at the field's size must be what
+ * snprintf gives, at every length; other conversions still work. */
+static void expect_text(const char *got, size_t size, const char *pre, const char *sep, const char *body)
+{
+	char want[1400];
+	size_t plen = strlen(pre);
+	strcpy(want, pre);
+	if (plen && plen + strlen(sep) < size)
+		strcat(want, sep);
+	strcat(want, body);
+	want[size - 1] = '\0';
+	assert_string_equal(got, want);
+}
+
+static void finding_text_formats_as_snprintf(void **state)
+{
+	(void)state;
+	static struct mx_finding f;
+	char pre[sizeof f.verify], arg[48], body[256];
+	for (size_t plen = 0; plen < sizeof f.verify; plen++) {
+		for (size_t alen = 0; alen < sizeof arg; alen += plen % 5 + 1) {
+			memset(pre, 'p', plen);
+			pre[plen] = '\0';
+			memset(arg, 'a', alen);
+			arg[alen] = '\0';
+			/* detail: "; " separated, 320 bytes */
+			if (plen < sizeof f.detail) {
+				mx_finding_init(&f, "X", MX_SEV_INFO);
+				strcpy(f.detail, pre);
+				mx_finding_detail(&f, "MX %s: %u of %llu%% %s", arg, 4000000000u,
+						  18446744073709551615ULL, "end");
+				snprintf(body, sizeof body, "MX %s: %u of %llu%% %s", arg, 4000000000u,
+					 18446744073709551615ULL, "end");
+				expect_text(f.detail, sizeof f.detail, pre, "; ", body);
+			}
+			/* verify: "\n" separated, 640 bytes; a float falls back to vsnprintf */
+			mx_finding_init(&f, "X", MX_SEV_INFO);
+			strcpy(f.verify, pre);
+			mx_finding_verify(&f, "dig %s %u %.1f @%s", arg, 0u, 2.25, arg);
+			snprintf(body, sizeof body, "dig %s %u %.1f @%s", arg, 0u, 2.25, arg);
+			expect_text(f.verify, sizeof f.verify, pre, "\n", body);
+			mx_finding_init(&f, "X", MX_SEV_INFO);
+			strcpy(f.verify, pre);
+			mx_finding_verify(&f, "dig %s @%s", arg, "192.0.2.1");
+			snprintf(body, sizeof body, "dig %s @%s", arg, "192.0.2.1");
+			expect_text(f.verify, sizeof f.verify, pre, "\n", body);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -901,6 +952,7 @@ int main(void)
 		cmocka_unit_test(p20_search_suffix_pairs),
 		cmocka_unit_test(p20_search_suffix_wildcard_warns),
 		cmocka_unit_test(p20_search_suffix_negatives),
+		cmocka_unit_test(finding_text_formats_as_snprintf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
