@@ -253,92 +253,27 @@ struct mx_detect {
 
 /* ---- keyed slots for detector state ---------------------------------------- */
 
-/* Probe a window of SLOT_WINDOW entries from the key's home position: the
- * entry is found there or the window's least recently used one is taken.
- * Constant cost per call; eviction is LRU within the window. */
-#define SLOT_WINDOW 4
-
-/* home position: the key's high bits scaled to n (no division; keys are
- * well-mixed hashes) */
-static size_t slot_home(uint64_t key, size_t n)
-{
-	return (size_t)(((key >> 32) * (uint64_t)n) >> 32);
-}
-
-/* The window after a miss at the home position: the entry further on, or the
- * window's least recently used one (the first of equal ones, home first).
- * Looking for the key before choosing the victim gives the same answer as
- * one pass doing both: the victim only matters when the key is absent.
- * Inlined into each entry point, so that the entry size is a constant. */
-static inline __attribute__((always_inline)) void *slot_miss(uint8_t *b, size_t n, size_t size, size_t home,
-								uint64_t key, uint64_t now, bool *fresh, size_t zero)
-{
-	size_t w = n < SLOT_WINDOW ? n : SLOT_WINDOW, i = home;
-	for (size_t k = 1; k < w; k++) {
-		if (++i == n)
-			i = 0;
-		struct mx_slot *s = (struct mx_slot *)(b + i * size);
-		if (s->key == key && s->used) {
-			s->used = now;
-			if (fresh)
-				*fresh = false;
-			return s;
-		}
-	}
-	struct mx_slot *victim = (struct mx_slot *)(b + home * size);
-	i = home;
-	for (size_t k = 1; k < w; k++) {
-		if (++i == n)
-			i = 0;
-		struct mx_slot *s = (struct mx_slot *)(b + i * size);
-		if (s->used < victim->used)
-			victim = s;
-	}
-	memset(victim, 0, zero);
-	victim->key = key;
-	victim->used = now;
-	if (fresh)
-		*fresh = true;
-	return victim;
-}
-
-/* The common case, a hit at the home position, without a loop. */
-static inline void *slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh,
-			     size_t zero)
-{
-	uint8_t *b = base;
-	size_t home = slot_home(key, n);
-	uint64_t now = ++*clock;
-	struct mx_slot *s = (struct mx_slot *)(b + home * size);
-	if (s->key == key && s->used) {
-		s->used = now;
-		if (fresh)
-			*fresh = false;
-		return s;
-	}
-	return slot_miss(b, n, size, home, key, now, fresh, zero);
-}
-
+/* The probe is mx_slot_probe_() (detect.h, inline); the entry points give
+ * it each table's entry size and how much of a taken entry to zero. */
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
-	return slot_get(base, n, size, key, clock, fresh, size);
+	return mx_slot_probe_(base, n, size, key, clock, fresh, size);
 }
 
 void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
-	return slot_get(base, n, size, key, clock, fresh, sizeof(struct mx_slot));
+	return mx_slot_probe_(base, n, size, key, clock, fresh, sizeof(struct mx_slot));
 }
 
 size_t mx_slot_index(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh)
 {
-	struct mx_slot *s = slot_get(hdr, n, sizeof(*hdr), key, clock, fresh, sizeof(*hdr));
-	return (size_t)(s - hdr);
+	return mx_slot_index_inline_(hdr, n, key, clock, fresh);
 }
 
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
 {
 	uint8_t *b = base;
-	size_t i = slot_home(key, n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
+	size_t i = (size_t)(((key >> 32) * (uint64_t)n) >> 32), w = n < MX_SLOT_WINDOW ? n : MX_SLOT_WINDOW;
 	for (size_t k = 0; k < w; k++) {
 		struct mx_slot *s = (struct mx_slot *)(b + i * size);
 		if (s->key == key && s->used)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mxsniff/addr.h"
 #include "mxsniff/chain.h"
@@ -160,8 +161,53 @@ void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *cl
  * entry. Same placement and LRU choice as mx_slot_get(); returns the index.
  * The entry is not touched: on *fresh its owner resets what matters. */
 size_t mx_slot_index(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh);
+
+/* The probe itself, inline so that MX_SLOT_INDEX (a probe per transaction
+ * in several detectors) runs with the table size a constant and no call.
+ * A window of MX_SLOT_WINDOW entries from the key's home position (its high
+ * bits scaled to n): the entry is found there, or the window's least
+ * recently used one (the first of equal ones, home first) is taken: its
+ * first `zero` bytes zeroed, then key and use set. One pass: the victim
+ * only matters when the key is not in the window. */
+#define MX_SLOT_WINDOW 4
+static inline __attribute__((always_inline)) struct mx_slot *
+mx_slot_probe_(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh, size_t zero)
+{
+	unsigned char *b = (unsigned char *)base;
+	size_t home = (size_t)(((key >> 32) * (uint64_t)n) >> 32);
+	uint64_t now = ++*clock;
+	struct mx_slot *s = (struct mx_slot *)(void *)(b + home * size), *victim = s;
+	if (s->key == key && s->used)
+		goto hit;
+	for (size_t k = 1, i = home; k < (n < MX_SLOT_WINDOW ? n : MX_SLOT_WINDOW); k++) {
+		if (++i == n)
+			i = 0;
+		s = (struct mx_slot *)(void *)(b + i * size);
+		if (s->key == key && s->used)
+			goto hit;
+		if (s->used < victim->used)
+			victim = s;
+	}
+	memset(victim, 0, zero);
+	victim->key = key;
+	victim->used = now;
+	if (fresh)
+		*fresh = true;
+	return victim;
+hit:
+	s->used = now;
+	if (fresh)
+		*fresh = false;
+	return s;
+}
+
+static inline __attribute__((always_inline)) size_t
+mx_slot_index_inline_(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	return (size_t)(mx_slot_probe_(hdr, n, sizeof(*hdr), key, clock, fresh, sizeof(*hdr)) - hdr);
+}
 #define MX_SLOT_INDEX(hdr, key, clock, fresh) \
-	mx_slot_index((hdr), sizeof(hdr) / sizeof((hdr)[0]), (key), (clock), (fresh))
+	mx_slot_index_inline_((hdr), sizeof(hdr) / sizeof((hdr)[0]), (key), (clock), (fresh))
 /* Find only; NULL when absent. */
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key);
 #define MX_SLOT_GET(arr, key, clock, fresh) \

@@ -878,6 +878,73 @@ static void p20_search_suffix_negatives(void **state)
 	mx_detect_free(d);
 }
 
+/* The keyed slot probe (inline in detect.h) places, finds and evicts as
+ * the two-pass reference below does (its first version): eviction order
+ * shows in the output under floods. */
+static size_t ref_slot(struct mx_slot *t, size_t n, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	size_t home = (size_t)(((key >> 32) * (uint64_t)n) >> 32), w = n < 4 ? n : 4;
+	uint64_t now = ++*clock;
+	for (size_t k = 0, i = home; k < w; k++, i = (i + 1) % n)
+		if (t[i].key == key && t[i].used) {
+			t[i].used = now;
+			*fresh = false;
+			return i;
+		}
+	size_t v = home;
+	for (size_t k = 1, i = (home + 1) % n; k < w; k++, i = (i + 1) % n)
+		if (t[i].used < t[v].used)
+			v = i;
+	t[v].key = key;
+	t[v].used = now;
+	*fresh = true;
+	return v;
+}
+
+static void slot_probe_matches_reference(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {1, 2, 3, 4, 7, 64};
+	uint64_t rng = 0x243f6a8885a308d3ULL;
+	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+		size_t n = sizes[z];
+		struct mx_slot ref[64], got[64], hdr[7];
+		struct {
+			struct mx_slot s;
+			uint64_t payload;
+		} ent[64];
+		memset(ref, 0, sizeof ref);
+		memset(got, 0, sizeof got);
+		memset(hdr, 0, sizeof hdr);
+		memset(ent, 0, sizeof ent);
+		uint64_t cr = 0, cg = 0, ce = 0, ch = 0;
+		for (int op = 0; op < 20000; op++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* a few keys more than slots, some sharing their home */
+			uint64_t key = ((rng >> 33) % (2 * n + 3) + 1) * 0x9e3779b97f4a7c15ULL;
+			key = key ? key : 1;
+			bool fr, fg, fe, fh;
+			size_t ir = ref_slot(ref, n, key, &cr, &fr);
+			size_t ig = mx_slot_index(got, n, key, &cg, &fg);
+			assert_int_equal(ig, ir);
+			assert_int_equal(fg, fr);
+			void *e = mx_slot_get(ent, n, sizeof ent[0], key, &ce, &fe);
+			assert_ptr_equal(e, &ent[ir]);
+			assert_int_equal(fe, fr);
+			if (fe)
+				assert_int_equal(ent[ir].payload, 0);
+			ent[ir].payload = key;
+			if (n == 7) {
+				size_t ih = MX_SLOT_INDEX(hdr, key, &ch, &fh);
+				assert_int_equal(ih, ir);
+				assert_int_equal(fh, fr);
+			}
+			assert_memory_equal(got, ref, n * sizeof ref[0]);
+			assert_ptr_equal(mx_slot_find(ent, n, sizeof ent[0], key), &ent[ir]);
+		}
+	}
+}
+
 /* mx_finding_detail/verify format %s, %u, %llu and %% without vsnprintf:
  * the text, the separators and the cut at the field's size must be what
  * snprintf gives, at every length; other conversions still work. */
@@ -953,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(p20_search_suffix_wildcard_warns),
 		cmocka_unit_test(p20_search_suffix_negatives),
 		cmocka_unit_test(finding_text_formats_as_snprintf),
+		cmocka_unit_test(slot_probe_matches_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
