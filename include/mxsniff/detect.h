@@ -210,10 +210,13 @@ mx_slot_index_inline_(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clo
 	mx_slot_index_inline_((hdr), sizeof(hdr) / sizeof((hdr)[0]), (key), (clock), (fresh))
 /* Find only; NULL when absent. */
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key);
+/* (the macros probe inline: mx_slot_probe_ below) */
 #define MX_SLOT_GET(arr, key, clock, fresh) \
-	mx_slot_get((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh))
+	((void *)mx_slot_probe_((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh), \
+				sizeof((arr)[0])))
 #define MX_SLOT_TAKE(arr, key, clock, fresh) \
-	mx_slot_take((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh))
+	((void *)mx_slot_probe_((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh), \
+				sizeof(struct mx_slot)))
 #define MX_SLOT_FIND(arr, key) mx_slot_find((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key))
 /* Key helpers (never 0). */
 uint64_t mx_key_addr(const struct mx_addr *a, uint64_t salt);
