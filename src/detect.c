@@ -132,10 +132,8 @@ void mx_detect_opts_default(struct mx_detect_opts *o)
 	o->enabled = n >= 64 ? ~0ULL : ((1ULL << n) - 1);
 }
 
-bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a)
+bool mx_detect_is_listed_sender_(const struct mx_detect_opts *o, const struct mx_addr *a)
 {
-	if (o->n_senders == 0)
-		return true;
 	for (size_t i = 0; i < o->n_senders; i++)
 		if (mx_addr_eq(&o->senders[i], a))
 			return true;
@@ -162,6 +160,17 @@ bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a
 
 bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n)
 {
+	if (o->dnsbl_tails) {
+		/* every zone has 8 bytes or more: so has a name below one */
+		if (n->len < 8)
+			return false;
+		uint64_t w = mx_load64_(n->wire + n->len - 8);
+		for (size_t i = 0; i < o->n_dnsbl_zones; i++)
+			if (w == o->dnsbl_tail[i] && n->len >= o->dnsbl_zones[i].len &&
+			    mx_dname_is_subdomain(n, &o->dnsbl_zones[i]))
+				return true;
+		return false;
+	}
 	for (size_t i = 0; i < o->n_dnsbl_zones; i++) {
 		const struct mx_dname *z = &o->dnsbl_zones[i];
 		/* a name below z ends with z's wire bytes: compare the last
@@ -680,11 +689,19 @@ _Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 1
 		       1 + 4 + 2 + MX_DNAME_MAX <= RECENT_SLOT && RECENT_SLOT % 64 == 0,
 	       "RECENT_SLOT holds the longest record, in whole cache lines");
 
-/* Little-endian integers of k bytes (k <= 8). */
+/* Little-endian integers of k bytes (k <= 8). On a little-endian host all
+ * 8 bytes of v are stored in one go and the k wanted ones kept: a record's
+ * put_k is always followed by at least 8 - k more bytes of it (an address,
+ * rcode and EDE, the answer), which overwrite the rest, and a narrow record
+ * is far shorter than the slot. */
 static uint8_t *put_k(uint8_t *p, uint64_t v, unsigned k)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, 8);
+#else
 	for (unsigned i = 0; i < k; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
+#endif
 	return p + k;
 }
 
@@ -1038,6 +1055,23 @@ void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 /* ---- the engine ----------------------------------------------------------- */
 
 
+void mx_detect_opts_prepare(struct mx_detect_opts *o)
+{
+	o->dnsbl_tails = o->n_dnsbl_zones <= sizeof o->dnsbl_tail / sizeof o->dnsbl_tail[0];
+	for (size_t i = 0; o->dnsbl_tails && i < o->n_dnsbl_zones; i++) {
+		const struct mx_dname *z = &o->dnsbl_zones[i];
+		if (z->len < 8)
+			o->dnsbl_tails = false;
+		else
+			o->dnsbl_tail[i] = mx_load64_(z->wire + z->len - 8);
+	}
+	memset(o->public_bloom, 0, sizeof o->public_bloom);
+	for (size_t i = 0; i < o->n_public_resolvers; i++) {
+		unsigned b = public_bit(&o->public_resolvers[i]);
+		o->public_bloom[b >> 6] |= 1ULL << (b & 63);
+	}
+}
+
 struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 {
 	struct mx_detect *d = calloc(1, sizeof(*d));
@@ -1048,11 +1082,7 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 	else
 		mx_detect_opts_default(&d->o);
 	d->cap = d->o.max_findings ? d->o.max_findings : 1024;
-	memset(d->o.public_bloom, 0, sizeof d->o.public_bloom);
-	for (size_t i = 0; i < d->o.n_public_resolvers; i++) {
-		unsigned b = public_bit(&d->o.public_resolvers[i]);
-		d->o.public_bloom[b >> 6] |= 1ULL << (b & 63);
-	}
+	mx_detect_opts_prepare(&d->o);
 	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
 		if (!(d->o.enabled & (1ULL << i)))
 			continue;

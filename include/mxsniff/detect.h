@@ -102,11 +102,19 @@ struct mx_detect_opts {
 	uint64_t public_bloom[4];
 	struct mx_dname dnsbl_zones[16];
 	size_t n_dnsbl_zones;
+	/* filled by mx_detect_new(): the last 8 wire bytes of each zone, when
+	 * every zone has at least 8 (dnsbl_tails set): a name is tested with
+	 * one load and a compare per zone */
+	uint64_t dnsbl_tail[16];
+	bool dnsbl_tails;
 	uint64_t enabled;             /* bit i = mx_detectors[i] enabled */
 	size_t max_findings;          /* 1024 */
 };
 
 void mx_detect_opts_default(struct mx_detect_opts *o);
+/* Fill the derived fields (public_bloom, dnsbl_tail): mx_detect_new() does
+ * it on its copy of the options. */
+void mx_detect_opts_prepare(struct mx_detect_opts *o);
 
 /* Where detectors send findings. */
 struct mx_emit;
@@ -142,7 +150,12 @@ void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 /* Append text to f->detail ("; " separated). */
 void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a);
+/* (inline: every detector asks per event, and mostly no --sender is given) */
+bool mx_detect_is_listed_sender_(const struct mx_detect_opts *o, const struct mx_addr *a);
+static inline bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a)
+{
+	return o->n_senders == 0 || mx_detect_is_listed_sender_(o, a);
+}
 
 /* Fixed-size keyed tables inside detector state: every entry starts with a
  * struct mx_slot. mx_slot_get() finds the entry for key (never 0) or takes the

@@ -945,6 +945,45 @@ static void slot_probe_matches_reference(void **state)
 	}
 }
 
+/* mx_detect_in_dnsbl with the zones' last words prepared answers as the
+ * plain zone walk: names below, at, beside and around the zones, names
+ * sharing a zone's last 8 bytes, short names; a zone under 8 bytes turns
+ * the shortcut off. */
+static void dnsbl_tails_match_zone_walk(void **state)
+{
+	(void)state;
+	static const char *const names[] = {
+		"2.0.0.127.zen.spamhaus.org", "zen.spamhaus.org", "spamhaus.org", "xzen.spamhaus.org",
+		"abcdefgh.xspamhaus.org", "a.b.c.d.e.f.dbl.spamhaus.org", "example.org", "haus.org",
+		"1.2.3.4.bl.spamcop.net", "spamcop.net", "x.multi.uribl.com", "uribl.com", "a.com", "org",
+		"q.b.barracudacentral.org", "b.barracudacentral.org.example", "x.multi.surbl.org", "x.y",
+		".", "1.2.3.4.dnsbl.test", "dnsbl.test", "a.t",
+	};
+	for (int pass = 0; pass < 2; pass++) {
+		struct mx_detect_opts raw, prep;
+		mx_detect_opts_default(&raw);
+		if (pass == 1) /* a zone of 7 bytes */
+			assert_int_equal(mx_dname_from_text("a.t", &raw.dnsbl_zones[raw.n_dnsbl_zones++]), 0);
+		else
+			assert_int_equal(mx_dname_from_text("dnsbl.test", &raw.dnsbl_zones[raw.n_dnsbl_zones++]), 0);
+		prep = raw;
+		mx_detect_opts_prepare(&prep);
+		assert_int_equal(prep.dnsbl_tails, pass == 0);
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			struct mx_dname n;
+			assert_int_equal(mx_dname_from_text(names[i], &n), 0);
+			assert_int_equal(mx_detect_in_dnsbl(&prep, &n), mx_detect_in_dnsbl(&raw, &n));
+		}
+		struct mx_dname n;
+		assert_int_equal(mx_dname_from_text("2.0.0.127.zen.spamhaus.org", &n), 0);
+		assert_true(mx_detect_in_dnsbl(&prep, &n));
+		assert_int_equal(mx_dname_from_text("abcdefgh.xspamhaus.org", &n), 0);
+		assert_false(mx_detect_in_dnsbl(&prep, &n));
+		assert_int_equal(mx_dname_from_text("x.a.t", &n), 0);
+		assert_int_equal(mx_detect_in_dnsbl(&prep, &n), pass == 1);
+	}
+}
+
 /* mx_finding_detail/verify format %s, %u, %llu and %% without vsnprintf:
  * the text, the separators and the cut at the field's size must be what
  * snprintf gives, at every length; other conversions still work. */
@@ -1021,6 +1060,7 @@ int main(void)
 		cmocka_unit_test(p20_search_suffix_negatives),
 		cmocka_unit_test(finding_text_formats_as_snprintf),
 		cmocka_unit_test(slot_probe_matches_reference),
+		cmocka_unit_test(dnsbl_tails_match_zone_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
