@@ -3,6 +3,7 @@
  * not hide the obvious, healthy input that must stay quiet, and the edges
  * (retransmission vs retry, capture ending inside a window, two senders
  * behind one resolver, a forwarding resolver acting as a sender). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -984,6 +985,41 @@ static void dnsbl_tails_match_zone_walk(void **state)
 	}
 }
 
+/* SLOW_RESOLVER's latency buckets from its table are the buckets of
+ * floor(4 log2(us)) it used to compute: every us up to 2^22, around every
+ * bucket start, and spread up to 2^40. */
+unsigned mx_slow_resolver_bucket_(uint64_t us);
+static unsigned log2_bucket(uint64_t us)
+{
+	if (us < 1)
+		return 0;
+	unsigned b = (unsigned)(log2((double)us) * 4.0);
+	return b >= 108 ? 107 : b;
+}
+
+static void slow_resolver_bucket_as_log2(void **state)
+{
+	(void)state;
+	for (uint64_t us = 0; us <= (1ULL << 22); us++)
+		if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
+			fail_msg("bucket of %llu", (unsigned long long)us);
+	for (unsigned b = 1; b < 112; b++) {
+		uint64_t at = (uint64_t)ceil(pow(2.0, b / 4.0));
+		for (uint64_t us = at > 64 ? at - 64 : 0; us < at + 64; us++)
+			if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
+				fail_msg("bucket of %llu", (unsigned long long)us);
+	}
+	uint64_t x = 88172645463325252ULL;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t us = x >> (24 + i % 40);
+		if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
+			fail_msg("bucket of %llu", (unsigned long long)us);
+	}
+}
+
 /* mx_finding_detail/verify format %s, %u, %llu and %% without vsnprintf:
  * the text, the separators and the cut at the field's size must be what
  * snprintf gives, at every length; other conversions still work. */
@@ -1061,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(finding_text_formats_as_snprintf),
 		cmocka_unit_test(slot_probe_matches_reference),
 		cmocka_unit_test(dnsbl_tails_match_zone_walk),
+		cmocka_unit_test(slow_resolver_bucket_as_log2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
