@@ -264,6 +264,41 @@ static void p2_pairs_aaaa_fail_with_a_ok(void **state)
 	mx_detect_free(d);
 }
 
+/* P2's rings are overwritten in turn and counted per fingerprint byte: after
+ * 300 lookups of one kind only the last 64 pair with the other kind, every
+ * one of them, in both orders. */
+static void p2_pairs_across_ring_overwrites(void **state)
+{
+	(void)state;
+	for (int a_first = 0; a_first < 2; a_first++) {
+		struct mx_detect *d = new_det("AAAA_SERVFAIL_A_OK");
+		struct mx_lookup l;
+		char name[64];
+		for (int i = 0; i < 300; i++) {
+			snprintf(name, sizeof name, "h%d.ring.test", i);
+			if (a_first)
+				lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + (uint64_t)i * 1000, "192.0.2.53", 3000);
+			else
+				lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + (uint64_t)i * 1000, "192.0.2.53",
+				       3000);
+			mx_detect_observe_lookup(d, &l);
+		}
+		for (int i = 0; i < 300; i++) {
+			snprintf(name, sizeof name, "h%d.ring.test", i);
+			if (a_first)
+				lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC, "192.0.2.53", 3000);
+			else
+				lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + SEC, "192.0.2.53", 3000);
+			size_t before, after;
+			find(d, "AAAA_SERVFAIL_A_OK", &before);
+			mx_detect_observe_lookup(d, &l);
+			find(d, "AAAA_SERVFAIL_A_OK", &after);
+			assert_int_equal(after - before, i >= 300 - 64 ? 1 : 0);
+		}
+		mx_detect_free(d);
+	}
+}
+
 /* RFC 4074 §4.2: AAAA NXDOMAIN beside an A answer from the same resolver is
  * P2's NXDOMAIN variant; AAAA NODATA (the correct answer) is not. */
 static void p2_aaaa_nxdomain_with_a_ok(void **state)
@@ -1080,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(p1_timeout_variant_and_two_senders),
 		cmocka_unit_test(p2_pairs_aaaa_fail_with_a_ok),
 		cmocka_unit_test(p2_aaaa_nxdomain_with_a_ok),
+		cmocka_unit_test(p2_pairs_across_ring_overwrites),
 		cmocka_unit_test(p9_obvious_slowness_with_few_samples),
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
 		cmocka_unit_test(p10_late_answers_are_not_dead),
