@@ -293,11 +293,6 @@ void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
 	return NULL;
 }
 
-static uint64_t nonzero(uint64_t k)
-{
-	return k ? k : 1;
-}
-
 uint64_t mx_key_addr(const struct mx_addr *a, uint64_t salt)
 {
 	return mx_key_addr_inline(a, salt);
@@ -310,7 +305,7 @@ uint64_t mx_key_addr2(const struct mx_addr *a, const struct mx_addr *b, uint64_t
 
 uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt)
 {
-	return nonzero(mx_dname_hash(n, salt * 65537 + qtype));
+	return mx_key_name_inline(n, qtype, salt);
 }
 
 void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define QS 512
 #define PER 4
@@ -102,7 +103,7 @@ static uint64_t mx_set_hash(const struct mx_dns_msg *m)
 	if (!m)
 		return 0;
 	for (unsigned i = 0; i < m->n_mx; i++)
-		h ^= mx_dname_hash(&m->mx[i].exchange, m->mx[i].pref + 1);
+		h ^= mx_hash_bytes_inline_(m->mx[i].exchange.wire, m->mx[i].exchange.len, m->mx[i].pref + 1u);
 	return h ^ m->mx_total;
 }
 
@@ -115,7 +116,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (cl == C_NONE)
 		return;
 	bool fresh;
-	size_t qi = MX_SLOT_INDEX(s->qh, mx_key_name(&t->qname, t->qtype, 13), &s->clock, &fresh);
+	size_t qi = MX_SLOT_INDEX(s->qh, mx_key_name_inline(&t->qname, t->qtype, 13), &s->clock, &fresh);
 	struct q *q = &s->q[qi];
 	if (fresh) {
 		memset(q->cls, C_NONE, sizeof q->cls);

@@ -15,6 +15,7 @@
 
 #include "mxsniff/detect.h"
 #include "mxsniff/err.h"
+#include "../../src/detect/key_inline.h"
 
 #define SEC 1000000ULL
 #define T0 (1767225600ULL * SEC)
@@ -1055,6 +1056,40 @@ static void slow_resolver_bucket_as_log2(void **state)
 	}
 }
 
+/* The inline hash of detector keys is mx_hash_bytes() (table placement
+ * and eviction order depend on it): every length up to a name's most, many
+ * seeds; and mx_key_name_inline() is mx_key_name(). */
+static void name_key_inline_is_mx_key_name(void **state)
+{
+	(void)state;
+	uint8_t buf[300];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	for (size_t n = 0; n < sizeof buf; n++) {
+		for (int r = 0; r < 20; r++) {
+			for (size_t i = 0; i < n; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				buf[i] = (uint8_t)(r < 4 ? (uint64_t)r * 0x41 : x);
+			}
+			uint64_t seed = r ? x : 0;
+			assert_true(mx_hash_bytes_inline_(buf, n, seed) == mx_hash_bytes(buf, n, seed));
+		}
+	}
+	static const char *const names[] = {".", "a", "mx1.example.test", "_25._tcp.mx.example.org",
+					     "a.very.long.name.with.many.labels.example.co.uk"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct mx_dname d;
+		assert_int_equal(mx_dname_from_text(names[i], &d), 0);
+		for (uint16_t q = 0; q < 300; q += 7)
+			for (uint64_t salt = 0; salt < 40; salt += 3) {
+				uint64_t k = mx_dname_hash(&d, salt * 65537 + q);
+				assert_true(mx_key_name_inline(&d, q, salt) == (k ? k : 1));
+				assert_true(mx_key_name(&d, q, salt) == (k ? k : 1));
+			}
+	}
+}
+
 /* mx_finding_detail/verify format %s, %u, %llu and %% without vsnprintf:
  * the text, the separators and the cut at the field's size must be what
  * snprintf gives, at every length; other conversions still work. */
@@ -1134,6 +1169,7 @@ int main(void)
 		cmocka_unit_test(slot_probe_matches_reference),
 		cmocka_unit_test(dnsbl_tails_match_zone_walk),
 		cmocka_unit_test(slow_resolver_bucket_as_log2),
+		cmocka_unit_test(name_key_inline_is_mx_key_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
