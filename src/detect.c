@@ -561,11 +561,19 @@ static const uint8_t *get_addr(const uint8_t *p, struct mx_addr *a)
 	return p + 16;
 }
 
+/* A name of up to 64 bytes is copied as 64 (a fixed-size copy, no length
+ * dispatch): the bytes past it are overwritten by the fields that follow or
+ * lie past the record's end, and every name starts early enough in a ring
+ * slot or a brief for 64 bytes to fit (asserted where records are laid
+ * out). */
 static uint8_t *put_name(uint8_t *p, const struct mx_dname *n)
 {
 	*p++ = n->len;
 	*p++ = n->labels;
-	memcpy(p, n->wire, n->len);
+	if (n->len <= 64)
+		memcpy(p, n->wire, 64);
+	else
+		memcpy(p, n->wire, n->len);
 	return p + n->len;
 }
 
@@ -683,6 +691,14 @@ static const uint8_t *get_tries(const uint8_t *p, struct mx_lookup_try *tries, u
 _Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) +
 		       1 + 4 + 2 + MX_DNAME_MAX <= RECENT_SLOT && RECENT_SLOT % 64 == 0,
 	       "RECENT_SLOT holds the longest record, in whole cache lines");
+
+/* put_name's 64-byte copy stays inside: the ring's last name (an answer's,
+ * after a full qname and four wide tries) and a brief's only name. */
+_Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) + 1 + 4 + 2 + 64 <=
+		       RECENT_SLOT,
+	       "a ring record's names have 64 bytes of room");
+_Static_assert(17 + 2 + 1 + 8 * 4 + 4 + 4 + 2 + 1 + MX_LOOKUP_MAX_RESOLVERS * 17 + 2 + 64 <= MX_LOOKUP_BRIEF_MAX,
+	       "a brief's name has 64 bytes of room");
 
 /* Little-endian integers of k bytes (k <= 8). On a little-endian host all
  * 8 bytes of v are stored in one go and the k wanted ones kept: a record's
