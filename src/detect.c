@@ -224,12 +224,24 @@ struct recent_lookup {
 	struct ans_sum ans;         /* what the evidence row shows as the answer */
 };
 
-/* The enabled detectors that have a given callback, in table order: events
- * walk these short lists instead of every row of the table. */
-struct cb_list {
-	unsigned n;
-	unsigned char idx[64];
-};
+/* The enabled detectors that have a given callback, in table order, each
+ * as its callback and its state: events walk these short lists instead of
+ * every row of the table, without going through the row per call. */
+#define CB_LIST(tag, ...)                                                                   \
+	struct tag {                                                                        \
+		unsigned n;                                                                 \
+		struct {                                                                    \
+			void (*fn)(void *st, const struct mx_detect_ctx *c, __VA_ARGS__);   \
+			void *st;                                                           \
+		} e[64];                                                                    \
+	}
+CB_LIST(cb_txn, const struct mx_txn *t, struct mx_emit *e);
+CB_LIST(cb_stray, const struct mx_stray *s, struct mx_emit *e);
+CB_LIST(cb_lookup, const struct mx_lookup *l, struct mx_emit *e);
+CB_LIST(cb_chain, const struct mx_chain *ch, struct mx_emit *e);
+CB_LIST(cb_tcp, const struct mx_tcpctl *t, struct mx_emit *e);
+CB_LIST(cb_emit, struct mx_emit *e);
+#undef CB_LIST
 
 /* A heap entry: a finding's eviction rank (sev << 56 | seq) beside its
  * index, so that sifting reads the heap array only. */
@@ -242,7 +254,12 @@ struct mx_detect {
 	struct mx_detect_opts o;
 	void *state[64];        /* state_raw[i] rounded up to a cache line */
 	void *state_raw[64];
-	struct cb_list l_txn, l_stray, l_lookup, l_chain, l_tcp, l_tick, l_finish;
+	struct cb_txn l_txn;
+	struct cb_stray l_stray;
+	struct cb_lookup l_lookup;
+	struct cb_chain l_chain;
+	struct cb_tcp l_tcp;
+	struct cb_emit l_tick, l_finish;
 	struct mx_finding *f;
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
@@ -1107,8 +1124,10 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 		d->state[i] = (void *)(((uintptr_t)d->state_raw[i] + 63) & ~(uintptr_t)63);
 		const struct mx_detector *x = mx_detectors[i];
 #define ADD_CB(list, cb)                                                  \
-		if (x->cb)                                                \
-			d->list.idx[d->list.n++] = (unsigned char)i
+		if (x->cb) {                                              \
+			d->list.e[d->list.n].fn = x->cb;                  \
+			d->list.e[d->list.n++].st = d->state[i];          \
+		}
 		ADD_CB(l_txn, on_txn);
 		ADD_CB(l_stray, on_stray);
 		ADD_CB(l_lookup, on_lookup);
@@ -1389,10 +1408,8 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 #define DISPATCH(list, cb, ...)                                                    \
 	do {                                                                       \
 		struct mx_detect_ctx ctx = {&d->o, d->now, d};                       \
-		for (unsigned k_ = 0; k_ < d->list.n; k_++) {                          \
-			unsigned i_ = d->list.idx[k_];                                 \
-			mx_detectors[i_]->cb(d->state[i_], &ctx, __VA_ARGS__);         \
-		}                                                                  \
+		for (unsigned k_ = 0; k_ < d->list.n; k_++)                            \
+			d->list.e[k_].fn(d->list.e[k_].st, &ctx, __VA_ARGS__);         \
 	} while (0)
 
 void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t)
