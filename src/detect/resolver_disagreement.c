@@ -50,7 +50,23 @@ struct st {
 	struct q q[QS];
 	struct mx_addr wide[QS][PER][2];   /* [resolver, client] not held in a caddr */
 	uint64_t clock;
+	/* the texts of the qtypes below 64 named in findings so far (bit t of
+	 * tn_have: tn[t] is filled) */
+	uint64_t tn_have;
+	char tn[64][16];
 };
+
+/* mx_dns_type_name() into a 16-byte buffer, kept per qtype below 64 */
+static const char *type_text(struct st *s, uint16_t qtype, char *buf)
+{
+	if (qtype >= 64)
+		return mx_dns_type_name(qtype, buf, 16);
+	if (!(s->tn_have >> qtype & 1)) {
+		mx_dns_type_name(qtype, s->tn[qtype], sizeof s->tn[qtype]);
+		s->tn_have |= 1ULL << qtype;
+	}
+	return s->tn[qtype];
+}
 
 static void cput(struct caddr *c, struct mx_addr *wide, const struct mx_addr *x)
 {
@@ -153,7 +169,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		bool mail = t->qtype == MX_TYPE_MX || t->qtype == MX_TYPE_A;
 		bool split = (vcls == C_ANSWER) != (cl == C_ANSWER);
 		struct mx_finding f;
-		char qn[MX_DNAME_STRLEN], r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], tn[16];
+		char qn[MX_DNAME_STRLEN], r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], tbuf[16];
 		mx_finding_init(&f, "RESOLVER_DISAGREEMENT", mail && split ? MX_SEV_ERROR : MX_SEV_WARN);
 		f.title = "two resolvers give different answers to the same question";
 		struct mx_addr vcli;
@@ -172,7 +188,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		mx_dname_format(&t->qname, qn, sizeof qn);
 		mx_addr_format(&vres, r1, sizeof r1);
 		mx_addr_format(&t->server, r2, sizeof r2);
-		mx_dns_type_name(t->qtype, tn, sizeof tn);
+		const char *tn = type_text(s, t->qtype, tbuf);
 		if (vcls == cl)
 			mx_finding_detail(&f, "%s %s: %s and %s return different MX sets", tn, qn, r1, r2);
 		else

@@ -915,6 +915,42 @@ static void p20_search_suffix_negatives(void **state)
 	mx_detect_free(d);
 }
 
+/* P13 names the qtype in its detail and verify lines from a per-type
+ * cache: each finding names its own type, in any order, also for types
+ * past the cache. */
+static void p13_names_each_qtype(void **state)
+{
+	(void)state;
+	static const uint16_t types[] = {MX_TYPE_A, MX_TYPE_MX, MX_TYPE_AAAA, MX_TYPE_A, 257, MX_TYPE_TLSA, 99, MX_TYPE_MX};
+	struct mx_detect *d = new_det("RESOLVER_DISAGREEMENT");
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		char name[64], tn[16], want[256];
+		snprintf(name, sizeof name, "q%zu.types.test", i);
+		struct mx_txn t;
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + i * SEC, 1000, 0, 1000 + 4 * i);
+		mx_dname_from_text(name, &t.qname);
+		t.qtype = types[i];
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_ANSWERED, T0 + i * SEC + 2000, 1000, 3, 1002 + 4 * i);
+		mx_dname_from_text(name, &t.qname);
+		t.qtype = types[i];
+		mx_detect_observe_txn(d, &t);
+		size_t n;
+		const struct mx_finding *f = mx_detect_peek(d, &n), *hit = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(f[k].pattern, "RESOLVER_DISAGREEMENT") == 0 && f[k].qtype == types[i] &&
+			    f[k].host.len == t.qname.len && memcmp(f[k].host.wire, t.qname.wire, t.qname.len) == 0)
+				hit = &f[k];
+		assert_non_null(hit);
+		mx_dns_type_name(types[i], tn, sizeof tn);
+		snprintf(want, sizeof want, "%s %s.: 192.0.2.53 says ANSWER, 192.0.2.54 says NXDOMAIN", tn, name);
+		assert_string_equal(hit->detail, want);
+		snprintf(want, sizeof want, "dig %s %s. @192.0.2.53\ndig %s %s. @192.0.2.54", tn, name, tn, name);
+		assert_string_equal(hit->verify, want);
+	}
+	mx_detect_free(d);
+}
+
 /* The keyed slot probe (inline in detect.h) places, finds and evicts as
  * the two-pass reference below does (its first version): eviction order
  * shows in the output under floods. */
@@ -1170,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(dnsbl_tails_match_zone_walk),
 		cmocka_unit_test(slow_resolver_bucket_as_log2),
 		cmocka_unit_test(name_key_inline_is_mx_key_name),
+		cmocka_unit_test(p13_names_each_qtype),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
