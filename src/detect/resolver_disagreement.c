@@ -144,8 +144,9 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	now.q_frame = t->q_frame;
 	now.r_frame = t->r_frame;
 	now.ede = t->ede;
-	int slot = -1;
-	for (int i = 0; i < PER; i++) {
+	/* a fresh entry has no answers yet: the first slot, nothing to compare */
+	int slot = fresh ? 0 : -1;
+	for (int i = 0; !fresh && i < PER; i++) {
 		struct seen *v = &q->v[i];
 		uint8_t vcls = q->cls[i];
 		if (vcls == C_NONE) {
