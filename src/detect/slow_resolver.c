@@ -67,11 +67,10 @@ unsigned mx_slow_resolver_bucket_(uint64_t us)
 		return 0;
 	if (us >= bucket_from[NB - 1])
 		return NB - 1;
-	/* us in [2^e, 2^(e+1)), e <= 26: buckets 4e .. 4e+3 */
+	/* us in [2^e, 2^(e+1)), e <= 26: buckets 4e .. 4e+3 (the starts
+	 * increase: count those reached) */
 	unsigned e = 63u - (unsigned)__builtin_clzll(us), b = 4 * e;
-	while (b < 4 * e + 3 && us >= bucket_from[b + 1])
-		b++;
-	return b;
+	return b + (us >= bucket_from[b + 1]) + (us >= bucket_from[b + 2]) + (us >= bucket_from[b + 3]);
 }
 
 static unsigned bucket(uint64_t us)
