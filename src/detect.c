@@ -140,18 +140,8 @@ bool mx_detect_is_listed_sender_(const struct mx_detect_opts *o, const struct mx
 	return false;
 }
 
-static unsigned public_bit(const struct mx_addr *a)
+bool mx_detect_is_listed_public_(const struct mx_detect_opts *o, const struct mx_addr *a)
 {
-	return (unsigned)(mx_addr_hash(a, 0x9b) >> 56);
-}
-
-bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a)
-{
-	if (o->public_bloom[0] | o->public_bloom[1] | o->public_bloom[2] | o->public_bloom[3]) {
-		unsigned b = public_bit(a);
-		if (!(o->public_bloom[b >> 6] >> (b & 63) & 1))
-			return false;
-	}
 	for (size_t i = 0; i < o->n_public_resolvers; i++)
 		if (mx_addr_eq(&o->public_resolvers[i], a))
 			return true;
@@ -1095,7 +1085,7 @@ void mx_detect_opts_prepare(struct mx_detect_opts *o)
 	}
 	memset(o->public_bloom, 0, sizeof o->public_bloom);
 	for (size_t i = 0; i < o->n_public_resolvers; i++) {
-		unsigned b = public_bit(&o->public_resolvers[i]);
+		unsigned b = mx_detect_public_bit_(&o->public_resolvers[i]);
 		o->public_bloom[b >> 6] |= 1ULL << (b & 63);
 	}
 }

@@ -238,7 +238,21 @@ uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt);
 /* The zone a name most likely belongs to: the last two labels (three when the
  * second-level label is short, as in example.co.uk). */
 void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone);
-bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a);
+/* (inline: the bloom filter rejects most addresses without a call) */
+bool mx_detect_is_listed_public_(const struct mx_detect_opts *o, const struct mx_addr *a);
+static inline unsigned mx_detect_public_bit_(const struct mx_addr *a)
+{
+	return (unsigned)(mx_addr_hash(a, 0x9b) >> 56);
+}
+static inline bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a)
+{
+	if (o->public_bloom[0] | o->public_bloom[1] | o->public_bloom[2] | o->public_bloom[3]) {
+		unsigned b = mx_detect_public_bit_(a);
+		if (!(o->public_bloom[b >> 6] >> (b & 63) & 1))
+			return false;
+	}
+	return mx_detect_is_listed_public_(o, a);
+}
 /* True when n is a --dnsbl-zones zone or below one. */
 bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n);
 

@@ -1018,6 +1018,36 @@ static void slot_probe_matches_reference(void **state)
 	}
 }
 
+/* mx_detect_is_public with the bloom filter prepared (inline reject) and
+ * without it (the plain list scan) agree on the listed resolvers and on
+ * others. */
+static void public_bloom_matches_list(void **state)
+{
+	(void)state;
+	struct mx_detect_opts raw, prep;
+	mx_detect_opts_default(&raw);
+	prep = raw;
+	mx_detect_opts_prepare(&prep);
+	assert_true(prep.public_bloom[0] | prep.public_bloom[1] | prep.public_bloom[2] | prep.public_bloom[3]);
+	for (size_t i = 0; i < raw.n_public_resolvers; i++)
+		assert_true(mx_detect_is_public(&prep, &raw.public_resolvers[i]));
+	for (unsigned i = 0; i < 4096; i++) {
+		struct mx_addr a;
+		char txt[64];
+		if (i % 2)
+			snprintf(txt, sizeof txt, "%u.%u.%u.%u", i % 251, (i * 7) % 256, (i * 13) % 256, i % 256);
+		else
+			snprintf(txt, sizeof txt, "2001:db8::%x", i);
+		assert_int_equal(mx_addr_parse(txt, &a), 0);
+		assert_int_equal(mx_detect_is_public(&prep, &a), mx_detect_is_public(&raw, &a));
+	}
+	struct mx_addr a;
+	assert_int_equal(mx_addr_parse("8.8.4.4", &a), 0);
+	assert_true(mx_detect_is_public(&prep, &a));
+	assert_int_equal(mx_addr_parse("8.8.4.5", &a), 0);
+	assert_false(mx_detect_is_public(&prep, &a));
+}
+
 /* mx_detect_in_dnsbl with the zones' last words prepared answers as the
  * plain zone walk: names below, at, beside and around the zones, names
  * sharing a zone's last 8 bytes, short names; a zone under 8 bytes turns
@@ -1204,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(finding_text_formats_as_snprintf),
 		cmocka_unit_test(slot_probe_matches_reference),
 		cmocka_unit_test(dnsbl_tails_match_zone_walk),
+		cmocka_unit_test(public_bloom_matches_list),
 		cmocka_unit_test(slow_resolver_bucket_as_log2),
 		cmocka_unit_test(name_key_inline_is_mx_key_name),
 		cmocka_unit_test(p13_names_each_qtype),
