@@ -132,28 +132,16 @@ void mx_detect_opts_default(struct mx_detect_opts *o)
 	o->enabled = n >= 64 ? ~0ULL : ((1ULL << n) - 1);
 }
 
-bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a)
+bool mx_detect_is_listed_sender_(const struct mx_detect_opts *o, const struct mx_addr *a)
 {
-	if (o->n_senders == 0)
-		return true;
 	for (size_t i = 0; i < o->n_senders; i++)
 		if (mx_addr_eq(&o->senders[i], a))
 			return true;
 	return false;
 }
 
-static unsigned public_bit(const struct mx_addr *a)
+bool mx_detect_is_listed_public_(const struct mx_detect_opts *o, const struct mx_addr *a)
 {
-	return (unsigned)(mx_addr_hash(a, 0x9b) >> 56);
-}
-
-bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a)
-{
-	if (o->public_bloom[0] | o->public_bloom[1] | o->public_bloom[2] | o->public_bloom[3]) {
-		unsigned b = public_bit(a);
-		if (!(o->public_bloom[b >> 6] >> (b & 63) & 1))
-			return false;
-	}
 	for (size_t i = 0; i < o->n_public_resolvers; i++)
 		if (mx_addr_eq(&o->public_resolvers[i], a))
 			return true;
@@ -162,6 +150,17 @@ bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a
 
 bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n)
 {
+	if (o->dnsbl_tails) {
+		/* every zone has 8 bytes or more: so has a name below one */
+		if (n->len < 8)
+			return false;
+		uint64_t w = mx_load64_(n->wire + n->len - 8);
+		for (size_t i = 0; i < o->n_dnsbl_zones; i++)
+			if (w == o->dnsbl_tail[i] && n->len >= o->dnsbl_zones[i].len &&
+			    mx_dname_is_subdomain(n, &o->dnsbl_zones[i]))
+				return true;
+		return false;
+	}
 	for (size_t i = 0; i < o->n_dnsbl_zones; i++) {
 		const struct mx_dname *z = &o->dnsbl_zones[i];
 		/* a name below z ends with z's wire bytes: compare the last
@@ -215,12 +214,24 @@ struct recent_lookup {
 	struct ans_sum ans;         /* what the evidence row shows as the answer */
 };
 
-/* The enabled detectors that have a given callback, in table order: events
- * walk these short lists instead of every row of the table. */
-struct cb_list {
-	unsigned n;
-	unsigned char idx[64];
-};
+/* The enabled detectors that have a given callback, in table order, each
+ * as its callback and its state: events walk these short lists instead of
+ * every row of the table, without going through the row per call. */
+#define CB_LIST(tag, ...)                                                                   \
+	struct tag {                                                                        \
+		unsigned n;                                                                 \
+		struct {                                                                    \
+			void (*fn)(void *st, const struct mx_detect_ctx *c, __VA_ARGS__);   \
+			void *st;                                                           \
+		} e[64];                                                                    \
+	}
+CB_LIST(cb_txn, const struct mx_txn *t, struct mx_emit *e);
+CB_LIST(cb_stray, const struct mx_stray *s, struct mx_emit *e);
+CB_LIST(cb_lookup, const struct mx_lookup *l, struct mx_emit *e);
+CB_LIST(cb_chain, const struct mx_chain *ch, struct mx_emit *e);
+CB_LIST(cb_tcp, const struct mx_tcpctl *t, struct mx_emit *e);
+CB_LIST(cb_emit, struct mx_emit *e);
+#undef CB_LIST
 
 /* A heap entry: a finding's eviction rank (sev << 56 | seq) beside its
  * index, so that sifting reads the heap array only. */
@@ -233,7 +244,12 @@ struct mx_detect {
 	struct mx_detect_opts o;
 	void *state[64];        /* state_raw[i] rounded up to a cache line */
 	void *state_raw[64];
-	struct cb_list l_txn, l_stray, l_lookup, l_chain, l_tcp, l_tick, l_finish;
+	struct cb_txn l_txn;
+	struct cb_stray l_stray;
+	struct cb_lookup l_lookup;
+	struct cb_chain l_chain;
+	struct cb_tcp l_tcp;
+	struct cb_emit l_tick, l_finish;
 	struct mx_finding *f;
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
@@ -253,92 +269,27 @@ struct mx_detect {
 
 /* ---- keyed slots for detector state ---------------------------------------- */
 
-/* Probe a window of SLOT_WINDOW entries from the key's home position: the
- * entry is found there or the window's least recently used one is taken.
- * Constant cost per call; eviction is LRU within the window. */
-#define SLOT_WINDOW 4
-
-/* home position: the key's high bits scaled to n (no division; keys are
- * well-mixed hashes) */
-static size_t slot_home(uint64_t key, size_t n)
-{
-	return (size_t)(((key >> 32) * (uint64_t)n) >> 32);
-}
-
-/* The window after a miss at the home position: the entry further on, or the
- * window's least recently used one (the first of equal ones, home first).
- * Looking for the key before choosing the victim gives the same answer as
- * one pass doing both: the victim only matters when the key is absent.
- * Inlined into each entry point, so that the entry size is a constant. */
-static inline __attribute__((always_inline)) void *slot_miss(uint8_t *b, size_t n, size_t size, size_t home,
-								uint64_t key, uint64_t now, bool *fresh, size_t zero)
-{
-	size_t w = n < SLOT_WINDOW ? n : SLOT_WINDOW, i = home;
-	for (size_t k = 1; k < w; k++) {
-		if (++i == n)
-			i = 0;
-		struct mx_slot *s = (struct mx_slot *)(b + i * size);
-		if (s->key == key && s->used) {
-			s->used = now;
-			if (fresh)
-				*fresh = false;
-			return s;
-		}
-	}
-	struct mx_slot *victim = (struct mx_slot *)(b + home * size);
-	i = home;
-	for (size_t k = 1; k < w; k++) {
-		if (++i == n)
-			i = 0;
-		struct mx_slot *s = (struct mx_slot *)(b + i * size);
-		if (s->used < victim->used)
-			victim = s;
-	}
-	memset(victim, 0, zero);
-	victim->key = key;
-	victim->used = now;
-	if (fresh)
-		*fresh = true;
-	return victim;
-}
-
-/* The common case, a hit at the home position, without a loop. */
-static inline void *slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh,
-			     size_t zero)
-{
-	uint8_t *b = base;
-	size_t home = slot_home(key, n);
-	uint64_t now = ++*clock;
-	struct mx_slot *s = (struct mx_slot *)(b + home * size);
-	if (s->key == key && s->used) {
-		s->used = now;
-		if (fresh)
-			*fresh = false;
-		return s;
-	}
-	return slot_miss(b, n, size, home, key, now, fresh, zero);
-}
-
+/* The probe is mx_slot_probe_() (detect.h, inline); the entry points give
+ * it each table's entry size and how much of a taken entry to zero. */
 void *mx_slot_get(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
-	return slot_get(base, n, size, key, clock, fresh, size);
+	return mx_slot_probe_(base, n, size, key, clock, fresh, size);
 }
 
 void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh)
 {
-	return slot_get(base, n, size, key, clock, fresh, sizeof(struct mx_slot));
+	return mx_slot_probe_(base, n, size, key, clock, fresh, sizeof(struct mx_slot));
 }
 
 size_t mx_slot_index(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh)
 {
-	struct mx_slot *s = slot_get(hdr, n, sizeof(*hdr), key, clock, fresh, sizeof(*hdr));
-	return (size_t)(s - hdr);
+	return mx_slot_index_inline_(hdr, n, key, clock, fresh);
 }
 
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
 {
 	uint8_t *b = base;
-	size_t i = slot_home(key, n), w = n < SLOT_WINDOW ? n : SLOT_WINDOW;
+	size_t i = (size_t)(((key >> 32) * (uint64_t)n) >> 32), w = n < MX_SLOT_WINDOW ? n : MX_SLOT_WINDOW;
 	for (size_t k = 0; k < w; k++) {
 		struct mx_slot *s = (struct mx_slot *)(b + i * size);
 		if (s->key == key && s->used)
@@ -347,11 +298,6 @@ void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key)
 			i = 0;
 	}
 	return NULL;
-}
-
-static uint64_t nonzero(uint64_t k)
-{
-	return k ? k : 1;
 }
 
 uint64_t mx_key_addr(const struct mx_addr *a, uint64_t salt)
@@ -366,7 +312,7 @@ uint64_t mx_key_addr2(const struct mx_addr *a, const struct mx_addr *b, uint64_t
 
 uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt)
 {
-	return nonzero(mx_dname_hash(n, salt * 65537 + qtype));
+	return mx_key_name_inline(n, qtype, salt);
 }
 
 void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone)
@@ -622,11 +568,19 @@ static const uint8_t *get_addr(const uint8_t *p, struct mx_addr *a)
 	return p + 16;
 }
 
+/* A name of up to 64 bytes is copied as 64 (a fixed-size copy, no length
+ * dispatch): the bytes past it are overwritten by the fields that follow or
+ * lie past the record's end, and every name starts early enough in a ring
+ * slot or a brief for 64 bytes to fit (asserted where records are laid
+ * out). */
 static uint8_t *put_name(uint8_t *p, const struct mx_dname *n)
 {
 	*p++ = n->len;
 	*p++ = n->labels;
-	memcpy(p, n->wire, n->len);
+	if (n->len <= 64)
+		memcpy(p, n->wire, 64);
+	else
+		memcpy(p, n->wire, n->len);
 	return p + n->len;
 }
 
@@ -745,11 +699,27 @@ _Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 1
 		       1 + 4 + 2 + MX_DNAME_MAX <= RECENT_SLOT && RECENT_SLOT % 64 == 0,
 	       "RECENT_SLOT holds the longest record, in whole cache lines");
 
-/* Little-endian integers of k bytes (k <= 8). */
+/* put_name's 64-byte copy stays inside: the ring's last name (an answer's,
+ * after a full qname and four wide tries) and a brief's only name. */
+_Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) + 1 + 4 + 2 + 64 <=
+		       RECENT_SLOT,
+	       "a ring record's names have 64 bytes of room");
+_Static_assert(17 + 2 + 1 + 8 * 4 + 4 + 4 + 2 + 1 + MX_LOOKUP_MAX_RESOLVERS * 17 + 2 + 64 <= MX_LOOKUP_BRIEF_MAX,
+	       "a brief's name has 64 bytes of room");
+
+/* Little-endian integers of k bytes (k <= 8). On a little-endian host all
+ * 8 bytes of v are stored in one go and the k wanted ones kept: a record's
+ * put_k is always followed by at least 8 - k more bytes of it (an address,
+ * rcode and EDE, the answer), which overwrite the rest, and a narrow record
+ * is far shorter than the slot. */
 static uint8_t *put_k(uint8_t *p, uint64_t v, unsigned k)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, 8);
+#else
 	for (unsigned i = 0; i < k; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
+#endif
 	return p + k;
 }
 
@@ -1003,6 +973,71 @@ void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, co
 	}
 }
 
+/* Decimal digits of v at the end of buf[20]; returns the first. */
+static char *dec_u64(char *end, uint64_t v)
+{
+	char *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+/* vsnprintf(d, cap, fmt, ap) (cap >= 1) for the formats detectors use most:
+ * conversions %s, %u, %llu and %% only, without flags, width or precision.
+ * False as soon as the format has another one: then d holds nothing
+ * promised and the caller formats with vsnprintf from a copy of ap. The
+ * output is cut at cap - 1 bytes as vsnprintf cuts it; once it is full the
+ * rest of the format cannot change it and is not read. A finding's detail
+ * and verify lines are made thousands of times, mostly merged into a
+ * finding that already exists: vsnprintf was most of the cost. */
+static bool fast_vformat(char *d, size_t cap, const char *fmt, va_list ap)
+{
+	size_t o = 0, lim = cap - 1;
+	const char *p = fmt;
+	while (o < lim) {
+		char ch = *p;
+		if (ch == '\0')
+			break;
+		if (ch != '%') {
+			d[o++] = ch;
+			p++;
+			continue;
+		}
+		const char *s;
+		size_t n;
+		char num[20];
+		if (p[1] == 's') {
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			n = strlen(s);
+			p += 2;
+		} else if (p[1] == 'u') {
+			s = dec_u64(num + sizeof num, va_arg(ap, unsigned));
+			n = (size_t)(num + sizeof num - s);
+			p += 2;
+		} else if (p[1] == 'l' && p[2] == 'l' && p[3] == 'u') {
+			s = dec_u64(num + sizeof num, va_arg(ap, unsigned long long));
+			n = (size_t)(num + sizeof num - s);
+			p += 4;
+		} else if (p[1] == '%') {
+			s = "%";
+			n = 1;
+			p += 2;
+		} else {
+			return false;
+		}
+		if (n > lim - o)
+			n = lim - o;
+		memcpy(d + o, s, n);
+		o += n;
+	}
+	d[o] = '\0';
+	return true;
+}
+
 static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va_list ap)
 {
 	size_t len = strlen(buf);
@@ -1010,8 +1045,13 @@ static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va
 		strcpy(buf + len, sep);
 		len += strlen(sep);
 	}
-	if (len < size)
-		vsnprintf(buf + len, size - len, fmt, ap);
+	if (len < size) {
+		va_list cp;
+		va_copy(cp, ap);
+		if (!fast_vformat(buf + len, size - len, fmt, cp))
+			vsnprintf(buf + len, size - len, fmt, ap);
+		va_end(cp);
+	}
 }
 
 void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
@@ -1033,6 +1073,23 @@ void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 /* ---- the engine ----------------------------------------------------------- */
 
 
+void mx_detect_opts_prepare(struct mx_detect_opts *o)
+{
+	o->dnsbl_tails = o->n_dnsbl_zones <= sizeof o->dnsbl_tail / sizeof o->dnsbl_tail[0];
+	for (size_t i = 0; o->dnsbl_tails && i < o->n_dnsbl_zones; i++) {
+		const struct mx_dname *z = &o->dnsbl_zones[i];
+		if (z->len < 8)
+			o->dnsbl_tails = false;
+		else
+			o->dnsbl_tail[i] = mx_load64_(z->wire + z->len - 8);
+	}
+	memset(o->public_bloom, 0, sizeof o->public_bloom);
+	for (size_t i = 0; i < o->n_public_resolvers; i++) {
+		unsigned b = mx_detect_public_bit_(&o->public_resolvers[i]);
+		o->public_bloom[b >> 6] |= 1ULL << (b & 63);
+	}
+}
+
 struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 {
 	struct mx_detect *d = calloc(1, sizeof(*d));
@@ -1043,11 +1100,7 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 	else
 		mx_detect_opts_default(&d->o);
 	d->cap = d->o.max_findings ? d->o.max_findings : 1024;
-	memset(d->o.public_bloom, 0, sizeof d->o.public_bloom);
-	for (size_t i = 0; i < d->o.n_public_resolvers; i++) {
-		unsigned b = public_bit(&d->o.public_resolvers[i]);
-		d->o.public_bloom[b >> 6] |= 1ULL << (b & 63);
-	}
+	mx_detect_opts_prepare(&d->o);
 	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
 		if (!(d->o.enabled & (1ULL << i)))
 			continue;
@@ -1061,8 +1114,10 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 		d->state[i] = (void *)(((uintptr_t)d->state_raw[i] + 63) & ~(uintptr_t)63);
 		const struct mx_detector *x = mx_detectors[i];
 #define ADD_CB(list, cb)                                                  \
-		if (x->cb)                                                \
-			d->list.idx[d->list.n++] = (unsigned char)i
+		if (x->cb) {                                              \
+			d->list.e[d->list.n].fn = x->cb;                  \
+			d->list.e[d->list.n++].st = d->state[i];          \
+		}
 		ADD_CB(l_txn, on_txn);
 		ADD_CB(l_stray, on_stray);
 		ADD_CB(l_lookup, on_lookup);
@@ -1343,10 +1398,8 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 #define DISPATCH(list, cb, ...)                                                    \
 	do {                                                                       \
 		struct mx_detect_ctx ctx = {&d->o, d->now, d};                       \
-		for (unsigned k_ = 0; k_ < d->list.n; k_++) {                          \
-			unsigned i_ = d->list.idx[k_];                                 \
-			mx_detectors[i_]->cb(d->state[i_], &ctx, __VA_ARGS__);         \
-		}                                                                  \
+		for (unsigned k_ = 0; k_ < d->list.n; k_++)                            \
+			d->list.e[k_].fn(d->list.e[k_].st, &ctx, __VA_ARGS__);         \
 	} while (0)
 
 void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mxsniff/addr.h"
 #include "mxsniff/chain.h"
@@ -101,11 +102,19 @@ struct mx_detect_opts {
 	uint64_t public_bloom[4];
 	struct mx_dname dnsbl_zones[16];
 	size_t n_dnsbl_zones;
+	/* filled by mx_detect_new(): the last 8 wire bytes of each zone, when
+	 * every zone has at least 8 (dnsbl_tails set): a name is tested with
+	 * one load and a compare per zone */
+	uint64_t dnsbl_tail[16];
+	bool dnsbl_tails;
 	uint64_t enabled;             /* bit i = mx_detectors[i] enabled */
 	size_t max_findings;          /* 1024 */
 };
 
 void mx_detect_opts_default(struct mx_detect_opts *o);
+/* Fill the derived fields (public_bloom, dnsbl_tail): mx_detect_new() does
+ * it on its copy of the options. */
+void mx_detect_opts_prepare(struct mx_detect_opts *o);
 
 /* Where detectors send findings. */
 struct mx_emit;
@@ -141,7 +150,12 @@ void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 /* Append text to f->detail ("; " separated). */
 void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a);
+/* (inline: every detector asks per event, and mostly no --sender is given) */
+bool mx_detect_is_listed_sender_(const struct mx_detect_opts *o, const struct mx_addr *a);
+static inline bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a)
+{
+	return o->n_senders == 0 || mx_detect_is_listed_sender_(o, a);
+}
 
 /* Fixed-size keyed tables inside detector state: every entry starts with a
  * struct mx_slot. mx_slot_get() finds the entry for key (never 0) or takes the
@@ -160,14 +174,62 @@ void *mx_slot_take(void *base, size_t n, size_t size, uint64_t key, uint64_t *cl
  * entry. Same placement and LRU choice as mx_slot_get(); returns the index.
  * The entry is not touched: on *fresh its owner resets what matters. */
 size_t mx_slot_index(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh);
+
+/* The probe itself, inline so that MX_SLOT_INDEX (a probe per transaction
+ * in several detectors) runs with the table size a constant and no call.
+ * A window of MX_SLOT_WINDOW entries from the key's home position (its high
+ * bits scaled to n): the entry is found there, or the window's least
+ * recently used one (the first of equal ones, home first) is taken: its
+ * first `zero` bytes zeroed, then key and use set. One pass: the victim
+ * only matters when the key is not in the window. */
+#define MX_SLOT_WINDOW 4
+static inline __attribute__((always_inline)) struct mx_slot *
+mx_slot_probe_(void *base, size_t n, size_t size, uint64_t key, uint64_t *clock, bool *fresh, size_t zero)
+{
+	unsigned char *b = (unsigned char *)base;
+	size_t home = (size_t)(((key >> 32) * (uint64_t)n) >> 32);
+	uint64_t now = ++*clock;
+	struct mx_slot *s = (struct mx_slot *)(void *)(b + home * size), *victim = s;
+	if (s->key == key && s->used)
+		goto hit;
+	for (size_t k = 1, i = home; k < (n < MX_SLOT_WINDOW ? n : MX_SLOT_WINDOW); k++) {
+		if (++i == n)
+			i = 0;
+		s = (struct mx_slot *)(void *)(b + i * size);
+		if (s->key == key && s->used)
+			goto hit;
+		if (s->used < victim->used)
+			victim = s;
+	}
+	memset(victim, 0, zero);
+	victim->key = key;
+	victim->used = now;
+	if (fresh)
+		*fresh = true;
+	return victim;
+hit:
+	s->used = now;
+	if (fresh)
+		*fresh = false;
+	return s;
+}
+
+static inline __attribute__((always_inline)) size_t
+mx_slot_index_inline_(struct mx_slot *hdr, size_t n, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	return (size_t)(mx_slot_probe_(hdr, n, sizeof(*hdr), key, clock, fresh, sizeof(*hdr)) - hdr);
+}
 #define MX_SLOT_INDEX(hdr, key, clock, fresh) \
-	mx_slot_index((hdr), sizeof(hdr) / sizeof((hdr)[0]), (key), (clock), (fresh))
+	mx_slot_index_inline_((hdr), sizeof(hdr) / sizeof((hdr)[0]), (key), (clock), (fresh))
 /* Find only; NULL when absent. */
 void *mx_slot_find(void *base, size_t n, size_t size, uint64_t key);
+/* (the macros probe inline: mx_slot_probe_ below) */
 #define MX_SLOT_GET(arr, key, clock, fresh) \
-	mx_slot_get((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh))
+	((void *)mx_slot_probe_((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh), \
+				sizeof((arr)[0])))
 #define MX_SLOT_TAKE(arr, key, clock, fresh) \
-	mx_slot_take((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh))
+	((void *)mx_slot_probe_((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key), (clock), (fresh), \
+				sizeof(struct mx_slot)))
 #define MX_SLOT_FIND(arr, key) mx_slot_find((arr), sizeof(arr) / sizeof((arr)[0]), sizeof((arr)[0]), (key))
 /* Key helpers (never 0). */
 uint64_t mx_key_addr(const struct mx_addr *a, uint64_t salt);
@@ -176,7 +238,21 @@ uint64_t mx_key_name(const struct mx_dname *n, uint16_t qtype, uint64_t salt);
 /* The zone a name most likely belongs to: the last two labels (three when the
  * second-level label is short, as in example.co.uk). */
 void mx_zone_guess(const struct mx_dname *n, struct mx_dname *zone);
-bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a);
+/* (inline: the bloom filter rejects most addresses without a call) */
+bool mx_detect_is_listed_public_(const struct mx_detect_opts *o, const struct mx_addr *a);
+static inline unsigned mx_detect_public_bit_(const struct mx_addr *a)
+{
+	return (unsigned)(mx_addr_hash(a, 0x9b) >> 56);
+}
+static inline bool mx_detect_is_public(const struct mx_detect_opts *o, const struct mx_addr *a)
+{
+	if (o->public_bloom[0] | o->public_bloom[1] | o->public_bloom[2] | o->public_bloom[3]) {
+		unsigned b = mx_detect_public_bit_(a);
+		if (!(o->public_bloom[b >> 6] >> (b & 63) & 1))
+			return false;
+	}
+	return mx_detect_is_listed_public_(o, a);
+}
 /* True when n is a --dnsbl-zones zone or below one. */
 bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n);
 

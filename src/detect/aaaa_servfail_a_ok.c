@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define KEEP 64
 #define PAIR_US 60000000ULL
@@ -30,11 +31,25 @@ struct st {
 	_Alignas(64) uint8_t aaaa[KEEP][MX_LOOKUP_BRIEF_MAX];   /* recent failed AAAA lookups */
 	_Alignas(64) uint8_t a[KEEP][MX_LOOKUP_BRIEF_MAX];      /* recent answered A lookups */
 	unsigned na, nb;               /* ring positions */
+	/* how many of each ring's fingerprints have each top byte: a lookup
+	 * whose byte counts zero in the other ring cannot match there, and
+	 * most A answers skip the 64-entry scan (the scan, when it runs, is
+	 * the same as without the counts) */
+	uint8_t nfp_aaaa[256], nfp_a[256];
 };
+
+/* Ring position pos of fps (counted in nfp) gets fingerprint fp. */
+static void fp_set(uint64_t *fps, uint8_t *nfp, unsigned pos, uint64_t fp)
+{
+	if (fps[pos])
+		nfp[fps[pos] >> 56]--;
+	fps[pos] = fp;
+	nfp[fp >> 56]++;
+}
 
 static uint64_t fingerprint(const struct mx_dname *n)
 {
-	return mx_dname_hash(n, 0x2a0) | 1;
+	return mx_hash_bytes_inline_(n->wire, n->len, 0x2a0) | 1; /* = mx_dname_hash(n, 0x2a0) | 1 */
 }
 
 static bool share_resolver(const struct mx_lookup *x, const struct mx_lookup *y, struct mx_addr *out)
@@ -146,7 +161,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	if (l->qtype == MX_TYPE_AAAA &&
 	    (l->outcome == MX_O_SERVFAIL || l->outcome == MX_O_TIMEOUT || l->outcome == MX_O_NXDOMAIN)) {
 		uint64_t fp = fingerprint(&l->qname);
-		for (unsigned i = 0; i < KEEP; i++) {
+		for (unsigned i = 0; s->nfp_a[fp >> 56] && i < KEEP; i++) {
 			if (s->fp_a[i] != fp)
 				continue;
 			struct mx_lookup a;
@@ -157,11 +172,11 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			}
 		}
 		mx_lookup_brief_put(s->aaaa[s->na], l);
-		s->fp_aaaa[s->na] = fp;
+		fp_set(s->fp_aaaa, s->nfp_aaaa, s->na, fp);
 		s->na = (s->na + 1) % KEEP;
 	} else if (l->qtype == MX_TYPE_A && l->outcome == MX_O_ANSWER) {
 		uint64_t fp = fingerprint(&l->qname);
-		for (unsigned i = 0; i < KEEP; i++) {
+		for (unsigned i = 0; s->nfp_aaaa[fp >> 56] && i < KEEP; i++) {
 			if (s->fp_aaaa[i] != fp)
 				continue;
 			struct mx_lookup v6;
@@ -173,7 +188,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			}
 		}
 		mx_lookup_brief_put(s->a[s->nb], l);
-		s->fp_a[s->nb] = fp;
+		fp_set(s->fp_a, s->nfp_a, s->nb, fp);
 		s->nb = (s->nb + 1) % KEEP;
 	}
 }

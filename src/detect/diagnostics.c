@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define AUTH 256
 
@@ -177,7 +178,7 @@ static void auth_check(struct st *s, const struct mx_txn *t, struct mx_emit *e)
 	if (t->qtype != MX_TYPE_A && t->qtype != MX_TYPE_AAAA)
 		return;
 	bool fresh;
-	struct auth *a = MX_SLOT_GET(s->auth, mx_key_addr(&t->server, mx_key_name(&t->qname, 0, 20)), &s->clock, &fresh);
+	struct auth *a = MX_SLOT_GET(s->auth, mx_key_addr_inline(&t->server, mx_key_name_inline(&t->qname, 0, 20)), &s->clock, &fresh);
 	if (fresh) {
 		a->server = t->server;
 		a->client = t->client;
@@ -533,7 +534,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		return;
 	bool fresh;
 	/* ~12 KiB an entry: reset only what marks its arrays empty. */
-	struct sfx_sender *ss = MX_SLOT_TAKE(s->sfx, mx_key_addr(&l->client, 0x5f78), &s->sfx_clock, &fresh);
+	struct sfx_sender *ss = MX_SLOT_TAKE(s->sfx, mx_key_addr_inline(&l->client, 0x5f78), &s->sfx_clock, &fresh);
 	if (fresh) {
 		ss->client = l->client;
 		ss->recent_pos = ss->names_pos = 0;

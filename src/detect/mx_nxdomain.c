@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define ANSWERED 256
 
@@ -50,7 +51,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	(void)e;
 	if (l->qtype != MX_TYPE_MX || (l->outcome != MX_O_ANSWER && l->outcome != MX_O_NODATA) || !l->n_resolvers)
 		return;
-	struct seen *k = MX_SLOT_GET(s->seen, mx_key_name(&l->qname, MX_TYPE_MX, 3), &s->clock, NULL);
+	struct seen *k = MX_SLOT_GET(s->seen, mx_key_name_inline(&l->qname, MX_TYPE_MX, 3), &s->clock, NULL);
 	k->resolver = l->resolvers[0];
 	k->ts = l->last_us;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "key_inline.h"
 
 #define QS 512
 #define PER 4
@@ -49,7 +50,23 @@ struct st {
 	struct q q[QS];
 	struct mx_addr wide[QS][PER][2];   /* [resolver, client] not held in a caddr */
 	uint64_t clock;
+	/* the texts of the qtypes below 64 named in findings so far (bit t of
+	 * tn_have: tn[t] is filled) */
+	uint64_t tn_have;
+	char tn[64][16];
 };
+
+/* mx_dns_type_name() into a 16-byte buffer, kept per qtype below 64 */
+static const char *type_text(struct st *s, uint16_t qtype, char *buf)
+{
+	if (qtype >= 64)
+		return mx_dns_type_name(qtype, buf, 16);
+	if (!(s->tn_have >> qtype & 1)) {
+		mx_dns_type_name(qtype, s->tn[qtype], sizeof s->tn[qtype]);
+		s->tn_have |= 1ULL << qtype;
+	}
+	return s->tn[qtype];
+}
 
 static void cput(struct caddr *c, struct mx_addr *wide, const struct mx_addr *x)
 {
@@ -102,7 +119,7 @@ static uint64_t mx_set_hash(const struct mx_dns_msg *m)
 	if (!m)
 		return 0;
 	for (unsigned i = 0; i < m->n_mx; i++)
-		h ^= mx_dname_hash(&m->mx[i].exchange, m->mx[i].pref + 1);
+		h ^= mx_hash_bytes_inline_(m->mx[i].exchange.wire, m->mx[i].exchange.len, m->mx[i].pref + 1u);
 	return h ^ m->mx_total;
 }
 
@@ -115,7 +132,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (cl == C_NONE)
 		return;
 	bool fresh;
-	size_t qi = MX_SLOT_INDEX(s->qh, mx_key_name(&t->qname, t->qtype, 13), &s->clock, &fresh);
+	size_t qi = MX_SLOT_INDEX(s->qh, mx_key_name_inline(&t->qname, t->qtype, 13), &s->clock, &fresh);
 	struct q *q = &s->q[qi];
 	if (fresh) {
 		memset(q->cls, C_NONE, sizeof q->cls);
@@ -127,8 +144,9 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	now.q_frame = t->q_frame;
 	now.r_frame = t->r_frame;
 	now.ede = t->ede;
-	int slot = -1;
-	for (int i = 0; i < PER; i++) {
+	/* a fresh entry has no answers yet: the first slot, nothing to compare */
+	int slot = fresh ? 0 : -1;
+	for (int i = 0; !fresh && i < PER; i++) {
 		struct seen *v = &q->v[i];
 		uint8_t vcls = q->cls[i];
 		if (vcls == C_NONE) {
@@ -152,7 +170,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		bool mail = t->qtype == MX_TYPE_MX || t->qtype == MX_TYPE_A;
 		bool split = (vcls == C_ANSWER) != (cl == C_ANSWER);
 		struct mx_finding f;
-		char qn[MX_DNAME_STRLEN], r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], tn[16];
+		char qn[MX_DNAME_STRLEN], r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], tbuf[16];
 		mx_finding_init(&f, "RESOLVER_DISAGREEMENT", mail && split ? MX_SEV_ERROR : MX_SEV_WARN);
 		f.title = "two resolvers give different answers to the same question";
 		struct mx_addr vcli;
@@ -171,7 +189,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		mx_dname_format(&t->qname, qn, sizeof qn);
 		mx_addr_format(&vres, r1, sizeof r1);
 		mx_addr_format(&t->server, r2, sizeof r2);
-		mx_dns_type_name(t->qtype, tn, sizeof tn);
+		const char *tn = type_text(s, t->qtype, tbuf);
 		if (vcls == cl)
 			mx_finding_detail(&f, "%s %s: %s and %s return different MX sets", tn, qn, r1, r2);
 		else

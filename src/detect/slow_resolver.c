@@ -34,12 +34,48 @@ struct st {
 	uint64_t clock, win_start;
 };
 
+/* Bucket b >= 1 holds latencies us with floor(4 log2(us)) = b (the last
+ * one everything above): bucket_from[b] is the least such us, the integer
+ * ceiling of 2^(b/4). Read from this table instead of computing log2 per
+ * answer; the same buckets as (unsigned)(log2((double)us) * 4.0): for every
+ * us that is not a power of two, 4 log2(us) lies more than 1.7e-8 from an
+ * integer (checked for every us up to 2^27, where the last bucket starts
+ * below), far beyond any libm's rounding, and at powers of two both are
+ * exact. Unit test slow_resolver_bucket_as_log2 compares the two. */
+static const uint32_t bucket_from[NB] = {
+	0, 2, 2, 2, 2, 3, 3, 4,
+	4, 5, 6, 7, 8, 10, 12, 14,
+	16, 20, 23, 27, 32, 39, 46, 54,
+	64, 77, 91, 108, 128, 153, 182, 216,
+	256, 305, 363, 431, 512, 609, 725, 862,
+	1024, 1218, 1449, 1723, 2048, 2436, 2897, 3445,
+	4096, 4871, 5793, 6889, 8192, 9742, 11586, 13778,
+	16384, 19484, 23171, 27555, 32768, 38968, 46341, 55109,
+	65536, 77936, 92682, 110218, 131072, 155872, 185364, 220436,
+	262144, 311744, 370728, 440872, 524288, 623488, 741456, 881744,
+	1048576, 1246975, 1482911, 1763488, 2097152, 2493949, 2965821, 3526976,
+	4194304, 4987897, 5931642, 7053951, 8388608, 9975793, 11863284, 14107901,
+	16777216, 19951585, 23726567, 28215802, 33554432, 39903170, 47453133, 56431604,
+	67108864, 79806339, 94906266, 112863207,
+};
+
+/* (not static: the unit test compares it with log2) */
+unsigned mx_slow_resolver_bucket_(uint64_t us);
+unsigned mx_slow_resolver_bucket_(uint64_t us)
+{
+	if (us < 2)
+		return 0;
+	if (us >= bucket_from[NB - 1])
+		return NB - 1;
+	/* us in [2^e, 2^(e+1)), e <= 26: buckets 4e .. 4e+3 (the starts
+	 * increase: count those reached) */
+	unsigned e = 63u - (unsigned)__builtin_clzll(us), b = 4 * e;
+	return b + (us >= bucket_from[b + 1]) + (us >= bucket_from[b + 2]) + (us >= bucket_from[b + 3]);
+}
+
 static unsigned bucket(uint64_t us)
 {
-	if (us < 1)
-		return 0;
-	unsigned b = (unsigned)(log2((double)us) * 4.0);
-	return b >= NB ? NB - 1 : b;
+	return mx_slow_resolver_bucket_(us);
 }
 
 static uint64_t bucket_top(unsigned b)

@@ -3,6 +3,7 @@
  * not hide the obvious, healthy input that must stay quiet, and the edges
  * (retransmission vs retry, capture ending inside a window, two senders
  * behind one resolver, a forwarding resolver acting as a sender). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include "mxsniff/detect.h"
 #include "mxsniff/err.h"
+#include "../../src/detect/key_inline.h"
 
 #define SEC 1000000ULL
 #define T0 (1767225600ULL * SEC)
@@ -261,6 +263,41 @@ static void p2_pairs_aaaa_fail_with_a_ok(void **state)
 	mx_detect_observe_lookup(d, &l);
 	assert_null(find(d, "AAAA_SERVFAIL_A_OK", NULL));
 	mx_detect_free(d);
+}
+
+/* P2's rings are overwritten in turn and counted per fingerprint byte: after
+ * 300 lookups of one kind only the last 64 pair with the other kind, every
+ * one of them, in both orders. */
+static void p2_pairs_across_ring_overwrites(void **state)
+{
+	(void)state;
+	for (int a_first = 0; a_first < 2; a_first++) {
+		struct mx_detect *d = new_det("AAAA_SERVFAIL_A_OK");
+		struct mx_lookup l;
+		char name[64];
+		for (int i = 0; i < 300; i++) {
+			snprintf(name, sizeof name, "h%d.ring.test", i);
+			if (a_first)
+				lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + (uint64_t)i * 1000, "192.0.2.53", 3000);
+			else
+				lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + (uint64_t)i * 1000, "192.0.2.53",
+				       3000);
+			mx_detect_observe_lookup(d, &l);
+		}
+		for (int i = 0; i < 300; i++) {
+			snprintf(name, sizeof name, "h%d.ring.test", i);
+			if (a_first)
+				lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC, "192.0.2.53", 3000);
+			else
+				lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + SEC, "192.0.2.53", 3000);
+			size_t before, after;
+			find(d, "AAAA_SERVFAIL_A_OK", &before);
+			mx_detect_observe_lookup(d, &l);
+			find(d, "AAAA_SERVFAIL_A_OK", &after);
+			assert_int_equal(after - before, i >= 300 - 64 ? 1 : 0);
+		}
+		mx_detect_free(d);
+	}
 }
 
 /* RFC 4074 §4.2: AAAA NXDOMAIN beside an A answer from the same resolver is
@@ -878,6 +915,298 @@ static void p20_search_suffix_negatives(void **state)
 	mx_detect_free(d);
 }
 
+/* P13 names the qtype in its detail and verify lines from a per-type
+ * cache: each finding names its own type, in any order, also for types
+ * past the cache. */
+static void p13_names_each_qtype(void **state)
+{
+	(void)state;
+	static const uint16_t types[] = {MX_TYPE_A, MX_TYPE_MX, MX_TYPE_AAAA, MX_TYPE_A, 257, MX_TYPE_TLSA, 99, MX_TYPE_MX};
+	struct mx_detect *d = new_det("RESOLVER_DISAGREEMENT");
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		char name[64], tn[16], want[256];
+		snprintf(name, sizeof name, "q%zu.types.test", i);
+		struct mx_txn t;
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + i * SEC, 1000, 0, 1000 + 4 * i);
+		mx_dname_from_text(name, &t.qname);
+		t.qtype = types[i];
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_ANSWERED, T0 + i * SEC + 2000, 1000, 3, 1002 + 4 * i);
+		mx_dname_from_text(name, &t.qname);
+		t.qtype = types[i];
+		mx_detect_observe_txn(d, &t);
+		size_t n;
+		const struct mx_finding *f = mx_detect_peek(d, &n), *hit = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(f[k].pattern, "RESOLVER_DISAGREEMENT") == 0 && f[k].qtype == types[i] &&
+			    f[k].host.len == t.qname.len && memcmp(f[k].host.wire, t.qname.wire, t.qname.len) == 0)
+				hit = &f[k];
+		assert_non_null(hit);
+		mx_dns_type_name(types[i], tn, sizeof tn);
+		snprintf(want, sizeof want, "%s %s.: 192.0.2.53 says ANSWER, 192.0.2.54 says NXDOMAIN", tn, name);
+		assert_string_equal(hit->detail, want);
+		snprintf(want, sizeof want, "dig %s %s. @192.0.2.53\ndig %s %s. @192.0.2.54", tn, name, tn, name);
+		assert_string_equal(hit->verify, want);
+	}
+	mx_detect_free(d);
+}
+
+/* The keyed slot probe (inline in detect.h) places, finds and evicts as
+ * the two-pass reference below does (its first version): eviction order
+ * shows in the output under floods. */
+static size_t ref_slot(struct mx_slot *t, size_t n, uint64_t key, uint64_t *clock, bool *fresh)
+{
+	size_t home = (size_t)(((key >> 32) * (uint64_t)n) >> 32), w = n < 4 ? n : 4;
+	uint64_t now = ++*clock;
+	for (size_t k = 0, i = home; k < w; k++, i = (i + 1) % n)
+		if (t[i].key == key && t[i].used) {
+			t[i].used = now;
+			*fresh = false;
+			return i;
+		}
+	size_t v = home;
+	for (size_t k = 1, i = (home + 1) % n; k < w; k++, i = (i + 1) % n)
+		if (t[i].used < t[v].used)
+			v = i;
+	t[v].key = key;
+	t[v].used = now;
+	*fresh = true;
+	return v;
+}
+
+static void slot_probe_matches_reference(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {1, 2, 3, 4, 7, 64};
+	uint64_t rng = 0x243f6a8885a308d3ULL;
+	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+		size_t n = sizes[z];
+		struct mx_slot ref[64], got[64], hdr[7];
+		struct {
+			struct mx_slot s;
+			uint64_t payload;
+		} ent[64];
+		memset(ref, 0, sizeof ref);
+		memset(got, 0, sizeof got);
+		memset(hdr, 0, sizeof hdr);
+		memset(ent, 0, sizeof ent);
+		uint64_t cr = 0, cg = 0, ce = 0, ch = 0;
+		for (int op = 0; op < 20000; op++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* a few keys more than slots, some sharing their home */
+			uint64_t key = ((rng >> 33) % (2 * n + 3) + 1) * 0x9e3779b97f4a7c15ULL;
+			key = key ? key : 1;
+			bool fr, fg, fe, fh;
+			size_t ir = ref_slot(ref, n, key, &cr, &fr);
+			size_t ig = mx_slot_index(got, n, key, &cg, &fg);
+			assert_int_equal(ig, ir);
+			assert_int_equal(fg, fr);
+			void *e = mx_slot_get(ent, n, sizeof ent[0], key, &ce, &fe);
+			assert_ptr_equal(e, &ent[ir]);
+			assert_int_equal(fe, fr);
+			if (fe)
+				assert_int_equal(ent[ir].payload, 0);
+			ent[ir].payload = key;
+			if (n == 7) {
+				size_t ih = MX_SLOT_INDEX(hdr, key, &ch, &fh);
+				assert_int_equal(ih, ir);
+				assert_int_equal(fh, fr);
+			}
+			assert_memory_equal(got, ref, n * sizeof ref[0]);
+			assert_ptr_equal(mx_slot_find(ent, n, sizeof ent[0], key), &ent[ir]);
+		}
+	}
+}
+
+/* mx_detect_is_public with the bloom filter prepared (inline reject) and
+ * without it (the plain list scan) agree on the listed resolvers and on
+ * others. */
+static void public_bloom_matches_list(void **state)
+{
+	(void)state;
+	struct mx_detect_opts raw, prep;
+	mx_detect_opts_default(&raw);
+	prep = raw;
+	mx_detect_opts_prepare(&prep);
+	assert_true(prep.public_bloom[0] | prep.public_bloom[1] | prep.public_bloom[2] | prep.public_bloom[3]);
+	for (size_t i = 0; i < raw.n_public_resolvers; i++)
+		assert_true(mx_detect_is_public(&prep, &raw.public_resolvers[i]));
+	for (unsigned i = 0; i < 4096; i++) {
+		struct mx_addr a;
+		char txt[64];
+		if (i % 2)
+			snprintf(txt, sizeof txt, "%u.%u.%u.%u", i % 251, (i * 7) % 256, (i * 13) % 256, i % 256);
+		else
+			snprintf(txt, sizeof txt, "2001:db8::%x", i);
+		assert_int_equal(mx_addr_parse(txt, &a), 0);
+		assert_int_equal(mx_detect_is_public(&prep, &a), mx_detect_is_public(&raw, &a));
+	}
+	struct mx_addr a;
+	assert_int_equal(mx_addr_parse("8.8.4.4", &a), 0);
+	assert_true(mx_detect_is_public(&prep, &a));
+	assert_int_equal(mx_addr_parse("8.8.4.5", &a), 0);
+	assert_false(mx_detect_is_public(&prep, &a));
+}
+
+/* mx_detect_in_dnsbl with the zones' last words prepared answers as the
+ * plain zone walk: names below, at, beside and around the zones, names
+ * sharing a zone's last 8 bytes, short names; a zone under 8 bytes turns
+ * the shortcut off. */
+static void dnsbl_tails_match_zone_walk(void **state)
+{
+	(void)state;
+	static const char *const names[] = {
+		"2.0.0.127.zen.spamhaus.org", "zen.spamhaus.org", "spamhaus.org", "xzen.spamhaus.org",
+		"abcdefgh.xspamhaus.org", "a.b.c.d.e.f.dbl.spamhaus.org", "example.org", "haus.org",
+		"1.2.3.4.bl.spamcop.net", "spamcop.net", "x.multi.uribl.com", "uribl.com", "a.com", "org",
+		"q.b.barracudacentral.org", "b.barracudacentral.org.example", "x.multi.surbl.org", "x.y",
+		".", "1.2.3.4.dnsbl.test", "dnsbl.test", "a.t",
+	};
+	for (int pass = 0; pass < 2; pass++) {
+		struct mx_detect_opts raw, prep;
+		mx_detect_opts_default(&raw);
+		if (pass == 1) /* a zone of 7 bytes */
+			assert_int_equal(mx_dname_from_text("a.t", &raw.dnsbl_zones[raw.n_dnsbl_zones++]), 0);
+		else
+			assert_int_equal(mx_dname_from_text("dnsbl.test", &raw.dnsbl_zones[raw.n_dnsbl_zones++]), 0);
+		prep = raw;
+		mx_detect_opts_prepare(&prep);
+		assert_int_equal(prep.dnsbl_tails, pass == 0);
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			struct mx_dname n;
+			assert_int_equal(mx_dname_from_text(names[i], &n), 0);
+			assert_int_equal(mx_detect_in_dnsbl(&prep, &n), mx_detect_in_dnsbl(&raw, &n));
+		}
+		struct mx_dname n;
+		assert_int_equal(mx_dname_from_text("2.0.0.127.zen.spamhaus.org", &n), 0);
+		assert_true(mx_detect_in_dnsbl(&prep, &n));
+		assert_int_equal(mx_dname_from_text("abcdefgh.xspamhaus.org", &n), 0);
+		assert_false(mx_detect_in_dnsbl(&prep, &n));
+		assert_int_equal(mx_dname_from_text("x.a.t", &n), 0);
+		assert_int_equal(mx_detect_in_dnsbl(&prep, &n), pass == 1);
+	}
+}
+
+/* SLOW_RESOLVER's latency buckets from its table are the buckets of
+ * floor(4 log2(us)) it used to compute: every us up to 2^22, around every
+ * bucket start, and spread up to 2^40. */
+unsigned mx_slow_resolver_bucket_(uint64_t us);
+static unsigned log2_bucket(uint64_t us)
+{
+	if (us < 1)
+		return 0;
+	unsigned b = (unsigned)(log2((double)us) * 4.0);
+	return b >= 108 ? 107 : b;
+}
+
+static void slow_resolver_bucket_as_log2(void **state)
+{
+	(void)state;
+	for (uint64_t us = 0; us <= (1ULL << 22); us++)
+		if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
+			fail_msg("bucket of %llu", (unsigned long long)us);
+	for (unsigned b = 1; b < 112; b++) {
+		uint64_t at = (uint64_t)ceil(pow(2.0, b / 4.0));
+		for (uint64_t us = at > 64 ? at - 64 : 0; us < at + 64; us++)
+			if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
+				fail_msg("bucket of %llu", (unsigned long long)us);
+	}
+	uint64_t x = 88172645463325252ULL;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t us = x >> (24 + i % 40);
+		if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
+			fail_msg("bucket of %llu", (unsigned long long)us);
+	}
+}
+
+/* The inline hash of detector keys is mx_hash_bytes() (table placement
+ * and eviction order depend on it): every length up to a name's most, many
+ * seeds; and mx_key_name_inline() is mx_key_name(). */
+static void name_key_inline_is_mx_key_name(void **state)
+{
+	(void)state;
+	uint8_t buf[300];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	for (size_t n = 0; n < sizeof buf; n++) {
+		for (int r = 0; r < 20; r++) {
+			for (size_t i = 0; i < n; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				buf[i] = (uint8_t)(r < 4 ? (uint64_t)r * 0x41 : x);
+			}
+			uint64_t seed = r ? x : 0;
+			assert_true(mx_hash_bytes_inline_(buf, n, seed) == mx_hash_bytes(buf, n, seed));
+		}
+	}
+	static const char *const names[] = {".", "a", "mx1.example.test", "_25._tcp.mx.example.org",
+					     "a.very.long.name.with.many.labels.example.co.uk"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct mx_dname d;
+		assert_int_equal(mx_dname_from_text(names[i], &d), 0);
+		for (uint16_t q = 0; q < 300; q += 7)
+			for (uint64_t salt = 0; salt < 40; salt += 3) {
+				uint64_t k = mx_dname_hash(&d, salt * 65537 + q);
+				assert_true(mx_key_name_inline(&d, q, salt) == (k ? k : 1));
+				assert_true(mx_key_name(&d, q, salt) == (k ? k : 1));
+			}
+	}
+}
+
+/* mx_finding_detail/verify format %s, %u, %llu and %% without vsnprintf:
+ * the text, the separators and the cut at the field's size must be what
+ * snprintf gives, at every length; other conversions still work. */
+static void expect_text(const char *got, size_t size, const char *pre, const char *sep, const char *body)
+{
+	char want[1400];
+	size_t plen = strlen(pre);
+	strcpy(want, pre);
+	if (plen && plen + strlen(sep) < size)
+		strcat(want, sep);
+	strcat(want, body);
+	want[size - 1] = '\0';
+	assert_string_equal(got, want);
+}
+
+static void finding_text_formats_as_snprintf(void **state)
+{
+	(void)state;
+	static struct mx_finding f;
+	char pre[sizeof f.verify], arg[48], body[256];
+	for (size_t plen = 0; plen < sizeof f.verify; plen++) {
+		for (size_t alen = 0; alen < sizeof arg; alen += plen % 5 + 1) {
+			memset(pre, 'p', plen);
+			pre[plen] = '\0';
+			memset(arg, 'a', alen);
+			arg[alen] = '\0';
+			/* detail: "; " separated, 320 bytes */
+			if (plen < sizeof f.detail) {
+				mx_finding_init(&f, "X", MX_SEV_INFO);
+				strcpy(f.detail, pre);
+				mx_finding_detail(&f, "MX %s: %u of %llu%% %s", arg, 4000000000u,
+						  18446744073709551615ULL, "end");
+				snprintf(body, sizeof body, "MX %s: %u of %llu%% %s", arg, 4000000000u,
+					 18446744073709551615ULL, "end");
+				expect_text(f.detail, sizeof f.detail, pre, "; ", body);
+			}
+			/* verify: "\n" separated, 640 bytes; a float falls back to vsnprintf */
+			mx_finding_init(&f, "X", MX_SEV_INFO);
+			strcpy(f.verify, pre);
+			mx_finding_verify(&f, "dig %s %u %.1f @%s", arg, 0u, 2.25, arg);
+			snprintf(body, sizeof body, "dig %s %u %.1f @%s", arg, 0u, 2.25, arg);
+			expect_text(f.verify, sizeof f.verify, pre, "\n", body);
+			mx_finding_init(&f, "X", MX_SEV_INFO);
+			strcpy(f.verify, pre);
+			mx_finding_verify(&f, "dig %s @%s", arg, "192.0.2.1");
+			snprintf(body, sizeof body, "dig %s @%s", arg, "192.0.2.1");
+			expect_text(f.verify, sizeof f.verify, pre, "\n", body);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -887,6 +1216,7 @@ int main(void)
 		cmocka_unit_test(p1_timeout_variant_and_two_senders),
 		cmocka_unit_test(p2_pairs_aaaa_fail_with_a_ok),
 		cmocka_unit_test(p2_aaaa_nxdomain_with_a_ok),
+		cmocka_unit_test(p2_pairs_across_ring_overwrites),
 		cmocka_unit_test(p9_obvious_slowness_with_few_samples),
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
 		cmocka_unit_test(p10_late_answers_are_not_dead),
@@ -901,6 +1231,13 @@ int main(void)
 		cmocka_unit_test(p20_search_suffix_pairs),
 		cmocka_unit_test(p20_search_suffix_wildcard_warns),
 		cmocka_unit_test(p20_search_suffix_negatives),
+		cmocka_unit_test(finding_text_formats_as_snprintf),
+		cmocka_unit_test(slot_probe_matches_reference),
+		cmocka_unit_test(dnsbl_tails_match_zone_walk),
+		cmocka_unit_test(public_bloom_matches_list),
+		cmocka_unit_test(slow_resolver_bucket_as_log2),
+		cmocka_unit_test(name_key_inline_is_mx_key_name),
+		cmocka_unit_test(p13_names_each_qtype),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
