@@ -188,7 +188,7 @@ struct mx_emit {
 #define RECENT_TRIES 4
 /* the longest record: client, qtype, n_tries, decided frame, qname, four
  * tries and an answer with a full name */
-#define RECENT_SLOT 832
+#define RECENT_SLOT 896
 
 /* The deciding answer in brief, kept raw and formatted only when a finding
  * shows it ("MX 10 mx1.example ...", "192.0.2.1 ...", "CNAME x", "SOA z
@@ -661,9 +661,16 @@ static uint8_t *put_tries(uint8_t *p, const struct mx_lookup_try *tries, unsigne
 		uint32_t oc = (uint32_t)t->outcome;
 		memcpy(p, &oc, 4);
 		p += 4;
-		*p++ = t->open;
+		*p++ = (uint8_t)(t->open | (t->late_frame ? 2 : 0));
 		p = put_2(p, t->rcode);
 		p = put_2(p, t->ede);
+		if (t->late_frame) {
+			p = put_n(p, t->late_frame, narrow);
+			memcpy(p, &t->late_latency_us, 4);
+			p += 4;
+			p = put_2(p, t->late_rcode);
+			*p++ = t->late_outcome;
+		}
 	}
 	return p;
 }
@@ -682,9 +689,17 @@ static const uint8_t *get_tries(const uint8_t *p, struct mx_lookup_try *tries, u
 		memcpy(&oc, p, 4);
 		p += 4;
 		t->outcome = (enum mx_outcome)oc;
-		t->open = *p++ != 0;
+		uint8_t fl = *p++;
+		t->open = fl & 1;
 		p = get_2(p, &t->rcode);
 		p = get_2(p, &t->ede);
+		if (fl & 2) {
+			p = get_n(p, &t->late_frame, narrow);
+			memcpy(&t->late_latency_us, p, 4);
+			p += 4;
+			p = get_2(p, &t->late_rcode);
+			t->late_outcome = *p++;
+		}
 	}
 	return p;
 }
@@ -693,15 +708,17 @@ static const uint8_t *get_tries(const uint8_t *p, struct mx_lookup_try *tries, u
  * frame, per try the query and response frames and times, server, outcome,
  * rcode, EDE and whether it was still open, and the deciding answer. */
 /* the longest record: address, qtype, tries byte, decided frame, name; four
- * tries of q_ts, three frame-sized fields, server, outcome, open, rcode, EDE;
- * an SOA answer with a full name */
-_Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) +
+ * tries of q_ts, three frame-sized fields, server, outcome, open, rcode, EDE
+ * and a late response (frame, latency, rcode, outcome); an SOA answer with a
+ * full name */
+#define RECENT_TRY_MAX (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2 + 8 + 4 + 2 + 1)
+_Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * RECENT_TRY_MAX +
 		       1 + 4 + 2 + MX_DNAME_MAX <= RECENT_SLOT && RECENT_SLOT % 64 == 0,
 	       "RECENT_SLOT holds the longest record, in whole cache lines");
 
 /* put_name's 64-byte copy stays inside: the ring's last name (an answer's,
  * after a full qname and four wide tries) and a brief's only name. */
-_Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) + 1 + 4 + 2 + 64 <=
+_Static_assert(17 + 2 + 1 + 8 + 2 + MX_DNAME_MAX + RECENT_TRIES * RECENT_TRY_MAX + 1 + 4 + 2 + 64 <=
 		       RECENT_SLOT,
 	       "a ring record's names have 64 bytes of room");
 _Static_assert(17 + 2 + 1 + 8 * 4 + 4 + 4 + 2 + 1 + MX_LOOKUP_MAX_RESOLVERS * 17 + 2 + 64 <= MX_LOOKUP_BRIEF_MAX,
@@ -736,8 +753,10 @@ static const uint8_t *get_k(const uint8_t *p, uint64_t *v, unsigned k)
  * narrow flag and where the deciding frame is (0: none, k: try k's
  * response, 7: in 8 bytes after the byte), the name, the tries and the
  * answer. Narrow records (frames and latencies below 2^24, query times
- * within 2^40 us after the ring's base time, outcomes below 128) keep a try
- * in 17 bytes, 24 with a response: most records fit one cache line. */
+ * within 2^40 us after the ring's base time, outcomes below 64) keep a try
+ * in 17 bytes, 24 with a response: most records fit one cache line. A try
+ * with a late response (flag 2 beside the open bit) adds its frame, latency,
+ * rcode and outcome. */
 #define RT_NARROW 0x08
 #define RT_DSHIFT 4
 
@@ -748,8 +767,8 @@ static void recent_put(uint8_t *p, const struct mx_lookup *l, uint64_t base)
 	unsigned dcode = l->decided_frame ? 7 : 0;
 	for (unsigned i = 0; i < nt; i++) {
 		const struct mx_lookup_try *t = &l->tries[i];
-		uint64_t big = t->q_frame | t->r_frame | (t->r_frame ? t->latency_us : 0);
-		if (big >> 24 || t->q_ts < base || (t->q_ts - base) >> 40 || (uint32_t)t->outcome >= 128)
+		uint64_t big = t->q_frame | t->r_frame | (t->r_frame ? t->latency_us : 0) | t->late_frame;
+		if (big >> 24 || t->q_ts < base || (t->q_ts - base) >> 40 || (uint32_t)t->outcome >= 64)
 			narrow = false;
 		if (dcode == 7 && t->r_frame == l->decided_frame)
 			dcode = i + 1;
@@ -767,7 +786,7 @@ static void recent_put(uint8_t *p, const struct mx_lookup *l, uint64_t base)
 			p = put_k(p, t->q_frame, 3);
 			p = put_k(p, t->r_frame, 3);
 			p = put_addr(p, &t->server);
-			*p++ = (uint8_t)((uint32_t)t->outcome << 1 | t->open);
+			*p++ = (uint8_t)((uint32_t)t->outcome << 2 | (t->late_frame ? 2u : 0u) | t->open);
 		} else {
 			p = put_8(p, t->q_ts);
 			p = put_8(p, t->q_frame);
@@ -776,13 +795,20 @@ static void recent_put(uint8_t *p, const struct mx_lookup *l, uint64_t base)
 			uint32_t oc = (uint32_t)t->outcome;
 			memcpy(p, &oc, 4);
 			p += 4;
-			*p++ = t->open;
+			*p++ = (uint8_t)((t->late_frame ? 2u : 0u) | t->open);
 		}
 		/* the rest shows only in a response's row */
 		if (t->r_frame) {
 			p = put_k(p, t->latency_us, narrow ? 3 : 8);
 			p = put_2(p, t->rcode);
 			p = put_2(p, t->ede);
+		}
+		if (t->late_frame) {
+			p = put_k(p, t->late_frame, narrow ? 3 : 8);
+			memcpy(p, &t->late_latency_us, 4);
+			p += 4;
+			p = put_2(p, t->late_rcode);
+			*p++ = t->late_outcome;
 		}
 	}
 	/* only where evidence tables show it: MX answers and failures */
@@ -806,6 +832,7 @@ static void recent_get(const uint8_t *p, struct recent_lookup *r, uint64_t base)
 	p = get_name(p, &r->qname);
 	for (unsigned i = 0; i < r->n_tries; i++) {
 		struct mx_lookup_try *t = &r->tries[i];
+		bool late;
 		memset(t, 0, sizeof(*t));
 		if (narrow) {
 			p = get_k(p, &t->q_ts, 5);
@@ -813,7 +840,8 @@ static void recent_get(const uint8_t *p, struct recent_lookup *r, uint64_t base)
 			p = get_k(p, &t->q_frame, 3);
 			p = get_k(p, &t->r_frame, 3);
 			p = get_addr(p, &t->server);
-			t->outcome = (enum mx_outcome)(*p >> 1);
+			t->outcome = (enum mx_outcome)(*p >> 2);
+			late = *p & 2;
 			t->open = *p++ & 1;
 		} else {
 			p = get_8(p, &t->q_ts);
@@ -824,12 +852,20 @@ static void recent_get(const uint8_t *p, struct recent_lookup *r, uint64_t base)
 			memcpy(&oc, p, 4);
 			p += 4;
 			t->outcome = (enum mx_outcome)oc;
-			t->open = *p++ != 0;
+			late = *p & 2;
+			t->open = *p++ & 1;
 		}
 		if (t->r_frame) {
 			p = get_k(p, &t->latency_us, narrow ? 3 : 8);
 			p = get_2(p, &t->rcode);
 			p = get_2(p, &t->ede);
+		}
+		if (late) {
+			p = get_k(p, &t->late_frame, narrow ? 3 : 8);
+			memcpy(&t->late_latency_us, p, 4);
+			p += 4;
+			p = get_2(p, &t->late_rcode);
+			t->late_outcome = *p++;
 		}
 	}
 	if (dcode >= 1 && dcode <= RECENT_TRIES)
@@ -838,7 +874,7 @@ static void recent_get(const uint8_t *p, struct recent_lookup *r, uint64_t base)
 }
 
 _Static_assert(17 + 2 + 1 + 8 * 4 + 4 + 4 + 2 + 1 + MX_LOOKUP_MAX_RESOLVERS * 17 + 2 + MX_DNAME_MAX +
-		       MX_LOOKUP_MAX_TRIES * (8 + 3 * 8 + 17 + 4 + 1 + 2 + 2) <= MX_LOOKUP_BRIEF_MAX,
+		       MX_LOOKUP_MAX_TRIES * RECENT_TRY_MAX <= MX_LOOKUP_BRIEF_MAX,
 	       "MX_LOOKUP_BRIEF_MAX holds the longest brief");
 
 void mx_lookup_brief_put(uint8_t *p, const struct mx_lookup *l)
@@ -847,7 +883,7 @@ void mx_lookup_brief_put(uint8_t *p, const struct mx_lookup *l)
 	unsigned nr = l->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? l->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
 	uint64_t wide = l->decided_frame;
 	for (unsigned i = 0; i < nt; i++)
-		wide |= l->tries[i].q_frame | l->tries[i].r_frame | l->tries[i].latency_us;
+		wide |= l->tries[i].q_frame | l->tries[i].r_frame | l->tries[i].latency_us | l->tries[i].late_frame;
 	bool narrow = wide >> 32 == 0;
 	p = put_addr(p, &l->client);
 	p = put_2(p, l->qtype);
@@ -916,6 +952,7 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 		q.qtype = qtype;
 		q.ede = 0xffff;
 		q.outcome = t->r_frame ? t->outcome : (t->open ? MX_O_TIMEOUT : t->outcome);
+		q.late = t->late_frame != 0;
 		mx_finding_add_frame(f, t->q_frame);
 		add_evidence(f, &q);
 		if (t->r_frame) {
@@ -932,6 +969,21 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 			if (t->r_frame == decided_frame && answer)
 				answer_format(answer, r.answer, sizeof r.answer);
 			mx_finding_add_frame(f, t->r_frame);
+			add_evidence(f, &r);
+		}
+		if (t->late_frame) {
+			/* the response the client no longer waited for */
+			struct mx_evidence r = q;
+			r.frame = t->late_frame;
+			r.ts_us = t->q_ts + t->late_latency_us;
+			r.from = t->server;
+			r.to = *client;
+			r.response = true;
+			r.late = true;
+			r.outcome = (enum mx_outcome)t->late_outcome;
+			r.rcode = t->late_rcode;
+			r.latency_us = t->late_latency_us;
+			mx_finding_add_frame(f, t->late_frame);
 			add_evidence(f, &r);
 		}
 	}

@@ -522,6 +522,7 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 			y->late_frame = 0;
 			y->late_latency_us = 0;
 			y->late_rcode = 0;
+			y->late_outcome = 0;
 			if (x->transport == MX_T_TCP)
 				check_tcp_retry(l);
 		}
@@ -645,6 +646,7 @@ void mx_lookup_observe_stray(struct mx_lookup_table *t, const struct mx_stray *s
 			y->late_frame = m->frame;
 			y->late_latency_us = s->latency_us > UINT32_MAX ? UINT32_MAX : (uint32_t)s->latency_us;
 			y->late_rcode = m->rcode;
+			y->late_outcome = (uint8_t)mx_dns_outcome(m);
 			t->st.late_kept++;
 		}
 		return;

@@ -44,6 +44,8 @@ struct mx_evidence {
 	uint16_t rcode;
 	uint16_t ede;                /* 0xffff none */
 	uint64_t latency_us;
+	bool late;                   /* a response after the answer timeout (its try stays TIMEOUT);
+				      * on a query row: its response came that late */
 	char answer[96];             /* short answer text ("10 mx1.example.test.", "192.0.2.1") */
 };
 
@@ -136,7 +138,7 @@ void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l);
  * EDE, resolvers and per try what evidence rows show. brief_put writes at
  * most MX_LOOKUP_BRIEF_MAX bytes; brief_get fills those fields (other
  * fields zero, answer NULL): enough for mx_finding_add_lookup(). */
-#define MX_LOOKUP_BRIEF_MAX 1088
+#define MX_LOOKUP_BRIEF_MAX 1280
 void mx_lookup_brief_put(uint8_t *buf, const struct mx_lookup *l);
 void mx_lookup_brief_get(const uint8_t *buf, struct mx_lookup *l);
 /* Frames, resolvers and times from a chain step, and evidence rows from the

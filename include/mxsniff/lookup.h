@@ -48,6 +48,7 @@ struct mx_lookup_try {
 	uint64_t late_frame;
 	uint32_t late_latency_us; /* from the try's first query, saturating */
 	uint16_t late_rcode;
+	uint8_t late_outcome;     /* enum mx_outcome of the late response */
 };
 
 struct mx_lookup {

@@ -708,7 +708,8 @@ const char *mx_sk_evidence_answer(const struct mx_evidence *e, char *buf, size_t
 	struct sk_buf s = sk_start(buf, n);
 	char rc[32];
 	if (!e->response) {
-		ska(&s, e->outcome == MX_O_TIMEOUT ? "(query, no response)" : "(query)");
+		ska(&s, e->late ? "(query, answered late)"
+			    : e->outcome == MX_O_TIMEOUT ? "(query, no response)" : "(query)");
 		return buf;
 	}
 	mx_dns_rcode_name(e->rcode, rc, sizeof rc);
@@ -739,6 +740,8 @@ const char *mx_sk_evidence_answer(const struct mx_evidence *e, char *buf, size_t
 		break;
 	}
 	ede_text(&s, e->ede);
+	if (e->late)
+		ska(&s, " (late)");
 	return buf;
 }
 

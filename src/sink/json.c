@@ -317,6 +317,7 @@ static void write_try(struct mx_jw *out, const struct mx_lookup_try *t)
 		key(out, &f, KL("late"));
 		mx_jw_c(out, '{');
 		kv_u64(out, &g, KL("frame"), t->late_frame);
+		kv_outcome(out, &g, KL("outcome"), (enum mx_outcome)t->late_outcome);
 		key(out, &g, KL("rcode"));
 		mx_sj_rcode(out, t->late_rcode);
 		kv_ms(out, &g, KL("latency_ms"), true, t->late_latency_us);
@@ -771,6 +772,7 @@ static void write_evidence(struct mx_jw *out, const struct mx_evidence *e)
 		kv_null(out, &f, KL("rcode"));
 	kv_ede(out, &f, KL("ede"), e->response ? e->ede : 0xffff);
 	kv_ms(out, &f, KL("latency_ms"), e->response && e->outcome != MX_O_TIMEOUT, e->latency_us);
+	kv_bool(out, &f, KL("late"), e->late);
 	kv_str(out, &f, KL("answer"), e->answer[0] ? e->answer : NULL);
 	mx_jw_c(out, '}');
 }

@@ -1163,7 +1163,7 @@ static const char *const finding_spec[] = {
 };
 static const char *const evidence_spec[] = {
 	"frame:n", "time:s", "from:sz", "to:sz", "response:b", "qname:sz", "qtype:s",
-	"outcome:s", "rcode:sz", "ede:nz", "latency_ms:nz", "answer:sz",
+	"outcome:s", "rcode:sz", "ede:nz", "latency_ms:nz", "late:b", "answer:sz",
 };
 static const char *const chain_spec[] = {
 	"sender:s", "domain:s", "attempt:n", "prev_start:sz", "start:s", "end:s", "verdict:s",
@@ -1287,10 +1287,10 @@ static void json_findings_chains(void **state)
 	assert_has(out, "{\"frame\":3,\"time\":\"2026-11-24T09:40:01.144456Z\",\"from\":\"192.0.2.10\","
 			"\"to\":\"198.51.100.53\",\"response\":false,\"qname\":\"mx1.example.test.\","
 			"\"qtype\":\"AAAA\",\"outcome\":\"SERVFAIL\",\"rcode\":null,\"ede\":null,"
-			"\"latency_ms\":null,\"answer\":null}");
+			"\"latency_ms\":null,\"late\":false,\"answer\":null}");
 	assert_has(out, "\"response\":true,\"qname\":\"mx1.example.test.\",\"qtype\":\"AAAA\","
 			"\"outcome\":\"SERVFAIL\",\"rcode\":\"SERVFAIL\",\"ede\":22,\"latency_ms\":500.000,"
-			"\"answer\":null}");
+			"\"late\":false,\"answer\":null}");
 	assert_has(out, "\"answer\":\"MX 10 a|b.example.test.\"}");
 	/* the INFO finding: absent values are null, arrays empty */
 	assert_has(out, "{\"pattern\":\"QUERY_VOLUME\",\"severity\":\"info\",\"title\":\"note: many "
