@@ -1207,6 +1207,50 @@ static void finding_text_formats_as_snprintf(void **state)
 	}
 }
 
+/* A lookup brief keeps each try's late response (frame, latency, rcode,
+ * outcome), narrow and wide, and a try without one stays without. */
+static void brief_keeps_late_response(void **state)
+{
+	(void)state;
+	for (int wide = 0; wide < 2; wide++) {
+		static struct mx_lookup l, back;
+		static uint8_t buf[MX_LOOKUP_BRIEF_MAX];
+		memset(&l, 0, sizeof l);
+		mx_addr_parse("192.0.2.10", &l.client);
+		mx_dname_from_text("mx.late.example", &l.qname);
+		l.qtype = MX_TYPE_AAAA;
+		l.outcome = MX_O_SERVFAIL;
+		l.ede = 0xffff;
+		l.n_tries = MX_LOOKUP_MAX_TRIES;
+		for (unsigned i = 0; i < MX_LOOKUP_MAX_TRIES; i++) {
+			struct mx_lookup_try *t = &l.tries[i];
+			mx_addr_parse("192.0.2.53", &t->server);
+			t->q_ts = 1000000u * (i + 1);
+			t->q_frame = 10 * i + 1;
+			t->outcome = MX_O_TIMEOUT;
+			t->ede = 0xffff;
+			if (i % 2 == 0) {
+				t->late_frame = (wide ? (1ull << 40) : 0) + 10 * i + 5;
+				t->late_latency_us = 9999362u + i;
+				t->late_rcode = MX_RCODE_SERVFAIL;
+				t->late_outcome = MX_O_SERVFAIL;
+			}
+		}
+		mx_lookup_brief_put(buf, &l);
+		mx_lookup_brief_get(buf, &back);
+		assert_int_equal(back.n_tries, MX_LOOKUP_MAX_TRIES);
+		for (unsigned i = 0; i < MX_LOOKUP_MAX_TRIES; i++) {
+			assert_int_equal(back.tries[i].q_frame, l.tries[i].q_frame);
+			assert_int_equal(back.tries[i].late_frame, l.tries[i].late_frame);
+			assert_int_equal(back.tries[i].late_latency_us, l.tries[i].late_latency_us);
+			assert_int_equal(back.tries[i].late_rcode, l.tries[i].late_rcode);
+			assert_int_equal(back.tries[i].late_outcome, l.tries[i].late_outcome);
+			assert_int_equal(back.tries[i].outcome, MX_O_TIMEOUT);
+			assert_false(back.tries[i].open);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1238,6 +1282,7 @@ int main(void)
 		cmocka_unit_test(slow_resolver_bucket_as_log2),
 		cmocka_unit_test(name_key_inline_is_mx_key_name),
 		cmocka_unit_test(p13_names_each_qtype),
+		cmocka_unit_test(brief_keeps_late_response),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
