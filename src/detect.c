@@ -934,6 +934,23 @@ void mx_lookup_brief_get(const uint8_t *p, struct mx_lookup *l)
 	l->answer = NULL;
 }
 
+/* The row of a response to query row q: from its server back to its client. */
+static struct mx_evidence response_row(const struct mx_evidence *q, uint64_t frame, uint64_t latency_us,
+				       enum mx_outcome outcome, uint16_t rcode)
+{
+	struct mx_evidence r = *q;
+	r.frame = frame;
+	r.ts_us = q->ts_us + latency_us;
+	r.from = q->to;
+	r.to = q->from;
+	r.response = true;
+	r.late = false;
+	r.outcome = outcome;
+	r.rcode = rcode;
+	r.latency_us = latency_us;
+	return r;
+}
+
 /* Evidence rows (query, and response when one came) of a lookup's tries;
  * `answer` labels the response that decided the outcome. */
 static void add_tries(struct mx_finding *f, const struct mx_addr *client, const struct mx_dname *qname,
@@ -956,16 +973,8 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 		mx_finding_add_frame(f, t->q_frame);
 		add_evidence(f, &q);
 		if (t->r_frame) {
-			struct mx_evidence r = q;
-			r.frame = t->r_frame;
-			r.ts_us = t->q_ts + t->latency_us;
-			r.from = t->server;
-			r.to = *client;
-			r.response = true;
-			r.outcome = t->outcome;
-			r.rcode = t->rcode;
+			struct mx_evidence r = response_row(&q, t->r_frame, t->latency_us, t->outcome, t->rcode);
 			r.ede = t->ede;
-			r.latency_us = t->latency_us;
 			if (t->r_frame == decided_frame && answer)
 				answer_format(answer, r.answer, sizeof r.answer);
 			mx_finding_add_frame(f, t->r_frame);
@@ -973,16 +982,9 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 		}
 		if (t->late_frame) {
 			/* the response the client no longer waited for */
-			struct mx_evidence r = q;
-			r.frame = t->late_frame;
-			r.ts_us = t->q_ts + t->late_latency_us;
-			r.from = t->server;
-			r.to = *client;
-			r.response = true;
+			struct mx_evidence r = response_row(&q, t->late_frame, t->late_latency_us,
+							    (enum mx_outcome)t->late_outcome, t->late_rcode);
 			r.late = true;
-			r.outcome = (enum mx_outcome)t->late_outcome;
-			r.rcode = t->late_rcode;
-			r.latency_us = t->late_latency_us;
 			mx_finding_add_frame(f, t->late_frame);
 			add_evidence(f, &r);
 		}
