@@ -180,6 +180,17 @@ struct mcast_q {
 	uint64_t ts;
 };
 
+/* A response that matched nothing, held back for a moment in case its query
+ * comes after it in the capture (see "Responses before their query"). */
+#define HOLD_MAX 16u
+#define HOLD_US 1000000u
+
+struct held {
+	struct mx_dns_msg m; /* a copy: the caller reuses its message */
+	uint64_t at;         /* clock when it arrived */
+	bool used;           /* paired with a query since */
+};
+
 struct mx_txn_table {
 	struct mx_txn_opts o;
 	struct mx_txn_cb cb;
@@ -190,6 +201,9 @@ struct mx_txn_table {
 	struct mx_txn_stats st;
 	struct mcast_q mq[MCAST_KEEP];
 	uint32_t mq_next;
+	struct held *hold;   /* HOLD_MAX, allocated on first use */
+	uint32_t hold_head, hold_n;
+	uint64_t hold_us;    /* min(HOLD_US, answer timeout) */
 };
 
 /* ---- keys and hashes ---------------------------------------------------- */
@@ -779,6 +793,11 @@ static void expire_slow(struct mx_txn_table *t)
 		ring_pop(rg);
 }
 
+struct held;
+static void hold_release(struct mx_txn_table *t, bool all);
+static struct held *hold_match(struct mx_txn_table *t, const struct mx_dns_msg *q);
+static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us);
+
 /* Raise the clock and expire what is due; the common case (nothing due) is
  * two compares on the table itself and the FIFO head's hot entry. */
 static inline void advance(struct mx_txn_table *t, uint64_t ts)
@@ -789,6 +808,8 @@ static inline void advance(struct mx_txn_table *t, uint64_t ts)
 	if ((pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us) ||
 	    (t->rec.n && t->now - t->rec.oldest_close > t->o.recent_us))
 		expire_slow(t);
+	if (t->hold_n && t->now - t->hold[t->hold_head].at > t->hold_us)
+		hold_release(t, false);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -819,6 +840,7 @@ struct mx_txn_table *mx_txn_new(const struct mx_txn_opts *o, const struct mx_txn
 		return NULL;
 	}
 	ring_init(&t->rec, t->o.max_recent);
+	t->hold_us = t->o.answer_timeout_us < HOLD_US ? t->o.answer_timeout_us : HOLD_US;
 	return t;
 }
 
@@ -828,6 +850,7 @@ void mx_txn_free(struct mx_txn_table *t)
 		return;
 	tab_fini(&t->pend);
 	ring_fini(&t->rec);
+	free(t->hold);
 	free(t);
 }
 
@@ -911,6 +934,33 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	t->st.transactions++;
 	if (t->cb.query)
 		t->cb.query(t->cb.ctx, x, false);
+	struct held *h = t->hold_n ? hold_match(t, m) : NULL;
+	if (h) {
+		/* its response came first (see hold_put) */
+		h->used = true;
+		t->st.reordered++;
+		answer_pending(t, i, &h->m, h->m.ts_us > m->ts_us ? h->m.ts_us - m->ts_us : 0);
+	}
+}
+
+/* Pending entry i is answered by response m. */
+static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us)
+{
+	struct mx_txn *x = &t->pend.x[i];
+	x->r_ts = t->now;
+	x->r_frame = m->frame;
+	x->latency_us = latency_us;
+	x->outcome = mx_dns_outcome(m);
+	x->rcode = m->rcode;
+	x->aa = m->aa;
+	x->ra = m->ra;
+	x->tc = m->tc;
+	x->ad = m->ad;
+	x->r_edns = m->edns;
+	x->ede = m->has_ede ? m->ede_code : 0xffff;
+	x->r_size = m->wire_len;
+	x->resp = m;
+	close_pending(t, i, MX_TXN_ANSWERED, true);
 }
 
 static void send_stray(struct mx_txn_table *t, const struct mx_stray *s)
@@ -936,6 +986,75 @@ static void emit_stray(struct mx_txn_table *t, enum mx_stray_kind kind, const st
 		s.expected_port = x->sport;
 	}
 	send_stray(t, &s);
+}
+
+/* ---- responses before their query -------------------------------------
+ * A response that matches nothing pending or recent is held for hold_us of
+ * capture time (1 s, or the answer timeout when shorter) before it is
+ * reported UNSOLICITED. A query that arrives meanwhile with the response's
+ * addresses and ports reversed, its ID, transport and question is answered by
+ * it at once. Captures put a response before its query when a SPAN/mirror
+ * port or a multi-queue NIC delivers the two out of order, or when files from
+ * two hosts with skewed clocks are merged; without this the pair would be an
+ * unsolicited response plus a query that times out. The latency is the
+ * response's own timestamp minus the query's when that is positive, else 0;
+ * r_ts is the (raised) clock, like q_ts. The oldest held response is
+ * released early when HOLD_MAX are held; all are released at finish. */
+
+static void hold_put(struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	if (!t->hold) {
+		t->hold = malloc(HOLD_MAX * sizeof *t->hold);
+		if (!t->hold) {
+			emit_stray(t, MX_STRAY_UNSOLICITED, m, NULL);
+			return;
+		}
+	}
+	if (t->hold_n == HOLD_MAX)
+		hold_release(t, false); /* at least the head goes */
+	if (t->hold_n == HOLD_MAX) {
+		struct held *h = &t->hold[t->hold_head];
+		if (!h->used)
+			emit_stray(t, MX_STRAY_UNSOLICITED, &h->m, NULL);
+		t->hold_head = (t->hold_head + 1u) % HOLD_MAX;
+		t->hold_n--;
+	}
+	struct held *h = &t->hold[(t->hold_head + t->hold_n) % HOLD_MAX];
+	h->m = *m;
+	h->at = t->now;
+	h->used = false;
+	t->hold_n++;
+}
+
+/* Report held responses older than hold_us (all of them when `all`) as
+ * UNSOLICITED, oldest first. */
+static void hold_release(struct mx_txn_table *t, bool all)
+{
+	while (t->hold_n) {
+		struct held *h = &t->hold[t->hold_head];
+		if (!all && t->now - h->at <= t->hold_us)
+			break;
+		t->hold_head = (t->hold_head + 1u) % HOLD_MAX;
+		t->hold_n--;
+		if (!h->used)
+			emit_stray(t, MX_STRAY_UNSOLICITED, &h->m, NULL);
+	}
+}
+
+/* The held response that answers query q (just opened as pending entry i),
+ * or NULL. The oldest one wins. */
+static struct held *hold_match(struct mx_txn_table *t, const struct mx_dns_msg *q)
+{
+	for (uint32_t j = 0; j < t->hold_n; j++) {
+		struct held *h = &t->hold[(t->hold_head + j) % HOLD_MAX];
+		const struct mx_dns_msg *r = &h->m;
+		if (h->used || r->id != q->id || r->dport != q->sport || r->sport != q->dport ||
+		    r->transport != q->transport || !mx_addr_eq(&r->dst, &q->src) || !mx_addr_eq(&r->src, &q->dst) ||
+		    r->qtype != q->qtype || r->qclass != q->qclass || !eq_name(&r->qname, &q->qname))
+			continue;
+		return h;
+	}
+	return NULL;
 }
 
 /* Pending query with the response's client ip, client port, ID, transport
@@ -1005,21 +1124,7 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 
 	uint32_t i = find_full(pt, &k, h1, m);
 	if (i != NIL) {
-		struct mx_txn *x = &pt->x[i];
-		x->r_ts = t->now;
-		x->r_frame = m->frame;
-		x->latency_us = t->now - x->q_ts;
-		x->outcome = mx_dns_outcome(m);
-		x->rcode = m->rcode;
-		x->aa = m->aa;
-		x->ra = m->ra;
-		x->tc = m->tc;
-		x->ad = m->ad;
-		x->r_edns = m->edns;
-		x->ede = m->has_ede ? m->ede_code : 0xffff;
-		x->r_size = m->wire_len;
-		x->resp = m;
-		close_pending(t, i, MX_TXN_ANSWERED, true);
+		answer_pending(t, i, m, t->now - pt->x[i].q_ts);
 		return;
 	}
 	const struct rent *re = ring_find(&t->rec, &k, h1, m);
@@ -1054,7 +1159,7 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	if (t->mq_next && mcast_answer(t, m))
 		return; /* a unicast answer to a multicast query (LLMNR, RFC 4795
 			 * §2.1.1; mDNS legacy unicast, RFC 6762 §6.7) */
-	emit_stray(t, MX_STRAY_UNSOLICITED, m, NULL);
+	hold_put(t, m); /* UNSOLICITED unless its query follows */
 }
 
 void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m)
@@ -1141,6 +1246,7 @@ void mx_txn_finish(struct mx_txn_table *t, uint64_t end_us)
 	struct tab *pt = &t->pend;
 	if (end_us > t->now)
 		t->now = end_us;
+	hold_release(t, true); /* no query came for these */
 	uint32_t n = pt->n, k = 0;
 	if (n == 0)
 		return;

@@ -131,6 +131,8 @@ struct mx_txn_stats {
 	uint64_t evicted_pending; /* pending queries evicted by the cap (reported as TIMEOUT) */
 	uint64_t evicted_recent;  /* closed entries forgotten early (late/dup detection) */
 	uint64_t icmp_unmatched;  /* ICMP quoting no pending query */
+	uint64_t reordered;       /* responses captured before their query, and
+				   * paired with it (counted in answered) */
 };
 
 struct mx_txn_cb {

@@ -911,6 +911,9 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 	row(out, "Transactions", "%" PRIu64 ": %" PRIu64 " answered, %" PRIu64 " unanswered, %" PRIu64
 	    " ICMP unreachable, %" PRIu64 " pending at the end", x->transactions, x->answered,
 	    x->timeouts, x->unreachable, x->pending_at_end);
+	if (x->reordered)
+		row(out, "Reordered", "%" PRIu64 " responses captured before their query (each answered it)",
+		    x->reordered);
 	row(out, "Stray responses", "%" PRIu64 " late, %" PRIu64 " duplicate, %" PRIu64
 	    " unsolicited, %" PRIu64 " from the wrong source", x->stray[MX_STRAY_LATE],
 	    x->stray[MX_STRAY_DUPLICATE], x->stray[MX_STRAY_UNSOLICITED],

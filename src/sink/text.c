@@ -395,6 +395,7 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	kv(&t, "duplicate responses", "%" PRIu64, x->stray[MX_STRAY_DUPLICATE]);
 	kv(&t, "unsolicited responses", "%" PRIu64, x->stray[MX_STRAY_UNSOLICITED]);
 	kv(&t, "wrong-source responses", "%" PRIu64, x->stray[MX_STRAY_WRONG_SOURCE]);
+	kv(&t, "responses before query", "%" PRIu64 " (captured before their query; answered it)", x->reordered);
 	memset(&sb, 0, sizeof sb);
 	outcome_mix(&sb, s->lookup.by_outcome);
 	if (sb.n)

@@ -771,6 +771,47 @@ static int sc_txn_edge(const char *path)
 	return g_close(&g);
 }
 
+/* Responses captured before their query: a mirror (SPAN) port or a
+ * multi-queue NIC can deliver a fast cached answer ahead of the query it
+ * answers, and merged files are not always in time order. (a) the MX answer
+ * 50 us before its query; (b) file order answer then query, timestamps in
+ * order (the answer 300 us after); (c) an AAAA SERVFAIL before its query,
+ * then the A query answered normally; (d) a true unsolicited response (no
+ * query ever); (e) an answer 2 s before a query with its key: too far apart
+ * to pair (unsolicited; the query is unanswered). */
+static int sc_reordered(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep r = gen_ep(R1, 53), c;
+
+	c = gen_ep(S4, 42001); /* (a) */
+	dr(&g, GEN_S(1), &r, &c, (struct gen_dns){.id = 0xd001, .q = "example.com. IN MX",
+		.an = RR("example.com. 3600 IN MX 10 mx1.example.com.")});
+	dq(&g, GEN_S(1) + GEN_US(50), &c, &r, 0xd001, "example.com. IN MX");
+	c = gen_ep(S4, 42002); /* (b) */
+	dr(&g, GEN_S(2) + GEN_US(300), &r, &c, (struct gen_dns){.id = 0xd002, .q = "mx1.example.com. IN A",
+		.an = RR("mx1.example.com. 300 IN A 203.0.113.25")});
+	dq(&g, GEN_S(2), &c, &r, 0xd002, "mx1.example.com. IN A");
+	c = gen_ep(S4, 42003); /* (c) */
+	dr(&g, GEN_S(3), &r, &c, (struct gen_dns){.id = 0xd003, .rcode = 2, .q = "mx1.example.com. IN AAAA"});
+	dq(&g, GEN_S(3) + GEN_US(20), &c, &r, 0xd003, "mx1.example.com. IN AAAA");
+	c = gen_ep(S4, 42004);
+	pair(&g, GEN_S(3) + GEN_MS(2), GEN_MS(1), &c, &r, 0xd004, "mx1.example.com. IN A",
+	     RR("mx1.example.com. 300 IN A 203.0.113.25"));
+	c = gen_ep(S4, 42005); /* (d) */
+	dr(&g, GEN_S(4), &r, &c, (struct gen_dns){.id = 0xd005, .q = "nobody-asked.example. IN A",
+		.an = RR("nobody-asked.example. 300 IN A 203.0.113.99")});
+	c = gen_ep(S4, 42006); /* (e) */
+	dr(&g, GEN_S(6), &r, &c, (struct gen_dns){.id = 0xd006, .q = "far.example. IN A",
+		.an = RR("far.example. 300 IN A 203.0.113.98")});
+	dq(&g, GEN_S(8), &c, &r, 0xd006, "far.example. IN A");
+	/* a last ordinary pair 10 s on, so (e) ends unanswered, not pending */
+	c = gen_ep(S4, 42007);
+	pair(&g, GEN_S(18), GEN_MS(1), &c, &r, 0xd007, "tail.example. IN A", RR("tail.example. 300 IN A 203.0.113.97"));
+	return g_close(&g);
+}
+
 /* An MTA (Postfix-like: MX, then A then AAAA per exchange) delivering to
  * example.com (mx1 AAAA SERVFAIL, A ok; mx2 both ok; then a TCP SYN to port 25)
  * and to no-such-domain.example (MX NXDOMAIN). */
@@ -1383,6 +1424,7 @@ static const struct scenario scenarios[] = {
 	{"pcapng-basic.pcapng", sc_pcapng},
 	{"pcapng-multi.pcapng", sc_pcapng_multi},
 	{"dup-capture.pcap", sc_dup_capture},
+	{"reordered.pcap", sc_reordered},
 	{"dns-shapes.pcap", sc_dns_shapes},
 	{"mdns-llmnr.pcap", sc_mdns_llmnr},
 	{"ip-details.pcap", sc_ip_details},
