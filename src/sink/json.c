@@ -632,6 +632,9 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	kv_u64(out, &g, KL("received"), s->capture.ps_recv);
 	kv_u64(out, &g, KL("dropped"), s->capture.ps_drop);
 	kv_u64(out, &g, KL("if_dropped"), s->capture.ps_ifdrop);
+	kv_u64(out, &g, KL("time_back_steps"), s->capture.back_steps);
+	kv_secs(out, &g, KL("time_back_max_s"), s->capture.back_max_us);
+	kv_u64_or_null(out, &g, KL("time_back_first_frame"), s->capture.back_steps > 0, s->capture.back_first_frame);
 	mx_jw_c(out, '}');
 
 	key(out, &f, KL("chains"));

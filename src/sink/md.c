@@ -943,6 +943,9 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 				      mx_verdict_name(v));
 	}
 	row(out, "Frames not decoded as DNS", "%s", k ? buf : "none");
+	if (d->reason[MX_R_CAPTURE_DUP])
+		row(out, "Capture duplicates", "%" PRIu64 " frames skipped (the same IP packet again within %u ms, "
+		    "as -i any records it)", d->reason[MX_R_CAPTURE_DUP], MX_DECODE_DUP_WINDOW_US / 1000);
 	struct {
 		const char *name;
 		uint64_t n;
@@ -967,6 +970,11 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 			k += (size_t)snprintf(buf + k, k < sizeof buf ? sizeof buf - k : 0, "%s%s %" PRIu64,
 					      k ? ", " : "", ev[i].name, ev[i].n);
 	row(out, "Evictions (bounded tables)", "%s", k ? buf : "none");
+	if (s->capture.back_steps)
+		row(out, "Time order", "%" PRIu64 " step%s back in time, by up to %" PRIu64 ".%06" PRIu64
+		    " s, first at frame %" PRIu64 " (latencies and timeouts across it are not reliable)",
+		    s->capture.back_steps, s->capture.back_steps == 1 ? "" : "s", s->capture.back_max_us / 1000000u,
+		    s->capture.back_max_us % 1000000u, s->capture.back_first_frame);
 	if (s->live || s->capture.live)
 		row(out, "Packet drops", "%" PRIu64 " by the kernel, %" PRIu64 " by the interface (%" PRIu64
 		    " received)", s->capture.ps_drop, s->capture.ps_ifdrop, s->capture.ps_recv);

@@ -457,6 +457,11 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 		kv(&t, "", "total %" PRIu64, s->evicted_total);
 	else
 		kv(&t, "evictions", "none");
+	if (s->capture.back_steps)
+		kv(&t, "time order", "%" PRIu64 " step%s back in time, by up to %" PRIu64 ".%06" PRIu64
+		   " s, first at frame %" PRIu64 " (not in time order: latencies and timeouts across it are not reliable)",
+		   s->capture.back_steps, s->capture.back_steps == 1 ? "" : "s", s->capture.back_max_us / 1000000u,
+		   s->capture.back_max_us % 1000000u, s->capture.back_first_frame);
 	if (s->live || s->capture.live)
 		kv(&t, "pcap drops", "%" PRIu64 " dropped, %" PRIu64 " dropped by interface (%" PRIu64
 		   " received)", s->capture.ps_drop, s->capture.ps_ifdrop, s->capture.ps_recv);
