@@ -25,18 +25,25 @@ FIELDS = [
     "dns.resp.ext_rcode", "dns.flags.truncated", "dns.flags.recdesired",
     "dns.flags.recavail", "dns.flags.authenticated", "dns.flags.checkdisable",
     "dns.flags.authoritative",
-    "dns.qry.name", "dns.qry.type",
+    "dns.qry.name", "dns.qry.type", "dns.qry.class",
     "dns.count.queries", "dns.count.zones", "dns.count.answers", "dns.count.prerequisites",
     "dns.count.auth_rr", "dns.count.updates", "dns.count.add_rr",
     "dns.rr.udp_payload_size", "dns.resp.z.do", "dns.opt.ext_error.info_code",
-    "dns.response_to", "_ws.malformed",
+    "dns.response_to", "_ws.malformed", "dns.resp.type", "dns.opt.code",
 ]
+# fields with one value per record or option: all values kept ('/'-joined)
+MULTI = ("dns.resp.type", "dns.opt.code")
 IX = {f: i for i, f in enumerate(FIELDS)}
+
+# Preferences for both passes: DNS over TCP reassembled across segments,
+# out-of-order segments put back in order (as mxsniff does).
+TSHARK_OPTS = ["-o", "tcp.desegment_tcp_streams:TRUE", "-o", "dns.desegment_dns_messages:TRUE",
+               "-o", "tcp.reassemble_out_of_order:TRUE"]
 
 COLUMNS = ["frame", "time", "src", "sport", "dst", "dport", "transport", "id", "qr",
            "opcode", "rcode", "ext_rcode", "tc", "rd", "ra", "ad", "cd", "aa",
-           "qname", "qtype", "qd", "an", "ns", "ar", "edns_payload", "do", "ede",
-           "response_to", "malformed"]
+           "qname", "qtype", "qclass", "qd", "an", "ns", "ar", "edns_payload", "do", "ede",
+           "response_to", "malformed", "rrtypes", "optcodes"]
 
 
 def num(v):
@@ -61,7 +68,8 @@ def name(v):
     if v == "<Root>":
         return "."
     v = v.lower()
-    return v if v.endswith(".") else v + "."
+    # tshark prints no dot after the last label (a label may end in a dot)
+    return v + "."
 
 
 def split(v):
@@ -106,12 +114,14 @@ def row(frame, time, addr, d, malformed):
             num(d.get("dns.flags.recdesired")), num(d.get("dns.flags.recavail")),
             num(d.get("dns.flags.authenticated")), num(d.get("dns.flags.checkdisable")),
             num(d.get("dns.flags.authoritative")),
-            name(d.get("dns.qry.name")), num(d.get("dns.qry.type")),
+            name(d.get("dns.qry.name")), num(d.get("dns.qry.type")), num(d.get("dns.qry.class")),
             qd, count(d, "dns.count.answers", "dns.count.prerequisites"),
             count(d, "dns.count.auth_rr", "dns.count.updates"), num(d.get("dns.count.add_rr")),
             num(d.get("dns.rr.udp_payload_size")), num(d.get("dns.resp.z.do")),
             num(d.get("dns.opt.ext_error.info_code")), num(d.get("dns.response_to")),
-            "1" if malformed else "0"]
+            "1" if malformed else "0",
+            "/".join(num(x) for x in d.get("dns.resp.type", [])) or "-",
+            "/".join(num(x) for x in d.get("dns.opt.code", [])) or "-"]
 
 
 def from_pdml(capture, frames):
@@ -119,14 +129,14 @@ def from_pdml(capture, frames):
     out = {}
     if not frames:
         return out
-    flt = "frame.number in {%s}" % " ".join(str(f) for f in sorted(frames))
-    xml = subprocess.run(["tshark", "-n", "-r", capture, "-Y", flt, "-T", "pdml"],
+    flt = "frame.number in {%s}" % ",".join(str(f) for f in sorted(frames))
+    xml = subprocess.run(["tshark", "-n", "-r", capture] + TSHARK_OPTS + ["-Y", flt, "-T", "pdml"],
                          check=True, capture_output=True, text=True).stdout
     root = ET.fromstring(xml)
     for pkt in root.iter("packet"):
         fno = None
         msgs = []
-        malformed = False
+        bad = set()  # indexes of the messages tshark found malformed
         for proto in pkt.findall("proto"):
             pname = proto.get("name")
             if pname == "geninfo":
@@ -137,13 +147,15 @@ def from_pdml(capture, frames):
                 d = {}
                 for f in proto.iter("field"):
                     n = f.get("name")
-                    if n in IX and n not in d:  # first occurrence: first question
+                    if n in MULTI:
+                        d.setdefault(n, []).append(f.get("show"))
+                    elif n in IX and n not in d:  # first occurrence: first question
                         d[n] = f.get("show")
                 msgs.append(d)
-            elif pname == "_ws.malformed" and "DNS" in (proto.get("showname") or ""):
-                malformed = True
+            elif pname == "_ws.malformed" and "DNS" in (proto.get("showname") or "") and msgs:
+                bad.add(len(msgs) - 1)  # follows the message it is about
         if fno is not None:
-            out[fno] = (msgs, malformed)
+            out[fno] = (msgs, bad)
     return out
 
 
@@ -165,12 +177,11 @@ def main():
         addr = addressing(cols)
         mal = "Malformed Packet: DNS" in cols[IX["_ws.malformed"]]
         if int(frame) in pdml:
-            msgs, pmal = pdml[int(frame)]
+            msgs, bad = pdml[int(frame)]
             for i, d in enumerate(msgs):
-                # tshark flags the frame; the exception hit the last message
-                print("\t".join(row(frame, time, addr, d, pmal and i == len(msgs) - 1)))
+                print("\t".join(row(frame, time, addr, d, i in bad)))
             continue
-        d = {f: first(cols[IX[f]]) for f in FIELDS}
+        d = {f: (split(cols[IX[f]]) if f in MULTI else first(cols[IX[f]])) for f in FIELDS}
         print("\t".join(row(frame, time, addr, d, mal)))
 
 

@@ -10,7 +10,7 @@
  *   F frame reason                         one per frame: its decode reason
  *                                          (mx_decode_reason_name)
  *   M frame src sport dst dport transport verdict id qr opcode rcode tc rd ra
- *     ad cd aa qname qtype qd an ns ar edns_payload do ede
+ *     ad cd aa qname qtype qclass qd an ns ar edns_payload do ede
  *                                          one per DNS message delivered
  *                                          (rcode: 12 bits, OPT folded in;
  *                                          '-' where the message has none)
@@ -59,15 +59,16 @@ static void on_dns(void *ctx, const struct mx_pkt *p)
 	printf("M\t%" PRIu64 "\t%s\t%u\t%s\t%u\t%s\t%s", p->frame, s, p->sport, d, p->dport,
 	       p->transport == MX_T_TCP ? "tcp" : "udp", verdict_name(v));
 	if (!m->has_header) {
-		printf("%s\n", "\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-");
+		printf("%s\n", "\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-");
 		return;
 	}
 	printf("\t%u\t%d\t%u\t%u\t%d\t%d\t%d\t%d\t%d\t%d", m->id, m->qr, m->opcode, m->rcode, m->tc,
 	       m->rd, m->ra, m->ad, m->cd, m->aa);
 	if (m->has_question)
-		printf("\t%s\t%u", mx_dname_format(&m->qname, name, sizeof(name)), m->qtype);
+		printf("\t%s\t%u\t%u", mx_dname_format(&m->qname, name, sizeof(name)), m->qtype,
+		       m->qclass);
 	else
-		printf("\t-\t-");
+		printf("\t-\t-\t-");
 	printf("\t%u\t%u\t%u\t%u", m->qdcount, m->ancount, m->nscount, m->arcount);
 	if (m->edns)
 		printf("\t%u\t%d", m->edns_payload, m->edns_do);
