@@ -1,0 +1,147 @@
+/* xcheck_dump.c - mxsniff's own per-frame and per-message view of captures,
+ * for the tshark cross-check (tests/xcheck/xcheck.py). Test tool only.
+ *
+ * mxsniff has no per-message output (its NDJSON starts at transactions), so
+ * this tool reads the files as `mxsniff -r` does (capture.c), runs each
+ * frame through the same decoder (decode.c, default options: DNS on port 53)
+ * with the same clock ticks as pipeline.c, parses each DNS message with the
+ * same mx_dns_parse() the pipeline calls, and prints, tab-separated:
+ *
+ *   F frame reason                         one per frame: its decode reason
+ *                                          (mx_decode_reason_name)
+ *   M frame src sport dst dport transport verdict id qr opcode rcode tc rd ra
+ *     ad cd aa qname qtype qclass qd an ns ar edns_payload do ede
+ *                                          one per DNS message delivered
+ *                                          (rcode: 12 bits, OPT folded in;
+ *                                          '-' where the message has none)
+ *   I frame q_src q_sport q_dst q_dport id one per ICMP unreachable quoting a
+ *                                          DNS datagram (id '-' when fewer
+ *                                          than 2 bytes of it are quoted)
+ *
+ * Usage: xcheck_dump FILE...
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxsniff/addr.h"
+#include "mxsniff/capture.h"
+#include "mxsniff/decode.h"
+#include "mxsniff/dname.h"
+#include "mxsniff/dns.h"
+
+#define TICK_GRAIN_US 1000u /* pipeline.c MX_TICK_GRAIN_US */
+
+static struct mx_dns_msg msg;
+
+static const char *verdict_name(enum mx_dns_verdict v)
+{
+	switch (v) {
+	case MX_DNS_OK: return "ok";
+	case MX_DNS_TRUNCATED: return "truncated";
+	case MX_DNS_MALFORMED: return "malformed";
+	case MX_DNS_NOT_DNS: return "not_dns";
+	}
+	return "?";
+}
+
+static void on_dns(void *ctx, const struct mx_pkt *p)
+{
+	char s[64], d[64], name[MX_DNAME_STRLEN];
+	struct mx_dns_msg *m = &msg;
+	enum mx_dns_verdict v;
+
+	(void)ctx;
+	v = mx_dns_parse(p->dns, p->dns_len, p->dns_wire_len, m);
+	mx_addr_format(&p->src, s, sizeof(s));
+	mx_addr_format(&p->dst, d, sizeof(d));
+	printf("M\t%" PRIu64 "\t%s\t%u\t%s\t%u\t%s\t%s", p->frame, s, p->sport, d, p->dport,
+	       p->transport == MX_T_TCP ? "tcp" : "udp", verdict_name(v));
+	if (!m->has_header) {
+		printf("%s\n", "\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-");
+		return;
+	}
+	printf("\t%u\t%d\t%u\t%u\t%d\t%d\t%d\t%d\t%d\t%d", m->id, m->qr, m->opcode, m->rcode, m->tc,
+	       m->rd, m->ra, m->ad, m->cd, m->aa);
+	if (m->has_question)
+		printf("\t%s\t%u\t%u", mx_dname_format(&m->qname, name, sizeof(name)), m->qtype,
+		       m->qclass);
+	else
+		printf("\t-\t-\t-");
+	printf("\t%u\t%u\t%u\t%u", m->qdcount, m->ancount, m->nscount, m->arcount);
+	if (m->edns)
+		printf("\t%u\t%d", m->edns_payload, m->edns_do);
+	else
+		printf("\t-\t-");
+	if (m->has_ede)
+		printf("\t%u\n", m->ede_code);
+	else
+		printf("\t-\n");
+}
+
+static void on_icmp(void *ctx, const struct mx_icmp *ic)
+{
+	char s[64], d[64];
+
+	(void)ctx;
+	mx_addr_format(&ic->q_src, s, sizeof(s));
+	mx_addr_format(&ic->q_dst, d, sizeof(d));
+	printf("I\t%" PRIu64 "\t%s\t%u\t%s\t%u", ic->frame, s, ic->q_sport, d, ic->q_dport);
+	if (ic->dns_len >= 2)
+		printf("\t%u\n", (unsigned)(ic->dns[0] << 8 | ic->dns[1]));
+	else
+		printf("\t-\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct mx_decode_opts o;
+	struct mx_decode_cb cb;
+	struct mx_decoder *dec;
+	struct mx_capture *cap = NULL;
+	struct mx_frame f;
+	uint64_t before[MX_R__COUNT];
+	uint64_t now = 0, next_tick = 0;
+	char err[512];
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: xcheck_dump FILE...\n");
+		return 2;
+	}
+	mx_decode_opts_default(&o);
+	memset(&cb, 0, sizeof(cb));
+	cb.dns = on_dns;
+	cb.icmp = on_icmp;
+	dec = mx_decoder_new(&o, &cb);
+	if (dec == NULL)
+		return 1;
+	rc = mx_capture_open_files(&cap, (const char *const *)(argv + 1), (size_t)(argc - 1), NULL,
+				   err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "xcheck_dump: %s\n", err);
+		return 1;
+	}
+	while ((rc = mx_capture_next(cap, &f, err, sizeof(err))) == 1) {
+		const struct mx_decode_stats *st = mx_decode_peek_stats(dec);
+		/* the clock as pipeline.c keeps it: ticked before the frame */
+		if (f.ts_us > now) {
+			now = f.ts_us;
+			if (now >= next_tick) {
+				mx_decode_tick(dec, now);
+				next_tick = now + TICK_GRAIN_US;
+			}
+		}
+		memcpy(before, st->reason, sizeof(before));
+		(void)mx_decode_frame(dec, &f);
+		for (int r = 0; r < MX_R__COUNT; r++)
+			if (st->reason[r] != before[r])
+				printf("F\t%" PRIu64 "\t%s\n", f.frame, mx_decode_reason_name((enum mx_reason)r));
+	}
+	if (rc < 0)
+		fprintf(stderr, "xcheck_dump: %s\n", err);
+	mx_capture_free(cap);
+	mx_decoder_free(dec);
+	return 0;
+}
