@@ -591,8 +591,8 @@ static int sc_garbage(const char *path)
 	ipbuf[24] = 2000 >> 8;
 	ipbuf[25] = 2000 & 0xff;
 	raw_ip4(&g, t += GEN_MS(10), ipbuf, n);
-	/* 9: IPv4 protocol 47 (GRE) */
-	n = gen_ip_hdr(ipbuf, 4, c.a, s.a, 47, 8, 0x4446, 64);
+	/* 9: IPv4 protocol 50 (ESP: encrypted, nothing to decode) */
+	n = gen_ip_hdr(ipbuf, 4, c.a, s.a, 50, 8, 0x4446, 64);
 	memset(ipbuf + n, 0, 8);
 	raw_ip4(&g, t += GEN_MS(10), ipbuf, n + 8);
 	/* 10: UDP to port 123 */

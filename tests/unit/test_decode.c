@@ -640,9 +640,9 @@ static void ipv4_malformed(void **state)
 	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_MALFORMED);
 	assert_int_equal(reason(d, MX_R_BAD_L4), 2);
 
-	/* IP protocol we do not decode (GRE) */
+	/* IP protocol we do not decode (ESP) */
 	memcpy(b, fr.b, n);
-	b[14 + 9] = 47;
+	b[14 + 9] = 50;
 	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_NOT_DNS);
 	assert_int_equal(reason(d, MX_R_OTHER_PROTO), 1);
 
@@ -804,7 +804,7 @@ static void fragment_flood_bounded(void **state)
 	/* a fragment of another protocol is not reassembled at all */
 	uint8_t gre[16] = { 0 };
 	struct buf ip = { .n = 0 };
-	ip4(&ip, CLI4, SRV4, 47, 1, 0x2000, false, gre, sizeof(gre));
+	ip4(&ip, CLI4, SRV4, 50, 1, 0x2000, false, gre, sizeof(gre));
 	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_NOT_DNS);
 	/* a middle fragment that is not a multiple of 8 bytes */
 	ip.n = 0;
