@@ -1100,7 +1100,9 @@ static enum mx_reason dec_ppp(struct mx_decoder *d, struct mx_rd *r)
  * (address-and-control-field compression). */
 static enum mx_reason dec_ppp_hdlc(struct mx_decoder *d, struct mx_rd *r)
 {
-	if (r->left >= 2 && r->p[0] == 0xff && r->p[1] == 0x03)
+	if (r->left < 2) /* no room for a protocol and a packet */
+		return short_or(d->snapcut, MX_R_SHORT_LINK, MX_R_BAD_ENCAP);
+	if (r->p[0] == 0xff && r->p[1] == 0x03)
 		mx_rd_skip(r, 2);
 	return dec_ppp(d, r);
 }
