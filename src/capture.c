@@ -800,6 +800,10 @@ int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
 			set_err(err, errlen, "%s: %s", o->iface, pcap_geterr(pc));
 	}
 
+	/* libpcap compiles no IP-level filter for NFLOG; there the iptables rule
+	 * that feeds the nflog group does the selecting */
+	if (o->filter_is_default && pcap_datalink(pc) == MX_DLT_NFLOG)
+		filter = NULL;
 	c = capture_alloc(filter);
 	if (c == NULL || (c->in = calloc(1, sizeof(*c->in))) == NULL) {
 		if (c != NULL)

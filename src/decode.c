@@ -49,8 +49,25 @@
 #define ETH_8021Q 0x8100
 #define ETH_8021AD 0x88a8
 #define ETH_QINQ_OLD 0x9100
+#define ETH_MPLS 0x8847
+#define ETH_MPLS_MC 0x8848
+#define ETH_PPPOE_SESSION 0x8864
+#define ETH_TEB 0x6558      /* transparent Ethernet bridging (GRE, RFC 1701) */
+#define ETH_ERSPAN2 0x88be  /* ERSPAN type I/II (GRE) */
+#define ETH_ERSPAN3 0x22eb  /* ERSPAN type III (GRE) */
+#define ETH_PPP 0x880b      /* PPP (enhanced GRE, RFC 2637) */
+
+#define PPP_IPV4 0x0021     /* RFC 1332 */
+#define PPP_IPV6 0x0057     /* RFC 5072 */
+#define PPP_MPLS 0x0281     /* RFC 3032 §4.3 */
+#define PPP_MPLS_MC 0x0283
+
+#define NFLOG_PAYLOAD 9     /* NFULA_PAYLOAD TLV: the packet from its IP header */
 
 #define IPP_ICMP 1
+#define IPP_IPIP 4
+#define IPP_IPV6 41
+#define IPP_GRE 47
 #define IPP_TCP 6
 #define IPP_UDP 17
 #define IPP_ICMPV6 58
@@ -82,6 +99,7 @@ struct mx_decoder {
 	bool snapcut;             /* the capture cut this frame */
 	unsigned tcp_partial;     /* partial TCP messages delivered for this frame */
 	bool stats_dirty;         /* ipfrag or tcpre ran since the last sync_stats() */
+	unsigned encap;           /* encapsulation levels entered in this frame */
 	uint64_t last_tick;
 	struct dup_slot dup[DUP_SLOTS];
 };
@@ -115,7 +133,9 @@ static const char *const reason_names[MX_R__COUNT] = {
 	[MX_R_BAD_L4] = "bad_l4",
 	[MX_R_BAD_FRAGMENT] = "bad_fragment",
 	[MX_R_BAD_TCP_PREFIX] = "bad_tcp_prefix",
+	[MX_R_BAD_ENCAP] = "bad_encap",
 	[MX_R_LINK_UNSUPPORTED] = "link_unsupported",
+	[MX_R_ENCAP_TOO_DEEP] = "encap_too_deep",
 };
 
 /* The mapping of mx_decode_reason_verdict() as a table, for the per-frame
@@ -139,7 +159,9 @@ static const uint8_t reason_verdict[MX_R__COUNT] = {
 	[MX_R_BAD_L4] = MX_V_MALFORMED,
 	[MX_R_BAD_FRAGMENT] = MX_V_MALFORMED,
 	[MX_R_BAD_TCP_PREFIX] = MX_V_MALFORMED,
+	[MX_R_BAD_ENCAP] = MX_V_MALFORMED,
 	[MX_R_LINK_UNSUPPORTED] = MX_V_UNSUPPORTED,
+	[MX_R_ENCAP_TOO_DEEP] = MX_V_UNSUPPORTED,
 };
 
 const char *mx_decode_reason_name(enum mx_reason r)
@@ -173,8 +195,10 @@ enum mx_verdict mx_decode_reason_verdict(enum mx_reason r)
 	case MX_R_BAD_L4:
 	case MX_R_BAD_FRAGMENT:
 	case MX_R_BAD_TCP_PREFIX:
+	case MX_R_BAD_ENCAP:
 		return MX_V_MALFORMED;
 	case MX_R_LINK_UNSUPPORTED:
+	case MX_R_ENCAP_TOO_DEEP:
 	case MX_R__COUNT:
 	default:
 		return MX_V_UNSUPPORTED;
@@ -215,6 +239,11 @@ bool mx_decode_linktype_ok(int dlt)
 	case MX_DLT_IPV4:
 	case MX_DLT_IPV6:
 	case MX_DLT_LINUX_SLL2:
+	case MX_DLT_PPP:
+	case MX_DLT_PPP_SERIAL:
+	case MX_DLT_PPP_ETHER:
+	case MX_DLT_C_HDLC:
+	case MX_DLT_NFLOG:
 		return true;
 	default:
 		return false;
@@ -341,6 +370,13 @@ const struct mx_decode_stats *mx_decode_peek_stats(const struct mx_decoder *d)
 
 /* ---- transport -------------------------------------------------------- */
 
+/* Encapsulations (below, after the link layer): entered from UDP (VXLAN) and
+ * from IP (IP in IP, GRE), never on the common Ethernet/IP/UDP/DNS path. */
+static enum mx_reason dec_vxlan(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r,
+				bool gpe);
+static enum mx_reason dec_l4_other(struct mx_decoder *d, const struct l3 *l, uint8_t proto,
+				   struct mx_rd *r);
+
 static bool is_dns(const struct mx_decoder *d, uint16_t sport, uint16_t dport)
 {
 	for (size_t i = 0; i < d->o.n_dns_ports; i++)
@@ -375,8 +411,11 @@ static enum mx_reason dec_udp(struct mx_decoder *d, const struct l3 *l, struct m
 	struct mx_rd pl = mx_rd_sub(r, (size_t)ulen - 8, &clamped);
 	if (clamped && !l->cut)
 		return MX_R_BAD_L4;
-	if (!is_dns(d, sport, dport))
+	if (!is_dns(d, sport, dport)) {
+		if (dport == MX_DECODE_VXLAN_PORT || dport == MX_DECODE_VXLAN_GPE_PORT)
+			return dec_vxlan(d, l, &pl, dport == MX_DECODE_VXLAN_GPE_PORT);
 		return MX_R_OTHER_PORT;
+	}
 	struct mx_pkt p = {
 		.ts_us = d->f->ts_us,
 		.frame = d->f->frame,
@@ -621,7 +660,7 @@ static enum mx_reason dec_l4(struct mx_decoder *d, const struct l3 *l, uint8_t p
 	case IPP_ICMPV6:
 		return l->family == 6 ? dec_icmp6(d, l, r) : MX_R_OTHER_PROTO;
 	default:
-		return MX_R_OTHER_PROTO;
+		return dec_l4_other(d, l, proto, r);
 	}
 }
 
@@ -758,7 +797,8 @@ static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
 	bool more = fo & 0x2000;
 	uint32_t off = (uint32_t)(fo & 0x1fff) * 8;
 	if (more || off) {
-		if (proto != IPP_UDP && proto != IPP_TCP && proto != IPP_ICMP)
+		if (proto != IPP_UDP && proto != IPP_TCP && proto != IPP_ICMP && proto != IPP_IPIP &&
+		    proto != IPP_IPV6 && proto != IPP_GRE)
 			return MX_R_OTHER_PROTO;
 		if (clamped)
 			return MX_R_SHORT_IP; /* a cut fragment cannot complete anything */
@@ -777,7 +817,7 @@ static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
 static bool v6_frag_proto_ok(uint8_t nh)
 {
 	return nh == IPP_UDP || nh == IPP_TCP || nh == IPP_ICMPV6 || nh == IP6_DSTOPTS ||
-	       nh == IP6_AH;
+	       nh == IP6_AH || nh == IPP_IPIP || nh == IPP_IPV6 || nh == IPP_GRE;
 }
 
 /* RFC 8200 §3, §4. */
@@ -868,6 +908,8 @@ static enum mx_reason dec_ip_version(struct mx_decoder *d, struct mx_rd *r, int 
 
 /* ---- link ------------------------------------------------------------- */
 
+static enum mx_reason dec_ethertype_other(struct mx_decoder *d, struct mx_rd *r, uint16_t type);
+
 /* An EtherType, after peeling 802.1Q / 802.1ad tags (IEEE 802.1Q §9.6). */
 static enum mx_reason dec_ethertype(struct mx_decoder *d, struct mx_rd *r, uint16_t type)
 {
@@ -886,7 +928,7 @@ static enum mx_reason dec_ethertype(struct mx_decoder *d, struct mx_rd *r, uint1
 		return dec_ipv4(d, r);
 	if (type == ETH_IPV6)
 		return dec_ipv6(d, r);
-	return MX_R_NOT_IP;
+	return dec_ethertype_other(d, r, type);
 }
 
 /* BSD loopback address families: AF_INET, and AF_INET6 as NetBSD/OpenBSD,
@@ -899,6 +941,8 @@ static int null_family(uint32_t af)
 		return 6;
 	return 0;
 }
+
+static enum mx_reason dec_link_other(struct mx_decoder *d, struct mx_rd *r, int dlt);
 
 static enum mx_reason dec_link(struct mx_decoder *d, struct mx_rd *r, int dlt)
 {
@@ -950,8 +994,338 @@ static enum mx_reason dec_link(struct mx_decoder *d, struct mx_rd *r, int dlt)
 	case MX_DLT_IPV6:
 		return dec_ip_version(d, r, 6);
 	default:
+		return dec_link_other(d, r, dlt);
+	}
+}
+
+/* ---- encapsulations ---------------------------------------------------- *
+ *
+ * Reached only from the `default` arms of the EtherType, link type and IP
+ * protocol switches and from a UDP datagram to port 4789/4790 that is not
+ * DNS, so the common Ethernet/IP/UDP path does not pass here. Each level
+ * (an MPLS label stack, a PPPoE session, GRE, VXLAN, IP in IP) counts one
+ * against MX_DECODE_ENCAP_MAX; what it carries is decoded as if it had been
+ * captured alone: the inner IP packet gives the addresses and ports, is
+ * checked for capture copies and has its fragments reassembled under its own
+ * addresses. The outer packet is only transport; outer IP fragments of a
+ * tunnel packet (IP in IP, GRE) are reassembled like any other before the
+ * inner packet is looked at.
+ *
+ * A header cut by the capture is SHORT_LINK (link-level: MPLS, PPP, PPPoE,
+ * HDLC, NFLOG) or SHORT_L4 (inside IP: GRE, VXLAN); one that contradicts
+ * itself, or is too short on the wire, is BAD_ENCAP. */
+
+static bool encap_enter(struct mx_decoder *d)
+{
+	return ++d->encap <= MX_DECODE_ENCAP_MAX;
+}
+
+/* An Ethernet header (the inner frame of a pseudowire, GRE bridging,
+ * ERSPAN or VXLAN). */
+static enum mx_reason dec_eth(struct mx_decoder *d, struct mx_rd *r)
+{
+	mx_rd_skip(r, 12); /* destination, source */
+	uint16_t type = mx_rd_u16(r);
+	if (r->bad)
+		return MX_R_SHORT_LINK;
+	return dec_ethertype(d, r, type);
+}
+
+/* RFC 3032: label stack entries (label 20 bits, TC 3, bottom of stack 1, TTL
+ * 8) until the bottom-of-stack bit. No signalling tells what follows, so as
+ * tcpdump and Wireshark do we look at the first nibble: 4 IPv4, 6 IPv6, 0 the
+ * pseudowire control word of RFC 4385 followed by Ethernet (RFC 4448).
+ * Ethernet pseudowires without the control word cannot be told from the
+ * bytes and are not decoded (most are NOT_IP, a destination MAC starting
+ * with nibble 4 or 6 BAD_IP). */
+static enum mx_reason dec_mpls(struct mx_decoder *d, struct mx_rd *r)
+{
+	if (!encap_enter(d))
+		return MX_R_ENCAP_TOO_DEEP;
+	d->st.mpls++;
+	for (unsigned n = 1;; n++) {
+		uint32_t lse = mx_rd_u32(r);
+		if (r->bad)
+			return MX_R_SHORT_LINK;
+		if (lse & 0x100)
+			break;
+		if (n == MX_DECODE_MPLS_MAX)
+			return MX_R_ENCAP_TOO_DEEP;
+	}
+	if (r->left < 1)
+		return short_or(d->snapcut, MX_R_SHORT_LINK, MX_R_BAD_ENCAP);
+	switch (r->p[0] >> 4) {
+	case 4:
+		return dec_ipv4(d, r);
+	case 6:
+		return dec_ipv6(d, r);
+	case 0:
+		mx_rd_skip(r, 4); /* control word: 0000, flags, length, sequence */
+		if (r->bad)
+			return MX_R_SHORT_LINK;
+		return dec_eth(d, r);
+	default:
+		return MX_R_NOT_IP; /* G-ACh (0001), or a pseudowire of another kind */
+	}
+}
+
+/* RFC 1661 §2: the PPP protocol field (one byte when protocol-field
+ * compression made it so: an odd first byte), then what it names. */
+static enum mx_reason dec_ppp(struct mx_decoder *d, struct mx_rd *r)
+{
+	if (r->left < 1)
+		return MX_R_SHORT_LINK;
+	uint16_t proto = r->p[0];
+	if (proto & 1) {
+		mx_rd_skip(r, 1);
+	} else {
+		proto = mx_rd_u16(r);
+		if (r->bad)
+			return MX_R_SHORT_LINK;
+	}
+	switch (proto) {
+	case PPP_IPV4:
+		return dec_ip_version(d, r, 4);
+	case PPP_IPV6:
+		return dec_ip_version(d, r, 6);
+	case PPP_MPLS:
+	case PPP_MPLS_MC:
+		return dec_mpls(d, r);
+	default:
+		return MX_R_NOT_IP; /* LCP, IPCP, CHAP, ... */
+	}
+}
+
+/* PPP with the RFC 1662 address and control bytes (0xff 0x03) or without
+ * (address-and-control-field compression). */
+static enum mx_reason dec_ppp_hdlc(struct mx_decoder *d, struct mx_rd *r)
+{
+	if (r->left < 2) /* no room for a protocol and a packet */
+		return short_or(d->snapcut, MX_R_SHORT_LINK, MX_R_BAD_ENCAP);
+	if (r->p[0] == 0xff && r->p[1] == 0x03)
+		mx_rd_skip(r, 2);
+	return dec_ppp(d, r);
+}
+
+/* RFC 2516 §4: PPPoE session stage, version 1 type 1 code 0, then PPP. */
+static enum mx_reason dec_pppoe(struct mx_decoder *d, struct mx_rd *r)
+{
+	if (!encap_enter(d))
+		return MX_R_ENCAP_TOO_DEEP;
+	uint8_t vt = mx_rd_u8(r), code = mx_rd_u8(r);
+	mx_rd_skip(r, 2); /* session id */
+	uint16_t len = mx_rd_u16(r);
+	if (r->bad)
+		return MX_R_SHORT_LINK;
+	d->st.pppoe++;
+	if (vt != 0x11 || code != 0)
+		return MX_R_BAD_ENCAP;
+	bool clamped;
+	struct mx_rd pl = mx_rd_sub(r, len, &clamped);
+	if (clamped && !d->snapcut)
+		return MX_R_BAD_ENCAP;
+	return dec_ppp(d, &pl);
+}
+
+static enum mx_reason dec_ethertype_other(struct mx_decoder *d, struct mx_rd *r, uint16_t type)
+{
+	switch (type) {
+	case ETH_MPLS:
+	case ETH_MPLS_MC:
+		return dec_mpls(d, r);
+	case ETH_PPPOE_SESSION:
+		return dec_pppoe(d, r);
+	default:
+		return MX_R_NOT_IP; /* ARP, LLDP, PPPoE discovery (0x8863), ... */
+	}
+}
+
+/* ERSPAN (draft-foschiano-erspan): type II (0x88be with the GRE sequence
+ * bit) has an 8-byte header, version 1; type I (0x88be without it) none;
+ * type III (0x22eb) 12 bytes, version 2, then an 8-byte platform subheader
+ * when its O bit is set. What follows is the mirrored Ethernet frame (type
+ * III frame type 0; others are not decoded). */
+static enum mx_reason dec_erspan(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r,
+				 uint16_t proto, bool seq)
+{
+	d->st.erspan++;
+	if (proto == ETH_ERSPAN2 && !seq)
+		return dec_eth(d, r);
+	size_t need = proto == ETH_ERSPAN2 ? 8 : 12;
+	if (r->left < need)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_ENCAP);
+	const uint8_t *h = r->p;
+	unsigned ver = h[0] >> 4;
+	if (ver != (proto == ETH_ERSPAN2 ? 1u : 2u))
+		return MX_R_BAD_ENCAP;
+	mx_rd_skip(r, need);
+	if (proto == ETH_ERSPAN3) {
+		unsigned ft = (h[10] >> 2) & 0x1f;
+		if (h[11] & 0x01) { /* O: platform-specific subheader */
+			mx_rd_skip(r, 8);
+			if (r->bad)
+				return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_ENCAP);
+		}
+		if (ft != 0)
+			return MX_R_NOT_IP;
+	}
+	return dec_eth(d, r);
+}
+
+/* RFC 2784 with the RFC 2890 key and sequence number (and the RFC 1701
+ * layout they come from: a checksum or routing bit brings both 16-bit
+ * fields); version 1 is the enhanced GRE of PPTP (RFC 2637 §4.1: key
+ * mandatory, optional acknowledgement, PPP inside). Source routing (RFC
+ * 1701) is not decoded. */
+static enum mx_reason dec_gre(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r)
+{
+	if (!encap_enter(d))
+		return MX_R_ENCAP_TOO_DEEP;
+	d->st.gre++;
+	uint8_t f0 = mx_rd_u8(r), f1 = mx_rd_u8(r);
+	uint16_t proto = mx_rd_u16(r);
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_ENCAP);
+	bool csum = f0 & 0x80, routing = f0 & 0x40, key = f0 & 0x20, seq = f0 & 0x10;
+	unsigned ver = f1 & 0x07;
+	if (routing || ver > 1 || (ver == 1 && (!key || csum || proto != ETH_PPP)))
+		return MX_R_BAD_ENCAP;
+	size_t opt = (csum ? 4u : 0u) + (key ? 4u : 0u) + (seq ? 4u : 0u) +
+		     (ver == 1 && (f1 & 0x80) ? 4u : 0u); /* acknowledgement */
+	mx_rd_skip(r, opt);
+	if (r->bad)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_ENCAP);
+	switch (proto) {
+	case ETH_TEB:
+		return dec_eth(d, r);
+	case ETH_ERSPAN2:
+	case ETH_ERSPAN3:
+		return dec_erspan(d, l, r, proto, seq);
+	case ETH_PPP:
+		return dec_ppp_hdlc(d, r);
+	default:
+		return dec_ethertype(d, r, proto); /* IPv4, IPv6, MPLS (RFC 4023), ... */
+	}
+}
+
+/* RFC 7348 §5: flags (I = VNI valid), 24 reserved bits, VNI, 8 reserved
+ * bits, then Ethernet. VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe) names what
+ * follows in its fourth byte when its P bit is set: 1 IPv4, 2 IPv6, 3
+ * Ethernet, 5 MPLS; without P it is Ethernet. */
+static enum mx_reason dec_vxlan(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r,
+				bool gpe)
+{
+	if (r->left < 8)
+		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_ENCAP);
+	if (!encap_enter(d))
+		return MX_R_ENCAP_TOO_DEEP;
+	d->st.vxlan++;
+	uint8_t flags = r->p[0], next = r->p[3];
+	mx_rd_skip(r, 8);
+	if (!gpe) {
+		if (!(flags & 0x08))
+			return MX_R_BAD_ENCAP;
+		return dec_eth(d, r);
+	}
+	if (!(flags & 0x04))
+		next = 3;
+	switch (next) {
+	case 1:
+		return dec_ip_version(d, r, 4);
+	case 2:
+		return dec_ip_version(d, r, 6);
+	case 3:
+		return dec_eth(d, r);
+	case 5:
+		return dec_mpls(d, r);
+	default:
+		return MX_R_NOT_IP; /* NSH, ... */
+	}
+}
+
+/* IP protocols past UDP, TCP and ICMP: IPv4 in IP (RFC 2003), IPv6 in IP
+ * (RFC 4213 §3.5, RFC 2473), GRE. */
+static enum mx_reason dec_l4_other(struct mx_decoder *d, const struct l3 *l, uint8_t proto,
+				   struct mx_rd *r)
+{
+	switch (proto) {
+	case IPP_IPIP:
+	case IPP_IPV6:
+		if (!encap_enter(d))
+			return MX_R_ENCAP_TOO_DEEP;
+		d->st.ip_in_ip++;
+		return dec_ip_version(d, r, proto == IPP_IPIP ? 4 : 6);
+	case IPP_GRE:
+		return dec_gre(d, l, r);
+	default:
+		return MX_R_OTHER_PROTO;
+	}
+}
+
+/* Linux NFLOG (libpcap's pcap/nflog.h): family, version, resource id, then
+ * TLVs whose 16-bit length (header included, padding not) and type are in
+ * the byte order of the host that wrote the capture, each padded to 4 bytes.
+ * The packet, from its IP header, is the NFULA_PAYLOAD TLV. Attribute types
+ * are small numbers, so a type with a zero low byte tells the other order
+ * (libpcap turns pcap files to ours; pcapng files are read as written). */
+static enum mx_reason dec_nflog(struct mx_decoder *d, struct mx_rd *r)
+{
+	mx_rd_skip(r, 4);
+	if (r->bad)
+		return MX_R_SHORT_LINK;
+	for (unsigned n = 0; n < 64; n++) {
+		uint16_t len, type;
+		if (r->left < 4)
+			return short_or(d->snapcut, MX_R_SHORT_LINK, MX_R_NOT_IP);
+		memcpy(&len, r->p, 2);
+		memcpy(&type, r->p + 2, 2);
+		if (type > 0xff) {
+			len = (uint16_t)(len << 8 | len >> 8);
+			type = (uint16_t)(type << 8 | type >> 8);
+		}
+		if (len < 4)
+			return MX_R_BAD_ENCAP;
+		mx_rd_skip(r, 4);
+		if ((type & 0x7fff) == NFLOG_PAYLOAD) {
+			bool clamped;
+			struct mx_rd pl = mx_rd_sub(r, (size_t)len - 4, &clamped);
+			if (clamped && !d->snapcut)
+				return MX_R_BAD_ENCAP;
+			return dec_ip_version(d, &pl, 0);
+		}
+		mx_rd_skip(r, (((size_t)len + 3) & ~(size_t)3) - 4);
+		if (r->bad)
+			return short_or(d->snapcut, MX_R_SHORT_LINK, MX_R_BAD_ENCAP);
+	}
+	return MX_R_BAD_ENCAP;
+}
+
+/* Link types past the common ones. */
+static enum mx_reason dec_link_other(struct mx_decoder *d, struct mx_rd *r, int dlt)
+{
+	switch (dlt) {
+	case MX_DLT_PPP:
+		return dec_ppp_hdlc(d, r);
+	case MX_DLT_PPP_SERIAL:
+		/* RFC 1662 framing, or Cisco HDLC as libpcap also gives it here */
+		if (r->left >= 1 && (r->p[0] == 0x0f || r->p[0] == 0x8f))
+			break;
+		return dec_ppp_hdlc(d, r);
+	case MX_DLT_C_HDLC:
+		break;
+	case MX_DLT_PPP_ETHER:
+		return dec_pppoe(d, r);
+	case MX_DLT_NFLOG:
+		return dec_nflog(d, r);
+	default:
 		return MX_R_LINK_UNSUPPORTED;
 	}
+	/* Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, EtherType */
+	mx_rd_skip(r, 2);
+	uint16_t type = mx_rd_u16(r);
+	if (r->bad)
+		return MX_R_SHORT_LINK;
+	return dec_ethertype(d, r, type);
 }
 
 enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
@@ -965,6 +1339,7 @@ enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
 	}
 	d->f = f;
 	d->snapcut = f->len > f->caplen;
+	d->encap = 0;
 	struct mx_rd r;
 	mx_rd_init(&r, f->data, f->data ? f->caplen : 0);
 	enum mx_reason why = dec_link(d, &r, f->linktype);

@@ -769,7 +769,8 @@ static void supported_links(char *buf, size_t n)
 {
 	static const int dlts[] = {MX_DLT_EN10MB, MX_DLT_LINUX_SLL, MX_DLT_LINUX_SLL2, MX_DLT_NULL,
 				   MX_DLT_LOOP, MX_DLT_RAW, MX_DLT_RAW_ALT, MX_DLT_RAW_LINKTYPE,
-				   MX_DLT_IPV4, MX_DLT_IPV6};
+				   MX_DLT_IPV4, MX_DLT_IPV6, MX_DLT_PPP, MX_DLT_PPP_SERIAL,
+				   MX_DLT_PPP_ETHER, MX_DLT_C_HDLC, MX_DLT_NFLOG};
 	size_t used = 0, i;
 
 	buf[0] = '\0';
@@ -1518,6 +1519,7 @@ int main(int argc, char **argv)
 		lo.buffer_kib = o.buffer_kib;
 		lo.promisc = o.promisc;
 		lo.immediate = true;
+		lo.filter_is_default = o.expr == NULL;
 		rc = mx_capture_open_live(&r.cap, &lo, flt, err, sizeof(err));
 		if (rc == 0 && err[0] != '\0')
 			fprintf(stderr, "mxsniff: warning: %s\n", err);
@@ -1604,7 +1606,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mxsniff: listening on %s, link-type %s, snapshot length %d bytes\n",
 				o.iface, mx_capture_dlt_name(mx_capture_input_dlt(r.cap, 0)),
 				o.snaplen > 0 ? o.snaplen : 262144);
-			fprintf(stderr, "mxsniff: filter: %s\n", flt != NULL ? flt : "(none)");
+			flt = mx_capture_filter(r.cap);
+			fprintf(stderr, "mxsniff: filter: %s\n",
+				flt != NULL && flt[0] != '\0' ? flt : "(none)");
 		}
 		run_live(&r, &o);
 	} else {

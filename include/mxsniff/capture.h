@@ -29,6 +29,11 @@
 #define MX_DLT_IPV4 228
 #define MX_DLT_IPV6 229
 #define MX_DLT_LINUX_SLL2 276
+#define MX_DLT_PPP 9            /* PPP, with or without the HDLC address/control bytes */
+#define MX_DLT_PPP_SERIAL 50    /* PPP in HDLC-like framing, or Cisco HDLC */
+#define MX_DLT_PPP_ETHER 51     /* PPPoE session header without Ethernet */
+#define MX_DLT_C_HDLC 104       /* Cisco HDLC */
+#define MX_DLT_NFLOG 239        /* Linux netfilter NFLOG (tcpdump -i nflog:N) */
 
 struct mx_frame {
 	uint64_t ts_us;      /* capture time, microseconds since the epoch */
@@ -58,6 +63,9 @@ struct mx_live_opts {
 	int buffer_kib;      /* 0 = libpcap default */
 	bool promisc;        /* -p clears it */
 	bool immediate;      /* immediate mode (default on) */
+	bool filter_is_default; /* the filter is mx_capture_default_filter()'s: on a
+				 * link type whose IP fields BPF cannot reach
+				 * (NFLOG) the capture is left unfiltered */
 };
 
 struct mx_capture;

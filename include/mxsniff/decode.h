@@ -1,9 +1,11 @@
 /* decode.h - frame -> IP -> UDP/TCP/ICMP -> DNS message bytes (L2).
  *
  * mx_decode_frame() peels the link layer (Ethernet + 802.1Q/802.1ad, Linux SLL
- * and SLL2, BSD NULL/LOOP, raw IPv4/IPv6), IPv4 or IPv6 (extension headers,
- * fragments reassembled by ipfrag), then UDP or TCP (stream reassembly by
- * tcpre), and calls back with each DNS message found, each ICMP/ICMPv6
+ * and SLL2, BSD NULL/LOOP, raw IPv4/IPv6, PPP, PPP in HDLC framing, Cisco
+ * HDLC, PPPoE, Linux NFLOG), encapsulations (MPLS, PPPoE sessions, IP in IP,
+ * GRE with ERSPAN or bridged Ethernet, VXLAN; at most MX_DECODE_ENCAP_MAX
+ * levels), IPv4 or IPv6 (extension headers, fragments reassembled by
+ * ipfrag), then UDP or TCP (stream reassembly by tcpre), and calls back with each DNS message found, each ICMP/ICMPv6
  * destination-unreachable that quotes a UDP datagram to/from a DNS port, and
  * each TCP control segment (SYN, RST, FIN) to or from a DNS port or port 25.
  * It does not parse DNS beyond the TCP length prefix: dns.c does that.
@@ -46,7 +48,12 @@ enum mx_reason {
 	MX_R_BAD_L4,           /* MALFORMED: bad UDP length, TCP data offset */
 	MX_R_BAD_FRAGMENT,     /* MALFORMED: overlapping/oversized fragment */
 	MX_R_BAD_TCP_PREFIX,   /* MALFORMED: TCP DNS length prefix < 12 */
+	MX_R_BAD_ENCAP,        /* MALFORMED: a tunnel or encapsulation header that
+				* contradicts itself (GRE version, PPPoE length, ...) */
 	MX_R_LINK_UNSUPPORTED, /* UNSUPPORTED: link type we cannot decode */
+	MX_R_ENCAP_TOO_DEEP,   /* UNSUPPORTED: more than MX_DECODE_ENCAP_MAX nested
+				* encapsulations, or an MPLS stack deeper than
+				* MX_DECODE_MPLS_MAX labels */
 	MX_R__COUNT
 };
 
@@ -55,6 +62,10 @@ struct mx_decode_stats {
 	uint64_t reason[MX_R__COUNT];
 	uint64_t verdict[MX_V__COUNT]; /* sums of reason[] by verdict */
 	uint64_t ipv4, ipv6, udp, tcp, icmp, vlan_tagged;
+	/* encapsulation headers met, one count per header (a GRE packet inside
+	 * another counts 2): MPLS label stacks, PPPoE sessions, GRE (ERSPAN
+	 * included), ERSPAN, VXLAN, IPv4/IPv6 inside IPv4/IPv6 */
+	uint64_t mpls, pppoe, gre, erspan, vxlan, ip_in_ip;
 	uint64_t dns_udp, dns_tcp;     /* DNS messages delivered by transport */
 	uint64_t frag_reassembled, frag_timeout, frag_evicted;
 	uint64_t tcp_retrans, tcp_out_of_order, tcp_gap, tcp_midstream,
@@ -67,6 +78,16 @@ struct mx_decode_stats {
  * interface it crosses, microseconds apart; a stub resends the same query
  * after a second or more. */
 #define MX_DECODE_DUP_WINDOW_US 2000u
+
+/* Encapsulation levels peeled in one frame (MPLS stack, PPPoE, GRE, VXLAN,
+ * IP in IP each count one) and MPLS label stack entries popped; beyond either
+ * the frame is MX_R_ENCAP_TOO_DEEP. */
+#define MX_DECODE_ENCAP_MAX 4
+#define MX_DECODE_MPLS_MAX 8
+
+/* UDP destination ports of VXLAN (RFC 7348) and VXLAN-GPE. */
+#define MX_DECODE_VXLAN_PORT 4789
+#define MX_DECODE_VXLAN_GPE_PORT 4790
 
 #define MX_T_UDP 17
 #define MX_T_TCP 6

@@ -596,6 +596,12 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	kv_u64(out, &g, KL("tcp"), d->tcp);
 	kv_u64(out, &g, KL("icmp"), d->icmp);
 	kv_u64(out, &g, KL("vlan_tagged"), d->vlan_tagged);
+	kv_u64(out, &g, KL("mpls"), d->mpls);
+	kv_u64(out, &g, KL("pppoe"), d->pppoe);
+	kv_u64(out, &g, KL("gre"), d->gre);
+	kv_u64(out, &g, KL("erspan"), d->erspan);
+	kv_u64(out, &g, KL("vxlan"), d->vxlan);
+	kv_u64(out, &g, KL("ip_in_ip"), d->ip_in_ip);
 	kv_u64(out, &g, KL("dns_udp"), d->dns_udp);
 	kv_u64(out, &g, KL("dns_tcp"), d->dns_tcp);
 	kv_u64(out, &g, KL("frag_reassembled"), d->frag_reassembled);

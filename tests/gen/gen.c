@@ -34,6 +34,7 @@ struct g {
 	struct gen_out o;
 	struct gen_link l;
 	uint16_t ipid;
+	int encap;      /* E_NONE, or what emit_ip() wraps packets in (encap_wrap) */
 };
 
 static uint8_t ipbuf[GEN_MAX_FRAME];
@@ -57,9 +58,13 @@ static int g_close(struct g *g)
 	return 0;
 }
 
+static size_t encap_wrap(struct g *g, uint8_t *buf, int fam, bool out, const uint8_t *ip,
+			 size_t n);
+
 static void emit_ip(struct g *g, uint64_t ts, int fam, bool out, const uint8_t *ip, size_t n)
 {
-	size_t fl = gen_link_wrap(&g->l, frbuf, fam, out, ip, n);
+	size_t fl = g->encap ? encap_wrap(g, frbuf, fam, out, ip, n)
+			     : gen_link_wrap(&g->l, frbuf, fam, out, ip, n);
 	gen_out_frame(&g->o, GEN_T0_NS + ts, frbuf, (uint32_t)fl);
 }
 
@@ -586,8 +591,8 @@ static int sc_garbage(const char *path)
 	ipbuf[24] = 2000 >> 8;
 	ipbuf[25] = 2000 & 0xff;
 	raw_ip4(&g, t += GEN_MS(10), ipbuf, n);
-	/* 9: IPv4 protocol 47 (GRE) */
-	n = gen_ip_hdr(ipbuf, 4, c.a, s.a, 47, 8, 0x4446, 64);
+	/* 9: IPv4 protocol 50 (ESP: encrypted, nothing to decode) */
+	n = gen_ip_hdr(ipbuf, 4, c.a, s.a, 50, 8, 0x4446, 64);
 	memset(ipbuf + n, 0, 8);
 	raw_ip4(&g, t += GEN_MS(10), ipbuf, n + 8);
 	/* 10: UDP to port 123 */
@@ -1396,6 +1401,524 @@ static int sc_pcapng_multi(const char *path)
 	return 0;
 }
 
+/* ================================================================ encapsulations */
+
+/* What emit_ip() wraps each IP packet in when g->encap is set (see
+ * encap_wrap()); the link header, when there is one, is Ethernet. */
+enum {
+	E_NONE,
+	E_MPLS1,      /* one label */
+	E_MPLS2,      /* two labels */
+	E_MPLS_PW,    /* label + RFC 4385 control word + Ethernet (RFC 4448) */
+	E_VLAN_MPLS,  /* 802.1Q, then one label */
+	E_PPPOE,      /* PPPoE session, PPP IPv4/IPv6 */
+	E_QINQ_PPPOE, /* 802.1ad + 802.1Q, then PPPoE */
+	E_IP4TUN,     /* IPv4 outside: protocol 4 or 41 */
+	E_IP6TUN,     /* IPv6 outside: next header 4 or 41 */
+	E_GRE,        /* IPv4 + plain GRE */
+	E_GRE_CKS,    /* IPv4 + GRE with checksum, key and sequence */
+	E_GRE6,       /* IPv6 + plain GRE */
+	E_GRE_TEB,    /* IPv4 + GRE 0x6558 + Ethernet */
+	E_GRE_MPLS,   /* IPv4 + GRE 0x8847 + one label */
+	E_ERSPAN2,    /* IPv4 + GRE(S) 0x88be + ERSPAN II + Ethernet */
+	E_ERSPAN3,    /* IPv4 + GRE(S) 0x22eb + ERSPAN III (+ subheader) + Ethernet */
+	E_VXLAN,      /* IPv4 + UDP 4789 + VXLAN + Ethernet */
+	E_VXLAN_VLAN, /* as E_VXLAN with an 802.1Q tag inside */
+	E_VXLAN_GPE,  /* IPv4 + UDP 4790 + VXLAN-GPE (next protocol IPv4/IPv6) */
+	E_PPP,        /* DLT_PPP / PPP_SERIAL: ff 03 + protocol */
+	E_PPP_BARE,   /* DLT_PPP: protocol only (address and control compressed) */
+	E_CHDLC,      /* Cisco HDLC: 0f 00 + EtherType */
+	E_PPP_ETHER,  /* DLT_PPP_ETHER: PPPoE header + protocol */
+	E_NFLOG,      /* DLT_NFLOG, TLVs in little-endian order */
+	E_NFLOG_BE,   /* DLT_NFLOG, TLVs in big-endian order */
+};
+
+/* Tunnel endpoints (documentation ranges). */
+#define T4A "203.0.113.1"
+#define T4B "203.0.113.2"
+#define T6A "2001:db8:ffff::1"
+#define T6B "2001:db8:ffff::2"
+
+static uint8_t *put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static uint8_t *put32(uint8_t *p, uint32_t v)
+{
+	p = put16(p, (uint16_t)(v >> 16));
+	return put16(p, (uint16_t)v);
+}
+
+static uint8_t *put_eth(uint8_t *p, bool out, uint16_t type)
+{
+	static const uint8_t a[6] = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01},
+			     b[6] = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x0a};
+	memcpy(p, out ? a : b, 6);
+	memcpy(p + 6, out ? b : a, 6);
+	return put16(p + 12, type);
+}
+
+/* MPLS label stack entry (RFC 3032 §2.1). */
+static uint8_t *put_lse(uint8_t *p, uint32_t label, bool bos)
+{
+	return put32(p, label << 12 | (bos ? 0x100u : 0u) | 64u);
+}
+
+static uint16_t etype(int fam) { return fam == 4 ? 0x0800 : 0x86dd; }
+static uint16_t pppproto(int fam) { return fam == 4 ? 0x0021 : 0x0057; }
+
+/* An outer IP header (tunnel endpoints, `out` = from A) for plen bytes of proto. */
+static uint8_t *put_outer(uint8_t *p, int ofam, bool out, uint8_t proto, size_t plen, uint16_t id)
+{
+	struct gen_ep a = gen_ep(ofam == 4 ? T4A : T6A, 0), b = gen_ep(ofam == 4 ? T4B : T6B, 0);
+	return p + gen_ip_hdr(p, ofam, out ? a.a : b.a, out ? b.a : a.a, proto, plen, id, 62);
+}
+
+static uint32_t encap_seq;
+
+/* Builds the frame for one inner IP packet under the encapsulation `e`. */
+static size_t encap_build(int e, uint8_t *buf, int fam, bool out, const uint8_t *ip, size_t n,
+			  uint16_t id)
+{
+	uint8_t hdr[256], *p = hdr, *o;
+	size_t h;
+	switch (e) {
+	case E_MPLS1:
+	case E_MPLS2:
+	case E_MPLS_PW:
+		p = put_eth(p, out, 0x8847);
+		if (e == E_MPLS2)
+			p = put_lse(p, 16001, false);
+		p = put_lse(p, e == E_MPLS_PW ? 300 : 100, true);
+		if (e == E_MPLS_PW) {
+			p = put32(p, 0); /* control word */
+			p = put_eth(p, out, etype(fam));
+		}
+		break;
+	case E_VLAN_MPLS:
+		p = put_eth(p, out, 0x8100);
+		p = put16(p, 10);
+		p = put16(p, 0x8847);
+		p = put_lse(p, 100, true);
+		break;
+	case E_PPPOE:
+	case E_QINQ_PPPOE:
+		if (e == E_QINQ_PPPOE) {
+			p = put_eth(p, out, 0x88a8);
+			p = put16(p, 20);
+			p = put16(p, 0x8100);
+			p = put16(p, 30);
+			p = put16(p, 0x8864);
+		} else {
+			p = put_eth(p, out, 0x8864);
+		}
+		/* fallthrough */
+	case E_PPP_ETHER:
+		*p++ = 0x11;
+		*p++ = 0;
+		p = put16(p, 0x0042);
+		p = put16(p, (uint16_t)(n + 2));
+		p = put16(p, pppproto(fam));
+		break;
+	case E_IP4TUN:
+	case E_IP6TUN:
+		p = put_eth(p, out, e == E_IP4TUN ? 0x0800 : 0x86dd);
+		p = put_outer(p, e == E_IP4TUN ? 4 : 6, out, fam == 4 ? 4 : 41, n, id);
+		break;
+	case E_GRE:
+	case E_GRE6:
+		p = put_eth(p, out, e == E_GRE ? 0x0800 : 0x86dd);
+		p = put_outer(p, e == E_GRE ? 4 : 6, out, 47, n + 4, id);
+		p = put16(p, 0);
+		p = put16(p, etype(fam));
+		break;
+	case E_GRE_CKS:
+		p = put_eth(p, out, 0x0800);
+		p = put_outer(p, 4, out, 47, n + 16, id);
+		p = put16(p, 0xb000); /* C, K, S */
+		p = put16(p, etype(fam));
+		p = put32(p, 0);      /* checksum (not computed: nobody checks), reserved */
+		p = put32(p, 0x00001234);
+		p = put32(p, ++encap_seq);
+		break;
+	case E_GRE_TEB:
+	case E_GRE_MPLS:
+		p = put_eth(p, out, 0x0800);
+		p = put_outer(p, 4, out, 47, n + 4 + (e == E_GRE_TEB ? 14 : 4), id);
+		p = put16(p, 0);
+		if (e == E_GRE_TEB) {
+			p = put16(p, 0x6558);
+			p = put_eth(p, out, etype(fam));
+		} else {
+			p = put16(p, 0x8847);
+			p = put_lse(p, 500, true);
+		}
+		break;
+	case E_ERSPAN2:
+	case E_ERSPAN3: {
+		size_t eh = e == E_ERSPAN2 ? 8 : 12 + 8;
+		p = put_eth(p, out, 0x0800);
+		p = put_outer(p, 4, out, 47, n + 8 + eh + 14, id);
+		p = put16(p, 0x1000); /* S */
+		p = put16(p, e == E_ERSPAN2 ? 0x88be : 0x22eb);
+		p = put32(p, ++encap_seq);
+		if (e == E_ERSPAN2) {
+			p = put16(p, 0x1000 | 5);  /* version 1, VLAN 5 */
+			p = put16(p, 0x0000 | 7);  /* COS, En, T, session 7 */
+			p = put32(p, 0x00000001);  /* reserved, index */
+		} else {
+			p = put16(p, 0x2000 | 5);  /* version 2, VLAN 5 */
+			p = put16(p, 7);           /* session 7 */
+			p = put32(p, encap_seq * 100u); /* timestamp */
+			p = put16(p, 0);           /* SGT */
+			p = put16(p, 0x0001);      /* P, frame type 0 (Ethernet), HW id, D, Gra, O */
+			p = put32(p, 0x00000000);  /* platform subheader */
+			p = put32(p, 0x00000000);
+		}
+		p = put_eth(p, out, etype(fam));
+		break;
+	}
+	case E_VXLAN:
+	case E_VXLAN_VLAN:
+	case E_VXLAN_GPE: {
+		size_t inner = e == E_VXLAN_GPE ? n : n + 14 + (e == E_VXLAN_VLAN ? 4 : 0);
+		p = put_eth(p, out, 0x0800);
+		p = put_outer(p, 4, out, 17, 8 + 8 + inner, id);
+		p = put16(p, (uint16_t)(49152 + (id & 0xff))); /* source port: flow entropy */
+		p = put16(p, e == E_VXLAN_GPE ? 4790 : 4789);
+		p = put16(p, (uint16_t)(8 + 8 + inner));
+		p = put16(p, 0); /* no checksum */
+		if (e == E_VXLAN_GPE) {
+			p = put32(p, 0x0c000000u | (fam == 4 ? 1u : 2u)); /* I, P, next protocol */
+		} else {
+			p = put32(p, 0x08000000u);
+		}
+		p = put32(p, 0x00138800u); /* VNI 5000 */
+		if (e == E_VXLAN_VLAN) {
+			p = put_eth(p, out, 0x8100);
+			p = put16(p, 40);
+			p = put16(p, etype(fam));
+		} else if (e != E_VXLAN_GPE) {
+			p = put_eth(p, out, etype(fam));
+		}
+		break;
+	}
+	case E_PPP:
+		*p++ = 0xff;
+		*p++ = 0x03;
+		/* fallthrough */
+	case E_PPP_BARE:
+		p = put16(p, pppproto(fam));
+		break;
+	case E_CHDLC:
+		*p++ = 0x0f;
+		*p++ = 0x00;
+		p = put16(p, etype(fam));
+		break;
+	case E_NFLOG:
+	case E_NFLOG_BE: {
+		bool be = e == E_NFLOG_BE;
+#define TLV16(q, v) do { uint16_t v_ = (uint16_t)(v); \
+		if (be) { (q)[0] = (uint8_t)(v_ >> 8); (q)[1] = (uint8_t)v_; } \
+		else { (q)[0] = (uint8_t)v_; (q)[1] = (uint8_t)(v_ >> 8); } (q) += 2; } while (0)
+		*p++ = fam == 4 ? 2 : 10; /* AF_INET, AF_INET6 */
+		*p++ = 0;
+		p = put16(p, 5);          /* nflog group */
+		TLV16(p, 8);              /* NFULA_PACKET_HDR: hw protocol, hook, pad */
+		TLV16(p, 1);
+		p = put16(p, etype(fam));
+		*p++ = out ? 3 : 1;       /* NF_INET_LOCAL_OUT / LOCAL_IN */
+		*p++ = 0;
+		TLV16(p, 8);              /* NFULA_PREFIX "dns" */
+		TLV16(p, 10);
+		memcpy(p, "dns", 4);
+		p += 4;
+		TLV16(p, 4 + n);          /* NFULA_PAYLOAD */
+		TLV16(p, 9);
+#undef TLV16
+		break;
+	}
+	default:
+		gen_die("encapsulation %d not supported by the generator", e);
+	}
+	h = (size_t)(p - hdr);
+	memcpy(buf, hdr, h);
+	memcpy(buf + h, ip, n);
+	o = buf + h + n;
+	if (e == E_NFLOG || e == E_NFLOG_BE)
+		while ((size_t)(o - buf) & 3)
+			*o++ = 0;
+	return (size_t)(o - buf);
+}
+
+static size_t encap_wrap(struct g *g, uint8_t *buf, int fam, bool out, const uint8_t *ip, size_t n)
+{
+	return encap_build(g->encap, buf, fam, out, ip, n, g->ipid++);
+}
+
+/* One query/response pair (v4 or v6) under g->encap. */
+static void enc_pair(struct g *g, uint64_t ts, int fam, uint16_t port, uint16_t id, const char *q,
+		     const char *an)
+{
+	struct gen_ep c = gen_ep(fam == 4 ? S4 : S6, port), r = gen_ep(fam == 4 ? R1 : R6, 53);
+	pair(g, ts, GEN_MS(5), &c, &r, id, q, (const char *const[]){an, NULL});
+}
+
+/* Ethernet: MPLS (one and two labels, an Ethernet pseudowire with the
+ * control word, under an 802.1Q tag), PPPoE sessions (plain and under QinQ);
+ * then frames that are no DNS: PPPoE discovery, PPP LCP, a 9-label stack, a
+ * PPPoE header of version 2. */
+static int sc_mpls_pppoe(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	static const int modes[] = {E_MPLS1, E_MPLS2, E_MPLS_PW, E_VLAN_MPLS, E_PPPOE, E_QINQ_PPPOE};
+	uint16_t id = 0x6101;
+	uint64_t ts = 0;
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		g.encap = modes[i];
+		enc_pair(&g, ts, 4, (uint16_t)(40200 + i), id++, "example.com. IN MX",
+			 "example.com. 3600 IN MX 10 mx1.example.com.");
+		enc_pair(&g, ts + GEN_MS(10), 6, (uint16_t)(40210 + i), id++, "mx1.example.com. IN AAAA",
+			 "mx1.example.com. 300 IN AAAA 2001:db8:25::25");
+		ts += GEN_MS(100);
+	}
+	g.encap = E_NONE;
+	uint8_t f[128], *p;
+	/* PPPoE discovery: PADI with a Service-Name tag */
+	p = put_eth(f, true, 0x8863);
+	*p++ = 0x11;
+	*p++ = 0x09;
+	p = put16(p, 0);
+	p = put16(p, 4);
+	p = put32(p, 0x01010000);
+	emit_raw(&g, ts, f, (size_t)(p - f));
+	/* PPPoE session carrying LCP (0xc021) echo request */
+	p = put_eth(f, true, 0x8864);
+	*p++ = 0x11;
+	*p++ = 0;
+	p = put16(p, 0x0042);
+	p = put16(p, 10);
+	p = put16(p, 0xc021);
+	p = put32(p, 0x09010008);
+	p = put32(p, 0x12345678);
+	emit_raw(&g, ts + GEN_MS(1), f, (size_t)(p - f));
+	/* nine labels: deeper than mxsniff pops */
+	size_t n = query(dnsbuf, 0x61ff, "example.com. IN MX", 0);
+	struct gen_ep c = gen_ep(S4, 40299), r = gen_ep(R1, 53);
+	size_t l = gen_udp_packet(ipbuf, &c, &r, dnsbuf, n, 0x7000);
+	p = put_eth(frbuf, true, 0x8847);
+	for (int k = 0; k < 9; k++)
+		p = put_lse(p, (uint32_t)(1000 + k), k == 8);
+	memcpy(p, ipbuf, l);
+	emit_raw(&g, ts + GEN_MS(2), frbuf, (size_t)(p - frbuf) + l);
+	/* PPPoE version 2: malformed */
+	p = put_eth(frbuf, true, 0x8864);
+	*p++ = 0x21;
+	*p++ = 0;
+	p = put16(p, 0x0042);
+	p = put16(p, (uint16_t)(l + 2));
+	p = put16(p, 0x0021);
+	memcpy(p, ipbuf, l);
+	emit_raw(&g, ts + GEN_MS(3), frbuf, (size_t)(p - frbuf) + l);
+	return g_close(&g);
+}
+
+/* IP tunnels on Ethernet: IPv4 and IPv6 inside IPv4 and IPv6, GRE (plain,
+ * with checksum/key/sequence, over IPv6, bridging Ethernet, carrying MPLS),
+ * a large GRE-tunnelled response whose outer IPv4 packet is fragmented, and
+ * five nested IP-in-IP headers (one too many). */
+static int sc_ip_tunnels(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	static const int modes[] = {E_IP4TUN, E_IP6TUN, E_GRE, E_GRE_CKS, E_GRE6, E_GRE_TEB,
+				    E_GRE_MPLS};
+	uint16_t id = 0x6201;
+	uint64_t ts = 0;
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		g.encap = modes[i];
+		enc_pair(&g, ts, 4, (uint16_t)(40300 + i), id++, "example.com. IN MX",
+			 "example.com. 3600 IN MX 10 mx1.example.com.");
+		enc_pair(&g, ts + GEN_MS(10), 6, (uint16_t)(40310 + i), id++, "mx1.example.com. IN AAAA",
+			 "mx1.example.com. 300 IN AAAA 2001:db8:25::25");
+		ts += GEN_MS(100);
+	}
+	/* A 1400-byte response in GRE; the outer IPv4 packet cut at MTU 1000. */
+	g.encap = E_NONE;
+	struct gen_ep c = gen_ep(S4, 40320), r = gen_ep(R1, 53);
+	const char *qb = "big.example.com. IN A";
+	dq(&g, ts, &c, &r, 0x62f0, qb); /* the query, untunnelled */
+	size_t n = gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = 0x62f0, .qr = true,
+		.rd = true, .ra = true, .q = qb, .an = many_rrs("big.example.com.", "A", 80)});
+	size_t l = gen_udp_packet(ipbuf, &r, &c, dnsbuf, n, 0x7001);
+	static uint8_t whole[GEN_MAX_FRAME];
+	size_t wn = encap_build(E_GRE, whole, 4, false, ipbuf, l, 0x7101);
+	const size_t eh = 14, per = 976; /* outer payload bytes per fragment (multiple of 8) */
+	size_t opl = wn - eh - 20;
+	for (size_t off = 0, k = 0; off < opl; off += per, k++) {
+		size_t len = opl - off < per ? opl - off : per;
+		uint8_t *f = frbuf;
+		memcpy(f, whole, eh + 20);
+		uint8_t *ih = f + eh;
+		ih[2] = (uint8_t)((20 + len) >> 8);
+		ih[3] = (uint8_t)(20 + len);
+		uint16_t fo = (uint16_t)((off + len < opl ? 0x2000 : 0) | (off / 8));
+		ih[6] = (uint8_t)(fo >> 8);
+		ih[7] = (uint8_t)fo;
+		ih[10] = ih[11] = 0;
+		uint16_t cs = gen_cksum_fold(gen_cksum_add(0, ih, 20));
+		ih[10] = (uint8_t)(cs >> 8);
+		ih[11] = (uint8_t)cs;
+		memcpy(f + eh + 20, whole + eh + 20 + off, len);
+		emit_raw(&g, ts + GEN_MS(8) + GEN_US(10 * k), f, eh + 20 + len);
+	}
+	/* five IPv4-in-IPv4 headers around a query: encap_too_deep */
+	n = query(dnsbuf, 0x62f1, "example.com. IN MX", 0);
+	c.port = 40321;
+	l = gen_udp_packet(ipbuf, &c, &r, dnsbuf, n, 0x7002);
+	static uint8_t nest[GEN_MAX_FRAME];
+	memcpy(nest, ipbuf, l);
+	for (int k = 0; k < 5; k++) {
+		uint8_t t[GEN_MAX_FRAME];
+		struct gen_ep a = gen_ep(T4A, 0), b = gen_ep(T4B, 0);
+		size_t hl = gen_ip_hdr(t, 4, a.a, b.a, 4, l, (uint16_t)(0x7200 + k), 62);
+		memcpy(t + hl, nest, l);
+		l += hl;
+		memcpy(nest, t, l);
+	}
+	uint8_t *p = put_eth(frbuf, true, 0x0800);
+	memcpy(p, nest, l);
+	emit_raw(&g, ts + GEN_MS(50), frbuf, 14 + l);
+	return g_close(&g);
+}
+
+/* ERSPAN type II and III mirror sessions: each packet is mirrored twice (as
+ * it enters and as it leaves the switch), 20 us apart, under different GRE
+ * sequence numbers: the second copy is a capture duplicate. */
+static int sc_erspan(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep c4 = gen_ep(S4, 40400), r4 = gen_ep(R1, 53);
+	struct gen_ep c6 = gen_ep(S6, 40401), r6 = gen_ep(R6, 53);
+	const struct { int e; const struct gen_ep *c, *r; uint16_t id; const char *q, *an; } m[] = {
+		{E_ERSPAN2, &c4, &r4, 0x6301, "example.com. IN MX", "example.com. 3600 IN MX 10 mx1.example.com."},
+		{E_ERSPAN2, &c6, &r6, 0x6302, "mx1.example.com. IN AAAA", "mx1.example.com. 300 IN AAAA 2001:db8:25::25"},
+		{E_ERSPAN3, &c4, &r4, 0x6303, "mx1.example.com. IN A", "mx1.example.com. 300 IN A 203.0.113.25"},
+		{E_ERSPAN3, &c6, &r6, 0x6304, "example.net. IN MX", "example.net. 3600 IN MX 10 mail.example.net."},
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+		uint64_t ts = GEN_MS(100 * i);
+		for (int dir = 0; dir < 2; dir++) {
+			const struct gen_ep *s = dir ? m[i].r : m[i].c, *d = dir ? m[i].c : m[i].r;
+			size_t n = dir ? gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){
+						.id = m[i].id, .qr = true, .rd = true, .ra = true,
+						.q = m[i].q, .an = (const char *const[]){m[i].an, NULL}})
+				       : query(dnsbuf, m[i].id, m[i].q, 0);
+			size_t l = gen_udp_packet(ipbuf, s, d, dnsbuf, n, g.ipid++);
+			for (int copy = 0; copy < 2; copy++) {
+				size_t fl = encap_build(m[i].e, frbuf, s->fam, true, ipbuf, l, g.ipid++);
+				emit_raw(&g, ts + GEN_MS(5 * dir) + GEN_US(20 * copy), frbuf, fl);
+			}
+		}
+	}
+	return g_close(&g);
+}
+
+/* VXLAN (RFC 7348) with and without an 802.1Q tag inside, and VXLAN-GPE. */
+static int sc_vxlan(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	static const int modes[] = {E_VXLAN, E_VXLAN_VLAN, E_VXLAN_GPE};
+	uint16_t id = 0x6401;
+	uint64_t ts = 0;
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		g.encap = modes[i];
+		enc_pair(&g, ts, 4, (uint16_t)(40500 + i), id++, "example.com. IN MX",
+			 "example.com. 3600 IN MX 10 mx1.example.com.");
+		enc_pair(&g, ts + GEN_MS(10), 6, (uint16_t)(40510 + i), id++, "mx1.example.com. IN AAAA",
+			 "mx1.example.com. 300 IN AAAA 2001:db8:25::25");
+		ts += GEN_MS(100);
+	}
+	return g_close(&g);
+}
+
+/* PPP link types in one pcapng file, one interface each: PPP (address and
+ * control bytes, then without them), PPP in HDLC framing (and Cisco HDLC
+ * framing under the same link type), Cisco HDLC, PPPoE without Ethernet;
+ * then a PPP LCP frame and a Cisco SLARP frame, which are not IP. */
+static int sc_ppp_links(const char *path)
+{
+	struct ngw w = {.path = path};
+	const uint64_t t0_us = GEN_T0_NS / 1000;
+	static const struct { int ifid, dlt, e; } m[] = {
+		{0, 9, E_PPP}, {0, 9, E_PPP_BARE}, {1, 50, E_PPP}, {1, 50, E_CHDLC},
+		{2, 104, E_CHDLC}, {3, 51, E_PPP_ETHER},
+	};
+	w.fp = fopen(path, "wb");
+	if (!w.fp)
+		gen_die("%s: cannot open for writing", path);
+	ngw_shb(&w, false);
+	ngw_idb(&w, 9, 6, 0);   /* LINKTYPE_PPP */
+	ngw_idb(&w, 50, 6, 0);  /* LINKTYPE_PPP_HDLC */
+	ngw_idb(&w, 104, 6, 0); /* LINKTYPE_C_HDLC */
+	ngw_idb(&w, 51, 6, 0);  /* LINKTYPE_PPP_ETHER */
+	uint16_t id = 0x6501, ipid = 0x7300;
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+		int fam = i & 1 ? 6 : 4;
+		struct gen_ep c = gen_ep(fam == 4 ? S4 : S6, (uint16_t)(40600 + i)),
+			      r = gen_ep(fam == 4 ? R1 : R6, 53);
+		const char *q = fam == 4 ? "example.com. IN MX" : "mx1.example.com. IN AAAA";
+		const char *an = fam == 4 ? "example.com. 3600 IN MX 10 mx1.example.com."
+					  : "mx1.example.com. 300 IN AAAA 2001:db8:25::25";
+		for (int dir = 0; dir < 2; dir++) {
+			size_t n = dir ? gen_dns_build(dnsbuf, sizeof dnsbuf, &(struct gen_dns){.id = id,
+						.qr = true, .rd = true, .ra = true, .q = q,
+						.an = (const char *const[]){an, NULL}})
+				       : query(dnsbuf, id, q, 0);
+			size_t l = dir ? gen_udp_packet(ipbuf, &r, &c, dnsbuf, n, ipid++)
+				       : gen_udp_packet(ipbuf, &c, &r, dnsbuf, n, ipid++);
+			size_t fl = encap_build(m[i].e, frbuf, fam, !dir, ipbuf, l, 0);
+			ngw_epb(&w, (uint32_t)m[i].ifid, t0_us + 100000u * i + 5000u * (unsigned)dir,
+				frbuf, fl);
+		}
+		id++;
+	}
+	static const uint8_t lcp[] = {0xff, 0x03, 0xc0, 0x21, 0x09, 0x01, 0x00, 0x08, 0x12, 0x34, 0x56, 0x78};
+	ngw_epb(&w, 0, t0_us + 700000u, lcp, sizeof lcp);
+	static const uint8_t slarp[] = {0x8f, 0x00, 0x80, 0x35, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0,
+					0xff, 0xff, 0, 0};
+	ngw_epb(&w, 2, t0_us + 710000u, slarp, sizeof slarp);
+	if (fclose(w.fp) != 0)
+		gen_die("%s: write failed", path);
+	fprintf(stderr, "%s: %llu frames\n", path, (unsigned long long)w.frames);
+	return 0;
+}
+
+/* Linux NFLOG (tcpdump -i nflog:5): TLVs in little-endian order, one pair
+ * with big-endian TLVs (a capture written on a big-endian host, read as
+ * written), and a message without a payload TLV. */
+static int sc_nflog(const char *path)
+{
+	struct g g;
+	g_open(&g, path, 239, 262144, false, false);
+	g.encap = E_NFLOG;
+	enc_pair(&g, 0, 4, 40700, 0x6601, "example.com. IN MX", "example.com. 3600 IN MX 10 mx1.example.com.");
+	enc_pair(&g, GEN_MS(10), 6, 40701, 0x6602, "mx1.example.com. IN AAAA",
+		 "mx1.example.com. 300 IN AAAA 2001:db8:25::25");
+	g.encap = E_NFLOG_BE;
+	enc_pair(&g, GEN_MS(20), 4, 40702, 0x6603, "mx1.example.com. IN A",
+		 "mx1.example.com. 300 IN A 203.0.113.25");
+	static const uint8_t nopl[] = {2, 0, 0, 5, 8, 0, 1, 0, 0x08, 0x00, 1, 0};
+	emit_raw(&g, GEN_MS(30), nopl, sizeof nopl);
+	return g_close(&g);
+}
+
 /* ================================================================ main */
 
 struct scenario {
@@ -1428,6 +1951,12 @@ static const struct scenario scenarios[] = {
 	{"dns-shapes.pcap", sc_dns_shapes},
 	{"mdns-llmnr.pcap", sc_mdns_llmnr},
 	{"ip-details.pcap", sc_ip_details},
+	{"mpls-pppoe.pcap", sc_mpls_pppoe},
+	{"ip-tunnels.pcap", sc_ip_tunnels},
+	{"erspan.pcap", sc_erspan},
+	{"vxlan.pcap", sc_vxlan},
+	{"ppp-links.pcapng", sc_ppp_links},
+	{"nflog.pcap", sc_nflog},
 	/* failure patterns and healthy traffic (gen_patterns.c) */
 	{"p1-exchange-like.pcap", gen_sc_p1_exchange},
 	{"p5-p8-names.pcap", gen_sc_p5_p8_names},

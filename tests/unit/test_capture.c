@@ -825,7 +825,7 @@ static void default_filter(void **state)
 
 static void live_loopback(void **state)
 {
-	struct mx_live_opts o = {"lo", 0, 0, true, true};
+	struct mx_live_opts o = {"lo", 0, 0, true, true, false};
 	struct mx_capture *c = NULL;
 	struct mx_capture_stats st;
 	struct mx_frame f;

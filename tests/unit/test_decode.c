@@ -640,9 +640,9 @@ static void ipv4_malformed(void **state)
 	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_MALFORMED);
 	assert_int_equal(reason(d, MX_R_BAD_L4), 2);
 
-	/* IP protocol we do not decode (GRE) */
+	/* IP protocol we do not decode (ESP) */
 	memcpy(b, fr.b, n);
-	b[14 + 9] = 47;
+	b[14 + 9] = 50;
 	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_NOT_DNS);
 	assert_int_equal(reason(d, MX_R_OTHER_PROTO), 1);
 
@@ -804,7 +804,7 @@ static void fragment_flood_bounded(void **state)
 	/* a fragment of another protocol is not reassembled at all */
 	uint8_t gre[16] = { 0 };
 	struct buf ip = { .n = 0 };
-	ip4(&ip, CLI4, SRV4, 47, 1, 0x2000, false, gre, sizeof(gre));
+	ip4(&ip, CLI4, SRV4, 50, 1, 0x2000, false, gre, sizeof(gre));
 	assert_int_equal(feed(d, MX_DLT_RAW, ip.b, ip.n), MX_V_NOT_DNS);
 	/* a middle fragment that is not a multiple of 8 bytes */
 	ip.n = 0;
@@ -1356,6 +1356,528 @@ static void names_and_options(void **state)
 	mx_decoder_free(d);
 }
 
+/* ---- encapsulations --------------------------------------------------- */
+
+static const uint8_t TUN4A[4] = { 203, 0, 113, 1 }, TUN4B[4] = { 203, 0, 113, 2 };
+static const uint8_t TUN6A[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+static const uint8_t TUN6B[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+
+/* An IPv4 UDP DNS query (CLI4 -> SRV4), IP header onward. */
+static void udp4_payload(struct buf *ip, uint16_t id)
+{
+	uint8_t q[64];
+	size_t qn = dns_query(q, id);
+	struct buf u = { .n = 0 };
+	udp(&u, 40000, 53, q, qn);
+	ip->n = 0;
+	ip4(ip, CLI4, SRV4, 17, 0x1234, 0, false, u.b, u.n);
+}
+
+static void lse(struct buf *x, uint32_t label, bool bos)
+{
+	put32(x, label << 12 | (bos ? 0x100u : 0u) | 64u);
+}
+
+/* One frame: its verdict, and the inner query's family and ID when OK. */
+static void expect_query(struct mx_decoder *d, int dlt, const struct buf *fr, uint16_t id,
+			 uint8_t family)
+{
+	unsigned before = R.n_dns;
+	assert_int_equal(feed(d, dlt, fr->b, fr->n), MX_V_OK);
+	assert_int_equal(R.n_dns, before + 1);
+	check_query(before, id, family);
+	if (family == 4)
+		assert_memory_equal(R.dns[before].src.a, CLI4, 4);
+	else
+		assert_memory_equal(R.dns[before].src.a, CLI6, 16);
+}
+
+static void mpls_and_pppoe(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf ip4q, ip6q, x, fr;
+	udp4_payload(&ip4q, 0x7101);
+	udp6_payload(&ip6q, 0x7102);
+
+	/* one label, IPv4 */
+	x.n = 0;
+	lse(&x, 100, true);
+	put(&x, ip4q.b, ip4q.n);
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8847, x.b, x.n);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7101, 4);
+	/* two labels, IPv6, multicast EtherType, under 802.1Q */
+	x.n = 0;
+	lse(&x, 16001, false);
+	lse(&x, 200, true);
+	put(&x, ip6q.b, ip6q.n);
+	fr.n = 0;
+	const uint16_t q1[1] = { 0x8100 };
+	eth(&fr, q1, 1, 0x8848, x.b, x.n);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7102, 6);
+	/* Ethernet pseudowire with the control word */
+	struct buf inner = { .n = 0 };
+	eth(&inner, NULL, 0, 0x0800, ip4q.b, ip4q.n);
+	x.n = 0;
+	lse(&x, 300, true);
+	put32(&x, 0);
+	put(&x, inner.b, inner.n);
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8847, x.b, x.n);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7101, 4);
+	assert_int_equal(mx_decode_peek_stats(d)->mpls, 3);
+	/* eight labels pass, nine do not */
+	for (unsigned labels = 8; labels <= 9; labels++) {
+		x.n = 0;
+		for (unsigned k = 0; k < labels; k++)
+			lse(&x, 1000 + k, k == labels - 1);
+		put(&x, ip4q.b, ip4q.n);
+		fr.n = 0;
+		eth(&fr, NULL, 0, 0x8847, x.b, x.n);
+		assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n),
+				 labels == 8 ? MX_V_OK : MX_V_UNSUPPORTED);
+	}
+	assert_int_equal(reason(d, MX_R_ENCAP_TOO_DEEP), 1);
+	/* G-ACh (first nibble 1): not IP */
+	x.n = 0;
+	lse(&x, 13, true);
+	put32(&x, 0x10000000);
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8847, x.b, x.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	/* stack ending at the end of a whole frame: malformed */
+	x.n = 0;
+	lse(&x, 100, true);
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8847, x.b, x.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+
+	/* PPPoE session, IPv4 and (QinQ) IPv6 */
+	x.n = 0;
+	put8(&x, 0x11); put8(&x, 0); put16(&x, 0x0042); put16(&x, (unsigned)ip4q.n + 2);
+	put16(&x, 0x0021);
+	put(&x, ip4q.b, ip4q.n);
+	put32(&x, 0); /* Ethernet padding after the PPPoE payload */
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8864, x.b, x.n);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7101, 4);
+	x.n = 0;
+	put8(&x, 0x11); put8(&x, 0); put16(&x, 0x0042); put16(&x, (unsigned)ip6q.n + 2);
+	put16(&x, 0x0057);
+	put(&x, ip6q.b, ip6q.n);
+	const uint16_t qq[2] = { 0x88a8, 0x8100 };
+	fr.n = 0;
+	eth(&fr, qq, 2, 0x8864, x.b, x.n);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7102, 6);
+	assert_int_equal(mx_decode_peek_stats(d)->pppoe, 2);
+	/* version 2: malformed; length beyond the frame: malformed */
+	x.b[0] = 0x21;
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8864, x.b, x.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+	x.b[0] = 0x11;
+	x.b[5] += 10;
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8864, x.b, x.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+	assert_int_equal(reason(d, MX_R_BAD_ENCAP), 3);
+	/* LCP in a session, and discovery: not IP */
+	x.n = 0;
+	put8(&x, 0x11); put8(&x, 0); put16(&x, 0x0042); put16(&x, 6);
+	put16(&x, 0xc021); put32(&x, 0x09010004);
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8864, x.b, x.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	x.b[1] = 0x09;
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8863, x.b, x.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	mx_decoder_free(d);
+}
+
+/* GRE header: flags word, protocol, then `opt` optional words. */
+static void gre(struct buf *x, unsigned flags, unsigned proto, unsigned nopt)
+{
+	put16(x, flags);
+	put16(x, proto);
+	for (unsigned i = 0; i < nopt; i++)
+		put32(x, 0x01020300 + i);
+}
+
+/* An outer IPv4 (or IPv6) packet between the tunnel ends around pl, on Ethernet. */
+static void tunnel(struct buf *fr, int fam, unsigned proto, unsigned id, const struct buf *pl)
+{
+	struct buf o = { .n = 0 };
+	if (fam == 4)
+		ip4(&o, TUN4A, TUN4B, proto, id, 0, false, pl->b, pl->n);
+	else
+		ip6(&o, TUN6A, TUN6B, proto, pl->b, pl->n);
+	fr->n = 0;
+	eth(fr, NULL, 0, fam == 4 ? 0x0800 : 0x86dd, o.b, o.n);
+}
+
+static void ip_tunnels(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf ip4q, ip6q, x, fr, in;
+	udp4_payload(&ip4q, 0x7201);
+	udp6_payload(&ip6q, 0x7202);
+	unsigned id = 1;
+
+	/* IP in IP, all four ways; the inner addresses are the ones reported */
+	tunnel(&fr, 4, 4, id++, &ip4q);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	tunnel(&fr, 4, 41, id++, &ip6q);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7202, 6);
+	tunnel(&fr, 6, 4, id++, &ip4q);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	tunnel(&fr, 6, 41, id++, &ip6q);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7202, 6);
+	assert_int_equal(mx_decode_peek_stats(d)->ip_in_ip, 4);
+	tunnel(&fr, 4, 4, id++, &ip6q); /* protocol 4 with IPv6 inside */
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+
+	/* GRE: plain, checksum + key + sequence, over IPv6 */
+	x.n = 0;
+	gre(&x, 0, 0x0800, 0);
+	put(&x, ip4q.b, ip4q.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	x.n = 0;
+	gre(&x, 0xb000, 0x86dd, 3);
+	put(&x, ip6q.b, ip6q.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7202, 6);
+	x.n = 0;
+	gre(&x, 0x2000, 0x0800, 1);
+	put(&x, ip4q.b, ip4q.n);
+	tunnel(&fr, 6, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	/* bridged Ethernet, MPLS */
+	in.n = 0;
+	eth(&in, NULL, 0, 0x86dd, ip6q.b, ip6q.n);
+	x.n = 0;
+	gre(&x, 0, 0x6558, 0);
+	put(&x, in.b, in.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7202, 6);
+	x.n = 0;
+	gre(&x, 0, 0x8847, 0);
+	lse(&x, 500, true);
+	put(&x, ip4q.b, ip4q.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	/* ERSPAN I (no sequence), II, III with the subheader */
+	in.n = 0;
+	eth(&in, NULL, 0, 0x0800, ip4q.b, ip4q.n);
+	x.n = 0;
+	gre(&x, 0, 0x88be, 0);
+	put(&x, in.b, in.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	x.n = 0;
+	gre(&x, 0x1000, 0x88be, 1);
+	put16(&x, 0x1005); put16(&x, 7); put32(&x, 1);
+	put(&x, in.b, in.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	x.n = 0;
+	gre(&x, 0x1000, 0x22eb, 1);
+	put16(&x, 0x2005); put16(&x, 7); put32(&x, 99); put16(&x, 0); put16(&x, 0x0001);
+	put32(&x, 0); put32(&x, 0);
+	put(&x, in.b, in.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	x.b[8] = 0x30; /* ERSPAN III header saying version 3 */
+	tunnel(&fr, 4, 47, id++, &x);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+	assert_int_equal(mx_decode_peek_stats(d)->erspan, 4);
+	/* PPTP: enhanced GRE version 1 with key, sequence, acknowledgement; PPP */
+	x.n = 0;
+	gre(&x, 0x3081, 0x880b, 3);
+	put16(&x, 0xff03); put16(&x, 0x0021);
+	put(&x, ip4q.b, ip4q.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	/* version 2, routing, version 1 without key: malformed; ARP inside: not IP */
+	x.n = 0;
+	gre(&x, 0x0002, 0x0800, 0);
+	put(&x, ip4q.b, ip4q.n);
+	tunnel(&fr, 4, 47, id++, &x);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+	x.b[0] = 0x40; x.b[1] = 0;
+	tunnel(&fr, 4, 47, id++, &x);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+	x.b[0] = 0x10; x.b[1] = 0x01;
+	tunnel(&fr, 4, 47, id++, &x);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+	x.b[0] = 0; x.b[1] = 0; x.b[2] = 0x08; x.b[3] = 0x06;
+	tunnel(&fr, 4, 47, id++, &x);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+
+	/* VXLAN, VXLAN-GPE; VXLAN without the I flag */
+	struct buf u = { .n = 0 };
+	in.n = 0;
+	eth(&in, NULL, 0, 0x0800, ip4q.b, ip4q.n);
+	x.n = 0;
+	put32(&x, 0x08000000); put32(&x, 0x00138800);
+	put(&x, in.b, in.n);
+	udp(&u, 49999, 4789, x.b, x.n);
+	tunnel(&fr, 4, 17, id++, &u);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	x.n = 0;
+	put32(&x, 0x0c000002); put32(&x, 0x00138800);
+	put(&x, ip6q.b, ip6q.n);
+	u.n = 0;
+	udp(&u, 49999, 4790, x.b, x.n);
+	tunnel(&fr, 6, 17, id++, &u);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7202, 6);
+	x.n = 0;
+	put32(&x, 0); put32(&x, 0x00138800);
+	put(&x, in.b, in.n);
+	u.n = 0;
+	udp(&u, 49999, 4789, x.b, x.n);
+	tunnel(&fr, 4, 17, id++, &u);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
+	assert_int_equal(mx_decode_peek_stats(d)->vxlan, 3);
+	mx_decoder_free(d);
+}
+
+/* IPv4-in-IPv4 `levels` deep around ip, on Ethernet. */
+static void nest4(struct buf *fr, const struct buf *ip, unsigned levels, unsigned id)
+{
+	static struct buf a, b;
+	a = *ip;
+	for (unsigned k = 0; k < levels; k++) {
+		b.n = 0;
+		ip4(&b, TUN4A, TUN4B, 4, id + k, 0, false, a.b, a.n);
+		a = b;
+	}
+	fr->n = 0;
+	eth(fr, NULL, 0, 0x0800, a.b, a.n);
+}
+
+static void tunnel_depth_frag_dup(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf ip4q, fr, x, o, f1, f2;
+	udp4_payload(&ip4q, 0x7301);
+
+	/* four levels decode, five are too deep */
+	nest4(&fr, &ip4q, MX_DECODE_ENCAP_MAX, 10);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7301, 4);
+	nest4(&fr, &ip4q, MX_DECODE_ENCAP_MAX + 1, 20);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_UNSUPPORTED);
+	assert_int_equal(reason(d, MX_R_ENCAP_TOO_DEEP), 1);
+
+	/* a GRE packet whose outer IPv4 packet is fragmented: reassembled, then decoded */
+	x.n = 0;
+	gre(&x, 0, 0x0800, 0);
+	put(&x, ip4q.b, ip4q.n);
+	size_t cut = 24; /* outer payload bytes in the first fragment */
+	ip4(&f1, TUN4A, TUN4B, 47, 0x4242, 0x2000, false, x.b, cut);
+	o.n = 0;
+	eth(&o, NULL, 0, 0x0800, f1.b, f1.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, o.b, o.n), MX_V_OK);
+	assert_int_equal(reason(d, MX_R_FRAGMENT_HELD), 1);
+	ip4(&f2, TUN4A, TUN4B, 47, 0x4242, (unsigned)(cut / 8), false, x.b + cut, x.n - cut);
+	o.n = 0;
+	eth(&o, NULL, 0, 0x0800, f2.b, f2.n);
+	expect_query(d, MX_DLT_EN10MB, &o, 0x7301, 4);
+	assert_int_equal(mx_decode_peek_stats(d)->frag_reassembled, 1);
+
+	/* an inner fragment inside a tunnel is reassembled under the inner addresses */
+	static struct buf fr2[4], t;
+	frag4(fr2, 0x7302, 77);
+	for (int i = 0; i < 4; i++) {
+		x.n = 0;
+		gre(&x, 0, 0x0800, 0);
+		put(&x, fr2[i].b, fr2[i].n);
+		tunnel(&t, 4, 47, (unsigned)(300 + i), &x);
+		assert_int_equal(feed(d, MX_DLT_EN10MB, t.b, t.n), MX_V_OK);
+	}
+	assert_int_equal(mx_decode_peek_stats(d)->frag_reassembled, 2);
+	mx_decoder_free(d);
+
+	/* capture copies: the same inner packet twice in GRE (another outer ID, as
+	 * an ERSPAN session mirrors ingress and egress), and once bare then
+	 * tunnelled (tcpdump -i any: gre0 and eth0) */
+	d = mk();
+	unsigned n0 = R.n_dns;
+	const uint64_t t0 = 50000000;
+	x.n = 0;
+	gre(&x, 0, 0x0800, 0);
+	put(&x, ip4q.b, ip4q.n);
+	tunnel(&t, 4, 47, 1, &x);
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, t.b, t.n, t.n, t0), MX_V_OK);
+	tunnel(&t, 4, 47, 2, &x);
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, t.b, t.n, t.n, t0 + 20), MX_V_OK);
+	assert_int_equal(reason(d, MX_R_CAPTURE_DUP), 1);
+	assert_int_equal(R.n_dns, n0 + 1);
+	/* the outer packet seen again 10 ms later: a retransmission, kept */
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, t.b, t.n, t.n, t0 + 10000), MX_V_OK);
+	assert_int_equal(R.n_dns, n0 + 2);
+	mx_decoder_free(d);
+	d = mk();
+	udp4_payload(&ip4q, 0x7303);
+	assert_int_equal(feed_cut(d, MX_DLT_RAW, ip4q.b, ip4q.n, ip4q.n, t0), MX_V_OK);
+	x.n = 0;
+	gre(&x, 0, 0x0800, 0);
+	put(&x, ip4q.b, ip4q.n);
+	tunnel(&t, 4, 47, 3, &x);
+	assert_int_equal(feed_cut(d, MX_DLT_EN10MB, t.b, t.n, t.n, t0 + 15), MX_V_OK);
+	assert_int_equal(reason(d, MX_R_CAPTURE_DUP), 1);
+	mx_decoder_free(d);
+}
+
+/* NFLOG message: header, a packet-header TLV, a prefix TLV, the payload. */
+static void nflog(struct buf *fr, const struct buf *ip, bool be)
+{
+#define T16(v) do { unsigned v_ = (v); if (be) put16(fr, v_); \
+		else { put8(fr, v_ & 0xff); put8(fr, v_ >> 8); } } while (0)
+	fr->n = 0;
+	put8(fr, 2); put8(fr, 0); put16(fr, 5);
+	T16(8); T16(1); put16(fr, 0x0800); put8(fr, 3); put8(fr, 0);
+	T16(7); T16(10); put(fr, "dns", 3); put8(fr, 0); /* length 7, padded to 8 */
+	T16(4 + (unsigned)ip->n); T16(9);
+	put(fr, ip->b, ip->n);
+	while (fr->n & 3)
+		put8(fr, 0);
+#undef T16
+}
+
+static void ppp_hdlc_nflog_links(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf ip4q, ip6q, fr;
+	udp4_payload(&ip4q, 0x7401);
+	udp6_payload(&ip6q, 0x7402);
+	static const int dlts[] = { MX_DLT_PPP, MX_DLT_PPP_SERIAL, MX_DLT_PPP_ETHER, MX_DLT_C_HDLC,
+				    MX_DLT_NFLOG };
+	for (size_t i = 0; i < sizeof(dlts) / sizeof(dlts[0]); i++)
+		assert_true(mx_decode_linktype_ok(dlts[i]));
+
+	/* PPP: address/control + protocol; no address/control; compressed protocol */
+	fr.n = 0;
+	put16(&fr, 0xff03); put16(&fr, 0x0021); put(&fr, ip4q.b, ip4q.n);
+	expect_query(d, MX_DLT_PPP, &fr, 0x7401, 4);
+	expect_query(d, MX_DLT_PPP_SERIAL, &fr, 0x7401, 4);
+	fr.n = 0;
+	put16(&fr, 0x0057); put(&fr, ip6q.b, ip6q.n);
+	expect_query(d, MX_DLT_PPP, &fr, 0x7402, 6);
+	fr.n = 0;
+	put8(&fr, 0x21); put(&fr, ip4q.b, ip4q.n);
+	expect_query(d, MX_DLT_PPP, &fr, 0x7401, 4);
+	fr.n = 0;
+	put16(&fr, 0xc021); put32(&fr, 0x09010004);
+	assert_int_equal(feed(d, MX_DLT_PPP, fr.b, fr.n), MX_V_NOT_DNS);
+	/* Cisco HDLC, as its own link type and inside PPP_SERIAL */
+	fr.n = 0;
+	put16(&fr, 0x0f00); put16(&fr, 0x86dd); put(&fr, ip6q.b, ip6q.n);
+	expect_query(d, MX_DLT_C_HDLC, &fr, 0x7402, 6);
+	expect_query(d, MX_DLT_PPP_SERIAL, &fr, 0x7402, 6);
+	fr.n = 0;
+	put16(&fr, 0x8f00); put16(&fr, 0x8035); put32(&fr, 0);
+	assert_int_equal(feed(d, MX_DLT_C_HDLC, fr.b, fr.n), MX_V_NOT_DNS);
+	/* PPPoE without Ethernet */
+	fr.n = 0;
+	put8(&fr, 0x11); put8(&fr, 0); put16(&fr, 1); put16(&fr, (unsigned)ip4q.n + 2);
+	put16(&fr, 0x0021); put(&fr, ip4q.b, ip4q.n);
+	expect_query(d, MX_DLT_PPP_ETHER, &fr, 0x7401, 4);
+	/* NFLOG, TLVs in either byte order; no payload TLV */
+	nflog(&fr, &ip4q, false);
+	expect_query(d, MX_DLT_NFLOG, &fr, 0x7401, 4);
+	nflog(&fr, &ip6q, true);
+	expect_query(d, MX_DLT_NFLOG, &fr, 0x7402, 6);
+	fr.n = 0;
+	put8(&fr, 2); put8(&fr, 0); put16(&fr, 5);
+	put8(&fr, 8); put8(&fr, 0); put8(&fr, 1); put8(&fr, 0); put32(&fr, 0x08000300);
+	assert_int_equal(feed(d, MX_DLT_NFLOG, fr.b, fr.n), MX_V_NOT_DNS);
+	fr.b[4] = 2; /* TLV length 2 < its own header */
+	assert_int_equal(feed(d, MX_DLT_NFLOG, fr.b, fr.n), MX_V_MALFORMED);
+	mx_decoder_free(d);
+}
+
+/* Every prefix of each encapsulated frame: TRUNCATED, never a crash. */
+static void encap_truncation_sweep(void **state)
+{
+	(void)state;
+	static struct buf ip4q, ip6q, x, fr, in, u;
+	udp4_payload(&ip4q, 0x7501);
+	udp6_payload(&ip6q, 0x7502);
+
+	x.n = 0;
+	lse(&x, 16001, false);
+	lse(&x, 300, true);
+	put32(&x, 0);
+	in.n = 0;
+	eth(&in, NULL, 0, 0x0800, ip4q.b, ip4q.n);
+	put(&x, in.b, in.n);
+	fr.n = 0;
+	const uint16_t q1[1] = { 0x8100 };
+	eth(&fr, q1, 1, 0x8847, x.b, x.n);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+
+	x.n = 0;
+	put8(&x, 0x11); put8(&x, 0); put16(&x, 0x0042); put16(&x, (unsigned)ip6q.n + 2);
+	put16(&x, 0x0057);
+	put(&x, ip6q.b, ip6q.n);
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x8864, x.b, x.n);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+	sweep(MX_DLT_PPP_ETHER, x.b, x.n, NULL, 0, true);
+
+	tunnel(&fr, 6, 4, 1, &ip4q);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+	x.n = 0;
+	gre(&x, 0xb000, 0x86dd, 3);
+	put(&x, ip6q.b, ip6q.n);
+	tunnel(&fr, 4, 47, 2, &x);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+	x.n = 0;
+	gre(&x, 0x1000, 0x22eb, 1);
+	put16(&x, 0x2005); put16(&x, 7); put32(&x, 99); put16(&x, 0); put16(&x, 0x0001);
+	put32(&x, 0); put32(&x, 0);
+	put(&x, in.b, in.n);
+	tunnel(&fr, 4, 47, 3, &x);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+	x.n = 0;
+	gre(&x, 0x1000, 0x88be, 1);
+	put16(&x, 0x1005); put16(&x, 7); put32(&x, 1);
+	put(&x, in.b, in.n);
+	tunnel(&fr, 4, 47, 4, &x);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+	x.n = 0;
+	gre(&x, 0x3081, 0x880b, 3);
+	put16(&x, 0xff03); put16(&x, 0x0021);
+	put(&x, ip4q.b, ip4q.n);
+	tunnel(&fr, 6, 47, 5, &x);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+	x.n = 0;
+	put32(&x, 0x08000000); put32(&x, 0x00138800);
+	put(&x, in.b, in.n);
+	u.n = 0;
+	udp(&u, 49999, 4789, x.b, x.n);
+	tunnel(&fr, 4, 17, 6, &u);
+	sweep(MX_DLT_EN10MB, fr.b, fr.n, NULL, 0, true);
+
+	fr.n = 0;
+	put16(&fr, 0xff03); put16(&fr, 0x0021); put(&fr, ip4q.b, ip4q.n);
+	sweep(MX_DLT_PPP, fr.b, fr.n, NULL, 0, true);
+	sweep(MX_DLT_PPP_SERIAL, fr.b, fr.n, NULL, 0, true);
+	fr.n = 0;
+	put16(&fr, 0x0f00); put16(&fr, 0x0800); put(&fr, ip4q.b, ip4q.n);
+	sweep(MX_DLT_C_HDLC, fr.b, fr.n, NULL, 0, true);
+	sweep(MX_DLT_PPP_SERIAL, fr.b, fr.n, NULL, 0, true);
+	nflog(&fr, &ip4q, false);
+	fr.n -= 3; /* the payload TLV without its padding, as the kernel may end it */
+	sweep(MX_DLT_NFLOG, fr.b, fr.n, NULL, 0, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1375,6 +1897,11 @@ int main(void)
 		cmocka_unit_test(garbage),
 		cmocka_unit_test(names_and_options),
 		cmocka_unit_test(capture_copies),
+		cmocka_unit_test(mpls_and_pppoe),
+		cmocka_unit_test(ip_tunnels),
+		cmocka_unit_test(tunnel_depth_frag_dup),
+		cmocka_unit_test(ppp_hdlc_nflog_links),
+		cmocka_unit_test(encap_truncation_sweep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
