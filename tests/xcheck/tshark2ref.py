@@ -30,6 +30,7 @@ FIELDS = [
     "dns.count.auth_rr", "dns.count.updates", "dns.count.add_rr",
     "dns.rr.udp_payload_size", "dns.resp.z.do", "dns.opt.ext_error.info_code",
     "dns.response_to", "_ws.malformed", "dns.resp.type", "dns.opt.code",
+    "frame.protocols",
 ]
 # fields with one value per record or option: all values kept ('/'-joined)
 MULTI = ("dns.resp.type", "dns.opt.code")
@@ -92,8 +93,13 @@ def addressing(cols):
     v4s, v4d = split(cols[IX["ip.src"]]), split(cols[IX["ip.dst"]])
     v6s, v6d = split(cols[IX["ipv6.src"]]), split(cols[IX["ipv6.dst"]])
     icmp = cols[IX["icmp.type"]] != "" or cols[IX["icmpv6.type"]] != ""
-    src = (v4s or v6s or ["-"])[-1 if icmp else 0]
-    dst = (v4d or v6d or ["-"])[-1 if icmp else 0]
+    # the innermost IP header carries the DNS (tunnels: IP in IP, GRE,
+    # VXLAN; ICMP: the quoted datagram): the family of the last ip/ipv6 in
+    # frame.protocols, and that family's last address
+    layers = [p for p in cols[IX["frame.protocols"]].split(":") if p in ("ip", "ipv6")]
+    fam_s, fam_d = (v6s, v6d) if layers and layers[-1] == "ipv6" else (v4s, v4d)
+    src = (fam_s or v4s or v6s or ["-"])[-1]
+    dst = (fam_d or v4d or v6d or ["-"])[-1]
     if cols[IX["tcp.srcport"]] != "" and not icmp:
         return (src, dst, first(cols[IX["tcp.srcport"]]), first(cols[IX["tcp.dstport"]]), "tcp")
     return (src, dst, last(cols[IX["udp.srcport"]]) or "-", last(cols[IX["udp.dstport"]]) or "-",
