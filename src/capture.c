@@ -126,6 +126,59 @@ static void input_close(struct mx_input *in)
 	in->pc = NULL;
 }
 
+/* A libpcap handle to compile a file's filter with: libpcap reading a pcap
+ * file header (our link type and snap length, in the file's byte order) from
+ * memory, `hdr` (24 bytes, kept by the caller until pcap_close()), and
+ * nothing else. Not pcap_open_dead(): what libpcap generates depends on the
+ * handle reading a file, and in which byte order. For DLT_NULL, `ip6` (and so
+ * `udp`) matches the three BSD AF_INET6 values only when reading a file (for
+ * a dead handle, this host's AF_INET6: 10 on Linux, which no BSD capture
+ * carries), and the AF word is compared in the file's byte order. */
+static pcap_t *file_filter_handle(uint8_t *hdr, int dlt, uint32_t snaplen, bool swap,
+				  char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	uint32_t magic = 0xa1b2c3d4u, zero = 0, snap = snaplen, lt = (uint32_t)dlt;
+	uint16_t major = 2, minor = 4;
+	FILE *mf;
+	pcap_t *pc;
+
+	if (swap) {
+		/* libpcap then reads it "swapped", as it would the file */
+		magic = __builtin_bswap32(magic);
+		snap = __builtin_bswap32(snap);
+		lt = __builtin_bswap32(lt);
+		major = __builtin_bswap16(major);
+		minor = __builtin_bswap16(minor);
+	}
+	memcpy(hdr, &magic, 4);
+	memcpy(hdr + 4, &major, 2);
+	memcpy(hdr + 6, &minor, 2);
+	memcpy(hdr + 8, &zero, 4);
+	memcpy(hdr + 12, &zero, 4);
+	memcpy(hdr + 16, &snap, 4);
+	memcpy(hdr + 20, &lt, 4);
+	mf = fmemopen(hdr, 24, "rb");
+	if (mf == NULL) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	ebuf[0] = '\0';
+	pc = pcap_fopen_offline(mf, ebuf);   /* pcap_close() fcloses mf */
+	if (pc == NULL)
+		fclose(mf);
+	if (pc == NULL || pcap_datalink(pc) != dlt) {
+		/* not expected (the DLT values we hand out read back as
+		 * themselves); a dead handle is the next best */
+		if (pc != NULL)
+			pcap_close(pc);
+		pc = pcap_open_dead(dlt, (int)snaplen);
+		if (pc == NULL)
+			set_err(err, errlen, "out of memory");
+	}
+	return pc;
+}
+
 /* Compile `filter` for pc's link type into prog. */
 static int compile_filter(pcap_t *pc, const char *filter, struct bpf_program *prog,
 			  const char *what, char *err, size_t errlen)
@@ -546,6 +599,7 @@ static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char 
 {
 	struct ng_prog *p;
 	pcap_t *dead;
+	uint8_t hdr[24];
 	size_t k;
 
 	for (k = 0; k < g->nprogs; k++)
@@ -555,11 +609,11 @@ static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char 
 		set_err(err, errlen, "more than %u link types in one file", NG_MAX_PROGS);
 		return NULL;
 	}
-	dead = pcap_open_dead(dlt, MX_SNAPLEN_DEFAULT);
-	if (dead == NULL) {
-		set_err(err, errlen, "out of memory");
+	/* as for a pcap file (file_filter_handle()); the filter is compiled
+	 * per link type, not per section, so in this host's byte order */
+	dead = file_filter_handle(hdr, dlt, MX_SNAPLEN_DEFAULT, false, err, errlen);
+	if (dead == NULL)
 		return NULL;
-	}
 	p = &g->progs[g->nprogs];
 	if (pcap_compile(dead, &p->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 		set_err(err, errlen, "bad filter expression for %s (link type %s): %s", label,
@@ -1012,16 +1066,14 @@ static int open_one_file(struct mx_input *in, const char *path, const char *filt
 	}
 	in->dlt = in->pf->dlt;
 	if (filter != NULL && filter[0] != '\0') {
-		/* compiled as libpcap would for this file: its link type and snap
-		 * length, on a handle that reads nothing */
-		pcap_t *dead = pcap_open_dead(in->dlt, (int)in->pf->snapshot);
+		uint8_t hdr[24];
+		pcap_t *fake = file_filter_handle(hdr, in->dlt, in->pf->snapshot, in->pf->swap,
+						  err, errlen);
 
-		if (dead == NULL) {
-			set_err(err, errlen, "out of memory");
+		if (fake == NULL)
 			return MX_ENOMEM;
-		}
-		rc = compile_filter(dead, filter, &in->prog, label, err, errlen);
-		pcap_close(dead);
+		rc = compile_filter(fake, filter, &in->prog, label, err, errlen);
+		pcap_close(fake);
 		if (rc != 0)
 			return rc;
 		in->has_prog = true;
