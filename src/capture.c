@@ -764,14 +764,23 @@ static size_t pf_fill(struct mx_pf *p, size_t need)
 			p->end += (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
+		if (n < 0 && errno == EINTR) {
+			/* a signal with a handler: mxsniff installs them for SIGINT
+			 * and SIGTERM (without SA_RESTART), which end the input; a
+			 * record cut short by it reads as cut off */
+			p->eof = true;
+			break;
+		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* a non-blocking descriptor (inherited stdin): wait */
 			struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
 
-			if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
+			if (poll(&pfd, 1, -1) >= 0)
 				continue;
+			if (errno == EINTR) {
+				p->eof = true;   /* as above */
+				break;
+			}
 		}
 		if (n < 0)
 			p->rd_errno = errno;
