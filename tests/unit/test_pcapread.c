@@ -17,7 +17,8 @@
  * time after 2038, as negative), and the link type is the low 16 bits of
  * the header field (libpcap keeps 26).
  * A record larger than the 1 MiB read buffer (D-Bus link type, whose limit
- * is 128 MiB) is checked through the FIFO as well.
+ * is 128 MiB) is checked through the FIFO as well, and a file that grows
+ * while it is read is read up to its size at open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -359,12 +360,58 @@ static void unsigned_times_and_16_bit_link_type(void **state)
 	mx_capture_free(c);
 }
 
+/* A file that grows while it is read (a capture still being written): read
+ * up to the size it had at open, and that end is a clean one. */
+static void file_growing_while_read(void **state)
+{
+	char path[160], err[256];
+	const char *p = path;
+	struct mx_capture *c = NULL;
+	struct mx_frame f;
+	FILE *fp;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/big.pcap", g_dir);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	put32(fp, 0xa1b2c3d4);
+	put32(fp, 2 | 4u << 16);
+	put32(fp, 0);
+	put32(fp, 0);
+	put32(fp, 65535);
+	put32(fp, 1);
+	for (i = 0; i < 2; i++) {
+		put32(fp, 1767225600u);
+		put32(fp, (uint32_t)i);
+		put32(fp, 4);
+		put32(fp, 4);
+		put32(fp, 0x01020304);
+	}
+	assert_int_equal(fflush(fp), 0);
+	assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), 0);
+	/* the writer goes on: a whole record and half of the next */
+	put32(fp, 1767225601u);
+	put32(fp, 0);
+	put32(fp, 4);
+	put32(fp, 4);
+	put32(fp, 0x01020304);
+	put32(fp, 1767225602u);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
+	assert_true(f.ts_us == UINT64_C(1767225600000001));
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 0);
+	mx_capture_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_capture_as_libpcap_reads_it),
 		cmocka_unit_test(records_larger_than_the_buffer),
 		cmocka_unit_test(unsigned_times_and_16_bit_link_type),
+		cmocka_unit_test(file_growing_while_read),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
