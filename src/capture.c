@@ -642,7 +642,8 @@ static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char 
  *  - anything else (standard input, a pipe, a FIFO, or a file mmap() refuses)
  *    is read with read(2) into a buffer refilled PF_CHUNK at a time (grown
  *    for a record larger than that): a read returns what is there, so frames
- *    from a live pipe are not held back to fill the buffer.
+ *    from a live pipe are not held back to fill the buffer. A read
+ *    interrupted by a signal goes on, unless mx_capture_break() was called.
  * What libpcap 1.10 accepts is accepted the same way (and tests/unit/
  * test_pcapread.c compares both readers on every capture under captures/):
  *  - magic 0xa1b2c3d4 (us) and 0xa1b23c4d (ns) in either byte order, and
@@ -683,6 +684,7 @@ struct mx_pf {
 	uint8_t *buf;           /* otherwise: buffered input, [beg, end) unread */
 	size_t bufcap, beg, end;
 	bool eof;               /* read(2) returned 0 or failed (rd_errno) */
+	const volatile bool *stop; /* the capture's mx_capture_break() flag */
 	int rd_errno;
 	bool swap;              /* the file's byte order is not ours */
 	bool nano;
@@ -765,17 +767,20 @@ static size_t pf_fill(struct mx_pf *p, size_t need)
 			continue;
 		}
 		if (n < 0 && errno == EINTR) {
-			/* a signal with a handler: mxsniff installs them for SIGINT
-			 * and SIGTERM (without SA_RESTART), which end the input; a
-			 * record cut short by it reads as cut off */
-			p->eof = true;
-			break;
+			/* a signal with a handler (not restarted): go on reading
+			 * unless mx_capture_break() asked to stop, which ends the
+			 * input (a record cut short by it reads as cut off) */
+			if (p->stop != NULL && *p->stop) {
+				p->eof = true;
+				break;
+			}
+			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* a non-blocking descriptor (inherited stdin): wait */
 			struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
 
-			if (poll(&pfd, 1, -1) >= 0)
+			if (poll(&pfd, 1, -1) >= 0 || (errno == EINTR && (p->stop == NULL || !*p->stop)))
 				continue;
 			if (errno == EINTR) {
 				p->eof = true;   /* as above */
@@ -993,7 +998,7 @@ short_read:
 }
 
 static int open_one_file(struct mx_input *in, const char *path, const char *filter,
-			 char *err, size_t errlen)
+			 const volatile bool *stop, char *err, size_t errlen)
 {
 	const char *label = input_label(path);
 	FILE *fp;
@@ -1074,6 +1079,7 @@ static int open_one_file(struct mx_input *in, const char *path, const char *filt
 		return rc;
 	}
 	in->dlt = in->pf->dlt;
+	in->pf->stop = stop;
 	if (filter != NULL && filter[0] != '\0') {
 		uint8_t hdr[24];
 		pcap_t *fake = file_filter_handle(hdr, in->dlt, in->pf->snapshot, in->pf->swap,
@@ -1164,7 +1170,7 @@ int mx_capture_open_files(struct mx_capture **out, const char *const *paths,
 	}
 	for (i = 0; i < npaths; i++) {
 		c->n = i + 1;   /* so that mx_capture_free() releases this one too */
-		rc = open_one_file(&c->in[i], paths[i], filter, err, errlen);
+		rc = open_one_file(&c->in[i], paths[i], filter, &c->stop, err, errlen);
 		if (rc != 0) {
 			mx_capture_free(c);
 			return rc;

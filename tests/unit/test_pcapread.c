@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pcap.h>
 #include <signal.h>
@@ -95,21 +96,27 @@ static pid_t feed_fifo(const char *path)
 		return pid;
 	{
 		FILE *in = fopen(path, "rb");
-		FILE *out = fopen(g_fifo, "wb");
+		int out = open(g_fifo, O_WRONLY);
 		static uint8_t buf[1 << 16];
 		unsigned seed = 7;
-		size_t n;
+		size_t n, k;
 
-		if (in == NULL || out == NULL)
+		if (in == NULL || out < 0)
 			_exit(1);
-		setvbuf(out, NULL, _IONBF, 0);
 		for (;;) {
 			seed = seed * 1103515245u + 12345u;
 			n = fread(buf, 1, 1 + (seed >> 16) % 4099, in);
 			if (n == 0)
 				break;
-			if (fwrite(buf, 1, n, out) != n)
-				_exit(0);   /* the reader stopped (EPIPE) */
+			for (k = 0; k < n;) {
+				ssize_t w = write(out, buf + k, n - k);
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					_exit(0);   /* the reader stopped (EPIPE) */
+				k += (size_t)w;
+			}
 		}
 		_exit(0);
 	}
@@ -151,9 +158,9 @@ static void compare(const char *path, bool fifo)
 	uint64_t n = 0;
 
 	ebuf[0] = err[0] = '\0';
-	lp = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (fifo)
-		child = feed_fifo(path);
+		child = feed_fifo(path);   /* first: the child holds nothing to free */
+	lp = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	rc = mx_capture_open_files(&c, &ourpath, 1, NULL, err, sizeof(err));
 	if (lp == NULL || rc != 0) {
 		if (lp != NULL)
