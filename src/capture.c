@@ -1,4 +1,4 @@
-/* capture.c - packet input through libpcap: files, stdin, live interfaces (L1).
+/* capture.c - packet input: pcap/pcapng files, stdin, live interfaces (L1).
  *
  * The only file that includes <pcap.h>. Files given with -r are all opened
  * (and checked: readable, pcap or pcapng, filter compiles) before the first
@@ -9,10 +9,13 @@
  * the one a `mergecap -a` concatenation shows). That is why a file's filter
  * runs here through pcap_offline_filter() rather than pcap_setfilter(), which
  * would hide rejected records from us. Nanosecond files are read at
- * microsecond precision (libpcap scales the timestamps). pcapng files are read
- * by our own reader below (ng_*), not libpcap's: libpcap 1.10 refuses files
- * whose interfaces have different link types and sections of different byte
- * order; see the comment above NG_SHB. Classic pcap stays with libpcap.
+ * microsecond precision (ns / 1000, as libpcap scales them). Files are read by
+ * our own readers below, libpcap only compiles and runs their filters: pcapng
+ * (ng_*) because libpcap 1.10 refuses files whose interfaces have different
+ * link types and sections of different byte order (see the comment above
+ * NG_SHB), classic pcap (pf_*) because handing out frames from a mapping
+ * costs a fraction of libpcap's per-record reads (see the comment above
+ * PF_MAGIC_US). Live captures are libpcap's.
  *
  * A file that ends inside a record gives MX_ETRUNC once (the frames before it
  * were delivered); the next call goes on with the next file. Live captures
@@ -24,11 +27,15 @@
 #include "mxsniff/capture.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <pcap.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mxsniff/err.h"
 
@@ -44,6 +51,7 @@ struct mx_input {
 	uint64_t records;       /* records read from this input (filtered or not) */
 	struct mx_ng *ng;       /* pcapng: read by ng_*() below, pc is NULL */
 	FILE *ngfp;
+	struct mx_pf *pf;       /* pcap file: read by pf_*() below, pc is NULL */
 };
 
 struct mx_capture {
@@ -91,6 +99,9 @@ static const char *input_label(const char *name)
 
 struct mx_ng;
 static void ng_free(struct mx_ng *g);
+struct mx_pf;
+static void pf_free(struct mx_pf *p);
+static FILE *pf_file(const struct mx_pf *p);
 
 static void input_close(struct mx_input *in)
 {
@@ -100,12 +111,72 @@ static void input_close(struct mx_input *in)
 		fclose(in->ngfp);   /* as pcap_close() does, stdin included */
 		in->ngfp = NULL;
 	}
+	if (in->pf != NULL) {
+		FILE *fp = pf_file(in->pf);
+
+		pf_free(in->pf);
+		in->pf = NULL;
+		fclose(fp);         /* stdin included, as before */
+	}
 	if (in->has_prog)
 		pcap_freecode(&in->prog);
 	in->has_prog = false;
 	if (in->pc != NULL)
 		pcap_close(in->pc);   /* also fcloses the FILE, stdin included */
 	in->pc = NULL;
+}
+
+/* A libpcap handle to compile a file's filter with: libpcap reading a pcap
+ * file header (our link type and snap length, in the file's byte order) from
+ * memory, `hdr` (24 bytes, kept by the caller until pcap_close()), and
+ * nothing else. Not pcap_open_dead(): what libpcap generates depends on the
+ * handle reading a file, and in which byte order. For DLT_NULL, `ip6` (and so
+ * `udp`) matches the three BSD AF_INET6 values only when reading a file (for
+ * a dead handle, this host's AF_INET6: 10 on Linux, which no BSD capture
+ * carries), and the AF word is compared in the file's byte order. */
+static pcap_t *file_filter_handle(uint8_t *hdr, int dlt, uint32_t snaplen, bool swap,
+				  char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	uint32_t magic = 0xa1b2c3d4u, zero = 0, snap = snaplen, lt = (uint32_t)dlt;
+	uint16_t major = 2, minor = 4;
+	FILE *mf;
+	pcap_t *pc;
+
+	if (swap) {
+		/* libpcap then reads it "swapped", as it would the file */
+		magic = __builtin_bswap32(magic);
+		snap = __builtin_bswap32(snap);
+		lt = __builtin_bswap32(lt);
+		major = __builtin_bswap16(major);
+		minor = __builtin_bswap16(minor);
+	}
+	memcpy(hdr, &magic, 4);
+	memcpy(hdr + 4, &major, 2);
+	memcpy(hdr + 6, &minor, 2);
+	memcpy(hdr + 8, &zero, 4);
+	memcpy(hdr + 12, &zero, 4);
+	memcpy(hdr + 16, &snap, 4);
+	memcpy(hdr + 20, &lt, 4);
+	mf = fmemopen(hdr, 24, "rb");
+	if (mf == NULL) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	ebuf[0] = '\0';
+	pc = pcap_fopen_offline(mf, ebuf);   /* pcap_close() fcloses mf */
+	if (pc == NULL)
+		fclose(mf);
+	if (pc == NULL || pcap_datalink(pc) != dlt) {
+		/* not expected (the DLT values we hand out read back as
+		 * themselves); a dead handle is the next best */
+		if (pc != NULL)
+			pcap_close(pc);
+		pc = pcap_open_dead(dlt, (int)snaplen);
+		if (pc == NULL)
+			set_err(err, errlen, "out of memory");
+	}
+	return pc;
 }
 
 /* Compile `filter` for pc's link type into prog. */
@@ -326,6 +397,7 @@ static int ng_linktype_to_dlt(int lt)
 	case 101: return DLT_RAW;          /* LINKTYPE_RAW */
 	case 102: return DLT_SLIP_BSDOS;   /* LINKTYPE_SLIP_BSDOS */
 	case 103: return DLT_PPP_BSDOS;    /* LINKTYPE_PPP_BSDOS */
+	case 106: return DLT_ATM_CLIP;     /* LINKTYPE_ATM_CLIP */
 	default: return lt;
 	}
 }
@@ -527,6 +599,7 @@ static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char 
 {
 	struct ng_prog *p;
 	pcap_t *dead;
+	uint8_t hdr[24];
 	size_t k;
 
 	for (k = 0; k < g->nprogs; k++)
@@ -536,11 +609,11 @@ static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char 
 		set_err(err, errlen, "more than %u link types in one file", NG_MAX_PROGS);
 		return NULL;
 	}
-	dead = pcap_open_dead(dlt, MX_SNAPLEN_DEFAULT);
-	if (dead == NULL) {
-		set_err(err, errlen, "out of memory");
+	/* as for a pcap file (file_filter_handle()); the filter is compiled
+	 * per link type, not per section, so in this host's byte order */
+	dead = file_filter_handle(hdr, dlt, MX_SNAPLEN_DEFAULT, false, err, errlen);
+	if (dead == NULL)
 		return NULL;
-	}
 	p = &g->progs[g->nprogs];
 	if (pcap_compile(dead, &p->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
 		set_err(err, errlen, "bad filter expression for %s (link type %s): %s", label,
@@ -554,13 +627,386 @@ static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char 
 	return &p->prog;
 }
 
-static int open_one_file(struct mx_input *in, const char *path, const char *filter,
-			 char *err, size_t errlen)
+/* ---- classic pcap, read here rather than by libpcap ----
+ *
+ * libpcap reads a record with two fread() calls into its own buffer, swaps
+ * and checks the header, and that costs more than a tenth of the whole
+ * analysis of a large file. This reader hands out frames where they lie:
+ *  - a regular file is mapped whole (read-only, MAP_PRIVATE) and each frame
+ *    points into the mapping; pages behind the reader are dropped every
+ *    PF_DROP bytes, so memory stays bounded whatever the file size. A file
+ *    that is being written to is read up to its size at open: records added
+ *    later are not seen, and a record cut by the writer at that point ends
+ *    the file as "cut off" (a file shortened while mapped would raise
+ *    SIGBUS: not guarded, capture files are appended to, not truncated);
+ *  - anything else (standard input, a pipe, a FIFO, or a file mmap() refuses)
+ *    is read with read(2) into a buffer refilled PF_CHUNK at a time (grown
+ *    for a record larger than that): a read returns what is there, so frames
+ *    from a live pipe are not held back to fill the buffer. A read
+ *    interrupted by a signal goes on, unless mx_capture_break() was called.
+ * What libpcap 1.10 accepts is accepted the same way (and tests/unit/
+ * test_pcapread.c compares both readers on every capture under captures/):
+ *  - magic 0xa1b2c3d4 (us) and 0xa1b23c4d (ns) in either byte order, and
+ *    0xa1b2cd34, Alexey Kuznetzov's modified format: 24-byte record headers
+ *    (interface index, protocol, packet type after the lengths; skipped),
+ *    and 14 more bytes of snap length for Ethernet, as libpcap does;
+ *  - versions 2.0-2.4 and 543.0 (DG/UX); caplen and len are exchanged
+ *    before 2.3 and in 543.0, and in 2.3 when caplen > len;
+ *  - the snap length: 0 or above the largest for the link type (256 KiB;
+ *    1 MiB USBPCAP, 8 MiB EBHSCR, 128 MiB D-Bus) means that largest; a
+ *    record longer than the snap length is cut to it (the rest is skipped),
+ *    one longer than the largest is damage;
+ *  - times scaled to microseconds by truncation (ns / 1000).
+ * Differences, on purpose: the link type is the low 16 bits of the header's
+ * field (draft-ietf-opsawg-pcap: above them are the FCS length and reserved
+ * bits; libpcap keeps 26 bits), and the seconds and fraction of a record are
+ * unsigned as the format says (libpcap 1.10 reads them signed: a time after
+ * 2038 came out negative). The pseudo-headers libpcap byte-swaps in files of
+ * the other byte order (USB, NFLOG) are left as they are: mxsniff does not
+ * decode those link types. */
+
+#define PF_MAGIC_US 0xa1b2c3d4u
+#define PF_MAGIC_NS 0xa1b23c4du
+#define PF_MAGIC_KUZ 0xa1b2cd34u
+#define PF_CHUNK ((size_t)1 << 20)
+#define PF_DROP ((size_t)4 << 20)
+#define PF_SNAP_MAX 262144u      /* libpcap's MAXIMUM_SNAPLEN */
+
+enum { PF_LEN_PLAIN, PF_LEN_SWAPPED, PF_LEN_MAYBE };
+
+struct mx_pf {
+	FILE *fp;
+	int fd;
+	const uint8_t *map;     /* the whole file (regular files), or NULL */
+	size_t maplen;
+	size_t pos;             /* map: offset of the next record */
+	size_t dropped;         /* map: pages before this were given back */
+	uint8_t *buf;           /* otherwise: buffered input, [beg, end) unread */
+	size_t bufcap, beg, end;
+	bool eof;               /* read(2) returned 0 or failed (rd_errno) */
+	const volatile bool *stop; /* the capture's mx_capture_break() flag */
+	int rd_errno;
+	bool swap;              /* the file's byte order is not ours */
+	bool nano;
+	uint8_t lengths;        /* PF_LEN_*: caplen and len exchanged? */
+	uint32_t hdrsize;       /* record header: 16, or 24 (Kuznetzov) */
+	uint32_t snapshot;      /* snap length as libpcap adjusts it */
+	uint32_t maxcap;        /* largest caplen for the link type */
+	uint32_t limit;         /* min(snapshot, maxcap): above it, a closer look */
+	int dlt;
+};
+
+struct pf_rec {
+	uint64_t ts_us;
+	uint32_t caplen, len;
+	const uint8_t *data;
+};
+
+static inline uint32_t pf_u32(const struct mx_pf *p, const uint8_t *b)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	return p->swap ? __builtin_bswap32(v) : v;
+}
+
+static uint16_t pf_u16(const struct mx_pf *p, const uint8_t *b)
+{
+	uint16_t v;
+
+	memcpy(&v, b, 2);
+	return p->swap ? __builtin_bswap16(v) : v;
+}
+
+static FILE *pf_file(const struct mx_pf *p)
+{
+	return p->fp;
+}
+
+static void pf_free(struct mx_pf *p)
+{
+	if (p == NULL)
+		return;
+	if (p->map != NULL)
+		munmap((void *)(uintptr_t)p->map, p->maplen);
+	free(p->buf);
+	free(p);
+}
+
+/* Buffered input: make `need` bytes from beg readable if the input has them.
+ * Returns the bytes readable (fewer than need at the end of the input or
+ * after a read error, rd_errno), or 0 with rd_errno = ENOMEM. */
+static size_t pf_fill(struct mx_pf *p, size_t need)
+{
+	size_t have = p->end - p->beg;
+
+	if (have >= need || p->eof)
+		return have;
+	if (p->beg > 0) {
+		memmove(p->buf, p->buf + p->beg, have);
+		p->beg = 0;
+		p->end = have;
+	}
+	if (need > p->bufcap) {
+		size_t cap = (need + PF_CHUNK - 1) / PF_CHUNK * PF_CHUNK;
+		uint8_t *nb = realloc(p->buf, cap);
+
+		if (nb == NULL) {
+			p->rd_errno = ENOMEM;
+			p->eof = true;
+			return have;
+		}
+		p->buf = nb;
+		p->bufcap = cap;
+	}
+	while (p->end < need) {
+		ssize_t n = read(p->fd, p->buf + p->end, p->bufcap - p->end);
+
+		if (n > 0) {
+			p->end += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR) {
+			/* a signal with a handler (not restarted): go on reading
+			 * unless mx_capture_break() asked to stop, which ends the
+			 * input (a record cut short by it reads as cut off) */
+			if (p->stop != NULL && *p->stop) {
+				p->eof = true;
+				break;
+			}
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* a non-blocking descriptor (inherited stdin): wait */
+			struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+
+			if (poll(&pfd, 1, -1) >= 0 || (errno == EINTR && (p->stop == NULL || !*p->stop)))
+				continue;
+			if (errno == EINTR) {
+				p->eof = true;   /* as above */
+				break;
+			}
+		}
+		if (n < 0)
+			p->rd_errno = errno;
+		p->eof = true;
+		break;
+	}
+	return p->end - p->beg;
+}
+
+/* The largest record libpcap 1.10 accepts for a link type (its
+ * max_snaplen_for_dlt()). */
+static uint32_t pf_max_snaplen(int dlt)
+{
+	switch (dlt) {
+	case 231: return 128u * 1024u * 1024u;   /* DLT_DBUS */
+	case 249: return 1024u * 1024u;          /* DLT_USBPCAP */
+	case 279: return 8u * 1024u * 1024u;     /* DLT_EBHSCR */
+	default: return PF_SNAP_MAX;
+	}
+}
+
+/* Open a pcap file on fp (descriptor fd). `off` >= 0: a regular file of
+ * `size` bytes whose data starts at off (nothing read yet); off < 0: a
+ * stream, whose first byte (first >= 0) the caller has read already. On
+ * failure the message is the one libpcap's refusals were turned into. */
+static int pf_open(struct mx_pf **out, FILE *fp, int fd, off_t off, off_t size, int first,
+		   const char *label, char *err, size_t errlen)
+{
+	struct mx_pf *p = calloc(1, sizeof(*p));
+	const uint8_t *h;
+	size_t avail;
+	uint32_t magic, snaplen, lt;
+	uint16_t major, minor;
+
+	if (p == NULL) {
+		set_err(err, errlen, "out of memory");
+		return MX_ENOMEM;
+	}
+	p->fp = fp;
+	p->fd = fd;
+	if (off >= 0 && size > off && (uint64_t)size <= SIZE_MAX) {
+		void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (m != MAP_FAILED) {
+			(void)madvise(m, (size_t)size, MADV_SEQUENTIAL);
+			p->map = m;
+			p->maplen = (size_t)size;
+			p->pos = (size_t)off;
+			p->dropped = 0;
+		}
+	}
+	if (p->map == NULL) {
+		p->buf = malloc(PF_CHUNK);
+		if (p->buf == NULL) {
+			pf_free(p);
+			set_err(err, errlen, "out of memory");
+			return MX_ENOMEM;
+		}
+		p->bufcap = PF_CHUNK;
+		if (first >= 0)
+			p->buf[p->end++] = (uint8_t)first;
+		avail = pf_fill(p, 24);
+		h = p->buf + p->beg;
+	} else {
+		avail = p->maplen - p->pos;
+		h = p->map + p->pos;
+	}
+	if (avail < 4 || (avail < 24 && p->rd_errno != 0)) {
+		if (p->rd_errno != 0) {
+			set_err(err, errlen, "cannot read %s: error reading dump file: %s", label,
+				strerror(p->rd_errno));
+			pf_free(p);
+			return MX_EIO;
+		}
+		if (avail == 0)
+			set_err(err, errlen, "cannot read %s: the file is empty", label);
+		else
+			set_err(err, errlen, "cannot read %s: the file header is cut off", label);
+		pf_free(p);
+		return MX_EFORMAT;
+	}
+	memcpy(&magic, h, 4);
+	if (magic != PF_MAGIC_US && magic != PF_MAGIC_NS && magic != PF_MAGIC_KUZ) {
+		magic = __builtin_bswap32(magic);
+		if (magic != PF_MAGIC_US && magic != PF_MAGIC_NS && magic != PF_MAGIC_KUZ) {
+			set_err(err, errlen, "cannot read %s: not a pcap or pcapng file", label);
+			pf_free(p);
+			return MX_EFORMAT;
+		}
+		p->swap = true;
+	}
+	if (avail < 24) {
+		set_err(err, errlen, "cannot read %s: the file header is cut off", label);
+		pf_free(p);
+		return MX_EFORMAT;
+	}
+	major = pf_u16(p, h + 4);
+	minor = pf_u16(p, h + 6);
+	snaplen = pf_u32(p, h + 16);
+	lt = pf_u32(p, h + 20);
+	if (major < 2) {
+		set_err(err, errlen, "cannot read %s: archaic pcap savefile format", label);
+		pf_free(p);
+		return MX_EFORMAT;
+	}
+	if (!((major == 2 && minor <= 4) || (major == 543 && minor == 0))) {
+		set_err(err, errlen, "cannot read %s: unsupported pcap savefile version %u.%u", label,
+			(unsigned)major, (unsigned)minor);
+		pf_free(p);
+		return MX_EFORMAT;
+	}
+	p->nano = magic == PF_MAGIC_NS;
+	p->hdrsize = magic == PF_MAGIC_KUZ ? 24 : 16;
+	p->dlt = ng_linktype_to_dlt((int)(lt & 0xffffu));
+	p->maxcap = pf_max_snaplen(p->dlt);
+	p->snapshot = snaplen == 0 || snaplen > p->maxcap ? p->maxcap : snaplen;
+	if (magic == PF_MAGIC_KUZ && p->dlt == DLT_EN10MB)
+		p->snapshot += 14;   /* a cooked capture with a made-up Ethernet header */
+	p->limit = p->snapshot < p->maxcap ? p->snapshot : p->maxcap;
+	if (major == 543 || minor < 3)
+		p->lengths = PF_LEN_SWAPPED;
+	else if (minor == 3)
+		p->lengths = PF_LEN_MAYBE;
+	else
+		p->lengths = PF_LEN_PLAIN;
+	if (p->map != NULL)
+		p->pos += 24;
+	else
+		p->beg += 24;
+	*out = p;
+	return 0;
+}
+
+/* The next record: 1 = r filled (r->data borrowed until the next call), 0 =
+ * end of the file, MX_ETRUNC = cut off inside a record, MX_EFORMAT = damaged
+ * or unreadable (why). */
+static inline int pf_next(struct mx_pf *p, struct pf_rec *r, char *why, size_t whylen)
+{
+	const uint8_t *h;
+	size_t avail, need;
+	uint32_t caplen, len, take, frac;
+
+	if (p->map != NULL) {
+		if (p->pos - p->dropped >= PF_DROP) {
+			/* give back the pages behind the reader (the file stays in the
+			 * page cache); the frame handed out last is no longer borrowed */
+			size_t upto = p->pos & ~(size_t)(PF_DROP - 1);
+
+			(void)madvise((void *)(uintptr_t)(p->map + p->dropped), upto - p->dropped,
+				      MADV_DONTNEED);
+			p->dropped = upto;
+		}
+		avail = p->maplen - p->pos;
+		h = p->map + p->pos;
+	} else {
+		avail = p->end - p->beg;
+		if (avail < p->hdrsize)
+			avail = pf_fill(p, p->hdrsize);
+		h = p->buf + p->beg;
+	}
+	if (avail < p->hdrsize)
+		goto short_read;
+	caplen = pf_u32(p, h + 8);
+	len = pf_u32(p, h + 12);
+	if (p->lengths != PF_LEN_PLAIN && (p->lengths == PF_LEN_SWAPPED || caplen > len)) {
+		uint32_t t = caplen;
+
+		caplen = len;
+		len = t;
+	}
+	take = caplen;
+	if (caplen > p->limit) {
+		if (caplen > p->maxcap) {
+			/* a damaged or fuzzed file; libpcap's words */
+			if (caplen > p->snapshot)
+				set_err(why, whylen, "invalid packet capture length %lu, bigger than "
+					"snaplen of %lu", (unsigned long)caplen, (unsigned long)p->snapshot);
+			else
+				set_err(why, whylen, "invalid packet capture length %lu, bigger than "
+					"maximum of %lu", (unsigned long)caplen, (unsigned long)p->maxcap);
+			return MX_EFORMAT;
+		}
+		caplen = p->snapshot;   /* cut to the snap length; the rest is skipped */
+	}
+	need = (size_t)p->hdrsize + take;
+	if (avail < need) {
+		if (p->map == NULL) {
+			avail = pf_fill(p, need);
+			h = p->buf + p->beg;
+		}
+		if (avail < need)
+			goto short_read;
+	}
+	frac = pf_u32(p, h + 4);
+	r->ts_us = (uint64_t)pf_u32(p, h) * 1000000u + (p->nano ? frac / 1000u : frac);
+	r->caplen = caplen;
+	r->len = len;
+	r->data = h + p->hdrsize;
+	if (p->map != NULL)
+		p->pos += need;
+	else
+		p->beg += need;
+	return 1;
+short_read:
+	if (p->rd_errno != 0) {
+		set_err(why, whylen, "error reading dump file: %s", strerror(p->rd_errno));
+		return MX_EFORMAT;
+	}
+	return avail == 0 ? 0 : MX_ETRUNC;
+}
+
+static int open_one_file(struct mx_input *in, const char *path, const char *filter,
+			 const volatile bool *stop, char *err, size_t errlen)
+{
 	const char *label = input_label(path);
 	FILE *fp;
 	struct stat st;
+	off_t off = -1, size = 0;
+	int fd, first = -1, rc;
+	unsigned char ch;
+	ssize_t got;
 
 	memset(in, 0, sizeof(*in));
 	in->name = dup_str(path);
@@ -581,63 +1027,68 @@ static int open_one_file(struct mx_input *in, const char *path, const char *filt
 			return MX_EIO;
 		}
 	}
-	{
-		/* pcapng starts with 0x0A (its block type), a pcap never does: one
-		 * byte of look-ahead works on a pipe too. */
-		int ch = getc(fp);
-
-		if (ch == 0x0A) {
-			int rc;
-
-			ungetc(ch, fp);
-			rc = ng_open(&in->ng, fp, label, err, errlen);
-			if (rc != 0) {
-				if (fp != stdin)
-					fclose(fp);
-				return rc;
-			}
-			in->ngfp = fp;
-			in->dlt = in->ng->ndlts ? in->ng->dlts[0] : -1;
-			if (filter != NULL && filter[0] != '\0') {
-				/* compile now for the interfaces described up front, so a
-				 * bad expression is reported before reading */
-				size_t k;
-
-				for (k = 0; k < in->ng->ndlts; k++)
-					if (ng_filter(in->ng, in->ng->dlts[k], filter, label, err,
-						      errlen) == NULL)
-						return MX_EFILTER;
-			}
-			return 0;
-		}
-		if (ch != EOF)
-			ungetc(ch, fp);
+	/* One byte of look-ahead tells the formats apart: pcapng starts with
+	 * 0x0A (its block type), a pcap never does. A regular file is peeked at
+	 * with pread() (nothing consumed: the pcap reader maps it, the pcapng one
+	 * reads the FILE from where it stands); a stream gives its byte up, and it
+	 * goes back into the FILE for pcapng or to the pcap reader's buffer. */
+	fd = fileno(fp);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		off = lseek(fd, 0, SEEK_CUR);
+		size = st.st_size;
 	}
-	ebuf[0] = '\0';
-	in->pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-	if (in->pc == NULL) {
-		/* libpcap leaves the FILE to us on failure. */
-		int rc = MX_EFORMAT;
-
+	do {
+		got = off >= 0 ? pread(fd, &ch, 1, off) : read(fd, &ch, 1);
+	} while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		set_err(err, errlen, "cannot read %s: error reading dump file: %s", label,
+			strerror(errno));
 		if (fp != stdin)
 			fclose(fp);
-		if (strstr(ebuf, "unknown file format") != NULL)
-			set_err(err, errlen, "cannot read %s: not a pcap or pcapng file", label);
-		else if (strstr(ebuf, "only got 0") != NULL && strstr(ebuf, "file header") != NULL)
-			set_err(err, errlen, "cannot read %s: the file is empty", label);
-		else if (strstr(ebuf, "truncated") != NULL)
-			set_err(err, errlen, "cannot read %s: the file header is cut off", label);
-		else if (strncmp(ebuf, "error reading", 13) == 0) {
-			set_err(err, errlen, "cannot read %s: %s", label, ebuf);
-			rc = MX_EIO;
-		} else
-			set_err(err, errlen, "cannot read %s: %s", label, ebuf);
+		return MX_EIO;
+	}
+	if (got == 1 && ch == 0x0A) {
+		if (off < 0)
+			ungetc(ch, fp);
+		rc = ng_open(&in->ng, fp, label, err, errlen);
+		if (rc != 0) {
+			if (fp != stdin)
+				fclose(fp);
+			return rc;
+		}
+		in->ngfp = fp;
+		in->dlt = in->ng->ndlts ? in->ng->dlts[0] : -1;
+		if (filter != NULL && filter[0] != '\0') {
+			/* compile now for the interfaces described up front, so a
+			 * bad expression is reported before reading */
+			size_t k;
+
+			for (k = 0; k < in->ng->ndlts; k++)
+				if (ng_filter(in->ng, in->ng->dlts[k], filter, label, err,
+					      errlen) == NULL)
+					return MX_EFILTER;
+		}
+		return 0;
+	}
+	if (got == 1 && off < 0)
+		first = ch;
+	rc = pf_open(&in->pf, fp, fd, off, size, first, label, err, errlen);
+	if (rc != 0) {
+		if (fp != stdin)
+			fclose(fp);
 		return rc;
 	}
-	in->dlt = pcap_datalink(in->pc);
+	in->dlt = in->pf->dlt;
+	in->pf->stop = stop;
 	if (filter != NULL && filter[0] != '\0') {
-		int rc = compile_filter(in->pc, filter, &in->prog, label, err, errlen);
+		uint8_t hdr[24];
+		pcap_t *fake = file_filter_handle(hdr, in->dlt, in->pf->snapshot, in->pf->swap,
+						  err, errlen);
 
+		if (fake == NULL)
+			return MX_ENOMEM;
+		rc = compile_filter(fake, filter, &in->prog, label, err, errlen);
+		pcap_close(fake);
 		if (rc != 0)
 			return rc;
 		in->has_prog = true;
@@ -719,7 +1170,7 @@ int mx_capture_open_files(struct mx_capture **out, const char *const *paths,
 	}
 	for (i = 0; i < npaths; i++) {
 		c->n = i + 1;   /* so that mx_capture_free() releases this one too */
-		rc = open_one_file(&c->in[i], paths[i], filter, err, errlen);
+		rc = open_one_file(&c->in[i], paths[i], filter, &c->stop, err, errlen);
 		if (rc != 0) {
 			mx_capture_free(c);
 			return rc;
@@ -985,54 +1436,62 @@ int mx_capture_next(struct mx_capture *c, struct mx_frame *f, char *err, size_t 
 		return next_live(c, f, err, errlen);
 	while (!c->stop && c->cur < c->n) {
 		struct mx_input *in = &c->in[c->cur];
-		struct pcap_pkthdr *h;
-		const u_char *data;
 		int rc;
 
-		if (in->ng != NULL) {
-			rc = next_ng(c, in, f, err, errlen);
-			if (rc == 2)
-				continue;
-			if (rc != 0)
-				return rc;
-			input_close(in);
-			c->cur++;
-			continue;
-		}
-		rc = pcap_next_ex(in->pc, &h, &data);
+		if (in->pf != NULL) {
+			struct pf_rec r;
+			char why[200];
 
-		if (rc == 1) {
-			c->frameno++;
-			in->records++;
-			if (in->has_prog && pcap_offline_filter(&in->prog, h, data) == 0)
-				continue;
-			fill_frame(c, f, h, data, in->dlt);
-			return 1;
-		}
-		if (rc == PCAP_ERROR_BREAK || rc == 0) {
-			/* end of this file: go on with the next */
-			input_close(in);
-			c->cur++;
-			continue;
-		}
-		{
-			const char *why = pcap_geterr(in->pc);
-			const char *label = input_label(in->name);
-			int code = MX_EFORMAT;
+			rc = pf_next(in->pf, &r, why, sizeof(why));
+			if (rc == 1) {
+				c->frameno++;
+				in->records++;
+				if (in->has_prog) {
+					struct pcap_pkthdr ph;
 
-			if (strstr(why, "truncated") != NULL) {
-				set_err(err, errlen, "file %s is cut off in the middle of a packet after "
-					"%llu frame%s", label, (unsigned long long)in->records,
-					in->records == 1 ? "" : "s");
-				code = MX_ETRUNC;
-			} else {
-				set_err(err, errlen, "file %s is damaged after %llu frame%s: %s", label,
-					(unsigned long long)in->records, in->records == 1 ? "" : "s", why);
+					ph.ts.tv_sec = (time_t)(r.ts_us / 1000000u);
+					ph.ts.tv_usec = (suseconds_t)(r.ts_us % 1000000u);
+					ph.caplen = r.caplen;
+					ph.len = r.len;
+					if (pcap_offline_filter(&in->prog, &ph, r.data) == 0)
+						continue;
+				}
+				c->handed++;
+				f->ts_us = r.ts_us;
+				f->frame = c->frameno;
+				note_time(c, r.ts_us, f->frame);
+				f->caplen = r.caplen;
+				f->len = r.len;
+				f->linktype = in->dlt;
+				f->data = r.data;
+				return 1;
 			}
+			if (rc == 0) {
+				/* end of this file: go on with the next */
+				input_close(in);
+				c->cur++;
+				continue;
+			}
+			if (rc == MX_ETRUNC)
+				set_err(err, errlen, "file %s is cut off in the middle of a packet after "
+					"%llu frame%s", input_label(in->name),
+					(unsigned long long)in->records, in->records == 1 ? "" : "s");
+			else
+				set_err(err, errlen, "file %s is damaged after %llu frame%s: %s",
+					input_label(in->name), (unsigned long long)in->records,
+					in->records == 1 ? "" : "s", why);
 			input_close(in);
 			c->cur++;
-			return code;
+			return rc;
 		}
+		/* the only other kind of file input: pcapng */
+		rc = next_ng(c, in, f, err, errlen);
+		if (rc == 2)
+			continue;
+		if (rc != 0)
+			return rc;
+		input_close(in);
+		c->cur++;
 	}
 	return 0;
 }

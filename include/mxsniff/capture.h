@@ -6,9 +6,12 @@
  * them (as a `mergecap -a` concatenation would number them). Timestamps are
  * microseconds since the epoch (nanosecond pcaps are read at microsecond
  * precision). Frame bytes are borrowed until the next mx_capture_next() call.
- * pcapng files are read by capture.c itself: each frame carries the link
- * type of its own interface (several per file, several sections of either
- * byte order), and times follow each interface's if_tsresol/if_tsoffset.
+ * Files are read by capture.c itself (libpcap reads live captures and runs
+ * the filters): a pcap file's frames point into a read-only mapping of the
+ * file (a pipe or stdin goes through a large buffer instead); in a pcapng
+ * file each frame carries the link type of its own interface (several per
+ * file, several sections of either byte order), and times follow each
+ * interface's if_tsresol/if_tsoffset.
  */
 #ifndef MXSNIFF_CAPTURE_H
 #define MXSNIFF_CAPTURE_H

@@ -1919,6 +1919,336 @@ static int sc_nflog(const char *path)
 	return g_close(&g);
 }
 
+/* ================================================ classic pcap edge cases
+ *
+ * captures/synthetic/pcap-edge/: the record and header shapes capture.c's
+ * pcap reader must read as libpcap does (unit test test_pcapread.c compares
+ * both on every capture). A small exchange is written by libpcap, read back,
+ * and written again field by field with the shape under test. Files named
+ * bad-* are refused by libpcap and mxsniff alike (not replayed by the fuzz
+ * tests, which want readable input). */
+
+struct pe_rec {
+	uint32_t sec, frac, caplen, len;
+	const uint8_t *data;
+};
+
+struct pe_file {
+	uint8_t *raw;
+	size_t n;
+	struct pe_rec rec[16];
+	size_t nrec;
+};
+
+/* The base exchange: MX then A of example.com, 4 Ethernet frames. */
+static void pe_base(struct pe_file *pf, const char *path, bool nano)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, nano, false);
+	struct gen_ep c = gen_ep(S4, 40190), s = gen_ep(R1, 53);
+	pair(&g, GEN_MS(0) + 1, GEN_MS(5) + 999, &c, &s, 0xd001, "example.com. IN MX",
+	     RR("example.com. 3600 IN MX 10 mx1.example.com."));
+	pair(&g, GEN_MS(10) + 999, GEN_MS(5), &c, &s, 0xd002, "mx1.example.com. IN A",
+	     RR("mx1.example.com. 300 IN A 203.0.113.25"));
+	g_close(&g);
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		gen_die("%s: reopen failed", path);
+	pf->raw = malloc(1 << 16);
+	if (!pf->raw)
+		gen_die("out of memory");
+	pf->n = fread(pf->raw, 1, 1 << 16, fp);
+	fclose(fp);
+	/* written by libpcap in this host's order */
+	size_t off = 24;
+	pf->nrec = 0;
+	while (off + 16 <= pf->n && pf->nrec < 16) {
+		struct pe_rec *r = &pf->rec[pf->nrec++];
+		memcpy(&r->sec, pf->raw + off, 4);
+		memcpy(&r->frac, pf->raw + off + 4, 4);
+		memcpy(&r->caplen, pf->raw + off + 8, 4);
+		memcpy(&r->len, pf->raw + off + 12, 4);
+		r->data = pf->raw + off + 16;
+		off += 16 + r->caplen;
+	}
+}
+
+struct pe_out {
+	FILE *fp;
+	bool be;
+	const char *path;
+};
+
+static void pe_put(struct pe_out *o, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, o->fp) != n)
+		gen_die("%s: write failed", o->path);
+}
+
+static void pe_u32(struct pe_out *o, uint32_t v)
+{
+	uint8_t b[4];
+	if (o->be) {
+		b[0] = (uint8_t)(v >> 24), b[1] = (uint8_t)(v >> 16), b[2] = (uint8_t)(v >> 8), b[3] = (uint8_t)v;
+	} else {
+		b[0] = (uint8_t)v, b[1] = (uint8_t)(v >> 8), b[2] = (uint8_t)(v >> 16), b[3] = (uint8_t)(v >> 24);
+	}
+	pe_put(o, b, 4);
+}
+
+static void pe_u16(struct pe_out *o, uint16_t v)
+{
+	uint8_t b[2];
+	if (o->be)
+		b[0] = (uint8_t)(v >> 8), b[1] = (uint8_t)v;
+	else
+		b[0] = (uint8_t)v, b[1] = (uint8_t)(v >> 8);
+	pe_put(o, b, 2);
+}
+
+static void pe_open(struct pe_out *o, const char *path, bool be, uint32_t magic, uint16_t major,
+		    uint16_t minor, uint32_t snaplen, uint32_t linktype)
+{
+	o->fp = fopen(path, "wb");
+	o->be = be;
+	o->path = path;
+	if (!o->fp)
+		gen_die("%s: cannot open for writing", path);
+	pe_u32(o, magic);
+	pe_u16(o, major);
+	pe_u16(o, minor);
+	pe_u32(o, 0);
+	pe_u32(o, 0);
+	pe_u32(o, snaplen);
+	pe_u32(o, linktype);
+}
+
+/* One record: header fields as given (caplen and len as they go in the
+ * file), then `ndata` bytes of data. kuz: the 8 more bytes of Kuznetzov's
+ * header (interface index 2, protocol 0x0800, packet type 4 = outgoing). */
+static void pe_rec(struct pe_out *o, uint32_t sec, uint32_t frac, uint32_t caplen, uint32_t len,
+		   bool kuz, const uint8_t *data, size_t ndata)
+{
+	pe_u32(o, sec);
+	pe_u32(o, frac);
+	pe_u32(o, caplen);
+	pe_u32(o, len);
+	if (kuz) {
+		static const uint8_t pad = 0;
+		uint8_t type = 4;
+		pe_u32(o, 2);
+		pe_u16(o, 0x0800);
+		pe_put(o, &type, 1);
+		pe_put(o, &pad, 1);
+	}
+	pe_put(o, data, ndata);
+}
+
+static int pe_close(struct pe_out *o, struct pe_file *pf)
+{
+	if (fclose(o->fp) != 0)
+		gen_die("%s: write failed", o->path);
+	free(pf->raw);
+	return 0;
+}
+
+/* The base records in another byte order, or with the ns magic. */
+static int pe_order(const char *path, bool be, bool nano)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, nano);
+	pe_open(&o, path, be, nano ? 0xa1b23c4d : 0xa1b2c3d4, 2, 4, 262144, 1);
+	for (size_t i = 0; i < pf.nrec; i++)
+		pe_rec(&o, pf.rec[i].sec, pf.rec[i].frac, pf.rec[i].caplen, pf.rec[i].len, false,
+		       pf.rec[i].data, pf.rec[i].caplen);
+	return pe_close(&o, &pf);
+}
+
+static int sc_pe_be_usec(const char *path) { return pe_order(path, true, false); }
+static int sc_pe_be_nsec(const char *path) { return pe_order(path, true, true); }
+
+/* Cut `cut` bytes off the end of a file written by another scenario. */
+static void pe_cut(const char *path, long cut)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp || fseek(fp, 0, SEEK_END) != 0)
+		gen_die("%s: reopen failed", path);
+	long sz = ftell(fp);
+	fclose(fp);
+	if (sz < cut || truncate(path, (off_t)(sz - cut)) != 0)
+		gen_die("%s: truncate failed", path);
+}
+
+/* Big endian, ns, the last record's data cut 10 bytes short. */
+static int sc_pe_cut_data(const char *path)
+{
+	pe_order(path, true, true);
+	pe_cut(path, 10);
+	return 0;
+}
+
+/* The last record's header cut after 7 of its 16 bytes. */
+static int sc_pe_cut_header(const char *path)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, false);
+	pe_open(&o, path, false, 0xa1b2c3d4, 2, 4, 262144, 1);
+	for (size_t i = 0; i < pf.nrec; i++)
+		pe_rec(&o, pf.rec[i].sec, pf.rec[i].frac, pf.rec[i].caplen, pf.rec[i].len, false,
+		       pf.rec[i].data, pf.rec[i].caplen);
+	pe_rec(&o, pf.rec[0].sec + 1, 0, 60, 60, false, NULL, 0);
+	pe_close(&o, &pf);
+	pe_cut(path, 16 - 7);
+	return 0;
+}
+
+/* Snap length 64 in the file header, every record stored whole (longer):
+ * libpcap cuts each to 64 bytes and skips the rest. */
+static int sc_pe_caplen_over_snaplen(const char *path)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, false);
+	pe_open(&o, path, false, 0xa1b2c3d4, 2, 4, 64, 1);
+	for (size_t i = 0; i < pf.nrec; i++)
+		pe_rec(&o, pf.rec[i].sec, pf.rec[i].frac, pf.rec[i].caplen, pf.rec[i].len, false,
+		       pf.rec[i].data, pf.rec[i].caplen);
+	return pe_close(&o, &pf);
+}
+
+/* A record whose captured length exceeds its wire length (passed through),
+ * in a file with snap length 0 (= the largest, 262144). */
+static int sc_pe_caplen_over_len(const char *path)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, false);
+	pe_open(&o, path, false, 0xa1b2c3d4, 2, 4, 0, 1);
+	for (size_t i = 0; i < pf.nrec; i++)
+		pe_rec(&o, pf.rec[i].sec, pf.rec[i].frac, pf.rec[i].caplen,
+		       i == 1 ? pf.rec[i].len - 20 : pf.rec[i].len, false, pf.rec[i].data, pf.rec[i].caplen);
+	return pe_close(&o, &pf);
+}
+
+/* Versions 2.2 (caplen and len stored the other way round) and 2.3 (some
+ * writers did, some did not: exchanged when caplen > len). */
+static int pe_version(const char *path, uint16_t minor)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, false);
+	pe_open(&o, path, false, 0xa1b2c3d4, 2, minor, 262144, 1);
+	for (size_t i = 0; i < pf.nrec; i++) {
+		/* 2.3: frames 2 and 4 exchanged and cut to 40 bytes (len > caplen
+		 * read the other way round), 1 and 3 as in 2.4 */
+		bool x = minor < 3 || (i % 2 == 1);
+		uint32_t cap = minor == 3 && x ? 40 : pf.rec[i].caplen;
+		pe_rec(&o, pf.rec[i].sec, pf.rec[i].frac, x ? pf.rec[i].len : cap,
+		       x ? cap : pf.rec[i].len, false, pf.rec[i].data, cap);
+	}
+	return pe_close(&o, &pf);
+}
+
+static int sc_pe_v22(const char *path) { return pe_version(path, 2); }
+static int sc_pe_v23(const char *path) { return pe_version(path, 3); }
+
+/* Alexey Kuznetzov's modified format (magic 0xa1b2cd34): 24-byte record
+ * headers; snap length 64 + the 14 libpcap adds for Ethernet = 78. */
+static int sc_pe_kuznetzov(const char *path)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, false);
+	pe_open(&o, path, false, 0xa1b2cd34, 2, 4, 64, 1);
+	for (size_t i = 0; i < pf.nrec; i++) {
+		uint32_t cap = pf.rec[i].caplen < 78 ? pf.rec[i].caplen : 78;
+		pe_rec(&o, pf.rec[i].sec, pf.rec[i].frac, cap, pf.rec[i].len, true, pf.rec[i].data, cap);
+	}
+	return pe_close(&o, &pf);
+}
+
+/* Link-type field 0x14000001: Ethernet, FCS-length bits set (f = 1, 1). */
+static int sc_pe_fcs_bits(const char *path)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, false);
+	/* FCS present (bit 26), 2 16-bit words: each frame carries its 4-byte
+	 * FCS at the end, as the header says (tshark strips it) */
+	pe_open(&o, path, true, 0xa1b2c3d4, 2, 4, 262144, 0x24000001);
+	for (size_t i = 0; i < pf.nrec; i++) {
+		uint8_t fr[2048];
+		size_t n = pf.rec[i].caplen;
+		if (n + 4 > sizeof fr)
+			gen_die("%s: frame too large", path);
+		memcpy(fr, pf.rec[i].data, n);
+		memcpy(fr + n, "\xde\xad\xbe\xef", 4);
+		pe_rec(&o, pf.rec[i].sec, pf.rec[i].frac, (uint32_t)n + 4, pf.rec[i].len + 4, false, fr, n + 4);
+	}
+	return pe_close(&o, &pf);
+}
+
+/* Times after 2038 (seconds >= 2^31; libpcap 1.10 reads them negative):
+ * 2040-01-01T00:00:00Z + the base offsets. */
+static int sc_pe_after_2038(const char *path)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, false);
+	pe_open(&o, path, false, 0xa1b2c3d4, 2, 4, 262144, 1);
+	for (size_t i = 0; i < pf.nrec; i++)
+		pe_rec(&o, pf.rec[i].sec - 1767225600u + 2208988800u, pf.rec[i].frac, pf.rec[i].caplen,
+		       pf.rec[i].len, false, pf.rec[i].data, pf.rec[i].caplen);
+	return pe_close(&o, &pf);
+}
+
+/* The file header and no record. */
+static int sc_pe_header_only(const char *path)
+{
+	struct pe_out o;
+	pe_open(&o, path, false, 0xa1b2c3d4, 2, 4, 262144, 1);
+	if (fclose(o.fp) != 0)
+		gen_die("%s: write failed", path);
+	return 0;
+}
+
+/* Nothing at all. */
+static int sc_pe_empty(const char *path)
+{
+	FILE *fp = fopen(path, "wb");
+	if (!fp || fclose(fp) != 0)
+		gen_die("%s: cannot write", path);
+	return 0;
+}
+
+/* A second record claiming 300000 captured bytes: above what libpcap
+ * accepts for Ethernet (262144), "invalid packet capture length". */
+static int sc_pe_caplen_over_max(const char *path)
+{
+	struct pe_file pf;
+	struct pe_out o;
+	pe_base(&pf, path, false);
+	pe_open(&o, path, false, 0xa1b2c3d4, 2, 4, 262144, 1);
+	pe_rec(&o, pf.rec[0].sec, pf.rec[0].frac, pf.rec[0].caplen, pf.rec[0].len, false,
+	       pf.rec[0].data, pf.rec[0].caplen);
+	pe_rec(&o, pf.rec[1].sec, pf.rec[1].frac, 300000, 300000, false, pf.rec[1].data,
+	       pf.rec[1].caplen);
+	return pe_close(&o, &pf);
+}
+
+/* Version 2.5: newer than libpcap reads ("unsupported pcap savefile
+ * version 2.5"). */
+static int sc_pe_version_25(const char *path)
+{
+	struct pe_out o;
+	pe_open(&o, path, false, 0xa1b2c3d4, 2, 5, 262144, 1);
+	if (fclose(o.fp) != 0)
+		gen_die("%s: write failed", path);
+	return 0;
+}
+
 /* ================================================================ main */
 
 struct scenario {
@@ -1978,6 +2308,22 @@ static const struct scenario scenarios[] = {
 	{"p11-referral.pcap", gen_sc_p11_referral},
 	{"p6-partial.pcap", gen_sc_p6_partial},
 	{"p12-public-in-use.pcap", gen_sc_p12_public_in_use},
+	/* classic pcap edge cases */
+	{"pcap-edge/be-usec.pcap", sc_pe_be_usec},
+	{"pcap-edge/be-nsec.pcap", sc_pe_be_nsec},
+	{"pcap-edge/cut-data.pcap", sc_pe_cut_data},
+	{"pcap-edge/cut-header.pcap", sc_pe_cut_header},
+	{"pcap-edge/caplen-over-snaplen.pcap", sc_pe_caplen_over_snaplen},
+	{"pcap-edge/caplen-over-len.pcap", sc_pe_caplen_over_len},
+	{"pcap-edge/version-2.2.pcap", sc_pe_v22},
+	{"pcap-edge/version-2.3.pcap", sc_pe_v23},
+	{"pcap-edge/kuznetzov.pcap", sc_pe_kuznetzov},
+	{"pcap-edge/fcs-bits.pcap", sc_pe_fcs_bits},
+	{"pcap-edge/after-2038.pcap", sc_pe_after_2038},
+	{"pcap-edge/header-only.pcap", sc_pe_header_only},
+	{"pcap-edge/bad-empty.pcap", sc_pe_empty},
+	{"pcap-edge/bad-caplen-over-max.pcap", sc_pe_caplen_over_max},
+	{"pcap-edge/bad-version-2.5.pcap", sc_pe_version_25},
 };
 
 static void usage(void)

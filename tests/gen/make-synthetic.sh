@@ -23,6 +23,7 @@ ref=${3:-$here/../../captures/synthetic}
 mkdir -p "$out"
 status=0
 for name in $("$gen" list); do
+	mkdir -p "$(dirname "$out/$name")"
 	"$gen" "$name" "$out/$name" 2>/dev/null
 	size=$(wc -c < "$out/$name")
 	limit=307200
