@@ -216,6 +216,9 @@ static int compile_filter(pcap_t *pc, const char *filter, struct bpf_program *pr
 #define NG_OPB 2u
 #define NG_SPB 3u
 #define NG_EPB 6u
+#define NG_SJE 9u            /* systemd journal export */
+#define NG_CB 0x00000BADu    /* custom block, may be copied */
+#define NG_CB_NOCOPY 0x40000BADu
 #define NG_BOM 0x1A2B3C4Du
 #define NG_MAX_BLOCK (16u * 1024u * 1024u)   /* libpcap's limit too */
 #define NG_MAX_IFS 4096u
@@ -249,6 +252,10 @@ struct mx_ng {
 	size_t ndlts;
 	struct ng_prog progs[NG_MAX_PROGS];
 	size_t nprogs;
+	/* records without a packet that Wireshark numbers as frames (custom
+	 * blocks, systemd journal entries), not yet added to the frame number:
+	 * frame numbers stay Wireshark's */
+	uint64_t nonpacket;
 };
 
 static uint32_t ng_u32(const struct mx_ng *g, const uint8_t *p)
@@ -406,6 +413,9 @@ static int ng_linktype_to_dlt(int lt)
 static int ng_meta_block(struct mx_ng *g, char *err, size_t errlen)
 {
 	const uint8_t *b = g->buf;
+
+	if (g->btype == NG_CB || g->btype == NG_CB_NOCOPY || g->btype == NG_SJE)
+		g->nonpacket++;
 
 	if (g->btype == NG_SHB) {
 		uint16_t major = ng_u16(g, b + 4);
@@ -1389,7 +1399,8 @@ static int next_ng(struct mx_capture *c, struct mx_input *in, struct mx_frame *f
 		if (i == NULL) {
 			rc = MX_EFORMAT;
 		} else {
-			c->frameno++;
+			c->frameno += g->nonpacket + 1u;
+			g->nonpacket = 0;
 			in->records++;
 			if (c->filter[0] != '\0') {
 				const struct bpf_program *prog =

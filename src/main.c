@@ -121,11 +121,16 @@ struct opts {
 };
 
 static volatile sig_atomic_t g_stop;
+/* Files only: a read blocked on a silent pipe (-r -) is ended by a signal
+ * (capture.c goes on after other interrupted reads, e.g. SIGWINCH). */
+static struct mx_capture *volatile g_file_cap;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	g_stop = 1;
+	if (g_file_cap != NULL)
+		mx_capture_break(g_file_cap);
 }
 
 static const struct option g_long[] = {
@@ -1525,6 +1530,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mxsniff: warning: %s\n", err);
 	} else {
 		rc = mx_capture_open_files(&r.cap, o.files, o.nfiles, flt, err, sizeof(err));
+		if (rc == 0)
+			g_file_cap = r.cap;
 	}
 	if (rc != 0) {
 		fprintf(stderr, "mxsniff: %s\n", err);
@@ -1655,6 +1662,7 @@ out:
 	mx_ui_curses_close(term);
 	mx_sink_free(sink);
 	mx_pipeline_free(r.pipe);
+	g_file_cap = NULL;
 	mx_capture_free(r.cap);
 	if (out != NULL && out != stdout && fclose(out) != 0 && status == 0) {
 		fprintf(stderr, "mxsniff: cannot write %s: %s\n", o.output, strerror(errno));

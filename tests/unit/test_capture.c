@@ -412,14 +412,14 @@ static void pcapng_interfaces_and_sections(void **state)
 	ngb_shb(&g, false);
 	ngb_idb(&g, DLT_EN10MB, -1, 0);                     /* µs by default */
 	ngb_idb(&g, DLT_LINUX_SLL, 9, 0);                   /* ns */
-	ngb_block(&g, 0x00000BADu, junk, sizeof(junk));     /* unknown: skipped */
-	ngb_epb(&g, 0, t0 * 1000000 + 5, eth, ne);                   /* frame 1 */
-	ngb_epb(&g, 1, t0 * 1000000000 + 7000999, sll, ns);          /* frame 2 */
-	ngb_epb(&g, 1, t0 * 1000000000 + 8000000, web, nw);          /* frame 3: filtered */
-	ngb_spb(&g, eth, ne);                                        /* frame 4 */
+	ngb_block(&g, 0x00000BADu, junk, sizeof(junk));     /* frame 1 for Wireshark: numbered, not read */
+	ngb_epb(&g, 0, t0 * 1000000 + 5, eth, ne);                   /* frame 2 */
+	ngb_epb(&g, 1, t0 * 1000000000 + 7000999, sll, ns);          /* frame 3 */
+	ngb_epb(&g, 1, t0 * 1000000000 + 8000000, web, nw);          /* frame 4: filtered */
+	ngb_spb(&g, eth, ne);                                        /* frame 5 */
 	ngb_shb(&g, true);                                  /* new section, big endian */
 	ngb_idb(&g, DLT_LINUX_SLL2, 0x80 | 20, (int64_t)t0); /* 2^-20 s after t0 */
-	ngb_epb(&g, 0, 3ULL << 19, sll2, ns2);                       /* frame 5: t0 + 1.5 s */
+	ngb_epb(&g, 0, 3ULL << 19, sll2, ns2);                       /* frame 6: t0 + 1.5 s */
 	write_bytes(p, g.b, g.n);
 
 	assert_int_equal(mx_capture_open_files(&c, &p, 1, "udp port 53", err, sizeof(err)), 0);
@@ -427,23 +427,23 @@ static void pcapng_interfaces_and_sections(void **state)
 	assert_int_equal(mx_capture_input_dlts(c, 0, dlts, MX_CAPTURE_MAX_DLTS), 2);
 	assert_int_equal(dlts[1], DLT_LINUX_SLL);
 	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
-	assert_int_equal(f.frame, 1);
+	assert_int_equal(f.frame, 2);
 	assert_int_equal(f.linktype, DLT_EN10MB);
 	assert_int_equal(f.ts_us, t0 * 1000000 + 5);
 	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
-	assert_int_equal(f.frame, 2);
+	assert_int_equal(f.frame, 3);
 	assert_int_equal(f.linktype, DLT_LINUX_SLL);
 	assert_int_equal(f.ts_us, t0 * 1000000 + 7000);
 	assert_int_equal(f.caplen, ns);
 	assert_memory_equal(f.data, sll, ns);
-	/* frame 3 (port 80) fails the filter; the SPB has no time: it keeps frame 3's */
+	/* frame 4 (port 80) fails the filter; the SPB has no time: it keeps frame 4's */
 	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
-	assert_int_equal(f.frame, 4);
+	assert_int_equal(f.frame, 5);
 	assert_int_equal(f.linktype, DLT_EN10MB);
 	assert_int_equal(f.ts_us, t0 * 1000000 + 8000);
 	assert_int_equal(f.caplen, ne);
 	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
-	assert_int_equal(f.frame, 5);
+	assert_int_equal(f.frame, 6);
 	assert_int_equal(f.linktype, DLT_LINUX_SLL2);
 	assert_int_equal(f.ts_us, t0 * 1000000 + 1500000);
 	assert_memory_equal(f.data, sll2, ns2);
