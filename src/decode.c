@@ -770,6 +770,11 @@ static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
 	r->left -= 20;
 	d->st.ipv4++;
 	size_t ihl = (size_t)(vihl & 0x0f) * 4;
+	if (tot == 0 && (fo & 0x3fff) == 0)
+		/* a packet the sender's NIC segments (TSO/GSO), captured on that
+		 * host before it: Linux leaves the total length 0 (Wireshark
+		 * assumes the same); the frame gives the length */
+		tot = (uint16_t)(r->left + 20u > 65535u ? 65535u : r->left + 20u);
 	if (ihl < 20 || tot < ihl)
 		return MX_R_BAD_IP;
 	mx_rd_skip(r, ihl - 20); /* options */

@@ -610,6 +610,28 @@ static void ipv6_extension_headers(void **state)
 	mx_decoder_free(d);
 }
 
+/* TSO/GSO: a capture on the sending host sees the packet before the NIC
+ * segments it, with IPv4 total length 0; the frame gives the length. A
+ * fragment with total length 0 stays malformed. */
+static void ipv4_tso_zero_length(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf fr;
+	udp4_query(&fr, 0x7501, 40000, 53);
+	uint8_t b[200];
+	size_t n = fr.n;
+	memcpy(b, fr.b, n);
+	b[14 + 2] = b[14 + 3] = 0;
+	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_OK);
+	check_query(0, 0x7501, 4);
+	b[14 + 6] = 0x20; /* more fragments: no TSO packet */
+	assert_int_equal(feed(d, MX_DLT_EN10MB, b, n), MX_V_MALFORMED);
+	assert_int_equal(reason(d, MX_R_BAD_IP), 1);
+	assert_int_equal(R.n_dns, 1);
+	mx_decoder_free(d);
+}
+
 static void ipv4_malformed(void **state)
 {
 	(void)state;
@@ -1888,6 +1910,7 @@ int main(void)
 		cmocka_unit_test(raw_ip),
 		cmocka_unit_test(ipv6_extension_headers),
 		cmocka_unit_test(ipv4_malformed),
+		cmocka_unit_test(ipv4_tso_zero_length),
 		cmocka_unit_test(fragments),
 		cmocka_unit_test(fragment_flood_bounded),
 		cmocka_unit_test(tcp_streams),
