@@ -1001,6 +1001,16 @@ static void emit_stray(struct mx_txn_table *t, enum mx_stray_kind kind, const st
  * r_ts is the (raised) clock, like q_ts. The oldest held response is
  * released early when HOLD_MAX are held; all are released at finish. */
 
+/* Drop the oldest held response, reported UNSOLICITED unless a query took it. */
+static void hold_pop(struct mx_txn_table *t)
+{
+	struct held *h = &t->hold[t->hold_head];
+	t->hold_head = (t->hold_head + 1u) % HOLD_MAX;
+	t->hold_n--;
+	if (!h->used)
+		emit_stray(t, MX_STRAY_UNSOLICITED, &h->m, NULL);
+}
+
 static void hold_put(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
 	if (!t->hold) {
@@ -1011,14 +1021,7 @@ static void hold_put(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		}
 	}
 	if (t->hold_n == HOLD_MAX)
-		hold_release(t, false); /* at least the head goes */
-	if (t->hold_n == HOLD_MAX) {
-		struct held *h = &t->hold[t->hold_head];
-		if (!h->used)
-			emit_stray(t, MX_STRAY_UNSOLICITED, &h->m, NULL);
-		t->hold_head = (t->hold_head + 1u) % HOLD_MAX;
-		t->hold_n--;
-	}
+		hold_pop(t);
 	struct held *h = &t->hold[(t->hold_head + t->hold_n) % HOLD_MAX];
 	h->m = *m;
 	h->at = t->now;
@@ -1030,19 +1033,11 @@ static void hold_put(struct mx_txn_table *t, const struct mx_dns_msg *m)
  * UNSOLICITED, oldest first. */
 static void hold_release(struct mx_txn_table *t, bool all)
 {
-	while (t->hold_n) {
-		struct held *h = &t->hold[t->hold_head];
-		if (!all && t->now - h->at <= t->hold_us)
-			break;
-		t->hold_head = (t->hold_head + 1u) % HOLD_MAX;
-		t->hold_n--;
-		if (!h->used)
-			emit_stray(t, MX_STRAY_UNSOLICITED, &h->m, NULL);
-	}
+	while (t->hold_n && (all || t->now - t->hold[t->hold_head].at > t->hold_us))
+		hold_pop(t);
 }
 
-/* The held response that answers query q (just opened as pending entry i),
- * or NULL. The oldest one wins. */
+/* The held response that answers query q, or NULL. The oldest one wins. */
 static struct held *hold_match(struct mx_txn_table *t, const struct mx_dns_msg *q)
 {
 	for (uint32_t j = 0; j < t->hold_n; j++) {
