@@ -4,7 +4,10 @@
  * disagree_window with different outcome classes (ANSWER, NODATA, NXDOMAIN,
  * failure; two failures do not count), or, for MX, different sets of
  * (preference, exchange). Different A/AAAA address sets alone are normal
- * (CDNs, geo answers) and are not reported. WARN; ERROR when one side is an
+ * (CDNs, geo answers) and are not reported. REFUSED is no answer about the
+ * name: a resolver that refuses the sender refuses every question, and
+ * RESOLVER_REFUSED (P11) reports that once; here it would be one finding
+ * per question the other resolver answered (thousands on a busy server). WARN; ERROR when one side is an
  * answer and the other a negative or failure for MX or A (mail works through
  * one resolver only: split horizon, a stale internal zone, a strict resolver).
  */
@@ -106,6 +109,7 @@ static uint8_t classify(const struct mx_txn *t)
 	case MX_O_ANSWER: return C_ANSWER;
 	case MX_O_NODATA: return C_NODATA;
 	case MX_O_NXDOMAIN: return C_NXDOMAIN;
+	case MX_O_REFUSED: return C_NONE;
 	default: return mx_outcome_is_fail(t->outcome) ? C_FAIL : C_NONE;
 	}
 }

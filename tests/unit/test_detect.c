@@ -951,6 +951,36 @@ static void p13_names_each_qtype(void **state)
 	mx_detect_free(d);
 }
 
+/* P13: a resolver that REFUSES and one that answers do not disagree about
+ * the name (RESOLVER_REFUSED reports the refusal); SERVFAIL against an
+ * answer does. */
+static void p13_refused_is_no_disagreement(void **state)
+{
+	(void)state;
+	static const uint16_t rcodes[] = {5, 2};
+	for (size_t i = 0; i < 2; i++) {
+		struct mx_detect *d = new_det("RESOLVER_DISAGREEMENT");
+		struct mx_txn t;
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0, 1000, rcodes[i], 100);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_ANSWERED, T0 + 2000, 1000, 0, 102);
+		mx_detect_observe_txn(d, &t);
+		/* the other order too */
+		txn(&t, "192.0.2.11", "192.0.2.54", MX_TXN_ANSWERED, T0 + SEC, 1000, 0, 200);
+		mx_dname_from_text("mx2.example.test", &t.qname);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.11", "192.0.2.53", MX_TXN_ANSWERED, T0 + SEC + 2000, 1000, rcodes[i], 202);
+		mx_dname_from_text("mx2.example.test", &t.qname);
+		mx_detect_observe_txn(d, &t);
+		size_t n, hits = 0;
+		const struct mx_finding *f = mx_detect_peek(d, &n);
+		for (size_t k = 0; k < n; k++)
+			hits += strcmp(f[k].pattern, "RESOLVER_DISAGREEMENT") == 0;
+		assert_int_equal(hits, rcodes[i] == 5 ? 0 : 2);
+		mx_detect_free(d);
+	}
+}
+
 /* The keyed slot probe (inline in detect.h) places, finds and evicts as
  * the two-pass reference below does (its first version): eviction order
  * shows in the output under floods. */
@@ -1282,6 +1312,7 @@ int main(void)
 		cmocka_unit_test(slow_resolver_bucket_as_log2),
 		cmocka_unit_test(name_key_inline_is_mx_key_name),
 		cmocka_unit_test(p13_names_each_qtype),
+		cmocka_unit_test(p13_refused_is_no_disagreement),
 		cmocka_unit_test(brief_keeps_late_response),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
