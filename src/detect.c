@@ -5,8 +5,12 @@
  * analysis events, and merges what the detectors emit: findings with the same
  * key (pattern, sender, first resolver, domain, host, qtype) become one, with
  * counts, frames, evidence rows and resolvers added up and the highest
- * severity kept. The table is bounded (max_findings); when it is full the
- * lowest-severity, oldest finding is evicted and counted.
+ * severity kept. The table is bounded (max_findings); when it is full a
+ * finding is evicted and counted: the lowest-severity, oldest one of the
+ * pattern that holds the most findings. A flood of one pattern (thousands
+ * of MX_NXDOMAIN for unknown recipient domains) thus takes the table's
+ * slots one by one from itself and cannot push out the one AAAA_SERVFAIL_A_OK
+ * that explains the deferred mail.
  *
  * It does not decide anything about DNS itself: that is the detectors' job.
  */
@@ -240,6 +244,16 @@ struct hent {
 	uint32_t idx;
 };
 
+/* The findings of one pattern as a binary min-heap on rank. Patterns are
+ * told apart by name; past MAX_PATTERNS distinct names the last heap takes
+ * all the others (the detectors emit about 45). */
+#define MAX_PATTERNS 64
+struct pheap {
+	const char *name;
+	struct hent *h;
+	uint32_t n, alloc;
+};
+
 struct mx_detect {
 	struct mx_detect_opts o;
 	void *state[64];        /* state_raw[i] rounded up to a cache line */
@@ -254,8 +268,10 @@ struct mx_detect {
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
 	uint64_t *fkey;         /* key hash of each finding (parallel to f) */
-	struct hent *heap;      /* the findings as a binary min-heap on rank (n of them) */
-	uint32_t *hpos;         /* each finding's position in heap */
+	uint8_t *fpat;          /* each finding's pattern heap (parallel to f) */
+	uint32_t *hpos;         /* each finding's position in its pattern heap */
+	struct pheap ph[MAX_PATTERNS];
+	unsigned n_pat;
 	uint32_t *fidx;         /* open-addressing index: finding + 1, 0 = empty */
 	size_t fmask;
 	uint64_t evicted, seq;
@@ -1195,7 +1211,9 @@ void mx_detect_free(struct mx_detect *d)
 	free(d->recent);
 	free(d->recent_seq);
 	free(d->fkey);
-	free(d->heap);
+	free(d->fpat);
+	for (unsigned p = 0; p < d->n_pat; p++)
+		free(d->ph[p].h);
 	free(d->hpos);
 	free(d->fidx);
 	free(d);
@@ -1319,58 +1337,110 @@ static void index_del(struct mx_detect *d, size_t i)
 	d->fidx[hole] = 0;
 }
 
-/* The eviction victim is the finding with the smallest rank (lowest
- * severity, then first emitted; ranks are unique): a binary min-heap keeps
- * it at heap[0]. A finding's rank only grows (a merge may raise its
- * severity), so updates sift down. */
+/* The eviction victim is, in the pattern with the most findings (ties:
+ * the pattern whose victim ranks lower), the finding with the smallest rank
+ * (lowest severity, then first emitted; ranks are unique): each pattern's
+ * findings form a binary min-heap that keeps it at the top. A finding's
+ * rank only grows (a merge may raise its severity), so updates sift down. */
 static uint64_t frank(const struct mx_finding *f)
 {
 	return (uint64_t)f->sev << 56 | f->seq;
 }
 
-static void heap_set(struct mx_detect *d, size_t k, struct hent h)
+/* The heap of findings named pattern; a new one when none is yet. */
+static unsigned pat_id(struct mx_detect *d, const char *pattern)
 {
-	d->heap[k] = h;
-	d->hpos[h.idx] = (uint32_t)k;
+	for (unsigned p = 0; p < d->n_pat; p++)
+		if (d->ph[p].name == pattern || strcmp(d->ph[p].name, pattern) == 0)
+			return p;
+	if (d->n_pat == MAX_PATTERNS)
+		return MAX_PATTERNS - 1;
+	d->ph[d->n_pat].name = pattern;
+	return d->n_pat++;
 }
 
-static void heap_up(struct mx_detect *d, size_t k)
+static void heap_set(struct mx_detect *d, struct pheap *h, size_t k, struct hent e)
 {
-	struct hent h = d->heap[k];
+	h->h[k] = e;
+	d->hpos[e.idx] = (uint32_t)k;
+}
+
+static void heap_up(struct mx_detect *d, struct pheap *h, size_t k)
+{
+	struct hent e = h->h[k];
 	while (k > 0) {
 		size_t p = (k - 1) / 2;
-		if (d->heap[p].rank <= h.rank)
+		if (h->h[p].rank <= e.rank)
 			break;
-		heap_set(d, k, d->heap[p]);
+		heap_set(d, h, k, h->h[p]);
 		k = p;
 	}
-	heap_set(d, k, h);
+	heap_set(d, h, k, e);
 }
 
-static void heap_down(struct mx_detect *d, size_t k)
+static void heap_down(struct mx_detect *d, struct pheap *h, size_t k)
 {
-	struct hent h = d->heap[k];
-	size_t n = d->n;
+	struct hent e = h->h[k];
+	size_t n = h->n;
 	for (;;) {
 		size_t c = 2 * k + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && d->heap[c + 1].rank < d->heap[c].rank)
+		if (c + 1 < n && h->h[c + 1].rank < h->h[c].rank)
 			c++;
-		if (d->heap[c].rank >= h.rank)
+		if (h->h[c].rank >= e.rank)
 			break;
-		heap_set(d, k, d->heap[c]);
+		heap_set(d, h, k, h->h[c]);
 		k = c;
 	}
-	heap_set(d, k, h);
+	heap_set(d, h, k, e);
+}
+
+/* Room for one more entry in h (its size follows its findings, up to the
+ * table's bound). */
+static bool heap_room(struct mx_detect *d, struct pheap *h)
+{
+	if (h->n < h->alloc)
+		return true;
+	size_t na = h->alloc ? (size_t)h->alloc * 2 : 16;
+	if (na > d->cap)
+		na = d->cap;
+	if (na <= h->n)
+		return false;
+	struct hent *nh = realloc(h->h, na * sizeof(*nh));
+	if (!nh)
+		return false;
+	h->h = nh;
+	h->alloc = (uint32_t)na;
+	return true;
+}
+
+/* Finding i (its pattern heap has room) enters its heap. */
+static void heap_push(struct mx_detect *d, size_t i)
+{
+	struct pheap *h = &d->ph[d->fpat[i]];
+	h->h[h->n] = (struct hent){frank(&d->f[i]), (uint32_t)i};
+	heap_up(d, h, h->n++);
+}
+
+/* The heap to take the eviction victim from (the table is full). */
+static struct pheap *victim_heap(struct mx_detect *d)
+{
+	struct pheap *best = NULL;
+	for (unsigned p = 0; p < d->n_pat; p++) {
+		struct pheap *h = &d->ph[p];
+		if (h->n && (!best || h->n > best->n || (h->n == best->n && h->h[0].rank < best->h[0].rank)))
+			best = h;
+	}
+	return best;
 }
 
 static void heap_build(struct mx_detect *d)
 {
-	for (size_t k = 0; k < d->n; k++)
-		heap_set(d, k, (struct hent){frank(&d->f[k]), (uint32_t)k});
-	for (size_t k = d->n / 2; k-- > 0;)
-		heap_down(d, k);
+	for (unsigned p = 0; p < d->n_pat; p++)
+		d->ph[p].n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		heap_push(d, i);
 }
 
 void mx_emit(struct mx_emit *e, const struct mx_finding *f)
@@ -1391,23 +1461,34 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		size_t i = d->fidx[k] - 1;
 		if (d->fkey[i] == key && same_key(&d->f[i], f)) {
 			merge(&d->f[i], f);
+			struct pheap *h = &d->ph[d->fpat[i]];
 			size_t hk = d->hpos[i];
-			d->heap[hk].rank = frank(&d->f[i]);
-			heap_down(d, hk);
+			h->h[hk].rank = frank(&d->f[i]);
+			heap_down(d, h, hk);
 			return;
 		}
 	}
 	size_t at;
+	unsigned pid = pat_id(d, f->pattern);
 	bool evict = d->n == d->cap;
 	if (evict) {
-		/* evict the lowest severity, then oldest; the new finding takes
-		 * its place (the array's order does not matter: peek ranks by a
-		 * total order) */
-		size_t v = d->heap[0].idx;
+		/* the most crowded pattern's lowest severity, then oldest, leaves;
+		 * the new finding takes its place (the array's order does not
+		 * matter: peek ranks by a total order) */
+		struct pheap *vh = victim_heap(d);
+		if (vh != &d->ph[pid] && !heap_room(d, &d->ph[pid]))
+			return;
+		size_t v = vh->h[0].idx;
 		index_del(d, v);
 		d->evicted++;
 		at = v;
+		if (--vh->n) {
+			vh->h[0] = vh->h[vh->n];
+			heap_down(d, vh, 0);
+		}
 	} else {
+		if (!heap_room(d, &d->ph[pid]))
+			return;
 		if (d->n == d->alloc) {
 			/* memory follows the findings actually made, up to cap */
 			size_t na = d->alloc ? d->alloc * 2 : 16;
@@ -1421,10 +1502,10 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			if (!nk)
 				return;
 			d->fkey = nk;
-			struct hent *nh = realloc(d->heap, na * sizeof(*nh));
-			if (!nh)
+			uint8_t *npat = realloc(d->fpat, na * sizeof(*npat));
+			if (!npat)
 				return;
-			d->heap = nh;
+			d->fpat = npat;
 			uint32_t *np = realloc(d->hpos, na * sizeof(*np));
 			if (!np)
 				return;
@@ -1439,13 +1520,8 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 	if (nf->count == 0)
 		nf->count = 1;
 	d->fkey[at] = key;
-	if (evict) {
-		d->heap[0].rank = frank(nf);   /* heap[0] is at, with a larger rank now */
-		heap_down(d, 0);
-	} else {
-		heap_set(d, d->n - 1, (struct hent){frank(nf), (uint32_t)at});
-		heap_up(d, d->n - 1);
-	}
+	d->fpat[at] = (uint8_t)pid;
+	heap_push(d, at);
 	index_put(d, at);
 }
 
@@ -1530,8 +1606,10 @@ const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 		/* rank in place (no second 7 KB-per-finding array), then
 		 * rebuild the parallel keys and the index */
 		qsort(d->f, d->n, sizeof(*d->f), rank_cmp);
-		for (size_t i = 0; i < d->n; i++)
+		for (size_t i = 0; i < d->n; i++) {
 			d->fkey[i] = finding_key(&d->f[i]);
+			d->fpat[i] = (uint8_t)pat_id(d, d->f[i].pattern);
+		}
 		heap_build(d);
 		if (d->fidx) {
 			memset(d->fidx, 0, (d->fmask + 1) * sizeof(*d->fidx));

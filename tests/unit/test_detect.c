@@ -720,6 +720,79 @@ static void findings_table_is_bounded(void **state)
 	mx_detect_free(d);
 }
 
+/* A full findings table gives up a finding of its most crowded pattern: a
+ * flood of ERROR findings of one pattern does not push out a lone WARN of
+ * another; once two patterns hold as many, the lower-ranked one gives. */
+static void findings_eviction_keeps_rare_patterns(void **state)
+{
+	(void)state;
+	struct mx_detect_opts o;
+	mx_detect_opts_default(&o);
+	o.max_findings = 8;
+	struct mx_detect *d = mx_detect_new(&o);
+	struct mx_lookup l;
+	struct mx_txn t;
+	char name[64];
+	lookup(&l, "192.0.2.10", "h0.test", MX_TYPE_A, MX_O_ANSWER, T0, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "h0.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "q%d.test", i);
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)(i + 1) * SEC, 1000, 0, 100 + 4 * i);
+		mx_dname_from_text(name, &t.qname);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_ANSWERED, T0 + (uint64_t)(i + 1) * SEC + 2000, 1000, 3,
+		    102 + 4 * i);
+		mx_dname_from_text(name, &t.qname);
+		mx_detect_observe_txn(d, &t);
+	}
+	size_t n, na, nd;
+	mx_detect_peek(d, &n);
+	assert_int_equal(n, 8);
+	assert_int_equal(mx_detect_evicted(d), 33);
+	const struct mx_finding *a = find(d, "AAAA_SERVFAIL_A_OK", &na);
+	assert_non_null(a);
+	assert_int_equal(na, 1);
+	assert_int_equal(a->sev, MX_SEV_WARN);
+	find(d, "RESOLVER_DISAGREEMENT", &nd);
+	assert_int_equal(nd, 7);
+	/* the newest seven of the flood are kept */
+	const struct mx_finding *f = mx_detect_peek(d, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].pattern, "RESOLVER_DISAGREEMENT") == 0) {
+			char hn[MX_DNAME_STRLEN];
+			mx_dname_format(&f[i].host, hn, sizeof hn);
+			assert_true(strcmp(hn, "q33.test.") >= 0 && strcmp(hn, "q39.test.") <= 0);
+		}
+	/* ten more WARN findings: they take the flood's slots until both hold
+	 * four, then the WARN pattern (lower rank) gives up its own oldest */
+	for (int i = 1; i <= 10; i++) {
+		snprintf(name, sizeof name, "h%d.test", i);
+		lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + (uint64_t)(100 + i) * SEC, "192.0.2.53", 1000);
+		mx_detect_observe_lookup(d, &l);
+		lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + (uint64_t)(100 + i) * SEC, "192.0.2.53",
+		       1000);
+		mx_detect_observe_lookup(d, &l);
+	}
+	find(d, "AAAA_SERVFAIL_A_OK", &na);
+	find(d, "RESOLVER_DISAGREEMENT", &nd);
+	assert_int_equal(na, 4);
+	assert_int_equal(nd, 4);
+	assert_int_equal(mx_detect_evicted(d), 43);
+	f = mx_detect_peek(d, &n);
+	for (size_t i = 0; i < n; i++) {
+		char hn[MX_DNAME_STRLEN];
+		mx_dname_format(&f[i].host, hn, sizeof hn);
+		if (strcmp(f[i].pattern, "AAAA_SERVFAIL_A_OK") == 0)
+			assert_true(strcmp(hn, "h7.test.") == 0 || strcmp(hn, "h8.test.") == 0 ||
+				    strcmp(hn, "h9.test.") == 0 || strcmp(hn, "h10.test.") == 0);
+		else
+			assert_true(strcmp(hn, "q36.test.") >= 0 && strcmp(hn, "q39.test.") <= 0);
+	}
+	mx_detect_free(d);
+}
+
 static void p14_rst_after_tc_is_fallback_failed(void **state)
 {
 	(void)state;
@@ -1301,6 +1374,7 @@ int main(void)
 		cmocka_unit_test(chain_patterns),
 		cmocka_unit_test(table_and_lists),
 		cmocka_unit_test(findings_table_is_bounded),
+		cmocka_unit_test(findings_eviction_keeps_rare_patterns),
 		cmocka_unit_test(p14_rst_after_tc_is_fallback_failed),
 		cmocka_unit_test(p20_search_suffix_pairs),
 		cmocka_unit_test(p20_search_suffix_wildcard_warns),
