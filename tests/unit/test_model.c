@@ -994,6 +994,84 @@ static void sender_fingerprint(void **state)
 	mx_model_free(m);
 }
 
+/* The packed ring record of a chain carries every byte of the struct but
+ * the unused tails (name bytes past len, resolvers, frames and addresses
+ * past their counts, hosts past n_hosts): a chain with random bytes
+ * everywhere else (padding too) and zero tails comes back from the snapshot
+ * byte for byte, whatever the counts. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void rnd_bytes(void *p, size_t n)
+{
+	unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		b[i] = (unsigned char)rnd();
+}
+
+static void rnd_name(struct mx_dname *d, unsigned len)
+{
+	d->len = (uint8_t)len;
+	memset(d->wire + len, 0, sizeof d->wire - len);
+}
+
+static void rnd_step(struct mx_chain_step *st, unsigned nr, unsigned nf)
+{
+	st->outcome = (enum mx_outcome)(rnd() % MX_O__COUNT);
+	st->n_resolvers = (uint8_t)nr;
+	memset(&st->resolvers[nr], 0, (MX_LOOKUP_MAX_RESOLVERS - nr) * sizeof(st->resolvers[0]));
+	st->n_frames = (uint16_t)nf;
+	memset(&st->frames[nf], 0, (MX_CHAIN_MAX_FRAMES - nf) * sizeof(st->frames[0]));
+}
+
+static void chains_packed_exact(void **state)
+{
+	(void)state;
+	static struct mx_chain in[40];
+	struct mx_model *m = mk_chains(40, 0);
+	for (unsigned k = 0; k < 40; k++) {
+		struct mx_chain *c = &in[k];
+		rnd_bytes(c, sizeof *c);
+		/* counts: the extremes on the first chains, then random */
+		unsigned nh = k < 2 ? k * MX_CHAIN_MAX_HOSTS : (unsigned)(rnd() % (MX_CHAIN_MAX_HOSTS + 1));
+		rnd_name(&c->domain, k == 0 ? 0 : (k == 1 ? MX_DNAME_MAX : (unsigned)(rnd() % 64)));
+		rnd_name(&c->soa_owner, k == 0 ? 0 : (k == 1 ? MX_DNAME_MAX : (unsigned)(rnd() % 64)));
+		rnd_step(&c->mx, k == 0 ? 0 : (k == 1 ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5)),
+			 k == 0 ? 0 : (k == 1 ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17)));
+		c->n_hosts = (uint8_t)nh;
+		memset(&c->hosts[nh], 0, (MX_CHAIN_MAX_HOSTS - nh) * sizeof(c->hosts[0]));
+		for (unsigned i = 0; i < nh; i++) {
+			struct mx_chain_host *h = &c->hosts[i];
+			bool full = k == 1;
+			rnd_name(&h->name, full ? MX_DNAME_MAX : (unsigned)(rnd() % 40));
+			rnd_name(&h->cname, full ? MX_DNAME_MAX : (rnd() & 1 ? 0 : (unsigned)(rnd() % 40)));
+			struct mx_chain_step *st[3] = { &h->a, &h->aaaa, &h->tlsa };
+			for (unsigned j = 0; j < 3; j++)
+				rnd_step(st[j], full ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5),
+					 full ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17));
+			h->n_addrs = (uint8_t)(full ? MX_CHAIN_MAX_ADDRS : rnd() % (MX_CHAIN_MAX_ADDRS + 1));
+			memset(&h->addrs[h->n_addrs], 0, (MX_CHAIN_MAX_ADDRS - h->n_addrs) * sizeof(h->addrs[0]));
+		}
+		c->verdict = (enum mx_chain_verdict)(rnd() % 4);
+		c->why = "packed";
+		mx_model_observe_chain(m, c);
+	}
+	struct mx_snapshot s;
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_chains, 40);
+	for (unsigned k = 0; k < 40; k++)
+		assert_memory_equal(&s.chains[k], &in[k], sizeof in[k]);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
 static void findings_copied(void **state)
 {
 	(void)state;
@@ -1070,6 +1148,7 @@ int main(void)
 		cmocka_unit_test(chains_ring),
 		cmocka_unit_test(domain_rows),
 		cmocka_unit_test(sender_fingerprint),
+		cmocka_unit_test(chains_packed_exact),
 		cmocka_unit_test(findings_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
