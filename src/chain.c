@@ -29,7 +29,8 @@
  * table of {hash, index} pairs, their (sender, domain) keys apart. Arenas
  * live in chunks allocated as slots are first used (no realloc copying). The
  * sender is hashed once per event and every key (sender bucket, name,
- * address, history) is derived from that hash.
+ * address, history) is derived from that hash: for a lookup, the client
+ * hash lookup.c already carries.
  */
 #include "mxsniff/chain.h"
 
@@ -438,10 +439,18 @@ const struct mx_chain_stats *mx_chain_peek_stats(const struct mx_chain_table *t)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-/* The sender is hashed once per event; the other keys are derived from it. */
+/* The sender is hashed once per event; the other keys are derived from it.
+ * It is the client hash txn.c computes once per transaction
+ * (mx_txn_client_hash), so a closed lookup brings it along
+ * (mx_lookup_client_hash_of) and only a SYN's source is hashed here. */
 static inline uint64_t sender_hash(const struct mx_addr *s)
 {
-	return mx_addr_hash(s, 0x5e);
+	return mx_txn_client_hash(s);
+}
+
+static inline uint64_t lookup_sender_hash(const struct mx_lookup *l)
+{
+	return mx_lookup_client_hash_of(l);
 }
 
 static inline uint64_t name_key(uint64_t sh, const uint8_t *wire, size_t len)
@@ -1405,7 +1414,7 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 
 static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 {
-	uint64_t sh = sender_hash(&l->client);
+	uint64_t sh = lookup_sender_hash(l);
 	uint32_t h = hist_get(t, sh, &l->client, &l->qname);
 	uint32_t slot = NO_IDX;
 	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
@@ -1520,7 +1529,7 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 		w += sizeof pre;
 		len -= sizeof pre;
 	}
-	uint64_t sh = sender_hash(&l->client);
+	uint64_t sh = lookup_sender_hash(l);
 	if (!sender_may_be_open(t, sh))
 		return; /* S has no open chain: no name work */
 	uint64_t h = name_key(sh, w, len);

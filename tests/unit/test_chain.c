@@ -457,6 +457,53 @@ static void pending_lookup_is_not_a_failure(void **state)
 	mx_chain_free(t);
 }
 
+/* The chain table keys a sender by the client hash a closed lookup carries
+ * (client_hash, as lookup.c fills it; 0 in a struct built elsewhere, then
+ * computed): lookups with and without it, and a SYN (whose source is hashed
+ * by the table), all find the same open chain. */
+static void carried_client_hash(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "hash.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	l.client_hash = mx_txn_client_hash(&l.client);
+	mx_answer("mx.hash.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.hash.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 3);
+	addr_answer("198.51.100.7");
+	mx_chain_observe_lookup(t, &l); /* client_hash 0 */
+	lk(&l, "192.0.2.10", "mx.hash.test", MX_TYPE_AAAA, MX_O_NODATA, T0 + SEC, 5);
+	l.client_hash = mx_txn_client_hash(&l.client);
+	mx_chain_observe_lookup(t, &l);
+	/* another sender's lookup of the same name joins nothing */
+	lk(&l, "192.0.2.11", "mx.hash.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 7);
+	l.client_hash = mx_txn_client_hash(&l.client);
+	addr_answer("198.51.100.8");
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 2 * SEC;
+	syn.frame = 9;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.7", &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+	mx_chain_finish(t, T0 + 10 * SEC);
+	assert_int_equal(ngot, 1);
+	const struct mx_chain *c = &got[0];
+	assert_int_equal(c->n_hosts, 1);
+	assert_true(c->hosts[0].a.asked);
+	assert_true(c->hosts[0].aaaa.asked);
+	assert_int_equal(c->hosts[0].a.lookups, 1);
+	assert_int_equal(c->hosts[0].n_addrs, 1);
+	assert_true(c->connected);
+	assert_true(c->hosts[0].connected);
+	assert_int_equal(c->syn_frame, 9);
+	assert_int_equal(c->verdict, MX_CHAIN_RESOLVED);
+	mx_chain_free(t);
+}
+
 static void assert_name(const struct mx_dname *d, const char *text)
 {
 	struct mx_dname e;
@@ -637,6 +684,7 @@ int main(void)
 		cmocka_unit_test(bounded_open_chains),
 		cmocka_unit_test(pending_lookup_is_not_a_failure),
 		cmocka_unit_test(big_chain_round_trip),
+		cmocka_unit_test(carried_client_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
