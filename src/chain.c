@@ -236,29 +236,38 @@ static inline void *at(const struct ohead *c, uint16_t off)
 	return off < ARENA_BYTES ? (unsigned char *)(uintptr_t)c + off : c->ext + (off - ARENA_BYTES);
 }
 
-/* n zeroed bytes (rounded up to 8) in the chain's arena, else in its
- * overflow block; 0 when out of memory. */
-static uint16_t arena_alloc(struct ohead *c, size_t n)
+/* n bytes (rounded up to 8) in the chain's overflow block; 0 when out of
+ * memory. Not cleared (see arena_take). */
+static __attribute__((noinline)) uint16_t arena_take_ext(struct ohead *c, size_t n)
+{
+	if (!c->ext) {
+		c->ext = malloc(EXT_BYTES);
+		if (!c->ext)
+			return 0;
+		c->ext_used = 0;
+	}
+	if (c->ext_used + n > EXT_BYTES)
+		return 0; /* not reached: EXT_BYTES holds a chain's most */
+	uint16_t off = (uint16_t)(ARENA_BYTES + c->ext_used);
+	c->ext_used = (uint16_t)(c->ext_used + n);
+	return off;
+}
+
+/* n bytes (rounded up to 8) in the chain's arena, else in its overflow
+ * block; 0 when out of memory. The bytes are NOT cleared: each caller
+ * writes or clears what is read before a count says it holds something
+ * (a step's scalars, a host's fields; names, frames, resolvers and
+ * addresses are read only up to their counts). Inline: the sizes are
+ * mostly constants, and the common case is a bump of c->used. */
+static inline __attribute__((always_inline)) uint16_t arena_take(struct ohead *c, size_t n)
 {
 	n = RND8(n);
-	uint16_t off;
 	if (c->used + n <= ARENA_BYTES) {
-		off = c->used;
+		uint16_t off = c->used;
 		c->used = (uint16_t)(c->used + n);
-	} else {
-		if (!c->ext) {
-			c->ext = malloc(EXT_BYTES);
-			if (!c->ext)
-				return 0;
-			c->ext_used = 0;
-		}
-		if (c->ext_used + n > EXT_BYTES)
-			return 0; /* not reached: EXT_BYTES holds a chain's most */
-		off = (uint16_t)(ARENA_BYTES + c->ext_used);
-		c->ext_used = (uint16_t)(c->ext_used + n);
+		return off;
 	}
-	memset(at(c, off), 0, n);
-	return off;
+	return arena_take_ext(c, n);
 }
 
 static inline uint8_t *oname_wire(const struct ohead *c, uint16_t off)
@@ -277,7 +286,7 @@ static void oname_set(struct ohead *c, uint16_t *ref, uint8_t *cap, const struct
 {
 	if (!*ref || src->len > *cap) {
 		size_t room = *ref ? MX_DNAME_MAX : src->len;
-		uint16_t off = arena_alloc(c, ONAME_HDR + room);
+		uint16_t off = arena_take(c, ONAME_HDR + room); /* read up to len only */
 		if (!off)
 			return;
 		*ref = off;
@@ -994,7 +1003,9 @@ static struct cstep *step_large(struct ohead *c, uint16_t *ref)
 	struct cstep *s = at(c, *ref);
 	if (s->large)
 		return s;
-	uint16_t off = arena_alloc(c, sizeof(struct cstep));
+	/* the small step's bytes, then room read only under n_frames and
+	 * n_resolvers */
+	uint16_t off = arena_take(c, sizeof(struct cstep));
 	if (!off)
 		return NULL;
 	struct cstep *n = at(c, off);
@@ -1009,9 +1020,11 @@ static struct cstep *step_large(struct ohead *c, uint16_t *ref)
 static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_lookup *l)
 {
 	if (!*ref) {
-		uint16_t off = arena_alloc(c, CSTEP_SMALL);
+		uint16_t off = arena_take(c, CSTEP_SMALL);
 		if (!off)
 			return NULL;
+		/* the scalars cleared; frames are read only under n_frames */
+		memset(at(c, off), 0, offsetof(struct cstep, frames));
 		*ref = off;
 	}
 	struct cstep *s = at(c, *ref);
@@ -1223,10 +1236,11 @@ static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dna
 	if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 		return -1;
 	unsigned hi = c->n_hosts;
-	uint16_t off = arena_alloc(c, sizeof(struct ohost) + name->len);
+	uint16_t off = arena_take(c, sizeof(struct ohost) + name->len);
 	if (!off)
 		return -1;
 	struct ohost *h = at(c, off);
+	memset(h, 0, sizeof(*h));
 	h->name_len = name->len;
 	h->name_labels = name->labels;
 	memcpy(ohost_wire(h), name->wire, name->len);
@@ -1246,7 +1260,8 @@ static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dna
 static bool host_add_addr(struct ohead *c, struct ohost *h, const struct mx_addr *a)
 {
 	if (!h->addrs) {
-		uint16_t off = arena_alloc(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
+		/* read only under n_addrs: not cleared */
+		uint16_t off = arena_take(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
 		if (!off)
 			return false;
 		h->addrs = off;
@@ -1337,8 +1352,8 @@ static bool slot_new(struct mx_chain_table *t)
 	}
 	size_t c = t->used_slots >> CHUNK_SHIFT;
 	if (!t->chunk[c]) {
-		/* not zeroed: open_chain() writes an arena's header, arena_alloc()
-		 * clears each item */
+		/* not zeroed: open_chain() writes an arena's header, and each
+		 * item's allocator clears what is read (arena_take) */
 		size_t base = c << CHUNK_SHIFT, n = t->o.max_open - base;
 		t->chunk[c] = aligned_alloc(64, (n < CHUNK_N ? n : CHUNK_N) * ARENA_BYTES);
 		if (!t->chunk[c])
