@@ -1072,6 +1072,66 @@ static void chains_packed_exact(void **state)
 	mx_model_free(m);
 }
 
+/* A table keeps use stamps until it is first full and builds its LRU list
+ * from them then: the rows it keeps and evicts are those of a plain LRU
+ * list kept use by use. A reference LRU (an array, most recent last) runs
+ * beside random queries from 24 senders into a table of 8, also with
+ * tables that fill only late (up to the first 516 queries from 8 senders:
+ * the list is then built from stamps past one byte). */
+static void lru_from_stamps(void **state)
+{
+	(void)state;
+	for (unsigned run = 0; run < 6; run++) {
+		struct mx_model_opts o;
+		mx_model_opts_default(&o);
+		o.max_senders = 8;
+		struct mx_model *m = mx_model_new(&o);
+		assert_non_null(m);
+		uint8_t ref[8];       /* sender numbers, least recent first */
+		uint64_t refq[8];     /* queries since the row was created */
+		unsigned nref = 0;
+		uint64_t evicted = 0;
+		for (unsigned q = 0; q < 600; q++) {
+			static const unsigned fill[6] = { 0, 40, 130, 260, 300, 516 };
+			/* before fill[run]: 8 senders, random then in turn (the last
+			 * 8 stamps before the list is built straddle 256, 512) */
+			unsigned who = q < fill[run] ? (run & 1 ? (unsigned)(rnd() % 8) : q % 8) : (unsigned)(rnd() % 24);
+			query(m, A4(10, 1, 0, (uint8_t)who), A4(192, 0, 2, 53), true, MX_TYPE_A, 1000 + q);
+			unsigned k = 0;
+			while (k < nref && ref[k] != who)
+				k++;
+			uint64_t cnt = 1;
+			if (k < nref) {
+				cnt = refq[k] + 1;
+			} else if (nref == 8) {
+				k = 0; /* evict the least recent */
+				evicted++;
+			} else {
+				k = nref++;
+				ref[k] = (uint8_t)who;
+				refq[k] = 1;
+				goto placed;
+			}
+			/* move entry k to the most recent end */
+			memmove(&ref[k], &ref[k + 1], (nref - 1 - k) * sizeof ref[0]);
+			memmove(&refq[k], &refq[k + 1], (nref - 1 - k) * sizeof refq[0]);
+			ref[nref - 1] = (uint8_t)who;
+			refq[nref - 1] = cnt;
+placed:;
+		}
+		struct mx_snapshot s;
+		assert_int_equal(mx_model_snapshot(m, &s), 0);
+		assert_int_equal(s.n_senders, nref);
+		assert_int_equal(s.evicted_senders, evicted);
+		for (unsigned k = 0; k < nref; k++) {
+			const struct mx_sender_row *r = sender_of(&s, A4(10, 1, 0, ref[k]));
+			assert_int_equal(r->queries, refq[k]);
+		}
+		mx_snapshot_fini(&s);
+		mx_model_free(m);
+	}
+}
+
 static void findings_copied(void **state)
 {
 	(void)state;
@@ -1149,6 +1209,7 @@ int main(void)
 		cmocka_unit_test(domain_rows),
 		cmocka_unit_test(sender_fingerprint),
 		cmocka_unit_test(chains_packed_exact),
+		cmocka_unit_test(lru_from_stamps),
 		cmocka_unit_test(findings_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
