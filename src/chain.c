@@ -29,7 +29,8 @@
  * table of {hash, index} pairs, their (sender, domain) keys apart. Arenas
  * live in chunks allocated as slots are first used (no realloc copying). The
  * sender is hashed once per event and every key (sender bucket, name,
- * address, history) is derived from that hash.
+ * address, history) is derived from that hash: for a lookup, the client
+ * hash lookup.c already carries.
  */
 #include "mxsniff/chain.h"
 
@@ -235,29 +236,38 @@ static inline void *at(const struct ohead *c, uint16_t off)
 	return off < ARENA_BYTES ? (unsigned char *)(uintptr_t)c + off : c->ext + (off - ARENA_BYTES);
 }
 
-/* n zeroed bytes (rounded up to 8) in the chain's arena, else in its
- * overflow block; 0 when out of memory. */
-static uint16_t arena_alloc(struct ohead *c, size_t n)
+/* n bytes (rounded up to 8) in the chain's overflow block; 0 when out of
+ * memory. Not cleared (see arena_take). */
+static __attribute__((noinline)) uint16_t arena_take_ext(struct ohead *c, size_t n)
+{
+	if (!c->ext) {
+		c->ext = malloc(EXT_BYTES);
+		if (!c->ext)
+			return 0;
+		c->ext_used = 0;
+	}
+	if (c->ext_used + n > EXT_BYTES)
+		return 0; /* not reached: EXT_BYTES holds a chain's most */
+	uint16_t off = (uint16_t)(ARENA_BYTES + c->ext_used);
+	c->ext_used = (uint16_t)(c->ext_used + n);
+	return off;
+}
+
+/* n bytes (rounded up to 8) in the chain's arena, else in its overflow
+ * block; 0 when out of memory. The bytes are NOT cleared: each caller
+ * writes or clears what is read before a count says it holds something
+ * (a step's scalars, a host's fields; names, frames, resolvers and
+ * addresses are read only up to their counts). Inline: the sizes are
+ * mostly constants, and the common case is a bump of c->used. */
+static inline __attribute__((always_inline)) uint16_t arena_take(struct ohead *c, size_t n)
 {
 	n = RND8(n);
-	uint16_t off;
 	if (c->used + n <= ARENA_BYTES) {
-		off = c->used;
+		uint16_t off = c->used;
 		c->used = (uint16_t)(c->used + n);
-	} else {
-		if (!c->ext) {
-			c->ext = malloc(EXT_BYTES);
-			if (!c->ext)
-				return 0;
-			c->ext_used = 0;
-		}
-		if (c->ext_used + n > EXT_BYTES)
-			return 0; /* not reached: EXT_BYTES holds a chain's most */
-		off = (uint16_t)(ARENA_BYTES + c->ext_used);
-		c->ext_used = (uint16_t)(c->ext_used + n);
+		return off;
 	}
-	memset(at(c, off), 0, n);
-	return off;
+	return arena_take_ext(c, n);
 }
 
 static inline uint8_t *oname_wire(const struct ohead *c, uint16_t off)
@@ -276,7 +286,7 @@ static void oname_set(struct ohead *c, uint16_t *ref, uint8_t *cap, const struct
 {
 	if (!*ref || src->len > *cap) {
 		size_t room = *ref ? MX_DNAME_MAX : src->len;
-		uint16_t off = arena_alloc(c, ONAME_HDR + room);
+		uint16_t off = arena_take(c, ONAME_HDR + room); /* read up to len only */
 		if (!off)
 			return;
 		*ref = off;
@@ -438,10 +448,18 @@ const struct mx_chain_stats *mx_chain_peek_stats(const struct mx_chain_table *t)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-/* The sender is hashed once per event; the other keys are derived from it. */
+/* The sender is hashed once per event; the other keys are derived from it.
+ * It is the client hash txn.c computes once per transaction
+ * (mx_txn_client_hash), so a closed lookup brings it along
+ * (mx_lookup_client_hash_of) and only a SYN's source is hashed here. */
 static inline uint64_t sender_hash(const struct mx_addr *s)
 {
-	return mx_addr_hash(s, 0x5e);
+	return mx_txn_client_hash(s);
+}
+
+static inline uint64_t lookup_sender_hash(const struct mx_lookup *l)
+{
+	return mx_lookup_client_hash_of(l);
 }
 
 static inline uint64_t name_key(uint64_t sh, const uint8_t *wire, size_t len)
@@ -985,7 +1003,9 @@ static struct cstep *step_large(struct ohead *c, uint16_t *ref)
 	struct cstep *s = at(c, *ref);
 	if (s->large)
 		return s;
-	uint16_t off = arena_alloc(c, sizeof(struct cstep));
+	/* the small step's bytes, then room read only under n_frames and
+	 * n_resolvers */
+	uint16_t off = arena_take(c, sizeof(struct cstep));
 	if (!off)
 		return NULL;
 	struct cstep *n = at(c, off);
@@ -1000,9 +1020,11 @@ static struct cstep *step_large(struct ohead *c, uint16_t *ref)
 static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_lookup *l)
 {
 	if (!*ref) {
-		uint16_t off = arena_alloc(c, CSTEP_SMALL);
+		uint16_t off = arena_take(c, CSTEP_SMALL);
 		if (!off)
 			return NULL;
+		/* the scalars cleared; frames are read only under n_frames */
+		memset(at(c, off), 0, offsetof(struct cstep, frames));
 		*ref = off;
 	}
 	struct cstep *s = at(c, *ref);
@@ -1214,10 +1236,11 @@ static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dna
 	if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 		return -1;
 	unsigned hi = c->n_hosts;
-	uint16_t off = arena_alloc(c, sizeof(struct ohost) + name->len);
+	uint16_t off = arena_take(c, sizeof(struct ohost) + name->len);
 	if (!off)
 		return -1;
 	struct ohost *h = at(c, off);
+	memset(h, 0, sizeof(*h));
 	h->name_len = name->len;
 	h->name_labels = name->labels;
 	memcpy(ohost_wire(h), name->wire, name->len);
@@ -1237,7 +1260,8 @@ static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dna
 static bool host_add_addr(struct ohead *c, struct ohost *h, const struct mx_addr *a)
 {
 	if (!h->addrs) {
-		uint16_t off = arena_alloc(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
+		/* read only under n_addrs: not cleared */
+		uint16_t off = arena_take(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
 		if (!off)
 			return false;
 		h->addrs = off;
@@ -1328,8 +1352,8 @@ static bool slot_new(struct mx_chain_table *t)
 	}
 	size_t c = t->used_slots >> CHUNK_SHIFT;
 	if (!t->chunk[c]) {
-		/* not zeroed: open_chain() writes an arena's header, arena_alloc()
-		 * clears each item */
+		/* not zeroed: open_chain() writes an arena's header, and each
+		 * item's allocator clears what is read (arena_take) */
 		size_t base = c << CHUNK_SHIFT, n = t->o.max_open - base;
 		t->chunk[c] = aligned_alloc(64, (n < CHUNK_N ? n : CHUNK_N) * ARENA_BYTES);
 		if (!t->chunk[c])
@@ -1405,7 +1429,7 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 
 static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 {
-	uint64_t sh = sender_hash(&l->client);
+	uint64_t sh = lookup_sender_hash(l);
 	uint32_t h = hist_get(t, sh, &l->client, &l->qname);
 	uint32_t slot = NO_IDX;
 	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
@@ -1520,7 +1544,7 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 		w += sizeof pre;
 		len -= sizeof pre;
 	}
-	uint64_t sh = sender_hash(&l->client);
+	uint64_t sh = lookup_sender_hash(l);
 	if (!sender_may_be_open(t, sh))
 		return; /* S has no open chain: no name work */
 	uint64_t h = name_key(sh, w, len);

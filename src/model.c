@@ -18,7 +18,11 @@
  * distinct-set table per row that sees more than six addresses). The LRU
  * links live in a dense array beside the entries (moving a row to the front
  * writes its neighbours' links, not their rows), and each entry starts with
- * its hash and distinct set, next to the row's first fields.
+ * its hash and distinct set, next to the row's first fields. The LRU order
+ * is needed only to evict, so until a table is first full its link slots
+ * hold use stamps instead (a use writes one stamp, not four links); the
+ * list is built once from the stamps, in the same order, when the first
+ * eviction is due.
  *
  * Hashing: the server and sender tables and the distinct sets use the
  * address hash txn.c and lookup.c already keep for clients
@@ -201,9 +205,14 @@ struct lnode {                   /* first member of every entry */
 
 /* LRU links of entry i, in an array of their own beside the entries: moving
  * an entry to the front writes its neighbours' links, and in a dense 8-byte
- * array those are a few hot cache lines, not two more entries. */
-struct llink {
-	uint32_t prev, next;     /* LRU list: head = most recent */
+ * array those are a few hot cache lines, not two more entries. Until the
+ * table is first full (listed false) the slot holds the entry's last use
+ * instead, from a per-table clock: the same order, kept with one store. */
+union llink {
+	struct {
+		uint32_t prev, next; /* LRU list: head = most recent */
+	} l;
+	uint64_t stamp;              /* before the list: higher = more recent */
 };
 
 typedef bool (*ltab_eq_fn)(const void *entry, const void *key);
@@ -222,11 +231,13 @@ struct lslot {
  * its tag matches, so a miss in a big table costs no cache miss on entries. */
 struct ltab {
 	unsigned char *slab;
-	struct llink *lk;        /* alloc entries, beside slab */
+	union llink *lk;         /* alloc entries, beside slab */
 	size_t esize, n, alloc, cap;
 	struct lslot *idx;
 	size_t mask;             /* index size - 1 */
-	uint32_t mru, lru;
+	uint32_t mru, lru;       /* when listed */
+	bool listed;             /* lk holds the LRU list (else use stamps) */
+	uint64_t clock;          /* last use stamp handed out */
 	uint64_t evicted;
 	ltab_fini_fn fini;
 	ltab_fini_fn init;       /* zeroes a new entry; NULL = the whole entry */
@@ -314,27 +325,86 @@ static void lt_fini(struct ltab *t)
 
 static inline void lru_unlink(struct ltab *t, uint32_t i)
 {
-	struct llink *lk = t->lk, *e = &lk[i];
-	if (e->prev != NIL)
-		lk[e->prev].next = e->next;
+	union llink *lk = t->lk, *e = &lk[i];
+	if (e->l.prev != NIL)
+		lk[e->l.prev].l.next = e->l.next;
 	else
-		t->mru = e->next;
-	if (e->next != NIL)
-		lk[e->next].prev = e->prev;
+		t->mru = e->l.next;
+	if (e->l.next != NIL)
+		lk[e->l.next].l.prev = e->l.prev;
 	else
-		t->lru = e->prev;
+		t->lru = e->l.prev;
 }
 
 static inline void lru_push(struct ltab *t, uint32_t i)
 {
-	struct llink *lk = t->lk, *e = &lk[i];
-	e->prev = NIL;
-	e->next = t->mru;
+	union llink *lk = t->lk, *e = &lk[i];
+	e->l.prev = NIL;
+	e->l.next = t->mru;
 	if (t->mru != NIL)
-		lk[t->mru].prev = i;
+		lk[t->mru].l.prev = i;
 	t->mru = i;
 	if (t->lru == NIL)
 		t->lru = i;
+}
+
+/* Entry i was used (found or created): most recently seen. */
+static inline void lru_touch(struct ltab *t, uint32_t i)
+{
+	if (!t->listed) {
+		t->lk[i].stamp = ++t->clock;
+	} else if (t->mru != i) {
+		lru_unlink(t, i);
+		lru_push(t, i);
+	}
+}
+
+struct stamped {
+	uint64_t stamp;
+	uint32_t i;
+};
+
+/* The LRU list from the use stamps (distinct: one clock per table), oldest
+ * last, as lru_touch() would have linked it use by use. The entries are
+ * ordered by stamp with a byte-wise radix sort (stable; as many passes as
+ * the clock has bytes). */
+static int lru_build(struct ltab *t)
+{
+	size_t n = t->n;
+	struct stamped *o = malloc((n ? n : 1) * 2 * sizeof(*o));
+	if (!o)
+		return MX_ENOMEM;
+	struct stamped *a = o, *b = o + (n ? n : 1);
+	for (size_t k = 0; k < n; k++) {
+		a[k].stamp = t->lk[k].stamp;
+		a[k].i = (uint32_t)k;
+	}
+	for (unsigned sh = 0; sh < 64 && (t->clock >> sh) != 0; sh += 8) {
+		size_t cnt[256] = {0};
+		for (size_t k = 0; k < n; k++)
+			cnt[(a[k].stamp >> sh) & 0xff]++;
+		size_t pos = 0;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+			cnt[d] = pos;
+			pos += c;
+		}
+		for (size_t k = 0; k < n; k++)
+			b[cnt[(a[k].stamp >> sh) & 0xff]++] = a[k];
+		struct stamped *x = a;
+		a = b;
+		b = x;
+	}
+	for (size_t k = 0; k < n; k++) {
+		union llink *e = &t->lk[a[k].i];
+		e->l.next = k ? a[k - 1].i : NIL;         /* older */
+		e->l.prev = k + 1 < n ? a[k + 1].i : NIL; /* more recent */
+	}
+	t->lru = n ? a[0].i : NIL;
+	t->mru = n ? a[n - 1].i : NIL;
+	t->listed = true;
+	free(o);
+	return 0;
 }
 
 /* Entry number of the entry with hash h and key, NIL when absent. Inline
@@ -380,7 +450,7 @@ static void *lt_add(struct ltab *t, uint64_t h)
 			if (!ns)
 				return NULL;
 			t->slab = ns;
-			struct llink *nl = realloc(t->lk, na * sizeof(*nl));
+			union llink *nl = realloc(t->lk, na * sizeof(*nl));
 			if (!nl)
 				return NULL;
 			t->lk = nl;
@@ -388,6 +458,8 @@ static void *lt_add(struct ltab *t, uint64_t h)
 		}
 		i = (uint32_t)t->n++;
 	} else {
+		if (!t->listed && lru_build(t) != 0)
+			return NULL;
 		i = t->lru;
 		lru_unlink(t, i);
 		idx_del(t, lt_at(t, i)->hash, i);
@@ -402,7 +474,10 @@ static void *lt_add(struct ltab *t, uint64_t h)
 		memset(e, 0, t->esize);
 	e->hash = h;
 	idx_put(t->idx, t->mask, h, i);
-	lru_push(t, i);
+	if (t->listed)
+		lru_push(t, i);
+	else
+		t->lk[i].stamp = ++t->clock;
 	return e;
 }
 
@@ -415,10 +490,7 @@ lt_get(struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq, bool *created
 	uint32_t i = lt_find_i(t, h, key, eq);
 	if (i != NIL) {
 		*created = false;
-		if (t->mru != i) {
-			lru_unlink(t, i);
-			lru_push(t, i);
-		}
+		lru_touch(t, i);
 		return lt_at(t, i);
 	}
 	*created = true;

@@ -457,6 +457,139 @@ static void pending_lookup_is_not_a_failure(void **state)
 	mx_chain_free(t);
 }
 
+/* The chain table keys a sender by the client hash a closed lookup carries
+ * (client_hash, as lookup.c fills it; 0 in a struct built elsewhere, then
+ * computed): lookups with and without it, and a SYN (whose source is hashed
+ * by the table), all find the same open chain. */
+static void carried_client_hash(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "hash.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	l.client_hash = mx_txn_client_hash(&l.client);
+	mx_answer("mx.hash.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.hash.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 3);
+	addr_answer("198.51.100.7");
+	mx_chain_observe_lookup(t, &l); /* client_hash 0 */
+	lk(&l, "192.0.2.10", "mx.hash.test", MX_TYPE_AAAA, MX_O_NODATA, T0 + SEC, 5);
+	l.client_hash = mx_txn_client_hash(&l.client);
+	mx_chain_observe_lookup(t, &l);
+	/* another sender's lookup of the same name joins nothing */
+	lk(&l, "192.0.2.11", "mx.hash.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 7);
+	l.client_hash = mx_txn_client_hash(&l.client);
+	addr_answer("198.51.100.8");
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 2 * SEC;
+	syn.frame = 9;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.7", &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+	mx_chain_finish(t, T0 + 10 * SEC);
+	assert_int_equal(ngot, 1);
+	const struct mx_chain *c = &got[0];
+	assert_int_equal(c->n_hosts, 1);
+	assert_true(c->hosts[0].a.asked);
+	assert_true(c->hosts[0].aaaa.asked);
+	assert_int_equal(c->hosts[0].a.lookups, 1);
+	assert_int_equal(c->hosts[0].n_addrs, 1);
+	assert_true(c->connected);
+	assert_true(c->hosts[0].connected);
+	assert_int_equal(c->syn_frame, 9);
+	assert_int_equal(c->verdict, MX_CHAIN_RESOLVED);
+	mx_chain_free(t);
+}
+
+/* Arena items are not cleared when allocated: each is written or read only
+ * under its counts. One open slot (max_open 1): a rich chain (an A step
+ * with several tries and resolvers, so promoted to a large step, a CNAME,
+ * addresses, TLSA, a SYN) is evicted by a lean one with names of the same
+ * lengths, whose items then lie where the rich chain's were; the lean one
+ * carries nothing of the other. */
+static void reused_slot_carries_nothing(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(1);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "aaa.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx.aaa.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.aaa.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 10);
+	l.n_tries = 4;
+	for (unsigned i = 1; i < 4; i++) {
+		l.tries[i] = l.tries[0];
+		l.tries[i].q_frame = 10 + 2 * i;
+		l.tries[i].r_frame = 11 + 2 * i;
+	}
+	l.n_resolvers = 3;
+	mx_addr_parse("192.0.2.54", &l.resolvers[1]);
+	mx_addr_parse("192.0.2.55", &l.resolvers[2]);
+	msg.n_addr = 3;
+	msg.addr_total = 3;
+	mx_addr_parse("198.51.100.1", &msg.addr[0].addr);
+	mx_addr_parse("198.51.100.2", &msg.addr[1].addr);
+	mx_addr_parse("198.51.100.3", &msg.addr[2].addr);
+	msg.n_cname = 1;
+	assert_int_equal(mx_dname_from_text("alias.aaa.test", &msg.cname[0]), 0);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "_25._tcp.mx.aaa.test", MX_TYPE_TLSA, MX_O_NXDOMAIN, T0 + SEC, 30);
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 2 * SEC;
+	syn.frame = 40;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.3", &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+	/* the lean chain evicts the rich one and takes its slot */
+	lk(&l, "192.0.2.10", "bbb.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 10 * SEC, 50);
+	mx_answer("mx.bbb.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.bbb.test", MX_TYPE_A, MX_O_ANSWER, T0 + 11 * SEC, 60);
+	addr_answer("198.51.100.9");
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *rich = &got[0], *lean = &got[1];
+	assert_true(rich->evicted);
+	assert_int_equal(rich->hosts[0].a.n_resolvers, 3);
+	assert_int_equal(rich->hosts[0].a.n_frames, 8);
+	assert_int_equal(rich->hosts[0].n_addrs, 3);
+	assert_int_equal(rich->hosts[0].cname.len, 16);
+	assert_true(rich->hosts[0].tlsa.asked);
+	assert_true(rich->connected);
+
+	static struct mx_chain lean_copy, want; /* want: the lean chain as a fresh table builds it */
+	lean_copy = *lean;
+	struct mx_chain_table *t2 = new_table(1);
+	lk(&l, "192.0.2.10", "bbb.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 10 * SEC, 50);
+	mx_answer("mx.bbb.test", NULL);
+	mx_chain_observe_lookup(t2, &l);
+	lk(&l, "192.0.2.10", "mx.bbb.test", MX_TYPE_A, MX_O_ANSWER, T0 + 11 * SEC, 60);
+	addr_answer("198.51.100.9");
+	mx_chain_observe_lookup(t2, &l);
+	mx_chain_finish(t2, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 1);
+	want = got[0];
+	const struct mx_chain_host *h = &want.hosts[0];
+	assert_int_equal(h->a.n_resolvers, 1);
+	assert_int_equal(h->a.n_frames, 2);
+	assert_int_equal(h->n_addrs, 1);
+	assert_int_equal(h->cname.len, 0);
+	assert_false(h->tlsa.asked);
+	assert_false(h->connected);
+	/* byte for byte the same but for the sequence number */
+	want.seq = lean_copy.seq;
+	assert_memory_equal(&lean_copy, &want, sizeof want);
+	mx_chain_free(t2);
+	mx_chain_free(t);
+}
+
 static void assert_name(const struct mx_dname *d, const char *text)
 {
 	struct mx_dname e;
@@ -637,6 +770,8 @@ int main(void)
 		cmocka_unit_test(bounded_open_chains),
 		cmocka_unit_test(pending_lookup_is_not_a_failure),
 		cmocka_unit_test(big_chain_round_trip),
+		cmocka_unit_test(carried_client_hash),
+		cmocka_unit_test(reused_slot_carries_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

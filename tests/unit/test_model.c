@@ -994,6 +994,144 @@ static void sender_fingerprint(void **state)
 	mx_model_free(m);
 }
 
+/* The packed ring record of a chain carries every byte of the struct but
+ * the unused tails (name bytes past len, resolvers, frames and addresses
+ * past their counts, hosts past n_hosts): a chain with random bytes
+ * everywhere else (padding too) and zero tails comes back from the snapshot
+ * byte for byte, whatever the counts. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void rnd_bytes(void *p, size_t n)
+{
+	unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		b[i] = (unsigned char)rnd();
+}
+
+static void rnd_name(struct mx_dname *d, unsigned len)
+{
+	d->len = (uint8_t)len;
+	memset(d->wire + len, 0, sizeof d->wire - len);
+}
+
+static void rnd_step(struct mx_chain_step *st, unsigned nr, unsigned nf)
+{
+	st->outcome = (enum mx_outcome)(rnd() % MX_O__COUNT);
+	st->n_resolvers = (uint8_t)nr;
+	memset(&st->resolvers[nr], 0, (MX_LOOKUP_MAX_RESOLVERS - nr) * sizeof(st->resolvers[0]));
+	st->n_frames = (uint16_t)nf;
+	memset(&st->frames[nf], 0, (MX_CHAIN_MAX_FRAMES - nf) * sizeof(st->frames[0]));
+}
+
+static void chains_packed_exact(void **state)
+{
+	(void)state;
+	static struct mx_chain in[40];
+	struct mx_model *m = mk_chains(40, 0);
+	for (unsigned k = 0; k < 40; k++) {
+		struct mx_chain *c = &in[k];
+		rnd_bytes(c, sizeof *c);
+		/* counts: the extremes on the first chains, then random */
+		unsigned nh = k < 2 ? k * MX_CHAIN_MAX_HOSTS : (unsigned)(rnd() % (MX_CHAIN_MAX_HOSTS + 1));
+		rnd_name(&c->domain, k == 0 ? 0 : (k == 1 ? MX_DNAME_MAX : (unsigned)(rnd() % 64)));
+		rnd_name(&c->soa_owner, k == 0 ? 0 : (k == 1 ? MX_DNAME_MAX : (unsigned)(rnd() % 64)));
+		rnd_step(&c->mx, k == 0 ? 0 : (k == 1 ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5)),
+			 k == 0 ? 0 : (k == 1 ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17)));
+		c->n_hosts = (uint8_t)nh;
+		memset(&c->hosts[nh], 0, (MX_CHAIN_MAX_HOSTS - nh) * sizeof(c->hosts[0]));
+		for (unsigned i = 0; i < nh; i++) {
+			struct mx_chain_host *h = &c->hosts[i];
+			bool full = k == 1;
+			rnd_name(&h->name, full ? MX_DNAME_MAX : (unsigned)(rnd() % 40));
+			rnd_name(&h->cname, full ? MX_DNAME_MAX : (rnd() & 1 ? 0 : (unsigned)(rnd() % 40)));
+			struct mx_chain_step *st[3] = { &h->a, &h->aaaa, &h->tlsa };
+			for (unsigned j = 0; j < 3; j++)
+				rnd_step(st[j], full ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5),
+					 full ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17));
+			h->n_addrs = (uint8_t)(full ? MX_CHAIN_MAX_ADDRS : rnd() % (MX_CHAIN_MAX_ADDRS + 1));
+			memset(&h->addrs[h->n_addrs], 0, (MX_CHAIN_MAX_ADDRS - h->n_addrs) * sizeof(h->addrs[0]));
+		}
+		c->verdict = (enum mx_chain_verdict)(rnd() % 4);
+		c->why = "packed";
+		mx_model_observe_chain(m, c);
+	}
+	struct mx_snapshot s;
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_chains, 40);
+	for (unsigned k = 0; k < 40; k++)
+		assert_memory_equal(&s.chains[k], &in[k], sizeof in[k]);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
+/* A table keeps use stamps until it is first full and builds its LRU list
+ * from them then: the rows it keeps and evicts are those of a plain LRU
+ * list kept use by use. A reference LRU (an array, most recent last) runs
+ * beside random queries from 24 senders into a table of 8, also with
+ * tables that fill only late (up to the first 516 queries from 8 senders:
+ * the list is then built from stamps past one byte). */
+static void lru_from_stamps(void **state)
+{
+	(void)state;
+	for (unsigned run = 0; run < 6; run++) {
+		struct mx_model_opts o;
+		mx_model_opts_default(&o);
+		o.max_senders = 8;
+		struct mx_model *m = mx_model_new(&o);
+		assert_non_null(m);
+		uint8_t ref[8];       /* sender numbers, least recent first */
+		uint64_t refq[8];     /* queries since the row was created */
+		unsigned nref = 0;
+		uint64_t evicted = 0;
+		for (unsigned q = 0; q < 600; q++) {
+			static const unsigned fill[6] = { 0, 40, 130, 260, 300, 516 };
+			/* before fill[run]: 8 senders, random then in turn (the last
+			 * 8 stamps before the list is built straddle 256, 512) */
+			unsigned who = q < fill[run] ? (run & 1 ? (unsigned)(rnd() % 8) : q % 8) : (unsigned)(rnd() % 24);
+			query(m, A4(10, 1, 0, (uint8_t)who), A4(192, 0, 2, 53), true, MX_TYPE_A, 1000 + q);
+			unsigned k = 0;
+			while (k < nref && ref[k] != who)
+				k++;
+			uint64_t cnt = 1;
+			if (k < nref) {
+				cnt = refq[k] + 1;
+			} else if (nref == 8) {
+				k = 0; /* evict the least recent */
+				evicted++;
+			} else {
+				k = nref++;
+				ref[k] = (uint8_t)who;
+				refq[k] = 1;
+				goto placed;
+			}
+			/* move entry k to the most recent end */
+			memmove(&ref[k], &ref[k + 1], (nref - 1 - k) * sizeof ref[0]);
+			memmove(&refq[k], &refq[k + 1], (nref - 1 - k) * sizeof refq[0]);
+			ref[nref - 1] = (uint8_t)who;
+			refq[nref - 1] = cnt;
+placed:;
+		}
+		struct mx_snapshot s;
+		assert_int_equal(mx_model_snapshot(m, &s), 0);
+		assert_int_equal(s.n_senders, nref);
+		assert_int_equal(s.evicted_senders, evicted);
+		for (unsigned k = 0; k < nref; k++) {
+			const struct mx_sender_row *r = sender_of(&s, A4(10, 1, 0, ref[k]));
+			assert_int_equal(r->queries, refq[k]);
+		}
+		mx_snapshot_fini(&s);
+		mx_model_free(m);
+	}
+}
+
 static void findings_copied(void **state)
 {
 	(void)state;
@@ -1070,6 +1208,8 @@ int main(void)
 		cmocka_unit_test(chains_ring),
 		cmocka_unit_test(domain_rows),
 		cmocka_unit_test(sender_fingerprint),
+		cmocka_unit_test(chains_packed_exact),
+		cmocka_unit_test(lru_from_stamps),
 		cmocka_unit_test(findings_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
