@@ -814,6 +814,154 @@ static void test_bad_records(void **state)
 	assert_int_equal(M.an_qtype, 2);
 }
 
+/* The answer digest is taken in the validating pass while the chain end is
+ * the question name, and again by a second pass when a CNAME turns up: both
+ * must give what one digest of the validated records gives, and a MALFORMED
+ * message none. Owners reach the question name in every way: a pointer to
+ * offset 12, an inline copy in another case, a pointer to a copy. */
+static void test_digest_in_pass(void **state)
+{
+	(void)state;
+	struct wb w;
+
+	/* MX owners: pointer to 12, inline in capitals, other name, a pointer
+	 * to the inline copy; the kept exchange is copied by the check walk */
+	whdr(&w, 60, F_QR | F_RA, 1, 5, 0, 0);
+	wq(&w, "example.com", MX_TYPE_MX);
+	size_t at = wrr(&w, NULL, MX_TYPE_MX, 500);
+	w16(&w, 10);
+	wname_ptr(&w, "MX1", 12);
+	wrr_end(&w, at);
+	size_t copy = w.n;
+	at = wrr(&w, "EXAMPLE.com", MX_TYPE_MX, 400);
+	w16(&w, 20);
+	wname(&w, "mx2.example.net");
+	wrr_end(&w, at);
+	at = wrr(&w, "other.example.com", MX_TYPE_MX, 1);
+	w16(&w, 30);
+	wname(&w, "mx3.example.net");
+	wrr_end(&w, at);
+	w16(&w, 0xC000u | (unsigned)copy);
+	w16(&w, MX_TYPE_MX);
+	w16(&w, 1);
+	w32(&w, 450);
+	at = w.n;
+	w16(&w, 0);
+	w16(&w, 40);
+	w8(&w, 0);
+	wrr_end(&w, at);
+	wa(&w, NULL, 5, 192, 0, 2, 9); /* an A in an MX answer: kept, not counted as qtype */
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.an_parsed, 5);
+	assert_int_equal(M.an_qtype, 3);
+	assert_int_equal(M.min_ttl, 400);
+	assert_int_equal(M.n_mx, 3);
+	assert_int_equal(M.mx_total, 3);
+	assert_name(&M.mx[0].exchange, "mx1.example.com.");
+	assert_name(&M.mx[1].exchange, "mx2.example.net.");
+	assert_int_equal(M.mx[2].pref, 40);
+	assert_int_equal(M.mx[2].exchange.len, 1);
+	assert_int_equal(M.n_addr, 1);
+	assert_int_equal(M.addr[0].ttl, 5);
+
+	/* more MX than kept: counted, the rest of the RDATA still checked */
+	whdr(&w, 61, F_QR, 1, MX_DNS_MAX_MX + 2, 0, 0);
+	wq(&w, "example.com", MX_TYPE_MX);
+	for (unsigned i = 0; i < MX_DNS_MAX_MX + 2; i++) {
+		at = wrr(&w, NULL, MX_TYPE_MX, 100 + i);
+		w16(&w, i);
+		wname_ptr(&w, "mx", 12);
+		wrr_end(&w, at);
+	}
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.n_mx, MX_DNS_MAX_MX);
+	assert_int_equal(M.mx_total, MX_DNS_MAX_MX + 2);
+	assert_int_equal(M.an_qtype, MX_DNS_MAX_MX + 2);
+	assert_int_equal(M.mx[MX_DNS_MAX_MX - 1].pref, MX_DNS_MAX_MX - 1);
+	/* ... and a broken exchange past the kept ones is still MALFORMED */
+	w.b[w.n - 5] = 9; /* the label "mx" now runs past the RDATA */
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
+
+	/* good MX records, then one whose exchange overruns its RDATA: the
+	 * message is MALFORMED and keeps no digest */
+	whdr(&w, 62, F_QR, 1, 3, 0, 0);
+	wq(&w, "example.com", MX_TYPE_MX);
+	for (unsigned i = 0; i < 2; i++) {
+		at = wrr(&w, NULL, MX_TYPE_MX, 60);
+		w16(&w, i);
+		wname_ptr(&w, "mx", 12);
+		wrr_end(&w, at);
+	}
+	wa(&w, NULL, 60, 10, 0, 0, 1);
+	at = w.n - 5; /* RDLENGTH of the A: 4 -> 3 */
+	w.b[at + 1] = 3;
+	w.n--;
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
+	assert_int_equal(M.an_parsed, 2);
+	assert_int_equal(M.n_mx, 0);
+	assert_int_equal(M.mx_total, 0);
+	assert_int_equal(M.an_qtype, 0);
+	assert_int_equal(M.n_addr, 0);
+	assert_int_equal(M.min_ttl, 0);
+	/* the same cut by the capture: TRUNCATED keeps the digest of the two */
+	w.b[at + 1] = 4;
+	w.n++;
+	assert_int_equal(parse_wl(&w, w.n - 2, w.n), MX_DNS_TRUNCATED);
+	assert_int_equal(M.an_parsed, 2);
+	assert_int_equal(M.n_mx, 2);
+	assert_int_equal(M.an_qtype, 2);
+	assert_int_equal(M.min_ttl, 60);
+
+	/* a CNAME after records already digested: the chain end moves, the
+	 * question name's MX still counts as qtype, only the end's are kept */
+	whdr(&w, 63, F_QR, 1, 4, 0, 0);
+	wq(&w, "www.example.com", MX_TYPE_MX);
+	at = wrr(&w, NULL, MX_TYPE_MX, 70);
+	w16(&w, 1);
+	wname(&w, "mx.example.com");
+	wrr_end(&w, at);
+	wa(&w, NULL, 70, 10, 0, 0, 2);
+	wcname(&w, "www.example.com", "alias.example.net", 900);
+	at = wrr(&w, "alias.example.net", MX_TYPE_MX, 80);
+	w16(&w, 2);
+	wname(&w, "mx.example.net");
+	wrr_end(&w, at);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.n_cname, 1);
+	assert_int_equal(M.an_qtype, 2);
+	assert_int_equal(M.min_ttl, 70);
+	assert_int_equal(M.n_mx, 1);
+	assert_int_equal(M.mx_total, 1);
+	assert_name(&M.mx[0].exchange, "mx.example.net.");
+	assert_int_equal(M.n_addr, 0);
+	assert_int_equal(M.an_other, 0);
+
+	/* a question name with a pointer (offset 12: label "\0\0", then a
+	 * pointer to the 0 at 13): owners pointing at it are walked */
+	whdr(&w, 64, F_QR, 1, 1, 0, 0);
+	w8(&w, 2);
+	w8(&w, 0);
+	w8(&w, 0);
+	w16(&w, 0xC00D);
+	w16(&w, MX_TYPE_A);
+	w16(&w, 1);
+	wa(&w, NULL, 33, 10, 9, 8, 7);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.qname.len, 4);
+	assert_int_equal(M.an_qtype, 1);
+	assert_int_equal(M.n_addr, 1);
+	/* ... and a pointer to 12 that is not a question name's start is no
+	 * owner match: a query without question whose record points at 12 */
+	whdr(&w, 65, F_QR, 0, 1, 0, 0);
+	w16(&w, 0xC00C);
+	w16(&w, MX_TYPE_A);
+	w16(&w, 1);
+	w32(&w, 1);
+	w16(&w, 4);
+	w32(&w, 0x0a000001);
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED); /* the pointer points at itself */
+}
+
 static void test_not_dns(void **state)
 {
 	(void)state;
@@ -1257,6 +1405,7 @@ int main(void)
 		cmocka_unit_test(test_bad_pointers),
 		cmocka_unit_test(test_bad_labels),
 		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_digest_in_pass),
 		cmocka_unit_test(test_not_dns),
 		cmocka_unit_test(test_0x20),
 		cmocka_unit_test(test_truncation_sweep),
