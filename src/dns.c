@@ -248,13 +248,14 @@ static inline uint64_t caps8(uint64_t w)
 
 #if defined(__SSE2__)
 /* 16 bytes from src to dst with 'A'..'Z' lowered; returns the capitals as a
- * bit mask (bit i = byte i). Signed compares: bytes >= 0x80 are negative and
- * never in range. */
+ * bit mask (bit i = byte i). Adding 0x80 - 'A' moves 'A'..'Z' (and only
+ * them, modulo 256) to 0x80..0x99, the 26 smallest signed bytes: one signed
+ * compare finds them. */
 static inline unsigned lower16(uint8_t *dst, const uint8_t *src)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
-	__m128i cap = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-				    _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+	__m128i t = _mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - 'A')));
+	__m128i cap = _mm_cmplt_epi8(t, _mm_set1_epi8((char)(0x80 + 26)));
 	v = _mm_or_si128(v, _mm_and_si128(cap, _mm_set1_epi8(0x20)));
 	_mm_storeu_si128((__m128i *)(void *)dst, v);
 	return (unsigned)_mm_movemask_epi8(cap);
@@ -479,25 +480,25 @@ static __attribute__((noinline)) int name_copy_ptr(const struct ctx *c, struct m
 	return NM_OK;
 }
 
-/* Read the name at r into out, lowercased (same rules and the same advance
- * of r as name_check). *up (may be NULL) is set when an ASCII capital was
+/* name_copy_inl(), name_copy(): read the name at r into out, lowercased
+ * (same rules and the same advance of r as name_check). *up (may be NULL) is set when an ASCII capital was
  * seen. A name without pointers (the question, most names) is walked once
  * and copied in one run; at the first pointer name_copy_ptr() goes on, and
  * copies a contiguous run at a time (the wire bytes of a run are exactly the
  * wire form). */
-static int name_copy(const struct ctx *c, struct mx_rd *r, struct mx_dname *out, bool *up)
+static inline __attribute__((always_inline)) int name_copy_inl(const struct ctx *c, struct mx_rd *r,
+								struct mx_dname *out, bool *up)
 {
-	const uint8_t *start = r->p, *end = start + r->left, *p = start;
-	/* one compare per label covers both the bytes (end) and the 255-byte
-	 * limit: a label ending past start + 254 makes n + b + 2 > 255 */
-	const uint8_t *lim = r->left > MX_DNAME_MAX - 1 ? start + (MX_DNAME_MAX - 1) : end;
+	const uint8_t *start = r->p, *p = start;
 	size_t labels = 0;
 
-	if (r->bad)
+	if (r->bad || r->left == 0)
 		return NM_SHORT;
+	/* one compare per label covers its bytes, the byte after it (the next
+	 * length) and the 255-byte limit: a label ending past start + 254
+	 * makes n + b + 2 > 255 (BAD), else it or the next byte is missing */
+	const uint8_t *lim = r->left > MX_DNAME_MAX ? start + (MX_DNAME_MAX - 1) : start + r->left - 1;
 	for (;;) {
-		if (p >= end)
-			return NM_SHORT;
 		size_t b = *p;
 		if (b - 1 >= 0x3F) { /* the root label, or not a plain label */
 			if (b == 0)
@@ -505,7 +506,7 @@ static int name_copy(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 			return name_copy_ptr(c, r, out, up, p, (size_t)(p - start), labels);
 		}
 		const uint8_t *q = p + b + 1;
-		if (q > lim) /* n + b + 2 > 255 is BAD, else the bytes are missing */
+		if (q > lim)
 			return (size_t)(q - start) + 1 > MX_DNAME_MAX ? NM_BAD : NM_SHORT;
 		p = q;
 		labels++;
@@ -521,6 +522,13 @@ static int name_copy(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 	r->left -= n + 1;
 	r->p = p + 1;
 	return NM_OK;
+}
+
+/* name_copy_inl() where a call is cheaper than the code. */
+static __attribute__((noinline)) int name_copy(const struct ctx *c, struct mx_rd *r,
+					       struct mx_dname *out, bool *up)
+{
+	return name_copy_inl(c, r, out, up);
 }
 
 /* Decode a name already validated at offset off. */
@@ -545,7 +553,8 @@ struct rrinfo {
  * and a pointer to offset 12 when the question name there is valid and has
  * no pointer (the pointer points backwards past the header, 1 hop, and the
  * name is at most 255 bytes). */
-static int rr_read(const struct ctx *c, struct mx_rd *r, struct rrinfo *ri, struct mx_rd *rd)
+static inline __attribute__((always_inline)) int rr_read(const struct ctx *c, struct mx_rd *r,
+							     struct rrinfo *ri, struct mx_rd *rd)
 {
 	const uint8_t *o = r->p;
 	ri->owner_off = (size_t)(o - c->msg);
@@ -824,7 +833,7 @@ static int an_record(const struct ctx *c, const struct rrinfo *ri, struct mx_rd 
 	if (t == MX_TYPE_MX && is_end && m->n_mx < MX_DNS_MAX_MX) {
 		struct mx_dns_mxrr *x = &m->mx[m->n_mx];
 		x->pref = mx_rd_u16(&rd);
-		if (rd.bad || name_copy(c, &rd, &x->exchange, NULL) != NM_OK || rd.left != 0)
+		if (rd.bad || name_copy_inl(c, &rd, &x->exchange, NULL) != NM_OK || rd.left != 0)
 			return NM_BAD;
 		m->n_mx++;
 	} else if (rdata_check(c, t, rd) != NM_OK) {
@@ -916,7 +925,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	for (i = 0; i < m->qdcount; i++) {
 		if (i == 0) {
 			bool up = false;
-			st = name_copy(&c, &r, &m->qname, &up);
+			st = name_copy_inl(&c, &r, &m->qname, &up);
 			if (st == NM_OK && r.left < 4)
 				st = NM_SHORT;
 			if (st != NM_OK) {
@@ -924,7 +933,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 				goto stop;
 			}
 			m->has_question = true;
-			c.q_direct = nc.hops[0] == 0; /* name_copy() put it first */
+			c.q_direct = nc.hops[0] == 0; /* name_copy_inl() put it first */
 			m->qtype = (uint16_t)(r.p[0] << 8 | r.p[1]);
 			m->qclass = (uint16_t)(r.p[2] << 8 | r.p[3]);
 			m->qname_0x20 = up;

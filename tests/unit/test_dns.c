@@ -962,6 +962,57 @@ static void test_digest_in_pass(void **state)
 	assert_int_equal(parse(&w), MX_DNS_MALFORMED); /* the pointer points at itself */
 }
 
+/* Lowercasing of copied names against a byte-at-a-time reference: every
+ * byte value inside labels, names of every length up to 254 bytes (the
+ * 16-, 8- and 1-byte copy paths, with and without bytes after the name),
+ * with and without capitals. */
+static void test_name_lowering(void **state)
+{
+	(void)state;
+	struct wb w;
+	uint8_t name[MX_DNAME_MAX];
+	unsigned v = 0;
+
+	for (size_t n = 1; n <= MX_DNAME_MAX - 1; n++) {
+		for (int variant = 0; variant < 3; variant++) {
+			/* labels of up to 63 bytes filling n bytes; byte values
+			 * cycle through 0..255 (variant 2: no capitals) */
+			size_t k = 0;
+			bool caps = false;
+			while (k < n) {
+				size_t l = n - k - 1 < 63 ? n - k - 1 : 63;
+				if (l == 0) /* one byte left: no label fits, the name is k bytes */
+					break;
+				name[k++] = (uint8_t)l;
+				for (size_t i = 0; i < l; i++, v++) {
+					uint8_t b = (uint8_t)(v * 7 + (unsigned)variant);
+					if (variant == 2 && b >= 'A' && b <= 'Z')
+						b = (uint8_t)(b + 32);
+					caps |= b >= 'A' && b <= 'Z';
+					name[k++] = b;
+				}
+			}
+			whdr(&w, 70, 0, 1, 0, 0, 0);
+			wbytes(&w, name, k);
+			w8(&w, 0);
+			w16(&w, MX_TYPE_A);
+			w16(&w, 1);
+			if (variant == 1) /* bytes after the name: the block copy paths */
+				wbytes(&w, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+			assert_int_equal(parse(&w), MX_DNS_OK);
+			assert_int_equal(M.qname.len, k + 1);
+			for (size_t i = 0; i < k; i++) {
+				uint8_t want = name[i] >= 'A' && name[i] <= 'Z' ? (uint8_t)(name[i] | 0x20) : name[i];
+				if (M.qname.wire[i] != want)
+					fail_msg("len %zu variant %d byte %zu: %02x, want %02x", k, variant, i,
+						 M.qname.wire[i], want);
+			}
+			assert_int_equal(M.qname.wire[k], 0);
+			assert_int_equal(M.qname_0x20, caps);
+		}
+	}
+}
+
 static void test_not_dns(void **state)
 {
 	(void)state;
@@ -1406,6 +1457,7 @@ int main(void)
 		cmocka_unit_test(test_bad_labels),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_digest_in_pass),
+		cmocka_unit_test(test_name_lowering),
 		cmocka_unit_test(test_not_dns),
 		cmocka_unit_test(test_0x20),
 		cmocka_unit_test(test_truncation_sweep),
