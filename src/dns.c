@@ -373,17 +373,19 @@ static inline __attribute__((always_inline)) int ptr_step(const uint8_t *msg, st
  * message. One bounds check per label; the order of the checks decides
  * between NM_SHORT and NM_BAD exactly as a byte-by-byte walk would: a label
  * over the 255-byte limit is BAD before its bytes are looked for, a pointer
- * needs both its bytes before its target is judged. */
-static int name_check(const struct ctx *c, struct mx_rd *r)
+ * needs both its bytes before its target is judged.
+ * name_check() walks the inline labels (one compare per label, as in
+ * name_copy_inl()); at a byte that is no plain label it hands over to
+ * name_check_ptr(), the general walk, with p at that byte. */
+static __attribute__((noinline)) int name_check_ptr(const struct ctx *c, struct mx_rd *r,
+						     const uint8_t *p)
 {
 	const uint8_t *msg = c->msg;
-	const uint8_t *p = r->p, *end = p + r->left;
-	size_t start = (size_t)(p - msg), n = 0;
+	const uint8_t *end = r->p + r->left;
+	size_t start = (size_t)(r->p - msg), n = (size_t)(p - r->p);
 	unsigned hops = 0;
 	bool jumped = false;
 
-	if (r->bad)
-		return NM_SHORT;
 	for (;;) {
 		if (p == end)
 			return NM_SHORT;
@@ -423,6 +425,32 @@ static int name_check(const struct ctx *c, struct mx_rd *r)
 	}
 done:
 	ncache_put(c->nc, start, n + 1, hops);
+	return NM_OK;
+}
+
+static int name_check(const struct ctx *c, struct mx_rd *r)
+{
+	const uint8_t *start = r->p, *p = start;
+
+	if (r->bad || r->left == 0)
+		return NM_SHORT;
+	const uint8_t *lim = r->left > MX_DNAME_MAX ? start + (MX_DNAME_MAX - 1) : start + r->left - 1;
+	for (;;) {
+		size_t b = *p;
+		if (b - 1 >= 0x3F) {
+			if (b == 0)
+				break;
+			return name_check_ptr(c, r, p);
+		}
+		const uint8_t *q = p + b + 1;
+		if (q > lim)
+			return (size_t)(q - start) + 1 > MX_DNAME_MAX ? NM_BAD : NM_SHORT;
+		p = q;
+	}
+	size_t n = (size_t)(p - start);
+	ncache_put(c->nc, (size_t)(start - c->msg), n + 1, 0);
+	r->left -= n + 1;
+	r->p = p + 1;
 	return NM_OK;
 }
 

@@ -1013,6 +1013,48 @@ static void test_name_lowering(void **state)
 	}
 }
 
+/* A name walked without being kept (a record owner that is not the
+ * question name): 255 bytes is OK, 256 MALFORMED; cut by the capture it is
+ * TRUNCATED until the length byte of the label that breaks the limit is
+ * captured, MALFORMED from then on (the limit is judged before the bytes of
+ * the label are looked for), as a byte-by-byte walk decides. */
+static void test_name_check_limits(void **state)
+{
+	(void)state;
+	struct wb w;
+	for (unsigned last = 60; last <= 62; last++) {
+		whdr(&w, 71, F_QR, 1, 1, 0, 0);
+		wq(&w, "q.example", MX_TYPE_TXT);
+		size_t own = w.n;
+		for (int i = 0; i < 3; i++) {
+			w8(&w, 63);
+			for (int k = 0; k < 63; k++)
+				w8(&w, 'a' + (unsigned)k % 26);
+		}
+		size_t lab = w.n; /* length byte of the last label */
+		w8(&w, last);
+		for (unsigned k = 0; k < last; k++)
+			w8(&w, 'z');
+		w8(&w, 0);
+		w16(&w, MX_TYPE_TXT);
+		w16(&w, 1);
+		w32(&w, 1);
+		w16(&w, 2);
+		w8(&w, 1);
+		w8(&w, 'x');
+		size_t name_len = 3 * 64 + 1 + last + 1;
+		bool fits = name_len <= MX_DNAME_MAX;
+		assert_int_equal(parse(&w), fits ? MX_DNS_OK : MX_DNS_MALFORMED);
+		for (size_t len = own; len < w.n; len++) {
+			enum mx_dns_verdict v = parse_wl(&w, len, w.n);
+			enum mx_dns_verdict want = fits || len <= lab ? MX_DNS_TRUNCATED : MX_DNS_MALFORMED;
+			if (v != want)
+				fail_msg("name of %zu bytes cut at %zu: verdict %d, want %d", name_len, len,
+					 (int)v, (int)want);
+		}
+	}
+}
+
 static void test_not_dns(void **state)
 {
 	(void)state;
@@ -1458,6 +1500,7 @@ int main(void)
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_digest_in_pass),
 		cmocka_unit_test(test_name_lowering),
+		cmocka_unit_test(test_name_check_limits),
 		cmocka_unit_test(test_not_dns),
 		cmocka_unit_test(test_0x20),
 		cmocka_unit_test(test_truncation_sweep),
