@@ -12,10 +12,16 @@
  * What it does not: transport, matching, any state across messages. Nothing
  * of ldns leaves this file.
  *
- * The fast path makes two passes over the bytes, both through rd.h: the first
- * validates every section and digests authority and additional; the second
- * walks the answers it validated to follow the CNAME chain (by name, not by
- * position) and collect what the chain end owns, comparing owners in place.
+ * The fast path reads the bytes through rd.h, validating every section and
+ * digesting authority and additional as it goes. Answers are digested in the
+ * same pass while the chain end is the question name (no CNAME record so
+ * far, or a CNAME question); a kept MX exchange is copied by the walk that
+ * validates it. Only when the answers hold a CNAME does a second pass walk
+ * the answers already validated to follow the chain (by name, not by
+ * position) and collect what the chain end owns, comparing owners in place;
+ * a MALFORMED message keeps no digest. Record owners that are the root (OPT)
+ * or a pointer straight to a pointer-free question name are judged without
+ * a walk; an SOA's serial and minimum are read from the end of its RDATA.
  * Names are walked with one compare per label (bytes left and the 255-byte
  * limit in one), copied a contiguous run at a time and lowercased 16 bytes
  * (SSE2) or 8 bytes at a time; a pointer to a name this message already
@@ -179,6 +185,11 @@ static bool kept_type(uint16_t t)
 	return t == MX_TYPE_A || t == MX_TYPE_AAAA || t == MX_TYPE_MX || t == MX_TYPE_CNAME;
 }
 
+static inline uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static inline bool dn_eq(const struct mx_dname *x, const struct mx_dname *y)
 {
 	return x->len == y->len && memcmp(x->wire, y->wire, x->len) == 0;
@@ -205,7 +216,7 @@ struct ncache {
 	uint16_t off[NCACHE];   /* start offset */
 	uint8_t len[NCACHE];    /* wire length incl. the root label */
 	uint8_t hops[NCACHE];   /* pointers followed by that name */
-	unsigned n, next;
+	unsigned n;             /* names put so far: the next goes to slot n % NCACHE */
 };
 
 struct ctx {
@@ -213,6 +224,7 @@ struct ctx {
 	size_t len;          /* captured bytes */
 	size_t wire_len;     /* real size */
 	bool tc;
+	bool q_direct;       /* the first question name (offset 12) is valid and has no pointer */
 	struct ncache *nc;
 };
 
@@ -236,13 +248,14 @@ static inline uint64_t caps8(uint64_t w)
 
 #if defined(__SSE2__)
 /* 16 bytes from src to dst with 'A'..'Z' lowered; returns the capitals as a
- * bit mask (bit i = byte i). Signed compares: bytes >= 0x80 are negative and
- * never in range. */
+ * bit mask (bit i = byte i). Adding 0x80 - 'A' moves 'A'..'Z' (and only
+ * them, modulo 256) to 0x80..0x99, the 26 smallest signed bytes: one signed
+ * compare finds them. */
 static inline unsigned lower16(uint8_t *dst, const uint8_t *src)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)src);
-	__m128i cap = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
-				    _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+	__m128i t = _mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - 'A')));
+	__m128i cap = _mm_cmplt_epi8(t, _mm_set1_epi8((char)(0x80 + 26)));
 	v = _mm_or_si128(v, _mm_and_si128(cap, _mm_set1_epi8(0x20)));
 	_mm_storeu_si128((__m128i *)(void *)dst, v);
 	return (unsigned)_mm_movemask_epi8(cap);
@@ -256,8 +269,9 @@ static inline unsigned lower16(uint8_t *dst, const uint8_t *src)
  * whole block when it fits both in the message and in wire[]: the bytes past
  * k are then copied too (they lie past the name, or are overwritten by the
  * next run or the root label) and are masked out of the result. */
-static inline uint64_t copy_lower(struct mx_dname *out, size_t at, const uint8_t *src,
-				  const uint8_t *src_end, size_t k)
+static inline __attribute__((always_inline)) uint64_t copy_lower(struct mx_dname *out, size_t at,
+								  const uint8_t *src,
+								  const uint8_t *src_end, size_t k)
 {
 	uint8_t *dst = out->wire + at;
 	uint64_t seen = 0, w, cap;
@@ -312,7 +326,7 @@ static inline void ncache_put(struct ncache *nc, size_t off, size_t len, unsigne
 {
 	if (off > UINT16_MAX)
 		return;
-	unsigned k = nc->n < NCACHE ? nc->n++ : nc->next++ % NCACHE;
+	unsigned k = nc->n++ % NCACHE;
 	nc->off[k] = (uint16_t)off;
 	nc->len[k] = (uint8_t)len;
 	nc->hops[k] = (uint8_t)hops;
@@ -320,7 +334,8 @@ static inline void ncache_put(struct ncache *nc, size_t off, size_t len, unsigne
 
 static inline int ncache_find(const struct ncache *nc, size_t off)
 {
-	for (unsigned k = 0; k < nc->n; k++)
+	unsigned n = nc->n < NCACHE ? nc->n : NCACHE;
+	for (unsigned k = 0; k < n; k++)
 		if (nc->off[k] == off)
 			return (int)k;
 	return -1;
@@ -358,17 +373,19 @@ static inline __attribute__((always_inline)) int ptr_step(const uint8_t *msg, st
  * message. One bounds check per label; the order of the checks decides
  * between NM_SHORT and NM_BAD exactly as a byte-by-byte walk would: a label
  * over the 255-byte limit is BAD before its bytes are looked for, a pointer
- * needs both its bytes before its target is judged. */
-static int name_check(const struct ctx *c, struct mx_rd *r)
+ * needs both its bytes before its target is judged.
+ * name_check() walks the inline labels (one compare per label, as in
+ * name_copy_inl()); at a byte that is no plain label it hands over to
+ * name_check_ptr(), the general walk, with p at that byte. */
+static __attribute__((noinline)) int name_check_ptr(const struct ctx *c, struct mx_rd *r,
+						     const uint8_t *p)
 {
 	const uint8_t *msg = c->msg;
-	const uint8_t *p = r->p, *end = p + r->left;
-	size_t start = (size_t)(p - msg), n = 0;
+	const uint8_t *end = r->p + r->left;
+	size_t start = (size_t)(r->p - msg), n = (size_t)(p - r->p);
 	unsigned hops = 0;
 	bool jumped = false;
 
-	if (r->bad)
-		return NM_SHORT;
 	for (;;) {
 		if (p == end)
 			return NM_SHORT;
@@ -408,6 +425,32 @@ static int name_check(const struct ctx *c, struct mx_rd *r)
 	}
 done:
 	ncache_put(c->nc, start, n + 1, hops);
+	return NM_OK;
+}
+
+static int name_check(const struct ctx *c, struct mx_rd *r)
+{
+	const uint8_t *start = r->p, *p = start;
+
+	if (r->bad || r->left == 0)
+		return NM_SHORT;
+	const uint8_t *lim = r->left > MX_DNAME_MAX ? start + (MX_DNAME_MAX - 1) : start + r->left - 1;
+	for (;;) {
+		size_t b = *p;
+		if (b - 1 >= 0x3F) {
+			if (b == 0)
+				break;
+			return name_check_ptr(c, r, p);
+		}
+		const uint8_t *q = p + b + 1;
+		if (q > lim)
+			return (size_t)(q - start) + 1 > MX_DNAME_MAX ? NM_BAD : NM_SHORT;
+		p = q;
+	}
+	size_t n = (size_t)(p - start);
+	ncache_put(c->nc, (size_t)(start - c->msg), n + 1, 0);
+	r->left -= n + 1;
+	r->p = p + 1;
 	return NM_OK;
 }
 
@@ -465,25 +508,25 @@ static __attribute__((noinline)) int name_copy_ptr(const struct ctx *c, struct m
 	return NM_OK;
 }
 
-/* Read the name at r into out, lowercased (same rules and the same advance
- * of r as name_check). *up (may be NULL) is set when an ASCII capital was
+/* name_copy_inl(), name_copy(): read the name at r into out, lowercased
+ * (same rules and the same advance of r as name_check). *up (may be NULL) is set when an ASCII capital was
  * seen. A name without pointers (the question, most names) is walked once
  * and copied in one run; at the first pointer name_copy_ptr() goes on, and
  * copies a contiguous run at a time (the wire bytes of a run are exactly the
  * wire form). */
-static int name_copy(const struct ctx *c, struct mx_rd *r, struct mx_dname *out, bool *up)
+static inline __attribute__((always_inline)) int name_copy_inl(const struct ctx *c, struct mx_rd *r,
+								struct mx_dname *out, bool *up)
 {
-	const uint8_t *start = r->p, *end = start + r->left, *p = start;
-	/* one compare per label covers both the bytes (end) and the 255-byte
-	 * limit: a label ending past start + 254 makes n + b + 2 > 255 */
-	const uint8_t *lim = r->left > MX_DNAME_MAX - 1 ? start + (MX_DNAME_MAX - 1) : end;
+	const uint8_t *start = r->p, *p = start;
 	size_t labels = 0;
 
-	if (r->bad)
+	if (r->bad || r->left == 0)
 		return NM_SHORT;
+	/* one compare per label covers its bytes, the byte after it (the next
+	 * length) and the 255-byte limit: a label ending past start + 254
+	 * makes n + b + 2 > 255 (BAD), else it or the next byte is missing */
+	const uint8_t *lim = r->left > MX_DNAME_MAX ? start + (MX_DNAME_MAX - 1) : start + r->left - 1;
 	for (;;) {
-		if (p >= end)
-			return NM_SHORT;
 		size_t b = *p;
 		if (b - 1 >= 0x3F) { /* the root label, or not a plain label */
 			if (b == 0)
@@ -491,7 +534,7 @@ static int name_copy(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 			return name_copy_ptr(c, r, out, up, p, (size_t)(p - start), labels);
 		}
 		const uint8_t *q = p + b + 1;
-		if (q > lim) /* n + b + 2 > 255 is BAD, else the bytes are missing */
+		if (q > lim)
 			return (size_t)(q - start) + 1 > MX_DNAME_MAX ? NM_BAD : NM_SHORT;
 		p = q;
 		labels++;
@@ -509,6 +552,13 @@ static int name_copy(const struct ctx *c, struct mx_rd *r, struct mx_dname *out,
 	return NM_OK;
 }
 
+/* name_copy_inl() where a call is cheaper than the code. */
+static __attribute__((noinline)) int name_copy(const struct ctx *c, struct mx_rd *r,
+					       struct mx_dname *out, bool *up)
+{
+	return name_copy_inl(c, r, out, up);
+}
+
 /* Decode a name already validated at offset off. */
 static void name_at(const struct ctx *c, size_t off, struct mx_dname *out)
 {
@@ -522,16 +572,33 @@ struct rrinfo {
 	size_t owner_off, rd_off;
 	uint16_t type, cls, rdlen;
 	uint32_t ttl;
+	bool owner_q;        /* the owner is a pointer straight to the question name */
 };
 
 /* One resource record (RFC 1035 §4.1.3): owner, TYPE, CLASS, TTL, RDLENGTH;
- * *rd is confined to the RDATA, which is skipped in r. */
-static int rr_read(const struct ctx *c, struct mx_rd *r, struct rrinfo *ri, struct mx_rd *rd)
+ * *rd is confined to the RDATA, which is skipped in r. The two commonest
+ * owners are judged without name_check(), with its result: the root (OPT)
+ * and a pointer to offset 12 when the question name there is valid and has
+ * no pointer (the pointer points backwards past the header, 1 hop, and the
+ * name is at most 255 bytes). */
+static inline __attribute__((always_inline)) int rr_read(const struct ctx *c, struct mx_rd *r,
+							     struct rrinfo *ri, struct mx_rd *rd)
 {
-	ri->owner_off = (size_t)(r->p - c->msg);
-	int st = name_check(c, r);
-	if (st != NM_OK)
-		return st;
+	const uint8_t *o = r->p;
+	ri->owner_off = (size_t)(o - c->msg);
+	ri->owner_q = false;
+	if (!r->bad && r->left >= 2 && o[0] == 0) {
+		r->p = o + 1;
+		r->left -= 1;
+	} else if (!r->bad && r->left >= 2 && o[0] == 0xC0 && o[1] == HDR_LEN && c->q_direct) {
+		r->p = o + 2;
+		r->left -= 2;
+		ri->owner_q = true;
+	} else {
+		int st = name_check(c, r);
+		if (st != NM_OK)
+			return st;
+	}
 	if (r->left < 10)
 		return NM_SHORT;
 	const uint8_t *p = r->p;
@@ -683,8 +750,7 @@ static bool name_is(const struct ctx *c, size_t off, const struct mx_dname *x, s
 }
 
 /* Answer digest: CNAME chain from qname, then what the chain end owns. */
-static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, unsigned n_cname_rr,
-		      struct mx_dns_msg *m)
+static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct mx_dns_msg *m)
 {
 	struct mx_dname tgt;
 	struct rrinfo ri;
@@ -692,7 +758,7 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, unsigned
 	const struct mx_dname *end = &m->qname;
 	size_t end_at = HDR_LEN; /* the first question's name starts at 12 */
 
-	if (m->has_question && n_cname_rr > 0 && m->qtype != MX_TYPE_CNAME) {
+	if (m->has_question && m->qtype != MX_TYPE_CNAME) {
 		for (;;) {
 			bool found = false;
 			size_t tgt_at = 0;
@@ -767,6 +833,65 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, unsigned
 	}
 }
 
+/* The answer digest fields, as msg_reset_body() leaves them. */
+static void an_digest_reset(struct mx_dns_msg *m)
+{
+	m->an_qtype = m->an_other = 0;
+	m->n_cname = 0;
+	m->cname_loop = false;
+	m->n_mx = m->mx_total = 0;
+	m->n_addr = m->addr_total = 0;
+	m->min_ttl = 0;
+}
+
+/* rdata_check() of one answer record and, if it passes, its part of the
+ * digest with the question name as the chain end: what an_digest() does for
+ * it when the answers hold no CNAME (or the question asks for CNAME). A kept
+ * MX exchange is copied by the walk that validates it. */
+static int an_record(const struct ctx *c, const struct rrinfo *ri, struct mx_rd rd,
+		     struct mx_dns_msg *m)
+{
+	uint16_t t = ri->type;
+	bool want_q = m->has_question && (t == m->qtype || m->qtype == MX_TYPE_ANY);
+	bool want_end = m->has_question && (t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA);
+	bool is_end = false;
+
+	if (want_q || want_end)
+		is_end = ri->owner_q || name_is(c, ri->owner_off, &m->qname, HDR_LEN);
+	if (t == MX_TYPE_MX && is_end && m->n_mx < MX_DNS_MAX_MX) {
+		struct mx_dns_mxrr *x = &m->mx[m->n_mx];
+		x->pref = mx_rd_u16(&rd);
+		if (rd.bad || name_copy_inl(c, &rd, &x->exchange, NULL) != NM_OK || rd.left != 0)
+			return NM_BAD;
+		m->n_mx++;
+	} else if (rdata_check(c, t, rd) != NM_OK) {
+		return NM_BAD;
+	}
+	if (!kept_type(t))
+		m->an_other++;
+	if (want_q && is_end) {
+		if (m->an_qtype == 0 || ri->ttl < m->min_ttl)
+			m->min_ttl = ri->ttl;
+		m->an_qtype++;
+	}
+	if (!is_end)
+		return NM_OK;
+	if (t == MX_TYPE_MX) {
+		m->mx_total++;
+	} else if (t == MX_TYPE_A || t == MX_TYPE_AAAA) {
+		m->addr_total++;
+		if (m->n_addr < MX_DNS_MAX_ADDR) {
+			struct mx_dns_addrrr *a = &m->addr[m->n_addr++];
+			if (t == MX_TYPE_A)
+				mx_addr_set4(&a->addr, rd.p);
+			else
+				mx_addr_set6(&a->addr, rd.p);
+			a->ttl = ri->ttl;
+		}
+	}
+	return NM_OK;
+}
+
 enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_len,
 				 struct mx_dns_msg *m)
 {
@@ -819,7 +944,8 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	c.len = len;
 	c.wire_len = wire_len;
 	c.tc = m->tc;
-	nc.n = nc.next = 0;
+	c.q_direct = false;
+	nc.n = 0;
 	c.nc = &nc;
 	an = r;
 
@@ -827,7 +953,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	for (i = 0; i < m->qdcount; i++) {
 		if (i == 0) {
 			bool up = false;
-			st = name_copy(&c, &r, &m->qname, &up);
+			st = name_copy_inl(&c, &r, &m->qname, &up);
 			if (st == NM_OK && r.left < 4)
 				st = NM_SHORT;
 			if (st != NM_OK) {
@@ -835,6 +961,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 				goto stop;
 			}
 			m->has_question = true;
+			c.q_direct = nc.hops[0] == 0; /* name_copy_inl() put it first */
 			m->qtype = (uint16_t)(r.p[0] << 8 | r.p[1]);
 			m->qclass = (uint16_t)(r.p[2] << 8 | r.p[3]);
 			m->qname_0x20 = up;
@@ -849,16 +976,21 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 		r.left -= 4;
 	}
 
-	/* answer, §4.1.3 */
+	/* answer, §4.1.3: digested as it is validated while the chain end is
+	 * the question name (no CNAME yet, or a CNAME question) */
 	an = r;
 	for (i = 0; i < m->ancount; i++) {
 		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
 			goto stop;
-		if ((st = rdata_check(&c, ri.type, rd)) != NM_OK)
+		if (ri.type == MX_TYPE_CNAME && m->has_question && m->qtype != MX_TYPE_CNAME)
+			n_cname_rr++;
+		if (n_cname_rr == 0)
+			st = an_record(&c, &ri, rd, m);
+		else
+			st = rdata_check(&c, ri.type, rd);
+		if (st != NM_OK)
 			goto stop;
 		m->an_parsed++;
-		if (ri.type == MX_TYPE_CNAME)
-			n_cname_rr++;
 	}
 
 	/* authority: SOA for negative answers (RFC 2308 §5), NS for referrals */
@@ -870,14 +1002,14 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 		if (ri.type == MX_TYPE_NS) {
 			m->ns_auth++;
 		} else if (ri.type == MX_TYPE_SOA && !m->has_soa) {
+			/* rdata_check() saw the two names end 20 bytes before
+			 * the RDATA does: serial, refresh, retry, expire, minimum */
+			const uint8_t *f = rd.p + rd.left - 20;
 			m->has_soa = true;
 			name_at(&c, ri.owner_off, &m->soa_owner);
 			m->soa_ttl = ri.ttl;
-			(void)name_check(&c, &rd);
-			(void)name_check(&c, &rd);
-			m->soa_serial = mx_rd_u32(&rd);
-			mx_rd_skip(&rd, 12); /* refresh, retry, expire */
-			m->soa_minimum = mx_rd_u32(&rd);
+			m->soa_serial = rd32(f);
+			m->soa_minimum = rd32(f + 16);
 			m->neg_ttl = m->soa_ttl < m->soa_minimum ? m->soa_ttl : m->soa_minimum;
 		}
 	}
@@ -905,8 +1037,12 @@ stop:
 	} else {
 		m->verdict = MX_DNS_MALFORMED;
 	}
-	if (m->verdict != MX_DNS_MALFORMED)
-		an_digest(&c, an, m->an_parsed, n_cname_rr, m);
+	if (m->verdict == MX_DNS_MALFORMED) {
+		an_digest_reset(m); /* no digest of a MALFORMED message */
+	} else if (n_cname_rr > 0) {
+		an_digest_reset(m); /* the chain moves the end: digest again */
+		an_digest(&c, an, m->an_parsed, m);
+	}
 	if (m->verdict != MX_DNS_TRUNCATED && query_not_dns(m))
 		m->verdict = MX_DNS_NOT_DNS;
 	return m->verdict;

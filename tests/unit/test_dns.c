@@ -814,6 +814,247 @@ static void test_bad_records(void **state)
 	assert_int_equal(M.an_qtype, 2);
 }
 
+/* The answer digest is taken in the validating pass while the chain end is
+ * the question name, and again by a second pass when a CNAME turns up: both
+ * must give what one digest of the validated records gives, and a MALFORMED
+ * message none. Owners reach the question name in every way: a pointer to
+ * offset 12, an inline copy in another case, a pointer to a copy. */
+static void test_digest_in_pass(void **state)
+{
+	(void)state;
+	struct wb w;
+
+	/* MX owners: pointer to 12, inline in capitals, other name, a pointer
+	 * to the inline copy; the kept exchange is copied by the check walk */
+	whdr(&w, 60, F_QR | F_RA, 1, 5, 0, 0);
+	wq(&w, "example.com", MX_TYPE_MX);
+	size_t at = wrr(&w, NULL, MX_TYPE_MX, 500);
+	w16(&w, 10);
+	wname_ptr(&w, "MX1", 12);
+	wrr_end(&w, at);
+	size_t copy = w.n;
+	at = wrr(&w, "EXAMPLE.com", MX_TYPE_MX, 400);
+	w16(&w, 20);
+	wname(&w, "mx2.example.net");
+	wrr_end(&w, at);
+	at = wrr(&w, "other.example.com", MX_TYPE_MX, 1);
+	w16(&w, 30);
+	wname(&w, "mx3.example.net");
+	wrr_end(&w, at);
+	w16(&w, 0xC000u | (unsigned)copy);
+	w16(&w, MX_TYPE_MX);
+	w16(&w, 1);
+	w32(&w, 450);
+	at = w.n;
+	w16(&w, 0);
+	w16(&w, 40);
+	w8(&w, 0);
+	wrr_end(&w, at);
+	wa(&w, NULL, 5, 192, 0, 2, 9); /* an A in an MX answer: kept, not counted as qtype */
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.an_parsed, 5);
+	assert_int_equal(M.an_qtype, 3);
+	assert_int_equal(M.min_ttl, 400);
+	assert_int_equal(M.n_mx, 3);
+	assert_int_equal(M.mx_total, 3);
+	assert_name(&M.mx[0].exchange, "mx1.example.com.");
+	assert_name(&M.mx[1].exchange, "mx2.example.net.");
+	assert_int_equal(M.mx[2].pref, 40);
+	assert_int_equal(M.mx[2].exchange.len, 1);
+	assert_int_equal(M.n_addr, 1);
+	assert_int_equal(M.addr[0].ttl, 5);
+
+	/* more MX than kept: counted, the rest of the RDATA still checked */
+	whdr(&w, 61, F_QR, 1, MX_DNS_MAX_MX + 2, 0, 0);
+	wq(&w, "example.com", MX_TYPE_MX);
+	for (unsigned i = 0; i < MX_DNS_MAX_MX + 2; i++) {
+		at = wrr(&w, NULL, MX_TYPE_MX, 100 + i);
+		w16(&w, i);
+		wname_ptr(&w, "mx", 12);
+		wrr_end(&w, at);
+	}
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.n_mx, MX_DNS_MAX_MX);
+	assert_int_equal(M.mx_total, MX_DNS_MAX_MX + 2);
+	assert_int_equal(M.an_qtype, MX_DNS_MAX_MX + 2);
+	assert_int_equal(M.mx[MX_DNS_MAX_MX - 1].pref, MX_DNS_MAX_MX - 1);
+	/* ... and a broken exchange past the kept ones is still MALFORMED */
+	w.b[w.n - 5] = 9; /* the label "mx" now runs past the RDATA */
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
+
+	/* good MX records, then one whose exchange overruns its RDATA: the
+	 * message is MALFORMED and keeps no digest */
+	whdr(&w, 62, F_QR, 1, 3, 0, 0);
+	wq(&w, "example.com", MX_TYPE_MX);
+	for (unsigned i = 0; i < 2; i++) {
+		at = wrr(&w, NULL, MX_TYPE_MX, 60);
+		w16(&w, i);
+		wname_ptr(&w, "mx", 12);
+		wrr_end(&w, at);
+	}
+	wa(&w, NULL, 60, 10, 0, 0, 1);
+	at = w.n - 5; /* RDLENGTH of the A: 4 -> 3 */
+	w.b[at + 1] = 3;
+	w.n--;
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
+	assert_int_equal(M.an_parsed, 2);
+	assert_int_equal(M.n_mx, 0);
+	assert_int_equal(M.mx_total, 0);
+	assert_int_equal(M.an_qtype, 0);
+	assert_int_equal(M.n_addr, 0);
+	assert_int_equal(M.min_ttl, 0);
+	/* the same cut by the capture: TRUNCATED keeps the digest of the two */
+	w.b[at + 1] = 4;
+	w.n++;
+	assert_int_equal(parse_wl(&w, w.n - 2, w.n), MX_DNS_TRUNCATED);
+	assert_int_equal(M.an_parsed, 2);
+	assert_int_equal(M.n_mx, 2);
+	assert_int_equal(M.an_qtype, 2);
+	assert_int_equal(M.min_ttl, 60);
+
+	/* a CNAME after records already digested: the chain end moves, the
+	 * question name's MX still counts as qtype, only the end's are kept */
+	whdr(&w, 63, F_QR, 1, 4, 0, 0);
+	wq(&w, "www.example.com", MX_TYPE_MX);
+	at = wrr(&w, NULL, MX_TYPE_MX, 70);
+	w16(&w, 1);
+	wname(&w, "mx.example.com");
+	wrr_end(&w, at);
+	wa(&w, NULL, 70, 10, 0, 0, 2);
+	wcname(&w, "www.example.com", "alias.example.net", 900);
+	at = wrr(&w, "alias.example.net", MX_TYPE_MX, 80);
+	w16(&w, 2);
+	wname(&w, "mx.example.net");
+	wrr_end(&w, at);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.n_cname, 1);
+	assert_int_equal(M.an_qtype, 2);
+	assert_int_equal(M.min_ttl, 70);
+	assert_int_equal(M.n_mx, 1);
+	assert_int_equal(M.mx_total, 1);
+	assert_name(&M.mx[0].exchange, "mx.example.net.");
+	assert_int_equal(M.n_addr, 0);
+	assert_int_equal(M.an_other, 0);
+
+	/* a question name with a pointer (offset 12: label "\0\0", then a
+	 * pointer to the 0 at 13): owners pointing at it are walked */
+	whdr(&w, 64, F_QR, 1, 1, 0, 0);
+	w8(&w, 2);
+	w8(&w, 0);
+	w8(&w, 0);
+	w16(&w, 0xC00D);
+	w16(&w, MX_TYPE_A);
+	w16(&w, 1);
+	wa(&w, NULL, 33, 10, 9, 8, 7);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.qname.len, 4);
+	assert_int_equal(M.an_qtype, 1);
+	assert_int_equal(M.n_addr, 1);
+	/* ... and a pointer to 12 that is not a question name's start is no
+	 * owner match: a query without question whose record points at 12 */
+	whdr(&w, 65, F_QR, 0, 1, 0, 0);
+	w16(&w, 0xC00C);
+	w16(&w, MX_TYPE_A);
+	w16(&w, 1);
+	w32(&w, 1);
+	w16(&w, 4);
+	w32(&w, 0x0a000001);
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED); /* the pointer points at itself */
+}
+
+/* Lowercasing of copied names against a byte-at-a-time reference: every
+ * byte value inside labels, names of every length up to 254 bytes (the
+ * 16-, 8- and 1-byte copy paths, with and without bytes after the name),
+ * with and without capitals. */
+static void test_name_lowering(void **state)
+{
+	(void)state;
+	struct wb w;
+	uint8_t name[MX_DNAME_MAX];
+	unsigned v = 0;
+
+	for (size_t n = 1; n <= MX_DNAME_MAX - 1; n++) {
+		for (int variant = 0; variant < 3; variant++) {
+			/* labels of up to 63 bytes filling n bytes; byte values
+			 * cycle through 0..255 (variant 2: no capitals) */
+			size_t k = 0;
+			bool caps = false;
+			while (k < n) {
+				size_t l = n - k - 1 < 63 ? n - k - 1 : 63;
+				if (l == 0) /* one byte left: no label fits, the name is k bytes */
+					break;
+				name[k++] = (uint8_t)l;
+				for (size_t i = 0; i < l; i++, v++) {
+					uint8_t b = (uint8_t)(v * 7 + (unsigned)variant);
+					if (variant == 2 && b >= 'A' && b <= 'Z')
+						b = (uint8_t)(b + 32);
+					caps |= b >= 'A' && b <= 'Z';
+					name[k++] = b;
+				}
+			}
+			whdr(&w, 70, 0, 1, 0, 0, 0);
+			wbytes(&w, name, k);
+			w8(&w, 0);
+			w16(&w, MX_TYPE_A);
+			w16(&w, 1);
+			if (variant == 1) /* bytes after the name: the block copy paths */
+				wbytes(&w, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+			assert_int_equal(parse(&w), MX_DNS_OK);
+			assert_int_equal(M.qname.len, k + 1);
+			for (size_t i = 0; i < k; i++) {
+				uint8_t want = name[i] >= 'A' && name[i] <= 'Z' ? (uint8_t)(name[i] | 0x20) : name[i];
+				if (M.qname.wire[i] != want)
+					fail_msg("len %zu variant %d byte %zu: %02x, want %02x", k, variant, i,
+						 M.qname.wire[i], want);
+			}
+			assert_int_equal(M.qname.wire[k], 0);
+			assert_int_equal(M.qname_0x20, caps);
+		}
+	}
+}
+
+/* A name walked without being kept (a record owner that is not the
+ * question name): 255 bytes is OK, 256 MALFORMED; cut by the capture it is
+ * TRUNCATED until the length byte of the label that breaks the limit is
+ * captured, MALFORMED from then on (the limit is judged before the bytes of
+ * the label are looked for), as a byte-by-byte walk decides. */
+static void test_name_check_limits(void **state)
+{
+	(void)state;
+	struct wb w;
+	for (unsigned last = 60; last <= 62; last++) {
+		whdr(&w, 71, F_QR, 1, 1, 0, 0);
+		wq(&w, "q.example", MX_TYPE_TXT);
+		size_t own = w.n;
+		for (int i = 0; i < 3; i++) {
+			w8(&w, 63);
+			for (int k = 0; k < 63; k++)
+				w8(&w, 'a' + (unsigned)k % 26);
+		}
+		size_t lab = w.n; /* length byte of the last label */
+		w8(&w, last);
+		for (unsigned k = 0; k < last; k++)
+			w8(&w, 'z');
+		w8(&w, 0);
+		w16(&w, MX_TYPE_TXT);
+		w16(&w, 1);
+		w32(&w, 1);
+		w16(&w, 2);
+		w8(&w, 1);
+		w8(&w, 'x');
+		size_t name_len = 3 * 64 + 1 + last + 1;
+		bool fits = name_len <= MX_DNAME_MAX;
+		assert_int_equal(parse(&w), fits ? MX_DNS_OK : MX_DNS_MALFORMED);
+		for (size_t len = own; len < w.n; len++) {
+			enum mx_dns_verdict v = parse_wl(&w, len, w.n);
+			enum mx_dns_verdict want = fits || len <= lab ? MX_DNS_TRUNCATED : MX_DNS_MALFORMED;
+			if (v != want)
+				fail_msg("name of %zu bytes cut at %zu: verdict %d, want %d", name_len, len,
+					 (int)v, (int)want);
+		}
+	}
+}
+
 static void test_not_dns(void **state)
 {
 	(void)state;
@@ -1257,6 +1498,9 @@ int main(void)
 		cmocka_unit_test(test_bad_pointers),
 		cmocka_unit_test(test_bad_labels),
 		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_digest_in_pass),
+		cmocka_unit_test(test_name_lowering),
+		cmocka_unit_test(test_name_check_limits),
 		cmocka_unit_test(test_not_dns),
 		cmocka_unit_test(test_0x20),
 		cmocka_unit_test(test_truncation_sweep),
