@@ -317,7 +317,7 @@ void mx_chain_opts_default(struct mx_chain_opts *o)
 	o->chain_window_us = 120000000ULL;
 	o->retx_gap_us = 45000000ULL;
 	o->min_retry_gap_us = 60000000ULL;
-	o->max_open = 1024;
+	o->max_open = 4096;
 	o->max_history = 16384;
 }
 

@@ -116,7 +116,7 @@ struct mx_chain_opts {
 	uint64_t chain_window_us;    /* 120 s */
 	uint64_t retx_gap_us;        /* 45 s: chain closes window + this after the MX lookup */
 	uint64_t min_retry_gap_us;   /* 60 s */
-	size_t max_open;             /* 1024 (1 KiB each, allocated as used; more for a big chain) */
+	size_t max_open;             /* 4096 (1 KiB each, allocated as used; more for a big chain) */
 	size_t max_history;          /* 16384 (sender, domain) pairs */
 	/* --sender: the addresses of one mail server (IPv4 and IPv6). A SYN to
 	 * port 25 from one of them is matched against the open chains of all
