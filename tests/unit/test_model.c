@@ -1022,8 +1022,18 @@ static void rnd_name(struct mx_dname *d, unsigned len)
 	memset(d->wire + len, 0, sizeof d->wire - len);
 }
 
+/* A random bool: any other byte in a bool is undefined behaviour to read
+ * (UBSan stops there). */
+static bool rnd_bool(void)
+{
+	return rnd() & 1;
+}
+
 static void rnd_step(struct mx_chain_step *st, unsigned nr, unsigned nf)
 {
+	st->asked = rnd_bool();
+	st->timeouts = rnd_bool();
+	st->pending = rnd_bool();
 	st->outcome = (enum mx_outcome)(rnd() % MX_O__COUNT);
 	st->n_resolvers = (uint8_t)nr;
 	memset(&st->resolvers[nr], 0, (MX_LOOKUP_MAX_RESOLVERS - nr) * sizeof(st->resolvers[0]));
@@ -1056,9 +1066,18 @@ static void chains_packed_exact(void **state)
 			for (unsigned j = 0; j < 3; j++)
 				rnd_step(st[j], full ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5),
 					 full ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17));
+			h->implicit = rnd_bool();
+			h->ip_literal = rnd_bool();
+			h->cname_loop = rnd_bool();
+			h->connected = rnd_bool();
 			h->n_addrs = (uint8_t)(full ? MX_CHAIN_MAX_ADDRS : rnd() % (MX_CHAIN_MAX_ADDRS + 1));
 			memset(&h->addrs[h->n_addrs], 0, (MX_CHAIN_MAX_ADDRS - h->n_addrs) * sizeof(h->addrs[0]));
 		}
+		c->null_mx = rnd_bool();
+		c->null_mx_mixed = rnd_bool();
+		c->cut_short = rnd_bool();
+		c->evicted = rnd_bool();
+		c->connected = rnd_bool();
 		c->verdict = (enum mx_chain_verdict)(rnd() % 4);
 		c->why = "packed";
 		mx_model_observe_chain(m, c);
