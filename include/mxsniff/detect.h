@@ -259,10 +259,14 @@ static inline bool mx_detect_is_public(const struct mx_detect_opts *o, const str
 bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n);
 
 struct mx_detect;
+struct mx_pair_keys;
 struct mx_detect_ctx {
 	const struct mx_detect_opts *opts;
 	uint64_t now_us;
 	const struct mx_detect *engine;  /* for mx_finding_add_step's lookup memory */
+	/* transactions and lookups: the detector keys of the event's (client,
+	 * server) pair, kept by the core (src/detect/key_inline.h); else NULL */
+	struct mx_pair_keys *pk;
 };
 
 struct mx_detector {
