@@ -156,7 +156,7 @@ bool mx_detect_is_listed_public_(const struct mx_detect_opts *o, const struct mx
 	return false;
 }
 
-bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n)
+bool mx_detect_in_dnsbl_(const struct mx_detect_opts *o, const struct mx_dname *n)
 {
 	if (o->dnsbl_tails) {
 		/* every zone has 8 bytes or more: so has a name below one */
@@ -1178,12 +1178,15 @@ void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 void mx_detect_opts_prepare(struct mx_detect_opts *o)
 {
 	o->dnsbl_tails = o->n_dnsbl_zones <= sizeof o->dnsbl_tail / sizeof o->dnsbl_tail[0];
+	o->dnsbl_tail_bits = 0;
 	for (size_t i = 0; o->dnsbl_tails && i < o->n_dnsbl_zones; i++) {
 		const struct mx_dname *z = &o->dnsbl_zones[i];
-		if (z->len < 8)
+		if (z->len < 8) {
 			o->dnsbl_tails = false;
-		else
+		} else {
 			o->dnsbl_tail[i] = mx_load64_(z->wire + z->len - 8);
+			o->dnsbl_tail_bits |= 1ULL << mx_detect_tail_bit_(o->dnsbl_tail[i]);
+		}
 	}
 	memset(o->public_bloom, 0, sizeof o->public_bloom);
 	for (size_t i = 0; i < o->n_public_resolvers; i++) {

@@ -1283,6 +1283,37 @@ static void dnsbl_tails_match_zone_walk(void **state)
 		assert_false(mx_detect_in_dnsbl(&prep, &n));
 		assert_int_equal(mx_dname_from_text("x.a.t", &n), 0);
 		assert_int_equal(mx_detect_in_dnsbl(&prep, &n), pass == 1);
+		/* the inline bit filter: every zone's bit is set, and random
+		 * names (below zones, beside them, anywhere) answer as the walk */
+		for (size_t z = 0; pass == 0 && z < prep.n_dnsbl_zones; z++)
+			assert_true(prep.dnsbl_tail_bits >> mx_detect_tail_bit_(prep.dnsbl_tail[z]) & 1);
+		uint64_t x = 0x2545f4914f6cdd1dULL;
+		for (int i = 0; i < 20000; i++) {
+			char txt[300];
+			size_t o = 0;
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			unsigned labels = 1 + (unsigned)(x % 4);
+			for (unsigned k = 0; k < labels; k++) {
+				unsigned len = 1 + (unsigned)((x >> (8 + 4 * k)) % 9);
+				for (unsigned j = 0; j < len; j++)
+					txt[o++] = "abcdefghijklmnopqrstuvwxyz0123456789-"[(x >> (j * 5 + k)) % 37];
+				txt[o++] = '.';
+			}
+			size_t zi = (size_t)(x >> 40) % (raw.n_dnsbl_zones + 3);
+			const char *tail = zi < raw.n_dnsbl_zones ? NULL : (zi % 3 == 0 ? "org" : zi % 3 == 1 ? "com" : "example.net");
+			if (tail) {
+				strcpy(txt + o, tail);
+			} else {
+				char zt[MX_DNAME_STRLEN];
+				mx_dname_format(&raw.dnsbl_zones[zi], zt, sizeof zt);
+				strcpy(txt + o, (x >> 60) & 1 ? zt + 1 : zt); /* below the zone, or a label cut short */
+			}
+			if (mx_dname_from_text(txt, &n) != 0)
+				continue;
+			assert_int_equal(mx_detect_in_dnsbl(&prep, &n), mx_detect_in_dnsbl(&raw, &n));
+		}
 	}
 }
 
