@@ -291,25 +291,26 @@ struct mx_detect {
 /* ---- the pair keys memo ------------------------------------------------------ */
 
 /* The pair keys (key_inline.h) of up to PK_SLOTS (client, server) pairs, one
- * place per pair from a cheap mix of both addresses' words: an entry serves
- * only the pair whose addresses it holds, any other pair that lands there
- * refills it. */
+ * place per pair from the client's hash (txn.c computes it once per
+ * transaction; lookups copy it) and a cheap mix of the server's words: an
+ * entry serves only the pair whose addresses it holds, any other pair that
+ * lands there refills it. */
 #define PK_SLOTS 256
 
-static size_t pk_place(const struct mx_addr *c, const struct mx_addr *s)
+static inline size_t pk_place(uint64_t client_hash, const struct mx_addr *s)
 {
-	uint64_t h = (mx_load64_(c->a) + c->family) * 0x9e3779b97f4a7c15ULL ^
-		     mx_load64_(c->a + 8) * 0xc2b2ae3d27d4eb4fULL ^ (mx_load64_(s->a) + s->family) * 0xd6e8feb86659fd93ULL ^
-		     mx_load64_(s->a + 8) * 0x94d049bb133111ebULL;
-	return (size_t)((h ^ h >> 29) * 0xbf58476d1ce4e5b9ULL >> 56) & (PK_SLOTS - 1);
+	uint64_t h = client_hash ^ (mx_load64_(s->a) + s->family) * 0x9e3779b97f4a7c15ULL ^
+		     mx_load64_(s->a + 8) * 0xc2b2ae3d27d4eb4fULL;
+	return (size_t)((h ^ h >> 31) * 0xbf58476d1ce4e5b9ULL >> 56) & (PK_SLOTS - 1);
 }
 
 /* The keys of (client, server); NULL when the memo could not be allocated. */
-static struct mx_pair_keys *pair_keys(struct mx_detect *d, const struct mx_addr *client, const struct mx_addr *server)
+static inline __attribute__((always_inline)) struct mx_pair_keys *
+pair_keys(struct mx_detect *d, uint64_t client_hash, const struct mx_addr *client, const struct mx_addr *server)
 {
 	if (!d->pk)
 		return NULL;
-	struct mx_pair_keys *e = &d->pk[pk_place(client, server)];
+	struct mx_pair_keys *e = &d->pk[pk_place(client_hash, server)];
 	if (!mx_addr_eq(&e->client, client) || !mx_addr_eq(&e->server, server))
 		mx_pair_keys_fill(e, client, server);
 	return e;
@@ -1581,7 +1582,7 @@ void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t)
 {
 	if (t->r_ts > d->now)
 		d->now = t->r_ts;
-	DISPATCH_PK(pair_keys(d, &t->client, &t->server), l_txn, on_txn, t, &d->em);
+	DISPATCH_PK(pair_keys(d, mx_txn_client_hash_of(t), &t->client, &t->server), l_txn, on_txn, t, &d->em);
 }
 
 void mx_detect_observe_stray(struct mx_detect *d, const struct mx_stray *s)
@@ -1617,8 +1618,8 @@ void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 		d->now = l->last_us;
 	remember(d, l);
 	static const struct mx_addr none;
-	DISPATCH_PK(pair_keys(d, &l->client, l->n_resolvers ? &l->resolvers[0] : &none), l_lookup, on_lookup, l,
-		    &d->em);
+	DISPATCH_PK(pair_keys(d, mx_lookup_client_hash_of(l), &l->client, l->n_resolvers ? &l->resolvers[0] : &none),
+		    l_lookup, on_lookup, l, &d->em);
 }
 
 void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)
