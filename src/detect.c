@@ -12,6 +12,10 @@
  * slots one by one from itself and cannot push out the one AAAA_SERVFAIL_A_OK
  * that explains the deferred mail.
  *
+ * Transactions and lookups reach the detectors with the table keys of their
+ * (client, server) pair, kept in a small memo across events (most events
+ * come from a handful of pairs): see key_inline.h.
+ *
  * It does not decide anything about DNS itself: that is the detectors' job.
  */
 #include "mxsniff/detect.h"
@@ -152,7 +156,7 @@ bool mx_detect_is_listed_public_(const struct mx_detect_opts *o, const struct mx
 	return false;
 }
 
-bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n)
+bool mx_detect_in_dnsbl_(const struct mx_detect_opts *o, const struct mx_dname *n)
 {
 	if (o->dnsbl_tails) {
 		/* every zone has 8 bytes or more: so has a name below one */
@@ -281,7 +285,36 @@ struct mx_detect {
 	uint64_t *recent_seq;           /* RECENT_LOOKUPS seqs, allocated on first use */
 	uint8_t *recent;                /* RECENT_LOOKUPS slots of RECENT_SLOT bytes */
 	uint64_t recent_base;           /* query times are kept relative to this */
+	struct mx_pair_keys *pk;        /* PK_SLOTS pair keys, direct-mapped */
 };
+
+/* ---- the pair keys memo ------------------------------------------------------ */
+
+/* The pair keys (key_inline.h) of up to PK_SLOTS (client, server) pairs, one
+ * place per pair from the client's hash (txn.c computes it once per
+ * transaction; lookups copy it) and a cheap mix of the server's words: an
+ * entry serves only the pair whose addresses it holds, any other pair that
+ * lands there refills it. */
+#define PK_SLOTS 256
+
+static inline size_t pk_place(uint64_t client_hash, const struct mx_addr *s)
+{
+	uint64_t h = client_hash ^ (mx_load64_(s->a) + s->family) * 0x9e3779b97f4a7c15ULL ^
+		     mx_load64_(s->a + 8) * 0xc2b2ae3d27d4eb4fULL;
+	return (size_t)((h ^ h >> 31) * 0xbf58476d1ce4e5b9ULL >> 56) & (PK_SLOTS - 1);
+}
+
+/* The keys of (client, server); NULL when the memo could not be allocated. */
+static inline __attribute__((always_inline)) struct mx_pair_keys *
+pair_keys(struct mx_detect *d, uint64_t client_hash, const struct mx_addr *client, const struct mx_addr *server)
+{
+	if (!d->pk)
+		return NULL;
+	struct mx_pair_keys *e = &d->pk[pk_place(client_hash, server)];
+	if (!mx_addr_eq(&e->client, client) || !mx_addr_eq(&e->server, server))
+		mx_pair_keys_fill(e, client, server);
+	return e;
+}
 
 /* ---- keyed slots for detector state ---------------------------------------- */
 
@@ -1146,12 +1179,15 @@ void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 void mx_detect_opts_prepare(struct mx_detect_opts *o)
 {
 	o->dnsbl_tails = o->n_dnsbl_zones <= sizeof o->dnsbl_tail / sizeof o->dnsbl_tail[0];
+	o->dnsbl_tail_bits = 0;
 	for (size_t i = 0; o->dnsbl_tails && i < o->n_dnsbl_zones; i++) {
 		const struct mx_dname *z = &o->dnsbl_zones[i];
-		if (z->len < 8)
+		if (z->len < 8) {
 			o->dnsbl_tails = false;
-		else
+		} else {
 			o->dnsbl_tail[i] = mx_load64_(z->wire + z->len - 8);
+			o->dnsbl_tail_bits |= 1ULL << mx_detect_tail_bit_(o->dnsbl_tail[i]);
+		}
 	}
 	memset(o->public_bloom, 0, sizeof o->public_bloom);
 	for (size_t i = 0; i < o->n_public_resolvers; i++) {
@@ -1197,6 +1233,14 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 		ADD_CB(l_finish, on_finish);
 #undef ADD_CB
 	}
+	/* every entry starts filled for the pair of two absent addresses
+	 * (family 0): a pair compares equal to an entry only once filled */
+	d->pk = malloc(PK_SLOTS * sizeof(*d->pk));
+	if (d->pk) {
+		static const struct mx_addr none;
+		for (size_t i = 0; i < PK_SLOTS; i++)
+			mx_pair_keys_fill(&d->pk[i], &none, &none);
+	}
 	d->em.d = d;
 	return d;
 }
@@ -1216,6 +1260,7 @@ void mx_detect_free(struct mx_detect *d)
 		free(d->ph[p].h);
 	free(d->hpos);
 	free(d->fidx);
+	free(d->pk);
 	free(d);
 }
 
@@ -1525,18 +1570,19 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 	index_put(d, at);
 }
 
-#define DISPATCH(list, cb, ...)                                                    \
+#define DISPATCH_PK(pk, list, cb, ...)                                             \
 	do {                                                                       \
-		struct mx_detect_ctx ctx = {&d->o, d->now, d};                       \
+		struct mx_detect_ctx ctx = {&d->o, d->now, d, (pk)};                   \
 		for (unsigned k_ = 0; k_ < d->list.n; k_++)                            \
 			d->list.e[k_].fn(d->list.e[k_].st, &ctx, __VA_ARGS__);         \
 	} while (0)
+#define DISPATCH(list, cb, ...) DISPATCH_PK(NULL, list, cb, __VA_ARGS__)
 
 void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t)
 {
 	if (t->r_ts > d->now)
 		d->now = t->r_ts;
-	DISPATCH(l_txn, on_txn, t, &d->em);
+	DISPATCH_PK(pair_keys(d, mx_txn_client_hash_of(t), &t->client, &t->server), l_txn, on_txn, t, &d->em);
 }
 
 void mx_detect_observe_stray(struct mx_detect *d, const struct mx_stray *s)
@@ -1571,7 +1617,9 @@ void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 	if (l->last_us > d->now)
 		d->now = l->last_us;
 	remember(d, l);
-	DISPATCH(l_lookup, on_lookup, l, &d->em);
+	static const struct mx_addr none;
+	DISPATCH_PK(pair_keys(d, mx_lookup_client_hash_of(l), &l->client, l->n_resolvers ? &l->resolvers[0] : &none),
+		    l_lookup, on_lookup, l, &d->em);
 }
 
 void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)

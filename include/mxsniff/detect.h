@@ -109,6 +109,9 @@ struct mx_detect_opts {
 	 * one load and a compare per zone */
 	uint64_t dnsbl_tail[16];
 	bool dnsbl_tails;
+	/* with dnsbl_tails: bit mx_detect_tail_bit_() of each zone's last 8
+	 * bytes, so that most names are rejected inline by one bit */
+	uint64_t dnsbl_tail_bits;
 	uint64_t enabled;             /* bit i = mx_detectors[i] enabled */
 	size_t max_findings;          /* 1024 */
 };
@@ -255,14 +258,34 @@ static inline bool mx_detect_is_public(const struct mx_detect_opts *o, const str
 	}
 	return mx_detect_is_listed_public_(o, a);
 }
-/* True when n is a --dnsbl-zones zone or below one. */
-bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n);
+/* True when n is a --dnsbl-zones zone or below one. (inline: query_volume
+ * and public_resolver ask per transaction; with the tails prepared a name
+ * whose last 8 bytes are no zone's is rejected by one bit) */
+bool mx_detect_in_dnsbl_(const struct mx_detect_opts *o, const struct mx_dname *n);
+static inline unsigned mx_detect_tail_bit_(uint64_t tail)
+{
+	return (unsigned)((tail * 0x9e3779b97f4a7c15ULL) >> 58);
+}
+static inline bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const struct mx_dname *n)
+{
+	if (o->dnsbl_tails) {
+		/* every zone has 8 bytes or more: so has a name below one */
+		if (n->len < 8 ||
+		    !(o->dnsbl_tail_bits >> mx_detect_tail_bit_(mx_load64_(n->wire + n->len - 8)) & 1))
+			return false;
+	}
+	return mx_detect_in_dnsbl_(o, n);
+}
 
 struct mx_detect;
+struct mx_pair_keys;
 struct mx_detect_ctx {
 	const struct mx_detect_opts *opts;
 	uint64_t now_us;
 	const struct mx_detect *engine;  /* for mx_finding_add_step's lookup memory */
+	/* transactions and lookups: the detector keys of the event's (client,
+	 * server) pair, kept by the core (src/detect/key_inline.h); else NULL */
+	struct mx_pair_keys *pk;
 };
 
 struct mx_detector {

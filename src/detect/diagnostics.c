@@ -534,7 +534,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		return;
 	bool fresh;
 	/* ~12 KiB an entry: reset only what marks its arrays empty. */
-	struct sfx_sender *ss = MX_SLOT_TAKE(s->sfx, mx_key_addr_inline(&l->client, 0x5f78), &s->sfx_clock, &fresh);
+	struct sfx_sender *ss = MX_SLOT_TAKE_PK(c, MX_PK_SFX, s->sfx, mx_key_addr_inline(&l->client, MX_SALT_SFX),
+						   &s->sfx_clock, &fresh);
 	if (fresh) {
 		ss->client = l->client;
 		ss->recent_pos = ss->names_pos = 0;

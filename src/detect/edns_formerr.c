@@ -121,7 +121,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	}
 	/* EDNS_DROP bookkeeping per resolver */
 	bool fresh;
-	struct res *r = &s->res[MX_SLOT_INDEX(s->rhdr, mx_key_addr2_inline(&t->client, &t->server, 15), &s->rclock, &fresh)];
+	struct res *r = &s->res[MX_SLOT_INDEX_PK(c, MX_PK_EDNS, s->rhdr,
+						       mx_key_addr2_inline(&t->client, &t->server, MX_SALT_EDNS), &s->rclock, &fresh)];
 	if (fresh) {
 		memset(r, 0, sizeof(*r));
 		r->addr = t->server;

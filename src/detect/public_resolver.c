@@ -40,7 +40,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		return;
 	if (mx_detect_is_public(c->opts, &t->server)) {
 		bool fresh;
-		struct res *r = MX_SLOT_GET(s->res, mx_key_addr2_inline(&t->client, &t->server, 12), &s->clock, &fresh);
+		struct res *r = MX_SLOT_GET_PK(c, MX_PK_PUBLIC, s->res, mx_key_addr2_inline(&t->client, &t->server, MX_SALT_PUBLIC),
+						&s->clock, &fresh);
 		if (fresh) {
 			r->addr = t->server;
 			r->sender = t->client;

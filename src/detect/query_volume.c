@@ -146,7 +146,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (!t->rd || t->kind == MX_TXN_OPEN || t->kind == MX_TXN_PENDING || !mx_detect_is_sender(c->opts, &t->client))
 		return;
 	bool fresh;
-	struct snd *s = &st->s[MX_SLOT_INDEX(st->hdr, mx_key_addr_inline(&t->client, 16), &st->clock, &fresh)];
+	struct snd *s = &st->s[MX_SLOT_INDEX_PK(c, MX_PK_QVOL, st->hdr, mx_key_addr_inline(&t->client, MX_SALT_QVOL),
+						   &st->clock, &fresh)];
 	uint64_t b = t->q_ts / BUCKET_US;
 	if (fresh) {
 		memset(s, 0, sizeof(*s));

@@ -39,7 +39,13 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		return;
 	for (unsigned r = 0; r < l->n_resolvers; r++) {
 		bool fresh;
-		struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&l->client, &l->resolvers[r], 11), &s->clock, &fresh)];
+		/* the first resolver is the pair of ctx->pk */
+		size_t pi = r == 0 ? MX_SLOT_INDEX_PK(c, MX_PK_REFUSED, s->hdr,
+						      mx_key_addr2_inline(&l->client, &l->resolvers[0], MX_SALT_REFUSED),
+						      &s->clock, &fresh)
+				   : MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&l->client, &l->resolvers[r], MX_SALT_REFUSED),
+						   &s->clock, &fresh);
+		struct pair *p = &s->pairs[pi];
 		if (fresh)
 			memset(p, 0, sizeof(*p));
 		p->lookups++;

@@ -171,7 +171,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (s->win_start == 0)
 		s->win_start = t->q_ts;
 	bool fresh;
-	struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&t->client, &t->server, 10), &s->clock, &fresh)];
+	struct pair *p = &s->pairs[MX_SLOT_INDEX_PK(c, MX_PK_TIMEOUT, s->hdr,
+							 mx_key_addr2_inline(&t->client, &t->server, MX_SALT_TIMEOUT), &s->clock, &fresh)];
 	if (fresh) {
 		memset(p, 0, sizeof(*p));
 		p->sender = t->client;
@@ -254,7 +255,7 @@ static void on_stray(void *vs, const struct mx_detect_ctx *c, const struct mx_st
 		/* the pair of the query it answers: client = the response's
 		 * destination, server = its source */
 		bool fresh;
-		struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&st->resp->dst, &st->resp->src, 10),
+		struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&st->resp->dst, &st->resp->src, MX_SALT_TIMEOUT),
 							 &s->clock, &fresh)];
 		if (fresh) {
 			memset(p, 0, sizeof(*p));

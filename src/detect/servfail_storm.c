@@ -108,7 +108,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (sf)
 		mx_zone_guess(&t->qname, &zone);
 	bool fresh;
-	struct res *r = &s->res[MX_SLOT_INDEX(s->rhdr, mx_key_addr_inline(&t->server, 17), &s->clock, &fresh)];
+	struct res *r = &s->res[MX_SLOT_INDEX_PK(c, MX_PK_STORM, s->rhdr, mx_key_addr_inline(&t->server, MX_SALT_STORM),
+						    &s->clock, &fresh)];
 	if (fresh || t->r_ts >= r->win_start + STORM_US) {
 		bool stormed = !fresh && r->stormed;
 		memset(r, 0, sizeof(*r));
@@ -188,7 +189,7 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		struct zone *z = &s->zones[i];
 		if (!z->s.used || !domain_servfail_due(s, z, true))
 			continue;
-		const struct mx_slot *h = MX_SLOT_FIND(s->rhdr, mx_key_addr_inline(&z->resolver, 17));
+		const struct mx_slot *h = MX_SLOT_FIND(s->rhdr, mx_key_addr_inline(&z->resolver, MX_SALT_STORM));
 		if (h && s->res[h - s->rhdr].stormed)
 			continue;
 		emit_domain_servfail(z, e);

@@ -170,7 +170,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (s->win_start == 0)
 		s->win_start = t->q_ts;
 	bool fresh;
-	struct res *r = &s->res[MX_SLOT_INDEX(s->hdr, mx_key_addr_inline(&t->server, 9), &s->clock, &fresh)];
+	struct res *r = &s->res[MX_SLOT_INDEX_PK(c, MX_PK_SLOW, s->hdr, mx_key_addr_inline(&t->server, MX_SALT_SLOW), &s->clock, &fresh)];
 	if (fresh) {
 		memset(r, 0, sizeof(*r));
 		r->addr = t->server;

@@ -1121,6 +1121,102 @@ static void slot_probe_matches_reference(void **state)
 	}
 }
 
+/* The pair keys the core hands to detectors (ctx->pk) are the keys the
+ * detectors computed themselves, salt for salt (placement and eviction
+ * depend on them): IPv4, IPv6, mixed and absent addresses. */
+static void pair_keys_are_detector_keys(void **state)
+{
+	(void)state;
+	static const char *const addrs[] = {"192.0.2.1", "192.0.2.53", "10.0.0.1", "2001:db8::1", "2001:db8::53",
+					     "::", "0.0.0.0", "8.8.8.8", "fe80::1:2:3:4"};
+	size_t na = sizeof addrs / sizeof addrs[0];
+	for (size_t i = 0; i <= na; i++)
+		for (size_t j = 0; j <= na; j++) {
+			struct mx_addr c = {0}, sv = {0};
+			if (i < na)
+				assert_int_equal(mx_addr_parse(addrs[i], &c), 0);
+			if (j < na)
+				assert_int_equal(mx_addr_parse(addrs[j], &sv), 0);
+			struct mx_pair_keys e;
+			memset(&e, 0xa5, sizeof e);
+			mx_pair_keys_fill(&e, &c, &sv);
+			assert_true(mx_addr_eq(&e.client, &c) && mx_addr_eq(&e.server, &sv));
+			assert_true(e.key[MX_PK_SLOW] == mx_key_addr(&sv, 9));
+			assert_true(e.key[MX_PK_TIMEOUT] == mx_key_addr2(&c, &sv, 10));
+			assert_true(e.key[MX_PK_REFUSED] == mx_key_addr2(&c, &sv, 11));
+			assert_true(e.key[MX_PK_PUBLIC] == mx_key_addr2(&c, &sv, 12));
+			assert_true(e.key[MX_PK_EDNS] == mx_key_addr2(&c, &sv, 15));
+			assert_true(e.key[MX_PK_QVOL] == mx_key_addr(&c, 16));
+			assert_true(e.key[MX_PK_STORM] == mx_key_addr(&sv, 17));
+			assert_true(e.key[MX_PK_SFX] == mx_key_addr(&c, 0x5f78));
+			for (unsigned k = 0; k < MX_PK_N; k++)
+				assert_int_equal(e.hint[k], MX_PK_NO_HINT);
+		}
+}
+
+/* A probe with a hint (the slot where the key was last seen, possibly
+ * taken by another key since, or garbage) returns the slot, freshness and
+ * table contents the plain probe does, and leaves the hint at that slot:
+ * split tables and whole entries, with and without zeroing. */
+static void slot_probe_hint_matches_probe(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {1, 2, 3, 4, 7, 64};
+	uint64_t rng = 0x13198a2e03707344ULL;
+	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+		size_t n = sizes[z];
+		struct mx_slot ref[64], got[64];
+		struct ent {
+			struct mx_slot s;
+			uint64_t payload;
+		} eref[64], egot[64];
+		uint16_t hint[16], ehint[16];
+		memset(ref, 0, sizeof ref);
+		memset(got, 0, sizeof got);
+		memset(eref, 0, sizeof eref);
+		memset(egot, 0, sizeof egot);
+		for (size_t k = 0; k < 16; k++)
+			hint[k] = ehint[k] = MX_PK_NO_HINT;
+		uint64_t cr = 0, cg = 0, cer = 0, ceg = 0;
+		size_t nkeys = 2 * n + 3 < 16 ? 2 * n + 3 : 16;
+		for (int op = 0; op < 20000; op++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			size_t ki = (size_t)(rng >> 33) % nkeys;
+			uint64_t key = (ki + 1) * 0x9e3779b97f4a7c15ULL;
+			if ((rng >> 20) % 16 == 0) /* a hint gone bad */
+				hint[ki] = (uint16_t)((rng >> 40) % (n + 3));
+			if ((rng >> 24) % 16 == 0)
+				ehint[ki] = (uint16_t)((rng >> 44) % (n + 3));
+			if ((rng >> 28) % 64 == 0) { /* an entry forgotten, as flushes do */
+				size_t v = (size_t)(rng >> 50) % n;
+				memset(&ref[v], 0, sizeof ref[v]);
+				memset(&got[v], 0, sizeof got[v]);
+			}
+			bool fr, fg, fer, feg;
+			struct mx_slot *sr = mx_slot_probe_(ref, n, sizeof ref[0], key, &cr, &fr, sizeof ref[0]);
+			struct mx_slot *sg =
+				mx_slot_probe_hint_(got, n, sizeof got[0], key, &cg, &fg, sizeof got[0], &hint[ki]);
+			assert_int_equal(sg - got, sr - ref);
+			assert_int_equal(fg, fr);
+			assert_int_equal(hint[ki], (size_t)(sg - got));
+			assert_int_equal(cg, cr);
+			assert_memory_equal(got, ref, n * sizeof ref[0]);
+			bool zero = op % 2;
+			size_t zb = zero ? sizeof eref[0] : sizeof(struct mx_slot);
+			struct ent *er = (struct ent *)mx_slot_probe_(eref, n, sizeof eref[0], key, &cer, &fer, zb);
+			struct ent *eg = (struct ent *)mx_slot_probe_hint_(egot, n, sizeof egot[0], key, &ceg, &feg, zb,
+									 op % 5 ? &ehint[ki] : NULL);
+			assert_int_equal(eg - egot, er - eref);
+			assert_int_equal(feg, fer);
+			if (op % 5)
+				assert_int_equal(ehint[ki], (size_t)(eg - egot));
+			er->payload += key;
+			eg->payload += key;
+			assert_memory_equal(egot, eref, n * sizeof eref[0]);
+		}
+	}
+}
+
 /* mx_detect_is_public with the bloom filter prepared (inline reject) and
  * without it (the plain list scan) agree on the listed resolvers and on
  * others. */
@@ -1187,6 +1283,37 @@ static void dnsbl_tails_match_zone_walk(void **state)
 		assert_false(mx_detect_in_dnsbl(&prep, &n));
 		assert_int_equal(mx_dname_from_text("x.a.t", &n), 0);
 		assert_int_equal(mx_detect_in_dnsbl(&prep, &n), pass == 1);
+		/* the inline bit filter: every zone's bit is set, and random
+		 * names (below zones, beside them, anywhere) answer as the walk */
+		for (size_t z = 0; pass == 0 && z < prep.n_dnsbl_zones; z++)
+			assert_true(prep.dnsbl_tail_bits >> mx_detect_tail_bit_(prep.dnsbl_tail[z]) & 1);
+		uint64_t x = 0x2545f4914f6cdd1dULL;
+		for (int i = 0; i < 20000; i++) {
+			char txt[300];
+			size_t o = 0;
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			unsigned labels = 1 + (unsigned)(x % 4);
+			for (unsigned k = 0; k < labels; k++) {
+				unsigned len = 1 + (unsigned)((x >> (8 + 4 * k)) % 9);
+				for (unsigned j = 0; j < len; j++)
+					txt[o++] = "abcdefghijklmnopqrstuvwxyz0123456789-"[(x >> (j * 5 + k)) % 37];
+				txt[o++] = '.';
+			}
+			size_t zi = (size_t)(x >> 40) % (raw.n_dnsbl_zones + 3);
+			const char *tail = zi < raw.n_dnsbl_zones ? NULL : (zi % 3 == 0 ? "org" : zi % 3 == 1 ? "com" : "example.net");
+			if (tail) {
+				strcpy(txt + o, tail);
+			} else {
+				char zt[MX_DNAME_STRLEN];
+				mx_dname_format(&raw.dnsbl_zones[zi], zt, sizeof zt);
+				strcpy(txt + o, (x >> 60) & 1 ? zt + 1 : zt); /* below the zone, or a label cut short */
+			}
+			if (mx_dname_from_text(txt, &n) != 0)
+				continue;
+			assert_int_equal(mx_detect_in_dnsbl(&prep, &n), mx_detect_in_dnsbl(&raw, &n));
+		}
 	}
 }
 
@@ -1381,6 +1508,8 @@ int main(void)
 		cmocka_unit_test(p20_search_suffix_negatives),
 		cmocka_unit_test(finding_text_formats_as_snprintf),
 		cmocka_unit_test(slot_probe_matches_reference),
+		cmocka_unit_test(pair_keys_are_detector_keys),
+		cmocka_unit_test(slot_probe_hint_matches_probe),
 		cmocka_unit_test(dnsbl_tails_match_zone_walk),
 		cmocka_unit_test(public_bloom_matches_list),
 		cmocka_unit_test(slow_resolver_bucket_as_log2),
