@@ -116,7 +116,7 @@ static inline uint64_t key_hash(const struct mx_txn *x)
 }
 
 /* Out of line: it runs once per probe that matched the 64-bit hash, and
- * keeping the memcmp call out of find() leaves that loop without register
+ * keeping the name compare out of find() leaves that loop without register
  * saves. */
 __attribute__((noinline)) static bool key_eq(const struct mx_lookup_table *t, uint32_t i,
 					       const struct mx_txn *x)
@@ -125,8 +125,7 @@ __attribute__((noinline)) static bool key_eq(const struct mx_lookup_table *t, ui
 	if (e->qtype != x->qtype || e->qclass != x->qclass)
 		return false;
 	const struct mx_lookup *l = L(t, i);
-	return mx_addr_eq(&l->client, &x->client) && l->qname.len == x->qname.len &&
-	       memcmp(l->qname.wire, x->qname.wire, x->qname.len) == 0;
+	return mx_addr_eq(&l->client, &x->client) && mx_dname_eq(&l->qname, &x->qname);
 }
 
 /* ---- lists -------------------------------------------------------------- */

@@ -245,7 +245,7 @@ static uint32_t hash_cid(uint64_t ch, uint16_t cport, uint16_t id, uint8_t trans
 	return (uint32_t)mix2(ch ^ 0x5a5a5a5a00000000ULL, ci);
 }
 
-static bool eq_5t(const struct mx_txn *x, const struct key *k)
+static inline bool eq_5t(const struct mx_txn *x, const struct key *k)
 {
 	return x->cport == k->cport && x->sport == k->sport && x->transport == k->transport &&
 	       mx_addr_eq(&x->client, k->client) && mx_addr_eq(&x->server, k->server);
@@ -264,7 +264,7 @@ static bool eq_cid(const struct mx_txn *x, const struct key *k)
 
 static inline bool eq_name(const struct mx_dname *a, const struct mx_dname *b)
 {
-	return a->len == b->len && memcmp(a->wire, b->wire, a->len) == 0;
+	return mx_dname_eq(a, b); /* inline, a word at a time (no memcmp call) */
 }
 
 static bool eq_question(const struct mx_txn *x, const struct mx_dns_msg *m)
