@@ -40,7 +40,11 @@
  *   and try bookkeeping is one cache line in a separate array (struct hot);
  *   the struct mx_lookup the callback reads stays in the chunks. The key
  *   hash is the transaction's client_hash ^ qhash (txn.h), so nothing is
- *   hashed here; a result finds its lookup through the same hash probe.
+ *   hashed here. A result (and a retransmission) first asks a small
+ *   direct-mapped cache, keyed on the txn seq, which lookup that
+ *   transaction joined: while that lookup is still open (its seq has not
+ *   been cleared by close_lookup()) it is the one open lookup with the key,
+ *   so the key compare is skipped; otherwise the hash probe decides.
  *   Both hashes are also copied into struct mx_lookup (client_hash, qhash:
  *   lookup.h) for the readers of closed lookups (the model keys its sender
  *   and failing-name rows on them).
@@ -83,6 +87,18 @@ struct hot {
 _Static_assert(sizeof(struct hot) == LINE, "one cache line per open lookup");
 _Static_assert(MX_O__COUNT < 127 && MX_LOOKUP_MAX_RESOLVERS < 255, "fits the hot entry");
 
+/* Which lookup each recent transaction joined (see the top comment: "a
+ * result finds its lookup"). Direct-mapped on the txn seq; an entry is used
+ * only while that lookup is still open (its struct mx_lookup's seq is still
+ * lseq: close_lookup() zeroes it) and its hot entry has the txn's key hash. */
+#define SEQ_CACHE 8192u
+struct seqent {
+	uint64_t tseq;         /* txn seq; entries start zeroed (lseq 0 = unused) */
+	uint64_t lseq;         /* seq of the lookup it joined */
+	uint32_t i;            /* that lookup's slot */
+	uint32_t pad_;
+};
+
 struct mx_lookup_table {
 	struct mx_lookup_opts o;
 	struct mx_lookup_cb cb;
@@ -94,6 +110,7 @@ struct mx_lookup_table {
 	uint32_t mask;
 	uint32_t c_head, c_tail, t_head, t_tail;
 	uint32_t *scratch;     /* tick: lookups to close, cap entries */
+	struct seqent *sc;     /* SEQ_CACHE entries; NULL without memory (find() only) */
 	uint64_t seq, now;
 	struct mx_lookup_stats st;
 };
@@ -293,6 +310,31 @@ static inline uint32_t find(const struct mx_lookup_table *t, const struct mx_txn
 	return NIL;
 }
 
+/* Remember that transaction x joined lookup i (whose seq is lseq). */
+static inline void seq_note(struct mx_lookup_table *t, const struct mx_txn *x, uint32_t i, uint64_t lseq)
+{
+	if (t->sc) {
+		struct seqent *c = &t->sc[x->seq & (SEQ_CACHE - 1)];
+		c->tseq = x->seq;
+		c->lseq = lseq;
+		c->i = i;
+	}
+}
+
+/* The open lookup with x's key, the same one find() returns: a
+ * transaction's key never changes (its seq is unique, txn.h) and at most one
+ * lookup per key is open, so the lookup x joined, while still open, is it.
+ * Falls back to find(). */
+static inline uint32_t find_txn(const struct mx_lookup_table *t, const struct mx_txn *x)
+{
+	if (t->sc) {
+		const struct seqent *c = &t->sc[x->seq & (SEQ_CACHE - 1)];
+		if (c->tseq == x->seq && c->lseq != 0 && L(t, c->i)->seq == c->lseq)
+			return c->i;
+	}
+	return find(t, x, key_hash(x));
+}
+
 /* ---- closing ------------------------------------------------------------ */
 
 static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
@@ -318,6 +360,7 @@ static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
 		t->cb.done(t->cb.ctx, l);
 	l = L(t, i);
 	l->answer = NULL;
+	l->seq = 0; /* closed: seq cache entries that name this lookup are stale */
 	H(t, i)->hnext = t->free_head;
 	t->free_head = i;
 }
@@ -347,6 +390,7 @@ struct mx_lookup_table *mx_lookup_new(const struct mx_lookup_opts *o, const stru
 	if (t->o.max_open > UINT32_MAX / 4)
 		t->o.max_open = UINT32_MAX / 4;
 	t->free_head = t->c_head = t->c_tail = t->t_head = t->t_tail = NIL;
+	t->sc = calloc(SEQ_CACHE, sizeof *t->sc); /* NULL: every result probes */
 	if (grow(t) != 0) {
 		mx_lookup_free(t);
 		return NULL;
@@ -364,6 +408,7 @@ void mx_lookup_free(struct mx_lookup_table *t)
 	free(t->hot);
 	free(t->bkt);
 	free(t->scratch);
+	free(t->sc);
 	free(t);
 }
 
@@ -467,11 +512,12 @@ static void check_tcp_retry(struct mx_lookup *l)
 
 void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, bool retransmit)
 {
-	(void)retransmit; /* known transactions are recognised by txn_seq */
+	/* known transactions are recognised by txn_seq; `retransmit` only says
+	 * the seq cache may know this one */
 	if (x->last_q_ts > t->now)
 		t->now = x->last_q_ts;
 	uint64_t h = key_hash(x);
-	uint32_t i = find(t, x, h);
+	uint32_t i = retransmit ? find_txn(t, x) : find(t, x, h);
 	if (i != NIL && x->last_q_ts > H(t, i)->last_q &&
 	    x->last_q_ts - H(t, i)->last_q > t->o.retx_gap_us) {
 		close_lookup(t, i, false, NULL);
@@ -484,6 +530,7 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 	}
 	struct hot *e = H(t, i);
 	struct mx_lookup *l = L(t, i);
+	seq_note(t, x, i, l->seq);
 	if (x->last_q_ts > e->last_q)
 		e->last_q = x->last_q_ts;
 	if (x->last_q_ts > l->last_us)
@@ -571,7 +618,7 @@ static void undecide(struct hot *e, struct mx_lookup *l)
 void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 {
 	/* the open lookup with x's key (at most one per key) */
-	uint32_t i = find(t, x, key_hash(x));
+	uint32_t i = find_txn(t, x);
 	if (i == NIL) {
 		t->st.orphan_results++;
 		return;
