@@ -29,9 +29,12 @@
  * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
  *   a retransmission (same key) moves its entry to the tail, so the timeout
  *   counts from the last copy seen (a stub that resends the same ID on the
- *   same port waits again for a full timeout). mx_txn_tick() looks at the
- *   FIFO head only, so it is O(1) when nothing expires. A query expires when
+ *   same port waits again for a full timeout). A query expires when
  *   now - last copy >= answer_timeout (the same rule as mx_txn_finish()).
+ *   Every message and mx_txn_tick() compares the clock with one lower bound
+ *   on the next expiry (t->due: the FIFO head's or the oldest held
+ *   response's), reset exactly whenever it is reached and lowered when an
+ *   earlier one appears, so a call with nothing due is one compare.
  * - Closed transactions move to a second, bounded "recent" table for
  *   recent_us, so a later response is classified LATE (the query timed out or
  *   got an ICMP unreachable) or DUPLICATE (it was answered). Entries leave it
@@ -53,7 +56,10 @@
  *   in place of the name; the key hash is recomputed from the key when the
  *   entry is linked. Close times (read by expiry at the ring head) are kept
  *   apart in a dense array per chunk, so expiry reads one cache line per 8
- *   entries instead of one per entry;
+ *   entries instead of one per entry. Expiry by time is lazy: the ring is
+ *   read only when a transaction is remembered and when a response is looked
+ *   up, and each first forgets what an eager expiry at every advance would
+ *   have forgotten by then (see ring_expire());
  *   a response's question is compared through that hash (a false match
  *   needs the same addresses, ports and ID and a 64-bit collision).
  *   A response matching a recent entry exactly is
@@ -204,6 +210,10 @@ struct mx_txn_table {
 	struct held *hold;   /* HOLD_MAX, allocated on first use */
 	uint32_t hold_head, hold_n;
 	uint64_t hold_us;    /* min(HOLD_US, answer timeout) */
+	uint64_t due;        /* no timeout or held response is due before this
+			      * clock (a lower bound; see advance()) */
+	uint64_t ring_now;   /* the recent ring is expired up to this clock
+			      * (lazily: ring_expire() before each use) */
 };
 
 /* ---- keys and hashes ---------------------------------------------------- */
@@ -677,12 +687,25 @@ static void ring_pop(struct ring *rg)
 		rg->oldest_close = *R_close(rg, rg->head);
 }
 
+/* Forget the entries closed more than recent_us before `now`. The ring is
+ * read only here, in remember() and in ring_find(), so expiring it lazily
+ * there (with the clock advance() last expired it at, t->ring_now) leaves
+ * every read exactly as an eager expiry at each advance would. Timeouts
+ * closed inside that advance, before t->ring_now catches up, are remembered
+ * at the newer clock: an entry closed after `now` is never expired by it. */
+static inline void ring_expire(struct ring *rg, uint64_t now, uint64_t recent_us)
+{
+	while (rg->n && rg->oldest_close < now && now - rg->oldest_close > recent_us)
+		ring_pop(rg);
+}
+
 /* Remember closed pending entry pi (the oldest is forgotten when full). */
 static void remember(struct mx_txn_table *t, uint32_t pi)
 {
 	struct ring *rg = &t->rec;
 	if (rg->max == 0)
 		return;
+	ring_expire(rg, t->ring_now, t->o.recent_us);
 	if (rg->n == rg->max) {
 		ring_pop(rg);
 		t->st.evicted_recent++;
@@ -726,8 +749,9 @@ static bool rent_match(const struct rent *e, const struct key *k)
 /* Recent entry with key k and the highest seq; question compared when m has
  * one. */
 static const struct rent *ring_find(struct ring *rg, const struct key *k, uint64_t h1,
-				    const struct mx_dns_msg *m)
+				    const struct mx_dns_msg *m, uint64_t now, uint64_t recent_us)
 {
+	ring_expire(rg, now, recent_us);
 	if (rg->n == 0)
 		return NULL;
 	const struct rent *best = NULL;
@@ -783,33 +807,67 @@ static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind k
 	tab_release(&t->pend, i);
 }
 
-static void expire_slow(struct mx_txn_table *t)
-{
-	struct tab *pt = &t->pend;
-	struct ring *rg = &t->rec;
-	while (pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us)
-		close_pending(t, pt->head, MX_TXN_TIMEOUT, true);
-	while (rg->n && t->now - rg->oldest_close > t->o.recent_us)
-		ring_pop(rg);
-}
-
 struct held;
 static void hold_release(struct mx_txn_table *t, bool all);
 static struct held *hold_match(struct mx_txn_table *t, const struct mx_dns_msg *q);
 static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us);
 
-/* Raise the clock and expire what is due; the common case (nothing due) is
- * two compares on the table itself and the FIFO head's hot entry. */
+static inline uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Lower t->due to `at` (a new FIFO head or a first held response). */
+static inline void due_lower(struct mx_txn_table *t, uint64_t at)
+{
+	if (at < t->due)
+		t->due = at;
+}
+
+/* The exact time the next expiry is due: the FIFO head expires at
+ * last_q + answer_timeout (now - last_q >= timeout), the oldest held
+ * response is released at at + hold_us + 1 (now - at > hold_us); sums that
+ * overflow cannot be reached and saturate. */
+static void due_reset(struct mx_txn_table *t)
+{
+	const struct tab *pt = &t->pend;
+	uint64_t d = UINT64_MAX;
+	if (pt->head != NIL)
+		d = sat_add(pt->h[pt->head].last_q, t->o.answer_timeout_us);
+	if (t->hold_n) {
+		uint64_t h = sat_add(sat_add(t->hold[t->hold_head].at, t->hold_us), 1);
+		if (h < d)
+			d = h;
+	}
+	t->due = d;
+}
+
+/* Timeouts (in FIFO order), then the recent ring's clock, then held
+ * responses past hold_us: the order an eager check at every advance has. */
+static void expire_slow(struct mx_txn_table *t)
+{
+	struct tab *pt = &t->pend;
+	while (pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us)
+		close_pending(t, pt->head, MX_TXN_TIMEOUT, true);
+	t->ring_now = t->now;
+	if (t->hold_n && t->now - t->hold[t->hold_head].at > t->hold_us)
+		hold_release(t, false);
+	due_reset(t);
+}
+
+/* Raise the clock and expire what is due. t->due is a lower bound on the
+ * next expiry: it is reset exactly by expire_slow() and lowered whenever an
+ * earlier one appears (a query enters an empty FIFO, a response is held while
+ * none is); anything that removes an entry only makes the true time later.
+ * So the common case (nothing due) is one compare, and an early bound costs
+ * one expire_slow() that finds nothing and resets it. */
 static inline void advance(struct mx_txn_table *t, uint64_t ts)
 {
 	if (ts > t->now)
 		t->now = ts;
-	const struct tab *pt = &t->pend;
-	if ((pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us) ||
-	    (t->rec.n && t->now - t->rec.oldest_close > t->o.recent_us))
+	if (t->now >= t->due)
 		expire_slow(t);
-	if (t->hold_n && t->now - t->hold[t->hold_head].at > t->hold_us)
-		hold_release(t, false);
+	t->ring_now = t->now;
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -841,6 +899,7 @@ struct mx_txn_table *mx_txn_new(const struct mx_txn_opts *o, const struct mx_txn
 	}
 	ring_init(&t->rec, t->o.max_recent);
 	t->hold_us = t->o.answer_timeout_us < HOLD_US ? t->o.answer_timeout_us : HOLD_US;
+	t->due = UINT64_MAX; /* nothing pending or held */
 	return t;
 }
 
@@ -930,6 +989,8 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	}
 	chains_link(pt, i);
 	fifo_append(pt, i);
+	if (pt->head == i)
+		due_lower(t, sat_add(t->now, t->o.answer_timeout_us));
 	pt->n++;
 	t->st.transactions++;
 	if (t->cb.query)
@@ -1026,7 +1087,8 @@ static void hold_put(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	h->m = *m;
 	h->at = t->now;
 	h->used = false;
-	t->hold_n++;
+	if (t->hold_n++ == 0)
+		due_lower(t, sat_add(sat_add(t->now, t->hold_us), 1));
 }
 
 /* Report held responses older than hold_us (all of them when `all`) as
@@ -1122,7 +1184,7 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		answer_pending(t, i, m, t->now - pt->x[i].q_ts);
 		return;
 	}
-	const struct rent *re = ring_find(&t->rec, &k, h1, m);
+	const struct rent *re = ring_find(&t->rec, &k, h1, m, t->ring_now, t->o.recent_us);
 	if (re && re->kind == MX_TXN_ANSWERED && m->transport == MX_T_TCP)
 		return; /* a TCP stream delivers each message once: this is the next
 			 * message of a multi-message answer (AXFR, RFC 5936 §2.2;

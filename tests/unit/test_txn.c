@@ -906,6 +906,179 @@ static void names(void **state)
 	assert_string_equal(mx_stray_name(MX_STRAY_DUPLICATE), "duplicate");
 }
 
+/* ---- expiry times ---------------------------------------------------------
+ * txn.c checks one lower bound per call (the next timeout or held-response
+ * release) and expires the recent ring lazily. Against a random script of
+ * queries, retransmissions, responses and ticks, every timeout and every
+ * UNSOLICITED release must come at the first call whose clock reaches it
+ * (not before, not later), and a response to a closed transaction must be
+ * LATE/DUPLICATE exactly while that close is at most recent_us old. */
+#define XP_IDS 65536u
+struct xp {
+	uint64_t now, prev;           /* clock of this call, of the one before */
+	uint64_t timeout, hold, recent;
+	uint8_t *state;               /* per query ID: 0 unused, 1 pending, 2 closed */
+	uint64_t *close_at;
+	int late_id;                  /* LATE/DUPLICATE in this call: its ID, -1 none */
+	bool answered;
+	unsigned timeouts, unsolicited, late_dup, n_answered;
+};
+
+static void xp_query(void *ctx, const struct mx_txn *x, bool retransmit)
+{
+	struct xp *c = ctx;
+	(void)retransmit;
+	c->state[x->id] = 1;
+}
+
+static void xp_done(void *ctx, const struct mx_txn *x)
+{
+	struct xp *c = ctx;
+	c->state[x->id] = 2;
+	c->close_at[x->id] = c->now;
+	if (x->kind == MX_TXN_TIMEOUT) {
+		c->timeouts++;
+		assert_true(c->now - x->last_q_ts >= c->timeout);    /* due */
+		assert_true(c->prev < x->last_q_ts + c->timeout);    /* not due before */
+	} else if (x->kind == MX_TXN_ANSWERED) {
+		c->answered = true;
+		c->n_answered++;
+	}
+}
+
+static void xp_stray(void *ctx, const struct mx_stray *s)
+{
+	struct xp *c = ctx;
+	if (s->kind == MX_STRAY_UNSOLICITED) {
+		c->unsolicited++;
+		assert_true(c->now - s->resp->ts_us > c->hold);      /* due */
+		assert_true(c->prev - s->resp->ts_us <= c->hold);    /* not due before */
+	} else {
+		c->late_dup++;
+		c->late_id = s->resp->id;
+	}
+}
+
+static void expiry_exact_times(void **state)
+{
+	(void)state;
+	struct xp c;
+	memset(&c, 0, sizeof c);
+	c.timeout = 1000;
+	c.hold = 1000; /* min(1 s, timeout) */
+	c.recent = 3000;
+	c.state = calloc(XP_IDS, 1);
+	c.close_at = calloc(XP_IDS, sizeof *c.close_at);
+	assert_non_null(c.state);
+	assert_non_null(c.close_at);
+	struct mx_txn_opts o;
+	mx_txn_opts_default(&o);
+	o.answer_timeout_us = c.timeout;
+	o.recent_us = c.recent;
+	o.max_pending = 4096;
+	o.max_recent = 65536;
+	struct mx_txn_cb cb = { .ctx = &c, .query = xp_query, .done = xp_done, .stray = xp_stray };
+	struct mx_txn_table *t = mx_txn_new(&o, &cb);
+	assert_non_null(t);
+	static const char *names[] = { "a.example", "b.example", "c.example" };
+	static struct mx_dns_msg qs[XP_IDS / 8]; /* the query of each ID, for its response */
+	uint32_t rnd = 12345, next_id = 1, unmatched = 60000;
+	uint64_t clock = 1 * S;
+	for (int step = 0; step < 30000; step++) {
+		rnd = rnd * 1103515245u + 12345u;
+		clock += (rnd >> 8) % 400;
+		rnd = rnd * 1103515245u + 12345u;
+		uint32_t r = (rnd >> 8) % 100;
+		c.prev = c.now;
+		c.now = clock;
+		c.late_id = -1;
+		c.answered = false;
+		if (r < 35 && next_id < XP_IDS / 8) {
+			uint16_t id = (uint16_t)next_id++;
+			mkq(&qs[id], "192.0.2.10", (uint16_t)(1000 + id % 7), "192.0.2.53", 53, id,
+			    names[id % 3], MX_TYPE_A, clock, step + 1);
+			mx_txn_observe(t, &qs[id]);
+			continue;
+		}
+		uint16_t id = (uint16_t)(next_id > 40 ? next_id - 1 - (rnd >> 4) % 40 : (rnd >> 4) % next_id);
+		if (r < 45 && id && c.state[id] == 1) { /* retransmission */
+			qs[id].ts_us = clock;
+			mx_txn_observe(t, &qs[id]);
+		} else if (r < 80 && id && c.state[id]) { /* a response to it */
+			mkr(&r1, &qs[id], NULL, 0, clock, step + 1);
+			mx_txn_observe(t, &r1);
+			if (c.late_id == id) {
+				assert_int_equal(c.state[id], 2);
+				assert_true(c.now - c.close_at[id] <= c.recent);
+			} else if (!(c.answered && c.state[id] == 2 && c.close_at[id] == c.now)) {
+				/* held: only when the close is older than recent_us */
+				assert_int_equal(c.state[id], 2);
+				assert_true(c.now - c.close_at[id] > c.recent);
+			}
+		} else if (r < 83) { /* a response to nothing: held, then UNSOLICITED */
+			mkq(&r2, "192.0.2.10", 999, "192.0.2.53", 53, (uint16_t)unmatched++, "z.example",
+			    MX_TYPE_A, clock, step + 1);
+			mkr(&r1, &r2, NULL, 0, clock, step + 1);
+			mx_txn_observe(t, &r1);
+		} else {
+			mx_txn_tick(t, clock);
+		}
+	}
+	/* the script exercised every path */
+	assert_true(c.timeouts > 100);
+	assert_true(c.unsolicited > 100);
+	assert_true(c.late_dup > 100);
+	assert_true(c.n_answered > 100);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->evicted_recent, 0);
+	assert_int_equal(st->stray[MX_STRAY_UNSOLICITED], c.unsolicited);
+	mx_txn_free(t);
+	free(c.state);
+	free(c.close_at);
+}
+
+/* A full recent ring at an advance that also times a query out: that
+ * transaction is remembered before the ring is expired to the new clock, so
+ * it evicts the oldest entry (counted) even though that entry also expires
+ * by time in the same step. */
+static void recent_full_at_timeout(void **state)
+{
+	(void)state;
+	struct mx_txn_opts o;
+	mx_txn_opts_default(&o);
+	o.answer_timeout_us = 5 * S;
+	o.recent_us = 10 * S;
+	o.max_recent = 2;
+	struct mx_txn_cb cb = { .ctx = R, .query = on_query, .done = on_done, .stray = on_stray };
+	struct mx_txn_table *t = mx_txn_new(&o, &cb);
+	assert_non_null(t);
+	mkq(&q1, "192.0.2.10", 1, "192.0.2.53", 53, 1, "a.example", MX_TYPE_A, 0, 1);
+	mx_txn_observe(t, &q1);
+	mkr(&r1, &q1, NULL, 0, 0, 2);
+	mx_txn_observe(t, &r1); /* A closed at 0 */
+	mkq(&q2, "192.0.2.10", 2, "192.0.2.53", 53, 2, "b.example", MX_TYPE_A, 1, 3);
+	mx_txn_observe(t, &q2);
+	mkr(&r2, &q2, NULL, 0, 1, 4);
+	mx_txn_observe(t, &r2); /* B closed at 1 us */
+	mkq(&q1, "192.0.2.10", 3, "192.0.2.53", 53, 3, "c.example", MX_TYPE_A, 5 * S + 1, 5);
+	mx_txn_observe(t, &q1); /* C, times out at 10 s + 1 */
+	mx_txn_tick(t, 10 * S + 1);
+	assert_int_equal(R->n_done, 3);
+	assert_int_equal(last('d')->x.kind, MX_TXN_TIMEOUT);
+	assert_int_equal(mx_txn_peek_stats(t)->evicted_recent, 1); /* A made room for C */
+	/* B (closed at 1 us) is still remembered at exactly 10 s + 1: LATE/DUPLICATE */
+	mx_txn_observe(t, &r2);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_DUPLICATE);
+	/* one more microsecond and it is forgotten: held, then UNSOLICITED */
+	r2.ts_us = 10 * S + 2;
+	size_t n = R->n_stray;
+	mx_txn_observe(t, &r2);
+	assert_int_equal(R->n_stray, n);
+	settle(t, 10 * S + 2);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_UNSOLICITED);
+	mx_txn_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -927,6 +1100,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(not_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(clock_never_goes_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(names, setup, teardown),
+		cmocka_unit_test_setup_teardown(expiry_exact_times, setup, teardown),
+		cmocka_unit_test_setup_teardown(recent_full_at_timeout, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
