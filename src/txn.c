@@ -25,7 +25,8 @@
  * - Hashes: the client address hash (mx_txn_client_hash) and the question
  *   hash (mx_txn_question_hash) are computed once per transaction and kept
  *   in struct mx_txn (client_hash, qhash) for lookup.c and other readers;
- *   h1/h3 fold the server hash, ports and transport into the client hash.
+ *   h1/h3 fold the server address (two multiplies, not a second full hash),
+ *   ports and transport into the client hash (hash_5t).
  * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
  *   a retransmission (same key) moves its entry to the tail, so the timeout
  *   counts from the last copy seen (a stub that resends the same ID on the
@@ -106,7 +107,6 @@
 #include "mxsniff/rd.h"
 
 #define NIL UINT32_MAX
-#define TXN_SEED 0x74786e5f6d787366ULL
 #define POOL_MIN 64u
 #define POOL_LIMIT (UINT32_MAX / 4u)
 
@@ -233,12 +233,18 @@ static inline uint64_t mix2(uint64_t a, uint64_t b)
 }
 
 /* The 5-tuple: the client hash (mx_txn_client_hash, shared with readers of
- * struct mx_txn) and an independent server hash (the processor overlaps the
- * two), with the ports and transport folded in. */
-static uint64_t hash_5t(uint64_t ch, const struct key *k)
+ * struct mx_txn) with the server address, ports and transport folded in.
+ * The client hash is already a full hash, so the server's two words (the
+ * family added to the second) only need spreading upwards, by one multiply
+ * each, before mix2's multiply and fold carry every bit to the low bits
+ * that pick a bucket. */
+static inline uint64_t hash_5t(uint64_t ch, const struct key *k)
 {
+	const struct mx_addr *s = k->server;
+	uint64_t sv = mx_load64_(s->a) * 0xc2b2ae3d27d4eb4fULL ^
+		      (mx_load64_(s->a + 8) + s->family) * 0x165667b19e3779f9ULL;
 	uint64_t pt = (uint64_t)k->cport << 24 | (uint64_t)k->sport << 8 | k->transport;
-	return mix2(ch ^ mx_addr_hash(k->server, TXN_SEED ^ 0x5e7e5e7eULL), pt);
+	return mix2(ch ^ sv, pt);
 }
 
 /* The 5-tuple hash is already well mixed: fold the ID in with one multiply

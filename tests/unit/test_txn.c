@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -1079,6 +1080,57 @@ static void recent_full_at_timeout(void **state)
 	mx_txn_free(t);
 }
 
+/* Pending queries that differ only in the server (IPv4, and IPv6 addresses
+ * whose first 8 bytes equal an IPv4 one's, so only the family tells them
+ * apart) or the server port, with the same client, port, ID and question:
+ * each response, in reverse order, answers its own query; an ICMP error
+ * without a DNS ID ends the one on its 5-tuple. */
+static void many_servers_same_id(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	static struct mx_dns_msg qs[96];
+	char srv[64];
+	for (int i = 0; i < 96; i++) {
+		if (i % 3 == 0)
+			snprintf(srv, sizeof srv, "192.0.%d.%d", i / 256, i % 256);
+		else if (i % 3 == 1) /* bytes c0 00 0i/256 i%256 then zeros: IPv4's first word */
+			snprintf(srv, sizeof srv, "c000:%02x%02x::", (i - 1) / 256, (i - 1) % 256);
+		else
+			snprintf(srv, sizeof srv, "192.0.%d.%d", (i - 2) / 256, (i - 2) % 256);
+		mkq(&qs[i], "192.0.2.10", 40000, srv, (uint16_t)(i % 3 == 2 ? 5353 : 53), 77, "example.com",
+		    MX_TYPE_A, 1 * S + (uint64_t)i, (uint64_t)i + 1);
+		mx_txn_observe(t, &qs[i]);
+	}
+	assert_int_equal(mx_txn_pending(t), 96);
+	/* ICMP quoting only the UDP header of query 5 (no ID) */
+	struct mx_icmp ic;
+	memset(&ic, 0, sizeof ic);
+	ic.ts_us = 2 * S;
+	ic.frame = 1000;
+	ic.q_src = qs[5].src;
+	ic.q_dst = qs[5].dst;
+	ic.q_sport = qs[5].sport;
+	ic.q_dport = qs[5].dport;
+	mx_txn_observe_icmp(t, &ic);
+	assert_int_equal(last('d')->x.kind, MX_TXN_UNREACHABLE);
+	assert_int_equal(last('d')->x.q_frame, 6);
+	for (int i = 95; i >= 0; i--) {
+		if (i == 5)
+			continue;
+		mkr(&r1, &qs[i], NULL, 0, 3 * S + (uint64_t)i, 2000 + (uint64_t)i);
+		mx_txn_observe(t, &r1);
+		const struct ev *d = last('d');
+		assert_int_equal(d->x.kind, MX_TXN_ANSWERED);
+		assert_int_equal(d->x.q_frame, (uint64_t)i + 1);
+		assert_int_equal(d->x.r_frame, 2000 + (uint64_t)i);
+		assert_true(mx_addr_eq(&d->x.server, &qs[i].dst));
+	}
+	assert_int_equal(mx_txn_pending(t), 0);
+	assert_int_equal(R->n_stray, 0);
+	mx_txn_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1102,6 +1154,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(names, setup, teardown),
 		cmocka_unit_test_setup_teardown(expiry_exact_times, setup, teardown),
 		cmocka_unit_test_setup_teardown(recent_full_at_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_servers_same_id, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
