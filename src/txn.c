@@ -25,8 +25,9 @@
  * - Hashes: the client address hash (mx_txn_client_hash) and the question
  *   hash (mx_txn_question_hash) are computed once per transaction and kept
  *   in struct mx_txn (client_hash, qhash) for lookup.c and other readers;
- *   h1/h3 fold the server address (two multiplies, not a second full hash),
- *   ports and transport into the client hash (hash_5t).
+ *   h1/h3 (hash_5t) fold the four address words with one multiply each,
+ *   the ports and transport (and the ID for h1) without a full hash of
+ *   either address, so a response computes no client hash.
  * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
  *   a retransmission (same key) moves its entry to the tail, so the timeout
  *   counts from the last copy seen (a stub that resends the same ID on the
@@ -232,19 +233,24 @@ static inline uint64_t mix2(uint64_t a, uint64_t b)
 	return h ^ (h >> 32);
 }
 
-/* The 5-tuple: the client hash (mx_txn_client_hash, shared with readers of
- * struct mx_txn) with the server address, ports and transport folded in.
- * The client hash is already a full hash, so the server's two words (the
- * family added to the second) only need spreading upwards, by one multiply
- * each, before mix2's multiply and fold carry every bit to the low bits
- * that pick a bucket. */
-static inline uint64_t hash_5t(uint64_t ch, const struct key *k)
+/* Two words of an address (the family added to the second), each spread
+ * upwards by its own odd multiplier. */
+static inline uint64_t addr_fold(const struct mx_addr *a, uint64_t k0, uint64_t k1)
 {
-	const struct mx_addr *s = k->server;
-	uint64_t sv = mx_load64_(s->a) * 0xc2b2ae3d27d4eb4fULL ^
-		      (mx_load64_(s->a + 8) + s->family) * 0x165667b19e3779f9ULL;
+	return mx_load64_(a->a) * k0 ^ (mx_load64_(a->a + 8) + a->family) * k1;
+}
+
+/* The 5-tuple, without a full hash of either address (a response needs no
+ * client hash at all): the four address words, spread by four different
+ * multipliers, and the ports and transport, then mix2's multiply and fold
+ * carry every bit to the low bits that pick a bucket. Used only to pick
+ * buckets and to pre-filter the full compare. */
+static inline uint64_t hash_5t(const struct key *k)
+{
+	uint64_t v = addr_fold(k->client, 0x9fb21c651e98df25ULL, 0xd6e8feb86659fd93ULL) ^
+		     addr_fold(k->server, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL);
 	uint64_t pt = (uint64_t)k->cport << 24 | (uint64_t)k->sport << 8 | k->transport;
-	return mix2(ch ^ sv, pt);
+	return mix2(v, pt);
 }
 
 /* The 5-tuple hash is already well mixed: fold the ID in with one multiply
@@ -379,11 +385,10 @@ static void aux_drop(struct tab *tb)
 static void aux_fill(struct tab *tb, uint32_t i)
 {
 	const struct mx_txn *x = &tb->x[i];
-	uint64_t ch = mx_txn_client_hash(&x->client);
 	struct key k = { .client = &x->client, .server = &x->server, .cport = x->cport,
 			 .sport = x->sport, .id = x->id, .transport = x->transport };
-	tb->a[i].h2 = hash_cid(ch, x->cport, x->id, x->transport);
-	tb->a[i].h3 = (uint32_t)hash_5t(ch, &k);
+	tb->a[i].h2 = hash_cid(mx_txn_client_hash_of(x), x->cport, x->id, x->transport);
+	tb->a[i].h3 = (uint32_t)hash_5t(&k);
 }
 
 /* Bucket arrays for nb buckets (a power of two); every pending entry is
@@ -605,7 +610,7 @@ static uint64_t rent_h1(const struct rent *e)
 {
 	struct key k = { .client = &e->client, .server = &e->server, .cport = e->cport,
 			 .sport = e->sport, .id = e->id, .transport = e->transport };
-	return hash_full(hash_5t(mx_txn_client_hash(&e->client), &k), e->id);
+	return hash_full(hash_5t(&k), e->id);
 }
 
 static void ring_link(struct ring *rg, uint32_t i)
@@ -923,8 +928,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
 	struct key k = { .client = &m->src, .server = &m->dst, .cport = m->sport,
 			 .sport = m->dport, .id = m->id, .transport = m->transport };
-	uint64_t ch = mx_txn_client_hash(k.client);
-	uint64_t h3 = hash_5t(ch, &k), h1 = hash_full(h3, k.id);
+	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
 	struct tab *pt = &t->pend;
 	uint32_t i = find_full(pt, &k, h1, m);
 	if (i != NIL) {
@@ -984,6 +988,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	x->ede = 0xffff;
 	x->r_size = 0;
 	x->resp = NULL;
+	uint64_t ch = mx_txn_client_hash(k.client);
 	x->client_hash = ch;
 	x->qhash = mx_txn_question_hash(&m->qname, m->qtype, m->qclass);
 	struct hot *e = &pt->h[i];
@@ -1181,8 +1186,7 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
 	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
 			 .sport = m->sport, .id = m->id, .transport = m->transport };
-	uint64_t ch = mx_txn_client_hash(k.client);
-	uint64_t h3 = hash_5t(ch, &k), h1 = hash_full(h3, k.id);
+	uint64_t h1 = hash_full(hash_5t(&k), k.id);
 	struct tab *pt = &t->pend;
 
 	uint32_t i = find_full(pt, &k, h1, m);
@@ -1210,7 +1214,7 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		return;
 	}
 	if (m->has_question && pt->n) {
-		uint32_t best = find_wrong_source(pt, &k, ch, m);
+		uint32_t best = find_wrong_source(pt, &k, mx_txn_client_hash(k.client), m);
 		if (best != NIL) {
 			emit_stray(t, MX_STRAY_WRONG_SOURCE, m, &pt->x[best]);
 			return;
@@ -1253,8 +1257,7 @@ void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
 	struct key k = { .client = &ic->q_src, .server = &ic->q_dst, .cport = ic->q_sport,
 			 .sport = ic->q_dport, .id = 0, .transport = MX_T_UDP };
 	struct tab *pt = &t->pend;
-	uint64_t ch = mx_txn_client_hash(k.client);
-	uint64_t h3 = hash_5t(ch, &k);
+	uint64_t h3 = hash_5t(&k);
 	uint32_t i = NIL;
 	struct mx_rd r;
 	mx_rd_init(&r, ic->dns, ic->dns ? ic->dns_len : 0);
