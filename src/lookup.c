@@ -713,16 +713,22 @@ static void sort_by_seq(const struct mx_lookup_table *t, uint32_t *v, uint32_t n
 	}
 }
 
-void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us)
+/* Is the oldest lookup in the time list past the gap? */
+static inline bool tick_due(const struct mx_lookup_table *t)
 {
-	if (now_us > t->now)
-		t->now = now_us;
+	if (t->t_head == NIL)
+		return false;
+	const struct hot *e = H(t, t->t_head);
+	return t->now > e->last_q && t->now - e->last_q > t->o.retx_gap_us;
+}
+
+/* Out of line, so a tick with nothing due saves no registers. */
+static __attribute__((noinline)) void tick_slow(struct mx_lookup_table *t)
+{
 	uint32_t n = 0;
-	while (t->t_head != NIL) {
+	while (tick_due(t)) {
 		uint32_t i = t->t_head;
 		struct hot *e = H(t, i);
-		if (t->now <= e->last_q || t->now - e->last_q <= t->o.retx_gap_us)
-			break;
 		t_unlink(t, i);
 		if (e->waiting == 0)
 			t->scratch[n++] = i;
@@ -732,6 +738,14 @@ void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us)
 		sort_by_seq(t, t->scratch, n);
 	for (uint32_t k = 0; k < n; k++)
 		close_lookup(t, t->scratch[k], false, NULL);
+}
+
+void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us)
+{
+	if (now_us > t->now)
+		t->now = now_us;
+	if (tick_due(t))
+		tick_slow(t);
 }
 
 void mx_lookup_finish(struct mx_lookup_table *t, uint64_t end_us)
