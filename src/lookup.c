@@ -412,6 +412,34 @@ void mx_lookup_free(struct mx_lookup_table *t)
 	free(t);
 }
 
+/* A new try for transaction x. */
+static inline void try_init(struct mx_lookup_try *y, const struct mx_txn *x)
+{
+	y->txn_seq = x->seq;
+	y->q_ts = x->q_ts;
+	y->q_frame = x->q_frame;
+	y->r_frame = 0;
+	y->server = x->server;
+	y->sport = x->cport;
+	y->transport = x->transport;
+	y->open = true;
+	y->tc = false;
+	y->outcome = MX_O_TIMEOUT;
+	y->rcode = 0;
+	y->ede = 0xffff;
+	y->sends = x->sends;
+	y->latency_us = 0;
+	y->late_frame = 0;
+	y->late_latency_us = 0;
+	y->late_rcode = 0;
+	y->late_outcome = 0;
+}
+
+/* Open a lookup for x's key. When x->seq is not 0 (always, from txn.c) x is
+ * also its first try, written directly with the values the generic path in
+ * mx_lookup_observe_query() would reach (one try, one server, no failover,
+ * no TCP retry with a single try); with seq 0 the lookup starts empty and the
+ * caller goes on as before. */
 static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
 {
 	if (t->n_open >= t->o.max_open && t->c_head != NIL)
@@ -443,9 +471,18 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	l->outcome = MX_O_TIMEOUT;
 	l->pending_at_end = false;
 	l->evicted = false;
-	l->attempts = 0;
-	l->n_tries = l->tries_total = 0;
-	l->n_resolvers = 0;
+	bool first = x->seq != 0;
+	if (first) {
+		l->attempts = x->sends;
+		l->n_tries = l->tries_total = 1;
+		l->n_resolvers = 1;
+		l->resolvers[0] = x->server;
+		try_init(&l->tries[0], x);
+	} else {
+		l->attempts = 0;
+		l->n_tries = l->tries_total = 0;
+		l->n_resolvers = 0;
+	}
 	l->latency_us = 0;
 	l->decided_frame = 0;
 	l->failover = false;
@@ -459,12 +496,12 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	e->h = h;
 	e->last_q = x->last_q_ts;
 	e->first_seq = x->seq;
-	e->max_seq = 0;
-	e->waiting = 0;
+	e->max_seq = first ? x->seq : 0;
+	e->waiting = first;
 	e->qtype = x->qtype;
 	e->qclass = x->qclass;
 	e->best = NO_RESULT;
-	e->n_servers = 0;
+	e->n_servers = first;
 	e->decided = false;
 	e->in_time = false;
 	h_link(t, i);
@@ -527,6 +564,10 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 		i = open_lookup(t, x, h);
 		if (i == NIL)
 			return;
+		if (x->seq != 0) { /* opened with x as its first try */
+			seq_note(t, x, i, L(t, i)->seq);
+			return;
+		}
 	}
 	struct hot *e = H(t, i);
 	struct mx_lookup *l = L(t, i);
@@ -550,25 +591,7 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 		add_server(e, l, &x->server);
 		l->failover = e->n_servers > 1;
 		if (l->n_tries < MX_LOOKUP_MAX_TRIES) {
-			struct mx_lookup_try *y = &l->tries[l->n_tries++];
-			y->txn_seq = x->seq;
-			y->q_ts = x->q_ts;
-			y->q_frame = x->q_frame;
-			y->r_frame = 0;
-			y->server = x->server;
-			y->sport = x->cport;
-			y->transport = x->transport;
-			y->open = true;
-			y->tc = false;
-			y->outcome = MX_O_TIMEOUT;
-			y->rcode = 0;
-			y->ede = 0xffff;
-			y->sends = x->sends;
-			y->latency_us = 0;
-			y->late_frame = 0;
-			y->late_latency_us = 0;
-			y->late_rcode = 0;
-			y->late_outcome = 0;
+			try_init(&l->tries[l->n_tries++], x);
 			if (x->transport == MX_T_TCP)
 				check_tcp_retry(l);
 		}

@@ -747,6 +747,72 @@ static void result_after_slot_reuse(void **state)
 	mx_lookup_free(t);
 }
 
+/* A new lookup is written with its first try in place (lookup.c
+ * open_lookup): every field of the lookup and the try as the generic path
+ * gives them, the try counted as waiting (a tick past the gap does not close
+ * it) and its result accepted; a transaction with seq 0 (not from txn.c)
+ * still opens an empty lookup and counts one query sent. */
+static void first_try_fields(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 6, "one.example", MX_TYPE_MX, 10 * S, 7);
+	a.sends = 3;
+	a.last_q_ts = 12 * S;
+	mx_lookup_observe_query(t, &a, false);
+	mx_lookup_tick(t, 12 * S + 46 * S); /* past the gap, but a's txn has not reported */
+	assert_int_equal(R->n, 0);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	answered(&a, MX_O_SERVFAIL, 2, 13 * S, 8, NULL);
+	a.ede = 22;
+	mx_lookup_observe_done(t, &a); /* out of the time list, nothing left: closes */
+	assert_int_equal(R->n, 1);
+	const struct mx_lookup *l = &R->l[0];
+	assert_int_equal(l->seq, 1);
+	assert_int_equal(l->client_hash, mx_txn_client_hash(&a.client));
+	assert_true(mx_addr_eq(&l->client, &a.client));
+	assert_true(mx_dname_eq(&l->qname, &a.qname));
+	assert_int_equal(l->first_us, 10 * S);
+	assert_int_equal(l->last_us, 13 * S);
+	assert_int_equal(l->outcome, MX_O_SERVFAIL);
+	assert_int_equal(l->attempts, 3);
+	assert_int_equal(l->n_tries, 1);
+	assert_int_equal(l->tries_total, 1);
+	assert_int_equal(l->n_resolvers, 1);
+	assert_true(mx_addr_eq(&l->resolvers[0], &a.server));
+	assert_false(l->failover);
+	assert_false(l->tcp_retry);
+	assert_false(l->evicted);
+	assert_false(l->pending_at_end);
+	const struct mx_lookup_try *y = &l->tries[0];
+	assert_int_equal(y->txn_seq, a.seq);
+	assert_int_equal(y->q_ts, 10 * S);
+	assert_int_equal(y->q_frame, 7);
+	assert_int_equal(y->r_frame, 8);
+	assert_true(mx_addr_eq(&y->server, &a.server));
+	assert_int_equal(y->sport, 40000);
+	assert_int_equal(y->transport, 6);
+	assert_false(y->open);
+	assert_false(y->tc);
+	assert_int_equal(y->outcome, MX_O_SERVFAIL);
+	assert_int_equal(y->rcode, 2);
+	assert_int_equal(y->ede, 22);
+	assert_int_equal(y->sends, 3);
+	assert_int_equal(y->late_frame, 0);
+	/* seq 0: an empty lookup, one query counted */
+	struct mx_txn z = T("192.0.2.11", 1, "192.0.2.53", 17, "zero.example", MX_TYPE_A, 20 * S, 9);
+	z.seq = 0;
+	mx_lookup_observe_query(t, &z, false);
+	mx_lookup_finish(t, 21 * S);
+	assert_int_equal(R->n, 2);
+	assert_int_equal(R->l[1].n_tries, 0);
+	assert_int_equal(R->l[1].tries_total, 0);
+	assert_int_equal(R->l[1].attempts, 1);
+	assert_int_equal(R->l[1].n_resolvers, 0);
+	mx_lookup_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -766,6 +832,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(best_outcome_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(late_response_on_try, setup, teardown),
 		cmocka_unit_test_setup_teardown(result_after_slot_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_try_fields, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
