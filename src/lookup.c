@@ -358,8 +358,7 @@ static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
 	t->n_open--;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, l);
-	l = L(t, i);
-	l->answer = NULL;
+	l->answer = NULL; /* chunks never move (grow() adds new ones) */
 	l->seq = 0; /* closed: seq cache entries that name this lookup are stale */
 	H(t, i)->hnext = t->free_head;
 	t->free_head = i;

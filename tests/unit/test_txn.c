@@ -1131,6 +1131,30 @@ static void many_servers_same_id(void **state)
 	mx_txn_free(t);
 }
 
+/* mx_txn_question_hash() hashes the wire bytes directly: the value must stay
+ * mx_dname_hash() of the name with the documented seed (other modules key
+ * tables on it), for names of every length class and all qtypes/qclasses. */
+static void question_hash_is_dname_hash(void **state)
+{
+	(void)state;
+	static const char *names[] = { ".", "a", "ab.c", "example.com", "mail.example.com",
+					"x1234567.y1234567.z1234567.example",
+					"a.very.long.name.with.many.labels.to.pass.sixty.four.bytes.example.org" };
+	static const uint16_t types[] = { 0, 1, 15, 28, 255, 65535 };
+	static const uint16_t classes[] = { 1, 3, 255, 65535 };
+	struct mx_dname n;
+	for (size_t a = 0; a < sizeof names / sizeof names[0]; a++) {
+		assert_int_equal(mx_dname_from_text(names[a], &n), 0);
+		for (size_t b = 0; b < sizeof types / sizeof types[0]; b++)
+			for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++) {
+				uint64_t seed = MX_TXN_QUESTION_SEED ^ ((uint64_t)types[b] << 16) ^ classes[c];
+				assert_int_equal(mx_txn_question_hash(&n, types[b], classes[c]), mx_dname_hash(&n, seed));
+			}
+	}
+	n.len = 0;
+	assert_int_equal(mx_txn_question_hash(&n, 1, 1), mx_dname_hash(&n, MX_TXN_QUESTION_SEED ^ (1ULL << 16) ^ 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1155,6 +1179,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(expiry_exact_times, setup, teardown),
 		cmocka_unit_test_setup_teardown(recent_full_at_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_servers_same_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(question_hash_is_dname_hash, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
