@@ -173,7 +173,7 @@ static void c_append(struct mx_lookup_table *t, uint32_t i)
 	t->c_tail = i;
 }
 
-static void t_unlink(struct mx_lookup_table *t, uint32_t i)
+static inline __attribute__((always_inline)) void t_unlink(struct mx_lookup_table *t, uint32_t i)
 {
 	struct hot *e = H(t, i);
 	if (!e->in_time)

@@ -304,7 +304,7 @@ static uint32_t pow2_at_least(uint32_t n)
 	return p;
 }
 
-static void fifo_unlink(struct tab *tb, uint32_t i)
+static inline __attribute__((always_inline)) void fifo_unlink(struct tab *tb, uint32_t i)
 {
 	struct hot *e = &tb->h[i];
 	if (e->prev != NIL)
