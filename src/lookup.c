@@ -325,14 +325,20 @@ static inline void seq_note(struct mx_lookup_table *t, const struct mx_txn *x, u
  * transaction's key never changes (its seq is unique, txn.h) and at most one
  * lookup per key is open, so the lookup x joined, while still open, is it.
  * Falls back to find(). */
-static inline uint32_t find_txn(const struct mx_lookup_table *t, const struct mx_txn *x)
+static __attribute__((noinline)) uint32_t find_by_key(const struct mx_lookup_table *t, const struct mx_txn *x)
+{
+	return find(t, x, key_hash(x));
+}
+
+static inline __attribute__((always_inline)) uint32_t find_txn(const struct mx_lookup_table *t,
+							       const struct mx_txn *x)
 {
 	if (t->sc) {
 		const struct seqent *c = &t->sc[x->seq & (SEQ_CACHE - 1)];
 		if (c->tseq == x->seq && c->lseq != 0 && L(t, c->i)->seq == c->lseq)
 			return c->i;
 	}
-	return find(t, x, key_hash(x));
+	return find_by_key(t, x); /* out of line: rare */
 }
 
 /* ---- closing ------------------------------------------------------------ */
