@@ -172,7 +172,7 @@ struct ring {
 	uint32_t head, n;     /* oldest slot, entries in use */
 	uint32_t ins;         /* entries ever inserted (mod 2^32): the next gen */
 	uint32_t nl;          /* the newest nl entries are not linked yet (nl <= n) */
-	uint64_t oldest_close; /* close time of the entry at head (when n > 0) */
+	uint64_t oldest_close; /* close time of the entry at head; UINT64_MAX when n == 0 */
 	struct rlink *b;      /* buckets (NULL until the first lookup) */
 	uint32_t mask;        /* bucket count - 1 */
 };
@@ -585,6 +585,7 @@ static void ring_init(struct ring *rg, size_t max)
 	if (max > POOL_LIMIT)
 		max = POOL_LIMIT;
 	rg->max = (uint32_t)max;
+	rg->oldest_close = UINT64_MAX; /* empty */
 }
 
 static void ring_fini(struct ring *rg)
@@ -694,8 +695,7 @@ static void ring_pop(struct ring *rg)
 	rg->n--;
 	if (rg->nl > rg->n)
 		rg->nl = rg->n;
-	if (rg->n)
-		rg->oldest_close = *R_close(rg, rg->head);
+	rg->oldest_close = rg->n ? *R_close(rg, rg->head) : UINT64_MAX;
 }
 
 /* Forget the entries closed more than recent_us before `now`. The ring is
@@ -706,7 +706,12 @@ static void ring_pop(struct ring *rg)
  * at the newer clock: an entry closed after `now` is never expired by it. */
 static inline void ring_expire(struct ring *rg, uint64_t now, uint64_t recent_us)
 {
-	while (rg->n && rg->oldest_close < now && now - rg->oldest_close > recent_us)
+	if (now <= recent_us)
+		return; /* nothing closed at or before now is old enough */
+	/* now - close > recent_us, for a close before now: close < now - recent_us
+	 * (an empty ring's UINT64_MAX never is) */
+	uint64_t before = now - recent_us;
+	while (rg->oldest_close < before)
 		ring_pop(rg);
 }
 
