@@ -40,7 +40,11 @@
  *   and try bookkeeping is one cache line in a separate array (struct hot);
  *   the struct mx_lookup the callback reads stays in the chunks. The key
  *   hash is the transaction's client_hash ^ qhash (txn.h), so nothing is
- *   hashed here; a result finds its lookup through the same hash probe.
+ *   hashed here. A result (and a retransmission) first asks a small
+ *   direct-mapped cache, keyed on the txn seq, which lookup that
+ *   transaction joined: while that lookup is still open (its seq has not
+ *   been cleared by close_lookup()) it is the one open lookup with the key,
+ *   so the key compare is skipped; otherwise the hash probe decides.
  *   Both hashes are also copied into struct mx_lookup (client_hash, qhash:
  *   lookup.h) for the readers of closed lookups (the model keys its sender
  *   and failing-name rows on them).
@@ -83,6 +87,18 @@ struct hot {
 _Static_assert(sizeof(struct hot) == LINE, "one cache line per open lookup");
 _Static_assert(MX_O__COUNT < 127 && MX_LOOKUP_MAX_RESOLVERS < 255, "fits the hot entry");
 
+/* Which lookup each recent transaction joined (see the top comment: "a
+ * result finds its lookup"). Direct-mapped on the txn seq; an entry is used
+ * only while that lookup is still open (its struct mx_lookup's seq is still
+ * lseq: close_lookup() zeroes it) and its hot entry has the txn's key hash. */
+#define SEQ_CACHE 8192u
+struct seqent {
+	uint64_t tseq;         /* txn seq; entries start zeroed (lseq 0 = unused) */
+	uint64_t lseq;         /* seq of the lookup it joined */
+	uint32_t i;            /* that lookup's slot */
+	uint32_t pad_;
+};
+
 struct mx_lookup_table {
 	struct mx_lookup_opts o;
 	struct mx_lookup_cb cb;
@@ -94,6 +110,7 @@ struct mx_lookup_table {
 	uint32_t mask;
 	uint32_t c_head, c_tail, t_head, t_tail;
 	uint32_t *scratch;     /* tick: lookups to close, cap entries */
+	struct seqent *sc;     /* SEQ_CACHE entries; NULL without memory (find() only) */
 	uint64_t seq, now;
 	struct mx_lookup_stats st;
 };
@@ -116,7 +133,7 @@ static inline uint64_t key_hash(const struct mx_txn *x)
 }
 
 /* Out of line: it runs once per probe that matched the 64-bit hash, and
- * keeping the memcmp call out of find() leaves that loop without register
+ * keeping the name compare out of find() leaves that loop without register
  * saves. */
 __attribute__((noinline)) static bool key_eq(const struct mx_lookup_table *t, uint32_t i,
 					       const struct mx_txn *x)
@@ -125,8 +142,7 @@ __attribute__((noinline)) static bool key_eq(const struct mx_lookup_table *t, ui
 	if (e->qtype != x->qtype || e->qclass != x->qclass)
 		return false;
 	const struct mx_lookup *l = L(t, i);
-	return mx_addr_eq(&l->client, &x->client) && l->qname.len == x->qname.len &&
-	       memcmp(l->qname.wire, x->qname.wire, x->qname.len) == 0;
+	return mx_addr_eq(&l->client, &x->client) && mx_dname_eq(&l->qname, &x->qname);
 }
 
 /* ---- lists -------------------------------------------------------------- */
@@ -157,7 +173,7 @@ static void c_append(struct mx_lookup_table *t, uint32_t i)
 	t->c_tail = i;
 }
 
-static void t_unlink(struct mx_lookup_table *t, uint32_t i)
+static inline __attribute__((always_inline)) void t_unlink(struct mx_lookup_table *t, uint32_t i)
 {
 	struct hot *e = H(t, i);
 	if (!e->in_time)
@@ -294,6 +310,37 @@ static inline uint32_t find(const struct mx_lookup_table *t, const struct mx_txn
 	return NIL;
 }
 
+/* Remember that transaction x joined lookup i (whose seq is lseq). */
+static inline void seq_note(struct mx_lookup_table *t, const struct mx_txn *x, uint32_t i, uint64_t lseq)
+{
+	if (t->sc) {
+		struct seqent *c = &t->sc[x->seq & (SEQ_CACHE - 1)];
+		c->tseq = x->seq;
+		c->lseq = lseq;
+		c->i = i;
+	}
+}
+
+/* The open lookup with x's key, the same one find() returns: a
+ * transaction's key never changes (its seq is unique, txn.h) and at most one
+ * lookup per key is open, so the lookup x joined, while still open, is it.
+ * Falls back to find(). */
+static __attribute__((noinline)) uint32_t find_by_key(const struct mx_lookup_table *t, const struct mx_txn *x)
+{
+	return find(t, x, key_hash(x));
+}
+
+static inline __attribute__((always_inline)) uint32_t find_txn(const struct mx_lookup_table *t,
+							       const struct mx_txn *x)
+{
+	if (t->sc) {
+		const struct seqent *c = &t->sc[x->seq & (SEQ_CACHE - 1)];
+		if (c->tseq == x->seq && c->lseq != 0 && L(t, c->i)->seq == c->lseq)
+			return c->i;
+	}
+	return find_by_key(t, x); /* out of line: rare */
+}
+
 /* ---- closing ------------------------------------------------------------ */
 
 static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
@@ -317,8 +364,8 @@ static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
 	t->n_open--;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, l);
-	l = L(t, i);
-	l->answer = NULL;
+	l->answer = NULL; /* chunks never move (grow() adds new ones) */
+	l->seq = 0; /* closed: seq cache entries that name this lookup are stale */
 	H(t, i)->hnext = t->free_head;
 	t->free_head = i;
 }
@@ -348,6 +395,7 @@ struct mx_lookup_table *mx_lookup_new(const struct mx_lookup_opts *o, const stru
 	if (t->o.max_open > UINT32_MAX / 4)
 		t->o.max_open = UINT32_MAX / 4;
 	t->free_head = t->c_head = t->c_tail = t->t_head = t->t_tail = NIL;
+	t->sc = calloc(SEQ_CACHE, sizeof *t->sc); /* NULL: every result probes */
 	if (grow(t) != 0) {
 		mx_lookup_free(t);
 		return NULL;
@@ -365,9 +413,38 @@ void mx_lookup_free(struct mx_lookup_table *t)
 	free(t->hot);
 	free(t->bkt);
 	free(t->scratch);
+	free(t->sc);
 	free(t);
 }
 
+/* A new try for transaction x. */
+static inline void try_init(struct mx_lookup_try *y, const struct mx_txn *x)
+{
+	y->txn_seq = x->seq;
+	y->q_ts = x->q_ts;
+	y->q_frame = x->q_frame;
+	y->r_frame = 0;
+	y->server = x->server;
+	y->sport = x->cport;
+	y->transport = x->transport;
+	y->open = true;
+	y->tc = false;
+	y->outcome = MX_O_TIMEOUT;
+	y->rcode = 0;
+	y->ede = 0xffff;
+	y->sends = x->sends;
+	y->latency_us = 0;
+	y->late_frame = 0;
+	y->late_latency_us = 0;
+	y->late_rcode = 0;
+	y->late_outcome = 0;
+}
+
+/* Open a lookup for x's key. When x->seq is not 0 (always, from txn.c) x is
+ * also its first try, written directly with the values the generic path in
+ * mx_lookup_observe_query() would reach (one try, one server, no failover,
+ * no TCP retry with a single try); with seq 0 the lookup starts empty and the
+ * caller goes on as before. */
 static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
 {
 	if (t->n_open >= t->o.max_open && t->c_head != NIL)
@@ -399,9 +476,18 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	l->outcome = MX_O_TIMEOUT;
 	l->pending_at_end = false;
 	l->evicted = false;
-	l->attempts = 0;
-	l->n_tries = l->tries_total = 0;
-	l->n_resolvers = 0;
+	bool first = x->seq != 0;
+	if (first) {
+		l->attempts = x->sends;
+		l->n_tries = l->tries_total = 1;
+		l->n_resolvers = 1;
+		l->resolvers[0] = x->server;
+		try_init(&l->tries[0], x);
+	} else {
+		l->attempts = 0;
+		l->n_tries = l->tries_total = 0;
+		l->n_resolvers = 0;
+	}
 	l->latency_us = 0;
 	l->decided_frame = 0;
 	l->failover = false;
@@ -415,12 +501,12 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	e->h = h;
 	e->last_q = x->last_q_ts;
 	e->first_seq = x->seq;
-	e->max_seq = 0;
-	e->waiting = 0;
+	e->max_seq = first ? x->seq : 0;
+	e->waiting = first;
 	e->qtype = x->qtype;
 	e->qclass = x->qclass;
 	e->best = NO_RESULT;
-	e->n_servers = 0;
+	e->n_servers = first;
 	e->decided = false;
 	e->in_time = false;
 	h_link(t, i);
@@ -468,11 +554,12 @@ static void check_tcp_retry(struct mx_lookup *l)
 
 void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, bool retransmit)
 {
-	(void)retransmit; /* known transactions are recognised by txn_seq */
+	/* known transactions are recognised by txn_seq; `retransmit` only says
+	 * the seq cache may know this one */
 	if (x->last_q_ts > t->now)
 		t->now = x->last_q_ts;
 	uint64_t h = key_hash(x);
-	uint32_t i = find(t, x, h);
+	uint32_t i = retransmit ? find_txn(t, x) : find(t, x, h);
 	if (i != NIL && x->last_q_ts > H(t, i)->last_q &&
 	    x->last_q_ts - H(t, i)->last_q > t->o.retx_gap_us) {
 		close_lookup(t, i, false, NULL);
@@ -482,9 +569,14 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 		i = open_lookup(t, x, h);
 		if (i == NIL)
 			return;
+		if (x->seq != 0) { /* opened with x as its first try */
+			seq_note(t, x, i, L(t, i)->seq);
+			return;
+		}
 	}
 	struct hot *e = H(t, i);
 	struct mx_lookup *l = L(t, i);
+	seq_note(t, x, i, l->seq);
 	if (x->last_q_ts > e->last_q)
 		e->last_q = x->last_q_ts;
 	if (x->last_q_ts > l->last_us)
@@ -504,25 +596,7 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 		add_server(e, l, &x->server);
 		l->failover = e->n_servers > 1;
 		if (l->n_tries < MX_LOOKUP_MAX_TRIES) {
-			struct mx_lookup_try *y = &l->tries[l->n_tries++];
-			y->txn_seq = x->seq;
-			y->q_ts = x->q_ts;
-			y->q_frame = x->q_frame;
-			y->r_frame = 0;
-			y->server = x->server;
-			y->sport = x->cport;
-			y->transport = x->transport;
-			y->open = true;
-			y->tc = false;
-			y->outcome = MX_O_TIMEOUT;
-			y->rcode = 0;
-			y->ede = 0xffff;
-			y->sends = x->sends;
-			y->latency_us = 0;
-			y->late_frame = 0;
-			y->late_latency_us = 0;
-			y->late_rcode = 0;
-			y->late_outcome = 0;
+			try_init(&l->tries[l->n_tries++], x);
 			if (x->transport == MX_T_TCP)
 				check_tcp_retry(l);
 		}
@@ -572,7 +646,7 @@ static void undecide(struct hot *e, struct mx_lookup *l)
 void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 {
 	/* the open lookup with x's key (at most one per key) */
-	uint32_t i = find(t, x, key_hash(x));
+	uint32_t i = find_txn(t, x);
 	if (i == NIL) {
 		t->st.orphan_results++;
 		return;
@@ -667,16 +741,22 @@ static void sort_by_seq(const struct mx_lookup_table *t, uint32_t *v, uint32_t n
 	}
 }
 
-void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us)
+/* Is the oldest lookup in the time list past the gap? */
+static inline bool tick_due(const struct mx_lookup_table *t)
 {
-	if (now_us > t->now)
-		t->now = now_us;
+	if (t->t_head == NIL)
+		return false;
+	const struct hot *e = H(t, t->t_head);
+	return t->now > e->last_q && t->now - e->last_q > t->o.retx_gap_us;
+}
+
+/* Out of line, so a tick with nothing due saves no registers. */
+static __attribute__((noinline)) void tick_slow(struct mx_lookup_table *t)
+{
 	uint32_t n = 0;
-	while (t->t_head != NIL) {
+	while (tick_due(t)) {
 		uint32_t i = t->t_head;
 		struct hot *e = H(t, i);
-		if (t->now <= e->last_q || t->now - e->last_q <= t->o.retx_gap_us)
-			break;
 		t_unlink(t, i);
 		if (e->waiting == 0)
 			t->scratch[n++] = i;
@@ -686,6 +766,14 @@ void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us)
 		sort_by_seq(t, t->scratch, n);
 	for (uint32_t k = 0; k < n; k++)
 		close_lookup(t, t->scratch[k], false, NULL);
+}
+
+void mx_lookup_tick(struct mx_lookup_table *t, uint64_t now_us)
+{
+	if (now_us > t->now)
+		t->now = now_us;
+	if (tick_due(t))
+		tick_slow(t);
 }
 
 void mx_lookup_finish(struct mx_lookup_table *t, uint64_t end_us)

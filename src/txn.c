@@ -25,13 +25,18 @@
  * - Hashes: the client address hash (mx_txn_client_hash) and the question
  *   hash (mx_txn_question_hash) are computed once per transaction and kept
  *   in struct mx_txn (client_hash, qhash) for lookup.c and other readers;
- *   h1/h3 fold the server hash, ports and transport into the client hash.
+ *   h1/h3 (hash_5t) fold the four address words with one multiply each,
+ *   the ports and transport (and the ID for h1) without a full hash of
+ *   either address, so a response computes no client hash.
  * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
  *   a retransmission (same key) moves its entry to the tail, so the timeout
  *   counts from the last copy seen (a stub that resends the same ID on the
- *   same port waits again for a full timeout). mx_txn_tick() looks at the
- *   FIFO head only, so it is O(1) when nothing expires. A query expires when
+ *   same port waits again for a full timeout). A query expires when
  *   now - last copy >= answer_timeout (the same rule as mx_txn_finish()).
+ *   Every message and mx_txn_tick() compares the clock with one lower bound
+ *   on the next expiry (t->due: the FIFO head's or the oldest held
+ *   response's), reset exactly whenever it is reached and lowered when an
+ *   earlier one appears, so a call with nothing due is one compare.
  * - Closed transactions move to a second, bounded "recent" table for
  *   recent_us, so a later response is classified LATE (the query timed out or
  *   got an ICMP unreachable) or DUPLICATE (it was answered). Entries leave it
@@ -53,7 +58,10 @@
  *   in place of the name; the key hash is recomputed from the key when the
  *   entry is linked. Close times (read by expiry at the ring head) are kept
  *   apart in a dense array per chunk, so expiry reads one cache line per 8
- *   entries instead of one per entry;
+ *   entries instead of one per entry. Expiry by time is lazy: the ring is
+ *   read only when a transaction is remembered and when a response is looked
+ *   up, and each first forgets what an eager expiry at every advance would
+ *   have forgotten by then (see ring_expire());
  *   a response's question is compared through that hash (a false match
  *   needs the same addresses, ports and ID and a 64-bit collision).
  *   A response matching a recent entry exactly is
@@ -100,7 +108,6 @@
 #include "mxsniff/rd.h"
 
 #define NIL UINT32_MAX
-#define TXN_SEED 0x74786e5f6d787366ULL
 #define POOL_MIN 64u
 #define POOL_LIMIT (UINT32_MAX / 4u)
 
@@ -165,7 +172,7 @@ struct ring {
 	uint32_t head, n;     /* oldest slot, entries in use */
 	uint32_t ins;         /* entries ever inserted (mod 2^32): the next gen */
 	uint32_t nl;          /* the newest nl entries are not linked yet (nl <= n) */
-	uint64_t oldest_close; /* close time of the entry at head (when n > 0) */
+	uint64_t oldest_close; /* close time of the entry at head; UINT64_MAX when n == 0 */
 	struct rlink *b;      /* buckets (NULL until the first lookup) */
 	uint32_t mask;        /* bucket count - 1 */
 };
@@ -204,6 +211,10 @@ struct mx_txn_table {
 	struct held *hold;   /* HOLD_MAX, allocated on first use */
 	uint32_t hold_head, hold_n;
 	uint64_t hold_us;    /* min(HOLD_US, answer timeout) */
+	uint64_t due;        /* no timeout or held response is due before this
+			      * clock (a lower bound; see advance()) */
+	uint64_t ring_now;   /* the recent ring is expired up to this clock
+			      * (lazily: ring_expire() before each use) */
 };
 
 /* ---- keys and hashes ---------------------------------------------------- */
@@ -222,13 +233,24 @@ static inline uint64_t mix2(uint64_t a, uint64_t b)
 	return h ^ (h >> 32);
 }
 
-/* The 5-tuple: the client hash (mx_txn_client_hash, shared with readers of
- * struct mx_txn) and an independent server hash (the processor overlaps the
- * two), with the ports and transport folded in. */
-static uint64_t hash_5t(uint64_t ch, const struct key *k)
+/* Two words of an address (the family added to the second), each spread
+ * upwards by its own odd multiplier. */
+static inline uint64_t addr_fold(const struct mx_addr *a, uint64_t k0, uint64_t k1)
 {
+	return mx_load64_(a->a) * k0 ^ (mx_load64_(a->a + 8) + a->family) * k1;
+}
+
+/* The 5-tuple, without a full hash of either address (a response needs no
+ * client hash at all): the four address words, spread by four different
+ * multipliers, and the ports and transport, then mix2's multiply and fold
+ * carry every bit to the low bits that pick a bucket. Used only to pick
+ * buckets and to pre-filter the full compare. */
+static inline uint64_t hash_5t(const struct key *k)
+{
+	uint64_t v = addr_fold(k->client, 0x9fb21c651e98df25ULL, 0xd6e8feb86659fd93ULL) ^
+		     addr_fold(k->server, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL);
 	uint64_t pt = (uint64_t)k->cport << 24 | (uint64_t)k->sport << 8 | k->transport;
-	return mix2(ch ^ mx_addr_hash(k->server, TXN_SEED ^ 0x5e7e5e7eULL), pt);
+	return mix2(v, pt);
 }
 
 /* The 5-tuple hash is already well mixed: fold the ID in with one multiply
@@ -245,7 +267,7 @@ static uint32_t hash_cid(uint64_t ch, uint16_t cport, uint16_t id, uint8_t trans
 	return (uint32_t)mix2(ch ^ 0x5a5a5a5a00000000ULL, ci);
 }
 
-static bool eq_5t(const struct mx_txn *x, const struct key *k)
+static inline bool eq_5t(const struct mx_txn *x, const struct key *k)
 {
 	return x->cport == k->cport && x->sport == k->sport && x->transport == k->transport &&
 	       mx_addr_eq(&x->client, k->client) && mx_addr_eq(&x->server, k->server);
@@ -264,7 +286,7 @@ static bool eq_cid(const struct mx_txn *x, const struct key *k)
 
 static inline bool eq_name(const struct mx_dname *a, const struct mx_dname *b)
 {
-	return a->len == b->len && memcmp(a->wire, b->wire, a->len) == 0;
+	return mx_dname_eq(a, b); /* inline, a word at a time (no memcmp call) */
 }
 
 static bool eq_question(const struct mx_txn *x, const struct mx_dns_msg *m)
@@ -282,7 +304,7 @@ static uint32_t pow2_at_least(uint32_t n)
 	return p;
 }
 
-static void fifo_unlink(struct tab *tb, uint32_t i)
+static inline __attribute__((always_inline)) void fifo_unlink(struct tab *tb, uint32_t i)
 {
 	struct hot *e = &tb->h[i];
 	if (e->prev != NIL)
@@ -363,11 +385,10 @@ static void aux_drop(struct tab *tb)
 static void aux_fill(struct tab *tb, uint32_t i)
 {
 	const struct mx_txn *x = &tb->x[i];
-	uint64_t ch = mx_txn_client_hash(&x->client);
 	struct key k = { .client = &x->client, .server = &x->server, .cport = x->cport,
 			 .sport = x->sport, .id = x->id, .transport = x->transport };
-	tb->a[i].h2 = hash_cid(ch, x->cport, x->id, x->transport);
-	tb->a[i].h3 = (uint32_t)hash_5t(ch, &k);
+	tb->a[i].h2 = hash_cid(mx_txn_client_hash_of(x), x->cport, x->id, x->transport);
+	tb->a[i].h3 = (uint32_t)hash_5t(&k);
 }
 
 /* Bucket arrays for nb buckets (a power of two); every pending entry is
@@ -564,6 +585,7 @@ static void ring_init(struct ring *rg, size_t max)
 	if (max > POOL_LIMIT)
 		max = POOL_LIMIT;
 	rg->max = (uint32_t)max;
+	rg->oldest_close = UINT64_MAX; /* empty */
 }
 
 static void ring_fini(struct ring *rg)
@@ -589,7 +611,7 @@ static uint64_t rent_h1(const struct rent *e)
 {
 	struct key k = { .client = &e->client, .server = &e->server, .cport = e->cport,
 			 .sport = e->sport, .id = e->id, .transport = e->transport };
-	return hash_full(hash_5t(mx_txn_client_hash(&e->client), &k), e->id);
+	return hash_full(hash_5t(&k), e->id);
 }
 
 static void ring_link(struct ring *rg, uint32_t i)
@@ -673,8 +695,24 @@ static void ring_pop(struct ring *rg)
 	rg->n--;
 	if (rg->nl > rg->n)
 		rg->nl = rg->n;
-	if (rg->n)
-		rg->oldest_close = *R_close(rg, rg->head);
+	rg->oldest_close = rg->n ? *R_close(rg, rg->head) : UINT64_MAX;
+}
+
+/* Forget the entries closed more than recent_us before `now`. The ring is
+ * read only here, in remember() and in ring_find(), so expiring it lazily
+ * there (with the clock advance() last expired it at, t->ring_now) leaves
+ * every read exactly as an eager expiry at each advance would. Timeouts
+ * closed inside that advance, before t->ring_now catches up, are remembered
+ * at the newer clock: an entry closed after `now` is never expired by it. */
+static inline void ring_expire(struct ring *rg, uint64_t now, uint64_t recent_us)
+{
+	if (now <= recent_us)
+		return; /* nothing closed at or before now is old enough */
+	/* now - close > recent_us, for a close before now: close < now - recent_us
+	 * (an empty ring's UINT64_MAX never is) */
+	uint64_t before = now - recent_us;
+	while (rg->oldest_close < before)
+		ring_pop(rg);
 }
 
 /* Remember closed pending entry pi (the oldest is forgotten when full). */
@@ -683,6 +721,7 @@ static void remember(struct mx_txn_table *t, uint32_t pi)
 	struct ring *rg = &t->rec;
 	if (rg->max == 0)
 		return;
+	ring_expire(rg, t->ring_now, t->o.recent_us);
 	if (rg->n == rg->max) {
 		ring_pop(rg);
 		t->st.evicted_recent++;
@@ -726,8 +765,9 @@ static bool rent_match(const struct rent *e, const struct key *k)
 /* Recent entry with key k and the highest seq; question compared when m has
  * one. */
 static const struct rent *ring_find(struct ring *rg, const struct key *k, uint64_t h1,
-				    const struct mx_dns_msg *m)
+				    const struct mx_dns_msg *m, uint64_t now, uint64_t recent_us)
 {
+	ring_expire(rg, now, recent_us);
 	if (rg->n == 0)
 		return NULL;
 	const struct rent *best = NULL;
@@ -783,33 +823,67 @@ static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind k
 	tab_release(&t->pend, i);
 }
 
-static void expire_slow(struct mx_txn_table *t)
-{
-	struct tab *pt = &t->pend;
-	struct ring *rg = &t->rec;
-	while (pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us)
-		close_pending(t, pt->head, MX_TXN_TIMEOUT, true);
-	while (rg->n && t->now - rg->oldest_close > t->o.recent_us)
-		ring_pop(rg);
-}
-
 struct held;
 static void hold_release(struct mx_txn_table *t, bool all);
 static struct held *hold_match(struct mx_txn_table *t, const struct mx_dns_msg *q);
 static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us);
 
-/* Raise the clock and expire what is due; the common case (nothing due) is
- * two compares on the table itself and the FIFO head's hot entry. */
+static inline uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Lower t->due to `at` (a new FIFO head or a first held response). */
+static inline void due_lower(struct mx_txn_table *t, uint64_t at)
+{
+	if (at < t->due)
+		t->due = at;
+}
+
+/* The exact time the next expiry is due: the FIFO head expires at
+ * last_q + answer_timeout (now - last_q >= timeout), the oldest held
+ * response is released at at + hold_us + 1 (now - at > hold_us); sums that
+ * overflow cannot be reached and saturate. */
+static void due_reset(struct mx_txn_table *t)
+{
+	const struct tab *pt = &t->pend;
+	uint64_t d = UINT64_MAX;
+	if (pt->head != NIL)
+		d = sat_add(pt->h[pt->head].last_q, t->o.answer_timeout_us);
+	if (t->hold_n) {
+		uint64_t h = sat_add(sat_add(t->hold[t->hold_head].at, t->hold_us), 1);
+		if (h < d)
+			d = h;
+	}
+	t->due = d;
+}
+
+/* Timeouts (in FIFO order), then the recent ring's clock, then held
+ * responses past hold_us: the order an eager check at every advance has. */
+static void expire_slow(struct mx_txn_table *t)
+{
+	struct tab *pt = &t->pend;
+	while (pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us)
+		close_pending(t, pt->head, MX_TXN_TIMEOUT, true);
+	t->ring_now = t->now;
+	if (t->hold_n && t->now - t->hold[t->hold_head].at > t->hold_us)
+		hold_release(t, false);
+	due_reset(t);
+}
+
+/* Raise the clock and expire what is due. t->due is a lower bound on the
+ * next expiry: it is reset exactly by expire_slow() and lowered whenever an
+ * earlier one appears (a query enters an empty FIFO, a response is held while
+ * none is); anything that removes an entry only makes the true time later.
+ * So the common case (nothing due) is one compare, and an early bound costs
+ * one expire_slow() that finds nothing and resets it. */
 static inline void advance(struct mx_txn_table *t, uint64_t ts)
 {
 	if (ts > t->now)
 		t->now = ts;
-	const struct tab *pt = &t->pend;
-	if ((pt->head != NIL && t->now - pt->h[pt->head].last_q >= t->o.answer_timeout_us) ||
-	    (t->rec.n && t->now - t->rec.oldest_close > t->o.recent_us))
+	if (t->now >= t->due)
 		expire_slow(t);
-	if (t->hold_n && t->now - t->hold[t->hold_head].at > t->hold_us)
-		hold_release(t, false);
+	t->ring_now = t->now;
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -841,6 +915,7 @@ struct mx_txn_table *mx_txn_new(const struct mx_txn_opts *o, const struct mx_txn
 	}
 	ring_init(&t->rec, t->o.max_recent);
 	t->hold_us = t->o.answer_timeout_us < HOLD_US ? t->o.answer_timeout_us : HOLD_US;
+	t->due = UINT64_MAX; /* nothing pending or held */
 	return t;
 }
 
@@ -858,8 +933,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
 	struct key k = { .client = &m->src, .server = &m->dst, .cport = m->sport,
 			 .sport = m->dport, .id = m->id, .transport = m->transport };
-	uint64_t ch = mx_txn_client_hash(k.client);
-	uint64_t h3 = hash_5t(ch, &k), h1 = hash_full(h3, k.id);
+	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
 	struct tab *pt = &t->pend;
 	uint32_t i = find_full(pt, &k, h1, m);
 	if (i != NIL) {
@@ -919,6 +993,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	x->ede = 0xffff;
 	x->r_size = 0;
 	x->resp = NULL;
+	uint64_t ch = mx_txn_client_hash(k.client);
 	x->client_hash = ch;
 	x->qhash = mx_txn_question_hash(&m->qname, m->qtype, m->qclass);
 	struct hot *e = &pt->h[i];
@@ -930,6 +1005,8 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	}
 	chains_link(pt, i);
 	fifo_append(pt, i);
+	if (pt->head == i)
+		due_lower(t, sat_add(t->now, t->o.answer_timeout_us));
 	pt->n++;
 	t->st.transactions++;
 	if (t->cb.query)
@@ -1026,7 +1103,8 @@ static void hold_put(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	h->m = *m;
 	h->at = t->now;
 	h->used = false;
-	t->hold_n++;
+	if (t->hold_n++ == 0)
+		due_lower(t, sat_add(sat_add(t->now, t->hold_us), 1));
 }
 
 /* Report held responses older than hold_us (all of them when `all`) as
@@ -1113,8 +1191,7 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
 	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
 			 .sport = m->sport, .id = m->id, .transport = m->transport };
-	uint64_t ch = mx_txn_client_hash(k.client);
-	uint64_t h3 = hash_5t(ch, &k), h1 = hash_full(h3, k.id);
+	uint64_t h1 = hash_full(hash_5t(&k), k.id);
 	struct tab *pt = &t->pend;
 
 	uint32_t i = find_full(pt, &k, h1, m);
@@ -1122,7 +1199,7 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		answer_pending(t, i, m, t->now - pt->x[i].q_ts);
 		return;
 	}
-	const struct rent *re = ring_find(&t->rec, &k, h1, m);
+	const struct rent *re = ring_find(&t->rec, &k, h1, m, t->ring_now, t->o.recent_us);
 	if (re && re->kind == MX_TXN_ANSWERED && m->transport == MX_T_TCP)
 		return; /* a TCP stream delivers each message once: this is the next
 			 * message of a multi-message answer (AXFR, RFC 5936 §2.2;
@@ -1142,7 +1219,7 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		return;
 	}
 	if (m->has_question && pt->n) {
-		uint32_t best = find_wrong_source(pt, &k, ch, m);
+		uint32_t best = find_wrong_source(pt, &k, mx_txn_client_hash(k.client), m);
 		if (best != NIL) {
 			emit_stray(t, MX_STRAY_WRONG_SOURCE, m, &pt->x[best]);
 			return;
@@ -1185,8 +1262,7 @@ void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
 	struct key k = { .client = &ic->q_src, .server = &ic->q_dst, .cport = ic->q_sport,
 			 .sport = ic->q_dport, .id = 0, .transport = MX_T_UDP };
 	struct tab *pt = &t->pend;
-	uint64_t ch = mx_txn_client_hash(k.client);
-	uint64_t h3 = hash_5t(ch, &k);
+	uint64_t h3 = hash_5t(&k);
 	uint32_t i = NIL;
 	struct mx_rd r;
 	mx_rd_init(&r, ic->dns, ic->dns ? ic->dns_len : 0);

@@ -87,10 +87,12 @@ static inline uint64_t mx_txn_client_hash(const struct mx_addr *client)
 	return mx_addr_hash(client, MX_TXN_CLIENT_SEED);
 }
 
-/* mx_dname_hash() of the (case-folded) qname, qtype and qclass in the seed. */
+/* mx_dname_hash() of the (case-folded) qname, qtype and qclass in the seed
+ * (called as the mx_hash_bytes() of the wire bytes that it is: one call
+ * level less per transaction). */
 static inline uint64_t mx_txn_question_hash(const struct mx_dname *qname, uint16_t qtype, uint16_t qclass)
 {
-	return mx_dname_hash(qname, MX_TXN_QUESTION_SEED ^ ((uint64_t)qtype << 16) ^ qclass);
+	return mx_hash_bytes(qname->wire, qname->len, MX_TXN_QUESTION_SEED ^ ((uint64_t)qtype << 16) ^ qclass);
 }
 
 static inline uint64_t mx_txn_client_hash_of(const struct mx_txn *t)

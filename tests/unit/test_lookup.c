@@ -680,6 +680,139 @@ static void best_outcome_wins(void **state)
 	mx_lookup_free(t);
 }
 
+/* A result finds its lookup through a cache keyed on the txn seq; it must
+ * give what the key probe gives. (1) The lookup a transaction joined has
+ * closed and its slot was reused by another key's lookup whose seq range
+ * covers the transaction: the result is an orphan, the new lookup untouched.
+ * (2) Two open transactions whose seqs share a cache entry (8192 apart) and
+ * (3) a retransmission reported through the cache still reach their own
+ * lookups. */
+static void result_after_slot_reuse(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a1 = T("192.0.2.10", 1, "192.0.2.53", 17, "a.example", MX_TYPE_A, 1 * S, 1);
+	struct mx_txn a2 = T("192.0.2.10", 2, "192.0.2.54", 17, "a.example", MX_TYPE_A, 2 * S, 2);
+	a1.seq = 10;
+	a2.seq = 11;
+	mx_lookup_observe_query(t, &a1, false);
+	mx_lookup_observe_query(t, &a2, false);
+	answered(&a1, MX_O_NXDOMAIN, 3, 3 * S, 3, NULL);
+	mx_lookup_observe_done(t, &a1);
+	assert_int_equal(R->n, 1); /* closed; a2 was still open */
+	/* another client's lookup takes the freed slot, seqs 5..12 */
+	struct mx_txn b1 = T("192.0.2.20", 3, "192.0.2.53", 17, "b.example", MX_TYPE_A, 4 * S, 4);
+	struct mx_txn b2 = T("192.0.2.20", 4, "192.0.2.53", 17, "b.example", MX_TYPE_A, 5 * S, 5);
+	b1.seq = 5;
+	b2.seq = 12;
+	mx_lookup_observe_query(t, &b1, false);
+	mx_lookup_observe_query(t, &b2, false);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	answered(&a2, MX_O_ANSWER, 0, 6 * S, 6, NULL);
+	mx_lookup_observe_done(t, &a2);
+	assert_int_equal(mx_lookup_peek_stats(t)->orphan_results, 1);
+	assert_int_equal(R->n, 1);
+	/* (2) seqs 8192 apart, different keys, both open */
+	struct mx_txn c = T("192.0.2.30", 5, "192.0.2.53", 17, "c.example", MX_TYPE_A, 7 * S, 7);
+	struct mx_txn d = T("192.0.2.40", 6, "192.0.2.53", 17, "d.example", MX_TYPE_A, 7 * S, 8);
+	c.seq = 100;
+	d.seq = 100 + 8192;
+	mx_lookup_observe_query(t, &c, false);
+	mx_lookup_observe_query(t, &d, false);
+	answered(&c, MX_O_ANSWER, 0, 8 * S, 9, NULL);
+	mx_lookup_observe_done(t, &c);
+	assert_int_equal(R->n, 2);
+	assert_true(mx_dname_eq(&R->l[1].qname, &c.qname));
+	assert_int_equal(R->l[1].decided_frame, 9);
+	/* (3) d retransmitted, then answered */
+	d.sends = 2;
+	d.last_q_ts = 9 * S;
+	mx_lookup_observe_query(t, &d, true);
+	answered(&d, MX_O_NODATA, 0, 10 * S, 10, NULL);
+	mx_lookup_observe_done(t, &d);
+	assert_int_equal(R->n, 3);
+	assert_true(mx_dname_eq(&R->l[2].qname, &d.qname));
+	assert_int_equal(R->l[2].attempts, 2);
+	assert_int_equal(R->l[2].outcome, MX_O_NODATA);
+	assert_int_equal(mx_lookup_peek_stats(t)->orphan_results, 1);
+	/* b's lookup got nothing from a2 */
+	mx_lookup_finish(t, 11 * S);
+	assert_int_equal(R->n, 4);
+	assert_true(mx_dname_eq(&R->l[3].qname, &b1.qname));
+	assert_int_equal(R->l[3].outcome, MX_O_TIMEOUT);
+	assert_int_equal(R->l[3].n_tries, 2);
+	assert_true(R->l[3].tries[0].open && R->l[3].tries[1].open);
+	assert_int_equal(R->l[3].decided_frame, 0);
+	mx_lookup_free(t);
+}
+
+/* A new lookup is written with its first try in place (lookup.c
+ * open_lookup): every field of the lookup and the try as the generic path
+ * gives them, the try counted as waiting (a tick past the gap does not close
+ * it) and its result accepted; a transaction with seq 0 (not from txn.c)
+ * still opens an empty lookup and counts one query sent. */
+static void first_try_fields(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 6, "one.example", MX_TYPE_MX, 10 * S, 7);
+	a.sends = 3;
+	a.last_q_ts = 12 * S;
+	mx_lookup_observe_query(t, &a, false);
+	mx_lookup_tick(t, 12 * S + 46 * S); /* past the gap, but a's txn has not reported */
+	assert_int_equal(R->n, 0);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	answered(&a, MX_O_SERVFAIL, 2, 13 * S, 8, NULL);
+	a.ede = 22;
+	mx_lookup_observe_done(t, &a); /* out of the time list, nothing left: closes */
+	assert_int_equal(R->n, 1);
+	const struct mx_lookup *l = &R->l[0];
+	assert_int_equal(l->seq, 1);
+	assert_int_equal(l->client_hash, mx_txn_client_hash(&a.client));
+	assert_true(mx_addr_eq(&l->client, &a.client));
+	assert_true(mx_dname_eq(&l->qname, &a.qname));
+	assert_int_equal(l->first_us, 10 * S);
+	assert_int_equal(l->last_us, 13 * S);
+	assert_int_equal(l->outcome, MX_O_SERVFAIL);
+	assert_int_equal(l->attempts, 3);
+	assert_int_equal(l->n_tries, 1);
+	assert_int_equal(l->tries_total, 1);
+	assert_int_equal(l->n_resolvers, 1);
+	assert_true(mx_addr_eq(&l->resolvers[0], &a.server));
+	assert_false(l->failover);
+	assert_false(l->tcp_retry);
+	assert_false(l->evicted);
+	assert_false(l->pending_at_end);
+	const struct mx_lookup_try *y = &l->tries[0];
+	assert_int_equal(y->txn_seq, a.seq);
+	assert_int_equal(y->q_ts, 10 * S);
+	assert_int_equal(y->q_frame, 7);
+	assert_int_equal(y->r_frame, 8);
+	assert_true(mx_addr_eq(&y->server, &a.server));
+	assert_int_equal(y->sport, 40000);
+	assert_int_equal(y->transport, 6);
+	assert_false(y->open);
+	assert_false(y->tc);
+	assert_int_equal(y->outcome, MX_O_SERVFAIL);
+	assert_int_equal(y->rcode, 2);
+	assert_int_equal(y->ede, 22);
+	assert_int_equal(y->sends, 3);
+	assert_int_equal(y->late_frame, 0);
+	/* seq 0: an empty lookup, one query counted */
+	struct mx_txn z = T("192.0.2.11", 1, "192.0.2.53", 17, "zero.example", MX_TYPE_A, 20 * S, 9);
+	z.seq = 0;
+	mx_lookup_observe_query(t, &z, false);
+	mx_lookup_finish(t, 21 * S);
+	assert_int_equal(R->n, 2);
+	assert_int_equal(R->l[1].n_tries, 0);
+	assert_int_equal(R->l[1].tries_total, 0);
+	assert_int_equal(R->l[1].attempts, 1);
+	assert_int_equal(R->l[1].n_resolvers, 0);
+	mx_lookup_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +831,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(many_tries, setup, teardown),
 		cmocka_unit_test_setup_teardown(best_outcome_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(late_response_on_try, setup, teardown),
+		cmocka_unit_test_setup_teardown(result_after_slot_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_try_fields, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

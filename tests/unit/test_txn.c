@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -906,6 +907,254 @@ static void names(void **state)
 	assert_string_equal(mx_stray_name(MX_STRAY_DUPLICATE), "duplicate");
 }
 
+/* ---- expiry times ---------------------------------------------------------
+ * txn.c checks one lower bound per call (the next timeout or held-response
+ * release) and expires the recent ring lazily. Against a random script of
+ * queries, retransmissions, responses and ticks, every timeout and every
+ * UNSOLICITED release must come at the first call whose clock reaches it
+ * (not before, not later), and a response to a closed transaction must be
+ * LATE/DUPLICATE exactly while that close is at most recent_us old. */
+#define XP_IDS 65536u
+struct xp {
+	uint64_t now, prev;           /* clock of this call, of the one before */
+	uint64_t timeout, hold, recent;
+	uint8_t *state;               /* per query ID: 0 unused, 1 pending, 2 closed */
+	uint64_t *close_at;
+	int late_id;                  /* LATE/DUPLICATE in this call: its ID, -1 none */
+	bool answered;
+	unsigned timeouts, unsolicited, late_dup, n_answered;
+};
+
+static void xp_query(void *ctx, const struct mx_txn *x, bool retransmit)
+{
+	struct xp *c = ctx;
+	(void)retransmit;
+	c->state[x->id] = 1;
+}
+
+static void xp_done(void *ctx, const struct mx_txn *x)
+{
+	struct xp *c = ctx;
+	c->state[x->id] = 2;
+	c->close_at[x->id] = c->now;
+	if (x->kind == MX_TXN_TIMEOUT) {
+		c->timeouts++;
+		assert_true(c->now - x->last_q_ts >= c->timeout);    /* due */
+		assert_true(c->prev < x->last_q_ts + c->timeout);    /* not due before */
+	} else if (x->kind == MX_TXN_ANSWERED) {
+		c->answered = true;
+		c->n_answered++;
+	}
+}
+
+static void xp_stray(void *ctx, const struct mx_stray *s)
+{
+	struct xp *c = ctx;
+	if (s->kind == MX_STRAY_UNSOLICITED) {
+		c->unsolicited++;
+		assert_true(c->now - s->resp->ts_us > c->hold);      /* due */
+		assert_true(c->prev - s->resp->ts_us <= c->hold);    /* not due before */
+	} else {
+		c->late_dup++;
+		c->late_id = s->resp->id;
+	}
+}
+
+static void expiry_exact_times(void **state)
+{
+	(void)state;
+	struct xp c;
+	memset(&c, 0, sizeof c);
+	c.timeout = 1000;
+	c.hold = 1000; /* min(1 s, timeout) */
+	c.recent = 3000;
+	c.state = calloc(XP_IDS, 1);
+	c.close_at = calloc(XP_IDS, sizeof *c.close_at);
+	assert_non_null(c.state);
+	assert_non_null(c.close_at);
+	struct mx_txn_opts o;
+	mx_txn_opts_default(&o);
+	o.answer_timeout_us = c.timeout;
+	o.recent_us = c.recent;
+	o.max_pending = 4096;
+	o.max_recent = 65536;
+	struct mx_txn_cb cb = { .ctx = &c, .query = xp_query, .done = xp_done, .stray = xp_stray };
+	struct mx_txn_table *t = mx_txn_new(&o, &cb);
+	assert_non_null(t);
+	static const char *names[] = { "a.example", "b.example", "c.example" };
+	static struct mx_dns_msg qs[XP_IDS / 8]; /* the query of each ID, for its response */
+	uint32_t rnd = 12345, next_id = 1, unmatched = 60000;
+	uint64_t clock = 1 * S;
+	for (int step = 0; step < 30000; step++) {
+		rnd = rnd * 1103515245u + 12345u;
+		clock += (rnd >> 8) % 400;
+		rnd = rnd * 1103515245u + 12345u;
+		uint32_t r = (rnd >> 8) % 100;
+		c.prev = c.now;
+		c.now = clock;
+		c.late_id = -1;
+		c.answered = false;
+		if (r < 35 && next_id < XP_IDS / 8) {
+			uint16_t id = (uint16_t)next_id++;
+			mkq(&qs[id], "192.0.2.10", (uint16_t)(1000 + id % 7), "192.0.2.53", 53, id,
+			    names[id % 3], MX_TYPE_A, clock, step + 1);
+			mx_txn_observe(t, &qs[id]);
+			continue;
+		}
+		uint16_t id = (uint16_t)(next_id > 40 ? next_id - 1 - (rnd >> 4) % 40 : (rnd >> 4) % next_id);
+		if (r < 45 && id && c.state[id] == 1) { /* retransmission */
+			qs[id].ts_us = clock;
+			mx_txn_observe(t, &qs[id]);
+		} else if (r < 80 && id && c.state[id]) { /* a response to it */
+			mkr(&r1, &qs[id], NULL, 0, clock, step + 1);
+			mx_txn_observe(t, &r1);
+			if (c.late_id == id) {
+				assert_int_equal(c.state[id], 2);
+				assert_true(c.now - c.close_at[id] <= c.recent);
+			} else if (!(c.answered && c.state[id] == 2 && c.close_at[id] == c.now)) {
+				/* held: only when the close is older than recent_us */
+				assert_int_equal(c.state[id], 2);
+				assert_true(c.now - c.close_at[id] > c.recent);
+			}
+		} else if (r < 83) { /* a response to nothing: held, then UNSOLICITED */
+			mkq(&r2, "192.0.2.10", 999, "192.0.2.53", 53, (uint16_t)unmatched++, "z.example",
+			    MX_TYPE_A, clock, step + 1);
+			mkr(&r1, &r2, NULL, 0, clock, step + 1);
+			mx_txn_observe(t, &r1);
+		} else {
+			mx_txn_tick(t, clock);
+		}
+	}
+	/* the script exercised every path */
+	assert_true(c.timeouts > 100);
+	assert_true(c.unsolicited > 100);
+	assert_true(c.late_dup > 100);
+	assert_true(c.n_answered > 100);
+	const struct mx_txn_stats *st = mx_txn_peek_stats(t);
+	assert_int_equal(st->evicted_recent, 0);
+	assert_int_equal(st->stray[MX_STRAY_UNSOLICITED], c.unsolicited);
+	mx_txn_free(t);
+	free(c.state);
+	free(c.close_at);
+}
+
+/* A full recent ring at an advance that also times a query out: that
+ * transaction is remembered before the ring is expired to the new clock, so
+ * it evicts the oldest entry (counted) even though that entry also expires
+ * by time in the same step. */
+static void recent_full_at_timeout(void **state)
+{
+	(void)state;
+	struct mx_txn_opts o;
+	mx_txn_opts_default(&o);
+	o.answer_timeout_us = 5 * S;
+	o.recent_us = 10 * S;
+	o.max_recent = 2;
+	struct mx_txn_cb cb = { .ctx = R, .query = on_query, .done = on_done, .stray = on_stray };
+	struct mx_txn_table *t = mx_txn_new(&o, &cb);
+	assert_non_null(t);
+	mkq(&q1, "192.0.2.10", 1, "192.0.2.53", 53, 1, "a.example", MX_TYPE_A, 0, 1);
+	mx_txn_observe(t, &q1);
+	mkr(&r1, &q1, NULL, 0, 0, 2);
+	mx_txn_observe(t, &r1); /* A closed at 0 */
+	mkq(&q2, "192.0.2.10", 2, "192.0.2.53", 53, 2, "b.example", MX_TYPE_A, 1, 3);
+	mx_txn_observe(t, &q2);
+	mkr(&r2, &q2, NULL, 0, 1, 4);
+	mx_txn_observe(t, &r2); /* B closed at 1 us */
+	mkq(&q1, "192.0.2.10", 3, "192.0.2.53", 53, 3, "c.example", MX_TYPE_A, 5 * S + 1, 5);
+	mx_txn_observe(t, &q1); /* C, times out at 10 s + 1 */
+	mx_txn_tick(t, 10 * S + 1);
+	assert_int_equal(R->n_done, 3);
+	assert_int_equal(last('d')->x.kind, MX_TXN_TIMEOUT);
+	assert_int_equal(mx_txn_peek_stats(t)->evicted_recent, 1); /* A made room for C */
+	/* B (closed at 1 us) is still remembered at exactly 10 s + 1: LATE/DUPLICATE */
+	mx_txn_observe(t, &r2);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_DUPLICATE);
+	/* one more microsecond and it is forgotten: held, then UNSOLICITED */
+	r2.ts_us = 10 * S + 2;
+	size_t n = R->n_stray;
+	mx_txn_observe(t, &r2);
+	assert_int_equal(R->n_stray, n);
+	settle(t, 10 * S + 2);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_UNSOLICITED);
+	mx_txn_free(t);
+}
+
+/* Pending queries that differ only in the server (IPv4, and IPv6 addresses
+ * whose first 8 bytes equal an IPv4 one's, so only the family tells them
+ * apart) or the server port, with the same client, port, ID and question:
+ * each response, in reverse order, answers its own query; an ICMP error
+ * without a DNS ID ends the one on its 5-tuple. */
+static void many_servers_same_id(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	static struct mx_dns_msg qs[96];
+	char srv[64];
+	for (int i = 0; i < 96; i++) {
+		if (i % 3 == 0)
+			snprintf(srv, sizeof srv, "192.0.%d.%d", i / 256, i % 256);
+		else if (i % 3 == 1) /* bytes c0 00 0i/256 i%256 then zeros: IPv4's first word */
+			snprintf(srv, sizeof srv, "c000:%02x%02x::", (i - 1) / 256, (i - 1) % 256);
+		else
+			snprintf(srv, sizeof srv, "192.0.%d.%d", (i - 2) / 256, (i - 2) % 256);
+		mkq(&qs[i], "192.0.2.10", 40000, srv, (uint16_t)(i % 3 == 2 ? 5353 : 53), 77, "example.com",
+		    MX_TYPE_A, 1 * S + (uint64_t)i, (uint64_t)i + 1);
+		mx_txn_observe(t, &qs[i]);
+	}
+	assert_int_equal(mx_txn_pending(t), 96);
+	/* ICMP quoting only the UDP header of query 5 (no ID) */
+	struct mx_icmp ic;
+	memset(&ic, 0, sizeof ic);
+	ic.ts_us = 2 * S;
+	ic.frame = 1000;
+	ic.q_src = qs[5].src;
+	ic.q_dst = qs[5].dst;
+	ic.q_sport = qs[5].sport;
+	ic.q_dport = qs[5].dport;
+	mx_txn_observe_icmp(t, &ic);
+	assert_int_equal(last('d')->x.kind, MX_TXN_UNREACHABLE);
+	assert_int_equal(last('d')->x.q_frame, 6);
+	for (int i = 95; i >= 0; i--) {
+		if (i == 5)
+			continue;
+		mkr(&r1, &qs[i], NULL, 0, 3 * S + (uint64_t)i, 2000 + (uint64_t)i);
+		mx_txn_observe(t, &r1);
+		const struct ev *d = last('d');
+		assert_int_equal(d->x.kind, MX_TXN_ANSWERED);
+		assert_int_equal(d->x.q_frame, (uint64_t)i + 1);
+		assert_int_equal(d->x.r_frame, 2000 + (uint64_t)i);
+		assert_true(mx_addr_eq(&d->x.server, &qs[i].dst));
+	}
+	assert_int_equal(mx_txn_pending(t), 0);
+	assert_int_equal(R->n_stray, 0);
+	mx_txn_free(t);
+}
+
+/* mx_txn_question_hash() hashes the wire bytes directly: the value must stay
+ * mx_dname_hash() of the name with the documented seed (other modules key
+ * tables on it), for names of every length class and all qtypes/qclasses. */
+static void question_hash_is_dname_hash(void **state)
+{
+	(void)state;
+	static const char *names[] = { ".", "a", "ab.c", "example.com", "mail.example.com",
+					"x1234567.y1234567.z1234567.example",
+					"a.very.long.name.with.many.labels.to.pass.sixty.four.bytes.example.org" };
+	static const uint16_t types[] = { 0, 1, 15, 28, 255, 65535 };
+	static const uint16_t classes[] = { 1, 3, 255, 65535 };
+	struct mx_dname n;
+	for (size_t a = 0; a < sizeof names / sizeof names[0]; a++) {
+		assert_int_equal(mx_dname_from_text(names[a], &n), 0);
+		for (size_t b = 0; b < sizeof types / sizeof types[0]; b++)
+			for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++) {
+				uint64_t seed = MX_TXN_QUESTION_SEED ^ ((uint64_t)types[b] << 16) ^ classes[c];
+				assert_int_equal(mx_txn_question_hash(&n, types[b], classes[c]), mx_dname_hash(&n, seed));
+			}
+	}
+	n.len = 0;
+	assert_int_equal(mx_txn_question_hash(&n, 1, 1), mx_dname_hash(&n, MX_TXN_QUESTION_SEED ^ (1ULL << 16) ^ 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -927,6 +1176,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(not_tracked, setup, teardown),
 		cmocka_unit_test_setup_teardown(clock_never_goes_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(names, setup, teardown),
+		cmocka_unit_test_setup_teardown(expiry_exact_times, setup, teardown),
+		cmocka_unit_test_setup_teardown(recent_full_at_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_servers_same_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(question_hash_is_dname_hash, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
