@@ -256,6 +256,7 @@ struct pheap {
 	const char *name;
 	struct hent *h;
 	uint32_t n, alloc;
+	uint64_t evicted;       /* findings of this pattern evicted */
 };
 
 struct mx_detect {
@@ -1269,6 +1270,27 @@ uint64_t mx_detect_evicted(const struct mx_detect *d)
 	return d->evicted;
 }
 
+size_t mx_detect_evicted_top(const struct mx_detect *d, struct mx_evicted_pattern *out, size_t max)
+{
+	size_t k = 0;
+	for (unsigned p = 0; p < d->n_pat; p++) {
+		uint64_t n = d->ph[p].evicted;
+		const char *name = d->ph[p].name;
+		if (!n)
+			continue;
+		/* insert into the sorted out[0..k), dropping what falls past max */
+		size_t j = k < max ? k++ : max;
+		while (j > 0 && (out[j - 1].n < n || (out[j - 1].n == n && strcmp(out[j - 1].pattern, name) > 0))) {
+			if (j < max)
+				out[j] = out[j - 1];
+			j--;
+		}
+		if (j < max)
+			out[j] = (struct mx_evicted_pattern){name, n};
+	}
+	return k;
+}
+
 static bool same_key(const struct mx_finding *a, const struct mx_finding *b)
 {
 	if (strcmp(a->pattern, b->pattern) != 0 || a->qtype != b->qtype ||
@@ -1526,6 +1548,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		size_t v = vh->h[0].idx;
 		index_del(d, v);
 		d->evicted++;
+		vh->evicted++;
 		at = v;
 		if (--vh->n) {
 			vh->h[0] = vh->h[vh->n];

@@ -318,6 +318,7 @@ int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
 	rc = mx_model_snapshot(p->model, s);
 	if (rc)
 		return rc;
+	s->n_findings_evicted_by = mx_detect_evicted_top(p->detect, s->findings_evicted_by, MX_SNAP_EVICTED_PATTERNS);
 	f = mx_detect_peek(p->detect, &n);
 	if (n) {
 		/* calloc: fresh zero pages; each finding is copied by the bytes

@@ -328,5 +328,13 @@ void mx_detect_finish(struct mx_detect *d, uint64_t end_us);
  * borrowed array valid until the next observe call. */
 const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n);
 uint64_t mx_detect_evicted(const struct mx_detect *d);
+/* Findings of one pattern evicted from the full findings table. */
+struct mx_evicted_pattern {
+	const char *pattern;         /* static: the detector's string */
+	uint64_t n;
+};
+/* The patterns that lost findings, by count desc then name: the first max
+ * of them into out; returns how many were written. */
+size_t mx_detect_evicted_top(const struct mx_detect *d, struct mx_evicted_pattern *out, size_t max);
 
 #endif

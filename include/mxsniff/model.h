@@ -119,6 +119,9 @@ struct mx_recent_txn {           /* for the UI's live view */
 	uint64_t latency_us;
 };
 
+/* Patterns named in a snapshot's findings_evicted_by. */
+#define MX_SNAP_EVICTED_PATTERNS 8
+
 struct mx_snapshot {
 	/* source */
 	char source[256];
@@ -158,6 +161,10 @@ struct mx_snapshot {
 	uint64_t evicted_domains;
 	struct mx_finding *findings;         size_t n_findings;      /* ranked: severity, impact */
 	uint64_t findings_evicted;
+	/* the patterns whose findings were evicted, by count desc then name;
+	 * the first MX_SNAP_EVICTED_PATTERNS of them */
+	struct mx_evicted_pattern findings_evicted_by[MX_SNAP_EVICTED_PATTERNS];
+	size_t n_findings_evicted_by;
 };
 
 struct mx_model_opts {

@@ -630,6 +630,24 @@ static struct sk_buf sk_start(char *buf, size_t n)
 	return s;
 }
 
+const char *mx_sk_evicted_by(const struct mx_snapshot *s, char *buf, size_t n)
+{
+	size_t o = 0;
+	uint64_t listed = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n_findings_evicted_by && o < n; i++) {
+		const struct mx_evicted_pattern *e = &s->findings_evicted_by[i];
+		int w = snprintf(buf + o, n - o, "%s%s %" PRIu64, i ? ", " : "", e->pattern, e->n);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+		listed += e->n;
+	}
+	if (listed && listed < s->findings_evicted && o < n)
+		snprintf(buf + o, n - o, ", others %" PRIu64, s->findings_evicted - listed);
+	return buf;
+}
+
 const char *mx_sk_name(const struct mx_dname *d, char *buf, size_t n)
 {
 	if (!n)

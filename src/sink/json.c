@@ -658,6 +658,14 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	mx_jw_c(out, '}');
 	kv_u64(out, &f, KL("findings"), s->n_findings);
 	kv_u64(out, &f, KL("findings_evicted"), s->findings_evicted);
+	key(out, &f, KL("findings_evicted_by"));
+	{
+		bool ef = true;
+		mx_jw_c(out, '{');
+		for (size_t i = 0; i < s->n_findings_evicted_by; i++)
+			kv_u64_name(out, &ef, s->findings_evicted_by[i].pattern, s->findings_evicted_by[i].n);
+		mx_jw_c(out, '}');
+	}
 	kv_bool(out, &f, KL("input_truncated"), s->input_truncated);
 	kv_str(out, &f, KL("input_error"), s->input_error[0] ? s->input_error : NULL);
 }

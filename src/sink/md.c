@@ -510,8 +510,12 @@ static void impact(FILE *out, const struct mx_snapshot *s)
 	}
 	if (!any)
 		fputs("none", out);
-	if (s->findings_evicted)
-		fprintf(out, " (%" PRIu64 " more evicted: the findings table was full)", s->findings_evicted);
+	if (s->findings_evicted) {
+		char eb[512];
+		mx_sk_evicted_by(s, eb, sizeof eb);
+		fprintf(out, " (%" PRIu64 " more evicted: the findings table was full%s%s)", s->findings_evicted,
+			eb[0] ? "; " : "", eb);
+	}
 	fputs("\n\n", out);
 }
 

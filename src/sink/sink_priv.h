@@ -202,6 +202,9 @@ void mx_sj_domain_members(struct mx_jw *out, const struct mx_domain_row *r);
 
 /* Name without the trailing dot ("." for the root, "-" when there is none). */
 const char *mx_sk_name(const struct mx_dname *d, char *buf, size_t n);
+/* "MX_NXDOMAIN 9800, SLOW_CHAIN 12, others 3": the patterns that lost
+ * findings (s->findings_evicted_by), "" when none is known. */
+const char *mx_sk_evicted_by(const struct mx_snapshot *s, char *buf, size_t n);
 /* Printable copy of a free-form string: control bytes, DEL, backslash and
  * bytes >= 0x80 become \xHH. */
 const char *mx_sk_safe(const char *in, char *buf, size_t n);

@@ -788,9 +788,12 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 		return;
 	}
 	fprintf(out, "Findings (%zu)\n", s->n_findings);
-	if (s->findings_evicted)
-		fprintf(out, "  (%" PRIu64 " more were evicted: the findings table was full)\n",
-			s->findings_evicted);
+	if (s->findings_evicted) {
+		char eb[512];
+		mx_sk_evicted_by(s, eb, sizeof eb);
+		fprintf(out, "  (%" PRIu64 " more were evicted: the findings table was full%s%s)\n",
+			s->findings_evicted, eb[0] ? "; " : "", eb);
+	}
 	for (size_t i = 0; i < s->n_findings; i++) {
 		if (i)
 			fputc('\n', out);

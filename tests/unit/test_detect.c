@@ -757,6 +757,10 @@ static void findings_eviction_keeps_rare_patterns(void **state)
 	assert_int_equal(a->sev, MX_SEV_WARN);
 	find(d, "RESOLVER_DISAGREEMENT", &nd);
 	assert_int_equal(nd, 7);
+	struct mx_evicted_pattern top[4];
+	assert_int_equal(mx_detect_evicted_top(d, top, 4), 1);
+	assert_string_equal(top[0].pattern, "RESOLVER_DISAGREEMENT");
+	assert_int_equal(top[0].n, 33);
 	/* the newest seven of the flood are kept */
 	const struct mx_finding *f = mx_detect_peek(d, &n);
 	for (size_t i = 0; i < n; i++)
@@ -780,6 +784,14 @@ static void findings_eviction_keeps_rare_patterns(void **state)
 	assert_int_equal(na, 4);
 	assert_int_equal(nd, 4);
 	assert_int_equal(mx_detect_evicted(d), 43);
+	/* by count, then name; cut at max */
+	assert_int_equal(mx_detect_evicted_top(d, top, 4), 2);
+	assert_string_equal(top[0].pattern, "RESOLVER_DISAGREEMENT");
+	assert_int_equal(top[0].n, 36);
+	assert_string_equal(top[1].pattern, "AAAA_SERVFAIL_A_OK");
+	assert_int_equal(top[1].n, 7);
+	assert_int_equal(mx_detect_evicted_top(d, top, 1), 1);
+	assert_string_equal(top[0].pattern, "RESOLVER_DISAGREEMENT");
 	f = mx_detect_peek(d, &n);
 	for (size_t i = 0; i < n; i++) {
 		char hn[MX_DNAME_STRLEN];

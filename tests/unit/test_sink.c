@@ -356,6 +356,9 @@ static void fill_issue3(struct fixture *f)
 	s->findings = f->fnd;
 	s->n_findings = 2;
 	s->findings_evicted = 4;
+	s->findings_evicted_by[0] = (struct mx_evicted_pattern){"MX_NXDOMAIN", 3};
+	s->findings_evicted_by[1] = (struct mx_evicted_pattern){"SLOW_CHAIN", 1};
+	s->n_findings_evicted_by = 2;
 
 	/* chain 1: deferred, AAAA SERVFAIL x3, A never asked (second attempt) */
 	struct mx_chain *c = &f->ch[0];
@@ -1344,7 +1347,8 @@ static void json_findings_chains(void **state)
 			"\"retry_gap_mean_s\":450.000000}");
 	assert_has(out, "\"chains\":{\"chains\":5,\"resolved\":2,\"deferred\":3,\"failed\":0,"
 			"\"incomplete\":0,\"evicted\":0,\"history_evicted\":0,\"lookups_joined\":0,"
-			"\"syns\":1},\"findings\":2,\"findings_evicted\":4,\"input_truncated\":false,"
+			"\"syns\":1},\"findings\":2,\"findings_evicted\":4,"
+			"\"findings_evicted_by\":{\"MX_NXDOMAIN\":3,\"SLOW_CHAIN\":1},\"input_truncated\":false,"
 			"\"input_error\":null}");
 	assert_has(out, "\"domains\":1,\"open_chains\":0,\"chain_history\":0,\"findings\":4}");
 	free(out);
@@ -1461,14 +1465,14 @@ static void text_findings_chains(void **state)
 			fail_msg("missing or out of order: %s", order[i]);
 		prev = p;
 	}
-	assert_true(strncmp(out, "Findings (2)\n  (4 more were evicted: the findings table was full)\n"
+	assert_true(strncmp(out, "Findings (2)\n  (4 more were evicted: the findings table was full; MX_NXDOMAIN 3, SLOW_CHAIN 1)\n"
 				 "  [CRIT] AAAA_SERVFAIL_LOOP  sender 192.0.2.10 -> domain example.test, "
 				 "host mx1.example.test, AAAA\n"
 				 "    AAAA-first sender gets a failure for AAAA and never asks A.\n"
 				 "    Seen: 2026-11-24T09:40:01.123456Z to 2026-11-24T09:45:01.623456Z\n"
 				 "    Count: 3 occurrences in 2 delivery attempts\n"
 				 "    Resolvers: 198.51.100.53\n",
-			    strlen("Findings (2)\n  (4 more were evicted: the findings table was full)\n"
+			    strlen("Findings (2)\n  (4 more were evicted: the findings table was full; MX_NXDOMAIN 3, SLOW_CHAIN 1)\n"
 				   "  [CRIT] AAAA_SERVFAIL_LOOP  sender 192.0.2.10 -> domain example.test, "
 				   "host mx1.example.test, AAAA\n"
 				   "    AAAA-first sender gets a failure for AAAA and never asks A.\n"
@@ -2152,6 +2156,29 @@ static void jw_names(void **state)
 	jw_expect_ref(&m, &r);
 }
 
+/* The evicted-findings note: patterns as listed, the rest as "others",
+ * cut (never overrun) in a small buffer. */
+static void evicted_by_text(void **state)
+{
+	(void)state;
+	struct mx_snapshot s;
+	char buf[64];
+	memset(&s, 0, sizeof s);
+	assert_string_equal(mx_sk_evicted_by(&s, buf, sizeof buf), "");
+	s.findings_evicted = 120;
+	s.findings_evicted_by[0] = (struct mx_evicted_pattern){"MX_NXDOMAIN", 100};
+	s.findings_evicted_by[1] = (struct mx_evicted_pattern){"SLOW_CHAIN", 15};
+	s.n_findings_evicted_by = 2;
+	assert_string_equal(mx_sk_evicted_by(&s, buf, sizeof buf), "MX_NXDOMAIN 100, SLOW_CHAIN 15, others 5");
+	s.findings_evicted = 115;
+	assert_string_equal(mx_sk_evicted_by(&s, buf, sizeof buf), "MX_NXDOMAIN 100, SLOW_CHAIN 15");
+	char small[12];
+	memset(small, 'x', sizeof small);
+	mx_sk_evicted_by(&s, small, 10);
+	assert_string_equal(small, "MX_NXDOMA");
+	assert_int_equal(small[10], 'x');
+}
+
 /* A report rendered from a snapshot alone (the live view's "w") says that
  * the lookups are not in it; one that streamed them does not. */
 static void snapshot_reports_say_what_is_missing(void **state)
@@ -2233,6 +2260,7 @@ int main(void)
 		cmocka_unit_test(jw_addrs_every_form),
 		cmocka_unit_test(jw_names),
 		cmocka_unit_test(snapshot_reports_say_what_is_missing),
+		cmocka_unit_test(evicted_by_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
