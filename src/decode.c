@@ -98,7 +98,6 @@ struct mx_decoder {
 	const struct mx_frame *f; /* frame being decoded */
 	bool snapcut;             /* the capture cut this frame */
 	unsigned tcp_partial;     /* partial TCP messages delivered for this frame */
-	bool stats_dirty;         /* ipfrag or tcpre ran since the last sync_stats() */
 	unsigned encap;           /* encapsulation levels entered in this frame */
 	uint64_t last_tick;
 	struct dup_slot dup[DUP_SLOTS];
@@ -373,11 +372,17 @@ void mx_decode_tick(struct mx_decoder *d, uint64_t now_us)
 	mx_tcpre_tick(d->tcp, now_us);
 	if (now_us > d->last_tick)
 		d->last_tick = now_us;
-	sync_stats(d);
 }
 
+/* The counters ipfrag and tcpre keep are copied here, when asked for, rather
+ * than after every frame or tick that ran them. A decoder is only ever made
+ * by mx_decoder_new() (never a const object), so writing through the cast is
+ * defined; to the caller the call changes nothing it could observe. */
 const struct mx_decode_stats *mx_decode_peek_stats(const struct mx_decoder *d)
 {
+	struct mx_decoder *w = (struct mx_decoder *)(uintptr_t)d;
+
+	sync_stats(w);
 	return &d->st;
 }
 
@@ -480,7 +485,6 @@ static enum mx_reason dec_tcp(struct mx_decoder *d, const struct l3 *l, struct m
 		const struct mx_tcpre_stats *ts = mx_tcpre_peek_stats(d->tcp);
 		uint64_t bad0 = ts->bad_prefix;
 		d->tcp_partial = 0;
-		d->stats_dirty = true;
 		int n = mx_tcpre_add(d->tcp, &s);
 		if (l->cut || d->tcp_partial)
 			why = MX_R_SHORT_DNS;
@@ -683,7 +687,6 @@ static inline void addr4(struct mx_addr *x, const uint8_t *b)
 
 static enum mx_reason frag_result(struct mx_decoder *d, enum mx_ipfrag_res res)
 {
-	d->stats_dirty = true;
 	if (res == MX_FRAG_HELD)
 		return MX_R_FRAGMENT_HELD;
 	if (res == MX_FRAG_BAD)
@@ -717,7 +720,8 @@ static inline uint64_t load64(const uint8_t *p)
  * at the end: about half the work of a full mix per word. */
 #define DUP_K1 0x9e3779b97f4a7c15ull
 #define DUP_K2 0xc2b2ae3d27d4eb4full
-static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
+static inline __attribute__((always_inline)) uint64_t dup_digest_inline(uint64_t hdr,
+									 const uint8_t *p, size_t n)
 {
 	uint64_t a = (hdr ^ ((uint64_t)n << 48)) * DUP_K1, b = 0x6a09e667f3bcc909ull;
 	size_t head = n <= 64 ? n : 48, i = 0;
@@ -749,6 +753,12 @@ static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
 	}
 	a = dup_mix(a ^ (b >> 31) ^ (a >> 29), b);
 	return a == 0 ? 1 : a;
+}
+
+/* The same, out of line, for the general path. */
+static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
+{
+	return dup_digest_inline(hdr, p, n);
 }
 
 /* The digest's header word of an IPv6 packet: payload length, next header,
@@ -1379,10 +1389,53 @@ static inline uint16_t be16(const uint8_t *b)
 	return (uint16_t)(b[0] << 8 | b[1]);
 }
 
-/* Deliver a complete UDP DNS datagram from template p (addresses written). */
-static inline enum mx_reason fast_deliver(struct mx_decoder *d, struct mx_pkt *p,
-					  const struct mx_frame *f, const uint8_t *u, uint16_t ulen)
+static inline enum mx_reason dec_fast(struct mx_decoder *d, const struct mx_frame *f)
 {
+	const uint8_t *e = f->data, *u;
+	size_t cap = f->caplen, n;
+	uint16_t ulen;
+	uint64_t hw;
+	struct mx_pkt *p;
+
+	if (f->linktype != MX_DLT_EN10MB || e == NULL || cap < 14 + 20 + 8)
+		return MX_R__COUNT;
+	uint16_t type = be16(e + 12);
+	if (type == ETH_IPV4) {
+		const uint8_t *h = e + 14;
+		uint16_t tot = be16(h + 2);
+		u = h + 20;
+		ulen = be16(u + 4);
+		if (h[0] != 0x45 || h[9] != IPP_UDP || (h[6] & 0x3f) != 0 || h[7] != 0 ||
+		    tot < 20 + 8 || tot > cap - 14 || ulen < 8 || ulen > tot - 20 ||
+		    !is_dns(d, be16(u), be16(u + 2)))
+			return MX_R__COUNT;
+		d->st.ipv4++;
+		hw = v4_hdr_word(h, tot);
+		n = (size_t)tot - 20;
+		p = &d->udp4;
+		memcpy(p->src.a, h + 12, 4);
+		memcpy(p->dst.a, h + 16, 4);
+	} else if (type == ETH_IPV6 && cap >= 14 + 40 + 8) {
+		const uint8_t *h = e + 14;
+		uint16_t plen = be16(h + 4);
+		u = h + 40;
+		ulen = be16(u + 4);
+		if ((h[0] >> 4) != 6 || h[6] != IPP_UDP || plen < 8 || plen > cap - 14 - 40 ||
+		    ulen < 8 || ulen > plen || !is_dns(d, be16(u), be16(u + 2)))
+			return MX_R__COUNT;
+		d->st.ipv6++;
+		hw = v6_hdr_word(plen, IPP_UDP, h + 8, h + 24);
+		n = plen;
+		p = &d->udp6;
+		memcpy(p->src.a, h + 8, 16);
+		memcpy(p->dst.a, h + 24, 16);
+	} else {
+		return MX_R__COUNT;
+	}
+	/* (the template's addresses are written before the copy check: they
+	 * are read only when a message is delivered) */
+	if (dup_seen(d, f->ts_us, dup_digest_inline(hw, u, n)))
+		return MX_R_CAPTURE_DUP;
 	d->st.udp++;
 	p->ts_us = f->ts_us;
 	p->frame = f->frame;
@@ -1396,47 +1449,6 @@ static inline enum mx_reason fast_deliver(struct mx_decoder *d, struct mx_pkt *p
 	return MX_R_DNS;
 }
 
-static inline enum mx_reason dec_fast(struct mx_decoder *d, const struct mx_frame *f)
-{
-	const uint8_t *e = f->data;
-	size_t cap = f->caplen;
-
-	if (f->linktype != MX_DLT_EN10MB || e == NULL || cap < 14 + 20 + 8)
-		return MX_R__COUNT;
-	uint16_t type = be16(e + 12);
-	if (type == ETH_IPV4) {
-		const uint8_t *h = e + 14, *u = h + 20;
-		uint16_t tot = be16(h + 2), ulen = be16(u + 4);
-		if (h[0] != 0x45 || h[9] != IPP_UDP || (h[6] & 0x3f) != 0 || h[7] != 0 ||
-		    tot < 20 + 8 || tot > cap - 14 || ulen < 8 || ulen > tot - 20 ||
-		    !is_dns(d, be16(u), be16(u + 2)))
-			return MX_R__COUNT;
-		d->st.ipv4++;
-		if (dup_seen(d, f->ts_us, dup_digest(v4_hdr_word(h, tot), u, (size_t)tot - 20)))
-			return MX_R_CAPTURE_DUP;
-		struct mx_pkt *p = &d->udp4;
-		memcpy(p->src.a, h + 12, 4);
-		memcpy(p->dst.a, h + 16, 4);
-		return fast_deliver(d, p, f, u, ulen);
-	}
-	if (type == ETH_IPV6 && cap >= 14 + 40 + 8) {
-		const uint8_t *h = e + 14, *u = h + 40;
-		uint16_t plen = be16(h + 4), ulen = be16(u + 4);
-		if ((h[0] >> 4) != 6 || h[6] != IPP_UDP || plen < 8 || plen > cap - 14 - 40 ||
-		    ulen < 8 || ulen > plen || !is_dns(d, be16(u), be16(u + 2)))
-			return MX_R__COUNT;
-		d->st.ipv6++;
-		if (dup_seen(d, f->ts_us,
-			     dup_digest(v6_hdr_word(plen, IPP_UDP, h + 8, h + 24), u, plen)))
-			return MX_R_CAPTURE_DUP;
-		struct mx_pkt *p = &d->udp6;
-		memcpy(p->src.a, h + 8, 16);
-		memcpy(p->dst.a, h + 24, 16);
-		return fast_deliver(d, p, f, u, ulen);
-	}
-	return MX_R__COUNT;
-}
-
 enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
 {
 	d->st.frames++;
@@ -1444,7 +1456,6 @@ enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
 		mx_ipfrag_tick(d->frag, f->ts_us);
 		mx_tcpre_tick(d->tcp, f->ts_us);
 		d->last_tick = f->ts_us;
-		d->stats_dirty = true;
 	}
 	enum mx_reason why = dec_fast(d, f);
 	if (why == MX_R__COUNT) {
@@ -1461,10 +1472,5 @@ enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
 	enum mx_verdict v = (enum mx_verdict)reason_verdict[why];
 	d->st.reason[why]++;
 	d->st.verdict[v]++;
-	/* the counters copied from ipfrag and tcpre change only when those ran */
-	if (d->stats_dirty) {
-		d->stats_dirty = false;
-		sync_stats(d);
-	}
 	return v;
 }
