@@ -21,6 +21,12 @@
  * before fragments or TCP see it. A stub's retransmission (the same bytes
  * a second or more later) is kept; a NATed copy differs and is kept.
  *
+ * The common shape (Ethernet without a tag, IPv4 without options and not a
+ * fragment or IPv6 with UDP as next header, UDP to or from a DNS port, all
+ * of it captured) is recognised by dec_fast() before anything is counted and
+ * then handled as the general path would handle it (same counters, digest
+ * and message); every other frame takes the general path.
+ *
  * Truncated versus malformed: a frame shorter than what its IP or UDP header
  * declares is TRUNCATED when the capture cut it (caplen < len) and MALFORMED
  * when it was that short on the wire. A UDP DNS datagram cut by the snap
