@@ -21,6 +21,12 @@
  * before fragments or TCP see it. A stub's retransmission (the same bytes
  * a second or more later) is kept; a NATed copy differs and is kept.
  *
+ * The common shape (Ethernet without a tag, IPv4 without options and not a
+ * fragment or IPv6 with UDP as next header, UDP to or from a DNS port, all
+ * of it captured) is recognised by dec_fast() before anything is counted and
+ * then handled as the general path would handle it (same counters, digest
+ * and message); every other frame takes the general path.
+ *
  * Truncated versus malformed: a frame shorter than what its IP or UDP header
  * declares is TRUNCATED when the capture cut it (caplen < len) and MALFORMED
  * when it was that short on the wire. A UDP DNS datagram cut by the snap
@@ -98,10 +104,15 @@ struct mx_decoder {
 	const struct mx_frame *f; /* frame being decoded */
 	bool snapcut;             /* the capture cut this frame */
 	unsigned tcp_partial;     /* partial TCP messages delivered for this frame */
-	bool stats_dirty;         /* ipfrag or tcpre ran since the last sync_stats() */
 	unsigned encap;           /* encapsulation levels entered in this frame */
 	uint64_t last_tick;
 	struct dup_slot dup[DUP_SLOTS];
+	/* The fast path's message templates (IPv4 and IPv6 UDP): the fields
+	 * every datagram shares (address families and zero padding, transport,
+	 * partial) are written once, at creation. */
+	struct mx_pkt udp4, udp6;
+	/* Bit p set: p is one of o.dns_ports (is_dns() without the loop). */
+	uint64_t dns_port_bit[65536 / 64];
 };
 
 /* What the IP layer hands to the transport layer. */
@@ -250,12 +261,14 @@ bool mx_decode_linktype_ok(int dlt)
 	}
 }
 
+static inline bool dns_port(const struct mx_decoder *d, uint16_t port)
+{
+	return (d->dns_port_bit[port >> 6] >> (port & 63)) & 1u;
+}
+
 bool mx_decode_is_dns_port(const struct mx_decoder *d, uint16_t port)
 {
-	for (size_t i = 0; i < d->o.n_dns_ports; i++)
-		if (d->o.dns_ports[i] == port)
-			return true;
-	return false;
+	return dns_port(d, port);
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
@@ -319,6 +332,11 @@ struct mx_decoder *mx_decoder_new(const struct mx_decode_opts *o, const struct m
 	}
 	if (d->o.n_dns_ports > sizeof(d->o.dns_ports) / sizeof(d->o.dns_ports[0]))
 		d->o.n_dns_ports = sizeof(d->o.dns_ports) / sizeof(d->o.dns_ports[0]);
+	for (size_t i = 0; i < d->o.n_dns_ports; i++)
+		d->dns_port_bit[d->o.dns_ports[i] >> 6] |= (uint64_t)1 << (d->o.dns_ports[i] & 63);
+	d->udp4.src.family = d->udp4.dst.family = 4;
+	d->udp6.src.family = d->udp6.dst.family = 6;
+	d->udp4.transport = d->udp6.transport = MX_T_UDP;
 	if (cb)
 		d->cb = *cb;
 	d->frag = mx_ipfrag_new(d->o.frag_max, d->o.frag_timeout_us);
@@ -360,11 +378,17 @@ void mx_decode_tick(struct mx_decoder *d, uint64_t now_us)
 	mx_tcpre_tick(d->tcp, now_us);
 	if (now_us > d->last_tick)
 		d->last_tick = now_us;
-	sync_stats(d);
 }
 
+/* The counters ipfrag and tcpre keep are copied here, when asked for, rather
+ * than after every frame or tick that ran them. A decoder is only ever made
+ * by mx_decoder_new() (never a const object), so writing through the cast is
+ * defined; to the caller the call changes nothing it could observe. */
 const struct mx_decode_stats *mx_decode_peek_stats(const struct mx_decoder *d)
 {
+	struct mx_decoder *w = (struct mx_decoder *)(uintptr_t)d;
+
+	sync_stats(w);
 	return &d->st;
 }
 
@@ -377,15 +401,9 @@ static enum mx_reason dec_vxlan(struct mx_decoder *d, const struct l3 *l, struct
 static enum mx_reason dec_l4_other(struct mx_decoder *d, const struct l3 *l, uint8_t proto,
 				   struct mx_rd *r);
 
-static bool is_dns(const struct mx_decoder *d, uint16_t sport, uint16_t dport)
+static inline bool is_dns(const struct mx_decoder *d, uint16_t sport, uint16_t dport)
 {
-	for (size_t i = 0; i < d->o.n_dns_ports; i++)
-		if (d->o.dns_ports[i] == sport)
-			return true;
-	for (size_t i = 0; i < d->o.n_dns_ports; i++)
-		if (d->o.dns_ports[i] == dport)
-			return true;
-	return false;
+	return dns_port(d, sport) || dns_port(d, dport);
 }
 
 /* A header that does not fit: the capture's fault or the packet's. */
@@ -473,7 +491,6 @@ static enum mx_reason dec_tcp(struct mx_decoder *d, const struct l3 *l, struct m
 		const struct mx_tcpre_stats *ts = mx_tcpre_peek_stats(d->tcp);
 		uint64_t bad0 = ts->bad_prefix;
 		d->tcp_partial = 0;
-		d->stats_dirty = true;
 		int n = mx_tcpre_add(d->tcp, &s);
 		if (l->cut || d->tcp_partial)
 			why = MX_R_SHORT_DNS;
@@ -676,7 +693,6 @@ static inline void addr4(struct mx_addr *x, const uint8_t *b)
 
 static enum mx_reason frag_result(struct mx_decoder *d, enum mx_ipfrag_res res)
 {
-	d->stats_dirty = true;
 	if (res == MX_FRAG_HELD)
 		return MX_R_FRAGMENT_HELD;
 	if (res == MX_FRAG_BAD)
@@ -710,7 +726,8 @@ static inline uint64_t load64(const uint8_t *p)
  * at the end: about half the work of a full mix per word. */
 #define DUP_K1 0x9e3779b97f4a7c15ull
 #define DUP_K2 0xc2b2ae3d27d4eb4full
-static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
+static inline __attribute__((always_inline)) uint64_t dup_digest_inline(uint64_t hdr,
+									 const uint8_t *p, size_t n)
 {
 	uint64_t a = (hdr ^ ((uint64_t)n << 48)) * DUP_K1, b = 0x6a09e667f3bcc909ull;
 	size_t head = n <= 64 ? n : 48, i = 0;
@@ -726,7 +743,14 @@ static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
 	if (i < head) {
 		uint64_t w = 0;
 
-		memcpy(&w, p + i, head - i);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* the last head - i (1..7) bytes as the zero-padded load below
+		 * gives them: one load ending at head, shifted down */
+		if (head >= 8)
+			w = load64(p + head - 8) >> (64 - 8 * (head - i));
+		else
+#endif
+			memcpy(&w, p + i, head - i);
 		b = (b ^ w) * DUP_K2;
 	}
 	if (head < n) {
@@ -737,11 +761,36 @@ static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
 	return a == 0 ? 1 : a;
 }
 
+/* The same, out of line, for the general path. */
+static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
+{
+	return dup_digest_inline(hdr, p, n);
+}
+
+/* The digest's header word of an IPv6 packet: payload length, next header,
+ * addresses. */
+static inline uint64_t v6_hdr_word(uint16_t plen, uint8_t nh, const uint8_t *s6, const uint8_t *d6)
+{
+	return dup_mix(dup_mix((uint64_t)plen | (uint64_t)nh << 16, load64(s6)) ^ load64(s6 + 8),
+		       load64(d6)) ^
+	       load64(d6 + 8);
+}
+
+/* The digest's header word of an IPv4 header h (20 bytes at least): total
+ * length, ID, flags/offset, protocol, addresses (not TOS, TTL, checksum). */
+static inline uint64_t v4_hdr_word(const uint8_t *h, uint16_t tot)
+{
+	uint64_t id = (uint64_t)(h[4] << 8 | h[5]), fo = (uint64_t)(h[6] << 8 | h[7]);
+
+	return dup_mix((uint64_t)h[0] | (uint64_t)tot << 8 | id << 24 | fo << 40 |
+			       (uint64_t)h[9] << 56,
+		       load64(h + 12));
+}
+
 /* True when this packet is a copy of one seen within the window. */
-static bool dup_seen(struct mx_decoder *d, uint64_t digest)
+static inline bool dup_seen(struct mx_decoder *d, uint64_t ts, uint64_t digest)
 {
 	struct dup_slot *s = &d->dup[digest & (DUP_SLOTS - 1)];
-	uint64_t ts = d->f->ts_us;
 
 	if (s->digest == digest && ts >= s->ts_us && ts - s->ts_us <= MX_DECODE_DUP_WINDOW_US)
 		return true;
@@ -787,12 +836,11 @@ static enum mx_reason dec_ipv4(struct mx_decoder *d, struct mx_rd *r)
 	/* total length, ID, flags/offset, protocol, addresses (not TOS, TTL,
 	 * checksum), and the options */
 	{
-		uint64_t hw = dup_mix((uint64_t)vihl | (uint64_t)tot << 8 | (uint64_t)id << 24 |
-				      (uint64_t)fo << 40 | (uint64_t)proto << 56, load64(h + 12));
+		uint64_t hw = v4_hdr_word(h, tot);
 
 		if (ihl > 20)
 			hw = dup_mix(hw, dup_digest(0, h + 20, ihl - 20));
-		if (dup_seen(d, dup_digest(hw, pl.p, pl.left)))
+		if (dup_seen(d, d->f->ts_us, dup_digest(hw, pl.p, pl.left)))
 			return MX_R_CAPTURE_DUP;
 	}
 	struct l3 l = { .family = 4, .cut = clamped, .shortfall = tot - ihl - pl.left };
@@ -850,9 +898,7 @@ static enum mx_reason dec_ipv6(struct mx_decoder *d, struct mx_rd *r)
 		return MX_R_BAD_IP;
 	/* payload length, next header, addresses (not traffic class, flow label,
 	 * hop limit); extension headers are part of the payload */
-	if (dup_seen(d, dup_digest(dup_mix(dup_mix((uint64_t)plen | (uint64_t)nh << 16, load64(s6)) ^
-					   load64(s6 + 8), load64(d6)) ^ load64(d6 + 8),
-				   pl.p, pl.left)))
+	if (dup_seen(d, d->f->ts_us, dup_digest(v6_hdr_word(plen, nh, s6, d6), pl.p, pl.left)))
 		return MX_R_CAPTURE_DUP;
 	struct l3 l = { .family = 6, .cut = clamped, .shortfall = plen - pl.left };
 	mx_addr_set6(&l.src, s6);
@@ -1333,6 +1379,110 @@ static enum mx_reason dec_link_other(struct mx_decoder *d, struct mx_rd *r, int 
 	return dec_ethertype(d, r, type);
 }
 
+/* ---- the common shape ---------------------------------------------------
+ *
+ * Most frames are Ethernet (no VLAN tag), IPv4 without options and not a
+ * fragment or IPv6 with UDP as the next header, and a UDP datagram to or from
+ * a DNS port, all of it captured and every length consistent. dec_fast()
+ * recognises exactly that before it changes anything and then does what the
+ * general path (dec_link, dec_ipv4/dec_ipv6, dec_udp) would do for it: the
+ * same counters in the same order, the same capture-copy digest and the same
+ * message, written into a template whose constant fields were set once. Any
+ * other frame returns MX_R__COUNT untouched and takes the general path. */
+
+static inline uint16_t be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FAST_LE 1
+#else
+#define FAST_LE 0
+#endif
+
+/* An IPv4 header h without options, not a fragment (MF clear, offset 0),
+ * protocol UDP: version/IHL 0x45, the flags byte's low 6 bits and the
+ * offset's low byte 0, in one masked compare of the first 8 bytes. */
+static inline bool v4_plain_udp(const uint8_t *h)
+{
+	if (FAST_LE)
+		return (load64(h) & 0xff3f0000000000ffull) == 0x45 && h[9] == IPP_UDP;
+	return h[0] == 0x45 && (h[6] & 0x3f) == 0 && h[7] == 0 && h[9] == IPP_UDP;
+}
+
+/* v4_hdr_word(h, total length as in the header), from two loads: bytes 2..9
+ * (total length, ID, flags/offset, TTL, protocol) with the bytes of each pair
+ * swapped are the word's bytes 1..7 (the TTL falls off the top). */
+static inline uint64_t v4_plain_hdr_word(const uint8_t *h)
+{
+	if (FAST_LE) {
+		uint64_t y = load64(h + 2), m = 0x00ff00ff00ff00ffull;
+
+		return dup_mix(((y & m) << 8 | (y >> 8 & m)) << 8 | h[0], load64(h + 12));
+	}
+	return v4_hdr_word(h, be16(h + 2));
+}
+
+static inline enum mx_reason dec_fast(struct mx_decoder *d, const struct mx_frame *f)
+{
+	const uint8_t *e = f->data, *u;
+	size_t cap = f->caplen, n;
+	uint16_t ulen;
+	uint64_t hw;
+	struct mx_pkt *p;
+
+	if (f->linktype != MX_DLT_EN10MB || e == NULL || cap < 14 + 20 + 8)
+		return MX_R__COUNT;
+	uint16_t type = be16(e + 12);
+	if (type == ETH_IPV4) {
+		const uint8_t *h = e + 14;
+		uint16_t tot = be16(h + 2);
+		u = h + 20;
+		ulen = be16(u + 4);
+		if (!v4_plain_udp(h) || tot < 20 + 8 || tot > cap - 14 || ulen < 8 ||
+		    ulen > tot - 20 || !is_dns(d, be16(u), be16(u + 2)))
+			return MX_R__COUNT;
+		d->st.ipv4++;
+		hw = v4_plain_hdr_word(h);
+		n = (size_t)tot - 20;
+		p = &d->udp4;
+		memcpy(p->src.a, h + 12, 4);
+		memcpy(p->dst.a, h + 16, 4);
+	} else if (type == ETH_IPV6 && cap >= 14 + 40 + 8) {
+		const uint8_t *h = e + 14;
+		uint16_t plen = be16(h + 4);
+		u = h + 40;
+		ulen = be16(u + 4);
+		if ((h[0] >> 4) != 6 || h[6] != IPP_UDP || plen < 8 || plen > cap - 14 - 40 ||
+		    ulen < 8 || ulen > plen || !is_dns(d, be16(u), be16(u + 2)))
+			return MX_R__COUNT;
+		d->st.ipv6++;
+		hw = v6_hdr_word(plen, IPP_UDP, h + 8, h + 24);
+		n = plen;
+		p = &d->udp6;
+		memcpy(p->src.a, h + 8, 16);
+		memcpy(p->dst.a, h + 24, 16);
+	} else {
+		return MX_R__COUNT;
+	}
+	/* (the template's addresses are written before the copy check: they
+	 * are read only when a message is delivered) */
+	if (dup_seen(d, f->ts_us, dup_digest_inline(hw, u, n)))
+		return MX_R_CAPTURE_DUP;
+	d->st.udp++;
+	p->ts_us = f->ts_us;
+	p->frame = f->frame;
+	p->sport = be16(u);
+	p->dport = be16(u + 2);
+	p->dns = u + 8;
+	p->dns_len = p->dns_wire_len = (size_t)ulen - 8;
+	d->st.dns_udp++;
+	if (d->cb.dns)
+		d->cb.dns(d->cb.ctx, p);
+	return MX_R_DNS;
+}
+
 enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
 {
 	d->st.frames++;
@@ -1340,24 +1490,21 @@ enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f)
 		mx_ipfrag_tick(d->frag, f->ts_us);
 		mx_tcpre_tick(d->tcp, f->ts_us);
 		d->last_tick = f->ts_us;
-		d->stats_dirty = true;
 	}
-	d->f = f;
-	d->snapcut = f->len > f->caplen;
-	d->encap = 0;
-	struct mx_rd r;
-	mx_rd_init(&r, f->data, f->data ? f->caplen : 0);
-	enum mx_reason why = dec_link(d, &r, f->linktype);
-	d->f = NULL;
-	if ((unsigned)why >= MX_R__COUNT)
-		why = MX_R_LINK_UNSUPPORTED;
+	enum mx_reason why = dec_fast(d, f);
+	if (why == MX_R__COUNT) {
+		d->f = f;
+		d->snapcut = f->len > f->caplen;
+		d->encap = 0;
+		struct mx_rd r;
+		mx_rd_init(&r, f->data, f->data ? f->caplen : 0);
+		why = dec_link(d, &r, f->linktype);
+		d->f = NULL;
+		if ((unsigned)why >= MX_R__COUNT)
+			why = MX_R_LINK_UNSUPPORTED;
+	}
 	enum mx_verdict v = (enum mx_verdict)reason_verdict[why];
 	d->st.reason[why]++;
 	d->st.verdict[v]++;
-	/* the counters copied from ipfrag and tcpre change only when those ran */
-	if (d->stats_dirty) {
-		d->stats_dirty = false;
-		sync_stats(d);
-	}
 	return v;
 }

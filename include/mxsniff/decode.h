@@ -157,6 +157,9 @@ bool mx_decode_linktype_ok(int dlt);
 enum mx_verdict mx_decode_frame(struct mx_decoder *d, const struct mx_frame *f);
 /* Advance the clock (expire fragments and idle TCP flows). */
 void mx_decode_tick(struct mx_decoder *d, uint64_t now_us);
+/* The counters. Those of fragment reassembly and TCP streams (frag_timeout,
+ * frag_evicted, tcp_*) are brought up to date by this call; the others count
+ * as frames are decoded. */
 const struct mx_decode_stats *mx_decode_peek_stats(const struct mx_decoder *d);
 bool mx_decode_is_dns_port(const struct mx_decoder *d, uint16_t port);
 

@@ -537,6 +537,104 @@ static void time_going_back(void **state)
 	mx_capture_free(c);
 }
 
+/* The mapped reader's fast path (capture.c pf_fast) against libpcap on a
+ * file larger than two page-drop steps (PF_DROP, 4 MiB), with records of
+ * every length around the snap length (longer ones are cut to it), len above
+ * caplen, times in micro- or nanoseconds that sometimes go back by seconds,
+ * and a second file after it (numbering goes on). Every frame must be the one
+ * libpcap reads; then mx_capture_break() ends a read at once. */
+static void write_many(const char *path, int precision, unsigned n, unsigned seed)
+{
+	pcap_t *pd = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 128, (u_int)precision);
+	pcap_dumper_t *dp;
+	static uint8_t b[300];
+	unsigned i, x = seed;
+
+	assert_non_null(pd);
+	dp = pcap_dump_open(pd, path);
+	assert_non_null(dp);
+	for (i = 0; i < n; i++) {
+		struct pcap_pkthdr h;
+		size_t len;
+
+		x = x * 1103515245u + 12345u;
+		len = 14 + (x >> 8) % 187; /* 14..200: some above the 128 snap length */
+		for (size_t k = 0; k < len; k++)
+			b[k] = (uint8_t)(x >> (k % 24) ^ k);
+		memset(&h, 0, sizeof(h));
+		h.ts.tv_sec = 1700000000 + (long)(i / 50) - ((i % 997) == 0 ? 3 : 0);
+		h.ts.tv_usec = (long)((x >> 4) % (precision == PCAP_TSTAMP_PRECISION_NANO ?
+						 1000000000u : 1000000u));
+		h.caplen = (bpf_u_int32)len;
+		h.len = (bpf_u_int32)(len + (i % 3));
+		pcap_dump((u_char *)dp, &h, b);
+	}
+	pcap_dump_close(dp);
+	pcap_close(pd);
+}
+
+static void mapped_reader_matches_libpcap(void **state)
+{
+	const char *paths[2] = {tmp_path("many-us.pcap"), tmp_path("many-ns.pcap")};
+	const int prec[2] = {PCAP_TSTAMP_PRECISION_MICRO, PCAP_TSTAMP_PRECISION_NANO};
+	const unsigned counts[2] = {80000, 3000};
+	struct mx_capture *c = NULL;
+	struct mx_capture_stats st;
+	struct mx_frame f;
+	char err[256], perr[PCAP_ERRBUF_SIZE];
+	uint64_t frame = 0, prev = 0, back = 0;
+
+	(void)state;
+	for (int k = 0; k < 2; k++)
+		write_many(paths[k], prec[k], counts[k], 7u + (unsigned)k);
+	assert_true(file_size(paths[0]) > 8L * 1024 * 1024);
+	assert_int_equal(mx_capture_open_files(&c, paths, 2, NULL, err, sizeof(err)), 0);
+	for (int k = 0; k < 2; k++) {
+		pcap_t *pc = pcap_open_offline_with_tstamp_precision(paths[k],
+								     PCAP_TSTAMP_PRECISION_MICRO, perr);
+		struct pcap_pkthdr *h;
+		const u_char *data;
+
+		assert_non_null(pc);
+		while (pcap_next_ex(pc, &h, &data) == 1) {
+			uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+
+			assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
+			assert_int_equal(f.frame, ++frame);
+			assert_int_equal(f.ts_us, ts);
+			assert_int_equal(f.caplen, h->caplen);
+			assert_int_equal(f.len, h->len);
+			assert_int_equal(f.linktype, DLT_EN10MB);
+			assert_memory_equal(f.data, data, h->caplen);
+			if (ts + MX_CAPTURE_BACKSTEP_US <= prev)
+				back++;
+			prev = ts;
+		}
+		pcap_close(pc);
+	}
+	assert_int_equal(frame, counts[0] + counts[1]);
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 0);
+	mx_capture_stats(c, &st);
+	assert_int_equal(st.frames, frame);
+	assert_int_equal(st.back_steps, back);
+	assert_true(back > 50);
+	mx_capture_free(c);
+
+	/* records the fast path reads (all short): a break stops it too */
+	struct rec r[20];
+	for (int i = 0; i < 20; i++)
+		r[i] = udp53;
+	write_pcap(paths[1], DLT_EN10MB, PCAP_TSTAMP_PRECISION_MICRO, r, 20);
+	assert_int_equal(mx_capture_open_files(&c, &paths[1], 1, NULL, err, sizeof(err)), 0);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
+	mx_capture_break(c);
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 0);
+	mx_capture_stats(c, &st);
+	assert_int_equal(st.frames, 10);
+	mx_capture_free(c);
+}
+
 /* Runs in a forked child: fd 0 becomes the file, "-" reads it. Returns the
  * exit code: 0 when everything matched. */
 static int stdin_child(const char *path)
@@ -914,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(pcapng_is_read),
 		cmocka_unit_test(pcapng_interfaces_and_sections),
 		cmocka_unit_test(time_going_back),
+		cmocka_unit_test(mapped_reader_matches_libpcap),
 		cmocka_unit_test(stdin_dash),
 		cmocka_unit_test(truncated_file),
 		cmocka_unit_test(unreadable_files),

@@ -1900,6 +1900,258 @@ static void encap_truncation_sweep(void **state)
 	sweep(MX_DLT_NFLOG, fr.b, fr.n, NULL, 0, true);
 }
 
+/* The capture-copy digest covers every byte it is meant to: of an IP payload
+ * up to 64 bytes all of them, else the first 48 and the last 16. A packet
+ * that differs from the one just before it in one such bit (here: in a DNS
+ * byte, on both paths, for every length of the digest's tail) is not a copy.
+ * Each pair is fed 3 ms after the last, so only the pair's first packet is
+ * within the window: the digest of a packet differing from it in one word is
+ * never the same (each step is a bijection of the word), but packets that
+ * differ from each other in the high bytes of two words of one lane can
+ * share a digest (xor-then-multiply carries a difference only upwards), so
+ * variants are not compared with each other. */
+static void capture_copy_digest_bytes(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf fr;
+	uint64_t ts = 9000000, want = 0;
+	for (size_t dnsn = 1; dnsn <= 80; dnsn++) {
+		uint8_t q[96];
+		for (size_t i = 0; i < dnsn; i++)
+			q[i] = (uint8_t)(i * 7 + dnsn);
+		struct buf u = { .n = 0 }, ip = { .n = 0 };
+		udp(&u, 40000, 53, q, dnsn);
+		ip4(&ip, CLI4, SRV4, 17, 0x4242, 0, dnsn % 3 == 0, u.b, u.n); /* option: general path */
+		fr.n = 0;
+		eth(&fr, NULL, 0, 0x0800, ip.b, ip.n);
+		size_t l4 = fr.n - u.n; /* where UDP starts */
+		for (size_t i = 8; i < u.n; i++) {
+			if (u.n > 64 && i >= 48 && i < u.n - 16)
+				continue; /* not digested */
+			for (unsigned bit = 0; bit < 8; bit++) {
+				ts += 3000;
+				assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n, ts), MX_V_OK);
+				fr.b[l4 + i] ^= (uint8_t)(1u << bit);
+				assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n, ts + 1),
+						 MX_V_OK);
+				fr.b[l4 + i] ^= (uint8_t)(1u << bit);
+				want += 2;
+				assert_int_equal(mx_decode_peek_stats(d)->dns_udp, want);
+			}
+		}
+		/* the unchanged packet right after: a copy */
+		assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr.b, fr.n, fr.n, ts + 2), MX_V_OK);
+		assert_int_equal(mx_decode_peek_stats(d)->dns_udp, want);
+		assert_int_equal(reason(d, MX_R_CAPTURE_DUP), dnsn);
+	}
+	mx_decoder_free(d);
+}
+
+/* ---- the fast path against the general one ------------------------------ *
+ *
+ * decode.c takes a shortcut for Ethernet + IPv4 (no options, not a fragment)
+ * or IPv6 (next header UDP) + UDP on a DNS port, all captured. The same IP
+ * packet under a Linux cooked header (SLL) always takes the general path. So
+ * packets near the shortcut's edges (lengths one off, options, fragment bits,
+ * other protocols, ports, versions, cut captures) go to decoder A as Ethernet
+ * and to decoder B as SLL: verdicts, every counter and every message must be
+ * the same. Copies follow some packets within microseconds in the other
+ * framing, so the capture-copy digests of both paths must agree too. */
+
+struct diffrec {
+	unsigned n;
+	struct mx_pkt p;
+	uint8_t bytes[600];
+};
+
+static void diff_on_dns(void *ctx, const struct mx_pkt *p)
+{
+	struct diffrec *r = ctx;
+	r->n++;
+	r->p = *p;
+	memset(r->bytes, 0, sizeof(r->bytes));
+	memcpy(r->bytes, p->dns, p->dns_len < 600 ? p->dns_len : 600);
+	r->p.dns = NULL;
+}
+
+static uint64_t diff_rng = 0x2545f4914f6cdd1dull;
+
+static unsigned diff_rand(unsigned n)
+{
+	diff_rng ^= diff_rng << 13;
+	diff_rng ^= diff_rng >> 7;
+	diff_rng ^= diff_rng << 17;
+	return (unsigned)((diff_rng >> 11) % n);
+}
+
+/* An IP packet (IPv4 or IPv6 by `v6`) built at the fast path's edges. */
+static size_t diff_packet(uint8_t *out, size_t room, bool v6)
+{
+	uint8_t pl[256];
+	size_t dnsn = diff_rand(90); /* 0..89 DNS bytes: every digest tail length */
+	for (size_t i = 0; i < dnsn; i++)
+		pl[8 + i] = (uint8_t)diff_rand(256);
+	static const uint16_t ports[] = { 53, 53, 53, 5353, 40000, 4789, 25, 0 };
+	uint16_t sp = ports[diff_rand(8)], dp = ports[diff_rand(8)];
+	if (diff_rand(2))
+		sp = (uint16_t)(1024 + diff_rand(60000));
+	size_t ulen = 8 + dnsn;
+	switch (diff_rand(8)) {
+	case 0: ulen += 1; break;               /* claims one byte more */
+	case 1: ulen = ulen ? ulen - 1 : 0; break;
+	case 2: ulen = diff_rand(12); break;    /* below 8 */
+	default: break;
+	}
+	pl[0] = (uint8_t)(sp >> 8);
+	pl[1] = (uint8_t)sp;
+	pl[2] = (uint8_t)(dp >> 8);
+	pl[3] = (uint8_t)dp;
+	pl[4] = (uint8_t)(ulen >> 8);
+	pl[5] = (uint8_t)ulen;
+	pl[6] = pl[7] = 0;
+	size_t n = 8 + dnsn;
+	if (diff_rand(6) == 0)
+		n = diff_rand((unsigned)n + 1); /* less than a UDP header, maybe */
+	struct buf ip = { .n = 0 };
+	if (v6) {
+		static const unsigned nhs[] = { 17, 17, 17, 17, 6, 0, 44, 58, 59 };
+		ip6(&ip, CLI6, SRV6, nhs[diff_rand(9)], pl, n);
+		if (diff_rand(6) == 0)
+			ip.b[0] = (uint8_t)(diff_rand(16) << 4); /* another version */
+		if (diff_rand(6) == 0) {                        /* payload length off */
+			unsigned plen = (unsigned)n + diff_rand(3) - 1;
+			ip.b[4] = (uint8_t)(plen >> 8);
+			ip.b[5] = (uint8_t)plen;
+		}
+		ip.b[7] = (uint8_t)diff_rand(256);             /* hop limit */
+	} else {
+		static const unsigned protos[] = { 17, 17, 17, 17, 6, 1, 4, 47, 50 };
+		static const unsigned frags[] = { 0, 0, 0x4000, 0x4000, 0x2000, 0x0001,
+						  0x0100, 0x8000 };
+		ip4(&ip, CLI4, SRV4, protos[diff_rand(9)], diff_rand(65536), frags[diff_rand(8)],
+		    diff_rand(5) == 0, pl, n);
+		if (diff_rand(8) == 0)
+			ip.b[0] = (uint8_t)(diff_rand(16) << 4 | diff_rand(16)); /* version, IHL */
+		if (diff_rand(5) == 0) { /* total length off (0 included: TSO) */
+			unsigned tot = diff_rand(4) == 0 ? 0 : (unsigned)ip.n + diff_rand(5) - 2;
+			ip.b[2] = (uint8_t)(tot >> 8);
+			ip.b[3] = (uint8_t)tot;
+		}
+		ip.b[1] = (uint8_t)diff_rand(256); /* TOS */
+		ip.b[8] = (uint8_t)diff_rand(256); /* TTL */
+	}
+	if (diff_rand(4) == 0) { /* Ethernet padding after the packet */
+		uint8_t padding[6] = { 0 };
+		put(&ip, padding, diff_rand(7));
+	}
+	assert_true(ip.n <= room);
+	memcpy(out, ip.b, ip.n);
+	return ip.n;
+}
+
+static enum mx_verdict diff_feed(struct mx_decoder *d, int dlt, const uint8_t *b, size_t caplen,
+				 size_t len, uint64_t ts, uint64_t frame)
+{
+	struct mx_frame f = {
+		.ts_us = ts, .frame = frame, .caplen = (uint32_t)caplen, .len = (uint32_t)len,
+		.linktype = dlt, .data = b,
+	};
+	return mx_decode_frame(d, &f);
+}
+
+static void diff_check(struct mx_decoder *a, struct mx_decoder *b, const struct diffrec *ra,
+		       const struct diffrec *rb)
+{
+	assert_memory_equal(mx_decode_peek_stats(a), mx_decode_peek_stats(b),
+			    sizeof(struct mx_decode_stats));
+	assert_int_equal(ra->n, rb->n);
+	if (ra->n == 0)
+		return;
+	assert_memory_equal(&ra->p.src, &rb->p.src, sizeof(ra->p.src));
+	assert_memory_equal(&ra->p.dst, &rb->p.dst, sizeof(ra->p.dst));
+	assert_int_equal(ra->p.ts_us, rb->p.ts_us);
+	assert_int_equal(ra->p.frame, rb->p.frame);
+	assert_int_equal(ra->p.sport, rb->p.sport);
+	assert_int_equal(ra->p.dport, rb->p.dport);
+	assert_int_equal(ra->p.transport, rb->p.transport);
+	assert_int_equal(ra->p.dns_len, rb->p.dns_len);
+	assert_int_equal(ra->p.dns_wire_len, rb->p.dns_wire_len);
+	assert_int_equal(ra->p.partial, rb->p.partial);
+	assert_memory_equal(ra->bytes, rb->bytes, sizeof(ra->bytes));
+}
+
+static void fast_path_matches_general(void **state)
+{
+	(void)state;
+	static struct diffrec ra, rb;
+	memset(&ra, 0, sizeof(ra));
+	memset(&rb, 0, sizeof(rb));
+	struct mx_decode_opts o;
+	mx_decode_opts_default(&o);
+	o.dns_ports[1] = 5353; /* two DNS ports: both bits of the port set */
+	o.n_dns_ports = 2;
+	struct mx_decode_cb ca = { .ctx = &ra, .dns = diff_on_dns };
+	struct mx_decode_cb cbb = { .ctx = &rb, .dns = diff_on_dns };
+	struct mx_decoder *a = mx_decoder_new(&o, &ca), *b = mx_decoder_new(&o, &cbb);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(mx_decode_is_dns_port(a, 53) && mx_decode_is_dns_port(a, 5353));
+	assert_false(mx_decode_is_dns_port(a, 54) || mx_decode_is_dns_port(a, 5352) ||
+		     mx_decode_is_dns_port(a, 0));
+	static uint8_t pkt[600], eth_f[700], sll_f[700];
+	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2 };
+	uint64_t ts = 7000000, frame = 0, fast = 0;
+	for (int i = 0; i < 20000; i++) {
+		bool v6 = diff_rand(3) == 0;
+		size_t n = diff_packet(pkt, sizeof(pkt), v6);
+		unsigned type = v6 ? 0x86dd : 0x0800;
+		if (diff_rand(20) == 0)
+			type = v6 ? 0x0800 : 0x86dd; /* the other version's EtherType */
+		memcpy(eth_f, macs, 12);
+		eth_f[12] = (uint8_t)(type >> 8);
+		eth_f[13] = (uint8_t)type;
+		memcpy(eth_f + 14, pkt, n);
+		memset(sll_f, 0, 14);
+		sll_f[1] = 4;  /* outgoing */
+		sll_f[3] = 1;  /* ARPHRD_ETHER */
+		sll_f[5] = 6;
+		sll_f[14] = (uint8_t)(type >> 8);
+		sll_f[15] = (uint8_t)type;
+		memcpy(sll_f + 16, pkt, n);
+		size_t len = n, cap = n;
+		if (diff_rand(8) == 0) /* the capture cut it */
+			cap = diff_rand((unsigned)n + 1);
+		else if (diff_rand(8) == 0) /* shorter on the wire than it says */
+			len = cap = n - diff_rand((unsigned)n + 1);
+		ts += diff_rand(4) == 0 ? diff_rand(5000) : 0;
+		frame++;
+		uint64_t dns0 = mx_decode_peek_stats(a)->dns_udp;
+		enum mx_verdict va = diff_feed(a, MX_DLT_EN10MB, eth_f, 14 + cap, 14 + len, ts, frame);
+		enum mx_verdict vb = diff_feed(b, MX_DLT_LINUX_SLL, sll_f, 16 + cap, 16 + len, ts, frame);
+		assert_int_equal(va, vb);
+		diff_check(a, b, &ra, &rb);
+		fast += mx_decode_peek_stats(a)->dns_udp != dns0;
+		if (diff_rand(3) == 0) {
+			/* a copy in the other framing (A) or the same one (B), a
+			 * few microseconds on, TTL or hop limit changed */
+			ts += diff_rand(3);
+			frame++;
+			sll_f[16 + (v6 ? 7 : 8)] ^= 0x55;
+			va = diff_feed(a, MX_DLT_LINUX_SLL, sll_f, 16 + cap, 16 + len, ts, frame);
+			vb = diff_feed(b, MX_DLT_LINUX_SLL, sll_f, 16 + cap, 16 + len, ts, frame);
+			assert_int_equal(va, vb);
+			diff_check(a, b, &ra, &rb);
+		}
+	}
+	/* the common shape was common enough to have been exercised, and
+	 * copies were found */
+	assert_true(fast > 1000);
+	assert_true(mx_decode_peek_stats(a)->reason[MX_R_CAPTURE_DUP] > 500);
+	mx_decoder_free(a);
+	mx_decoder_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1925,6 +2177,8 @@ int main(void)
 		cmocka_unit_test(tunnel_depth_frag_dup),
 		cmocka_unit_test(ppp_hdlc_nflog_links),
 		cmocka_unit_test(encap_truncation_sweep),
+		cmocka_unit_test(fast_path_matches_general),
+		cmocka_unit_test(capture_copy_digest_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
