@@ -1015,45 +1015,30 @@ static struct cstep *step_large(struct ohead *c, uint16_t *ref)
 	return n;
 }
 
-/* Merge lookup l into the step *ref (allocated small when it is 0); the
- * step, NULL when out of memory. */
-static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_lookup *l)
+/* The rcode of l's first closed try whose outcome is the lookup's, 0 none. */
+static inline uint16_t lookup_rcode(const struct mx_lookup *l, unsigned nt)
 {
-	if (!*ref) {
-		uint16_t off = arena_take(c, CSTEP_SMALL);
-		if (!off)
-			return NULL;
-		/* the scalars cleared; frames are read only under n_frames */
-		memset(at(c, off), 0, offsetof(struct cstep, frames));
-		*ref = off;
-	}
-	struct cstep *s = at(c, *ref);
-	bool was = s->asked;
-	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
-	if (!was)
-		s->first_end_us = l->last_us;
-	if (!was || l->first_us < s->first_us)
-		s->first_us = l->first_us;
-	if (!was || (unsigned)l->outcome <= s->outcome) {
-		s->outcome = (uint8_t)l->outcome;
-		s->latency_us = l->latency_us;
-		s->ede = l->ede;
-		s->rcode = 0;
-		for (unsigned i = 0; i < nt; i++)
-			if (l->tries[i].outcome == l->outcome && !l->tries[i].open) {
-				s->rcode = l->tries[i].rcode;
-				break;
-			}
-	}
-	s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
-	s->asked = true;
-	s->lookups++;
-	s->attempts += l->attempts;
-	if (l->last_us > s->end_us)
-		s->end_us = l->last_us;
-	s->lookup_seq = l->seq;
+	for (unsigned i = 0; i < nt; i++)
+		if (l->tries[i].outcome == l->outcome && !l->tries[i].open)
+			return l->tries[i].rcode;
+	return 0;
+}
+
+/* Append the frames of l's tries (query, then response, try by try) that s
+ * does not hold yet, up to MX_CHAIN_MAX_FRAMES, and fold the tries' timeouts
+ * in; the step (moved when it had to become large), NULL when out of
+ * memory. A frame above every frame held is new without a scan (a step's
+ * frames are mostly appended in increasing order), so only a frame at or
+ * below that maximum is looked for. */
+static inline __attribute__((always_inline)) struct cstep *
+step_frames(struct ohead *c, uint16_t *ref, struct cstep *s, const struct mx_lookup *l, unsigned nt)
+{
 	bool timeouts = s->timeouts;
 	unsigned nf = s->n_frames;
+	uint64_t max = 0;
+	for (unsigned j = 0; j < nf; j++)
+		if (s->frames[j] > max)
+			max = s->frames[j];
 	for (unsigned i = 0; i < nt; i++) {
 		const struct mx_lookup_try *tr = &l->tries[i];
 		timeouts |= tr->outcome == MX_O_TIMEOUT || tr->open;
@@ -1061,11 +1046,15 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		for (unsigned k = 0; k < 2; k++) {
 			if (!fr[k] || nf >= MX_CHAIN_MAX_FRAMES)
 				continue;
-			unsigned j = 0;
-			while (j < nf && s->frames[j] != fr[k])
-				j++;
-			if (j < nf)
-				continue;
+			if (fr[k] > max) {
+				max = fr[k];
+			} else {
+				unsigned j = 0;
+				while (j < nf && s->frames[j] != fr[k])
+					j++;
+				if (j < nf)
+					continue;
+			}
 			if (nf >= CSTEP_SMALL_FRAMES && !s->large) {
 				struct cstep *n = step_large(c, ref);
 				if (!n)
@@ -1077,29 +1066,93 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 	}
 	s->timeouts = timeouts;
 	s->n_frames = (uint8_t)nf;
+	return s;
+}
+
+/* Add l's resolvers that s does not hold yet (in l's order, at most
+ * MX_LOOKUP_MAX_RESOLVERS); the step, moved when it had to become large. */
+static inline __attribute__((always_inline)) struct cstep *
+step_resolvers(struct ohead *c, uint16_t *ref, struct cstep *s, const struct mx_lookup *l)
+{
 	for (unsigned i = 0; i < l->n_resolvers; i++) {
 		if (s->n_resolvers >= MX_LOOKUP_MAX_RESOLVERS)
 			break;
 		unsigned n = s->n_resolvers;
-		if (n && mx_addr_eq(&s->res0, &l->resolvers[i]))
+		if (n == 0) {
+			s->res0 = l->resolvers[i];
+			s->n_resolvers = 1;
+			continue;
+		}
+		if (mx_addr_eq(&s->res0, &l->resolvers[i]))
 			continue;
 		unsigned j = 1;
 		while (j < n && !mx_addr_eq(&s->res_more[j - 1], &l->resolvers[i]))
 			j++;
 		if (j < n)
 			continue;
-		if (n == 0) {
-			s->res0 = l->resolvers[i];
-		} else {
-			struct cstep *ls = step_large(c, ref);
-			if (!ls)
-				break;
-			s = ls;
-			s->res_more[n - 1] = l->resolvers[i];
-		}
+		struct cstep *ls = step_large(c, ref);
+		if (!ls)
+			break;
+		s = ls;
+		s->res_more[n - 1] = l->resolvers[i];
 		s->n_resolvers = (uint8_t)(n + 1);
 	}
 	return s;
+}
+
+/* Merge lookup l into the step *ref (allocated small when it is 0); the
+ * step, NULL when out of memory. A new step (most merges: a step is rarely
+ * asked twice in a window) has every scalar written from l at once. */
+static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	struct cstep *s;
+	if (!*ref) {
+		uint16_t off = arena_take(c, CSTEP_SMALL);
+		if (!off)
+			return NULL;
+		*ref = off;
+		/* every scalar written; frames are read only under n_frames */
+		s = at(c, off);
+		s->first_us = l->first_us;
+		s->end_us = l->last_us;
+		s->first_end_us = l->last_us;
+		s->latency_us = l->latency_us;
+		s->lookup_seq = l->seq;
+		s->attempts = l->attempts;
+		s->lookups = 1;
+		s->rcode = lookup_rcode(l, nt);
+		s->ede = l->ede;
+		s->outcome = (uint8_t)l->outcome;
+		s->asked = 1;
+		s->timeouts = 0;
+		s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
+		s->n_resolvers = 0;
+		s->n_frames = 0;
+		s->large = 0;
+	} else {
+		s = at(c, *ref);
+		bool was = s->asked;
+		if (!was)
+			s->first_end_us = l->last_us;
+		if (!was || l->first_us < s->first_us)
+			s->first_us = l->first_us;
+		if (!was || (unsigned)l->outcome <= s->outcome) {
+			s->outcome = (uint8_t)l->outcome;
+			s->latency_us = l->latency_us;
+			s->ede = l->ede;
+			s->rcode = lookup_rcode(l, nt);
+		}
+		s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
+		s->asked = true;
+		s->lookups++;
+		s->attempts += l->attempts;
+		if (l->last_us > s->end_us)
+			s->end_us = l->last_us;
+		s->lookup_seq = l->seq;
+	}
+	s = step_frames(c, ref, s, l, nt);
+	return step_resolvers(c, ref, s, l);
 }
 
 /* Byte classes for looks_ip_literal_slow(): 1 digit, 2 ':' '[' ']'. */

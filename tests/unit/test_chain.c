@@ -590,6 +590,129 @@ static void reused_slot_carries_nothing(void **state)
 	mx_chain_free(t);
 }
 
+/* The step as the merge rules define it, lookup by lookup (the reference for
+ * step_merge_matches_reference): the best outcome (lowest, ties to the later
+ * lookup) with its latency, EDE and the rcode of its first closed try of that
+ * outcome; frames (query then response, try by try) and resolvers without
+ * repeats in first-seen order, capped. */
+static void ref_merge(struct mx_chain_step *s, const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	bool was = s->asked;
+	if (!was)
+		s->first_end_us = l->last_us;
+	if (!was || l->first_us < s->first_us)
+		s->first_us = l->first_us;
+	if (!was || l->outcome <= s->outcome) {
+		s->outcome = l->outcome;
+		s->latency_us = l->latency_us;
+		s->ede = l->ede;
+		s->rcode = 0;
+		for (unsigned i = 0; i < nt; i++)
+			if (l->tries[i].outcome == l->outcome && !l->tries[i].open) {
+				s->rcode = l->tries[i].rcode;
+				break;
+			}
+	}
+	s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
+	s->asked = true;
+	s->lookups++;
+	s->attempts += l->attempts;
+	if (l->last_us > s->end_us)
+		s->end_us = l->last_us;
+	s->lookup_seq = l->seq;
+	for (unsigned i = 0; i < nt; i++) {
+		s->timeouts |= l->tries[i].outcome == MX_O_TIMEOUT || l->tries[i].open;
+		uint64_t fr[2] = {l->tries[i].q_frame, l->tries[i].r_frame};
+		for (unsigned k = 0; k < 2; k++) {
+			bool seen = false;
+			for (unsigned j = 0; j < s->n_frames; j++)
+				seen |= s->frames[j] == fr[k];
+			if (fr[k] && !seen && s->n_frames < MX_CHAIN_MAX_FRAMES)
+				s->frames[s->n_frames++] = fr[k];
+		}
+	}
+	for (unsigned i = 0; i < l->n_resolvers; i++) {
+		bool seen = false;
+		for (unsigned j = 0; j < s->n_resolvers; j++)
+			seen |= mx_addr_eq(&s->resolvers[j], &l->resolvers[i]);
+		if (!seen && s->n_resolvers < MX_LOOKUP_MAX_RESOLVERS)
+			s->resolvers[s->n_resolvers++] = l->resolvers[i];
+	}
+}
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state >> 11) % n;
+}
+
+/* step_merge writes a new step's fields at once and skips the frame scan
+ * for a frame above every frame held: random lookups (0-12 tries, frames
+ * from a small range so that they repeat, go down and are 0, mixed
+ * outcomes, open tries, 0-4 resolvers from a pool) merged 1-5 times into
+ * each of A and AAAA of one exchange give the reference's steps. */
+static void step_merge_matches_reference(void **state)
+{
+	(void)state;
+	static const enum mx_outcome oc[] = {MX_O_ANSWER, MX_O_NODATA, MX_O_SERVFAIL, MX_O_TIMEOUT, MX_O_REFUSED};
+	static const char *const pool[] = {"192.0.2.53", "192.0.2.54", "2001:db8::53", "198.51.100.53",
+					   "192.0.2.55", "2001:db8::54"};
+	for (unsigned round = 0; round < 400; round++) {
+		struct mx_chain_table *t = new_table(0);
+		struct mx_lookup l;
+		lk(&l, "192.0.2.10", "ref.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+		mx_answer("mx.ref.test", NULL);
+		mx_chain_observe_lookup(t, &l);
+		struct mx_chain_step want[2];
+		memset(want, 0, sizeof want);
+		unsigned merges = 2 + rnd(9);
+		uint64_t base = round % 3 == 0 ? 1000 : 100; /* frames above or among the earlier ones */
+		for (unsigned m = 0; m < merges; m++) {
+			unsigned fam = rnd(2);
+			lk(&l, "192.0.2.10", "mx.ref.test", fam ? MX_TYPE_AAAA : MX_TYPE_A, oc[rnd(5)],
+			   T0 + SEC + rnd(50) * (SEC / 10), 5);
+			l.seq = 100 + m;
+			l.attempts = 1 + rnd(4);
+			l.latency_us = rnd(100000);
+			l.ede = rnd(3) ? 0xffff : (uint16_t)rnd(30);
+			l.pending_at_end = rnd(4) == 0;
+			l.last_us = l.first_us + rnd(5 * SEC);
+			l.n_tries = (uint16_t)rnd(MX_LOOKUP_MAX_TRIES + 1);
+			for (unsigned i = 0; i < l.n_tries; i++) {
+				struct mx_lookup_try *tr = &l.tries[i];
+				tr->q_frame = rnd(4) == 0 ? 0 : base + rnd(40);
+				tr->r_frame = rnd(3) == 0 ? 0 : base + rnd(40);
+				if (round % 2)
+					base += rnd(3); /* mostly increasing */
+				tr->outcome = oc[rnd(5)];
+				tr->open = rnd(5) == 0;
+				tr->rcode = (uint16_t)rnd(6);
+			}
+			l.n_resolvers = (uint16_t)rnd(MX_LOOKUP_MAX_RESOLVERS + 1);
+			for (unsigned i = 0; i < l.n_resolvers; i++)
+				assert_int_equal(mx_addr_parse(pool[rnd(6)], &l.resolvers[i]), 0);
+			l.answer = NULL;
+			mx_chain_observe_lookup(t, &l);
+			ref_merge(&want[fam], &l);
+		}
+		mx_chain_finish(t, T0 + 1000 * SEC);
+		assert_int_equal(ngot, 1);
+		for (unsigned fam = 0; fam < 2; fam++) {
+			const struct mx_chain_step *g = fam ? &got[0].hosts[0].aaaa : &got[0].hosts[0].a;
+			struct mx_chain_step *w = &want[fam];
+			if (!w->asked)
+				w->ede = 0xffff; /* never asked */
+			assert_memory_equal(g, w, sizeof *w);
+		}
+		mx_chain_free(t);
+	}
+}
+
 static void assert_name(const struct mx_dname *d, const char *text)
 {
 	struct mx_dname e;
@@ -772,6 +895,7 @@ int main(void)
 		cmocka_unit_test(big_chain_round_trip),
 		cmocka_unit_test(carried_client_hash),
 		cmocka_unit_test(reused_slot_carries_nothing),
+		cmocka_unit_test(step_merge_matches_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
