@@ -562,10 +562,13 @@ static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h,
 	return false;
 }
 
-static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
+/* A new entry, without looking for an equal one: for a key the chain cannot
+ * hold yet (a host just added; an address just added to its host, whose
+ * other addresses differ from it: an equal 64-bit key of another address
+ * would only be a second entry for the same host, which the SYN walks treat
+ * like one). */
+static void index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	if (index_has(t, slot, h, host, is_addr))
-		return;
 	uint32_t e;
 	if (t->free_ent != NO_IDX) {
 		e = t->free_ent;
@@ -587,9 +590,24 @@ static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8
 	t->meta[slot].idx_first = e;
 }
 
-static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host)
+/* A new entry unless the chain has it (a host's name again, a CNAME target
+ * seen before). */
+static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	index_put(t, slot, name_key(t->meta[slot].shash, name->wire, name->len), host, false);
+	if (!index_has(t, slot, h, host, is_addr))
+		index_insert(t, slot, h, host, is_addr);
+}
+
+/* Name entry of host `host`; `fresh`: the host was just added (no entry of
+ * it can exist). */
+static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host,
+		      bool fresh)
+{
+	uint64_t h = name_key(t->meta[slot].shash, name->wire, name->len);
+	if (fresh)
+		index_insert(t, slot, h, host, false);
+	else
+		index_put(t, slot, h, host, false);
 }
 
 /* Buckets are short (at least 4 per open chain): the walk to an entry's
@@ -991,8 +1009,12 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 	 * they are decoded, so that building it does not wait on each line */
 	if (t->head != NO_IDX) {
 		const char *p = (const char *)chain_at(t, t->head);
-		for (size_t o = 0; o < ARENA_BYTES; o += 64)
+		for (size_t o = 0; o < ARENA_BYTES; o += 256) {
 			__builtin_prefetch(p + o);
+			__builtin_prefetch(p + o + 64);
+			__builtin_prefetch(p + o + 128);
+			__builtin_prefetch(p + o + 192);
+		}
 	}
 }
 
@@ -1355,10 +1377,11 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			other = true;
 			if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 				continue;
+			unsigned before = c->n_hosts;
 			int hi = add_host(t, slot, &r->exchange, r->pref, false);
 			if (hi < 0)
 				continue;
-			index_add(t, slot, &r->exchange, (uint8_t)hi);
+			index_add(t, slot, &r->exchange, (uint8_t)hi, (unsigned)hi >= before);
 			/* an address literal is its own address (Postfix connects to
 			 * it without a lookup): a SYN to it belongs to this chain
 			 * (the host's name is r->exchange) */
@@ -1366,7 +1389,7 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			struct mx_addr lit;
 			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&r->exchange, &lit) &&
 			    host_add_addr(c, ho, &lit))
-				index_put(t, slot, addr_key(t->meta[slot].shash, &lit), (uint8_t)hi, true);
+				index_insert(t, slot, addr_key(t->meta[slot].shash, &lit), (uint8_t)hi, true);
 		}
 		c->hosts_total = (uint8_t)(m->mx_total > 255 ? 255 : m->mx_total);
 		c->null_mx = root && !other;
@@ -1377,9 +1400,10 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 		 * A/AAAA of D after NXDOMAIN); a failed MX: a sender with
 		 * ignore_mx_lookup_error may still ask D (the chain's domain is
 		 * the MX lookup's qname) */
+		unsigned before = c->n_hosts;
 		int hi = add_host(t, slot, &l->qname, 0, true);
 		if (hi >= 0)
-			index_add(t, slot, &l->qname, (uint8_t)hi);
+			index_add(t, slot, &l->qname, (uint8_t)hi, (unsigned)hi >= before);
 	}
 	if (m && m->has_soa) {
 		oname_set(c, &c->soa, &c->soa_cap, &m->soa_owner);
@@ -1563,13 +1587,13 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 				for (unsigned j = 0; j < h->n_addrs; j++)
 					dup |= mx_addr_eq(&v[j], &m->addr[i].addr);
 				if (!dup && host_add_addr(c, h, &m->addr[i].addr))
-					index_put(t, slot, addr_key(sh, &m->addr[i].addr), hi, true);
+					index_insert(t, slot, addr_key(sh, &m->addr[i].addr), hi, true);
 			}
 			if (m->n_cname > 0) {
 				const struct mx_dname *cn = &m->cname[m->n_cname - 1];
 				oname_set(c, &h->cname, &h->cname_cap, cn);
 				h->cname_loop = m->cname_loop;
-				index_add(t, slot, cn, hi);
+				index_add(t, slot, cn, hi, false);
 			}
 		}
 	}

@@ -713,6 +713,56 @@ static void step_merge_matches_reference(void **state)
 	}
 }
 
+/* A name enters the index once per host: a host added by the first MX
+ * answer and named again by a second one (the MX asked again inside the
+ * attempt), the implicit host, and a CNAME target seen in two answers each
+ * make a later lookup of that name join its host once. Addresses added one
+ * by one, a SYN to each, tie the host once. */
+static void index_entries_not_repeated(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "rep.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.rep.test", "mx2.rep.test");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "rep.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, 3);
+	mx_answer("mx2.rep.test", "mx3.rep.test"); /* mx2 again, mx3 new */
+	mx_chain_observe_lookup(t, &l);
+	for (unsigned k = 0; k < 2; k++) { /* the same CNAME in two answers */
+		lk(&l, "192.0.2.10", "mx1.rep.test", k ? MX_TYPE_AAAA : MX_TYPE_A, MX_O_ANSWER, T0 + 2 * SEC, 10 + 2 * k);
+		addr_answer(k ? "2001:db8::25" : "198.51.100.25");
+		msg.n_cname = 1;
+		assert_int_equal(mx_dname_from_text("alias.rep.test", &msg.cname[0]), 0);
+		mx_chain_observe_lookup(t, &l);
+	}
+	static const char *const names[] = {"mx2.rep.test", "mx3.rep.test", "alias.rep.test"};
+	for (unsigned k = 0; k < 3; k++) {
+		lk(&l, "192.0.2.10", names[k], MX_TYPE_A, MX_O_ANSWER, T0 + 3 * SEC, 20 + 2 * k);
+		addr_answer("198.51.100.30");
+		mx_chain_observe_lookup(t, &l);
+	}
+	/* a NODATA MX: the implicit host, then its A lookup */
+	lk(&l, "192.0.2.10", "imp.test", MX_TYPE_MX, MX_O_NODATA, T0 + 4 * SEC, 40);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "imp.test", MX_TYPE_A, MX_O_ANSWER, T0 + 5 * SEC, 42);
+	addr_answer("198.51.100.40");
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *c = &got[0];
+	assert_int_equal(c->n_hosts, 3);
+	assert_int_equal(c->mx.lookups, 2);
+	assert_int_equal(c->hosts[0].a.lookups, 2); /* its own A, then alias's A through the CNAME */
+	assert_int_equal(c->hosts[0].aaaa.lookups, 1);
+	assert_int_equal(c->hosts[1].a.lookups, 1);
+	assert_int_equal(c->hosts[2].a.lookups, 1);
+	assert_int_equal(got[1].hosts[0].a.lookups, 1);
+	assert_true(got[1].hosts[0].implicit);
+	assert_int_equal(mx_chain_peek_stats(t)->lookups_joined, 2 + 3 + 1);
+	mx_chain_free(t);
+}
+
 static void assert_name(const struct mx_dname *d, const char *text)
 {
 	struct mx_dname e;
@@ -896,6 +946,7 @@ int main(void)
 		cmocka_unit_test(carried_client_hash),
 		cmocka_unit_test(reused_slot_carries_nothing),
 		cmocka_unit_test(step_merge_matches_reference),
+		cmocka_unit_test(index_entries_not_repeated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
