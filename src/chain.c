@@ -1213,17 +1213,21 @@ static bool looks_ip_literal_slow(const struct mx_dname *n)
 	return labels == 4 && numeric == 4;
 }
 
-static inline bool word_has_literal_byte(uint64_t x)
+/* Some byte of x is ':' or one of 'Y' '[' ']' '_' (the byte with bits 1 and
+ * 2 cleared is 0x59): two zero-byte tests instead of three. 'Y' and '_'
+ * only send a name to the exact walk. */
+static inline bool word_may_have_literal_byte(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-	uint64_t a = x ^ (ones * ':'), b = x ^ (ones * '['), c = x ^ (ones * ']');
-	return (((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs;
+	uint64_t a = x ^ (ones * ':'), b = (x & (ones * 0xf9)) ^ (ones * 0x59);
+	return (((a - ones) & ~a) | ((b - ones) & ~b)) & highs;
 }
 
-/* Some byte of the name's wire[0..len) is ':', '[' or ']', eight at a time;
- * a last partial word is read as the eight bytes ending at len (wire[] holds
- * MX_DNAME_MAX bytes, so every load stays inside the name). */
-static bool has_literal_byte(const struct mx_dname *n)
+/* False when no byte of the name's wire[0..len) is ':', '[' or ']' (true
+ * may also mean a 'Y' or '_'), eight at a time; a last partial word is read
+ * as the eight bytes ending at len (wire[] holds MX_DNAME_MAX bytes, so
+ * every load stays inside the name). */
+static bool may_have_literal_byte(const struct mx_dname *n)
 {
 	size_t len = n->len;
 	const uint8_t *w = n->wire;
@@ -1235,18 +1239,19 @@ static bool has_literal_byte(const struct mx_dname *n)
 	}
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8)
-		if (word_has_literal_byte(mx_load64_(w + i)))
+		if (word_may_have_literal_byte(mx_load64_(w + i)))
 			return true;
-	return i < len && word_has_literal_byte(mx_load64_(w + len - 8));
+	return i < len && word_may_have_literal_byte(mx_load64_(w + len - 8));
 }
 
 /* Same answer as looks_ip_literal_slow(). Without any ':' '[' ']' byte (not
  * even a length byte) only four numeric labels make a literal, so the first
- * label that is not numeric, or a fifth label, decides. */
+ * label that is not numeric, or a fifth label, decides; a name that may have
+ * one takes the exact walk. */
 static bool looks_ip_literal(const struct mx_dname *n)
 {
 	size_t i = 0, len = n->len;
-	if (has_literal_byte(n))
+	if (may_have_literal_byte(n))
 		return looks_ip_literal_slow(n);
 	unsigned labels = 0;
 	while (i < len && n->wire[i]) {
@@ -1331,16 +1336,22 @@ static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dna
 	return (int)hi;
 }
 
+/* Host h's address array (MX_CHAIN_MAX_ADDRS, read only under n_addrs: not
+ * cleared); false when out of memory. */
+static bool host_alloc_addrs(struct ohead *c, struct ohost *h)
+{
+	uint16_t off = arena_take(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
+	if (!off)
+		return false;
+	h->addrs = off;
+	return true;
+}
+
 /* Append address a to host h (its array allocated with the first). */
 static bool host_add_addr(struct ohead *c, struct ohost *h, const struct mx_addr *a)
 {
-	if (!h->addrs) {
-		/* read only under n_addrs: not cleared */
-		uint16_t off = arena_take(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
-		if (!off)
-			return false;
-		h->addrs = off;
-	}
+	if (!h->addrs && !host_alloc_addrs(c, h))
+		return false;
 	struct mx_addr *v = at(c, h->addrs);
 	v[h->n_addrs++] = *a;
 	return true;
@@ -1580,14 +1591,24 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 			sum_step(t, &u->fam[v6], hi, ms);
 		const struct mx_dns_msg *m = l->answer;
 		if (m) {
-			uint64_t sh = t->meta[slot].shash;
-			for (unsigned i = 0; i < m->n_addr && h->n_addrs < MX_CHAIN_MAX_ADDRS; i++) {
-				bool dup = false;
-				const struct mx_addr *v = h->addrs ? at(c, h->addrs) : NULL;
-				for (unsigned j = 0; j < h->n_addrs; j++)
-					dup |= mx_addr_eq(&v[j], &m->addr[i].addr);
-				if (!dup && host_add_addr(c, h, &m->addr[i].addr))
-					index_insert(t, slot, addr_key(sh, &m->addr[i].addr), hi, true);
+			/* the answer's new addresses appended, in order; the array
+			 * allocated with the first (an address is new when the host
+			 * has none) */
+			unsigned na = h->n_addrs, nm = m->n_addr;
+			if (nm && na < MX_CHAIN_MAX_ADDRS && (h->addrs || host_alloc_addrs(c, h))) {
+				uint64_t sh = t->meta[slot].shash;
+				struct mx_addr *v = at(c, h->addrs);
+				for (unsigned i = 0; i < nm && na < MX_CHAIN_MAX_ADDRS; i++) {
+					const struct mx_addr *a = &m->addr[i].addr;
+					unsigned j = 0;
+					while (j < na && !mx_addr_eq(&v[j], a))
+						j++;
+					if (j < na)
+						continue;
+					v[na++] = *a;
+					index_insert(t, slot, addr_key(sh, a), hi, true);
+				}
+				h->n_addrs = (uint8_t)na;
 			}
 			if (m->n_cname > 0) {
 				const struct mx_dname *cn = &m->cname[m->n_cname - 1];

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -763,6 +764,148 @@ static void index_entries_not_repeated(void **state)
 	mx_chain_free(t);
 }
 
+/* looks_ip_literal_slow()'s rule, the reference for ip_literal_matches_reference:
+ * four numeric labels 0-255, or a label with ':' '[' ']'. */
+static bool ref_ip_literal(const struct mx_dname *n)
+{
+	unsigned labels = 0, numeric = 0;
+	size_t i = 0;
+	while (i < n->len && n->wire[i]) {
+		size_t ll = n->wire[i];
+		bool digits = ll <= 3;
+		unsigned v = 0;
+		for (size_t p = i + 1; p <= i + ll && p < n->len; p++) {
+			uint8_t ch = n->wire[p];
+			if (ch == ':' || ch == '[' || ch == ']')
+				return true;
+			if (ch < '0' || ch > '9')
+				digits = false;
+			else
+				v = v * 10 + (unsigned)(ch - '0');
+		}
+		if (digits && v <= 255)
+			numeric++;
+		labels++;
+		i += ll + 1;
+	}
+	return labels == 4 && numeric == 4;
+}
+
+/* The IP-literal test on exchange names: the fast filter (':' and 'Y' '['
+ * ']' '_' eight bytes at a time, then four numeric labels) agrees with the
+ * rule on random names made of digits, letters, 'Y', '_', ':', '[' and ']',
+ * numeric labels 0-999, 1-6 labels, long labels (a length byte 58 is ':'). */
+static void ip_literal_matches_reference(void **state)
+{
+	(void)state;
+	static const char alpha[] = "0123456789abcxyzY_:[]-";
+	unsigned literals = 0, hosts = 0;
+	for (unsigned round = 0; round < 600; round++) {
+		struct mx_chain_table *t = new_table(0);
+		struct mx_lookup l;
+		lk(&l, "192.0.2.10", "lit.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+		msg.n_mx = 1 + rnd(MX_CHAIN_MAX_HOSTS);
+		for (unsigned k = 0; k < msg.n_mx; k++) {
+			struct mx_dname *d = &msg.mx[k].exchange;
+			memset(d, 0, sizeof *d);
+			msg.mx[k].pref = (uint16_t)(10 * k);
+			unsigned nl = 1 + rnd(6), len = 0;
+			for (unsigned j = 0; j < nl; j++) {
+				unsigned kind = rnd(8), ll;
+				uint8_t lab[64];
+				if (kind < 4) { /* a number */
+					char num[8];
+					unsigned v = kind == 0 ? rnd(1000) : rnd(256);
+					ll = (unsigned)snprintf(num, sizeof num, "%u", v);
+					memcpy(lab, num, ll);
+				} else if (kind == 7) { /* long: maybe length byte 58 (':') */
+					ll = rnd(2) ? 58 : 40 + rnd(24);
+					for (unsigned b = 0; b < ll; b++)
+						lab[b] = (uint8_t)"abcdefY_"[rnd(8)];
+				} else {
+					ll = 1 + rnd(12);
+					for (unsigned b = 0; b < ll; b++)
+						lab[b] = (uint8_t)alpha[rnd(sizeof alpha - 1)];
+					if (rnd(4))
+						for (unsigned b = 0; b < ll; b++)
+							if (lab[b] == ':' || lab[b] == '[' || lab[b] == ']')
+								lab[b] = 'q'; /* mostly none */
+				}
+				if (len + 1 + ll + 1 > MX_DNAME_MAX)
+					break;
+				d->wire[len] = (uint8_t)ll;
+				memcpy(d->wire + len + 1, lab, ll);
+				len += 1 + ll;
+				d->labels++;
+			}
+			d->wire[len++] = 0;
+			d->len = (uint8_t)len;
+		}
+		msg.mx_total = msg.n_mx;
+		mx_chain_observe_lookup(t, &l);
+		mx_chain_finish(t, T0 + 1000 * SEC);
+		assert_int_equal(ngot, 1);
+		for (unsigned h = 0; h < got[0].n_hosts; h++) {
+			bool want = ref_ip_literal(&got[0].hosts[h].name);
+			assert_int_equal(got[0].hosts[h].ip_literal, want);
+			literals += want;
+			hosts++;
+		}
+		mx_chain_free(t);
+	}
+	assert_true(literals > 50 && literals < hosts); /* both kinds seen */
+}
+
+/* A host's addresses: each answer's new ones appended in order (repeats
+ * inside an answer and across answers dropped), at most
+ * MX_CHAIN_MAX_ADDRS; a SYN to a later one ties the host. */
+static void host_addresses_in_order(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "adr.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx.adr.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	static const char *const a1[] = {"198.51.100.1", "198.51.100.2", "198.51.100.1"};
+	static const char *const a2[] = {"2001:db8::1", "198.51.100.2", "198.51.100.3", "198.51.100.4",
+					 "198.51.100.5", "198.51.100.6", "198.51.100.7", "198.51.100.8",
+					 "198.51.100.9"};
+	lk(&l, "192.0.2.10", "mx.adr.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 3);
+	msg.n_addr = 3;
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(mx_addr_parse(a1[i], &msg.addr[i].addr), 0);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.adr.test", MX_TYPE_AAAA, MX_O_ANSWER, T0 + SEC, 5);
+	msg.n_addr = 9;
+	for (unsigned i = 0; i < 9; i++)
+		assert_int_equal(mx_addr_parse(a2[i], &msg.addr[i].addr), 0);
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 2 * SEC;
+	syn.frame = 9;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.7", &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 1);
+	const struct mx_chain_host *h = &got[0].hosts[0];
+	static const char *const want[] = {"198.51.100.1", "198.51.100.2", "2001:db8::1", "198.51.100.3",
+					   "198.51.100.4", "198.51.100.5", "198.51.100.6", "198.51.100.7"};
+	assert_int_equal(h->n_addrs, MX_CHAIN_MAX_ADDRS);
+	for (unsigned i = 0; i < MX_CHAIN_MAX_ADDRS; i++) {
+		struct mx_addr w;
+		assert_int_equal(mx_addr_parse(want[i], &w), 0);
+		assert_true(mx_addr_eq(&h->addrs[i], &w));
+	}
+	assert_true(h->connected);
+	assert_true(got[0].connected);
+	assert_int_equal(got[0].syn_other, 0);
+	mx_chain_free(t);
+}
+
 static void assert_name(const struct mx_dname *d, const char *text)
 {
 	struct mx_dname e;
@@ -947,6 +1090,8 @@ int main(void)
 		cmocka_unit_test(reused_slot_carries_nothing),
 		cmocka_unit_test(step_merge_matches_reference),
 		cmocka_unit_test(index_entries_not_repeated),
+		cmocka_unit_test(ip_literal_matches_reference),
+		cmocka_unit_test(host_addresses_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
