@@ -189,12 +189,15 @@ _Static_assert(ARENA_BYTES + EXT_BYTES < 65536, "arena offsets are 16 bits");
 _Static_assert(sizeof(struct ohead) <= 128, "the arena header is two lines");
 
 struct mx_chain_table {
+	/* first: the inline mx_chain_tick() reads it (chain.h). clk.due is
+	 * the head chain's close_us, UINT64_MAX with no chain open; it may be
+	 * lower (then a tick finds nothing to close and sets it) */
+	struct mx_chain_clock clk;
 	struct mx_chain_opts o;
 	struct mx_chain_cb cb;
 	struct mx_chain_stats st;
 	uint32_t fail_mask;     /* bit o: mx_outcome_is_fail(o), o < 32 */
 	uint64_t seq;
-	uint64_t now;
 	/* chains */
 	struct slot_meta *meta;
 	struct slot_sum *sum;   /* beside meta, same index */
@@ -409,6 +412,7 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 			t->fail_mask |= 1u << oc;
 	t->free_slot = t->free_ent = t->hfree = t->free_grp = NO_IDX;
 	t->head = t->tail = NO_IDX;
+	t->clk.due = UINT64_MAX;
 	t->hhead = t->htail = NO_IDX;
 	return t;
 }
@@ -865,10 +869,12 @@ static void set_verdict(struct mx_chain *c, const struct slot_sum *u)
 static void list_unlink(struct mx_chain_table *t, uint32_t i)
 {
 	struct slot_meta *s = &t->meta[i];
-	if (s->prev != NO_IDX)
+	if (s->prev != NO_IDX) {
 		t->meta[s->prev].next = s->next;
-	else
+	} else {
 		t->head = s->next;
+		t->clk.due = s->next != NO_IDX ? t->meta[s->next].close_us : UINT64_MAX;
+	}
 	if (s->next != NO_IDX)
 		t->meta[s->next].prev = s->prev;
 	else
@@ -1473,10 +1479,12 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 	s->idx_first = NO_IDX;
 	s->prev = t->tail;
 	s->next = NO_IDX;
-	if (t->tail != NO_IDX)
+	if (t->tail != NO_IDX) {
 		t->meta[t->tail].next = i;
-	else
+	} else {
 		t->head = i;
+		t->clk.due = 0; /* its close_us, until observe_mx() sets it */
+	}
 	t->tail = i;
 	t->open++;
 	uint32_t *sb = &t->sbucket[sh & t->sbmask];
@@ -1557,6 +1565,8 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 	if (l->last_us > c->end_us)
 		c->end_us = l->last_us;
 	t->meta[slot].close_us = l->last_us + t->o.chain_window_us + t->o.retx_gap_us;
+	if (slot == t->head)
+		t->clk.due = t->meta[slot].close_us;
 }
 
 static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
@@ -1803,22 +1813,21 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 		own->syns++;
 }
 
-void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
+void mx_chain_tick_due(struct mx_chain_table *t)
 {
-	if (now_us > t->now)
-		t->now = now_us;
 	/* chains close in start order: a chain whose window was extended (the
 	 * MX asked again) holds back the ones behind it, which only delays them */
-	while (t->head != NO_IDX && t->meta[t->head].close_us <= t->now)
+	while (t->head != NO_IDX && t->meta[t->head].close_us <= t->clk.now)
 		close_slot(t, t->head, false, false);
+	t->clk.due = t->head != NO_IDX ? t->meta[t->head].close_us : UINT64_MAX;
 }
 
 void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us)
 {
-	if (end_us > t->now)
-		t->now = end_us;
+	if (end_us > t->clk.now)
+		t->clk.now = end_us;
 	while (t->head != NO_IDX) {
 		uint32_t i = t->head;
-		close_slot(t, i, t->meta[i].close_us > t->now, false);
+		close_slot(t, i, t->meta[i].close_us > t->clk.now, false);
 	}
 }

@@ -906,6 +906,71 @@ static void host_addresses_in_order(void **state)
 	mx_chain_free(t);
 }
 
+/* mx_chain_tick is inline and calls out only when the head chain may be
+ * due: a random script (new chains whose MX lookups end out of order, the
+ * MX asked again inside the attempt, which extends that chain's window,
+ * ticks and lookups that advance the clock; a cap of 8 open chains, so
+ * that the head is also evicted) closes, after every event, exactly the
+ * chains a plain walk of the open list in start order closes. */
+static void tick_closes_when_due(void **state)
+{
+	(void)state;
+	const uint64_t hold = 120 * SEC + 45 * SEC; /* chain window + retransmission gap */
+	for (unsigned round = 0; round < 40; round++) {
+		unsigned cap = round % 2 ? 8 : 4096; /* 8: the oldest is evicted when a ninth opens */
+		struct mx_chain_table *t = new_table(cap);
+		uint64_t close_at[64], start[64], now = T0, clk = 0;
+		unsigned head = 0, n = 0;
+		for (unsigned ev = 0; ev < 300; ev++) {
+			unsigned kind = rnd(4);
+			struct mx_lookup l;
+			char dom[32];
+			if (kind == 0 && n < 64) { /* a new chain */
+				snprintf(dom, sizeof dom, "d%u.test", n);
+				lk(&l, "192.0.2.10", dom, MX_TYPE_MX, MX_O_ANSWER, now, 1 + 2 * ev);
+				mx_answer("mx.d.test", NULL);
+				l.last_us = now + rnd(90) * SEC; /* ends out of order */
+				start[n] = now;
+				close_at[n] = l.last_us + hold;
+				n++;
+			} else if (kind == 1 && head < n) { /* the MX again, same attempt */
+				unsigned k = head + rnd(n - head);
+				if (now >= start[k] + 60 * SEC)
+					continue;
+				snprintf(dom, sizeof dom, "d%u.test", k);
+				lk(&l, "192.0.2.10", dom, MX_TYPE_MX, MX_O_SERVFAIL, now, 1 + 2 * ev);
+				l.last_us = now + rnd(90) * SEC;
+				mx_chain_observe_lookup(t, &l); /* ticks at now first */
+				clk = now > clk ? now : clk;
+				while (head < n && close_at[head] <= clk)
+					head++;
+				close_at[k] = l.last_us + hold;
+				assert_int_equal(ngot, head);
+				continue;
+			} else { /* time passes */
+				now += rnd(kind == 2 ? 5 : 120) * SEC + rnd(1000);
+				uint64_t at = now - rnd(2) * SEC; /* a late time does not go back */
+				mx_chain_tick(t, at);
+				clk = at > clk ? at : clk;
+				while (head < n && close_at[head] <= clk)
+					head++;
+				assert_int_equal(ngot, head);
+				continue;
+			}
+			mx_chain_observe_lookup(t, &l);
+			clk = now > clk ? now : clk;
+			while (head < n - 1 && close_at[head] <= clk)
+				head++;
+			if (n - 1 - head == cap)
+				head++; /* evicted */
+			assert_int_equal(ngot, head);
+		}
+		mx_chain_finish(t, now);
+		assert_int_equal(ngot, n);
+		mx_chain_free(t);
+	}
+}
+
 static void assert_name(const struct mx_dname *d, const char *text)
 {
 	struct mx_dname e;
@@ -1092,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(index_entries_not_repeated),
 		cmocka_unit_test(ip_literal_matches_reference),
 		cmocka_unit_test(host_addresses_in_order),
+		cmocka_unit_test(tick_closes_when_due),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
