@@ -143,6 +143,11 @@ static void totals_and_qtypes(void **state)
 	memset(&resp, 0, sizeof resp);
 	resp.qr = true;
 	resp.ts_us = 3000001;
+	resp.rd = true;
+	resp.has_question = true;
+	resp.qtype = MX_TYPE_A;
+	resp.src = A4(10, 0, 0, 54); /* a response makes no row and counts no qtype */
+	resp.dst = A4(10, 0, 0, 2);
 	mx_model_observe_msg(m, &resp);
 	mx_model_observe_dns_verdict(m, MX_DNS_MALFORMED);
 	mx_model_observe_dns_verdict(m, MX_DNS_TRUNCATED);
