@@ -189,12 +189,15 @@ _Static_assert(ARENA_BYTES + EXT_BYTES < 65536, "arena offsets are 16 bits");
 _Static_assert(sizeof(struct ohead) <= 128, "the arena header is two lines");
 
 struct mx_chain_table {
+	/* first: the inline mx_chain_tick() reads it (chain.h). clk.due is
+	 * the head chain's close_us, UINT64_MAX with no chain open; it may be
+	 * lower (then a tick finds nothing to close and sets it) */
+	struct mx_chain_clock clk;
 	struct mx_chain_opts o;
 	struct mx_chain_cb cb;
 	struct mx_chain_stats st;
 	uint32_t fail_mask;     /* bit o: mx_outcome_is_fail(o), o < 32 */
 	uint64_t seq;
-	uint64_t now;
 	/* chains */
 	struct slot_meta *meta;
 	struct slot_sum *sum;   /* beside meta, same index */
@@ -409,6 +412,7 @@ struct mx_chain_table *mx_chain_new(const struct mx_chain_opts *o, const struct 
 			t->fail_mask |= 1u << oc;
 	t->free_slot = t->free_ent = t->hfree = t->free_grp = NO_IDX;
 	t->head = t->tail = NO_IDX;
+	t->clk.due = UINT64_MAX;
 	t->hhead = t->htail = NO_IDX;
 	return t;
 }
@@ -562,10 +566,13 @@ static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h,
 	return false;
 }
 
-static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
+/* A new entry, without looking for an equal one: for a key the chain cannot
+ * hold yet (a host just added; an address just added to its host, whose
+ * other addresses differ from it: an equal 64-bit key of another address
+ * would only be a second entry for the same host, which the SYN walks treat
+ * like one). */
+static void index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	if (index_has(t, slot, h, host, is_addr))
-		return;
 	uint32_t e;
 	if (t->free_ent != NO_IDX) {
 		e = t->free_ent;
@@ -587,9 +594,24 @@ static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8
 	t->meta[slot].idx_first = e;
 }
 
-static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host)
+/* A new entry unless the chain has it (a host's name again, a CNAME target
+ * seen before). */
+static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	index_put(t, slot, name_key(t->meta[slot].shash, name->wire, name->len), host, false);
+	if (!index_has(t, slot, h, host, is_addr))
+		index_insert(t, slot, h, host, is_addr);
+}
+
+/* Name entry of host `host`; `fresh`: the host was just added (no entry of
+ * it can exist). */
+static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host,
+		      bool fresh)
+{
+	uint64_t h = name_key(t->meta[slot].shash, name->wire, name->len);
+	if (fresh)
+		index_insert(t, slot, h, host, false);
+	else
+		index_put(t, slot, h, host, false);
 }
 
 /* Buckets are short (at least 4 per open chain): the walk to an entry's
@@ -847,10 +869,12 @@ static void set_verdict(struct mx_chain *c, const struct slot_sum *u)
 static void list_unlink(struct mx_chain_table *t, uint32_t i)
 {
 	struct slot_meta *s = &t->meta[i];
-	if (s->prev != NO_IDX)
+	if (s->prev != NO_IDX) {
 		t->meta[s->prev].next = s->next;
-	else
+	} else {
 		t->head = s->next;
+		t->clk.due = s->next != NO_IDX ? t->meta[s->next].close_us : UINT64_MAX;
+	}
 	if (s->next != NO_IDX)
 		t->meta[s->next].prev = s->prev;
 	else
@@ -991,8 +1015,12 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 	 * they are decoded, so that building it does not wait on each line */
 	if (t->head != NO_IDX) {
 		const char *p = (const char *)chain_at(t, t->head);
-		for (size_t o = 0; o < ARENA_BYTES; o += 64)
+		for (size_t o = 0; o < ARENA_BYTES; o += 256) {
 			__builtin_prefetch(p + o);
+			__builtin_prefetch(p + o + 64);
+			__builtin_prefetch(p + o + 128);
+			__builtin_prefetch(p + o + 192);
+		}
 	}
 }
 
@@ -1015,45 +1043,30 @@ static struct cstep *step_large(struct ohead *c, uint16_t *ref)
 	return n;
 }
 
-/* Merge lookup l into the step *ref (allocated small when it is 0); the
- * step, NULL when out of memory. */
-static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_lookup *l)
+/* The rcode of l's first closed try whose outcome is the lookup's, 0 none. */
+static inline uint16_t lookup_rcode(const struct mx_lookup *l, unsigned nt)
 {
-	if (!*ref) {
-		uint16_t off = arena_take(c, CSTEP_SMALL);
-		if (!off)
-			return NULL;
-		/* the scalars cleared; frames are read only under n_frames */
-		memset(at(c, off), 0, offsetof(struct cstep, frames));
-		*ref = off;
-	}
-	struct cstep *s = at(c, *ref);
-	bool was = s->asked;
-	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
-	if (!was)
-		s->first_end_us = l->last_us;
-	if (!was || l->first_us < s->first_us)
-		s->first_us = l->first_us;
-	if (!was || (unsigned)l->outcome <= s->outcome) {
-		s->outcome = (uint8_t)l->outcome;
-		s->latency_us = l->latency_us;
-		s->ede = l->ede;
-		s->rcode = 0;
-		for (unsigned i = 0; i < nt; i++)
-			if (l->tries[i].outcome == l->outcome && !l->tries[i].open) {
-				s->rcode = l->tries[i].rcode;
-				break;
-			}
-	}
-	s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
-	s->asked = true;
-	s->lookups++;
-	s->attempts += l->attempts;
-	if (l->last_us > s->end_us)
-		s->end_us = l->last_us;
-	s->lookup_seq = l->seq;
+	for (unsigned i = 0; i < nt; i++)
+		if (l->tries[i].outcome == l->outcome && !l->tries[i].open)
+			return l->tries[i].rcode;
+	return 0;
+}
+
+/* Append the frames of l's tries (query, then response, try by try) that s
+ * does not hold yet, up to MX_CHAIN_MAX_FRAMES, and fold the tries' timeouts
+ * in; the step (moved when it had to become large), NULL when out of
+ * memory. A frame above every frame held is new without a scan (a step's
+ * frames are mostly appended in increasing order), so only a frame at or
+ * below that maximum is looked for. */
+static inline __attribute__((always_inline)) struct cstep *
+step_frames(struct ohead *c, uint16_t *ref, struct cstep *s, const struct mx_lookup *l, unsigned nt)
+{
 	bool timeouts = s->timeouts;
 	unsigned nf = s->n_frames;
+	uint64_t max = 0;
+	for (unsigned j = 0; j < nf; j++)
+		if (s->frames[j] > max)
+			max = s->frames[j];
 	for (unsigned i = 0; i < nt; i++) {
 		const struct mx_lookup_try *tr = &l->tries[i];
 		timeouts |= tr->outcome == MX_O_TIMEOUT || tr->open;
@@ -1061,11 +1074,15 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		for (unsigned k = 0; k < 2; k++) {
 			if (!fr[k] || nf >= MX_CHAIN_MAX_FRAMES)
 				continue;
-			unsigned j = 0;
-			while (j < nf && s->frames[j] != fr[k])
-				j++;
-			if (j < nf)
-				continue;
+			if (fr[k] > max) {
+				max = fr[k];
+			} else {
+				unsigned j = 0;
+				while (j < nf && s->frames[j] != fr[k])
+					j++;
+				if (j < nf)
+					continue;
+			}
 			if (nf >= CSTEP_SMALL_FRAMES && !s->large) {
 				struct cstep *n = step_large(c, ref);
 				if (!n)
@@ -1077,29 +1094,93 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 	}
 	s->timeouts = timeouts;
 	s->n_frames = (uint8_t)nf;
+	return s;
+}
+
+/* Add l's resolvers that s does not hold yet (in l's order, at most
+ * MX_LOOKUP_MAX_RESOLVERS); the step, moved when it had to become large. */
+static inline __attribute__((always_inline)) struct cstep *
+step_resolvers(struct ohead *c, uint16_t *ref, struct cstep *s, const struct mx_lookup *l)
+{
 	for (unsigned i = 0; i < l->n_resolvers; i++) {
 		if (s->n_resolvers >= MX_LOOKUP_MAX_RESOLVERS)
 			break;
 		unsigned n = s->n_resolvers;
-		if (n && mx_addr_eq(&s->res0, &l->resolvers[i]))
+		if (n == 0) {
+			s->res0 = l->resolvers[i];
+			s->n_resolvers = 1;
+			continue;
+		}
+		if (mx_addr_eq(&s->res0, &l->resolvers[i]))
 			continue;
 		unsigned j = 1;
 		while (j < n && !mx_addr_eq(&s->res_more[j - 1], &l->resolvers[i]))
 			j++;
 		if (j < n)
 			continue;
-		if (n == 0) {
-			s->res0 = l->resolvers[i];
-		} else {
-			struct cstep *ls = step_large(c, ref);
-			if (!ls)
-				break;
-			s = ls;
-			s->res_more[n - 1] = l->resolvers[i];
-		}
+		struct cstep *ls = step_large(c, ref);
+		if (!ls)
+			break;
+		s = ls;
+		s->res_more[n - 1] = l->resolvers[i];
 		s->n_resolvers = (uint8_t)(n + 1);
 	}
 	return s;
+}
+
+/* Merge lookup l into the step *ref (allocated small when it is 0); the
+ * step, NULL when out of memory. A new step (most merges: a step is rarely
+ * asked twice in a window) has every scalar written from l at once. */
+static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	struct cstep *s;
+	if (!*ref) {
+		uint16_t off = arena_take(c, CSTEP_SMALL);
+		if (!off)
+			return NULL;
+		*ref = off;
+		/* every scalar written; frames are read only under n_frames */
+		s = at(c, off);
+		s->first_us = l->first_us;
+		s->end_us = l->last_us;
+		s->first_end_us = l->last_us;
+		s->latency_us = l->latency_us;
+		s->lookup_seq = l->seq;
+		s->attempts = l->attempts;
+		s->lookups = 1;
+		s->rcode = lookup_rcode(l, nt);
+		s->ede = l->ede;
+		s->outcome = (uint8_t)l->outcome;
+		s->asked = 1;
+		s->timeouts = 0;
+		s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
+		s->n_resolvers = 0;
+		s->n_frames = 0;
+		s->large = 0;
+	} else {
+		s = at(c, *ref);
+		bool was = s->asked;
+		if (!was)
+			s->first_end_us = l->last_us;
+		if (!was || l->first_us < s->first_us)
+			s->first_us = l->first_us;
+		if (!was || (unsigned)l->outcome <= s->outcome) {
+			s->outcome = (uint8_t)l->outcome;
+			s->latency_us = l->latency_us;
+			s->ede = l->ede;
+			s->rcode = lookup_rcode(l, nt);
+		}
+		s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
+		s->asked = true;
+		s->lookups++;
+		s->attempts += l->attempts;
+		if (l->last_us > s->end_us)
+			s->end_us = l->last_us;
+		s->lookup_seq = l->seq;
+	}
+	s = step_frames(c, ref, s, l, nt);
+	return step_resolvers(c, ref, s, l);
 }
 
 /* Byte classes for looks_ip_literal_slow(): 1 digit, 2 ':' '[' ']'. */
@@ -1138,17 +1219,21 @@ static bool looks_ip_literal_slow(const struct mx_dname *n)
 	return labels == 4 && numeric == 4;
 }
 
-static inline bool word_has_literal_byte(uint64_t x)
+/* Some byte of x is ':' or one of 'Y' '[' ']' '_' (the byte with bits 1 and
+ * 2 cleared is 0x59): two zero-byte tests instead of three. 'Y' and '_'
+ * only send a name to the exact walk. */
+static inline bool word_may_have_literal_byte(uint64_t x)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-	uint64_t a = x ^ (ones * ':'), b = x ^ (ones * '['), c = x ^ (ones * ']');
-	return (((a - ones) & ~a) | ((b - ones) & ~b) | ((c - ones) & ~c)) & highs;
+	uint64_t a = x ^ (ones * ':'), b = (x & (ones * 0xf9)) ^ (ones * 0x59);
+	return (((a - ones) & ~a) | ((b - ones) & ~b)) & highs;
 }
 
-/* Some byte of the name's wire[0..len) is ':', '[' or ']', eight at a time;
- * a last partial word is read as the eight bytes ending at len (wire[] holds
- * MX_DNAME_MAX bytes, so every load stays inside the name). */
-static bool has_literal_byte(const struct mx_dname *n)
+/* False when no byte of the name's wire[0..len) is ':', '[' or ']' (true
+ * may also mean a 'Y' or '_'), eight at a time; a last partial word is read
+ * as the eight bytes ending at len (wire[] holds MX_DNAME_MAX bytes, so
+ * every load stays inside the name). */
+static bool may_have_literal_byte(const struct mx_dname *n)
 {
 	size_t len = n->len;
 	const uint8_t *w = n->wire;
@@ -1160,18 +1245,19 @@ static bool has_literal_byte(const struct mx_dname *n)
 	}
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8)
-		if (word_has_literal_byte(mx_load64_(w + i)))
+		if (word_may_have_literal_byte(mx_load64_(w + i)))
 			return true;
-	return i < len && word_has_literal_byte(mx_load64_(w + len - 8));
+	return i < len && word_may_have_literal_byte(mx_load64_(w + len - 8));
 }
 
 /* Same answer as looks_ip_literal_slow(). Without any ':' '[' ']' byte (not
  * even a length byte) only four numeric labels make a literal, so the first
- * label that is not numeric, or a fifth label, decides. */
+ * label that is not numeric, or a fifth label, decides; a name that may have
+ * one takes the exact walk. */
 static bool looks_ip_literal(const struct mx_dname *n)
 {
 	size_t i = 0, len = n->len;
-	if (has_literal_byte(n))
+	if (may_have_literal_byte(n))
 		return looks_ip_literal_slow(n);
 	unsigned labels = 0;
 	while (i < len && n->wire[i]) {
@@ -1256,16 +1342,22 @@ static int add_host(struct mx_chain_table *t, uint32_t slot, const struct mx_dna
 	return (int)hi;
 }
 
+/* Host h's address array (MX_CHAIN_MAX_ADDRS, read only under n_addrs: not
+ * cleared); false when out of memory. */
+static bool host_alloc_addrs(struct ohead *c, struct ohost *h)
+{
+	uint16_t off = arena_take(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
+	if (!off)
+		return false;
+	h->addrs = off;
+	return true;
+}
+
 /* Append address a to host h (its array allocated with the first). */
 static bool host_add_addr(struct ohead *c, struct ohost *h, const struct mx_addr *a)
 {
-	if (!h->addrs) {
-		/* read only under n_addrs: not cleared */
-		uint16_t off = arena_take(c, MX_CHAIN_MAX_ADDRS * sizeof(struct mx_addr));
-		if (!off)
-			return false;
-		h->addrs = off;
-	}
+	if (!h->addrs && !host_alloc_addrs(c, h))
+		return false;
 	struct mx_addr *v = at(c, h->addrs);
 	v[h->n_addrs++] = *a;
 	return true;
@@ -1302,10 +1394,11 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			other = true;
 			if (c->n_hosts >= MX_CHAIN_MAX_HOSTS)
 				continue;
+			unsigned before = c->n_hosts;
 			int hi = add_host(t, slot, &r->exchange, r->pref, false);
 			if (hi < 0)
 				continue;
-			index_add(t, slot, &r->exchange, (uint8_t)hi);
+			index_add(t, slot, &r->exchange, (uint8_t)hi, (unsigned)hi >= before);
 			/* an address literal is its own address (Postfix connects to
 			 * it without a lookup): a SYN to it belongs to this chain
 			 * (the host's name is r->exchange) */
@@ -1313,7 +1406,7 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			struct mx_addr lit;
 			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&r->exchange, &lit) &&
 			    host_add_addr(c, ho, &lit))
-				index_put(t, slot, addr_key(t->meta[slot].shash, &lit), (uint8_t)hi, true);
+				index_insert(t, slot, addr_key(t->meta[slot].shash, &lit), (uint8_t)hi, true);
 		}
 		c->hosts_total = (uint8_t)(m->mx_total > 255 ? 255 : m->mx_total);
 		c->null_mx = root && !other;
@@ -1324,9 +1417,10 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 		 * A/AAAA of D after NXDOMAIN); a failed MX: a sender with
 		 * ignore_mx_lookup_error may still ask D (the chain's domain is
 		 * the MX lookup's qname) */
+		unsigned before = c->n_hosts;
 		int hi = add_host(t, slot, &l->qname, 0, true);
 		if (hi >= 0)
-			index_add(t, slot, &l->qname, (uint8_t)hi);
+			index_add(t, slot, &l->qname, (uint8_t)hi, (unsigned)hi >= before);
 	}
 	if (m && m->has_soa) {
 		oname_set(c, &c->soa, &c->soa_cap, &m->soa_owner);
@@ -1385,10 +1479,12 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 	s->idx_first = NO_IDX;
 	s->prev = t->tail;
 	s->next = NO_IDX;
-	if (t->tail != NO_IDX)
+	if (t->tail != NO_IDX) {
 		t->meta[t->tail].next = i;
-	else
+	} else {
 		t->head = i;
+		t->clk.due = 0; /* its close_us, until observe_mx() sets it */
+	}
 	t->tail = i;
 	t->open++;
 	uint32_t *sb = &t->sbucket[sh & t->sbmask];
@@ -1469,6 +1565,8 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 	if (l->last_us > c->end_us)
 		c->end_us = l->last_us;
 	t->meta[slot].close_us = l->last_us + t->o.chain_window_us + t->o.retx_gap_us;
+	if (slot == t->head)
+		t->clk.due = t->meta[slot].close_us;
 }
 
 static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
@@ -1503,20 +1601,30 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 			sum_step(t, &u->fam[v6], hi, ms);
 		const struct mx_dns_msg *m = l->answer;
 		if (m) {
-			uint64_t sh = t->meta[slot].shash;
-			for (unsigned i = 0; i < m->n_addr && h->n_addrs < MX_CHAIN_MAX_ADDRS; i++) {
-				bool dup = false;
-				const struct mx_addr *v = h->addrs ? at(c, h->addrs) : NULL;
-				for (unsigned j = 0; j < h->n_addrs; j++)
-					dup |= mx_addr_eq(&v[j], &m->addr[i].addr);
-				if (!dup && host_add_addr(c, h, &m->addr[i].addr))
-					index_put(t, slot, addr_key(sh, &m->addr[i].addr), hi, true);
+			/* the answer's new addresses appended, in order; the array
+			 * allocated with the first (an address is new when the host
+			 * has none) */
+			unsigned na = h->n_addrs, nm = m->n_addr;
+			if (nm && na < MX_CHAIN_MAX_ADDRS && (h->addrs || host_alloc_addrs(c, h))) {
+				uint64_t sh = t->meta[slot].shash;
+				struct mx_addr *v = at(c, h->addrs);
+				for (unsigned i = 0; i < nm && na < MX_CHAIN_MAX_ADDRS; i++) {
+					const struct mx_addr *a = &m->addr[i].addr;
+					unsigned j = 0;
+					while (j < na && !mx_addr_eq(&v[j], a))
+						j++;
+					if (j < na)
+						continue;
+					v[na++] = *a;
+					index_insert(t, slot, addr_key(sh, a), hi, true);
+				}
+				h->n_addrs = (uint8_t)na;
 			}
 			if (m->n_cname > 0) {
 				const struct mx_dname *cn = &m->cname[m->n_cname - 1];
 				oname_set(c, &h->cname, &h->cname_cap, cn);
 				h->cname_loop = m->cname_loop;
-				index_add(t, slot, cn, hi);
+				index_add(t, slot, cn, hi, false);
 			}
 		}
 	}
@@ -1705,22 +1813,21 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 		own->syns++;
 }
 
-void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
+void mx_chain_tick_due(struct mx_chain_table *t)
 {
-	if (now_us > t->now)
-		t->now = now_us;
 	/* chains close in start order: a chain whose window was extended (the
 	 * MX asked again) holds back the ones behind it, which only delays them */
-	while (t->head != NO_IDX && t->meta[t->head].close_us <= t->now)
+	while (t->head != NO_IDX && t->meta[t->head].close_us <= t->clk.now)
 		close_slot(t, t->head, false, false);
+	t->clk.due = t->head != NO_IDX ? t->meta[t->head].close_us : UINT64_MAX;
 }
 
 void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us)
 {
-	if (end_us > t->now)
-		t->now = end_us;
+	if (end_us > t->clk.now)
+		t->clk.now = end_us;
 	while (t->head != NO_IDX) {
 		uint32_t i = t->head;
-		close_slot(t, i, t->meta[i].close_us > t->now, false);
+		close_slot(t, i, t->meta[i].close_us > t->clk.now, false);
 	}
 }

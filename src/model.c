@@ -507,8 +507,10 @@ lt_get(struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq, bool *created
  * the k-1 newest, it grows (doubling, records moved to the start), so it
  * settles at about twice k typical records and stays in the cache, where
  * k fixed-size slots of the largest record would not. Records are read
- * with memcpy only, so they are stored unaligned, back to back. Bound: at
- * most 2 (k + 1) times the largest record. */
+ * with memcpy only, so they are stored unaligned, back to back. A writer
+ * that learns a record's size only as it writes reserves a bound and trims
+ * the record to its size (rr_trim). Bound: at most 2 (k + 1) times the
+ * largest reservation. */
 struct rring {
 	unsigned char *buf;
 	size_t size;         /* bytes in buf */
@@ -612,6 +614,15 @@ static unsigned char *rr_push(struct rring *r, size_t n)
 	r->n = keep + 1;
 	r->wpos = at + n;
 	return r->buf + at;
+}
+
+/* The newest record is n bytes (at most what rr_push() reserved): the rest
+ * of the reservation is free again. */
+static void rr_trim(struct rring *r, size_t n)
+{
+	size_t sl = r->head ? r->head - 1 : r->k - 1;
+	r->len[sl] = (uint32_t)n;
+	r->wpos = r->off[sl] + n;
 }
 
 /* ---- filter in front of the failing-name table --------------------------- */
@@ -961,14 +972,11 @@ static struct snd *get_snd_h(struct mx_model *m, const struct mx_addr *a, uint64
 	return s;
 }
 
-void mx_model_observe_msg(struct mx_model *m, const struct mx_dns_msg *msg)
+/* A query's rows (its server, and its sender when RD=1): out of line, so
+ * that a response (about half the messages) is counted without saving the
+ * registers this needs. */
+static __attribute__((noinline)) void observe_query(struct mx_model *m, const struct mx_dns_msg *msg)
 {
-	m->dns_messages++;
-	see_time(m, msg->ts_us);
-	if (msg->qr) {
-		m->responses++;
-		return;
-	}
 	m->queries++;
 	if (msg->has_question) {
 		int slot = qtype_slot(msg->qtype);
@@ -1000,6 +1008,16 @@ void mx_model_observe_msg(struct mx_model *m, const struct mx_dns_msg *msg)
 			row_time(&c->row.first_us, &c->row.last_us, msg->ts_us);
 		}
 	}
+}
+
+void mx_model_observe_msg(struct mx_model *m, const struct mx_dns_msg *msg)
+{
+	m->dns_messages++;
+	see_time(m, msg->ts_us);
+	if (msg->qr)
+		m->responses++;
+	else
+		observe_query(m, msg);
 }
 
 void mx_model_observe_dns_verdict(struct mx_model *m, enum mx_dns_verdict v)
@@ -1287,11 +1305,12 @@ const char *mx_sender_fallback(const struct mx_sender_row *r)
  * host addresses past their counts are left out (a chain is ~12 KiB, a
  * typical one packs to well under 1 KiB). One walk over the fields, group by
  * group (offsetof, so a field added to any group is still carried), serves
- * three modes: measure the packed size, pack, and unpack into a zeroed
- * struct. The walk reads every count from `s`: the chain being packed, or
- * when unpacking the chain being filled (each count is restored before the
- * group that depends on it). */
-enum { W_SIZE, W_PACK, W_UNPACK };
+ * two modes: pack (its size known only at the end: the ring reserves the
+ * unpacked size, which bounds it, and is trimmed after), and unpack into a
+ * zeroed struct. The walk reads every count from `s`: the chain being
+ * packed, or when unpacking the chain being filled (each count is restored
+ * before the group that depends on it). */
+enum { W_PACK, W_UNPACK };
 
 struct walk {
 	unsigned char *out;      /* W_PACK: packed bytes written here */
@@ -1369,17 +1388,13 @@ static inline __attribute__((always_inline)) void w_chain(int mode, struct walk 
 	w_seg(mode, w, s, d, SEG_END(T, hosts), sizeof(T));
 }
 
-static size_t chain_packed_size(const struct mx_chain *c)
-{
-	struct walk w = { NULL, NULL, 0 };
-	w_chain(W_SIZE, &w, c, NULL);
-	return w.n;
-}
-
-static void chain_pack(unsigned char *p, const struct mx_chain *c)
+/* Pack c at p (room for sizeof(struct mx_chain) bytes: every group is a
+ * part of the struct, none twice); the packed size. */
+static size_t chain_pack(unsigned char *p, const struct mx_chain *c)
 {
 	struct walk w = { p, NULL, 0 };
 	w_chain(W_PACK, &w, c, NULL);
+	return w.n;
 }
 
 /* Fill *d (zeroed by the caller) from a packed chain. */
@@ -1398,9 +1413,9 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 	const struct lslot *dsl = &m->domains.idx[h_dom & m->domains.mask];
 	__builtin_prefetch(dsl);
 	if (m->chains.k) {
-		unsigned char *p = rr_push(&m->chains, chain_packed_size(c));
+		unsigned char *p = rr_push(&m->chains, sizeof(struct mx_chain));
 		if (p)
-			chain_pack(p, c);
+			rr_trim(&m->chains, chain_pack(p, c));
 	}
 	if (dsl->i != NIL)
 		__builtin_prefetch(lt_at(&m->domains, dsl->i));

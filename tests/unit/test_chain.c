@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -590,6 +591,386 @@ static void reused_slot_carries_nothing(void **state)
 	mx_chain_free(t);
 }
 
+/* The step as the merge rules define it, lookup by lookup (the reference for
+ * step_merge_matches_reference): the best outcome (lowest, ties to the later
+ * lookup) with its latency, EDE and the rcode of its first closed try of that
+ * outcome; frames (query then response, try by try) and resolvers without
+ * repeats in first-seen order, capped. */
+static void ref_merge(struct mx_chain_step *s, const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	bool was = s->asked;
+	if (!was)
+		s->first_end_us = l->last_us;
+	if (!was || l->first_us < s->first_us)
+		s->first_us = l->first_us;
+	if (!was || l->outcome <= s->outcome) {
+		s->outcome = l->outcome;
+		s->latency_us = l->latency_us;
+		s->ede = l->ede;
+		s->rcode = 0;
+		for (unsigned i = 0; i < nt; i++)
+			if (l->tries[i].outcome == l->outcome && !l->tries[i].open) {
+				s->rcode = l->tries[i].rcode;
+				break;
+			}
+	}
+	s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
+	s->asked = true;
+	s->lookups++;
+	s->attempts += l->attempts;
+	if (l->last_us > s->end_us)
+		s->end_us = l->last_us;
+	s->lookup_seq = l->seq;
+	for (unsigned i = 0; i < nt; i++) {
+		s->timeouts |= l->tries[i].outcome == MX_O_TIMEOUT || l->tries[i].open;
+		uint64_t fr[2] = {l->tries[i].q_frame, l->tries[i].r_frame};
+		for (unsigned k = 0; k < 2; k++) {
+			bool seen = false;
+			for (unsigned j = 0; j < s->n_frames; j++)
+				seen |= s->frames[j] == fr[k];
+			if (fr[k] && !seen && s->n_frames < MX_CHAIN_MAX_FRAMES)
+				s->frames[s->n_frames++] = fr[k];
+		}
+	}
+	for (unsigned i = 0; i < l->n_resolvers; i++) {
+		bool seen = false;
+		for (unsigned j = 0; j < s->n_resolvers; j++)
+			seen |= mx_addr_eq(&s->resolvers[j], &l->resolvers[i]);
+		if (!seen && s->n_resolvers < MX_LOOKUP_MAX_RESOLVERS)
+			s->resolvers[s->n_resolvers++] = l->resolvers[i];
+	}
+}
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state >> 11) % n;
+}
+
+/* step_merge writes a new step's fields at once and skips the frame scan
+ * for a frame above every frame held: random lookups (0-12 tries, frames
+ * from a small range so that they repeat, go down and are 0, mixed
+ * outcomes, open tries, 0-4 resolvers from a pool) merged 1-5 times into
+ * each of A and AAAA of one exchange give the reference's steps. */
+static void step_merge_matches_reference(void **state)
+{
+	(void)state;
+	static const enum mx_outcome oc[] = {MX_O_ANSWER, MX_O_NODATA, MX_O_SERVFAIL, MX_O_TIMEOUT, MX_O_REFUSED};
+	static const char *const pool[] = {"192.0.2.53", "192.0.2.54", "2001:db8::53", "198.51.100.53",
+					   "192.0.2.55", "2001:db8::54"};
+	for (unsigned round = 0; round < 400; round++) {
+		struct mx_chain_table *t = new_table(0);
+		struct mx_lookup l;
+		lk(&l, "192.0.2.10", "ref.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+		mx_answer("mx.ref.test", NULL);
+		mx_chain_observe_lookup(t, &l);
+		struct mx_chain_step want[2];
+		memset(want, 0, sizeof want);
+		unsigned merges = 2 + rnd(9);
+		uint64_t base = round % 3 == 0 ? 1000 : 100; /* frames above or among the earlier ones */
+		for (unsigned m = 0; m < merges; m++) {
+			unsigned fam = rnd(2);
+			lk(&l, "192.0.2.10", "mx.ref.test", fam ? MX_TYPE_AAAA : MX_TYPE_A, oc[rnd(5)],
+			   T0 + SEC + rnd(50) * (SEC / 10), 5);
+			l.seq = 100 + m;
+			l.attempts = 1 + rnd(4);
+			l.latency_us = rnd(100000);
+			l.ede = rnd(3) ? 0xffff : (uint16_t)rnd(30);
+			l.pending_at_end = rnd(4) == 0;
+			l.last_us = l.first_us + rnd(5 * SEC);
+			l.n_tries = (uint16_t)rnd(MX_LOOKUP_MAX_TRIES + 1);
+			for (unsigned i = 0; i < l.n_tries; i++) {
+				struct mx_lookup_try *tr = &l.tries[i];
+				tr->q_frame = rnd(4) == 0 ? 0 : base + rnd(40);
+				tr->r_frame = rnd(3) == 0 ? 0 : base + rnd(40);
+				if (round % 2)
+					base += rnd(3); /* mostly increasing */
+				tr->outcome = oc[rnd(5)];
+				tr->open = rnd(5) == 0;
+				tr->rcode = (uint16_t)rnd(6);
+			}
+			l.n_resolvers = (uint16_t)rnd(MX_LOOKUP_MAX_RESOLVERS + 1);
+			for (unsigned i = 0; i < l.n_resolvers; i++)
+				assert_int_equal(mx_addr_parse(pool[rnd(6)], &l.resolvers[i]), 0);
+			l.answer = NULL;
+			mx_chain_observe_lookup(t, &l);
+			ref_merge(&want[fam], &l);
+		}
+		mx_chain_finish(t, T0 + 1000 * SEC);
+		assert_int_equal(ngot, 1);
+		for (unsigned fam = 0; fam < 2; fam++) {
+			const struct mx_chain_step *g = fam ? &got[0].hosts[0].aaaa : &got[0].hosts[0].a;
+			struct mx_chain_step *w = &want[fam];
+			if (!w->asked)
+				w->ede = 0xffff; /* never asked */
+			assert_memory_equal(g, w, sizeof *w);
+		}
+		mx_chain_free(t);
+	}
+}
+
+/* A name enters the index once per host: a host added by the first MX
+ * answer and named again by a second one (the MX asked again inside the
+ * attempt), the implicit host, and a CNAME target seen in two answers each
+ * make a later lookup of that name join its host once. Addresses added one
+ * by one, a SYN to each, tie the host once. */
+static void index_entries_not_repeated(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "rep.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.rep.test", "mx2.rep.test");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "rep.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, 3);
+	mx_answer("mx2.rep.test", "mx3.rep.test"); /* mx2 again, mx3 new */
+	mx_chain_observe_lookup(t, &l);
+	for (unsigned k = 0; k < 2; k++) { /* the same CNAME in two answers */
+		lk(&l, "192.0.2.10", "mx1.rep.test", k ? MX_TYPE_AAAA : MX_TYPE_A, MX_O_ANSWER, T0 + 2 * SEC, 10 + 2 * k);
+		addr_answer(k ? "2001:db8::25" : "198.51.100.25");
+		msg.n_cname = 1;
+		assert_int_equal(mx_dname_from_text("alias.rep.test", &msg.cname[0]), 0);
+		mx_chain_observe_lookup(t, &l);
+	}
+	static const char *const names[] = {"mx2.rep.test", "mx3.rep.test", "alias.rep.test"};
+	for (unsigned k = 0; k < 3; k++) {
+		lk(&l, "192.0.2.10", names[k], MX_TYPE_A, MX_O_ANSWER, T0 + 3 * SEC, 20 + 2 * k);
+		addr_answer("198.51.100.30");
+		mx_chain_observe_lookup(t, &l);
+	}
+	/* a NODATA MX: the implicit host, then its A lookup */
+	lk(&l, "192.0.2.10", "imp.test", MX_TYPE_MX, MX_O_NODATA, T0 + 4 * SEC, 40);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "imp.test", MX_TYPE_A, MX_O_ANSWER, T0 + 5 * SEC, 42);
+	addr_answer("198.51.100.40");
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *c = &got[0];
+	assert_int_equal(c->n_hosts, 3);
+	assert_int_equal(c->mx.lookups, 2);
+	assert_int_equal(c->hosts[0].a.lookups, 2); /* its own A, then alias's A through the CNAME */
+	assert_int_equal(c->hosts[0].aaaa.lookups, 1);
+	assert_int_equal(c->hosts[1].a.lookups, 1);
+	assert_int_equal(c->hosts[2].a.lookups, 1);
+	assert_int_equal(got[1].hosts[0].a.lookups, 1);
+	assert_true(got[1].hosts[0].implicit);
+	assert_int_equal(mx_chain_peek_stats(t)->lookups_joined, 2 + 3 + 1);
+	mx_chain_free(t);
+}
+
+/* looks_ip_literal_slow()'s rule, the reference for ip_literal_matches_reference:
+ * four numeric labels 0-255, or a label with ':' '[' ']'. */
+static bool ref_ip_literal(const struct mx_dname *n)
+{
+	unsigned labels = 0, numeric = 0;
+	size_t i = 0;
+	while (i < n->len && n->wire[i]) {
+		size_t ll = n->wire[i];
+		bool digits = ll <= 3;
+		unsigned v = 0;
+		for (size_t p = i + 1; p <= i + ll && p < n->len; p++) {
+			uint8_t ch = n->wire[p];
+			if (ch == ':' || ch == '[' || ch == ']')
+				return true;
+			if (ch < '0' || ch > '9')
+				digits = false;
+			else
+				v = v * 10 + (unsigned)(ch - '0');
+		}
+		if (digits && v <= 255)
+			numeric++;
+		labels++;
+		i += ll + 1;
+	}
+	return labels == 4 && numeric == 4;
+}
+
+/* The IP-literal test on exchange names: the fast filter (':' and 'Y' '['
+ * ']' '_' eight bytes at a time, then four numeric labels) agrees with the
+ * rule on random names made of digits, letters, 'Y', '_', ':', '[' and ']',
+ * numeric labels 0-999, 1-6 labels, long labels (a length byte 58 is ':'). */
+static void ip_literal_matches_reference(void **state)
+{
+	(void)state;
+	static const char alpha[] = "0123456789abcxyzY_:[]-";
+	unsigned literals = 0, hosts = 0;
+	for (unsigned round = 0; round < 600; round++) {
+		struct mx_chain_table *t = new_table(0);
+		struct mx_lookup l;
+		lk(&l, "192.0.2.10", "lit.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+		msg.n_mx = 1 + rnd(MX_CHAIN_MAX_HOSTS);
+		for (unsigned k = 0; k < msg.n_mx; k++) {
+			struct mx_dname *d = &msg.mx[k].exchange;
+			memset(d, 0, sizeof *d);
+			msg.mx[k].pref = (uint16_t)(10 * k);
+			unsigned nl = 1 + rnd(6), len = 0;
+			for (unsigned j = 0; j < nl; j++) {
+				unsigned kind = rnd(8), ll;
+				uint8_t lab[64];
+				if (kind < 4) { /* a number */
+					char num[8];
+					unsigned v = kind == 0 ? rnd(1000) : rnd(256);
+					ll = (unsigned)snprintf(num, sizeof num, "%u", v);
+					memcpy(lab, num, ll);
+				} else if (kind == 7) { /* long: maybe length byte 58 (':') */
+					ll = rnd(2) ? 58 : 40 + rnd(24);
+					for (unsigned b = 0; b < ll; b++)
+						lab[b] = (uint8_t)"abcdefY_"[rnd(8)];
+				} else {
+					ll = 1 + rnd(12);
+					for (unsigned b = 0; b < ll; b++)
+						lab[b] = (uint8_t)alpha[rnd(sizeof alpha - 1)];
+					if (rnd(4))
+						for (unsigned b = 0; b < ll; b++)
+							if (lab[b] == ':' || lab[b] == '[' || lab[b] == ']')
+								lab[b] = 'q'; /* mostly none */
+				}
+				if (len + 1 + ll + 1 > MX_DNAME_MAX)
+					break;
+				d->wire[len] = (uint8_t)ll;
+				memcpy(d->wire + len + 1, lab, ll);
+				len += 1 + ll;
+				d->labels++;
+			}
+			d->wire[len++] = 0;
+			d->len = (uint8_t)len;
+		}
+		msg.mx_total = msg.n_mx;
+		mx_chain_observe_lookup(t, &l);
+		mx_chain_finish(t, T0 + 1000 * SEC);
+		assert_int_equal(ngot, 1);
+		for (unsigned h = 0; h < got[0].n_hosts; h++) {
+			bool want = ref_ip_literal(&got[0].hosts[h].name);
+			assert_int_equal(got[0].hosts[h].ip_literal, want);
+			literals += want;
+			hosts++;
+		}
+		mx_chain_free(t);
+	}
+	assert_true(literals > 50 && literals < hosts); /* both kinds seen */
+}
+
+/* A host's addresses: each answer's new ones appended in order (repeats
+ * inside an answer and across answers dropped), at most
+ * MX_CHAIN_MAX_ADDRS; a SYN to a later one ties the host. */
+static void host_addresses_in_order(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "adr.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx.adr.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	static const char *const a1[] = {"198.51.100.1", "198.51.100.2", "198.51.100.1"};
+	static const char *const a2[] = {"2001:db8::1", "198.51.100.2", "198.51.100.3", "198.51.100.4",
+					 "198.51.100.5", "198.51.100.6", "198.51.100.7", "198.51.100.8",
+					 "198.51.100.9"};
+	lk(&l, "192.0.2.10", "mx.adr.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 3);
+	msg.n_addr = 3;
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(mx_addr_parse(a1[i], &msg.addr[i].addr), 0);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.adr.test", MX_TYPE_AAAA, MX_O_ANSWER, T0 + SEC, 5);
+	msg.n_addr = 9;
+	for (unsigned i = 0; i < 9; i++)
+		assert_int_equal(mx_addr_parse(a2[i], &msg.addr[i].addr), 0);
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + 2 * SEC;
+	syn.frame = 9;
+	syn.dport = 25;
+	syn.syn = true;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.7", &syn.dst);
+	mx_chain_observe_tcp(t, &syn);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 1);
+	const struct mx_chain_host *h = &got[0].hosts[0];
+	static const char *const want[] = {"198.51.100.1", "198.51.100.2", "2001:db8::1", "198.51.100.3",
+					   "198.51.100.4", "198.51.100.5", "198.51.100.6", "198.51.100.7"};
+	assert_int_equal(h->n_addrs, MX_CHAIN_MAX_ADDRS);
+	for (unsigned i = 0; i < MX_CHAIN_MAX_ADDRS; i++) {
+		struct mx_addr w;
+		assert_int_equal(mx_addr_parse(want[i], &w), 0);
+		assert_true(mx_addr_eq(&h->addrs[i], &w));
+	}
+	assert_true(h->connected);
+	assert_true(got[0].connected);
+	assert_int_equal(got[0].syn_other, 0);
+	mx_chain_free(t);
+}
+
+/* mx_chain_tick is inline and calls out only when the head chain may be
+ * due: a random script (new chains whose MX lookups end out of order, the
+ * MX asked again inside the attempt, which extends that chain's window,
+ * ticks and lookups that advance the clock; a cap of 8 open chains, so
+ * that the head is also evicted) closes, after every event, exactly the
+ * chains a plain walk of the open list in start order closes. */
+static void tick_closes_when_due(void **state)
+{
+	(void)state;
+	const uint64_t hold = 120 * SEC + 45 * SEC; /* chain window + retransmission gap */
+	for (unsigned round = 0; round < 40; round++) {
+		unsigned cap = round % 2 ? 8 : 4096; /* 8: the oldest is evicted when a ninth opens */
+		struct mx_chain_table *t = new_table(cap);
+		uint64_t close_at[64], start[64], now = T0, clk = 0;
+		unsigned head = 0, n = 0;
+		for (unsigned ev = 0; ev < 300; ev++) {
+			unsigned kind = rnd(4);
+			struct mx_lookup l;
+			char dom[32];
+			if (kind == 0 && n < 64) { /* a new chain */
+				snprintf(dom, sizeof dom, "d%u.test", n);
+				lk(&l, "192.0.2.10", dom, MX_TYPE_MX, MX_O_ANSWER, now, 1 + 2 * ev);
+				mx_answer("mx.d.test", NULL);
+				l.last_us = now + rnd(90) * SEC; /* ends out of order */
+				start[n] = now;
+				close_at[n] = l.last_us + hold;
+				n++;
+			} else if (kind == 1 && head < n) { /* the MX again, same attempt */
+				unsigned k = head + rnd(n - head);
+				if (now >= start[k] + 60 * SEC)
+					continue;
+				snprintf(dom, sizeof dom, "d%u.test", k);
+				lk(&l, "192.0.2.10", dom, MX_TYPE_MX, MX_O_SERVFAIL, now, 1 + 2 * ev);
+				l.last_us = now + rnd(90) * SEC;
+				mx_chain_observe_lookup(t, &l); /* ticks at now first */
+				clk = now > clk ? now : clk;
+				while (head < n && close_at[head] <= clk)
+					head++;
+				close_at[k] = l.last_us + hold;
+				assert_int_equal(ngot, head);
+				continue;
+			} else { /* time passes */
+				now += rnd(kind == 2 ? 5 : 120) * SEC + rnd(1000);
+				uint64_t at = now - rnd(2) * SEC; /* a late time does not go back */
+				mx_chain_tick(t, at);
+				clk = at > clk ? at : clk;
+				while (head < n && close_at[head] <= clk)
+					head++;
+				assert_int_equal(ngot, head);
+				continue;
+			}
+			mx_chain_observe_lookup(t, &l);
+			clk = now > clk ? now : clk;
+			while (head < n - 1 && close_at[head] <= clk)
+				head++;
+			if (n - 1 - head == cap)
+				head++; /* evicted */
+			assert_int_equal(ngot, head);
+		}
+		mx_chain_finish(t, now);
+		assert_int_equal(ngot, n);
+		mx_chain_free(t);
+	}
+}
+
 static void assert_name(const struct mx_dname *d, const char *text)
 {
 	struct mx_dname e;
@@ -772,6 +1153,11 @@ int main(void)
 		cmocka_unit_test(big_chain_round_trip),
 		cmocka_unit_test(carried_client_hash),
 		cmocka_unit_test(reused_slot_carries_nothing),
+		cmocka_unit_test(step_merge_matches_reference),
+		cmocka_unit_test(index_entries_not_repeated),
+		cmocka_unit_test(ip_literal_matches_reference),
+		cmocka_unit_test(host_addresses_in_order),
+		cmocka_unit_test(tick_closes_when_due),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,11 @@ static void totals_and_qtypes(void **state)
 	memset(&resp, 0, sizeof resp);
 	resp.qr = true;
 	resp.ts_us = 3000001;
+	resp.rd = true;
+	resp.has_question = true;
+	resp.qtype = MX_TYPE_A;
+	resp.src = A4(10, 0, 0, 54); /* a response makes no row and counts no qtype */
+	resp.dst = A4(10, 0, 0, 2);
 	mx_model_observe_msg(m, &resp);
 	mx_model_observe_dns_verdict(m, MX_DNS_MALFORMED);
 	mx_model_observe_dns_verdict(m, MX_DNS_TRUNCATED);
@@ -1041,46 +1046,51 @@ static void rnd_step(struct mx_chain_step *st, unsigned nr, unsigned nf)
 	memset(&st->frames[nf], 0, (MX_CHAIN_MAX_FRAMES - nf) * sizeof(st->frames[0]));
 }
 
+/* A random chain: counts at their extremes for k 0 and 1, then random;
+ * everything past the counts zero, as chain.c leaves it. */
+static void rnd_chain(struct mx_chain *c, unsigned k)
+{
+	rnd_bytes(c, sizeof *c);
+	unsigned nh = k < 2 ? k * MX_CHAIN_MAX_HOSTS : (unsigned)(rnd() % (MX_CHAIN_MAX_HOSTS + 1));
+	rnd_name(&c->domain, k == 0 ? 0 : (k == 1 ? MX_DNAME_MAX : (unsigned)(rnd() % 64)));
+	rnd_name(&c->soa_owner, k == 0 ? 0 : (k == 1 ? MX_DNAME_MAX : (unsigned)(rnd() % 64)));
+	rnd_step(&c->mx, k == 0 ? 0 : (k == 1 ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5)),
+		 k == 0 ? 0 : (k == 1 ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17)));
+	c->n_hosts = (uint8_t)nh;
+	memset(&c->hosts[nh], 0, (MX_CHAIN_MAX_HOSTS - nh) * sizeof(c->hosts[0]));
+	for (unsigned i = 0; i < nh; i++) {
+		struct mx_chain_host *h = &c->hosts[i];
+		bool full = k == 1;
+		rnd_name(&h->name, full ? MX_DNAME_MAX : (unsigned)(rnd() % 40));
+		rnd_name(&h->cname, full ? MX_DNAME_MAX : (rnd() & 1 ? 0 : (unsigned)(rnd() % 40)));
+		struct mx_chain_step *st[3] = { &h->a, &h->aaaa, &h->tlsa };
+		for (unsigned j = 0; j < 3; j++)
+			rnd_step(st[j], full ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5),
+				 full ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17));
+		h->implicit = rnd_bool();
+		h->ip_literal = rnd_bool();
+		h->cname_loop = rnd_bool();
+		h->connected = rnd_bool();
+		h->n_addrs = (uint8_t)(full ? MX_CHAIN_MAX_ADDRS : rnd() % (MX_CHAIN_MAX_ADDRS + 1));
+		memset(&h->addrs[h->n_addrs], 0, (MX_CHAIN_MAX_ADDRS - h->n_addrs) * sizeof(h->addrs[0]));
+	}
+	c->null_mx = rnd_bool();
+	c->null_mx_mixed = rnd_bool();
+	c->cut_short = rnd_bool();
+	c->evicted = rnd_bool();
+	c->connected = rnd_bool();
+	c->verdict = (enum mx_chain_verdict)(rnd() % 4);
+	c->why = "packed";
+}
+
 static void chains_packed_exact(void **state)
 {
 	(void)state;
 	static struct mx_chain in[40];
 	struct mx_model *m = mk_chains(40, 0);
 	for (unsigned k = 0; k < 40; k++) {
-		struct mx_chain *c = &in[k];
-		rnd_bytes(c, sizeof *c);
-		/* counts: the extremes on the first chains, then random */
-		unsigned nh = k < 2 ? k * MX_CHAIN_MAX_HOSTS : (unsigned)(rnd() % (MX_CHAIN_MAX_HOSTS + 1));
-		rnd_name(&c->domain, k == 0 ? 0 : (k == 1 ? MX_DNAME_MAX : (unsigned)(rnd() % 64)));
-		rnd_name(&c->soa_owner, k == 0 ? 0 : (k == 1 ? MX_DNAME_MAX : (unsigned)(rnd() % 64)));
-		rnd_step(&c->mx, k == 0 ? 0 : (k == 1 ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5)),
-			 k == 0 ? 0 : (k == 1 ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17)));
-		c->n_hosts = (uint8_t)nh;
-		memset(&c->hosts[nh], 0, (MX_CHAIN_MAX_HOSTS - nh) * sizeof(c->hosts[0]));
-		for (unsigned i = 0; i < nh; i++) {
-			struct mx_chain_host *h = &c->hosts[i];
-			bool full = k == 1;
-			rnd_name(&h->name, full ? MX_DNAME_MAX : (unsigned)(rnd() % 40));
-			rnd_name(&h->cname, full ? MX_DNAME_MAX : (rnd() & 1 ? 0 : (unsigned)(rnd() % 40)));
-			struct mx_chain_step *st[3] = { &h->a, &h->aaaa, &h->tlsa };
-			for (unsigned j = 0; j < 3; j++)
-				rnd_step(st[j], full ? MX_LOOKUP_MAX_RESOLVERS : (unsigned)(rnd() % 5),
-					 full ? MX_CHAIN_MAX_FRAMES : (unsigned)(rnd() % 17));
-			h->implicit = rnd_bool();
-			h->ip_literal = rnd_bool();
-			h->cname_loop = rnd_bool();
-			h->connected = rnd_bool();
-			h->n_addrs = (uint8_t)(full ? MX_CHAIN_MAX_ADDRS : rnd() % (MX_CHAIN_MAX_ADDRS + 1));
-			memset(&h->addrs[h->n_addrs], 0, (MX_CHAIN_MAX_ADDRS - h->n_addrs) * sizeof(h->addrs[0]));
-		}
-		c->null_mx = rnd_bool();
-		c->null_mx_mixed = rnd_bool();
-		c->cut_short = rnd_bool();
-		c->evicted = rnd_bool();
-		c->connected = rnd_bool();
-		c->verdict = (enum mx_chain_verdict)(rnd() % 4);
-		c->why = "packed";
-		mx_model_observe_chain(m, c);
+		rnd_chain(&in[k], k);
+		mx_model_observe_chain(m, &in[k]);
 	}
 	struct mx_snapshot s;
 	assert_int_equal(mx_model_snapshot(m, &s), 0);
@@ -1089,6 +1099,37 @@ static void chains_packed_exact(void **state)
 		assert_memory_equal(&s.chains[k], &in[k], sizeof in[k]);
 	mx_snapshot_fini(&s);
 	mx_model_free(m);
+}
+
+/* A chain is packed into a reservation of its unpacked size and the record
+ * trimmed to its packed size: through rings of 1, 3 and 7 records, 300
+ * chains of widely varying sizes (empty, full, random; the ring wraps,
+ * drops and grows), the snapshot after every few holds exactly the last k,
+ * oldest first. */
+static void chains_ring_trimmed(void **state)
+{
+	(void)state;
+	static const size_t ks[] = {1, 3, 7};
+	static struct mx_chain in[8];
+	for (unsigned r = 0; r < 3; r++) {
+		size_t k = ks[r];
+		struct mx_model *m = mk_chains(k, 0);
+		for (unsigned q = 0; q < 300; q++) {
+			struct mx_chain *c = &in[q % 8];
+			rnd_chain(c, q % 11 == 0 ? (q / 11) % 2 : 2 + q);
+			mx_model_observe_chain(m, c);
+			if (q % 5 != 4 && q != 299)
+				continue;
+			struct mx_snapshot s;
+			assert_int_equal(mx_model_snapshot(m, &s), 0);
+			size_t held = q + 1 < k ? q + 1 : k;
+			assert_int_equal(s.n_chains, held);
+			for (size_t i = 0; i < held; i++)
+				assert_memory_equal(&s.chains[i], &in[(q + 1 - held + i) % 8], sizeof in[0]);
+			mx_snapshot_fini(&s);
+		}
+		mx_model_free(m);
+	}
 }
 
 /* A table keeps use stamps until it is first full and builds its LRU list
@@ -1228,6 +1269,7 @@ int main(void)
 		cmocka_unit_test(domain_rows),
 		cmocka_unit_test(sender_fingerprint),
 		cmocka_unit_test(chains_packed_exact),
+		cmocka_unit_test(chains_ring_trimmed),
 		cmocka_unit_test(lru_from_stamps),
 		cmocka_unit_test(findings_copied),
 	};
