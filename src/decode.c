@@ -722,10 +722,14 @@ static inline uint64_t load64(const uint8_t *p)
  * second interface changes already masked out), then the payload captured:
  * all of it up to 64 bytes, else its first 48 and last 16 bytes (UDP header,
  * DNS header and question, the end of the message), and its length. Two
- * lanes of one xor and one multiply per word (a bijection each step), mixed
- * at the end: about half the work of a full mix per word. */
+ * lanes of a rotate, an xor and a multiply per word (a bijection each step),
+ * mixed at the end: about half the work of a full mix per word. Without the
+ * rotate a difference in a lane's top bit stayed there (a multiply carries
+ * upwards only), so two packets differing in the top bits of two words of
+ * one lane had the same digest and the second counted as a copy. */
 #define DUP_K1 0x9e3779b97f4a7c15ull
 #define DUP_K2 0xc2b2ae3d27d4eb4full
+#define DUP_STEP(h, w, k) (((((h) << 31) | ((h) >> 33)) ^ (w)) * (k))
 static inline __attribute__((always_inline)) uint64_t dup_digest_inline(uint64_t hdr,
 									 const uint8_t *p, size_t n)
 {
@@ -733,11 +737,11 @@ static inline __attribute__((always_inline)) uint64_t dup_digest_inline(uint64_t
 	size_t head = n <= 64 ? n : 48, i = 0;
 
 	for (; i + 16 <= head; i += 16) {
-		a = (a ^ load64(p + i)) * DUP_K1;
-		b = (b ^ load64(p + i + 8)) * DUP_K2;
+		a = DUP_STEP(a, load64(p + i), DUP_K1);
+		b = DUP_STEP(b, load64(p + i + 8), DUP_K2);
 	}
 	if (i + 8 <= head) {
-		a = (a ^ load64(p + i)) * DUP_K1;
+		a = DUP_STEP(a, load64(p + i), DUP_K1);
 		i += 8;
 	}
 	if (i < head) {
@@ -751,11 +755,11 @@ static inline __attribute__((always_inline)) uint64_t dup_digest_inline(uint64_t
 		else
 #endif
 			memcpy(&w, p + i, head - i);
-		b = (b ^ w) * DUP_K2;
+		b = DUP_STEP(b, w, DUP_K2);
 	}
 	if (head < n) {
-		a = (a ^ load64(p + n - 16)) * DUP_K1;
-		b = (b ^ load64(p + n - 8)) * DUP_K2;
+		a = DUP_STEP(a, load64(p + n - 16), DUP_K1);
+		b = DUP_STEP(b, load64(p + n - 8), DUP_K2);
 	}
 	a = dup_mix(a ^ (b >> 31) ^ (a >> 29), b);
 	return a == 0 ? 1 : a;
