@@ -679,6 +679,17 @@ static void table_and_lists(void **state)
 	assert_int_equal(mx_sev_from_name("bogus"), -1);
 }
 
+/* A answered, then AAAA SERVFAIL, for name at t from 192.0.2.10 via
+ * 192.0.2.53: one AAAA_SERVFAIL_A_OK (WARN) per name. */
+static void a_ok_aaaa_fail(struct mx_detect *d, const char *name, uint64_t t)
+{
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, t, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, t, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+}
+
 static void findings_table_is_bounded(void **state)
 {
 	(void)state;
@@ -686,14 +697,10 @@ static void findings_table_is_bounded(void **state)
 	mx_detect_opts_default(&o);
 	o.max_findings = 8;
 	struct mx_detect *d = mx_detect_new(&o);
-	struct mx_lookup l;
 	char name[64];
 	for (int i = 0; i < 40; i++) {
 		snprintf(name, sizeof name, "h%d.test", i);
-		lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + (uint64_t)i * SEC, "192.0.2.53", 1000);
-		mx_detect_observe_lookup(d, &l);
-		lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + (uint64_t)i * SEC, "192.0.2.53", 1000);
-		mx_detect_observe_lookup(d, &l);
+		a_ok_aaaa_fail(d, name, T0 + (uint64_t)i * SEC);
 	}
 	size_t n;
 	mx_detect_peek(d, &n);
@@ -703,10 +710,7 @@ static void findings_table_is_bounded(void **state)
 	 * them again merges (count 2), it does not add or evict */
 	for (int i = 32; i < 40; i++) {
 		snprintf(name, sizeof name, "h%d.test", i);
-		lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + (uint64_t)(i + 100) * SEC, "192.0.2.53", 1000);
-		mx_detect_observe_lookup(d, &l);
-		lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + (uint64_t)(i + 100) * SEC, "192.0.2.53", 1000);
-		mx_detect_observe_lookup(d, &l);
+		a_ok_aaaa_fail(d, name, T0 + (uint64_t)(i + 100) * SEC);
 	}
 	const struct mx_finding *f = mx_detect_peek(d, &n);
 	assert_int_equal(n, 8);
@@ -730,13 +734,9 @@ static void findings_eviction_keeps_rare_patterns(void **state)
 	mx_detect_opts_default(&o);
 	o.max_findings = 8;
 	struct mx_detect *d = mx_detect_new(&o);
-	struct mx_lookup l;
 	struct mx_txn t;
 	char name[64];
-	lookup(&l, "192.0.2.10", "h0.test", MX_TYPE_A, MX_O_ANSWER, T0, "192.0.2.53", 1000);
-	mx_detect_observe_lookup(d, &l);
-	lookup(&l, "192.0.2.10", "h0.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0, "192.0.2.53", 1000);
-	mx_detect_observe_lookup(d, &l);
+	a_ok_aaaa_fail(d, "h0.test", T0);
 	for (int i = 0; i < 40; i++) {
 		snprintf(name, sizeof name, "q%d.test", i);
 		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)(i + 1) * SEC, 1000, 0, 100 + 4 * i);
@@ -773,11 +773,7 @@ static void findings_eviction_keeps_rare_patterns(void **state)
 	 * four, then the WARN pattern (lower rank) gives up its own oldest */
 	for (int i = 1; i <= 10; i++) {
 		snprintf(name, sizeof name, "h%d.test", i);
-		lookup(&l, "192.0.2.10", name, MX_TYPE_A, MX_O_ANSWER, T0 + (uint64_t)(100 + i) * SEC, "192.0.2.53", 1000);
-		mx_detect_observe_lookup(d, &l);
-		lookup(&l, "192.0.2.10", name, MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + (uint64_t)(100 + i) * SEC, "192.0.2.53",
-		       1000);
-		mx_detect_observe_lookup(d, &l);
+		a_ok_aaaa_fail(d, name, T0 + (uint64_t)(100 + i) * SEC);
 	}
 	find(d, "AAAA_SERVFAIL_A_OK", &na);
 	find(d, "RESOLVER_DISAGREEMENT", &nd);
