@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -649,8 +650,17 @@ static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char 
  *    PF_DROP bytes, so memory stays bounded whatever the file size. A file
  *    that is being written to is read up to its size at open: records added
  *    later are not seen, and a record cut by the writer at that point ends
- *    the file as "cut off" (a file shortened while mapped would raise
- *    SIGBUS: not guarded, capture files are appended to, not truncated);
+ *    the file as "cut off". A file shortened while it is mapped (tcpdump -W
+ *    going round its ring of files reopens the oldest with O_TRUNC, a
+ *    logrotate copytruncate) would stop the process with SIGBUS on the first
+ *    touch of a page past the new end: pf_bus() catches that for the
+ *    mappings on the pf_mapped list, puts zero pages over the rest of the
+ *    mapping and marks the reader, which then ends the file as "shortened
+ *    while being read". Before a record is handed out its last byte is
+ *    read, so a record the cut reached is not handed out; a cut that comes
+ *    while a frame is being decoded turns the rest of that frame to zeros
+ *    (it decodes as whatever zeros make). A SIGBUS anywhere else goes to
+ *    the handler that was there before (the default: the process stops);
  *    Once a record of such a file without a filter has been read, the next
  *    ones are read by pf_fast() straight from mx_capture_next() while they
  *    are plain (own byte order, 16-byte headers, not longer than the snap
@@ -698,6 +708,8 @@ struct mx_pf {
 	size_t maplen;
 	size_t pos;             /* map: offset of the next record */
 	size_t dropped;         /* map: pages before this were given back */
+	struct mx_pf *mapped_next; /* map: the pf_mapped list */
+	volatile sig_atomic_t bus; /* map: the file was shortened under it */
 	uint8_t *buf;           /* otherwise: buffered input, [beg, end) unread */
 	size_t bufcap, beg, end;
 	bool eof;               /* read(2) returned 0 or failed (rd_errno) */
@@ -740,12 +752,100 @@ static FILE *pf_file(const struct mx_pf *p)
 	return p->fp;
 }
 
+/* ---- a file shortened while it is mapped (see the comment above) ----
+ * SIGBUS for a memory access is delivered to the thread that made it, at
+ * that instruction: only while this thread is inside the reader or the
+ * decoder. The list and the handler are only changed outside of that. */
+static struct mx_pf *pf_mapped;
+/* Where the byte read to see a cut goes: a load whose value is not used may
+ * be dropped (valgrind's translation drops it), a load that is stored is
+ * not. */
+static volatile uint8_t pf_probe;
+static struct sigaction pf_bus_old;
+static bool pf_bus_set;
+static uintptr_t pf_pagesize;
+
+static void pf_bus(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	(void)uc;
+	for (struct mx_pf *p = si->si_code > 0 ? pf_mapped : NULL; p != NULL; p = p->mapped_next) {
+		uintptr_t b = (uintptr_t)p->map, e = b + p->maplen;
+
+		if (a < b || a >= e)
+			continue;
+		a &= ~(pf_pagesize - 1);
+		e = (e + pf_pagesize - 1) & ~(pf_pagesize - 1);
+		if (mmap((void *)a, e - a, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		    MAP_FAILED)
+			break;
+		p->bus = 1;
+		return;
+	}
+	/* not a mapped capture file: what was there before, from the same
+	 * instruction (it faults again), or for a signal sent by kill() or
+	 * raise(), sent again (blocked until this returns) */
+	sigaction(SIGBUS, &pf_bus_old, NULL);
+	if (si->si_code <= 0)
+		raise(sig);
+}
+
+static void pf_map_add(struct mx_pf *p)
+{
+	if (!pf_bus_set) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = pf_bus;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		pf_pagesize = (uintptr_t)sysconf(_SC_PAGESIZE);
+		if (pf_pagesize == 0 || (pf_pagesize & (pf_pagesize - 1)) != 0)
+			pf_pagesize = 4096;
+		if (sigaction(SIGBUS, &sa, &pf_bus_old) == 0)
+			pf_bus_set = true;
+	}
+	p->mapped_next = pf_mapped;
+	pf_mapped = p;
+}
+
+static void pf_map_del(struct mx_pf *p)
+{
+	struct mx_pf **pp = &pf_mapped;
+
+	while (*pp != NULL && *pp != p)
+		pp = &(*pp)->mapped_next;
+	if (*pp != NULL)
+		*pp = p->mapped_next;
+	if (pf_mapped == NULL && pf_bus_set) {
+		sigaction(SIGBUS, &pf_bus_old, NULL);
+		pf_bus_set = false;
+	}
+}
+
+/* A mapped file is shorter than it was at open: mark the reader. For what
+ * SIGBUS does not show: the part of the last page past the new end reads as
+ * zeros, and a file rewritten since (truncated, then written again) shows its
+ * new bytes, which read as damage. */
+static bool pf_shrunk(struct mx_pf *p)
+{
+	struct stat st;
+
+	if (p->map != NULL && !p->bus && fstat(p->fd, &st) == 0 && st.st_size >= 0 &&
+	    (uint64_t)st.st_size < p->maplen)
+		p->bus = 1;
+	return p->map != NULL && p->bus;
+}
+
 static void pf_free(struct mx_pf *p)
 {
 	if (p == NULL)
 		return;
-	if (p->map != NULL)
+	if (p->map != NULL) {
+		pf_map_del(p);
 		munmap((void *)(uintptr_t)p->map, p->maplen);
+	}
 	free(p->buf);
 	free(p);
 }
@@ -852,6 +952,7 @@ static int pf_open(struct mx_pf **out, FILE *fp, int fd, off_t off, off_t size, 
 			p->maplen = (size_t)size;
 			p->pos = (size_t)off;
 			p->dropped = 0;
+			pf_map_add(p);
 		}
 	}
 	if (p->map == NULL) {
@@ -885,6 +986,13 @@ static int pf_open(struct mx_pf **out, FILE *fp, int fd, off_t off, off_t size, 
 		return MX_EFORMAT;
 	}
 	memcpy(&magic, h, 4);
+	if (p->map != NULL && avail >= 24)
+		pf_probe = h[23];
+	if (p->map != NULL && p->bus) {
+		set_err(err, errlen, "cannot read %s: the file was shortened while being read", label);
+		pf_free(p);
+		return MX_EFORMAT;
+	}
 	if (magic != PF_MAGIC_US && magic != PF_MAGIC_NS && magic != PF_MAGIC_KUZ) {
 		magic = __builtin_bswap32(magic);
 		if (magic != PF_MAGIC_US && magic != PF_MAGIC_NS && magic != PF_MAGIC_KUZ) {
@@ -946,6 +1054,8 @@ static inline int pf_next(struct mx_pf *p, struct pf_rec *r, char *why, size_t w
 	uint32_t caplen, len, take, frac;
 
 	if (p->map != NULL) {
+		if (p->bus)
+			goto shortened;
 		if (p->pos - p->dropped >= PF_DROP) {
 			/* give back the pages behind the reader (the file stays in the
 			 * page cache); the frame handed out last is no longer borrowed */
@@ -977,6 +1087,8 @@ static inline int pf_next(struct mx_pf *p, struct pf_rec *r, char *why, size_t w
 	if (caplen > p->limit) {
 		if (caplen > p->maxcap) {
 			/* a damaged or fuzzed file; libpcap's words */
+			if (pf_shrunk(p))
+				goto shortened;
 			if (caplen > p->snapshot)
 				set_err(why, whylen, "invalid packet capture length %lu, bigger than "
 					"snaplen of %lu", (unsigned long)caplen, (unsigned long)p->snapshot);
@@ -996,6 +1108,14 @@ static inline int pf_next(struct mx_pf *p, struct pf_rec *r, char *why, size_t w
 		if (avail < need)
 			goto short_read;
 	}
+	if (p->map != NULL) {
+		/* the record's last byte: a cut that reaches this record's page
+		 * shows now; a record of length 0 (the zeros past a cut inside a
+		 * page; never a real packet) asks the file's size */
+		pf_probe = h[need - 1];
+		if (p->bus || (len == 0 && pf_shrunk(p)))
+			goto shortened;
+	}
 	frac = pf_u32(p, h + 4);
 	r->ts_us = (uint64_t)pf_u32(p, h) * 1000000u + (p->nano ? frac / 1000u : frac);
 	r->caplen = caplen;
@@ -1006,7 +1126,12 @@ static inline int pf_next(struct mx_pf *p, struct pf_rec *r, char *why, size_t w
 	else
 		p->beg += need;
 	return 1;
+shortened:
+	set_err(why, whylen, "shortened while being read");
+	return MX_ETRUNC;
 short_read:
+	if (pf_shrunk(p))
+		goto shortened;
 	if (p->rd_errno != 0) {
 		set_err(why, whylen, "error reading dump file: %s", strerror(p->rd_errno));
 		return MX_EFORMAT;
@@ -1468,6 +1593,9 @@ static inline int pf_fast(struct mx_capture *c, struct mx_input *in, struct mx_f
 	memcpy(hd, p->map + pos, 16);
 	if (hd[2] > p->limit || avail - 16 < hd[2])
 		return 0;
+	pf_probe = p->map[pos + 15 + hd[2]];   /* see pf_next */
+	if (p->bus || hd[3] == 0)
+		return 0;
 	p->pos = pos + 16 + hd[2];
 	c->frameno++;
 	in->records++;
@@ -1548,7 +1676,11 @@ static int next_files(struct mx_capture *c, struct mx_frame *f, char *err, size_
 				c->cur++;
 				continue;
 			}
-			if (rc == MX_ETRUNC)
+			if (rc == MX_ETRUNC && in->pf->bus)
+				set_err(err, errlen, "file %s was shortened while being read, after "
+					"%llu frame%s", input_label(in->name),
+					(unsigned long long)in->records, in->records == 1 ? "" : "s");
+			else if (rc == MX_ETRUNC)
 				set_err(err, errlen, "file %s is cut off in the middle of a packet after "
 					"%llu frame%s", input_label(in->name),
 					(unsigned long long)in->records, in->records == 1 ? "" : "s");

@@ -412,6 +412,142 @@ static void file_growing_while_read(void **state)
 	mx_capture_free(c);
 }
 
+/* A file shortened while it is read (tcpdump -W reopening the oldest file
+ * of its ring with O_TRUNC): no SIGBUS, the frames before the cut come out
+ * whole, then MX_ETRUNC says the file was shortened, and no frame of zeros
+ * from past the cut is handed out. `how`: 0 = cut inside the record that
+ * straddles the first page boundary (its last byte faults), 1 = cut at the
+ * start of that record, inside the page (the rest of the page reads as
+ * zeros), 2 = truncated to nothing and written again with a small pcap. */
+#define SHORT_LEN 200u
+static void shortened_case(int how)
+{
+	char path[160], err[256];
+	const char *p = path;
+	struct mx_capture *c = NULL;
+	struct mx_frame f;
+	struct sigaction before, now;
+	FILE *fp;
+	uint8_t b[SHORT_LEN];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), rec = 16 + SHORT_LEN, n = 3 * page / rec + 2;
+	size_t straddle = (page - 24) / rec;   /* the record across the first boundary */
+	size_t cut, got = 0, k;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/shrink.pcap", g_dir);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	put32(fp, 0xa1b2c3d4);
+	put32(fp, 2 | 4u << 16);
+	put32(fp, 0);
+	put32(fp, 0);
+	put32(fp, 65535);
+	put32(fp, 1);
+	for (size_t i = 0; i < n; i++) {
+		memset(b, (int)(i % 251) + 1, sizeof(b));
+		put32(fp, 1767225600u + (uint32_t)i);
+		put32(fp, 0);
+		put32(fp, SHORT_LEN);
+		put32(fp, SHORT_LEN);
+		assert_int_equal(fwrite(b, 1, sizeof(b), fp), sizeof(b));
+	}
+	assert_int_equal(fclose(fp), 0);
+	assert_true(24 + straddle * rec < page && 24 + (straddle + 1) * rec > page);
+	assert_int_equal(sigaction(SIGBUS, NULL, &before), 0);
+	assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), 0);
+	/* three frames read before the cut: the fast path is in use by then */
+	for (; got < 3; got++)
+		assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
+	cut = how == 0 ? page - 8 : how == 1 ? 24 + straddle * rec : 0;
+	assert_int_equal(truncate(path, (off_t)cut), 0);
+	if (how == 2) {
+		/* a new capture in its place: header and one record */
+		fp = fopen(path, "r+b");
+		assert_non_null(fp);
+		put32(fp, 0xa1b2c3d4);
+		put32(fp, 2 | 4u << 16);
+		put32(fp, 0);
+		put32(fp, 0);
+		put32(fp, 65535);
+		put32(fp, 1);
+		put32(fp, 1767230000u);
+		put32(fp, 0);
+		put32(fp, 4);
+		put32(fp, 4);
+		put32(fp, 0x05060708);
+		assert_int_equal(fclose(fp), 0);
+	}
+	err[0] = '\0';
+	while ((rc = mx_capture_next(c, &f, err, sizeof(err))) == 1) {
+		assert_true(f.len > 0);
+		/* every frame handed out is the one written, whole */
+		assert_int_equal(f.caplen, SHORT_LEN);
+		assert_true(f.ts_us == (1767225600u + (uint64_t)got) * 1000000u);
+		for (k = 0; k < SHORT_LEN; k++)
+			assert_int_equal(f.data[k], (uint8_t)(got % 251 + 1));
+		got++;
+	}
+	assert_int_equal(rc, MX_ETRUNC);
+	assert_non_null(strstr(err, "shortened while being read"));
+	if (how == 0 || how == 1)
+		assert_int_equal(got, straddle);   /* everything before the cut's record */
+	else
+		assert_true(got <= straddle + 1);  /* the fault comes at the latest on the next page */
+	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 0);
+	mx_capture_free(c);
+	/* the handler is gone with the mapping: the one before is back (cmocka's) */
+	assert_int_equal(sigaction(SIGBUS, NULL, &now), 0);
+	assert_true(now.sa_handler == before.sa_handler);
+}
+
+static void file_shortened_while_read(void **state)
+{
+	(void)state;
+	shortened_case(0);
+	shortened_case(1);
+	shortened_case(2);
+}
+
+/* A SIGBUS that is not a capture file's still stops the process. */
+static void foreign_sigbus_still_stops(void **state)
+{
+	char path[160], err[256];
+	const char *p = path;
+	struct mx_capture *c = NULL;
+	FILE *fp;
+	pid_t pid;
+	int st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/one.pcap", g_dir);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	put32(fp, 0xa1b2c3d4);
+	put32(fp, 2 | 4u << 16);
+	put32(fp, 0);
+	put32(fp, 0);
+	put32(fp, 65535);
+	put32(fp, 1);
+	put32(fp, 1767225600u);
+	put32(fp, 0);
+	put32(fp, 4);
+	put32(fp, 4);
+	put32(fp, 0x01020304);
+	assert_int_equal(fclose(fp), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL);   /* not cmocka's */
+		if (mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)) != 0)
+			_exit(3);
+		raise(SIGBUS);   /* si_addr is not in the mapping */
+		_exit(4);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGBUS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +555,8 @@ int main(void)
 		cmocka_unit_test(records_larger_than_the_buffer),
 		cmocka_unit_test(unsigned_times_and_16_bit_link_type),
 		cmocka_unit_test(file_growing_while_read),
+		cmocka_unit_test(file_shortened_while_read),
+		cmocka_unit_test(foreign_sigbus_still_stops),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
