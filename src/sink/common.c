@@ -22,6 +22,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -984,5 +985,73 @@ const char *mx_sk_subject(const struct mx_finding *f, char *buf, size_t n)
 	if (f->qtype)
 		ska(&s, "%s%s", what ? ", " : (who ? " -> " : ""),
 		    mx_dns_type_name(f->qtype, ty, sizeof ty));
+	return buf;
+}
+
+size_t mx_sk_findings_split(const struct mx_snapshot *s, bool *full, size_t *rest)
+{
+	size_t n = s->n_findings, npat = 0, nrest = 0;
+	/* per finding: its pattern's rank (order of first appearance); per
+	 * pattern: its name, its findings so far, where its run in rest[] goes */
+	size_t *rank = malloc((n ? n : 1) * 3 * sizeof(size_t));
+	const char **pat = malloc((n ? n : 1) * sizeof(*pat));
+
+	if (rank == NULL || pat == NULL) {
+		free(rank);
+		free(pat);
+		if (full != NULL)
+			for (size_t i = 0; i < n; i++)
+				full[i] = true;
+		return SIZE_MAX;
+	}
+	size_t *seen = rank + n, *start = seen + n;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = s->findings[i].pattern ? s->findings[i].pattern : "?";
+		size_t k = 0;
+
+		while (k < npat && strcmp(pat[k], p) != 0)
+			k++;
+		if (k == npat) {
+			pat[npat++] = p;
+			seen[k] = 0;
+		}
+		rank[i] = k;
+		if (full != NULL)
+			full[i] = seen[k] < MX_SK_FULL_PER_PATTERN;
+		seen[k]++;
+	}
+	for (size_t k = 0; k < npat; k++) {
+		start[k] = nrest;
+		nrest += seen[k] > MX_SK_FULL_PER_PATTERN ? seen[k] - MX_SK_FULL_PER_PATTERN : 0;
+		seen[k] = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (seen[rank[i]]++ >= MX_SK_FULL_PER_PATTERN)
+			rest[start[rank[i]]++] = i;
+	free(rank);
+	free(pat);
+	return nrest;
+}
+
+const char *mx_sk_finding_line(const struct mx_finding *f, char *buf, size_t n)
+{
+	struct sk_buf s = sk_start(buf, n);
+	char subj[2 * MX_DNAME_STRLEN + 128], t[40];
+
+	mx_sk_subject(f, subj, sizeof subj);
+	if (subj[0])
+		ska(&s, "%s; ", subj);
+	ska(&s, "%" PRIu64 " occurrence%s", f->count, f->count == 1 ? "" : "s");
+	if (f->first_us)
+		ska(&s, " from %s", mx_fmt_time(f->first_us, t, sizeof t));
+	if (f->n_frames) {
+		unsigned k = f->n_frames < MX_FINDING_MAX_FRAMES ? f->n_frames : MX_FINDING_MAX_FRAMES;
+
+		ska(&s, "; frame%s ", k == 1 ? "" : "s");
+		for (unsigned i = 0; i < k && i < 4; i++)
+			ska(&s, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
+		if (k > 4)
+			ska(&s, ", ...");
+	}
 	return buf;
 }

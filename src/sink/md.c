@@ -9,7 +9,8 @@
  * span), "## Timeline" (attempts, first failures, verdicts and findings in
  * capture-time order, with frame numbers), "## Findings" (per finding:
  * detail, evidence table, root cause, fix, the dig commands to verify in a
- * ```sh block, the likely SMTP status) and "## Appendix: capture statistics"
+ * ```sh block, the likely SMTP status; past the first 10 of a pattern, a
+ * row each in "### Other findings") and "## Appendix: capture statistics"
  * (totals, decode problems, evictions, the resolver table). When no finding
  * is at warn or above, a short write-up says that no failure pattern was
  * seen, lists the informational findings, and keeps the appendix.
@@ -705,6 +706,37 @@ static void timeline(FILE *out, const struct mx_snapshot *s)
 
 /* ---- findings --------------------------------------------------------- */
 
+/* Past the first MX_SK_FULL_PER_PATTERN of a pattern, a table row each. */
+static void other_findings(FILE *out, const struct mx_snapshot *s, const size_t *rest, size_t n)
+{
+	fprintf(out, "### Other findings (%zu)\n\n", n);
+	fprintf(out,
+		"The first %d findings of each pattern are above; these are the others, one row each "
+		"(`-F json` has every field).\n\n",
+		MX_SK_FULL_PER_PATTERN);
+	fputs("| Severity | Pattern | About | Count | First seen | Frames |\n", out);
+	fputs("|---|---|---|---:|---|---|\n", out);
+	for (size_t j = 0; j < n; j++) {
+		const struct mx_finding *f = &s->findings[rest[j]];
+		char subj[2 * MX_DNAME_STRLEN + 128], t[40];
+		fprintf(out, "| %s | ", mx_sk_sev_upper(f->sev));
+		md_code(out, f->pattern ? f->pattern : "?", true);
+		fputs(" | ", out);
+		mx_sk_subject(f, subj, sizeof subj);
+		if (subj[0])
+			md_code(out, subj, true);
+		fprintf(out, " | %" PRIu64 " | %s | ", f->count,
+			f->first_us ? mx_fmt_time(f->first_us, t, sizeof t) : "");
+		unsigned k = f->n_frames < MX_FINDING_MAX_FRAMES ? f->n_frames : MX_FINDING_MAX_FRAMES;
+		for (unsigned i = 0; i < k && i < 4; i++)
+			fprintf(out, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
+		if (k > 4)
+			fputs(", ...", out);
+		fputs(" |\n", out);
+	}
+	fputc('\n', out);
+}
+
 static void evidence_table(FILE *out, const struct mx_finding *f)
 {
 	fputs("| Frame | Time | From | To | Question | Answer / rcode | Latency |\n", out);
@@ -1097,8 +1129,16 @@ static int md_close(void *st, FILE *out, const struct mx_snapshot *s)
 	impact(out, s);
 	timeline(out, s);
 	fputs("## Findings\n\n", out);
+	bool *full = s->n_findings ? malloc(s->n_findings * sizeof(*full)) : NULL;
+	size_t *rest = s->n_findings ? malloc(s->n_findings * sizeof(*rest)) : NULL;
+	size_t nrest = full && rest ? mx_sk_findings_split(s, full, rest) : SIZE_MAX;
 	for (size_t i = 0; i < s->n_findings; i++)
-		finding(out, &s->findings[i]);
+		if (nrest == SIZE_MAX || full[i])
+			finding(out, &s->findings[i]);
+	if (nrest != SIZE_MAX && nrest)
+		other_findings(out, s, rest, nrest);
+	free(full);
+	free(rest);
 	appendix(out, s);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * Sections, in order: "Findings" (ranked as the snapshot gives them: per
  * finding a headline, title, time span, counts, resolvers, detail, the SMTP
  * status the sender most likely logged, cause, fix, the dig commands to
- * verify, and the evidence rows as a table), "Chains" (grouped by sender,
+ * verify, and the evidence rows as a table; past the first 10 findings of a
+ * pattern, one entry each after the others), "Chains" (grouped by sender,
  * then recipient domain: per attempt the verdict, the MX step and one line
  * per exchange), "Recipient domains", then the core tables: "Capture"
  * (source, time span, totals, decode problems, strays, evictions, pcap drops
@@ -794,11 +795,33 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 		fprintf(out, "  (%" PRIu64 " more were evicted: the findings table was full%s%s)\n",
 			s->findings_evicted, eb[0] ? "; " : "", eb);
 	}
+	bool *full = malloc(s->n_findings * sizeof(*full));
+	size_t *rest = malloc(s->n_findings * sizeof(*rest));
+	size_t nrest = full && rest ? mx_sk_findings_split(s, full, rest) : SIZE_MAX;
+	bool first = true;
 	for (size_t i = 0; i < s->n_findings; i++) {
-		if (i)
+		if (nrest != SIZE_MAX && !full[i])
+			continue;
+		if (!first)
 			fputc('\n', out);
+		first = false;
 		finding_block(out, &s->findings[i]);
 	}
+	if (nrest != SIZE_MAX && nrest) {
+		char lead[160], line[2 * MX_DNAME_STRLEN + 512];
+		fprintf(out,
+			"\n  The other %zu findings, one entry each (the first %d of each pattern are above; "
+			"-F json has every field):\n",
+			nrest, MX_SK_FULL_PER_PATTERN);
+		for (size_t j = 0; j < nrest; j++) {
+			const struct mx_finding *f = &s->findings[rest[j]];
+			snprintf(lead, sizeof lead, "  [%s] %s  ", mx_sk_sev_upper(f->sev),
+				 f->pattern ? f->pattern : "?");
+			wrap(out, lead, 6, mx_sk_finding_line(f, line, sizeof line));
+		}
+	}
+	free(full);
+	free(rest);
 }
 
 /* ---- chains ----------------------------------------------------------- */

@@ -2179,6 +2179,116 @@ static void evicted_by_text(void **state)
 	assert_int_equal(small[10], 'x');
 }
 
+static size_t count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Past the first MX_SK_FULL_PER_PATTERN findings of a pattern, text and
+ * Markdown give one entry each, grouped by pattern in order of the
+ * pattern's first finding; JSON keeps them all in full. */
+static void many_findings_per_pattern(void **state)
+{
+	(void)state;
+	enum { NA = MX_SK_FULL_PER_PATTERN + 3, NB = 2, NC = MX_SK_FULL_PER_PATTERN + 1, N = NA + NB + NC };
+	struct fixture *f = fx();
+	struct mx_finding *fs = calloc(N, sizeof(*fs));
+	size_t ia = 0, ib = 0, ic = 0;
+	assert_non_null(fs);
+	/* C first, then A, B and C interleaved: C's extra one comes first */
+	for (size_t i = 0; i < N; i++) {
+		struct mx_finding *x = &fs[i];
+		size_t k;
+		if (i == 0 || (i % 3 == 2 && ic < NC))
+			x->pattern = "CCC", k = ic++;
+		else if ((i % 3 == 1 || ib >= NB) && ia < NA)
+			x->pattern = "AAA", k = ia++;
+		else if (ib < NB)
+			x->pattern = "BBB", k = ib++;
+		else
+			x->pattern = "CCC", k = ic++;
+		x->title = "t";
+		x->sev = MX_SEV_ERROR;
+		x->sender = A4(192, 0, 2, (uint8_t)(k + 1));
+		x->count = 100 + i;
+		x->first_us = T0 + i;
+		x->n_frames = 6;
+		for (unsigned j = 0; j < 6; j++)
+			x->frames[j] = 1000 * i + j;
+		snprintf(x->detail, sizeof x->detail, "detail %zu", i);
+	}
+	assert_int_equal(ia, NA);
+	assert_int_equal(ib, NB);
+	assert_int_equal(ic, NC);
+	f->s.findings = fs;
+	f->s.n_findings = N;
+	f->s.findings_evicted = 0;
+	f->s.n_findings_evicted_by = 0;
+
+	bool full[N];
+	size_t rest[N];
+	assert_int_equal(mx_sk_findings_split(&f->s, full, rest), NA + NC - 2 * MX_SK_FULL_PER_PATTERN);
+	size_t seen_a = 0, seen_c = 0;
+	for (size_t i = 0; i < N; i++) {
+		size_t *c = fs[i].pattern[0] == 'A' ? &seen_a : fs[i].pattern[0] == 'C' ? &seen_c : NULL;
+		assert_true(full[i] == (c == NULL || (*c)++ < MX_SK_FULL_PER_PATTERN));
+	}
+	/* C's extra one first (C's first finding came first), then A's three
+	 * in snapshot order */
+	assert_string_equal(fs[rest[0]].pattern, "CCC");
+	for (size_t j = 1; j < 4; j++) {
+		assert_string_equal(fs[rest[j]].pattern, "AAA");
+		if (j > 1)
+			assert_true(rest[j] > rest[j - 1]);
+	}
+	/* the 11th finding of a pattern is sender 192.0.2.11 (k + 1) */
+	char line[512], exp[1024], tm[40];
+	size_t i1 = rest[1], i0 = rest[0];
+	snprintf(exp, sizeof exp,
+		 "sender 192.0.2.11; %zu occurrences from %s; frames %zu, %zu, %zu, %zu, ...", 100 + i1,
+		 mx_fmt_time(T0 + i1, tm, sizeof tm), 1000 * i1, 1000 * i1 + 1, 1000 * i1 + 2,
+		 1000 * i1 + 3);
+	assert_string_equal(mx_sk_finding_line(&fs[i1], line, sizeof line), exp);
+	fs[i1].n_frames = 1;
+	snprintf(exp, sizeof exp, "sender 192.0.2.11; %zu occurrences from %s; frame %zu", 100 + i1,
+		 mx_fmt_time(T0 + i1, tm, sizeof tm), 1000 * i1);
+	assert_string_equal(mx_sk_finding_line(&fs[i1], line, sizeof line), exp);
+	fs[i1].n_frames = 6;
+
+	size_t n;
+	char *out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings (26)\n");
+	assert_int_equal(count_str(out, "    Detail: detail "), 2 * MX_SK_FULL_PER_PATTERN + NB);
+	snprintf(exp, sizeof exp,
+		 "\n  The other 4 findings, one entry each (the first 10 of each pattern are above; -F json "
+		 "has every field):\n"
+		 "  [ERROR] CCC  sender 192.0.2.11; %zu occurrences from %s; frames %zu,\n"
+		 "      %zu, %zu, %zu, ...\n"
+		 "  [ERROR] AAA  sender 192.0.2.11; %zu occurrences",
+		 100 + i0, mx_fmt_time(T0 + i0, tm, sizeof tm), 1000 * i0, 1000 * i0 + 1, 1000 * i0 + 2,
+		 1000 * i0 + 3, 100 + i1);
+	assert_has(out, exp);
+	free(out);
+	out = render(&mx_sink_md, f, false, &n);
+	assert_int_equal(count_str(out, "\n### ERROR "), 2 * MX_SK_FULL_PER_PATTERN + NB);
+	assert_has(out, "### Other findings (4)\n\nThe first 10 findings of each pattern are above");
+	snprintf(exp, sizeof exp,
+		 "| ERROR | `CCC` | `sender 192.0.2.11` | %zu | %s | %zu, %zu, %zu, %zu, ... |\n"
+		 "| ERROR | `AAA` |",
+		 100 + i0, mx_fmt_time(T0 + i0, tm, sizeof tm), 1000 * i0, 1000 * i0 + 1, 1000 * i0 + 2,
+		 1000 * i0 + 3);
+	assert_has(out, exp);
+	free(out);
+	out = render(&mx_sink_json, f, false, &n);
+	assert_int_equal(count_str(out, "\"detail\":\"detail "), N);
+	free(out);
+	free(fs);
+	free(f);
+}
+
 /* A report rendered from a snapshot alone (the live view's "w") says that
  * the lookups are not in it; one that streamed them does not. */
 static void snapshot_reports_say_what_is_missing(void **state)
@@ -2261,6 +2371,7 @@ int main(void)
 		cmocka_unit_test(jw_names),
 		cmocka_unit_test(snapshot_reports_say_what_is_missing),
 		cmocka_unit_test(evicted_by_text),
+		cmocka_unit_test(many_findings_per_pattern),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
