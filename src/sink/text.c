@@ -6,7 +6,8 @@
  * verify, and the evidence rows as a table; past the first 10 findings of a
  * pattern, one entry each after the others), "Chains" (grouped by sender,
  * then recipient domain: per attempt the verdict, the MX step and one line
- * per exchange), "Recipient domains", then the core tables: "Capture"
+ * per exchange), "Recipient domains" (past 50, the all-resolved ones on one
+ * line), then the core tables: "Capture"
  * (source, time span, totals, decode problems, strays, evictions, pcap drops
  * when live, a warning when the input ended early), "Resolvers",
  * "Authoritative servers" (only when there are any), "Senders" (with the
@@ -947,6 +948,7 @@ static void section_chains(FILE *out, const struct mx_snapshot *s)
 	free(idx);
 }
 
+#define MX_TEXT_DOMAINS_ALL 50
 static void section_domains(FILE *out, const struct mx_snapshot *s)
 {
 	struct tbl t;
@@ -955,12 +957,22 @@ static void section_domains(FILE *out, const struct mx_snapshot *s)
 		fputs("  none\n", out);
 		return;
 	}
+	/* Past MX_TEXT_DOMAINS_ALL rows, the domains whose every chain resolved
+	 * are counted on one line instead: the table keeps the ones with a
+	 * problem. */
+	bool fold = s->n_domains > MX_TEXT_DOMAINS_ALL;
+	uint64_t folded = 0, folded_chains = 0;
 	tbl_init(&t, 10, 0xfeu);
 	tbl_row(&t, "domain", "chains", "resolved", "deferred", "failed", "incomplete", "senders",
 		"attempts", "last verdict", "why");
 	for (size_t i = 0; i < s->n_domains; i++) {
 		const struct mx_domain_row *r = &s->domains[i];
 		char nm[MX_DNAME_STRLEN], b[7][24];
+		if (fold && r->chains && r->resolved == r->chains) {
+			folded++;
+			folded_chains += r->chains;
+			continue;
+		}
 		tbl_row(&t, mx_sk_name(&r->domain, nm, sizeof nm), u64s(r->chains, b[0], 24),
 			u64s(r->resolved, b[1], 24), u64s(r->deferred, b[2], 24),
 			u64s(r->failed, b[3], 24), u64s(r->incomplete, b[4], 24),
@@ -970,6 +982,11 @@ static void section_domains(FILE *out, const struct mx_snapshot *s)
 	}
 	tbl_print(&t, out);
 	tbl_fini(&t);
+	if (folded)
+		fprintf(out,
+			"  (and %" PRIu64 " domain%s whose every chain resolved, %" PRIu64 " chain%s in all; "
+			"-F json lists every domain)\n",
+			folded, folded == 1 ? "" : "s", folded_chains, folded_chains == 1 ? "" : "s");
 }
 
 static int text_open(void *st, FILE *out)

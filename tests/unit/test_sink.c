@@ -2289,6 +2289,62 @@ static void many_findings_per_pattern(void **state)
 	free(f);
 }
 
+/* Past 50 recipient domains, the text report counts the ones whose every
+ * chain resolved on one line; the rest keep their rows. */
+static void many_domains_fold_resolved(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	enum { ND = 56 };
+	struct mx_domain_row *ds = calloc(ND, sizeof(*ds));
+	assert_non_null(ds);
+	uint64_t want_chains = 0;
+	for (size_t i = 0; i < ND; i++) {
+		char nm[64];
+		snprintf(nm, sizeof nm, "d%zu.example", i);
+		ds[i].domain = N(nm);
+		ds[i].chains = 2 + i;
+		ds[i].senders = 1;
+		ds[i].max_attempt = 1;
+		if (i % 10 == 3) {   /* 6 with a problem: one deferred chain */
+			ds[i].resolved = ds[i].chains - 1;
+			ds[i].deferred = 1;
+			ds[i].last_verdict = MX_CHAIN_DEFERRED;
+		} else {
+			ds[i].resolved = ds[i].chains;
+			ds[i].last_verdict = MX_CHAIN_RESOLVED;
+			want_chains += ds[i].chains;
+		}
+	}
+	f->s.domains = ds;
+	f->s.n_domains = ND;
+	size_t n;
+	char *out = render(&mx_sink_text, f, false, &n);
+	char exp[160];
+	assert_has(out, "Recipient domains (56)\n");
+	snprintf(exp, sizeof exp,
+		 "  (and 50 domains whose every chain resolved, %" PRIu64 " chains in all; -F json lists "
+		 "every domain)\n",
+		 want_chains);
+	assert_has(out, exp);
+	for (size_t i = 0; i < ND; i++) {
+		snprintf(exp, sizeof exp, "\n  d%zu.example ", i);
+		assert_true((strstr(out, exp) != NULL) == (i % 10 == 3));
+	}
+	free(out);
+	/* 50 domains: every row */
+	f->s.n_domains = 50;
+	out = render(&mx_sink_text, f, false, &n);
+	assert_null(strstr(out, "whose every chain resolved"));
+	for (size_t i = 0; i < 50; i++) {
+		snprintf(exp, sizeof exp, "\n  d%zu.example ", i);
+		assert_non_null(strstr(out, exp));
+	}
+	free(out);
+	free(ds);
+	free(f);
+}
+
 /* A report rendered from a snapshot alone (the live view's "w") says that
  * the lookups are not in it; one that streamed them does not. */
 static void snapshot_reports_say_what_is_missing(void **state)
@@ -2372,6 +2428,7 @@ int main(void)
 		cmocka_unit_test(snapshot_reports_say_what_is_missing),
 		cmocka_unit_test(evicted_by_text),
 		cmocka_unit_test(many_findings_per_pattern),
+		cmocka_unit_test(many_domains_fold_resolved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
