@@ -14,7 +14,9 @@
  *
  * Transactions and lookups reach the detectors with the table keys of their
  * (client, server) pair, kept in a small memo across events (most events
- * come from a handful of pairs): see key_inline.h.
+ * come from a handful of pairs): see key_inline.h. A lookup reaches only the
+ * on_lookup callbacks whose row's lookup_needs its bits meet (detect.h): the
+ * callbacks a healthy answer would only enter and leave are not called.
  *
  * It does not decide anything about DNS itself: that is the detectors' job.
  */
@@ -269,6 +271,9 @@ struct mx_detect {
 	struct cb_chain l_chain;
 	struct cb_tcp l_tcp;
 	struct cb_emit l_tick, l_finish;
+	/* per combination of a lookup's need bits, the l_lookup positions
+	 * to call (bit k: e[k]) */
+	uint64_t sel_lookup[MX_NEED_BITS + 1];
 	struct mx_finding *f;
 	size_t n, cap;          /* cap: the bound; alloc: what is allocated (grows) */
 	size_t alloc;
@@ -1197,6 +1202,12 @@ void mx_detect_opts_prepare(struct mx_detect_opts *o)
 	}
 }
 
+/* Whether an event with need bits b is for a callback that needs n. */
+static bool needs_met(const struct mx_needs *n, uint32_t b)
+{
+	return !(n->all & ~b) && (!n->any || (n->any & b));
+}
+
 struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 {
 	struct mx_detect *d = calloc(1, sizeof(*d));
@@ -1208,6 +1219,7 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 		mx_detect_opts_default(&d->o);
 	d->cap = d->o.max_findings ? d->o.max_findings : 1024;
 	mx_detect_opts_prepare(&d->o);
+	struct mx_needs lneed[64];      /* each l_lookup entry's needs */
 	for (size_t i = 0; mx_detectors[i] && i < 64; i++) {
 		if (!(d->o.enabled & (1ULL << i)))
 			continue;
@@ -1233,6 +1245,13 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 		ADD_CB(l_tick, on_tick);
 		ADD_CB(l_finish, on_finish);
 #undef ADD_CB
+		if (x->on_lookup)
+			lneed[d->l_lookup.n - 1] = x->lookup_needs;
+	}
+	for (uint32_t b = 0; b <= MX_NEED_BITS; b++) {
+		for (unsigned k = 0; k < d->l_lookup.n; k++)
+			if (needs_met(&lneed[k], b))
+				d->sel_lookup[b] |= 1ULL << k;
 	}
 	/* every entry starts filled for the pair of two absent addresses
 	 * (family 0): a pair compares equal to an entry only once filled */
@@ -1600,6 +1619,45 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			d->list.e[k_].fn(d->list.e[k_].st, &ctx, __VA_ARGS__);         \
 	} while (0)
 #define DISPATCH(list, cb, ...) DISPATCH_PK(NULL, list, cb, __VA_ARGS__)
+/* DISPATCH_PK to the entries of the event's bits' selection (sel: a mask
+ * of list positions, ascending = table order). */
+#define DISPATCH_SEL(pk, sel, list, cb, ...)                                      \
+	do {                                                                       \
+		struct mx_detect_ctx ctx = {&d->o, d->now, d, (pk)};                   \
+		for (uint64_t m_ = (sel); m_; m_ &= m_ - 1) {                          \
+			unsigned k_ = (unsigned)__builtin_ctzll(m_);                   \
+			d->list.e[k_].fn(d->list.e[k_].st, &ctx, __VA_ARGS__);         \
+		}                                                                      \
+	} while (0)
+
+static inline uint32_t lookup_bits(const struct mx_lookup *l)
+{
+	uint32_t b = l->rd ? MX_NEED_RD : 0;
+	if (l->qclass == 1)
+		b |= MX_NEED_IN;
+	if (l->n_tries >= 2)
+		b |= MX_NEED_RETRIED;
+	if (l->qtype == MX_TYPE_A && l->outcome == MX_O_ANSWER)
+		b |= MX_NEED_A_ANSWER;
+	if (l->qtype == MX_TYPE_AAAA &&
+	    (l->outcome == MX_O_SERVFAIL || l->outcome == MX_O_TIMEOUT || l->outcome == MX_O_NXDOMAIN))
+		b |= MX_NEED_AAAA_FAIL;
+	if (l->qtype == MX_TYPE_MX && (l->outcome == MX_O_ANSWER || l->outcome == MX_O_NODATA) && l->n_resolvers)
+		b |= MX_NEED_MX_POS;
+	for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		if (t->transport == MX_T_UDP && (t->tc || t->outcome == MX_O_TRUNCATED)) {
+			b |= MX_NEED_TC;
+			break;
+		}
+	}
+	return b;
+}
+
+uint32_t mx_detect_lookup_bits(const struct mx_lookup *l)
+{
+	return lookup_bits(l);
+}
 
 void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t)
 {
@@ -1641,8 +1699,8 @@ void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 		d->now = l->last_us;
 	remember(d, l);
 	static const struct mx_addr none;
-	DISPATCH_PK(pair_keys(d, mx_lookup_client_hash_of(l), &l->client, l->n_resolvers ? &l->resolvers[0] : &none),
-		    l_lookup, on_lookup, l, &d->em);
+	DISPATCH_SEL(pair_keys(d, mx_lookup_client_hash_of(l), &l->client, l->n_resolvers ? &l->resolvers[0] : &none),
+		     d->sel_lookup[lookup_bits(l)], l_lookup, on_lookup, l, &d->em);
 }
 
 void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)

@@ -288,6 +288,35 @@ struct mx_detect_ctx {
 	struct mx_pair_keys *pk;
 };
 
+/* What a detector's on_lookup needs of a lookup, declared in its row so
+ * that the core does not call it for the others (most lookups are healthy
+ * answers that most on_lookup callbacks return on at once). The core
+ * computes a lookup's bits once and calls a callback when the lookup has
+ * every bit of `all` and, when `any` is not 0, at least one bit of `any`
+ * (a table per combination of bits, built by mx_detect_new()). A row may
+ * declare only what its callback itself tests first and returns on without
+ * any effect: skipping the call then changes nothing (the unit test
+ * lookup_needs_are_early_returns checks it for every row). Transactions
+ * have no such bits: nearly all of them are answers to RD=1 queries that
+ * every on_txn handles, and the test per transaction cost more than the
+ * calls it saved. */
+enum {
+	MX_NEED_RD = 1u << 0,        /* RD set */
+	MX_NEED_IN = 1u << 1,        /* qclass IN */
+	MX_NEED_RETRIED = 1u << 2,   /* two tries or more */
+	MX_NEED_A_ANSWER = 1u << 3,  /* qtype A, outcome ANSWER */
+	MX_NEED_AAAA_FAIL = 1u << 4, /* qtype AAAA, outcome SERVFAIL, TIMEOUT or NXDOMAIN */
+	MX_NEED_MX_POS = 1u << 5,    /* qtype MX, outcome ANSWER or NODATA, a resolver */
+	MX_NEED_TC = 1u << 6,        /* one of the first MX_LOOKUP_MAX_TRIES tries is UDP with
+				      * TC set or outcome TRUNCATED */
+};
+#define MX_NEED_BITS 0x7fu        /* all bits */
+struct mx_needs {
+	uint32_t all, any;
+};
+/* A lookup's bits (detect.c; for the unit tests). */
+uint32_t mx_detect_lookup_bits(const struct mx_lookup *l);
+
 struct mx_detector {
 	const char *id;              /* "AAAA_SERVFAIL_LOOP": name used by --detectors */
 	const char *pattern;         /* PATTERNS.md number: "P1" */
@@ -301,6 +330,7 @@ struct mx_detector {
 	void (*on_tcp)(void *st, const struct mx_detect_ctx *c, const struct mx_tcpctl *t, struct mx_emit *e);
 	void (*on_tick)(void *st, const struct mx_detect_ctx *c, struct mx_emit *e);
 	void (*on_finish)(void *st, const struct mx_detect_ctx *c, struct mx_emit *e);
+	struct mx_needs lookup_needs; /* {0, 0}: every lookup */
 };
 
 extern const struct mx_detector *const mx_detectors[];   /* NULL-terminated */

@@ -200,4 +200,5 @@ const struct mx_detector mx_det_aaaa_servfail_a_ok = {
 	.summary = "a name gets SERVFAIL, timeout or NXDOMAIN for AAAA but an answer for A from the same resolver",
 	.state_size = sizeof(struct st),
 	.on_lookup = on_lookup,
+	.lookup_needs = {MX_NEED_RD | MX_NEED_IN, MX_NEED_A_ANSWER | MX_NEED_AAAA_FAIL},
 };

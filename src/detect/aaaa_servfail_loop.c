@@ -205,4 +205,5 @@ const struct mx_detector mx_det_aaaa_servfail_loop = {
 	.state_size = sizeof(struct st),
 	.on_lookup = on_lookup,
 	.on_chain = on_chain,
+	.lookup_needs = {MX_NEED_A_ANSWER, 0},
 };

@@ -769,4 +769,5 @@ const struct mx_detector mx_det_diagnostics = {
 	.on_lookup = on_lookup,
 	.on_stray = on_stray,
 	.on_finish = on_finish,
+	.lookup_needs = {MX_NEED_RD | MX_NEED_IN, 0},
 };

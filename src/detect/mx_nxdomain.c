@@ -178,4 +178,5 @@ const struct mx_detector mx_det_mx_nxdomain = {
 	.on_chain = on_chain,
 	.on_tick = on_tick,
 	.on_finish = on_finish,
+	.lookup_needs = {MX_NEED_MX_POS, 0},
 };

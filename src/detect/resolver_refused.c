@@ -150,4 +150,5 @@ const struct mx_detector mx_det_resolver_refused = {
 	.state_size = sizeof(struct st),
 	.on_lookup = on_lookup,
 	.on_finish = on_finish,
+	.lookup_needs = {MX_NEED_RD, 0},
 };

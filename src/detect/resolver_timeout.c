@@ -307,4 +307,5 @@ const struct mx_detector mx_det_resolver_timeout = {
 	.on_stray = on_stray,
 	.on_tick = on_tick,
 	.on_finish = on_finish,
+	.lookup_needs = {MX_NEED_RD | MX_NEED_RETRIED, 0},
 };

@@ -127,4 +127,5 @@ const struct mx_detector mx_det_tc_no_tcp_retry = {
 	.state_size = sizeof(struct st),
 	.on_lookup = on_lookup,
 	.on_tcp = on_tcp,
+	.lookup_needs = {MX_NEED_TC, 0},
 };

@@ -1489,10 +1489,130 @@ static void brief_keeps_late_response(void **state)
 	}
 }
 
+/* ---- lookup needs (detect.h): a row's needs are early returns ------------ */
+
+static uint64_t needs_rng(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* A varied lookup: type, outcome, RD, class, tries (transport, TC, outcome)
+ * and resolvers drawn from r. */
+static void needs_lookup(struct mx_lookup *l, uint64_t *r)
+{
+	static const uint16_t types[] = {MX_TYPE_A, MX_TYPE_AAAA, MX_TYPE_MX, MX_TYPE_TLSA, 16};
+	static const char *const names[] = {"mx1.example.test", "example.test", "mx1.example.test.corp.test",
+					    "2.0.0.127.zen.spamhaus.org"};
+	uint64_t v = needs_rng(r);
+	lookup(l, (v & 1) ? "192.0.2.10" : "2001:db8::10", names[(v >> 1) & 3], types[(v >> 3) % 5],
+	       (enum mx_outcome)((v >> 8) % MX_O__COUNT), T0 + (v >> 40), (v & 16) ? "192.0.2.53" : "2001:db8::53",
+	       1000 + (v >> 50));
+	l->rd = (v >> 12) % 4 != 0;
+	l->qclass = (v >> 14) % 4 ? 1 : 3;
+	unsigned nt = (unsigned)((v >> 16) % 5);
+	l->n_tries = (uint16_t)nt;
+	l->n_resolvers = (uint16_t)((v >> 19) % 3);
+	for (unsigned i = 0; i < nt; i++) {
+		uint64_t w = needs_rng(r);
+		struct mx_lookup_try *t = &l->tries[i];
+		t->q_ts = T0 + i * SEC;
+		t->q_frame = 10 + 2 * i;
+		t->r_frame = (w & 1) ? 11 + 2 * i : 0;
+		t->transport = (w >> 1) & 1 ? MX_T_TCP : MX_T_UDP;
+		t->tc = (w >> 2) % 8 == 0;
+		t->outcome = (enum mx_outcome)((w >> 8) % MX_O__COUNT);
+		t->open = (w >> 5) % 8 == 0;
+		t->ede = (w >> 16) % 4 ? 0xffff : 3;
+		mx_addr_parse((w >> 6) & 1 ? "192.0.2.53" : "192.0.2.54", &t->server);
+	}
+	if (l->n_resolvers)
+		l->resolvers[0] = nt ? l->tries[0].server : l->resolvers[0];
+	if (l->n_resolvers > 1)
+		mx_addr_parse("192.0.2.99", &l->resolvers[1]);
+}
+
+/* Every detector row that declares lookup_needs: a lookup without those bits
+ * leaves its state untouched and emits nothing (the emit target is NULL: a
+ * finding would crash the test), so the core may skip the call. */
+static void lookup_needs_are_early_returns(void **state)
+{
+	(void)state;
+	struct mx_detect_opts o;
+	mx_detect_opts_default(&o);
+	mx_detect_opts_prepare(&o);
+	struct mx_detect_ctx ctx = {&o, T0, NULL, NULL};
+	uint64_t r = 0x9e3779b97f4a7c15ULL;
+	unsigned rows = 0;
+	for (size_t i = 0; mx_detectors[i]; i++) {
+		const struct mx_detector *x = mx_detectors[i];
+		if (!x->on_lookup || (!x->lookup_needs.all && !x->lookup_needs.any))
+			continue;
+		rows++;
+		unsigned char *st = calloc(1, x->state_size), *copy = calloc(1, x->state_size);
+		assert_non_null(st);
+		assert_non_null(copy);
+		unsigned skipped = 0;
+		for (unsigned k = 0; k < 4000; k++) {
+			struct mx_lookup l;
+			needs_lookup(&l, &r);
+			uint32_t b = mx_detect_lookup_bits(&l);
+			bool met = !(x->lookup_needs.all & ~b) && (!x->lookup_needs.any || (x->lookup_needs.any & b));
+			if (met)
+				continue;
+			skipped++;
+			x->on_lookup(st, &ctx, &l, NULL);
+			assert_memory_equal(st, copy, x->state_size);
+		}
+		assert_true(skipped > 100);
+		free(st);
+		free(copy);
+	}
+	assert_true(rows >= 7);
+}
+
+/* The bits themselves, on lookups built for each. */
+static void lookup_bits_by_hand(void **state)
+{
+	(void)state;
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0, "192.0.2.53", 1000);
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN | MX_NEED_A_ANSWER);
+	l.rd = false;
+	l.qclass = 3;
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_A_ANSWER);
+	lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_TIMEOUT, T0, "192.0.2.53", 1000);
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN | MX_NEED_AAAA_FAIL);
+	l.outcome = MX_O_NODATA;
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN);
+	lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_NODATA, T0, "192.0.2.53", 1000);
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN | MX_NEED_MX_POS);
+	l.n_resolvers = 0;
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN);
+	/* TC: a UDP try with TC or TRUNCATED, among the first MAX_TRIES only */
+	lookup(&l, "192.0.2.10", "example.test", 16, MX_O_ANSWER, T0, "192.0.2.53", 1000);
+	l.n_tries = 3;
+	l.tries[1] = l.tries[0];
+	l.tries[2] = l.tries[0];
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN | MX_NEED_RETRIED);
+	l.tries[2].tc = true;
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN | MX_NEED_RETRIED | MX_NEED_TC);
+	l.tries[2].transport = MX_T_TCP;
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN | MX_NEED_RETRIED);
+	l.tries[1].outcome = MX_O_TRUNCATED;
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN | MX_NEED_RETRIED | MX_NEED_TC);
+	l.n_tries = 1;
+	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(p1_seed_escalates_to_crit),
+		cmocka_unit_test(lookup_needs_are_early_returns),
+		cmocka_unit_test(lookup_bits_by_hand),
 		cmocka_unit_test(finding_last_frame_follows_latest_occurrence),
 		cmocka_unit_test(p1_not_for_fallback_or_retransmission),
 		cmocka_unit_test(p1_timeout_variant_and_two_senders),
