@@ -27,10 +27,14 @@
  * counted once there, not in each of its chains), index entries carrying
  * the full key hash, and history entries found through an open-addressed
  * table of {hash, index} pairs, their (sender, domain) keys apart. Arenas
- * live in chunks allocated as slots are first used (no realloc copying). The
- * sender is hashed once per event and every key (sender bucket, name,
- * address, history) is derived from that hash: for a lookup, the client
- * hash lookup.c already carries.
+ * live in chunks allocated as slots are first used (no realloc copying).
+ * Keys come from hashes the lookup carries where it can: the sender's is the
+ * client hash lookup.c carries (a SYN's source is hashed here), and it is
+ * folded into every key (sender bucket, name, address, history); a name's
+ * hash is the question hash of an A lookup of it, so an A lookup (its
+ * carried qhash) and an MX lookup's history key (its carried qhash folded
+ * with the sender's) cost no hashing; AAAA, TLSA and the names an answer
+ * brings (exchanges, CNAME targets) are hashed once each.
  */
 #include "mxsniff/chain.h"
 
@@ -101,14 +105,14 @@ struct name_ent {
  * apart (hist_key_at) and is compared only when the stored hash matches. */
 struct hist_ent {
 	uint64_t last_start;
-	uint32_t key;           /* hist_hash() */
+	uint32_t key;           /* hist_hash_of() */
 	uint32_t attempts;
 	uint32_t open_slot;     /* open chain of this pair, NO_IDX when none */
 	uint32_t prev, next;    /* LRU (next: free list) */
 };
 
 struct hist_slot {
-	uint32_t key;           /* hist_hash() */
+	uint32_t key;           /* hist_hash_of() */
 	uint32_t idx;           /* NO_IDX: empty */
 };
 
@@ -466,9 +470,26 @@ static inline uint64_t lookup_sender_hash(const struct mx_lookup *l)
 	return mx_lookup_client_hash_of(l);
 }
 
+/* A name is hashed once, without the sender, as the question hash of an
+ * A lookup of it (mx_txn_question_hash(name, A, IN)): an A lookup carries
+ * that hash already (mx_lookup_qhash_of), so joining it hashes nothing. The
+ * index key is that hash folded with the sender's (both are well mixed; the
+ * index compares the sender and the name after the key matches). */
+#define NAME_HASH_SEED (MX_TXN_QUESTION_SEED ^ ((uint64_t)MX_TYPE_A << 16) ^ 1u)
+
+static inline uint64_t name_hash(const uint8_t *wire, size_t len)
+{
+	return mx_hash_bytes(wire, len, NAME_HASH_SEED);
+}
+
+static inline uint64_t name_key_of(uint64_t sh, uint64_t nh)
+{
+	return nh ^ sh ^ 0x6368ULL;
+}
+
 static inline uint64_t name_key(uint64_t sh, const uint8_t *wire, size_t len)
 {
-	return mx_hash_bytes(wire, len, sh ^ 0x6368ULL);
+	return name_key_of(sh, name_hash(wire, len));
 }
 
 static inline uint64_t addr_key(uint64_t sh, const struct mx_addr *a)
@@ -476,9 +497,12 @@ static inline uint64_t addr_key(uint64_t sh, const struct mx_addr *a)
 	return mx_addr_hash(a, sh ^ 0x5359ULL);
 }
 
-static inline uint32_t hist_hash(uint64_t sh, const struct mx_dname *d)
+/* The (sender, domain) key from the MX lookup's question hash (carried by
+ * the lookup: mx_lookup_qhash_of) and the sender's: no hashing. */
+static inline uint32_t hist_hash_of(uint64_t sh, uint64_t mx_qhash)
 {
-	return (uint32_t)mx_hash_bytes(d->wire, d->len, sh ^ 0x6869ULL);
+	uint64_t h = mx_qhash ^ sh ^ 0x6869ULL;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static inline bool name_is(const struct mx_dname *n, const uint8_t *wire, size_t len)
@@ -731,10 +755,11 @@ static bool hist_new_entry(struct mx_chain_table *t)
 	return true;
 }
 
-static uint32_t hist_get(struct mx_chain_table *t, uint64_t sh, const struct mx_addr *s,
-			 const struct mx_dname *d)
+/* The entry of (s, d), k = hist_hash_of() of it; a new one (the least
+ * recently used pair without an open chain evicted when full), NO_IDX when
+ * every pair has an open chain. */
+static uint32_t hist_get(struct mx_chain_table *t, uint32_t k, const struct mx_addr *s, const struct mx_dname *d)
 {
-	uint32_t k = hist_hash(sh, d);
 	uint32_t i = hist_find(t, k, s, d);
 	if (i != NO_IDX)
 		return i;
@@ -984,7 +1009,8 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 	if (h != NO_IDX)
 		hist_touch(t, h);
 	else
-		h = hist_find(t, hist_hash(s->shash, &c->domain), &c->sender, &c->domain);
+		h = hist_find(t, hist_hash_of(s->shash, mx_txn_question_hash(&c->domain, MX_TYPE_MX, 1)),
+			      &c->sender, &c->domain);
 	if (h != NO_IDX && t->hist[h].open_slot == i)
 		t->hist[h].open_slot = NO_IDX;
 	if (t->cb.done)
@@ -1526,7 +1552,7 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 {
 	uint64_t sh = lookup_sender_hash(l);
-	uint32_t h = hist_get(t, sh, &l->client, &l->qname);
+	uint32_t h = hist_get(t, hist_hash_of(sh, mx_lookup_qhash_of(l)), &l->client, &l->qname);
 	uint32_t slot = NO_IDX;
 	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
 	if (open != NO_IDX && t->meta[open].used &&
@@ -1655,7 +1681,8 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 	uint64_t sh = lookup_sender_hash(l);
 	if (!sender_may_be_open(t, sh))
 		return; /* S has no open chain: no name work */
-	uint64_t h = name_key(sh, w, len);
+	/* an A lookup's question hash is its name's hash (name_hash) */
+	uint64_t h = name_key_of(sh, l->qtype == MX_TYPE_A ? mx_lookup_qhash_of(l) : name_hash(w, len));
 	/* collect matches first: joining may add index entries (CNAME targets) */
 	uint32_t hits[32];
 	uint8_t hosts[32];

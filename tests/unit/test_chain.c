@@ -505,6 +505,72 @@ static void carried_client_hash(void **state)
 	mx_chain_free(t);
 }
 
+/* The question hash a lookup carries (l->qhash, from its transaction) is
+ * used as the name's hash: an A lookup that carries it joins without hashing,
+ * and an MX lookup finds its (sender, domain) history by it. A carried hash
+ * and one computed from the name (qhash 0) must agree: each kind of lookup
+ * below joins whether it carries the hash or not. */
+static void carried_question_hash(void **state)
+{
+	(void)state;
+	for (unsigned carry = 0; carry < 4; carry++) {
+		struct mx_chain_table *t = new_table(0);
+		struct mx_lookup l;
+		lk(&l, "192.0.2.10", "qh.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+		if (carry & 1)
+			l.qhash = mx_txn_question_hash(&l.qname, l.qtype, l.qclass);
+		mx_answer("mx1.qh.test", "mx2.qh.test");
+		mx_chain_observe_lookup(t, &l);
+		/* the MX asked again within the retry gap: the same attempt,
+		 * found in the history by the other way of hashing */
+		lk(&l, "192.0.2.10", "qh.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, 3);
+		if (!(carry & 1))
+			l.qhash = mx_txn_question_hash(&l.qname, l.qtype, l.qclass);
+		mx_answer("mx1.qh.test", "mx2.qh.test");
+		mx_chain_observe_lookup(t, &l);
+		static const char *const names[] = {"mx1.qh.test", "mx2.qh.test"};
+		static const struct {
+			const char *name;
+			uint16_t qtype;
+		} m[] = {{"mx1.qh.test", MX_TYPE_A},
+			 {"mx1.qh.test", MX_TYPE_AAAA},
+			 {"mx2.qh.test", MX_TYPE_AAAA},
+			 {"_25._tcp.mx1.qh.test", MX_TYPE_TLSA},
+			 {"_25._tcp.mx2.qh.test", MX_TYPE_TLSA}};
+		for (unsigned k = 0; k < 5; k++) {
+			lk(&l, "192.0.2.10", m[k].name, m[k].qtype, MX_O_NODATA, T0 + 2 * SEC, 10 + 2 * k);
+			if (carry & 2)
+				l.qhash = mx_txn_question_hash(&l.qname, l.qtype, l.qclass);
+			mx_chain_observe_lookup(t, &l);
+		}
+		/* the A lookup of each exchange, carrying its hash or not */
+		for (unsigned h = 0; h < 2; h++) {
+			lk(&l, "192.0.2.10", names[h], MX_TYPE_A, MX_O_ANSWER, T0 + 3 * SEC, 40 + 2 * h);
+			if ((carry >> 1) ^ h)
+				l.qhash = mx_txn_question_hash(&l.qname, l.qtype, l.qclass);
+			addr_answer(h ? "198.51.100.2" : "198.51.100.1");
+			mx_chain_observe_lookup(t, &l);
+		}
+		mx_chain_finish(t, T0 + 400 * SEC);
+		assert_int_equal(ngot, 1);
+		const struct mx_chain *c = &got[0];
+		assert_int_equal(c->mx.lookups, 2);
+		assert_int_equal(c->attempt, 1);
+		assert_int_equal(c->n_hosts, 2);
+		assert_true(c->hosts[0].a.asked);
+		assert_true(c->hosts[1].a.asked);
+		assert_int_equal(c->hosts[0].n_addrs, 1);
+		assert_int_equal(c->hosts[1].n_addrs, 1);
+		for (unsigned h = 0; h < 2; h++) {
+			assert_int_equal(c->hosts[h].a.lookups, 2 - h);
+			assert_true(c->hosts[h].aaaa.asked);
+			assert_true(c->hosts[h].tlsa.asked);
+		}
+		assert_int_equal(mx_chain_peek_stats(t)->lookups_joined, 5 + 2);
+		mx_chain_free(t);
+	}
+}
+
 /* Arena items are not cleared when allocated: each is written or read only
  * under its counts. One open slot (max_open 1): a rich chain (an A step
  * with several tries and resolvers, so promoted to a large step, a CNAME,
@@ -1152,6 +1218,7 @@ int main(void)
 		cmocka_unit_test(pending_lookup_is_not_a_failure),
 		cmocka_unit_test(big_chain_round_trip),
 		cmocka_unit_test(carried_client_hash),
+		cmocka_unit_test(carried_question_hash),
 		cmocka_unit_test(reused_slot_carries_nothing),
 		cmocka_unit_test(step_merge_matches_reference),
 		cmocka_unit_test(index_entries_not_repeated),
