@@ -17,9 +17,11 @@
  * then the items it uses, names by length, steps only once asked, see
  * "open chains" below), touched only when an event really belongs to it; the
  * public struct mx_chain (~12.6 KiB) exists once, as a scratch record built
- * at close from the arena, read by the callbacks while hot and then cleared
- * only as far as it was written (names by length, arrays by count), so it is
- * all zero for the next close. Everything probed per event lives in small
+ * at close from the arena over the previous close's record and read by the
+ * callbacks while hot: every scalar is written, names and arrays up to their
+ * new lengths and counts with the old ones' longer tails cleared (and the
+ * old chain's surplus hosts), so past every count it is zero as in a fresh
+ * record, without a clearing pass after the callbacks. Everything probed per event lives in small
  * separate arrays: per-slot links, close time and sender hash (slot_meta),
  * per-slot summaries (slot_sum: the sender, the verdict inputs as host bit
  * masks, updated as lookups merge), one group per sender with open chains
@@ -305,14 +307,6 @@ static void oname_set(struct ohead *c, uint16_t *ref, uint8_t *cap, const struct
 	memcpy(p + ONAME_HDR, src->wire, src->len);
 }
 
-static void oname_out(struct mx_dname *d, const struct ohead *c, uint16_t ref)
-{
-	const uint8_t *p = at(c, ref);
-	d->len = p[0];
-	d->labels = p[1];
-	memcpy(d->wire, p + ONAME_HDR, p[0]);
-}
-
 static inline struct hist_key *hist_key_at(const struct mx_chain_table *t, uint32_t i)
 {
 	return &t->hkchunk[i >> HCHUNK_SHIFT][i & (HCHUNK_N - 1)];
@@ -530,8 +524,8 @@ static void name_clear(struct mx_dname *n)
 	n->labels = 0;
 }
 
-/* Back to all zero. Only step_merge() writes a step besides its ede, and it
- * sets `asked`: a step never asked holds nothing but ede. */
+/* Back to all zero. step_over() writes a step's fields only for an asked
+ * one (it sets `asked`): a step never asked holds nothing but ede. */
 static void step_clear(struct mx_chain_step *s)
 {
 	if (!s->asked) {
@@ -565,19 +559,6 @@ static void host_clear(struct mx_chain_host *h)
 	if (na)
 		memset(h->addrs, 0, na * sizeof(h->addrs[0]));
 	CLEAR_FROM_END(h, struct mx_chain_host, connected);
-}
-
-/* Everything but the hosts: close_slot() clears the hosts used first. */
-static void chain_clear(struct mx_chain *c)
-{
-	CLEAR_FROM_TO(c, struct mx_chain, seq, domain);
-	name_clear(&c->domain);
-	CLEAR_FROM_TO(c, struct mx_chain, attempt, mx);
-	step_clear(&c->mx);
-	CLEAR_FROM_TO(c, struct mx_chain, mx_total, soa_owner);
-	name_clear(&c->soa_owner);
-	CLEAR_FROM_TO(c, struct mx_chain, neg_ttl, hosts);
-	CLEAR_FROM_END(c, struct mx_chain, verdict);
 }
 
 /* ---- name index ---------------------------------------------------------- */
@@ -906,13 +887,35 @@ static void list_unlink(struct mx_chain_table *t, uint32_t i)
 		t->tail = s->prev;
 }
 
-static void step_out(struct mx_chain_step *d, const struct ohead *c, uint16_t ref)
+/* The scratch record holds the previous close's chain (all zero before the
+ * first). Each close overwrites it: every scalar is written, and an array or
+ * name is written up to its new count with the part of the old one beyond
+ * that cleared, so that past every count it is zero, as in a fresh record
+ * (no separate clearing pass after the callbacks). */
+
+/* Name *d := len bytes at src (labels), the old name's longer tail cleared. */
+static inline void name_over(struct mx_dname *d, const uint8_t *src, uint8_t len, uint8_t labels)
 {
-	if (!ref) {
-		d->ede = 0xffff; /* never asked */
-		return;
-	}
-	const struct cstep *s = at(c, ref);
+	uint8_t old = d->len;
+	memcpy(d->wire, src, len);
+	if (old > len)
+		memset(d->wire + len, 0, (size_t)(old - len));
+	d->len = len;
+	d->labels = labels;
+}
+
+static inline void oname_over(struct mx_dname *d, const struct ohead *c, uint16_t ref)
+{
+	const uint8_t *p = at(c, ref);
+	name_over(d, p + ONAME_HDR, p[0], p[1]);
+}
+
+/* Step *d := the asked step s. */
+static void step_over_asked(struct mx_chain_step *d, const struct cstep *s)
+{
+	unsigned onr = d->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? d->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
+	unsigned onf = d->n_frames < MX_CHAIN_MAX_FRAMES ? d->n_frames : MX_CHAIN_MAX_FRAMES;
+	unsigned nr = s->n_resolvers, nf = s->n_frames;
 	d->asked = s->asked;
 	d->outcome = (enum mx_outcome)s->outcome;
 	d->lookups = s->lookups;
@@ -925,58 +928,86 @@ static void step_out(struct mx_chain_step *d, const struct ohead *c, uint16_t re
 	d->ede = s->ede;
 	d->timeouts = s->timeouts;
 	d->pending = s->pending;
-	d->n_resolvers = s->n_resolvers;
+	d->n_resolvers = (uint8_t)nr;
 	d->lookup_seq = s->lookup_seq;
-	if (s->n_resolvers)
+	if (nr)
 		d->resolvers[0] = s->res0;
-	for (unsigned j = 1; j < s->n_resolvers; j++)
+	for (unsigned j = 1; j < nr; j++)
 		d->resolvers[j] = s->res_more[j - 1];
-	d->n_frames = s->n_frames;
-	memcpy(d->frames, s->frames, s->n_frames * sizeof(s->frames[0]));
+	if (onr > nr)
+		memset(&d->resolvers[nr], 0, (onr - nr) * sizeof(d->resolvers[0]));
+	d->n_frames = (uint16_t)nf;
+	memcpy(d->frames, s->frames, nf * sizeof(s->frames[0]));
+	if (onf > nf)
+		memset(&d->frames[nf], 0, (onf - nf) * sizeof(d->frames[0]));
 }
 
-/* The public record of open chain i, into the (all zero) scratch record. */
+/* Step *d := the step *ref of chain c (0: never asked: all zero but "no
+ * EDE"; most of a host's steps, so this part is inline). */
+static inline void step_over(struct mx_chain_step *d, const struct ohead *c, uint16_t ref)
+{
+	if (ref) {
+		step_over_asked(d, at(c, ref));
+		return;
+	}
+	if (d->asked)
+		step_clear(d);
+	d->ede = 0xffff;
+}
+
+/* The public record of open chain i, over the previous one in the scratch
+ * record (close_slot() writes the rest: verdict, why, cut_short, evicted,
+ * syn_other). */
 static struct mx_chain *chain_build(struct mx_chain_table *t, uint32_t i)
 {
 	const struct ohead *c = chain_at(t, i);
 	struct mx_chain *x = t->scratch;
+	unsigned old_hosts = x->n_hosts < MX_CHAIN_MAX_HOSTS ? x->n_hosts : MX_CHAIN_MAX_HOSTS;
 	x->seq = c->seq;
 	x->sender = t->sum[i].sender;
-	oname_out(&x->domain, c, c->domain);
+	oname_over(&x->domain, c, c->domain);
 	x->attempt = c->attempt;
 	x->prev_start_us = c->prev_start_us;
 	x->start_us = c->start_us;
 	x->end_us = c->end_us;
-	step_out(&x->mx, c, c->mx);
+	step_over(&x->mx, c, c->mx);
 	x->mx_total = c->mx_total;
 	x->null_mx = c->null_mx;
 	x->null_mx_mixed = c->null_mx_mixed;
 	if (c->soa)
-		oname_out(&x->soa_owner, c, c->soa);
+		oname_over(&x->soa_owner, c, c->soa);
+	else
+		name_clear(&x->soa_owner);
 	x->neg_ttl = c->neg_ttl;
 	x->n_hosts = c->n_hosts;
 	x->hosts_total = c->hosts_total;
 	for (unsigned k = 0; k < c->n_hosts; k++) {
 		struct ohost *h = at(c, c->host[k]);
 		struct mx_chain_host *d = &x->hosts[k];
-		d->name.len = h->name_len;
-		d->name.labels = h->name_labels;
-		memcpy(d->name.wire, ohost_wire(h), h->name_len);
+		unsigned ona = d->n_addrs < MX_CHAIN_MAX_ADDRS ? d->n_addrs : MX_CHAIN_MAX_ADDRS;
+		name_over(&d->name, ohost_wire(h), h->name_len, h->name_labels);
 		d->pref = h->pref;
 		d->implicit = h->implicit;
 		d->ip_literal = h->ip_literal;
 		if (h->cname)
-			oname_out(&d->cname, c, h->cname);
+			oname_over(&d->cname, c, h->cname);
+		else
+			name_clear(&d->cname);
 		d->cname_loop = h->cname_loop;
 		d->first_family = h->first_family;
-		step_out(&d->a, c, h->a);
-		step_out(&d->aaaa, c, h->aaaa);
-		step_out(&d->tlsa, c, h->tlsa);
+		step_over(&d->a, c, h->a);
+		step_over(&d->aaaa, c, h->aaaa);
+		step_over(&d->tlsa, c, h->tlsa);
 		d->n_addrs = h->n_addrs;
 		if (h->n_addrs)
 			memcpy(d->addrs, at(c, h->addrs), h->n_addrs * sizeof(d->addrs[0]));
+		if (ona > h->n_addrs)
+			memset(&d->addrs[h->n_addrs], 0, (ona - h->n_addrs) * sizeof(d->addrs[0]));
 		d->connected = h->connected;
 	}
+	/* the old chain's hosts beyond the new one's: back to zero */
+	for (unsigned k = c->n_hosts; k < old_hosts; k++)
+		host_clear(&x->hosts[k]);
 	x->connected = c->connected;
 	x->connected_to = c->connected_to;
 	x->syn_frame = c->syn_frame;
@@ -1015,10 +1046,6 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 		t->hist[h].open_slot = NO_IDX;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
-	/* the scratch record back to all zero, as far as it was written */
-	for (unsigned k = 0; k < c->n_hosts; k++)
-		host_clear(&c->hosts[k]);
-	chain_clear(c);
 	free(oc->ext);
 	oc->ext = NULL;
 	index_remove_chain(t, i);
