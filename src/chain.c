@@ -140,19 +140,48 @@ struct hist_key {
 
 /* A step that was asked. Small (CSTEP_SMALL bytes: one resolver, six
  * frames) until it needs more; then it is copied into a large one (all of
- * struct cstep). The prefix up to frames is the same in both. */
+ * struct cstep). The prefix up to frames is the same in both. Its scalars
+ * are declared as struct mx_chain_step's, in the same order (asserted
+ * below), and res0 lies where that struct's resolvers[0] does: the public
+ * step's scalars and first resolver are one copy at close. */
 struct cstep {
-	uint64_t first_us, end_us, first_end_us, latency_us, lookup_seq;
-	uint32_t attempts;
-	uint16_t lookups, rcode, ede;
-	uint8_t outcome, asked, timeouts, pending, n_resolvers, n_frames, large;
+	struct {        /* = struct mx_chain_step up to resolvers */
+		bool asked;
+		enum mx_outcome outcome;
+		uint16_t lookups;
+		uint32_t attempts;
+		uint64_t first_us, end_us, first_end_us, latency_us;
+		uint16_t rcode, ede;
+		bool timeouts, pending;
+		uint8_t n_resolvers;
+		uint64_t lookup_seq;
+	};
 	struct mx_addr res0;
+	uint8_t n_frames, large;
 	uint64_t frames[MX_CHAIN_MAX_FRAMES];
 	struct mx_addr res_more[MX_LOOKUP_MAX_RESOLVERS - 1];
 };
 #define CSTEP_SMALL (offsetof(struct cstep, frames) + CSTEP_SMALL_FRAMES * sizeof(uint64_t))
-_Static_assert(CSTEP_SMALL == 128, "a small step is two cache lines");
-_Static_assert(MX_O__COUNT <= 256, "an outcome fits a byte");
+#define CSTEP_SCALARS offsetof(struct mx_chain_step, resolvers)
+_Static_assert(CSTEP_SMALL == 136, "a small step: the scalars, one resolver, six frames");
+#define CSTEP_SAME(f) _Static_assert(offsetof(struct cstep, f) == offsetof(struct mx_chain_step, f), #f)
+CSTEP_SAME(asked);
+CSTEP_SAME(outcome);
+CSTEP_SAME(lookups);
+CSTEP_SAME(attempts);
+CSTEP_SAME(first_us);
+CSTEP_SAME(end_us);
+CSTEP_SAME(first_end_us);
+CSTEP_SAME(latency_us);
+CSTEP_SAME(rcode);
+CSTEP_SAME(ede);
+CSTEP_SAME(timeouts);
+CSTEP_SAME(pending);
+CSTEP_SAME(n_resolvers);
+CSTEP_SAME(lookup_seq);
+_Static_assert(offsetof(struct cstep, res0) == offsetof(struct mx_chain_step, resolvers), "res0 is resolvers[0]");
+_Static_assert(offsetof(struct mx_chain_step, lookup_seq) + sizeof(uint64_t) == CSTEP_SCALARS,
+	       "lookup_seq ends the scalars");
 
 /* A host; its name's bytes (name_len of them) follow it. */
 struct ohost {
@@ -789,7 +818,7 @@ static inline bool outcome_fail(const struct mx_chain_table *t, enum mx_outcome 
 static void sum_step(const struct mx_chain_table *t, struct fam_bits *f, unsigned hi, const struct cstep *st)
 {
 	uint8_t bit = (uint8_t)(1u << hi), keep = (uint8_t)~bit;
-	enum mx_outcome o = (enum mx_outcome)st->outcome;
+	enum mx_outcome o = st->outcome;
 	/* a merged step is asked */
 	f->asked |= bit;
 	f->ok = (uint8_t)((f->ok & keep) | (o == MX_O_ANSWER ? bit : 0));
@@ -801,7 +830,7 @@ static void sum_mx(struct slot_sum *u, const struct cstep *mx)
 {
 	u->mx_asked = mx->asked;
 	u->mx_pending = mx->pending;
-	u->mx_outcome = (enum mx_outcome)mx->outcome;
+	u->mx_outcome = mx->outcome;
 }
 
 /* The verdict from the summary alone (the same decisions as reading the
@@ -916,22 +945,12 @@ static void step_over_asked(struct mx_chain_step *d, const struct cstep *s)
 	unsigned onr = d->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? d->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
 	unsigned onf = d->n_frames < MX_CHAIN_MAX_FRAMES ? d->n_frames : MX_CHAIN_MAX_FRAMES;
 	unsigned nr = s->n_resolvers, nf = s->n_frames;
-	d->asked = s->asked;
-	d->outcome = (enum mx_outcome)s->outcome;
-	d->lookups = s->lookups;
-	d->attempts = s->attempts;
-	d->first_us = s->first_us;
-	d->end_us = s->end_us;
-	d->first_end_us = s->first_end_us;
-	d->latency_us = s->latency_us;
-	d->rcode = s->rcode;
-	d->ede = s->ede;
-	d->timeouts = s->timeouts;
-	d->pending = s->pending;
-	d->n_resolvers = (uint8_t)nr;
-	d->lookup_seq = s->lookup_seq;
+	/* the scalars (padding included: zero, see step_merge) and res0 as
+	 * resolvers[0] */
 	if (nr)
-		d->resolvers[0] = s->res0;
+		memcpy(d, s, CSTEP_SCALARS + sizeof(s->res0));
+	else
+		memcpy(d, s, CSTEP_SCALARS);
 	for (unsigned j = 1; j < nr; j++)
 		d->resolvers[j] = s->res_more[j - 1];
 	if (onr > nr)
@@ -1195,6 +1214,8 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		*ref = off;
 		/* every scalar written; frames are read only under n_frames */
 		s = at(c, off);
+		/* the scalars' padding zero: they are copied whole at close */
+		memset(s, 0, CSTEP_SCALARS);
 		s->first_us = l->first_us;
 		s->end_us = l->last_us;
 		s->first_end_us = l->last_us;
@@ -1204,9 +1225,9 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		s->lookups = 1;
 		s->rcode = lookup_rcode(l, nt);
 		s->ede = l->ede;
-		s->outcome = (uint8_t)l->outcome;
-		s->asked = 1;
-		s->timeouts = 0;
+		s->outcome = l->outcome;
+		s->asked = true;
+		s->timeouts = false;
 		s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
 		s->n_resolvers = 0;
 		s->n_frames = 0;
@@ -1219,7 +1240,7 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		if (!was || l->first_us < s->first_us)
 			s->first_us = l->first_us;
 		if (!was || (unsigned)l->outcome <= s->outcome) {
-			s->outcome = (uint8_t)l->outcome;
+			s->outcome = l->outcome;
 			s->latency_us = l->latency_us;
 			s->ede = l->ede;
 			s->rcode = lookup_rcode(l, nt);
