@@ -1090,6 +1090,59 @@ static void rnd_chain(struct mx_chain_table *t, uint64_t seed, uint64_t t0)
 	mx_chain_finish(t, t0 + 100 * SEC);
 }
 
+/* Names are compared byte for byte (inline, a word at a time with the last
+ * word overlapping): two exchanges of one answer that differ in any one
+ * byte are two hosts, the same name twice is one. Lengths around the word
+ * sizes, every position. */
+static void exchange_names_compared_exactly(void **state)
+{
+	(void)state;
+	static const unsigned lens[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16, 17, 23, 24, 25, 64, 200, 255};
+	struct mx_chain_table *t = new_table(0);
+	uint64_t now = T0;
+	for (unsigned li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+		unsigned len = lens[li];
+		struct mx_dname a = {0};
+		/* labels of up to 63 letters, then the root label */
+		a.len = (uint8_t)len;
+		for (unsigned i = 0; i + 1 < len;) {
+			unsigned ll = len - 2 - i < 63 ? len - 2 - i : 63;
+			a.wire[i] = (uint8_t)ll;
+			for (unsigned k = 1; k <= ll; k++)
+				a.wire[i + k] = (uint8_t)('a' + (i + k) % 26);
+			a.labels++;
+			i += ll + 1;
+		}
+		for (unsigned p = 0; p <= len; p++) {
+			/* p < len: a differs at p from b; p == len: the same name */
+			struct mx_dname b = a;
+			if (p < len) {
+				if (b.wire[p] < 'a')
+					continue; /* a length byte: keep the labels */
+				b.wire[p] = b.wire[p] == 'z' ? 'y' : (uint8_t)(b.wire[p] + 1);
+			}
+			struct mx_lookup l;
+			char dom[32];
+			snprintf(dom, sizeof dom, "n%u-%u.test", len, p);
+			lk(&l, "192.0.2.10", dom, MX_TYPE_MX, MX_O_ANSWER, now, 1);
+			msg.n_mx = 2;
+			msg.mx_total = 2;
+			msg.mx[0].pref = 10;
+			msg.mx[0].exchange = a;
+			msg.mx[1].pref = 10;
+			msg.mx[1].exchange = b;
+			mx_chain_observe_lookup(t, &l);
+			size_t before = ngot;
+			mx_chain_finish(t, now + 200 * SEC);
+			assert_int_equal(ngot, before + 1);
+			const struct mx_chain *c = &got[before % 64];
+			assert_int_equal(c->n_hosts, p < len ? 2 : 1);
+			now += 300 * SEC;
+		}
+	}
+	mx_chain_free(t);
+}
+
 /* The record handed to the callbacks is one scratch record, overwritten at
  * each close (every scalar written, arrays and names up to their counts
  * with the previous chain's longer tails cleared). Random chains closed
@@ -1374,6 +1427,7 @@ int main(void)
 		cmocka_unit_test(host_addresses_in_order),
 		cmocka_unit_test(tick_closes_when_due),
 		cmocka_unit_test(scratch_overwrite_matches_fresh),
+		cmocka_unit_test(exchange_names_compared_exactly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
