@@ -35,8 +35,9 @@
  * folded into every key (sender bucket, name, address, history); a name's
  * hash is the question hash of an A lookup of it, so an A lookup (its
  * carried qhash) and an MX lookup's history key (its carried qhash folded
- * with the sender's) cost no hashing; AAAA, TLSA and the names an answer
- * brings (exchanges, CNAME targets) are hashed once each.
+ * with the sender's) cost no hashing; an AAAA or TLSA lookup hashes its
+ * name, an exchange is hashed once per host (the MX asked again names it
+ * again: ohost.named), a CNAME target once per answer that brings it.
  */
 #include "mxsniff/chain.h"
 
@@ -194,6 +195,7 @@ struct ohost {
 	uint16_t pref;
 	uint8_t implicit, ip_literal, cname_loop, first_family, connected, n_addrs, cname_cap;
 	uint8_t name_len, name_labels;
+	uint8_t named;                  /* the index has the entry of its name */
 };
 
 /* A name item: len, labels, then len bytes (cap bytes room). */
@@ -631,7 +633,7 @@ static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h,
  * other addresses differ from it: an equal 64-bit key of another address
  * would only be a second entry for the same host, which the SYN walks treat
  * like one). */
-static void index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
+static bool index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
 	uint32_t e;
 	if (t->free_ent != NO_IDX) {
@@ -640,7 +642,7 @@ static void index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, ui
 	} else if (grow((void **)&t->ents, &t->nents, t->used_ents, t->max_ents, sizeof(*t->ents))) {
 		e = (uint32_t)t->used_ents++;
 	} else {
-		return;
+		return false;
 	}
 	struct name_ent *ne = &t->ents[e];
 	uint32_t *bucket = &t->nbucket[h & t->nbmask];
@@ -652,26 +654,25 @@ static void index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, ui
 	*bucket = e;
 	ne->cnext = t->meta[slot].idx_first;
 	t->meta[slot].idx_first = e;
+	return true;
 }
 
 /* A new entry unless the chain has it (a host's name again, a CNAME target
- * seen before). */
-static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
+ * seen before); whether the chain has it now (false: out of memory). */
+static bool index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	if (!index_has(t, slot, h, host, is_addr))
-		index_insert(t, slot, h, host, is_addr);
+	return index_has(t, slot, h, host, is_addr) || index_insert(t, slot, h, host, is_addr);
 }
 
 /* Name entry of host `host`; `fresh`: the host was just added (no entry of
- * it can exist). */
-static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host,
+ * it can exist); whether the chain has it now. */
+static bool index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host,
 		      bool fresh)
 {
 	uint64_t h = name_key(t->meta[slot].shash, name->wire, name->len);
 	if (fresh)
-		index_insert(t, slot, h, host, false);
-	else
-		index_put(t, slot, h, host, false);
+		return index_insert(t, slot, h, host, false);
+	return index_put(t, slot, h, host, false);
 }
 
 /* Buckets are short (at least 4 per open chain): the walk to an entry's
@@ -1515,11 +1516,14 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			int hi = add_host(t, slot, &r->exchange, r->pref, false);
 			if (hi < 0)
 				continue;
-			index_add(t, slot, &r->exchange, (uint8_t)hi, (unsigned)hi >= before);
+			/* the host's own name is indexed once (an MX asked
+			 * again names the same exchanges: no hashing) */
+			struct ohost *ho = at(c, c->host[hi]);
+			if (!ho->named)
+				ho->named = index_add(t, slot, &r->exchange, (uint8_t)hi, (unsigned)hi >= before);
 			/* an address literal is its own address (Postfix connects to
 			 * it without a lookup): a SYN to it belongs to this chain
 			 * (the host's name is r->exchange) */
-			struct ohost *ho = at(c, c->host[hi]);
 			struct mx_addr lit;
 			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&r->exchange, &lit) &&
 			    host_add_addr(c, ho, &lit))
@@ -1536,8 +1540,9 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 		 * the MX lookup's qname) */
 		unsigned before = c->n_hosts;
 		int hi = add_host(t, slot, &l->qname, 0, true);
-		if (hi >= 0)
-			index_add(t, slot, &l->qname, (uint8_t)hi, (unsigned)hi >= before);
+		struct ohost *ho = hi >= 0 ? at(c, c->host[hi]) : NULL;
+		if (ho && !ho->named)
+			ho->named = index_add(t, slot, &l->qname, (uint8_t)hi, (unsigned)hi >= before);
 	}
 	if (m && m->has_soa) {
 		oname_set(c, &c->soa, &c->soa_cap, &m->soa_owner);
