@@ -17,9 +17,11 @@
  * then the items it uses, names by length, steps only once asked, see
  * "open chains" below), touched only when an event really belongs to it; the
  * public struct mx_chain (~12.6 KiB) exists once, as a scratch record built
- * at close from the arena, read by the callbacks while hot and then cleared
- * only as far as it was written (names by length, arrays by count), so it is
- * all zero for the next close. Everything probed per event lives in small
+ * at close from the arena over the previous close's record and read by the
+ * callbacks while hot: every scalar is written, names and arrays up to their
+ * new lengths and counts with the old ones' longer tails cleared (and the
+ * old chain's surplus hosts), so past every count it is zero as in a fresh
+ * record, without a clearing pass after the callbacks. Everything probed per event lives in small
  * separate arrays: per-slot links, close time and sender hash (slot_meta),
  * per-slot summaries (slot_sum: the sender, the verdict inputs as host bit
  * masks, updated as lookups merge), one group per sender with open chains
@@ -27,10 +29,15 @@
  * counted once there, not in each of its chains), index entries carrying
  * the full key hash, and history entries found through an open-addressed
  * table of {hash, index} pairs, their (sender, domain) keys apart. Arenas
- * live in chunks allocated as slots are first used (no realloc copying). The
- * sender is hashed once per event and every key (sender bucket, name,
- * address, history) is derived from that hash: for a lookup, the client
- * hash lookup.c already carries.
+ * live in chunks allocated as slots are first used (no realloc copying).
+ * Keys come from hashes the lookup carries where it can: the sender's is the
+ * client hash lookup.c carries (a SYN's source is hashed here), and it is
+ * folded into every key (sender bucket, name, address, history); a name's
+ * hash is the question hash of an A lookup of it, so an A lookup (its
+ * carried qhash) and an MX lookup's history key (its carried qhash folded
+ * with the sender's) cost no hashing; an AAAA or TLSA lookup hashes its
+ * name, an exchange is hashed once per host (the MX asked again names it
+ * again: ohost.named), a CNAME target once per answer that brings it.
  */
 #include "mxsniff/chain.h"
 
@@ -38,6 +45,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define NO_IDX UINT32_MAX
 #define CHUNK_SHIFT 4                 /* chain records per chunk: 16 (16 KiB) */
@@ -101,14 +111,14 @@ struct name_ent {
  * apart (hist_key_at) and is compared only when the stored hash matches. */
 struct hist_ent {
 	uint64_t last_start;
-	uint32_t key;           /* hist_hash() */
+	uint32_t key;           /* hist_hash_of() */
 	uint32_t attempts;
 	uint32_t open_slot;     /* open chain of this pair, NO_IDX when none */
 	uint32_t prev, next;    /* LRU (next: free list) */
 };
 
 struct hist_slot {
-	uint32_t key;           /* hist_hash() */
+	uint32_t key;           /* hist_hash_of() */
 	uint32_t idx;           /* NO_IDX: empty */
 };
 
@@ -134,19 +144,48 @@ struct hist_key {
 
 /* A step that was asked. Small (CSTEP_SMALL bytes: one resolver, six
  * frames) until it needs more; then it is copied into a large one (all of
- * struct cstep). The prefix up to frames is the same in both. */
+ * struct cstep). The prefix up to frames is the same in both. Its scalars
+ * are declared as struct mx_chain_step's, in the same order (asserted
+ * below), and res0 lies where that struct's resolvers[0] does: the public
+ * step's scalars and first resolver are one copy at close. */
 struct cstep {
-	uint64_t first_us, end_us, first_end_us, latency_us, lookup_seq;
-	uint32_t attempts;
-	uint16_t lookups, rcode, ede;
-	uint8_t outcome, asked, timeouts, pending, n_resolvers, n_frames, large;
+	struct {        /* = struct mx_chain_step up to resolvers */
+		bool asked;
+		enum mx_outcome outcome;
+		uint16_t lookups;
+		uint32_t attempts;
+		uint64_t first_us, end_us, first_end_us, latency_us;
+		uint16_t rcode, ede;
+		bool timeouts, pending;
+		uint8_t n_resolvers;
+		uint64_t lookup_seq;
+	};
 	struct mx_addr res0;
+	uint8_t n_frames, large;
 	uint64_t frames[MX_CHAIN_MAX_FRAMES];
 	struct mx_addr res_more[MX_LOOKUP_MAX_RESOLVERS - 1];
 };
 #define CSTEP_SMALL (offsetof(struct cstep, frames) + CSTEP_SMALL_FRAMES * sizeof(uint64_t))
-_Static_assert(CSTEP_SMALL == 128, "a small step is two cache lines");
-_Static_assert(MX_O__COUNT <= 256, "an outcome fits a byte");
+#define CSTEP_SCALARS offsetof(struct mx_chain_step, resolvers)
+_Static_assert(CSTEP_SMALL == 136, "a small step: the scalars, one resolver, six frames");
+#define CSTEP_SAME(f) _Static_assert(offsetof(struct cstep, f) == offsetof(struct mx_chain_step, f), #f)
+CSTEP_SAME(asked);
+CSTEP_SAME(outcome);
+CSTEP_SAME(lookups);
+CSTEP_SAME(attempts);
+CSTEP_SAME(first_us);
+CSTEP_SAME(end_us);
+CSTEP_SAME(first_end_us);
+CSTEP_SAME(latency_us);
+CSTEP_SAME(rcode);
+CSTEP_SAME(ede);
+CSTEP_SAME(timeouts);
+CSTEP_SAME(pending);
+CSTEP_SAME(n_resolvers);
+CSTEP_SAME(lookup_seq);
+_Static_assert(offsetof(struct cstep, res0) == offsetof(struct mx_chain_step, resolvers), "res0 is resolvers[0]");
+_Static_assert(offsetof(struct mx_chain_step, lookup_seq) + sizeof(uint64_t) == CSTEP_SCALARS,
+	       "lookup_seq ends the scalars");
 
 /* A host; its name's bytes (name_len of them) follow it. */
 struct ohost {
@@ -156,6 +195,7 @@ struct ohost {
 	uint16_t pref;
 	uint8_t implicit, ip_literal, cname_loop, first_family, connected, n_addrs, cname_cap;
 	uint8_t name_len, name_labels;
+	uint8_t named;                  /* the index has the entry of its name */
 };
 
 /* A name item: len, labels, then len bytes (cap bytes room). */
@@ -299,14 +339,6 @@ static void oname_set(struct ohead *c, uint16_t *ref, uint8_t *cap, const struct
 	p[0] = src->len;
 	p[1] = src->labels;
 	memcpy(p + ONAME_HDR, src->wire, src->len);
-}
-
-static void oname_out(struct mx_dname *d, const struct ohead *c, uint16_t ref)
-{
-	const uint8_t *p = at(c, ref);
-	d->len = p[0];
-	d->labels = p[1];
-	memcpy(d->wire, p + ONAME_HDR, p[0]);
 }
 
 static inline struct hist_key *hist_key_at(const struct mx_chain_table *t, uint32_t i)
@@ -466,9 +498,26 @@ static inline uint64_t lookup_sender_hash(const struct mx_lookup *l)
 	return mx_lookup_client_hash_of(l);
 }
 
+/* A name is hashed once, without the sender, as the question hash of an
+ * A lookup of it (mx_txn_question_hash(name, A, IN)): an A lookup carries
+ * that hash already (mx_lookup_qhash_of), so joining it hashes nothing. The
+ * index key is that hash folded with the sender's (both are well mixed; the
+ * index compares the sender and the name after the key matches). */
+#define NAME_HASH_SEED (MX_TXN_QUESTION_SEED ^ ((uint64_t)MX_TYPE_A << 16) ^ 1u)
+
+static inline uint64_t name_hash(const uint8_t *wire, size_t len)
+{
+	return mx_hash_bytes(wire, len, NAME_HASH_SEED);
+}
+
+static inline uint64_t name_key_of(uint64_t sh, uint64_t nh)
+{
+	return nh ^ sh ^ 0x6368ULL;
+}
+
 static inline uint64_t name_key(uint64_t sh, const uint8_t *wire, size_t len)
 {
-	return mx_hash_bytes(wire, len, sh ^ 0x6368ULL);
+	return name_key_of(sh, name_hash(wire, len));
 }
 
 static inline uint64_t addr_key(uint64_t sh, const struct mx_addr *a)
@@ -476,19 +525,45 @@ static inline uint64_t addr_key(uint64_t sh, const struct mx_addr *a)
 	return mx_addr_hash(a, sh ^ 0x5359ULL);
 }
 
-static inline uint32_t hist_hash(uint64_t sh, const struct mx_dname *d)
+/* The (sender, domain) key from the MX lookup's question hash (carried by
+ * the lookup: mx_lookup_qhash_of) and the sender's: no hashing. */
+static inline uint32_t hist_hash_of(uint64_t sh, uint64_t mx_qhash)
 {
-	return (uint32_t)mx_hash_bytes(d->wire, d->len, sh ^ 0x6869ULL);
+	uint64_t h = mx_qhash ^ sh ^ 0x6869ULL;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
-static inline bool name_is(const struct mx_dname *n, const uint8_t *wire, size_t len)
+/* a[0..len) == b[0..len), inline (no library call for these short names):
+ * a word at a time, the last word overlapping the one before it, touching
+ * no byte past len (mx_dname_eq's way). */
+static inline bool bytes_eq(const uint8_t *a, const uint8_t *b, size_t n)
 {
-	return n->len == len && memcmp(n->wire, wire, len) == 0;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if (mx_load64_(a + i) != mx_load64_(b + i))
+				return false;
+		return mx_load64_(a + n - 8) == mx_load64_(b + n - 8);
+	}
+	if (n >= 4) {
+		uint32_t x0, y0, x1, y1;
+		memcpy(&x0, a, 4);
+		memcpy(&y0, b, 4);
+		memcpy(&x1, a + n - 4, 4);
+		memcpy(&y1, b + n - 4, 4);
+		return x0 == y0 && x1 == y1;
+	}
+	/* 0..3 bytes: positions 0, n/2 and n-1 cover them all */
+	return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
 }
 
 static inline bool bytes_is(const uint8_t *a, size_t alen, const uint8_t *wire, size_t len)
 {
-	return alen == len && memcmp(a, wire, len) == 0;
+	return alen == len && bytes_eq(a, wire, len);
+}
+
+static inline bool name_is(const struct mx_dname *n, const uint8_t *wire, size_t len)
+{
+	return n->len == len && bytes_eq(n->wire, wire, len);
 }
 
 /* ---- clearing by use ----------------------------------------------------- */
@@ -506,8 +581,8 @@ static void name_clear(struct mx_dname *n)
 	n->labels = 0;
 }
 
-/* Back to all zero. Only step_merge() writes a step besides its ede, and it
- * sets `asked`: a step never asked holds nothing but ede. */
+/* Back to all zero. step_over() writes a step's fields only for an asked
+ * one (it sets `asked`): a step never asked holds nothing but ede. */
 static void step_clear(struct mx_chain_step *s)
 {
 	if (!s->asked) {
@@ -543,19 +618,6 @@ static void host_clear(struct mx_chain_host *h)
 	CLEAR_FROM_END(h, struct mx_chain_host, connected);
 }
 
-/* Everything but the hosts: close_slot() clears the hosts used first. */
-static void chain_clear(struct mx_chain *c)
-{
-	CLEAR_FROM_TO(c, struct mx_chain, seq, domain);
-	name_clear(&c->domain);
-	CLEAR_FROM_TO(c, struct mx_chain, attempt, mx);
-	step_clear(&c->mx);
-	CLEAR_FROM_TO(c, struct mx_chain, mx_total, soa_owner);
-	name_clear(&c->soa_owner);
-	CLEAR_FROM_TO(c, struct mx_chain, neg_ttl, hosts);
-	CLEAR_FROM_END(c, struct mx_chain, verdict);
-}
-
 /* ---- name index ---------------------------------------------------------- */
 
 static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
@@ -571,7 +633,7 @@ static bool index_has(const struct mx_chain_table *t, uint32_t slot, uint64_t h,
  * other addresses differ from it: an equal 64-bit key of another address
  * would only be a second entry for the same host, which the SYN walks treat
  * like one). */
-static void index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
+static bool index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
 	uint32_t e;
 	if (t->free_ent != NO_IDX) {
@@ -580,7 +642,7 @@ static void index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, ui
 	} else if (grow((void **)&t->ents, &t->nents, t->used_ents, t->max_ents, sizeof(*t->ents))) {
 		e = (uint32_t)t->used_ents++;
 	} else {
-		return;
+		return false;
 	}
 	struct name_ent *ne = &t->ents[e];
 	uint32_t *bucket = &t->nbucket[h & t->nbmask];
@@ -592,26 +654,25 @@ static void index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, ui
 	*bucket = e;
 	ne->cnext = t->meta[slot].idx_first;
 	t->meta[slot].idx_first = e;
+	return true;
 }
 
 /* A new entry unless the chain has it (a host's name again, a CNAME target
- * seen before). */
-static void index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
+ * seen before); whether the chain has it now (false: out of memory). */
+static bool index_put(struct mx_chain_table *t, uint32_t slot, uint64_t h, uint8_t host, bool is_addr)
 {
-	if (!index_has(t, slot, h, host, is_addr))
-		index_insert(t, slot, h, host, is_addr);
+	return index_has(t, slot, h, host, is_addr) || index_insert(t, slot, h, host, is_addr);
 }
 
 /* Name entry of host `host`; `fresh`: the host was just added (no entry of
- * it can exist). */
-static void index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host,
+ * it can exist); whether the chain has it now. */
+static bool index_add(struct mx_chain_table *t, uint32_t slot, const struct mx_dname *name, uint8_t host,
 		      bool fresh)
 {
 	uint64_t h = name_key(t->meta[slot].shash, name->wire, name->len);
 	if (fresh)
-		index_insert(t, slot, h, host, false);
-	else
-		index_put(t, slot, h, host, false);
+		return index_insert(t, slot, h, host, false);
+	return index_put(t, slot, h, host, false);
 }
 
 /* Buckets are short (at least 4 per open chain): the walk to an entry's
@@ -731,10 +792,11 @@ static bool hist_new_entry(struct mx_chain_table *t)
 	return true;
 }
 
-static uint32_t hist_get(struct mx_chain_table *t, uint64_t sh, const struct mx_addr *s,
-			 const struct mx_dname *d)
+/* The entry of (s, d), k = hist_hash_of() of it; a new one (the least
+ * recently used pair without an open chain evicted when full), NO_IDX when
+ * every pair has an open chain. */
+static uint32_t hist_get(struct mx_chain_table *t, uint32_t k, const struct mx_addr *s, const struct mx_dname *d)
 {
-	uint32_t k = hist_hash(sh, d);
 	uint32_t i = hist_find(t, k, s, d);
 	if (i != NO_IDX)
 		return i;
@@ -783,7 +845,7 @@ static inline bool outcome_fail(const struct mx_chain_table *t, enum mx_outcome 
 static void sum_step(const struct mx_chain_table *t, struct fam_bits *f, unsigned hi, const struct cstep *st)
 {
 	uint8_t bit = (uint8_t)(1u << hi), keep = (uint8_t)~bit;
-	enum mx_outcome o = (enum mx_outcome)st->outcome;
+	enum mx_outcome o = st->outcome;
 	/* a merged step is asked */
 	f->asked |= bit;
 	f->ok = (uint8_t)((f->ok & keep) | (o == MX_O_ANSWER ? bit : 0));
@@ -795,7 +857,7 @@ static void sum_mx(struct slot_sum *u, const struct cstep *mx)
 {
 	u->mx_asked = mx->asked;
 	u->mx_pending = mx->pending;
-	u->mx_outcome = (enum mx_outcome)mx->outcome;
+	u->mx_outcome = mx->outcome;
 }
 
 /* The verdict from the summary alone (the same decisions as reading the
@@ -881,77 +943,117 @@ static void list_unlink(struct mx_chain_table *t, uint32_t i)
 		t->tail = s->prev;
 }
 
-static void step_out(struct mx_chain_step *d, const struct ohead *c, uint16_t ref)
+/* The scratch record holds the previous close's chain (all zero before the
+ * first). Each close overwrites it: every scalar is written, and an array or
+ * name is written up to its new count with the part of the old one beyond
+ * that cleared, so that past every count it is zero, as in a fresh record
+ * (no separate clearing pass after the callbacks). */
+
+/* Name *d := len bytes at src (labels), the old name's longer tail cleared. */
+static inline void name_over(struct mx_dname *d, const uint8_t *src, uint8_t len, uint8_t labels)
 {
-	if (!ref) {
-		d->ede = 0xffff; /* never asked */
-		return;
-	}
-	const struct cstep *s = at(c, ref);
-	d->asked = s->asked;
-	d->outcome = (enum mx_outcome)s->outcome;
-	d->lookups = s->lookups;
-	d->attempts = s->attempts;
-	d->first_us = s->first_us;
-	d->end_us = s->end_us;
-	d->first_end_us = s->first_end_us;
-	d->latency_us = s->latency_us;
-	d->rcode = s->rcode;
-	d->ede = s->ede;
-	d->timeouts = s->timeouts;
-	d->pending = s->pending;
-	d->n_resolvers = s->n_resolvers;
-	d->lookup_seq = s->lookup_seq;
-	if (s->n_resolvers)
-		d->resolvers[0] = s->res0;
-	for (unsigned j = 1; j < s->n_resolvers; j++)
-		d->resolvers[j] = s->res_more[j - 1];
-	d->n_frames = s->n_frames;
-	memcpy(d->frames, s->frames, s->n_frames * sizeof(s->frames[0]));
+	uint8_t old = d->len;
+	memcpy(d->wire, src, len);
+	if (old > len)
+		memset(d->wire + len, 0, (size_t)(old - len));
+	d->len = len;
+	d->labels = labels;
 }
 
-/* The public record of open chain i, into the (all zero) scratch record. */
+static inline void oname_over(struct mx_dname *d, const struct ohead *c, uint16_t ref)
+{
+	const uint8_t *p = at(c, ref);
+	name_over(d, p + ONAME_HDR, p[0], p[1]);
+}
+
+/* Step *d := the asked step s. */
+static void step_over_asked(struct mx_chain_step *d, const struct cstep *s)
+{
+	unsigned onr = d->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? d->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
+	unsigned onf = d->n_frames < MX_CHAIN_MAX_FRAMES ? d->n_frames : MX_CHAIN_MAX_FRAMES;
+	unsigned nr = s->n_resolvers, nf = s->n_frames;
+	/* the scalars (padding included: zero, see step_merge) and res0 as
+	 * resolvers[0] */
+	if (nr)
+		memcpy(d, s, CSTEP_SCALARS + sizeof(s->res0));
+	else
+		memcpy(d, s, CSTEP_SCALARS);
+	for (unsigned j = 1; j < nr; j++)
+		d->resolvers[j] = s->res_more[j - 1];
+	if (onr > nr)
+		memset(&d->resolvers[nr], 0, (onr - nr) * sizeof(d->resolvers[0]));
+	d->n_frames = (uint16_t)nf;
+	memcpy(d->frames, s->frames, nf * sizeof(s->frames[0]));
+	if (onf > nf)
+		memset(&d->frames[nf], 0, (onf - nf) * sizeof(d->frames[0]));
+}
+
+/* Step *d := the step *ref of chain c (0: never asked: all zero but "no
+ * EDE"; most of a host's steps, so this part is inline). */
+static inline void step_over(struct mx_chain_step *d, const struct ohead *c, uint16_t ref)
+{
+	if (ref) {
+		step_over_asked(d, at(c, ref));
+		return;
+	}
+	if (d->asked)
+		step_clear(d);
+	d->ede = 0xffff;
+}
+
+/* The public record of open chain i, over the previous one in the scratch
+ * record (close_slot() writes the rest: verdict, why, cut_short, evicted,
+ * syn_other). */
 static struct mx_chain *chain_build(struct mx_chain_table *t, uint32_t i)
 {
 	const struct ohead *c = chain_at(t, i);
 	struct mx_chain *x = t->scratch;
+	unsigned old_hosts = x->n_hosts < MX_CHAIN_MAX_HOSTS ? x->n_hosts : MX_CHAIN_MAX_HOSTS;
 	x->seq = c->seq;
 	x->sender = t->sum[i].sender;
-	oname_out(&x->domain, c, c->domain);
+	oname_over(&x->domain, c, c->domain);
 	x->attempt = c->attempt;
 	x->prev_start_us = c->prev_start_us;
 	x->start_us = c->start_us;
 	x->end_us = c->end_us;
-	step_out(&x->mx, c, c->mx);
+	step_over(&x->mx, c, c->mx);
 	x->mx_total = c->mx_total;
 	x->null_mx = c->null_mx;
 	x->null_mx_mixed = c->null_mx_mixed;
 	if (c->soa)
-		oname_out(&x->soa_owner, c, c->soa);
+		oname_over(&x->soa_owner, c, c->soa);
+	else
+		name_clear(&x->soa_owner);
 	x->neg_ttl = c->neg_ttl;
 	x->n_hosts = c->n_hosts;
 	x->hosts_total = c->hosts_total;
 	for (unsigned k = 0; k < c->n_hosts; k++) {
 		struct ohost *h = at(c, c->host[k]);
 		struct mx_chain_host *d = &x->hosts[k];
-		d->name.len = h->name_len;
-		d->name.labels = h->name_labels;
-		memcpy(d->name.wire, ohost_wire(h), h->name_len);
+		unsigned ona = d->n_addrs < MX_CHAIN_MAX_ADDRS ? d->n_addrs : MX_CHAIN_MAX_ADDRS;
+		name_over(&d->name, ohost_wire(h), h->name_len, h->name_labels);
 		d->pref = h->pref;
 		d->implicit = h->implicit;
 		d->ip_literal = h->ip_literal;
 		if (h->cname)
-			oname_out(&d->cname, c, h->cname);
+			oname_over(&d->cname, c, h->cname);
+		else
+			name_clear(&d->cname);
 		d->cname_loop = h->cname_loop;
 		d->first_family = h->first_family;
-		step_out(&d->a, c, h->a);
-		step_out(&d->aaaa, c, h->aaaa);
-		step_out(&d->tlsa, c, h->tlsa);
+		step_over(&d->a, c, h->a);
+		step_over(&d->aaaa, c, h->aaaa);
+		step_over(&d->tlsa, c, h->tlsa);
 		d->n_addrs = h->n_addrs;
 		if (h->n_addrs)
 			memcpy(d->addrs, at(c, h->addrs), h->n_addrs * sizeof(d->addrs[0]));
+		if (ona > h->n_addrs)
+			memset(&d->addrs[h->n_addrs], 0, (ona - h->n_addrs) * sizeof(d->addrs[0]));
 		d->connected = h->connected;
 	}
+	/* the old chain's hosts beyond the new one's: back to zero */
+	for (unsigned k = c->n_hosts; k < old_hosts; k++)
+		host_clear(&x->hosts[k]);
 	x->connected = c->connected;
 	x->connected_to = c->connected_to;
 	x->syn_frame = c->syn_frame;
@@ -984,15 +1086,12 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 	if (h != NO_IDX)
 		hist_touch(t, h);
 	else
-		h = hist_find(t, hist_hash(s->shash, &c->domain), &c->sender, &c->domain);
+		h = hist_find(t, hist_hash_of(s->shash, mx_txn_question_hash(&c->domain, MX_TYPE_MX, 1)),
+			      &c->sender, &c->domain);
 	if (h != NO_IDX && t->hist[h].open_slot == i)
 		t->hist[h].open_slot = NO_IDX;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
-	/* the scratch record back to all zero, as far as it was written */
-	for (unsigned k = 0; k < c->n_hosts; k++)
-		host_clear(&c->hosts[k]);
-	chain_clear(c);
 	free(oc->ext);
 	oc->ext = NULL;
 	index_remove_chain(t, i);
@@ -1142,6 +1241,8 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		*ref = off;
 		/* every scalar written; frames are read only under n_frames */
 		s = at(c, off);
+		/* the scalars' padding zero: they are copied whole at close */
+		memset(s, 0, CSTEP_SCALARS);
 		s->first_us = l->first_us;
 		s->end_us = l->last_us;
 		s->first_end_us = l->last_us;
@@ -1151,9 +1252,9 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		s->lookups = 1;
 		s->rcode = lookup_rcode(l, nt);
 		s->ede = l->ede;
-		s->outcome = (uint8_t)l->outcome;
-		s->asked = 1;
-		s->timeouts = 0;
+		s->outcome = l->outcome;
+		s->asked = true;
+		s->timeouts = false;
 		s->pending = l->pending_at_end && l->outcome == MX_O_TIMEOUT;
 		s->n_resolvers = 0;
 		s->n_frames = 0;
@@ -1166,7 +1267,7 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		if (!was || l->first_us < s->first_us)
 			s->first_us = l->first_us;
 		if (!was || (unsigned)l->outcome <= s->outcome) {
-			s->outcome = (uint8_t)l->outcome;
+			s->outcome = l->outcome;
 			s->latency_us = l->latency_us;
 			s->ede = l->ede;
 			s->rcode = lookup_rcode(l, nt);
@@ -1230,13 +1331,30 @@ static inline bool word_may_have_literal_byte(uint64_t x)
 }
 
 /* False when no byte of the name's wire[0..len) is ':', '[' or ']' (true
- * may also mean a 'Y' or '_'), eight at a time; a last partial word is read
- * as the eight bytes ending at len (wire[] holds MX_DNAME_MAX bytes, so
- * every load stays inside the name). */
+ * may also mean a 'Y' or '_'), sixteen at a time (SSE2, names of 16 bytes
+ * or more) or eight; a last partial block is read as the bytes ending at len
+ * (every load stays inside wire[0..len)). */
 static bool may_have_literal_byte(const struct mx_dname *n)
 {
 	size_t len = n->len;
 	const uint8_t *w = n->wire;
+#if defined(__SSE2__)
+	/* 16 bytes at a time (exact: no 'Y' or '_'), the last block ending at
+	 * len */
+	if (len >= 16) {
+		const __m128i colon = _mm_set1_epi8(':'), lb = _mm_set1_epi8('['), rb = _mm_set1_epi8(']');
+		for (size_t i = 0;; i += 16) {
+			const uint8_t *p = i + 16 <= len ? w + i : w + len - 16;
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, lb)),
+						 _mm_cmpeq_epi8(v, rb));
+			if (_mm_movemask_epi8(m))
+				return true;
+			if (i + 16 >= len)
+				return false;
+		}
+	}
+#endif
 	if (len < 8) {
 		for (size_t i = 0; i < len; i++)
 			if (w[i] == ':' || w[i] == '[' || w[i] == ']')
@@ -1398,11 +1516,14 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			int hi = add_host(t, slot, &r->exchange, r->pref, false);
 			if (hi < 0)
 				continue;
-			index_add(t, slot, &r->exchange, (uint8_t)hi, (unsigned)hi >= before);
+			/* the host's own name is indexed once (an MX asked
+			 * again names the same exchanges: no hashing) */
+			struct ohost *ho = at(c, c->host[hi]);
+			if (!ho->named)
+				ho->named = index_add(t, slot, &r->exchange, (uint8_t)hi, (unsigned)hi >= before);
 			/* an address literal is its own address (Postfix connects to
 			 * it without a lookup): a SYN to it belongs to this chain
 			 * (the host's name is r->exchange) */
-			struct ohost *ho = at(c, c->host[hi]);
 			struct mx_addr lit;
 			if (ho->ip_literal && ho->n_addrs == 0 && literal_addr4(&r->exchange, &lit) &&
 			    host_add_addr(c, ho, &lit))
@@ -1419,8 +1540,9 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 		 * the MX lookup's qname) */
 		unsigned before = c->n_hosts;
 		int hi = add_host(t, slot, &l->qname, 0, true);
-		if (hi >= 0)
-			index_add(t, slot, &l->qname, (uint8_t)hi, (unsigned)hi >= before);
+		struct ohost *ho = hi >= 0 ? at(c, c->host[hi]) : NULL;
+		if (ho && !ho->named)
+			ho->named = index_add(t, slot, &l->qname, (uint8_t)hi, (unsigned)hi >= before);
 	}
 	if (m && m->has_soa) {
 		oname_set(c, &c->soa, &c->soa_cap, &m->soa_owner);
@@ -1526,7 +1648,7 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 {
 	uint64_t sh = lookup_sender_hash(l);
-	uint32_t h = hist_get(t, sh, &l->client, &l->qname);
+	uint32_t h = hist_get(t, hist_hash_of(sh, mx_lookup_qhash_of(l)), &l->client, &l->qname);
 	uint32_t slot = NO_IDX;
 	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
 	if (open != NO_IDX && t->meta[open].used &&
@@ -1655,7 +1777,8 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 	uint64_t sh = lookup_sender_hash(l);
 	if (!sender_may_be_open(t, sh))
 		return; /* S has no open chain: no name work */
-	uint64_t h = name_key(sh, w, len);
+	/* an A lookup's question hash is its name's hash (name_hash) */
+	uint64_t h = name_key_of(sh, l->qtype == MX_TYPE_A ? mx_lookup_qhash_of(l) : name_hash(w, len));
 	/* collect matches first: joining may add index entries (CNAME targets) */
 	uint32_t hits[32];
 	uint8_t hosts[32];

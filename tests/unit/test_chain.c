@@ -505,6 +505,72 @@ static void carried_client_hash(void **state)
 	mx_chain_free(t);
 }
 
+/* The question hash a lookup carries (l->qhash, from its transaction) is
+ * used as the name's hash: an A lookup that carries it joins without hashing,
+ * and an MX lookup finds its (sender, domain) history by it. A carried hash
+ * and one computed from the name (qhash 0) must agree: each kind of lookup
+ * below joins whether it carries the hash or not. */
+static void carried_question_hash(void **state)
+{
+	(void)state;
+	for (unsigned carry = 0; carry < 4; carry++) {
+		struct mx_chain_table *t = new_table(0);
+		struct mx_lookup l;
+		lk(&l, "192.0.2.10", "qh.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+		if (carry & 1)
+			l.qhash = mx_txn_question_hash(&l.qname, l.qtype, l.qclass);
+		mx_answer("mx1.qh.test", "mx2.qh.test");
+		mx_chain_observe_lookup(t, &l);
+		/* the MX asked again within the retry gap: the same attempt,
+		 * found in the history by the other way of hashing */
+		lk(&l, "192.0.2.10", "qh.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, 3);
+		if (!(carry & 1))
+			l.qhash = mx_txn_question_hash(&l.qname, l.qtype, l.qclass);
+		mx_answer("mx1.qh.test", "mx2.qh.test");
+		mx_chain_observe_lookup(t, &l);
+		static const char *const names[] = {"mx1.qh.test", "mx2.qh.test"};
+		static const struct {
+			const char *name;
+			uint16_t qtype;
+		} m[] = {{"mx1.qh.test", MX_TYPE_A},
+			 {"mx1.qh.test", MX_TYPE_AAAA},
+			 {"mx2.qh.test", MX_TYPE_AAAA},
+			 {"_25._tcp.mx1.qh.test", MX_TYPE_TLSA},
+			 {"_25._tcp.mx2.qh.test", MX_TYPE_TLSA}};
+		for (unsigned k = 0; k < 5; k++) {
+			lk(&l, "192.0.2.10", m[k].name, m[k].qtype, MX_O_NODATA, T0 + 2 * SEC, 10 + 2 * k);
+			if (carry & 2)
+				l.qhash = mx_txn_question_hash(&l.qname, l.qtype, l.qclass);
+			mx_chain_observe_lookup(t, &l);
+		}
+		/* the A lookup of each exchange, carrying its hash or not */
+		for (unsigned h = 0; h < 2; h++) {
+			lk(&l, "192.0.2.10", names[h], MX_TYPE_A, MX_O_ANSWER, T0 + 3 * SEC, 40 + 2 * h);
+			if ((carry >> 1) ^ h)
+				l.qhash = mx_txn_question_hash(&l.qname, l.qtype, l.qclass);
+			addr_answer(h ? "198.51.100.2" : "198.51.100.1");
+			mx_chain_observe_lookup(t, &l);
+		}
+		mx_chain_finish(t, T0 + 400 * SEC);
+		assert_int_equal(ngot, 1);
+		const struct mx_chain *c = &got[0];
+		assert_int_equal(c->mx.lookups, 2);
+		assert_int_equal(c->attempt, 1);
+		assert_int_equal(c->n_hosts, 2);
+		assert_true(c->hosts[0].a.asked);
+		assert_true(c->hosts[1].a.asked);
+		assert_int_equal(c->hosts[0].n_addrs, 1);
+		assert_int_equal(c->hosts[1].n_addrs, 1);
+		for (unsigned h = 0; h < 2; h++) {
+			assert_int_equal(c->hosts[h].a.lookups, 2 - h);
+			assert_true(c->hosts[h].aaaa.asked);
+			assert_true(c->hosts[h].tlsa.asked);
+		}
+		assert_int_equal(mx_chain_peek_stats(t)->lookups_joined, 5 + 2);
+		mx_chain_free(t);
+	}
+}
+
 /* Arena items are not cleared when allocated: each is written or read only
  * under its counts. One open slot (max_open 1): a rich chain (an A step
  * with several tries and resolvers, so promoted to a large step, a CNAME,
@@ -906,6 +972,207 @@ static void host_addresses_in_order(void **state)
 	mx_chain_free(t);
 }
 
+/* A random name of 1..4 labels of 1..maxlab letters under ".test". */
+static void rnd_name(char *buf, size_t n, unsigned maxlab)
+{
+	size_t o = 0;
+	unsigned labels = 1 + rnd(4);
+	for (unsigned k = 0; k < labels && o + maxlab + 8 < n; k++) {
+		unsigned ll = 1 + rnd(maxlab);
+		for (unsigned i = 0; i < ll; i++)
+			buf[o++] = (char)('a' + rnd(26));
+		buf[o++] = '.';
+	}
+	snprintf(buf + o, n - o, "test");
+}
+
+/* l's tries (1..10, frames from *frame on), resolvers (1..4 of 6). */
+static void rnd_tries(struct mx_lookup *l, uint64_t *frame)
+{
+	l->n_tries = (uint16_t)(1 + rnd(10));
+	l->tries_total = l->n_tries;
+	l->attempts = l->n_tries;
+	for (unsigned i = 0; i < l->n_tries; i++) {
+		l->tries[i] = l->tries[0];
+		l->tries[i].q_frame = (*frame)++;
+		l->tries[i].r_frame = rnd(4) ? (*frame)++ : 0;
+	}
+	l->n_resolvers = (uint16_t)(1 + rnd(4));
+	for (unsigned i = 0; i < l->n_resolvers; i++) {
+		char res[32];
+		snprintf(res, sizeof res, "192.0.2.%u", 50 + rnd(6));
+		mx_addr_parse(res, &l->resolvers[i]);
+	}
+}
+
+/* One random chain of sender 192.0.2.10 from time t0, closed by finish:
+ * an MX lookup (answered with 0..10 exchanges, or negative with or without
+ * an SOA), then per host 0..3 lookups each of A, AAAA and TLSA (tries,
+ * resolvers, addresses, CNAME targets at random) and maybe a SYN. The same
+ * seed gives the same chain. */
+static void rnd_chain(struct mx_chain_table *t, uint64_t seed, uint64_t t0)
+{
+	rnd_state = seed;
+	struct mx_lookup l;
+	char dom[300], ex[10][300];
+	uint64_t frame = 1;
+	/* a domain of its own (a second attempt would differ in prev_start_us) */
+	int dl = snprintf(dom, sizeof dom, "s%llx.", (unsigned long long)(seed & 0xffffffffffffULL));
+	rnd_name(dom + dl, sizeof dom - (size_t)dl, 1 + rnd(60));
+	static const enum mx_outcome mo[4] = {MX_O_ANSWER, MX_O_NODATA, MX_O_NXDOMAIN, MX_O_SERVFAIL};
+	enum mx_outcome o = rnd(3) ? MX_O_ANSWER : mo[rnd(4)];
+	lk(&l, "192.0.2.10", dom, MX_TYPE_MX, o, t0, frame);
+	rnd_tries(&l, &frame);
+	unsigned nx = 0;
+	if (o == MX_O_ANSWER) {
+		nx = rnd(11);
+		msg.n_mx = (uint16_t)nx;
+		msg.mx_total = (uint16_t)nx;
+		for (unsigned i = 0; i < nx; i++) {
+			rnd_name(ex[i], sizeof ex[i], 1 + rnd(60));
+			msg.mx[i].pref = (uint16_t)rnd(30);
+			assert_int_equal(mx_dname_from_text(ex[i], &msg.mx[i].exchange), 0);
+		}
+	} else {
+		snprintf(ex[0], sizeof ex[0], "%s", dom);
+		nx = 1;
+	}
+	if (l.answer && rnd(2)) {
+		char soa[300];
+		rnd_name(soa, sizeof soa, 1 + rnd(60));
+		msg.has_soa = true;
+		msg.neg_ttl = rnd(3600);
+		assert_int_equal(mx_dname_from_text(soa, &msg.soa_owner), 0);
+	}
+	mx_chain_observe_lookup(t, &l);
+	struct mx_addr last = {0};
+	for (unsigned h = 0; h < nx; h++)
+		for (unsigned q = 0; q < 3; q++)
+			for (unsigned r = rnd(4); r > 0; r--) {
+				static const uint16_t qt[3] = {MX_TYPE_A, MX_TYPE_AAAA, MX_TYPE_TLSA};
+				char name[320];
+				snprintf(name, sizeof name, q == 2 ? "_25._tcp.%s" : "%s", ex[h]);
+				enum mx_outcome lo = mo[rnd(4)];
+				lk(&l, "192.0.2.10", name, qt[q], lo, t0 + SEC + rnd(50) * SEC / 10, frame);
+				rnd_tries(&l, &frame);
+				if (l.answer && q < 2 && lo == MX_O_ANSWER) {
+					msg.n_addr = (uint16_t)rnd(11);
+					msg.addr_total = msg.n_addr;
+					for (unsigned a = 0; a < msg.n_addr; a++) {
+						char as[64];
+						if (q == 0)
+							snprintf(as, sizeof as, "198.51.100.%u", 1 + rnd(20));
+						else
+							snprintf(as, sizeof as, "2001:db8::%x", 1 + rnd(20));
+						assert_int_equal(mx_addr_parse(as, &msg.addr[a].addr), 0);
+						last = msg.addr[a].addr;
+					}
+					if (rnd(3) == 0) {
+						char cn[300];
+						rnd_name(cn, sizeof cn, 1 + rnd(60));
+						msg.n_cname = 1;
+						msg.cname_loop = rnd(2);
+						assert_int_equal(mx_dname_from_text(cn, &msg.cname[0]), 0);
+					}
+				}
+				mx_chain_observe_lookup(t, &l);
+			}
+	if (last.family && rnd(2)) {
+		struct mx_tcpctl syn = {0};
+		syn.ts_us = t0 + 10 * SEC;
+		syn.frame = frame;
+		syn.dport = 25;
+		syn.syn = true;
+		mx_addr_parse("192.0.2.10", &syn.src);
+		syn.dst = last;
+		mx_chain_observe_tcp(t, &syn);
+	}
+	mx_chain_finish(t, t0 + 100 * SEC);
+}
+
+/* Names are compared byte for byte (inline, a word at a time with the last
+ * word overlapping): two exchanges of one answer that differ in any one
+ * byte are two hosts, the same name twice is one. Lengths around the word
+ * sizes, every position. */
+static void exchange_names_compared_exactly(void **state)
+{
+	(void)state;
+	static const unsigned lens[] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16, 17, 23, 24, 25, 64, 200, 255};
+	struct mx_chain_table *t = new_table(0);
+	uint64_t now = T0;
+	for (unsigned li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+		unsigned len = lens[li];
+		struct mx_dname a = {0};
+		/* labels of up to 63 letters, then the root label */
+		a.len = (uint8_t)len;
+		for (unsigned i = 0; i + 1 < len;) {
+			unsigned ll = len - 2 - i < 63 ? len - 2 - i : 63;
+			a.wire[i] = (uint8_t)ll;
+			for (unsigned k = 1; k <= ll; k++)
+				a.wire[i + k] = (uint8_t)('a' + (i + k) % 26);
+			a.labels++;
+			i += ll + 1;
+		}
+		for (unsigned p = 0; p <= len; p++) {
+			/* p < len: a differs at p from b; p == len: the same name */
+			struct mx_dname b = a;
+			if (p < len) {
+				if (b.wire[p] < 'a')
+					continue; /* a length byte: keep the labels */
+				b.wire[p] = b.wire[p] == 'z' ? 'y' : (uint8_t)(b.wire[p] + 1);
+			}
+			struct mx_lookup l;
+			char dom[32];
+			snprintf(dom, sizeof dom, "n%u-%u.test", len, p);
+			lk(&l, "192.0.2.10", dom, MX_TYPE_MX, MX_O_ANSWER, now, 1);
+			msg.n_mx = 2;
+			msg.mx_total = 2;
+			msg.mx[0].pref = 10;
+			msg.mx[0].exchange = a;
+			msg.mx[1].pref = 10;
+			msg.mx[1].exchange = b;
+			mx_chain_observe_lookup(t, &l);
+			size_t before = ngot;
+			mx_chain_finish(t, now + 200 * SEC);
+			assert_int_equal(ngot, before + 1);
+			const struct mx_chain *c = &got[before % 64];
+			assert_int_equal(c->n_hosts, p < len ? 2 : 1);
+			now += 300 * SEC;
+		}
+	}
+	mx_chain_free(t);
+}
+
+/* The record handed to the callbacks is one scratch record, overwritten at
+ * each close (every scalar written, arrays and names up to their counts
+ * with the previous chain's longer tails cleared). Random chains closed
+ * one after the other in one table give, byte for byte (but the sequence
+ * number), the records that a fresh table (an all-zero record) gives for
+ * each alone. */
+static void scratch_overwrite_matches_fresh(void **state)
+{
+	(void)state;
+	static struct mx_chain seen, want;
+	struct mx_chain_table *t = new_table(0);
+	for (unsigned k = 0; k < 300; k++) {
+		uint64_t seed = 0x5eed0000ULL + k * 0x9e3779b97f4a7c15ULL;
+		uint64_t t0 = T0 + (uint64_t)k * 1000 * SEC;
+		size_t before = ngot;
+		rnd_chain(t, seed, t0);
+		assert_int_equal(ngot, before + 1);
+		seen = got[before % 64];
+		struct mx_chain_table *t2 = new_table(0);
+		rnd_chain(t2, seed, t0);
+		assert_int_equal(ngot, 1);
+		want = got[0];
+		mx_chain_free(t2);
+		ngot = before + 1;
+		want.seq = seen.seq;
+		assert_memory_equal(&seen, &want, sizeof want);
+	}
+	mx_chain_free(t);
+}
+
 /* mx_chain_tick is inline and calls out only when the head chain may be
  * due: a random script (new chains whose MX lookups end out of order, the
  * MX asked again inside the attempt, which extends that chain's window,
@@ -1152,12 +1419,15 @@ int main(void)
 		cmocka_unit_test(pending_lookup_is_not_a_failure),
 		cmocka_unit_test(big_chain_round_trip),
 		cmocka_unit_test(carried_client_hash),
+		cmocka_unit_test(carried_question_hash),
 		cmocka_unit_test(reused_slot_carries_nothing),
 		cmocka_unit_test(step_merge_matches_reference),
 		cmocka_unit_test(index_entries_not_repeated),
 		cmocka_unit_test(ip_literal_matches_reference),
 		cmocka_unit_test(host_addresses_in_order),
 		cmocka_unit_test(tick_closes_when_due),
+		cmocka_unit_test(scratch_overwrite_matches_fresh),
+		cmocka_unit_test(exchange_names_compared_exactly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
