@@ -55,7 +55,9 @@
  * Distinct counts (a server's clients, a sender's resolvers, a name's
  * clients) keep up to MX_MODEL_DISTINCT_CAP address hashes per row (six
  * inline, then a small open-addressing table allocated for that row) and
- * then saturate at MX_MODEL_DISTINCT_CAP + 1 ("more than 64").
+ * then saturate at MX_MODEL_DISTINCT_CAP + 1 ("more than 64"). Each set
+ * remembers the member it last added or found, so the common repeat (a
+ * sender's usual resolver) is one compare.
  *
  * What it does not do: decide anything (detectors do), read packets, talk
  * to a UI, or look at the wall clock. Snapshot order is total (ties broken by
@@ -138,6 +140,7 @@ static uint64_t hist_pct(const uint64_t *h, uint64_t count, uint64_t max, unsign
 struct dset {
 	uint32_t small[DSET_SMALL]; /* 32 bits of each member's hash */
 	uint32_t *big;              /* DSET_SLOTS entries, 0 = empty; NULL until needed */
+	uint32_t last;              /* the member last added or found, 0 = none */
 	uint8_t n;
 	bool over;
 };
@@ -156,20 +159,15 @@ static unsigned big_slot(const uint32_t *big, uint32_t v)
  * as comparing hashes at all. In the table (slot chosen by the value's own
  * low bits), linear probing at load <= 1/2 makes a repeat (the common case)
  * one or two probes. */
-static void dset_add(struct dset *d, uint64_t h)
+static __attribute__((noinline)) void dset_put(struct dset *d, uint32_t v)
 {
-	if (d->over)
-		return;
-	uint32_t v = (uint32_t)(h >> 32);
-	if (v == 0)
-		v = 1;
 	if (!d->big) {
 		for (unsigned i = 0; i < d->n; i++)
 			if (d->small[i] == v)
-				return;
+				goto member;
 		if (d->n < DSET_SMALL) {
 			d->small[d->n++] = v;
-			return;
+			goto member;
 		}
 		uint32_t *big = calloc(DSET_SLOTS, sizeof(*big));
 		if (!big)
@@ -179,14 +177,40 @@ static void dset_add(struct dset *d, uint64_t h)
 		d->big = big;
 	}
 	unsigned i = big_slot(d->big, v);
-	if (d->big[i] == v)
-		return;
-	if (d->n >= MX_MODEL_DISTINCT_CAP) {
-		d->over = true;
-		return;
+	if (d->big[i] != v) {
+		if (d->n >= MX_MODEL_DISTINCT_CAP) {
+			d->over = true;
+			return;
+		}
+		d->big[i] = v;
+		d->n++;
 	}
-	d->big[i] = v;
-	d->n++;
+member:
+	d->last = v;
+}
+
+static inline uint32_t dset_val(uint64_t h)
+{
+	uint32_t v = (uint32_t)(h >> 32);
+	return v ? v : 1;
+}
+
+/* A server or sender row mostly sees the member it saw last (a sender
+ * asking its usual resolver): `last`, a member for sure, answers that with
+ * one compare. */
+static inline void dset_add(struct dset *d, uint64_t h)
+{
+	uint32_t v = dset_val(h);
+	if (v != d->last && !d->over)
+		dset_put(d, v);
+}
+
+/* For rows that rarely see the same member twice in a row (a domain's
+ * senders, a failing name's clients): no compare first. */
+static inline void dset_add_cold(struct dset *d, uint64_t h)
+{
+	if (!d->over)
+		dset_put(d, dset_val(h));
 }
 
 static void dset_free(struct dset *d)
@@ -1353,7 +1377,7 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 	if (bad)
 		r->failed++;
 	r->last_outcome = l->outcome;
-	dset_add(&n->clients, h_client);
+	dset_add_cold(&n->clients, h_client);
 	row_time(&r->first_us, &r->last_us, l->first_us);
 	row_time(&r->first_us, &r->last_us, l->last_us);
 	uint64_t f = lookup_frame(l);
@@ -1566,7 +1590,7 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 		r->max_attempt = c->attempt;
 	r->last_verdict = c->verdict;
 	r->last_why = c->why;
-	dset_add(&d->senders, h_sender);
+	dset_add_cold(&d->senders, h_sender);
 	row_time(&r->first_us, &r->last_us, c->start_us);
 	row_time(&r->first_us, &r->last_us, c->end_us);
 }

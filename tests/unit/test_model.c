@@ -1368,6 +1368,49 @@ static void memo_matches_lru(void **state)
 	}
 }
 
+/* The distinct sets answer a repeat of their last member with one compare
+ * (dset `last`): runs, alternations and random repeats over 5, 40 and 100
+ * addresses (inline members only, the table, past the cap) count as an
+ * exact set does, for a server's clients and a sender's resolvers. */
+static void distinct_repeats(void **state)
+{
+	(void)state;
+	static const unsigned pools[3] = { 5, 40, 100 };
+	for (unsigned run = 0; run < 3; run++) {
+		struct mx_model *m = mk(0, 0, 0, 0, 0);
+		struct mx_addr r = A4(10, 0, 0, 53), snd = A4(10, 3, 0, 1);
+		bool seen_c[100] = { false }, seen_r[100] = { false };
+		for (unsigned q = 0; q < 1500; q++) {
+			unsigned pick = (unsigned)(rnd() % 4);
+			unsigned i = pick == 0 ? q / 7 : (pick == 1 ? q % 2 : (unsigned)rnd());
+			i %= pools[run];
+			/* client i asks resolver r; sender snd asks resolver i */
+			query(m, A4(10, 1, 0, (uint8_t)i), r, true, MX_TYPE_A, 1000 + q);
+			query(m, snd, A4(10, 2, 0, (uint8_t)i), true, MX_TYPE_A, 1000 + q);
+			seen_c[i] = seen_r[i] = true;
+		}
+		uint64_t nc = 0, nr = 0;
+		for (unsigned i = 0; i < 100; i++) {
+			nc += seen_c[i];
+			nr += seen_r[i];
+		}
+		if (nc > MX_MODEL_DISTINCT_CAP)
+			nc = MX_MODEL_DISTINCT_CAP + 1;
+		if (nr > MX_MODEL_DISTINCT_CAP)
+			nr = MX_MODEL_DISTINCT_CAP + 1;
+		struct mx_snapshot s;
+		assert_int_equal(mx_model_snapshot(m, &s), 0);
+		size_t k = 0;
+		while (k < s.n_resolvers && !mx_addr_eq(&s.resolvers[k].addr, &r))
+			k++;
+		assert_true(k < s.n_resolvers);
+		assert_int_equal(s.resolvers[k].clients, nc);
+		assert_int_equal(sender_of(&s, snd)->resolvers, nr);
+		mx_snapshot_fini(&s);
+		mx_model_free(m);
+	}
+}
+
 static void findings_copied(void **state)
 {
 	(void)state;
@@ -1448,6 +1491,7 @@ int main(void)
 		cmocka_unit_test(chains_ring_trimmed),
 		cmocka_unit_test(lru_from_stamps),
 		cmocka_unit_test(memo_matches_lru),
+		cmocka_unit_test(distinct_repeats),
 		cmocka_unit_test(findings_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
