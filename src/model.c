@@ -884,21 +884,21 @@ const char *mx_model_qtype_slot_name(enum mx_qtype_slot s)
 	return (unsigned)s < MX_QS__COUNT ? names[s] : "?";
 }
 
-static int qtype_slot(uint16_t t)
+/* Slot + 1 of each qtype below 256 (0: no slot); no qtype above has one. */
+static const uint8_t qtype_slot1[256] = {
+	[MX_TYPE_A] = MX_QS_A + 1, [MX_TYPE_AAAA] = MX_QS_AAAA + 1, [MX_TYPE_MX] = MX_QS_MX + 1,
+	[MX_TYPE_TXT] = MX_QS_TXT + 1, [MX_TYPE_PTR] = MX_QS_PTR + 1, [MX_TYPE_TLSA] = MX_QS_TLSA + 1,
+	[MX_TYPE_HTTPS] = MX_QS_HTTPS + 1,
+	[MX_TYPE_NS] = MX_QS_OTHER_KNOWN + 1, [MX_TYPE_CNAME] = MX_QS_OTHER_KNOWN + 1,
+	[MX_TYPE_SOA] = MX_QS_OTHER_KNOWN + 1, [MX_TYPE_SRV] = MX_QS_OTHER_KNOWN + 1,
+	[43 /* DS */] = MX_QS_OTHER_KNOWN + 1, [48 /* DNSKEY */] = MX_QS_OTHER_KNOWN + 1,
+	[64 /* SVCB */] = MX_QS_OTHER_KNOWN + 1, [MX_TYPE_ANY] = MX_QS_OTHER_KNOWN + 1,
+};
+
+/* The qtype_counts slot of qtype t, -1 for none (one load, not a switch). */
+static inline int qtype_slot(uint16_t t)
 {
-	switch (t) {
-	case MX_TYPE_A: return MX_QS_A;
-	case MX_TYPE_AAAA: return MX_QS_AAAA;
-	case MX_TYPE_MX: return MX_QS_MX;
-	case MX_TYPE_TXT: return MX_QS_TXT;
-	case MX_TYPE_PTR: return MX_QS_PTR;
-	case MX_TYPE_TLSA: return MX_QS_TLSA;
-	case MX_TYPE_HTTPS: return MX_QS_HTTPS;
-	case MX_TYPE_NS: case MX_TYPE_CNAME: case MX_TYPE_SOA: case MX_TYPE_SRV:
-	case 43 /* DS */: case 48 /* DNSKEY */: case 64 /* SVCB */: case MX_TYPE_ANY:
-		return MX_QS_OTHER_KNOWN;
-	default: return -1;
-	}
+	return t < 256 ? (int)qtype_slot1[t] - 1 : -1;
 }
 
 struct mx_model *mx_model_new(const struct mx_model_opts *o)

@@ -1411,6 +1411,62 @@ static void distinct_repeats(void **state)
 	}
 }
 
+/* The slot of every qtype (model.c reads it from a table): as listed in
+ * model.h, one query of each of the 65536 qtypes. */
+static int qtype_slot_ref(uint16_t t)
+{
+	switch (t) {
+	case MX_TYPE_A: return MX_QS_A;
+	case MX_TYPE_AAAA: return MX_QS_AAAA;
+	case MX_TYPE_MX: return MX_QS_MX;
+	case MX_TYPE_TXT: return MX_QS_TXT;
+	case MX_TYPE_PTR: return MX_QS_PTR;
+	case MX_TYPE_TLSA: return MX_QS_TLSA;
+	case MX_TYPE_HTTPS: return MX_QS_HTTPS;
+	case MX_TYPE_NS: case MX_TYPE_CNAME: case MX_TYPE_SOA: case MX_TYPE_SRV:
+	case 43 /* DS */: case 48 /* DNSKEY */: case 64 /* SVCB */: case MX_TYPE_ANY:
+		return MX_QS_OTHER_KNOWN;
+	default: return -1;
+	}
+}
+
+static void qtype_slots_all(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(0, 0, 0, 0, 0);
+	struct mx_addr c = A4(10, 0, 0, 1), r = A4(10, 0, 0, 53);
+	struct mx_snapshot s;
+	uint64_t want[MX_QS__COUNT] = { 0 }, other = 0;
+	for (unsigned t = 0; t < 65536; t++) {
+		/* the first types (all the listed ones) one by one */
+		bool check = t < 300 || t % 4096 == 0;
+		uint64_t before[MX_QS__COUNT];
+		if (check) {
+			assert_int_equal(mx_model_snapshot(m, &s), 0);
+			memcpy(before, s.qtype_counts, sizeof before);
+			mx_snapshot_fini(&s);
+		}
+		query(m, c, r, true, (uint16_t)t, 1000 + t);
+		int slot = qtype_slot_ref((uint16_t)t);
+		if (slot >= 0)
+			want[slot]++;
+		else
+			other++;
+		if (check) {
+			assert_int_equal(mx_model_snapshot(m, &s), 0);
+			for (int k = 0; k < MX_QS__COUNT; k++)
+				assert_int_equal(s.qtype_counts[k] - before[k], k == slot ? 1 : 0);
+			mx_snapshot_fini(&s);
+		}
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	for (int k = 0; k < MX_QS__COUNT; k++)
+		assert_int_equal(s.qtype_counts[k], want[k]);
+	assert_int_equal(s.by_qtype_other, other);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
 static void findings_copied(void **state)
 {
 	(void)state;
@@ -1492,6 +1548,7 @@ int main(void)
 		cmocka_unit_test(lru_from_stamps),
 		cmocka_unit_test(memo_matches_lru),
 		cmocka_unit_test(distinct_repeats),
+		cmocka_unit_test(qtype_slots_all),
 		cmocka_unit_test(findings_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
