@@ -1250,7 +1250,8 @@ void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t)
 {
 	if (t->kind == MX_TXN_OPEN)
 		return;
-	ring_push(m, t);
+	if (m->ring.k) /* off (recent = 0) unless a UI reads it: nothing to pack */
+		ring_push(m, t);
 	struct srv *s = get_srv(m, &t->server);
 	if (!s)
 		return;

@@ -686,6 +686,10 @@ static void recent_ring(void **state)
 	assert_int_equal(mx_model_snapshot(m, &s), 0);
 	assert_int_equal(s.n_recent, 0);
 	assert_null(s.recent);
+	/* nothing packed, the server row still counted */
+	assert_int_equal(s.n_resolvers, 1);
+	assert_int_equal(s.resolvers[0].transactions, 1);
+	assert_int_equal(s.resolvers[0].timeouts, 1);
 	mx_snapshot_fini(&s);
 	mx_model_free(m);
 }
