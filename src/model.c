@@ -32,7 +32,12 @@
  * only place rows in the indexes: which rows exist, their order and which
  * one is evicted follow the order of events alone. Most successful lookups
  * are of names that never failed: a bit filter in front of the failing-name
- * index answers those without touching the index.
+ * index answers those without touching the index. The server and sender
+ * tables are found first through a small direct-mapped memo keyed by the
+ * address's bytes (no hash): one exchange's query, transaction, lookup and
+ * chain find the same rows, and a memoised row gives its stored hash to the
+ * distinct sets, so such an address is neither hashed nor probed again
+ * (memo_slot(); it changes no row, order or count).
  *
  * Recent transactions (the UI's live view) and recent closed chains are kept
  * packed (only the bytes readers use: names by length, arrays by count) in
@@ -50,7 +55,9 @@
  * Distinct counts (a server's clients, a sender's resolvers, a name's
  * clients) keep up to MX_MODEL_DISTINCT_CAP address hashes per row (six
  * inline, then a small open-addressing table allocated for that row) and
- * then saturate at MX_MODEL_DISTINCT_CAP + 1 ("more than 64").
+ * then saturate at MX_MODEL_DISTINCT_CAP + 1 ("more than 64"). Each set
+ * remembers the member it last added or found, so the common repeat (a
+ * sender's usual resolver) is one compare.
  *
  * What it does not do: decide anything (detectors do), read packets, talk
  * to a UI, or look at the wall clock. Snapshot order is total (ties broken by
@@ -133,6 +140,7 @@ static uint64_t hist_pct(const uint64_t *h, uint64_t count, uint64_t max, unsign
 struct dset {
 	uint32_t small[DSET_SMALL]; /* 32 bits of each member's hash */
 	uint32_t *big;              /* DSET_SLOTS entries, 0 = empty; NULL until needed */
+	uint32_t last;              /* the member last added or found, 0 = none */
 	uint8_t n;
 	bool over;
 };
@@ -151,20 +159,15 @@ static unsigned big_slot(const uint32_t *big, uint32_t v)
  * as comparing hashes at all. In the table (slot chosen by the value's own
  * low bits), linear probing at load <= 1/2 makes a repeat (the common case)
  * one or two probes. */
-static void dset_add(struct dset *d, uint64_t h)
+static __attribute__((noinline)) void dset_put(struct dset *d, uint32_t v)
 {
-	if (d->over)
-		return;
-	uint32_t v = (uint32_t)(h >> 32);
-	if (v == 0)
-		v = 1;
 	if (!d->big) {
 		for (unsigned i = 0; i < d->n; i++)
 			if (d->small[i] == v)
-				return;
+				goto member;
 		if (d->n < DSET_SMALL) {
 			d->small[d->n++] = v;
-			return;
+			goto member;
 		}
 		uint32_t *big = calloc(DSET_SLOTS, sizeof(*big));
 		if (!big)
@@ -174,14 +177,40 @@ static void dset_add(struct dset *d, uint64_t h)
 		d->big = big;
 	}
 	unsigned i = big_slot(d->big, v);
-	if (d->big[i] == v)
-		return;
-	if (d->n >= MX_MODEL_DISTINCT_CAP) {
-		d->over = true;
-		return;
+	if (d->big[i] != v) {
+		if (d->n >= MX_MODEL_DISTINCT_CAP) {
+			d->over = true;
+			return;
+		}
+		d->big[i] = v;
+		d->n++;
 	}
-	d->big[i] = v;
-	d->n++;
+member:
+	d->last = v;
+}
+
+static inline uint32_t dset_val(uint64_t h)
+{
+	uint32_t v = (uint32_t)(h >> 32);
+	return v ? v : 1;
+}
+
+/* A server or sender row mostly sees the member it saw last (a sender
+ * asking its usual resolver): `last`, a member for sure, answers that with
+ * one compare. */
+static inline void dset_add(struct dset *d, uint64_t h)
+{
+	uint32_t v = dset_val(h);
+	if (v != d->last && !d->over)
+		dset_put(d, v);
+}
+
+/* For rows that rarely see the same member twice in a row (a domain's
+ * senders, a failing name's clients): no compare first. */
+static inline void dset_add_cold(struct dset *d, uint64_t h)
+{
+	if (!d->over)
+		dset_put(d, dset_val(h));
 }
 
 static void dset_free(struct dset *d)
@@ -434,32 +463,32 @@ lt_find(const struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq)
 }
 
 /* A new zeroed entry for hash h (the key is not in the table), evicting the
- * least recently seen one when the table is full. NULL only when memory
- * runs out. */
-static void *lt_add(struct ltab *t, uint64_t h)
+ * least recently seen one when the table is full: its number, NIL only when
+ * memory runs out. */
+static uint32_t lt_add_i(struct ltab *t, uint64_t h)
 {
 	uint32_t i;
 	if (t->n < t->cap) {
 		if ((t->n + 1) * 2 > t->mask + 1 && idx_build(t, (t->mask + 1) * 2) != 0)
-			return NULL;
+			return NIL;
 		if (t->n == t->alloc) {
 			size_t na = t->alloc ? t->alloc * 2 : 16;
 			if (na > t->cap)
 				na = t->cap;
 			unsigned char *ns = realloc(t->slab, na * t->esize);
 			if (!ns)
-				return NULL;
+				return NIL;
 			t->slab = ns;
 			union llink *nl = realloc(t->lk, na * sizeof(*nl));
 			if (!nl)
-				return NULL;
+				return NIL;
 			t->lk = nl;
 			t->alloc = na;
 		}
 		i = (uint32_t)t->n++;
 	} else {
 		if (!t->listed && lru_build(t) != 0)
-			return NULL;
+			return NIL;
 		i = t->lru;
 		lru_unlink(t, i);
 		idx_del(t, lt_at(t, i)->hash, i);
@@ -478,23 +507,31 @@ static void *lt_add(struct ltab *t, uint64_t h)
 		lru_push(t, i);
 	else
 		t->lk[i].stamp = ++t->clock;
-	return e;
+	return i;
 }
 
 /* Find and mark as most recently seen; or create a zeroed entry (*created),
- * evicting the least recently seen one when the table is full. NULL only
- * when memory runs out. */
-static inline __attribute__((always_inline)) void *
-lt_get(struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq, bool *created)
+ * evicting the least recently seen one when the table is full. The entry's
+ * number, NIL only when memory runs out. */
+static inline __attribute__((always_inline)) uint32_t
+lt_get_i(struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq, bool *created)
 {
 	uint32_t i = lt_find_i(t, h, key, eq);
 	if (i != NIL) {
 		*created = false;
 		lru_touch(t, i);
-		return lt_at(t, i);
+		return i;
 	}
 	*created = true;
-	return lt_add(t, h);
+	return lt_add_i(t, h);
+}
+
+/* lt_get_i() as a pointer, NULL when memory runs out. */
+static inline __attribute__((always_inline)) void *
+lt_get(struct ltab *t, uint64_t h, const void *key, ltab_eq_fn eq, bool *created)
+{
+	uint32_t i = lt_get_i(t, h, key, eq, created);
+	return i == NIL ? NULL : lt_at(t, i);
 }
 
 /* ---- ring of recent variable-size records ----------------------------- */
@@ -802,6 +839,8 @@ static void dom_init(void *e)
 	memset((unsigned char *)d + tail, 0, sizeof(*d) - tail);
 }
 
+#define MEMO_LG 6u /* memo slots per table: 64 (see memo_slot()) */
+
 struct mx_model {
 	struct mx_model_opts o;
 	char source[256], filter[512];
@@ -815,6 +854,7 @@ struct mx_model {
 	struct mx_lookup_stats lookup;
 	struct mx_capture_stats capture;
 	struct ltab servers, senders, names;
+	uint32_t srv_memo[1u << MEMO_LG], snd_memo[1u << MEMO_LG]; /* see memo_slot() */
 	struct nfilter nf;           /* names that may be in `names` */
 	struct rring ring;           /* recent transactions (struct rtxn records) */
 	struct ltab domains;
@@ -844,21 +884,21 @@ const char *mx_model_qtype_slot_name(enum mx_qtype_slot s)
 	return (unsigned)s < MX_QS__COUNT ? names[s] : "?";
 }
 
-static int qtype_slot(uint16_t t)
+/* Slot + 1 of each qtype below 256 (0: no slot); no qtype above has one. */
+static const uint8_t qtype_slot1[256] = {
+	[MX_TYPE_A] = MX_QS_A + 1, [MX_TYPE_AAAA] = MX_QS_AAAA + 1, [MX_TYPE_MX] = MX_QS_MX + 1,
+	[MX_TYPE_TXT] = MX_QS_TXT + 1, [MX_TYPE_PTR] = MX_QS_PTR + 1, [MX_TYPE_TLSA] = MX_QS_TLSA + 1,
+	[MX_TYPE_HTTPS] = MX_QS_HTTPS + 1,
+	[MX_TYPE_NS] = MX_QS_OTHER_KNOWN + 1, [MX_TYPE_CNAME] = MX_QS_OTHER_KNOWN + 1,
+	[MX_TYPE_SOA] = MX_QS_OTHER_KNOWN + 1, [MX_TYPE_SRV] = MX_QS_OTHER_KNOWN + 1,
+	[43 /* DS */] = MX_QS_OTHER_KNOWN + 1, [48 /* DNSKEY */] = MX_QS_OTHER_KNOWN + 1,
+	[64 /* SVCB */] = MX_QS_OTHER_KNOWN + 1, [MX_TYPE_ANY] = MX_QS_OTHER_KNOWN + 1,
+};
+
+/* The qtype_counts slot of qtype t, -1 for none (one load, not a switch). */
+static inline int qtype_slot(uint16_t t)
 {
-	switch (t) {
-	case MX_TYPE_A: return MX_QS_A;
-	case MX_TYPE_AAAA: return MX_QS_AAAA;
-	case MX_TYPE_MX: return MX_QS_MX;
-	case MX_TYPE_TXT: return MX_QS_TXT;
-	case MX_TYPE_PTR: return MX_QS_PTR;
-	case MX_TYPE_TLSA: return MX_QS_TLSA;
-	case MX_TYPE_HTTPS: return MX_QS_HTTPS;
-	case MX_TYPE_NS: case MX_TYPE_CNAME: case MX_TYPE_SOA: case MX_TYPE_SRV:
-	case 43 /* DS */: case 48 /* DNSKEY */: case 64 /* SVCB */: case MX_TYPE_ANY:
-		return MX_QS_OTHER_KNOWN;
-	default: return -1;
-	}
+	return t < 256 ? (int)qtype_slot1[t] - 1 : -1;
 }
 
 struct mx_model *mx_model_new(const struct mx_model_opts *o)
@@ -885,6 +925,8 @@ struct mx_model *mx_model_new(const struct mx_model_opts *o)
 		    dom_fini))
 		goto fail;
 	m->domains.init = dom_init;
+	for (size_t k = 0; k < (1u << MEMO_LG); k++)
+		m->srv_memo[k] = m->snd_memo[k] = NIL;
 	if (rr_init(&m->chains, m->o.recent_chains) || rr_init(&m->ring, m->o.recent) ||
 	    nf_init(&m->nf))
 		goto fail;
@@ -944,32 +986,99 @@ static inline uint64_t addr_hash(const struct mx_addr *a)
 	return mx_txn_client_hash(a);
 }
 
-static struct srv *get_srv_h(struct mx_model *m, const struct mx_addr *a, uint64_t h)
+/* ---- address memo in front of the server and sender tables ---------- */
+
+/* Each exchange finds its server and sender several times: the query, its
+ * transaction, the lookup, the chain. A small direct-mapped memo per table,
+ * slot chosen by a multiply of the address's words (no hashing), holds the
+ * number of the entry last found there. It is only a guess: a hit is an
+ * entry that holds the very address (compared in full), which, the address
+ * being the table's key, is that address's row; the slot may point at a row
+ * evicted and reused since, which then fails the compare. A hit is touched
+ * as a lookup would touch it and its hash is read from the entry, so the
+ * rows, their LRU order and the hashes given to the distinct sets are the
+ * same as without the memo. A miss hashes and probes as before and stores
+ * the entry's number. */
+static inline unsigned memo_slot(const struct mx_addr *a)
+{
+	uint64_t x = (mx_load64_(a->a) ^ mx_load64_(a->a + 8)) + a->family;
+	return (unsigned)((x * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_LG));
+}
+
+/* The memoised entry of table t for address a (at byte aoff of an entry),
+ * touched; NIL when the slot does not hold it. */
+static inline __attribute__((always_inline)) uint32_t
+memo_hit(struct ltab *t, const uint32_t *slot, const struct mx_addr *a, size_t aoff)
+{
+	uint32_t i = *slot;
+	if (i < t->n && mx_addr_eq((const struct mx_addr *)(const void *)((const unsigned char *)lt_at(t, i) + aoff), a)) {
+		lru_touch(t, i);
+		return i;
+	}
+	return NIL;
+}
+
+/* The memo's slot missed: find or create the row of a (hash h, or 0 to
+ * hash a here) and remember its number in *slot. NULL when memory runs
+ * out. */
+static inline __attribute__((always_inline)) struct lnode *
+memo_miss(struct ltab *t, uint32_t *slot, const struct mx_addr *a, size_t aoff, uint64_t h, ltab_eq_fn eq)
 {
 	bool created;
-	struct srv *s = lt_get(&m->servers, h, a, srv_eq, &created);
-	if (s && created)
-		s->row.addr = *a;
-	return s;
+	uint32_t i = lt_get_i(t, h ? h : addr_hash(a), a, eq, &created);
+	if (i == NIL)
+		return NULL;
+	struct lnode *e = lt_at(t, i);
+	if (created)
+		memcpy((unsigned char *)e + aoff, a, sizeof(*a));
+	*slot = i;
+	return e;
 }
 
-static struct srv *get_srv(struct mx_model *m, const struct mx_addr *a)
+static __attribute__((noinline)) struct srv *srv_miss(struct mx_model *m, uint32_t *slot, const struct mx_addr *a,
+						     uint64_t h)
 {
-	return get_srv_h(m, a, addr_hash(a));
+	return (struct srv *)memo_miss(&m->servers, slot, a, offsetof(struct srv, row.addr), h, srv_eq);
 }
 
+static __attribute__((noinline)) struct snd *snd_miss(struct mx_model *m, uint32_t *slot, const struct mx_addr *a,
+						     uint64_t h)
+{
+	return (struct snd *)memo_miss(&m->senders, slot, a, offsetof(struct snd, row.addr), h, snd_eq);
+}
+
+/* The server row of a (found or created, most recently seen); h is a's
+ * address hash or 0 (computed when needed). NULL when memory runs out. */
+static inline __attribute__((always_inline)) struct srv *get_srv_h(struct mx_model *m, const struct mx_addr *a,
+								   uint64_t h)
+{
+	uint32_t *slot = &m->srv_memo[memo_slot(a)];
+	uint32_t i = memo_hit(&m->servers, slot, a, offsetof(struct srv, row.addr));
+	if (i != NIL)
+		return (struct srv *)lt_at(&m->servers, i);
+	return srv_miss(m, slot, a, h);
+}
+
+static inline __attribute__((always_inline)) struct srv *get_srv(struct mx_model *m, const struct mx_addr *a)
+{
+	return get_srv_h(m, a, 0);
+}
+
+/* Found without a touch (no memo: strays are rare). */
 static struct srv *find_srv(struct mx_model *m, const struct mx_addr *a)
 {
 	return lt_find(&m->servers, addr_hash(a), a, srv_eq);
 }
 
-static struct snd *get_snd_h(struct mx_model *m, const struct mx_addr *a, uint64_t h)
+/* As get_srv_h(), for the sender table. */
+static inline __attribute__((always_inline)) struct snd *get_snd_h(struct mx_model *m, const struct mx_addr *a,
+								   uint64_t h)
 {
-	bool created;
-	struct snd *s = lt_get(&m->senders, h, a, snd_eq, &created);
-	if (s && created)
-		s->row.addr = *a;
-	return s;
+	uint32_t *slot = &m->snd_memo[memo_slot(a)];
+	uint32_t i = memo_hit(&m->senders, slot, a, offsetof(struct snd, row.addr));
+	if (i != NIL)
+		return (struct snd *)lt_at(&m->senders, i);
+	return snd_miss(m, slot, a, h);
 }
 
 /* A query's rows (its server, and its sender when RD=1): out of line, so
@@ -985,8 +1094,12 @@ static __attribute__((noinline)) void observe_query(struct mx_model *m, const st
 		else
 			m->by_qtype_other++;
 	}
-	uint64_t h_src = addr_hash(&msg->src), h_dst = addr_hash(&msg->dst);
-	struct srv *s = get_srv_h(m, &msg->dst, h_dst);
+	/* the rows carry their addresses' hashes: each address is hashed
+	 * only when its row is not memoised (or, for an RD=0 query's source,
+	 * which has no row to look up) */
+	struct srv *s = get_srv_h(m, &msg->dst, 0);
+	struct snd *c = msg->rd ? get_snd_h(m, &msg->src, 0) : NULL;
+	uint64_t h_src = c ? c->node.hash : addr_hash(&msg->src);
 	if (s) {
 		s->row.queries++;
 		if (msg->rd)
@@ -996,17 +1109,14 @@ static __attribute__((noinline)) void observe_query(struct mx_model *m, const st
 		dset_add(&s->clients, h_src);
 		row_time(&s->row.first_us, &s->row.last_us, msg->ts_us);
 	}
-	if (msg->rd) {
-		struct snd *c = get_snd_h(m, &msg->src, h_src);
-		if (c) {
-			c->row.queries++;
-			if (msg->edns)
-				c->row.edns_queries++;
-			if (msg->edns_do)
-				c->row.do_queries++;
-			dset_add(&c->resolvers, h_dst);
-			row_time(&c->row.first_us, &c->row.last_us, msg->ts_us);
-		}
+	if (c) {
+		c->row.queries++;
+		if (msg->edns)
+			c->row.edns_queries++;
+		if (msg->edns_do)
+			c->row.do_queries++;
+		dset_add(&c->resolvers, s ? s->node.hash : addr_hash(&msg->dst));
+		row_time(&c->row.first_us, &c->row.last_us, msg->ts_us);
 	}
 }
 
@@ -1140,7 +1250,8 @@ void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t)
 {
 	if (t->kind == MX_TXN_OPEN)
 		return;
-	ring_push(m, t);
+	if (m->ring.k) /* off (recent = 0) unless a UI reads it: nothing to pack */
+		ring_push(m, t);
 	struct srv *s = get_srv(m, &t->server);
 	if (!s)
 		return;
@@ -1267,7 +1378,7 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 	if (bad)
 		r->failed++;
 	r->last_outcome = l->outcome;
-	dset_add(&n->clients, h_client);
+	dset_add_cold(&n->clients, h_client);
 	row_time(&r->first_us, &r->last_us, l->first_us);
 	row_time(&r->first_us, &r->last_us, l->last_us);
 	uint64_t f = lookup_frame(l);
@@ -1419,8 +1530,8 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 	}
 	if (dsl->i != NIL)
 		__builtin_prefetch(lt_at(&m->domains, dsl->i));
-	uint64_t h_sender = addr_hash(&c->sender);
-	struct snd *sd = get_snd_h(m, &c->sender, h_sender);
+	struct snd *sd = get_snd_h(m, &c->sender, 0);
+	uint64_t h_sender = sd ? sd->node.hash : addr_hash(&c->sender);
 	if (sd) {
 		struct mx_sender_row *r = &sd->row;
 		r->chains++;
@@ -1480,7 +1591,7 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 		r->max_attempt = c->attempt;
 	r->last_verdict = c->verdict;
 	r->last_why = c->why;
-	dset_add(&d->senders, h_sender);
+	dset_add_cold(&d->senders, h_sender);
 	row_time(&r->first_us, &r->last_us, c->start_us);
 	row_time(&r->first_us, &r->last_us, c->end_us);
 }

@@ -5,7 +5,7 @@
  * and the model, and connects their callbacks:
  *   decoder dns   -> mx_dns_parse() into one reused message (allocated once
  *                    with the pipeline, never per packet) + the addressing from
- *                    struct mx_pkt -> model (verdict, message) -> txn
+ *                    struct mx_pkt -> model (verdict unless OK, message) -> txn
  *   decoder icmp  -> txn (may end a transaction UNREACHABLE) + model
  *   txn query     -> lookup
  *   txn done      -> model, sinks' txn, then lookup (which may close a lookup,
@@ -144,9 +144,12 @@ static void on_dns(void *ctx, const struct mx_pkt *pk)
 	m->wire_len = pk->dns_wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)pk->dns_wire_len;
 	if (pk->partial)
 		m->partial = true;
-	mx_model_observe_dns_verdict(p->model, v);
-	if (v == MX_DNS_NOT_DNS)
-		return;
+	if (v != MX_DNS_OK) {
+		/* the model counts only the other verdicts: no call for an OK one */
+		mx_model_observe_dns_verdict(p->model, v);
+		if (v == MX_DNS_NOT_DNS)
+			return;
+	}
 	mx_model_observe_msg(p->model, m);
 	mx_txn_observe(p->txn, m);
 }

@@ -686,6 +686,10 @@ static void recent_ring(void **state)
 	assert_int_equal(mx_model_snapshot(m, &s), 0);
 	assert_int_equal(s.n_recent, 0);
 	assert_null(s.recent);
+	/* nothing packed, the server row still counted */
+	assert_int_equal(s.n_resolvers, 1);
+	assert_int_equal(s.resolvers[0].transactions, 1);
+	assert_int_equal(s.resolvers[0].timeouts, 1);
 	mx_snapshot_fini(&s);
 	mx_model_free(m);
 }
@@ -1192,6 +1196,281 @@ placed:;
 	}
 }
 
+/* ---- address memo ------------------------------------------------------ */
+
+/* A reference LRU table: rows by pool number, least recent first, with two
+ * counters and the distinct partners seen since the row was created. */
+#define MEMO_POOL 96
+struct ref_lru {
+	unsigned cap, n;
+	unsigned id[8];
+	uint64_t q[8], x[8];
+	bool partner[8][MEMO_POOL];
+	uint64_t evicted;
+};
+
+/* Row of `id`, made the most recent (created, evicting the least recent
+ * when full): its position. */
+static unsigned ref_use(struct ref_lru *r, unsigned id)
+{
+	unsigned k = 0;
+	while (k < r->n && r->id[k] != id)
+		k++;
+	uint64_t q = 0, x = 0;
+	bool p[MEMO_POOL] = { false };
+	if (k < r->n) {
+		q = r->q[k];
+		x = r->x[k];
+		memcpy(p, r->partner[k], sizeof p);
+	} else if (r->n == r->cap) {
+		k = 0;
+		r->evicted++;
+	} else {
+		k = r->n++;
+		r->id[k] = id;
+		r->q[k] = r->x[k] = 0;
+		memset(r->partner[k], 0, sizeof r->partner[k]);
+		return k;
+	}
+	unsigned last = r->n - 1;
+	memmove(&r->id[k], &r->id[k + 1], (last - k) * sizeof r->id[0]);
+	memmove(&r->q[k], &r->q[k + 1], (last - k) * sizeof r->q[0]);
+	memmove(&r->x[k], &r->x[k + 1], (last - k) * sizeof r->x[0]);
+	memmove(&r->partner[k], &r->partner[k + 1], (last - k) * sizeof r->partner[0]);
+	r->id[last] = id;
+	r->q[last] = q;
+	r->x[last] = x;
+	memcpy(r->partner[last], p, sizeof p);
+	return last;
+}
+
+static uint64_t ref_distinct(const bool *p)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < MEMO_POOL; i++)
+		n += p[i];
+	return n;
+}
+
+/* Pool address i: IPv4 for even i, IPv6 for odd (so both families share
+ * the memo), distinct per pool (`tag`). */
+static struct mx_addr memo_addr(unsigned tag, unsigned i)
+{
+	if (i % 2 == 0)
+		return A4(10, (uint8_t)tag, (uint8_t)(i >> 8), (uint8_t)i);
+	struct mx_addr a;
+	uint8_t v[16] = { 0x20, 0x01, 0x0d, 0xb8, (uint8_t)tag };
+	v[15] = (uint8_t)i;
+	v[9] = (uint8_t)(i * 7);
+	mx_addr_set6(&a, v);
+	return a;
+}
+
+/* The memo in front of the server and sender tables is invisible: queries,
+ * transactions, lookups and chains over pools of addresses larger than the
+ * memo (so slots are shared, and hold rows evicted and reused since) give
+ * the rows, counts, evictions and distinct counts of a plain LRU table. */
+static void memo_matches_lru(void **state)
+{
+	(void)state;
+	static const char *const doms[4] = { "a.test", "b.test", "c.test", "d.test" };
+	for (unsigned run = 0; run < 3; run++) {
+		struct mx_model_opts o;
+		mx_model_opts_default(&o);
+		o.max_servers = run == 2 ? 8 : 5;
+		o.max_senders = run == 2 ? 8 : 7;
+		o.recent = 0;
+		o.recent_chains = 0;
+		struct mx_model *m = mx_model_new(&o);
+		assert_non_null(m);
+		struct ref_lru srv = { .cap = (unsigned)o.max_servers }, snd = { .cap = (unsigned)o.max_senders };
+		bool dom_snd[4][MEMO_POOL];
+		memset(dom_snd, 0, sizeof dom_snd);
+		/* run 2: few addresses (the memo mostly hits); else many */
+		unsigned pool = run == 2 ? 10 : MEMO_POOL;
+		for (unsigned ev = 0; ev < 4000; ev++) {
+			unsigned c = (unsigned)(rnd() % pool), v = (unsigned)(rnd() % pool);
+			/* runs of one pair, as one exchange's events come */
+			if (ev % 3)
+				c = v = (unsigned)(ev / 3 % pool);
+			struct mx_addr ca = memo_addr(1, c), va = memo_addr(2, v);
+			unsigned k;
+			switch (rnd() % 5) {
+			case 0: /* RD=1 query: server and sender rows */
+			case 1:
+				query(m, ca, va, true, MX_TYPE_A, 1000 + ev);
+				k = ref_use(&srv, v);
+				srv.q[k]++;
+				srv.partner[k][c] = true;
+				k = ref_use(&snd, c);
+				snd.q[k]++;
+				snd.partner[k][v] = true;
+				break;
+			case 2: { /* transaction: the server row */
+				struct mx_txn t = txn(ca, va, MX_TXN_ANSWERED, MX_O_ANSWER, 0, 100 + ev);
+				mx_model_observe_txn(m, &t);
+				k = ref_use(&srv, v);
+				srv.x[k]++;
+				break;
+			}
+			case 3: { /* lookup: the sender row (its hash given or not) */
+				struct mx_lookup l = lk(ca, "ok.test", MX_TYPE_A, MX_O_ANSWER, 1);
+				if (ev & 1)
+					l.client_hash = mx_txn_client_hash(&ca);
+				mx_model_observe_lookup(m, &l);
+				k = ref_use(&snd, c);
+				snd.x[k]++;
+				break;
+			}
+			default: { /* chain: the sender row, the domain's senders */
+				/* at most 24 senders per domain: below the distinct cap */
+				unsigned d = c % 4;
+				struct mx_chain ch = chn(ca, doms[d], MX_CHAIN_RESOLVED, 1, 1000000 + ev);
+				mx_model_observe_chain(m, &ch);
+				k = ref_use(&snd, c);
+				snd.x[k]++;
+				dom_snd[d][c] = true;
+				break;
+			}
+			}
+		}
+		struct mx_snapshot s;
+		assert_int_equal(mx_model_snapshot(m, &s), 0);
+		assert_int_equal(s.n_resolvers + s.n_authoritatives, srv.n);
+		assert_int_equal(s.evicted_servers, srv.evicted);
+		for (unsigned k = 0; k < srv.n; k++) {
+			struct mx_addr a = memo_addr(2, srv.id[k]);
+			const struct mx_server_row *r = NULL;
+			for (size_t i = 0; i < s.n_resolvers; i++)
+				if (mx_addr_eq(&s.resolvers[i].addr, &a))
+					r = &s.resolvers[i];
+			assert_non_null(r);
+			assert_int_equal(r->queries, srv.q[k]);
+			assert_int_equal(r->transactions, srv.x[k]);
+			assert_int_equal(r->clients, ref_distinct(srv.partner[k]));
+		}
+		assert_int_equal(s.n_senders, snd.n);
+		assert_int_equal(s.evicted_senders, snd.evicted);
+		for (unsigned k = 0; k < snd.n; k++) {
+			const struct mx_sender_row *r = sender_of(&s, memo_addr(1, snd.id[k]));
+			assert_int_equal(r->queries, snd.q[k]);
+			assert_int_equal(r->lookups + r->chains, snd.x[k]);
+			assert_int_equal(r->resolvers, ref_distinct(snd.partner[k]));
+		}
+		for (size_t i = 0; i < s.n_domains; i++) {
+			unsigned d = 0;
+			for (; d < 4; d++) {
+				struct mx_dname n = N(doms[d]);
+				if (mx_dname_eq(&n, &s.domains[i].domain))
+					break;
+			}
+			assert_true(d < 4);
+			assert_int_equal(s.domains[i].senders, ref_distinct(dom_snd[d]));
+		}
+		mx_snapshot_fini(&s);
+		mx_model_free(m);
+	}
+}
+
+/* The distinct sets answer a repeat of their last member with one compare
+ * (dset `last`): runs, alternations and random repeats over 5, 40 and 100
+ * addresses (inline members only, the table, past the cap) count as an
+ * exact set does, for a server's clients and a sender's resolvers. */
+static void distinct_repeats(void **state)
+{
+	(void)state;
+	static const unsigned pools[3] = { 5, 40, 100 };
+	for (unsigned run = 0; run < 3; run++) {
+		struct mx_model *m = mk(0, 0, 0, 0, 0);
+		struct mx_addr r = A4(10, 0, 0, 53), snd = A4(10, 3, 0, 1);
+		bool seen_c[100] = { false }, seen_r[100] = { false };
+		for (unsigned q = 0; q < 1500; q++) {
+			unsigned pick = (unsigned)(rnd() % 4);
+			unsigned i = pick == 0 ? q / 7 : (pick == 1 ? q % 2 : (unsigned)rnd());
+			i %= pools[run];
+			/* client i asks resolver r; sender snd asks resolver i */
+			query(m, A4(10, 1, 0, (uint8_t)i), r, true, MX_TYPE_A, 1000 + q);
+			query(m, snd, A4(10, 2, 0, (uint8_t)i), true, MX_TYPE_A, 1000 + q);
+			seen_c[i] = seen_r[i] = true;
+		}
+		uint64_t nc = 0, nr = 0;
+		for (unsigned i = 0; i < 100; i++) {
+			nc += seen_c[i];
+			nr += seen_r[i];
+		}
+		if (nc > MX_MODEL_DISTINCT_CAP)
+			nc = MX_MODEL_DISTINCT_CAP + 1;
+		if (nr > MX_MODEL_DISTINCT_CAP)
+			nr = MX_MODEL_DISTINCT_CAP + 1;
+		struct mx_snapshot s;
+		assert_int_equal(mx_model_snapshot(m, &s), 0);
+		size_t k = 0;
+		while (k < s.n_resolvers && !mx_addr_eq(&s.resolvers[k].addr, &r))
+			k++;
+		assert_true(k < s.n_resolvers);
+		assert_int_equal(s.resolvers[k].clients, nc);
+		assert_int_equal(sender_of(&s, snd)->resolvers, nr);
+		mx_snapshot_fini(&s);
+		mx_model_free(m);
+	}
+}
+
+/* The slot of every qtype (model.c reads it from a table): as listed in
+ * model.h, one query of each of the 65536 qtypes. */
+static int qtype_slot_ref(uint16_t t)
+{
+	switch (t) {
+	case MX_TYPE_A: return MX_QS_A;
+	case MX_TYPE_AAAA: return MX_QS_AAAA;
+	case MX_TYPE_MX: return MX_QS_MX;
+	case MX_TYPE_TXT: return MX_QS_TXT;
+	case MX_TYPE_PTR: return MX_QS_PTR;
+	case MX_TYPE_TLSA: return MX_QS_TLSA;
+	case MX_TYPE_HTTPS: return MX_QS_HTTPS;
+	case MX_TYPE_NS: case MX_TYPE_CNAME: case MX_TYPE_SOA: case MX_TYPE_SRV:
+	case 43 /* DS */: case 48 /* DNSKEY */: case 64 /* SVCB */: case MX_TYPE_ANY:
+		return MX_QS_OTHER_KNOWN;
+	default: return -1;
+	}
+}
+
+static void qtype_slots_all(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(0, 0, 0, 0, 0);
+	struct mx_addr c = A4(10, 0, 0, 1), r = A4(10, 0, 0, 53);
+	struct mx_snapshot s;
+	uint64_t want[MX_QS__COUNT] = { 0 }, other = 0;
+	for (unsigned t = 0; t < 65536; t++) {
+		/* the first types (all the listed ones) one by one */
+		bool check = t < 300 || t % 4096 == 0;
+		uint64_t before[MX_QS__COUNT];
+		if (check) {
+			assert_int_equal(mx_model_snapshot(m, &s), 0);
+			memcpy(before, s.qtype_counts, sizeof before);
+			mx_snapshot_fini(&s);
+		}
+		query(m, c, r, true, (uint16_t)t, 1000 + t);
+		int slot = qtype_slot_ref((uint16_t)t);
+		if (slot >= 0)
+			want[slot]++;
+		else
+			other++;
+		if (check) {
+			assert_int_equal(mx_model_snapshot(m, &s), 0);
+			for (int k = 0; k < MX_QS__COUNT; k++)
+				assert_int_equal(s.qtype_counts[k] - before[k], k == slot ? 1 : 0);
+			mx_snapshot_fini(&s);
+		}
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	for (int k = 0; k < MX_QS__COUNT; k++)
+		assert_int_equal(s.qtype_counts[k], want[k]);
+	assert_int_equal(s.by_qtype_other, other);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
 static void findings_copied(void **state)
 {
 	(void)state;
@@ -1271,6 +1550,9 @@ int main(void)
 		cmocka_unit_test(chains_packed_exact),
 		cmocka_unit_test(chains_ring_trimmed),
 		cmocka_unit_test(lru_from_stamps),
+		cmocka_unit_test(memo_matches_lru),
+		cmocka_unit_test(distinct_repeats),
+		cmocka_unit_test(qtype_slots_all),
 		cmocka_unit_test(findings_copied),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
