@@ -2193,13 +2193,13 @@ static size_t count_str(const char *hay, const char *needle)
 static void many_findings_per_pattern(void **state)
 {
 	(void)state;
-	enum { NA = MX_SK_FULL_PER_PATTERN + 3, NB = 2, NC = MX_SK_FULL_PER_PATTERN + 1, N = NA + NB + NC };
+	enum { NA = MX_SK_FULL_PER_PATTERN + 3, NB = 2, NC = MX_SK_FULL_PER_PATTERN + 1, NF = NA + NB + NC };
 	struct fixture *f = fx();
-	struct mx_finding *fs = calloc(N, sizeof(*fs));
+	struct mx_finding *fs = calloc(NF, sizeof(*fs));
 	size_t ia = 0, ib = 0, ic = 0;
 	assert_non_null(fs);
 	/* C first, then A, B and C interleaved: C's extra one comes first */
-	for (size_t i = 0; i < N; i++) {
+	for (size_t i = 0; i < NF; i++) {
 		struct mx_finding *x = &fs[i];
 		size_t k;
 		if (i == 0 || (i % 3 == 2 && ic < NC))
@@ -2224,15 +2224,15 @@ static void many_findings_per_pattern(void **state)
 	assert_int_equal(ib, NB);
 	assert_int_equal(ic, NC);
 	f->s.findings = fs;
-	f->s.n_findings = N;
+	f->s.n_findings = NF;
 	f->s.findings_evicted = 0;
 	f->s.n_findings_evicted_by = 0;
 
-	bool full[N];
-	size_t rest[N];
+	bool full[NF];
+	size_t rest[NF];
 	assert_int_equal(mx_sk_findings_split(&f->s, full, rest), NA + NC - 2 * MX_SK_FULL_PER_PATTERN);
 	size_t seen_a = 0, seen_c = 0;
-	for (size_t i = 0; i < N; i++) {
+	for (size_t i = 0; i < NF; i++) {
 		size_t *c = fs[i].pattern[0] == 'A' ? &seen_a : fs[i].pattern[0] == 'C' ? &seen_c : NULL;
 		assert_true(full[i] == (c == NULL || (*c)++ < MX_SK_FULL_PER_PATTERN));
 	}
@@ -2283,7 +2283,7 @@ static void many_findings_per_pattern(void **state)
 	assert_has(out, exp);
 	free(out);
 	out = render(&mx_sink_json, f, false, &n);
-	assert_int_equal(count_str(out, "\"detail\":\"detail "), N);
+	assert_int_equal(count_str(out, "\"detail\":\"detail "), NF);
 	free(out);
 	free(fs);
 	free(f);
