@@ -296,6 +296,27 @@ static void put32(FILE *fp, uint32_t v)
 	assert_int_equal(fwrite(&v, 4, 1, fp), 1);
 }
 
+/* A microsecond pcap header in our byte order: snap length 65535, Ethernet. */
+static void put_eth_header(FILE *fp)
+{
+	put32(fp, 0xa1b2c3d4);
+	put32(fp, 2 | 4u << 16);
+	put32(fp, 0);
+	put32(fp, 0);
+	put32(fp, 65535);
+	put32(fp, 1);
+}
+
+/* A record of 4 bytes, 01 02 03 04 (or `data` in our byte order). */
+static void put_small_record(FILE *fp, uint32_t sec, uint32_t usec, uint32_t data)
+{
+	put32(fp, sec);
+	put32(fp, usec);
+	put32(fp, 4);
+	put32(fp, 4);
+	put32(fp, data);
+}
+
 /* Records larger than the reader's 1 MiB buffer, through the FIFO. */
 static void records_larger_than_the_buffer(void **state)
 {
@@ -382,27 +403,14 @@ static void file_growing_while_read(void **state)
 	snprintf(path, sizeof(path), "%s/big.pcap", g_dir);
 	fp = fopen(path, "wb");
 	assert_non_null(fp);
-	put32(fp, 0xa1b2c3d4);
-	put32(fp, 2 | 4u << 16);
-	put32(fp, 0);
-	put32(fp, 0);
-	put32(fp, 65535);
-	put32(fp, 1);
+	put_eth_header(fp);
 	for (i = 0; i < 2; i++) {
-		put32(fp, 1767225600u);
-		put32(fp, (uint32_t)i);
-		put32(fp, 4);
-		put32(fp, 4);
-		put32(fp, 0x01020304);
+		put_small_record(fp, 1767225600u, (uint32_t)i, 0x01020304);
 	}
 	assert_int_equal(fflush(fp), 0);
 	assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), 0);
 	/* the writer goes on: a whole record and half of the next */
-	put32(fp, 1767225601u);
-	put32(fp, 0);
-	put32(fp, 4);
-	put32(fp, 4);
-	put32(fp, 0x01020304);
+	put_small_record(fp, 1767225601u, 0, 0x01020304);
 	put32(fp, 1767225602u);
 	assert_int_equal(fclose(fp), 0);
 	assert_int_equal(mx_capture_next(c, &f, err, sizeof(err)), 1);
@@ -437,12 +445,7 @@ static void shortened_case(int how)
 	snprintf(path, sizeof(path), "%s/shrink.pcap", g_dir);
 	fp = fopen(path, "wb");
 	assert_non_null(fp);
-	put32(fp, 0xa1b2c3d4);
-	put32(fp, 2 | 4u << 16);
-	put32(fp, 0);
-	put32(fp, 0);
-	put32(fp, 65535);
-	put32(fp, 1);
+	put_eth_header(fp);
 	for (size_t i = 0; i < n; i++) {
 		memset(b, (int)(i % 251) + 1, sizeof(b));
 		put32(fp, 1767225600u + (uint32_t)i);
@@ -464,17 +467,8 @@ static void shortened_case(int how)
 		/* a new capture in its place: header and one record */
 		fp = fopen(path, "r+b");
 		assert_non_null(fp);
-		put32(fp, 0xa1b2c3d4);
-		put32(fp, 2 | 4u << 16);
-		put32(fp, 0);
-		put32(fp, 0);
-		put32(fp, 65535);
-		put32(fp, 1);
-		put32(fp, 1767230000u);
-		put32(fp, 0);
-		put32(fp, 4);
-		put32(fp, 4);
-		put32(fp, 0x05060708);
+		put_eth_header(fp);
+		put_small_record(fp, 1767230000u, 0, 0x05060708);
 		assert_int_equal(fclose(fp), 0);
 	}
 	err[0] = '\0';
@@ -522,17 +516,8 @@ static void foreign_sigbus_still_stops(void **state)
 	snprintf(path, sizeof(path), "%s/one.pcap", g_dir);
 	fp = fopen(path, "wb");
 	assert_non_null(fp);
-	put32(fp, 0xa1b2c3d4);
-	put32(fp, 2 | 4u << 16);
-	put32(fp, 0);
-	put32(fp, 0);
-	put32(fp, 65535);
-	put32(fp, 1);
-	put32(fp, 1767225600u);
-	put32(fp, 0);
-	put32(fp, 4);
-	put32(fp, 4);
-	put32(fp, 0x01020304);
+	put_eth_header(fp);
+	put_small_record(fp, 1767225600u, 0, 0x01020304);
 	assert_int_equal(fclose(fp), 0);
 	pid = fork();
 	assert_true(pid >= 0);
