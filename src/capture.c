@@ -657,10 +657,12 @@ static const struct bpf_program *ng_filter(struct mx_ng *g, int dlt, const char 
  *    mappings on the pf_mapped list, puts zero pages over the rest of the
  *    mapping and marks the reader, which then ends the file as "shortened
  *    while being read". Before a record is handed out its last byte is
- *    read, so a record the cut reached is not handed out; a cut that comes
- *    while a frame is being decoded turns the rest of that frame to zeros
- *    (it decodes as whatever zeros make). A SIGBUS anywhere else goes to
- *    the handler that was there before (the default: the process stops);
+ *    read, so a record whose end lies in a page past the cut is not handed
+ *    out; one whose end lies in the page of the cut reads as zeros past the
+ *    cut, and the zeros after it (a record of length 0) make the reader ask
+ *    the file's size. A cut that comes while a frame is being decoded turns
+ *    the rest of that frame to zeros. A SIGBUS anywhere else goes to the
+ *    handler that was there before (the default: the process stops).
  *    Once a record of such a file without a filter has been read, the next
  *    ones are read by pf_fast() straight from mx_capture_next() while they
  *    are plain (own byte order, 16-byte headers, not longer than the snap
