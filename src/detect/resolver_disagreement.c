@@ -127,6 +127,102 @@ static uint64_t mx_set_hash(const struct mx_dns_msg *m)
 	return h ^ m->mx_total;
 }
 
+/* The finding for the answer v[i] of entry qi (class vcls) against t (class
+ * cl). */
+static __attribute__((noinline)) void report(struct st *s, size_t qi, int i, uint8_t vcls, uint8_t cl,
+					     const struct mx_txn *t, struct mx_emit *e)
+{
+	const struct seen *v = &s->q[qi].v[i];
+	struct mx_addr vres;
+	cget(&v->resolver, &s->wide[qi][i][0], &vres);
+	bool mail = t->qtype == MX_TYPE_MX || t->qtype == MX_TYPE_A;
+	bool split = (vcls == C_ANSWER) != (cl == C_ANSWER);
+	struct mx_finding f;
+	char qn[MX_DNAME_STRLEN], r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], tbuf[16];
+	mx_finding_init(&f, "RESOLVER_DISAGREEMENT", mail && split ? MX_SEV_ERROR : MX_SEV_WARN);
+	f.title = "two resolvers give different answers to the same question";
+	struct mx_addr vcli;
+	cget(&v->client, &s->wide[qi][i][1], &vcli);
+	f.sender = mx_addr_eq(&vcli, &t->client) ? t->client : (struct mx_addr){0};
+	mx_finding_add_resolver(&f, &vres);
+	mx_finding_add_resolver(&f, &t->server);
+	mx_dname_copy(&f.host, &t->qname);
+	f.qtype = t->qtype;
+	f.first_us = v->ts;
+	f.last_us = t->r_ts;
+	mx_finding_add_frame(&f, v->q_frame);
+	mx_finding_add_frame(&f, v->r_frame);
+	mx_finding_add_frame(&f, t->q_frame);
+	mx_finding_add_frame(&f, t->r_frame);
+	mx_dname_format(&t->qname, qn, sizeof qn);
+	mx_addr_format(&vres, r1, sizeof r1);
+	mx_addr_format(&t->server, r2, sizeof r2);
+	const char *tn = type_text(s, t->qtype, tbuf);
+	if (vcls == cl)
+		mx_finding_detail(&f, "%s %s: %s and %s return different MX sets", tn, qn, r1, r2);
+	else
+		mx_finding_detail(&f, "%s %s: %s says %s, %s says %s", tn, qn, r1, cls_name(vcls), r2,
+				  cls_name(cl));
+	if ((vcls == C_FAIL && (v->ede >= 6 && v->ede <= 12)) || (cl == C_FAIL && t->ede >= 6 && t->ede <= 12))
+		mx_finding_detail(&f, "the failing side reports a DNSSEC validation error: see DNSSEC_BOGUS");
+	f.smtp_status = "depends on which resolver the sender's mail uses: the failing side gives that "
+			"side's error (NXDOMAIN: 5.4.4/5.1.2; failure: 4.4.3, \"451 4.4.0 DNS query failed\")";
+	f.cause = "split horizon (an internal resolver or AD DNS hosting a stale copy of the recipient's "
+		  "zone), a validating resolver against a non-validating one, or a stale secondary";
+	f.fix = "give the mail server one consistent set of resolvers (Exchange: \"use the external DNS "
+		"lookup settings\" on the send connector); fix or remove the stale internal zone";
+	mx_finding_verify(&f, "dig %s %s @%s", tn, qn, r1);
+	mx_finding_verify(&f, "dig %s %s @%s", tn, qn, r2);
+	mx_emit(e, &f);
+}
+
+/* The tag cput() gives x, except that a family with 0x80 set (none is:
+ * families are 0, 4 and 6) gets its tag without that bit: such an address
+ * then takes the wide comparison below, which no stored one passes, as
+ * cget() never returns a family with 0x80 set. */
+static inline uint8_t ctag(const struct mx_addr *x, uint32_t *low)
+{
+	uint64_t w;
+	uint32_t v;
+	memcpy(&w, x->a + 4, 8);
+	memcpy(&v, x->a + 12, 4);
+	memcpy(low, x->a, 4);
+	if ((w | v) == 0 && x->family < 0x80)
+		return (uint8_t)(x->family | 0x80);
+	return (uint8_t)(x->family & 0x7f);
+}
+
+/* mx_addr_eq(cget(c, wide), x), with x's ctag() and first four bytes given:
+ * a compact entry equals x only when x is compact with the same tag and
+ * bytes (the other twelve are zero on both sides), a wide entry only when
+ * x is wide with the same family and then compares whole. */
+static inline bool ceq(const struct caddr *c, const struct mx_addr *wide, uint8_t xtag, uint32_t xlow,
+		       const struct mx_addr *x)
+{
+	if (c->tag != xtag)
+		return false;
+	if (xtag & 0x80) {
+		uint32_t a;
+		memcpy(&a, c->a, 4);
+		return a == xlow;
+	}
+	return mx_addr_eq(wide, x);
+}
+
+/* (not static: the unit test compares it with cget() and mx_addr_eq())
+ * Whether an answer from `stored`, kept with cput(), is from x, as on_txn
+ * decides it. */
+bool mx_resolver_disagreement_same_(const struct mx_addr *stored, const struct mx_addr *x);
+bool mx_resolver_disagreement_same_(const struct mx_addr *stored, const struct mx_addr *x)
+{
+	struct caddr c = {0};
+	struct mx_addr wide = {0};
+	uint32_t low;
+	cput(&c, &wide, stored);
+	uint8_t tag = ctag(x, &low);
+	return ceq(&c, &wide, tag, low, x);
+}
+
 static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
 {
 	struct st *s = vs;
@@ -138,88 +234,54 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	bool fresh;
 	size_t qi = MX_SLOT_INDEX(s->qh, mx_key_name_inline(&t->qname, t->qtype, 13), &s->clock, &fresh);
 	struct q *q = &s->q[qi];
+	uint64_t mxhash = t->qtype == MX_TYPE_MX && cl == C_ANSWER ? mx_set_hash(t->resp) : 0;
+	uint64_t ts = t->r_ts;
+	int slot;
 	if (fresh) {
+		/* no answers yet: the first slot, nothing to compare */
 		memset(q->cls, C_NONE, sizeof q->cls);
 		q->fired = false;
-	}
-	struct seen now;
-	now.mxhash = t->qtype == MX_TYPE_MX && cl == C_ANSWER ? mx_set_hash(t->resp) : 0;
-	now.ts = t->r_ts;
-	now.q_frame = t->q_frame;
-	now.r_frame = t->r_frame;
-	now.ede = t->ede;
-	/* a fresh entry has no answers yet: the first slot, nothing to compare */
-	int slot = fresh ? 0 : -1;
-	for (int i = 0; !fresh && i < PER; i++) {
-		struct seen *v = &q->v[i];
-		uint8_t vcls = q->cls[i];
-		if (vcls == C_NONE) {
-			if (slot < 0)
-				slot = i;
-			continue;
-		}
-		struct mx_addr vres;
-		cget(&v->resolver, &s->wide[qi][i][0], &vres);
-		if (mx_addr_eq(&vres, &t->server)) {
-			slot = i;
-			continue;
-		}
-		if (q->fired || now.ts > v->ts + c->opts->disagree_window_us)
-			continue;
-		bool differ = (vcls != cl && !(vcls == C_FAIL && cl == C_FAIL)) ||
-			      (cl == C_ANSWER && vcls == C_ANSWER && now.mxhash != v->mxhash);
-		if (!differ)
-			continue;
-		q->fired = true;
-		bool mail = t->qtype == MX_TYPE_MX || t->qtype == MX_TYPE_A;
-		bool split = (vcls == C_ANSWER) != (cl == C_ANSWER);
-		struct mx_finding f;
-		char qn[MX_DNAME_STRLEN], r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], tbuf[16];
-		mx_finding_init(&f, "RESOLVER_DISAGREEMENT", mail && split ? MX_SEV_ERROR : MX_SEV_WARN);
-		f.title = "two resolvers give different answers to the same question";
-		struct mx_addr vcli;
-		cget(&v->client, &s->wide[qi][i][1], &vcli);
-		f.sender = mx_addr_eq(&vcli, &t->client) ? t->client : (struct mx_addr){0};
-		mx_finding_add_resolver(&f, &vres);
-		mx_finding_add_resolver(&f, &t->server);
-		mx_dname_copy(&f.host, &t->qname);
-		f.qtype = t->qtype;
-		f.first_us = v->ts;
-		f.last_us = now.ts;
-		mx_finding_add_frame(&f, v->q_frame);
-		mx_finding_add_frame(&f, v->r_frame);
-		mx_finding_add_frame(&f, t->q_frame);
-		mx_finding_add_frame(&f, t->r_frame);
-		mx_dname_format(&t->qname, qn, sizeof qn);
-		mx_addr_format(&vres, r1, sizeof r1);
-		mx_addr_format(&t->server, r2, sizeof r2);
-		const char *tn = type_text(s, t->qtype, tbuf);
-		if (vcls == cl)
-			mx_finding_detail(&f, "%s %s: %s and %s return different MX sets", tn, qn, r1, r2);
-		else
-			mx_finding_detail(&f, "%s %s: %s says %s, %s says %s", tn, qn, r1, cls_name(vcls), r2,
-					  cls_name(cl));
-		if ((vcls == C_FAIL && (v->ede >= 6 && v->ede <= 12)) || (cl == C_FAIL && t->ede >= 6 && t->ede <= 12))
-			mx_finding_detail(&f, "the failing side reports a DNSSEC validation error: see DNSSEC_BOGUS");
-		f.smtp_status = "depends on which resolver the sender's mail uses: the failing side gives that "
-				"side's error (NXDOMAIN: 5.4.4/5.1.2; failure: 4.4.3, \"451 4.4.0 DNS query failed\")";
-		f.cause = "split horizon (an internal resolver or AD DNS hosting a stale copy of the recipient's "
-			  "zone), a validating resolver against a non-validating one, or a stale secondary";
-		f.fix = "give the mail server one consistent set of resolvers (Exchange: \"use the external DNS "
-			"lookup settings\" on the send connector); fix or remove the stale internal zone";
-		mx_finding_verify(&f, "dig %s %s @%s", tn, qn, r1);
-		mx_finding_verify(&f, "dig %s %s @%s", tn, qn, r2);
-		mx_emit(e, &f);
-	}
-	if (slot < 0) {
 		slot = 0;
-		for (int i = 1; i < PER; i++)
-			if (q->v[i].ts < q->v[slot].ts)
+	} else {
+		slot = -1;
+		uint32_t slow;
+		uint8_t stag = ctag(&t->server, &slow);
+		for (int i = 0; i < PER; i++) {
+			struct seen *v = &q->v[i];
+			uint8_t vcls = q->cls[i];
+			if (vcls == C_NONE) {
+				if (slot < 0)
+					slot = i;
+				continue;
+			}
+			if (ceq(&v->resolver, &s->wide[qi][i][0], stag, slow, &t->server)) {
 				slot = i;
+				continue;
+			}
+			if (q->fired || ts > v->ts + c->opts->disagree_window_us)
+				continue;
+			bool differ = (vcls != cl && !(vcls == C_FAIL && cl == C_FAIL)) ||
+				      (cl == C_ANSWER && vcls == C_ANSWER && mxhash != v->mxhash);
+			if (!differ)
+				continue;
+			q->fired = true;
+			report(s, qi, i, vcls, cl, t, e);
+		}
+		if (slot < 0) {
+			slot = 0;
+			for (int i = 1; i < PER; i++)
+				if (q->v[i].ts < q->v[slot].ts)
+					slot = i;
+		}
 	}
-	cput(&now.resolver, &s->wide[qi][slot][0], &t->server);
-	cput(&now.client, &s->wide[qi][slot][1], &t->client);
-	q->v[slot] = now;
+	struct seen *w = &q->v[slot];
+	w->ts = ts;
+	w->mxhash = mxhash;
+	w->q_frame = t->q_frame;
+	w->r_frame = t->r_frame;
+	w->ede = t->ede;
+	cput(&w->resolver, &s->wide[qi][slot][0], &t->server);
+	cput(&w->client, &s->wide[qi][slot][1], &t->client);
 	q->cls[slot] = cl;
 }
 

@@ -1607,6 +1607,46 @@ static void lookup_bits_by_hand(void **state)
 	assert_int_equal(mx_detect_lookup_bits(&l), MX_NEED_RD | MX_NEED_IN);
 }
 
+/* RESOLVER_DISAGREEMENT tells "the same resolver" from the compact form it
+ * keeps (a tag and four bytes, or the whole address aside) without
+ * expanding it: the same answer as mx_addr_eq() on the addresses, for IPv4,
+ * IPv6 with and without zeros in bytes 4..15, family 0, and pairs that
+ * differ in one byte or the family only. */
+bool mx_resolver_disagreement_same_(const struct mx_addr *stored, const struct mx_addr *x);
+static void p13_same_resolver_as_addr_eq(void **state)
+{
+	(void)state;
+	uint64_t r = 0x243f6a8885a308d3ULL;
+	static const uint8_t fams[] = {0, 4, 6};
+	unsigned same = 0, checked = 0;
+	for (int i = 0; i < 200000; i++) {
+		struct mx_addr a = {0}, b;
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		a.family = fams[r % 3];
+		/* often only the first four bytes, sometimes one more */
+		unsigned n = (r >> 8) % 4 == 0 ? 16 : (r >> 8) % 4 == 1 ? 5 + (unsigned)(r >> 12) % 11 : 4;
+		for (unsigned k = 0; k < n; k++)
+			a.a[k] = (uint8_t)(r >> (8 * (k % 8))) & (uint8_t)((r >> 20) % 2 ? 0xff : 0x03);
+		b = a;
+		switch ((r >> 16) % 5) {
+		case 0: break;
+		case 1: b.a[(r >> 24) % 16] ^= (uint8_t)(1u << ((r >> 28) % 8)); break;
+		case 2: b.family = fams[(r >> 32) % 3]; break;
+		case 3: memset(b.a + 4, 0, 12); break;
+		default: b.a[4 + (r >> 36) % 12] |= 1; break;
+		}
+		bool want = mx_addr_eq(&a, &b);
+		if (mx_resolver_disagreement_same_(&a, &b) != want)
+			fail_msg("case %d", i);
+		same += want;
+		checked++;
+	}
+	/* both answers were exercised */
+	assert_true(same > checked / 10 && same < checked - checked / 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1644,6 +1684,7 @@ int main(void)
 		cmocka_unit_test(name_key_inline_is_mx_key_name),
 		cmocka_unit_test(p13_names_each_qtype),
 		cmocka_unit_test(p13_refused_is_no_disagreement),
+		cmocka_unit_test(p13_same_resolver_as_addr_eq),
 		cmocka_unit_test(brief_keeps_late_response),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
