@@ -131,7 +131,14 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	} else if (t->outcome <= MX_O_NXDOMAIN) {
 		s->ok_answers++;
 	}
-	if (!r->fired && r->responses >= 20 && r->servfail * 5 >= r->responses && r->nzones >= 5) {
+	/* The storm test turns true only here: on a SERVFAIL (servfail and the
+	 * zones grow), or when another response brings the count to 20 (a
+	 * response that is no SERVFAIL only makes the share smaller; the test
+	 * was false at the last response, or it fired then; a new window starts
+	 * at one response). Not judged on the other responses: the same
+	 * findings at the same responses. */
+	if ((sf || r->responses == 20) && !r->fired && r->responses >= 20 && r->servfail * 5 >= r->responses &&
+	    r->nzones >= 5) {
 		struct mx_finding f;
 		char rs[MX_ADDR_STRLEN];
 		r->fired = true;

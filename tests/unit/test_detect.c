@@ -1647,6 +1647,37 @@ static void p13_same_resolver_as_addr_eq(void **state)
 	assert_true(same > checked / 10 && same < checked - checked / 10);
 }
 
+/* SERVFAIL_STORM is judged on a SERVFAIL and on the response that brings
+ * the window's count to 20: five SERVFAILs in five zones and then answers
+ * fire it at the 20th response, an answer (25 % of 20), and not before;
+ * five SERVFAILs in one zone never. */
+static void p17_storm_fires_at_twentieth_answer(void **state)
+{
+	(void)state;
+	for (int zones = 1; zones <= 5; zones += 4) {
+		struct mx_detect *d = new_det("SERVFAIL_STORM");
+		struct mx_txn t;
+		char name[64];
+		for (int i = 0; i < 25; i++) {
+			txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, 1000, i < 5 ? 2 : 0,
+			    10 + 2 * (uint64_t)i);
+			snprintf(name, sizeof name, "www.zone%d.test", zones == 5 ? i : 0);
+			mx_dname_from_text(name, &t.qname);
+			mx_detect_observe_txn(d, &t);
+			size_t n;
+			const struct mx_finding *f = find(d, "SERVFAIL_STORM", &n);
+			if (zones == 1 || i < 19) {
+				assert_int_equal(n, 0);
+			} else {
+				assert_int_equal(n, 1);
+				assert_int_equal(f->count, 5);
+				assert_true(f->last_us == T0 + 19 * SEC + 1000);
+			}
+		}
+		mx_detect_free(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1685,6 +1716,7 @@ int main(void)
 		cmocka_unit_test(p13_names_each_qtype),
 		cmocka_unit_test(p13_refused_is_no_disagreement),
 		cmocka_unit_test(p13_same_resolver_as_addr_eq),
+		cmocka_unit_test(p17_storm_fires_at_twentieth_answer),
 		cmocka_unit_test(brief_keeps_late_response),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
