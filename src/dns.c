@@ -81,6 +81,7 @@
 
 #include <ldns/ldns.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -204,6 +205,39 @@ static inline void dn_copy(struct mx_dname *d, const struct mx_dname *s)
 
 /* ------------------------------------------------------------------------ */
 /* fast path                                                                 */
+
+/* The header flag bools qr, aa, tc, rd, ra, ad, cd and partial lie in that
+ * order in eight consecutive bytes: on a little-endian machine they are
+ * written as one word. Each byte of v holds its flag byte (f1 in bytes
+ * 0..3, f2 in bytes 4..6) masked to the flag's bit; adding 0x7f to a byte
+ * of at most 0x80 never carries, and puts 0x80 in it iff the bit was set.
+ * Byte 7 (partial) stays 0. */
+#define HDR_FLAG_AT(f, k) (offsetof(struct mx_dns_msg, f) == offsetof(struct mx_dns_msg, qr) + (k))
+_Static_assert(HDR_FLAG_AT(aa, 1) && HDR_FLAG_AT(tc, 2) && HDR_FLAG_AT(rd, 3) &&
+		       HDR_FLAG_AT(ra, 4) && HDR_FLAG_AT(ad, 5) && HDR_FLAG_AT(cd, 6) &&
+		       HDR_FLAG_AT(partial, 7) && sizeof(bool) == 1,
+	       "header flag bools are 8 consecutive bytes");
+
+static inline void hdr_flags_set(struct mx_dns_msg *m, uint8_t f1, uint8_t f2)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* bytes 0..7: QR 0x80, AA 0x04, TC 0x02, RD 0x01 of f1; RA 0x80,
+	 * AD 0x20, CD 0x10 of f2; 0 */
+	uint64_t v = ((uint64_t)f1 * 0x01010101u) | ((uint64_t)f2 * 0x010101u) << 32;
+	v &= 0x0010208001020480ull;
+	v = ((v + 0x7f7f7f7f7f7f7f7full) & 0x8080808080808080ull) >> 7;
+	memcpy(&m->qr, &v, 8);
+#else
+	m->qr = f1 & 0x80;
+	m->aa = f1 & 0x04;
+	m->tc = f1 & 0x02;
+	m->rd = f1 & 0x01;
+	m->ra = f2 & 0x80;
+	m->ad = f2 & 0x20;
+	m->cd = f2 & 0x10;
+	m->partial = false;
+#endif
+}
 
 /* Names already validated in this message, by start offset: a later pointer
  * to one of them (an owner pointing at the question, an exchange pointing at
@@ -920,21 +954,18 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	m->wire_len = wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)wire_len;
 	m->id = (uint16_t)(wire[0] << 8 | wire[1]);
 	uint8_t f1 = wire[2], f2 = wire[3];
-	m->qr = f1 & 0x80;
 	m->opcode = (f1 >> 3) & 0x0F;
-	m->aa = f1 & 0x04;
-	m->tc = f1 & 0x02;
-	m->rd = f1 & 0x01;
-	m->ra = f2 & 0x80;
-	m->ad = f2 & 0x20;
-	m->cd = f2 & 0x10;
+	hdr_flags_set(m, f1, f2);
 	m->rcode = f2 & 0x0F;
-	m->partial = false;
 	m->has_header = true;
-	m->qdcount = (uint16_t)(wire[4] << 8 | wire[5]);
-	m->ancount = (uint16_t)(wire[6] << 8 | wire[7]);
-	m->nscount = (uint16_t)(wire[8] << 8 | wire[9]);
-	m->arcount = (uint16_t)(wire[10] << 8 | wire[11]);
+	const unsigned qd = (unsigned)(wire[4] << 8 | wire[5]);
+	const unsigned an_n = (unsigned)(wire[6] << 8 | wire[7]);
+	const unsigned ns_n = (unsigned)(wire[8] << 8 | wire[9]);
+	const unsigned ar_n = (unsigned)(wire[10] << 8 | wire[11]);
+	m->qdcount = (uint16_t)qd;
+	m->ancount = (uint16_t)an_n;
+	m->nscount = (uint16_t)ns_n;
+	m->arcount = (uint16_t)ar_n;
 	msg_reset_body(m);
 	if (header_not_dns(m, wire_len))
 		return m->verdict = MX_DNS_NOT_DNS;
@@ -950,7 +981,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	an = r;
 
 	/* question, §4.1.2 */
-	for (i = 0; i < m->qdcount; i++) {
+	for (i = 0; i < qd; i++) {
 		if (i == 0) {
 			bool up = false;
 			st = name_copy_inl(&c, &r, &m->qname, &up);
@@ -979,7 +1010,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	/* answer, §4.1.3: digested as it is validated while the chain end is
 	 * the question name (no CNAME yet, or a CNAME question) */
 	an = r;
-	for (i = 0; i < m->ancount; i++) {
+	for (i = 0; i < an_n; i++) {
 		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
 			goto stop;
 		if (ri.type == MX_TYPE_CNAME && m->has_question && m->qtype != MX_TYPE_CNAME)
@@ -994,7 +1025,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	}
 
 	/* authority: SOA for negative answers (RFC 2308 §5), NS for referrals */
-	for (i = 0; i < m->nscount; i++) {
+	for (i = 0; i < ns_n; i++) {
 		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
 			goto stop;
 		if ((st = rdata_check(&c, ri.type, rd)) != NM_OK)
@@ -1015,7 +1046,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	}
 
 	/* additional: OPT */
-	for (i = 0; i < m->arcount; i++) {
+	for (i = 0; i < ar_n; i++) {
 		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
 			goto stop;
 		if (ri.type == MX_TYPE_OPT)
