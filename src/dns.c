@@ -967,7 +967,10 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	m->nscount = (uint16_t)ns_n;
 	m->arcount = (uint16_t)ar_n;
 	msg_reset_body(m);
-	if (header_not_dns(m, wire_len))
+	/* header_not_dns() on the locals; its size test cannot fail with at
+	 * most 7 RRs (12 + 5 * 4 + 11 * 7 <= 4 * 12 + 64 <= 4 * wire_len + 64) */
+	if (m->opcode > 6 || qd > 4 ||
+	    (an_n + ns_n + ar_n > 7 && header_not_dns(m, wire_len)))
 		return m->verdict = MX_DNS_NOT_DNS;
 
 	mx_rd_init(&r, wire + HDR_LEN, len - HDR_LEN);

@@ -1479,9 +1479,39 @@ static void test_outcome_names(void **state)
 	assert_true(mx_outcome_is_fail(MX_O_TIMEOUT));
 }
 
+/* The header flag bools (written as one word on little-endian machines):
+ * every combination of the two flag bytes gives each bool exactly its bit,
+ * as a byte 0 or 1, with opcode, rcode and partial unaffected. */
+static void test_header_flags(void **state)
+{
+	(void)state;
+	for (unsigned f1 = 0; f1 < 256; f1++) {
+		for (unsigned f2 = 0; f2 < 256; f2++) {
+			uint8_t h[12] = { 0x12, 0x34, (uint8_t)f1, (uint8_t)f2, 0, 0, 0, 0, 0, 0, 0, 0 };
+			memset(&M, 0x5a, sizeof M);
+			(void)mx_dns_parse(h, sizeof h, sizeof h, &M);
+			const bool *b[8] = { &M.qr, &M.aa, &M.tc, &M.rd, &M.ra, &M.ad, &M.cd, &M.partial };
+			const unsigned want[8] = { f1 >> 7 & 1, f1 >> 2 & 1, f1 >> 1 & 1, f1 & 1,
+						   f2 >> 7 & 1, f2 >> 5 & 1, f2 >> 4 & 1, 0 };
+			for (unsigned k = 0; k < 8; k++) {
+				uint8_t raw;
+				memcpy(&raw, b[k], 1);
+				if (raw != want[k])
+					fail_msg("f1 %02x f2 %02x: flag %u is %u, want %u", f1, f2, k,
+						 raw, want[k]);
+			}
+			assert_true(M.has_header);
+			assert_int_equal(M.id, 0x1234);
+			assert_int_equal(M.opcode, f1 >> 3 & 0x0f);
+			assert_int_equal(M.rcode, f2 & 0x0f);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_flags),
 		cmocka_unit_test(test_a_answer),
 		cmocka_unit_test(test_aaaa_answer),
 		cmocka_unit_test(test_mx_answer),
