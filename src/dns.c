@@ -98,18 +98,29 @@ enum { SEC_QD = 0, SEC_AN, SEC_NS, SEC_AR };
 /* ------------------------------------------------------------------------ */
 /* shared policy (header level, applied by both decoders)                     */
 
-/* Everything after the header counts. */
-static inline void msg_reset_body(struct mx_dns_msg *m)
+/* The question fields, as msg_reset_body() leaves them. */
+static inline void msg_reset_question(struct mx_dns_msg *m)
 {
 	m->has_question = false;
 	m->qname.len = 0;
 	m->qname.labels = 0;
 	m->qname_0x20 = 0;
 	m->qtype = m->qclass = 0;
-	m->edns = false;
+}
+
+/* The OPT values, as msg_reset_body() leaves them. */
+static inline void msg_reset_opt_values(struct mx_dns_msg *m)
+{
 	m->edns_payload = 0;
 	m->edns_version = 0;
 	m->edns_do = false;
+}
+
+/* Everything after the header but the question and the OPT values (which
+ * the fast path writes only where it does not set them otherwise). */
+static inline void msg_reset_rest(struct mx_dns_msg *m)
+{
+	m->edns = false;
 	m->has_ede = false;
 	m->ede_code = 0;
 	m->ede_text[0] = '\0';
@@ -125,6 +136,14 @@ static inline void msg_reset_body(struct mx_dns_msg *m)
 	m->soa_ttl = m->soa_serial = m->soa_minimum = m->neg_ttl = 0;
 	m->ns_auth = 0;
 	m->verdict = MX_DNS_OK;
+}
+
+/* Everything after the header counts. */
+static inline void msg_reset_body(struct mx_dns_msg *m)
+{
+	msg_reset_question(m);
+	msg_reset_opt_values(m);
+	msg_reset_rest(m);
 }
 
 static void msg_reset(struct mx_dns_msg *m, size_t wire_len)
@@ -966,12 +985,19 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	m->ancount = (uint16_t)an_n;
 	m->nscount = (uint16_t)ns_n;
 	m->arcount = (uint16_t)ar_n;
-	msg_reset_body(m);
+	/* what msg_reset_body() does: the question fields are reset unless
+	 * the question is read, the OPT values unless an OPT is (at stop) */
+	msg_reset_rest(m);
 	/* header_not_dns() on the locals; its size test cannot fail with at
 	 * most 7 RRs (12 + 5 * 4 + 11 * 7 <= 4 * 12 + 64 <= 4 * wire_len + 64) */
 	if (m->opcode > 6 || qd > 4 ||
-	    (an_n + ns_n + ar_n > 7 && header_not_dns(m, wire_len)))
+	    (an_n + ns_n + ar_n > 7 && header_not_dns(m, wire_len))) {
+		msg_reset_question(m);
+		msg_reset_opt_values(m);
 		return m->verdict = MX_DNS_NOT_DNS;
+	}
+	if (qd == 0)
+		msg_reset_question(m);
 
 	mx_rd_init(&r, wire + HDR_LEN, len - HDR_LEN);
 	c.msg = wire;
@@ -988,10 +1014,17 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 		if (i == 0) {
 			bool up = false;
 			st = name_copy_inl(&c, &r, &m->qname, &up);
-			if (st == NM_OK && r.left < 4)
-				st = NM_SHORT;
 			if (st != NM_OK) {
-				m->qname.len = 0;
+				msg_reset_question(m);
+				goto stop;
+			}
+			if (r.left < 4) {
+				/* as the reset before the copy left it: the
+				 * copied name's label count stays */
+				uint8_t labels = m->qname.labels;
+				msg_reset_question(m);
+				m->qname.labels = labels;
+				st = NM_SHORT;
 				goto stop;
 			}
 			m->has_question = true;
@@ -1063,6 +1096,8 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 stop:
 	if (m->edns) /* RFC 6891 §6.1.3: upper 8 bits of the 12-bit RCODE */
 		m->rcode = (uint16_t)(((unsigned)ext_rcode << 4) | m->rcode);
+	else
+		msg_reset_opt_values(m);
 	if (st == NM_OK) {
 		m->verdict = MX_DNS_OK;
 	} else if (st == NM_SHORT && (len < wire_len || m->tc)) {
