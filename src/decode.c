@@ -734,6 +734,22 @@ static inline __attribute__((always_inline)) uint64_t dup_digest_inline(uint64_t
 									 const uint8_t *p, size_t n)
 {
 	uint64_t a = (hdr ^ ((uint64_t)n << 48)) * DUP_K1, b = 0x6a09e667f3bcc909ull;
+
+	if (n > 64) {
+		/* the loop below for a head of 48 bytes, unrolled (same words,
+		 * same order): three pairs, no remainder, then the last 16 */
+		a = DUP_STEP(a, load64(p), DUP_K1);
+		b = DUP_STEP(b, load64(p + 8), DUP_K2);
+		a = DUP_STEP(a, load64(p + 16), DUP_K1);
+		b = DUP_STEP(b, load64(p + 24), DUP_K2);
+		a = DUP_STEP(a, load64(p + 32), DUP_K1);
+		b = DUP_STEP(b, load64(p + 40), DUP_K2);
+		a = DUP_STEP(a, load64(p + n - 16), DUP_K1);
+		b = DUP_STEP(b, load64(p + n - 8), DUP_K2);
+		a = dup_mix(a ^ (b >> 31) ^ (a >> 29), b);
+		return a == 0 ? 1 : a;
+	}
+
 	size_t head = n <= 64 ? n : 48, i = 0;
 
 	for (; i + 16 <= head; i += 16) {
@@ -769,6 +785,11 @@ static inline __attribute__((always_inline)) uint64_t dup_digest_inline(uint64_t
 static uint64_t dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
 {
 	return dup_digest_inline(hdr, p, n);
+}
+
+uint64_t mx_decode_dup_digest(uint64_t hdr, const uint8_t *p, size_t n)
+{
+	return dup_digest(hdr, p, n);
 }
 
 /* The digest's header word of an IPv6 packet: payload length, next header,

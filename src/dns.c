@@ -81,6 +81,7 @@
 
 #include <ldns/ldns.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -97,18 +98,29 @@ enum { SEC_QD = 0, SEC_AN, SEC_NS, SEC_AR };
 /* ------------------------------------------------------------------------ */
 /* shared policy (header level, applied by both decoders)                     */
 
-/* Everything after the header counts. */
-static inline void msg_reset_body(struct mx_dns_msg *m)
+/* The question fields, as msg_reset_body() leaves them. */
+static inline void msg_reset_question(struct mx_dns_msg *m)
 {
 	m->has_question = false;
 	m->qname.len = 0;
 	m->qname.labels = 0;
 	m->qname_0x20 = 0;
 	m->qtype = m->qclass = 0;
-	m->edns = false;
+}
+
+/* The OPT values, as msg_reset_body() leaves them. */
+static inline void msg_reset_opt_values(struct mx_dns_msg *m)
+{
 	m->edns_payload = 0;
 	m->edns_version = 0;
 	m->edns_do = false;
+}
+
+/* Everything after the header but the question and the OPT values (which
+ * the fast path writes only where it does not set them otherwise). */
+static inline void msg_reset_rest(struct mx_dns_msg *m)
+{
+	m->edns = false;
 	m->has_ede = false;
 	m->ede_code = 0;
 	m->ede_text[0] = '\0';
@@ -124,6 +136,14 @@ static inline void msg_reset_body(struct mx_dns_msg *m)
 	m->soa_ttl = m->soa_serial = m->soa_minimum = m->neg_ttl = 0;
 	m->ns_auth = 0;
 	m->verdict = MX_DNS_OK;
+}
+
+/* Everything after the header counts. */
+static inline void msg_reset_body(struct mx_dns_msg *m)
+{
+	msg_reset_question(m);
+	msg_reset_opt_values(m);
+	msg_reset_rest(m);
 }
 
 static void msg_reset(struct mx_dns_msg *m, size_t wire_len)
@@ -204,6 +224,39 @@ static inline void dn_copy(struct mx_dname *d, const struct mx_dname *s)
 
 /* ------------------------------------------------------------------------ */
 /* fast path                                                                 */
+
+/* The header flag bools qr, aa, tc, rd, ra, ad, cd and partial lie in that
+ * order in eight consecutive bytes: on a little-endian machine they are
+ * written as one word. Each byte of v holds its flag byte (f1 in bytes
+ * 0..3, f2 in bytes 4..6) masked to the flag's bit; adding 0x7f to a byte
+ * of at most 0x80 never carries, and puts 0x80 in it iff the bit was set.
+ * Byte 7 (partial) stays 0. */
+#define HDR_FLAG_AT(f, k) (offsetof(struct mx_dns_msg, f) == offsetof(struct mx_dns_msg, qr) + (k))
+_Static_assert(HDR_FLAG_AT(aa, 1) && HDR_FLAG_AT(tc, 2) && HDR_FLAG_AT(rd, 3) &&
+		       HDR_FLAG_AT(ra, 4) && HDR_FLAG_AT(ad, 5) && HDR_FLAG_AT(cd, 6) &&
+		       HDR_FLAG_AT(partial, 7) && sizeof(bool) == 1,
+	       "header flag bools are 8 consecutive bytes");
+
+static inline void hdr_flags_set(struct mx_dns_msg *m, uint8_t f1, uint8_t f2)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* bytes 0..7: QR 0x80, AA 0x04, TC 0x02, RD 0x01 of f1; RA 0x80,
+	 * AD 0x20, CD 0x10 of f2; 0 */
+	uint64_t v = ((uint64_t)f1 * 0x01010101u) | ((uint64_t)f2 * 0x010101u) << 32;
+	v &= 0x0010208001020480ull;
+	v = ((v + 0x7f7f7f7f7f7f7f7full) & 0x8080808080808080ull) >> 7;
+	memcpy(&m->qr, &v, 8);
+#else
+	m->qr = f1 & 0x80;
+	m->aa = f1 & 0x04;
+	m->tc = f1 & 0x02;
+	m->rd = f1 & 0x01;
+	m->ra = f2 & 0x80;
+	m->ad = f2 & 0x20;
+	m->cd = f2 & 0x10;
+	m->partial = false;
+#endif
+}
 
 /* Names already validated in this message, by start offset: a later pointer
  * to one of them (an owner pointing at the question, an exchange pointing at
@@ -920,24 +973,31 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	m->wire_len = wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)wire_len;
 	m->id = (uint16_t)(wire[0] << 8 | wire[1]);
 	uint8_t f1 = wire[2], f2 = wire[3];
-	m->qr = f1 & 0x80;
 	m->opcode = (f1 >> 3) & 0x0F;
-	m->aa = f1 & 0x04;
-	m->tc = f1 & 0x02;
-	m->rd = f1 & 0x01;
-	m->ra = f2 & 0x80;
-	m->ad = f2 & 0x20;
-	m->cd = f2 & 0x10;
+	hdr_flags_set(m, f1, f2);
 	m->rcode = f2 & 0x0F;
-	m->partial = false;
 	m->has_header = true;
-	m->qdcount = (uint16_t)(wire[4] << 8 | wire[5]);
-	m->ancount = (uint16_t)(wire[6] << 8 | wire[7]);
-	m->nscount = (uint16_t)(wire[8] << 8 | wire[9]);
-	m->arcount = (uint16_t)(wire[10] << 8 | wire[11]);
-	msg_reset_body(m);
-	if (header_not_dns(m, wire_len))
+	const unsigned qd = (unsigned)(wire[4] << 8 | wire[5]);
+	const unsigned an_n = (unsigned)(wire[6] << 8 | wire[7]);
+	const unsigned ns_n = (unsigned)(wire[8] << 8 | wire[9]);
+	const unsigned ar_n = (unsigned)(wire[10] << 8 | wire[11]);
+	m->qdcount = (uint16_t)qd;
+	m->ancount = (uint16_t)an_n;
+	m->nscount = (uint16_t)ns_n;
+	m->arcount = (uint16_t)ar_n;
+	/* what msg_reset_body() does: the question fields are reset unless
+	 * the question is read, the OPT values unless an OPT is (at stop) */
+	msg_reset_rest(m);
+	/* header_not_dns() on the locals; its size test cannot fail with at
+	 * most 7 RRs (12 + 5 * 4 + 11 * 7 <= 4 * 12 + 64 <= 4 * wire_len + 64) */
+	if (m->opcode > 6 || qd > 4 ||
+	    (an_n + ns_n + ar_n > 7 && header_not_dns(m, wire_len))) {
+		msg_reset_question(m);
+		msg_reset_opt_values(m);
 		return m->verdict = MX_DNS_NOT_DNS;
+	}
+	if (qd == 0)
+		msg_reset_question(m);
 
 	mx_rd_init(&r, wire + HDR_LEN, len - HDR_LEN);
 	c.msg = wire;
@@ -950,14 +1010,21 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	an = r;
 
 	/* question, §4.1.2 */
-	for (i = 0; i < m->qdcount; i++) {
+	for (i = 0; i < qd; i++) {
 		if (i == 0) {
 			bool up = false;
 			st = name_copy_inl(&c, &r, &m->qname, &up);
-			if (st == NM_OK && r.left < 4)
-				st = NM_SHORT;
 			if (st != NM_OK) {
-				m->qname.len = 0;
+				msg_reset_question(m);
+				goto stop;
+			}
+			if (r.left < 4) {
+				/* as the reset before the copy left it: the
+				 * copied name's label count stays */
+				uint8_t labels = m->qname.labels;
+				msg_reset_question(m);
+				m->qname.labels = labels;
+				st = NM_SHORT;
 				goto stop;
 			}
 			m->has_question = true;
@@ -979,7 +1046,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	/* answer, §4.1.3: digested as it is validated while the chain end is
 	 * the question name (no CNAME yet, or a CNAME question) */
 	an = r;
-	for (i = 0; i < m->ancount; i++) {
+	for (i = 0; i < an_n; i++) {
 		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
 			goto stop;
 		if (ri.type == MX_TYPE_CNAME && m->has_question && m->qtype != MX_TYPE_CNAME)
@@ -994,7 +1061,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	}
 
 	/* authority: SOA for negative answers (RFC 2308 §5), NS for referrals */
-	for (i = 0; i < m->nscount; i++) {
+	for (i = 0; i < ns_n; i++) {
 		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
 			goto stop;
 		if ((st = rdata_check(&c, ri.type, rd)) != NM_OK)
@@ -1015,7 +1082,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	}
 
 	/* additional: OPT */
-	for (i = 0; i < m->arcount; i++) {
+	for (i = 0; i < ar_n; i++) {
 		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
 			goto stop;
 		if (ri.type == MX_TYPE_OPT)
@@ -1029,6 +1096,8 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 stop:
 	if (m->edns) /* RFC 6891 §6.1.3: upper 8 bits of the 12-bit RCODE */
 		m->rcode = (uint16_t)(((unsigned)ext_rcode << 4) | m->rcode);
+	else
+		msg_reset_opt_values(m);
 	if (st == NM_OK) {
 		m->verdict = MX_DNS_OK;
 	} else if (st == NM_SHORT && (len < wire_len || m->tc)) {

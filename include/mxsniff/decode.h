@@ -163,6 +163,9 @@ void mx_decode_tick(struct mx_decoder *d, uint64_t now_us);
 const struct mx_decode_stats *mx_decode_peek_stats(const struct mx_decoder *d);
 bool mx_decode_is_dns_port(const struct mx_decoder *d, uint16_t port);
 
+/* The capture-copy digest of an IP packet (decode.c top comment): header
+ * word hdr, then n payload bytes at p. Exposed for the unit tests. */
+uint64_t mx_decode_dup_digest(uint64_t hdr, const uint8_t *p, size_t n);
 const char *mx_decode_reason_name(enum mx_reason r);
 enum mx_verdict mx_decode_reason_verdict(enum mx_reason r);
 const char *mx_verdict_name(enum mx_verdict v);

@@ -1479,9 +1479,124 @@ static void test_outcome_names(void **state)
 	assert_true(mx_outcome_is_fail(MX_O_TIMEOUT));
 }
 
+/* The header flag bools (written as one word on little-endian machines):
+ * every combination of the two flag bytes gives each bool exactly its bit,
+ * as a byte 0 or 1, with opcode, rcode and partial unaffected. */
+static void test_header_flags(void **state)
+{
+	(void)state;
+	for (unsigned f1 = 0; f1 < 256; f1++) {
+		for (unsigned f2 = 0; f2 < 256; f2++) {
+			uint8_t h[12] = { 0x12, 0x34, (uint8_t)f1, (uint8_t)f2, 0, 0, 0, 0, 0, 0, 0, 0 };
+			memset(&M, 0x5a, sizeof M);
+			(void)mx_dns_parse(h, sizeof h, sizeof h, &M);
+			const bool *b[8] = { &M.qr, &M.aa, &M.tc, &M.rd, &M.ra, &M.ad, &M.cd, &M.partial };
+			const unsigned want[8] = { f1 >> 7 & 1, f1 >> 2 & 1, f1 >> 1 & 1, f1 & 1,
+						   f2 >> 7 & 1, f2 >> 5 & 1, f2 >> 4 & 1, 0 };
+			for (unsigned k = 0; k < 8; k++) {
+				uint8_t raw;
+				memcpy(&raw, b[k], 1);
+				if (raw != want[k])
+					fail_msg("f1 %02x f2 %02x: flag %u is %u, want %u", f1, f2, k,
+						 raw, want[k]);
+			}
+			assert_true(M.has_header);
+			assert_int_equal(M.id, 0x1234);
+			assert_int_equal(M.opcode, f1 >> 3 & 0x0f);
+			assert_int_equal(M.rcode, f2 & 0x0f);
+		}
+	}
+}
+
+/* mx_dns_parse() writes every field it owns on every path (the fast path
+ * resets the question and the OPT values only where it does not set them):
+ * each prefix of a few messages, parsed into a struct that holds a rich
+ * response (mixed-case question, MX and A answers, SOA, OPT with DO, an
+ * extended rcode and EDE), gives what it gives in a zeroed struct. */
+static void same_owned_fields(const struct mx_dns_msg *a, const struct mx_dns_msg *b, size_t len,
+			      size_t wl)
+{
+#define SAME(f)                                                                                 \
+	if (a->f != b->f)                                                                       \
+	fail_msg("len %zu wire_len %zu: " #f " %ld after a rich message, %ld fresh", len, wl, \
+		 (long)a->f, (long)b->f)
+	SAME(wire_len); SAME(id); SAME(opcode); SAME(rcode); SAME(qr); SAME(aa); SAME(tc);
+	SAME(rd); SAME(ra); SAME(ad); SAME(cd); SAME(partial); SAME(has_header);
+	SAME(qdcount); SAME(ancount); SAME(nscount); SAME(arcount);
+	SAME(has_question); SAME(qname.len); SAME(qname.labels); SAME(qname_0x20);
+	SAME(qtype); SAME(qclass);
+	SAME(edns); SAME(edns_payload); SAME(edns_version); SAME(edns_do); SAME(has_ede);
+	SAME(ede_code); SAME(an_parsed); SAME(an_qtype); SAME(an_other); SAME(n_cname);
+	SAME(cname_loop); SAME(n_mx); SAME(mx_total); SAME(n_addr); SAME(addr_total);
+	SAME(min_ttl); SAME(has_soa); SAME(soa_owner.len); SAME(soa_ttl); SAME(soa_serial);
+	SAME(soa_minimum); SAME(neg_ttl); SAME(ns_auth); SAME(verdict);
+#undef SAME
+	assert_string_equal(a->ede_text, b->ede_text);
+	assert_memory_equal(a->qname.wire, b->qname.wire, a->qname.len);
+}
+
+#define HDR_LEN_T 12
+static void test_no_state_carried(void **state)
+{
+	(void)state;
+	static struct mx_dns_msg fresh;
+	struct wb rich, x[4];
+	uint8_t ede[] = { 0, 15, 0, 5, 0, 6, 'b', 'a', 'd' };
+
+	whdr(&rich, 0x4242, F_QR | F_AA | F_RD | F_RA | F_AD | 3, 1, 2, 1, 1);
+	wq(&rich, "Mail.Example.COM", MX_TYPE_MX);
+	size_t at = wrr(&rich, "mail.example.com", MX_TYPE_MX, 300);
+	w16(&rich, 10);
+	wname(&rich, "mx1.example.com");
+	wrr_end(&rich, at);
+	wa(&rich, "mail.example.com", 60, 192, 0, 2, 1);
+	wsoa(&rich, "example.com", 900, 2024010101, 120);
+	wopt(&rich, 1232, 1, true, ede, sizeof ede);
+
+	whdr(&x[0], 7, F_RD, 1, 0, 0, 0);          /* a query without OPT */
+	wq(&x[0], "host.example.net", MX_TYPE_AAAA);
+	whdr(&x[1], 8, F_RD | F_CD, 1, 0, 0, 1);   /* a query with OPT */
+	wq(&x[1], "a.b", MX_TYPE_A);
+	wopt(&x[1], 4096, 0, false, NULL, 0);
+	whdr(&x[2], 9, F_QR | 5, 0, 0, 0, 0);      /* a response without a question */
+	x[3] = rich;                                /* the rich one itself */
+
+	for (unsigned k = 0; k < 4; k++) {
+		for (size_t len = 0; len <= x[k].n; len++) {
+			for (int full = 0; full < 2; full++) {
+				size_t wl = full ? x[k].n : len;
+				parse_wl(&rich, rich.n, rich.n);
+				assert_true(M.edns && M.has_question && M.has_soa);
+				memset(&fresh, 0, sizeof fresh);
+				enum mx_dns_verdict v = mx_dns_parse(x[k].b, len, wl, &fresh);
+				assert_int_equal(mx_dns_parse(x[k].b, len, wl, &M), v);
+				same_owned_fields(&M, &fresh, len, wl);
+			}
+		}
+	}
+	/* a question cut inside QTYPE/QCLASS: no question, but the label count
+	 * of the name that was read stays (as it always has: only the length
+	 * is cleared) */
+	size_t qn = HDR_LEN_T + strlen("host.example.net") + 2;
+	assert_int_equal(mx_dns_parse(x[0].b, qn + 2, x[0].n, &M), MX_DNS_TRUNCATED);
+	assert_false(M.has_question);
+	assert_int_equal(M.qname.len, 0);
+	assert_int_equal(M.qname.labels, 3);
+	assert_int_equal(M.qtype, 0);
+	/* opcode 7 (NOT_DNS before the sections) */
+	uint8_t h[12] = { 0, 1, 7 << 3, 0, 0, 1, 0, 0, 0, 0, 0, 1 };
+	parse_wl(&rich, rich.n, rich.n);
+	memset(&fresh, 0, sizeof fresh);
+	assert_int_equal(mx_dns_parse(h, sizeof h, sizeof h, &fresh), MX_DNS_NOT_DNS);
+	assert_int_equal(mx_dns_parse(h, sizeof h, sizeof h, &M), MX_DNS_NOT_DNS);
+	same_owned_fields(&M, &fresh, sizeof h, sizeof h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_state_carried),
+		cmocka_unit_test(test_header_flags),
 		cmocka_unit_test(test_a_answer),
 		cmocka_unit_test(test_aaaa_answer),
 		cmocka_unit_test(test_mx_answer),
