@@ -27,7 +27,11 @@
  *   in struct mx_txn (client_hash, qhash) for lookup.c and other readers;
  *   h1/h3 (hash_5t) fold the four address words with one multiply each,
  *   the ports and transport (and the ID for h1) without a full hash of
- *   either address, so a response computes no client hash.
+ *   either address, so a response computes no client hash. A message's
+ *   probe compares entries with the message's own fields (msg_match: the
+ *   client is a query's source, a response's destination), so the common
+ *   path never writes a key struct to memory; a response that matches
+ *   nothing pending goes on out of line (response_unmatched).
  * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
  *   a retransmission (same key) moves its entry to the tail, so the timeout
  *   counts from the last copy seen (a stub that resends the same ID on the
@@ -548,6 +552,48 @@ __attribute__((noinline)) static bool full_match(const struct tab *tb, uint32_t 
 	return eq_full(x, k) && !(m && m->has_question && !eq_question(x, m));
 }
 
+/* Does pending entry i (its h1 matched) have message m's key and question?
+ * The key is read from m itself (a query's client is its source, a
+ * response's its destination) rather than from a struct key, so the callers'
+ * keys never need to be written to memory. A query that reaches here always
+ * has a question; a response is compared on its question when it has one. */
+static inline __attribute__((always_inline)) bool msg_match(const struct mx_txn *x, const struct mx_dns_msg *m,
+							    bool resp)
+{
+	const struct mx_addr *c = resp ? &m->dst : &m->src, *s = resp ? &m->src : &m->dst;
+	uint16_t cport = resp ? m->dport : m->sport, sport = resp ? m->sport : m->dport;
+	return x->id == m->id && x->cport == cport && x->sport == sport && x->transport == m->transport &&
+	       mx_addr_eq(&x->client, c) && mx_addr_eq(&x->server, s) &&
+	       !((!resp || m->has_question) && !eq_question(x, m));
+}
+
+/* Out of line (see full_match), one copy per direction. */
+__attribute__((noinline)) static bool query_match(const struct tab *tb, uint32_t i, const struct mx_dns_msg *m)
+{
+	return msg_match(&tb->x[i], m, false);
+}
+
+__attribute__((noinline)) static bool resp_match(const struct tab *tb, uint32_t i, const struct mx_dns_msg *m)
+{
+	return msg_match(&tb->x[i], m, true);
+}
+
+/* find_full() for the key of message m: a query (resp false) or a response. */
+static inline __attribute__((always_inline)) uint32_t find_msg(const struct tab *tb, uint64_t h1,
+							       const struct mx_dns_msg *m, bool resp)
+{
+	uint32_t best = NIL;
+	if (tb->n == 0)
+		return NIL;
+	for (uint32_t i = tb->b1[h1 & tb->mask]; i != NIL; i = tb->h[i].n1) {
+		if (tb->h[i].h1 != h1 || !(resp ? resp_match(tb, i, m) : query_match(tb, i, m)))
+			continue;
+		if (best == NIL || tb->x[i].seq < tb->x[best].seq)
+			best = i;
+	}
+	return best;
+}
+
 /* Entry with key k (ID included) in tb; question compared when m has one
  * (m may be NULL: no question); the oldest (lowest seq) when several match. */
 static inline uint32_t find_full(const struct tab *tb, const struct key *k, uint64_t h1,
@@ -935,7 +981,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 			 .sport = m->dport, .id = m->id, .transport = m->transport };
 	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
 	struct tab *pt = &t->pend;
-	uint32_t i = find_full(pt, &k, h1, m);
+	uint32_t i = find_msg(pt, h1, m, false);
 	if (i != NIL) {
 		/* same key while pending: a retransmission of this transaction */
 		struct mx_txn *x = &pt->x[i];
@@ -1187,18 +1233,15 @@ static bool mcast_answer(const struct mx_txn_table *t, const struct mx_dns_msg *
 	return false;
 }
 
-static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
+/* Response m (key hash h1) matches nothing pending: recent, WRONG_SOURCE,
+ * multicast or held. Out of line: rare, and its key is built in memory here
+ * only (the common path keeps it in registers). */
+static __attribute__((noinline)) void response_unmatched(struct mx_txn_table *t, const struct mx_dns_msg *m,
+							 uint64_t h1)
 {
 	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
 			 .sport = m->sport, .id = m->id, .transport = m->transport };
-	uint64_t h1 = hash_full(hash_5t(&k), k.id);
 	struct tab *pt = &t->pend;
-
-	uint32_t i = find_full(pt, &k, h1, m);
-	if (i != NIL) {
-		answer_pending(t, i, m, t->now - pt->x[i].q_ts);
-		return;
-	}
 	const struct rent *re = ring_find(&t->rec, &k, h1, m, t->ring_now, t->o.recent_us);
 	if (re && re->kind == MX_TXN_ANSWERED && m->transport == MX_T_TCP)
 		return; /* a TCP stream delivers each message once: this is the next
@@ -1232,6 +1275,20 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		return; /* a unicast answer to a multicast query (LLMNR, RFC 4795
 			 * §2.1.1; mDNS legacy unicast, RFC 6762 §6.7) */
 	hold_put(t, m); /* UNSOLICITED unless its query follows */
+}
+
+static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
+			 .sport = m->sport, .id = m->id, .transport = m->transport };
+	uint64_t h1 = hash_full(hash_5t(&k), k.id);
+	struct tab *pt = &t->pend;
+
+	uint32_t i = find_msg(pt, h1, m, true);
+	if (i != NIL)
+		answer_pending(t, i, m, t->now - pt->x[i].q_ts);
+	else
+		response_unmatched(t, m, h1);
 }
 
 void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m)

@@ -1155,6 +1155,82 @@ static void question_hash_is_dname_hash(void **state)
 	assert_int_equal(mx_txn_question_hash(&n, 1, 1), mx_dname_hash(&n, MX_TXN_QUESTION_SEED ^ (1ULL << 16) ^ 1));
 }
 
+/* Which fields make a message the same transaction (txn.c msg_match: the
+ * key read from the message itself, the client being a query's source and a
+ * response's destination): each key field changed on its own, for IPv4 and
+ * IPv6, on the query side (a retransmission or a new transaction) and on the
+ * response side (answers the query or not, with and without a question). */
+enum kf { KF_NONE, KF_CADDR, KF_CPORT, KF_SADDR, KF_SPORT, KF_TRANSPORT, KF_ID, KF_QNAME, KF_QNAME_LEN,
+	  KF_QTYPE, KF_QCLASS, KF__COUNT };
+
+/* Change field f of message m, seen from its client's side (resp: m is a
+ * response, so the client is its destination). */
+static void kf_apply(struct mx_dns_msg *m, enum kf f, bool resp, bool v6)
+{
+	struct mx_addr other = A(v6 ? "2001:db8::99" : "192.0.2.99");
+	switch (f) {
+	case KF_NONE: break;
+	case KF_CADDR: *(resp ? &m->dst : &m->src) = other; break;
+	case KF_CPORT: *(resp ? &m->dport : &m->sport) += 1; break;
+	case KF_SADDR: *(resp ? &m->src : &m->dst) = other; break;
+	case KF_SPORT: *(resp ? &m->sport : &m->dport) += 1; break;
+	case KF_TRANSPORT: m->transport = 6; break;
+	case KF_ID: m->id ^= 0x0100; break;
+	case KF_QNAME: assert_int_equal(mx_dname_from_text("mail.example.con", &m->qname), 0); break;
+	case KF_QNAME_LEN: assert_int_equal(mx_dname_from_text("mail.example.co", &m->qname), 0); break;
+	case KF_QTYPE: m->qtype++; break;
+	case KF_QCLASS: m->qclass = 3; break;
+	case KF__COUNT: break;
+	}
+}
+
+static void each_key_field_decides_match(void **state)
+{
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int f = KF_NONE; f < KF__COUNT; f++) {
+			const char *cli = v6 ? "2001:db8::10" : "192.0.2.10";
+			const char *srv = v6 ? "2001:db8::53" : "192.0.2.53";
+			bool question_field = f >= KF_QNAME;
+			/* query side: the same key again is a retransmission */
+			struct mx_txn_table *t = mk(0, 0, 0);
+			mkq(&q1, cli, 40000, srv, 53, 0x1234, "mail.example.com", MX_TYPE_MX, 10 * S, 1);
+			mx_txn_observe(t, &q1);
+			q2 = q1;
+			q2.ts_us = 11 * S;
+			q2.frame = 2;
+			kf_apply(&q2, (enum kf)f, false, v6);
+			mx_txn_observe(t, &q2);
+			assert_int_equal(last('q')->retransmit, f == KF_NONE);
+			assert_int_equal(mx_txn_peek_stats(t)->transactions, f == KF_NONE ? 1 : 2);
+			mx_txn_free(t);
+			/* response side, with its question and without one */
+			for (int noq = 0; noq < 2; noq++) {
+				R->n = R->n_done = R->n_q = R->n_stray = 0;
+				t = mk(0, 0, 0);
+				mx_txn_observe(t, &q1);
+				mkr(&r1, &q1, NULL, 0, 12 * S, 3);
+				kf_apply(&r1, (enum kf)f, true, v6);
+				if (noq) {
+					r1.has_question = false;
+					r1.qdcount = 0;
+				}
+				mx_txn_observe(t, &r1);
+				bool match = f == KF_NONE || (noq && question_field);
+				assert_int_equal(mx_txn_peek_stats(t)->answered, match);
+				assert_int_equal(mx_txn_pending(t), !match);
+				if (match) {
+					const struct ev *d = last('d');
+					assert_non_null(d);
+					assert_int_equal(d->x.seq, 1);
+					assert_int_equal(d->x.r_frame, 3);
+				}
+				mx_txn_free(t);
+			}
+			R->n = R->n_done = R->n_q = R->n_stray = 0;
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1180,6 +1256,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(recent_full_at_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_servers_same_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(question_hash_is_dname_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(each_key_field_decides_match, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
