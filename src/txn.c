@@ -3,7 +3,9 @@
  * What it does (txn.h, PATTERNS.md §0 "Transaction"):
  * - Pending queries live in a pool of entries (grown by doubling up to
  *   opts.max_pending, reused through a free list: no allocation per packet)
- *   with three chained hash indexes over power-of-two bucket arrays:
+ *   with three chained hash indexes over power-of-two bucket arrays (at
+ *   least twice as many buckets as entries: a probe rarely steps past a
+ *   foreign entry):
  *     h1 (client ip, client port, server ip, server port, transport, ID)
  *        -> exact match of a response; the question is compared when the
  *        response has one, a response without a question section matches the
@@ -487,7 +489,9 @@ static int tab_grow(struct tab *tb)
 		tb->free_head = i;
 	}
 	tb->cap = ncap;
-	uint32_t nb = pow2_at_least(ncap);
+	/* twice the entries (ncap <= POOL_LIMIT: no overflow), so chains stay
+	 * short when the pool is nearly full */
+	uint32_t nb = 2 * pow2_at_least(ncap);
 	if (nb > tb->mask + 1 || !tb->b1) {
 		if (tab_rehash(tb, nb) != 0 && !tb->b1)
 			return -1;
