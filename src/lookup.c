@@ -465,7 +465,7 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	l->client_hash = mx_txn_client_hash_of(x);
 	l->qhash = mx_txn_qhash_of(x);
 	l->client = x->client;
-	mx_dname_copy(&l->qname, &x->qname);
+	mx_txn_name_copy(&l->qname, &x->qname);
 	l->qtype = x->qtype;
 	l->qclass = x->qclass;
 	l->rd = x->rd;

@@ -1023,7 +1023,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	x->sport = k.sport;
 	x->transport = k.transport;
 	x->id = k.id;
-	mx_dname_copy(&x->qname, &m->qname);
+	mx_txn_name_copy(&x->qname, &m->qname);
 	x->qtype = m->qtype;
 	x->qclass = m->qclass;
 	x->rd = m->rd;

@@ -1231,6 +1231,34 @@ static void each_key_field_decides_match(void **state)
 		}
 }
 
+/* mx_txn_name_copy() (txn.h) gives what mx_dname_copy() gives for every
+ * length 0..255 and the boundaries of its block copies (30/31, 62/63), with
+ * other bytes past len in the source and stale bytes in the destination. */
+static void name_copy_matches_dname_copy(void **state)
+{
+	(void)state;
+	struct mx_dname src, a, b;
+	for (unsigned len = 0; len <= MX_DNAME_MAX; len++) {
+		for (unsigned fill = 0; fill < 2; fill++) {
+			memset(&src, fill ? 0xa5 : 0x00, sizeof src);
+			src.len = (uint8_t)len;
+			src.labels = (uint8_t)(len / 3);
+			for (unsigned k = 0; k < len; k++)
+				src.wire[k] = (uint8_t)(k * 7 + len + 1);
+			memset(&a, 0x5a, sizeof a);
+			memset(&b, 0x3c, sizeof b);
+			mx_dname_copy(&a, &src);
+			mx_txn_name_copy(&b, &src);
+			assert_int_equal(b.len, a.len);
+			assert_int_equal(b.labels, a.labels);
+			for (unsigned k = 0; k < len; k++)
+				assert_int_equal(b.wire[k], src.wire[k]);
+			assert_true(mx_dname_eq(&a, &b));
+			assert_int_equal(mx_dname_hash(&a, 7), mx_dname_hash(&b, 7));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1257,6 +1285,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(many_servers_same_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(question_hash_is_dname_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_key_field_decides_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(name_copy_matches_dname_copy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
