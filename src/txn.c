@@ -780,7 +780,8 @@ static void remember(struct mx_txn_table *t, uint32_t pi)
 	 * is in an allocated chunk unless the ring has never been this big */
 	uint64_t slot64 = (uint64_t)rg->head + rg->n;
 	uint32_t i = (uint32_t)(slot64 >= rg->max ? slot64 - rg->max : slot64);
-	if (i >= ring_room(rg) && ring_grow(rg) != 0) {
+	/* i < max, so i >= ring_room() is i's chunk not allocated yet */
+	if ((i >> RING_CHUNK_SHIFT) >= rg->n_chunks && ring_grow(rg) != 0) {
 		t->st.evicted_recent++; /* no memory: not remembered */
 		return;
 	}

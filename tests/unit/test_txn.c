@@ -1259,6 +1259,45 @@ static void name_copy_matches_dname_copy(void **state)
 	}
 }
 
+/* The recent ring over more than one chunk (1024 entries each; the last one
+ * partial when max_recent is not a multiple) and after it wraps: every
+ * remembered transaction is found again (DUPLICATE, its own seq), the oldest
+ * beyond max_recent are forgotten (evicted_recent, then UNSOLICITED). */
+static void recent_ring_chunks_and_wrap(void **state)
+{
+	(void)state;
+	enum { MAXR = 1500, N = 2200 };
+	struct mx_txn_table *t = mk(0, 0, MAXR);
+	static struct mx_dns_msg qs[N];
+	for (unsigned i = 0; i < N; i++) {
+		mkq(&qs[i], "192.0.2.10", (uint16_t)(10000 + i), "192.0.2.53", 53, (uint16_t)i, "mail.example.com",
+		    MX_TYPE_A, 10 * S + i, 1 + i);
+		mx_txn_observe(t, &qs[i]);
+		mkr(&r1, &qs[i], NULL, 0, 10 * S + i, 10000 + i);
+		mx_txn_observe(t, &r1);
+	}
+	assert_int_equal(mx_txn_peek_stats(t)->answered, N);
+	assert_int_equal(mx_txn_peek_stats(t)->evicted_recent, N - MAXR);
+	R->n = 0; /* the event log holds MAXEV: start it again for the strays */
+	for (unsigned i = N; i-- > 0;) {
+		size_t before = R->n_stray;
+		mkr(&r1, &qs[i], NULL, 0, 11 * S, 20000 + i);
+		mx_txn_observe(t, &r1);
+		if (i >= N - MAXR) {
+			assert_int_equal(R->n_stray, before + 1);
+			const struct ev *e = last('s');
+			assert_non_null(e);
+			assert_int_equal(e->s.kind, MX_STRAY_DUPLICATE);
+			assert_int_equal(e->s.txn_seq, i + 1);
+			assert_int_equal(e->s.q_frame, 1 + i);
+		}
+	}
+	assert_int_equal(mx_txn_peek_stats(t)->stray[MX_STRAY_DUPLICATE], MAXR);
+	settle(t, 11 * S);
+	assert_int_equal(mx_txn_peek_stats(t)->stray[MX_STRAY_UNSOLICITED], N - MAXR);
+	mx_txn_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1286,6 +1325,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(question_hash_is_dname_hash, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_key_field_decides_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(name_copy_matches_dname_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(recent_ring_chunks_and_wrap, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
