@@ -1153,6 +1153,18 @@ static void question_hash_is_dname_hash(void **state)
 	}
 	n.len = 0;
 	assert_int_equal(mx_txn_question_hash(&n, 1, 1), mx_dname_hash(&n, MX_TXN_QUESTION_SEED ^ (1ULL << 16) ^ 1));
+	/* the inline computation against mx_hash_bytes() for every length (each
+	 * tail size 0..7 after 0..31 whole words), distinct bytes everywhere */
+	for (unsigned len = 0; len <= MX_DNAME_MAX; len++) {
+		memset(&n, 0xee, sizeof n);
+		n.len = (uint8_t)len;
+		for (unsigned k = 0; k < len; k++)
+			n.wire[k] = (uint8_t)(k * 37 + len * 11 + 5);
+		for (size_t b = 0; b < sizeof types / sizeof types[0]; b++) {
+			uint64_t seed = MX_TXN_QUESTION_SEED ^ ((uint64_t)types[b] << 16) ^ 1u;
+			assert_int_equal(mx_txn_question_hash(&n, types[b], 1), mx_hash_bytes(n.wire, len, seed));
+		}
+	}
 }
 
 /* Which fields make a message the same transaction (txn.c msg_match: the
