@@ -877,7 +877,7 @@ static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind k
 struct held;
 static void hold_release(struct mx_txn_table *t, bool all);
 static struct held *hold_match(struct mx_txn_table *t, const struct mx_dns_msg *q);
-static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us);
+static inline void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us);
 
 static inline uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -1072,7 +1072,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 }
 
 /* Pending entry i is answered by response m. */
-static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us)
+static inline __attribute__((always_inline)) void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us)
 {
 	struct mx_txn *x = &t->pend.x[i];
 	x->r_ts = t->now;
