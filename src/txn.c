@@ -853,8 +853,11 @@ static const struct rent *ring_find(struct ring *rg, const struct key *k, uint64
 }
 
 /* End pending entry i as `kind` (result fields already filled for ANSWERED and
- * UNREACHABLE), report it, remember it (unless at finish) and free it. */
-static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind kind, bool keep)
+ * UNREACHABLE), report it, remember it (unless at finish) and free it.
+ * Inlined where a response answers (kind and keep constant there); the
+ * other callers share the out-of-line copy, close_pending(). */
+static inline __attribute__((always_inline)) void close_pending_inl(struct mx_txn_table *t, uint32_t i,
+								     enum mx_txn_kind kind, bool keep)
 {
 	struct mx_txn *x = &t->pend.x[i];
 	x->kind = kind;
@@ -872,6 +875,12 @@ static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind k
 	if (keep)
 		remember(t, i);
 	tab_release(&t->pend, i);
+}
+
+static __attribute__((noinline)) void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind kind,
+						    bool keep)
+{
+	close_pending_inl(t, i, kind, keep);
 }
 
 struct held;
@@ -1088,7 +1097,7 @@ static inline __attribute__((always_inline)) void answer_pending(struct mx_txn_t
 	x->ede = m->has_ede ? m->ede_code : 0xffff;
 	x->r_size = m->wire_len;
 	x->resp = m;
-	close_pending(t, i, MX_TXN_ANSWERED, true);
+	close_pending_inl(t, i, MX_TXN_ANSWERED, true);
 }
 
 static void send_stray(struct mx_txn_table *t, const struct mx_stray *s)
