@@ -343,8 +343,10 @@ static inline __attribute__((always_inline)) uint32_t find_txn(const struct mx_l
 
 /* ---- closing ------------------------------------------------------------ */
 
-static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
-			 const struct mx_dns_msg *answer)
+/* Inlined where a result closes its lookup (mx_lookup_observe_done); the
+ * other callers share the out-of-line copy, close_lookup(). */
+static inline __attribute__((always_inline)) void close_lookup_inl(struct mx_lookup_table *t, uint32_t i,
+								    bool evicted, const struct mx_dns_msg *answer)
 {
 	struct hot *e = H(t, i);
 	struct mx_lookup *l = L(t, i);
@@ -368,6 +370,12 @@ static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
 	l->seq = 0; /* closed: seq cache entries that name this lookup are stale */
 	H(t, i)->hnext = t->free_head;
 	t->free_head = i;
+}
+
+static __attribute__((noinline)) void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
+						   const struct mx_dns_msg *answer)
+{
+	close_lookup_inl(t, i, evicted, answer);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -693,7 +701,7 @@ void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 		}
 		l->outcome = (enum mx_outcome)e->best;
 		if (x->outcome == MX_O_ANSWER || x->outcome == MX_O_NODATA || x->outcome == MX_O_NXDOMAIN) {
-			close_lookup(t, i, false, x->kind == MX_TXN_ANSWERED ? x->resp : NULL);
+			close_lookup_inl(t, i, false, x->kind == MX_TXN_ANSWERED ? x->resp : NULL);
 			return;
 		}
 	}
