@@ -147,7 +147,7 @@ __attribute__((noinline)) static bool key_eq(const struct mx_lookup_table *t, ui
 
 /* ---- lists -------------------------------------------------------------- */
 
-static void c_unlink(struct mx_lookup_table *t, uint32_t i)
+static inline __attribute__((always_inline)) void c_unlink(struct mx_lookup_table *t, uint32_t i)
 {
 	struct hot *e = H(t, i);
 	if (e->cprev != NIL)
@@ -211,7 +211,7 @@ static void h_link(struct mx_lookup_table *t, uint32_t i)
 	t->bkt[b] = i;
 }
 
-static void h_unlink(struct mx_lookup_table *t, uint32_t i)
+static inline __attribute__((always_inline)) void h_unlink(struct mx_lookup_table *t, uint32_t i)
 {
 	uint32_t *pp = &t->bkt[H(t, i)->h & t->mask];
 	while (*pp != i && *pp != NIL)

@@ -357,7 +357,7 @@ static void chains_link(struct tab *tb, uint32_t i)
 		aux_link(tb, i);
 }
 
-static void chains_unlink(struct tab *tb, uint32_t i)
+static inline __attribute__((always_inline)) void chains_unlink(struct tab *tb, uint32_t i)
 {
 	uint32_t *pp = &tb->b1[tb->h[i].h1 & tb->mask];
 	while (*pp != i && *pp != NIL)
@@ -536,7 +536,7 @@ static uint32_t tab_take(struct tab *tb)
 	return i;
 }
 
-static void tab_release(struct tab *tb, uint32_t i)
+static inline __attribute__((always_inline)) void tab_release(struct tab *tb, uint32_t i)
 {
 	chains_unlink(tb, i);
 	fifo_unlink(tb, i);
@@ -766,7 +766,7 @@ static inline void ring_expire(struct ring *rg, uint64_t now, uint64_t recent_us
 }
 
 /* Remember closed pending entry pi (the oldest is forgotten when full). */
-static void remember(struct mx_txn_table *t, uint32_t pi)
+static inline __attribute__((always_inline)) void remember(struct mx_txn_table *t, uint32_t pi)
 {
 	struct ring *rg = &t->rec;
 	if (rg->max == 0)
