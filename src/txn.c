@@ -739,7 +739,7 @@ static int ring_grow(struct ring *rg)
 }
 
 /* Forget the oldest entry: O(1), the hash chains are not touched. */
-static void ring_pop(struct ring *rg)
+static inline __attribute__((always_inline)) void ring_pop(struct ring *rg)
 {
 	rg->head = rg->head + 1 == rg->max ? 0 : rg->head + 1;
 	rg->n--;
