@@ -147,7 +147,7 @@ __attribute__((noinline)) static bool key_eq(const struct mx_lookup_table *t, ui
 
 /* ---- lists -------------------------------------------------------------- */
 
-static void c_unlink(struct mx_lookup_table *t, uint32_t i)
+static inline __attribute__((always_inline)) void c_unlink(struct mx_lookup_table *t, uint32_t i)
 {
 	struct hot *e = H(t, i);
 	if (e->cprev != NIL)
@@ -211,7 +211,7 @@ static void h_link(struct mx_lookup_table *t, uint32_t i)
 	t->bkt[b] = i;
 }
 
-static void h_unlink(struct mx_lookup_table *t, uint32_t i)
+static inline __attribute__((always_inline)) void h_unlink(struct mx_lookup_table *t, uint32_t i)
 {
 	uint32_t *pp = &t->bkt[H(t, i)->h & t->mask];
 	while (*pp != i && *pp != NIL)
@@ -343,8 +343,10 @@ static inline __attribute__((always_inline)) uint32_t find_txn(const struct mx_l
 
 /* ---- closing ------------------------------------------------------------ */
 
-static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
-			 const struct mx_dns_msg *answer)
+/* Inlined where a result closes its lookup (mx_lookup_observe_done); the
+ * other callers share the out-of-line copy, close_lookup(). */
+static inline __attribute__((always_inline)) void close_lookup_inl(struct mx_lookup_table *t, uint32_t i,
+								    bool evicted, const struct mx_dns_msg *answer)
 {
 	struct hot *e = H(t, i);
 	struct mx_lookup *l = L(t, i);
@@ -368,6 +370,12 @@ static void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
 	l->seq = 0; /* closed: seq cache entries that name this lookup are stale */
 	H(t, i)->hnext = t->free_head;
 	t->free_head = i;
+}
+
+static __attribute__((noinline)) void close_lookup(struct mx_lookup_table *t, uint32_t i, bool evicted,
+						   const struct mx_dns_msg *answer)
+{
+	close_lookup_inl(t, i, evicted, answer);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -465,7 +473,7 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	l->client_hash = mx_txn_client_hash_of(x);
 	l->qhash = mx_txn_qhash_of(x);
 	l->client = x->client;
-	mx_dname_copy(&l->qname, &x->qname);
+	mx_txn_name_copy(&l->qname, &x->qname);
 	l->qtype = x->qtype;
 	l->qclass = x->qclass;
 	l->rd = x->rd;
@@ -693,7 +701,7 @@ void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 		}
 		l->outcome = (enum mx_outcome)e->best;
 		if (x->outcome == MX_O_ANSWER || x->outcome == MX_O_NODATA || x->outcome == MX_O_NXDOMAIN) {
-			close_lookup(t, i, false, x->kind == MX_TXN_ANSWERED ? x->resp : NULL);
+			close_lookup_inl(t, i, false, x->kind == MX_TXN_ANSWERED ? x->resp : NULL);
 			return;
 		}
 	}

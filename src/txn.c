@@ -3,7 +3,9 @@
  * What it does (txn.h, PATTERNS.md §0 "Transaction"):
  * - Pending queries live in a pool of entries (grown by doubling up to
  *   opts.max_pending, reused through a free list: no allocation per packet)
- *   with three chained hash indexes over power-of-two bucket arrays:
+ *   with three chained hash indexes over power-of-two bucket arrays (at
+ *   least twice as many buckets as entries: a probe rarely steps past a
+ *   foreign entry):
  *     h1 (client ip, client port, server ip, server port, transport, ID)
  *        -> exact match of a response; the question is compared when the
  *        response has one, a response without a question section matches the
@@ -27,7 +29,11 @@
  *   in struct mx_txn (client_hash, qhash) for lookup.c and other readers;
  *   h1/h3 (hash_5t) fold the four address words with one multiply each,
  *   the ports and transport (and the ID for h1) without a full hash of
- *   either address, so a response computes no client hash.
+ *   either address, so a response computes no client hash. A message's
+ *   probe compares entries with the message's own fields (msg_match: the
+ *   client is a query's source, a response's destination), so the common
+ *   path never writes a key struct to memory; a response that matches
+ *   nothing pending goes on out of line (response_unmatched).
  * - Expiry is a doubly linked FIFO in order of the LAST copy of each query:
  *   a retransmission (same key) moves its entry to the tail, so the timeout
  *   counts from the last copy seen (a stub that resends the same ID on the
@@ -351,7 +357,7 @@ static void chains_link(struct tab *tb, uint32_t i)
 		aux_link(tb, i);
 }
 
-static void chains_unlink(struct tab *tb, uint32_t i)
+static inline __attribute__((always_inline)) void chains_unlink(struct tab *tb, uint32_t i)
 {
 	uint32_t *pp = &tb->b1[tb->h[i].h1 & tb->mask];
 	while (*pp != i && *pp != NIL)
@@ -483,7 +489,9 @@ static int tab_grow(struct tab *tb)
 		tb->free_head = i;
 	}
 	tb->cap = ncap;
-	uint32_t nb = pow2_at_least(ncap);
+	/* twice the entries (ncap <= POOL_LIMIT: no overflow), so chains stay
+	 * short when the pool is nearly full */
+	uint32_t nb = 2 * pow2_at_least(ncap);
 	if (nb > tb->mask + 1 || !tb->b1) {
 		if (tab_rehash(tb, nb) != 0 && !tb->b1)
 			return -1;
@@ -528,7 +536,7 @@ static uint32_t tab_take(struct tab *tb)
 	return i;
 }
 
-static void tab_release(struct tab *tb, uint32_t i)
+static inline __attribute__((always_inline)) void tab_release(struct tab *tb, uint32_t i)
 {
 	chains_unlink(tb, i);
 	fifo_unlink(tb, i);
@@ -546,6 +554,48 @@ __attribute__((noinline)) static bool full_match(const struct tab *tb, uint32_t 
 {
 	const struct mx_txn *x = &tb->x[i];
 	return eq_full(x, k) && !(m && m->has_question && !eq_question(x, m));
+}
+
+/* Does pending entry i (its h1 matched) have message m's key and question?
+ * The key is read from m itself (a query's client is its source, a
+ * response's its destination) rather than from a struct key, so the callers'
+ * keys never need to be written to memory. A query that reaches here always
+ * has a question; a response is compared on its question when it has one. */
+static inline __attribute__((always_inline)) bool msg_match(const struct mx_txn *x, const struct mx_dns_msg *m,
+							    bool resp)
+{
+	const struct mx_addr *c = resp ? &m->dst : &m->src, *s = resp ? &m->src : &m->dst;
+	uint16_t cport = resp ? m->dport : m->sport, sport = resp ? m->sport : m->dport;
+	return x->id == m->id && x->cport == cport && x->sport == sport && x->transport == m->transport &&
+	       mx_addr_eq(&x->client, c) && mx_addr_eq(&x->server, s) &&
+	       !((!resp || m->has_question) && !eq_question(x, m));
+}
+
+/* Out of line (see full_match), one copy per direction. */
+__attribute__((noinline)) static bool query_match(const struct tab *tb, uint32_t i, const struct mx_dns_msg *m)
+{
+	return msg_match(&tb->x[i], m, false);
+}
+
+__attribute__((noinline)) static bool resp_match(const struct tab *tb, uint32_t i, const struct mx_dns_msg *m)
+{
+	return msg_match(&tb->x[i], m, true);
+}
+
+/* find_full() for the key of message m: a query (resp false) or a response. */
+static inline __attribute__((always_inline)) uint32_t find_msg(const struct tab *tb, uint64_t h1,
+							       const struct mx_dns_msg *m, bool resp)
+{
+	uint32_t best = NIL;
+	if (tb->n == 0)
+		return NIL;
+	for (uint32_t i = tb->b1[h1 & tb->mask]; i != NIL; i = tb->h[i].n1) {
+		if (tb->h[i].h1 != h1 || !(resp ? resp_match(tb, i, m) : query_match(tb, i, m)))
+			continue;
+		if (best == NIL || tb->x[i].seq < tb->x[best].seq)
+			best = i;
+	}
+	return best;
 }
 
 /* Entry with key k (ID included) in tb; question compared when m has one
@@ -689,7 +739,7 @@ static int ring_grow(struct ring *rg)
 }
 
 /* Forget the oldest entry: O(1), the hash chains are not touched. */
-static void ring_pop(struct ring *rg)
+static inline __attribute__((always_inline)) void ring_pop(struct ring *rg)
 {
 	rg->head = rg->head + 1 == rg->max ? 0 : rg->head + 1;
 	rg->n--;
@@ -716,7 +766,7 @@ static inline void ring_expire(struct ring *rg, uint64_t now, uint64_t recent_us
 }
 
 /* Remember closed pending entry pi (the oldest is forgotten when full). */
-static void remember(struct mx_txn_table *t, uint32_t pi)
+static inline __attribute__((always_inline)) void remember(struct mx_txn_table *t, uint32_t pi)
 {
 	struct ring *rg = &t->rec;
 	if (rg->max == 0)
@@ -730,7 +780,8 @@ static void remember(struct mx_txn_table *t, uint32_t pi)
 	 * is in an allocated chunk unless the ring has never been this big */
 	uint64_t slot64 = (uint64_t)rg->head + rg->n;
 	uint32_t i = (uint32_t)(slot64 >= rg->max ? slot64 - rg->max : slot64);
-	if (i >= ring_room(rg) && ring_grow(rg) != 0) {
+	/* i < max, so i >= ring_room() is i's chunk not allocated yet */
+	if ((i >> RING_CHUNK_SHIFT) >= rg->n_chunks && ring_grow(rg) != 0) {
 		t->st.evicted_recent++; /* no memory: not remembered */
 		return;
 	}
@@ -802,8 +853,11 @@ static const struct rent *ring_find(struct ring *rg, const struct key *k, uint64
 }
 
 /* End pending entry i as `kind` (result fields already filled for ANSWERED and
- * UNREACHABLE), report it, remember it (unless at finish) and free it. */
-static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind kind, bool keep)
+ * UNREACHABLE), report it, remember it (unless at finish) and free it.
+ * Inlined where a response answers (kind and keep constant there); the
+ * other callers share the out-of-line copy, close_pending(). */
+static inline __attribute__((always_inline)) void close_pending_inl(struct mx_txn_table *t, uint32_t i,
+								     enum mx_txn_kind kind, bool keep)
 {
 	struct mx_txn *x = &t->pend.x[i];
 	x->kind = kind;
@@ -823,10 +877,16 @@ static void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind k
 	tab_release(&t->pend, i);
 }
 
+static __attribute__((noinline)) void close_pending(struct mx_txn_table *t, uint32_t i, enum mx_txn_kind kind,
+						    bool keep)
+{
+	close_pending_inl(t, i, kind, keep);
+}
+
 struct held;
 static void hold_release(struct mx_txn_table *t, bool all);
 static struct held *hold_match(struct mx_txn_table *t, const struct mx_dns_msg *q);
-static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us);
+static inline void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us);
 
 static inline uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -935,7 +995,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 			 .sport = m->dport, .id = m->id, .transport = m->transport };
 	uint64_t h3 = hash_5t(&k), h1 = hash_full(h3, k.id);
 	struct tab *pt = &t->pend;
-	uint32_t i = find_full(pt, &k, h1, m);
+	uint32_t i = find_msg(pt, h1, m, false);
 	if (i != NIL) {
 		/* same key while pending: a retransmission of this transaction */
 		struct mx_txn *x = &pt->x[i];
@@ -973,7 +1033,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	x->sport = k.sport;
 	x->transport = k.transport;
 	x->id = k.id;
-	mx_dname_copy(&x->qname, &m->qname);
+	mx_txn_name_copy(&x->qname, &m->qname);
 	x->qtype = m->qtype;
 	x->qclass = m->qclass;
 	x->rd = m->rd;
@@ -1021,7 +1081,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 }
 
 /* Pending entry i is answered by response m. */
-static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us)
+static inline __attribute__((always_inline)) void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_dns_msg *m, uint64_t latency_us)
 {
 	struct mx_txn *x = &t->pend.x[i];
 	x->r_ts = t->now;
@@ -1037,7 +1097,7 @@ static void answer_pending(struct mx_txn_table *t, uint32_t i, const struct mx_d
 	x->ede = m->has_ede ? m->ede_code : 0xffff;
 	x->r_size = m->wire_len;
 	x->resp = m;
-	close_pending(t, i, MX_TXN_ANSWERED, true);
+	close_pending_inl(t, i, MX_TXN_ANSWERED, true);
 }
 
 static void send_stray(struct mx_txn_table *t, const struct mx_stray *s)
@@ -1187,18 +1247,15 @@ static bool mcast_answer(const struct mx_txn_table *t, const struct mx_dns_msg *
 	return false;
 }
 
-static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
+/* Response m (key hash h1) matches nothing pending: recent, WRONG_SOURCE,
+ * multicast or held. Out of line: rare, and its key is built in memory here
+ * only (the common path keeps it in registers). */
+static __attribute__((noinline)) void response_unmatched(struct mx_txn_table *t, const struct mx_dns_msg *m,
+							 uint64_t h1)
 {
 	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
 			 .sport = m->sport, .id = m->id, .transport = m->transport };
-	uint64_t h1 = hash_full(hash_5t(&k), k.id);
 	struct tab *pt = &t->pend;
-
-	uint32_t i = find_full(pt, &k, h1, m);
-	if (i != NIL) {
-		answer_pending(t, i, m, t->now - pt->x[i].q_ts);
-		return;
-	}
 	const struct rent *re = ring_find(&t->rec, &k, h1, m, t->ring_now, t->o.recent_us);
 	if (re && re->kind == MX_TXN_ANSWERED && m->transport == MX_T_TCP)
 		return; /* a TCP stream delivers each message once: this is the next
@@ -1232,6 +1289,20 @@ static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		return; /* a unicast answer to a multicast query (LLMNR, RFC 4795
 			 * §2.1.1; mDNS legacy unicast, RFC 6762 §6.7) */
 	hold_put(t, m); /* UNSOLICITED unless its query follows */
+}
+
+static void observe_response(struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
+			 .sport = m->sport, .id = m->id, .transport = m->transport };
+	uint64_t h1 = hash_full(hash_5t(&k), k.id);
+	struct tab *pt = &t->pend;
+
+	uint32_t i = find_msg(pt, h1, m, true);
+	if (i != NIL)
+		answer_pending(t, i, m, t->now - pt->x[i].q_ts);
+	else
+		response_unmatched(t, m, h1);
 }
 
 void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m)

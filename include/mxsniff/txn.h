@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mxsniff/addr.h"
 #include "mxsniff/decode.h"
@@ -87,12 +88,24 @@ static inline uint64_t mx_txn_client_hash(const struct mx_addr *client)
 	return mx_addr_hash(client, MX_TXN_CLIENT_SEED);
 }
 
-/* mx_dname_hash() of the (case-folded) qname, qtype and qclass in the seed
- * (called as the mx_hash_bytes() of the wire bytes that it is: one call
- * level less per transaction). */
+/* mx_dname_hash() of the (case-folded) qname, qtype and qclass in the seed,
+ * i.e. mx_hash_bytes() (addr.c) of the wire bytes, computed here inline with
+ * the same steps (length first, 8-byte words, a 1..7 byte tail as one word,
+ * the splitmix64 finaliser) so the value is the same: other modules compare
+ * it with mx_hash_bytes()/mx_dname_hash() results (chain.c NAME_HASH_SEED). */
 static inline uint64_t mx_txn_question_hash(const struct mx_dname *qname, uint16_t qtype, uint16_t qclass)
 {
-	return mx_hash_bytes(qname->wire, qname->len, MX_TXN_QUESTION_SEED ^ ((uint64_t)qtype << 16) ^ qclass);
+	const uint8_t *b = qname->wire;
+	size_t n = qname->len;
+	uint64_t seed = MX_TXN_QUESTION_SEED ^ ((uint64_t)qtype << 16) ^ qclass;
+	uint64_t h = mx_mix_word_(seed ^ 0xcbf29ce484222325ULL, (uint64_t)n);
+	for (; n >= 8; n -= 8, b += 8)
+		h = mx_mix_word_(h, mx_load64_(b));
+	if (n >= 4)
+		h = mx_mix_word_(h, (uint64_t)mx_dname_ld4_(b) << 32 | mx_dname_ld4_(b + n - 4));
+	else if (n)
+		h = mx_mix_word_(h, (uint64_t)b[0] << 16 | (uint64_t)b[n >> 1] << 8 | b[n - 1]);
+	return mx_avalanche_(h);
 }
 
 static inline uint64_t mx_txn_client_hash_of(const struct mx_txn *t)
@@ -103,6 +116,24 @@ static inline uint64_t mx_txn_client_hash_of(const struct mx_txn *t)
 static inline uint64_t mx_txn_qhash_of(const struct mx_txn *t)
 {
 	return t->qhash ? t->qhash : mx_txn_question_hash(&t->qname, t->qtype, t->qclass);
+}
+
+/* The copy txn.c and lookup.c make of a qname (message -> transaction ->
+ * lookup): the same result as mx_dname_copy() for every byte a reader may
+ * read (len, labels, wire[0..len)), but a name of up to 30 (62) wire bytes,
+ * nearly every one, is moved as one fixed 32 (64) byte block from the start
+ * of the struct: a few vector moves instead of a loop. The bytes of the
+ * block past len come along; nothing reads them (dname.h). */
+_Static_assert(offsetof(struct mx_dname, wire) == 2 && sizeof(struct mx_dname) >= 64,
+	       "a name's first 64 bytes are len, labels and wire[0..62)");
+static inline void mx_txn_name_copy(struct mx_dname *dst, const struct mx_dname *src)
+{
+	if (src->len <= 30)
+		memcpy(dst, src, 32);
+	else if (src->len <= 62)
+		memcpy(dst, src, 64);
+	else
+		mx_dname_copy(dst, src);
 }
 
 enum mx_stray_kind {

@@ -1153,6 +1153,161 @@ static void question_hash_is_dname_hash(void **state)
 	}
 	n.len = 0;
 	assert_int_equal(mx_txn_question_hash(&n, 1, 1), mx_dname_hash(&n, MX_TXN_QUESTION_SEED ^ (1ULL << 16) ^ 1));
+	/* the inline computation against mx_hash_bytes() for every length (each
+	 * tail size 0..7 after 0..31 whole words), distinct bytes everywhere */
+	for (unsigned len = 0; len <= MX_DNAME_MAX; len++) {
+		memset(&n, 0xee, sizeof n);
+		n.len = (uint8_t)len;
+		for (unsigned k = 0; k < len; k++)
+			n.wire[k] = (uint8_t)(k * 37 + len * 11 + 5);
+		for (size_t b = 0; b < sizeof types / sizeof types[0]; b++) {
+			uint64_t seed = MX_TXN_QUESTION_SEED ^ ((uint64_t)types[b] << 16) ^ 1u;
+			assert_int_equal(mx_txn_question_hash(&n, types[b], 1), mx_hash_bytes(n.wire, len, seed));
+		}
+	}
+}
+
+/* Which fields make a message the same transaction (txn.c msg_match: the
+ * key read from the message itself, the client being a query's source and a
+ * response's destination): each key field changed on its own, for IPv4 and
+ * IPv6, on the query side (a retransmission or a new transaction) and on the
+ * response side (answers the query or not, with and without a question). */
+enum kf { KF_NONE, KF_CADDR, KF_CPORT, KF_SADDR, KF_SPORT, KF_TRANSPORT, KF_ID, KF_QNAME, KF_QNAME_LEN,
+	  KF_QTYPE, KF_QCLASS, KF__COUNT };
+
+/* Change field f of message m, seen from its client's side (resp: m is a
+ * response, so the client is its destination). */
+static void kf_apply(struct mx_dns_msg *m, enum kf f, bool resp, bool v6)
+{
+	struct mx_addr other = A(v6 ? "2001:db8::99" : "192.0.2.99");
+	switch (f) {
+	case KF_NONE: break;
+	case KF_CADDR: *(resp ? &m->dst : &m->src) = other; break;
+	case KF_CPORT: *(resp ? &m->dport : &m->sport) += 1; break;
+	case KF_SADDR: *(resp ? &m->src : &m->dst) = other; break;
+	case KF_SPORT: *(resp ? &m->sport : &m->dport) += 1; break;
+	case KF_TRANSPORT: m->transport = 6; break;
+	case KF_ID: m->id ^= 0x0100; break;
+	case KF_QNAME: assert_int_equal(mx_dname_from_text("mail.example.con", &m->qname), 0); break;
+	case KF_QNAME_LEN: assert_int_equal(mx_dname_from_text("mail.example.co", &m->qname), 0); break;
+	case KF_QTYPE: m->qtype++; break;
+	case KF_QCLASS: m->qclass = 3; break;
+	case KF__COUNT: break;
+	}
+}
+
+static void each_key_field_decides_match(void **state)
+{
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++)
+		for (int f = KF_NONE; f < KF__COUNT; f++) {
+			const char *cli = v6 ? "2001:db8::10" : "192.0.2.10";
+			const char *srv = v6 ? "2001:db8::53" : "192.0.2.53";
+			bool question_field = f >= KF_QNAME;
+			/* query side: the same key again is a retransmission */
+			struct mx_txn_table *t = mk(0, 0, 0);
+			mkq(&q1, cli, 40000, srv, 53, 0x1234, "mail.example.com", MX_TYPE_MX, 10 * S, 1);
+			mx_txn_observe(t, &q1);
+			q2 = q1;
+			q2.ts_us = 11 * S;
+			q2.frame = 2;
+			kf_apply(&q2, (enum kf)f, false, v6);
+			mx_txn_observe(t, &q2);
+			assert_int_equal(last('q')->retransmit, f == KF_NONE);
+			assert_int_equal(mx_txn_peek_stats(t)->transactions, f == KF_NONE ? 1 : 2);
+			mx_txn_free(t);
+			/* response side, with its question and without one */
+			for (int noq = 0; noq < 2; noq++) {
+				R->n = R->n_done = R->n_q = R->n_stray = 0;
+				t = mk(0, 0, 0);
+				mx_txn_observe(t, &q1);
+				mkr(&r1, &q1, NULL, 0, 12 * S, 3);
+				kf_apply(&r1, (enum kf)f, true, v6);
+				if (noq) {
+					r1.has_question = false;
+					r1.qdcount = 0;
+				}
+				mx_txn_observe(t, &r1);
+				bool match = f == KF_NONE || (noq && question_field);
+				assert_int_equal(mx_txn_peek_stats(t)->answered, match);
+				assert_int_equal(mx_txn_pending(t), !match);
+				if (match) {
+					const struct ev *d = last('d');
+					assert_non_null(d);
+					assert_int_equal(d->x.seq, 1);
+					assert_int_equal(d->x.r_frame, 3);
+				}
+				mx_txn_free(t);
+			}
+			R->n = R->n_done = R->n_q = R->n_stray = 0;
+		}
+}
+
+/* mx_txn_name_copy() (txn.h) gives what mx_dname_copy() gives for every
+ * length 0..255 and the boundaries of its block copies (30/31, 62/63), with
+ * other bytes past len in the source and stale bytes in the destination. */
+static void name_copy_matches_dname_copy(void **state)
+{
+	(void)state;
+	struct mx_dname src, a, b;
+	for (unsigned len = 0; len <= MX_DNAME_MAX; len++) {
+		for (unsigned fill = 0; fill < 2; fill++) {
+			memset(&src, fill ? 0xa5 : 0x00, sizeof src);
+			src.len = (uint8_t)len;
+			src.labels = (uint8_t)(len / 3);
+			for (unsigned k = 0; k < len; k++)
+				src.wire[k] = (uint8_t)(k * 7 + len + 1);
+			memset(&a, 0x5a, sizeof a);
+			memset(&b, 0x3c, sizeof b);
+			mx_dname_copy(&a, &src);
+			mx_txn_name_copy(&b, &src);
+			assert_int_equal(b.len, a.len);
+			assert_int_equal(b.labels, a.labels);
+			for (unsigned k = 0; k < len; k++)
+				assert_int_equal(b.wire[k], src.wire[k]);
+			assert_true(mx_dname_eq(&a, &b));
+			assert_int_equal(mx_dname_hash(&a, 7), mx_dname_hash(&b, 7));
+		}
+	}
+}
+
+/* The recent ring over more than one chunk (1024 entries each; the last one
+ * partial when max_recent is not a multiple) and after it wraps: every
+ * remembered transaction is found again (DUPLICATE, its own seq), the oldest
+ * beyond max_recent are forgotten (evicted_recent, then UNSOLICITED). */
+static void recent_ring_chunks_and_wrap(void **state)
+{
+	(void)state;
+	enum { MAXR = 1500, N = 2200 };
+	struct mx_txn_table *t = mk(0, 0, MAXR);
+	static struct mx_dns_msg qs[N];
+	for (unsigned i = 0; i < N; i++) {
+		mkq(&qs[i], "192.0.2.10", (uint16_t)(10000 + i), "192.0.2.53", 53, (uint16_t)i, "mail.example.com",
+		    MX_TYPE_A, 10 * S + i, 1 + i);
+		mx_txn_observe(t, &qs[i]);
+		mkr(&r1, &qs[i], NULL, 0, 10 * S + i, 10000 + i);
+		mx_txn_observe(t, &r1);
+	}
+	assert_int_equal(mx_txn_peek_stats(t)->answered, N);
+	assert_int_equal(mx_txn_peek_stats(t)->evicted_recent, N - MAXR);
+	R->n = 0; /* the event log holds MAXEV: start it again for the strays */
+	for (unsigned i = N; i-- > 0;) {
+		size_t before = R->n_stray;
+		mkr(&r1, &qs[i], NULL, 0, 11 * S, 20000 + i);
+		mx_txn_observe(t, &r1);
+		if (i >= N - MAXR) {
+			assert_int_equal(R->n_stray, before + 1);
+			const struct ev *e = last('s');
+			assert_non_null(e);
+			assert_int_equal(e->s.kind, MX_STRAY_DUPLICATE);
+			assert_int_equal(e->s.txn_seq, i + 1);
+			assert_int_equal(e->s.q_frame, 1 + i);
+		}
+	}
+	assert_int_equal(mx_txn_peek_stats(t)->stray[MX_STRAY_DUPLICATE], MAXR);
+	settle(t, 11 * S);
+	assert_int_equal(mx_txn_peek_stats(t)->stray[MX_STRAY_UNSOLICITED], N - MAXR);
+	mx_txn_free(t);
 }
 
 int main(void)
@@ -1180,6 +1335,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(recent_full_at_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_servers_same_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(question_hash_is_dname_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(each_key_field_decides_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(name_copy_matches_dname_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(recent_ring_chunks_and_wrap, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
