@@ -1045,13 +1045,21 @@ const char *mx_sk_finding_line(const struct mx_finding *f, char *buf, size_t n)
 	if (f->first_us)
 		ska(&s, " from %s", mx_fmt_time(f->first_us, t, sizeof t));
 	if (f->n_frames) {
-		unsigned k = f->n_frames < MX_FINDING_MAX_FRAMES ? f->n_frames : MX_FINDING_MAX_FRAMES;
+		char fr[128];
 
-		ska(&s, "; frame%s ", k == 1 ? "" : "s");
-		for (unsigned i = 0; i < k && i < 4; i++)
-			ska(&s, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
-		if (k > 4)
-			ska(&s, ", ...");
+		ska(&s, "; frame%s %s", f->n_frames == 1 ? "" : "s", mx_sk_frames_short(f, fr, sizeof fr));
 	}
+	return buf;
+}
+
+const char *mx_sk_frames_short(const struct mx_finding *f, char *buf, size_t n)
+{
+	struct sk_buf s = sk_start(buf, n);
+	unsigned k = f->n_frames < MX_FINDING_MAX_FRAMES ? f->n_frames : MX_FINDING_MAX_FRAMES;
+
+	for (unsigned i = 0; i < k && i < 4; i++)
+		ska(&s, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
+	if (k > 4)
+		ska(&s, ", ...");
 	return buf;
 }

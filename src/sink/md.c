@@ -718,21 +718,16 @@ static void other_findings(FILE *out, const struct mx_snapshot *s, const size_t 
 	fputs("|---|---|---|---:|---|---|\n", out);
 	for (size_t j = 0; j < n; j++) {
 		const struct mx_finding *f = &s->findings[rest[j]];
-		char subj[2 * MX_DNAME_STRLEN + 128], t[40];
+		char subj[2 * MX_DNAME_STRLEN + 128], t[40], fr[128];
 		fprintf(out, "| %s | ", mx_sk_sev_upper(f->sev));
 		md_code(out, f->pattern ? f->pattern : "?", true);
 		fputs(" | ", out);
 		mx_sk_subject(f, subj, sizeof subj);
 		if (subj[0])
 			md_code(out, subj, true);
-		fprintf(out, " | %" PRIu64 " | %s | ", f->count,
-			f->first_us ? mx_fmt_time(f->first_us, t, sizeof t) : "");
-		unsigned k = f->n_frames < MX_FINDING_MAX_FRAMES ? f->n_frames : MX_FINDING_MAX_FRAMES;
-		for (unsigned i = 0; i < k && i < 4; i++)
-			fprintf(out, "%s%" PRIu64, i ? ", " : "", f->frames[i]);
-		if (k > 4)
-			fputs(", ...", out);
-		fputs(" |\n", out);
+		fprintf(out, " | %" PRIu64 " | %s | %s |\n", f->count,
+			f->first_us ? mx_fmt_time(f->first_us, t, sizeof t) : "",
+			mx_sk_frames_short(f, fr, sizeof fr));
 	}
 	fputc('\n', out);
 }

@@ -245,6 +245,8 @@ size_t mx_sk_findings_split(const struct mx_snapshot *s, bool *full, size_t *res
  * domain example.test; 3 occurrences from 2026-...Z; frames 7, 9, 12" (up
  * to 4 frames, "..." after them when there are more). */
 const char *mx_sk_finding_line(const struct mx_finding *f, char *buf, size_t n);
+/* A finding's first frames, at most 4: "7, 9, 12, ..." ("" when none). */
+const char *mx_sk_frames_short(const struct mx_finding *f, char *buf, size_t n);
 /* Seconds with one decimal from microseconds: "300.0". */
 const char *mx_sk_secs(uint64_t us, char *buf, size_t n);
 

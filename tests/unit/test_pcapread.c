@@ -296,15 +296,21 @@ static void put32(FILE *fp, uint32_t v)
 	assert_int_equal(fwrite(&v, 4, 1, fp), 1);
 }
 
-/* A microsecond pcap header in our byte order: snap length 65535, Ethernet. */
-static void put_eth_header(FILE *fp)
+/* A microsecond pcap 2.4 header in our byte order. */
+static void put_header(FILE *fp, uint32_t snaplen, uint32_t linktype)
 {
 	put32(fp, 0xa1b2c3d4);
 	put32(fp, 2 | 4u << 16);
 	put32(fp, 0);
 	put32(fp, 0);
-	put32(fp, 65535);
-	put32(fp, 1);
+	put32(fp, snaplen);
+	put32(fp, linktype);
+}
+
+/* The same, snap length 65535, Ethernet. */
+static void put_eth_header(FILE *fp)
+{
+	put_header(fp, 65535, 1);
 }
 
 /* A record of 4 bytes, 01 02 03 04 (or `data` in our byte order). */
@@ -331,12 +337,7 @@ static void records_larger_than_the_buffer(void **state)
 	snprintf(path, sizeof(path), "%s/big.pcap", g_dir);
 	fp = fopen(path, "wb");
 	assert_non_null(fp);
-	put32(fp, 0xa1b2c3d4);
-	put32(fp, 2 | 4u << 16);
-	put32(fp, 0);
-	put32(fp, 0);
-	put32(fp, 0);          /* snap length 0: 128 MiB for D-Bus */
-	put32(fp, 231);        /* LINKTYPE_DBUS */
+	put_header(fp, 0, 231);   /* LINKTYPE_DBUS, snap length 0: 128 MiB for D-Bus */
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		for (k = 0; k < sizes[i]; k++)
 			b[k] = (uint8_t)(k * 7 + i);
@@ -367,12 +368,7 @@ static void unsigned_times_and_16_bit_link_type(void **state)
 	snprintf(path, sizeof(path), "%s/big.pcap", g_dir);
 	fp = fopen(path, "wb");
 	assert_non_null(fp);
-	put32(fp, 0xa1b2c3d4);
-	put32(fp, 2 | 4u << 16);
-	put32(fp, 0);
-	put32(fp, 0);
-	put32(fp, 65535);
-	put32(fp, 0x00030001);  /* reserved bits 16-25 set: Ethernet all the same */
+	put_header(fp, 65535, 0x00030001);  /* reserved bits 16-25 set: Ethernet all the same */
 	put32(fp, 0xfffffffe);  /* 2106-02-07T06:28:14Z */
 	put32(fp, 0x80000000);  /* 2147483648 us, as the field says */
 	put32(fp, 4);
