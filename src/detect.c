@@ -397,6 +397,60 @@ static void copy_text(char *dst, const char *src, size_t size)
 	memcpy(dst, src, z ? (size_t)(z - src) + 1 : size);
 }
 
+/* A text field or, while its fn is set, the raw record deferred in its
+ * place (a 2-byte length and the bytes): what is in use of it. */
+static void copy_field(char *dst, mx_finding_text_fn **dst_fn, const char *src, mx_finding_text_fn *src_fn,
+		       size_t size)
+{
+	if (src_fn) {
+		uint16_t n;
+		memcpy(&n, src, 2);
+		memcpy(dst, src, 2u + n);
+	} else {
+		copy_text(dst, src, size);
+	}
+	*dst_fn = src_fn;
+}
+
+void mx_finding_defer(struct mx_finding *f, bool verify, mx_finding_text_fn *fn, const void *raw, size_t n)
+{
+	char *buf = verify ? f->verify : f->detail;
+	size_t size = verify ? sizeof f->verify : sizeof f->detail;
+	if (n + 2 > size) {
+		/* cannot be kept: the text now */
+		fn(f, raw, n);
+		return;
+	}
+	uint16_t len = (uint16_t)n;
+	memcpy(buf, &len, 2);
+	memcpy(buf + 2, raw, n);
+	if (verify)
+		f->verify_fn = fn;
+	else
+		f->detail_fn = fn;
+}
+
+/* The deferred text in buf (fn's), made in place. */
+static void make_text(struct mx_finding *f, char *buf, mx_finding_text_fn **fnp)
+{
+	mx_finding_text_fn *fn = *fnp;
+	uint8_t raw[sizeof f->verify];
+	uint16_t n;
+	memcpy(&n, buf, 2);
+	memcpy(raw, buf + 2, n);
+	*fnp = NULL;
+	buf[0] = '\0';
+	fn(f, raw, n);
+}
+
+void mx_finding_text(struct mx_finding *f)
+{
+	if (f->detail_fn)
+		make_text(f, f->detail, &f->detail_fn);
+	if (f->verify_fn)
+		make_text(f, f->verify, &f->verify_fn);
+}
+
 /* Every reader stops at the counts and lengths (n_resolvers, n_frames,
  * n_evidence, name lengths, text terminators): the copy writes only the
  * bytes in use, a few cache lines instead of the 2 KiB fixed part. */
@@ -423,11 +477,11 @@ void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
 	dst->last_frame = src->last_frame;
 	dst->n_evidence = src->n_evidence;
 	memcpy(dst->evidence, src->evidence, nev * sizeof(src->evidence[0]));
-	copy_text(dst->detail, src->detail, sizeof dst->detail);
+	copy_field(dst->detail, &dst->detail_fn, src->detail, src->detail_fn, sizeof dst->detail);
 	dst->smtp_status = src->smtp_status;
 	dst->cause = src->cause;
 	dst->fix = src->fix;
-	copy_text(dst->verify, src->verify, sizeof dst->verify);
+	copy_field(dst->verify, &dst->verify_fn, src->verify, src->verify_fn, sizeof dst->verify);
 	dst->single_attempt = src->single_attempt;
 	dst->seq = src->seq;
 }
@@ -1338,8 +1392,8 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 		into->sev = f->sev;
 		if (f->title)
 			into->title = f->title;
-		if (f->detail[0])
-			copy_text(into->detail, f->detail, sizeof into->detail);
+		if (f->detail_fn || f->detail[0])
+			copy_field(into->detail, &into->detail_fn, f->detail, f->detail_fn, sizeof into->detail);
 		if (f->smtp_status)
 			into->smtp_status = f->smtp_status;
 		if (f->cause)
@@ -1355,8 +1409,8 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 		mx_finding_add_resolver(into, &f->resolvers[i]);
 	for (unsigned i = 0; i < f->n_evidence; i++)
 		add_evidence(into, &f->evidence[i]);
-	if (!into->verify[0])
-		copy_text(into->verify, f->verify, sizeof into->verify);
+	if (!into->verify_fn && !into->verify[0])
+		copy_field(into->verify, &into->verify_fn, f->verify, f->verify_fn, sizeof into->verify);
 }
 
 /* Rank: severity desc, attempts desc, count desc, first seen, emission order. */
@@ -1736,6 +1790,7 @@ const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 		 * rebuild the parallel keys and the index */
 		qsort(d->f, d->n, sizeof(*d->f), rank_cmp);
 		for (size_t i = 0; i < d->n; i++) {
+			mx_finding_text(&d->f[i]);
 			d->fkey[i] = finding_key(&d->f[i]);
 			d->fpat[i] = (uint8_t)pat_id(d, d->f[i].pattern);
 		}

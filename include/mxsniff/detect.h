@@ -49,6 +49,11 @@ struct mx_evidence {
 	char answer[96];             /* short answer text ("10 mx1.example.test.", "192.0.2.1") */
 };
 
+struct mx_finding;
+/* Writes a deferred text of f with mx_finding_detail() (or _verify(), for
+ * verify_fn) from the raw record (n bytes) the detector kept. */
+typedef void mx_finding_text_fn(struct mx_finding *f, const uint8_t *raw, size_t n);
+
 struct mx_finding {
 	const char *pattern;         /* "AAAA_SERVFAIL_LOOP" */
 	const char *title;           /* one line for humans */
@@ -75,6 +80,11 @@ struct mx_finding {
 	char verify[640];            /* dig commands, one per line */
 	bool single_attempt;         /* capture too short to judge recurrence */
 	uint64_t seq;                /* order of first emission */
+	/* A text made only when the finding is shown (mx_finding_defer()):
+	 * while detail_fn (verify_fn) is set, detail[] (verify[]) holds the
+	 * detector's raw record instead. mx_detect_peek() makes the texts:
+	 * findings read from it have neither set. */
+	mx_finding_text_fn *detail_fn, *verify_fn;
 };
 
 /* Options: windows and thresholds (PATTERNS.md §0 table and §3). */
@@ -155,6 +165,18 @@ void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 /* Append text to f->detail ("; " separated). */
 void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Defer f's detail text (verify text with verify set: it must be empty):
+ * raw (n bytes, at most sizeof f->detail - 2, resp. sizeof f->verify - 2)
+ * is kept in its place, copied and merged as the text would be, and
+ * fn(f, raw, n) writes the text when mx_detect_peek() shows the finding
+ * (or mx_finding_text() asks). A finding merged with another keeps the
+ * texts it would have kept: a deferred detail counts as not empty. Most
+ * findings of a flood are evicted before they are shown, their text never
+ * made: fn must write from raw and the finding's key fields only, the same
+ * text whenever it runs. */
+void mx_finding_defer(struct mx_finding *f, bool verify, mx_finding_text_fn *fn, const void *raw, size_t n);
+/* Make f's deferred texts now. */
+void mx_finding_text(struct mx_finding *f);
 /* (inline: every detector asks per event, and mostly no --sender is given) */
 bool mx_detect_is_listed_sender_(const struct mx_detect_opts *o, const struct mx_addr *a);
 static inline bool mx_detect_is_sender(const struct mx_detect_opts *o, const struct mx_addr *a)

@@ -9,6 +9,7 @@
  * and the resolvers disagree: RESOLVER_DISAGREEMENT (P13) reports it, and
  * this detector stays quiet (PATTERNS.md P3).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,56 +100,68 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	}
 }
 
+/* The detail's raw record (mx_finding_defer): what the text needs besides
+ * the finding's domain, then the SOA owner's length, labels and wire bytes
+ * when soa is set. The text is made only for findings that are shown: in
+ * a flood of unknown recipient domains most are evicted before that. */
+struct nx_raw {
+	uint32_t n_resolvers, attempts, neg_ttl;
+	uint8_t soa, undelegated, n_asked;
+	uint8_t asked[MX_CHAIN_MAX_HOSTS];   /* per implicit host asked: 1 A, 2 AAAA */
+};
+
+_Static_assert(sizeof(struct nx_raw) + 2 + MX_DNAME_MAX + 2 <= sizeof(((struct mx_finding *)0)->detail),
+	       "the detail's raw record fits the detail");
+
+static void nx_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	struct nx_raw r;
+	char dn[MX_DNAME_STRLEN], so[MX_DNAME_STRLEN];
+	(void)n;
+	memcpy(&r, raw, sizeof r);
+	mx_dname_format(&f->domain, dn, sizeof dn);
+	mx_finding_detail(f, "MX %s: NXDOMAIN from %u resolver(s), %u queries", dn, r.n_resolvers, r.attempts);
+	if (r.soa) {
+		struct mx_dname soa;
+		const uint8_t *p = raw + sizeof r;
+		soa.len = p[0];
+		soa.labels = p[1];
+		memcpy(soa.wire, p + 2, soa.len);
+		mx_dname_format(&soa, so, sizeof so);
+		mx_finding_detail(f, "authority SOA %s, negative TTL %u s", so, r.neg_ttl);
+		if (r.undelegated)
+			mx_finding_detail(f, "the SOA is the parent zone's: %s is not delegated "
+					  "(expired, removed, or a typo)", dn);
+	}
+	for (unsigned i = 0; i < r.n_asked; i++) {
+		bool a = r.asked[i] & 1, aaaa = r.asked[i] & 2;
+		mx_finding_detail(f, "the sender then asked %s%s%s of the domain (Postfix-like)", a ? "A" : "",
+				  a && aaaa ? "/" : "", aaaa ? "AAAA" : "");
+	}
+}
+
+/* The verify lines' raw record: the number of resolvers and their addresses. */
+static void nx_verify(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	char dn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
+	(void)n;
+	mx_dname_format(&f->domain, dn, sizeof dn);
+	for (unsigned r = 0; r < raw[0]; r++) {
+		struct mx_addr a;
+		memcpy(&a, raw + 1 + r * sizeof a, sizeof a);
+		mx_addr_format(&a, rs, sizeof rs);
+		mx_finding_verify(f, "dig MX %s @%s", dn, rs);
+	}
+	mx_finding_verify(f, "dig +trace MX %s", dn);
+}
+
 static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
 {
 	struct st *st = vs;
 	if (ch->mx.outcome != MX_O_NXDOMAIN || !mx_detect_is_sender(c->opts, &ch->sender))
 		return;
-	struct mx_finding f;
-	char dn[MX_DNAME_STRLEN], so[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
-	mx_finding_init(&f, "MX_NXDOMAIN", MX_SEV_ERROR);
-	f.title = "the recipient domain does not exist (NXDOMAIN)";
-	f.sender = ch->sender;
-	mx_dname_copy(&f.domain, &ch->domain);
-	f.qtype = MX_TYPE_MX;
-	f.attempts = ch->attempt;
-	f.single_attempt = ch->attempt < 2;
-	mx_finding_add_step(c, &f, &ch->mx);
-	mx_dname_format(&ch->domain, dn, sizeof dn);
-	mx_finding_detail(&f, "MX %s: NXDOMAIN from %u resolver(s), %u queries", dn, ch->mx.n_resolvers,
-			  ch->mx.attempts);
-	if (ch->soa_owner.len) {
-		mx_dname_format(&ch->soa_owner, so, sizeof so);
-		mx_finding_detail(&f, "authority SOA %s, negative TTL %u s", so, ch->neg_ttl);
-		if (ch->soa_owner.labels + 1 < ch->domain.labels || ch->soa_owner.labels <= 1)
-			mx_finding_detail(&f, "the SOA is the parent zone's: %s is not delegated "
-					  "(expired, removed, or a typo)", dn);
-	}
-	for (unsigned i = 0; i < ch->n_hosts; i++) {
-		const struct mx_chain_host *h = &ch->hosts[i];
-		if (h->implicit && (h->a.asked || h->aaaa.asked)) {
-			mx_finding_detail(&f, "the sender then asked %s%s%s of the domain (Postfix-like)",
-					  h->a.asked ? "A" : "", h->a.asked && h->aaaa.asked ? "/" : "",
-					  h->aaaa.asked ? "AAAA" : "");
-			mx_finding_add_step(c, &f, &h->a);
-			mx_finding_add_step(c, &f, &h->aaaa);
-		}
-	}
-	f.smtp_status = "most likely: Postfix 5.4.4 \"Host or domain name not found. Name service error "
-			"for name=<domain> type=AAAA: Host not found\"; Exim \"Unrouteable address\"; "
-			"Sendmail 550 5.1.2 \"Host unknown\"; OpenSMTPD \"Domain does not exist\"; "
-			"Exchange 2010 \"451 4.4.0 DNS query failed ... SMTPSEND.DNS.NonExistentDomain\"; "
-			"Messaging Gateway \"421 4.4.4 [internal] domain does not resolve\"";
-	f.cause = "the domain is not in the DNS: a typo in the recipient address, an expired or "
-		  "removed delegation, or a stale internal (split-horizon) zone on the resolver";
-	f.fix = "correct the recipient address, renew or repair the domain's delegation, or fix "
-		"the internal zone; resolvers keep the NXDOMAIN for the negative TTL";
-	for (unsigned r = 0; r < ch->mx.n_resolvers; r++) {
-		mx_addr_format(&ch->mx.resolvers[r], rs, sizeof rs);
-		mx_finding_verify(&f, "dig MX %s @%s", dn, rs);
-	}
-	mx_finding_verify(&f, "dig +trace MX %s", dn);
-	/* hold it; when every slot is taken, the oldest is judged now */
+	/* hold it; when every slot is taken, the oldest is judged now (the
+	 * finding is then made in its place: making it emits nothing) */
 	struct held *h = NULL;
 	for (unsigned i = 0; i < HELD && !h; i++)
 		if (!st->held[i].used)
@@ -160,8 +173,55 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 				h = &st->held[i];
 		release(st, c, h, e);
 	}
+	struct mx_finding *f = &h->f;
+	mx_finding_init(f, "MX_NXDOMAIN", MX_SEV_ERROR);
+	f->title = "the recipient domain does not exist (NXDOMAIN)";
+	f->sender = ch->sender;
+	mx_dname_copy(&f->domain, &ch->domain);
+	f->qtype = MX_TYPE_MX;
+	f->attempts = ch->attempt;
+	f->single_attempt = ch->attempt < 2;
+	mx_finding_add_step(c, f, &ch->mx);
+	uint8_t raw[sizeof(struct nx_raw) + 2 + MX_DNAME_MAX];
+	struct nx_raw r;
+	memset(&r, 0, sizeof r);
+	r.n_resolvers = ch->mx.n_resolvers;
+	r.attempts = ch->mx.attempts;
+	size_t n = sizeof r;
+	if (ch->soa_owner.len) {
+		r.soa = 1;
+		r.neg_ttl = ch->neg_ttl;
+		r.undelegated = ch->soa_owner.labels + 1 < ch->domain.labels || ch->soa_owner.labels <= 1;
+		raw[n] = ch->soa_owner.len;
+		raw[n + 1] = ch->soa_owner.labels;
+		memcpy(raw + n + 2, ch->soa_owner.wire, ch->soa_owner.len);
+		n += 2u + ch->soa_owner.len;
+	}
+	for (unsigned i = 0; i < ch->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++) {
+		const struct mx_chain_host *hh = &ch->hosts[i];
+		if (hh->implicit && (hh->a.asked || hh->aaaa.asked)) {
+			r.asked[r.n_asked++] = (uint8_t)((hh->a.asked ? 1 : 0) | (hh->aaaa.asked ? 2 : 0));
+			mx_finding_add_step(c, f, &hh->a);
+			mx_finding_add_step(c, f, &hh->aaaa);
+		}
+	}
+	memcpy(raw, &r, sizeof r);
+	mx_finding_defer(f, false, nx_detail, raw, n);
+	f->smtp_status = "most likely: Postfix 5.4.4 \"Host or domain name not found. Name service error "
+			 "for name=<domain> type=AAAA: Host not found\"; Exim \"Unrouteable address\"; "
+			 "Sendmail 550 5.1.2 \"Host unknown\"; OpenSMTPD \"Domain does not exist\"; "
+			 "Exchange 2010 \"451 4.4.0 DNS query failed ... SMTPSEND.DNS.NonExistentDomain\"; "
+			 "Messaging Gateway \"421 4.4.4 [internal] domain does not resolve\"";
+	f->cause = "the domain is not in the DNS: a typo in the recipient address, an expired or "
+		   "removed delegation, or a stale internal (split-horizon) zone on the resolver";
+	f->fix = "correct the recipient address, renew or repair the domain's delegation, or fix "
+		 "the internal zone; resolvers keep the NXDOMAIN for the negative TTL";
+	uint8_t vraw[1 + MX_LOOKUP_MAX_RESOLVERS * sizeof(struct mx_addr)];
+	unsigned nr = ch->mx.n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? ch->mx.n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
+	vraw[0] = (uint8_t)nr;
+	memcpy(vraw + 1, ch->mx.resolvers, nr * sizeof(struct mx_addr));
+	mx_finding_defer(f, true, nx_verify, vraw, 1 + nr * sizeof(struct mx_addr));
 	h->used = true;
-	mx_finding_copy(&h->f, &f);
 	mx_dname_copy(&h->domain, &ch->domain);
 	h->end_us = ch->mx.end_us;
 	h->n_resolvers = ch->mx.n_resolvers;

@@ -1445,6 +1445,123 @@ static void finding_text_formats_as_snprintf(void **state)
 	}
 }
 
+/* A deferred text's writer for the tests: the raw record's length, first
+ * and last byte, into detail or verify. */
+static void raw_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	mx_finding_detail(f, "raw %u: %u..%u", (unsigned)n, n ? raw[0] : 0u, n ? raw[n - 1] : 0u);
+}
+
+static void raw_verify(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	mx_finding_verify(f, "dig raw %u %u", (unsigned)n, n ? raw[n - 1] : 0u);
+}
+
+/* A deferred text survives mx_finding_copy() whatever its raw bytes (zeros,
+ * a length whose low byte is 0) and is made by mx_finding_text() as the
+ * writer would have made it at once; a record too long for its buffer is
+ * written at once. */
+static void deferred_text_is_made_later(void **state)
+{
+	(void)state;
+	static struct mx_finding f, g, h;
+	uint8_t raw[640];
+	for (size_t n = 0; n <= sizeof f.verify - 2; n += (n < 300 ? 1 : 37)) {
+		for (size_t i = 0; i < n; i++)
+			raw[i] = (uint8_t)(i % 7 == 0 ? 0 : i * 13);
+		mx_finding_init(&f, "X", MX_SEV_INFO);
+		mx_finding_init(&h, "X", MX_SEV_INFO);
+		raw_verify(&h, raw, n);
+		if (n + 2 <= sizeof f.detail) {
+			raw_detail(&h, raw, n);
+			mx_finding_defer(&f, false, raw_detail, raw, n);
+			assert_true(f.detail_fn == raw_detail);
+		}
+		mx_finding_defer(&f, true, raw_verify, raw, n);
+		assert_true(f.verify_fn == raw_verify);
+		memset(&g, 0x5a, sizeof g);
+		mx_finding_copy(&g, &f);
+		mx_finding_text(&g);
+		assert_null(g.detail_fn);
+		assert_null(g.verify_fn);
+		assert_string_equal(g.detail, h.detail);
+		assert_string_equal(g.verify, h.verify);
+	}
+	/* too long for the detail: written at once */
+	mx_finding_init(&f, "X", MX_SEV_INFO);
+	mx_finding_defer(&f, false, raw_detail, raw, sizeof f.detail - 1);
+	assert_null(f.detail_fn);
+	char exp[64];
+	snprintf(exp, sizeof exp, "raw %u: 0..%u", (unsigned)sizeof f.detail - 1, raw[sizeof f.detail - 2]);
+	assert_string_equal(f.detail, exp);
+}
+
+/* MX_NXDOMAIN's deferred detail and verify lines are the texts it wrote at
+ * once before (formats repeated here); a second finding of the same key
+ * gives its detail (latest at the same severity) and keeps the first one's
+ * verify lines, as merged texts always did. */
+static void nxdomain_deferred_text_as_before(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("MX_NXDOMAIN");
+	struct mx_chain c;
+	memset(&c, 0, sizeof c);
+	mx_addr_parse("192.0.2.10", &c.sender);
+	mx_dname_from_text("www.nope.test.", &c.domain);
+	c.attempt = 1;
+	step(&c.mx, MX_O_NXDOMAIN, T0, 1, "192.0.2.53");
+	mx_addr_parse("192.0.2.54", &c.mx.resolvers[1]);
+	c.mx.n_resolvers = 2;
+	c.mx.attempts = 3;
+	mx_dname_from_text("test", &c.soa_owner);
+	c.neg_ttl = 900;
+	c.n_hosts = 2;
+	c.hosts[0].implicit = true;
+	step(&c.hosts[0].a, MX_O_NXDOMAIN, T0 + SEC, 9, "192.0.2.53");
+	c.hosts[1].implicit = true;
+	step(&c.hosts[1].aaaa, MX_O_NXDOMAIN, T0 + SEC, 11, "192.0.2.53");
+	mx_detect_observe_chain(d, &c);
+	/* the same key again, later: other counts, no SOA, one host, one resolver */
+	struct mx_chain c2 = c;
+	c2.mx.first_us = c2.mx.end_us = T0 + 10 * SEC;
+	c2.mx.n_resolvers = 1;
+	c2.mx.attempts = 7;
+	c2.soa_owner.len = 0;
+	c2.n_hosts = 1;
+	c2.hosts[0].aaaa = c2.hosts[0].a;
+	mx_detect_observe_chain(d, &c2);
+	mx_detect_finish(d, T0 + 2000 * SEC);
+	size_t count;
+	const struct mx_finding *f = find(d, "MX_NXDOMAIN", &count);
+	assert_non_null(f);
+	assert_int_equal(count, 1);
+	assert_int_equal(f->count, 2);
+	assert_null(f->detail_fn);
+	assert_null(f->verify_fn);
+	char exp[640];
+	snprintf(exp, sizeof exp, "MX %s: NXDOMAIN from %u resolver(s), %u queries; "
+		 "the sender then asked %s%s%s of the domain (Postfix-like)",
+		 "www.nope.test.", 1u, 7u, "A", "/", "AAAA");
+	assert_string_equal(f->detail, exp);
+	snprintf(exp, sizeof exp, "dig MX %s @%s\ndig MX %s @%s\ndig +trace MX %s", "www.nope.test.",
+		 "192.0.2.53", "www.nope.test.", "192.0.2.54", "www.nope.test.");
+	assert_string_equal(f->verify, exp);
+	mx_detect_free(d);
+	/* the first alone: the SOA lines, both hosts */
+	d = new_det("MX_NXDOMAIN");
+	mx_detect_observe_chain(d, &c);
+	mx_detect_finish(d, T0 + 2000 * SEC);
+	f = find(d, "MX_NXDOMAIN", NULL);
+	assert_non_null(f);
+	snprintf(exp, sizeof exp, "MX %s: NXDOMAIN from %u resolver(s), %u queries; authority SOA %s, negative "
+		 "TTL %u s; the SOA is the parent zone's: %s is not delegated (expired, removed, or a typo); "
+		 "the sender then asked %s%s%s of the domain (Postfix-like); "
+		 "the sender then asked %s%s%s of the domain (Postfix-like)",
+		 "www.nope.test.", 2u, 3u, "test.", 900u, "www.nope.test.", "A", "", "", "", "", "AAAA");
+	assert_string_equal(f->detail, exp);
+	mx_detect_free(d);
+}
+
 /* A lookup brief keeps each try's late response (frame, latency, rcode,
  * outcome), narrow and wide, and a try without one stays without. */
 static void brief_keeps_late_response(void **state)
@@ -1718,6 +1835,8 @@ int main(void)
 		cmocka_unit_test(p13_same_resolver_as_addr_eq),
 		cmocka_unit_test(p17_storm_fires_at_twentieth_answer),
 		cmocka_unit_test(brief_keeps_late_response),
+		cmocka_unit_test(deferred_text_is_made_later),
+		cmocka_unit_test(nxdomain_deferred_text_as_before),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
