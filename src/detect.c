@@ -423,7 +423,8 @@ void mx_finding_defer(struct mx_finding *f, bool verify, mx_finding_text_fn *fn,
 	}
 	uint16_t len = (uint16_t)n;
 	memcpy(buf, &len, 2);
-	memcpy(buf + 2, raw, n);
+	if (n)
+		memcpy(buf + 2, raw, n);
 	if (verify)
 		f->verify_fn = fn;
 	else

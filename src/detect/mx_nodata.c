@@ -12,6 +12,28 @@
 
 #include "mxsniff/detect.h"
 
+/* The texts are deferred (mx_finding_defer): a flood of domains without MX
+ * evicts most of its findings before they are shown. The detail's raw
+ * record: whether A and AAAA were asked and their outcomes; the verify
+ * lines need the finding's domain only. */
+static void nd_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	(void)n;
+	mx_finding_detail(f, "MX NODATA; A %s; AAAA %s", raw[0] ? mx_outcome_name((enum mx_outcome)raw[1]) : "not asked",
+			  raw[2] ? mx_outcome_name((enum mx_outcome)raw[3]) : "not asked");
+}
+
+static void nd_verify(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	char dn[MX_DNAME_STRLEN];
+	(void)raw;
+	(void)n;
+	mx_dname_format(&f->domain, dn, sizeof dn);
+	mx_finding_verify(f, "dig MX %s", dn);
+	mx_finding_verify(f, "dig A %s", dn);
+	mx_finding_verify(f, "dig AAAA %s", dn);
+}
+
 static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
 {
 	(void)st;
@@ -29,8 +51,6 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	if (asked && !ok && !neg)
 		return; /* a temporary failure: the resolver patterns report it */
 	struct mx_finding f;
-	char dn[MX_DNAME_STRLEN];
-	mx_dname_format(&ch->domain, dn, sizeof dn);
 	if (ok) {
 		mx_finding_init(&f, "MX_NODATA_IMPLICIT_OK", MX_SEV_INFO);
 		f.title = "no MX records: mail goes to the domain's own address (implicit MX)";
@@ -76,12 +96,10 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	if (h) {
 		mx_finding_add_step(c, &f, &h->a);
 		mx_finding_add_step(c, &f, &h->aaaa);
-		mx_finding_detail(&f, "MX NODATA; A %s; AAAA %s", h->a.asked ? mx_outcome_name(h->a.outcome) : "not asked",
-				  h->aaaa.asked ? mx_outcome_name(h->aaaa.outcome) : "not asked");
+		uint8_t raw[4] = {h->a.asked, (uint8_t)h->a.outcome, h->aaaa.asked, (uint8_t)h->aaaa.outcome};
+		mx_finding_defer(&f, false, nd_detail, raw, sizeof raw);
 	}
-	mx_finding_verify(&f, "dig MX %s", dn);
-	mx_finding_verify(&f, "dig A %s", dn);
-	mx_finding_verify(&f, "dig AAAA %s", dn);
+	mx_finding_defer(&f, true, nd_verify, NULL, 0);
 	mx_emit(e, &f);
 }
 

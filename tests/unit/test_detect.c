@@ -1562,6 +1562,41 @@ static void nxdomain_deferred_text_as_before(void **state)
 	mx_detect_free(d);
 }
 
+/* MX_NODATA's deferred detail and verify lines are the texts it wrote at
+ * once before (formats repeated here). */
+static void nodata_deferred_text_as_before(void **state)
+{
+	(void)state;
+	static const enum mx_outcome oc[] = {MX_O_ANSWER, MX_O_NODATA, MX_O_NXDOMAIN};
+	for (unsigned k = 0; k < 3 * 3; k++) {
+		struct mx_detect *d = new_det("MX_NODATA");
+		struct mx_chain c;
+		memset(&c, 0, sizeof c);
+		mx_addr_parse("192.0.2.10", &c.sender);
+		mx_dname_from_text("nomx.test", &c.domain);
+		c.attempt = 1;
+		step(&c.mx, MX_O_NODATA, T0, 1, "192.0.2.53");
+		c.n_hosts = 1;
+		c.hosts[0].implicit = true;
+		bool a = k % 3 != 2, aaaa = k / 3 != 2;
+		if (a)
+			step(&c.hosts[0].a, oc[k % 3], T0 + SEC, 9, "192.0.2.53");
+		if (aaaa)
+			step(&c.hosts[0].aaaa, oc[k / 3], T0 + SEC, 11, "192.0.2.53");
+		mx_detect_observe_chain(d, &c);
+		size_t n;
+		const struct mx_finding *f = mx_detect_peek(d, &n);
+		assert_int_equal(n, 1);
+		char exp[640];
+		snprintf(exp, sizeof exp, "MX NODATA; A %s; AAAA %s", a ? mx_outcome_name(oc[k % 3]) : "not asked",
+			 aaaa ? mx_outcome_name(oc[k / 3]) : "not asked");
+		assert_string_equal(f->detail, exp);
+		snprintf(exp, sizeof exp, "dig MX %s\ndig A %s\ndig AAAA %s", "nomx.test.", "nomx.test.", "nomx.test.");
+		assert_string_equal(f->verify, exp);
+		mx_detect_free(d);
+	}
+}
+
 /* A lookup brief keeps each try's late response (frame, latency, rcode,
  * outcome), narrow and wide, and a try without one stays without. */
 static void brief_keeps_late_response(void **state)
@@ -1837,6 +1872,7 @@ int main(void)
 		cmocka_unit_test(brief_keeps_late_response),
 		cmocka_unit_test(deferred_text_is_made_later),
 		cmocka_unit_test(nxdomain_deferred_text_as_before),
+		cmocka_unit_test(nodata_deferred_text_as_before),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
