@@ -292,6 +292,7 @@ struct mx_detect {
 	uint8_t *recent;                /* RECENT_LOOKUPS slots of RECENT_SLOT bytes */
 	uint64_t recent_base;           /* query times are kept relative to this */
 	struct mx_pair_keys *pk;        /* PK_SLOTS pair keys, direct-mapped */
+	struct mx_pair_keys *pk_last;   /* the entry used last (NULL: none yet) */
 };
 
 /* ---- the pair keys memo ------------------------------------------------------ */
@@ -300,7 +301,12 @@ struct mx_detect {
  * place per pair from the client's hash (txn.c computes it once per
  * transaction; lookups copy it) and a cheap mix of the server's words: an
  * entry serves only the pair whose addresses it holds, any other pair that
- * lands there refills it. */
+ * lands there refills it. An entry holds its pair only at the pair's place:
+ * when the entry used last holds the event's pair it is the one the place
+ * gives, and a lookup skips the hash: it mostly comes right after its last
+ * transaction, of the same pair (try_last; consecutive transactions are
+ * mostly of different pairs, and the test would cost them more than it
+ * saves: -6.7 M Ir on lookups, +3 M on transactions at 1M frames). */
 #define PK_SLOTS 256
 
 static inline size_t pk_place(uint64_t client_hash, const struct mx_addr *s)
@@ -312,14 +318,29 @@ static inline size_t pk_place(uint64_t client_hash, const struct mx_addr *s)
 
 /* The keys of (client, server); NULL when the memo could not be allocated. */
 static inline __attribute__((always_inline)) struct mx_pair_keys *
-pair_keys(struct mx_detect *d, uint64_t client_hash, const struct mx_addr *client, const struct mx_addr *server)
+pair_keys(struct mx_detect *d, uint64_t client_hash, const struct mx_addr *client, const struct mx_addr *server,
+	  bool try_last)
 {
+	struct mx_pair_keys *e = d->pk_last;
+	if (try_last && e && mx_addr_eq(&e->client, client) && mx_addr_eq(&e->server, server))
+		return e;
 	if (!d->pk)
 		return NULL;
-	struct mx_pair_keys *e = &d->pk[pk_place(client_hash, server)];
+	e = &d->pk[pk_place(client_hash, server)];
 	if (!mx_addr_eq(&e->client, client) || !mx_addr_eq(&e->server, server))
 		mx_pair_keys_fill(e, client, server);
+	d->pk_last = e;
 	return e;
+}
+
+/* (not static: the unit test checks the shortcut against the place) The
+ * pair keys of (client, server) as an event with try_last finds them. */
+const struct mx_pair_keys *mx_detect_pair_keys_(struct mx_detect *d, const struct mx_addr *client,
+						const struct mx_addr *server, bool try_last);
+const struct mx_pair_keys *mx_detect_pair_keys_(struct mx_detect *d, const struct mx_addr *client,
+						const struct mx_addr *server, bool try_last)
+{
+	return pair_keys(d, mx_txn_client_hash(client), client, server, try_last);
 }
 
 /* ---- keyed slots for detector state ---------------------------------------- */
@@ -1718,7 +1739,7 @@ void mx_detect_observe_txn(struct mx_detect *d, const struct mx_txn *t)
 {
 	if (t->r_ts > d->now)
 		d->now = t->r_ts;
-	DISPATCH_PK(pair_keys(d, mx_txn_client_hash_of(t), &t->client, &t->server), l_txn, on_txn, t, &d->em);
+	DISPATCH_PK(pair_keys(d, mx_txn_client_hash_of(t), &t->client, &t->server, false), l_txn, on_txn, t, &d->em);
 }
 
 void mx_detect_observe_stray(struct mx_detect *d, const struct mx_stray *s)
@@ -1754,7 +1775,7 @@ void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 		d->now = l->last_us;
 	remember(d, l);
 	static const struct mx_addr none;
-	DISPATCH_SEL(pair_keys(d, mx_lookup_client_hash_of(l), &l->client, l->n_resolvers ? &l->resolvers[0] : &none),
+	DISPATCH_SEL(pair_keys(d, mx_lookup_client_hash_of(l), &l->client, l->n_resolvers ? &l->resolvers[0] : &none, true),
 		     d->sel_lookup[lookup_bits(l)], l_lookup, on_lookup, l, &d->em);
 }
 

@@ -1162,6 +1162,46 @@ static void pair_keys_are_detector_keys(void **state)
 		}
 }
 
+const struct mx_pair_keys *mx_detect_pair_keys_(struct mx_detect *d, const struct mx_addr *client,
+						const struct mx_addr *server, bool try_last);
+
+/* The engine's pair keys memo: an event that tries the entry used last
+ * gets the entry its pair's place gives (the one an event without the
+ * shortcut gets), holding its pair, over runs of one pair and
+ * interleavings of many (some sharing places in the 256-entry memo). */
+static void pair_keys_last_entry_is_the_place(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det(NULL);
+	struct mx_addr a[600];
+	for (unsigned i = 0; i < 600; i++) {
+		char t[64];
+		if (i % 3 == 2)
+			snprintf(t, sizeof t, "2001:db8::%x", i);
+		else
+			snprintf(t, sizeof t, "192.0.%u.%u", i / 250, i % 250);
+		assert_int_equal(mx_addr_parse(t, &a[i]), 0);
+	}
+	uint64_t rng = 0x243f6a8885a308d3ULL;
+	unsigned ci = 0, si = 1;
+	for (unsigned k = 0; k < 20000; k++) {
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		unsigned r = (unsigned)(rng >> 33);
+		if (r % 4 == 0) {
+			/* a new pair; otherwise the same again */
+			ci = (r >> 2) % (k < 10000 ? 8 : 600);
+			si = (r >> 12) % 5;
+		}
+		bool try_last = (r >> 20) & 1;
+		const struct mx_pair_keys *e = mx_detect_pair_keys_(d, &a[ci], &a[si], try_last);
+		assert_non_null(e);
+		assert_true(mx_addr_eq(&e->client, &a[ci]) && mx_addr_eq(&e->server, &a[si]));
+		assert_ptr_equal(e, mx_detect_pair_keys_(d, &a[ci], &a[si], false));
+		assert_true(e->key[MX_PK_REFUSED] == mx_key_addr2(&a[ci], &a[si], 11));
+	}
+	mx_detect_free(d);
+}
+
 /* A probe with a hint (the slot where the key was last seen, possibly
  * taken by another key since, or garbage) returns the slot, freshness and
  * table contents the plain probe does, and leaves the hint at that slot:
@@ -1860,6 +1900,7 @@ int main(void)
 		cmocka_unit_test(finding_text_formats_as_snprintf),
 		cmocka_unit_test(slot_probe_matches_reference),
 		cmocka_unit_test(pair_keys_are_detector_keys),
+		cmocka_unit_test(pair_keys_last_entry_is_the_place),
 		cmocka_unit_test(slot_probe_hint_matches_probe),
 		cmocka_unit_test(dnsbl_tails_match_zone_walk),
 		cmocka_unit_test(public_bloom_matches_list),
