@@ -48,10 +48,17 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	(void)st;
 	if (!mx_detect_is_sender(c->opts, &ch->sender))
 		return;
-	bool any_public = false;
+	/* most chains have public addresses only: then nothing to report and
+	 * the addresses are not classified a second time */
+	bool any_public = false, any_other = false;
 	for (unsigned i = 0; i < ch->n_hosts; i++)
-		for (unsigned k = 0; k < ch->hosts[i].n_addrs; k++)
-			any_public |= classify(&ch->hosts[i].addrs[k], &ch->sender) == OK_ADDR;
+		for (unsigned k = 0; k < ch->hosts[i].n_addrs; k++) {
+			bool ok = classify(&ch->hosts[i].addrs[k], &ch->sender) == OK_ADDR;
+			any_public |= ok;
+			any_other |= !ok;
+		}
+	if (!any_other)
+		return;
 	char hn[MX_DNAME_STRLEN], as[MX_ADDR_STRLEN];
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		const struct mx_chain_host *h = &ch->hosts[i];

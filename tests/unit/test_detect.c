@@ -1637,6 +1637,49 @@ static void nodata_deferred_text_as_before(void **state)
 	}
 }
 
+/* MX_TARGET_BOGUS_ADDR over mixes of address kinds: public only is quiet
+ * (the early return), private only is quiet (no public one beside), private
+ * beside public warns, loopback and the sender itself are errors whatever
+ * else the chain holds; one finding per reported address. */
+static void bogus_addr_mixes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *addrs[3];
+		unsigned n_findings;
+		int sev;
+	} cases[] = {
+		{{"198.51.100.25", "2001:db8::25", NULL}, 0, -1},
+		{{"10.0.0.25", "192.168.1.1", NULL}, 0, -1},
+		{{"10.0.0.25", "198.51.100.25", NULL}, 1, MX_SEV_WARN},
+		{{"127.0.0.1", NULL, NULL}, 1, MX_SEV_ERROR},
+		{{"198.51.100.25", "::1", "10.1.1.1"}, 2, MX_SEV_ERROR},
+		{{"192.0.2.10", NULL, NULL}, 1, MX_SEV_ERROR},
+		{{"64:ff9b::a00:1", "198.51.100.25", NULL}, 1, MX_SEV_WARN},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct mx_detect *d = new_det("MX_TARGET_BOGUS_ADDR");
+		struct mx_chain c;
+		memset(&c, 0, sizeof c);
+		mx_addr_parse("192.0.2.10", &c.sender);
+		mx_dname_from_text("mixed.test", &c.domain);
+		c.attempt = 1;
+		step(&c.mx, MX_O_ANSWER, T0, 1, "192.0.2.53");
+		c.n_hosts = 1;
+		mx_dname_from_text("mx.mixed.test", &c.hosts[0].name);
+		step(&c.hosts[0].a, MX_O_ANSWER, T0 + SEC, 9, "192.0.2.53");
+		for (unsigned i = 0; i < 3 && cases[k].addrs[i]; i++)
+			assert_int_equal(mx_addr_parse(cases[k].addrs[i], &c.hosts[0].addrs[c.hosts[0].n_addrs++]), 0);
+		mx_detect_observe_chain(d, &c);
+		size_t n;
+		const struct mx_finding *f = find(d, "MX_TARGET_BOGUS_ADDR", &n);
+		assert_int_equal(n, cases[k].n_findings);
+		if (n)
+			assert_int_equal(f->sev, cases[k].sev);
+		mx_detect_free(d);
+	}
+}
+
 /* A lookup brief keeps each try's late response (frame, latency, rcode,
  * outcome), narrow and wide, and a try without one stays without. */
 static void brief_keeps_late_response(void **state)
@@ -1914,6 +1957,7 @@ int main(void)
 		cmocka_unit_test(deferred_text_is_made_later),
 		cmocka_unit_test(nxdomain_deferred_text_as_before),
 		cmocka_unit_test(nodata_deferred_text_as_before),
+		cmocka_unit_test(bogus_addr_mixes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
