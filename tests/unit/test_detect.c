@@ -1680,6 +1680,35 @@ static void bogus_addr_mixes(void **state)
 	}
 }
 
+/* SLOW_CHAIN's deferred detail and verify lines are the texts it wrote at
+ * once before (format repeated here), for several resolution times. */
+static void slow_chain_deferred_text_as_before(void **state)
+{
+	(void)state;
+	static const uint64_t took[] = {10000000ULL, 12345678ULL, 99999999ULL, 3600000001ULL};
+	for (size_t k = 0; k < sizeof took / sizeof took[0]; k++) {
+		struct mx_detect *d = new_det("SLOW_RESOLVER");
+		struct mx_chain c;
+		memset(&c, 0, sizeof c);
+		mx_addr_parse("192.0.2.10", &c.sender);
+		mx_dname_from_text("slow.test", &c.domain);
+		c.attempt = 1;
+		c.verdict = MX_CHAIN_RESOLVED;
+		c.start_us = T0;
+		step(&c.mx, MX_O_ANSWER, T0, 1, "192.0.2.53");
+		c.mx.first_end_us = T0 + took[k];
+		mx_detect_observe_chain(d, &c);
+		const struct mx_finding *f = find(d, "SLOW_CHAIN", NULL);
+		assert_non_null(f);
+		char exp[640];
+		snprintf(exp, sizeof exp, "MX to last address answer for %s: %.1f s", "slow.test.",
+			 (double)took[k] / 1e6);
+		assert_string_equal(f->detail, exp);
+		assert_string_equal(f->verify, "dig MX slow.test.");
+		mx_detect_free(d);
+	}
+}
+
 /* A lookup brief keeps each try's late response (frame, latency, rcode,
  * outcome), narrow and wide, and a try without one stays without. */
 static void brief_keeps_late_response(void **state)
@@ -1958,6 +1987,7 @@ int main(void)
 		cmocka_unit_test(nxdomain_deferred_text_as_before),
 		cmocka_unit_test(nodata_deferred_text_as_before),
 		cmocka_unit_test(bogus_addr_mixes),
+		cmocka_unit_test(slow_chain_deferred_text_as_before),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
