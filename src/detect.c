@@ -18,6 +18,12 @@
  * on_lookup callbacks whose row's lookup_needs its bits meet (detect.h): the
  * callbacks a healthy answer would only enter and leave are not called.
  *
+ * A detector may defer a finding's detail or verify text (mx_finding_defer):
+ * the raw record it keeps in the text's place is copied and merged as the
+ * text would be, and mx_detect_peek() writes the texts of the findings it
+ * shows. Floods (MX_NXDOMAIN, MX_NODATA_*, SLOW_CHAIN) evict most of their
+ * findings before anything is shown: their text was most of their cost.
+ *
  * It does not decide anything about DNS itself: that is the detectors' job.
  */
 #include "mxsniff/detect.h"
