@@ -206,6 +206,46 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	flush(vs, c, e);
 }
 
+/* PRIMARY_FAILOVER's texts are deferred (mx_finding_defer): every lookup
+ * past the threshold emits one, merged into the pair's finding, whose
+ * detail is the latest one's and verify line the first one's. The detail's
+ * raw record: the silent and the answering resolver, the time to the
+ * answered query and the name (length, labels, wire); the verify line's:
+ * the silent resolver. */
+struct fo_raw {
+	struct mx_addr r1, r2;
+	uint64_t after_us;
+};
+
+static void fo_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	struct fo_raw r;
+	struct mx_dname q;
+	char r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN];
+	(void)n;
+	memcpy(&r, raw, sizeof r);
+	q.len = raw[sizeof r];
+	q.labels = raw[sizeof r + 1];
+	memcpy(q.wire, raw + sizeof r + 2, q.len);
+	mx_addr_format(&r.r1, r1, sizeof r1);
+	mx_addr_format(&r.r2, r2, sizeof r2);
+	mx_dname_format(&q, qn, sizeof qn);
+	mx_finding_detail(f, "%s timed out, %s answered after %.1f s (e.g. %s)", r1, r2, (double)r.after_us / 1e6, qn);
+}
+
+static void fo_verify(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	struct mx_addr a;
+	char r1[MX_ADDR_STRLEN];
+	(void)n;
+	memcpy(&a, raw, sizeof a);
+	mx_addr_format(&a, r1, sizeof r1);
+	mx_finding_verify(f, "dig +tries=1 +time=2 . SOA @%s", r1);
+}
+
+_Static_assert(sizeof(struct fo_raw) + 2 + MX_DNAME_MAX + 2 <= sizeof(((struct mx_finding *)0)->detail),
+	       "PRIMARY_FAILOVER's raw detail fits the detail");
+
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *st = vs;
@@ -224,7 +264,6 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		if (++fo->count < c->opts->timeout_warn_min)
 			return;
 		struct mx_finding f;
-		char r1[MX_ADDR_STRLEN], r2[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN];
 		mx_finding_init(&f, "PRIMARY_FAILOVER", MX_SEV_WARN);
 		f.title = "the first resolver does not answer; every lookup waits for its timeout";
 		f.sender = l->client;
@@ -233,16 +272,22 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		/* the lookups counted before the threshold count here too (their
 		 * evidence rows are not kept) */
 		f.count = fo->count == c->opts->timeout_warn_min ? fo->count : 1;
-		mx_addr_format(&t0->server, r1, sizeof r1);
-		mx_addr_format(&t->server, r2, sizeof r2);
-		mx_dname_format(&l->qname, qn, sizeof qn);
-		mx_finding_detail(&f, "%s timed out, %s answered after %.1f s (e.g. %s)", r1, r2,
-				  (double)(t->q_ts - l->first_us) / 1e6, qn);
+		uint8_t raw[sizeof(struct fo_raw) + 2 + MX_DNAME_MAX];
+		struct fo_raw r;
+		memset(&r, 0, sizeof r);
+		r.r1 = t0->server;
+		r.r2 = t->server;
+		r.after_us = t->q_ts - l->first_us;
+		memcpy(raw, &r, sizeof r);
+		raw[sizeof r] = l->qname.len;
+		raw[sizeof r + 1] = l->qname.labels;
+		memcpy(raw + sizeof r + 2, l->qname.wire, l->qname.len);
+		mx_finding_defer(&f, false, fo_detail, raw, sizeof r + 2u + l->qname.len);
 		f.smtp_status = "none while the second resolver answers; deliveries slow down, and MTAs with short "
 				"DNS timeouts defer 4.4.3";
 		f.cause = "the first resolver in the sender's list is down or filtered";
 		f.fix = "repair or remove the first resolver (resolv.conf order, Exchange ExternalDNSServers)";
-		mx_finding_verify(&f, "dig +tries=1 +time=2 . SOA @%s", r1);
+		mx_finding_defer(&f, true, fo_verify, &t0->server, sizeof t0->server);
 		mx_emit(e, &f);
 		return;
 	}

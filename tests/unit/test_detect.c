@@ -1709,6 +1709,46 @@ static void slow_chain_deferred_text_as_before(void **state)
 	}
 }
 
+/* PRIMARY_FAILOVER's deferred texts: after many merged lookups the detail
+ * is the latest one's and the verify line the first one's, as the texts
+ * written at once gave (formats repeated here). */
+static void failover_deferred_text_as_before(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+	static const char *const names[] = {"a.test", "bb.example.test", "c.d.e.f.test", "last.test"};
+	uint64_t after = 0;
+	for (unsigned k = 0; k < 4; k++) {
+		struct mx_lookup l;
+		uint64_t t = T0 + k * 10 * SEC;
+		lookup(&l, "192.0.2.10", names[k], MX_TYPE_MX, MX_O_ANSWER, t, "192.0.2.53", 0);
+		l.tries[0].outcome = MX_O_TIMEOUT;
+		l.tries[0].r_frame = 0;
+		after = 1000000ULL + k * 777777ULL;
+		l.tries[1] = l.tries[0];
+		l.tries[1].q_ts = t + after;
+		l.tries[1].q_frame = 5000 + k;
+		l.tries[1].r_frame = 5001 + k;
+		l.tries[1].outcome = MX_O_ANSWER;
+		mx_addr_parse(k < 3 ? "192.0.2.54" : "2001:db8::54", &l.tries[1].server);
+		l.n_tries = 2;
+		l.n_resolvers = 2;
+		l.resolvers[1] = l.tries[1].server;
+		mx_detect_observe_lookup(d, &l);
+	}
+	size_t count;
+	const struct mx_finding *f = find(d, "PRIMARY_FAILOVER", &count);
+	assert_non_null(f);
+	assert_int_equal(count, 1);
+	assert_int_equal(f->count, 4);
+	char exp[640];
+	snprintf(exp, sizeof exp, "%s timed out, %s answered after %.1f s (e.g. %s)", "192.0.2.53", "2001:db8::54",
+		 (double)after / 1e6, "last.test.");
+	assert_string_equal(f->detail, exp);
+	assert_string_equal(f->verify, "dig +tries=1 +time=2 . SOA @192.0.2.53");
+	mx_detect_free(d);
+}
+
 /* A lookup brief keeps each try's late response (frame, latency, rcode,
  * outcome), narrow and wide, and a try without one stays without. */
 static void brief_keeps_late_response(void **state)
@@ -1988,6 +2028,7 @@ int main(void)
 		cmocka_unit_test(nodata_deferred_text_as_before),
 		cmocka_unit_test(bogus_addr_mixes),
 		cmocka_unit_test(slow_chain_deferred_text_as_before),
+		cmocka_unit_test(failover_deferred_text_as_before),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
