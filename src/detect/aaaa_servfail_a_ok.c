@@ -69,12 +69,80 @@ static bool near(const struct mx_lookup *x, const struct mx_lookup *y)
 	return (a > b ? a - b : b - a) <= PAIR_US;
 }
 
+/* The texts are deferred (mx_finding_defer): a name's pair recurs and
+ * merges into one finding, whose detail is the latest pair's and verify
+ * lines the first one's. The detail's raw record is what it reads of the
+ * two lookups; the name is the finding's host, the resolver in both raw
+ * records. */
+struct pair_raw {
+	struct mx_addr r;
+	uint64_t v6_latency_us, v4_latency_us, dec_lat;
+	uint32_t attempts;
+	uint16_t ede;
+	uint8_t outcome, try_timed_out;
+};
+
+static void pair_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	struct pair_raw p;
+	char hn[MX_DNAME_STRLEN], zn[MX_DNAME_STRLEN];
+	struct mx_dname zone;
+	(void)n;
+	memcpy(&p, raw, sizeof p);
+	enum mx_outcome outcome = (enum mx_outcome)p.outcome;
+	mx_dname_format(&f->host, hn, sizeof hn);
+	mx_dname_suffix(&f->host, 2, &zone);
+	mx_dname_format(&zone, zn, sizeof zn);
+	if (outcome == MX_O_TIMEOUT)
+		mx_finding_detail(f, "AAAA %s got no answer (%u queries); A answered in %.0f ms", hn, p.attempts,
+				  (double)p.v4_latency_us / 1000.0);
+	else if (outcome == MX_O_NXDOMAIN)
+		mx_finding_detail(f, "AAAA %s NXDOMAIN although A answered (in %.0f ms): the name \"does not "
+				  "exist\" for AAAA only (RFC 4074 §4.2)", hn, (double)p.v4_latency_us / 1000.0);
+	else if (p.attempts > 1 && p.dec_lat != p.v6_latency_us)
+		mx_finding_detail(f, "AAAA %s lookup ended %s %.1f s after its first query (%u queries, the "
+				  "deciding one answered in %.0f ms); A answered in %.0f ms", hn,
+				  mx_outcome_name(outcome), (double)p.v6_latency_us / 1e6, p.attempts,
+				  (double)p.dec_lat / 1000.0, (double)p.v4_latency_us / 1000.0);
+	else
+		mx_finding_detail(f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
+				  mx_outcome_name(outcome), (double)p.v6_latency_us / 1000.0,
+				  (double)p.v4_latency_us / 1000.0);
+	/* The root-cause hints (PATTERNS P2) read a failure's latency; an
+	 * NXDOMAIN is an answer, its cause is said above and in f.cause. */
+	bool failed = outcome != MX_O_NXDOMAIN;
+	if (failed && (outcome == MX_O_TIMEOUT || p.dec_lat >= 1500000ULL || p.try_timed_out ||
+		       p.ede == 22 || p.ede == 23))
+		mx_finding_detail(f, "slow or no AAAA answer: the authoritative servers of %s ignore AAAA "
+				  "queries or are lame for them", zn);
+	else if (failed && p.dec_lat < 50000ULL)
+		mx_finding_detail(f, "fast SERVFAIL: a cached failure (RFC 9520) or the resolver rejected a "
+				  "broken response");
+	if (p.ede != 0xffff)
+		mx_finding_detail(f, "EDE %u %s%s", p.ede, mx_dns_ede_name(p.ede),
+				  p.ede >= 6 && p.ede <= 12 ? ": DNSSEC denial of existence for AAAA is broken" : "");
+}
+
+static void pair_verify(struct mx_finding *f, const uint8_t *raw, size_t n)
+{
+	struct mx_addr r;
+	char hn[MX_DNAME_STRLEN], zn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
+	struct mx_dname zone;
+	(void)n;
+	memcpy(&r, raw, sizeof r);
+	mx_dname_format(&f->host, hn, sizeof hn);
+	mx_dname_suffix(&f->host, 2, &zone);
+	mx_dname_format(&zone, zn, sizeof zn);
+	mx_addr_format(&r, rs, sizeof rs);
+	mx_finding_verify(f, "dig AAAA %s @%s", hn, rs);
+	mx_finding_verify(f, "dig +short NS %s", zn);
+	mx_finding_verify(f, "dig +norec AAAA %s @<each NS of %s>", hn, zn);
+}
+
 static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, const struct mx_addr *r,
 		      struct mx_emit *e)
 {
 	struct mx_finding f;
-	char hn[MX_DNAME_STRLEN], zn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
-	struct mx_dname zone;
 	mx_finding_init(&f, "AAAA_SERVFAIL_A_OK", MX_SEV_WARN);
 	f.title = "a name fails for AAAA but resolves for A (RFC 4074 misbehaviour)";
 	mx_finding_add_resolver(&f, r);
@@ -82,10 +150,6 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	f.qtype = MX_TYPE_AAAA;
 	mx_finding_add_lookup(&f, v6);
 	mx_finding_add_lookup(&f, v4);
-	mx_dname_format(&v6->qname, hn, sizeof hn);
-	mx_dname_suffix(&v6->qname, 2, &zone);
-	mx_dname_format(&zone, zn, sizeof zn);
-	mx_addr_format(r, rs, sizeof rs);
 	/* The try that decided the outcome, and whether an earlier try got no
 	 * answer: a lookup may merge retries minutes apart (a later client
 	 * finding a cached failure), so its latency from the first query is
@@ -99,34 +163,17 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 			dec_lat = t->latency_us;
 		try_timed_out |= t->outcome == MX_O_TIMEOUT && !t->open;
 	}
-	if (v6->outcome == MX_O_TIMEOUT)
-		mx_finding_detail(&f, "AAAA %s got no answer (%u queries); A answered in %.0f ms", hn, v6->attempts,
-				  (double)v4->latency_us / 1000.0);
-	else if (v6->outcome == MX_O_NXDOMAIN)
-		mx_finding_detail(&f, "AAAA %s NXDOMAIN although A answered (in %.0f ms): the name \"does not "
-				  "exist\" for AAAA only (RFC 4074 §4.2)", hn, (double)v4->latency_us / 1000.0);
-	else if (v6->attempts > 1 && dec_lat != v6->latency_us)
-		mx_finding_detail(&f, "AAAA %s lookup ended %s %.1f s after its first query (%u queries, the "
-				  "deciding one answered in %.0f ms); A answered in %.0f ms", hn,
-				  mx_outcome_name(v6->outcome), (double)v6->latency_us / 1e6, v6->attempts,
-				  (double)dec_lat / 1000.0, (double)v4->latency_us / 1000.0);
-	else
-		mx_finding_detail(&f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
-				  mx_outcome_name(v6->outcome), (double)v6->latency_us / 1000.0,
-				  (double)v4->latency_us / 1000.0);
-	/* The root-cause hints (PATTERNS P2) read a failure's latency; an
-	 * NXDOMAIN is an answer, its cause is said above and in f.cause. */
-	bool failed = v6->outcome != MX_O_NXDOMAIN;
-	if (failed && (v6->outcome == MX_O_TIMEOUT || dec_lat >= 1500000ULL || try_timed_out ||
-		       v6->ede == 22 || v6->ede == 23))
-		mx_finding_detail(&f, "slow or no AAAA answer: the authoritative servers of %s ignore AAAA "
-				  "queries or are lame for them", zn);
-	else if (failed && dec_lat < 50000ULL)
-		mx_finding_detail(&f, "fast SERVFAIL: a cached failure (RFC 9520) or the resolver rejected a "
-				  "broken response");
-	if (v6->ede != 0xffff)
-		mx_finding_detail(&f, "EDE %u %s%s", v6->ede, mx_dns_ede_name(v6->ede),
-				  v6->ede >= 6 && v6->ede <= 12 ? ": DNSSEC denial of existence for AAAA is broken" : "");
+	struct pair_raw p;
+	memset(&p, 0, sizeof p);
+	p.r = *r;
+	p.v6_latency_us = v6->latency_us;
+	p.v4_latency_us = v4->latency_us;
+	p.dec_lat = dec_lat;
+	p.attempts = v6->attempts;
+	p.ede = v6->ede;
+	p.outcome = (uint8_t)v6->outcome;
+	p.try_timed_out = try_timed_out;
+	mx_finding_defer(&f, false, pair_detail, &p, sizeof p);
 	if (v6->outcome == MX_O_NXDOMAIN)
 		f.smtp_status = "none for MTAs that also ask A (Postfix, Exim, glibc getaddrinfo users deliver over "
 				"IPv4); an MTA that trusts the AAAA NXDOMAIN for the whole name may bounce "
@@ -142,9 +189,7 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 		  "answer for a name without AAAA records";
 	f.fix = "the zone's operator fixes its authoritative servers (or the front-end/firewall in front of "
 		"them) to answer AAAA queries with NOERROR/NODATA";
-	mx_finding_verify(&f, "dig AAAA %s @%s", hn, rs);
-	mx_finding_verify(&f, "dig +short NS %s", zn);
-	mx_finding_verify(&f, "dig +norec AAAA %s @<each NS of %s>", hn, zn);
+	mx_finding_defer(&f, true, pair_verify, r, sizeof *r);
 	mx_emit(e, &f);
 }
 

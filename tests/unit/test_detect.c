@@ -1749,6 +1749,65 @@ static void failover_deferred_text_as_before(void **state)
 	mx_detect_free(d);
 }
 
+/* AAAA_SERVFAIL_A_OK's deferred texts are the ones it wrote at once
+ * before (formats repeated here): timeout, NXDOMAIN, a fast and a slow
+ * SERVFAIL with an EDE. */
+static void aaaa_a_ok_deferred_text_as_before(void **state)
+{
+	(void)state;
+	static const struct {
+		enum mx_outcome o;
+		uint64_t lat;
+		uint16_t ede;
+	} cases[] = {
+		{MX_O_TIMEOUT, 5000000ULL, 0xffff},
+		{MX_O_NXDOMAIN, 3000, 0xffff},
+		{MX_O_SERVFAIL, 3000, 0xffff},
+		{MX_O_SERVFAIL, 2000000ULL, 22},
+		{MX_O_SERVFAIL, 200000ULL, 9},
+	};
+	const char *hn = "mx1.example.test.", *zn = "example.test.";
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct mx_detect *d = new_det("AAAA_SERVFAIL_A_OK");
+		struct mx_lookup l;
+		lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, cases[k].o, T0, "192.0.2.53", cases[k].lat);
+		l.ede = cases[k].ede;
+		mx_detect_observe_lookup(d, &l);
+		lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC / 100, "192.0.2.53", 21500);
+		mx_detect_observe_lookup(d, &l);
+		const struct mx_finding *f = find(d, "AAAA_SERVFAIL_A_OK", NULL);
+		assert_non_null(f);
+		char exp[640], more[320];
+		double a_ms = 21500 / 1000.0;
+		if (cases[k].o == MX_O_TIMEOUT)
+			snprintf(exp, sizeof exp, "AAAA %s got no answer (%u queries); A answered in %.0f ms", hn, 1u, a_ms);
+		else if (cases[k].o == MX_O_NXDOMAIN)
+			snprintf(exp, sizeof exp, "AAAA %s NXDOMAIN although A answered (in %.0f ms): the name \"does not "
+				 "exist\" for AAAA only (RFC 4074 §4.2)", hn, a_ms);
+		else
+			snprintf(exp, sizeof exp, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
+				 mx_outcome_name(cases[k].o), (double)cases[k].lat / 1000.0, a_ms);
+		if (cases[k].o == MX_O_TIMEOUT || (cases[k].o != MX_O_NXDOMAIN && (cases[k].lat >= 1500000ULL ||
+										 cases[k].ede == 22))) {
+			snprintf(more, sizeof more, "; slow or no AAAA answer: the authoritative servers of %s ignore AAAA "
+				 "queries or are lame for them", zn);
+			strcat(exp, more);
+		} else if (cases[k].o != MX_O_NXDOMAIN && cases[k].lat < 50000ULL) {
+			strcat(exp, "; fast SERVFAIL: a cached failure (RFC 9520) or the resolver rejected a broken response");
+		}
+		if (cases[k].ede != 0xffff) {
+			snprintf(more, sizeof more, "; EDE %u %s%s", cases[k].ede, mx_dns_ede_name(cases[k].ede),
+				 cases[k].ede >= 6 && cases[k].ede <= 12 ? ": DNSSEC denial of existence for AAAA is broken" : "");
+			strcat(exp, more);
+		}
+		assert_string_equal(f->detail, exp);
+		snprintf(exp, sizeof exp, "dig AAAA %s @%s\ndig +short NS %s\ndig +norec AAAA %s @<each NS of %s>", hn,
+			 "192.0.2.53", zn, hn, zn);
+		assert_string_equal(f->verify, exp);
+		mx_detect_free(d);
+	}
+}
+
 /* A lookup brief keeps each try's late response (frame, latency, rcode,
  * outcome), narrow and wide, and a try without one stays without. */
 static void brief_keeps_late_response(void **state)
@@ -2029,6 +2088,7 @@ int main(void)
 		cmocka_unit_test(bogus_addr_mixes),
 		cmocka_unit_test(slow_chain_deferred_text_as_before),
 		cmocka_unit_test(failover_deferred_text_as_before),
+		cmocka_unit_test(aaaa_a_ok_deferred_text_as_before),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
