@@ -1442,6 +1442,34 @@ static inline __attribute__((always_inline)) void w_seg(int mode, struct walk *w
 	w->n += len;
 }
 
+/* A segment whose length varies (a name's bytes, the used part of an
+ * array). Packing copies it in whole 16-byte chunks (len rounded up): a
+ * fixed-size copy per chunk instead of a variable-length one (inline rep
+ * movs, slow to start, per name and array). The up to 15 bytes past len are
+ * read from the chain struct itself (every variable segment is followed by
+ * other fields of struct mx_chain) and written past the record's end, where
+ * the next segment overwrites them or, after the last one, the ring's
+ * reservation (PACK_SLACK more than the struct) holds them until rr_trim()
+ * gives them back. Unpacking copies exactly len bytes: the struct it fills
+ * stays zero past each length. */
+#define PACK_CHUNK 16u
+#define PACK_SLACK PACK_CHUNK
+
+static inline __attribute__((always_inline)) void w_var(int mode, struct walk *w, const void *s, void *d,
+							 size_t from, size_t to)
+{
+	size_t len = to - from;
+	if (mode == W_PACK) {
+		unsigned char *o = w->out + w->n;
+		const unsigned char *i = (const unsigned char *)s + from;
+		for (size_t k = 0; k < len; k += PACK_CHUNK)
+			memcpy(o + k, i + k, PACK_CHUNK);
+		w->n += len;
+	} else {
+		w_seg(mode, w, s, d, from, to);
+	}
+}
+
 #define SEG_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 #define SUB(d, field) ((d) ? &(d)->field : NULL)
 
@@ -1449,7 +1477,7 @@ static inline __attribute__((always_inline)) void w_name(int mode, struct walk *
 							  struct mx_dname *d)
 {
 	w_seg(mode, w, s, d, 0, offsetof(struct mx_dname, wire));
-	w_seg(mode, w, s, d, offsetof(struct mx_dname, wire), offsetof(struct mx_dname, wire) + s->len);
+	w_var(mode, w, s, d, offsetof(struct mx_dname, wire), offsetof(struct mx_dname, wire) + s->len);
 }
 
 static inline __attribute__((always_inline)) void w_step(int mode, struct walk *w, const struct mx_chain_step *s,
@@ -1458,10 +1486,10 @@ static inline __attribute__((always_inline)) void w_step(int mode, struct walk *
 	typedef struct mx_chain_step T;
 	w_seg(mode, w, s, d, 0, offsetof(T, resolvers));
 	unsigned nr = s->n_resolvers < MX_LOOKUP_MAX_RESOLVERS ? s->n_resolvers : MX_LOOKUP_MAX_RESOLVERS;
-	w_seg(mode, w, s, d, offsetof(T, resolvers), offsetof(T, resolvers) + nr * sizeof(s->resolvers[0]));
+	w_var(mode, w, s, d, offsetof(T, resolvers), offsetof(T, resolvers) + nr * sizeof(s->resolvers[0]));
 	w_seg(mode, w, s, d, SEG_END(T, resolvers), offsetof(T, frames));
 	unsigned nf = s->n_frames < MX_CHAIN_MAX_FRAMES ? s->n_frames : MX_CHAIN_MAX_FRAMES;
-	w_seg(mode, w, s, d, offsetof(T, frames), offsetof(T, frames) + nf * sizeof(s->frames[0]));
+	w_var(mode, w, s, d, offsetof(T, frames), offsetof(T, frames) + nf * sizeof(s->frames[0]));
 	w_seg(mode, w, s, d, SEG_END(T, frames), sizeof(T));
 }
 
@@ -1478,7 +1506,7 @@ static inline __attribute__((always_inline)) void w_host(int mode, struct walk *
 	w_step(mode, w, &s->tlsa, SUB(d, tlsa));
 	w_seg(mode, w, s, d, SEG_END(T, tlsa), offsetof(T, addrs));
 	unsigned na = s->n_addrs < MX_CHAIN_MAX_ADDRS ? s->n_addrs : MX_CHAIN_MAX_ADDRS;
-	w_seg(mode, w, s, d, offsetof(T, addrs), offsetof(T, addrs) + na * sizeof(s->addrs[0]));
+	w_var(mode, w, s, d, offsetof(T, addrs), offsetof(T, addrs) + na * sizeof(s->addrs[0]));
 	w_seg(mode, w, s, d, SEG_END(T, addrs), sizeof(T));
 }
 
@@ -1499,8 +1527,9 @@ static inline __attribute__((always_inline)) void w_chain(int mode, struct walk 
 	w_seg(mode, w, s, d, SEG_END(T, hosts), sizeof(T));
 }
 
-/* Pack c at p (room for sizeof(struct mx_chain) bytes: every group is a
- * part of the struct, none twice); the packed size. */
+/* Pack c at p (room for sizeof(struct mx_chain) + PACK_SLACK bytes: every
+ * group is a part of the struct, none twice, plus w_var()'s last chunk); the
+ * packed size. */
 static size_t chain_pack(unsigned char *p, const struct mx_chain *c)
 {
 	struct walk w = { p, NULL, 0 };
@@ -1519,17 +1548,25 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 {
 	/* c is chain.c's scratch record, built just now: hot, no prefetch */
 	/* the domain's index slot, then its row, are usually cold: load them
-	 * while the chain is packed and the sender row updated */
+	 * while the chain is packed and the sender row updated (packing after
+	 * the sender row, to hide the row behind it, measured slower) */
 	uint64_t h_dom = mx_dname_hash(&c->domain, SEED_DOM);
 	const struct lslot *dsl = &m->domains.idx[h_dom & m->domains.mask];
 	__builtin_prefetch(dsl);
 	if (m->chains.k) {
-		unsigned char *p = rr_push(&m->chains, sizeof(struct mx_chain));
+		unsigned char *p = rr_push(&m->chains, sizeof(struct mx_chain) + PACK_SLACK);
 		if (p)
 			rr_trim(&m->chains, chain_pack(p, c));
 	}
-	if (dsl->i != NIL)
-		__builtin_prefetch(lt_at(&m->domains, dsl->i));
+	if (dsl->i != NIL) {
+		/* the row's first line (hash, set, name) and the counters, which
+		 * lie 300 bytes on, past the name: two or three lines, loaded
+		 * side by side rather than one after the other */
+		const unsigned char *dr = (const unsigned char *)lt_at(&m->domains, dsl->i);
+		__builtin_prefetch(dr);
+		__builtin_prefetch(dr + offsetof(struct dom, row.chains));
+		__builtin_prefetch(dr + offsetof(struct dom, row.last_us));
+	}
 	struct snd *sd = get_snd_h(m, &c->sender, 0);
 	uint64_t h_sender = sd ? sd->node.hash : addr_hash(&c->sender);
 	if (sd) {

@@ -1007,7 +1007,8 @@ static void sender_fingerprint(void **state)
  * the unused tails (name bytes past len, resolvers, frames and addresses
  * past their counts, hosts past n_hosts): a chain with random bytes
  * everywhere else (padding too) and zero tails comes back from the snapshot
- * byte for byte, whatever the counts. */
+ * byte for byte, whatever the counts (names and arrays are packed in 16-byte
+ * chunks: dropping a length's last partial chunk fails here). */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rnd(void)
@@ -1105,8 +1106,9 @@ static void chains_packed_exact(void **state)
 	mx_model_free(m);
 }
 
-/* A chain is packed into a reservation of its unpacked size and the record
- * trimmed to its packed size: through rings of 1, 3 and 7 records, 300
+/* A chain is packed into a reservation of its unpacked size (plus the
+ * slack of the last 16-byte chunk a name or array is copied in) and the
+ * record trimmed to its packed size: through rings of 1, 3 and 7 records, 300
  * chains of widely varying sizes (empty, full, random; the ring wraps,
  * drops and grows), the snapshot after every few holds exactly the last k,
  * oldest first. */
