@@ -61,7 +61,8 @@ struct slot_meta {
 	uint64_t shash;         /* sender_hash() of the chain's sender */
 	uint32_t prev, next;    /* open list in start order (next: free list) */
 	uint32_t grp;           /* the sender's group */
-	uint32_t idx_first;     /* first name-index entry of this chain */
+	uint32_t idx_first;     /* first name-index entry of this chain (the newest) */
+	uint32_t idx_last;      /* its last (the oldest; valid when idx_first is not NO_IDX): both prefetched when the chain becomes the head */
 	uint32_t hist;          /* history entry whose open_slot is this slot, NO_IDX none */
 	bool used;
 };
@@ -657,6 +658,8 @@ static bool index_insert(struct mx_chain_table *t, uint32_t slot, uint64_t h, ui
 		t->ents[*bucket].bprev = e;
 	*bucket = e;
 	ne->cnext = t->meta[slot].idx_first;
+	if (ne->cnext == NO_IDX)
+		t->meta[slot].idx_last = e;
 	t->meta[slot].idx_first = e;
 	return true;
 }
@@ -1127,6 +1130,13 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 			__builtin_prefetch(p + o + 64);
 			__builtin_prefetch(p + o + 128);
 			__builtin_prefetch(p + o + 192);
+		}
+		/* and its newest and oldest index entries (most chains have
+		 * two or three) */
+		const struct slot_meta *hm = &t->meta[t->head];
+		if (hm->idx_first != NO_IDX) {
+			__builtin_prefetch(&t->ents[hm->idx_first], 1);
+			__builtin_prefetch(&t->ents[hm->idx_last], 1);
 		}
 	}
 }
