@@ -403,6 +403,104 @@ static void bounded_open_chains(void **state)
 	mx_chain_free(t);
 }
 
+/* One sender, many open chains listing the same exchange: their name
+ * entries share one index bucket, newest first, and a lookup joins at most
+ * 32 of them, the newest. Chains closed from the middle, the head and the
+ * tail of that bucket (a retry closes the open attempt) must leave the
+ * others in order: the joined set follows a model of the bucket order. */
+#define BO_N 40
+struct bo_chain {
+	unsigned id, attempt, a, aaaa;
+};
+
+static void bo_open(struct mx_chain_table *t, struct bo_chain *model, unsigned *n, unsigned id, unsigned attempt,
+		    uint64_t at, uint64_t frame)
+{
+	char name[32];
+	struct mx_lookup l;
+	snprintf(name, sizeof name, "d%u.test", id);
+	lk(&l, "192.0.2.10", name, MX_TYPE_MX, MX_O_ANSWER, at, frame);
+	mx_answer("mx.shared.test", NULL);
+	/* a retry closes the open attempt of the same domain */
+	for (unsigned k = 0; k < *n; k++)
+		if (model[k].id == id) {
+			memmove(&model[k], &model[k + 1], (*n - k - 1) * sizeof(model[0]));
+			(*n)--;
+			break;
+		}
+	mx_chain_observe_lookup(t, &l);
+	memmove(&model[1], &model[0], *n * sizeof(model[0]));
+	model[0] = (struct bo_chain){id, attempt, 0, 0};
+	(*n)++;
+}
+
+static void bo_lookup(struct mx_chain_table *t, struct bo_chain *model, unsigned n, uint16_t qtype, uint64_t at,
+		      uint64_t frame)
+{
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "mx.shared.test", qtype, MX_O_ANSWER, at, frame);
+	addr_answer(qtype == MX_TYPE_A ? "198.51.100.2" : "2001:db8::2");
+	mx_chain_observe_lookup(t, &l);
+	for (unsigned k = 0; k < n && k < 32; k++)
+		(*(qtype == MX_TYPE_A ? &model[k].a : &model[k].aaaa))++;
+}
+
+static void index_bucket_order_after_removals(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	static struct bo_chain model[BO_N + 8], closed[BO_N + 8];
+	unsigned n = 0, nclosed = 0;
+	uint64_t frame = 1;
+	for (unsigned i = 0; i < BO_N; i++)
+		bo_open(t, model, &n, i, 1, T0 + i * (SEC / 10), frame += 2);
+	static const unsigned first[] = {5, 17, 18, 30}, second[] = {0, 39, 20, 18};
+	for (unsigned r = 0; r < 4; r++) {
+		for (unsigned k = 0; k < n; k++)
+			if (model[k].id == first[r])
+				closed[nclosed++] = model[k];
+		bo_open(t, model, &n, first[r], 2, T0 + 70 * SEC + r, frame += 2);
+	}
+	bo_lookup(t, model, n, MX_TYPE_A, T0 + 71 * SEC, frame += 2);
+	for (unsigned r = 0; r < 4; r++) {
+		for (unsigned k = 0; k < n; k++)
+			if (model[k].id == second[r])
+				closed[nclosed++] = model[k];
+		/* 18 was asked again at 70 s: this is its same attempt (no close) */
+		if (second[r] == 18) {
+			struct mx_lookup l;
+			lk(&l, "192.0.2.10", "d18.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 75 * SEC + r, frame += 2);
+			mx_answer("mx.shared.test", NULL);
+			mx_chain_observe_lookup(t, &l);
+			nclosed--;
+			continue;
+		}
+		bo_open(t, model, &n, second[r], 2, T0 + 75 * SEC + r, frame += 2);
+	}
+	bo_lookup(t, model, n, MX_TYPE_AAAA, T0 + 76 * SEC, frame += 2);
+	assert_int_equal(ngot, nclosed);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	for (unsigned k = 0; k < n; k++)
+		closed[nclosed++] = model[k];
+	assert_int_equal(ngot, BO_N + 7);
+	assert_int_equal(nclosed, BO_N + 7);
+	assert_int_equal(mx_chain_peek_stats(t)->lookups_joined, 64);
+	unsigned matched = 0;
+	for (size_t g = 0; g < ngot; g++) {
+		unsigned id = 0;
+		assert_int_equal(sscanf((const char *)got[g].domain.wire + 2, "%u", &id), 1);
+		for (unsigned k = 0; k < nclosed; k++) {
+			if (closed[k].id != id || closed[k].attempt != got[g].attempt)
+				continue;
+			assert_int_equal(got[g].hosts[0].a.lookups, closed[k].a);
+			assert_int_equal(got[g].hosts[0].aaaa.lookups, closed[k].aaaa);
+			matched++;
+		}
+	}
+	assert_int_equal(matched, BO_N + 7);
+	mx_chain_free(t);
+}
+
 /* FORMERR to the MX query is final for a stub resolver: failed, not
  * deferred; SERVFAIL stays deferred. An IP-literal exchange is its own
  * address: a SYN to it connects the chain. */
@@ -1416,6 +1514,7 @@ int main(void)
 		cmocka_unit_test(nxdomain_nullmx_implicit),
 		cmocka_unit_test(cname_tlsa_literal_window),
 		cmocka_unit_test(bounded_open_chains),
+		cmocka_unit_test(index_bucket_order_after_removals),
 		cmocka_unit_test(pending_lookup_is_not_a_failure),
 		cmocka_unit_test(big_chain_round_trip),
 		cmocka_unit_test(carried_client_hash),
