@@ -926,6 +926,40 @@ static uint32_t pf_max_snaplen(int dlt)
 	}
 }
 
+
+/* What a file that is neither pcap nor pcapng is, from its first n bytes:
+ * ": it is KIND (how to read it)" for the message, naming the file name,
+ * or "" when nothing is recognised. Rotated tcpdump files
+ * are often compressed and can be piped in; other capture formats need
+ * converting. */
+static void format_hint(char *out, size_t outlen, const uint8_t *h, size_t n, const char *name)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *kind, *pre, *post;
+	} known[] = {
+		{"\x1f\x8b", 2, "gzip-compressed", "zcat ", " | mxsniff -r -"},
+		{"BZh", 3, "bzip2-compressed", "bzcat ", " | mxsniff -r -"},
+		{"\xfd" "7zXZ\x00", 6, "xz-compressed", "xzcat ", " | mxsniff -r -"},
+		{"\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstdcat ", " | mxsniff -r -"},
+		{"\x04\x22\x4d\x18", 4, "lz4-compressed", "lz4cat ", " | mxsniff -r -"},
+		{"PK\x03\x04", 4, "a zip archive", "unzip -p ", " | mxsniff -r -"},
+		{"snoop\x00\x00\x00", 8, "a snoop capture", "editcap -F pcap ", " out.pcap"},
+		{"GMBU", 4, "a Microsoft Network Monitor capture", "editcap -F pcap ", " out.pcap"},
+		{"RTSS", 4, "a Microsoft Network Monitor capture", "editcap -F pcap ", " out.pcap"},
+	};
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (n >= known[i].len && memcmp(h, known[i].magic, known[i].len) == 0) {
+			snprintf(out, outlen, ": it is %s (%s it: %s%s%s)", known[i].kind,
+				 known[i].post[1] == '|' ? "read" : "convert", known[i].pre,
+				 name, known[i].post);
+			return;
+		}
+}
+
 /* Open a pcap file on fp (descriptor fd). `off` >= 0: a regular file of
  * `size` bytes whose data starts at off (nothing read yet); off < 0: a
  * stream, whose first byte (first >= 0) the caller has read already. On
@@ -998,7 +1032,10 @@ static int pf_open(struct mx_pf **out, FILE *fp, int fd, off_t off, off_t size, 
 	if (magic != PF_MAGIC_US && magic != PF_MAGIC_NS && magic != PF_MAGIC_KUZ) {
 		magic = __builtin_bswap32(magic);
 		if (magic != PF_MAGIC_US && magic != PF_MAGIC_NS && magic != PF_MAGIC_KUZ) {
-			set_err(err, errlen, "cannot read %s: not a pcap or pcapng file", label);
+			char hint[512];
+
+			format_hint(hint, sizeof hint, h, avail, fp == stdin ? "FILE" : label);
+			set_err(err, errlen, "cannot read %s: not a pcap or pcapng file%s", label, hint);
 			pf_free(p);
 			return MX_EFORMAT;
 		}

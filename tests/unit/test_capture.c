@@ -775,6 +775,51 @@ static void unreadable_files(void **state)
 	}
 }
 
+/* A file that is another format says what it is and how to read it:
+ * compressed captures can be piped in, other capture formats converted. The
+ * message names the file and stays one line; unknown bytes get no hint. */
+static void other_formats_named(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		const char *kind, *how;
+	} cases[] = {
+		{"\x1f\x8b\x08\x00xxxxxxxxxxxxxxxxxxxxxxxx", 28, "gzip-compressed", "zcat "},
+		{"BZh91AY&SYxxxxxxxxxxxxxxxxxxxxxx", 32, "bzip2-compressed", "bzcat "},
+		{"\xfd" "7zXZ\x00\x00\x04xxxxxxxxxxxxxxxxxxxxxxxx", 32, "xz-compressed", "xzcat "},
+		{"\x28\xb5\x2f\xfdxxxxxxxxxxxxxxxxxxxxxxxx", 28, "zstd-compressed", "zstdcat "},
+		{"\x04\x22\x4d\x18xxxxxxxxxxxxxxxxxxxxxxxx", 28, "lz4-compressed", "lz4cat "},
+		{"PK\x03\x04xxxxxxxxxxxxxxxxxxxxxxxx", 28, "zip archive", "unzip -p "},
+		{"snoop\x00\x00\x00\x00\x00\x00\x02\x00\x00\x00\x04xxxxxxxxxxxx", 28, "snoop capture", "editcap -F pcap "},
+		{"GMBU\x02\x00xxxxxxxxxxxxxxxxxxxxxx", 28, "Network Monitor", "editcap -F pcap "},
+		{"RTSS\x01\x00xxxxxxxxxxxxxxxxxxxxxx", 28, "Network Monitor", "editcap -F pcap "},
+	};
+	const char *p = tmp_path("other-format.bin");
+	struct mx_capture *c = NULL;
+	char err[512], want[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		write_bytes(p, cases[i].bytes, cases[i].len);
+		err[0] = '\0';
+		assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), MX_EFORMAT);
+		assert_null(c);
+		assert_non_null(strstr(err, "not a pcap or pcapng file: it is "));
+		assert_non_null(strstr(err, cases[i].kind));
+		snprintf(want, sizeof want, "%s%s", cases[i].how, p);
+		assert_non_null(strstr(err, want));
+		assert_null(strchr(err, '\n'));
+	}
+	/* a prefix of a magic is not the format; neither is text */
+	write_bytes(p, "\x1f\x00xxxxxxxxxxxxxxxxxxxxxxxxxx", 28);
+	assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), MX_EFORMAT);
+	assert_null(strstr(err, ": it is"));
+	write_bytes(p, "snoop dogg xxxxxxxxxxxxxxxxxxxxx", 28);
+	assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), MX_EFORMAT);
+	assert_null(strstr(err, ": it is"));
+}
+
 static void filter_keeps_frame_numbers(void **state)
 {
 	struct rec r[4] = {udp53, udp53, udp53, udp53};
@@ -1016,6 +1061,7 @@ int main(void)
 		cmocka_unit_test(stdin_dash),
 		cmocka_unit_test(truncated_file),
 		cmocka_unit_test(unreadable_files),
+		cmocka_unit_test(other_formats_named),
 		cmocka_unit_test(filter_keeps_frame_numbers),
 		cmocka_unit_test(link_type_names),
 		cmocka_unit_test(default_filter),
