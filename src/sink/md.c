@@ -1082,6 +1082,9 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 			s->chain.deferred, s->chain.failed, s->chain.incomplete, senders,
 			plural(senders, "sender", "senders"), s->n_domains,
 			plural(s->n_domains, "domain", "domains"));
+	} else if (s->packets && !s->dns_messages) {
+		fputs("None of its packets holds a DNS message, so mxsniff could judge nothing: "
+		      MX_SK_NO_DNS_WHY ".", out);
 	} else {
 		fputs("No MX lookup by a sender was seen, so no delivery attempt could be followed; "
 		      "mxsniff found no failure pattern in the DNS traffic. To judge mail delivery, "

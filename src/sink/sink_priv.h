@@ -247,6 +247,15 @@ size_t mx_sk_findings_split(const struct mx_snapshot *s, bool *full, size_t *res
 const char *mx_sk_finding_line(const struct mx_finding *f, char *buf, size_t n);
 /* A finding's first frames, at most 4: "7, 9, 12, ..." ("" when none). */
 const char *mx_sk_frames_short(const struct mx_finding *f, char *buf, size_t n);
+
+/* Why a capture with packets but no DNS message shows nothing, and where
+ * the DNS traffic may be instead (one sentence, for the text and Markdown
+ * reports). */
+#define MX_SK_NO_DNS_WHY_1 \
+	"DNS on another port needs --dns-port; a mail host's local resolver (127.0.0.1, 127.0.0.53)"
+#define MX_SK_NO_DNS_WHY_2 \
+	"is seen only on the loopback interface (-i lo or -i any); DNS over TLS or HTTPS is encrypted"
+#define MX_SK_NO_DNS_WHY MX_SK_NO_DNS_WHY_1 " " MX_SK_NO_DNS_WHY_2
 /* Seconds with one decimal from microseconds: "300.0". */
 const char *mx_sk_secs(uint64_t us, char *buf, size_t n);
 

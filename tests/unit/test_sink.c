@@ -1578,6 +1578,40 @@ static void text_findings_chains(void **state)
 	assert_has(out, "Findings\n  none: no failure pattern found\n\nChains (0)\n  none: no MX lookup "
 			"by a sender was followed\n");
 	free(out);
+	/* nothing to judge: no DNS message at all says why, not "no failure" */
+	uint64_t dns = f->s.dns_messages;
+	f->s.dns_messages = 0;
+	f->s.packets = 15;
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings\n  none: no DNS message in the 15 packets, so nothing could be judged\n"
+			"  (DNS on another port needs --dns-port;");
+	assert_has(out, "(-i lo or -i any)");
+	assert_null(strstr(out, "no failure pattern found"));
+	assert_null(strstr(out, "could not be decoded"));
+	free(out);
+	uint64_t mal = f->s.decode.verdict[MX_V_MALFORMED];
+	f->s.decode.verdict[MX_V_MALFORMED] = 2;
+	f->s.decode.verdict[MX_V_TRUNCATED] = 1;
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "so nothing could be judged\n  (3 could not be decoded: see \"decode problems\" under "
+			"Capture)\n  (DNS on another port");
+	free(out);
+	f->s.decode.verdict[MX_V_MALFORMED] = mal;
+	f->s.decode.verdict[MX_V_TRUNCATED] = 0;
+	f->s.packets = 0;
+	f->s.filter[0] = '\0';
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings\n  none: the capture holds no packets, so nothing could be judged\n\n");
+	free(out);
+	snprintf(f->s.filter, sizeof f->s.filter, "tcp port 9");
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings\n  none: no packet passed the filter, so nothing could be judged\n\n");
+	free(out);
+	f->s.dns_messages = dns > 0 ? dns : 1;
+	f->s.packets = 15;
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings\n  none: no failure pattern found\n");
+	free(out);
 	free(f);
 }
 
@@ -1736,6 +1770,18 @@ static void md_writeup(void **state)
 	out = render(&mx_sink_md, f, false, &n);
 	assert_has(out, "# Mail delivery check: no failure pattern found\n\nThe capture holds no "
 			"packets. No MX lookup by a sender was seen");
+	free(out);
+	/* packets but no DNS message: says why nothing could be judged */
+	f->s.packets = 15;
+	f->s.first_us = f->s.last_us = 1;
+	out = render(&mx_sink_md, f, false, &n);
+	assert_has(out, "and holds 15 packets. None of its packets holds a DNS message, so mxsniff could "
+			"judge nothing: DNS on another port needs --dns-port; ");
+	assert_null(strstr(out, "No MX lookup by a sender was seen"));
+	f->s.packets = 0;
+	f->s.first_us = f->s.last_us = 0;
+	free(out);
+	out = render(&mx_sink_md, f, false, &n);
 	assert_has(out, "| Time span | none (no packets) |");
 	assert_has(out, "No resolver (server receiving RD=1 queries) was seen.\n");
 	assert_int_equal(md_tables_ok(out), 1);
