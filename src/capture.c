@@ -926,36 +926,35 @@ static uint32_t pf_max_snaplen(int dlt)
 	}
 }
 
-
-/* What a file that is neither pcap nor pcapng is, from its first n bytes:
- * ": it is KIND (how to read it)" for the message, naming the file name,
- * or "" when nothing is recognised. Rotated tcpdump files
- * are often compressed and can be piped in; other capture formats need
- * converting. */
+/* What a file that is neither pcap nor pcapng is, from its first n bytes,
+ * as the end of the error message: ": it is KIND (read it: COMMAND)", the
+ * command naming the file, or "" when nothing is recognised. Rotated
+ * tcpdump files are often compressed and can be piped in; other capture
+ * formats need converting. */
 static void format_hint(char *out, size_t outlen, const uint8_t *h, size_t n, const char *name)
 {
+	static const char pipe[] = " | mxsniff -r -", conv[] = " out.pcap";
 	static const struct {
 		const char *magic;
 		size_t len;
-		const char *kind, *pre, *post;
+		const char *kind, *verb, *pre, *post;
 	} known[] = {
-		{"\x1f\x8b", 2, "gzip-compressed", "zcat ", " | mxsniff -r -"},
-		{"BZh", 3, "bzip2-compressed", "bzcat ", " | mxsniff -r -"},
-		{"\xfd" "7zXZ\x00", 6, "xz-compressed", "xzcat ", " | mxsniff -r -"},
-		{"\x28\xb5\x2f\xfd", 4, "zstd-compressed", "zstdcat ", " | mxsniff -r -"},
-		{"\x04\x22\x4d\x18", 4, "lz4-compressed", "lz4cat ", " | mxsniff -r -"},
-		{"PK\x03\x04", 4, "a zip archive", "unzip -p ", " | mxsniff -r -"},
-		{"snoop\x00\x00\x00", 8, "a snoop capture", "editcap -F pcap ", " out.pcap"},
-		{"GMBU", 4, "a Microsoft Network Monitor capture", "editcap -F pcap ", " out.pcap"},
-		{"RTSS", 4, "a Microsoft Network Monitor capture", "editcap -F pcap ", " out.pcap"},
+		{"\x1f\x8b", 2, "gzip-compressed", "read", "zcat ", pipe},
+		{"BZh", 3, "bzip2-compressed", "read", "bzcat ", pipe},
+		{"\xfd" "7zXZ\x00", 6, "xz-compressed", "read", "xzcat ", pipe},
+		{"\x28\xb5\x2f\xfd", 4, "zstd-compressed", "read", "zstdcat ", pipe},
+		{"\x04\x22\x4d\x18", 4, "lz4-compressed", "read", "lz4cat ", pipe},
+		{"PK\x03\x04", 4, "a zip archive", "read", "unzip -p ", pipe},
+		{"snoop\x00\x00\x00", 8, "a snoop capture", "convert", "editcap -F pcap ", conv},
+		{"GMBU", 4, "a Microsoft Network Monitor capture", "convert", "editcap -F pcap ", conv},
+		{"RTSS", 4, "a Microsoft Network Monitor capture", "convert", "editcap -F pcap ", conv},
 	};
 
 	out[0] = '\0';
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (n >= known[i].len && memcmp(h, known[i].magic, known[i].len) == 0) {
-			snprintf(out, outlen, ": it is %s (%s it: %s%s%s)", known[i].kind,
-				 known[i].post[1] == '|' ? "read" : "convert", known[i].pre,
-				 name, known[i].post);
+			snprintf(out, outlen, ": it is %s (%s it: %s%s%s)", known[i].kind, known[i].verb,
+				 known[i].pre, name, known[i].post);
 			return;
 		}
 }

@@ -777,10 +777,10 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 {
 	if (!s->n_findings) {
 		size_t cut = 0;
-		if (s->packets == 0)
+		if (s->packets == 0) {
 			fprintf(out, "Findings\n  none: %s, so nothing could be judged\n",
 				s->filter[0] ? "no packet passed the filter" : "the capture holds no packets");
-		else if (s->dns_messages == 0) {
+		} else if (s->dns_messages == 0) {
 			uint64_t bad = s->decode.verdict[MX_V_TRUNCATED] + s->decode.verdict[MX_V_MALFORMED] +
 				       s->decode.verdict[MX_V_UNSUPPORTED];
 			fprintf(out, "Findings\n  none: no DNS message in the %" PRIu64 " packet%s, so nothing could "
@@ -789,9 +789,9 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 				fprintf(out, "  (%" PRIu64 " could not be decoded: see \"decode problems\" under "
 					"Capture)\n", bad);
 			fputs("  (" MX_SK_NO_DNS_WHY_1 "\n   " MX_SK_NO_DNS_WHY_2 ")\n", out);
-		}
-		else
+		} else {
 			fputs("Findings\n  none: no failure pattern found\n", out);
+		}
 		for (size_t i = 0; i < s->n_chains; i++)
 			cut += s->chains[i].cut_short;
 		if (cut)
