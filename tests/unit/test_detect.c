@@ -66,6 +66,17 @@ static void step(struct mx_chain_step *s, enum mx_outcome o, uint64_t t, uint64_
 	s->n_resolvers = 1;
 }
 
+/* A first attempt of sender 192.0.2.10 to domain, its MX step answered
+ * (outcome o) by 192.0.2.53 at T0 in frame 1; the rest zero. */
+static void chain_of(struct mx_chain *c, const char *domain, enum mx_outcome o)
+{
+	memset(c, 0, sizeof(*c));
+	mx_addr_parse("192.0.2.10", &c->sender);
+	mx_dname_from_text(domain, &c->domain);
+	c->attempt = 1;
+	step(&c->mx, o, T0, 1, "192.0.2.53");
+}
+
 /* An Exchange-like chain: MX ok, AAAA of the exchange first, fails, no A. */
 static void seed_chain(struct mx_chain *c, const char *sender, uint64_t t, uint32_t attempt, enum mx_outcome v6,
 		       bool ask_a, uint64_t a_delay)
@@ -602,11 +613,7 @@ static void chain_patterns(void **state)
 	struct mx_detect *d = new_det(NULL);
 	struct mx_chain c;
 	/* NXDOMAIN */
-	memset(&c, 0, sizeof c);
-	mx_addr_parse("192.0.2.10", &c.sender);
-	mx_dname_from_text("nope.test", &c.domain);
-	c.attempt = 1;
-	step(&c.mx, MX_O_NXDOMAIN, T0, 1, "192.0.2.53");
+	chain_of(&c, "nope.test", MX_O_NXDOMAIN);
 	mx_dname_from_text("test", &c.soa_owner);
 	c.neg_ttl = 900;
 	mx_detect_observe_chain(d, &c);
@@ -1545,11 +1552,7 @@ static void nxdomain_deferred_text_as_before(void **state)
 	(void)state;
 	struct mx_detect *d = new_det("MX_NXDOMAIN");
 	struct mx_chain c;
-	memset(&c, 0, sizeof c);
-	mx_addr_parse("192.0.2.10", &c.sender);
-	mx_dname_from_text("www.nope.test.", &c.domain);
-	c.attempt = 1;
-	step(&c.mx, MX_O_NXDOMAIN, T0, 1, "192.0.2.53");
+	chain_of(&c, "www.nope.test.", MX_O_NXDOMAIN);
 	mx_addr_parse("192.0.2.54", &c.mx.resolvers[1]);
 	c.mx.n_resolvers = 2;
 	c.mx.attempts = 3;
@@ -1611,11 +1614,7 @@ static void nodata_deferred_text_as_before(void **state)
 	for (unsigned k = 0; k < 3 * 3; k++) {
 		struct mx_detect *d = new_det("MX_NODATA");
 		struct mx_chain c;
-		memset(&c, 0, sizeof c);
-		mx_addr_parse("192.0.2.10", &c.sender);
-		mx_dname_from_text("nomx.test", &c.domain);
-		c.attempt = 1;
-		step(&c.mx, MX_O_NODATA, T0, 1, "192.0.2.53");
+		chain_of(&c, "nomx.test", MX_O_NODATA);
 		c.n_hosts = 1;
 		c.hosts[0].implicit = true;
 		bool a = k % 3 != 2, aaaa = k / 3 != 2;
@@ -1660,11 +1659,7 @@ static void bogus_addr_mixes(void **state)
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		struct mx_detect *d = new_det("MX_TARGET_BOGUS_ADDR");
 		struct mx_chain c;
-		memset(&c, 0, sizeof c);
-		mx_addr_parse("192.0.2.10", &c.sender);
-		mx_dname_from_text("mixed.test", &c.domain);
-		c.attempt = 1;
-		step(&c.mx, MX_O_ANSWER, T0, 1, "192.0.2.53");
+		chain_of(&c, "mixed.test", MX_O_ANSWER);
 		c.n_hosts = 1;
 		mx_dname_from_text("mx.mixed.test", &c.hosts[0].name);
 		step(&c.hosts[0].a, MX_O_ANSWER, T0 + SEC, 9, "192.0.2.53");
