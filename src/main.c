@@ -80,6 +80,7 @@ enum {
 	OPT_MAX_LOOKUPS,
 	OPT_MAX_CHAINS,
 	OPT_TOP,
+	OPT_FULL_FINDINGS,
 	OPT_LIST_DETECTORS,
 	OPT_DETECTORS,
 	OPT_NO_DETECTORS,
@@ -144,6 +145,7 @@ static const struct option g_long[] = {
 	{"max-lookups", required_argument, NULL, OPT_MAX_LOOKUPS},
 	{"max-chains", required_argument, NULL, OPT_MAX_CHAINS},
 	{"top", required_argument, NULL, OPT_TOP},
+	{"full-findings", required_argument, NULL, OPT_FULL_FINDINGS},
 	{"list-detectors", no_argument, NULL, OPT_LIST_DETECTORS},
 	{"detectors", required_argument, NULL, OPT_DETECTORS},
 	{"no-detectors", required_argument, NULL, OPT_NO_DETECTORS},
@@ -282,6 +284,10 @@ static void help(void)
 		d.chain.max_open);
 	fprintf(o, "  --top N                 rows of failing names (default %zu, 0 = all)\n",
 		d.model.top_failing);
+	fprintf(o, "  --full-findings N       findings of each pattern the text and Markdown\n"
+		   "                          reports show in full, the rest one line each\n"
+		   "                          (default %zu, 0 = all)\n",
+		d.model.full_findings);
 	fputs("\nDetectors:\n"
 	      "  --list-detectors        list the failure-pattern detectors and exit\n"
 	      "  --detectors LIST        run only these detectors (IDs or P-numbers,\n"
@@ -651,6 +657,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (!parse_u64(optarg, 0, 1000000, &v))
 				return bad_value("--top", optarg, "a number from 0 to 1000000");
 			o->po.model.top_failing = (size_t)v;
+			break;
+		case OPT_FULL_FINDINGS:
+			if (!parse_u64(optarg, 0, 1000000, &v))
+				return bad_value("--full-findings", optarg, "a number from 0 to 1000000");
+			o->po.model.full_findings = (size_t)v;
 			break;
 		case OPT_LIST_DETECTORS:
 			o->list_detectors = true;

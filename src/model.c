@@ -874,6 +874,7 @@ void mx_model_opts_default(struct mx_model_opts *o)
 	o->top_failing = 20;
 	o->recent_chains = 256;
 	o->max_domains = 4096;
+	o->full_findings = MX_SNAP_FULL_FINDINGS;
 }
 
 const char *mx_model_qtype_slot_name(enum mx_qtype_slot s)
@@ -1832,6 +1833,7 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	for (size_t i = 0; i < m->chains.n; i++)
 		chain_unpack(&s.chains[i], m->chains.buf + m->chains.off[rr_slot(&m->chains, i)]);
 	s.n_chains = m->chains.n;
+	s.full_findings = m->o.full_findings ? m->o.full_findings : SIZE_MAX;
 	for (size_t i = 0; i < m->domains.n; i++) {
 		const struct dom *e = (const struct dom *)lt_at(&m->domains, (uint32_t)i);
 		s.domains[i] = e->row;

@@ -165,7 +165,15 @@ struct mx_snapshot {
 	 * the first MX_SNAP_EVICTED_PATTERNS of them */
 	struct mx_evicted_pattern findings_evicted_by[MX_SNAP_EVICTED_PATTERNS];
 	size_t n_findings_evicted_by;
+	/* presentation: findings of one pattern the text and Markdown reports
+	 * show in full before one line each for the rest (the model copies
+	 * mx_model_opts.full_findings: SIZE_MAX = all; 0, as in a zeroed
+	 * snapshot, = MX_SNAP_FULL_FINDINGS) */
+	size_t full_findings;
 };
+
+/* Findings of one pattern a human report shows in full by default. */
+#define MX_SNAP_FULL_FINDINGS 10
 
 struct mx_model_opts {
 	size_t max_servers;   /* default 4096 */
@@ -175,6 +183,8 @@ struct mx_model_opts {
 	size_t top_failing;   /* rows of `failing` in a snapshot, default 20 (0 = all) */
 	size_t recent_chains; /* closed chains kept for reports and the UI, default 256 */
 	size_t max_domains;   /* recipient-domain table, default 4096 */
+	size_t full_findings; /* findings of a pattern shown in full by text and
+	                       * Markdown, default MX_SNAP_FULL_FINDINGS (0 = all) */
 };
 
 void mx_model_opts_default(struct mx_model_opts *o);

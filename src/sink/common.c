@@ -988,9 +988,14 @@ const char *mx_sk_subject(const struct mx_finding *f, char *buf, size_t n)
 	return buf;
 }
 
+size_t mx_sk_full_per_pattern(const struct mx_snapshot *s)
+{
+	return s->full_findings ? s->full_findings : MX_SNAP_FULL_FINDINGS;
+}
+
 size_t mx_sk_findings_split(const struct mx_snapshot *s, bool *full, size_t *rest)
 {
-	size_t n = s->n_findings, npat = 0, nrest = 0;
+	size_t n = s->n_findings, npat = 0, nrest = 0, nfull = mx_sk_full_per_pattern(s);
 	/* per finding: its pattern's rank (order of first appearance); per
 	 * pattern: its name, its findings so far, where its run in rest[] goes */
 	size_t *rank = malloc((n ? n : 1) * 3 * sizeof(size_t));
@@ -1017,16 +1022,16 @@ size_t mx_sk_findings_split(const struct mx_snapshot *s, bool *full, size_t *res
 		}
 		rank[i] = k;
 		if (full != NULL)
-			full[i] = seen[k] < MX_SK_FULL_PER_PATTERN;
+			full[i] = seen[k] < nfull;
 		seen[k]++;
 	}
 	for (size_t k = 0; k < npat; k++) {
 		start[k] = nrest;
-		nrest += seen[k] > MX_SK_FULL_PER_PATTERN ? seen[k] - MX_SK_FULL_PER_PATTERN : 0;
+		nrest += seen[k] > nfull ? seen[k] - nfull : 0;
 		seen[k] = 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (seen[rank[i]]++ >= MX_SK_FULL_PER_PATTERN)
+		if (seen[rank[i]]++ >= nfull)
 			rest[start[rank[i]]++] = i;
 	free(rank);
 	free(pat);

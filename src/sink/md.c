@@ -706,14 +706,14 @@ static void timeline(FILE *out, const struct mx_snapshot *s)
 
 /* ---- findings --------------------------------------------------------- */
 
-/* Past the first MX_SK_FULL_PER_PATTERN of a pattern, a table row each. */
+/* Past the first mx_sk_full_per_pattern() of a pattern, a table row each. */
 static void other_findings(FILE *out, const struct mx_snapshot *s, const size_t *rest, size_t n)
 {
 	fprintf(out, "### Other findings (%zu)\n\n", n);
 	fprintf(out,
-		"The first %d findings of each pattern are above; these are the others, one row each "
-		"(`-F json` has every field).\n\n",
-		MX_SK_FULL_PER_PATTERN);
+		"The first %zu findings of each pattern are above; these are the others, one row each "
+		"(`-F json` has every field; `--full-findings 0` shows them all in full).\n\n",
+		mx_sk_full_per_pattern(s));
 	fputs("| Severity | Pattern | About | Count | First seen | Frames |\n", out);
 	fputs("|---|---|---|---:|---|---|\n", out);
 	for (size_t j = 0; j < n; j++) {

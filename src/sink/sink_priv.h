@@ -233,13 +233,14 @@ const char *mx_sk_first_sentence(const char *in, char *buf, size_t n);
  * example.test, host mx1.example.test, AAAA" ("" when nothing). */
 const char *mx_sk_subject(const struct mx_finding *f, char *buf, size_t n);
 /* Findings a human report (text, md) shows in full: the first
- * MX_SK_FULL_PER_PATTERN of each pattern, in snapshot order; the others get
- * one line each after them (every field stays in the JSON outputs). Fills
- * rest[] (s->n_findings entries) with the indexes of the others, grouped by
- * pattern in order of the pattern's first finding, then in snapshot order,
- * and returns how many; full[i] (may be NULL) tells finding i is shown in
- * full. Returns SIZE_MAX when out of memory (then everything is in full). */
-#define MX_SK_FULL_PER_PATTERN 10
+ * mx_sk_full_per_pattern(s) of each pattern, in snapshot order; the others
+ * get one line each after them (every field stays in the JSON outputs).
+ * Fills rest[] (s->n_findings entries) with the indexes of the others,
+ * grouped by pattern in order of the pattern's first finding, then in
+ * snapshot order, and returns how many; full[i] (may be NULL) tells finding
+ * i is shown in full. Returns SIZE_MAX when out of memory (then everything
+ * is in full). */
+size_t mx_sk_full_per_pattern(const struct mx_snapshot *s);
 size_t mx_sk_findings_split(const struct mx_snapshot *s, bool *full, size_t *rest);
 /* The one line of a finding not shown in full: "sender 192.0.2.10 ->
  * domain example.test; 3 occurrences from 2026-...Z; frames 7, 9, 12" (up

@@ -825,9 +825,9 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 	if (nrest != SIZE_MAX && nrest) {
 		char lead[160], line[2 * MX_DNAME_STRLEN + 512];
 		fprintf(out,
-			"\n  The other %zu findings, one entry each (the first %d of each pattern are above; "
-			"-F json has every field):\n",
-			nrest, MX_SK_FULL_PER_PATTERN);
+			"\n  The other %zu findings, one entry each (the first %zu of each pattern are above;\n"
+			"  --full-findings 0 shows every one in full, -F json has every field):\n",
+			nrest, mx_sk_full_per_pattern(s));
 		for (size_t j = 0; j < nrest; j++) {
 			const struct mx_finding *f = &s->findings[rest[j]];
 			snprintf(lead, sizeof lead, "  [%s] %s  ", mx_sk_sev_upper(f->sev),

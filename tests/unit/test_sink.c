@@ -2233,13 +2233,13 @@ static size_t count_str(const char *hay, const char *needle)
 	return n;
 }
 
-/* Past the first MX_SK_FULL_PER_PATTERN findings of a pattern, text and
+/* Past the first MX_SNAP_FULL_FINDINGS findings of a pattern, text and
  * Markdown give one entry each, grouped by pattern in order of the
  * pattern's first finding; JSON keeps them all in full. */
 static void many_findings_per_pattern(void **state)
 {
 	(void)state;
-	enum { NA = MX_SK_FULL_PER_PATTERN + 3, NB = 2, NC = MX_SK_FULL_PER_PATTERN + 1, NF = NA + NB + NC };
+	enum { NA = MX_SNAP_FULL_FINDINGS + 3, NB = 2, NC = MX_SNAP_FULL_FINDINGS + 1, NF = NA + NB + NC };
 	struct fixture *f = fx();
 	struct mx_finding *fs = calloc(NF, sizeof(*fs));
 	size_t ia = 0, ib = 0, ic = 0;
@@ -2276,11 +2276,11 @@ static void many_findings_per_pattern(void **state)
 
 	bool full[NF];
 	size_t rest[NF];
-	assert_int_equal(mx_sk_findings_split(&f->s, full, rest), NA + NC - 2 * MX_SK_FULL_PER_PATTERN);
+	assert_int_equal(mx_sk_findings_split(&f->s, full, rest), NA + NC - 2 * MX_SNAP_FULL_FINDINGS);
 	size_t seen_a = 0, seen_c = 0;
 	for (size_t i = 0; i < NF; i++) {
 		size_t *c = fs[i].pattern[0] == 'A' ? &seen_a : fs[i].pattern[0] == 'C' ? &seen_c : NULL;
-		assert_true(full[i] == (c == NULL || (*c)++ < MX_SK_FULL_PER_PATTERN));
+		assert_true(full[i] == (c == NULL || (*c)++ < MX_SNAP_FULL_FINDINGS));
 	}
 	/* C's extra one first (C's first finding came first), then A's three
 	 * in snapshot order */
@@ -2307,10 +2307,10 @@ static void many_findings_per_pattern(void **state)
 	size_t n;
 	char *out = render(&mx_sink_text, f, false, &n);
 	assert_has(out, "Findings (26)\n");
-	assert_int_equal(count_str(out, "    Detail: detail "), 2 * MX_SK_FULL_PER_PATTERN + NB);
+	assert_int_equal(count_str(out, "    Detail: detail "), 2 * MX_SNAP_FULL_FINDINGS + NB);
 	snprintf(exp, sizeof exp,
-		 "\n  The other 4 findings, one entry each (the first 10 of each pattern are above; -F json "
-		 "has every field):\n"
+		 "\n  The other 4 findings, one entry each (the first 10 of each pattern are above;\n"
+		 "  --full-findings 0 shows every one in full, -F json has every field):\n"
 		 "  [ERROR] CCC  sender 192.0.2.11; %zu occurrences from %s; frames %zu,\n"
 		 "      %zu, %zu, %zu, ...\n"
 		 "  [ERROR] AAA  sender 192.0.2.11; %zu occurrences",
@@ -2319,7 +2319,7 @@ static void many_findings_per_pattern(void **state)
 	assert_has(out, exp);
 	free(out);
 	out = render(&mx_sink_md, f, false, &n);
-	assert_int_equal(count_str(out, "\n### ERROR "), 2 * MX_SK_FULL_PER_PATTERN + NB);
+	assert_int_equal(count_str(out, "\n### ERROR "), 2 * MX_SNAP_FULL_FINDINGS + NB);
 	assert_has(out, "### Other findings (4)\n\nThe first 10 findings of each pattern are above");
 	snprintf(exp, sizeof exp,
 		 "| ERROR | `CCC` | `sender 192.0.2.11` | %zu | %s | %zu, %zu, %zu, %zu, ... |\n"
@@ -2330,6 +2330,31 @@ static void many_findings_per_pattern(void **state)
 	free(out);
 	out = render(&mx_sink_json, f, false, &n);
 	assert_int_equal(count_str(out, "\"detail\":\"detail "), NF);
+	free(out);
+
+	/* --full-findings 2: two of each pattern in full, the rest one line */
+	f->s.full_findings = 2;
+	assert_int_equal(mx_sk_findings_split(&f->s, full, rest), NF - 3 * 2);
+	out = render(&mx_sink_text, f, false, &n);
+	assert_int_equal(count_str(out, "    Detail: detail "), 3 * 2);
+	assert_has(out, "The other 20 findings, one entry each (the first 2 of each pattern are above;");
+	free(out);
+	out = render(&mx_sink_md, f, false, &n);
+	assert_int_equal(count_str(out, "\n### ERROR "), 3 * 2);
+	assert_has(out, "### Other findings (20)\n\nThe first 2 findings of each pattern are above");
+	free(out);
+	/* --full-findings 0 (the model stores SIZE_MAX): every one in full */
+	f->s.full_findings = SIZE_MAX;
+	assert_int_equal(mx_sk_findings_split(&f->s, full, rest), 0);
+	for (size_t i = 0; i < NF; i++)
+		assert_true(full[i]);
+	out = render(&mx_sink_text, f, false, &n);
+	assert_int_equal(count_str(out, "    Detail: detail "), NF);
+	assert_null(strstr(out, "The other "));
+	free(out);
+	out = render(&mx_sink_md, f, false, &n);
+	assert_int_equal(count_str(out, "\n### ERROR "), NF);
+	assert_null(strstr(out, "Other findings"));
 	free(out);
 	free(fs);
 	free(f);
