@@ -1182,8 +1182,13 @@ static char *dec_u64(char *end, uint64_t v)
  * output is cut at cap - 1 bytes as vsnprintf cuts it; once it is full the
  * rest of the format cannot change it and is not read. A finding's detail
  * and verify lines are made thousands of times, mostly merged into a
- * finding that already exists: vsnprintf was most of the cost. */
-static bool fast_vformat(char *d, size_t cap, const char *fmt, va_list ap)
+ * finding that already exists: vsnprintf was most of the cost.
+ * With shell set (verify lines: commands an operator pastes into a shell)
+ * a %s argument that holds anything but letters, digits and %+,-./:=@_ is
+ * written as one single-quoted shell word (mx_shell_word()): names come
+ * from the wire, and "dig MX `id`.example." must not run id, nor
+ * "a\.b.example." reach dig as a.b.example. */
+static bool fast_vformat(char *d, size_t cap, const char *fmt, va_list ap, bool shell)
 {
 	size_t o = 0, lim = cap - 1;
 	const char *p = fmt;
@@ -1203,8 +1208,12 @@ static bool fast_vformat(char *d, size_t cap, const char *fmt, va_list ap)
 			s = va_arg(ap, const char *);
 			if (!s)
 				s = "(null)";
-			n = strlen(s);
 			p += 2;
+			if (shell && !mx_shell_safe(s)) {
+				o += mx_shell_word(s, d + o, cap - o);
+				continue;
+			}
+			n = strlen(s);
 		} else if (p[1] == 'u') {
 			s = dec_u64(num + sizeof num, va_arg(ap, unsigned));
 			n = (size_t)(num + sizeof num - s);
@@ -1229,7 +1238,46 @@ static bool fast_vformat(char *d, size_t cap, const char *fmt, va_list ap)
 	return true;
 }
 
-static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va_list ap)
+bool mx_shell_safe(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      strchr("%+,-./:=@_", ch) != NULL))
+			return false;
+	}
+	return true;
+}
+
+size_t mx_shell_word(const char *s, char *d, size_t cap)
+{
+	/* 'it'\''s' : a quote inside closes the word, adds an escaped quote
+	 * and reopens it; cut short at cap - 1 bytes, never inside that group
+	 * or without the closing quote */
+	size_t o = 0;
+	if (cap < 3) {
+		if (cap)
+			d[0] = '\0';
+		return 0;
+	}
+	d[o++] = '\'';
+	for (; *s; s++) {
+		size_t need = *s == '\'' ? 4 : 1;
+		if (o + need + 1 > cap - 1)
+			break;
+		if (*s == '\'') {
+			memcpy(d + o, "'\\''", 4);
+		} else {
+			d[o] = *s;
+		}
+		o += need;
+	}
+	d[o++] = '\'';
+	d[o] = '\0';
+	return o;
+}
+
+static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va_list ap, bool shell)
 {
 	size_t len = strlen(buf);
 	if (len > 0 && sep && len + strlen(sep) < size) {
@@ -1239,7 +1287,7 @@ static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va
 	if (len < size) {
 		va_list cp;
 		va_copy(cp, ap);
-		if (!fast_vformat(buf + len, size - len, fmt, cp))
+		if (!fast_vformat(buf + len, size - len, fmt, cp, shell))
 			vsnprintf(buf + len, size - len, fmt, ap);
 		va_end(cp);
 	}
@@ -1249,7 +1297,7 @@ void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vappend(f->verify, sizeof f->verify, "\n", fmt, ap);
+	vappend(f->verify, sizeof f->verify, "\n", fmt, ap, true);
 	va_end(ap);
 }
 
@@ -1257,7 +1305,7 @@ void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vappend(f->detail, sizeof f->detail, "; ", fmt, ap);
+	vappend(f->detail, sizeof f->detail, "; ", fmt, ap, false);
 	va_end(ap);
 }
 

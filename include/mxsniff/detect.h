@@ -159,7 +159,16 @@ void mx_lookup_brief_get(const uint8_t *buf, struct mx_lookup *l);
  * recent lookups: in very busy captures old steps give frames only). */
 struct mx_detect_ctx;
 void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s);
-/* Append one "dig ..." line to f->verify. */
+/* Whether s can stand in a shell command as it is (only letters, digits
+ * and %+,-./:=@_; "" too: verify lines do not pass empty arguments). */
+bool mx_shell_safe(const char *s);
+/* s as one single-quoted shell word ('it'\''s') in d (cap bytes, cut at a
+ * whole character, always closed); returns its length. */
+size_t mx_shell_word(const char *s, char *d, size_t cap);
+/* Append one "dig ..." line to f->verify: a %s argument that is not
+ * mx_shell_safe() is written as mx_shell_word() (names come from the wire
+ * and the line is meant to be pasted into a shell). Conversions: %s, %u,
+ * %llu and %% only. */
 void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Append text to f->detail ("; " separated). */

@@ -1441,6 +1441,65 @@ static void name_key_inline_is_mx_key_name(void **state)
 	}
 }
 
+/* A verify line is pasted into a shell: a name from the wire with shell
+ * characters or presentation escapes is one single-quoted word; plain
+ * names, addresses and types are left as they are. */
+static void verify_lines_are_shell_safe(void **state)
+{
+	(void)state;
+	static struct mx_finding f;
+	memset(&f, 0, sizeof f);
+	mx_finding_verify(&f, "dig MX %s @%s", "`id`.example.com.", "198.51.100.53");
+	mx_finding_verify(&f, "dig +trace MX %s", "a&b>c.example.com.");
+	mx_finding_verify(&f, "dig MX %s @%s", "x'y.example.com.", "2001:db8::53");
+	mx_finding_verify(&f, "dig %s %s", "A", "a\\.b.example.com.");
+	mx_finding_verify(&f, "dig %s %s   # run on %s", "AAAA", "mx1.example-1.test.", "fe80::1%eth0");
+	mx_finding_verify(&f, "dig MX %s", "*.example.com.");
+	assert_string_equal(f.verify, "dig MX '`id`.example.com.' @198.51.100.53\n"
+				      "dig +trace MX 'a&b>c.example.com.'\n"
+				      "dig MX 'x'\\''y.example.com.' @2001:db8::53\n"
+				      "dig A 'a\\.b.example.com.'\n"
+				      "dig AAAA mx1.example-1.test.   # run on fe80::1%eth0\n"
+				      "dig MX '*.example.com.'");
+	/* details are prose: no quoting there */
+	mx_finding_detail(&f, "name %s", "x'y");
+	assert_string_equal(f.detail, "name x'y");
+	/* the word is always closed and never cut inside '\'' */
+	char w[16];
+	for (size_t cap = 0; cap <= sizeof w; cap++) {
+		memset(w, 'Z', sizeof w);
+		size_t n = mx_shell_word("ab'cd'ef'gh", w, cap);
+		if (cap < 3) {
+			assert_int_equal(n, 0);
+			continue;
+		}
+		assert_int_equal(strlen(w), n);
+		assert_true(n <= cap - 1);
+		assert_int_equal(w[0], '\'');
+		assert_int_equal(w[n - 1], '\'');
+		/* a shell reading it gets a prefix of the original */
+		char back[32];
+		size_t b = 0;
+		for (size_t i = 1; i + 1 < n; i++) {
+			if (w[i] == '\'') {
+				assert_memory_equal(w + i, "'\\''", 4);
+				back[b++] = '\'';
+				i += 3;
+			} else {
+				back[b++] = w[i];
+			}
+		}
+		back[b] = '\0';
+		assert_memory_equal(back, "ab'cd'ef'gh", b);
+	}
+	assert_true(mx_shell_safe("mx1.example.test."));
+	assert_true(mx_shell_safe("2001:db8::1"));
+	assert_false(mx_shell_safe("a b"));
+	assert_false(mx_shell_safe("a\\032b"));
+	assert_false(mx_shell_safe("~root"));
+	assert_false(mx_shell_safe("$(x)"));
+}
+
 /* mx_finding_detail/verify format %s, %u, %llu and %% without vsnprintf:
  * the text, the separators and the cut at the field's size must be what
  * snprintf gives, at every length; other conversions still work. */
@@ -2064,6 +2123,7 @@ int main(void)
 		cmocka_unit_test(p20_search_suffix_wildcard_warns),
 		cmocka_unit_test(p20_search_suffix_negatives),
 		cmocka_unit_test(finding_text_formats_as_snprintf),
+		cmocka_unit_test(verify_lines_are_shell_safe),
 		cmocka_unit_test(slot_probe_matches_reference),
 		cmocka_unit_test(pair_keys_are_detector_keys),
 		cmocka_unit_test(pair_keys_last_entry_is_the_place),
