@@ -1505,6 +1505,7 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 	const struct mx_dns_msg *m = l->answer;
 	if (m && l->outcome == MX_O_ANSWER) {
 		bool root = false, other = false;
+		unsigned nroot = 0;
 		c->mx_total = m->mx_total;
 		/* sort by preference then name (RFC 5321 §5.1) for a stable order */
 		unsigned order[MX_DNS_MAX_MX];
@@ -1525,6 +1526,7 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			const struct mx_dns_mxrr *r = &m->mx[order[k]];
 			if (r->exchange.len <= 1) {
 				root = true;
+				nroot++;
 				continue;
 			}
 			other = true;
@@ -1547,7 +1549,10 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 			    host_add_addr(c, ho, &lit))
 				index_insert(t, slot, addr_key(t->meta[slot].shash, &lit), (uint8_t)hi, true);
 		}
-		c->hosts_total = (uint8_t)(m->mx_total > 255 ? 255 : m->mx_total);
+		/* exchanges: the answer's MX records less the null MX ones ("."
+		 * is no exchange; any beyond the kept MX_DNS_MAX_MX count) */
+		unsigned total = m->mx_total > nroot ? m->mx_total - nroot : 0;
+		c->hosts_total = (uint8_t)(total > 255 ? 255 : total);
 		c->null_mx = root && !other;
 		c->null_mx_mixed = root && other;
 		t->sum[slot].null_mx = c->null_mx;

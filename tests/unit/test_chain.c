@@ -310,6 +310,10 @@ static void nxdomain_nullmx_implicit(void **state)
 	mx_answer(".", NULL);
 	msg.mx[0].pref = 0;
 	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.11", "mixed.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, 3);
+	mx_answer(".", "mx1.mixed.test");
+	msg.mx[0].pref = 0;
+	mx_chain_observe_lookup(t, &l);
 	lk(&l, "192.0.2.10", "web.test", MX_TYPE_MX, MX_O_NODATA, T0 + 2 * SEC, 5);
 	mx_chain_observe_lookup(t, &l);
 	lk(&l, "192.0.2.10", "web.test", MX_TYPE_A, MX_O_ANSWER, T0 + 3 * SEC, 7);
@@ -323,16 +327,33 @@ static void nxdomain_nullmx_implicit(void **state)
 	lk(&l, "192.0.2.10", "mx.gone.test", MX_TYPE_AAAA, MX_O_NXDOMAIN, T0 + 6 * SEC, 13);
 	mx_chain_observe_lookup(t, &l);
 	mx_chain_finish(t, T0 + 1000 * SEC);
-	assert_int_equal(ngot, 4);
+	assert_int_equal(ngot, 5);
+	/* chains close in order of start; two started at T0 + SEC */
+	const struct mx_chain *null = NULL, *mixed = NULL;
+	for (size_t i = 0; i < ngot; i++) {
+		char d[MX_DNAME_STRLEN];
+		mx_dname_format(&got[i].domain, d, sizeof d);
+		if (strcmp(d, "null.test.") == 0)
+			null = &got[i];
+		else if (strcmp(d, "mixed.test.") == 0)
+			mixed = &got[i];
+	}
+	assert_non_null(null);
+	assert_non_null(mixed);
 	assert_int_equal(got[0].verdict, MX_CHAIN_FAILED);
 	assert_int_equal(got[0].mx.outcome, MX_O_NXDOMAIN);
-	assert_int_equal(got[1].verdict, MX_CHAIN_FAILED);
-	assert_true(got[1].null_mx);
-	assert_int_equal(got[1].n_hosts, 0);
-	assert_int_equal(got[2].verdict, MX_CHAIN_RESOLVED);
-	assert_true(got[2].hosts[0].implicit);
-	assert_int_equal(got[3].verdict, MX_CHAIN_FAILED);
-	assert_string_equal(got[3].why, "no exchange has an address");
+	assert_int_equal(null->verdict, MX_CHAIN_FAILED);
+	assert_true(null->null_mx);
+	assert_int_equal(null->n_hosts, 0);
+	/* "0 ." is no exchange: none dropped, none beside it */
+	assert_int_equal(null->hosts_total, 0);
+	assert_true(mixed->null_mx_mixed);
+	assert_int_equal(mixed->n_hosts, 1);
+	assert_int_equal(mixed->hosts_total, 1);
+	assert_int_equal(got[3].verdict, MX_CHAIN_RESOLVED);
+	assert_true(got[3].hosts[0].implicit);
+	assert_int_equal(got[4].verdict, MX_CHAIN_FAILED);
+	assert_string_equal(got[4].why, "no exchange has an address");
 	mx_chain_free(t);
 }
 
