@@ -295,7 +295,8 @@ const struct mx_detector mx_det_servfail_storm = {
 	.id = "SERVFAIL_STORM",
 	.pattern = "P17",
 	.emits = "SERVFAIL_STORM,DOMAIN_SERVFAIL",
-	.summary = "SERVFAIL across many zones from one resolver, or for every lookup in one zone",
+	.summary = "SERVFAIL across many zones from one resolver, or for every lookup of one domain (named as "
+		   "asked; with no other zone answered, the resolver is not ruled out)",
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
 	.on_finish = on_finish,
