@@ -10,7 +10,16 @@
  * and OpenSMTPD defer right after an MX SERVFAIL (PATTERNS §1.1) and never
  * ask a second type. "Other zones answer" may come later in the capture, so
  * zones are judged again at the end, except under a SERVFAIL storm of the
- * same resolver (that finding explains them).
+ * same resolver (that finding explains them). When nothing in the capture
+ * answered (no other zone to compare with), the same failures still make a
+ * DOMAIN_SERVFAIL at the end, one that says the resolver is not ruled out
+ * and whose verify tests both.
+ *
+ * Names are grouped by a zone guess (mx_zone_guess: the last two or three
+ * labels), but the finding names what was asked: its domain is the first
+ * name that failed for MX (else the first that failed), the detail lists up
+ * to NAMES of the failing names and calls the zone a guess, and the dig
+ * commands ask for the failing name, never for the guessed zone.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +30,7 @@
 #define RES 32
 #define ZONES 128
 #define STORM_US 60000000ULL
+#define NAMES 3              /* failing names kept per zone */
 
 struct res {
 	struct mx_addr addr;
@@ -42,6 +52,11 @@ struct zone {
 	unsigned nframes, attempts; /* SERVFAIL runs >= min_retry_gap apart */
 	bool fired;
 	bool dnssec_ede;         /* a SERVFAIL carried a DNSSEC EDE: P18 explains it */
+	bool mx_first;           /* names[0] failed for MX */
+	bool more_names;         /* more failing names than NAMES */
+	uint8_t nnames;
+	uint16_t qtype0;         /* the type names[0] failed for (MX once mx_first) */
+	struct mx_dname names[NAMES]; /* distinct failing qnames, the finding's name first */
 };
 
 struct st {
@@ -58,22 +73,58 @@ static uint32_t tbit(uint16_t t)
 }
 
 /* at_end: the MX-only case is judged at the end only, once a storm of the
- * same resolver is known or ruled out */
+ * same resolver is known or ruled out; so is every case while no other zone
+ * answered (answers may come later) */
 static bool domain_servfail_due(const struct st *s, const struct zone *z, bool at_end)
 {
 	unsigned ntypes = (unsigned)__builtin_popcount(z->types);
-	return !z->fired && s->ok_answers > 0 && (z->types & 5) &&
+	return !z->fired && (s->ok_answers > 0 || at_end) && (z->types & 5) &&
 	       (ntypes >= 2 || (at_end && z->types == 4 && z->count >= 2 && !z->dnssec_ede));
 }
 
-static void emit_domain_servfail(struct zone *z, struct mx_emit *e)
+/* Keeps qname among z's failing names; a name that failed for MX moves to
+ * the front once (the recipient domain an MTA asked for). Runs on SERVFAILs
+ * only: a few name compares, a copy when a name is new. */
+static void note_name(struct zone *z, const struct mx_dname *q, uint16_t qtype)
+{
+	bool mx = qtype == MX_TYPE_MX;
+	unsigned i = 0;
+	while (i < z->nnames && !mx_dname_eq(&z->names[i], q))
+		i++;
+	if (i == z->nnames) {
+		if (i == NAMES) {
+			z->more_names = true;
+			if (!mx || z->mx_first)
+				return;
+			i = NAMES - 1; /* an MX name takes the last place */
+		} else {
+			z->nnames++;
+		}
+		mx_dname_copy(&z->names[i], q);
+	}
+	if (i == 0 && z->nnames == 1 && !z->qtype0)
+		z->qtype0 = qtype;
+	if (mx && !z->mx_first) {
+		struct mx_dname keep = z->names[i];
+		memmove(&z->names[1], &z->names[0], i * sizeof z->names[0]);
+		z->names[0] = keep;
+		z->mx_first = true;
+		z->qtype0 = MX_TYPE_MX;
+	}
+}
+
+/* unsure: nothing in the capture answered, so a failing resolver is not
+ * ruled out; others: how many other zones failed at the same resolver */
+static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, struct mx_emit *e)
 {
 	struct mx_finding f;
-	char zn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
+	char zn[MX_DNAME_STRLEN], nm[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], ty[16];
 	z->fired = true;
 	mx_finding_init(&f, "DOMAIN_SERVFAIL", MX_SEV_ERROR);
-	f.title = "every lookup in one zone fails (SERVFAIL) while other zones resolve";
-	mx_dname_copy(&f.domain, &z->zone);
+	f.title = unsure ? "every lookup of one domain fails (SERVFAIL); no other zone answered, so the resolver "
+			   "is not ruled out"
+			 : "every lookup in one zone fails (SERVFAIL) while other zones resolve";
+	mx_dname_copy(&f.domain, &z->names[0]);
 	mx_finding_add_resolver(&f, &z->resolver);
 	f.first_us = z->first_us;
 	f.last_us = z->last_us;
@@ -83,17 +134,50 @@ static void emit_domain_servfail(struct zone *z, struct mx_emit *e)
 		mx_finding_add_frame(&f, z->frames[i]);
 	mx_dname_format(&z->zone, zn, sizeof zn);
 	mx_addr_format(&z->resolver, rs, sizeof rs);
-	mx_finding_detail(&f, "SERVFAIL for %s%s%s%snames under %s%s", (z->types & 4) ? "MX " : "",
-			  (z->types & 1) ? "A " : "", (z->types & 2) ? "AAAA " : "", (z->types & 8) ? "TLSA " : "", zn,
+	char names[NAMES * 256 + 16];
+	size_t nn = 0;
+	names[0] = '\0';
+	for (unsigned i = 0; i < z->nnames && nn < sizeof names; i++) {
+		int w = snprintf(names + nn, sizeof names - nn, "%s%s", i ? ", " : "",
+				 mx_dname_format(&z->names[i], nm, sizeof nm));
+		nn += w > 0 ? (size_t)w : 0;
+	}
+	mx_finding_detail(&f, "SERVFAIL for %s%s%s%sof %s%s%s", (z->types & 4) ? "MX " : "",
+			  (z->types & 1) ? "A " : "", (z->types & 2) ? "AAAA " : "", (z->types & 8) ? "TLSA " : "",
+			  names, z->more_names ? " and more names" : "",
 			  z->types == 4 ? " (only the MX was asked: the sender defers after an MX SERVFAIL)" : "");
+	if (z->nnames > 1 || z->more_names || !mx_dname_eq(&z->names[0], &z->zone))
+		mx_finding_detail(&f, "grouped under the zone %s (a guess from the name%s)", zn, z->nnames > 1 ? "s" : "");
+	if (unsure)
+		mx_finding_detail(&f, "the resolver could not be ruled out: no other zone got an answer in the "
+				      "capture");
+	if (unsure && others)
+		mx_finding_detail(&f, "%u other zone%s failed at this resolver too", others, others == 1 ? "" : "s");
 	f.smtp_status = "most likely: Postfix 4.4.3 \"...type=MX: Host not found, try again\"; Exim \"host "
 			"lookup did not complete\"; Exchange \"451 4.4.0 DNS query failed\"; Messaging Gateway "
 			"421 4.4.4; OpenSMTPD \"Temporary failure in MX lookup\"";
-	f.cause = "the recipient's DNS is broken: all its authoritative servers unreachable, a lame "
-		  "delegation, or broken DNSSEC";
-	f.fix = "the recipient repairs its authoritative servers or delegation";
-	mx_finding_verify(&f, "dig +trace MX %s", zn);
-	mx_finding_verify(&f, "dig +short NS %s @%s", zn, rs);
+	if (unsure) {
+		f.cause = "either the recipient's DNS is broken (all its authoritative servers unreachable, a "
+			  "lame delegation, broken DNSSEC) or the resolver fails for every name: the capture "
+			  "has no answer for another zone to tell them apart";
+		f.fix = "if the resolver answers other names, the recipient repairs its authoritative servers "
+			"or delegation; if not, repair the resolver (upstream, trust anchor, clock) or fail "
+			"over to another one";
+	} else {
+		f.cause = "the recipient's DNS is broken: all its authoritative servers unreachable, a lame "
+			  "delegation, or broken DNSSEC";
+		f.fix = "the recipient repairs its authoritative servers or delegation";
+	}
+	mx_dns_type_name(z->qtype0, ty, sizeof ty);
+	mx_dname_format(&z->names[0], nm, sizeof nm);
+	if (unsure) {
+		mx_finding_verify(&f, "dig %s %s @%s", ty, nm, rs);
+		mx_finding_verify(&f, "dig . SOA @%s", rs);
+		mx_finding_verify(&f, "dig +trace %s %s", ty, nm);
+	} else {
+		mx_finding_verify(&f, "dig +trace %s %s", ty, nm);
+		mx_finding_verify(&f, "dig %s %s @%s", ty, nm, rs);
+	}
 	mx_emit(e, &f);
 }
 
@@ -179,12 +263,13 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	z->dnssec_ede |= t->ede == 1 || t->ede == 2 || (t->ede >= 5 && t->ede <= 12);
 	z->last_us = t->r_ts;
 	z->count++;
+	note_name(z, &t->qname, t->qtype);
 	if (z->nframes + 2 <= 8) {
 		z->frames[z->nframes++] = t->q_frame;
 		z->frames[z->nframes++] = t->r_frame;
 	}
 	if (domain_servfail_due(s, z, false))
-		emit_domain_servfail(z, e);
+		emit_domain_servfail(z, false, 0, e);
 	(void)c;
 }
 
@@ -199,7 +284,10 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		const struct mx_slot *h = MX_SLOT_FIND(s->rhdr, mx_key_addr_inline(&z->resolver, MX_SALT_STORM));
 		if (h && s->res[h - s->rhdr].stormed)
 			continue;
-		emit_domain_servfail(z, e);
+		unsigned others = 0;
+		for (unsigned k = 0; s->ok_answers == 0 && k < ZONES; k++)
+			others += k != i && s->zones[k].s.used && mx_addr_eq(&s->zones[k].resolver, &z->resolver);
+		emit_domain_servfail(z, s->ok_answers == 0, others, e);
 	}
 }
 
@@ -207,7 +295,8 @@ const struct mx_detector mx_det_servfail_storm = {
 	.id = "SERVFAIL_STORM",
 	.pattern = "P17",
 	.emits = "SERVFAIL_STORM,DOMAIN_SERVFAIL",
-	.summary = "SERVFAIL across many zones from one resolver, or for every lookup in one zone",
+	.summary = "SERVFAIL across many zones from one resolver, or for every lookup of one domain (named as "
+		   "asked; with no other zone answered, the resolver is not ruled out)",
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
 	.on_finish = on_finish,

@@ -2095,10 +2095,107 @@ static void p17_storm_fires_at_twentieth_answer(void **state)
 	}
 }
 
+/* One SERVFAIL (or answer) of qname/qtype at 192.0.2.53, at T0 + sec. */
+static void p17_txn(struct mx_detect *d, const char *qname, uint16_t qtype, uint64_t sec, uint16_t rcode, uint64_t frame)
+{
+	struct mx_txn t;
+	txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + sec * SEC, 20000, rcode, frame);
+	mx_dname_from_text(qname, &t.qname);
+	t.qtype = qtype;
+	mx_detect_observe_txn(d, &t);
+}
+
+/* DOMAIN_SERVFAIL names what was asked, not the zone guessed from it: MX
+ * a.b.c.example.com fails three times, another zone answers; the finding's
+ * domain and its dig commands name a.b.c.example.com (example.com was never
+ * asked), the detail calls example.com a guess. With A of a second name in
+ * the zone failing first, the MX name still leads and both are listed. */
+static void p17_domain_servfail_names_the_failing_name(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("SERVFAIL_STORM");
+	p17_txn(d, "ok.test", MX_TYPE_MX, 0, 0, 1);
+	for (uint64_t i = 0; i < 3; i++)
+		p17_txn(d, "a.b.c.example.com", MX_TYPE_MX, 10 + 100 * i, 2, 10 + 2 * i);
+	mx_detect_finish(d, T0 + 400 * SEC);
+	size_t n;
+	const struct mx_finding *f = find(d, "DOMAIN_SERVFAIL", &n);
+	assert_int_equal(n, 1);
+	struct mx_dname want;
+	mx_dname_from_text("a.b.c.example.com", &want);
+	assert_true(mx_dname_eq(&f->domain, &want));
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_non_null(strstr(f->verify, "dig +trace MX a.b.c.example.com."));
+	assert_non_null(strstr(f->verify, "dig MX a.b.c.example.com. @192.0.2.53"));
+	assert_null(strstr(f->verify, " example.com."));
+	assert_non_null(strstr(f->detail, "SERVFAIL for MX of a.b.c.example.com."));
+	assert_non_null(strstr(f->detail, "zone example.com. (a guess from the name)"));
+	assert_null(strstr(f->detail, "ruled out"));
+	mx_detect_free(d);
+
+	d = new_det("SERVFAIL_STORM");
+	p17_txn(d, "ok.test", MX_TYPE_MX, 0, 0, 1);
+	p17_txn(d, "www.broken.example.co.uk", MX_TYPE_A, 5, 2, 10);
+	p17_txn(d, "broken.example.co.uk", MX_TYPE_MX, 6, 2, 12);
+	f = find(d, "DOMAIN_SERVFAIL", &n);
+	assert_int_equal(n, 1);
+	mx_dname_from_text("broken.example.co.uk", &want);
+	assert_true(mx_dname_eq(&f->domain, &want));
+	assert_non_null(strstr(f->detail, "SERVFAIL for MX A of broken.example.co.uk., www.broken.example.co.uk."));
+	assert_non_null(strstr(f->detail, "zone example.co.uk. (a guess from the names)"));
+	assert_non_null(strstr(f->verify, "dig +trace MX broken.example.co.uk."));
+	mx_detect_free(d);
+}
+
+/* Every lookup in the capture fails for one domain and nothing else was
+ * answered: DOMAIN_SERVFAIL still fires at the end (same count threshold:
+ * an MX SERVFAIL twice), says the resolver is not ruled out and verifies
+ * both; one MX SERVFAIL stays quiet; an answer anywhere later in the
+ * capture gives the plain finding. */
+static void p17_domain_servfail_without_other_zones(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		struct mx_detect *d = new_det("SERVFAIL_STORM");
+		unsigned fails = k == 0 ? 1 : 3;
+		for (uint64_t i = 0; i < fails; i++)
+			p17_txn(d, "fail.example.com", MX_TYPE_MX, 100 * i, 2, 10 + 2 * i);
+		if (k == 2)
+			p17_txn(d, "ok.test", MX_TYPE_MX, 350, 0, 100);
+		assert_null(find(d, "DOMAIN_SERVFAIL", NULL));
+		mx_detect_finish(d, T0 + 400 * SEC);
+		size_t n;
+		const struct mx_finding *f = find(d, "DOMAIN_SERVFAIL", &n);
+		if (k == 0) {
+			assert_int_equal(n, 0);
+			mx_detect_free(d);
+			continue;
+		}
+		assert_int_equal(n, 1);
+		assert_int_equal(f->sev, MX_SEV_ERROR);
+		assert_int_equal(f->count, 3);
+		struct mx_dname want;
+		mx_dname_from_text("fail.example.com", &want);
+		assert_true(mx_dname_eq(&f->domain, &want));
+		if (k == 1) {
+			assert_non_null(strstr(f->detail, "the resolver could not be ruled out: no other zone got an "
+							  "answer in the capture"));
+			assert_non_null(strstr(f->verify, "dig MX fail.example.com. @192.0.2.53"));
+			assert_non_null(strstr(f->verify, "dig . SOA @192.0.2.53"));
+		} else {
+			assert_null(strstr(f->detail, "ruled out"));
+			assert_null(strstr(f->verify, "SOA"));
+		}
+		mx_detect_free(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(p1_seed_escalates_to_crit),
+		cmocka_unit_test(p17_domain_servfail_names_the_failing_name),
+		cmocka_unit_test(p17_domain_servfail_without_other_zones),
 		cmocka_unit_test(lookup_needs_are_early_returns),
 		cmocka_unit_test(lookup_bits_by_hand),
 		cmocka_unit_test(finding_last_frame_follows_latest_occurrence),
