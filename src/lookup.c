@@ -16,7 +16,8 @@
  *   the earliest response with that outcome (latency_us and decided_frame are
  *   measured from the lookup's first query; an_qtype/has_soa/neg_ttl/ede are
  *   copied from it when it arrives, so they survive after the message is
- *   gone). ANSWER/NODATA/NXDOMAIN close the lookup at once, with `answer`
+ *   gone, and the EDE's EXTRA-TEXT into a per-slot side array, lent to the
+ *   done callback as ede_text). ANSWER/NODATA/NXDOMAIN close the lookup at once, with `answer`
  *   borrowed from that response for the callback. A transaction that reports
  *   PENDING (capture ended) is not a result: its try stays open.
  * - A try's transaction is identified by txn_seq (increasing in order of first
@@ -111,6 +112,11 @@ struct mx_lookup_table {
 	uint32_t c_head, c_tail, t_head, t_tail;
 	uint32_t *scratch;     /* tick: lookups to close, cap entries */
 	struct seqent *sc;     /* SEQ_CACHE entries; NULL without memory (find() only) */
+	/* EDE EXTRA-TEXT of each slot's deciding response ("" none): max_open
+	 * entries, allocated at the first text (pages are touched only where a
+	 * text is kept, so traffic without EDE texts pays nothing); NULL
+	 * before, or without memory (then texts are not kept) */
+	char (*etext)[MX_DNS_EDE_TEXT];
 	uint64_t seq, now;
 	struct mx_lookup_stats st;
 };
@@ -353,6 +359,7 @@ static inline __attribute__((always_inline)) void close_lookup_inl(struct mx_loo
 	l->outcome = e->best == NO_RESULT ? MX_O_TIMEOUT : (enum mx_outcome)e->best;
 	l->evicted = evicted;
 	l->answer = answer;
+	l->ede_text = t->etext && t->etext[i][0] ? t->etext[i] : NULL;
 	l->failover = e->n_servers > 1;
 	t->st.lookups++;
 	t->st.by_outcome[l->outcome]++;
@@ -367,6 +374,10 @@ static inline __attribute__((always_inline)) void close_lookup_inl(struct mx_loo
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, l);
 	l->answer = NULL; /* chunks never move (grow() adds new ones) */
+	if (l->ede_text) {
+		t->etext[i][0] = '\0';
+		l->ede_text = NULL;
+	}
 	l->seq = 0; /* closed: seq cache entries that name this lookup are stale */
 	H(t, i)->hnext = t->free_head;
 	t->free_head = i;
@@ -422,6 +433,7 @@ void mx_lookup_free(struct mx_lookup_table *t)
 	free(t->bkt);
 	free(t->scratch);
 	free(t->sc);
+	free(t->etext);
 	free(t);
 }
 
@@ -623,12 +635,21 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 	}
 }
 
-static void decide(struct hot *e, struct mx_lookup *l, const struct mx_txn *x)
+static void decide(struct mx_lookup_table *t, uint32_t i, struct hot *e, struct mx_lookup *l,
+		   const struct mx_txn *x)
 {
 	e->decided = true;
 	l->latency_us = x->r_ts > l->first_us ? x->r_ts - l->first_us : 0;
 	l->decided_frame = x->r_frame;
 	l->ede = x->ede;
+	if (x->ede != 0xffff && x->resp && x->resp->has_ede && x->resp->ede_text[0]) {
+		if (!t->etext)
+			t->etext = calloc(t->o.max_open, sizeof *t->etext);
+		if (t->etext)
+			memcpy(t->etext[i], x->resp->ede_text, sizeof *t->etext);
+	} else if (t->etext) {
+		t->etext[i][0] = '\0';
+	}
 	if (x->resp) {
 		l->an_qtype = x->resp->an_qtype;
 		l->has_soa = x->resp->has_soa;
@@ -640,8 +661,10 @@ static void decide(struct hot *e, struct mx_lookup *l, const struct mx_txn *x)
 	}
 }
 
-static void undecide(struct hot *e, struct mx_lookup *l)
+static void undecide(struct mx_lookup_table *t, uint32_t i, struct hot *e, struct mx_lookup *l)
 {
+	if (t->etext)
+		t->etext[i][0] = '\0';
 	e->decided = false;
 	l->latency_us = 0;
 	l->decided_frame = 0;
@@ -693,11 +716,11 @@ void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 		if ((int)x->outcome < e->best) {
 			e->best = (int8_t)x->outcome;
 			if (resp)
-				decide(e, l, x);
+				decide(t, i, e, l, x);
 			else
-				undecide(e, l);
+				undecide(t, i, e, l);
 		} else if ((int)x->outcome == e->best && resp && !e->decided) {
-			decide(e, l, x);
+			decide(t, i, e, l, x);
 		}
 		l->outcome = (enum mx_outcome)e->best;
 		if (x->outcome == MX_O_ANSWER || x->outcome == MX_O_NODATA || x->outcome == MX_O_NXDOMAIN) {

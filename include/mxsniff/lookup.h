@@ -94,6 +94,10 @@ struct mx_lookup {
 	bool has_soa;
 	uint32_t neg_ttl;
 	uint16_t ede;                 /* EDE of the deciding response, 0xffff none */
+	/* Its EXTRA-TEXT (RFC 8914 §2), borrowed for the done callback only
+	 * (kept by lookup.c from the response, which is gone by then: SERVFAIL
+	 * waits for retries); NULL when it had none. */
+	const char *ede_text;
 };
 
 static inline uint64_t mx_lookup_client_hash_of(const struct mx_lookup *l)

@@ -366,7 +366,10 @@ void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 	kv_ms(out, &f, KL("latency_ms"), l->decided_frame || l->latency_us, l->latency_us);
 	kv_u64_or_null(out, &f, KL("decided_frame"), l->decided_frame != 0, l->decided_frame);
 	kv_ede(out, &f, KL("ede"), l->ede);
-	kv_ede_text(out, &f, KL("ede_text"), l->ede != 0xffff ? l->answer : NULL);
+	if (l->ede != 0xffff && l->ede_text)
+		kv_str(out, &f, KL("ede_text"), l->ede_text);
+	else
+		kv_null(out, &f, KL("ede_text"));
 	kv_u64(out, &f, KL("attempts"), l->attempts);
 	kv_bool(out, &f, KL("failover"), l->failover);
 	kv_bool(out, &f, KL("tcp_retry"), l->tcp_retry);

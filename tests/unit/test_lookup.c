@@ -21,6 +21,7 @@
 struct rec {
 	struct mx_lookup l[MAXL];
 	bool had_answer[MAXL];
+	char ede_text[MAXL][MX_DNS_EDE_TEXT]; /* l->ede_text as lent ("" for NULL) */
 	size_t n;
 };
 
@@ -33,6 +34,8 @@ static void on_done(void *ctx, const struct mx_lookup *l)
 		r->had_answer[r->n] = l->answer != NULL;
 		r->l[r->n] = *l;
 		r->l[r->n].answer = NULL;
+		snprintf(r->ede_text[r->n], sizeof r->ede_text[r->n], "%s", l->ede_text ? l->ede_text : "");
+		r->l[r->n].ede_text = NULL;
 		r->n++;
 	}
 }
@@ -232,8 +235,14 @@ static void servfail_twice(void **state)
 	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "broken.example", MX_TYPE_MX, 10 * S, 1);
 	mx_lookup_observe_query(t, &a, false);
 	a.ede = 6; /* DNSSEC Bogus */
-	answered(&a, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 10 * S + 800, 2, NULL);
+	static struct mx_dns_msg ra;
+	memset(&ra, 0, sizeof ra);
+	ra.has_ede = true;
+	ra.ede_code = 6;
+	snprintf(ra.ede_text, sizeof ra.ede_text, "validation failure <broken.example. MX IN>");
+	answered(&a, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 10 * S + 800, 2, &ra);
 	mx_lookup_observe_done(t, &a);
+	memset(&ra, 0, sizeof ra); /* the message buffer is reused */
 	assert_int_equal(R->n, 0); /* SERVFAIL moves to the next server, lookup stays open */
 	struct mx_txn b = T("192.0.2.10", 40001, "198.51.100.53", 17, "broken.example", MX_TYPE_MX, 10 * S + 900,
 			    3);
@@ -258,7 +267,18 @@ static void servfail_twice(void **state)
 	assert_int_equal(l->tries[0].rcode, MX_RCODE_SERVFAIL);
 	assert_int_equal(l->tries[0].ede, 6);
 	assert_int_equal(l->tries[1].ede, 0xffff);
+	/* the EDE text of the deciding response is lent to the callback,
+	 * though the message is long gone */
+	assert_string_equal(R->ede_text[0], "validation failure <broken.example. MX IN>");
 	assert_int_equal(mx_lookup_peek_stats(t)->by_outcome[MX_O_SERVFAIL], 1);
+	/* the slot's next lookup does not inherit it */
+	struct mx_txn c = T("192.0.2.10", 40002, "192.0.2.53", 17, "other.example", MX_TYPE_MX, 100 * S, 5);
+	mx_lookup_observe_query(t, &c, false);
+	answered(&c, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 100 * S + 500, 6, NULL);
+	mx_lookup_observe_done(t, &c);
+	mx_lookup_finish(t, 200 * S);
+	assert_int_equal(R->n, 2);
+	assert_string_equal(R->ede_text[1], "");
 	mx_lookup_free(t);
 }
 

@@ -877,7 +877,7 @@ static void json_empty(void **state)
 /* ---- ndjson ----------------------------------------------------------- */
 
 /* A response's EDE EXTRA-TEXT (RFC 8914 §2) goes into the transaction's and
- * the lookup's ede_text, JSON-escaped; without a response at hand: null. */
+ * the lookup's ede_text (lent by lookup.c), JSON-escaped; none: null. */
 static void ndjson_ede_text(void **state)
 {
 	(void)state;
@@ -890,7 +890,7 @@ static void ndjson_ede_text(void **state)
 	f->t1.ede = 7;
 	f->t1.resp = &m;
 	f->l1.ede = 7;
-	f->l1.answer = &m;
+	f->l1.ede_text = m.ede_text; /* lookup.c lends the text it kept */
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *mem = open_memstream(&buf, &n);
@@ -900,7 +900,7 @@ static void ndjson_ede_text(void **state)
 	assert_int_equal(mx_sink_open(s), 0);
 	mx_sink_txn(s, &f->t1);
 	mx_sink_lookup(s, &f->l1);
-	f->l1.answer = NULL; /* the deciding response no longer at hand */
+	f->l1.ede_text = NULL; /* the deciding response had no text */
 	mx_sink_lookup(s, &f->l1);
 	assert_int_equal(mx_sink_close(s, &f->s), 0);
 	mx_sink_free(s);
