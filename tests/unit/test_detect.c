@@ -1372,41 +1372,6 @@ static void dnsbl_tails_match_zone_walk(void **state)
 	}
 }
 
-/* SLOW_RESOLVER's latency buckets from its table are the buckets of
- * floor(4 log2(us)) it used to compute: every us up to 2^22, around every
- * bucket start, and spread up to 2^40. */
-unsigned mx_slow_resolver_bucket_(uint64_t us);
-static unsigned log2_bucket(uint64_t us)
-{
-	if (us < 1)
-		return 0;
-	unsigned b = (unsigned)(log2((double)us) * 4.0);
-	return b >= 108 ? 107 : b;
-}
-
-static void slow_resolver_bucket_as_log2(void **state)
-{
-	(void)state;
-	for (uint64_t us = 0; us <= (1ULL << 22); us++)
-		if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
-			fail_msg("bucket of %llu", (unsigned long long)us);
-	for (unsigned b = 1; b < 112; b++) {
-		uint64_t at = (uint64_t)ceil(pow(2.0, b / 4.0));
-		for (uint64_t us = at > 64 ? at - 64 : 0; us < at + 64; us++)
-			if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
-				fail_msg("bucket of %llu", (unsigned long long)us);
-	}
-	uint64_t x = 88172645463325252ULL;
-	for (int i = 0; i < 200000; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		uint64_t us = x >> (24 + i % 40);
-		if (mx_slow_resolver_bucket_(us) != log2_bucket(us))
-			fail_msg("bucket of %llu", (unsigned long long)us);
-	}
-}
-
 /* The inline hash of detector keys is mx_hash_bytes() (table placement
  * and eviction order depend on it): every length up to a name's most, many
  * seeds; and mx_key_name_inline() is mx_key_name(). */
@@ -2070,7 +2035,6 @@ int main(void)
 		cmocka_unit_test(slot_probe_hint_matches_probe),
 		cmocka_unit_test(dnsbl_tails_match_zone_walk),
 		cmocka_unit_test(public_bloom_matches_list),
-		cmocka_unit_test(slow_resolver_bucket_as_log2),
 		cmocka_unit_test(name_key_inline_is_mx_key_name),
 		cmocka_unit_test(p13_names_each_qtype),
 		cmocka_unit_test(p13_refused_is_no_disagreement),
