@@ -11,8 +11,8 @@
  * Percentiles use the nearest-rank method (rank ceil(count * p / 100)) and
  * report the upper bound of the bucket holding that rank, clamped to the
  * exact maximum (the last bucket reports the maximum): deterministic, never
- * below the true value, and above it by less than one bucket's width, at
- * most 1/32 of the true value (when it is below 2^top_exp).
+ * below the true value, and, while the maximum is below 2^top_exp, above it
+ * by less than one bucket's width: at most 1/32 of the true value.
  *
  * Header only: the index is computed inline on every answer.
  */

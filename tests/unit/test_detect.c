@@ -385,8 +385,32 @@ static void p9_obvious_slowness_with_few_samples(void **state)
 	const struct mx_finding *f = find(d, "SLOW_RESOLVER", NULL);
 	assert_non_null(f);
 	assert_int_equal(f->sev, MX_SEV_WARN);
-	assert_true(f->single_attempt);
+	/* few samples is not "one delivery attempt", and not a delivery at all */
+	assert_false(f->single_attempt);
+	assert_int_equal(f->attempts, 0);
 	assert_int_equal(f->n_evidence, 3);
+	assert_string_equal(f->detail, "3 answers: p50 2000 ms, p95 2000 ms, max 2000 ms; judged on 3 answers "
+				       "(fewer than 20) because 3 took >= 1000 ms");
+	mx_detect_free(d);
+	/* 17 answers, 11 slow and 6 fast: the text says why it judged, not
+	 * that every answer was slow; the 4 slowest rows in frame order */
+	d = new_det("SLOW_RESOLVER");
+	for (int i = 0; i < 17; i++) {
+		uint64_t lat = i < 6 ? 400 : 1000000 + (uint64_t)i * 10000;
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, lat, 0, 10 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 30 * SEC);
+	f = find(d, "SLOW_RESOLVER", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "judged on 17 answers (fewer than 20) because 11 took >= 1000 ms"));
+	assert_null(strstr(f->detail, "each of them"));
+	assert_int_equal(f->n_evidence, 4);
+	for (unsigned i = 0; i < f->n_evidence; i++) {
+		assert_int_equal(f->evidence[i].frame, 10 + 2 * (13 + i) + 1);
+		if (i)
+			assert_true(f->evidence[i - 1].frame < f->evidence[i].frame);
+	}
 	mx_detect_free(d);
 	/* a healthy resolver with many fast answers and two slow ones: quiet */
 	d = new_det("SLOW_RESOLVER");
@@ -397,6 +421,39 @@ static void p9_obvious_slowness_with_few_samples(void **state)
 	}
 	mx_detect_finish(d, T0 + 200 * SEC);
 	assert_null(find(d, "SLOW_RESOLVER", NULL));
+	mx_detect_free(d);
+}
+
+/* SLOW_RESOLVER judges the percentiles the Resolvers table shows (the
+ * model's histogram, at most 1/32 above the true value): 20 answers in
+ * 225 ms and 10 in 400 ms have p50 225 ms, under the 250 ms threshold (the
+ * old quarter-power-of-two buckets made it 262 ms and warned). */
+static void p9_percentiles_as_precise_as_the_table(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("SLOW_RESOLVER");
+	struct mx_txn t;
+	for (int i = 0; i < 30; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, i % 3 == 2 ? 400000 : 225000,
+		    0, 10 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_null(find(d, "SLOW_RESOLVER", NULL));
+	mx_detect_free(d);
+	/* over it: the printed p50 is the table's (300 ms: bucket 294.912 ..
+	 * 303.103 ms; the old buckets said 312 ms) */
+	d = new_det("SLOW_RESOLVER");
+	for (int i = 0; i < 30; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, i % 3 == 2 ? 400000 : 300000,
+		    0, 10 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 60 * SEC);
+	const struct mx_finding *f = find(d, "SLOW_RESOLVER", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_string_equal(f->detail, "30 answers: p50 303 ms, p95 400 ms, max 400 ms; 0 took >= 1000 ms");
 	mx_detect_free(d);
 }
 
@@ -1709,6 +1766,51 @@ static void failover_deferred_text_as_before(void **state)
 	mx_detect_free(d);
 }
 
+/* PRIMARY_FAILOVER made at the timeout_warn_min-th lookup counts the ones
+ * before it and shows them: first seen, frames and rows from the first. */
+static void failover_shows_what_it_counts(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+	uint64_t first_frame = 0;
+	for (unsigned k = 0; k < 5; k++) {
+		struct mx_lookup l;
+		uint64_t t = T0 + k * 10 * SEC;
+		lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, t, "192.0.2.53", 0);
+		l.seq = 1 + k;
+		l.tries[0].q_frame = 5000 + 2 * k;
+		l.tries[0].outcome = MX_O_TIMEOUT;
+		l.tries[0].r_frame = 0;
+		l.tries[1] = l.tries[0];
+		l.tries[1].q_ts = t + 5 * SEC;
+		l.tries[1].q_frame = 6000 + 2 * k;
+		l.tries[1].r_frame = 6001 + 2 * k;
+		l.tries[1].outcome = MX_O_ANSWER;
+		mx_addr_parse("192.0.2.54", &l.tries[1].server);
+		l.n_tries = 2;
+		l.n_resolvers = 2;
+		l.resolvers[1] = l.tries[1].server;
+		l.last_us = t + 5 * SEC + 1000;
+		l.decided_frame = l.tries[1].r_frame;
+		if (k == 0)
+			first_frame = l.tries[0].q_frame;
+		mx_detect_observe_lookup(d, &l);
+	}
+	const struct mx_finding *f = find(d, "PRIMARY_FAILOVER", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->count, 5);
+	assert_int_equal(f->attempts, 0);
+	assert_int_equal(f->first_us, T0);
+	assert_int_equal(f->frames[0], first_frame);
+	assert_true(f->n_evidence > 0);
+	assert_int_equal(f->evidence[0].frame, first_frame);
+	bool second = false;
+	for (unsigned i = 0; i < f->n_frames; i++)
+		second |= f->frames[i] == 6003;
+	assert_true(second);
+	mx_detect_free(d);
+}
+
 /* AAAA_SERVFAIL_A_OK's deferred texts are the ones it wrote at once
  * before (formats repeated here): timeout, NXDOMAIN, a fast and a slow
  * SERVFAIL with an EDE. */
@@ -2014,6 +2116,7 @@ int main(void)
 		cmocka_unit_test(p2_aaaa_nxdomain_with_a_ok),
 		cmocka_unit_test(p2_pairs_across_ring_overwrites),
 		cmocka_unit_test(p9_obvious_slowness_with_few_samples),
+		cmocka_unit_test(p9_percentiles_as_precise_as_the_table),
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
 		cmocka_unit_test(p10_late_answers_are_not_dead),
 		cmocka_unit_test(p11_refused_everything),
@@ -2047,6 +2150,7 @@ int main(void)
 		cmocka_unit_test(bogus_addr_mixes),
 		cmocka_unit_test(slow_chain_deferred_text_as_before),
 		cmocka_unit_test(failover_deferred_text_as_before),
+		cmocka_unit_test(failover_shows_what_it_counts),
 		cmocka_unit_test(aaaa_a_ok_deferred_text_as_before),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
