@@ -521,7 +521,7 @@ void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
 	f->pattern = pattern;
 	f->sev = sev;
 	f->count = 1;
-	f->attempts = 1;
+	f->attempts = 0;  /* not about deliveries until a detector sets it */
 }
 
 void mx_finding_add_frame(struct mx_finding *f, uint64_t frame)
@@ -1489,14 +1489,16 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 		copy_field(into->verify, &into->verify_fn, f->verify, f->verify_fn, sizeof into->verify);
 }
 
-/* Rank: severity desc, attempts desc, count desc, first seen, emission order. */
+/* Rank: severity desc, attempts desc (a finding not about deliveries, 0,
+ * ranks as one attempt), count desc, first seen, emission order. */
 static int rank_cmp(const void *x, const void *y)
 {
 	const struct mx_finding *a = x, *b = y;
+	uint32_t aa = a->attempts ? a->attempts : 1, ba = b->attempts ? b->attempts : 1;
 	if (a->sev != b->sev)
 		return a->sev > b->sev ? -1 : 1;
-	if (a->attempts != b->attempts)
-		return a->attempts > b->attempts ? -1 : 1;
+	if (aa != ba)
+		return aa > ba ? -1 : 1;
 	if (a->count != b->count)
 		return a->count > b->count ? -1 : 1;
 	if (a->first_us != b->first_us)

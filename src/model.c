@@ -45,12 +45,13 @@
  * with the records' actual sizes; the snapshot unpacks them into zeroed
  * structs.
  *
- * Latency: a log-linear histogram per server (values below 32 us exact, then
- * 32 sub-buckets per power of two: at most 1/32 = 3.1 % relative width, up
- * to 2^36 us; larger values share the last bucket). Percentiles use the
- * nearest-rank method and report the upper bound of the bucket holding that
- * rank, clamped to the exact maximum, so they are deterministic and never
- * below the true value by more than one bucket's width.
+ * Latency: a log-linear histogram per server (mxsniff/hist.h, shared with
+ * SLOW_RESOLVER: values below 32 us exact, then 32 sub-buckets per power of
+ * two: at most 1/32 = 3.1 % relative width, up to 2^36 us; larger values
+ * share the last bucket). Percentiles use the nearest-rank method and report
+ * the upper bound of the bucket holding that rank, clamped to the exact
+ * maximum, so they are deterministic, never below the true value and above
+ * it by less than one bucket's width.
  *
  * Distinct counts (a server's clients, a sender's resolvers, a name's
  * clients) keep up to MX_MODEL_DISTINCT_CAP address hashes per row (six
@@ -65,68 +66,17 @@
  */
 #include "mxsniff/model.h"
 #include "mxsniff/err.h"
+#include "mxsniff/hist.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- latency histogram ------------------------------------------------ */
+/* ---- latency histogram (mxsniff/hist.h) ------------------------------ */
 
-#define HIST_SUB_BITS 5u
-#define HIST_SUB (1u << HIST_SUB_BITS)                 /* 32 sub-buckets */
 #define HIST_TOP_EXP 36u                               /* 2^36 us ~ 19 h */
-#define HIST_BUCKETS (HIST_SUB + (HIST_TOP_EXP - HIST_SUB_BITS) * HIST_SUB)
-
-static unsigned floor_log2(uint64_t v) /* v > 0 */
-{
-#if defined(__GNUC__) || defined(__clang__)
-	return 63u - (unsigned)__builtin_clzll(v);
-#else
-	unsigned e = 0;
-	while (v >>= 1)
-		e++;
-	return e;
-#endif
-}
-
-static unsigned hist_index(uint64_t v)
-{
-	if (v < HIST_SUB)
-		return (unsigned)v;
-	unsigned e = floor_log2(v);
-	if (e >= HIST_TOP_EXP)
-		return HIST_BUCKETS - 1;
-	unsigned sub = (unsigned)(v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1);
-	return HIST_SUB + (e - HIST_SUB_BITS) * HIST_SUB + sub;
-}
-
-/* Largest value that falls into bucket i. */
-static uint64_t hist_upper(unsigned i)
-{
-	if (i < HIST_SUB)
-		return i;
-	unsigned e = (i - HIST_SUB) / HIST_SUB + HIST_SUB_BITS;
-	unsigned sub = (i - HIST_SUB) % HIST_SUB;
-	uint64_t lo = (uint64_t)(HIST_SUB + sub) << (e - HIST_SUB_BITS);
-	return lo + ((uint64_t)1 << (e - HIST_SUB_BITS)) - 1;
-}
-
-/* Nearest-rank percentile p (1..100) of `count` samples. */
-static uint64_t hist_pct(const uint64_t *h, uint64_t count, uint64_t max, unsigned p)
-{
-	uint64_t rank = (count * p + 99) / 100, cum = 0;
-	if (rank == 0)
-		rank = 1;
-	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-		cum += h[i];
-		if (cum >= rank) {
-			uint64_t u = (i == HIST_BUCKETS - 1) ? max : hist_upper(i);
-			return u < max ? u : max;
-		}
-	}
-	return max;
-}
+#define HIST_BUCKETS MX_HIST_BUCKETS(HIST_TOP_EXP)     /* 1024 */
 
 /* ---- small exact distinct set ----------------------------------------- */
 
@@ -1274,7 +1224,7 @@ void mx_model_observe_txn(struct mx_model *m, const struct mx_txn *t)
 			if (!s->hist)
 				break;
 		}
-		s->hist[hist_index(t->latency_us)]++;
+		s->hist[mx_hist_index(t->latency_us, HIST_TOP_EXP)]++;
 		r->latency.count++;
 		if (t->latency_us > r->latency.max)
 			r->latency.max = t->latency_us;
@@ -1792,9 +1742,9 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 		struct mx_server_row r = e->row;
 		r.clients = dset_count(&e->clients);
 		if (e->hist && r.latency.count) {
-			r.latency.p50 = hist_pct(e->hist, r.latency.count, r.latency.max, 50);
-			r.latency.p95 = hist_pct(e->hist, r.latency.count, r.latency.max, 95);
-			r.latency.p99 = hist_pct(e->hist, r.latency.count, r.latency.max, 99);
+			r.latency.p50 = mx_hist_pct64(e->hist, HIST_BUCKETS, r.latency.count, r.latency.max, 50);
+			r.latency.p95 = mx_hist_pct64(e->hist, HIST_BUCKETS, r.latency.count, r.latency.max, 95);
+			r.latency.p99 = mx_hist_pct64(e->hist, HIST_BUCKETS, r.latency.count, r.latency.max, 99);
 		} else {
 			memset(&r.latency, 0, sizeof(r.latency));
 		}

@@ -890,10 +890,13 @@ static void f_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 		kv(rs, "host", MX_ROLE_NORMAL, "%s", name_s(&f->host, nm, sizeof(nm)));
 	if (f->qtype)
 		kv(rs, "qtype", MX_ROLE_NORMAL, "%s", type_s(f->qtype, nm, sizeof(nm)));
-	kv(rs, "seen", MX_ROLE_NORMAL, "%s .. %s, %" PRIu64 " time%s, %" PRIu32 " attempt%s%s",
+	/* attempts 0: not about deliveries (no attempts to count) */
+	buf[0] = '\0';
+	if (f->attempts)
+		sadd(buf, sizeof(buf), ", %" PRIu32 " attempt%s", f->attempts, f->attempts == 1 ? "" : "s");
+	kv(rs, "seen", MX_ROLE_NORMAL, "%s .. %s, %" PRIu64 " time%s%s%s",
 	   datetime(f->first_us, t1, sizeof(t1)), datetime(f->last_us, t2, sizeof(t2)), f->count,
-	   f->count == 1 ? "" : "s", f->attempts, f->attempts == 1 ? "" : "s",
-	   f->single_attempt ? " (capture too short to judge recurrence)" : "");
+	   f->count == 1 ? "" : "s", buf, f->single_attempt ? " (capture too short to judge recurrence)" : "");
 	if (f->detail[0])
 		kv(rs, "detail", MX_ROLE_NORMAL, "%s", f->detail);
 	if (f->smtp_status)

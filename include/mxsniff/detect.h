@@ -66,7 +66,9 @@ struct mx_finding {
 	uint16_t qtype;              /* 0 = none */
 	uint64_t first_us, last_us;
 	uint64_t count;              /* occurrences merged */
-	uint32_t attempts;           /* delivery attempts (chain recurrences) seen */
+	uint32_t attempts;           /* delivery attempts (chain recurrences) seen; 0 when the
+				      * finding is not about one sender's deliveries to a domain
+				      * (resolver-wide and per-lookup findings) */
 	uint16_t n_frames;
 	uint64_t frames[MX_FINDING_MAX_FRAMES];   /* sorted, unique: the earliest ones */
 	uint64_t last_frame;         /* a frame of the latest occurrence (at last_us), also when

@@ -33,9 +33,24 @@ struct pair {
 	struct mx_evidence ev[EV];
 };
 
+/* PRIMARY_FAILOVER per (sender, first resolver): the lookups that failed
+ * over, and the first FO_KEEP of them in brief, so that the finding made at
+ * the timeout_warn_min-th shows them too (first seen, frames, and evidence
+ * rows while the engine's ring of recent lookups still holds them). With a
+ * timeout_warn_min above FO_KEEP + 1 the lookups between are counted only.
+ * 64 entries of ~250 bytes. */
+#define FO_KEEP 4
+#define FO_FRAMES 6
+struct fo_early {
+	uint64_t seq, first_us, last_us;
+	uint64_t frames[FO_FRAMES];  /* the tries' queries and responses, in order; 0 = none */
+};
+
 struct fo {
 	struct mx_slot s;
 	uint32_t count;
+	uint32_t n_early;
+	struct fo_early early[FO_KEEP];
 };
 
 struct st {
@@ -99,7 +114,6 @@ static void judge(struct pair *p, const struct st *s, const struct mx_detect_ctx
 		f.title = "queries to the resolver go unanswered (too few to call it dead)";
 		f.cause = "the resolver is down, filtered, or drops these queries";
 		f.fix = "check the resolver and the path to it";
-		f.single_attempt = true;
 	} else if (pct >= o->timeout_error_pct && lost >= o->timeout_warn_min) {
 		mx_finding_init(&f, "RESOLVER_TIMEOUT", MX_SEV_ERROR);
 		f.title = "the resolver leaves a large share of queries unanswered";
@@ -246,6 +260,37 @@ static void fo_verify(struct mx_finding *f, const uint8_t *raw, size_t n)
 _Static_assert(sizeof(struct fo_raw) + 2 + MX_DNAME_MAX + 2 <= sizeof(((struct mx_finding *)0)->detail),
 	       "PRIMARY_FAILOVER's raw detail fits the detail");
 
+static void fo_keep(struct fo_early *k, const struct mx_lookup *l)
+{
+	unsigned n = 0;
+	memset(k, 0, sizeof(*k));
+	k->seq = l->seq;
+	k->first_us = l->first_us;
+	k->last_us = l->last_us;
+	for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		const uint64_t fr[3] = {t->q_frame, t->r_frame, t->late_frame};
+		for (unsigned j = 0; j < 3; j++)
+			if (fr[j] && n < FO_FRAMES)
+				k->frames[n++] = fr[j];
+	}
+}
+
+/* A kept lookup into f, as a chain step (mx_finding_add_step: the rows of
+ * the lookup if the engine still remembers it, else the frames). */
+static void fo_add(const struct mx_detect_ctx *c, struct mx_finding *f, const struct fo_early *k)
+{
+	struct mx_chain_step step;
+	memset(&step, 0, sizeof step);
+	step.asked = true;
+	step.lookup_seq = k->seq;
+	step.first_us = k->first_us;
+	step.end_us = k->last_us;
+	for (unsigned i = 0; i < FO_FRAMES && k->frames[i]; i++)
+		step.frames[step.n_frames++] = k->frames[i];
+	mx_finding_add_step(c, f, &step);
+}
+
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *st = vs;
@@ -261,17 +306,27 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		/* one lost query that glibc resent elsewhere is ordinary loss: a
 		 * failover pattern needs timeout_warn_min lookups paying for it */
 		struct fo *fo = MX_SLOT_GET(st->fo, mx_key_addr2_inline(&l->client, &t0->server, 31), &st->fo_clock, NULL);
-		if (++fo->count < c->opts->timeout_warn_min)
+		if (++fo->count < c->opts->timeout_warn_min) {
+			if (fo->n_early < FO_KEEP)
+				fo_keep(&fo->early[fo->n_early++], l);
 			return;
+		}
 		struct mx_finding f;
 		mx_finding_init(&f, "PRIMARY_FAILOVER", MX_SEV_WARN);
 		f.title = "the first resolver does not answer; every lookup waits for its timeout";
 		f.sender = l->client;
 		mx_finding_add_resolver(&f, &t0->server);
 		mx_finding_add_lookup(&f, l);
-		/* the lookups counted before the threshold count here too (their
-		 * evidence rows are not kept) */
-		f.count = fo->count == c->opts->timeout_warn_min ? fo->count : 1;
+		if (fo->count == c->opts->timeout_warn_min) {
+			/* the lookups counted before the threshold count here too,
+			 * with their times, frames and (if still known) rows */
+			f.count = fo->count;
+			for (unsigned k = 0; k < fo->n_early; k++)
+				fo_add(c, &f, &fo->early[k]);
+			fo->n_early = 0;
+		} else {
+			f.count = 1;
+		}
 		uint8_t raw[sizeof(struct fo_raw) + 2 + MX_DNAME_MAX];
 		struct fo_raw r;
 		memset(&r, 0, sizeof r);

@@ -1,31 +1,42 @@
 /* slow_resolver.c - P9 SLOW_RESOLVER: latency percentiles per resolver, and
  * SLOW_CHAIN: a mail resolution chain that takes more than 10 s.
  *
- * Per resolver over stats_window, answered RD=1 transactions: a histogram of
- * quarter-power-of-two buckets gives p50/p95 (within ~19 %). With at least
- * min_samples answers: WARN at p95 >= slow_warn_p95 or p50 >= slow_warn_p50,
- * ERROR at p95 >= slow_error_p95 (near glibc's 5 s try; unbound drops replies
- * after 1.9 s). With fewer samples the obvious still counts: slow_min_obvious
- * answers that each took >= slow_warn_p95 (or >= slow_error_p95) are a slow
- * resolver, marked as judged on few samples.
+ * Per resolver over stats_window, answered RD=1 transactions: a histogram
+ * (mxsniff/hist.h, the model's buckets: at most 1/32 above the true value)
+ * gives p50/p95, judged and printed as the Resolvers table shows them. With
+ * at least min_samples answers: WARN at p95 >= slow_warn_p95 or p50 >=
+ * slow_warn_p50, ERROR at p95 >= slow_error_p95 (near glibc's 5 s try;
+ * unbound drops replies after 1.9 s). With fewer samples the obvious still
+ * counts: slow_min_obvious answers that each took >= slow_warn_p95 (or >=
+ * slow_error_p95) are a slow resolver, and the detail says it was judged on
+ * those few.
+ *
+ * Memory: one histogram per resolver slot, reset at each window: answered
+ * latencies are below the answer timeout (at most 3600 s < 2^32 us), so
+ * MX_HIST_BUCKETS(32) = 896 uint32_t counters, 3.5 KiB a resolver, 224 KiB
+ * for the RES = 64 slots; with the evidence rows a slot is 5.3 KiB and the
+ * state 338 KiB (the old 108 quarter-power buckets: 141 KiB). The core
+ * zeroes it with calloc, so only the slots resolvers use are touched.
+ * Evidence: the EV slowest answers of the window, shown in frame order.
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mxsniff/detect.h"
+#include "mxsniff/hist.h"
 #include "key_inline.h"
 
 #define RES 64
-#define NB 108 /* 4 buckets per power of two up to 2^27 us */
+#define HIST_TOP_EXP 32u /* 2^32 us ~ 71 min: above any answer timeout */
+#define NB MX_HIST_BUCKETS(HIST_TOP_EXP)
 #define EV 4
 
 struct res {
 	struct mx_addr addr;
-	uint32_t hist[NB];
 	uint64_t n, over_warn, over_error, max_us, first_us, last_us;
 	uint16_t n_ev;
 	struct mx_evidence ev[EV];  /* the slowest answers */
+	uint32_t hist[NB];
 };
 
 struct st {
@@ -34,77 +45,16 @@ struct st {
 	uint64_t clock, win_start;
 };
 
-/* Bucket b >= 1 holds latencies us with floor(4 log2(us)) = b (the last
- * one everything above): bucket_from[b] is the least such us, the integer
- * ceiling of 2^(b/4). Read from this table instead of computing log2 per
- * answer; the same buckets as (unsigned)(log2((double)us) * 4.0): for every
- * us that is not a power of two, 4 log2(us) lies more than 1.7e-8 from an
- * integer (checked for every us up to 2^27, where the last bucket starts
- * below), far beyond any libm's rounding, and at powers of two both are
- * exact. Unit test slow_resolver_bucket_as_log2 compares the two. */
-static const uint32_t bucket_from[NB] = {
-	0, 2, 2, 2, 2, 3, 3, 4,
-	4, 5, 6, 7, 8, 10, 12, 14,
-	16, 20, 23, 27, 32, 39, 46, 54,
-	64, 77, 91, 108, 128, 153, 182, 216,
-	256, 305, 363, 431, 512, 609, 725, 862,
-	1024, 1218, 1449, 1723, 2048, 2436, 2897, 3445,
-	4096, 4871, 5793, 6889, 8192, 9742, 11586, 13778,
-	16384, 19484, 23171, 27555, 32768, 38968, 46341, 55109,
-	65536, 77936, 92682, 110218, 131072, 155872, 185364, 220436,
-	262144, 311744, 370728, 440872, 524288, 623488, 741456, 881744,
-	1048576, 1246975, 1482911, 1763488, 2097152, 2493949, 2965821, 3526976,
-	4194304, 4987897, 5931642, 7053951, 8388608, 9975793, 11863284, 14107901,
-	16777216, 19951585, 23726567, 28215802, 33554432, 39903170, 47453133, 56431604,
-	67108864, 79806339, 94906266, 112863207,
-};
-
-/* The bucket of a latency, inline in on_txn (one per answer). */
-static inline unsigned bucket(uint64_t us)
-{
-	if (us < 2)
-		return 0;
-	if (us >= bucket_from[NB - 1])
-		return NB - 1;
-	/* us in [2^e, 2^(e+1)), e <= 26: buckets 4e .. 4e+3 (the starts
-	 * increase: count those reached) */
-	unsigned e = 63u - (unsigned)__builtin_clzll(us), b = 4 * e;
-	return b + (us >= bucket_from[b + 1]) + (us >= bucket_from[b + 2]) + (us >= bucket_from[b + 3]);
-}
-
-/* (not static: the unit test compares it with log2) */
-unsigned mx_slow_resolver_bucket_(uint64_t us);
-unsigned mx_slow_resolver_bucket_(uint64_t us)
-{
-	return bucket(us);
-}
-
-static uint64_t bucket_top(unsigned b)
-{
-	return (uint64_t)pow(2.0, (double)(b + 1) / 4.0);
-}
-
-static uint64_t pct(const struct res *r, unsigned p)
-{
-	uint64_t want = (r->n * p + 99) / 100, acc = 0;
-	for (unsigned b = 0; b < NB; b++) {
-		acc += r->hist[b];
-		if (acc >= want) {
-			uint64_t top = bucket_top(b);
-			return top > r->max_us ? r->max_us : top;
-		}
-	}
-	return r->max_us;
-}
-
 static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_emit *e)
 {
 	const struct mx_detect_opts *o = c->opts;
 	if (r->n == 0)
 		return;
-	uint64_t p50 = pct(r, 50), p95 = pct(r, 95);
+	uint64_t p50 = mx_hist_pct32(r->hist, NB, r->n, r->max_us, 50);
+	uint64_t p95 = mx_hist_pct32(r->hist, NB, r->n, r->max_us, 95);
 	enum mx_sev sev;
 	bool few = r->n < o->min_samples;
+	uint64_t obvious = 0, obvious_us = 0;  /* with few: how many took >= what */
 	if (!few) {
 		if (p95 >= o->slow_error_p95_us)
 			sev = MX_SEV_ERROR;
@@ -113,12 +63,17 @@ static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_
 		else
 			return;
 	} else {
-		if (r->over_error >= o->slow_min_obvious)
+		if (r->over_error >= o->slow_min_obvious) {
 			sev = MX_SEV_ERROR;
-		else if (r->over_warn >= o->slow_min_obvious)
+			obvious = r->over_error;
+			obvious_us = o->slow_error_p95_us;
+		} else if (r->over_warn >= o->slow_min_obvious) {
 			sev = MX_SEV_WARN;
-		else
+			obvious = r->over_warn;
+			obvious_us = o->slow_warn_p95_us;
+		} else {
 			return;
+		}
 	}
 	struct mx_finding f;
 	char rs[MX_ADDR_STRLEN];
@@ -129,17 +84,29 @@ static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_
 	f.first_us = r->first_us;
 	f.last_us = r->last_us;
 	f.count = r->n;
-	f.single_attempt = few;
-	mx_finding_detail(&f, "%llu answers: p50 %.0f ms, p95 %.0f ms, max %.0f ms; %llu took >= %.0f ms",
-			  (unsigned long long)r->n, (double)p50 / 1000.0, (double)p95 / 1000.0,
-			  (double)r->max_us / 1000.0, (unsigned long long)r->over_warn,
-			  (double)o->slow_warn_p95_us / 1000.0);
+	mx_finding_detail(&f, "%llu answers: p50 %.0f ms, p95 %.0f ms, max %.0f ms", (unsigned long long)r->n,
+			  (double)p50 / 1000.0, (double)p95 / 1000.0, (double)r->max_us / 1000.0);
 	if (few)
-		mx_finding_detail(&f, "judged on %llu answers (fewer than %u): each of them was slow",
-				  (unsigned long long)r->n, o->min_samples);
+		mx_finding_detail(&f, "judged on %llu answers (fewer than %u) because %llu took >= %.0f ms",
+				  (unsigned long long)r->n, o->min_samples, (unsigned long long)obvious,
+				  (double)obvious_us / 1000.0);
+	else
+		mx_finding_detail(&f, "%llu took >= %.0f ms", (unsigned long long)r->over_warn,
+				  (double)o->slow_warn_p95_us / 1000.0);
+	/* the slowest answers, in frame order as every finding's rows */
+	const struct mx_evidence *ev[EV];
+	unsigned n_ev = 0;
 	for (unsigned i = 0; i < r->n_ev; i++) {
-		mx_finding_add_frame(&f, r->ev[i].frame);
-		f.evidence[f.n_evidence++] = r->ev[i];
+		unsigned at = n_ev++;
+		while (at > 0 && ev[at - 1]->frame > r->ev[i].frame) {
+			ev[at] = ev[at - 1];
+			at--;
+		}
+		ev[at] = &r->ev[i];
+	}
+	for (unsigned i = 0; i < n_ev; i++) {
+		mx_finding_add_frame(&f, ev[i]->frame);
+		f.evidence[f.n_evidence++] = *ev[i];
 	}
 	f.smtp_status = "when lookups outlast the MTA: Messaging Gateway \"421 4.4.4 [internal] domain does not "
 			"resolve\"; Exchange \"451 4.4.0 DNS query failed\" (ErrorTimeout); Postfix 4.4.3 "
@@ -156,7 +123,7 @@ static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e
 	for (unsigned i = 0; i < RES; i++)
 		if (s->hdr[i].used) {
 			judge(&s->res[i], c, e);
-			memset(&s->res[i], 0, sizeof s->res[i]);
+			/* the entry is reset when a resolver takes the slot */
 			memset(&s->hdr[i], 0, sizeof s->hdr[i]);
 		}
 	s->win_start = c->now_us;
@@ -173,13 +140,13 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	bool fresh;
 	struct res *r = &s->res[MX_SLOT_INDEX_PK(c, MX_PK_SLOW, s->hdr, mx_key_addr_inline(&t->server, MX_SALT_SLOW), &s->clock, &fresh)];
 	if (fresh) {
-		memset(r, 0, sizeof(*r));
+		memset(r, 0, sizeof(*r));  /* (5.3 KiB, once a resolver and window) */
 		r->addr = t->server;
 		r->first_us = t->q_ts;
 	}
 	r->n++;
 	r->last_us = t->r_ts;
-	r->hist[bucket(t->latency_us)]++;
+	r->hist[mx_hist_index(t->latency_us, HIST_TOP_EXP)]++;
 	if (t->latency_us > r->max_us)
 		r->max_us = t->latency_us;
 	if (t->latency_us >= c->opts->slow_warn_p95_us)

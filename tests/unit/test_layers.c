@@ -38,7 +38,7 @@ struct layer {
 
 static const struct layer g_layers[] = {
 	/* L0 base */
-	{"rd", 0}, {"err", 0}, {"mem", 0}, {"addr", 0}, {"dname", 0}, {"htab", 0}, {"clock", 0},
+	{"rd", 0}, {"err", 0}, {"mem", 0}, {"addr", 0}, {"dname", 0}, {"htab", 0}, {"clock", 0}, {"hist", 0},
 	/* L1 input */
 	{"capture", 10}, {"priv", 10},
 	/* L2 decode */
