@@ -1770,6 +1770,7 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	}
 	free(rank);
 	s.n_failing = nfail;
+	s.failing_total = m->names.n;
 	if (s.n_resolvers > 1)
 		qsort(s.resolvers, s.n_resolvers, sizeof(*s.resolvers), cmp_server);
 	if (s.n_authoritatives > 1)
@@ -1820,4 +1821,5 @@ void mx_snapshot_fini(struct mx_snapshot *s)
 	s->failing = NULL;
 	s->recent = NULL;
 	s->n_resolvers = s->n_authoritatives = s->n_senders = s->n_failing = s->n_recent = 0;
+	s->failing_total = 0;
 }

@@ -153,6 +153,9 @@ struct mx_snapshot {
 	struct mx_server_row *authoritatives; size_t n_authoritatives;
 	struct mx_sender_row *senders;       size_t n_senders;       /* by queries desc, addr */
 	struct mx_name_row *failing;         size_t n_failing;       /* by failed desc, name */
+	size_t failing_total;        /* names with a failed lookup the model keeps (the
+	                              * first n_failing are in `failing`; evicted_names
+	                              * more were dropped) */
 	struct mx_recent_txn *recent;        size_t n_recent;        /* newest last */
 	/* chains and findings (issue 3) */
 	struct mx_chain_stats chain;

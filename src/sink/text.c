@@ -544,7 +544,11 @@ static void section_senders(FILE *out, const struct mx_snapshot *s)
 static void section_failing(FILE *out, const struct mx_snapshot *s)
 {
 	struct tbl t;
-	fprintf(out, "\nTop failing names (%zu)\n", s->n_failing);
+	if (s->failing_total > s->n_failing)
+		fprintf(out, "\nTop failing names (%zu of %zu%s; --top 0 shows all)\n", s->n_failing,
+			s->failing_total, s->evicted_names ? " kept" : "");
+	else
+		fprintf(out, "\nTop failing names (%zu)\n", s->n_failing);
 	if (!s->n_failing) {
 		fputs("  none\n", out);
 		return;
