@@ -1063,7 +1063,12 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 		senders += s->senders[i].chains > 0;
 	for (size_t i = 0; i < s->n_chains; i++)
 		cut += s->chains[i].cut_short;
-	fputs("# Mail delivery check: no failure pattern found\n\n", out);
+	/* no packet, or no DNS message: nothing was judged, so nothing was
+	 * found healthy either (the text report's Findings says the same) */
+	if (!s->dns_messages && !s->n_findings)
+		fputs("# Mail delivery check: nothing could be judged\n\n", out);
+	else
+		fputs("# Mail delivery check: no failure pattern found\n\n", out);
 	if (s->first_us) {
 		fputs("The capture ", out);
 		if (s->source[0])
@@ -1085,6 +1090,9 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 	} else if (s->packets && !s->dns_messages) {
 		fputs("None of its packets holds a DNS message, so mxsniff could judge nothing: "
 		      MX_SK_NO_DNS_WHY ".", out);
+	} else if (!s->packets) {
+		fputs(s->filter[0] ? "No packet passed the filter, so mxsniff could judge nothing."
+				   : "So mxsniff could judge nothing.", out);
 	} else {
 		fputs("No MX lookup by a sender was seen, so no delivery attempt could be followed; "
 		      "mxsniff found no failure pattern in the DNS traffic. To judge mail delivery, "
