@@ -937,7 +937,13 @@ const char *mx_sk_sentence(const char *in, char *buf, size_t n)
 		l = n - 1; /* cut like snprintf */
 	memcpy(buf, in ? in : "", l);
 	buf[l] = '\0';
-	if (l && buf[0] >= 'a' && buf[0] <= 'z')
+	/* not when the first word is a DNS name ("m\032x.example.org. has
+	 * ...", "mx1.example.test answers"): names keep their case */
+	size_t w = strcspn(buf, " ");
+	bool name = memchr(buf, '\\', w) != NULL;
+	for (size_t i = 0; !name && i + 1 < w; i++)
+		name = buf[i] == '.' && buf[i + 1] != ' ';
+	if (l && buf[0] >= 'a' && buf[0] <= 'z' && !name)
 		buf[0] = (char)(buf[0] - 'a' + 'A');
 	while (l && buf[l - 1] == ' ')
 		buf[--l] = '\0';

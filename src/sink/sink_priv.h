@@ -224,8 +224,9 @@ const char *mx_sk_host_line(const struct mx_chain_host *h, char *buf, size_t n);
 /* Iterate the lines of a "\n"-separated text: returns the next non-empty
  * line's length and start (*p advances), 0 at the end. */
 size_t mx_sk_next_line(const char **p, const char **line);
-/* Copy of a detector's sentence with the first letter upper-cased and a
- * final period added when missing ("" for NULL). */
+/* Copy of a detector's sentence with the first letter upper-cased (unless
+ * the first word is a DNS name: it has a backslash, or a dot before its
+ * last character) and a final period added when missing ("" for NULL). */
 const char *mx_sk_sentence(const char *in, char *buf, size_t n);
 /* The first sentence of a text (up to ". " before an upper-case letter). */
 const char *mx_sk_first_sentence(const char *in, char *buf, size_t n);

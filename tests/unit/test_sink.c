@@ -2362,6 +2362,22 @@ static void many_findings_per_pattern(void **state)
 	free(f);
 }
 
+/* A detector sentence gets a capital and a period, but a DNS name that
+ * starts it keeps its case. */
+static void sentence_keeps_names(void **state)
+{
+	(void)state;
+	char b[128];
+	assert_string_equal(mx_sk_sentence("the resolver fails", b, sizeof b), "The resolver fails.");
+	assert_string_equal(mx_sk_sentence("m\\032x.example.org. has no A", b, sizeof b),
+			    "m\\032x.example.org. has no A.");
+	assert_string_equal(mx_sk_sentence("mx1.example.test answers", b, sizeof b), "mx1.example.test answers.");
+	assert_string_equal(mx_sk_sentence("a\\.b answers", b, sizeof b), "a\\.b answers.");
+	assert_string_equal(mx_sk_sentence("done. then more", b, sizeof b), "Done. then more.");
+	assert_string_equal(mx_sk_sentence("ok", b, sizeof b), "Ok.");
+	assert_string_equal(mx_sk_sentence(NULL, b, sizeof b), "");
+}
+
 /* Past 50 recipient domains, the text report counts the ones whose every
  * chain resolved on one line; the rest keep their rows. */
 static void many_domains_fold_resolved(void **state)
@@ -2501,6 +2517,7 @@ int main(void)
 		cmocka_unit_test(snapshot_reports_say_what_is_missing),
 		cmocka_unit_test(evicted_by_text),
 		cmocka_unit_test(many_findings_per_pattern),
+		cmocka_unit_test(sentence_keeps_names),
 		cmocka_unit_test(many_domains_fold_resolved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
