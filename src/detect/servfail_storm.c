@@ -12,6 +12,7 @@
  * zones are judged again at the end, except under a SERVFAIL storm of the
  * same resolver (that finding explains them).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
 #define RES 32
 #define ZONES 128
 #define STORM_US 60000000ULL
+#define STORM_ROWS 4
 
 struct res {
 	struct mx_addr addr;
@@ -31,6 +33,9 @@ struct res {
 	unsigned nframes;
 	bool fired;
 	bool stormed;            /* SERVFAIL_STORM fired in any window */
+	/* the window's first SERVFAILs, for the rows (read under nframes; a
+	 * new window zeroes the fields above only) */
+	struct mx_txn_kept kept[STORM_ROWS];
 };
 
 struct zone {
@@ -42,6 +47,8 @@ struct zone {
 	unsigned nframes, attempts; /* SERVFAIL runs >= min_retry_gap apart */
 	bool fired;
 	bool dnssec_ede;         /* a SERVFAIL carried a DNSSEC EDE: P18 explains it */
+	unsigned nkept;
+	struct mx_txn_kept kept[2]; /* the first SERVFAILs, for the rows */
 };
 
 struct st {
@@ -81,6 +88,8 @@ static void emit_domain_servfail(struct zone *z, struct mx_emit *e)
 	f.attempts = z->attempts;
 	for (unsigned i = 0; i < z->nframes; i++)
 		mx_finding_add_frame(&f, z->frames[i]);
+	for (unsigned i = 0; i < z->nkept; i++)
+		mx_finding_add_kept(&f, &z->kept[i], NULL);
 	mx_dname_format(&z->zone, zn, sizeof zn);
 	mx_addr_format(&z->resolver, rs, sizeof rs);
 	mx_finding_detail(&f, "SERVFAIL for %s%s%s%snames under %s%s", (z->types & 4) ? "MX " : "",
@@ -112,7 +121,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 						    &s->clock, &fresh)];
 	if (fresh || t->r_ts >= r->win_start + STORM_US) {
 		bool stormed = !fresh && r->stormed;
-		memset(r, 0, sizeof(*r));
+		memset(r, 0, offsetof(struct res, kept));
 		r->stormed = stormed;
 		r->addr = t->server;
 		r->win_start = t->r_ts;
@@ -126,6 +135,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 			seen |= r->zones[i] == zk;
 		if (!seen && r->nzones < 8)
 			r->zones[r->nzones++] = zk;
+		if (r->nframes < STORM_ROWS)
+			mx_txn_keep(&r->kept[r->nframes], t);
 		if (r->nframes < 8)
 			r->frames[r->nframes++] = t->r_frame;
 	} else if (t->outcome <= MX_O_NXDOMAIN) {
@@ -151,6 +162,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		f.count = r->servfail;
 		for (unsigned i = 0; i < r->nframes; i++)
 			mx_finding_add_frame(&f, r->frames[i]);
+		for (unsigned i = 0; i < r->nframes && i < STORM_ROWS; i++)
+			mx_finding_add_kept(&f, &r->kept[i], NULL);
 		mx_addr_format(&r->addr, rs, sizeof rs);
 		mx_finding_detail(&f, "%llu SERVFAIL of %llu responses within 60 s across %u+ zones",
 				  (unsigned long long)r->servfail, (unsigned long long)r->responses, r->nzones);
@@ -179,6 +192,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	z->dnssec_ede |= t->ede == 1 || t->ede == 2 || (t->ede >= 5 && t->ede <= 12);
 	z->last_us = t->r_ts;
 	z->count++;
+	if (z->nkept < 2)
+		mx_txn_keep(&z->kept[z->nkept++], t);
 	if (z->nframes + 2 <= 8) {
 		z->frames[z->nframes++] = t->q_frame;
 		z->frames[z->nframes++] = t->r_frame;
