@@ -295,6 +295,7 @@ struct mx_detect {
 	struct mx_emit em;
 	uint64_t now;
 	uint64_t *recent_seq;           /* RECENT_LOOKUPS seqs, allocated on first use */
+	uint64_t *recent_f0;            /* each slot's first query frame (step_merged's bound) */
 	uint8_t *recent;                /* RECENT_LOOKUPS slots of RECENT_SLOT bytes */
 	uint64_t recent_base;           /* query times are kept relative to this */
 	struct mx_pair_keys *pk;        /* PK_SLOTS pair keys, direct-mapped */
@@ -1307,22 +1308,43 @@ void mx_finding_add_stray(struct mx_finding *f, const struct mx_stray *s)
  * `last` (the step's lookup_seq): the step keeps only the last seq, so the
  * ring is walked back from it for lookups of the same client and question
  * whose first query is one of the step's frames, until all are found, the
- * finding's table is full or the ring's window ends. Only at finding time;
- * most slots are rejected by comparing their first bytes (client, qtype). */
+ * finding's table is full, or the walk reaches a lookup opened before the
+ * step's earliest frame (seqs follow the order in which lookups open, at
+ * their first query) or STEP_WALK seqs back. Only at finding time; most
+ * slots are rejected by their first query frame and their first 8 bytes
+ * (client, qtype) before one is decoded. On the 1M-packet benchmark most
+ * such steps' other lookups are not found within the ring at all: the walk
+ * is bounded so that those cost little. */
+#define STEP_WALK 256
+_Static_assert(STEP_WALK < RECENT_LOOKUPS, "the walk stays inside the ring");
 static void step_merged(const struct mx_detect *d, struct mx_finding *f, const struct mx_chain_step *s,
 			const struct recent_lookup *last)
 {
 	uint8_t key[17 + 8];
+	memset(key, 0, sizeof key);
 	uint8_t *e = put_addr(key, &last->client);
 	e = put_2(e, last->qtype);
 	size_t klen = (size_t)(e - key);
+	uint64_t k8, m8 = klen >= 8 ? ~0ULL : (1ULL << (8 * klen)) - 1;
+	memcpy(&k8, key, 8);
+	k8 &= m8;
+	uint64_t lo = UINT64_MAX;
+	for (unsigned i = 0; i < s->n_frames; i++)
+		if (s->frames[i] < lo)
+			lo = s->frames[i];
 	unsigned want = s->lookups - 1u, found = 0;
-	for (uint64_t seq = s->lookup_seq - 1; seq >= 1 && s->lookup_seq - seq < RECENT_LOOKUPS && found < want &&
+	for (uint64_t seq = s->lookup_seq - 1; seq >= 1 && s->lookup_seq - seq <= STEP_WALK && found < want &&
 					       f->n_evidence < MX_FINDING_MAX_EVIDENCE;
 	     seq--) {
 		size_t k = seq % RECENT_LOOKUPS;
+		if (d->recent_seq[k] != seq)
+			continue;
+		if (d->recent_f0[k] && d->recent_f0[k] < lo)
+			break;
 		const uint8_t *slot = d->recent + k * RECENT_SLOT;
-		if (d->recent_seq[k] != seq || memcmp(slot, key, klen) != 0)
+		uint64_t w;
+		memcpy(&w, slot, 8);
+		if ((w & m8) != k8 || (klen > 8 && memcmp(slot + 8, key + 8, klen - 8) != 0))
 			continue;
 		struct recent_lookup r;
 		recent_get(slot, &r, d->recent_base);
@@ -1555,6 +1577,7 @@ void mx_detect_free(struct mx_detect *d)
 	free(d->f);
 	free(d->recent);
 	free(d->recent_seq);
+	free(d->recent_f0);
 	free(d->fkey);
 	free(d->fpat);
 	for (unsigned p = 0; p < d->n_pat; p++)
@@ -1984,11 +2007,14 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 		return;
 	if (!d->recent) {
 		d->recent_seq = calloc(RECENT_LOOKUPS, sizeof(*d->recent_seq));
+		d->recent_f0 = calloc(RECENT_LOOKUPS, sizeof(*d->recent_f0));
 		d->recent = aligned_alloc(64, (size_t)RECENT_LOOKUPS * RECENT_SLOT);
-		if (!d->recent_seq || !d->recent) {
+		if (!d->recent_seq || !d->recent_f0 || !d->recent) {
 			free(d->recent_seq);
+			free(d->recent_f0);
 			free(d->recent);
 			d->recent_seq = NULL;
+			d->recent_f0 = NULL;
 			d->recent = NULL;
 			return;
 		}
@@ -1996,6 +2022,7 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 	}
 	size_t k = l->seq % RECENT_LOOKUPS;
 	d->recent_seq[k] = l->seq ? l->seq : 1;
+	d->recent_f0[k] = l->n_tries ? l->tries[0].q_frame : 0;
 	recent_put(d->recent + k * RECENT_SLOT, l, d->recent_base);
 }
 

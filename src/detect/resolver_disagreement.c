@@ -141,11 +141,13 @@ static void sans_put(struct sans *a, const struct mx_txn *t)
 	a->kind = SA_NONE;
 	if (!m)
 		return;
-	if (m->n_mx > 0 && m->mx[0].exchange.len <= 62) {
-		a->kind = SA_MX;
+	if (m->n_mx > 0) {
+		/* one fixed 64-byte move (the bytes past len come along
+		 * unread); a longer name is not kept */
+		a->kind = m->mx[0].exchange.len <= 62 ? SA_MX : SA_NONE;
 		a->pref = m->mx[0].pref;
 		a->more = m->mx_total > 1;
-		memcpy(a->u.name, &m->mx[0].exchange, 2u + m->mx[0].exchange.len);
+		memcpy(a->u.name, &m->mx[0].exchange, 64);
 	} else if (m->n_addr > 0) {
 		a->kind = SA_ADDR;
 		a->more = m->addr_total > 1;
