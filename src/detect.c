@@ -1254,6 +1254,7 @@ void mx_evidence_stray(struct mx_evidence *ev, const struct mx_stray *s)
 	ev->late = s->kind == MX_STRAY_LATE;
 	if (s->kind != MX_STRAY_UNSOLICITED)
 		ev->latency_us = s->latency_us;
+	ev->unsolicited = s->kind == MX_STRAY_UNSOLICITED;
 	answer_sum_msg(m, ev->outcome, &a);
 	answer_format(&a, ev->answer, sizeof ev->answer);
 }
@@ -1304,10 +1305,23 @@ void mx_finding_add_stray(struct mx_finding *f, const struct mx_stray *s)
 	stray_rows(f, s);
 }
 
+/* A remembered lookup's outcome: its deciding response's, else its last
+ * try's. */
+static enum mx_outcome ring_outcome(const struct recent_lookup *r)
+{
+	for (unsigned i = 0; i < r->n_tries; i++)
+		if (r->decided_frame && r->tries[i].r_frame == r->decided_frame)
+			return r->tries[i].outcome;
+	return r->n_tries ? (r->tries[r->n_tries - 1].open ? MX_O_TIMEOUT : r->tries[r->n_tries - 1].outcome)
+			  : MX_O_TIMEOUT;
+}
+
 /* The ring's other lookups merged into step s (s->lookups > 1) besides
  * `last` (the step's lookup_seq): the step keeps only the last seq, so the
  * ring is walked back from it for lookups of the same client and question
- * whose first query is one of the step's frames, until all are found, the
+ * whose first query is one of the step's frames (rows only for those whose
+ * outcome differs from the last one's: a step that merged an answer and an
+ * NXDOMAIN shows both), until all are found, the
  * finding's table is full, or the walk reaches a lookup opened before the
  * step's earliest frame (seqs follow the order in which lookups open, at
  * their first query) or STEP_WALK seqs back. Only at finding time; most
@@ -1355,8 +1369,11 @@ static void step_merged(const struct mx_detect *d, struct mx_finding *f, const s
 			mine = s->frames[i] == r.tries[0].q_frame;
 		if (!mine)
 			continue;
-		add_tries(f, &r.client, &r.qname, r.qtype, r.tries, r.n_tries, r.decided_frame, &r.ans);
 		found++;
+		/* a repeat of the last lookup's outcome adds nothing but rows
+		 * that push others out of the table */
+		if (ring_outcome(&r) != ring_outcome(last))
+			add_tries(f, &r.client, &r.qname, r.qtype, r.tries, r.n_tries, r.decided_frame, &r.ans);
 	}
 }
 

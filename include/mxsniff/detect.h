@@ -47,6 +47,7 @@ struct mx_evidence {
 	bool late;                   /* a response after the answer timeout (its try stays TIMEOUT);
 				      * on a query row: its response came that late */
 	char answer[96];             /* short answer text ("10 mx1.example.test.", "192.0.2.1") */
+	bool unsolicited;            /* a response to no query seen: no latency */
 };
 
 struct mx_finding;
@@ -193,7 +194,8 @@ void mx_lookup_brief_get(const uint8_t *buf, struct mx_lookup *l);
  * step's lookups while the engine still remembers them (a bounded ring of
  * recent lookups: in very busy captures old steps give frames only). The
  * step names only its last lookup; the others merged into it are looked
- * for in the ring, near it, by client, question and first query frame. */
+ * for in the ring, near it, by client, question and first query frame, and
+ * give rows when their outcome differs from the last one's. */
 struct mx_detect_ctx;
 void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s);
 /* Append one "dig ..." line to f->verify. */
