@@ -295,6 +295,7 @@ struct mx_detect {
 	struct mx_emit em;
 	uint64_t now;
 	uint64_t *recent_seq;           /* RECENT_LOOKUPS seqs, allocated on first use */
+	uint64_t *recent_f0;            /* each slot's first query frame (step_merged's bound) */
 	uint8_t *recent;                /* RECENT_LOOKUPS slots of RECENT_SLOT bytes */
 	uint64_t recent_base;           /* query times are kept relative to this */
 	struct mx_pair_keys *pk;        /* PK_SLOTS pair keys, direct-mapped */
@@ -573,18 +574,18 @@ static void add_evidence(struct mx_finding *f, const struct mx_evidence *ev)
 	f->n_evidence++;
 }
 
-static void answer_sum(const struct mx_lookup *l, struct ans_sum *s)
+/* The brief of response m (NULL: none) whose outcome is `outcome`. */
+static void answer_sum_msg(const struct mx_dns_msg *m, enum mx_outcome outcome, struct ans_sum *s)
 {
-	const struct mx_dns_msg *m = l->answer;
 	s->kind = ANS_NONE;
 	if (!m)
 		return;
-	if (l->outcome == MX_O_ANSWER && m->n_mx > 0) {
+	if (outcome == MX_O_ANSWER && m->n_mx > 0) {
 		s->kind = ANS_MX;
 		s->pref = m->mx[0].pref;
 		mx_dname_copy(&s->name, &m->mx[0].exchange);
 		s->more = m->mx_total > 1;
-	} else if (l->outcome == MX_O_ANSWER && m->n_addr > 0) {
+	} else if (outcome == MX_O_ANSWER && m->n_addr > 0) {
 		s->kind = ANS_ADDR;
 		s->addr = m->addr[0].addr;
 		s->more = m->addr_total > 1;
@@ -596,6 +597,11 @@ static void answer_sum(const struct mx_lookup *l, struct ans_sum *s)
 		mx_dname_copy(&s->name, &m->soa_owner);
 		s->neg_ttl = m->neg_ttl;
 	}
+}
+
+static void answer_sum(const struct mx_lookup *l, struct ans_sum *s)
+{
+	answer_sum_msg(l->answer, l->outcome, s);
 }
 
 static void answer_format(const struct ans_sum *s, char *buf, size_t n)
@@ -1142,14 +1148,246 @@ void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l)
 		f->last_us = l->last_us;
 }
 
+/* Whether f can take no row of this frame (of a response when response):
+ * it has one, or no room. Checked before a row is built, so that a finding
+ * emitted again and again formats no answer once its table is full. */
+static bool row_taken(const struct mx_finding *f, uint64_t frame, bool response)
+{
+	if (f->n_evidence >= MX_FINDING_MAX_EVIDENCE)
+		return true;
+	for (unsigned i = 0; i < f->n_evidence; i++)
+		if (f->evidence[i].frame == frame && f->evidence[i].response == response)
+			return true;
+	return false;
+}
+
+static void txn_rows(struct mx_finding *f, const struct mx_txn *t, const char *answer)
+{
+	bool qrow = t->q_frame && !row_taken(f, t->q_frame, false);
+	bool rrow = t->r_frame && !row_taken(f, t->r_frame, true);
+	if (!qrow && !rrow)
+		return;
+	struct mx_evidence q;
+	memset(&q, 0, sizeof q);
+	q.frame = t->q_frame;
+	q.ts_us = t->q_ts;
+	q.from = t->client;
+	q.to = t->server;
+	mx_dname_copy(&q.qname, &t->qname);
+	q.qtype = t->qtype;
+	q.outcome = t->outcome;
+	q.ede = 0xffff;
+	if (qrow)
+		add_evidence(f, &q);
+	if (rrow) {
+		struct mx_evidence r = response_row(&q, t->r_frame, t->latency_us, t->outcome, t->rcode);
+		r.ede = t->ede;
+		if (answer) {
+			snprintf(r.answer, sizeof r.answer, "%s", answer);
+		} else if (t->resp) {
+			struct ans_sum a;
+			answer_sum_msg(t->resp, t->outcome, &a);
+			answer_format(&a, r.answer, sizeof r.answer);
+		}
+		add_evidence(f, &r);
+	}
+}
+
+void mx_finding_add_txn(struct mx_finding *f, const struct mx_txn *t, const char *answer)
+{
+	mx_finding_add_frame(f, t->q_frame);
+	mx_finding_add_frame(f, t->r_frame);
+	txn_rows(f, t, answer);
+}
+
+void mx_txn_keep(struct mx_txn_kept *k, const struct mx_txn *t)
+{
+	k->q_frame = t->q_frame;
+	k->r_frame = t->r_frame;
+	k->q_ts = t->q_ts;
+	k->latency_us = t->latency_us;
+	k->client = t->client;
+	k->server = t->server;
+	k->qtype = t->qtype;
+	k->rcode = t->rcode;
+	k->ede = t->ede;
+	k->outcome = (uint8_t)t->outcome;
+	mx_txn_name_copy(&k->qname, &t->qname);
+}
+
+void mx_finding_add_kept(struct mx_finding *f, const struct mx_txn_kept *k, const char *answer)
+{
+	struct mx_txn t;
+	memset(&t, 0, sizeof t);
+	t.q_frame = k->q_frame;
+	t.r_frame = k->r_frame;
+	t.q_ts = k->q_ts;
+	t.r_ts = k->r_frame ? k->q_ts + k->latency_us : 0;
+	t.latency_us = k->latency_us;
+	t.client = k->client;
+	t.server = k->server;
+	t.qtype = k->qtype;
+	t.rcode = k->rcode;
+	t.ede = k->ede;
+	t.outcome = (enum mx_outcome)k->outcome;
+	mx_dname_copy(&t.qname, &k->qname);
+	mx_finding_add_txn(f, &t, answer);
+}
+
+void mx_evidence_stray(struct mx_evidence *ev, const struct mx_stray *s)
+{
+	const struct mx_dns_msg *m = s->resp;
+	struct ans_sum a;
+	memset(ev, 0, sizeof(*ev));
+	ev->frame = m->frame;
+	ev->ts_us = m->ts_us;
+	ev->from = m->src;
+	ev->to = m->dst;
+	ev->response = true;
+	if (m->has_question) {
+		mx_dname_copy(&ev->qname, &m->qname);
+		ev->qtype = m->qtype;
+	}
+	ev->outcome = mx_dns_outcome(m);
+	ev->rcode = m->rcode;
+	ev->ede = m->has_ede ? m->ede_code : 0xffff;
+	ev->late = s->kind == MX_STRAY_LATE;
+	if (s->kind != MX_STRAY_UNSOLICITED)
+		ev->latency_us = s->latency_us;
+	ev->unsolicited = s->kind == MX_STRAY_UNSOLICITED;
+	answer_sum_msg(m, ev->outcome, &a);
+	answer_format(&a, ev->answer, sizeof ev->answer);
+}
+
+void mx_finding_add_evidence(struct mx_finding *f, const struct mx_evidence *ev)
+{
+	mx_finding_add_frame(f, ev->frame);
+	add_evidence(f, ev);
+}
+
+static void stray_rows(struct mx_finding *f, const struct mx_stray *s)
+{
+	const struct mx_dns_msg *m = s->resp;
+	if (!m)
+		return;
+	if (s->kind != MX_STRAY_UNSOLICITED && s->q_frame && !row_taken(f, s->q_frame, false)) {
+		/* the query it matched: from the response's destination to
+		 * where the query went */
+		struct mx_evidence q;
+		memset(&q, 0, sizeof q);
+		q.frame = s->q_frame;
+		q.ts_us = s->q_ts;
+		q.from = m->dst;
+		q.to = s->kind == MX_STRAY_WRONG_SOURCE ? s->expected : m->src;
+		if (m->has_question) {
+			mx_dname_copy(&q.qname, &m->qname);
+			q.qtype = m->qtype;
+		}
+		q.outcome = mx_dns_outcome(m);
+		q.ede = 0xffff;
+		q.late = s->kind == MX_STRAY_LATE;
+		add_evidence(f, &q);
+	}
+	if (!row_taken(f, m->frame, true)) {
+		struct mx_evidence r;
+		mx_evidence_stray(&r, s);
+		add_evidence(f, &r);
+	}
+}
+
+void mx_finding_add_stray(struct mx_finding *f, const struct mx_stray *s)
+{
+	if (!s->resp)
+		return;
+	if (s->kind != MX_STRAY_UNSOLICITED)
+		mx_finding_add_frame(f, s->q_frame);
+	mx_finding_add_frame(f, s->resp->frame);
+	stray_rows(f, s);
+}
+
+/* A remembered lookup's outcome: its deciding response's, else its last
+ * try's. */
+static enum mx_outcome ring_outcome(const struct recent_lookup *r)
+{
+	for (unsigned i = 0; i < r->n_tries; i++)
+		if (r->decided_frame && r->tries[i].r_frame == r->decided_frame)
+			return r->tries[i].outcome;
+	return r->n_tries ? (r->tries[r->n_tries - 1].open ? MX_O_TIMEOUT : r->tries[r->n_tries - 1].outcome)
+			  : MX_O_TIMEOUT;
+}
+
+/* The ring's other lookups merged into step s (s->lookups > 1) besides
+ * `last` (the step's lookup_seq): the step keeps only the last seq, so the
+ * ring is walked back from it for lookups of the same client and question
+ * whose first query is one of the step's frames (rows only for those whose
+ * outcome differs from the last one's: a step that merged an answer and an
+ * NXDOMAIN shows both), until all are found, the
+ * finding's table is full, or the walk reaches a lookup opened before the
+ * step's earliest frame (seqs follow the order in which lookups open, at
+ * their first query) or STEP_WALK seqs back. Only at finding time; most
+ * slots are rejected by their first query frame and their first 8 bytes
+ * (client, qtype) before one is decoded. On the 1M-packet benchmark most
+ * such steps' other lookups are not found within the ring at all: the walk
+ * is bounded so that those cost little. */
+#define STEP_WALK 256
+_Static_assert(STEP_WALK < RECENT_LOOKUPS, "the walk stays inside the ring");
+static void step_merged(const struct mx_detect *d, struct mx_finding *f, const struct mx_chain_step *s,
+			const struct recent_lookup *last)
+{
+	uint8_t key[17 + 8];
+	memset(key, 0, sizeof key);
+	uint8_t *e = put_addr(key, &last->client);
+	e = put_2(e, last->qtype);
+	size_t klen = (size_t)(e - key);
+	uint64_t k8, m8 = klen >= 8 ? ~0ULL : (1ULL << (8 * klen)) - 1;
+	memcpy(&k8, key, 8);
+	k8 &= m8;
+	uint64_t lo = UINT64_MAX;
+	for (unsigned i = 0; i < s->n_frames; i++)
+		if (s->frames[i] < lo)
+			lo = s->frames[i];
+	unsigned want = s->lookups - 1u, found = 0;
+	for (uint64_t seq = s->lookup_seq - 1; seq >= 1 && s->lookup_seq - seq <= STEP_WALK && found < want &&
+					       f->n_evidence < MX_FINDING_MAX_EVIDENCE;
+	     seq--) {
+		size_t k = seq % RECENT_LOOKUPS;
+		if (d->recent_seq[k] != seq)
+			continue;
+		if (d->recent_f0[k] && d->recent_f0[k] < lo)
+			break;
+		const uint8_t *slot = d->recent + k * RECENT_SLOT;
+		uint64_t w;
+		memcpy(&w, slot, 8);
+		if ((w & m8) != k8 || (klen > 8 && memcmp(slot + 8, key + 8, klen - 8) != 0))
+			continue;
+		struct recent_lookup r;
+		recent_get(slot, &r, d->recent_base);
+		if (!r.n_tries || !mx_dname_eq(&r.qname, &last->qname))
+			continue;
+		bool mine = false;
+		for (unsigned i = 0; i < s->n_frames && !mine; i++)
+			mine = s->frames[i] == r.tries[0].q_frame;
+		if (!mine)
+			continue;
+		found++;
+		/* a repeat of the last lookup's outcome adds nothing but rows
+		 * that push others out of the table */
+		if (ring_outcome(&r) != ring_outcome(last))
+			add_tries(f, &r.client, &r.qname, r.qtype, r.tries, r.n_tries, r.decided_frame, &r.ans);
+	}
+}
+
 void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s)
 {
 	if (s->asked && c && c->engine && c->engine->recent) {
+		const struct mx_detect *d = c->engine;
 		size_t k = s->lookup_seq % RECENT_LOOKUPS;
-		if (c->engine->recent_seq[k] == s->lookup_seq) {
+		if (d->recent_seq[k] == s->lookup_seq) {
 			struct recent_lookup r;
-			recent_get(c->engine->recent + k * RECENT_SLOT, &r, c->engine->recent_base);
+			recent_get(d->recent + k * RECENT_SLOT, &r, d->recent_base);
 			add_tries(f, &r.client, &r.qname, r.qtype, r.tries, r.n_tries, r.decided_frame, &r.ans);
+			if (s->lookups > 1)
+				step_merged(d, f, s, &r);
 		}
 	}
 	for (unsigned i = 0; i < s->n_frames; i++)
@@ -1404,6 +1642,7 @@ void mx_detect_free(struct mx_detect *d)
 	free(d->f);
 	free(d->recent);
 	free(d->recent_seq);
+	free(d->recent_f0);
 	free(d->fkey);
 	free(d->fpat);
 	for (unsigned p = 0; p < d->n_pat; p++)
@@ -1661,7 +1900,9 @@ static void heap_build(struct mx_detect *d)
 		heap_push(d, i);
 }
 
-void mx_emit(struct mx_emit *e, const struct mx_finding *f)
+/* mx_emit(): the finding f became or was merged into; NULL when it was
+ * dropped (no memory). */
+static struct mx_finding *emit(struct mx_emit *e, const struct mx_finding *f)
 {
 	struct mx_detect *d = e->d;
 	d->dirty = true;
@@ -1671,7 +1912,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			sz *= 2;
 		d->fidx = calloc(sz, sizeof(*d->fidx));
 		if (!d->fidx)
-			return;
+			return NULL;
 		d->fmask = sz - 1;
 	}
 	uint64_t key = finding_key(f);
@@ -1683,7 +1924,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 			size_t hk = d->hpos[i];
 			h->h[hk].rank = frank(&d->f[i]);
 			heap_down(d, h, hk);
-			return;
+			return &d->f[i];
 		}
 	}
 	size_t at;
@@ -1695,7 +1936,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		 * matter: peek ranks by a total order) */
 		struct pheap *vh = victim_heap(d);
 		if (vh != &d->ph[pid] && !heap_room(d, &d->ph[pid]))
-			return;
+			return NULL;
 		size_t v = vh->h[0].idx;
 		index_del(d, v);
 		d->evicted++;
@@ -1707,7 +1948,7 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 		}
 	} else {
 		if (!heap_room(d, &d->ph[pid]))
-			return;
+			return NULL;
 		if (d->n == d->alloc) {
 			/* memory follows the findings actually made, up to cap */
 			size_t na = d->alloc ? d->alloc * 2 : 16;
@@ -1715,19 +1956,19 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 				na = d->cap;
 			struct mx_finding *nf = realloc(d->f, na * sizeof(*nf));
 			if (!nf)
-				return;
+				return NULL;
 			d->f = nf;
 			uint64_t *nk = realloc(d->fkey, na * sizeof(*nk));
 			if (!nk)
-				return;
+				return NULL;
 			d->fkey = nk;
 			uint8_t *npat = realloc(d->fpat, na * sizeof(*npat));
 			if (!npat)
-				return;
+				return NULL;
 			d->fpat = npat;
 			uint32_t *np = realloc(d->hpos, na * sizeof(*np));
 			if (!np)
-				return;
+				return NULL;
 			d->hpos = np;
 			d->alloc = na;
 		}
@@ -1742,6 +1983,29 @@ void mx_emit(struct mx_emit *e, const struct mx_finding *f)
 	d->fpat[at] = (uint8_t)pid;
 	heap_push(d, at);
 	index_put(d, at);
+	return nf;
+}
+
+void mx_emit(struct mx_emit *e, const struct mx_finding *f)
+{
+	(void)emit(e, f);
+}
+
+void mx_emit_txn(struct mx_emit *e, const struct mx_finding *f, const struct mx_txn *t, const char *answer)
+{
+	struct mx_finding *into = emit(e, f);
+	if (into) {
+		mx_finding_add_frame(into, t->q_frame);
+		mx_finding_add_frame(into, t->r_frame);
+		txn_rows(into, t, answer);
+	}
+}
+
+void mx_emit_stray(struct mx_emit *e, const struct mx_finding *f, const struct mx_stray *s)
+{
+	struct mx_finding *into = emit(e, f);
+	if (into)
+		mx_finding_add_stray(into, s);
 }
 
 #define DISPATCH_PK(pk, list, cb, ...)                                             \
@@ -1810,11 +2074,14 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 		return;
 	if (!d->recent) {
 		d->recent_seq = calloc(RECENT_LOOKUPS, sizeof(*d->recent_seq));
+		d->recent_f0 = calloc(RECENT_LOOKUPS, sizeof(*d->recent_f0));
 		d->recent = aligned_alloc(64, (size_t)RECENT_LOOKUPS * RECENT_SLOT);
-		if (!d->recent_seq || !d->recent) {
+		if (!d->recent_seq || !d->recent_f0 || !d->recent) {
 			free(d->recent_seq);
+			free(d->recent_f0);
 			free(d->recent);
 			d->recent_seq = NULL;
+			d->recent_f0 = NULL;
 			d->recent = NULL;
 			return;
 		}
@@ -1822,6 +2089,7 @@ static void remember(struct mx_detect *d, const struct mx_lookup *l)
 	}
 	size_t k = l->seq % RECENT_LOOKUPS;
 	d->recent_seq[k] = l->seq ? l->seq : 1;
+	d->recent_f0[k] = l->n_tries ? l->tries[0].q_frame : 0;
 	recent_put(d->recent + k * RECENT_SLOT, l, d->recent_base);
 }
 

@@ -47,6 +47,7 @@ struct mx_evidence {
 	bool late;                   /* a response after the answer timeout (its try stays TIMEOUT);
 				      * on a query row: its response came that late */
 	char answer[96];             /* short answer text ("10 mx1.example.test.", "192.0.2.1") */
+	bool unsolicited;            /* a response to no query seen: no latency */
 };
 
 struct mx_finding;
@@ -138,6 +139,12 @@ struct mx_emit;
 /* Merge a copy of f into the findings; when the table is full the oldest
  * finding is evicted (counted). */
 void mx_emit(struct mx_emit *e, const struct mx_finding *f);
+/* mx_emit(e, f), then t's rows (mx_finding_add_txn()) added to the finding
+ * f became or was merged into: a finding emitted once per packet builds
+ * (and formats answers for) rows only while its table has room. */
+void mx_emit_txn(struct mx_emit *e, const struct mx_finding *f, const struct mx_txn *t, const char *answer);
+/* The same with a stray's rows (mx_finding_add_stray()). */
+void mx_emit_stray(struct mx_emit *e, const struct mx_finding *f, const struct mx_stray *s);
 
 /* Helpers for detectors (detect.c). */
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev);
@@ -148,6 +155,35 @@ void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
 void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
 /* Evidence rows (query + response per try) and frames from a lookup. */
 void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l);
+/* Evidence rows of a transaction and their frames: its query (the first
+ * copy) and, when it ended with one, its response (or the ICMP message):
+ * time, latency, outcome, rcode, EDE, and as the answer `answer` or, when
+ * NULL, a short text of t->resp (when set). A row the finding has (same
+ * frame) or has no room for is not built. */
+void mx_finding_add_txn(struct mx_finding *f, const struct mx_txn *t, const char *answer);
+/* A transaction kept by a detector for a finding it makes later: what its
+ * rows show but the answer text (mx_txn_keep() copies it; the detector
+ * keeps a few, not one per packet). */
+struct mx_txn_kept {
+	uint64_t q_frame, r_frame, q_ts, latency_us;
+	struct mx_addr client, server;
+	uint16_t qtype, rcode, ede;
+	uint8_t outcome;
+	struct mx_dname qname;       /* last: copied by its length */
+};
+void mx_txn_keep(struct mx_txn_kept *k, const struct mx_txn *t);
+/* Its rows and frames, as mx_finding_add_txn() with answer (may be NULL). */
+void mx_finding_add_kept(struct mx_finding *f, const struct mx_txn_kept *k, const char *answer);
+/* Rows of a stray response and their frames: the query it matched (LATE,
+ * DUPLICATE, WRONG_SOURCE: sent to where the query went) and the response
+ * itself, from where it came. Nothing when s->resp is NULL. */
+void mx_finding_add_stray(struct mx_finding *f, const struct mx_stray *s);
+/* The row of a stray response (s->resp set) with its answer text: to keep
+ * for a finding made later. */
+void mx_evidence_stray(struct mx_evidence *ev, const struct mx_stray *s);
+/* A row (rows stay in frame order; dropped when f has a row of that frame
+ * or no room) and its frame. */
+void mx_finding_add_evidence(struct mx_finding *f, const struct mx_evidence *ev);
 /* A lookup kept for later, serialized by length (~100 bytes for one try):
  * client, qname, qtype, times, outcome, attempts, latency, deciding frame,
  * EDE, resolvers and per try what evidence rows show. brief_put writes at
@@ -157,8 +193,11 @@ void mx_finding_add_lookup(struct mx_finding *f, const struct mx_lookup *l);
 void mx_lookup_brief_put(uint8_t *buf, const struct mx_lookup *l);
 void mx_lookup_brief_get(const uint8_t *buf, struct mx_lookup *l);
 /* Frames, resolvers and times from a chain step, and evidence rows from the
- * step's last lookup while the engine still remembers it (a bounded ring of
- * recent lookups: in very busy captures old steps give frames only). */
+ * step's lookups while the engine still remembers them (a bounded ring of
+ * recent lookups: in very busy captures old steps give frames only). The
+ * step names only its last lookup; the others merged into it are looked
+ * for in the ring, near it, by client, question and first query frame, and
+ * give rows when their outcome differs from the last one's. */
 struct mx_detect_ctx;
 void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s);
 /* Whether s can stand in a shell command as it is (only letters, digits

@@ -26,6 +26,7 @@
 #include "key_inline.h"
 
 #define AUTH 256
+#define UNMATCHED_ROWS 3
 
 struct auth {
 	struct mx_slot s;
@@ -35,6 +36,9 @@ struct auth {
 	enum mx_outcome v6_outcome;
 	uint64_t frames[4], first_us, last_us;
 	unsigned nframes;
+	/* the answered A and the failed AAAA, for the evidence rows (read
+	 * only under a_ok, v6_bad: a new entry zeroes the fields above) */
+	struct mx_txn_kept a_tx, v6_tx;
 };
 
 /* SEARCH_SUFFIX_EXPANSION: per sender, recent lookups, the MX exchanges it
@@ -145,6 +149,7 @@ struct st {
 	uint64_t clock;
 	uint64_t unmatched, unmatched_first, unmatched_last, unmatched_frame;
 	struct mx_addr unmatched_from;
+	struct mx_evidence unmatched_ev[UNMATCHED_ROWS];   /* the first unmatched responses' rows */
 };
 
 static void simple(const struct mx_txn *t, const char *pattern, enum mx_sev sev, const char *title,
@@ -170,7 +175,7 @@ static void simple(const struct mx_txn *t, const char *pattern, enum mx_sev sev,
 	mx_dname_format(&t->qname, qn, sizeof qn);
 	mx_addr_format(&t->server, rs, sizeof rs);
 	mx_finding_verify(&f, "dig %s %s @%s", mx_dns_type_name(t->qtype, tn, sizeof tn), qn, rs);
-	mx_emit(e, &f);
+	mx_emit_txn(e, &f, t, NULL);
 }
 
 static void auth_check(struct st *s, const struct mx_txn *t, struct mx_emit *e)
@@ -178,8 +183,9 @@ static void auth_check(struct st *s, const struct mx_txn *t, struct mx_emit *e)
 	if (t->qtype != MX_TYPE_A && t->qtype != MX_TYPE_AAAA)
 		return;
 	bool fresh;
-	struct auth *a = MX_SLOT_GET(s->auth, mx_key_addr_inline(&t->server, mx_key_name_inline(&t->qname, 0, 20)), &s->clock, &fresh);
+	struct auth *a = MX_SLOT_TAKE(s->auth, mx_key_addr_inline(&t->server, mx_key_name_inline(&t->qname, 0, 20)), &s->clock, &fresh);
 	if (fresh) {
+		memset((char *)a + sizeof a->s, 0, offsetof(struct auth, a_tx) - sizeof a->s);
 		a->server = t->server;
 		a->client = t->client;
 		mx_dname_copy(&a->qname, &t->qname);
@@ -187,6 +193,8 @@ static void auth_check(struct st *s, const struct mx_txn *t, struct mx_emit *e)
 	}
 	a->last_us = t->r_ts ? t->r_ts : t->q_ts;
 	if (t->qtype == MX_TYPE_A && t->kind == MX_TXN_ANSWERED && t->rcode == 0 && t->aa) {
+		if (!a->a_ok)
+			mx_txn_keep(&a->a_tx, t);
 		a->a_ok = true;
 	} else if (t->qtype == MX_TYPE_AAAA) {
 		bool bad = t->kind == MX_TXN_TIMEOUT ||
@@ -194,6 +202,8 @@ static void auth_check(struct st *s, const struct mx_txn *t, struct mx_emit *e)
 			    (t->rcode == MX_RCODE_NXDOMAIN || t->rcode == MX_RCODE_NOTIMP || t->rcode == MX_RCODE_FORMERR ||
 			     t->rcode == MX_RCODE_SERVFAIL || t->rcode == MX_RCODE_REFUSED));
 		if (bad) {
+			if (!a->v6_bad)
+				mx_txn_keep(&a->v6_tx, t);
 			a->v6_bad = true;
 			a->v6_outcome = t->outcome;
 		}
@@ -218,6 +228,9 @@ static void auth_check(struct st *s, const struct mx_txn *t, struct mx_emit *e)
 		f.last_us = a->last_us;
 		for (unsigned i = 0; i < a->nframes; i++)
 			mx_finding_add_frame(&f, a->frames[i]);
+		/* both answers: the one that fired it with its answer text */
+		mx_finding_add_txn(&f, t, NULL);
+		mx_finding_add_kept(&f, t->qtype == MX_TYPE_A ? &a->v6_tx : &a->a_tx, NULL);
 		mx_dname_format(&a->qname, qn, sizeof qn);
 		mx_addr_format(&a->server, rs, sizeof rs);
 		mx_finding_detail(&f, "authoritative %s: A %s NOERROR, AAAA %s", rs, qn, mx_outcome_name(a->v6_outcome));
@@ -728,6 +741,8 @@ static void on_stray(void *vs, const struct mx_detect_ctx *c, const struct mx_st
 	(void)e;
 	if (st->kind != MX_STRAY_UNSOLICITED || !st->resp)
 		return;
+	if (s->unmatched < UNMATCHED_ROWS)
+		mx_evidence_stray(&s->unmatched_ev[s->unmatched], st);
 	if (s->unmatched++ == 0) {
 		s->unmatched_first = st->resp->ts_us;
 		s->unmatched_frame = st->resp->frame;
@@ -749,6 +764,8 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	f.last_us = s->unmatched_last;
 	f.count = s->unmatched;
 	mx_finding_add_frame(&f, s->unmatched_frame);
+	for (uint64_t i = 0; i < s->unmatched && i < UNMATCHED_ROWS; i++)
+		mx_finding_add_evidence(&f, &s->unmatched_ev[i]);
 	mx_finding_detail(&f, "%llu unmatched responses; the first from frame %llu",
 			  (unsigned long long)s->unmatched, (unsigned long long)s->unmatched_frame);
 	f.smtp_status = "none";

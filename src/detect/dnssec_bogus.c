@@ -53,7 +53,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	mx_finding_verify(&f, "dig +cd %s @%s   # answers when only validation fails", qn, rs);
 	mx_finding_verify(&f, "delv %s", qn);
 	(void)zn;
-	mx_emit(e, &f);
+	mx_emit_txn(e, &f, t, NULL);
 }
 
 const struct mx_detector mx_det_dnssec_bogus = {

@@ -9,6 +9,7 @@
  * were lost (else the resolver is simply down: P10) (RFC 8906
  * non-responders, firewalls that enforce 512 bytes).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@
 #define PEND 64
 #define RES 32
 #define RETRY_US 5000000ULL
+#define DROP_ROWS 3
 
 struct pend {
 	struct mx_slot s;
@@ -25,6 +27,7 @@ struct pend {
 	struct mx_dname qname;
 	uint16_t qtype, rcode;
 	uint64_t ts, q_frame, r_frame;
+	struct mx_txn_kept tx;      /* the query with OPT and its FORMERR, for the rows */
 };
 
 struct res {
@@ -32,6 +35,9 @@ struct res {
 	uint64_t edns_lost, edns_answered, plain_answered, plain_lost, first_us, last_us;
 	uint64_t frames[6];
 	unsigned nframes;
+	/* the first lost EDNS queries, for the rows (a new entry zeroes the
+	 * fields above only: these are read under nframes) */
+	struct mx_txn_kept lost[DROP_ROWS];
 };
 
 struct st {
@@ -65,6 +71,7 @@ static void emit_formerr(const struct pend *p, bool recovered, const struct mx_t
 	f.last_us = retry ? retry->r_ts : p->ts;
 	mx_finding_add_frame(&f, p->q_frame);
 	mx_finding_add_frame(&f, p->r_frame);
+	mx_finding_add_kept(&f, &p->tx, NULL);
 	if (retry) {
 		mx_finding_add_frame(&f, retry->q_frame);
 		mx_finding_add_frame(&f, retry->r_frame);
@@ -82,7 +89,10 @@ static void emit_formerr(const struct pend *p, bool recovered, const struct mx_t
 	f.fix = "upgrade the resolver or relax the middlebox; advertise an EDNS buffer of 1232 bytes";
 	mx_finding_verify(&f, "dig +edns=0 %s @%s", qn, rs);
 	mx_finding_verify(&f, "dig +noedns %s @%s", qn, rs);
-	mx_emit(e, &f);
+	if (retry)
+		mx_emit_txn(e, &f, retry, NULL);
+	else
+		mx_emit(e, &f);
 }
 
 static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
@@ -109,6 +119,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 			p->ts = t->q_ts;
 			p->q_frame = t->q_frame;
 			p->r_frame = t->r_frame;
+			mx_txn_keep(&p->tx, t);
 		}
 		count_pend(s);
 	} else if (key) {
@@ -124,7 +135,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	struct res *r = &s->res[MX_SLOT_INDEX_PK(c, MX_PK_EDNS, s->rhdr,
 						       mx_key_addr2_inline(&t->client, &t->server, MX_SALT_EDNS), &s->rclock, &fresh)];
 	if (fresh) {
-		memset(r, 0, sizeof(*r));
+		memset(r, 0, offsetof(struct res, lost));
 		r->addr = t->server;
 		r->client = t->client;
 		r->first_us = t->q_ts;
@@ -135,6 +146,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 			r->edns_answered++;
 		} else if (t->kind == MX_TXN_TIMEOUT) {
 			r->edns_lost++;
+			if (r->nframes < DROP_ROWS)
+				mx_txn_keep(&r->lost[r->nframes], t);
 			if (r->nframes < 6)
 				r->frames[r->nframes++] = t->q_frame;
 		}
@@ -186,6 +199,8 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		f.count = r->edns_lost;
 		for (unsigned k = 0; k < r->nframes; k++)
 			mx_finding_add_frame(&f, r->frames[k]);
+		for (unsigned k = 0; k < r->nframes && k < DROP_ROWS; k++)
+			mx_finding_add_kept(&f, &r->lost[k], NULL);
 		mx_addr_format(&r->addr, rs, sizeof rs);
 		mx_finding_detail(&f, "%llu EDNS queries unanswered, %llu plain/TCP queries answered",
 				  (unsigned long long)r->edns_lost, (unsigned long long)r->plain_answered);

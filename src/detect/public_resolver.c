@@ -24,6 +24,8 @@ struct res {
 	struct mx_addr addr;
 	struct mx_addr sender;
 	uint64_t total, answered, lost, failed, first_us, last_us, frame;
+	/* for the rows: the first query and the first unanswered or failed one */
+	struct mx_txn_kept first, bad;
 };
 
 struct st {
@@ -47,9 +49,13 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 			r->sender = t->client;
 			r->first_us = t->q_ts;
 			r->frame = t->q_frame;
+			mx_txn_keep(&r->first, t);
 		}
 		r->total++;
 		r->last_us = t->q_ts;
+		bool bad = t->kind != MX_TXN_ANSWERED || t->outcome == MX_O_SERVFAIL || t->outcome == MX_O_REFUSED;
+		if (bad && r->lost + r->failed == 0)
+			mx_txn_keep(&r->bad, t);
 		if (t->kind == MX_TXN_ANSWERED) {
 			r->answered++;
 			if (t->outcome == MX_O_SERVFAIL || t->outcome == MX_O_REFUSED)
@@ -96,7 +102,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		f.fix = "run an own caching resolver for blocklist queries, or use the blocklist's registered "
 			"access (e.g. Spamhaus DQS)";
 		mx_finding_verify(&f, "dig A %s @%s", qn, rs);
-		mx_emit(e, &f);
+		mx_emit_txn(e, &f, t, NULL);
 		return;
 	}
 }
@@ -124,6 +130,9 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		f.last_us = r->last_us;
 		f.count = r->total;
 		mx_finding_add_frame(&f, r->frame);
+		mx_finding_add_kept(&f, &r->first, NULL);
+		if (r->lost + r->failed && r->bad.q_frame != r->first.q_frame)
+			mx_finding_add_kept(&f, &r->bad, NULL);
 		mx_finding_detail(&f, "%llu queries to %s: %llu unanswered, %llu SERVFAIL/REFUSED",
 				  (unsigned long long)r->total, rs, (unsigned long long)r->lost,
 				  (unsigned long long)r->failed);

@@ -36,6 +36,22 @@ struct seen {
 	uint64_t ts, mxhash, q_frame, r_frame;
 	uint16_t ede;
 	struct caddr resolver, client;
+	uint32_t latency_us;        /* for its evidence rows (saturated) */
+	uint16_t rcode;
+	uint8_t outcome;
+};
+
+/* An answer's first record, for its evidence row: the first MX (its name
+ * when it has at most 62 wire bytes) or the first address. Kept apart
+ * from struct q and written only for answers (class ANSWER). */
+enum { SA_NONE, SA_MX, SA_ADDR };
+struct sans {
+	uint8_t kind, more;
+	uint16_t pref;
+	union {
+		struct mx_addr addr;
+		uint8_t name[64];       /* len, labels, wire[0..len) of a struct mx_dname */
+	} u;
 };
 
 /* Entries are found through a split table (headers in st.qh). 256 bytes:
@@ -52,6 +68,7 @@ struct st {
 	struct mx_slot qh[QS];
 	struct q q[QS];
 	struct mx_addr wide[QS][PER][2];   /* [resolver, client] not held in a caddr */
+	struct sans ans[QS][PER];
 	uint64_t clock;
 	/* the texts of the qtypes below 64 named in findings so far (bit t of
 	 * tn_have: tn[t] is filled) */
@@ -114,6 +131,46 @@ static uint8_t classify(const struct mx_txn *t)
 	}
 }
 
+_Static_assert(offsetof(struct mx_dname, wire) == 2 && sizeof(struct mx_dname) >= 64,
+	       "a name's first 64 bytes are len, labels and wire[0..62)");
+
+/* Keep the first record of answer t (class ANSWER) in *a. */
+static void sans_put(struct sans *a, const struct mx_txn *t)
+{
+	const struct mx_dns_msg *m = t->resp;
+	a->kind = SA_NONE;
+	if (!m)
+		return;
+	if (m->n_mx > 0) {
+		/* one fixed 64-byte move (the bytes past len come along
+		 * unread); a longer name is not kept */
+		a->kind = m->mx[0].exchange.len <= 62 ? SA_MX : SA_NONE;
+		a->pref = m->mx[0].pref;
+		a->more = m->mx_total > 1;
+		memcpy(a->u.name, &m->mx[0].exchange, 64);
+	} else if (m->n_addr > 0) {
+		a->kind = SA_ADDR;
+		a->more = m->addr_total > 1;
+		a->u.addr = m->addr[0].addr;
+	}
+}
+
+/* The answer text of a kept answer, as the core writes it for a response
+ * it has (mx_finding_add_txn()); "" when none was kept. */
+static const char *sans_text(const struct sans *a, char *buf, size_t n)
+{
+	char x[MX_DNAME_STRLEN];
+	buf[0] = '\0';
+	if (a->kind == SA_MX) {
+		struct mx_dname d;
+		memcpy(&d, a->u.name, 64);
+		snprintf(buf, n, "MX %u %s%s", a->pref, mx_dname_format(&d, x, sizeof x), a->more ? " ..." : "");
+	} else if (a->kind == SA_ADDR) {
+		snprintf(buf, n, "%s%s", mx_addr_format(&a->u.addr, x, sizeof x), a->more ? " ..." : "");
+	}
+	return buf;
+}
+
 _Static_assert(sizeof(struct q) == 256 && offsetof(struct q, v) + sizeof(struct seen) <= 64,
 	       "struct q: four lines, the first answer in the first");
 
@@ -150,10 +207,23 @@ static __attribute__((noinline)) void report(struct st *s, size_t qi, int i, uin
 	f.qtype = t->qtype;
 	f.first_us = v->ts;
 	f.last_us = t->r_ts;
-	mx_finding_add_frame(&f, v->q_frame);
-	mx_finding_add_frame(&f, v->r_frame);
-	mx_finding_add_frame(&f, t->q_frame);
-	mx_finding_add_frame(&f, t->r_frame);
+	/* both answers as rows: the earlier one from what was kept of it */
+	struct mx_txn_kept k;
+	char ans[96];
+	memset(&k, 0, sizeof k);
+	k.q_frame = v->q_frame;
+	k.r_frame = v->r_frame;
+	k.latency_us = v->latency_us;
+	k.q_ts = v->ts - k.latency_us;
+	k.client = vcli;
+	k.server = vres;
+	k.qtype = t->qtype;
+	k.rcode = v->rcode;
+	k.ede = v->ede;
+	k.outcome = v->outcome;
+	mx_dname_copy(&k.qname, &t->qname);
+	mx_finding_add_kept(&f, &k, vcls == C_ANSWER ? sans_text(&s->ans[qi][i], ans, sizeof ans) : NULL);
+	mx_finding_add_txn(&f, t, NULL);
 	mx_dname_format(&t->qname, qn, sizeof qn);
 	mx_addr_format(&vres, r1, sizeof r1);
 	mx_addr_format(&t->server, r2, sizeof r2);
@@ -280,6 +350,11 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	w->q_frame = t->q_frame;
 	w->r_frame = t->r_frame;
 	w->ede = t->ede;
+	w->latency_us = t->latency_us > UINT32_MAX ? UINT32_MAX : (uint32_t)t->latency_us;
+	w->rcode = t->rcode;
+	w->outcome = (uint8_t)t->outcome;
+	if (cl == C_ANSWER)
+		sans_put(&s->ans[qi][slot], t);
 	cput(&w->resolver, &s->wide[qi][slot][0], &t->server);
 	cput(&w->client, &s->wide[qi][slot][1], &t->client);
 	q->cls[slot] = cl;

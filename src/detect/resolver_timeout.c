@@ -393,7 +393,7 @@ static void on_stray(void *vs, const struct mx_detect_ctx *c, const struct mx_st
 	f.fix = "make the resolver answer from the address it is queried on (bind it to that address), or "
 		"fix the NAT";
 	mx_finding_verify(&f, "dig . SOA @%s", want);
-	mx_emit(e, &f);
+	mx_emit_stray(e, &f, st);
 }
 
 const struct mx_detector mx_det_resolver_timeout = {

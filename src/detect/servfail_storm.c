@@ -21,6 +21,7 @@
  * to NAMES of the failing names and calls the zone a guess, and the dig
  * commands ask for the failing name, never for the guessed zone.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@
 #define ZONES 128
 #define STORM_US 60000000ULL
 #define NAMES 3              /* failing names kept per zone */
+#define STORM_ROWS 4
 
 struct res {
 	struct mx_addr addr;
@@ -41,6 +43,9 @@ struct res {
 	unsigned nframes;
 	bool fired;
 	bool stormed;            /* SERVFAIL_STORM fired in any window */
+	/* the window's first SERVFAILs, for the rows (read under nframes; a
+	 * new window zeroes the fields above only) */
+	struct mx_txn_kept kept[STORM_ROWS];
 };
 
 struct zone {
@@ -57,6 +62,8 @@ struct zone {
 	uint8_t nnames;
 	uint16_t qtype0;         /* the type names[0] failed for (MX once mx_first) */
 	struct mx_dname names[NAMES]; /* distinct failing qnames, the finding's name first */
+	unsigned nkept;
+	struct mx_txn_kept kept[2]; /* the first SERVFAILs, for the rows */
 };
 
 struct st {
@@ -132,6 +139,8 @@ static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, s
 	f.attempts = z->attempts;
 	for (unsigned i = 0; i < z->nframes; i++)
 		mx_finding_add_frame(&f, z->frames[i]);
+	for (unsigned i = 0; i < z->nkept; i++)
+		mx_finding_add_kept(&f, &z->kept[i], NULL);
 	mx_dname_format(&z->zone, zn, sizeof zn);
 	mx_addr_format(&z->resolver, rs, sizeof rs);
 	char names[NAMES * 256 + 16];
@@ -196,7 +205,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 						    &s->clock, &fresh)];
 	if (fresh || t->r_ts >= r->win_start + STORM_US) {
 		bool stormed = !fresh && r->stormed;
-		memset(r, 0, sizeof(*r));
+		memset(r, 0, offsetof(struct res, kept));
 		r->stormed = stormed;
 		r->addr = t->server;
 		r->win_start = t->r_ts;
@@ -210,6 +219,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 			seen |= r->zones[i] == zk;
 		if (!seen && r->nzones < 8)
 			r->zones[r->nzones++] = zk;
+		if (r->nframes < STORM_ROWS)
+			mx_txn_keep(&r->kept[r->nframes], t);
 		if (r->nframes < 8)
 			r->frames[r->nframes++] = t->r_frame;
 	} else if (t->outcome <= MX_O_NXDOMAIN) {
@@ -235,6 +246,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		f.count = r->servfail;
 		for (unsigned i = 0; i < r->nframes; i++)
 			mx_finding_add_frame(&f, r->frames[i]);
+		for (unsigned i = 0; i < r->nframes && i < STORM_ROWS; i++)
+			mx_finding_add_kept(&f, &r->kept[i], NULL);
 		mx_addr_format(&r->addr, rs, sizeof rs);
 		mx_finding_detail(&f, "%llu SERVFAIL of %llu responses within 60 s across %u+ zones",
 				  (unsigned long long)r->servfail, (unsigned long long)r->responses, r->nzones);
@@ -264,6 +277,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	z->last_us = t->r_ts;
 	z->count++;
 	note_name(z, &t->qname, t->qtype);
+	if (z->nkept < 2)
+		mx_txn_keep(&z->kept[z->nkept++], t);
 	if (z->nframes + 2 <= 8) {
 		z->frames[z->nframes++] = t->q_frame;
 		z->frames[z->nframes++] = t->r_frame;

@@ -792,7 +792,8 @@ static void write_evidence(struct mx_jw *out, const struct mx_evidence *e)
 	else
 		kv_null(out, &f, KL("rcode"));
 	kv_ede(out, &f, KL("ede"), e->response ? e->ede : 0xffff);
-	kv_ms(out, &f, KL("latency_ms"), e->response && e->outcome != MX_O_TIMEOUT, e->latency_us);
+	kv_ms(out, &f, KL("latency_ms"), e->response && e->outcome != MX_O_TIMEOUT && !e->unsolicited,
+	      e->latency_us);
 	kv_bool(out, &f, KL("late"), e->late);
 	kv_str(out, &f, KL("answer"), e->answer[0] ? e->answer : NULL);
 	mx_jw_c(out, '}');

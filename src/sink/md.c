@@ -747,7 +747,7 @@ static void evidence_table(FILE *out, const struct mx_finding *f)
 		md_code(out, mx_sk_question(e->qtype, &e->qname, q, sizeof q), true);
 		fputs(" | ", out);
 		md_text(out, mx_sk_evidence_answer(e, an, sizeof an));
-		if (e->response && e->outcome != MX_O_TIMEOUT)
+		if (e->response && e->outcome != MX_O_TIMEOUT && !e->unsolicited)
 			fprintf(out, " | %s ms |\n", mx_fmt_ms(e->latency_us, lat, sizeof lat));
 		else
 			fputs(" | - |\n", out);

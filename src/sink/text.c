@@ -769,7 +769,7 @@ static void finding_block(FILE *out, const struct mx_finding *f)
 				e->to.family ? mx_addr_format(&e->to, ta, sizeof ta) : "-",
 				mx_sk_question(e->qtype, &e->qname, q, sizeof q),
 				mx_sk_evidence_answer(e, an, sizeof an),
-				ms_s(e->latency_us, e->response && e->outcome != MX_O_TIMEOUT, lat,
+				ms_s(e->latency_us, e->response && e->outcome != MX_O_TIMEOUT && !e->unsolicited, lat,
 				     sizeof lat));
 		}
 		tbl_print_at(&t, out, 6);

@@ -1096,6 +1096,184 @@ static void p13_names_each_qtype(void **state)
 	mx_detect_free(d);
 }
 
+/* P13 shows both sides of the disagreement as evidence rows: each query
+ * and its response, the earlier answer from what the detector kept of it
+ * (its MX record), the later one from its response. */
+static void p13_rows_show_both_answers(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_DISAGREEMENT");
+	static struct mx_dns_msg m;
+	struct mx_txn t;
+	txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0, 2000, 0, 100);
+	mx_dname_from_text("example.test", &t.qname);
+	t.qtype = MX_TYPE_MX;
+	memset(&m, 0, sizeof m);
+	m.n_mx = m.mx_total = 1;
+	m.mx[0].pref = 10;
+	mx_dname_from_text("mx1.example.test", &m.mx[0].exchange);
+	t.resp = &m;
+	mx_detect_observe_txn(d, &t);
+	txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_ANSWERED, T0 + SEC, 3000, 3, 110);
+	mx_dname_from_text("example.test", &t.qname);
+	t.qtype = MX_TYPE_MX;
+	mx_detect_observe_txn(d, &t);
+	const struct mx_finding *f = find(d, "RESOLVER_DISAGREEMENT", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->n_evidence, 4);
+	static const uint64_t frames[] = {100, 101, 110, 111};
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(f->evidence[i].frame, frames[i]);
+		assert_int_equal(f->evidence[i].response, i % 2 == 1);
+		assert_int_equal(f->evidence[i].qtype, MX_TYPE_MX);
+	}
+	char a[MX_ADDR_STRLEN];
+	assert_string_equal(mx_addr_format(&f->evidence[1].from, a, sizeof a), "192.0.2.53");
+	assert_int_equal(f->evidence[1].outcome, MX_O_ANSWER);
+	assert_string_equal(f->evidence[1].answer, "MX 10 mx1.example.test.");
+	assert_int_equal(f->evidence[1].latency_us, 2000);
+	assert_int_equal(f->evidence[0].ts_us, T0);
+	assert_string_equal(mx_addr_format(&f->evidence[3].from, a, sizeof a), "192.0.2.54");
+	assert_int_equal(f->evidence[3].outcome, MX_O_NXDOMAIN);
+	assert_int_equal(f->evidence[3].rcode, 3);
+	assert_int_equal(f->evidence[3].latency_us, 3000);
+	mx_detect_free(d);
+}
+
+/* Findings made from one transaction or response show it as rows, and a
+ * finding emitted again and again stops at MX_FINDING_MAX_EVIDENCE rows:
+ * DNSSEC_BOGUS (query + SERVFAIL), RESPONSE_WRONG_SOURCE (the query to
+ * where it went, the response from where it came), UNMATCHED_RESPONSE (the
+ * response alone), AUTH_AAAA_MISBEHAVIOR (both authoritative answers). */
+static void txn_findings_have_rows(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("DNSSEC_BOGUS,RESOLVER_TIMEOUT,DIAGNOSTICS");
+	struct mx_txn t;
+	for (uint64_t i = 0; i < 20; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + i * SEC, 1000, 2, 10 + 2 * i);
+		t.ede = 7;
+		mx_detect_observe_txn(d, &t);
+	}
+	const struct mx_finding *f = find(d, "DNSSEC_BOGUS", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->count, 20);
+	assert_int_equal(f->n_evidence, MX_FINDING_MAX_EVIDENCE);
+	assert_int_equal(f->evidence[0].frame, 10);
+	assert_false(f->evidence[0].response);
+	assert_int_equal(f->evidence[1].frame, 11);
+	assert_true(f->evidence[1].response);
+	assert_int_equal(f->evidence[1].outcome, MX_O_SERVFAIL);
+	assert_int_equal(f->evidence[1].ede, 7);
+
+	static struct mx_dns_msg m;
+	struct mx_stray st;
+	memset(&m, 0, sizeof m);
+	mx_addr_parse("192.0.2.99", &m.src);
+	mx_addr_parse("192.0.2.10", &m.dst);
+	m.sport = 53;
+	m.frame = 501;
+	m.ts_us = T0 + 100 * SEC + 700;
+	m.has_question = true;
+	mx_dname_from_text("mx9.example.test", &m.qname);
+	m.qtype = MX_TYPE_A;
+	m.rd = true;
+	memset(&st, 0, sizeof st);
+	st.kind = MX_STRAY_WRONG_SOURCE;
+	st.resp = &m;
+	st.q_ts = T0 + 100 * SEC;
+	st.q_frame = 500;
+	st.latency_us = 700;
+	mx_addr_parse("192.0.2.53", &st.expected);
+	st.expected_port = 53;
+	mx_detect_observe_stray(d, &st);
+	f = find(d, "RESPONSE_WRONG_SOURCE", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->n_evidence, 2);
+	char a[MX_ADDR_STRLEN];
+	assert_int_equal(f->evidence[0].frame, 500);
+	assert_string_equal(mx_addr_format(&f->evidence[0].to, a, sizeof a), "192.0.2.53");
+	assert_int_equal(f->evidence[1].frame, 501);
+	assert_string_equal(mx_addr_format(&f->evidence[1].from, a, sizeof a), "192.0.2.99");
+	assert_int_equal(f->evidence[1].latency_us, 700);
+
+	st.kind = MX_STRAY_UNSOLICITED;
+	st.q_frame = 0;
+	m.frame = 600;
+	mx_detect_observe_stray(d, &st);
+
+	/* an authoritative server: A answered, AAAA SERVFAIL (RD=0) */
+	txn(&t, "192.0.2.53", "198.51.100.1", MX_TXN_ANSWERED, T0 + 200 * SEC, 4000, 0, 700);
+	t.rd = false;
+	t.aa = true;
+	mx_detect_observe_txn(d, &t);
+	txn(&t, "192.0.2.53", "198.51.100.1", MX_TXN_ANSWERED, T0 + 201 * SEC, 5000, 2, 710);
+	t.rd = false;
+	t.qtype = MX_TYPE_AAAA;
+	mx_detect_observe_txn(d, &t);
+	f = find(d, "AUTH_AAAA_MISBEHAVIOR", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->n_evidence, 4);
+	assert_int_equal(f->evidence[1].frame, 701);
+	assert_int_equal(f->evidence[1].qtype, MX_TYPE_A);
+	assert_int_equal(f->evidence[1].outcome, MX_O_ANSWER);
+	assert_int_equal(f->evidence[1].latency_us, 4000);
+	assert_int_equal(f->evidence[3].frame, 711);
+	assert_int_equal(f->evidence[3].qtype, MX_TYPE_AAAA);
+	assert_int_equal(f->evidence[3].outcome, MX_O_SERVFAIL);
+
+	mx_detect_finish(d, T0 + 300 * SEC);
+	f = find(d, "UNMATCHED_RESPONSE", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->n_evidence, 1);
+	assert_int_equal(f->evidence[0].frame, 600);
+	assert_true(f->evidence[0].response);
+	assert_string_equal(mx_addr_format(&f->evidence[0].from, a, sizeof a), "192.0.2.99");
+	mx_detect_free(d);
+}
+
+/* A chain step that merged two lookups (a retry inside the window: a
+ * SERVFAIL, then a timeout) names only the last; its finding's rows show
+ * both, the earlier found in the engine's ring by client, question and
+ * first frame (another client's lookup of the same name in between is not
+ * one of them). */
+static void step_rows_include_merged_lookups(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("AAAA_SERVFAIL_LOOP");
+	struct mx_lookup l1, l2, other;
+	lookup(&l1, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC, "192.0.2.53", 3000);
+	l1.seq = 1;
+	mx_detect_observe_lookup(d, &l1);
+	lookup(&other, "192.0.2.11", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC, "192.0.2.53", 3000);
+	other.seq = 2;
+	mx_detect_observe_lookup(d, &other);
+	lookup(&l2, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_TIMEOUT, T0 + 2 * SEC, "192.0.2.53", 3000);
+	l2.seq = 3;
+	mx_detect_observe_lookup(d, &l2);
+	struct mx_chain c;
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, false, 0);
+	struct mx_chain_step *s = &c.hosts[0].aaaa;
+	s->lookups = 2;
+	s->lookup_seq = 3;
+	s->frames[0] = l1.tries[0].q_frame;
+	s->frames[1] = l1.tries[0].r_frame;
+	s->frames[2] = l2.tries[0].q_frame;
+	s->n_frames = 3;
+	mx_detect_observe_chain(d, &c);
+	const struct mx_finding *f = find(d, "AAAA_SERVFAIL_LOOP", NULL);
+	assert_non_null(f);
+	bool seen[3] = {false};
+	for (unsigned i = 0; i < f->n_evidence; i++) {
+		for (unsigned k = 0; k < 3; k++)
+			seen[k] |= f->evidence[i].frame == s->frames[k];
+		assert_true(f->evidence[i].frame != other.tries[0].q_frame);
+	}
+	for (unsigned k = 0; k < 3; k++)
+		assert_true(seen[k]);
+	mx_detect_free(d);
+}
+
 /* P13: a resolver that REFUSES and one that answers do not disagree about
  * the name (RESOLVER_REFUSED reports the refusal); SERVFAIL against an
  * answer does. */
@@ -2298,6 +2476,9 @@ int main(void)
 		cmocka_unit_test(name_key_inline_is_mx_key_name),
 		cmocka_unit_test(p13_names_each_qtype),
 		cmocka_unit_test(p13_refused_is_no_disagreement),
+		cmocka_unit_test(p13_rows_show_both_answers),
+		cmocka_unit_test(txn_findings_have_rows),
+		cmocka_unit_test(step_rows_include_merged_lookups),
 		cmocka_unit_test(p13_same_resolver_as_addr_eq),
 		cmocka_unit_test(p17_storm_fires_at_twentieth_answer),
 		cmocka_unit_test(brief_keeps_late_response),
