@@ -390,9 +390,24 @@ static void help(void)
 		   "                          are compared (default %g)\n",
 		(double)d.detect.disagree_window_us / 1e6);
 	fputs("  --threshold NAME=VALUE  change a detector threshold (repeatable):\n", o);
-	for (size_t i = 0; i < sizeof(g_thresholds) / sizeof(g_thresholds[0]); i++)
-		fprintf(o, "                            %s (default %llu): %s\n", g_thresholds[i].name,
-			(unsigned long long)threshold_value(&d.detect, &g_thresholds[i]), g_thresholds[i].what);
+	for (size_t i = 0; i < sizeof(g_thresholds) / sizeof(g_thresholds[0]); i++) {
+		/* "name (default N): what", its words wrapped at 80 columns */
+		const char *w = g_thresholds[i].what;
+		int col = fprintf(o, "                            %s (default %llu):", g_thresholds[i].name,
+				  (unsigned long long)threshold_value(&d.detect, &g_thresholds[i]));
+
+		while (*w != '\0') {
+			int len = (int)strcspn(w, " ");
+
+			if (col + 1 + len > 80)
+				col = fprintf(o, "\n                              %.*s", len, w) - 1;
+			else
+				col += fprintf(o, " %.*s", len, w);
+			w += len;
+			w += strspn(w, " ");
+		}
+		fputc('\n', o);
+	}
 	fputs("  --fail-on SEVERITY      exit with status 1 when a finding of SEVERITY\n"
 	      "                          (info, warn, error or crit) or above exists\n", o);
 	fputs("\nOutput:\n"

@@ -12,9 +12,10 @@
 #                      bad option value: that one line only
 #   missing-file       "-r" of a file that does not exist: one line on stderr
 #                      naming the file, nothing on stdout, exit 2
-#   help               --help and -h exit 0 on stdout; every option the
-#                      manual's OPTIONS section lists appears in --help, and
-#                      every option --help shows is in the manual
+#   help               --help and -h exit 0 on stdout, no line wider than 80
+#                      columns; every option the manual's OPTIONS section
+#                      lists appears in --help, and every option --help
+#                      shows is in the manual
 #   version            -V and --version print one line with the version, exit 0
 #   json-keys          every member name that -F json and -F ndjson write for
 #                      any capture is documented in the manual (.Cm or .Ql)
@@ -186,6 +187,8 @@ help)
 	run "$tmp/h2" "$tmp/he2" -h
 	if [ "$rc" != 0 ]; then fail "-h: exit $rc, expected 0"; fi
 	cmp -s "$tmp/h" "$tmp/h2" || fail "-h and --help differ"
+	awk 'length > 80 { printf "FAIL: --help line %d is %d columns wide: %s\n", NR, length, $0; bad = 1 }
+		END { exit bad }' "$tmp/h" || failed=1
 	man_options >"$tmp/man"
 	if [ ! -s "$tmp/man" ]; then fail "no options found in man/mxsniff.8 OPTIONS"; fi
 	while read -r o; do
