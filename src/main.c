@@ -16,9 +16,12 @@
  *
  * main.c is the only place that decides what is fatal: a bad option, an
  * unreadable or non-pcap file, an unsupported link type, a failed privilege
- * drop or an unwritable output exit with status 2 and one line on stderr. A
- * file cut off inside a record is a warning: the report covers the frames
- * before it and says so. Exit status 1 means --fail-on found a finding at or
+ * drop or an unwritable output exit with status 2 and one line on stderr
+ * (an option the parser refuses, or no input, adds "Try 'mxsniff --help'").
+ * A file cut off inside a record is a warning: the report covers the frames
+ * before it and says so. Options that will do nothing (live-capture options
+ * with -r, --speed without --ui, no detector left) are warnings, and a
+ * --sender that sent no query is a note at the end. Exit status 1 means --fail-on found a finding at or
  * above the given severity.
  *
  * The live view (issue 4): on a terminal, a live capture opens a full-screen
@@ -115,6 +118,7 @@ struct opts {
 	bool list_detectors;
 	int ui;                      /* live view: -1 = on a terminal for -i, 0 = no, 1 = forced */
 	double speed;                /* replay speed with --ui -r: 1 = recorded pace, 0 = max */
+	bool speed_set;              /* --speed given */
 	bool format_set;             /* -F given */
 	int fail_on;                 /* -1 = off, else enum mx_sev */
 	bool detectors_set;          /* --detectors given: start from none */
@@ -171,10 +175,73 @@ static void usage_lines(FILE *out)
 	      "       mxsniff -D\n", out);
 }
 
-static void short_usage(void)
+/* A usage error: one line naming it, then the pointer to --help (as GNU
+ * tools do for an option the parser refuses). Errors in an option's value
+ * are one line only: they say what the value must be. */
+static int usage_error(const char *msg)
 {
-	usage_lines(stderr);
-	fputs("Try 'mxsniff --help' for more information.\n", stderr);
+	fprintf(stderr, "mxsniff: %s\nTry 'mxsniff --help' for more information.\n", msg);
+	return -1;
+}
+
+/* The long option whose getopt value is val ("?" when none). */
+static const char *long_name(int val)
+{
+	for (size_t i = 0; g_long[i].name != NULL; i++)
+		if (g_long[i].val == val)
+			return g_long[i].name;
+	return "?";
+}
+
+/* What getopt_long refused (opterr is 0, so it printed nothing): c is '?'
+ * or ':' (the option string starts with ':'). glibc sets optopt to the
+ * option character, or for a long option to its value (0 when the name is
+ * unknown or ambiguous; then argv[optind - 1] is the argument). */
+static int option_error(int c, char **argv)
+{
+	char msg[600], list[400];
+	size_t len, n = 0, used = 0;
+	const char *arg, *a;
+
+	if (c == ':') {
+		if (optopt >= 256)
+			snprintf(msg, sizeof(msg), "option '--%s' needs an argument", long_name(optopt));
+		else
+			snprintf(msg, sizeof(msg), "option '-%c' needs an argument", optopt);
+		return usage_error(msg);
+	}
+	if (optopt >= 256 || (optopt != 0 && strchr("nhV", optopt) != NULL)) {
+		/* a long option that takes no argument, given "=VALUE" (an
+		 * unknown short option is never one of n, h, V) */
+		snprintf(msg, sizeof(msg), "option '--%s' takes no argument", long_name(optopt));
+		return usage_error(msg);
+	}
+	if (optopt != 0) {
+		if (optopt > ' ' && optopt < 127)
+			snprintf(msg, sizeof(msg), "unknown option '-%c'", optopt);
+		else
+			snprintf(msg, sizeof(msg), "unknown option character 0x%02x",
+				 (unsigned)(unsigned char)optopt);
+		return usage_error(msg);
+	}
+	/* an unknown or ambiguous long option: "--na" or "--name=value" */
+	arg = optind > 0 ? argv[optind - 1] : "";
+	a = strncmp(arg, "--", 2) == 0 ? arg + 2 : arg;
+	len = strcspn(a, "=");
+	list[0] = '\0';
+	for (size_t i = 0; g_long[i].name != NULL && len > 0; i++) {
+		if (strncmp(g_long[i].name, a, len) != 0)
+			continue;
+		n++;
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s--%s", n > 1 ? ", " : "",
+						 g_long[i].name);
+	}
+	if (n > 1)
+		snprintf(msg, sizeof(msg), "option '--%.*s' is ambiguous (%s)", (int)(len < 60 ? len : 60), a, list);
+	else
+		snprintf(msg, sizeof(msg), "unknown option '--%.*s'", (int)(len < 60 ? len : 60), a);
+	return usage_error(msg);
 }
 
 /* "text, json or ndjson" from the sink table. */
@@ -188,35 +255,44 @@ static void sink_names(FILE *out)
 		fprintf(out, "%s%s", i == 0 ? "" : (i + 1 == n ? " or " : ", "), mx_sinks[i]->name);
 }
 
-/* Named thresholds for --threshold NAME=VALUE (PATTERNS.md §3 defaults). */
+/* Named thresholds for --threshold NAME=VALUE (PATTERNS.md §3 defaults),
+ * with the values that make sense: a count of 0 would make every resolver
+ * or failure qualify (or mean the same as 1: the detectors judge only what
+ * was seen at least once), a latency of 0 ms would call every resolver
+ * slow; a share is a per cent, where 0 means "any share". */
 struct threshold {
 	const char *name;
 	const char *what;
 	size_t off;                  /* offset in struct mx_detect_opts */
 	bool is_ms;                  /* uint64_t microseconds given in ms; else unsigned */
+	uint64_t lo, hi;             /* accepted values (ms for is_ms) */
 };
+
+#define T_COUNT 1, 1000000
+#define T_MS 1, 3600000
+#define T_PCT 0, 100
 
 static const struct threshold g_thresholds[] = {
 	{"loop-attempts", "attempts of one domain before a failure is a loop (CRIT)",
-	 offsetof(struct mx_detect_opts, loop_min_attempts), false},
+	 offsetof(struct mx_detect_opts, loop_min_attempts), false, T_COUNT},
 	{"min-samples", "answers needed before latency percentiles are judged",
-	 offsetof(struct mx_detect_opts, min_samples), false},
+	 offsetof(struct mx_detect_opts, min_samples), false, T_COUNT},
 	{"slow-p50-ms", "p50 latency at or above which a resolver is slow (WARN)",
-	 offsetof(struct mx_detect_opts, slow_warn_p50_us), true},
+	 offsetof(struct mx_detect_opts, slow_warn_p50_us), true, T_MS},
 	{"slow-p95-ms", "p95 latency at or above which a resolver is slow (WARN)",
-	 offsetof(struct mx_detect_opts, slow_warn_p95_us), true},
+	 offsetof(struct mx_detect_opts, slow_warn_p95_us), true, T_MS},
 	{"slow-error-p95-ms", "p95 latency at or above which a resolver is slow (ERROR)",
-	 offsetof(struct mx_detect_opts, slow_error_p95_us), true},
+	 offsetof(struct mx_detect_opts, slow_error_p95_us), true, T_MS},
 	{"slow-obvious", "slow answers that make a slow resolver even below min-samples",
-	 offsetof(struct mx_detect_opts, slow_min_obvious), false},
+	 offsetof(struct mx_detect_opts, slow_min_obvious), false, T_COUNT},
 	{"timeout-warn-pct", "unanswered share (%) for a WARN",
-	 offsetof(struct mx_detect_opts, timeout_warn_pct), false},
+	 offsetof(struct mx_detect_opts, timeout_warn_pct), false, T_PCT},
 	{"timeout-warn-min", "unanswered queries needed for a WARN",
-	 offsetof(struct mx_detect_opts, timeout_warn_min), false},
+	 offsetof(struct mx_detect_opts, timeout_warn_min), false, T_COUNT},
 	{"timeout-error-pct", "unanswered share (%) for an ERROR",
-	 offsetof(struct mx_detect_opts, timeout_error_pct), false},
+	 offsetof(struct mx_detect_opts, timeout_error_pct), false, T_PCT},
 	{"dead-min-queries", "unanswered queries (and no answer) that make a dead resolver",
-	 offsetof(struct mx_detect_opts, dead_min_queries), false},
+	 offsetof(struct mx_detect_opts, dead_min_queries), false, T_COUNT},
 };
 
 static uint64_t threshold_value(const struct mx_detect_opts *d, const struct threshold *t)
@@ -314,9 +390,24 @@ static void help(void)
 		   "                          are compared (default %g)\n",
 		(double)d.detect.disagree_window_us / 1e6);
 	fputs("  --threshold NAME=VALUE  change a detector threshold (repeatable):\n", o);
-	for (size_t i = 0; i < sizeof(g_thresholds) / sizeof(g_thresholds[0]); i++)
-		fprintf(o, "                            %s (default %llu): %s\n", g_thresholds[i].name,
-			(unsigned long long)threshold_value(&d.detect, &g_thresholds[i]), g_thresholds[i].what);
+	for (size_t i = 0; i < sizeof(g_thresholds) / sizeof(g_thresholds[0]); i++) {
+		/* "name (default N): what", its words wrapped at 80 columns */
+		const char *w = g_thresholds[i].what;
+		int col = fprintf(o, "                            %s (default %llu):", g_thresholds[i].name,
+				  (unsigned long long)threshold_value(&d.detect, &g_thresholds[i]));
+
+		while (*w != '\0') {
+			int len = (int)strcspn(w, " ");
+
+			if (col + 1 + len > 80)
+				col = fprintf(o, "\n                              %.*s", len, w) - 1;
+			else
+				col += fprintf(o, " %.*s", len, w);
+			w += len;
+			w += strspn(w, " ");
+		}
+		fputc('\n', o);
+	}
 	fputs("  --fail-on SEVERITY      exit with status 1 when a finding of SEVERITY\n"
 	      "                          (info, warn, error or crit) or above exists\n", o);
 	fputs("\nOutput:\n"
@@ -359,7 +450,9 @@ static bool parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 	return true;
 }
 
-/* Strict decimal seconds ("5", "0.25") in (0, max_s], as microseconds. */
+/* Strict decimal seconds ("5", "0.25", ".5": digits and at most one point;
+ * no sign, exponent, hex, inf or nan) from 0.000001 (one microsecond, the
+ * clock's unit) to max_s, as microseconds. */
 static bool parse_seconds(const char *s, double max_s, uint64_t *out_us)
 {
 	const char *p;
@@ -491,8 +584,11 @@ static int parse_threshold(const char *val, struct mx_detect_opts *d)
 
 		if (strlen(t->name) != (size_t)(eq - val) || strncmp(t->name, val, (size_t)(eq - val)) != 0)
 			continue;
-		if (!parse_u64(eq + 1, 0, t->is_ms ? 3600000u : 1000000u, &v))
-			return bad_value("--threshold", eq + 1, "a whole number in range");
+		if (!parse_u64(eq + 1, t->lo, t->hi, &v)) {
+			fprintf(stderr, "mxsniff: --threshold %s: '%s' is not a whole number from %llu to %llu\n",
+				t->name, eq + 1, (unsigned long long)t->lo, (unsigned long long)t->hi);
+			return -1;
+		}
 		if (t->is_ms) {
 			uint64_t us = v * 1000u;
 			memcpy(base, &us, sizeof(us));
@@ -548,7 +644,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fputs("mxsniff: out of memory\n", stderr);
 		return -1;
 	}
-	while ((c = getopt_long(argc, argv, "r:i:s:B:pc:DZ:F:o:nqhV", g_long, NULL)) != -1) {
+	opterr = 0;   /* option_error() says what is wrong, as "mxsniff: ..." */
+	while ((c = getopt_long(argc, argv, ":r:i:s:B:pc:DZ:F:o:nqhV", g_long, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->nfiles >= MAX_FILES) {
@@ -612,7 +709,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_SPEED:
 			if (!parse_speed(optarg, &o->speed))
-				return bad_value("--speed", optarg, "'max' or a number above 0 and at most 1000000");
+				return bad_value("--speed", optarg,
+						 "'max' or a number like 2.5, from 0.000001 to 1000000");
+			o->speed_set = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -630,13 +729,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_ANSWER_TIMEOUT:
 			if (!parse_seconds(optarg, 3600, &o->po.txn.answer_timeout_us))
 				return bad_value("--answer-timeout", optarg,
-						 "a number of seconds above 0 and at most 3600");
+						 "a number of seconds like 2.5, from 0.000001 to 3600");
 			o->po.lookup.answer_timeout_us = o->po.txn.answer_timeout_us;
 			break;
 		case OPT_RETX_GAP:
 			if (!parse_seconds(optarg, 86400, &o->po.lookup.retx_gap_us))
 				return bad_value("--retx-gap", optarg,
-						 "a number of seconds above 0 and at most 86400");
+						 "a number of seconds like 2.5, from 0.000001 to 86400");
 			break;
 		case OPT_MAX_PENDING:
 			if (!parse_u64(optarg, 1, MAX_TABLE, &v))
@@ -676,6 +775,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					c == OPT_DETECTORS ? "--detectors" : "--no-detectors", err);
 				return -1;
 			}
+			/* every name in a list sets a bit: none set = nothing named
+			 * (an empty variable in a script). Running no detector
+			 * would report "no failure pattern found" without looking;
+			 * an empty --no-detectors list just turns nothing off. */
+			if (c == OPT_DETECTORS && bits == 0) {
+				fputs("mxsniff: --detectors: the list is empty (give IDs or P-numbers, or 'all'; "
+				      "see --list-detectors)\n", stderr);
+				return -1;
+			}
 			if (c == OPT_DETECTORS) {
 				o->detectors_set = true;
 				o->det_on |= bits;
@@ -710,25 +818,25 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CHAIN_WINDOW:
 			if (!parse_seconds(optarg, 86400, &o->po.chain.chain_window_us))
-				return bad_value("--chain-window", optarg, "a number of seconds above 0 and at most 86400");
+				return bad_value("--chain-window", optarg, "a number of seconds like 2.5, from 0.000001 to 86400");
 			o->po.detect.chain_window_us = o->po.chain.chain_window_us;
 			break;
 		case OPT_FALLBACK_WINDOW:
 			if (!parse_seconds(optarg, 3600, &o->po.detect.fallback_window_us))
-				return bad_value("--fallback-window", optarg, "a number of seconds above 0 and at most 3600");
+				return bad_value("--fallback-window", optarg, "a number of seconds like 2.5, from 0.000001 to 3600");
 			break;
 		case OPT_MIN_RETRY_GAP:
 			if (!parse_seconds(optarg, 86400, &o->po.chain.min_retry_gap_us))
-				return bad_value("--min-retry-gap", optarg, "a number of seconds above 0 and at most 86400");
+				return bad_value("--min-retry-gap", optarg, "a number of seconds like 2.5, from 0.000001 to 86400");
 			o->po.detect.min_retry_gap_us = o->po.chain.min_retry_gap_us;
 			break;
 		case OPT_STATS_WINDOW:
 			if (!parse_seconds(optarg, 86400, &o->po.detect.stats_window_us))
-				return bad_value("--stats-window", optarg, "a number of seconds above 0 and at most 86400");
+				return bad_value("--stats-window", optarg, "a number of seconds like 2.5, from 0.000001 to 86400");
 			break;
 		case OPT_DISAGREE_WINDOW:
 			if (!parse_seconds(optarg, 86400, &o->po.detect.disagree_window_us))
-				return bad_value("--disagree-window", optarg, "a number of seconds above 0 and at most 86400");
+				return bad_value("--disagree-window", optarg, "a number of seconds like 2.5, from 0.000001 to 86400");
 			break;
 		case OPT_THRESHOLD:
 			if (parse_threshold(optarg, &o->po.detect) != 0)
@@ -739,9 +847,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (o->fail_on < 0)
 				return bad_value("--fail-on", optarg, "a severity: info, warn, error or crit");
 			break;
-		default:
-			short_usage();
-			return -1;
+		default:   /* '?' or ':' */
+			return option_error(c, argv);
 		}
 	}
 	/* windows shared by layers stay consistent */
@@ -760,10 +867,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fputs("mxsniff: -r and -i exclude each other: read files or capture live\n", stderr);
 		return -1;
 	}
-	if (o->nfiles == 0 && o->iface == NULL) {
-		fputs("mxsniff: give -r FILE to read a capture or -i INTERFACE to capture live\n",
-		      stderr);
-		short_usage();
+	if (o->nfiles == 0 && o->iface == NULL)
+		return usage_error("give -r FILE to read a capture or -i INTERFACE to capture live");
+	if (o->po.detect.enabled == 0 && o->fail_on >= 0) {
+		fputs("mxsniff: --fail-on: no detector runs (see --detectors and --no-detectors), "
+		      "so it can never trigger\n", stderr);
 		return -1;
 	}
 	if (o->sink == NULL) {
@@ -777,6 +885,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
+	/* accepted, but say what will not happen */
+	if (o->po.detect.enabled == 0)
+		fputs("mxsniff: warning: no detector runs: the report cannot show findings\n", stderr);
+	if (o->nfiles > 0) {
+		if (o->snaplen > 0)
+			fputs("mxsniff: warning: -s has no effect when reading files\n", stderr);
+		if (o->buffer_kib > 0)
+			fputs("mxsniff: warning: -B has no effect when reading files\n", stderr);
+		if (!o->promisc)
+			fputs("mxsniff: warning: -p has no effect when reading files\n", stderr);
+	}
+	if (o->speed_set && o->iface != NULL)
+		fputs("mxsniff: warning: --speed has no effect on a live capture\n", stderr);
+	else if (o->speed_set && o->ui != 1)
+		fputs("mxsniff: warning: --speed has no effect without --ui\n", stderr);
 	return 0;
 }
 
@@ -964,6 +1087,36 @@ static int drop_privileges(const struct opts *o, bool live, char *msg, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+/* At the end of the input: a --sender address that sent no query has
+ * nothing for the detectors to judge, and a report without findings would
+ * read as a clean bill of health. The model's sender table holds every
+ * source of RD=1 queries unless rows were evicted (then a missing row proves
+ * nothing, and the note says so). Runs once, after the snapshot. */
+static void note_silent_senders(const struct opts *o, const struct mx_snapshot *s)
+{
+	const struct mx_detect_opts *d = &o->po.detect;
+	char a[MX_ADDR_STRLEN];
+
+	if (o->quiet)
+		return;
+	for (size_t i = 0; i < d->n_senders; i++) {
+		size_t k;
+
+		for (k = 0; k < s->n_senders && !mx_addr_eq(&s->senders[k].addr, &d->senders[i]); k++)
+			;
+		if (k < s->n_senders)
+			continue;
+		mx_addr_format(&d->senders[i], a, sizeof(a));
+		if (s->evicted_senders == 0)
+			fprintf(stderr, "mxsniff: note: --sender %s sent no recursive (RD=1) DNS query in the "
+				"capture\n", a);
+		else
+			fprintf(stderr, "mxsniff: note: --sender %s is not in the sender table (%llu rows "
+				"evicted: its queries may have been among them)\n", a,
+				(unsigned long long)s->evicted_senders);
+	}
 }
 
 /* Report mode: SIGINT/SIGTERM end the capture (a second ^C ends the program
@@ -1469,6 +1622,7 @@ static int ui_main(const struct opts *o, struct run *r, bool live, struct mx_ui_
 	} else if (u.written[0] != '\0' && !o->quiet) {
 		fprintf(stderr, "mxsniff: %s report written to %s\n", u.ops->name, u.written);
 	}
+	note_silent_senders(o, &snap);
 	if (o->fail_on >= 0)
 		for (size_t i = 0; i < snap.n_findings; i++)
 			if ((int)snap.findings[i].sev >= o->fail_on && status == 0)
@@ -1657,6 +1811,7 @@ int main(int argc, char **argv)
 			o.output != NULL ? o.output : "the report", strerror(errno));
 		status = EXIT_ERR;
 	}
+	note_silent_senders(&o, &snap);
 	if (o.fail_on >= 0)
 		for (size_t i = 0; i < snap.n_findings; i++)
 			if ((int)snap.findings[i].sev >= o.fail_on && status == 0)

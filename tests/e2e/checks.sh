@@ -5,13 +5,17 @@
 #   deterministic      every capture under captures/ gives byte-identical text,
 #                      json and ndjson output on two runs with different TZ and
 #                      locale settings, and "-o FILE" writes what stdout gets
-#   bad-flag           unknown options and a missing option argument: usage on
-#                      stderr, nothing on stdout, exit 2
+#   bad-flag           unknown options, a missing option argument, no input:
+#                      exit 2, nothing on stdout, and on stderr exactly one
+#                      line "mxsniff: ..." (the name, not the path of argv[0])
+#                      and "Try 'mxsniff --help' for more information."; a
+#                      bad option value: that one line only
 #   missing-file       "-r" of a file that does not exist: one line on stderr
 #                      naming the file, nothing on stdout, exit 2
-#   help               --help and -h exit 0 on stdout; every option the
-#                      manual's OPTIONS section lists appears in --help, and
-#                      every option --help shows is in the manual
+#   help               --help and -h exit 0 on stdout, no line wider than 80
+#                      columns; every option the manual's OPTIONS section
+#                      lists appears in --help, and every option --help
+#                      shows is in the manual
 #   version            -V and --version print one line with the version, exit 0
 #   json-keys          every member name that -F json and -F ndjson write for
 #                      any capture is documented in the manual (.Cm or .Ql)
@@ -123,16 +127,39 @@ deterministic)
 	;;
 
 bad-flag)
-	for args in "--no-such-option" "-Q" "-r" "-c notanumber -r captures/none.pcap" "-F nosuchformat -r captures/none.pcap"; do
+	try="Try 'mxsniff --help' for more information."
+	# "ARGS|FIRST LINE": the parser's errors and no input, with the --help line
+	for t in "--no-such-option|mxsniff: unknown option '--no-such-option'" \
+		"-Q|mxsniff: unknown option '-Q'" \
+		"-r|mxsniff: option '-r' needs an argument" \
+		"--top|mxsniff: option '--top' needs an argument" \
+		"--max-c|mxsniff: option '--max-chains' needs an argument" \
+		"--ma 1|mxsniff: option '--ma' is ambiguous (--max-pending, --max-lookups, --max-chains)" \
+		"--help=1|mxsniff: option '--help' takes no argument" \
+		"-q|mxsniff: give -r FILE to read a capture or -i INTERFACE to capture live"; do
+		args=${t%%|*}
+		want=${t#*|}
 		# shellcheck disable=SC2086
 		run "$tmp/o" "$tmp/e" $args
 		if [ "$rc" != 2 ]; then fail "mxsniff $args: exit $rc, expected 2"; fi
 		if [ -s "$tmp/o" ]; then fail "mxsniff $args: wrote to stdout"; fi
-		if [ ! -s "$tmp/e" ]; then fail "mxsniff $args: nothing on stderr"; fi
+		printf '%s\n%s\n' "$want" "$try" >"$tmp/want"
+		if ! cmp -s "$tmp/e" "$tmp/want"; then
+			fail "mxsniff $args: stderr is not the two expected lines:"
+			diff -u "$tmp/want" "$tmp/e"
+		fi
 	done
-	run "$tmp/o" "$tmp/e" --no-such-option
-	grep -qi 'usage' "$tmp/e" || fail "--no-such-option: stderr does not show usage"
-	grep -q -- '--no-such-option' "$tmp/e" || fail "--no-such-option: stderr does not name the option"
+	# option values: one line naming the option, no --help line
+	for args in "-c notanumber -r captures/none.pcap" "-F nosuchformat -r captures/none.pcap" \
+		"--answer-timeout 1e3 -r captures/none.pcap" "--threshold loop-attempts=0 -r captures/none.pcap"; do
+		# shellcheck disable=SC2086
+		run "$tmp/o" "$tmp/e" $args
+		if [ "$rc" != 2 ]; then fail "mxsniff $args: exit $rc, expected 2"; fi
+		if [ -s "$tmp/o" ]; then fail "mxsniff $args: wrote to stdout"; fi
+		if [ "$(wc -l <"$tmp/e")" != 1 ] || ! grep -q '^mxsniff: -' "$tmp/e"; then
+			fail "mxsniff $args: stderr is not one line \"mxsniff: -OPTION...\": $(cat "$tmp/e")"
+		fi
+	done
 	;;
 
 missing-file)
@@ -160,6 +187,8 @@ help)
 	run "$tmp/h2" "$tmp/he2" -h
 	if [ "$rc" != 0 ]; then fail "-h: exit $rc, expected 0"; fi
 	cmp -s "$tmp/h" "$tmp/h2" || fail "-h and --help differ"
+	awk 'length > 80 { printf "FAIL: --help line %d is %d columns wide: %s\n", NR, length, $0; bad = 1 }
+		END { exit bad }' "$tmp/h" || failed=1
 	man_options >"$tmp/man"
 	if [ ! -s "$tmp/man" ]; then fail "no options found in man/mxsniff.8 OPTIONS"; fi
 	while read -r o; do
