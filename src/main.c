@@ -1211,6 +1211,7 @@ static int ui_take(struct ui *u, struct mx_snapshot *s)
 	if (mx_pipeline_snapshot(u->r->pipe, s) != 0)
 		return MX_ENOMEM;
 	s->input_truncated = u->r->truncated;
+	s->no_detectors = u->o->po.detect.enabled == 0;
 	memcpy(s->input_error, u->r->input_error, sizeof(s->input_error));
 	return 0;
 }
@@ -1805,6 +1806,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snap.input_truncated = r.truncated;
+	snap.no_detectors = o.po.detect.enabled == 0;
 	memcpy(snap.input_error, r.input_error, sizeof(snap.input_error));
 	if (mx_sink_close(sink, &snap) != 0 || fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "mxsniff: cannot write %s: %s\n",

@@ -131,6 +131,9 @@ struct mx_snapshot {
 	 * the report covers what was read. Set by main.c after the snapshot. */
 	bool input_truncated;
 	char input_error[256];       /* the reader's message(s), "" when none */
+	/* --detectors/--no-detectors left none running: no finding could be
+	 * made (set by main.c, like input_truncated) */
+	bool no_detectors;
 	/* time span (capture time) */
 	uint64_t first_us, last_us;
 	/* totals */

@@ -1067,6 +1067,8 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 	 * found healthy either (the text report's Findings says the same) */
 	if (!s->dns_messages && !s->n_findings)
 		fputs("# Mail delivery check: nothing could be judged\n\n", out);
+	else if (s->no_detectors)
+		fputs("# Mail delivery check: no detector ran\n\n", out);
 	else
 		fputs("# Mail delivery check: no failure pattern found\n\n", out);
 	if (s->first_us) {
@@ -1082,11 +1084,14 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 	if (s->chain.chains) {
 		fprintf(out, "It shows %" PRIu64 " mail resolution %s (%" PRIu64 " resolved, %" PRIu64
 			" deferred, %" PRIu64 " failed, %" PRIu64 " incomplete) from %zu %s to %zu recipient %s; "
-			"mxsniff found no failure pattern in them.",
+			"%s.",
 			s->chain.chains, plural(s->chain.chains, "chain", "chains"), s->chain.resolved,
 			s->chain.deferred, s->chain.failed, s->chain.incomplete, senders,
 			plural(senders, "sender", "senders"), s->n_domains,
-			plural(s->n_domains, "domain", "domains"));
+			plural(s->n_domains, "domain", "domains"),
+			s->no_detectors ? "no detector ran (--detectors, --no-detectors), so no failure "
+					  "pattern was looked for"
+					: "mxsniff found no failure pattern in them");
 	} else if (s->packets && !s->dns_messages) {
 		fputs("None of its packets holds a DNS message, so mxsniff could judge nothing: "
 		      MX_SK_NO_DNS_WHY ".", out);
@@ -1094,9 +1099,11 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 		fputs(s->filter[0] ? "No packet passed the filter, so mxsniff could judge nothing."
 				   : "So mxsniff could judge nothing.", out);
 	} else {
-		fputs("No MX lookup by a sender was seen, so no delivery attempt could be followed; "
-		      "mxsniff found no failure pattern in the DNS traffic. To judge mail delivery, "
-		      "capture the mail server's DNS traffic while it delivers.", out);
+		fputs("No MX lookup by a sender was seen, so no delivery attempt could be followed; ", out);
+		fputs(s->no_detectors ? "no detector ran (--detectors, --no-detectors), so no failure pattern "
+					"was looked for. "
+				      : "mxsniff found no failure pattern in the DNS traffic. ", out);
+		fputs("To judge mail delivery, capture the mail server's DNS traffic while it delivers.", out);
 	}
 	if (cut)
 		fprintf(out, " %zu %s ended with the capture inside %s window, so recurrence could not be "

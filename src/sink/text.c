@@ -793,6 +793,9 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 				fprintf(out, "  (%" PRIu64 " could not be decoded: see \"decode problems\" under "
 					"Capture)\n", bad);
 			fputs("  (" MX_SK_NO_DNS_WHY_1 "\n   " MX_SK_NO_DNS_WHY_2 ")\n", out);
+		} else if (s->no_detectors) {
+			fputs("Findings\n  none: no detector ran (--detectors, --no-detectors), so no "
+			      "failure pattern was looked for\n", out);
 		} else {
 			fputs("Findings\n  none: no failure pattern found\n", out);
 		}

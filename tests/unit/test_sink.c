@@ -2362,6 +2362,28 @@ static void many_findings_per_pattern(void **state)
 	free(f);
 }
 
+/* With every detector switched off, no report says nothing failed. */
+static void no_detectors_said(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	size_t n;
+	f->s.n_findings = 0;
+	f->s.no_detectors = true;
+	char *out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings\n  none: no detector ran (--detectors, --no-detectors), so no failure "
+			"pattern was looked for\n");
+	assert_null(strstr(out, "no failure pattern found"));
+	free(out);
+	out = render(&mx_sink_md, f, false, &n);
+	assert_has(out, "# Mail delivery check: no detector ran\n\n");
+	assert_has(out, "no detector ran (--detectors, --no-detectors), so no failure pattern was looked for");
+	assert_null(strstr(out, "no failure pattern found"));
+	assert_null(strstr(out, "found no failure pattern"));
+	free(out);
+	free(f);
+}
+
 /* A detector sentence gets a capital and a period, but a DNS name that
  * starts it keeps its case. */
 static void sentence_keeps_names(void **state)
@@ -2518,6 +2540,7 @@ int main(void)
 		cmocka_unit_test(evicted_by_text),
 		cmocka_unit_test(many_findings_per_pattern),
 		cmocka_unit_test(sentence_keeps_names),
+		cmocka_unit_test(no_detectors_said),
 		cmocka_unit_test(many_domains_fold_resolved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
