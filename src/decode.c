@@ -425,8 +425,8 @@ static enum mx_reason short_or(bool cut, enum mx_reason s, enum mx_reason b)
 /* The first 12 bytes of a datagram on no DNS port are a DNS response header
  * (RFC 1035 §4.1.1): QR set, opcode QUERY, exactly one question. Only
  * frames on their way to MX_R_OTHER_PORT get here; NTP (its third byte is
- * the stratum, below 16) fails at once, and what passes still needs a
- * pending query to its client port with its ID (cb.offport). */
+ * the poll exponent, a small number) fails at once, and what passes still
+ * needs a pending query to its client port with its ID (cb.offport). */
 static inline bool looks_like_response(const struct mx_rd *pl)
 {
 	const uint8_t *h = pl->p;

@@ -371,7 +371,7 @@ static void offport_response(void **state)
 	assert_int_equal(mx_decode_reason_verdict(MX_R_RESPONSE_OTHER_PORT), MX_V_OK);
 
 	/* never offered: a query, another opcode, two questions, a short
-	 * payload, NTP (stratum 2 in the third byte) */
+	 * payload, NTP (its third byte, the poll exponent 6: QR clear) */
 	uint8_t x[64];
 	memcpy(x, m, n);
 	x[2] &= 0x7f;

@@ -356,7 +356,7 @@ static void response_from_other_port(void **state)
 	f = frame_of(fr, fl, T0, ++no);
 	mx_pipeline_frame(p, &f);
 
-	/* not taken: NTP to the client's port (stratum 2: QR clear) */
+	/* not taken: NTP to the client's port (third byte: poll 6, QR clear) */
 	uint8_t ntp[48] = {0x24, 2, 6, 0xe9};
 	fl = build_udp(fr, RESOLVER, 123, CLIENT, 40000, ntp, sizeof(ntp));
 	f = frame_of(fr, fl, T0 + 1000, ++no);
