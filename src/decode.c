@@ -27,14 +27,21 @@
  * then handled as the general path would handle it (same counters, digest
  * and message); every other frame takes the general path.
  *
+ * A UDP datagram on no DNS port whose payload starts with a DNS response
+ * header (QR=1, opcode QUERY, one question) is offered to cb.offport before
+ * it is counted other_port: a response whose source port NAT or a broken
+ * middlebox rewrote still reaches the client's port, and the pipeline takes
+ * it when a query from that address and port with its ID is pending
+ * (MX_R_RESPONSE_OTHER_PORT). Nothing else pays for this check.
+ *
  * Truncated versus malformed: a frame shorter than what its IP or UDP header
  * declares is TRUNCATED when the capture cut it (caplen < len) and MALFORMED
  * when it was that short on the wire. A UDP DNS datagram cut by the snap
  * length is still delivered, marked partial.
  *
  * What it does not do: verify checksums (offloading makes them wrong in most
- * captures), look at DNS content beyond the TCP length prefix (dns.c judges
- * whether port-53 payloads are DNS), or keep any frame bytes after returning.
+ * captures), look at DNS content beyond the TCP length prefix and the header
+ * flags of an off-port datagram (dns.c judges whether payloads are DNS), or keep any frame bytes after returning.
  */
 #include "mxsniff/decode.h"
 
@@ -132,6 +139,7 @@ static const char *const reason_names[MX_R__COUNT] = {
 	[MX_R_ICMP_DNS] = "icmp_dns",
 	[MX_R_TCP_SMTP] = "tcp_smtp",
 	[MX_R_CAPTURE_DUP] = "capture_duplicate",
+	[MX_R_RESPONSE_OTHER_PORT] = "response_other_port",
 	[MX_R_NOT_IP] = "not_ip",
 	[MX_R_OTHER_PROTO] = "other_proto",
 	[MX_R_OTHER_PORT] = "other_port",
@@ -158,6 +166,7 @@ static const uint8_t reason_verdict[MX_R__COUNT] = {
 	[MX_R_ICMP_DNS] = MX_V_OK,
 	[MX_R_TCP_SMTP] = MX_V_OK,
 	[MX_R_CAPTURE_DUP] = MX_V_OK,
+	[MX_R_RESPONSE_OTHER_PORT] = MX_V_OK,
 	[MX_R_NOT_IP] = MX_V_NOT_DNS,
 	[MX_R_OTHER_PROTO] = MX_V_NOT_DNS,
 	[MX_R_OTHER_PORT] = MX_V_NOT_DNS,
@@ -191,6 +200,7 @@ enum mx_verdict mx_decode_reason_verdict(enum mx_reason r)
 	case MX_R_ICMP_DNS:
 	case MX_R_TCP_SMTP:
 	case MX_R_CAPTURE_DUP:
+	case MX_R_RESPONSE_OTHER_PORT:
 		return MX_V_OK;
 	case MX_R_NOT_IP:
 	case MX_R_OTHER_PROTO:
@@ -412,6 +422,44 @@ static enum mx_reason short_or(bool cut, enum mx_reason s, enum mx_reason b)
 	return cut ? s : b;
 }
 
+/* The first 12 bytes of a datagram on no DNS port are a DNS response header
+ * (RFC 1035 §4.1.1): QR set, opcode QUERY, exactly one question. Only
+ * frames on their way to MX_R_OTHER_PORT get here; NTP (its third byte is
+ * the poll exponent, a small number) fails at once, and what passes still
+ * needs a pending query to its client port with its ID (cb.offport). */
+static inline bool looks_like_response(const struct mx_rd *pl)
+{
+	const uint8_t *h = pl->p;
+	return pl->left >= 12 && (h[2] & 0xf8) == 0x80 && h[4] == 0 && h[5] == 1;
+}
+
+/* A datagram that looks_like_response(): offered to cb.offport, which takes
+ * it as DNS (a response whose source port NAT or a middlebox rewrote: the
+ * transaction layer reports it WRONG_SOURCE) or leaves it other_port. Out of
+ * line: ordinary traffic never comes here. */
+static __attribute__((noinline)) enum mx_reason udp_offport(struct mx_decoder *d, const struct l3 *l,
+							    const struct mx_rd *pl, uint16_t sport,
+							    uint16_t dport, uint16_t ulen)
+{
+	struct mx_pkt p = {
+		.ts_us = d->f->ts_us,
+		.frame = d->f->frame,
+		.src = l->src,
+		.dst = l->dst,
+		.sport = sport,
+		.dport = dport,
+		.transport = MX_T_UDP,
+		.dns = pl->p,
+		.dns_len = pl->left,
+		.dns_wire_len = (size_t)ulen - 8,
+		.partial = pl->left < (size_t)ulen - 8,
+	};
+	if (!d->cb.offport(d->cb.ctx, &p))
+		return MX_R_OTHER_PORT;
+	d->st.dns_udp++;
+	return MX_R_RESPONSE_OTHER_PORT;
+}
+
 /* RFC 768. */
 static enum mx_reason dec_udp(struct mx_decoder *d, const struct l3 *l, struct mx_rd *r)
 {
@@ -432,6 +480,8 @@ static enum mx_reason dec_udp(struct mx_decoder *d, const struct l3 *l, struct m
 	if (!is_dns(d, sport, dport)) {
 		if (dport == MX_DECODE_VXLAN_PORT || dport == MX_DECODE_VXLAN_GPE_PORT)
 			return dec_vxlan(d, l, &pl, dport == MX_DECODE_VXLAN_GPE_PORT);
+		if (d->cb.offport && looks_like_response(&pl))
+			return udp_offport(d, l, &pl, sport, dport, ulen);
 		return MX_R_OTHER_PORT;
 	}
 	struct mx_pkt p = {

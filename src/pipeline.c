@@ -6,6 +6,11 @@
  *   decoder dns   -> mx_dns_parse() into one reused message (allocated once
  *                    with the pipeline, never per packet) + the addressing from
  *                    struct mx_pkt -> model (verdict unless OK, message) -> txn
+ *   decoder offport -> a UDP datagram on no DNS port with a DNS response
+ *                    header: parsed, and taken as DNS (as above) only when
+ *                    txn has a query pending that it answers from the wrong
+ *                    source (mx_txn_expects_wrong_source), else left
+ *                    other_port
  *   decoder icmp  -> txn (may end a transaction UNREACHABLE) + model
  *   txn query     -> lookup
  *   txn done      -> model, sinks' txn, then lookup (which may close a lookup,
@@ -127,10 +132,11 @@ static void on_txn_stray(void *ctx, const struct mx_stray *s)
 	mx_lookup_observe_stray(p->lookup, s);
 }
 
-static void on_dns(void *ctx, const struct mx_pkt *pk)
+/* Parse pk into m (p->msg) with its addressing; the parse verdict. Inlined
+ * in both callers: on_dns, once per message, would otherwise pay a call. */
+static inline __attribute__((always_inline)) enum mx_dns_verdict parse_pkt(struct mx_dns_msg *m,
+									    const struct mx_pkt *pk)
 {
-	struct mx_pipeline *p = ctx;
-	struct mx_dns_msg *m = p->msg;
 	enum mx_dns_verdict v;
 
 	v = mx_dns_parse(pk->dns, pk->dns_len, pk->dns_wire_len, m);
@@ -144,6 +150,13 @@ static void on_dns(void *ctx, const struct mx_pkt *pk)
 	m->wire_len = pk->dns_wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)pk->dns_wire_len;
 	if (pk->partial)
 		m->partial = true;
+	return v;
+}
+
+/* The parsed message m (p->msg, verdict v) to the model and txn. */
+static inline __attribute__((always_inline)) void deliver(struct mx_pipeline *p, const struct mx_dns_msg *m,
+							  enum mx_dns_verdict v)
+{
 	if (v != MX_DNS_OK) {
 		/* the model counts only the other verdicts: no call for an OK one */
 		mx_model_observe_dns_verdict(p->model, v);
@@ -152,6 +165,32 @@ static void on_dns(void *ctx, const struct mx_pkt *pk)
 	}
 	mx_model_observe_msg(p->model, m);
 	mx_txn_observe(p->txn, m);
+}
+
+static void on_dns(void *ctx, const struct mx_pkt *pk)
+{
+	struct mx_pipeline *p = ctx;
+	struct mx_dns_msg *m = p->msg;
+
+	deliver(p, m, parse_pkt(m, pk));
+}
+
+/* A UDP datagram on no DNS port with a response header (decode.h
+ * cb.offport): DNS when it parses with a question and a query from its
+ * destination address and port with its ID and question is pending, i.e.
+ * when txn will report it WRONG_SOURCE (a response whose source port NAT
+ * rewrote). Anything else stays other_port, so NTP, QUIC and the like to a
+ * client's port are not taken for DNS. */
+static bool on_offport(void *ctx, const struct mx_pkt *pk)
+{
+	struct mx_pipeline *p = ctx;
+	struct mx_dns_msg *m = p->msg;
+	enum mx_dns_verdict v = parse_pkt(m, pk);
+
+	if (v == MX_DNS_NOT_DNS || !mx_txn_expects_wrong_source(p->txn, m))
+		return false;
+	deliver(p, m, v);
+	return true;
 }
 
 static void on_icmp(void *ctx, const struct mx_icmp *ic)
@@ -215,6 +254,7 @@ struct mx_pipeline *mx_pipeline_new(const struct mx_pipeline_opts *o)
 	dcb.dns = on_dns;
 	dcb.icmp = on_icmp;
 	dcb.tcpctl = on_tcpctl;
+	dcb.offport = on_offport;
 	p->dec = mx_decoder_new(&o->decode, &dcb);
 
 	if (p->msg == NULL || p->model == NULL || p->lookup == NULL || p->txn == NULL ||

@@ -1327,6 +1327,20 @@ void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	}
 }
 
+bool mx_txn_expects_wrong_source(struct mx_txn_table *t, const struct mx_dns_msg *m)
+{
+	struct key k = { .client = &m->dst, .server = &m->src, .cport = m->dport,
+			 .sport = m->sport, .id = m->id, .transport = m->transport };
+	struct tab *pt = &t->pend;
+
+	if (!m->has_header || !m->qr || m->opcode != 0 || !m->has_question || pt->n == 0 ||
+	    is_multicast(&m->dst))
+		return false;
+	if (find_msg(pt, hash_full(hash_5t(&k), k.id), m, true) != NIL)
+		return false; /* an exact match: not a wrong source */
+	return find_wrong_source(pt, &k, mx_txn_client_hash(k.client), m) != NIL;
+}
+
 void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
 {
 	advance(t, ic->ts_us);

@@ -8,7 +8,10 @@
  * ipfrag), then UDP or TCP (stream reassembly by tcpre), and calls back with each DNS message found, each ICMP/ICMPv6
  * destination-unreachable that quotes a UDP datagram to/from a DNS port, and
  * each TCP control segment (SYN, RST, FIN) to or from a DNS port or port 25.
- * It does not parse DNS beyond the TCP length prefix: dns.c does that.
+ * A UDP datagram on no DNS port is offered to cb.offport when its first 12
+ * bytes look like the header of a DNS response (QR=1, opcode QUERY, one
+ * question): a response whose source port NAT rewrote. It does not parse
+ * DNS further (nor beyond the TCP length prefix): dns.c does that.
  *
  * Every frame gets exactly one verdict reason, counted in mx_decode_stats. All
  * tables are bounded (opts) and evictions are counted. Bytes given to callbacks
@@ -36,6 +39,9 @@ enum mx_reason {
 	MX_R_TCP_SMTP,         /* OK: TCP control segment to/from port 25 */
 	MX_R_CAPTURE_DUP,      /* OK: a capture copy of an IP packet seen within
 				* MX_DECODE_DUP_WINDOW_US (skipped) */
+	MX_R_RESPONSE_OTHER_PORT, /* OK: UDP on no DNS port, taken as DNS: a
+				   * response header to a client port where a
+				   * query with its ID is pending (cb.offport) */
 	MX_R_NOT_IP,           /* NOT_DNS: ARP, LLDP, ... */
 	MX_R_OTHER_PROTO,      /* NOT_DNS: IP but not UDP/TCP/ICMP */
 	MX_R_OTHER_PORT,       /* NOT_DNS: UDP/TCP not on a DNS port */
@@ -133,6 +139,13 @@ struct mx_decode_cb {
 	void (*dns)(void *ctx, const struct mx_pkt *p);
 	void (*icmp)(void *ctx, const struct mx_icmp *m);      /* may be NULL */
 	void (*tcpctl)(void *ctx, const struct mx_tcpctl *t);  /* may be NULL */
+	/* A UDP datagram to and from no DNS port whose first 12 bytes are a
+	 * DNS response header (QR=1, opcode 0, QDCOUNT 1). Return true to take
+	 * it as a DNS message (then it was handled here, counted dns_udp and
+	 * MX_R_RESPONSE_OTHER_PORT, and `dns` is not called for it); false
+	 * leaves it MX_R_OTHER_PORT. May be NULL (never offered). Called only
+	 * for frames that would otherwise be other_port. */
+	bool (*offport)(void *ctx, const struct mx_pkt *p);
 };
 
 struct mx_decode_opts {

@@ -194,6 +194,14 @@ void mx_txn_free(struct mx_txn_table *t);
 /* Feed a parsed message (query or response). Messages without a usable header
  * (verdict NOT_DNS) must not be fed. Advances the clock to m->ts_us first. */
 void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m);
+/* True when response m (parsed, with a header and a question) would be
+ * reported WRONG_SOURCE by mx_txn_observe(): a query from m's destination
+ * address and port with m's ID, transport and question is pending, and m
+ * matches no pending query exactly. Changes no state that a report shows
+ * (it may build the secondary index, as WRONG_SOURCE and ICMP lookups do),
+ * and does not advance the clock. For the pipeline's choice whether a
+ * datagram on no DNS port is DNS (decode.h cb.offport). */
+bool mx_txn_expects_wrong_source(struct mx_txn_table *t, const struct mx_dns_msg *m);
 /* Feed an ICMP unreachable quoting a DNS datagram. */
 void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic);
 /* Advance capture time: fire timeouts. Time never goes backwards (older

@@ -776,6 +776,31 @@ static int sc_txn_edge(const char *path)
 	return g_close(&g);
 }
 
+/* A response whose source port NAT rewrote: the query goes to R1 port 53,
+ * the answer comes back from R1 port 10053 to the client's port (decode
+ * reason response_other_port, stray WRONG_SOURCE, the query times out).
+ * Around it, datagrams to the same client port that are no such response
+ * stay other_port: NTP, and a response header with another ID. */
+static int sc_wrong_port(const char *path)
+{
+	struct g g;
+	g_open(&g, path, DLT_EN10MB, 262144, false, false);
+	struct gen_ep r1 = gen_ep(R1, 53), nat = gen_ep(R1, 10053), ntps = gen_ep(R1, 123), c;
+
+	c = gen_ep(S4, 31001);
+	dq(&g, GEN_S(1), &c, &r1, 0x3001, "natport.example.com. IN A");
+	uint8_t ntp[48] = {0x24, 2, 6, 0xe9}; /* server reply, stratum 2, poll 6 */
+	udp(&g, GEN_S(1) + GEN_MS(4), &ntps, &c, ntp, sizeof ntp);
+	dr(&g, GEN_S(1) + GEN_MS(5), &nat, &c, (struct gen_dns){.id = 0x3002, .q = "natport.example.com. IN A",
+		.an = RR("natport.example.com. 300 IN A 203.0.113.47")});
+	dr(&g, GEN_S(1) + GEN_MS(10), &nat, &c, (struct gen_dns){.id = 0x3001, .q = "natport.example.com. IN A",
+		.an = RR("natport.example.com. 300 IN A 203.0.113.47")});
+	c = gen_ep(S4, 31002);
+	pair(&g, GEN_S(7), GEN_MS(10), &c, &r1, 0x3003, "tail.example.com. IN A",
+	     RR("tail.example.com. 300 IN A 203.0.113.46"));
+	return g_close(&g);
+}
+
 /* Responses captured before their query: a mirror (SPAN) port or a
  * multi-queue NIC can deliver a fast cached answer ahead of the query it
  * answers, and merged files are not always in time order. (a) the MX answer
@@ -2273,6 +2298,7 @@ static const struct scenario scenarios[] = {
 	{"nanosecond.pcap", sc_nano},
 	{"icmp-unreach.pcap", sc_icmp},
 	{"txn-edge.pcap", sc_txn_edge},
+	{"wrong-port.pcap", sc_wrong_port},
 	{"mail-chain.pcap", sc_mail_chain},
 	{"pcapng-basic.pcapng", sc_pcapng},
 	{"pcapng-multi.pcapng", sc_pcapng_multi},

@@ -304,6 +304,113 @@ static void ethernet_udp4(void **state)
 	mx_decoder_free(d);
 }
 
+/* cb.offport: a UDP datagram on no DNS port with a response header. */
+static unsigned offport_calls;
+static bool offport_take;
+static struct mx_pkt offport_last;
+static uint8_t offport_bytes[64];
+
+static bool on_offport(void *ctx, const struct mx_pkt *p)
+{
+	(void)ctx;
+	offport_calls++;
+	offport_last = *p;
+	memcpy(offport_bytes, p->dns, p->dns_len < sizeof offport_bytes ? p->dns_len : sizeof offport_bytes);
+	return offport_take;
+}
+
+/* A frame from SRV4 port sp to CLI4 port dp carrying pl. */
+static void udp4_from_srv(struct buf *fr, uint16_t sp, uint16_t dp, const uint8_t *pl, size_t n)
+{
+	struct buf u = { .n = 0 }, ip = { .n = 0 };
+	udp(&u, sp, dp, pl, n);
+	ip4(&ip, SRV4, CLI4, 17, 0x4321, 0x4000, false, u.b, u.n);
+	fr->n = 0;
+	eth(fr, NULL, 0, 0x0800, ip.b, ip.n);
+}
+
+static void offport_response(void **state)
+{
+	(void)state;
+	memset(&R, 0, sizeof(R));
+	struct mx_decode_cb cb = { .ctx = &R, .dns = on_dns, .offport = on_offport };
+	struct mx_decoder *d = mx_decoder_new(NULL, &cb);
+	assert_non_null(d);
+	static struct buf fr;
+	uint8_t m[64];
+	size_t n = dns_query(m, 0xabcd);
+	m[2] |= 0x80; /* QR: the response to it */
+	offport_calls = 0;
+
+	/* offered, refused (no pending query): other_port */
+	offport_take = false;
+	udp4_from_srv(&fr, 10053, 40000, m, n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(offport_calls, 1);
+	assert_int_equal(reason(d, MX_R_OTHER_PORT), 1);
+	assert_int_equal(R.n_dns, 0);
+	assert_int_equal(mx_decode_peek_stats(d)->dns_udp, 0);
+
+	/* offered, taken: response_other_port, delivered through offport only */
+	offport_take = true;
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(offport_calls, 2);
+	assert_int_equal(reason(d, MX_R_RESPONSE_OTHER_PORT), 1);
+	assert_int_equal(R.n_dns, 0);
+	assert_int_equal(mx_decode_peek_stats(d)->dns_udp, 1);
+	assert_int_equal(offport_last.sport, 10053);
+	assert_int_equal(offport_last.dport, 40000);
+	assert_int_equal(offport_last.transport, MX_T_UDP);
+	assert_int_equal(offport_last.dns_len, n);
+	assert_int_equal(offport_last.frame, frame_no);
+	assert_memory_equal(offport_bytes, m, n);
+	struct mx_addr a;
+	mx_addr_set4(&a, SRV4);
+	assert_true(mx_addr_eq(&offport_last.src, &a));
+	assert_string_equal(mx_decode_reason_name(MX_R_RESPONSE_OTHER_PORT), "response_other_port");
+	assert_int_equal(mx_decode_reason_verdict(MX_R_RESPONSE_OTHER_PORT), MX_V_OK);
+
+	/* never offered: a query, another opcode, two questions, a short
+	 * payload, NTP (its third byte, the poll exponent 6: QR clear) */
+	uint8_t x[64];
+	memcpy(x, m, n);
+	x[2] &= 0x7f;
+	udp4_from_srv(&fr, 10053, 40000, x, n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	memcpy(x, m, n);
+	x[2] |= 0x20; /* opcode 4, NOTIFY */
+	udp4_from_srv(&fr, 10053, 40000, x, n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	memcpy(x, m, n);
+	x[5] = 2;
+	udp4_from_srv(&fr, 10053, 40000, x, n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	udp4_from_srv(&fr, 10053, 40000, m, 11);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	uint8_t ntp[48] = { 0x24, 2, 6, 0xe9 };
+	udp4_from_srv(&fr, 123, 40000, ntp, sizeof ntp);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(offport_calls, 2);
+	assert_int_equal(reason(d, MX_R_OTHER_PORT), 6);
+
+	/* IPv6 the same way */
+	struct buf u = { .n = 0 }, ip = { .n = 0 };
+	udp(&u, 10053, 40000, m, n);
+	ip6(&ip, SRV6, CLI6, 17, u.b, u.n);
+	fr.n = 0;
+	eth(&fr, NULL, 0, 0x86dd, ip.b, ip.n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(offport_calls, 3);
+	assert_int_equal(offport_last.src.family, 6);
+	assert_int_equal(reason(d, MX_R_RESPONSE_OTHER_PORT), 2);
+	/* a response on a DNS port never goes through offport */
+	udp4_from_srv(&fr, 53, 40000, m, n);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(offport_calls, 3);
+	assert_int_equal(R.n_dns, 1);
+	mx_decoder_free(d);
+}
+
 static void vlan_tags(void **state)
 {
 	(void)state;
@@ -2278,6 +2385,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dup_digest_forms),
 		cmocka_unit_test(ethernet_udp4),
+		cmocka_unit_test(offport_response),
 		cmocka_unit_test(vlan_tags),
 		cmocka_unit_test(cooked_sll_sll2),
 		cmocka_unit_test(null_and_loop),

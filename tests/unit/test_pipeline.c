@@ -336,6 +336,81 @@ static void direct_dns_feed(void **state)
 	mx_pipeline_free(p);
 }
 
+/* A response whose source port NAT rewrote (from RESOLVER port 10053 to
+ * the client's port): taken as DNS and reported as from the wrong source,
+ * while other datagrams to that client port stay other_port. */
+static void response_from_other_port(void **state)
+{
+	struct mx_pipeline *p = mx_pipeline_new(NULL);
+	struct mx_snapshot s;
+	uint8_t dns[512], fr[600];
+	struct mx_frame f;
+	size_t dl, fl;
+	uint64_t no = 0;
+
+	(void)state;
+	assert_non_null(p);
+	/* the query, to port 53 */
+	dl = build_dns(dns, 0x5151, false, EXAMPLE_COM, sizeof(EXAMPLE_COM), MX_TYPE_A, false);
+	fl = build_udp(fr, CLIENT, 40000, RESOLVER, 53, dns, dl);
+	f = frame_of(fr, fl, T0, ++no);
+	mx_pipeline_frame(p, &f);
+
+	/* not taken: NTP to the client's port (third byte: poll 6, QR clear) */
+	uint8_t ntp[48] = {0x24, 2, 6, 0xe9};
+	fl = build_udp(fr, RESOLVER, 123, CLIENT, 40000, ntp, sizeof(ntp));
+	f = frame_of(fr, fl, T0 + 1000, ++no);
+	mx_pipeline_frame(p, &f);
+	/* not taken: random bytes that pass the header test (QR set, opcode
+	 * 0, one question) but do not parse as a message with a question */
+	uint8_t junk[40];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 37 + 11);
+	junk[0] = 0x51; junk[1] = 0x51; junk[2] = 0x80; junk[4] = 0; junk[5] = 1;
+	fl = build_udp(fr, RESOLVER, 443, CLIENT, 40000, junk, sizeof(junk));
+	f = frame_of(fr, fl, T0 + 2000, ++no);
+	mx_pipeline_frame(p, &f);
+	/* not taken: a response with another ID, another question, or to
+	 * another client port */
+	dl = build_dns(dns, 0x5152, true, EXAMPLE_COM, sizeof(EXAMPLE_COM), MX_TYPE_A, false);
+	fl = build_udp(fr, RESOLVER, 10053, CLIENT, 40000, dns, dl);
+	f = frame_of(fr, fl, T0 + 3000, ++no);
+	mx_pipeline_frame(p, &f);
+	dl = build_dns(dns, 0x5151, true, EXAMPLE_ORG, sizeof(EXAMPLE_ORG), MX_TYPE_A, false);
+	fl = build_udp(fr, RESOLVER, 10053, CLIENT, 40000, dns, dl);
+	f = frame_of(fr, fl, T0 + 4000, ++no);
+	mx_pipeline_frame(p, &f);
+	dl = build_dns(dns, 0x5151, true, EXAMPLE_COM, sizeof(EXAMPLE_COM), MX_TYPE_A, false);
+	fl = build_udp(fr, RESOLVER, 10053, CLIENT, 40001, dns, dl);
+	f = frame_of(fr, fl, T0 + 5000, ++no);
+	mx_pipeline_frame(p, &f);
+
+	/* taken: the response itself, from port 10053 */
+	fl = build_udp(fr, RESOLVER, 10053, CLIENT, 40000, dns, dl);
+	f = frame_of(fr, fl, T0 + 6000, ++no);
+	mx_pipeline_frame(p, &f);
+
+	mx_pipeline_finish(p, T0 + 6000000);
+	assert_int_equal(mx_pipeline_snapshot(p, &s), 0);
+	assert_int_equal(s.decode.reason[MX_R_OTHER_PORT], 5);
+	assert_int_equal(s.decode.reason[MX_R_RESPONSE_OTHER_PORT], 1);
+	assert_int_equal(s.decode.dns_udp, 2);
+	assert_int_equal(s.dns_messages, 2);
+	assert_int_equal(s.responses, 1);
+	assert_int_equal(s.txn.stray[MX_STRAY_WRONG_SOURCE], 1);
+	assert_int_equal(s.txn.stray[MX_STRAY_UNSOLICITED], 0);
+	/* the stub drops it: the query still times out */
+	assert_int_equal(s.txn.timeouts, 1);
+	assert_int_equal(s.txn.answered, 0);
+	bool found = false;
+	for (size_t i = 0; i < s.n_findings; i++)
+		if (strcmp(s.findings[i].pattern, "RESPONSE_WRONG_SOURCE") == 0)
+			found = true;
+	assert_true(found);
+	mx_snapshot_fini(&s);
+	mx_pipeline_free(p);
+}
+
 /* Idle ticks advance the clock as live mode does; time never goes back. */
 static void idle_tick_expires(void **state)
 {
@@ -369,6 +444,7 @@ int main(void)
 		cmocka_unit_test(query_and_response),
 		cmocka_unit_test(direct_dns_feed),
 		cmocka_unit_test(idle_tick_expires),
+		cmocka_unit_test(response_from_other_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -530,6 +530,51 @@ static void duplicate_and_unsolicited(void **state)
 	mx_txn_free(t);
 }
 
+/* mx_txn_expects_wrong_source(): the pipeline's test for a response on no
+ * DNS port (its source port rewritten). Exact: client address and port, ID,
+ * transport and question of a pending query; never for an exact match. */
+static void expects_wrong_source(void **state)
+{
+	(void)state;
+	struct mx_txn_table *t = mk(0, 0, 1024);
+	mkq(&q1, "192.0.2.10", 40000, "192.0.2.53", 53, 77, "example.com", MX_TYPE_A, 1 * S, 1);
+	mkr(&r1, &q1, "192.0.2.53", 10053, 1 * S + 10, 2);
+	assert_false(mx_txn_expects_wrong_source(t, &r1)); /* nothing pending */
+	mx_txn_observe(t, &q1);
+	assert_true(mx_txn_expects_wrong_source(t, &r1));
+	r2 = r1;
+	r2.id = 78;
+	assert_false(mx_txn_expects_wrong_source(t, &r2));
+	r2 = r1;
+	r2.dport = 40001;
+	assert_false(mx_txn_expects_wrong_source(t, &r2));
+	r2 = r1;
+	r2.dst = A("192.0.2.11");
+	assert_false(mx_txn_expects_wrong_source(t, &r2));
+	r2 = r1;
+	r2.qtype = MX_TYPE_AAAA;
+	assert_false(mx_txn_expects_wrong_source(t, &r2));
+	r2 = r1;
+	r2.transport = 6;
+	assert_false(mx_txn_expects_wrong_source(t, &r2));
+	r2 = r1;
+	r2.has_question = false;
+	assert_false(mx_txn_expects_wrong_source(t, &r2));
+	r2 = r1;
+	r2.qr = false;
+	assert_false(mx_txn_expects_wrong_source(t, &r2));
+	mkr(&r2, &q1, NULL, 0, 1 * S + 10, 2); /* the right source */
+	assert_false(mx_txn_expects_wrong_source(t, &r2));
+	/* read-only: nothing reported, the query still pending */
+	assert_int_equal(R->n_stray, 0);
+	assert_int_equal(mx_txn_pending(t), 1);
+	mx_txn_observe(t, &r1);
+	assert_int_equal(last('s')->s.kind, MX_STRAY_WRONG_SOURCE);
+	assert_int_equal(last('s')->s.expected_port, 53);
+	assert_int_equal(mx_txn_pending(t), 1);
+	mx_txn_free(t);
+}
+
 static void wrong_source(void **state)
 {
 	(void)state;
@@ -1322,6 +1367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(multicast_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(tcp_multi_message_and_questionless, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(expects_wrong_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(icmp_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_pending_vs_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(finish_boundary, setup, teardown),

@@ -46,7 +46,9 @@ RULES = {
         "capture_duplicate, manual DECODE COUNTERS); tshark decodes every copy",
     "not-dns-port":
         "mxsniff decodes DNS on --dns-port ports only (53 by default, manual "
-        "--dns-port); tshark also decodes DNS it finds elsewhere",
+        "--dns-port), and elsewhere only a response to a pending query "
+        "(decode counter response_other_port); tshark also decodes DNS it "
+        "finds elsewhere",
     "both-bad":
         "tshark marks the message malformed and mxsniff counts it as not DNS, "
         "malformed or truncated (a decode reason of the malformed/truncated "

@@ -5,7 +5,11 @@
  * this tool reads the files as `mxsniff -r` does (capture.c), runs each
  * frame through the same decoder (decode.c, default options: DNS on port 53)
  * with the same clock ticks as pipeline.c, parses each DNS message with the
- * same mx_dns_parse() the pipeline calls, and prints, tab-separated:
+ * same mx_dns_parse() the pipeline calls, and prints, tab-separated (a UDP
+ * datagram on no DNS port is a DNS message when pipeline.c would take it:
+ * it is offered with a response header and mx_txn_expects_wrong_source()
+ * says so, so the messages also go through a transaction table of default
+ * options, ticked as pipeline.c ticks it):
  *
  *   F frame reason                         one per frame: its decode reason
  *                                          (mx_decode_reason_name)
@@ -30,10 +34,12 @@
 #include "mxsniff/decode.h"
 #include "mxsniff/dname.h"
 #include "mxsniff/dns.h"
+#include "mxsniff/txn.h"
 
 #define TICK_GRAIN_US 1000u /* pipeline.c MX_TICK_GRAIN_US */
 
 static struct mx_dns_msg msg;
+static struct mx_txn_table *txn;
 
 static const char *verdict_name(enum mx_dns_verdict v)
 {
@@ -46,14 +52,32 @@ static const char *verdict_name(enum mx_dns_verdict v)
 	return "?";
 }
 
-static void on_dns(void *ctx, const struct mx_pkt *p)
+/* p parsed into msg with its addressing, as pipeline.c does. */
+static enum mx_dns_verdict parse(const struct mx_pkt *p)
+{
+	struct mx_dns_msg *m = &msg;
+	enum mx_dns_verdict v = mx_dns_parse(p->dns, p->dns_len, p->dns_wire_len, m);
+
+	m->ts_us = p->ts_us;
+	m->frame = p->frame;
+	m->src = p->src;
+	m->dst = p->dst;
+	m->sport = p->sport;
+	m->dport = p->dport;
+	m->transport = p->transport;
+	m->wire_len = p->dns_wire_len > UINT32_MAX ? UINT32_MAX : (uint32_t)p->dns_wire_len;
+	if (p->partial)
+		m->partial = true;
+	return v;
+}
+
+static void print_msg(const struct mx_pkt *p, enum mx_dns_verdict v)
 {
 	char s[64], d[64], name[MX_DNAME_STRLEN];
 	struct mx_dns_msg *m = &msg;
-	enum mx_dns_verdict v;
 
-	(void)ctx;
-	v = mx_dns_parse(p->dns, p->dns_len, p->dns_wire_len, m);
+	if (v != MX_DNS_NOT_DNS)
+		mx_txn_observe(txn, m);
 	mx_addr_format(&p->src, s, sizeof(s));
 	mx_addr_format(&p->dst, d, sizeof(d));
 	printf("M\t%" PRIu64 "\t%s\t%u\t%s\t%u\t%s\t%s", p->frame, s, p->sport, d, p->dport,
@@ -78,6 +102,23 @@ static void on_dns(void *ctx, const struct mx_pkt *p)
 		printf("\t%u\n", m->ede_code);
 	else
 		printf("\t-\n");
+}
+
+static void on_dns(void *ctx, const struct mx_pkt *p)
+{
+	(void)ctx;
+	print_msg(p, parse(p));
+}
+
+static bool on_offport(void *ctx, const struct mx_pkt *p)
+{
+	enum mx_dns_verdict v = parse(p);
+
+	(void)ctx;
+	if (v == MX_DNS_NOT_DNS || !mx_txn_expects_wrong_source(txn, &msg))
+		return false;
+	print_msg(p, v);
+	return true;
 }
 
 static void on_icmp(void *ctx, const struct mx_icmp *ic)
@@ -114,8 +155,10 @@ int main(int argc, char **argv)
 	memset(&cb, 0, sizeof(cb));
 	cb.dns = on_dns;
 	cb.icmp = on_icmp;
+	cb.offport = on_offport;
 	dec = mx_decoder_new(&o, &cb);
-	if (dec == NULL)
+	txn = mx_txn_new(NULL, NULL);
+	if (dec == NULL || txn == NULL)
 		return 1;
 	rc = mx_capture_open_files(&cap, (const char *const *)(argv + 1), (size_t)(argc - 1), NULL,
 				   err, sizeof(err));
@@ -130,6 +173,7 @@ int main(int argc, char **argv)
 			now = f.ts_us;
 			if (now >= next_tick) {
 				mx_decode_tick(dec, now);
+				mx_txn_tick(txn, now);
 				next_tick = now + TICK_GRAIN_US;
 			}
 		}
@@ -143,5 +187,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xcheck_dump: %s\n", err);
 	mx_capture_free(cap);
 	mx_decoder_free(dec);
+	mx_txn_free(txn);
 	return 0;
 }
