@@ -419,6 +419,10 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 		kv(&t, "capture duplicates", "%" PRIu64 " frames skipped (the same IP packet again within %u ms, "
 		   "as -i any records it)",
 		   d->reason[MX_R_CAPTURE_DUP], MX_DECODE_DUP_WINDOW_US / 1000);
+	if (d->reason[MX_R_RESPONSE_OTHER_PORT])
+		kv(&t, "responses from other ports",
+		   "%" PRIu64 " (answers to pending queries sent from no DNS port)",
+		   d->reason[MX_R_RESPONSE_OTHER_PORT]);
 	bool any = false;
 	for (unsigned r = 0; r < MX_R__COUNT; r++) {
 		enum mx_verdict v = mx_decode_reason_verdict((enum mx_reason)r);
