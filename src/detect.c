@@ -969,6 +969,8 @@ static void recent_get(const uint8_t *p, struct recent_lookup *r, uint64_t base)
 	bool narrow = b & RT_NARROW;
 	unsigned dcode = b >> RT_DSHIFT & 7;
 	r->n_tries = b & 7;
+	if (r->n_tries > RECENT_TRIES) /* never written so (recent_put caps it) */
+		r->n_tries = RECENT_TRIES;
 	r->decided_frame = 0;
 	if (dcode == 7)
 		p = get_8(p, &r->decided_frame);
@@ -1379,7 +1381,9 @@ static void step_merged(const struct mx_detect *d, struct mx_finding *f, const s
 
 void mx_finding_add_step(const struct mx_detect_ctx *c, struct mx_finding *f, const struct mx_chain_step *s)
 {
-	if (s->asked && c && c->engine && c->engine->recent) {
+	/* lookup_seq 0: a step no lookup filled (tests build such steps); the
+	 * ring never stores seq 0, and an unused ring entry's recent_seq is 0 */
+	if (s->asked && s->lookup_seq && c && c->engine && c->engine->recent) {
 		const struct mx_detect *d = c->engine;
 		size_t k = s->lookup_seq % RECENT_LOOKUPS;
 		if (d->recent_seq[k] == s->lookup_seq) {
