@@ -433,15 +433,11 @@ static inline bool looks_like_response(const struct mx_rd *pl)
 	return pl->left >= 12 && (h[2] & 0xf8) == 0x80 && h[4] == 0 && h[5] == 1;
 }
 
-/* A datagram that looks_like_response(): offered to cb.offport, which takes
- * it as DNS (a response whose source port NAT or a middlebox rewrote: the
- * transaction layer reports it WRONG_SOURCE) or leaves it other_port. Out of
- * line: ordinary traffic never comes here. */
-static __attribute__((noinline)) enum mx_reason udp_offport(struct mx_decoder *d, const struct l3 *l,
-							    const struct mx_rd *pl, uint16_t sport,
-							    uint16_t dport, uint16_t ulen)
+/* The DNS payload pl of a UDP datagram, as the DNS callbacks get it. */
+static inline struct mx_pkt udp_pkt(const struct mx_decoder *d, const struct l3 *l, const struct mx_rd *pl,
+				    uint16_t sport, uint16_t dport, uint16_t ulen)
 {
-	struct mx_pkt p = {
+	return (struct mx_pkt){
 		.ts_us = d->f->ts_us,
 		.frame = d->f->frame,
 		.src = l->src,
@@ -454,6 +450,17 @@ static __attribute__((noinline)) enum mx_reason udp_offport(struct mx_decoder *d
 		.dns_wire_len = (size_t)ulen - 8,
 		.partial = pl->left < (size_t)ulen - 8,
 	};
+}
+
+/* A datagram that looks_like_response(): offered to cb.offport, which takes
+ * it as DNS (a response whose source port NAT or a middlebox rewrote: the
+ * transaction layer reports it WRONG_SOURCE) or leaves it other_port. Out of
+ * line: ordinary traffic never comes here. */
+static __attribute__((noinline)) enum mx_reason udp_offport(struct mx_decoder *d, const struct l3 *l,
+							    const struct mx_rd *pl, uint16_t sport,
+							    uint16_t dport, uint16_t ulen)
+{
+	struct mx_pkt p = udp_pkt(d, l, pl, sport, dport, ulen);
 	if (!d->cb.offport(d->cb.ctx, &p))
 		return MX_R_OTHER_PORT;
 	d->st.dns_udp++;
@@ -484,19 +491,7 @@ static enum mx_reason dec_udp(struct mx_decoder *d, const struct l3 *l, struct m
 			return udp_offport(d, l, &pl, sport, dport, ulen);
 		return MX_R_OTHER_PORT;
 	}
-	struct mx_pkt p = {
-		.ts_us = d->f->ts_us,
-		.frame = d->f->frame,
-		.src = l->src,
-		.dst = l->dst,
-		.sport = sport,
-		.dport = dport,
-		.transport = MX_T_UDP,
-		.dns = pl.p,
-		.dns_len = pl.left,
-		.dns_wire_len = (size_t)ulen - 8,
-		.partial = pl.left < (size_t)ulen - 8,
-	};
+	struct mx_pkt p = udp_pkt(d, l, &pl, sport, dport, ulen);
 	d->st.dns_udp++;
 	if (d->cb.dns)
 		d->cb.dns(d->cb.ctx, &p);
