@@ -512,6 +512,7 @@ void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
 	dst->fix = src->fix;
 	copy_field(dst->verify, &dst->verify_fn, src->verify, src->verify_fn, sizeof dst->verify);
 	dst->single_attempt = src->single_attempt;
+	dst->authoritative = src->authoritative;
 	dst->seq = src->seq;
 }
 
@@ -1543,6 +1544,17 @@ void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *mx_finding_ms(uint64_t us, char *buf, size_t n)
+{
+	if (us < 1000u)
+		snprintf(buf, n, "%.3f", (double)us / 1000.0);
+	else if (us < 10000u && us % 1000u >= 50u && us % 1000u < 950u)
+		snprintf(buf, n, "%.1f", (double)us / 1000.0);
+	else
+		snprintf(buf, n, "%.0f", (double)us / 1000.0);
+	return buf;
+}
+
 void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 {
 	va_list ap;
@@ -1721,6 +1733,7 @@ static void merge(struct mx_finding *into, const struct mx_finding *f)
 			into->fix = f->fix;
 	}
 	into->single_attempt = into->single_attempt && f->single_attempt;
+	into->authoritative = into->authoritative && f->authoritative;
 	for (unsigned i = 0; i < f->n_frames; i++)
 		mx_finding_add_frame(into, f->frames[i]);
 	into->last_frame = last_frame;

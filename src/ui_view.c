@@ -882,7 +882,7 @@ static void f_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 		buf[0] = '\0';
 		for (k = 0; k < f->n_resolvers && k < MX_FINDING_MAX_RESOLVERS; k++)
 			sadd(buf, sizeof(buf), "%s%s", k ? ", " : "", addr_s(&f->resolvers[k], a, sizeof(a)));
-		kv(rs, "resolvers", MX_ROLE_NORMAL, "%s", buf);
+		kv(rs, f->authoritative ? "authoritative" : "resolvers", MX_ROLE_NORMAL, "%s", buf);
 	}
 	if (f->domain.len)
 		kv(rs, "domain", MX_ROLE_NORMAL, "%s", name_s(&f->domain, nm, sizeof(nm)));

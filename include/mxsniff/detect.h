@@ -82,6 +82,8 @@ struct mx_finding {
 	const char *fix;
 	char verify[640];            /* dig commands, one per line */
 	bool single_attempt;         /* capture too short to judge recurrence */
+	bool authoritative;          /* resolvers[] are authoritative servers queried with
+				      * RD=0 (a resolver's iterative traffic), not resolvers */
 	uint64_t seq;                /* order of first emission */
 	/* A text made only when the finding is shown (mx_finding_defer()):
 	 * while detail_fn (verify_fn) is set, detail[] (verify[]) holds the
@@ -212,6 +214,11 @@ size_t mx_shell_word(const char *s, char *d, size_t cap);
  * %llu and %% only. */
 void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A latency in a finding's words, without the unit: three decimals below
+ * 1 ms ("0.135"), one below 10 ms unless it would be ".0" ("2.5", "3"),
+ * whole milliseconds above ("45"), so that a loopback answer is not "0 ms".
+ * Returns buf. */
+const char *mx_finding_ms(uint64_t us, char *buf, size_t n);
 /* Append text to f->detail ("; " separated). */
 void mx_finding_detail(struct mx_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -93,21 +93,21 @@ static void pair_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
 	mx_dname_format(&f->host, hn, sizeof hn);
 	mx_dname_suffix(&f->host, 2, &zone);
 	mx_dname_format(&zone, zn, sizeof zn);
+	char m4[24], m6[24], md[24];
+	mx_finding_ms(p.v4_latency_us, m4, sizeof m4);
 	if (outcome == MX_O_TIMEOUT)
-		mx_finding_detail(f, "AAAA %s got no answer (%u queries); A answered in %.0f ms", hn, p.attempts,
-				  (double)p.v4_latency_us / 1000.0);
+		mx_finding_detail(f, "AAAA %s got no answer (%u queries); A answered in %s ms", hn, p.attempts, m4);
 	else if (outcome == MX_O_NXDOMAIN)
-		mx_finding_detail(f, "AAAA %s NXDOMAIN although A answered (in %.0f ms): the name \"does not "
-				  "exist\" for AAAA only (RFC 4074 §4.2)", hn, (double)p.v4_latency_us / 1000.0);
+		mx_finding_detail(f, "AAAA %s NXDOMAIN although A answered (in %s ms): the name \"does not "
+				  "exist\" for AAAA only (RFC 4074 §4.2)", hn, m4);
 	else if (p.attempts > 1 && p.dec_lat != p.v6_latency_us)
 		mx_finding_detail(f, "AAAA %s lookup ended %s %.1f s after its first query (%u queries, the "
-				  "deciding one answered in %.0f ms); A answered in %.0f ms", hn,
+				  "deciding one answered in %s ms); A answered in %s ms", hn,
 				  mx_outcome_name(outcome), (double)p.v6_latency_us / 1e6, p.attempts,
-				  (double)p.dec_lat / 1000.0, (double)p.v4_latency_us / 1000.0);
+				  mx_finding_ms(p.dec_lat, md, sizeof md), m4);
 	else
-		mx_finding_detail(f, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
-				  mx_outcome_name(outcome), (double)p.v6_latency_us / 1000.0,
-				  (double)p.v4_latency_us / 1000.0);
+		mx_finding_detail(f, "AAAA %s %s after %s ms; A answered in %s ms", hn,
+				  mx_outcome_name(outcome), mx_finding_ms(p.v6_latency_us, m6, sizeof m6), m4);
 	/* The root-cause hints (PATTERNS P2) read a failure's latency; an
 	 * NXDOMAIN is an answer, its cause is said above and in f.cause. */
 	bool failed = outcome != MX_O_NXDOMAIN;

@@ -221,6 +221,7 @@ static void auth_check(struct st *s, const struct mx_txn *t, struct mx_emit *e)
 		char qn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN];
 		mx_finding_init(&f, "AUTH_AAAA_MISBEHAVIOR", MX_SEV_ERROR);
 		f.title = "an authoritative server answers A but fails AAAA (RFC 4074 §4)";
+		f.authoritative = true;
 		mx_finding_add_resolver(&f, &a->server);
 		mx_dname_copy(&f.host, &a->qname);
 		f.qtype = MX_TYPE_AAAA;

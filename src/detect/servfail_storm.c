@@ -10,8 +10,10 @@
  * and OpenSMTPD defer right after an MX SERVFAIL (PATTERNS §1.1) and never
  * ask a second type. "Other zones answer" may come later in the capture, so
  * zones are judged again at the end, except under a SERVFAIL storm of the
- * same resolver (that finding explains them). When nothing in the capture
- * answered (no other zone to compare with), the same failures still make a
+ * same resolver (that finding explains them). "Other zones answer" counts
+ * answers from the same resolver only: another resolver's answers do not
+ * show that this one works. When the resolver answered nothing else in the
+ * capture (no other zone to compare with), the same failures still make a
  * DOMAIN_SERVFAIL at the end, one that says the resolver is not ruled out
  * and whose verify tests both.
  *
@@ -43,6 +45,7 @@ struct res {
 	unsigned nframes;
 	bool fired;
 	bool stormed;            /* SERVFAIL_STORM fired in any window */
+	uint64_t ok;             /* NOERROR/NXDOMAIN answers in any window (kept across them) */
 	/* the window's first SERVFAILs, for the rows (read under nframes; a
 	 * new window zeroes the fields above only) */
 	struct mx_txn_kept kept[STORM_ROWS];
@@ -71,7 +74,6 @@ struct st {
 	struct res res[RES];
 	struct zone zones[ZONES];
 	uint64_t clock, zclock;
-	uint64_t ok_zones_hash, ok_answers; /* answers from any zone */
 };
 
 static uint32_t tbit(uint16_t t)
@@ -80,12 +82,13 @@ static uint32_t tbit(uint16_t t)
 }
 
 /* at_end: the MX-only case is judged at the end only, once a storm of the
- * same resolver is known or ruled out; so is every case while no other zone
- * answered (answers may come later) */
-static bool domain_servfail_due(const struct st *s, const struct zone *z, bool at_end)
+ * same resolver is known or ruled out; so is every case while the resolver
+ * answered no other zone (answers may come later). res_ok: that resolver's
+ * NOERROR/NXDOMAIN answers so far. */
+static bool domain_servfail_due(const struct zone *z, uint64_t res_ok, bool at_end)
 {
 	unsigned ntypes = (unsigned)__builtin_popcount(z->types);
-	return !z->fired && (s->ok_answers > 0 || at_end) && (z->types & 5) &&
+	return !z->fired && (res_ok > 0 || at_end) && (z->types & 5) &&
 	       (ntypes >= 2 || (at_end && z->types == 4 && z->count >= 2 && !z->dnssec_ede));
 }
 
@@ -128,8 +131,8 @@ static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, s
 	char zn[MX_DNAME_STRLEN], nm[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], ty[16];
 	z->fired = true;
 	mx_finding_init(&f, "DOMAIN_SERVFAIL", MX_SEV_ERROR);
-	f.title = unsure ? "every lookup of one domain fails (SERVFAIL); no other zone answered, so the resolver "
-			   "is not ruled out"
+	f.title = unsure ? "every lookup of one domain fails (SERVFAIL); the resolver answered no other zone, so "
+			   "it is not ruled out"
 			 : "every lookup in one zone fails (SERVFAIL) while other zones resolve";
 	mx_dname_copy(&f.domain, &z->names[0]);
 	mx_finding_add_resolver(&f, &z->resolver);
@@ -158,7 +161,7 @@ static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, s
 	if (z->nnames > 1 || z->more_names || !mx_dname_eq(&z->names[0], &z->zone))
 		mx_finding_detail(&f, "grouped under the zone %s (a guess from the name%s)", zn, z->nnames > 1 ? "s" : "");
 	if (unsure)
-		mx_finding_detail(&f, "the resolver could not be ruled out: no other zone got an answer in the "
+		mx_finding_detail(&f, "the resolver could not be ruled out: it answered no other zone in the "
 				      "capture");
 	if (unsure && others)
 		mx_finding_detail(&f, "%u other zone%s failed at this resolver too", others, others == 1 ? "" : "s");
@@ -168,7 +171,7 @@ static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, s
 	if (unsure) {
 		f.cause = "either the recipient's DNS is broken (all its authoritative servers unreachable, a "
 			  "lame delegation, broken DNSSEC) or the resolver fails for every name: the capture "
-			  "has no answer for another zone to tell them apart";
+			  "has no answer from it for another zone to tell them apart";
 		f.fix = "if the resolver answers other names, the recipient repairs its authoritative servers "
 			"or delegation; if not, repair the resolver (upstream, trust anchor, clock) or fail "
 			"over to another one";
@@ -205,8 +208,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 						    &s->clock, &fresh)];
 	if (fresh || t->r_ts >= r->win_start + STORM_US) {
 		bool stormed = !fresh && r->stormed;
+		uint64_t ok = fresh ? 0 : r->ok;
 		memset(r, 0, offsetof(struct res, kept));
 		r->stormed = stormed;
+		r->ok = ok;
 		r->addr = t->server;
 		r->win_start = t->r_ts;
 	}
@@ -224,7 +229,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		if (r->nframes < 8)
 			r->frames[r->nframes++] = t->r_frame;
 	} else if (t->outcome <= MX_O_NXDOMAIN) {
-		s->ok_answers++;
+		r->ok++;
 	}
 	/* The storm test turns true only here: on a SERVFAIL (servfail and the
 	 * zones grow), or when another response brings the count to 20 (a
@@ -283,7 +288,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		z->frames[z->nframes++] = t->q_frame;
 		z->frames[z->nframes++] = t->r_frame;
 	}
-	if (domain_servfail_due(s, z, false))
+	if (domain_servfail_due(z, r->ok, false))
 		emit_domain_servfail(z, false, 0, e);
 	(void)c;
 }
@@ -294,15 +299,19 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	(void)c;
 	for (unsigned i = 0; i < ZONES; i++) {
 		struct zone *z = &s->zones[i];
-		if (!z->s.used || !domain_servfail_due(s, z, true))
+		if (!z->s.used || !domain_servfail_due(z, 0, true))
 			continue;
+		/* the resolver's row may have been evicted (more than RES
+		 * resolvers): then its answers are unknown, and it is not ruled
+		 * out */
 		const struct mx_slot *h = MX_SLOT_FIND(s->rhdr, mx_key_addr_inline(&z->resolver, MX_SALT_STORM));
 		if (h && s->res[h - s->rhdr].stormed)
 			continue;
+		bool unsure = !h || s->res[h - s->rhdr].ok == 0;
 		unsigned others = 0;
-		for (unsigned k = 0; s->ok_answers == 0 && k < ZONES; k++)
+		for (unsigned k = 0; unsure && k < ZONES; k++)
 			others += k != i && s->zones[k].s.used && mx_addr_eq(&s->zones[k].resolver, &z->resolver);
-		emit_domain_servfail(z, s->ok_answers == 0, others, e);
+		emit_domain_servfail(z, unsure, others, e);
 	}
 }
 
@@ -311,7 +320,7 @@ const struct mx_detector mx_det_servfail_storm = {
 	.pattern = "P17",
 	.emits = "SERVFAIL_STORM,DOMAIN_SERVFAIL",
 	.summary = "SERVFAIL across many zones from one resolver, or for every lookup of one domain (named as "
-		   "asked; with no other zone answered, the resolver is not ruled out)",
+		   "asked; when that resolver answered no other zone, it is not ruled out)",
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
 	.on_finish = on_finish,

@@ -84,8 +84,10 @@ static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_
 	f.first_us = r->first_us;
 	f.last_us = r->last_us;
 	f.count = r->n;
-	mx_finding_detail(&f, "%llu answers: p50 %.0f ms, p95 %.0f ms, max %.0f ms", (unsigned long long)r->n,
-			  (double)p50 / 1000.0, (double)p95 / 1000.0, (double)r->max_us / 1000.0);
+	char m50[24], m95[24], mmax[24];
+	mx_finding_detail(&f, "%llu answers: p50 %s ms, p95 %s ms, max %s ms", (unsigned long long)r->n,
+			  mx_finding_ms(p50, m50, sizeof m50), mx_finding_ms(p95, m95, sizeof m95),
+			  mx_finding_ms(r->max_us, mmax, sizeof mmax));
 	if (few)
 		mx_finding_detail(&f, "judged on %llu answers (fewer than %u) because %llu took >= %.0f ms",
 				  (unsigned long long)r->n, o->min_samples, (unsigned long long)obvious,

@@ -765,7 +765,8 @@ const char *mx_sk_evidence_answer(const struct mx_evidence *e, char *buf, size_t
 }
 
 /* "ok", "NODATA", "SERVFAIL" (ANSWER: then the host's addresses of
- * `family` when given), with " xN" for N queries and the EDE. */
+ * `family` when given), with " (N queries)" when more than one query was
+ * sent (not "xN", which reads as a count of addresses), and the EDE. */
 static void step_result(struct sk_buf *s, const struct mx_chain_step *st,
 			const struct mx_chain_host *h, uint8_t family);
 
@@ -784,7 +785,7 @@ static void step_result(struct sk_buf *s, const struct mx_chain_step *st,
 		ska(s, "%s", mx_outcome_name(st->outcome));
 	}
 	if (st->attempts > 1)
-		ska(s, " x%u", (unsigned)st->attempts);
+		ska(s, " (%u queries)", (unsigned)st->attempts);
 	if (st->ede != 0xffff)
 		ska(s, " (EDE %u %s)", (unsigned)st->ede, mx_dns_ede_name(st->ede));
 }
@@ -974,7 +975,8 @@ const char *mx_sk_subject(const struct mx_finding *f, char *buf, size_t n)
 		ska(&s, "sender %s", mx_addr_format(&f->sender, a, sizeof a));
 		who = true;
 	} else if (f->n_resolvers) {
-		ska(&s, "resolver %s", mx_addr_format(&f->resolvers[0], a, sizeof a));
+		ska(&s, "%s %s", f->authoritative ? "authoritative" : "resolver",
+		    mx_addr_format(&f->resolvers[0], a, sizeof a));
 		if (f->n_resolvers > 1)
 			ska(&s, " (+%u)", (unsigned)(f->n_resolvers - 1));
 		who = true;

@@ -826,6 +826,7 @@ void mx_sj_finding_members(struct mx_jw *out, const struct mx_finding *fi)
 	kv_u64(out, &f, KL("count"), fi->count);
 	kv_u64(out, &f, KL("attempts"), fi->attempts);
 	kv_bool(out, &f, KL("single_attempt"), fi->single_attempt);
+	kv_str(out, &f, KL("server_role"), fi->authoritative ? "authoritative" : "resolver");
 	key(out, &f, KL("frames"));
 	u64_array(out, fi->frames, nfr);
 	/* fixed-size text fields: never read past the array */

@@ -264,7 +264,7 @@ static void headline(FILE *out, const struct mx_snapshot *s, const struct mx_fin
 		md_name(out, dom, false);
 		fprintf(out, " %s: ", verb);
 	} else if (!f->sender.family && f->n_resolvers) {
-		fputs("resolver ", out);
+		fputs(f->authoritative ? "authoritative server " : "resolver ", out);
 		md_addr(out, &f->resolvers[0], false);
 		fputs(": ", out);
 	}
@@ -330,6 +330,10 @@ static void summary(FILE *out, const struct mx_snapshot *s, const struct mx_find
 		fputs(" the mail server ", out);
 		md_addr(out, &f->sender, false);
 		fputs(" was affected", out);
+	} else if (f->n_resolvers && f->authoritative) {
+		fputs(" lookups of names the authoritative server ", out);
+		md_addr(out, &f->resolvers[0], false);
+		fputs(" serves were affected, through any resolver", out);
 	} else if (f->n_resolvers) {
 		fputs(" lookups through the resolver ", out);
 		md_addr(out, &f->resolvers[0], false);
@@ -817,7 +821,8 @@ static void finding(FILE *out, const struct mx_finding *f)
 		any = true;
 	}
 	for (unsigned i = 0; i < f->n_resolvers && i < MX_FINDING_MAX_RESOLVERS; i++) {
-		fputs(i ? ", " : (any ? "; resolver" : "Resolver"), out);
+		fputs(i ? ", " : f->authoritative ? (any ? "; authoritative server" : "Authoritative server")
+				   : (any ? "; resolver" : "Resolver"), out);
 		if (!i && f->n_resolvers > 1)
 			fputc('s', out);
 		if (!i)

@@ -723,7 +723,7 @@ static void finding_block(FILE *out, const struct mx_finding *f)
 				sb_put(&sb, ", ", 2);
 			sb_str(&sb, mx_addr_format(&f->resolvers[i], ad, sizeof ad));
 		}
-		labelled(out, 4, "Resolvers:", sb.b);
+		labelled(out, 4, f->authoritative ? "Authoritative servers:" : "Resolvers:", sb.b);
 	}
 	if (f->detail[0]) {
 		char d[sizeof f->detail + 1];

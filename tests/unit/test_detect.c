@@ -2050,7 +2050,8 @@ static void failover_shows_what_it_counts(void **state)
 
 /* AAAA_SERVFAIL_A_OK's deferred texts are the ones it wrote at once
  * before (formats repeated here): timeout, NXDOMAIN, a fast and a slow
- * SERVFAIL with an EDE. */
+ * SERVFAIL with an EDE; a sub-millisecond SERVFAIL says "0.135 ms", not
+ * "0 ms". */
 static void aaaa_a_ok_deferred_text_as_before(void **state)
 {
 	(void)state;
@@ -2062,6 +2063,7 @@ static void aaaa_a_ok_deferred_text_as_before(void **state)
 		{MX_O_TIMEOUT, 5000000ULL, 0xffff},
 		{MX_O_NXDOMAIN, 3000, 0xffff},
 		{MX_O_SERVFAIL, 3000, 0xffff},
+		{MX_O_SERVFAIL, 135, 0xffff},
 		{MX_O_SERVFAIL, 2000000ULL, 22},
 		{MX_O_SERVFAIL, 200000ULL, 9},
 	};
@@ -2084,7 +2086,8 @@ static void aaaa_a_ok_deferred_text_as_before(void **state)
 			snprintf(exp, sizeof exp, "AAAA %s NXDOMAIN although A answered (in %.0f ms): the name \"does not "
 				 "exist\" for AAAA only (RFC 4074 §4.2)", hn, a_ms);
 		else
-			snprintf(exp, sizeof exp, "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
+			snprintf(exp, sizeof exp, cases[k].lat < 1000 ? "AAAA %s %s after %.3f ms; A answered in %.0f ms"
+							       : "AAAA %s %s after %.0f ms; A answered in %.0f ms", hn,
 				 mx_outcome_name(cases[k].o), (double)cases[k].lat / 1000.0, a_ms);
 		if (cases[k].o == MX_O_TIMEOUT || (cases[k].o != MX_O_NXDOMAIN && (cases[k].lat >= 1500000ULL ||
 										 cases[k].ede == 22))) {
@@ -2340,6 +2343,17 @@ static void p17_storm_fires_at_twentieth_answer(void **state)
 	}
 }
 
+/* One SERVFAIL (or answer) of qname/qtype at `server`, at T0 + sec. */
+static void p17_txn_at(struct mx_detect *d, const char *server, const char *qname, uint16_t qtype, uint64_t sec,
+		       uint16_t rcode, uint64_t frame)
+{
+	struct mx_txn t;
+	txn(&t, "192.0.2.10", server, MX_TXN_ANSWERED, T0 + sec * SEC, 20000, rcode, frame);
+	mx_dname_from_text(qname, &t.qname);
+	t.qtype = qtype;
+	mx_detect_observe_txn(d, &t);
+}
+
 /* One SERVFAIL (or answer) of qname/qtype at 192.0.2.53, at T0 + sec. */
 static void p17_txn(struct mx_detect *d, const char *qname, uint16_t qtype, uint64_t sec, uint16_t rcode, uint64_t frame)
 {
@@ -2423,13 +2437,49 @@ static void p17_domain_servfail_without_other_zones(void **state)
 		mx_dname_from_text("fail.example.com", &want);
 		assert_true(mx_dname_eq(&f->domain, &want));
 		if (k == 1) {
-			assert_non_null(strstr(f->detail, "the resolver could not be ruled out: no other zone got an "
-							  "answer in the capture"));
+			assert_non_null(strstr(f->detail, "the resolver could not be ruled out: it answered no other "
+							  "zone in the capture"));
 			assert_non_null(strstr(f->verify, "dig MX fail.example.com. @192.0.2.53"));
 			assert_non_null(strstr(f->verify, "dig . SOA @192.0.2.53"));
 		} else {
 			assert_null(strstr(f->detail, "ruled out"));
 			assert_null(strstr(f->verify, "SOA"));
+		}
+		mx_detect_free(d);
+	}
+}
+
+/* "Other zones answer" must come from the failing resolver itself: when
+ * 192.0.2.53 SERVFAILs MX and A of one domain and only another resolver
+ * (192.0.2.54) answers other names, .53 may be failing for everything, so
+ * the finding waits for the end and says the resolver is not ruled out;
+ * an answer from .53 itself gives the plain finding at once. */
+static void p17_domain_servfail_other_zones_from_same_resolver(void **state)
+{
+	(void)state;
+	for (int same = 0; same < 2; same++) {
+		struct mx_detect *d = new_det("SERVFAIL_STORM");
+		p17_txn_at(d, same ? "192.0.2.53" : "192.0.2.54", "ok.test", MX_TYPE_MX, 0, 0, 1);
+		p17_txn_at(d, "192.0.2.54", "other.test", MX_TYPE_A, 1, 0, 3);
+		p17_txn(d, "fail.example.com", MX_TYPE_MX, 10, 2, 10);
+		p17_txn(d, "mx.fail.example.com", MX_TYPE_A, 11, 2, 12);
+		size_t n;
+		const struct mx_finding *f = find(d, "DOMAIN_SERVFAIL", &n);
+		if (same) {
+			assert_int_equal(n, 1);
+			assert_null(strstr(f->detail, "ruled out"));
+			assert_non_null(strstr(f->title, "while other zones resolve"));
+		} else {
+			assert_int_equal(n, 0);
+			mx_detect_finish(d, T0 + 400 * SEC);
+			f = find(d, "DOMAIN_SERVFAIL", &n);
+			assert_int_equal(n, 1);
+			struct mx_addr r53;
+			mx_addr_parse("192.0.2.53", &r53);
+			assert_true(mx_addr_eq(&f->resolvers[0], &r53));
+			assert_non_null(strstr(f->detail, "the resolver could not be ruled out: it answered no other "
+							  "zone in the capture"));
+			assert_non_null(strstr(f->verify, "dig . SOA @192.0.2.53"));
 		}
 		mx_detect_free(d);
 	}
@@ -2441,6 +2491,7 @@ int main(void)
 		cmocka_unit_test(p1_seed_escalates_to_crit),
 		cmocka_unit_test(p17_domain_servfail_names_the_failing_name),
 		cmocka_unit_test(p17_domain_servfail_without_other_zones),
+		cmocka_unit_test(p17_domain_servfail_other_zones_from_same_resolver),
 		cmocka_unit_test(lookup_needs_are_early_returns),
 		cmocka_unit_test(lookup_bits_by_hand),
 		cmocka_unit_test(finding_last_frame_follows_latest_occurrence),
