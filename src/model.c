@@ -504,6 +504,7 @@ struct rring {
 	size_t wpos;         /* end of the newest record */
 	size_t *off;         /* by slot: where its record starts */
 	uint32_t *len;       /* by slot: its packed length */
+	uint64_t *tag;       /* by slot: the caller's order number (chains: close number) */
 	size_t k;            /* records kept (0 = ring off) */
 	size_t head, n;      /* next slot to write; records held */
 };
@@ -516,7 +517,8 @@ static int rr_init(struct rring *r, size_t k)
 		return 0;
 	r->off = calloc(k, sizeof(*r->off));
 	r->len = calloc(k, sizeof(*r->len));
-	return r->off && r->len ? 0 : MX_ENOMEM;
+	r->tag = calloc(k, sizeof(*r->tag));
+	return r->off && r->len && r->tag ? 0 : MX_ENOMEM;
 }
 
 static void rr_fini(struct rring *r)
@@ -524,6 +526,7 @@ static void rr_fini(struct rring *r)
 	free(r->buf);
 	free(r->off);
 	free(r->len);
+	free(r->tag);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -605,10 +608,11 @@ static unsigned char *rr_push(struct rring *r, size_t n)
 
 /* The newest record is n bytes (at most what rr_push() reserved): the rest
  * of the reservation is free again. */
-static void rr_trim(struct rring *r, size_t n)
+static void rr_trim(struct rring *r, size_t n, uint64_t tag)
 {
 	size_t sl = r->head ? r->head - 1 : r->k - 1;
 	r->len[sl] = (uint32_t)n;
+	r->tag[sl] = tag;
 	r->wpos = r->off[sl] + n;
 }
 
@@ -809,6 +813,10 @@ struct mx_model {
 	struct rring ring;           /* recent transactions (struct rtxn records) */
 	struct ltab domains;
 	struct rring chains;         /* recent closed chains (chain_walk records) */
+	struct rring bad_chains;     /* recent closed chains that were deferred or failed, so
+				      * that the reports keep an incident's early attempts
+				      * when many healthy chains close after them */
+	uint64_t chain_closes;       /* chains closed: the rings' tags */
 	struct mx_chain_stats chain;
 	struct mx_finding *findings;
 	size_t n_findings;
@@ -878,7 +886,8 @@ struct mx_model *mx_model_new(const struct mx_model_opts *o)
 	m->domains.init = dom_init;
 	for (size_t k = 0; k < (1u << MEMO_LG); k++)
 		m->srv_memo[k] = m->snd_memo[k] = NIL;
-	if (rr_init(&m->chains, m->o.recent_chains) || rr_init(&m->ring, m->o.recent) ||
+	if (rr_init(&m->chains, m->o.recent_chains) || rr_init(&m->bad_chains, m->o.recent_chains) ||
+	    rr_init(&m->ring, m->o.recent) ||
 	    nf_init(&m->nf))
 		goto fail;
 	return m;
@@ -897,6 +906,7 @@ void mx_model_free(struct mx_model *m)
 	lt_fini(&m->domains);
 	rr_fini(&m->ring);
 	rr_fini(&m->chains);
+	rr_fini(&m->bad_chains);
 	free(m->nf.bits);
 	free(m->findings);
 	free(m);
@@ -1504,10 +1514,16 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 	uint64_t h_dom = mx_dname_hash(&c->domain, SEED_DOM);
 	const struct lslot *dsl = &m->domains.idx[h_dom & m->domains.mask];
 	__builtin_prefetch(dsl);
+	uint64_t no = ++m->chain_closes;
 	if (m->chains.k) {
 		unsigned char *p = rr_push(&m->chains, sizeof(struct mx_chain) + PACK_SLACK);
 		if (p)
-			rr_trim(&m->chains, chain_pack(p, c));
+			rr_trim(&m->chains, chain_pack(p, c), no);
+	}
+	if (m->bad_chains.k && (c->verdict == MX_CHAIN_DEFERRED || c->verdict == MX_CHAIN_FAILED)) {
+		unsigned char *p = rr_push(&m->bad_chains, sizeof(struct mx_chain) + PACK_SLACK);
+		if (p)
+			rr_trim(&m->bad_chains, chain_pack(p, c), no);
 	}
 	if (dsl->i != NIL) {
 		/* the row's first line (hash, set, name) and the counters, which
@@ -1725,12 +1741,12 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	const struct nam **rank = m->names.n > 1 ? malloc(m->names.n * sizeof(*rank)) : NULL;
 	s.failing = dup_array(nfail, sizeof(*s.failing));
 	s.recent = dup_array(m->ring.n, sizeof(*s.recent));
-	s.chains = dup_array(m->chains.n, sizeof(*s.chains));
+	s.chains = dup_array(m->chains.n + m->bad_chains.n, sizeof(*s.chains));
 	s.domains = dup_array(m->domains.n, sizeof(*s.domains));
 	s.findings = dup_array(m->n_findings, sizeof(*s.findings));
 	if ((nres && !s.resolvers) || (nauth && !s.authoritatives) ||
 	    (m->senders.n && !s.senders) || (nfail && !s.failing) || (m->names.n > 1 && !rank) ||
-	    (m->ring.n && !s.recent) || (m->chains.n && !s.chains) ||
+	    (m->ring.n && !s.recent) || ((m->chains.n || m->bad_chains.n) && !s.chains) ||
 	    (m->domains.n && !s.domains) || (m->n_findings && !s.findings)) {
 		free(rank);
 		mx_snapshot_fini(&s);
@@ -1781,9 +1797,25 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	for (size_t i = 0; i < m->ring.n; i++)
 		ring_get(m, i, &s.recent[i]);
 	s.n_recent = m->ring.n;
-	for (size_t i = 0; i < m->chains.n; i++)
-		chain_unpack(&s.chains[i], m->chains.buf + m->chains.off[rr_slot(&m->chains, i)]);
-	s.n_chains = m->chains.n;
+	/* the recent chains and the deferred or failed ones closed before
+	 * them, merged in close order (a chain in both rings once) */
+	size_t ci = 0, bi = 0;
+	s.n_chains = 0;
+	while (ci < m->chains.n || bi < m->bad_chains.n) {
+		size_t csl = ci < m->chains.n ? rr_slot(&m->chains, ci) : 0;
+		size_t bsl = bi < m->bad_chains.n ? rr_slot(&m->bad_chains, bi) : 0;
+		uint64_t ct = ci < m->chains.n ? m->chains.tag[csl] : UINT64_MAX;
+		uint64_t bt = bi < m->bad_chains.n ? m->bad_chains.tag[bsl] : UINT64_MAX;
+		if (bt < ct) {
+			chain_unpack(&s.chains[s.n_chains++], m->bad_chains.buf + m->bad_chains.off[bsl]);
+			s.n_chains_earlier_bad++;
+			bi++;
+		} else {
+			chain_unpack(&s.chains[s.n_chains++], m->chains.buf + m->chains.off[csl]);
+			ci++;
+			bi += bt == ct;
+		}
+	}
 	s.full_findings = m->o.full_findings ? m->o.full_findings : SIZE_MAX;
 	for (size_t i = 0; i < m->domains.n; i++) {
 		const struct dom *e = (const struct dom *)lt_at(&m->domains, (uint32_t)i);

@@ -162,7 +162,12 @@ struct mx_snapshot {
 	struct mx_recent_txn *recent;        size_t n_recent;        /* newest last */
 	/* chains and findings (issue 3) */
 	struct mx_chain_stats chain;
-	struct mx_chain *chains;             size_t n_chains;        /* most recent closed, oldest first */
+	struct mx_chain *chains;             size_t n_chains;        /* closed, in close order: the last
+									* recent_chains, and before them up
+									* to recent_chains more that were
+									* deferred or failed */
+	size_t n_chains_earlier_bad;  /* of n_chains: the deferred or failed ones closed before the
+				       * last recent_chains */
 	struct mx_domain_row *domains;       size_t n_domains;       /* by failed+deferred desc, chains desc, name */
 	uint64_t evicted_domains;
 	struct mx_finding *findings;         size_t n_findings;      /* ranked: severity, impact */

@@ -688,7 +688,11 @@ static void timeline(FILE *out, const struct mx_snapshot *s)
 	for (size_t i = 0; i < n; i++)
 		ev[i].order = i;
 	qsort(ev, n, sizeof(*ev), cmp_event);
-	if (s->chain.chains > s->n_chains)
+	if (s->chain.chains > s->n_chains && s->n_chains_earlier_bad)
+		fprintf(out, "Only the last %zu of %" PRIu64 " resolution chains were kept, and %zu earlier "
+			"ones that were deferred or failed; the timeline starts with them.\n\n",
+			s->n_chains - s->n_chains_earlier_bad, s->chain.chains, s->n_chains_earlier_bad);
+	else if (s->chain.chains > s->n_chains)
 		fprintf(out, "Only the last %zu of %" PRIu64 " resolution chains were kept; the "
 			"timeline starts with them.\n\n", s->n_chains, s->chain.chains);
 	for (size_t i = 0; i < n; i++) {

@@ -943,7 +943,10 @@ static void chain_lines(FILE *out, const struct mx_chain *c)
 static void section_chains(FILE *out, const struct mx_snapshot *s)
 {
 	struct chain_ix *idx;
-	if (s->chain.chains > s->n_chains)
+	if (s->chain.chains > s->n_chains && s->n_chains_earlier_bad)
+		fprintf(out, "\nChains (the last %zu of %" PRIu64 ", and %zu earlier ones that were deferred or "
+			"failed)\n", s->n_chains - s->n_chains_earlier_bad, s->chain.chains, s->n_chains_earlier_bad);
+	else if (s->chain.chains > s->n_chains)
 		fprintf(out, "\nChains (the last %zu of %" PRIu64 ")\n", s->n_chains, s->chain.chains);
 	else
 		fprintf(out, "\nChains (%zu)\n", s->n_chains);

@@ -820,6 +820,50 @@ static void chains_ring(void **state)
 	mx_model_free(m);
 }
 
+/* With more chains than the ring holds, the deferred and failed chains that
+ * closed before the last `ring` ones stay in the snapshot (an incident's
+ * early attempts must not be pushed out by healthy deliveries), merged in
+ * close order (not seq order: seq counts chain starts) and only once when a
+ * failed chain is also among the last ones. */
+static void chains_ring_keeps_earlier_failures(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk_chains(3, 0);
+	struct mx_snapshot s;
+	struct mx_addr snd = A4(192, 0, 2, 10);
+	enum mx_chain_verdict v[] = { MX_CHAIN_FAILED, MX_CHAIN_DEFERRED, MX_CHAIN_INCOMPLETE, MX_CHAIN_RESOLVED,
+				      MX_CHAIN_RESOLVED, MX_CHAIN_RESOLVED, MX_CHAIN_RESOLVED, MX_CHAIN_RESOLVED,
+				      MX_CHAIN_FAILED };
+	for (unsigned i = 1; i <= 9; i++) {
+		struct mx_chain c = chn(snd, "example.test", v[i - 1], 100 - i, 1000000ULL * i);
+		mx_model_observe_chain(m, &c);
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_chains, 5);
+	assert_int_equal(s.n_chains_earlier_bad, 2);
+	const uint64_t want[] = { 99, 98, 93, 92, 91 };
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(s.chains[i].seq, want[i]);
+	assert_int_equal(s.chains[0].verdict, MX_CHAIN_FAILED);
+	assert_int_equal(s.chains[1].verdict, MX_CHAIN_DEFERRED);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+
+	/* fewer chains than the ring: every chain once, none counted apart */
+	m = mk_chains(8, 0);
+	for (unsigned i = 1; i <= 4; i++) {
+		struct mx_chain c = chn(snd, "example.test", v[i - 1], i, 1000000ULL * i);
+		mx_model_observe_chain(m, &c);
+	}
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_chains, 4);
+	assert_int_equal(s.n_chains_earlier_bad, 0);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(s.chains[i].seq, i + 1);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
 static void domain_rows(void **state)
 {
 	(void)state;
@@ -1111,18 +1155,21 @@ static void chains_packed_exact(void **state)
  * record trimmed to its packed size: through rings of 1, 3 and 7 records, 300
  * chains of widely varying sizes (empty, full, random; the ring wraps,
  * drops and grows), the snapshot after every few holds exactly the last k,
- * oldest first. */
+ * oldest first. Run twice: every chain resolved (the recent ring alone),
+ * then every chain failed (both rings hold the same chains, each once in
+ * the snapshot). */
 static void chains_ring_trimmed(void **state)
 {
 	(void)state;
 	static const size_t ks[] = {1, 3, 7};
 	static struct mx_chain in[8];
-	for (unsigned r = 0; r < 3; r++) {
-		size_t k = ks[r];
+	for (unsigned r = 0; r < 6; r++) {
+		size_t k = ks[r % 3];
 		struct mx_model *m = mk_chains(k, 0);
 		for (unsigned q = 0; q < 300; q++) {
 			struct mx_chain *c = &in[q % 8];
 			rnd_chain(c, q % 11 == 0 ? (q / 11) % 2 : 2 + q);
+			c->verdict = r < 3 ? MX_CHAIN_RESOLVED : MX_CHAIN_FAILED;
 			mx_model_observe_chain(m, c);
 			if (q % 5 != 4 && q != 299)
 				continue;
@@ -1130,6 +1177,7 @@ static void chains_ring_trimmed(void **state)
 			assert_int_equal(mx_model_snapshot(m, &s), 0);
 			size_t held = q + 1 < k ? q + 1 : k;
 			assert_int_equal(s.n_chains, held);
+			assert_int_equal(s.n_chains_earlier_bad, 0);
 			for (size_t i = 0; i < held; i++)
 				assert_memory_equal(&s.chains[i], &in[(q + 1 - held + i) % 8], sizeof in[0]);
 			mx_snapshot_fini(&s);
@@ -1547,6 +1595,7 @@ int main(void)
 		cmocka_unit_test(recent_ring),
 		cmocka_unit_test(snapshot_lifecycle),
 		cmocka_unit_test(chains_ring),
+		cmocka_unit_test(chains_ring_keeps_earlier_failures),
 		cmocka_unit_test(domain_rows),
 		cmocka_unit_test(sender_fingerprint),
 		cmocka_unit_test(chains_packed_exact),
