@@ -691,6 +691,27 @@ static void chain_patterns(void **state)
 	f = find(d, "NULL_MX", NULL);
 	assert_non_null(f);
 	assert_int_equal(f->sev, MX_SEV_INFO);
+	assert_non_null(strstr(f->detail, "null MX \"0 .\""));
+	assert_null(strstr(f->detail, "RFC 7505 wants"));
+	/* "10 .": the same judgement, the real preference in the texts */
+	mx_dname_from_text("ten.test", &c.domain);
+	c.null_mx_pref = 10;
+	mx_detect_observe_chain(d, &c);
+	f = NULL;
+	size_t nf;
+	const struct mx_finding *fl = mx_detect_peek(d, &nf);
+	for (size_t i = 0; i < nf; i++) {
+		char dn[MX_DNAME_STRLEN];
+		mx_dname_format(&fl[i].domain, dn, sizeof dn);
+		if (strcmp(fl[i].pattern, "NULL_MX") == 0 && strcmp(dn, "ten.test.") == 0)
+			f = &fl[i];
+	}
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	assert_non_null(strstr(f->detail, "null MX \"10 .\""));
+	assert_non_null(strstr(f->detail, "RFC 7505 wants preference 0"));
+	assert_null(strstr(f->cause, "\"MX 0 .\""));
+	c.null_mx_pref = 0;
 	/* MX host without address, a doubled suffix */
 	c.null_mx = false;
 	mx_dname_from_text("gone.test", &c.domain);
