@@ -1450,9 +1450,9 @@ static void big_chain_round_trip(void **state)
 				static const uint16_t qt[3] = {MX_TYPE_A, MX_TYPE_AAAA, MX_TYPE_TLSA};
 				char tname[300];
 				if (q == 2)
-					snprintf(tname, sizeof tname, "_25._tcp.%s", names[h]);
+					snprintf(tname, sizeof tname, "_25._tcp.%.255s", names[h]);
 				else
-					snprintf(tname, sizeof tname, "%s", names[h]);
+					snprintf(tname, sizeof tname, "%.255s", names[h]);
 				lk(&l, "192.0.2.10", tname, qt[q], r == 5 ? MX_O_ANSWER : MX_O_SERVFAIL,
 				   T0 + 2 * SEC + r * 1000, frame);
 				l.n_tries = 2;
