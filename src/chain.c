@@ -213,7 +213,7 @@ struct ohead {
 	uint8_t n_hosts, soa_cap, null_mx, null_mx_mixed, hosts_total, connected;
 	uint64_t seq, prev_start_us, syn_frame;
 	uint32_t attempt, neg_ttl;
-	uint16_t mx_total;
+	uint16_t mx_total, null_mx_pref;
 	struct mx_addr connected_to;
 };
 
@@ -1031,6 +1031,7 @@ static struct mx_chain *chain_build(struct mx_chain_table *t, uint32_t i)
 	x->mx_total = c->mx_total;
 	x->null_mx = c->null_mx;
 	x->null_mx_mixed = c->null_mx_mixed;
+	x->null_mx_pref = c->null_mx_pref;
 	if (c->soa)
 		oname_over(&x->soa_owner, c, c->soa);
 	else
@@ -1506,6 +1507,7 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 	if (m && l->outcome == MX_O_ANSWER) {
 		bool root = false, other = false;
 		unsigned nroot = 0;
+		uint16_t root_pref = 0;
 		c->mx_total = m->mx_total;
 		/* sort by preference then name (RFC 5321 §5.1) for a stable order */
 		unsigned order[MX_DNS_MAX_MX];
@@ -1525,6 +1527,9 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 		for (unsigned k = 0; k < n; k++) {
 			const struct mx_dns_mxrr *r = &m->mx[order[k]];
 			if (r->exchange.len <= 1) {
+				/* sorted: the first "." is the lowest preference */
+				if (!root)
+					root_pref = r->pref;
 				root = true;
 				nroot++;
 				continue;
@@ -1555,6 +1560,7 @@ static void fill_from_mx(struct mx_chain_table *t, uint32_t slot, const struct m
 		c->hosts_total = (uint8_t)(total > 255 ? 255 : total);
 		c->null_mx = root && !other;
 		c->null_mx_mixed = root && other;
+		c->null_mx_pref = root_pref;
 		t->sum[slot].null_mx = c->null_mx;
 	} else {
 		/* NODATA/NXDOMAIN: implicit MX (RFC 5321 §5.1; Postfix also asks

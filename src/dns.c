@@ -54,8 +54,10 @@
  *  - NOT_DNS only for what clearly is not DNS: fewer than 12 bytes on the
  *    wire, opcode > 6, QDCOUNT > 4, counts that would need more than four
  *    times the message size (each RR is at least 11 bytes, a question 5), or a
- *    query (QR=0, opcode != DSO) with QDCOUNT 0 and no OPT (RFC 7873 §5.4
- *    cookie-only queries carry an OPT).
+ *    query (QR=0, opcode != DSO) with QDCOUNT 0, no OPT and more than a bare
+ *    header. A cookie-only query (RFC 7873 §5.4: only an OPT) is DNS, and so
+ *    is a header-only query (12 bytes, all counts 0): servers answer it
+ *    (FORMERR), and that answer is DNS, so its query is too.
  *  - An EDE option shorter than its 2-byte INFO-CODE is ignored; the first
  *    EDE option is kept; EXTRA-TEXT is cut to MX_DNS_EDE_TEXT-1 bytes and every
  *    byte outside 0x20..0x7e becomes '?'.
@@ -169,10 +171,13 @@ static bool header_not_dns(const struct mx_dns_msg *m, size_t wire_len)
 	return need > 4ull * wire_len + 64;
 }
 
-/* After the sections: a query without a question and without OPT. */
+/* After the sections: a query without a question and without OPT, unless
+ * it is a bare 12-byte header with every count 0 (a probe or a junk query
+ * that servers answer FORMERR: both sides count as DNS). */
 static bool query_not_dns(const struct mx_dns_msg *m)
 {
-	return !m->qr && m->qdcount == 0 && m->opcode != 6 && !m->edns;
+	bool header_only = m->wire_len == HDR_LEN && (m->ancount | m->nscount | m->arcount) == 0;
+	return !m->qr && m->qdcount == 0 && m->opcode != 6 && !m->edns && !header_only;
 }
 
 static void ede_text_set(struct mx_dns_msg *m, const uint8_t *p, size_t n)

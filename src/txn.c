@@ -1040,6 +1040,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	x->cd = m->cd;
 	x->q_edns = m->edns;
 	x->q_do = m->edns && m->edns_do;
+	x->q_edns_version = m->edns ? m->edns_version : 0;
 	x->q_payload = m->edns ? m->edns_payload : 0;
 	x->q_ts = x->last_q_ts = t->now;
 	x->q_frame = m->frame;
@@ -1050,6 +1051,7 @@ static void observe_query(struct mx_txn_table *t, const struct mx_dns_msg *m)
 	x->outcome = MX_O_TIMEOUT;
 	x->rcode = 0;
 	x->aa = x->ra = x->tc = x->ad = x->r_edns = false;
+	x->r_edns_version = 0;
 	x->ede = 0xffff;
 	x->r_size = 0;
 	x->resp = NULL;
@@ -1094,6 +1096,7 @@ static inline __attribute__((always_inline)) void answer_pending(struct mx_txn_t
 	x->tc = m->tc;
 	x->ad = m->ad;
 	x->r_edns = m->edns;
+	x->r_edns_version = m->edns ? m->edns_version : 0;
 	x->ede = m->has_ede ? m->ede_code : 0xffff;
 	x->r_size = m->wire_len;
 	x->resp = m;

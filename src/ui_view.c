@@ -622,7 +622,7 @@ static void chain_words(const struct mx_chain *c, char *buf, size_t n)
 	buf[0] = '\0';
 	step_words(buf, n, "MX", &c->mx);
 	if (c->null_mx)
-		sadd(buf, n, " (null MX)");
+		sadd(buf, n, " (null MX \"%u .\")", (unsigned)c->null_mx_pref);
 	for (i = 0; i < c->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++) {
 		const struct mx_chain_host *h = &c->hosts[i];
 		const struct mx_chain_step *s1, *s2;
@@ -1045,9 +1045,10 @@ static void c_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 		kv(rs, "attempt", MX_ROLE_NORMAL, "%" PRIu32, c->attempt);
 	chain_words(c, words, sizeof(words));
 	kv(rs, "resolution", MX_ROLE_NORMAL, "%s", words);
-	if (c->null_mx || c->null_mx_mixed)
-		kv(rs, "MX", MX_ROLE_ERROR, "%s", c->null_mx ? "null MX (\"0 .\"): the domain accepts no mail"
-					       : "null MX beside other MX records");
+	if (c->null_mx)
+		kv(rs, "MX", MX_ROLE_ERROR, "null MX (\"%u .\"): the domain accepts no mail", (unsigned)c->null_mx_pref);
+	else if (c->null_mx_mixed)
+		kv(rs, "MX", MX_ROLE_ERROR, "null MX (\"%u .\") beside other MX records", (unsigned)c->null_mx_pref);
 	else if (c->mx.asked)
 		kv(rs, "MX", MX_ROLE_NORMAL, "%u exchange%s in the answer", (unsigned)c->mx_total,
 		   c->mx_total == 1 ? "" : "s");

@@ -85,8 +85,14 @@ struct mx_chain {
 	uint64_t start_us, end_us;     /* first query of the MX lookup; last member activity */
 	struct mx_chain_step mx;
 	uint16_t mx_total;             /* MX RRs in the answer */
-	bool null_mx;                  /* only "0 ." */
-	bool null_mx_mixed;            /* "0 ." beside other MX RRs */
+	/* An MX whose exchange is "." (the root) names no host. RFC 7505's
+	 * null MX is "0 ."; a "." at another preference is judged alike,
+	 * as Postfix does (any "." exchange: nullMX, 5.1.0) and Exim does
+	 * (lowest MX "." and no usable host: "an MX or SRV record indicated
+	 * no SMTP service"); null_mx_pref keeps the preference for the texts. */
+	bool null_mx;                  /* only "." exchange(s) */
+	bool null_mx_mixed;            /* a "." beside other MX RRs */
+	uint16_t null_mx_pref;         /* preference of the (lowest) "." MX */
 	struct mx_dname soa_owner;     /* authority SOA owner of a negative MX answer */
 	uint32_t neg_ttl;
 	uint8_t n_hosts;

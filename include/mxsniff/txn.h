@@ -53,6 +53,7 @@ struct mx_txn {
 	uint16_t qtype, qclass;
 	/* from the (first) query */
 	bool rd, cd, q_edns, q_do;
+	uint8_t q_edns_version;     /* OPT's VERSION (RFC 6891 §6.1.3); 0 without OPT */
 	uint16_t q_payload;
 	uint64_t q_ts, q_frame;     /* first copy of the query */
 	uint64_t last_q_ts;         /* last copy */
@@ -66,6 +67,8 @@ struct mx_txn {
 				     * MX_O_TIMEOUT; UNREACHABLE: MX_O_UNREACHABLE */
 	uint16_t rcode;             /* ANSWERED only */
 	bool aa, ra, tc, ad, r_edns;
+	uint8_t r_edns_version;     /* the response OPT's VERSION: with BADVERS, the highest
+				     * the server implements (RFC 6891 §6.1.3); 0 without OPT */
 	uint16_t ede;               /* EDE info-code, 0xffff when none */
 	uint32_t r_size;            /* response size on the wire */
 	const struct mx_dns_msg *resp; /* ANSWERED: the response, borrowed for the

@@ -1,9 +1,13 @@
 /* edns_formerr.c - P15 EDNS_FORMERR / EDNS_DROP.
  *
- * EDNS_FORMERR: a query with an OPT record answered FORMERR or BADVERS (an
- * old server or a middlebox that does not know EDNS). INFO when the sender
- * retried without OPT within 5 s and got an answer (RFC 6891 §6.2.2), ERROR
- * when it did not. EDNS_DROP (WARN): >= 3 OPT-carrying queries to a resolver
+ * EDNS_FORMERR: a query with an OPT record answered FORMERR (an old server
+ * or a middlebox that does not know EDNS): INFO when the sender retried
+ * without OPT within 5 s and got an answer (RFC 6891 §6.2.2), ERROR when it
+ * did not. Or answered BADVERS: the server implements EDNS but not the
+ * version asked; its OPT carries the highest version it implements and the
+ * client retries at that version (RFC 6891 §6.1.3): a retry at a lower
+ * version (or without OPT) answered within 5 s is the fallback working
+ * (INFO), none is ERROR. EDNS_DROP (WARN): >= 3 OPT-carrying queries to a resolver
  * went unanswered while its answers to queries without OPT (or over TCP)
  * arrived and none with OPT did, while fewer than 20 % of the plain queries
  * were lost (else the resolver is simply down: P10) (RFC 8906
@@ -26,6 +30,7 @@ struct pend {
 	struct mx_addr client, server;
 	struct mx_dname qname;
 	uint16_t qtype, rcode;
+	uint8_t q_ver, r_ver;       /* EDNS versions of the query and of the BADVERS answer */
 	uint64_t ts, q_frame, r_frame;
 	struct mx_txn_kept tx;      /* the query with OPT and its FORMERR, for the rows */
 };
@@ -60,9 +65,16 @@ static void emit_formerr(const struct pend *p, bool recovered, const struct mx_t
 {
 	struct mx_finding f;
 	char qn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], rc[16];
+	bool badvers = p->rcode == MX_RCODE_BADVERS;
 	mx_finding_init(&f, "EDNS_FORMERR", recovered ? MX_SEV_INFO : MX_SEV_ERROR);
-	f.title = recovered ? "the resolver rejects EDNS; the sender falls back to plain DNS"
-			    : "the resolver rejects EDNS and the sender does not fall back";
+	if (badvers)
+		f.title = recovered ? "the resolver does not implement the EDNS version asked; the sender "
+				      "retries at a lower version"
+				    : "the resolver does not implement the EDNS version asked and the sender "
+				      "does not retry at a lower version";
+	else
+		f.title = recovered ? "the resolver rejects EDNS; the sender falls back to plain DNS"
+				    : "the resolver rejects EDNS and the sender does not fall back";
 	f.sender = p->client;
 	mx_finding_add_resolver(&f, &p->server);
 	mx_dname_copy(&f.host, &p->qname);
@@ -78,15 +90,39 @@ static void emit_formerr(const struct pend *p, bool recovered, const struct mx_t
 	}
 	mx_dname_format(&p->qname, qn, sizeof qn);
 	mx_addr_format(&p->server, rs, sizeof rs);
-	mx_finding_detail(&f, "query with OPT answered %s%s", mx_dns_rcode_name(p->rcode, rc, sizeof rc),
-			  recovered ? "; retried without OPT and answered" : "; no retry without OPT within 5 s");
-	f.smtp_status = recovered ? "none: the retry without EDNS works (one extra round trip per lookup)"
-				  : "most likely: Postfix bounces 5.4.3 \"Name service error for name=<host> "
-				    "type=<type>: Non-recoverable error\" (glibc takes FORMERR as final, NO_RECOVERY, "
-				    "and neither retries without EDNS nor asks the next server); elsewhere a DNS "
-				    "failure, 4.4.3 or Exchange \"451 4.4.0 DNS query failed\"";
-	f.cause = "an old resolver or a firewall's DNS inspection does not accept EDNS (RFC 6891) queries";
-	f.fix = "upgrade the resolver or relax the middlebox; advertise an EDNS buffer of 1232 bytes";
+	if (badvers) {
+		mx_finding_detail(&f, "query with OPT version %u answered BADVERS; the server implements EDNS up "
+				      "to version %u",
+				  (unsigned)p->q_ver, (unsigned)p->r_ver);
+		if (!recovered)
+			mx_finding_detail(&f, "no retry at a lower EDNS version within 5 s");
+		else if (retry->q_edns)
+			mx_finding_detail(&f, "retried at version %u and answered", (unsigned)retry->q_edns_version);
+		else
+			mx_finding_detail(&f, "retried without OPT and answered");
+		f.smtp_status = recovered ? "none: the retry at a lower EDNS version works (one extra round trip "
+					    "per lookup)"
+					  : "most likely a DNS failure for the sender: 4.4.3 or Exchange \"451 4.4.0 "
+					    "DNS query failed\"";
+		f.cause = "the query asked for an EDNS version the server does not implement (only version 0 "
+			  "is defined); RFC 6891 §6.1.3: the server answers BADVERS with the highest version it "
+			  "implements and the client retries at that version";
+		f.fix = recovered ? "nothing on the DNS side; the sender's resolver library could ask version 0 "
+				    "first and save the round trip"
+				  : "make the sender's resolver library ask EDNS version 0, or retry at the version "
+				    "the BADVERS answer names";
+	} else {
+		mx_finding_detail(&f, "query with OPT answered %s%s", mx_dns_rcode_name(p->rcode, rc, sizeof rc),
+				  recovered ? "; retried without OPT and answered"
+					    : "; no retry without OPT within 5 s");
+		f.smtp_status = recovered ? "none: the retry without EDNS works (one extra round trip per lookup)"
+					  : "most likely: Postfix bounces 5.4.3 \"Name service error for name=<host> "
+					    "type=<type>: Non-recoverable error\" (glibc takes FORMERR as final, "
+					    "NO_RECOVERY, and neither retries without EDNS nor asks the next server); "
+					    "elsewhere a DNS failure, 4.4.3 or Exchange \"451 4.4.0 DNS query failed\"";
+		f.cause = "an old resolver or a firewall's DNS inspection does not accept EDNS (RFC 6891) queries";
+		f.fix = "upgrade the resolver or relax the middlebox; advertise an EDNS buffer of 1232 bytes";
+	}
 	mx_finding_verify(&f, "dig +edns=0 %s @%s", qn, rs);
 	mx_finding_verify(&f, "dig +noedns %s @%s", qn, rs);
 	if (retry)
@@ -102,8 +138,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		return;
 	bool answered = t->kind == MX_TXN_ANSWERED;
 	bool formerr = answered && t->q_edns && (t->rcode == MX_RCODE_FORMERR || t->rcode == MX_RCODE_BADVERS);
-	/* the pending table is almost always empty: no key to hash then */
-	uint64_t key = formerr || (s->n_pend && answered && !t->q_edns && t->outcome <= MX_O_NXDOMAIN)
+	/* the pending table is almost always empty: no key to hash then; a
+	 * retry is an answer without OPT, or (after BADVERS) with OPT at a
+	 * lower version, checked below */
+	uint64_t key = formerr || (s->n_pend && answered && t->outcome <= MX_O_NXDOMAIN)
 		? mx_key_addr_inline(&t->client, mx_key_name(&t->qname, t->qtype, 15)) : 0;
 	if (formerr) {
 		bool fresh;
@@ -116,6 +154,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 			mx_dname_copy(&p->qname, &t->qname);
 			p->qtype = t->qtype;
 			p->rcode = t->rcode;
+			p->q_ver = t->q_edns_version;
+			p->r_ver = t->r_edns_version;
 			p->ts = t->q_ts;
 			p->q_frame = t->q_frame;
 			p->r_frame = t->r_frame;
@@ -124,7 +164,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		count_pend(s);
 	} else if (key) {
 		struct pend *p = MX_SLOT_FIND(s->pend, key);
-		if (p && t->q_ts <= p->ts + RETRY_US) {
+		bool retry = p && (!t->q_edns || (p->rcode == MX_RCODE_BADVERS && t->q_edns_version < p->q_ver));
+		if (retry && t->q_ts <= p->ts + RETRY_US) {
 			emit_formerr(p, true, t, e);
 			memset(p, 0, sizeof(*p));
 			count_pend(s);

@@ -5,6 +5,13 @@
  * compliant (RFC 7505 §4.1). "0 ." beside other MX RRs violates RFC 7505 §3:
  * WARN, because MTAs disagree (Postfix bounces, Sendmail/OpenSMTPD use the
  * other MXs).
+ * A "." exchange at another preference ("10 .") is not RFC 7505's null MX,
+ * but the MTAs end the same way: Postfix's dns_lookup() answers nullMX for
+ * any "." exchange whatever its preference, Exim's dnslookup router says
+ * "an MX or SRV record indicated no SMTP service" when the lowest MX is "."
+ * and no host is usable; only OpenSMTPD checks the preference (it then asks
+ * the address of "." and finds none). So it is judged as a null MX, and the
+ * texts show the real preference.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,15 +26,22 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	struct mx_finding f;
 	char dn[MX_DNAME_STRLEN];
 	mx_dname_format(&ch->domain, dn, sizeof dn);
+	bool pref0 = ch->null_mx_pref == 0;
 	if (ch->null_mx) {
 		mx_finding_init(&f, "NULL_MX", MX_SEV_INFO);
 		f.title = "the domain accepts no mail (null MX, RFC 7505)";
-		f.cause = "the domain publishes \"MX 0 .\": it declares that it receives no mail";
-		f.fix = "nothing on the DNS side; stop sending to this domain (check the address)";
+		f.cause = pref0 ? "the domain publishes \"MX 0 .\": it declares that it receives no mail"
+				: "the domain's only MX has the exchange \".\" (no host) at a preference other "
+				  "than 0: not RFC 7505's \"0 .\", but Postfix and Exim also give up on it";
+		f.fix = pref0 ? "nothing on the DNS side; stop sending to this domain (check the address)"
+			      : "if the domain accepts no mail: the owner publishes \"MX 0 .\" (RFC 7505); "
+				"otherwise it names a real exchange; the sender stops sending meanwhile";
 	} else {
 		mx_finding_init(&f, "NULL_MX_MIXED", MX_SEV_WARN);
 		f.title = "null MX published beside other MX records (RFC 7505 §3 violation)";
-		f.cause = "the zone has \"MX 0 .\" and other MX records; MTAs disagree on what that means";
+		f.cause = pref0 ? "the zone has \"MX 0 .\" and other MX records; MTAs disagree on what that means"
+				: "the zone has an MX with the exchange \".\" (not at preference 0) and other MX "
+				  "records; MTAs disagree on what that means";
 		f.fix = "the domain owner removes either the null MX or the other MX records";
 	}
 	f.smtp_status = "most likely: Postfix 5.1.0 \"Domain <domain> does not accept mail (nullMX)\"; "
@@ -39,7 +53,12 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 	f.attempts = ch->attempt;
 	f.single_attempt = ch->attempt < 2;
 	mx_finding_add_step(c, &f, &ch->mx);
-	mx_finding_detail(&f, "%u MX record(s) in the answer", ch->mx_total);
+	mx_finding_detail(&f, "%u MX record(s) in the answer, null MX \"%u .\"", ch->mx_total,
+			  (unsigned)ch->null_mx_pref);
+	if (!pref0)
+		mx_finding_detail(&f, "RFC 7505 wants preference 0; OpenSMTPD takes \"%u .\" for an exchange "
+				      "without an address",
+				  (unsigned)ch->null_mx_pref);
 	if (ch->null_mx && ch->attempt >= 2)
 		mx_finding_detail(&f, "the sender keeps trying: attempt %u", ch->attempt);
 	mx_finding_verify(&f, "dig MX %s", dn);
@@ -50,6 +69,6 @@ const struct mx_detector mx_det_null_mx = {
 	.id = "NULL_MX",
 	.pattern = "P5",
 	.emits = "NULL_MX,NULL_MX_MIXED",
-	.summary = "the domain declares it accepts no mail (MX 0 .), alone or mixed with other MXs",
+	.summary = "the domain declares it accepts no mail (MX 0 ., or a lone \".\" at another preference), alone or mixed with other MXs",
 	.on_chain = on_chain,
 };

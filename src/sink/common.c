@@ -806,7 +806,7 @@ const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n)
 		return buf;
 	}
 	if (c->null_mx) {
-		ska(&s, "MX null MX (\"0 .\": no mail accepted)");
+		ska(&s, "MX null MX (\"%u .\": no mail accepted)", (unsigned)c->null_mx_pref);
 	} else if (m->outcome == MX_O_ANSWER) {
 		unsigned k = c->hosts_total > c->n_hosts ? c->hosts_total : c->n_hosts;
 		ska(&s, "MX ok: %u exchange%s", k, k == 1 ? "" : "s");

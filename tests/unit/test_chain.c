@@ -357,6 +357,41 @@ static void nxdomain_nullmx_implicit(void **state)
 	mx_chain_free(t);
 }
 
+/* "10 ." alone: judged as a null MX (Postfix: nullMX for any "." exchange;
+ * Exim: lowest MX "." -> no SMTP service), its preference kept for the
+ * texts; "0 ." below a "20 ." keeps the lowest. */
+static void null_mx_keeps_preference(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "ten.test", MX_TYPE_MX, MX_O_ANSWER, T0, 3);
+	mx_answer(".", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.11", "two.test", MX_TYPE_MX, MX_O_ANSWER, T0, 5);
+	mx_answer("mx1.two.test", ".");
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 1000 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *ten = NULL, *two = NULL;
+	for (size_t i = 0; i < ngot; i++) {
+		char d[MX_DNAME_STRLEN];
+		mx_dname_format(&got[i].domain, d, sizeof d);
+		if (strcmp(d, "ten.test.") == 0)
+			ten = &got[i];
+		else if (strcmp(d, "two.test.") == 0)
+			two = &got[i];
+	}
+	assert_non_null(ten);
+	assert_non_null(two);
+	assert_true(ten->null_mx);
+	assert_int_equal(ten->null_mx_pref, 10);
+	assert_int_equal(ten->verdict, MX_CHAIN_FAILED);
+	assert_true(two->null_mx_mixed);
+	assert_int_equal(two->null_mx_pref, 20);
+	mx_chain_free(t);
+}
+
 static void cname_tlsa_literal_window(void **state)
 {
 	(void)state;
@@ -1415,9 +1450,9 @@ static void big_chain_round_trip(void **state)
 				static const uint16_t qt[3] = {MX_TYPE_A, MX_TYPE_AAAA, MX_TYPE_TLSA};
 				char tname[300];
 				if (q == 2)
-					snprintf(tname, sizeof tname, "_25._tcp.%s", names[h]);
+					snprintf(tname, sizeof tname, "_25._tcp.%.255s", names[h]);
 				else
-					snprintf(tname, sizeof tname, "%s", names[h]);
+					snprintf(tname, sizeof tname, "%.255s", names[h]);
 				lk(&l, "192.0.2.10", tname, qt[q], r == 5 ? MX_O_ANSWER : MX_O_SERVFAIL,
 				   T0 + 2 * SEC + r * 1000, frame);
 				l.n_tries = 2;
@@ -1533,6 +1568,7 @@ int main(void)
 		cmocka_unit_test(formerr_mx_fails_and_literal_connects),
 		cmocka_unit_test(deferred_and_attempts),
 		cmocka_unit_test(nxdomain_nullmx_implicit),
+		cmocka_unit_test(null_mx_keeps_preference),
 		cmocka_unit_test(cname_tlsa_literal_window),
 		cmocka_unit_test(bounded_open_chains),
 		cmocka_unit_test(index_bucket_order_after_removals),

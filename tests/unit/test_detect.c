@@ -691,6 +691,27 @@ static void chain_patterns(void **state)
 	f = find(d, "NULL_MX", NULL);
 	assert_non_null(f);
 	assert_int_equal(f->sev, MX_SEV_INFO);
+	assert_non_null(strstr(f->detail, "null MX \"0 .\""));
+	assert_null(strstr(f->detail, "RFC 7505 wants"));
+	/* "10 .": the same judgement, the real preference in the texts */
+	mx_dname_from_text("ten.test", &c.domain);
+	c.null_mx_pref = 10;
+	mx_detect_observe_chain(d, &c);
+	f = NULL;
+	size_t nf;
+	const struct mx_finding *fl = mx_detect_peek(d, &nf);
+	for (size_t i = 0; i < nf; i++) {
+		char dn[MX_DNAME_STRLEN];
+		mx_dname_format(&fl[i].domain, dn, sizeof dn);
+		if (strcmp(fl[i].pattern, "NULL_MX") == 0 && strcmp(dn, "ten.test.") == 0)
+			f = &fl[i];
+	}
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	assert_non_null(strstr(f->detail, "null MX \"10 .\""));
+	assert_non_null(strstr(f->detail, "RFC 7505 wants preference 0"));
+	assert_null(strstr(f->cause, "\"MX 0 .\""));
+	c.null_mx_pref = 0;
 	/* MX host without address, a doubled suffix */
 	c.null_mx = false;
 	mx_dname_from_text("gone.test", &c.domain);
@@ -1137,6 +1158,67 @@ static void p13_rows_show_both_answers(void **state)
 	assert_int_equal(f->evidence[3].outcome, MX_O_NXDOMAIN);
 	assert_int_equal(f->evidence[3].rcode, 3);
 	assert_int_equal(f->evidence[3].latency_us, 3000);
+	mx_detect_free(d);
+}
+
+/* BADVERS (RFC 6891 §6.1.3): a query at EDNS version 1 answered BADVERS
+ * (the server's OPT says version 0), then retried at version 0 and answered:
+ * the fallback working (INFO, "retried at version 0"), not "no retry
+ * without OPT"; without that retry: ERROR worded for the version. */
+static void p15_badvers_retry_at_lower_version(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("EDNS_FORMERR");
+	struct mx_txn t;
+	txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0, 2000, MX_RCODE_BADVERS, 100);
+	t.q_edns = t.r_edns = true;
+	t.q_edns_version = 1;
+	t.r_edns_version = 0;
+	mx_detect_observe_txn(d, &t);
+	txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + 3000, 2000, 0, 102);
+	t.q_edns = t.r_edns = true;
+	mx_detect_observe_txn(d, &t);
+	const struct mx_finding *f = find(d, "EDNS_FORMERR", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	assert_non_null(strstr(f->detail, "version 1 answered BADVERS"));
+	assert_non_null(strstr(f->detail, "up to version 0"));
+	assert_non_null(strstr(f->detail, "retried at version 0 and answered"));
+	assert_null(strstr(f->detail, "without OPT"));
+	assert_non_null(strstr(f->cause, "6.1.3"));
+	/* another name, no retry: ERROR, about the version */
+	txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + SEC, 2000, MX_RCODE_BADVERS, 110);
+	mx_dname_from_text("mx2.example.test", &t.qname);
+	t.q_edns = t.r_edns = true;
+	t.q_edns_version = 1;
+	mx_detect_observe_txn(d, &t);
+	mx_detect_tick(d, T0 + 10 * SEC);
+	size_t n;
+	const struct mx_finding *fl = mx_detect_peek(d, &n);
+	f = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fl[i].pattern, "EDNS_FORMERR") == 0 && fl[i].sev == MX_SEV_ERROR)
+			f = &fl[i];
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "no retry at a lower EDNS version"));
+	assert_null(strstr(f->detail, "without OPT"));
+	/* FORMERR keeps its wording: a retry with OPT is no fallback */
+	txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + 20 * SEC, 2000, MX_RCODE_FORMERR, 120);
+	mx_dname_from_text("mx3.example.test", &t.qname);
+	t.q_edns = true;
+	mx_detect_observe_txn(d, &t);
+	txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + 20 * SEC + 3000, 2000, 0, 122);
+	mx_dname_from_text("mx3.example.test", &t.qname);
+	t.q_edns = true;
+	mx_detect_observe_txn(d, &t);
+	mx_detect_tick(d, T0 + 30 * SEC);
+	fl = mx_detect_peek(d, &n);
+	size_t errors = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fl[i].pattern, "EDNS_FORMERR") == 0 && fl[i].sev == MX_SEV_ERROR &&
+		    strstr(fl[i].detail, "no retry without OPT"))
+			errors++;
+	assert_int_equal(errors, 1);
 	mx_detect_free(d);
 }
 
@@ -2528,6 +2610,7 @@ int main(void)
 		cmocka_unit_test(p13_names_each_qtype),
 		cmocka_unit_test(p13_refused_is_no_disagreement),
 		cmocka_unit_test(p13_rows_show_both_answers),
+		cmocka_unit_test(p15_badvers_retry_at_lower_version),
 		cmocka_unit_test(txn_findings_have_rows),
 		cmocka_unit_test(step_rows_include_merged_lookups),
 		cmocka_unit_test(p13_same_resolver_as_addr_eq),

@@ -622,11 +622,21 @@ static void test_edns_ede(void **state)
 	wopt(&w, 1232, 0, false, NULL, 0);
 	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
 
-	/* a cookie-only query (QDCOUNT 0 with OPT) is DNS, without OPT it is not */
+	/* a cookie-only query (QDCOUNT 0 with OPT) is DNS; so is a bare
+	 * header (its FORMERR answer is DNS too); QDCOUNT 0, no OPT and more
+	 * than a header is not */
 	whdr(&w, 16, 0, 0, 0, 0, 1);
 	wopt(&w, 1232, 0, false, NULL, 0);
 	assert_int_equal(parse(&w), MX_DNS_OK);
 	whdr(&w, 16, 0, 0, 0, 0, 0);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_false(M.has_question);
+	whdr(&w, 16, F_QR | 1, 0, 0, 0, 0); /* its FORMERR answer */
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.rcode, MX_RCODE_FORMERR);
+	whdr(&w, 16, 0, 0, 0, 0, 0);
+	w.n += 4; /* four junk bytes after the header */
+	memset(w.b + 12, 0x5a, 4);
 	assert_int_equal(parse(&w), MX_DNS_NOT_DNS);
 }
 
