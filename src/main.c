@@ -6,7 +6,9 @@
  * drops root (live: always when root, to -Z USER or "nobody"; files: only
  * with -Z), then feeds every frame to the pipeline and writes the report
  * with the chosen sink when the input ends, -c frames were read, or SIGINT
- * or SIGTERM arrive.
+ * or SIGTERM arrive (live: after reading the frames the kernel already
+ * holds, drain_live()). Kernel and interface drops of a live capture are a
+ * warning at the end; a -B smaller than the snap length is refused.
  *
  * Live captures use a BPF filter by default (DNS on the --dns-port ports,
  * IP fragments, ICMP/ICMPv6 unreachables, SYNs to port 25) so the kernel
@@ -333,7 +335,8 @@ static void help(void)
 	      "  -i INTERFACE            capture live on INTERFACE ('any' = all of them)\n"
 	      "  -D                      list the interfaces that can be captured on and exit\n"
 	      "  -s SNAPLEN              live: bytes kept of each packet (default 262144)\n"
-	      "  -B KIB                  live: capture buffer size in KiB\n"
+	      "  -B KIB                  live: capture buffer size in KiB (at least the\n"
+	      "                          snap length)\n"
 	      "  -p                      live: do not put the interface in promiscuous mode\n"
 	      "  -c COUNT                stop after COUNT packets\n"
 	      "  -Z USER                 after opening input and output, drop root\n"
