@@ -1412,8 +1412,10 @@ int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
 			set_err(err, errlen, "cannot capture on %s: the interface is down", o->iface);
 			break;
 		default:
-			set_err(err, errlen, "cannot capture on %s: %s", o->iface,
-				why[0] ? why : pcap_statustostr(rc));
+			/* libpcap cannot lay out its ring in a very small -B */
+			set_err(err, errlen, "cannot capture on %s: %s%s", o->iface,
+				why[0] ? why : pcap_statustostr(rc),
+				o->buffer_kib > 0 ? " (a larger -B may help)" : "");
 			break;
 		}
 		pcap_close(pc);

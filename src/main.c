@@ -6,7 +6,9 @@
  * drops root (live: always when root, to -Z USER or "nobody"; files: only
  * with -Z), then feeds every frame to the pipeline and writes the report
  * with the chosen sink when the input ends, -c frames were read, or SIGINT
- * or SIGTERM arrive.
+ * or SIGTERM arrive (live: after reading the frames the kernel already
+ * holds, drain_live()). Kernel and interface drops of a live capture are a
+ * warning at the end; a -B smaller than the snap length is refused.
  *
  * Live captures use a BPF filter by default (DNS on the --dns-port ports,
  * IP fragments, ICMP/ICMPv6 unreachables, SYNs to port 25) so the kernel
@@ -74,6 +76,7 @@
 #define MAX_TABLE 4194304u          /* --max-pending, --max-lookups */
 #define POLL_MS 250
 #define DRAIN_MAX 4096              /* frames per poll round before ticking */
+#define STOP_DRAIN_US 1000000u      /* at most this long reading what a stop left behind */
 
 enum {
 	OPT_DNS_PORT = 256,
@@ -332,7 +335,8 @@ static void help(void)
 	      "  -i INTERFACE            capture live on INTERFACE ('any' = all of them)\n"
 	      "  -D                      list the interfaces that can be captured on and exit\n"
 	      "  -s SNAPLEN              live: bytes kept of each packet (default 262144)\n"
-	      "  -B KIB                  live: capture buffer size in KiB\n"
+	      "  -B KIB                  live: capture buffer size in KiB (at least the\n"
+	      "                          snap length)\n"
 	      "  -p                      live: do not put the interface in promiscuous mode\n"
 	      "  -c COUNT                stop after COUNT packets\n"
 	      "  -Z USER                 after opening input and output, drop root\n"
@@ -885,6 +889,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
+	/* A capture buffer smaller than one packet of the snap length: Linux's
+	 * ring then drops every packet that does not fit (with -B 64 and the
+	 * default snap length: all of them), and the report would look like a
+	 * quiet wire. */
+	if (o->iface != NULL && o->buffer_kib > 0) {
+		int snap = o->snaplen > 0 ? o->snaplen : 262144;
+		int need = (snap + 1023) / 1024;
+
+		if (o->buffer_kib < need) {
+			fprintf(stderr, "mxsniff: -B %d: the capture buffer is smaller than the snapshot "
+				"length (%d bytes), so the kernel would drop packets; give -B %d or more, "
+				"or a smaller -s\n", o->buffer_kib, snap, need);
+			return -1;
+		}
+	}
 	/* accepted, but say what will not happen */
 	if (o->po.detect.enabled == 0)
 		fputs("mxsniff: warning: no detector runs: the report cannot show findings\n", stderr);
@@ -956,6 +975,14 @@ static uint64_t wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static void note_input_error(char *buf, size_t n, const char *msg)
 {
 	size_t used = strlen(buf), len = strlen(msg);
@@ -1013,6 +1040,32 @@ static void run_files(struct run *r, const struct opts *o)
 	}
 }
 
+/* Live, stopped by a signal (or q in the live view): the frames the kernel
+ * already holds were captured before the stop, so they belong in the report
+ * (a response left behind would make its query look unanswered). Reads
+ * without waiting until the buffer is empty, -c is reached, or STOP_DRAIN_US
+ * have passed (a busy wire keeps refilling it). */
+static void drain_live(struct run *r, const struct opts *o)
+{
+	struct mx_frame f;
+	char err[512];
+	uint64_t start = mono_us(), n = 0;
+	int rc;
+
+	while (o->count == 0 || r->frames < o->count) {
+		rc = mx_capture_next(r->cap, &f, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "mxsniff: %s\n", err);
+			r->failed = true;
+		}
+		if (rc != 1)
+			return;
+		feed(r, &f);
+		if ((++n & 255u) == 0 && mono_us() - start >= STOP_DRAIN_US)
+			return;
+	}
+}
+
 static void run_live(struct run *r, const struct opts *o)
 {
 	struct mx_frame f;
@@ -1049,6 +1102,7 @@ static void run_live(struct run *r, const struct opts *o)
 		if (n == 0)
 			mx_pipeline_tick(r->pipe, wall_us());
 	}
+	drain_live(r, o);
 }
 
 static FILE *open_output(const struct opts *o)
@@ -1119,6 +1173,19 @@ static void note_silent_senders(const struct opts *o, const struct mx_snapshot *
 	}
 }
 
+/* Live: packets the kernel or the interface dropped are missing from the
+ * report, and a lost response looks like a timeout. A warning (also with
+ * -q), after the statistics line. */
+static void warn_drops(const struct mx_capture_stats *cs)
+{
+	if (!cs->live || (cs->ps_drop == 0 && cs->ps_ifdrop == 0))
+		return;
+	fprintf(stderr, "mxsniff: warning: %llu packets dropped by the kernel and %llu by the "
+		"interface are not in the report; a query whose response was dropped looks "
+		"unanswered (a larger -B helps)\n", (unsigned long long)cs->ps_drop,
+		(unsigned long long)cs->ps_ifdrop);
+}
+
 /* Report mode: SIGINT/SIGTERM end the capture (a second ^C ends the program
  * at once). Live view: SIGHUP and SIGQUIT too, and every one only sets the
  * flag, so the loop always gets to restore the terminal. */
@@ -1144,14 +1211,6 @@ static void install_signals(bool ui)
 #define UI_IDLE_US 1000000u         /* and once a second when nothing moves */
 #define UI_BUDGET_US 30000u         /* input read per round before keys and drawing */
 #define UI_TICK_US 500000u          /* tick the pipeline between frames (quiet wire, paced replay) */
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 struct ui {
 	struct run *r;
@@ -1593,6 +1652,8 @@ static int ui_main(const struct opts *o, struct run *r, bool live, struct mx_ui_
 		u.st.status[strcspn(u.st.status, "\n")] = '\0';
 	}
 	run_ui(&u);
+	if (live && !u.input_done)
+		drain_live(r, o);   /* stopped by q or a signal: what the kernel holds */
 	mx_ui_curses_close(term);   /* the terminal is back: messages may follow */
 	mx_ui_frame_fini(&u.fr);
 	if (u.have_snap)
@@ -1633,6 +1694,8 @@ static int ui_main(const struct opts *o, struct run *r, bool live, struct mx_ui_
 			"%llu dropped by kernel, %llu dropped by interface\n",
 			(unsigned long long)snap.capture.frames, (unsigned long long)snap.capture.ps_recv,
 			(unsigned long long)snap.capture.ps_drop, (unsigned long long)snap.capture.ps_ifdrop);
+	if (live)
+		warn_drops(&snap.capture);
 	mx_snapshot_fini(&snap);
 	if (r->failed)
 		status = EXIT_ERR;
@@ -1824,6 +1887,7 @@ int main(int argc, char **argv)
 			"%llu dropped by kernel, %llu dropped by interface\n",
 			(unsigned long long)cs.frames, (unsigned long long)cs.ps_recv,
 			(unsigned long long)cs.ps_drop, (unsigned long long)cs.ps_ifdrop);
+	warn_drops(&cs);
 	if (r.failed)
 		status = EXIT_ERR;
 out:

@@ -7,7 +7,10 @@
  * that it cannot be undone: setuid(0) and setgid(0) must fail and no real,
  * effective or saved id may be 0. tcpdump's -Z and dnscap's
  * drop_privileges() work the same way. When not running as root nothing is
- * done: reading a file needs no privileges.
+ * done: reading a file needs no privileges. In a Linux user namespace a user
+ * whose uid or gid has no mapping there (`unshare -r` maps only root), or a
+ * namespace that denies setgroups, gives an error that says so rather than
+ * the bare EINVAL or EPERM.
  *
  * What it does not do: chroot, capabilities, or opening anything.
  */
@@ -18,12 +21,46 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "mxsniff/err.h"
+
+/* Linux user namespaces: only the ids listed in /proc/self/{uid,gid}_map
+ * exist there (`unshare -r` maps just 0), and changing to another one fails
+ * with EINVAL. 1 = mapped or no map to read (not Linux, no /proc), 0 = not. */
+static int id_mapped(const char *map, unsigned long id)
+{
+	FILE *fp = fopen(map, "r");
+	unsigned long inside, outside, count;
+	int found = 0;
+
+	if (fp == NULL)
+		return 1;
+	while (fscanf(fp, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		if (id >= inside && id - inside < count)
+			found = 1;
+	fclose(fp);
+	return found;
+}
+
+/* "deny" in /proc/self/setgroups: setgroups() is refused in this user
+ * namespace (unshare -r writes it before mapping root). */
+static int setgroups_denied(void)
+{
+	FILE *fp = fopen("/proc/self/setgroups", "r");
+	char buf[16] = "";
+	int denied;
+
+	if (fp == NULL)
+		return 0;
+	denied = fgets(buf, sizeof(buf), fp) != NULL && strncmp(buf, "deny", 4) == 0;
+	fclose(fp);
+	return denied;
+}
 
 int mx_priv_drop(const char *user, char *err, size_t errlen)
 {
@@ -57,8 +94,23 @@ int mx_priv_drop(const char *user, char *err, size_t errlen)
 			 uid == 0 ? "uid" : "group id");
 		return MX_EINVAL;
 	}
+	if (!id_mapped("/proc/self/uid_map", (unsigned long)uid) ||
+	    !id_mapped("/proc/self/gid_map", (unsigned long)gid)) {
+		bool u = !id_mapped("/proc/self/uid_map", (unsigned long)uid);
+
+		snprintf(err, errlen, "cannot drop privileges to '%s': its %s %lu has no mapping in this "
+			 "user namespace (see /proc/self/%s_map)", user, u ? "uid" : "group id",
+			 u ? (unsigned long)uid : (unsigned long)gid, u ? "uid" : "gid");
+		return MX_EPRIV;
+	}
 	if (initgroups(pw->pw_name, gid) != 0 && setgroups(1, &gid) != 0) {
-		snprintf(err, errlen, "cannot drop privileges: setgroups: %s", strerror(errno));
+		int e = errno;
+
+		if (e == EPERM && setgroups_denied())
+			snprintf(err, errlen, "cannot drop privileges to '%s': setgroups is denied in this "
+				 "user namespace (/proc/self/setgroups)", user);
+		else
+			snprintf(err, errlen, "cannot drop privileges: setgroups: %s", strerror(e));
 		return MX_EPRIV;
 	}
 	if (setresgid(gid, gid, gid) != 0) {

@@ -1104,6 +1104,10 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 	} else if (s->packets && !s->dns_messages) {
 		fputs("None of its packets holds a DNS message, so mxsniff could judge nothing: "
 		      MX_SK_NO_DNS_WHY ".", out);
+	} else if (!s->packets && s->capture.ps_drop + s->capture.ps_ifdrop > 0) {
+		fprintf(out, "Every packet that passed the filter was dropped before mxsniff read it (%"
+			PRIu64 " by the kernel, %" PRIu64 " by the interface), so mxsniff could judge "
+			"nothing.", s->capture.ps_drop, s->capture.ps_ifdrop);
 	} else if (!s->packets) {
 		fputs(s->filter[0] ? "No packet passed the filter, so mxsniff could judge nothing."
 				   : "So mxsniff could judge nothing.", out);

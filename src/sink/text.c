@@ -785,7 +785,12 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 {
 	if (!s->n_findings) {
 		size_t cut = 0;
-		if (s->packets == 0) {
+		if (s->packets == 0 && s->capture.ps_drop + s->capture.ps_ifdrop > 0) {
+			fprintf(out, "Findings\n  none: every packet that passed the filter was dropped "
+				"before mxsniff read it (%" PRIu64 " by the kernel, %" PRIu64 " by the "
+				"interface: see pcap drops under Capture), so nothing could be judged\n",
+				s->capture.ps_drop, s->capture.ps_ifdrop);
+		} else if (s->packets == 0) {
 			fprintf(out, "Findings\n  none: %s, so nothing could be judged\n",
 				s->filter[0] ? "no packet passed the filter" : "the capture holds no packets");
 		} else if (s->dns_messages == 0) {

@@ -1607,6 +1607,24 @@ static void text_findings_chains(void **state)
 	out = render(&mx_sink_text, f, false, &n);
 	assert_has(out, "Findings\n  none: no packet passed the filter, so nothing could be judged\n\n");
 	free(out);
+	/* live, every packet dropped before it was read: not "no packet passed" */
+	f->s.capture.live = true;
+	f->s.capture.ps_recv = 40;
+	f->s.capture.ps_drop = 38;
+	f->s.capture.ps_ifdrop = 2;
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings\n  none: every packet that passed the filter was dropped before mxsniff "
+			"read it (38 by the kernel, 2 by the interface: see pcap drops under Capture), so "
+			"nothing could be judged\n");
+	assert_null(strstr(out, "no packet passed the filter"));
+	free(out);
+	out = render(&mx_sink_md, f, false, &n);
+	assert_has(out, "Every packet that passed the filter was dropped before mxsniff read it (38 by "
+			"the kernel, 2 by the interface), so mxsniff could judge nothing.");
+	assert_null(strstr(out, "No packet passed the filter"));
+	free(out);
+	f->s.capture.live = false;
+	f->s.capture.ps_recv = f->s.capture.ps_drop = f->s.capture.ps_ifdrop = 0;
 	f->s.dns_messages = dns > 0 ? dns : 1;
 	f->s.packets = 15;
 	out = render(&mx_sink_text, f, false, &n);
