@@ -1514,16 +1514,19 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 	uint64_t h_dom = mx_dname_hash(&c->domain, SEED_DOM);
 	const struct lslot *dsl = &m->domains.idx[h_dom & m->domains.mask];
 	__builtin_prefetch(dsl);
+	/* both rings are on or off together (recent_chains); a deferred or
+	 * failed chain is packed once and its record copied into the second */
 	uint64_t no = ++m->chain_closes;
-	if (m->chains.k) {
-		unsigned char *p = rr_push(&m->chains, sizeof(struct mx_chain) + PACK_SLACK);
-		if (p)
-			rr_trim(&m->chains, chain_pack(p, c), no);
-	}
-	if (m->bad_chains.k && (c->verdict == MX_CHAIN_DEFERRED || c->verdict == MX_CHAIN_FAILED)) {
-		unsigned char *p = rr_push(&m->bad_chains, sizeof(struct mx_chain) + PACK_SLACK);
-		if (p)
-			rr_trim(&m->bad_chains, chain_pack(p, c), no);
+	unsigned char *p = m->chains.k ? rr_push(&m->chains, sizeof(struct mx_chain) + PACK_SLACK) : NULL;
+	if (p) {
+		size_t n = chain_pack(p, c);
+		rr_trim(&m->chains, n, no);
+		unsigned char *q = c->verdict == MX_CHAIN_DEFERRED || c->verdict == MX_CHAIN_FAILED
+			? rr_push(&m->bad_chains, n) : NULL;
+		if (q) {
+			memcpy(q, p, n);
+			rr_trim(&m->bad_chains, n, no);
+		}
 	}
 	if (dsl->i != NIL) {
 		/* the row's first line (hash, set, name) and the counters, which
