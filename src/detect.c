@@ -192,6 +192,7 @@ bool mx_detect_in_dnsbl_(const struct mx_detect_opts *o, const struct mx_dname *
 
 struct mx_emit {
 	struct mx_detect *d;
+	bool pending;           /* into d->pend (mx_detect_pending()), not the findings */
 };
 
 /* Recent lookups, so that chain-based findings can show evidence rows:
@@ -276,7 +277,7 @@ struct mx_detect {
 	struct cb_lookup l_lookup;
 	struct cb_chain l_chain;
 	struct cb_tcp l_tcp;
-	struct cb_emit l_tick, l_finish;
+	struct cb_emit l_tick, l_finish, l_pending;
 	/* per combination of a lookup's need bits, the l_lookup positions
 	 * to call (bit k: e[k]) */
 	uint64_t sel_lookup[MX_NEED_BITS + 1];
@@ -293,6 +294,10 @@ struct mx_detect {
 	uint64_t evicted, seq;
 	bool dirty;
 	struct mx_emit em;
+	struct mx_emit pem;             /* pending: mx_detect_pending() */
+	struct mx_finding *pend;        /* MX_DETECT_MAX_PENDING, allocated on first use */
+	size_t n_pend;
+	uint64_t pend_dropped;
 	uint64_t now;
 	uint64_t *recent_seq;           /* RECENT_LOOKUPS seqs, allocated on first use */
 	uint64_t *recent_f0;            /* each slot's first query frame (step_merged's bound) */
@@ -514,6 +519,7 @@ void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
 	dst->single_attempt = src->single_attempt;
 	dst->authoritative = src->authoritative;
 	dst->seq = src->seq;
+	dst->pending = src->pending;
 }
 
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
@@ -1628,6 +1634,7 @@ struct mx_detect *mx_detect_new(const struct mx_detect_opts *o)
 		ADD_CB(l_tcp, on_tcp);
 		ADD_CB(l_tick, on_tick);
 		ADD_CB(l_finish, on_finish);
+		ADD_CB(l_pending, on_pending);
 #undef ADD_CB
 		if (x->on_lookup)
 			lneed[d->l_lookup.n - 1] = x->lookup_needs;
@@ -1656,6 +1663,7 @@ void mx_detect_free(struct mx_detect *d)
 	for (size_t i = 0; i < 64; i++)
 		free(d->state_raw[i]);
 	free(d->f);
+	free(d->pend);
 	free(d->recent);
 	free(d->recent_seq);
 	free(d->recent_f0);
@@ -1919,9 +1927,13 @@ static void heap_build(struct mx_detect *d)
 
 /* mx_emit(): the finding f became or was merged into; NULL when it was
  * dropped (no memory). */
+static struct mx_finding *pend_emit(struct mx_detect *d, const struct mx_finding *f);
+
 static struct mx_finding *emit(struct mx_emit *e, const struct mx_finding *f)
 {
 	struct mx_detect *d = e->d;
+	if (e->pending)
+		return pend_emit(d, f);
 	d->dirty = true;
 	if (!d->fidx) {
 		size_t sz = 16;
@@ -2000,6 +2012,45 @@ static struct mx_finding *emit(struct mx_emit *e, const struct mx_finding *f)
 	d->fpat[at] = (uint8_t)pid;
 	heap_push(d, at);
 	index_put(d, at);
+	return nf;
+}
+
+/* A pending finding (mx_detect_pending()): left out when a made finding
+ * has its key, merged into a pending one with its key, else added while
+ * there is room. Its seq is its key's hash with the top bit set: the same
+ * pending finding keeps it across calls (the live view follows the
+ * selection by seq), and it is no made finding's. */
+static struct mx_finding *pend_emit(struct mx_detect *d, const struct mx_finding *f)
+{
+	uint64_t key = finding_key(f);
+	if (d->fidx)
+		for (size_t k = (size_t)key & d->fmask; d->fidx[k]; k = (k + 1) & d->fmask) {
+			size_t i = d->fidx[k] - 1;
+			if (d->fkey[i] == key && same_key(&d->f[i], f))
+				return NULL;
+		}
+	for (size_t i = 0; i < d->n_pend; i++)
+		if (same_key(&d->pend[i], f)) {
+			merge(&d->pend[i], f);
+			return &d->pend[i];
+		}
+	if (!d->pend) {
+		d->pend = malloc(MX_DETECT_MAX_PENDING * sizeof(*d->pend));
+		if (!d->pend)
+			return NULL;
+	}
+	if (d->n_pend == MX_DETECT_MAX_PENDING) {
+		d->pend_dropped++;
+		return NULL;
+	}
+	struct mx_finding *nf = &d->pend[d->n_pend++];
+	mx_finding_copy(nf, f);
+	nf->seq = key | 1ULL << 63;
+	if (nf->count == 0)
+		nf->count = 1;
+	if (!nf->pending)
+		nf->pending = "not made yet: the detector makes it when its window or the capture ends, if nothing "
+			      "changes";
 	return nf;
 }
 
@@ -2144,6 +2195,23 @@ void mx_detect_finish(struct mx_detect *d, uint64_t end_us)
 	if (end_us > d->now)
 		d->now = end_us;
 	DISPATCH(l_finish, on_finish, &d->em);
+}
+
+const struct mx_finding *mx_detect_pending(struct mx_detect *d, size_t *n, uint64_t *dropped)
+{
+	d->n_pend = 0;
+	d->pend_dropped = 0;
+	d->pem.d = d;
+	d->pem.pending = true;
+	DISPATCH(l_pending, on_pending, &d->pem);
+	for (size_t i = 0; i < d->n_pend; i++)
+		mx_finding_text(&d->pend[i]);
+	if (d->n_pend > 1)
+		qsort(d->pend, d->n_pend, sizeof(*d->pend), rank_cmp);
+	*n = d->n_pend;
+	if (dropped)
+		*dropped = d->pend_dropped;
+	return d->pend;
 }
 
 const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)

@@ -1827,6 +1827,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	mx_pipeline_set_source(r.pipe, mx_capture_source(r.cap), mx_capture_filter(r.cap), live);
+	/* the live view shows what the detectors hold back (pending findings) */
+	mx_pipeline_set_pending(r.pipe, use_ui);
 	if (use_ui) {
 		status = ui_main(&o, &r, live, term, out, note);
 		term = NULL;   /* closed by ui_main */

@@ -1847,6 +1847,9 @@ void mx_snapshot_fini(struct mx_snapshot *s)
 	free(s->chains);
 	free(s->domains);
 	free(s->findings);
+	free(s->pending);
+	s->pending = NULL;
+	s->n_pending = 0;
 	s->chains = NULL;
 	s->domains = NULL;
 	s->findings = NULL;

@@ -58,6 +58,7 @@ struct mx_pipeline {
 	uint64_t now;                    /* capture clock: largest timestamp seen */
 	uint64_t next_tick;              /* tick the lower layers when now reaches it */
 	uint64_t next_detect_tick;
+	bool pending;                    /* snapshots carry the pending findings */
 };
 
 void mx_pipeline_opts_default(struct mx_pipeline_opts *o)
@@ -336,12 +337,18 @@ void mx_pipeline_finish(struct mx_pipeline *p, uint64_t end_us)
 	mx_lookup_finish(p->lookup, p->now);
 	mx_chain_finish(p->chain, p->now);
 	mx_detect_finish(p->detect, p->now);
+	p->pending = false;   /* every finding is made or dropped now */
 }
 
 void mx_pipeline_set_capture_stats(struct mx_pipeline *p, const struct mx_capture_stats *c)
 {
 	if (c != NULL)
 		p->cap = *c;
+}
+
+void mx_pipeline_set_pending(struct mx_pipeline *p, bool on)
+{
+	p->pending = on;
 }
 
 int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
@@ -374,6 +381,19 @@ int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
 		for (size_t i = 0; i < n; i++)
 			mx_finding_copy(&s->findings[i], &f[i]);
 		s->n_findings = n;
+	}
+	if (p->pending) {
+		f = mx_detect_pending(p->detect, &n, &s->pending_dropped);
+		if (n) {
+			s->pending = calloc(n, sizeof(*s->pending));
+			if (s->pending == NULL) {
+				mx_snapshot_fini(s);
+				return MX_ENOMEM;
+			}
+			for (size_t i = 0; i < n; i++)
+				mx_finding_copy(&s->pending[i], &f[i]);
+			s->n_pending = n;
+		}
 	}
 	return 0;
 }

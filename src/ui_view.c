@@ -694,15 +694,28 @@ static int name_cmp(const struct mx_dname *a, const struct mx_dname *b)
 }
 #define NCOLS(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 
+/* The Findings view lists the made findings, then the pending ones (not
+ * made yet: mx_detect_pending()), as one list. */
+static size_t f_total(const struct mx_snapshot *s)
+{
+	return s->n_findings + s->n_pending;
+}
+
+static const struct mx_finding *f_at(const struct mx_snapshot *s, size_t i)
+{
+	return i < s->n_findings ? &s->findings[i] : &s->pending[i - s->n_findings];
+}
+
 /* Findings about an address/domain, for sender and domain detail pages. */
 static void related_findings(const struct mx_snapshot *s, struct rows *rs, const struct mx_addr *sender,
 			     const struct mx_dname *domain)
 {
 	size_t i, k = 0;
+	int x;
 
 	heading(rs, "Findings");
-	for (i = 0; i < s->n_findings; i++) {
-		const struct mx_finding *f = &s->findings[i];
+	for (i = 0; i < f_total(s); i++) {
+		const struct mx_finding *f = f_at(s, i);
 		struct mx_ui_row *r;
 		char nm[MX_DNAME_STRLEN];
 
@@ -715,8 +728,10 @@ static void related_findings(const struct mx_snapshot *s, struct rows *rs, const
 			return;
 		row_put(r, rs->w, 3, 6, mx_sev_name(f->sev), mx_ui_sev_role(f->sev), false);
 		row_put(r, rs->w, 10, 26, f->pattern, MX_ROLE_NORMAL, false);
-		row_put(r, rs->w, 37, -1, f->domain.len ? name_s(&f->domain, nm, sizeof(nm)) :
-			name_s(&f->host, nm, sizeof(nm)), MX_ROLE_NORMAL, false);
+		x = row_put(r, rs->w, 37, -1, f->domain.len ? name_s(&f->domain, nm, sizeof(nm)) :
+			    name_s(&f->host, nm, sizeof(nm)), MX_ROLE_NORMAL, false) + 1;
+		if (f->pending)
+			row_put(r, rs->w, x, -1, "(pending)", MX_ROLE_DIM, false);
 		k++;
 	}
 	if (k == 0)
@@ -770,16 +785,17 @@ static const int fsort_col[] = {0, 2, 3, 1};
 
 static size_t f_count(const struct mx_snapshot *s)
 {
-	return s->n_findings;
+	return f_total(s);
 }
 
 static void f_cells(const struct mx_snapshot *s, size_t i, struct cells *c)
 {
-	const struct mx_finding *f = &s->findings[i];
+	const struct mx_finding *f = f_at(s, i);
 	char nm[MX_DNAME_STRLEN], h[MX_DNAME_STRLEN];
 
+	/* a pending finding: its severity dim, its title after "pending:" */
 	sfmt(c->t[0], CELL, "%s", mx_sev_name(f->sev));
-	c->role[0] = (uint8_t)mx_ui_sev_role(f->sev);
+	c->role[0] = (uint8_t)(f->pending ? MX_ROLE_DIM : mx_ui_sev_role(f->sev));
 	sfmt(c->t[1], CELL, "%s", f->pattern != NULL ? f->pattern : "?");
 	sfmt(c->t[2], CELL, "%" PRIu64, f->count);
 	hms(f->last_us, c->t[3], CELL);
@@ -790,17 +806,17 @@ static void f_cells(const struct mx_snapshot *s, size_t i, struct cells *c)
 		name_s(&f->domain, c->t[5], CELL);
 	else
 		name_s(&f->host, c->t[5], CELL);
-	sfmt(c->t[6], CELL, "%s", f->title != NULL ? f->title : "");
+	sfmt(c->t[6], CELL, "%s%s", f->pending ? "pending: " : "", f->title != NULL ? f->title : "");
 }
 
 static uint64_t f_key(const struct mx_snapshot *s, size_t i)
 {
-	return s->findings[i].seq;
+	return f_at(s, i)->seq;
 }
 
 static int f_cmp(const struct mx_snapshot *s, unsigned sort, size_t ia, size_t ib)
 {
-	const struct mx_finding *a = &s->findings[ia], *b = &s->findings[ib];
+	const struct mx_finding *a = f_at(s, ia), *b = f_at(s, ib);
 	int r = 0;
 
 	switch (sort) {
@@ -869,11 +885,14 @@ static void evidence_rows(struct rows *rs, const struct mx_finding *f)
 
 static void f_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, char *title, size_t tn)
 {
-	const struct mx_finding *f = &s->findings[i];
+	const struct mx_finding *f = f_at(s, i);
 	char a[MX_ADDR_STRLEN], nm[MX_DNAME_STRLEN], t1[40], t2[40], buf[1024];
 	unsigned k;
 
-	sfmt(title, tn, "Finding %s (%s)", f->pattern ? f->pattern : "?", mx_sev_name(f->sev));
+	sfmt(title, tn, "%s %s (%s)", f->pending ? "Pending finding" : "Finding", f->pattern ? f->pattern : "?",
+	     mx_sev_name(f->sev));
+	if (f->pending)
+		kv(rs, "pending", MX_ROLE_WARN, "not made yet: %s", f->pending);
 	kv(rs, "what", MX_ROLE_NORMAL, "%s", f->title ? f->title : "-");
 	kv(rs, "severity", mx_ui_sev_role(f->sev), "%s", mx_sev_name(f->sev));
 	if (f->sender.family)
@@ -1781,6 +1800,8 @@ static void header(struct mx_ui_frame *f, const struct mx_snapshot *s, const str
 		if (bysev[MX_SEV_CRIT] || bysev[MX_SEV_ERROR])
 			sadd(buf, sizeof(buf), " (%" PRIu64 " crit, %" PRIu64 " error)", bysev[MX_SEV_CRIT],
 			     bysev[MX_SEV_ERROR]);
+		if (s->n_pending)
+			sadd(buf, sizeof(buf), " +%zu pending", s->n_pending);
 		x = row_put(r1, w, x, -1, buf, bysev[MX_SEV_CRIT] ? MX_ROLE_CRIT :
 			    (bysev[MX_SEV_ERROR] ? MX_ROLE_ERROR : MX_ROLE_TITLE), false) + 2;
 		if (st->paused && !st->ended) {

@@ -85,6 +85,10 @@ struct mx_finding {
 	bool authoritative;          /* resolvers[] are authoritative servers queried with
 				      * RD=0 (a resolver's iterative traffic), not resolvers */
 	uint64_t seq;                /* order of first emission */
+	/* NULL for a finding made. A pending one (mx_detect_pending(): what a
+	 * detector would still report if the capture ended now, shown by the
+	 * live view) says in words what it waits for. */
+	const char *pending;
 	/* A text made only when the finding is shown (mx_finding_defer()):
 	 * while detail_fn (verify_fn) is set, detail[] (verify[]) holds the
 	 * detector's raw record instead. mx_detect_peek() makes the texts:
@@ -409,6 +413,11 @@ struct mx_detector {
 	void (*on_tcp)(void *st, const struct mx_detect_ctx *c, const struct mx_tcpctl *t, struct mx_emit *e);
 	void (*on_tick)(void *st, const struct mx_detect_ctx *c, struct mx_emit *e);
 	void (*on_finish)(void *st, const struct mx_detect_ctx *c, struct mx_emit *e);
+	/* Emit what the detector holds back or would still make at the end
+	 * (on_tick/on_finish), as it stands now, WITHOUT changing the state:
+	 * the live view shows these as pending (mx_detect_pending()). Each
+	 * finding's `pending` says what it waits for. NULL: nothing held. */
+	void (*on_pending)(void *st, const struct mx_detect_ctx *c, struct mx_emit *e);
 	struct mx_needs lookup_needs; /* {0, 0}: every lookup */
 };
 
@@ -436,6 +445,16 @@ void mx_detect_finish(struct mx_detect *d, uint64_t end_us);
 /* Findings so far, ranked (severity desc, count desc, first seen, key): a
  * borrowed array valid until the next observe call. */
 const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n);
+/* The pending findings now (each detector's on_pending), ranked as
+ * mx_detect_peek() ranks: findings not made yet, which the detector makes
+ * later (when a window ends, or at the end of the capture) if nothing
+ * changes, or drops (e.g. MX_NXDOMAIN handed to RESOLVER_DISAGREEMENT).
+ * A pending finding with the key of a made one is left out (the made one
+ * is shown). At most MX_DETECT_MAX_PENDING (more are counted in *dropped
+ * when not NULL). A borrowed array valid until the next call; the state
+ * and the made findings do not change. */
+#define MX_DETECT_MAX_PENDING 64
+const struct mx_finding *mx_detect_pending(struct mx_detect *d, size_t *n, uint64_t *dropped);
 uint64_t mx_detect_evicted(const struct mx_detect *d);
 /* Findings of one pattern evicted from the full findings table. */
 struct mx_evicted_pattern {

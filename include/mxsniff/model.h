@@ -171,6 +171,10 @@ struct mx_snapshot {
 	struct mx_domain_row *domains;       size_t n_domains;       /* by failed+deferred desc, chains desc, name */
 	uint64_t evicted_domains;
 	struct mx_finding *findings;         size_t n_findings;      /* ranked: severity, impact */
+	/* pending findings (mx_pipeline_set_pending(): the live view only),
+	 * ranked; each has `pending` set. Not made yet: no report shows them */
+	struct mx_finding *pending;          size_t n_pending;
+	uint64_t pending_dropped;    /* more than MX_DETECT_MAX_PENDING */
 	uint64_t findings_evicted;
 	/* the patterns whose findings were evicted, by count desc then name;
 	 * the first MX_SNAP_EVICTED_PATTERNS of them */

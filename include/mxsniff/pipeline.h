@@ -43,6 +43,10 @@ void mx_pipeline_tick(struct mx_pipeline *p, uint64_t now_us);
 /* End of input at capture time end_us (last frame's time): flush everything. */
 void mx_pipeline_finish(struct mx_pipeline *p, uint64_t end_us);
 void mx_pipeline_set_capture_stats(struct mx_pipeline *p, const struct mx_capture_stats *c);
+/* Snapshots also carry the pending findings (mx_detect_pending()): for
+ * the live view, which shows what is held back before it is made. Off by
+ * default: reports show made findings only. */
+void mx_pipeline_set_pending(struct mx_pipeline *p, bool on);
 /* Snapshot of the model with current lower-layer stats. */
 int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s);
 /* Direct DNS feed (tests, fuzzing): as if decode produced this message. */

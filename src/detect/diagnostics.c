@@ -752,10 +752,10 @@ static void on_stray(void *vs, const struct mx_detect_ctx *c, const struct mx_st
 	s->unmatched_last = st->resp->ts_us;
 }
 
-static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+/* UNMATCHED_RESPONSE, counted over the whole capture; pending: NULL at its
+ * end (the finding is made), else why it is pending (on_pending) */
+static void unmatched(const struct st *s, struct mx_emit *e, const char *pending)
 {
-	struct st *s = vs;
-	(void)c;
 	if (s->unmatched == 0)
 		return;
 	struct mx_finding f;
@@ -772,7 +772,20 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	f.smtp_status = "none";
 	f.cause = "the capture started after the queries, packet loss in the capture, NAT, or spoofed answers";
 	f.fix = "start the capture before the traffic of interest; capture where both directions pass";
+	f.pending = pending;
 	mx_emit(e, &f);
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	(void)c;
+	unmatched(vs, e, NULL);
+}
+
+static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	(void)c;
+	unmatched(vs, e, "counted over the whole capture: made when it ends");
 }
 
 const struct mx_detector mx_det_diagnostics = {
@@ -787,5 +800,6 @@ const struct mx_detector mx_det_diagnostics = {
 	.on_lookup = on_lookup,
 	.on_stray = on_stray,
 	.on_finish = on_finish,
+	.on_pending = on_pending,
 	.lookup_needs = {MX_NEED_RD | MX_NEED_IN, 0},
 };

@@ -218,10 +218,10 @@ static void on_tick(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
 	expire(vs, c->now_us, false, e);
 }
 
-static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+/* EDNS_DROP, judged on the whole capture; pending: NULL at its end (the
+ * findings are made), else why they are pending (on_pending) */
+static void drops(const struct st *s, struct mx_emit *e, const char *pending)
 {
-	struct st *s = vs;
-	expire(s, c->now_us, true, e);
 	for (unsigned i = 0; i < RES; i++) {
 		const struct res *r = &s->res[i];
 		/* the drop must be specific to EDNS: when plain queries to R are
@@ -250,8 +250,22 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 			  "DNS Flag Day 2020)";
 		f.fix = "upgrade or reconfigure the middlebox; advertise an EDNS buffer of 1232 bytes";
 		mx_finding_verify(&f, "dig +edns=0 +bufsize=1232 . SOA @%s", rs);
+		f.pending = pending;
 		mx_emit(e, &f);
 	}
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	struct st *s = vs;
+	expire(s, c->now_us, true, e);
+	drops(s, e, NULL);
+}
+
+static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	(void)c;
+	drops(vs, e, "judged on the whole capture when it ends: the counts so far");
 }
 
 const struct mx_detector mx_det_edns_formerr = {
@@ -263,4 +277,5 @@ const struct mx_detector mx_det_edns_formerr = {
 	.on_txn = on_txn,
 	.on_tick = on_tick,
 	.on_finish = on_finish,
+	.on_pending = on_pending,
 };

@@ -100,6 +100,22 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 	}
 }
 
+/* The held findings that no answer from another resolver has turned into a
+ * disagreement so far. */
+static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	struct st *s = vs;
+	for (unsigned i = 0; i < HELD; i++) {
+		const struct held *h = &s->held[i];
+		if (!h->used || disagreed(s, c, h))
+			continue;
+		struct mx_finding f = h->f;
+		f.pending = "held for --disagree-window after the chain: if another resolver answers this MX "
+			    "question meanwhile, the domain exists and the resolvers disagree (RESOLVER_DISAGREEMENT)";
+		mx_emit(e, &f);
+	}
+}
+
 /* The detail's raw record (mx_finding_defer): what the text needs besides
  * the finding's domain, then the SOA owner's length, labels and wire bytes
  * when soa is set. The text is made only for findings that are shown: in
@@ -238,5 +254,6 @@ const struct mx_detector mx_det_mx_nxdomain = {
 	.on_chain = on_chain,
 	.on_tick = on_tick,
 	.on_finish = on_finish,
+	.on_pending = on_pending,
 	.lookup_needs = {MX_NEED_MX_POS, 0},
 };

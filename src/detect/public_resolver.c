@@ -107,10 +107,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	}
 }
 
-static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+/* pending: NULL at the end of the capture (the findings are made), else
+ * why they are pending (on_pending) */
+static void report(const struct st *s, struct mx_emit *e, const char *pending)
 {
-	struct st *s = vs;
-	(void)c;
 	for (unsigned i = 0; i < RES; i++) {
 		const struct res *r = &s->res[i];
 		if (!r->s.used)
@@ -143,8 +143,21 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 			  "be throttled\") and DNS blocklists refuse queries that come through them";
 		f.fix = "run an own caching resolver on or near the mail server";
 		mx_finding_verify(&f, "dig . SOA @%s", rs);
+		f.pending = pending;
 		mx_emit(e, &f);
 	}
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	(void)c;
+	report(vs, e, NULL);
+}
+
+static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	(void)c;
+	report(vs, e, "judged on the whole capture when it ends: the counts so far");
 }
 
 const struct mx_detector mx_det_public_resolver = {
@@ -155,4 +168,5 @@ const struct mx_detector mx_det_public_resolver = {
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
 	.on_finish = on_finish,
+	.on_pending = on_pending,
 };

@@ -170,6 +170,31 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	}
 }
 
+/* QUERY_MIX of one sender over the whole capture; pending: NULL at its end
+ * (the finding is made), else why it is pending (on_pending) */
+static void mix(const struct snd *s, struct mx_emit *e, const char *pending)
+{
+	uint64_t filt = s->all[CAT_PTR] + s->all[CAT_DNSBL] + s->all[CAT_REP];
+	if (s->all_total < 100 || filt * 10 < s->all_total * 8)
+		return;
+	struct mx_finding f;
+	mx_finding_init(&f, "QUERY_MIX", MX_SEV_INFO);
+	f.title = "most of the sender's lookups are for filtering, not delivery";
+	f.sender = s->addr;
+	f.first_us = s->first_us;
+	f.last_us = s->last_us;
+	f.count = s->all_total;
+	for (int k = 0; k < CAT_N; k++)
+		if (s->all[k])
+			mx_finding_detail(&f, "%s %llu%%", cat_names[k],
+					  (unsigned long long)(s->all[k] * 100 / s->all_total));
+	f.smtp_status = "none by itself";
+	f.cause = "reverse DNS, blocklist and reputation lookups for inbound mail dominate";
+	f.fix = "make sure a local caching resolver absorbs them so delivery lookups are not starved";
+	f.pending = pending;
+	mx_emit(e, &f);
+}
+
 static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
 {
 	struct st *st = vs;
@@ -178,25 +203,17 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		if (!st->hdr[i].used)
 			continue;
 		roll(s, s->bucket + 1, c->opts, e);
-		uint64_t filt = s->all[CAT_PTR] + s->all[CAT_DNSBL] + s->all[CAT_REP];
-		if (s->all_total < 100 || filt * 10 < s->all_total * 8)
-			continue;
-		struct mx_finding f;
-		mx_finding_init(&f, "QUERY_MIX", MX_SEV_INFO);
-		f.title = "most of the sender's lookups are for filtering, not delivery";
-		f.sender = s->addr;
-		f.first_us = s->first_us;
-		f.last_us = s->last_us;
-		f.count = s->all_total;
-		for (int k = 0; k < CAT_N; k++)
-			if (s->all[k])
-				mx_finding_detail(&f, "%s %llu%%", cat_names[k],
-						  (unsigned long long)(s->all[k] * 100 / s->all_total));
-		f.smtp_status = "none by itself";
-		f.cause = "reverse DNS, blocklist and reputation lookups for inbound mail dominate";
-		f.fix = "make sure a local caching resolver absorbs them so delivery lookups are not starved";
-		mx_emit(e, &f);
+		mix(s, e, NULL);
 	}
+}
+
+static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	const struct st *st = vs;
+	(void)c;
+	for (unsigned i = 0; i < SENDERS; i++)
+		if (st->hdr[i].used)
+			mix(&st->s[i], e, "judged on the whole capture when it ends: the counts so far");
 }
 
 const struct mx_detector mx_det_query_volume = {
@@ -207,4 +224,5 @@ const struct mx_detector mx_det_query_volume = {
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
 	.on_finish = on_finish,
+	.on_pending = on_pending,
 };

@@ -82,7 +82,10 @@ static void evidence_from_txn(struct mx_evidence *ev, const struct mx_txn *t)
 		snprintf(ev->answer, sizeof ev->answer, "no response");
 }
 
-static void judge(struct pair *p, const struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e)
+/* pending: NULL when the window ended (the finding is made), else why the
+ * finding is pending (on_pending) */
+static void judge(const struct pair *p, const struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e,
+		  const char *pending)
 {
 	const struct mx_detect_opts *o = c->opts;
 	if (p->total == 0 || (p->timeouts == 0 && p->unreachable == 0))
@@ -158,6 +161,7 @@ static void judge(struct pair *p, const struct st *s, const struct mx_detect_ctx
 	}
 	mx_finding_verify(&f, "dig +tries=1 +time=2 . SOA @%s", rs);
 	mx_finding_verify(&f, "dig +tcp . SOA @%s", rs);
+	f.pending = pending;
 	mx_emit(e, &f);
 }
 
@@ -165,7 +169,7 @@ static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e
 {
 	for (unsigned i = 0; i < PAIRS; i++)
 		if (s->hdr[i].used) {
-			judge(&s->pairs[i], s, c, e);
+			judge(&s->pairs[i], s, c, e, NULL);
 			memset(&s->pairs[i], 0, sizeof s->pairs[i]);
 			memset(&s->hdr[i], 0, sizeof s->hdr[i]);
 		}
@@ -218,6 +222,16 @@ static void on_tick(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
 static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
 {
 	flush(vs, c, e);
+}
+
+/* The current window's pairs as they would be judged if it ended now. */
+static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	const struct st *s = vs;
+	for (unsigned i = 0; i < PAIRS; i++)
+		if (s->hdr[i].used)
+			judge(&s->pairs[i], s, c, e,
+			      "the counts of the current --stats-window so far: judged when the window ends");
 }
 
 /* PRIMARY_FAILOVER's texts are deferred (mx_finding_defer): every lookup
@@ -407,5 +421,6 @@ const struct mx_detector mx_det_resolver_timeout = {
 	.on_stray = on_stray,
 	.on_tick = on_tick,
 	.on_finish = on_finish,
+	.on_pending = on_pending,
 	.lookup_needs = {MX_NEED_RD | MX_NEED_RETRIED, 0},
 };

@@ -124,12 +124,14 @@ static void note_name(struct zone *z, const struct mx_dname *q, uint16_t qtype)
 }
 
 /* unsure: nothing in the capture answered, so a failing resolver is not
- * ruled out; others: how many other zones failed at the same resolver */
-static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, struct mx_emit *e)
+ * ruled out; others: how many other zones failed at the same resolver;
+ * pending: NULL to make the finding, else (on_pending) why it is pending */
+static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, struct mx_emit *e, const char *pending)
 {
 	struct mx_finding f;
 	char zn[MX_DNAME_STRLEN], nm[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], ty[16];
-	z->fired = true;
+	if (!pending)
+		z->fired = true;   /* a pending finding changes nothing */
 	mx_finding_init(&f, "DOMAIN_SERVFAIL", MX_SEV_ERROR);
 	f.title = unsure ? "every lookup of one domain fails (SERVFAIL); the resolver answered no other zone, so "
 			   "it is not ruled out"
@@ -190,6 +192,7 @@ static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, s
 		mx_finding_verify(&f, "dig +trace %s %s", ty, nm);
 		mx_finding_verify(&f, "dig %s %s @%s", ty, nm, rs);
 	}
+	f.pending = pending;
 	mx_emit(e, &f);
 }
 
@@ -289,14 +292,15 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		z->frames[z->nframes++] = t->r_frame;
 	}
 	if (domain_servfail_due(z, r->ok, false))
-		emit_domain_servfail(z, false, 0, e);
+		emit_domain_servfail(z, false, 0, e, NULL);
 	(void)c;
 }
 
-static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+/* The DOMAIN_SERVFAIL findings made only at the end of the capture
+ * (domain_servfail_due(.., at_end)); pending: NULL then, else why they are
+ * pending (on_pending) */
+static void at_end(struct st *s, struct mx_emit *e, const char *pending)
 {
-	struct st *s = vs;
-	(void)c;
 	for (unsigned i = 0; i < ZONES; i++) {
 		struct zone *z = &s->zones[i];
 		if (!z->s.used || !domain_servfail_due(z, 0, true))
@@ -311,8 +315,21 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		unsigned others = 0;
 		for (unsigned k = 0; unsure && k < ZONES; k++)
 			others += k != i && s->zones[k].s.used && mx_addr_eq(&s->zones[k].resolver, &z->resolver);
-		emit_domain_servfail(z, unsure, others, e);
+		emit_domain_servfail(z, unsure, others, e, pending);
 	}
+}
+
+static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	(void)c;
+	at_end(vs, e, NULL);
+}
+
+static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	(void)c;
+	at_end(vs, e, "made when the capture ends: until then an answer from the same resolver for another "
+		      "zone would make it at once");
 }
 
 const struct mx_detector mx_det_servfail_storm = {
@@ -324,4 +341,5 @@ const struct mx_detector mx_det_servfail_storm = {
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
 	.on_finish = on_finish,
+	.on_pending = on_pending,
 };

@@ -45,7 +45,9 @@ struct st {
 	uint64_t clock, win_start;
 };
 
-static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_emit *e)
+/* pending: NULL when the window ended (the finding is made), else why the
+ * finding is pending (on_pending) */
+static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_emit *e, const char *pending)
 {
 	const struct mx_detect_opts *o = c->opts;
 	if (r->n == 0)
@@ -117,6 +119,7 @@ static void judge(const struct res *r, const struct mx_detect_ctx *c, struct mx_
 		  "names asked (compare with other resolvers' latency for the same names)";
 	f.fix = "run a local caching resolver on the mail host; remove slow or dead forwarders";
 	mx_finding_verify(&f, "dig . SOA @%s | grep 'Query time'", rs);
+	f.pending = pending;
 	mx_emit(e, &f);
 }
 
@@ -124,7 +127,7 @@ static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e
 {
 	for (unsigned i = 0; i < RES; i++)
 		if (s->hdr[i].used) {
-			judge(&s->res[i], c, e);
+			judge(&s->res[i], c, e, NULL);
 			/* the entry is reset when a resolver takes the slot */
 			memset(&s->hdr[i], 0, sizeof s->hdr[i]);
 		}
@@ -193,6 +196,16 @@ static void on_tick(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
 static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
 {
 	flush(vs, c, e);
+}
+
+/* The current window's resolvers as they would be judged if it ended now. */
+static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)
+{
+	const struct st *s = vs;
+	for (unsigned i = 0; i < RES; i++)
+		if (s->hdr[i].used)
+			judge(&s->res[i], c, e, "the latencies of the current --stats-window so far: judged when the "
+						"window ends");
 }
 
 /* SLOW_CHAIN's texts are deferred (mx_finding_defer: a flood of slow
@@ -266,4 +279,5 @@ const struct mx_detector mx_det_slow_resolver = {
 	.on_chain = on_chain,
 	.on_tick = on_tick,
 	.on_finish = on_finish,
+	.on_pending = on_pending,
 };

@@ -740,6 +740,33 @@ static void other_findings(FILE *out, const struct mx_snapshot *s, const size_t 
 	fputc('\n', out);
 }
 
+/* A report written from the live view before the capture ended: the
+ * pending findings (not made yet), one row each. */
+static void pending_findings(FILE *out, const struct mx_snapshot *s)
+{
+	if (!s->n_pending)
+		return;
+	fprintf(out, "### Pending (%zu)\n\n", s->n_pending);
+	fputs("Not findings yet: the detectors make them when their window or the capture ends, if nothing "
+	      "changes (the live view shows them as pending).\n\n", out);
+	fputs("| Severity | Pattern | About | Count | Waiting for |\n", out);
+	fputs("|---|---|---|---:|---|\n", out);
+	for (size_t j = 0; j < s->n_pending; j++) {
+		const struct mx_finding *f = &s->pending[j];
+		char subj[2 * MX_DNAME_STRLEN + 128];
+		fprintf(out, "| %s | ", mx_sk_sev_upper(f->sev));
+		md_code(out, f->pattern ? f->pattern : "?", true);
+		fputs(" | ", out);
+		mx_sk_subject(f, subj, sizeof subj);
+		if (subj[0])
+			md_code(out, subj, true);
+		fprintf(out, " | %" PRIu64 " | ", f->count);
+		md_text(out, f->pending ? f->pending : "");
+		fputs(" |\n", out);
+	}
+	fputc('\n', out);
+}
+
 static void evidence_table(FILE *out, const struct mx_finding *f)
 {
 	fputs("| Frame | Time | From | To | Question | Answer / rcode | Latency |\n", out);
@@ -1147,6 +1174,7 @@ static int md_close(void *st, FILE *out, const struct mx_snapshot *s)
 					       ? &s->findings[0] : NULL;
 	if (!top) {
 		no_incident(out, s);
+		pending_findings(out, s);
 		appendix(out, s);
 		return 0;
 	}
@@ -1165,6 +1193,7 @@ static int md_close(void *st, FILE *out, const struct mx_snapshot *s)
 		other_findings(out, s, rest, nrest);
 	free(full);
 	free(rest);
+	pending_findings(out, s);
 	appendix(out, s);
 	return 0;
 }

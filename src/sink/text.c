@@ -781,6 +781,24 @@ static void finding_block(FILE *out, const struct mx_finding *f)
 	}
 }
 
+/* A report written from the live view before the capture ended: the
+ * pending findings (not made yet), one entry each. */
+static void pending_findings(FILE *out, const struct mx_snapshot *s)
+{
+	char lead[160], line[2 * MX_DNAME_STRLEN + 512];
+	if (!s->n_pending)
+		return;
+	fprintf(out, "\n  Pending (%zu): not findings yet; made when their window or the capture ends, if\n"
+		"  nothing changes (the live view shows them as pending):\n", s->n_pending);
+	for (size_t j = 0; j < s->n_pending; j++) {
+		const struct mx_finding *f = &s->pending[j];
+		snprintf(lead, sizeof lead, "  [%s] %s  ", mx_sk_sev_upper(f->sev), f->pattern ? f->pattern : "?");
+		wrap(out, lead, 6, mx_sk_finding_line(f, line, sizeof line));
+		snprintf(lead, sizeof lead, "      waiting: ");
+		wrap(out, lead, 6, f->pending);
+	}
+}
+
 static void section_findings(FILE *out, const struct mx_snapshot *s)
 {
 	if (!s->n_findings) {
@@ -817,6 +835,7 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 				cut, cut == 1 ? "" : "s", cut == 1 ? "its" : "their");
 		if (s->findings_evicted)
 			fprintf(out, "  (%" PRIu64 " findings were evicted)\n", s->findings_evicted);
+		pending_findings(out, s);
 		return;
 	}
 	fprintf(out, "Findings (%zu)\n", s->n_findings);
@@ -853,6 +872,7 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 	}
 	free(full);
 	free(rest);
+	pending_findings(out, s);
 }
 
 /* ---- chains ----------------------------------------------------------- */
