@@ -33,6 +33,10 @@
 #      the -o report holds what was seen. The view runs with windows of 1 s
 #      (--chain-window, --retx-gap, --disagree-window) so that the NXDOMAIN
 #      finding is made within seconds (with the defaults, 12 minutes).
+#   8. --ui with the default --disagree-window (10 min): the held NXDOMAIN
+#      is shown at once as a pending finding; 'w' writes a report that lists
+#      it under Pending; q ends the capture and the final report has it as
+#      a made finding.
 #
 # Needs root (CI runs as root) to make the namespace with a real nobody.
 # Exit status 0 = pass, 1 = fail, 77 = skipped (not root, or unshare, ip,
@@ -280,7 +284,8 @@ expect_error userns "^mxsniff: cannot drop privileges to 'nobody': its uid 65534
 # ---- 7. --ui under tmux ------------------------------------------------------
 T new-session -d -s ui -x 160 -y 40 \
 	"'$bin' -i lo --ui --answer-timeout 60 --chain-window 1 --retx-gap 1 --disagree-window 1 -o '$tmp/ui.report' 2>'$tmp/ui.err'; echo EXIT=\$?; sleep 60"
-screen() { T capture-pane -p -t ui 2>/dev/null; }
+sess=ui
+screen() { T capture-pane -p -t "$sess" 2>/dev/null; }
 wait_screen() {
 	local text=$1 i=0
 	while [ "$i" -lt 300 ]; do
@@ -305,6 +310,26 @@ has "$tmp/ui.report" 'MX_NXDOMAIN'
 has "$tmp/ui.report" 'interface lo'
 has "$tmp/ui.err" "^mxsniff: md report written to $tmp/ui.report$"
 ok "--ui: q ends the view, exit 0, the report written"
+
+# ---- 8. pending findings in the view -----------------------------------------
+sess=pend
+T new-session -d -s pend -x 160 -y 40 \
+	"'$bin' -i lo --ui -F text --chain-window 1 --retx-gap 1 -o '$tmp/pend.report' 2>'$tmp/pend.err'; echo EXIT=\$?; sleep 60"
+wait_screen 'packets 0 '
+q @127.0.0.1 nx.example.com MX
+wait_screen 'MX_NXDOMAIN .*pending: the recipient domain does not exist'
+wait_screen 'findings 0 \+1 pending'
+ok "--ui: the NXDOMAIN held for --disagree-window is shown as pending"
+T send-keys -t pend w
+wait_screen 'text report written to'
+has "$tmp/pend.report" '^  Pending \(1\): not findings yet'
+has "$tmp/pend.report" '^  \[ERROR\] MX_NXDOMAIN '
+has "$tmp/pend.report" '^      waiting: held for --disagree-window'
+T send-keys -t pend q
+wait_screen '^EXIT=0$'
+has "$tmp/pend.report" '^  \[ERROR\] MX_NXDOMAIN  sender 127.0.0.1 -> domain nx\.example\.com'
+grep -q 'Pending' "$tmp/pend.report" && fail "the final report still lists a pending finding"
+ok "--ui: 'w' lists it under Pending; at q it is made"
 
 echo "PASS"
 exit 0

@@ -664,6 +664,150 @@ static void healthy_chain_is_quiet(void **state)
 	mx_detect_free(d);
 }
 
+/* The same events into two engines, one asked for its pending findings
+ * between them: the findings made are the same, field by field. */
+static void pending_events(struct mx_detect *d, bool peek, size_t *np)
+{
+	struct mx_chain c;
+	struct mx_txn t;
+	size_t n = 0;
+	chain_of(&c, "nope.test", MX_O_NXDOMAIN);
+	mx_dname_from_text("test", &c.soa_owner);
+	c.neg_ttl = 900;
+	mx_detect_observe_chain(d, &c);
+	if (peek)
+		(void)mx_detect_pending(d, &n, NULL);
+	for (int i = 0; i < 6; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, 3000, 0, 10 + 4 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_TIMEOUT, T0 + (uint64_t)i * SEC, 0, 0, 12 + 4 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+		if (peek)
+			(void)mx_detect_pending(d, &n, NULL);
+	}
+	txn(&t, "192.0.2.10", "192.0.2.55", MX_TXN_UNREACHABLE, T0 + 7 * SEC, 300, 0, 90);
+	mx_detect_observe_txn(d, &t);
+	/* a resolver that answers only SERVFAIL, for one domain: DOMAIN_SERVFAIL
+	 * is made at the end (the resolver is not ruled out) */
+	for (int i = 0; i < 2; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.56", MX_TXN_ANSWERED, T0 + (uint64_t)(8 + i) * SEC, 2000, 2,
+		    100 + 2 * (uint64_t)i);
+		mx_dname_from_text("broken.test", &t.qname);
+		t.qtype = i ? MX_TYPE_A : MX_TYPE_MX;
+		mx_detect_observe_txn(d, &t);
+		if (peek)
+			(void)mx_detect_pending(d, &n, NULL);
+	}
+	mx_detect_tick(d, T0 + 30 * SEC);
+	if (peek)
+		(void)mx_detect_pending(d, &n, NULL);
+	*np = n;
+}
+
+static const struct mx_finding *find_in(const struct mx_finding *f, size_t n, const char *pattern)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].pattern, pattern) == 0)
+			return &f[i];
+	return NULL;
+}
+
+static void pending_findings_change_nothing(void **state)
+{
+	(void)state;
+	struct mx_detect *d1 = new_det(NULL), *d2 = new_det(NULL);
+	size_t n1, n2, np;
+	pending_events(d1, true, &np);
+	pending_events(d2, false, &n2);
+	/* before the end: nothing of these is made, all of them pending */
+	(void)mx_detect_peek(d1, &n1);
+	assert_null(find(d1, "MX_NXDOMAIN", NULL));
+	assert_null(find(d1, "RESOLVER_DEAD", NULL));
+	assert_null(find(d1, "RESOLVER_UNREACHABLE", NULL));
+	uint64_t dropped = 7;
+	const struct mx_finding *p = mx_detect_pending(d1, &np, &dropped);
+	assert_int_equal(dropped, 0);
+	const struct mx_finding *f = find_in(p, np, "MX_NXDOMAIN");
+	assert_non_null(f);
+	assert_non_null(f->pending);
+	assert_non_null(strstr(f->pending, "--disagree-window"));
+	assert_non_null(strstr(f->detail, "not delegated"));   /* deferred text made */
+	assert_null(f->detail_fn);
+	f = find_in(p, np, "RESOLVER_DEAD");
+	assert_non_null(f);
+	assert_non_null(strstr(f->pending, "--stats-window"));
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	assert_non_null(find_in(p, np, "RESOLVER_UNREACHABLE"));
+	assert_null(find(d1, "DOMAIN_SERVFAIL", NULL));
+	f = find_in(p, np, "DOMAIN_SERVFAIL");
+	assert_non_null(f);
+	assert_non_null(strstr(f->pending, "capture ends"));
+	for (size_t i = 1; i < np; i++)
+		assert_true(p[i - 1].sev >= p[i].sev);
+	/* the same call again gives the same list */
+	size_t np2;
+	const struct mx_finding *q = mx_detect_pending(d1, &np2, NULL);
+	assert_int_equal(np2, np);
+	assert_non_null(find_in(q, np2, "MX_NXDOMAIN"));
+	/* the end makes the same findings in both engines */
+	mx_detect_finish(d1, T0 + 2000 * SEC);
+	mx_detect_finish(d2, T0 + 2000 * SEC);
+	const struct mx_finding *a = mx_detect_peek(d1, &n1);
+	const struct mx_finding *b = mx_detect_peek(d2, &n2);
+	assert_int_equal(n1, n2);
+	assert_true(n1 >= 3);
+	for (size_t i = 0; i < n1; i++) {
+		assert_string_equal(a[i].pattern, b[i].pattern);
+		assert_int_equal(a[i].sev, b[i].sev);
+		assert_int_equal(a[i].count, b[i].count);
+		assert_int_equal(a[i].seq, b[i].seq);
+		assert_int_equal(a[i].n_frames, b[i].n_frames);
+		assert_string_equal(a[i].detail, b[i].detail);
+		assert_null(a[i].pending);
+	}
+	assert_non_null(find(d1, "MX_NXDOMAIN", NULL));
+	assert_non_null(find(d1, "RESOLVER_DEAD", NULL));
+	assert_non_null(find(d1, "DOMAIN_SERVFAIL", NULL));
+	/* made now: nothing is pending any more */
+	(void)mx_detect_pending(d1, &np, NULL);
+	assert_int_equal(np, 0);
+	mx_detect_free(d1);
+	mx_detect_free(d2);
+}
+
+/* A held MX_NXDOMAIN is no longer pending once another resolver answered
+ * the MX question (it will go to RESOLVER_DISAGREEMENT); a pending finding
+ * with the key of a made one is left out. */
+static void pending_follows_the_hold(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("MX_NXDOMAIN");
+	struct mx_chain c;
+	struct mx_lookup l;
+	size_t np;
+	chain_of(&c, "split.test", MX_O_NXDOMAIN);
+	mx_detect_observe_chain(d, &c);
+	(void)mx_detect_pending(d, &np, NULL);
+	assert_int_equal(np, 1);
+	lookup(&l, "192.0.2.10", "split.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 20 * SEC, "192.0.2.99", 1000);
+	mx_detect_observe_lookup(d, &l);
+	(void)mx_detect_pending(d, &np, NULL);
+	assert_int_equal(np, 0);
+	mx_detect_finish(d, T0 + 2000 * SEC);
+	assert_null(find(d, "MX_NXDOMAIN", NULL));
+	mx_detect_free(d);
+	/* the same domain made once, held again: the made one stands for it */
+	d = new_det("MX_NXDOMAIN");
+	mx_detect_observe_chain(d, &c);
+	mx_detect_tick(d, T0 + 700 * SEC);
+	assert_non_null(find(d, "MX_NXDOMAIN", NULL));
+	c.mx.first_us = c.mx.end_us = T0 + 800 * SEC;
+	mx_detect_observe_chain(d, &c);
+	(void)mx_detect_pending(d, &np, NULL);
+	assert_int_equal(np, 0);
+	mx_detect_free(d);
+}
+
 static void chain_patterns(void **state)
 {
 	(void)state;
@@ -2591,6 +2735,8 @@ int main(void)
 		cmocka_unit_test(p6_transient_defers),
 		cmocka_unit_test(healthy_chain_is_quiet),
 		cmocka_unit_test(chain_patterns),
+		cmocka_unit_test(pending_findings_change_nothing),
+		cmocka_unit_test(pending_follows_the_hold),
 		cmocka_unit_test(table_and_lists),
 		cmocka_unit_test(findings_table_is_bounded),
 		cmocka_unit_test(findings_eviction_keeps_rare_patterns),

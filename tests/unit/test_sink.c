@@ -2402,6 +2402,48 @@ static void no_detectors_said(void **state)
 	free(f);
 }
 
+/* A report written from the live view lists the pending findings apart,
+ * after the made ones, with what they wait for; JSON and NDJSON have the
+ * made findings only. */
+static void pending_listed_apart(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	struct mx_finding *p = calloc(1, sizeof(*p));
+	size_t n;
+	assert_non_null(p);
+	mx_finding_copy(p, &f->fnd[0]);
+	p->pattern = "RESOLVER_DEAD";
+	p->pending = "the counts of the current --stats-window so far: judged when the window ends";
+	f->s.pending = p;
+	f->s.n_pending = 1;
+	char *out = render(&mx_sink_text, f, false, &n);
+	const char *at = strstr(out, "\n  Pending (1): not findings yet;");
+	assert_non_null(at);
+	assert_true(at > strstr(out, "Findings ("));
+	assert_has(at, "  [");
+	assert_has(at, "] RESOLVER_DEAD  ");
+	assert_has(at, "      waiting: the counts of the current --stats-window so far");
+	free(out);
+	out = render(&mx_sink_md, f, false, &n);
+	at = strstr(out, "### Pending (1)\n");
+	assert_non_null(at);
+	assert_has(at, "| `RESOLVER_DEAD` |");
+	assert_has(at, "| the counts of the current --stats-window so far");
+	free(out);
+	out = render(&mx_sink_json, f, false, &n);
+	assert_null(strstr(out, "RESOLVER_DEAD"));
+	free(out);
+	/* none made: the pending ones still listed */
+	f->s.n_findings = 0;
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "Findings\n  none: no failure pattern found\n");
+	assert_has(out, "\n  Pending (1): not findings yet;");
+	free(out);
+	free(p);
+	free(f);
+}
+
 /* A detector sentence gets a capital and a period, but a DNS name that
  * starts it keeps its case. */
 static void sentence_keeps_names(void **state)
@@ -2559,6 +2601,7 @@ int main(void)
 		cmocka_unit_test(many_findings_per_pattern),
 		cmocka_unit_test(sentence_keeps_names),
 		cmocka_unit_test(no_detectors_said),
+		cmocka_unit_test(pending_listed_apart),
 		cmocka_unit_test(many_domains_fold_resolved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -633,6 +633,42 @@ static void test_finding_detail(void **state)
 	assert_string_equal(c->st.status, "");
 }
 
+/* Pending findings (not made yet) are listed with the made ones: severity
+ * dim, "pending:" before the title, counted apart in the header; their
+ * detail page says what they wait for. */
+static void test_pending_findings(void **state)
+{
+	struct ctx *c = *state;
+	static struct mx_finding p[1];
+
+	finding(&p[0], "RESOLVER_DEAD", MX_SEV_CRIT, (1ULL << 63) | 42, 600, 6, "dead.example.");
+	p[0].title = "the resolver answers nothing";
+	p[0].pending = "the counts of the current --stats-window so far: judged when the window ends";
+	c->x.s.pending = p;
+	c->x.s.n_pending = 1;
+	build(c);
+	assert_true(mx_ui_row_has(&c->f.rows[1], "findings 5 (1 crit, 1 error) +1 pending"));
+	assert_true(mx_ui_row_has(&c->f.rows[2], "1 Findings 6"));
+	/* crit, newest first: the pending one (last seen later) leads */
+	assert_true(mx_ui_row_has(body(c, 0), "RESOLVER_DEAD"));
+	assert_true(mx_ui_row_has(body(c, 0), "pending: the resolver answers nothing"));
+	assert_int_equal(mx_ui_row_role_at(body(c, 0), 1), MX_ROLE_DIM);
+	assert_true(mx_ui_row_has(body(c, 1), "AAAA_SERVFAIL_LOOP"));
+	assert_false(mx_ui_row_has(body(c, 1), "pending"));
+	assert_int_equal(mx_ui_row_role_at(body(c, 1), 1), MX_ROLE_CRIT);
+	assert_true(mx_ui_row_has(status_row(c), "row 1/6"));
+	mx_ui_key(&c->st, MX_KEY_ENTER);
+	build(c);
+	assert_true(mx_ui_row_has(&c->f.rows[3], "Pending finding RESOLVER_DEAD (crit)"));
+	assert_true(any_row_has(c, "not made yet: the counts of the current --stats-window"));
+	/* once made (the pending list is empty, a made one has its place) the
+	 * detail closes: another item */
+	c->x.s.n_pending = 0;
+	build(c);
+	assert_false(c->st.detail);
+	c->x.s.pending = NULL;
+}
+
 static void test_narrow_detail_wraps(void **state)
 {
 	struct ctx *c = *state;
@@ -1054,6 +1090,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_selection_and_scroll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_follow_selected_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finding_detail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_narrow_detail_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),
