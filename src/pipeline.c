@@ -22,7 +22,9 @@
  * Transactions also go to the detectors. Detectors are ticked once per
  * second of capture time; their findings are copied into each snapshot when
  * it is taken (straight from the detectors: the model keeps only the count
- * of evicted findings).
+ * of evicted findings). With mx_pipeline_set_open_chains() on (the live
+ * view), a snapshot also gets the open chains, peeked at from the chain
+ * table when it is taken (bounded: MX_SNAP_OPEN_CHAINS).
  * Time: the clock is the largest capture timestamp seen; when a frame moves
  * it by a millisecond or more, the lower layers are ticked (fragments, idle
  * TCP flows, timeouts, idle lookups) before the frame is decoded. Messages
@@ -58,6 +60,7 @@ struct mx_pipeline {
 	uint64_t now;                    /* capture clock: largest timestamp seen */
 	uint64_t next_tick;              /* tick the lower layers when now reaches it */
 	uint64_t next_detect_tick;
+	bool open_chains;                /* snapshots carry the open chains */
 };
 
 void mx_pipeline_opts_default(struct mx_pipeline_opts *o)
@@ -344,6 +347,11 @@ void mx_pipeline_set_capture_stats(struct mx_pipeline *p, const struct mx_captur
 		p->cap = *c;
 }
 
+void mx_pipeline_set_open_chains(struct mx_pipeline *p, bool on)
+{
+	p->open_chains = on;
+}
+
 int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
 {
 	size_t n;
@@ -374,6 +382,17 @@ int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
 		for (size_t i = 0; i < n; i++)
 			mx_finding_copy(&s->findings[i], &f[i]);
 		s->n_findings = n;
+	}
+	n = p->open_chains ? mx_chain_open_count(p->chain) : 0;
+	if (n) {
+		if (n > MX_SNAP_OPEN_CHAINS)
+			n = MX_SNAP_OPEN_CHAINS;
+		s->open_chains = malloc(n * sizeof(*s->open_chains));
+		if (s->open_chains == NULL) {
+			mx_snapshot_fini(s);
+			return MX_ENOMEM;
+		}
+		s->n_open_chains = mx_chain_peek_open(p->chain, s->open_chains, n);
 	}
 	return 0;
 }

@@ -43,6 +43,9 @@ void mx_pipeline_tick(struct mx_pipeline *p, uint64_t now_us);
 /* End of input at capture time end_us (last frame's time): flush everything. */
 void mx_pipeline_finish(struct mx_pipeline *p, uint64_t end_us);
 void mx_pipeline_set_capture_stats(struct mx_pipeline *p, const struct mx_capture_stats *c);
+/* Whether snapshots carry the chains open at the time (open_chains; off by
+ * default: only the live view shows them). Costs only at a snapshot. */
+void mx_pipeline_set_open_chains(struct mx_pipeline *p, bool on);
 /* Snapshot of the model with current lower-layer stats. */
 int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s);
 /* Direct DNS feed (tests, fuzzing): as if decode produced this message. */
