@@ -875,7 +875,7 @@ static void sum_mx(struct slot_sum *u, const struct cstep *mx)
 
 /* The verdict from the summary alone (the same decisions as reading the
  * record's mx step and hosts: every input is kept in the summary). */
-static void set_verdict(struct mx_chain *c, const struct slot_sum *u)
+static inline __attribute__((always_inline)) void set_verdict(struct mx_chain *c, const struct slot_sum *u)
 {
 	bool mx_ok = u->mx_outcome == MX_O_ANSWER;
 	bool mx_fail = u->mx_asked && !u->mx_pending && mx_outcome_is_fail(u->mx_outcome);
@@ -1016,8 +1016,10 @@ static inline void step_over(struct mx_chain_step *d, const struct ohead *c, uin
 
 /* The public record of open chain i into x, over the record x holds (the
  * scratch record: the previous close's; mx_chain_peek_open(): a cleared
- * one). chain_finish() writes the rest. Reads the table only. */
-static void chain_build(const struct mx_chain_table *t, uint32_t i, struct mx_chain *x)
+ * one). chain_finish() writes the rest. Reads the table only. Inlined in
+ * both callers, so that close_slot() keeps the code it had with one. */
+static inline __attribute__((always_inline)) void chain_build(const struct mx_chain_table *t, uint32_t i,
+							       struct mx_chain *x)
 {
 	const struct ohead *c = chain_at(t, i);
 	unsigned old_hosts = x->n_hosts < MX_CHAIN_MAX_HOSTS ? x->n_hosts : MX_CHAIN_MAX_HOSTS;
@@ -1075,8 +1077,8 @@ static void chain_build(const struct mx_chain_table *t, uint32_t i, struct mx_ch
 /* The rest of open chain i's record x, as if it closed now: verdict, why,
  * cut_short, evicted, syn_other (open and open_window_ms are the peek's).
  * Reads the table only. */
-static void chain_finish(const struct mx_chain_table *t, uint32_t i, struct mx_chain *x, bool cut_short,
-			 bool evicted)
+static inline __attribute__((always_inline)) void chain_finish(const struct mx_chain_table *t, uint32_t i,
+								struct mx_chain *x, bool cut_short, bool evicted)
 {
 	const struct slot_meta *s = &t->meta[i];
 	const struct slot_sum *u = &t->sum[i];
