@@ -18,7 +18,9 @@
  * "open chains" below), touched only when an event really belongs to it; the
  * public struct mx_chain (~12.6 KiB) exists once, as a scratch record built
  * at close from the arena over the previous close's record and read by the
- * callbacks while hot: every scalar is written, names and arrays up to their
+ * callbacks while hot (mx_chain_peek_open() builds the same record for an
+ * open chain into the caller's storage, with the same code, for the live
+ * view): every scalar is written, names and arrays up to their
  * new lengths and counts with the old ones' longer tails cleared (and the
  * old chain's surplus hosts), so past every count it is zero as in a fresh
  * record, without a clearing pass after the callbacks. Everything probed per event lives in small
@@ -873,7 +875,7 @@ static void sum_mx(struct slot_sum *u, const struct cstep *mx)
 
 /* The verdict from the summary alone (the same decisions as reading the
  * record's mx step and hosts: every input is kept in the summary). */
-static void set_verdict(struct mx_chain *c, const struct slot_sum *u)
+static inline __attribute__((always_inline)) void set_verdict(struct mx_chain *c, const struct slot_sum *u)
 {
 	bool mx_ok = u->mx_outcome == MX_O_ANSWER;
 	bool mx_fail = u->mx_asked && !u->mx_pending && mx_outcome_is_fail(u->mx_outcome);
@@ -1012,13 +1014,14 @@ static inline void step_over(struct mx_chain_step *d, const struct ohead *c, uin
 	d->ede = 0xffff;
 }
 
-/* The public record of open chain i, over the previous one in the scratch
- * record (close_slot() writes the rest: verdict, why, cut_short, evicted,
- * syn_other). */
-static struct mx_chain *chain_build(struct mx_chain_table *t, uint32_t i)
+/* The public record of open chain i into x, over the record x holds (the
+ * scratch record: the previous close's; mx_chain_peek_open(): a cleared
+ * one). chain_finish() writes the rest. Reads the table only. Inlined in
+ * both callers, so that close_slot() keeps the code it had with one. */
+static inline __attribute__((always_inline)) void chain_build(const struct mx_chain_table *t, uint32_t i,
+							       struct mx_chain *x)
 {
 	const struct ohead *c = chain_at(t, i);
-	struct mx_chain *x = t->scratch;
 	unsigned old_hosts = x->n_hosts < MX_CHAIN_MAX_HOSTS ? x->n_hosts : MX_CHAIN_MAX_HOSTS;
 	x->seq = c->seq;
 	x->sender = t->sum[i].sender;
@@ -1069,20 +1072,30 @@ static struct mx_chain *chain_build(struct mx_chain_table *t, uint32_t i)
 	x->connected = c->connected;
 	x->connected_to = c->connected_to;
 	x->syn_frame = c->syn_frame;
-	return x;
+}
+
+/* The rest of open chain i's record x, as if it closed now: verdict, why,
+ * cut_short, evicted, syn_other (open and open_window_ms are the peek's).
+ * Reads the table only. */
+static inline __attribute__((always_inline)) void chain_finish(const struct mx_chain_table *t, uint32_t i,
+								struct mx_chain *x, bool cut_short, bool evicted)
+{
+	const struct slot_meta *s = &t->meta[i];
+	const struct slot_sum *u = &t->sum[i];
+	x->cut_short = cut_short;
+	x->evicted = evicted;
+	x->syn_other = (uint32_t)(t->grp[s->grp].syns - u->syn_base);
+	set_verdict(x, u);
 }
 
 static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, bool evicted)
 {
 	struct slot_meta *s = &t->meta[i];
-	const struct slot_sum *u = &t->sum[i];
 	struct ohead *oc = chain_at(t, i);
-	struct mx_chain *c = chain_build(t, i);
-	c->cut_short = cut_short;
-	c->evicted = evicted;
+	struct mx_chain *c = t->scratch;
+	chain_build(t, i, c);
+	chain_finish(t, i, c, cut_short, evicted);
 	struct sgroup *g = &t->grp[s->grp];
-	c->syn_other = (uint32_t)(g->syns - u->syn_base);
-	set_verdict(c, u);
 	t->st.chains++;
 	switch (c->verdict) {
 	case MX_CHAIN_RESOLVED: t->st.resolved++; break;
@@ -1972,6 +1985,28 @@ void mx_chain_tick_due(struct mx_chain_table *t)
 	while (t->head != NO_IDX && t->meta[t->head].close_us <= t->clk.now)
 		close_slot(t, t->head, false, false);
 	t->clk.due = t->head != NO_IDX ? t->meta[t->head].close_us : UINT64_MAX;
+}
+
+size_t mx_chain_open_count(const struct mx_chain_table *t)
+{
+	return t->open;
+}
+
+size_t mx_chain_peek_open(const struct mx_chain_table *t, struct mx_chain *out, size_t max)
+{
+	size_t n = 0;
+	/* the open list is in start order: from its tail, newest first */
+	for (uint32_t i = t->tail; i != NO_IDX && n < max; i = t->meta[i].prev) {
+		struct mx_chain *x = &out[n++];
+		memset(x, 0, sizeof(*x));
+		chain_build(t, i, x);
+		chain_finish(t, i, x, false, false);
+		x->open = true;
+		uint64_t start = chain_at(t, i)->start_us, close = t->meta[i].close_us;
+		uint64_t ms = close > start ? (close - start + 999) / 1000 : 0;
+		x->open_window_ms = ms > UINT32_MAX ? UINT32_MAX : ms ? (uint32_t)ms : 1;
+	}
+	return n;
 }
 
 void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us)

@@ -1817,6 +1817,10 @@ int main(int argc, char **argv)
 	if (!use_ui)
 		o.po.model.recent = 0;
 	r.pipe = mx_pipeline_new(&o.po);
+	/* and only it shows the chains still open (the reports judge closed
+	 * ones only): their records are built when a snapshot is taken */
+	if (r.pipe != NULL && use_ui)
+		mx_pipeline_set_open_chains(r.pipe, true);
 	if (!use_ui)
 		sink = mx_sink_new(o.sink, out);
 	if (r.pipe == NULL || (!use_ui && sink == NULL)) {

@@ -1845,12 +1845,15 @@ void mx_snapshot_fini(struct mx_snapshot *s)
 	free(s->failing);
 	free(s->recent);
 	free(s->chains);
+	free(s->open_chains);
 	free(s->domains);
 	free(s->findings);
 	free(s->pending);
 	s->pending = NULL;
 	s->n_pending = 0;
 	s->chains = NULL;
+	s->open_chains = NULL;
+	s->n_open_chains = 0;
 	s->domains = NULL;
 	s->findings = NULL;
 	s->n_chains = s->n_domains = s->n_findings = 0;

@@ -22,7 +22,11 @@
  * Transactions also go to the detectors. Detectors are ticked once per
  * second of capture time; their findings are copied into each snapshot when
  * it is taken (straight from the detectors: the model keeps only the count
- * of evicted findings).
+ * of evicted findings). With mx_pipeline_set_open_chains() on (the live
+ * view), a snapshot also gets the open chains, peeked at from the chain
+ * table when it is taken (bounded: MX_SNAP_OPEN_CHAINS); with
+ * mx_pipeline_set_pending() on, the pending findings (mx_detect_pending()),
+ * until the end of the input makes or drops them.
  * Time: the clock is the largest capture timestamp seen; when a frame moves
  * it by a millisecond or more, the lower layers are ticked (fragments, idle
  * TCP flows, timeouts, idle lookups) before the frame is decoded. Messages
@@ -59,6 +63,7 @@ struct mx_pipeline {
 	uint64_t next_tick;              /* tick the lower layers when now reaches it */
 	uint64_t next_detect_tick;
 	bool pending;                    /* snapshots carry the pending findings */
+	bool open_chains;                /* snapshots carry the open chains */
 };
 
 void mx_pipeline_opts_default(struct mx_pipeline_opts *o)
@@ -351,6 +356,11 @@ void mx_pipeline_set_pending(struct mx_pipeline *p, bool on)
 	p->pending = on;
 }
 
+void mx_pipeline_set_open_chains(struct mx_pipeline *p, bool on)
+{
+	p->open_chains = on;
+}
+
 int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
 {
 	size_t n;
@@ -394,6 +404,17 @@ int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s)
 				mx_finding_copy(&s->pending[i], &f[i]);
 			s->n_pending = n;
 		}
+	}
+	n = p->open_chains ? mx_chain_open_count(p->chain) : 0;
+	if (n) {
+		if (n > MX_SNAP_OPEN_CHAINS)
+			n = MX_SNAP_OPEN_CHAINS;
+		s->open_chains = malloc(n * sizeof(*s->open_chains));
+		if (s->open_chains == NULL) {
+			mx_snapshot_fini(s);
+			return MX_ENOMEM;
+		}
+		s->n_open_chains = mx_chain_peek_open(p->chain, s->open_chains, n);
 	}
 	return 0;
 }

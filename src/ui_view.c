@@ -945,47 +945,64 @@ static const struct col ccols[] = {
 static const char *const csorts[] = {"newest", "verdict", "sender", "domain"};
 static const int csort_col[] = {0, 4, 1, 2};
 
+/* The view's items: the closed chains, then the open ones (the live view's
+ * snapshots carry them; not judged yet, so their verdict shows "open"). */
 static size_t c_count(const struct mx_snapshot *s)
 {
-	return s->n_chains;
+	return s->n_chains + s->n_open_chains;
+}
+
+static const struct mx_chain *c_item(const struct mx_snapshot *s, size_t i)
+{
+	return i < s->n_chains ? &s->chains[i] : &s->open_chains[i - s->n_chains];
 }
 
 static void c_cells(const struct mx_snapshot *s, size_t i, struct cells *c)
 {
-	const struct mx_chain *ch = &s->chains[i];
+	const struct mx_chain *ch = c_item(s, i);
 
 	hms(ch->start_us, c->t[0], CELL);
 	addr_s(&ch->sender, c->t[1], CELL);
 	name_s(&ch->domain, c->t[2], CELL);
 	sfmt(c->t[3], CELL, "%" PRIu32, ch->attempt);
-	sfmt(c->t[4], CELL, "%s", mx_chain_verdict_name(ch->verdict));
-	c->role[4] = (uint8_t)verdict_role(ch->verdict);
+	if (ch->open) {
+		sfmt(c->t[4], CELL, "open");
+		c->role[4] = (uint8_t)MX_ROLE_NORMAL;
+	} else {
+		sfmt(c->t[4], CELL, "%s", mx_chain_verdict_name(ch->verdict));
+		c->role[4] = (uint8_t)verdict_role(ch->verdict);
+	}
 	chain_words(ch, c->t[5], CELL);
 }
 
+/* The chain's number: an open chain keeps it when it closes, so the
+ * selection stays on it. */
 static uint64_t c_key(const struct mx_snapshot *s, size_t i)
 {
-	return s->chains[i].seq;
+	return c_item(s, i)->seq;
 }
 
-static int verdict_rank(enum mx_chain_verdict v)
+/* By verdict: failures first; open chains after the deferred ones. */
+static int verdict_rank(const struct mx_chain *c)
 {
-	switch (v) {
+	if (c->open)
+		return 2;
+	switch (c->verdict) {
 	case MX_CHAIN_FAILED: return 0;
 	case MX_CHAIN_DEFERRED: return 1;
-	case MX_CHAIN_INCOMPLETE: return 2;
-	case MX_CHAIN_RESOLVED: return 3;
+	case MX_CHAIN_INCOMPLETE: return 3;
+	case MX_CHAIN_RESOLVED: return 4;
 	}
-	return 4;
+	return 5;
 }
 
 static int c_cmp(const struct mx_snapshot *s, unsigned sort, size_t ia, size_t ib)
 {
-	const struct mx_chain *a = &s->chains[ia], *b = &s->chains[ib];
+	const struct mx_chain *a = c_item(s, ia), *b = c_item(s, ib);
 	int r = 0;
 
 	if (sort == 1)
-		r = CMP(verdict_rank(a->verdict), verdict_rank(b->verdict));
+		r = CMP(verdict_rank(a), verdict_rank(b));
 	else if (sort == 2)
 		r = mx_addr_cmp(&a->sender, &b->sender);
 	else if (sort == 3)
@@ -1041,18 +1058,27 @@ static void timeline_row(struct rows *rs, const struct tl *e)
 
 static void c_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, char *title, size_t tn)
 {
-	const struct mx_chain *c = &s->chains[i];
+	const struct mx_chain *c = c_item(s, i);
 	char a[MX_ADDR_STRLEN], nm[MX_DNAME_STRLEN], t1[40], t2[40], words[2048];
 	struct tl tl[1 + 3 * MX_CHAIN_MAX_HOSTS], tmp;
 	size_t n = 0, j, k;
 	unsigned h;
 
-	sfmt(title, tn, "Chain %s -> %s (attempt %" PRIu32 ")", addr_s(&c->sender, a, sizeof(a)),
-	     name_s(&c->domain, nm, sizeof(nm)), c->attempt);
+	sfmt(title, tn, "Chain %s -> %s (attempt %" PRIu32 "%s)", addr_s(&c->sender, a, sizeof(a)),
+	     name_s(&c->domain, nm, sizeof(nm)), c->attempt, c->open ? ", open" : "");
+	if (c->open) {
+		/* not judged yet: the steps are those seen so far */
+		kv(rs, "open", MX_ROLE_INFO, "still open: its window ends at %s; the steps so far",
+		   datetime(c->start_us + (uint64_t)c->open_window_ms * 1000u, t1, sizeof(t1)));
+	}
 	kv(rs, "sender", MX_ROLE_NORMAL, "%s", addr_s(&c->sender, a, sizeof(a)));
 	kv(rs, "domain", MX_ROLE_NORMAL, "%s", name_s(&c->domain, nm, sizeof(nm)));
-	kv(rs, "verdict", verdict_role(c->verdict), "%s: %s", mx_chain_verdict_name(c->verdict),
-	   c->why ? c->why : "-");
+	if (c->open)
+		kv(rs, "verdict", MX_ROLE_NORMAL, "open: judged when the window ends (so far %s: %s)",
+		   mx_chain_verdict_name(c->verdict), c->why ? c->why : "-");
+	else
+		kv(rs, "verdict", verdict_role(c->verdict), "%s: %s", mx_chain_verdict_name(c->verdict),
+		   c->why ? c->why : "-");
 	kv(rs, "span", MX_ROLE_NORMAL, "%s .. %s%s", datetime(c->start_us, t1, sizeof(t1)),
 	   datetime(c->end_us, t2, sizeof(t2)),
 	   c->cut_short ? " (the capture ended inside the window)"
@@ -1552,7 +1578,7 @@ static void l_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 static const struct vdef g_views[MX_UI__VIEWS] = {
 	{"Findings", "no findings yet", fcols, NCOLS(fcols), fsorts, fsort_col, NCOLS(fsorts),
 	 f_count, f_cells, f_key, f_cmp, f_detail},
-	{"Chains", "no closed chains yet", ccols, NCOLS(ccols), csorts, csort_col, NCOLS(csorts),
+	{"Chains", "no chains yet", ccols, NCOLS(ccols), csorts, csort_col, NCOLS(csorts),
 	 c_count, c_cells, c_key, c_cmp, c_detail},
 	{"Senders", "no senders yet", scols, NCOLS(scols), ssorts, ssort_col, NCOLS(ssorts),
 	 s_count, s_cells, s_key, s_cmp, s_detail},

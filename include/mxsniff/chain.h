@@ -103,9 +103,18 @@ struct mx_chain {
 	bool cut_short;                /* capture ended inside the window */
 	bool evicted;                  /* closed early: the open-chain table was full (max_open) */
 	bool connected;                /* any SYN to a resolved address */
+	/* Still open: a record mx_chain_peek_open() wrote (its window has not
+	 * ended; verdict and why as judged at the peek, steps so far). false
+	 * for every chain the done callback sees. Placed in padding, as is
+	 * open_window_ms: the record's size and layout are those of before. */
+	bool open;
 	struct mx_addr connected_to;
 	uint64_t syn_frame;
 	uint32_t syn_other;            /* SYNs to port 25 while open that no chain of S explains */
+	/* open: the chain closes this long after start_us (its MX lookup's
+	 * end + chain_window + retx_gap, as of the peek; UINT32_MAX if later);
+	 * 0 when closed */
+	uint32_t open_window_ms;
 };
 
 struct mx_chain_stats {
@@ -168,6 +177,16 @@ static inline void mx_chain_tick(struct mx_chain_table *t, uint64_t now_us)
 		mx_chain_tick_due(t);
 }
 void mx_chain_finish(struct mx_chain_table *t, uint64_t end_us);
+/* Open chains right now. */
+size_t mx_chain_open_count(const struct mx_chain_table *t);
+/* Write the open chains, the most recently started first, at most max of
+ * them, into out[0..] as the records the done callback would get if they
+ * closed now (cut_short and evicted false), marked open (with
+ * open_window_ms); the number written. Reads the table only: no state
+ * changes, so the chains close later exactly as without the peek. Each
+ * record written is cleared first (out need not be zeroed). Costs one
+ * record build per chain written: for a display, not per packet. */
+size_t mx_chain_peek_open(const struct mx_chain_table *t, struct mx_chain *out, size_t max);
 const struct mx_chain_stats *mx_chain_peek_stats(const struct mx_chain_table *t);
 const char *mx_chain_verdict_name(enum mx_chain_verdict v); /* "resolved", ... */
 

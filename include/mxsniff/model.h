@@ -168,6 +168,11 @@ struct mx_snapshot {
 									* deferred or failed */
 	size_t n_chains_earlier_bad;  /* of n_chains: the deferred or failed ones closed before the
 				       * last recent_chains */
+	/* chains still open when the snapshot was taken, newest first, at most
+	 * MX_SNAP_OPEN_CHAINS, each marked open (mx_chain_peek_open): only when
+	 * the pipeline is told to (mx_pipeline_set_open_chains, the live view);
+	 * NULL and 0 otherwise. Not judged yet: no report reads them. */
+	struct mx_chain *open_chains;        size_t n_open_chains;
 	struct mx_domain_row *domains;       size_t n_domains;       /* by failed+deferred desc, chains desc, name */
 	uint64_t evicted_domains;
 	struct mx_finding *findings;         size_t n_findings;      /* ranked: severity, impact */
@@ -186,6 +191,9 @@ struct mx_snapshot {
 	 * snapshot, = MX_SNAP_FULL_FINDINGS) */
 	size_t full_findings;
 };
+
+/* Open chains a snapshot holds at most (mx_snapshot.open_chains). */
+#define MX_SNAP_OPEN_CHAINS 64
 
 /* Findings of one pattern a human report shows in full by default. */
 #define MX_SNAP_FULL_FINDINGS 10

@@ -47,6 +47,9 @@ void mx_pipeline_set_capture_stats(struct mx_pipeline *p, const struct mx_captur
  * the live view, which shows what is held back before it is made. Off by
  * default: reports show made findings only. */
 void mx_pipeline_set_pending(struct mx_pipeline *p, bool on);
+/* Whether snapshots carry the chains open at the time (open_chains; off by
+ * default: only the live view shows them). Costs only at a snapshot. */
+void mx_pipeline_set_open_chains(struct mx_pipeline *p, bool on);
 /* Snapshot of the model with current lower-layer stats. */
 int mx_pipeline_snapshot(struct mx_pipeline *p, struct mx_snapshot *s);
 /* Direct DNS feed (tests, fuzzing): as if decode produced this message. */

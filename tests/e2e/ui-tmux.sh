@@ -19,7 +19,8 @@
 # (when one is installed) as itself. JSON and NDJSON reports written with w
 # carry "lookups_omitted" and a note (a snapshot keeps no lookups). Without
 # a terminal: no escape sequences at all in report mode, and --ui fails
-# cleanly.
+# cleanly. A replay at the recorded pace shows a chain still open ("open" in
+# the Chains view, its detail page) until the input ends.
 #
 # Exit status 0 = pass, 1 = fail, 77 = skipped (no tmux), 2 = usage.
 set -u
@@ -348,6 +349,31 @@ grep -q '"lookups":\[$' "$tmp/plain.json" || fail "plain JSON: lookups array"
 grep -q '^{"client":' "$tmp/plain.json" || fail "plain JSON: no lookup lines"
 if grep -q 'lookups_omitted' "$tmp/plain.json"; then fail "plain JSON says lookups_omitted"; fi
 ok "a report that streamed the lookups has no note"
+
+# ---- 9. chains still open while a replay runs ------------------------------
+# At the recorded pace (--speed 1 after the default --speed max) the 5 s
+# capture holds example.com's chain open from its MX answer to the end
+# (its window is 165 s): the Chains view lists it as "open" and its detail
+# page says so; at the end of the input it closes and the page, still on
+# it, shows its verdict.
+start openc -- --speed 1
+key 2
+wait_for "RESOLUTION"
+wait_for "example.com.               1 open" 5
+key Home
+key Enter
+wait_for "Chain 192.0.2.10 -> example.com. (attempt 1, open)" 5
+wait_for "still open: its window ends at" 5
+wait_for "END OF INPUT" 15
+wait_for "Chain 192.0.2.10 -> example.com. (attempt 1)"
+wait_gone "still open"
+wait_for "verdict    resolved"
+key Escape
+wait_for "RESOLUTION"
+if screen | grep -qE '^[0-9:.]+ +[^ ]+ +[^ ]+ +[0-9]+ open '; then fail "an open chain after the end of the input"; fi
+key q
+wait_for "EXIT=0"
+ok "open chains during a replay: listed \"open\", detail page, closed at the end"
 
 echo "all live-view checks passed"
 exit 0

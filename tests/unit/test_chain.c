@@ -1159,6 +1159,25 @@ static void rnd_tries(struct mx_lookup *l, uint64_t *frame)
 	}
 }
 
+/* When peek_buf is set, rnd_chain() peeks at the open chains after every
+ * event (peek_n: the last peek's count). */
+static struct mx_chain *peek_buf;
+static size_t peek_max, peek_n;
+
+static void obs_lookup(struct mx_chain_table *t, const struct mx_lookup *l)
+{
+	mx_chain_observe_lookup(t, l);
+	if (peek_buf)
+		peek_n = mx_chain_peek_open(t, peek_buf, peek_max);
+}
+
+static void obs_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
+{
+	mx_chain_observe_tcp(t, s);
+	if (peek_buf)
+		peek_n = mx_chain_peek_open(t, peek_buf, peek_max);
+}
+
 /* One random chain of sender 192.0.2.10 from time t0, closed by finish:
  * an MX lookup (answered with 0..10 exchanges, or negative with or without
  * an SOA), then per host 0..3 lookups each of A, AAAA and TLSA (tries,
@@ -1198,7 +1217,7 @@ static void rnd_chain(struct mx_chain_table *t, uint64_t seed, uint64_t t0)
 		msg.neg_ttl = rnd(3600);
 		assert_int_equal(mx_dname_from_text(soa, &msg.soa_owner), 0);
 	}
-	mx_chain_observe_lookup(t, &l);
+	obs_lookup(t, &l);
 	struct mx_addr last = {0};
 	for (unsigned h = 0; h < nx; h++)
 		for (unsigned q = 0; q < 3; q++)
@@ -1229,7 +1248,7 @@ static void rnd_chain(struct mx_chain_table *t, uint64_t seed, uint64_t t0)
 						assert_int_equal(mx_dname_from_text(cn, &msg.cname[0]), 0);
 					}
 				}
-				mx_chain_observe_lookup(t, &l);
+				obs_lookup(t, &l);
 			}
 	if (last.family && rnd(2)) {
 		struct mx_tcpctl syn = {0};
@@ -1239,7 +1258,7 @@ static void rnd_chain(struct mx_chain_table *t, uint64_t seed, uint64_t t0)
 		syn.syn = true;
 		mx_addr_parse("192.0.2.10", &syn.src);
 		syn.dst = last;
-		mx_chain_observe_tcp(t, &syn);
+		obs_tcp(t, &syn);
 	}
 	mx_chain_finish(t, t0 + 100 * SEC);
 }
@@ -1559,6 +1578,130 @@ static void big_chain_round_trip(void **state)
 	mx_chain_free(t);
 }
 
+/* mx_chain_peek_open() only reads: random chains, peeked at after every
+ * event (into records full of junk, which it clears), close with exactly
+ * the records and statistics of the same chains never peeked at; and the
+ * last peek is the closed record but for the open marks (and cut_short:
+ * finish ends these chains inside their windows). */
+static void peek_open_is_pure(void **state)
+{
+	(void)state;
+	static struct mx_chain peeked[4], closed, last;
+	for (unsigned k = 0; k < 150; k++) {
+		uint64_t seed = 0xbeef0000ULL + k * 0x9e3779b97f4a7c15ULL;
+		memset(peeked, 0xa5, sizeof peeked);
+		peek_buf = peeked;
+		peek_max = 4;
+		peek_n = 0;
+		struct mx_chain_table *t = new_table(0);
+		rnd_chain(t, seed, T0);
+		peek_buf = NULL;
+		assert_int_equal(peek_n, 1);
+		assert_int_equal(ngot, 1);
+		closed = got[0];
+		last = peeked[0];
+		struct mx_chain_stats st = *mx_chain_peek_stats(t);
+		mx_chain_free(t);
+		t = new_table(0);
+		rnd_chain(t, seed, T0);
+		assert_int_equal(ngot, 1);
+		assert_memory_equal(&got[0], &closed, sizeof closed);
+		assert_memory_equal(mx_chain_peek_stats(t), &st, sizeof st);
+		mx_chain_free(t);
+		assert_false(closed.open);
+		assert_int_equal(closed.open_window_ms, 0);
+		assert_true(last.open);
+		assert_true(last.open_window_ms >= 165000);
+		assert_false(last.cut_short);
+		assert_true(closed.cut_short);
+		last.open = false;
+		last.open_window_ms = 0;
+		last.cut_short = true;
+		assert_memory_equal(&last, &closed, sizeof closed);
+	}
+}
+
+/* The live view's case: MX answered, the AAAA lookup of the first
+ * exchange not closed yet. The peek shows the chain open with the steps so
+ * far (judged now: no address asked yet), then with the AAAA SERVFAIL once
+ * that lookup closed; nothing closes until the window ends, and then the
+ * done callback gets the chain unmarked. */
+static void peek_open_mx_answered_aaaa_pending(void **state)
+{
+	(void)state;
+	static struct mx_chain o[2];
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "one.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.one.test", "mx2.one.test");
+	mx_chain_observe_lookup(t, &l);
+	assert_int_equal(mx_chain_open_count(t), 1);
+	assert_int_equal(mx_chain_peek_open(t, o, 2), 1);
+	assert_true(o[0].open);
+	assert_int_equal(o[0].open_window_ms, 20 + 165000); /* MX end + window + retx_gap, from start */
+	assert_int_equal(o[0].domain.wire[1], 'o');
+	assert_true(o[0].mx.asked);
+	assert_int_equal(o[0].mx.outcome, MX_O_ANSWER);
+	assert_int_equal(o[0].n_hosts, 2);
+	assert_false(o[0].hosts[0].aaaa.asked);
+	assert_false(o[0].hosts[0].a.asked);
+	assert_int_equal(o[0].verdict, MX_CHAIN_INCOMPLETE);
+	assert_false(o[0].cut_short);
+	assert_int_equal(ngot, 0);
+
+	lk(&l, "192.0.2.10", "mx1.one.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC, 3);
+	mx_chain_observe_lookup(t, &l);
+	assert_int_equal(mx_chain_peek_open(t, o, 2), 1);
+	assert_true(o[0].open);
+	assert_true(o[0].hosts[0].aaaa.asked);
+	assert_int_equal(o[0].hosts[0].aaaa.outcome, MX_O_SERVFAIL);
+	assert_int_equal(o[0].hosts[0].aaaa.n_frames, 2);
+	assert_int_equal(o[0].verdict, MX_CHAIN_DEFERRED);
+	assert_int_equal(mx_chain_peek_stats(t)->chains, 0);
+
+	mx_chain_tick(t, T0 + 165 * SEC);
+	assert_int_equal(ngot, 0); /* 20 ms short of the window's end */
+	mx_chain_tick(t, T0 + 165 * SEC + 20000);
+	assert_int_equal(ngot, 1);
+	assert_false(got[0].open);
+	assert_int_equal(got[0].open_window_ms, 0);
+	assert_int_equal(got[0].verdict, MX_CHAIN_DEFERRED);
+	assert_int_equal(got[0].seq, o[0].seq);
+	assert_int_equal(mx_chain_open_count(t), 0);
+	assert_int_equal(mx_chain_peek_open(t, o, 2), 0);
+	mx_chain_free(t);
+}
+
+/* Newest first, at most max. */
+static void peek_open_newest_first_max(void **state)
+{
+	(void)state;
+	static struct mx_chain o[8];
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	char dom[32];
+	for (unsigned k = 0; k < 5; k++) {
+		snprintf(dom, sizeof dom, "d%u.test", k);
+		lk(&l, "192.0.2.10", dom, MX_TYPE_MX, MX_O_ANSWER, T0 + k * SEC, 1 + 2 * k);
+		mx_answer("mx.d.test", NULL);
+		mx_chain_observe_lookup(t, &l);
+	}
+	assert_int_equal(mx_chain_open_count(t), 5);
+	assert_int_equal(mx_chain_peek_open(t, o, 0), 0);
+	assert_int_equal(mx_chain_peek_open(t, o, 3), 3);
+	for (unsigned k = 0; k < 3; k++) {
+		assert_int_equal(o[k].seq, 5 - k);
+		assert_int_equal(o[k].domain.wire[2], '0' + (4 - k));
+		assert_int_equal(o[k].open_window_ms, 165020);
+	}
+	assert_int_equal(mx_chain_peek_open(t, o, 8), 5);
+	assert_int_equal(o[4].seq, 1);
+	assert_int_equal(ngot, 0);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 5);
+	mx_chain_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1584,6 +1727,9 @@ int main(void)
 		cmocka_unit_test(tick_closes_when_due),
 		cmocka_unit_test(scratch_overwrite_matches_fresh),
 		cmocka_unit_test(exchange_names_compared_exactly),
+		cmocka_unit_test(peek_open_is_pure),
+		cmocka_unit_test(peek_open_mx_answered_aaaa_pending),
+		cmocka_unit_test(peek_open_newest_first_max),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

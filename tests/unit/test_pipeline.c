@@ -438,6 +438,56 @@ static void idle_tick_expires(void **state)
 	mx_pipeline_free(p);
 }
 
+/* Open chains reach the snapshot only when the pipeline is told so (the
+ * live view), newest first and marked open; the reports' closed chains do
+ * not include them, and once the chain closes it is a closed one only. */
+static void open_chains_in_snapshot(void **state)
+{
+	struct mx_pipeline *p = mx_pipeline_new(NULL);
+	struct mx_snapshot s;
+	uint8_t dns[512], fr[600];
+	struct mx_frame f;
+	size_t dl, fl;
+
+	(void)state;
+	assert_non_null(p);
+	/* an MX lookup of example.com, answered: the chain opens */
+	dl = build_dns(dns, 0x1234, false, EXAMPLE_COM, sizeof(EXAMPLE_COM), MX_TYPE_MX, false);
+	fl = build_udp(fr, CLIENT, 40000, RESOLVER, 53, dns, dl);
+	f = frame_of(fr, fl, T0, 1);
+	mx_pipeline_frame(p, &f);
+	dl = build_dns(dns, 0x1234, true, EXAMPLE_COM, sizeof(EXAMPLE_COM), MX_TYPE_MX, true);
+	fl = build_udp(fr, RESOLVER, 53, CLIENT, 40000, dns, dl);
+	f = frame_of(fr, fl, T0 + 12345, 2);
+	mx_pipeline_frame(p, &f);
+
+	assert_int_equal(mx_pipeline_snapshot(p, &s), 0);   /* off by default */
+	assert_null(s.open_chains);
+	assert_int_equal(s.n_open_chains, 0);
+	assert_int_equal(s.n_chains, 0);
+	mx_snapshot_fini(&s);
+
+	mx_pipeline_set_open_chains(p, true);
+	assert_int_equal(mx_pipeline_snapshot(p, &s), 0);
+	assert_int_equal(s.n_open_chains, 1);
+	assert_true(s.open_chains[0].open);
+	assert_true(s.open_chains[0].mx.asked);
+	assert_int_equal(s.open_chains[0].n_hosts, 1);
+	assert_int_equal(s.n_chains, 0);
+	assert_int_equal(s.chain.chains, 0);
+	mx_snapshot_fini(&s);
+	assert_null(s.open_chains);
+	assert_int_equal(s.n_open_chains, 0);
+
+	mx_pipeline_finish(p, T0 + 1000000);
+	assert_int_equal(mx_pipeline_snapshot(p, &s), 0);
+	assert_int_equal(s.n_open_chains, 0);
+	assert_int_equal(s.n_chains, 1);
+	assert_false(s.chains[0].open);
+	mx_snapshot_fini(&s);
+	mx_pipeline_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +495,7 @@ int main(void)
 		cmocka_unit_test(direct_dns_feed),
 		cmocka_unit_test(idle_tick_expires),
 		cmocka_unit_test(response_from_other_port),
+		cmocka_unit_test(open_chains_in_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

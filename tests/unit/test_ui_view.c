@@ -47,6 +47,7 @@ struct fx {
 	struct mx_snapshot s;
 	struct mx_finding f[5];
 	struct mx_chain c[2];
+	struct mx_chain oc[1];          /* open chains (only test_open_chains uses them) */
 	struct mx_sender_row snd[2];
 	struct mx_server_row res[2];
 	struct mx_server_row auth[1];
@@ -730,6 +731,97 @@ static void test_chains(void **state)
 	assert_true(any_row_has(c, "10 mx1.example.com.  no address"));
 }
 
+/* Open chains (the live view's snapshots carry them): listed with the
+ * closed ones, newest first, VERDICT "open" (not judged yet, no verdict
+ * colour); the detail page says so and when the window ends. When the
+ * chain closes (the next snapshot has it among the closed ones, same seq)
+ * the selection and an open detail page stay on it. */
+static void test_open_chains(void **state)
+{
+	struct ctx *c = *state;
+	static struct mx_chain closed[3];
+	struct mx_chain *o = &c->x.oc[0];
+
+	o->seq = 12;
+	o->sender = A("192.0.2.10");
+	o->domain = N("example.org");
+	o->attempt = 1;
+	o->start_us = T0 + 500000;
+	o->end_us = T0 + 1900000;
+	step(&o->mx, MX_O_ANSWER, 500000, 1, 20000);
+	o->mx_total = 1;
+	o->n_hosts = 1;
+	o->hosts_total = 1;
+	o->hosts[0].name = N("mx.example.org");
+	o->hosts[0].pref = 10;
+	o->hosts[0].first_family = 6;
+	step(&o->hosts[0].aaaa, MX_O_SERVFAIL, 600000, 2, 1300000);
+	o->verdict = MX_CHAIN_DEFERRED; /* as judged at the peek */
+	o->why = "address lookups failed temporarily and none answered";
+	o->open = true;
+	o->open_window_ms = 165020;
+	c->x.s.open_chains = c->x.oc;
+	c->x.s.n_open_chains = 1;
+
+	keys(c, "2");
+	build(c);
+	/* the newest: first; the closed ones after it */
+	assert_true(mx_ui_row_has(body(c, 0), "example.org."));
+	int vcol = col_of(&c->f.rows[3], "VERDICT");
+	assert_true(vcol > 0);
+	assert_int_equal(col_of(body(c, 0), "open "), vcol);
+	assert_false(mx_ui_row_has(body(c, 0), "deferred"));
+	assert_int_equal(mx_ui_row_role_at(body(c, 0), vcol), MX_ROLE_NORMAL);
+	assert_true(mx_ui_row_has(body(c, 0), "mx.example.org.: AAAA SERVFAIL x2"));
+	assert_true(mx_ui_row_has(body(c, 1), "example.net."));
+	assert_true(mx_ui_row_has(body(c, 2), "example.com."));
+	assert_int_equal(c->st.count, 3);
+
+	/* sort by verdict: failed, deferred, then open */
+	keys(c, "s");
+	build(c);
+	assert_true(mx_ui_row_has(status_row(c), "sort: verdict"));
+	assert_true(mx_ui_row_has(body(c, 0), "example.net."));
+	assert_true(mx_ui_row_has(body(c, 1), "example.com."));
+	assert_true(mx_ui_row_has(body(c, 2), "example.org."));
+	keys(c, "jj");
+	build(c);
+	assert_true(body(c, 2)->selected);
+
+	/* the detail page of the open chain */
+	mx_ui_key(&c->st, MX_KEY_ENTER);
+	build(c);
+	assert_true(mx_ui_row_has(&c->f.rows[3], "Chain 192.0.2.10 -> example.org. (attempt 1, open)"));
+	assert_true(mx_ui_row_has(body(c, 0), "still open: its window ends at 2026-01-01 00:02:45.520Z"));
+	assert_true(any_row_has(c, "open: judged when the window ends (so far deferred: address lookups"));
+	assert_true(any_row_has(c, "Timeline"));
+	assert_true(any_row_has(c, " AAAA mx.example.org."));
+
+	/* it closes: the next snapshot has it with the closed chains */
+	closed[0] = c->x.c[0];
+	closed[1] = c->x.c[1];
+	closed[2] = *o;
+	closed[2].open = false;
+	closed[2].open_window_ms = 0;
+	c->x.s.chains = closed;
+	c->x.s.n_chains = 3;
+	c->x.s.open_chains = NULL;
+	c->x.s.n_open_chains = 0;
+	build(c);
+	assert_true(c->st.detail);
+	assert_true(mx_ui_row_has(&c->f.rows[3], "Chain 192.0.2.10 -> example.org. (attempt 1)"));
+	assert_false(any_row_has(c, "still open"));
+	assert_true(any_row_has(c, "deferred: address lookups failed temporarily and none answered"));
+	assert_false(mx_ui_row_has(status_row(c), "no longer"));
+	/* back in the list: still on it, now among the deferred (the newer first) */
+	mx_ui_key(&c->st, MX_KEY_ESC);
+	build(c);
+	assert_true(mx_ui_row_has(body(c, 1), "example.org."));
+	assert_true(body(c, 1)->selected);
+	assert_int_equal(mx_ui_row_role_at(body(c, 1), vcol), MX_ROLE_WARN);
+	assert_true(mx_ui_row_has(body(c, 1), "deferred"));
+}
+
 static void test_senders(void **state)
 {
 	struct ctx *c = *state;
@@ -1093,6 +1185,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pending_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_narrow_detail_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolvers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),
