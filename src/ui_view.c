@@ -1828,6 +1828,8 @@ static void header(struct mx_ui_frame *f, const struct mx_snapshot *s, const str
 			     bysev[MX_SEV_ERROR]);
 		if (s->n_pending)
 			sadd(buf, sizeof(buf), " +%zu pending", s->n_pending);
+		if (s->pending_dropped)   /* past MX_DETECT_MAX_PENDING: not listed */
+			sadd(buf, sizeof(buf), " (%" PRIu64 " more not listed)", s->pending_dropped);
 		x = row_put(r1, w, x, -1, buf, bysev[MX_SEV_CRIT] ? MX_ROLE_CRIT :
 			    (bysev[MX_SEV_ERROR] ? MX_ROLE_ERROR : MX_ROLE_TITLE), false) + 2;
 		if (st->paused && !st->ended) {

@@ -748,7 +748,10 @@ static void pending_findings(FILE *out, const struct mx_snapshot *s)
 		return;
 	fprintf(out, "### Pending (%zu)\n\n", s->n_pending);
 	fputs("Not findings yet: the detectors make them when their window or the capture ends, if nothing "
-	      "changes (the live view shows them as pending).\n\n", out);
+	      "changes (the live view shows them as pending).", out);
+	if (s->pending_dropped)
+		fprintf(out, " %" PRIu64 " more are not listed.", s->pending_dropped);
+	fputs("\n\n", out);
 	fputs("| Severity | Pattern | About | Count | Waiting for |\n", out);
 	fputs("|---|---|---|---:|---|\n", out);
 	for (size_t j = 0; j < s->n_pending; j++) {

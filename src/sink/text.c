@@ -790,6 +790,8 @@ static void pending_findings(FILE *out, const struct mx_snapshot *s)
 		return;
 	fprintf(out, "\n  Pending (%zu): not findings yet; made when their window or the capture ends, if\n"
 		"  nothing changes (the live view shows them as pending):\n", s->n_pending);
+	if (s->pending_dropped)
+		fprintf(out, "  (%" PRIu64 " more pending are not listed)\n", s->pending_dropped);
 	for (size_t j = 0; j < s->n_pending; j++) {
 		const struct mx_finding *f = &s->pending[j];
 		snprintf(lead, sizeof lead, "  [%s] %s  ", mx_sk_sev_upper(f->sev), f->pattern ? f->pattern : "?");

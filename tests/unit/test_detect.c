@@ -808,6 +808,36 @@ static void pending_follows_the_hold(void **state)
 	mx_detect_free(d);
 }
 
+/* More pending findings than MX_DETECT_MAX_PENDING: the first ones listed,
+ * the rest counted. */
+static void pending_is_bounded(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+	struct mx_txn t;
+	char rs[32];
+	for (int i = 0; i < MX_DETECT_MAX_PENDING + 6; i++) {
+		snprintf(rs, sizeof rs, "198.51.100.%d", i + 1);
+		txn(&t, "192.0.2.10", rs, MX_TXN_TIMEOUT, T0 + (uint64_t)i * 1000, 0, 0, 1 + (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	size_t n;
+	uint64_t dropped;
+	const struct mx_finding *p = mx_detect_pending(d, &n, &dropped);
+	assert_int_equal(n, MX_DETECT_MAX_PENDING);
+	assert_true(dropped > 0);   /* the detector's pair table may have evicted a few */
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(p[i].pattern, "RESOLVER_TIMEOUT");
+	/* what the end makes: the listed and the counted ones */
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_non_null(find(d, "RESOLVER_TIMEOUT", &n));
+	assert_int_equal(n, MX_DETECT_MAX_PENDING + dropped);
+	(void)mx_detect_pending(d, &n, &dropped);
+	assert_int_equal(n, 0);
+	assert_int_equal(dropped, 0);
+	mx_detect_free(d);
+}
+
 static void chain_patterns(void **state)
 {
 	(void)state;
@@ -2737,6 +2767,7 @@ int main(void)
 		cmocka_unit_test(chain_patterns),
 		cmocka_unit_test(pending_findings_change_nothing),
 		cmocka_unit_test(pending_follows_the_hold),
+		cmocka_unit_test(pending_is_bounded),
 		cmocka_unit_test(table_and_lists),
 		cmocka_unit_test(findings_table_is_bounded),
 		cmocka_unit_test(findings_eviction_keeps_rare_patterns),

@@ -2424,7 +2424,16 @@ static void pending_listed_apart(void **state)
 	assert_has(at, "  [");
 	assert_has(at, "] RESOLVER_DEAD  ");
 	assert_has(at, "      waiting: the counts of the current --stats-window so far");
+	assert_null(strstr(out, "not listed"));
 	free(out);
+	f->s.pending_dropped = 5;
+	out = render(&mx_sink_text, f, false, &n);
+	assert_has(out, "  (5 more pending are not listed)\n");
+	free(out);
+	out = render(&mx_sink_md, f, false, &n);
+	assert_has(out, "(the live view shows them as pending). 5 more are not listed.\n\n");
+	free(out);
+	f->s.pending_dropped = 0;
 	out = render(&mx_sink_md, f, false, &n);
 	at = strstr(out, "### Pending (1)\n");
 	assert_non_null(at);

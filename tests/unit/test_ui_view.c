@@ -649,6 +649,11 @@ static void test_pending_findings(void **state)
 	c->x.s.n_pending = 1;
 	build(c);
 	assert_true(mx_ui_row_has(&c->f.rows[1], "findings 5 (1 crit, 1 error) +1 pending"));
+	assert_false(mx_ui_row_has(&c->f.rows[1], "not listed"));
+	c->x.s.pending_dropped = 3;
+	build(c);
+	assert_true(mx_ui_row_has(&c->f.rows[1], "+1 pending (3 more not listed)"));
+	c->x.s.pending_dropped = 0;
 	assert_true(mx_ui_row_has(&c->f.rows[2], "1 Findings 6"));
 	/* crit, newest first: the pending one (last seen later) leads */
 	assert_true(mx_ui_row_has(body(c, 0), "RESOLVER_DEAD"));
