@@ -715,6 +715,19 @@ static void timeline(FILE *out, const struct mx_snapshot *s)
 /* ---- findings --------------------------------------------------------- */
 
 /* Past the first mx_sk_full_per_pattern() of a pattern, a table row each. */
+/* A one-row-per-finding table's first cells: severity, pattern, whom it
+ * is about (the row goes on from " | "). */
+static void row_lead(FILE *out, const struct mx_finding *f)
+{
+	char subj[2 * MX_DNAME_STRLEN + 128];
+	fprintf(out, "| %s | ", mx_sk_sev_upper(f->sev));
+	md_code(out, f->pattern ? f->pattern : "?", true);
+	fputs(" | ", out);
+	mx_sk_subject(f, subj, sizeof subj);
+	if (subj[0])
+		md_code(out, subj, true);
+}
+
 static void other_findings(FILE *out, const struct mx_snapshot *s, const size_t *rest, size_t n)
 {
 	fprintf(out, "### Other findings (%zu)\n\n", n);
@@ -726,13 +739,8 @@ static void other_findings(FILE *out, const struct mx_snapshot *s, const size_t 
 	fputs("|---|---|---|---:|---|---|\n", out);
 	for (size_t j = 0; j < n; j++) {
 		const struct mx_finding *f = &s->findings[rest[j]];
-		char subj[2 * MX_DNAME_STRLEN + 128], t[40], fr[128];
-		fprintf(out, "| %s | ", mx_sk_sev_upper(f->sev));
-		md_code(out, f->pattern ? f->pattern : "?", true);
-		fputs(" | ", out);
-		mx_sk_subject(f, subj, sizeof subj);
-		if (subj[0])
-			md_code(out, subj, true);
+		char t[40], fr[128];
+		row_lead(out, f);
 		fprintf(out, " | %" PRIu64 " | %s | %s |\n", f->count,
 			f->first_us ? mx_fmt_time(f->first_us, t, sizeof t) : "",
 			mx_sk_frames_short(f, fr, sizeof fr));
@@ -756,13 +764,7 @@ static void pending_findings(FILE *out, const struct mx_snapshot *s)
 	fputs("|---|---|---|---:|---|\n", out);
 	for (size_t j = 0; j < s->n_pending; j++) {
 		const struct mx_finding *f = &s->pending[j];
-		char subj[2 * MX_DNAME_STRLEN + 128];
-		fprintf(out, "| %s | ", mx_sk_sev_upper(f->sev));
-		md_code(out, f->pattern ? f->pattern : "?", true);
-		fputs(" | ", out);
-		mx_sk_subject(f, subj, sizeof subj);
-		if (subj[0])
-			md_code(out, subj, true);
+		row_lead(out, f);
 		fprintf(out, " | %" PRIu64 " | ", f->count);
 		md_text(out, f->pending ? f->pending : "");
 		fputs(" |\n", out);
