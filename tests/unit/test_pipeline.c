@@ -438,6 +438,53 @@ static void idle_tick_expires(void **state)
 	mx_pipeline_free(p);
 }
 
+/* Pending findings reach the snapshot only when the pipeline is told so
+ * (the live view); the end of the input makes them, and then none is
+ * pending. */
+static void pending_in_snapshot(void **state)
+{
+	struct mx_pipeline *p = mx_pipeline_new(NULL);
+	struct mx_snapshot s;
+	uint8_t dns[512], fr[600];
+	struct mx_frame f;
+	size_t dl, fl;
+	bool made;
+
+	(void)state;
+	assert_non_null(p);
+	/* a query never answered: after the answer timeout the pair has a
+	 * timeout, judged when the 300 s statistics window ends */
+	dl = build_dns(dns, 9, false, EXAMPLE_COM, sizeof(EXAMPLE_COM), MX_TYPE_MX, false);
+	fl = build_udp(fr, CLIENT, 40000, RESOLVER, 53, dns, dl);
+	f = frame_of(fr, fl, T0, 1);
+	mx_pipeline_frame(p, &f);
+	mx_pipeline_tick(p, T0 + 10000000);
+	assert_int_equal(mx_pipeline_snapshot(p, &s), 0);   /* off by default */
+	assert_null(s.pending);
+	assert_int_equal(s.n_pending, 0);
+	mx_snapshot_fini(&s);
+
+	mx_pipeline_set_pending(p, true);
+	assert_int_equal(mx_pipeline_snapshot(p, &s), 0);
+	assert_int_equal(s.n_pending, 1);
+	assert_string_equal(s.pending[0].pattern, "RESOLVER_TIMEOUT");
+	assert_non_null(strstr(s.pending[0].pending, "--stats-window"));
+	for (size_t i = 0; i < s.n_findings; i++)
+		assert_string_not_equal(s.findings[i].pattern, "RESOLVER_TIMEOUT");
+	mx_snapshot_fini(&s);
+
+	mx_pipeline_finish(p, T0 + 20000000);
+	assert_int_equal(mx_pipeline_snapshot(p, &s), 0);
+	assert_null(s.pending);
+	assert_int_equal(s.n_pending, 0);
+	made = false;
+	for (size_t i = 0; i < s.n_findings; i++)
+		made |= strcmp(s.findings[i].pattern, "RESOLVER_TIMEOUT") == 0;
+	assert_true(made);
+	mx_snapshot_fini(&s);
+	mx_pipeline_free(p);
+}
+
 /* Open chains reach the snapshot only when the pipeline is told so (the
  * live view), newest first and marked open; the reports' closed chains do
  * not include them, and once the chain closes it is a closed one only. */
@@ -496,6 +543,7 @@ int main(void)
 		cmocka_unit_test(idle_tick_expires),
 		cmocka_unit_test(response_from_other_port),
 		cmocka_unit_test(open_chains_in_snapshot),
+		cmocka_unit_test(pending_in_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
