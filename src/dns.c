@@ -807,6 +807,21 @@ static bool name_is(const struct ctx *c, size_t off, const struct mx_dname *x, s
 	}
 }
 
+/* A zone transfer (AXFR, RFC 5936; IXFR, RFC 1995) answers with the zone's
+ * records, owned by any name in it: every one counts as an answer. */
+static inline bool is_xfr(uint16_t qtype)
+{
+	return qtype == 251 || qtype == 252;
+}
+
+/* One answer record of the question's type (an_qtype), with the lowest TTL. */
+static inline void count_answer(struct mx_dns_msg *m, uint32_t ttl)
+{
+	if (m->an_qtype == 0 || ttl < m->min_ttl)
+		m->min_ttl = ttl;
+	m->an_qtype++;
+}
+
 /* Answer digest: CNAME chain from qname, then what the chain end owns. */
 static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct mx_dns_msg *m)
 {
@@ -852,6 +867,8 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct m
 			m->an_other++;
 		if (!m->has_question)
 			continue;
+		if (is_xfr(m->qtype))
+			count_answer(m, ri.ttl);
 		bool want_q = t == m->qtype || m->qtype == MX_TYPE_ANY;
 		bool want_end = t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA;
 		if (!want_q && !want_end)
@@ -859,9 +876,7 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct m
 		bool is_end = name_is(c, ri.owner_off, end, end_at);
 		if (want_q && (is_end || (end != &m->qname &&
 					  name_is(c, ri.owner_off, &m->qname, HDR_LEN)))) {
-			if (m->an_qtype == 0 || ri.ttl < m->min_ttl)
-				m->min_ttl = ri.ttl;
-			m->an_qtype++;
+			count_answer(m, ri.ttl);
 		}
 		if (!is_end)
 			continue;
@@ -927,11 +942,8 @@ static int an_record(const struct ctx *c, const struct rrinfo *ri, struct mx_rd 
 	}
 	if (!kept_type(t))
 		m->an_other++;
-	if (want_q && is_end) {
-		if (m->an_qtype == 0 || ri->ttl < m->min_ttl)
-			m->min_ttl = ri->ttl;
-		m->an_qtype++;
-	}
+	if ((want_q && is_end) || (m->has_question && is_xfr(m->qtype)))
+		count_answer(m, ri->ttl);
 	if (!is_end)
 		return NM_OK;
 	if (t == MX_TYPE_MX) {
@@ -1335,12 +1347,9 @@ static void ref_an_digest(const ldns_rr_list *an, const ldns_rdf *qname, struct 
 			continue;
 		const ldns_rdf *own = ldns_rr_owner(rr);
 		bool is_end = ref_name_eq(own, end);
-		if ((t == m->qtype || m->qtype == MX_TYPE_ANY) &&
-		    (is_end || ref_name_eq(own, qname))) {
-			if (m->an_qtype == 0 || ldns_rr_ttl(rr) < m->min_ttl)
-				m->min_ttl = ldns_rr_ttl(rr);
-			m->an_qtype++;
-		}
+		if (((t == m->qtype || m->qtype == MX_TYPE_ANY) &&
+		     (is_end || ref_name_eq(own, qname))) || is_xfr(m->qtype))
+			count_answer(m, ldns_rr_ttl(rr));
 		if (!is_end)
 			continue;
 		if (t == MX_TYPE_MX) {

@@ -110,7 +110,8 @@ struct mx_dns_msg {
 
 	/* answer section digest */
 	uint16_t an_parsed;          /* answer RRs parsed */
-	uint16_t an_qtype;           /* RRs of qtype owned by qname or the CNAME chain end */
+	uint16_t an_qtype;           /* RRs of qtype owned by qname or the CNAME chain end
+	                              * (AXFR/IXFR: every answer RR of this message) */
 	uint16_t an_other;           /* answer RRs of types we do not keep */
 	uint16_t n_cname;            /* CNAME chain from qname, in order */
 	struct mx_dname cname[MX_DNS_MAX_CNAME];

@@ -388,6 +388,22 @@ static void test_cname_chain(void **state)
 		assert_int_equal(mx_dns_outcome(&M), MX_O_NODATA);
 	}
 
+	/* a zone transfer's records are owned by any name of the zone: each one
+	 * counts as an answer (the lowest TTL kept); ANY counts only what the
+	 * name owns */
+	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
+		whdr(&w, 3, F_QR | F_AA, 1, 4, 0, 0);
+		wq(&w, "example.com", meta[i]);
+		wsoa(&w, "example.com", 3600, 7, 300);
+		wa(&w, "example.com", 600, 192, 0, 2, 1);
+		wa(&w, "mx1.example.com", 120, 192, 0, 2, 25);
+		wcname(&w, "www.example.com", "example.com", 900);
+		assert_int_equal(parse(&w), MX_DNS_OK);
+		assert_int_equal(M.an_qtype, meta[i] == 255 ? 2 : 4);
+		assert_int_equal(M.min_ttl, meta[i] == 255 ? 600 : 120);
+		assert_int_equal(mx_dns_outcome(&M), MX_O_ANSWER);
+	}
+
 	/* qtype CNAME: the CNAME itself is the answer, no chain */
 	whdr(&w, 2, F_QR | F_RD | F_RA, 1, 1, 0, 0);
 	wq(&w, "www.example.com", MX_TYPE_CNAME);
