@@ -1846,7 +1846,9 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 
 void mx_chain_observe_lookup(struct mx_chain_table *t, const struct mx_lookup *l)
 {
-	if (!l->rd || l->qclass != 1)
+	/* a forwarder's upstream lookup repeats its client's: the client's
+	 * lookups make the chain */
+	if (!l->rd || l->qclass != 1 || l->forwarded)
 		return;
 	mx_chain_tick(t, l->first_us);
 	switch (l->qtype) {

@@ -100,6 +100,19 @@ struct seqent {
 	uint32_t pad_;
 };
 
+/* Recent RD=1 questions, for telling a forwarder's upstream queries
+ * (struct mx_lookup.forwarded). Direct-mapped on the question hash: the
+ * latest query of each question from a lookup that was not itself
+ * forwarded (its first try and each new try). A collision forgets the older
+ * question: a forwarded lookup may then go unnoticed, never the reverse. */
+#define FWD_SLOTS 2048u
+struct fwdent {
+	uint64_t qh;           /* question hash; 0 = unused */
+	uint64_t ts;           /* that query's time */
+	struct mx_addr client, server;
+	bool answered;         /* its response (or ICMP error) has been seen */
+};
+
 struct mx_lookup_table {
 	struct mx_lookup_opts o;
 	struct mx_lookup_cb cb;
@@ -112,6 +125,7 @@ struct mx_lookup_table {
 	uint32_t c_head, c_tail, t_head, t_tail;
 	uint32_t *scratch;     /* tick: lookups to close, cap entries */
 	struct seqent *sc;     /* SEQ_CACHE entries; NULL without memory (find() only) */
+	struct fwdent *fw;     /* FWD_SLOTS entries; NULL without memory (no forwarders told) */
 	/* EDE EXTRA-TEXT of each slot's deciding response ("" none): max_open
 	 * entries, allocated at the first text (pages are touched only where a
 	 * text is kept, so traffic without EDE texts pays nothing); NULL
@@ -362,6 +376,7 @@ static inline __attribute__((always_inline)) void close_lookup_inl(struct mx_loo
 	l->ede_text = t->etext && t->etext[i][0] ? t->etext[i] : NULL;
 	l->failover = e->n_servers > 1;
 	t->st.lookups++;
+	t->st.forwarded += l->forwarded;
 	t->st.by_outcome[l->outcome]++;
 	if (evicted)
 		t->st.evicted++;
@@ -415,6 +430,7 @@ struct mx_lookup_table *mx_lookup_new(const struct mx_lookup_opts *o, const stru
 		t->o.max_open = UINT32_MAX / 4;
 	t->free_head = t->c_head = t->c_tail = t->t_head = t->t_tail = NIL;
 	t->sc = calloc(SEQ_CACHE, sizeof *t->sc); /* NULL: every result probes */
+	t->fw = calloc(FWD_SLOTS, sizeof *t->fw);
 	if (grow(t) != 0) {
 		mx_lookup_free(t);
 		return NULL;
@@ -433,6 +449,7 @@ void mx_lookup_free(struct mx_lookup_table *t)
 	free(t->bkt);
 	free(t->scratch);
 	free(t->sc);
+	free(t->fw);
 	free(t->etext);
 	free(t);
 }
@@ -458,6 +475,38 @@ static inline void try_init(struct mx_lookup_try *y, const struct mx_txn *x)
 	y->late_latency_us = 0;
 	y->late_rcode = 0;
 	y->late_outcome = 0;
+}
+
+/* Remember x (an RD=1 query of a lookup that is not forwarded) as the
+ * latest query of its question. */
+static inline void fwd_note(struct mx_lookup_table *t, const struct mx_txn *x, uint64_t qh)
+{
+	struct fwdent *f = &t->fw[qh & (FWD_SLOTS - 1)];
+	f->qh = qh | 1; /* never 0 */
+	f->ts = x->q_ts;
+	f->client = x->client;
+	f->server = x->server;
+	f->answered = false;
+}
+
+/* Whether new lookup l (first query x, RD=1) forwards a question just asked
+ * of a server on this host; else x is noted as its question's latest query.
+ * The earlier query must still be unanswered: a forwarder asks upstream
+ * before it can answer, while a client that fails over after a SERVFAIL or
+ * REFUSED from its local resolver (glibc asks the next server at once, from
+ * its outgoing address) asks after the answer. */
+static void fwd_check(struct mx_lookup_table *t, struct mx_lookup *l, const struct mx_txn *x)
+{
+	struct fwdent *f = &t->fw[l->qhash & (FWD_SLOTS - 1)];
+	if (f->qh == (l->qhash | 1) && !f->answered && f->ts <= x->q_ts &&
+	    x->q_ts - f->ts <= MX_LOOKUP_FWD_WINDOW_US && !mx_addr_eq(&f->server, &x->server) &&
+	    (mx_addr_is_loopback(&f->server) || mx_addr_eq(&f->server, &x->client))) {
+		l->forwarded = true;
+		l->fwd_client = f->client;
+		l->fwd_server = f->server;
+		return;
+	}
+	fwd_note(t, x, l->qhash);
 }
 
 /* Open a lookup for x's key. When x->seq is not 0 (always, from txn.c) x is
@@ -517,6 +566,9 @@ static uint32_t open_lookup(struct mx_lookup_table *t, const struct mx_txn *x, u
 	l->has_soa = false;
 	l->neg_ttl = 0;
 	l->ede = 0xffff;
+	l->forwarded = false;
+	if (x->rd && t->fw && first)
+		fwd_check(t, l, x);
 	struct hot *e = H(t, i);
 	e->h = h;
 	e->last_q = x->last_q_ts;
@@ -615,6 +667,8 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 			l->tries_total++;
 		add_server(e, l, &x->server);
 		l->failover = e->n_servers > 1;
+		if (l->rd && t->fw && !l->forwarded)
+			fwd_note(t, x, l->qhash);
 		if (l->n_tries < MX_LOOKUP_MAX_TRIES) {
 			try_init(&l->tries[l->n_tries++], x);
 			if (x->transport == MX_T_TCP)
@@ -676,6 +730,13 @@ static void undecide(struct mx_lookup_table *t, uint32_t i, struct hot *e, struc
 
 void mx_lookup_observe_done(struct mx_lookup_table *t, const struct mx_txn *x)
 {
+	if (t->fw && x->rd && x->kind != MX_TXN_TIMEOUT) {
+		uint64_t qh = mx_txn_qhash_of(x);
+		struct fwdent *f = &t->fw[qh & (FWD_SLOTS - 1)];
+		if (f->qh == (qh | 1) && f->ts == x->q_ts && mx_addr_eq(&f->client, &x->client) &&
+		    mx_addr_eq(&f->server, &x->server))
+			f->answered = true;
+	}
 	/* the open lookup with x's key (at most one per key) */
 	uint32_t i = find_txn(t, x);
 	if (i == NIL) {

@@ -1316,7 +1316,13 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 		}
 		row_time(&r->first_us, &r->last_us, l->first_us);
 		row_time(&r->first_us, &r->last_us, l->last_us);
+		if (l->forwarded) {
+			r->forwarded++;
+			r->fwd_for = l->fwd_server;
+		}
 	}
+	if (l->forwarded)
+		return; /* its client's lookup of the same question counts for the name */
 	struct name_key key = { &l->qname, l->qtype };
 	struct nam *n;
 	if (bad) {
@@ -1350,6 +1356,8 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 const char *mx_sender_family_order(const struct mx_sender_row *r)
 {
 	uint64_t n = r->hosts_aaaa_first + r->hosts_a_first + r->hosts_parallel;
+	if (r->forwarded * 2 > r->lookups)
+		return "forwarder";
 	if (n == 0)
 		return "unknown";
 	if (r->hosts_parallel * 2 > n)

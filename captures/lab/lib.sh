@@ -331,17 +331,19 @@ lab_wait_log() {
     grep -E -- "$re" "$f" | tail -n "$n" | sed 's/^/    /' >&2
 }
 
-# lab_capture_start NAME: tcpdump on the sender's eth0, full snaplen.
+# lab_capture_start NAME [IFACE]: tcpdump on the sender's eth0 (or IFACE,
+# e.g. any), full snaplen.
 lab_capture_start() {
     CAP_NAME=$1
+    local ifc=${2:-eth0}
     CAP_FILE=$RUN/$CAP_NAME.pcap
     rm -f "$CAP_FILE"
-    ip netns exec "$NS_SND" tcpdump -i eth0 -s 0 -U -n -Z root -w "$CAP_FILE" \
+    ip netns exec "$NS_SND" tcpdump -i "$ifc" -s 0 -U -n -Z root -w "$CAP_FILE" \
         2>"$RUN/tcpdump-$CAP_NAME.err" &
     CAP_PID=$!
     wait_for "tcpdump" 10 grep -q 'listening on' "$RUN/tcpdump-$CAP_NAME.err"
     sleep 0.5
-    log "capturing $CAP_NAME on $NS_SND eth0"
+    log "capturing $CAP_NAME on $NS_SND $ifc"
 }
 
 # lab_capture_stop [LINGER]: wait LINGER seconds (default 1) for trailing

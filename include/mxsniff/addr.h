@@ -35,6 +35,22 @@ char *mx_addr_text(char *d, const struct mx_addr *x);
 /* Parse dotted-quad or IPv6 text. 0 or MX_EINVAL. */
 int mx_addr_parse(const char *s, struct mx_addr *out);
 
+/* 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104: an address of this host only. */
+static inline bool mx_addr_is_loopback(const struct mx_addr *x)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (x->family == 4)
+		return x->a[0] == 127;
+	if (x->family != 6)
+		return false;
+	if (memcmp(x->a, mapped, 12) == 0)
+		return x->a[12] == 127;
+	for (int i = 0; i < 15; i++)
+		if (x->a[i] != 0)
+			return false;
+	return x->a[15] == 1;
+}
+
 /* Equality and hashing are inline: every table probe uses them. */
 static inline uint64_t mx_load64_(const uint8_t *p)
 {

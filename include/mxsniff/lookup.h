@@ -94,6 +94,16 @@ struct mx_lookup {
 	bool has_soa;
 	uint32_t neg_ttl;
 	uint16_t ede;                 /* EDE of the deciding response, 0xffff none */
+	/* Forwarded: the lookup's first query repeats a question that another
+	 * query (from fwd_client to fwd_server) asked at most
+	 * MX_LOOKUP_FWD_WINDOW_US earlier, where fwd_server is on this host (a
+	 * loopback address, or this lookup's own client address) and is not
+	 * the server this lookup asks. This client is then a forwarder (a stub
+	 * like systemd-resolved's 127.0.0.53, dnsmasq, unbound or BIND in
+	 * forward mode) asking upstream on fwd_client's behalf, seen because the
+	 * capture holds both legs (-i any). Only RD=1 lookups are judged. */
+	bool forwarded;
+	struct mx_addr fwd_client, fwd_server;
 	/* Its EXTRA-TEXT (RFC 8914 §2), borrowed for the done callback only
 	 * (kept by lookup.c from the response, which is gone by then: SERVFAIL
 	 * waits for retries); NULL when it had none. */
@@ -110,8 +120,13 @@ static inline uint64_t mx_lookup_qhash_of(const struct mx_lookup *l)
 	return l->qhash ? l->qhash : mx_txn_question_hash(&l->qname, l->qtype, l->qclass);
 }
 
+/* A forwarder sends its upstream query within milliseconds of its client's
+ * query; glibc's shortest timeout before asking the next server is 1 s. */
+#define MX_LOOKUP_FWD_WINDOW_US 250000u
+
 struct mx_lookup_stats {
 	uint64_t lookups;             /* closed lookups */
+	uint64_t forwarded;           /* closed lookups that were forwarded */
 	uint64_t by_outcome[MX_O__COUNT];
 	uint64_t evicted;             /* closed early by the cap */
 	uint64_t orphan_results;      /* txn results for lookups already closed */

@@ -81,10 +81,16 @@ struct mx_sender_row {
 	uint64_t hosts_aaaa_first, hosts_a_first, hosts_parallel; /* exchanges by which family came first */
 	uint64_t aaaa_fail, aaaa_fail_then_a;  /* exchanges whose AAAA failed; of those, A asked after */
 	uint64_t retry_gaps, retry_gap_sum_us, retry_gap_min_us; /* gaps between attempts of one domain */
+	/* lookups forwarded for a DNS server on this host (struct
+	 * mx_lookup.forwarded): they make no chain; fwd_for is the last one's
+	 * server (the stub it forwards for) */
+	uint64_t forwarded;
+	struct mx_addr fwd_for;
 };
 
 /* The sender's address-family habit in words: "AAAA-first", "A-first",
- * "parallel", "mixed" or "unknown"; and whether it falls back after an AAAA
+ * "parallel", "mixed" or "unknown" ("forwarder" when most of its lookups
+ * were forwarded for a local DNS server: its chains are its clients'); and whether it falls back after an AAAA
  * failure: "falls back to A", "never asks A", or "-". */
 const char *mx_sender_family_order(const struct mx_sender_row *r);
 const char *mx_sender_fallback(const struct mx_sender_row *r);

@@ -375,6 +375,14 @@ void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 	kv_bool(out, &f, KL("tcp_retry"), l->tcp_retry);
 	kv_bool(out, &f, KL("pending_at_end"), l->pending_at_end);
 	kv_bool(out, &f, KL("evicted"), l->evicted);
+	if (l->forwarded) {
+		bool g = true;
+		key(out, &f, KL("forwarded_for"));
+		mx_jw_c(out, '{');
+		kv_addr(out, &g, KL("server"), &l->fwd_server);
+		kv_addr(out, &g, KL("client"), &l->fwd_client);
+		mx_jw_c(out, '}');
+	}
 
 	key(out, &f, KL("resolvers"));
 	mx_jw_c(out, '[');
@@ -564,6 +572,7 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	key(out, &f, KL("lookup_outcomes"));
 	outcome_map(out, s->lookup.by_outcome);
 	kv_u64(out, &f, KL("lookups_pending_at_end"), s->lookup.pending_at_end);
+	kv_u64(out, &f, KL("lookups_forwarded"), s->lookup.forwarded);
 	kv_u64(out, &f, KL("orphan_results"), s->lookup.orphan_results);
 	kv_u64(out, &f, KL("evicted"), s->evicted_total);
 
@@ -741,6 +750,8 @@ void mx_sj_sender_members(struct mx_jw *out, const struct mx_sender_row *r)
 	kv_u64(out, &f, KL("hosts_a_first"), r->hosts_a_first);
 	kv_u64(out, &f, KL("hosts_parallel"), r->hosts_parallel);
 	kv_str(out, &f, KL("family_order"), mx_sender_family_order(r));
+	kv_u64(out, &f, KL("forwarded_lookups"), r->forwarded);
+	kv_addr_or_null(out, &f, KL("forwards_for"), &r->fwd_for);
 	kv_u64(out, &f, KL("aaaa_failures"), r->aaaa_fail);
 	kv_u64(out, &f, KL("aaaa_failures_then_a"), r->aaaa_fail_then_a);
 	kv_str(out, &f, KL("fallback"), strcmp(fb, "-") == 0 ? NULL : fb);

@@ -396,6 +396,8 @@ static const char *family_words(const char *order)
 		return "asks A and AAAA together";
 	if (strcmp(order, "mixed") == 0)
 		return "no fixed address-family order";
+	if (strcmp(order, "forwarder") == 0)
+		return "forwards for a DNS server on this host";
 	return "address-family order unknown";
 }
 

@@ -405,6 +405,9 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	else
 		kv(&t, "lookups", "%" PRIu64, s->lookup.lookups);
 	kv(&t, "lookups pending at end", "%" PRIu64, s->lookup.pending_at_end);
+	if (s->lookup.forwarded)
+		kv(&t, "forwarded lookups", "%" PRIu64 " (a forwarder's upstream queries for a DNS server "
+		   "on this host; see Senders)", s->lookup.forwarded);
 	kv(&t, "chains", "%" PRIu64 " (resolved %" PRIu64 ", deferred %" PRIu64 ", failed %" PRIu64
 	   ", incomplete %" PRIu64 ")", s->chain.chains, s->chain.resolved, s->chain.deferred,
 	   s->chain.failed, s->chain.incomplete);
@@ -543,6 +546,17 @@ static void section_senders(FILE *out, const struct mx_snapshot *s)
 	}
 	tbl_print(&t, out);
 	tbl_fini(&t);
+	for (size_t i = 0; i < s->n_senders; i++) {
+		const struct mx_sender_row *r = &s->senders[i];
+		char ad[MX_ADDR_STRLEN], fw[MX_ADDR_STRLEN];
+		if (!r->forwarded)
+			continue;
+		fprintf(out, "  %s forwarded %" PRIu64 " of %" PRIu64 " lookup%s for the DNS server %s on this host "
+			"(asked the same question while that server's answer was awaited); forwarded lookups "
+			"make no chain (the client's own lookups do)\n",
+			mx_addr_format(&r->addr, ad, sizeof ad), r->forwarded, r->lookups,
+			r->lookups == 1 ? "" : "s", mx_addr_format(&r->fwd_for, fw, sizeof fw));
+	}
 }
 
 static void section_failing(FILE *out, const struct mx_snapshot *s)

@@ -888,6 +888,31 @@ class Checker:
         unr = sum(r["unreachable"] for r in self.mx.get("resolver", []) if r["address"] == a[0])
         return [("pcap", got == n, got), ("mxsniff", unr == n, "%d unreachable transactions" % unr)]
 
+    def f_forwarded(self, a):
+        # CLIENT's query for the question repeats, at most 0.25 s later and
+        # before that query's response, a query of the same question to
+        # SERVER (a DNS server on this host): CLIENT forwards for SERVER.
+        pos, kv = parse_kv(a)
+        if len(pos) != 3 or set(kv) != {"for"}:
+            raise Fact("forwarded CLIENT QTYPE NAME for=SERVER")
+        cli, qtype, name, srv = pos[0], pos[1], pos[2], kv["for"]
+        ups = [t for t in self.cap.txns if t["rd"] and t["client"] == cli
+               and t["qtype"] == qtype and t["qname"] == name]
+        downs = [t for t in self.cap.txns if t["rd"] and t["server"] == srv
+                 and t["qtype"] == qtype and t["qname"] == name]
+        hits = 0
+        for u in ups:
+            for d in downs:
+                if d["server"] != u["server"] and 0 <= u["ts"] - d["ts"] <= 0.25 and (d["response"] is None
+                                                     or d["response"]["ts"] > u["ts"]):
+                    hits += 1
+                    break
+        mxl = [lu for lu in self.mx_lookups(qtype, name) if lu["client"] == cli]
+        fw = [(lu.get("forwarded_for") or {}).get("server") for lu in mxl]
+        return [("pcap", bool(ups) and hits == len(ups),
+                 "%d of %d queries asked while %s's answer was awaited" % (hits, len(ups), srv)),
+                ("mxsniff", bool(fw) and all(f == srv for f in fw), "lookups forwarded_for %s" % fw)]
+
     # ---- chains (PATTERNS §0): own view from MX lookups, and mxsniff's
     def _attempt_starts(self, domain):
         starts = []

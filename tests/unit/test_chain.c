@@ -274,6 +274,44 @@ static void resolved_chain_with_syn(void **state)
 	mx_chain_free(t);
 }
 
+/* A forwarder's upstream lookups (struct mx_lookup.forwarded) start no chain
+ * and join none: the stub's client makes the chain. */
+static void forwarded_lookups_make_no_chain(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	/* the MTA asks the stub; the stub forwards each question */
+	lk(&l, "127.0.0.1", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.example.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "10.0.0.5", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 100, 3);
+	mx_answer("mx1.example.test", NULL);
+	l.forwarded = true;
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "10.0.0.5", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 5);
+	addr_answer("198.51.100.25");
+	l.forwarded = true;
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "127.0.0.1", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 7);
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	/* a forwarded MX lookup of another domain opens nothing */
+	lk(&l, "10.0.0.5", "other.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 2 * SEC, 9);
+	mx_answer("mx.other.test", NULL);
+	l.forwarded = true;
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 300 * SEC);
+	assert_int_equal(ngot, 1);
+	const struct mx_chain *c = &got[0];
+	char a[MX_ADDR_STRLEN];
+	assert_string_equal(mx_addr_format(&c->sender, a, sizeof a), "127.0.0.1");
+	assert_int_equal(c->n_hosts, 1);
+	assert_int_equal(c->hosts[0].a.outcome, MX_O_ANSWER);
+	assert_int_equal(c->hosts[0].a.lookups, 1);
+	mx_chain_free(t);
+}
+
 static void deferred_and_attempts(void **state)
 {
 	(void)state;
@@ -1706,6 +1744,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
+		cmocka_unit_test(forwarded_lookups_make_no_chain),
 		cmocka_unit_test(syn_attribution_two_chains),
 		cmocka_unit_test(syn_from_other_family),
 		cmocka_unit_test(formerr_mx_fails_and_literal_connects),

@@ -772,6 +772,97 @@ static void result_after_slot_reuse(void **state)
  * gives them, the try counted as waiting (a tick past the gap does not close
  * it) and its result accepted; a transaction with seq 0 (not from txn.c)
  * still opens an empty lookup and counts one query sent. */
+/* The lookup R->l[] of client cli for qname (qtype qt); fails when absent. */
+static const struct mx_lookup *find_rec(const char *cli, const char *qname, uint16_t qt)
+{
+	struct mx_addr a = A(cli);
+	struct mx_dname d;
+	assert_int_equal(mx_dname_from_text(qname, &d), 0);
+	for (size_t i = 0; i < R->n; i++)
+		if (mx_addr_eq(&R->l[i].client, &a) && R->l[i].qtype == qt && R->l[i].qname.len == d.len &&
+		    memcmp(R->l[i].qname.wire, d.wire, d.len) == 0)
+			return &R->l[i];
+	fail_msg("no lookup of %s for %s", cli, qname);
+	return NULL;
+}
+
+/* A forwarder's upstream lookup (both legs in the capture, -i any): the
+ * same question asked by this host's forwarder while the stub's answer is
+ * awaited. Not: a client failing over after its local resolver answered,
+ * a repeat after the window, two clients of two remote resolvers, RD=0. */
+static void forwarder_leg(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_addr stub = A("127.0.0.53"), mta = A("127.0.0.1"), fwd = A("10.0.0.7");
+
+	/* 1. MTA -> stub 127.0.0.53, stub (10.0.0.5) -> 10.0.0.53 100 us later */
+	struct mx_txn c1 = T("127.0.0.1", 40000, "127.0.0.53", 17, "mx.broken.example", MX_TYPE_AAAA, 10 * S, 1);
+	mx_lookup_observe_query(t, &c1, false);
+	struct mx_txn x1 = T("10.0.0.5", 50000, "10.0.0.53", 17, "mx.broken.example", MX_TYPE_AAAA, 10 * S + 100, 2);
+	mx_lookup_observe_query(t, &x1, false);
+	answered(&x1, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 10 * S + 300, 3, NULL);
+	mx_lookup_observe_done(t, &x1);
+	answered(&c1, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 10 * S + 400, 4, NULL);
+	mx_lookup_observe_done(t, &c1);
+	/* the stub retries upstream with a new ID and port: the same lookup */
+	struct mx_txn x1b = T("10.0.0.5", 50001, "10.0.0.53", 17, "mx.broken.example", MX_TYPE_AAAA, 10 * S + 500, 5);
+	mx_lookup_observe_query(t, &x1b, false);
+
+	/* 2. local resolver 127.0.0.1 answers SERVFAIL, then the MTA asks its
+	 * next nameserver from its outgoing address: failover, not forwarding */
+	struct mx_txn c2 = T("127.0.0.1", 40001, "127.0.0.1", 17, "a.example", MX_TYPE_A, 20 * S, 6);
+	mx_lookup_observe_query(t, &c2, false);
+	answered(&c2, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 20 * S + 200, 7, NULL);
+	mx_lookup_observe_done(t, &c2);
+	struct mx_txn x2 = T("10.0.0.5", 50002, "10.0.0.53", 17, "a.example", MX_TYPE_A, 20 * S + 300, 8);
+	mx_lookup_observe_query(t, &x2, false);
+
+	/* 3. unanswered, but asked again 300 ms later: outside the window */
+	struct mx_txn c3 = T("127.0.0.1", 40002, "127.0.0.53", 17, "b.example", MX_TYPE_MX, 30 * S, 9);
+	mx_lookup_observe_query(t, &c3, false);
+	struct mx_txn x3 = T("10.0.0.5", 50003, "10.0.0.53", 17, "b.example", MX_TYPE_MX, 30 * S + 300000, 10);
+	mx_lookup_observe_query(t, &x3, false);
+
+	/* 4. a LAN client asks 10.0.0.7, which forwards from its own address */
+	struct mx_txn c4 = T("10.0.0.20", 40003, "10.0.0.7", 17, "c.example", MX_TYPE_MX, 40 * S, 11);
+	mx_lookup_observe_query(t, &c4, false);
+	struct mx_txn x4 = T("10.0.0.7", 50004, "10.0.0.53", 17, "c.example", MX_TYPE_MX, 40 * S + 2000, 12);
+	mx_lookup_observe_query(t, &x4, false);
+
+	/* 5. two clients of two remote resolvers ask the same name */
+	struct mx_txn c5 = T("10.0.0.20", 40004, "10.0.0.9", 17, "d.example", MX_TYPE_MX, 50 * S, 13);
+	mx_lookup_observe_query(t, &c5, false);
+	struct mx_txn x5 = T("10.0.0.5", 50005, "10.0.0.53", 17, "d.example", MX_TYPE_MX, 50 * S + 50, 14);
+	mx_lookup_observe_query(t, &x5, false);
+
+	/* 6. a resolver's iterative (RD=0) query is never a forwarded lookup */
+	struct mx_txn c6 = T("127.0.0.1", 40005, "127.0.0.53", 17, "e.example", MX_TYPE_MX, 60 * S, 15);
+	mx_lookup_observe_query(t, &c6, false);
+	struct mx_txn x6 = T("10.0.0.5", 50006, "192.0.2.1", 17, "e.example", MX_TYPE_MX, 60 * S + 50, 16);
+	x6.rd = false;
+	mx_lookup_observe_query(t, &x6, false);
+
+	mx_lookup_finish(t, 100 * S);
+	const struct mx_lookup *l = find_rec("10.0.0.5", "mx.broken.example", MX_TYPE_AAAA);
+	assert_true(l->forwarded);
+	assert_true(mx_addr_eq(&l->fwd_server, &stub));
+	assert_true(mx_addr_eq(&l->fwd_client, &mta));
+	assert_int_equal(l->tries_total, 2);
+	assert_false(find_rec("127.0.0.1", "mx.broken.example", MX_TYPE_AAAA)->forwarded);
+	assert_false(find_rec("10.0.0.5", "a.example", MX_TYPE_A)->forwarded);
+	assert_false(find_rec("10.0.0.5", "b.example", MX_TYPE_MX)->forwarded);
+	l = find_rec("10.0.0.7", "c.example", MX_TYPE_MX);
+	assert_true(l->forwarded);
+	assert_true(mx_addr_eq(&l->fwd_server, &fwd));
+	assert_false(find_rec("10.0.0.20", "c.example", MX_TYPE_MX)->forwarded);
+	assert_false(find_rec("10.0.0.5", "d.example", MX_TYPE_MX)->forwarded);
+	assert_false(find_rec("10.0.0.5", "e.example", MX_TYPE_MX)->forwarded);
+	assert_int_equal(mx_lookup_peek_stats(t)->forwarded, 2);
+	mx_lookup_free(t);
+}
+
 static void first_try_fields(void **state)
 {
 	(void)state;
@@ -853,6 +944,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(late_response_on_try, setup, teardown),
 		cmocka_unit_test_setup_teardown(result_after_slot_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(first_try_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(forwarder_leg, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1342,7 +1342,7 @@ static void json_findings_chains(void **state)
 	assert_has(out, "\"senders\":64,\"senders_capped\":true");
 	assert_has(out, "\"chains\":5,\"chains_deferred\":3,\"chains_failed\":0,"
 			"\"hosts_aaaa_first\":4,\"hosts_a_first\":0,\"hosts_parallel\":0,"
-			"\"family_order\":\"AAAA-first\",\"aaaa_failures\":3,\"aaaa_failures_then_a\":0,"
+			"\"family_order\":\"AAAA-first\",\"forwarded_lookups\":0,\"forwards_for\":null,\"aaaa_failures\":3,\"aaaa_failures_then_a\":0,"
 			"\"fallback\":\"never asks A\",\"retry_gaps\":2,\"retry_gap_min_s\":300.000000,"
 			"\"retry_gap_mean_s\":450.000000}");
 	assert_has(out, "\"chains\":{\"chains\":5,\"resolved\":2,\"deferred\":3,\"failed\":0,"
