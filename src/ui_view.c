@@ -1272,6 +1272,11 @@ static void s_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 		kv(rs, "retries", MX_ROLE_NORMAL, "%" PRIu64 " gaps between attempts, mean %s, shortest %s",
 		   r->retry_gaps, ms_short(r->retry_gap_sum_us / r->retry_gaps, true, t1, sizeof(t1)),
 		   ms_short(r->retry_gap_min_us, true, ms, sizeof(ms)));
+	if (r->forwarded) {
+		char fw[MX_ADDR_STRLEN];
+		kv(rs, "forwarder", MX_ROLE_NORMAL, "%" PRIu64 " of %" PRIu64 " lookups forwarded for %s on this "
+		   "host (they make no chain)", r->forwarded, r->lookups, mx_addr_format(&r->fwd_for, fw, sizeof fw));
+	}
 	related_findings(s, rs, &r->addr, NULL);
 	related_chains(s, rs, &r->addr, NULL);
 }

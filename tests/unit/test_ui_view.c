@@ -854,6 +854,20 @@ static void test_senders(void **state)
 	build(c);
 	assert_true(mx_ui_row_has(&c->f.rows[3], "Sender 192.0.2.10"));
 	assert_true(any_row_has(c, "AAAA_SERVFAIL_LOOP"));   /* its findings */
+	assert_false(any_row_has(c, "forwarder"));
+
+	/* a stub forwarder: most of its lookups were forwarded */
+	c->x.snd[1].forwarded = 30;
+	c->x.snd[1].fwd_for = A("127.0.0.53");
+	mx_ui_key(&c->st, MX_KEY_LEFT);
+	build(c);
+	assert_true(mx_ui_row_has(body(c, 0), "192.0.2.11"));
+	assert_true(mx_ui_row_has(body(c, 0), "forwarder"));
+	mx_ui_key(&c->st, MX_KEY_HOME);
+	mx_ui_key(&c->st, MX_KEY_ENTER);
+	build(c);
+	assert_true(mx_ui_row_has(&c->f.rows[3], "Sender 192.0.2.11"));
+	assert_true(any_row_has(c, "30 of 40 lookups forwarded for 127.0.0.53 on this host"));
 }
 
 static void test_resolvers(void **state)
