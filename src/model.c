@@ -1321,8 +1321,15 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 			r->fwd_for = l->fwd_server;
 		}
 	}
-	if (l->forwarded)
+	if (l->forwarded) {
+		struct srv *sv = get_srv(m, &l->fwd_server);
+		if (sv) {
+			sv->row.forwarded++;
+			sv->row.fwd_to = l->n_resolvers ? l->resolvers[0] : (struct mx_addr){0};
+			sv->row.fwd_via = l->client;
+		}
 		return; /* its client's lookup of the same question counts for the name */
+	}
 	struct name_key key = { &l->qname, l->qtype };
 	struct nam *n;
 	if (bad) {

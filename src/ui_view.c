@@ -1427,6 +1427,12 @@ static void r_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 		kv(rs, "clients", MX_ROLE_NORMAL, ">%u", (unsigned)MX_MODEL_DISTINCT_CAP);
 	else
 		kv(rs, "clients", MX_ROLE_NORMAL, "%" PRIu64, r->clients);
+	if (r->forwarded) {
+		char to[MX_ADDR_STRLEN], via[MX_ADDR_STRLEN];
+		kv(rs, "forwards", MX_ROLE_NORMAL, "a forwarder on this host: %" PRIu64 " questions went upstream "
+		   "(the last from %s to %s)", r->forwarded, mx_addr_format(&r->fwd_via, via, sizeof via),
+		   mx_addr_format(&r->fwd_to, to, sizeof to));
+	}
 	(void)p[4];
 }
 

@@ -64,6 +64,11 @@ struct mx_server_row {
 	uint64_t clients;                  /* distinct clients (capped count) */
 	struct mx_latency latency;
 	uint64_t first_us, last_us;
+	/* a DNS server on this host whose questions a forwarder asked upstream
+	 * (struct mx_lookup.forwarded): how many lookups, the upstream server
+	 * of the last one and the address it asked from */
+	uint64_t forwarded;
+	struct mx_addr fwd_to, fwd_via;
 };
 
 struct mx_sender_row {

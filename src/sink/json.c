@@ -721,6 +721,8 @@ void mx_sj_server_members(struct mx_jw *out, const struct mx_server_row *r)
 	capped(out, &f, KL("clients"), KL("clients_capped"), r->clients);
 	kv_time(out, &f, KL("first_seen"), r->first_us);
 	kv_time(out, &f, KL("last_seen"), r->last_us);
+	kv_u64(out, &f, KL("forwarded_lookups"), r->forwarded);
+	kv_addr_or_null(out, &f, KL("forwards_to"), &r->fwd_to);
 }
 
 void mx_sj_sender_members(struct mx_jw *out, const struct mx_sender_row *r)

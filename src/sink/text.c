@@ -512,6 +512,16 @@ static void section_servers(FILE *out, const char *title, const struct mx_server
 	}
 	tbl_print(&t, out);
 	tbl_fini(&t);
+	for (size_t i = 0; i < n; i++) {
+		const struct mx_server_row *r = &rows[i];
+		char ad[MX_ADDR_STRLEN], to[MX_ADDR_STRLEN], via[MX_ADDR_STRLEN];
+		if (!r->forwarded)
+			continue;
+		fprintf(out, "  %s is a forwarder on this host: %" PRIu64 " of its questions went upstream "
+			"(the last from %s to %s); its answers relay the upstream server's\n",
+			mx_addr_format(&r->addr, ad, sizeof ad), r->forwarded,
+			mx_addr_format(&r->fwd_via, via, sizeof via), mx_addr_format(&r->fwd_to, to, sizeof to));
+	}
 }
 
 static void section_senders(FILE *out, const struct mx_snapshot *s)

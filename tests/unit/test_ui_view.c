@@ -903,6 +903,14 @@ static void test_resolvers(void **state)
 	build(c);
 	assert_true(mx_ui_row_has(&c->f.rows[3], "Resolver 198.51.100.53"));
 	assert_true(any_row_has(c, "p50 20.0ms  p95 1.50s  p99 2.50s  max 4.00s"));
+	assert_false(any_row_has(c, "forwarder on this host"));
+	/* a stub whose questions a forwarder asked again upstream */
+	c->x.res[0].forwarded = 7;
+	c->x.res[0].fwd_to = A("192.0.2.200");
+	c->x.res[0].fwd_via = A("192.0.2.10");
+	build(c);
+	assert_true(any_row_has(c, "a forwarder on this host: 7 questions went upstream (the last from "
+				   "192.0.2.10 to 192.0.2.200)"));
 }
 
 static void test_domains(void **state)
