@@ -2214,6 +2214,43 @@ const struct mx_finding *mx_detect_pending(struct mx_detect *d, size_t *n, uint6
 	return d->pend;
 }
 
+uint64_t mx_detect_seq(const struct mx_detect *d)
+{
+	return d->seq;
+}
+
+static int made_seq_cmp(const void *a, const void *b)
+{
+	const struct mx_finding *x = *(const struct mx_finding *const *)a, *y = *(const struct mx_finding *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+size_t mx_detect_made_since(struct mx_detect *d, uint64_t since, mx_detect_made_fn *fn, void *ctx)
+{
+	size_t k = 0;
+	if (d->seq <= since || d->n == 0)
+		return 0;
+	const struct mx_finding **v = malloc(d->n * sizeof(*v));
+	struct mx_finding *tmp = malloc(sizeof(*tmp));
+	if (v && tmp) {
+		for (size_t i = 0; i < d->n; i++)
+			if (d->f[i].seq > since)
+				v[k++] = &d->f[i];
+		if (k > 1)
+			qsort(v, k, sizeof(*v), made_seq_cmp);
+		/* a copy gets the texts: the finding itself stays as it is */
+		for (size_t i = 0; i < k; i++) {
+			mx_finding_copy(tmp, v[i]);
+			tmp->seq = v[i]->seq;
+			mx_finding_text(tmp);
+			fn(ctx, tmp);
+		}
+	}
+	free(v);
+	free(tmp);
+	return k;
+}
+
 const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n)
 {
 	if (d->dirty) {

@@ -64,6 +64,8 @@ struct mx_pipeline {
 	uint64_t next_detect_tick;
 	bool pending;                    /* snapshots carry the pending findings */
 	bool open_chains;                /* snapshots carry the open chains */
+	bool stream_findings;            /* a sink takes findings as they are made */
+	uint64_t streamed_seq;           /* findings up to this seq went to the sinks */
 };
 
 void mx_pipeline_opts_default(struct mx_pipeline_opts *o)
@@ -292,6 +294,8 @@ int mx_pipeline_add_sink(struct mx_pipeline *p, struct mx_sink *s)
 	if (p->n_sinks >= MX_PIPELINE_MAX_SINKS)
 		return MX_EINVAL;
 	p->sinks[p->n_sinks++] = s;
+	if (mx_sink_streams_findings(s))
+		p->stream_findings = true;
 	return 0;
 }
 
@@ -302,6 +306,24 @@ void mx_pipeline_set_source(struct mx_pipeline *p, const char *source, const cha
 
 /* ---- time ------------------------------------------------------------- */
 
+static void made_to_sinks(void *ctx, const struct mx_finding *f)
+{
+	struct mx_pipeline *p = ctx;
+	for (size_t i = 0; i < p->n_sinks; i++)
+		mx_sink_finding(p->sinks[i], f);
+}
+
+/* Findings made since the last call go to the sinks that stream them: after
+ * each detector tick (once a second of capture time) and at the end. */
+static void stream_findings(struct mx_pipeline *p)
+{
+	uint64_t seq = mx_detect_seq(p->detect);
+	if (!p->stream_findings || seq == p->streamed_seq)
+		return;
+	mx_detect_made_since(p->detect, p->streamed_seq, made_to_sinks, p);
+	p->streamed_seq = seq;
+}
+
 static void tick_lower(struct mx_pipeline *p)
 {
 	mx_decode_tick(p->dec, p->now);
@@ -311,6 +333,7 @@ static void tick_lower(struct mx_pipeline *p)
 	if (p->now >= p->next_detect_tick) {
 		mx_detect_tick(p->detect, p->now);
 		p->next_detect_tick = p->now + MX_DETECT_TICK_US;
+		stream_findings(p);
 	}
 	p->next_tick = p->now + MX_TICK_GRAIN_US;
 }
@@ -342,6 +365,7 @@ void mx_pipeline_finish(struct mx_pipeline *p, uint64_t end_us)
 	mx_lookup_finish(p->lookup, p->now);
 	mx_chain_finish(p->chain, p->now);
 	mx_detect_finish(p->detect, p->now);
+	stream_findings(p);
 	p->pending = false;   /* every finding is made or dropped now */
 }
 

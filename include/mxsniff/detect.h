@@ -455,6 +455,16 @@ const struct mx_finding *mx_detect_peek(struct mx_detect *d, size_t *n);
  * and the made findings do not change. */
 #define MX_DETECT_MAX_PENDING 64
 const struct mx_finding *mx_detect_pending(struct mx_detect *d, size_t *n, uint64_t *dropped);
+/* The seq of the last finding made (each new finding gets the next; a
+ * merge into a finding keeps its seq). */
+uint64_t mx_detect_seq(const struct mx_detect *d);
+/* Call fn, in the order they were made, for each finding still held whose
+ * seq is above `since` (made since then; one evicted in between is gone),
+ * with its counts and evidence so far and its texts written (a copy,
+ * valid during the call). Returns how many. For streaming findings as they
+ * are made (NDJSON "finding_made"). */
+typedef void mx_detect_made_fn(void *ctx, const struct mx_finding *f);
+size_t mx_detect_made_since(struct mx_detect *d, uint64_t since, mx_detect_made_fn *fn, void *ctx);
 uint64_t mx_detect_evicted(const struct mx_detect *d);
 /* Findings of one pattern evicted from the full findings table. */
 struct mx_evicted_pattern {

@@ -10,6 +10,7 @@
 #ifndef MXSNIFF_SINK_H
 #define MXSNIFF_SINK_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "mxsniff/lookup.h"
@@ -27,6 +28,8 @@ struct mx_sink_ops {
 	void (*lookup)(void *st, FILE *out, const struct mx_lookup *l);    /* may be NULL */
 	int (*close)(void *st, FILE *out, const struct mx_snapshot *s);
 	void (*chain)(void *st, FILE *out, const struct mx_chain *c);      /* may be NULL */
+	/* a finding as it is made (mx_detect_made_since()); may be NULL */
+	void (*finding)(void *st, FILE *out, const struct mx_finding *f);
 };
 
 extern const struct mx_sink_ops mx_sink_text;
@@ -44,6 +47,9 @@ int mx_sink_open(struct mx_sink *s);
 void mx_sink_txn(struct mx_sink *s, const struct mx_txn *t);
 void mx_sink_lookup(struct mx_sink *s, const struct mx_lookup *l);
 void mx_sink_chain(struct mx_sink *s, const struct mx_chain *c);
+void mx_sink_finding(struct mx_sink *s, const struct mx_finding *f);
+/* Whether the sink takes findings as they are made (ops->finding). */
+bool mx_sink_streams_findings(const struct mx_sink *s);
 int mx_sink_close(struct mx_sink *s, const struct mx_snapshot *snap);
 void mx_sink_free(struct mx_sink *s);
 

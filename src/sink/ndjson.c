@@ -3,7 +3,10 @@
  * One JSON object per line, each with "type" first: "transaction" for every
  * finished transaction, "lookup" for every closed lookup and "chain" for
  * every closed resolution chain (the same members as the JSON report's
- * lookups and chains), and at close one "stats" line followed by a
+ * lookups and chains), "finding_made" for every finding when it is made
+ * (the pipeline streams them after each detector tick and at the end; the
+ * members of a finding, as they are then), and at close one "stats" line
+ * followed by a
  * "finding" line per finding (ranked), then a "domain", "resolver",
  * "authoritative", "sender" and "failing_name" line per table row. Every
  * line is flushed as it is written so `mxsniff ... | jq` sees events as
@@ -148,13 +151,23 @@ static int nd_close(void *st, FILE *out, const struct mx_snapshot *s)
 	return 0;
 }
 
+/* A finding as it is made: its counts and evidence so far. */
+static void nd_finding(void *st, FILE *out, const struct mx_finding *f)
+{
+	struct mx_jw *w = line_start(st, "finding_made");
+	(void)out;
+	mx_sj_finding_members(w, f);
+	line_end(w);
+}
+
 const struct mx_sink_ops mx_sink_ndjson = {
 	.name = "ndjson",
-	.summary = "one JSON object per line: transactions, lookups, chains, then stats, findings and table rows",
+	.summary = "one JSON object per line: transactions, lookups, chains and findings as they happen, then stats, findings and table rows",
 	.state_size = sizeof(struct nd_state),
 	.open = nd_open,
 	.txn = nd_txn,
 	.lookup = nd_lookup,
 	.close = nd_close,
 	.chain = nd_chain,
+	.finding = nd_finding,
 };

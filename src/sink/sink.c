@@ -85,6 +85,17 @@ void mx_sink_chain(struct mx_sink *s, const struct mx_chain *c)
 		s->ops->chain(s->st, s->out, c);
 }
 
+void mx_sink_finding(struct mx_sink *s, const struct mx_finding *f)
+{
+	if (s->opened && !s->closed && s->ops->finding)
+		s->ops->finding(s->st, s->out, f);
+}
+
+bool mx_sink_streams_findings(const struct mx_sink *s)
+{
+	return s->ops->finding != NULL;
+}
+
 int mx_sink_close(struct mx_sink *s, const struct mx_snapshot *snap)
 {
 	int rc = 0;

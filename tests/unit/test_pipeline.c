@@ -20,6 +20,7 @@
 
 static const uint8_t CLIENT[4] = {192, 0, 2, 1};
 static const uint8_t RESOLVER[4] = {192, 0, 2, 53};
+static const uint8_t RESOLVER2[4] = {192, 0, 2, 54};
 
 /* DNS message: header + question (+ one MX answer when `mx`). */
 static size_t build_dns(uint8_t *b, uint16_t id, bool qr, const char *qname_wire, size_t qlen,
@@ -106,6 +107,9 @@ struct rec_state {
 	uint64_t latency[16];
 	enum mx_outcome lookup_outcome[16];
 	uint64_t snap_packets;
+	unsigned findings;            /* findings streamed as made */
+	const char *f_pattern[16];
+	uint64_t f_first[16], f_seq[16];
 };
 
 static struct rec_state *g_rec;
@@ -156,9 +160,22 @@ static int rec_close(void *st, FILE *out, const struct mx_snapshot *s)
 	return 0;
 }
 
+static void rec_finding(void *st, FILE *out, const struct mx_finding *f)
+{
+	struct rec_state *r = st;
+
+	(void)out;
+	if (r->findings < 16) {
+		r->f_pattern[r->findings] = f->pattern;
+		r->f_first[r->findings] = f->first_us;
+		r->f_seq[r->findings] = f->seq;
+	}
+	r->findings++;
+}
+
 static const struct mx_sink_ops rec_ops = {
 	"record", "records events for the test", sizeof(struct rec_state),
-	rec_open, rec_txn, rec_lookup, rec_close, NULL,
+	rec_open, rec_txn, rec_lookup, rec_close, NULL, rec_finding,
 };
 
 /* ---- tests ------------------------------------------------------------ */
@@ -485,6 +502,61 @@ static void pending_in_snapshot(void **state)
 	mx_pipeline_free(p);
 }
 
+/* A sink with a finding op gets each finding once, when it is made: after
+ * the detector tick that made it (not at the end), in the order made; by
+ * the end every finding of the report has been streamed. */
+static void findings_streamed_as_made(void **state)
+{
+	struct mx_pipeline *p = mx_pipeline_new(NULL);
+	struct mx_sink *k = mx_sink_new(&rec_ops, stdout);
+	struct mx_snapshot s;
+	uint8_t dns[512], fr[600];
+	struct mx_frame f;
+	size_t dl, fl;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(k);
+	assert_true(mx_sink_streams_findings(k));
+	assert_int_equal(mx_sink_open(k), 0);
+	assert_int_equal(mx_pipeline_add_sink(p, k), 0);
+	/* unanswered queries to two resolvers: RESOLVER_TIMEOUT for each when
+	 * the 300 s statistics window ends */
+	dl = build_dns(dns, 9, false, EXAMPLE_COM, sizeof(EXAMPLE_COM), MX_TYPE_MX, false);
+	fl = build_udp(fr, CLIENT, 40000, RESOLVER, 53, dns, dl);
+	f = frame_of(fr, fl, T0, 1);
+	mx_pipeline_frame(p, &f);
+	mx_pipeline_tick(p, T0 + 10000000);
+	assert_int_equal(g_rec->findings, 0);          /* not made yet */
+	mx_pipeline_tick(p, T0 + 301000000);
+	assert_int_equal(g_rec->findings, 1);          /* made by the window's end */
+	assert_string_equal(g_rec->f_pattern[0], "RESOLVER_TIMEOUT");
+	assert_int_equal(g_rec->f_first[0], T0);
+	mx_pipeline_tick(p, T0 + 303000000);
+	assert_int_equal(g_rec->findings, 1);          /* once */
+	fl = build_udp(fr, CLIENT, 40001, RESOLVER2, 53, dns, dl);
+	f = frame_of(fr, fl, T0 + 304000000, 2);
+	mx_pipeline_frame(p, &f);
+	mx_pipeline_finish(p, T0 + 320000000);
+	assert_int_equal(mx_pipeline_snapshot(p, &s), 0);
+	/* the end made the second resolver's: streamed before the report */
+	assert_int_equal(g_rec->findings, s.n_findings);
+	assert_true(s.n_findings >= 2);
+	for (size_t i = 0; i < s.n_findings && i < 16; i++) {
+		bool seen = false;
+		for (unsigned j = 0; j < g_rec->findings; j++)
+			seen |= g_rec->f_first[j] == s.findings[i].first_us &&
+				strcmp(g_rec->f_pattern[j], s.findings[i].pattern) == 0;
+		assert_true(seen);
+	}
+	for (unsigned j = 1; j < g_rec->findings && j < 16; j++)
+		assert_true(g_rec->f_seq[j] > g_rec->f_seq[j - 1]);
+	assert_int_equal(mx_sink_close(k, &s), 0);
+	mx_snapshot_fini(&s);
+	mx_sink_free(k);
+	mx_pipeline_free(p);
+}
+
 /* Open chains reach the snapshot only when the pipeline is told so (the
  * live view), newest first and marked open; the reports' closed chains do
  * not include them, and once the chain closes it is a closed one only. */
@@ -544,6 +616,7 @@ int main(void)
 		cmocka_unit_test(response_from_other_port),
 		cmocka_unit_test(open_chains_in_snapshot),
 		cmocka_unit_test(pending_in_snapshot),
+		cmocka_unit_test(findings_streamed_as_made),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
