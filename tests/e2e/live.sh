@@ -20,7 +20,9 @@
 #      (the process is stopped while the traffic flows, then signalled).
 #   3. SIGTERM with -F ndjson: lines are written while the capture runs (a
 #      timed-out query's transaction line appears before the signal: the
-#      idle tick fires timeouts on a quiet wire), the stats line at the end.
+#      idle tick fires timeouts on a quiet wire; RESOLVER_UNREACHABLE's
+#      finding_made line when its 2 s statistics window ends), the stats
+#      line and the final findings at the end.
 #   4. -c N stops by itself after N packets.
 #   5. Kernel drops (-B 256 and a flood while the process is stopped) are
 #      reported: the report's pcap drops line and a warning on stderr.
@@ -189,18 +191,25 @@ has "$tmp/held.out" '^  answered +3$'
 ok "frames captured before the signal are in the report"
 
 # ---- 3. SIGTERM, NDJSON streamed while running ------------------------------
-start term -F ndjson --answer-timeout 0.5
+start term -F ndjson --answer-timeout 0.5 --stats-window 2
 q @127.0.0.1 servfail.example.net A
 q @127.0.0.1 drop.example.net A
+q @127.0.0.2 dead.example.net A   # ICMP port unreachable: RESOLVER_UNREACHABLE when the window ends
 wait_grep "$tmp/term.out" '"type":"transaction".*"qname":"drop\.example\.net\.".*"outcome":"TIMEOUT"' 10
 kill -0 "$mp" 2>/dev/null || fail "mxsniff ended before SIGTERM"
 ok "NDJSON lines written while the capture runs (a timeout fired on a quiet wire)"
+wait_grep "$tmp/term.out" '^\{"type":"finding_made","pattern":"RESOLVER_UNREACHABLE",.*"resolvers":\["127\.0\.0\.2"\]' 15
+kill -0 "$mp" 2>/dev/null || fail "mxsniff ended before SIGTERM"
+ok "NDJSON: a finding_made line as soon as the finding is made, while the capture runs"
 kill -TERM "$mp"
 finish "$mp"
 [ "$rc" = 0 ] || fail "SIGTERM: exit status $rc, not 0"
 has "$tmp/term.out" '^\{"type":"stats",.*"live":true,.*"unanswered":1,'
 has "$tmp/term.out" '"type":"lookup",.*"qname":"servfail\.example\.net\.".*"outcome":"SERVFAIL"'
-ok "SIGTERM: the closing stats line (1 unanswered), exit 0"
+has "$tmp/term.out" '^\{"type":"finding","pattern":"RESOLVER_UNREACHABLE",'
+[ "$(grep -c '"type":"finding_made","pattern":"RESOLVER_UNREACHABLE"' "$tmp/term.out")" = 1 ] ||
+	fail "RESOLVER_UNREACHABLE streamed more than once"
+ok "SIGTERM: the closing stats line (1 unanswered) and the final findings, exit 0"
 
 # ---- 4. -c N ----------------------------------------------------------------
 start count -c 4
