@@ -1850,6 +1850,17 @@ int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *out)
 	return 0;
 }
 
+const struct mx_server_row *mx_snapshot_forwarder(const struct mx_snapshot *s, const struct mx_finding *f)
+{
+	if (f->authoritative)
+		return NULL;
+	for (unsigned i = 0; i < f->n_resolvers && i < MX_FINDING_MAX_RESOLVERS; i++)
+		for (size_t k = 0; k < s->n_resolvers; k++)
+			if (s->resolvers[k].forwarded && mx_addr_eq(&s->resolvers[k].addr, &f->resolvers[i]))
+				return &s->resolvers[k];
+	return NULL;
+}
+
 void mx_snapshot_fini(struct mx_snapshot *s)
 {
 	if (!s)

@@ -903,6 +903,12 @@ static void f_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 			sadd(buf, sizeof(buf), "%s%s", k ? ", " : "", addr_s(&f->resolvers[k], a, sizeof(a)));
 		kv(rs, f->authoritative ? "authoritative" : "resolvers", MX_ROLE_NORMAL, "%s", buf);
 	}
+	const struct mx_server_row *fw = mx_snapshot_forwarder(s, f);
+	if (fw) {
+		char a2[MX_ADDR_STRLEN];
+		kv(rs, "forwarder", MX_ROLE_NORMAL, "%s is a forwarder on this host: its answers relay %s's",
+		   addr_s(&fw->addr, a, sizeof(a)), addr_s(&fw->fwd_to, a2, sizeof(a2)));
+	}
 	if (f->domain.len)
 		kv(rs, "domain", MX_ROLE_NORMAL, "%s", name_s(&f->domain, nm, sizeof(nm)));
 	if (f->host.len)

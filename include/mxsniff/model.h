@@ -246,5 +246,8 @@ void mx_model_set_stats(struct mx_model *m, const struct mx_decode_stats *d,
 /* Fill *s (heap arrays inside); release with mx_snapshot_fini(). 0 or MX_ENOMEM. */
 int mx_model_snapshot(const struct mx_model *m, struct mx_snapshot *s);
 void mx_snapshot_fini(struct mx_snapshot *s);
+/* The resolver row of a among the finding's resolvers of f that is a
+ * forwarder on this host (forwarded > 0), the first such; NULL when none. */
+const struct mx_server_row *mx_snapshot_forwarder(const struct mx_snapshot *s, const struct mx_finding *f);
 
 #endif

@@ -829,8 +829,9 @@ static void verify_block(FILE *out, const struct mx_finding *f)
 	fputs("\n\n", out);
 }
 
-static void finding(FILE *out, const struct mx_finding *f)
+static void finding(FILE *out, const struct mx_snapshot *s, const struct mx_finding *f)
 {
+	const struct mx_server_row *fw = mx_snapshot_forwarder(s, f);
 	char ty[32], x[40], y[40];
 	bool any = false;
 	fprintf(out, "### %s %s: ", mx_sk_sev_upper(f->sev), f->pattern ? f->pattern : "?");
@@ -891,6 +892,13 @@ static void finding(FILE *out, const struct mx_finding *f)
 		d[sizeof f->detail] = '\0';
 		fputs(" Observed: ", out);
 		md_sentence(out, d);
+	}
+	if (fw) {
+		fputs(" ", out);
+		md_addr(out, &fw->addr, false);
+		fputs(" is a forwarder on this host: its answers relay ", out);
+		md_addr(out, &fw->fwd_to, false);
+		fputs("'s (see that resolver's findings).", out);
 	}
 	fputs("\n\n", out);
 	if (f->single_attempt)
@@ -1161,7 +1169,7 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 		fputs("## Observations\n\n", out);
 		fputs("These informational findings need no action on their own.\n\n", out);
 		for (size_t i = 0; i < s->n_findings; i++)
-			finding(out, &s->findings[i]);
+			finding(out, s, &s->findings[i]);
 	}
 }
 
@@ -1195,7 +1203,7 @@ static int md_close(void *st, FILE *out, const struct mx_snapshot *s)
 	size_t nrest = full && rest ? mx_sk_findings_split(s, full, rest) : SIZE_MAX;
 	for (size_t i = 0; i < s->n_findings; i++)
 		if (nrest == SIZE_MAX || full[i])
-			finding(out, &s->findings[i]);
+			finding(out, s, &s->findings[i]);
 	if (nrest != SIZE_MAX && nrest)
 		other_findings(out, s, rest, nrest);
 	free(full);

@@ -708,8 +708,9 @@ static void labelled(FILE *out, size_t indent, const char *label, const char *te
 	wrap_n(out, lead, n, indent + 2, text);
 }
 
-static void finding_block(FILE *out, const struct mx_finding *f)
+static void finding_block(FILE *out, const struct mx_snapshot *s, const struct mx_finding *f)
 {
+	const struct mx_server_row *fw = mx_snapshot_forwarder(s, f);
 	char subj[2 * MX_DNAME_STRLEN + 128], lead[160], buf[2048], a[40], b[40];
 	struct sbuf sb;
 
@@ -748,6 +749,13 @@ static void finding_block(FILE *out, const struct mx_finding *f)
 			sb_str(&sb, mx_addr_format(&f->resolvers[i], ad, sizeof ad));
 		}
 		labelled(out, 4, f->authoritative ? "Authoritative servers:" : "Resolvers:", sb.b);
+	}
+	if (fw) {
+		char a1[MX_ADDR_STRLEN], a2[MX_ADDR_STRLEN], note[256];
+		snprintf(note, sizeof note, "%s is a forwarder on this host: its answers relay %s's (see that "
+			 "resolver's findings)", mx_addr_format(&fw->addr, a1, sizeof a1),
+			 mx_addr_format(&fw->fwd_to, a2, sizeof a2));
+		labelled(out, 4, "Forwarder:", note);
 	}
 	if (f->detail[0]) {
 		char d[sizeof f->detail + 1];
@@ -881,7 +889,7 @@ static void section_findings(FILE *out, const struct mx_snapshot *s)
 		if (!first)
 			fputc('\n', out);
 		first = false;
-		finding_block(out, &s->findings[i]);
+		finding_block(out, s, &s->findings[i]);
 	}
 	if (nrest != SIZE_MAX && nrest) {
 		char lead[160], line[2 * MX_DNAME_STRLEN + 512];

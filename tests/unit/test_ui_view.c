@@ -575,6 +575,27 @@ static void test_follow_selected_item(void **state)
 	assert_true(mx_ui_row_has(body(c, 0), "AAAA_SERVFAIL_A_OK"));
 }
 
+/* A finding about a resolver that is a forwarder on this host says whose
+ * answers it relays. */
+static void test_finding_forwarder(void **state)
+{
+	struct ctx *c = *state;
+
+	for (size_t i = 0; i < c->x.s.n_findings; i++) {
+		c->x.f[i].n_resolvers = 1;
+		c->x.f[i].resolvers[0] = A("198.51.100.53");
+	}
+	build(c);
+	mx_ui_key(&c->st, MX_KEY_ENTER);
+	build(c);
+	assert_true(any_row_has(c, "198.51.100.53"));
+	assert_false(any_row_has(c, "forwarder on this host"));
+	c->x.res[0].forwarded = 3;
+	c->x.res[0].fwd_to = A("192.0.2.200");
+	build(c);
+	assert_true(any_row_has(c, "198.51.100.53 is a forwarder on this host: its answers relay 192.0.2.200's"));
+}
+
 static void test_finding_detail(void **state)
 {
 	struct ctx *c = *state;
@@ -1209,6 +1230,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_selection_and_scroll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_follow_selected_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finding_detail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finding_forwarder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_narrow_detail_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chains, setup, teardown),
