@@ -2232,7 +2232,12 @@ size_t mx_detect_made_since(struct mx_detect *d, uint64_t since, mx_detect_made_
 		return 0;
 	const struct mx_finding **v = malloc(d->n * sizeof(*v));
 	struct mx_finding *tmp = malloc(sizeof(*tmp));
-	if (v && tmp) {
+	if (!v || !tmp) {
+		free(v);
+		free(tmp);
+		return SIZE_MAX; /* the caller tries again later */
+	}
+	{
 		for (size_t i = 0; i < d->n; i++)
 			if (d->f[i].seq > since)
 				v[k++] = &d->f[i];

@@ -320,8 +320,8 @@ static void stream_findings(struct mx_pipeline *p)
 	uint64_t seq = mx_detect_seq(p->detect);
 	if (!p->stream_findings || seq == p->streamed_seq)
 		return;
-	mx_detect_made_since(p->detect, p->streamed_seq, made_to_sinks, p);
-	p->streamed_seq = seq;
+	if (mx_detect_made_since(p->detect, p->streamed_seq, made_to_sinks, p) != SIZE_MAX)
+		p->streamed_seq = seq;
 }
 
 static void tick_lower(struct mx_pipeline *p)

@@ -461,8 +461,9 @@ uint64_t mx_detect_seq(const struct mx_detect *d);
 /* Call fn, in the order they were made, for each finding still held whose
  * seq is above `since` (made since then; one evicted in between is gone),
  * with its counts and evidence so far and its texts written (a copy,
- * valid during the call). Returns how many. For streaming findings as they
- * are made (NDJSON "finding_made"). */
+ * valid during the call). Returns how many, or SIZE_MAX without memory
+ * (nothing was called). For streaming findings as they are made (NDJSON
+ * "finding_made"). */
 typedef void mx_detect_made_fn(void *ctx, const struct mx_finding *f);
 size_t mx_detect_made_since(struct mx_detect *d, uint64_t since, mx_detect_made_fn *fn, void *ctx);
 uint64_t mx_detect_evicted(const struct mx_detect *d);
