@@ -20,6 +20,11 @@
 # loopback packet twice (out and in).
 # Logs: captures/lab/logs/lab-forwarder.log (Postfix), .stub.log (dnsmasq's
 # query log: which question it forwarded, which it answered from cache).
+#
+# captures/lab-forwarder-unbound.pcap: the same with unbound 1.17 as the
+# stub (templates/unbound-stub.conf.in: forward-zone "." to 10.53.0.53,
+# caching, no validation) and a second Postfix instance. Logs:
+# lab-forwarder-unbound.log, .stub.log (unbound's query and reply log).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fail-lib.sh"
 . "$(dirname "$0")/resolvers-lib.sh"
@@ -54,4 +59,27 @@ lab_stop_postfix pf
 lab_keep_log pf "$NAME"
 cp "$RUN/client.log" "$LAB_DIR/logs/$NAME.client.log"
 cp "$RUN/stub/dnsmasq.log" "$LAB_DIR/logs/$NAME.stub.log"
+
+# --- 2. the same with unbound as the stub (forward-zone "." to 10.53.0.53)
+stop_pid "$(cat "$RUN/stub/dnsmasq.pid")"
+wait_for "dnsmasq stub gone" 10 sh -c "! ip netns exec $NS_SND ss -lunH | grep -q '$STUB:53 '"
+mkdir -p "$RUN/stub-unbound"
+subst "$TPL/unbound-stub.conf.in" "$RUN/stub-unbound/unbound.conf"
+unbound-checkconf "$RUN/stub-unbound/unbound.conf" >/dev/null || die "unbound-stub.conf invalid"
+ip netns exec "$NS_SND" unbound -d -c "$RUN/stub-unbound/unbound.conf" >"$RUN/stub-unbound/stderr" 2>&1 &
+wait_for "unbound stub" 20 dns_ok "$NS_SND" "$STUB" 53 example.test SOA
+log "unbound stub up on $STUB in $NS_SND"
+: >"$RUN/client.log"
+lab_start_postfix pf2 all
+lab_capture_start "$NAME-unbound" any
+lab_send pf2 sender@sender.lab.test "$RCPT" "lab forwarder unbound"
+lab_wait_log pf2 "to=<$RCPT>.*status=sent" 60
+sleep 2
+{ echo "\$ getent ahosts mx.broken-aaaa.test"; ns_exec "$NS_SND" getent ahosts mx.broken-aaaa.test; } \
+    >>"$RUN/client.log" 2>&1 || true
+lab_capture_stop
+lab_stop_postfix pf2
+lab_keep_log pf2 "$NAME-unbound"
+cp "$RUN/client.log" "$LAB_DIR/logs/$NAME-unbound.client.log"
+cp "$RUN/stub-unbound/unbound.log" "$LAB_DIR/logs/$NAME-unbound.stub.log"
 lab_finish
