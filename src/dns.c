@@ -867,9 +867,10 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct m
 			m->an_other++;
 		if (!m->has_question)
 			continue;
-		if (is_xfr(m->qtype))
-			count_answer(m, ri.ttl);
-		bool want_q = t == m->qtype || m->qtype == MX_TYPE_ANY;
+		bool xfr = is_xfr(m->qtype);
+		if (xfr)
+			count_answer(m, ri.ttl); /* every record, once */
+		bool want_q = !xfr && (t == m->qtype || m->qtype == MX_TYPE_ANY);
 		bool want_end = t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA;
 		if (!want_q && !want_end)
 			continue;

@@ -404,6 +404,20 @@ static void test_cname_chain(void **state)
 		assert_int_equal(mx_dns_outcome(&M), MX_O_ANSWER);
 	}
 
+	/* a transfer answer with a CNAME (the digest walks the chain) and a
+	 * record whose type is the question's own meta-type: each counts once
+	 * (the fast decoder counted it twice; found by fuzz_dns) */
+	for (size_t i = 0; i < 2; i++) {
+		whdr(&w, 4, F_QR | F_AA, 1, 3, 0, 0);
+		wq(&w, "example.com", meta[i]);
+		wcname(&w, "www.example.com", "example.com", 900);
+		size_t at = wrr(&w, "example.com", meta[i], 60);
+		wrr_end(&w, at);
+		wa(&w, "example.com", 600, 192, 0, 2, 1);
+		assert_int_equal(parse(&w), MX_DNS_OK);
+		assert_int_equal(M.an_qtype, 3);
+	}
+
 	/* qtype CNAME: the CNAME itself is the answer, no chain */
 	whdr(&w, 2, F_QR | F_RD | F_RA, 1, 1, 0, 0);
 	wq(&w, "www.example.com", MX_TYPE_CNAME);
