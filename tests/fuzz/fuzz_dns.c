@@ -13,6 +13,29 @@
 
 #include "mxsniff/dns.h"
 
+/* libldns 1.8.3 (Debian 12) leaks a TSIG record when a message carries
+ * two: ldns_wire2pkt() sets each as the packet's TSIG and drops the one
+ * before (ldns_pkt_set_tsig() does not free it). mxsniff itself never
+ * calls ldns_wire2pkt() (only the reference decoder does, in tests), so
+ * allocations made by the reference decoder are left out of LeakSanitizer's
+ * report here; the fast decoder stays checked, and the unit tests check the
+ * reference decoder's own frees under ASan. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MX_FUZZ_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MX_FUZZ_LSAN 1
+#endif
+#endif
+#ifdef MX_FUZZ_LSAN
+#include <sanitizer/lsan_interface.h>
+#define REF_BEGIN() __lsan_disable()
+#define REF_END() __lsan_enable()
+#else
+#define REF_BEGIN() ((void)0)
+#define REF_END() ((void)0)
+#endif
+
 #include "dns_diff.h"
 #include "fuzz.h"
 
@@ -24,7 +47,9 @@ static void one(const uint8_t *data, size_t len, size_t wire_len)
 	char buf[32];
 
 	mx_dns_parse(data, len, wire_len, &fast);
+	REF_BEGIN();
 	mx_dns_parse_ldns(data, len, wire_len, &ref);
+	REF_END();
 	const char *d = mx_dns_diff_contract(&fast, &ref);
 	if (d) {
 		fprintf(stderr, "fuzz_dns: decoders disagree on %s (len %zu wire_len %zu, "
