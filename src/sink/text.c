@@ -480,6 +480,8 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	tbl_fini(&t);
 }
 
+static void wrap(FILE *out, const char *lead, size_t hang, const char *text);
+
 static void section_servers(FILE *out, const char *title, const struct mx_server_row *rows,
 			    size_t n)
 {
@@ -517,10 +519,12 @@ static void section_servers(FILE *out, const char *title, const struct mx_server
 		char ad[MX_ADDR_STRLEN], to[MX_ADDR_STRLEN], via[MX_ADDR_STRLEN];
 		if (!r->forwarded)
 			continue;
-		fprintf(out, "  %s is a forwarder on this host: %" PRIu64 " of its questions went upstream "
-			"(the last from %s to %s); its answers relay the upstream server's\n",
-			mx_addr_format(&r->addr, ad, sizeof ad), r->forwarded,
-			mx_addr_format(&r->fwd_via, via, sizeof via), mx_addr_format(&r->fwd_to, to, sizeof to));
+		char line[512];
+		snprintf(line, sizeof line, "%s is a forwarder on this host: %" PRIu64 " of its questions went "
+			 "upstream (the last from %s to %s); its answers relay the upstream server's",
+			 mx_addr_format(&r->addr, ad, sizeof ad), r->forwarded,
+			 mx_addr_format(&r->fwd_via, via, sizeof via), mx_addr_format(&r->fwd_to, to, sizeof to));
+		wrap(out, "  ", 4, line);
 	}
 }
 
@@ -561,11 +565,13 @@ static void section_senders(FILE *out, const struct mx_snapshot *s)
 		char ad[MX_ADDR_STRLEN], fw[MX_ADDR_STRLEN];
 		if (!r->forwarded)
 			continue;
-		fprintf(out, "  %s forwarded %" PRIu64 " of %" PRIu64 " lookup%s for the DNS server %s on this host "
-			"(asked the same question while that server's answer was awaited); forwarded lookups "
-			"make no chain (the client's own lookups do)\n",
-			mx_addr_format(&r->addr, ad, sizeof ad), r->forwarded, r->lookups,
-			r->lookups == 1 ? "" : "s", mx_addr_format(&r->fwd_for, fw, sizeof fw));
+		char line[512];
+		snprintf(line, sizeof line, "%s forwarded %" PRIu64 " of %" PRIu64 " lookup%s for the DNS server %s "
+			 "on this host (asked the same question while that server's answer was awaited); "
+			 "forwarded lookups make no chain (the client's own lookups do)",
+			 mx_addr_format(&r->addr, ad, sizeof ad), r->forwarded, r->lookups,
+			 r->lookups == 1 ? "" : "s", mx_addr_format(&r->fwd_for, fw, sizeof fw));
+		wrap(out, "  ", 4, line);
 	}
 }
 
