@@ -47,18 +47,28 @@ wait_for "dnsmasq stub" 20 dns_ok "$NS_SND" "$STUB" 53 example.test SOA
 log "dnsmasq stub up on $STUB in $NS_SND"
 lab_resolvers "$STUB"
 
-lab_start_postfix pf all
-lab_capture_start "$NAME" any
-lab_send pf sender@sender.lab.test "$RCPT" "lab forwarder"
-lab_wait_log pf "to=<$RCPT>.*status=sent" 60
-sleep 2
-{ echo "\$ getent ahosts mx.broken-aaaa.test"; ns_exec "$NS_SND" getent ahosts mx.broken-aaaa.test; } \
-    >>"$RUN/client.log" 2>&1 || true
-lab_capture_stop
-lab_stop_postfix pf
-lab_keep_log pf "$NAME"
-cp "$RUN/client.log" "$LAB_DIR/logs/$NAME.client.log"
-cp "$RUN/stub/dnsmasq.log" "$LAB_DIR/logs/$NAME.stub.log"
+# stub_delivery INST CAPTURE STUBLOG: a Postfix instance sends one message
+# through the stub, then getent asks the exchange; capture on every
+# interface of the sender namespace; logs kept as CAPTURE.{log,client.log,
+# stub.log}.
+stub_delivery() {
+    local inst=$1 cap=$2 stublog=$3
+    : >"$RUN/client.log"
+    lab_start_postfix "$inst" all
+    lab_capture_start "$cap" any
+    lab_send "$inst" sender@sender.lab.test "$RCPT" "$cap"
+    lab_wait_log "$inst" "to=<$RCPT>.*status=sent" 60
+    sleep 2
+    { echo "\$ getent ahosts mx.broken-aaaa.test"; ns_exec "$NS_SND" getent ahosts mx.broken-aaaa.test; } \
+        >>"$RUN/client.log" 2>&1 || true
+    lab_capture_stop
+    lab_stop_postfix "$inst"
+    lab_keep_log "$inst" "$cap"
+    cp "$RUN/client.log" "$LAB_DIR/logs/$cap.client.log"
+    cp "$stublog" "$LAB_DIR/logs/$cap.stub.log"
+}
+
+stub_delivery pf "$NAME" "$RUN/stub/dnsmasq.log"
 
 # --- 2. the same with unbound as the stub (forward-zone "." to 10.53.0.53)
 stop_pid "$(cat "$RUN/stub/dnsmasq.pid")"
@@ -69,17 +79,5 @@ unbound-checkconf "$RUN/stub-unbound/unbound.conf" >/dev/null || die "unbound-st
 ip netns exec "$NS_SND" unbound -d -c "$RUN/stub-unbound/unbound.conf" >"$RUN/stub-unbound/stderr" 2>&1 &
 wait_for "unbound stub" 20 dns_ok "$NS_SND" "$STUB" 53 example.test SOA
 log "unbound stub up on $STUB in $NS_SND"
-: >"$RUN/client.log"
-lab_start_postfix pf2 all
-lab_capture_start "$NAME-unbound" any
-lab_send pf2 sender@sender.lab.test "$RCPT" "lab forwarder unbound"
-lab_wait_log pf2 "to=<$RCPT>.*status=sent" 60
-sleep 2
-{ echo "\$ getent ahosts mx.broken-aaaa.test"; ns_exec "$NS_SND" getent ahosts mx.broken-aaaa.test; } \
-    >>"$RUN/client.log" 2>&1 || true
-lab_capture_stop
-lab_stop_postfix pf2
-lab_keep_log pf2 "$NAME-unbound"
-cp "$RUN/client.log" "$LAB_DIR/logs/$NAME-unbound.client.log"
-cp "$RUN/stub-unbound/unbound.log" "$LAB_DIR/logs/$NAME-unbound.stub.log"
+stub_delivery pf2 "$NAME-unbound" "$RUN/stub-unbound/unbound.log"
 lab_finish
