@@ -155,6 +155,7 @@ struct hist_key {
 struct cstep {
 	struct {        /* = struct mx_chain_step up to resolvers */
 		bool asked;
+		uint16_t sport;
 		enum mx_outcome outcome;
 		uint16_t lookups;
 		uint32_t attempts;
@@ -174,6 +175,7 @@ struct cstep {
 _Static_assert(CSTEP_SMALL == 136, "a small step: the scalars, one resolver, six frames");
 #define CSTEP_SAME(f) _Static_assert(offsetof(struct cstep, f) == offsetof(struct mx_chain_step, f), #f)
 CSTEP_SAME(asked);
+CSTEP_SAME(sport);
 CSTEP_SAME(outcome);
 CSTEP_SAME(lookups);
 CSTEP_SAME(attempts);
@@ -369,6 +371,17 @@ const char *mx_chain_verdict_name(enum mx_chain_verdict v)
 	case MX_CHAIN_INCOMPLETE: return "incomplete";
 	}
 	return "?";
+}
+
+bool mx_chain_host_parallel(const struct mx_chain_host *h)
+{
+	if (!h->a.asked || !h->aaaa.asked)
+		return false;
+	const struct mx_chain_step *e = h->a.first_us <= h->aaaa.first_us ? &h->a : &h->aaaa;
+	const struct mx_chain_step *l2 = e == &h->a ? &h->aaaa : &h->a;
+	if (l2->first_us - e->first_us > 5000)
+		return false;
+	return l2->first_us < e->first_end_us || (e->sport != 0 && e->sport == l2->sport);
 }
 
 static size_t pow2_at_least(size_t n)
@@ -1276,6 +1289,7 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		/* the scalars' padding zero: they are copied whole at close */
 		memset(s, 0, CSTEP_SCALARS);
 		s->first_us = l->first_us;
+		s->sport = nt ? l->tries[0].sport : 0;
 		s->end_us = l->last_us;
 		s->first_end_us = l->last_us;
 		s->latency_us = l->latency_us;
@@ -1296,8 +1310,10 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		bool was = s->asked;
 		if (!was)
 			s->first_end_us = l->last_us;
-		if (!was || l->first_us < s->first_us)
+		if (!was || l->first_us < s->first_us) {
 			s->first_us = l->first_us;
+			s->sport = nt ? l->tries[0].sport : 0;
+		}
 		if (!was || (unsigned)l->outcome <= s->outcome) {
 			s->outcome = l->outcome;
 			s->latency_us = l->latency_us;

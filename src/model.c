@@ -1561,27 +1561,17 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 		r->chains_failed += c->verdict == MX_CHAIN_FAILED;
 		for (unsigned i = 0; i < c->n_hosts; i++) {
 			const struct mx_chain_host *h = &c->hosts[i];
-			if (h->a.asked && h->aaaa.asked) {
-				uint64_t d = h->a.first_us > h->aaaa.first_us ? h->a.first_us - h->aaaa.first_us
-									      : h->aaaa.first_us - h->a.first_us;
-				/* getaddrinfo-style: the second family asked within 5 ms
-				 * and before the first family's first lookup ended (a
-				 * sequential sender on a sub-millisecond resolver asks
-				 * the second family only after that answer). */
-				const struct mx_chain_step *e = h->a.first_us <= h->aaaa.first_us ? &h->a : &h->aaaa;
-				const struct mx_chain_step *l2 = e == &h->a ? &h->aaaa : &h->a;
-				if (d <= 5000 && l2->first_us < e->first_end_us)
-					r->hosts_parallel++;
-				else if (h->first_family == 6)
-					r->hosts_aaaa_first++;
-				else
-					r->hosts_a_first++;
-			} else if (h->first_family == 6) {
+			/* the order an exchange's families were asked in; a
+			 * failed AAAA counts as "AAAA first, then A?" only when
+			 * the families were asked one after the other */
+			bool par = mx_chain_host_parallel(h);
+			if (par)
+				r->hosts_parallel++;
+			else if (h->first_family == 6)
 				r->hosts_aaaa_first++;
-			} else if (h->first_family == 4) {
+			else if (h->first_family == 4)
 				r->hosts_a_first++;
-			}
-			if (h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome) && h->first_family == 6) {
+			if (!par && h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome) && h->first_family == 6) {
 				r->aaaa_fail++;
 				if (h->a.asked)
 					r->aaaa_fail_then_a++;

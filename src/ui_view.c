@@ -632,7 +632,7 @@ static void chain_words(const struct mx_chain *c, char *buf, size_t n)
 		sadd(buf, n, "%s%s%s: ", i == 0 ? " -> " : "; ", name_s(&h->name, nm, sizeof(nm)),
 		     h->implicit ? " (implicit MX)" : "");
 		step_words(buf, n, f1, s1);
-		sadd(buf, n, " -> ");
+		sadd(buf, n, mx_chain_host_parallel(h) ? ", " : " -> ");
 		step_words(buf, n, f2, s2);
 		if (h->tlsa.asked) {
 			sadd(buf, n, " -> ");

@@ -45,6 +45,7 @@ enum mx_chain_verdict { MX_CHAIN_RESOLVED, MX_CHAIN_DEFERRED, MX_CHAIN_FAILED, M
 /* What one lookup slot of a chain saw (MX, or A/AAAA/TLSA of a host). */
 struct mx_chain_step {
 	bool asked;
+	uint16_t sport;                /* the client's source port of the earliest query (0: unknown) */
 	enum mx_outcome outcome;       /* best final outcome among the lookups merged here */
 	uint16_t lookups;              /* lookups merged into this slot (retries inside the window) */
 	uint32_t attempts;             /* queries sent */
@@ -189,5 +190,16 @@ size_t mx_chain_open_count(const struct mx_chain_table *t);
 size_t mx_chain_peek_open(const struct mx_chain_table *t, struct mx_chain *out, size_t max);
 const struct mx_chain_stats *mx_chain_peek_stats(const struct mx_chain_table *t);
 const char *mx_chain_verdict_name(enum mx_chain_verdict v); /* "resolved", ... */
+
+/* Whether the sender asked the exchange's A and AAAA in parallel
+ * (getaddrinfo, c-ares) rather than one family after the other: both asked,
+ * the second family's first query within 5 ms of the first family's, and
+ * either before the first family's first lookup ended or from the same
+ * client port. A sequential client opens a new socket for each query
+ * (glibc res_query, OpenBSD asr) and, on a fast resolver, sends its second
+ * query microseconds after the first answer; c-ares sends both families on
+ * one socket, and the first answer may be captured before the second query
+ * leaves. */
+bool mx_chain_host_parallel(const struct mx_chain_host *h);
 
 #endif

@@ -179,8 +179,9 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 				"IPv4); an MTA that trusts the AAAA NXDOMAIN for the whole name may bounce "
 				"(\"Host not found\", 5.4.4)";
 	else
-		f.smtp_status = "none for A-first or falling-back MTAs (Postfix, Exim, OpenSMTPD, glibc getaddrinfo "
-				"users deliver over IPv4); AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
+		f.smtp_status = "none for A-first, parallel or falling-back MTAs (Postfix, Exim, OpenSMTPD, Haraka, "
+				"glibc getaddrinfo users deliver over IPv4; Haraka logs nothing about the AAAA); "
+				"AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
 				"(Exchange \"451 4.4.0 DNS query failed\", Sendmail without WorkAroundBrokenAAAA 4.4.3)";
 	f.cause = v6->outcome == MX_O_NXDOMAIN
 		? "the recipient's DNS answers A but says the name does not exist for AAAA; RFC 4074 §3 expects "

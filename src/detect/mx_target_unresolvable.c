@@ -128,7 +128,9 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 	f.smtp_status = "most likely a deferral: Postfix 4.4.3 \"Host or domain name not found. Name service "
 			"error for name=<host> type=AAAA: Host not found, try again\"; Exim \"R=dnslookup defer "
 			"(-1): host lookup did not complete\"; OpenSMTPD TempFail \"No MX found for domain\"; "
-			"Sendmail \"Deferred: Name server: <host>.: host name lookup failure\"; Exchange "
+			"Haraka \"Temp failing <file> for <N> seconds: Tried all MXs\", after its last retry a 550 "
+			"5.1.2 bounce \"Too many failures (Tried all MXs)\"; Sendmail \"Deferred: Name server: "
+			"<host>.: host name lookup failure\"; Exchange "
 			"\"451 4.4.0 DNS query failed\"; 4.4.7 \"delivery time expired\" once the queue "
 			"lifetime ends";
 	f.cause = v6only

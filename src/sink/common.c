@@ -885,10 +885,12 @@ const char *mx_sk_host_line(const struct mx_chain_host *h, char *buf, size_t n)
 		host_step(&s, h, second, t2, f2);
 		ska(&s, ", %s not asked", t1);
 	} else {
+		/* "->": the second family was asked after the first failed
+		 * (a fallback); asked in parallel, the two are a list */
 		bool failed = first->outcome != MX_O_ANSWER && first->outcome != MX_O_NODATA;
 		host_step(&s, h, first, t1, f1);
 		if (second->asked) {
-			ska(&s, failed ? " -> " : ", ");
+			ska(&s, failed && !mx_chain_host_parallel(h) ? " -> " : ", ");
 			host_step(&s, h, second, t2, f2);
 		} else {
 			ska(&s, failed ? " -> %s never asked" : ", %s not asked", t2);

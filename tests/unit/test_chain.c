@@ -238,8 +238,10 @@ static void resolved_chain_with_syn(void **state)
 	mx_answer("mx1.example.test", "mx2.example.test");
 	mx_chain_observe_lookup(t, &l);
 	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC, 3);
+	l.tries[0].sport = 40001;
 	mx_chain_observe_lookup(t, &l);
 	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 2 * SEC, 5);
+	l.tries[0].sport = 40002;
 	addr_answer("198.51.100.25");
 	mx_chain_observe_lookup(t, &l);
 	/* another sender's lookup of the same name does not join */
@@ -264,6 +266,9 @@ static void resolved_chain_with_syn(void **state)
 	assert_int_equal(c->hosts[0].first_family, 6);
 	assert_int_equal(c->hosts[0].aaaa.outcome, MX_O_SERVFAIL);
 	assert_int_equal(c->hosts[0].a.outcome, MX_O_ANSWER);
+	assert_int_equal(c->hosts[0].aaaa.sport, 40001); /* each step keeps its first query's port */
+	assert_int_equal(c->hosts[0].a.sport, 40002);
+	assert_false(mx_chain_host_parallel(&c->hosts[0])); /* A a second after the SERVFAIL */
 	assert_int_equal(c->hosts[0].n_addrs, 1);
 	assert_true(c->hosts[0].connected);
 	assert_true(c->connected);

@@ -940,7 +940,8 @@ static void sender_fingerprint(void **state)
 	struct mx_snapshot s;
 	struct mx_addr aaaa_first = A4(10, 0, 0, 1), parallel = A4(10, 0, 0, 2),
 		       a_first = A4(10, 0, 0, 3), mixed = A4(10, 0, 0, 4), fallback = A4(10, 0, 0, 5),
-		       some = A4(10, 0, 0, 6), none = A4(10, 0, 0, 7);
+		       some = A4(10, 0, 0, 6), none = A4(10, 0, 0, 7), one_socket = A4(10, 0, 0, 8),
+		       new_sockets = A4(10, 0, 0, 9);
 	const uint64_t T = 100000000;
 
 	/* AAAA-first: 9 exchanges AAAA 20 ms before A (or AAAA only), 1 A-first:
@@ -999,6 +1000,31 @@ static void sender_fingerprint(void **state)
 	c = chn(none, "x.test", MX_CHAIN_FAILED, 9, T);
 	mx_model_observe_chain(m, &c);
 
+	/* c-ares (Haraka): AAAA and A on one socket, the SERVFAIL captured
+	 * 26 us after the AAAA and before the A left (45 us): parallel, no
+	 * fallback claim. The same times from two sockets (glibc res_query,
+	 * asr on a fast resolver) are AAAA-first with a fallback; the same
+	 * socket 6 ms later is not parallel either. */
+	c = chn(one_socket, "x.test", MX_CHAIN_RESOLVED, 10, T);
+	host(&c, true, T + 45, true, T, MX_O_SERVFAIL);
+	c.hosts[0].aaaa.first_end_us = T + 26;
+	c.hosts[0].a.sport = c.hosts[0].aaaa.sport = 34518;
+	mx_model_observe_chain(m, &c);
+	c = chn(new_sockets, "x.test", MX_CHAIN_RESOLVED, 11, T);
+	host(&c, true, T + 45, true, T, MX_O_SERVFAIL);
+	c.hosts[0].aaaa.first_end_us = T + 26;
+	c.hosts[0].aaaa.sport = 51792;
+	c.hosts[0].a.sport = 34744;
+	host(&c, true, T + 6000, true, T, MX_O_SERVFAIL);
+	c.hosts[1].aaaa.first_end_us = T + 26;
+	c.hosts[1].a.sport = c.hosts[1].aaaa.sport = 34518;
+	mx_model_observe_chain(m, &c);
+	assert_true(mx_chain_host_parallel(&(struct mx_chain_host){ .a = { .asked = true, .first_us = T + 45, .sport = 7 },
+								    .aaaa = { .asked = true, .first_us = T, .first_end_us = T + 26,
+									      .sport = 7 } }));
+	assert_false(mx_chain_host_parallel(&(struct mx_chain_host){ .a = { .asked = true, .first_us = T + 45 },
+								     .aaaa = { .asked = true, .first_us = T, .first_end_us = T + 26 } }));
+
 	assert_int_equal(mx_model_snapshot(m, &s), 0);
 	const struct mx_sender_row *r = sender_of(&s, aaaa_first);
 	assert_int_equal(r->chains, 3);
@@ -1038,6 +1064,21 @@ static void sender_fingerprint(void **state)
 
 	r = sender_of(&s, some);
 	assert_string_equal(mx_sender_fallback(r), "sometimes asks A");
+
+	r = sender_of(&s, one_socket);
+	assert_int_equal(r->hosts_parallel, 1);
+	assert_int_equal(r->hosts_aaaa_first, 0);
+	assert_int_equal(r->aaaa_fail, 0);
+	assert_string_equal(mx_sender_family_order(r), "parallel");
+	assert_string_equal(mx_sender_fallback(r), "-");
+
+	r = sender_of(&s, new_sockets);
+	assert_int_equal(r->hosts_parallel, 0);
+	assert_int_equal(r->hosts_aaaa_first, 2);
+	assert_int_equal(r->aaaa_fail, 2);
+	assert_int_equal(r->aaaa_fail_then_a, 2);
+	assert_string_equal(mx_sender_family_order(r), "AAAA-first");
+	assert_string_equal(mx_sender_fallback(r), "falls back to A");
 
 	r = sender_of(&s, none);
 	assert_int_equal(r->chains, 1);
