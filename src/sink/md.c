@@ -632,6 +632,17 @@ static void event_text(FILE *out, const struct event *e)
 	case EV_FIND_LAST:
 		fputs(e->kind == EV_FIND_FIRST ? "first evidence of " : "last evidence of ", out);
 		fprintf(out, "%s %s", mx_sk_sev_upper(e->f->sev), e->f->pattern ? e->f->pattern : "?");
+		{
+			/* whom it is about: two findings of one pattern (one per
+			 * resolver, say) are told apart */
+			char subj[2 * MX_DNAME_STRLEN + 128];
+			mx_sk_subject(e->f, subj, sizeof subj);
+			if (subj[0]) {
+				fputs(" (", out);
+				md_code(out, subj, true);
+				fputc(')', out);
+			}
+		}
 		if (e->kind == EV_FIND_FIRST && e->f->title) {
 			fputs(": ", out);
 			md_clause(out, e->f->title);

@@ -1708,7 +1708,8 @@ static void md_writeup(void **state)
 				"- **Findings:** 1 crit, 1 info (4 more evicted",
 				"\n## Timeline\n\nOnly the last 2 of 5 resolution chains were kept",
 				"\n- 2026-11-24T09:40:01.123456Z (frame 1): first evidence of CRIT "
-				"AAAA_SERVFAIL_LOOP: AAAA-first sender gets a failure for AAAA and never asks A.\n",
+				"AAAA_SERVFAIL_LOOP (`sender 192.0.2.10 -> ",
+				"`): AAAA-first sender gets a failure for AAAA and never asks A.\n",
 				"\n- 2026-11-24T09:45:01.123456Z (frame 1): `192.0.2.10` asks for the MX records "
 				"of `example.test` (attempt 2, a retry 300.0 s after the previous one).\n",
 				"\n- 2026-11-24T09:45:01.644456Z (frame 4): first failure of attempt 2: the AAAA "
