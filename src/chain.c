@@ -74,7 +74,7 @@ struct slot_meta {
  * (per host bit masks: bit i is hosts[i]), the sender. */
 struct slot_sum {
 	struct mx_addr sender;
-	bool mx_asked, mx_pending, null_mx;
+	bool mx_asked, mx_pending, null_mx, relay;
 	enum mx_outcome mx_outcome;
 	uint64_t syn_base;      /* the group's syns when the chain opened */
 	uint8_t lit;            /* ip_literal */
@@ -214,7 +214,7 @@ struct ohead {
 	uint16_t used, ext_used;        /* bump offsets in the arena and in ext */
 	uint16_t host[MX_CHAIN_MAX_HOSTS];
 	uint16_t domain, soa, mx;       /* items; soa 0: none */
-	uint8_t n_hosts, soa_cap, null_mx, null_mx_mixed, hosts_total, connected;
+	uint8_t n_hosts, soa_cap, null_mx, null_mx_mixed, hosts_total, connected, relay;
 	uint64_t seq, prev_start_us, syn_frame;
 	uint32_t attempt, neg_ttl;
 	uint16_t mx_total, null_mx_pref;
@@ -905,7 +905,8 @@ static inline __attribute__((always_inline)) void set_verdict(struct mx_chain *c
 	bool any_asked = (u->fam[0].asked | u->fam[1].asked) != 0;
 	if (u->fam[0].ok | u->fam[1].ok) {
 		c->verdict = MX_CHAIN_RESOLVED;
-		c->why = mx_ok ? "an exchange has an address" : "the domain's own address (implicit MX)";
+		c->why = u->relay ? "the relay host has an address"
+				  : mx_ok ? "an exchange has an address" : "the domain's own address (implicit MX)";
 		return;
 	}
 	/* FORMERR and NOTIMP are final for the stub resolver (glibc:
@@ -925,7 +926,8 @@ static inline __attribute__((always_inline)) void set_verdict(struct mx_chain *c
 	}
 	if (u->fam[0].fail | u->fam[1].fail) {
 		c->verdict = MX_CHAIN_DEFERRED;
-		c->why = "address lookups failed temporarily and none answered";
+		c->why = u->relay ? "the relay host's address lookups failed temporarily and none answered"
+				  : "address lookups failed temporarily and none answered";
 		return;
 	}
 	if (u->lit && !any_asked) {
@@ -945,7 +947,8 @@ static inline __attribute__((always_inline)) void set_verdict(struct mx_chain *c
 	}
 	if (any_asked) {
 		c->verdict = MX_CHAIN_FAILED;
-		c->why = mx_ok ? "no exchange has an address" : "no MX and the domain has no address";
+		c->why = u->relay ? "the relay host has no address"
+				  : mx_ok ? "no exchange has an address" : "no MX and the domain has no address";
 		return;
 	}
 	c->verdict = MX_CHAIN_INCOMPLETE;
@@ -1048,6 +1051,7 @@ static inline __attribute__((always_inline)) void chain_build(const struct mx_ch
 	x->null_mx = c->null_mx;
 	x->null_mx_mixed = c->null_mx_mixed;
 	x->null_mx_pref = c->null_mx_pref;
+	x->relay = c->relay;
 	if (c->soa)
 		oname_over(&x->soa_owner, c, c->soa);
 	else
@@ -1749,6 +1753,9 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 		t->clk.due = t->meta[slot].close_us;
 }
 
+static void join_member(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
+			bool tlsa);
+
 static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
 			bool tlsa)
 {
@@ -1759,6 +1766,14 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 	if (l->first_us < c->start_us ||
 	    l->first_us > c->mx_end_us + t->o.chain_window_us)
 		return;
+	join_member(t, slot, hi, l, tlsa);
+}
+
+/* Lookup l joins host hi of chain slot (hi < n_hosts). */
+static void join_member(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
+			bool tlsa)
+{
+	struct ohead *c = chain_at(t, slot);
 	struct ohost *h = at(c, c->host[hi]);
 	t->st.lookups_joined++;
 	struct slot_sum *u = &t->sum[slot];
@@ -1819,6 +1834,78 @@ static inline bool sender_may_be_open(const struct mx_chain_table *t, uint64_t s
 	return t->sbucket[sh & t->sbmask] != NO_IDX;
 }
 
+static bool is_relay(const struct mx_chain_table *t, const struct mx_dname *n)
+{
+	for (size_t i = 0; i < t->o.n_relays; i++)
+		if (mx_dname_eq(&t->o.relays[i], n))
+			return true;
+	return false;
+}
+
+/* A relay host's A/AAAA lookup (--relayhost) that joins no MX chain: the
+ * sender's relay chain for the host. A lookup whose first query lies within
+ * min_retry_gap of the open relay chain's start (either side: a failing
+ * lookup is decided after retx_gap, after a later answered one) joins it;
+ * otherwise it starts the next attempt, as an MX lookup does. The host is
+ * the chain's one exchange, implicit, indexed by name for TLSA and by its
+ * addresses for the SYN. */
+static void observe_relay(struct mx_chain_table *t, const struct mx_lookup *l, uint64_t sh)
+{
+	uint32_t h = hist_get(t, hist_hash_of(sh, mx_txn_question_hash(&l->qname, MX_TYPE_MX, 1)), &l->client,
+			      &l->qname);
+	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
+	uint32_t slot = NO_IDX;
+	if (open != NO_IDX && t->meta[open].used && t->sum[open].relay) {
+		uint64_t ls = t->hist[h].last_start, g = t->o.min_retry_gap_us;
+		if (l->first_us < ls + g && l->first_us + g > ls)
+			slot = open;
+	}
+	if (slot == NO_IDX) {
+		if (open != NO_IDX && t->meta[open].used)
+			close_slot(t, open, false, false); /* the next attempt starts */
+		slot = open_chain(t, l, sh);
+		if (slot == NO_IDX)
+			return;
+		struct ohead *c = chain_at(t, slot);
+		if (h != NO_IDX) {
+			struct hist_ent *he = &t->hist[h];
+			if (he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us ||
+			    l->first_us < he->last_start)
+				he->attempts++;
+			c->prev_start_us = he->attempts > 1 ? he->last_start : 0;
+			he->last_start = l->first_us;
+			he->open_slot = slot;
+			t->meta[slot].hist = h;
+			c->attempt = he->attempts;
+		} else {
+			c->attempt = 1;
+		}
+		c->relay = 1;
+		t->sum[slot].relay = true;
+		c->mx_end_us = l->first_us;
+		int hi = add_host(t, slot, &l->qname, 0, true);
+		if (hi < 0)
+			return;
+		struct ohost *ho = at(c, c->host[hi]);
+		ho->named = index_add(t, slot, &l->qname, (uint8_t)hi, true);
+	}
+	struct ohead *c = chain_at(t, slot);
+	if (c->n_hosts == 0)
+		return;
+	if (l->first_us < c->start_us) {
+		/* asked before the lookup that opened the chain */
+		c->start_us = l->first_us;
+		if (t->meta[slot].hist != NO_IDX && t->hist[t->meta[slot].hist].last_start > l->first_us)
+			t->hist[t->meta[slot].hist].last_start = l->first_us;
+	}
+	join_member(t, slot, 0, l, false);
+	uint64_t close = l->last_us + t->o.chain_window_us + t->o.retx_gap_us;
+	if (close > t->meta[slot].close_us)
+		t->meta[slot].close_us = close;
+	if (slot == t->head)
+		t->clk.due = t->meta[slot].close_us;
+}
+
 static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 {
 	/* TLSA of "_25._tcp.<exchange>" joins the exchange's host */
@@ -1833,8 +1920,12 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 		len -= sizeof pre;
 	}
 	uint64_t sh = lookup_sender_hash(l);
-	if (!sender_may_be_open(t, sh))
-		return; /* S has no open chain: no name work */
+	if (!sender_may_be_open(t, sh)) {
+		/* S has no open chain: no name work (but a relay host's) */
+		if (t->o.n_relays && !tlsa && is_relay(t, &l->qname))
+			observe_relay(t, l, sh);
+		return;
+	}
 	/* an A lookup's question hash is its name's hash (name_hash) */
 	uint64_t h = name_key_of(sh, l->qtype == MX_TYPE_A ? mx_lookup_qhash_of(l) : name_hash(w, len));
 	/* collect matches first: joining may add index entries (CNAME targets) */
@@ -1847,6 +1938,8 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 			continue;
 		if (!mx_addr_eq(&t->sum[ne->slot].sender, &l->client))
 			continue;
+		if (!tlsa && t->sum[ne->slot].relay)
+			continue; /* a relay chain: observe_relay() (attempts) */
 		const struct ohead *c = chain_at(t, ne->slot);
 		struct ohost *ho = at(c, c->host[ne->host]);
 		if (!bytes_is(ohost_wire(ho), ho->name_len, w, len) &&
@@ -1855,6 +1948,10 @@ static void observe_member(struct mx_chain_table *t, const struct mx_lookup *l)
 		hits[n] = ne->slot;
 		hosts[n] = ne->host;
 		n++;
+	}
+	if (n == 0 && t->o.n_relays && !tlsa && is_relay(t, &l->qname)) {
+		observe_relay(t, l, sh);
+		return;
 	}
 	for (unsigned i = 0; i < n; i++)
 		join_lookup(t, hits[i], hosts[i], l, tlsa);

@@ -24,6 +24,7 @@ extern const struct mx_detector mx_det_servfail_storm;
 extern const struct mx_detector mx_det_dnssec_bogus;
 extern const struct mx_detector mx_det_tlsa_lookup_fail;
 extern const struct mx_detector mx_det_diagnostics;
+extern const struct mx_detector mx_det_relayhost_unresolvable;
 
 const struct mx_detector *const mx_detectors[] = {
 	&mx_det_aaaa_servfail_loop,
@@ -46,6 +47,7 @@ const struct mx_detector *const mx_detectors[] = {
 	&mx_det_dnssec_bogus,
 	&mx_det_tlsa_lookup_fail,
 	&mx_det_diagnostics,
+	&mx_det_relayhost_unresolvable,
 	NULL,
 };
 

@@ -91,6 +91,7 @@ enum {
 	OPT_DETECTORS,
 	OPT_NO_DETECTORS,
 	OPT_SENDER,
+	OPT_RELAYHOST,
 	OPT_PUBLIC_RESOLVERS,
 	OPT_DNSBL_ZONES,
 	OPT_CHAIN_WINDOW,
@@ -157,6 +158,7 @@ static const struct option g_long[] = {
 	{"detectors", required_argument, NULL, OPT_DETECTORS},
 	{"no-detectors", required_argument, NULL, OPT_NO_DETECTORS},
 	{"sender", required_argument, NULL, OPT_SENDER},
+	{"relayhost", required_argument, NULL, OPT_RELAYHOST},
 	{"public-resolvers", required_argument, NULL, OPT_PUBLIC_RESOLVERS},
 	{"dnsbl-zones", required_argument, NULL, OPT_DNSBL_ZONES},
 	{"chain-window", required_argument, NULL, OPT_CHAIN_WINDOW},
@@ -375,6 +377,11 @@ static void help(void)
 	      "  --no-detectors LIST     do not run these detectors\n"
 	      "  --sender ADDR           the mail server(s) to judge (repeatable, up to 16);\n"
 	      "                          default: every host that sends RD=1 queries\n"
+	      "  --relayhost HOST        a relay host (smarthost) the sender sends all its\n"
+	      "                          mail through without an MX lookup (Postfix\n"
+	      "                          relayhost = [HOST]; \"[HOST]:PORT\" accepted):\n"
+	      "                          its address lookups form chains (repeatable, up\n"
+	      "                          to 8)\n"
 	      "  --public-resolvers LIST addresses counted as public resolvers (comma\n"
 	      "                          separated; replaces the built-in list)\n"
 	      "  --dnsbl-zones LIST      DNS blocklist zones (comma separated; replaces\n"
@@ -505,6 +512,41 @@ static int bad_value(const char *opt, const char *val, const char *what)
 {
 	fprintf(stderr, "mxsniff: %s: '%s' is not %s\n", opt, val, what);
 	return -1;
+}
+
+/* --relayhost HOST, [HOST], [HOST]:PORT or HOST:PORT (Postfix's relayhost
+ * syntax; the port is not needed: the SYN to port 25 is the only one
+ * watched). An address literal needs no lookup and is refused. */
+static int parse_relayhost(const char *val, struct mx_chain_opts *c)
+{
+	char buf[MX_DNAME_STRLEN];
+	const char *s = val, *e;
+	if (*s == '[') {
+		s++;
+		e = strchr(s, ']');
+		if (!e || (e[1] != '\0' && e[1] != ':'))
+			return bad_value("--relayhost", val, "HOST, [HOST] or [HOST]:PORT");
+	} else {
+		e = strchr(s, ':');
+		if (!e)
+			e = s + strlen(s);
+	}
+	size_t n = (size_t)(e - s);
+	if (n == 0 || n >= sizeof buf)
+		return bad_value("--relayhost", val, "a host name");
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	struct mx_addr a;
+	if (mx_addr_parse(buf, &a) == 0)
+		return bad_value("--relayhost", val, "a host name (an address is used without a DNS lookup)");
+	if (c->n_relays >= MX_CHAIN_MAX_RELAYS) {
+		fprintf(stderr, "mxsniff: --relayhost: at most %d relay hosts\n", MX_CHAIN_MAX_RELAYS);
+		return -1;
+	}
+	if (mx_dname_from_text(buf, &c->relays[c->n_relays]) != 0 || c->relays[c->n_relays].len <= 1)
+		return bad_value("--relayhost", val, "a host name");
+	c->n_relays++;
+	return 0;
 }
 
 static int add_port(struct opts *o, const char *val)
@@ -809,6 +851,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			d->n_senders++;
 			break;
 		}
+		case OPT_RELAYHOST:
+			if (parse_relayhost(optarg, &o->po.chain) != 0)
+				return -1;
+			break;
 		case OPT_PUBLIC_RESOLVERS:
 			if (parse_addr_list("--public-resolvers", optarg, o->po.detect.public_resolvers,
 					    sizeof(o->po.detect.public_resolvers) /

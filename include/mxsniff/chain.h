@@ -109,6 +109,11 @@ struct mx_chain {
 	 * for every chain the done callback sees. Placed in padding, as is
 	 * open_window_ms: the record's size and layout are those of before. */
 	bool open;
+	/* A relay chain (--relayhost): the sender's A/AAAA lookups of a relay
+	 * host (smarthost: Postfix "relayhost = [host]") it sends all its mail
+	 * through, without an MX lookup. domain is the relay host, which is
+	 * also the one (implicit) host; mx is never asked. */
+	bool relay;
 	struct mx_addr connected_to;
 	uint64_t syn_frame;
 	uint32_t syn_other;            /* SYNs to port 25 while open that no chain of S explains */
@@ -128,6 +133,8 @@ struct mx_chain_cb {
 	void (*done)(void *ctx, const struct mx_chain *c);
 };
 
+#define MX_CHAIN_MAX_RELAYS 8
+
 struct mx_chain_opts {
 	uint64_t chain_window_us;    /* 120 s */
 	uint64_t retx_gap_us;        /* 45 s: chain closes window + this after the MX lookup */
@@ -142,6 +149,12 @@ struct mx_chain_opts {
 	 * did. */
 	struct mx_addr senders[16];
 	size_t n_senders;
+	/* --relayhost: relay hosts (smarthosts). A sender's A or AAAA lookup
+	 * of one that joins no open chain starts a relay chain (struct
+	 * mx_chain.relay) or joins the sender's open one for it; one at least
+	 * min_retry_gap from that chain's start begins the next attempt. */
+	struct mx_dname relays[MX_CHAIN_MAX_RELAYS];
+	size_t n_relays;
 };
 
 void mx_chain_opts_default(struct mx_chain_opts *o);

@@ -801,6 +801,10 @@ const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n)
 	struct sk_buf s = sk_start(buf, n);
 	char a[MX_ADDR_STRLEN];
 	const struct mx_chain_step *m = &c->mx;
+	if (c->relay) {
+		ska(&s, "no MX lookup: a relay host (--relayhost)");
+		return buf;
+	}
 	if (!m->asked) {
 		ska(&s, "MX not seen");
 		return buf;
@@ -860,6 +864,11 @@ static void host_step(struct sk_buf *s, const struct mx_chain_host *h, const str
 
 const char *mx_sk_host_line(const struct mx_chain_host *h, char *buf, size_t n)
 {
+	return mx_sk_host_line_in(h, false, buf, n);
+}
+
+const char *mx_sk_host_line_in(const struct mx_chain_host *h, bool relay, char *buf, size_t n)
+{
 	struct sk_buf s = sk_start(buf, n);
 	char nm[MX_DNAME_STRLEN];
 	const struct mx_chain_step *first, *second;
@@ -867,7 +876,9 @@ const char *mx_sk_host_line(const struct mx_chain_host *h, char *buf, size_t n)
 	uint8_t f1, f2;
 
 	ska(&s, "%s", mx_sk_name(&h->name, nm, sizeof nm));
-	if (h->implicit)
+	if (relay && h->implicit)
+		ska(&s, " (relay host)");
+	else if (h->implicit)
 		ska(&s, " (implicit MX)");
 	else if (h->ip_literal)
 		ska(&s, " (%u, IP literal)", (unsigned)h->pref);

@@ -963,6 +963,7 @@ void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c)
 	kv_u64(out, &f, KL("mx_total"), c->mx_total);
 	kv_bool(out, &f, KL("null_mx"), c->null_mx);
 	kv_bool(out, &f, KL("null_mx_mixed"), c->null_mx_mixed);
+	kv_bool(out, &f, KL("relay"), c->relay);
 	kv_name_or_null(out, &f, KL("soa"), &c->soa_owner);
 	if (c->soa_owner.len)
 		kv_u64(out, &f, KL("neg_ttl"), c->neg_ttl);

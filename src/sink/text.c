@@ -999,7 +999,7 @@ static void chain_lines(FILE *out, const struct mx_chain *c)
 	wrap(out, lead, 10, sb.b);
 	wrap(out, "        ", 10, mx_sk_mx_line(c, buf, sizeof buf));
 	for (unsigned i = 0; i < c->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++)
-		wrap(out, "        ", 10, mx_sk_host_line(&c->hosts[i], buf, sizeof buf));
+		wrap(out, "        ", 10, mx_sk_host_line_in(&c->hosts[i], c->relay, buf, sizeof buf));
 	if (c->hosts_total > c->n_hosts)
 		fprintf(out, "        (+%u more exchanges not kept)\n",
 			(unsigned)(c->hosts_total - c->n_hosts));
@@ -1034,8 +1034,8 @@ static void section_chains(FILE *out, const struct mx_snapshot *s)
 		bool new_sender = !p || !mx_addr_eq(&p->sender, &c->sender);
 		if (new_sender)
 			fprintf(out, "  sender %s\n", mx_addr_format(&c->sender, ad, sizeof ad));
-		if (new_sender || !mx_dname_eq(&p->domain, &c->domain))
-			fprintf(out, "    %s\n", mx_sk_name(&c->domain, nm, sizeof nm));
+		if (new_sender || !mx_dname_eq(&p->domain, &c->domain) || p->relay != c->relay)
+			fprintf(out, "    %s%s\n", c->relay ? "relay host " : "", mx_sk_name(&c->domain, nm, sizeof nm));
 		chain_lines(out, c);
 	}
 	free(idx);

@@ -279,6 +279,88 @@ static void resolved_chain_with_syn(void **state)
 	mx_chain_free(t);
 }
 
+/* --relayhost: a sender's A/AAAA lookups of a relay host make relay chains
+ * without an MX lookup. A failing AAAA decided after the answered A (but
+ * asked before it) joins the same attempt; lookups 65 s later are attempt
+ * 2; another name's A lookup makes no chain; an MX chain whose exchange is
+ * the relay host keeps its own members. */
+static void relay_chains(void **state)
+{
+	(void)state;
+	struct mx_chain_opts o;
+	mx_chain_opts_default(&o);
+	assert_int_equal(mx_dname_from_text("Relay.Example.test", &o.relays[0]), 0);
+	o.n_relays = 1;
+	struct mx_chain_cb cb = {NULL, on_done};
+	ngot = 0;
+	struct mx_chain_table *t = mx_chain_new(&o, &cb);
+	assert_non_null(t);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "other.example.test", MX_TYPE_A, MX_O_ANSWER, T0, 1);
+	addr_answer("198.51.100.9");
+	mx_chain_observe_lookup(t, &l); /* not a relay host: nothing */
+	lk(&l, "192.0.2.10", "relay.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 1000, 3);
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "relay.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + 500, 5);
+	mx_chain_observe_lookup(t, &l); /* asked first, decided later */
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + SEC;
+	syn.frame = 9;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	mx_addr_parse("198.51.100.25", &syn.dst);
+	syn.dport = 25;
+	syn.syn = true;
+	mx_chain_observe_tcp(t, &syn);
+	/* attempt 2, 65 s on: both NXDOMAIN */
+	lk(&l, "192.0.2.10", "relay.example.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 65 * SEC, 11);
+	mx_chain_observe_lookup(t, &l);
+	assert_int_equal(ngot, 1); /* the next attempt closed the first */
+	lk(&l, "192.0.2.10", "relay.example.test", MX_TYPE_AAAA, MX_O_NXDOMAIN, T0 + 65 * SEC + 300, 13);
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *c = &got[0];
+	assert_true(c->relay);
+	assert_false(c->mx.asked);
+	assert_int_equal(c->attempt, 1);
+	assert_int_equal(c->n_hosts, 1);
+	assert_true(c->hosts[0].implicit);
+	assert_int_equal(c->hosts[0].a.outcome, MX_O_ANSWER);
+	assert_true(c->hosts[0].aaaa.asked);
+	assert_int_equal(c->hosts[0].aaaa.outcome, MX_O_SERVFAIL);
+	assert_int_equal(c->hosts[0].first_family, 6);
+	assert_int_equal(c->start_us, T0 + 500);
+	assert_int_equal(c->verdict, MX_CHAIN_RESOLVED);
+	assert_string_equal(c->why, "the relay host has an address");
+	assert_true(c->connected);
+	assert_int_equal(c->syn_frame, 9);
+	c = &got[1];
+	assert_true(c->relay);
+	assert_int_equal(c->attempt, 2);
+	assert_int_equal(c->prev_start_us, T0 + 500); /* the first attempt's first query */
+	assert_int_equal(c->verdict, MX_CHAIN_FAILED);
+	assert_string_equal(c->why, "the relay host has no address");
+	assert_true(c->hosts[0].a.asked && c->hosts[0].aaaa.asked);
+	mx_chain_free(t);
+
+	/* an MX chain with the relay host as its exchange: its lookups join it */
+	ngot = 0;
+	t = mx_chain_new(&o, &cb);
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("relay.example.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "relay.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 1000, 3);
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 1);
+	assert_false(got[0].relay);
+	assert_true(got[0].mx.asked);
+	assert_int_equal(got[0].hosts[0].a.outcome, MX_O_ANSWER);
+	mx_chain_free(t);
+}
+
 /* A forwarder's upstream lookups (struct mx_lookup.forwarded) start no chain
  * and join none: the stub's client makes the chain. */
 static void forwarded_lookups_make_no_chain(void **state)
@@ -1749,6 +1831,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
+		cmocka_unit_test(relay_chains),
 		cmocka_unit_test(forwarded_lookups_make_no_chain),
 		cmocka_unit_test(syn_attribution_two_chains),
 		cmocka_unit_test(syn_from_other_family),

@@ -1,0 +1,106 @@
+/* relayhost_unresolvable.c - P21 RELAYHOST_UNRESOLVABLE: the relay host does
+ * not resolve.
+ *
+ * mxsniff's own pattern (not in PATTERNS.md' catalogue). A mail host that
+ * sends all its mail through a relay host (smarthost: Postfix "relayhost =
+ * [host]", Exim's manualroute, Sendmail's SMART_HOST) asks no MX: only the
+ * relay host's A/AAAA. With --relayhost those lookups form relay chains
+ * (chain.h, struct mx_chain.relay); this detector judges each closed one
+ * whose relay host got no address: every address lookup negative
+ * (NXDOMAIN/NODATA: the chain FAILED) or some failing temporarily (SERVFAIL,
+ * REFUSED, timeouts: DEFERRED). Nothing the host sends leaves, so the
+ * finding is an ERROR, CRIT from loop_min_attempts attempts. A relay host
+ * whose AAAA fails while the sender never asks A is P1's (AAAA_SERVFAIL_LOOP);
+ * a chain cut short by the capture's end with a lookup unanswered is not
+ * judged (INCOMPLETE).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+static const char *step_text(const struct mx_chain_step *st)
+{
+	return st->asked ? mx_outcome_name(st->outcome) : "not asked";
+}
+
+/* P1's case: AAAA asked first and failed, no A within the fallback window. */
+static bool p1_shaped(const struct mx_detect_ctx *c, const struct mx_chain_host *h)
+{
+	return h->first_family == 6 && h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome) &&
+	       !(h->a.asked && h->a.first_us <= h->aaaa.end_us + c->opts->fallback_window_us);
+}
+
+static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
+{
+	(void)vs;
+	if (!ch->relay || ch->n_hosts == 0 || !mx_detect_is_sender(c->opts, &ch->sender))
+		return;
+	if (ch->verdict != MX_CHAIN_DEFERRED && ch->verdict != MX_CHAIN_FAILED)
+		return;
+	const struct mx_chain_host *h = &ch->hosts[0];
+	if (p1_shaped(c, h))
+		return;
+	uint64_t last_end = h->a.asked ? h->a.end_us : 0;
+	if (h->aaaa.asked && h->aaaa.end_us > last_end)
+		last_end = h->aaaa.end_us;
+	if (ch->evicted && c->now_us < last_end + c->opts->fallback_window_us)
+		return; /* closed early by the table cap: an address query may still come */
+	bool negative = ch->verdict == MX_CHAIN_FAILED;
+	bool crit = ch->attempt >= c->opts->loop_min_attempts;
+	char hn[MX_DNAME_STRLEN];
+	mx_dname_format(&h->name, hn, sizeof hn);
+
+	struct mx_finding f;
+	mx_finding_init(&f, "RELAYHOST_UNRESOLVABLE", crit ? MX_SEV_CRIT : MX_SEV_ERROR);
+	f.title = negative ? "the relay host does not exist in the DNS: no mail leaves through it"
+			   : "the relay host's address lookups fail: no mail leaves through it";
+	f.sender = ch->sender;
+	mx_dname_copy(&f.host, &h->name);
+	bool aaaa_bad = h->aaaa.asked && h->aaaa.outcome != MX_O_ANSWER;
+	bool a_bad = h->a.asked && h->a.outcome != MX_O_ANSWER;
+	f.qtype = a_bad ? MX_TYPE_A : (aaaa_bad ? MX_TYPE_AAAA : MX_TYPE_A);
+	f.attempts = ch->attempt;
+	f.single_attempt = ch->attempt < 2;
+	if (h->aaaa.asked)
+		mx_finding_add_step(c, &f, &h->aaaa);
+	if (h->a.asked)
+		mx_finding_add_step(c, &f, &h->a);
+	mx_finding_detail(&f, "relay host %s: AAAA %s, A %s (no MX lookup: --relayhost)", hn, step_text(&h->aaaa),
+			  step_text(&h->a));
+	if (h->aaaa.asked && h->aaaa.ede != 0xffff)
+		mx_finding_detail(&f, "AAAA EDE %u %s", h->aaaa.ede, mx_dns_ede_name(h->aaaa.ede));
+	if (h->a.asked && h->a.ede != 0xffff)
+		mx_finding_detail(&f, "A EDE %u %s", h->a.ede, mx_dns_ede_name(h->a.ede));
+	mx_finding_detail(&f, "attempt %u of the relay host by this sender", ch->attempt);
+	f.smtp_status = negative
+		? "most likely a deferral for every recipient (a relay host that does not resolve is not "
+		  "the recipient's fault): Postfix 4.4.4 \"Host or domain name not found. Name service error "
+		  "for name=<relay> type=A: Host not found\"; mail stays queued until the queue lifetime ends "
+		  "(4.4.7, then a bounce)"
+		: "most likely a deferral for every recipient: Postfix 4.4.3 \"Host or domain name not found. "
+		  "Name service error for name=<relay> type=A: Host not found, try again\"; mail stays queued "
+		  "until the queue lifetime ends (4.4.7)";
+	f.cause = negative
+		? "the relay host's name has no A/AAAA record: a typo in the relay setting, a renamed or "
+		  "retired smarthost, or a stale internal (split-horizon) zone on the resolver"
+		: "the resolver cannot resolve the relay host's name (SERVFAIL, REFUSED or no answer): the "
+		  "name's authoritative servers fail or are unreachable, or the resolver itself fails (see "
+		  "the resolver findings)";
+	f.fix = negative
+		? "correct the relay host setting (Postfix: relayhost = [host] in main.cf, then postfix "
+		  "reload; postqueue -f) or restore the host's address records"
+		: "repair the resolution of the relay host's zone or the resolver; meanwhile the relay can be "
+		  "given by address (Postfix: relayhost = [192.0.2.25])";
+	mx_finding_verify(&f, "dig A %s", hn);
+	mx_finding_verify(&f, "dig AAAA %s", hn);
+	mx_emit(e, &f);
+}
+
+const struct mx_detector mx_det_relayhost_unresolvable = {
+	.id = "RELAYHOST_UNRESOLVABLE",
+	.pattern = "P21",
+	.emits = "RELAYHOST_UNRESOLVABLE",
+	.summary = "the relay host (--relayhost) gets no address: NXDOMAIN/NODATA, or its lookups fail",
+	.on_chain = on_chain,
+};
