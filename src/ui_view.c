@@ -630,7 +630,7 @@ static void chain_words(const struct mx_chain *c, char *buf, size_t n)
 
 		host_order(h, &s1, &f1, &s2, &f2);
 		sadd(buf, n, "%s%s%s: ", i == 0 ? " -> " : "; ", name_s(&h->name, nm, sizeof(nm)),
-		     h->implicit ? " (implicit MX)" : "");
+		     h->implicit ? (c->relay ? " (relay host)" : " (implicit MX)") : "");
 		step_words(buf, n, f1, s1);
 		sadd(buf, n, mx_chain_host_parallel(h) ? ", " : " -> ");
 		step_words(buf, n, f2, s2);
@@ -1096,7 +1096,9 @@ static void c_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 		kv(rs, "attempt", MX_ROLE_NORMAL, "%" PRIu32, c->attempt);
 	chain_words(c, words, sizeof(words));
 	kv(rs, "resolution", MX_ROLE_NORMAL, "%s", words);
-	if (c->null_mx)
+	if (c->relay)
+		kv(rs, "MX", MX_ROLE_NORMAL, "none asked: %s is a relay host (--relayhost)", name_s(&c->domain, nm, sizeof(nm)));
+	else if (c->null_mx)
 		kv(rs, "MX", MX_ROLE_ERROR, "null MX (\"%u .\"): the domain accepts no mail", (unsigned)c->null_mx_pref);
 	else if (c->null_mx_mixed)
 		kv(rs, "MX", MX_ROLE_ERROR, "null MX (\"%u .\") beside other MX records", (unsigned)c->null_mx_pref);
@@ -1158,7 +1160,7 @@ static void c_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 
 		buf[0] = '\0';
 		if (ho->implicit)
-			sadd(buf, sizeof(buf), "(implicit MX) ");
+			sadd(buf, sizeof(buf), c->relay ? "(relay host) " : "(implicit MX) ");
 		else
 			sadd(buf, sizeof(buf), "%u ", ho->pref);
 		sadd(buf, sizeof(buf), "%s", name_s(&ho->name, nm, sizeof(nm)));

@@ -641,6 +641,79 @@ static void p6_transient_defers(void **state)
 	mx_detect_free(d);
 }
 
+/* A relay chain (--relayhost) as chain.c builds it: no MX step, the relay
+ * host as domain and only (implicit) host, A then AAAA. */
+static void relay_chain(struct mx_chain *c, const char *sender, uint64_t t, uint32_t attempt, enum mx_outcome a,
+			enum mx_outcome v6, enum mx_chain_verdict v)
+{
+	memset(c, 0, sizeof(*c));
+	mx_addr_parse(sender, &c->sender);
+	mx_dname_from_text("relay.example.test", &c->domain);
+	c->relay = true;
+	c->attempt = attempt;
+	c->start_us = t;
+	c->mx.ede = 0xffff;
+	c->n_hosts = 1;
+	struct mx_chain_host *h = &c->hosts[0];
+	h->name = c->domain;
+	h->implicit = true;
+	h->first_family = 4;
+	step(&h->a, a, t, 3, "192.0.2.53");
+	step(&h->aaaa, v6, t + 1000, 5, "192.0.2.53");
+	h->tlsa.ede = 0xffff;
+	c->verdict = v;
+}
+
+/* P21 RELAYHOST_UNRESOLVABLE: NXDOMAIN for both families is ERROR, CRIT at
+ * the second attempt; SERVFAIL is the temporary wording; a relay host that
+ * resolves, an MX chain and an incomplete relay chain stay quiet. */
+static void relayhost_unresolvable(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RELAYHOST_UNRESOLVABLE");
+	struct mx_chain c;
+	relay_chain(&c, "192.0.2.10", T0, 1, MX_O_NXDOMAIN, MX_O_NXDOMAIN, MX_CHAIN_FAILED);
+	mx_detect_observe_chain(d, &c);
+	const struct mx_finding *f = find(d, "RELAYHOST_UNRESOLVABLE", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_true(f->single_attempt);
+	assert_int_equal(f->qtype, MX_TYPE_A);
+	assert_non_null(strstr(f->title, "does not exist"));
+	assert_non_null(strstr(f->detail, "AAAA NXDOMAIN, A NXDOMAIN"));
+	assert_non_null(strstr(f->verify, "dig A relay.example.test."));
+	assert_non_null(strstr(f->fix, "relayhost"));
+	relay_chain(&c, "192.0.2.10", T0 + 65 * SEC, 2, MX_O_NXDOMAIN, MX_O_NXDOMAIN, MX_CHAIN_FAILED);
+	mx_detect_observe_chain(d, &c);
+	size_t n;
+	f = find(d, "RELAYHOST_UNRESOLVABLE", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	assert_int_equal(f->count, 2);
+	mx_detect_free(d);
+
+	d = new_det("RELAYHOST_UNRESOLVABLE");
+	relay_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, MX_O_SERVFAIL, MX_CHAIN_DEFERRED);
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "RELAYHOST_UNRESOLVABLE", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->title, "fail"));
+	assert_non_null(strstr(f->smtp_status, "try again"));
+	mx_detect_free(d);
+
+	d = new_det("RELAYHOST_UNRESOLVABLE");
+	relay_chain(&c, "192.0.2.10", T0, 1, MX_O_ANSWER, MX_O_SERVFAIL, MX_CHAIN_RESOLVED);
+	mx_detect_observe_chain(d, &c);
+	relay_chain(&c, "192.0.2.11", T0, 1, MX_O_TIMEOUT, MX_O_TIMEOUT, MX_CHAIN_INCOMPLETE);
+	mx_detect_observe_chain(d, &c);
+	seed_chain(&c, "192.0.2.12", T0, 1, MX_O_NXDOMAIN, true, 1000);
+	c.hosts[0].a.outcome = MX_O_NXDOMAIN;
+	c.verdict = MX_CHAIN_FAILED;
+	mx_detect_observe_chain(d, &c);
+	assert_null(find(d, "RELAYHOST_UNRESOLVABLE", NULL));
+	mx_detect_free(d);
+}
+
 static void healthy_chain_is_quiet(void **state)
 {
 	(void)state;
@@ -2762,6 +2835,7 @@ int main(void)
 		cmocka_unit_test(p10_late_answers_are_not_dead),
 		cmocka_unit_test(p11_refused_everything),
 		cmocka_unit_test(forwarder_as_sender_and_sender_filter),
+		cmocka_unit_test(relayhost_unresolvable),
 		cmocka_unit_test(p6_transient_defers),
 		cmocka_unit_test(healthy_chain_is_quiet),
 		cmocka_unit_test(chain_patterns),
