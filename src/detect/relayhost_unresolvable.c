@@ -57,9 +57,10 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 			   : "the relay host's address lookups fail: no mail leaves through it";
 	f.sender = ch->sender;
 	mx_dname_copy(&f.host, &h->name);
-	bool aaaa_bad = h->aaaa.asked && h->aaaa.outcome != MX_O_ANSWER;
-	bool a_bad = h->a.asked && h->a.outcome != MX_O_ANSWER;
-	f.qtype = a_bad ? MX_TYPE_A : (aaaa_bad ? MX_TYPE_AAAA : MX_TYPE_A);
+	/* the family that failed temporarily (DEFERRED), else A */
+	bool a_fail = h->a.asked && mx_outcome_is_fail(h->a.outcome);
+	bool aaaa_fail = h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome);
+	f.qtype = !negative && aaaa_fail && !a_fail ? MX_TYPE_AAAA : MX_TYPE_A;
 	f.attempts = ch->attempt;
 	f.single_attempt = ch->attempt < 2;
 	if (h->aaaa.asked)
@@ -74,13 +75,14 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		mx_finding_detail(&f, "A EDE %u %s", h->a.ede, mx_dns_ede_name(h->a.ede));
 	mx_finding_detail(&f, "attempt %u of the relay host by this sender", ch->attempt);
 	f.smtp_status = negative
-		? "most likely a deferral for every recipient (a relay host that does not resolve is not "
-		  "the recipient's fault): Postfix 4.4.4 \"Host or domain name not found. Name service error "
-		  "for name=<relay> type=A: Host not found\"; mail stays queued until the queue lifetime ends "
-		  "(4.4.7, then a bounce)"
-		: "most likely a deferral for every recipient: Postfix 4.4.3 \"Host or domain name not found. "
-		  "Name service error for name=<relay> type=A: Host not found, try again\"; mail stays queued "
-		  "until the queue lifetime ends (4.4.7)";
+		? "a deferral for every recipient, not a bounce (the relay host is the sender's own "
+		  "setting): Postfix \"warning: relayhost configuration problem\", then dsn=4.3.5 "
+		  "status=deferred \"Host or domain name not found. Name service error for name=<relay> "
+		  "type=AAAA: Host not found\"; mail stays queued until the queue lifetime ends (4.4.7, "
+		  "then a bounce)"
+		: "a deferral for every recipient: Postfix dsn=4.4.3 status=deferred \"Host or domain name "
+		  "not found. Name service error for name=<relay> type=AAAA: Host not found, try again\"; "
+		  "mail stays queued until the queue lifetime ends (4.4.7)";
 	f.cause = negative
 		? "the relay host's name has no A/AAAA record: a typo in the relay setting, a renamed or "
 		  "retired smarthost, or a stale internal (split-horizon) zone on the resolver"

@@ -796,6 +796,37 @@ static void frames_list(struct sk_buf *s, const uint64_t *fr, unsigned n)
 		ska(s, "%s%" PRIu64, i ? ", " : "", fr[i]);
 }
 
+const char *mx_sk_relay_hint(const struct mx_snapshot *s, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (s->chain.chains != 0)
+		return buf;
+	bool mx_less = false;
+	for (size_t i = 0; i < s->n_senders && !mx_less; i++) {
+		const struct mx_sender_row *r = &s->senders[i];
+		mx_less = r->mx_lookups == 0 && r->a_lookups + r->aaaa_lookups > 0;
+	}
+	if (!mx_less)
+		return buf;
+	for (size_t i = 0; i < s->n_failing; i++) {
+		const struct mx_name_row *r = &s->failing[i];
+		if (r->qtype != MX_TYPE_A && r->qtype != MX_TYPE_AAAA)
+			continue;
+		char nm[MX_DNAME_STRLEN];
+		mx_dname_format(&r->qname, nm, sizeof nm);
+		size_t k = strlen(nm);
+		if (k > 1 && nm[k - 1] == '.')
+			nm[k - 1] = '\0';
+		snprintf(buf, n,
+			 "a mail server that sends through a relay host (Postfix relayhost = [host]) asks no MX, "
+			 "only the relay host's A/AAAA: if %s is one, run again with --relayhost %s to follow its "
+			 "lookups as chains",
+			 nm, nm);
+		break;
+	}
+	return buf;
+}
+
 const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n)
 {
 	struct sk_buf s = sk_start(buf, n);

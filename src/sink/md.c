@@ -1169,7 +1169,14 @@ static void no_incident(FILE *out, const struct mx_snapshot *s)
 		fputs(s->no_detectors ? "no detector ran (--detectors, --no-detectors), so no failure pattern "
 					"was looked for. "
 				      : "mxsniff found no failure pattern in the DNS traffic. ", out);
-		fputs("To judge mail delivery, capture the mail server's DNS traffic while it delivers.", out);
+		char hint[2 * MX_DNAME_STRLEN + 256];
+		if (mx_sk_relay_hint(s, hint, sizeof hint)[0]) {
+			hint[0] = (char)(hint[0] - 'a' + 'A');
+			md_text(out, hint);
+			fputc('.', out);
+		} else {
+			fputs("To judge mail delivery, capture the mail server's DNS traffic while it delivers.", out);
+		}
 	}
 	if (cut)
 		fprintf(out, " %zu %s ended with the capture inside %s window, so recurrence could not be "

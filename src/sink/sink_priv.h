@@ -219,6 +219,10 @@ const char *mx_sk_question(uint16_t qtype, const struct mx_dname *qname, char *b
 const char *mx_sk_evidence_answer(const struct mx_evidence *e, char *buf, size_t n);
 /* "MX ok: 2 exchanges via 198.51.100.53 (frames 1, 2)", "MX NXDOMAIN ...". */
 const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n);
+/* Without any chain, when a sender asked A/AAAA but never MX and an A/AAAA
+ * name failed: a sentence (no final period) suggesting --relayhost for
+ * the first such name; "" otherwise. */
+const char *mx_sk_relay_hint(const struct mx_snapshot *s, char *buf, size_t n);
 /* "mx1.example.test (10): AAAA SERVFAIL x3 -> A never asked" */
 const char *mx_sk_host_line(const struct mx_chain_host *h, char *buf, size_t n);
 /* The same for a host of a relay chain (relay: "(relay host)", not

@@ -1016,7 +1016,12 @@ static void section_chains(FILE *out, const struct mx_snapshot *s)
 	else
 		fprintf(out, "\nChains (%zu)\n", s->n_chains);
 	if (!s->n_chains) {
+		char hint[2 * MX_DNAME_STRLEN + 256];
 		fputs("  none: no MX lookup by a sender was followed\n", out);
+		if (mx_sk_relay_hint(s, hint, sizeof hint)[0]) {
+			hint[0] = (char)(hint[0] - 'a' + 'A');
+			wrap(out, "  ", 2, hint);
+		}
 		return;
 	}
 	idx = malloc(s->n_chains * sizeof(*idx));
