@@ -1592,6 +1592,7 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 	struct mx_domain_row *r = &d->row;
 	if (created)
 		mx_dname_copy(&r->domain, &c->domain);
+	r->relay |= c->relay;
 	r->chains++;
 	switch (c->verdict) {
 	case MX_CHAIN_RESOLVED: r->resolved++; break;

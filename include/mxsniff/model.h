@@ -108,6 +108,7 @@ struct mx_domain_row {           /* a recipient domain, from the chains */
 	enum mx_chain_verdict last_verdict;
 	const char *last_why;        /* static text */
 	uint64_t first_us, last_us;
+	bool relay;                  /* from relay chains (--relayhost): the name is a relay host */
 };
 
 struct mx_name_row {             /* a (qname, qtype) with failing lookups */

@@ -984,6 +984,7 @@ void mx_sj_domain_members(struct mx_jw *out, const struct mx_domain_row *r)
 {
 	bool f = true;
 	kv_name_or_null(out, &f, KL("domain"), &r->domain);
+	kv_bool(out, &f, KL("relay"), r->relay);
 	kv_u64(out, &f, KL("chains"), r->chains);
 	kv_u64(out, &f, KL("resolved"), r->resolved);
 	kv_u64(out, &f, KL("deferred"), r->deferred);

@@ -1065,13 +1065,14 @@ static void section_domains(FILE *out, const struct mx_snapshot *s)
 		"attempts", "last verdict", "why");
 	for (size_t i = 0; i < s->n_domains; i++) {
 		const struct mx_domain_row *r = &s->domains[i];
-		char nm[MX_DNAME_STRLEN], b[7][24];
+		char nm[MX_DNAME_STRLEN], nr[MX_DNAME_STRLEN + 16], b[7][24];
 		if (fold && r->chains && r->resolved == r->chains) {
 			folded++;
 			folded_chains += r->chains;
 			continue;
 		}
-		tbl_row(&t, mx_sk_name(&r->domain, nm, sizeof nm), u64s(r->chains, b[0], 24),
+		snprintf(nr, sizeof nr, "%s%s", mx_sk_name(&r->domain, nm, sizeof nm), r->relay ? " (relay host)" : "");
+		tbl_row(&t, nr, u64s(r->chains, b[0], 24),
 			u64s(r->resolved, b[1], 24), u64s(r->deferred, b[2], 24),
 			u64s(r->failed, b[3], 24), u64s(r->incomplete, b[4], 24),
 			capped_s(r->senders, b[5], 24), u64s(r->max_attempt, b[6], 24),

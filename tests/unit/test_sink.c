@@ -1183,7 +1183,7 @@ static const char *const step_spec[] = {
 	"first_seen:sz", "last_seen:sz", "latency_ms:nz", "timeouts:b", "resolvers:a", "frames:a",
 };
 static const char *const domain_spec[] = {
-	"domain:s", "chains:n", "resolved:n", "deferred:n", "failed:n", "incomplete:n",
+	"domain:s", "relay:b", "chains:n", "resolved:n", "deferred:n", "failed:n", "incomplete:n",
 	"senders:n", "senders_capped:b", "max_attempt:n", "last_verdict:sz", "last_why:sz",
 	"first_seen:sz", "last_seen:sz",
 };
@@ -1336,7 +1336,7 @@ static void json_findings_chains(void **state)
 	const char *da = strchr(strstr(out, "\"domains\":["), '[');
 	assert_int_equal(j_elems(da, end, el, 16), 2);
 	check_members(el[0], end, SPEC(domain_spec), NULL);
-	assert_has(out, "\"domains\":[\n{\"domain\":\"example.test.\",\"chains\":3,\"resolved\":0,"
+	assert_has(out, "\"domains\":[\n{\"domain\":\"example.test.\",\"relay\":false,\"chains\":3,\"resolved\":0,"
 			"\"deferred\":3,\"failed\":0,\"incomplete\":0,\"senders\":1,"
 			"\"senders_capped\":false,\"max_attempt\":3,\"last_verdict\":\"deferred\",");
 	assert_has(out, "\"senders\":64,\"senders_capped\":true");
@@ -1429,7 +1429,7 @@ static void ndjson_findings_chains(void **state)
 	assert_int_equal(domains, 2);
 	assert_has(out, "{\"type\":\"finding\",\"pattern\":\"AAAA_SERVFAIL_LOOP\",\"severity\":\"crit\",");
 	assert_has(out, "{\"type\":\"chain\",\"sender\":\"192.0.2.10\",\"domain\":\"example.test.\",");
-	assert_has(out, "{\"type\":\"domain\",\"domain\":\"example.test.\",\"chains\":3,");
+	assert_has(out, "{\"type\":\"domain\",\"domain\":\"example.test.\",\"relay\":false,\"chains\":3,");
 	assert_null(strstr(out, "chains_omitted"));
 	/* a chain line is written (and flushed) as the chain closes */
 	char *buf = NULL;
