@@ -4,7 +4,9 @@
 # Debian 12 with unbound, nsd, dnsdist, postfix, tcpdump, bind9-dnsutils and
 # iproute2/iptables installed, and node >= 20 with npm for lab-haraka-aaaa.sh
 # (its first run installs Haraka from the npm registry into
-# /var/tmp/mxlab-haraka). Takes about 5 minutes (the v6-only Postfix
+# /var/tmp/mxlab-haraka); lab-courier-aaaa.sh fetches Courier's .debs with
+# apt-get download into /var/tmp/mxlab-courier on its first run and needs
+# overlayfs. Takes about 5 minutes (the v6-only Postfix
 # retry loop alone needs two minutes). Not run by CI: the captures are
 # committed. Scenarios run one at a time (they share the mxl-* namespaces);
 # a lock refuses a second concurrent run.
@@ -25,7 +27,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-mx-target.sh lab-disagree.sh lab-edns-formerr.sh
          lab-stale.sh lab-dns64.sh lab-auth-aaaa.sh lab-unmatched.sh lab-search-suffix.sh
          lab-sendmail-aaaa.sh lab-exim-aaaa.sh lab-opensmtpd-aaaa.sh
-         lab-haraka-aaaa.sh
+         lab-haraka-aaaa.sh lab-courier-aaaa.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh"
 for s in $SCRIPTS; do
     echo "=== $s" >&2
