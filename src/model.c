@@ -1281,6 +1281,16 @@ static uint64_t lookup_frame(const struct mx_lookup *l)
 	return 0;
 }
 
+/* _mta-sts.<domain> or _smtp._tls.<domain> (wire: lowercased). */
+static bool policy_name(const struct mx_dname *n)
+{
+	const uint8_t *w = n->wire;
+	if (n->len > 10 && w[0] == 8 && memcmp(w + 1, "_mta-sts", 8) == 0)
+		return true;
+	return n->len > 12 && w[0] == 5 && memcmp(w + 1, "_smtp", 5) == 0 && w[6] == 4 &&
+	       memcmp(w + 7, "_tls", 4) == 0;
+}
+
 void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 {
 	if (!l->rd)
@@ -1288,8 +1298,12 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 	/* A lookup the capture cut off (pending_at_end) has not failed yet. */
 	bool fail = !l->pending_at_end && mx_outcome_is_fail(l->outcome);
 	unsigned oc = (unsigned)l->outcome < MX_O__COUNT ? (unsigned)l->outcome : MX_O_OTHER;
-	/* NXDOMAIN is a failure for a name, except for TLSA: no DANE is normal */
-	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN && l->qtype != MX_TYPE_TLSA);
+	/* NXDOMAIN is a failure for a name, except where it is the normal "no
+	 * policy" answer: TLSA (no DANE), the TXT of _mta-sts.<domain> (no
+	 * MTA-STS, RFC 8461 §3.1; Courier asks it before every MX) and of
+	 * _smtp._tls.<domain> (no TLS-RPT, RFC 8460) */
+	bool bad = fail || (!l->pending_at_end && l->outcome == MX_O_NXDOMAIN && l->qtype != MX_TYPE_TLSA &&
+			    !(l->qtype == MX_TYPE_TXT && policy_name(&l->qname)));
 	/* the name row is keyed (qname, qtype): the question hash of class IN
 	 * (1) whatever the lookup's class, which for IN is the lookup's own */
 	uint64_t qh = l->qclass == 1 ? mx_lookup_qhash_of(l) : mx_txn_question_hash(&l->qname, l->qtype, 1);

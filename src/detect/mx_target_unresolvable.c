@@ -132,7 +132,8 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			"5.1.2 bounce \"Too many failures (Tried all MXs)\"; Sendmail \"Deferred: Name server: "
 			"<host>.: host name lookup failure\"; Exchange "
 			"\"451 4.4.0 DNS query failed\"; 4.4.7 \"delivery time expired\" once the queue "
-			"lifetime ends";
+			"lifetime ends. Courier takes a failing AAAA lookup for \"no AAAA record\": an "
+			"exchange without an A record makes it bounce at once, 5.0.0 \"No such domain.\"";
 	f.cause = v6only
 		? "the exchange has no A record, so its AAAA record is its only address, and the AAAA "
 		  "lookup fails (SERVFAIL or no answer): the recipient's authoritative servers mishandle "

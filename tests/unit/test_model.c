@@ -544,6 +544,42 @@ static void deterministic_order(void **state)
 
 /* ---- senders and failing names ---------------------------------------- */
 
+/* NXDOMAIN is the normal "no policy" answer for TLSA, the TXT of
+ * _mta-sts.<domain> and of _smtp._tls.<domain>: no failing-name row; the
+ * same names failing otherwise, or other TXT names, get one. */
+static void policy_names_not_failing(void **state)
+{
+	(void)state;
+	struct mx_model_opts o;
+	mx_model_opts_default(&o);
+	struct mx_model *m = mx_model_new(&o);
+	assert_non_null(m);
+	struct mx_snapshot s;
+	struct mx_addr c = A4(10, 0, 0, 1);
+	struct mx_lookup l;
+	l = lk(c, "_mta-sts.example.test", MX_TYPE_TXT, MX_O_NXDOMAIN, 1);
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "_smtp._tls.example.test", MX_TYPE_TXT, MX_O_NXDOMAIN, 3);
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "_25._tcp.mx.example.test", MX_TYPE_TLSA, MX_O_NXDOMAIN, 5);
+	mx_model_observe_lookup(m, &l);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_failing, 0);
+	mx_snapshot_fini(&s);
+	l = lk(c, "_mta-sts.example.test", MX_TYPE_TXT, MX_O_SERVFAIL, 7); /* a failure */
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "_mta-sts.example.test", MX_TYPE_A, MX_O_NXDOMAIN, 9);   /* not the policy TXT */
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "_mta-sts2.example.test", MX_TYPE_TXT, MX_O_NXDOMAIN, 11);
+	mx_model_observe_lookup(m, &l);
+	l = lk(c, "_smtp.example.test", MX_TYPE_TXT, MX_O_NXDOMAIN, 13);
+	mx_model_observe_lookup(m, &l);
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_failing, 4);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
 static void senders_and_failing_names(void **state)
 {
 	(void)state;
@@ -1631,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(eviction_caps),
 		cmocka_unit_test(eviction_churn),
 		cmocka_unit_test(deterministic_order),
+		cmocka_unit_test(policy_names_not_failing),
 		cmocka_unit_test(senders_and_failing_names),
 		cmocka_unit_test(distinct_cap),
 		cmocka_unit_test(recent_ring),
