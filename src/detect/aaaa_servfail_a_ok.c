@@ -184,11 +184,15 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 				"about the AAAA); "
 				"AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
 				"(Exchange \"451 4.4.0 DNS query failed\", Sendmail without WorkAroundBrokenAAAA 4.4.3)";
+	/* "the name's DNS": an MX host's is usually the recipient's, a relay
+	 * host's (--relayhost) the relay provider's */
 	f.cause = v6->outcome == MX_O_NXDOMAIN
-		? "the recipient's DNS answers A but says the name does not exist for AAAA; RFC 4074 §3 expects "
-		  "NOERROR with an empty answer for a name without AAAA records"
-		: "the recipient's DNS answers A but fails AAAA; RFC 4074 §3 expects NOERROR with an empty "
-		  "answer for a name without AAAA records";
+		? "the DNS serving the name (its zone's authoritative servers, or a front end before them: for "
+		  "an MX host usually the recipient's) answers A but says the name does not exist for AAAA; "
+		  "RFC 4074 §3 expects NOERROR with an empty answer for a name without AAAA records"
+		: "the DNS serving the name (its zone's authoritative servers, or a front end before them: for "
+		  "an MX host usually the recipient's) answers A but fails AAAA; RFC 4074 §3 expects NOERROR "
+		  "with an empty answer for a name without AAAA records";
 	f.fix = "the zone's operator fixes its authoritative servers (or the front-end/firewall in front of "
 		"them) to answer AAAA queries with NOERROR/NODATA";
 	mx_finding_defer(&f, true, pair_verify, r, sizeof *r);
