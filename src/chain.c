@@ -1851,7 +1851,9 @@ static bool is_relay(const struct mx_chain_table *t, const struct mx_dname *n)
  * addresses for the SYN. */
 static void observe_relay(struct mx_chain_table *t, const struct mx_lookup *l, uint64_t sh)
 {
-	uint32_t h = hist_get(t, hist_hash_of(sh, mx_txn_question_hash(&l->qname, MX_TYPE_MX, 1)), &l->client,
+	/* its own history entry (keyed by the A question): an MX chain for the
+	 * same name keeps its entry and its attempts */
+	uint32_t h = hist_get(t, hist_hash_of(sh, mx_txn_question_hash(&l->qname, MX_TYPE_A, 1)), &l->client,
 			      &l->qname);
 	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
 	uint32_t slot = NO_IDX;
@@ -1861,7 +1863,7 @@ static void observe_relay(struct mx_chain_table *t, const struct mx_lookup *l, u
 			slot = open;
 	}
 	if (slot == NO_IDX) {
-		if (open != NO_IDX && t->meta[open].used)
+		if (open != NO_IDX && t->meta[open].used && t->sum[open].relay)
 			close_slot(t, open, false, false); /* the next attempt starts */
 		slot = open_chain(t, l, sh);
 		if (slot == NO_IDX)

@@ -359,6 +359,34 @@ static void relay_chains(void **state)
 	assert_true(got[0].mx.asked);
 	assert_int_equal(got[0].hosts[0].a.outcome, MX_O_ANSWER);
 	mx_chain_free(t);
+
+	/* --relayhost example.test beside an MX chain for example.test: an A
+	 * lookup of the name itself (not an exchange) makes a relay chain of
+	 * its own; the MX chain stays open with its attempt and closes alone */
+	assert_int_equal(mx_dname_from_text("example.test", &o.relays[1]), 0);
+	o.n_relays = 2;
+	ngot = 0;
+	t = mx_chain_new(&o, &cb);
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.example.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 1000, 3);
+	addr_answer("198.51.100.26");
+	mx_chain_observe_lookup(t, &l);
+	assert_int_equal(ngot, 0);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 2000, 5);
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *mxc = got[0].relay ? &got[1] : &got[0], *rc = got[0].relay ? &got[0] : &got[1];
+	assert_false(mxc->relay);
+	assert_true(rc->relay);
+	assert_int_equal(mxc->attempt, 1);
+	assert_int_equal(rc->attempt, 1);
+	assert_int_equal(mxc->hosts[0].a.outcome, MX_O_ANSWER);
+	assert_int_equal(rc->hosts[0].a.outcome, MX_O_ANSWER);
+	mx_chain_free(t);
 }
 
 /* A forwarder's upstream lookups (struct mx_lookup.forwarded) start no chain
