@@ -174,6 +174,13 @@ static void *pipeline_begin(bool small)
 		o.model.recent = 8;
 		o.model.recent_chains = 8;
 		o.model.max_domains = 8;
+		/* relay chains too (--relayhost): names the captures and the
+		 * corpus ask A/AAAA of, with and without an MX chain */
+		static const char *const relays[] = { "mx.broken-aaaa.test", "relay.nonexistent.test",
+						      "mx6.broken-aaaa.test", "example.com", "mx1.example.com" };
+		for (size_t i = 0; i < sizeof relays / sizeof relays[0]; i++)
+			if (mx_dname_from_text(relays[i], &o.chain.relays[o.chain.n_relays]) == 0)
+				o.chain.n_relays++;
 	}
 	r->p = mx_pipeline_new(&o);
 	if (!r->p)
