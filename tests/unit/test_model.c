@@ -1205,6 +1205,7 @@ static void rnd_chain(struct mx_chain *c, unsigned k)
 	c->cut_short = rnd_bool();
 	c->evicted = rnd_bool();
 	c->connected = rnd_bool();
+	c->relay = rnd_bool();
 	c->verdict = (enum mx_chain_verdict)(rnd() % 4);
 	c->why = "packed";
 }
