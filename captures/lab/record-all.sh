@@ -28,7 +28,8 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-stale.sh lab-dns64.sh lab-auth-aaaa.sh lab-unmatched.sh lab-search-suffix.sh
          lab-sendmail-aaaa.sh lab-exim-aaaa.sh lab-opensmtpd-aaaa.sh
          lab-haraka-aaaa.sh lab-courier-aaaa.sh
-         lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh"
+         lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh
+         lab-dane.sh"
 for s in $SCRIPTS; do
     echo "=== $s" >&2
     "$LAB_DIR/$s"

@@ -202,6 +202,7 @@ def parse_dns(msg):
     mid, fl, qd, an, ns, ar = struct.unpack(">HHHHHH", msg[:12])
     d = {"id": mid, "qr": fl >> 15, "opcode": (fl >> 11) & 15, "aa": (fl >> 10) & 1,
          "tc": (fl >> 9) & 1, "rd": (fl >> 8) & 1, "ra": (fl >> 7) & 1,
+         "ad": (fl >> 5) & 1, "cd": (fl >> 4) & 1,
          "rcode": fl & 15, "qdcount": qd, "size": len(msg),
          "qname": None, "qtype": None, "an": [], "ns": [], "ar": [],
          "edns": None, "malformed": None}
@@ -802,10 +803,12 @@ class Checker:
         for t in ts:
             r = t["response"]
             for k, v in kv.items():
-                if k in ("qdcount", "ra", "aa", "tc", "rd"):
+                if k in ("qdcount", "ra", "aa", "tc", "rd", "ad", "cd"):
                     got = str(r[k])
                 elif k == "edns":
                     got = "none" if r["edns"] is None else str(r["edns"]["size"])
+                elif k == "do":
+                    got = "none" if r["edns"] is None else str(r["edns"]["do"])
                 elif k == "rcode":
                     got = RCODES.get(r["rcode"], str(r["rcode"]))
                 else:
@@ -813,6 +816,35 @@ class Checker:
                 if got != v:
                     bad.append("frame %d %s=%s" % (r["frame"], k, got))
         return [("pcap", not bad, "; ".join(bad) or "%d responses agree" % len(ts))]
+
+    def f_qflags(self, a):
+        # Every query of the sender for this question has these bits: the
+        # header's rd/ad/cd and the OPT record's DO ("none": no OPT).
+        pos, kv = parse_kv(a)
+        if len(pos) != 2 or not kv:
+            raise Fact("qflags QTYPE NAME k=v...")
+        qs = self.q_of(pos[0], pos[1])
+        if not qs:
+            return [("pcap", False, "no %s %s query" % (pos[0], pos[1]))]
+        bad = []
+        for m in qs:
+            for k, v in kv.items():
+                if k in ("rd", "ad", "cd"):
+                    got = str(m[k])
+                elif k == "do":
+                    got = "none" if m["edns"] is None else str(m["edns"]["do"])
+                else:
+                    raise Fact("qflags: unknown key %r" % k)
+                if got != v:
+                    bad.append("frame %d %s=%s" % (m["frame"], k, got))
+        out = [("pcap", not bad, "; ".join(bad) or "%d queries agree" % len(qs))]
+        if "do" in kv:
+            lus = self.mx_lookups(pos[0], pos[1])
+            if lus:
+                want = kv["do"] == "1"
+                seen = sorted({lu["do"] for lu in lus})
+                out.append(("mxsniff", seen == [want], "lookup do=%s" % seen))
+        return out
 
     def _soas(self, qtype, name):
         out = []
