@@ -79,6 +79,7 @@ struct slot_sum {
 	uint64_t syn_base;      /* the group's syns when the chain opened */
 	uint8_t lit;            /* ip_literal */
 	uint8_t tlsa_asked;
+	uint8_t tlsa_fail;      /* the host's TLSA step failed (Fail class, not cut off by the capture's end) */
 	struct fam_bits {       /* [0] the a steps, [1] the aaaa steps */
 		uint8_t asked;
 		uint8_t ok;     /* answered */
@@ -903,7 +904,18 @@ static inline __attribute__((always_inline)) void set_verdict(struct mx_chain *c
 		return;
 	}
 	bool any_asked = (u->fam[0].asked | u->fam[1].asked) != 0;
-	if (u->fam[0].ok | u->fam[1].ok) {
+	/* exchanges with an address: answered, or an address literal */
+	uint8_t okh = (uint8_t)(u->fam[0].ok | u->fam[1].ok), usable = (uint8_t)(okh | u->lit);
+	if (okh && (u->tlsa_fail & usable) == usable && !c->connected) {
+		/* a DANE sender (it asked TLSA of every exchange that has an
+		 * address) whose every such TLSA lookup failed temporarily
+		 * connects nowhere: Postfix 4.7.5 "TLSA lookup error" */
+		c->verdict = MX_CHAIN_DEFERRED;
+		c->why = u->relay ? "the relay host's TLSA lookup failed temporarily (a DANE sender defers)"
+				  : "every exchange with an address failed its TLSA lookup (a DANE sender defers)";
+		return;
+	}
+	if (okh) {
 		c->verdict = MX_CHAIN_RESOLVED;
 		c->why = u->relay ? "the relay host has an address"
 				  : mx_ok ? "an exchange has an address" : "the domain's own address (implicit MX)";
@@ -1778,8 +1790,12 @@ static void join_member(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 	t->st.lookups_joined++;
 	struct slot_sum *u = &t->sum[slot];
 	if (tlsa) {
-		step_merge(c, &h->tlsa, l);
-		u->tlsa_asked |= (uint8_t)(1u << hi);
+		const struct cstep *ms = step_merge(c, &h->tlsa, l);
+		uint8_t bit = (uint8_t)(1u << hi);
+		u->tlsa_asked |= bit;
+		if (ms)
+			u->tlsa_fail = (uint8_t)((u->tlsa_fail & ~bit) |
+						 (!ms->pending && outcome_fail(t, ms->outcome) ? bit : 0));
 	} else {
 		bool v6 = l->qtype == MX_TYPE_AAAA;
 		uint16_t *st = v6 ? &h->aaaa : &h->a;

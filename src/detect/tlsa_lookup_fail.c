@@ -3,7 +3,10 @@
  * A TLSA lookup for _25._tcp.<exchange> of a chain whose final outcome is a
  * failure (NXDOMAIN and NODATA are normal: no DANE). Postfix defers 4.7.5
  * "TLSA lookup error for <host>:25"; Exim never turns TRY_AGAIN into
- * "nonexistent". ERROR.
+ * "nonexistent". ERROR; CRIT from loop_min_attempts attempts of a chain the
+ * failing TLSA lookups deferred (every exchange with an address failed its
+ * TLSA lookup: the sender connects nowhere, attempt after attempt; recorded
+ * with Postfix in captures/lab-dane-tlsa-servfail.pcap).
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +24,8 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 		if (!h->tlsa.asked || !mx_outcome_is_fail(h->tlsa.outcome))
 			continue;
 		struct mx_finding f;
-		mx_finding_init(&f, "TLSA_LOOKUP_FAIL", MX_SEV_ERROR);
+		bool loop = ch->verdict == MX_CHAIN_DEFERRED && ch->attempt >= c->opts->loop_min_attempts;
+		mx_finding_init(&f, "TLSA_LOOKUP_FAIL", loop ? MX_SEV_CRIT : MX_SEV_ERROR);
 		f.title = "the TLSA lookup for an MX host fails: DANE senders defer";
 		mx_dname_format(&h->name, hn, sizeof hn);
 		mx_finding_detail(&f, "TLSA _25._tcp.%s %s (%u queries)", hn, mx_outcome_name(h->tlsa.outcome),

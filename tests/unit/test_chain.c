@@ -578,8 +578,40 @@ static void cname_tlsa_literal_window(void **state)
 	assert_true(c->hosts[0].tlsa.asked);
 	assert_int_equal(c->hosts[0].tlsa.outcome, MX_O_SERVFAIL);
 	assert_true(c->hosts[1].ip_literal);
+	/* the TLSA failure does not defer it: the literal exchange is usable */
 	assert_int_equal(c->verdict, MX_CHAIN_RESOLVED);
 	mx_chain_free(t);
+
+	/* a DANE sender: the only exchange's TLSA fails, no SYN: deferred;
+	 * the same with a SYN to its address: resolved */
+	for (int syn = 0; syn < 2; syn++) {
+		ngot = 0;
+		t = new_table(0);
+		lk(&l, "192.0.2.10", "dane.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+		mx_answer("mx.dane.test", NULL);
+		mx_chain_observe_lookup(t, &l);
+		lk(&l, "192.0.2.10", "mx.dane.test", MX_TYPE_A, MX_O_ANSWER, T0 + 1000, 3);
+		addr_answer("198.51.100.25");
+		mx_chain_observe_lookup(t, &l);
+		lk(&l, "192.0.2.10", "_25._tcp.mx.dane.test", MX_TYPE_TLSA, MX_O_SERVFAIL, T0 + 2000, 5);
+		mx_chain_observe_lookup(t, &l);
+		if (syn) {
+			struct mx_tcpctl s = {0};
+			s.ts_us = T0 + 3000;
+			s.frame = 7;
+			mx_addr_parse("192.0.2.10", &s.src);
+			mx_addr_parse("198.51.100.25", &s.dst);
+			s.dport = 25;
+			s.syn = true;
+			mx_chain_observe_tcp(t, &s);
+		}
+		mx_chain_finish(t, T0 + 600 * SEC);
+		assert_int_equal(ngot, 1);
+		assert_int_equal(got[0].verdict, syn ? MX_CHAIN_RESOLVED : MX_CHAIN_DEFERRED);
+		if (!syn)
+			assert_non_null(strstr(got[0].why, "TLSA"));
+		mx_chain_free(t);
+	}
 }
 
 static void bounded_open_chains(void **state)
