@@ -361,6 +361,7 @@ void mx_sj_lookup_members(struct mx_jw *out, const struct mx_lookup *l)
 	kv_bool(out, &f, KL("rd"), l->rd);
 	kv_bool(out, &f, KL("edns"), l->q_edns);
 	kv_bool(out, &f, KL("do"), l->q_do);
+	kv_bool(out, &f, KL("ad"), l->answer && l->answer->ad);
 	kv_time(out, &f, KL("first_seen"), l->first_us);
 	kv_time(out, &f, KL("last_seen"), l->last_us);
 	kv_ms(out, &f, KL("latency_ms"), l->decided_frame || l->latency_us, l->latency_us);
@@ -509,6 +510,7 @@ void mx_sj_txn_members(struct mx_jw *out, const struct mx_txn *t)
 	kv_bool(out, &f, KL("aa"), answered && t->aa);
 	kv_bool(out, &f, KL("ra"), answered && t->ra);
 	kv_bool(out, &f, KL("tc"), answered && t->tc);
+	kv_bool(out, &f, KL("ad"), answered && t->ad);
 	kv_u64_or_null(out, &f, KL("r_size"), answered, t->r_size);
 	kv_u64(out, &f, KL("sends"), t->sends);
 	kv_u64(out, &f, KL("q_frame"), t->q_frame);
