@@ -527,6 +527,9 @@ static int parse_relayhost(const char *val, struct mx_chain_opts *c)
 		if (!e || (e[1] != '\0' && e[1] != ':'))
 			return bad_value("--relayhost", val, "HOST, [HOST] or [HOST]:PORT");
 	} else {
+		struct mx_addr a6;
+		if (mx_addr_parse(s, &a6) == 0) /* a bare address, IPv6 included */
+			return bad_value("--relayhost", val, "a host name (an address is used without a DNS lookup)");
 		e = strchr(s, ':');
 		if (!e)
 			e = s + strlen(s);
