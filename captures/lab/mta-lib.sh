@@ -113,8 +113,9 @@ lab_lock() {
 # --- Exim ---------------------------------------------------------------
 
 # lab_start_exim INST [config line ...]: INST's exim.conf from
-# templates/exim.conf.in (@EXDIR@ = instance directory; extra main-section
-# lines replace @EXTRA@), spool and log directories. No daemon: lab_exim_send
+# templates/exim.conf.in, or the template named by EXIM_TPL (@EXDIR@ =
+# instance directory; extra main-section lines replace @EXTRA@), spool and
+# log directories. No daemon: lab_exim_send
 # queues (-odq), lab_exim_queue_run delivers (-q, retry rules honoured).
 lab_start_exim() {
     local inst=$1; shift
@@ -124,7 +125,7 @@ lab_start_exim() {
     mkdir -p "$d/etc" "$d/spool" "$d/log"
     chown 60100:60100 "$d/spool" "$d/log"
     for l in "$@"; do extra="$extra$l\n"; done
-    sed -e "s|@EXDIR@|$d|g" "$TPL/exim.conf.in" \
+    sed -e "s|@EXDIR@|$d|g" "${EXIM_TPL:-$TPL/exim.conf.in}" \
         | awk -v E="$extra" '/^@EXTRA@$/ { printf "%s", E; next } { print }' \
         | sed 's/\\n/\n/g' > "$d/etc/exim.conf"
     chmod 644 "$d/etc/exim.conf"
@@ -174,7 +175,8 @@ lab_exim_keep_log() {
 # --- OpenSMTPD ----------------------------------------------------------
 
 # lab_start_opensmtpd INST: smtpd -F (foreground, syslog to INST's
-# receiver) with templates/smtpd.conf.in (@OSDIR@ = instance directory).
+# receiver) with templates/smtpd.conf.in, or the template named by OS_TPL
+# (@OSDIR@ = instance directory).
 # OS_PID is the daemon's pid; lab_osmtpd_ctl joins its namespaces.
 lab_start_opensmtpd() {
     local inst=$1
@@ -185,7 +187,7 @@ lab_start_opensmtpd() {
     # (also the sendmail interface) is setgid opensmtpq, or it refuses to run.
     chgrp 60102 "$OS_SMTPCTL"; chmod 2555 "$OS_SMTPCTL"
     mkdir -p "$d/etc"
-    sed -e "s|@OSDIR@|$d|g" "$TPL/smtpd.conf.in" > "$d/etc/smtpd.conf"
+    sed -e "s|@OSDIR@|$d|g" "${OS_TPL:-$TPL/smtpd.conf.in}" > "$d/etc/smtpd.conf"
     printf 'sender: nobody\n' > "$d/etc/aliases"
     chmod 644 "$d/etc/smtpd.conf" "$d/etc/aliases"
     lab_mta_identity "$inst"

@@ -21,7 +21,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-dnsmasq-resolver.sh
          lab-forwarder.sh
          lab-forwarder-resolved.sh
-         lab-relayhost.sh
+         lab-relayhost.sh lab-smarthost.sh
          lab-dead-resolver.sh lab-tcp.sh lab-mx-names.sh lab-slow-resolver.sh
          lab-tcp-blocked.sh
          lab-mx-target.sh lab-disagree.sh lab-edns-formerr.sh
