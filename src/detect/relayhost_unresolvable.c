@@ -57,10 +57,14 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 			   : "the relay host's address lookups fail: no mail leaves through it";
 	f.sender = ch->sender;
 	mx_dname_copy(&f.host, &h->name);
-	/* the family that failed temporarily (DEFERRED), else A */
+	/* the family that failed temporarily (DEFERRED), else the one the
+	 * sender asked first */
 	bool a_fail = h->a.asked && mx_outcome_is_fail(h->a.outcome);
 	bool aaaa_fail = h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome);
-	f.qtype = !negative && aaaa_fail && !a_fail ? MX_TYPE_AAAA : MX_TYPE_A;
+	if (!negative && (a_fail || aaaa_fail))
+		f.qtype = aaaa_fail && !a_fail ? MX_TYPE_AAAA : MX_TYPE_A;
+	else
+		f.qtype = h->first_family == 6 ? MX_TYPE_AAAA : MX_TYPE_A;
 	f.attempts = ch->attempt;
 	f.single_attempt = ch->attempt < 2;
 	if (h->aaaa.asked)
@@ -78,11 +82,17 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		? "a deferral for every recipient, not a bounce (the relay host is the sender's own "
 		  "setting): Postfix \"warning: relayhost configuration problem\", then dsn=4.3.5 "
 		  "status=deferred \"Host or domain name not found. Name service error for name=<relay> "
-		  "type=AAAA: Host not found\"; mail stays queued until the queue lifetime ends (4.4.7, "
-		  "then a bounce)"
+		  "type=AAAA: Host not found\"; Exim (Debian's smarthost router) \"no IP address found for "
+		  "host <relay>\", then \"R=smarthost defer (-1): lookup failed for all hosts in smarthost "
+		  "router\" (with Exim's default host_find_failed = freeze the message is frozen instead); "
+		  "OpenSMTPD \"Failed to resolve MX for [relay:<relay>...]: Host not found\", "
+		  "result=\"TempFail\" stat=\"Host not found\"; mail stays queued until the queue lifetime "
+		  "ends (4.4.7, then a bounce)"
 		: "a deferral for every recipient: Postfix dsn=4.4.3 status=deferred \"Host or domain name "
 		  "not found. Name service error for name=<relay> type=AAAA: Host not found, try again\"; "
-		  "mail stays queued until the queue lifetime ends (4.4.7)";
+		  "Exim \"R=smarthost defer (-36): host lookup for <relay> did not complete (DNS "
+		  "timeout?)\"; OpenSMTPD result=\"TempFail\" stat=\"Host not found\" (its words for a "
+		  "temporary failure too); mail stays queued until the queue lifetime ends (4.4.7)";
 	f.cause = negative
 		? "the relay host's name has no A/AAAA record: a typo in the relay setting, a renamed or "
 		  "retired smarthost, or a stale internal (split-horizon) zone on the resolver"
@@ -90,8 +100,10 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		  "name's authoritative servers fail or are unreachable, or the resolver itself fails (see "
 		  "the resolver findings)";
 	f.fix = negative
-		? "correct the relay host setting (Postfix: relayhost = [host] in main.cf, then postfix "
-		  "reload; postqueue -f) or restore the host's address records"
+		? "correct the relay host setting (Postfix: relayhost = [host] in main.cf; Exim: the "
+		  "smarthost router, Debian's dc_smarthost; OpenSMTPD: the relay host action) and reload, "
+		  "then flush the queue (postqueue -f, exim -qff, smtpctl schedule all); or restore the "
+		  "host's address records"
 		: "repair the resolution of the relay host's zone or the resolver; meanwhile the relay can be "
 		  "given by address (Postfix: relayhost = [192.0.2.25])";
 	mx_finding_verify(&f, "dig A %s", hn);

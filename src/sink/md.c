@@ -254,7 +254,12 @@ static void headline(FILE *out, const struct mx_snapshot *s, const struct mx_fin
 	const struct mx_dname *dom = effective_domain(s, f);
 	const struct mx_domain_row *r = domain_row(s, dom);
 	fputs("# Mail delivery incident: ", out);
-	if (dom->len) {
+	if (dom->len && r && r->relay) {
+		/* a relay host that does not resolve: MTAs defer, none bounces */
+		fputs("mail through the relay host ", out);
+		md_name(out, dom, false);
+		fprintf(out, " %s: ", r->deferred || r->failed ? "deferred" : "at risk");
+	} else if (dom->len) {
 		const char *verb = "at risk";
 		if (r && r->deferred)
 			verb = "deferred";
@@ -316,11 +321,12 @@ static void summary(FILE *out, const struct mx_snapshot *s, const struct mx_find
 		uint64_t att = f->attempts ? f->attempts : (r ? r->chains : 0);
 		fputs(" the mail server ", out);
 		md_addr(out, &f->sender, false);
+		bool relay = r && r->relay;
 		if (att)
-			fprintf(out, " made %" PRIu64 " delivery %s to ", att,
-				plural(att, "attempt", "attempts"));
+			fprintf(out, " made %" PRIu64 " delivery %s %s", att, plural(att, "attempt", "attempts"),
+				relay ? "through the relay host " : "to ");
 		else
-			fputs(" tried to deliver mail to ", out);
+			fputs(relay ? " tried to send mail through the relay host " : " tried to deliver mail to ", out);
 		md_name(out, dom, false);
 	} else if (dom->len) {
 		fputs(" mail to ", out);
@@ -344,6 +350,11 @@ static void summary(FILE *out, const struct mx_snapshot *s, const struct mx_find
 	if (r && r->chains && dom->len) {
 		if (r->deferred == r->chains)
 			fputs(r->chains == 1 ? "; it was deferred" : "; every attempt was deferred", out);
+		else if (r->failed == r->chains && r->relay)
+			fputs(r->chains == 1 ? "; the relay host had no address (mail waits in the queue: MTAs "
+					       "defer, not bounce)"
+					     : "; the relay host had no address on any attempt (mail waits in the queue: "
+					       "MTAs defer, not bounce)", out);
 		else if (r->failed == r->chains)
 			fputs(r->chains == 1 ? "; it failed permanently"
 					     : "; every attempt failed permanently", out);
@@ -594,7 +605,7 @@ static void event_text(FILE *out, const struct event *e)
 	switch (e->kind) {
 	case EV_START:
 		md_addr(out, &c->sender, false);
-		fputs(" asks for the MX records of ", out);
+		fputs(c->relay ? " looks up the relay host " : " asks for the MX records of ", out);
 		md_name(out, &c->domain, false);
 		if (c->attempt > 1 && c->prev_start_us && c->start_us > c->prev_start_us)
 			fprintf(out, " (attempt %u, a retry %s s after the previous one)",
