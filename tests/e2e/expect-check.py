@@ -815,7 +815,14 @@ class Checker:
                     raise Fact("flags: unknown key %r" % k)
                 if got != v:
                     bad.append("frame %d %s=%s" % (r["frame"], k, got))
-        return [("pcap", not bad, "; ".join(bad) or "%d responses agree" % len(ts))]
+        out = [("pcap", not bad, "; ".join(bad) or "%d responses agree" % len(ts))]
+        if "ad" in kv and pos[2] in ("ANSWER", "NODATA", "NXDOMAIN"):
+            # mxsniff's lookups decided by such a response carry its AD bit
+            lus = [lu for lu in self.mx_lookups(pos[0], pos[1]) if lu["outcome"] == pos[2]]
+            if lus:
+                seen = sorted({lu["ad"] for lu in lus})
+                out.append(("mxsniff", seen == [kv["ad"] == "1"], "lookup ad=%s" % seen))
+        return out
 
     def f_qflags(self, a):
         # Every query of the sender for this question has these bits: the
