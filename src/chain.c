@@ -1719,6 +1719,27 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
 	return i;
 }
 
+/* A new chain in slot for lookup l: its attempt number and previous start
+ * from the (sender, domain) history entry h (none: attempt 1), which now
+ * points at it. */
+static inline __attribute__((always_inline)) void start_attempt(struct mx_chain_table *t, uint32_t h,
+								 uint32_t slot, const struct mx_lookup *l)
+{
+	struct ohead *c = chain_at(t, slot);
+	if (h == NO_IDX) {
+		c->attempt = 1;
+		return;
+	}
+	struct hist_ent *he = &t->hist[h];
+	if (he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us || l->first_us < he->last_start)
+		he->attempts++;
+	c->prev_start_us = he->attempts > 1 ? he->last_start : 0;
+	he->last_start = l->first_us;
+	he->open_slot = slot;
+	t->meta[slot].hist = h;
+	c->attempt = he->attempts;
+}
+
 static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 {
 	uint64_t sh = lookup_sender_hash(l);
@@ -1734,20 +1755,7 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 		slot = open_chain(t, l, sh);
 		if (slot == NO_IDX)
 			return;
-		struct ohead *c = chain_at(t, slot);
-		if (h != NO_IDX) {
-			struct hist_ent *he = &t->hist[h];
-			if (he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us ||
-			    l->first_us < he->last_start)
-				he->attempts++;
-			c->prev_start_us = he->attempts > 1 ? he->last_start : 0;
-			he->last_start = l->first_us;
-			he->open_slot = slot;
-			t->meta[slot].hist = h;
-			c->attempt = he->attempts;
-		} else {
-			c->attempt = 1;
-		}
+		start_attempt(t, h, slot, l);
 	}
 	struct ohead *c = chain_at(t, slot);
 	bool first = !c->mx;
@@ -1884,20 +1892,8 @@ static void observe_relay(struct mx_chain_table *t, const struct mx_lookup *l, u
 		slot = open_chain(t, l, sh);
 		if (slot == NO_IDX)
 			return;
+		start_attempt(t, h, slot, l);
 		struct ohead *c = chain_at(t, slot);
-		if (h != NO_IDX) {
-			struct hist_ent *he = &t->hist[h];
-			if (he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us ||
-			    l->first_us < he->last_start)
-				he->attempts++;
-			c->prev_start_us = he->attempts > 1 ? he->last_start : 0;
-			he->last_start = l->first_us;
-			he->open_slot = slot;
-			t->meta[slot].hist = h;
-			c->attempt = he->attempts;
-		} else {
-			c->attempt = 1;
-		}
 		c->relay = 1;
 		t->sum[slot].relay = true;
 		c->mx_end_us = l->first_us;
