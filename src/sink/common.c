@@ -893,12 +893,7 @@ static void host_step(struct sk_buf *s, const struct mx_chain_host *h, const str
 	step_result(s, st, h, family);
 }
 
-const char *mx_sk_host_line(const struct mx_chain_host *h, char *buf, size_t n)
-{
-	return mx_sk_host_line_in(h, false, buf, n);
-}
-
-const char *mx_sk_host_line_in(const struct mx_chain_host *h, bool relay, char *buf, size_t n)
+const char *mx_sk_host_line(const struct mx_chain_host *h, bool relay, char *buf, size_t n)
 {
 	struct sk_buf s = sk_start(buf, n);
 	char nm[MX_DNAME_STRLEN];

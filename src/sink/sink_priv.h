@@ -223,11 +223,9 @@ const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n);
  * name failed: a sentence (no final period) suggesting --relayhost for
  * the first such name; "" otherwise. */
 const char *mx_sk_relay_hint(const struct mx_snapshot *s, char *buf, size_t n);
-/* "mx1.example.test (10): AAAA SERVFAIL x3 -> A never asked" */
-const char *mx_sk_host_line(const struct mx_chain_host *h, char *buf, size_t n);
-/* The same for a host of a relay chain (relay: "(relay host)", not
- * "(implicit MX)"). */
-const char *mx_sk_host_line_in(const struct mx_chain_host *h, bool relay, char *buf, size_t n);
+/* "mx1.example.test (10): AAAA SERVFAIL x3 -> A never asked"; relay: the
+ * host of a relay chain ("(relay host)", not "(implicit MX)"). */
+const char *mx_sk_host_line(const struct mx_chain_host *h, bool relay, char *buf, size_t n);
 /* Iterate the lines of a "\n"-separated text: returns the next non-empty
  * line's length and start (*p advances), 0 at the end. */
 size_t mx_sk_next_line(const char **p, const char **line);

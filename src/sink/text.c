@@ -999,7 +999,7 @@ static void chain_lines(FILE *out, const struct mx_chain *c)
 	wrap(out, lead, 10, sb.b);
 	wrap(out, "        ", 10, mx_sk_mx_line(c, buf, sizeof buf));
 	for (unsigned i = 0; i < c->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++)
-		wrap(out, "        ", 10, mx_sk_host_line_in(&c->hosts[i], c->relay, buf, sizeof buf));
+		wrap(out, "        ", 10, mx_sk_host_line(&c->hosts[i], c->relay, buf, sizeof buf));
 	if (c->hosts_total > c->n_hosts)
 		fprintf(out, "        (+%u more exchanges not kept)\n",
 			(unsigned)(c->hosts_total - c->n_hosts));
