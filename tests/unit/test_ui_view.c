@@ -757,6 +757,42 @@ static void test_chains(void **state)
 	assert_true(any_row_has(c, "10 mx1.example.com.  no address"));
 }
 
+/* A relay chain (--relayhost): the list names the host as a relay host and
+ * the detail page says that no MX was asked. */
+static void test_relay_chain(void **state)
+{
+	struct ctx *c = *state;
+	struct mx_chain *r = &c->x.c[1];
+	memset(r, 0, sizeof *r);
+	r->seq = 11;
+	r->sender = A("192.0.2.11");
+	r->domain = N("relay.example.net");
+	r->relay = true;
+	r->attempt = 2;
+	r->prev_start_us = T0 - 65000000;
+	r->start_us = T0 + 400000;
+	r->end_us = T0 + 420000;
+	r->mx.ede = 0xffff;
+	r->n_hosts = 1;
+	r->hosts_total = 1;
+	r->hosts[0].name = N("relay.example.net");
+	r->hosts[0].implicit = true;
+	r->hosts[0].first_family = 6;
+	step(&r->hosts[0].aaaa, MX_O_NXDOMAIN, 400000, 1, 2000);
+	step(&r->hosts[0].a, MX_O_NXDOMAIN, 403000, 1, 2000);
+	r->verdict = MX_CHAIN_FAILED;
+	r->why = "the relay host has no address";
+	keys(c, "2");
+	build(c);
+	assert_true(mx_ui_row_has(body(c, 0), "relay.example.net. (relay host)"));
+	assert_false(mx_ui_row_has(body(c, 0), "implicit MX"));
+	mx_ui_key(&c->st, MX_KEY_ENTER);
+	build(c);
+	assert_true(any_row_has(c, "none asked: relay.example.net. is a relay host (--relayhost)"));
+	assert_true(any_row_has(c, "(relay host) relay.example.net."));
+	assert_true(any_row_has(c, "failed: the relay host has no address"));
+}
+
 /* Open chains (the live view's snapshots carry them): listed with the
  * closed ones, newest first, VERDICT "open" (not judged yet, no verdict
  * colour); the detail page says so and when the window ends. When the
@@ -1234,6 +1270,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pending_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_narrow_detail_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relay_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolvers, setup, teardown),
