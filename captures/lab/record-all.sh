@@ -29,7 +29,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-sendmail-aaaa.sh lab-exim-aaaa.sh lab-opensmtpd-aaaa.sh
          lab-haraka-aaaa.sh lab-courier-aaaa.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh
-         lab-dane.sh"
+         lab-dane.sh lab-dane-exim.sh"
 for s in $SCRIPTS; do
     echo "=== $s" >&2
     "$LAB_DIR/$s"
