@@ -32,8 +32,9 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 				  h->tlsa.attempts);
 		if (h->tlsa.ede != 0xffff)
 			mx_finding_detail(&f, "EDE %u %s", h->tlsa.ede, mx_dns_ede_name(h->tlsa.ede));
-		f.smtp_status = "most likely: Postfix 4.7.5 \"TLSA lookup error for <host>:25\"; Exim defers "
-				"(TLSA TRY_AGAIN is never treated as no DANE)";
+		f.smtp_status = "most likely: Postfix 4.7.5 \"TLSA lookup error for <host>:25\"; Exim (hosts_try_dane "
+				"or hosts_require_dane) \"defer (-36): DANE error: tlsa lookup DEFER\" (a TLSA "
+				"TRY_AGAIN is never taken for no DANE)";
 		f.cause = "the recipient's DNS fails for TLSA: broken DNSSEC, or authoritative servers that "
 			  "mishandle unknown query types (the RFC 4074 class of bug)";
 		f.fix = "the recipient repairs DNSSEC or its servers' handling of TLSA; meanwhile the sender can "
