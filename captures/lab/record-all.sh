@@ -6,8 +6,8 @@
 # (its first run installs Haraka from the npm registry into
 # /var/tmp/mxlab-haraka); lab-courier-aaaa.sh fetches Courier's .debs with
 # apt-get download into /var/tmp/mxlab-courier on its first run and needs
-# overlayfs. Takes about 5 minutes (the v6-only Postfix
-# retry loop alone needs two minutes). Not run by CI: the captures are
+# overlayfs; lab-dane*.sh need ldnsutils and openssl. Takes about half an
+# hour (many scenarios force a retry 65 s after a deferral, some twice). Not run by CI: the captures are
 # committed. Scenarios run one at a time (they share the mxl-* namespaces);
 # a lock refuses a second concurrent run.
 set -euo pipefail
