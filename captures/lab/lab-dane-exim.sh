@@ -4,8 +4,7 @@
 # unpacked .debs of mta-lib.sh) doing DANE against the TLSA SERVFAIL of
 # lab-dane.sh (PATTERNS.md P19).
 #
-# The DNS side is lab-dane.sh's, copied here (lab-dane.sh runs its own two
-# captures when executed, so it is not sourced): dane.test signed with
+# The DNS side is lab-dane.sh's (dane-lib.sh): dane.test signed with
 # ldns-signzone (ECDSAP256SHA256 KSK, NSEC, valid from a day before to 30
 # days after the recording), TLSA 3 1 1 for _25._tcp.mx.dane.test, a
 # VALIDATING unbound with the zone key as trust anchor on 127.0.0.1:5300
@@ -36,40 +35,14 @@
 # "(exec 9>/tmp/mxlab.lock; flock -w 1200 9 && ./captures/lab/lab-dane-exim.sh)").
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fail-lib.sh"
+. "$(dirname "$0")/dane-lib.sh"
 . "$(dirname "$0")/mta-lib.sh"
 lab_lock
 NAME=lab-dane-exim
 ZONE=dane.test
 GAP=${MXLAB_DANE_GAP:-65}     # seconds between the two attempts (> 60 s)
 lab_init "$NAME"
-command -v ldns-signzone >/dev/null && command -v ldns-keygen >/dev/null \
-    || die "missing ldnsutils (ldns-keygen, ldns-signzone)"
-command -v dnsdist >/dev/null || die "missing dnsdist"
-command -v openssl >/dev/null || die "missing openssl"
-
-# As lab-dane.sh: the TLSA data, then the signed zone.
-mkdir -p "$RUN/keys"
-( cd "$RUN/keys"
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key 2>/dev/null
-  spki=$(openssl pkey -in tls.key -pubout -outform DER | sha256sum | cut -d' ' -f1)
-  sed "s/@TLSA@/$spki/" "$ZONES/$ZONE.zone" > "$ZONE.zone"
-  key=$(ldns-keygen -a ECDSAP256SHA256 -k "$ZONE")
-  ldns-signzone -i "$(date -u -d '-1 day' +%Y%m%d%H%M%S)" \
-      -e "$(date -u -d '+30 days' +%Y%m%d%H%M%S)" \
-      -f "$ZONE.signed" "$ZONE.zone" "$key"
-  cp "$key.key" anchor.key )
-grep -q 'RRSIG	TLSA 13 5 300 ' "$RUN/keys/$ZONE.signed" || die "signing failed"
-grep -P '\tTLSA\t' "$RUN/keys/$ZONE.signed" | grep -v RRSIG | sed 's/^/    zone: /' >&2
-printf 'zone:\n    name: "%s."\n    zonefile: "%s"\n' "$ZONE" "$RUN/keys/$ZONE.signed" > "$RUN/nsd-extra.conf"
-
-# dane_resolvers ADDR...: like lab_resolvers, plus "options edns0 trust-ad".
-dane_resolvers() {
-    local f=/etc/netns/$NS_SND/resolv.conf a
-    { printf '# mxsniff lab: sender resolv.conf (%s)\n' "$LAB_NAME"
-      for a in "$@"; do printf 'nameserver %s\n' "$a"; done
-      printf 'options edns0 trust-ad\n'; } > "$f.tmp"
-    cat "$f.tmp" > "$f"; rm -f "$f.tmp"
-}
+dane_sign_zone
 
 # exim_run INST OPTION: one queue run (-q, or -qff) in the foreground, its
 # -v transcript appended to INST/queue-runs.log.
@@ -80,15 +53,7 @@ exim_run() {
     log "exim $1 $2 done"
 }
 
-lab_setup
-fail_start_nsd "$RUN/nsd-extra.conf"
-fail_start_unbound 's/^\( *module-config:\).*/\1 "validator iterator"/' "127.0.0.1@5300" \
-    "trust-anchor-file: \"$RUN/keys/anchor.key\"" "ede: yes" "val-log-level: 2"
-lab_start_dnsdist "$TPL/dnsdist-dane-tlsa-servfail.conf.in"
-lab_start_sinks
-dane_resolvers "$RES4"
-ns_exec "$NS_RES" dig +dnssec -p 5300 @127.0.0.1 MX "$ZONE" | grep -q 'flags: qr rd ra ad;' \
-    || die "unbound does not validate $ZONE"
+dane_lab_up
 
 # The Exim configuration: exim.conf.in with the two DANE lines added.
 sed -e '/^  transport = remote_smtp$/a\  dnssec_request_domains = *' \
@@ -113,10 +78,7 @@ fi
 lab_capture_stop 2
 lab_exim_keep_log ex "$CAP"
 : > "$RUN/client.log"
-fail_client dig +dnssec MX "$ZONE"
-fail_client dig +dnssec TLSA "_25._tcp.mx.$ZONE"
-fail_client dig +cd TLSA "_25._tcp.mx.$ZONE"
-fail_client ip netns exec "$NS_RES" dig +dnssec -p 5300 @127.0.0.1 TLSA "_25._tcp.mx.$ZONE"
+dane_client_digs
 cat "$RUN/client.log" >> "$LAB_DIR/logs/$CAP.client.log"
 sed 's/^/    mainlog: /' "$ML" >&2
 lab_finish

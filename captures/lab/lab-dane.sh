@@ -38,38 +38,11 @@
 # (+ .client.log).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fail-lib.sh"
+. "$(dirname "$0")/dane-lib.sh"
 NAME=lab-dane
 ZONE=dane.test
 lab_init "$NAME"
-command -v ldns-signzone >/dev/null && command -v ldns-keygen >/dev/null \
-    || die "missing ldnsutils (ldns-keygen, ldns-signzone)"
-command -v dnsdist >/dev/null || die "missing dnsdist"
-command -v openssl >/dev/null || die "missing openssl"
-
-# The TLSA data: SHA-256 of the DER SubjectPublicKeyInfo of a fresh key
-# ("3 1 1": DANE-EE, SPKI, SHA-256). Then sign the zone, valid now.
-mkdir -p "$RUN/keys"
-( cd "$RUN/keys"
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls.key 2>/dev/null
-  spki=$(openssl pkey -in tls.key -pubout -outform DER | sha256sum | cut -d' ' -f1)
-  sed "s/@TLSA@/$spki/" "$ZONES/$ZONE.zone" > "$ZONE.zone"
-  key=$(ldns-keygen -a ECDSAP256SHA256 -k "$ZONE")
-  ldns-signzone -i "$(date -u -d '-1 day' +%Y%m%d%H%M%S)" \
-      -e "$(date -u -d '+30 days' +%Y%m%d%H%M%S)" \
-      -f "$ZONE.signed" "$ZONE.zone" "$key"
-  cp "$key.key" anchor.key )
-grep -q 'RRSIG	TLSA 13 5 300 ' "$RUN/keys/$ZONE.signed" || die "signing failed"
-grep -P '\tTLSA\t' "$RUN/keys/$ZONE.signed" | grep -v RRSIG | sed 's/^/    zone: /' >&2
-printf 'zone:\n    name: "%s."\n    zonefile: "%s"\n' "$ZONE" "$RUN/keys/$ZONE.signed" > "$RUN/nsd-extra.conf"
-
-# dane_resolvers ADDR...: like lab_resolvers, plus "options edns0 trust-ad".
-dane_resolvers() {
-    local f=/etc/netns/$NS_SND/resolv.conf a
-    { printf '# mxsniff lab: sender resolv.conf (%s)\n' "$LAB_NAME"
-      for a in "$@"; do printf 'nameserver %s\n' "$a"; done
-      printf 'options edns0 trust-ad\n'; } > "$f.tmp"
-    cat "$f.tmp" > "$f"; rm -f "$f.tmp"
-}
+dane_sign_zone
 
 # dane_start_postfix INST: a lab Postfix doing DANE. The template's
 # "smtp_tls_security_level = none" is edited in place (postconf -e: an
@@ -89,16 +62,7 @@ dane_start_postfix() {
     lab_wait_log "$1" 'reload' 20
 }
 
-lab_setup
-fail_start_nsd "$RUN/nsd-extra.conf"
-fail_start_unbound 's/^\( *module-config:\).*/\1 "validator iterator"/' "127.0.0.1@5300" \
-    "trust-anchor-file: \"$RUN/keys/anchor.key\"" "ede: yes" "val-log-level: 2"
-lab_start_dnsdist "$TPL/dnsdist-dane-tlsa-servfail.conf.in"
-lab_start_sinks
-dane_resolvers "$RES4"
-# The resolver validates dane.test (AD=1) before any capture starts.
-ns_exec "$NS_RES" dig +dnssec -p 5300 @127.0.0.1 MX "$ZONE" | grep -q 'flags: qr rd ra ad;' \
-    || die "unbound does not validate $ZONE"
+dane_lab_up
 
 dane_start_postfix pf
 PF=$RUN/pf
@@ -113,10 +77,7 @@ ns_exec "$NS_SND" postqueue -c "$PF/etc" -f
 log "forced queue run (postqueue -f)"
 lab_wait_log pf "to=<user@$ZONE>.*status=deferred" 60 2
 lab_capture_stop 2
-fail_client dig +dnssec MX "$ZONE"
-fail_client dig +dnssec TLSA "_25._tcp.mx.$ZONE"
-fail_client dig +cd TLSA "_25._tcp.mx.$ZONE"
-fail_client ip netns exec "$NS_RES" dig +dnssec -p 5300 @127.0.0.1 TLSA "_25._tcp.mx.$ZONE"
+dane_client_digs
 # The message to user@dane.test stays in this instance's queue (deferred):
 # a new instance records the second capture, so its retries cannot.
 lab_stop_postfix pf
