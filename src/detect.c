@@ -522,6 +522,56 @@ void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
 	dst->pending = src->pending;
 }
 
+const char *mx_finding_status(const struct mx_finding *f, char *buf, size_t n)
+{
+	if (!f->smtp_status)
+		return NULL;
+	if (n == 0)
+		return buf;
+	char host[MX_DNAME_STRLEN], dom[MX_DNAME_STRLEN], ty[32];
+	/* as MTAs log names: no trailing dot */
+	mx_dname_format(&f->host, host, sizeof host);
+	mx_dname_format(&f->domain, dom, sizeof dom);
+	for (char *nm = host; nm; nm = nm == host ? dom : NULL) {
+		size_t l = strlen(nm);
+		if (l > 1 && nm[l - 1] == '.')
+			nm[l - 1] = '\0';
+	}
+	if (f->qtype)
+		mx_dns_type_name(f->qtype, ty, sizeof ty);
+	static const struct {
+		const char *ph;
+		int what; /* 0 host, 1 domain, 2 type */
+	} subs[] = { { "<host>", 0 }, { "<relay>", 0 }, { "<domain>", 1 }, { "<type>", 2 } };
+	size_t o = 0;
+	for (const char *p = f->smtp_status; *p && o + 1 < n;) {
+		const char *with = NULL;
+		size_t plen = 0;
+		if (*p == '<')
+			for (size_t i = 0; i < sizeof subs / sizeof subs[0] && !with; i++) {
+				size_t l = strlen(subs[i].ph);
+				if (strncmp(p, subs[i].ph, l) != 0)
+					continue;
+				const char *v = subs[i].what == 0 ? (f->host.len ? host : NULL)
+						: subs[i].what == 1 ? (f->domain.len ? dom : NULL)
+								    : (f->qtype ? ty : NULL);
+				if (v) {
+					with = v;
+					plen = l;
+				}
+			}
+		if (!with) {
+			buf[o++] = *p++;
+			continue;
+		}
+		for (const char *v = with; *v && o + 1 < n; v++)
+			buf[o++] = *v;
+		p += plen;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
 {
 	memset(f, 0, EV_OFF);

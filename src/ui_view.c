@@ -924,8 +924,10 @@ static void f_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 	   f->count == 1 ? "" : "s", buf, f->single_attempt ? " (capture too short to judge recurrence)" : "");
 	if (f->detail[0])
 		kv(rs, "detail", MX_ROLE_NORMAL, "%s", f->detail);
-	if (f->smtp_status)
-		kv(rs, "smtp", MX_ROLE_NORMAL, "%s", f->smtp_status);
+	if (f->smtp_status) {
+		char st[MX_STATUS_STRLEN];
+		kv(rs, "smtp", MX_ROLE_NORMAL, "%s", mx_finding_status(f, st, sizeof st));
+	}
 	kv(rs, "cause", MX_ROLE_NORMAL, "%s", f->cause ? f->cause : "-");
 	kv(rs, "fix", MX_ROLE_NORMAL, "%s", f->fix ? f->fix : "-");
 	buf[0] = '\0';

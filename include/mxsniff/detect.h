@@ -157,6 +157,13 @@ void mx_finding_init(struct mx_finding *f, const char *pattern, enum mx_sev sev)
 /* *dst = *src as readers see it: only the bytes in use (rows, frames and
  * resolvers up to their counts, names by length, texts to their end). */
 void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src);
+/* f's smtp_status as the operator will find it in the MTA's log: the
+ * placeholders <host> and <relay> replaced by f's host, <domain> by its
+ * domain and <type> by its query type's mnemonic, each only when f has it
+ * (others, such as <file>, stay). Written to buf (cut at n - 1 bytes);
+ * NULL when f has no status. */
+#define MX_STATUS_STRLEN 2048 /* room for any status with its placeholders filled */
+const char *mx_finding_status(const struct mx_finding *f, char *buf, size_t n);
 void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
 void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
 /* Evidence rows (query + response per try) and frames from a lookup. */

@@ -28,8 +28,9 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 		mx_finding_init(&f, "TLSA_LOOKUP_FAIL", loop ? MX_SEV_CRIT : MX_SEV_ERROR);
 		f.title = "the TLSA lookup for an MX host fails: DANE senders defer";
 		mx_dname_format(&h->name, hn, sizeof hn);
-		mx_finding_detail(&f, "TLSA _25._tcp.%s %s (%u queries)", hn, mx_outcome_name(h->tlsa.outcome),
-				  h->tlsa.attempts);
+		mx_finding_detail(&f, "TLSA _25._tcp.%s %s (%u quer%s in delivery attempt %u)", hn,
+				  mx_outcome_name(h->tlsa.outcome), h->tlsa.attempts, h->tlsa.attempts == 1 ? "y" : "ies",
+				  ch->attempt);
 		if (h->tlsa.ede != 0xffff)
 			mx_finding_detail(&f, "EDE %u %s", h->tlsa.ede, mx_dns_ede_name(h->tlsa.ede));
 		f.smtp_status = "most likely: Postfix 4.7.5 \"TLSA lookup error for <host>:25\"; Exim (hosts_try_dane "

@@ -848,7 +848,8 @@ void mx_sj_finding_members(struct mx_jw *out, const struct mx_finding *fi)
 	memcpy(vbuf, fi->detail, sizeof fi->detail);
 	vbuf[sizeof fi->detail] = '\0';
 	kv_str(out, &f, KL("detail"), vbuf);
-	kv_str(out, &f, KL("smtp_status"), fi->smtp_status);
+	char st[MX_STATUS_STRLEN];
+	kv_str(out, &f, KL("smtp_status"), mx_finding_status(fi, st, sizeof st));
 	kv_str(out, &f, KL("cause"), fi->cause);
 	kv_str(out, &f, KL("fix"), fi->fix);
 	key(out, &f, KL("verify"));

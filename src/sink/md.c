@@ -380,8 +380,9 @@ static void summary(FILE *out, const struct mx_snapshot *s, const struct mx_find
 	}
 	/* SMTP status */
 	if (f->smtp_status) {
+		char st[MX_STATUS_STRLEN];
 		fputs(" Most likely SMTP status: ", out);
-		md_sentence(out, mx_sk_status(f->smtp_status));
+		md_sentence(out, mx_sk_status(mx_finding_status(f, st, sizeof st)));
 	}
 	/* the fix in one sentence */
 	if (f->fix) {
@@ -954,8 +955,9 @@ static void finding(FILE *out, const struct mx_snapshot *s, const struct mx_find
 	if (f->verify[0])
 		verify_block(out, f);
 	if (f->smtp_status) {
+		char st[MX_STATUS_STRLEN];
 		fputs("**Most likely SMTP status.** ", out);
-		md_sentence(out, mx_sk_status(f->smtp_status));
+		md_sentence(out, mx_sk_status(mx_finding_status(f, st, sizeof st)));
 		fputs("\n\n", out);
 	}
 }

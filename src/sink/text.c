@@ -769,8 +769,10 @@ static void finding_block(FILE *out, const struct mx_snapshot *s, const struct m
 		d[sizeof f->detail] = '\0';
 		labelled(out, 4, "Detail:", d);
 	}
-	if (f->smtp_status)
-		labelled(out, 4, "Most likely SMTP status:", mx_sk_status(f->smtp_status));
+	if (f->smtp_status) {
+		char st[MX_STATUS_STRLEN];
+		labelled(out, 4, "Most likely SMTP status:", mx_sk_status(mx_finding_status(f, st, sizeof st)));
+	}
 	if (f->cause)
 		labelled(out, 4, "Cause:", mx_sk_sentence(f->cause, buf, sizeof buf));
 	if (f->fix)

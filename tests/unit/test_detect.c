@@ -2814,6 +2814,34 @@ static void p17_domain_servfail_other_zones_from_same_resolver(void **state)
 	}
 }
 
+/* The status quotes log lines with the finding's own host, domain and type
+ * filled in; what the finding lacks stays a placeholder; no overflow. */
+static void status_placeholders_filled(void **state)
+{
+	(void)state;
+	struct mx_finding f;
+	char buf[MX_STATUS_STRLEN];
+	mx_finding_init(&f, "X", MX_SEV_ERROR);
+	assert_null(mx_finding_status(&f, buf, sizeof buf));
+	f.smtp_status = "name=<host> type=<type> for <domain> via <relay>; <file> <N> <hostx";
+	assert_string_equal(mx_finding_status(&f, buf, sizeof buf),
+			    "name=<host> type=<type> for <domain> via <relay>; <file> <N> <hostx");
+	mx_dname_from_text("mx1.example.test", &f.host);
+	mx_dname_from_text("example.test.", &f.domain);
+	f.qtype = 28;
+	assert_string_equal(mx_finding_status(&f, buf, sizeof buf),
+			    "name=mx1.example.test type=AAAA for example.test via mx1.example.test; <file> <N> <hostx");
+	char small[12];
+	assert_string_equal(mx_finding_status(&f, small, sizeof small), "name=mx1.ex");
+	f.host.len = 0;
+	f.qtype = 0;
+	assert_string_equal(mx_finding_status(&f, buf, sizeof buf),
+			    "name=<host> type=<type> for example.test via <relay>; <file> <N> <hostx");
+	mx_dname_from_text(".", &f.domain);
+	f.smtp_status = "<domain>";
+	assert_string_equal(mx_finding_status(&f, buf, sizeof buf), ".");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2875,6 +2903,7 @@ int main(void)
 		cmocka_unit_test(failover_deferred_text_as_before),
 		cmocka_unit_test(failover_shows_what_it_counts),
 		cmocka_unit_test(aaaa_a_ok_deferred_text_as_before),
+		cmocka_unit_test(status_placeholders_filled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
