@@ -588,10 +588,16 @@ static void consider_fail(struct event *best, const struct mx_chain *c, const st
 {
 	if (!step_failed(st))
 		return;
-	if (best->step && best->ts <= st->end_us)
+	/* A step that merged several lookups (a retry by another process, a
+	 * later query of the same name) failed first when its first merged
+	 * lookup ended (a failing step's lookups all failed: it keeps the best
+	 * outcome); which of its frames ended that one is not kept. */
+	bool merged = st->lookups > 1 && st->first_end_us;
+	uint64_t ts = merged ? st->first_end_us : st->end_us;
+	if (best->step && best->ts <= ts)
 		return;
-	best->ts = st->end_us;
-	best->frame = max_frame(st);
+	best->ts = ts;
+	best->frame = merged ? 0 : max_frame(st);
 	best->kind = EV_FAIL;
 	best->c = c;
 	best->step = st;
@@ -618,7 +624,10 @@ static void event_text(FILE *out, const struct event *e)
 		fprintf(out, "first failure of attempt %u: the %s lookup for ", (unsigned)c->attempt, e->qtype);
 		md_name(out, e->name, false);
 		fprintf(out, " ends %s", mx_outcome_name(e->step->outcome));
-		if (e->step->attempts > 1)
+		if (e->step->lookups > 1 && e->step->first_end_us)
+			fprintf(out, " (the first of %u lookups of it in this attempt, %u queries in all)",
+				(unsigned)e->step->lookups, (unsigned)e->step->attempts);
+		else if (e->step->attempts > 1)
 			fprintf(out, " after %u queries", (unsigned)e->step->attempts);
 		if (e->step->ede != 0xffff)
 			fprintf(out, " (EDE %u, %s)", (unsigned)e->step->ede, mx_dns_ede_name(e->step->ede));

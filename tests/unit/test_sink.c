@@ -1810,6 +1810,28 @@ static void md_writeup(void **state)
 	free(f);
 }
 
+/* A failing step that merged two lookups (another process asked the same
+ * name 2.2 s later) failed when its first lookup ended: the timeline's
+ * "first failure" is stamped then, without claiming the last frame. */
+static void md_first_failure_of_merged_step(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	struct mx_chain_step *st = &f->ch[0].hosts[0].aaaa;
+	st->lookups = 2;
+	st->attempts = 5;
+	st->first_end_us = st->first_us + 100000;
+	st->end_us = st->first_us + 2300000;
+	size_t n;
+	char *out = render(&mx_sink_md, f, true, &n);
+	assert_has(out, "\n- 2026-11-24T09:45:01.244456Z: first failure of attempt 2: the AAAA lookup for "
+			"`mx1.example.test` ends SERVFAIL (the first of 2 lookups of it in this attempt, 5 "
+			"queries in all) (EDE 22, No Reachable Authority).\n");
+	assert_null(strstr(out, "09:45:03.444456Z (frame 4): first failure"));
+	free(out);
+	free(f);
+}
+
 /* ---- the JSON writers' buffer (sink_priv.h) ---------------------------- */
 
 /* The JSON string escaping as RFC 8259 and the JSON schema define it, byte
@@ -2601,6 +2623,7 @@ int main(void)
 		cmocka_unit_test(ndjson_findings_chains),
 		cmocka_unit_test(text_findings_chains),
 		cmocka_unit_test(md_writeup),
+		cmocka_unit_test(md_first_failure_of_merged_step),
 		cmocka_unit_test(jw_numbers_time),
 		cmocka_unit_test(jw_strings),
 		cmocka_unit_test(jw_addrs_mnemonics),
