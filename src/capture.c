@@ -1904,10 +1904,12 @@ const char *mx_capture_lib_version(void)
  *  - ICMP destination unreachable, ICMPv6 destination unreachable (type 1 as
  *    the first byte after a 40-byte IPv6 header: an ICMPv6 message behind
  *    extension headers is not matched, an accepted gap);
- *  - TCP SYNs to port 25 (the MTA connects after resolving).
+ *  - TCP SYNs to port 25 (the MTA connects after resolving) and to each of
+ *    smtp_ports (relay hosts on other ports, such as 587).
  * VLAN-tagged frames in files are not matched (the `vlan` keyword exists only
  * for some link types); give an expression such as `vlan and udp port 53`. */
-void mx_capture_default_filter(char *buf, size_t n, const uint16_t *ports, size_t nports)
+void mx_capture_default_filter(char *buf, size_t n, const uint16_t *ports, size_t nports,
+			       const uint16_t *smtp_ports, size_t n_smtp_ports)
 {
 	size_t used = 0, i;
 	static const uint16_t dflt = 53;
@@ -1929,6 +1931,9 @@ void mx_capture_default_filter(char *buf, size_t n, const uint16_t *ports, size_
 	MX_APPEND(" or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)");
 	MX_APPEND(" or icmp[icmptype] == icmp-unreach or (icmp6 and ip6[40] == 1)");
 	MX_APPEND(" or (tcp dst port 25 and tcp[tcpflags] & tcp-syn != 0)");
+	for (i = 0; smtp_ports && i < n_smtp_ports; i++)
+		if (smtp_ports[i] != 25)
+			MX_APPEND(" or (tcp dst port %u and tcp[tcpflags] & tcp-syn != 0)", (unsigned)smtp_ports[i]);
 #undef MX_APPEND
 	if (used >= n)
 		buf[n - 1] = '\0';

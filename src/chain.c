@@ -218,7 +218,7 @@ struct ohead {
 	uint8_t n_hosts, soa_cap, null_mx, null_mx_mixed, hosts_total, connected, relay;
 	uint64_t seq, prev_start_us, syn_frame;
 	uint32_t attempt, neg_ttl;
-	uint16_t mx_total, null_mx_pref;
+	uint16_t mx_total, null_mx_pref, connected_port;
 	struct mx_addr connected_to;
 };
 
@@ -1100,6 +1100,7 @@ static inline __attribute__((always_inline)) void chain_build(const struct mx_ch
 		host_clear(&x->hosts[k]);
 	x->connected = c->connected;
 	x->connected_to = c->connected_to;
+	x->connected_port = c->connected_port;
 	x->syn_frame = c->syn_frame;
 }
 
@@ -1994,6 +1995,24 @@ void mx_chain_observe_lookup(struct mx_chain_table *t, const struct mx_lookup *l
 
 /* Tie a SYN to the open chains of sender x (hash sh) that resolved its
  * destination; false when none did. */
+/* Port 25, or a port a relay host was given with (--relayhost [HOST]:587). */
+static bool relay_port(const struct mx_chain_table *t, uint16_t port)
+{
+	if (port == 25)
+		return true;
+	for (size_t i = 0; i < t->o.n_relays; i++)
+		if (t->o.relay_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* A SYN to port p reaches chain c: an MX exchange listens on port 25, a
+ * relay host on its own port (or 25). */
+static bool syn_port_fits(const struct mx_chain_table *t, const struct ohead *c, uint16_t p)
+{
+	return c->relay ? relay_port(t, p) : p == 25;
+}
+
 static bool syn_connect(struct mx_chain_table *t, const struct mx_addr *x, uint64_t sh, const struct mx_tcpctl *s)
 {
 	uint64_t k = addr_key(sh, &s->dst);
@@ -2005,6 +2024,8 @@ static bool syn_connect(struct mx_chain_table *t, const struct mx_addr *x, uint6
 		if (!mx_addr_eq(&t->sum[ne->slot].sender, x))
 			continue;
 		struct ohead *c = chain_at(t, ne->slot);
+		if (!syn_port_fits(t, c, s->dport))
+			continue;
 		struct ohost *ho = at(c, c->host[ne->host]);
 		const struct mx_addr *v = ho->addrs ? at(c, ho->addrs) : NULL;
 		bool hit = false;
@@ -2017,14 +2038,17 @@ static bool syn_connect(struct mx_chain_table *t, const struct mx_addr *x, uint6
 		if (!c->connected) {
 			c->connected = true;
 			c->connected_to = s->dst;
+			c->connected_port = s->dport;
 			c->syn_frame = s->frame;
 		}
 	}
 	return any;
 }
 
-/* Whether sender x has a chain that resolved address a (without tying). */
-static bool syn_would_connect(const struct mx_chain_table *t, const struct mx_addr *x, const struct mx_addr *a)
+/* Whether sender x has a chain that resolved address a and listens on
+ * port p (without tying). */
+static bool syn_would_connect(const struct mx_chain_table *t, const struct mx_addr *x, const struct mx_addr *a,
+			      uint16_t p)
 {
 	uint64_t k = addr_key(sender_hash(x), a);
 	for (uint32_t e = t->nbucket[k & t->nbmask]; e != NO_IDX; e = t->ents[e].bnext) {
@@ -2032,6 +2056,8 @@ static bool syn_would_connect(const struct mx_chain_table *t, const struct mx_ad
 		if (ne->h != k || !ne->is_addr || !mx_addr_eq(&t->sum[ne->slot].sender, x))
 			continue;
 		const struct ohead *c = chain_at(t, ne->slot);
+		if (!syn_port_fits(t, c, p))
+			continue;
 		const struct ohost *ho = at(c, c->host[ne->host]);
 		const struct mx_addr *v = ho->addrs ? at(c, ho->addrs) : NULL;
 		for (unsigned i = 0; i < ho->n_addrs; i++)
@@ -2055,9 +2081,11 @@ static struct sgroup *group_of(struct mx_chain_table *t, uint64_t sh, const stru
 
 void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 {
-	if (!s->syn || s->ack || s->dport != 25)
+	if (!s->syn || s->ack || !relay_port(t, s->dport))
 		return;
-	t->st.syns++;
+	bool p25 = s->dport == 25;
+	if (p25)
+		t->st.syns++;
 	uint64_t sh = sender_hash(&s->src);
 	struct sgroup *own = sender_may_be_open(t, sh) ? group_of(t, sh, &s->src) : NULL;
 	if (own && syn_connect(t, &s->src, sh, s))
@@ -2090,7 +2118,7 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 				continue;
 			if (++seen > SYN_GUESS_MAX_GROUPS)
 				return;
-			if (syn_would_connect(t, &gr->sender, &s->dst)) {
+			if (syn_would_connect(t, &gr->sender, &s->dst, s->dport)) {
 				cand = &gr->sender;
 				n++;
 			}
@@ -2103,7 +2131,7 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 	}
 	/* a connection no open chain of this sender explains (an address from
 	 * a cache, a relayhost, a lookup outside the capture) */
-	if (own)
+	if (own && p25)
 		own->syns++;
 }
 

@@ -344,6 +344,8 @@ struct mx_decoder *mx_decoder_new(const struct mx_decode_opts *o, const struct m
 		d->o.n_dns_ports = sizeof(d->o.dns_ports) / sizeof(d->o.dns_ports[0]);
 	for (size_t i = 0; i < d->o.n_dns_ports; i++)
 		d->dns_port_bit[d->o.dns_ports[i] >> 6] |= (uint64_t)1 << (d->o.dns_ports[i] & 63);
+	if (d->o.n_smtp_ports > sizeof(d->o.smtp_ports) / sizeof(d->o.smtp_ports[0]))
+		d->o.n_smtp_ports = sizeof(d->o.smtp_ports) / sizeof(d->o.smtp_ports[0]);
 	d->udp4.src.family = d->udp4.dst.family = 4;
 	d->udp6.src.family = d->udp6.dst.family = 6;
 	d->udp4.transport = d->udp6.transport = MX_T_UDP;
@@ -414,6 +416,17 @@ static enum mx_reason dec_l4_other(struct mx_decoder *d, const struct l3 *l, uin
 static inline bool is_dns(const struct mx_decoder *d, uint16_t sport, uint16_t dport)
 {
 	return dns_port(d, sport) || dns_port(d, dport);
+}
+
+/* Port 25 or a relay host's port (mx_decode_opts.smtp_ports). */
+static inline bool smtp_port(const struct mx_decoder *d, uint16_t p)
+{
+	if (p == PORT_SMTP)
+		return true;
+	for (size_t i = 0; i < d->o.n_smtp_ports; i++)
+		if (d->o.smtp_ports[i] == p)
+			return true;
+	return false;
 }
 
 /* A header that does not fit: the capture's fault or the packet's. */
@@ -518,7 +531,7 @@ static enum mx_reason dec_tcp(struct mx_decoder *d, const struct l3 *l, struct m
 		return short_or(l->cut, MX_R_SHORT_L4, MX_R_BAD_L4);
 	bool fin = fl & 0x01, syn = fl & 0x02, rst = fl & 0x04, ack = fl & 0x10;
 	bool dns = is_dns(d, sport, dport);
-	bool smtp = !dns && (sport == PORT_SMTP || dport == PORT_SMTP);
+	bool smtp = !dns && (smtp_port(d, sport) || smtp_port(d, dport));
 	bool ctl = (syn || fin || rst) && (dns || smtp);
 	struct mx_tcpctl c = {
 		.ts_us = d->f->ts_us, .frame = d->f->frame, .src = l->src, .dst = l->dst,

@@ -379,9 +379,9 @@ static void help(void)
 	      "                          default: every host that sends RD=1 queries\n"
 	      "  --relayhost HOST        a relay host (smarthost) the sender sends all its\n"
 	      "                          mail through without an MX lookup (Postfix\n"
-	      "                          relayhost = [HOST]; \"[HOST]:PORT\" accepted):\n"
-	      "                          its address lookups form chains (repeatable, up\n"
-	      "                          to 8)\n"
+	      "                          relayhost = [HOST]; \"[HOST]:PORT\" accepted, the\n"
+	      "                          port where it connects, default 25): its address\n"
+	      "                          lookups form chains (repeatable, up to 8)\n"
 	      "  --public-resolvers LIST addresses counted as public resolvers (comma\n"
 	      "                          separated; replaces the built-in list)\n"
 	      "  --dnsbl-zones LIST      DNS blocklist zones (comma separated; replaces\n"
@@ -515,10 +515,13 @@ static int bad_value(const char *opt, const char *val, const char *what)
 }
 
 /* --relayhost HOST, [HOST], [HOST]:PORT or HOST:PORT (Postfix's relayhost
- * syntax; the port is not needed: the SYN to port 25 is the only one
- * watched). An address literal needs no lookup and is refused. */
-static int parse_relayhost(const char *val, struct mx_chain_opts *c)
+ * syntax). PORT (default 25) is where the sender connects: a SYN to it at
+ * an address of the relay chain ties the chain, and the decoder and the
+ * live filter watch SYNs to it. An address literal needs no lookup and is
+ * refused. */
+static int parse_relayhost(const char *val, struct mx_pipeline_opts *po)
 {
+	struct mx_chain_opts *c = &po->chain;
 	char buf[MX_DNAME_STRLEN];
 	const char *s = val, *e;
 	if (*s == '[') {
@@ -542,13 +545,35 @@ static int parse_relayhost(const char *val, struct mx_chain_opts *c)
 	struct mx_addr a;
 	if (mx_addr_parse(buf, &a) == 0)
 		return bad_value("--relayhost", val, "a host name (an address is used without a DNS lookup)");
+	uint16_t port = 25;
+	const char *pe = s != val ? e + 1 : e; /* [HOST]: past the ']' */
+	if (*pe == ':') {
+		unsigned long v = 0;
+		const char *d = pe + 1;
+		if (!*d)
+			return bad_value("--relayhost", val, "HOST, [HOST] or [HOST]:PORT");
+		for (; *d; d++) {
+			if (*d < '0' || *d > '9' || (v = v * 10 + (unsigned long)(*d - '0')) > 65535)
+				return bad_value("--relayhost", val, "a relay host with a port from 1 to 65535");
+		}
+		if (v == 0)
+			return bad_value("--relayhost", val, "a relay host with a port from 1 to 65535");
+		port = (uint16_t)v;
+	}
 	if (c->n_relays >= MX_CHAIN_MAX_RELAYS) {
 		fprintf(stderr, "mxsniff: --relayhost: at most %d relay hosts\n", MX_CHAIN_MAX_RELAYS);
 		return -1;
 	}
 	if (mx_dname_from_text(buf, &c->relays[c->n_relays]) != 0 || c->relays[c->n_relays].len <= 1)
 		return bad_value("--relayhost", val, "a host name");
+	c->relay_ports[c->n_relays] = port;
 	c->n_relays++;
+	struct mx_decode_opts *d = &po->decode;
+	bool have = port == 25;
+	for (size_t i = 0; i < d->n_smtp_ports && !have; i++)
+		have = d->smtp_ports[i] == port;
+	if (!have && d->n_smtp_ports < sizeof d->smtp_ports / sizeof d->smtp_ports[0])
+		d->smtp_ports[d->n_smtp_ports++] = port;
 	return 0;
 }
 
@@ -855,7 +880,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		}
 		case OPT_RELAYHOST:
-			if (parse_relayhost(optarg, &o->po.chain) != 0)
+			if (parse_relayhost(optarg, &o->po) != 0)
 				return -1;
 			break;
 		case OPT_PUBLIC_RESOLVERS:
@@ -1787,7 +1812,8 @@ int main(int argc, char **argv)
 		flt = o.expr;
 	} else if (live) {
 		mx_capture_default_filter(filter, sizeof(filter), o.po.decode.dns_ports,
-					  o.po.decode.n_dns_ports);
+					  o.po.decode.n_dns_ports, o.po.decode.smtp_ports,
+					  o.po.decode.n_smtp_ports);
 		flt = filter;
 	} else {
 		flt = NULL;

@@ -1111,8 +1111,9 @@ static void c_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 		kv(rs, "negative", MX_ROLE_NORMAL, "SOA %s, negative TTL %" PRIu32 " s",
 		   name_s(&c->soa_owner, nm, sizeof(nm)), c->neg_ttl);
 	if (c->connected)
-		kv(rs, "connected", MX_ROLE_OK, "SYN to %s port 25 (frame %" PRIu64 ")",
-		   addr_s(&c->connected_to, a, sizeof(a)), c->syn_frame);
+		kv(rs, "connected", MX_ROLE_OK, "SYN to %s port %u (frame %" PRIu64 ")",
+		   addr_s(&c->connected_to, a, sizeof(a)), c->connected_port ? (unsigned)c->connected_port : 25u,
+		   c->syn_frame);
 	else
 		kv(rs, "connected", MX_ROLE_DIM, "no SYN to a resolved address seen%s",
 		   c->syn_other ? " (SYNs to other addresses)" : "");

@@ -119,6 +119,7 @@ const char *mx_capture_dlt_name(int dlt);
 const char *mx_capture_lib_version(void);
 /* Default BPF filter for DNS on `port` plus ICMP/ICMPv6 unreachables and
  * TCP SYNs to port 25, written into buf. */
-void mx_capture_default_filter(char *buf, size_t n, const uint16_t *ports, size_t nports);
+void mx_capture_default_filter(char *buf, size_t n, const uint16_t *ports, size_t nports,
+			       const uint16_t *smtp_ports, size_t n_smtp_ports);
 
 #endif

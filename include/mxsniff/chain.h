@@ -114,6 +114,7 @@ struct mx_chain {
 	 * through, without an MX lookup. domain is the relay host, which is
 	 * also the one (implicit) host; mx is never asked. */
 	bool relay;
+	uint16_t connected_port;       /* where connected_to was: 25, or a relay host's port */
 	struct mx_addr connected_to;
 	uint64_t syn_frame;
 	uint32_t syn_other;            /* SYNs to port 25 while open that no chain of S explains */
@@ -154,6 +155,9 @@ struct mx_chain_opts {
 	 * mx_chain.relay) or joins the sender's open one for it; one at least
 	 * min_retry_gap from that chain's start begins the next attempt. */
 	struct mx_dname relays[MX_CHAIN_MAX_RELAYS];
+	uint16_t relay_ports[MX_CHAIN_MAX_RELAYS]; /* where the sender connects: a SYN to an
+						    * address of the relay chain on this port
+						    * (0: 25) ties it */
 	size_t n_relays;
 };
 

@@ -126,7 +126,8 @@ struct mx_icmp {
 	size_t dns_len;
 };
 
-/* TCP segment with SYN, FIN or RST to or from a DNS port or port 25. */
+/* TCP segment with SYN, FIN or RST to or from a DNS port, port 25 or one
+ * of mx_decode_opts.smtp_ports. */
 struct mx_tcpctl {
 	uint64_t ts_us, frame;
 	struct mx_addr src, dst;
@@ -151,6 +152,11 @@ struct mx_decode_cb {
 struct mx_decode_opts {
 	uint16_t dns_ports[8];   /* default {53} */
 	size_t n_dns_ports;
+	/* Besides port 25, TCP ports whose SYN/FIN/RST segments are handed to
+	 * the tcpctl callback and counted as tcp_smtp: the relay hosts' ports
+	 * (--relayhost [HOST]:587). Default none. */
+	uint16_t smtp_ports[8];
+	size_t n_smtp_ports;
 	size_t frag_max;         /* reassembly buffers in total (default 1024) */
 	uint64_t frag_timeout_us;/* default 30 s */
 	size_t tcp_max_flows;    /* default 4096 */

@@ -959,6 +959,8 @@ void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c)
 		kv_addr_or_null(out, &f, KL("connected_to"), &c->connected_to);
 	else
 		kv_null(out, &f, KL("connected_to"));
+	kv_u64_or_null(out, &f, KL("connected_port"), c->connected,
+		       c->connected_port ? c->connected_port : 25u);
 	kv_u64_or_null(out, &f, KL("syn_frame"), c->syn_frame != 0, c->syn_frame);
 	kv_u64(out, &f, KL("syn_other"), c->syn_other);
 	key(out, &f, KL("mx"));

@@ -640,7 +640,7 @@ static void event_text(FILE *out, const struct event *e)
 		if (c->connected) {
 			fputs("; the sender connects to ", out);
 			md_addr(out, &c->connected_to, false);
-			fputs(" port 25", out);
+			fprintf(out, " port %u", c->connected_port ? (unsigned)c->connected_port : 25u);
 			if (c->syn_frame)
 				fprintf(out, " (frame %" PRIu64 ")", c->syn_frame);
 		}

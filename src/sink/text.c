@@ -982,6 +982,8 @@ static void chain_lines(FILE *out, const struct mx_chain *c)
 	sb_add(&sb, "%s: %s", mx_chain_verdict_name(c->verdict), c->why ? c->why : "-");
 	if (c->connected)
 		sb_add(&sb, "; connected to %s", mx_addr_format(&c->connected_to, ad, sizeof ad));
+	if (c->connected && c->connected_port && c->connected_port != 25)
+		sb_add(&sb, " port %u", (unsigned)c->connected_port);
 	if (c->connected && c->syn_frame)
 		sb_add(&sb, " (frame %" PRIu64 ")", c->syn_frame);
 	if (c->syn_other)

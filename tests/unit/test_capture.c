@@ -913,12 +913,12 @@ static void default_filter(void **state)
 	size_t i, n;
 
 	(void)state;
-	mx_capture_default_filter(buf, sizeof(buf), one, 1);
+	mx_capture_default_filter(buf, sizeof(buf), one, 1, NULL, 0);
 	assert_non_null(strstr(buf, "udp port 53 or tcp port 53"));
 	assert_non_null(strstr(buf, "icmp[icmptype] == icmp-unreach"));
 	assert_non_null(strstr(buf, "(icmp6 and ip6[40] == 1)"));
 	assert_non_null(strstr(buf, "(tcp dst port 25 and tcp[tcpflags] & tcp-syn != 0)"));
-	mx_capture_default_filter(b2, sizeof(b2), NULL, 0);
+	mx_capture_default_filter(b2, sizeof(b2), NULL, 0, NULL, 0);
 	assert_string_equal(buf, b2);
 	for (i = 0; i < sizeof(dlts) / sizeof(dlts[0]); i++) {
 		pcap_t *pd = pcap_open_dead(dlts[i], 262144);
@@ -931,7 +931,7 @@ static void default_filter(void **state)
 		pcap_freecode(&prog);
 		pcap_close(pd);
 	}
-	mx_capture_default_filter(b2, sizeof(b2), two, 2);
+	mx_capture_default_filter(b2, sizeof(b2), two, 2, NULL, 0);
 	assert_non_null(strstr(b2, "udp port 5353 or tcp port 5353"));
 
 	/* what it accepts: the precedence of and/or matters here */
@@ -959,9 +959,23 @@ static void default_filter(void **state)
 	fr[14 + 20] = 8;                         /* echo request */
 	assert_false(matches(buf, fr, n));
 
+	/* relay hosts' ports (--relayhost [HOST]:587): their SYNs too */
+	const uint16_t sub[2] = {587, 25};
+	char b3[1024];
+	mx_capture_default_filter(b3, sizeof(b3), one, 1, sub, 2);
+	assert_non_null(strstr(b3, "(tcp dst port 587 and tcp[tcpflags] & tcp-syn != 0)"));
+	assert_null(strstr(strstr(b3, "tcp dst port 25 and") + 1, "tcp dst port 25 and"));
+	n = build_frame(fr, 6, 40000, 587, 0x02, 0);
+	assert_false(matches(buf, fr, n));
+	assert_true(matches(b3, fr, n));         /* SYN to 587 */
+	n = build_frame(fr, 6, 40000, 587, 0x10, 20);
+	assert_false(matches(b3, fr, n));        /* data to 587 */
+	n = build_frame(fr, 6, 40000, 25, 0x02, 0);
+	assert_true(matches(b3, fr, n));
+
 	/* a small buffer gets a terminated prefix, never an overflow */
 	memset(b2, 'x', sizeof(b2));
-	mx_capture_default_filter(b2, 10, one, 1);
+	mx_capture_default_filter(b2, 10, one, 1, NULL, 0);
 	assert_int_equal(strlen(b2), 9);
 	assert_int_equal(b2[10], 'x');
 }

@@ -389,6 +389,64 @@ static void relay_chains(void **state)
 	mx_chain_free(t);
 }
 
+/* --relayhost [relay.example.test]:587: a SYN to port 587 of the relay's
+ * address connects the relay chain (and says so with its port); a SYN to
+ * an unlisted port does not, nor does a SYN to 587 connect an MX chain,
+ * whose exchanges listen on port 25. */
+static void relay_port_syn(void **state)
+{
+	(void)state;
+	struct mx_chain_opts o;
+	mx_chain_opts_default(&o);
+	assert_int_equal(mx_dname_from_text("relay.example.test", &o.relays[0]), 0);
+	o.relay_ports[0] = 587;
+	o.n_relays = 1;
+	struct mx_chain_cb cb = {NULL, on_done};
+	ngot = 0;
+	struct mx_chain_table *t = mx_chain_new(&o, &cb);
+	assert_non_null(t);
+	struct mx_lookup l;
+	/* an MX chain for example.test: exchange mx.example.test 198.51.100.7 */
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx.example.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 1000, 3);
+	addr_answer("198.51.100.7");
+	mx_chain_observe_lookup(t, &l);
+	/* the relay chain: relay.example.test 198.51.100.25 */
+	lk(&l, "192.0.2.10", "relay.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 2000, 5);
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = T0 + SEC;
+	mx_addr_parse("192.0.2.10", &syn.src);
+	syn.syn = true;
+	syn.frame = 7;
+	mx_addr_parse("198.51.100.25", &syn.dst);
+	syn.dport = 2525; /* not the relay's port */
+	mx_chain_observe_tcp(t, &syn);
+	syn.frame = 8;
+	mx_addr_parse("198.51.100.7", &syn.dst);
+	syn.dport = 587; /* the MX exchange on the relay's port */
+	mx_chain_observe_tcp(t, &syn);
+	syn.frame = 9;
+	mx_addr_parse("198.51.100.25", &syn.dst);
+	syn.dport = 587;
+	mx_chain_observe_tcp(t, &syn);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *mxc = got[0].relay ? &got[1] : &got[0];
+	const struct mx_chain *rc = got[0].relay ? &got[0] : &got[1];
+	assert_true(rc->relay);
+	assert_false(mxc->relay);
+	assert_false(mxc->connected);
+	assert_true(rc->connected);
+	assert_int_equal(rc->syn_frame, 9);
+	assert_int_equal(rc->connected_port, 587);
+	assert_true(rc->hosts[0].connected);
+	mx_chain_free(t);
+}
+
 /* A forwarder's upstream lookups (struct mx_lookup.forwarded) start no chain
  * and join none: the stub's client makes the chain. */
 static void forwarded_lookups_make_no_chain(void **state)
@@ -1892,6 +1950,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
 		cmocka_unit_test(relay_chains),
+		cmocka_unit_test(relay_port_syn),
 		cmocka_unit_test(forwarded_lookups_make_no_chain),
 		cmocka_unit_test(syn_attribution_two_chains),
 		cmocka_unit_test(syn_from_other_family),

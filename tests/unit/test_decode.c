@@ -2380,6 +2380,38 @@ static void test_dup_digest_forms(void **state)
 	}
 }
 
+/* --relayhost [HOST]:587: SYNs to the relay port are SMTP control segments
+ * (tcpctl, tcp_smtp) only when the port is configured. */
+static void smtp_relay_port(void **state)
+{
+	(void)state;
+	struct buf fr = { .n = 0 }, t = { .n = 0 };
+	tcp(&t, 50000, 587, 1, F_SYN, NULL, 0);
+	ip4(&fr, CLI4, SRV4, 6, 1, 0, false, t.b, t.n);
+	struct mx_decoder *d = mk();
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(R.n_ctl, 0);
+	assert_int_equal(reason(d, MX_R_OTHER_PORT), 1);
+	mx_decoder_free(d);
+	struct mx_decode_opts o;
+	mx_decode_opts_default(&o);
+	o.smtp_ports[0] = 587;
+	o.n_smtp_ports = 1;
+	d = mk_opts(&o);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(reason(d, MX_R_TCP_SMTP), 1);
+	assert_int_equal(R.n_ctl, 1);
+	assert_int_equal(R.ctl[0].dport, 587);
+	assert_true(R.ctl[0].syn);
+	/* port 25 is still watched */
+	t.n = fr.n = 0;
+	tcp(&t, 50001, 25, 1, F_SYN, NULL, 0);
+	ip4(&fr, CLI4, SRV4, 6, 1, 0, false, t.b, t.n);
+	assert_int_equal(feed(d, MX_DLT_RAW, fr.b, fr.n), MX_V_OK);
+	assert_int_equal(R.n_ctl, 2);
+	mx_decoder_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2410,6 +2442,7 @@ int main(void)
 		cmocka_unit_test(fast_path_matches_general),
 		cmocka_unit_test(capture_copy_digest_bytes),
 		cmocka_unit_test(capture_copy_digest_pairs),
+		cmocka_unit_test(smtp_relay_port),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1170,7 +1170,7 @@ static const char *const evidence_spec[] = {
 };
 static const char *const chain_spec[] = {
 	"sender:s", "domain:s", "attempt:n", "prev_start:sz", "start:s", "end:s", "verdict:s",
-	"why:s", "cut_short:b", "evicted:b", "connected:b", "connected_to:sz", "syn_frame:nz", "syn_other:n",
+	"why:s", "cut_short:b", "evicted:b", "connected:b", "connected_to:sz", "connected_port:nz", "syn_frame:nz", "syn_other:n",
 	"mx:o", "mx_total:n", "null_mx:b", "null_mx_mixed:b", "relay:b", "soa:sz", "neg_ttl:nz",
 	"hosts_total:n", "hosts:a",
 };
@@ -1312,7 +1312,7 @@ static void json_findings_chains(void **state)
 			"\"start\":\"2026-11-24T09:45:01.123456Z\",\"end\":\"2026-11-24T09:45:01.723456Z\","
 			"\"verdict\":\"deferred\",\"why\":\"address lookups failed temporarily and none "
 			"answered\",\"cut_short\":false,\"evicted\":false,\"connected\":false,\"connected_to\":null,"
-			"\"syn_frame\":null,\"syn_other\":0,\"mx\":{\"asked\":true,\"outcome\":\"ANSWER\","
+			"\"connected_port\":null,\"syn_frame\":null,\"syn_other\":0,\"mx\":{\"asked\":true,\"outcome\":\"ANSWER\","
 			"\"rcode\":\"NOERROR\",\"ede\":null,\"lookups\":1,\"attempts\":1,");
 	assert_has(out, "\"first_family\":\"AAAA\",\"a\":{\"asked\":false,\"outcome\":null,"
 			"\"rcode\":null,\"ede\":null,\"lookups\":0,\"attempts\":0,\"first_seen\":null,"
@@ -1324,7 +1324,7 @@ static void json_findings_chains(void **state)
 	assert_has(out, "},\n{\"sender\":\"192.0.2.10\",\"domain\":\"ok.test.\",\"attempt\":1,"
 			"\"prev_start\":null,");
 	assert_has(out, "\"cut_short\":true,\"evicted\":false,\"connected\":true,\"connected_to\":\"203.0.113.25\","
-			"\"syn_frame\":26,");
+			"\"connected_port\":25,\"syn_frame\":26,");
 	assert_has(out, "\"soa\":\"ok.test.\",\"neg_ttl\":300,\"hosts_total\":1,\"hosts\":[{"
 			"\"name\":\"ok.test.\",\"preference\":0,\"implicit\":true,\"ip_literal\":false,"
 			"\"cname\":null,\"cname_loop\":false,\"first_family\":\"A\",");
