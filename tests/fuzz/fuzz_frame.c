@@ -179,8 +179,13 @@ static void *pipeline_begin(bool small)
 		static const char *const relays[] = { "mx.broken-aaaa.test", "relay.nonexistent.test",
 						      "mx6.broken-aaaa.test", "example.com", "mx1.example.com" };
 		for (size_t i = 0; i < sizeof relays / sizeof relays[0]; i++)
-			if (mx_dname_from_text(relays[i], &o.chain.relays[o.chain.n_relays]) == 0)
+			if (mx_dname_from_text(relays[i], &o.chain.relays[o.chain.n_relays]) == 0) {
+				/* one on a submission port ([HOST]:587) */
+				o.chain.relay_ports[o.chain.n_relays] = i == 1 ? 587 : 25;
 				o.chain.n_relays++;
+			}
+		o.decode.smtp_ports[0] = 587;
+		o.decode.n_smtp_ports = 1;
 	}
 	r->p = mx_pipeline_new(&o);
 	if (!r->p)
