@@ -219,6 +219,7 @@ struct ohead {
 	uint64_t seq, prev_start_us, syn_frame;
 	uint32_t attempt, neg_ttl;
 	uint16_t mx_total, null_mx_pref, connected_port;
+	uint8_t search_lookups;         /* MX lookups of domain.X absorbed (absorb_search_suffix) */
 	struct mx_addr connected_to;
 };
 
@@ -1101,6 +1102,7 @@ static inline __attribute__((always_inline)) void chain_build(const struct mx_ch
 	x->connected = c->connected;
 	x->connected_to = c->connected_to;
 	x->connected_port = c->connected_port;
+	x->search_lookups = c->search_lookups;
 	x->syn_frame = c->syn_frame;
 }
 
@@ -1741,9 +1743,76 @@ static inline __attribute__((always_inline)) void start_attempt(struct mx_chain_
 	c->attempt = he->attempts;
 }
 
+/* False when no open chain's sender can have this hash: its sender bucket
+ * is empty (one word of a small array, no chain record touched). */
+static inline bool sender_may_be_open(const struct mx_chain_table *t, uint64_t sh)
+{
+	return t->sbucket[sh & t->sbmask] != NO_IDX;
+}
+
+/* How long after a failing MX lookup of D its retry with a search domain
+ * appended may start: res_search() asks it as soon as the first one ends
+ * (after glibc's 5 s timeout when the first one was never answered). */
+#define SEARCH_RETRY_GAP_US 6000000ull
+
+static bool mx_step_failed(const struct mx_chain_table *t, enum mx_outcome o)
+{
+	return o == MX_O_NXDOMAIN || o == MX_O_NODATA || outcome_fail(t, o);
+}
+
+/* res_search() with a search list (glibc's RES_DNSRCH, which a program
+ * that calls res_search() gets: dma; the domain of the host name serves as
+ * the list when resolv.conf has none) asks MX D and, when that fails
+ * (NXDOMAIN, NODATA, SERVFAIL), MX D.X for each search domain X. A failing
+ * MX lookup of D.X that the sender starts within SEARCH_RETRY_GAP_US of
+ * the end of its open chain's failing MX lookup of D is that retry, not a
+ * recipient domain: the chain for D counts it (search_lookups) and no
+ * chain is opened. One that answers (a wildcard under X) is what the MTA
+ * goes on with, and makes its own chain as before. */
+static bool absorb_search_suffix(struct mx_chain_table *t, const struct mx_lookup *l, uint64_t sh)
+{
+	if (!mx_step_failed(t, l->outcome) || l->qname.labels < 2 || !sender_may_be_open(t, sh))
+		return false;
+	const uint8_t *w = l->qname.wire;
+	size_t len = l->qname.len, off = 0;
+	struct mx_dname d;
+	memset(&d, 0, offsetof(struct mx_dname, wire));
+	for (unsigned k = 1; k < l->qname.labels; k++) {
+		off += 1u + w[off];
+		if (off + 1 >= len)
+			return false; /* labels that do not add up to the length */
+		memcpy(d.wire, w, off);
+		d.wire[off] = 0;
+		d.len = (uint8_t)(off + 1);
+		d.labels = (uint8_t)k;
+		uint64_t qh = mx_txn_question_hash(&d, MX_TYPE_MX, l->qclass);
+		uint32_t h = hist_find(t, hist_hash_of(sh, qh), &l->client, &d);
+		if (h == NO_IDX)
+			continue;
+		uint32_t open = t->hist[h].open_slot;
+		if (open == NO_IDX || !t->meta[open].used || t->sum[open].relay)
+			continue;
+		struct ohead *c = chain_at(t, open);
+		if (!c->mx)
+			continue;
+		const struct cstep *m = at(c, c->mx);
+		if (!m->asked || m->pending || !mx_step_failed(t, m->outcome) || l->first_us < m->first_us ||
+		    l->first_us > c->mx_end_us + SEARCH_RETRY_GAP_US)
+			continue;
+		if (c->search_lookups < UINT8_MAX)
+			c->search_lookups++;
+		if (l->last_us > c->end_us)
+			c->end_us = l->last_us;
+		return true;
+	}
+	return false;
+}
+
 static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 {
 	uint64_t sh = lookup_sender_hash(l);
+	if (absorb_search_suffix(t, l, sh))
+		return;
 	uint32_t h = hist_get(t, hist_hash_of(sh, mx_lookup_qhash_of(l)), &l->client, &l->qname);
 	uint32_t slot = NO_IDX;
 	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
@@ -1850,13 +1919,6 @@ static void join_member(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 	}
 	if (l->last_us > c->end_us)
 		c->end_us = l->last_us;
-}
-
-/* False when no open chain's sender can have this hash: its sender bucket
- * is empty (one word of a small array, no chain record touched). */
-static inline bool sender_may_be_open(const struct mx_chain_table *t, uint64_t sh)
-{
-	return t->sbucket[sh & t->sbmask] != NO_IDX;
 }
 
 static bool is_relay(const struct mx_chain_table *t, const struct mx_dname *n)

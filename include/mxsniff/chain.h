@@ -115,6 +115,10 @@ struct mx_chain {
 	 * also the one (implicit) host; mx is never asked. */
 	bool relay;
 	uint16_t connected_port;       /* where connected_to was: 25, or a relay host's port */
+	/* MX lookups of domain.X (X a search domain) that the sender's
+	 * res_search() asked after the domain's MX lookup failed, folded into
+	 * this chain instead of making chains of their own (at most 255) */
+	uint8_t search_lookups;
 	struct mx_addr connected_to;
 	uint64_t syn_frame;
 	uint32_t syn_other;            /* SYNs to port 25 while open that no chain of S explains */

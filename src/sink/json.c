@@ -966,6 +966,7 @@ void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c)
 	key(out, &f, KL("mx"));
 	write_step(out, &c->mx);
 	kv_u64(out, &f, KL("mx_total"), c->mx_total);
+	kv_u64(out, &f, KL("search_lookups"), c->search_lookups);
 	kv_bool(out, &f, KL("null_mx"), c->null_mx);
 	kv_bool(out, &f, KL("null_mx_mixed"), c->null_mx_mixed);
 	kv_bool(out, &f, KL("relay"), c->relay);

@@ -279,6 +279,60 @@ static void resolved_chain_with_syn(void **state)
 	mx_chain_free(t);
 }
 
+/* res_search() with a search list (dma): MX nonexistent.test NXDOMAIN, then
+ * at once MX nonexistent.test.lab.test NXDOMAIN. The second is the same
+ * delivery's retry with the search domain appended: one chain, counting
+ * it. Not folded: a suffixed MX that answers (a wildcard: the MTA goes on
+ * with it), one asked long after, or one from another sender. */
+static void search_suffix_mx(void **state)
+{
+	(void)state;
+	struct mx_chain_opts o;
+	mx_chain_opts_default(&o);
+	struct mx_chain_cb cb = {NULL, on_done};
+	ngot = 0;
+	struct mx_chain_table *t = mx_chain_new(&o, &cb);
+	assert_non_null(t);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "nonexistent.test", MX_TYPE_MX, MX_O_NXDOMAIN, T0, 1);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "nonexistent.test.lab.test", MX_TYPE_MX, MX_O_NXDOMAIN, T0 + 21000, 3);
+	mx_chain_observe_lookup(t, &l);
+	/* another sender's suffixed lookup: its own chain */
+	lk(&l, "192.0.2.11", "nonexistent.test.lab.test", MX_TYPE_MX, MX_O_NXDOMAIN, T0 + 22000, 5);
+	mx_chain_observe_lookup(t, &l);
+	/* a second domain: NODATA, then the suffixed name answers (wildcard) */
+	lk(&l, "192.0.2.10", "nomx.test", MX_TYPE_MX, MX_O_NODATA, T0 + SEC, 7);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "nomx.test.lab.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC + 21000, 9);
+	mx_answer("mx.lab.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	/* a third: its suffixed lookup 10 s later is no res_search retry */
+	lk(&l, "192.0.2.10", "late.test", MX_TYPE_MX, MX_O_SERVFAIL, T0 + 2 * SEC, 11);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "late.test.lab.test", MX_TYPE_MX, MX_O_NXDOMAIN, T0 + 12 * SEC, 13);
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 6);
+	unsigned folded = 0, nonexistent = 0;
+	for (size_t i = 0; i < ngot; i++) {
+		char d[MX_DNAME_STRLEN];
+		mx_dname_format(&got[i].domain, d, sizeof d);
+		if (strcmp(d, "nonexistent.test.") == 0) {
+			nonexistent++;
+			assert_int_equal(got[i].search_lookups, 1);
+			assert_int_equal(got[i].verdict, MX_CHAIN_FAILED);
+			assert_int_equal(got[i].end_us, T0 + 21000 + 20000);
+			folded++;
+		} else {
+			assert_int_equal(got[i].search_lookups, 0);
+		}
+	}
+	assert_int_equal(nonexistent, 1);
+	assert_int_equal(folded, 1);
+	mx_chain_free(t);
+}
+
 /* --relayhost: a sender's A/AAAA lookups of a relay host make relay chains
  * without an MX lookup. A failing AAAA decided after the answered A (but
  * asked before it) joins the same attempt; lookups 65 s later are attempt
@@ -1949,6 +2003,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
+		cmocka_unit_test(search_suffix_mx),
 		cmocka_unit_test(relay_chains),
 		cmocka_unit_test(relay_port_syn),
 		cmocka_unit_test(forwarded_lookups_make_no_chain),

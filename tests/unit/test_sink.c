@@ -1171,7 +1171,7 @@ static const char *const evidence_spec[] = {
 static const char *const chain_spec[] = {
 	"sender:s", "domain:s", "attempt:n", "prev_start:sz", "start:s", "end:s", "verdict:s",
 	"why:s", "cut_short:b", "evicted:b", "connected:b", "connected_to:sz", "connected_port:nz", "syn_frame:nz", "syn_other:n",
-	"mx:o", "mx_total:n", "null_mx:b", "null_mx_mixed:b", "relay:b", "soa:sz", "neg_ttl:nz",
+	"mx:o", "mx_total:n", "search_lookups:n", "null_mx:b", "null_mx_mixed:b", "relay:b", "soa:sz", "neg_ttl:nz",
 	"hosts_total:n", "hosts:a",
 };
 static const char *const host_spec[] = {
