@@ -228,6 +228,8 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 			 "Sendmail 550 5.1.2 \"Host unknown\"; OpenSMTPD \"Domain does not exist\"; "
 			 "Haraka 550 5.1.2 \"Nowhere to deliver mail to for domain: <domain>\" (no retry); "
 			 "Courier 5.0.0 \"No such domain.\" (no retry); "
+			 "dma \"remote delivery failed: DNS lookup failure: host <domain> not found\", then "
+			 "\"delivery failed, bouncing as <id>\" (no retry; the bounce carries no DSN code); "
 			 "Exchange 2010 \"451 4.4.0 DNS query failed ... SMTPSEND.DNS.NonExistentDomain\"; "
 			 "Messaging Gateway \"421 4.4.4 [internal] domain does not resolve\"";
 	f->cause = "the domain is not in the DNS: a typo in the recipient address, an expired or "

@@ -133,7 +133,10 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			"<host>.: host name lookup failure\"; Exchange "
 			"\"451 4.4.0 DNS query failed\"; 4.4.7 \"delivery time expired\" once the queue "
 			"lifetime ends. Courier takes a failing AAAA lookup for \"no AAAA record\": an "
-			"exchange without an A record makes it bounce at once, 5.0.0 \"No such domain.\"";
+			"exchange without an A record makes it bounce at once, 5.0.0 \"No such domain.\"; "
+			"so does dma (glibc getaddrinfo reports no address when A is NODATA beside the "
+			"failing AAAA): \"remote delivery failed: DNS lookup failure: host <domain> not "
+			"found\", then \"delivery failed, bouncing as <id>\" (no DSN code)";
 	f.cause = v6only
 		? "the exchange has no A record, so its AAAA record is its only address, and the AAAA "
 		  "lookup fails (SERVFAIL or no answer): the recipient's authoritative servers mishandle "
