@@ -7,10 +7,11 @@
 # /var/tmp/mxlab-haraka); lab-courier-aaaa.sh fetches Courier's .debs with
 # apt-get download into /var/tmp/mxlab-courier on its first run and needs
 # overlayfs, as lab-dma-aaaa.sh does (dma's .deb into /var/tmp/mxlab-dma);
-# lab-dane*.sh need ldnsutils and openssl. Takes about half an
-# hour (many scenarios force a retry 65 s after a deferral, some twice). Not run by CI: the captures are
-# committed. Scenarios run one at a time (they share the mxl-* namespaces);
-# a lock refuses a second concurrent run.
+# lab-dane*.sh need ldnsutils and openssl; lab-query-volume.sh needs
+# dnsperf. Takes about half an hour (many scenarios force a retry 65 s
+# after a deferral, some twice). Not run by CI: the captures are committed.
+# Scenarios run one at a time (they share the mxl-* namespaces); a lock
+# refuses a second concurrent run.
 set -euo pipefail
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 exec 9>/tmp/mxlab.lock
@@ -29,7 +30,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-stale.sh lab-dns64.sh lab-auth-aaaa.sh lab-unmatched.sh lab-search-suffix.sh
          lab-sendmail-aaaa.sh lab-exim-aaaa.sh lab-opensmtpd-aaaa.sh
          lab-haraka-aaaa.sh lab-courier-aaaa.sh lab-dma-aaaa.sh
-         lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh
+         lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh lab-query-volume.sh
          lab-dane.sh lab-dane-exim.sh"
 for s in $SCRIPTS; do
     echo "=== $s" >&2
