@@ -367,6 +367,43 @@ static inline bool mx_detect_in_dnsbl(const struct mx_detect_opts *o, const stru
 	return mx_detect_in_dnsbl_(o, n);
 }
 
+/* True when n has the shape of a blocklist query for an address, whatever
+ * the zone: four numeric labels of at most 3 digits (a reversed IPv4
+ * address) or 32 one-hex-digit labels (reversed IPv6 nibbles) in front of
+ * at least one more label. No exchange or host name looks like this. */
+static inline bool mx_detect_reversed_addr_name(const struct mx_dname *n)
+{
+	const uint8_t *w = n->wire;
+	unsigned off = 0, len = n->len;
+	if (n->labels >= 5 && len > 1 && w[0] >= 1 && w[0] <= 3 && w[1] >= '0' && w[1] <= '9') {
+		for (unsigned k = 0; k < 4; k++) {
+			unsigned ll = w[off];
+			if (ll < 1 || ll > 3 || off + 1 + ll >= len)
+				return false;
+			for (unsigned i = 1; i <= ll; i++)
+				if (w[off + i] < '0' || w[off + i] > '9')
+					return false;
+			off += 1 + ll;
+		}
+		return w[off] != 0;
+	}
+	if (n->labels >= 33 && len > 64) {
+		for (unsigned k = 0; k < 32; k++, off += 2) {
+			uint8_t c = w[off + 1];
+			if (w[off] != 1 || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+				return false;
+		}
+		return w[off] != 0;
+	}
+	return false;
+}
+
+/* A blocklist lookup: under a --dnsbl-zones zone, or shaped like one. */
+static inline bool mx_detect_blocklist_name(const struct mx_detect_opts *o, const struct mx_dname *n)
+{
+	return mx_detect_reversed_addr_name(n) || mx_detect_in_dnsbl(o, n);
+}
+
 struct mx_detect;
 struct mx_pair_keys;
 struct mx_detect_ctx {

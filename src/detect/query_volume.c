@@ -8,8 +8,17 @@
  * ratio >= 2x its baseline (at least 1 %), is QUERY_VOLUME_STARVATION (WARN):
  * non-delivery lookups starve the resolver. QUERY_MIX (INFO) at the end when
  * PTR + DNSBL + reputation exceed 80 % of a sender's >= 100 queries.
- * Transactions are bucketed when they complete, so a timeout lands up to
- * answer_timeout later than its query.
+ * Transactions are bucketed by their query's time (they complete later: a
+ * timeout answer_timeout after it, so a bucket is judged when a transaction
+ * of a later one completes).
+ *
+ * A burst is a run of spiking buckets (and the bucket after the last): each
+ * starving bucket of it emits the finding again, over the whole burst so
+ * far (its first query to its last, its category shares, the mail-chain
+ * lookups that timed out in it, which resolvers they went to, the first of
+ * them as evidence): merged, the finding describes the burst. A deferred
+ * or failed chain of the sender that started inside the burst raises it to
+ * ERROR (PATTERNS P16: "ERROR if chains fail").
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,17 +33,29 @@
 enum cat { CAT_CHAIN, CAT_PTR, CAT_DNSBL, CAT_REP, CAT_TXT, CAT_OTHER, CAT_N };
 static const char *const cat_names[CAT_N] = {"mail chain", "PTR", "DNSBL", "reputation", "TXT", "other"};
 
+#define BURST_EV 4
+
 struct snd {
 	struct mx_addr addr;
 	uint64_t bucket;                 /* index of the current bucket */
-	uint64_t cur[CAT_N], cur_total, cur_chain, cur_chain_lost;
+	uint64_t cur[CAT_N], cur_total, cur_chain, cur_chain_lost, cur_first_us, cur_last_us;
+	struct mx_txn_kept cur_lost[BURST_EV]; /* the bucket's first timed-out mail-chain queries */
+	unsigned n_cur_lost;
 	uint64_t hist[HIST];
 	unsigned nhist;
 	uint64_t base_chain, base_lost;  /* before the current bucket */
 	bool spike_pending;              /* previous bucket spiked: check this one too */
-	uint64_t spike_total, spike_start;
+	/* the burst: the spiking buckets in a row, and the one after */
+	bool in_burst;
+	uint64_t b_first_us, b_last_us, b_total, b_buckets, b_peak, b_median;
+	uint64_t b_cat[CAT_N], b_chain, b_lost;
+	struct mx_txn_kept b_ev[BURST_EV];
+	unsigned n_b_ev;
+	struct mx_addr b_res[MX_FINDING_MAX_RESOLVERS];
+	unsigned n_b_res;
+	bool b_fired;                    /* the finding was made for this burst */
+	unsigned b_failed_chains;        /* deferred or failed chains that started in it */
 	uint64_t all[CAT_N], all_total, first_us, last_us;
-	bool fired;
 };
 
 struct st {
@@ -63,6 +84,9 @@ static enum cat categorize(const struct mx_detect_opts *o, const struct mx_txn *
 		bool nibble = ll == 1 && ((c0 >= '0' && c0 <= '9') || (c0 >= 'a' && c0 <= 'f'));
 		return numeric || nibble ? CAT_DNSBL : CAT_REP;
 	}
+	/* a reversed address in front of a zone not listed: a blocklist too */
+	if (mx_detect_reversed_addr_name(&t->qname))
+		return CAT_DNSBL;
 	if (t->qtype == MX_TYPE_TXT || (t->qname.len > 1 && t->qname.wire[1] == '_'))
 		return CAT_TXT; /* SPF, _dmarc, _domainkey, _mta-sts ... */
 	if (t->qtype == MX_TYPE_A || t->qtype == MX_TYPE_AAAA)
@@ -84,30 +108,56 @@ static uint64_t median(const struct snd *s)
 	return n ? v[n / 2] : 0;
 }
 
-static void emit_starvation(struct snd *s, struct mx_emit *e)
+/* The finding over the burst so far; count: occurrences it adds (1 for a
+ * starving bucket, 0 when a failed chain raises it to ERROR). */
+static void emit_starvation(struct snd *s, uint64_t count, struct mx_emit *e)
 {
 	struct mx_finding f;
-	mx_finding_init(&f, "QUERY_VOLUME_STARVATION", MX_SEV_WARN);
+	mx_finding_init(&f, "QUERY_VOLUME_STARVATION", s->b_failed_chains ? MX_SEV_ERROR : MX_SEV_WARN);
 	f.title = "a burst of non-delivery lookups coincides with mail lookups timing out";
 	f.sender = s->addr;
-	f.first_us = s->spike_start;
-	f.last_us = s->last_us;
-	f.count = s->spike_total;
-	mx_finding_detail(&f, "%.0f queries/s in a 10 s bucket (median %.0f); mail-chain timeouts rose to %llu of %llu",
-			  (double)s->spike_total / 10.0, (double)median(s) / 10.0,
-			  (unsigned long long)s->cur_chain_lost, (unsigned long long)s->cur_chain);
+	f.first_us = s->b_first_us;
+	f.last_us = s->b_last_us;
+	f.count = count;
+	/* the deliveries it made wait: ranks it before the RESOLVER_TIMEOUT it
+	 * causes (whose queries it counts by the thousand) */
+	f.attempts = s->b_failed_chains;
+	double secs = (double)(s->b_last_us - s->b_first_us) / 1e6;
+	/* (detail holds 320 bytes) */
+	mx_finding_detail(&f, "burst of %llu queries in %.1f s, up to %.0f/s in a 10 s bucket (median bucket "
+			  "before: %.1f/s)",
+			  (unsigned long long)s->b_total, secs, (double)s->b_peak / 10.0, (double)s->b_median / 10.0);
+	char mixb[120];
+	size_t o = 0;
+	mixb[0] = '\0';
 	for (int c = 0; c < CAT_N; c++)
-		if (s->all[c])
-			mx_finding_detail(&f, "%s %llu%%", cat_names[c],
-					  (unsigned long long)(s->all[c] * 100 / (s->all_total ? s->all_total : 1)));
-	f.smtp_status = "most likely: Messaging Gateway \"421 4.4.4 [internal] domain does not resolve\"; "
-			"others 4.4.3";
+		if (s->b_cat[c] && o < sizeof mixb) {
+			uint64_t pct = s->b_cat[c] * 100 / (s->b_total ? s->b_total : 1);
+			o += (size_t)snprintf(mixb + o, sizeof mixb - o, pct ? "%s%s %llu%%" : "%s%s <1%%",
+					      o ? ", " : "", cat_names[c], (unsigned long long)pct);
+		}
+	mx_finding_detail(&f, "%s", mixb);
+	mx_finding_detail(&f, "mail-chain lookups timed out: %llu of %llu", (unsigned long long)s->b_lost,
+			  (unsigned long long)s->b_chain);
+	if (s->b_failed_chains)
+		mx_finding_detail(&f, "%u delivery attempt%s begun in it deferred or failed", s->b_failed_chains,
+				  s->b_failed_chains == 1 ? "" : "s");
+	for (unsigned i = 0; i < s->n_b_res; i++)
+		mx_finding_add_resolver(&f, &s->b_res[i]);
+	for (unsigned i = 0; i < s->n_b_ev; i++)
+		mx_finding_add_kept(&f, &s->b_ev[i], NULL);
+	f.smtp_status = "most likely a deferral of the mail whose lookups timed out: Postfix 4.4.3 \"Host or "
+			"domain name not found. Name service error for name=<domain> type=MX: Host not "
+			"found, try again\"; Exim \"host lookup did not complete\"; Messaging Gateway \"421 "
+			"4.4.4 [internal] domain does not resolve\"; others 4.4.3";
 	f.cause = "an inbound spam wave (reverse DNS and blocklist lookups per connection) or URL scanning "
-		  "exhausts the resolver's per-client capacity (unbound wait-limit, public resolver limits)";
-	f.fix = "a local caching resolver on the mail server, a separate resolver for filtering lookups, or "
-		"fewer DNS-based checks";
+		  "exceeds the resolver's per-client limit (unbound ip-ratelimit or wait-limit, dnsdist "
+		  "MaxQPSIPRule, a public or cloud resolver's quota), which then drops the mail server's "
+		  "delivery lookups along with the rest";
+	f.fix = "a local caching resolver on the mail server, a separate resolver for filtering lookups, a "
+		"higher per-client limit for the mail server, or fewer DNS-based checks";
 	mx_emit(e, &f);
-	s->fired = true;
+	s->b_fired = true;
 }
 
 static void roll(struct snd *s, uint64_t bucket, const struct mx_detect_opts *o, struct mx_emit *e)
@@ -121,12 +171,45 @@ static void roll(struct snd *s, uint64_t bucket, const struct mx_detect_opts *o,
 		base_pct = 100; /* at least 1 % */
 	uint64_t cur_pct = s->cur_chain ? s->cur_chain_lost * 10000 / s->cur_chain : 0;
 	bool starving = s->cur_chain_lost >= 3 && cur_pct >= 2 * base_pct;
-	if (spike) {
-		s->spike_total = s->cur_total;
-		s->spike_start = s->bucket * BUCKET_US;
+	if (spike && !s->spike_pending) {
+		/* a burst begins */
+		s->in_burst = true;
+		s->b_first_us = s->cur_first_us;
+		s->b_last_us = s->cur_last_us;
+		s->b_total = s->b_buckets = s->b_peak = s->b_chain = s->b_lost = 0;
+		memset(s->b_cat, 0, sizeof s->b_cat);
+		s->n_b_ev = s->n_b_res = 0;
+		s->b_fired = false;
+		s->b_failed_chains = 0;
+		s->b_median = med;
 	}
-	if (!s->fired && starving && (spike || s->spike_pending))
-		emit_starvation(s, e);
+	if (spike || s->spike_pending) {
+		/* a spiking bucket or the one after it: part of the burst */
+		if (s->cur_last_us > s->b_last_us)
+			s->b_last_us = s->cur_last_us;
+		s->b_total += s->cur_total;
+		s->b_buckets++;
+		if (s->cur_total > s->b_peak)
+			s->b_peak = s->cur_total;
+		for (int k = 0; k < CAT_N; k++)
+			s->b_cat[k] += s->cur[k];
+		s->b_chain += s->cur_chain;
+		s->b_lost += s->cur_chain_lost;
+		for (unsigned i = 0; i < s->n_cur_lost; i++) {
+			const struct mx_txn_kept *k = &s->cur_lost[i];
+			if (s->n_b_ev < BURST_EV)
+				s->b_ev[s->n_b_ev++] = *k;
+			bool have = false;
+			for (unsigned r = 0; r < s->n_b_res && !have; r++)
+				have = mx_addr_eq(&s->b_res[r], &k->server);
+			if (!have && s->n_b_res < MX_FINDING_MAX_RESOLVERS)
+				s->b_res[s->n_b_res++] = k->server;
+		}
+		if (starving)
+			emit_starvation(s, 1, e);
+	}
+	if (!spike && !s->spike_pending)
+		s->in_burst = false;
 	s->spike_pending = spike;
 	s->hist[s->nhist % HIST] = s->cur_total;
 	s->nhist++;
@@ -134,6 +217,8 @@ static void roll(struct snd *s, uint64_t bucket, const struct mx_detect_opts *o,
 	s->base_lost += s->cur_chain_lost;
 	memset(s->cur, 0, sizeof s->cur);
 	s->cur_total = s->cur_chain = s->cur_chain_lost = 0;
+	s->cur_first_us = s->cur_last_us = 0;
+	s->n_cur_lost = 0;
 	/* empty buckets in between count as zero-rate history */
 	for (uint64_t b = s->bucket + 1; b < bucket && b < s->bucket + HIST; b++)
 		s->hist[s->nhist++ % HIST] = 0;
@@ -163,10 +248,36 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	s->all[k]++;
 	s->all_total++;
 	s->last_us = t->q_ts;
+	/* transactions complete out of query order: the bucket's span */
+	if (!s->cur_first_us || t->q_ts < s->cur_first_us)
+		s->cur_first_us = t->q_ts;
+	if (t->q_ts > s->cur_last_us)
+		s->cur_last_us = t->q_ts;
 	if (k == CAT_CHAIN) {
 		s->cur_chain++;
-		if (t->kind == MX_TXN_TIMEOUT)
+		if (t->kind == MX_TXN_TIMEOUT) {
 			s->cur_chain_lost++;
+			if (s->n_cur_lost < BURST_EV)
+				mx_txn_keep(&s->cur_lost[s->n_cur_lost++], t);
+		}
+	}
+}
+
+/* A deferred or failed chain of a sender that started inside its burst
+ * (after the finding was made): the burst made mail wait. */
+static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
+{
+	struct st *st = vs;
+	if (ch->verdict != MX_CHAIN_DEFERRED && ch->verdict != MX_CHAIN_FAILED)
+		return;
+	for (unsigned i = 0; i < SENDERS; i++) {
+		struct snd *s = &st->s[i];
+		if (!st->hdr[i].used || !s->b_fired || !mx_addr_eq(&s->addr, &ch->sender))
+			continue;
+		if (ch->start_us < s->b_first_us || ch->start_us > s->b_last_us + c->opts->answer_timeout_us)
+			continue;
+		s->b_failed_chains++;
+		emit_starvation(s, 0, e);
 	}
 }
 
@@ -223,6 +334,7 @@ const struct mx_detector mx_det_query_volume = {
 	.summary = "bursts of PTR/DNSBL/reputation lookups that starve delivery lookups",
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
+	.on_chain = on_chain,
 	.on_finish = on_finish,
 	.on_pending = on_pending,
 };

@@ -29,8 +29,10 @@ struct pair {
 	uint64_t total, answered, timeouts, unreachable;
 	uint64_t late, late_max_us;  /* responses after the answer timeout (LATE strays) */
 	uint64_t first_us, last_us;
+	uint64_t first_lost_us, last_lost_us; /* the unanswered queries' span */
 	uint16_t n_ev;
-	struct mx_evidence ev[EV];
+	uint8_t mail_rows;                   /* bit i: ev[i] is a mail lookup */
+	struct mx_evidence ev[EV];           /* the first unanswered queries; mail lookups kept */
 };
 
 /* PRIMARY_FAILOVER per (sender, first resolver): the lookups that failed
@@ -127,8 +129,10 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 		return;
 	}
 	if (!f.cause) {
-		f.cause = "resolver overload, silent rate limiting (public resolvers, unbound wait-limit or "
-			  "discard-timeout), packet loss on the path, or pcap drops (check the capture statistics)";
+		f.cause = "resolver overload, silent rate limiting (public resolvers, unbound ip-ratelimit, "
+			  "wait-limit or discard-timeout, dnsdist MaxQPSIPRule: a burst of the mail server's "
+			  "own filtering lookups can set it off, see QUERY_VOLUME_STARVATION), packet loss on "
+			  "the path, or pcap drops (check the capture statistics)";
 		f.fix = "run a caching resolver on the mail host, remove slow or dead forwarders, raise the "
 			"resolver's per-client limits";
 	}
@@ -138,8 +142,9 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 			"domain does not resolve\"; OpenSMTPD \"Temporary failure in MX lookup\"";
 	f.sender = p->sender;
 	mx_finding_add_resolver(&f, &p->resolver);
-	f.first_us = p->first_us;
-	f.last_us = p->last_us;
+	/* when queries went unanswered (the evidence's span), not the window */
+	f.first_us = p->first_lost_us ? p->first_lost_us : p->first_us;
+	f.last_us = p->last_lost_us ? p->last_lost_us : p->last_us;
 	f.count = lost;
 	mx_finding_detail(&f, "%llu of %llu queries unanswered (%u%%): %llu timed out, %llu ICMP unreachable",
 			  (unsigned long long)lost, (unsigned long long)p->total, pct,
@@ -208,8 +213,36 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		p->timeouts += sends;
 	else if (t->kind == MX_TXN_UNREACHABLE)
 		p->unreachable += sends;
-	if (t->kind != MX_TXN_ANSWERED && p->n_ev < EV)
+	if (t->kind == MX_TXN_ANSWERED)
+		return;
+	if (!p->first_lost_us || t->q_ts < p->first_lost_us)
+		p->first_lost_us = t->q_ts;
+	if (t->q_ts > p->last_lost_us)
+		p->last_lost_us = t->q_ts;
+	/* Evidence: the first unanswered queries, but the mail server's own
+	 * delivery lookups (MX, TLSA, A/AAAA of no blocklist) before others: a
+	 * flood of filtering lookups must not hide them. A mail lookup takes
+	 * the slot of the latest other one when the rows are full. */
+	bool mail = t->qtype == MX_TYPE_MX || t->qtype == MX_TYPE_TLSA ||
+		    ((t->qtype == MX_TYPE_A || t->qtype == MX_TYPE_AAAA) &&
+		     !mx_detect_blocklist_name(c->opts, &t->qname));
+	if (p->n_ev < EV) {
+		if (mail)
+			p->mail_rows |= (uint8_t)(1u << p->n_ev);
 		evidence_from_txn(&p->ev[p->n_ev++], t);
+	} else if (mail) {
+		for (int i = EV - 1; i >= 0; i--)
+			if (!(p->mail_rows >> i & 1)) {
+				/* the latest other row gives way; rows stay in frame
+				 * order (this one is later than all of them) */
+				for (int j = i; j < EV - 1; j++)
+					p->ev[j] = p->ev[j + 1];
+				p->mail_rows = (uint8_t)((p->mail_rows & ((1u << i) - 1)) |
+							 ((p->mail_rows >> (i + 1)) << i) | (1u << (EV - 1)));
+				evidence_from_txn(&p->ev[EV - 1], t);
+				break;
+			}
+	}
 }
 
 static void on_tick(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e)

@@ -672,6 +672,23 @@ static void event_text(FILE *out, const struct event *e)
 	}
 }
 
+/* The frame to print beside a finding's first or last time ts: an
+ * evidence row's at exactly that time; else the given frame, unless an
+ * evidence row shows it at another time (a finding's span can reach past
+ * the rows it keeps: RESOLVER_TIMEOUT keeps mail lookups before others),
+ * then none. */
+static uint64_t frame_at(const struct mx_finding *f, uint64_t ts, uint64_t fallback)
+{
+	unsigned n = f->n_evidence < MX_FINDING_MAX_EVIDENCE ? f->n_evidence : MX_FINDING_MAX_EVIDENCE;
+	for (unsigned i = 0; i < n; i++)
+		if (f->evidence[i].ts_us == ts)
+			return f->evidence[i].frame;
+	for (unsigned i = 0; i < n; i++)
+		if (f->evidence[i].frame == fallback)
+			return 0;
+	return fallback;
+}
+
 static void timeline(FILE *out, const struct mx_snapshot *s)
 {
 	size_t cap = s->n_chains * 3 + s->n_findings * 2, n = 0;
@@ -710,13 +727,14 @@ static void timeline(FILE *out, const struct mx_snapshot *s)
 		const struct mx_finding *f = &s->findings[i];
 		if (f->sev < MX_SEV_WARN || !f->first_us)
 			continue;
-		ev[n++] = (struct event){ .ts = f->first_us, .frame = f->n_frames ? f->frames[0] : 0,
+		ev[n++] = (struct event){ .ts = f->first_us,
+					  .frame = frame_at(f, f->first_us, f->n_frames ? f->frames[0] : 0),
 					  .kind = EV_FIND_FIRST, .f = f };
 		if (f->last_us > f->first_us)
 			ev[n++] = (struct event){ .ts = f->last_us,
 						  /* frames[] keeps the earliest 32: quote the
 						   * latest occurrence's own frame, or none */
-						  .frame = f->last_frame,
+						  .frame = frame_at(f, f->last_us, f->last_frame),
 						  .kind = EV_FIND_LAST, .f = f };
 	}
 	for (size_t i = 0; i < n; i++)

@@ -1002,8 +1002,17 @@ static void chain_lines(FILE *out, const struct mx_chain *c)
 		 mx_fmt_time(c->start_us, tm, sizeof tm), gap);
 	wrap(out, lead, 10, sb.b);
 	wrap(out, "        ", 10, mx_sk_mx_line(c, buf, sizeof buf));
-	for (unsigned i = 0; i < c->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++)
-		wrap(out, "        ", 10, mx_sk_host_line(&c->hosts[i], c->relay, buf, sizeof buf));
+	/* after a temporary MX failure there is no exchange, implicit or not
+	 * (MTAs defer; RFC 5321 5.1 falls back to the domain only on NODATA
+	 * and NXDOMAIN): the placeholder host is not shown unless asked */
+	bool mx_temp = c->mx.asked && c->mx.outcome != MX_O_ANSWER && c->mx.outcome != MX_O_NODATA &&
+		       c->mx.outcome != MX_O_NXDOMAIN;
+	for (unsigned i = 0; i < c->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++) {
+		const struct mx_chain_host *h = &c->hosts[i];
+		if (mx_temp && h->implicit && !h->a.asked && !h->aaaa.asked && !h->tlsa.asked)
+			continue;
+		wrap(out, "        ", 10, mx_sk_host_line(h, c->relay, buf, sizeof buf));
+	}
 	if (c->hosts_total > c->n_hosts)
 		fprintf(out, "        (+%u more exchanges not kept)\n",
 			(unsigned)(c->hosts_total - c->n_hosts));

@@ -2842,6 +2842,112 @@ static void status_placeholders_filled(void **state)
 	assert_string_equal(mx_finding_status(&f, buf, sizeof buf), ".");
 }
 
+/* Blocklist-shaped names: a reversed IPv4 address or 32 IPv6 nibbles in
+ * front of some zone; nothing else. */
+static void reversed_addr_names(void **state)
+{
+	(void)state;
+	struct mx_dname n;
+	static const char *const yes[] = {
+		"2.0.0.127.zen.spamhaus.org", "63.100.51.198.bl.dnsbl.test", "1.2.3.4.x",
+		"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.0.0.0.0.zen.example",
+		"10.53.0.25.in-addr", /* by shape; PTR lookups are told apart by their type */
+	};
+	static const char *const no[] = {
+		"mx1.example.test", "1.2.3.4", "1.2.3.example.test", "1234.2.3.4.zen.test", "a.2.3.4.zen.test",
+		"a.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.0.0.0.g.zen.example", "",
+	};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		assert_int_equal(mx_dname_from_text(yes[i], &n), 0);
+		if (!mx_detect_reversed_addr_name(&n))
+			fail_msg("not taken for a blocklist name: %s", yes[i]);
+	}
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		assert_int_equal(mx_dname_from_text(no[i], &n), 0);
+		if (mx_detect_reversed_addr_name(&n))
+			fail_msg("taken for a blocklist name: %s", no[i]);
+	}
+}
+
+/* P16 over a burst: 60 s of quiet (one MX a second), then 30 s of 100 PTR
+ * and blocklist queries a second in which most MX queries time out. The
+ * finding spans the burst (its first query to its last judged), counts
+ * its starving buckets, gives the burst's mix, the resolver and the lost
+ * MX queries as evidence; a deferred chain begun in the burst makes it
+ * ERROR without adding an occurrence. */
+static void p16_burst(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("QUERY_VOLUME_STARVATION");
+	struct mx_txn t;
+	uint64_t fr = 1;
+	for (int i = 0; i < 60; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)i * SEC, 1000, 0, fr);
+		t.qtype = MX_TYPE_MX;
+		mx_detect_observe_txn(d, &t);
+		fr += 2;
+	}
+	uint64_t b0 = T0 + 60 * SEC + 5000;
+	for (int i = 0; i < 3000; i++) {
+		uint64_t ts = b0 + (uint64_t)i * 10000;
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_TIMEOUT, ts, 0, 0, fr);
+		if (i % 100 == 50) {
+			t.qtype = MX_TYPE_MX; /* a delivery lookup, lost */
+		} else {
+			t.qtype = i % 2 ? MX_TYPE_PTR : MX_TYPE_A;
+			mx_dname_from_text(i % 2 ? "9.2.0.192.in-addr.arpa" : "9.2.0.192.bl.example", &t.qname);
+			if (i % 4 == 0) {
+				t.kind = MX_TXN_ANSWERED;
+				t.outcome = MX_O_NXDOMAIN;
+				t.rcode = 3;
+			}
+		}
+		mx_detect_observe_txn(d, &t);
+		fr += 2;
+	}
+	for (int i = 0; i < 30; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + (uint64_t)(91 + i) * SEC, 1000, 0, fr);
+		t.qtype = MX_TYPE_MX;
+		mx_detect_observe_txn(d, &t);
+		fr += 2;
+	}
+	const struct mx_finding *f = find(d, "QUERY_VOLUME_STARVATION", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_int_equal(f->first_us, b0);
+	assert_true(f->count >= 2); /* the flood's buckets, one occurrence each */
+	assert_true(f->last_us >= b0 + 2999 * 10000ULL);
+	assert_int_equal(f->n_resolvers, 1);
+	assert_true(f->n_evidence >= 1 && f->evidence[0].qtype == MX_TYPE_MX);
+	char buf[400];
+	snprintf(buf, sizeof buf, "%s", f->detail);
+	assert_non_null(strstr(buf, "burst of 3000 queries in 30.0 s"));
+	assert_non_null(strstr(buf, "PTR 50%"));
+	assert_non_null(strstr(buf, "DNSBL 49%"));
+	assert_non_null(strstr(buf, "mail-chain lookups timed out: 30 of 30"));
+	uint64_t count = f->count;
+	/* a delivery deferred in the burst: ERROR, same occurrences */
+	struct mx_chain c;
+	chain_of(&c, "example.test", MX_O_TIMEOUT);
+	c.start_us = b0 + 10 * SEC;
+	c.verdict = MX_CHAIN_DEFERRED;
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "QUERY_VOLUME_STARVATION", NULL);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_int_equal(f->count, count);
+	snprintf(buf, sizeof buf, "%s", f->detail);
+	assert_non_null(strstr(buf, "1 delivery attempt begun in it deferred or failed"));
+	/* one begun long before the burst changes nothing */
+	chain_of(&c, "other.test", MX_O_TIMEOUT);
+	c.start_us = T0;
+	c.verdict = MX_CHAIN_DEFERRED;
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "QUERY_VOLUME_STARVATION", NULL);
+	snprintf(buf, sizeof buf, "%s", f->detail);
+	assert_non_null(strstr(buf, "1 delivery attempt begun"));
+	mx_detect_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2904,6 +3010,8 @@ int main(void)
 		cmocka_unit_test(failover_shows_what_it_counts),
 		cmocka_unit_test(aaaa_a_ok_deferred_text_as_before),
 		cmocka_unit_test(status_placeholders_filled),
+		cmocka_unit_test(reversed_addr_names),
+		cmocka_unit_test(p16_burst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
