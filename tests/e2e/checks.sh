@@ -306,6 +306,15 @@ json-shape)
 	echo "types: $(jq -r .type "$tmp/n" | sort | uniq -c | tr -s ' \n' ' ')"
 	;;
 
+conflict-markers)
+	# a merge's leftovers in any text file of the tree (pcaps and build
+	# trees aside): "<<<<<<< " or ">>>>>>> " at the start of a line
+	hits=$(find . -path ./.git -prune -o -path './build*' -prune -o -type f \
+		! -name '*.pcap' ! -name '*.pcapng' -print0 |
+		xargs -0 grep -I -n -E '^(<<<<<<<|>>>>>>>) ' 2>/dev/null | head -5)
+	[ -z "$hits" ] || fail "merge conflict markers: $hits"
+	;;
+
 *)
 	echo "$0: unknown check $check" >&2
 	exit 2
