@@ -26,7 +26,9 @@
 #include "mxsniff/detect.h"
 #include "key_inline.h"
 
-#define SENDERS 32
+/* senders followed at once (LRU): a mail server has a few addresses, a
+ * resolver-side capture a few dozen mail servers */
+#define SENDERS 64
 #define HIST 30
 #define BUCKET_US 10000000ULL
 
@@ -39,8 +41,7 @@ struct snd {
 	struct mx_addr addr;
 	uint64_t bucket;                 /* index of the current bucket */
 	uint64_t cur[CAT_N], cur_total, cur_chain, cur_chain_lost, cur_first_us, cur_last_us;
-	struct mx_txn_kept cur_lost[BURST_EV]; /* the bucket's first timed-out mail-chain queries */
-	unsigned n_cur_lost;
+	unsigned n_cur_lost;             /* kept in struct kept's cur_lost */
 	uint64_t hist[HIST];
 	unsigned nhist;
 	uint64_t base_chain, base_lost;  /* before the current bucket */
@@ -49,8 +50,7 @@ struct snd {
 	bool in_burst;
 	uint64_t b_first_us, b_last_us, b_total, b_buckets, b_peak, b_median;
 	uint64_t b_cat[CAT_N], b_chain, b_lost;
-	struct mx_txn_kept b_ev[BURST_EV];
-	unsigned n_b_ev;
+	unsigned n_b_ev;                 /* kept in struct kept's b_ev */
 	struct mx_addr b_res[MX_FINDING_MAX_RESOLVERS];
 	unsigned n_b_res;
 	bool b_fired;                    /* the finding was made for this burst */
@@ -58,10 +58,19 @@ struct snd {
 	uint64_t all[CAT_N], all_total, first_us, last_us;
 };
 
+/* A sender's kept transactions, apart from its counters: a slot taken
+ * afresh clears only the counters (the counts above say what is valid). */
+struct kept {
+	struct mx_txn_kept cur_lost[BURST_EV]; /* the bucket's first timed-out mail-chain queries */
+	struct mx_txn_kept b_ev[BURST_EV];     /* the burst's */
+};
+
 struct st {
 	struct mx_slot hdr[SENDERS];   /* the table's keys, apart: a probe reads 16 bytes an entry */
 	struct snd s[SENDERS];
+	struct kept k[SENDERS];
 	uint64_t clock;
+	unsigned bursts;                /* findings made: chains are looked at only then */
 };
 
 static enum cat categorize(const struct mx_detect_opts *o, const struct mx_txn *t)
@@ -110,7 +119,7 @@ static uint64_t median(const struct snd *s)
 
 /* The finding over the burst so far; count: occurrences it adds (1 for a
  * starving bucket, 0 when a failed chain raises it to ERROR). */
-static void emit_starvation(struct snd *s, uint64_t count, struct mx_emit *e)
+static void emit_starvation(struct snd *s, const struct kept *kp, uint64_t count, struct mx_emit *e)
 {
 	struct mx_finding f;
 	mx_finding_init(&f, "QUERY_VOLUME_STARVATION", s->b_failed_chains ? MX_SEV_ERROR : MX_SEV_WARN);
@@ -145,7 +154,7 @@ static void emit_starvation(struct snd *s, uint64_t count, struct mx_emit *e)
 	for (unsigned i = 0; i < s->n_b_res; i++)
 		mx_finding_add_resolver(&f, &s->b_res[i]);
 	for (unsigned i = 0; i < s->n_b_ev; i++)
-		mx_finding_add_kept(&f, &s->b_ev[i], NULL);
+		mx_finding_add_kept(&f, &kp->b_ev[i], NULL);
 	f.smtp_status = "most likely a deferral of the mail whose lookups timed out: Postfix 4.4.3 \"Host or "
 			"domain name not found. Name service error for name=<domain> type=MX: Host not "
 			"found, try again\"; Exim \"host lookup did not complete\"; Messaging Gateway \"421 "
@@ -160,7 +169,7 @@ static void emit_starvation(struct snd *s, uint64_t count, struct mx_emit *e)
 	s->b_fired = true;
 }
 
-static void roll(struct snd *s, uint64_t bucket, const struct mx_detect_opts *o, struct mx_emit *e)
+static void roll(struct snd *s, struct kept *kp, uint64_t bucket, const struct mx_detect_opts *o, struct mx_emit *e)
 {
 	(void)o;
 	/* judge the bucket that ends */
@@ -196,9 +205,9 @@ static void roll(struct snd *s, uint64_t bucket, const struct mx_detect_opts *o,
 		s->b_chain += s->cur_chain;
 		s->b_lost += s->cur_chain_lost;
 		for (unsigned i = 0; i < s->n_cur_lost; i++) {
-			const struct mx_txn_kept *k = &s->cur_lost[i];
+			const struct mx_txn_kept *k = &kp->cur_lost[i];
 			if (s->n_b_ev < BURST_EV)
-				s->b_ev[s->n_b_ev++] = *k;
+				kp->b_ev[s->n_b_ev++] = *k;
 			bool have = false;
 			for (unsigned r = 0; r < s->n_b_res && !have; r++)
 				have = mx_addr_eq(&s->b_res[r], &k->server);
@@ -206,7 +215,7 @@ static void roll(struct snd *s, uint64_t bucket, const struct mx_detect_opts *o,
 				s->b_res[s->n_b_res++] = k->server;
 		}
 		if (starving)
-			emit_starvation(s, 1, e);
+			emit_starvation(s, kp, 1, e);
 	}
 	if (!spike && !s->spike_pending)
 		s->in_burst = false;
@@ -231,8 +240,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (!t->rd || t->kind == MX_TXN_OPEN || t->kind == MX_TXN_PENDING || !mx_detect_is_sender(c->opts, &t->client))
 		return;
 	bool fresh;
-	struct snd *s = &st->s[MX_SLOT_INDEX_PK(c, MX_PK_QVOL, st->hdr, mx_key_addr_inline(&t->client, MX_SALT_QVOL),
-						   &st->clock, &fresh)];
+	size_t si = MX_SLOT_INDEX_PK(c, MX_PK_QVOL, st->hdr, mx_key_addr_inline(&t->client, MX_SALT_QVOL),
+				     &st->clock, &fresh);
+	struct snd *s = &st->s[si];
+	struct kept *kp = &st->k[si];
 	uint64_t b = t->q_ts / BUCKET_US;
 	if (fresh) {
 		memset(s, 0, sizeof(*s));
@@ -240,8 +251,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		s->bucket = b;
 		s->first_us = t->q_ts;
 	}
-	if (b > s->bucket)
-		roll(s, b, c->opts, e);
+	if (b > s->bucket) {
+		roll(s, kp, b, c->opts, e);
+		st->bursts |= s->b_fired;
+	}
 	enum cat k = categorize(c->opts, t);
 	s->cur[k]++;
 	s->cur_total++;
@@ -258,7 +271,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		if (t->kind == MX_TXN_TIMEOUT) {
 			s->cur_chain_lost++;
 			if (s->n_cur_lost < BURST_EV)
-				mx_txn_keep(&s->cur_lost[s->n_cur_lost++], t);
+				mx_txn_keep(&kp->cur_lost[s->n_cur_lost++], t);
 		}
 	}
 }
@@ -268,7 +281,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_chain *ch, struct mx_emit *e)
 {
 	struct st *st = vs;
-	if (ch->verdict != MX_CHAIN_DEFERRED && ch->verdict != MX_CHAIN_FAILED)
+	if (!st->bursts || (ch->verdict != MX_CHAIN_DEFERRED && ch->verdict != MX_CHAIN_FAILED))
 		return;
 	for (unsigned i = 0; i < SENDERS; i++) {
 		struct snd *s = &st->s[i];
@@ -277,7 +290,7 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		if (ch->start_us < s->b_first_us || ch->start_us > s->b_last_us + c->opts->answer_timeout_us)
 			continue;
 		s->b_failed_chains++;
-		emit_starvation(s, 0, e);
+		emit_starvation(s, &st->k[i], 0, e);
 	}
 }
 
@@ -313,7 +326,7 @@ static void on_finish(void *vs, const struct mx_detect_ctx *c, struct mx_emit *e
 		struct snd *s = &st->s[i];
 		if (!st->hdr[i].used)
 			continue;
-		roll(s, s->bucket + 1, c->opts, e);
+		roll(s, &st->k[i], s->bucket + 1, c->opts, e);
 		mix(s, e, NULL);
 	}
 }
