@@ -740,6 +740,21 @@ static void timeline(FILE *out, const struct mx_snapshot *s)
 	for (size_t i = 0; i < n; i++)
 		ev[i].order = i;
 	qsort(ev, n, sizeof(*ev), cmp_event);
+	/* Too many events to list: the attempts that resolved are what went
+	 * right; leave them out, so the failures and findings show. */
+	size_t left_out = 0;
+	if (n > MD_TIMELINE_HEAD + MD_TIMELINE_TAIL) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			bool ok = (ev[i].kind == EV_START || ev[i].kind == EV_END) &&
+				  ev[i].c->verdict == MX_CHAIN_RESOLVED;
+			if (ok)
+				left_out += ev[i].kind == EV_START;
+			else
+				ev[k++] = ev[i];
+		}
+		n = k;
+	}
 	if (s->chain.chains > s->n_chains && s->n_chains_earlier_bad)
 		fprintf(out, "Only the last %zu of %" PRIu64 " resolution chains were kept, and %zu earlier "
 			"ones that were deferred or failed; the timeline starts with them.\n\n",
@@ -747,6 +762,9 @@ static void timeline(FILE *out, const struct mx_snapshot *s)
 	else if (s->chain.chains > s->n_chains)
 		fprintf(out, "Only the last %zu of %" PRIu64 " resolution chains were kept; the "
 			"timeline starts with them.\n\n", s->n_chains, s->chain.chains);
+	if (left_out)
+		fprintf(out, "%zu delivery attempt%s that resolved %s left out.\n\n", left_out,
+			left_out == 1 ? "" : "s", left_out == 1 ? "is" : "are");
 	for (size_t i = 0; i < n; i++) {
 		char tm[40];
 		if (n > MD_TIMELINE_HEAD + MD_TIMELINE_TAIL && i == MD_TIMELINE_HEAD) {

@@ -1810,6 +1810,41 @@ static void md_writeup(void **state)
 	free(f);
 }
 
+/* A long timeline leaves out the attempts that resolved (and says how
+ * many), so that the deferred one and the findings show. */
+static void md_timeline_leaves_out_resolved(void **state)
+{
+	(void)state;
+	struct fixture *f = fx();
+	enum { N = 40 };
+	struct mx_chain *many = calloc(N, sizeof *many);
+	assert_non_null(many);
+	for (int i = 0; i < N; i++) {
+		many[i] = f->ch[1]; /* resolved, connected */
+		many[i].start_us = f->ch[1].start_us + (uint64_t)i * 1000000u;
+		many[i].end_us = many[i].start_us + 100000u;
+	}
+	many[N - 1] = f->ch[0]; /* the deferred one, last */
+	f->s.chains = many;
+	f->s.n_chains = N;
+	size_t n;
+	char *out = render(&mx_sink_md, f, true, &n);
+	assert_has(out, "## Timeline\n\n");
+	assert_has(out, "39 delivery attempts that resolved are left out.\n\n");
+	assert_has(out, "attempt 2 for `example.test` ends **deferred**");
+	assert_null(strstr(out, "ends **resolved**"));
+	assert_null(strstr(out, "more events"));
+	free(out);
+	/* a short one lists them all */
+	f->s.n_chains = 3;
+	out = render(&mx_sink_md, f, true, &n);
+	assert_has(out, "ends **resolved**");
+	assert_null(strstr(out, "that resolved are left out"));
+	free(out);
+	free(many);
+	free(f);
+}
+
 /* A failing step that merged two lookups (another process asked the same
  * name 2.2 s later) failed when its first lookup ended: the timeline's
  * "first failure" is stamped then, without claiming the last frame. */
@@ -2624,6 +2659,7 @@ int main(void)
 		cmocka_unit_test(text_findings_chains),
 		cmocka_unit_test(md_writeup),
 		cmocka_unit_test(md_first_failure_of_merged_step),
+		cmocka_unit_test(md_timeline_leaves_out_resolved),
 		cmocka_unit_test(jw_numbers_time),
 		cmocka_unit_test(jw_strings),
 		cmocka_unit_test(jw_addrs_mnemonics),
