@@ -84,8 +84,9 @@ lab_nm_tree() {
         || die "$NM_ROOT: nullmailer-queue is not setuid"
     missing=$(ldd "$NM_ROOT/usr/lib/nullmailer/smtp" | grep 'not found' | tr '\n' ' ') || true
     [ -z "$missing" ] || die "nullmailer's smtp module lacks libraries: $missing"
-    getent passwd mail >/dev/null && getent group mail >/dev/null \
-        || die "no user or group 'mail' (nullmailer runs as mail)"
+    if ! getent passwd mail >/dev/null || ! getent group mail >/dev/null; then
+        die "no user or group 'mail' (nullmailer runs as mail)"
+    fi
 }
 
 # lab_nm_conf INST RELAY: INST's /etc layer ($RUN/INST/etc.lower:
