@@ -6,12 +6,12 @@
 # (its first run installs Haraka from the npm registry into
 # /var/tmp/mxlab-haraka); lab-courier-aaaa.sh fetches Courier's .debs with
 # apt-get download into /var/tmp/mxlab-courier on its first run and needs
-# overlayfs, as lab-dma-aaaa.sh does (dma's .deb into /var/tmp/mxlab-dma);
-# lab-dane*.sh need ldnsutils and openssl; lab-query-volume.sh needs
-# dnsperf. Takes about half an hour (many scenarios force a retry 65 s
-# after a deferral, some twice). Not run by CI: the captures are committed.
-# Scenarios run one at a time (they share the mxl-* namespaces); a lock
-# refuses a second concurrent run.
+# overlayfs, as lab-dma-aaaa.sh and lab-nullmailer-relay.sh do (their .debs
+# into /var/tmp/mxlab-dma and /var/tmp/mxlab-nullmailer); lab-dane*.sh need
+# ldnsutils and openssl; lab-query-volume.sh needs dnsperf. Takes about half
+# an hour (many scenarios force a retry 65 s after a deferral, some twice).
+# Not run by CI: the captures are committed. Scenarios run one at a time
+# (they share the mxl-* namespaces); a lock refuses a second concurrent run.
 set -euo pipefail
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 exec 9>/tmp/mxlab.lock
@@ -23,7 +23,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-dnsmasq-resolver.sh
          lab-forwarder.sh
          lab-forwarder-resolved.sh
-         lab-relayhost.sh lab-smarthost.sh
+         lab-relayhost.sh lab-smarthost.sh lab-nullmailer-relay.sh
          lab-dead-resolver.sh lab-tcp.sh lab-mx-names.sh lab-slow-resolver.sh
          lab-tcp-blocked.sh
          lab-mx-target.sh lab-disagree.sh lab-edns-formerr.sh
