@@ -2148,6 +2148,8 @@ void mx_chain_observe_tcp(struct mx_chain_table *t, const struct mx_tcpctl *s)
 	bool p25 = s->dport == 25;
 	if (p25)
 		t->st.syns++;
+	else
+		t->st.relay_syns++;
 	uint64_t sh = sender_hash(&s->src);
 	struct sgroup *own = sender_may_be_open(t, sh) ? group_of(t, sh, &s->src) : NULL;
 	if (own && syn_connect(t, &s->src, sh, s))

@@ -131,6 +131,7 @@ struct mx_chain {
 struct mx_chain_stats {
 	uint64_t chains, resolved, deferred, failed, incomplete;
 	uint64_t evicted, history_evicted, lookups_joined, syns;
+	uint64_t relay_syns;         /* SYNs to a --relayhost port other than 25 */
 };
 
 struct mx_chain_cb {

@@ -180,8 +180,8 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 				"(\"Host not found\", 5.4.4)";
 	else
 		f.smtp_status = "none for A-first, parallel or falling-back MTAs (Postfix, Exim, OpenSMTPD, Haraka, "
-				"Courier, dma and other glibc getaddrinfo users deliver over IPv4; Haraka, Courier "
-				"and dma log nothing about the AAAA); "
+				"Courier, dma, nullmailer and other glibc getaddrinfo users deliver over IPv4; "
+				"Haraka, Courier, dma and nullmailer log nothing about the AAAA); "
 				"AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
 				"(Exchange \"451 4.4.0 DNS query failed\", Sendmail without WorkAroundBrokenAAAA 4.4.3)";
 	/* "the name's DNS": an MX host's is usually the recipient's, a relay

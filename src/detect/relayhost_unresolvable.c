@@ -71,8 +71,13 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		mx_finding_add_step(c, &f, &h->aaaa);
 	if (h->a.asked)
 		mx_finding_add_step(c, &f, &h->a);
-	mx_finding_detail(&f, "relay host %s: AAAA %s, A %s (no MX lookup: --relayhost)", hn, step_text(&h->aaaa),
-			  step_text(&h->a));
+	/* in the order the sender asked */
+	if (h->first_family == 4)
+		mx_finding_detail(&f, "relay host %s: A %s, AAAA %s (no MX lookup: --relayhost)", hn,
+				  step_text(&h->a), step_text(&h->aaaa));
+	else
+		mx_finding_detail(&f, "relay host %s: AAAA %s, A %s (no MX lookup: --relayhost)", hn,
+				  step_text(&h->aaaa), step_text(&h->a));
 	if (h->aaaa.asked && h->aaaa.ede != 0xffff)
 		mx_finding_detail(&f, "AAAA EDE %u %s", h->aaaa.ede, mx_dns_ede_name(h->aaaa.ede));
 	if (h->a.asked && h->a.ede != 0xffff)
@@ -86,13 +91,17 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		  "host <relay>\", then \"R=smarthost defer (-1): lookup failed for all hosts in smarthost "
 		  "router\" (with Exim's default host_find_failed = freeze the message is frozen instead); "
 		  "OpenSMTPD \"Failed to resolve MX for [relay:<relay>...]: Host not found\", "
-		  "result=\"TempFail\" stat=\"Host not found\"; mail stays queued until the queue lifetime "
-		  "ends (4.4.7, then a bounce)"
+		  "result=\"TempFail\" stat=\"Host not found\"; nullmailer \"smtp: Failed: Connect "
+		  "failed\", then \"Sending failed: Host not found\"; mail stays queued until the queue "
+		  "lifetime ends, then bounces (Postfix, Exim 4.4.7; nullmailer after queuelifetime, 7 "
+		  "days, Status 5.0.0 \"Connect failed\")"
 		: "a deferral for every recipient: Postfix dsn=4.4.3 status=deferred \"Host or domain name "
 		  "not found. Name service error for name=<relay> type=AAAA: Host not found, try again\"; "
 		  "Exim \"R=smarthost defer (-36): host lookup for <relay> did not complete (DNS "
 		  "timeout?)\"; OpenSMTPD result=\"TempFail\" stat=\"Host not found\" (its words for a "
-		  "temporary failure too); mail stays queued until the queue lifetime ends (4.4.7)";
+		  "temporary failure too); nullmailer \"smtp: Failed: Connect failed\", then \"Sending "
+		  "failed: Temporary error in gethostbyname\"; mail stays queued until the queue lifetime "
+		  "ends (Postfix, Exim 4.4.7; nullmailer's queuelifetime, 7 days)";
 	f.cause = negative
 		? "the relay host's name has no A/AAAA record: a typo in the relay setting, a renamed or "
 		  "retired smarthost, or a stale internal (split-horizon) zone on the resolver"
@@ -101,9 +110,10 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		  "the resolver findings)";
 	f.fix = negative
 		? "correct the relay host setting (Postfix: relayhost = [host] in main.cf; Exim: the "
-		  "smarthost router, Debian's dc_smarthost; OpenSMTPD: the relay host action) and reload, "
-		  "then flush the queue (postqueue -f, exim -qff, smtpctl schedule all); or restore the "
-		  "host's address records"
+		  "smarthost router, Debian's dc_smarthost; OpenSMTPD: the relay host action; nullmailer: "
+		  "/etc/nullmailer/remotes, read at every queue run) and reload, then flush the queue "
+		  "(postqueue -f, exim -qff, smtpctl schedule all; nullmailer: write a byte to "
+		  "/var/spool/nullmailer/trigger); or restore the host's address records"
 		: "repair the resolution of the relay host's zone or the resolver; meanwhile the relay can be "
 		  "given by address (Postfix: relayhost = [192.0.2.25])";
 	mx_finding_verify(&f, "dig A %s", hn);

@@ -820,8 +820,8 @@ const char *mx_sk_relay_hint(const struct mx_snapshot *s, char *buf, size_t n)
 		snprintf(buf, n,
 			 "a mail server that sends through a relay host (Postfix relayhost = [host]) asks no MX, "
 			 "only the relay host's A/AAAA: if %s is one, run again with --relayhost %s to follow its "
-			 "lookups as chains",
-			 nm, nm);
+			 "lookups as chains ('[%s]:587' when it takes mail on port 587)",
+			 nm, nm, nm);
 		break;
 	}
 	return buf;

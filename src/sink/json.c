@@ -669,6 +669,7 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	kv_u64(out, &g, KL("history_evicted"), s->chain.history_evicted);
 	kv_u64(out, &g, KL("lookups_joined"), s->chain.lookups_joined);
 	kv_u64(out, &g, KL("syns"), s->chain.syns);
+	kv_u64(out, &g, KL("relay_syns"), s->chain.relay_syns);
 	mx_jw_c(out, '}');
 	kv_u64(out, &f, KL("findings"), s->n_findings);
 	kv_u64(out, &f, KL("findings_evicted"), s->findings_evicted);

@@ -329,7 +329,7 @@ static void summary(FILE *out, const struct mx_snapshot *s, const struct mx_find
 			fputs(relay ? " tried to send mail through the relay host " : " tried to deliver mail to ", out);
 		md_name(out, dom, false);
 	} else if (dom->len) {
-		fputs(" mail to ", out);
+		fputs(r && r->relay ? " mail through the relay host " : " mail to ", out);
 		md_name(out, dom, false);
 		fputs(r && !hurt ? " was at risk" : " was affected", out);
 	} else if (f->sender.family) {
@@ -457,20 +457,38 @@ static void impact(FILE *out, const struct mx_snapshot *s)
 		fprintf(out, "; and %zu more", total - shown);
 	fputs("\n", out);
 
-	fputs("- **Recipient domains:** ", out);
-	for (size_t i = 0; i < s->n_domains && i < MD_LIST_MAX; i++) {
-		const struct mx_domain_row *r = &s->domains[i];
-		fputs(i ? "; " : "", out);
-		md_name(out, &r->domain, false);
-		fprintf(out, " (%" PRIu64 " %s: %" PRIu64 " resolved, %" PRIu64 " deferred, %" PRIu64
-			" failed, %" PRIu64 " incomplete)", r->chains, plural(r->chains, "chain", "chains"),
-			r->resolved, r->deferred, r->failed, r->incomplete);
+	/* relay hosts (--relayhost) apart: they are no recipient domains */
+	size_t nrel = 0;
+	uint64_t rel_failed = 0;
+	for (size_t i = 0; i < s->n_domains; i++) {
+		nrel += s->domains[i].relay;
+		rel_failed += s->domains[i].relay ? s->domains[i].failed : 0;
 	}
-	if (!s->n_domains)
-		fputs("none", out);
-	else if (s->n_domains > MD_LIST_MAX)
-		fprintf(out, "; and %zu more", s->n_domains - MD_LIST_MAX);
-	fputs("\n", out);
+	for (int pass = nrel ? 0 : 1; pass < 2; pass++) {
+		bool relay = pass == 0;
+		size_t dtotal = relay ? nrel : s->n_domains - nrel, dshown = 0;
+		if (relay && !dtotal)
+			continue;
+		fputs(relay ? "- **Relay hosts:** " : "- **Recipient domains:** ", out);
+		for (size_t i = 0; i < s->n_domains && dshown < MD_LIST_MAX; i++) {
+			const struct mx_domain_row *r = &s->domains[i];
+			if (r->relay != relay)
+				continue;
+			fputs(dshown++ ? "; " : "", out);
+			md_name(out, &r->domain, false);
+			fprintf(out, " (%" PRIu64 " %s: %" PRIu64 " resolved, %" PRIu64 " deferred, %" PRIu64
+				" failed, %" PRIu64 " incomplete)", r->chains, plural(r->chains, "chain", "chains"),
+				r->resolved, r->deferred, r->failed, r->incomplete);
+		}
+		if (!dtotal)
+			fputs("none", out);
+		else if (dtotal > dshown)
+			fprintf(out, "; and %zu more", dtotal - dshown);
+		if (relay && rel_failed)
+			fputs(" (\"failed\": the relay host has no address; the mail itself waits in the queue)",
+			      out);
+		fputs("\n", out);
+	}
 
 	size_t cut = 0;
 	uint32_t maxatt = 0;
@@ -1077,10 +1095,13 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 					      k ? ", " : "", mx_outcome_name((enum mx_outcome)i),
 					      s->lookup.by_outcome[i]);
 	row(out, "Lookups", "%" PRIu64 "%s%s%s", s->lookup.lookups, k ? " (" : "", buf, k ? ")" : "");
+	char rsyn[64] = "";
+	if (s->chain.relay_syns)
+		snprintf(rsyn, sizeof rsyn, ", %" PRIu64 " to the relay host's port", s->chain.relay_syns);
 	row(out, "Resolution chains", "%" PRIu64 ": %" PRIu64 " resolved, %" PRIu64 " deferred, %" PRIu64
-	    " failed, %" PRIu64 " incomplete; %" PRIu64 " %s to port 25", s->chain.chains,
+	    " failed, %" PRIu64 " incomplete; %" PRIu64 " %s to port 25%s", s->chain.chains,
 	    s->chain.resolved, s->chain.deferred, s->chain.failed, s->chain.incomplete, s->chain.syns,
-	    plural(s->chain.syns, "SYN", "SYNs"));
+	    plural(s->chain.syns, "SYN", "SYNs"), rsyn);
 	row(out, "DNS problems", "%" PRIu64 " malformed, %" PRIu64 " truncated by the capture, %" PRIu64
 	    " not DNS", s->dns_malformed, s->dns_truncated, s->dns_not_dns);
 	k = 0;

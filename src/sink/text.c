@@ -412,6 +412,8 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	   ", incomplete %" PRIu64 ")", s->chain.chains, s->chain.resolved, s->chain.deferred,
 	   s->chain.failed, s->chain.incomplete);
 	kv(&t, "SYNs to port 25", "%" PRIu64, s->chain.syns);
+	if (s->chain.relay_syns)
+		kv(&t, "SYNs to relay ports", "%" PRIu64 " (the ports given with --relayhost)", s->chain.relay_syns);
 	kv(&t, "findings", "%zu", s->n_findings);
 	kv(&t, "DNS malformed", "%" PRIu64, s->dns_malformed);
 	kv(&t, "DNS truncated", "%" PRIu64, s->dns_truncated);

@@ -1347,7 +1347,7 @@ static void json_findings_chains(void **state)
 			"\"retry_gap_mean_s\":450.000000}");
 	assert_has(out, "\"chains\":{\"chains\":5,\"resolved\":2,\"deferred\":3,\"failed\":0,"
 			"\"incomplete\":0,\"evicted\":0,\"history_evicted\":0,\"lookups_joined\":0,"
-			"\"syns\":1},\"findings\":2,\"findings_evicted\":4,"
+			"\"syns\":1,\"relay_syns\":0},\"findings\":2,\"findings_evicted\":4,"
 			"\"findings_evicted_by\":{\"MX_NXDOMAIN\":3,\"SLOW_CHAIN\":1},\"input_truncated\":false,"
 			"\"input_error\":null}");
 	assert_has(out, "\"domains\":1,\"open_chains\":0,\"chain_history\":0,\"findings\":4}");
