@@ -1816,17 +1816,17 @@ static void md_timeline_leaves_out_resolved(void **state)
 {
 	(void)state;
 	struct fixture *f = fx();
-	enum { N = 40 };
-	struct mx_chain *many = calloc(N, sizeof *many);
+	enum { NCH = 40 };
+	struct mx_chain *many = calloc(NCH, sizeof *many);
 	assert_non_null(many);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < NCH; i++) {
 		many[i] = f->ch[1]; /* resolved, connected */
 		many[i].start_us = f->ch[1].start_us + (uint64_t)i * 1000000u;
 		many[i].end_us = many[i].start_us + 100000u;
 	}
-	many[N - 1] = f->ch[0]; /* the deferred one, last */
+	many[NCH - 1] = f->ch[0]; /* the deferred one, last */
 	f->s.chains = many;
-	f->s.n_chains = N;
+	f->s.n_chains = NCH;
 	size_t n;
 	char *out = render(&mx_sink_md, f, true, &n);
 	assert_has(out, "## Timeline\n\n");
