@@ -162,7 +162,7 @@ void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src);
  * domain and <type> by its query type's mnemonic, each only when f has it
  * (others, such as <file>, stay). Written to buf (cut at n - 1 bytes);
  * NULL when f has no status. */
-#define MX_STATUS_STRLEN 2048 /* room for any status with its placeholders filled */
+#define MX_STATUS_STRLEN 4096 /* room for any status (under 1.2 KB) with names of 253 bytes filled in */
 const char *mx_finding_status(const struct mx_finding *f, char *buf, size_t n);
 void mx_finding_add_frame(struct mx_finding *f, uint64_t frame);
 void mx_finding_add_resolver(struct mx_finding *f, const struct mx_addr *r);
