@@ -236,6 +236,8 @@ struct ohead {
 _Static_assert(ARENA_BYTES + EXT_BYTES < 65536, "arena offsets are 16 bits");
 _Static_assert(sizeof(struct ohead) <= 128, "the arena header is two lines");
 
+#define SFX_OPEN 16
+
 struct mx_chain_table {
 	/* first: the inline mx_chain_tick() reads it (chain.h). clk.due is
 	 * the head chain's close_us, UINT64_MAX with no chain open; it may be
@@ -275,6 +277,18 @@ struct mx_chain_table {
 	size_t hbmask;
 	uint32_t hfree, hhead, htail;   /* LRU: head = oldest */
 	size_t hcount;
+	/* the newest chains opened by a failing MX lookup of a name of three
+	 * labels or more: the search-list expansions an ndots option puts
+	 * before the name itself (fold_search_before) */
+	struct sfx_open {
+		uint64_t seq;           /* the chain's (0: none) */
+		uint32_t slot;
+		uint64_t sh;
+		uint64_t first_us, end_us;
+		struct mx_addr sender;
+		struct mx_dname name;
+	} sfx[SFX_OPEN];
+	unsigned sfx_pos, sfx_n;
 };
 
 static inline struct ohead *chain_at(const struct mx_chain_table *t, uint32_t i)
@@ -1120,14 +1134,38 @@ static inline __attribute__((always_inline)) void chain_finish(const struct mx_c
 	set_verdict(x, u);
 }
 
-static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, bool evicted)
+/* Slot i back to the free list: its overflow, index entries, sender group
+ * and place in the open list (its history entry is the caller's). */
+static void release_slot(struct mx_chain_table *t, uint32_t i)
 {
 	struct slot_meta *s = &t->meta[i];
 	struct ohead *oc = chain_at(t, i);
+	struct sgroup *g = &t->grp[s->grp];
+	free(oc->ext);
+	oc->ext = NULL;
+	index_remove_chain(t, i);
+	if (--g->nchains == 0) {
+		uint32_t *pp = &t->sbucket[s->shash & t->sbmask];
+		while (*pp != s->grp)
+			pp = &t->grp[*pp].next;
+		*pp = g->next;
+		g->next = t->free_grp;
+		t->free_grp = s->grp;
+	}
+	list_unlink(t, i);
+	s->used = false;
+	s->hist = NO_IDX;
+	s->next = t->free_slot;
+	t->free_slot = i;
+	t->open--;
+}
+
+static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, bool evicted)
+{
+	struct slot_meta *s = &t->meta[i];
 	struct mx_chain *c = t->scratch;
 	chain_build(t, i, c);
 	chain_finish(t, i, c, cut_short, evicted);
-	struct sgroup *g = &t->grp[s->grp];
 	t->st.chains++;
 	switch (c->verdict) {
 	case MX_CHAIN_RESOLVED: t->st.resolved++; break;
@@ -1149,23 +1187,7 @@ static void close_slot(struct mx_chain_table *t, uint32_t i, bool cut_short, boo
 		t->hist[h].open_slot = NO_IDX;
 	if (t->cb.done)
 		t->cb.done(t->cb.ctx, c);
-	free(oc->ext);
-	oc->ext = NULL;
-	index_remove_chain(t, i);
-	if (--g->nchains == 0) {
-		uint32_t *pp = &t->sbucket[s->shash & t->sbmask];
-		while (*pp != s->grp)
-			pp = &t->grp[*pp].next;
-		*pp = g->next;
-		g->next = t->free_grp;
-		t->free_grp = s->grp;
-	}
-	list_unlink(t, i);
-	s->used = false;
-	s->hist = NO_IDX;
-	s->next = t->free_slot;
-	t->free_slot = i;
-	t->open--;
+	release_slot(t, i);
 	/* the next chain to close is the new head (closes and evictions go in
 	 * start order), usually some packets from now: load its arena while
 	 * they are decoded, so that building it does not wait on each line */
@@ -1763,7 +1785,8 @@ static bool mx_step_failed(const struct mx_chain_table *t, enum mx_outcome o)
 /* res_search() with a search list (glibc's RES_DNSRCH, which a program
  * that calls res_search() gets: dma; the domain of the host name serves as
  * the list when resolv.conf has none) asks MX D and, when that fails
- * (NXDOMAIN, NODATA, SERVFAIL), MX D.X for each search domain X. A failing
+ * (NXDOMAIN, NODATA, SERVFAIL), MX D.X for each search domain X (taken to
+ * have two labels or more: example.com.au is a domain of its own). A failing
  * MX lookup of D.X that the sender starts within SEARCH_RETRY_GAP_US of
  * the end of its open chain's failing MX lookup of D is that retry, not a
  * recipient domain: the chain for D counts it (search_lookups) and no
@@ -1771,13 +1794,15 @@ static bool mx_step_failed(const struct mx_chain_table *t, enum mx_outcome o)
  * goes on with, and makes its own chain as before. */
 static bool absorb_search_suffix(struct mx_chain_table *t, const struct mx_lookup *l, uint64_t sh)
 {
-	if (!mx_step_failed(t, l->outcome) || l->qname.labels < 2 || !sender_may_be_open(t, sh))
+	if (!mx_step_failed(t, l->outcome) || l->qname.labels < 3 || !sender_may_be_open(t, sh))
 		return false;
 	const uint8_t *w = l->qname.wire;
 	size_t len = l->qname.len, off = 0;
 	struct mx_dname d;
 	memset(&d, 0, offsetof(struct mx_dname, wire));
-	for (unsigned k = 1; k < l->qname.labels; k++) {
+	/* X of two labels or more: a search domain (lab.example, cluster.local),
+	 * not a TLD that makes D.X another domain (example.com.au) */
+	for (unsigned k = 1; k + 2u <= l->qname.labels; k++) {
 		off += 1u + w[off];
 		if (off + 1 >= len)
 			return false; /* labels that do not add up to the length */
@@ -1808,11 +1833,73 @@ static bool absorb_search_suffix(struct mx_chain_table *t, const struct mx_looku
 	return false;
 }
 
+/* The other order: with an ndots option above the name's dots (ndots:5 in
+ * Kubernetes pods), res_search() asks MX D.X1, D.X2 ... first, each failing,
+ * then MX D. Each of those opened a chain of its own when it ended; the MX
+ * lookup of D that follows the last within SEARCH_RETRY_GAP_US (each
+ * following the one before it so) takes them back: their chains are dropped
+ * unreported (no chain, recipient domain or MX_NXDOMAIN for D.X) and D's
+ * chain counts them. Candidates are the newest SFX_OPEN chains opened by
+ * such a failing MX lookup (sfx_note_open). */
+static void sfx_note_open(struct mx_chain_table *t, uint32_t slot, const struct mx_lookup *l, uint64_t sh)
+{
+	struct sfx_open *e = &t->sfx[t->sfx_pos];
+	e->seq = chain_at(t, slot)->seq;
+	e->slot = slot;
+	e->sh = sh;
+	e->first_us = l->first_us;
+	e->end_us = l->last_us;
+	e->sender = l->client;
+	mx_dname_copy(&e->name, &l->qname);
+	t->sfx_pos = (t->sfx_pos + 1) % SFX_OPEN;
+	if (t->sfx_n < SFX_OPEN)
+		t->sfx_n++;
+}
+
+static unsigned fold_search_before(struct mx_chain_table *t, const struct mx_lookup *l, uint64_t sh)
+{
+	unsigned folded = 0;
+	uint64_t next = l->first_us;
+	const struct mx_dname *d = &l->qname;
+	if (d->len < 2)
+		return 0;
+	for (;;) {
+		/* the latest candidate that ended right before next */
+		struct sfx_open *best = NULL;
+		for (unsigned k = 0; k < t->sfx_n; k++) {
+			struct sfx_open *e = &t->sfx[k];
+			if (!e->seq || e->sh != sh || e->name.labels < d->labels + 2u || e->end_us > next ||
+			    next - e->end_us > SEARCH_RETRY_GAP_US || (best && best->end_us >= e->end_us))
+				continue;
+			/* D's labels, then more: D.X */
+			if (!bytes_eq(e->name.wire, d->wire, d->len - 1u) || !mx_addr_eq(&e->sender, &l->client))
+				continue;
+			const struct slot_meta *m = &t->meta[e->slot];
+			if (!m->used || chain_at(t, e->slot)->seq != e->seq || t->sum[e->slot].relay)
+				continue;
+			best = e;
+		}
+		if (!best)
+			return folded;
+		uint32_t h = t->meta[best->slot].hist;
+		if (h == NO_IDX)
+			h = hist_find(t, hist_hash_of(sh, mx_txn_question_hash(&best->name, MX_TYPE_MX, 1)),
+				      &best->sender, &best->name);
+		if (h != NO_IDX && t->hist[h].open_slot == best->slot)
+			t->hist[h].open_slot = NO_IDX;
+		release_slot(t, best->slot);
+		best->seq = 0;
+		folded++;
+		next = best->first_us;
+	}
+}
+
 static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 {
 	uint64_t sh = lookup_sender_hash(l);
 	if (absorb_search_suffix(t, l, sh))
 		return;
+	unsigned before = t->sfx_n && sender_may_be_open(t, sh) ? fold_search_before(t, l, sh) : 0;
 	uint32_t h = hist_get(t, hist_hash_of(sh, mx_lookup_qhash_of(l)), &l->client, &l->qname);
 	uint32_t slot = NO_IDX;
 	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
@@ -1826,8 +1913,13 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 		if (slot == NO_IDX)
 			return;
 		start_attempt(t, h, slot, l);
+		if (l->qname.labels >= 3 && mx_step_failed(t, l->outcome))
+			sfx_note_open(t, slot, l, sh);
 	}
 	struct ohead *c = chain_at(t, slot);
+	if (before)
+		c->search_lookups = (uint8_t)(c->search_lookups + before > UINT8_MAX ? UINT8_MAX
+										 : c->search_lookups + before);
 	bool first = !c->mx;
 	const struct cstep *mx = step_merge(c, &c->mx, l);
 	if (mx) {

@@ -866,7 +866,7 @@ const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n)
 		ska(&s, ")");
 	}
 	if (c->search_lookups)
-		ska(&s, "; then %u failing MX lookup%s of the domain with a search domain appended "
+		ska(&s, "; %u failing MX lookup%s of the domain with a search domain appended "
 			"(res_search), folded into this chain", (unsigned)c->search_lookups,
 		    c->search_lookups == 1 ? "" : "s");
 	return buf;

@@ -333,6 +333,67 @@ static void search_suffix_mx(void **state)
 	mx_chain_free(t);
 }
 
+/* ndots:5 (a Kubernetes pod): res_search() asks MX D with each search
+ * domain first, each NXDOMAIN, then MX D. The suffixed chains are taken
+ * back by D's: one chain, counting three. Not taken back: a D.X where X is
+ * one label (example.com.au is a domain of its own), or one that ended
+ * long before D was asked. */
+static void search_suffix_ndots(void **state)
+{
+	(void)state;
+	struct mx_chain_opts o;
+	mx_chain_opts_default(&o);
+	struct mx_chain_cb cb = {NULL, on_done};
+	ngot = 0;
+	struct mx_chain_table *t = mx_chain_new(&o, &cb);
+	assert_non_null(t);
+	struct mx_lookup l;
+	static const char *const sfx[] = { "example.test.mail.svc.cluster.local", "example.test.svc.cluster.local",
+					   "example.test.cluster.local" };
+	for (unsigned i = 0; i < 3; i++) {
+		lk(&l, "192.0.2.10", sfx[i], MX_TYPE_MX, MX_O_NXDOMAIN, T0 + i * 21000u, 1 + 2 * i);
+		mx_chain_observe_lookup(t, &l);
+	}
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 63000, 7);
+	mx_answer("mx1.example.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 90000, 9);
+	addr_answer("198.51.100.7");
+	mx_chain_observe_lookup(t, &l);
+	/* a country-code domain, then the domain without it */
+	lk(&l, "192.0.2.10", "other.com.au", MX_TYPE_MX, MX_O_NXDOMAIN, T0 + SEC, 11);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "other.com", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC + 21000, 13);
+	mx_answer("mx.other.com", NULL);
+	mx_chain_observe_lookup(t, &l);
+	/* a suffixed failure 20 s before the name is no retry of it */
+	lk(&l, "192.0.2.10", "third.test.corp.example", MX_TYPE_MX, MX_O_NXDOMAIN, T0 + 2 * SEC, 15);
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "third.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 22 * SEC, 17);
+	mx_answer("mx.third.test", NULL);
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 400 * SEC);
+	assert_int_equal(ngot, 5);
+	unsigned seen = 0;
+	for (size_t i = 0; i < ngot; i++) {
+		char d[MX_DNAME_STRLEN];
+		mx_dname_format(&got[i].domain, d, sizeof d);
+		assert_null(strstr(d, "cluster.local"));
+		if (strcmp(d, "example.test.") == 0) {
+			seen++;
+			assert_int_equal(got[i].search_lookups, 3);
+			assert_int_equal(got[i].verdict, MX_CHAIN_RESOLVED);
+			assert_int_equal(got[i].hosts[0].a.outcome, MX_O_ANSWER);
+		} else {
+			assert_int_equal(got[i].search_lookups, 0);
+		}
+	}
+	assert_int_equal(seen, 1);
+	const struct mx_chain_stats *st = mx_chain_peek_stats(t);
+	assert_int_equal(st->chains, 5);
+	mx_chain_free(t);
+}
+
 /* --relayhost: a sender's A/AAAA lookups of a relay host make relay chains
  * without an MX lookup. A failing AAAA decided after the answered A (but
  * asked before it) joins the same attempt; lookups 65 s later are attempt
@@ -2004,6 +2065,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
 		cmocka_unit_test(search_suffix_mx),
+		cmocka_unit_test(search_suffix_ndots),
 		cmocka_unit_test(relay_chains),
 		cmocka_unit_test(relay_port_syn),
 		cmocka_unit_test(forwarded_lookups_make_no_chain),
