@@ -6,8 +6,8 @@
 # (its first run installs Haraka from the npm registry into
 # /var/tmp/mxlab-haraka); lab-courier-aaaa.sh fetches Courier's .debs with
 # apt-get download into /var/tmp/mxlab-courier on its first run and needs
-# overlayfs, as lab-dma-aaaa.sh and lab-nullmailer-relay.sh do (their .debs
-# into /var/tmp/mxlab-dma and /var/tmp/mxlab-nullmailer); lab-dane*.sh need
+# overlayfs, as lab-dma-aaaa.sh, lab-dma-ndots.sh and lab-nullmailer-relay.sh
+# do (their .debs into /var/tmp/mxlab-dma and /var/tmp/mxlab-nullmailer); lab-dane*.sh need
 # ldnsutils and openssl; lab-query-volume.sh needs dnsperf. Takes about half
 # an hour (many scenarios force a retry 65 s after a deferral, some twice).
 # Not run by CI: the captures are committed. Scenarios run one at a time
@@ -29,7 +29,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-mx-target.sh lab-disagree.sh lab-edns-formerr.sh
          lab-stale.sh lab-dns64.sh lab-auth-aaaa.sh lab-unmatched.sh lab-search-suffix.sh
          lab-sendmail-aaaa.sh lab-exim-aaaa.sh lab-opensmtpd-aaaa.sh
-         lab-haraka-aaaa.sh lab-courier-aaaa.sh lab-dma-aaaa.sh
+         lab-haraka-aaaa.sh lab-courier-aaaa.sh lab-dma-aaaa.sh lab-dma-ndots.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh lab-query-volume.sh
          lab-dane.sh lab-dane-exim.sh"
 for s in $SCRIPTS; do
