@@ -48,7 +48,7 @@ struct auth {
 #define SFX_NAMES 16
 #define SFX_BASES 4
 #define SFX_FRAMES 8
-#define SFX_PER_SENDER 2
+#define SFX_PER_SENDER 6 /* glibc tries up to 6 search domains */
 
 struct sfx_look {
 	struct mx_dname qname;
@@ -430,9 +430,12 @@ static void sfx_emit(const struct sfx_sender *ss, struct sfx_rec *r, const struc
 			 "mail names and that domain answers them (wildcard record)"
 		       : "the resolver library appends the search domain (resolv.conf search/domain, ndots) to "
 			 "mail names: Postfix smtp_dns_resolver_options with res_defnames/res_dnsrch, an "
-			 "unqualified relayhost, Sendmail res_search";
+			 "unqualified relayhost, Sendmail and dma (res_search, getaddrinfo); an ndots option "
+			 "above the names' dots (ndots:5 in Kubernetes pods) makes glibc try every search "
+			 "domain before the name itself, for every MX and exchange lookup";
 	f.fix = "use fully qualified names; drop res_defnames/res_dnsrch from smtp_dns_resolver_options; no "
-		"search list and ndots:1 on the mail host; remove the wildcard from the search domain";
+		"search list and ndots:1 on the mail host (in a Kubernetes pod: dnsConfig options ndots "
+		"\"1\"); remove the wildcard from the search domain";
 	mx_addr_format(&r->resolver, rs, sizeof rs);
 	mx_finding_verify(&f, "grep -E '^(search|domain|options)' /etc/resolv.conf");
 	mx_finding_verify(&f, "postconf smtp_dns_resolver_options relayhost");
