@@ -791,6 +791,26 @@ static void test_relay_chain(void **state)
 	assert_true(any_row_has(c, "none asked: relay.example.net. is a relay host (--relayhost)"));
 	assert_true(any_row_has(c, "(relay host) relay.example.net."));
 	assert_true(any_row_has(c, "failed: the relay host has no address"));
+	/* connected on the relay's own port */
+	r->connected = true;
+	r->connected_to = A("198.51.100.25");
+	r->connected_port = 587;
+	r->syn_frame = 42;
+	build(c);
+	assert_true(any_row_has(c, "SYN to 198.51.100.25 port 587 (frame 42)"));
+}
+
+/* A chain that took back its search-list tries (res_search, ndots) says so
+ * on its detail page. */
+static void test_chain_search_lookups(void **state)
+{
+	struct ctx *c = *state;
+	c->x.c[1].search_lookups = 3;
+	keys(c, "2");
+	build(c);
+	mx_ui_key(&c->st, MX_KEY_ENTER);
+	build(c);
+	assert_true(any_row_has(c, "3 failing MX lookups of example.net. with a search domain appended"));
 }
 
 /* Open chains (the live view's snapshots carry them): listed with the
@@ -1271,6 +1291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_narrow_detail_wraps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relay_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_search_lookups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_senders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolvers, setup, teardown),
