@@ -47,8 +47,7 @@ struct snd {
 	uint64_t base_chain, base_lost;  /* before the current bucket */
 	bool spike_pending;              /* previous bucket spiked: check this one too */
 	/* the burst: the spiking buckets in a row, and the one after */
-	bool in_burst;
-	uint64_t b_first_us, b_last_us, b_total, b_buckets, b_peak, b_median;
+	uint64_t b_first_us, b_last_us, b_total, b_peak, b_median;
 	uint64_t b_cat[CAT_N], b_chain, b_lost;
 	unsigned n_b_ev;                 /* kept in struct kept's b_ev */
 	struct mx_addr b_res[MX_FINDING_MAX_RESOLVERS];
@@ -182,10 +181,9 @@ static void roll(struct snd *s, struct kept *kp, uint64_t bucket, const struct m
 	bool starving = s->cur_chain_lost >= 3 && cur_pct >= 2 * base_pct;
 	if (spike && !s->spike_pending) {
 		/* a burst begins */
-		s->in_burst = true;
 		s->b_first_us = s->cur_first_us;
 		s->b_last_us = s->cur_last_us;
-		s->b_total = s->b_buckets = s->b_peak = s->b_chain = s->b_lost = 0;
+		s->b_total = s->b_peak = s->b_chain = s->b_lost = 0;
 		memset(s->b_cat, 0, sizeof s->b_cat);
 		s->n_b_ev = s->n_b_res = 0;
 		s->b_fired = false;
@@ -197,7 +195,6 @@ static void roll(struct snd *s, struct kept *kp, uint64_t bucket, const struct m
 		if (s->cur_last_us > s->b_last_us)
 			s->b_last_us = s->cur_last_us;
 		s->b_total += s->cur_total;
-		s->b_buckets++;
 		if (s->cur_total > s->b_peak)
 			s->b_peak = s->cur_total;
 		for (int k = 0; k < CAT_N; k++)
@@ -217,8 +214,6 @@ static void roll(struct snd *s, struct kept *kp, uint64_t bucket, const struct m
 		if (starving)
 			emit_starvation(s, kp, 1, e);
 	}
-	if (!spike && !s->spike_pending)
-		s->in_burst = false;
 	s->spike_pending = spike;
 	s->hist[s->nhist % HIST] = s->cur_total;
 	s->nhist++;
