@@ -139,7 +139,8 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 	f.smtp_status = "most likely: Postfix 4.4.3 \"Host or domain name not found. Name service error ... "
 			"Host not found, try again\"; Exim \"host lookup did not complete\"; Exchange "
 			"\"451 4.4.0 DNS query failed\" (ErrorTimeout); Messaging Gateway \"421 4.4.4 [internal] "
-			"domain does not resolve\"; OpenSMTPD \"Temporary failure in MX lookup\"";
+			"domain does not resolve\"; OpenSMTPD \"Temporary failure in MX lookup\"; dma "
+			"\"remote delivery deferred: DNS lookup failure: host <domain> not found\"";
 	f.sender = p->sender;
 	mx_finding_add_resolver(&f, &p->resolver);
 	/* when queries went unanswered (the evidence's span), not the window */
