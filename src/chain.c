@@ -288,6 +288,7 @@ struct mx_chain_table {
 		struct mx_addr sender;
 		struct mx_dname name;
 	} sfx[SFX_OPEN];
+	uint64_t sfx_sh[SFX_OPEN];      /* sfx[k].sh, or 0 for none: one line to scan */
 	unsigned sfx_pos, sfx_n;
 };
 
@@ -1847,6 +1848,7 @@ static void sfx_note_open(struct mx_chain_table *t, uint32_t slot, const struct 
 	e->seq = chain_at(t, slot)->seq;
 	e->slot = slot;
 	e->sh = sh;
+	t->sfx_sh[t->sfx_pos] = sh | 1u; /* never 0 */
 	e->first_us = l->first_us;
 	e->end_us = l->last_us;
 	e->sender = l->client;
@@ -1867,6 +1869,8 @@ static unsigned fold_search_before(struct mx_chain_table *t, const struct mx_loo
 		/* the latest candidate that ended right before next */
 		struct sfx_open *best = NULL;
 		for (unsigned k = 0; k < t->sfx_n; k++) {
+			if (t->sfx_sh[k] != (sh | 1u))
+				continue; /* another sender's: its entry is not read */
 			struct sfx_open *e = &t->sfx[k];
 			if (!e->seq || e->sh != sh || e->name.labels < d->labels + 2u || e->end_us > next ||
 			    next - e->end_us > SEARCH_RETRY_GAP_US || (best && best->end_us >= e->end_us))
@@ -1889,6 +1893,7 @@ static unsigned fold_search_before(struct mx_chain_table *t, const struct mx_loo
 			t->hist[h].open_slot = NO_IDX;
 		release_slot(t, best->slot);
 		best->seq = 0;
+		t->sfx_sh[best - t->sfx] = 0;
 		folded++;
 		next = best->first_us;
 	}
