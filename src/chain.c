@@ -892,7 +892,10 @@ static void sum_step(const struct mx_chain_table *t, struct fam_bits *f, unsigne
 	/* a merged step is asked */
 	f->asked |= bit;
 	f->ok = (uint8_t)((f->ok & keep) | (o == MX_O_ANSWER ? bit : 0));
-	f->fail = (uint8_t)((f->fail & keep) | (!st->pending && outcome_fail(t, o) ? bit : 0));
+	/* a FORMERR is final for the stub (glibc NO_RECOVERY: IPv6-only Postfix
+	 * bounces 5.4.3 "Non-recoverable error" on an AAAA FORMERR): not a
+	 * temporary failure, so an exchange left with it has no address */
+	f->fail = (uint8_t)((f->fail & keep) | (!st->pending && outcome_fail(t, o) && o != MX_O_FORMERR ? bit : 0));
 	f->pend = (uint8_t)((f->pend & keep) | (st->pending ? bit : 0));
 }
 
@@ -937,14 +940,13 @@ static inline __attribute__((always_inline)) void set_verdict(struct mx_chain *c
 				  : mx_ok ? "an exchange has an address" : "the domain's own address (implicit MX)";
 		return;
 	}
-	/* FORMERR and NOTIMP are final for the stub resolver (glibc:
-	 * NO_RECOVERY, "Non-recoverable error"; Postfix bounces 5.4.3);
-	 * SERVFAIL, REFUSED and timeouts are "try again". */
-	if (mx_fail && (u->mx_outcome == MX_O_FORMERR || u->mx_outcome == MX_O_NOTIMP)) {
+	/* FORMERR is final for the stub resolver (glibc: NO_RECOVERY,
+	 * "Non-recoverable error"; Postfix bounces 5.4.3); SERVFAIL, NOTIMP,
+	 * REFUSED and timeouts are "try again" (Postfix defers 4.4.3 on an
+	 * AAAA NOTIMP or REFUSED: captures/lab-aaaa-*-postfix-v6only.pcap). */
+	if (mx_fail && u->mx_outcome == MX_O_FORMERR) {
 		c->verdict = MX_CHAIN_FAILED;
-		c->why = u->mx_outcome == MX_O_FORMERR
-			? "the MX lookup was answered FORMERR (a stub resolver gives up: non-recoverable)"
-			: "the MX lookup was answered NOTIMP (a stub resolver gives up: non-recoverable)";
+		c->why = "the MX lookup was answered FORMERR (a stub resolver gives up: non-recoverable)";
 		return;
 	}
 	if (mx_fail) {

@@ -1094,7 +1094,8 @@ void mx_lookup_brief_put(uint8_t *p, const struct mx_lookup *l)
 	p = put_8(p, l->last_us);
 	p = put_8(p, l->latency_us);
 	p = put_8(p, l->decided_frame);
-	uint32_t oc = (uint32_t)l->outcome;
+	/* the outcome, and in the top bit whether the first query had OPT */
+	uint32_t oc = (uint32_t)l->outcome | (l->q_edns ? 0x80000000u : 0);
 	memcpy(p, &oc, 4);
 	p += 4;
 	memcpy(p, &l->attempts, 4);
@@ -1124,7 +1125,8 @@ void mx_lookup_brief_get(const uint8_t *p, struct mx_lookup *l)
 	uint32_t oc;
 	memcpy(&oc, p, 4);
 	p += 4;
-	l->outcome = (enum mx_outcome)oc;
+	l->outcome = (enum mx_outcome)(oc & 0x7fffffffu);
+	l->q_edns = oc >> 31;
 	memcpy(&l->attempts, p, 4);
 	p += 4;
 	p = get_2(p, &l->ede);
@@ -2201,8 +2203,7 @@ static inline uint32_t lookup_bits(const struct mx_lookup *l)
 		b |= MX_NEED_RETRIED;
 	if (l->qtype == MX_TYPE_A && l->outcome == MX_O_ANSWER)
 		b |= MX_NEED_A_ANSWER;
-	if (l->qtype == MX_TYPE_AAAA &&
-	    (l->outcome == MX_O_SERVFAIL || l->outcome == MX_O_TIMEOUT || l->outcome == MX_O_NXDOMAIN))
+	if (l->qtype == MX_TYPE_AAAA && mx_aaaa_broken_outcome(l->outcome))
 		b |= MX_NEED_AAAA_FAIL;
 	if (l->qtype == MX_TYPE_MX && (l->outcome == MX_O_ANSWER || l->outcome == MX_O_NODATA) && l->n_resolvers)
 		b |= MX_NEED_MX_POS;

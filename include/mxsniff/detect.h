@@ -398,6 +398,16 @@ static inline bool mx_detect_reversed_addr_name(const struct mx_dname *n)
 	return false;
 }
 
+/* The outcomes of an AAAA lookup that RFC 4074 counts as mishandling the
+ * type when A answers: SERVFAIL, no answer, NXDOMAIN, and the rcodes old
+ * servers, proxies and firewalls give to a type they do not know (REFUSED,
+ * NOTIMP, FORMERR). */
+static inline bool mx_aaaa_broken_outcome(enum mx_outcome o)
+{
+	return o == MX_O_SERVFAIL || o == MX_O_TIMEOUT || o == MX_O_NXDOMAIN || o == MX_O_REFUSED ||
+	       o == MX_O_NOTIMP || o == MX_O_FORMERR;
+}
+
 /* A blocklist lookup: under a --dnsbl-zones zone, or shaped like one. */
 static inline bool mx_detect_blocklist_name(const struct mx_detect_opts *o, const struct mx_dname *n)
 {
@@ -432,7 +442,8 @@ enum {
 	MX_NEED_IN = 1u << 1,        /* qclass IN */
 	MX_NEED_RETRIED = 1u << 2,   /* two tries or more */
 	MX_NEED_A_ANSWER = 1u << 3,  /* qtype A, outcome ANSWER */
-	MX_NEED_AAAA_FAIL = 1u << 4, /* qtype AAAA, outcome SERVFAIL, TIMEOUT or NXDOMAIN */
+	MX_NEED_AAAA_FAIL = 1u << 4, /* qtype AAAA, outcome SERVFAIL, TIMEOUT, NXDOMAIN, REFUSED, NOTIMP
+				      * or FORMERR (mx_aaaa_broken_outcome) */
 	MX_NEED_MX_POS = 1u << 5,    /* qtype MX, outcome ANSWER or NODATA, a resolver */
 	MX_NEED_TC = 1u << 6,        /* one of the first MX_LOOKUP_MAX_TRIES tries is UDP with
 				      * TC set or outcome TRUNCATED */

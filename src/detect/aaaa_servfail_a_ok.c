@@ -111,7 +111,12 @@ static void pair_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
 	/* The root-cause hints (PATTERNS P2) read a failure's latency; an
 	 * NXDOMAIN is an answer, its cause is said above and in f.cause. */
 	bool failed = outcome != MX_O_NXDOMAIN;
-	if (failed && (outcome == MX_O_TIMEOUT || p.dec_lat >= 1500000ULL || p.try_timed_out ||
+	bool type_rcode = outcome == MX_O_REFUSED || outcome == MX_O_NOTIMP || outcome == MX_O_FORMERR;
+	if (type_rcode)
+		mx_finding_detail(f, "%s for AAAA only, A answered by the same server: a DNS proxy, firewall or "
+				  "old server that does not know the AAAA type (RFC 4074 §4)",
+				  mx_outcome_name(outcome));
+	else if (failed && (outcome == MX_O_TIMEOUT || p.dec_lat >= 1500000ULL || p.try_timed_out ||
 		       p.ede == 22 || p.ede == 23))
 		mx_finding_detail(f, "slow or no AAAA answer: the authoritative servers of %s ignore AAAA "
 				  "queries or are lame for them", zn);
@@ -142,6 +147,10 @@ static void pair_verify(struct mx_finding *f, const uint8_t *raw, size_t n)
 static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, const struct mx_addr *r,
 		      struct mx_emit *e)
 {
+	/* A FORMERR to an AAAA query with OPT beside an A answer to one
+	 * without is the server rejecting EDNS (EDNS_FORMERR's), not AAAA */
+	if (v6->outcome == MX_O_FORMERR && v6->q_edns && !v4->q_edns)
+		return;
 	struct mx_finding f;
 	mx_finding_init(&f, "AAAA_SERVFAIL_A_OK", MX_SEV_WARN);
 	f.title = "a name fails for AAAA but resolves for A (RFC 4074 misbehaviour)";
@@ -195,6 +204,16 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 		  "with an empty answer for a name without AAAA records";
 	f.fix = "the zone's operator fixes its authoritative servers (or the front-end/firewall in front of "
 		"them) to answer AAAA queries with NOERROR/NODATA";
+	if (v6->outcome == MX_O_REFUSED || v6->outcome == MX_O_NOTIMP || v6->outcome == MX_O_FORMERR) {
+		/* the rejection may come from the sender's side of the path */
+		f.cause = "a server on the path (the resolver itself, a DNS proxy or firewall in front of it, or "
+			  "the name's authoritative servers) answers A but rejects the AAAA type with an error "
+			  "code; RFC 4074 §3 expects NOERROR with an empty answer for a name without AAAA "
+			  "records";
+		f.fix = "ask the resolver directly (dig AAAA <host> @resolver, then +norec at the name's "
+			"servers) to find which server rejects AAAA, and have it answer NOERROR/NODATA (a "
+			"firewall's DNS inspection or an old proxy is the usual suspect)";
+	}
 	mx_finding_defer(&f, true, pair_verify, r, sizeof *r);
 	mx_emit(e, &f);
 }
@@ -209,8 +228,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	 * AUTH_AAAA_MISBEHAVIOR's (diagnostics.c). */
 	if (l->qclass != 1 || !l->rd)
 		return;
-	if (l->qtype == MX_TYPE_AAAA &&
-	    (l->outcome == MX_O_SERVFAIL || l->outcome == MX_O_TIMEOUT || l->outcome == MX_O_NXDOMAIN)) {
+	if (l->qtype == MX_TYPE_AAAA && mx_aaaa_broken_outcome(l->outcome)) {
 		uint64_t fp = fingerprint(&l->qname);
 		for (unsigned i = 0; s->nfp_a[fp >> 56] && i < KEEP; i++) {
 			if (s->fp_a[i] != fp)

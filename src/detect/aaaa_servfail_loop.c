@@ -177,7 +177,21 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 			  "IPv6-only Postfix 4.4.3 \"Host or domain name not found. Name service error for "
 			  "name=<host> type=AAAA: Host not found, try again\"; others 4.4.3; 4.4.7 \"delivery "
 			  "time expired\" once the queue lifetime ends";
-		f.cause = "the recipient's authoritative servers mishandle AAAA queries (RFC 4074 §4: "
+		bool formerr = h->aaaa.outcome == MX_O_FORMERR;
+		bool type_rcode = formerr || h->aaaa.outcome == MX_O_NOTIMP || h->aaaa.outcome == MX_O_REFUSED;
+		if (formerr)
+			/* final for glibc (NO_RECOVERY): a bounce at once, no loop
+			 * (captures/lab-aaaa-formerr-postfix-v6only.pcap) */
+			f.smtp_status = "most likely a bounce at the first attempt: IPv6-only Postfix 5.4.3 "
+					"\"Host or domain name not found. Name service error for name=<host> "
+					"type=AAAA: Non-recoverable error\" (glibc takes FORMERR as final); "
+					"Exchange \"451 4.4.0 DNS query failed\"";
+		f.cause = type_rcode
+			? "a server on the path (the resolver itself, a DNS proxy or firewall in front of it, or "
+			  "the recipient's authoritative servers) rejects the AAAA type with an error code "
+			  "instead of NOERROR with an empty answer (RFC 4074 §3); the sender asks AAAA first "
+			  "and never asks A."
+			: "the recipient's authoritative servers mishandle AAAA queries (RFC 4074 §4: "
 			  "no answer, or an error instead of NOERROR with an empty answer), so the "
 			  "resolver fails; or a resolver or firewall drops AAAA. The sender asks AAAA "
 			  "first and treats the temporary failure as final for this attempt.";

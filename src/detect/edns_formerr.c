@@ -31,6 +31,9 @@ struct pend {
 	struct mx_dname qname;
 	uint16_t qtype, rcode;
 	uint8_t q_ver, r_ver;       /* EDNS versions of the query and of the BADVERS answer */
+	bool edns_ok;               /* the server answered another query of the client's with OPT
+				     * (not FORMERR): EDNS works, the FORMERR is the type's (RFC
+				     * 4074, AAAA_SERVFAIL_A_OK) */
 	uint64_t ts, q_frame, r_frame;
 	struct mx_txn_kept tx;      /* the query with OPT and its FORMERR, for the rows */
 };
@@ -38,6 +41,7 @@ struct pend {
 struct res {
 	struct mx_addr addr, client;
 	uint64_t edns_lost, edns_answered, plain_answered, plain_lost, first_us, last_us;
+	uint64_t edns_ok;           /* answered with OPT, other than FORMERR/BADVERS */
 	uint64_t frames[6];
 	unsigned nframes;
 	/* the first lost EDNS queries, for the rows (a new entry zeroes the
@@ -63,6 +67,8 @@ static void count_pend(struct st *s)
 
 static void emit_formerr(const struct pend *p, bool recovered, const struct mx_txn *retry, struct mx_emit *e)
 {
+	if (p->edns_ok && p->rcode == MX_RCODE_FORMERR)
+		return;
 	struct mx_finding f;
 	char qn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], rc[16];
 	bool badvers = p->rcode == MX_RCODE_BADVERS;
@@ -143,34 +149,6 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	 * lower version, checked below */
 	uint64_t key = formerr || (s->n_pend && answered && t->outcome <= MX_O_NXDOMAIN)
 		? mx_key_addr_inline(&t->client, mx_key_name(&t->qname, t->qtype, 15)) : 0;
-	if (formerr) {
-		bool fresh;
-		struct pend *p = MX_SLOT_GET(s->pend, key, &s->pclock, &fresh);
-		if (!fresh && p->ts + RETRY_US < t->q_ts)
-			emit_formerr(p, false, NULL, e);
-		if (fresh || p->ts + RETRY_US < t->q_ts) {
-			p->client = t->client;
-			p->server = t->server;
-			mx_dname_copy(&p->qname, &t->qname);
-			p->qtype = t->qtype;
-			p->rcode = t->rcode;
-			p->q_ver = t->q_edns_version;
-			p->r_ver = t->r_edns_version;
-			p->ts = t->q_ts;
-			p->q_frame = t->q_frame;
-			p->r_frame = t->r_frame;
-			mx_txn_keep(&p->tx, t);
-		}
-		count_pend(s);
-	} else if (key) {
-		struct pend *p = MX_SLOT_FIND(s->pend, key);
-		bool retry = p && (!t->q_edns || (p->rcode == MX_RCODE_BADVERS && t->q_edns_version < p->q_ver));
-		if (retry && t->q_ts <= p->ts + RETRY_US) {
-			emit_formerr(p, true, t, e);
-			memset(p, 0, sizeof(*p));
-			count_pend(s);
-		}
-	}
 	/* EDNS_DROP bookkeeping per resolver */
 	bool fresh;
 	struct res *r = &s->res[MX_SLOT_INDEX_PK(c, MX_PK_EDNS, s->rhdr,
@@ -182,6 +160,15 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		r->first_us = t->q_ts;
 	}
 	r->last_us = t->q_ts;
+	if (t->q_edns && answered && !formerr) {
+		/* EDNS works between them: a FORMERR pending or to come is the
+		 * query type's */
+		r->edns_ok++;
+		for (unsigned i = 0; s->n_pend && i < PEND; i++)
+			if (s->pend[i].s.used && mx_addr_eq(&s->pend[i].client, &t->client) &&
+			    mx_addr_eq(&s->pend[i].server, &t->server))
+				s->pend[i].edns_ok = true;
+	}
 	if (t->q_edns && t->transport == MX_T_UDP) {
 		if (answered) {
 			r->edns_answered++;
@@ -196,6 +183,35 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		r->plain_answered++;
 	} else if (t->kind == MX_TXN_TIMEOUT) {
 		r->plain_lost++;
+	}
+	if (formerr) {
+		bool pfresh;
+		struct pend *p = MX_SLOT_GET(s->pend, key, &s->pclock, &pfresh);
+		if (!pfresh && p->ts + RETRY_US < t->q_ts)
+			emit_formerr(p, false, NULL, e);
+		if (pfresh || p->ts + RETRY_US < t->q_ts) {
+			p->client = t->client;
+			p->server = t->server;
+			mx_dname_copy(&p->qname, &t->qname);
+			p->qtype = t->qtype;
+			p->rcode = t->rcode;
+			p->q_ver = t->q_edns_version;
+			p->r_ver = t->r_edns_version;
+			p->ts = t->q_ts;
+			p->q_frame = t->q_frame;
+			p->r_frame = t->r_frame;
+			p->edns_ok = r->edns_ok > 0;
+			mx_txn_keep(&p->tx, t);
+		}
+		count_pend(s);
+	} else if (key) {
+		struct pend *p = MX_SLOT_FIND(s->pend, key);
+		bool retry = p && (!t->q_edns || (p->rcode == MX_RCODE_BADVERS && t->q_edns_version < p->q_ver));
+		if (retry && t->q_ts <= p->ts + RETRY_US) {
+			emit_formerr(p, true, t, e);
+			memset(p, 0, sizeof(*p));
+			count_pend(s);
+		}
 	}
 }
 

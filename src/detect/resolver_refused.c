@@ -5,7 +5,8 @@
  * the lookup still got an answer elsewhere (an extra round trip each time),
  * ERROR when the lookup's final outcome is REFUSED/REFERRAL, CRIT when the
  * resolver refused every one of >= 3 lookups from the sender. OpenSMTPD turns
- * a REFUSED MX answer into a permanent failure.
+ * a REFUSED MX answer into a permanent failure. AAAA lookups are not counted:
+ * REFUSED for AAAA alone is the type mishandled (AAAA_SERVFAIL_A_OK).
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,11 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	struct st *s = vs;
 	if (!l->rd || !mx_detect_is_sender(c->opts, &l->client))
 		return;
+	/* A refusal of AAAA alone is the type mishandled (RFC 4074: an old
+	 * proxy or firewall), AAAA_SERVFAIL_A_OK's; an access list refuses the
+	 * sender's MX and A lookups too, and those tell. */
+	if (l->qtype == MX_TYPE_AAAA)
+		return;
 	for (unsigned r = 0; r < l->n_resolvers; r++) {
 		bool fresh;
 		/* the first resolver is the pair of ctx->pk */
@@ -46,8 +52,14 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 				   : MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&l->client, &l->resolvers[r], MX_SALT_REFUSED),
 						   &s->clock, &fresh);
 		struct pair *p = &s->pairs[pi];
-		if (fresh)
+		if (fresh) {
+			/* the pair's identity now, not at its first refusal: the
+			 * held refusals flushed at the end carry it */
 			memset(p, 0, sizeof(*p));
+			p->emitted_sev = p->emitted_sev_ref = -1;
+			p->client = l->client;
+			p->resolver = l->resolvers[r];
+		}
 		p->lookups++;
 		const struct mx_lookup_try *bad = NULL;
 		for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
@@ -64,11 +76,6 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		enum mx_sev sev = final_bad ? MX_SEV_ERROR : MX_SEV_WARN;
 		if (p->refused_lookups == p->lookups && p->lookups >= 3)
 			sev = MX_SEV_CRIT;
-		if (fresh) {
-			p->emitted_sev = p->emitted_sev_ref = -1;
-			p->client = l->client;
-			p->resolver = l->resolvers[r];
-		}
 		int *es = referral ? &p->emitted_sev_ref : &p->emitted_sev;
 		p->last_us = l->last_us;
 		if ((int)sev <= *es) {
