@@ -2962,6 +2962,40 @@ static void p16_burst(void **state)
 	mx_detect_free(d);
 }
 
+/* RESOLVER_REFUSED: a pair first seen answered, then refused twice. The
+ * second refusal is held and merged at the end into the one finding, with
+ * its sender and resolver (it came out as a finding of its own without
+ * either). AAAA refusals are not counted (the type's, P2's). */
+static void p11_refused_held_keeps_pair(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_REFUSED");
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_REFUSED, T0 + 1000, "192.0.2.53", 500);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "RESOLVER_REFUSED", NULL));
+	lookup(&l, "192.0.2.10", "other.test", MX_TYPE_MX, MX_O_REFUSED, T0 + SEC, "192.0.2.53", 500);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "third.test", MX_TYPE_MX, MX_O_REFUSED, T0 + 2 * SEC, "192.0.2.53", 500);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	size_t n;
+	const struct mx_finding *f = find(d, "RESOLVER_REFUSED", &n);
+	assert_int_equal(n, 1);
+	assert_non_null(f->title);
+	assert_int_equal(f->count, 2);
+	char a[MX_ADDR_STRLEN];
+	mx_addr_format(&f->sender, a, sizeof a);
+	assert_string_equal(a, "192.0.2.10");
+	assert_int_equal(f->n_resolvers, 1);
+	char buf[400];
+	snprintf(buf, sizeof buf, "%s", f->detail);
+	assert_non_null(strstr(buf, "2 of 3 lookups refused by 192.0.2.53"));
+	mx_detect_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3026,6 +3060,7 @@ int main(void)
 		cmocka_unit_test(status_placeholders_filled),
 		cmocka_unit_test(reversed_addr_names),
 		cmocka_unit_test(p16_burst),
+		cmocka_unit_test(p11_refused_held_keeps_pair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
