@@ -1089,11 +1089,19 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 	    x->stray[MX_STRAY_WRONG_SOURCE]);
 	k = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < MX_O__COUNT; i++)
-		if (s->lookup.by_outcome[i])
+	/* a lookup still waiting at the end is counted under TIMEOUT in
+	 * by_outcome; shown as pending here */
+	uint64_t lpend = s->lookup.pending_at_end <= s->lookup.by_outcome[MX_O_TIMEOUT]
+				 ? s->lookup.pending_at_end : s->lookup.by_outcome[MX_O_TIMEOUT];
+	for (unsigned i = 0; i < MX_O__COUNT; i++) {
+		uint64_t n = s->lookup.by_outcome[i] - (i == MX_O_TIMEOUT ? lpend : 0);
+		if (n)
 			k += (size_t)snprintf(buf + k, k < sizeof buf ? sizeof buf - k : 0, "%s%s %" PRIu64,
-					      k ? ", " : "", mx_outcome_name((enum mx_outcome)i),
-					      s->lookup.by_outcome[i]);
+					      k ? ", " : "", mx_outcome_name((enum mx_outcome)i), n);
+	}
+	if (lpend)
+		k += (size_t)snprintf(buf + k, k < sizeof buf ? sizeof buf - k : 0, "%spending at the end %" PRIu64,
+				      k ? ", " : "", lpend);
 	row(out, "Lookups", "%" PRIu64 "%s%s%s", s->lookup.lookups, k ? " (" : "", buf, k ? ")" : "");
 	char rsyn[64] = "";
 	if (s->chain.relay_syns)

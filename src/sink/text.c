@@ -399,7 +399,17 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	kv(&t, "wrong-source responses", "%" PRIu64, x->stray[MX_STRAY_WRONG_SOURCE]);
 	kv(&t, "responses before query", "%" PRIu64 " (captured before their query; answered it)", x->reordered);
 	memset(&sb, 0, sizeof sb);
-	outcome_mix(&sb, s->lookup.by_outcome);
+	{
+		/* by_outcome counts a lookup still waiting at the end under
+		 * TIMEOUT (so the mix sums to lookups); show it as pending */
+		uint64_t oc[MX_O__COUNT];
+		memcpy(oc, s->lookup.by_outcome, sizeof oc);
+		uint64_t pend = s->lookup.pending_at_end <= oc[MX_O_TIMEOUT] ? s->lookup.pending_at_end : oc[MX_O_TIMEOUT];
+		oc[MX_O_TIMEOUT] -= pend;
+		outcome_mix(&sb, oc);
+		if (pend)
+			sb_add(&sb, "%spending %" PRIu64, sb.n ? " " : "", pend);
+	}
 	if (sb.n)
 		kv(&t, "lookups", "%" PRIu64 " (%s)", s->lookup.lookups, sb.b);
 	else
