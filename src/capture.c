@@ -69,6 +69,12 @@ struct mx_capture {
 	int fd;
 	char *filter;           /* "" when none */
 	char source[256];
+	/* -w FILE (live): see mx_capture_save() */
+	pcap_dumper_t *dump;
+	char *dump_path;
+	uint64_t dump_limit, dump_frames, dump_bytes, dump_stop_frame;
+	bool dump_failed;
+	char dump_err[128];
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -1485,6 +1491,70 @@ int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
 	return 0;
 }
 
+static void dump_flush(struct mx_capture *c);
+
+int mx_capture_save(struct mx_capture *c, const char *path, uint64_t limit_bytes, char *err,
+		    size_t errlen)
+{
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (c == NULL || path == NULL || path[0] == '\0') {
+		set_err(err, errlen, "no file to write the packets to");
+		return MX_EINVAL;
+	}
+	if (!c->live || c->in[0].pc == NULL) {
+		set_err(err, errlen, "-w writes a live capture (-i): a file read with -r already holds its frames");
+		return MX_EINVAL;
+	}
+	if (c->dump != NULL) {
+		set_err(err, errlen, "the capture is already written to %s", c->dump_path);
+		return MX_EINVAL;
+	}
+	if (c->frameno != 0) {
+		set_err(err, errlen, "-w must be set before the first frame is read");
+		return MX_EINVAL;
+	}
+	if (limit_bytes && limit_bytes < 24u) {
+		set_err(err, errlen, "a write limit of %llu bytes cannot hold the file header",
+			(unsigned long long)limit_bytes);
+		return MX_EINVAL;
+	}
+	c->dump_path = dup_str(path);
+	if (c->dump_path == NULL) {
+		set_err(err, errlen, "out of memory");
+		return MX_ENOMEM;
+	}
+	c->dump = pcap_dump_open(c->in[0].pc, path);
+	if (c->dump == NULL) {
+		/* libpcap's message is "PATH: strerror" */
+		const char *why = pcap_geterr(c->in[0].pc);
+		size_t pl = strlen(path);
+		if (strncmp(why, path, pl) == 0 && why[pl] == ':' && why[pl + 1] == ' ')
+			why += pl + 2;
+		set_err(err, errlen, "cannot write %s: %s", path, why);
+		free(c->dump_path);
+		c->dump_path = NULL;
+		return MX_EIO;
+	}
+	c->dump_limit = limit_bytes;
+	c->dump_bytes = 24; /* the file header */
+	c->dump_frames = c->dump_stop_frame = 0;
+	c->dump_failed = false;
+	c->dump_err[0] = '\0';
+	/* the header on disk at once: a capture killed before its first frame
+	 * still leaves a readable (empty) file */
+	dump_flush(c);
+	if (c->dump_failed) {
+		set_err(err, errlen, "cannot write %s: %s", path, c->dump_err);
+		pcap_dump_close(c->dump);
+		c->dump = NULL;
+		free(c->dump_path);
+		c->dump_path = NULL;
+		return MX_EIO;
+	}
+	return 0;
+}
+
 /* Time order: a step back of MX_CAPTURE_BACKSTEP_US or more from the
  * previous frame is counted (files given out of order, `mergecap -a` or `cat`
  * of captures, a clock stepped back during a live capture). Times are handed
@@ -1518,6 +1588,49 @@ static void fill_frame(struct mx_capture *c, struct mx_frame *f, const struct pc
 	f->data = data;
 }
 
+/* -w: the write error of the saved file's stream, if any; writing stops. */
+static void dump_check(struct mx_capture *c, int flush_rc)
+{
+	FILE *fp;
+
+	if (c->dump == NULL || c->dump_failed)
+		return;
+	fp = pcap_dump_file(c->dump);
+	if (flush_rc == 0 && (fp == NULL || !ferror(fp)))
+		return;
+	c->dump_failed = true;
+	snprintf(c->dump_err, sizeof(c->dump_err), "%s", strerror(errno ? errno : EIO));
+}
+
+static void dump_flush(struct mx_capture *c)
+{
+	if (c->dump != NULL && !c->dump_failed) {
+		errno = 0;
+		dump_check(c, pcap_dump_flush(c->dump));
+	}
+}
+
+static void dump_frame(struct mx_capture *c, const struct pcap_pkthdr *h, const u_char *data)
+{
+	uint64_t rec = 16u + (uint64_t)h->caplen; /* record header + bytes */
+
+	if (c->dump_failed || c->dump_stop_frame)
+		return;
+	if (c->dump_limit && c->dump_bytes + rec > c->dump_limit) {
+		c->dump_stop_frame = c->frameno;
+		dump_flush(c);
+		return;
+	}
+	errno = 0;
+	pcap_dump((u_char *)c->dump, h, data);
+	if (ferror(pcap_dump_file(c->dump))) {
+		dump_check(c, -1);
+		return;
+	}
+	c->dump_frames++;
+	c->dump_bytes += rec;
+}
+
 static int next_live(struct mx_capture *c, struct mx_frame *f, char *err, size_t errlen)
 {
 	struct mx_input *in = &c->in[0];
@@ -1525,16 +1638,24 @@ static int next_live(struct mx_capture *c, struct mx_frame *f, char *err, size_t
 	const u_char *data;
 	int rc;
 
-	if (c->stop)
+	if (c->stop) {
+		dump_flush(c);
 		return 0;
+	}
 	rc = pcap_next_ex(in->pc, &h, &data);
 	if (rc == 1) {
 		c->frameno++;
 		fill_frame(c, f, h, data, in->dlt);
+		if (c->dump != NULL)
+			dump_frame(c, h, data);
 		return 1;
 	}
-	if (rc == 0 || rc == PCAP_ERROR_BREAK)
+	if (rc == 0 || rc == PCAP_ERROR_BREAK) {
+		/* nothing now: what was written reaches the file */
+		dump_flush(c);
 		return 0;
+	}
+	dump_flush(c);
 	set_err(err, errlen, "capture on %s failed: %s", in->name, pcap_geterr(in->pc));
 	return MX_EIO;
 }
@@ -1814,6 +1935,16 @@ void mx_capture_stats(struct mx_capture *c, struct mx_capture_stats *st)
 	st->back_steps = c->back_steps;
 	st->back_max_us = c->back_max_us;
 	st->back_first_frame = c->back_first_frame;
+	if (c->dump != NULL) {
+		dump_flush(c);
+		st->saving = true;
+		st->saved_frames = c->dump_frames;
+		st->saved_bytes = c->dump_bytes;
+		st->saved_stop_frame = c->dump_stop_frame;
+		st->save_failed = c->dump_failed;
+		snprintf(st->save_path, sizeof(st->save_path), "%s", c->dump_path);
+		snprintf(st->save_error, sizeof(st->save_error), "%s", c->dump_err);
+	}
 	if (c->live && c->in[0].pc != NULL && pcap_stats(c->in[0].pc, &ps) == 0) {
 		st->ps_recv = ps.ps_recv;
 		st->ps_drop = ps.ps_drop;
@@ -1836,6 +1967,9 @@ void mx_capture_free(struct mx_capture *c)
 
 	if (c == NULL)
 		return;
+	if (c->dump != NULL)
+		pcap_dump_close(c->dump);
+	free(c->dump_path);
 	for (i = 0; i < c->n; i++) {
 		input_close(&c->in[i]);
 		free(c->in[i].name);

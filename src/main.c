@@ -103,6 +103,7 @@ enum {
 	OPT_FAIL_ON,
 	OPT_UI,
 	OPT_SPEED,
+	OPT_WRITE_LIMIT,
 };
 
 struct opts {
@@ -127,6 +128,8 @@ struct opts {
 	int fail_on;                 /* -1 = off, else enum mx_sev */
 	bool detectors_set;          /* --detectors given: start from none */
 	uint64_t det_on, det_off;
+	const char *write_path;      /* -w FILE: save the live capture */
+	uint64_t write_limit;        /* --write-limit: bytes, 0 = none */
 };
 
 static volatile sig_atomic_t g_stop;
@@ -170,6 +173,7 @@ static const struct option g_long[] = {
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"ui", no_argument, NULL, OPT_UI},
 	{"speed", required_argument, NULL, OPT_SPEED},
+	{"write-limit", required_argument, NULL, OPT_WRITE_LIMIT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -426,6 +430,10 @@ static void help(void)
 	sink_names(o);
 	fputs(" (default text)\n"
 	      "  -o FILE                 write the report to FILE (default standard output)\n"
+	      "  -w FILE                 live: also save the captured packets to FILE (pcap),\n"
+	      "                          so that the report's frame numbers open in Wireshark\n"
+	      "  --write-limit SIZE      stop saving before FILE grows past SIZE bytes (K, M,\n"
+	      "                          G: KiB, MiB, GiB); the analysis goes on\n"
 	      "  -n, --no-ui             no live view: write the report when the input ends\n"
 	      "                          (the default unless -i and a terminal)\n"
 	      "  --ui                    open the live view even for -r FILE or when standard\n"
@@ -456,6 +464,34 @@ static bool parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* --write-limit: digits and an optional K, M or G (powers of 1024), from
+ * 1 KiB to 1 TiB. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t n = s != NULL ? strlen(s) : 0;
+	uint64_t mult = 1, v;
+
+	if (n == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'k': case 'K': mult = 1024u; break;
+	case 'm': case 'M': mult = 1024u * 1024u; break;
+	case 'g': case 'G': mult = 1024u * 1024u * 1024u; break;
+	default: break;
+	}
+	if (mult != 1)
+		num[--n] = '\0';
+	if (!parse_u64(num, 1, (1024ULL << 30) / mult, &v))
+		return false;
+	v *= mult;
+	if (v < 1024u)
 		return false;
 	*out = v;
 	return true;
@@ -719,7 +755,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	opterr = 0;   /* option_error() says what is wrong, as "mxsniff: ..." */
-	while ((c = getopt_long(argc, argv, ":r:i:s:B:pc:DZ:F:o:nqhV", g_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:i:s:B:pc:DZ:F:o:w:nqhV", g_long, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->nfiles >= MAX_FILES) {
@@ -774,6 +810,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (optarg[0] == '\0')
 				return bad_value("-o", optarg, "a file name");
 			o->output = optarg;
+			break;
+		case 'w':
+			if (optarg[0] == '\0' || strcmp(optarg, "-") == 0)
+				return bad_value("-w", optarg, "a file name (not standard output)");
+			o->write_path = optarg;
+			break;
+		case OPT_WRITE_LIMIT:
+			if (!parse_size(optarg, &o->write_limit))
+				return bad_value("--write-limit", optarg,
+						 "a size in bytes, with K, M or G for KiB, MiB or GiB, "
+						 "from 1K to 1024G");
 			break;
 		case 'n':
 			o->ui = 0;
@@ -947,6 +994,19 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->nfiles == 0 && o->iface == NULL)
 		return usage_error("give -r FILE to read a capture or -i INTERFACE to capture live");
+	if (o->write_path != NULL && o->iface == NULL) {
+		fputs("mxsniff: -w: writes a live capture (-i); a file read with -r already holds its "
+		      "frames, numbered as the report numbers them\n", stderr);
+		return -1;
+	}
+	if (o->write_limit && o->write_path == NULL) {
+		fputs("mxsniff: --write-limit: only with -w FILE\n", stderr);
+		return -1;
+	}
+	if (o->write_path != NULL && o->output != NULL && strcmp(o->write_path, o->output) == 0) {
+		fputs("mxsniff: -w and -o name the same file\n", stderr);
+		return -1;
+	}
 	if (o->po.detect.enabled == 0 && o->fail_on >= 0) {
 		fputs("mxsniff: --fail-on: no detector runs (see --detectors and --no-detectors), "
 		      "so it can never trigger\n", stderr);
@@ -1832,6 +1892,9 @@ int main(int argc, char **argv)
 		rc = mx_capture_open_live(&r.cap, &lo, flt, err, sizeof(err));
 		if (rc == 0 && err[0] != '\0')
 			fprintf(stderr, "mxsniff: warning: %s\n", err);
+		/* -w: created now, while privileged, like -o */
+		if (rc == 0 && o.write_path != NULL)
+			rc = mx_capture_save(r.cap, o.write_path, o.write_limit, err, sizeof(err));
 	} else {
 		rc = mx_capture_open_files(&r.cap, o.files, o.nfiles, flt, err, sizeof(err));
 		if (rc == 0)

@@ -1858,6 +1858,14 @@ static void header(struct mx_ui_frame *f, const struct mx_snapshot *s, const str
 			sadd(buf, sizeof(buf), " (%" PRIu64 " more not listed)", s->pending_dropped);
 		x = row_put(r1, w, x, -1, buf, bysev[MX_SEV_CRIT] ? MX_ROLE_CRIT :
 			    (bysev[MX_SEV_ERROR] ? MX_ROLE_ERROR : MX_ROLE_TITLE), false) + 2;
+		if (s->capture.saving) {
+			/* -w FILE: how much of the capture is in it */
+			bool bad = s->capture.save_failed || s->capture.saved_stop_frame;
+			sfmt(buf, sizeof(buf), "saved %" PRIu64 "%s", s->capture.saved_frames,
+			     s->capture.save_failed ? " (write error)" :
+			     s->capture.saved_stop_frame ? " (limit reached)" : "");
+			x = row_put(r1, w, x, -1, buf, bad ? MX_ROLE_WARN : MX_ROLE_TITLE, false) + 2;
+		}
 		if (st->paused && !st->ended) {
 			sfmt(buf, sizeof(buf), "(capture continues: %" PRIu64 " packets read)", st->frames_now);
 			row_put(r1, w, x, -1, buf, MX_ROLE_TITLE, false);

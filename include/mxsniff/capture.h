@@ -56,6 +56,15 @@ struct mx_capture_stats {
 	/* frames that went back in time by MX_CAPTURE_BACKSTEP_US or more from
 	 * the frame before them; the largest step; the first such frame */
 	uint64_t back_steps, back_max_us, back_first_frame;
+	/* live -w FILE (mx_capture_save): frames and bytes written (the file's
+	 * size, its 24-byte header included); the first frame not written
+	 * because the size limit was reached (0 = none); a write error (then
+	 * the file ends at saved_frames, and save_error says why) */
+	bool saving;
+	uint64_t saved_frames, saved_bytes, saved_stop_frame;
+	bool save_failed;
+	char save_path[256];
+	char save_error[128];
 };
 
 #define MX_CAPTURE_BACKSTEP_US 1000000u
@@ -82,6 +91,17 @@ int mx_capture_open_files(struct mx_capture **out, const char *const *paths,
  * pcap_activate() (e.g. promiscuous mode not supported), or "". */
 int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
 			 const char *filter, char *err, size_t errlen);
+/* Live only: write every frame handed out from now on to a pcap file at
+ * path (libpcap's pcap_dump, the capture's link type and snap length), so
+ * that frame N of the report is packet N of the file (frames are numbered
+ * from the first one captured: call this before reading). limit_bytes > 0
+ * stops writing before the file would grow past it (counted in
+ * saved_stop_frame). The file is opened here, so that it can be created
+ * before privileges are dropped; it is flushed by mx_capture_stats() and
+ * when the input ends, closed by mx_capture_free(). A write error stops the
+ * writing and is reported in the stats, never ends the capture. */
+int mx_capture_save(struct mx_capture *c, const char *path, uint64_t limit_bytes, char *err,
+		    size_t errlen);
 /* 1 = a frame in *f; 0 = end of input; negative = error with a message in err
  * (MX_ETRUNC for a file cut off in a record: frames before it were delivered).
  * Live: 0 also means "nothing now" when mx_capture_is_live(); poll the fd. */
@@ -94,6 +114,7 @@ int mx_capture_fd(const struct mx_capture *c);
 const char *mx_capture_source(const struct mx_capture *c);
 /* The filter actually applied. */
 const char *mx_capture_filter(const struct mx_capture *c);
+/* Flushes the -w file first (mx_capture_save). */
 void mx_capture_stats(struct mx_capture *c, struct mx_capture_stats *st);
 /* Inputs opened (files in order; 1 for live), and each one's link type and
  * name, so that the caller can refuse link types it cannot decode before

@@ -655,6 +655,24 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	kv_u64(out, &g, KL("time_back_steps"), s->capture.back_steps);
 	kv_secs(out, &g, KL("time_back_max_s"), s->capture.back_max_us);
 	kv_u64_or_null(out, &g, KL("time_back_first_frame"), s->capture.back_steps > 0, s->capture.back_first_frame);
+	if (s->capture.saving) {
+		/* -w FILE: what of the capture is in the file */
+		bool h = true;
+		key(out, &g, KL("saved"));
+		mx_jw_c(out, '{');
+		kv_str(out, &h, KL("path"), s->capture.save_path);
+		kv_u64(out, &h, KL("frames"), s->capture.saved_frames);
+		kv_u64(out, &h, KL("bytes"), s->capture.saved_bytes);
+		kv_u64_or_null(out, &h, KL("stopped_at_frame"), s->capture.saved_stop_frame != 0,
+			       s->capture.saved_stop_frame);
+		if (s->capture.save_failed)
+			kv_str(out, &h, KL("error"), s->capture.save_error);
+		else
+			kv_null(out, &h, KL("error"));
+		mx_jw_c(out, '}');
+	} else {
+		kv_null(out, &g, KL("saved"));
+	}
 	mx_jw_c(out, '}');
 
 	key(out, &f, KL("chains"));

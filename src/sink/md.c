@@ -1040,6 +1040,19 @@ static void row(FILE *out, const char *item, const char *fmt, ...)
 	fputs(" |\n", out);
 }
 
+/* The rest of a row whose first cell was written: text, then the end. */
+static void row_tail(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void row_tail(FILE *out, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	md_text(out, buf);
+	fputs(" |\n", out);
+}
+
 static void appendix(FILE *out, const struct mx_snapshot *s)
 {
 	const struct mx_txn_stats *x = &s->txn;
@@ -1158,6 +1171,18 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 	if (s->live || s->capture.live)
 		row(out, "Packet drops", "%" PRIu64 " by the kernel, %" PRIu64 " by the interface (%" PRIu64
 		    " received)", s->capture.ps_drop, s->capture.ps_ifdrop, s->capture.ps_recv);
+	if (s->capture.saving) {
+		char tail[256] = "";
+		if (s->capture.save_failed)
+			snprintf(tail, sizeof tail, "; write error: %s (saving stopped)", s->capture.save_error);
+		else if (s->capture.saved_stop_frame)
+			snprintf(tail, sizeof tail, "; stopped at frame %" PRIu64 " by --write-limit (later "
+				 "frames are not in the file)", s->capture.saved_stop_frame);
+		fputs("| Saved packets | ", out);
+		md_code(out, s->capture.save_path, true);
+		row_tail(out, ": %" PRIu64 " frames, %" PRIu64 " bytes (frame N of this report is packet N "
+			 "of the file)%s", s->capture.saved_frames, s->capture.saved_bytes, tail);
+	}
 	fputc('\n', out);
 
 	fputs("### Resolvers\n\n", out);

@@ -486,6 +486,17 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	if (s->live || s->capture.live)
 		kv(&t, "pcap drops", "%" PRIu64 " dropped, %" PRIu64 " dropped by interface (%" PRIu64
 		   " received)", s->capture.ps_drop, s->capture.ps_ifdrop, s->capture.ps_recv);
+	if (s->capture.saving) {
+		char tail[256] = "";
+		if (s->capture.save_failed)
+			snprintf(tail, sizeof tail, "; write error: %s (saving stopped)", s->capture.save_error);
+		else if (s->capture.saved_stop_frame)
+			snprintf(tail, sizeof tail, "; stopped at frame %" PRIu64 " by --write-limit (later "
+				 "frames are not in the file)", s->capture.saved_stop_frame);
+		kv(&t, "saved to", "%s: %" PRIu64 " frames, %" PRIu64 " bytes (frame N of this report is "
+		   "packet N of the file)%s", s->capture.save_path, s->capture.saved_frames,
+		   s->capture.saved_bytes, tail);
+	}
 
 	fputs("Capture\n", out);
 	tbl_print(&t, out);

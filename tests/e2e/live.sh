@@ -39,6 +39,11 @@
 #      is shown at once as a pending finding; 'w' writes a report that lists
 #      it under Pending; q ends the capture and the final report has it as
 #      a made finding.
+#   9. -w FILE: the file is created before the privilege drop, holds every
+#      frame, and read back with -r gives the live report's lookups,
+#      findings and frame numbers; --write-limit stops the file short of the
+#      limit (the report says at which frame) while all frames are analysed;
+#      errors: -w with -r, a limit below 1K, a directory that does not exist.
 #
 # Needs root (CI runs as root) to make the namespace with a real nobody.
 # Exit status 0 = pass, 1 = fail, 77 = skipped (not root, or unshare, ip,
@@ -339,6 +344,57 @@ wait_screen '^EXIT=0$'
 has "$tmp/pend.report" '^  \[ERROR\] MX_NXDOMAIN  sender 127.0.0.1 -> domain nx\.example\.com'
 grep -q 'Pending' "$tmp/pend.report" && fail "the final report still lists a pending finding"
 ok "--ui: 'w' lists it under Pending; at q it is made"
+
+# ---- 9. -w FILE: the packets saved, numbered as the report numbers them ------
+start save -F json --answer-timeout 60 -w "$tmp/saved.pcap" -o "$tmp/save.report"
+[ "$(stat -c %U "$tmp/saved.pcap")" = root ] || fail "-w was not opened before the privilege drop"
+q @127.0.0.1 example.org MX
+q @127.0.0.1 servfail.example.org A
+q @127.0.0.1 nx.example.org MX
+q +tcp @127.0.0.1 tcp.example.org A
+q @127.0.0.2 dead.example.org A
+kill -INT "$mp"
+finish "$mp"
+[ "$rc" = 0 ] || fail "-w: exit status $rc"
+r=$tmp/save.report
+frames=$(jq -r '.stats.capture.frames' "$r")
+[ "$frames" -ge 12 ] || fail "-w: only $frames frames captured"
+[ "$(jq -r '.stats.capture.saved.frames' "$r")" = "$frames" ] || fail "-w: saved.frames is not the frames captured"
+[ "$(jq -r '.stats.capture.saved.bytes' "$r")" = "$(stat -c %s "$tmp/saved.pcap")" ] ||
+	fail "-w: saved.bytes is not the file's size"
+jq -e '.stats.capture.saved.stopped_at_frame == null and .stats.capture.saved.error == null' "$r" >/dev/null ||
+	fail "-w: a stop or an error reported"
+"$bin" -r "$tmp/saved.pcap" -F json -o "$tmp/reread.json" --answer-timeout 60 2>"$tmp/reread.err" ||
+	fail "the saved file cannot be read back"
+[ "$(jq -r '.stats.packets' "$tmp/reread.json")" = "$frames" ] || fail "the saved file does not hold every frame"
+sel='[.lookups[] | {client, qname, qtype, outcome, frames}]'
+[ "$(jq -c "$sel" "$r")" = "$(jq -c "$sel" "$tmp/reread.json")" ] ||
+	fail "lookups and their frame numbers differ between the live report and the saved file: $(jq -c "$sel" "$r") vs $(jq -c "$sel" "$tmp/reread.json")"
+[ "$(jq -c '[.findings[] | {pattern, frames}]' "$r")" = "$(jq -c '[.findings[] | {pattern, frames}]' "$tmp/reread.json")" ] ||
+	fail "findings' frames differ between the live report and the saved file"
+jq -e '[.lookups[] | select(.qname == "nx.example.org." and .outcome == "NXDOMAIN")] | length == 1' "$r" >/dev/null ||
+	fail "-w: the NXDOMAIN lookup is missing"
+ok "-w: every frame saved; read back, the file gives the live report's lookups, findings and frame numbers"
+
+# --write-limit: the file stops short of the limit, the analysis goes on
+start savelim --answer-timeout 60 -w "$tmp/lim.pcap" --write-limit 1K -o "$tmp/lim.report"
+for n in 1 2 3 4 5 6 7 8; do q @127.0.0.1 "lim$n.example.org" A; done
+kill -INT "$mp"
+finish "$mp"
+[ "$rc" = 0 ] || fail "--write-limit: exit status $rc"
+size=$(stat -c %s "$tmp/lim.pcap")
+[ "$size" -le 1024 ] || fail "--write-limit 1K: the file has $size bytes"
+has "$tmp/lim.report" '^  packets +16 '
+has "$tmp/lim.report" '^  saved to +.*/lim\.pcap: [0-9]+ frames, '"$size"' bytes .*; stopped at frame [0-9]+ by --write-limit'
+kept=$("$bin" -r "$tmp/lim.pcap" -F json | jq -r '.stats.packets')
+stop=$(sed -n 's/.*; stopped at frame \([0-9]*\) by --write-limit.*/\1/p' "$tmp/lim.report")
+[ "$kept" -ge 1 ] && [ "$((kept + 1))" = "$stop" ] ||
+	fail "--write-limit: $kept frames in the file, but the report says it stopped at frame $stop"
+ok "--write-limit 1K: $kept frames saved ($size bytes), the report says where it stopped; all 16 analysed"
+
+expect_error wfile '^mxsniff: -w: writes a live capture \(-i\)' "$bin" -r "$tmp/saved.pcap" -w "$tmp/x.pcap"
+expect_error wlimit "^mxsniff: --write-limit: '10' is not a size in bytes" "$bin" -i lo -w "$tmp/x.pcap" --write-limit 10
+expect_error wdir '^mxsniff: cannot write /nonexistent-dir/x\.pcap: No such file or directory$' "$bin" -i lo -w /nonexistent-dir/x.pcap
 
 echo "PASS"
 exit 0
