@@ -61,8 +61,8 @@ lab_cq_tree() {
 #   (chasquid refuses to start without one; AUTH needs TLS).
 # No smarthost setting exists: remote mail goes to the recipient's MX.
 lab_cq_conf() {
-    local d=$RUN/$1
-    rm -rf "$d/etc" "$d/data" "$d/mail"
+    local d=${RUN:?}/${1:?}
+    rm -rf "${d:?}/etc" "${d:?}/data" "${d:?}/mail"
     mkdir -p "$d/data" "$d/mail"
     cp -a "$CQ_ROOT/etc/chasquid" "$d/etc"
     mkdir -p "$d/etc/domains/sender.lab.test" "$d/etc/certs/sender.lab.test"
