@@ -30,6 +30,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-stale.sh lab-dns64.sh lab-auth-aaaa.sh lab-unmatched.sh lab-search-suffix.sh
          lab-sendmail-aaaa.sh lab-exim-aaaa.sh lab-aaaa-rcode.sh lab-opensmtpd-aaaa.sh
          lab-haraka-aaaa.sh lab-courier-aaaa.sh lab-dma-aaaa.sh lab-dma-ndots.sh
+         lab-chasquid-aaaa.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh lab-query-volume.sh
          lab-dane.sh lab-dane-exim.sh"
 for s in $SCRIPTS; do
