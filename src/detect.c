@@ -528,7 +528,7 @@ const char *mx_finding_status(const struct mx_finding *f, char *buf, size_t n)
 		return NULL;
 	if (n == 0)
 		return buf;
-	char host[MX_DNAME_STRLEN], dom[MX_DNAME_STRLEN], ty[32];
+	char host[MX_DNAME_STRLEN], dom[MX_DNAME_STRLEN], ty[32], res[MX_ADDR_STRLEN + 2];
 	/* as MTAs log names: no trailing dot */
 	mx_dname_format(&f->host, host, sizeof host);
 	mx_dname_format(&f->domain, dom, sizeof dom);
@@ -539,10 +539,15 @@ const char *mx_finding_status(const struct mx_finding *f, char *buf, size_t n)
 	}
 	if (f->qtype)
 		mx_dns_type_name(f->qtype, ty, sizeof ty);
+	/* the first resolver; "<resolver>:53" as Go logs it ("[fd53::53]:53") */
+	char ra[MX_ADDR_STRLEN];
+	bool res_v6 = f->n_resolvers && f->resolvers[0].family == 6;
+	if (f->n_resolvers)
+		mx_addr_format(&f->resolvers[0], ra, sizeof ra);
 	static const struct {
 		const char *ph;
-		int what; /* 0 host, 1 domain, 2 type */
-	} subs[] = { { "<host>", 0 }, { "<relay>", 0 }, { "<domain>", 1 }, { "<type>", 2 } };
+		int what; /* 0 host, 1 domain, 2 type, 3 resolver */
+	} subs[] = { { "<host>", 0 }, { "<relay>", 0 }, { "<domain>", 1 }, { "<type>", 2 }, { "<resolver>", 3 } };
 	size_t o = 0;
 	for (const char *p = f->smtp_status; *p && o + 1 < n;) {
 		const char *with = NULL;
@@ -552,9 +557,17 @@ const char *mx_finding_status(const struct mx_finding *f, char *buf, size_t n)
 				size_t l = strlen(subs[i].ph);
 				if (strncmp(p, subs[i].ph, l) != 0)
 					continue;
-				const char *v = subs[i].what == 0 ? (f->host.len ? host : NULL)
-						: subs[i].what == 1 ? (f->domain.len ? dom : NULL)
-								    : (f->qtype ? ty : NULL);
+				const char *v = NULL;
+				if (subs[i].what == 0)
+					v = f->host.len ? host : NULL;
+				else if (subs[i].what == 1)
+					v = f->domain.len ? dom : NULL;
+				else if (subs[i].what == 2)
+					v = f->qtype ? ty : NULL;
+				else if (f->n_resolvers) {
+					snprintf(res, sizeof res, res_v6 && p[l] == ':' ? "[%s]" : "%s", ra);
+					v = res;
+				}
 				if (v) {
 					with = v;
 					plen = l;
@@ -1592,6 +1605,9 @@ static void vappend(char *buf, size_t size, const char *sep, const char *fmt, va
 			vsnprintf(buf + len, size - len, fmt, ap);
 		va_end(cp);
 	}
+	/* a detail cut by its size says so rather than ending mid-word */
+	if (!shell && size > 4 && strlen(buf) >= size - 1)
+		memcpy(buf + size - 4, "...", 4);
 }
 
 void mx_finding_verify(struct mx_finding *f, const char *fmt, ...)

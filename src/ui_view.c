@@ -1109,7 +1109,7 @@ static void c_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 		   c->mx_total == 1 ? "" : "s");
 	if (c->search_lookups)
 		kv(rs, "search list", MX_ROLE_WARN, "%u failing MX lookup%s of %s with a search domain appended "
-		   "(res_search) belong to this chain", (unsigned)c->search_lookups, c->search_lookups == 1 ? "" : "s",
+		   "(resolv.conf search list) belong to this chain", (unsigned)c->search_lookups, c->search_lookups == 1 ? "" : "s",
 		   name_s(&c->domain, nm, sizeof(nm)));
 	if (c->soa_owner.len)
 		kv(rs, "negative", MX_ROLE_NORMAL, "SOA %s, negative TTL %" PRIu32 " s",

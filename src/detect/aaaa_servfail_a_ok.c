@@ -184,13 +184,14 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	p.try_timed_out = try_timed_out;
 	mx_finding_defer(&f, false, pair_detail, &p, sizeof p);
 	if (v6->outcome == MX_O_NXDOMAIN)
-		f.smtp_status = "none for MTAs that also ask A (Postfix, Exim, glibc getaddrinfo users deliver over "
-				"IPv4); an MTA that trusts the AAAA NXDOMAIN for the whole name may bounce "
+		f.smtp_status = "none for MTAs that also ask A (Postfix, Exim, glibc getaddrinfo users and Go programs "
+				"such as chasquid deliver over IPv4); an MTA that trusts the AAAA NXDOMAIN for the whole name may bounce "
 				"(\"Host not found\", 5.4.4)";
 	else
 		f.smtp_status = "none for A-first, parallel or falling-back MTAs (Postfix, Exim, OpenSMTPD, Haraka, "
-				"Courier, dma, nullmailer and other glibc getaddrinfo users deliver over IPv4; "
-				"Haraka, Courier, dma and nullmailer log nothing about the AAAA); "
+				"Courier, dma, nullmailer and other glibc getaddrinfo users, and Go programs such "
+				"as chasquid, deliver over IPv4; Haraka, Courier, dma, nullmailer and chasquid log "
+				"nothing about the AAAA); "
 				"AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
 				"(Exchange \"451 4.4.0 DNS query failed\", Sendmail without WorkAroundBrokenAAAA 4.4.3)";
 	/* "the name's DNS": an MX host's is usually the recipient's, a relay

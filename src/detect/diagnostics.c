@@ -68,6 +68,8 @@ struct sfx_rec {
 	unsigned n_frames;
 	struct sfx_look sample;            /* first suffixed lookup, or the first answered one */
 	bool answered, fired_info, fired_warn;
+	uint32_t notes;                    /* suffixed lookups seen (each emission after the first adds one) */
+	uint64_t last_q_frame;             /* the last one's query frame: noted once */
 };
 
 /* What the per-lookup scans test, kept apart from the 258-byte names so
@@ -393,16 +395,22 @@ static void sfx_add_frame(struct sfx_rec *r, uint64_t frame)
 	r->frames[r->n_frames++] = frame;
 }
 
+/* Made once a suffix was seen with two names; after that every further
+ * suffixed lookup (a later delivery attempt asks them again) is emitted
+ * too, merging into the finding: its count is the suffixed lookups seen,
+ * its span theirs. */
 static void sfx_emit(const struct sfx_sender *ss, struct sfx_rec *r, const struct mx_lookup *l, struct mx_emit *e)
 {
 	bool warn = r->answered;
-	if (r->n_bases < 2 || (warn ? r->fired_warn : r->fired_info))
+	if (r->n_bases < 2)
 		return;
+	bool first = !r->fired_info;
 	r->fired_info = true;
-	r->fired_warn = warn;
+	r->fired_warn = r->fired_warn || warn;
 	struct mx_finding f;
 	char xs[MX_DNAME_STRLEN], bs[MX_DNAME_STRLEN], qs[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], tn[16];
 	mx_finding_init(&f, "SEARCH_SUFFIX_EXPANSION", warn ? MX_SEV_WARN : MX_SEV_INFO);
+	f.count = first ? r->notes : 1;
 	f.title = warn ? "mail names get the local search suffix appended, and the suffixed names are answered"
 		       : "mail names get the local search suffix appended";
 	f.sender = ss->client;
@@ -428,11 +436,13 @@ static void sfx_emit(const struct sfx_sender *ss, struct sfx_rec *r, const struc
 			       "queries and latency)";
 	f.cause = warn ? "the resolver library appends the search domain (resolv.conf search/domain, ndots) to "
 			 "mail names and that domain answers them (wildcard record)"
-		       : "the resolver library appends the search domain (resolv.conf search/domain, ndots) to "
-			 "mail names: Postfix smtp_dns_resolver_options with res_defnames/res_dnsrch, an "
-			 "unqualified relayhost, Sendmail and dma (res_search, getaddrinfo); an ndots option "
-			 "above the names' dots (ndots:5 in Kubernetes pods) makes glibc try every search "
-			 "domain before the name itself, for every MX and exchange lookup";
+		       : "the resolver library appends the search domain (resolv.conf search/domain, or the "
+			 "host name's domain, and ndots) to mail names it is given without a final dot: glibc's "
+			 "res_search and getaddrinfo (Postfix smtp_dns_resolver_options with "
+			 "res_defnames/res_dnsrch, an unqualified relayhost, Sendmail, dma) and Go's resolver "
+			 "(chasquid: the MX, MTA-STS and fallback address lookups of the recipient domain); an "
+			 "ndots option above the names' dots (ndots:5 in Kubernetes pods) makes glibc try every "
+			 "search domain before the name itself, for every MX and exchange lookup";
 	f.fix = "use fully qualified names; drop res_defnames/res_dnsrch from smtp_dns_resolver_options; no "
 		"search list and ndots:1 on the mail host (in a Kubernetes pod: dnsConfig options ndots "
 		"\"1\"); remove the wildcard from the search domain";
@@ -520,6 +530,11 @@ static void sfx_note(struct sfx_sender *ss, const struct mx_dname *base, const s
 		r->answered = true;
 		r->sample = *sx;
 	}
+	/* one note per suffixed lookup (the scans can meet it twice) */
+	if (sx->q_frame && sx->q_frame == r->last_q_frame)
+		return;
+	r->last_q_frame = sx->q_frame;
+	r->notes++;
 	sfx_emit(ss, r, l, e);
 }
 

@@ -121,7 +121,7 @@ static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *
  * when soa is set. The text is made only for findings that are shown: in
  * a flood of unknown recipient domains most are evicted before that. */
 struct nx_raw {
-	uint32_t n_resolvers, attempts, neg_ttl;
+	uint32_t n_resolvers, attempts, neg_ttl, attempt;
 	uint8_t soa, undelegated, n_asked;
 	uint8_t asked[MX_CHAIN_MAX_HOSTS];   /* per implicit host asked: 1 A, 2 AAAA */
 };
@@ -137,6 +137,9 @@ static void nx_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
 	memcpy(&r, raw, sizeof r);
 	mx_dname_format(&f->domain, dn, sizeof dn);
 	mx_finding_detail(f, "MX %s: NXDOMAIN from %u resolver(s), %u queries", dn, r.n_resolvers, r.attempts);
+	if (r.attempt >= 2)
+		mx_finding_detail(f, "attempt %u: the sender retried (deferred, not bounced)",
+				  r.attempt);
 	if (r.soa) {
 		struct mx_dname soa;
 		const uint8_t *p = raw + sizeof r;
@@ -151,8 +154,8 @@ static void nx_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
 	}
 	for (unsigned i = 0; i < r.n_asked; i++) {
 		bool a = r.asked[i] & 1, aaaa = r.asked[i] & 2;
-		mx_finding_detail(f, "the sender then asked %s%s%s of the domain (Postfix-like)", a ? "A" : "",
-				  a && aaaa ? "/" : "", aaaa ? "AAAA" : "");
+		mx_finding_detail(f, "the sender then asked %s%s%s of the domain",
+				  a ? "A" : "", a && aaaa ? "/" : "", aaaa ? "AAAA" : "");
 	}
 }
 
@@ -203,6 +206,7 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 	memset(&r, 0, sizeof r);
 	r.n_resolvers = ch->mx.n_resolvers;
 	r.attempts = ch->mx.attempts;
+	r.attempt = ch->attempt;
 	size_t n = sizeof r;
 	if (ch->soa_owner.len) {
 		r.soa = 1;
@@ -231,7 +235,10 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 			 "dma \"remote delivery failed: DNS lookup failure: host <domain> not found\", then "
 			 "\"delivery failed, bouncing as <id>\" (no retry; the bounce carries no DSN code); "
 			 "Exchange 2010 \"451 4.4.0 DNS query failed ... SMTPSEND.DNS.NonExistentDomain\"; "
-			 "Messaging Gateway \"421 4.4.4 [internal] domain does not resolve\"";
+			 "Messaging Gateway \"421 4.4.4 [internal] domain does not resolve\"; "
+			 "chasquid defers and retries until give_up_send_after (20 h): \"failed (temporary): all "
+			 "MXs returned transient failures (last: Could not dial: dial tcp: lookup <domain> on "
+			 "<resolver>:53: no such host)\"";
 	f->cause = "the domain is not in the DNS: a typo in the recipient address, an expired or "
 		   "removed delegation, or a stale internal (split-horizon) zone on the resolver";
 	f->fix = "correct the recipient address, renew or repair the domain's delegation, or fix "

@@ -136,7 +136,10 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			"exchange without an A record makes it bounce at once, 5.0.0 \"No such domain.\"; "
 			"so does dma (glibc getaddrinfo reports no address when A is NODATA beside the "
 			"failing AAAA): \"remote delivery failed: DNS lookup failure: host <domain> not "
-			"found\", then \"delivery failed, bouncing as <id>\" (no DSN code)";
+			"found\", then \"delivery failed, bouncing as <id>\" (no DSN code). chasquid defers: "
+			"\"failed (temporary): all MXs returned transient failures (last: Could not dial: dial "
+			"tcp: lookup <host>. on <resolver>:53: server misbehaving)\" (\"no such host\" when the "
+			"A NODATA came back last), retried until give_up_send_after (20 h)";
 	f.cause = v6only
 		? "the exchange has no A record, so its AAAA record is its only address, and the AAAA "
 		  "lookup fails (SERVFAIL or no answer): the recipient's authoritative servers mishandle "

@@ -140,7 +140,9 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 			"Host not found, try again\"; Exim \"host lookup did not complete\"; Exchange "
 			"\"451 4.4.0 DNS query failed\" (ErrorTimeout); Messaging Gateway \"421 4.4.4 [internal] "
 			"domain does not resolve\"; OpenSMTPD \"Temporary failure in MX lookup\"; dma "
-			"\"remote delivery deferred: DNS lookup failure: host <domain> not found\"";
+			"\"remote delivery deferred: DNS lookup failure: host <domain> not found\"; chasquid "
+			"\"failed (temporary): Could not find mail server: lookup <domain> on <resolver>:53: "
+			"read udp ...: i/o timeout\" (\"...: connection refused\" when ICMP port unreachable answers)";
 	f.sender = p->sender;
 	mx_finding_add_resolver(&f, &p->resolver);
 	/* when queries went unanswered (the evidence's span), not the window */

@@ -867,7 +867,7 @@ const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n)
 	}
 	if (c->search_lookups)
 		ska(&s, "; %u failing MX lookup%s of the domain with a search domain appended "
-			"(res_search), folded into this chain", (unsigned)c->search_lookups,
+			"(resolv.conf search list), folded into this chain", (unsigned)c->search_lookups,
 		    c->search_lookups == 1 ? "" : "s");
 	return buf;
 }

@@ -355,6 +355,10 @@ static void summary(FILE *out, const struct mx_snapshot *s, const struct mx_find
 					       "defer, not bounce)"
 					     : "; the relay host had no address on any attempt (mail waits in the queue: "
 					       "MTAs defer, not bounce)", out);
+		else if (r->failed == r->chains && r->max_attempt >= 2)
+			/* a final DNS answer, but the sender came back: it deferred */
+			fputs("; every attempt failed on a final DNS answer, yet the mail server retried: it "
+			      "keeps the mail queued rather than bouncing it", out);
 		else if (r->failed == r->chains)
 			fputs(r->chains == 1 ? "; it failed permanently"
 					     : "; every attempt failed permanently", out);

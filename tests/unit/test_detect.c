@@ -2054,6 +2054,9 @@ static void expect_text(const char *got, size_t size, const char *pre, const cha
 	if (plen && plen + strlen(sep) < size)
 		strcat(want, sep);
 	strcat(want, body);
+	/* a detail ("; ") that fills its field ends in "..." */
+	if (strlen(want) >= size - 1 && strcmp(sep, "; ") == 0)
+		memcpy(want + size - 4, "...", 3);
 	want[size - 1] = '\0';
 	assert_string_equal(got, want);
 }
@@ -2185,7 +2188,7 @@ static void nxdomain_deferred_text_as_before(void **state)
 	assert_null(f->verify_fn);
 	char exp[640];
 	snprintf(exp, sizeof exp, "MX %s: NXDOMAIN from %u resolver(s), %u queries; "
-		 "the sender then asked %s%s%s of the domain (Postfix-like)",
+		 "the sender then asked %s%s%s of the domain",
 		 "www.nope.test.", 1u, 7u, "A", "/", "AAAA");
 	assert_string_equal(f->detail, exp);
 	snprintf(exp, sizeof exp, "dig MX %s @%s\ndig MX %s @%s\ndig +trace MX %s", "www.nope.test.",
@@ -2200,8 +2203,8 @@ static void nxdomain_deferred_text_as_before(void **state)
 	assert_non_null(f);
 	snprintf(exp, sizeof exp, "MX %s: NXDOMAIN from %u resolver(s), %u queries; authority SOA %s, negative "
 		 "TTL %u s; the SOA is the parent zone's: %s is not delegated (expired, removed, or a typo); "
-		 "the sender then asked %s%s%s of the domain (Postfix-like); "
-		 "the sender then asked %s%s%s of the domain (Postfix-like)",
+		 "the sender then asked %s%s%s of the domain; "
+		 "the sender then asked %s%s%s of the domain",
 		 "www.nope.test.", 2u, 3u, "test.", 900u, "www.nope.test.", "A", "", "", "", "", "AAAA");
 	assert_string_equal(f->detail, exp);
 	mx_detect_free(d);
