@@ -2857,6 +2857,18 @@ static void status_placeholders_filled(void **state)
 	mx_dname_from_text(".", &f.domain);
 	f.smtp_status = "<domain>";
 	assert_string_equal(mx_finding_status(&f, buf, sizeof buf), ".");
+	/* the first resolver, bracketed when an IPv6 address takes a port
+	 * (as Go logs "lookup x on [fd53::53]:53") */
+	f.smtp_status = "on <resolver>:53 or <resolver>";
+	assert_string_equal(mx_finding_status(&f, buf, sizeof buf), "on <resolver>:53 or <resolver>");
+	struct mx_addr a4, a6;
+	assert_int_equal(mx_addr_parse("192.0.2.53", &a4), 0);
+	assert_int_equal(mx_addr_parse("2001:db8::53", &a6), 0);
+	mx_finding_add_resolver(&f, &a4);
+	mx_finding_add_resolver(&f, &a6);
+	assert_string_equal(mx_finding_status(&f, buf, sizeof buf), "on 192.0.2.53:53 or 192.0.2.53");
+	f.resolvers[0] = a6;
+	assert_string_equal(mx_finding_status(&f, buf, sizeof buf), "on [2001:db8::53]:53 or 2001:db8::53");
 }
 
 /* Blocklist-shaped names: a reversed IPv4 address or 32 IPv6 nibbles in
