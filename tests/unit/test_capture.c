@@ -221,6 +221,32 @@ static void nanosecond_file_reads_as_micro(void **state)
 	mx_capture_free(c);
 }
 
+/* -w is for live captures: a file capture refuses it, with a message;
+ * the stats of a capture that saves nothing say so. (The live path is
+ * tested end to end in e2e.live: the file is read back.) */
+static void save_refused_for_files(void **state)
+{
+	struct rec r[1] = {udp53};
+	const char *p = tmp_path("save-src.pcap");
+	const char *out = tmp_path("save-out.pcap");
+	struct mx_capture *c = NULL;
+	struct mx_capture_stats st;
+	char err[256];
+
+	(void)state;
+	write_pcap(p, DLT_EN10MB, PCAP_TSTAMP_PRECISION_MICRO, r, 1);
+	assert_int_equal(mx_capture_open_files(&c, &p, 1, NULL, err, sizeof(err)), 0);
+	assert_int_equal(mx_capture_save(c, out, 0, err, sizeof(err)), MX_EINVAL);
+	assert_non_null(strstr(err, "-w writes a live capture"));
+	assert_int_equal(mx_capture_save(c, "", 0, err, sizeof(err)), MX_EINVAL);
+	assert_int_equal(mx_capture_save(NULL, out, 0, err, sizeof(err)), MX_EINVAL);
+	assert_int_equal(access(out, F_OK), -1);   /* nothing created */
+	mx_capture_stats(c, &st);
+	assert_false(st.saving);
+	assert_int_equal(st.saved_frames, 0);
+	mx_capture_free(c);
+}
+
 static void put32(uint8_t *p, uint32_t v)
 {
 	memcpy(p, &v, 4);   /* pcapng is written in host byte order */
@@ -1068,6 +1094,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_files_number_on),
 		cmocka_unit_test(nanosecond_file_reads_as_micro),
+		cmocka_unit_test(save_refused_for_files),
 		cmocka_unit_test(pcapng_is_read),
 		cmocka_unit_test(pcapng_interfaces_and_sections),
 		cmocka_unit_test(time_going_back),
