@@ -196,10 +196,16 @@ lab_setup() {
 
 # lab_resolvers ADDR...: the sender's /etc/resolv.conf (rewritten in place so
 # that running processes see the same inode). Call before starting Postfix.
+# When LAB_RESOLV_OPTIONS is set and not empty, an "options ..." line with
+# its words follows the nameserver lines (lab-resolv-options.sh); unset, the
+# file is as it always was.
 lab_resolvers() {
     local f=/etc/netns/$NS_SND/resolv.conf a
     { printf '# mxsniff lab: sender resolv.conf (%s)\n' "$LAB_NAME"
-      for a in "$@"; do printf 'nameserver %s\n' "$a"; done; } > "$f.tmp"
+      for a in "$@"; do printf 'nameserver %s\n' "$a"; done
+      if [ -n "${LAB_RESOLV_OPTIONS:-}" ]; then
+          printf 'options %s\n' "$LAB_RESOLV_OPTIONS"
+      fi; } > "$f.tmp"
     cat "$f.tmp" > "$f"; rm -f "$f.tmp"
 }
 

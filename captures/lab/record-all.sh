@@ -32,7 +32,8 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-haraka-aaaa.sh lab-courier-aaaa.sh lab-dma-aaaa.sh lab-dma-ndots.sh
          lab-chasquid-aaaa.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh lab-query-volume.sh
-         lab-dane.sh lab-dane-exim.sh"
+         lab-dane.sh lab-dane-exim.sh
+         lab-resolv-options.sh"
 for s in $SCRIPTS; do
     echo "=== $s" >&2
     "$LAB_DIR/$s"
