@@ -203,6 +203,9 @@ struct ohost {
 	uint8_t implicit, ip_literal, cname_loop, first_family, connected, n_addrs, cname_cap;
 	uint8_t name_len, name_labels;
 	uint8_t named;                  /* the index has the entry of its name */
+	/* the chain's first SYN went to this host: its time in ms after the
+	 * chain's start, plus one (0: not this host) */
+	uint32_t syn_ms1;
 };
 
 /* A name item: len, labels, then len bytes (cap bytes room). */
@@ -1121,6 +1124,12 @@ static inline __attribute__((always_inline)) void chain_build(const struct mx_ch
 	x->connected_port = c->connected_port;
 	x->search_lookups = c->search_lookups;
 	x->syn_frame = c->syn_frame;
+	x->syn_us = 0;
+	for (unsigned k = 0; c->connected && k < c->n_hosts; k++) {
+		const struct ohost *ho = at(c, c->host[k]);
+		if (ho->syn_ms1)
+			x->syn_us = c->start_us + (uint64_t)(ho->syn_ms1 - 1u) * 1000u;
+	}
 }
 
 /* The rest of open chain i's record x, as if it closed now: verdict, why,
@@ -2201,6 +2210,10 @@ static bool syn_connect(struct mx_chain_table *t, const struct mx_addr *x, uint6
 			c->connected_to = s->dst;
 			c->connected_port = s->dport;
 			c->syn_frame = s->frame;
+			/* the time on the host (the header is full): ms after
+			 * the chain's start, plus one */
+			uint64_t ms = s->ts_us > c->start_us ? (s->ts_us - c->start_us) / 1000u : 0;
+			ho->syn_ms1 = ms >= UINT32_MAX - 1u ? UINT32_MAX : (uint32_t)ms + 1u;
 		}
 	}
 	return any;

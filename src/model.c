@@ -1383,6 +1383,12 @@ const char *mx_sender_family_order(const struct mx_sender_row *r)
 		return "unknown";
 	if (r->hosts_parallel * 2 > n)
 		return "parallel";
+	if (r->hosts_a_only == n)
+		return "A-only";
+	/* a sender whose AAAA failed and that never asked A is the AAAA-first
+	 * one that does not fall back (AAAA_SERVFAIL_LOOP's words) */
+	if (r->hosts_aaaa_only == n && r->aaaa_fail == 0)
+		return "AAAA-only";
 	if (r->hosts_aaaa_first * 10 >= n * 9)
 		return "AAAA-first";
 	if (r->hosts_a_first * 10 >= n * 9)
@@ -1581,10 +1587,13 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 			bool par = mx_chain_host_parallel(h);
 			if (par)
 				r->hosts_parallel++;
-			else if (h->first_family == 6)
+			else if (h->first_family == 6) {
 				r->hosts_aaaa_first++;
-			else if (h->first_family == 4)
+				r->hosts_aaaa_only += !h->a.asked;
+			} else if (h->first_family == 4) {
 				r->hosts_a_first++;
+				r->hosts_a_only += !h->aaaa.asked;
+			}
 			if (!par && h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome) && h->first_family == 6) {
 				r->aaaa_fail++;
 				if (h->a.asked)

@@ -1278,8 +1278,8 @@ static void s_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 	kv(rs, "chains", MX_ROLE_NORMAL, "%" PRIu64 " (%" PRIu64 " deferred, %" PRIu64 " failed)", r->chains,
 	   r->chains_deferred, r->chains_failed);
 	kv(rs, "order", MX_ROLE_NORMAL, "%s (exchanges: AAAA first %" PRIu64 ", A first %" PRIu64
-	   ", parallel %" PRIu64 ")", mx_sender_family_order(r), r->hosts_aaaa_first, r->hosts_a_first,
-	   r->hosts_parallel);
+	   ", parallel %" PRIu64 "; AAAA only %" PRIu64 ", A only %" PRIu64 ")", mx_sender_family_order(r),
+	   r->hosts_aaaa_first, r->hosts_a_first, r->hosts_parallel, r->hosts_aaaa_only, r->hosts_a_only);
 	kv(rs, "fallback", strcmp(mx_sender_fallback(r), "never asks A") == 0 ? MX_ROLE_ERROR : MX_ROLE_NORMAL,
 	   "%s (AAAA failed %" PRIu64 ", then A asked %" PRIu64 ")", mx_sender_fallback(r), r->aaaa_fail,
 	   r->aaaa_fail_then_a);

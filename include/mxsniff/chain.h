@@ -121,6 +121,7 @@ struct mx_chain {
 	uint8_t search_lookups;
 	struct mx_addr connected_to;
 	uint64_t syn_frame;
+	uint64_t syn_us;               /* the connecting SYN's time (0 when not connected) */
 	uint32_t syn_other;            /* SYNs to port 25 while open that no chain of S explains */
 	/* open: the chain closes this long after start_us (its MX lookup's
 	 * end + chain_window + retx_gap, as of the peek; UINT32_MAX if later);

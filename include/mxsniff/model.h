@@ -84,6 +84,7 @@ struct mx_sender_row {
 	/* fingerprint from its chains (PATTERNS.md §1.9) */
 	uint64_t chains, chains_deferred, chains_failed;
 	uint64_t hosts_aaaa_first, hosts_a_first, hosts_parallel; /* exchanges by which family came first */
+	uint64_t hosts_a_only, hosts_aaaa_only;  /* of the first two: the other family never asked */
 	uint64_t aaaa_fail, aaaa_fail_then_a;  /* exchanges whose AAAA failed; of those, A asked after */
 	uint64_t retry_gaps, retry_gap_sum_us, retry_gap_min_us; /* gaps between attempts of one domain */
 	/* lookups forwarded for a DNS server on this host (struct
@@ -94,7 +95,9 @@ struct mx_sender_row {
 };
 
 /* The sender's address-family habit in words: "AAAA-first", "A-first",
- * "parallel", "mixed" or "unknown" ("forwarder" when most of its lookups
+ * "A-only" or "AAAA-only" (every exchange asked one family only: IPv4- or
+ * IPv6-only MTAs, glibc's no-aaaa option; AAAA-only only without an AAAA
+ * failure, else it is the AAAA-first sender that never asks A), "parallel", "mixed" or "unknown" ("forwarder" when most of its lookups
  * were forwarded for a local DNS server: its chains are its clients'); and whether it falls back after an AAAA
  * failure: "falls back to A", "never asks A", or "-". */
 const char *mx_sender_family_order(const struct mx_sender_row *r);

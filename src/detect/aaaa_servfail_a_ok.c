@@ -52,8 +52,28 @@ static uint64_t fingerprint(const struct mx_dname *n)
 	return mx_hash_bytes_inline_(n->wire, n->len, 0x2a0) | 1; /* = mx_dname_hash(n, 0x2a0) | 1 */
 }
 
+/* The try whose response decided the lookup's outcome, or NULL (no
+ * response decided it: a timeout). */
+static const struct mx_lookup_try *deciding(const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	for (unsigned i = 0; l->decided_frame && i < nt; i++)
+		if (l->tries[i].r_frame == l->decided_frame)
+			return &l->tries[i];
+	return NULL;
+}
+
+/* A resolver both lookups used: the one that gave x (the AAAA) its outcome
+ * when y asked it too (after a failover the first resolver of x is the
+ * silent one), else the first in common. */
 static bool share_resolver(const struct mx_lookup *x, const struct mx_lookup *y, struct mx_addr *out)
 {
+	const struct mx_lookup_try *d = deciding(x);
+	for (unsigned j = 0; d && j < y->n_resolvers; j++)
+		if (mx_addr_eq(&d->server, &y->resolvers[j])) {
+			*out = d->server;
+			return true;
+		}
 	for (unsigned i = 0; i < x->n_resolvers; i++)
 		for (unsigned j = 0; j < y->n_resolvers; j++)
 			if (mx_addr_eq(&x->resolvers[i], &y->resolvers[j])) {
@@ -80,6 +100,7 @@ struct pair_raw {
 	uint32_t attempts;
 	uint16_t ede;
 	uint8_t outcome, try_timed_out;
+	uint8_t n_fail_res;   /* resolvers that answered the AAAA with its outcome */
 };
 
 static void pair_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
@@ -123,6 +144,9 @@ static void pair_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
 	else if (failed && p.dec_lat < 50000ULL)
 		mx_finding_detail(f, "fast SERVFAIL: a cached failure (RFC 9520) or the resolver rejected a "
 				  "broken response");
+	if (p.n_fail_res >= 2)
+		mx_finding_detail(f, "%u resolvers answered the AAAA %s: the name's servers, not one resolver",
+				  p.n_fail_res, mx_outcome_name(outcome));
 	if (p.ede != 0xffff)
 		mx_finding_detail(f, "EDE %u %s%s", p.ede, mx_dns_ede_name(p.ede),
 				  p.ede >= 6 && p.ede <= 12 ? ": DNSSEC denial of existence for AAAA is broken" : "");
@@ -163,20 +187,33 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	 * answer: a lookup may merge retries minutes apart (a later client
 	 * finding a cached failure), so its latency from the first query is
 	 * not the resolver's answer time. */
-	uint64_t dec_lat = v6->latency_us;
+	/* A try that timed out counts only at the resolver that gave the
+	 * outcome: a silent first resolver the sender failed over from says
+	 * nothing about the name's servers (PRIMARY_FAILOVER's). Likewise the
+	 * A's time is its deciding query's, without the failover wait. */
+	const struct mx_lookup_try *d6 = deciding(v6), *d4 = deciding(v4);
+	uint64_t dec_lat = d6 ? d6->latency_us : v6->latency_us;
 	bool try_timed_out = false;
+	struct mx_addr fail_res[MX_LOOKUP_MAX_TRIES];
+	unsigned n_fail_res = 0;
 	unsigned nt = v6->n_tries < MX_LOOKUP_MAX_TRIES ? v6->n_tries : MX_LOOKUP_MAX_TRIES;
 	for (unsigned i = 0; i < nt; i++) {
 		const struct mx_lookup_try *t = &v6->tries[i];
-		if (v6->decided_frame && t->r_frame == v6->decided_frame)
-			dec_lat = t->latency_us;
-		try_timed_out |= t->outcome == MX_O_TIMEOUT && !t->open;
+		try_timed_out |= t->outcome == MX_O_TIMEOUT && !t->open && (!d6 || mx_addr_eq(&t->server, &d6->server));
+		if (t->r_frame && t->outcome == v6->outcome) {
+			bool seen = false;
+			for (unsigned k = 0; k < n_fail_res && !seen; k++)
+				seen = mx_addr_eq(&fail_res[k], &t->server);
+			if (!seen)
+				fail_res[n_fail_res++] = t->server;
+		}
 	}
 	struct pair_raw p;
 	memset(&p, 0, sizeof p);
 	p.r = *r;
+	p.n_fail_res = (uint8_t)n_fail_res;
 	p.v6_latency_us = v6->latency_us;
-	p.v4_latency_us = v4->latency_us;
+	p.v4_latency_us = d4 ? d4->latency_us : v4->latency_us;
 	p.dec_lat = dec_lat;
 	p.attempts = v6->attempts;
 	p.ede = v6->ede;

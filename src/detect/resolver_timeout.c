@@ -30,6 +30,9 @@ struct pair {
 	uint64_t late, late_max_us;  /* responses after the answer timeout (LATE strays) */
 	uint64_t first_us, last_us;
 	uint64_t first_lost_us, last_lost_us; /* the unanswered queries' span */
+	uint64_t lost_txns;                  /* unanswered transactions (timeouts, unreachables) */
+	uint64_t failed_over;                /* lookups that left this resolver unanswered and got
+					      * a response from another one */
 	uint16_t n_ev;
 	uint8_t mail_rows;                   /* bit i: ev[i] is a mail lookup */
 	struct mx_evidence ev[EV];           /* the first unanswered queries; mail lookups kept */
@@ -106,9 +109,13 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 			"ExternalDNSServers, the gateway's DNS settings)";
 	} else if (p->answered == 0 && p->late == 0 && p->total >= o->dead_min_queries) {
 		bool oneway = s->responses == 0;
-		mx_finding_init(&f, "RESOLVER_DEAD", oneway ? MX_SEV_WARN : MX_SEV_CRIT);
+		/* every lost query's lookup got its answer from another
+		 * resolver: the sender fails over, mail is slowed, not stopped */
+		bool covered = !oneway && p->failed_over >= p->lost_txns;
+		mx_finding_init(&f, "RESOLVER_DEAD", oneway || covered ? MX_SEV_WARN : MX_SEV_CRIT);
 		f.title = oneway ? "no query to the resolver was answered, and the capture holds no response at all"
-				 : "the resolver answers nothing";
+			: covered ? "the resolver answers nothing; the sender's next resolver answers in its place"
+				  : "the resolver answers nothing";
 		f.cause = oneway ? "a one-way capture (SPAN port, asymmetric routing) or a resolver that is down: "
 				   "with no response anywhere in the capture mxsniff cannot tell them apart"
 				 : "the resolver is down or unreachable, UDP/53 is filtered, or it drops this client "
@@ -143,6 +150,11 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 			"\"remote delivery deferred: DNS lookup failure: host <domain> not found\"; chasquid "
 			"\"failed (temporary): Could not find mail server: lookup <domain> on <resolver>:53: "
 			"read udp ...: i/o timeout\" (\"...: connection refused\" when ICMP port unreachable answers)";
+	/* every lost query's lookup was answered by another resolver */
+	bool covered = s->responses && p->lost_txns && p->failed_over >= p->lost_txns;
+	if (covered)
+		f.smtp_status = "none while the other resolver answers: every lookup first waits for this one's "
+				"timeout (see PRIMARY_FAILOVER), and MTAs with short DNS timeouts defer 4.4.3";
 	f.sender = p->sender;
 	mx_finding_add_resolver(&f, &p->resolver);
 	/* when queries went unanswered (the evidence's span), not the window */
@@ -152,6 +164,11 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 	mx_finding_detail(&f, "%llu of %llu queries unanswered (%u%%): %llu timed out, %llu ICMP unreachable",
 			  (unsigned long long)lost, (unsigned long long)p->total, pct,
 			  (unsigned long long)p->timeouts, (unsigned long long)p->unreachable);
+	if (p->failed_over)
+		mx_finding_detail(&f, covered ? "their lookups (%llu) all got a response from another resolver "
+					       "(failover)"
+					     : "%llu of their lookups got a response from another resolver (failover)",
+				  (unsigned long long)p->failed_over);
 	if (p->late) {
 		/* not dead and not lost: the answers come after the stub gave up */
 		mx_finding_detail(&f, "%llu response%s arrived after the answer timeout (the slowest %.1f s after "
@@ -218,6 +235,7 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 		p->unreachable += sends;
 	if (t->kind == MX_TXN_ANSWERED)
 		return;
+	p->lost_txns++;
 	if (!p->first_lost_us || t->q_ts < p->first_lost_us)
 		p->first_lost_us = t->q_ts;
 	if (t->q_ts > p->last_lost_us)
@@ -351,8 +369,13 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		return;
 	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
 		const struct mx_lookup_try *t = &l->tries[i];
-		if (mx_addr_eq(&t->server, &t0->server) || t->open || t->outcome > MX_O_NXDOMAIN)
+		/* any response from another server (a SERVFAIL too): the lookup
+		 * paid the first one's timeout */
+		if (mx_addr_eq(&t->server, &t0->server) || t->open || t->outcome >= MX_O_UNREACHABLE)
 			continue;
+		struct mx_slot *ph = MX_SLOT_FIND(st->hdr, mx_key_addr2_inline(&l->client, &t0->server, MX_SALT_TIMEOUT));
+		if (ph)
+			st->pairs[ph - st->hdr].failed_over++;
 		/* one lost query that glibc resent elsewhere is ordinary loss: a
 		 * failover pattern needs timeout_warn_min lookups paying for it */
 		struct fo *fo = MX_SLOT_GET(st->fo, mx_key_addr2_inline(&l->client, &t0->server, 31), &st->fo_clock, NULL);

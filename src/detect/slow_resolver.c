@@ -247,6 +247,11 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		if (h->aaaa.asked && h->aaaa.first_end_us > end)
 			end = h->aaaa.first_end_us;
 	}
+	/* a connected sender had resolved what it needed by its SYN: later
+	 * queries of the same names (another program, the next message) may
+	 * have joined the steps' lookups as retries */
+	if (ch->connected && ch->syn_us && ch->syn_us < end)
+		end = ch->syn_us;
 	if (ch->verdict != MX_CHAIN_RESOLVED || end < ch->start_us + 10000000ULL)
 		return;
 	struct mx_finding f;

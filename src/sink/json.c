@@ -772,6 +772,8 @@ void mx_sj_sender_members(struct mx_jw *out, const struct mx_sender_row *r)
 	kv_u64(out, &f, KL("hosts_aaaa_first"), r->hosts_aaaa_first);
 	kv_u64(out, &f, KL("hosts_a_first"), r->hosts_a_first);
 	kv_u64(out, &f, KL("hosts_parallel"), r->hosts_parallel);
+	kv_u64(out, &f, KL("hosts_a_only"), r->hosts_a_only);
+	kv_u64(out, &f, KL("hosts_aaaa_only"), r->hosts_aaaa_only);
 	kv_str(out, &f, KL("family_order"), mx_sender_family_order(r));
 	kv_u64(out, &f, KL("forwarded_lookups"), r->forwarded);
 	kv_addr_or_null(out, &f, KL("forwards_for"), &r->fwd_for);

@@ -408,6 +408,10 @@ static const char *family_words(const char *order)
 		return "asks AAAA first";
 	if (strcmp(order, "A-first") == 0)
 		return "asks A first";
+	if (strcmp(order, "A-only") == 0)
+		return "asks A only, never AAAA";
+	if (strcmp(order, "AAAA-only") == 0)
+		return "asks AAAA only, never A";
 	if (strcmp(order, "parallel") == 0)
 		return "asks A and AAAA together";
 	if (strcmp(order, "mixed") == 0)

@@ -2349,6 +2349,63 @@ static void failover_deferred_text_as_before(void **state)
 	mx_detect_free(d);
 }
 
+/* RESOLVER_DEAD when every lookup that lost a query to the dead resolver
+ * got a response from the next one (glibc failover): WARN, "none while the
+ * other resolver answers"; with one lookup not covered it stays CRIT. */
+static void dead_resolver_covered_by_failover(void **state)
+{
+	(void)state;
+	for (int uncovered = 0; uncovered < 2; uncovered++) {
+		struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+		struct mx_txn t;
+		for (unsigned k = 0; k < 6; k++) {
+			uint64_t ts = T0 + k * 10 * SEC;
+			/* the query to .54 is lost ... */
+			txn(&t, "192.0.2.10", "192.0.2.54", MX_TXN_TIMEOUT, ts, 0, 0, 100 + 4 * (uint64_t)k);
+			mx_detect_observe_txn(d, &t);
+			if (uncovered && k == 5)
+				continue;
+			/* ... and .53 answers it 1 s later */
+			txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, ts + SEC, 300, 0, 101 + 4 * (uint64_t)k);
+			mx_detect_observe_txn(d, &t);
+			struct mx_lookup l;
+			lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, ts, "192.0.2.54", 0);
+			l.seq = 1 + k;
+			l.tries[0].outcome = MX_O_TIMEOUT;
+			l.tries[0].r_frame = 0;
+			l.tries[1] = l.tries[0];
+			l.tries[1].q_ts = ts + SEC;
+			l.tries[1].q_frame = 101 + 4 * k;
+			l.tries[1].r_frame = 102 + 4 * k;
+			l.tries[1].outcome = k == 2 ? MX_O_SERVFAIL : MX_O_ANSWER; /* any response counts */
+			mx_addr_parse("192.0.2.53", &l.tries[1].server);
+			l.n_tries = 2;
+			l.n_resolvers = 2;
+			l.resolvers[1] = l.tries[1].server;
+			l.decided_frame = l.tries[1].r_frame;
+			mx_detect_observe_lookup(d, &l);
+		}
+		mx_detect_finish(d, T0 + 100 * SEC);
+		const struct mx_finding *f = find(d, "RESOLVER_DEAD", NULL);
+		assert_non_null(f);
+		if (uncovered) {
+			assert_int_equal(f->sev, MX_SEV_CRIT);
+			assert_non_null(strstr(f->detail, "5 of their lookups got a response from another resolver"));
+			assert_non_null(strstr(f->smtp_status, "Postfix 4.4.3"));
+		} else {
+			assert_int_equal(f->sev, MX_SEV_WARN);
+			assert_non_null(strstr(f->title, "next resolver answers in its place"));
+			assert_non_null(strstr(f->detail, "their lookups (6) all got a response from another resolver"));
+			assert_non_null(strstr(f->smtp_status, "none while the other resolver answers"));
+			/* the SERVFAIL from the second resolver counts as failover too */
+			const struct mx_finding *fo = find(d, "PRIMARY_FAILOVER", NULL);
+			assert_non_null(fo);
+			assert_int_equal(fo->count, 6);
+		}
+		mx_detect_free(d);
+	}
+}
+
 /* PRIMARY_FAILOVER made at the timeout_warn_min-th lookup counts the ones
  * before it and shows them: first seen, frames and rows from the first. */
 static void failover_shows_what_it_counts(void **state)
@@ -3071,6 +3128,7 @@ int main(void)
 		cmocka_unit_test(slow_chain_deferred_text_as_before),
 		cmocka_unit_test(failover_deferred_text_as_before),
 		cmocka_unit_test(failover_shows_what_it_counts),
+		cmocka_unit_test(dead_resolver_covered_by_failover),
 		cmocka_unit_test(aaaa_a_ok_deferred_text_as_before),
 		cmocka_unit_test(status_placeholders_filled),
 		cmocka_unit_test(reversed_addr_names),

@@ -1341,7 +1341,7 @@ static void json_findings_chains(void **state)
 			"\"senders_capped\":false,\"max_attempt\":3,\"last_verdict\":\"deferred\",");
 	assert_has(out, "\"senders\":64,\"senders_capped\":true");
 	assert_has(out, "\"chains\":5,\"chains_deferred\":3,\"chains_failed\":0,"
-			"\"hosts_aaaa_first\":4,\"hosts_a_first\":0,\"hosts_parallel\":0,"
+			"\"hosts_aaaa_first\":4,\"hosts_a_first\":0,\"hosts_parallel\":0,\"hosts_a_only\":0,\"hosts_aaaa_only\":0,"
 			"\"family_order\":\"AAAA-first\",\"forwarded_lookups\":0,\"forwards_for\":null,\"aaaa_failures\":3,\"aaaa_failures_then_a\":0,"
 			"\"fallback\":\"never asks A\",\"retry_gaps\":2,\"retry_gap_min_s\":300.000000,"
 			"\"retry_gap_mean_s\":450.000000}");
