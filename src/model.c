@@ -1076,6 +1076,8 @@ static __attribute__((noinline)) void observe_query(struct mx_model *m, const st
 			c->row.edns_queries++;
 		if (msg->edns_do)
 			c->row.do_queries++;
+		c->row.ad_queries += msg->ad;
+		c->row.cd_queries += msg->cd;
 		dset_add(&c->resolvers, s ? s->node.hash : addr_hash(&msg->dst));
 		row_time(&c->row.first_us, &c->row.last_us, msg->ts_us);
 	}

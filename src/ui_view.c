@@ -1259,8 +1259,8 @@ static void s_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 	kv(rs, "address", MX_ROLE_NORMAL, "%s", addr_s(&r->addr, a, sizeof(a)));
 	kv(rs, "seen", MX_ROLE_NORMAL, "%s .. %s", datetime(r->first_us, t1, sizeof(t1)),
 	   datetime(r->last_us, t2, sizeof(t2)));
-	kv(rs, "queries", MX_ROLE_NORMAL, "%" PRIu64 " (EDNS %" PRIu64 ", DO %" PRIu64 ")", r->queries,
-	   r->edns_queries, r->do_queries);
+	kv(rs, "queries", MX_ROLE_NORMAL, "%" PRIu64 " (EDNS %" PRIu64 ", DO %" PRIu64 ", AD %" PRIu64
+	   ", CD %" PRIu64 ")", r->queries, r->edns_queries, r->do_queries, r->ad_queries, r->cd_queries);
 	kv(rs, "lookups", MX_ROLE_NORMAL, "%" PRIu64 ": MX %" PRIu64 ", A %" PRIu64 ", AAAA %" PRIu64
 	   ", other %" PRIu64, r->lookups, r->mx_lookups, r->a_lookups, r->aaaa_lookups, r->other_lookups);
 	buf[0] = '\0';

@@ -79,6 +79,8 @@ struct mx_sender_row {
 	uint64_t failed;             /* lookups whose outcome is Fail class (not pending_at_end) */
 	uint64_t mx_lookups, a_lookups, aaaa_lookups, other_lookups;
 	uint64_t edns_queries, do_queries;
+	uint64_t ad_queries, cd_queries;   /* RD=1 queries with AD (asks for the resolver's AD
+					    * bit: RFC 6840 5.7, glibc trust-ad) or CD set */
 	uint64_t resolvers;          /* distinct resolvers (capped count) */
 	uint64_t first_us, last_us;
 	/* fingerprint from its chains (PATTERNS.md §1.9) */

@@ -761,6 +761,8 @@ void mx_sj_sender_members(struct mx_jw *out, const struct mx_sender_row *r)
 	kv_u64(out, &f, KL("other_lookups"), r->other_lookups);
 	kv_u64(out, &f, KL("edns_queries"), r->edns_queries);
 	kv_u64(out, &f, KL("do_queries"), r->do_queries);
+	kv_u64(out, &f, KL("ad_queries"), r->ad_queries);
+	kv_u64(out, &f, KL("cd_queries"), r->cd_queries);
 	capped(out, &f, KL("resolvers"), KL("resolvers_capped"), r->resolvers);
 	kv_time(out, &f, KL("first_seen"), r->first_us);
 	kv_time(out, &f, KL("last_seen"), r->last_us);
