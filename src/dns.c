@@ -691,8 +691,19 @@ static int rd_check(const struct ctx *c, struct mx_rd *rd)
 }
 
 /* RDATA of the types we read must fill RDLENGTH exactly. */
-static int rdata_check(const struct ctx *c, uint16_t type, struct mx_rd rd)
+/* An RR with no RDATA in class ANY or NONE: RFC 2136's prerequisites
+ * ("RRset exists", "RRset does not exist", §2.4) and deletions ("delete an
+ * RRset", §2.5.2) in UPDATE messages. Valid for every type; nothing of it
+ * is read. */
+static inline bool empty_meta_rr(uint16_t cls, const struct mx_rd *rd)
 {
+	return rd->left == 0 && (cls == 255 || cls == 254);
+}
+
+static int rdata_check(const struct ctx *c, uint16_t type, uint16_t cls, struct mx_rd rd)
+{
+	if (empty_meta_rr(cls, &rd))
+		return NM_OK;
 	switch (type) {
 	case MX_TYPE_A:
 		return rd.left == 4 ? NM_OK : NM_BAD;
@@ -926,6 +937,12 @@ static int an_record(const struct ctx *c, const struct rrinfo *ri, struct mx_rd 
 		     struct mx_dns_msg *m)
 {
 	uint16_t t = ri->type;
+	if (empty_meta_rr(ri->cls, &rd)) {
+		/* RFC 2136: a prerequisite or a deletion, not an answer */
+		if (!kept_type(t))
+			m->an_other++;
+		return NM_OK;
+	}
 	bool want_q = m->has_question && (t == m->qtype || m->qtype == MX_TYPE_ANY);
 	bool want_end = m->has_question && (t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA);
 	bool is_end = false;
@@ -938,7 +955,7 @@ static int an_record(const struct ctx *c, const struct rrinfo *ri, struct mx_rd 
 		if (rd.bad || name_copy_inl(c, &rd, &x->exchange, NULL) != NM_OK || rd.left != 0)
 			return NM_BAD;
 		m->n_mx++;
-	} else if (rdata_check(c, t, rd) != NM_OK) {
+	} else if (rdata_check(c, t, ri->cls, rd) != NM_OK) {
 		return NM_BAD;
 	}
 	if (!kept_type(t))
@@ -1072,7 +1089,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 		if (n_cname_rr == 0)
 			st = an_record(&c, &ri, rd, m);
 		else
-			st = rdata_check(&c, ri.type, rd);
+			st = rdata_check(&c, ri.type, ri.cls, rd);
 		if (st != NM_OK)
 			goto stop;
 		m->an_parsed++;
@@ -1082,9 +1099,11 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 	for (i = 0; i < ns_n; i++) {
 		if ((st = rr_read(&c, &r, &ri, &rd)) != NM_OK)
 			goto stop;
-		if ((st = rdata_check(&c, ri.type, rd)) != NM_OK)
+		if ((st = rdata_check(&c, ri.type, ri.cls, rd)) != NM_OK)
 			goto stop;
-		if (ri.type == MX_TYPE_NS) {
+		if (empty_meta_rr(ri.cls, &rd)) {
+			/* an UPDATE's deletion (RFC 2136 §2.5.2): nothing to read */
+		} else if (ri.type == MX_TYPE_NS) {
 			m->ns_auth++;
 		} else if (ri.type == MX_TYPE_SOA && !m->has_soa) {
 			/* rdata_check() saw the two names end 20 bytes before
@@ -1106,7 +1125,7 @@ enum mx_dns_verdict mx_dns_parse(const uint8_t *wire, size_t len, size_t wire_le
 		if (ri.type == MX_TYPE_OPT)
 			st = opt_read(&c, &ri, rd, m, &ext_rcode);
 		else
-			st = rdata_check(&c, ri.type, rd);
+			st = rdata_check(&c, ri.type, ri.cls, rd);
 		if (st != NM_OK)
 			goto stop;
 	}
@@ -1176,9 +1195,13 @@ static size_t ref_name_rules(const uint8_t *w, size_t len, size_t pos)
 /* RDATA rules for the types we read, on a record ldns decoded exactly up to
  * its RDLENGTH: the right number of fields, names within the pointer rules. */
 static bool ref_rdata_rules(const uint8_t *w, size_t len, const ldns_rr *rr, uint16_t type,
-			    size_t rd, size_t rdlen)
+			    uint16_t cls, size_t rd, size_t rdlen)
 {
 	size_t cnt = ldns_rr_rd_count(rr), p;
+
+	/* RFC 2136 §2.4, §2.5.2: class ANY or NONE with no RDATA, any type */
+	if (rdlen == 0 && cnt == 0 && (cls == 255 || cls == 254) && type != MX_TYPE_OPT)
+		return true;
 
 	switch (type) {
 	case MX_TYPE_A:
@@ -1244,7 +1267,7 @@ static int ref_walk(const uint8_t *w, size_t len, size_t wire_len, bool tc,
 			bool good = ldns_wire2rr(&rr, w, len, &q, lsec[s]) == LDNS_STATUS_OK &&
 				    q == end;
 			if (is_read_type(type, s)) {
-				if (!good || !ref_rdata_rules(w, len, rr, type, rd, rdlen) ||
+				if (!good || !ref_rdata_rules(w, len, rr, type, cls, rd, rdlen) ||
 				    (type == MX_TYPE_OPT && ++n_opt > 1)) {
 					ret = REF_BAD;
 					goto fail;

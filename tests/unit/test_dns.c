@@ -510,6 +510,48 @@ static void test_nodata(void **state)
 	assert_int_equal(mx_dns_outcome(&M), MX_O_NODATA);
 }
 
+/* RFC 2136 UPDATE: a prerequisite "RRset exists" (class ANY, no RDATA, in
+ * the answer section, §2.4.1) and a "delete an RRset" (class ANY, no
+ * RDATA, authority section, §2.5.2) and "delete an RR" (class NONE with
+ * RDATA, §2.5.4) are well formed for every type, and nothing of them is
+ * read as an answer; an A without RDATA in class IN is not. */
+static void test_update_meta_rrs(void **state)
+{
+	(void)state;
+	struct wb w;
+	whdr(&w, 9, 5u << 11, 1, 1, 2, 0); /* opcode UPDATE */
+	wname(&w, "example.test");
+	w16(&w, MX_TYPE_SOA);
+	w16(&w, 1);
+	/* prerequisite: mx.example.test A exists (class ANY, TTL 0, no RDATA) */
+	wname(&w, "mx.example.test");
+	w16(&w, MX_TYPE_A);
+	w16(&w, 255);
+	w32(&w, 0);
+	w16(&w, 0);
+	/* update: delete the AAAA RRset (class ANY), delete one A RR (class NONE) */
+	wname(&w, "mx.example.test");
+	w16(&w, MX_TYPE_AAAA);
+	w16(&w, 255);
+	w32(&w, 0);
+	w16(&w, 0);
+	wname(&w, "mx.example.test");
+	w16(&w, MX_TYPE_A);
+	w16(&w, 254);
+	w32(&w, 0);
+	w16(&w, 4);
+	w32(&w, 0xc0000201u);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.opcode, 5);
+	assert_int_equal(M.n_addr, 0);
+	assert_int_equal(M.addr_total, 0);
+	assert_false(M.has_soa);
+	/* the same prerequisite in class IN contradicts its type */
+	w.b[12 + 14 + 4 + 17 + 2] = 0; /* its CLASS */
+	w.b[12 + 14 + 4 + 17 + 3] = 1;
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
+}
+
 static void test_referral(void **state)
 {
 	(void)state;
@@ -1645,6 +1687,7 @@ int main(void)
 		cmocka_unit_test(test_cname_loop),
 		cmocka_unit_test(test_nxdomain_soa),
 		cmocka_unit_test(test_nodata),
+		cmocka_unit_test(test_update_meta_rrs),
 		cmocka_unit_test(test_referral),
 		cmocka_unit_test(test_rcodes),
 		cmocka_unit_test(test_tc),
