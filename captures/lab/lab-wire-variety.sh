@@ -26,6 +26,8 @@
 #   lab-wire-opcodes  UPDATE, NOTIFY, IQUERY/STATUS, CHAOS, ANY, odd counts
 #   lab-wire-frag     IPv6 and IPv4 fragmented UDP answers (MTU 1280/576)
 #   lab-wire-mdns     mDNS/LLMNR-style traffic and DNS on port 5300
+#   lab-wire-names    names (case, escaped bytes, longest), root, rare types
+#   lab-wire-tsig     TSIG: signed queries and transfers, BADSIG, BADKEY
 # Client output: captures/lab/logs/lab-wire-*.client.log.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fail-lib.sh"
@@ -66,6 +68,10 @@ xfr_zone() {   # xfr_zone SERIAL
     for i in $(seq 1 800); do printf 'h%03d IN A 10.53.%d.%d\n' "$i" $((i / 250 + 1)) $((i % 250 + 1)); done
 }
 xfr_zone 2024060101 > "$RUN/zones/xfr.test.zone"
+# tsig.test: the same records, transfers only with the TSIG key wire-key.
+xfr_zone 2024060101 | sed 's/xfr\.test\./tsig.test./g' > "$RUN/zones/tsig.test.zone"
+TSIG_SECRET=bXhzbmlmZi1sYWItdHNpZy1rZXktMzItYnl0ZXMtbG9uZyE=
+TSIG_WRONG=d3Jvbmctc2VjcmV0LWZvci10aGUtbGFiLXRzaWctdGVzdCE=
 cat > "$RUN/nsd-extra.conf" <<EOF
 server:
     answer-cookie: yes
@@ -78,6 +84,15 @@ zone:
 zone:
     name: "dnssec-bogus.test."
     zonefile: "$RUN/keys/dnssec-bogus.test.signed"
+key:
+    name: "wire-key"
+    algorithm: hmac-sha256
+    secret: "$TSIG_SECRET"
+zone:
+    name: "tsig.test."
+    zonefile: "$RUN/zones/tsig.test.zone"
+    provide-xfr: $SND4 wire-key
+    provide-xfr: $SND6 wire-key
 zone:
     name: "xfr.test."
     zonefile: "$RUN/zones/xfr.test.zone"
@@ -101,12 +116,15 @@ lab_resolvers "$RES4"
 # holds what its section is about.
 QUIET='not (udp and src host 10.53.0.2 and dst port 53) and not (icmp and dst host 10.53.0.2)'
 cap_start() { fail_capture_start_filter "$1" "$QUIET"; }
+# MXLAB_WIRE_ONLY="names tsig" records only those sections (default: all).
+want() { case " ${MXLAB_WIRE_ONLY:-all} " in *" all "*|*" $1 "*) return 0;; esac; return 1; }
 client() { fail_client "$@"; }
 keep() { fail_keep_client "$1"; }
 D() { client dig "$@"; }
 K() { client kdig "$@"; }
 
 # --- 1. EDNS variety (UDP) ----------------------------------------------------
+if want edns; then
 cap_start lab-wire-edns
 D @"$RES4" example.test MX                       # dig: COOKIE by default
 D @"$RES4" +nsid example.test SOA                # NSID from unbound
@@ -129,8 +147,10 @@ D @"$RES4" blocked.test A                         # REFUSED (+ EDE?)
 K @"$RES4" +nsid +cookie +subnet=10.53.0.10/32 +ednsopt=65003:00 +padding=128 example.test MX
 lab_capture_stop
 keep lab-wire-edns
+fi
 
 # --- 2. TCP variety -----------------------------------------------------------
+if want tcp; then
 cap_start lab-wire-tcp
 D @"$RES4" +tcp example.test MX
 D @"$RES4" +tcp +keepopen mx1.example.test A mx2.example.test A other.test MX
@@ -144,8 +164,10 @@ client host -t TXT big.test "$RES4"               # no EDNS: TC=1, TCP retry
 D @"$RES6" +tcp +dnssec dane.test TXT             # big over TCP, IPv6
 lab_capture_stop
 keep lab-wire-tcp
+fi
 
 # --- 3. Zone transfers and NOTIFY -------------------------------------------
+if want xfr; then
 mkdir -p "$RUN/nsd2"
 cat > "$RUN/nsd2/nsd.conf" <<EOF
 server:
@@ -192,8 +214,10 @@ lab_capture_stop 2
 kill "$(cat "$RUN/nsd2/nsd.pid")" 2>/dev/null || true
 sed 's/^/    secondary: /' "$RUN/nsd2/nsd.log" | grep -i 'xfr\|notify\|serial' | head -20 >&2 || true
 keep lab-wire-xfr
+fi
 
 # --- 4. Opcodes, classes, odd counts ------------------------------------------
+if want opcodes; then
 cap_start lab-wire-opcodes
 printf 'server %s\nzone example.test\nupdate add new.example.test. 300 IN A 10.53.0.99\nsend\n' "$AUTH4" > "$RUN/update.txt"
 client nsupdate -v "$RUN/update.txt"              # TCP UPDATE to NSD
@@ -219,8 +243,10 @@ client getent ahosts www.example.test             # glibc, both families
 client drill @"$RES4" -t example.test MX          # drill over TCP
 lab_capture_stop
 keep lab-wire-opcodes
+fi
 
 # --- 5. Fragments -------------------------------------------------------------
+if want frag; then
 cap_start lab-wire-frag
 ip -n "$NS_RES" link set eth0 mtu 1280
 D @"$RES6" +bufsize=4096 big.test TXT             # IPv6 fragments (unbound)
@@ -236,8 +262,10 @@ ip -n "$NS_AUTH" link set eth0 mtu 1500
 # An MTU below 1280 took IPv6 off the interface: put the address back.
 ip -n "$NS_RES" addr add "$RES6/64" dev eth0 nodad 2>/dev/null || true
 keep lab-wire-frag
+fi
 
 # --- 6. mDNS / LLMNR-style traffic, DNS on another port ----------------------
+if want mdns; then
 ip -n "$NS_SND" route add 224.0.0.0/4 dev eth0
 ip -n "$NS_RES" route add 224.0.0.0/4 dev eth0
 ip netns exec "$NS_RES" "$PY" "$TOOLS" responder 0.0.0.0 5353 >"$RUN/resp1.log" 2>&1 &
@@ -252,5 +280,49 @@ D -p 5300 @"$RES4" example.test MX                 # DNS on port 5300
 D @"$RES4" www.example.test A                      # and one on port 53
 lab_capture_stop
 keep lab-wire-mdns
+fi
+
+# --- 7. Names and types -------------------------------------------------------
+if want names; then
+cap_start lab-wire-names
+D @"$RES4" Www.ExAmPlE.TeSt A                      # mixed case, echoed
+K @"$RES4" MX1.EXAMPLE.TEST AAAA
+D @"$RES4" 'we\.ird.example.test' A                # a dot inside a label
+D @"$RES4" '\200\001\255.example.test' A           # bytes >= 0x80
+D @"$RES4" 'sp\032ace.example.test' TXT             # a space
+D @"$RES4" "$(printf 'l%.0s' $(seq 1 63)).example.test" A     # 63-byte label
+D @"$RES4" "$(printf 'abcdefghi.%.0s' $(seq 1 24))example.test" A  # 253 bytes
+D @"$RES4" . NS
+D @"$RES4" . SOA
+D @"$RES4" test. DNSKEY
+D @"$RES4" example.test HTTPS
+D @"$RES4" example.test SVCB
+D @"$RES4" example.test CAA
+D @"$RES4" _25._tcp.mx1.example.test TLSA
+D @"$RES4" example.test TYPE65534
+D @"$RES4" example.test NULL
+D @"$RES4" _submission._tcp.example.test SRV
+D @"$RES4" -x 10.53.0.25                           # PTR (RFC 1918 reverse)
+D @"$RES4" +adflag +cdflag www.example.test AAAA
+K @"$RES4" +noall +answer +qr example.test. MX
+lab_capture_stop
+keep lab-wire-names
+fi
+
+# --- 8. TSIG ------------------------------------------------------------------
+if want tsig; then
+cap_start lab-wire-tsig
+D @"$AUTH4" -y "hmac-sha256:wire-key:$TSIG_SECRET" tsig.test SOA     # signed answer
+D @"$AUTH4" -y "hmac-sha256:wire-key:$TSIG_SECRET" tsig.test AXFR    # every message signed
+K @"$AUTH6" -y "hmac-sha256:wire-key:$TSIG_SECRET" tsig.test AXFR
+D @"$AUTH4" tsig.test AXFR                        # no key: REFUSED
+D @"$AUTH4" -y "hmac-sha256:wire-key:$TSIG_WRONG" tsig.test SOA      # BADSIG
+D @"$AUTH4" -y "hmac-sha256:no-such-key:$TSIG_SECRET" tsig.test SOA  # BADKEY
+printf 'server %s\nkey hmac-sha256:wire-key %s\nzone tsig.test\nupdate add n.tsig.test. 300 IN A 10.53.0.99\nsend\n' "$AUTH4" "$TSIG_SECRET" > "$RUN/update-tsig.txt"
+client nsupdate "$RUN/update-tsig.txt"            # signed UPDATE: NOTIMP
+D @"$RES4" -y "hmac-sha256:wire-key:$TSIG_SECRET" example.test MX    # unbound: no TSIG
+lab_capture_stop
+keep lab-wire-tsig
+fi
 
 lab_finish
