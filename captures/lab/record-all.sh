@@ -8,7 +8,8 @@
 # apt-get download into /var/tmp/mxlab-courier on its first run and needs
 # overlayfs, as lab-dma-aaaa.sh, lab-dma-ndots.sh and lab-nullmailer-relay.sh
 # do (their .debs into /var/tmp/mxlab-dma and /var/tmp/mxlab-nullmailer); lab-dane*.sh need
-# ldnsutils and openssl; lab-query-volume.sh needs dnsperf. Takes about half
+# ldnsutils and openssl; lab-query-volume.sh needs dnsperf; lab-wire-variety.sh
+# needs knot-dnsutils, ldnsutils and python3-dnspython. Takes about half
 # an hour (many scenarios force a retry 65 s after a deferral, some twice).
 # Not run by CI: the captures are committed. Scenarios run one at a time
 # (they share the mxl-* namespaces); a lock refuses a second concurrent run.
@@ -33,7 +34,8 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-chasquid-aaaa.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh lab-query-volume.sh
          lab-dane.sh lab-dane-exim.sh
-         lab-resolv-options.sh"
+         lab-resolv-options.sh
+         lab-wire-variety.sh"
 for s in $SCRIPTS; do
     echo "=== $s" >&2
     "$LAB_DIR/$s"

@@ -37,7 +37,7 @@ LINKTYPES = {0: "NULL", 1: "EN10MB", 101: "RAW", 12: "RAW", 14: "RAW",
 QTYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX",
           16: "TXT", 28: "AAAA", 33: "SRV", 41: "OPT", 43: "DS", 46: "RRSIG",
           47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 52: "TLSA", 64: "SVCB",
-          65: "HTTPS", 255: "ANY"}
+          65: "HTTPS", 251: "IXFR", 252: "AXFR", 255: "ANY"}
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN",
           4: "NOTIMP", 5: "REFUSED"}
 # Best first (PATTERNS §0 lookup outcome).
@@ -155,6 +155,41 @@ def ip_layer(kind, b):
         if nxt == 44:
             return None
         return ip_text(b[8:24]), ip_text(b[24:40]), nxt, b[off:end]
+    return None
+
+
+def ip_fragment(kind, b):
+    """An IPv4 or IPv6 fragment: (key, src, dst, proto, offset, more, data),
+    else None. Fragments are put together by Capture.fragment (offsets
+    must tile the datagram exactly; overlaps are not handled)."""
+    if kind == "v4":
+        if len(b) < 20 or b[0] >> 4 != 4:
+            return None
+        ihl = (b[0] & 15) * 4
+        total = struct.unpack(">H", b[2:4])[0]
+        frag = struct.unpack(">H", b[6:8])[0]
+        if not frag & 0x3FFF:
+            return None
+        end = min(len(b), total) if total >= ihl else len(b)
+        src, dst = ip_text(b[12:16]), ip_text(b[16:20])
+        return (("v4", src, dst, b[4:6], b[9]), src, dst, b[9], (frag & 0x1FFF) * 8,
+                bool(frag & 0x2000), b[ihl:end])
+    if kind == "v6":
+        if len(b) < 40 or b[0] >> 4 != 6:
+            return None
+        plen = struct.unpack(">H", b[4:6])[0]
+        nxt, off = b[6], 40
+        end = min(len(b), 40 + plen)
+        while nxt in (0, 43, 60):
+            if off + 2 > end:
+                return None
+            nxt, off = b[off], off + (b[off + 1] + 1) * 8
+        if nxt != 44 or off + 8 > end:
+            return None
+        fo = struct.unpack(">H", b[off + 2:off + 4])[0]
+        src, dst = ip_text(b[8:24]), ip_text(b[24:40])
+        return (("v6", src, dst, b[off + 4:off + 8]), src, dst, b[off], fo & 0xFFF8,
+                bool(fo & 1), b[off + 8:end])
     return None
 
 
@@ -279,10 +314,16 @@ def chain_end(r, name):
 
 
 def owner_records(r, qname, qtype):
+    """The answer records that answer the question: of its type, owned by
+    the name or the end of its CNAME chain; for ANY of any type (RFC 1035
+    3.2.3); for a zone transfer every answer record (RFC 5936 2.2, RFC 1995
+    4: the zone's records, owned by any name in it)."""
     if qname is None:
         return []
+    if qtype in ("AXFR", "IXFR"):
+        return list(r["an"])
     names = {qname, chain_end(r, qname)}
-    return [rr for rr in r["an"] if rr["type"] == qtype and rr["name"] in names]
+    return [rr for rr in r["an"] if (rr["type"] == qtype or qtype == "ANY") and rr["name"] in names]
 
 
 # ------------------------------------------------------ the capture model --
@@ -297,25 +338,52 @@ class Capture:
         self.syns = []          # (ts, src, dst, dport)
         self.icmp = []          # (ts, quoted dst, quoted proto, quoted dport)
         self.tcp = {}           # flow -> [next seq, buffer, ts]
+        self.frags = {}         # fragment key -> {offset: bytes}, "end"
         for num, ts, pkt in frames:
             kind, net = link_payload(self.linktype, pkt)
             ipl = ip_layer(kind, net)
             if ipl is None:
-                continue
-            src, dst, proto, l4 = ipl
-            if proto == 17 and len(l4) >= 8:
-                sp, dp = struct.unpack(">HH", l4[:4])
-                if sp == 53 or dp == 53:
-                    self.add_message(num, ts, "udp", src, sp, dst, dp, l4[8:])
-            elif proto == 6 and len(l4) >= 20:
-                self.tcp_segment(num, ts, src, dst, l4)
-            elif (proto == 1 and len(l4) >= 8 and l4[0] == 3 and l4[1] == 3) or \
-                 (proto == 58 and len(l4) >= 8 and l4[0] == 1 and l4[1] == 4):
-                inner = ip_layer("v4" if proto == 1 else "v6", l4[8:])
-                if inner and len(inner[3]) >= 4:
-                    dport = struct.unpack(">H", inner[3][2:4])[0]
-                    self.icmp.append((ts, inner[1], inner[2], dport))
+                ipl = self.fragment(ip_fragment(kind, net))
+                if ipl is None:
+                    continue
+            self.transport(num, ts, *ipl)
         self.build_transactions()
+
+    def fragment(self, fr):
+        """Keep an IPv4/IPv6 fragment; the datagram (src, dst, proto, l4)
+        when this one completes it, else None."""
+        if fr is None:
+            return None
+        key, src, dst, proto, off, more, data = fr
+        st = self.frags.setdefault(key, {"parts": {}, "end": None})
+        st["parts"][off] = data
+        if not more:
+            st["end"] = off + len(data)
+        if st["end"] is None:
+            return None
+        buf, pos = b"", 0
+        while pos < st["end"]:
+            part = st["parts"].get(pos)
+            if part is None or not part:
+                return None
+            buf, pos = buf + part, pos + len(part)
+        del self.frags[key]
+        return src, dst, proto, buf
+
+    def transport(self, num, ts, src, dst, proto, l4):
+        """One IP datagram (or a reassembled one) of the capture."""
+        if proto == 17 and len(l4) >= 8:
+            sp, dp = struct.unpack(">HH", l4[:4])
+            if sp == 53 or dp == 53:
+                self.add_message(num, ts, "udp", src, sp, dst, dp, l4[8:])
+        elif proto == 6 and len(l4) >= 20:
+            self.tcp_segment(num, ts, src, dst, l4)
+        elif (proto == 1 and len(l4) >= 8 and l4[0] == 3 and l4[1] == 3) or \
+             (proto == 58 and len(l4) >= 8 and l4[0] == 1 and l4[1] == 4):
+            inner = ip_layer("v4" if proto == 1 else "v6", l4[8:])
+            if inner and len(inner[3]) >= 4:
+                dport = struct.unpack(">H", inner[3][2:4])[0]
+                self.icmp.append((ts, inner[1], inner[2], dport))
 
     def tcp_segment(self, num, ts, src, dst, l4):
         sp, dp, seq = struct.unpack(">HHI", l4[:8])
@@ -472,8 +540,9 @@ def nodot(name):
 
 
 def mx_outcome(o):
-    """mxsniff's outcome in the grammar's terms (no UNREACHABLE there)."""
-    return "TIMEOUT" if o == "UNREACHABLE" else o
+    """mxsniff's outcome in the grammar's terms (no UNREACHABLE there;
+    mxsniff's JSON says OTHER_RCODE for the grammar's OTHER)."""
+    return {"UNREACHABLE": "TIMEOUT", "OTHER_RCODE": "OTHER"}.get(o, o)
 
 
 # -------------------------------------------------------------- checks --

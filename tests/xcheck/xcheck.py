@@ -30,6 +30,7 @@ Python 3 standard library only.
 import argparse
 import collections
 import json
+import os
 import re
 import subprocess
 import sys
@@ -88,6 +89,11 @@ RULES = {
         "SOA and OPT (option TLV framing, EDE); other RDATA and option "
         "contents are skipped by length as stub resolvers do, so tshark may "
         "call malformed what mxsniff reads fine",
+    "pointer-rules":
+        "dns.c's top comment: a compression pointer must point strictly "
+        "before itself and past the header, so a loop or a forward pointer "
+        "makes the message MALFORMED; tshark 4.0 follows forward pointers and "
+        "reports a loop only as an expert note, not as a malformed packet",
     "opcode":
         "txn.c: only opcode QUERY (0) is tracked; NOTIFY, UPDATE, ... are "
         "counted and not matched",
@@ -163,6 +169,8 @@ def run_dump(binary, captures):
             m = dict(zip(DUMP_M, cols))
             m["frame"] = int(m["frame"])
             msgs[m["frame"]].append(m)
+        elif cols[0] == "W":
+            msgs[int(cols[1])][-1]["wire"] = bytes.fromhex(cols[2])
         elif cols[0] == "I":
             i = dict(zip(DUMP_I, cols))
             i["frame"] = int(i["frame"])
@@ -329,6 +337,59 @@ def outside_rdata_scope(r):
     return bool(types - CHECKED_RDATA) or bool(opts - {15}) or r["opcode"] == "6"
 
 
+def pointer_rule_broken(wire):
+    """True when a name in the question or an owner name breaks dns.c's
+    pointer rules (its top comment: a compression pointer must point
+    strictly before itself and past the 12-byte header, so a loop is
+    MALFORMED) or points past the end. tshark 4.0 follows forward pointers
+    and reports a loop as an expert note, not as a malformed packet. Walks
+    the header counts, each question, each record's owner name, and skips
+    RDATA by RDLENGTH; stops (False) where the bytes run out otherwise."""
+    def name_end(pos):
+        """(end of the name at pos in the record stream, broken?)"""
+        end = None
+        hops = 0
+        while True:
+            if pos >= len(wire):
+                return None, end is None
+            b = wire[pos]
+            if b & 0xC0 == 0xC0:
+                if pos + 1 >= len(wire):
+                    return None, False
+                tgt = (b & 0x3F) << 8 | wire[pos + 1]
+                if tgt >= pos or tgt < 12:
+                    return None, True
+                hops += 1
+                if hops > 64:
+                    return None, True
+                if end is None:
+                    end = pos + 2
+                pos = tgt
+            elif b == 0:
+                return (end if end is not None else pos + 1), False
+            elif b & 0xC0:
+                return None, False
+            else:
+                pos += 1 + b
+    if len(wire) < 12:
+        return False
+    qd, an, ns, ar = (wire[i] << 8 | wire[i + 1] for i in (4, 6, 8, 10))
+    pos = 12
+    for k in range(qd + an + ns + ar):
+        end, broken = name_end(pos)
+        if broken:
+            return True
+        if end is None:
+            return False
+        if k < qd:
+            pos = end + 4
+        else:
+            if end + 10 > len(wire):
+                return False
+            pos = end + 10 + (wire[end + 8] << 8 | wire[end + 9])
+    return False
+
+
 def compare_msg(chk, r, m):
     """Fields of one message: tshark's '-' (absent) is not compared; a message
     mxsniff saw cut short (snaplen) is compared as far as it goes."""
@@ -366,6 +427,13 @@ def compare_msg(chk, r, m):
             chk.allow("rdata-scope")
         else:
             diffs.append("tshark: malformed, mxsniff: parsed OK")
+    # the other direction: a message tshark reads whole that mxsniff's parser
+    # calls malformed (counted in the 'malformed' statistic)
+    if r["malformed"] == "0" and m["verdict"] == "malformed":
+        if m.get("wire") and pointer_rule_broken(m["wire"]):
+            chk.allow("pointer-rules")
+        else:
+            diffs.append("mxsniff: malformed, tshark: parsed OK")
     if diffs:
         chk.bad(f, "message id %s %s->%s: %s" % (r["id"], r["src"], r["dst"], "; ".join(diffs)))
 
@@ -629,6 +697,20 @@ def check_self(chk, reasons, msgs, icmps, stats):
         chk.bad(0, "xcheck_dump delivers %d DNS messages, mxsniff's stats %d" % (n, st["dns_messages"]))
 
 
+def read_known(path, captures):
+    """known-bugs.txt lines 'capture<TAB>frame<TAB>text' (capture as a path
+    below captures/) for the captures checked: [(frame, text)]."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            cap, frame, text = line.rstrip("\n").split("\t", 2)
+            if any(c.replace(os.sep, "/").endswith("captures/" + cap) for c in captures):
+                out.append((int(frame), text))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mxsniff", required=True)
@@ -636,6 +718,8 @@ def main():
     ap.add_argument("--ref", required=True)
     ap.add_argument("--answer-timeout", type=float, default=5.0)
     ap.add_argument("-v", "--verbose", action="store_true", help="print the notes too")
+    ap.add_argument("--known", help="known-bugs.txt: disagreements where mxsniff is wrong, "
+                    "reported as KNOWN until fixed")
     ap.add_argument("captures", nargs="+")
     a = ap.parse_args()
 
@@ -662,10 +746,24 @@ def main():
             print("  note frame %d: %s" % (f, text))
     if chk.notes and not a.verbose:
         print("  %d note(s) (mxsniff sees more than tshark; -v lists them)" % len(chk.notes))
+    known = read_known(a.known, a.captures) if a.known else []
+    seen = set()
+    problems = []
     for f, text in sorted(chk.problems):
-        print("  DISAGREE frame %d: %s" % (f, text))
-    print("%d disagreement(s)" % len(chk.problems))
-    return 1 if chk.problems else 0
+        hit = [i for i, (kf, kt) in enumerate(known) if kf == f and kt in text]
+        if hit:
+            seen.update(hit)
+            print("  KNOWN frame %d: %s (mxsniff is wrong: %s)" % (f, text, a.known))
+        else:
+            problems.append((f, text))
+            print("  DISAGREE frame %d: %s" % (f, text))
+    for i, (kf, kt) in enumerate(known):
+        if i not in seen:
+            problems.append((kf, kt))
+            print("  FIXED? frame %d: the known disagreement '%s' is gone: remove its line "
+                  "from %s" % (kf, kt, a.known))
+    print("%d disagreement(s)" % len(problems))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@
  *                                          one per DNS message delivered
  *                                          (rcode: 12 bits, OPT folded in;
  *                                          '-' where the message has none)
+ *   W frame hex                            after the M line of a message the
+ *                                          parser calls malformed: its bytes
+ *                                          (xcheck.py checks the pointer rules
+ *                                          of dns.c on them)
  *   I frame q_src q_sport q_dst q_dport id one per ICMP unreachable quoting a
  *                                          DNS datagram (id '-' when fewer
  *                                          than 2 bytes of it are quoted)
@@ -104,10 +108,23 @@ static void print_msg(const struct mx_pkt *p, enum mx_dns_verdict v)
 		printf("\t-\n");
 }
 
+/* The bytes of a malformed message, hex, on a W line after its M line. */
+static void print_wire(const struct mx_pkt *p)
+{
+	printf("W\t%" PRIu64 "\t", p->frame);
+	for (size_t i = 0; i < p->dns_len; i++)
+		printf("%02x", p->dns[i]);
+	printf("\n");
+}
+
 static void on_dns(void *ctx, const struct mx_pkt *p)
 {
+	enum mx_dns_verdict v = parse(p);
+
 	(void)ctx;
-	print_msg(p, parse(p));
+	print_msg(p, v);
+	if (v == MX_DNS_MALFORMED)
+		print_wire(p);
 }
 
 static bool on_offport(void *ctx, const struct mx_pkt *p)
@@ -118,6 +135,8 @@ static bool on_offport(void *ctx, const struct mx_pkt *p)
 	if (v == MX_DNS_NOT_DNS || !mx_txn_expects_wrong_source(txn, &msg))
 		return false;
 	print_msg(p, v);
+	if (v == MX_DNS_MALFORMED)
+		print_wire(p);
 	return true;
 }
 
