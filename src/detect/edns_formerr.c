@@ -143,7 +143,11 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	if (!mx_detect_is_sender(c->opts, &t->client) || t->kind == MX_TXN_OPEN || t->kind == MX_TXN_PENDING)
 		return;
 	bool answered = t->kind == MX_TXN_ANSWERED;
-	bool formerr = answered && t->q_edns && (t->rcode == MX_RCODE_FORMERR || t->rcode == MX_RCODE_BADVERS);
+	/* A server without EDNS answers FORMERR without OPT (RFC 6891 §7); a
+	 * FORMERR that carries OPT comes from a server that speaks EDNS and
+	 * objects to something else (a TSIG it cannot check, two questions) */
+	bool formerr = answered && t->q_edns &&
+		       ((t->rcode == MX_RCODE_FORMERR && !t->r_edns) || t->rcode == MX_RCODE_BADVERS);
 	/* the pending table is almost always empty: no key to hash then; a
 	 * retry is an answer without OPT, or (after BADVERS) with OPT at a
 	 * lower version, checked below */

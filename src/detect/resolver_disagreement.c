@@ -7,7 +7,8 @@
  * (CDNs, geo answers) and are not reported. REFUSED is no answer about the
  * name: a resolver that refuses the sender refuses every question, and
  * RESOLVER_REFUSED (P11) reports that once; here it would be one finding
- * per question the other resolver answered (thousands on a busy server). WARN; ERROR when one side is an
+ * per question the other resolver answered (thousands on a busy server).
+ * FORMERR neither: it judges the query's form (EDNS_FORMERR's). WARN; ERROR when one side is an
  * answer and the other a negative or failure for MX or A (mail works through
  * one resolver only: split horizon, a stale internal zone, a strict resolver).
  */
@@ -127,6 +128,9 @@ static uint8_t classify(const struct mx_txn *t)
 	case MX_O_NODATA: return C_NODATA;
 	case MX_O_NXDOMAIN: return C_NXDOMAIN;
 	case MX_O_REFUSED: return C_NONE;
+	/* FORMERR is about the query's form (two questions, a TSIG or an
+	 * option the server rejects), not about the name */
+	case MX_O_FORMERR: return C_NONE;
 	default: return mx_outcome_is_fail(t->outcome) ? C_FAIL : C_NONE;
 	}
 }

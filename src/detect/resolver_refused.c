@@ -43,6 +43,10 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	 * sender's MX and A lookups too, and those tell. */
 	if (l->qtype == MX_TYPE_AAAA)
 		return;
+	/* Only class IN is mail's: a refused CHAOS version.bind or a class HS
+	 * query says nothing of the sender's access to recursion. */
+	if (l->qclass != 1)
+		return;
 	for (unsigned r = 0; r < l->n_resolvers; r++) {
 		bool fresh;
 		/* the first resolver is the pair of ctx->pk */
@@ -111,8 +115,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		f.fix = referral ? "list recursive resolvers only in the sender's configuration"
 				 : "allow the sender in the resolver's ACL, or point the sender at a resolver "
 				   "that serves it";
-		mx_finding_verify(&f, "dig %s %s @%s   # run on %s", qn,
-				  l->qtype == MX_TYPE_MX ? "MX" : l->qtype == MX_TYPE_AAAA ? "AAAA" : "A", rs, ss);
+		char tn[16];
+		mx_finding_verify(&f, "dig %s %s @%s   # run on %s", qn, mx_dns_type_name(l->qtype, tn, sizeof tn),
+				  rs, ss);
 		mx_emit(e, &f);
 	}
 }
