@@ -890,7 +890,7 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct m
 					  name_is(c, ri.owner_off, &m->qname, HDR_LEN)))) {
 			count_answer(m, ri.ttl);
 		}
-		if (!is_end)
+		if (!is_end || empty_meta_rr(ri.cls, &rd))
 			continue;
 		if (t == MX_TYPE_MX) {
 			m->mx_total++;
@@ -937,18 +937,22 @@ static int an_record(const struct ctx *c, const struct rrinfo *ri, struct mx_rd 
 		     struct mx_dns_msg *m)
 {
 	uint16_t t = ri->type;
-	if (empty_meta_rr(ri->cls, &rd)) {
-		/* RFC 2136: a prerequisite or a deletion, not an answer */
-		if (!kept_type(t))
-			m->an_other++;
-		return NM_OK;
-	}
 	bool want_q = m->has_question && (t == m->qtype || m->qtype == MX_TYPE_ANY);
 	bool want_end = m->has_question && (t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA);
 	bool is_end = false;
 
 	if (want_q || want_end)
 		is_end = ri->owner_q || name_is(c, ri->owner_off, &m->qname, HDR_LEN);
+	if (empty_meta_rr(ri->cls, &rd)) {
+		/* RFC 2136: a prerequisite or a deletion: counted as records
+		 * are, but it carries no exchange or address (an_digest() and
+		 * the ldns path agree) */
+		if (!kept_type(t))
+			m->an_other++;
+		if ((want_q && is_end) || (m->has_question && is_xfr(m->qtype)))
+			count_answer(m, ri->ttl);
+		return NM_OK;
+	}
 	if (t == MX_TYPE_MX && is_end && m->n_mx < MX_DNS_MAX_MX) {
 		struct mx_dns_mxrr *x = &m->mx[m->n_mx];
 		x->pref = mx_rd_u16(&rd);
@@ -1375,6 +1379,10 @@ static void ref_an_digest(const ldns_rr_list *an, const ldns_rdf *qname, struct 
 		     (is_end || ref_name_eq(own, qname))) || is_xfr(m->qtype))
 			count_answer(m, ldns_rr_ttl(rr));
 		if (!is_end)
+			continue;
+		/* RFC 2136's class ANY/NONE record without RDATA: no data */
+		uint16_t rc = (uint16_t)ldns_rr_get_class(rr);
+		if (ldns_rr_rd_count(rr) == 0 && (rc == 255 || rc == 254))
 			continue;
 		if (t == MX_TYPE_MX) {
 			m->mx_total++;

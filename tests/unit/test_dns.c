@@ -550,6 +550,30 @@ static void test_update_meta_rrs(void **state)
 	w.b[12 + 14 + 4 + 17 + 2] = 0; /* its CLASS */
 	w.b[12 + 14 + 4 + 17 + 3] = 1;
 	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
+	/* such a record where an answer would be (an A question, an IXFR
+	 * question; the second with a CNAME before it): both decoders count
+	 * it as a record of the question and read no address from it (the
+	 * fuzzer's find: they had disagreed on an_qtype) */
+	for (int k = 0; k < 3; k++) {
+		unsigned qt = k == 1 ? 251u : MX_TYPE_A;
+		whdr(&w, 10, F_QR, 1, k == 2 ? 2 : 1, 0, 0);
+		wq(&w, "mx.example.test", qt);
+		if (k == 2) {
+			wcname(&w, NULL, "x.example.test", 300);
+			wname(&w, "x.example.test");
+		} else {
+			w16(&w, 0xC00C);
+		}
+		w16(&w, MX_TYPE_A);
+		w16(&w, 255);
+		w32(&w, 0);
+		w16(&w, 0);
+		assert_int_equal(parse(&w), MX_DNS_OK);
+		assert_int_equal(M.n_addr, 0);
+		assert_int_equal(M.addr_total, 0);
+		assert_int_equal(M.an_qtype, 1);
+		assert_int_equal(M.n_cname, k == 2 ? 1 : 0);
+	}
 }
 
 static void test_referral(void **state)
