@@ -1439,6 +1439,12 @@ int mx_capture_open_live(struct mx_capture **out, const struct mx_live_opts *o,
 			set_err(err, errlen, "%s: %s", o->iface, pcap_geterr(pc));
 	}
 
+	/* "any": ask for LINUX_SLL2 (libpcap gives SLL v1 unless asked, as
+	 * tcpdump does): its interface index tells the copies of a packet on
+	 * a veth and its bridge apart in a -w file. Not an error if refused. */
+	if (strcmp(o->iface, "any") == 0 && pcap_datalink(pc) == MX_DLT_LINUX_SLL)
+		(void)pcap_set_datalink(pc, MX_DLT_LINUX_SLL2);
+
 	/* libpcap compiles no IP-level filter for NFLOG; there the iptables rule
 	 * that feeds the nflog group does the selecting */
 	if (o->filter_is_default && pcap_datalink(pc) == MX_DLT_NFLOG)

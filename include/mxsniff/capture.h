@@ -74,7 +74,8 @@ struct mx_live_opts {
 	int snaplen;         /* 0 = 262144 */
 	int buffer_kib;      /* 0 = libpcap default */
 	bool promisc;        /* -p clears it */
-	bool immediate;      /* immediate mode (default on) */
+	bool immediate;      /* immediate mode (mxsniff: off; packets are handed over
+			      * within MX_LIVE_TIMEOUT_MS, 100 ms) */
 	bool filter_is_default; /* the filter is mx_capture_default_filter()'s: on a
 				 * link type whose IP fields BPF cannot reach
 				 * (NFLOG) the capture is left unfiltered */
