@@ -1025,6 +1025,38 @@ static void capture_copies(void **state)
 	mx_decoder_free(d);
 }
 
+/* -i any on a busy bridge: a packet's copy comes after others (up to 40
+ * here) within the window. Every copy is caught: the copy table is
+ * set-associative (a direct-mapped one of 256 slots lost about a third of
+ * them, each then a duplicate response). */
+static void capture_copies_interleaved(void **state)
+{
+	(void)state;
+	struct mx_decoder *d = mk();
+	static struct buf fr[400];
+	const uint64_t t = 9000000;
+	unsigned n = 0, copies = 0;
+	for (unsigned i = 0; i < 400; i++)
+		udp4_query(&fr[i], (uint16_t)(0x1000 + i * 7), (uint16_t)(30000 + i), 53);
+	/* packet i at 2i us, its copy 40 packets later (80 us) */
+	for (unsigned i = 0; i < 440; i++) {
+		if (i < 400) {
+			assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr[i].b, fr[i].n, fr[i].n, t + 2 * (uint64_t)i),
+					 MX_V_OK);
+			n++;
+		}
+		if (i >= 40) {
+			unsigned k = i - 40;
+			assert_int_equal(feed_cut(d, MX_DLT_EN10MB, fr[k].b, fr[k].n, fr[k].n,
+						  t + 2 * (uint64_t)i + 1), MX_V_OK);
+			copies++;
+		}
+	}
+	assert_int_equal(reason(d, MX_R_DNS), n);   /* R keeps only the first MAXREC */
+	assert_int_equal(reason(d, MX_R_CAPTURE_DUP), copies);
+	mx_decoder_free(d);
+}
+
 static void tcp4(struct buf *fr, bool to_server, uint32_t seq, unsigned flags, const uint8_t *pl,
 		 size_t n)
 {
@@ -2434,6 +2466,7 @@ int main(void)
 		cmocka_unit_test(garbage),
 		cmocka_unit_test(names_and_options),
 		cmocka_unit_test(capture_copies),
+		cmocka_unit_test(capture_copies_interleaved),
 		cmocka_unit_test(mpls_and_pppoe),
 		cmocka_unit_test(ip_tunnels),
 		cmocka_unit_test(tunnel_depth_frag_dup),
