@@ -1543,6 +1543,9 @@ enum mx_dns_verdict mx_dns_parse_ldns(const uint8_t *wire, size_t len, size_t wi
 	/* authority */
 	for (size_t i = 0; i < ldns_rr_list_rr_count(sec[SEC_NS]); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(sec[SEC_NS], i);
+		uint16_t rc = (uint16_t)ldns_rr_get_class(rr);
+		if (ldns_rr_rd_count(rr) == 0 && (rc == 255 || rc == 254))
+			continue; /* RFC 2136's deletion: no data (as mx_dns_parse) */
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_NS) {
 			m->ns_auth++;
 		} else if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && !m->has_soa) {
