@@ -92,6 +92,10 @@ _Static_assert(MX_O__COUNT < 127 && MX_LOOKUP_MAX_RESOLVERS < 255, "fits the hot
  * result finds its lookup"). Direct-mapped on the txn seq; an entry is used
  * only while that lookup is still open (its struct mx_lookup's seq is still
  * lseq: close_lookup() zeroes it) and its hot entry has the txn's key hash. */
+/* A query more than this after a failing lookup's last query and response,
+ * with no try outstanding, opens a new lookup (mx_lookup_observe_query). */
+#define REASK_GAP_US 3000000ULL
+
 #define SEQ_CACHE 8192u
 struct seqent {
 	uint64_t tseq;         /* txn seq; entries start zeroed (lseq 0 = unused) */
@@ -634,6 +638,19 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 	uint32_t i = retransmit ? find_txn(t, x) : find(t, x, h);
 	if (i != NIL && x->last_q_ts > H(t, i)->last_q &&
 	    x->last_q_ts - H(t, i)->last_q > t->o.retx_gap_us) {
+		close_lookup(t, i, false, NULL);
+		i = NIL;
+	}
+	/* A new query well after a response decided a failing lookup, with
+	 * no try outstanding, is a new lookup, not a retry: stubs re-ask a
+	 * SERVFAIL or REFUSED at once (glibc, Go: within milliseconds), while
+	 * an MTA delivering to the domain again a few seconds later asks
+	 * again. Without this a domain that gets mail every few seconds kept
+	 * one failing lookup open for as long as the mail flowed, and its
+	 * chains never saw the failure (soak-live.sh: an AAAA SERVFAIL every
+	 * 12 s made one lookup of 36 tries over 217 s). */
+	if (i != NIL && !retransmit && x->seq > H(t, i)->max_seq && H(t, i)->waiting == 0 && H(t, i)->decided &&
+	    x->q_ts > L(t, i)->last_us + REASK_GAP_US) {
 		close_lookup(t, i, false, NULL);
 		i = NIL;
 	}

@@ -321,6 +321,43 @@ static void tc_then_tcp(void **state)
 	mx_lookup_free(t);
 }
 
+/* A failure decided by a response (SERVFAIL, REFUSED) and re-asked at
+ * once is one lookup (a stub's retry); asked again seconds later, with no
+ * try outstanding, it is the next delivery's lookup. */
+static void reask_after_response(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "mx.example.com", MX_TYPE_AAAA, 0, 1);
+	mx_lookup_observe_query(t, &a, false);
+	answered(&a, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 300, 2, NULL);
+	mx_lookup_observe_done(t, &a);
+	/* glibc's re-ask 1 ms later: the same lookup */
+	struct mx_txn b = T("192.0.2.10", 40001, "192.0.2.53", 18, "mx.example.com", MX_TYPE_AAAA, 1000, 3);
+	mx_lookup_observe_query(t, &b, false);
+	answered(&b, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 1300, 4, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	assert_int_equal(R->n, 0);
+	/* the next delivery 12 s later: the first lookup closes, a new one opens */
+	struct mx_txn c = T("192.0.2.10", 40002, "192.0.2.53", 19, "mx.example.com", MX_TYPE_AAAA, 12 * S, 5);
+	mx_lookup_observe_query(t, &c, false);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(R->l[0].outcome, MX_O_SERVFAIL);
+	assert_int_equal(R->l[0].attempts, 2);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	/* while a try is outstanding a later query still joins (failover) */
+	struct mx_txn d = T("192.0.2.10", 40003, "192.0.2.54", 20, "mx.example.com", MX_TYPE_AAAA, 20 * S, 6);
+	mx_lookup_observe_query(t, &d, false);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	mx_lookup_finish(t, 60 * S);
+	assert_int_equal(R->n, 2);
+	assert_int_equal(R->l[1].tries_total, 2);
+	mx_lookup_free(t);
+}
+
 static void new_lookup_after_gap(void **state)
 {
 	(void)state;
@@ -328,9 +365,9 @@ static void new_lookup_after_gap(void **state)
 	struct mx_lookup_table *t = mk(0);
 	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "example.com", MX_TYPE_MX, 0, 1);
 	mx_lookup_observe_query(t, &a, false);
-	answered(&a, MX_O_REFUSED, MX_RCODE_REFUSED, 1000, 2, NULL);
+	timed_out(&a);
 	mx_lookup_observe_done(t, &a);
-	/* 45 s exactly: still the same lookup */
+	/* 45 s exactly after an unanswered try: still the same lookup */
 	struct mx_txn b = T("192.0.2.10", 40001, "192.0.2.53", 17, "example.com", MX_TYPE_MX, 45 * S, 3);
 	mx_lookup_observe_query(t, &b, false);
 	assert_int_equal(mx_lookup_open_count(t), 1);
@@ -340,7 +377,7 @@ static void new_lookup_after_gap(void **state)
 	struct mx_txn c = T("192.0.2.10", 40002, "192.0.2.53", 17, "example.com", MX_TYPE_MX, 105 * S, 4);
 	mx_lookup_observe_query(t, &c, false);
 	assert_int_equal(R->n, 1);
-	assert_int_equal(R->l[0].outcome, MX_O_REFUSED);
+	assert_int_equal(R->l[0].outcome, MX_O_TIMEOUT);
 	assert_int_equal(R->l[0].attempts, 2);
 	assert_int_equal(mx_lookup_open_count(t), 1);
 	/* other client, qtype or class: other lookups */
@@ -933,6 +970,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(servfail_twice, setup, teardown),
 		cmocka_unit_test_setup_teardown(tc_then_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(new_lookup_after_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(reask_after_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(nxdomain_closes_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_try_at_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(tick_waits_for_open_try, setup, teardown),
