@@ -1288,6 +1288,18 @@ static int ref_walk(const uint8_t *w, size_t len, size_t wire_len, bool tc,
 				ldns_rr_set_type(rr, (ldns_rr_type)type);
 				ldns_rr_set_class(rr, (ldns_rr_class)cls);
 				ldns_rr_set_ttl(rr, ttl);
+				/* its RDATA as one opaque field, so that a record
+				 * with RDATA is not taken for RFC 2136's empty one
+				 * (rd_count 0, class ANY/NONE) */
+				if (rdlen) {
+					ldns_rdf *raw = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, rdlen, w + rd);
+					if (!raw || !ldns_rr_push_rdf(rr, raw)) {
+						ldns_rdf_deep_free(raw);
+						ldns_rr_free(rr);
+						rr = NULL;
+						goto fail;
+					}
+				}
 			}
 			pos = end;
 push:
