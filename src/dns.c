@@ -849,7 +849,10 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct m
 			r = an;
 			for (unsigned i = 0; i < n; i++) {
 				rr_next(c, &r, &ri, &rd);
-				if (ri.type != MX_TYPE_CNAME || !name_is(c, ri.owner_off, end, end_at))
+				/* (an RFC 2136 empty record is no alias: the ldns
+				 * path passes over it too) */
+				if (ri.type != MX_TYPE_CNAME || empty_meta_rr(ri.cls, &rd) ||
+				    !name_is(c, ri.owner_off, end, end_at))
 					continue;
 				found = rd_name(c, &rd, &tgt) == NM_OK;
 				tgt_at = ri.rd_off;
