@@ -1119,3 +1119,22 @@ const char *mx_sk_frames_short(const struct mx_finding *f, char *buf, size_t n)
 		ska(&s, ", ...");
 	return buf;
 }
+
+uint64_t mx_sk_lookups_pending(const struct mx_snapshot *s)
+{
+	uint64_t t = s->lookup.by_outcome[MX_O_TIMEOUT];
+	return s->lookup.pending_at_end <= t ? s->lookup.pending_at_end : t;
+}
+
+const char *mx_sk_save_tail(const struct mx_snapshot *s, char *buf, size_t n)
+{
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	if (s->capture.save_failed)
+		snprintf(buf, n, "; write error: %s (saving stopped)", s->capture.save_error);
+	else if (s->capture.saved_stop_frame)
+		snprintf(buf, n, "; stopped at frame %" PRIu64 " by --write-limit (later frames are not in "
+			 "the file)", s->capture.saved_stop_frame);
+	return buf;
+}

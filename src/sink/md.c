@@ -1112,8 +1112,7 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 	buf[0] = '\0';
 	/* a lookup still waiting at the end is counted under TIMEOUT in
 	 * by_outcome; shown as pending here */
-	uint64_t lpend = s->lookup.pending_at_end <= s->lookup.by_outcome[MX_O_TIMEOUT]
-				 ? s->lookup.pending_at_end : s->lookup.by_outcome[MX_O_TIMEOUT];
+	uint64_t lpend = mx_sk_lookups_pending(s);
 	for (unsigned i = 0; i < MX_O__COUNT; i++) {
 		uint64_t n = s->lookup.by_outcome[i] - (i == MX_O_TIMEOUT ? lpend : 0);
 		if (n)
@@ -1180,12 +1179,8 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 		row(out, "Packet drops", "%" PRIu64 " by the kernel, %" PRIu64 " by the interface (%" PRIu64
 		    " received)", s->capture.ps_drop, s->capture.ps_ifdrop, s->capture.ps_recv);
 	if (s->capture.saving) {
-		char tail[256] = "";
-		if (s->capture.save_failed)
-			snprintf(tail, sizeof tail, "; write error: %s (saving stopped)", s->capture.save_error);
-		else if (s->capture.saved_stop_frame)
-			snprintf(tail, sizeof tail, "; stopped at frame %" PRIu64 " by --write-limit (later "
-				 "frames are not in the file)", s->capture.saved_stop_frame);
+		char tail[256];
+		mx_sk_save_tail(s, tail, sizeof tail);
 		fputs("| Saved packets | ", out);
 		md_code(out, s->capture.save_path, true);
 		row_tail(out, ": %" PRIu64 " frames, %" PRIu64 " bytes (frame N of this report is packet N "

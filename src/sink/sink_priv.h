@@ -208,6 +208,12 @@ const char *mx_sk_evicted_by(const struct mx_snapshot *s, char *buf, size_t n);
 /* Printable copy of a free-form string: control bytes, DEL, backslash and
  * bytes >= 0x80 become \xHH. */
 const char *mx_sk_safe(const char *in, char *buf, size_t n);
+/* Lookups still waiting at the end: counted under TIMEOUT in by_outcome
+ * (so it sums to lookups), shown apart as "pending" by text and md. */
+uint64_t mx_sk_lookups_pending(const struct mx_snapshot *s);
+/* The -w file's ending: "; write error: ... (saving stopped)", "; stopped
+ * at frame N by --write-limit (...)", or "". */
+const char *mx_sk_save_tail(const struct mx_snapshot *s, char *buf, size_t n);
 /* "INFO", "WARN", "ERROR", "CRIT". */
 const char *mx_sk_sev_upper(enum mx_sev s);
 /* A finding's SMTP status without a leading "most likely:"; NULL stays NULL. */

@@ -404,7 +404,7 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 		 * TIMEOUT (so the mix sums to lookups); show it as pending */
 		uint64_t oc[MX_O__COUNT];
 		memcpy(oc, s->lookup.by_outcome, sizeof oc);
-		uint64_t pend = s->lookup.pending_at_end <= oc[MX_O_TIMEOUT] ? s->lookup.pending_at_end : oc[MX_O_TIMEOUT];
+		uint64_t pend = mx_sk_lookups_pending(s);
 		oc[MX_O_TIMEOUT] -= pend;
 		outcome_mix(&sb, oc);
 		if (pend)
@@ -487,12 +487,8 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 		kv(&t, "pcap drops", "%" PRIu64 " dropped, %" PRIu64 " dropped by interface (%" PRIu64
 		   " received)", s->capture.ps_drop, s->capture.ps_ifdrop, s->capture.ps_recv);
 	if (s->capture.saving) {
-		char tail[256] = "";
-		if (s->capture.save_failed)
-			snprintf(tail, sizeof tail, "; write error: %s (saving stopped)", s->capture.save_error);
-		else if (s->capture.saved_stop_frame)
-			snprintf(tail, sizeof tail, "; stopped at frame %" PRIu64 " by --write-limit (later "
-				 "frames are not in the file)", s->capture.saved_stop_frame);
+		char tail[256];
+		mx_sk_save_tail(s, tail, sizeof tail);
 		kv(&t, "saved to", "%s: %" PRIu64 " frames, %" PRIu64 " bytes (frame N of this report is "
 		   "packet N of the file)%s", s->capture.save_path, s->capture.saved_frames,
 		   s->capture.saved_bytes, tail);
