@@ -1055,6 +1055,11 @@ static __attribute__((noinline)) void observe_query(struct mx_model *m, const st
 		else
 			m->by_qtype_other++;
 	}
+	/* a query to a multicast group (mDNS, LLMNR: --dns-port 5353/5355)
+	 * asks whoever owns the name: the group is no server, and its asker
+	 * no sender of this host's lookups (txn.c does not track it either) */
+	if (mx_addr_is_multicast(&msg->dst))
+		return;
 	/* the rows carry their addresses' hashes: each address is hashed
 	 * only when its row is not memoised (or, for an RD=0 query's source,
 	 * which has no row to look up) */

@@ -1220,12 +1220,6 @@ static uint32_t find_wrong_source(struct tab *pt, const struct key *k, uint64_t 
 	return best;
 }
 
-/* 224.0.0.0/4 (RFC 5771) and ff00::/8 (RFC 4291 §2.7). */
-static inline bool is_multicast(const struct mx_addr *a)
-{
-	return a->family == 4 ? (a->a[0] & 0xf0) == 0xe0 : a->family == 6 && a->a[0] == 0xff;
-}
-
 static void mcast_remember(struct mx_txn_table *t, const struct mx_dns_msg *m)
 {
 	struct mcast_q *e = &t->mq[t->mq_next++ % MCAST_KEEP];
@@ -1317,14 +1311,15 @@ void mx_txn_observe(struct mx_txn_table *t, const struct mx_dns_msg *m)
 		t->st.queries++;
 		if (m->opcode != 0 || !m->has_question)
 			return;
-		if (is_multicast(&m->dst)) {
+		if (mx_addr_is_multicast(&m->dst)) {
+			t->st.multicast_queries++;
 			mcast_remember(t, m);
 			return;
 		}
 		observe_query(t, m);
 	} else {
 		t->st.responses++;
-		if (m->opcode != 0 || is_multicast(&m->dst))
+		if (m->opcode != 0 || mx_addr_is_multicast(&m->dst))
 			return;
 		observe_response(t, m);
 	}
@@ -1337,7 +1332,7 @@ bool mx_txn_expects_wrong_source(struct mx_txn_table *t, const struct mx_dns_msg
 	struct tab *pt = &t->pend;
 
 	if (!m->has_header || !m->qr || m->opcode != 0 || !m->has_question || pt->n == 0 ||
-	    is_multicast(&m->dst))
+	    mx_addr_is_multicast(&m->dst))
 		return false;
 	if (find_msg(pt, hash_full(hash_5t(&k), k.id), m, true) != NIL)
 		return false; /* an exact match: not a wrong source */

@@ -51,6 +51,13 @@ static inline bool mx_addr_is_loopback(const struct mx_addr *x)
 	return x->a[15] == 1;
 }
 
+/* 224.0.0.0/4 (RFC 5771) or ff00::/8 (RFC 4291 §2.7): a group, never one
+ * host (mDNS 224.0.0.251 / ff02::fb, LLMNR 224.0.0.252 / ff02::1:3). */
+static inline bool mx_addr_is_multicast(const struct mx_addr *x)
+{
+	return x->family == 4 ? (x->a[0] & 0xf0) == 0xe0 : x->family == 6 && x->a[0] == 0xff;
+}
+
 /* Equality and hashing are inline: every table probe uses them. */
 static inline uint64_t mx_load64_(const uint8_t *p)
 {

@@ -169,6 +169,8 @@ struct mx_txn_stats {
 	uint64_t icmp_unmatched;  /* ICMP quoting no pending query */
 	uint64_t reordered;       /* responses captured before their query, and
 				   * paired with it (counted in answered) */
+	uint64_t multicast_queries; /* queries sent to a multicast group (mDNS,
+				     * LLMNR): counted in queries, not tracked */
 };
 
 struct mx_txn_cb {

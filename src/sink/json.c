@@ -568,6 +568,7 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	kv_u64(out, &f, KL("unsolicited"), t->stray[MX_STRAY_UNSOLICITED]);
 	kv_u64(out, &f, KL("wrong_source"), t->stray[MX_STRAY_WRONG_SOURCE]);
 	kv_u64(out, &f, KL("reordered"), t->reordered);
+	kv_u64(out, &f, KL("multicast_queries"), t->multicast_queries);
 	kv_u64(out, &f, KL("icmp_unreachables"), s->icmp_dns);
 	kv_u64(out, &f, KL("icmp_unmatched"), t->icmp_unmatched);
 	kv_u64(out, &f, KL("lookups"), s->lookup.lookups);

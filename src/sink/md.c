@@ -1101,6 +1101,9 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 	row(out, "Transactions", "%" PRIu64 ": %" PRIu64 " answered, %" PRIu64 " unanswered, %" PRIu64
 	    " ICMP unreachable, %" PRIu64 " pending at the end", x->transactions, x->answered,
 	    x->timeouts, x->unreachable, x->pending_at_end);
+	if (x->multicast_queries)
+		row(out, "Multicast queries", "%" PRIu64 " sent to an mDNS or LLMNR group: counted as queries, "
+		    "not as transactions or servers", x->multicast_queries);
 	if (x->reordered)
 		row(out, "Reordered", "%" PRIu64 " responses captured before their query (each answered it)",
 		    x->reordered);

@@ -376,7 +376,11 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	}
 	kv(&t, "packets", "%" PRIu64 " (%" PRIu64 " bytes)", s->packets, s->bytes);
 	kv(&t, "DNS messages", "%" PRIu64, s->dns_messages);
-	kv(&t, "queries", "%" PRIu64 " (%" PRIu64 " retransmissions)", s->queries, x->retransmits);
+	if (x->multicast_queries)
+		kv(&t, "queries", "%" PRIu64 " (%" PRIu64 " retransmissions, %" PRIu64
+		   " to a multicast group: mDNS/LLMNR, not tracked)", s->queries, x->retransmits, x->multicast_queries);
+	else
+		kv(&t, "queries", "%" PRIu64 " (%" PRIu64 " retransmissions)", s->queries, x->retransmits);
 	kv(&t, "responses", "%" PRIu64, s->responses);
 	memset(&sb, 0, sizeof sb);
 	for (unsigned i = 0; i < MX_QS__COUNT; i++)

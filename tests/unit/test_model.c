@@ -211,6 +211,12 @@ static void servers_and_txns(void **state)
 	query(m, c, r, true, MX_TYPE_MX, 1000);
 	query(m, c, r, true, MX_TYPE_MX, 2000);
 	query(m, res, auth, false, MX_TYPE_A, 3000);
+	/* queries to multicast groups (mDNS, LLMNR; RD=1 too) make no row */
+	struct mx_addr g6 = { .family = 6 };
+	g6.a[0] = 0xff, g6.a[1] = 0x02, g6.a[15] = 0xfb;
+	query(m, c, A4(224, 0, 0, 251), false, MX_TYPE_A, 3100);
+	query(m, A4(10, 0, 0, 7), A4(224, 0, 0, 252), true, MX_TYPE_A, 3200);
+	query(m, c, g6, true, MX_TYPE_AAAA, 3300);
 
 	struct mx_txn t = txn(c, r, MX_TXN_ANSWERED, MX_O_ANSWER, MX_RCODE_NOERROR, 2000);
 	mx_model_observe_txn(m, &t);
@@ -255,6 +261,7 @@ static void servers_and_txns(void **state)
 	assert_int_equal(s.n_authoritatives, 1);
 	assert_int_equal(s.n_senders, 1); /* res sent only RD=0 */
 	assert_true(mx_addr_eq(&s.senders[0].addr, &c));
+	assert_int_equal(s.queries, 6); /* the multicast ones are counted */
 	const struct mx_server_row *x = &s.resolvers[0];
 	assert_true(mx_addr_eq(&x->addr, &r));
 	assert_int_equal(x->queries, 2);

@@ -471,6 +471,8 @@ static void multicast_queries(void **state)
 	assert_int_equal(st->stray[MX_STRAY_UNSOLICITED], 0);
 	assert_int_equal(st->stray[MX_STRAY_WRONG_SOURCE], 0);
 	assert_int_equal(st->responses, 2);
+	assert_int_equal(st->multicast_queries, 2);
+	assert_int_equal(st->transactions, 0);
 	/* the same unicast answer after the answer timeout, or to another ID,
 	 * is unsolicited */
 	r2.ts_us = 20 * S;
