@@ -1140,7 +1140,23 @@ struct run {
 	bool truncated;
 	char input_error[256];
 	bool failed;                 /* a live capture broke */
+	/* privileges dropped (drop_privileges): reported with the capture */
+	bool priv_dropped;
+	char priv_user[64];
+	uint32_t priv_uid, priv_gid;
 };
+
+/* The capture's counters, with the privilege drop main.c made. */
+static void capture_stats(const struct run *r, struct mx_capture_stats *cs)
+{
+	mx_capture_stats(r->cap, cs);
+	cs->priv_dropped = r->priv_dropped;
+	if (r->priv_dropped) {
+		snprintf(cs->priv_user, sizeof cs->priv_user, "%s", r->priv_user);
+		cs->priv_uid = r->priv_uid;
+		cs->priv_gid = r->priv_gid;
+	}
+}
 
 static void feed(struct run *r, const struct mx_frame *f)
 {
@@ -1261,7 +1277,7 @@ static FILE *open_output(const struct opts *o)
 
 /* 0 or -1; a note or the error goes into msg ("" when none) for the caller
  * to print (after the live view has given the terminal back). */
-static int drop_privileges(const struct opts *o, bool live, char *msg, size_t n)
+static int drop_privileges(const struct opts *o, bool live, struct run *r, char *msg, size_t n)
 {
 	char err[256];
 	const char *user = o->user;
@@ -1282,6 +1298,10 @@ static int drop_privileges(const struct opts *o, bool live, char *msg, size_t n)
 		snprintf(msg, n, "mxsniff: %s%s\n", err, o->user == NULL ? " (choose another user with -Z)" : "");
 		return -1;
 	}
+	r->priv_dropped = true;
+	snprintf(r->priv_user, sizeof r->priv_user, "%s", user);
+	r->priv_uid = (uint32_t)getuid();
+	r->priv_gid = (uint32_t)getgid();
 	return 0;
 }
 
@@ -1401,7 +1421,7 @@ static void ui_stats(struct ui *u)
 {
 	struct mx_capture_stats cs;
 
-	mx_capture_stats(u->r->cap, &cs);
+	capture_stats(u->r, &cs);
 	mx_pipeline_set_capture_stats(u->r->pipe, &cs);
 }
 
@@ -1955,7 +1975,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 3. privileges: nothing is opened after this */
-	if (drop_privileges(&o, live, note, sizeof(note)) != 0) {
+	if (drop_privileges(&o, live, &r, note, sizeof(note)) != 0) {
 		mx_ui_curses_close(term);
 		term = NULL;
 		fputs(note, stderr);
@@ -2011,7 +2031,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 4. the report */
-	mx_capture_stats(r.cap, &cs);
+	capture_stats(&r, &cs);
 	if (cs.back_steps > 0)
 		fprintf(stderr, "mxsniff: warning: time goes back %llu time%s, by up to %llu.%06llu s, "
 			"first at frame %llu: the capture is not in time order (files given out of "

@@ -65,6 +65,13 @@ struct mx_capture_stats {
 	bool save_failed;
 	char save_path[256];
 	char save_error[128];
+	/* root given up once input and outputs were open (-Z, or nobody for a
+	 * live capture as root): the user and the ids the analysis ran as.
+	 * Not the capture module's: main.c adds it to what mx_capture_stats()
+	 * fills in (priv_dropped false there). */
+	bool priv_dropped;
+	char priv_user[64];
+	uint32_t priv_uid, priv_gid;
 };
 
 #define MX_CAPTURE_BACKSTEP_US 1000000u

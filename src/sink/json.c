@@ -674,6 +674,18 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	} else {
 		kv_null(out, &g, KL("saved"));
 	}
+	if (s->capture.priv_dropped) {
+		/* root given up once input and outputs were open */
+		bool h = true;
+		key(out, &g, KL("privileges"));
+		mx_jw_c(out, '{');
+		kv_str(out, &h, KL("user"), s->capture.priv_user);
+		kv_u64(out, &h, KL("uid"), s->capture.priv_uid);
+		kv_u64(out, &h, KL("gid"), s->capture.priv_gid);
+		mx_jw_c(out, '}');
+	} else {
+		kv_null(out, &g, KL("privileges"));
+	}
 	mx_jw_c(out, '}');
 
 	key(out, &f, KL("chains"));

@@ -1189,6 +1189,12 @@ static void appendix(FILE *out, const struct mx_snapshot *s)
 		row_tail(out, ": %" PRIu64 " frames, %" PRIu64 " bytes (frame N of this report is packet N "
 			 "of the file)%s", s->capture.saved_frames, s->capture.saved_bytes, tail);
 	}
+	if (s->capture.priv_dropped) {
+		fputs("| Privileges | root dropped to ", out);
+		md_code(out, s->capture.priv_user, true);
+		row_tail(out, " (uid %" PRIu32 ", gid %" PRIu32 ") once the input and outputs were open",
+			 s->capture.priv_uid, s->capture.priv_gid);
+	}
 	fputc('\n', out);
 
 	fputs("### Resolvers\n\n", out);

@@ -497,6 +497,9 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 		   "packet N of the file)%s", s->capture.save_path, s->capture.saved_frames,
 		   s->capture.saved_bytes, tail);
 	}
+	if (s->capture.priv_dropped)
+		kv(&t, "privileges", "root dropped to %s (uid %" PRIu32 ", gid %" PRIu32 ") once the input "
+		   "and outputs were open", s->capture.priv_user, s->capture.priv_uid, s->capture.priv_gid);
 
 	fputs("Capture\n", out);
 	tbl_print(&t, out);

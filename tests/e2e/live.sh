@@ -272,7 +272,8 @@ kill -INT "$mp"
 finish "$mp"
 has "$tmp/port.out" '^  queries +1 '
 has "$tmp/port.out" '^  answered +1$'
-ok "--dns-port 5354 in the default filter; -Z daemon"
+has "$tmp/port.out" '^  privileges +root dropped to daemon \(uid 1, gid 1\) once the input and outputs were open$'
+ok "--dns-port 5354 in the default filter; -Z daemon, said in the report"
 
 "$bin" -D >"$tmp/list.out" 2>"$tmp/list.err" || fail "-D: exit status $?"
 has "$tmp/list.out" '^[0-9]+\.lo \[.*Loopback'
