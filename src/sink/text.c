@@ -107,6 +107,8 @@ static void ob_spaces(struct obuf *o, size_t n)
 struct tbl {
 	size_t ncol;
 	unsigned right;      /* bit i: column i right-aligned */
+	unsigned wrap;       /* bit i: column i (left-aligned names) at most
+			      * TBL_WIDE wide (tbl_print_at) */
 	size_t *cell;        /* nrow * ncol: offset in text, length */
 	size_t nrow, cap;
 	char *text;
@@ -165,18 +167,32 @@ static void tbl_row(struct tbl *t, ...)
 	t->nrow++;
 }
 
+/* A column of names marked in t->wrap is at most TBL_WIDE wide: a longer
+ * cell (DNS names run to 253 bytes) is written whole and the rest of its
+ * row goes on the next line under the following columns, as df(1) does
+ * with a long file system name, so that one such name does not widen every
+ * row. 80 keeps an ip6.arpa PTR name (74 bytes) on its row. */
+#define TBL_WIDE 80
+
 static void tbl_print_at(struct tbl *t, FILE *out, size_t indent)
 {
-	size_t w[TBL_MAXCOL] = { 0 };
+	size_t w[TBL_MAXCOL] = { 0 }, end[TBL_MAXCOL];
 	struct obuf o;
 	o.n = 0;
 	o.out = out;
 	for (size_t r = 0; r < t->nrow; r++)
 		for (size_t c = 0; c < t->ncol; c++) {
 			size_t l = t->cell[2 * (r * t->ncol + c) + 1];
+			if ((t->wrap & (1u << c)) && l > TBL_WIDE)
+				continue;
 			if (l > w[c])
 				w[c] = l;
 		}
+	/* where each column ends on the line */
+	for (size_t c = 0, x = indent; c < t->ncol; c++) {
+		x += (c ? 2 : 0) + w[c];
+		end[c] = x;
+	}
 	for (size_t r = 0; r < t->nrow; r++) {
 		const size_t *row = &t->cell[2 * r * t->ncol];
 		size_t pad = 0;
@@ -195,10 +211,15 @@ static void tbl_print_at(struct tbl *t, FILE *out, size_t indent)
 				pad = 0;
 			} else {
 				ob_spaces(&o, pad);
-				pad = w[c] - l;
+				pad = l <= w[c] ? w[c] - l : 0;
 			}
 			if (l)
 				ob_put(&o, t->text + row[2 * c], l);
+			if (l > w[c] && c + 1 < last) {
+				/* too long for its column: the row goes on below */
+				ob_c(&o, '\n');
+				ob_spaces(&o, end[c]);
+			}
 		}
 		ob_c(&o, '\n');
 	}
@@ -615,6 +636,7 @@ static void section_failing(FILE *out, const struct mx_snapshot *s)
 	}
 	/* right-aligned: lookups, failed, clients, frame */
 	tbl_init(&t, 8, (1u << 2) | (1u << 3) | (1u << 4) | (1u << 6));
+	t.wrap = 1u; /* name */
 	tbl_row(&t, "name", "qtype", "lookups", "failed", "clients", "last outcome", "frame",
 		"outcomes");
 	for (size_t i = 0; i < s->n_failing; i++) {
@@ -829,6 +851,7 @@ static void finding_block(FILE *out, const struct mx_snapshot *s, const struct m
 	if (f->n_evidence) {
 		struct tbl t;
 		tbl_init(&t, 7, 1u | (1u << 6));
+		t.wrap = 1u << 4; /* question */
 		tbl_row(&t, "frame", "time", "from", "to", "question", "answer / rcode", "latency ms");
 		for (unsigned i = 0; i < f->n_evidence && i < MX_FINDING_MAX_EVIDENCE; i++) {
 			const struct mx_evidence *e = &f->evidence[i];
@@ -1100,6 +1123,7 @@ static void section_domains(FILE *out, const struct mx_snapshot *s)
 	bool fold = s->n_domains > MX_TEXT_DOMAINS_ALL;
 	uint64_t folded = 0, folded_chains = 0;
 	tbl_init(&t, 10, 0xfeu);
+	t.wrap = 1u; /* domain */
 	tbl_row(&t, "domain", "chains", "resolved", "deferred", "failed", "incomplete", "senders",
 		"attempts", "last verdict", "why");
 	for (size_t i = 0; i < s->n_domains; i++) {
