@@ -73,7 +73,7 @@
 
 #define EXIT_ERR 2
 #define MAX_FILES 4096
-#define MAX_TABLE 4194304u          /* --max-pending, --max-lookups */
+#define MAX_TABLE 4194304u          /* --max-pending, --max-recent, --max-lookups */
 #define POLL_MS 250
 #define DRAIN_MAX 4096              /* frames per poll round before ticking */
 #define STOP_DRAIN_US 1000000u      /* at most this long reading what a stop left behind */
@@ -83,6 +83,7 @@ enum {
 	OPT_ANSWER_TIMEOUT,
 	OPT_RETX_GAP,
 	OPT_MAX_PENDING,
+	OPT_MAX_RECENT,
 	OPT_MAX_LOOKUPS,
 	OPT_MAX_CHAINS,
 	OPT_TOP,
@@ -153,6 +154,7 @@ static const struct option g_long[] = {
 	{"answer-timeout", required_argument, NULL, OPT_ANSWER_TIMEOUT},
 	{"retx-gap", required_argument, NULL, OPT_RETX_GAP},
 	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
+	{"max-recent", required_argument, NULL, OPT_MAX_RECENT},
 	{"max-lookups", required_argument, NULL, OPT_MAX_LOOKUPS},
 	{"max-chains", required_argument, NULL, OPT_MAX_CHAINS},
 	{"top", required_argument, NULL, OPT_TOP},
@@ -363,6 +365,10 @@ static void help(void)
 		(double)d.lookup.retx_gap_us / 1e6);
 	fprintf(o, "  --max-pending N         queries kept waiting for a response (default %zu)\n",
 		d.txn.max_pending);
+	fprintf(o, "  --max-recent N          answered and timed-out queries remembered for\n"
+		   "                          %u s to tell late and duplicate responses\n"
+		   "                          (default %zu, about 100 bytes each)\n",
+		(unsigned)(d.txn.recent_us / 1000000u), d.txn.max_recent);
 	fprintf(o, "  --max-lookups N         open lookups kept (default %zu)\n",
 		d.lookup.max_open);
 	fprintf(o, "  --max-chains N          open resolution chains kept (default %zu,\n"
@@ -862,6 +868,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (!parse_u64(optarg, 1, MAX_TABLE, &v))
 				return bad_value("--max-pending", optarg, "a number from 1 to 4194304");
 			o->po.txn.max_pending = (size_t)v;
+			break;
+		case OPT_MAX_RECENT:
+			if (!parse_u64(optarg, 1, MAX_TABLE, &v))
+				return bad_value("--max-recent", optarg, "a number from 1 to 4194304");
+			o->po.txn.max_recent = (size_t)v;
 			break;
 		case OPT_MAX_LOOKUPS:
 			if (!parse_u64(optarg, 1, MAX_TABLE, &v))

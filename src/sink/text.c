@@ -478,25 +478,29 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	struct {
 		const char *name;
 		uint64_t n;
+		const char *opt; /* the option that sets the cap, NULL none */
 	} ev[] = {
-		{ "servers", s->evicted_servers },
-		{ "senders", s->evicted_senders },
-		{ "failing names", s->evicted_names },
-		{ "pending queries", x->evicted_pending },
-		{ "recent transactions", x->evicted_recent },
-		{ "lookups", s->lookup.evicted },
-		{ "IP fragments", d->frag_evicted },
-		{ "TCP flows", d->tcp_flows_evicted },
-		{ "recipient domains", s->evicted_domains },
-		{ "open chains", s->chain.evicted },
-		{ "chain history", s->chain.history_evicted },
-		{ "findings", s->findings_evicted },
+		{ "servers", s->evicted_servers, NULL },
+		{ "senders", s->evicted_senders, NULL },
+		{ "failing names", s->evicted_names, NULL },
+		{ "pending queries", x->evicted_pending, "--max-pending" },
+		{ "recent transactions", x->evicted_recent, "--max-recent" },
+		{ "lookups", s->lookup.evicted, "--max-lookups" },
+		{ "IP fragments", d->frag_evicted, NULL },
+		{ "TCP flows", d->tcp_flows_evicted, NULL },
+		{ "recipient domains", s->evicted_domains, NULL },
+		{ "open chains", s->chain.evicted, "--max-chains" },
+		{ "chain history", s->chain.history_evicted, NULL },
+		{ "findings", s->findings_evicted, NULL },
 	};
 	any = false;
 	for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
 		if (!ev[i].n)
 			continue;
-		kv(&t, any ? "" : "evictions", "%s %" PRIu64, ev[i].name, ev[i].n);
+		if (ev[i].opt)
+			kv(&t, any ? "" : "evictions", "%s %" PRIu64 " (cap: %s)", ev[i].name, ev[i].n, ev[i].opt);
+		else
+			kv(&t, any ? "" : "evictions", "%s %" PRIu64, ev[i].name, ev[i].n);
 		any = true;
 	}
 	if (any)

@@ -134,7 +134,7 @@ bad-flag)
 		"-r|mxsniff: option '-r' needs an argument" \
 		"--top|mxsniff: option '--top' needs an argument" \
 		"--max-c|mxsniff: option '--max-chains' needs an argument" \
-		"--ma 1|mxsniff: option '--ma' is ambiguous (--max-pending, --max-lookups, --max-chains)" \
+		"--ma 1|mxsniff: option '--ma' is ambiguous (--max-pending, --max-recent, --max-lookups, --max-chains)" \
 		"--help=1|mxsniff: option '--help' takes no argument" \
 		"-q|mxsniff: give -r FILE to read a capture or -i INTERFACE to capture live"; do
 		args=${t%%|*}
