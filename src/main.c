@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mxsniff/capture.h"
@@ -120,6 +121,8 @@ struct opts {
 	const char *output;
 	bool quiet;
 	char *expr;                  /* trailing arguments joined, or NULL */
+	const char *expr_file;       /* its first word when that names an existing
+				      * file (mxsniff -r *.pcap), NULL otherwise */
 	struct mx_pipeline_opts po;
 	bool list_detectors;
 	int ui;                      /* live view: -1 = on a terminal for -i, 0 = no, 1 = forced */
@@ -1028,11 +1031,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	if (optind < argc) {
+		struct stat st;
 		o->expr = join_args(argc - optind, argv + optind);
 		if (o->expr == NULL) {
 			fputs("mxsniff: out of memory\n", stderr);
 			return -1;
 		}
+		if (stat(argv[optind], &st) == 0 && S_ISREG(st.st_mode))
+			o->expr_file = argv[optind];
 	}
 	/* A capture buffer smaller than one packet of the snap length: Linux's
 	 * ring then drops every packet that does not fit (with -B 64 and the
@@ -1948,6 +1954,11 @@ int main(int argc, char **argv)
 	}
 	if (rc != 0) {
 		fprintf(stderr, "mxsniff: %s\n", err);
+		/* mxsniff -r *.pcap: the shell made the second file the start
+		 * of a filter expression */
+		if (o.expr_file != NULL && strstr(err, "filter expression") != NULL)
+			fprintf(stderr, "mxsniff: '%s' is a file, read here as the start of a filter expression: "
+				"give each file its own -r (mxsniff -r FILE1 -r FILE2 ...)\n", o.expr_file);
 		status = EXIT_ERR;
 		goto out;
 	}
