@@ -7,6 +7,13 @@
  * resolver refused every one of >= 3 lookups from the sender. OpenSMTPD turns
  * a REFUSED MX answer into a permanent failure. AAAA lookups are not counted:
  * REFUSED for AAAA alone is the type mishandled (AAAA_SERVFAIL_A_OK).
+ * An access list refuses a client everything; a resolver that also answered
+ * some of the sender's lookups (any rcode but REFUSED) refuses by rate or by
+ * zone (dnsdist MaxQPSIPRule, BIND rate-limit, a per-zone allow-query), and
+ * the title, cause and fix say so. The texts follow the pair's state when
+ * a finding is made, and again when the held refusals are merged in at the
+ * end (merge keeps the newest texts), so a limit that first refused before
+ * any answer is still called one once the capture shows answers.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +25,7 @@
 
 struct pair {
 	uint64_t lookups, refused_lookups;
+	uint64_t answered_lookups;       /* lookups it answered with another rcode */
 	/* after the first finding at a severity, further refusals are only
 	 * counted and merged in once at the end (a busy sender refused all day
 	 * would otherwise build a finding per lookup) */
@@ -32,6 +40,44 @@ struct st {
 	struct pair pairs[PAIRS];
 	uint64_t clock;
 };
+
+/* Title, cause and fix for pair p's state: a referral, a refusal of
+ * everything (an access list), or of some lookups while it answered others
+ * (a rate limit or a zone's policy). */
+static void refused_texts(struct mx_finding *f, const struct pair *p, bool referral)
+{
+	if (referral) {
+		f->title = "the resolver does not recurse: it answers with referrals (RA=0)";
+		f->cause = "the server in the sender's resolver list is an authoritative-only server";
+		f->fix = "list recursive resolvers only in the sender's configuration";
+	} else if (p->answered_lookups) {
+		f->title = "the resolver refuses some of the sender's queries and answers others";
+		f->cause = "not an access list, since the resolver answers the sender's other queries: a rate "
+			   "limit (dnsdist MaxQPSIPRule or dynamic blocks, BIND rate-limit, a firewall's DNS "
+			   "policy) refuses bursts, or a policy refuses these names' zones (allow-query on the "
+			   "zone, a filtering rule)";
+		f->fix = "exempt the mail server from the resolver's rate limit or raise it, or point it at a "
+			 "resolver without one; if the same names are refused every time, check the resolver's "
+			 "policy for their zones";
+	} else {
+		f->title = "the resolver refuses the sender's queries";
+		f->cause = "the resolver's access control (allow-recursion / access-control) does not include "
+			   "the sender, or a policy/RRL blocks it";
+		f->fix = "allow the sender in the resolver's ACL, or point the sender at a resolver that serves it";
+	}
+}
+
+static void refused_detail(struct mx_finding *f, const struct pair *p, bool referral, const char *rs)
+{
+	if (!referral && p->answered_lookups)
+		mx_finding_detail(f, "%llu of %llu lookups refused by %s, %llu answered by it",
+				  (unsigned long long)p->refused_lookups, (unsigned long long)p->lookups, rs,
+				  (unsigned long long)p->answered_lookups);
+	else
+		mx_finding_detail(f, "%llu of %llu lookups %s by %s", (unsigned long long)p->refused_lookups,
+				  (unsigned long long)p->lookups, referral ? "answered with a referral" : "refused",
+				  rs);
+}
 
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
@@ -72,8 +118,17 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			    (t->outcome == MX_O_REFUSED || t->outcome == MX_O_REFERRAL) && !t->open)
 				bad = t;
 		}
-		if (!bad)
+		if (!bad) {
+			for (unsigned i = 0; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+				const struct mx_lookup_try *t = &l->tries[i];
+				if (mx_addr_eq(&t->server, &l->resolvers[r]) && !t->open &&
+				    t->outcome != MX_O_TIMEOUT && t->outcome != MX_O_UNREACHABLE) {
+					p->answered_lookups++;
+					break;
+				}
+			}
 			continue;
+		}
 		p->refused_lookups++;
 		bool referral = bad->outcome == MX_O_REFERRAL;
 		bool final_bad = l->outcome == MX_O_REFUSED || l->outcome == MX_O_REFERRAL;
@@ -93,28 +148,21 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		struct mx_finding f;
 		char rs[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN], ss[MX_ADDR_STRLEN];
 		mx_finding_init(&f, referral ? "RESOLVER_NOT_RECURSIVE" : "RESOLVER_REFUSED", sev);
-		f.title = referral ? "the resolver does not recurse: it answers with referrals (RA=0)"
-				   : "the resolver refuses the sender's queries";
+		refused_texts(&f, p, referral);
 		f.sender = l->client;
 		mx_finding_add_resolver(&f, &l->resolvers[r]);
 		mx_finding_add_lookup(&f, l);
 		mx_addr_format(&l->resolvers[r], rs, sizeof rs);
 		mx_addr_format(&l->client, ss, sizeof ss);
 		mx_dname_format(&l->qname, qn, sizeof qn);
-		mx_finding_detail(&f, "%llu of %llu lookups %s by %s%s", (unsigned long long)p->refused_lookups,
-				  (unsigned long long)p->lookups, referral ? "answered with a referral" : "refused", rs,
-				  final_bad ? "" : "; answered by another resolver");
+		refused_detail(&f, p, referral, rs);
+		if (!final_bad)
+			mx_finding_detail(&f, "answered by another resolver");
 		if (bad->ede != 0xffff)
 			mx_finding_detail(&f, "EDE %u %s", bad->ede, mx_dns_ede_name(bad->ede));
 		f.smtp_status = "most likely: Postfix 4.4.3 (glibc moves on, then reports TRY_AGAIN); OpenSMTPD "
 				"permanent \"Invalid domain name\" for a REFUSED MX answer (bounces); Exchange "
 				"\"451 4.4.0 DNS query failed\"";
-		f.cause = referral ? "the server in the sender's resolver list is an authoritative-only server"
-				   : "the resolver's access control (allow-recursion / access-control) does not "
-				     "include the sender, or a policy/RRL blocks it";
-		f.fix = referral ? "list recursive resolvers only in the sender's configuration"
-				 : "allow the sender in the resolver's ACL, or point the sender at a resolver "
-				   "that serves it";
 		char tn[16];
 		mx_finding_verify(&f, "dig %s %s @%s   # run on %s", qn, mx_dns_type_name(l->qtype, tn, sizeof tn),
 				  rs, ss);
@@ -136,10 +184,11 @@ static void flush_held(const struct pair *p, bool referral, struct mx_emit *e)
 	f.count = n;
 	f.first_us = f.last_us = p->last_us;
 	mx_addr_format(&p->resolver, rs, sizeof rs);
-	mx_finding_detail(&f, "%llu of %llu lookups %s by %s", (unsigned long long)p->refused_lookups,
-			  (unsigned long long)p->lookups, referral ? "answered with a referral" : "refused", rs);
+	refused_detail(&f, p, referral, rs);
 	/* same key and severity: merges into the finding emitted earlier,
-	 * adding the count and the detail; title/cause/fix stay from it */
+	 * adding the count and the detail; the title, cause and fix set here
+	 * replace its own (the pair's state at the end) */
+	refused_texts(&f, p, referral);
 	mx_emit(e, &f);
 }
 

@@ -3064,7 +3064,47 @@ static void p11_refused_held_keeps_pair(void **state)
 	assert_int_equal(f->n_resolvers, 1);
 	char buf[400];
 	snprintf(buf, sizeof buf, "%s", f->detail);
-	assert_non_null(strstr(buf, "2 of 3 lookups refused by 192.0.2.53"));
+	assert_non_null(strstr(buf, "2 of 3 lookups refused by 192.0.2.53, 1 answered by it"));
+	/* it answered the sender's MX lookup: not an access list */
+	assert_string_equal(f->title, "the resolver refuses some of the sender's queries and answers others");
+	assert_non_null(strstr(f->cause, "rate limit"));
+	assert_null(strstr(f->cause, "access control"));
+	mx_detect_free(d);
+}
+
+/* RESOLVER_REFUSED: a limit that refuses before the capture shows any
+ * answer from the resolver is first worded as an access list; the answers
+ * that follow, and the refusals held and merged in at the end, turn the
+ * finding into a partial refusal (merge keeps the newest texts). A pair
+ * refused everything keeps the access-list words (p11_refused_everything). */
+static void p11_refused_partial_after_answers(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_REFUSED");
+	struct mx_lookup l;
+	lookup(&l, "192.0.2.10", "a.test", MX_TYPE_MX, MX_O_REFUSED, T0, "192.0.2.53", 500);
+	mx_detect_observe_lookup(d, &l);
+	const struct mx_finding *f = find(d, "RESOLVER_REFUSED", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->cause, "access control"));
+	lookup(&l, "192.0.2.10", "b.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC, "192.0.2.53", 800);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mx.b.test", MX_TYPE_A, MX_O_NXDOMAIN, T0 + 2 * SEC, "192.0.2.53", 800);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "c.test", MX_TYPE_MX, MX_O_REFUSED, T0 + 3 * SEC, "192.0.2.53", 500);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	size_t n;
+	f = find(d, "RESOLVER_REFUSED", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_int_equal(f->count, 2);
+	assert_string_equal(f->title, "the resolver refuses some of the sender's queries and answers others");
+	assert_non_null(strstr(f->cause, "rate limit"));
+	assert_non_null(strstr(f->fix, "rate limit"));
+	char buf[400];
+	snprintf(buf, sizeof buf, "%s", f->detail);
+	assert_non_null(strstr(buf, "2 of 4 lookups refused by 192.0.2.53, 2 answered by it"));
 	mx_detect_free(d);
 }
 
@@ -3088,6 +3128,7 @@ int main(void)
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
 		cmocka_unit_test(p10_late_answers_are_not_dead),
 		cmocka_unit_test(p11_refused_everything),
+		cmocka_unit_test(p11_refused_partial_after_answers),
 		cmocka_unit_test(forwarder_as_sender_and_sender_filter),
 		cmocka_unit_test(relayhost_unresolvable),
 		cmocka_unit_test(p6_transient_defers),
