@@ -21,7 +21,8 @@
 #include "mxsniff/detect.h"
 #include "key_inline.h"
 
-#define PAIRS 64
+#define PAIRS 1024 /* (client, resolver) pairs: a resolver-side capture has hundreds;
+		    * an evicted pair starts its counts again */
 
 struct pair {
 	uint64_t lookups, refused_lookups;
@@ -40,6 +41,8 @@ struct st {
 	struct pair pairs[PAIRS];
 	uint64_t clock;
 };
+
+static void flush_held(const struct pair *p, bool referral, struct mx_emit *e);
 
 /* Title, cause and fix for pair p's state: a referral, a refusal of
  * everything (an access list), or of some lookups while it answered others
@@ -103,6 +106,10 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 						   &s->clock, &fresh);
 		struct pair *p = &s->pairs[pi];
 		if (fresh) {
+			/* the entry held another pair (or nothing: all zero):
+			 * its held refusals go into its findings first */
+			flush_held(p, false, e);
+			flush_held(p, true, e);
 			/* the pair's identity now, not at its first refusal: the
 			 * held refusals flushed at the end carry it */
 			memset(p, 0, sizeof(*p));

@@ -3072,6 +3072,39 @@ static void p11_refused_held_keeps_pair(void **state)
 	mx_detect_free(d);
 }
 
+/* RESOLVER_REFUSED: more (sender, resolver) pairs than its table holds
+ * (a resolver-side capture). A pair taken over by another first merges its
+ * held refusals into its finding: every refusal is counted once (they were
+ * lost with the pair, and the count came out far too low). */
+static void p11_refused_evicted_pairs_keep_counts(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_REFUSED");
+	struct mx_lookup l;
+	const unsigned clients = 900, per = 2;
+	char a[32];
+	for (unsigned k = 0; k < per; k++)
+		for (unsigned i = 0; i < clients; i++) {
+			snprintf(a, sizeof a, "10.%u.%u.%u", i >> 16 & 255, i >> 8 & 255, i & 255);
+			lookup(&l, a, "example.test", MX_TYPE_MX, MX_O_REFUSED,
+			       T0 + (uint64_t)(k * clients + i) * 1000, "192.0.2.53", 500);
+			mx_detect_observe_lookup(d, &l);
+		}
+	mx_detect_finish(d, T0 + 100 * SEC);
+	size_t n;
+	const struct mx_finding *f = mx_detect_peek(d, &n);
+	uint64_t total = 0;
+	size_t nf = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].pattern, "RESOLVER_REFUSED") == 0) {
+			total += f[i].count;
+			nf++;
+		}
+	assert_int_equal(nf, clients);
+	assert_int_equal(total, (uint64_t)clients * per);
+	mx_detect_free(d);
+}
+
 /* RESOLVER_REFUSED: a limit that refuses before the capture shows any
  * answer from the resolver is first worded as an access list; the answers
  * that follow, and the refusals held and merged in at the end, turn the
@@ -3129,6 +3162,7 @@ int main(void)
 		cmocka_unit_test(p10_late_answers_are_not_dead),
 		cmocka_unit_test(p11_refused_everything),
 		cmocka_unit_test(p11_refused_partial_after_answers),
+		cmocka_unit_test(p11_refused_evicted_pairs_keep_counts),
 		cmocka_unit_test(forwarder_as_sender_and_sender_filter),
 		cmocka_unit_test(relayhost_unresolvable),
 		cmocka_unit_test(p6_transient_defers),
