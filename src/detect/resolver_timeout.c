@@ -12,7 +12,8 @@
  * one-way capture: the finding says so and stays WARN. PRIMARY_FAILOVER: a
  * lookup whose first server timed out and a second answered (every lookup
  * pays the first server's timeout), once timeout_warn_min lookups of a
- * sender did so. RESPONSE_WRONG_SOURCE: a response from an
+ * sender did so; not when the second server was asked at once, in
+ * parallel (musl: FO_MIN_WAIT_US). RESPONSE_WRONG_SOURCE: a response from an
  * address or port the query did not go to (stubs drop it).
  */
 #include <stdio.h>
@@ -359,6 +360,14 @@ static void fo_add(const struct mx_detect_ctx *c, struct mx_finding *f, const st
 	mx_finding_add_step(c, f, &step);
 }
 
+/* A lookup whose first query to another server left less than
+ * FO_MIN_WAIT_US after the first try's asked both in parallel (musl's
+ * res_send sends every query to all nameservers at once, same ID and
+ * port): it waited for no timeout, so it is no failover, whether or not the
+ * first server answers. A stub fails over only after its timeout: 1 s at
+ * the least for glibc (timeout:1), Go and asr, 2 s by default for c-ares. */
+#define FO_MIN_WAIT_US 250000u
+
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *st = vs;
@@ -367,6 +376,12 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	const struct mx_lookup_try *t0 = &l->tries[0];
 	if (!(t0->outcome == MX_O_TIMEOUT || t0->outcome == MX_O_UNREACHABLE) && !t0->open)
 		return;
+	bool parallel = false;
+	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++)
+		if (!mx_addr_eq(&l->tries[i].server, &t0->server)) {
+			parallel = l->tries[i].q_ts - t0->q_ts < FO_MIN_WAIT_US;
+			break;
+		}
 	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
 		const struct mx_lookup_try *t = &l->tries[i];
 		/* any response from another server (a SERVFAIL too): the lookup
@@ -376,6 +391,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		struct mx_slot *ph = MX_SLOT_FIND(st->hdr, mx_key_addr2_inline(&l->client, &t0->server, MX_SALT_TIMEOUT));
 		if (ph)
 			st->pairs[ph - st->hdr].failed_over++;
+		if (parallel)
+			return;
 		/* one lost query that glibc resent elsewhere is ordinary loss: a
 		 * failover pattern needs timeout_warn_min lookups paying for it */
 		struct fo *fo = MX_SLOT_GET(st->fo, mx_key_addr2_inline(&l->client, &t0->server, 31), &st->fo_clock, NULL);

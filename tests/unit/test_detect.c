@@ -2451,6 +2451,53 @@ static void failover_shows_what_it_counts(void **state)
 	mx_detect_free(d);
 }
 
+/* musl's res_send asks every nameserver at once (same ID and port): the
+ * second server's query leaves microseconds after the first, and the
+ * lookup closes on the first answer with the other try open, answered or
+ * not. No lookup waited for a timeout: no PRIMARY_FAILOVER. The same
+ * lookups with the second query 1 s later (glibc timeout:1) are one. */
+static void failover_not_for_parallel_queries(void **state)
+{
+	(void)state;
+	static const uint64_t gap[] = {25, 200000, SEC};
+	for (unsigned g = 0; g < 3; g++) {
+		for (int open = 0; open < 2; open++) {
+			struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+			for (unsigned k = 0; k < 5; k++) {
+				struct mx_lookup l;
+				uint64_t t = T0 + k * 10 * SEC;
+				lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, t, "192.0.2.55", 0);
+				l.seq = 1 + k;
+				l.tries[0].q_frame = 5000 + 3 * k;
+				l.tries[0].outcome = MX_O_TIMEOUT;
+				l.tries[0].open = open;
+				l.tries[0].r_frame = 0;
+				l.tries[1] = l.tries[0];
+				l.tries[1].open = false;
+				l.tries[1].q_ts = t + gap[g];
+				l.tries[1].q_frame = 5001 + 3 * k;
+				l.tries[1].r_frame = 5002 + 3 * k;
+				l.tries[1].outcome = MX_O_ANSWER;
+				mx_addr_parse("192.0.2.53", &l.tries[1].server);
+				l.n_tries = 2;
+				l.n_resolvers = 2;
+				l.resolvers[1] = l.tries[1].server;
+				l.last_us = t + gap[g] + 300;
+				l.decided_frame = l.tries[1].r_frame;
+				mx_detect_observe_lookup(d, &l);
+			}
+			const struct mx_finding *f = find(d, "PRIMARY_FAILOVER", NULL);
+			if (gap[g] < SEC) {
+				assert_null(f);
+			} else {
+				assert_non_null(f);
+				assert_int_equal(f->count, 5);
+			}
+			mx_detect_free(d);
+		}
+	}
+}
+
 /* AAAA_SERVFAIL_A_OK's deferred texts are the ones it wrote at once
  * before (formats repeated here): timeout, NXDOMAIN, a fast and a slow
  * SERVFAIL with an EDE; a sub-millisecond SERVFAIL says "0.135 ms", not
@@ -3128,6 +3175,7 @@ int main(void)
 		cmocka_unit_test(slow_chain_deferred_text_as_before),
 		cmocka_unit_test(failover_deferred_text_as_before),
 		cmocka_unit_test(failover_shows_what_it_counts),
+		cmocka_unit_test(failover_not_for_parallel_queries),
 		cmocka_unit_test(dead_resolver_covered_by_failover),
 		cmocka_unit_test(aaaa_a_ok_deferred_text_as_before),
 		cmocka_unit_test(status_placeholders_filled),
