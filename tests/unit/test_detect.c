@@ -2610,6 +2610,9 @@ static void aaaa_a_ok_deferred_text_as_before(void **state)
 			strcat(exp, more);
 		}
 		assert_string_equal(f->detail, exp);
+		/* musl's getaddrinfo fails both families (EAI_AGAIN) unless the
+		 * AAAA gets NOERROR or NXDOMAIN (lab-musl-aaaa-servfail) */
+		assert_true((strstr(f->smtp_status, "musl getaddrinfo users") != NULL) == (cases[k].o != MX_O_NXDOMAIN));
 		snprintf(exp, sizeof exp, "dig AAAA %s @%s\ndig +short NS %s\ndig +norec AAAA %s @<each NS of %s>", hn,
 			 "192.0.2.53", zn, hn, zn);
 		assert_string_equal(f->verify, exp);
