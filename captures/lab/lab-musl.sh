@@ -29,8 +29,10 @@
 #                                       old when it ends
 # captures/lab-musl-nxdomain.pcap       nameserver 10.53.0.53, 10.53.0.56;
 #                                       nonexistent.test (NXDOMAIN)
-# Logs: captures/lab/logs/<capture>.client.log (resolv.conf and
-# musl-mta's output: rcodes, h_errno, EAI_* texts, times in ms).
+# Logs: captures/lab/logs/<capture>.log (musl-mta's output, its "mail log":
+# each lookup's result with rcode/ANCOUNT, h_errno or EAI_* text, the
+# connection, the result; times in ms since the run started) and
+# <capture>.client.log (resolv.conf, the commands and their exit status).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mta-lib.sh"
 lab_lock
@@ -57,16 +59,16 @@ musl_case() {
     local cap=$1 dom=$2 gap=$3 m
     shift 3
     lab_resolvers "$@"
-    : > "$RUN/client.log"
+    : > "$RUN/client.log"; : > "$RUN/mta.log"
     { echo "# musl $(dpkg-query -W -f '${Version}' musl-dev), musl-mta built with musl-gcc -static -O2"
       echo "\$ cat /etc/resolv.conf  # in the sender namespace"
       cat "/etc/netns/$NS_SND/resolv.conf"; } >>"$RUN/client.log"
     lab_capture_start "$cap"
     for m in postfix gai; do
-        { echo "\$ musl-mta $m $dom    ($(date +%T.%N | cut -c1-12))"
-          ns_exec "$NS_SND" timeout 60 "$MTA" "$m" "$dom"
+        { echo "\$ musl-mta $m $dom    ($(date +%T.%N | cut -c1-12); output in $cap.log)"
+          ns_exec "$NS_SND" timeout 60 "$MTA" "$m" "$dom" >>"$RUN/mta.log"
           echo "exit status $?"; } >>"$RUN/client.log" 2>&1 || true
-        log "musl-mta $m $dom: $(tail -n 2 "$RUN/client.log" | head -n 1 | sed 's/^.*result: //')"
+        log "musl-mta $m $dom: $(tail -n 1 "$RUN/mta.log" | sed 's/^.*result: //')"
         [ "$m" = postfix ] && sleep "$gap"
     done
     if [ "$gap" -gt 1 ]; then
@@ -77,8 +79,9 @@ musl_case() {
     fi
     lab_capture_stop
     mkdir -p "$LAB_DIR/logs"
+    cp "$RUN/mta.log" "$LAB_DIR/logs/$cap.log"
     cp "$RUN/client.log" "$LAB_DIR/logs/$cap.client.log"
-    log "wrote captures/lab/logs/$cap.client.log"
+    log "wrote captures/lab/logs/$cap.log, $cap.client.log"
 }
 
 musl_case lab-musl-healthy       example.test      1 "$RES4" "$RES2_4"
