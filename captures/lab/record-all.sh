@@ -9,7 +9,8 @@
 # overlayfs, as lab-dma-aaaa.sh, lab-dma-ndots.sh and lab-nullmailer-relay.sh
 # do (their .debs into /var/tmp/mxlab-dma and /var/tmp/mxlab-nullmailer); lab-dane*.sh need
 # ldnsutils and openssl; lab-query-volume.sh needs dnsperf; lab-wire-variety.sh
-# needs knot-dnsutils, ldnsutils and python3-dnspython. Takes about half
+# needs knot-dnsutils, ldnsutils and python3-dnspython; lab-musl.sh needs
+# musl-tools and musl-dev (musl-gcc). Takes about half
 # an hour (many scenarios force a retry 65 s after a deferral, some twice).
 # Not run by CI: the captures are committed. Scenarios run one at a time
 # (they share the mxl-* namespaces); a lock refuses a second concurrent run.
@@ -32,6 +33,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-sendmail-aaaa.sh lab-exim-aaaa.sh lab-aaaa-rcode.sh lab-opensmtpd-aaaa.sh
          lab-haraka-aaaa.sh lab-courier-aaaa.sh lab-dma-aaaa.sh lab-dma-ndots.sh
          lab-chasquid-aaaa.sh
+         lab-musl.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh lab-query-volume.sh
          lab-dane.sh lab-dane-exim.sh
          lab-resolv-options.sh

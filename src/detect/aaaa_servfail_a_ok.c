@@ -229,6 +229,9 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 				"Courier, dma, nullmailer and other glibc getaddrinfo users, and Go programs such "
 				"as chasquid, deliver over IPv4; Haraka, Courier, dma, nullmailer and chasquid log "
 				"nothing about the AAAA); "
+				"musl getaddrinfo users (programs built on Alpine Linux) defer: musl "
+				"fails the whole lookup (EAI_AGAIN, after its timeout, 5 s by default) when the "
+				"AAAA query gets no NOERROR or NXDOMAIN answer; "
 				"AAAA-first MTAs defer as in AAAA_SERVFAIL_LOOP "
 				"(Exchange \"451 4.4.0 DNS query failed\", Sendmail without WorkAroundBrokenAAAA 4.4.3)";
 	/* "the name's DNS": an MX host's is usually the recipient's, a relay

@@ -12,7 +12,8 @@
  * one-way capture: the finding says so and stays WARN. PRIMARY_FAILOVER: a
  * lookup whose first server timed out and a second answered (every lookup
  * pays the first server's timeout), once timeout_warn_min lookups of a
- * sender did so. RESPONSE_WRONG_SOURCE: a response from an
+ * sender did so; not when the second server was asked at once, in
+ * parallel (musl: FO_MIN_WAIT_US). RESPONSE_WRONG_SOURCE: a response from an
  * address or port the query did not go to (stubs drop it).
  */
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct pair {
 	uint64_t lost_txns;                  /* unanswered transactions (timeouts, unreachables) */
 	uint64_t failed_over;                /* lookups that left this resolver unanswered and got
 					      * a response from another one */
+	uint64_t parallel;                   /* those of them that asked the other one at once */
 	uint16_t n_ev;
 	uint8_t mail_rows;                   /* bit i: ev[i] is a mail lookup */
 	struct mx_evidence ev[EV];           /* the first unanswered queries; mail lookups kept */
@@ -152,7 +154,10 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 			"read udp ...: i/o timeout\" (\"...: connection refused\" when ICMP port unreachable answers)";
 	/* every lost query's lookup was answered by another resolver */
 	bool covered = s->responses && p->lost_txns && p->failed_over >= p->lost_txns;
-	if (covered)
+	if (covered && p->parallel == p->failed_over)
+		f.smtp_status = "none while the other resolver answers: the sender asks its resolvers in parallel "
+				"(musl libc), so no lookup waits for this one";
+	else if (covered)
 		f.smtp_status = "none while the other resolver answers: every lookup first waits for this one's "
 				"timeout (see PRIMARY_FAILOVER), and MTAs with short DNS timeouts defer 4.4.3";
 	f.sender = p->sender;
@@ -166,9 +171,10 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 			  (unsigned long long)p->timeouts, (unsigned long long)p->unreachable);
 	if (p->failed_over)
 		mx_finding_detail(&f, covered ? "their lookups (%llu) all got a response from another resolver "
-					       "(failover)"
-					     : "%llu of their lookups got a response from another resolver (failover)",
-				  (unsigned long long)p->failed_over);
+					       "(%s)"
+					     : "%llu of their lookups got a response from another resolver (%s)",
+				  (unsigned long long)p->failed_over,
+				  p->parallel == p->failed_over ? "asked at the same time" : "failover");
 	if (p->late) {
 		/* not dead and not lost: the answers come after the stub gave up */
 		mx_finding_detail(&f, "%llu response%s arrived after the answer timeout (the slowest %.1f s after "
@@ -359,6 +365,14 @@ static void fo_add(const struct mx_detect_ctx *c, struct mx_finding *f, const st
 	mx_finding_add_step(c, f, &step);
 }
 
+/* A lookup whose first query to another server left less than
+ * FO_MIN_WAIT_US after the first try's asked both in parallel (musl's
+ * res_send sends every query to all nameservers at once, same ID and
+ * port): it waited for no timeout, so it is no failover, whether or not the
+ * first server answers. A stub fails over only after its timeout: 1 s at
+ * the least for glibc (timeout:1), Go and asr, 2 s by default for c-ares. */
+#define FO_MIN_WAIT_US 250000u
+
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *st = vs;
@@ -367,15 +381,37 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	const struct mx_lookup_try *t0 = &l->tries[0];
 	if (!(t0->outcome == MX_O_TIMEOUT || t0->outcome == MX_O_UNREACHABLE) && !t0->open)
 		return;
+	bool parallel = false;
+	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++)
+		if (!mx_addr_eq(&l->tries[i].server, &t0->server)) {
+			parallel = l->tries[i].q_ts - t0->q_ts < FO_MIN_WAIT_US;
+			break;
+		}
 	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
 		const struct mx_lookup_try *t = &l->tries[i];
 		/* any response from another server (a SERVFAIL too): the lookup
 		 * paid the first one's timeout */
 		if (mx_addr_eq(&t->server, &t0->server) || t->open || t->outcome >= MX_O_UNREACHABLE)
 			continue;
-		struct mx_slot *ph = MX_SLOT_FIND(st->hdr, mx_key_addr2_inline(&l->client, &t0->server, MX_SALT_TIMEOUT));
-		if (ph)
-			st->pairs[ph - st->hdr].failed_over++;
+		/* the pair may not exist yet: a lookup answered by another
+		 * resolver within answer_timeout of its first query (musl's
+		 * parallel queries, glibc timeout:1) closes before its lost
+		 * try's transaction times out */
+		bool fresh;
+		struct pair *p = &st->pairs[MX_SLOT_INDEX(st->hdr, mx_key_addr2_inline(&l->client, &t0->server, MX_SALT_TIMEOUT),
+							  &st->clock, &fresh)];
+		if (fresh) {
+			memset(p, 0, sizeof(*p));
+			p->sender = l->client;
+			p->resolver = t0->server;
+			p->first_us = t0->q_ts;
+			p->last_us = t0->q_ts;
+		}
+		p->failed_over++;
+		if (parallel) {
+			p->parallel++;
+			return;
+		}
 		/* one lost query that glibc resent elsewhere is ordinary loss: a
 		 * failover pattern needs timeout_warn_min lookups paying for it */
 		struct fo *fo = MX_SLOT_GET(st->fo, mx_key_addr2_inline(&l->client, &t0->server, 31), &st->fo_clock, NULL);
