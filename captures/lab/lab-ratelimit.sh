@@ -30,7 +30,7 @@
 # Logs: captures/lab/logs/lab-ratelimit-*.log (Postfix) and *.client.log
 # (resolv.conf, the dnsdist rule, the phases' times, and what dnsdist
 # counted itself: showRules(), its counters from dumpStats() and its query
-# ring for the sender, grepq()). About 7 minutes.
+# ring for the sender, grepq()). About 4.5 minutes.
 # Takes /tmp/mxlab.lock itself unless it inherited it (record-all.sh, or
 # "(exec 9>/tmp/mxlab.lock; flock -w 900 9 && ./lab-ratelimit.sh)").
 . "$(dirname "$0")/lib.sh"
@@ -75,7 +75,7 @@ ratelimit() {
     { echo "\$ cat /etc/resolv.conf  # in the sender namespace"
       cat "/etc/netns/$NS_SND/resolv.conf"
       echo "# dnsdist $(dnsdist --version 2>/dev/null | head -1) on $RES4, rule:"
-      echo "$rule" | sed 's/^/#   /'; } >>"$RUN/client.log"
+      printf '#   %s\n' "$rule"; } >>"$RUN/client.log"
     lab_start_postfix "$inst" all "smtp_address_preference = ipv4"
     # 1. the flush: queue RL_BURST messages while Postfix is stopped
     # (postdrop puts them in the maildrop), then start it.
