@@ -35,6 +35,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-chasquid-aaaa.sh
          lab-musl.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh lab-query-volume.sh
+         lab-ratelimit.sh
          lab-dane.sh lab-dane-exim.sh
          lab-resolv-options.sh
          lab-wire-variety.sh"
