@@ -11,6 +11,15 @@
  * RFC 4074 misbehaviour (§4.2, "Name Error" for a name that exists); the
  * lab capture lab-auth-aaaa-nxdomain shows it reaching the sender. Same
  * pattern, its own wording: an MTA that takes NXDOMAIN at its word bounces.
+ *
+ * Not the AAAA type's: an AAAA REFUSED (or timed out) while the same
+ * resolver refused (or dropped) the same client's queries of other types
+ * within BURST_US of it. A rate limit (lab-ratelimit-refused: dnsdist
+ * MaxQPSIPRule) refuses whatever comes once its bucket is empty, A and MX
+ * too, and an A answered just before reads as "AAAA only";
+ * RESOLVER_REFUSED and RESOLVER_TIMEOUT report those. on_txn keeps, per
+ * (client, resolver), the query times of the last BURST_KEEP such
+ * non-AAAA failures. Only failures seen before the pair is judged count.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +30,16 @@
 
 #define KEEP 64
 #define PAIR_US 60000000ULL
+#define BURST_US 10000000ULL
+#define BURST_SLOTS 256
+#define BURST_KEEP 4
+
+/* A (client, resolver)'s latest non-AAAA refusals and lost queries. */
+struct burst {
+	uint64_t key;
+	uint64_t refused_us[BURST_KEEP], lost_us[BURST_KEEP]; /* query times, 0 = none */
+	uint8_t nr, nl;                                       /* next positions */
+};
 
 struct st {
 	/* name fingerprints of the rings' entries (0 = empty): a scan reads
@@ -36,6 +55,7 @@ struct st {
 	 * most A answers skip the 64-entry scan (the scan, when it runs, is
 	 * the same as without the counts) */
 	uint8_t nfp_aaaa[256], nfp_a[256];
+	struct burst burst[BURST_SLOTS]; /* direct-mapped on the pair's key */
 };
 
 /* Ring position pos of fps (counted in nfp) gets fingerprint fp. */
@@ -259,6 +279,47 @@ static void emit_pair(const struct mx_lookup *v6, const struct mx_lookup *v4, co
 	mx_emit(e, &f);
 }
 
+static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
+{
+	struct st *s = vs;
+	(void)c;
+	(void)e;
+	bool refused = t->kind == MX_TXN_ANSWERED && t->outcome == MX_O_REFUSED;
+	if ((!refused && t->kind != MX_TXN_TIMEOUT) || t->qtype == MX_TYPE_AAAA || t->qclass != 1 || !t->rd)
+		return;
+	uint64_t key = mx_key_addr2_inline(&t->client, &t->server, 0x2a1);
+	struct burst *b = &s->burst[key % BURST_SLOTS];
+	if (b->key != key) {
+		memset(b, 0, sizeof *b);
+		b->key = key;
+	}
+	if (refused) {
+		b->refused_us[b->nr] = t->q_ts;
+		b->nr = (uint8_t)((b->nr + 1) % BURST_KEEP);
+	} else {
+		b->lost_us[b->nl] = t->q_ts;
+		b->nl = (uint8_t)((b->nl + 1) % BURST_KEEP);
+	}
+}
+
+/* The AAAA lookup v6 failed as resolver r failed the client's other
+ * queries around it (REFUSED, or no answer): no sign of the type. */
+static bool burst_explains(const struct st *s, const struct mx_lookup *v6, const struct mx_addr *r)
+{
+	if (v6->outcome != MX_O_REFUSED && v6->outcome != MX_O_TIMEOUT)
+		return false;
+	uint64_t key = mx_key_addr2_inline(&v6->client, r, 0x2a1);
+	const struct burst *b = &s->burst[key % BURST_SLOTS];
+	if (b->key != key)
+		return false;
+	const uint64_t *ts = v6->outcome == MX_O_REFUSED ? b->refused_us : b->lost_us;
+	uint64_t lo = v6->first_us > BURST_US ? v6->first_us - BURST_US : 0, hi = v6->last_us + BURST_US;
+	for (unsigned i = 0; i < BURST_KEEP; i++)
+		if (ts[i] && ts[i] >= lo && ts[i] <= hi)
+			return true;
+	return false;
+}
+
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *s = vs;
@@ -277,7 +338,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			struct mx_lookup a;
 			mx_lookup_brief_get(s->a[i], &a);
 			if (a.qtype && mx_dname_eq(&a.qname, &l->qname) && near(&a, l) && share_resolver(l, &a, &r)) {
-				emit_pair(l, &a, &r, e);
+				if (!burst_explains(s, l, &r))
+					emit_pair(l, &a, &r, e);
 				return;
 			}
 		}
@@ -293,7 +355,8 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			mx_lookup_brief_get(s->aaaa[i], &v6);
 			if (v6.qtype && mx_dname_eq(&v6.qname, &l->qname) && near(&v6, l) &&
 			    share_resolver(&v6, l, &r)) {
-				emit_pair(&v6, l, &r, e); /* l->answer is valid during this call */
+				if (!burst_explains(s, &v6, &r))
+					emit_pair(&v6, l, &r, e); /* l->answer is valid during this call */
 				return;
 			}
 		}
@@ -309,6 +372,7 @@ const struct mx_detector mx_det_aaaa_servfail_a_ok = {
 	.emits = "AAAA_SERVFAIL_A_OK",
 	.summary = "a name gets SERVFAIL, timeout or NXDOMAIN for AAAA but an answer for A from the same resolver",
 	.state_size = sizeof(struct st),
+	.on_txn = on_txn,
 	.on_lookup = on_lookup,
 	.lookup_needs = {MX_NEED_RD | MX_NEED_IN, MX_NEED_A_ANSWER | MX_NEED_AAAA_FAIL},
 };

@@ -556,6 +556,52 @@ static void p11_refused_everything(void **state)
 	mx_detect_free(d);
 }
 
+/* P2 and a rate limit (lab-ratelimit-refused): an AAAA REFUSED beside an
+ * A answer is the type's only while the resolver answers the client's
+ * other types; once it refused an MX or A query of the same client within
+ * 10 s, it refuses whatever comes (an empty token bucket) and the pair is
+ * no sign of the type. Likewise for a dropped AAAA beside lost A/MX
+ * queries. A refusal of another client, or 20 s away, does not count. */
+static void p2_not_for_a_resolver_refusing_everything(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 5; k++) {
+		struct mx_detect *d = new_det("AAAA_SERVFAIL_A_OK");
+		struct mx_txn t;
+		struct mx_lookup l;
+		enum mx_outcome o6 = k == 3 ? MX_O_TIMEOUT : MX_O_REFUSED;
+		if (k == 1 || k == 2 || k == 3) {
+			/* k 1: refused MX of this client; 2: of another client,
+			 * then one 20 s before; 3: a lost A query of this client */
+			txn(&t, k == 2 ? "192.0.2.11" : "192.0.2.10", "192.0.2.53",
+			    k == 3 ? MX_TXN_TIMEOUT : MX_TXN_ANSWERED, T0 + SEC, 300, 5, 10);
+			t.qtype = k == 3 ? MX_TYPE_A : MX_TYPE_MX;
+			mx_detect_observe_txn(d, &t);
+			if (k == 2) {
+				txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 - 20 * SEC, 300, 5, 12);
+				t.qtype = MX_TYPE_MX;
+				mx_detect_observe_txn(d, &t);
+			}
+		}
+		if (k == 4) {
+			/* a refused AAAA of another name is the type's business */
+			txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + SEC, 300, 5, 14);
+			t.qtype = MX_TYPE_AAAA;
+			mx_detect_observe_txn(d, &t);
+		}
+		lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0, "192.0.2.53", 300);
+		mx_detect_observe_lookup(d, &l);
+		lookup(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, o6, T0 + 2 * SEC, "192.0.2.53", 300);
+		mx_detect_observe_lookup(d, &l);
+		bool want = k == 0 || k == 2 || k == 4;
+		if (want)
+			assert_non_null(find(d, "AAAA_SERVFAIL_A_OK", NULL));
+		else
+			assert_null(find(d, "AAAA_SERVFAIL_A_OK", NULL));
+		mx_detect_free(d);
+	}
+}
+
 static void forwarder_as_sender_and_sender_filter(void **state)
 {
 	(void)state;
@@ -3269,6 +3315,7 @@ int main(void)
 		cmocka_unit_test(p10_late_answers_are_not_dead),
 		cmocka_unit_test(p11_refused_everything),
 		cmocka_unit_test(p11_refused_partial_after_answers),
+		cmocka_unit_test(p2_not_for_a_resolver_refusing_everything),
 		cmocka_unit_test(p11_refused_evicted_pairs_keep_counts),
 		cmocka_unit_test(forwarder_as_sender_and_sender_filter),
 		cmocka_unit_test(relayhost_unresolvable),
