@@ -467,6 +467,7 @@ static inline void try_init(struct mx_lookup_try *y, const struct mx_txn *x)
 	y->r_frame = 0;
 	y->server = x->server;
 	y->sport = x->cport;
+	y->id = x->id;
 	y->transport = x->transport;
 	y->open = true;
 	y->tc = false;
@@ -628,6 +629,20 @@ static void check_tcp_retry(struct mx_lookup *l)
 	}
 }
 
+/* x sends again the query of one of l's tries (the same source port and
+ * DNS ID, to that server or another): the stub re-sends, it does not ask
+ * anew. musl re-sends every timeout/attempts seconds (2.5 s by default, 4 s
+ * with timeout:8) to every server, whatever they answered; a new delivery
+ * attempt makes a new query, with a new ID. */
+static bool resend_of_try(const struct mx_lookup *l, const struct mx_txn *x)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	for (unsigned k = 0; k < nt; k++)
+		if (l->tries[k].id == x->id && l->tries[k].sport == x->cport && l->tries[k].transport == x->transport)
+			return true;
+	return false;
+}
+
 void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, bool retransmit)
 {
 	/* known transactions are recognised by txn_seq; `retransmit` only says
@@ -650,7 +665,7 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 	 * chains never saw the failure (soak-live.sh: an AAAA SERVFAIL every
 	 * 12 s made one lookup of 36 tries over 217 s). */
 	if (i != NIL && !retransmit && x->seq > H(t, i)->max_seq && H(t, i)->waiting == 0 && H(t, i)->decided &&
-	    x->q_ts > L(t, i)->last_us + REASK_GAP_US) {
+	    x->q_ts > L(t, i)->last_us + REASK_GAP_US && !resend_of_try(L(t, i), x)) {
 		close_lookup(t, i, false, NULL);
 		i = NIL;
 	}

@@ -38,6 +38,7 @@ struct mx_lookup_try {
 	uint8_t transport;
 	bool open;                /* no result when the lookup closed */
 	bool tc;                  /* response had TC=1 */
+	uint16_t id;              /* the query's DNS ID */
 	enum mx_outcome outcome;
 	uint16_t rcode;
 	uint16_t ede;             /* 0xffff when none */

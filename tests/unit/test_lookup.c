@@ -358,6 +358,43 @@ static void reask_after_response(void **state)
 	mx_lookup_free(t);
 }
 
+/* musl re-sends its query every timeout/attempts seconds (4 s with
+ * options timeout:8) to every server, the same DNS ID from the same port,
+ * even after a SERVFAIL: a re-send, not a new delivery's query, however
+ * long after the failure; a query with a new ID is. */
+static void reask_rule_spares_resends(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "mx.example.com", MX_TYPE_AAAA, 0, 1);
+	mx_lookup_observe_query(t, &a, false);
+	answered(&a, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 300, 2, NULL);
+	mx_lookup_observe_done(t, &a);
+	struct mx_txn b = T("192.0.2.10", 40000, "192.0.2.53", 17, "mx.example.com", MX_TYPE_AAAA, 4 * S, 3);
+	b.id = a.id; /* the same query again, 4 s later */
+	mx_lookup_observe_query(t, &b, false);
+	answered(&b, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 4 * S + 300, 4, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(R->n, 0);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	/* to the other server too */
+	struct mx_txn c = T("192.0.2.10", 40000, "192.0.2.54", 17, "mx.example.com", MX_TYPE_AAAA, 8 * S, 5);
+	c.id = a.id;
+	mx_lookup_observe_query(t, &c, false);
+	answered(&c, MX_O_SERVFAIL, MX_RCODE_SERVFAIL, 8 * S + 300, 6, NULL);
+	mx_lookup_observe_done(t, &c);
+	assert_int_equal(R->n, 0);
+	/* a new ID from the same port 4 s on: the next delivery's lookup */
+	struct mx_txn d = T("192.0.2.10", 40000, "192.0.2.53", 17, "mx.example.com", MX_TYPE_AAAA, 12 * S, 7);
+	mx_lookup_observe_query(t, &d, false);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(R->l[0].tries_total, 3);
+	assert_int_equal(R->l[0].outcome, MX_O_SERVFAIL);
+	mx_lookup_finish(t, 60 * S);
+	mx_lookup_free(t);
+}
+
 static void new_lookup_after_gap(void **state)
 {
 	(void)state;
@@ -971,6 +1008,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(tc_then_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(new_lookup_after_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(reask_after_response, setup, teardown),
+		cmocka_unit_test_setup_teardown(reask_rule_spares_resends, setup, teardown),
 		cmocka_unit_test_setup_teardown(nxdomain_closes_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_try_at_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(tick_waits_for_open_try, setup, teardown),
