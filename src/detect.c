@@ -1187,6 +1187,7 @@ static void add_tries(struct mx_finding *f, const struct mx_addr *client, const 
 		q.ede = 0xffff;
 		q.outcome = t->r_frame ? t->outcome : (t->open ? MX_O_TIMEOUT : t->outcome);
 		q.late = t->late_frame != 0;
+		q.open = t->open && !t->r_frame && !t->late_frame;
 		mx_finding_add_frame(f, t->q_frame);
 		add_evidence(f, &q);
 		if (t->r_frame) {

@@ -46,6 +46,9 @@ struct mx_evidence {
 	uint64_t latency_us;
 	bool late;                   /* a response after the answer timeout (its try stays TIMEOUT);
 				      * on a query row: its response came that late */
+	bool open;                   /* a query row whose try was still waiting when its lookup
+				      * ended (another try decided it: a parallel or failover
+				      * query); outcome TIMEOUT, but no timeout was seen */
 	char answer[96];             /* short answer text ("10 mx1.example.test.", "192.0.2.1") */
 	bool unsolicited;            /* a response to no query seen: no latency */
 };

@@ -728,6 +728,7 @@ const char *mx_sk_evidence_answer(const struct mx_evidence *e, char *buf, size_t
 	char rc[32];
 	if (!e->response) {
 		ska(&s, e->late ? "(query, answered late)"
+			    : e->open ? "(query, no response before the lookup ended)"
 			    : e->outcome == MX_O_TIMEOUT ? "(query, no response)" : "(query)");
 		return buf;
 	}

@@ -846,6 +846,7 @@ static void write_evidence(struct mx_jw *out, const struct mx_evidence *e)
 	kv_ms(out, &f, KL("latency_ms"), e->response && e->outcome != MX_O_TIMEOUT && !e->unsolicited,
 	      e->latency_us);
 	kv_bool(out, &f, KL("late"), e->late);
+	kv_bool(out, &f, KL("open"), e->open);
 	kv_str(out, &f, KL("answer"), e->answer[0] ? e->answer : NULL);
 	mx_jw_c(out, '}');
 }

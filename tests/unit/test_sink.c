@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "mxsniff/addr.h"
+#include "mxsniff/detect.h"
 #include "mxsniff/dname.h"
 #include "mxsniff/err.h"
 #include "mxsniff/lookup.h"
@@ -710,6 +711,53 @@ static struct fixture *fx(void)
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* A try still waiting when another try decided its lookup (musl asks every
+ * resolver at once; glibc fails over after its timeout) is no timeout seen:
+ * its evidence row is "open" and says so, while a try that timed out keeps
+ * "no response". */
+static void evidence_open_try(void **state)
+{
+	(void)state;
+	struct mx_lookup l;
+	memset(&l, 0, sizeof l);
+	assert_int_equal(mx_addr_parse("192.0.2.10", &l.client), 0);
+	assert_int_equal(mx_dname_from_text("mx.example.test", &l.qname), 0);
+	l.qtype = MX_TYPE_A;
+	l.qclass = 1;
+	l.rd = true;
+	l.outcome = MX_O_ANSWER;
+	l.n_tries = 3;
+	l.first_us = 1000;
+	l.last_us = 3000;
+	for (unsigned i = 0; i < 3; i++) {
+		struct mx_lookup_try *t = &l.tries[i];
+		t->q_ts = 1000 + i;
+		t->q_frame = 1 + i;
+		t->ede = 0xffff;
+		t->outcome = MX_O_TIMEOUT;
+		assert_int_equal(mx_addr_parse(i == 2 ? "192.0.2.53" : "192.0.2.55", &t->server), 0);
+	}
+	l.tries[0].open = false;          /* timed out */
+	l.tries[1].open = true;           /* still waiting at the end */
+	l.tries[2].outcome = MX_O_ANSWER; /* decided it */
+	l.tries[2].r_frame = 9;
+	l.tries[2].latency_us = 200;
+	l.decided_frame = 9;
+	struct mx_finding f;
+	mx_finding_init(&f, "TEST", MX_SEV_INFO);
+	mx_finding_add_lookup(&f, &l);
+	assert_int_equal(f.n_evidence, 4);
+	char buf[128];
+	assert_false(f.evidence[0].open);
+	assert_string_equal(mx_sk_evidence_answer(&f.evidence[0], buf, sizeof buf), "(query, no response)");
+	assert_true(f.evidence[1].open);
+	assert_int_equal(f.evidence[1].outcome, MX_O_TIMEOUT);
+	assert_string_equal(mx_sk_evidence_answer(&f.evidence[1], buf, sizeof buf),
+			    "(query, no response before the lookup ended)");
+	assert_false(f.evidence[2].open);
+	assert_string_equal(mx_sk_evidence_answer(&f.evidence[2], buf, sizeof buf), "(query)");
+}
+
 static void helpers(void **state)
 {
 	(void)state;
@@ -1166,7 +1214,7 @@ static const char *const finding_spec[] = {
 };
 static const char *const evidence_spec[] = {
 	"frame:n", "time:s", "from:sz", "to:sz", "response:b", "qname:sz", "qtype:s",
-	"outcome:s", "rcode:sz", "ede:nz", "latency_ms:nz", "late:b", "answer:sz",
+	"outcome:s", "rcode:sz", "ede:nz", "latency_ms:nz", "late:b", "open:b", "answer:sz",
 };
 static const char *const chain_spec[] = {
 	"sender:s", "domain:s", "attempt:n", "prev_start:sz", "start:s", "end:s", "verdict:s",
@@ -1290,10 +1338,10 @@ static void json_findings_chains(void **state)
 	assert_has(out, "{\"frame\":3,\"time\":\"2026-11-24T09:40:01.144456Z\",\"from\":\"192.0.2.10\","
 			"\"to\":\"198.51.100.53\",\"response\":false,\"qname\":\"mx1.example.test.\","
 			"\"qtype\":\"AAAA\",\"outcome\":\"SERVFAIL\",\"rcode\":null,\"ede\":null,"
-			"\"latency_ms\":null,\"late\":false,\"answer\":null}");
+			"\"latency_ms\":null,\"late\":false,\"open\":false,\"answer\":null}");
 	assert_has(out, "\"response\":true,\"qname\":\"mx1.example.test.\",\"qtype\":\"AAAA\","
 			"\"outcome\":\"SERVFAIL\",\"rcode\":\"SERVFAIL\",\"ede\":22,\"latency_ms\":500.000,"
-			"\"late\":false,\"answer\":null}");
+			"\"late\":false,\"open\":false,\"answer\":null}");
 	assert_has(out, "\"answer\":\"MX 10 a|b.example.test.\"}");
 	/* the INFO finding: absent values are null, arrays empty */
 	assert_has(out, "{\"pattern\":\"QUERY_VOLUME\",\"severity\":\"info\",\"title\":\"note: many "
@@ -2654,6 +2702,7 @@ int main(void)
 		cmocka_unit_test(ndjson_ede_text),
 		cmocka_unit_test(text_report),
 		cmocka_unit_test(json_findings_chains),
+		cmocka_unit_test(evidence_open_try),
 		cmocka_unit_test(json_many_chains),
 		cmocka_unit_test(ndjson_findings_chains),
 		cmocka_unit_test(text_findings_chains),
