@@ -96,6 +96,22 @@ _Static_assert(MX_O__COUNT < 127 && MX_LOOKUP_MAX_RESOLVERS < 255, "fits the hot
  * with no try outstanding, opens a new lookup (mx_lookup_observe_query). */
 #define REASK_GAP_US 3000000ULL
 
+/* Queries of lookups closed by a response, for the copy of such a query
+ * that a stub sends to its next server just after (musl's res_send asks
+ * every nameserver with one query, the same ID and port, and the first
+ * server's answer can come before the last copy leaves:
+ * lab-musl-healthy frames 10-11). Direct-mapped on (question, client, port,
+ * ID); a collision forgets the older query, so such a copy then makes a
+ * lookup of its own, as it did before. */
+#define COPY_SLOTS 256u
+#define COPY_US 1000000ULL
+struct copyent {
+	uint64_t h;            /* key hash | 1; 0 = unused */
+	uint64_t ts;           /* when the lookup closed */
+	uint32_t portid;       /* client port << 16 | DNS ID */
+	uint8_t transport;
+};
+
 #define SEQ_CACHE 8192u
 struct seqent {
 	uint64_t tseq;         /* txn seq; entries start zeroed (lseq 0 = unused) */
@@ -120,6 +136,7 @@ struct fwdent {
 struct mx_lookup_table {
 	struct mx_lookup_opts o;
 	struct mx_lookup_cb cb;
+	struct copyent copies[COPY_SLOTS];
 	struct hot *hot;       /* hot_cap entries */
 	struct mx_lookup **chunk;
 	uint32_t n_chunks, chunk_slots, hot_cap;
@@ -369,6 +386,41 @@ static inline __attribute__((always_inline)) uint32_t find_txn(const struct mx_l
 
 /* Inlined where a result closes its lookup (mx_lookup_observe_done); the
  * other callers share the out-of-line copy, close_lookup(). */
+static inline struct copyent *copy_slot(struct mx_lookup_table *t, uint64_t h, uint32_t portid)
+{
+	return &t->copies[(uint32_t)((h ^ portid * 0x9E3779B97F4A7C15ULL) >> 40) & (COPY_SLOTS - 1)];
+}
+
+/* Lookup l closed on a response now: remember its first and last try's
+ * query for copy_after_close(). */
+static inline void copy_note(struct mx_lookup_table *t, const struct mx_lookup *l)
+{
+	unsigned nt = l->n_tries < MX_LOOKUP_MAX_TRIES ? l->n_tries : MX_LOOKUP_MAX_TRIES;
+	if (!nt)
+		return;
+	uint64_t h = (l->client_hash ^ l->qhash) | 1;
+	for (unsigned k = 0; k < 2; k++) {
+		const struct mx_lookup_try *y = &l->tries[k ? nt - 1 : 0];
+		uint32_t pid = (uint32_t)y->sport << 16 | y->id;
+		struct copyent *c = copy_slot(t, h, pid);
+		c->h = h;
+		c->ts = t->now;
+		c->portid = pid;
+		c->transport = y->transport;
+	}
+}
+
+/* x is a copy of the query of a lookup that a response closed less than
+ * COPY_US ago (h: x's key hash): it belongs to that lookup, and its
+ * result is an orphan one. */
+static inline bool copy_after_close(struct mx_lookup_table *t, const struct mx_txn *x, uint64_t h)
+{
+	uint32_t pid = (uint32_t)x->cport << 16 | x->id;
+	const struct copyent *c = copy_slot(t, h | 1, pid);
+	return c->h == (h | 1) && c->portid == pid && c->transport == x->transport && x->q_ts >= c->ts &&
+	       x->q_ts - c->ts <= COPY_US;
+}
+
 static inline __attribute__((always_inline)) void close_lookup_inl(struct mx_lookup_table *t, uint32_t i,
 								    bool evicted, const struct mx_dns_msg *answer)
 {
@@ -386,6 +438,8 @@ static inline __attribute__((always_inline)) void close_lookup_inl(struct mx_loo
 		t->st.evicted++;
 	if (l->pending_at_end)
 		t->st.pending_at_end++;
+	if (answer != NULL || (e->decided && !evicted))
+		copy_note(t, l);
 	h_unlink(t, i);
 	c_unlink(t, i);
 	t_unlink(t, i);
@@ -670,6 +724,8 @@ void mx_lookup_observe_query(struct mx_lookup_table *t, const struct mx_txn *x, 
 		i = NIL;
 	}
 	if (i == NIL) {
+		if (!retransmit && copy_after_close(t, x, h))
+			return;
 		i = open_lookup(t, x, h);
 		if (i == NIL)
 			return;

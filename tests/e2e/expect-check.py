@@ -450,7 +450,14 @@ class Capture:
                     self.txns.append(t)
                     lk = (m["src"], m["qname"], m["qtype"])
                     lu = lookups_open.get(lk)
-                    if lu is None or lu["closed"] or m["ts"] - lu["last_query"] > RETX_GAP:
+                    # a copy of a closed lookup's query (the same port and
+                    # ID) within 1 s of its closing answer, as musl sends
+                    # one query to every server: part of that lookup
+                    copy = (lu is not None and lu["closed"] and "closed_ts" in lu
+                            and 0 <= m["ts"] - lu["closed_ts"] <= 1.0
+                            and any(x["cport"] == m["sport"] and x["id"] == m["id"]
+                                    and x["transport"] == m["transport"] for x in lu["txns"]))
+                    if not copy and (lu is None or lu["closed"] or m["ts"] - lu["last_query"] > RETX_GAP):
                         lu = {"client": m["src"], "qname": m["qname"], "qtype": m["qtype"],
                               "rd": m["rd"], "txns": [], "closed": False,
                               "start": m["ts"], "last_query": m["ts"]}
@@ -489,6 +496,8 @@ class Capture:
             view["qname"], view["qtype"] = t["qname"], t["qtype"]
             t["outcome"] = response_outcome(view, t["transport"])
             if t["outcome"] in ("ANSWER", "NODATA", "NXDOMAIN"):
+                if not t["lookup"]["closed"]:
+                    t["lookup"]["closed_ts"] = m["ts"]
                 t["lookup"]["closed"] = True
         for lu in self.lookups:
             lu["outcome"] = min((t["outcome"] for t in lu["txns"]), key=OUTCOME_RANK.index)

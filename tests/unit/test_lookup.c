@@ -395,6 +395,46 @@ static void reask_rule_spares_resends(void **state)
 	mx_lookup_free(t);
 }
 
+/* musl sends one query to every nameserver (the same ID and port); when
+ * the first server's answer closes the lookup before the last copy leaves,
+ * that copy belongs to the closed lookup (its result is an orphan) instead
+ * of opening a lookup of its own; a query with another ID, or the same one
+ * more than 1 s later, still opens one. */
+static void copy_after_close_joins_nothing(void **state)
+{
+	(void)state;
+	next_seq = 0;
+	struct mx_lookup_table *t = mk(0);
+	struct mx_txn a = T("192.0.2.10", 40000, "192.0.2.53", 17, "mx1.example.test", MX_TYPE_A, 0, 1);
+	mx_lookup_observe_query(t, &a, false);
+	answered(&a, MX_O_ANSWER, 0, 100, 2, NULL);
+	mx_lookup_observe_done(t, &a);
+	assert_int_equal(R->n, 1);
+	struct mx_txn b = T("192.0.2.10", 40000, "192.0.2.56", 17, "mx1.example.test", MX_TYPE_A, 105, 3);
+	b.id = a.id;
+	mx_lookup_observe_query(t, &b, false);
+	assert_int_equal(mx_lookup_open_count(t), 0);
+	answered(&b, MX_O_ANSWER, 0, 300, 4, NULL);
+	mx_lookup_observe_done(t, &b);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(mx_lookup_peek_stats(t)->orphan_results, 1);
+	/* another ID at once: a lookup */
+	struct mx_txn c = T("192.0.2.10", 40000, "192.0.2.56", 17, "mx1.example.test", MX_TYPE_A, 400, 5);
+	mx_lookup_observe_query(t, &c, false);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	answered(&c, MX_O_ANSWER, 0, 500, 6, NULL);
+	mx_lookup_observe_done(t, &c);
+	assert_int_equal(R->n, 2);
+	/* the first query's ID and port again 2 s later: a lookup */
+	struct mx_txn d = T("192.0.2.10", 40000, "192.0.2.53", 17, "mx1.example.test", MX_TYPE_A, 2 * S, 7);
+	d.id = a.id;
+	mx_lookup_observe_query(t, &d, false);
+	assert_int_equal(mx_lookup_open_count(t), 1);
+	mx_lookup_finish(t, 60 * S);
+	assert_int_equal(R->n, 3);
+	mx_lookup_free(t);
+}
+
 static void new_lookup_after_gap(void **state)
 {
 	(void)state;
@@ -1009,6 +1049,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(new_lookup_after_gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(reask_after_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(reask_rule_spares_resends, setup, teardown),
+		cmocka_unit_test_setup_teardown(copy_after_close_joins_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(nxdomain_closes_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(open_try_at_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(tick_waits_for_open_try, setup, teardown),
