@@ -92,6 +92,11 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 	/* AAAA failed and A negative (or A never asked) on every failing exchange:
 	 * the exchange's only address is behind the failing AAAA lookup */
 	bool v6only = true;
+	/* every failed address lookup REFUSED: the sender's own resolver said
+	 * no (its access list, rate limit or a zone policy), whatever the
+	 * exchanges' zone is like */
+	bool refused_only = true;
+	unsigned n_failed = 0;
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		const struct mx_chain_host *h = &ch->hosts[i];
 		if (h->implicit)
@@ -107,6 +112,9 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			bool a_fail = h->a.asked && mx_outcome_is_fail(h->a.outcome);
 			if (!aaaa_fail || a_fail)
 				v6only = false;
+			n_failed += aaaa_fail + a_fail;
+			if ((aaaa_fail && h->aaaa.outcome != MX_O_REFUSED) || (a_fail && h->a.outcome != MX_O_REFUSED))
+				refused_only = false;
 			if (f.host.len == 0) {
 				mx_dname_copy(&f.host, &h->name);
 				f.qtype = aaaa_fail ? MX_TYPE_AAAA : MX_TYPE_A;
@@ -140,14 +148,23 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			"\"failed (temporary): all MXs returned transient failures (last: Could not dial: dial "
 			"tcp: lookup <host>. on <resolver>:53: server misbehaving)\" (\"no such host\" when the "
 			"A NODATA came back last), retried until give_up_send_after (20 h)";
-	f.cause = v6only
+	if (n_failed == 0)
+		refused_only = false;
+	f.cause = refused_only && !v6only
+		? "the sender's own resolver refuses the address lookups: REFUSED is the resolver's policy "
+		  "(an access list, a rate limit, a zone's policy: see RESOLVER_REFUSED), not a fault of "
+		  "the exchanges' zone"
+		: v6only
 		? "the exchange has no A record, so its AAAA record is its only address, and the AAAA "
 		  "lookup fails (SERVFAIL or no answer): the recipient's authoritative servers mishandle "
 		  "AAAA queries (RFC 4074), DNSSEC for the zone is broken, or something drops AAAA"
 		: "the address lookups of every exchange fail (SERVFAIL, REFUSED or no answer): the "
 		  "exchanges' zone or its servers are broken, or the resolver cannot reach them (see "
 		  "the resolver findings)";
-	f.fix = v6only
+	f.fix = refused_only && !v6only
+		? "sender: see RESOLVER_REFUSED (exempt the mail server from the resolver's rate limit, "
+		  "allow it, or use a resolver that serves it); the recipient has nothing to repair"
+		: v6only
 		? "recipient: make every authoritative server answer AAAA for the exchange (RFC 4074 §3), "
 		  "or publish an A record for it"
 		: "recipient: repair the exchanges' zone (dig +trace A <host>); sender: if only this "

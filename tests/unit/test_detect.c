@@ -666,6 +666,28 @@ static void p6_transient_defers(void **state)
 	assert_non_null(strstr(f->cause, "every exchange"));
 	mx_detect_free(d);
 
+	/* every failure REFUSED (a rate-limiting resolver: lab-ratelimit-refused):
+	 * the sender's resolver said no, not the exchanges' zone */
+	d = new_det("MX_TARGET_UNRESOLVABLE");
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_NODATA, true, 1000);
+	step(&c.hosts[0].a, MX_O_REFUSED, c.hosts[0].aaaa.end_us + 1000, 7, "192.0.2.53");
+	c.verdict = MX_CHAIN_DEFERRED;
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "MX_TARGET_TRANSIENT", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->cause, "sender's own resolver refuses"));
+	assert_non_null(strstr(f->fix, "RESOLVER_REFUSED"));
+	mx_detect_free(d);
+	/* REFUSED beside a timeout: the general cause */
+	d = new_det("MX_TARGET_UNRESOLVABLE");
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_REFUSED, true, 1000);
+	step(&c.hosts[0].a, MX_O_TIMEOUT, c.hosts[0].aaaa.end_us + 1000, 7, "192.0.2.53");
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "MX_TARGET_TRANSIENT", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->cause, "every exchange"));
+	mx_detect_free(d);
+
 	/* left alone: the P1 shape (A never asked), an A lookup still pending at
 	 * the capture's end, an answered exchange beside the failing one */
 	d = new_det("MX_TARGET_UNRESOLVABLE");
