@@ -35,6 +35,8 @@ struct pair {
 	uint64_t failed_over;                /* lookups that left this resolver unanswered and got
 					      * a response from another one */
 	uint64_t parallel;                   /* those of them that asked the other one at once */
+	uint64_t resent_answered;            /* lookups whose query it lost and then answered when
+					      * the sender asked it again (intermittent loss) */
 	uint16_t n_ev;
 	uint8_t mail_rows;                   /* bit i: ev[i] is a mail lookup */
 	struct mx_evidence ev[EV];           /* the first unanswered queries; mail lookups kept */
@@ -175,6 +177,10 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 					     : "%llu of their lookups got a response from another resolver (%s)",
 				  (unsigned long long)p->failed_over,
 				  p->parallel == p->failed_over ? "asked at the same time" : "failover");
+	if (p->resent_answered)
+		mx_finding_detail(&f, "%llu lookup%s answered by it when asked again: intermittent loss (a rate "
+				  "limit, the path), not a dead resolver",
+				  (unsigned long long)p->resent_answered, p->resent_answered == 1 ? "" : "s");
 	if (p->late) {
 		/* not dead and not lost: the answers come after the stub gave up */
 		mx_finding_detail(&f, "%llu response%s arrived after the answer timeout (the slowest %.1f s after "
@@ -381,6 +387,21 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	const struct mx_lookup_try *t0 = &l->tries[0];
 	if (!(t0->outcome == MX_O_TIMEOUT || t0->outcome == MX_O_UNREACHABLE) && !t0->open)
 		return;
+	if (t0->outcome == MX_O_TIMEOUT && !t0->open) {
+		/* the first query lost, a later one to the same resolver
+		 * answered: the resolver is alive and drops some queries */
+		for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+			const struct mx_lookup_try *t = &l->tries[i];
+			if (!mx_addr_eq(&t->server, &t0->server) || t->open || !t->r_frame ||
+			    t->outcome >= MX_O_UNREACHABLE)
+				continue;
+			struct mx_slot *ph =
+				MX_SLOT_FIND(st->hdr, mx_key_addr2_inline(&l->client, &t0->server, MX_SALT_TIMEOUT));
+			if (ph)
+				st->pairs[ph - st->hdr].resent_answered++;
+			break;
+		}
+	}
 	bool parallel = false;
 	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++)
 		if (!mx_addr_eq(&l->tries[i].server, &t0->server)) {

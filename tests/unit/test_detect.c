@@ -2479,6 +2479,47 @@ static void dead_resolver_covered_by_failover(void **state)
  * within answer_timeout of the first query (musl asks both at once, glibc
  * timeout:1 asks the second 1 s later) closes the lookup first. All of them
  * answered elsewhere: WARN, and with parallel queries no lookup waited. */
+/* RESOLVER_TIMEOUT: a resolver that loses a lookup's first query and
+ * answers the same lookup's next query (glibc's re-send 5 s later: a rate
+ * limit that drops, lab-ratelimit-drop) is alive: the detail says the
+ * losses are intermittent. A lookup answered by another resolver does not
+ * count there. */
+static void timeout_answered_on_resend(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+	struct mx_txn t;
+	for (unsigned k = 0; k < 4; k++) {
+		uint64_t ts = T0 + k * 10 * SEC;
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_TIMEOUT, ts, 0, 0, 100 + 4 * (uint64_t)k);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, ts + 5 * SEC, 300, 0, 101 + 4 * (uint64_t)k);
+		mx_detect_observe_txn(d, &t);
+		struct mx_lookup l;
+		lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, ts, "192.0.2.53", 0);
+		l.seq = 1 + k;
+		l.tries[0].outcome = MX_O_TIMEOUT;
+		l.tries[0].r_frame = 0;
+		l.tries[1] = l.tries[0];
+		l.tries[1].q_ts = ts + 5 * SEC;
+		l.tries[1].q_frame = 101 + 4 * k;
+		l.tries[1].r_frame = 102 + 4 * k;
+		l.tries[1].outcome = MX_O_ANSWER;
+		/* the last one is answered by another resolver */
+		if (k == 3)
+			mx_addr_parse("192.0.2.54", &l.tries[1].server);
+		l.n_tries = 2;
+		l.decided_frame = l.tries[1].r_frame;
+		mx_detect_observe_lookup(d, &l);
+	}
+	mx_detect_finish(d, T0 + 100 * SEC);
+	const struct mx_finding *f = find(d, "RESOLVER_TIMEOUT", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "3 lookups answered by it when asked again: intermittent loss"));
+	assert_null(find(d, "RESOLVER_DEAD", NULL));
+	mx_detect_free(d);
+}
+
 static void dead_resolver_covered_before_timeout(void **state)
 {
 	(void)state;
@@ -3382,6 +3423,7 @@ int main(void)
 		cmocka_unit_test(failover_not_for_parallel_queries),
 		cmocka_unit_test(dead_resolver_covered_by_failover),
 		cmocka_unit_test(dead_resolver_covered_before_timeout),
+		cmocka_unit_test(timeout_answered_on_resend),
 		cmocka_unit_test(aaaa_a_ok_deferred_text_as_before),
 		cmocka_unit_test(status_placeholders_filled),
 		cmocka_unit_test(reversed_addr_names),
