@@ -72,12 +72,13 @@ static void refused_texts(struct mx_finding *f, const struct pair *p, bool refer
 
 static void refused_detail(struct mx_finding *f, const struct pair *p, bool referral, const char *rs)
 {
+	/* AAAA lookups are AAAA_SERVFAIL_A_OK's: not in the counts */
 	if (!referral && p->answered_lookups)
-		mx_finding_detail(f, "%llu of %llu lookups refused by %s, %llu answered by it",
+		mx_finding_detail(f, "%llu of %llu lookups (AAAA apart) refused by %s, %llu answered by it",
 				  (unsigned long long)p->refused_lookups, (unsigned long long)p->lookups, rs,
 				  (unsigned long long)p->answered_lookups);
 	else
-		mx_finding_detail(f, "%llu of %llu lookups %s by %s", (unsigned long long)p->refused_lookups,
+		mx_finding_detail(f, "%llu of %llu lookups (AAAA apart) %s by %s", (unsigned long long)p->refused_lookups,
 				  (unsigned long long)p->lookups, referral ? "answered with a referral" : "refused",
 				  rs);
 }
