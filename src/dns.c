@@ -730,11 +730,28 @@ static int rdata_check(const struct ctx *c, uint16_t type, uint16_t cls, struct 
 	return rd.left == 0 ? NM_OK : NM_BAD;
 }
 
+/* The owner at off (a name rr_read() already judged: its pointers point
+ * backwards into the message) is the root: a zero octet, or compression
+ * pointers that end at one (a pointer to the question's root name is the
+ * root too, as BIND and ldns take it). */
+static bool owner_is_root(const struct ctx *c, size_t off)
+{
+	for (unsigned hops = 0; hops <= MX_DNS_MAX_HOPS && off < c->len; hops++) {
+		uint8_t b = c->msg[off];
+		if (b == 0)
+			return true;
+		if ((b & 0xC0) != 0xC0 || off + 1 >= c->len)
+			return false;
+		off = (size_t)(b & 0x3F) << 8 | c->msg[off + 1];
+	}
+	return false;
+}
+
 /* OPT pseudo-RR in the additional section, RFC 6891 §6.1. */
 static int opt_read(const struct ctx *c, const struct rrinfo *ri, struct mx_rd rd,
 		    struct mx_dns_msg *m, uint8_t *ext_rcode)
 {
-	if (m->edns || c->msg[ri->owner_off] != 0)
+	if (m->edns || !owner_is_root(c, ri->owner_off))
 		return NM_BAD; /* second OPT, or owner not the root (§6.1.1, §6.1.2) */
 	m->edns = true;
 	m->edns_payload = ri->cls;

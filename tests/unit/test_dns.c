@@ -1698,9 +1698,38 @@ static void test_no_state_carried(void **state)
 	same_owned_fields(&M, &fresh, sizeof h, sizeof h);
 }
 
+/* RFC 6891 §6.1.2: the OPT owner must be the root. A compression pointer
+ * to a root name (the question's, for a query of ".") is the root, as BIND
+ * and ldns take it (fuzz_dns found the fast decoder calling it MALFORMED);
+ * a pointer to any other name is not. */
+static void test_opt_owner_pointer(void **state)
+{
+	(void)state;
+	struct wb w;
+	whdr(&w, 0x1111, 0x8180, 1, 0, 0, 1);
+	wq(&w, "", MX_TYPE_MX); /* the root at offset 12 */
+	w16(&w, 0xC00C);        /* OPT owner: a pointer to it */
+	w16(&w, MX_TYPE_OPT);
+	w16(&w, 1232);
+	w32(&w, 0);
+	w16(&w, 0);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_true(M.edns);
+	assert_int_equal(M.edns_payload, 1232);
+	whdr(&w, 0x1111, 0x8180, 1, 0, 0, 1);
+	wq(&w, "example.com", MX_TYPE_MX);
+	w16(&w, 0xC00C);        /* a pointer to example.com */
+	w16(&w, MX_TYPE_OPT);
+	w16(&w, 1232);
+	w32(&w, 0);
+	w16(&w, 0);
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_opt_owner_pointer),
 		cmocka_unit_test(test_no_state_carried),
 		cmocka_unit_test(test_header_flags),
 		cmocka_unit_test(test_a_answer),
