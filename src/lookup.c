@@ -384,8 +384,6 @@ static inline __attribute__((always_inline)) uint32_t find_txn(const struct mx_l
 
 /* ---- closing ------------------------------------------------------------ */
 
-/* Inlined where a result closes its lookup (mx_lookup_observe_done); the
- * other callers share the out-of-line copy, close_lookup(). */
 static inline struct copyent *copy_slot(struct mx_lookup_table *t, uint64_t h, uint32_t portid)
 {
 	return &t->copies[(uint32_t)((h ^ portid * 0x9E3779B97F4A7C15ULL) >> 40) & (COPY_SLOTS - 1)];
@@ -421,6 +419,8 @@ static inline bool copy_after_close(struct mx_lookup_table *t, const struct mx_t
 	       x->q_ts - c->ts <= COPY_US;
 }
 
+/* Inlined where a result closes its lookup (mx_lookup_observe_done); the
+ * other callers share the out-of-line copy, close_lookup(). */
 static inline __attribute__((always_inline)) void close_lookup_inl(struct mx_lookup_table *t, uint32_t i,
 								    bool evicted, const struct mx_dns_msg *answer)
 {
