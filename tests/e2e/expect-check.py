@@ -130,6 +130,20 @@ def link_payload(linktype, pkt):
     return kind, pkt[off:]
 
 
+def v6_headers(b):
+    """Past an IPv6 header's hop-by-hop, routing and destination-options
+    headers: (next header, its offset, payload end), or None when they run
+    past the payload."""
+    plen = struct.unpack(">H", b[4:6])[0]
+    nxt, off = b[6], 40
+    end = min(len(b), 40 + plen)
+    while nxt in (0, 43, 60):
+        if off + 2 > end:
+            return None
+        nxt, off = b[off], off + (b[off + 1] + 1) * 8
+    return nxt, off, end
+
+
 def ip_layer(kind, b):
     """Return (src, dst, proto, l4 bytes) or None (not IP, fragment, short)."""
     if kind == "v4":
@@ -145,13 +159,10 @@ def ip_layer(kind, b):
     if kind == "v6":
         if len(b) < 40 or b[0] >> 4 != 6:
             return None
-        plen = struct.unpack(">H", b[4:6])[0]
-        nxt, off = b[6], 40
-        end = min(len(b), 40 + plen)
-        while nxt in (0, 43, 60):
-            if off + 2 > end:
-                return None
-            nxt, off = b[off], off + (b[off + 1] + 1) * 8
+        hdrs = v6_headers(b)
+        if hdrs is None:
+            return None
+        nxt, off, end = hdrs
         if nxt == 44:
             return None
         return ip_text(b[8:24]), ip_text(b[24:40]), nxt, b[off:end]
@@ -177,13 +188,10 @@ def ip_fragment(kind, b):
     if kind == "v6":
         if len(b) < 40 or b[0] >> 4 != 6:
             return None
-        plen = struct.unpack(">H", b[4:6])[0]
-        nxt, off = b[6], 40
-        end = min(len(b), 40 + plen)
-        while nxt in (0, 43, 60):
-            if off + 2 > end:
-                return None
-            nxt, off = b[off], off + (b[off + 1] + 1) * 8
+        hdrs = v6_headers(b)
+        if hdrs is None:
+            return None
+        nxt, off, end = hdrs
         if nxt != 44 or off + 8 > end:
             return None
         fo = struct.unpack(">H", b[off + 2:off + 4])[0]
