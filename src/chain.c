@@ -219,6 +219,7 @@ struct ohead {
 	uint16_t host[MX_CHAIN_MAX_HOSTS];
 	uint16_t domain, soa, mx;       /* items; soa 0: none */
 	uint8_t n_hosts, soa_cap, null_mx, null_mx_mixed, hosts_total, connected, relay;
+	uint8_t new_delivery;           /* struct mx_chain.new_delivery (in the padding before seq) */
 	uint64_t seq, prev_start_us, syn_frame;
 	uint32_t attempt, neg_ttl;
 	uint16_t mx_total, null_mx_pref, connected_port;
@@ -1067,6 +1068,28 @@ static inline void step_over(struct mx_chain_step *d, const struct ohead *c, uin
  * scratch record: the previous close's; mx_chain_peek_open(): a cleared
  * one). chain_finish() writes the rest. Reads the table only. Inlined in
  * both callers, so that close_slot() keeps the code it had with one. */
+/* The time of the chain's connecting SYN, to the millisecond below it
+ * (0: not connected). */
+static uint64_t chain_syn_us(const struct ohead *c)
+{
+	for (unsigned k = 0; c->connected && k < c->n_hosts; k++) {
+		const struct ohost *ho = at(c, c->host[k]);
+		if (ho->syn_ms1)
+			return c->start_us + (uint64_t)(ho->syn_ms1 - 1u) * 1000u;
+	}
+	return 0;
+}
+
+/* Whether a lookup first asked at first_us comes after chain c connected:
+ * after the millisecond of its SYN. The sender has passed the DNS stage of
+ * that delivery: what it asks now belongs to the next one (another message,
+ * another program on the host). */
+static bool after_syn(const struct ohead *c, uint64_t first_us)
+{
+	uint64_t sy = chain_syn_us(c);
+	return sy && first_us >= sy + 1000u;
+}
+
 static inline __attribute__((always_inline)) void chain_build(const struct mx_chain_table *t, uint32_t i,
 							       struct mx_chain *x)
 {
@@ -1077,6 +1100,7 @@ static inline __attribute__((always_inline)) void chain_build(const struct mx_ch
 	oname_over(&x->domain, c, c->domain);
 	x->attempt = c->attempt;
 	x->prev_start_us = c->prev_start_us;
+	x->new_delivery = c->new_delivery;
 	x->start_us = c->start_us;
 	x->end_us = c->end_us;
 	step_over(&x->mx, c, c->mx);
@@ -1124,12 +1148,7 @@ static inline __attribute__((always_inline)) void chain_build(const struct mx_ch
 	x->connected_port = c->connected_port;
 	x->search_lookups = c->search_lookups;
 	x->syn_frame = c->syn_frame;
-	x->syn_us = 0;
-	for (unsigned k = 0; c->connected && k < c->n_hosts; k++) {
-		const struct ohost *ho = at(c, c->host[k]);
-		if (ho->syn_ms1)
-			x->syn_us = c->start_us + (uint64_t)(ho->syn_ms1 - 1u) * 1000u;
-	}
+	x->syn_us = chain_syn_us(c);
 }
 
 /* The rest of open chain i's record x, as if it closed now: verdict, why,
@@ -1760,7 +1779,7 @@ static uint32_t open_chain(struct mx_chain_table *t, const struct mx_lookup *l, 
  * from the (sender, domain) history entry h (none: attempt 1), which now
  * points at it. */
 static inline __attribute__((always_inline)) void start_attempt(struct mx_chain_table *t, uint32_t h,
-								 uint32_t slot, const struct mx_lookup *l)
+								 uint32_t slot, const struct mx_lookup *l, bool next)
 {
 	struct ohead *c = chain_at(t, slot);
 	if (h == NO_IDX) {
@@ -1768,7 +1787,8 @@ static inline __attribute__((always_inline)) void start_attempt(struct mx_chain_
 		return;
 	}
 	struct hist_ent *he = &t->hist[h];
-	if (he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us || l->first_us < he->last_start)
+	if (next || he->attempts == 0 || l->first_us >= he->last_start + t->o.min_retry_gap_us ||
+	    l->first_us < he->last_start)
 		he->attempts++;
 	c->prev_start_us = he->attempts > 1 ? he->last_start : 0;
 	he->last_start = l->first_us;
@@ -1919,16 +1939,26 @@ static void observe_mx(struct mx_chain_table *t, const struct mx_lookup *l)
 	uint32_t h = hist_get(t, hist_hash_of(sh, mx_lookup_qhash_of(l)), &l->client, &l->qname);
 	uint32_t slot = NO_IDX;
 	uint32_t open = h != NO_IDX ? t->hist[h].open_slot : NO_IDX;
+	/* MX asked again after the open chain connected: the next delivery
+	 * (another message, or another program), a chain of its own. The
+	 * open one stays open for its late members (lookups asked before its
+	 * SYN that close later); join_lookup() keeps later ones out of it. */
+	bool next_delivery = false;
 	if (open != NO_IDX && t->meta[open].used &&
-	    l->first_us < t->hist[h].last_start + t->o.min_retry_gap_us)
-		slot = open; /* same attempt: asked MX again */
+	    l->first_us < t->hist[h].last_start + t->o.min_retry_gap_us) {
+		if (after_syn(chain_at(t, open), l->first_us))
+			next_delivery = true;
+		else
+			slot = open; /* same attempt: asked MX again */
+	}
 	if (slot == NO_IDX) {
-		if (open != NO_IDX && t->meta[open].used)
+		if (open != NO_IDX && t->meta[open].used && !next_delivery)
 			close_slot(t, open, false, false); /* the next attempt starts */
 		slot = open_chain(t, l, sh);
 		if (slot == NO_IDX)
 			return;
-		start_attempt(t, h, slot, l);
+		start_attempt(t, h, slot, l, next_delivery);
+		chain_at(t, slot)->new_delivery = next_delivery;
 		if (l->qname.labels >= 3 && mx_step_failed(t, l->outcome))
 			sfx_note_open(t, slot, l, sh);
 	}
@@ -1964,6 +1994,18 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 	if (l->first_us < c->start_us ||
 	    l->first_us > c->mx_end_us + t->o.chain_window_us)
 		return;
+	/* the chain ends at its SYN for an exchange it has resolved already:
+	 * a later A/AAAA of it is another delivery's (or getent's, or a
+	 * second getaddrinfo's). An exchange not asked yet may still join (a
+	 * sender that resolves the next exchange after a failed connection:
+	 * sendmail); TLSA may come after the connection (DANE after the SYN
+	 * in some MTAs). */
+	if (!tlsa && c->connected && after_syn(c, l->first_us)) {
+		const struct ohost *ho = at(c, c->host[hi]);
+		if ((ho->a && ((const struct cstep *)at(c, ho->a))->asked) ||
+		    (ho->aaaa && ((const struct cstep *)at(c, ho->aaaa))->asked))
+			return;
+	}
 	join_member(t, slot, hi, l, tlsa);
 }
 
@@ -2063,7 +2105,7 @@ static void observe_relay(struct mx_chain_table *t, const struct mx_lookup *l, u
 		slot = open_chain(t, l, sh);
 		if (slot == NO_IDX)
 			return;
-		start_attempt(t, h, slot, l);
+		start_attempt(t, h, slot, l, false);
 		struct ohead *c = chain_at(t, slot);
 		c->relay = 1;
 		t->sum[slot].relay = true;

@@ -1607,7 +1607,7 @@ void mx_model_observe_chain(struct mx_model *m, const struct mx_chain *c)
 					r->aaaa_fail_then_a++;
 			}
 		}
-		if (c->prev_start_us && c->start_us > c->prev_start_us) {
+		if (c->prev_start_us && c->start_us > c->prev_start_us && !c->new_delivery) {
 			uint64_t gap = c->start_us - c->prev_start_us;
 			if (r->retry_gaps == 0 || gap < r->retry_gap_min_us)
 				r->retry_gap_min_us = gap;

@@ -1092,8 +1092,9 @@ static void c_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 	   c->cut_short ? " (the capture ended inside the window)"
 			: c->evicted ? " (closed early: the open-chain table was full)" : "");
 	if (c->prev_start_us)
-		kv(rs, "attempt", MX_ROLE_NORMAL, "%" PRIu32 ", previous attempt started %s", c->attempt,
-		   datetime(c->prev_start_us, t1, sizeof(t1)));
+		kv(rs, "attempt", MX_ROLE_NORMAL, "%" PRIu32 ", previous attempt started %s%s", c->attempt,
+		   datetime(c->prev_start_us, t1, sizeof(t1)),
+		   c->new_delivery ? " (another delivery: the previous one had connected)" : "");
 	else
 		kv(rs, "attempt", MX_ROLE_NORMAL, "%" PRIu32, c->attempt);
 	chain_words(c, words, sizeof(words));

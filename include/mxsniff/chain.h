@@ -20,7 +20,10 @@
  *
  * Attempts: a new chain for the same (S,D) starting >= min_retry_gap after the
  * previous one is the next attempt (queue runs); `attempt` numbers them. TCP
- * SYNs from S to port 25 within the window tie the chain to a connection.
+ * SYNs from S to port 25 within the window tie the chain to a connection. A
+ * chain ends at its SYN: an MX lookup of D asked after it is the next
+ * delivery's chain (new_delivery), and an A/AAAA lookup asked after it of an
+ * exchange the chain had already asked joins it no more.
  * Tables are bounded (max_open chains, max_history (S,D) pairs), oldest first.
  */
 #ifndef MXSNIFF_CHAIN_H
@@ -83,6 +86,11 @@ struct mx_chain {
 	struct mx_dname domain;
 	uint32_t attempt;              /* 1-based attempt number for (sender, domain) */
 	uint64_t prev_start_us;        /* start of the previous attempt, 0 for the first */
+	/* The sender asked MX again after its previous chain for the domain
+	 * had connected, sooner than min_retry_gap: another delivery (another
+	 * message, another program on the host), not a retry of a failed one.
+	 * attempt counts it; retry-gap figures leave it out. */
+	bool new_delivery;
 	uint64_t start_us, end_us;     /* first query of the MX lookup; last member activity */
 	struct mx_chain_step mx;
 	uint16_t mx_total;             /* MX RRs in the answer */

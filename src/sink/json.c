@@ -985,6 +985,7 @@ void mx_sj_chain_members(struct mx_jw *out, const struct mx_chain *c)
 	kv_name_or_null(out, &f, KL("domain"), &c->domain);
 	kv_u64(out, &f, KL("attempt"), c->attempt);
 	kv_time(out, &f, KL("prev_start"), c->prev_start_us);
+	kv_bool(out, &f, KL("new_delivery"), c->new_delivery);
 	kv_time(out, &f, KL("start"), c->start_us);
 	kv_time(out, &f, KL("end"), c->end_us);
 	kv_verdict(out, &f, KL("verdict"), c->verdict);

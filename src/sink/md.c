@@ -641,7 +641,9 @@ static void event_text(FILE *out, const struct event *e)
 		fputs(c->relay ? " looks up the relay host " : " asks for the MX records of ", out);
 		md_name(out, &c->domain, false);
 		if (c->attempt > 1 && c->prev_start_us && c->start_us > c->prev_start_us)
-			fprintf(out, " (attempt %u, a retry %s s after the previous one)",
+			fprintf(out, c->new_delivery ? " (attempt %u, another delivery %s s after the previous one, "
+						       "which had connected)"
+						     : " (attempt %u, a retry %s s after the previous one)",
 				(unsigned)c->attempt, mx_sk_secs(c->start_us - c->prev_start_us, buf, sizeof buf));
 		else
 			fprintf(out, " (attempt %u)", (unsigned)c->attempt);

@@ -1029,7 +1029,7 @@ static void sort_chains(struct chain_ix *ix, size_t n)
 
 static void chain_lines(FILE *out, const struct mx_chain *c)
 {
-	char tm[40], gap[32], ad[MX_ADDR_STRLEN], buf[2 * MX_DNAME_STRLEN + 512], lead[96];
+	char tm[40], gap[48], ad[MX_ADDR_STRLEN], buf[2 * MX_DNAME_STRLEN + 512], lead[96];
 	struct sbuf sb;
 	memset(&sb, 0, sizeof sb);
 	sb_add(&sb, "%s: %s", mx_chain_verdict_name(c->verdict), c->why ? c->why : "-");
@@ -1047,8 +1047,8 @@ static void chain_lines(FILE *out, const struct mx_chain *c)
 	if (c->evicted)
 		sb_add(&sb, "; closed early (the open-chain table was full: --max-chains)");
 	if (c->prev_start_us && c->start_us > c->prev_start_us)
-		snprintf(gap, sizeof gap, " (+%s s)", mx_sk_secs(c->start_us - c->prev_start_us,
-								  buf, sizeof buf));
+		snprintf(gap, sizeof gap, c->new_delivery ? " (+%s s, another delivery)" : " (+%s s)",
+			 mx_sk_secs(c->start_us - c->prev_start_us, buf, sizeof buf));
 	else
 		gap[0] = '\0';
 	snprintf(lead, sizeof lead, "      attempt %u  %s%s  ", (unsigned)c->attempt,

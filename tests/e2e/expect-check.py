@@ -1106,14 +1106,20 @@ class Checker:
         if len(a) != 2:
             raise Fact("chain-duration D S")
         d = a[0]
-        # own: first MX query for D to the last A/AAAA answer of its exchanges
+        # own: first MX query for D to the last A/AAAA answer of its
+        # exchanges asked before the sender's first SYN to port 25 after
+        # it (the chain ends at its SYN: later lookups are another
+        # delivery's or another program's)
         mxt = self._responses("MX", d, "ANSWER")
         own = None
         if mxt:
-            t0 = self.txns("MX", d)[0]["ts"]
+            q0 = self.txns("MX", d)[0]
+            t0 = q0["ts"]
+            syn = [s[0] for s in self.cap.syns if s[3] == 25 and s[1] == q0["client"] and s[0] >= t0]
+            t_syn = min(syn) if syn else float("inf")
             hosts = {rr["host"] for rr in owner_records(mxt[0]["response"], d, "MX")}
             ends = [t["response"]["ts"] for t in self.txns() if t["qname"] in hosts
-                    and t["qtype"] in ("A", "AAAA") and t["response"] is not None]
+                    and t["qtype"] in ("A", "AAAA") and t["response"] is not None and t["ts"] < t_syn]
             if ends:
                 own = max(ends) - t0
         out = [("pcap", own is not None and num_matches(own, a[1]),

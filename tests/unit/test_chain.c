@@ -279,6 +279,86 @@ static void resolved_chain_with_syn(void **state)
 	mx_chain_free(t);
 }
 
+static void syn_to(struct mx_chain_table *t, const char *src, const char *dst, uint64_t ts, uint64_t frame)
+{
+	struct mx_tcpctl syn = {0};
+	syn.ts_us = ts;
+	syn.frame = frame;
+	mx_addr_parse(src, &syn.src);
+	mx_addr_parse(dst, &syn.dst);
+	syn.dport = 25;
+	syn.syn = true;
+	mx_chain_observe_tcp(t, &syn);
+}
+
+/* A chain ends at its SYN. An MX lookup of the same domain asked after the
+ * SYN (within min_retry_gap) is the next delivery: a chain of its own,
+ * attempt 2, new_delivery. An A/AAAA lookup asked after the SYN of an
+ * exchange the first chain had asked joins the second chain only; one of
+ * an exchange the first chain had not asked (sendmail resolving the next
+ * exchange after a failed connection) still joins the first. An MX asked
+ * again before the SYN stays in the same chain. */
+static void chain_ends_at_syn(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.example.test", "mx2.example.test");
+	mx_chain_observe_lookup(t, &l);
+	/* the same MX again before the SYN: the same delivery */
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC / 10, 3);
+	mx_answer("mx1.example.test", "mx2.example.test");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC / 5, 5);
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC / 4, 7);
+	mx_chain_observe_lookup(t, &l);
+	syn_to(t, "192.0.2.10", "198.51.100.25", T0 + SEC / 2, 9);
+	/* after the SYN: mx2 not asked yet by this chain: joins it */
+	lk(&l, "192.0.2.10", "mx2.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 11);
+	addr_answer("198.51.100.26");
+	mx_chain_observe_lookup(t, &l);
+	/* getent's AAAA of mx1 two seconds after the SYN: no chain */
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + 2 * SEC, 13);
+	mx_chain_observe_lookup(t, &l);
+	/* the next delivery, 6 s later */
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 6 * SEC, 15);
+	mx_answer("mx1.example.test", "mx2.example.test");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + 6 * SEC + SEC / 10, 17);
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + 6 * SEC + SEC / 5, 19);
+	mx_chain_observe_lookup(t, &l);
+	assert_int_equal(ngot, 0);
+	mx_chain_finish(t, T0 + 10 * SEC);
+	assert_int_equal(ngot, 2);
+	const struct mx_chain *a = &got[0], *b = &got[1];
+	assert_int_equal(a->attempt, 1);
+	assert_false(a->new_delivery);
+	assert_true(a->connected);
+	assert_int_equal(a->syn_frame, 9);
+	assert_int_equal(a->syn_us, T0 + SEC / 2);
+	assert_int_equal(a->mx.lookups, 2); /* asked MX twice before its SYN */
+	assert_int_equal(a->hosts[0].a.lookups, 1);
+	assert_int_equal(a->hosts[0].aaaa.lookups, 1); /* neither getent's nor the next delivery's */
+	assert_int_equal(a->hosts[0].aaaa.n_frames, 2);
+	assert_true(a->hosts[1].a.asked);
+	assert_int_equal(a->hosts[1].n_addrs, 1);
+	assert_int_equal(b->attempt, 2);
+	assert_true(b->new_delivery);
+	assert_int_equal(b->prev_start_us, T0);
+	assert_false(b->connected);
+	assert_int_equal(b->mx.lookups, 1);
+	assert_int_equal(b->hosts[0].a.lookups, 1);
+	assert_int_equal(b->hosts[0].aaaa.lookups, 1);
+	assert_int_equal(b->hosts[0].aaaa.frames[0], 19);
+	assert_false(b->hosts[1].a.asked);
+	mx_chain_free(t);
+}
+
 /* res_search() with a search list (dma): MX nonexistent.test NXDOMAIN, then
  * at once MX nonexistent.test.lab.test NXDOMAIN. The second is the same
  * delivery's retry with the search domain appended: one chain, counting
@@ -2064,6 +2144,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
+		cmocka_unit_test(chain_ends_at_syn),
 		cmocka_unit_test(search_suffix_mx),
 		cmocka_unit_test(search_suffix_ndots),
 		cmocka_unit_test(relay_chains),

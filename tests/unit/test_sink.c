@@ -1217,7 +1217,7 @@ static const char *const evidence_spec[] = {
 	"outcome:s", "rcode:sz", "ede:nz", "latency_ms:nz", "late:b", "open:b", "answer:sz",
 };
 static const char *const chain_spec[] = {
-	"sender:s", "domain:s", "attempt:n", "prev_start:sz", "start:s", "end:s", "verdict:s",
+	"sender:s", "domain:s", "attempt:n", "prev_start:sz", "new_delivery:b", "start:s", "end:s", "verdict:s",
 	"why:s", "cut_short:b", "evicted:b", "connected:b", "connected_to:sz", "connected_port:nz", "syn_frame:nz", "syn_other:n",
 	"mx:o", "mx_total:n", "search_lookups:n", "null_mx:b", "null_mx_mixed:b", "relay:b", "soa:sz", "neg_ttl:nz",
 	"hosts_total:n", "hosts:a",
@@ -1356,7 +1356,7 @@ static void json_findings_chains(void **state)
 	check_chain(el[0], end, NULL);
 	check_chain(el[1], end, NULL);
 	assert_has(out, "\"chains\":[\n{\"sender\":\"192.0.2.10\",\"domain\":\"example.test.\","
-			"\"attempt\":2,\"prev_start\":\"2026-11-24T09:40:01.123456Z\","
+			"\"attempt\":2,\"prev_start\":\"2026-11-24T09:40:01.123456Z\",\"new_delivery\":false,"
 			"\"start\":\"2026-11-24T09:45:01.123456Z\",\"end\":\"2026-11-24T09:45:01.723456Z\","
 			"\"verdict\":\"deferred\",\"why\":\"address lookups failed temporarily and none "
 			"answered\",\"cut_short\":false,\"evicted\":false,\"connected\":false,\"connected_to\":null,"
