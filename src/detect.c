@@ -305,6 +305,10 @@ struct mx_detect {
 	uint64_t recent_base;           /* query times are kept relative to this */
 	struct mx_pair_keys *pk;        /* PK_SLOTS pair keys, direct-mapped */
 	struct mx_pair_keys *pk_last;   /* the entry used last (NULL: none yet) */
+	/* findings a later connected chain may mark recovered (rec_candidate):
+	 * how many were made, and a filter of their (sender, domain) hashes */
+	uint64_t n_rec_cand;
+	uint64_t rec_bloom[64];
 };
 
 /* ---- the pair keys memo ------------------------------------------------------ */
@@ -517,6 +521,11 @@ void mx_finding_copy(struct mx_finding *dst, const struct mx_finding *src)
 	dst->fix = src->fix;
 	copy_field(dst->verify, &dst->verify_fn, src->verify, src->verify_fn, sizeof dst->verify);
 	dst->single_attempt = src->single_attempt;
+	dst->recovered_attempt = src->recovered_attempt;
+	dst->sev_was = src->sev_was;
+	dst->recovered_us = src->recovered_us;
+	dst->recovered_frame = src->recovered_frame;
+	dst->recovered_to = src->recovered_to;
 	dst->authoritative = src->authoritative;
 	dst->seq = src->seq;
 	dst->pending = src->pending;
@@ -1786,6 +1795,12 @@ static bool same_key(const struct mx_finding *a, const struct mx_finding *b)
 
 static void merge(struct mx_finding *into, const struct mx_finding *f)
 {
+	if (into->recovered_attempt && f->last_us >= into->recovered_us) {
+		/* it happened again after the recovery */
+		if (into->sev_was > into->sev)
+			into->sev = into->sev_was;
+		into->recovered_attempt = 0;
+	}
 	/* last_frame follows the latest occurrence (frames[] keeps the earliest) */
 	uint64_t last_frame = f->last_us >= into->last_us ? f->last_frame : into->last_frame;
 	into->count += f->count;
@@ -2042,6 +2057,69 @@ static void heap_build(struct mx_detect *d)
 		heap_push(d, i);
 }
 
+/* ---- recovery: a later attempt that connected ---------------------------- */
+
+/* The patterns whose ERROR or CRIT means the sender defers the mail (a
+ * temporary failure): a later attempt that connects delivers it late. A
+ * permanent failure (MX_NXDOMAIN, NULL_MX, MX_TARGET_UNRESOLVABLE: the
+ * sender bounces) is not undone by a later message that gets through. */
+static const char *const rec_patterns[] = {
+	"MX_TARGET_TRANSIENT", "AAAA_SERVFAIL_LOOP", "AAAA_TIMEOUT_LOOP", "TLSA_LOOKUP_FAIL", "DOMAIN_SERVFAIL",
+};
+
+static bool rec_candidate(const struct mx_finding *f)
+{
+	if (f->sev < MX_SEV_ERROR || f->attempts == 0 || !f->sender.family || f->domain.len <= 1)
+		return false;
+	for (size_t i = 0; i < sizeof rec_patterns / sizeof rec_patterns[0]; i++)
+		if (strcmp(f->pattern, rec_patterns[i]) == 0)
+			return true;
+	return false;
+}
+
+static uint64_t rec_hash(const struct mx_addr *s, const struct mx_dname *dom)
+{
+	return mx_dname_hash(dom, mx_addr_hash(s, 0x7265636fULL));
+}
+
+static void rec_note(struct mx_detect *d, const struct mx_finding *f)
+{
+	if (!rec_candidate(f))
+		return;
+	uint64_t h = rec_hash(&f->sender, &f->domain) & 4095u;
+	d->rec_bloom[h >> 6] |= 1ULL << (h & 63);
+	d->n_rec_cand++;
+}
+
+/* Chain c resolved and connected: the findings about its sender and domain
+ * (ERROR or CRIT, about deliveries) whose last occurrence came before it
+ * started are marked recovered by it and lowered to WARN. The first such
+ * chain marks them; one that is marked keeps it. */
+static void rec_check(struct mx_detect *d, const struct mx_chain *c)
+{
+	uint64_t h = rec_hash(&c->sender, &c->domain) & 4095u;
+	if (!(d->rec_bloom[h >> 6] >> (h & 63) & 1))
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		struct mx_finding *f = &d->f[i];
+		if (f->recovered_attempt || !rec_candidate(f) || f->last_us >= c->start_us ||
+		    !mx_addr_eq(&f->sender, &c->sender) || !mx_dname_eq(&f->domain, &c->domain))
+			continue;
+		f->recovered_attempt = c->attempt ? c->attempt : 1;
+		f->sev_was = f->sev;
+		f->sev = MX_SEV_WARN;
+		f->single_attempt = false;
+		f->recovered_us = c->start_us;
+		f->recovered_frame = c->syn_frame;
+		f->recovered_to = c->connected_to;
+		struct pheap *ph = &d->ph[d->fpat[i]];
+		size_t hk = d->hpos[i];
+		ph->h[hk].rank = frank(f);
+		heap_up(d, ph, hk);
+		d->dirty = true;
+	}
+}
+
 /* mx_emit(): the finding f became or was merged into; NULL when it was
  * dropped (no memory). */
 static struct mx_finding *pend_emit(struct mx_detect *d, const struct mx_finding *f);
@@ -2066,6 +2144,7 @@ static struct mx_finding *emit(struct mx_emit *e, const struct mx_finding *f)
 		size_t i = d->fidx[k] - 1;
 		if (d->fkey[i] == key && same_key(&d->f[i], f)) {
 			merge(&d->f[i], f);
+			rec_note(d, &d->f[i]);
 			struct pheap *h = &d->ph[d->fpat[i]];
 			size_t hk = d->hpos[i];
 			h->h[hk].rank = frank(&d->f[i]);
@@ -2129,6 +2208,7 @@ static struct mx_finding *emit(struct mx_emit *e, const struct mx_finding *f)
 	d->fpat[at] = (uint8_t)pid;
 	heap_push(d, at);
 	index_put(d, at);
+	rec_note(d, nf);
 	return nf;
 }
 
@@ -2290,6 +2370,8 @@ void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)
 {
 	DISPATCH(l_chain, on_chain, c, &d->em);
+	if (d->n_rec_cand && c->verdict == MX_CHAIN_RESOLVED && c->connected && !c->open)
+		rec_check(d, c);
 }
 
 void mx_detect_observe_tcp(struct mx_detect *d, const struct mx_tcpctl *t)

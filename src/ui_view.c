@@ -922,6 +922,12 @@ static void f_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 	kv(rs, "seen", MX_ROLE_NORMAL, "%s .. %s, %" PRIu64 " time%s%s%s",
 	   datetime(f->first_us, t1, sizeof(t1)), datetime(f->last_us, t2, sizeof(t2)), f->count,
 	   f->count == 1 ? "" : "s", buf, f->single_attempt ? " (capture too short to judge recurrence)" : "");
+	if (f->recovered_attempt) {
+		char ad[MX_ADDR_STRLEN];
+		kv(rs, "recovered", MX_ROLE_NORMAL, "attempt %" PRIu32 " at %s resolved and connected to %s; was %s",
+		   f->recovered_attempt, datetime(f->recovered_us, t1, sizeof(t1)),
+		   mx_addr_format(&f->recovered_to, ad, sizeof ad), f->sev_was == MX_SEV_CRIT ? "CRIT" : "ERROR");
+	}
 	if (f->detail[0])
 		kv(rs, "detail", MX_ROLE_NORMAL, "%s", f->detail);
 	if (f->smtp_status) {

@@ -85,6 +85,21 @@ struct mx_finding {
 	const char *fix;
 	char verify[640];            /* dig commands, one per line */
 	bool single_attempt;         /* capture too short to judge recurrence */
+	/* A later delivery attempt of the same sender and domain resolved and
+	 * connected (sent its SYN to port 25): the deferral did not last. Set
+	 * when that chain closes after the finding's last occurrence, for a
+	 * finding about one sender's deliveries to one domain (attempts > 0)
+	 * at ERROR or CRIT whose pattern means a deferral (MX_TARGET_TRANSIENT,
+	 * AAAA_SERVFAIL_LOOP, AAAA_TIMEOUT_LOOP, TLSA_LOOKUP_FAIL,
+	 * DOMAIN_SERVFAIL; a bounce is not undone by a later message); the
+	 * severity is lowered to WARN (sev_was keeps the one before) and
+	 * single_attempt is cleared. A later occurrence of the finding undoes
+	 * it. recovered_attempt 0: not recovered. */
+	uint32_t recovered_attempt;
+	enum mx_sev sev_was;
+	uint64_t recovered_us;       /* the recovering chain's start (its MX query) */
+	uint64_t recovered_frame;    /* its SYN's frame */
+	struct mx_addr recovered_to; /* the address it connected to */
 	bool authoritative;          /* resolvers[] are authoritative servers queried with
 				      * RD=0 (a resolver's iterative traffic), not resolvers */
 	uint64_t seq;                /* order of first emission */

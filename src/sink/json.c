@@ -878,6 +878,19 @@ void mx_sj_finding_members(struct mx_jw *out, const struct mx_finding *fi)
 	kv_u64(out, &f, KL("count"), fi->count);
 	kv_u64(out, &f, KL("attempts"), fi->attempts);
 	kv_bool(out, &f, KL("single_attempt"), fi->single_attempt);
+	if (fi->recovered_attempt) {
+		bool g = true;
+		key(out, &f, KL("recovered"));
+		mx_jw_c(out, '{');
+		kv_u64(out, &g, KL("attempt"), fi->recovered_attempt);
+		kv_time(out, &g, KL("start"), fi->recovered_us);
+		kv_addr_or_null(out, &g, KL("connected_to"), &fi->recovered_to);
+		kv_u64_or_null(out, &g, KL("syn_frame"), fi->recovered_frame != 0, fi->recovered_frame);
+		kv_str(out, &g, KL("severity_was"), mx_sev_name(fi->sev_was));
+		mx_jw_c(out, '}');
+	} else {
+		kv_null(out, &f, KL("recovered"));
+	}
 	kv_str(out, &f, KL("server_role"), fi->authoritative ? "authoritative" : "resolver");
 	key(out, &f, KL("frames"));
 	u64_array(out, fi->frames, nfr);

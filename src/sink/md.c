@@ -1000,6 +1000,16 @@ static void finding(FILE *out, const struct mx_snapshot *s, const struct mx_find
 	if (f->single_attempt)
 		fputs("> Only one delivery attempt was captured, so recurrence cannot be judged: a "
 		      "longer capture would confirm whether the sender keeps failing.\n\n", out);
+	if (f->recovered_attempt) {
+		char b[48];
+		fprintf(out, "> Recovered: attempt %" PRIu32 " (%s) resolved and connected to ", f->recovered_attempt,
+			mx_fmt_time(f->recovered_us, b, sizeof b));
+		md_addr(out, &f->recovered_to, false);
+		if (f->recovered_frame)
+			fprintf(out, " (frame %" PRIu64 ")", f->recovered_frame);
+		fprintf(out, ": the failure did not last (severity lowered from %s to WARN).\n\n",
+			f->sev_was == MX_SEV_CRIT ? "CRIT" : "ERROR");
+	}
 
 	if (f->n_evidence) {
 		evidence_table(out, f);

@@ -798,6 +798,24 @@ static void finding_block(FILE *out, const struct mx_snapshot *s, const struct m
 	labelled(out, 4, "Count:", sb.b);
 	if (f->single_attempt)
 		wrap(out, "    ", 4, "single attempt: capture too short to judge recurrence");
+	if (f->recovered_attempt) {
+		char tb[48], ad[MX_ADDR_STRLEN];
+		memset(&sb, 0, sizeof sb);
+		sb_str(&sb, "attempt ");
+		sb_u64(&sb, f->recovered_attempt);
+		sb_str(&sb, " (");
+		sb_str(&sb, mx_fmt_time(f->recovered_us, tb, sizeof tb));
+		sb_str(&sb, ") resolved and connected to ");
+		sb_str(&sb, mx_addr_format(&f->recovered_to, ad, sizeof ad));
+		if (f->recovered_frame) {
+			sb_str(&sb, " (frame ");
+			sb_u64(&sb, f->recovered_frame);
+			sb_str(&sb, ")");
+		}
+		sb_str(&sb, "; severity lowered from ");
+		sb_str(&sb, f->sev_was == MX_SEV_CRIT ? "CRIT" : "ERROR");
+		labelled(out, 4, "Recovered:", sb.b);
+	}
 	if (f->n_resolvers) {
 		memset(&sb, 0, sizeof sb);
 		for (unsigned i = 0; i < f->n_resolvers && i < MX_FINDING_MAX_RESOLVERS; i++) {

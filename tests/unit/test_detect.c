@@ -623,6 +623,74 @@ static void forwarder_as_sender_and_sender_filter(void **state)
 	mx_detect_free(d);
 }
 
+/* A deferral that did not last: attempt 2 of the same sender and domain
+ * resolved and connected after the MX_TARGET_TRANSIENT of attempt 1
+ * (lab-ratelimit-refused d04). The finding is lowered to WARN and says
+ * which attempt recovered; a third attempt that fails again restores the
+ * severity. A connected chain of another domain, or one that started
+ * before the finding's last occurrence, changes nothing. */
+static void p6_transient_recovers(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("MX_TARGET_UNRESOLVABLE");
+	struct mx_chain c;
+	seed_chain(&c, "192.0.2.10", T0, 1, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 7, "192.0.2.53");
+	c.verdict = MX_CHAIN_DEFERRED;
+	mx_detect_observe_chain(d, &c);
+	const struct mx_finding *f = find(d, "MX_TARGET_TRANSIENT", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_int_equal(f->recovered_attempt, 0);
+	/* connected chains that do not count: another domain; the same
+	 * domain, started before the finding's last occurrence */
+	seed_chain(&c, "192.0.2.10", T0 + 70 * SEC, 2, MX_O_NODATA, true, 1000);
+	mx_dname_from_text("other.test", &c.domain);
+	c.verdict = MX_CHAIN_RESOLVED;
+	c.connected = true;
+	mx_detect_observe_chain(d, &c);
+	seed_chain(&c, "192.0.2.10", T0, 2, MX_O_NODATA, true, 1000);
+	c.verdict = MX_CHAIN_RESOLVED;
+	c.connected = true;
+	mx_detect_observe_chain(d, &c);
+	/* resolved but no SYN seen: not proof the mail went */
+	seed_chain(&c, "192.0.2.10", T0 + 70 * SEC, 2, MX_O_NODATA, true, 1000);
+	c.verdict = MX_CHAIN_RESOLVED;
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "MX_TARGET_TRANSIENT", NULL);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_int_equal(f->recovered_attempt, 0);
+	assert_true(f->single_attempt);
+	/* attempt 2, 75 s later, resolved and connected */
+	seed_chain(&c, "192.0.2.10", T0 + 75 * SEC, 2, MX_O_NODATA, true, 1000);
+	c.verdict = MX_CHAIN_RESOLVED;
+	c.connected = true;
+	c.syn_frame = 172;
+	mx_addr_parse("198.51.100.26", &c.connected_to);
+	mx_detect_observe_chain(d, &c);
+	size_t n;
+	f = find(d, "MX_TARGET_TRANSIENT", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_int_equal(f->sev_was, MX_SEV_ERROR);
+	assert_int_equal(f->recovered_attempt, 2);
+	assert_int_equal(f->recovered_us, T0 + 75 * SEC);
+	assert_int_equal(f->recovered_frame, 172);
+	char ad[MX_ADDR_STRLEN];
+	assert_string_equal(mx_addr_format(&f->recovered_to, ad, sizeof ad), "198.51.100.26");
+	assert_false(f->single_attempt);
+	/* attempt 3 fails again: the recovery no longer holds */
+	seed_chain(&c, "192.0.2.10", T0 + 900 * SEC, 3, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 27, "192.0.2.53");
+	c.verdict = MX_CHAIN_DEFERRED;
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "MX_TARGET_TRANSIENT", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	assert_int_equal(f->recovered_attempt, 0);
+	mx_detect_free(d);
+}
+
 /* P6 MX_TARGET_TRANSIENT: the only exchange has no A (NODATA) and its AAAA
  * lookup fails (Exim and OpenSMTPD in captures/lab-*-aaaa-noa.pcap): no P1
  * (A was asked at once), no P2 (A did not answer); the sender defers. */
@@ -3383,6 +3451,7 @@ int main(void)
 		cmocka_unit_test(forwarder_as_sender_and_sender_filter),
 		cmocka_unit_test(relayhost_unresolvable),
 		cmocka_unit_test(p6_transient_defers),
+		cmocka_unit_test(p6_transient_recovers),
 		cmocka_unit_test(healthy_chain_is_quiet),
 		cmocka_unit_test(chain_patterns),
 		cmocka_unit_test(pending_findings_change_nothing),

@@ -1209,7 +1209,7 @@ static void check_members(const char *obj, const char *end, const char *const *s
 
 static const char *const finding_spec[] = {
 	"pattern:s", "severity:s", "title:sz", "sender:sz", "resolvers:a", "domain:sz", "host:sz",
-	"qtype:sz", "first_seen:sz", "last_seen:sz", "count:n", "attempts:n", "single_attempt:b", "server_role:s",
+	"qtype:sz", "first_seen:sz", "last_seen:sz", "count:n", "attempts:n", "single_attempt:b", "recovered:oz", "server_role:s",
 	"frames:a", "detail:s", "smtp_status:sz", "cause:sz", "fix:sz", "verify:a", "evidence:a",
 };
 static const char *const evidence_spec[] = {
@@ -1328,7 +1328,7 @@ static void json_findings_chains(void **state)
 			"\"domain\":\"example.test.\",\"host\":\"mx1.example.test.\",\"qtype\":\"AAAA\","
 			"\"first_seen\":\"2026-11-24T09:40:01.123456Z\","
 			"\"last_seen\":\"2026-11-24T09:45:01.623456Z\",\"count\":3,\"attempts\":2,"
-			"\"single_attempt\":false,\"server_role\":\"resolver\",\"frames\":[1,3,4],");
+			"\"single_attempt\":false,\"recovered\":null,\"server_role\":\"resolver\",\"frames\":[1,3,4],");
 	assert_has(out, "\"smtp_status\":\"most likely: Exchange 2007/2010 \\\"451 4.4.0 DNS query "
 			"failed\\\"; others 4.4.3\"");
 	assert_has(out, "\"fix\":\"recipient: make every authoritative server answer AAAA with "
@@ -1347,7 +1347,7 @@ static void json_findings_chains(void **state)
 	assert_has(out, "{\"pattern\":\"QUERY_VOLUME\",\"severity\":\"info\",\"title\":\"note: many "
 			"queries\",\"sender\":null,\"resolvers\":[],\"domain\":null,\"host\":null,"
 			"\"qtype\":null,\"first_seen\":null,\"last_seen\":null,\"count\":1,\"attempts\":0,"
-			"\"single_attempt\":true,\"server_role\":\"resolver\",\"frames\":[],\"detail\":\"\",\"smtp_status\":null,"
+			"\"single_attempt\":true,\"recovered\":null,\"server_role\":\"resolver\",\"frames\":[],\"detail\":\"\",\"smtp_status\":null,"
 			"\"cause\":null,\"fix\":null,\"verify\":[],\"evidence\":[]}");
 
 	/* chains: streamed in closing order, one per line */
