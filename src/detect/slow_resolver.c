@@ -19,6 +19,8 @@
  * zeroes it with calloc, so only the slots resolvers use are touched.
  * Evidence: the EV slowest answers of the window, shown in frame order.
  */
+#include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -208,26 +210,52 @@ static void on_pending(void *vs, const struct mx_detect_ctx *c, struct mx_emit *
 						"window ends");
 }
 
-/* SLOW_CHAIN's texts are deferred (mx_finding_defer: a flood of slow
- * chains evicts most of its findings before they are shown): the detail
- * from the chain's resolution time in us (8 bytes), the verify line from
- * the finding's domain. */
+/* SLOW_CHAIN is one finding per sender and resolver (its first resolver:
+ * the MX step's), not one per domain: a slow resolver makes every chain of
+ * the sender slow at once (lab-ratelimit-drop: six domains, each 15 s,
+ * each lookup losing its first query to a rate limit), and the resolver
+ * findings say why. Its texts are deferred (mx_finding_defer: a flood of
+ * slow chains evicts most of its findings before they are shown): the raw
+ * record is the latest slow chain's resolution time in us (8 bytes) and
+ * its domain (len, labels, wire); the detail counts the merged chains. */
+struct slow_raw {
+	uint64_t us;
+	uint8_t len, labels;
+	uint8_t wire[MX_DNAME_MAX];
+};
+_Static_assert(sizeof(struct slow_raw) <= sizeof(((struct mx_finding *)0)->detail) - 2, "raw fits detail");
+
+static void raw_domain(const uint8_t *raw, size_t n, struct slow_raw *r, struct mx_dname *d)
+{
+	memset(r, 0, sizeof *r);
+	memcpy(r, raw, n < sizeof *r ? n : sizeof *r);
+	memset(d, 0, sizeof *d);
+	d->len = r->len;
+	d->labels = r->labels;
+	memcpy(d->wire, r->wire, r->len);
+}
+
 static void chain_detail(struct mx_finding *f, const uint8_t *raw, size_t n)
 {
 	char dn[MX_DNAME_STRLEN];
-	uint64_t us;
-	(void)n;
-	memcpy(&us, raw, sizeof us);
-	mx_dname_format(&f->domain, dn, sizeof dn);
-	mx_finding_detail(f, "MX to last address answer for %s: %.1f s", dn, (double)us / 1e6);
+	struct slow_raw r;
+	struct mx_dname d;
+	raw_domain(raw, n, &r, &d);
+	mx_dname_format(&d, dn, sizeof dn);
+	if (f->count > 1)
+		mx_finding_detail(f, "%" PRIu64 " chains took over 10 s; the latest: MX to last address answer for %s: %.1f s",
+				  f->count, dn, (double)r.us / 1e6);
+	else
+		mx_finding_detail(f, "MX to last address answer for %s: %.1f s", dn, (double)r.us / 1e6);
 }
 
 static void chain_verify(struct mx_finding *f, const uint8_t *raw, size_t n)
 {
 	char dn[MX_DNAME_STRLEN];
-	(void)raw;
-	(void)n;
-	mx_dname_format(&f->domain, dn, sizeof dn);
+	struct slow_raw r;
+	struct mx_dname d;
+	raw_domain(raw, n, &r, &d);
+	mx_dname_format(&d, dn, sizeof dn);
 	mx_finding_verify(f, "dig MX %s", dn);
 }
 
@@ -256,21 +284,26 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 		return;
 	struct mx_finding f;
 	mx_finding_init(&f, "SLOW_CHAIN", MX_SEV_WARN);
-	f.title = "resolving the domain's mail hosts took more than 10 seconds";
+	f.title = "resolving the recipient domains' mail hosts took more than 10 seconds";
 	f.sender = ch->sender;
-	mx_dname_copy(&f.domain, &ch->domain);
-	f.attempts = ch->attempt;
+	/* no domain: the sender's slow chains merge (per resolver) */
 	mx_finding_add_step(c, &f, &ch->mx);
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		mx_finding_add_step(c, &f, &ch->hosts[i].a);
 		mx_finding_add_step(c, &f, &ch->hosts[i].aaaa);
 	}
-	uint64_t us = end - ch->start_us;
-	mx_finding_defer(&f, false, chain_detail, &us, sizeof us);
+	struct slow_raw r;
+	memset(&r, 0, sizeof r);
+	r.us = end - ch->start_us;
+	r.len = ch->domain.len;
+	r.labels = ch->domain.labels;
+	memcpy(r.wire, ch->domain.wire, ch->domain.len);
+	size_t rn = offsetof(struct slow_raw, wire) + r.len;
+	mx_finding_defer(&f, false, chain_detail, &r, rn);
 	f.smtp_status = "none if the MTA waits; MTAs with short DNS timeouts defer 4.4.3 or 421 4.4.4";
 	f.cause = "retransmissions and slow answers add up along the chain (see the resolver findings)";
 	f.fix = "a local caching resolver on the mail host; remove dead resolvers from the list";
-	mx_finding_defer(&f, true, chain_verify, NULL, 0);
+	mx_finding_defer(&f, true, chain_verify, &r, rn);
 	mx_emit(e, &f);
 }
 
@@ -278,7 +311,7 @@ const struct mx_detector mx_det_slow_resolver = {
 	.id = "SLOW_RESOLVER",
 	.pattern = "P9",
 	.emits = "SLOW_RESOLVER,SLOW_CHAIN",
-	.summary = "resolver latency p50/p95 over the thresholds, or a mail chain that takes over 10 s",
+	.summary = "resolver latency p50/p95 over the thresholds, or mail chains that take over 10 s (one SLOW_CHAIN per sender and resolver)",
 	.state_size = sizeof(struct st),
 	.on_txn = on_txn,
 	.on_chain = on_chain,

@@ -2445,6 +2445,53 @@ static void slow_chain_deferred_text_as_before(void **state)
 	}
 }
 
+/* SLOW_CHAIN is one finding per sender and resolver: slow chains of two
+ * domains through the same resolver merge (the detail counts them and
+ * names the latest), another resolver's make their own. */
+static void slow_chain_per_sender_resolver(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("SLOW_RESOLVER");
+	static const char *const doms[] = {"a.test", "b.test", "c.test"};
+	static const char *const res[] = {"192.0.2.53", "192.0.2.53", "192.0.2.54"};
+	for (unsigned k = 0; k < 3; k++) {
+		struct mx_chain c;
+		memset(&c, 0, sizeof c);
+		mx_addr_parse("192.0.2.10", &c.sender);
+		mx_dname_from_text(doms[k], &c.domain);
+		c.attempt = 1;
+		c.verdict = MX_CHAIN_RESOLVED;
+		c.start_us = T0 + k * 20 * SEC;
+		step(&c.mx, MX_O_ANSWER, c.start_us, 1 + 2 * k, res[k]);
+		c.mx.first_end_us = c.start_us + (11 + k) * SEC;
+		mx_detect_observe_chain(d, &c);
+	}
+	size_t n, i;
+	const struct mx_finding *fs = mx_detect_peek(d, &n);
+	unsigned seen = 0;
+	for (i = 0; i < n; i++) {
+		const struct mx_finding *f = &fs[i];
+		if (strcmp(f->pattern, "SLOW_CHAIN") != 0)
+			continue;
+		char ad[MX_ADDR_STRLEN];
+		mx_addr_format(&f->resolvers[0], ad, sizeof ad);
+		assert_int_equal(f->domain.len, 0);
+		if (strcmp(ad, "192.0.2.53") == 0) {
+			assert_int_equal(f->count, 2);
+			assert_string_equal(f->detail,
+					    "2 chains took over 10 s; the latest: MX to last address answer for b.test.: 12.0 s");
+			assert_string_equal(f->verify, "dig MX a.test.");
+		} else {
+			assert_string_equal(ad, "192.0.2.54");
+			assert_int_equal(f->count, 1);
+			assert_string_equal(f->detail, "MX to last address answer for c.test.: 13.0 s");
+		}
+		seen++;
+	}
+	assert_int_equal(seen, 2);
+	mx_detect_free(d);
+}
+
 /* PRIMARY_FAILOVER's deferred texts: after many merged lookups the detail
  * is the latest one's and the verify line the first one's, as the texts
  * written at once gave (formats repeated here). */
@@ -3487,6 +3534,7 @@ int main(void)
 		cmocka_unit_test(nodata_deferred_text_as_before),
 		cmocka_unit_test(bogus_addr_mixes),
 		cmocka_unit_test(slow_chain_deferred_text_as_before),
+		cmocka_unit_test(slow_chain_per_sender_resolver),
 		cmocka_unit_test(failover_deferred_text_as_before),
 		cmocka_unit_test(failover_shows_what_it_counts),
 		cmocka_unit_test(failover_not_for_parallel_queries),
