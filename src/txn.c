@@ -1350,6 +1350,13 @@ void mx_txn_observe_icmp(struct mx_txn_table *t, const struct mx_icmp *ic)
 	struct mx_rd r;
 	mx_rd_init(&r, ic->dns, ic->dns ? ic->dns_len : 0);
 	uint16_t id = mx_rd_u16(&r); /* RFC 1035 §4.1.1: the ID is the first field */
+	if (ic->dns && ic->dns_len >= 3 && (ic->dns[2] & 0x80)) {
+		/* the quoted datagram is a response: the client's port was closed
+		 * when it came (musl asks every server at once and closes its
+		 * socket at the first answer); no query of ours to end */
+		t->st.icmp_responses++;
+		return;
+	}
 	if (!r.bad) {
 		k.id = id;
 		i = find_full(pt, &k, hash_full(h3, id), NULL);

@@ -166,7 +166,11 @@ struct mx_txn_stats {
 	uint64_t stray[MX_STRAY__COUNT];
 	uint64_t evicted_pending; /* pending queries evicted by the cap (reported as TIMEOUT) */
 	uint64_t evicted_recent;  /* closed entries forgotten early (late/dup detection) */
-	uint64_t icmp_unmatched;  /* ICMP quoting no pending query */
+	uint64_t icmp_unmatched;  /* ICMP quoting no pending query (a query, or bytes too
+				   * few to tell) */
+	uint64_t icmp_responses;  /* ICMP quoting a DNS response (QR=1): the client had
+				   * closed its port (an answer after it gave up, or a
+				   * second server's answer to a query sent to several) */
 	uint64_t reordered;       /* responses captured before their query, and
 				   * paired with it (counted in answered) */
 	uint64_t multicast_queries; /* queries sent to a multicast group (mDNS,

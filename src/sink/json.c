@@ -571,6 +571,7 @@ void mx_sj_stats_members(struct mx_jw *out, const struct mx_snapshot *s)
 	kv_u64(out, &f, KL("multicast_queries"), t->multicast_queries);
 	kv_u64(out, &f, KL("icmp_unreachables"), s->icmp_dns);
 	kv_u64(out, &f, KL("icmp_unmatched"), t->icmp_unmatched);
+	kv_u64(out, &f, KL("icmp_responses"), t->icmp_responses);
 	kv_u64(out, &f, KL("lookups"), s->lookup.lookups);
 	key(out, &f, KL("lookup_outcomes"));
 	outcome_map(out, s->lookup.by_outcome);

@@ -414,9 +414,15 @@ static void section_capture(FILE *out, const struct mx_snapshot *s)
 	kv(&t, "transactions", "%" PRIu64, x->transactions);
 	kv(&t, "answered", "%" PRIu64, x->answered);
 	kv(&t, "unanswered", "%" PRIu64 " (timed out)", x->timeouts);
-	kv(&t, "ICMP unreachable", "%" PRIu64 " transactions (%" PRIu64
-	   " ICMP messages quoting DNS, %" PRIu64 " matched no query)",
-	   x->unreachable, s->icmp_dns, x->icmp_unmatched);
+	if (x->icmp_responses)
+		kv(&t, "ICMP unreachable", "%" PRIu64 " transactions (%" PRIu64
+		   " ICMP messages quoting DNS, %" PRIu64 " matched no query, %" PRIu64
+		   " quoted a response: the client's port was closed when the answer came)",
+		   x->unreachable, s->icmp_dns, x->icmp_unmatched, x->icmp_responses);
+	else
+		kv(&t, "ICMP unreachable", "%" PRIu64 " transactions (%" PRIu64
+		   " ICMP messages quoting DNS, %" PRIu64 " matched no query)",
+		   x->unreachable, s->icmp_dns, x->icmp_unmatched);
 	kv(&t, "pending at end", "%" PRIu64, x->pending_at_end);
 	kv(&t, "late responses", "%" PRIu64, x->stray[MX_STRAY_LATE]);
 	kv(&t, "duplicate responses", "%" PRIu64, x->stray[MX_STRAY_DUPLICATE]);

@@ -694,6 +694,27 @@ static void icmp_unreachable(void **state)
 	assert_int_equal(last('d')->x.id, 0x0202);
 	assert_int_equal(mx_txn_pending(t), 0);
 	assert_int_equal(mx_txn_peek_stats(t)->unreachable, 3);
+	/* the client's port unreachable for a response (QR=1: musl closed its
+	 * socket at the first server's answer): counted apart, no query ends,
+	 * not unmatched */
+	mkq(&q2, "192.0.2.10", 40002, "192.0.2.53", 53, 0x0303, "example.com", MX_TYPE_A, 1 * S + 500, 7);
+	mx_txn_observe(t, &q2);
+	const uint8_t resp[] = { 0x03, 0x03, 0x81, 0x80 };
+	ic.reporter = A("192.0.2.10");
+	ic.q_src = q2.dst;
+	ic.q_dst = q2.src;
+	ic.q_sport = 53;
+	ic.q_dport = 40002;
+	ic.dns = resp;
+	ic.dns_len = sizeof resp;
+	mx_txn_observe_icmp(t, &ic);
+	assert_int_equal(mx_txn_peek_stats(t)->icmp_responses, 1);
+	assert_int_equal(mx_txn_peek_stats(t)->icmp_unmatched, 2);
+	assert_int_equal(mx_txn_peek_stats(t)->unreachable, 3);
+	assert_int_equal(mx_txn_pending(t), 1);
+	mkr(&r2, &q2, NULL, 0, 1 * S + 600, 8);
+	mx_txn_observe(t, &r2);
+	assert_int_equal(mx_txn_pending(t), 0);
 	/* a response after the ICMP is LATE */
 	mkr(&r1, &q1, NULL, 0, 2 * S, 6);
 	mx_txn_observe(t, &r1);
