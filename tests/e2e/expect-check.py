@@ -696,6 +696,33 @@ class Checker:
                  "RD=1 query sources " + ",".join(srcs)),
                 ("mxsniff", a[0] in mxs, "senders " + ",".join(mxs))]
 
+    def f_family_order(self, a):
+        # family-order SENDER A-only|AAAA-only|A-first|AAAA-first: the
+        # capture's side from the sender's A/AAAA queries of each name
+        # (which family it asked first; the *-only orders: the other never)
+        if len(a) != 2 or a[1] not in ("A-only", "AAAA-only", "A-first", "AAAA-first"):
+            raise Fact("family-order SENDER A-only|AAAA-only|A-first|AAAA-first")
+        snd, want = a[0], a[1]
+        first, fams = {}, set()
+        for t in self.txns():
+            if t["client"] != snd or t["qtype"] not in ("A", "AAAA"):
+                continue
+            fams.add(t["qtype"])
+            if t["qname"] not in first or t["ts"] < first[t["qname"]][0]:
+                first[t["qname"]] = (t["ts"], t["qtype"])
+        firsts = [v[1] for v in first.values()]
+        if want == "A-only":
+            own = fams == {"A"}
+        elif want == "AAAA-only":
+            own = fams == {"AAAA"}
+        else:
+            fam = want.split("-")[0]
+            own = bool(firsts) and firsts.count(fam) * 10 >= len(firsts) * 9
+        rows = [s for s in self.mx.get("sender", []) if s["address"] == snd]
+        got = rows[0].get("family_order") if rows else None
+        return [("pcap", own, "families %s, first %s" % (sorted(fams), firsts)),
+                ("mxsniff", got == want, got)]
+
     def f_resolver(self, a):
         dsts = []
         for m in self.sender_queries():
