@@ -100,7 +100,7 @@ static void ob_spaces(struct obuf *o, size_t n)
 
 /* ---- aligned tables --------------------------------------------------- */
 
-#define TBL_MAXCOL 16
+#define TBL_MAXCOL 20
 
 /* Cells are copied into one growing block of text; a cell is its offset
  * and length there. */
@@ -593,13 +593,14 @@ static void section_senders(FILE *out, const struct mx_snapshot *s)
 		fputs("  none\n", out);
 		return;
 	}
-	tbl_init(&t, 16, 0xffeu | (1u << 14) | (1u << 15)); /* numbers right-aligned */
+	/* numbers right-aligned: queries .. chains, and the retry gaps */
+	tbl_init(&t, 17, 0x1ffeu | (1u << 15) | (1u << 16));
 	tbl_row(&t, "address", "queries", "lookups", "failed", "MX", "A", "AAAA", "other",
-		"resolvers", "EDNS", "DO", "chains", "family order", "AAAA failure",
+		"resolvers", "EDNS", "DO", "AD", "chains", "family order", "AAAA failure",
 		"retry min s", "retry mean s");
 	for (size_t i = 0; i < s->n_senders; i++) {
 		const struct mx_sender_row *r = &s->senders[i];
-		char ad[MX_ADDR_STRLEN], b[13][24];
+		char ad[MX_ADDR_STRLEN], b[14][24];
 		if (r->retry_gaps) {
 			mx_sk_secs(r->retry_gap_min_us, b[11], 24);
 			mx_sk_secs(r->retry_gap_sum_us / r->retry_gaps, b[12], 24);
@@ -612,8 +613,8 @@ static void section_senders(FILE *out, const struct mx_snapshot *s)
 			u64s(r->mx_lookups, b[3], 24), u64s(r->a_lookups, b[4], 24),
 			u64s(r->aaaa_lookups, b[5], 24), u64s(r->other_lookups, b[6], 24),
 			capped_s(r->resolvers, b[7], 24), u64s(r->edns_queries, b[8], 24),
-			u64s(r->do_queries, b[9], 24), u64s(r->chains, b[10], 24),
-			mx_sender_family_order(r), mx_sender_fallback(r), b[11], b[12]);
+			u64s(r->do_queries, b[9], 24), u64s(r->ad_queries, b[13], 24),
+			u64s(r->chains, b[10], 24), mx_sender_family_order(r), mx_sender_fallback(r), b[11], b[12]);
 	}
 	tbl_print(&t, out);
 	tbl_fini(&t);
