@@ -202,6 +202,27 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 	mx_emit(e, &f);
 }
 
+/* A pair entry taken for (client, server) (fresh: new to the table). When
+ * it held another pair, evicted by the table's LRU (more than PAIRS pairs
+ * in one window), that pair is judged on its counts so far first, as at
+ * the window's end: its findings are made, not lost (a pair that comes
+ * back starts again, and its later finding merges with the first). */
+static struct pair *pair_reset(struct st *s, struct pair *p, bool fresh, const struct mx_detect_ctx *c,
+			       struct mx_emit *e, const struct mx_addr *client, const struct mx_addr *server,
+			       uint64_t ts)
+{
+	if (!fresh)
+		return p;
+	if (p->total || p->failed_over || p->late)
+		judge(p, s, c, e, NULL);
+	memset(p, 0, sizeof(*p));
+	p->sender = *client;
+	p->resolver = *server;
+	p->first_us = ts;
+	p->last_us = ts;
+	return p;
+}
+
 static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e)
 {
 	for (unsigned i = 0; i < PAIRS; i++)
@@ -216,7 +237,6 @@ static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e
 static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
 {
 	struct st *s = vs;
-	(void)e;
 	if (t->kind == MX_TXN_ANSWERED)
 		s->responses++;
 	if (!t->rd || t->kind == MX_TXN_PENDING || t->kind == MX_TXN_OPEN)
@@ -228,12 +248,8 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	bool fresh;
 	struct pair *p = &s->pairs[MX_SLOT_INDEX_PK(c, MX_PK_TIMEOUT, s->hdr,
 							 mx_key_addr2_inline(&t->client, &t->server, MX_SALT_TIMEOUT), &s->clock, &fresh)];
-	if (fresh) {
-		memset(p, 0, sizeof(*p));
-		p->sender = t->client;
-		p->resolver = t->server;
-		p->first_us = t->q_ts;
-	}
+	if (fresh)
+		pair_reset(s, p, fresh, c, e, &t->client, &t->server, t->q_ts);
 	/* counted in queries sent: a retransmission with the same ID and port
 	 * is one transaction but two queries left unanswered */
 	uint64_t sends = t->sends ? t->sends : 1;
@@ -421,13 +437,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		bool fresh;
 		struct pair *p = &st->pairs[MX_SLOT_INDEX(st->hdr, mx_key_addr2_inline(&l->client, &t0->server, MX_SALT_TIMEOUT),
 							  &st->clock, &fresh)];
-		if (fresh) {
-			memset(p, 0, sizeof(*p));
-			p->sender = l->client;
-			p->resolver = t0->server;
-			p->first_us = t0->q_ts;
-			p->last_us = t0->q_ts;
-		}
+		pair_reset(st, p, fresh, c, e, &l->client, &t0->server, t0->q_ts);
 		p->failed_over++;
 		if (parallel) {
 			p->parallel++;
@@ -487,13 +497,7 @@ static void on_stray(void *vs, const struct mx_detect_ctx *c, const struct mx_st
 		bool fresh;
 		struct pair *p = &s->pairs[MX_SLOT_INDEX(s->hdr, mx_key_addr2_inline(&st->resp->dst, &st->resp->src, MX_SALT_TIMEOUT),
 							 &s->clock, &fresh)];
-		if (fresh) {
-			memset(p, 0, sizeof(*p));
-			p->sender = st->resp->dst;
-			p->resolver = st->resp->src;
-			p->first_us = st->q_ts;
-			p->last_us = st->q_ts;
-		}
+		pair_reset(s, p, fresh, c, e, &st->resp->dst, &st->resp->src, st->q_ts);
 		p->late++;
 		if (st->latency_us > p->late_max_us)
 			p->late_max_us = st->latency_us;

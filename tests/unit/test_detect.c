@@ -1035,13 +1035,18 @@ static void pending_is_bounded(void **state)
 	uint64_t dropped;
 	const struct mx_finding *p = mx_detect_pending(d, &n, &dropped);
 	assert_int_equal(n, MX_DETECT_MAX_PENDING);
-	assert_true(dropped > 0);   /* the detector's pair table may have evicted a few */
+	assert_true(dropped > 0);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(p[i].pattern, "RESOLVER_TIMEOUT");
-	/* what the end makes: the listed and the counted ones */
+	/* what the end makes: every pair's finding. The pairs the detector's
+	 * table evicted (70 pairs, 128 slots probed 4 at a time: a few) were
+	 * judged when evicted, made already, not pending: none is lost */
+	size_t made_early;
+	(void)mx_detect_peek(d, &made_early);
+	assert_int_equal(MX_DETECT_MAX_PENDING + dropped + made_early, MX_DETECT_MAX_PENDING + 6);
 	mx_detect_finish(d, T0 + 60 * SEC);
 	assert_non_null(find(d, "RESOLVER_TIMEOUT", &n));
-	assert_int_equal(n, MX_DETECT_MAX_PENDING + dropped);
+	assert_int_equal(n, MX_DETECT_MAX_PENDING + 6);
 	(void)mx_detect_pending(d, &n, &dropped);
 	assert_int_equal(n, 0);
 	assert_int_equal(dropped, 0);
