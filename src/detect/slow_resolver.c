@@ -139,7 +139,6 @@ static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e
 static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn *t, struct mx_emit *e)
 {
 	struct st *s = vs;
-	(void)e;
 	if (!t->rd || t->kind != MX_TXN_ANSWERED || !mx_detect_is_sender(c->opts, &t->client))
 		return;
 	if (s->win_start == 0)
@@ -147,6 +146,10 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	bool fresh;
 	struct res *r = &s->res[MX_SLOT_INDEX_PK(c, MX_PK_SLOW, s->hdr, mx_key_addr_inline(&t->server, MX_SALT_SLOW), &s->clock, &fresh)];
 	if (fresh) {
+		/* a resolver evicted by more than RES in one window: judged on
+		 * its answers so far, as at the window's end, not dropped */
+		if (r->n)
+			judge(r, c, e, NULL);
 		memset(r, 0, sizeof(*r));  /* (5.3 KiB, once a resolver and window) */
 		r->addr = t->server;
 		r->first_us = t->q_ts;

@@ -2450,6 +2450,35 @@ static void slow_chain_deferred_text_as_before(void **state)
 	}
 }
 
+/* A slow resolver evicted from SLOW_RESOLVER's table (more than its 64
+ * resolvers in one window) is judged on its answers when evicted, not
+ * forgotten. */
+static void slow_resolver_evicted_is_judged(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("SLOW_RESOLVER");
+	struct mx_txn t;
+	for (int i = 0; i < 25; i++) {
+		txn(&t, "192.0.2.10", "198.51.100.250", MX_TXN_ANSWERED, T0 + (uint64_t)i * 1000, 4 * SEC, 0,
+		    1 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	char rs[32];
+	for (int i = 0; i < 200; i++) {
+		snprintf(rs, sizeof rs, "203.0.113.%d", i + 1);
+		txn(&t, "192.0.2.10", rs, MX_TXN_ANSWERED, T0 + SEC + (uint64_t)i * 1000, 1000, 0, 100 + 2 * (uint64_t)i);
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 10 * SEC);
+	size_t n;
+	const struct mx_finding *f = find(d, "SLOW_RESOLVER", &n);
+	assert_int_equal(n, 1);
+	char ad[MX_ADDR_STRLEN];
+	assert_string_equal(mx_addr_format(&f->resolvers[0], ad, sizeof ad), "198.51.100.250");
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	mx_detect_free(d);
+}
+
 /* SLOW_CHAIN is one finding per sender and resolver: slow chains of two
  * domains through the same resolver merge (the detail counts them and
  * names the latest), another resolver's make their own. */
@@ -3540,6 +3569,7 @@ int main(void)
 		cmocka_unit_test(bogus_addr_mixes),
 		cmocka_unit_test(slow_chain_deferred_text_as_before),
 		cmocka_unit_test(slow_chain_per_sender_resolver),
+		cmocka_unit_test(slow_resolver_evicted_is_judged),
 		cmocka_unit_test(failover_deferred_text_as_before),
 		cmocka_unit_test(failover_shows_what_it_counts),
 		cmocka_unit_test(failover_not_for_parallel_queries),
