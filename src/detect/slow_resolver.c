@@ -130,7 +130,9 @@ static void flush(struct st *s, const struct mx_detect_ctx *c, struct mx_emit *e
 	for (unsigned i = 0; i < RES; i++)
 		if (s->hdr[i].used) {
 			judge(&s->res[i], c, e, NULL);
-			/* the entry is reset when a resolver takes the slot */
+			/* the entry is reset when a resolver takes the slot; n = 0
+			 * says it holds no answers to judge then (an eviction) */
+			s->res[i].n = 0;
 			memset(&s->hdr[i], 0, sizeof s->hdr[i]);
 		}
 	s->win_start = c->now_us;
