@@ -620,6 +620,21 @@ static void test_finding_detail(void **state)
 	assert_true(any_row_has(c, "dig +short NS example.com."));
 	assert_true(any_row_has(c, "frame.number in {5 6}"));
 	assert_true(mx_ui_row_has(status_row(c), "Esc:back"));
+	assert_false(any_row_has(c, "recovered"));
+	/* a recovered deferral says which attempt connected */
+	for (int i = 0; i < 5; i++) {
+		c->x.f[i].recovered_attempt = 2;
+		c->x.f[i].sev_was = MX_SEV_CRIT;
+		c->x.f[i].recovered_us = T0 + 75000000ULL;
+		mx_addr_parse("203.0.113.26", &c->x.f[i].recovered_to);
+	}
+	build(c);
+	assert_true(any_row_has(c, "recovered"));
+	assert_true(any_row_has(c, "attempt 2 at"));
+	assert_true(any_row_has(c, "connected to 203.0.113.26; was CRIT"));
+	for (int i = 0; i < 5; i++)
+		c->x.f[i].recovered_attempt = 0;
+	build(c);
 	/* the severity value has the severity's role */
 	for (int y = MX_UI_BODY_TOP; y < c->f.height - 1; y++)
 		if (mx_ui_row_has(&c->f.rows[y], "severity"))
@@ -736,6 +751,16 @@ static void test_chains(void **state)
 	build(c);
 	assert_true(mx_ui_row_has(&c->f.rows[3], "Chain 192.0.2.10 -> example.com. (attempt 2)"));
 	assert_true(any_row_has(c, "Timeline"));
+	/* an attempt begun after the previous one connected says so */
+	assert_false(any_row_has(c, "another delivery"));
+	c->x.c[0].prev_start_us = T0 - 6000000;
+	c->x.c[0].new_delivery = true;
+	build(c);
+	assert_true(any_row_has(c, "previous attempt started"));
+	assert_true(any_row_has(c, "(another delivery: the previous one had connected)"));
+	c->x.c[0].prev_start_us = 0;
+	c->x.c[0].new_delivery = false;
+	build(c);
 	assert_true(any_row_has(c, "deferred: AAAA SERVFAIL for mx1.example.com., A never asked"));
 	int mxrow = -1, aaaarow = -1, arow = -1;
 	for (int y = MX_UI_BODY_TOP; y < c->f.height - 1; y++) {
