@@ -245,6 +245,8 @@ void mx_decode_opts_default(struct mx_decode_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->dns_ports[0] = 53;
 	o->n_dns_ports = 1;
+	o->vxlan_ports[0] = 8472;
+	o->n_vxlan_ports = 1;
 	o->frag_max = 1024;
 	o->frag_timeout_us = 30u * 1000000u;
 	o->tcp_max_flows = 4096;
@@ -353,6 +355,8 @@ struct mx_decoder *mx_decoder_new(const struct mx_decode_opts *o, const struct m
 		d->dns_port_bit[d->o.dns_ports[i] >> 6] |= (uint64_t)1 << (d->o.dns_ports[i] & 63);
 	if (d->o.n_smtp_ports > sizeof(d->o.smtp_ports) / sizeof(d->o.smtp_ports[0]))
 		d->o.n_smtp_ports = sizeof(d->o.smtp_ports) / sizeof(d->o.smtp_ports[0]);
+	if (d->o.n_vxlan_ports > sizeof(d->o.vxlan_ports) / sizeof(d->o.vxlan_ports[0]))
+		d->o.n_vxlan_ports = sizeof(d->o.vxlan_ports) / sizeof(d->o.vxlan_ports[0]);
 	d->udp4.src.family = d->udp4.dst.family = 4;
 	d->udp6.src.family = d->udp6.dst.family = 6;
 	d->udp4.transport = d->udp6.transport = MX_T_UDP;
@@ -507,6 +511,9 @@ static enum mx_reason dec_udp(struct mx_decoder *d, const struct l3 *l, struct m
 	if (!is_dns(d, sport, dport)) {
 		if (dport == MX_DECODE_VXLAN_PORT || dport == MX_DECODE_VXLAN_GPE_PORT)
 			return dec_vxlan(d, l, &pl, dport == MX_DECODE_VXLAN_GPE_PORT);
+		for (size_t i = 0; i < d->o.n_vxlan_ports; i++)
+			if (dport == d->o.vxlan_ports[i])
+				return dec_vxlan(d, l, &pl, false);
 		if (d->cb.offport && looks_like_response(&pl))
 			return udp_offport(d, l, &pl, sport, dport, ulen);
 		return MX_R_OTHER_PORT;

@@ -106,6 +106,7 @@ enum {
 	OPT_UI,
 	OPT_SPEED,
 	OPT_WRITE_LIMIT,
+	OPT_VXLAN_PORT,
 };
 
 struct opts {
@@ -154,6 +155,7 @@ static const struct option g_long[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{"dns-port", required_argument, NULL, OPT_DNS_PORT},
+	{"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT},
 	{"answer-timeout", required_argument, NULL, OPT_ANSWER_TIMEOUT},
 	{"retx-gap", required_argument, NULL, OPT_RETX_GAP},
 	{"max-pending", required_argument, NULL, OPT_MAX_PENDING},
@@ -359,7 +361,10 @@ static void help(void)
 	      "                          files are read unfiltered unless one is given\n"
 	      "\nAnalysis:\n"
 	      "  --dns-port PORT         a port that carries DNS, in place of 53\n"
-	      "                          (repeatable, up to 8)\n", o);
+	      "                          (repeatable, up to 8)\n"
+	      "  --vxlan-port PORT       a UDP port that carries VXLAN, besides 4789,\n"
+	      "                          4790 (VXLAN-GPE) and 8472 (Linux, flannel)\n"
+	      "                          (repeatable, up to 3)\n", o);
 	fprintf(o, "  --answer-timeout SEC    a query without a response after SEC seconds\n"
 		   "                          is unanswered (fractions allowed; default %g)\n",
 		(double)d.txn.answer_timeout_us / 1e6);
@@ -647,6 +652,28 @@ static int add_port(struct opts *o, const char *val)
 	return 0;
 }
 
+/* --vxlan-port: one more UDP port decoded as VXLAN (the defaults stay). */
+static int add_vxlan_port(struct opts *o, const char *val)
+{
+	struct mx_decode_opts *d = &o->po.decode;
+	uint64_t v;
+
+	if (!parse_u64(val, 1, 65535, &v))
+		return bad_value("--vxlan-port", val, "a port number from 1 to 65535");
+	if (v == MX_DECODE_VXLAN_PORT || v == MX_DECODE_VXLAN_GPE_PORT)
+		return 0;
+	for (size_t i = 0; i < d->n_vxlan_ports; i++)
+		if (d->vxlan_ports[i] == v)
+			return 0;
+	if (d->n_vxlan_ports >= sizeof(d->vxlan_ports) / sizeof(d->vxlan_ports[0])) {
+		fprintf(stderr, "mxsniff: --vxlan-port: at most %zu ports besides 4789 and 4790\n",
+			sizeof(d->vxlan_ports) / sizeof(d->vxlan_ports[0]));
+		return -1;
+	}
+	d->vxlan_ports[d->n_vxlan_ports++] = (uint16_t)v;
+	return 0;
+}
+
 /* "a,b,c" -> addresses (replacing what was there). */
 static int parse_addr_list(const char *opt, const char *val, struct mx_addr *arr, size_t max, size_t *n)
 {
@@ -854,6 +881,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return 1;
 		case OPT_DNS_PORT:
 			if (add_port(o, optarg) != 0)
+				return -1;
+			break;
+		case OPT_VXLAN_PORT:
+			if (add_vxlan_port(o, optarg) != 0)
 				return -1;
 			break;
 		case OPT_ANSWER_TIMEOUT:

@@ -157,6 +157,11 @@ struct mx_decode_opts {
 	 * (--relayhost [HOST]:587). Default none. */
 	uint16_t smtp_ports[8];
 	size_t n_smtp_ports;
+	/* Besides 4789 (VXLAN) and 4790 (VXLAN-GPE), UDP destination ports
+	 * decoded as VXLAN when not a DNS port (--vxlan-port). Default {8472}:
+	 * the Linux kernel's own default port, which flannel uses. */
+	uint16_t vxlan_ports[4];
+	size_t n_vxlan_ports;
 	size_t frag_max;         /* reassembly buffers in total (default 1024) */
 	uint64_t frag_timeout_us;/* default 30 s */
 	size_t tcp_max_flows;    /* default 4096 */

@@ -151,6 +151,7 @@ bad-flag)
 	done
 	# option values: one line naming the option, no --help line
 	for args in "-c notanumber -r captures/none.pcap" "-F nosuchformat -r captures/none.pcap" \
+		"--vxlan-port 0 -r captures/none.pcap" "--vxlan-port 1 --vxlan-port 2 --vxlan-port 3 --vxlan-port 4 -r captures/none.pcap" \
 		"--answer-timeout 1e3 -r captures/none.pcap" "--threshold loop-attempts=0 -r captures/none.pcap"; do
 		# shellcheck disable=SC2086
 		run "$tmp/o" "$tmp/e" $args

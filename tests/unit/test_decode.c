@@ -1804,6 +1804,37 @@ static void ip_tunnels(void **state)
 	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_MALFORMED);
 	assert_int_equal(mx_decode_peek_stats(d)->vxlan, 3);
 	mx_decoder_free(d);
+
+	/* 8472 (Linux's default VXLAN port, flannel) by default; another port
+	 * only when given (--vxlan-port), and never over a DNS port */
+	struct mx_decode_opts o;
+	mx_decode_opts_default(&o);
+	d = mk_opts(&o);
+	x.n = 0;
+	put32(&x, 0x08000000); put32(&x, 0x00138800);
+	put(&x, in.b, in.n);
+	u.n = 0;
+	udp(&u, 49999, 8472, x.b, x.n);
+	tunnel(&fr, 4, 17, id++, &u);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	u.n = 0;
+	udp(&u, 49999, 6081, x.b, x.n);
+	tunnel(&fr, 4, 17, id++, &u);
+	assert_int_equal(feed(d, MX_DLT_EN10MB, fr.b, fr.n), MX_V_NOT_DNS);
+	assert_int_equal(mx_decode_peek_stats(d)->vxlan, 1);
+	mx_decoder_free(d);
+	o.vxlan_ports[o.n_vxlan_ports++] = 6081;
+	o.vxlan_ports[o.n_vxlan_ports++] = 53;
+	d = mk_opts(&o);
+	expect_query(d, MX_DLT_EN10MB, &fr, 0x7201, 4);
+	u.n = 0;
+	udp(&u, 49999, 53, x.b, x.n); /* a DNS port stays DNS (garbage to the DNS layer), not VXLAN */
+	tunnel(&fr, 4, 17, id++, &u);
+	uint64_t dns_before = mx_decode_peek_stats(d)->dns_udp;
+	feed(d, MX_DLT_EN10MB, fr.b, fr.n);
+	assert_int_equal(mx_decode_peek_stats(d)->dns_udp, dns_before + 1);
+	assert_int_equal(mx_decode_peek_stats(d)->vxlan, 1);
+	mx_decoder_free(d);
 }
 
 /* IPv4-in-IPv4 `levels` deep around ip, on Ethernet. */
