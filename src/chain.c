@@ -87,6 +87,9 @@ struct slot_sum {
 		uint8_t pend;   /* cut off by the capture's end */
 	} fam[2];
 	uint8_t n_hosts;        /* = the record's n_hosts */
+	/* bit hi: an A/AAAA lookup of host hi sent one query (same ID and
+	 * port) to several servers at once: musl's stub (musl_gai_fails) */
+	uint8_t multi_send;
 };
 
 /* One per sender with open chains: the SYNs to port 25 that none of them
@@ -989,6 +992,42 @@ static inline __attribute__((always_inline)) void set_verdict(struct mx_chain *c
 	c->why = mx_ok ? "no address lookup of an exchange was seen" : "no address lookup of the domain was seen";
 }
 
+/* A step that failed the way musl's getaddrinfo takes for "try again"
+ * (EAI_AGAIN): SERVFAIL, or no answer. */
+static bool gai_again(const struct mx_chain_step *s)
+{
+	return s->asked && !s->pending && (s->outcome == MX_O_SERVFAIL || s->outcome == MX_O_TIMEOUT);
+}
+
+/* musl's getaddrinfo asks A and AAAA at once on one socket (and every
+ * nameserver at once: multi_send) and fails the whole lookup with EAI_AGAIN
+ * when either family gets SERVFAIL or no answer, although the other one
+ * answered (lab-musl-aaaa-servfail: its MTA defers and never connects).
+ * A chain judged RESOLVED without a SYN whose every exchange with an
+ * address got it that way is DEFERRED. Only when the sender's musl shows
+ * (several nameservers asked at once); with one nameserver musl cannot be
+ * told from glibc, whose getaddrinfo returns the A. */
+static void musl_gai_fails(struct mx_chain *c, const struct slot_sum *u)
+{
+	uint8_t okh = (uint8_t)(u->fam[0].ok | u->fam[1].ok), gai = 0;
+	if (u->lit)
+		return;
+	for (unsigned i = 0; i < c->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++) {
+		const struct mx_chain_host *h = &c->hosts[i];
+		if (!(u->multi_send >> i & 1) || !h->a.asked || !h->aaaa.asked || !h->a.sport ||
+		    h->a.sport != h->aaaa.sport)
+			continue;
+		if ((h->a.outcome == MX_O_ANSWER && gai_again(&h->aaaa)) ||
+		    (h->aaaa.outcome == MX_O_ANSWER && gai_again(&h->a)))
+			gai |= (uint8_t)(1u << i);
+	}
+	if (!gai || (okh & (uint8_t)~gai))
+		return;
+	c->verdict = MX_CHAIN_DEFERRED;
+	c->why = "one address family failed (SERVFAIL or no answer): the sender's musl getaddrinfo gives up "
+		 "(EAI_AGAIN) although the other answered";
+}
+
 /* ---- chain slots ------------------------------------------------------------ */
 
 static void list_unlink(struct mx_chain_table *t, uint32_t i)
@@ -1163,6 +1202,8 @@ static inline __attribute__((always_inline)) void chain_finish(const struct mx_c
 	x->evicted = evicted;
 	x->syn_other = (uint32_t)(t->grp[s->grp].syns - u->syn_base);
 	set_verdict(x, u);
+	if (u->multi_send && x->verdict == MX_CHAIN_RESOLVED && !x->connected && !u->relay)
+		musl_gai_fails(x, u);
 }
 
 /* Slot i back to the free list: its overflow, index entries, sender group
@@ -2009,6 +2050,22 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 	join_member(t, slot, hi, l, tlsa);
 }
 
+/* Whether lookup l sent one query, with the same ID and port, to several
+ * servers within 1 ms: musl's stub asks every nameserver at once
+ * (captures/lab-musl-*); glibc, c-ares and the others ask one at a time. */
+static bool multi_send(const struct mx_lookup *l)
+{
+	const struct mx_lookup_try *t0 = &l->tries[0];
+	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		if (t->q_ts - t0->q_ts >= 1000u)
+			break;
+		if (t->id == t0->id && t->sport == t0->sport && t->sport && !mx_addr_eq(&t->server, &t0->server))
+			return true;
+	}
+	return false;
+}
+
 /* Lookup l joins host hi of chain slot (hi < n_hosts). */
 static void join_member(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
 			bool tlsa)
@@ -2026,6 +2083,8 @@ static void join_member(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 						 (!ms->pending && outcome_fail(t, ms->outcome) ? bit : 0));
 	} else {
 		bool v6 = l->qtype == MX_TYPE_AAAA;
+		if (multi_send(l))
+			u->multi_send |= (uint8_t)(1u << hi);
 		uint16_t *st = v6 ? &h->aaaa : &h->a;
 		uint16_t other_ref = v6 ? h->a : h->aaaa;
 		const struct cstep *other = other_ref ? at(c, other_ref) : NULL;

@@ -359,6 +359,75 @@ static void chain_ends_at_syn(void **state)
 	mx_chain_free(t);
 }
 
+/* l's query also sent, same ID and port, to a second server dt_us later
+ * (musl asks every nameserver at once). */
+static void also_to(struct mx_lookup *l, const char *server, uint64_t dt_us)
+{
+	l->tries[0].id = 0x4f0e;
+	l->tries[1] = l->tries[0];
+	mx_addr_parse(server, &l->tries[1].server);
+	l->tries[1].q_ts += dt_us;
+	l->tries[1].q_frame += 100;
+	l->tries[1].r_frame += 100;
+	l->n_tries = 2;
+	l->tries_total = 2;
+	l->resolvers[l->n_resolvers++] = l->tries[1].server;
+}
+
+/* musl's getaddrinfo (A and AAAA on one socket, every query to every
+ * nameserver at once) fails the lookup (EAI_AGAIN) when AAAA gets SERVFAIL
+ * although A answered: no SYN follows (lab-musl-aaaa-servfail). Such a
+ * chain is DEFERRED. Not so: the same with a SYN; with the families from
+ * two sockets (res_query, as Postfix asks); without the multi-server send
+ * (glibc's getaddrinfo returns the A); with another exchange resolved. */
+static void musl_getaddrinfo_defers(void **state)
+{
+	(void)state;
+	struct {
+		bool musl, same_port, syn, second_host;
+		enum mx_chain_verdict want;
+	} cases[] = {
+		{true, true, false, false, MX_CHAIN_DEFERRED},
+		{true, true, true, false, MX_CHAIN_RESOLVED},
+		{true, false, false, false, MX_CHAIN_RESOLVED},
+		{false, true, false, false, MX_CHAIN_RESOLVED},
+		{true, true, false, true, MX_CHAIN_RESOLVED},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct mx_chain_table *t = new_table(0);
+		struct mx_lookup l;
+		lk(&l, "192.0.2.10", "broken-aaaa.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+		mx_answer("mx.broken-aaaa.test", cases[k].second_host ? "mx2.broken-aaaa.test" : NULL);
+		mx_chain_observe_lookup(t, &l);
+		lk(&l, "192.0.2.10", "mx.broken-aaaa.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC / 10, 3);
+		l.tries[0].sport = 38544;
+		addr_answer("198.51.100.25");
+		if (cases[k].musl)
+			also_to(&l, "192.0.2.54", 40);
+		mx_chain_observe_lookup(t, &l);
+		lk(&l, "192.0.2.10", "mx.broken-aaaa.test", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + SEC / 10 + 60, 5);
+		l.tries[0].sport = cases[k].same_port ? 38544 : 34425;
+		if (cases[k].musl)
+			also_to(&l, "192.0.2.54", 15);
+		mx_chain_observe_lookup(t, &l);
+		if (cases[k].second_host) {
+			lk(&l, "192.0.2.10", "mx2.broken-aaaa.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC / 5, 7);
+			addr_answer("198.51.100.26");
+			mx_chain_observe_lookup(t, &l);
+		}
+		if (cases[k].syn)
+			syn_to(t, "192.0.2.10", "198.51.100.25", T0 + SEC / 2, 9);
+		mx_chain_finish(t, T0 + 10 * SEC);
+		assert_int_equal(ngot, 1);
+		if (got[0].verdict != cases[k].want)
+			fail_msg("case %zu: verdict %s, want %s", k, mx_chain_verdict_name(got[0].verdict),
+				 mx_chain_verdict_name(cases[k].want));
+		if (cases[k].want == MX_CHAIN_DEFERRED)
+			assert_non_null(strstr(got[0].why, "musl getaddrinfo"));
+		mx_chain_free(t);
+	}
+}
+
 /* res_search() with a search list (dma): MX nonexistent.test NXDOMAIN, then
  * at once MX nonexistent.test.lab.test NXDOMAIN. The second is the same
  * delivery's retry with the search domain appended: one chain, counting
@@ -2145,6 +2214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resolved_chain_with_syn),
 		cmocka_unit_test(chain_ends_at_syn),
+		cmocka_unit_test(musl_getaddrinfo_defers),
 		cmocka_unit_test(search_suffix_mx),
 		cmocka_unit_test(search_suffix_ndots),
 		cmocka_unit_test(relay_chains),
