@@ -1023,6 +1023,8 @@ static void musl_gai_fails(struct mx_chain *c, const struct slot_sum *u)
 	}
 	if (!gai || (okh & (uint8_t)~gai))
 		return;
+	for (unsigned i = 0; i < c->n_hosts && i < MX_CHAIN_MAX_HOSTS; i++)
+		c->hosts[i].gai_failed = gai >> i & 1;
 	c->verdict = MX_CHAIN_DEFERRED;
 	c->why = "one address family failed (SERVFAIL or no answer): the sender's musl getaddrinfo gives up "
 		 "(EAI_AGAIN) although the other answered";
@@ -1178,6 +1180,7 @@ static inline __attribute__((always_inline)) void chain_build(const struct mx_ch
 		if (ona > h->n_addrs)
 			memset(&d->addrs[h->n_addrs], 0, (ona - h->n_addrs) * sizeof(d->addrs[0]));
 		d->connected = h->connected;
+		d->gai_failed = false;
 	}
 	/* the old chain's hosts beyond the new one's: back to zero */
 	for (unsigned k = c->n_hosts; k < old_hosts; k++)

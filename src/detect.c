@@ -309,6 +309,13 @@ struct mx_detect {
 	 * how many were made, and a filter of their (sender, domain) hashes */
 	uint64_t n_rec_cand;
 	uint64_t rec_bloom[64];
+	/* (sender, domain) -> chains in a row that did not resolve
+	 * (mx_detect_ctx.chain_fails), direct-mapped */
+	struct fail_run {
+		uint64_t key;
+		uint32_t n;
+	} fail_run[1024];
+	uint32_t chain_fails;           /* the chain being dispatched's (0 otherwise) */
 };
 
 /* ---- the pair keys memo ------------------------------------------------------ */
@@ -2275,7 +2282,7 @@ void mx_emit_stray(struct mx_emit *e, const struct mx_finding *f, const struct m
 
 #define DISPATCH_PK(pk, list, cb, ...)                                             \
 	do {                                                                       \
-		struct mx_detect_ctx ctx = {&d->o, d->now, d, (pk)};                   \
+		struct mx_detect_ctx ctx = {&d->o, d->now, d, (pk), d->chain_fails};   \
 		for (unsigned k_ = 0; k_ < d->list.n; k_++)                            \
 			d->list.e[k_].fn(d->list.e[k_].st, &ctx, __VA_ARGS__);         \
 	} while (0)
@@ -2284,7 +2291,7 @@ void mx_emit_stray(struct mx_emit *e, const struct mx_finding *f, const struct m
  * of list positions, ascending = table order). */
 #define DISPATCH_SEL(pk, sel, list, cb, ...)                                      \
 	do {                                                                       \
-		struct mx_detect_ctx ctx = {&d->o, d->now, d, (pk)};                   \
+		struct mx_detect_ctx ctx = {&d->o, d->now, d, (pk), 0};                \
 		for (uint64_t m_ = (sel); m_; m_ &= m_ - 1) {                          \
 			unsigned k_ = (unsigned)__builtin_ctzll(m_);                   \
 			d->list.e[k_].fn(d->list.e[k_].st, &ctx, __VA_ARGS__);         \
@@ -2369,7 +2376,19 @@ void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 
 void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)
 {
+	uint64_t k = rec_hash(&c->sender, &c->domain) | 1u;
+	struct fail_run *fr = &d->fail_run[(k >> 20) & 1023u];
+	if (fr->key != k) {
+		fr->key = k;
+		fr->n = 0;
+	}
+	if (c->verdict == MX_CHAIN_DEFERRED || c->verdict == MX_CHAIN_FAILED)
+		fr->n++;
+	else if (c->verdict == MX_CHAIN_RESOLVED)
+		fr->n = 0;
+	d->chain_fails = fr->n;
 	DISPATCH(l_chain, on_chain, c, &d->em);
+	d->chain_fails = 0;
 	if (d->n_rec_cand && c->verdict == MX_CHAIN_RESOLVED && c->connected && !c->open)
 		rec_check(d, c);
 }

@@ -289,7 +289,7 @@ struct threshold {
 #define T_PCT 0, 100
 
 static const struct threshold g_thresholds[] = {
-	{"loop-attempts", "attempts of one domain before a failure is a loop (CRIT)",
+	{"loop-attempts", "failing chains of one domain in a row before a failure is a loop (CRIT)",
 	 offsetof(struct mx_detect_opts, loop_min_attempts), false, T_COUNT},
 	{"min-samples", "answers needed before latency percentiles are judged",
 	 offsetof(struct mx_detect_opts, min_samples), false, T_COUNT},

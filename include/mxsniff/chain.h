@@ -78,6 +78,11 @@ struct mx_chain_host {
 	uint8_t n_addrs;
 	struct mx_addr addrs[MX_CHAIN_MAX_ADDRS];
 	bool connected;                /* S sent a SYN to one of addrs on port 25 */
+	/* An address answered, yet the sender got none: its musl getaddrinfo
+	 * (A and AAAA on one port, every query to every nameserver at once)
+	 * gave up on the other family's SERVFAIL or missing answer. Set only
+	 * on a chain judged DEFERRED for it (no SYN, no other address). */
+	bool gai_failed;
 };
 
 struct mx_chain {

@@ -441,6 +441,13 @@ struct mx_detect_ctx {
 	/* transactions and lookups: the detector keys of the event's (client,
 	 * server) pair, kept by the core (src/detect/key_inline.h); else NULL */
 	struct mx_pair_keys *pk;
+	/* on_chain: how many chains of the event's (sender, domain) in a row,
+	 * this one included, did not resolve (DEFERRED or FAILED; a RESOLVED
+	 * chain sets it back to 0, an INCOMPLETE one leaves it): a failure
+	 * that recurs, not a busy domain's Nth delivery. From a direct-mapped
+	 * table of 1024 pairs (a pair that loses its place starts again).
+	 * 0 for the other events. */
+	uint32_t chain_fails;
 };
 
 /* What a detector's on_lookup needs of a lookup, declared in its row so

@@ -7,7 +7,8 @@
  * redundancy lost. Exchanges never asked are listed as not checked (Sendmail
  * stops at the first usable host). Hints: "mx.d.d" (missing trailing dot in a
  * zone file).
- * TRANSIENT (ERROR, CRIT from loop_min_attempts attempts of (S, D)): no asked
+ * TRANSIENT (ERROR, CRIT from loop_min_attempts failing chains of (S, D) in a
+ * row: mx_detect_ctx.chain_fails, not the attempt number): no asked
  * exchange answered and at least one failed temporarily, so the sender
  * defers the domain; e.g. an exchange with only an AAAA record whose AAAA
  * lookup fails (Exim "host lookup did not complete", OpenSMTPD "No MX found
@@ -27,6 +28,8 @@ static enum state host_state(const struct mx_chain_host *h)
 {
 	if (!h->a.asked && !h->aaaa.asked)
 		return NOT_ASKED;
+	if (h->gai_failed)
+		return TRANSIENT; /* an answer the sender's musl getaddrinfo threw away */
 	if ((h->a.asked && h->a.outcome == MX_O_ANSWER) || (h->aaaa.asked && h->aaaa.outcome == MX_O_ANSWER))
 		return ANSWERED;
 	if ((h->a.asked && mx_outcome_is_fail(h->a.outcome)) ||
@@ -81,7 +84,7 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 	struct mx_finding f;
 	char dn[MX_DNAME_STRLEN], hn[MX_DNAME_STRLEN];
 	mx_dname_format(&ch->domain, dn, sizeof dn);
-	bool crit = ch->attempt >= c->opts->loop_min_attempts;
+	bool crit = c->chain_fails >= c->opts->loop_min_attempts;
 	mx_finding_init(&f, "MX_TARGET_TRANSIENT", crit ? MX_SEV_CRIT : MX_SEV_ERROR);
 	f.title = "no MX host of the domain resolves: its address lookups fail temporarily";
 	f.sender = ch->sender;
@@ -96,6 +99,7 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 	 * no (its access list, rate limit or a zone policy), whatever the
 	 * exchanges' zone is like */
 	bool refused_only = true;
+	bool gai = false;
 	unsigned n_failed = 0;
 	for (unsigned i = 0; i < ch->n_hosts; i++) {
 		const struct mx_chain_host *h = &ch->hosts[i];
@@ -107,6 +111,7 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			mx_finding_detail(&f, "%s not checked by the sender", hn);
 			continue;
 		}
+		gai |= h->gai_failed;
 		if (s == TRANSIENT) {
 			bool aaaa_fail = h->aaaa.asked && mx_outcome_is_fail(h->aaaa.outcome);
 			bool a_fail = h->a.asked && mx_outcome_is_fail(h->a.outcome);
@@ -124,7 +129,9 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			mx_finding_add_step(c, &f, &h->aaaa);
 		if (h->a.asked)
 			mx_finding_add_step(c, &f, &h->a);
-		mx_finding_detail(&f, "%s: AAAA %s, A %s", hn, step_text(&h->aaaa), step_text(&h->a));
+		mx_finding_detail(&f, "%s: AAAA %s, A %s%s", hn, step_text(&h->aaaa), step_text(&h->a),
+				  h->gai_failed ? " (asked together by musl's getaddrinfo, which gives up on the failed one)"
+						: "");
 		if (s == TRANSIENT && h->aaaa.asked && h->aaaa.ede != 0xffff)
 			mx_finding_detail(&f, "%s: AAAA EDE %u %s", hn, h->aaaa.ede, mx_dns_ede_name(h->aaaa.ede));
 		if (s == TRANSIENT && h->a.asked && h->a.ede != 0xffff)
@@ -150,7 +157,11 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			"A NODATA came back last), retried until give_up_send_after (20 h)";
 	if (n_failed == 0)
 		refused_only = false;
-	f.cause = refused_only && !v6only
+	f.cause = gai
+		? "the sender's musl getaddrinfo (an Alpine-based MTA or program) asks A and AAAA together and "
+		  "fails the whole lookup (EAI_AGAIN) when one of them gets SERVFAIL or no answer, although the "
+		  "other answered: the recipient's authoritative servers mishandle AAAA queries (RFC 4074)"
+		: refused_only && !v6only
 		? "the sender's own resolver refuses the address lookups: REFUSED is the resolver's policy "
 		  "(an access list, a rate limit, a zone's policy: see RESOLVER_REFUSED), not a fault of "
 		  "the exchanges' zone"
@@ -161,7 +172,10 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 		: "the address lookups of every exchange fail (SERVFAIL, REFUSED or no answer): the "
 		  "exchanges' zone or its servers are broken, or the resolver cannot reach them (see "
 		  "the resolver findings)";
-	f.fix = refused_only && !v6only
+	f.fix = gai
+		? "recipient: make every authoritative server answer AAAA for the exchange (RFC 4074 §3); "
+		  "sender: a glibc-based build of the MTA (glibc's getaddrinfo returns the A answer)"
+		: refused_only && !v6only
 		? "sender: see RESOLVER_REFUSED (exempt the mail server from the resolver's rate limit, "
 		  "allow it, or use a resolver that serves it); the recipient has nothing to repair"
 		: v6only

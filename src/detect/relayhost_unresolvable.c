@@ -9,7 +9,7 @@
  * whose relay host got no address: every address lookup negative
  * (NXDOMAIN/NODATA: the chain FAILED) or some failing temporarily (SERVFAIL,
  * REFUSED, timeouts: DEFERRED). Nothing the host sends leaves, so the
- * finding is an ERROR, CRIT from loop_min_attempts attempts. A relay host
+ * finding is an ERROR, CRIT from loop_min_attempts failing chains in a row. A relay host
  * whose AAAA fails while the sender never asks A is P1's (AAAA_SERVFAIL_LOOP);
  * a chain cut short by the capture's end with a lookup unanswered is not
  * judged (INCOMPLETE).
@@ -47,7 +47,7 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 	if (ch->evicted && c->now_us < last_end + c->opts->fallback_window_us)
 		return; /* closed early by the table cap: an address query may still come */
 	bool negative = ch->verdict == MX_CHAIN_FAILED;
-	bool crit = ch->attempt >= c->opts->loop_min_attempts;
+	bool crit = c->chain_fails >= c->opts->loop_min_attempts;
 	char hn[MX_DNAME_STRLEN];
 	mx_dname_format(&h->name, hn, sizeof hn);
 

@@ -3,8 +3,8 @@
  * A TLSA lookup for _25._tcp.<exchange> of a chain whose final outcome is a
  * failure (NXDOMAIN and NODATA are normal: no DANE). Postfix defers 4.7.5
  * "TLSA lookup error for <host>:25"; Exim never turns TRY_AGAIN into
- * "nonexistent". ERROR; CRIT from loop_min_attempts attempts of a chain the
- * failing TLSA lookups deferred (every exchange with an address failed its
+ * "nonexistent". ERROR; CRIT from loop_min_attempts chains in a row that did not resolve,
+ * this one deferred by the failing TLSA lookups (every exchange with an address failed its
  * TLSA lookup: the sender connects nowhere, attempt after attempt; recorded
  * with Postfix in captures/lab-dane-tlsa-servfail.pcap).
  */
@@ -24,7 +24,7 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 		if (!h->tlsa.asked || !mx_outcome_is_fail(h->tlsa.outcome))
 			continue;
 		struct mx_finding f;
-		bool loop = ch->verdict == MX_CHAIN_DEFERRED && ch->attempt >= c->opts->loop_min_attempts;
+		bool loop = ch->verdict == MX_CHAIN_DEFERRED && c->chain_fails >= c->opts->loop_min_attempts;
 		mx_finding_init(&f, "TLSA_LOOKUP_FAIL", loop ? MX_SEV_CRIT : MX_SEV_ERROR);
 		f.title = "the TLSA lookup for an MX host fails: DANE senders defer";
 		mx_dname_format(&h->name, hn, sizeof hn);

@@ -679,15 +679,41 @@ static void p6_transient_recovers(void **state)
 	char ad[MX_ADDR_STRLEN];
 	assert_string_equal(mx_addr_format(&f->recovered_to, ad, sizeof ad), "198.51.100.26");
 	assert_false(f->single_attempt);
-	/* attempt 3 fails again: the recovery no longer holds */
+	/* attempt 3 fails again: the recovery no longer holds; the first
+	 * failure after a resolved chain is ERROR (not a run of them), then
+	 * attempt 4 fails too: CRIT */
 	seed_chain(&c, "192.0.2.10", T0 + 900 * SEC, 3, MX_O_SERVFAIL, true, 1000);
 	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 27, "192.0.2.53");
 	c.verdict = MX_CHAIN_DEFERRED;
 	mx_detect_observe_chain(d, &c);
 	f = find(d, "MX_TARGET_TRANSIENT", &n);
 	assert_int_equal(n, 1);
-	assert_int_equal(f->sev, MX_SEV_CRIT);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
 	assert_int_equal(f->recovered_attempt, 0);
+	seed_chain(&c, "192.0.2.10", T0 + 1800 * SEC, 4, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 37, "192.0.2.53");
+	c.verdict = MX_CHAIN_DEFERRED;
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "MX_TARGET_TRANSIENT", &n);
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	mx_detect_free(d);
+
+	/* a busy domain's 30th delivery that fails once is no loop: ERROR */
+	d = new_det("MX_TARGET_UNRESOLVABLE");
+	for (uint32_t k = 1; k < 30; k++) {
+		seed_chain(&c, "192.0.2.10", T0 + k * 70 * SEC, k, MX_O_NODATA, true, 1000);
+		c.verdict = MX_CHAIN_RESOLVED;
+		c.connected = true;
+		mx_detect_observe_chain(d, &c);
+	}
+	seed_chain(&c, "192.0.2.10", T0 + 30 * 70 * SEC, 30, MX_O_SERVFAIL, true, 1000);
+	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 7, "192.0.2.53");
+	c.verdict = MX_CHAIN_DEFERRED;
+	mx_detect_observe_chain(d, &c);
+	f = find(d, "MX_TARGET_TRANSIENT", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_int_equal(f->attempts, 30);
 	mx_detect_free(d);
 }
 
@@ -712,9 +738,11 @@ static void p6_transient_defers(void **state)
 	assert_non_null(strstr(f->smtp_status, "host lookup did not complete"));
 	assert_non_null(strstr(f->cause, "no A record"));
 	assert_null(find(d, "MX_TARGET_UNRESOLVABLE", NULL));
-	/* the next queue run, 65 s later: attempt 2, CRIT, one merged finding */
+	/* the next queue run, 65 s later: attempt 2, the second deferral in a
+	 * row: CRIT, one merged finding */
 	seed_chain(&c, "192.0.2.10", T0 + 65 * SEC, 2, MX_O_SERVFAIL, true, 1000);
 	step(&c.hosts[0].a, MX_O_NODATA, c.hosts[0].aaaa.end_us + 1000, 17, "192.0.2.53");
+	c.verdict = MX_CHAIN_DEFERRED;
 	mx_detect_observe_chain(d, &c);
 	size_t n;
 	f = find(d, "MX_TARGET_TRANSIENT", &n);
@@ -2976,7 +3004,7 @@ static void lookup_needs_are_early_returns(void **state)
 	struct mx_detect_opts o;
 	mx_detect_opts_default(&o);
 	mx_detect_opts_prepare(&o);
-	struct mx_detect_ctx ctx = {&o, T0, NULL, NULL};
+	struct mx_detect_ctx ctx = {&o, T0, NULL, NULL, 0};
 	uint64_t r = 0x9e3779b97f4a7c15ULL;
 	unsigned rows = 0;
 	for (size_t i = 0; mx_detectors[i]; i++) {
