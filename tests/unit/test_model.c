@@ -1204,6 +1204,7 @@ static void rnd_chain(struct mx_chain *c, unsigned k)
 		h->ip_literal = rnd_bool();
 		h->cname_loop = rnd_bool();
 		h->connected = rnd_bool();
+		h->gai_failed = rnd_bool();
 		h->n_addrs = (uint8_t)(full ? MX_CHAIN_MAX_ADDRS : rnd() % (MX_CHAIN_MAX_ADDRS + 1));
 		memset(&h->addrs[h->n_addrs], 0, (MX_CHAIN_MAX_ADDRS - h->n_addrs) * sizeof(h->addrs[0]));
 	}
@@ -1213,6 +1214,8 @@ static void rnd_chain(struct mx_chain *c, unsigned k)
 	c->evicted = rnd_bool();
 	c->connected = rnd_bool();
 	c->relay = rnd_bool();
+	c->new_delivery = rnd_bool();
+	c->open = false; /* the model is given closed chains */
 	c->verdict = (enum mx_chain_verdict)(rnd() % 4);
 	c->why = "packed";
 }
