@@ -25,6 +25,7 @@ extern const struct mx_detector mx_det_dnssec_bogus;
 extern const struct mx_detector mx_det_tlsa_lookup_fail;
 extern const struct mx_detector mx_det_diagnostics;
 extern const struct mx_detector mx_det_relayhost_unresolvable;
+extern const struct mx_detector mx_det_tc_rate_limit;
 
 const struct mx_detector *const mx_detectors[] = {
 	&mx_det_aaaa_servfail_loop,
@@ -48,6 +49,7 @@ const struct mx_detector *const mx_detectors[] = {
 	&mx_det_tlsa_lookup_fail,
 	&mx_det_diagnostics,
 	&mx_det_relayhost_unresolvable,
+	&mx_det_tc_rate_limit,
 	NULL,
 };
 

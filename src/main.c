@@ -291,7 +291,7 @@ struct threshold {
 static const struct threshold g_thresholds[] = {
 	{"loop-attempts", "failing chains of one domain in a row before a failure is a loop (CRIT)",
 	 offsetof(struct mx_detect_opts, loop_min_attempts), false, T_COUNT},
-	{"min-samples", "answers needed before latency percentiles are judged",
+	{"min-samples", "answers needed before latency percentiles (and truncated shares) are judged",
 	 offsetof(struct mx_detect_opts, min_samples), false, T_COUNT},
 	{"slow-p50-ms", "p50 latency at or above which a resolver is slow (WARN)",
 	 offsetof(struct mx_detect_opts, slow_warn_p50_us), true, T_MS},
@@ -413,8 +413,8 @@ static void help(void)
 	fprintf(o, "  --min-retry-gap SEC     a new chain for the same sender and domain at\n"
 		   "                          least SEC seconds later is a new attempt (default %g)\n",
 		(double)d.chain.min_retry_gap_us / 1e6);
-	fprintf(o, "  --stats-window SEC      window for resolver latency and timeout ratios\n"
-		   "                          (default %g)\n", (double)d.detect.stats_window_us / 1e6);
+	fprintf(o, "  --stats-window SEC      window for resolver latency, timeout ratios and\n"
+		   "                          truncation shares (default %g)\n", (double)d.detect.stats_window_us / 1e6);
 	fprintf(o, "  --disagree-window SEC   two resolvers' answers to one question this close\n"
 		   "                          are compared (default %g)\n",
 		(double)d.detect.disagree_window_us / 1e6);

@@ -63,7 +63,7 @@ static inline uint64_t mx_key_name_inline(const struct mx_dname *n, uint16_t qty
 
 /* ---- keys of the event's (client, server) pair -------------------------------
  *
- * Eight detectors key a table on an event's client, its server or both, each
+ * Nine detectors key a table on an event's client, its server or both, each
  * with its own salt: per transaction that was six address hashes of the
  * same few addresses (a mail server has a handful of resolvers). detect.c
  * keeps the keys per pair in a small direct-mapped memo (struct
@@ -87,6 +87,7 @@ static inline uint64_t mx_key_name_inline(const struct mx_dname *n, uint16_t qty
 #define MX_SALT_EDNS 15          /* edns_formerr: client, server */
 #define MX_SALT_QVOL 16          /* query_volume: client */
 #define MX_SALT_STORM 17         /* servfail_storm: server */
+#define MX_SALT_TCRL 18          /* tc_rate_limit: client, server */
 #define MX_SALT_SFX 0x5f78       /* diagnostics (search suffixes): client */
 
 enum mx_pk {
@@ -98,6 +99,7 @@ enum mx_pk {
 	MX_PK_QVOL,
 	MX_PK_STORM,
 	MX_PK_SFX,
+	MX_PK_TCRL,
 	MX_PK_N
 };
 
@@ -123,6 +125,7 @@ static inline void mx_pair_keys_fill(struct mx_pair_keys *e, const struct mx_add
 	e->key[MX_PK_QVOL] = mx_key_addr_inline(client, MX_SALT_QVOL);
 	e->key[MX_PK_STORM] = mx_key_addr_inline(server, MX_SALT_STORM);
 	e->key[MX_PK_SFX] = mx_key_addr_inline(client, MX_SALT_SFX);
+	e->key[MX_PK_TCRL] = mx_key_addr2_inline(client, server, MX_SALT_TCRL);
 	for (unsigned i = 0; i < MX_PK_N; i++)
 		e->hint[i] = MX_PK_NO_HINT;
 }

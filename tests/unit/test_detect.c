@@ -1344,6 +1344,259 @@ static void p14_rst_after_tc_is_fallback_failed(void **state)
 	mx_detect_free(d);
 }
 
+/* P22 TC_RATE_LIMIT: a UDP answer from 192.0.2.53 to client (RD=1, MX
+ * dN.example.test, query frame `frame`, at ts): TC=1 or not, `size` bytes
+ * on the wire, `an` answer records; q_payload / r_payload: the query's and
+ * the response's OPT payload size, 0 = no OPT. */
+static void tcrl_udp(struct mx_detect *d, const char *client, unsigned n, uint64_t ts, uint64_t frame, bool tc,
+		     uint32_t size, uint16_t an, uint16_t q_payload, uint16_t r_payload)
+{
+	static struct mx_dns_msg m;
+	struct mx_txn t;
+	char name[64];
+	snprintf(name, sizeof name, "d%u.example.test", n);
+	txn(&t, client, "192.0.2.53", MX_TXN_ANSWERED, ts, 100, 0, frame);
+	mx_dname_from_text(name, &t.qname);
+	t.qtype = MX_TYPE_MX;
+	memset(&m, 0, sizeof m);
+	m.qr = true;
+	m.tc = tc;
+	m.ancount = an;
+	m.edns = r_payload != 0;
+	m.edns_payload = r_payload;
+	t.tc = tc;
+	t.outcome = tc ? MX_O_TRUNCATED : MX_O_ANSWER;
+	t.r_size = size;
+	t.q_edns = q_payload != 0;
+	t.q_payload = q_payload;
+	t.r_edns = r_payload != 0;
+	t.resp = &m;
+	mx_detect_observe_txn(d, &t);
+}
+
+/* The same question asked again over TCP at ts, answered with size bytes. */
+static void tcrl_tcp(struct mx_detect *d, const char *client, unsigned n, uint64_t ts, uint64_t frame, uint32_t size)
+{
+	struct mx_txn t;
+	char name[64];
+	snprintf(name, sizeof name, "d%u.example.test", n);
+	txn(&t, client, "192.0.2.53", MX_TXN_ANSWERED, ts, 300, 0, frame);
+	mx_dname_from_text(name, &t.qname);
+	t.qtype = MX_TYPE_MX;
+	t.transport = MX_T_TCP;
+	t.cport = 40001;
+	t.r_size = size;
+	mx_detect_observe_txn(d, &t);
+}
+
+/* `plain` UDP answers, then `tc` truncated ones (empty, 33 bytes), each
+ * retried over TCP and answered with tcp_size bytes, 10 ms apart. */
+static void tcrl_run(struct mx_detect *d, unsigned plain, unsigned tc, uint32_t tcp_size, uint16_t q_payload,
+		     uint16_t r_payload)
+{
+	uint64_t ts = T0, frame = 1;
+	for (unsigned i = 0; i < plain; i++, ts += 10000, frame += 2)
+		tcrl_udp(d, "192.0.2.10", 1000 + i, ts, frame, false, 80, 1, q_payload, r_payload);
+	for (unsigned i = 0; i < tc; i++, ts += 10000, frame += 4) {
+		tcrl_udp(d, "192.0.2.10", i, ts, frame, true, 33, 0, q_payload, r_payload);
+		tcrl_tcp(d, "192.0.2.10", i, ts + 1000, frame + 2, tcp_size);
+	}
+}
+
+/* The lab shape (lab-ratelimit-tc.pcap): 15 answers, 33 truncated whose
+ * TCP answers are tiny: INFO with the counts, the share, the largest TCP
+ * answer, no SMTP status, rows of the first three questions. */
+static void p22_tc_rate_limit_fires(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 15, 33, 62, 0, 0);
+	/* judged when the window ends: nothing yet, but pending */
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	size_t np;
+	const struct mx_finding *pf = mx_detect_pending(d, &np, NULL);
+	assert_int_equal(np, 1);
+	assert_string_equal(pf[0].pattern, "TC_RATE_LIMIT");
+	assert_non_null(pf[0].pending);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	size_t n;
+	const struct mx_finding *f = find(d, "TC_RATE_LIMIT", &n);
+	assert_non_null(f);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	assert_int_equal(f->count, 33);
+	assert_non_null(strstr(f->detail, "33 of 48 UDP answers from 192.0.2.53 to 192.0.2.10 truncated (69%)"));
+	assert_non_null(strstr(f->detail, "every TCP retry's answer was at most 62 bytes"));
+	assert_non_null(strstr(f->detail, "no records (33 bytes)"));
+	assert_true(strncmp(f->smtp_status, "none", 4) == 0);
+	assert_non_null(strstr(f->cause, "slip"));
+	assert_non_null(strstr(f->fix, "local caching resolver"));
+	assert_int_equal(f->n_evidence, 12);
+	assert_int_equal(f->evidence[1].outcome, MX_O_TRUNCATED);
+	assert_string_equal(f->evidence[3].answer, "(over TCP, 62 bytes)");
+	char a[MX_ADDR_STRLEN];
+	assert_string_equal(mx_addr_format(&f->sender, a, sizeof a), "192.0.2.10");
+	assert_string_equal(mx_addr_format(&f->resolvers[0], a, sizeof a), "192.0.2.53");
+	assert_non_null(strstr(f->verify, "dig +tcp MX d0.example.test. @192.0.2.53"));
+	mx_detect_free(d);
+}
+
+/* What is not a rate limit: one truncated answer; answers too large for
+ * UDP (a big TXT or DNSKEY); truncated answers with records; truncation
+ * without an answered TCP retry (P14's); a small share. Each case next to
+ * the same numbers that do fire, so that each test can fail. */
+static void p22_tc_rate_limit_silent(void **state)
+{
+	(void)state;
+	struct mx_detect *d;
+	/* a single truncation among many answers */
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 47, 1, 62, 0, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	/* four of twenty (below the minimum count), five of twenty fire */
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 16, 4, 62, 0, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 15, 5, 62, 0, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_non_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	/* a small share: 19 of 100 stay quiet, 20 of 100 fire */
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 81, 19, 62, 0, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 80, 20, 62, 0, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_non_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	/* too few answers in all (min_samples): 5 of 10 */
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 5, 5, 62, 0, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	/* large answers truncated rightly: 513 bytes without EDNS */
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 15, 33, 513, 0, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	/* 900 bytes: fit when both sides offered 1232 ... */
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 15, 33, 900, 1232, 1232);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	const struct mx_finding *f = find(d, "TC_RATE_LIMIT", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "within the EDNS size"));
+	mx_detect_free(d);
+	/* ... not from a resolver whose buffer is 512 (its OPT says so),
+	 * nor without OPT in the truncated answer, nor above 1232 whatever
+	 * both sides offer (DNSKEY, big TXT) */
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 15, 33, 900, 4096, 512);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 15, 33, 900, 1232, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	d = new_det("TC_RATE_LIMIT");
+	tcrl_run(d, 15, 33, 1400, 4096, 4096);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	/* truncated answers that are not the bare mark: with a record (a
+	 * server cutting at a size), or larger than header and question
+	 * leave room for (98 bytes here: 12 + 18 + 4 + 64) */
+	static const struct {
+		uint32_t size;
+		uint16_t an;
+		bool fires;
+	} marks[] = {{98, 0, true}, {60, 1, false}, {99, 0, false}, {300, 5, false}};
+	for (unsigned k = 0; k < sizeof marks / sizeof marks[0]; k++) {
+		d = new_det("TC_RATE_LIMIT");
+		for (unsigned i = 0; i < 33; i++) {
+			tcrl_udp(d, "192.0.2.10", 10 + i, T0 + i * 10000, 1 + 4 * i, true, marks[k].size, marks[k].an, 0,
+				 0);
+			tcrl_tcp(d, "192.0.2.10", 10 + i, T0 + i * 10000 + 1000, 3 + 4 * i, 400);
+		}
+		for (unsigned i = 0; i < 15; i++)
+			tcrl_udp(d, "192.0.2.10", 1000 + i, T0 + SEC + i * 10000, 200 + 2 * i, false, 80, 1, 0, 0);
+		mx_detect_finish(d, T0 + 10 * SEC);
+		assert_true((find(d, "TC_RATE_LIMIT", NULL) != NULL) == marks[k].fires);
+		mx_detect_free(d);
+	}
+	/* no TCP retry (TC_NO_TCP_RETRY's case), or one more than 3 s late */
+	d = new_det("TC_RATE_LIMIT");
+	for (unsigned i = 0; i < 33; i++)
+		tcrl_udp(d, "192.0.2.10", i, T0 + i * 10000, 1 + 4 * i, true, 33, 0, 0, 0);
+	for (unsigned i = 0; i < 15; i++)
+		tcrl_udp(d, "192.0.2.10", 1000 + i, T0 + SEC + i * 10000, 200 + 2 * i, false, 80, 1, 0, 0);
+	for (unsigned i = 0; i < 33; i++)
+		tcrl_tcp(d, "192.0.2.10", i, T0 + 4 * SEC + i * 10000, 300 + 2 * i, 62);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+	/* another client's TCP retries do not count for this one */
+	d = new_det("TC_RATE_LIMIT");
+	for (unsigned i = 0; i < 33; i++) {
+		tcrl_udp(d, "192.0.2.10", i, T0 + i * 10000, 1 + 4 * i, true, 33, 0, 0, 0);
+		tcrl_tcp(d, "192.0.2.11", i, T0 + i * 10000 + 1000, 3 + 4 * i, 62);
+	}
+	for (unsigned i = 0; i < 15; i++)
+		tcrl_udp(d, "192.0.2.10", 1000 + i, T0 + SEC + i * 10000, 200 + 2 * i, false, 80, 1, 0, 0);
+	mx_detect_finish(d, T0 + 10 * SEC);
+	assert_null(find(d, "TC_RATE_LIMIT", NULL));
+	mx_detect_free(d);
+}
+
+/* A pair evicted from the table between a truncated answer and its TCP
+ * retry: the retry must count for no pair, neither the slot's new
+ * occupant nor the pair's new entry. Without the eviction the same traffic
+ * fires (5 of 24, 21%). With it, 2000 other clients take the table, 20
+ * answers each, and the sender's new entry holds 20 answers: whichever of
+ * them the 5 retries were counted for would show 5 of 20 (25%) and fire. */
+static void p22_tc_rate_limit_eviction(void **state)
+{
+	(void)state;
+	for (int evict = 0; evict <= 1; evict++) {
+		struct mx_detect *d = new_det("TC_RATE_LIMIT");
+		uint64_t ts = T0, frame = 1;
+		for (unsigned i = 0; i < 19; i++, ts += 1000, frame += 2)
+			tcrl_udp(d, "192.0.2.10", 1000 + i, ts, frame, false, 80, 1, 0, 0);
+		for (unsigned i = 0; i < 5; i++, ts += 1000, frame += 2)
+			tcrl_udp(d, "192.0.2.10", i, ts, frame, true, 33, 0, 0, 0);
+		if (evict) {
+			char cl[32];
+			for (unsigned k = 0; k < 2000; k++) {
+				snprintf(cl, sizeof cl, "10.%u.%u.1", k / 250, k % 250);
+				for (unsigned i = 0; i < 20; i++, frame += 2)
+					tcrl_udp(d, cl, 5000 + i, ts, frame, false, 80, 1, 0, 0);
+			}
+			for (unsigned i = 0; i < 20; i++, ts += 1000, frame += 2)
+				tcrl_udp(d, "192.0.2.10", 2000 + i, ts, frame, false, 80, 1, 0, 0);
+		}
+		for (unsigned i = 0; i < 5; i++, ts += 1000, frame += 2)
+			tcrl_tcp(d, "192.0.2.10", i, ts, frame, 62);
+		mx_detect_finish(d, T0 + 10 * SEC);
+		if (evict)
+			assert_null(find(d, "TC_RATE_LIMIT", NULL));
+		else
+			assert_non_null(find(d, "TC_RATE_LIMIT", NULL));
+		mx_detect_free(d);
+	}
+}
+
 /* P20 SEARCH_SUFFIX_EXPANSION (lab-search-suffix.pcap): glibc res_search
  * repeats an unanswered question with the search domain appended. */
 static void p20_search_suffix_pairs(void **state)
@@ -1911,6 +2164,7 @@ static void pair_keys_are_detector_keys(void **state)
 			assert_true(e.key[MX_PK_QVOL] == mx_key_addr(&c, 16));
 			assert_true(e.key[MX_PK_STORM] == mx_key_addr(&sv, 17));
 			assert_true(e.key[MX_PK_SFX] == mx_key_addr(&c, 0x5f78));
+			assert_true(e.key[MX_PK_TCRL] == mx_key_addr2(&c, &sv, 18));
 			for (unsigned k = 0; k < MX_PK_N; k++)
 				assert_int_equal(e.hint[k], MX_PK_NO_HINT);
 		}
@@ -3570,6 +3824,9 @@ int main(void)
 		cmocka_unit_test(findings_table_is_bounded),
 		cmocka_unit_test(findings_eviction_keeps_rare_patterns),
 		cmocka_unit_test(p14_rst_after_tc_is_fallback_failed),
+		cmocka_unit_test(p22_tc_rate_limit_fires),
+		cmocka_unit_test(p22_tc_rate_limit_silent),
+		cmocka_unit_test(p22_tc_rate_limit_eviction),
 		cmocka_unit_test(p20_search_suffix_pairs),
 		cmocka_unit_test(p20_search_suffix_wildcard_warns),
 		cmocka_unit_test(p20_search_suffix_negatives),
