@@ -1105,10 +1105,6 @@ static inline void step_over(struct mx_chain_step *d, const struct ohead *c, uin
 	d->ede = 0xffff;
 }
 
-/* The public record of open chain i into x, over the record x holds (the
- * scratch record: the previous close's; mx_chain_peek_open(): a cleared
- * one). chain_finish() writes the rest. Reads the table only. Inlined in
- * both callers, so that close_slot() keeps the code it had with one. */
 /* The time of the chain's connecting SYN, to the millisecond below it
  * (0: not connected). */
 static uint64_t chain_syn_us(const struct ohead *c)
@@ -1131,6 +1127,10 @@ static bool after_syn(const struct ohead *c, uint64_t first_us)
 	return sy && first_us >= sy + 1000u;
 }
 
+/* The public record of open chain i into x, over the record x holds (the
+ * scratch record: the previous close's; mx_chain_peek_open(): a cleared
+ * one). chain_finish() writes the rest. Reads the table only. Inlined in
+ * both callers, so that close_slot() keeps the code it had with one. */
 static inline __attribute__((always_inline)) void chain_build(const struct mx_chain_table *t, uint32_t i,
 							       struct mx_chain *x)
 {
