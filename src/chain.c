@@ -167,6 +167,7 @@ struct cstep {
 		uint16_t rcode, ede;
 		bool timeouts, pending;
 		uint8_t n_resolvers;
+		uint8_t tcp;
 		uint64_t lookup_seq;
 	};
 	struct mx_addr res0;
@@ -192,6 +193,7 @@ CSTEP_SAME(ede);
 CSTEP_SAME(timeouts);
 CSTEP_SAME(pending);
 CSTEP_SAME(n_resolvers);
+CSTEP_SAME(tcp);
 CSTEP_SAME(lookup_seq);
 _Static_assert(offsetof(struct cstep, res0) == offsetof(struct mx_chain_step, resolvers), "res0 is resolvers[0]");
 _Static_assert(offsetof(struct mx_chain_step, lookup_seq) + sizeof(uint64_t) == CSTEP_SCALARS,
@@ -1443,6 +1445,13 @@ static struct cstep *step_merge(struct ohead *c, uint16_t *ref, const struct mx_
 		if (l->last_us > s->end_us)
 			s->end_us = l->last_us;
 		s->lookup_seq = l->seq;
+	}
+	/* over TCP: after a truncated UDP answer, or from the start */
+	bool tc = false;
+	for (unsigned i = 0; i < nt; i++) {
+		tc |= l->tries[i].tc;
+		if (l->tries[i].transport == MX_T_TCP && s->tcp != 1)
+			s->tcp = tc ? 1 : 2;
 	}
 	s = step_frames(c, ref, s, l, nt);
 	return step_resolvers(c, ref, s, l);

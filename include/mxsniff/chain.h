@@ -60,6 +60,10 @@ struct mx_chain_step {
 	bool timeouts;                 /* some try timed out */
 	bool pending;                  /* the capture ended while this slot's lookup was unresolved */
 	uint8_t n_resolvers;
+	/* some query went over TCP: 1 = after a TC=1 answer (a truncated UDP
+	 * answer retried, RFC 7766), 2 = with no TC=1 before (a use-vc
+	 * sender); 0 = UDP only */
+	uint8_t tcp;
 	uint64_t lookup_seq;           /* last lookup merged (beside the other scalars: one cache line) */
 	struct mx_addr resolvers[MX_LOOKUP_MAX_RESOLVERS];
 	uint16_t n_frames;

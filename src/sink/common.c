@@ -767,7 +767,8 @@ const char *mx_sk_evidence_answer(const struct mx_evidence *e, char *buf, size_t
 
 /* "ok", "NODATA", "SERVFAIL" (ANSWER: then the host's addresses of
  * `family` when given), with " (N queries)" when more than one query was
- * sent (not "xN", which reads as a count of addresses), and the EDE. */
+ * sent (not "xN", which reads as a count of addresses), "over TCP" (after
+ * TC=1, or from the start) when a query went over TCP, and the EDE. */
 static void step_result(struct sk_buf *s, const struct mx_chain_step *st,
 			const struct mx_chain_host *h, uint8_t family);
 
@@ -785,8 +786,12 @@ static void step_result(struct sk_buf *s, const struct mx_chain_step *st,
 	} else {
 		ska(s, "%s", mx_outcome_name(st->outcome));
 	}
+	/* " (N queries, over TCP after TC=1)": the count and the transport */
+	const char *tcp = st->tcp == 1 ? "over TCP after TC=1" : st->tcp == 2 ? "over TCP" : NULL;
 	if (st->attempts > 1)
-		ska(s, " (%u queries)", (unsigned)st->attempts);
+		ska(s, tcp ? " (%u queries, %s)" : " (%u queries)", (unsigned)st->attempts, tcp);
+	else if (tcp)
+		ska(s, " (%s)", tcp);
 	if (st->ede != 0xffff)
 		ska(s, " (EDE %u %s)", (unsigned)st->ede, mx_dns_ede_name(st->ede));
 }
@@ -848,8 +853,11 @@ const char *mx_sk_mx_line(const struct mx_chain *c, char *buf, size_t n)
 		ska(&s, "MX ok: %u exchange%s", k, k == 1 ? "" : "s");
 		if (c->null_mx_mixed)
 			ska(&s, " beside a null MX");
+		const char *tcp = m->tcp == 1 ? "over TCP after TC=1" : m->tcp == 2 ? "over TCP" : NULL;
 		if (m->attempts > 1)
-			ska(&s, " (%u queries)", (unsigned)m->attempts);
+			ska(&s, tcp ? " (%u queries, %s)" : " (%u queries)", (unsigned)m->attempts, tcp);
+		else if (tcp)
+			ska(&s, " (%s)", tcp);
 	} else if (m->outcome == MX_O_NODATA) {
 		ska(&s, "MX NODATA: the domain itself is the exchange (implicit MX)");
 	} else {

@@ -959,6 +959,7 @@ static void write_step(struct mx_jw *out, const struct mx_chain_step *st)
 	kv_time(out, &f, KL("last_seen"), st->asked ? st->end_us : 0);
 	kv_ms(out, &f, KL("latency_ms"), st->asked && !no_response(st->outcome), st->latency_us);
 	kv_bool(out, &f, KL("timeouts"), st->timeouts);
+	kv_str(out, &f, KL("tcp"), st->tcp == 1 ? "after_tc" : st->tcp == 2 ? "only" : NULL);
 	key(out, &f, KL("resolvers"));
 	addr_array(out, st->resolvers, nres);
 	key(out, &f, KL("frames"));

@@ -428,6 +428,39 @@ static void musl_getaddrinfo_defers(void **state)
 	}
 }
 
+/* A step records a query over TCP: after a truncated UDP answer (the
+ * retry, RFC 7766), or from the start (use-vc); UDP only: 0. */
+static void step_records_tcp(void **state)
+{
+	(void)state;
+	struct mx_chain_table *t = new_table(0);
+	struct mx_lookup l;
+	lk(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0, 1);
+	mx_answer("mx1.example.test", "mx2.example.test");
+	l.tries[0].transport = MX_T_UDP;
+	l.tries[0].tc = true;
+	l.tries[1] = l.tries[0];
+	l.tries[1].tc = false;
+	l.tries[1].transport = MX_T_TCP;
+	l.tries[1].q_ts += 1000;
+	l.n_tries = 2;
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx1.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 5);
+	l.tries[0].transport = MX_T_TCP;
+	addr_answer("198.51.100.25");
+	mx_chain_observe_lookup(t, &l);
+	lk(&l, "192.0.2.10", "mx2.example.test", MX_TYPE_A, MX_O_ANSWER, T0 + SEC, 7);
+	l.tries[0].transport = MX_T_UDP;
+	addr_answer("198.51.100.26");
+	mx_chain_observe_lookup(t, &l);
+	mx_chain_finish(t, T0 + 10 * SEC);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].mx.tcp, 1);
+	assert_int_equal(got[0].hosts[0].a.tcp, 2);
+	assert_int_equal(got[0].hosts[1].a.tcp, 0);
+	mx_chain_free(t);
+}
+
 /* res_search() with a search list (dma): MX nonexistent.test NXDOMAIN, then
  * at once MX nonexistent.test.lab.test NXDOMAIN. The second is the same
  * delivery's retry with the search domain appended: one chain, counting
@@ -2215,6 +2248,7 @@ int main(void)
 		cmocka_unit_test(resolved_chain_with_syn),
 		cmocka_unit_test(chain_ends_at_syn),
 		cmocka_unit_test(musl_getaddrinfo_defers),
+		cmocka_unit_test(step_records_tcp),
 		cmocka_unit_test(search_suffix_mx),
 		cmocka_unit_test(search_suffix_ndots),
 		cmocka_unit_test(relay_chains),

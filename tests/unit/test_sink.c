@@ -1228,7 +1228,7 @@ static const char *const host_spec[] = {
 };
 static const char *const step_spec[] = {
 	"asked:b", "outcome:sz", "rcode:sz", "ede:nz", "lookups:n", "attempts:n",
-	"first_seen:sz", "last_seen:sz", "latency_ms:nz", "timeouts:b", "resolvers:a", "frames:a",
+	"first_seen:sz", "last_seen:sz", "latency_ms:nz", "timeouts:b", "tcp:sz", "resolvers:a", "frames:a",
 };
 static const char *const domain_spec[] = {
 	"domain:s", "relay:b", "chains:n", "resolved:n", "deferred:n", "failed:n", "incomplete:n",
@@ -1364,10 +1364,10 @@ static void json_findings_chains(void **state)
 			"\"rcode\":\"NOERROR\",\"ede\":null,\"lookups\":1,\"attempts\":1,");
 	assert_has(out, "\"first_family\":\"AAAA\",\"a\":{\"asked\":false,\"outcome\":null,"
 			"\"rcode\":null,\"ede\":null,\"lookups\":0,\"attempts\":0,\"first_seen\":null,"
-			"\"last_seen\":null,\"latency_ms\":null,\"timeouts\":false,\"resolvers\":[],"
+			"\"last_seen\":null,\"latency_ms\":null,\"timeouts\":false,\"tcp\":null,\"resolvers\":[],"
 			"\"frames\":[]},\"aaaa\":{\"asked\":true,\"outcome\":\"SERVFAIL\","
 			"\"rcode\":\"SERVFAIL\",\"ede\":22,\"lookups\":1,\"attempts\":3,");
-	assert_has(out, "\"latency_ms\":500.000,\"timeouts\":false,\"resolvers\":[\"198.51.100.53\"],"
+	assert_has(out, "\"latency_ms\":500.000,\"timeouts\":false,\"tcp\":null,\"resolvers\":[\"198.51.100.53\"],"
 			"\"frames\":[3,4]}");
 	assert_has(out, "},\n{\"sender\":\"192.0.2.10\",\"domain\":\"ok.test.\",\"attempt\":1,"
 			"\"prev_start\":null,");
