@@ -2062,22 +2062,6 @@ static void join_lookup(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 	join_member(t, slot, hi, l, tlsa);
 }
 
-/* Whether lookup l sent one query, with the same ID and port, to several
- * servers within 1 ms: musl's stub asks every nameserver at once
- * (captures/lab-musl-*); glibc, c-ares and the others ask one at a time. */
-static bool multi_send(const struct mx_lookup *l)
-{
-	const struct mx_lookup_try *t0 = &l->tries[0];
-	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
-		const struct mx_lookup_try *t = &l->tries[i];
-		if (t->q_ts - t0->q_ts >= 1000u)
-			break;
-		if (t->id == t0->id && t->sport == t0->sport && t->sport && !mx_addr_eq(&t->server, &t0->server))
-			return true;
-	}
-	return false;
-}
-
 /* Lookup l joins host hi of chain slot (hi < n_hosts). */
 static void join_member(struct mx_chain_table *t, uint32_t slot, uint8_t hi, const struct mx_lookup *l,
 			bool tlsa)
@@ -2095,7 +2079,7 @@ static void join_member(struct mx_chain_table *t, uint32_t slot, uint8_t hi, con
 						 (!ms->pending && outcome_fail(t, ms->outcome) ? bit : 0));
 	} else {
 		bool v6 = l->qtype == MX_TYPE_AAAA;
-		if (multi_send(l))
+		if (mx_lookup_multi_send(l))
 			u->multi_send |= (uint8_t)(1u << hi);
 		uint16_t *st = v6 ? &h->aaaa : &h->a;
 		uint16_t other_ref = v6 ? h->a : h->aaaa;

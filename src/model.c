@@ -1341,6 +1341,8 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 			r->forwarded++;
 			r->fwd_for = l->fwd_server;
 		}
+		if (l->n_tries > 1 && mx_lookup_multi_send(l))
+			r->multi_send++;
 	}
 	if (l->forwarded) {
 		struct srv *sv = get_srv(m, &l->fwd_server);

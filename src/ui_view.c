@@ -1270,6 +1270,9 @@ static void s_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 	   ", CD %" PRIu64 ")", r->queries, r->edns_queries, r->do_queries, r->ad_queries, r->cd_queries);
 	kv(rs, "lookups", MX_ROLE_NORMAL, "%" PRIu64 ": MX %" PRIu64 ", A %" PRIu64 ", AAAA %" PRIu64
 	   ", other %" PRIu64, r->lookups, r->mx_lookups, r->a_lookups, r->aaaa_lookups, r->other_lookups);
+	if (r->multi_send)
+		kv(rs, "stub", MX_ROLE_NORMAL, "musl: %" PRIu64 " lookup%s sent to several resolvers at once; its "
+		   "getaddrinfo gives up when A or AAAA fails", r->multi_send, r->multi_send == 1 ? "" : "s");
 	buf[0] = '\0';
 	for (k = 0; k < MX_O__COUNT; k++)
 		if (r->outcomes[k])

@@ -121,6 +121,22 @@ static inline uint64_t mx_lookup_qhash_of(const struct mx_lookup *l)
 	return l->qhash ? l->qhash : mx_txn_question_hash(&l->qname, l->qtype, l->qclass);
 }
 
+/* Whether l sent one query, with the same ID and port, to several servers
+ * within 1 ms: musl's stub asks every nameserver at once
+ * (captures/lab-musl-*); glibc, c-ares and the others ask one at a time. */
+static inline bool mx_lookup_multi_send(const struct mx_lookup *l)
+{
+	const struct mx_lookup_try *t0 = &l->tries[0];
+	for (unsigned i = 1; i < l->n_tries && i < MX_LOOKUP_MAX_TRIES; i++) {
+		const struct mx_lookup_try *t = &l->tries[i];
+		if (t->q_ts - t0->q_ts >= 1000u)
+			break;
+		if (t->id == t0->id && t->sport == t0->sport && t->sport && !mx_addr_eq(&t->server, &t0->server))
+			return true;
+	}
+	return false;
+}
+
 /* A forwarder sends its upstream query within milliseconds of its client's
  * query; glibc's shortest timeout before asking the next server is 1 s. */
 #define MX_LOOKUP_FWD_WINDOW_US 250000u

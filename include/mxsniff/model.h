@@ -94,6 +94,9 @@ struct mx_sender_row {
 	 * server (the stub it forwards for) */
 	uint64_t forwarded;
 	struct mx_addr fwd_for;
+	/* lookups that sent one query (same ID and port) to several resolvers
+	 * at once (mx_lookup_multi_send): musl's stub resolver */
+	uint64_t multi_send;
 };
 
 /* The sender's address-family habit in words: "AAAA-first", "A-first",

@@ -804,6 +804,8 @@ void mx_sj_sender_members(struct mx_jw *out, const struct mx_sender_row *r)
 		kv_null(out, &f, KL("retry_gap_min_s"));
 		kv_null(out, &f, KL("retry_gap_mean_s"));
 	}
+	kv_u64(out, &f, KL("multi_send_lookups"), r->multi_send);
+	kv_str(out, &f, KL("stub"), r->multi_send ? "musl" : NULL);
 }
 
 void mx_sj_failing_members(struct mx_jw *out, const struct mx_name_row *r)

@@ -620,6 +620,17 @@ static void section_senders(FILE *out, const struct mx_snapshot *s)
 	tbl_fini(&t);
 	for (size_t i = 0; i < s->n_senders; i++) {
 		const struct mx_sender_row *r = &s->senders[i];
+		char ad[MX_ADDR_STRLEN], line[512];
+		if (!r->multi_send)
+			continue;
+		snprintf(line, sizeof line, "%s sent %" PRIu64 " lookup%s to several resolvers at once (one query, "
+			 "same ID and port): musl's stub resolver (Alpine Linux), whose getaddrinfo gives up "
+			 "when A or AAAA gets SERVFAIL or no answer",
+			 mx_addr_format(&r->addr, ad, sizeof ad), r->multi_send, r->multi_send == 1 ? "" : "s");
+		wrap(out, "  ", 4, line);
+	}
+	for (size_t i = 0; i < s->n_senders; i++) {
+		const struct mx_sender_row *r = &s->senders[i];
 		char ad[MX_ADDR_STRLEN], fw[MX_ADDR_STRLEN];
 		if (!r->forwarded)
 			continue;

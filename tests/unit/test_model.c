@@ -385,6 +385,37 @@ static void percentiles_sweep(void **state)
 	}
 }
 
+/* A sender whose lookup sent one query (same ID and port) to two resolvers
+ * within 1 ms is counted as musl's multi-send; a re-send to the next
+ * server after a timeout, or with another ID, is not. */
+static void sender_multi_send(void **state)
+{
+	(void)state;
+	struct mx_model *m = mk(16, 16, 16, 0, 0);
+	struct mx_addr musl = A4(10, 0, 0, 1), glibc = A4(10, 0, 0, 2);
+	for (int k = 0; k < 3; k++) {
+		struct mx_lookup l = lk(k == 0 ? musl : glibc, "mx.example", MX_TYPE_A, MX_O_ANSWER, 1 + (uint64_t)k);
+		l.n_tries = 2;
+		l.tries[0].q_ts = 5000000;
+		l.tries[0].id = 0x4e7f;
+		l.tries[0].sport = 38544;
+		l.tries[0].server = A4(10, 53, 0, 53);
+		l.tries[1] = l.tries[0];
+		l.tries[1].server = A4(10, 53, 0, 56);
+		l.tries[1].q_ts += k == 1 ? 1000000 : 40; /* k 1: glibc's next server after 1 s */
+		if (k == 2)
+			l.tries[1].id = 0x1234;           /* another query */
+		mx_model_observe_lookup(m, &l);
+	}
+	struct mx_snapshot s;
+	assert_int_equal(mx_model_snapshot(m, &s), 0);
+	assert_int_equal(s.n_senders, 2);
+	for (size_t i = 0; i < s.n_senders; i++)
+		assert_int_equal(s.senders[i].multi_send, mx_addr_eq(&s.senders[i].addr, &musl) ? 1 : 0);
+	mx_snapshot_fini(&s);
+	mx_model_free(m);
+}
+
 /* ---- eviction --------------------------------------------------------- */
 
 static void eviction_caps(void **state)
@@ -1676,6 +1707,7 @@ int main(void)
 		cmocka_unit_test(percentiles_known),
 		cmocka_unit_test(percentiles_sweep),
 		cmocka_unit_test(eviction_caps),
+		cmocka_unit_test(sender_multi_send),
 		cmocka_unit_test(eviction_churn),
 		cmocka_unit_test(deterministic_order),
 		cmocka_unit_test(policy_names_not_failing),

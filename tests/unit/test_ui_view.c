@@ -970,6 +970,11 @@ static void test_senders(void **state)
 	build(c);
 	assert_true(mx_ui_row_has(&c->f.rows[3], "Sender 192.0.2.11"));
 	assert_true(any_row_has(c, "30 of 40 lookups forwarded for 127.0.0.53 on this host"));
+	assert_false(any_row_has(c, "musl"));
+	/* a musl stub: one query to several resolvers at once */
+	c->x.snd[1].multi_send = 7;
+	build(c);
+	assert_true(any_row_has(c, "musl: 7 lookups sent to several resolvers at once"));
 }
 
 static void test_resolvers(void **state)
