@@ -2098,13 +2098,14 @@ static void rec_note(struct mx_detect *d, const struct mx_finding *f)
 	d->n_rec_cand++;
 }
 
-/* Chain c resolved and connected: the findings about its sender and domain
- * (ERROR or CRIT, about deliveries) whose last occurrence came before it
- * started are marked recovered by it and lowered to WARN. The first such
- * chain marks them; one that is marked keeps it. */
-static void rec_check(struct mx_detect *d, const struct mx_chain *c)
+/* Chain c (hash: rec_hash of its sender and domain) resolved and connected:
+ * the findings about its sender and domain (ERROR or CRIT, about
+ * deliveries) whose last occurrence came before it started are marked
+ * recovered by it and lowered to WARN. The first such chain marks them;
+ * one that is marked keeps it. */
+static void rec_check(struct mx_detect *d, const struct mx_chain *c, uint64_t hash)
 {
-	uint64_t h = rec_hash(&c->sender, &c->domain) & 4095u;
+	uint64_t h = hash & 4095u;
 	if (!(d->rec_bloom[h >> 6] >> (h & 63) & 1))
 		return;
 	for (size_t i = 0; i < d->n; i++) {
@@ -2376,7 +2377,8 @@ void mx_detect_observe_lookup(struct mx_detect *d, const struct mx_lookup *l)
 
 void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)
 {
-	uint64_t k = rec_hash(&c->sender, &c->domain) | 1u;
+	/* one hash of (sender, domain) for the failure run and the recovery */
+	uint64_t hash = rec_hash(&c->sender, &c->domain), k = hash | 1u;
 	struct fail_run *fr = &d->fail_run[(k >> 20) & 1023u];
 	if (fr->key != k) {
 		fr->key = k;
@@ -2390,7 +2392,7 @@ void mx_detect_observe_chain(struct mx_detect *d, const struct mx_chain *c)
 	DISPATCH(l_chain, on_chain, c, &d->em);
 	d->chain_fails = 0;
 	if (d->n_rec_cand && c->verdict == MX_CHAIN_RESOLVED && c->connected && !c->open)
-		rec_check(d, c);
+		rec_check(d, c, hash);
 }
 
 void mx_detect_observe_tcp(struct mx_detect *d, const struct mx_tcpctl *t)
