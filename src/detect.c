@@ -2072,6 +2072,7 @@ static void heap_build(struct mx_detect *d)
  * sender bounces) is not undone by a later message that gets through. */
 static const char *const rec_patterns[] = {
 	"MX_TARGET_TRANSIENT", "AAAA_SERVFAIL_LOOP", "AAAA_TIMEOUT_LOOP", "TLSA_LOOKUP_FAIL", "DOMAIN_SERVFAIL",
+	"ANY_LOOKUP_FAIL", "ANY_ANSWER_OVERSIZE",
 };
 
 static bool rec_candidate(const struct mx_finding *f)

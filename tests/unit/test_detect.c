@@ -1599,6 +1599,218 @@ static void p22_tc_rate_limit_eviction(void **state)
 
 /* P20 SEARCH_SUFFIX_EXPANSION (lab-search-suffix.pcap): glibc res_search
  * repeats an unanswered question with the search domain appended. */
+/* P23 ANY_LOOKUP_FAIL: qmail-remote asks ANY for the recipient domain before
+ * MX and defers when that fails. */
+static void any_lookup(struct mx_lookup *l, const char *client, const char *name, enum mx_outcome o, uint64_t t)
+{
+	lookup(l, client, name, MX_TYPE_ANY, o, t, "192.0.2.53", o == MX_O_TIMEOUT ? 5000000 : 2000);
+}
+
+static void p23_any_refused_without_mx(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("ANY_LOOKUP_FAIL");
+	struct mx_lookup l;
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_REFUSED, T0);
+	mx_detect_observe_lookup(d, &l);
+	/* held: nothing yet, but pending */
+	assert_null(find(d, "ANY_LOOKUP_FAIL", NULL));
+	size_t np;
+	const struct mx_finding *pf = mx_detect_pending(d, &np, NULL);
+	assert_int_equal(np, 1);
+	assert_string_equal(pf[0].pattern, "ANY_LOOKUP_FAIL");
+	assert_non_null(pf[0].pending);
+	/* the tick past the hold judges it */
+	mx_detect_tick(d, T0 + 5 * SEC);
+	assert_null(find(d, "ANY_LOOKUP_FAIL", NULL));
+	mx_detect_tick(d, T0 + 30 * SEC);
+	const struct mx_finding *f = find(d, "ANY_LOOKUP_FAIL", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_int_equal(f->qtype, MX_TYPE_ANY);
+	assert_non_null(strstr(f->smtp_status, "CNAME lookup failed temporarily. (#4.4.3)"));
+	assert_non_null(strstr(f->detail, "ANY example.test. REFUSED"));
+	assert_non_null(strstr(f->cause, "refuses ANY"));
+	assert_true(f->n_frames >= 1);
+	assert_true(f->single_attempt);
+	/* a second delivery attempt 400 s later (qmail's retry) fails too: CRIT */
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_REFUSED, T0 + 400 * SEC);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 420 * SEC);
+	size_t n;
+	f = find(d, "ANY_LOOKUP_FAIL", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_CRIT);
+	assert_int_equal(f->attempts, 2);
+	assert_int_equal(f->count, 2);
+	mx_detect_free(d);
+}
+
+static void p23_any_fail_then_mx_is_quiet(void **state)
+{
+	(void)state;
+	struct mx_lookup l;
+	/* the MX lookup closes after the ANY lookup */
+	struct mx_detect *d = new_det("ANY_LOOKUP_FAIL");
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_SERVFAIL, T0);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 3 * SEC, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_null(find(d, "ANY_LOOKUP_FAIL", NULL));
+	mx_detect_free(d);
+	/* ... and before it (a failing ANY lookup closes late) */
+	d = new_det("ANY_LOOKUP_FAIL");
+	lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 3 * SEC, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_TIMEOUT, T0);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_null(find(d, "ANY_LOOKUP_FAIL", NULL));
+	mx_detect_free(d);
+	/* an MX lookup by another sender, or before the ANY, or of another
+	 * domain, does not count */
+	d = new_det("ANY_LOOKUP_FAIL");
+	lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 - 5 * SEC, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.11", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 1 * SEC, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "other.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 1 * SEC, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_TIMEOUT, T0);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_non_null(find(d, "ANY_LOOKUP_FAIL", NULL));
+	mx_detect_free(d);
+	/* FORMERR and NXDOMAIN are hard for qmail: it goes on (no finding even
+	 * without an MX lookup: that is another story) */
+	d = new_det("ANY_LOOKUP_FAIL");
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_FORMERR, T0);
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "nx.test", MX_O_NXDOMAIN, T0);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_null(find(d, "ANY_LOOKUP_FAIL", NULL));
+	assert_null(find(d, "ANY_ANSWER_OVERSIZE", NULL));
+	mx_detect_free(d);
+}
+
+static void p23_qmail_evidence_and_edns(void **state)
+{
+	(void)state;
+	struct mx_lookup l;
+	/* a person's dig (EDNS) from a host never seen asking ANY before MX: WARN */
+	struct mx_detect *d = new_det("ANY_LOOKUP_FAIL");
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_REFUSED, T0);
+	l.q_edns = true;
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	const struct mx_finding *f = find(d, "ANY_LOOKUP_FAIL", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_non_null(strstr(f->detail, "EDNS"));
+	mx_detect_free(d);
+	/* the same after two ANY-then-MX deliveries (one through a CNAME): ERROR,
+	 * and the detail counts them */
+	d = new_det("ANY_LOOKUP_FAIL");
+	any_lookup(&l, "192.0.2.10", "a.test", MX_O_ANSWER, T0);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "a.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 5000, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	struct mx_dns_msg m;
+	memset(&m, 0, sizeof m);
+	m.n_cname = 1;
+	mx_dname_from_text("c.test", &m.cname[0]);
+	m.wire_len = 80;
+	any_lookup(&l, "192.0.2.10", "b.test", MX_O_ANSWER, T0 + SEC);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "c.test", MX_O_ANSWER, T0 + SEC + 5000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "c.test", MX_TYPE_MX, MX_O_ANSWER, T0 + SEC + 9000, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_REFUSED, T0 + 2 * SEC);
+	l.q_edns = true;
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	size_t n;
+	f = find(d, "ANY_LOOKUP_FAIL", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_non_null(strstr(f->detail, "asked ANY before MX for 2 other deliveries"));
+	assert_null(find(d, "ANY_ANSWER_OVERSIZE", NULL));
+	mx_detect_free(d);
+}
+
+static void p23_any_answer_oversize(void **state)
+{
+	(void)state;
+	struct mx_lookup l;
+	struct mx_dns_msg m;
+	memset(&m, 0, sizeof m);
+	m.wire_len = 713;
+	m.transport = MX_T_TCP;
+	struct mx_detect *d = new_det("ANY_LOOKUP_FAIL");
+	any_lookup(&l, "192.0.2.10", "big.test", MX_O_ANSWER, T0);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	const struct mx_finding *f = find(d, "ANY_ANSWER_OVERSIZE", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_non_null(strstr(f->detail, "713 bytes (over TCP after TC=1)"));
+	assert_null(find(d, "ANY_LOOKUP_FAIL", NULL));
+	mx_detect_free(d);
+	/* a patched qmail (or a short answer section) goes on to MX: quiet */
+	d = new_det("ANY_LOOKUP_FAIL");
+	any_lookup(&l, "192.0.2.10", "big.test", MX_O_ANSWER, T0);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "big.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 10000, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_null(find(d, "ANY_ANSWER_OVERSIZE", NULL));
+	/* 512 bytes fit */
+	m.wire_len = 512;
+	any_lookup(&l, "192.0.2.10", "fits.test", MX_O_ANSWER, T0);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	assert_null(find(d, "ANY_ANSWER_OVERSIZE", NULL));
+	mx_detect_free(d);
+}
+
+/* More failing ANY lookups than the pending array holds: every one is
+ * judged, none lost. */
+static void p23_pending_overflow_judges(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("ANY_LOOKUP_FAIL");
+	struct mx_lookup l;
+	char name[64];
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(name, sizeof name, "d%u.test", i);
+		any_lookup(&l, "192.0.2.10", name, MX_O_SERVFAIL, T0 + i * 1000);
+		mx_detect_observe_lookup(d, &l);
+	}
+	mx_detect_finish(d, T0 + 60 * SEC);
+	size_t n;
+	assert_non_null(find(d, "ANY_LOOKUP_FAIL", &n));
+	assert_int_equal(n, 100);
+	mx_detect_free(d);
+	/* two qmail-remote runs for one domain 2 s apart: two occurrences */
+	d = new_det("ANY_LOOKUP_FAIL");
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_SERVFAIL, T0);
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_SERVFAIL, T0 + 2 * SEC);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 60 * SEC);
+	const struct mx_finding *f = find(d, "ANY_LOOKUP_FAIL", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->count, 2);
+	mx_detect_free(d);
+}
+
 static void p20_search_suffix_pairs(void **state)
 {
 	(void)state;
@@ -3825,6 +4037,11 @@ int main(void)
 		cmocka_unit_test(findings_eviction_keeps_rare_patterns),
 		cmocka_unit_test(p14_rst_after_tc_is_fallback_failed),
 		cmocka_unit_test(p22_tc_rate_limit_fires),
+		cmocka_unit_test(p23_any_refused_without_mx),
+		cmocka_unit_test(p23_any_fail_then_mx_is_quiet),
+		cmocka_unit_test(p23_qmail_evidence_and_edns),
+		cmocka_unit_test(p23_any_answer_oversize),
+		cmocka_unit_test(p23_pending_overflow_judges),
 		cmocka_unit_test(p22_tc_rate_limit_silent),
 		cmocka_unit_test(p22_tc_rate_limit_eviction),
 		cmocka_unit_test(p20_search_suffix_pairs),
