@@ -6,7 +6,8 @@
  * ERROR when the lookup's final outcome is REFUSED/REFERRAL, CRIT when the
  * resolver refused every one of >= 3 lookups from the sender. OpenSMTPD turns
  * a REFUSED MX answer into a permanent failure. AAAA lookups are not counted:
- * REFUSED for AAAA alone is the type mishandled (AAAA_SERVFAIL_A_OK).
+ * REFUSED for AAAA alone is the type mishandled (AAAA_SERVFAIL_A_OK); nor
+ * are ANY lookups: refusing ANY is a policy (ANY_LOOKUP_FAIL).
  * An access list refuses a client everything; a resolver that also answered
  * some of the sender's lookups (any rcode but REFUSED) refuses by rate or by
  * zone (dnsdist MaxQPSIPRule, BIND rate-limit, a per-zone allow-query), and
@@ -72,13 +73,13 @@ static void refused_texts(struct mx_finding *f, const struct pair *p, bool refer
 
 static void refused_detail(struct mx_finding *f, const struct pair *p, bool referral, const char *rs)
 {
-	/* AAAA lookups are AAAA_SERVFAIL_A_OK's: not in the counts */
+	/* AAAA lookups are AAAA_SERVFAIL_A_OK's, ANY ones ANY_LOOKUP_FAIL's: not in the counts */
 	if (!referral && p->answered_lookups)
-		mx_finding_detail(f, "%llu of %llu lookups (AAAA apart) refused by %s, %llu answered by it",
+		mx_finding_detail(f, "%llu of %llu lookups (AAAA and ANY apart) refused by %s, %llu answered by it",
 				  (unsigned long long)p->refused_lookups, (unsigned long long)p->lookups, rs,
 				  (unsigned long long)p->answered_lookups);
 	else
-		mx_finding_detail(f, "%llu of %llu lookups (AAAA apart) %s by %s", (unsigned long long)p->refused_lookups,
+		mx_finding_detail(f, "%llu of %llu lookups (AAAA and ANY apart) %s by %s", (unsigned long long)p->refused_lookups,
 				  (unsigned long long)p->lookups, referral ? "answered with a referral" : "refused",
 				  rs);
 }
@@ -92,6 +93,11 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	 * proxy or firewall), AAAA_SERVFAIL_A_OK's; an access list refuses the
 	 * sender's MX and A lookups too, and those tell. */
 	if (l->qtype == MX_TYPE_AAAA)
+		return;
+	/* Nor is a refusal of ANY: a policy against ANY (an anti-amplification
+	 * rule, RFC 8482), which stops qmail (ANY_LOOKUP_FAIL) but says nothing
+	 * of the sender's access to recursion. */
+	if (l->qtype == MX_TYPE_ANY)
 		return;
 	/* Only class IN is mail's: a refused CHAOS version.bind or a class HS
 	 * query says nothing of the sender's access to recursion. */

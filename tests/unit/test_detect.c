@@ -551,8 +551,19 @@ static void p11_refused_everything(void **state)
 	assert_int_equal(f->sev, MX_SEV_CRIT);
 	assert_int_equal(f->count, 3);
 	assert_non_null(f->cause);
-	assert_non_null(strstr(f->detail, "3 of 3 lookups (AAAA apart) refused"));
+	assert_non_null(strstr(f->detail, "3 of 3 lookups (AAAA and ANY apart) refused"));
 	assert_non_null(strstr(f->smtp_status, "OpenSMTPD"));
+	mx_detect_free(d);
+	/* ANY refused (a policy against ANY: ANY_LOOKUP_FAIL's) is no sign of
+	 * an access list */
+	d = new_det("RESOLVER_REFUSED");
+	for (int i = 0; i < 3; i++) {
+		lookup(&l, "192.0.2.10", "example.test", MX_TYPE_ANY, MX_O_REFUSED, T0 + (uint64_t)i * 100 * SEC,
+		       "192.0.2.53", 1000);
+		mx_detect_observe_lookup(d, &l);
+	}
+	mx_detect_finish(d, T0 + 400 * SEC);
+	assert_null(find(d, "RESOLVER_REFUSED", NULL));
 	mx_detect_free(d);
 }
 
@@ -3923,7 +3934,7 @@ static void p11_refused_held_keeps_pair(void **state)
 	assert_int_equal(f->n_resolvers, 1);
 	char buf[400];
 	snprintf(buf, sizeof buf, "%s", f->detail);
-	assert_non_null(strstr(buf, "2 of 3 lookups (AAAA apart) refused by 192.0.2.53, 1 answered by it"));
+	assert_non_null(strstr(buf, "2 of 3 lookups (AAAA and ANY apart) refused by 192.0.2.53, 1 answered by it"));
 	/* it answered the sender's MX lookup: not an access list */
 	assert_string_equal(f->title, "the resolver refuses some of the sender's queries and answers others");
 	assert_non_null(strstr(f->cause, "rate limit"));
@@ -3996,7 +4007,7 @@ static void p11_refused_partial_after_answers(void **state)
 	assert_non_null(strstr(f->fix, "rate limit"));
 	char buf[400];
 	snprintf(buf, sizeof buf, "%s", f->detail);
-	assert_non_null(strstr(buf, "2 of 4 lookups (AAAA apart) refused by 192.0.2.53, 2 answered by it"));
+	assert_non_null(strstr(buf, "2 of 4 lookups (AAAA and ANY apart) refused by 192.0.2.53, 2 answered by it"));
 	mx_detect_free(d);
 }
 
