@@ -238,7 +238,8 @@ static void on_chain(void *vs, const struct mx_detect_ctx *c, const struct mx_ch
 			 "Messaging Gateway \"421 4.4.4 [internal] domain does not resolve\"; "
 			 "chasquid defers and retries until give_up_send_after (20 h): \"failed (temporary): all "
 			 "MXs returned transient failures (last: Could not dial: dial tcp: lookup <domain> on "
-			 "<resolver>:53: no such host)\"";
+			 "<resolver>:53: no such host)\"; qmail-remote (after its ANY lookup and an A lookup "
+			 "of the domain) \"Sorry, I couldn't find any host named <domain>. (#5.1.2)\" (bounce)";
 	f->cause = "the domain is not in the DNS: a typo in the recipient address, an expired or "
 		   "removed delegation, or a stale internal (split-horizon) zone on the resolver";
 	f->fix = "correct the recipient address, renew or repair the domain's delegation, or fix "

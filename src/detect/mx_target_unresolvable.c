@@ -154,7 +154,9 @@ static void transient(const struct mx_detect_ctx *c, const struct mx_chain *ch, 
 			"found\", then \"delivery failed, bouncing as <id>\" (no DSN code). chasquid defers: "
 			"\"failed (temporary): all MXs returned transient failures (last: Could not dial: dial "
 			"tcp: lookup <host>. on <resolver>:53: server misbehaving)\" (\"no such host\" when the "
-			"A NODATA came back last), retried until give_up_send_after (20 h)";
+			"A NODATA came back last), retried until give_up_send_after (20 h). qmail-remote asks "
+			"A only: \"Sorry, I couldn't find any host by that name. (#4.1.2)\" when no exchange "
+			"got an address";
 	if (n_failed == 0)
 		refused_only = false;
 	f.cause = gai
@@ -266,7 +268,8 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 			      "name=<host> type=AAAA: Host not found\", after the warning \"no MX host for <domain> "
 			      "has a valid address record\" (4.4.4 with smtp_defer_if_no_mx_address_found); Exim \"all relevant MX "
 			      "records point to non-existent hosts\"; OpenSMTPD \"No MX found for domain\"; "
-			      "Sendmail 5.1.2 \"Host unknown\"; Messaging Gateway 421 4.4.4"
+			      "Sendmail 5.1.2 \"Host unknown\"; Messaging Gateway 421 4.4.4; qmail-remote \"Sorry, I "
+			      "couldn't find a mail exchanger or IP address. (#5.4.4)\""
 			    : "no SMTP error while a working MX host remains; redundancy is lost";
 	f.cause = "the domain's MX records name hosts that have no A/AAAA records (dangling or mistyped "
 		  "names, or a missing trailing dot in the zone file)";

@@ -169,7 +169,8 @@ static void emit_domain_servfail(struct zone *z, bool unsure, unsigned others, s
 		mx_finding_detail(&f, "%u other zone%s failed at this resolver too", others, others == 1 ? "" : "s");
 	f.smtp_status = "most likely: Postfix 4.4.3 \"...type=MX: Host not found, try again\"; Exim \"host "
 			"lookup did not complete\"; Exchange \"451 4.4.0 DNS query failed\"; Messaging Gateway "
-			"421 4.4.4; OpenSMTPD \"Temporary failure in MX lookup\"";
+			"421 4.4.4; OpenSMTPD \"Temporary failure in MX lookup\"; qmail-remote \"CNAME lookup "
+			"failed temporarily. (#4.4.3)\" (its ANY lookup of the domain fails first)";
 	if (unsure) {
 		f.cause = "either the recipient's DNS is broken (all its authoritative servers unreachable, a "
 			  "lame delegation, broken DNSSEC) or the resolver fails for every name: the capture "
