@@ -67,6 +67,7 @@ struct pend {
 	uint32_t size;               /* answered: the deciding response's size */
 	uint8_t transport;
 	struct mx_addr sender;
+	struct mx_dname domain;      /* the recipient domain: the first name of a CNAME walk */
 	struct mx_dname name;        /* the ANY's question */
 	struct mx_dname target;      /* its CNAME target, else the name */
 	uint64_t first_us, last_us;
@@ -165,14 +166,14 @@ static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, s
 	bool oversize = !p->fail && p->outcome == MX_O_ANSWER && p->size > UDP_PLAIN;
 	if (!p->fail && !oversize)
 		return;
-	char dn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], on[24];
+	char dn[MX_DNAME_STRLEN], ddn[MX_DNAME_STRLEN], rs[MX_ADDR_STRLEN], on[24];
 	struct mx_lookup l;
 	mx_lookup_brief_get(p->brief, &l);
 	uint32_t qm = snd_count(s, &p->sender);
 	uint32_t attempts = 1;
 	if (!pending) {
 		bool fresh;
-		uint64_t k = mx_key_name(&p->name, MX_TYPE_ANY, mx_key_addr(&p->sender, 0x23a2));
+		uint64_t k = mx_key_name(&p->domain, MX_TYPE_ANY, mx_key_addr(&p->sender, 0x23a2));
 		struct run *r = MX_SLOT_GET(s->runs, k, &s->runs_clock, &fresh);
 		if (fresh || r->attempts == 0) {
 			r->attempts = 1;
@@ -190,13 +191,16 @@ static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, s
 	else if (attempts >= c->opts->loop_min_attempts)
 		sev = MX_SEV_CRIT;
 	mx_dname_format(&p->name, dn, sizeof dn);
+	mx_dname_format(&p->domain, ddn, sizeof ddn);
+	bool walk = !mx_dname_eq(&p->domain, &p->name);
 	snprintf(on, sizeof on, "%s", mx_outcome_name(p->outcome));
 	if (p->fail) {
 		mx_finding_init(&f, "ANY_LOOKUP_FAIL", sev);
 		f.title = "the ANY lookup of the recipient domain fails and no MX lookup follows: qmail's CNAME "
 			  "check defers the mail";
-		mx_finding_detail(&f, "ANY %s %s (%u quer%s), no MX lookup of %s followed", dn, on, l.attempts,
-				  l.attempts == 1 ? "y" : "ies", dn);
+		mx_finding_detail(&f, "ANY %s %s (%u quer%s%s%s), no MX lookup of %s followed", dn, on, l.attempts,
+				  l.attempts == 1 ? "y" : "ies", walk ? "; a CNAME target of " : "", walk ? ddn : "",
+				  ddn);
 		switch (p->outcome) {
 		case MX_O_REFUSED:
 			f.cause = "the resolver refuses ANY queries (an anti-amplification rule in dnsdist, a "
@@ -228,7 +232,7 @@ static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, s
 		f.title = "the ANY answer for the recipient domain is over 512 bytes and no MX lookup follows: "
 			  "qmail's 512-byte DNS buffer";
 		mx_finding_detail(&f, "ANY %s answered in %u bytes%s, no MX lookup of %s followed", dn, p->size,
-				  p->transport == MX_T_TCP ? " (over TCP after TC=1)" : "", dn);
+				  p->transport == MX_T_TCP ? " (over TCP after TC=1)" : "", ddn);
 		f.cause = "qmail-remote reads DNS answers into a 512-byte buffer: a longer ANY answer (many TXT "
 			  "records, keys) is cut, fails to parse, and the delivery defers";
 		f.fix = "apply the \"oversize DNS packet\" patch to qmail-remote (or remove its CNAME lookup); or "
@@ -244,7 +248,7 @@ static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, s
 		mx_finding_detail(&f, "%u delivery attempts", attempts);
 	f.smtp_status = "most likely: qmail-remote \"CNAME lookup failed temporarily. (#4.4.3)\" (deferral)";
 	f.sender = p->sender;
-	mx_dname_copy(&f.domain, &p->name);
+	mx_dname_copy(&f.domain, &p->domain);
 	mx_dname_copy(&f.host, &p->name);
 	f.qtype = MX_TYPE_ANY;
 	f.attempts = attempts;
@@ -255,7 +259,7 @@ static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, s
 	for (unsigned r = 0; r < l.n_resolvers && r < 2; r++) {
 		mx_addr_format(&l.resolvers[r], rs, sizeof rs);
 		mx_finding_verify(&f, "dig +noedns ANY %s @%s", dn, rs);
-		mx_finding_verify(&f, "dig MX %s @%s", dn, rs);
+		mx_finding_verify(&f, "dig MX %s @%s", ddn, rs);
 	}
 	if (pending)
 		f.pending = "held until 19 s after the ANY lookup: an MX lookup of the domain by the sender would "
@@ -263,23 +267,35 @@ static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, s
 	mx_emit(e, &f);
 }
 
-/* Pending ANY lookups of sender a that an MX (or ANY: the CNAME loop goes
- * on, the MX lookup at its end credits the sender) lookup of name n
- * starting at t resolves: the delivery went on. */
-static void went_on(struct st *s, const struct mx_addr *a, const struct mx_dname *n, uint64_t t, bool mx)
+/* Pending ANY lookups of sender a that an MX lookup of name n starting at
+ * t resolves: the delivery went on. qmail asks MX of the recipient domain
+ * as given, whatever its CNAME walk found (the walk only rewrites the
+ * envelope address); the target is accepted too. */
+static void went_on(struct st *s, const struct mx_addr *a, const struct mx_dname *n, uint64_t t)
 {
 	for (unsigned i = 0; i < PEND && s->n_pend; i++) {
 		struct pend *p = &s->pend[i];
-		if (!p->used || t < p->first_us || t > p->last_us + WAIT_US || !mx_addr_eq(&p->sender, a))
+		if (!p->used || t < p->first_us || t > p->last_us + WAIT_US || !mx_addr_eq(&p->sender, a) ||
+		    (!mx_dname_eq(&p->domain, n) && !mx_dname_eq(&p->name, n) && !mx_dname_eq(&p->target, n)))
 			continue;
-		if (mx ? !mx_dname_eq(&p->target, n) && !mx_dname_eq(&p->name, n)
-		       : p->fail || mx_dname_eq(&p->target, &p->name) || !mx_dname_eq(&p->target, n))
-			continue;
-		if (!p->fail && mx)
+		if (!p->fail)
 			credit(s, a);
 		p->used = false;
 		s->n_pend--;
 	}
+}
+
+/* The pending answered ANY lookup of sender a whose CNAME target is n,
+ * asked at most WAIT before t: an ANY lookup of n continues its walk. */
+static struct pend *walk_of(struct st *s, const struct mx_addr *a, const struct mx_dname *n, uint64_t t)
+{
+	for (unsigned i = 0; i < PEND && s->n_pend; i++) {
+		struct pend *p = &s->pend[i];
+		if (p->used && !p->fail && t >= p->first_us && t <= p->last_us + WAIT_US &&
+		    !mx_dname_eq(&p->target, &p->name) && mx_dname_eq(&p->target, n) && mx_addr_eq(&p->sender, a))
+			return p;
+	}
+	return NULL;
 }
 
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
@@ -290,14 +306,21 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	if (l->qtype == MX_TYPE_MX) {
 		mxt_put(s, mx_key(&l->client, &l->qname), l->first_us);
 		if (s->n_pend)
-			went_on(s, &l->client, &l->qname, l->first_us, true);
+			went_on(s, &l->client, &l->qname, l->first_us);
 		return;
 	}
 	if (l->qtype != MX_TYPE_ANY || l->qname.len < 2 || !mx_detect_is_sender(c->opts, &l->client))
 		return;
-	/* an ANY lookup of a CNAME target continues the check of its source */
-	if (s->n_pend)
-		went_on(s, &l->client, &l->qname, l->first_us, false);
+	/* an ANY lookup of a CNAME target continues the walk of the recipient
+	 * domain: the walk's entry gives way to this one */
+	struct mx_dname domain;
+	mx_dname_copy(&domain, &l->qname);
+	struct pend *w = walk_of(s, &l->client, &l->qname, l->first_us);
+	if (w) {
+		mx_dname_copy(&domain, &w->domain);
+		w->used = false;
+		s->n_pend--;
+	}
 	if (l->pending_at_end)
 		return;
 	bool fail = soft_outcome(l->outcome);
@@ -308,7 +331,9 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	if (!fail && l->answer && l->answer->n_cname)
 		mx_dname_copy(&target, &l->answer->cname[l->answer->n_cname - 1]);
 	/* an MX lookup that started after this one and closed first */
-	uint64_t t = mxt_get(s, mx_key(&l->client, &l->qname));
+	uint64_t t = mxt_get(s, mx_key(&l->client, &domain));
+	if (!t && !mx_dname_eq(&domain, &l->qname))
+		t = mxt_get(s, mx_key(&l->client, &l->qname));
 	if (!t && !mx_dname_eq(&target, &l->qname))
 		t = mxt_get(s, mx_key(&l->client, &target));
 	if (t && t >= l->first_us && t <= l->last_us + WAIT_US) {
@@ -337,6 +362,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	p->fail = fail;
 	p->edns = l->q_edns;
 	p->sender = l->client;
+	mx_dname_copy(&p->domain, &domain);
 	mx_dname_copy(&p->name, &l->qname);
 	mx_dname_copy(&p->target, &target);
 	p->first_us = l->first_us;

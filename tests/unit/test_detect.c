@@ -1791,6 +1791,47 @@ static void p23_any_answer_oversize(void **state)
 	mx_detect_free(d);
 }
 
+/* qmail's CNAME walk: ANY of the domain answers a CNAME, ANY of the target
+ * follows, then MX of the domain as given (the walk only rewrites the
+ * envelope address: captures/lab-qmail-cname.pcap). A failing ANY of the
+ * target stops the delivery of the domain. */
+static void p23_cname_walk(void **state)
+{
+	(void)state;
+	struct mx_lookup l;
+	struct mx_dns_msg m;
+	memset(&m, 0, sizeof m);
+	m.n_cname = 1;
+	mx_dname_from_text("example.test", &m.cname[0]);
+	m.wire_len = 80;
+	struct mx_detect *d = new_det("ANY_LOOKUP_FAIL");
+	any_lookup(&l, "192.0.2.10", "mail.cname.test", MX_O_ANSWER, T0);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_ANSWER, T0 + 3000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "mail.cname.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 6000, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	/* the next delivery's walk fails at the target */
+	any_lookup(&l, "192.0.2.10", "mail.cname.test", MX_O_ANSWER, T0 + 100 * SEC);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_SERVFAIL, T0 + 100 * SEC + 3000);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 200 * SEC);
+	size_t n;
+	const struct mx_finding *f = find(d, "ANY_LOOKUP_FAIL", &n);
+	assert_int_equal(n, 1);
+	char b[MX_DNAME_STRLEN];
+	mx_dname_format(&f->domain, b, sizeof b);
+	assert_string_equal(b, "mail.cname.test.");
+	mx_dname_format(&f->host, b, sizeof b);
+	assert_string_equal(b, "example.test.");
+	assert_non_null(strstr(f->detail, "a CNAME target of mail.cname.test."));
+	assert_non_null(strstr(f->detail, "for 1 other delivery"));
+	mx_detect_free(d);
+}
+
 /* More failing ANY lookups than the pending array holds: every one is
  * judged, none lost. */
 static void p23_pending_overflow_judges(void **state)
@@ -4053,6 +4094,7 @@ int main(void)
 		cmocka_unit_test(p23_qmail_evidence_and_edns),
 		cmocka_unit_test(p23_any_answer_oversize),
 		cmocka_unit_test(p23_pending_overflow_judges),
+		cmocka_unit_test(p23_cname_walk),
 		cmocka_unit_test(p22_tc_rate_limit_silent),
 		cmocka_unit_test(p22_tc_rate_limit_eviction),
 		cmocka_unit_test(p20_search_suffix_pairs),
