@@ -233,8 +233,8 @@ static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, s
 			  "qmail's 512-byte DNS buffer";
 		mx_finding_detail(&f, "ANY %s answered in %u bytes%s, no MX lookup of %s followed", dn, p->size,
 				  p->transport == MX_T_TCP ? " (over TCP after TC=1)" : "", ddn);
-		f.cause = "qmail-remote reads DNS answers into a 512-byte buffer: a longer ANY answer (many TXT "
-			  "records, keys) is cut, fails to parse, and the delivery defers";
+		f.cause = "an ANY answer longer than 512 bytes (many TXT records, keys) is cut by qmail-remote's "
+			  "512-byte DNS buffer, fails to parse, and the delivery defers";
 		f.fix = "apply the \"oversize DNS packet\" patch to qmail-remote (or remove its CNAME lookup); or "
 			"have the resolver answer ANY minimally (RFC 8482)";
 	}
