@@ -27,6 +27,7 @@ extern const struct mx_detector mx_det_diagnostics;
 extern const struct mx_detector mx_det_relayhost_unresolvable;
 extern const struct mx_detector mx_det_tc_rate_limit;
 extern const struct mx_detector mx_det_any_lookup_fail;
+extern const struct mx_detector mx_det_client_rdns;
 
 const struct mx_detector *const mx_detectors[] = {
 	&mx_det_aaaa_servfail_loop,
@@ -52,6 +53,7 @@ const struct mx_detector *const mx_detectors[] = {
 	&mx_det_relayhost_unresolvable,
 	&mx_det_tc_rate_limit,
 	&mx_det_any_lookup_fail,
+	&mx_det_client_rdns,
 	NULL,
 };
 

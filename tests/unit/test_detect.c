@@ -1186,7 +1186,8 @@ static void table_and_lists(void **state)
 			    strcmp(mx_detectors[i]->id, "MX_TARGET_NAME") == 0 ||
 			    strcmp(mx_detectors[i]->id, "PUBLIC_RESOLVER") == 0 ||
 			    strcmp(mx_detectors[i]->id, "DIAGNOSTICS") == 0 ||
-			    strcmp(mx_detectors[i]->id, "MX_NODATA") == 0);
+			    strcmp(mx_detectors[i]->id, "MX_NODATA") == 0 ||
+			    strcmp(mx_detectors[i]->id, "CLIENT_RDNS") == 0);
 	}
 	assert_int_equal(mx_sev_from_name("error"), MX_SEV_ERROR);
 	assert_int_equal(mx_sev_from_name("bogus"), -1);
@@ -1860,6 +1861,101 @@ static void p23_pending_overflow_judges(void **state)
 	const struct mx_finding *f = find(d, "ANY_LOOKUP_FAIL", &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(f->count, 2);
+	mx_detect_free(d);
+}
+
+/* P24 CLIENT_RDNS: a client's SYN to port 25, then the server's PTR lookup
+ * of the client's reverse name. */
+static void syn_in(struct mx_detect *d, const char *client, const char *server, uint64_t ts, uint64_t frame)
+{
+	struct mx_tcpctl t;
+	memset(&t, 0, sizeof t);
+	mx_addr_parse(client, &t.src);
+	mx_addr_parse(server, &t.dst);
+	t.sport = 40000;
+	t.dport = 25;
+	t.syn = true;
+	t.ts_us = ts;
+	t.frame = frame;
+	mx_detect_observe_tcp(d, &t);
+}
+
+static void p24_client_ptr_tempfail(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("CLIENT_RDNS");
+	struct mx_lookup l;
+	syn_in(d, "198.51.100.7", "192.0.2.25", T0, 7);
+	lookup(&l, "192.0.2.25", "7.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_SERVFAIL, T0 + 2000, "192.0.2.53",
+	       30000);
+	mx_detect_observe_lookup(d, &l);
+	const struct mx_finding *f = find(d, "CLIENT_PTR_TEMPFAIL", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_non_null(strstr(f->detail, "client 198.51.100.7 connected to 192.0.2.25:25 (frame 7)"));
+	assert_non_null(strstr(f->detail, "SERVFAIL"));
+	assert_non_null(strstr(f->smtp_status, "450 4.7.25"));
+	assert_int_equal(f->frames[0], 7);
+	assert_true(f->n_frames >= 3);
+	/* two more clients fail through the same resolver: systematic, ERROR */
+	syn_in(d, "2001:db8::9", "2001:db8::25", T0 + SEC, 20);
+	lookup(&l, "192.0.2.25",
+	       "9.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", MX_TYPE_PTR,
+	       MX_O_TIMEOUT, T0 + SEC + 1000, "192.0.2.53", 0);
+	mx_detect_observe_lookup(d, &l);
+	assert_int_equal(find(d, "CLIENT_PTR_TEMPFAIL", NULL)->sev, MX_SEV_WARN);
+	syn_in(d, "203.0.113.50", "192.0.2.25", T0 + 2 * SEC, 30);
+	lookup(&l, "192.0.2.25", "50.113.0.203.in-addr.arpa", MX_TYPE_PTR, MX_O_REFUSED, T0 + 2 * SEC + 1000,
+	       "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	size_t n;
+	f = find(d, "CLIENT_PTR_TEMPFAIL", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->count, 3);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	assert_non_null(strstr(f->detail, "3 of 3 reverse lookups"));
+	assert_non_null(strstr(f->detail, "client 203.0.113.50"));
+	mx_detect_free(d);
+}
+
+static void p24_client_ptr_quiet_and_nxdomain(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("CLIENT_RDNS");
+	struct mx_lookup l;
+	/* no SYN: a PTR lookup for a log line, a DNSBL... */
+	lookup(&l, "192.0.2.25", "7.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_SERVFAIL, T0, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	/* a SYN, but the lookup 20 s later, or answered */
+	syn_in(d, "198.51.100.8", "192.0.2.25", T0, 3);
+	lookup(&l, "192.0.2.25", "8.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_SERVFAIL, T0 + 20 * SEC, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	syn_in(d, "198.51.100.9", "192.0.2.25", T0, 4);
+	lookup(&l, "192.0.2.25", "9.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_ANSWER, T0 + 1000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	/* names that are no address: classless delegation, leading zero,
+	 * too few labels */
+	syn_in(d, "192.0.2.1", "192.0.2.25", T0, 5);
+	lookup(&l, "192.0.2.25", "1.0/25.2.0.192.in-addr.arpa", MX_TYPE_PTR, MX_O_SERVFAIL, T0 + 1000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.25", "01.2.0.192.in-addr.arpa", MX_TYPE_PTR, MX_O_SERVFAIL, T0 + 1000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.25", "2.0.192.in-addr.arpa", MX_TYPE_PTR, MX_O_SERVFAIL, T0 + 1000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "CLIENT_PTR_TEMPFAIL", NULL));
+	assert_null(find(d, "CLIENT_PTR_NXDOMAIN", NULL));
+	/* the real one: 1.2.0.192 */
+	lookup(&l, "192.0.2.25", "1.2.0.192.in-addr.arpa", MX_TYPE_PTR, MX_O_NXDOMAIN, T0 + 1000, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	const struct mx_finding *f = find(d, "CLIENT_PTR_NXDOMAIN", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	assert_non_null(strstr(f->detail, "client 192.0.2.1"));
+	assert_null(find(d, "CLIENT_PTR_TEMPFAIL", NULL));
 	mx_detect_free(d);
 }
 
@@ -4095,6 +4191,8 @@ int main(void)
 		cmocka_unit_test(p23_any_answer_oversize),
 		cmocka_unit_test(p23_pending_overflow_judges),
 		cmocka_unit_test(p23_cname_walk),
+		cmocka_unit_test(p24_client_ptr_tempfail),
+		cmocka_unit_test(p24_client_ptr_quiet_and_nxdomain),
 		cmocka_unit_test(p22_tc_rate_limit_silent),
 		cmocka_unit_test(p22_tc_rate_limit_eviction),
 		cmocka_unit_test(p20_search_suffix_pairs),

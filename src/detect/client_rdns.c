@@ -1,0 +1,253 @@
+/* client_rdns.c - CLIENT_RDNS (P24, mxsniff's own pattern): the inbound
+ * side. A client connects to port 25 and the mail server's reverse lookup
+ * of the client's address fails.
+ *
+ * An SMTP server looks the connecting client up as it accepts the
+ * connection: PTR of the reversed address (in-addr.arpa, ip6.arpa), then the
+ * name's A/AAAA (forward-confirmed reverse DNS). Postfix with
+ * reject_unknown_client_hostname or reject_unknown_reverse_client_hostname
+ * answers a failed lookup with "450 4.7.25 Client host rejected: cannot find
+ * your hostname" (or "... your reverse hostname"): temporary, so the
+ * sending side queues the mail and retries, and mail from that client is
+ * not delivered while the reverse lookups fail. Without those restrictions
+ * the client is only logged as unknown[ADDR]; Exim's host_lookup_failed
+ * ACL condition and Sendmail's "may be forged" are the other MTAs' forms.
+ *
+ * On the wire: a TCP SYN from client C to port 25 (the default live filter
+ * keeps SYNs to port 25 both ways), then within SYN_WAIT an RD=1 PTR lookup
+ * of C's reverse name by any host (the mail server may ask DNS from
+ * another of its addresses). Its outcome:
+ *  - SERVFAIL, TIMEOUT, REFUSED, NOTIMP, UNREACHABLE, MALFORMED,
+ *    TRUNCATED: CLIENT_PTR_TEMPFAIL. WARN; ERROR when the failures are
+ *    systematic: at least SYS_MIN clients of one server and resolver failed
+ *    and they are at least half of its reverse lookups after a SYN (the
+ *    resolver cannot reach the reverse zones: every client meets the
+ *    restriction).
+ *  - NXDOMAIN or NODATA: CLIENT_PTR_NXDOMAIN, INFO (the client has no
+ *    reverse DNS: its operator's fix; a reject_unknown_* server defers it
+ *    with unknown_client_reject_code, 450 by default).
+ * Findings are one per (mail server, resolver, pattern): the detail names
+ * the latest client and counts the clients so far.
+ *
+ * Cost: a SYN to port 25 takes one probe of a small table; a PTR lookup
+ * parses its name (at most 34 labels) and probes it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mxsniff/detect.h"
+
+#define SYNS 256                 /* clients' recent SYNs to port 25 */
+#define SYN_WAIT_US 10000000ULL  /* the server asks PTR as it accepts */
+#define PAIRS 64                 /* (server, resolver) tallies */
+#define SYS_MIN 3                /* clients failed before "systematic" */
+
+struct syn {
+	struct mx_slot s;
+	struct mx_addr client, server;
+	uint64_t ts_us, frame;
+};
+
+struct pair {
+	struct mx_slot s;
+	uint32_t after_syn;          /* PTR lookups after a SYN */
+	uint32_t temp, neg;          /* of them failed temporarily / no PTR */
+};
+
+struct st {
+	struct syn syn[SYNS];
+	uint64_t syn_clock;
+	struct pair pair[PAIRS];
+	uint64_t pair_clock;
+};
+
+/* The address a reverse name stands for: d.c.b.a.in-addr.arpa (4 decimal
+ * labels, 0-255, no leading zeros beyond "0") or 32 one-nibble labels
+ * under ip6.arpa. false for anything else (a zone's own name, classless
+ * delegations such as 0/25.2.0.192.in-addr.arpa). */
+static bool reverse_addr(const struct mx_dname *n, struct mx_addr *out)
+{
+	const uint8_t *w = n->wire;
+	unsigned len = n->len, off = 0;
+	static const uint8_t v4tail[] = "\x07in-addr\x04" "arpa";
+	static const uint8_t v6tail[] = "\x03ip6\x04" "arpa";
+	if (n->labels == 6 && len > sizeof v4tail &&
+	    memcmp(w + len - sizeof v4tail, v4tail, sizeof v4tail - 1) == 0) {
+		uint8_t b[4];
+		for (unsigned k = 0; k < 4; k++) {
+			unsigned ll = w[off], v = 0;
+			if (ll < 1 || ll > 3 || (ll > 1 && w[off + 1] == '0'))
+				return false;
+			for (unsigned i = 1; i <= ll; i++) {
+				if (w[off + i] < '0' || w[off + i] > '9')
+					return false;
+				v = v * 10u + (unsigned)(w[off + i] - '0');
+			}
+			if (v > 255)
+				return false;
+			b[3 - k] = (uint8_t)v;
+			off += 1u + ll;
+		}
+		if (off != len - sizeof v4tail)
+			return false;
+		mx_addr_set4(out, b);
+		return true;
+	}
+	if (n->labels == 34 && len == 64 + sizeof v6tail &&
+	    memcmp(w + 64, v6tail, sizeof v6tail - 1) == 0) {
+		uint8_t b[16];
+		for (unsigned k = 0; k < 32; k++, off += 2) {
+			uint8_t c = w[off + 1];
+			unsigned v;
+			if (w[off] != 1)
+				return false;
+			if (c >= '0' && c <= '9')
+				v = (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v = (unsigned)(c - 'a' + 10);
+			else
+				return false;
+			/* label k is nibble 31 - k */
+			unsigned nib = 31u - k;
+			if (nib & 1)
+				b[nib >> 1] = (uint8_t)((b[nib >> 1] & 0xf0u) | v);
+			else
+				b[nib >> 1] = (uint8_t)((b[nib >> 1] & 0x0fu) | (v << 4));
+		}
+		mx_addr_set6(out, b);
+		return true;
+	}
+	return false;
+}
+
+static uint64_t syn_key(const struct mx_addr *client)
+{
+	return mx_key_addr(client, 0x24a1);
+}
+
+static void on_tcp(void *vs, const struct mx_detect_ctx *c, const struct mx_tcpctl *t, struct mx_emit *e)
+{
+	(void)c;
+	(void)e;
+	struct st *s = vs;
+	if (!t->syn || t->ack || t->dport != 25)
+		return;
+	struct syn *y = MX_SLOT_GET(s->syn, syn_key(&t->src), &s->syn_clock, NULL);
+	y->client = t->src;
+	y->server = t->dst;
+	y->ts_us = t->ts_us;
+	y->frame = t->frame;
+}
+
+static bool temp_outcome(enum mx_outcome o)
+{
+	switch (o) {
+	case MX_O_SERVFAIL:
+	case MX_O_TIMEOUT:
+	case MX_O_REFUSED:
+	case MX_O_NOTIMP:
+	case MX_O_UNREACHABLE:
+	case MX_O_MALFORMED:
+	case MX_O_TRUNCATED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
+{
+	struct st *s = vs;
+	if (l->qtype != MX_TYPE_PTR || !l->rd || l->qclass != 1 || l->pending_at_end)
+		return;
+	struct mx_addr client;
+	if (!reverse_addr(&l->qname, &client))
+		return;
+	struct syn *y = MX_SLOT_FIND(s->syn, syn_key(&client));
+	if (!y || !mx_addr_eq(&y->client, &client) || l->first_us < y->ts_us || l->first_us > y->ts_us + SYN_WAIT_US)
+		return;
+	if (!mx_detect_is_sender(c->opts, &l->client))
+		return;
+	bool temp = temp_outcome(l->outcome);
+	bool neg = l->outcome == MX_O_NXDOMAIN || l->outcome == MX_O_NODATA;
+	const struct mx_addr *res = l->n_resolvers ? &l->resolvers[0] : NULL;
+	struct mx_addr none = {0};
+	struct pair *p = MX_SLOT_GET(s->pair, mx_key_addr2(&l->client, res ? res : &none, 0x24a2), &s->pair_clock,
+				     NULL);
+	p->after_syn++;
+	p->temp += temp;
+	p->neg += neg;
+	if (!temp && !neg)
+		return;
+	char cs[MX_ADDR_STRLEN], ss[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN];
+	mx_addr_format(&client, cs, sizeof cs);
+	mx_addr_format(&y->server, ss, sizeof ss);
+	mx_dname_format(&l->qname, qn, sizeof qn);
+	uint32_t ms = (uint32_t)((l->first_us - y->ts_us) / 1000u);
+	struct mx_finding f;
+	if (temp) {
+		bool sys = p->temp >= SYS_MIN && 2u * p->temp >= p->after_syn;
+		mx_finding_init(&f, "CLIENT_PTR_TEMPFAIL", sys ? MX_SEV_ERROR : MX_SEV_WARN);
+		f.title = sys ? "the mail server's reverse lookups of connecting clients fail: inbound mail is "
+				"deferred where the server requires a client hostname"
+			      : "the reverse lookup of a client connecting to port 25 fails: the server may "
+				"defer its mail (450 4.7.25)";
+		mx_finding_detail(&f, "client %s connected to %s:25 (frame %llu); %llu ms later PTR %s %s "
+				      "(%u quer%s)", cs, ss, (unsigned long long)y->frame, (unsigned long long)ms, qn,
+				  mx_outcome_name(l->outcome), l->attempts, l->attempts == 1 ? "y" : "ies");
+		mx_finding_detail(&f, "%u of %u reverse lookups of connecting clients through this resolver "
+				      "failed temporarily", p->temp, p->after_syn);
+		f.smtp_status = "most likely, to the client: Postfix with reject_unknown_client_hostname or "
+				"reject_unknown_reverse_client_hostname \"450 4.7.25 Client host rejected: cannot "
+				"find your hostname, [<client>]\" (temporary: the sending side queues and retries); "
+				"without those restrictions the client is logged as unknown[<client>] and the mail "
+				"goes on; Exim ACLs with host_lookup_failed, Sendmail \"may be forged\"";
+		f.cause = sys ? "the resolver fails for reverse zones (it cannot reach the in-addr.arpa / ip6.arpa "
+				"servers, a forwarder or firewall drops or refuses PTR queries, a broken local "
+				"reverse zone)"
+			      : "the client's reverse zone is broken (lame delegation, unreachable or failing "
+				"authoritative servers) or the resolver fails for it";
+		f.fix = sys ? "repair the resolver's reverse resolution (dig -x <client> on the mail server); "
+			      "meanwhile reject_unknown_client_hostname defers every client"
+			    : "the client's network owner repairs its reverse DNS; a server that requires client "
+			      "hostnames can list the client in a check_client_access permit";
+	} else {
+		mx_finding_init(&f, "CLIENT_PTR_NXDOMAIN", MX_SEV_INFO);
+		f.title = "a client connecting to port 25 has no reverse DNS (PTR)";
+		mx_finding_detail(&f, "client %s connected to %s:25 (frame %llu); %llu ms later PTR %s %s", cs, ss,
+				  (unsigned long long)y->frame, (unsigned long long)ms, qn, mx_outcome_name(l->outcome));
+		mx_finding_detail(&f, "%u of %u reverse lookups after a connection found no PTR", p->neg, p->after_syn);
+		f.smtp_status = "with reject_unknown_reverse_client_hostname or reject_unknown_client_hostname, "
+				"Postfix \"450 4.7.25 Client host rejected: cannot find your reverse hostname\" "
+				"(unknown_client_reject_code, 450 by default); many receivers reject such clients";
+		f.cause = "no PTR record for the client's address: common for spam sources, a mistake for a mail "
+			  "server";
+		f.fix = "the client's operator publishes a PTR that names a host whose A/AAAA is the client's "
+			"address (forward-confirmed reverse DNS)";
+	}
+	f.sender = l->client;
+	f.qtype = MX_TYPE_PTR;
+	f.first_us = y->ts_us;
+	f.last_us = l->last_us;
+	mx_finding_add_frame(&f, y->frame);
+	mx_finding_add_lookup(&f, l);
+	mx_finding_verify(&f, "dig -x %s", cs);
+	if (res) {
+		char rs[MX_ADDR_STRLEN];
+		mx_addr_format(res, rs, sizeof rs);
+		mx_finding_verify(&f, "dig -x %s @%s", cs, rs);
+	}
+	mx_emit(e, &f);
+}
+
+const struct mx_detector mx_det_client_rdns = {
+	.id = "CLIENT_RDNS",
+	.pattern = "P24",
+	.emits = "CLIENT_PTR_TEMPFAIL,CLIENT_PTR_NXDOMAIN",
+	.summary = "inbound: the reverse (PTR) lookup of a client that connected to port 25 fails (450 4.7.25 "
+		   "where client hostnames are required) or finds no PTR",
+	.state_size = sizeof(struct st),
+	.on_lookup = on_lookup,
+	.on_tcp = on_tcp,
+	.lookup_needs = {MX_NEED_RD | MX_NEED_IN, 0},
+};
