@@ -288,17 +288,19 @@ lab_start_sinks() {
 # lab_start_postfix INST INET_PROTOCOLS [main.cf line ...]
 # A private Postfix instance (config, queue and data under $RUN/INST) in the
 # sender namespace. Its log goes to $RUN/INST/maillog (postlogd).
+# PF_MAIN_TPL / PF_MASTER_TPL name other main.cf / master.cf templates
+# (default templates/postfix-main.cf.in, postfix-master.cf.in; lab-inbound.sh).
 lab_start_postfix() {
     local inst=$1 proto=$2; shift 2
     local d=$RUN/$inst
     mkdir -p "$d/etc" "$d/queue" "$d/data"
     chown postfix "$d/data"
-    subst "$TPL/postfix-main.cf.in" "$d/etc/main.cf.tmp"
+    subst "${PF_MAIN_TPL:-$TPL/postfix-main.cf.in}" "$d/etc/main.cf.tmp"
     sed -e "s|@INET_PROTOCOLS@|$proto|" -e "s|@PFDIR@|$d|g" -e '/^@EXTRA@$/d' "$d/etc/main.cf.tmp" > "$d/etc/main.cf"
     rm -f "$d/etc/main.cf.tmp"
     local l
     for l in "$@"; do printf '%s\n' "$l" >> "$d/etc/main.cf"; done
-    cp "$TPL/postfix-master.cf.in" "$d/etc/master.cf"
+    cp "${PF_MASTER_TPL:-$TPL/postfix-master.cf.in}" "$d/etc/master.cf"
     ns_exec "$NS_SND" postfix -c "$d/etc" check >"$d/start.log" 2>&1 || true
     ns_exec "$NS_SND" postfix -c "$d/etc" start >>"$d/start.log" 2>&1 \
         || { script -qc "postfix -c $d/etc check" /dev/null >&2 || true

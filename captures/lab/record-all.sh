@@ -11,7 +11,8 @@
 # ldnsutils and openssl; lab-query-volume.sh needs dnsperf; lab-wire-variety.sh
 # needs knot-dnsutils, ldnsutils and python3-dnspython; lab-musl.sh needs
 # musl-tools and musl-dev (musl-gcc); lab-qmail.sh needs gcc and fetches
-# bind9's .deb into /var/tmp/mxlab-bind on its first run. Takes about half
+# bind9's .deb into /var/tmp/mxlab-bind on its first run; lab-inbound.sh
+# needs swaks and libio-socket-inet6-perl (swaks over IPv6). Takes about half
 # an hour (many scenarios force a retry 65 s after a deferral, some twice).
 # Not run by CI: the captures are committed. Scenarios run one at a time
 # (they share the mxl-* namespaces); a lock refuses a second concurrent run.
@@ -36,6 +37,7 @@ SCRIPTS="lab-healthy.sh lab-aaaa-servfail.sh lab-nxdomain.sh lab-refused.sh
          lab-chasquid-aaaa.sh
          lab-musl.sh
          lab-qmail.sh
+         lab-inbound.sh
          lab-dnssec.sh lab-servfail.sh lab-dnsbl.sh lab-query-volume.sh
          lab-ratelimit.sh
          lab-dane.sh lab-dane-exim.sh
