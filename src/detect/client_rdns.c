@@ -19,15 +19,26 @@
  * another of its addresses). Its outcome:
  *  - SERVFAIL, TIMEOUT, REFUSED, NOTIMP, UNREACHABLE, MALFORMED,
  *    TRUNCATED: CLIENT_PTR_TEMPFAIL. WARN; ERROR when the failures are
- *    systematic: at least SYS_MIN clients of one server and resolver failed
- *    and they are at least half of its reverse lookups after a SYN (the
- *    resolver cannot reach the reverse zones: every client meets the
- *    restriction).
+ *    systematic: at least SYS_MIN distinct clients of one server and
+ *    resolver failed, and they are at least half of the latest RECENT
+ *    distinct clients it looked up after a SYN (the resolver cannot reach
+ *    the reverse zones: every client meets the restriction). One client
+ *    retrying is not systematic.
  *  - NXDOMAIN or NODATA: CLIENT_PTR_NXDOMAIN, INFO (the client has no
  *    reverse DNS: its operator's fix; a reject_unknown_* server defers it
  *    with unknown_client_reject_code, 450 by default).
- * Findings are one per (mail server, resolver, pattern): the detail names
- * the latest client and counts the clients so far.
+ *  - ANSWER: the server's next A (IPv4 client) or AAAA (IPv6 client)
+ *    lookup, started within FWD_WAIT of the PTR answer, is the forward
+ *    confirmation of the PTR name (Postfix asks only the client's family;
+ *    mx_dns_msg keeps no PTR target, so the pairing is by time and family).
+ *    Failing temporarily: CLIENT_FCRDNS_FAIL WARN (Postfix "hostname H does
+ *    not resolve to address C: Temporary failure in name resolution", then
+ *    450 4.7.25); NXDOMAIN, NODATA, or an answer without the client's
+ *    address: CLIENT_FCRDNS_FAIL INFO.
+ * Postfix sends the 450 at RCPT TO (smtpd_delay_reject). Recorded with a
+ * real Postfix in captures/lab-inbound-*.pcap. Findings are one per (mail
+ * server, resolver, pattern) (per forward name for CLIENT_FCRDNS_FAIL): the
+ * detail names the latest client and counts the clients so far.
  *
  * Cost: a SYN to port 25 takes one probe of a small table; a PTR lookup
  * parses its name (at most 34 labels) and probes it.
@@ -40,18 +51,38 @@
 #define SYNS 256                 /* clients' recent SYNs to port 25 */
 #define SYN_WAIT_US 10000000ULL  /* the server asks PTR as it accepts */
 #define PAIRS 64                 /* (server, resolver) tallies */
-#define SYS_MIN 3                /* clients failed before "systematic" */
+#define SYS_MIN 3                /* distinct clients failed before "systematic" */
+#define SYN_KEEP 4               /* a client's latest SYNs (a failing lookup closes late,
+				  * after the client's next connection) */
+#define RECENT 16                /* distinct clients a pair remembers */
+#define FWD 16                   /* answered PTR lookups waiting for their forward lookup */
+#define FWD_WAIT_US 2000000ULL   /* the forward lookup follows the PTR answer at once */
 
 struct syn {
 	struct mx_slot s;
-	struct mx_addr client, server;
-	uint64_t ts_us, frame;
+	struct mx_addr client;
+	uint8_t n, pos;
+	struct {
+		struct mx_addr server;
+		uint64_t ts_us, frame;
+	} at[SYN_KEEP];
 };
 
 struct pair {
 	struct mx_slot s;
 	uint32_t after_syn;          /* PTR lookups after a SYN */
 	uint32_t temp, neg;          /* of them failed temporarily / no PTR */
+	uint64_t ck[RECENT];         /* distinct clients looked up, the latest RECENT */
+	uint16_t failed;             /* ck[i] failed temporarily: bit i */
+	uint8_t ck_pos;
+};
+
+/* An answered PTR lookup of a connecting client: the server's next A
+ * (IPv4 client) or AAAA (IPv6) lookup is the forward confirmation. */
+struct fwd {
+	bool used;
+	struct mx_addr server, client, at_server;
+	uint64_t ptr_end_us, syn_frame, ptr_frame;
 };
 
 struct st {
@@ -59,6 +90,8 @@ struct st {
 	uint64_t syn_clock;
 	struct pair pair[PAIRS];
 	uint64_t pair_clock;
+	struct fwd fwd[FWD];
+	unsigned n_fwd;
 };
 
 /* The address a reverse name stands for: d.c.b.a.in-addr.arpa (4 decimal
@@ -132,11 +165,50 @@ static void on_tcp(void *vs, const struct mx_detect_ctx *c, const struct mx_tcpc
 	struct st *s = vs;
 	if (!t->syn || t->ack || t->dport != 25)
 		return;
-	struct syn *y = MX_SLOT_GET(s->syn, syn_key(&t->src), &s->syn_clock, NULL);
-	y->client = t->src;
-	y->server = t->dst;
-	y->ts_us = t->ts_us;
-	y->frame = t->frame;
+	bool fresh;
+	struct syn *y = MX_SLOT_GET(s->syn, syn_key(&t->src), &s->syn_clock, &fresh);
+	if (fresh || !mx_addr_eq(&y->client, &t->src)) {
+		y->client = t->src;
+		y->n = y->pos = 0;
+	}
+	y->at[y->pos].server = t->dst;
+	y->at[y->pos].ts_us = t->ts_us;
+	y->at[y->pos].frame = t->frame;
+	y->pos = (uint8_t)((y->pos + 1u) % SYN_KEEP);
+	if (y->n < SYN_KEEP)
+		y->n++;
+}
+
+/* The latest of client's SYNs at most SYN_WAIT before t; -1 when none. */
+static int syn_before(const struct syn *y, uint64_t t)
+{
+	int best = -1;
+	for (unsigned i = 0; i < y->n; i++)
+		if (y->at[i].ts_us <= t && t <= y->at[i].ts_us + SYN_WAIT_US &&
+		    (best < 0 || y->at[i].ts_us > y->at[best].ts_us))
+			best = (int)i;
+	return best;
+}
+
+/* Note client key k (failed: temporarily) in the pair's distinct clients;
+ * the distinct clients and the failed ones among them. */
+static void pair_note(struct pair *p, uint64_t k, bool failed, unsigned *n, unsigned *nf)
+{
+	unsigned i;
+	for (i = 0; i < RECENT && p->ck[i] != k; i++)
+		;
+	if (i == RECENT) {
+		i = p->ck_pos;
+		p->ck_pos = (uint8_t)((p->ck_pos + 1u) % RECENT);
+		p->ck[i] = k;
+		p->failed &= (uint16_t)~(1u << i);
+	}
+	if (failed)
+		p->failed |= (uint16_t)(1u << i);
+	*n = 0;
+	for (unsigned j = 0; j < RECENT; j++)
+		*n += p->ck[j] != 0;
+	*nf = (unsigned)__builtin_popcount(p->failed);
 }
 
 static bool temp_outcome(enum mx_outcome o)
@@ -155,21 +227,129 @@ static bool temp_outcome(enum mx_outcome o)
 	}
 }
 
+static void add_verify(struct mx_finding *f, const char *cs, const struct mx_addr *res)
+{
+	mx_finding_verify(f, "dig -x %s", cs);
+	if (res) {
+		char rs[MX_ADDR_STRLEN];
+		mx_addr_format(res, rs, sizeof rs);
+		mx_finding_verify(f, "dig -x %s @%s", cs, rs);
+	}
+}
+
+/* l is an A or AAAA lookup of the server: the forward confirmation of a
+ * connecting client's PTR answer? */
+static void forward(struct st *s, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
+{
+	struct fwd *w = NULL;
+	uint8_t fam = l->qtype == MX_TYPE_A ? 4 : 6;
+	for (unsigned i = 0; i < FWD; i++) {
+		struct fwd *x = &s->fwd[i];
+		if (x->used && x->client.family == fam && l->first_us >= x->ptr_end_us &&
+		    l->first_us <= x->ptr_end_us + FWD_WAIT_US && mx_addr_eq(&x->server, &l->client)) {
+			w = x;
+			break;
+		}
+	}
+	if (!w)
+		return;
+	w->used = false;
+	s->n_fwd--;
+	if (l->pending_at_end)
+		return;
+	bool temp = temp_outcome(l->outcome);
+	bool match = false;
+	if (l->outcome == MX_O_ANSWER) {
+		if (!l->answer)
+			return; /* the addresses are not known: not judged */
+		for (unsigned i = 0; i < l->answer->n_addr && !match; i++)
+			match = mx_addr_eq(&l->answer->addr[i].addr, &w->client);
+		if (match || l->answer->addr_total > l->answer->n_addr)
+			return; /* confirmed, or not all addresses kept */
+	}
+	char cs[MX_ADDR_STRLEN], ss[MX_ADDR_STRLEN], hn[MX_DNAME_STRLEN], tn[16];
+	mx_addr_format(&w->client, cs, sizeof cs);
+	mx_addr_format(&w->at_server, ss, sizeof ss);
+	mx_dname_format(&l->qname, hn, sizeof hn);
+	mx_dns_type_name(l->qtype, tn, sizeof tn);
+	struct mx_finding f;
+	mx_finding_init(&f, "CLIENT_FCRDNS_FAIL", temp ? MX_SEV_WARN : MX_SEV_INFO);
+	f.title = temp ? "the forward lookup of a connecting client's PTR name fails: the server may defer its "
+			 "mail (450 4.7.25)"
+		       : "a connecting client's PTR name does not resolve back to its address (no forward-"
+			 "confirmed reverse DNS)";
+	mx_finding_detail(&f, "client %s connected to %s:25 (frame %llu); its PTR answered (frame %llu), then %s "
+			      "%s %s%s", cs, ss, (unsigned long long)w->syn_frame, (unsigned long long)w->ptr_frame,
+			  tn, hn, mx_outcome_name(l->outcome),
+			  l->outcome == MX_O_ANSWER ? " without the client's address" : "");
+	f.smtp_status = temp ? "most likely, to the client: Postfix with reject_unknown_client_hostname \"450 4.7.25 "
+			       "Client host rejected: cannot find your hostname, [<client>]\" after \"warning: "
+			       "hostname <name> does not resolve to address <client>: Temporary failure in name "
+			       "resolution\" (temporary: the sending side retries)"
+			     : "with reject_unknown_client_hostname, Postfix \"450 4.7.25 Client host rejected: "
+			       "cannot find your hostname\" (unknown_client_reject_code); the log warns \"hostname "
+			       "<name> does not resolve to address <client>\"";
+	f.cause = temp ? "the zone of the client's PTR name fails (or the resolver fails for it)"
+		       : "the client's PTR names a host whose A/AAAA records do not include the client's address";
+	f.fix = "the client's operator makes the PTR name resolve to the client's address (forward-confirmed "
+		"reverse DNS)";
+	f.sender = l->client;
+	mx_dname_copy(&f.host, &l->qname);
+	f.qtype = l->qtype;
+	mx_finding_add_frame(&f, w->syn_frame);
+	mx_finding_add_frame(&f, w->ptr_frame);
+	mx_finding_add_lookup(&f, l);
+	mx_finding_verify(&f, "dig -x %s", cs);
+	mx_finding_verify(&f, "dig %s %s", tn, hn);
+	(void)c;
+	mx_emit(e, &f);
+}
+
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *s = vs;
-	if (l->qtype != MX_TYPE_PTR || !l->rd || l->qclass != 1 || l->pending_at_end)
+	if (!l->rd || l->qclass != 1)
+		return;
+	if (l->qtype == MX_TYPE_A || l->qtype == MX_TYPE_AAAA) {
+		if (s->n_fwd)
+			forward(s, c, l, e);
+		return;
+	}
+	if (l->qtype != MX_TYPE_PTR || l->pending_at_end)
 		return;
 	struct mx_addr client;
 	if (!reverse_addr(&l->qname, &client))
 		return;
 	struct syn *y = MX_SLOT_FIND(s->syn, syn_key(&client));
-	if (!y || !mx_addr_eq(&y->client, &client) || l->first_us < y->ts_us || l->first_us > y->ts_us + SYN_WAIT_US)
+	int k = y && mx_addr_eq(&y->client, &client) ? syn_before(y, l->first_us) : -1;
+	if (k < 0 || !mx_detect_is_sender(c->opts, &l->client))
 		return;
-	if (!mx_detect_is_sender(c->opts, &l->client))
-		return;
+	const struct mx_addr *server = &y->at[k].server;
+	uint64_t syn_us = y->at[k].ts_us, syn_frame = y->at[k].frame;
 	bool temp = temp_outcome(l->outcome);
 	bool neg = l->outcome == MX_O_NXDOMAIN || l->outcome == MX_O_NODATA;
+	if (l->outcome == MX_O_ANSWER) {
+		/* its forward lookup comes next */
+		struct fwd *w = NULL;
+		for (unsigned i = 0; i < FWD && !w; i++)
+			if (!s->fwd[i].used)
+				w = &s->fwd[i];
+		if (!w) {
+			w = &s->fwd[0]; /* full: the oldest waits no longer */
+			for (unsigned i = 1; i < FWD; i++)
+				if (s->fwd[i].ptr_end_us < w->ptr_end_us)
+					w = &s->fwd[i];
+			s->n_fwd--;
+		}
+		w->used = true;
+		w->server = l->client;
+		w->client = client;
+		w->at_server = *server;
+		w->ptr_end_us = l->last_us;
+		w->syn_frame = syn_frame;
+		w->ptr_frame = l->decided_frame;
+		s->n_fwd++;
+	}
 	const struct mx_addr *res = l->n_resolvers ? &l->resolvers[0] : NULL;
 	struct mx_addr none = {0};
 	struct pair *p = MX_SLOT_GET(s->pair, mx_key_addr2(&l->client, res ? res : &none, 0x24a2), &s->pair_clock,
@@ -177,31 +357,34 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	p->after_syn++;
 	p->temp += temp;
 	p->neg += neg;
+	unsigned nc, nf;
+	pair_note(p, syn_key(&client), temp, &nc, &nf);
 	if (!temp && !neg)
 		return;
 	char cs[MX_ADDR_STRLEN], ss[MX_ADDR_STRLEN], qn[MX_DNAME_STRLEN];
 	mx_addr_format(&client, cs, sizeof cs);
-	mx_addr_format(&y->server, ss, sizeof ss);
+	mx_addr_format(server, ss, sizeof ss);
 	mx_dname_format(&l->qname, qn, sizeof qn);
-	uint32_t ms = (uint32_t)((l->first_us - y->ts_us) / 1000u);
+	unsigned long long ms = (l->first_us - syn_us) / 1000u;
 	struct mx_finding f;
 	if (temp) {
-		bool sys = p->temp >= SYS_MIN && 2u * p->temp >= p->after_syn;
+		bool sys = nf >= SYS_MIN && 2u * nf >= nc;
 		mx_finding_init(&f, "CLIENT_PTR_TEMPFAIL", sys ? MX_SEV_ERROR : MX_SEV_WARN);
 		f.title = sys ? "the mail server's reverse lookups of connecting clients fail: inbound mail is "
 				"deferred where the server requires a client hostname"
 			      : "the reverse lookup of a client connecting to port 25 fails: the server may "
 				"defer its mail (450 4.7.25)";
 		mx_finding_detail(&f, "client %s connected to %s:25 (frame %llu); %llu ms later PTR %s %s "
-				      "(%u quer%s)", cs, ss, (unsigned long long)y->frame, (unsigned long long)ms, qn,
+				      "(%u quer%s)", cs, ss, (unsigned long long)syn_frame, ms, qn,
 				  mx_outcome_name(l->outcome), l->attempts, l->attempts == 1 ? "y" : "ies");
 		mx_finding_detail(&f, "%u of %u reverse lookups of connecting clients through this resolver "
-				      "failed temporarily", p->temp, p->after_syn);
+				      "failed temporarily (%u of the latest %u distinct clients)", p->temp,
+				  p->after_syn, nf, nc);
 		f.smtp_status = "most likely, to the client: Postfix with reject_unknown_client_hostname or "
 				"reject_unknown_reverse_client_hostname \"450 4.7.25 Client host rejected: cannot "
-				"find your hostname, [<client>]\" (temporary: the sending side queues and retries); "
-				"without those restrictions the client is logged as unknown[<client>] and the mail "
-				"goes on; Exim ACLs with host_lookup_failed, Sendmail \"may be forged\"";
+				"find your hostname, [<client>]\" at RCPT TO (temporary: the sending side queues and "
+				"retries); without those restrictions the client is logged as unknown[<client>] and "
+				"the mail goes on; Exim ACLs with host_lookup_failed, Sendmail \"may be forged\"";
 		f.cause = sys ? "the resolver fails for reverse zones (it cannot reach the in-addr.arpa / ip6.arpa "
 				"servers, a forwarder or firewall drops or refuses PTR queries, a broken local "
 				"reverse zone)"
@@ -215,10 +398,10 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		mx_finding_init(&f, "CLIENT_PTR_NXDOMAIN", MX_SEV_INFO);
 		f.title = "a client connecting to port 25 has no reverse DNS (PTR)";
 		mx_finding_detail(&f, "client %s connected to %s:25 (frame %llu); %llu ms later PTR %s %s", cs, ss,
-				  (unsigned long long)y->frame, (unsigned long long)ms, qn, mx_outcome_name(l->outcome));
+				  (unsigned long long)syn_frame, ms, qn, mx_outcome_name(l->outcome));
 		mx_finding_detail(&f, "%u of %u reverse lookups after a connection found no PTR", p->neg, p->after_syn);
 		f.smtp_status = "with reject_unknown_reverse_client_hostname or reject_unknown_client_hostname, "
-				"Postfix \"450 4.7.25 Client host rejected: cannot find your reverse hostname\" "
+				"Postfix \"450 4.7.25 Client host rejected: cannot find your hostname\" at RCPT TO "
 				"(unknown_client_reject_code, 450 by default); many receivers reject such clients";
 		f.cause = "no PTR record for the client's address: common for spam sources, a mistake for a mail "
 			  "server";
@@ -227,25 +410,20 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 	}
 	f.sender = l->client;
 	f.qtype = MX_TYPE_PTR;
-	f.first_us = y->ts_us;
+	f.first_us = syn_us;
 	f.last_us = l->last_us;
-	mx_finding_add_frame(&f, y->frame);
+	mx_finding_add_frame(&f, syn_frame);
 	mx_finding_add_lookup(&f, l);
-	mx_finding_verify(&f, "dig -x %s", cs);
-	if (res) {
-		char rs[MX_ADDR_STRLEN];
-		mx_addr_format(res, rs, sizeof rs);
-		mx_finding_verify(&f, "dig -x %s @%s", cs, rs);
-	}
+	add_verify(&f, cs, res);
 	mx_emit(e, &f);
 }
 
 const struct mx_detector mx_det_client_rdns = {
 	.id = "CLIENT_RDNS",
 	.pattern = "P24",
-	.emits = "CLIENT_PTR_TEMPFAIL,CLIENT_PTR_NXDOMAIN",
+	.emits = "CLIENT_PTR_TEMPFAIL,CLIENT_PTR_NXDOMAIN,CLIENT_FCRDNS_FAIL",
 	.summary = "inbound: the reverse (PTR) lookup of a client that connected to port 25 fails (450 4.7.25 "
-		   "where client hostnames are required) or finds no PTR",
+		   "where client hostnames are required), finds no PTR, or its name does not resolve back",
 	.state_size = sizeof(struct st),
 	.on_lookup = on_lookup,
 	.on_tcp = on_tcp,

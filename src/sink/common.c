@@ -818,6 +818,13 @@ const char *mx_sk_relay_hint(const struct mx_snapshot *s, char *buf, size_t n)
 		const struct mx_name_row *r = &s->failing[i];
 		if (r->qtype != MX_TYPE_A && r->qtype != MX_TYPE_AAAA)
 			continue;
+		/* an inbound client's PTR name, looked up forward: no relay */
+		bool fcrdns = false;
+		for (size_t j = 0; j < s->n_findings && !fcrdns; j++)
+			fcrdns = strcmp(s->findings[j].pattern, "CLIENT_FCRDNS_FAIL") == 0 &&
+				 mx_dname_eq(&s->findings[j].host, &r->qname);
+		if (fcrdns)
+			continue;
 		char nm[MX_DNAME_STRLEN];
 		mx_dname_format(&r->qname, nm, sizeof nm);
 		size_t k = strlen(nm);

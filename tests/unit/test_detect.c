@@ -1959,6 +1959,60 @@ static void p24_client_ptr_quiet_and_nxdomain(void **state)
 	mx_detect_free(d);
 }
 
+/* P24 forward confirmation: PTR answered, then the server's A lookup of the
+ * PTR name (captures/lab-inbound-fcrdns-fail.pcap). */
+static void p24_client_fcrdns(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("CLIENT_RDNS");
+	struct mx_lookup l;
+	struct mx_dns_msg m;
+	syn_in(d, "198.51.100.7", "192.0.2.25", T0, 7);
+	lookup(&l, "192.0.2.25", "7.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_ANSWER, T0 + 2000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	/* an AAAA lookup is not an IPv4 client's confirmation */
+	lookup(&l, "192.0.2.25", "other.example", MX_TYPE_AAAA, MX_O_SERVFAIL, T0 + 3100, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "CLIENT_FCRDNS_FAIL", NULL));
+	lookup(&l, "192.0.2.25", "mail.client.example", MX_TYPE_A, MX_O_SERVFAIL, T0 + 3200, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	const struct mx_finding *f = find(d, "CLIENT_FCRDNS_FAIL", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_WARN);
+	assert_non_null(strstr(f->detail, "then A mail.client.example. SERVFAIL"));
+	assert_non_null(strstr(f->smtp_status, "does not resolve to address"));
+	assert_null(find(d, "CLIENT_PTR_TEMPFAIL", NULL));
+	/* confirmed: the answer holds the client's address */
+	syn_in(d, "198.51.100.8", "192.0.2.25", T0 + 10 * SEC, 20);
+	lookup(&l, "192.0.2.25", "8.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_ANSWER, T0 + 10 * SEC + 1000,
+	       "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	memset(&m, 0, sizeof m);
+	m.n_addr = m.addr_total = 1;
+	mx_addr_parse("198.51.100.8", &m.addr[0].addr);
+	lookup(&l, "192.0.2.25", "ok.client.example", MX_TYPE_A, MX_O_ANSWER, T0 + 10 * SEC + 3000, "192.0.2.53",
+	       1000);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	size_t n;
+	find(d, "CLIENT_FCRDNS_FAIL", &n);
+	assert_int_equal(n, 1);
+	/* not confirmed: another address */
+	syn_in(d, "198.51.100.9", "192.0.2.25", T0 + 20 * SEC, 30);
+	lookup(&l, "192.0.2.25", "9.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_ANSWER, T0 + 20 * SEC + 1000,
+	       "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	mx_addr_parse("203.0.113.1", &m.addr[0].addr);
+	lookup(&l, "192.0.2.25", "bad.client.example", MX_TYPE_A, MX_O_ANSWER, T0 + 20 * SEC + 3000, "192.0.2.53",
+	       1000);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	find(d, "CLIENT_FCRDNS_FAIL", &n);
+	assert_int_equal(n, 2);
+	mx_detect_free(d);
+}
+
 static void p20_search_suffix_pairs(void **state)
 {
 	(void)state;
@@ -4193,6 +4247,7 @@ int main(void)
 		cmocka_unit_test(p23_cname_walk),
 		cmocka_unit_test(p24_client_ptr_tempfail),
 		cmocka_unit_test(p24_client_ptr_quiet_and_nxdomain),
+		cmocka_unit_test(p24_client_fcrdns),
 		cmocka_unit_test(p22_tc_rate_limit_silent),
 		cmocka_unit_test(p22_tc_rate_limit_eviction),
 		cmocka_unit_test(p20_search_suffix_pairs),
