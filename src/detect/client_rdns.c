@@ -37,8 +37,8 @@
  *    address: CLIENT_FCRDNS_FAIL INFO.
  * Postfix sends the 450 at RCPT TO (smtpd_delay_reject). Recorded with a
  * real Postfix in captures/lab-inbound-*.pcap. Findings are one per (mail
- * server, resolver, pattern) (per forward name for CLIENT_FCRDNS_FAIL): the
- * detail names the latest client and counts the clients so far.
+ * server, resolver, pattern) (and family for CLIENT_FCRDNS_FAIL): the detail
+ * names the latest client and counts the clients so far.
  *
  * Cost: a SYN to port 25 takes one probe of a small table; a PTR lookup
  * parses its name (at most 34 labels) and probes it.
@@ -293,8 +293,9 @@ static void forward(struct st *s, const struct mx_detect_ctx *c, const struct mx
 		       : "the client's PTR names a host whose A/AAAA records do not include the client's address";
 	f.fix = "the client's operator makes the PTR name resolve to the client's address (forward-confirmed "
 		"reverse DNS)";
+	/* one finding per server, resolver and family, not per name: a busy
+	 * server meets many clients whose PTR names do not resolve back */
 	f.sender = l->client;
-	mx_dname_copy(&f.host, &l->qname);
 	f.qtype = l->qtype;
 	mx_finding_add_frame(&f, w->syn_frame);
 	mx_finding_add_frame(&f, w->ptr_frame);

@@ -814,16 +814,14 @@ const char *mx_sk_relay_hint(const struct mx_snapshot *s, char *buf, size_t n)
 	}
 	if (!mx_less)
 		return buf;
+	/* an inbound server confirming its clients' PTR names: its failing
+	 * A/AAAA lookups are those names, no relay host */
+	for (size_t j = 0; j < s->n_findings; j++)
+		if (strcmp(s->findings[j].pattern, "CLIENT_FCRDNS_FAIL") == 0)
+			return buf;
 	for (size_t i = 0; i < s->n_failing; i++) {
 		const struct mx_name_row *r = &s->failing[i];
 		if (r->qtype != MX_TYPE_A && r->qtype != MX_TYPE_AAAA)
-			continue;
-		/* an inbound client's PTR name, looked up forward: no relay */
-		bool fcrdns = false;
-		for (size_t j = 0; j < s->n_findings && !fcrdns; j++)
-			fcrdns = strcmp(s->findings[j].pattern, "CLIENT_FCRDNS_FAIL") == 0 &&
-				 mx_dname_eq(&s->findings[j].host, &r->qname);
-		if (fcrdns)
 			continue;
 		char nm[MX_DNAME_STRLEN];
 		mx_dname_format(&r->qname, nm, sizeof nm);
