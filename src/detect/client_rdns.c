@@ -282,7 +282,7 @@ static void forward(struct st *s, const struct mx_detect_ctx *c, const struct mx
 			      "%s %s%s", cs, ss, (unsigned long long)w->syn_frame, (unsigned long long)w->ptr_frame,
 			  tn, hn, mx_outcome_name(l->outcome),
 			  l->outcome == MX_O_ANSWER ? " without the client's address" : "");
-	f.smtp_status = temp ? "most likely, to the client: Postfix with reject_unknown_client_hostname \"450 4.7.25 "
+	f.smtp_status = temp ? "most likely: to the client, Postfix with reject_unknown_client_hostname \"450 4.7.25 "
 			       "Client host rejected: cannot find your hostname, [<client>]\" after \"warning: "
 			       "hostname <name> does not resolve to address <client>: Temporary failure in name "
 			       "resolution\" (temporary: the sending side retries)"
@@ -381,7 +381,7 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 		mx_finding_detail(&f, "%u of %u reverse lookups of connecting clients through this resolver "
 				      "failed temporarily (%u of the latest %u distinct clients)", p->temp,
 				  p->after_syn, nf, nc);
-		f.smtp_status = "most likely, to the client: Postfix with reject_unknown_client_hostname or "
+		f.smtp_status = "most likely: to the client, Postfix with reject_unknown_client_hostname or "
 				"reject_unknown_reverse_client_hostname \"450 4.7.25 Client host rejected: cannot "
 				"find your hostname, [<client>]\" at RCPT TO (temporary: the sending side queues and "
 				"retries); without those restrictions the client is logged as unknown[<client>] and "
