@@ -97,10 +97,17 @@ struct st {
 	uint64_t last_now;
 };
 
+/* From the two hashes the lookup layer keeps: an MX lookup's own client
+ * and question hashes give the same key without hashing the name again. */
+static uint64_t mx_key_h(uint64_t client_hash, uint64_t mx_qhash)
+{
+	uint64_t k = client_hash * 0x9e3779b97f4a7c15ULL ^ mx_qhash;
+	return k ? k : 1;
+}
+
 static uint64_t mx_key(const struct mx_addr *s, const struct mx_dname *d)
 {
-	uint64_t k = mx_txn_client_hash(s) * 0x9e3779b97f4a7c15ULL ^ mx_txn_question_hash(d, MX_TYPE_MX, 1);
-	return k ? k : 1;
+	return mx_key_h(mx_txn_client_hash(s), mx_txn_question_hash(d, MX_TYPE_MX, 1));
 }
 
 static void mxt_put(struct st *s, uint64_t key, uint64_t first_us)
@@ -298,18 +305,29 @@ static struct pend *walk_of(struct st *s, const struct mx_addr *a, const struct 
 	return NULL;
 }
 
+static void any_lookup(struct st *s, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e);
+
+/* Every RD=1 class IN lookup comes here: MX ones are remembered (a probe,
+ * no hashing: the lookup's own hashes), ANY ones judged apart. */
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *s = vs;
 	if (!l->rd || l->qclass != 1)
 		return;
 	if (l->qtype == MX_TYPE_MX) {
-		mxt_put(s, mx_key(&l->client, &l->qname), l->first_us);
+		mxt_put(s, mx_key_h(mx_lookup_client_hash_of(l), mx_lookup_qhash_of(l)), l->first_us);
 		if (s->n_pend)
 			went_on(s, &l->client, &l->qname, l->first_us);
 		return;
 	}
-	if (l->qtype != MX_TYPE_ANY || l->qname.len < 2 || !mx_detect_is_sender(c->opts, &l->client))
+	if (l->qtype == MX_TYPE_ANY)
+		any_lookup(s, c, l, e);
+}
+
+static __attribute__((noinline)) void any_lookup(struct st *s, const struct mx_detect_ctx *c,
+						 const struct mx_lookup *l, struct mx_emit *e)
+{
+	if (l->qname.len < 2 || !mx_detect_is_sender(c->opts, &l->client))
 		return;
 	/* an ANY lookup of a CNAME target continues the walk of the recipient
 	 * domain: the walk's entry gives way to this one */

@@ -239,7 +239,8 @@ static void add_verify(struct mx_finding *f, const char *cs, const struct mx_add
 
 /* l is an A or AAAA lookup of the server: the forward confirmation of a
  * connecting client's PTR answer? */
-static void forward(struct st *s, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
+static __attribute__((noinline)) void forward(struct st *s, const struct mx_detect_ctx *c,
+						    const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct fwd *w = NULL;
 	uint8_t fam = l->qtype == MX_TYPE_A ? 4 : 6;
@@ -306,6 +307,11 @@ static void forward(struct st *s, const struct mx_detect_ctx *c, const struct mx
 	mx_emit(e, &f);
 }
 
+static void ptr_lookup(struct st *s, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e);
+
+/* Every RD=1 class IN lookup comes here and most return at once: A/AAAA
+ * only while a PTR answer waits for its forward lookup, PTR only once a
+ * SYN to port 25 was seen. */
 static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_lookup *l, struct mx_emit *e)
 {
 	struct st *s = vs;
@@ -316,7 +322,14 @@ static void on_lookup(void *vs, const struct mx_detect_ctx *c, const struct mx_l
 			forward(s, c, l, e);
 		return;
 	}
-	if (l->qtype != MX_TYPE_PTR || l->pending_at_end)
+	if (l->qtype == MX_TYPE_PTR && s->syn_clock)
+		ptr_lookup(s, c, l, e);
+}
+
+static __attribute__((noinline)) void ptr_lookup(struct st *s, const struct mx_detect_ctx *c,
+						 const struct mx_lookup *l, struct mx_emit *e)
+{
+	if (l->pending_at_end)
 		return;
 	struct mx_addr client;
 	if (!reverse_addr(&l->qname, &client))
