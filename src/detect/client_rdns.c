@@ -13,10 +13,12 @@
  * the client is only logged as unknown[ADDR]; Exim's host_lookup_failed
  * ACL condition and Sendmail's "may be forged" are the other MTAs' forms.
  *
- * On the wire: a TCP SYN from client C to port 25 (the default live filter
- * keeps SYNs to port 25 both ways), then within SYN_WAIT an RD=1 PTR lookup
- * of C's reverse name by any host (the mail server may ask DNS from
- * another of its addresses). Its outcome:
+ * On the wire: a TCP SYN from client C to port 25 of server S (the default
+ * live filter keeps SYNs to port 25 both ways), then within SYN_WAIT an
+ * RD=1 PTR lookup of C's reverse name asked by S, or by an address of the
+ * other family that took SYNs to port 25 itself (a dual-stack server
+ * asking DNS over IPv4 for an IPv6 client); never by C itself. Its
+ * outcome:
  *  - SERVFAIL, TIMEOUT, REFUSED, NOTIMP, UNREACHABLE, MALFORMED,
  *    TRUNCATED: CLIENT_PTR_TEMPFAIL. WARN; ERROR when the failures are
  *    systematic: at least SYS_MIN distinct clients of one server and
@@ -57,6 +59,7 @@
 #define RECENT 16                /* distinct clients a pair remembers */
 #define FWD 16                   /* answered PTR lookups waiting for their forward lookup */
 #define FWD_WAIT_US 2000000ULL   /* the forward lookup follows the PTR answer at once */
+#define FWD_LATE_US 30000000ULL  /* lookups reach the detector this much out of order, at most */
 
 struct syn {
 	struct mx_slot s;
@@ -85,9 +88,16 @@ struct fwd {
 	uint64_t ptr_end_us, syn_frame, ptr_frame;
 };
 
+/* An address that took a SYN to port 25: a mail server (inbound). */
+struct srv {
+	struct mx_slot s;
+};
+
 struct st {
 	struct syn syn[SYNS];
 	uint64_t syn_clock;
+	struct srv srv[64];
+	uint64_t srv_clock;
 	struct pair pair[PAIRS];
 	uint64_t pair_clock;
 	struct fwd fwd[FWD];
@@ -171,6 +181,7 @@ static void on_tcp(void *vs, const struct mx_detect_ctx *c, const struct mx_tcpc
 		y->client = t->src;
 		y->n = y->pos = 0;
 	}
+	(void)MX_SLOT_GET(s->srv, mx_key_addr(&t->dst, 0x24a3), &s->srv_clock, NULL);
 	y->at[y->pos].server = t->dst;
 	y->at[y->pos].ts_us = t->ts_us;
 	y->at[y->pos].frame = t->frame;
@@ -246,13 +257,23 @@ static __attribute__((noinline)) void forward(struct st *s, const struct mx_dete
 	uint8_t fam = l->qtype == MX_TYPE_A ? 4 : 6;
 	for (unsigned i = 0; i < FWD; i++) {
 		struct fwd *x = &s->fwd[i];
-		if (x->used && x->client.family == fam && l->first_us >= x->ptr_end_us &&
-		    l->first_us <= x->ptr_end_us + FWD_WAIT_US && mx_addr_eq(&x->server, &l->client)) {
-			w = x;
-			break;
+		if (!x->used)
+			continue;
+		if (l->first_us > x->ptr_end_us + FWD_WAIT_US + FWD_LATE_US) {
+			/* no forward lookup came: the server does not confirm */
+			x->used = false;
+			s->n_fwd--;
+			continue;
 		}
+		if (!w && x->client.family == fam && l->first_us >= x->ptr_end_us &&
+		    l->first_us <= x->ptr_end_us + FWD_WAIT_US && mx_addr_eq(&x->server, &l->client))
+			w = x;
 	}
 	if (!w)
+		return;
+	/* a blocklist query (reversed address under a zone) is no forward
+	 * confirmation: servers ask those at connect time too */
+	if (mx_detect_blocklist_name(c->opts, &l->qname))
 		return;
 	w->used = false;
 	s->n_fwd--;
@@ -303,7 +324,6 @@ static __attribute__((noinline)) void forward(struct st *s, const struct mx_dete
 	mx_finding_add_lookup(&f, l);
 	mx_finding_verify(&f, "dig -x %s", cs);
 	mx_finding_verify(&f, "dig %s %s", tn, hn);
-	(void)c;
 	mx_emit(e, &f);
 }
 
@@ -334,11 +354,23 @@ static __attribute__((noinline)) void ptr_lookup(struct st *s, const struct mx_d
 	struct mx_addr client;
 	if (!reverse_addr(&l->qname, &client))
 		return;
+	/* a host looking up its own address after its own (outbound) SYN */
+	if (mx_addr_eq(&client, &l->client))
+		return;
 	struct syn *y = MX_SLOT_FIND(s->syn, syn_key(&client));
 	int k = y && mx_addr_eq(&y->client, &client) ? syn_before(y, l->first_us) : -1;
 	if (k < 0 || !mx_detect_is_sender(c->opts, &l->client))
 		return;
 	const struct mx_addr *server = &y->at[k].server;
+	/* the server asks: the SYN's destination itself, or (a dual-stack
+	 * host taking the connection over one family and asking DNS over the
+	 * other) an address of the other family that took SYNs to port 25
+	 * itself. Another host looking the client up (a mail server checking
+	 * an address it met elsewhere, a log resolver) is not this
+	 * connection's server. */
+	if (!mx_addr_eq(server, &l->client) &&
+	    (server->family == l->client.family || !MX_SLOT_FIND(s->srv, mx_key_addr(&l->client, 0x24a3))))
+		return;
 	uint64_t syn_us = y->at[k].ts_us, syn_frame = y->at[k].frame;
 	bool temp = temp_outcome(l->outcome);
 	bool neg = l->outcome == MX_O_NXDOMAIN || l->outcome == MX_O_NODATA;
