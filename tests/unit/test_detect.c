@@ -2015,6 +2015,45 @@ static void p24_client_fcrdns(void **state)
 	mx_detect_free(d);
 }
 
+/* P24 is inbound only: an outbound SYN (the sender's own connection to a
+ * remote MX) followed by a PTR lookup of the sender's address, asked by
+ * the sender itself or by another host, is no connecting client's lookup
+ * (tests/bench's mail servers made such pairs by the hundred). */
+static void p24_not_for_outbound_syns(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("CLIENT_RDNS");
+	struct mx_lookup l;
+	syn_in(d, "192.0.2.30", "203.0.113.219", T0, 5);
+	lookup(&l, "192.0.2.30", "30.2.0.192.in-addr.arpa", MX_TYPE_PTR, MX_O_SERVFAIL, T0 + 1000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.31", "30.2.0.192.in-addr.arpa", MX_TYPE_PTR, MX_O_NXDOMAIN, T0 + 1000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "2001:db8::48", "30.2.0.192.in-addr.arpa", MX_TYPE_PTR, MX_O_SERVFAIL, T0 + 1000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "CLIENT_PTR_TEMPFAIL", NULL));
+	assert_null(find(d, "CLIENT_PTR_NXDOMAIN", NULL));
+	/* an inbound one: the PTR answered, then a blocklist query, then the
+	 * forward lookup */
+	syn_in(d, "198.51.100.7", "192.0.2.25", T0 + SEC, 9);
+	lookup(&l, "192.0.2.25", "7.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_ANSWER, T0 + SEC + 1000, "192.0.2.53",
+	       1000);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.25", "7.100.51.198.zen.spamhaus.org", MX_TYPE_A, MX_O_NXDOMAIN, T0 + SEC + 2100,
+	       "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "CLIENT_FCRDNS_FAIL", NULL));
+	lookup(&l, "192.0.2.25", "mail.client.example", MX_TYPE_A, MX_O_NXDOMAIN, T0 + SEC + 2200, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	const struct mx_finding *f = find(d, "CLIENT_FCRDNS_FAIL", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->sev, MX_SEV_INFO);
+	mx_detect_free(d);
+}
+
 static void p20_search_suffix_pairs(void **state)
 {
 	(void)state;
@@ -4250,6 +4289,7 @@ int main(void)
 		cmocka_unit_test(p24_client_ptr_tempfail),
 		cmocka_unit_test(p24_client_ptr_quiet_and_nxdomain),
 		cmocka_unit_test(p24_client_fcrdns),
+		cmocka_unit_test(p24_not_for_outbound_syns),
 		cmocka_unit_test(p22_tc_rate_limit_silent),
 		cmocka_unit_test(p22_tc_rate_limit_eviction),
 		cmocka_unit_test(p20_search_suffix_pairs),
