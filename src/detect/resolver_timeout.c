@@ -24,6 +24,7 @@
 
 #define PAIRS 128
 #define EV 6
+#define AT_N 4
 
 struct pair {
 	struct mx_addr sender, resolver;
@@ -37,6 +38,14 @@ struct pair {
 	uint64_t parallel;                   /* those of them that asked the other one at once */
 	uint64_t resent_answered;            /* lookups whose query it lost and then answered when
 					      * the sender asked it again (intermittent loss) */
+	/* the query type of the unanswered transactions, when they share one
+	 * (lost_mixed: not), and answered transactions by type (AT_N types,
+	 * the rest not counted): "only ANY (PTR, AAAA) queries go unanswered"
+	 * is a rule that drops one type, not a dead resolver */
+	uint16_t lost_type;
+	bool lost_mixed;
+	uint16_t at[AT_N];
+	uint32_t ac[AT_N];
 	uint16_t n_ev;
 	uint8_t mail_rows;                   /* bit i: ev[i] is a mail lookup */
 	struct mx_evidence ev[EV];           /* the first unanswered queries; mail lookups kept */
@@ -177,6 +186,23 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 					     : "%llu of their lookups got a response from another resolver (%s)",
 				  (unsigned long long)p->failed_over,
 				  p->parallel == p->failed_over ? "asked at the same time" : "failover");
+	if (p->lost_txns && !p->lost_mixed) {
+		char tn[16];
+		mx_dns_type_name(p->lost_type, tn, sizeof tn);
+		uint32_t same = 0;
+		for (unsigned i = 0; i < AT_N; i++)
+			if (p->ac[i] && p->at[i] == p->lost_type)
+				same = p->ac[i];
+		if (p->answered && same == 0)
+			mx_finding_detail(&f, "only %s queries went unanswered, while it answered %llu of other types: "
+					      "a rule or filter that drops %s queries (a firewall, an "
+					      "anti-amplification rule), not a dead resolver",
+					  tn, (unsigned long long)p->answered, tn);
+		else if (p->answered == 0 && p->unreachable == 0 && p->lost_type != MX_TYPE_MX &&
+			 p->lost_type != MX_TYPE_A && p->lost_type != MX_TYPE_AAAA)
+			/* nothing else was asked: a type that rules single out */
+			mx_finding_detail(&f, "every unanswered query asked %s (nothing else was asked)", tn);
+	}
 	if (p->resent_answered)
 		mx_finding_detail(&f, "%llu lookup%s answered by it when asked again: intermittent loss (a rate "
 				  "limit, the path), not a dead resolver",
@@ -255,14 +281,24 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	uint64_t sends = t->sends ? t->sends : 1;
 	p->total += sends;
 	p->last_us = t->q_ts;
-	if (t->kind == MX_TXN_ANSWERED)
+	if (t->kind == MX_TXN_ANSWERED) {
 		p->answered++;
-	else if (t->kind == MX_TXN_TIMEOUT)
+		for (unsigned i = 0; i < AT_N; i++)
+			if (p->at[i] == t->qtype || p->ac[i] == 0) {
+				p->at[i] = t->qtype;
+				p->ac[i]++;
+				break;
+			}
+	} else if (t->kind == MX_TXN_TIMEOUT)
 		p->timeouts += sends;
 	else if (t->kind == MX_TXN_UNREACHABLE)
 		p->unreachable += sends;
 	if (t->kind == MX_TXN_ANSWERED)
 		return;
+	if (p->lost_txns == 0)
+		p->lost_type = t->qtype;
+	else if (p->lost_type != t->qtype)
+		p->lost_mixed = true;
 	p->lost_txns++;
 	if (!p->first_lost_us || t->q_ts < p->first_lost_us)
 		p->first_lost_us = t->q_ts;

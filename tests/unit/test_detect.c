@@ -2054,6 +2054,42 @@ static void p24_not_for_outbound_syns(void **state)
 	mx_detect_free(d);
 }
 
+/* P10: a resolver that answers A but lets every ANY query go unanswered is
+ * a rule against one type (an anti-amplification drop), and the detail
+ * says so. */
+static void p10_one_type_dropped(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("RESOLVER_TIMEOUT");
+	struct mx_txn t;
+	for (unsigned i = 0; i < 10; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + i * SEC, 1000, 0, 10 + 4 * i);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_TIMEOUT, T0 + i * SEC + 1000, 0, 0, 12 + 4 * i);
+		t.qtype = MX_TYPE_ANY;
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 60 * SEC);
+	const struct mx_finding *f = find(d, "RESOLVER_TIMEOUT", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "only ANY queries went unanswered, while it answered 10 of other types"));
+	mx_detect_free(d);
+	/* mixed types lost: no such words */
+	d = new_det("RESOLVER_TIMEOUT");
+	for (unsigned i = 0; i < 10; i++) {
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_ANSWERED, T0 + i * SEC, 1000, 0, 10 + 4 * i);
+		mx_detect_observe_txn(d, &t);
+		txn(&t, "192.0.2.10", "192.0.2.53", MX_TXN_TIMEOUT, T0 + i * SEC + 1000, 0, 0, 12 + 4 * i);
+		t.qtype = i & 1 ? MX_TYPE_ANY : MX_TYPE_MX;
+		mx_detect_observe_txn(d, &t);
+	}
+	mx_detect_finish(d, T0 + 60 * SEC);
+	f = find(d, "RESOLVER_TIMEOUT", NULL);
+	assert_non_null(f);
+	assert_null(strstr(f->detail, "only "));
+	mx_detect_free(d);
+}
+
 static void p20_search_suffix_pairs(void **state)
 {
 	(void)state;
@@ -4262,6 +4298,7 @@ int main(void)
 		cmocka_unit_test(p9_percentiles_as_precise_as_the_table),
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
 		cmocka_unit_test(p10_late_answers_are_not_dead),
+		cmocka_unit_test(p10_one_type_dropped),
 		cmocka_unit_test(p11_refused_everything),
 		cmocka_unit_test(p11_refused_partial_after_answers),
 		cmocka_unit_test(p2_not_for_a_resolver_refusing_everything),
