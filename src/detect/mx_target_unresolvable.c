@@ -237,6 +237,15 @@ static void on_chain(void *st, const struct mx_detect_ctx *c, const struct mx_ch
 					  h->aaaa.asked ? mx_outcome_name(h->aaaa.outcome) : "not asked");
 			if (doubled_suffix(&h->name, &ch->domain))
 				mx_finding_detail(&f, "%s repeats the domain: a missing trailing dot in the zone file?", hn);
+			/* one family asked, NODATA: the name exists, perhaps with
+			 * addresses of the other family only */
+			if (h->a.asked != h->aaaa.asked &&
+			    (h->a.asked ? h->a.outcome : h->aaaa.outcome) == MX_O_NODATA)
+				mx_finding_detail(&f, "the sender asked only %s: if %s has %s records only, this "
+						      "%s-only sender (qmail, Postfix inet_protocols = %s) can never "
+						      "reach it", h->a.asked ? "A" : "AAAA", hn,
+						  h->a.asked ? "AAAA" : "A", h->a.asked ? "IPv4" : "IPv6",
+						  h->a.asked ? "ipv4" : "ipv6");
 			mx_finding_verify(&f, "dig A %s", hn);
 			mx_finding_verify(&f, "dig AAAA %s", hn);
 		} else if (s == NOT_ASKED) {

@@ -2090,6 +2090,37 @@ static void p10_one_type_dropped(void **state)
 	mx_detect_free(d);
 }
 
+/* P6: an exchange whose A lookup is NODATA, AAAA never asked (qmail, an
+ * IPv4-only Postfix): the detail says an IPv6-only exchange cannot be
+ * reached by this sender. */
+static void p6_one_family_nodata(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("MX_TARGET_UNRESOLVABLE");
+	struct mx_chain c;
+	chain_of(&c, "v6only.test", MX_O_ANSWER);
+	c.n_hosts = 1;
+	mx_dname_from_text("mx.v6only.test", &c.hosts[0].name);
+	step(&c.hosts[0].a, MX_O_NODATA, T0 + 1000, 3, "192.0.2.53");
+	mx_detect_observe_chain(d, &c);
+	const struct mx_finding *f = find(d, "MX_TARGET_UNRESOLVABLE", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "A NODATA, AAAA not asked"));
+	assert_non_null(strstr(f->detail, "the sender asked only A: if mx.v6only.test. has AAAA records only"));
+	/* both asked, or NXDOMAIN: no such words */
+	chain_of(&c, "gone.test", MX_O_ANSWER);
+	c.n_hosts = 1;
+	mx_dname_from_text("mx.gone.test", &c.hosts[0].name);
+	step(&c.hosts[0].a, MX_O_NXDOMAIN, T0 + 1000, 3, "192.0.2.53");
+	mx_detect_observe_chain(d, &c);
+	size_t n;
+	const struct mx_finding *fl = mx_detect_peek(d, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strstr(fl[i].detail, "mx.gone.test"))
+			assert_null(strstr(fl[i].detail, "asked only"));
+	mx_detect_free(d);
+}
+
 static void p20_search_suffix_pairs(void **state)
 {
 	(void)state;
@@ -4299,6 +4330,7 @@ int main(void)
 		cmocka_unit_test(p10_dead_unreachable_and_oneway),
 		cmocka_unit_test(p10_late_answers_are_not_dead),
 		cmocka_unit_test(p10_one_type_dropped),
+		cmocka_unit_test(p6_one_family_nodata),
 		cmocka_unit_test(p11_refused_everything),
 		cmocka_unit_test(p11_refused_partial_after_answers),
 		cmocka_unit_test(p2_not_for_a_resolver_refusing_everything),
