@@ -1029,7 +1029,9 @@ const char *mx_sk_subject(const struct mx_finding *f, char *buf, size_t n)
 	char a[MX_ADDR_STRLEN], nm[MX_DNAME_STRLEN], ty[32];
 	bool who = false, what = false;
 	if (f->sender.family) {
-		ska(&s, "sender %s", mx_addr_format(&f->sender, a, sizeof a));
+		/* the inbound patterns' host receives mail: a server */
+		ska(&s, "%s %s", strncmp(f->pattern, "CLIENT_", 7) == 0 ? "server" : "sender",
+		    mx_addr_format(&f->sender, a, sizeof a));
 		who = true;
 	} else if (f->n_resolvers) {
 		ska(&s, "%s %s", f->authoritative ? "authoritative" : "resolver",

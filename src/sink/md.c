@@ -936,7 +936,7 @@ static void finding(FILE *out, const struct mx_snapshot *s, const struct mx_find
 
 	/* what it is about, and when */
 	if (f->sender.family) {
-		fputs("Sender ", out);
+		fputs(strncmp(f->pattern, "CLIENT_", 7) == 0 ? "Server " : "Sender ", out);
 		md_addr(out, &f->sender, false);
 		any = true;
 	}
