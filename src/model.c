@@ -1333,6 +1333,10 @@ void mx_model_observe_lookup(struct mx_model *m, const struct mx_lookup *l)
 		case MX_TYPE_MX: r->mx_lookups++; break;
 		case MX_TYPE_A: r->a_lookups++; break;
 		case MX_TYPE_AAAA: r->aaaa_lookups++; break;
+		case MX_TYPE_ANY:
+			r->other_lookups++;
+			r->any_lookups += l->qclass == 1;
+			break;
 		default: r->other_lookups++; break;
 		}
 		row_time(&r->first_us, &r->last_us, l->first_us);

@@ -97,6 +97,10 @@ struct mx_sender_row {
 	/* lookups that sent one query (same ID and port) to several resolvers
 	 * at once (mx_lookup_multi_send): musl's stub resolver */
 	uint64_t multi_send;
+	/* RD=1 class IN lookups of type ANY (also in other_lookups): qmail-
+	 * remote asks ANY of every recipient domain before its MX lookup (its
+	 * CNAME check; ANY_LOOKUP_FAIL) */
+	uint64_t any_lookups;
 };
 
 /* The sender's address-family habit in words: "AAAA-first", "A-first",

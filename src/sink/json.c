@@ -806,6 +806,7 @@ void mx_sj_sender_members(struct mx_jw *out, const struct mx_sender_row *r)
 	}
 	kv_u64(out, &f, KL("multi_send_lookups"), r->multi_send);
 	kv_str(out, &f, KL("stub"), r->multi_send ? "musl" : NULL);
+	kv_u64(out, &f, KL("any_lookups"), r->any_lookups);
 }
 
 void mx_sj_failing_members(struct mx_jw *out, const struct mx_name_row *r)

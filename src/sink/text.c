@@ -631,6 +631,17 @@ static void section_senders(FILE *out, const struct mx_snapshot *s)
 	}
 	for (size_t i = 0; i < s->n_senders; i++) {
 		const struct mx_sender_row *r = &s->senders[i];
+		char ad[MX_ADDR_STRLEN], line[512];
+		if (!r->any_lookups || !r->mx_lookups)
+			continue;
+		snprintf(line, sizeof line, "%s asked ANY %" PRIu64 " time%s beside its MX lookups: qmail-remote's "
+			 "CNAME check of each recipient domain; a resolver that refuses or drops ANY stops its "
+			 "mail (ANY_LOOKUP_FAIL)",
+			 mx_addr_format(&r->addr, ad, sizeof ad), r->any_lookups, r->any_lookups == 1 ? "" : "s");
+		wrap(out, "  ", 4, line);
+	}
+	for (size_t i = 0; i < s->n_senders; i++) {
+		const struct mx_sender_row *r = &s->senders[i];
 		char ad[MX_ADDR_STRLEN], fw[MX_ADDR_STRLEN];
 		if (!r->forwarded)
 			continue;
