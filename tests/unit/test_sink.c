@@ -1392,7 +1392,7 @@ static void json_findings_chains(void **state)
 			"\"hosts_aaaa_first\":4,\"hosts_a_first\":0,\"hosts_parallel\":0,\"hosts_a_only\":0,\"hosts_aaaa_only\":0,"
 			"\"family_order\":\"AAAA-first\",\"forwarded_lookups\":0,\"forwards_for\":null,\"aaaa_failures\":3,\"aaaa_failures_then_a\":0,"
 			"\"fallback\":\"never asks A\",\"retry_gaps\":2,\"retry_gap_min_s\":300.000000,"
-			"\"retry_gap_mean_s\":450.000000,\"multi_send_lookups\":0,\"stub\":null}");
+			"\"retry_gap_mean_s\":450.000000,\"multi_send_lookups\":0,\"stub\":null,\"any_lookups\":0}");
 	assert_has(out, "\"chains\":{\"chains\":5,\"resolved\":2,\"deferred\":3,\"failed\":0,"
 			"\"incomplete\":0,\"evicted\":0,\"history_evicted\":0,\"lookups_joined\":0,"
 			"\"syns\":1,\"relay_syns\":0},\"findings\":2,\"findings_evicted\":4,"
