@@ -163,9 +163,19 @@ static uint32_t snd_count(struct st *s, const struct mx_addr *a)
 	return n ? n->any_then_mx : 0;
 }
 
-static void credit(struct st *s, const struct mx_addr *a)
+static uint64_t run_key(const struct mx_addr *sender, const struct mx_dname *domain)
+{
+	return mx_key_name(domain, MX_TYPE_ANY, mx_key_addr(sender, 0x23a2));
+}
+
+/* An answered ANY lookup of the domain followed by its MX lookup: the
+ * sender's deliveries to it go on, and a failure run starts again. */
+static void credit(struct st *s, const struct mx_addr *a, const struct mx_dname *domain)
 {
 	snd_get(s, a)->any_then_mx++;
+	struct run *r = MX_SLOT_FIND(s->runs, run_key(a, domain));
+	if (r)
+		r->attempts = 0;
 }
 
 static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, struct mx_emit *e, bool pending)
@@ -180,8 +190,7 @@ static void judge(struct st *s, const struct mx_detect_ctx *c, struct pend *p, s
 	uint32_t attempts = 1;
 	if (!pending) {
 		bool fresh;
-		uint64_t k = mx_key_name(&p->domain, MX_TYPE_ANY, mx_key_addr(&p->sender, 0x23a2));
-		struct run *r = MX_SLOT_GET(s->runs, k, &s->runs_clock, &fresh);
+		struct run *r = MX_SLOT_GET(s->runs, run_key(&p->sender, &p->domain), &s->runs_clock, &fresh);
 		if (fresh || r->attempts == 0) {
 			r->attempts = 1;
 			r->last_start_us = p->first_us;
@@ -286,7 +295,7 @@ static void went_on(struct st *s, const struct mx_addr *a, const struct mx_dname
 		    (!mx_dname_eq(&p->domain, n) && !mx_dname_eq(&p->name, n) && !mx_dname_eq(&p->target, n)))
 			continue;
 		if (!p->fail)
-			credit(s, a);
+			credit(s, a, &p->domain);
 		p->used = false;
 		s->n_pend--;
 	}
@@ -356,7 +365,7 @@ static __attribute__((noinline)) void any_lookup(struct st *s, const struct mx_d
 		t = mxt_get(s, mx_key(&l->client, &target));
 	if (t && t >= l->first_us && t <= l->last_us + WAIT_US) {
 		if (!fail)
-			credit(s, &l->client);
+			credit(s, &l->client, &domain);
 		return;
 	}
 	struct pend *p = NULL;

@@ -2121,6 +2121,30 @@ static void p6_one_family_nodata(void **state)
 	mx_detect_free(d);
 }
 
+/* P23 CRIT counts failing attempts in a row: a delivery whose ANY and MX
+ * worked in between starts the count again. */
+static void p23_success_resets_the_run(void **state)
+{
+	(void)state;
+	struct mx_detect *d = new_det("ANY_LOOKUP_FAIL");
+	struct mx_lookup l;
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_REFUSED, T0);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_tick(d, T0 + 30 * SEC);
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_ANSWER, T0 + 400 * SEC);
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.10", "example.test", MX_TYPE_MX, MX_O_ANSWER, T0 + 400 * SEC + 5000, "192.0.2.53", 2000);
+	mx_detect_observe_lookup(d, &l);
+	any_lookup(&l, "192.0.2.10", "example.test", MX_O_REFUSED, T0 + 800 * SEC);
+	mx_detect_observe_lookup(d, &l);
+	mx_detect_finish(d, T0 + 900 * SEC);
+	const struct mx_finding *f = find(d, "ANY_LOOKUP_FAIL", NULL);
+	assert_non_null(f);
+	assert_int_equal(f->count, 2);
+	assert_int_equal(f->sev, MX_SEV_ERROR);
+	mx_detect_free(d);
+}
+
 static void p20_search_suffix_pairs(void **state)
 {
 	(void)state;
@@ -4355,6 +4379,7 @@ int main(void)
 		cmocka_unit_test(p23_any_answer_oversize),
 		cmocka_unit_test(p23_pending_overflow_judges),
 		cmocka_unit_test(p23_cname_walk),
+		cmocka_unit_test(p23_success_resets_the_run),
 		cmocka_unit_test(p24_client_ptr_tempfail),
 		cmocka_unit_test(p24_client_ptr_quiet_and_nxdomain),
 		cmocka_unit_test(p24_client_fcrdns),
