@@ -1273,6 +1273,9 @@ static void s_detail(const struct mx_snapshot *s, size_t i, struct rows *rs, cha
 	if (r->multi_send)
 		kv(rs, "stub", MX_ROLE_NORMAL, "musl: %" PRIu64 " lookup%s sent to several resolvers at once; its "
 		   "getaddrinfo gives up when A or AAAA fails", r->multi_send, r->multi_send == 1 ? "" : "s");
+	if (r->any_lookups && r->mx_lookups)
+		kv(rs, "ANY", MX_ROLE_NORMAL, "%" PRIu64 " lookup%s beside MX: qmail-remote's CNAME check; a "
+		   "resolver that refuses or drops ANY stops its mail", r->any_lookups, r->any_lookups == 1 ? "" : "s");
 	buf[0] = '\0';
 	for (k = 0; k < MX_O__COUNT; k++)
 		if (r->outcomes[k])

@@ -975,6 +975,12 @@ static void test_senders(void **state)
 	c->x.snd[1].multi_send = 7;
 	build(c);
 	assert_true(any_row_has(c, "musl: 7 lookups sent to several resolvers at once"));
+	/* qmail: ANY beside MX */
+	assert_false(any_row_has(c, "qmail"));
+	c->x.snd[1].any_lookups = 3;
+	c->x.snd[1].mx_lookups = 2;
+	build(c);
+	assert_true(any_row_has(c, "3 lookups beside MX: qmail-remote's CNAME check"));
 }
 
 static void test_resolvers(void **state)
