@@ -35,8 +35,8 @@
  * Validation scope (both decoders apply the same rules):
  *  - Framing is checked everywhere: every name, every RR header, and every
  *    RDLENGTH must lie inside the message. RDATA is checked only for the types
- *    we read: A (4 bytes), AAAA (16), CNAME, MX, SOA (their names and fixed
- *    fields must fill RDLENGTH exactly) and OPT in the additional section
+ *    we read: A (4 bytes), AAAA (16), CNAME, PTR, MX, SOA (their names and
+ *    fixed fields must fill RDLENGTH exactly) and OPT in the additional section
  *    (owner must be the root, at most one, option TLVs must fill RDATA,
  *    RFC 6891 §6.1.1-6.1.2). Other RDATA is skipped by RDLENGTH, as stub
  *    resolvers do; a broken TXT next to a good MX answer is not MALFORMED.
@@ -131,6 +131,8 @@ static inline void msg_reset_rest(struct mx_dns_msg *m)
 	m->cname_loop = false;
 	m->n_mx = m->mx_total = 0;
 	m->n_addr = m->addr_total = 0;
+	m->ptr.len = 0;
+	m->ptr.labels = 0;
 	m->min_ttl = 0;
 	m->has_soa = false;
 	m->soa_owner.len = 0;
@@ -195,6 +197,7 @@ static bool is_read_type(uint16_t type, int sec)
 	case MX_TYPE_A:
 	case MX_TYPE_AAAA:
 	case MX_TYPE_CNAME:
+	case MX_TYPE_PTR:
 	case MX_TYPE_MX:
 	case MX_TYPE_SOA:
 		return true;
@@ -710,6 +713,7 @@ static int rdata_check(const struct ctx *c, uint16_t type, uint16_t cls, struct 
 	case MX_TYPE_AAAA:
 		return rd.left == 16 ? NM_OK : NM_BAD;
 	case MX_TYPE_CNAME: /* RFC 1035 §3.3.1 */
+	case MX_TYPE_PTR:   /* §3.3.12 */
 		break;
 	case MX_TYPE_MX:    /* §3.3.9 */
 		mx_rd_skip(&rd, 2);
@@ -902,7 +906,7 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct m
 		if (xfr)
 			count_answer(m, ri.ttl); /* every record, once */
 		bool want_q = !xfr && (t == m->qtype || m->qtype == MX_TYPE_ANY);
-		bool want_end = t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA;
+		bool want_end = t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA || t == MX_TYPE_PTR;
 		if (!want_q && !want_end)
 			continue;
 		bool is_end = name_is(c, ri.owner_off, end, end_at);
@@ -912,7 +916,10 @@ static void an_digest(const struct ctx *c, struct mx_rd an, unsigned n, struct m
 		}
 		if (!is_end || empty_meta_rr(ri.cls, &rd))
 			continue;
-		if (t == MX_TYPE_MX) {
+		if (t == MX_TYPE_PTR) {
+			if (m->ptr.len == 0 && rd_name(c, &rd, &m->ptr) != NM_OK)
+				m->ptr.len = m->ptr.labels = 0;
+		} else if (t == MX_TYPE_MX) {
 			m->mx_total++;
 			if (m->n_mx < MX_DNS_MAX_MX) {
 				struct mx_dns_mxrr *x = &m->mx[m->n_mx++];
@@ -946,6 +953,8 @@ static void an_digest_reset(struct mx_dns_msg *m)
 	m->cname_loop = false;
 	m->n_mx = m->mx_total = 0;
 	m->n_addr = m->addr_total = 0;
+	m->ptr.len = 0;
+	m->ptr.labels = 0;
 	m->min_ttl = 0;
 }
 
@@ -958,7 +967,8 @@ static int an_record(const struct ctx *c, const struct rrinfo *ri, struct mx_rd 
 {
 	uint16_t t = ri->type;
 	bool want_q = m->has_question && (t == m->qtype || m->qtype == MX_TYPE_ANY);
-	bool want_end = m->has_question && (t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA);
+	bool want_end = m->has_question && (t == MX_TYPE_MX || t == MX_TYPE_A || t == MX_TYPE_AAAA ||
+					    t == MX_TYPE_PTR);
 	bool is_end = false;
 
 	if (want_q || want_end)
@@ -988,7 +998,11 @@ static int an_record(const struct ctx *c, const struct rrinfo *ri, struct mx_rd 
 		count_answer(m, ri->ttl);
 	if (!is_end)
 		return NM_OK;
-	if (t == MX_TYPE_MX) {
+	if (t == MX_TYPE_PTR) {
+		/* (rdata_check() passed: the name reads) */
+		if (m->ptr.len == 0 && rd_name(c, &rd, &m->ptr) != NM_OK)
+			m->ptr.len = m->ptr.labels = 0;
+	} else if (t == MX_TYPE_MX) {
 		m->mx_total++;
 	} else if (t == MX_TYPE_A || t == MX_TYPE_AAAA) {
 		m->addr_total++;
@@ -1232,6 +1246,7 @@ static bool ref_rdata_rules(const uint8_t *w, size_t len, const ldns_rr *rr, uin
 	case MX_TYPE_AAAA:
 		return cnt == 1;
 	case MX_TYPE_CNAME:
+	case MX_TYPE_PTR:
 		return cnt == 1 && ref_name_rules(w, len, rd) != 0;
 	case MX_TYPE_MX:
 		return cnt == 2 && ref_name_rules(w, len, rd + 2) != 0;
@@ -1416,7 +1431,10 @@ static void ref_an_digest(const ldns_rr_list *an, const ldns_rdf *qname, struct 
 		uint16_t rc = (uint16_t)ldns_rr_get_class(rr);
 		if (ldns_rr_rd_count(rr) == 0 && (rc == 255 || rc == 254))
 			continue;
-		if (t == MX_TYPE_MX) {
+		if (t == MX_TYPE_PTR) {
+			if (m->ptr.len == 0)
+				ref_dname(ldns_rr_rdf(rr, 0), &m->ptr, NULL);
+		} else if (t == MX_TYPE_MX) {
 			m->mx_total++;
 			if (m->n_mx < MX_DNS_MAX_MX) {
 				struct mx_dns_mxrr *x = &m->mx[m->n_mx++];

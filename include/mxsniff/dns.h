@@ -120,6 +120,7 @@ struct mx_dns_msg {
 	struct mx_dns_mxrr mx[MX_DNS_MAX_MX];
 	uint16_t n_addr, addr_total; /* kept / seen A+AAAA RRs owned by the chain end */
 	struct mx_dns_addrrr addr[MX_DNS_MAX_ADDR];
+	struct mx_dname ptr;         /* the first PTR RR owned by the chain end: its name (len 0 = none) */
 	uint32_t min_ttl;            /* smallest TTL among answer RRs of qtype */
 
 	/* authority section digest */

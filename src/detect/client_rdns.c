@@ -29,10 +29,11 @@
  *  - NXDOMAIN or NODATA: CLIENT_PTR_NXDOMAIN, INFO (the client has no
  *    reverse DNS: its operator's fix; a reject_unknown_* server defers it
  *    with unknown_client_reject_code, 450 by default).
- *  - ANSWER: the server's next A (IPv4 client) or AAAA (IPv6 client)
- *    lookup, started within FWD_WAIT of the PTR answer, is the forward
- *    confirmation of the PTR name (Postfix asks only the client's family;
- *    mx_dns_msg keeps no PTR target, so the pairing is by time and family).
+ *  - ANSWER: the server's A (IPv4 client) or AAAA (IPv6 client) lookup of
+ *    the PTR answer's name (mx_dns_msg.ptr), started within FWD_WAIT of
+ *    the answer, is the forward confirmation (Postfix asks only the
+ *    client's family). When the answer is not at hand, the server's next
+ *    such lookup that is no blocklist query stands in for it.
  *    Failing temporarily: CLIENT_FCRDNS_FAIL WARN (Postfix "hostname H does
  *    not resolve to address C: Temporary failure in name resolution", then
  *    450 4.7.25); NXDOMAIN, NODATA, or an answer without the client's
@@ -86,6 +87,7 @@ struct fwd {
 	bool used;
 	struct mx_addr server, client, at_server;
 	uint64_t ptr_end_us, syn_frame, ptr_frame;
+	struct mx_dname name;        /* the PTR answer's name; len 0 when not known */
 };
 
 /* An address that took a SYN to port 25: a mail server (inbound). */
@@ -266,14 +268,16 @@ static __attribute__((noinline)) void forward(struct st *s, const struct mx_dete
 			continue;
 		}
 		if (!w && x->client.family == fam && l->first_us >= x->ptr_end_us &&
-		    l->first_us <= x->ptr_end_us + FWD_WAIT_US && mx_addr_eq(&x->server, &l->client))
+		    l->first_us <= x->ptr_end_us + FWD_WAIT_US && mx_addr_eq(&x->server, &l->client) &&
+		    (x->name.len == 0 || mx_dname_eq(&x->name, &l->qname)))
 			w = x;
 	}
 	if (!w)
 		return;
-	/* a blocklist query (reversed address under a zone) is no forward
-	 * confirmation: servers ask those at connect time too */
-	if (mx_detect_blocklist_name(c->opts, &l->qname))
+	/* without the PTR's name, by time and family: a blocklist query
+	 * (reversed address under a zone) is no forward confirmation, servers
+	 * ask those at connect time too */
+	if (w->name.len == 0 && mx_detect_blocklist_name(c->opts, &l->qname))
 		return;
 	w->used = false;
 	s->n_fwd--;
@@ -394,6 +398,9 @@ static __attribute__((noinline)) void ptr_lookup(struct st *s, const struct mx_d
 		w->ptr_end_us = l->last_us;
 		w->syn_frame = syn_frame;
 		w->ptr_frame = l->decided_frame;
+		w->name.len = w->name.labels = 0;
+		if (l->answer && l->answer->ptr.len)
+			mx_dname_copy(&w->name, &l->answer->ptr);
 		s->n_fwd++;
 	}
 	const struct mx_addr *res = l->n_resolvers ? &l->resolvers[0] : NULL;

@@ -74,6 +74,7 @@ static inline const char *mx_dns_diff(const struct mx_dns_msg *a, const struct m
 	for (unsigned i = 0; i < a->n_cname && i < MX_DNS_MAX_CNAME; i++)
 		MX_DIFF_N(cname[i]);
 	MX_DIFF_F(cname_loop);
+	MX_DIFF_N(ptr);
 	MX_DIFF_F(n_mx);
 	MX_DIFF_F(mx_total);
 	for (unsigned i = 0; i < a->n_mx && i < MX_DNS_MAX_MX; i++) {

@@ -2013,6 +2013,25 @@ static void p24_client_fcrdns(void **state)
 	assert_int_equal(f->count, 2);
 	assert_int_equal(f->sev, MX_SEV_WARN);
 	mx_detect_free(d);
+	/* the PTR answer's name at hand: only a lookup of that name confirms,
+	 * another failing A lookup in between (the server's own mail) is not it */
+	d = new_det("CLIENT_RDNS");
+	syn_in(d, "198.51.100.7", "192.0.2.25", T0, 7);
+	memset(&m, 0, sizeof m);
+	mx_dname_from_text("host7.client.example", &m.ptr);
+	lookup(&l, "192.0.2.25", "7.100.51.198.in-addr.arpa", MX_TYPE_PTR, MX_O_ANSWER, T0 + 2000, "192.0.2.53",
+	       1000);
+	l.answer = &m;
+	mx_detect_observe_lookup(d, &l);
+	lookup(&l, "192.0.2.25", "mx.elsewhere.example", MX_TYPE_A, MX_O_SERVFAIL, T0 + 3100, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	assert_null(find(d, "CLIENT_FCRDNS_FAIL", NULL));
+	lookup(&l, "192.0.2.25", "host7.client.example", MX_TYPE_A, MX_O_SERVFAIL, T0 + 3300, "192.0.2.53", 1000);
+	mx_detect_observe_lookup(d, &l);
+	f = find(d, "CLIENT_FCRDNS_FAIL", NULL);
+	assert_non_null(f);
+	assert_non_null(strstr(f->detail, "then A host7.client.example. SERVFAIL"));
+	mx_detect_free(d);
 }
 
 /* P24 is inbound only: an outbound SYN (the sender's own connection to a

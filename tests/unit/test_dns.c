@@ -427,6 +427,50 @@ static void test_cname_chain(void **state)
 	assert_int_equal(M.an_qtype, 1);
 }
 
+/* PTR: the first PTR owned by the chain end is kept (mx_dns_msg.ptr), on
+ * the fast path, behind a CNAME (RFC 2317 classless delegation), and its
+ * RDATA is checked like CNAME's: a PTR whose name overruns RDLENGTH is
+ * MALFORMED in both decoders. */
+static void test_ptr_answer(void **state)
+{
+	(void)state;
+	struct wb w;
+	size_t at;
+	whdr(&w, 0x2222, F_QR | F_RD | F_RA, 1, 2, 0, 0);
+	wq(&w, "7.2.0.192.in-addr.arpa", MX_TYPE_PTR);
+	at = wrr(&w, NULL, MX_TYPE_PTR, 300);
+	wname(&w, "Mail.Example.COM");
+	wrr_end(&w, at);
+	at = wrr(&w, NULL, MX_TYPE_PTR, 300);
+	wname(&w, "second.example.com");
+	wrr_end(&w, at);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_name(&M.ptr, "mail.example.com.");
+	assert_int_equal(M.an_qtype, 2);
+	/* classless: the PTR hangs off the CNAME's target */
+	whdr(&w, 0x2223, F_QR | F_RD | F_RA, 1, 2, 0, 0);
+	wq(&w, "7.2.0.192.in-addr.arpa", MX_TYPE_PTR);
+	wcname(&w, NULL, "7.0/25.2.0.192.in-addr.arpa", 300);
+	at = wrr(&w, "7.0/25.2.0.192.in-addr.arpa", MX_TYPE_PTR, 300);
+	wname(&w, "host.example.net");
+	wrr_end(&w, at);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.n_cname, 1);
+	assert_name(&M.ptr, "host.example.net.");
+	/* an A answer has none */
+	build_a(&w);
+	assert_int_equal(parse(&w), MX_DNS_OK);
+	assert_int_equal(M.ptr.len, 0);
+	/* RDATA longer than the name: MALFORMED, as a CNAME's would be */
+	whdr(&w, 0x2224, F_QR | F_RD | F_RA, 1, 1, 0, 0);
+	wq(&w, "7.2.0.192.in-addr.arpa", MX_TYPE_PTR);
+	at = wrr(&w, NULL, MX_TYPE_PTR, 300);
+	wname(&w, "host.example.net");
+	w8(&w, 0);
+	wrr_end(&w, at);
+	assert_int_equal(parse(&w), MX_DNS_MALFORMED);
+}
+
 static void test_cname_loop(void **state)
 {
 	(void)state;
@@ -1738,6 +1782,7 @@ int main(void)
 		cmocka_unit_test(test_null_mx),
 		cmocka_unit_test(test_cname_chain),
 		cmocka_unit_test(test_cname_loop),
+		cmocka_unit_test(test_ptr_answer),
 		cmocka_unit_test(test_nxdomain_soa),
 		cmocka_unit_test(test_nodata),
 		cmocka_unit_test(test_update_meta_rrs),
