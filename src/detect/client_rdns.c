@@ -43,8 +43,9 @@
  * server, resolver, pattern) (and family for CLIENT_FCRDNS_FAIL): the detail
  * names the latest client and counts the clients so far.
  *
- * Cost: a SYN to port 25 takes one probe of a small table; a PTR lookup
- * parses its name (at most 34 labels) and probes it.
+ * Cost: a SYN to port 25 takes two probes of small tables (its client, its
+ * server); a PTR lookup parses its name (at most 34 labels) and probes
+ * them; an A/AAAA lookup scans FWD entries only while a PTR answer waits.
  */
 #include <stdio.h>
 #include <string.h>
