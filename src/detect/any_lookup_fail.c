@@ -19,8 +19,9 @@
  * query and at most WAIT after its end. ERROR (CRIT when the failing ANY
  * lookups of one sender and domain span loop_min_attempts delivery
  * attempts in a row, min_retry_gap apart: an ANY lookup answered and
- * followed by its MX lookup starts the count again); WARN when the query carried EDNS and the
- * sender never asked ANY before an MX (glibc's res_query sends no OPT
+ * followed by its MX lookup starts the count again); WARN when the query
+ * carried EDNS and the sender never asked ANY before an MX (glibc's
+ * res_query sends no OPT
  * unless "options edns0"; dig, host and kdig do: most likely a person's
  * query).
  *
