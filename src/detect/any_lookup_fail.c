@@ -21,9 +21,8 @@
  * attempts in a row, min_retry_gap apart: an ANY lookup answered and
  * followed by its MX lookup starts the count again); WARN when the query
  * carried EDNS and the sender never asked ANY before an MX (glibc's
- * res_query sends no OPT
- * unless "options edns0"; dig, host and kdig do: most likely a person's
- * query).
+ * res_query sends no OPT unless "options edns0"; dig, host and kdig do:
+ * most likely a person's query).
  *
  * ANY_ANSWER_OVERSIZE: the ANY lookup was answered, the answer is larger
  * than 512 bytes (it came over TCP after TC=1), and no MX lookup followed:
