@@ -46,6 +46,7 @@ struct pair {
 	bool lost_mixed;
 	uint16_t at[AT_N];
 	uint32_t ac[AT_N];
+	bool at_over;                        /* an answered type found no slot: not counted */
 	uint16_t n_ev;
 	uint8_t mail_rows;                   /* bit i: ev[i] is a mail lookup */
 	struct mx_evidence ev[EV];           /* the first unanswered queries; mail lookups kept */
@@ -193,7 +194,8 @@ static void judge(const struct pair *p, const struct st *s, const struct mx_dete
 		for (unsigned i = 0; i < AT_N; i++)
 			if (p->ac[i] && p->at[i] == p->lost_type)
 				same = p->ac[i];
-		if (p->answered && same == 0)
+		/* (with a type uncounted, the lost one may have been answered) */
+		if (p->answered && same == 0 && !p->at_over)
 			mx_finding_detail(&f, "only %s queries went unanswered, while it answered %llu of other types: "
 					      "a rule or filter that drops %s queries (a firewall, an "
 					      "anti-amplification rule), not a dead resolver",
@@ -283,12 +285,14 @@ static void on_txn(void *vs, const struct mx_detect_ctx *c, const struct mx_txn 
 	p->last_us = t->q_ts;
 	if (t->kind == MX_TXN_ANSWERED) {
 		p->answered++;
-		for (unsigned i = 0; i < AT_N; i++)
+		unsigned i;
+		for (i = 0; i < AT_N; i++)
 			if (p->at[i] == t->qtype || p->ac[i] == 0) {
 				p->at[i] = t->qtype;
 				p->ac[i]++;
 				break;
 			}
+		p->at_over |= i == AT_N;
 	} else if (t->kind == MX_TXN_TIMEOUT)
 		p->timeouts += sends;
 	else if (t->kind == MX_TXN_UNREACHABLE)
